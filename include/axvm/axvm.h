@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* The whole public API of libaxvm. */
+#ifndef AXVM_AXVM_H
+#define AXVM_AXVM_H
+
+#include "addrspace.h"
+#include "config.h"
+#include "device.h"
+#include "exit.h"
+#include "hal.h"
+#include "log.h"
+#include "types.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define AXVM_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The generic vCPU: a state machine around an architecture backend's ops
+ * table, with physical-CPU affinity and reference counting.
+ *
+ *   Created --setup--> Free --bind--> Ready --run--> Running --> Ready
+ *   Ready --unbind--> Free
+ *   any state --backend failure--> Invalid (terminal)
+ *
+ * An operation called in the wrong state returns -AXVM_ESTATE and changes
+ * nothing. A backend op that fails leaves the vCPU Invalid.
+ *
+ * Threads: create/get/put/state/id/kick/inject_interrupt/clear_interrupt are
+ * safe from any thread; setup/bind/unbind/run/set_* only from the thread that
+ * owns the vCPU (the one that bound it, for bind..unbind).
+ */
+#ifndef AXVM_VCPU_H
+#define AXVM_VCPU_H
+
+#include "addrspace.h"
+#include "exit.h"
+#include "hal.h"
+#include "types.h"
+
+enum axvm_vcpu_state {
+	AXVM_VCPU_STATE_INVALID,
+	AXVM_VCPU_STATE_CREATED,
+	AXVM_VCPU_STATE_FREE,
+	AXVM_VCPU_STATE_READY,
+	AXVM_VCPU_STATE_RUNNING,
+	AXVM_VCPU_STATE_BLOCKED, /* reserved, as in the reference */
+};
+
+/* What a backend gets at creation (besides its own arch_config). */
+struct axvm_vcpu_create_info {
+	unsigned id;
+	const struct axvm_hal *hal;
+	const void *arch_config; /* backend-specific, may be NULL */
+};
+
+/* What a backend gets at setup. */
+struct axvm_vcpu_setup_info {
+	uint64_t entry;
+	struct axvm_addrspace *addrspace; /* the reference's ept_root */
+	const void *setup_config;         /* backend-specific, may be NULL */
+};
+
+/*
+ * The backend ops table. All ops return 0 or a negative AXVM_E*. `backend` is
+ * what create() returned. Ops marked (any thread) must be thread-safe.
+ */
+struct axvm_vcpu_ops {
+	const char *name;
+	int (*create)(const struct axvm_vcpu_create_info *info, void **backend);
+	void (*destroy)(void *backend);
+	int (*setup)(void *backend, const struct axvm_vcpu_setup_info *info);
+	int (*set_entry)(void *backend, uint64_t entry);
+	int (*bind)(void *backend);   /* optional */
+	int (*unbind)(void *backend); /* optional */
+	/* Run until an exit; fill *exit. */
+	int (*run)(void *backend, struct axvm_exit *exit);
+	int (*set_gpr)(void *backend, unsigned reg, uint64_t value);
+	int (*get_gpr)(void *backend, unsigned reg, uint64_t *value);
+	/* The value a hypercall returns to the guest. */
+	int (*set_return_value)(void *backend, uint64_t value);
+	/* (any thread) Make an interrupt pending / not pending; kicks a halted vCPU. */
+	int (*inject_interrupt)(void *backend, uint64_t vector);
+	int (*clear_interrupt)(void *backend, uint64_t vector); /* optional */
+	/* (any thread) Make run() return AXVM_EXIT_NOTHING soon. */
+	void (*kick)(void *backend);
+	/*
+	 * Sleep until the vCPU has an interrupt to take, its timer fires, it is
+	 * kicked, or timeout_ns passes. Optional: without it a halted vCPU is
+	 * simply resumed.
+	 */
+	int (*wait_for_interrupt)(void *backend, uint64_t timeout_ns);
+};
+
+struct axvm_vcpu;
+
+/*
+ * Create a vCPU with one reference. phys_cpu_id < 0 and cpu_mask == 0 means
+ * "any CPU"; cpu_mask == 0 with phys_cpu_id >= 0 means 1 << phys_cpu_id.
+ */
+int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
+		     const struct axvm_vcpu_ops *ops, const void *arch_config,
+		     const struct axvm_hal *hal, struct axvm_vcpu **out);
+
+/* Take / drop a reference; the last put destroys the vCPU and its backend. */
+struct axvm_vcpu *axvm_vcpu_get(struct axvm_vcpu *vcpu);
+void axvm_vcpu_put(struct axvm_vcpu *vcpu);
+unsigned axvm_vcpu_refcount(const struct axvm_vcpu *vcpu);
+
+int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspace *as,
+		    const void *setup_config);
+int axvm_vcpu_bind(struct axvm_vcpu *vcpu);
+int axvm_vcpu_unbind(struct axvm_vcpu *vcpu);
+int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+
+int axvm_vcpu_set_entry(struct axvm_vcpu *vcpu, uint64_t entry);
+int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value);
+int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value);
+int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value);
+int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
+int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
+int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns);
+
+enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu);
+const char *axvm_vcpu_state_name(enum axvm_vcpu_state state);
+unsigned axvm_vcpu_id(const struct axvm_vcpu *vcpu);
+int axvm_vcpu_phys_cpu_id(const struct axvm_vcpu *vcpu);
+axvm_cpumask_t axvm_vcpu_cpu_mask(const struct axvm_vcpu *vcpu);
+bool axvm_vcpu_is_bound(const struct axvm_vcpu *vcpu);
+bool axvm_vcpu_is_bsp(const struct axvm_vcpu *vcpu);
+/* The backend object (for architecture code that knows its type). */
+void *axvm_vcpu_backend(const struct axvm_vcpu *vcpu);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM: config, vCPU list, devices and guest-physical address space.
+ *
+ * Life cycle (the reference's VM status):
+ *   axvm_create   -> Loading  (empty address space)
+ *   axvm_init     -> Loaded   (vCPUs built, memory mapped, devices registered;
+ *                              the caller then loads images)
+ *   axvm_boot     -> Running  (only from Loaded: booting twice is an error)
+ *   axvm_shutdown -> Stopping (vCPUs leave their run loops)
+ *                 -> Stopped  (set by the last vCPU to leave, or at once if
+ *                              none is inside axvm_run_vcpu)
+ *   Suspended is reserved.
+ *
+ * Threads: axvm_run_vcpu runs on the thread that owns that vCPU, one thread
+ * per vCPU; shutdown, status queries, guest memory access and vCPU lookups
+ * are safe from any thread; create/init/register/destroy from one thread
+ * while no vCPU runs.
+ */
+#ifndef AXVM_VM_H
+#define AXVM_VM_H
+
+#include "addrspace.h"
+#include "config.h"
+#include "device.h"
+#include "exit.h"
+#include "vcpu.h"
+
+enum axvm_vm_status {
+	AXVM_VM_LOADING,
+	AXVM_VM_LOADED,
+	AXVM_VM_RUNNING,
+	AXVM_VM_SUSPENDED,
+	AXVM_VM_STOPPING,
+	AXVM_VM_STOPPED,
+};
+
+struct axvm;
+
+/* Create a VM (status Loading) from a copy of *cfg. */
+int axvm_create(const struct axvm_config *cfg, struct axvm **out);
+/* Build vCPUs, map memory regions, register configured devices. */
+int axvm_init(struct axvm *vm);
+int axvm_boot(struct axvm *vm);
+int axvm_shutdown(struct axvm *vm);
+/* Destroy the VM; vCPU references held elsewhere stay valid until put. */
+void axvm_destroy(struct axvm *vm);
+
+bool axvm_is_running(const struct axvm *vm);
+bool axvm_is_shutting_down(const struct axvm *vm);
+enum axvm_vm_status axvm_status(const struct axvm *vm);
+const char *axvm_status_name(enum axvm_vm_status status);
+uint64_t axvm_id(const struct axvm *vm);
+const struct axvm_config *axvm_config(const struct axvm *vm);
+/* The last error message recorded for this VM ("" if none). */
+const char *axvm_last_error(const struct axvm *vm);
+
+unsigned axvm_vcpu_num(const struct axvm *vm);
+/* A borrowed pointer (valid while the VM lives); NULL for a bad id. */
+struct axvm_vcpu *axvm_vcpu(const struct axvm *vm, unsigned id);
+
+struct axvm_addrspace *axvm_addrspace(const struct axvm *vm);
+struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind);
+
+/*
+ * Register an emulated device on one of the VM's buses. For MMIO, the range
+ * is also mapped in the address space as an emulated region. Only before boot.
+ */
+int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
+			 const struct axvm_device_desc *desc);
+
+/* Guest RAM access; the range must lie in one RAM region (-AXVM_ERANGE). */
+int axvm_read_guest(struct axvm *vm, axvm_gpa_t gpa, void *buf, uint64_t len);
+int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t len);
+
+/*
+ * Run vCPU `id` on the calling thread until an exit its caller must handle.
+ * Binds the vCPU to the calling CPU (failing with -AXVM_EAFFINITY outside
+ * its CPU set), loops on run(): MMIO, port and system-register accesses go
+ * to the VM's buses (a read's value is written back into the guest register),
+ * nested page faults populate lazy memory, and the vCPU is resumed. Any other
+ * exit, or an access that no device claims, unbinds and returns 0 with the
+ * exit in *exit. Returns -AXVM_ESHUTDOWN (exit reason Nothing) when the VM
+ * is shutting down, other negative codes on errors.
+ */
+int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit);
+
+/* Per-VM counters of exits seen by axvm_run_vcpu, indexed by reason. */
+uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason);
+
+#endif
