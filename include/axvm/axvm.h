@@ -5,6 +5,7 @@
 
 #include "addrspace.h"
 #include "config.h"
+#include "console.h"
 #include "device.h"
 #include "exit.h"
 #include "hal.h"
