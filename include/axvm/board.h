@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boards: a machine layout on top of the VM layer. The "virt" board follows
+ * QEMU's riscv virt machine (see DESIGN.md): RAM at 0x8000_0000, PLIC at
+ * 0x0c00_0000, ns16550a UART at 0x1000_0000 (IRQ 10), sifive,test0
+ * finisher at 0x10_0000, goldfish RTC at 0x10_1000 (IRQ 11). The board
+ * creates and initialises the VM, its devices and the per-VM machine state,
+ * loads the images, writes the device tree into guest RAM and prepares vCPU 0
+ * (pc = entry, a0 = 0, a1 = DTB address). The caller then boots the VM and
+ * runs its vCPUs (the runtime).
+ *
+ * Threads: create/destroy from one thread while no vCPU runs; the accessors
+ * and axvm_board_poweroff_requested are safe from any thread.
+ */
+#ifndef AXVM_BOARD_H
+#define AXVM_BOARD_H
+
+#include "config.h"
+#include "console.h"
+#include "exit.h"
+#include "hal.h"
+#include "types.h"
+#include "vm.h"
+
+#define AXVM_BOARD_VIRT_RAM_BASE 0x80000000ull
+#define AXVM_BOARD_VIRT_RAM_DEFAULT (128ull << 20)
+#define AXVM_BOARD_VIRT_KERNEL_OFFSET 0x200000ull
+#define AXVM_BOARD_VIRT_MAX_CPUS 8
+#define AXVM_BOARD_VIRT_TIMEBASE_DEFAULT 10000000ull
+
+/* Which console the device tree's /chosen/stdout-path points at. */
+enum axvm_board_stdout {
+	AXVM_BOARD_STDOUT_SERIAL = 0, /* "/soc/serial@10000000" (Linux ttyS0) */
+	AXVM_BOARD_STDOUT_SBI,        /* no stdout-path: the SBI console (Linux hvc0) */
+};
+
+/*
+ * How to build the board. Zero / NULL fields take the default or the value
+ * from base_config; a non-zero / non-NULL field overrides base_config.
+ */
+struct axvm_board_options {
+	unsigned cpus;      /* 0 = base_config->cpu_num, else 1 */
+	uint64_t ram_size;  /* 0 = base_config's RAM region at RAM_BASE, else 128 MiB */
+	const char *kernel_path; /* raw riscv Image, ELF64 riscv, or flat binary */
+	const char *initrd_path;
+	const char *dtb_path; /* a user DTB used instead of the generated one */
+	const char *cmdline;  /* /chosen/bootargs */
+	struct axvm_console *console; /* UART (and SBI console) I/O; NULL = none */
+	enum axvm_board_stdout stdout_path;
+	uint64_t timebase_hz; /* 0 = 10 MHz */
+	bool sstc;            /* offer Sstc (stimecmp) to the guest */
+	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
+	const struct axvm_config *base_config;
+	const struct axvm_hal *hal; /* NULL = axvm_hal_linux() */
+	/*
+	 * Wall clock for the RTC in ns since the Unix epoch; NULL = the host's
+	 * CLOCK_REALTIME. Lets tests be deterministic.
+	 */
+	uint64_t (*realtime_ns)(void *opaque);
+	void *realtime_opaque;
+};
+
+/* What the guest asked for when it ended the VM through the board's devices. */
+struct axvm_board_poweroff {
+	enum axvm_system_down_type type;
+	int status; /* guest exit status: 0 for pass, the finisher's code otherwise */
+};
+
+struct axvm_board;
+
+/* Options with every field at its default (zero / NULL). */
+void axvm_board_options_init(struct axvm_board_options *opts);
+
+/*
+ * Create the virt board: VM, devices, images, device tree, vCPU 0's boot
+ * registers. The VM is left Loaded (not booted). On failure returns a
+ * negative AXVM_E* and writes a message naming the file, field or address
+ * into err (e.g. "Image: file is 12 bytes, too short for a riscv Image
+ * header").
+ */
+int axvm_board_virt_create(const struct axvm_board_options *opts, struct axvm_board **out,
+			   char *err, size_t errlen);
+/* Destroys the VM too. */
+void axvm_board_destroy(struct axvm_board *b);
+
+struct axvm *axvm_board_vm(const struct axvm_board *b);
+/*
+ * The per-VM machine state shared by the harts and the SBI layer (a
+ * struct rv_machine *, see src/arch/riscv64/machine.h); NULL if none.
+ */
+void *axvm_board_machine(const struct axvm_board *b);
+struct axvm_console *axvm_board_console(const struct axvm_board *b);
+
+/* Where things were placed in guest memory. */
+struct axvm_board_layout {
+	axvm_gpa_t ram_base;
+	uint64_t ram_size;
+	axvm_gpa_t entry;          /* vCPU 0's first pc */
+	axvm_gpa_t kernel_start;   /* first byte loaded from the kernel file */
+	axvm_gpa_t kernel_end;     /* one past the last byte the image occupies */
+	axvm_gpa_t initrd_start;   /* 0 if none */
+	axvm_gpa_t initrd_end;
+	axvm_gpa_t dtb_addr;
+	uint64_t dtb_size;
+	uint64_t timebase_hz;
+	unsigned cpus;
+};
+void axvm_board_layout(const struct axvm_board *b, struct axvm_board_layout *out);
+
+/*
+ * True once a device (the test finisher) asked to end the VM; fills *out.
+ * The device has already called axvm_shutdown, so every vCPU leaves
+ * axvm_run_vcpu with -AXVM_ESHUTDOWN. (SBI SRST reaches the runtime as a
+ * SystemDown exit instead.)
+ */
+bool axvm_board_poweroff_requested(const struct axvm_board *b, struct axvm_board_poweroff *out);
+
+/* The guest-visible device tree blob (generated or the user's). */
+const void *axvm_board_fdt(const struct axvm_board *b, size_t *size);
+
+#endif
