@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The software RISC-V hart (RV64IMAFDC, Zicsr, Zifencei, Zicntr, optional
+ * Sstc; S- and U-mode; Sv39/Sv48), following the RISC-V unprivileged spec
+ * and the privileged spec's supervisor-level ISA (chapter "Supervisor-Level
+ * ISA"). Everything the guest kernel handles itself (its page faults,
+ * illegal instructions, ecall from U, interrupts) is delivered to its stvec
+ * as hardware with full delegation would; what a hypervisor would see comes
+ * back from rv_hart_run() as a VM exit (see DESIGN.md, "The software hart's
+ * contract").
+ *
+ * Threads: the hart belongs to its vCPU thread. Other threads may only use
+ * the functions marked (any thread) below: they touch the atomic words
+ * `pending`, `events`, `wake_seq`, `flush_req` and `timecmp` and wake a
+ * sleeping hart through hal->wake.
+ */
+#ifndef AXVM_ARCH_RISCV64_HART_H
+#define AXVM_ARCH_RISCV64_HART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "axvm/addrspace.h"
+#include "axvm/exit.h"
+#include "axvm/hal.h"
+#include "axvm/riscv64.h"
+
+#include "arch/riscv64/fpu.h"
+#include "arch/riscv64/tlb.h"
+
+/* Privilege modes (the encoding of sstatus.SPP / mstatus.MPP). */
+enum rv_priv {
+	RV_PRIV_U = 0,
+	RV_PRIV_S = 1,
+};
+
+/* Interrupt bits of sip/sie and of rv_hart.pending (bit n = interrupt code n). */
+#define RV_IRQ_SSI 1u
+#define RV_IRQ_STI 5u
+#define RV_IRQ_SEI 9u
+#define RV_MIP_SSIP (1u << RV_IRQ_SSI)
+#define RV_MIP_STIP (1u << RV_IRQ_STI)
+#define RV_MIP_SEIP (1u << RV_IRQ_SEI)
+#define RV_MIP_S_MASK (RV_MIP_SSIP | RV_MIP_STIP | RV_MIP_SEIP)
+
+/* Bits of rv_hart.events. */
+#define RV_EVENT_KICK 1u  /* leave run() with AXVM_EXIT_NOTHING */
+#define RV_EVENT_FLUSH 2u /* flush the TLB / decode cache (see flush_req) */
+
+/* sstatus fields. */
+#define RV_SSTATUS_SIE (1ull << 1)
+#define RV_SSTATUS_SPIE (1ull << 5)
+#define RV_SSTATUS_SPP (1ull << 8)
+#define RV_SSTATUS_FS_SHIFT 13
+#define RV_SSTATUS_FS (3ull << 13)
+#define RV_SSTATUS_SUM (1ull << 18)
+#define RV_SSTATUS_MXR (1ull << 19)
+#define RV_SSTATUS_UXL (3ull << 32)
+#define RV_SSTATUS_UXL_64 (2ull << 32)
+#define RV_SSTATUS_SD (1ull << 63)
+#define RV_FS_OFF 0u
+#define RV_FS_INITIAL 1u
+#define RV_FS_CLEAN 2u
+#define RV_FS_DIRTY 3u
+
+/* satp modes. */
+#define RV_SATP_MODE_SHIFT 60
+#define RV_SATP_MODE_BARE 0u
+#define RV_SATP_MODE_SV39 8u
+#define RV_SATP_MODE_SV48 9u
+
+/* Exception causes (scause with the interrupt bit clear). */
+enum rv_exc {
+	RV_EXC_INSN_MISALIGNED = 0,
+	RV_EXC_INSN_ACCESS = 1,
+	RV_EXC_ILLEGAL = 2,
+	RV_EXC_BREAKPOINT = 3,
+	RV_EXC_LOAD_MISALIGNED = 4,
+	RV_EXC_LOAD_ACCESS = 5,
+	RV_EXC_STORE_MISALIGNED = 6,
+	RV_EXC_STORE_ACCESS = 7,
+	RV_EXC_ECALL_U = 8,
+	RV_EXC_ECALL_S = 9,
+	RV_EXC_INSN_PAGE = 12,
+	RV_EXC_LOAD_PAGE = 13,
+	RV_EXC_STORE_PAGE = 15,
+};
+#define RV_CAUSE_INTERRUPT (1ull << 63)
+
+struct rv_hart {
+	/* Architectural state (vCPU thread only). */
+	uint64_t x[32];
+	uint64_t pc;
+	struct rv_fpu fpu;
+	enum rv_priv priv;
+
+	/* Supervisor CSRs. sstatus holds SIE SPIE SPP FS SUM MXR; UXL/SD are computed. */
+	uint64_t sstatus;
+	uint64_t sie;
+	uint64_t stvec;
+	uint64_t sscratch;
+	uint64_t sepc;
+	uint64_t scause;
+	uint64_t stval;
+	uint64_t satp;
+	uint64_t scounteren;
+	uint64_t senvcfg;
+	uint64_t instret; /* instructions retired (also reported as cycle) */
+
+	/* LR/SC reservation: address and the value LR read (SC is a CAS on it). */
+	bool resv_valid;
+	uint64_t resv_addr;
+	uint64_t resv_value;
+
+	/* Identity and environment. */
+	unsigned id; /* hart id == vCPU id */
+	void *machine;
+	const struct axvm_hal *hal;
+	struct axvm_addrspace *as;
+	uint64_t timebase_hz;
+	uint64_t epoch_ns;
+	uint64_t run_budget;
+	bool sstc;
+
+	/*
+	 * Cross-thread words, accessed only with __atomic builtins.
+	 * pending:   bit n = interrupt code n pending (sip); STIP is set by the
+	 *            hart itself when time >= timecmp.
+	 * timecmp:   timer deadline in time ticks (stimecmp / SBI set_timer);
+	 *            UINT64_MAX = disarmed.
+	 * events:    RV_EVENT_* requests from other threads.
+	 * wake_seq:  bumped on every post/kick/flush request; the futex word a
+	 *            halted hart sleeps on.
+	 * flush_req / flush_done: remote-flush tickets (rv_hart_request_flush).
+	 * running:   1 while inside rv_hart_run.
+	 */
+	uint32_t pending;
+	uint64_t timecmp;
+	uint32_t events;
+	uint32_t wake_seq;
+	uint64_t flush_req;
+	uint64_t flush_done;
+	uint32_t running;
+
+	/* Software TLB and its validity (vCPU thread only). */
+	struct rv_tlb tlb;
+	uint64_t as_generation;
+	/* Set by an instruction that may have enabled an interrupt: ends the batch. */
+	bool recheck;
+};
+
+/* Lifecycle (vCPU thread). */
+int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id,
+		   const struct axvm_hal *hal, struct rv_hart **out);
+void rv_hart_destroy(struct rv_hart *h);
+/* pc = entry, S-mode, satp = 0 (Bare), TLB flushed. */
+void rv_hart_reset(struct rv_hart *h, uint64_t entry);
+
+/*
+ * Run guest code until an exit (vCPU thread). Returns 0 with *exit filled, or
+ * a negative AXVM_E* for a host-side failure (the SBI layer's errors).
+ */
+int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit);
+
+/*
+ * Sleep until an interrupt is pending and enabled in sie, the timer deadline
+ * passes (STIP then becomes pending), a kick, or timeout_ns (vCPU thread).
+ */
+int rv_hart_wait_for_interrupt(struct rv_hart *h, uint64_t timeout_ns);
+
+/* Current guest time in ticks of timebase_hz (any thread). */
+uint64_t rv_hart_time(const struct rv_hart *h);
+
+/*
+ * SBI set_timer (vCPU thread, or any thread): clear STIP and arm the
+ * deadline; STIP becomes pending when time >= deadline.
+ */
+void rv_hart_set_timer(struct rv_hart *h, uint64_t deadline);
+
+/* (any thread) Make interrupt `code` (1, 5 or 9) pending / not pending; wakes a halted hart. */
+void rv_hart_post_interrupt(struct rv_hart *h, unsigned code);
+void rv_hart_clear_interrupt(struct rv_hart *h, unsigned code);
+
+/* (any thread) Make run() return AXVM_EXIT_NOTHING soon; wakes a halted hart. */
+void rv_hart_kick(struct rv_hart *h);
+
+/*
+ * (any thread) Ask the hart to flush its TLB and decoded-instruction cache
+ * before it executes its next instruction. Returns a ticket; the flush is
+ * done when rv_hart_flush_done(h, ticket) is true. A hart that is not inside
+ * run() flushes at the start of its next run(), before any instruction, so a
+ * caller only needs to wait (kick + poll flush_done) when rv_hart_is_running.
+ */
+uint64_t rv_hart_request_flush(struct rv_hart *h);
+bool rv_hart_flush_done(const struct rv_hart *h, uint64_t ticket);
+bool rv_hart_is_running(const struct rv_hart *h);
+
+/* Flush the TLB (and decode cache) now (vCPU thread). */
+void rv_hart_flush_local(struct rv_hart *h);
+
+/* ---- internal to src/arch/riscv64 (hart.c, interp.c, mmu.c, csr.c, amo.c) ---- */
+
+/* Outcome of one executed instruction or helper. */
+enum rv_step {
+	RV_STEP_NEXT = 0, /* continue (a trap may have been delivered to the guest) */
+	RV_STEP_EXIT = 1, /* *exit is filled: return it from run() */
+};
+
+/* Deliver an exception to the guest's stvec (pc = the faulting instruction). */
+void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval);
+/* Execute one instruction at h->pc. Returns RV_STEP_* or a negative AXVM_E*. */
+int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit);
+/* The sstatus value as the guest reads it (UXL, SD filled in). */
+uint64_t rv_hart_sstatus_read(const struct rv_hart *h);
+/* Mark the FP state dirty (after any write to f registers or fcsr). */
+static inline void rv_hart_fs_dirty(struct rv_hart *h)
+{
+	h->sstatus |= RV_SSTATUS_FS;
+}
+static inline bool rv_hart_fs_off(const struct rv_hart *h)
+{
+	return (h->sstatus & RV_SSTATUS_FS) == 0;
+}
+
+#endif

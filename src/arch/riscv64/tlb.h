@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hart's software TLB: guest-virtual page -> host pointer, one
+ * direct-mapped table per (privilege mode, access kind). An entry exists only
+ * if that access by that mode is allowed right now (page-table permissions,
+ * SUM/MXR, A and D already set, the region's flags), so a hit needs no further
+ * check. MMIO pages and pages that are not wholly backed are never cached.
+ * Flushed on sfence.vma, satp writes, SUM/MXR changes, remote-flush requests
+ * and address-space generation changes.
+ */
+#ifndef AXVM_ARCH_RISCV64_TLB_H
+#define AXVM_ARCH_RISCV64_TLB_H
+
+#include <stdint.h>
+
+#include "axvm/addrspace.h"
+#include "axvm/exit.h"
+
+#define RV_TLB_BITS 8
+#define RV_TLB_SIZE (1u << RV_TLB_BITS)
+#define RV_PAGE_MASK 0xfffull
+#define RV_TLB_INVALID UINT64_MAX
+
+/* Access kinds (TLB table index). */
+enum rv_acc {
+	RV_ACC_R = 0,
+	RV_ACC_W = 1,
+	RV_ACC_X = 2,
+};
+
+struct rv_tlb_entry {
+	uint64_t tag;     /* guest-virtual page address, or RV_TLB_INVALID */
+	uintptr_t addend; /* host address = guest-virtual address + addend */
+};
+
+struct rv_tlb {
+	struct rv_tlb_entry e[2][3][RV_TLB_SIZE]; /* [priv][acc][index] */
+};
+
+/* A host pointer valid up to the end of va's page, or NULL on a miss. */
+static inline uint8_t *rv_tlb_lookup(struct rv_tlb *t, unsigned priv, enum rv_acc acc,
+				     uint64_t va)
+{
+	struct rv_tlb_entry *e = &t->e[priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+
+	if (e->tag != (va & ~RV_PAGE_MASK))
+		return NULL;
+	return (uint8_t *)(uintptr_t)(va + e->addend);
+}
+
+void rv_tlb_flush_all(struct rv_tlb *t);
+void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va);
+
+struct rv_hart;
+
+/* Outcomes of rv_mmu_translate. */
+enum rv_xlate {
+	RV_XL_HOST = 0, /* *host valid from va to the end of va's page */
+	RV_XL_MMIO,     /* *gpa is in an emulated region */
+	RV_XL_TRAP,     /* a page/access fault was delivered to the guest */
+	RV_XL_EXIT,     /* *exit filled (nested page fault) */
+};
+
+/*
+ * Translate va for one access by the current privilege mode (TLB, then the
+ * Sv39/Sv48 walk with A/D updates, then the address space).
+ */
+enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, uint8_t **host,
+			       axvm_gpa_t *gpa, struct axvm_exit *exit);
+
+#endif
