@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-VM riscv64 state shared by the harts and the SBI layer. */
+#include "arch/riscv64/machine.h"
+
+#include <stdlib.h>
+
+#include "axvm/types.h"
+#include "axvm/vcpu.h"
+#include "axvm/vm.h"
+
+int rv_machine_create(unsigned nharts, struct axvm_console *console, struct rv_machine **out)
+{
+	struct rv_machine *m;
+
+	*out = NULL;
+	if (nharts == 0 || nharts > RV_MACHINE_MAX_HARTS)
+		return -AXVM_EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -AXVM_ENOMEM;
+	m->nharts = nharts;
+	m->console = console;
+	rv_machine_reset_hsm(m);
+	*out = m;
+	return 0;
+}
+
+void rv_machine_destroy(struct rv_machine *m)
+{
+	free(m);
+}
+
+int rv_machine_attach_hart(struct rv_machine *m, unsigned id, struct rv_hart *h)
+{
+	if (id >= m->nharts || !h)
+		return -AXVM_EINVAL;
+	m->harts[id] = h;
+	return 0;
+}
+
+int rv_machine_attach_vm(struct rv_machine *m, struct axvm *vm)
+{
+	unsigned n = axvm_vcpu_num(vm);
+
+	if (n != m->nharts)
+		return -AXVM_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		struct axvm_vcpu *vcpu = axvm_vcpu(vm, i);
+		int err;
+
+		if (!vcpu)
+			return -AXVM_ENOENT;
+		err = rv_machine_attach_hart(m, i, axvm_vcpu_backend(vcpu));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct rv_hart *rv_machine_hart(const struct rv_machine *m, uint64_t id)
+{
+	if (!m || id >= m->nharts)
+		return NULL;
+	return m->harts[id];
+}
+
+enum rv_hsm_state rv_machine_hsm_state(const struct rv_machine *m, unsigned id)
+{
+	if (id >= m->nharts)
+		return RV_HSM_STOPPED;
+	return (enum rv_hsm_state)__atomic_load_n(&m->hsm[id], __ATOMIC_ACQUIRE);
+}
+
+void rv_machine_set_hsm_state(struct rv_machine *m, unsigned id, enum rv_hsm_state state)
+{
+	if (id < m->nharts)
+		__atomic_store_n(&m->hsm[id], (uint32_t)state, __ATOMIC_RELEASE);
+}
+
+bool rv_machine_hsm_transition(struct rv_machine *m, unsigned id, enum rv_hsm_state from,
+			       enum rv_hsm_state to)
+{
+	uint32_t expected = (uint32_t)from;
+
+	if (id >= m->nharts)
+		return false;
+	return __atomic_compare_exchange_n(&m->hsm[id], &expected, (uint32_t)to, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+void rv_machine_reset_hsm(struct rv_machine *m)
+{
+	for (unsigned i = 0; i < m->nharts; i++)
+		rv_machine_set_hsm_state(m, i, i == 0 ? RV_HSM_STARTED : RV_HSM_STOPPED);
+}
