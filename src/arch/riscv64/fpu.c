@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RV64F/RV64D instruction execution (RISC-V unprivileged spec, chapters "F"
+ * and "D"; opcode map in "RV32/64G Instruction Set Listings").
+ *
+ *   OP-FP 0x53   funct5[31:27] fmt[26:25] rs2 rs1 rm/funct3 rd
+ *     00000 FADD   00001 FSUB   00010 FMUL   00011 FDIV   01011 FSQRT (rs2=0)
+ *     00100 FSGNJ  (000 J, 001 JN, 010 JX)   00101 FMIN/FMAX (000 MIN, 001 MAX)
+ *     01000 FCVT.fmt.fmt (rs2 = source fmt)  10100 FLE/FLT/FEQ (000, 001, 010)
+ *     11000 FCVT.int.fmt  11010 FCVT.fmt.int (rs2: 0 W, 1 WU, 2 L, 3 LU)
+ *     11100 FMV.X.fmt (funct3 000) / FCLASS (funct3 001), rs2=0
+ *     11110 FMV.fmt.X (funct3 000, rs2=0)
+ *   MADD 0x43 / MSUB 0x47 / NMSUB 0x4b / NMADD 0x4f: rs3[31:27] fmt[26:25]
+ *
+ * fmt 00 is S, 01 is D; H and Q are not implemented and are illegal. Narrow
+ * (S) operands are NaN-unboxed on every read except by the transfer FMV.X.W:
+ * a register whose upper 32 bits are not all ones reads as the canonical NaN
+ * (spec 12.2, "NaN Boxing of Narrower Values"); S results are NaN-boxed.
+ * An illegal encoding changes nothing, so the hart can raise the trap cleanly.
+ */
+#include "arch/riscv64/fpu.h"
+
+#include "arch/riscv64/fpu_ieee.h"
+
+#include <stdbool.h>
+
+#define FPU_BOX_S UINT64_C(0xffffffff00000000)
+
+enum {
+	FPU_F5_ADD = 0x00,
+	FPU_F5_SUB = 0x01,
+	FPU_F5_MUL = 0x02,
+	FPU_F5_DIV = 0x03,
+	FPU_F5_SGNJ = 0x04,
+	FPU_F5_MINMAX = 0x05,
+	FPU_F5_CVT_FF = 0x08,
+	FPU_F5_SQRT = 0x0b,
+	FPU_F5_CMP = 0x14,
+	FPU_F5_CVT_IF = 0x18, /* float -> integer */
+	FPU_F5_CVT_FI = 0x1a, /* integer -> float */
+	FPU_F5_MV_X_CLASS = 0x1c,
+	FPU_F5_MV_F = 0x1e,
+};
+
+struct fpu_insn {
+	unsigned rd, rs1, rs2, rs3, funct3, funct5;
+	const struct fpu_fmt *fmt;
+	bool single;
+};
+
+static uint64_t fpu_read(const struct rv_fpu *fpu, const struct fpu_insn *in, unsigned r)
+{
+	uint64_t v = fpu->f[r];
+
+	if (!in->single)
+		return v;
+	return (v & FPU_BOX_S) == FPU_BOX_S ? (uint32_t)v : fpu_binary32.qnan;
+}
+
+static void fpu_write(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t bits)
+{
+	fpu->f[in->rd] = in->single ? FPU_BOX_S | (uint32_t)bits : bits;
+}
+
+/* The effective rounding mode, or -1 when rm (or frm for a dynamic rm) is reserved. */
+static int fpu_rm(const struct rv_fpu *fpu, unsigned rm)
+{
+	if (rm == RV_RM_DYN)
+		rm = (fpu->fcsr >> RV_FCSR_FRM_SHIFT) & 7;
+	return rm <= RV_RM_RMM ? (int)rm : -1;
+}
+
+static int fpu_exec_fma(struct rv_fpu *fpu, const struct fpu_insn *in, unsigned opcode,
+			uint32_t *flags)
+{
+	int rm = fpu_rm(fpu, in->funct3);
+	uint64_t a, b, c;
+
+	if (rm < 0)
+		return -1;
+	a = fpu_read(fpu, in, in->rs1);
+	b = fpu_read(fpu, in, in->rs2);
+	c = fpu_read(fpu, in, in->rs3);
+	/* MSUB: a*b - c; NMSUB: -(a*b) + c; NMADD: -(a*b) - c. */
+	fpu_write(fpu, in,
+		  fpu_fma(in->fmt, rm, flags, a, b, c,
+			  opcode == RV_OPC_NMSUB || opcode == RV_OPC_NMADD,
+			  opcode == RV_OPC_MSUB || opcode == RV_OPC_NMADD));
+	return 0;
+}
+
+static int fpu_exec_arith(struct rv_fpu *fpu, const struct fpu_insn *in, uint32_t *flags)
+{
+	int rm = fpu_rm(fpu, in->funct3);
+	uint64_t a, b, r;
+
+	if (rm < 0 || (in->funct5 == FPU_F5_SQRT && in->rs2 != 0))
+		return -1;
+	a = fpu_read(fpu, in, in->rs1);
+	b = fpu_read(fpu, in, in->rs2);
+	switch (in->funct5) {
+	case FPU_F5_ADD:
+		r = fpu_add(in->fmt, rm, flags, a, b);
+		break;
+	case FPU_F5_SUB:
+		r = fpu_sub(in->fmt, rm, flags, a, b);
+		break;
+	case FPU_F5_MUL:
+		r = fpu_mul(in->fmt, rm, flags, a, b);
+		break;
+	case FPU_F5_DIV:
+		r = fpu_div(in->fmt, rm, flags, a, b);
+		break;
+	default:
+		r = fpu_sqrt(in->fmt, rm, flags, a);
+		break;
+	}
+	fpu_write(fpu, in, r);
+	return 0;
+}
+
+static int fpu_exec_sgnj(struct rv_fpu *fpu, const struct fpu_insn *in)
+{
+	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
+	uint64_t sb = in->fmt->signbit, sign;
+
+	switch (in->funct3) {
+	case 0:
+		sign = b & sb;
+		break;
+	case 1:
+		sign = ~b & sb;
+		break;
+	case 2:
+		sign = (a ^ b) & sb;
+		break;
+	default:
+		return -1;
+	}
+	fpu_write(fpu, in, (a & ~sb) | sign);
+	return 0;
+}
+
+static int fpu_exec_minmax(struct rv_fpu *fpu, const struct fpu_insn *in, uint32_t *flags)
+{
+	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
+
+	if (in->funct3 > 1)
+		return -1;
+	fpu_write(fpu, in,
+		  in->funct3 ? fpu_max(in->fmt, flags, a, b) : fpu_min(in->fmt, flags, a, b));
+	return 0;
+}
+
+static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
+
+	switch (in->funct3) {
+	case 0:
+		x[in->rd] = fpu_le(in->fmt, flags, a, b);
+		break;
+	case 1:
+		x[in->rd] = fpu_lt(in->fmt, flags, a, b);
+		break;
+	case 2:
+		x[in->rd] = fpu_eq(in->fmt, flags, a, b);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	int rm = fpu_rm(fpu, in->funct3);
+	struct fpu_insn src = *in;
+
+	if (rm < 0)
+		return -1;
+	switch (in->funct5) {
+	case FPU_F5_CVT_FF:
+		/* S <- D (rs2 = 1) or D <- S (rs2 = 0); the same format is reserved. */
+		if (in->rs2 != (in->single ? 1u : 0u))
+			return -1;
+		src.single = !in->single;
+		src.fmt = src.single ? &fpu_binary32 : &fpu_binary64;
+		fpu_write(fpu, in,
+			  fpu_convert(in->fmt, src.fmt, rm, flags, fpu_read(fpu, &src, in->rs1)));
+		return 0;
+	case FPU_F5_CVT_IF:
+		if (in->rs2 > FPU_INT_LU)
+			return -1;
+		x[in->rd] = fpu_to_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1),
+				       (enum fpu_int_kind)in->rs2);
+		return 0;
+	default:
+		if (in->rs2 > FPU_INT_LU)
+			return -1;
+		fpu_write(fpu, in,
+			  fpu_from_int(in->fmt, rm, flags, x[in->rs1], (enum fpu_int_kind)in->rs2));
+		return 0;
+	}
+}
+
+static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x)
+{
+	if (in->rs2 != 0)
+		return -1;
+	if (in->funct5 == FPU_F5_MV_F) {
+		if (in->funct3 != 0)
+			return -1;
+		fpu_write(fpu, in, x[in->rs1]);
+		return 0;
+	}
+	switch (in->funct3) {
+	case 0:
+		/* A transfer: the raw low bits, boxed or not; W is sign-extended. */
+		x[in->rd] = in->single ? (uint64_t)(int64_t)(int32_t)(uint32_t)fpu->f[in->rs1]
+				       : fpu->f[in->rs1];
+		return 0;
+	case 1:
+		x[in->rd] = fpu_class(in->fmt, fpu_read(fpu, in, in->rs1));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
+{
+	struct fpu_insn in = {
+	    .rd = (insn >> 7) & 31,
+	    .funct3 = (insn >> 12) & 7,
+	    .rs1 = (insn >> 15) & 31,
+	    .rs2 = (insn >> 20) & 31,
+	    .rs3 = insn >> 27,
+	    .funct5 = insn >> 27,
+	};
+	unsigned opcode = insn & 0x7f, fmt = (insn >> 25) & 3;
+	uint32_t flags = 0;
+	int ret;
+
+	if (fmt > 1)
+		return -1;
+	in.single = fmt == 0;
+	in.fmt = in.single ? &fpu_binary32 : &fpu_binary64;
+
+	switch (opcode) {
+	case RV_OPC_MADD:
+	case RV_OPC_MSUB:
+	case RV_OPC_NMSUB:
+	case RV_OPC_NMADD:
+		ret = fpu_exec_fma(fpu, &in, opcode, &flags);
+		break;
+	case RV_OPC_OP_FP:
+		switch (in.funct5) {
+		case FPU_F5_ADD:
+		case FPU_F5_SUB:
+		case FPU_F5_MUL:
+		case FPU_F5_DIV:
+		case FPU_F5_SQRT:
+			ret = fpu_exec_arith(fpu, &in, &flags);
+			break;
+		case FPU_F5_SGNJ:
+			ret = fpu_exec_sgnj(fpu, &in);
+			break;
+		case FPU_F5_MINMAX:
+			ret = fpu_exec_minmax(fpu, &in, &flags);
+			break;
+		case FPU_F5_CMP:
+			ret = fpu_exec_cmp(fpu, &in, x, &flags);
+			break;
+		case FPU_F5_CVT_FF:
+		case FPU_F5_CVT_IF:
+		case FPU_F5_CVT_FI:
+			ret = fpu_exec_cvt(fpu, &in, x, &flags);
+			break;
+		case FPU_F5_MV_X_CLASS:
+		case FPU_F5_MV_F:
+			ret = fpu_exec_mv(fpu, &in, x);
+			break;
+		default:
+			ret = -1;
+			break;
+		}
+		break;
+	default:
+		ret = -1;
+		break;
+	}
+	if (ret == 0)
+		fpu->fcsr |= flags;
+	return ret;
+}
