@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ns16550a UART, following the TI/National PC16550D datasheet ("PC16550D
+ * Universal Asynchronous Receiver/Transmitter with FIFOs", section 8,
+ * Registers) with byte-wide registers at consecutive offsets (reg-shift 0):
+ *
+ *   off  DLAB=0 read   DLAB=0 write   DLAB=1
+ *   0    RBR receive   THR transmit   DLL divisor latch low
+ *   1    IER           IER            DLM divisor latch high
+ *   2    IIR           FCR
+ *   3    LCR  (bit 7 = DLAB)
+ *   4    MCR  DTR(0) RTS(1) OUT1(2) OUT2(3) LOOP(4)
+ *   5    LSR  DR(0) OE(1) PE(2) FE(3) BI(4) THRE(5) TEMT(6) RXFE(7)
+ *   6    MSR  DCTS(0) DDSR(1) TERI(2) DDCD(3) CTS(4) DSR(5) RI(6) DCD(7)
+ *   7    SCR  scratch
+ *
+ *   IER: ERBFI(0) received data, ETBEI(1) THR empty, ELSI(2) line status,
+ *        EDSSI(3) modem status.
+ *   IIR (datasheet table 4, highest priority first; bit 0 = 1: none pending):
+ *        0x06 line status, 0x04 received data, 0x0c character timeout,
+ *        0x02 THR empty, 0x00 modem status; bits 7:6 = 11 with FIFOs on.
+ *   FCR: enable(0) clear RX(1) clear TX(2) RX trigger level(7:6) 1/4/8/14.
+ *
+ * Emulation choices: a written byte is transmitted at once (to the console
+ * sink, or back into the receiver in loopback mode), so THRE and TEMT are
+ * always set and the THR-empty interrupt is due again right after a write.
+ * The character-timeout condition is reported as soon as the receiver holds
+ * fewer bytes than the trigger level (no real time passes on a virtual line).
+ * The receiver pulls from the console input queue only while the guest uses
+ * the UART for input (received-data interrupt enabled, or polling LSR/RBR),
+ * so a guest that reads its console through SBI (hvc0) is not robbed of
+ * input. The divisor and line settings are stored and read back but do not
+ * affect the virtual line.
+ */
+#include "ns16550a.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+enum {
+	NS16550A_REG_RBR = 0, /* also THR, DLL */
+	NS16550A_REG_IER = 1, /* also DLM */
+	NS16550A_REG_IIR = 2, /* also FCR */
+	NS16550A_REG_LCR = 3,
+	NS16550A_REG_MCR = 4,
+	NS16550A_REG_LSR = 5,
+	NS16550A_REG_MSR = 6,
+	NS16550A_REG_SCR = 7,
+};
+
+#define NS16550A_IER_ERBFI 0x01
+#define NS16550A_IER_ETBEI 0x02
+#define NS16550A_IER_ELSI 0x04
+#define NS16550A_IER_EDSSI 0x08
+#define NS16550A_IER_MASK 0x0f
+
+#define NS16550A_IIR_NONE 0x01
+#define NS16550A_IIR_MSI 0x00
+#define NS16550A_IIR_THRI 0x02
+#define NS16550A_IIR_RDI 0x04
+#define NS16550A_IIR_RLSI 0x06
+#define NS16550A_IIR_CTI 0x0c
+#define NS16550A_IIR_FIFO 0xc0
+
+#define NS16550A_FCR_ENABLE 0x01
+#define NS16550A_FCR_CLEAR_RX 0x02
+#define NS16550A_FCR_CLEAR_TX 0x04
+
+#define NS16550A_LCR_DLAB 0x80
+
+#define NS16550A_MCR_DTR 0x01
+#define NS16550A_MCR_RTS 0x02
+#define NS16550A_MCR_OUT1 0x04
+#define NS16550A_MCR_OUT2 0x08
+#define NS16550A_MCR_LOOP 0x10
+#define NS16550A_MCR_MASK 0x1f
+
+#define NS16550A_LSR_DR 0x01
+#define NS16550A_LSR_OE 0x02
+#define NS16550A_LSR_PE 0x04
+#define NS16550A_LSR_FE 0x08
+#define NS16550A_LSR_BI 0x10
+#define NS16550A_LSR_THRE 0x20
+#define NS16550A_LSR_TEMT 0x40
+#define NS16550A_LSR_ERRORS (NS16550A_LSR_OE | NS16550A_LSR_PE | NS16550A_LSR_FE | NS16550A_LSR_BI)
+
+#define NS16550A_MSR_DCTS 0x01
+#define NS16550A_MSR_DDSR 0x02
+#define NS16550A_MSR_TERI 0x04
+#define NS16550A_MSR_DDCD 0x08
+#define NS16550A_MSR_CTS 0x10
+#define NS16550A_MSR_DSR 0x20
+#define NS16550A_MSR_RI 0x40
+#define NS16550A_MSR_DCD 0x80
+#define NS16550A_MSR_DELTAS 0x0f
+
+struct axvm_ns16550a {
+	pthread_mutex_t lock;
+	struct axvm_console *console;
+	struct axvm_irq_line irq;
+
+	uint8_t rx[AXVM_NS16550A_FIFO_SIZE];
+	unsigned rx_head, rx_count;
+
+	uint8_t ier, lcr, mcr, lsr_errors, msr, scr, fcr;
+	uint8_t dll, dlm;
+	bool thr_ipending; /* THR-empty interrupt due (cleared by IIR read / THR write) */
+	bool irq_level;
+};
+
+static unsigned ns16550a_rx_capacity(const struct axvm_ns16550a *u)
+{
+	return (u->fcr & NS16550A_FCR_ENABLE) ? AXVM_NS16550A_FIFO_SIZE : 1;
+}
+
+static unsigned ns16550a_rx_trigger(const struct axvm_ns16550a *u)
+{
+	static const unsigned levels[4] = {1, 4, 8, 14};
+
+	if (!(u->fcr & NS16550A_FCR_ENABLE))
+		return 1;
+	return levels[u->fcr >> 6];
+}
+
+static void ns16550a_rx_push(struct axvm_ns16550a *u, uint8_t byte)
+{
+	if (u->rx_count >= ns16550a_rx_capacity(u)) {
+		u->lsr_errors |= NS16550A_LSR_OE;
+		return;
+	}
+	u->rx[(u->rx_head + u->rx_count) % AXVM_NS16550A_FIFO_SIZE] = byte;
+	u->rx_count++;
+}
+
+/* Pull console input into the receiver while there is room. */
+static void ns16550a_rx_fill(struct axvm_ns16550a *u)
+{
+	if (!u->console || (u->mcr & NS16550A_MCR_LOOP))
+		return;
+	while (u->rx_count < ns16550a_rx_capacity(u)) {
+		int c = axvm_console_pop(u->console);
+
+		if (c < 0)
+			break;
+		ns16550a_rx_push(u, (uint8_t)c);
+	}
+}
+
+/* The pending interrupt of highest priority, as IIR bits 3:0. */
+static uint8_t ns16550a_iir_id(const struct axvm_ns16550a *u)
+{
+	if ((u->ier & NS16550A_IER_ELSI) && (u->lsr_errors & NS16550A_LSR_ERRORS))
+		return NS16550A_IIR_RLSI;
+	if ((u->ier & NS16550A_IER_ERBFI) && u->rx_count) {
+		if (u->rx_count >= ns16550a_rx_trigger(u))
+			return NS16550A_IIR_RDI;
+		return NS16550A_IIR_CTI;
+	}
+	if ((u->ier & NS16550A_IER_ETBEI) && u->thr_ipending)
+		return NS16550A_IIR_THRI;
+	if ((u->ier & NS16550A_IER_EDSSI) && (u->msr & NS16550A_MSR_DELTAS))
+		return NS16550A_IIR_MSI;
+	return NS16550A_IIR_NONE;
+}
+
+static void ns16550a_update_irq(struct axvm_ns16550a *u)
+{
+	bool level = ns16550a_iir_id(u) != NS16550A_IIR_NONE;
+
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		axvm_irq_line_set(&u->irq, level);
+	}
+}
+
+/* The modem status inputs: looped back from MCR in loopback mode, else a live line. */
+static uint8_t ns16550a_msr_inputs(const struct axvm_ns16550a *u)
+{
+	uint8_t m = 0;
+
+	if (!(u->mcr & NS16550A_MCR_LOOP))
+		return NS16550A_MSR_DCD | NS16550A_MSR_DSR | NS16550A_MSR_CTS;
+	if (u->mcr & NS16550A_MCR_RTS)
+		m |= NS16550A_MSR_CTS;
+	if (u->mcr & NS16550A_MCR_DTR)
+		m |= NS16550A_MSR_DSR;
+	if (u->mcr & NS16550A_MCR_OUT1)
+		m |= NS16550A_MSR_RI;
+	if (u->mcr & NS16550A_MCR_OUT2)
+		m |= NS16550A_MSR_DCD;
+	return m;
+}
+
+static void ns16550a_update_msr(struct axvm_ns16550a *u)
+{
+	uint8_t old = u->msr & ~NS16550A_MSR_DELTAS;
+	uint8_t now = ns16550a_msr_inputs(u);
+	uint8_t deltas = u->msr & NS16550A_MSR_DELTAS;
+	uint8_t changed = old ^ now;
+
+	if (changed & NS16550A_MSR_CTS)
+		deltas |= NS16550A_MSR_DCTS;
+	if (changed & NS16550A_MSR_DSR)
+		deltas |= NS16550A_MSR_DDSR;
+	if ((old & NS16550A_MSR_RI) && !(now & NS16550A_MSR_RI))
+		deltas |= NS16550A_MSR_TERI;
+	if (changed & NS16550A_MSR_DCD)
+		deltas |= NS16550A_MSR_DDCD;
+	u->msr = now | deltas;
+}
+
+static void ns16550a_transmit(struct axvm_ns16550a *u, uint8_t byte)
+{
+	if (u->mcr & NS16550A_MCR_LOOP)
+		ns16550a_rx_push(u, byte);
+	else if (u->console)
+		axvm_console_write(u->console, &byte, 1);
+	/* Transmission is instantaneous: the holding register is empty again. */
+	u->thr_ipending = true;
+}
+
+static uint8_t ns16550a_read_locked(struct axvm_ns16550a *u, uint64_t offset)
+{
+	uint8_t v = 0, id;
+
+	switch (offset) {
+	case NS16550A_REG_RBR:
+		if (u->lcr & NS16550A_LCR_DLAB)
+			return u->dll;
+		ns16550a_rx_fill(u);
+		if (u->rx_count) {
+			v = u->rx[u->rx_head];
+			u->rx_head = (u->rx_head + 1) % AXVM_NS16550A_FIFO_SIZE;
+			u->rx_count--;
+			ns16550a_rx_fill(u);
+		}
+		return v;
+	case NS16550A_REG_IER:
+		if (u->lcr & NS16550A_LCR_DLAB)
+			return u->dlm;
+		return u->ier;
+	case NS16550A_REG_IIR:
+		id = ns16550a_iir_id(u);
+		/* Reading IIR while it reports THR empty clears that interrupt. */
+		if (id == NS16550A_IIR_THRI)
+			u->thr_ipending = false;
+		return id | ((u->fcr & NS16550A_FCR_ENABLE) ? NS16550A_IIR_FIFO : 0);
+	case NS16550A_REG_LCR:
+		return u->lcr;
+	case NS16550A_REG_MCR:
+		return u->mcr;
+	case NS16550A_REG_LSR:
+		ns16550a_rx_fill(u);
+		v = NS16550A_LSR_THRE | NS16550A_LSR_TEMT | u->lsr_errors;
+		if (u->rx_count)
+			v |= NS16550A_LSR_DR;
+		u->lsr_errors = 0;
+		return v;
+	case NS16550A_REG_MSR:
+		v = u->msr;
+		u->msr &= ~NS16550A_MSR_DELTAS;
+		return v;
+	case NS16550A_REG_SCR:
+		return u->scr;
+	default:
+		return 0;
+	}
+}
+
+static void ns16550a_write_locked(struct axvm_ns16550a *u, uint64_t offset, uint8_t v)
+{
+	switch (offset) {
+	case NS16550A_REG_RBR:
+		if (u->lcr & NS16550A_LCR_DLAB) {
+			u->dll = v;
+			break;
+		}
+		u->thr_ipending = false;
+		ns16550a_transmit(u, v);
+		break;
+	case NS16550A_REG_IER:
+		if (u->lcr & NS16550A_LCR_DLAB) {
+			u->dlm = v;
+			break;
+		}
+		/* Enabling the THR-empty interrupt while THR is empty raises it. */
+		if ((v & NS16550A_IER_ETBEI) && !(u->ier & NS16550A_IER_ETBEI))
+			u->thr_ipending = true;
+		u->ier = v & NS16550A_IER_MASK;
+		break;
+	case NS16550A_REG_IIR: /* FCR */
+		if ((v ^ u->fcr) & NS16550A_FCR_ENABLE)
+			v |= NS16550A_FCR_CLEAR_RX | NS16550A_FCR_CLEAR_TX;
+		if (v & NS16550A_FCR_CLEAR_RX) {
+			u->rx_head = 0;
+			u->rx_count = 0;
+		}
+		/* The transmitter never holds bytes, so clearing it changes nothing. */
+		u->fcr = v & (NS16550A_FCR_ENABLE | 0xc0);
+		break;
+	case NS16550A_REG_LCR:
+		u->lcr = v;
+		break;
+	case NS16550A_REG_MCR:
+		u->mcr = v & NS16550A_MCR_MASK;
+		ns16550a_update_msr(u);
+		break;
+	case NS16550A_REG_LSR:
+	case NS16550A_REG_MSR:
+		break; /* read-only (factory test on real parts) */
+	case NS16550A_REG_SCR:
+		u->scr = v;
+		break;
+	default:
+		break;
+	}
+}
+
+static int ns16550a_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
+{
+	struct axvm_ns16550a *u = opaque;
+
+	pthread_mutex_lock(&u->lock);
+	*value = ns16550a_read_locked(u, offset);
+	ns16550a_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+static int ns16550a_write(void *opaque, uint64_t offset, unsigned width, uint64_t value)
+{
+	struct axvm_ns16550a *u = opaque;
+
+	pthread_mutex_lock(&u->lock);
+	ns16550a_write_locked(u, offset, (uint8_t)value);
+	if (u->ier & NS16550A_IER_ERBFI)
+		ns16550a_rx_fill(u);
+	ns16550a_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+/* Console input arrived (called on the pushing thread). */
+static void ns16550a_input_ready(void *opaque)
+{
+	struct axvm_ns16550a *u = opaque;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->ier & NS16550A_IER_ERBFI) {
+		ns16550a_rx_fill(u);
+		ns16550a_update_irq(u);
+	}
+	pthread_mutex_unlock(&u->lock);
+}
+
+const struct axvm_device_ops axvm_ns16550a_ops = {
+	.read = ns16550a_read,
+	.write = ns16550a_write,
+};
+
+int axvm_ns16550a_create(struct axvm_console *console, const struct axvm_irq_line *irq,
+			 struct axvm_ns16550a **out)
+{
+	struct axvm_ns16550a *u;
+
+	*out = NULL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -AXVM_ENOMEM;
+	if (pthread_mutex_init(&u->lock, NULL) != 0) {
+		free(u);
+		return -AXVM_ENOMEM;
+	}
+	u->console = console;
+	if (irq)
+		u->irq = *irq;
+	u->msr = ns16550a_msr_inputs(u);
+	/* 115200 baud from the 3.6864 MHz clock, as firmware would leave it. */
+	u->dll = 2;
+	if (console)
+		axvm_console_set_input_listener(console, ns16550a_input_ready, u);
+	*out = u;
+	return 0;
+}
+
+void axvm_ns16550a_destroy(struct axvm_ns16550a *u)
+{
+	if (!u)
+		return;
+	if (u->console)
+		axvm_console_set_input_listener(u->console, NULL, NULL);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}

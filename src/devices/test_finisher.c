@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SiFive test finisher (compatible "sifive,test0"), as QEMU's sifive_test
+ * device. One 32-bit register at offset 0, write-only (reads return 0):
+ *
+ *   bits 15:0   command: 0x3333 FAIL, 0x5555 PASS, 0x7777 RESET
+ *   bits 31:16  exit code for FAIL
+ *
+ * PASS ends the VM with status 0, FAIL with the code, RESET asks for a cold
+ * reboot; any other command is ignored. Linux drives it through the
+ * syscon-poweroff (0x5555) and syscon-reboot (0x7777) nodes.
+ */
+#include "test_finisher.h"
+
+#include <stdlib.h>
+
+struct axvm_test_finisher {
+	void (*fn)(void *opaque, enum axvm_system_down_type type, int status);
+	void *opaque;
+};
+
+static int test_finisher_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
+{
+	*value = 0;
+	return 0;
+}
+
+static int test_finisher_write(void *opaque, uint64_t offset, unsigned width, uint64_t value)
+{
+	struct axvm_test_finisher *tf = opaque;
+	uint32_t cmd = (uint32_t)value & 0xffff;
+	int code = (int)(((uint32_t)value >> 16) & 0xffff);
+
+	if (offset != 0 || !tf->fn)
+		return 0;
+	switch (cmd) {
+	case AXVM_TEST_FINISHER_PASS:
+		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_POWEROFF, 0);
+		break;
+	case AXVM_TEST_FINISHER_FAIL:
+		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_POWEROFF, code);
+		break;
+	case AXVM_TEST_FINISHER_RESET:
+		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_COLD_REBOOT, 0);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+const struct axvm_device_ops axvm_test_finisher_ops = {
+	.read = test_finisher_read,
+	.write = test_finisher_write,
+};
+
+int axvm_test_finisher_create(void (*fn)(void *opaque, enum axvm_system_down_type type,
+					 int status),
+			      void *opaque, struct axvm_test_finisher **out)
+{
+	struct axvm_test_finisher *tf;
+
+	*out = NULL;
+	tf = calloc(1, sizeof(*tf));
+	if (!tf)
+		return -AXVM_ENOMEM;
+	tf->fn = fn;
+	tf->opaque = opaque;
+	*out = tf;
+	return 0;
+}
+
+void axvm_test_finisher_destroy(struct axvm_test_finisher *tf)
+{
+	free(tf);
+}
