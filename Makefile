@@ -87,7 +87,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(LIBA) $(LDLIBS)
 
-$(BUILD)/tests/%.o: CPPFLAGS += -Itests -DAXVM_GUEST_DIR=\"$(abspath $(BUILD))/guests\" \
+$(BUILD)/tests/%.o: CPPFLAGS += -Itests -Itests/support -DAXVM_GUEST_DIR=\"$(abspath $(BUILD))/guests\" \
 	-DAXVM_BUILD_DIR=\"$(abspath $(BUILD))\"
 
 # Guest programs (riscv64 cross-compiled); defines `guests`.

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device address spaces. Devices are kept sorted by base for a binary-search
+ * lookup. The bus owns access widths: an access that a device cannot take as
+ * is split into naturally aligned pieces of a width it accepts, and pieces
+ * narrower than its minimum become a wider read (plus a write-back of the
+ * merged value for stores), so device code only sees legal accesses.
+ */
+#include <axvm/device.h>
+#include <axvm/log.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+struct bus_device {
+	struct axvm_device_desc desc;
+	char *name;
+};
+
+struct axvm_bus {
+	enum axvm_bus_kind kind;
+	size_t count, cap;
+	struct bus_device *devices;
+};
+
+int axvm_bus_create(enum axvm_bus_kind kind, struct axvm_bus **out)
+{
+	struct axvm_bus *bus;
+
+	*out = NULL;
+	if ((unsigned)kind >= AXVM_BUS_COUNT)
+		return -AXVM_EINVAL;
+	bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return -AXVM_ENOMEM;
+	bus->kind = kind;
+	*out = bus;
+	return 0;
+}
+
+static void bus_release(struct bus_device *d)
+{
+	if (d->desc.ops->release)
+		d->desc.ops->release(d->desc.opaque);
+	free(d->name);
+}
+
+void axvm_bus_destroy(struct axvm_bus *bus)
+{
+	if (!bus)
+		return;
+	for (size_t i = 0; i < bus->count; i++)
+		bus_release(&bus->devices[i]);
+	free(bus->devices);
+	free(bus);
+}
+
+enum axvm_bus_kind axvm_bus_kind(const struct axvm_bus *bus)
+{
+	return bus->kind;
+}
+
+const char *axvm_bus_kind_name(enum axvm_bus_kind kind)
+{
+	switch (kind) {
+	case AXVM_BUS_MMIO:
+		return "mmio";
+	case AXVM_BUS_PORT:
+		return "port";
+	case AXVM_BUS_SYSREG:
+		return "sysreg";
+	case AXVM_BUS_COUNT:
+		break;
+	}
+	return "?";
+}
+
+static bool bus_width_ok(unsigned w)
+{
+	return w == 1 || w == 2 || w == 4 || w == 8;
+}
+
+int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
+{
+	struct axvm_device_desc d = *desc;
+	size_t pos = 0;
+
+	if (!d.ops || !d.size || d.base + d.size < d.base || (!d.ops->read && !d.ops->write))
+		return -AXVM_EINVAL;
+	if (!d.min_width)
+		d.min_width = 1;
+	if (!d.max_width)
+		d.max_width = 8;
+	if (!bus_width_ok(d.min_width) || !bus_width_ok(d.max_width) || d.min_width > d.max_width)
+		return -AXVM_EINVAL;
+	for (size_t i = 0; i < bus->count; i++) {
+		const struct axvm_device_desc *o = &bus->devices[i].desc;
+
+		if (d.base < o->base + o->size && o->base < d.base + d.size) {
+			axvm_debug("bus %s: %s [0x%llx, +0x%llx) overlaps %s at 0x%llx",
+				   axvm_bus_kind_name(bus->kind), d.name ? d.name : "device",
+				   (unsigned long long)d.base, (unsigned long long)d.size,
+				   o->name, (unsigned long long)o->base);
+			return -AXVM_EOVERLAP;
+		}
+		if (o->base < d.base)
+			pos = i + 1;
+	}
+	if (bus->count == bus->cap) {
+		size_t cap = bus->cap ? bus->cap * 2 : 8;
+		struct bus_device *n = realloc(bus->devices, cap * sizeof(*n));
+
+		if (!n)
+			return -AXVM_ENOMEM;
+		bus->devices = n;
+		bus->cap = cap;
+	}
+	{
+		char *name = strdup(d.name ? d.name : "device");
+
+		if (!name)
+			return -AXVM_ENOMEM;
+		memmove(&bus->devices[pos + 1], &bus->devices[pos],
+			(bus->count - pos) * sizeof(bus->devices[0]));
+		bus->devices[pos].name = name;
+		d.name = name;
+		bus->devices[pos].desc = d;
+		bus->count++;
+	}
+	return 0;
+}
+
+static long bus_lookup(const struct axvm_bus *bus, uint64_t addr)
+{
+	size_t lo = 0, hi = bus->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct axvm_device_desc *d = &bus->devices[mid].desc;
+
+		if (addr < d->base)
+			hi = mid;
+		else if (addr - d->base >= d->size)
+			lo = mid + 1;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+int axvm_bus_unregister(struct axvm_bus *bus, uint64_t base)
+{
+	long idx = bus_lookup(bus, base);
+
+	if (idx < 0 || bus->devices[idx].desc.base != base)
+		return -AXVM_ENOENT;
+	bus_release(&bus->devices[idx]);
+	memmove(&bus->devices[idx], &bus->devices[idx + 1],
+		(bus->count - (size_t)idx - 1) * sizeof(bus->devices[0]));
+	bus->count--;
+	return 0;
+}
+
+const struct axvm_device_desc *axvm_bus_find(const struct axvm_bus *bus, uint64_t addr)
+{
+	long idx = bus_lookup(bus, addr);
+
+	return idx < 0 ? NULL : &bus->devices[idx].desc;
+}
+
+size_t axvm_bus_device_count(const struct axvm_bus *bus)
+{
+	return bus->count;
+}
+
+const struct axvm_device_desc *axvm_bus_device(const struct axvm_bus *bus, size_t index)
+{
+	return index < bus->count ? &bus->devices[index].desc : NULL;
+}
+
+static uint64_t bus_mask(unsigned width)
+{
+	return width >= 8 ? ~0ull : (1ull << (width * 8)) - 1;
+}
+
+/* One access of a legal width at an aligned offset, as the device wants it. */
+static int bus_device_read(const struct axvm_device_desc *d, uint64_t off, unsigned w,
+			   uint64_t *v)
+{
+	*v = 0;
+	if (!d->ops->read)
+		return 0; /* write-only register space reads as zero */
+	return d->ops->read(d->opaque, off, w, v);
+}
+
+/*
+ * Read `width` bytes at device offset `off` (little endian), splitting or
+ * widening as the device's width limits require.
+ */
+static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned width,
+		      uint64_t *value, bool write)
+{
+	uint64_t result = 0;
+	unsigned done = 0;
+
+	while (done < width) {
+		uint64_t cur = off + done;
+		unsigned piece = d->max_width;
+		int ret;
+
+		/* Largest naturally aligned piece that fits what is left. */
+		while (piece > d->min_width && (piece > width - done || (cur & (piece - 1))))
+			piece >>= 1;
+		if (piece <= width - done && !(cur & (piece - 1))) {
+			uint64_t v;
+
+			if (write) {
+				v = (*value >> (done * 8)) & bus_mask(piece);
+				ret = d->ops->write ? d->ops->write(d->opaque, cur, piece, v) : 0;
+			} else {
+				ret = bus_device_read(d, cur, piece, &v);
+				result |= (v & bus_mask(piece)) << (done * 8);
+			}
+			if (ret)
+				return ret;
+			done += piece;
+			continue;
+		}
+		/*
+		 * Narrower than the device's minimum (or misaligned to it):
+		 * access the enclosing min_width unit and merge byte by byte.
+		 */
+		{
+			unsigned unit = d->min_width;
+			uint64_t base = cur & ~(uint64_t)(unit - 1), v;
+			unsigned shift = (unsigned)(cur - base);
+			unsigned n = unit - shift;
+
+			if (n > width - done)
+				n = width - done;
+			if (base + unit > d->size)
+				return -AXVM_ENODEV;
+			ret = bus_device_read(d, base, unit, &v);
+			if (ret)
+				return ret;
+			if (write) {
+				uint64_t m = bus_mask(n) << (shift * 8);
+				uint64_t bits = ((*value >> (done * 8)) & bus_mask(n)) << (shift * 8);
+
+				v = (v & ~m) | bits;
+				ret = d->ops->write ? d->ops->write(d->opaque, base, unit, v) : 0;
+				if (ret)
+					return ret;
+			} else {
+				result |= ((v >> (shift * 8)) & bus_mask(n)) << (done * 8);
+			}
+			done += n;
+		}
+	}
+	if (!write)
+		*value = result;
+	return 0;
+}
+
+static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t addr,
+						unsigned width)
+{
+	const struct axvm_device_desc *d = axvm_bus_find(bus, addr);
+
+	if (!d || !bus_width_ok(width) || addr - d->base + width > d->size)
+		return NULL;
+	return d;
+}
+
+int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value)
+{
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width);
+
+	*value = 0;
+	if (!d)
+		return -AXVM_ENODEV;
+	return bus_access(d, addr - d->base, width, value, false);
+}
+
+int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t value)
+{
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width);
+
+	if (!d)
+		return -AXVM_ENODEV;
+	return bus_access(d, addr - d->base, width, &value, true);
+}

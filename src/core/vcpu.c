@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The generic vCPU: the reference's state machine around a backend ops
+ * table. Every transition goes through vcpu_transition(), which checks the
+ * current state and, when the backend op fails, leaves the vCPU Invalid
+ * (terminal), as the reference's manipulate_arch_vcpu does.
+ */
+#include <axvm/log.h>
+#include <axvm/vcpu.h>
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+struct axvm_vcpu {
+	unsigned id;
+	int phys_cpu_id;
+	axvm_cpumask_t cpu_mask; /* 0 = any CPU */
+	const struct axvm_vcpu_ops *ops;
+	const struct axvm_hal *hal;
+	void *backend;
+	_Atomic unsigned refcount;
+	_Atomic int state;
+	axvm_cpumask_t saved_mask; /* the thread's affinity before bind */
+	bool pinned;
+};
+
+int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
+		     const struct axvm_vcpu_ops *ops, const void *arch_config,
+		     const struct axvm_hal *hal, struct axvm_vcpu **out)
+{
+	struct axvm_vcpu_create_info info = {.id = id, .hal = hal, .arch_config = arch_config};
+	struct axvm_vcpu *vcpu;
+	int ret;
+
+	*out = NULL;
+	if (!ops || !ops->create || !ops->run || !hal)
+		return -AXVM_EINVAL;
+	if (phys_cpu_id >= 64)
+		return -AXVM_ERANGE;
+	vcpu = calloc(1, sizeof(*vcpu));
+	if (!vcpu)
+		return -AXVM_ENOMEM;
+	vcpu->id = id;
+	vcpu->phys_cpu_id = phys_cpu_id;
+	/* As in the reference: no explicit set means "only the favoured CPU". */
+	vcpu->cpu_mask = cpu_mask ? cpu_mask : (phys_cpu_id >= 0 ? 1ull << phys_cpu_id : 0);
+	vcpu->ops = ops;
+	vcpu->hal = hal;
+	atomic_init(&vcpu->refcount, 1);
+	atomic_init(&vcpu->state, AXVM_VCPU_STATE_CREATED);
+	ret = ops->create(&info, &vcpu->backend);
+	if (ret) {
+		free(vcpu);
+		return ret < 0 ? ret : -AXVM_EBACKEND;
+	}
+	*out = vcpu;
+	return 0;
+}
+
+struct axvm_vcpu *axvm_vcpu_get(struct axvm_vcpu *vcpu)
+{
+	atomic_fetch_add(&vcpu->refcount, 1);
+	return vcpu;
+}
+
+void axvm_vcpu_put(struct axvm_vcpu *vcpu)
+{
+	if (!vcpu || atomic_fetch_sub(&vcpu->refcount, 1) != 1)
+		return;
+	if (vcpu->ops->destroy)
+		vcpu->ops->destroy(vcpu->backend);
+	free(vcpu);
+}
+
+unsigned axvm_vcpu_refcount(const struct axvm_vcpu *vcpu)
+{
+	return atomic_load(&((struct axvm_vcpu *)vcpu)->refcount);
+}
+
+enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu)
+{
+	return (enum axvm_vcpu_state)atomic_load(&((struct axvm_vcpu *)vcpu)->state);
+}
+
+const char *axvm_vcpu_state_name(enum axvm_vcpu_state state)
+{
+	switch (state) {
+	case AXVM_VCPU_STATE_INVALID:
+		return "Invalid";
+	case AXVM_VCPU_STATE_CREATED:
+		return "Created";
+	case AXVM_VCPU_STATE_FREE:
+		return "Free";
+	case AXVM_VCPU_STATE_READY:
+		return "Ready";
+	case AXVM_VCPU_STATE_RUNNING:
+		return "Running";
+	case AXVM_VCPU_STATE_BLOCKED:
+		return "Blocked";
+	}
+	return "?";
+}
+
+/* Claim the transition from -> (in progress) atomically; -AXVM_ESTATE if not in `from`. */
+static int vcpu_enter(struct axvm_vcpu *vcpu, enum axvm_vcpu_state from, const char *what)
+{
+	int expected = (int)from;
+
+	if (atomic_compare_exchange_strong(&vcpu->state, &expected, (int)from))
+		return 0;
+	axvm_debug("vcpu %u: %s in state %s (needs %s)", vcpu->id, what,
+		   axvm_vcpu_state_name((enum axvm_vcpu_state)expected),
+		   axvm_vcpu_state_name(from));
+	return -AXVM_ESTATE;
+}
+
+/* Finish a transition: the backend result decides between `to` and Invalid. */
+static int vcpu_finish(struct axvm_vcpu *vcpu, enum axvm_vcpu_state to, int backend_ret,
+		       const char *what)
+{
+	if (backend_ret) {
+		atomic_store(&vcpu->state, AXVM_VCPU_STATE_INVALID);
+		axvm_error("vcpu %u: %s failed in the backend (%s); the vCPU is now Invalid",
+			   vcpu->id, what, axvm_strerror(backend_ret));
+		return backend_ret < 0 ? backend_ret : -AXVM_EBACKEND;
+	}
+	atomic_store(&vcpu->state, (int)to);
+	return 0;
+}
+
+int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspace *as,
+		    const void *setup_config)
+{
+	struct axvm_vcpu_setup_info info = {
+		.entry = entry, .addrspace = as, .setup_config = setup_config};
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_CREATED, "setup");
+
+	if (ret)
+		return ret;
+	ret = vcpu->ops->setup ? vcpu->ops->setup(vcpu->backend, &info) : 0;
+	return vcpu_finish(vcpu, AXVM_VCPU_STATE_FREE, ret, "setup");
+}
+
+static bool vcpu_cpu_allowed(const struct axvm_vcpu *vcpu, int cpu)
+{
+	return !vcpu->cpu_mask || (cpu >= 0 && cpu < 64 && (vcpu->cpu_mask & (1ull << cpu)));
+}
+
+int axvm_vcpu_bind(struct axvm_vcpu *vcpu)
+{
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_FREE, "bind");
+	int cpu;
+
+	if (ret)
+		return ret;
+	/*
+	 * Pin the thread to the vCPU's set first (the kernel migrates it
+	 * there), then check where it actually runs: a set the host cannot
+	 * satisfy is an affinity error, not a backend failure.
+	 */
+	vcpu->pinned = false;
+	if (vcpu->cpu_mask && vcpu->hal->pin_thread) {
+		ret = vcpu->hal->pin_thread(vcpu->hal->ctx, vcpu->cpu_mask, &vcpu->saved_mask);
+		if (ret) {
+			axvm_warn("vcpu %u: cannot pin to CPU set 0x%llx", vcpu->id,
+				  (unsigned long long)vcpu->cpu_mask);
+			return -AXVM_EAFFINITY;
+		}
+		vcpu->pinned = true;
+	}
+	cpu = vcpu->hal->current_cpu ? vcpu->hal->current_cpu(vcpu->hal->ctx) : -1;
+	if (vcpu->cpu_mask && !vcpu_cpu_allowed(vcpu, cpu)) {
+		axvm_warn("vcpu %u: bound on CPU %d, outside its CPU set 0x%llx", vcpu->id, cpu,
+			  (unsigned long long)vcpu->cpu_mask);
+		if (vcpu->pinned)
+			vcpu->hal->pin_thread(vcpu->hal->ctx, vcpu->saved_mask, NULL);
+		vcpu->pinned = false;
+		return -AXVM_EAFFINITY;
+	}
+	ret = vcpu->ops->bind ? vcpu->ops->bind(vcpu->backend) : 0;
+	return vcpu_finish(vcpu, AXVM_VCPU_STATE_READY, ret, "bind");
+}
+
+int axvm_vcpu_unbind(struct axvm_vcpu *vcpu)
+{
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_READY, "unbind");
+
+	if (ret)
+		return ret;
+	ret = vcpu->ops->unbind ? vcpu->ops->unbind(vcpu->backend) : 0;
+	if (vcpu->pinned) {
+		vcpu->hal->pin_thread(vcpu->hal->ctx, vcpu->saved_mask, NULL);
+		vcpu->pinned = false;
+	}
+	return vcpu_finish(vcpu, AXVM_VCPU_STATE_FREE, ret, "unbind");
+}
+
+int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_READY, "run");
+
+	if (ret)
+		return ret;
+	atomic_store(&vcpu->state, AXVM_VCPU_STATE_RUNNING);
+	exit->reason = AXVM_EXIT_NOTHING;
+	ret = vcpu->ops->run(vcpu->backend, exit);
+	return vcpu_finish(vcpu, AXVM_VCPU_STATE_READY, ret, "run");
+}
+
+/* Register-level ops: allowed whenever the vCPU is set up and not running elsewhere. */
+static int vcpu_check_usable(struct axvm_vcpu *vcpu, const char *what)
+{
+	enum axvm_vcpu_state s = axvm_vcpu_state(vcpu);
+
+	if (s == AXVM_VCPU_STATE_INVALID || s == AXVM_VCPU_STATE_RUNNING) {
+		axvm_debug("vcpu %u: %s in state %s", vcpu->id, what, axvm_vcpu_state_name(s));
+		return -AXVM_ESTATE;
+	}
+	return 0;
+}
+
+int axvm_vcpu_set_entry(struct axvm_vcpu *vcpu, uint64_t entry)
+{
+	int ret = vcpu_check_usable(vcpu, "set_entry");
+
+	if (ret)
+		return ret;
+	return vcpu->ops->set_entry ? vcpu->ops->set_entry(vcpu->backend, entry) : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value)
+{
+	int ret = vcpu_check_usable(vcpu, "set_gpr");
+
+	if (ret)
+		return ret;
+	return vcpu->ops->set_gpr ? vcpu->ops->set_gpr(vcpu->backend, reg, value) : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value)
+{
+	int ret = vcpu_check_usable(vcpu, "get_gpr");
+
+	*value = 0;
+	if (ret)
+		return ret;
+	return vcpu->ops->get_gpr ? vcpu->ops->get_gpr(vcpu->backend, reg, value) : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value)
+{
+	int ret = vcpu_check_usable(vcpu, "set_return_value");
+
+	if (ret)
+		return ret;
+	return vcpu->ops->set_return_value ? vcpu->ops->set_return_value(vcpu->backend, value)
+					   : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
+{
+	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
+		return -AXVM_ESTATE;
+	return vcpu->ops->inject_interrupt ? vcpu->ops->inject_interrupt(vcpu->backend, vector)
+					   : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
+{
+	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
+		return -AXVM_ESTATE;
+	return vcpu->ops->clear_interrupt ? vcpu->ops->clear_interrupt(vcpu->backend, vector)
+					  : -AXVM_ENOTSUP;
+}
+
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
+{
+	if (vcpu->ops->kick)
+		vcpu->ops->kick(vcpu->backend);
+}
+
+int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns)
+{
+	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
+		return -AXVM_ESTATE;
+	if (!vcpu->ops->wait_for_interrupt)
+		return 0;
+	return vcpu->ops->wait_for_interrupt(vcpu->backend, timeout_ns);
+}
+
+unsigned axvm_vcpu_id(const struct axvm_vcpu *vcpu)
+{
+	return vcpu->id;
+}
+
+int axvm_vcpu_phys_cpu_id(const struct axvm_vcpu *vcpu)
+{
+	return vcpu->phys_cpu_id;
+}
+
+axvm_cpumask_t axvm_vcpu_cpu_mask(const struct axvm_vcpu *vcpu)
+{
+	return vcpu->cpu_mask;
+}
+
+bool axvm_vcpu_is_bound(const struct axvm_vcpu *vcpu)
+{
+	enum axvm_vcpu_state s = axvm_vcpu_state(vcpu);
+
+	return s == AXVM_VCPU_STATE_READY || s == AXVM_VCPU_STATE_RUNNING;
+}
+
+bool axvm_vcpu_is_bsp(const struct axvm_vcpu *vcpu)
+{
+	return vcpu->id == 0;
+}
+
+void *axvm_vcpu_backend(const struct axvm_vcpu *vcpu)
+{
+	return vcpu->backend;
+}

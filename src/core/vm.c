@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM object and its run loop (the reference's AxVM and run_vcpu).
+ *
+ * Status changes and the count of vCPUs inside axvm_run_vcpu are guarded by
+ * one mutex, so "the last vCPU to leave sets Stopped" holds even when
+ * shutdown races with a vCPU entering its loop. The flags `running` and
+ * `shutting_down` are also atomics, read lock-free on the hot path.
+ */
+#include <axvm/log.h>
+#include <axvm/riscv64.h>
+#include <axvm/vm.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VM_ERR_MAX 512
+
+struct axvm {
+	struct axvm_config config;
+	const struct axvm_hal *hal;
+	const struct axvm_vcpu_ops *vcpu_ops;
+	struct axvm_addrspace *as;
+	struct axvm_bus *bus[AXVM_BUS_COUNT];
+	unsigned vcpu_count;
+	struct axvm_vcpu *vcpus[AXVM_CONFIG_MAX_VCPUS];
+
+	pthread_mutex_t lock; /* status, active_vcpus */
+	_Atomic int status;
+	_Atomic bool running;
+	_Atomic bool shutting_down;
+	unsigned active_vcpus;
+
+	_Atomic uint64_t exit_counts[AXVM_EXIT_REASON_COUNT];
+	struct axvm_ratelimit device_error_limit;
+	char last_error[VM_ERR_MAX];
+};
+
+static void vm_set_error(struct axvm *vm, const char *fmt, ...) AXVM_PRINTF(2, 3);
+
+static void vm_set_error(struct axvm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->last_error, sizeof(vm->last_error), fmt, ap);
+	va_end(ap);
+	axvm_debug("vm %llu: %s", (unsigned long long)vm->config.id, vm->last_error);
+}
+
+const char *axvm_last_error(const struct axvm *vm)
+{
+	return vm->last_error;
+}
+
+const char *axvm_status_name(enum axvm_vm_status status)
+{
+	switch (status) {
+	case AXVM_VM_LOADING:
+		return "Loading";
+	case AXVM_VM_LOADED:
+		return "Loaded";
+	case AXVM_VM_RUNNING:
+		return "Running";
+	case AXVM_VM_SUSPENDED:
+		return "Suspended";
+	case AXVM_VM_STOPPING:
+		return "Stopping";
+	case AXVM_VM_STOPPED:
+		return "Stopped";
+	}
+	return "?";
+}
+
+int axvm_create(const struct axvm_config *cfg, struct axvm **out)
+{
+	struct axvm *vm;
+	int ret;
+
+	*out = NULL;
+	if (!cfg)
+		return -AXVM_EINVAL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -AXVM_ENOMEM;
+	vm->config = *cfg;
+	vm->hal = cfg->hal ? cfg->hal : axvm_hal_linux();
+	vm->vcpu_ops = cfg->vcpu_ops ? cfg->vcpu_ops : axvm_riscv64_vcpu_ops();
+	vm->config.hal = vm->hal;
+	vm->config.vcpu_ops = vm->vcpu_ops;
+	pthread_mutex_init(&vm->lock, NULL);
+	atomic_init(&vm->status, AXVM_VM_LOADING);
+	ret = axvm_addrspace_create(vm->hal, &vm->as);
+	for (int k = 0; !ret && k < AXVM_BUS_COUNT; k++)
+		ret = axvm_bus_create((enum axvm_bus_kind)k, &vm->bus[k]);
+	if (ret) {
+		axvm_destroy(vm);
+		return ret;
+	}
+	*out = vm;
+	return 0;
+}
+
+static int vm_create_vcpus(struct axvm *vm)
+{
+	const struct axvm_config *c = &vm->config;
+
+	if (c->cpu_num == 0 || c->cpu_num > AXVM_CONFIG_MAX_VCPUS) {
+		vm_set_error(vm, "base.cpu_num: %u is outside 1..%d", c->cpu_num,
+			     AXVM_CONFIG_MAX_VCPUS);
+		return -AXVM_EINVAL;
+	}
+	for (unsigned i = 0; i < c->cpu_num; i++) {
+		int phys = c->has_phys_cpu_ids ? c->phys_cpu_ids[i] : -1;
+		axvm_cpumask_t mask = c->has_phys_cpu_sets ? c->phys_cpu_sets[i] : 0;
+		uint64_t entry = i == 0 ? c->bsp_entry : c->ap_entry;
+		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config, vm->hal,
+					   &vm->vcpus[i]);
+
+		if (ret) {
+			vm_set_error(vm, "vcpu %u: creation failed: %s", i, axvm_strerror(ret));
+			return ret;
+		}
+		vm->vcpu_count = i + 1;
+		ret = axvm_vcpu_setup(vm->vcpus[i], entry, vm->as, c->vcpu_setup_config);
+		if (ret) {
+			vm_set_error(vm, "vcpu %u: setup at entry 0x%llx failed: %s", i,
+				     (unsigned long long)entry, axvm_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int vm_map_regions(struct axvm *vm)
+{
+	const struct axvm_config *c = &vm->config;
+
+	for (unsigned i = 0; i < c->region_count; i++) {
+		const struct axvm_mem_region *r = &c->regions[i];
+		int ret;
+
+		switch (r->map_type) {
+		case AXVM_MAP_ALLOC:
+			ret = axvm_addrspace_map_linear(vm->as, r->gpa, r->size, r->flags);
+			break;
+		case AXVM_MAP_LAZY:
+			ret = axvm_addrspace_map_lazy(vm->as, r->gpa, r->size, r->flags);
+			break;
+		case AXVM_MAP_IDENTICAL:
+			ret = axvm_addrspace_map_host(vm->as, r->gpa, r->gpa, r->size, r->flags);
+			break;
+		case AXVM_MAP_RESERVED:
+			/* Honour the configured host address (the reference mapped gpa->gpa). */
+			ret = axvm_addrspace_map_host(vm->as, r->gpa, r->hpa, r->size, r->flags);
+			break;
+		default:
+			ret = -AXVM_EINVAL;
+			break;
+		}
+		if (ret) {
+			vm_set_error(vm, "kernel.memory_regions[%u]: mapping [0x%llx, +0x%llx) failed: %s",
+				     i, (unsigned long long)r->gpa, (unsigned long long)r->size,
+				     axvm_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Configured devices: emulated ones get an MMIO region, so guest accesses
+ * become MMIO exits; the models themselves are registered by the board or
+ * the embedding program (axvm_register_device), and an access that no model
+ * claims is returned to the caller. Passthrough devices map host memory at
+ * their host-physical address.
+ */
+static int vm_map_devices(struct axvm *vm)
+{
+	const struct axvm_config *c = &vm->config;
+
+	for (unsigned i = 0; i < c->emu_device_count; i++) {
+		const struct axvm_emu_device *d = &c->emu_devices[i];
+		uint64_t base = d->base_gpa & ~(AXVM_PAGE_SIZE - 1);
+		uint64_t end = (d->base_gpa + d->length + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
+		int ret = axvm_addrspace_map_mmio(vm->as, base, end - base);
+
+		if (ret) {
+			vm_set_error(vm, "devices.emu_devices[%u] (%s): MMIO range 0x%llx+0x%llx: %s", i,
+				     d->name, (unsigned long long)d->base_gpa,
+				     (unsigned long long)d->length, axvm_strerror(ret));
+			return ret;
+		}
+	}
+	for (unsigned i = 0; i < c->passthrough_count; i++) {
+		const struct axvm_passthrough_device *d = &c->passthrough[i];
+		int ret = axvm_addrspace_map_host(vm->as, d->base_gpa, d->base_hpa, d->length,
+						  AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_DEVICE);
+
+		if (ret) {
+			vm_set_error(vm,
+				     "devices.passthrough_devices[%u] (%s): mapping gpa 0x%llx to hpa 0x%llx: %s",
+				     i, d->name, (unsigned long long)d->base_gpa,
+				     (unsigned long long)d->base_hpa, axvm_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int axvm_init(struct axvm *vm)
+{
+	char err[AXVM_CONFIG_ERR_MAX];
+	int ret;
+
+	if (atomic_load(&vm->status) != AXVM_VM_LOADING) {
+		vm_set_error(vm, "init: VM is %s, not Loading",
+			     axvm_status_name((enum axvm_vm_status)atomic_load(&vm->status)));
+		return -AXVM_ESTATE;
+	}
+	ret = axvm_config_validate(&vm->config, err, sizeof(err));
+	if (ret) {
+		vm_set_error(vm, "%s", err);
+		return ret;
+	}
+	ret = vm_map_regions(vm);
+	if (!ret)
+		ret = vm_map_devices(vm);
+	if (!ret)
+		ret = vm_create_vcpus(vm);
+	if (ret)
+		return ret;
+	atomic_store(&vm->status, AXVM_VM_LOADED);
+	return 0;
+}
+
+int axvm_boot(struct axvm *vm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (atomic_load(&vm->status) != AXVM_VM_LOADED) {
+		vm_set_error(vm, "boot: VM is %s; only a Loaded VM boots (once)",
+			     axvm_status_name((enum axvm_vm_status)atomic_load(&vm->status)));
+		ret = -AXVM_ESTATE;
+	} else {
+		atomic_store(&vm->running, true);
+		atomic_store(&vm->status, AXVM_VM_RUNNING);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+int axvm_shutdown(struct axvm *vm)
+{
+	enum axvm_vm_status s;
+
+	pthread_mutex_lock(&vm->lock);
+	s = (enum axvm_vm_status)atomic_load(&vm->status);
+	if (s == AXVM_VM_STOPPING || s == AXVM_VM_STOPPED) {
+		pthread_mutex_unlock(&vm->lock);
+		vm_set_error(vm, "shutdown: VM is already %s", axvm_status_name(s));
+		return -AXVM_ESTATE;
+	}
+	atomic_store(&vm->shutting_down, true);
+	atomic_store(&vm->status, vm->active_vcpus ? AXVM_VM_STOPPING : AXVM_VM_STOPPED);
+	atomic_store(&vm->running, false);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		axvm_vcpu_kick(vm->vcpus[i]);
+	return 0;
+}
+
+void axvm_destroy(struct axvm *vm)
+{
+	if (!vm)
+		return;
+	/* Our references go; a vCPU referenced elsewhere lives on until its last put. */
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		axvm_vcpu_put(vm->vcpus[i]);
+	for (int k = 0; k < AXVM_BUS_COUNT; k++)
+		axvm_bus_destroy(vm->bus[k]);
+	axvm_addrspace_destroy(vm->as);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm);
+}
+
+bool axvm_is_running(const struct axvm *vm)
+{
+	return atomic_load(&((struct axvm *)vm)->running);
+}
+
+bool axvm_is_shutting_down(const struct axvm *vm)
+{
+	return atomic_load(&((struct axvm *)vm)->shutting_down);
+}
+
+enum axvm_vm_status axvm_status(const struct axvm *vm)
+{
+	return (enum axvm_vm_status)atomic_load(&((struct axvm *)vm)->status);
+}
+
+uint64_t axvm_id(const struct axvm *vm)
+{
+	return vm->config.id;
+}
+
+const struct axvm_config *axvm_config(const struct axvm *vm)
+{
+	return &vm->config;
+}
+
+unsigned axvm_vcpu_num(const struct axvm *vm)
+{
+	return vm->vcpu_count;
+}
+
+struct axvm_vcpu *axvm_vcpu(const struct axvm *vm, unsigned id)
+{
+	return id < vm->vcpu_count ? vm->vcpus[id] : NULL;
+}
+
+struct axvm_addrspace *axvm_addrspace(const struct axvm *vm)
+{
+	return vm->as;
+}
+
+struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind)
+{
+	return (unsigned)kind < AXVM_BUS_COUNT ? vm->bus[kind] : NULL;
+}
+
+/* An MMIO device may sit inside a region already mapped for a configured device. */
+static bool vm_range_is_mmio(struct axvm *vm, uint64_t base, uint64_t size)
+{
+	struct axvm_region_info ri;
+
+	return axvm_addrspace_find(vm->as, base, &ri) == 0 && ri.kind == AXVM_REGION_MMIO &&
+	       base - ri.gpa + size <= ri.size;
+}
+
+int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
+			 const struct axvm_device_desc *desc)
+{
+	enum axvm_vm_status s = axvm_status(vm);
+	int ret;
+
+	if (s != AXVM_VM_LOADING && s != AXVM_VM_LOADED) {
+		vm_set_error(vm, "register %s: devices are registered before boot",
+			     desc->name ? desc->name : "device");
+		return -AXVM_ESTATE;
+	}
+	if ((unsigned)kind >= AXVM_BUS_COUNT || !desc->size)
+		return -AXVM_EINVAL;
+	ret = axvm_bus_register(vm->bus[kind], desc);
+	if (ret) {
+		vm_set_error(vm, "%s bus: device %s at 0x%llx (+0x%llx): %s",
+			     axvm_bus_kind_name(kind), desc->name ? desc->name : "device",
+			     (unsigned long long)desc->base, (unsigned long long)desc->size,
+			     axvm_strerror(ret));
+		return ret;
+	}
+	if (kind == AXVM_BUS_MMIO && !vm_range_is_mmio(vm, desc->base, desc->size)) {
+		uint64_t base = desc->base & ~(AXVM_PAGE_SIZE - 1);
+		uint64_t end = (desc->base + desc->size + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
+
+		ret = axvm_addrspace_map_mmio(vm->as, base, end - base);
+		if (ret) {
+			axvm_bus_unregister(vm->bus[kind], desc->base);
+			vm_set_error(vm, "mmio device %s at 0x%llx: its page range overlaps %s",
+				     desc->name ? desc->name : "device",
+				     (unsigned long long)desc->base,
+				     ret == -AXVM_EOVERLAP ? "guest memory" : axvm_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int axvm_read_guest(struct axvm *vm, axvm_gpa_t gpa, void *buf, uint64_t len)
+{
+	int ret = axvm_addrspace_read(vm->as, gpa, buf, len);
+
+	if (ret)
+		vm_set_error(vm, "read of %llu bytes at guest 0x%llx: %s", (unsigned long long)len,
+			     (unsigned long long)gpa, axvm_strerror(ret));
+	return ret;
+}
+
+int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t len)
+{
+	int ret = axvm_addrspace_write(vm->as, gpa, buf, len);
+
+	if (ret)
+		vm_set_error(vm, "write of %llu bytes at guest 0x%llx: %s", (unsigned long long)len,
+			     (unsigned long long)gpa, axvm_strerror(ret));
+	return ret;
+}
+
+uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
+{
+	if ((unsigned)reason >= AXVM_EXIT_REASON_COUNT)
+		return 0;
+	return atomic_load(&((struct axvm *)vm)->exit_counts[reason]);
+}
+
+/*
+ * Exit handlers. Contract: > 0 resume the guest, 0 return the exit to the
+ * caller, < 0 error. Reasons without a handler are returned to the caller.
+ */
+typedef int (*vm_exit_handler)(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e);
+
+static uint64_t vm_extend(uint64_t v, unsigned width, bool sign_ext, unsigned reg_width)
+{
+	unsigned bits = width * 8;
+
+	if (bits < 64) {
+		v &= (1ull << bits) - 1;
+		if (sign_ext && (v >> (bits - 1)) & 1)
+			v |= ~0ull << bits;
+	}
+	if (reg_width && reg_width < 8)
+		v &= (1ull << (reg_width * 8)) - 1;
+	return v;
+}
+
+/* A device that fails an access it claimed: the guest reads zero; we log, rate-limited. */
+static int vm_device_result(struct axvm *vm, int ret, const char *what, uint64_t addr)
+{
+	if (ret == -AXVM_ENODEV)
+		return 0;
+	if (ret)
+		axvm_log_ratelimited(&vm->device_error_limit, AXVM_LOG_DEBUG,
+				     "vm %llu: device %s at 0x%llx failed: %s",
+				     (unsigned long long)vm->config.id, what,
+				     (unsigned long long)addr, axvm_strerror(ret));
+	return 1;
+}
+
+static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	uint64_t v = 0;
+	int ret = axvm_bus_read(vm->bus[AXVM_BUS_MMIO], e->mmio_read.addr, e->mmio_read.width, &v);
+
+	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
+		return 0;
+	ret = axvm_vcpu_set_gpr(vcpu, e->mmio_read.reg,
+				vm_extend(v, e->mmio_read.width, e->mmio_read.sign_ext,
+					  e->mmio_read.reg_width));
+	return ret ? ret : 1;
+}
+
+static int vm_handle_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	int ret = axvm_bus_write(vm->bus[AXVM_BUS_MMIO], e->mmio_write.addr, e->mmio_write.width,
+				 e->mmio_write.data);
+
+	return vm_device_result(vm, ret, "mmio write", e->mmio_write.addr);
+}
+
+static int vm_handle_io_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	uint64_t v = 0;
+	int ret = axvm_bus_read(vm->bus[AXVM_BUS_PORT], e->io_read.port, e->io_read.width, &v);
+
+	if (vm_device_result(vm, ret, "port read", e->io_read.port) == 0)
+		return 0;
+	ret = axvm_vcpu_set_gpr(vcpu, e->io_read.reg, v);
+	return ret ? ret : 1;
+}
+
+static int vm_handle_io_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	int ret = axvm_bus_write(vm->bus[AXVM_BUS_PORT], e->io_write.port, e->io_write.width,
+				 e->io_write.data);
+
+	return vm_device_result(vm, ret, "port write", e->io_write.port);
+}
+
+static int vm_handle_sysreg_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	uint64_t v = 0;
+	int ret = axvm_bus_read(vm->bus[AXVM_BUS_SYSREG], e->sysreg_read.addr, 8, &v);
+
+	if (vm_device_result(vm, ret, "sysreg read", e->sysreg_read.addr) == 0)
+		return 0;
+	ret = axvm_vcpu_set_gpr(vcpu, e->sysreg_read.reg, v);
+	return ret ? ret : 1;
+}
+
+static int vm_handle_sysreg_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	int ret = axvm_bus_write(vm->bus[AXVM_BUS_SYSREG], e->sysreg_write.addr, 8,
+				 e->sysreg_write.value);
+
+	return vm_device_result(vm, ret, "sysreg write", e->sysreg_write.addr);
+}
+
+static int vm_handle_nested_page_fault(struct axvm *vm, struct axvm_vcpu *vcpu,
+				       struct axvm_exit *e)
+{
+	/* Only lazy pages are ours to fix; anything else goes to the caller. */
+	return axvm_addrspace_populate(vm->as, e->nested_page_fault.addr) == 0 ? 1 : 0;
+}
+
+static const vm_exit_handler vm_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
+	[AXVM_EXIT_MMIO_READ] = vm_handle_mmio_read,
+	[AXVM_EXIT_MMIO_WRITE] = vm_handle_mmio_write,
+	[AXVM_EXIT_IO_READ] = vm_handle_io_read,
+	[AXVM_EXIT_IO_WRITE] = vm_handle_io_write,
+	[AXVM_EXIT_SYSREG_READ] = vm_handle_sysreg_read,
+	[AXVM_EXIT_SYSREG_WRITE] = vm_handle_sysreg_write,
+	[AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
+};
+
+static int vm_enter_run(struct axvm *vm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (atomic_load(&vm->shutting_down))
+		ret = -AXVM_ESHUTDOWN;
+	else if (atomic_load(&vm->status) != AXVM_VM_RUNNING)
+		ret = -AXVM_ESTATE;
+	else
+		vm->active_vcpus++;
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static void vm_leave_run(struct axvm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->active_vcpus--;
+	if (atomic_load(&vm->shutting_down) && vm->active_vcpus == 0)
+		atomic_store(&vm->status, AXVM_VM_STOPPED);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
+{
+	struct axvm_vcpu *vcpu = axvm_vcpu(vm, id);
+	int ret;
+
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_NOTHING;
+	if (!vcpu) {
+		vm_set_error(vm, "run: no vCPU %u (the VM has %u)", id, vm->vcpu_count);
+		return -AXVM_ENOENT;
+	}
+	ret = vm_enter_run(vm);
+	if (ret) {
+		if (ret == -AXVM_ESTATE)
+			vm_set_error(vm, "run vcpu %u: VM is %s, not Running", id,
+				     axvm_status_name(axvm_status(vm)));
+		return ret;
+	}
+	ret = axvm_vcpu_bind(vcpu);
+	if (ret) {
+		vm_set_error(vm, "run vcpu %u: bind failed: %s", id, axvm_strerror(ret));
+		vm_leave_run(vm);
+		return ret;
+	}
+	for (;;) {
+		vm_exit_handler handler;
+
+		if (atomic_load_explicit(&vm->shutting_down, memory_order_relaxed)) {
+			exit->reason = AXVM_EXIT_NOTHING;
+			ret = -AXVM_ESHUTDOWN;
+			break;
+		}
+		ret = axvm_vcpu_run(vcpu, exit);
+		if (ret) {
+			vm_set_error(vm, "vcpu %u: run failed: %s", id, axvm_strerror(ret));
+			break;
+		}
+		if ((unsigned)exit->reason >= AXVM_EXIT_REASON_COUNT) {
+			vm_set_error(vm, "vcpu %u: backend returned exit reason %d", id,
+				     (int)exit->reason);
+			ret = -AXVM_EBACKEND;
+			break;
+		}
+		atomic_fetch_add_explicit(&vm->exit_counts[exit->reason], 1, memory_order_relaxed);
+		handler = vm_exit_handlers[exit->reason];
+		if (!handler)
+			break;
+		ret = handler(vm, vcpu, exit);
+		if (ret <= 0)
+			break;
+	}
+	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_READY) {
+		int uret = axvm_vcpu_unbind(vcpu);
+
+		if (!ret && uret)
+			ret = uret;
+	}
+	vm_leave_run(vm);
+	return ret;
+}
