@@ -60,6 +60,7 @@ LIBA := $(BUILD)/libaxvm.a
 LIBSO := $(BUILD)/libaxvm.so
 AXVM := $(BUILD)/axvm
 
+.SECONDARY:
 .PHONY: all lib test unit-test guest-test run bench install check clean deps format
 all: $(LIBA) $(LIBSO) $(AXVM)
 lib: $(LIBA) $(LIBSO)
