@@ -164,9 +164,12 @@ long user_enter(void (*fn)(long), unsigned long user_sp, long arg);
 
 /* ---- test framework ---- */
 void test_check(int ok, const char *file, int line, const char *what, u64 actual, u64 expected);
+/* Evaluates each argument exactly once. */
 #define CHECK_EQ(actual, expected)                                                   \
-	test_check((u64)(actual) == (u64)(expected), __FILE__, __LINE__, #actual,    \
-		   (u64)(actual), (u64)(expected))
+	do {                                                                         \
+		u64 a_ = (u64)(actual), e_ = (u64)(expected);                        \
+		test_check(a_ == e_, __FILE__, __LINE__, #actual, a_, e_);           \
+	} while (0)
 #define CHECK(cond) test_check(!!(cond), __FILE__, __LINE__, #cond, 0, 1)
 /* Run one case; prints "ok name" or "FAIL-CASE name". */
 void test_case(const char *name, void (*fn)(void));
