@@ -1,20 +1,210 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Placeholder SBI: every ecall from S-mode leaves run() as a Hypercall exit
- * (nr = a7, args = a0..a5). The SBI engineer replaces this file.
+ * SBI dispatch (SBI spec v2.0, chapter 3 "Binary Encoding"): a7 = EID,
+ * a6 = FID, a0..a5 = arguments; the result goes back in a0 (error) and a1
+ * (value). EIDs and FIDs are signed 32-bit values, so an a7 that is not the
+ * sign extension of its low 32 bits names no extension. Legacy extensions
+ * (EIDs 0x00-0x0F, v0.1) ignore a6 and return only a0.
+ *
+ * Also the helpers the extensions share: hart masks, IPIs, remote flushes.
  */
 #include "arch/riscv64/sbi.h"
 
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/machine.h"
+#include "axvm/log.h"
+
+static const struct rv_sbi_ext *const sbi_exts[] = {
+	&rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
+	&rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
+};
+
+const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid)
+{
+	for (size_t i = 0; i < sizeof(sbi_exts) / sizeof(sbi_exts[0]); i++)
+		if (eid >= sbi_exts[i]->eid_min && eid <= sbi_exts[i]->eid_max)
+			return sbi_exts[i];
+	return NULL;
+}
+
+/* For guests run without a machine (bare hart tests): rate-limit state of last resort. */
+static struct axvm_ratelimit sbi_fallback_limit;
+
+void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what)
+{
+	struct axvm_ratelimit *rl =
+		call->machine ? &call->machine->log_limit : &sbi_fallback_limit;
+
+	axvm_log_ratelimited(rl, AXVM_LOG_DEBUG,
+			     "hart %u: SBI eid 0x%llx fid %llu: %s (pc 0x%llx)", call->hart->id,
+			     (unsigned long long)call->eid, (unsigned long long)call->fid, what,
+			     (unsigned long long)call->hart->pc);
+}
 
 int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 {
+	struct rv_sbi_call call = {
+		.hart = h,
+		.machine = h->machine,
+		.eid = h->x[17],
+		.fid = h->x[16],
+		.exit = exit,
+	};
+	const struct rv_sbi_ext *ext = NULL;
+	int ret = 1;
+
 	memset(exit, 0, sizeof(*exit));
-	exit->reason = AXVM_EXIT_HYPERCALL;
-	exit->hypercall.nr = h->x[17];
 	for (int i = 0; i < 6; i++)
-		exit->hypercall.args[i] = h->x[10 + i];
-	return 0;
+		call.args[i] = h->x[10 + i];
+	if ((uint64_t)(int64_t)(int32_t)call.eid == call.eid)
+		ext = rv_sbi_find_ext(call.eid);
+	if (!ext) {
+		rv_sbi_log_guest(&call, "unknown extension");
+		call.error = SBI_ERR_NOT_SUPPORTED;
+	} else {
+		ret = ext->handler(&call);
+		if (ret < 0)
+			return ret;
+	}
+	if (!call.regs_set) {
+		h->x[10] = (uint64_t)call.error;
+		if (!ext || !ext->legacy)
+			h->x[11] = call.value;
+	}
+	return ret;
+}
+
+int64_t rv_sbi_hart_mask(const struct rv_sbi_call *call, uint64_t hart_mask,
+			 uint64_t hart_mask_base, uint64_t *targets)
+{
+	struct rv_machine *m = call->machine;
+	unsigned nharts = m ? m->nharts : 1;
+	uint64_t all = nharts >= 64 ? UINT64_MAX : (1ull << nharts) - 1;
+	uint64_t sel;
+
+	*targets = 0;
+	if (!m) {
+		/* A hart without a machine knows only itself. */
+		all = call->hart->id < 64 ? 1ull << call->hart->id : 0;
+	} else {
+		for (unsigned i = 0; i < nharts; i++)
+			if (!m->harts[i])
+				all &= ~(1ull << i);
+	}
+	if (hart_mask_base == UINT64_MAX) {
+		*targets = all;
+		return SBI_SUCCESS;
+	}
+	if (hart_mask == 0)
+		return SBI_SUCCESS;
+	if (hart_mask_base >= 64)
+		return SBI_ERR_INVALID_PARAM;
+	/* Bits shifted out past hart 63 name harts that cannot exist. */
+	if (hart_mask_base && (hart_mask >> (64 - hart_mask_base)))
+		return SBI_ERR_INVALID_PARAM;
+	sel = hart_mask << hart_mask_base;
+	if (sel & ~all)
+		return SBI_ERR_INVALID_PARAM;
+	*targets = sel;
+	return SBI_SUCCESS;
+}
+
+static struct rv_hart *sbi_target(const struct rv_sbi_call *call, unsigned id)
+{
+	if (!call->machine)
+		return id == call->hart->id ? call->hart : NULL;
+	return rv_machine_hart(call->machine, id);
+}
+
+void rv_sbi_send_ipi(struct rv_sbi_call *call, uint64_t targets)
+{
+	for (unsigned i = 0; targets; i++, targets >>= 1) {
+		struct rv_hart *t = (targets & 1) ? sbi_target(call, i) : NULL;
+
+		if (t)
+			rv_hart_post_interrupt(t, RV_IRQ_SSI);
+	}
+}
+
+/* Upper bound on waiting for one hart's acknowledgement: a hart never hangs the caller. */
+#define SBI_FLUSH_TIMEOUT_NS 2000000000ull
+
+static uint64_t sbi_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Our own hart's pending flush requests, serviced while we wait for others:
+ * two harts fencing each other at once would otherwise wait for each other.
+ */
+static void sbi_service_own_flush(struct rv_hart *h)
+{
+	uint64_t req = __atomic_load_n(&h->flush_req, __ATOMIC_ACQUIRE);
+
+	if (req > __atomic_load_n(&h->flush_done, __ATOMIC_ACQUIRE)) {
+		rv_hart_flush_local(h);
+		__atomic_store_n(&h->flush_done, req, __ATOMIC_RELEASE);
+	}
+}
+
+void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets)
+{
+	uint64_t tickets[64] = {0};
+	uint64_t pending = 0;
+	uint64_t start;
+
+	for (unsigned i = 0; i < 64; i++) {
+		struct rv_hart *t;
+
+		if (!(targets & (1ull << i)) || !(t = sbi_target(call, i)))
+			continue;
+		if (t == call->hart) {
+			rv_hart_flush_local(t);
+			continue;
+		}
+		tickets[i] = rv_hart_request_flush(t);
+		pending |= 1ull << i;
+	}
+	/*
+	 * A hart outside run() flushes before its next instruction; one inside
+	 * services the request at its next batch boundary (a few thousand
+	 * instructions at most), so the wait is short: yield, do not sleep.
+	 */
+	start = sbi_now_ns();
+	while (pending) {
+		for (unsigned i = 0; i < 64; i++) {
+			struct rv_hart *t;
+
+			if (!(pending & (1ull << i)))
+				continue;
+			t = sbi_target(call, i);
+			if (rv_hart_flush_done(t, tickets[i]) || !rv_hart_is_running(t))
+				pending &= ~(1ull << i);
+		}
+		if (!pending)
+			break;
+		sbi_service_own_flush(call->hart);
+		if (sbi_now_ns() - start > SBI_FLUSH_TIMEOUT_NS) {
+			rv_sbi_log_guest(call, "remote fence: a hart did not acknowledge in 2 s");
+			break;
+		}
+		sched_yield();
+	}
+}
+
+void rv_sbi_exit_system_down(struct rv_sbi_call *call, enum axvm_system_down_type type,
+			     uint64_t code)
+{
+	memset(call->exit, 0, sizeof(*call->exit));
+	call->exit->reason = AXVM_EXIT_SYSTEM_DOWN;
+	call->exit->system_down.type = type;
+	call->exit->system_down.code = code;
 }

@@ -1,19 +1,139 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SBI served by the VMM (placeholder: every ecall becomes a Hypercall exit).
+ * The SBI served by the VMM (RISC-V SBI specification v2.0): the guest has no
+ * firmware, so every ecall from S-mode lands here. Calls that stay inside one
+ * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, legacy console) are
+ * answered at once; calls that concern the whole VM or start/stop harts
+ * (HSM hart_start/hart_stop, SRST, legacy shutdown) become generic exits
+ * (CpuUp, CpuDown, SystemDown) for the runtime.
+ *
+ * Dispatch follows Linux KVM's: a const table of extensions (sbi.c), each
+ * with an EID range, an optional probe and a handler, one file per extension
+ * (sbi_<ext>.c).
+ *
+ * Threads: rv_sbi_ecall runs on the calling hart's vCPU thread; handlers touch
+ * other harts only through their (any thread) functions in hart.h.
  */
 #ifndef AXVM_ARCH_RISCV64_SBI_H
 #define AXVM_ARCH_RISCV64_SBI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "axvm/exit.h"
 
 struct rv_hart;
+struct rv_machine;
 
 /*
  * Called by the hart on every ecall from S-mode, with pc already past the
  * ecall. Returns > 0: handled, resume the guest (a0/a1 set by the handler);
- * 0: return *exit from run(); < 0: a negative AXVM_E* error.
+ * 0: return *exit from run() (a0/a1 already hold the call's result); < 0: a
+ * negative AXVM_E* error. An unknown extension or function is answered with
+ * SBI_ERR_NOT_SUPPORTED in a0: the VM keeps running.
  */
 int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
+
+/* ---- internal to the sbi*.c files ---- */
+
+/* Standard SBI error codes (spec v2.0, table "Standard SBI Errors"). */
+#define SBI_SUCCESS 0
+#define SBI_ERR_FAILED (-1)
+#define SBI_ERR_NOT_SUPPORTED (-2)
+#define SBI_ERR_INVALID_PARAM (-3)
+#define SBI_ERR_DENIED (-4)
+#define SBI_ERR_INVALID_ADDRESS (-5)
+#define SBI_ERR_ALREADY_AVAILABLE (-6)
+#define SBI_ERR_ALREADY_STARTED (-7)
+#define SBI_ERR_ALREADY_STOPPED (-8)
+#define SBI_ERR_NO_SHMEM (-9)
+
+/* Extension IDs. */
+#define SBI_EXT_LEGACY_SET_TIMER 0x00
+#define SBI_EXT_LEGACY_CONSOLE_PUTCHAR 0x01
+#define SBI_EXT_LEGACY_CONSOLE_GETCHAR 0x02
+#define SBI_EXT_LEGACY_CLEAR_IPI 0x03
+#define SBI_EXT_LEGACY_SEND_IPI 0x04
+#define SBI_EXT_LEGACY_REMOTE_FENCE_I 0x05
+#define SBI_EXT_LEGACY_REMOTE_SFENCE_VMA 0x06
+#define SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID 0x07
+#define SBI_EXT_LEGACY_SHUTDOWN 0x08
+#define SBI_EXT_BASE 0x10
+#define SBI_EXT_TIME 0x54494D45
+#define SBI_EXT_IPI 0x735049
+#define SBI_EXT_RFENCE 0x52464E43
+#define SBI_EXT_HSM 0x48534D
+#define SBI_EXT_SRST 0x53525354
+#define SBI_EXT_DBCN 0x4442434E
+
+/* What we report through the Base extension. */
+#define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0: major in bits 30:24 */
+#define SBI_IMPL_ID 0x6178766dull          /* "axvm": not a registered implementation ID */
+#define SBI_IMPL_VERSION 0x000100ull       /* axvm 0.1.0 */
+
+/* One SBI call: inputs decoded from the registers, outputs for a0/a1. */
+struct rv_sbi_call {
+	struct rv_hart *hart;
+	struct rv_machine *machine; /* may be NULL (no per-VM state: single hart) */
+	uint64_t eid, fid;
+	uint64_t args[6];
+	/* Results: a0 = error, a1 = value (legacy calls: a0 = error only). */
+	int64_t error;
+	uint64_t value;
+	/* The handler set a0/a1 itself (non-retentive suspend): leave them. */
+	bool regs_set;
+	struct axvm_exit *exit;
+};
+
+/*
+ * Handler return contract, as rv_sbi_ecall's: > 0 the call is complete (the
+ * dispatcher writes error/value into a0/a1), 0 *exit is filled and must leave
+ * run() (a0/a1 are written first), < 0 a host-side AXVM_E* failure.
+ */
+struct rv_sbi_ext {
+	const char *name;
+	uint64_t eid_min, eid_max;
+	bool legacy; /* v0.1 calling convention: result in a0 only, no FID */
+	/* probe_extension's answer; NULL = 1 (available). */
+	long (*probe)(const struct rv_sbi_call *call);
+	int (*handler)(struct rv_sbi_call *call);
+};
+
+extern const struct rv_sbi_ext rv_sbi_ext_base;
+extern const struct rv_sbi_ext rv_sbi_ext_time;
+extern const struct rv_sbi_ext rv_sbi_ext_ipi;
+extern const struct rv_sbi_ext rv_sbi_ext_rfence;
+extern const struct rv_sbi_ext rv_sbi_ext_hsm;
+extern const struct rv_sbi_ext rv_sbi_ext_srst;
+extern const struct rv_sbi_ext rv_sbi_ext_dbcn;
+extern const struct rv_sbi_ext rv_sbi_ext_legacy;
+
+/* The extension serving `eid`, or NULL. */
+const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid);
+
+/*
+ * The harts named by (hart_mask, hart_mask_base) as a bitmap over hart ids
+ * (base == -1: every hart, mask ignored). Returns SBI_SUCCESS or
+ * SBI_ERR_INVALID_PARAM when any named hart does not exist (nothing is
+ * selected then).
+ */
+int64_t rv_sbi_hart_mask(const struct rv_sbi_call *call, uint64_t hart_mask,
+			 uint64_t hart_mask_base, uint64_t *targets);
+
+/* Shared by IPI/RFENCE and the legacy calls. */
+void rv_sbi_send_ipi(struct rv_sbi_call *call, uint64_t targets);
+/*
+ * Flush the TLBs and decoded-instruction caches of the target harts and
+ * return once each has done so (or is not running: it then flushes before
+ * its next instruction).
+ */
+void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets);
+
+/* Fill *exit for the runtime. */
+void rv_sbi_exit_system_down(struct rv_sbi_call *call, enum axvm_system_down_type type,
+			     uint64_t code);
+
+/* A debug-level, rate-limited note about a guest's bad SBI use. */
+void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what);
 
 #endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SBI RFENCE extension (EID 0x52464E43 "RFNC"; SBI spec v2.0 chapter 8):
+ *   0 remote_fence_i(hart_mask, hart_mask_base)
+ *   1 remote_sfence_vma(hart_mask, hart_mask_base, start_addr, size)
+ *   2 remote_sfence_vma_asid(hart_mask, hart_mask_base, start_addr, size, asid)
+ *   3-6 remote_hfence_* (need the H extension, which the guest does not have)
+ * The software hart keeps one structure for translations and decoded code, so
+ * every fence flushes the target's whole TLB and decode cache; the ranges and
+ * ASIDs only narrow what must go, so flushing everything is always correct.
+ * The call returns after every target has flushed.
+ */
+#include "arch/riscv64/sbi.h"
+
+enum {
+	SBI_RFENCE_FENCE_I = 0,
+	SBI_RFENCE_SFENCE_VMA = 1,
+	SBI_RFENCE_SFENCE_VMA_ASID = 2,
+	SBI_RFENCE_HFENCE_GVMA_VMID = 3,
+	SBI_RFENCE_HFENCE_VVMA_ASID = 6,
+};
+
+static int sbi_rfence_handler(struct rv_sbi_call *call)
+{
+	uint64_t targets;
+
+	if (call->fid > SBI_RFENCE_SFENCE_VMA_ASID) {
+		rv_sbi_log_guest(call, call->fid <= SBI_RFENCE_HFENCE_VVMA_ASID
+					       ? "hfence without the H extension"
+					       : "unknown RFENCE function");
+		call->error = SBI_ERR_NOT_SUPPORTED;
+		return 1;
+	}
+	call->error = rv_sbi_hart_mask(call, call->args[0], call->args[1], &targets);
+	if (call->error == SBI_SUCCESS)
+		rv_sbi_remote_flush(call, targets);
+	return 1;
+}
+
+const struct rv_sbi_ext rv_sbi_ext_rfence = {
+	.name = "RFENCE",
+	.eid_min = SBI_EXT_RFENCE,
+	.eid_max = SBI_EXT_RFENCE,
+	.handler = sbi_rfence_handler,
+};
