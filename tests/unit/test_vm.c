@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+#include "fake_hal.h"
+#include "scripted_vcpu.h"
+#include "test.h"
+
+#include <axvm/vm.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+#define RWX (AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC)
+
+static struct fake_hal hal;
+static struct scripted_plan plan;
+
+static void vm_config(struct axvm_config *c, unsigned cpus)
+{
+	fake_hal_init(&hal);
+	hal.current_cpu = 0;
+	axvm_config_init(c);
+	snprintf(c->name, sizeof(c->name), "test");
+	c->cpu_num = cpus;
+	c->bsp_entry = 0x80200000;
+	c->ap_entry = 0x80300000;
+	c->region_count = 2;
+	c->regions[0] = (struct axvm_mem_region){0x80000000, 0x400000, RWX, AXVM_MAP_ALLOC, 0};
+	c->regions[1] = (struct axvm_mem_region){0x90000000, 0x10000, RWX, AXVM_MAP_LAZY, 0};
+	c->hal = &hal.hal;
+	c->vcpu_ops = scripted_vcpu_ops();
+	c->vcpu_arch_config = &plan;
+}
+
+static struct axvm *vm_booted(unsigned cpus)
+{
+	struct axvm_config c;
+	struct axvm *vm = NULL;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, cpus);
+	if (axvm_create(&c, &vm) || axvm_init(vm) || axvm_boot(vm))
+		return NULL;
+	return vm;
+}
+
+/* A device with one 8-byte register that remembers what was written. */
+struct reg {
+	uint64_t value;
+	unsigned writes;
+};
+
+static int reg_read(void *opaque, uint64_t off, unsigned w, uint64_t *v)
+{
+	*v = ((struct reg *)opaque)->value;
+	return 0;
+}
+
+static int reg_write(void *opaque, uint64_t off, unsigned w, uint64_t v)
+{
+	((struct reg *)opaque)->value = v;
+	((struct reg *)opaque)->writes++;
+	return 0;
+}
+
+static const struct axvm_device_ops reg_ops = {.read = reg_read, .write = reg_write};
+
+static void add_reg(struct axvm *vm, enum axvm_bus_kind kind, uint64_t base, struct reg *r)
+{
+	struct axvm_device_desc d = {.name = "reg", .base = base, .size = 8, .ops = &reg_ops,
+				     .opaque = r};
+
+	axvm_register_device(vm, kind, &d);
+}
+
+static struct axvm_exit exit_of(enum axvm_exit_reason reason)
+{
+	struct axvm_exit e;
+
+	memset(&e, 0, sizeof(e));
+	e.reason = reason;
+	return e;
+}
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+TEST(test_vm_status_follows_lifecycle)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	CHECK_INT(AXVM_VM_LOADING, axvm_status(vm));
+	CHECK_INT(0, (int)axvm_vcpu_num(vm));
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_INT(AXVM_VM_LOADED, axvm_status(vm));
+	CHECK(!axvm_is_running(vm));
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(AXVM_VM_RUNNING, axvm_status(vm));
+	CHECK(axvm_is_running(vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_boot(vm));
+	REQUIRE_OK(axvm_shutdown(vm));
+	/* No vCPU inside its loop: Stopped at once. */
+	CHECK_INT(AXVM_VM_STOPPED, axvm_status(vm));
+	CHECK(axvm_is_shutting_down(vm));
+	CHECK(!axvm_is_running(vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_shutdown(vm));
+	axvm_destroy(vm);
+}
+
+TEST(test_vm_boot_only_from_loaded)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_boot(vm));
+	CHECK(strstr(axvm_last_error(vm), "Loading") != NULL);
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_init(vm));
+	axvm_destroy(vm);
+}
+
+TEST(test_vm_init_sets_bsp_and_ap_entries)
+{
+	struct axvm *vm = vm_booted(3);
+
+	REQUIRE(vm);
+	CHECK_INT(3, (int)axvm_vcpu_num(vm));
+	CHECK_U64(0x80200000, plan.state[0].entry);
+	CHECK_U64(0x80300000, plan.state[1].entry);
+	CHECK_U64(0x80300000, plan.state[2].entry);
+	CHECK(axvm_vcpu_is_bsp(axvm_vcpu(vm, 0)));
+	CHECK(!axvm_vcpu_is_bsp(axvm_vcpu(vm, 1)));
+	CHECK_INT(AXVM_VCPU_STATE_FREE, axvm_vcpu_state(axvm_vcpu(vm, 2)));
+	CHECK(axvm_vcpu(vm, 3) == NULL);
+	axvm_destroy(vm);
+}
+
+TEST(test_vm_init_applies_configured_affinity)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 2);
+	c.has_phys_cpu_ids = true;
+	c.phys_cpu_ids[0] = 1;
+	c.phys_cpu_ids[1] = 0;
+	c.has_phys_cpu_sets = true;
+	c.phys_cpu_sets[0] = 0;
+	c.phys_cpu_sets[1] = 0x5;
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_U64(1u << 1, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 0)));
+	CHECK_U64(0x5, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 1)));
+	CHECK_INT(1, axvm_vcpu_phys_cpu_id(axvm_vcpu(vm, 0)));
+	axvm_destroy(vm);
+}
+
+TEST(test_vm_vcpu_refs_outlive_vm_and_free_once)
+{
+	struct axvm *vm = vm_booted(2);
+	struct axvm_vcpu *v1;
+
+	REQUIRE(vm);
+	v1 = axvm_vcpu_get(axvm_vcpu(vm, 1));
+	axvm_destroy(vm);
+	CHECK_INT(1, plan.state[0].destroyed);
+	CHECK_INT(0, plan.state[1].destroyed);
+	CHECK_INT(1, (int)axvm_vcpu_refcount(v1));
+	CHECK_INT(1, (int)axvm_vcpu_id(v1));
+	axvm_vcpu_put(v1);
+	CHECK_INT(1, plan.state[1].destroyed);
+}
+
+TEST(test_vm_init_failure_reports_vcpu)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 2);
+	plan.fail_op = SCRIPTED_OP_SETUP;
+	plan.fail_vcpu = 1;
+	REQUIRE_OK(axvm_create(&c, &vm));
+	CHECK_INT(-AXVM_EIO, axvm_init(vm));
+	CHECK(strstr(axvm_last_error(vm), "vcpu 1") != NULL);
+	CHECK_INT(AXVM_VM_LOADING, axvm_status(vm));
+	axvm_destroy(vm);
+	CHECK_INT(1, plan.state[0].destroyed);
+	CHECK_INT(1, plan.state[1].destroyed);
+}
+
+TEST(test_vm_init_rejects_overlapping_regions)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	c.regions[1].gpa = 0x80100000;
+	REQUIRE_OK(axvm_create(&c, &vm));
+	CHECK_INT(-AXVM_EOVERLAP, axvm_init(vm));
+	CHECK(strstr(axvm_last_error(vm), "memory_regions[1]") != NULL);
+	axvm_destroy(vm);
+	CHECK_U64(0, hal.bytes_allocated);
+}
+
+TEST(test_vm_register_device_rejects_overlap)
+{
+	struct axvm *vm = vm_booted(1);
+	struct reg a = {0}, b = {0};
+	struct axvm_device_desc d = {.name = "b", .base = 0x10000004, .size = 8, .ops = &reg_ops,
+				     .opaque = &b};
+
+	REQUIRE(vm);
+	axvm_shutdown(vm);
+	axvm_destroy(vm);
+
+	{
+		struct axvm_config c;
+
+		scripted_plan_init(&plan);
+		vm_config(&c, 1);
+		REQUIRE_OK(axvm_create(&c, &vm));
+		REQUIRE_OK(axvm_init(vm));
+	}
+	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &a);
+	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	/* A device over guest RAM is refused too. */
+	d.base = 0x80001000;
+	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	CHECK(strstr(axvm_last_error(vm), "guest memory") != NULL);
+	CHECK(axvm_bus_find(axvm_bus(vm, AXVM_BUS_MMIO), 0x80001000) == NULL);
+	/* Same page as another device is fine (no overlap of the ranges themselves). */
+	d.base = 0x10000100;
+	CHECK_INT(0, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	REQUIRE_OK(axvm_boot(vm));
+	d.base = 0x10002000;
+	CHECK_INT(-AXVM_ESTATE, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	axvm_destroy(vm);
+}
+
+TEST(test_vm_guest_memory_helpers_check_bounds)
+{
+	struct axvm *vm = vm_booted(1);
+	uint8_t buf[16] = "0123456789abcdef";
+
+	REQUIRE(vm);
+	REQUIRE_OK(axvm_write_guest(vm, 0x803ffff0, buf, 16));
+	CHECK_INT(-AXVM_ERANGE, axvm_write_guest(vm, 0x803ffff8, buf, 16));
+	CHECK(strstr(axvm_last_error(vm), "0x803ffff8") != NULL);
+	CHECK_INT(-AXVM_EFAULT, axvm_read_guest(vm, 0x70000000, buf, 1));
+	CHECK_INT(-AXVM_ERANGE, axvm_read_guest(vm, 0x9000fff0, buf, 0x11));
+	memset(buf, 0, sizeof(buf));
+	REQUIRE_OK(axvm_read_guest(vm, 0x803ffff0, buf, 16));
+	CHECK(memcmp(buf, "0123456789abcdef", 16) == 0);
+	axvm_destroy(vm);
+}
+
+/* --- the run loop: every exit reason, handled or returned --------------- */
+
+TEST(test_run_vcpu_bad_id_and_not_booted)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+	struct axvm_exit e;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_run_vcpu(vm, 0, &e));
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(-AXVM_ENOENT, axvm_run_vcpu(vm, 1, &e));
+	CHECK(strstr(axvm_last_error(vm), "no vCPU 1") != NULL);
+	axvm_destroy(vm);
+}
+
+/* Reasons the loop never handles: returned as they are, vCPU unbound. */
+TEST(test_run_vcpu_returns_unhandled_reasons)
+{
+	static const enum axvm_exit_reason returned[] = {
+		AXVM_EXIT_HYPERCALL, AXVM_EXIT_EXTERNAL_INTERRUPT, AXVM_EXIT_HALT,
+		AXVM_EXIT_CPU_UP,    AXVM_EXIT_CPU_DOWN,           AXVM_EXIT_SYSTEM_DOWN,
+		AXVM_EXIT_SEND_IPI,  AXVM_EXIT_NOTHING,            AXVM_EXIT_FAIL_ENTRY,
+	};
+
+	for (size_t i = 0; i < sizeof(returned) / sizeof(returned[0]); i++) {
+		struct axvm *vm;
+		struct axvm_exit in = exit_of(returned[i]), out;
+
+		scripted_plan_init(&plan);
+		in.hypercall.nr = 0x1234 + i; /* overlaps every variant's first field */
+		scripted_push(&plan, 0, &in);
+		{
+			struct axvm_config c;
+
+			vm_config(&c, 1);
+			REQUIRE_OK(axvm_create(&c, &vm));
+			REQUIRE_OK(axvm_init(vm));
+			REQUIRE_OK(axvm_boot(vm));
+		}
+		CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+		CHECK_STR(axvm_exit_reason_name(returned[i]), axvm_exit_reason_name(out.reason));
+		CHECK_U64(0x1234 + i, out.hypercall.nr);
+		CHECK_INT(1, (int)plan.state[0].runs);
+		CHECK_INT(AXVM_VCPU_STATE_FREE, axvm_vcpu_state(axvm_vcpu(vm, 0)));
+		CHECK_U64(1, axvm_exit_count(vm, returned[i]));
+		axvm_destroy(vm);
+	}
+}
+
+TEST(test_run_vcpu_mmio_read_handled_and_sign_extended)
+{
+	struct axvm *vm;
+	struct reg r = {.value = 0x80};
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
+	struct axvm_config c;
+
+	scripted_plan_init(&plan);
+	e.mmio_read.addr = 0x10000000;
+	e.mmio_read.width = 1;
+	e.mmio_read.reg = 10;
+	e.mmio_read.reg_width = 8;
+	e.mmio_read.sign_ext = true;
+	scripted_push(&plan, 0, &e);
+	e.mmio_read.sign_ext = false;
+	e.mmio_read.reg = 11;
+	scripted_push(&plan, 0, &e);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	/* Both reads handled and resumed; the script's end (Halt) comes back. */
+	CHECK_INT(AXVM_EXIT_HALT, out.reason);
+	CHECK_INT(3, (int)plan.state[0].runs);
+	CHECK_U64(0xffffffffffffff80ull, plan.state[0].regs[10]);
+	CHECK_U64(0x80, plan.state[0].regs[11]);
+	CHECK_U64(2, axvm_exit_count(vm, AXVM_EXIT_MMIO_READ));
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_mmio_read_truncates_to_reg_width)
+{
+	struct axvm *vm;
+	struct reg r = {.value = 0x8000};
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
+	struct axvm_config c;
+
+	scripted_plan_init(&plan);
+	e.mmio_read.addr = 0x10000000;
+	e.mmio_read.width = 2;
+	e.mmio_read.reg = 5;
+	e.mmio_read.reg_width = 4;
+	e.mmio_read.sign_ext = true;
+	scripted_push(&plan, 0, &e);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_U64(0xffff8000ull, plan.state[0].regs[5]);
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_mmio_write_handled)
+{
+	struct axvm *vm;
+	struct reg r = {0};
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_WRITE), out;
+	struct axvm_config c;
+
+	scripted_plan_init(&plan);
+	e.mmio_write.addr = 0x10000000;
+	e.mmio_write.width = 4;
+	e.mmio_write.data = 0xcafe;
+	scripted_push(&plan, 0, &e);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_HALT, out.reason);
+	CHECK_U64(0xcafe, r.value);
+	axvm_destroy(vm);
+}
+
+/* An access no device claims is returned to the caller, never dropped. */
+TEST(test_run_vcpu_returns_unclaimed_accesses)
+{
+	static const enum axvm_exit_reason kinds[] = {
+		AXVM_EXIT_MMIO_READ,   AXVM_EXIT_MMIO_WRITE, AXVM_EXIT_IO_READ,
+		AXVM_EXIT_IO_WRITE,    AXVM_EXIT_SYSREG_READ, AXVM_EXIT_SYSREG_WRITE,
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct axvm *vm = NULL;
+		struct axvm_exit e = exit_of(kinds[i]), out;
+
+		scripted_plan_init(&plan);
+		/* addr/port/width are the first fields of every access variant */
+		e.mmio_read.addr = 0x10000000;
+		e.mmio_read.width = 4;
+		if (kinds[i] == AXVM_EXIT_IO_READ || kinds[i] == AXVM_EXIT_IO_WRITE) {
+			e.io_read.port = 0x3f8;
+			e.io_read.width = 1;
+		}
+		scripted_push(&plan, 0, &e);
+		vm = vm_booted(1);
+		plan.exit_count[0] = 1;
+		plan.exits[0][0] = e;
+		REQUIRE(vm);
+		CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+		CHECK_STR(axvm_exit_reason_name(kinds[i]), axvm_exit_reason_name(out.reason));
+		CHECK_INT(1, (int)plan.state[0].runs);
+		axvm_destroy(vm);
+	}
+}
+
+TEST(test_run_vcpu_port_io_handled)
+{
+	struct axvm *vm;
+	struct reg r = {.value = 0x5a};
+	struct axvm_exit e = exit_of(AXVM_EXIT_IO_WRITE), out;
+	struct axvm_config c;
+
+	scripted_plan_init(&plan);
+	e.io_write.port = 0x3f8;
+	e.io_write.width = 1;
+	e.io_write.data = 0x41;
+	scripted_push(&plan, 0, &e);
+	e = exit_of(AXVM_EXIT_IO_READ);
+	e.io_read.port = 0x3f8;
+	e.io_read.width = 1;
+	e.io_read.reg = 7;
+	scripted_push(&plan, 0, &e);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	add_reg(vm, AXVM_BUS_PORT, 0x3f8, &r);
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_HALT, out.reason);
+	CHECK_INT(1, (int)r.writes);
+	CHECK_U64(0x41, plan.state[0].regs[7]);
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_sysreg_handled)
+{
+	struct axvm *vm;
+	struct reg r = {0};
+	struct axvm_exit e = exit_of(AXVM_EXIT_SYSREG_WRITE), out;
+	struct axvm_config c;
+
+	scripted_plan_init(&plan);
+	e.sysreg_write.addr = 0x5c0;
+	e.sysreg_write.value = 0x1122334455667788ull;
+	scripted_push(&plan, 0, &e);
+	e = exit_of(AXVM_EXIT_SYSREG_READ);
+	e.sysreg_read.addr = 0x5c0;
+	e.sysreg_read.reg = 12;
+	scripted_push(&plan, 0, &e);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	add_reg(vm, AXVM_BUS_SYSREG, 0x5c0, &r);
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_HALT, out.reason);
+	CHECK_U64(0x1122334455667788ull, plan.state[0].regs[12]);
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_nested_page_fault_populates_lazy_page)
+{
+	struct axvm *vm;
+	struct axvm_exit e = exit_of(AXVM_EXIT_NESTED_PAGE_FAULT), out;
+	struct axvm_config c;
+
+	scripted_plan_init(&plan);
+	e.nested_page_fault.addr = 0x90001010;
+	e.nested_page_fault.access_flags = AXVM_ACCESS_WRITE;
+	scripted_push(&plan, 0, &e);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK(!axvm_addrspace_is_populated(axvm_addrspace(vm), 0x90001000));
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_HALT, out.reason);
+	CHECK(axvm_addrspace_is_populated(axvm_addrspace(vm), 0x90001000));
+	CHECK(!axvm_addrspace_is_populated(axvm_addrspace(vm), 0x90000000));
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_nested_page_fault_outside_lazy_memory_returned)
+{
+	struct axvm *vm;
+	struct axvm_exit e = exit_of(AXVM_EXIT_NESTED_PAGE_FAULT), out;
+
+	scripted_plan_init(&plan);
+	vm = vm_booted(1);
+	REQUIRE(vm);
+	e.nested_page_fault.addr = 0xa0000000;
+	scripted_push(&plan, 0, &e);
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_NESTED_PAGE_FAULT, out.reason);
+	CHECK_U64(0xa0000000, out.nested_page_fault.addr);
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_backend_failure_returns_error)
+{
+	struct axvm *vm = vm_booted(1);
+	struct axvm_exit out;
+
+	REQUIRE(vm);
+	plan.fail_op = SCRIPTED_OP_RUN;
+	CHECK_INT(-AXVM_EIO, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_VCPU_STATE_INVALID, axvm_vcpu_state(axvm_vcpu(vm, 0)));
+	CHECK(strstr(axvm_last_error(vm), "vcpu 0") != NULL);
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_bind_outside_affinity_fails)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+	struct axvm_exit out;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	c.has_phys_cpu_ids = true;
+	c.phys_cpu_ids[0] = 3;
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	REQUIRE_OK(axvm_boot(vm));
+	hal.current_cpu = 1;
+	CHECK_INT(-AXVM_EAFFINITY, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(0, (int)plan.state[0].runs);
+	hal.current_cpu = 3;
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	axvm_destroy(vm);
+}
+
+TEST(test_run_vcpu_after_shutdown_refused)
+{
+	struct axvm *vm = vm_booted(1);
+	struct axvm_exit out;
+
+	REQUIRE(vm);
+	REQUIRE_OK(axvm_shutdown(vm));
+	CHECK_INT(-AXVM_ESHUTDOWN, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(0, (int)plan.state[0].runs);
+	axvm_destroy(vm);
+}
+
+/* Shutdown from another thread while a vCPU loops: the last one out sets Stopped. */
+static struct axvm *loop_vm;
+static _Atomic int loop_started;
+
+static int endless_run(void *backend, struct axvm_exit *exit)
+{
+	atomic_store(&loop_started, 1);
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_NESTED_PAGE_FAULT; /* handled: the loop resumes */
+	exit->nested_page_fault.addr = 0x90000000;
+	return 0;
+}
+
+static int endless_create(const struct axvm_vcpu_create_info *info, void **b)
+{
+	*b = (void *)1;
+	return 0;
+}
+
+static void *loop_thread(void *arg)
+{
+	struct axvm_exit out;
+
+	*(int *)arg = axvm_run_vcpu(loop_vm, 0, &out);
+	return NULL;
+}
+
+TEST(test_run_vcpu_last_vcpu_out_sets_stopped)
+{
+	static const struct axvm_vcpu_ops ops = {.create = endless_create, .run = endless_run};
+	struct axvm_config c;
+	pthread_t t;
+	int result = 1;
+
+	vm_config(&c, 1);
+	c.vcpu_ops = &ops;
+	REQUIRE_OK(axvm_create(&c, &loop_vm));
+	REQUIRE_OK(axvm_init(loop_vm));
+	REQUIRE_OK(axvm_boot(loop_vm));
+	atomic_store(&loop_started, 0);
+	pthread_create(&t, NULL, loop_thread, &result);
+	while (!atomic_load(&loop_started))
+		sched_yield();
+	REQUIRE_OK(axvm_shutdown(loop_vm));
+	pthread_join(t, NULL);
+	CHECK_INT(-AXVM_ESHUTDOWN, result);
+	CHECK_INT(AXVM_VM_STOPPED, axvm_status(loop_vm));
+	CHECK_INT(AXVM_VCPU_STATE_FREE, axvm_vcpu_state(axvm_vcpu(loop_vm, 0)));
+	axvm_destroy(loop_vm);
+}
+
+TEST(test_exit_format_is_readable)
+{
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ);
+	char buf[128];
+
+	e.mmio_read.addr = 0x10000005;
+	e.mmio_read.width = 1;
+	e.mmio_read.reg = 10;
+	e.mmio_read.reg_width = 8;
+	e.mmio_read.sign_ext = true;
+	axvm_exit_format(&e, buf, sizeof(buf));
+	CHECK_STR("MmioRead addr=0x10000005 width=1 reg=x10 reg_width=8 sign_ext=1", buf);
+	e = exit_of(AXVM_EXIT_SYSTEM_DOWN);
+	e.system_down.code = 3;
+	axvm_exit_format(&e, buf, sizeof(buf));
+	CHECK_STR("SystemDown type=poweroff code=3", buf);
+	e = exit_of(AXVM_EXIT_HALT);
+	axvm_exit_format(&e, buf, sizeof(buf));
+	CHECK_STR("Halt", buf);
+	CHECK_STR("Unknown", axvm_exit_reason_name((enum axvm_exit_reason)99));
+	for (int r = 0; r < AXVM_EXIT_REASON_COUNT; r++)
+		CHECK(strcmp(axvm_exit_reason_name((enum axvm_exit_reason)r), "Unknown") != 0);
+}
+
+TEST(test_strerror_covers_every_code)
+{
+	for (int e = 0; e < AXVM_E_COUNT; e++)
+		CHECK(strcmp(axvm_strerror(-e), "unknown error") != 0);
+	CHECK_STR("unknown error", axvm_strerror(-1000));
+	CHECK_STR("calling CPU is outside the vCPU's CPU set", axvm_strerror(-AXVM_EAFFINITY));
+}
