@@ -212,6 +212,19 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval);
 int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit);
 /* The sstatus value as the guest reads it (UXL, SD filled in). */
 uint64_t rv_hart_sstatus_read(const struct rv_hart *h);
+/* pending & sie after raising STIP if the deadline passed (what wfi waits for). */
+uint32_t rv_hart_pending_enabled(struct rv_hart *h);
+/* Read / write a CSR other than the trapped custom ones: 0, or -1 = illegal instruction. */
+int rv_csr_read(struct rv_hart *h, unsigned csr, uint64_t *val);
+int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val);
+/* CSR numbers that leave run() as SysRegRead/SysRegWrite exits (the custom ranges). */
+static inline bool rv_csr_is_trapped(unsigned csr)
+{
+	unsigned lo = csr & 0x3ff, top = csr >> 10;
+
+	return lo >= 0x1c0 && lo <= 0x1ff && (top == 1 || top == 2 || top == 3) &&
+	       ((csr >> 8) & 3) == 1;
+}
 /* Mark the FP state dirty (after any write to f registers or fcsr). */
 static inline void rv_hart_fs_dirty(struct rv_hart *h)
 {

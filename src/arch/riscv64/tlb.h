@@ -11,6 +11,7 @@
 #ifndef AXVM_ARCH_RISCV64_TLB_H
 #define AXVM_ARCH_RISCV64_TLB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "axvm/addrspace.h"
@@ -35,6 +36,8 @@ struct rv_tlb_entry {
 
 struct rv_tlb {
 	struct rv_tlb_entry e[2][3][RV_TLB_SIZE]; /* [priv][acc][index] */
+	/* A superpage translation is cached: a one-page flush must flush everything. */
+	bool has_superpage;
 };
 
 /* A host pointer valid up to the end of va's page, or NULL on a miss. */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The A extension (unprivileged spec, "A" chapter): LR/SC and the AMOs, .W
+ * and .D, as real host atomics on guest RAM so that they are atomic with
+ * respect to every other vCPU thread. All atomics are sequentially
+ * consistent, which satisfies any aq/rl combination.
+ *
+ * LR records the host address and the value it read; SC is a
+ * compare-and-swap against that value, so it fails if the reservation was
+ * lost (trap, sret, another LR/SC) or the word changed since the LR.
+ * Misaligned LR raises load-address-misaligned (4), misaligned SC/AMO
+ * store/AMO-address-misaligned (6); LR/SC/AMO on an emulated (MMIO) page
+ * raises an access fault (5 for LR, 7 otherwise).
+ */
+#include <string.h>
+
+#include "arch/riscv64/decode.h"
+#include "arch/riscv64/interp.h"
+
+enum amo_op {
+	AMO_ADD = 0x00,
+	AMO_SWAP = 0x01,
+	AMO_LR = 0x02,
+	AMO_SC = 0x03,
+	AMO_XOR = 0x04,
+	AMO_OR = 0x08,
+	AMO_AND = 0x0c,
+	AMO_MIN = 0x10,
+	AMO_MAX = 0x14,
+	AMO_MINU = 0x18,
+	AMO_MAXU = 0x1c,
+};
+
+static uint64_t amo_d(unsigned op, uint64_t *p, uint64_t v)
+{
+	uint64_t old, nv;
+
+	switch (op) {
+	case AMO_ADD:
+		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+	case AMO_SWAP:
+		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	case AMO_XOR:
+		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+	case AMO_OR:
+		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+	case AMO_AND:
+		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+	}
+	old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	do {
+		switch (op) {
+		case AMO_MIN:
+			nv = (int64_t)old < (int64_t)v ? old : v;
+			break;
+		case AMO_MAX:
+			nv = (int64_t)old > (int64_t)v ? old : v;
+			break;
+		case AMO_MINU:
+			nv = old < v ? old : v;
+			break;
+		default:
+			nv = old > v ? old : v;
+			break;
+		}
+	} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	return old;
+}
+
+static uint32_t amo_w(unsigned op, uint32_t *p, uint32_t v)
+{
+	uint32_t old, nv;
+
+	switch (op) {
+	case AMO_ADD:
+		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+	case AMO_SWAP:
+		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	case AMO_XOR:
+		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+	case AMO_OR:
+		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+	case AMO_AND:
+		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+	}
+	old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	do {
+		switch (op) {
+		case AMO_MIN:
+			nv = (int32_t)old < (int32_t)v ? old : v;
+			break;
+		case AMO_MAX:
+			nv = (int32_t)old > (int32_t)v ? old : v;
+			break;
+		case AMO_MINU:
+			nv = old < v ? old : v;
+			break;
+		default:
+			nv = old > v ? old : v;
+			break;
+		}
+	} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	return old;
+}
+
+static bool amo_valid_op(unsigned op)
+{
+	switch (op) {
+	case AMO_ADD: case AMO_SWAP: case AMO_LR: case AMO_SC: case AMO_XOR: case AMO_OR:
+	case AMO_AND: case AMO_MIN: case AMO_MAX: case AMO_MINU: case AMO_MAXU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
+{
+	unsigned op = insn >> 27, f3 = rv_funct3(insn), width, rd = rv_rd(insn);
+	uint64_t va = h->x[rv_rs1(insn)], src = h->x[rv_rs2(insn)], res;
+	bool lr = op == AMO_LR;
+	struct rv_span sp;
+	enum rv_mem m;
+
+	if ((f3 != 2 && f3 != 3) || !amo_valid_op(op) || (lr && rv_rs2(insn) != 0)) {
+		rv_hart_raise(h, RV_EXC_ILLEGAL, insn);
+		return RV_STEP_NEXT;
+	}
+	width = f3 == 2 ? 4 : 8;
+	if (va & (width - 1)) {
+		rv_hart_raise(h, lr ? RV_EXC_LOAD_MISALIGNED : RV_EXC_STORE_MISALIGNED, va);
+		return RV_STEP_NEXT;
+	}
+	m = rv_interp_mem(h, va, width, lr ? RV_ACC_R : RV_ACC_W, &sp, exit);
+	if (m == RV_MEM_EXIT)
+		return RV_STEP_EXIT;
+	if (m == RV_MEM_TRAP)
+		return RV_STEP_NEXT;
+	if (m == RV_MEM_MMIO) {
+		rv_hart_raise(h, lr ? RV_EXC_LOAD_ACCESS : RV_EXC_STORE_ACCESS, va);
+		return RV_STEP_NEXT;
+	}
+	/* Aligned, so the access lies in one page: sp.p[0] is naturally aligned on the host. */
+	if (lr) {
+		uint64_t v = width == 4 ? __atomic_load_n((uint32_t *)sp.p[0], __ATOMIC_SEQ_CST)
+					: __atomic_load_n((uint64_t *)sp.p[0], __ATOMIC_SEQ_CST);
+
+		h->resv_valid = true;
+		h->resv_addr = (uintptr_t)sp.p[0];
+		h->resv_value = v;
+		res = width == 4 ? (uint64_t)(int64_t)(int32_t)v : v;
+	} else if (op == AMO_SC) {
+		bool ok = false;
+
+		if (h->resv_valid && h->resv_addr == (uintptr_t)sp.p[0]) {
+			if (width == 4) {
+				uint32_t exp = (uint32_t)h->resv_value;
+
+				ok = __atomic_compare_exchange_n((uint32_t *)sp.p[0], &exp,
+								 (uint32_t)src, false,
+								 __ATOMIC_SEQ_CST,
+								 __ATOMIC_SEQ_CST);
+			} else {
+				uint64_t exp = h->resv_value;
+
+				ok = __atomic_compare_exchange_n((uint64_t *)sp.p[0], &exp, src,
+								 false, __ATOMIC_SEQ_CST,
+								 __ATOMIC_SEQ_CST);
+			}
+		}
+		h->resv_valid = false;
+		res = ok ? 0 : 1;
+	} else if (width == 4) {
+		res = (uint64_t)(int64_t)(int32_t)amo_w(op, (uint32_t *)sp.p[0], (uint32_t)src);
+	} else {
+		res = amo_d(op, (uint64_t *)sp.p[0], src);
+	}
+	h->x[rd] = res;
+	h->pc += 4;
+	return RV_STEP_NEXT;
+}

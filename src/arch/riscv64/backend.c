@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The riscv64 vCPU backend: the generic vCPU ops table mapped onto the
+ * software hart. This is the only symbol src/arch/riscv64 exports.
+ */
+#include "axvm/riscv64.h"
+
+#include "arch/riscv64/hart.h"
+
+static int backend_create(const struct axvm_vcpu_create_info *info, void **backend)
+{
+	struct rv_hart *h;
+	int ret;
+
+	ret = rv_hart_create(info->arch_config, info->id, info->hal, &h);
+	if (ret)
+		return ret;
+	*backend = h;
+	return 0;
+}
+
+static void backend_destroy(void *backend)
+{
+	rv_hart_destroy(backend);
+}
+
+static int backend_setup(void *backend, const struct axvm_vcpu_setup_info *info)
+{
+	struct rv_hart *h = backend;
+
+	if (!info->addrspace)
+		return -AXVM_EINVAL;
+	h->as = info->addrspace;
+	h->as_generation = axvm_addrspace_generation(h->as);
+	rv_hart_reset(h, info->entry);
+	return 0;
+}
+
+static int backend_set_entry(void *backend, uint64_t entry)
+{
+	rv_hart_reset(backend, entry);
+	return 0;
+}
+
+static int backend_run(void *backend, struct axvm_exit *exit)
+{
+	return rv_hart_run(backend, exit);
+}
+
+static int backend_set_gpr(void *backend, unsigned reg, uint64_t value)
+{
+	struct rv_hart *h = backend;
+
+	if (reg == AXVM_RISCV64_REG_PC)
+		h->pc = value & ~1ull;
+	else if (reg < 32)
+		h->x[reg] = reg ? value : 0;
+	else
+		return -AXVM_EINVAL;
+	return 0;
+}
+
+static int backend_get_gpr(void *backend, unsigned reg, uint64_t *value)
+{
+	struct rv_hart *h = backend;
+
+	if (reg == AXVM_RISCV64_REG_PC)
+		*value = h->pc;
+	else if (reg < 32)
+		*value = h->x[reg];
+	else
+		return -AXVM_EINVAL;
+	return 0;
+}
+
+static int backend_set_return_value(void *backend, uint64_t value)
+{
+	struct rv_hart *h = backend;
+
+	h->x[10] = value;
+	return 0;
+}
+
+static bool backend_valid_irq(uint64_t vector)
+{
+	return vector == RV_IRQ_SSI || vector == RV_IRQ_STI || vector == RV_IRQ_SEI;
+}
+
+static int backend_inject_interrupt(void *backend, uint64_t vector)
+{
+	if (!backend_valid_irq(vector))
+		return -AXVM_EINVAL;
+	rv_hart_post_interrupt(backend, (unsigned)vector);
+	return 0;
+}
+
+static int backend_clear_interrupt(void *backend, uint64_t vector)
+{
+	if (!backend_valid_irq(vector))
+		return -AXVM_EINVAL;
+	rv_hart_clear_interrupt(backend, (unsigned)vector);
+	return 0;
+}
+
+static void backend_kick(void *backend)
+{
+	rv_hart_kick(backend);
+}
+
+static int backend_wait_for_interrupt(void *backend, uint64_t timeout_ns)
+{
+	return rv_hart_wait_for_interrupt(backend, timeout_ns);
+}
+
+static const struct axvm_vcpu_ops backend_ops = {
+	.name = "riscv64",
+	.create = backend_create,
+	.destroy = backend_destroy,
+	.setup = backend_setup,
+	.set_entry = backend_set_entry,
+	.run = backend_run,
+	.set_gpr = backend_set_gpr,
+	.get_gpr = backend_get_gpr,
+	.set_return_value = backend_set_return_value,
+	.inject_interrupt = backend_inject_interrupt,
+	.clear_interrupt = backend_clear_interrupt,
+	.kick = backend_kick,
+	.wait_for_interrupt = backend_wait_for_interrupt,
+};
+
+const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)
+{
+	return &backend_ops;
+}

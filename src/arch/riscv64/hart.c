@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hart's life cycle, run loop, trap entry, interrupt delivery, guest time
+ * and the cross-thread requests (interrupt posting, kick, remote flush).
+ *
+ * Trap entry follows the privileged spec, "Supervisor Trap Handling": scause,
+ * sepc, stval are written, SPP <- mode, SPIE <- SIE, SIE <- 0, mode <- S,
+ * pc <- stvec (BASE + 4 * cause for interrupts in vectored mode). With no
+ * M-mode, every trap goes to S ("full delegation").
+ * Interrupt priority among S-level sources: SEI > SSI > STI. An interrupt is
+ * taken when pending & sie != 0 and (mode == U or sstatus.SIE).
+ */
+#include "arch/riscv64/hart.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Instructions between checks for kicks, the timer and interrupts. */
+#define HART_BATCH 1024u
+
+static uint64_t hart_ld64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t hart_ld32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void hart_wake(struct rv_hart *h)
+{
+	__atomic_fetch_add(&h->wake_seq, 1, __ATOMIC_SEQ_CST);
+	if (h->hal && h->hal->wake)
+		h->hal->wake(h->hal->ctx, &h->wake_seq);
+}
+
+int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id,
+		   const struct axvm_hal *hal, struct rv_hart **out)
+{
+	struct rv_hart *h;
+
+	*out = NULL;
+	if (!hal || !hal->now_ns)
+		return -AXVM_EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -AXVM_ENOMEM;
+	h->id = id;
+	h->hal = hal;
+	h->timebase_hz = AXVM_RISCV64_DEFAULT_TIMEBASE_HZ;
+	h->run_budget = AXVM_RISCV64_DEFAULT_RUN_BUDGET;
+	if (cfg) {
+		if (cfg->timebase_hz)
+			h->timebase_hz = cfg->timebase_hz;
+		if (cfg->run_budget)
+			h->run_budget = cfg->run_budget;
+		h->epoch_ns = cfg->epoch_ns;
+		h->sstc = cfg->sstc;
+		h->machine = cfg->machine;
+	}
+	h->timecmp = UINT64_MAX;
+	rv_hart_reset(h, 0);
+	*out = h;
+	return 0;
+}
+
+void rv_hart_destroy(struct rv_hart *h)
+{
+	free(h);
+}
+
+void rv_hart_flush_local(struct rv_hart *h)
+{
+	rv_tlb_flush_all(&h->tlb);
+	h->resv_valid = false;
+}
+
+void rv_hart_reset(struct rv_hart *h, uint64_t entry)
+{
+	h->pc = entry;
+	h->priv = RV_PRIV_S;
+	h->satp = 0;
+	h->sstatus = 0;
+	h->resv_valid = false;
+	rv_hart_flush_local(h);
+}
+
+uint64_t rv_hart_sstatus_read(const struct rv_hart *h)
+{
+	uint64_t v = h->sstatus | RV_SSTATUS_UXL_64;
+
+	if ((v & RV_SSTATUS_FS) == RV_SSTATUS_FS)
+		v |= RV_SSTATUS_SD;
+	return v;
+}
+
+/* a * mul / div without intermediate overflow; saturates at UINT64_MAX. */
+static uint64_t hart_muldiv(uint64_t a, uint64_t mul, uint64_t div)
+{
+	unsigned __int128 r = (unsigned __int128)a * mul / div;
+
+	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
+}
+
+uint64_t rv_hart_time(const struct rv_hart *h)
+{
+	uint64_t now = h->hal->now_ns(h->hal->ctx);
+
+	if (now <= h->epoch_ns)
+		return 0;
+	return hart_muldiv(now - h->epoch_ns, h->timebase_hz, 1000000000ull);
+}
+
+void rv_hart_set_timer(struct rv_hart *h, uint64_t deadline)
+{
+	__atomic_store_n(&h->timecmp, deadline, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&h->pending, ~RV_MIP_STIP, __ATOMIC_SEQ_CST);
+	/* An already-passed deadline raises STIP at the hart's next check. */
+	hart_wake(h);
+}
+
+void rv_hart_post_interrupt(struct rv_hart *h, unsigned code)
+{
+	if (code >= 32)
+		return;
+	__atomic_fetch_or(&h->pending, 1u << code, __ATOMIC_SEQ_CST);
+	hart_wake(h);
+}
+
+void rv_hart_clear_interrupt(struct rv_hart *h, unsigned code)
+{
+	if (code >= 32)
+		return;
+	__atomic_fetch_and(&h->pending, ~(1u << code), __ATOMIC_SEQ_CST);
+}
+
+void rv_hart_kick(struct rv_hart *h)
+{
+	__atomic_fetch_or(&h->events, RV_EVENT_KICK, __ATOMIC_SEQ_CST);
+	hart_wake(h);
+}
+
+uint64_t rv_hart_request_flush(struct rv_hart *h)
+{
+	uint64_t ticket = __atomic_add_fetch(&h->flush_req, 1, __ATOMIC_SEQ_CST);
+
+	__atomic_fetch_or(&h->events, RV_EVENT_FLUSH, __ATOMIC_SEQ_CST);
+	return ticket;
+}
+
+bool rv_hart_flush_done(const struct rv_hart *h, uint64_t ticket)
+{
+	return hart_ld64(&h->flush_done) >= ticket;
+}
+
+bool rv_hart_is_running(const struct rv_hart *h)
+{
+	return hart_ld32(&h->running) != 0;
+}
+
+void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
+{
+	uint64_t s = h->sstatus;
+
+	h->scause = (uint64_t)cause;
+	h->sepc = h->pc;
+	h->stval = tval;
+	s &= ~(RV_SSTATUS_SPP | RV_SSTATUS_SPIE);
+	if (h->priv == RV_PRIV_S)
+		s |= RV_SSTATUS_SPP;
+	if (s & RV_SSTATUS_SIE)
+		s |= RV_SSTATUS_SPIE;
+	s &= ~RV_SSTATUS_SIE;
+	h->sstatus = s;
+	h->priv = RV_PRIV_S;
+	h->pc = h->stvec & ~3ull;
+	h->resv_valid = false;
+}
+
+static void hart_take_interrupt(struct rv_hart *h, unsigned code)
+{
+	uint64_t base = h->stvec & ~3ull;
+
+	rv_hart_raise(h, (enum rv_exc)0, 0);
+	h->scause = RV_CAUSE_INTERRUPT | code;
+	if ((h->stvec & 3) == 1)
+		h->pc = base + 4ull * code;
+}
+
+/* Raise STIP if the deadline has passed. */
+static void hart_check_timer(struct rv_hart *h)
+{
+	uint64_t cmp = hart_ld64(&h->timecmp);
+
+	if (cmp == UINT64_MAX || (hart_ld32(&h->pending) & RV_MIP_STIP))
+		return;
+	if (rv_hart_time(h) >= cmp)
+		__atomic_fetch_or(&h->pending, RV_MIP_STIP, __ATOMIC_SEQ_CST);
+}
+
+uint32_t rv_hart_pending_enabled(struct rv_hart *h)
+{
+	hart_check_timer(h);
+	return hart_ld32(&h->pending) & (uint32_t)h->sie & RV_MIP_S_MASK;
+}
+
+/* The interrupt to take now (its code), or -1. */
+static int hart_pick_interrupt(struct rv_hart *h)
+{
+	uint32_t ready = hart_ld32(&h->pending) & (uint32_t)h->sie & RV_MIP_S_MASK;
+
+	if (!ready)
+		return -1;
+	if (h->priv == RV_PRIV_S && !(h->sstatus & RV_SSTATUS_SIE))
+		return -1;
+	if (ready & RV_MIP_SEIP)
+		return RV_IRQ_SEI;
+	if (ready & RV_MIP_SSIP)
+		return RV_IRQ_SSI;
+	return RV_IRQ_STI;
+}
+
+static void hart_service_flush(struct rv_hart *h)
+{
+	uint64_t req = hart_ld64(&h->flush_req);
+
+	__atomic_fetch_and(&h->events, ~RV_EVENT_FLUSH, __ATOMIC_SEQ_CST);
+	rv_hart_flush_local(h);
+	__atomic_store_n(&h->flush_done, req, __ATOMIC_RELEASE);
+}
+
+static void hart_check_generation(struct rv_hart *h)
+{
+	uint64_t gen = axvm_addrspace_generation(h->as);
+
+	if (gen != h->as_generation) {
+		h->as_generation = gen;
+		rv_hart_flush_local(h);
+	}
+}
+
+static void hart_exit_nothing(struct axvm_exit *exit)
+{
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_NOTHING;
+}
+
+int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
+{
+	uint64_t budget = h->run_budget;
+	int ret = 0;
+
+	if (!h->as)
+		return -AXVM_ESTATE;
+	memset(exit, 0, sizeof(*exit));
+	__atomic_store_n(&h->running, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		uint32_t ev = hart_ld32(&h->events);
+		uint64_t n;
+		int irq;
+
+		if (ev & RV_EVENT_FLUSH)
+			hart_service_flush(h);
+		if (ev & RV_EVENT_KICK) {
+			__atomic_fetch_and(&h->events, ~RV_EVENT_KICK, __ATOMIC_SEQ_CST);
+			hart_exit_nothing(exit);
+			break;
+		}
+		if (budget == 0) {
+			hart_exit_nothing(exit);
+			break;
+		}
+		hart_check_generation(h);
+		hart_check_timer(h);
+		irq = hart_pick_interrupt(h);
+		if (irq >= 0)
+			hart_take_interrupt(h, (unsigned)irq);
+
+		n = budget < HART_BATCH ? budget : HART_BATCH;
+		h->recheck = false;
+		while (n) {
+			int r = rv_interp_step(h, exit);
+
+			n--;
+			budget--;
+			if (r != RV_STEP_NEXT) {
+				ret = r < 0 ? r : 0;
+				goto out;
+			}
+			if (h->recheck)
+				break;
+		}
+	}
+out:
+	__atomic_store_n(&h->running, 0, __ATOMIC_SEQ_CST);
+	/* A flush requested while we ran but not yet serviced is done at the next run(). */
+	return ret;
+}
+
+int rv_hart_wait_for_interrupt(struct rv_hart *h, uint64_t timeout_ns)
+{
+	const struct axvm_hal *hal = h->hal;
+	uint64_t start = hal->now_ns(hal->ctx);
+
+	for (;;) {
+		uint32_t seq = hart_ld32(&h->wake_seq);
+		uint64_t now, waited, left, cmp;
+
+		if (hart_ld32(&h->events) & RV_EVENT_KICK)
+			return 0;
+		hart_check_timer(h);
+		if (hart_ld32(&h->pending) & (uint32_t)h->sie & RV_MIP_S_MASK)
+			return 0;
+		now = hal->now_ns(hal->ctx);
+		waited = now - start;
+		if (timeout_ns != UINT64_MAX && waited >= timeout_ns)
+			return 0;
+		left = timeout_ns == UINT64_MAX ? UINT64_MAX : timeout_ns - waited;
+		cmp = hart_ld64(&h->timecmp);
+		if (cmp != UINT64_MAX && (h->sie & RV_MIP_STIP)) {
+			uint64_t t = rv_hart_time(h), until;
+
+			until = cmp <= t ? 0 : hart_muldiv(cmp - t, 1000000000ull, h->timebase_hz);
+			if (until < left)
+				left = until;
+		}
+		if (left == 0)
+			continue;
+		if (!hal->wait)
+			return 0;
+		hal->wait(hal->ctx, &h->wake_seq, seq, left);
+	}
+}

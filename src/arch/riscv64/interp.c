@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interpreter: fetch (16-bit parcels, instructions may straddle a page),
+ * expand compressed instructions, execute RV64I, M, Zicsr, Zifencei, the
+ * privileged instructions (sret, wfi, sfence.vma), the F/D loads and stores
+ * (arithmetic goes to fpu.c) and, through amo.c, the A extension.
+ *
+ * Memory accesses: misaligned loads and stores to RAM are performed (the
+ * spec allows it), also across a page boundary (both pages are translated
+ * before any byte is written); AMOs and LR/SC must be aligned (address
+ * misaligned exception otherwise). A load/store whose guest-physical address
+ * is emulated leaves run() as MmioRead/MmioWrite with pc past the
+ * instruction; an FP load/store, an access crossing into an emulated page,
+ * or an AMO on an emulated page raises an access fault instead.
+ */
+#include <string.h>
+
+#include "arch/riscv64/decode.h"
+#include "arch/riscv64/hart.h"
+#include "arch/riscv64/interp.h"
+#include "arch/riscv64/sbi.h"
+
+static int interp_illegal(struct rv_hart *h, uint32_t raw)
+{
+	rv_hart_raise(h, RV_EXC_ILLEGAL, raw);
+	return RV_STEP_NEXT;
+}
+
+/*
+ * Translate [va, va + len) (len <= 8) for one access. Fills p[0] (and p[1]
+ * with n0 = bytes in the first page if the range crosses a page).
+ */
+enum rv_mem rv_interp_mem(struct rv_hart *h, uint64_t va, unsigned len, enum rv_acc acc,
+			  struct rv_span *sp, struct axvm_exit *exit)
+{
+	unsigned off = va & RV_PAGE_MASK;
+	enum rv_xlate x;
+
+	sp->n0 = len;
+	sp->p[1] = NULL;
+	x = rv_mmu_translate(h, va, acc, &sp->p[0], &sp->gpa, exit);
+	if (x == RV_XL_TRAP)
+		return RV_MEM_TRAP;
+	if (x == RV_XL_EXIT)
+		return RV_MEM_EXIT;
+	if (off + len <= AXVM_PAGE_SIZE)
+		return x == RV_XL_MMIO ? RV_MEM_MMIO : RV_MEM_OK;
+
+	/* Crossing a page: both halves must be RAM. */
+	axvm_gpa_t gpa2;
+	uint64_t va2 = (va | RV_PAGE_MASK) + 1;
+
+	if (x == RV_XL_MMIO) {
+		rv_hart_raise(h, acc == RV_ACC_W ? RV_EXC_STORE_ACCESS : RV_EXC_LOAD_ACCESS, va);
+		return RV_MEM_TRAP;
+	}
+	x = rv_mmu_translate(h, va2, acc, &sp->p[1], &gpa2, exit);
+	if (x == RV_XL_TRAP)
+		return RV_MEM_TRAP;
+	if (x == RV_XL_EXIT)
+		return RV_MEM_EXIT;
+	if (x == RV_XL_MMIO) {
+		rv_hart_raise(h, acc == RV_ACC_W ? RV_EXC_STORE_ACCESS : RV_EXC_LOAD_ACCESS, va2);
+		return RV_MEM_TRAP;
+	}
+	sp->n0 = (unsigned)(AXVM_PAGE_SIZE - off);
+	return RV_MEM_OK;
+}
+
+static uint64_t interp_get(const struct rv_span *sp, unsigned len)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, sp->p[0], sp->n0);
+	if (sp->n0 < len)
+		memcpy((uint8_t *)&v + sp->n0, sp->p[1], len - sp->n0);
+	return v; /* little-endian host assumed, as the guest is */
+}
+
+static void interp_put(const struct rv_span *sp, unsigned len, uint64_t v)
+{
+	memcpy(sp->p[0], &v, sp->n0);
+	if (sp->n0 < len)
+		memcpy(sp->p[1], (uint8_t *)&v + sp->n0, len - sp->n0);
+}
+
+static int64_t interp_sext(uint64_t v, unsigned len)
+{
+	unsigned sh = 64 - 8 * len;
+
+	return (int64_t)(v << sh) >> sh;
+}
+
+static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	unsigned f3 = rv_funct3(insn), width = 1u << (f3 & 3);
+	uint64_t va = h->x[rv_rs1(insn)] + (uint64_t)rv_imm_i(insn);
+	struct rv_span sp;
+
+	if (f3 == 7)
+		return interp_illegal(h, insn);
+	switch (rv_interp_mem(h, va, width, RV_ACC_R, &sp, exit)) {
+	case RV_MEM_OK: {
+		uint64_t v = interp_get(&sp, width);
+
+		h->x[rv_rd(insn)] = (f3 & 4) ? v : (uint64_t)interp_sext(v, width);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	}
+	case RV_MEM_MMIO:
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = AXVM_EXIT_MMIO_READ;
+		exit->mmio_read.addr = sp.gpa;
+		exit->mmio_read.width = (uint8_t)width;
+		exit->mmio_read.reg = (uint8_t)rv_rd(insn);
+		exit->mmio_read.reg_width = 8;
+		exit->mmio_read.sign_ext = !(f3 & 4) && width < 8;
+		h->pc += len;
+		return RV_STEP_EXIT;
+	case RV_MEM_EXIT:
+		return RV_STEP_EXIT;
+	default:
+		return RV_STEP_NEXT;
+	}
+}
+
+static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	unsigned f3 = rv_funct3(insn), width = 1u << f3;
+	uint64_t va = h->x[rv_rs1(insn)] + (uint64_t)rv_imm_s(insn);
+	uint64_t v = h->x[rv_rs2(insn)];
+	struct rv_span sp;
+
+	if (f3 > 3)
+		return interp_illegal(h, insn);
+	switch (rv_interp_mem(h, va, width, RV_ACC_W, &sp, exit)) {
+	case RV_MEM_OK:
+		interp_put(&sp, width, v);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	case RV_MEM_MMIO:
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = AXVM_EXIT_MMIO_WRITE;
+		exit->mmio_write.addr = sp.gpa;
+		exit->mmio_write.width = (uint8_t)width;
+		exit->mmio_write.data = width == 8 ? v : v & ((1ull << (8 * width)) - 1);
+		h->pc += len;
+		return RV_STEP_EXIT;
+	case RV_MEM_EXIT:
+		return RV_STEP_EXIT;
+	default:
+		return RV_STEP_NEXT;
+	}
+}
+
+static int interp_fp_mem(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+			 struct axvm_exit *exit)
+{
+	bool store = rv_opcode(insn) == RV_OP_STORE_FP;
+	unsigned f3 = rv_funct3(insn), width;
+	uint64_t va;
+	struct rv_span sp;
+	enum rv_mem m;
+
+	if ((f3 != 2 && f3 != 3) || rv_hart_fs_off(h))
+		return interp_illegal(h, raw);
+	width = f3 == 2 ? 4 : 8;
+	va = h->x[rv_rs1(insn)] + (uint64_t)(store ? rv_imm_s(insn) : rv_imm_i(insn));
+	m = rv_interp_mem(h, va, width, store ? RV_ACC_W : RV_ACC_R, &sp, exit);
+	if (m == RV_MEM_EXIT)
+		return RV_STEP_EXIT;
+	if (m == RV_MEM_TRAP)
+		return RV_STEP_NEXT;
+	if (m == RV_MEM_MMIO) {
+		rv_hart_raise(h, store ? RV_EXC_STORE_ACCESS : RV_EXC_LOAD_ACCESS, va);
+		return RV_STEP_NEXT;
+	}
+	if (store) {
+		interp_put(&sp, width, h->fpu.f[rv_rs2(insn)]);
+	} else {
+		uint64_t v = interp_get(&sp, width);
+
+		h->fpu.f[rv_rd(insn)] = width == 4 ? v | 0xffffffff00000000ull : v;
+		rv_hart_fs_dirty(h);
+	}
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_fp_op(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len)
+{
+	if (rv_hart_fs_off(h) || rv_fpu_execute(&h->fpu, insn, h->x) != 0)
+		return interp_illegal(h, raw);
+	rv_hart_fs_dirty(h);
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static uint64_t interp_mulh(int64_t a, int64_t b)
+{
+	return (uint64_t)(((__int128)a * b) >> 64);
+}
+
+static uint64_t interp_mulhu(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+}
+
+static uint64_t interp_mulhsu(int64_t a, uint64_t b)
+{
+	return (uint64_t)(((__int128)a * (__int128)b) >> 64);
+}
+
+/* M extension, 64-bit (funct7 = 1). */
+static uint64_t interp_muldiv(unsigned f3, uint64_t a, uint64_t b)
+{
+	int64_t sa = (int64_t)a, sb = (int64_t)b;
+
+	switch (f3) {
+	case 0:
+		return a * b;
+	case 1:
+		return interp_mulh(sa, sb);
+	case 2:
+		return interp_mulhsu(sa, b);
+	case 3:
+		return interp_mulhu(a, b);
+	case 4:
+		if (b == 0)
+			return UINT64_MAX;
+		if (sa == INT64_MIN && sb == -1)
+			return a;
+		return (uint64_t)(sa / sb);
+	case 5:
+		return b == 0 ? UINT64_MAX : a / b;
+	case 6:
+		if (b == 0)
+			return a;
+		if (sa == INT64_MIN && sb == -1)
+			return 0;
+		return (uint64_t)(sa % sb);
+	default:
+		return b == 0 ? a : a % b;
+	}
+}
+
+/* M extension, 32-bit W forms (funct7 = 1); the result is sign-extended. */
+static int interp_muldivw(unsigned f3, uint64_t a64, uint64_t b64, uint64_t *out)
+{
+	int32_t a = (int32_t)a64, b = (int32_t)b64;
+	uint32_t ua = (uint32_t)a64, ub = (uint32_t)b64;
+	int32_t r;
+
+	switch (f3) {
+	case 0:
+		r = (int32_t)(ua * ub);
+		break;
+	case 4:
+		r = b == 0 ? -1 : (a == INT32_MIN && b == -1) ? a : a / b;
+		break;
+	case 5:
+		r = (int32_t)(ub == 0 ? UINT32_MAX : ua / ub);
+		break;
+	case 6:
+		r = b == 0 ? a : (a == INT32_MIN && b == -1) ? 0 : a % b;
+		break;
+	case 7:
+		r = (int32_t)(ub == 0 ? ua : ua % ub);
+		break;
+	default:
+		return -1;
+	}
+	*out = (uint64_t)(int64_t)r;
+	return 0;
+}
+
+static int interp_op(struct rv_hart *h, uint32_t insn, unsigned len)
+{
+	uint64_t a = h->x[rv_rs1(insn)], b = h->x[rv_rs2(insn)], r;
+	unsigned f3 = rv_funct3(insn), f7 = rv_funct7(insn);
+
+	if (f7 == 1) {
+		r = interp_muldiv(f3, a, b);
+	} else if (f7 == 0) {
+		switch (f3) {
+		case 0: r = a + b; break;
+		case 1: r = a << (b & 63); break;
+		case 2: r = (int64_t)a < (int64_t)b; break;
+		case 3: r = a < b; break;
+		case 4: r = a ^ b; break;
+		case 5: r = a >> (b & 63); break;
+		case 6: r = a | b; break;
+		default: r = a & b; break;
+		}
+	} else if (f7 == 0x20 && f3 == 0) {
+		r = a - b;
+	} else if (f7 == 0x20 && f3 == 5) {
+		r = (uint64_t)((int64_t)a >> (b & 63));
+	} else {
+		return interp_illegal(h, insn);
+	}
+	h->x[rv_rd(insn)] = r;
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_op32(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
+{
+	uint64_t a = h->x[rv_rs1(insn)], b = h->x[rv_rs2(insn)], r;
+	unsigned f3 = rv_funct3(insn), f7 = rv_funct7(insn);
+	uint32_t wa = (uint32_t)a;
+	unsigned sh = b & 31;
+
+	if (f7 == 1) {
+		if (interp_muldivw(f3, a, b, &r))
+			return interp_illegal(h, raw);
+	} else if (f7 == 0 && f3 == 0) {
+		r = (uint64_t)(int64_t)(int32_t)(wa + (uint32_t)b);
+	} else if (f7 == 0x20 && f3 == 0) {
+		r = (uint64_t)(int64_t)(int32_t)(wa - (uint32_t)b);
+	} else if (f7 == 0 && f3 == 1) {
+		r = (uint64_t)(int64_t)(int32_t)(wa << sh);
+	} else if (f7 == 0 && f3 == 5) {
+		r = (uint64_t)(int64_t)(int32_t)(wa >> sh);
+	} else if (f7 == 0x20 && f3 == 5) {
+		r = (uint64_t)(int64_t)((int32_t)wa >> sh);
+	} else {
+		return interp_illegal(h, raw);
+	}
+	h->x[rv_rd(insn)] = r;
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_op_imm(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
+{
+	uint64_t a = h->x[rv_rs1(insn)], imm = (uint64_t)rv_imm_i(insn), r;
+	unsigned sh = (insn >> 20) & 63, f6 = insn >> 26;
+
+	switch (rv_funct3(insn)) {
+	case 0: r = a + imm; break;
+	case 2: r = (int64_t)a < (int64_t)imm; break;
+	case 3: r = a < imm; break;
+	case 4: r = a ^ imm; break;
+	case 6: r = a | imm; break;
+	case 7: r = a & imm; break;
+	case 1:
+		if (f6 != 0)
+			return interp_illegal(h, raw);
+		r = a << sh;
+		break;
+	default:
+		if (f6 == 0)
+			r = a >> sh;
+		else if (f6 == 0x10)
+			r = (uint64_t)((int64_t)a >> sh);
+		else
+			return interp_illegal(h, raw);
+		break;
+	}
+	h->x[rv_rd(insn)] = r;
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_op_imm32(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
+{
+	uint32_t a = (uint32_t)h->x[rv_rs1(insn)];
+	unsigned sh = (insn >> 20) & 31, f7 = rv_funct7(insn);
+	int32_t r;
+
+	switch (rv_funct3(insn)) {
+	case 0:
+		r = (int32_t)(a + (uint32_t)rv_imm_i(insn));
+		break;
+	case 1:
+		if (f7 != 0)
+			return interp_illegal(h, raw);
+		r = (int32_t)(a << sh);
+		break;
+	case 5:
+		if (f7 == 0)
+			r = (int32_t)(a >> sh);
+		else if (f7 == 0x20)
+			r = (int32_t)a >> sh;
+		else
+			return interp_illegal(h, raw);
+		break;
+	default:
+		return interp_illegal(h, raw);
+	}
+	h->x[rv_rd(insn)] = (uint64_t)(int64_t)r;
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_branch(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
+{
+	uint64_t a = h->x[rv_rs1(insn)], b = h->x[rv_rs2(insn)];
+	bool take;
+
+	switch (rv_funct3(insn)) {
+	case 0: take = a == b; break;
+	case 1: take = a != b; break;
+	case 4: take = (int64_t)a < (int64_t)b; break;
+	case 5: take = (int64_t)a >= (int64_t)b; break;
+	case 6: take = a < b; break;
+	case 7: take = a >= b; break;
+	default:
+		return interp_illegal(h, raw);
+	}
+	h->pc = take ? h->pc + (uint64_t)rv_imm_b(insn) : h->pc + len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
+{
+	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
+	uint64_t src = (f3 & 4) ? rs1 : h->x[rs1], old = 0, val;
+	bool is_rw = (f3 & 3) == 1;
+	bool writes = is_rw || rs1 != 0;
+
+	if (((csr >> 8) & 3) > (unsigned)h->priv)
+		return interp_illegal(h, insn);
+	if (writes && (csr >> 10) == 3)
+		return interp_illegal(h, insn);
+
+	if (rv_csr_is_trapped(csr)) {
+		memset(exit, 0, sizeof(*exit));
+		if (is_rw) {
+			exit->reason = AXVM_EXIT_SYSREG_WRITE;
+			exit->sysreg_write.addr = csr;
+			exit->sysreg_write.value = src;
+		} else if (!writes) {
+			exit->reason = AXVM_EXIT_SYSREG_READ;
+			exit->sysreg_read.addr = csr;
+			exit->sysreg_read.reg = (uint8_t)rd;
+		} else {
+			/* A read-modify-write cannot be split into one exit. */
+			return interp_illegal(h, insn);
+		}
+		h->pc += 4;
+		return RV_STEP_EXIT;
+	}
+
+	if (!(is_rw && rd == 0) && rv_csr_read(h, csr, &old))
+		return interp_illegal(h, insn);
+	if (writes) {
+		switch (f3 & 3) {
+		case 1: val = src; break;
+		case 2: val = old | src; break;
+		default: val = old & ~src; break;
+		}
+		if (rv_csr_write(h, csr, val))
+			return interp_illegal(h, insn);
+		h->recheck = true; /* may have enabled an interrupt */
+	}
+	h->x[rd] = old;
+	h->pc += 4;
+	return RV_STEP_NEXT;
+}
+
+static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw,
+			 struct axvm_exit *exit)
+{
+	int r;
+
+	if (rv_funct3(insn) != 0)
+		return rv_funct3(insn) == 4 ? interp_illegal(h, raw) : interp_csr(h, insn, exit);
+
+	if (rv_funct7(insn) == 0x09 && rv_rd(insn) == 0) { /* SFENCE.VMA */
+		if (h->priv == RV_PRIV_U)
+			return interp_illegal(h, raw);
+		if (rv_rs1(insn) == 0)
+			rv_tlb_flush_all(&h->tlb);
+		else
+			rv_tlb_flush_page(&h->tlb, h->x[rv_rs1(insn)]);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	}
+	switch (insn) {
+	case 0x00000073: /* ECALL */
+		if (h->priv == RV_PRIV_U) {
+			rv_hart_raise(h, RV_EXC_ECALL_U, 0);
+			return RV_STEP_NEXT;
+		}
+		h->pc += len;
+		r = rv_sbi_ecall(h, exit);
+		h->x[0] = 0;
+		if (r > 0) {
+			h->recheck = true;
+			return RV_STEP_NEXT;
+		}
+		return r < 0 ? r : RV_STEP_EXIT;
+	case 0x00100073: /* EBREAK */
+		rv_hart_raise(h, RV_EXC_BREAKPOINT, h->pc);
+		return RV_STEP_NEXT;
+	case 0x10200073: { /* SRET */
+		uint64_t s = h->sstatus;
+
+		if (h->priv == RV_PRIV_U)
+			return interp_illegal(h, raw);
+		h->priv = (s & RV_SSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
+		s &= ~(RV_SSTATUS_SIE | RV_SSTATUS_SPP);
+		if (s & RV_SSTATUS_SPIE)
+			s |= RV_SSTATUS_SIE;
+		s |= RV_SSTATUS_SPIE;
+		h->sstatus = s;
+		h->pc = h->sepc;
+		h->resv_valid = false;
+		h->recheck = true;
+		return RV_STEP_NEXT;
+	}
+	case 0x10500073: /* WFI */
+		if (h->priv == RV_PRIV_U)
+			return interp_illegal(h, raw);
+		h->pc += len;
+		h->recheck = true;
+		if (rv_hart_pending_enabled(h))
+			return RV_STEP_NEXT;
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = AXVM_EXIT_HALT;
+		return RV_STEP_EXIT;
+	default:
+		return interp_illegal(h, raw);
+	}
+}
+
+/* Execute one (expanded) instruction; raw = its original bits for stval. */
+static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		       struct axvm_exit *exit)
+{
+	switch (rv_opcode(insn)) {
+	case RV_OP_LUI:
+		h->x[rv_rd(insn)] = (uint64_t)rv_imm_u(insn);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	case RV_OP_AUIPC:
+		h->x[rv_rd(insn)] = h->pc + (uint64_t)rv_imm_u(insn);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	case RV_OP_JAL: {
+		uint64_t ret = h->pc + len;
+
+		h->pc += (uint64_t)rv_imm_j(insn);
+		h->x[rv_rd(insn)] = ret;
+		return RV_STEP_NEXT;
+	}
+	case RV_OP_JALR: {
+		uint64_t ret = h->pc + len;
+
+		if (rv_funct3(insn) != 0)
+			return interp_illegal(h, raw);
+		h->pc = (h->x[rv_rs1(insn)] + (uint64_t)rv_imm_i(insn)) & ~1ull;
+		h->x[rv_rd(insn)] = ret;
+		return RV_STEP_NEXT;
+	}
+	case RV_OP_BRANCH:
+		return interp_branch(h, insn, len, raw);
+	case RV_OP_LOAD:
+		return interp_load(h, insn, len, exit);
+	case RV_OP_STORE:
+		return interp_store(h, insn, len, exit);
+	case RV_OP_IMM:
+		return interp_op_imm(h, insn, len, raw);
+	case RV_OP_IMM_32:
+		return interp_op_imm32(h, insn, len, raw);
+	case RV_OP_OP:
+		return interp_op(h, insn, len);
+	case RV_OP_OP_32:
+		return interp_op32(h, insn, len, raw);
+	case RV_OP_MISC_MEM:
+		switch (rv_funct3(insn)) {
+		case 0: /* FENCE: guest memory is host memory; order it for other vCPUs */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			break;
+		case 1: /* FENCE.I: no decoded-instruction cache yet */
+			break;
+		default:
+			return interp_illegal(h, raw);
+		}
+		h->pc += len;
+		return RV_STEP_NEXT;
+	case RV_OP_AMO:
+		return rv_amo_exec(h, insn, exit);
+	case RV_OP_SYSTEM:
+		return interp_system(h, insn, len, raw, exit);
+	case RV_OP_LOAD_FP:
+	case RV_OP_STORE_FP:
+		return interp_fp_mem(h, insn, raw, len, exit);
+	case RV_OPC_OP_FP:
+	case RV_OPC_MADD:
+	case RV_OPC_MSUB:
+	case RV_OPC_NMSUB:
+	case RV_OPC_NMADD:
+		return interp_fp_op(h, insn, raw, len);
+	default:
+		return interp_illegal(h, raw);
+	}
+}
+
+/* Fetch the instruction at pc: RV_MEM_OK with *insn, or a trap/exit. */
+static enum rv_mem interp_fetch(struct rv_hart *h, uint32_t *insn, struct axvm_exit *exit)
+{
+	uint64_t pc = h->pc;
+	uint8_t *p = rv_tlb_lookup(&h->tlb, h->priv, RV_ACC_X, pc), *q;
+	axvm_gpa_t gpa;
+	uint16_t lo, hi;
+	enum rv_xlate x;
+
+	if (!p) {
+		x = rv_mmu_translate(h, pc, RV_ACC_X, &p, &gpa, exit);
+		if (x == RV_XL_EXIT)
+			return RV_MEM_EXIT;
+		if (x != RV_XL_HOST)
+			return RV_MEM_TRAP; /* MMIO fetches were turned into access faults */
+	}
+	if ((pc & RV_PAGE_MASK) <= AXVM_PAGE_SIZE - 4) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		*insn = w;
+		return RV_MEM_OK;
+	}
+	memcpy(&lo, p, 2);
+	if ((lo & 3) != 3) {
+		*insn = lo;
+		return RV_MEM_OK;
+	}
+	/* A 32-bit instruction straddling a page: the second half's faults name pc + 2. */
+	q = rv_tlb_lookup(&h->tlb, h->priv, RV_ACC_X, pc + 2);
+	if (!q) {
+		x = rv_mmu_translate(h, pc + 2, RV_ACC_X, &q, &gpa, exit);
+		if (x == RV_XL_EXIT)
+			return RV_MEM_EXIT;
+		if (x != RV_XL_HOST)
+			return RV_MEM_TRAP;
+	}
+	memcpy(&hi, q, 2);
+	*insn = (uint32_t)hi << 16 | lo;
+	return RV_MEM_OK;
+}
+
+int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit)
+{
+	uint32_t insn, raw;
+	unsigned len = 4;
+	int r;
+
+	switch (interp_fetch(h, &raw, exit)) {
+	case RV_MEM_OK:
+		break;
+	case RV_MEM_EXIT:
+		return RV_STEP_EXIT;
+	default:
+		return RV_STEP_NEXT;
+	}
+	insn = raw;
+	if ((raw & 3) != 3) {
+		raw &= 0xffff;
+		len = 2;
+		insn = rv_expand_compressed((uint16_t)raw);
+		if (!insn)
+			return interp_illegal(h, raw);
+	}
+	r = interp_exec(h, insn, raw, len, exit);
+	h->x[0] = 0;
+	h->instret++;
+	return r;
+}

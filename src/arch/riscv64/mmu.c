@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest-virtual to host translation: the software TLB, the Sv39/Sv48 page
+ * table walk (privileged spec, "Sv39: Page-Based 39-bit Virtual-Memory
+ * System", "Sv48", and "Virtual Address Translation Process") and the
+ * guest-physical step through the address space.
+ *
+ * PTE layout: V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10)
+ * and bits 63:54 reserved (no Svpbmt/Svnapot: a set bit is a page fault).
+ * A and D are updated by the hart (compare-and-swap on the PTE, restarting
+ * the walk if it changed), as the spec allows (Svadu behaviour).
+ * Page-table reads that hit MMIO, no region, or a forbidden region raise an
+ * access fault for the original access; an unpopulated lazy page is a
+ * nested page fault on the PTE's address.
+ */
+#include <string.h>
+
+#include "arch/riscv64/hart.h"
+
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_PPN_SHIFT 10
+#define PTE_PPN_MASK ((1ull << 44) - 1)
+#define PTE_RESERVED (~0ull << 54)
+
+/* Bound on walk restarts caused by concurrent PTE changes. */
+#define MMU_MAX_RESTARTS 64
+
+static const enum rv_exc mmu_page_fault[3] = {
+	[RV_ACC_R] = RV_EXC_LOAD_PAGE,
+	[RV_ACC_W] = RV_EXC_STORE_PAGE,
+	[RV_ACC_X] = RV_EXC_INSN_PAGE,
+};
+
+static const enum rv_exc mmu_access_fault[3] = {
+	[RV_ACC_R] = RV_EXC_LOAD_ACCESS,
+	[RV_ACC_W] = RV_EXC_STORE_ACCESS,
+	[RV_ACC_X] = RV_EXC_INSN_ACCESS,
+};
+
+static const enum axvm_access mmu_as_access[3] = {
+	[RV_ACC_R] = AXVM_ACCESS_READ,
+	[RV_ACC_W] = AXVM_ACCESS_WRITE,
+	[RV_ACC_X] = AXVM_ACCESS_EXEC,
+};
+
+void rv_tlb_flush_all(struct rv_tlb *t)
+{
+	memset(t->e, 0xff, sizeof(t->e));
+	t->has_superpage = false;
+}
+
+void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
+{
+	if (t->has_superpage) {
+		rv_tlb_flush_all(t);
+		return;
+	}
+	uint64_t tag = va & ~RV_PAGE_MASK;
+	unsigned idx = (va >> 12) & (RV_TLB_SIZE - 1);
+
+	for (int p = 0; p < 2; p++)
+		for (int a = 0; a < 3; a++)
+			if (t->e[p][a][idx].tag == tag)
+				t->e[p][a][idx].tag = RV_TLB_INVALID;
+}
+
+static enum rv_xlate mmu_npf(struct axvm_exit *exit, axvm_gpa_t gpa, enum rv_acc acc)
+{
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_NESTED_PAGE_FAULT;
+	exit->nested_page_fault.addr = gpa;
+	exit->nested_page_fault.access_flags = mmu_as_access[acc];
+	return RV_XL_EXIT;
+}
+
+static enum rv_xlate mmu_fault(struct rv_hart *h, const enum rv_exc *table, enum rv_acc acc,
+			       uint64_t va)
+{
+	rv_hart_raise(h, table[acc], va);
+	return RV_XL_TRAP;
+}
+
+/*
+ * Read (and possibly update) one PTE. Returns RV_XL_HOST with *pte set, or
+ * a fault/exit outcome for the access `acc` at `va`.
+ */
+static enum rv_xlate mmu_pte_ptr(struct rv_hart *h, axvm_gpa_t pte_gpa, enum axvm_access how,
+				 uint64_t **ptr, enum rv_acc acc, uint64_t va,
+				 struct axvm_exit *exit)
+{
+	void *hva;
+	uint64_t avail;
+	int r = axvm_addrspace_translate(h->as, pte_gpa, how, &hva, &avail, NULL);
+
+	if (r == -AXVM_ENOTPRESENT) {
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = AXVM_EXIT_NESTED_PAGE_FAULT;
+		exit->nested_page_fault.addr = pte_gpa;
+		exit->nested_page_fault.access_flags = how;
+		return RV_XL_EXIT;
+	}
+	if (r || avail < 8)
+		return mmu_fault(h, mmu_access_fault, acc, va);
+	*ptr = hva;
+	return RV_XL_HOST;
+}
+
+/* Walk the page table: *pa on success. */
+static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, axvm_gpa_t *pa,
+			      int *level, struct axvm_exit *exit)
+{
+	unsigned mode = (unsigned)(h->satp >> RV_SATP_MODE_SHIFT);
+	int levels = mode == RV_SATP_MODE_SV48 ? 4 : 3;
+	int vabits = 12 + 9 * levels;
+	int64_t sva = (int64_t)(va << (64 - vabits)) >> (64 - vabits);
+
+	if ((uint64_t)sva != va)
+		return mmu_fault(h, mmu_page_fault, acc, va);
+
+	for (int restarts = 0; restarts < MMU_MAX_RESTARTS; restarts++) {
+		uint64_t a = (h->satp & PTE_PPN_MASK) << 12;
+		uint64_t pte = 0, *ptr = NULL, need;
+		axvm_gpa_t pte_gpa = 0;
+		enum rv_xlate x;
+		int i;
+
+		for (i = levels - 1;; i--) {
+			pte_gpa = a + ((va >> (12 + 9 * i)) & 0x1ff) * 8;
+			x = mmu_pte_ptr(h, pte_gpa, AXVM_ACCESS_READ, &ptr, acc, va, exit);
+			if (x != RV_XL_HOST)
+				return x;
+			pte = __atomic_load_n(ptr, __ATOMIC_ACQUIRE);
+			if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) ||
+			    (pte & PTE_RESERVED))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			if (pte & (PTE_R | PTE_X))
+				break;
+			if (i == 0)
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			a = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << 12;
+		}
+
+		/* Leaf: privilege and permission checks. */
+		if (h->priv == RV_PRIV_U) {
+			if (!(pte & PTE_U))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+		} else if (pte & PTE_U) {
+			if (acc == RV_ACC_X || !(h->sstatus & RV_SSTATUS_SUM))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+		}
+		switch (acc) {
+		case RV_ACC_R:
+			if (!(pte & PTE_R) && !((h->sstatus & RV_SSTATUS_MXR) && (pte & PTE_X)))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			break;
+		case RV_ACC_W:
+			if (!(pte & PTE_W))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			break;
+		case RV_ACC_X:
+			if (!(pte & PTE_X))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			break;
+		}
+		uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
+		uint64_t lowmask = (1ull << (9 * i)) - 1;
+
+		if (ppn & lowmask) /* misaligned superpage */
+			return mmu_fault(h, mmu_page_fault, acc, va);
+
+		need = PTE_A | (acc == RV_ACC_W ? PTE_D : 0);
+		if ((pte & need) != need) {
+			uint64_t expected = pte;
+
+			x = mmu_pte_ptr(h, pte_gpa, AXVM_ACCESS_WRITE, &ptr, acc, va, exit);
+			if (x != RV_XL_HOST)
+				return x;
+			if (!__atomic_compare_exchange_n(ptr, &expected, pte | need, false,
+							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				continue; /* changed under us: walk again */
+		}
+		uint64_t offmask = (1ull << (12 + 9 * i)) - 1;
+
+		*pa = ((ppn << 12) & ~offmask) | (va & offmask);
+		*level = i;
+		return RV_XL_HOST;
+	}
+	return mmu_fault(h, mmu_page_fault, acc, va);
+}
+
+enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, uint8_t **host,
+			       axvm_gpa_t *gpa, struct axvm_exit *exit)
+{
+	unsigned mode = (unsigned)(h->satp >> RV_SATP_MODE_SHIFT);
+	uint8_t *p = rv_tlb_lookup(&h->tlb, h->priv, acc, va);
+	axvm_gpa_t pa;
+	void *hva;
+	uint64_t avail, off;
+	enum rv_xlate x;
+	int r, level = 0;
+
+	if (p) {
+		*host = p;
+		return RV_XL_HOST;
+	}
+	if (mode == RV_SATP_MODE_BARE) {
+		pa = va;
+	} else {
+		x = mmu_walk(h, va, acc, &pa, &level, exit);
+		if (x != RV_XL_HOST)
+			return x;
+	}
+	*gpa = pa;
+	r = axvm_addrspace_translate(h->as, pa, mmu_as_access[acc], &hva, &avail, NULL);
+	switch (r) {
+	case 0:
+		break;
+	case -AXVM_EMMIO:
+		if (acc == RV_ACC_X)
+			return mmu_fault(h, mmu_access_fault, acc, va);
+		return RV_XL_MMIO;
+	case -AXVM_ENOTPRESENT:
+		return mmu_npf(exit, pa, acc);
+	default:
+		return mmu_fault(h, mmu_access_fault, acc, va);
+	}
+	off = pa & RV_PAGE_MASK;
+	/* Regions are page-aligned, so RAM always covers the rest of the page. */
+	if (avail < AXVM_PAGE_SIZE - off)
+		return mmu_fault(h, mmu_access_fault, acc, va);
+	{
+		struct rv_tlb_entry *e =
+			&h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+
+		if (level > 0)
+			h->tlb.has_superpage = true;
+		e->tag = va & ~RV_PAGE_MASK;
+		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
+	}
+	*host = hva;
+	return RV_XL_HOST;
+}
