@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device tree generation with libfdt's read-write API, so that a device can
+ * add nodes anywhere (the test finisher adds /poweroff and /reboot beside
+ * /soc) in whatever order the board's table lists them. Bindings followed
+ * (Linux Documentation/devicetree/bindings): riscv/cpus.yaml,
+ * interrupt-controller/riscv,cpu-intc.yaml and sifive,plic-1.0.0.yaml,
+ * serial/8250.yaml, power/reset/syscon-poweroff.yaml and syscon-reboot.yaml,
+ * rtc/trivial-rtc.yaml (google,goldfish-rtc); the node names and layout are
+ * those of QEMU's virt machine.
+ */
+#include "fdt.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FDT_PLIC_IRQ_M_EXT 11 /* mcause/mip bit of M-mode external interrupts */
+#define FDT_PLIC_IRQ_S_EXT 9  /* S-mode external interrupts */
+
+static int fdt_err(int fdt_ret)
+{
+	if (fdt_ret >= 0)
+		return 0;
+	return fdt_ret == -FDT_ERR_NOSPACE ? -AXVM_ENOMEM : -AXVM_EINVAL;
+}
+
+/* Record the first failure; returns the sticky error. */
+static int fdt_check(struct axvm_fdt *f, int fdt_ret)
+{
+	if (!f->error && fdt_ret < 0)
+		f->error = fdt_err(fdt_ret);
+	return f->error;
+}
+
+static void fdt_prop_u32(struct axvm_fdt *f, int node, const char *name, uint32_t v)
+{
+	if (!f->error)
+		fdt_check(f, fdt_setprop_u32(f->blob, node, name, v));
+}
+
+static void fdt_prop_str(struct axvm_fdt *f, int node, const char *name, const char *s)
+{
+	if (!f->error)
+		fdt_check(f, fdt_setprop_string(f->blob, node, name, s));
+}
+
+static void fdt_prop_empty(struct axvm_fdt *f, int node, const char *name)
+{
+	if (!f->error)
+		fdt_check(f, fdt_setprop_empty(f->blob, node, name));
+}
+
+/* A string list property from a NULL-terminated array. */
+static void fdt_prop_strlist(struct axvm_fdt *f, int node, const char *name,
+			     const char *const *list)
+{
+	if (f->error)
+		return;
+	fdt_check(f, fdt_setprop_string(f->blob, node, name, list[0]));
+	for (unsigned i = 1; list[i] && !f->error; i++)
+		fdt_check(f, fdt_appendprop_string(f->blob, node, name, list[i]));
+}
+
+/* reg = <base size> with two address and two size cells. */
+static void fdt_prop_reg(struct axvm_fdt *f, int node, uint64_t base, uint64_t size)
+{
+	fdt64_t cells[2] = {cpu_to_fdt64(base), cpu_to_fdt64(size)};
+
+	if (!f->error)
+		fdt_check(f, fdt_setprop(f->blob, node, "reg", cells, sizeof(cells)));
+}
+
+/* Add (or find) a node under the node at `parent_path`; returns its offset or < 0. */
+static int fdt_node(struct axvm_fdt *f, const char *parent_path, const char *name)
+{
+	int parent, node;
+
+	if (f->error)
+		return -1;
+	parent = fdt_path_offset(f->blob, parent_path);
+	if (fdt_check(f, parent))
+		return -1;
+	node = fdt_add_subnode(f->blob, parent, name);
+	if (node == -FDT_ERR_EXISTS)
+		node = fdt_subnode_offset(f->blob, parent, name);
+	if (fdt_check(f, node))
+		return -1;
+	return node;
+}
+
+static uint32_t fdt_alloc_phandle(struct axvm_fdt *f)
+{
+	return f->next_phandle++;
+}
+
+int axvm_fdt_init(struct axvm_fdt *f, unsigned cpus, size_t capacity)
+{
+	int soc;
+
+	memset(f, 0, sizeof(*f));
+	if (cpus == 0 || cpus > AXVM_FDT_MAX_CPUS || capacity > INT32_MAX)
+		return -AXVM_EINVAL;
+	f->blob = calloc(1, capacity);
+	if (!f->blob)
+		return -AXVM_ENOMEM;
+	f->capacity = capacity;
+	f->cpus = cpus;
+	f->next_phandle = 1;
+	for (unsigned i = 0; i < cpus; i++)
+		f->intc_phandle[i] = fdt_alloc_phandle(f);
+	f->plic_phandle = fdt_alloc_phandle(f);
+
+	if (fdt_check(f, fdt_create_empty_tree(f->blob, (int)capacity)))
+		return f->error;
+	fdt_prop_u32(f, 0, "#address-cells", 2);
+	fdt_prop_u32(f, 0, "#size-cells", 2);
+	fdt_prop_str(f, 0, "compatible", "riscv-virtio");
+	fdt_prop_str(f, 0, "model", "riscv-virtio,qemu");
+	soc = fdt_node(f, "/", "soc");
+	if (soc >= 0) {
+		fdt_prop_u32(f, soc, "#address-cells", 2);
+		fdt_prop_u32(f, soc, "#size-cells", 2);
+		fdt_prop_str(f, soc, "compatible", "simple-bus");
+		fdt_prop_empty(f, soc, "ranges");
+	}
+	return f->error;
+}
+
+void axvm_fdt_release(struct axvm_fdt *f)
+{
+	free(f->blob);
+	f->blob = NULL;
+}
+
+const char *axvm_fdt_isa_string(bool sstc)
+{
+	return sstc ? "rv64imafdc_zicntr_zicsr_zifencei_sstc" : "rv64imafdc_zicntr_zicsr_zifencei";
+}
+
+int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
+{
+	static const char *const ext_base[] = {"i", "m", "a", "f", "d", "c", "zicntr", "zicsr",
+					       "zifencei", NULL};
+	static const char *const ext_sstc[] = {"i",        "m",    "a", "f", "d", "c", "zicntr",
+					       "zicsr", "zifencei", "sstc", NULL};
+	int cpus;
+
+	if (c->count != f->cpus || c->timebase_hz == 0 || c->timebase_hz > UINT32_MAX)
+		return fdt_check(f, -FDT_ERR_BADVALUE);
+	cpus = fdt_node(f, "/", "cpus");
+	if (cpus < 0)
+		return f->error;
+	fdt_prop_u32(f, cpus, "#address-cells", 1);
+	fdt_prop_u32(f, cpus, "#size-cells", 0);
+	fdt_prop_u32(f, cpus, "timebase-frequency", (uint32_t)c->timebase_hz);
+
+	/* Added in reverse: libfdt inserts each new subnode before its siblings. */
+	for (unsigned i = c->count; i-- > 0;) {
+		char name[32], path[48];
+		int cpu, intc;
+
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		snprintf(path, sizeof(path), "/cpus/%s", name);
+		cpu = fdt_node(f, "/cpus", name);
+		if (cpu < 0)
+			return f->error;
+		fdt_prop_str(f, cpu, "device_type", "cpu");
+		fdt_prop_u32(f, cpu, "reg", i);
+		fdt_prop_str(f, cpu, "status", "okay");
+		fdt_prop_str(f, cpu, "compatible", "riscv");
+		fdt_prop_str(f, cpu, "riscv,isa", axvm_fdt_isa_string(c->sstc));
+		fdt_prop_str(f, cpu, "riscv,isa-base", "rv64i");
+		fdt_prop_strlist(f, cpu, "riscv,isa-extensions", c->sstc ? ext_sstc : ext_base);
+		fdt_prop_str(f, cpu, "mmu-type", "riscv,sv48");
+		intc = fdt_node(f, path, "interrupt-controller");
+		if (intc < 0)
+			return f->error;
+		fdt_prop_u32(f, intc, "#address-cells", 0);
+		fdt_prop_u32(f, intc, "#interrupt-cells", 1);
+		fdt_prop_empty(f, intc, "interrupt-controller");
+		fdt_prop_str(f, intc, "compatible", "riscv,cpu-intc");
+		fdt_prop_u32(f, intc, "phandle", f->intc_phandle[i]);
+	}
+	return f->error;
+}
+
+int axvm_fdt_add_memory(struct axvm_fdt *f, uint64_t base, uint64_t size)
+{
+	char name[32];
+	int mem;
+
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
+	mem = fdt_node(f, "/", name);
+	if (mem < 0)
+		return f->error;
+	fdt_prop_str(f, mem, "device_type", "memory");
+	fdt_prop_reg(f, mem, base, size);
+	return f->error;
+}
+
+int axvm_fdt_add_chosen(struct axvm_fdt *f, const struct axvm_fdt_chosen *c)
+{
+	int chosen = fdt_node(f, "/", "chosen");
+
+	if (chosen < 0)
+		return f->error;
+	if (c->bootargs && c->bootargs[0])
+		fdt_prop_str(f, chosen, "bootargs", c->bootargs);
+	if (c->stdout_path)
+		fdt_prop_str(f, chosen, "stdout-path", c->stdout_path);
+	if (c->has_initrd && !f->error) {
+		fdt_check(f, fdt_setprop_u64(f->blob, chosen, "linux,initrd-start", c->initrd_start));
+		if (!f->error)
+			fdt_check(f, fdt_setprop_u64(f->blob, chosen, "linux,initrd-end",
+						     c->initrd_end));
+	}
+	return f->error;
+}
+
+/* "/soc/<kind>@<base>" */
+static int fdt_soc_node(struct axvm_fdt *f, const char *kind, uint64_t base)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s@%llx", kind, (unsigned long long)base);
+	return fdt_node(f, "/soc", name);
+}
+
+int axvm_fdt_add_plic(struct axvm_fdt *f, const struct axvm_fdt_device *d)
+{
+	static const char *const compat[] = {"sifive,plic-1.0.0", "riscv,plic0", NULL};
+	fdt32_t *cells;
+	int plic;
+
+	plic = fdt_soc_node(f, "plic", d->base);
+	if (plic < 0)
+		return f->error;
+	/* Two contexts per hart, M then S, as QEMU: context 2N+1 is hart N's S-mode. */
+	cells = calloc(4 * (size_t)f->cpus, sizeof(*cells));
+	if (!cells)
+		return fdt_check(f, -FDT_ERR_NOSPACE);
+	for (unsigned i = 0; i < f->cpus; i++) {
+		cells[4 * i + 0] = cpu_to_fdt32(f->intc_phandle[i]);
+		cells[4 * i + 1] = cpu_to_fdt32(FDT_PLIC_IRQ_M_EXT);
+		cells[4 * i + 2] = cpu_to_fdt32(f->intc_phandle[i]);
+		cells[4 * i + 3] = cpu_to_fdt32(FDT_PLIC_IRQ_S_EXT);
+	}
+	fdt_prop_u32(f, plic, "phandle", f->plic_phandle);
+	fdt_prop_u32(f, plic, "riscv,ndev", d->ndev);
+	fdt_prop_reg(f, plic, d->base, d->size);
+	if (!f->error)
+		fdt_check(f, fdt_setprop(f->blob, plic, "interrupts-extended", cells,
+					 (int)(4 * f->cpus * sizeof(*cells))));
+	free(cells);
+	fdt_prop_empty(f, plic, "interrupt-controller");
+	fdt_prop_strlist(f, plic, "compatible", compat);
+	fdt_prop_u32(f, plic, "#address-cells", 0);
+	fdt_prop_u32(f, plic, "#interrupt-cells", 1);
+	return f->error;
+}
+
+int axvm_fdt_add_ns16550a(struct axvm_fdt *f, const struct axvm_fdt_device *d)
+{
+	char path[64];
+	int uart, aliases;
+
+	uart = fdt_soc_node(f, "serial", d->base);
+	if (uart < 0)
+		return f->error;
+	fdt_prop_u32(f, uart, "interrupts", d->irq);
+	fdt_prop_u32(f, uart, "interrupt-parent", f->plic_phandle);
+	fdt_prop_u32(f, uart, "clock-frequency", d->clock_hz);
+	fdt_prop_reg(f, uart, d->base, d->size);
+	fdt_prop_str(f, uart, "compatible", "ns16550a");
+	/* serial0 makes this UART ttyS0 whatever the probe order. */
+	snprintf(path, sizeof(path), "/soc/serial@%llx", (unsigned long long)d->base);
+	aliases = fdt_node(f, "/", "aliases");
+	if (aliases >= 0)
+		fdt_prop_str(f, aliases, "serial0", path);
+	return f->error;
+}
+
+static void fdt_syscon_node(struct axvm_fdt *f, const char *name, const char *compat,
+			    uint32_t regmap, uint32_t value)
+{
+	int node = fdt_node(f, "/", name);
+
+	if (node < 0)
+		return;
+	fdt_prop_u32(f, node, "value", value);
+	fdt_prop_u32(f, node, "offset", 0);
+	fdt_prop_u32(f, node, "regmap", regmap);
+	fdt_prop_str(f, node, "compatible", compat);
+}
+
+int axvm_fdt_add_test_finisher(struct axvm_fdt *f, const struct axvm_fdt_device *d)
+{
+	static const char *const compat[] = {"sifive,test1", "sifive,test0", "syscon", NULL};
+	uint32_t phandle = fdt_alloc_phandle(f);
+	int test;
+
+	test = fdt_soc_node(f, "test", d->base);
+	if (test < 0)
+		return f->error;
+	fdt_prop_u32(f, test, "phandle", phandle);
+	fdt_prop_reg(f, test, d->base, d->size);
+	fdt_prop_strlist(f, test, "compatible", compat);
+	fdt_syscon_node(f, "poweroff", "syscon-poweroff", phandle, 0x5555);
+	fdt_syscon_node(f, "reboot", "syscon-reboot", phandle, 0x7777);
+	return f->error;
+}
+
+int axvm_fdt_add_goldfish_rtc(struct axvm_fdt *f, const struct axvm_fdt_device *d)
+{
+	int rtc = fdt_soc_node(f, "rtc", d->base);
+
+	if (rtc < 0)
+		return f->error;
+	fdt_prop_u32(f, rtc, "interrupts", d->irq);
+	fdt_prop_u32(f, rtc, "interrupt-parent", f->plic_phandle);
+	fdt_prop_reg(f, rtc, d->base, d->size);
+	fdt_prop_str(f, rtc, "compatible", "google,goldfish-rtc");
+	return f->error;
+}
+
+int axvm_fdt_finish(struct axvm_fdt *f, size_t *size)
+{
+	*size = 0;
+	if (f->error)
+		return f->error;
+	if (fdt_check(f, fdt_pack(f->blob)))
+		return f->error;
+	*size = fdt_totalsize(f->blob);
+	return 0;
+}
+
+int axvm_fdt_set_chosen(void *blob, size_t capacity, const char *bootargs, bool has_initrd,
+			uint64_t initrd_start, uint64_t initrd_end)
+{
+	int chosen, ret;
+
+	if (capacity > INT32_MAX)
+		return -AXVM_EINVAL;
+	ret = fdt_open_into(blob, blob, (int)capacity);
+	if (ret < 0)
+		return fdt_err(ret);
+	chosen = fdt_path_offset(blob, "/chosen");
+	if (chosen == -FDT_ERR_NOTFOUND)
+		chosen = fdt_add_subnode(blob, 0, "chosen");
+	if (chosen < 0)
+		return fdt_err(chosen);
+	if (bootargs && bootargs[0]) {
+		ret = fdt_setprop_string(blob, chosen, "bootargs", bootargs);
+		if (ret < 0)
+			return fdt_err(ret);
+	}
+	if (has_initrd) {
+		ret = fdt_setprop_u64(blob, chosen, "linux,initrd-start", initrd_start);
+		if (ret >= 0)
+			ret = fdt_setprop_u64(blob, chosen, "linux,initrd-end", initrd_end);
+		if (ret < 0)
+			return fdt_err(ret);
+	}
+	return fdt_err(fdt_pack(blob));
+}

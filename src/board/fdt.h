@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device tree generation for the boards (libfdt). A builder holds the blob
+ * and the phandles that nodes refer to; the board adds /cpus, /memory and
+ * /chosen, then each of its devices adds its own node under /soc through the
+ * writer named in the board's device table.
+ *
+ * Errors: every add returns 0 or a negative AXVM_E* (-AXVM_ENOMEM when the
+ * blob's buffer is full); the first failure sticks, so a caller may check
+ * only axvm_fdt_finish.
+ */
+#ifndef AXVM_BOARD_FDT_H
+#define AXVM_BOARD_FDT_H
+
+#include <axvm/types.h>
+
+#define AXVM_FDT_MAX_CPUS 64
+
+struct axvm_fdt {
+	void *blob;
+	size_t capacity;
+	int error;  /* first failure, sticky */
+	unsigned cpus;
+	uint32_t intc_phandle[AXVM_FDT_MAX_CPUS];
+	uint32_t plic_phandle;
+	uint32_t next_phandle;
+};
+
+/* One device as the node writers see it. */
+struct axvm_fdt_device {
+	uint64_t base;
+	uint64_t size;
+	unsigned irq;      /* PLIC source, 0 = none */
+	unsigned ndev;     /* PLIC: number of sources */
+	uint32_t clock_hz; /* UART input clock */
+};
+
+struct axvm_fdt_cpus {
+	unsigned count;
+	uint64_t timebase_hz;
+	bool sstc;
+};
+
+struct axvm_fdt_chosen {
+	const char *bootargs;    /* NULL or "" = none */
+	const char *stdout_path; /* NULL = none */
+	bool has_initrd;         /* adds linux,initrd-start/end (64-bit) */
+	uint64_t initrd_start;
+	uint64_t initrd_end;
+};
+
+/* An empty tree with the root properties and /soc; phandles assigned for cpus harts. */
+int axvm_fdt_init(struct axvm_fdt *f, unsigned cpus, size_t capacity);
+void axvm_fdt_release(struct axvm_fdt *f);
+
+int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *cpus);
+int axvm_fdt_add_memory(struct axvm_fdt *f, uint64_t base, uint64_t size);
+int axvm_fdt_add_chosen(struct axvm_fdt *f, const struct axvm_fdt_chosen *chosen);
+
+/* Device node writers (the board's device table points at these). */
+int axvm_fdt_add_plic(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+int axvm_fdt_add_ns16550a(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+int axvm_fdt_add_test_finisher(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+int axvm_fdt_add_goldfish_rtc(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+
+/* Pack the blob; *size = its total size. Returns the first error of any add. */
+int axvm_fdt_finish(struct axvm_fdt *f, size_t *size);
+
+/*
+ * Set /chosen's initrd range (and bootargs if non-NULL) in an existing blob
+ * with room to grow (capacity bytes), creating /chosen if needed. Used for
+ * the final initrd address and for user-supplied DTBs.
+ */
+int axvm_fdt_set_chosen(void *blob, size_t capacity, const char *bootargs, bool has_initrd,
+			uint64_t initrd_start, uint64_t initrd_end);
+
+/* The ISA string the cpu nodes carry (for tests and logs). */
+const char *axvm_fdt_isa_string(bool sstc);
+
+#endif
