@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime: the hypervisor side of the run loop (axvisor's vmm). It builds
+ * the board, runs one host thread per vCPU (each calling axvm_run_vcpu, whose
+ * bind pins it to the vCPU's CPU set) and handles the exits the VM layer
+ * returns:
+ *   Halt        sleep in axvm_vcpu_wait_for_interrupt (no busy waiting)
+ *   CpuUp       start the target vCPU at the entry, a0 = hart id, a1 = arg
+ *   CpuDown     the vCPU's thread sleeps until the next CpuUp for it
+ *   SendIPI     inject the interrupt into the target(s)
+ *   SystemDown  stop every vCPU; poweroff ends the run, reboot re-creates
+ *               the VM from the board options
+ * APs stay stopped until a CpuUp names them. It also owns the console's host
+ * side (stdout or a file; stdin in raw mode when it is a terminal, with the
+ * QEMU escape Ctrl-A x to quit) and SIGINT/SIGTERM (a clean shutdown; the
+ * terminal is always restored).
+ *
+ * This is the only layer that creates threads, installs signal handlers or
+ * touches stdio. Threads: create/run/destroy from one thread;
+ * axvm_runtime_stop from any thread.
+ */
+#ifndef AXVM_RUNTIME_H
+#define AXVM_RUNTIME_H
+
+#include "board.h"
+#include "exit.h"
+#include "types.h"
+
+struct axvm_runtime_options {
+	/*
+	 * How to build the board (kernel, initrd, cmdline, cpus, memory...).
+	 * Its `console` field is ignored: the runtime creates the console.
+	 */
+	struct axvm_board_options board;
+	/* Guest console output: NULL = stdout, else a file (created/truncated). */
+	const char *console_path;
+	/* Feed stdin to the guest console (raw mode if stdin is a terminal). */
+	bool console_stdin;
+	/* Install SIGINT/SIGTERM/SIGHUP handlers for a clean shutdown. */
+	bool handle_signals;
+	/* Stop the VM after this long (0 = never); for tests and CI. */
+	uint64_t timeout_ms;
+	/* Give up after this many guest reboots (0 = unlimited). */
+	unsigned max_reboots;
+};
+
+/* How a run ended. */
+enum axvm_runtime_end {
+	AXVM_RUNTIME_END_POWEROFF, /* SBI SRST/legacy shutdown or the test finisher */
+	AXVM_RUNTIME_END_SIGNAL,   /* SIGINT/SIGTERM/SIGHUP */
+	AXVM_RUNTIME_END_ESCAPE,   /* Ctrl-A x on the console */
+	AXVM_RUNTIME_END_STOPPED,  /* axvm_runtime_stop */
+	AXVM_RUNTIME_END_TIMEOUT,  /* timeout_ms passed */
+	AXVM_RUNTIME_END_ERROR,    /* a VMM error (message in axvm_runtime_error) */
+};
+
+struct axvm_runtime_result {
+	enum axvm_runtime_end end;
+	/*
+	 * The process exit status the run stands for: the guest's (0 for a
+	 * clean poweroff, the finisher's code or 1 for an SRST "system
+	 * failure"), 128 + signal for a signal, 0 for Ctrl-A x, 1 for errors
+	 * and timeouts.
+	 */
+	int status;
+	unsigned reboots;
+	int signal; /* for END_SIGNAL */
+};
+
+struct axvm_runtime;
+
+void axvm_runtime_options_init(struct axvm_runtime_options *opts);
+
+/*
+ * Prepare a runtime (copies *opts; the strings it points to must outlive
+ * the runtime). Nothing runs yet.
+ */
+int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_runtime **out);
+/*
+ * Build the VM, run it to its end (through reboots) and fill *result.
+ * Returns 0 when the guest ran (whatever its status), or a negative AXVM_E*
+ * when the VM could not be built or run (message in axvm_runtime_error).
+ */
+int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *result);
+/* Ask a running runtime to stop (any thread; also async-signal-safe). */
+void axvm_runtime_stop(struct axvm_runtime *rt);
+/* The first error message ("" if none). */
+const char *axvm_runtime_error(const struct axvm_runtime *rt);
+void axvm_runtime_destroy(struct axvm_runtime *rt);
+
+/* A one-line description of how a run ended ("guest powered off", ...). */
+const char *axvm_runtime_end_name(enum axvm_runtime_end end);
+
+#endif

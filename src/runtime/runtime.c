@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime's main thread: builds the board, starts the vCPU threads,
+ * waits in poll() for them to end (or for stdin, signals, a stop request or
+ * the timeout), and re-creates the VM when the guest asks for a reboot.
+ */
+#include "runtime/rt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axvm/log.h"
+
+void axvm_runtime_options_init(struct axvm_runtime_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	axvm_board_options_init(&opts->board);
+}
+
+const char *axvm_runtime_end_name(enum axvm_runtime_end end)
+{
+	static const char *const names[] = {
+		[AXVM_RUNTIME_END_POWEROFF] = "guest powered off",
+		[AXVM_RUNTIME_END_SIGNAL] = "stopped by a signal",
+		[AXVM_RUNTIME_END_ESCAPE] = "stopped by Ctrl-A x",
+		[AXVM_RUNTIME_END_STOPPED] = "stopped",
+		[AXVM_RUNTIME_END_TIMEOUT] = "timed out",
+		[AXVM_RUNTIME_END_ERROR] = "VMM error",
+	};
+
+	if ((unsigned)end >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[end];
+}
+
+int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_runtime **out)
+{
+	struct axvm_runtime *rt;
+
+	*out = NULL;
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return -AXVM_ENOMEM;
+	rt->opts = *opts;
+	rt->out_fd = -1;
+	rt->wake_pipe[0] = rt->wake_pipe[1] = -1;
+	if (pipe2(rt->wake_pipe, O_CLOEXEC) != 0) {
+		free(rt);
+		return -AXVM_EIO;
+	}
+	/* Writers (signal handlers included) must never block on a full pipe. */
+	fcntl(rt->wake_pipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(rt->wake_pipe[0], F_SETFL, O_NONBLOCK);
+	pthread_mutex_init(&rt->lock, NULL);
+	pthread_cond_init(&rt->cond, NULL);
+	*out = rt;
+	return 0;
+}
+
+void axvm_runtime_destroy(struct axvm_runtime *rt)
+{
+	if (!rt)
+		return;
+	close(rt->wake_pipe[0]);
+	close(rt->wake_pipe[1]);
+	pthread_cond_destroy(&rt->cond);
+	pthread_mutex_destroy(&rt->lock);
+	free(rt);
+}
+
+const char *axvm_runtime_error(const struct axvm_runtime *rt)
+{
+	return rt->err;
+}
+
+void rt_wake(struct axvm_runtime *rt, char byte)
+{
+	ssize_t n = write(rt->wake_pipe[1], &byte, 1);
+
+	(void)n; /* a full pipe already holds a wakeup */
+}
+
+void axvm_runtime_stop(struct axvm_runtime *rt)
+{
+	rt_wake(rt, RT_WAKE_STOP);
+}
+
+void rt_set_error(struct axvm_runtime *rt, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&rt->lock);
+	if (!rt->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&rt->lock);
+}
+
+void rt_stop_vcpus(struct axvm_runtime *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->stopping = true;
+	pthread_cond_broadcast(&rt->cond);
+	pthread_mutex_unlock(&rt->lock);
+	/* Kicks every vCPU: running ones leave run(), halted ones wake. */
+	if (rt->vm && !axvm_is_shutting_down(rt->vm))
+		axvm_shutdown(rt->vm);
+}
+
+void rt_request_end(struct axvm_runtime *rt, enum axvm_runtime_end end)
+{
+	pthread_mutex_lock(&rt->lock);
+	if (!rt->end_set) {
+		rt->end_set = true;
+		rt->end = end;
+	}
+	pthread_mutex_unlock(&rt->lock);
+	rt_stop_vcpus(rt);
+	rt_wake(rt, RT_WAKE_EVENT);
+}
+
+static uint64_t rt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Handle what woke the main thread; returns true once every vCPU thread has ended. */
+static bool rt_drain_wake_pipe(struct axvm_runtime *rt)
+{
+	unsigned char buf[64];
+	ssize_t n;
+	bool done;
+
+	while ((n = read(rt->wake_pipe[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == RT_WAKE_STOP) {
+				rt_request_end(rt, AXVM_RUNTIME_END_STOPPED);
+			} else if (buf[i] < 64) {
+				pthread_mutex_lock(&rt->lock);
+				if (!rt->end_set)
+					rt->end_signal = buf[i];
+				pthread_mutex_unlock(&rt->lock);
+				rt_request_end(rt, AXVM_RUNTIME_END_SIGNAL);
+			}
+		}
+	}
+	pthread_mutex_lock(&rt->lock);
+	done = rt->threads_running == 0;
+	pthread_mutex_unlock(&rt->lock);
+	return done;
+}
+
+/* The main thread's loop for one boot: until every vCPU thread has ended. */
+static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
+{
+	for (;;) {
+		struct pollfd fds[2] = {
+			{.fd = rt->wake_pipe[0], .events = POLLIN},
+			{.fd = rt->in_enabled ? 0 : -1, .events = POLLIN},
+		};
+		int timeout = -1;
+		int n;
+
+		if (deadline_ms) {
+			uint64_t now = rt_now_ms();
+
+			if (now >= deadline_ms) {
+				rt_request_end(rt, AXVM_RUNTIME_END_TIMEOUT);
+				deadline_ms = 0;
+				continue;
+			}
+			timeout = (int)(deadline_ms - now < 1000 ? deadline_ms - now : 1000);
+		}
+		n = poll(fds, 2, timeout);
+		if (n < 0 && errno != EINTR) {
+			rt_set_error(rt, "poll: %s", strerror(errno));
+			rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
+		}
+		if (n > 0 && fds[1].revents)
+			rt_console_input(rt);
+		if (rt_drain_wake_pipe(rt))
+			return;
+	}
+}
+
+static int rt_board_create(struct axvm_runtime *rt)
+{
+	struct axvm_board_options bo = rt->opts.board;
+	char err[AXVM_CONFIG_ERR_MAX] = "";
+	int ret;
+
+	bo.console = rt->console;
+	ret = axvm_board_virt_create(&bo, &rt->board, err, sizeof(err));
+	if (ret) {
+		rt_set_error(rt, "%s", err[0] ? err : axvm_strerror(ret));
+		return ret;
+	}
+	rt->vm = axvm_board_vm(rt->board);
+	rt->nvcpus = axvm_vcpu_num(rt->vm);
+	return 0;
+}
+
+static void rt_reset_boot_state(struct axvm_runtime *rt)
+{
+	memset(rt->slots, 0, sizeof(rt->slots));
+	rt->threads_running = 0;
+	rt->stopping = false;
+	rt->end_set = false;
+	rt->end_signal = 0;
+	rt->sysdown = false;
+	rt->board = NULL;
+	rt->vm = NULL;
+	rt->nvcpus = 0;
+}
+
+/* What one boot came to; returns true if the guest asked for a reboot. */
+static bool rt_boot_outcome(struct axvm_runtime *rt, struct axvm_runtime_result *res)
+{
+	struct axvm_board_poweroff po;
+
+	if (rt->sysdown) {
+		res->end = AXVM_RUNTIME_END_POWEROFF;
+		res->status = rt->sysdown_code == 0 ? 0 : 1;
+		return rt->sysdown_type != AXVM_SYSTEM_DOWN_POWEROFF;
+	}
+	if (axvm_board_poweroff_requested(rt->board, &po)) {
+		res->end = AXVM_RUNTIME_END_POWEROFF;
+		res->status = po.status;
+		return po.type != AXVM_SYSTEM_DOWN_POWEROFF;
+	}
+	res->end = rt->end_set ? rt->end : AXVM_RUNTIME_END_ERROR;
+	switch (res->end) {
+	case AXVM_RUNTIME_END_SIGNAL:
+		res->signal = rt->end_signal;
+		res->status = 128 + rt->end_signal;
+		break;
+	case AXVM_RUNTIME_END_ESCAPE:
+	case AXVM_RUNTIME_END_STOPPED:
+		res->status = 0;
+		break;
+	default:
+		if (!rt->err[0])
+			rt_set_error(rt, "every vCPU stopped without a poweroff");
+		res->end = rt->end_set ? rt->end : AXVM_RUNTIME_END_ERROR;
+		res->status = 1;
+		break;
+	}
+	return false;
+}
+
+int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
+{
+	uint64_t deadline = rt->opts.timeout_ms ? rt_now_ms() + rt->opts.timeout_ms : 0;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->end = AXVM_RUNTIME_END_ERROR;
+	res->status = 1;
+	rt->err[0] = '\0';
+	ret = rt_console_open(rt);
+	if (ret)
+		return ret;
+	if (rt->opts.handle_signals) {
+		ret = rt_signals_install(rt);
+		if (ret)
+			goto out_console;
+	}
+	for (;;) {
+		bool reboot;
+
+		rt_reset_boot_state(rt);
+		ret = rt_board_create(rt);
+		if (ret)
+			break;
+		ret = axvm_boot(rt->vm);
+		if (ret) {
+			rt_set_error(rt, "boot: %s", axvm_last_error(rt->vm));
+		} else {
+			ret = rt_start_vcpu_threads(rt);
+			if (ret)
+				rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
+			rt_event_loop(rt, deadline);
+			rt_join_vcpu_threads(rt);
+		}
+		if (ret) {
+			axvm_board_destroy(rt->board);
+			break;
+		}
+		reboot = rt_boot_outcome(rt, res);
+		axvm_board_destroy(rt->board);
+		rt->board = NULL;
+		rt->vm = NULL;
+		if (res->end == AXVM_RUNTIME_END_ERROR)
+			ret = -AXVM_EBACKEND;
+		if (!reboot)
+			break;
+		if (rt->opts.max_reboots && res->reboots >= rt->opts.max_reboots) {
+			rt_set_error(rt, "the guest rebooted %u times; giving up", res->reboots);
+			res->end = AXVM_RUNTIME_END_ERROR;
+			res->status = 1;
+			break;
+		}
+		res->reboots++;
+		axvm_info("guest reboot %u", res->reboots);
+	}
+	if (rt->opts.handle_signals)
+		rt_signals_restore(rt);
+out_console:
+	rt_console_close(rt);
+	if (ret && res->end != AXVM_RUNTIME_END_ERROR) {
+		res->end = AXVM_RUNTIME_END_ERROR;
+		res->status = 1;
+	}
+	return ret;
+}
