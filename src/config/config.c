@@ -279,8 +279,9 @@ static int base_check_lists(struct config_ctx *cx)
 	for (int i = 0; i < 2; i++) {
 		if (lists[i] && lists[i]->count != cx->cfg->cpu_num)
 			return config_fail(cx, lists[i], -AXVM_EINVAL,
-					   "%s: has %zu entries but base.cpu_num is %u", names[i],
-					   lists[i]->count, cx->cfg->cpu_num);
+					   "%s: has %zu entr%s but base.cpu_num is %u", names[i],
+					   lists[i]->count, lists[i]->count == 1 ? "y" : "ies",
+					   cx->cfg->cpu_num);
 	}
 	return 0;
 }
