@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The software hart: instructions, exits, traps, interrupts and counters,
+ * run through the ops table with a real address space.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "test_hart_util.h"
+
+#define R (RAM_BASE)
+
+TEST(hart_addi_then_wfi_halts_with_pc_past_wfi)
+{
+	FIX(f);
+	CODE(f, R, ADDI(5, 0, 42), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(42, f.h->x[5]);
+	CHECK_U64(R + 8, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_x0_stays_zero)
+{
+	FIX(f);
+	CODE(f, R, ADDI(0, 0, 7), ADD(5, 0, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->x[0]);
+	CHECK_U64(0, f.h->x[5]);
+	fix_fini(&f);
+}
+
+TEST(hart_run_budget_spent_exits_nothing)
+{
+	FIX(f);
+	CODE(f, R, JAL(0, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
+	CHECK_U64(100000, f.h->instret);
+	CHECK_U64(R, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_kick_before_run_exits_nothing)
+{
+	FIX(f);
+	CODE(f, R, ADDI(5, 0, 1), WFI);
+	f.ops->kick(f.be);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
+	CHECK_U64(0, f.h->x[5]);
+	/* The kick is consumed: the next run executes. */
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	fix_fini(&f);
+}
+
+static void *kicker(void *arg)
+{
+	struct hart_fix *f = arg;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	f->ops->kick(f->be);
+	return NULL;
+}
+
+TEST(hart_kick_from_another_thread_stops_a_spinning_guest)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = UINT64_MAX};
+	struct hart_fix f;
+	pthread_t t;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	CODE(f, R, JAL(0, 0));
+	REQUIRE(pthread_create(&t, NULL, kicker, &f) == 0);
+	REQUIRE_OK(fix_run(&f));
+	pthread_join(t, NULL);
+	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
+	CHECK(f.h->instret > 1000);
+	fix_fini(&f);
+}
+
+TEST(hart_gpr_access_through_ops)
+{
+	FIX(f);
+	uint64_t v = 0;
+
+	REQUIRE_OK(f.ops->set_gpr(f.be, 7, 0x1234));
+	REQUIRE_OK(f.ops->set_gpr(f.be, 0, 0x55));
+	REQUIRE_OK(f.ops->get_gpr(f.be, 7, &v));
+	CHECK_U64(0x1234, v);
+	REQUIRE_OK(f.ops->get_gpr(f.be, 0, &v));
+	CHECK_U64(0, v);
+	REQUIRE_OK(f.ops->get_gpr(f.be, AXVM_RISCV64_REG_PC, &v));
+	CHECK_U64(R, v);
+	CHECK_INT(-AXVM_EINVAL, f.ops->set_gpr(f.be, 33, 0));
+	fix_fini(&f);
+}
+
+TEST(hart_mmio_lb_exits_with_sign_extension)
+{
+	FIX(f);
+	f.h->x[6] = MMIO_BASE + 4;
+	CODE(f, R, LB(7, 6, 1));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	CHECK_U64(MMIO_BASE + 5, f.exit.mmio_read.addr);
+	CHECK_INT(1, f.exit.mmio_read.width);
+	CHECK_INT(7, f.exit.mmio_read.reg);
+	CHECK_INT(8, f.exit.mmio_read.reg_width);
+	CHECK_INT(1, f.exit.mmio_read.sign_ext);
+	CHECK_U64(R + 4, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_mmio_lbu_lhu_lwu_do_not_sign_extend)
+{
+	FIX(f);
+	f.h->x[6] = MMIO_BASE;
+	CODE(f, R, LBU(7, 6, 0), LHU(8, 6, 2), LWU(9, 6, 4), LW(10, 6, 8), LD(11, 6, 16));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(0, f.exit.mmio_read.sign_ext);
+	CHECK_INT(1, f.exit.mmio_read.width);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(0, f.exit.mmio_read.sign_ext);
+	CHECK_INT(2, f.exit.mmio_read.width);
+	CHECK_INT(8, f.exit.mmio_read.reg);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(0, f.exit.mmio_read.sign_ext);
+	CHECK_INT(4, f.exit.mmio_read.width);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(1, f.exit.mmio_read.sign_ext);
+	CHECK_INT(4, f.exit.mmio_read.width);
+	CHECK_U64(MMIO_BASE + 8, f.exit.mmio_read.addr);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(0, f.exit.mmio_read.sign_ext);
+	CHECK_INT(8, f.exit.mmio_read.width);
+	CHECK_U64(R + 20, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_mmio_compressed_lw_exits_with_pc_plus_2)
+{
+	FIX(f);
+	/* c.lw a1, 4(a0): 010 uimm[5:3]=000 rs1'=010 uimm[2]=1 uimm[6]=0 rd'=011 00 */
+	uint16_t c[2] = {0x414c, 0x0001 /* c.nop */};
+
+	f.h->x[10] = MMIO_BASE;
+	REQUIRE_OK(axvm_addrspace_write(f.as, R, c, sizeof(c)));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	CHECK_U64(MMIO_BASE + 4, f.exit.mmio_read.addr);
+	CHECK_INT(4, f.exit.mmio_read.width);
+	CHECK_INT(11, f.exit.mmio_read.reg);
+	CHECK_INT(1, f.exit.mmio_read.sign_ext);
+	CHECK_U64(R + 2, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_mmio_store_truncates_data_to_width)
+{
+	FIX(f);
+	f.h->x[6] = MMIO_BASE;
+	f.h->x[8] = 0x1122334455667788ull;
+	CODE(f, R, SH(8, 6, 2), SD(8, 6, 8));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_WRITE, f.exit.reason);
+	CHECK_U64(MMIO_BASE + 2, f.exit.mmio_write.addr);
+	CHECK_INT(2, f.exit.mmio_write.width);
+	CHECK_U64(0x7788, f.exit.mmio_write.data);
+	CHECK_U64(R + 4, f.h->pc);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x1122334455667788ull, f.exit.mmio_write.data);
+	CHECK_INT(8, f.exit.mmio_write.width);
+	fix_fini(&f);
+}
+
+TEST(hart_lazy_page_nested_fault_then_reexecuted)
+{
+	FIX(f);
+	f.h->x[10] = LAZY_BASE + 0x2008;
+	CODE(f, R, LD(9, 10, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NESTED_PAGE_FAULT, f.exit.reason);
+	CHECK_U64(LAZY_BASE + 0x2008, f.exit.nested_page_fault.addr);
+	CHECK_INT(AXVM_ACCESS_READ, f.exit.nested_page_fault.access_flags);
+	CHECK_U64(R, f.h->pc);
+	REQUIRE_OK(axvm_addrspace_populate(f.as, LAZY_BASE + 0x2008));
+	fix_wr64(&f, LAZY_BASE + 0x2008, 0xabcdef);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0xabcdef, f.h->x[9]);
+	fix_fini(&f);
+}
+
+TEST(hart_load_from_no_region_is_a_load_access_fault)
+{
+	FIX(f);
+	f.h->x[10] = 0x40000000;
+	CODE(f, R, NOP, LD(9, 10, 0x10));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_EXC_LOAD_ACCESS, f.h->scause);
+	CHECK_U64(0x40000010, f.h->stval);
+	CHECK_U64(R + 4, f.h->sepc);
+	CHECK_U64(TRAP_END, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_store_to_no_region_is_a_store_access_fault)
+{
+	FIX(f);
+	f.h->x[10] = 0x40000000;
+	CODE(f, R, SW(9, 10, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_STORE_ACCESS, f.h->scause);
+	CHECK_U64(0x40000000, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_fetch_from_mmio_is_an_instruction_access_fault)
+{
+	FIX(f);
+	f.h->x[1] = MMIO_BASE + 0x10;
+	CODE(f, R, JALR(0, 1, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_EXC_INSN_ACCESS, f.h->scause);
+	CHECK_U64(MMIO_BASE + 0x10, f.h->stval);
+	CHECK_U64(MMIO_BASE + 0x10, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_illegal_instruction_stval_is_the_instruction)
+{
+	FIX(f);
+	CODE(f, R, 0xffffffffu);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(0xffffffffu, f.h->stval);
+	CHECK_U64(R, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_illegal_compressed_stval_is_16_bits)
+{
+	FIX(f);
+	uint16_t c[2] = {0x0000, 0x0000};
+
+	REQUIRE_OK(axvm_addrspace_write(f.as, R, c, sizeof(c)));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(0, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_machine_csr_is_illegal_in_s_mode)
+{
+	FIX(f);
+	uint32_t insn = CSRRS(5, 0x300, 0); /* csrr t0, mstatus */
+
+	CODE(f, R, insn);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(insn, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_write_to_read_only_time_csr_is_illegal)
+{
+	FIX(f);
+	uint32_t insn = CSRRW(0, CSR_TIME, 5);
+
+	CODE(f, R, insn);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(insn, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_ebreak_traps_with_breakpoint_cause)
+{
+	FIX(f);
+	CODE(f, R, NOP, EBREAK);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
+	CHECK_U64(R + 4, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_ecall_from_s_goes_to_sbi_and_resumes)
+{
+	FIX(f);
+	/* An unknown SBI extension: handled (SBI_ERR_NOT_SUPPORTED = -2), guest resumes. */
+	f.h->x[17] = 0x0A000000 + 0x1234;
+	CODE(f, R, ECALL, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64((uint64_t)-2, f.h->x[10]);
+	CHECK_U64(R + 8, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_ecall_from_s_exit_has_pc_past_ecall)
+{
+	FIX(f);
+	/* SRST system_reset(shutdown, no reason) leaves run() as an exit. */
+	f.h->x[17] = 0x53525354;
+	f.h->x[16] = 0;
+	f.h->x[10] = 0;
+	f.h->x[11] = 0;
+	CODE(f, R, NOP, ECALL);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSTEM_DOWN, f.exit.reason);
+	CHECK_U64(R + 8, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_ecall_from_u_is_a_guest_trap)
+{
+	FIX(f);
+	/* sret into U-mode at R + 0x100, where an ecall waits. */
+	f.h->sepc = R + 0x100;
+	f.h->sstatus = 0; /* SPP = U */
+	CODE(f, R, SRET);
+	CODE(f, R + 0x100, ECALL);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_EXC_ECALL_U, f.h->scause);
+	CHECK_U64(R + 0x100, f.h->sepc);
+	CHECK_INT(RV_PRIV_S, f.h->priv);
+	CHECK_U64(0, f.h->sstatus & RV_SSTATUS_SPP);
+	fix_fini(&f);
+}
+
+TEST(hart_trapped_custom_csrs_exit_as_sysreg_accesses)
+{
+	FIX(f);
+	f.h->x[6] = 0x77;
+	CODE(f, R, CSRRS(5, 0x5c0, 0), CSRRW(0, 0x9c1, 6), CSRRS(0, 0x5c0, 6));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason);
+	CHECK_U64(0x5c0, f.exit.sysreg_read.addr);
+	CHECK_INT(5, f.exit.sysreg_read.reg);
+	CHECK_U64(R + 4, f.h->pc);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_WRITE, f.exit.reason);
+	CHECK_U64(0x9c1, f.exit.sysreg_write.addr);
+	CHECK_U64(0x77, f.exit.sysreg_write.value);
+	/* A read-modify-write of a trapped CSR cannot be one exit: illegal. */
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	fix_fini(&f);
+}
+
+TEST(hart_division_by_zero_and_overflow)
+{
+	FIX(f);
+	f.h->x[1] = 7;
+	f.h->x[2] = 0;
+	f.h->x[3] = 0x8000000000000000ull;
+	f.h->x[4] = (uint64_t)-1;
+	CODE(f, R, MULDIV(4, 10, 1, 2), MULDIV(5, 11, 1, 2), MULDIV(6, 12, 1, 2),
+	     MULDIV(7, 13, 1, 2), MULDIV(4, 14, 3, 4), MULDIV(6, 15, 3, 4),
+	     MULDIVW(4, 16, 1, 2), MULDIVW(7, 17, 1, 2), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(UINT64_MAX, f.h->x[10]);
+	CHECK_U64(UINT64_MAX, f.h->x[11]);
+	CHECK_U64(7, f.h->x[12]);
+	CHECK_U64(7, f.h->x[13]);
+	CHECK_U64(0x8000000000000000ull, f.h->x[14]);
+	CHECK_U64(0, f.h->x[15]);
+	CHECK_U64(UINT64_MAX, f.h->x[16]);
+	CHECK_U64(7, f.h->x[17]);
+	fix_fini(&f);
+}
+
+TEST(hart_divw_overflow_and_mulh)
+{
+	FIX(f);
+	f.h->x[1] = 0xffffffff80000000ull; /* INT32_MIN */
+	f.h->x[2] = (uint64_t)-1;
+	f.h->x[3] = 0x8000000000000000ull;
+	CODE(f, R, MULDIVW(4, 10, 1, 2), MULDIVW(6, 11, 1, 2), MULDIV(1, 12, 3, 3),
+	     MULDIV(3, 13, 2, 2), MULDIV(2, 14, 2, 2), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0xffffffff80000000ull, f.h->x[10]);
+	CHECK_U64(0, f.h->x[11]);
+	CHECK_U64(0x4000000000000000ull, f.h->x[12]); /* mulh(min, min) */
+	CHECK_U64(0xfffffffffffffffeull, f.h->x[13]); /* mulhu(-1, -1) */
+	CHECK_U64(0xffffffffffffffffull, f.h->x[14]); /* mulhsu(-1, 2^64-1) */
+	fix_fini(&f);
+}
+
+TEST(hart_w_ops_sign_extend_and_shift_by_31)
+{
+	FIX(f);
+	f.h->x[1] = 0x7fffffff;
+	f.h->x[2] = 1;
+	f.h->x[3] = 31;
+	CODE(f, R, enc_r(0x3b, 10, 0, 1, 2, 0), /* addw */
+	     enc_r(0x3b, 11, 1, 2, 3, 0),        /* sllw 1 << 31 */
+	     enc_i(0x13, 12, 1, 2, 63),          /* slli 1 << 63 */
+	     enc_i(0x1b, 13, 5, 11, 0x400 | 31), /* sraiw */
+	     WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0xffffffff80000000ull, f.h->x[10]);
+	CHECK_U64(0xffffffff80000000ull, f.h->x[11]);
+	CHECK_U64(0x8000000000000000ull, f.h->x[12]);
+	CHECK_U64(UINT64_MAX, f.h->x[13]);
+	fix_fini(&f);
+}
+
+TEST(hart_misaligned_load_and_store_to_ram_are_performed)
+{
+	FIX(f);
+	f.h->x[10] = R + 0x2ffd; /* crosses into the next page */
+	f.h->x[11] = 0x0102030405060708ull;
+	CODE(f, R, SD(11, 10, 0), LD(12, 10, 0), LW(13, 10, 1), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x0102030405060708ull, f.h->x[12]);
+	CHECK_U64(0x04050607, f.h->x[13]);
+	CHECK_U64(0x0607080000000000ull, fix_rd64(&f, R + 0x2ff8) & 0xffffff0000000000ull);
+	CHECK_U64(0x0102030405, fix_rd64(&f, R + 0x3000) & 0xffffffffffull);
+	fix_fini(&f);
+}
+
+TEST(hart_compressed_program_computes)
+{
+	FIX(f);
+	/*
+	 * c.li a0, 5; c.addi a0, 3; c.mv a1, a0; c.add a1, a0; c.slli a1, 2;
+	 * c.beqz a2, +4 (skips the c.li a0, 0); c.li a0, 0; c.j +2 (next); wfi
+	 */
+	uint16_t c[] = {0x4515, 0x050d, 0x85aa, 0x95aa, 0x058a, 0xc211, 0x4501, 0xa009};
+	uint32_t wfi = WFI;
+
+	f.h->x[12] = 0;
+	REQUIRE_OK(axvm_addrspace_write(f.as, R, c, sizeof(c)));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + sizeof(c), &wfi, 4));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(8, f.h->x[10]);
+	CHECK_U64(64, f.h->x[11]);
+	CHECK_U64(R + sizeof(c) + 4, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_compressed_stack_loads_and_stores)
+{
+	FIX(f);
+	/* c.sdsp a0, 8(sp); c.ldsp a1, 8(sp); c.swsp a0, 4(sp); c.lwsp a2, 4(sp) */
+	uint16_t c[] = {0xe42a, 0x65a2, 0xc22a, 0x4612};
+	uint32_t wfi = WFI;
+
+	f.h->x[2] = R + 0x3000;
+	f.h->x[10] = 0xfedcba9876543210ull;
+	REQUIRE_OK(axvm_addrspace_write(f.as, R, c, sizeof(c)));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + sizeof(c), &wfi, 4));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0xfedcba9876543210ull, f.h->x[11]);
+	CHECK_U64(0x76543210, f.h->x[12]);
+	fix_fini(&f);
+}
+
+TEST(hart_instruction_straddling_a_page_executes)
+{
+	FIX(f);
+	uint16_t cnop = 0x0001;
+	uint32_t addi = ADDI(5, 0, 99), wfi = WFI;
+
+	/* jump to R + 0x1ffe where a 32-bit addi spans two pages */
+	f.h->x[1] = R + 0x1ffe;
+	CODE(f, R, JALR(0, 1, 0));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + 0x1ffe, &addi, 4));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + 0x2002, &cnop, 2));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + 0x2004, &wfi, 4));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(99, f.h->x[5]);
+	CHECK_U64(R + 0x2008, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_interrupt_priority_sei_then_ssi_then_sti)
+{
+	FIX(f);
+	CODE(f, R, JAL(0, 0));
+	f.h->sie = RV_MIP_S_MASK;
+	f.h->sstatus = RV_SSTATUS_SIE;
+	REQUIRE_OK(f.ops->inject_interrupt(f.be, 5));
+	REQUIRE_OK(f.ops->inject_interrupt(f.be, 1));
+	REQUIRE_OK(f.ops->inject_interrupt(f.be, 9));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason); /* the wfi at stvec, SIE now 0 */
+	CHECK_U64(RV_CAUSE_INTERRUPT | 9, f.h->scause);
+	CHECK_U64(R, f.h->sepc);
+	CHECK(f.h->sstatus & RV_SSTATUS_SPIE);
+	CHECK(!(f.h->sstatus & RV_SSTATUS_SIE));
+
+	REQUIRE_OK(f.ops->clear_interrupt(f.be, 9));
+	f.h->pc = R;
+	f.h->sie = RV_MIP_S_MASK;
+	f.h->sstatus = RV_SSTATUS_SIE;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_CAUSE_INTERRUPT | 1, f.h->scause);
+
+	REQUIRE_OK(f.ops->clear_interrupt(f.be, 1));
+	f.h->pc = R;
+	f.h->sie = RV_MIP_S_MASK;
+	f.h->sstatus = RV_SSTATUS_SIE;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_CAUSE_INTERRUPT | 5, f.h->scause);
+	CHECK_INT(-AXVM_EINVAL, f.ops->inject_interrupt(f.be, 3));
+	fix_fini(&f);
+}
+
+TEST(hart_interrupt_masked_in_s_mode_without_sie)
+{
+	FIX(f);
+	CODE(f, R, ADDI(5, 0, 1), WFI, CSRRW(0, CSR_SIE, 0), WFI);
+	f.h->sie = RV_MIP_S_MASK;
+	f.h->sstatus = 0;
+	REQUIRE_OK(f.ops->inject_interrupt(f.be, 9));
+	REQUIRE_OK(fix_run(&f));
+	/* not taken, and the first wfi does not halt since one is pending and enabled */
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0, f.h->scause);
+	CHECK_U64(1, f.h->x[5]);
+	CHECK_U64(R + 16, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_interrupt_taken_in_u_mode_even_without_sie)
+{
+	FIX(f);
+	f.h->sepc = R + 0x100;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x100, JAL(0, 0));
+	f.h->sie = RV_MIP_SSIP;
+	f.h->sstatus = 0;
+	REQUIRE_OK(f.ops->inject_interrupt(f.be, 1));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_CAUSE_INTERRUPT | 1, f.h->scause);
+	CHECK_U64(R + 0x100, f.h->sepc);
+	CHECK_U64(0, f.h->sstatus & RV_SSTATUS_SPP);
+	fix_fini(&f);
+}
+
+TEST(hart_vectored_stvec_interrupt_goes_to_base_plus_4_cause)
+{
+	FIX(f);
+	const uint32_t vec[2] = {CSRRW(0, CSR_SIE, 0), WFI};
+
+	CODE(f, R, JAL(0, 0));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + 0x2000 + 4 * 9, vec, sizeof(vec)));
+	f.h->stvec = (R + 0x2000) | 1;
+	f.h->sie = RV_MIP_SEIP;
+	f.h->sstatus = RV_SSTATUS_SIE;
+	REQUIRE_OK(f.ops->inject_interrupt(f.be, 9));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(R + 0x2000 + 4 * 9 + 8, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_vectored_stvec_exception_goes_to_base)
+{
+	FIX(f);
+	uint32_t wfi = WFI;
+
+	CODE(f, R, EBREAK);
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + 0x2000, &wfi, 4));
+	f.h->stvec = (R + 0x2000) | 1;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(R + 0x2004, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_ssip_is_guest_writable_through_sip)
+{
+	FIX(f);
+	f.h->x[5] = RV_MIP_SSIP | RV_MIP_STIP | RV_MIP_SEIP;
+	CODE(f, R, CSRRS(0, CSR_SIP, 5), CSRRS(6, CSR_SIP, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_MIP_SSIP, f.h->x[6]);
+	fix_fini(&f);
+}
+
+TEST(hart_sret_restores_mode_and_interrupt_enable)
+{
+	FIX(f);
+	f.h->sepc = R + 0x40;
+	f.h->sstatus = RV_SSTATUS_SPP | RV_SSTATUS_SPIE;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x40, CSRRS(5, CSR_SSTATUS, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(RV_PRIV_S, f.h->priv);
+	CHECK_U64(RV_SSTATUS_SIE | RV_SSTATUS_SPIE | RV_SSTATUS_UXL_64, f.h->x[5]);
+	fix_fini(&f);
+}
+
+TEST(hart_sret_in_u_mode_is_illegal)
+{
+	FIX(f);
+	f.h->sepc = R + 0x40;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x40, SRET);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(SRET, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_set_timer_in_the_past_raises_sti)
+{
+	FIX(f);
+	CODE(f, R, JAL(0, 0));
+	f.h->sie = RV_MIP_STIP;
+	f.h->sstatus = RV_SSTATUS_SIE;
+	rv_hart_set_timer(f.h, 0);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_CAUSE_INTERRUPT | 5, f.h->scause);
+	/* A future deadline clears STIP. */
+	rv_hart_set_timer(f.h, UINT64_MAX - 1);
+	CHECK_U64(0, f.h->pending & RV_MIP_STIP);
+	fix_fini(&f);
+}
+
+TEST(hart_stimecmp_with_sstc)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = 100000, .sstc = true};
+	struct hart_fix f;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	/* stimecmp = 0 (in the past), enable STIE and SIE: the timer interrupt fires */
+	f.h->x[5] = RV_MIP_STIP;
+	CODE(f, R, CSRRW(0, CSR_STIMECMP, 0), CSRRS(0, CSR_SIE, 5), CSRRSI(0, CSR_SSTATUS, 2),
+	     JAL(0, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_CAUSE_INTERRUPT | 5, f.h->scause);
+	CHECK_U64(R + 12, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_stimecmp_without_sstc_is_illegal)
+{
+	FIX(f);
+	CODE(f, R, CSRRS(5, CSR_STIMECMP, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	fix_fini(&f);
+}
+
+TEST(hart_time_csr_counts_at_the_timebase)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = 1000,
+						       .timebase_hz = 1000000};
+	struct fake_hal_clock;
+	struct hart_fix f;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	f.h->epoch_ns = 0;
+	CODE(f, R, CSRRS(5, CSR_TIME, 0), WFI);
+	uint64_t before = f.hal->now_ns(f.hal->ctx) / 1000;
+	REQUIRE_OK(fix_run(&f));
+	uint64_t after = f.hal->now_ns(f.hal->ctx) / 1000;
+	CHECK(f.h->x[5] >= before);
+	CHECK(f.h->x[5] <= after);
+	fix_fini(&f);
+}
+
+TEST(hart_time_csr_in_u_mode_needs_scounteren_tm)
+{
+	FIX(f);
+	f.h->sepc = R + 0x40;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x40, CSRRS(5, CSR_TIME, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	f.h->scounteren = 2;
+	f.h->pc = R;
+	f.h->sepc = R + 0x40;
+	f.h->sstatus = 0;
+	CODE(f, R + 0x44, ECALL);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ECALL_U, f.h->scause);
+	fix_fini(&f);
+}
+
+static void *poster(void *arg)
+{
+	struct hart_fix *f = arg;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	f->ops->inject_interrupt(f->be, 9);
+	return NULL;
+}
+
+TEST(hart_wait_for_interrupt_wakes_on_post_from_another_thread)
+{
+	FIX(f);
+	pthread_t t;
+
+	f.h->sie = RV_MIP_SEIP;
+	REQUIRE(pthread_create(&t, NULL, poster, &f) == 0);
+	uint64_t t0 = f.hal->now_ns(f.hal->ctx);
+	REQUIRE_OK(f.ops->wait_for_interrupt(f.be, 5000000000ull));
+	uint64_t t1 = f.hal->now_ns(f.hal->ctx);
+	pthread_join(t, NULL);
+	CHECK(f.h->pending & RV_MIP_SEIP);
+	CHECK(t1 - t0 < 2000000000ull);
+	fix_fini(&f);
+}
+
+TEST(hart_wait_for_interrupt_wakes_at_timer_deadline)
+{
+	FIX(f);
+	f.h->sie = RV_MIP_STIP;
+	rv_hart_set_timer(f.h, rv_hart_time(f.h) + 300000); /* 30 ms at 10 MHz */
+	uint64_t t0 = f.hal->now_ns(f.hal->ctx);
+	REQUIRE_OK(f.ops->wait_for_interrupt(f.be, 5000000000ull));
+	uint64_t t1 = f.hal->now_ns(f.hal->ctx);
+	CHECK(f.h->pending & RV_MIP_STIP);
+	CHECK(t1 - t0 >= 25000000ull);
+	CHECK(t1 - t0 < 2000000000ull);
+	fix_fini(&f);
+}
+
+TEST(hart_wait_for_interrupt_times_out)
+{
+	FIX(f);
+	uint64_t t0 = f.hal->now_ns(f.hal->ctx);
+	REQUIRE_OK(f.ops->wait_for_interrupt(f.be, 20000000ull));
+	uint64_t t1 = f.hal->now_ns(f.hal->ctx);
+	CHECK(t1 - t0 >= 20000000ull);
+	CHECK_U64(0, f.h->pending);
+	fix_fini(&f);
+}
+
+TEST(hart_fp_instruction_with_fs_off_is_illegal)
+{
+	FIX(f);
+	uint32_t fld = enc_i(0x07, 1, 3, 10, 0);
+
+	f.h->x[10] = R + 0x3000;
+	CODE(f, R, fld);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(fld, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_flw_nan_boxes_and_sets_fs_dirty)
+{
+	FIX(f);
+	uint32_t one = 0x3f800000;
+
+	f.h->x[10] = R + 0x3000;
+	f.h->sstatus = 1ull << RV_SSTATUS_FS_SHIFT; /* Initial */
+	REQUIRE_OK(axvm_addrspace_write(f.as, R + 0x3000, &one, 4));
+	CODE(f, R, enc_i(0x07, 1, 2, 10, 0), CSRRS(5, CSR_SSTATUS, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0xffffffff3f800000ull, f.h->fpu.f[1]);
+	CHECK_U64(RV_SSTATUS_FS, f.h->x[5] & RV_SSTATUS_FS);
+	CHECK(f.h->x[5] & RV_SSTATUS_SD);
+	fix_fini(&f);
+}
+
+TEST(hart_satp_write_with_unsupported_mode_is_ignored)
+{
+	FIX(f);
+	f.h->x[5] = 8ull << 60 | 0x80100; /* Sv39 */
+	f.h->x[6] = 10ull << 60 | 0x80200; /* Sv57: not supported */
+	CODE(f, R, CSRRW(0, CSR_SATP, 6), CSRRS(7, CSR_SATP, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->x[7]);
+	fix_fini(&f);
+}
