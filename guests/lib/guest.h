@@ -107,6 +107,8 @@ struct sbiret {
 
 struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2, long a3);
 long sbi_probe(long ext);
+/* True under OpenSBI (SBI implementation id 1), i.e. on QEMU, our reference. */
+int sbi_is_opensbi(void);
 void sbi_legacy_putchar(int ch);
 struct sbiret sbi_dbcn_write(const void *buf, unsigned long len);
 struct sbiret sbi_set_timer(u64 stime);
@@ -158,6 +160,8 @@ struct trap_record {
 };
 extern struct trap_record last_trap;
 void trap_expect(void);
+/* The recorder itself, for hooks that handle some traps and chain the rest. */
+int trap_recorder(struct trap_frame *tf);
 void trap_expect_none(void); /* back to "every trap is a failure" */
 
 long user_enter(void (*fn)(long), unsigned long user_sp, long arg);

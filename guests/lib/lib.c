@@ -211,7 +211,7 @@ static unsigned insn_len_at(unsigned long pc)
 	return (lo & 3) == 3 ? 4 : 2;
 }
 
-static int trap_recorder(struct trap_frame *tf)
+int trap_recorder(struct trap_frame *tf)
 {
 	unsigned long cause = tf->scause;
 

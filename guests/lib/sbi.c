@@ -24,6 +24,13 @@ long sbi_probe(long ext)
 	return r.error ? 0 : r.value;
 }
 
+int sbi_is_opensbi(void)
+{
+	struct sbiret r = sbi_call(SBI_EXT_BASE, 1, 0, 0, 0, 0);
+
+	return !r.error && r.value == 1;
+}
+
 void sbi_legacy_putchar(int ch)
 {
 	register long r_a0 __asm__("a0") = ch;
