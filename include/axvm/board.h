@@ -34,6 +34,14 @@ enum axvm_board_stdout {
 	AXVM_BOARD_STDOUT_SBI,        /* no stdout-path: the SBI console (Linux hvc0) */
 };
 
+/* How the kernel file is read. */
+enum axvm_board_kernel_format {
+	AXVM_BOARD_KERNEL_AUTO = 0, /* ELF magic -> ELF, riscv Image magic -> Image, else flat */
+	AXVM_BOARD_KERNEL_IMAGE,    /* riscv Linux Image (header with text_offset, image_size) */
+	AXVM_BOARD_KERNEL_ELF,      /* ELF64 riscv: PT_LOAD segments at p_paddr, e_entry */
+	AXVM_BOARD_KERNEL_FLAT,     /* raw bytes at the kernel load address, entry there */
+};
+
 /*
  * How to build the board. Zero / NULL fields take the default or the value
  * from base_config; a non-zero / non-NULL field overrides base_config.
@@ -42,6 +50,7 @@ struct axvm_board_options {
 	unsigned cpus;      /* 0 = base_config->cpu_num, else 1 */
 	uint64_t ram_size;  /* 0 = base_config's RAM region at RAM_BASE, else 128 MiB */
 	const char *kernel_path; /* raw riscv Image, ELF64 riscv, or flat binary */
+	enum axvm_board_kernel_format kernel_format;
 	const char *initrd_path;
 	const char *dtb_path; /* a user DTB used instead of the generated one */
 	const char *cmdline;  /* /chosen/bootargs */
