@@ -145,19 +145,36 @@ TEST(test_vm_init_applies_configured_affinity)
 	struct axvm_config c;
 	struct axvm *vm;
 
+	/* phys_cpu_ids alone: each vCPU's set is just its physical CPU. */
 	scripted_plan_init(&plan);
 	vm_config(&c, 2);
 	c.has_phys_cpu_ids = true;
 	c.phys_cpu_ids[0] = 1;
 	c.phys_cpu_ids[1] = 0;
-	c.has_phys_cpu_sets = true;
-	c.phys_cpu_sets[0] = 0;
-	c.phys_cpu_sets[1] = 0x5;
 	REQUIRE_OK(axvm_create(&c, &vm));
 	REQUIRE_OK(axvm_init(vm));
 	CHECK_U64(1u << 1, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 0)));
-	CHECK_U64(0x5, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 1)));
+	CHECK_U64(1u << 0, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 1)));
 	CHECK_INT(1, axvm_vcpu_phys_cpu_id(axvm_vcpu(vm, 0)));
+	axvm_destroy(vm);
+
+	/* phys_cpu_sets win over the ids. */
+	scripted_plan_init(&plan);
+	c.has_phys_cpu_sets = true;
+	c.phys_cpu_sets[0] = 0x3;
+	c.phys_cpu_sets[1] = 0x5;
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_U64(0x3, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 0)));
+	CHECK_U64(0x5, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 1)));
+	axvm_destroy(vm);
+
+	/* Neither: any CPU. */
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_U64(0, axvm_vcpu_cpu_mask(axvm_vcpu(vm, 0)));
 	axvm_destroy(vm);
 }
 
