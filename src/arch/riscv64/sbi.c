@@ -58,6 +58,7 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 	int ret = 1;
 
 	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_NOTHING; /* only meaningful when a handler returns 0 */
 	for (int i = 0; i < 6; i++)
 		call.args[i] = h->x[10 + i];
 	if ((uint64_t)(int64_t)(int32_t)call.eid == call.eid)
