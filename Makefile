@@ -13,6 +13,7 @@ PREFIX ?= /usr/local
 WERROR ?= 1
 SANITIZE ?=
 O ?= 2
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
@@ -105,8 +106,9 @@ guest-test: guests $(GUEST_TESTS) $(AXVM)
 	$(Q)bash scripts/run-tests.sh $(GUEST_TESTS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all guests $(UNIT_TESTS) $(GUEST_TESTS)
-	$(Q)AXVM=$(abspath $(AXVM)) bash scripts/run-tests.sh $(UNIT_TESTS) $(GUEST_TESTS) \
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all guests $(UNIT_TESTS) $(GUEST_TESTS)
+	$(Q)AXVM=$(abspath $(AXVM)) BUILD=$(BUILD) SANITIZE=$(SANITIZE) GUEST_OUT=$(abspath $(GUEST_OUT)) \
+		bash scripts/run-tests.sh $(UNIT_TESTS) $(GUEST_TESTS) \
 		$(sort $(wildcard tests/integration/*.sh))
 
 run: deps
