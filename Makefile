@@ -95,6 +95,8 @@ $(BUILD)/tests/%.o: CPPFLAGS += -Itests -Itests/support -DAXVM_GUEST_DIR=\"$(abs
 # Guest programs (riscv64 cross-compiled); defines `guests`.
 GUEST_OUT := $(BUILD)/guests
 -include guests/guests.mk
+# Benchmark guests and tools; defines `bench-guests`.
+-include bench/bench.mk
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -116,7 +118,7 @@ run: deps
 	$(Q)bash scripts/run-default.sh $(AXVM) $(GUEST_OUT)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all guests
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all guests bench-guests
 	$(Q)bash bench/run.sh $(BUILD)
 
 install: $(LIBA) $(LIBSO) $(AXVM)
