@@ -35,27 +35,37 @@ static inline unsigned rv_funct7(uint32_t i)
 {
 	return i >> 25;
 }
+/* Sign-extend the low `bits` bits of v (without shifting negative values). */
+static inline int64_t rv_sext(uint64_t v, unsigned bits)
+{
+	uint64_t m = 1ull << (bits - 1);
+
+	v &= (m << 1) - 1;
+	return (int64_t)((v ^ m) - m);
+}
 static inline int64_t rv_imm_i(uint32_t i)
 {
-	return (int64_t)(int32_t)i >> 20;
+	return rv_sext(i >> 20, 12);
 }
 static inline int64_t rv_imm_s(uint32_t i)
 {
-	return ((int64_t)(int32_t)i >> 25 << 5) | ((i >> 7) & 0x1f);
+	return rv_sext((i >> 25) << 5 | ((i >> 7) & 0x1f), 12);
 }
 static inline int64_t rv_imm_b(uint32_t i)
 {
-	return ((int64_t)(int32_t)i >> 31 << 12) | ((i >> 7) & 1) << 11 | ((i >> 25) & 0x3f) << 5 |
-	       ((i >> 8) & 0xf) << 1;
+	return rv_sext((i >> 31) << 12 | ((i >> 7) & 1) << 11 | ((i >> 25) & 0x3f) << 5 |
+			       ((i >> 8) & 0xf) << 1,
+		       13);
 }
 static inline int64_t rv_imm_u(uint32_t i)
 {
-	return (int64_t)(int32_t)(i & 0xfffff000u);
+	return rv_sext(i & 0xfffff000u, 32);
 }
 static inline int64_t rv_imm_j(uint32_t i)
 {
-	return ((int64_t)(int32_t)i >> 31 << 20) | (i & 0xff000) | ((i >> 20) & 1) << 11 |
-	       ((i >> 21) & 0x3ff) << 1;
+	return rv_sext((i >> 31) << 20 | (i & 0xff000) | ((i >> 20) & 1) << 11 |
+			       ((i >> 21) & 0x3ff) << 1,
+		       21);
 }
 
 /* Major opcodes. */

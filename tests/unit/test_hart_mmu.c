@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hart's Sv39/Sv48 translation: walks with A/D updates, permission
+ * checks (U/SUM/MXR), page faults with stval, superpage and reserved-bit
+ * checks, page-table accesses hitting MMIO or lazy memory, sfence.vma.
+ *
+ * Layout: code runs from a 1 GiB identity superpage at 0x80000000 (root[2]);
+ * va 0x40000000 + n * 4 KiB is mapped by L0[n] (root[1] -> L1 -> L0).
+ */
+#include "test_hart_util.h"
+
+#define R RAM_BASE
+#define ROOT (R + 0x100000)
+#define L1 (R + 0x101000)
+#define L0 (R + 0x102000)
+#define ROOT48 (R + 0x103000)
+#define DATA (R + 0x200000) /* physical pages for the 4 KiB mappings */
+#define VA 0x40000000ull
+
+#define PTE_V 0x01u
+#define PTE_R 0x02u
+#define PTE_W 0x04u
+#define PTE_X 0x08u
+#define PTE_U 0x10u
+#define PTE_A 0x40u
+#define PTE_D 0x80u
+
+static uint64_t pte(uint64_t pa, unsigned flags)
+{
+	return (pa >> 12) << 10 | flags;
+}
+
+static const uint64_t satp_sv39 = 8ull << 60 | (ROOT >> 12);
+
+/* Page tables with code identity-mapped and L0 empty; the hart in Sv39. */
+static void mmu_setup(struct hart_fix *f)
+{
+	fix_wr64(f, ROOT + 2 * 8, pte(R, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D));
+	fix_wr64(f, ROOT + 1 * 8, pte(L1, PTE_V));
+	fix_wr64(f, L1, pte(L0, PTE_V));
+	f->h->satp = satp_sv39;
+}
+
+#define MMU_FIX(f)                                                                         \
+	FIX(f);                                                                            \
+	mmu_setup(&f)
+
+TEST(hart_sv39_load_sets_accessed_but_not_dirty)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_W));
+	fix_wr64(&f, DATA + 8, 0x1234);
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, LD(7, 6, 8), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x1234, f.h->x[7]);
+	CHECK_U64(pte(DATA, PTE_V | PTE_R | PTE_W | PTE_A), fix_rd64(&f, L0 + 8));
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_store_sets_accessed_and_dirty)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_W));
+	f.h->x[6] = VA + 0x1000;
+	f.h->x[8] = 0x5566;
+	CODE(f, R, SD(8, 6, 16), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x5566, fix_rd64(&f, DATA + 16));
+	CHECK_U64(pte(DATA, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D), fix_rd64(&f, L0 + 8));
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_invalid_pte_is_a_load_page_fault_with_stval)
+{
+	MMU_FIX(f);
+	f.h->x[6] = VA + 0x2000;
+	CODE(f, R, LD(7, 6, 0x18));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(VA + 0x2018, f.h->stval);
+	CHECK_U64(R, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_store_to_read_only_page_is_a_store_page_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, SW(8, 6, 4));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_STORE_PAGE, f.h->scause);
+	CHECK_U64(VA + 0x1004, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_fetch_from_non_executable_page_is_an_instruction_page_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	f.h->x[1] = VA + 0x1000;
+	CODE(f, R, JALR(0, 1, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_INSN_PAGE, f.h->scause);
+	CHECK_U64(VA + 0x1000, f.h->stval);
+	CHECK_U64(VA + 0x1000, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_user_page_needs_sum_in_s_mode)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_U | PTE_A));
+	fix_wr64(&f, DATA, 0x99);
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+
+	f.h->scause = 0;
+	f.h->pc = R;
+	f.h->sstatus |= RV_SSTATUS_SUM;
+	CODE(f, R, LD(7, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->scause);
+	CHECK_U64(0x99, f.h->x[7]);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_sum_cleared_by_csr_write_faults_again)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_U | PTE_A));
+	f.h->x[6] = VA + 0x1000;
+	f.h->x[5] = RV_SSTATUS_SUM;
+	/* load with SUM (cached in the TLB), clear SUM, load again: must fault */
+	CODE(f, R, CSRRS(0, CSR_SSTATUS, 5), LD(7, 6, 0), CSRRC(0, CSR_SSTATUS, 5), LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(R + 12, f.h->sepc);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_execute_only_page_readable_only_with_mxr)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_X | PTE_A));
+	fix_wr64(&f, DATA, 0x77);
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+
+	f.h->scause = 0;
+	f.h->pc = R;
+	f.h->sstatus |= RV_SSTATUS_MXR;
+	CODE(f, R, LD(7, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->scause);
+	CHECK_U64(0x77, f.h->x[7]);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_u_mode_cannot_load_from_supervisor_page)
+{
+	MMU_FIX(f);
+	/* U code: a user superpage at 0xc0000000 aliasing RAM */
+	fix_wr64(&f, ROOT + 3 * 8, pte(R, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A));
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	f.h->x[6] = VA + 0x1000;
+	f.h->sepc = 0xc0000000ull + 0x40;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x40, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(0xc0000040ull, f.h->sepc);
+	CHECK_U64(VA + 0x1000, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_supervisor_cannot_execute_user_page)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, ROOT + 3 * 8, pte(R, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A));
+	f.h->sstatus |= RV_SSTATUS_SUM;
+	f.h->x[1] = 0xc0000040ull;
+	CODE(f, R, JALR(0, 1, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_INSN_PAGE, f.h->scause);
+	CHECK_U64(0xc0000040ull, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_misaligned_superpage_is_a_page_fault)
+{
+	MMU_FIX(f);
+	/* a 1 GiB leaf whose PPN is only 4 KiB aligned */
+	fix_wr64(&f, ROOT + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	f.h->x[6] = VA;
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(VA, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_2mib_superpage_translates)
+{
+	MMU_FIX(f);
+	/* L1[1] = 2 MiB leaf at va 0x40200000 -> pa R + 0x200000 */
+	fix_wr64(&f, L1 + 8, pte(R + 0x200000, PTE_V | PTE_R | PTE_A));
+	fix_wr64(&f, R + 0x200000 + 0x12340, 0xfeed);
+	f.h->x[6] = VA + 0x200000 + 0x12340;
+	CODE(f, R, LD(7, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->scause);
+	CHECK_U64(0xfeed, f.h->x[7]);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_reserved_pte_bits_are_a_page_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A) | 1ull << 61);
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_write_without_read_pte_is_a_page_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_W | PTE_A | PTE_D));
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, SD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_STORE_PAGE, f.h->scause);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_non_canonical_address_is_a_page_fault)
+{
+	MMU_FIX(f);
+	f.h->x[6] = 0x0000004000000000ull; /* bit 38 set, bits 63:39 clear */
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(0x0000004000000000ull, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv48_four_level_walk_translates)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, ROOT48, pte(ROOT, PTE_V)); /* va < 512 GiB: the Sv39 root as level 2 */
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	fix_wr64(&f, DATA + 0x20, 0x4848);
+	f.h->satp = 9ull << 60 | (ROOT48 >> 12);
+	f.h->x[6] = VA + 0x1020;
+	CODE(f, R, LD(7, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->scause);
+	CHECK_U64(0x4848, f.h->x[7]);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_straddling_instruction_faults_on_second_page)
+{
+	MMU_FIX(f);
+	uint32_t addi = ADDI(5, 0, 1);
+
+	fix_wr64(&f, L0 + 3 * 8, pte(DATA + 0x3000, PTE_V | PTE_R | PTE_X | PTE_A));
+	REQUIRE_OK(axvm_addrspace_write(f.as, DATA + 0x3ffe, &addi, 2));
+	f.h->x[1] = VA + 0x3ffe;
+	CODE(f, R, JALR(0, 1, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_INSN_PAGE, f.h->scause);
+	CHECK_U64(VA + 0x4000, f.h->stval);
+	CHECK_U64(VA + 0x3ffe, f.h->sepc);
+	CHECK_U64(0, f.h->x[5]);
+	fix_fini(&f);
+}
+
+TEST(hart_sfence_vma_makes_a_changed_pte_visible)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	fix_wr64(&f, DATA, 1);
+	fix_wr64(&f, DATA + 0x1000, 2);
+	f.h->x[6] = VA + 0x1000;
+	f.h->x[9] = L0 + 8;
+	f.h->x[10] = pte(DATA + 0x1000, PTE_V | PTE_R | PTE_A);
+	/* load (cached), retarget the PTE, sfence.vma va, load again */
+	CODE(f, R, LD(7, 6, 0), SD(10, 9, 0), enc_r(0x73, 0, 0, 6, 0, 0x09), LD(8, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(1, f.h->x[7]);
+	CHECK_U64(2, f.h->x[8]);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_page_table_in_mmio_is_an_access_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, ROOT + 1 * 8, pte(MMIO_BASE, PTE_V));
+	f.h->x[6] = VA;
+	CODE(f, R, SD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_STORE_ACCESS, f.h->scause);
+	CHECK_U64(VA, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_page_table_in_unpopulated_lazy_page_is_a_nested_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, ROOT + 1 * 8, pte(LAZY_BASE, PTE_V));
+	f.h->x[6] = VA;
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NESTED_PAGE_FAULT, f.exit.reason);
+	CHECK_U64(LAZY_BASE, f.exit.nested_page_fault.addr);
+	CHECK_U64(R, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_mapping_to_no_region_is_an_access_fault)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(0x20000000, PTE_V | PTE_R | PTE_A));
+	f.h->x[6] = VA + 0x1008;
+	CODE(f, R, LD(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_LOAD_ACCESS, f.h->scause);
+	CHECK_U64(VA + 0x1008, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_mmio_through_paging_exits_with_physical_address)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(MMIO_BASE, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, LBU(7, 6, 5));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	CHECK_U64(MMIO_BASE + 5, f.exit.mmio_read.addr);
+	fix_fini(&f);
+}
+
+TEST(hart_satp_write_switches_translation_on)
+{
+	FIX(f);
+	mmu_setup(&f);
+	f.h->satp = 0;
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	fix_wr64(&f, DATA, 0x3939);
+	f.h->x[5] = satp_sv39;
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, CSRRW(0, CSR_SATP, 5), LD(7, 6, 0), CSRRS(8, CSR_SATP, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x3939, f.h->x[7]);
+	CHECK_U64(satp_sv39, f.h->x[8]);
+	fix_fini(&f);
+}
+
+TEST(hart_address_space_generation_change_flushes_the_tlb)
+{
+	FIX(f);
+	f.h->x[6] = 0xa0000000ull;
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, 0xa0000000ull, 0x1000, AXVM_MEM_READ));
+	fix_wr64(&f, 0xa0000000ull, 0x1111);
+	CODE(f, R, LD(7, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x1111, f.h->x[7]); /* the page is now in the TLB */
+	/* replace the region (bumps the generation): the next load sees the new memory */
+	REQUIRE_OK(axvm_addrspace_unmap(f.as, 0xa0000000ull, 0x1000));
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, 0xa0000000ull, 0x1000, AXVM_MEM_READ));
+	fix_wr64(&f, 0xa0000000ull, 0x2222);
+	f.h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x2222, f.h->x[7]);
+	fix_fini(&f);
+}
