@@ -50,12 +50,12 @@ struct config_field {
 	int (*parse)(struct config_ctx *cx, const struct toml_node *n, const char *path);
 };
 
-static int config_fail(struct config_ctx *cx, const struct toml_node *at, int code,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int config_fail(struct config_ctx *cx, const struct toml_node *at, int code, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
 
 /* "name:line:col: msg" when a node is known, else "name: msg". */
-static int config_fail(struct config_ctx *cx, const struct toml_node *at, int code,
-		       const char *fmt, ...)
+static int config_fail(struct config_ctx *cx, const struct toml_node *at, int code, const char *fmt,
+		       ...)
 {
 	va_list ap;
 	int n;
@@ -101,7 +101,8 @@ static int config_u64(struct config_ctx *cx, const struct toml_node *n, const ch
 					   "%s: an address cannot be negative (got -0x%" PRIx64 ")",
 					   path, n->mag);
 		return config_fail(cx, n, -AXVM_ERANGE,
-				   "%s: expected a non-negative integer, got -%" PRIu64, path, n->mag);
+				   "%s: expected a non-negative integer, got -%" PRIu64, path,
+				   n->mag);
 	}
 	*out = n->mag;
 	return 0;
@@ -122,8 +123,8 @@ static int config_u32(struct config_ctx *cx, const struct toml_node *n, const ch
 	return 0;
 }
 
-static int config_str(struct config_ctx *cx, const struct toml_node *n, const char *path,
-		      char *out, size_t size)
+static int config_str(struct config_ctx *cx, const struct toml_node *n, const char *path, char *out,
+		      size_t size)
 {
 	int ret = config_expect(cx, n, TOML_STRING, path);
 
@@ -197,8 +198,8 @@ static int base_vm_type(struct config_ctx *cx, const struct toml_node *n, const 
 		return ret;
 	if (v > AXVM_VM_TYPE_LINUX)
 		return config_fail(cx, n, -AXVM_EINVAL,
-				   "%s: unknown VM type %" PRIu64 " (0 host, 1 RTOS, 2 Linux)", path,
-				   v);
+				   "%s: unknown VM type %" PRIu64 " (0 host, 1 RTOS, 2 Linux)",
+				   path, v);
 	cx->cfg->vm_type = (enum axvm_vm_type)v;
 	return 0;
 }
@@ -211,8 +212,9 @@ static int base_cpu_num(struct config_ctx *cx, const struct toml_node *n, const 
 	if (ret)
 		return ret;
 	if (v > AXVM_CONFIG_MAX_VCPUS)
-		return config_fail(cx, n, -AXVM_ELIMIT, "%s: %" PRIu64 " exceeds the limit of %d vCPUs",
-				   path, v, AXVM_CONFIG_MAX_VCPUS);
+		return config_fail(cx, n, -AXVM_ELIMIT,
+				   "%s: %" PRIu64 " exceeds the limit of %d vCPUs", path, v,
+				   AXVM_CONFIG_MAX_VCPUS);
 	cx->cfg->cpu_num = (unsigned)v;
 	cx->cpu_num = n;
 	return 0;
@@ -261,13 +263,13 @@ static int base_phys_cpu_sets(struct config_ctx *cx, const struct toml_node *n, 
 }
 
 static const struct config_field config_base_fields[] = {
-	{"id", true, base_id},
-	{"name", true, base_name},
-	{"vm_type", false, base_vm_type},
-	{"cpu_num", true, base_cpu_num},
-	{"phys_cpu_ids", false, base_phys_cpu_ids},
-	{"phys_cpu_sets", false, base_phys_cpu_sets},
-	{NULL, false, NULL},
+    {"id", true, base_id},
+    {"name", true, base_name},
+    {"vm_type", false, base_vm_type},
+    {"cpu_num", true, base_cpu_num},
+    {"phys_cpu_ids", false, base_phys_cpu_ids},
+    {"phys_cpu_sets", false, base_phys_cpu_sets},
+    {NULL, false, NULL},
 };
 
 /* The per-vCPU lists give one entry per vCPU: the struct cannot hold a mismatch. */
@@ -321,23 +323,22 @@ CONFIG_ADDR_FIELD(kernel_bios_load_addr, bios_load_addr, NULL)
 CONFIG_ADDR_FIELD(kernel_dtb_load_addr, dtb_load_addr, &cx->cfg->has_dtb_load_addr)
 CONFIG_ADDR_FIELD(kernel_ramdisk_load_addr, ramdisk_load_addr, &cx->cfg->has_ramdisk_load_addr)
 
-static int kernel_image_location(struct config_ctx *cx, const struct toml_node *n,
-				 const char *path)
+static int kernel_image_location(struct config_ctx *cx, const struct toml_node *n, const char *path)
 {
 	int ret = config_expect(cx, n, TOML_STRING, path);
 
 	if (ret)
 		return ret;
 	if (strcmp(n->str, "fs") != 0 && strcmp(n->str, "memory") != 0)
-		return config_fail(cx, n, -AXVM_EINVAL,
-				   "%s: unknown image location \"%s\" (expected \"fs\" or \"memory\")",
-				   path, n->str);
+		return config_fail(
+		    cx, n, -AXVM_EINVAL,
+		    "%s: unknown image location \"%s\" (expected \"fs\" or \"memory\")", path,
+		    n->str);
 	snprintf(cx->cfg->image_location, sizeof(cx->cfg->image_location), "%s", n->str);
 	return 0;
 }
 
-static int kernel_memory_regions(struct config_ctx *cx, const struct toml_node *n,
-				 const char *path)
+static int kernel_memory_regions(struct config_ctx *cx, const struct toml_node *n, const char *path)
 {
 	char p[CONFIG_PATH_STR], q[CONFIG_PATH_STR];
 	int ret = config_list(cx, n, path, AXVM_CONFIG_MAX_REGIONS, "regions");
@@ -379,10 +380,11 @@ static int kernel_memory_regions(struct config_ctx *cx, const struct toml_node *
 		if (e->count == 5) {
 			config_index(q, p, 4);
 			if (r->map_type != AXVM_MAP_RESERVED)
-				return config_fail(cx, e->items[4], -AXVM_EINVAL,
-						   "%s: a host address is only allowed with map_type "
-						   "2 (reserved)",
-						   q);
+				return config_fail(
+				    cx, e->items[4], -AXVM_EINVAL,
+				    "%s: a host address is only allowed with map_type "
+				    "2 (reserved)",
+				    q);
 			ret = config_u64(cx, e->items[4], q, true, &r->hpa);
 			if (ret)
 				return ret;
@@ -393,20 +395,20 @@ static int kernel_memory_regions(struct config_ctx *cx, const struct toml_node *
 }
 
 static const struct config_field config_kernel_fields[] = {
-	{"entry_point", true, kernel_entry_point},
-	{"kernel_path", true, kernel_kernel_path},
-	{"kernel_load_addr", true, kernel_kernel_load_addr},
-	{"bios_path", false, kernel_bios_path},
-	{"bios_load_addr", false, kernel_bios_load_addr},
-	{"dtb_path", false, kernel_dtb_path},
-	{"dtb_load_addr", false, kernel_dtb_load_addr},
-	{"ramdisk_path", false, kernel_ramdisk_path},
-	{"ramdisk_load_addr", false, kernel_ramdisk_load_addr},
-	{"image_location", false, kernel_image_location},
-	{"cmdline", false, kernel_cmdline},
-	{"disk_path", false, kernel_disk_path},
-	{"memory_regions", true, kernel_memory_regions},
-	{NULL, false, NULL},
+    {"entry_point", true, kernel_entry_point},
+    {"kernel_path", true, kernel_kernel_path},
+    {"kernel_load_addr", true, kernel_kernel_load_addr},
+    {"bios_path", false, kernel_bios_path},
+    {"bios_load_addr", false, kernel_bios_load_addr},
+    {"dtb_path", false, kernel_dtb_path},
+    {"dtb_load_addr", false, kernel_dtb_load_addr},
+    {"ramdisk_path", false, kernel_ramdisk_path},
+    {"ramdisk_load_addr", false, kernel_ramdisk_load_addr},
+    {"image_location", false, kernel_image_location},
+    {"cmdline", false, kernel_cmdline},
+    {"disk_path", false, kernel_disk_path},
+    {"memory_regions", true, kernel_memory_regions},
+    {NULL, false, NULL},
 };
 
 /* ---- [devices] ---- */
@@ -497,7 +499,8 @@ static int devices_emu(struct config_ctx *cx, const struct toml_node *n, const c
 			ret = config_u32(cx, e->items[4], q, &d->emu_type);
 		if (ret)
 			return ret;
-		/* The reference's EmulatedDeviceType is a u8; unknown values are kept for the board. */
+		/* The reference's EmulatedDeviceType is a u8; unknown values are kept for the
+		 * board. */
 		if (d->emu_type > 0xff)
 			return config_fail(cx, e->items[4], -AXVM_ERANGE,
 					   "%s: emu_type 0x%x is out of range (0 to 0xff)", q,
@@ -520,13 +523,13 @@ static int devices_interrupt_mode(struct config_ctx *cx, const struct toml_node 
 		const char *name;
 		enum axvm_interrupt_mode mode;
 	} modes[] = {
-		{"no_irq", AXVM_INTERRUPT_MODE_NO_IRQ},
-		{"no", AXVM_INTERRUPT_MODE_NO_IRQ},
-		{"none", AXVM_INTERRUPT_MODE_NO_IRQ},
-		{"emu", AXVM_INTERRUPT_MODE_EMULATED},
-		{"emulated", AXVM_INTERRUPT_MODE_EMULATED},
-		{"passthrough", AXVM_INTERRUPT_MODE_PASSTHROUGH},
-		{"pt", AXVM_INTERRUPT_MODE_PASSTHROUGH},
+	    {"no_irq", AXVM_INTERRUPT_MODE_NO_IRQ},
+	    {"no", AXVM_INTERRUPT_MODE_NO_IRQ},
+	    {"none", AXVM_INTERRUPT_MODE_NO_IRQ},
+	    {"emu", AXVM_INTERRUPT_MODE_EMULATED},
+	    {"emulated", AXVM_INTERRUPT_MODE_EMULATED},
+	    {"passthrough", AXVM_INTERRUPT_MODE_PASSTHROUGH},
+	    {"pt", AXVM_INTERRUPT_MODE_PASSTHROUGH},
 	};
 	int ret = config_expect(cx, n, TOML_STRING, path);
 
@@ -560,8 +563,8 @@ static int devices_excluded(struct config_ctx *cx, const struct toml_node *n, co
 			continue;
 		if (e->type != TOML_ARRAY)
 			return config_fail(cx, e, -AXVM_EINVAL,
-					   "%s: expected a string or an array of strings, got %s", p,
-					   toml_type_name(e->type));
+					   "%s: expected a string or an array of strings, got %s",
+					   p, toml_type_name(e->type));
 		for (size_t j = 0; j < e->count; j++) {
 			config_index(q, p, j);
 			ret = config_expect(cx, e->items[j], TOML_STRING, q);
@@ -601,12 +604,12 @@ static int devices_passthrough_addresses(struct config_ctx *cx, const struct tom
 }
 
 static const struct config_field config_devices_fields[] = {
-	{"passthrough_devices", false, devices_passthrough},
-	{"emu_devices", false, devices_emu},
-	{"interrupt_mode", false, devices_interrupt_mode},
-	{"excluded_devices", false, devices_excluded},
-	{"passthrough_addresses", false, devices_passthrough_addresses},
-	{NULL, false, NULL},
+    {"passthrough_devices", false, devices_passthrough},
+    {"emu_devices", false, devices_emu},
+    {"interrupt_mode", false, devices_interrupt_mode},
+    {"excluded_devices", false, devices_excluded},
+    {"passthrough_addresses", false, devices_passthrough_addresses},
+    {NULL, false, NULL},
 };
 
 /* ---- tables ---- */
@@ -656,9 +659,9 @@ static const struct {
 	bool required;
 	const struct config_field *fields;
 } config_tables[] = {
-	{"base", true, config_base_fields},
-	{"kernel", true, config_kernel_fields},
-	{"devices", false, config_devices_fields},
+    {"base", true, config_base_fields},
+    {"kernel", true, config_kernel_fields},
+    {"devices", false, config_devices_fields},
 };
 
 #define CONFIG_NTABLES (sizeof(config_tables) / sizeof(config_tables[0]))
@@ -676,9 +679,10 @@ static int config_from_tree(struct config_ctx *cx, const struct toml_node *root)
 		if (j == CONFIG_NTABLES) {
 			struct toml_node at = {.pos = n->key_pos};
 
-			return config_fail(cx, &at, -AXVM_EINVAL,
-					   "%s: unknown %s (expected [base], [kernel] or [devices])",
-					   n->key, n->type == TOML_TABLE ? "table" : "key");
+			return config_fail(
+			    cx, &at, -AXVM_EINVAL,
+			    "%s: unknown %s (expected [base], [kernel] or [devices])", n->key,
+			    n->type == TOML_TABLE ? "table" : "key");
 		}
 		ret = config_expect(cx, n, TOML_TABLE, n->key);
 		if (ret)
@@ -723,10 +727,10 @@ int axvm_config_parse(const char *text, size_t len, const char *name, struct axv
 		      char *err, size_t errlen)
 {
 	struct config_ctx cx = {
-		.name = name ? name : "<config>",
-		.err = err,
-		.errlen = errlen,
-		.cfg = cfg,
+	    .name = name ? name : "<config>",
+	    .err = err,
+	    .errlen = errlen,
+	    .cfg = cfg,
 	};
 	struct toml_node *root;
 	char verr[AXVM_CONFIG_ERR_MAX];
@@ -789,7 +793,8 @@ int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_
 				free(text);
 				close(fd);
 				return config_fail(&cx, NULL, -AXVM_ELIMIT,
-						   "file is larger than %u MiB", CONFIG_FILE_MAX >> 20);
+						   "file is larger than %u MiB",
+						   CONFIG_FILE_MAX >> 20);
 			}
 			cap = cap ? cap * 2 : 8192;
 			p = realloc(text, cap);
@@ -829,7 +834,7 @@ sys_error:
 /* ---- validation ---- */
 
 static int validate_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int validate_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -874,10 +879,11 @@ static int validate_cpus(const struct axvm_config *cfg, char *err, size_t errlen
 		int id = cfg->phys_cpu_ids[i];
 
 		if (id < 0 || id >= 64)
-			return validate_fail(err, errlen, -AXVM_ERANGE,
-					     "base.phys_cpu_ids[%u]: CPU %d is outside the 64 CPUs a "
-					     "CPU mask can address",
-					     i, id);
+			return validate_fail(
+			    err, errlen, -AXVM_ERANGE,
+			    "base.phys_cpu_ids[%u]: CPU %d is outside the 64 CPUs a "
+			    "CPU mask can address",
+			    i, id);
 	}
 	for (unsigned i = 0; cfg->has_phys_cpu_sets && i < cfg->cpu_num; i++) {
 		if (!cfg->phys_cpu_sets[i])
@@ -918,20 +924,22 @@ static int validate_regions(const struct axvm_config *cfg, char *err, size_t err
 					     " overflows the address space",
 					     i, r->gpa, r->size);
 		if (r->flags & ~(uint32_t)AXVM_MEM_ALL_FLAGS)
-			return validate_fail(err, errlen, -AXVM_EINVAL,
-					     "kernel.memory_regions[%u]: unknown flag bits 0x%x (known: "
-					     "0x%x)",
-					     i, r->flags & ~(uint32_t)AXVM_MEM_ALL_FLAGS,
-					     (unsigned)AXVM_MEM_ALL_FLAGS);
+			return validate_fail(
+			    err, errlen, -AXVM_EINVAL,
+			    "kernel.memory_regions[%u]: unknown flag bits 0x%x (known: "
+			    "0x%x)",
+			    i, r->flags & ~(uint32_t)AXVM_MEM_ALL_FLAGS,
+			    (unsigned)AXVM_MEM_ALL_FLAGS);
 		if ((unsigned)r->map_type > AXVM_MAP_LAZY)
 			return validate_fail(err, errlen, -AXVM_EINVAL,
 					     "kernel.memory_regions[%u]: unknown map_type %u", i,
 					     (unsigned)r->map_type);
 		if (r->map_type == AXVM_MAP_IDENTICAL && r->hpa != r->gpa)
-			return validate_fail(err, errlen, -AXVM_EINVAL,
-					     "kernel.memory_regions[%u]: identical mapping with hpa 0x%" PRIx64
-					     " != gpa 0x%" PRIx64,
-					     i, r->hpa, r->gpa);
+			return validate_fail(
+			    err, errlen, -AXVM_EINVAL,
+			    "kernel.memory_regions[%u]: identical mapping with hpa 0x%" PRIx64
+			    " != gpa 0x%" PRIx64,
+			    i, r->hpa, r->gpa);
 		if (r->map_type == AXVM_MAP_RESERVED) {
 			if (r->hpa & page_mask)
 				return validate_fail(err, errlen, -AXVM_EALIGN,
@@ -967,7 +975,8 @@ static int validate_in_memory(const struct axvm_config *cfg, const char *field, 
 
 	if (r < 0)
 		return validate_fail(err, errlen, -AXVM_ERANGE,
-				     "%s: 0x%" PRIx64 " is outside every memory region", field, addr);
+				     "%s: 0x%" PRIx64 " is outside every memory region", field,
+				     addr);
 	if (exec && !(cfg->regions[r].flags & AXVM_MEM_EXEC))
 		return validate_fail(err, errlen, -AXVM_EPERM,
 				     "%s: 0x%" PRIx64
@@ -1016,9 +1025,10 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 				     "devices.emu_devices: %u devices exceed the limit of %d",
 				     cfg->emu_device_count, AXVM_CONFIG_MAX_DEVICES);
 	if (cfg->passthrough_count > AXVM_CONFIG_MAX_DEVICES)
-		return validate_fail(err, errlen, -AXVM_ELIMIT,
-				     "devices.passthrough_devices: %u devices exceed the limit of %d",
-				     cfg->passthrough_count, AXVM_CONFIG_MAX_DEVICES);
+		return validate_fail(
+		    err, errlen, -AXVM_ELIMIT,
+		    "devices.passthrough_devices: %u devices exceed the limit of %d",
+		    cfg->passthrough_count, AXVM_CONFIG_MAX_DEVICES);
 	if ((unsigned)cfg->interrupt_mode > AXVM_INTERRUPT_MODE_PASSTHROUGH)
 		return validate_fail(err, errlen, -AXVM_EINVAL,
 				     "devices.interrupt_mode: unknown mode %u",
@@ -1031,10 +1041,11 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 		const struct axvm_emu_device *d = &cfg->emu_devices[i];
 
 		if (d->cfg_count > AXVM_CONFIG_MAX_CFG_LIST) {
-			ret = validate_fail(err, errlen, -AXVM_ELIMIT,
-					    "devices.emu_devices[%u][5]: %u values exceed the limit "
-					    "of %d",
-					    i, d->cfg_count, AXVM_CONFIG_MAX_CFG_LIST);
+			ret =
+			    validate_fail(err, errlen, -AXVM_ELIMIT,
+					  "devices.emu_devices[%u][5]: %u values exceed the limit "
+					  "of %d",
+					  i, d->cfg_count, AXVM_CONFIG_MAX_CFG_LIST);
 			goto out;
 		}
 		snprintf(ranges[n].field, sizeof(ranges[n].field), "devices.emu_devices[%u]", i);
@@ -1063,8 +1074,8 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 					    i, d->base_hpa, d->length);
 			goto out;
 		}
-		snprintf(ranges[n].field, sizeof(ranges[n].field), "devices.passthrough_devices[%u]",
-			 i);
+		snprintf(ranges[n].field, sizeof(ranges[n].field),
+			 "devices.passthrough_devices[%u]", i);
 		ranges[n].base = d->base_gpa;
 		ranges[n].length = d->length;
 		n++;
@@ -1076,7 +1087,8 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 		int r;
 
 		if (d->length == 0) {
-			ret = validate_fail(err, errlen, -AXVM_EINVAL, "%s: length is zero", d->field);
+			ret = validate_fail(err, errlen, -AXVM_EINVAL, "%s: length is zero",
+					    d->field);
 			goto out;
 		}
 		if (!validate_last(d->base, d->length, &last)) {
@@ -1092,9 +1104,10 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 			validate_last(m->gpa, m->size, &olast);
 			if (d->base <= olast && m->gpa <= last) {
 				r = (int)j;
-				ret = validate_fail(err, errlen, -AXVM_EOVERLAP,
-						    "%s: overlaps kernel.memory_regions[%d] at 0x%" PRIx64,
-						    d->field, r, d->base > m->gpa ? d->base : m->gpa);
+				ret = validate_fail(
+				    err, errlen, -AXVM_EOVERLAP,
+				    "%s: overlaps kernel.memory_regions[%d] at 0x%" PRIx64,
+				    d->field, r, d->base > m->gpa ? d->base : m->gpa);
 				goto out;
 			}
 		}
@@ -1103,9 +1116,9 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 
 			validate_last(o->base, o->length, &olast);
 			if (d->base <= olast && o->base <= last) {
-				ret = validate_fail(err, errlen, -AXVM_EOVERLAP,
-						    "%s: overlaps %s at 0x%" PRIx64, d->field,
-						    o->field, d->base > o->base ? d->base : o->base);
+				ret = validate_fail(
+				    err, errlen, -AXVM_EOVERLAP, "%s: overlaps %s at 0x%" PRIx64,
+				    d->field, o->field, d->base > o->base ? d->base : o->base);
 				goto out;
 			}
 		}

@@ -55,7 +55,7 @@ struct toml_key {
 };
 
 static int toml_error_at(struct toml_parser *tp, struct toml_pos pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int toml_error_at(struct toml_parser *tp, struct toml_pos pos, const char *fmt, ...)
 {
@@ -425,15 +425,16 @@ static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 			int d = toml_hex_digit(toml_peek(tp, 0));
 
 			if (d < 0)
-				return toml_error_at(tp, at, "invalid \\%c escape: expected %u hex digits",
+				return toml_error_at(tp, at,
+						     "invalid \\%c escape: expected %u hex digits",
 						     c, digits);
 			cp = (cp << 4) | (uint32_t)d;
 			toml_advance(tp);
 		}
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return toml_error_at(tp, at,
-					     "invalid \\%c escape: U+%04X is not a Unicode scalar value",
-					     c, cp);
+			return toml_error_at(
+			    tp, at, "invalid \\%c escape: U+%04X is not a Unicode scalar value", c,
+			    cp);
 		/* Strings become C strings: an embedded NUL would truncate them silently. */
 		if (cp == 0)
 			return toml_error_at(tp, at, "\\%c escape for NUL is not supported", c);
@@ -442,7 +443,8 @@ static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 	default:
 		if (c >= 0x21 && c < 0x7f)
 			return toml_error_at(tp, at, "invalid escape sequence '\\%c'", c);
-		return toml_error_at(tp, at, "invalid escape sequence (backslash at end of string)");
+		return toml_error_at(tp, at,
+				     "invalid escape sequence (backslash at end of string)");
 	}
 	toml_advance(tp);
 	return toml_buf_put(b, &out, 1) ? toml_nomem(tp) : 0;
@@ -468,7 +470,8 @@ static int toml_parse_string(struct toml_parser *tp, char **out, size_t *out_len
 	if (toml_buf_put(&b, "", 0))
 		return toml_nomem(tp);
 	for (;;) {
-		if (toml_eof(tp) || *tp->p == '\n' || (*tp->p == '\r' && toml_peek(tp, 1) == '\n')) {
+		if (toml_eof(tp) || *tp->p == '\n' ||
+		    (*tp->p == '\r' && toml_peek(tp, 1) == '\n')) {
 			ret = toml_error_at(tp, start, "unterminated string");
 			goto fail;
 		}
@@ -590,11 +593,11 @@ static int toml_digit_value(char c, unsigned base)
 }
 
 /* Integer token s[0..n) starting at `pos` (single line, ASCII only). */
-static int toml_parse_integer(struct toml_parser *tp, const char *s, size_t n,
-			      struct toml_pos pos, struct toml_node *node)
+static int toml_parse_integer(struct toml_parser *tp, const char *s, size_t n, struct toml_pos pos,
+			      struct toml_node *node)
 {
 	static const char *const base_names[17] = {
-		[2] = "a binary", [8] = "an octal", [10] = "a decimal", [16] = "a hex"};
+	    [2] = "a binary", [8] = "an octal", [10] = "a decimal", [16] = "a hex"};
 	unsigned base = 10;
 	uint64_t mag = 0;
 	bool neg = false, sign = false;
@@ -627,14 +630,15 @@ static int toml_parse_integer(struct toml_parser *tp, const char *s, size_t n,
 		if (s[j] == '_') {
 			if (j == i || j + 1 == n || toml_digit_value(s[j - 1], base) < 0 ||
 			    toml_digit_value(s[j + 1], base) < 0)
-				return toml_error_at(tp, at, "'_' in an integer must be between digits");
+				return toml_error_at(tp, at,
+						     "'_' in an integer must be between digits");
 			continue;
 		}
 		d = toml_digit_value(s[j], base);
 		if (d < 0) {
 			if (toml_is_digit(s[j]))
-				return toml_error_at(tp, at, "invalid digit '%c' in %s integer", s[j],
-						     base_names[base]);
+				return toml_error_at(tp, at, "invalid digit '%c' in %s integer",
+						     s[j], base_names[base]);
 			return toml_error_at(tp, at, "invalid character '%c' in %s integer", s[j],
 					     base_names[base]);
 		}
@@ -693,10 +697,10 @@ static int toml_parse_scalar(struct toml_parser *tp, struct toml_node *node)
 			return toml_parse_integer(tp, s, n, pos, node);
 	}
 	if (n > 24)
-		return toml_error_at(tp, pos, "expected a value, found '%.24s...' (strings need quotes)",
-				     s);
-	return toml_error_at(tp, pos, "expected a value, found '%.*s' (strings need quotes)", (int)n,
-			     s);
+		return toml_error_at(tp, pos,
+				     "expected a value, found '%.24s...' (strings need quotes)", s);
+	return toml_error_at(tp, pos, "expected a value, found '%.*s' (strings need quotes)",
+			     (int)n, s);
 }
 
 /* Inside an array: blanks, newlines and comments. */
@@ -797,8 +801,8 @@ static int toml_parse_header(struct toml_parser *tp)
 		goto out;
 	if (toml_peek(tp, 0) != ']') {
 		toml_describe_char(toml_peek(tp, 0), desc, sizeof(desc));
-		ret = toml_error_at(tp, toml_here(tp), "expected ']' to close the table header, found %s",
-				    desc);
+		ret = toml_error_at(tp, toml_here(tp),
+				    "expected ']' to close the table header, found %s", desc);
 		goto out;
 	}
 	toml_advance(tp);
@@ -821,7 +825,8 @@ static int toml_parse_header(struct toml_parser *tp)
 	}
 	c = toml_find(t, k.part[k.n - 1]);
 	if (!c) {
-		ret = toml_add_member(tp, t, k.part[k.n - 1], k.pos[k.n - 1], TOML_TABLE, start, &c);
+		ret =
+		    toml_add_member(tp, t, k.part[k.n - 1], k.pos[k.n - 1], TOML_TABLE, start, &c);
 		if (ret)
 			goto out;
 	} else if (c->type != TOML_TABLE) {
@@ -834,8 +839,9 @@ static int toml_parse_header(struct toml_parser *tp)
 				    c->pos.line, c->pos.col);
 		goto out;
 	} else if (c->table_flags & TOML_TF_DOTTED) {
-		ret = toml_error_at(tp, start, "table [%s] was already defined by dotted keys at %u:%u",
-				    name, c->key_pos.line, c->key_pos.col);
+		ret = toml_error_at(tp, start,
+				    "table [%s] was already defined by dotted keys at %u:%u", name,
+				    c->key_pos.line, c->key_pos.col);
 		goto out;
 	}
 	c->table_flags = TOML_TF_EXPLICIT;
@@ -860,8 +866,8 @@ static int toml_parse_keyval(struct toml_parser *tp)
 	toml_key_join(&k, k.n, name, sizeof(name));
 	if (toml_peek(tp, 0) != '=') {
 		toml_describe_char(toml_peek(tp, 0), desc, sizeof(desc));
-		ret = toml_error_at(tp, toml_here(tp), "expected '=' after key '%s', found %s", name,
-				    desc);
+		ret = toml_error_at(tp, toml_here(tp), "expected '=' after key '%s', found %s",
+				    name, desc);
 		goto out;
 	}
 	toml_advance(tp);
@@ -895,8 +901,8 @@ static int toml_parse_keyval(struct toml_parser *tp)
 	}
 	c = toml_find(t, k.part[k.n - 1]);
 	if (c) {
-		ret = toml_error_at(tp, k.pos[0], "duplicate key '%s' (first defined at %u:%u)", name,
-				    c->key_pos.line, c->key_pos.col);
+		ret = toml_error_at(tp, k.pos[0], "duplicate key '%s' (first defined at %u:%u)",
+				    name, c->key_pos.line, c->key_pos.col);
 		goto out;
 	}
 	ret = toml_add_member(tp, t, k.part[k.n - 1], k.pos[0], TOML_STRING, toml_here(tp), &c);
@@ -915,13 +921,13 @@ int toml_parse(const char *text, size_t len, const char *name, struct toml_node 
 	       size_t errlen)
 {
 	struct toml_parser tp = {
-		.p = text,
-		.end = text + len,
-		.name = name ? name : "<input>",
-		.line = 1,
-		.col = 1,
-		.err = err,
-		.errlen = errlen,
+	    .p = text,
+	    .end = text + len,
+	    .name = name ? name : "<input>",
+	    .line = 1,
+	    .col = 1,
+	    .err = err,
+	    .errlen = errlen,
 	};
 	int ret = 0;
 

@@ -42,18 +42,18 @@ struct toml_pos {
 struct toml_node {
 	enum toml_type type;
 	struct toml_pos pos; /* where the value (or the table's header) starts */
-	char *key;           /* key in the parent table; NULL in arrays and the root */
+	char *key;	     /* key in the parent table; NULL in arrays and the root */
 	struct toml_pos key_pos;
 	unsigned table_flags; /* TOML_TABLE only; internal (how it was defined) */
 	/* TOML_TABLE: members in file order; TOML_ARRAY: elements. */
 	struct toml_node **items;
 	size_t count;
 	size_t cap;
-	char *str;      /* TOML_STRING: NUL-terminated UTF-8 (never contains NUL) */
+	char *str;	/* TOML_STRING: NUL-terminated UTF-8 (never contains NUL) */
 	size_t str_len; /* TOML_STRING */
-	uint64_t mag;   /* TOML_INTEGER: magnitude */
-	bool negative;  /* TOML_INTEGER: value is -mag */
-	bool boolean;   /* TOML_BOOLEAN */
+	uint64_t mag;	/* TOML_INTEGER: magnitude */
+	bool negative;	/* TOML_INTEGER: value is -mag */
+	bool boolean;	/* TOML_BOOLEAN */
 };
 
 /*

@@ -45,7 +45,7 @@ static void check_parse_error(const char *text, int code, const char *expected, 
 #define CONFIG_ERROR(name, text, code, expected)                                                   \
 	TEST(name)                                                                                 \
 	{                                                                                          \
-		check_parse_error(text, code, expected, __LINE__);                                \
+		check_parse_error(text, code, expected, __LINE__);                                 \
 	}
 
 /*
@@ -242,18 +242,19 @@ TEST(test_config_arceos_riscv64_example_loads_exactly)
 /* The shape of AxVisor's own riscv64 Linux config, with its compatibility-only keys. */
 TEST(test_config_axvisor_style_passthrough_config_loads)
 {
-	REQUIRE_OK(parse("[base]\nid = 1\nname = \"linux-qemu\"\nvm_type = 1\ncpu_num = 1\n"
-			 "phys_cpu_ids = [0]\n"
-			 "[kernel]\nentry_point = 0x9000_0000\nimage_location = \"fs\"\n"
-			 "kernel_path = \"/guest/images/linux\"\nkernel_load_addr = 0x9000_0000\n"
-			 "dtb_path = \"/guest/images/linux.dtb\"\ndtb_load_addr = 0x9200_0000\n"
-			 "memory_regions = [\n    [0x9000_0000, 0x4000_0000, 0x7, 1], # identical\n]\n"
-			 "[devices]\npassthrough_devices = [\n  # none\n]\n"
-			 "passthrough_addresses = [\n    [0x1000_0000, 0x1000],\n"
-			 "    [0x1000_1000, 0x8000],\n]\n"
-			 "excluded_devices = [\"/soc/pci\", [\"/soc/a\", \"/soc/b\"]]\n"
-			 "emu_devices = [\n    [\"plic\", 0x0c00_0000, 0x60_0000, 0, 0x30, [2]],\n]\n"
-			 "interrupt_mode = \"passthrough\"\n"));
+	REQUIRE_OK(
+	    parse("[base]\nid = 1\nname = \"linux-qemu\"\nvm_type = 1\ncpu_num = 1\n"
+		  "phys_cpu_ids = [0]\n"
+		  "[kernel]\nentry_point = 0x9000_0000\nimage_location = \"fs\"\n"
+		  "kernel_path = \"/guest/images/linux\"\nkernel_load_addr = 0x9000_0000\n"
+		  "dtb_path = \"/guest/images/linux.dtb\"\ndtb_load_addr = 0x9200_0000\n"
+		  "memory_regions = [\n    [0x9000_0000, 0x4000_0000, 0x7, 1], # identical\n]\n"
+		  "[devices]\npassthrough_devices = [\n  # none\n]\n"
+		  "passthrough_addresses = [\n    [0x1000_0000, 0x1000],\n"
+		  "    [0x1000_1000, 0x8000],\n]\n"
+		  "excluded_devices = [\"/soc/pci\", [\"/soc/a\", \"/soc/b\"]]\n"
+		  "emu_devices = [\n    [\"plic\", 0x0c00_0000, 0x60_0000, 0, 0x30, [2]],\n]\n"
+		  "interrupt_mode = \"passthrough\"\n"));
 	CHECK_INT(AXVM_MAP_IDENTICAL, cfg.regions[0].map_type);
 	CHECK_U64(0x90000000, cfg.regions[0].hpa);
 	CHECK_U64(0x40000000, cfg.regions[0].size);
@@ -281,15 +282,15 @@ TEST(test_config_interrupt_mode_aliases)
 		const char *text;
 		enum axvm_interrupt_mode mode;
 	} cases[] = {
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"no_irq\"\n", AXVM_INTERRUPT_MODE_NO_IRQ},
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"no\"\n", AXVM_INTERRUPT_MODE_NO_IRQ},
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"none\"\n", AXVM_INTERRUPT_MODE_NO_IRQ},
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"emu\"\n", AXVM_INTERRUPT_MODE_EMULATED},
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"emulated\"\n",
-		 AXVM_INTERRUPT_MODE_EMULATED},
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"passthrough\"\n",
-		 AXVM_INTERRUPT_MODE_PASSTHROUGH},
-		{BASE KERNEL "[devices]\ninterrupt_mode = \"pt\"\n", AXVM_INTERRUPT_MODE_PASSTHROUGH},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"no_irq\"\n", AXVM_INTERRUPT_MODE_NO_IRQ},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"no\"\n", AXVM_INTERRUPT_MODE_NO_IRQ},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"none\"\n", AXVM_INTERRUPT_MODE_NO_IRQ},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"emu\"\n", AXVM_INTERRUPT_MODE_EMULATED},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"emulated\"\n",
+	     AXVM_INTERRUPT_MODE_EMULATED},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"passthrough\"\n",
+	     AXVM_INTERRUPT_MODE_PASSTHROUGH},
+	    {BASE KERNEL "[devices]\ninterrupt_mode = \"pt\"\n", AXVM_INTERRUPT_MODE_PASSTHROUGH},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -318,9 +319,11 @@ TEST(test_config_all_kernel_paths_and_addresses)
 CONFIG_ERROR(test_config_wrong_type_names_the_element,
 	     BASE KERNEL_HEAD "memory_regions = [\n  [0x8000_0000, 0x100_0000, 0x7, 0],\n"
 			      "  [0x9000_0000, 0x1000, \"rw\", 0],\n]\n",
-	     -AXVM_EINVAL, "vm.toml:11:25: kernel.memory_regions[1][2]: expected an integer, got a string")
-CONFIG_ERROR(test_config_string_field_given_an_integer, "[base]\nid = 7\nname = 5\ncpu_num = 1\n" KERNEL,
-	     -AXVM_EINVAL, "vm.toml:3:8: base.name: expected a string, got an integer")
+	     -AXVM_EINVAL,
+	     "vm.toml:11:25: kernel.memory_regions[1][2]: expected an integer, got a string")
+CONFIG_ERROR(test_config_string_field_given_an_integer,
+	     "[base]\nid = 7\nname = 5\ncpu_num = 1\n" KERNEL, -AXVM_EINVAL,
+	     "vm.toml:3:8: base.name: expected a string, got an integer")
 CONFIG_ERROR(test_config_table_given_a_value, "base = 1\n" KERNEL, -AXVM_EINVAL,
 	     "vm.toml:1:8: base: expected a table, got an integer")
 CONFIG_ERROR(test_config_unknown_key_is_an_error, BASE "cpus = 2\n" KERNEL, -AXVM_EINVAL,
@@ -332,10 +335,10 @@ CONFIG_ERROR(test_config_unknown_table_is_an_error, BASE KERNEL "[network]\n", -
 CONFIG_ERROR(test_config_unknown_top_level_key_is_an_error, "version = 1\n" BASE KERNEL,
 	     -AXVM_EINVAL,
 	     "vm.toml:1:1: version: unknown key (expected [base], [kernel] or [devices])")
-CONFIG_ERROR(test_config_unknown_subtable_is_an_error, BASE KERNEL "[kernel.extra]\n",
-	     -AXVM_EINVAL, "vm.toml:10:9: kernel.extra: unknown key")
-CONFIG_ERROR(test_config_missing_required_key, "[base]\nid = 7\ncpu_num = 1\n" KERNEL,
-	     -AXVM_EINVAL, "vm.toml: base.name: required key is missing")
+CONFIG_ERROR(test_config_unknown_subtable_is_an_error, BASE KERNEL "[kernel.extra]\n", -AXVM_EINVAL,
+	     "vm.toml:10:9: kernel.extra: unknown key")
+CONFIG_ERROR(test_config_missing_required_key, "[base]\nid = 7\ncpu_num = 1\n" KERNEL, -AXVM_EINVAL,
+	     "vm.toml: base.name: required key is missing")
 CONFIG_ERROR(test_config_missing_entry_point,
 	     BASE "[kernel]\nkernel_path = \"Image\"\nkernel_load_addr = 0x8020_0000\n" REGIONS,
 	     -AXVM_EINVAL, "vm.toml: kernel.entry_point: required key is missing")
@@ -346,13 +349,15 @@ CONFIG_ERROR(test_config_missing_kernel_table, BASE, -AXVM_EINVAL,
 CONFIG_ERROR(test_config_negative_address_is_named,
 	     BASE "[kernel]\nentry_point = -4096\nkernel_path = \"Image\"\n"
 		  "kernel_load_addr = 0x8020_0000\n" REGIONS,
-	     -AXVM_ERANGE, "vm.toml:6:15: kernel.entry_point: an address cannot be negative (got -0x1000)")
+	     -AXVM_ERANGE,
+	     "vm.toml:6:15: kernel.entry_point: an address cannot be negative (got -0x1000)")
 CONFIG_ERROR(test_config_negative_region_gpa_is_named,
 	     BASE KERNEL_HEAD "memory_regions = [[-2147483648, 0x1000, 0x7, 0]]\n", -AXVM_ERANGE,
 	     "vm.toml:9:20: kernel.memory_regions[0][0]: an address cannot be negative (got "
 	     "-0x80000000)")
-CONFIG_ERROR(test_config_negative_count_is_rejected, "[base]\nid = -1\nname = \"t\"\ncpu_num = 1\n" KERNEL,
-	     -AXVM_ERANGE, "vm.toml:2:6: base.id: expected a non-negative integer, got -1")
+CONFIG_ERROR(test_config_negative_count_is_rejected,
+	     "[base]\nid = -1\nname = \"t\"\ncpu_num = 1\n" KERNEL, -AXVM_ERANGE,
+	     "vm.toml:2:6: base.id: expected a non-negative integer, got -1")
 CONFIG_ERROR(test_config_cpu_num_over_limit, "[base]\nid = 7\nname = \"t\"\ncpu_num = 65\n" KERNEL,
 	     -AXVM_ELIMIT, "vm.toml:4:11: base.cpu_num: 65 exceeds the limit of 64 vCPUs")
 CONFIG_ERROR(test_config_phys_cpu_ids_length_must_match_cpu_num,
@@ -361,37 +366,42 @@ CONFIG_ERROR(test_config_phys_cpu_ids_length_must_match_cpu_num,
 CONFIG_ERROR(test_config_phys_cpu_sets_length_must_match_cpu_num,
 	     "[base]\nid = 7\nname = \"t\"\nphys_cpu_sets = [1, 2, 4]\ncpu_num = 2\n" KERNEL,
 	     -AXVM_EINVAL, "vm.toml:4:17: base.phys_cpu_sets: has 3 entries but base.cpu_num is 2")
-CONFIG_ERROR(test_config_unknown_vm_type, "[base]\nid = 7\nname = \"t\"\nvm_type = 3\ncpu_num = 1\n" KERNEL,
-	     -AXVM_EINVAL, "vm.toml:4:11: base.vm_type: unknown VM type 3 (0 host, 1 RTOS, 2 Linux)")
-CONFIG_ERROR(test_config_name_too_long,
-	     "[base]\nid = 7\nname = "
-	     "\"0123456789012345678901234567890123456789012345678901234567890123\"\ncpu_num = 1\n" KERNEL,
-	     -AXVM_ELIMIT, "vm.toml:3:8: base.name: longer than 63 bytes")
+CONFIG_ERROR(test_config_unknown_vm_type,
+	     "[base]\nid = 7\nname = \"t\"\nvm_type = 3\ncpu_num = 1\n" KERNEL, -AXVM_EINVAL,
+	     "vm.toml:4:11: base.vm_type: unknown VM type 3 (0 host, 1 RTOS, 2 Linux)")
+CONFIG_ERROR(
+    test_config_name_too_long,
+    "[base]\nid = 7\nname = "
+    "\"0123456789012345678901234567890123456789012345678901234567890123\"\ncpu_num = 1\n" KERNEL,
+    -AXVM_ELIMIT, "vm.toml:3:8: base.name: longer than 63 bytes")
 CONFIG_ERROR(test_config_region_with_three_elements,
 	     BASE KERNEL_HEAD "memory_regions = [[0x8000_0000, 0x100_0000, 0x7]]\n", -AXVM_EINVAL,
 	     "vm.toml:9:19: kernel.memory_regions[0]: expected 4 to 5 elements [gpa, size, flags, "
 	     "map_type(, hpa)], got 3")
 CONFIG_ERROR(test_config_region_not_an_array, BASE KERNEL_HEAD "memory_regions = [0x8000_0000]\n",
-	     -AXVM_EINVAL, "vm.toml:9:19: kernel.memory_regions[0]: expected an array, got an integer")
-CONFIG_ERROR(test_config_unknown_map_type,
-	     BASE KERNEL_HEAD "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 4]]\n", -AXVM_EINVAL,
-	     "vm.toml:9:50: kernel.memory_regions[0][3]: unknown map_type 4 (0 alloc, 1 identical, 2 "
-	     "reserved, 3 lazy)")
-CONFIG_ERROR(test_config_hpa_only_for_reserved_regions,
-	     BASE KERNEL_HEAD "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 0, 0x4000_0000]]\n",
 	     -AXVM_EINVAL,
-	     "vm.toml:9:53: kernel.memory_regions[0][4]: a host address is only allowed with map_type "
-	     "2 (reserved)")
+	     "vm.toml:9:19: kernel.memory_regions[0]: expected an array, got an integer")
+CONFIG_ERROR(
+    test_config_unknown_map_type,
+    BASE KERNEL_HEAD "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 4]]\n", -AXVM_EINVAL,
+    "vm.toml:9:50: kernel.memory_regions[0][3]: unknown map_type 4 (0 alloc, 1 identical, 2 "
+    "reserved, 3 lazy)")
+CONFIG_ERROR(
+    test_config_hpa_only_for_reserved_regions,
+    BASE KERNEL_HEAD "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 0, 0x4000_0000]]\n",
+    -AXVM_EINVAL,
+    "vm.toml:9:53: kernel.memory_regions[0][4]: a host address is only allowed with map_type "
+    "2 (reserved)")
 CONFIG_ERROR(test_config_region_flags_beyond_32_bits,
 	     BASE KERNEL_HEAD "memory_regions = [[0x8000_0000, 0x100_0000, 0x1_0000_0007, 0]]\n",
 	     -AXVM_ERANGE,
 	     "vm.toml:9:45: kernel.memory_regions[0][2]: 0x100000007 does not fit in 32 bits")
-CONFIG_ERROR(test_config_unknown_image_location, BASE KERNEL "image_location = \"net\"\n",
-	     -AXVM_EINVAL,
-	     "vm.toml:10:18: kernel.image_location: unknown image location \"net\" (expected \"fs\" or "
-	     "\"memory\")")
-CONFIG_ERROR(test_config_unknown_interrupt_mode, BASE KERNEL "[devices]\ninterrupt_mode = \"msi\"\n",
-	     -AXVM_EINVAL,
+CONFIG_ERROR(
+    test_config_unknown_image_location, BASE KERNEL "image_location = \"net\"\n", -AXVM_EINVAL,
+    "vm.toml:10:18: kernel.image_location: unknown image location \"net\" (expected \"fs\" or "
+    "\"memory\")")
+CONFIG_ERROR(test_config_unknown_interrupt_mode,
+	     BASE KERNEL "[devices]\ninterrupt_mode = \"msi\"\n", -AXVM_EINVAL,
 	     "vm.toml:11:18: devices.interrupt_mode: unknown interrupt mode \"msi\" (expected "
 	     "\"no_irq\", \"emulated\" or \"passthrough\")")
 CONFIG_ERROR(test_config_passthrough_device_wrong_arity,
@@ -412,22 +422,23 @@ CONFIG_ERROR(test_config_emu_cfg_list_over_limit,
 			 "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]]]\n",
 	     -AXVM_ELIMIT,
 	     "vm.toml:11:49: devices.emu_devices[0][5]: 17 values exceed the limit of 16")
-CONFIG_ERROR(test_config_excluded_devices_shape_is_checked,
-	     BASE KERNEL "[devices]\nexcluded_devices = [\"/soc/a\", 1]\n", -AXVM_EINVAL,
-	     "vm.toml:11:31: devices.excluded_devices[1]: expected a string or an array of strings, "
-	     "got an integer")
+CONFIG_ERROR(
+    test_config_excluded_devices_shape_is_checked,
+    BASE KERNEL "[devices]\nexcluded_devices = [\"/soc/a\", 1]\n", -AXVM_EINVAL,
+    "vm.toml:11:31: devices.excluded_devices[1]: expected a string or an array of strings, "
+    "got an integer")
 CONFIG_ERROR(test_config_passthrough_addresses_shape_is_checked,
 	     BASE KERNEL "[devices]\npassthrough_addresses = [[0x1000_0000]]\n", -AXVM_EINVAL,
 	     "vm.toml:11:26: devices.passthrough_addresses[0]: expected 2 elements [base_gpa, "
 	     "length], got 1")
-CONFIG_ERROR(test_config_syntax_error_comes_from_the_parser, BASE "id = 8\n" KERNEL,
-	     -AXVM_EPARSE, "vm.toml:5:1: duplicate key 'id' (first defined at 2:1)")
+CONFIG_ERROR(test_config_syntax_error_comes_from_the_parser, BASE "id = 8\n" KERNEL, -AXVM_EPARSE,
+	     "vm.toml:5:1: duplicate key 'id' (first defined at 2:1)")
 
 TEST(test_config_too_many_regions)
 {
 	static char text[8192];
-	size_t n = (size_t)snprintf(text, sizeof(text), "%s%s", BASE KERNEL_HEAD,
-				    "memory_regions = [\n");
+	size_t n =
+	    (size_t)snprintf(text, sizeof(text), "%s%s", BASE KERNEL_HEAD, "memory_regions = [\n");
 
 	for (unsigned i = 0; i < 33; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "[0x%x, 0x1000, 7, 0],\n",
@@ -447,9 +458,11 @@ CONFIG_ERROR(test_config_parse_reports_entry_outside_memory,
 CONFIG_ERROR(test_config_parse_reports_overlapping_regions,
 	     BASE KERNEL_HEAD "memory_regions = [\n  [0x8000_0000, 0x100_0000, 0x7, 0],\n"
 			      "  [0x8000_0000, 0x1000, 0x3, 3],\n]\n",
-	     -AXVM_EOVERLAP, "vm.toml: kernel.memory_regions[1]: overlaps memory_regions[0] at 0x80000000")
-CONFIG_ERROR(test_config_parse_reports_zero_cpu_num, "[base]\nid = 7\nname = \"t\"\ncpu_num = 0\n" KERNEL,
-	     -AXVM_EINVAL, "vm.toml: base.cpu_num: must be at least 1")
+	     -AXVM_EOVERLAP,
+	     "vm.toml: kernel.memory_regions[1]: overlaps memory_regions[0] at 0x80000000")
+CONFIG_ERROR(test_config_parse_reports_zero_cpu_num,
+	     "[base]\nid = 7\nname = \"t\"\ncpu_num = 0\n" KERNEL, -AXVM_EINVAL,
+	     "vm.toml: base.cpu_num: must be at least 1")
 
 /* ---- files ---- */
 
@@ -482,7 +495,8 @@ static void check_load_error(const char *file, int code, const char *suffix, int
 
 TEST(test_config_load_reports_typo_in_file)
 {
-	check_load_error("bad-typo.toml", -AXVM_EINVAL, ":5:1: base.cpu_nums: unknown key", __LINE__);
+	check_load_error("bad-typo.toml", -AXVM_EINVAL, ":5:1: base.cpu_nums: unknown key",
+			 __LINE__);
 }
 
 TEST(test_config_load_reports_overlap_in_file)
@@ -515,18 +529,18 @@ static void valid_config(struct axvm_config *c)
 	c->kernel_load_addr = 0x80200000;
 	c->region_count = 1;
 	c->regions[0] = (struct axvm_mem_region){
-		.gpa = 0x80000000,
-		.size = 0x1000000,
-		.flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
-		.map_type = AXVM_MAP_ALLOC,
-		.hpa = 0x80000000,
+	    .gpa = 0x80000000,
+	    .size = 0x1000000,
+	    .flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
+	    .map_type = AXVM_MAP_ALLOC,
+	    .hpa = 0x80000000,
 	};
 }
 
 static void add_region(struct axvm_config *c, uint64_t gpa, uint64_t size, uint32_t flags)
 {
 	c->regions[c->region_count++] = (struct axvm_mem_region){
-		.gpa = gpa, .size = size, .flags = flags, .map_type = AXVM_MAP_ALLOC, .hpa = gpa};
+	    .gpa = gpa, .size = size, .flags = flags, .map_type = AXVM_MAP_ALLOC, .hpa = gpa};
 }
 
 static void add_emu(struct axvm_config *c, const char *name, uint64_t base, uint64_t len)
@@ -595,7 +609,8 @@ TEST(test_validate_rejects_too_many_cpus)
 {
 	valid_config(&cfg);
 	cfg.cpu_num = 65;
-	check_invalid(&cfg, -AXVM_ELIMIT, "base.cpu_num: 65 exceeds the limit of 64 vCPUs", __LINE__);
+	check_invalid(&cfg, -AXVM_ELIMIT, "base.cpu_num: 65 exceeds the limit of 64 vCPUs",
+		      __LINE__);
 }
 
 TEST(test_validate_rejects_cpu_id_beyond_mask)
@@ -691,7 +706,8 @@ TEST(test_validate_rejects_overlapping_regions)
 	valid_config(&cfg);
 	add_region(&cfg, 0x7f000000, 0x2000000, AXVM_MEM_READ);
 	check_invalid(&cfg, -AXVM_EOVERLAP,
-		      "kernel.memory_regions[1]: overlaps memory_regions[0] at 0x80000000", __LINE__);
+		      "kernel.memory_regions[1]: overlaps memory_regions[0] at 0x80000000",
+		      __LINE__);
 }
 
 TEST(test_validate_rejects_region_inside_another)
@@ -700,15 +716,16 @@ TEST(test_validate_rejects_region_inside_another)
 	add_region(&cfg, 0x90000000, 0x1000, AXVM_MEM_READ);
 	add_region(&cfg, 0x80ff0000, 0x1000, AXVM_MEM_READ);
 	check_invalid(&cfg, -AXVM_EOVERLAP,
-		      "kernel.memory_regions[2]: overlaps memory_regions[0] at 0x80ff0000", __LINE__);
+		      "kernel.memory_regions[2]: overlaps memory_regions[0] at 0x80ff0000",
+		      __LINE__);
 }
 
 TEST(test_validate_rejects_too_many_regions)
 {
 	valid_config(&cfg);
 	cfg.region_count = AXVM_CONFIG_MAX_REGIONS + 1;
-	check_invalid(&cfg, -AXVM_ELIMIT, "kernel.memory_regions: 33 regions exceed the limit of 32",
-		      __LINE__);
+	check_invalid(&cfg, -AXVM_ELIMIT,
+		      "kernel.memory_regions: 33 regions exceed the limit of 32", __LINE__);
 }
 
 TEST(test_validate_rejects_entry_outside_memory)
@@ -751,7 +768,8 @@ TEST(test_validate_rejects_kernel_load_addr_outside_memory)
 	valid_config(&cfg);
 	cfg.kernel_load_addr = 0x70000000;
 	check_invalid(&cfg, -AXVM_ERANGE,
-		      "kernel.kernel_load_addr: 0x70000000 is outside every memory region", __LINE__);
+		      "kernel.kernel_load_addr: 0x70000000 is outside every memory region",
+		      __LINE__);
 }
 
 TEST(test_validate_rejects_dtb_load_addr_outside_memory)
@@ -769,7 +787,8 @@ TEST(test_validate_rejects_ramdisk_load_addr_outside_memory)
 	cfg.has_ramdisk_load_addr = true;
 	cfg.ramdisk_load_addr = 0x84000000;
 	check_invalid(&cfg, -AXVM_ERANGE,
-		      "kernel.ramdisk_load_addr: 0x84000000 is outside every memory region", __LINE__);
+		      "kernel.ramdisk_load_addr: 0x84000000 is outside every memory region",
+		      __LINE__);
 }
 
 TEST(test_validate_rejects_bios_load_addr_outside_memory)
@@ -796,9 +815,10 @@ TEST(test_validate_rejects_devices_overlapping_each_other)
 	valid_config(&cfg);
 	add_emu(&cfg, "plic", 0x0c000000, 0x600000);
 	add_passthrough(&cfg, 0x0c200000, 0x0c200000, 0x1000);
-	check_invalid(&cfg, -AXVM_EOVERLAP,
-		      "devices.passthrough_devices[0]: overlaps devices.emu_devices[0] at 0xc200000",
-		      __LINE__);
+	check_invalid(
+	    &cfg, -AXVM_EOVERLAP,
+	    "devices.passthrough_devices[0]: overlaps devices.emu_devices[0] at 0xc200000",
+	    __LINE__);
 }
 
 TEST(test_validate_rejects_zero_length_device)
@@ -812,19 +832,21 @@ TEST(test_validate_rejects_device_overflowing_address_space)
 {
 	valid_config(&cfg);
 	add_emu(&cfg, "top", 0xffffffffffffff00ull, 0x200);
-	check_invalid(&cfg, -AXVM_ERANGE,
-		      "devices.emu_devices[0]: 0xffffffffffffff00 + 0x200 overflows the address space",
-		      __LINE__);
+	check_invalid(
+	    &cfg, -AXVM_ERANGE,
+	    "devices.emu_devices[0]: 0xffffffffffffff00 + 0x200 overflows the address space",
+	    __LINE__);
 }
 
 TEST(test_validate_rejects_misaligned_passthrough_device)
 {
 	valid_config(&cfg);
 	add_passthrough(&cfg, 0x10000000, 0x10000100, 0x1000);
-	check_invalid(&cfg, -AXVM_EALIGN,
-		      "devices.passthrough_devices[0]: base_gpa 0x10000000, base_hpa 0x10000100 and "
-		      "length 0x1000 must be 4 KiB-aligned",
-		      __LINE__);
+	check_invalid(
+	    &cfg, -AXVM_EALIGN,
+	    "devices.passthrough_devices[0]: base_gpa 0x10000000, base_hpa 0x10000100 and "
+	    "length 0x1000 must be 4 KiB-aligned",
+	    __LINE__);
 }
 
 TEST(test_validate_rejects_too_many_emu_cfg_values)

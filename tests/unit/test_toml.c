@@ -67,7 +67,8 @@ TEST(test_toml_empty_document_is_an_empty_table)
 
 TEST(test_toml_comments_and_blank_lines_are_ignored)
 {
-	struct toml_node *r = parse_ok("# leading comment\n\n   \t\n# another\na = 1 # trailing\n#end");
+	struct toml_node *r =
+	    parse_ok("# leading comment\n\n   \t\n# another\na = 1 # trailing\n#end");
 
 	REQUIRE(r);
 	CHECK_INT(1, r->count);
@@ -110,7 +111,8 @@ TEST(test_toml_implicit_table_may_be_defined_later)
 
 TEST(test_toml_subtable_under_dotted_key_table)
 {
-	struct toml_node *r = parse_ok("[fruit]\napple.color = 1\n[fruit.apple.texture]\nsmooth = true\n");
+	struct toml_node *r =
+	    parse_ok("[fruit]\napple.color = 1\n[fruit.apple.texture]\nsmooth = true\n");
 
 	REQUIRE(r);
 	CHECK_U64(1, get_uint(r, "fruit.apple.color"));
@@ -131,7 +133,8 @@ TEST(test_toml_bare_keys_allow_letters_digits_dash_underscore)
 
 TEST(test_toml_quoted_keys_basic_and_literal)
 {
-	struct toml_node *r = parse_ok("\"with space\" = 1\n'lit.dot' = 2\n\"\\u00e9\" = 3\n\"\" = 4\n");
+	struct toml_node *r =
+	    parse_ok("\"with space\" = 1\n'lit.dot' = 2\n\"\\u00e9\" = 3\n\"\" = 4\n");
 
 	REQUIRE(r);
 	CHECK_U64(1, toml_get(r, "with space")->mag);
@@ -209,7 +212,7 @@ TEST(test_toml_decimal_integers_with_signs_and_underscores)
 TEST(test_toml_hex_octal_binary_integers)
 {
 	struct toml_node *r =
-		parse_ok("h = 0x9000_0000\nH = 0xDEADbeef\no = 0o755\nb = 0b1101_0110\nz = 0x0001\n");
+	    parse_ok("h = 0x9000_0000\nH = 0xDEADbeef\no = 0o755\nb = 0b1101_0110\nz = 0x0001\n");
 
 	REQUIRE(r);
 	CHECK_U64(0x90000000, get_uint(r, "h"));
@@ -246,7 +249,8 @@ TEST(test_toml_booleans)
 
 TEST(test_toml_multiline_array_with_trailing_comma_and_comments)
 {
-	struct toml_node *r = parse_ok("a = [ # open\n  1, # one\n\n  2,\n  # only a comment\n  3,\n]\n");
+	struct toml_node *r =
+	    parse_ok("a = [ # open\n  1, # one\n\n  2,\n  # only a comment\n  3,\n]\n");
 	const struct toml_node *a;
 
 	REQUIRE(r);
@@ -261,7 +265,7 @@ TEST(test_toml_multiline_array_with_trailing_comma_and_comments)
 TEST(test_toml_nested_and_mixed_arrays)
 {
 	struct toml_node *r =
-		parse_ok("a = [[0x8000_0000, 0x100_0000, 0xf, 0], [\"plic\", [2, 3]], [], true]\n");
+	    parse_ok("a = [[0x8000_0000, 0x100_0000, 0xf, 0], [\"plic\", [2, 3]], [], true]\n");
 	const struct toml_node *a;
 
 	REQUIRE(r);
@@ -279,7 +283,8 @@ TEST(test_toml_nested_and_mixed_arrays)
 
 TEST(test_toml_crlf_line_endings_and_bom)
 {
-	struct toml_node *r = parse_ok("\xef\xbb\xbf# c\r\n[t]\r\na = [\r\n 1,\r\n]\r\nb = 'x' # c\r\n");
+	struct toml_node *r =
+	    parse_ok("\xef\xbb\xbf# c\r\n[t]\r\na = [\r\n 1,\r\n]\r\nb = 'x' # c\r\n");
 
 	REQUIRE(r);
 	CHECK_INT(1, get(r, "t.a")->count);
@@ -344,15 +349,17 @@ static void check_malformed(const char *text, size_t len, const char *expected, 
 #define MALFORMED(name, text, expected)                                                            \
 	TEST(name)                                                                                 \
 	{                                                                                          \
-		check_malformed(text, sizeof(text) - 1, expected, __LINE__);                      \
+		check_malformed(text, sizeof(text) - 1, expected, __LINE__);                       \
 	}
 
 MALFORMED(test_toml_rejects_float, "a = 1.5\n",
 	  "t.toml:1:5: floating-point numbers are not supported")
 MALFORMED(test_toml_rejects_exponent_float, "[t]\nb = 1e6\n",
 	  "t.toml:2:5: floating-point numbers are not supported")
-MALFORMED(test_toml_rejects_inf, "a = -inf\n", "t.toml:1:5: floating-point numbers are not supported")
-MALFORMED(test_toml_rejects_date, "d = 1979-05-27\n", "t.toml:1:5: dates and times are not supported")
+MALFORMED(test_toml_rejects_inf, "a = -inf\n",
+	  "t.toml:1:5: floating-point numbers are not supported")
+MALFORMED(test_toml_rejects_date, "d = 1979-05-27\n",
+	  "t.toml:1:5: dates and times are not supported")
 MALFORMED(test_toml_rejects_time, "t = 07:32:00\n", "t.toml:1:5: dates and times are not supported")
 MALFORMED(test_toml_rejects_inline_table, "a = { x = 1 }\n",
 	  "t.toml:1:5: inline tables ({...}) are not supported")
@@ -410,7 +417,8 @@ MALFORMED(test_toml_rejects_bad_hex_digit, "a = 0x8000_000g\n",
 	  "t.toml:1:15: invalid character 'g' in a hex integer")
 MALFORMED(test_toml_rejects_uppercase_hex_prefix, "a = 0X10\n",
 	  "t.toml:1:6: invalid character 'X' in a decimal integer")
-MALFORMED(test_toml_rejects_prefix_without_digits, "a = 0x\n", "t.toml:1:5: missing digits after '0x'")
+MALFORMED(test_toml_rejects_prefix_without_digits, "a = 0x\n",
+	  "t.toml:1:5: missing digits after '0x'")
 MALFORMED(test_toml_rejects_lone_sign, "a = -\n", "t.toml:1:5: expected digits after '-'")
 MALFORMED(test_toml_rejects_unterminated_basic_string, "name = \"linux\nid = 1\n",
 	  "t.toml:1:8: unterminated string")
@@ -448,7 +456,8 @@ MALFORMED(test_toml_rejects_invalid_utf8_in_string, "a = \"\xc3\x28\"\n",
 	  "t.toml:1:6: invalid UTF-8 in string")
 MALFORMED(test_toml_rejects_overlong_utf8_in_comment, "# \xc0\xaf\n",
 	  "t.toml:1:3: invalid UTF-8 in comment")
-MALFORMED(test_toml_rejects_nul_byte, "a = 1\n\0b = 2\n", "t.toml:2:1: expected a key, found byte 0x00")
+MALFORMED(test_toml_rejects_nul_byte, "a = 1\n\0b = 2\n",
+	  "t.toml:2:1: expected a key, found byte 0x00")
 MALFORMED(test_toml_rejects_bare_carriage_return, "a = 1\rb = 2\n",
 	  "t.toml:1:6: unexpected byte 0x0d after value (expected end of line)")
 MALFORMED(test_toml_rejects_too_deep_arrays,
@@ -486,16 +495,17 @@ static uint64_t fuzz_next(void)
 }
 
 static const char *const fuzz_seeds[] = {
-	"[base]\nid = 1\nname = \"linux\"\ncpu_num = 2\nphys_cpu_ids = [0, 1]\n",
-	"[kernel]\nentry_point = 0x8020_0000\nkernel_path = 'Image'\nkernel_load_addr = "
-	"0x8020_0000\nmemory_regions = [\n  [0x8000_0000, 0x800_0000, 0x7, 0], # RAM\n]\n",
-	"[devices]\nemu_devices = [[\"plic\", 0x0c00_0000, 0x60_0000, 0, 0x30, [2]]]\n"
-	"interrupt_mode = \"emulated\"\n",
-	"a.b.\"c\" = \"\\u00e9\\t\"\n[x.y]\nz = [[1, 2], [3, [4, []]], true, -0b101]\n",
-	"s = 'lit' # c\r\nn = +1_000\no = 0o17\n",
+    "[base]\nid = 1\nname = \"linux\"\ncpu_num = 2\nphys_cpu_ids = [0, 1]\n",
+    "[kernel]\nentry_point = 0x8020_0000\nkernel_path = 'Image'\nkernel_load_addr = "
+    "0x8020_0000\nmemory_regions = [\n  [0x8000_0000, 0x800_0000, 0x7, 0], # RAM\n]\n",
+    "[devices]\nemu_devices = [[\"plic\", 0x0c00_0000, 0x60_0000, 0, 0x30, [2]]]\n"
+    "interrupt_mode = \"emulated\"\n",
+    "a.b.\"c\" = \"\\u00e9\\t\"\n[x.y]\nz = [[1, 2], [3, [4, []]], true, -0b101]\n",
+    "s = 'lit' # c\r\nn = +1_000\no = 0o17\n",
 };
 
-static const char fuzz_alphabet[] = "[]{}=,.#\"'\\\n\r\t _-+0123456789abcdefxobuUtrn\x01\xc3\xa9\xff";
+static const char fuzz_alphabet[] =
+    "[]{}=,.#\"'\\\n\r\t _-+0123456789abcdefxobuUtrn\x01\xc3\xa9\xff";
 
 static size_t fuzz_mutate(char *buf, size_t len, size_t cap)
 {
@@ -579,8 +589,8 @@ TEST(test_toml_survives_random_and_mutated_inputs)
 			for (size_t i = 0; i < len; i++)
 				buf[i] = fuzz_alphabet[fuzz_next() % (sizeof(fuzz_alphabet) - 1)];
 		} else {
-			const char *seed = fuzz_seeds[fuzz_next() % (sizeof(fuzz_seeds) /
-								      sizeof(fuzz_seeds[0]))];
+			const char *seed =
+			    fuzz_seeds[fuzz_next() % (sizeof(fuzz_seeds) / sizeof(fuzz_seeds[0]))];
 
 			len = strlen(seed);
 			memcpy(buf, seed, len);
@@ -592,8 +602,8 @@ TEST(test_toml_survives_random_and_mutated_inputs)
 		REQUIRE(copy);
 		memcpy(copy, buf, len);
 		if (!fuzz_check_one(copy, len, &ok)) {
-			test_fail_at(__FILE__, __LINE__, "iteration %u: bad result for \"%.*s\"", iter,
-				     (int)len, copy);
+			test_fail_at(__FILE__, __LINE__, "iteration %u: bad result for \"%.*s\"",
+				     iter, (int)len, copy);
 			free(copy);
 			return;
 		}
