@@ -1084,7 +1084,6 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 	for (unsigned i = 0; i < n; i++) {
 		const struct validate_range *d = &ranges[i];
 		uint64_t last, olast;
-		int r;
 
 		if (d->length == 0) {
 			ret = validate_fail(err, errlen, -AXVM_EINVAL, "%s: length is zero",
@@ -1103,11 +1102,10 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 
 			validate_last(m->gpa, m->size, &olast);
 			if (d->base <= olast && m->gpa <= last) {
-				r = (int)j;
 				ret = validate_fail(
 				    err, errlen, -AXVM_EOVERLAP,
-				    "%s: overlaps kernel.memory_regions[%d] at 0x%" PRIx64,
-				    d->field, r, d->base > m->gpa ? d->base : m->gpa);
+				    "%s: overlaps kernel.memory_regions[%u] at 0x%" PRIx64,
+				    d->field, j, d->base > m->gpa ? d->base : m->gpa);
 				goto out;
 			}
 		}

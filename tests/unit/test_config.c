@@ -857,3 +857,23 @@ TEST(test_validate_rejects_too_many_emu_cfg_values)
 	check_invalid(&cfg, -AXVM_ELIMIT,
 		      "devices.emu_devices[0][5]: 17 values exceed the limit of 16", __LINE__);
 }
+
+TEST(test_validate_rejects_emu_device_inside_passthrough_range)
+{
+	valid_config(&cfg);
+	add_emu(&cfg, "uart", 0x10000f00, 0x100);
+	add_passthrough(&cfg, 0x10000000, 0x10000000, 0x1000);
+	check_invalid(
+	    &cfg, -AXVM_EOVERLAP,
+	    "devices.passthrough_devices[0]: overlaps devices.emu_devices[0] at 0x10000f00",
+	    __LINE__);
+	cfg.emu_devices[0].base_gpa = 0x10001100;
+	cfg.passthrough[0].base_gpa = 0x10002000;
+	cfg.passthrough[0].base_hpa = 0x10002000;
+	REQUIRE_OK(axvm_config_validate(&cfg, err, sizeof(err)));
+	cfg.passthrough[0].base_gpa = 0x10001000;
+	check_invalid(
+	    &cfg, -AXVM_EOVERLAP,
+	    "devices.passthrough_devices[0]: overlaps devices.emu_devices[0] at 0x10001100",
+	    __LINE__);
+}
