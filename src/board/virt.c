@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "virt" board: QEMU's riscv virt memory map (DESIGN.md), built from a
+ * device table. Memory map:
+ *
+ *   0x0010_0000  0x1000    sifive,test0 finisher
+ *   0x0010_1000  0x1000    goldfish RTC            IRQ 11
+ *   0x0c00_0000  0x600000  PLIC (2 contexts per hart: M, S)
+ *   0x1000_0000  0x100     ns16550a UART           IRQ 10
+ *   0x1000_1000  ...       virtio-mmio slots (not implemented: not in the DT)
+ *   0x8000_0000  ram_size  RAM: kernel at +0x20_0000, initrd high below the
+ *                          device tree, device tree at the end of RAM (2 MiB
+ *                          aligned, as QEMU places it)
+ *
+ * Build order: read the files (fail early with the file's name), create the
+ * per-VM machine state, the VM (vCPUs get the machine through their riscv64
+ * config), the devices (PLIC first: the others signal through it), load the
+ * kernel, generate the device tree from the device table, place initrd and
+ * device tree, and set vCPU 0's entry, a0 = hart id and a1 = DTB address.
+ */
+#include <axvm/board.h>
+#include <axvm/riscv64.h>
+
+#include <inttypes.h>
+#include <libfdt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arch/riscv64/machine.h"
+#include "board/fdt.h"
+#include "board/loader.h"
+#include "devices/goldfish_rtc.h"
+#include "devices/ns16550a.h"
+#include "devices/plic.h"
+#include "devices/test_finisher.h"
+
+#define VIRT_PLIC_NDEV 95 /* sources 1..95, as QEMU's virt (VIRT_IRQCHIP_NUM_SOURCES - 1) */
+#define VIRT_FDT_ALIGN (2ull << 20)
+#define VIRT_FDT_SPACE 65536 /* room for the generated tree besides bootargs */
+#define VIRT_RAM_MIN (4ull << 20)
+#define VIRT_IRQ_S_EXT 9
+
+enum virt_dev_id {
+	VIRT_DEV_PLIC,
+	VIRT_DEV_UART,
+	VIRT_DEV_TEST,
+	VIRT_DEV_RTC,
+	VIRT_DEV_COUNT
+};
+
+struct axvm_board {
+	struct axvm *vm;
+	struct rv_machine *machine;
+	struct axvm_console *console;
+	struct axvm_config *cfg; /* what the VM was created from */
+	struct axvm_riscv64_config hart_cfg;
+	const struct axvm_hal *hal;
+	uint64_t (*realtime_ns)(void *opaque);
+	void *realtime_opaque;
+
+	struct axvm_plic *plic;
+	struct axvm_ns16550a *uart;
+	struct axvm_test_finisher *test;
+	struct axvm_goldfish_rtc *rtc;
+
+	struct axvm_board_layout layout;
+	void *fdt;
+	size_t fdt_size;
+
+	pthread_mutex_t lock; /* guards poweroff */
+	bool poweroff_requested;
+	struct axvm_board_poweroff poweroff;
+};
+
+/* One device of the board: where it sits and how it is built and described. */
+struct virt_device {
+	const char *name;
+	uint64_t base;
+	uint64_t size;
+	unsigned irq;
+	uint8_t width; /* the only access width the model takes */
+	const struct axvm_device_ops *ops;
+	int (*create)(struct axvm_board *b, const struct virt_device *d, void **model);
+	int (*fdt_node)(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+};
+
+static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, void **model);
+static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, void **model);
+static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model);
+static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model);
+
+static const struct virt_device virt_devices[VIRT_DEV_COUNT] = {
+	[VIRT_DEV_PLIC] = {
+		.name = "plic",
+		.base = 0x0c000000,
+		.size = AXVM_PLIC_MMIO_SIZE,
+		.width = 4,
+		.ops = &axvm_plic_ops,
+		.create = virt_create_plic,
+		.fdt_node = axvm_fdt_add_plic,
+	},
+	[VIRT_DEV_UART] = {
+		.name = "uart0",
+		.base = 0x10000000,
+		.size = AXVM_NS16550A_MMIO_SIZE,
+		.irq = 10,
+		.width = 1,
+		.ops = &axvm_ns16550a_ops,
+		.create = virt_create_uart,
+		.fdt_node = axvm_fdt_add_ns16550a,
+	},
+	[VIRT_DEV_TEST] = {
+		.name = "test",
+		.base = 0x100000,
+		.size = AXVM_TEST_FINISHER_MMIO_SIZE,
+		.width = 4,
+		.ops = &axvm_test_finisher_ops,
+		.create = virt_create_test,
+		.fdt_node = axvm_fdt_add_test_finisher,
+	},
+	[VIRT_DEV_RTC] = {
+		.name = "rtc",
+		.base = 0x101000,
+		.size = AXVM_GOLDFISH_RTC_MMIO_SIZE,
+		.irq = 11,
+		.width = 4,
+		.ops = &axvm_goldfish_rtc_ops,
+		.create = virt_create_rtc,
+		.fdt_node = axvm_fdt_add_goldfish_rtc,
+	},
+};
+
+static int virt_fail(char *err, size_t errlen, int ret, const char *fmt, ...) AXVM_PRINTF(4, 5);
+
+static int virt_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* The S-mode context of hart N (2N + 1) drives its SEIP; M contexts drive nothing. */
+static void virt_plic_output(void *opaque, unsigned context, bool level)
+{
+	struct axvm_board *b = opaque;
+	struct axvm_vcpu *vcpu;
+
+	if (!(context & 1) || !b->vm)
+		return;
+	vcpu = axvm_vcpu(b->vm, context / 2);
+	if (!vcpu)
+		return;
+	if (level)
+		axvm_vcpu_inject_interrupt(vcpu, VIRT_IRQ_S_EXT);
+	else
+		axvm_vcpu_clear_interrupt(vcpu, VIRT_IRQ_S_EXT);
+}
+
+static void virt_finisher(void *opaque, enum axvm_system_down_type type, int status)
+{
+	struct axvm_board *b = opaque;
+	bool first;
+
+	pthread_mutex_lock(&b->lock);
+	first = !b->poweroff_requested;
+	if (first) {
+		b->poweroff_requested = true;
+		b->poweroff.type = type;
+		b->poweroff.status = status;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (first) {
+		axvm_debug("virt: test finisher: %s, status %d",
+			   type == AXVM_SYSTEM_DOWN_POWEROFF ? "power off" : "reset", status);
+		axvm_shutdown(b->vm);
+	}
+}
+
+static uint64_t virt_host_realtime(void *opaque)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, void **model)
+{
+	struct axvm_plic_params p = {
+		.ndev = VIRT_PLIC_NDEV,
+		.contexts = 2 * b->cfg->cpu_num,
+		.ctx_output = virt_plic_output,
+		.opaque = b,
+	};
+	int ret = axvm_plic_create(&p, &b->plic);
+
+	*model = b->plic;
+	return ret;
+}
+
+static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, void **model)
+{
+	struct axvm_irq_line irq = {axvm_plic_irq_line_set, b->plic, d->irq};
+	int ret = axvm_ns16550a_create(b->console, &irq, &b->uart);
+
+	*model = b->uart;
+	return ret;
+}
+
+static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model)
+{
+	int ret = axvm_test_finisher_create(virt_finisher, b, &b->test);
+
+	*model = b->test;
+	return ret;
+}
+
+static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model)
+{
+	struct axvm_goldfish_rtc_params p = {
+		.now_ns = b->realtime_ns,
+		.opaque = b->realtime_opaque,
+		.irq = {axvm_plic_irq_line_set, b->plic, d->irq},
+	};
+	int ret = axvm_goldfish_rtc_create(&p, &b->rtc);
+
+	*model = b->rtc;
+	return ret;
+}
+
+void axvm_board_options_init(struct axvm_board_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+}
+
+/* The files and settings the board works from, options over base_config. */
+struct virt_inputs {
+	const char *kernel;
+	const char *initrd;
+	const char *dtb;
+	const char *cmdline;
+	void *kernel_data, *initrd_data, *dtb_data;
+	size_t kernel_len, initrd_len, dtb_len;
+	int ram_index; /* cfg->regions[] entry that holds RAM_BASE */
+};
+
+static void virt_inputs_free(struct virt_inputs *in)
+{
+	free(in->kernel_data);
+	free(in->initrd_data);
+	free(in->dtb_data);
+}
+
+static const char *virt_pick(const char *opt, const char *cfg_value)
+{
+	if (opt)
+		return opt;
+	return cfg_value && cfg_value[0] ? cfg_value : NULL;
+}
+
+/* Fill b->cfg from the options and base config; find the RAM region. */
+static int virt_build_config(struct axvm_board *b, const struct axvm_board_options *o,
+			     struct virt_inputs *in, char *err, size_t errlen)
+{
+	struct axvm_config *c = b->cfg;
+	const struct axvm_config *base = o->base_config;
+	unsigned cpus;
+
+	if (base)
+		*c = *base;
+	else
+		axvm_config_init(c);
+
+	cpus = o->cpus ? o->cpus : (base && base->cpu_num ? base->cpu_num : 1);
+	if (cpus < 1 || cpus > AXVM_BOARD_VIRT_MAX_CPUS)
+		return virt_fail(err, errlen, -AXVM_ERANGE, "cpus: %u is outside 1..%d", cpus,
+				 AXVM_BOARD_VIRT_MAX_CPUS);
+	if (cpus != c->cpu_num) {
+		/* Per-vCPU affinity lists were written for another count. */
+		c->has_phys_cpu_ids = false;
+		c->has_phys_cpu_sets = false;
+	}
+	c->cpu_num = cpus;
+
+	in->kernel = virt_pick(o->kernel_path, base ? base->kernel_path : NULL);
+	in->initrd = virt_pick(o->initrd_path, base ? base->ramdisk_path : NULL);
+	in->dtb = virt_pick(o->dtb_path, base ? base->dtb_path : NULL);
+	in->cmdline = virt_pick(o->cmdline, base ? base->cmdline : NULL);
+	if (!in->kernel)
+		return virt_fail(err, errlen, -AXVM_EINVAL,
+				 "kernel: no kernel image given (-k FILE or kernel.kernel_path)");
+	if (c->bios_path[0])
+		return virt_fail(err, errlen, -AXVM_ENOTSUP,
+				 "kernel.bios_path: %s: the virt board runs no firmware (the VMM "
+				 "serves SBI)",
+				 c->bios_path);
+	/* The board loads the images itself. */
+	c->kernel_path[0] = c->ramdisk_path[0] = c->dtb_path[0] = 0;
+
+	if (c->region_count == 0) {
+		uint64_t size = o->ram_size ? o->ram_size : AXVM_BOARD_VIRT_RAM_DEFAULT;
+
+		c->regions[0] = (struct axvm_mem_region){
+			.gpa = AXVM_BOARD_VIRT_RAM_BASE,
+			.size = size,
+			.flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
+			.map_type = AXVM_MAP_ALLOC,
+		};
+		c->region_count = 1;
+	}
+	in->ram_index = -1;
+	for (unsigned i = 0; i < c->region_count; i++) {
+		if (c->regions[i].gpa <= AXVM_BOARD_VIRT_RAM_BASE &&
+		    AXVM_BOARD_VIRT_RAM_BASE - c->regions[i].gpa < c->regions[i].size)
+			in->ram_index = (int)i;
+	}
+	if (in->ram_index < 0)
+		return virt_fail(err, errlen, -AXVM_EINVAL,
+				 "kernel.memory_regions: no region holds the virt board's RAM at "
+				 "0x%llx",
+				 AXVM_BOARD_VIRT_RAM_BASE);
+	if (o->ram_size) {
+		if (c->regions[in->ram_index].gpa != AXVM_BOARD_VIRT_RAM_BASE)
+			return virt_fail(err, errlen, -AXVM_EINVAL,
+					 "memory size: memory_regions[%d] does not start at 0x%llx, "
+					 "so its size cannot be overridden",
+					 in->ram_index, AXVM_BOARD_VIRT_RAM_BASE);
+		c->regions[in->ram_index].size = o->ram_size;
+	}
+	if (c->regions[in->ram_index].size < VIRT_RAM_MIN ||
+	    c->regions[in->ram_index].size & (AXVM_PAGE_SIZE - 1))
+		return virt_fail(err, errlen, -AXVM_EINVAL,
+				 "memory size: 0x%" PRIx64 " bytes must be a multiple of 4 KiB and at "
+				 "least 4 MiB",
+				 c->regions[in->ram_index].size);
+
+	c->hal = b->hal;
+	c->vcpu_arch_config = &b->hart_cfg;
+	/* A valid placeholder until the kernel's own entry is known. */
+	c->bsp_entry = c->ap_entry = c->regions[in->ram_index].gpa;
+	return 0;
+}
+
+static int virt_read_files(struct virt_inputs *in, uint64_t ram_size, char *err, size_t errlen)
+{
+	int ret = axvm_loader_read_file(in->kernel, ram_size, &in->kernel_data, &in->kernel_len,
+					err, errlen);
+
+	if (!ret && in->initrd)
+		ret = axvm_loader_read_file(in->initrd, ram_size, &in->initrd_data,
+					    &in->initrd_len, err, errlen);
+	if (!ret && in->dtb) {
+		ret = axvm_loader_read_file(in->dtb, ram_size, &in->dtb_data, &in->dtb_len, err,
+					    errlen);
+		if (!ret)
+			ret = axvm_loader_check_dtb(in->dtb, in->dtb_data, in->dtb_len, err,
+						    errlen);
+	}
+	return ret;
+}
+
+static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < VIRT_DEV_COUNT; i++) {
+		const struct virt_device *d = &virt_devices[i];
+		struct axvm_device_desc desc = {
+			.name = d->name,
+			.base = d->base,
+			.size = d->size,
+			.min_width = d->width,
+			.max_width = d->width,
+			.ops = d->ops,
+		};
+		int ret = d->create(b, d, &desc.opaque);
+
+		if (ret)
+			return virt_fail(err, errlen, ret, "device %s: %s", d->name,
+					 axvm_strerror(ret));
+		ret = axvm_register_device(b->vm, AXVM_BUS_MMIO, &desc);
+		if (ret)
+			return virt_fail(err, errlen, ret, "device %s: %s", d->name,
+					 axvm_last_error(b->vm));
+	}
+	return 0;
+}
+
+static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_options *o,
+			     const struct virt_inputs *in, char *err, size_t errlen)
+{
+	const struct axvm_config *c = b->cfg;
+	struct axvm_fdt f;
+	struct axvm_fdt_cpus cpus = {
+		.count = c->cpu_num,
+		.timebase_hz = b->layout.timebase_hz,
+		.sstc = o->sstc,
+	};
+	char stdout_path[64];
+	struct axvm_fdt_chosen chosen = {
+		.bootargs = in->cmdline,
+		.has_initrd = in->initrd != NULL,
+	};
+	size_t cap = VIRT_FDT_SPACE + (in->cmdline ? strlen(in->cmdline) : 0);
+	int ret;
+
+	snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%llx",
+		 (unsigned long long)virt_devices[VIRT_DEV_UART].base);
+	if (o->stdout_path == AXVM_BOARD_STDOUT_SERIAL)
+		chosen.stdout_path = stdout_path;
+
+	ret = axvm_fdt_init(&f, c->cpu_num, cap);
+	if (!ret)
+		ret = axvm_fdt_add_cpus(&f, &cpus);
+	for (unsigned i = 0; !ret && i < c->region_count; i++) {
+		if (!(c->regions[i].flags & AXVM_MEM_DEVICE))
+			ret = axvm_fdt_add_memory(&f, c->regions[i].gpa, c->regions[i].size);
+	}
+	if (!ret)
+		ret = axvm_fdt_add_chosen(&f, &chosen);
+	for (unsigned i = 0; !ret && i < VIRT_DEV_COUNT; i++) {
+		const struct virt_device *d = &virt_devices[i];
+		struct axvm_fdt_device fd = {
+			.base = d->base,
+			.size = d->size,
+			.irq = d->irq,
+			.ndev = VIRT_PLIC_NDEV,
+			.clock_hz = AXVM_NS16550A_CLOCK_HZ,
+		};
+
+		ret = d->fdt_node(&f, &fd);
+	}
+	if (!ret)
+		ret = axvm_fdt_finish(&f, &b->fdt_size);
+	if (ret) {
+		axvm_fdt_release(&f);
+		return virt_fail(err, errlen, ret, "device tree: generation failed: %s",
+				 axvm_strerror(ret));
+	}
+	b->fdt = f.blob;
+	return 0;
+}
+
+/* A user DTB with room to set /chosen (placeholder initrd range for a stable size). */
+static int virt_user_fdt(struct axvm_board *b, const struct virt_inputs *in, char *err,
+			 size_t errlen)
+{
+	size_t cap = in->dtb_len + 4096 + (in->cmdline ? strlen(in->cmdline) : 0);
+	int ret;
+
+	b->fdt = calloc(1, cap);
+	if (!b->fdt)
+		return virt_fail(err, errlen, -AXVM_ENOMEM, "%s: out of memory", in->dtb);
+	memcpy(b->fdt, in->dtb_data, in->dtb_len);
+	ret = axvm_fdt_set_chosen(b->fdt, cap, in->cmdline, in->initrd != NULL, 0, 0);
+	if (ret)
+		return virt_fail(err, errlen, ret, "%s: cannot update /chosen: %s", in->dtb,
+				 axvm_strerror(ret));
+	b->fdt_size = fdt_totalsize(b->fdt);
+	return 0;
+}
+
+static uint64_t virt_align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+static bool virt_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * Place the device tree at the end of RAM (2 MiB aligned as QEMU does, or
+ * just 8-byte aligned when that would hit the kernel) and the initrd right
+ * below it, then write both.
+ */
+static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
+		      const struct axvm_load_target *t, char *err, size_t errlen)
+{
+	struct axvm_board_layout *l = &b->layout;
+	const struct axvm_config *c = b->cfg;
+	uint64_t ram_end = t->ram_base + t->ram_size;
+	uint64_t fdt_addr, low;
+	int ret;
+
+	if (b->fdt_size > t->ram_size)
+		return virt_fail(err, errlen, -AXVM_ERANGE,
+				 "device tree: %zu bytes do not fit in guest RAM", b->fdt_size);
+	low = l->kernel_end;
+	if (c->has_dtb_load_addr) {
+		fdt_addr = c->dtb_load_addr;
+		if (virt_overlap(fdt_addr, b->fdt_size, l->kernel_start, low - l->kernel_start))
+			return virt_fail(err, errlen, -AXVM_EOVERLAP,
+					 "kernel.dtb_load_addr: the device tree at 0x%" PRIx64
+					 " (+0x%zx) overlaps the kernel [0x%" PRIx64 ", 0x%" PRIx64 ")",
+					 fdt_addr, b->fdt_size, l->kernel_start, low);
+	} else {
+		fdt_addr = virt_align_down(ram_end - b->fdt_size, VIRT_FDT_ALIGN);
+		if (fdt_addr < low || fdt_addr < t->ram_base)
+			fdt_addr = virt_align_down(ram_end - b->fdt_size, 8);
+		if (fdt_addr < low)
+			return virt_fail(err, errlen, -AXVM_ERANGE,
+					 "device tree: %zu bytes do not fit in guest RAM above the "
+					 "kernel (which ends at 0x%" PRIx64 ")",
+					 b->fdt_size, low);
+	}
+	if (in->initrd) {
+		uint64_t start, top = c->has_dtb_load_addr ? ram_end : fdt_addr;
+
+		if (c->has_ramdisk_load_addr) {
+			start = c->ramdisk_load_addr;
+		} else {
+			if (in->initrd_len > top - t->ram_base)
+				return virt_fail(err, errlen, -AXVM_ERANGE,
+						 "%s: %zu bytes do not fit in guest RAM", in->initrd,
+						 in->initrd_len);
+			start = virt_align_down(top - in->initrd_len, AXVM_PAGE_SIZE);
+			if (start < low)
+				return virt_fail(err, errlen, -AXVM_ERANGE,
+						 "%s: %zu bytes do not fit in guest RAM between the "
+						 "kernel (ends at 0x%" PRIx64
+						 ") and the device tree at 0x%" PRIx64,
+						 in->initrd, in->initrd_len, low, top);
+		}
+		if (virt_overlap(start, in->initrd_len, l->kernel_start, low - l->kernel_start) ||
+		    virt_overlap(start, in->initrd_len, fdt_addr, b->fdt_size))
+			return virt_fail(err, errlen, -AXVM_EOVERLAP,
+					 "%s: [0x%" PRIx64 ", +0x%zx) overlaps the kernel [0x%" PRIx64
+					 ", 0x%" PRIx64 ") or the device tree at 0x%" PRIx64,
+					 in->initrd, start, in->initrd_len, l->kernel_start, low,
+					 fdt_addr);
+		l->initrd_start = start;
+		l->initrd_end = start + in->initrd_len;
+		ret = axvm_fdt_set_chosen(b->fdt, b->fdt_size, NULL, true, l->initrd_start,
+					  l->initrd_end);
+		if (ret)
+			return virt_fail(err, errlen, ret, "device tree: setting the initrd range: %s",
+					 axvm_strerror(ret));
+		ret = axvm_loader_write(t, in->initrd, start, in->initrd_data, in->initrd_len, err,
+					errlen);
+		if (ret)
+			return ret;
+	}
+	l->dtb_addr = fdt_addr;
+	l->dtb_size = b->fdt_size;
+	return axvm_loader_write(t, "device tree", fdt_addr, b->fdt, b->fdt_size, err, errlen);
+}
+
+static int virt_boot_registers(struct axvm_board *b, char *err, size_t errlen)
+{
+	struct axvm_vcpu *bsp = axvm_vcpu(b->vm, 0);
+	int ret;
+
+	if (!bsp)
+		return virt_fail(err, errlen, -AXVM_ESTATE, "vcpu 0: missing");
+	ret = axvm_vcpu_set_entry(bsp, b->layout.entry);
+	if (!ret)
+		ret = axvm_vcpu_set_gpr(bsp, 10, 0);
+	if (!ret)
+		ret = axvm_vcpu_set_gpr(bsp, 11, b->layout.dtb_addr);
+	if (ret)
+		return virt_fail(err, errlen, ret, "vcpu 0: setting boot registers: %s",
+				 axvm_strerror(ret));
+	return 0;
+}
+
+int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board **out,
+			   char *err, size_t errlen)
+{
+	struct virt_inputs in = {0};
+	struct axvm_board *b;
+	struct axvm_load_target t;
+	struct axvm_loaded_image img;
+	const struct axvm_mem_region *ram;
+	axvm_gpa_t flat_addr;
+	int ret;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return virt_fail(err, errlen, -AXVM_ENOMEM, "board: out of memory");
+	b->cfg = calloc(1, sizeof(*b->cfg));
+	if (!b->cfg || pthread_mutex_init(&b->lock, NULL) != 0) {
+		free(b->cfg);
+		free(b);
+		return virt_fail(err, errlen, -AXVM_ENOMEM, "board: out of memory");
+	}
+	b->hal = o->hal ? o->hal
+			: (o->base_config && o->base_config->hal ? o->base_config->hal
+								 : axvm_hal_linux());
+	b->console = o->console;
+	b->realtime_ns = o->realtime_ns ? o->realtime_ns : virt_host_realtime;
+	b->realtime_opaque = o->realtime_ns ? o->realtime_opaque : NULL;
+
+	ret = virt_build_config(b, o, &in, err, errlen);
+	if (ret)
+		goto fail;
+	ram = &b->cfg->regions[in.ram_index];
+	ret = virt_read_files(&in, ram->size, err, errlen);
+	if (ret)
+		goto fail;
+
+	b->layout.timebase_hz = o->timebase_hz ? o->timebase_hz : AXVM_BOARD_VIRT_TIMEBASE_DEFAULT;
+	b->layout.cpus = b->cfg->cpu_num;
+	b->layout.ram_base = ram->gpa;
+	b->layout.ram_size = ram->size;
+	ret = rv_machine_create(b->cfg->cpu_num, b->console, &b->machine);
+	if (ret) {
+		virt_fail(err, errlen, ret, "machine: %s", axvm_strerror(ret));
+		goto fail;
+	}
+	b->hart_cfg = (struct axvm_riscv64_config){
+		.timebase_hz = b->layout.timebase_hz,
+		.sstc = o->sstc,
+		.epoch_ns = b->hal->now_ns(b->hal->ctx),
+		.machine = b->machine,
+	};
+
+	ret = axvm_create(b->cfg, &b->vm);
+	if (ret) {
+		virt_fail(err, errlen, ret, "vm: %s", axvm_strerror(ret));
+		goto fail;
+	}
+	ret = axvm_init(b->vm);
+	if (ret) {
+		virt_fail(err, errlen, ret, "%s", axvm_last_error(b->vm));
+		goto fail;
+	}
+	ret = rv_machine_attach_vm(b->machine, b->vm);
+	if (ret) {
+		virt_fail(err, errlen, ret, "machine: attaching the harts: %s", axvm_strerror(ret));
+		goto fail;
+	}
+	ret = virt_add_devices(b, err, errlen);
+	if (ret)
+		goto fail;
+
+	t = (struct axvm_load_target){axvm_addrspace(b->vm), ram->gpa, ram->size};
+	flat_addr = ram->gpa + AXVM_BOARD_VIRT_KERNEL_OFFSET;
+	if (o->base_config && o->base_config->kernel_load_addr)
+		flat_addr = o->base_config->kernel_load_addr;
+	ret = axvm_loader_load_kernel(&t, in.kernel, in.kernel_data, in.kernel_len,
+				      o->kernel_format, flat_addr, &img, err, errlen);
+	if (ret)
+		goto fail;
+	b->layout.kernel_start = img.start;
+	b->layout.kernel_end = img.end;
+	b->layout.entry = img.entry;
+	/* A config's entry point applies to flat binaries, which carry none. */
+	if (img.format == AXVM_BOARD_KERNEL_FLAT && o->base_config && o->base_config->bsp_entry)
+		b->layout.entry = o->base_config->bsp_entry;
+
+	ret = in.dtb ? virt_user_fdt(b, &in, err, errlen) : virt_generate_fdt(b, o, &in, err, errlen);
+	if (!ret)
+		ret = virt_place(b, &in, &t, err, errlen);
+	if (!ret)
+		ret = virt_boot_registers(b, err, errlen);
+	if (ret)
+		goto fail;
+	axvm_debug("virt: %u hart(s), RAM 0x%" PRIx64 "+0x%" PRIx64 ", %s at 0x%" PRIx64
+		   ", entry 0x%" PRIx64 ", dtb 0x%" PRIx64 " (%zu bytes)",
+		   b->layout.cpus, b->layout.ram_base, b->layout.ram_size,
+		   axvm_loader_format_name(img.format), img.start, b->layout.entry,
+		   b->layout.dtb_addr, b->fdt_size);
+	virt_inputs_free(&in);
+	*out = b;
+	return 0;
+
+fail:
+	virt_inputs_free(&in);
+	axvm_board_destroy(b);
+	return ret;
+}
+
+void axvm_board_destroy(struct axvm_board *b)
+{
+	if (!b)
+		return;
+	/* The VM first: no vCPU or bus can reach the models afterwards. */
+	axvm_destroy(b->vm);
+	axvm_goldfish_rtc_destroy(b->rtc);
+	axvm_test_finisher_destroy(b->test);
+	axvm_ns16550a_destroy(b->uart);
+	axvm_plic_destroy(b->plic);
+	rv_machine_destroy(b->machine);
+	pthread_mutex_destroy(&b->lock);
+	free(b->fdt);
+	free(b->cfg);
+	free(b);
+}
+
+struct axvm *axvm_board_vm(const struct axvm_board *b)
+{
+	return b->vm;
+}
+
+void *axvm_board_machine(const struct axvm_board *b)
+{
+	return b->machine;
+}
+
+struct axvm_console *axvm_board_console(const struct axvm_board *b)
+{
+	return b->console;
+}
+
+void axvm_board_layout(const struct axvm_board *b, struct axvm_board_layout *out)
+{
+	*out = b->layout;
+}
+
+bool axvm_board_poweroff_requested(const struct axvm_board *b, struct axvm_board_poweroff *out)
+{
+	struct axvm_board *mb = (struct axvm_board *)b;
+	bool requested;
+
+	pthread_mutex_lock(&mb->lock);
+	requested = mb->poweroff_requested;
+	if (requested && out)
+		*out = mb->poweroff;
+	pthread_mutex_unlock(&mb->lock);
+	return requested;
+}
+
+const void *axvm_board_fdt(const struct axvm_board *b, size_t *size)
+{
+	if (size)
+		*size = b->fdt_size;
+	return b->fdt;
+}
