@@ -192,12 +192,16 @@ static const char *fdt_str(const void *fdt, const char *path, const char *prop)
 static uint64_t fdt_u64(const void *fdt, const char *path, const char *prop)
 {
 	int node = fdt_path_offset(fdt, path), len;
-	const fdt64_t *p;
+	const void *p;
+	fdt64_t v;
 
 	if (node < 0)
 		return 0xdeadbeef;
 	p = fdt_getprop(fdt, node, prop, &len);
-	return p && len == 8 ? fdt64_to_cpu(*p) : 0xdeadbeef;
+	if (!p || len != 8)
+		return 0xdeadbeef;
+	memcpy(&v, p, sizeof(v)); /* properties are only 4-byte aligned */
+	return fdt64_to_cpu(v);
 }
 
 /* ---- layout and boot registers ---- */
