@@ -29,10 +29,10 @@
 /* The arch_config given to axvm_vcpu_create (NULL = all defaults). */
 struct axvm_riscv64_config {
 	uint64_t timebase_hz; /* guest time/stimecmp frequency; 0 = 10 MHz */
-	bool sstc;            /* expose the Sstc extension (stimecmp) */
+	bool sstc;	      /* expose the Sstc extension (stimecmp) */
 	uint64_t run_budget;  /* instructions per run() before AXVM_EXIT_NOTHING; 0 = default */
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
-	void *machine;        /* opaque per-VM SBI/platform state, passed through to the hart */
+	void *machine;	      /* opaque per-VM SBI/platform state, passed through to the hart */
 };
 
 /* The software hart's vCPU ops table (the only export of src/arch/riscv64). */

@@ -364,8 +364,8 @@ TEST(hart_division_by_zero_and_overflow)
 	f.h->x[3] = 0x8000000000000000ull;
 	f.h->x[4] = (uint64_t)-1;
 	CODE(f, R, MULDIV(4, 10, 1, 2), MULDIV(5, 11, 1, 2), MULDIV(6, 12, 1, 2),
-	     MULDIV(7, 13, 1, 2), MULDIV(4, 14, 3, 4), MULDIV(6, 15, 3, 4),
-	     MULDIVW(4, 16, 1, 2), MULDIVW(7, 17, 1, 2), WFI);
+	     MULDIV(7, 13, 1, 2), MULDIV(4, 14, 3, 4), MULDIV(6, 15, 3, 4), MULDIVW(4, 16, 1, 2),
+	     MULDIVW(7, 17, 1, 2), WFI);
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(UINT64_MAX, f.h->x[10]);
 	CHECK_U64(UINT64_MAX, f.h->x[11]);
@@ -401,9 +401,9 @@ TEST(hart_w_ops_sign_extend_and_shift_by_31)
 	f.h->x[1] = 0x7fffffff;
 	f.h->x[2] = 1;
 	f.h->x[3] = 31;
-	CODE(f, R, enc_r(0x3b, 10, 0, 1, 2, 0), /* addw */
-	     enc_r(0x3b, 11, 1, 2, 3, 0),        /* sllw 1 << 31 */
-	     enc_i(0x13, 12, 1, 2, 63),          /* slli 1 << 63 */
+	CODE(f, R, enc_r(0x3b, 10, 0, 1, 2, 0),	 /* addw */
+	     enc_r(0x3b, 11, 1, 2, 3, 0),	 /* sllw 1 << 31 */
+	     enc_i(0x13, 12, 1, 2, 63),		 /* slli 1 << 63 */
 	     enc_i(0x1b, 13, 5, 11, 0x400 | 31), /* sraiw */
 	     WFI);
 	REQUIRE_OK(fix_run(&f));
@@ -658,8 +658,7 @@ TEST(hart_stimecmp_without_sstc_is_illegal)
 
 TEST(hart_time_csr_counts_at_the_timebase)
 {
-	static const struct axvm_riscv64_config cfg = {.run_budget = 1000,
-						       .timebase_hz = 1000000};
+	static const struct axvm_riscv64_config cfg = {.run_budget = 1000, .timebase_hz = 1000000};
 	struct fake_hal_clock;
 	struct hart_fix f;
 
@@ -775,7 +774,7 @@ TEST(hart_flw_nan_boxes_and_sets_fs_dirty)
 TEST(hart_satp_write_with_unsupported_mode_is_ignored)
 {
 	FIX(f);
-	f.h->x[5] = 8ull << 60 | 0x80100; /* Sv39 */
+	f.h->x[5] = 8ull << 60 | 0x80100;  /* Sv39 */
 	f.h->x[6] = 10ull << 60 | 0x80200; /* Sv57: not supported */
 	CODE(f, R, CSRRW(0, CSR_SATP, 6), CSRRS(7, CSR_SATP, 0), WFI);
 	REQUIRE_OK(fix_run(&f));

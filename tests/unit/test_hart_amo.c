@@ -74,8 +74,8 @@ TEST(hart_sc_fails_after_a_trap_between_lr_and_sc)
 {
 	FIX(f);
 	/* LR, then ebreak (trap); the handler returns with sret to the SC */
-	const uint32_t handler[] = {CSRRS(20, CSR_SEPC, 0), ADDI(20, 20, 4),
-				    CSRRW(0, CSR_SEPC, 20), SRET};
+	const uint32_t handler[] = {CSRRS(20, CSR_SEPC, 0), ADDI(20, 20, 4), CSRRW(0, CSR_SEPC, 20),
+				    SRET};
 
 	f.h->x[6] = MEM;
 	f.h->x[8] = 6;
@@ -129,9 +129,9 @@ TEST(hart_amo_min_max_signed_and_unsigned)
 	CODE(f, R, AMO(0x10, 3, 0, 6, 8), AMO(0x14, 3, 0, 10, 8), AMO(0x18, 3, 0, 11, 8),
 	     AMO(0x1c, 3, 0, 12, 8), WFI);
 	REQUIRE_OK(fix_run(&f));
-	CHECK_U64((uint64_t)-5, fix_rd64(&f, MEM));      /* min */
-	CHECK_U64(3, fix_rd64(&f, MEM + 8));             /* max */
-	CHECK_U64(3, fix_rd64(&f, MEM + 16));            /* minu */
+	CHECK_U64((uint64_t)-5, fix_rd64(&f, MEM));	 /* min */
+	CHECK_U64(3, fix_rd64(&f, MEM + 8));		 /* max */
+	CHECK_U64(3, fix_rd64(&f, MEM + 16));		 /* minu */
 	CHECK_U64((uint64_t)-5, fix_rd64(&f, MEM + 24)); /* maxu */
 	fix_fini(&f);
 }
@@ -281,8 +281,13 @@ TEST(hart_two_threads_lr_sc_loops_reach_the_exact_total)
 	 * loop: lr.d x8, (x6); addi x8, x8, 1; sc.d x9, x8, (x6); bnez x9, loop;
 	 *       addi x5, x5, -1; bnez x5, loop; wfi
 	 */
-	const uint32_t code[] = {LR_D(8, 6),     ADDI(8, 8, 1),  SC_D(9, 6, 8), BNE(9, 0, -12),
-				 ADDI(5, 5, -1), BNE(5, 0, -20), WFI};
+	const uint32_t code[] = {LR_D(8, 6),
+				 ADDI(8, 8, 1),
+				 SC_D(9, 6, 8),
+				 BNE(9, 0, -12),
+				 ADDI(5, 5, -1),
+				 BNE(5, 0, -20),
+				 WFI};
 	uint64_t total;
 
 	amo_two_harts(code, 7, 200000, &total);

@@ -64,8 +64,8 @@ static uint64_t fuzz_seed(uint64_t seed, uint64_t insns)
 			f.h->sstatus = fuzz_next(&s) & (RV_SSTATUS_SUM | RV_SSTATUS_MXR |
 							RV_SSTATUS_FS | RV_SSTATUS_SIE);
 			for (int i = 1; i < 32; i++)
-				f.h->x[i] = (i & 1) ? fuzz_next(&s)
-						    : RAM_BASE + fuzz_next(&s) % RAM_SIZE;
+				f.h->x[i] =
+				    (i & 1) ? fuzz_next(&s) : RAM_BASE + fuzz_next(&s) % RAM_SIZE;
 			rv_hart_flush_local(f.h);
 		}
 		r = fix_run(&f);

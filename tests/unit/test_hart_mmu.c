@@ -41,8 +41,8 @@ static void mmu_setup(struct hart_fix *f)
 	f->h->satp = satp_sv39;
 }
 
-#define MMU_FIX(f)                                                                         \
-	FIX(f);                                                                            \
+#define MMU_FIX(f)                                                                                 \
+	FIX(f);                                                                                    \
 	mmu_setup(&f)
 
 TEST(hart_sv39_load_sets_accessed_but_not_dirty)

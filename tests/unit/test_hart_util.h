@@ -41,8 +41,8 @@ static inline uint32_t enc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t im
 {
 	uint32_t u = (uint32_t)imm;
 
-	return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 |
-	       f3 << 12 | ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
+	return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
+	       ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
 }
 static inline uint32_t enc_j(unsigned rd, int32_t imm)
 {
@@ -176,19 +176,19 @@ static inline void fix_wr64(struct hart_fix *f, uint64_t gpa, uint64_t v)
 	axvm_addrspace_write(f->as, gpa, &v, 8);
 }
 
-#define FIX(f)                                                                             \
-	struct hart_fix f;                                                                 \
-	int fix_r_ = fix_init(&f);                                                         \
-	if (fix_r_) {                                                                      \
-		test_fail_at(__FILE__, __LINE__, "fixture: %d", fix_r_);                   \
-		fix_fini(&f);                                                              \
-		return;                                                                    \
+#define FIX(f)                                                                                     \
+	struct hart_fix f;                                                                         \
+	int fix_r_ = fix_init(&f);                                                                 \
+	if (fix_r_) {                                                                              \
+		test_fail_at(__FILE__, __LINE__, "fixture: %d", fix_r_);                           \
+		fix_fini(&f);                                                                      \
+		return;                                                                            \
 	}
 
-#define CODE(f, gpa, ...)                                                                  \
-	do {                                                                               \
-		const uint32_t w_[] = {__VA_ARGS__};                                       \
-		REQUIRE_OK(fix_code(&(f), gpa, w_, sizeof(w_) / sizeof(w_[0])));           \
+#define CODE(f, gpa, ...)                                                                          \
+	do {                                                                                       \
+		const uint32_t w_[] = {__VA_ARGS__};                                               \
+		REQUIRE_OK(fix_code(&(f), gpa, w_, sizeof(w_) / sizeof(w_[0])));                   \
 	} while (0)
 
 #endif

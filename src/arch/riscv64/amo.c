@@ -63,8 +63,8 @@ static uint64_t amo_d(unsigned op, uint64_t *p, uint64_t v)
 			nv = old > v ? old : v;
 			break;
 		}
-	} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,
-					      __ATOMIC_SEQ_CST));
+	} while (
+	    !__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	return old;
 }
 
@@ -100,16 +100,25 @@ static uint32_t amo_w(unsigned op, uint32_t *p, uint32_t v)
 			nv = old > v ? old : v;
 			break;
 		}
-	} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,
-					      __ATOMIC_SEQ_CST));
+	} while (
+	    !__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	return old;
 }
 
 static bool amo_valid_op(unsigned op)
 {
 	switch (op) {
-	case AMO_ADD: case AMO_SWAP: case AMO_LR: case AMO_SC: case AMO_XOR: case AMO_OR:
-	case AMO_AND: case AMO_MIN: case AMO_MAX: case AMO_MINU: case AMO_MAXU:
+	case AMO_ADD:
+	case AMO_SWAP:
+	case AMO_LR:
+	case AMO_SC:
+	case AMO_XOR:
+	case AMO_OR:
+	case AMO_AND:
+	case AMO_MIN:
+	case AMO_MAX:
+	case AMO_MINU:
+	case AMO_MAXU:
 		return true;
 	default:
 		return false;
@@ -158,10 +167,9 @@ int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 			if (width == 4) {
 				uint32_t exp = (uint32_t)h->resv_value;
 
-				ok = __atomic_compare_exchange_n((uint32_t *)sp.p[0], &exp,
-								 (uint32_t)src, false,
-								 __ATOMIC_SEQ_CST,
-								 __ATOMIC_SEQ_CST);
+				ok = __atomic_compare_exchange_n(
+				    (uint32_t *)sp.p[0], &exp, (uint32_t)src, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			} else {
 				uint64_t exp = h->resv_value;
 

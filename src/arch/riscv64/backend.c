@@ -113,19 +113,19 @@ static int backend_wait_for_interrupt(void *backend, uint64_t timeout_ns)
 }
 
 static const struct axvm_vcpu_ops backend_ops = {
-	.name = "riscv64",
-	.create = backend_create,
-	.destroy = backend_destroy,
-	.setup = backend_setup,
-	.set_entry = backend_set_entry,
-	.run = backend_run,
-	.set_gpr = backend_set_gpr,
-	.get_gpr = backend_get_gpr,
-	.set_return_value = backend_set_return_value,
-	.inject_interrupt = backend_inject_interrupt,
-	.clear_interrupt = backend_clear_interrupt,
-	.kick = backend_kick,
-	.wait_for_interrupt = backend_wait_for_interrupt,
+    .name = "riscv64",
+    .create = backend_create,
+    .destroy = backend_destroy,
+    .setup = backend_setup,
+    .set_entry = backend_set_entry,
+    .run = backend_run,
+    .set_gpr = backend_set_gpr,
+    .get_gpr = backend_get_gpr,
+    .set_return_value = backend_set_return_value,
+    .inject_interrupt = backend_inject_interrupt,
+    .clear_interrupt = backend_clear_interrupt,
+    .kick = backend_kick,
+    .wait_for_interrupt = backend_wait_for_interrupt,
 };
 
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)

@@ -40,8 +40,8 @@
 #define CSR_TIME 0xc01
 #define CSR_INSTRET 0xc02
 
-#define SSTATUS_WMASK                                                                       \
-	(RV_SSTATUS_SIE | RV_SSTATUS_SPIE | RV_SSTATUS_SPP | RV_SSTATUS_FS | RV_SSTATUS_SUM | \
+#define SSTATUS_WMASK                                                                              \
+	(RV_SSTATUS_SIE | RV_SSTATUS_SPIE | RV_SSTATUS_SPP | RV_SSTATUS_FS | RV_SSTATUS_SUM |      \
 	 RV_SSTATUS_MXR)
 #define SATP_PPN_MASK ((1ull << 44) - 1)
 
@@ -62,7 +62,7 @@ int rv_csr_read(struct rv_hart *h, unsigned csr, uint64_t *val)
 		if (rv_hart_fs_off(h))
 			return -1;
 		*val = csr == CSR_FFLAGS ? (h->fpu.fcsr & RV_FFLAGS_MASK)
-		       : csr == CSR_FRM  ? (h->fpu.fcsr >> RV_FCSR_FRM_SHIFT) & 7
+		       : csr == CSR_FRM	 ? (h->fpu.fcsr >> RV_FCSR_FRM_SHIFT) & 7
 					 : h->fpu.fcsr & RV_FCSR_MASK;
 		return 0;
 	case CSR_SSTATUS:
@@ -126,8 +126,8 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 		if (csr == CSR_FFLAGS)
 			h->fpu.fcsr = (h->fpu.fcsr & ~RV_FFLAGS_MASK) | (val & RV_FFLAGS_MASK);
 		else if (csr == CSR_FRM)
-			h->fpu.fcsr = (h->fpu.fcsr & RV_FFLAGS_MASK) |
-				      (uint32_t)(val & 7) << RV_FCSR_FRM_SHIFT;
+			h->fpu.fcsr = (h->fpu.fcsr & RV_FFLAGS_MASK) | (uint32_t)(val & 7)
+									   << RV_FCSR_FRM_SHIFT;
 		else
 			h->fpu.fcsr = (uint32_t)(val & RV_FCSR_MASK);
 		rv_hart_fs_dirty(h);

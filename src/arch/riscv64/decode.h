@@ -54,7 +54,7 @@ static inline int64_t rv_imm_s(uint32_t i)
 static inline int64_t rv_imm_b(uint32_t i)
 {
 	return rv_sext((i >> 31) << 12 | ((i >> 7) & 1) << 11 | ((i >> 25) & 0x3f) << 5 |
-			       ((i >> 8) & 0xf) << 1,
+			   ((i >> 8) & 0xf) << 1,
 		       13);
 }
 static inline int64_t rv_imm_u(uint32_t i)
@@ -63,9 +63,8 @@ static inline int64_t rv_imm_u(uint32_t i)
 }
 static inline int64_t rv_imm_j(uint32_t i)
 {
-	return rv_sext((i >> 31) << 20 | (i & 0xff000) | ((i >> 20) & 1) << 11 |
-			       ((i >> 21) & 0x3ff) << 1,
-		       21);
+	return rv_sext(
+	    (i >> 31) << 20 | (i & 0xff000) | ((i >> 20) & 1) << 11 | ((i >> 21) & 0x3ff) << 1, 21);
 }
 
 /* Major opcodes. */

@@ -35,8 +35,8 @@ static void hart_wake(struct rv_hart *h)
 		h->hal->wake(h->hal->ctx, &h->wake_seq);
 }
 
-int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id,
-		   const struct axvm_hal *hal, struct rv_hart **out)
+int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,
+		   struct rv_hart **out)
 {
 	struct rv_hart *h;
 

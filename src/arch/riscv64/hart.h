@@ -150,8 +150,8 @@ struct rv_hart {
 };
 
 /* Lifecycle (vCPU thread). */
-int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id,
-		   const struct axvm_hal *hal, struct rv_hart **out);
+int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,
+		   struct rv_hart **out);
 void rv_hart_destroy(struct rv_hart *h);
 /* pc = entry, S-mode, satp = 0 (Bare), TLB flushed. */
 void rv_hart_reset(struct rv_hart *h, uint64_t entry);

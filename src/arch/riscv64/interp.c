@@ -283,14 +283,30 @@ static int interp_op(struct rv_hart *h, uint32_t insn, unsigned len)
 		r = interp_muldiv(f3, a, b);
 	} else if (f7 == 0) {
 		switch (f3) {
-		case 0: r = a + b; break;
-		case 1: r = a << (b & 63); break;
-		case 2: r = (int64_t)a < (int64_t)b; break;
-		case 3: r = a < b; break;
-		case 4: r = a ^ b; break;
-		case 5: r = a >> (b & 63); break;
-		case 6: r = a | b; break;
-		default: r = a & b; break;
+		case 0:
+			r = a + b;
+			break;
+		case 1:
+			r = a << (b & 63);
+			break;
+		case 2:
+			r = (int64_t)a < (int64_t)b;
+			break;
+		case 3:
+			r = a < b;
+			break;
+		case 4:
+			r = a ^ b;
+			break;
+		case 5:
+			r = a >> (b & 63);
+			break;
+		case 6:
+			r = a | b;
+			break;
+		default:
+			r = a & b;
+			break;
 		}
 	} else if (f7 == 0x20 && f3 == 0) {
 		r = a - b;
@@ -338,12 +354,24 @@ static int interp_op_imm(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	unsigned sh = (insn >> 20) & 63, f6 = insn >> 26;
 
 	switch (rv_funct3(insn)) {
-	case 0: r = a + imm; break;
-	case 2: r = (int64_t)a < (int64_t)imm; break;
-	case 3: r = a < imm; break;
-	case 4: r = a ^ imm; break;
-	case 6: r = a | imm; break;
-	case 7: r = a & imm; break;
+	case 0:
+		r = a + imm;
+		break;
+	case 2:
+		r = (int64_t)a < (int64_t)imm;
+		break;
+	case 3:
+		r = a < imm;
+		break;
+	case 4:
+		r = a ^ imm;
+		break;
+	case 6:
+		r = a | imm;
+		break;
+	case 7:
+		r = a & imm;
+		break;
 	case 1:
 		if (f6 != 0)
 			return interp_illegal(h, raw);
@@ -400,12 +428,24 @@ static int interp_branch(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	bool take;
 
 	switch (rv_funct3(insn)) {
-	case 0: take = a == b; break;
-	case 1: take = a != b; break;
-	case 4: take = (int64_t)a < (int64_t)b; break;
-	case 5: take = (int64_t)a >= (int64_t)b; break;
-	case 6: take = a < b; break;
-	case 7: take = a >= b; break;
+	case 0:
+		take = a == b;
+		break;
+	case 1:
+		take = a != b;
+		break;
+	case 4:
+		take = (int64_t)a < (int64_t)b;
+		break;
+	case 5:
+		take = (int64_t)a >= (int64_t)b;
+		break;
+	case 6:
+		take = a < b;
+		break;
+	case 7:
+		take = a >= b;
+		break;
 	default:
 		return interp_illegal(h, raw);
 	}
@@ -447,9 +487,15 @@ static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 		return interp_illegal(h, insn);
 	if (writes) {
 		switch (f3 & 3) {
-		case 1: val = src; break;
-		case 2: val = old | src; break;
-		default: val = old & ~src; break;
+		case 1:
+			val = src;
+			break;
+		case 2:
+			val = old | src;
+			break;
+		default:
+			val = old & ~src;
+			break;
 		}
 		if (rv_csr_write(h, csr, val))
 			return interp_illegal(h, insn);

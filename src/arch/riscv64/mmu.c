@@ -32,21 +32,21 @@
 #define MMU_MAX_RESTARTS 64
 
 static const enum rv_exc mmu_page_fault[3] = {
-	[RV_ACC_R] = RV_EXC_LOAD_PAGE,
-	[RV_ACC_W] = RV_EXC_STORE_PAGE,
-	[RV_ACC_X] = RV_EXC_INSN_PAGE,
+    [RV_ACC_R] = RV_EXC_LOAD_PAGE,
+    [RV_ACC_W] = RV_EXC_STORE_PAGE,
+    [RV_ACC_X] = RV_EXC_INSN_PAGE,
 };
 
 static const enum rv_exc mmu_access_fault[3] = {
-	[RV_ACC_R] = RV_EXC_LOAD_ACCESS,
-	[RV_ACC_W] = RV_EXC_STORE_ACCESS,
-	[RV_ACC_X] = RV_EXC_INSN_ACCESS,
+    [RV_ACC_R] = RV_EXC_LOAD_ACCESS,
+    [RV_ACC_W] = RV_EXC_STORE_ACCESS,
+    [RV_ACC_X] = RV_EXC_INSN_ACCESS,
 };
 
 static const enum axvm_access mmu_as_access[3] = {
-	[RV_ACC_R] = AXVM_ACCESS_READ,
-	[RV_ACC_W] = AXVM_ACCESS_WRITE,
-	[RV_ACC_X] = AXVM_ACCESS_EXEC,
+    [RV_ACC_R] = AXVM_ACCESS_READ,
+    [RV_ACC_W] = AXVM_ACCESS_WRITE,
+    [RV_ACC_X] = AXVM_ACCESS_EXEC,
 };
 
 void rv_tlb_flush_all(struct rv_tlb *t)
@@ -235,8 +235,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	if (avail < AXVM_PAGE_SIZE - off)
 		return mmu_fault(h, mmu_access_fault, acc, va);
 	{
-		struct rv_tlb_entry *e =
-			&h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+		struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
 
 		if (level > 0)
 			h->tlb.has_superpage = true;

@@ -40,8 +40,8 @@ static uint32_t rvc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
 {
 	uint32_t u = (uint32_t)imm;
 
-	return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 |
-	       f3 << 12 | ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | RV_OP_BRANCH;
+	return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
+	       ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | RV_OP_BRANCH;
 }
 
 static uint32_t rvc_jal(unsigned rd, int32_t imm)
@@ -195,11 +195,11 @@ static uint32_t rvc_q2(uint32_t c)
 		}
 		if (rs2 == 0) {
 			if (rd == 0)
-				return 0x00100073; /* C.EBREAK */
+				return 0x00100073;	       /* C.EBREAK */
 			return rvc_i(RV_OP_JALR, 1, 0, rd, 0); /* C.JALR */
 		}
 		return rvc_r(RV_OP_OP, rd, 0, rd, rs2, 0); /* C.ADD */
-	case 5: /* C.FSDSP */
+	case 5:						   /* C.FSDSP */
 		return rvc_s(RV_OP_STORE_FP, 3, 2, rs2, (int32_t)sdsp);
 	case 6: /* C.SWSP */
 		return rvc_s(RV_OP_STORE, 2, 2, rs2, (int32_t)swsp);

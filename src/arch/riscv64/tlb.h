@@ -30,7 +30,7 @@ enum rv_acc {
 };
 
 struct rv_tlb_entry {
-	uint64_t tag;     /* guest-virtual page address, or RV_TLB_INVALID */
+	uint64_t tag;	  /* guest-virtual page address, or RV_TLB_INVALID */
 	uintptr_t addend; /* host address = guest-virtual address + addend */
 };
 
@@ -41,8 +41,7 @@ struct rv_tlb {
 };
 
 /* A host pointer valid up to the end of va's page, or NULL on a miss. */
-static inline uint8_t *rv_tlb_lookup(struct rv_tlb *t, unsigned priv, enum rv_acc acc,
-				     uint64_t va)
+static inline uint8_t *rv_tlb_lookup(struct rv_tlb *t, unsigned priv, enum rv_acc acc, uint64_t va)
 {
 	struct rv_tlb_entry *e = &t->e[priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
 
@@ -59,9 +58,9 @@ struct rv_hart;
 /* Outcomes of rv_mmu_translate. */
 enum rv_xlate {
 	RV_XL_HOST = 0, /* *host valid from va to the end of va's page */
-	RV_XL_MMIO,     /* *gpa is in an emulated region */
-	RV_XL_TRAP,     /* a page/access fault was delivered to the guest */
-	RV_XL_EXIT,     /* *exit filled (nested page fault) */
+	RV_XL_MMIO,	/* *gpa is in an emulated region */
+	RV_XL_TRAP,	/* a page/access fault was delivered to the guest */
+	RV_XL_EXIT,	/* *exit filled (nested page fault) */
 };
 
 /*
