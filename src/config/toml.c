@@ -441,10 +441,13 @@ static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 		ret = toml_buf_put(b, utf8, toml_utf8_encode(cp, utf8));
 		return ret ? toml_nomem(tp) : 0;
 	default:
-		if (c >= 0x21 && c < 0x7f)
+		if (c >= 0x20 && c < 0x7f)
 			return toml_error_at(tp, at, "invalid escape sequence '\\%c'", c);
-		return toml_error_at(tp, at,
-				     "invalid escape sequence (backslash at end of string)");
+		if (c < 0 || c == '\n' || c == '\r')
+			return toml_error_at(tp, at,
+					     "invalid escape sequence (backslash at end of line)");
+		return toml_error_at(
+		    tp, at, "invalid escape sequence (backslash before byte 0x%02x)", (unsigned)c);
 	}
 	toml_advance(tp);
 	return toml_buf_put(b, &out, 1) ? toml_nomem(tp) : 0;

@@ -385,6 +385,10 @@ MALFORMED(test_toml_rejects_dotted_key_through_value, "a = 'x'\na.b = 2\n",
 	  "t.toml:2:1: 'a' is already defined as a string at 1:1")
 MALFORMED(test_toml_rejects_bad_escape, "s = \"a\\qb\"\n",
 	  "t.toml:1:7: invalid escape sequence '\\q'")
+MALFORMED(test_toml_rejects_backslash_at_end_of_line, "s = \"abc\\\n",
+	  "t.toml:1:9: invalid escape sequence (backslash at end of line)")
+MALFORMED(test_toml_rejects_escaped_non_ascii, "s = \"\\\xc3\xa9\"\n",
+	  "t.toml:1:6: invalid escape sequence (backslash before byte 0xc3)")
 MALFORMED(test_toml_rejects_short_unicode_escape, "s = \"\\u12g4\"\n",
 	  "t.toml:1:6: invalid \\u escape: expected 4 hex digits")
 MALFORMED(test_toml_rejects_surrogate_escape, "s = \"\\uD800\"\n",
