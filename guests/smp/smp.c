@@ -2,7 +2,7 @@
 /*
  * Multi-hart atomics: the boot hart starts every other hart it can (SBI HSM
  * hart_start on ids 0..7), all harts meet at a barrier, then each adds 1 to
- * shared counters SMP_ITERS times with amoadd.d, amoadd.w, an lr.d/sc.d loop
+ * shared counters SMP_ITERS (100000) times with amoadd.d, amoadd.w, an lr.d/sc.d loop
  * and an lr.w/sc.w loop. The boot hart checks the exact totals and prints
  * "smp: harts=N ...", which host tests assert on for 2 and 4 vCPUs.
  */
@@ -10,7 +10,7 @@
 
 GUEST_PROGRAM("smp");
 
-#define SMP_ITERS 20000
+#define SMP_ITERS 100000
 
 static volatile u64 amo_d;
 static volatile u32 amo_w;
@@ -115,6 +115,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	failed += amo_w != (u32)want;
 	failed += lrsc_d != want;
 	failed += lrsc_w != (u32)want;
-	printf("smp: %s (expected %lu each)\n", failed ? "MISMATCH" : "totals exact", want);
+	printf("smp: %s (expected %lu each, %lu sc retries)\n", failed ? "MISMATCH" : "totals exact",
+	       want, sc_retries);
 	return failed;
 }

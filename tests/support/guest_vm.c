@@ -14,6 +14,7 @@
 #include "arch/riscv64/machine.h"
 #include "axvm/axvm.h"
 #include "axvm/riscv64.h"
+#include "axvm/runtime.h"
 
 #define GUEST_RAM_BASE 0x80000000ull
 #define GUEST_RAM_SIZE (128ull << 20)
@@ -331,6 +332,67 @@ out:
 	if (con)
 		axvm_console_destroy(con);
 	free(cfg);
+	return ret;
+}
+
+/* ---- board + runtime ---- */
+int guest_vm_run_board(const char *elf, unsigned cpus, uint64_t timeout_ms,
+		       struct guest_result *res)
+{
+	struct axvm_runtime_options opts;
+	struct axvm_runtime_result rr;
+	struct axvm_runtime *rt = NULL;
+	char path[] = "/tmp/axvm-guest-console-XXXXXX";
+	uint64_t start = guest_now_ms();
+	int fd, ret;
+	FILE *fp;
+
+	memset(res, 0, sizeof(*res));
+	fd = mkstemp(path);
+	if (fd < 0) {
+		guest_set_error(res, -AXVM_EIO, "mkstemp: %s", strerror(errno));
+		return -AXVM_EIO;
+	}
+	close(fd);
+	axvm_runtime_options_init(&opts);
+	opts.board.kernel_path = elf;
+	opts.board.cpus = cpus;
+	opts.console_path = path;
+	opts.console_stdin = false;
+	opts.handle_signals = false;
+	opts.timeout_ms = timeout_ms;
+	opts.max_reboots = 1;
+	ret = axvm_runtime_create(&opts, &rt);
+	if (ret) {
+		guest_set_error(res, ret, "axvm_runtime_create: %s", axvm_strerror(ret));
+		goto out;
+	}
+	ret = axvm_runtime_run(rt, &rr);
+	if (ret) {
+		guest_set_error(res, ret, "axvm_runtime_run: %s", axvm_runtime_error(rt));
+		goto out;
+	}
+	res->status = rr.status;
+	res->timed_out = rr.end == AXVM_RUNTIME_END_TIMEOUT;
+	res->system_down = rr.end == AXVM_RUNTIME_END_POWEROFF;
+	/* The runtime reports the finisher and SRST alike as a poweroff with a status. */
+	res->finished = rr.end == AXVM_RUNTIME_END_POWEROFF;
+	res->finisher_pass = res->finished && rr.status == 0;
+	res->finisher_code = (unsigned)rr.status;
+out:
+	if (rt)
+		axvm_runtime_destroy(rt);
+	fp = fopen(path, "rb");
+	if (fp) {
+		uint8_t buf[4096];
+		size_t n;
+
+		while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+			guest_console_append(res, buf, n);
+		fclose(fp);
+	}
+	unlink(path);
+	res->elapsed_ms = guest_now_ms() - start;
 	return ret;
 }
 
