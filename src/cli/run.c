@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `axvm run [CONFIG.toml] [options]`: boot a guest on the virt board and run
+ * it to its end. Options override the config file. Exit status: the guest's
+ * (0 for a clean poweroff, the finisher's code otherwise), 1 for VMM errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axvm/board.h"
+#include "axvm/config.h"
+#include "axvm/log.h"
+#include "axvm/runtime.h"
+#include "cli/cli.h"
+
+enum {
+	RUN_KERNEL = 1,
+	RUN_INITRD,
+	RUN_PARAMS,
+	RUN_CPUS,
+	RUN_MEM,
+	RUN_DTB,
+	RUN_CONSOLE,
+	RUN_EARLYCON,
+	RUN_TIMEOUT,
+	RUN_VERBOSE,
+};
+
+static const struct cli_option run_options[] = {
+	{RUN_KERNEL, 'k', "kernel", "FILE", "kernel: riscv Image, ELF or flat binary"},
+	{RUN_INITRD, 'i', "initrd", "FILE", "initial ramdisk"},
+	{RUN_PARAMS, 'p', "params", "CMDLINE", "kernel command line (/chosen/bootargs)"},
+	{RUN_CPUS, 'c', "cpus", "N", "number of vCPUs (1-8, default 1)"},
+	{RUN_MEM, 'm', "mem", "SIZE", "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M)"},
+	{RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
+	{RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
+	{RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
+	{RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
+	{RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
+	{0},
+};
+
+struct run_args {
+	const char *config;
+	const char *kernel, *initrd, *params, *dtb, *console;
+	uint64_t cpus, mem, timeout_s;
+	bool earlycon;
+	int verbosity;
+};
+
+static int run_arg(const struct cli_arg *arg, void *opaque)
+{
+	struct run_args *a = opaque;
+
+	if (!arg->opt) {
+		if (a->config) {
+			fprintf(stderr, "axvm run: more than one config file ('%s', '%s')\n",
+				a->config, arg->value);
+			return -1;
+		}
+		a->config = arg->value;
+		return 0;
+	}
+	switch (arg->opt->id) {
+	case RUN_KERNEL:
+		a->kernel = arg->value;
+		break;
+	case RUN_INITRD:
+		a->initrd = arg->value;
+		break;
+	case RUN_PARAMS:
+		a->params = arg->value;
+		break;
+	case RUN_CPUS:
+		if (cli_parse_uint(arg->value, 1, AXVM_BOARD_VIRT_MAX_CPUS, &a->cpus)) {
+			fprintf(stderr, "axvm run: --cpus '%s': expected 1 to %d\n", arg->value,
+				AXVM_BOARD_VIRT_MAX_CPUS);
+			return -1;
+		}
+		break;
+	case RUN_MEM:
+		if (cli_parse_size(arg->value, &a->mem)) {
+			fprintf(stderr, "axvm run: --mem '%s': expected a size like 128M or 1G\n",
+				arg->value);
+			return -1;
+		}
+		break;
+	case RUN_DTB:
+		a->dtb = arg->value;
+		break;
+	case RUN_CONSOLE:
+		a->console = arg->value;
+		break;
+	case RUN_EARLYCON:
+		a->earlycon = true;
+		break;
+	case RUN_TIMEOUT:
+		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {
+			fprintf(stderr, "axvm run: --timeout '%s': expected seconds (1-1000000)\n",
+				arg->value);
+			return -1;
+		}
+		break;
+	case RUN_VERBOSE:
+		a->verbosity++;
+		break;
+	}
+	return 0;
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct run_args a = {0};
+	struct axvm_config *cfg = NULL;
+	struct axvm_runtime_options ro;
+	struct axvm_runtime_result res;
+	struct axvm_runtime *rt = NULL;
+	char err[AXVM_CONFIG_ERR_MAX] = "";
+	char *cmdline = NULL;
+	const char *base_cmdline;
+	int ret, status = 1;
+
+	ret = cli_parse(&cli_cmd_run, argc, argv, run_arg, &a);
+	if (ret)
+		return ret > 0 ? 0 : 1;
+	cli_install_log(a.verbosity);
+
+	axvm_runtime_options_init(&ro);
+	if (a.config) {
+		cfg = malloc(sizeof(*cfg));
+		if (!cfg) {
+			fprintf(stderr, "axvm: error: out of memory\n");
+			return 1;
+		}
+		ret = axvm_config_load(a.config, cfg, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "axvm: error: %s\n", err[0] ? err : axvm_strerror(ret));
+			goto out;
+		}
+		ro.board.base_config = cfg;
+	}
+	if (!a.kernel && !(cfg && cfg->kernel_path[0])) {
+		fprintf(stderr, "axvm run: no kernel: give -k FILE or a config file with "
+				"kernel.kernel_path (see --help)\n");
+		goto out;
+	}
+
+	base_cmdline = a.params ? a.params : (cfg ? cfg->cmdline : "");
+	if (a.params || a.earlycon) {
+		size_t len = strlen(base_cmdline) + sizeof(" earlycon=sbi");
+
+		cmdline = malloc(len);
+		if (!cmdline) {
+			fprintf(stderr, "axvm: error: out of memory\n");
+			goto out;
+		}
+		snprintf(cmdline, len, "%s%s%s", base_cmdline,
+			 a.earlycon && base_cmdline[0] ? " " : "", a.earlycon ? "earlycon=sbi" : "");
+		ro.board.cmdline = cmdline;
+	}
+	/* console=hvc0 means the SBI console: point stdout-path at nothing serial. */
+	ro.board.stdout_path = strstr(ro.board.cmdline ? ro.board.cmdline : base_cmdline,
+				      "console=hvc")
+				       ? AXVM_BOARD_STDOUT_SBI
+				       : AXVM_BOARD_STDOUT_SERIAL;
+	ro.board.cpus = (unsigned)a.cpus;
+	ro.board.ram_size = a.mem;
+	ro.board.kernel_path = a.kernel;
+	ro.board.initrd_path = a.initrd;
+	ro.board.dtb_path = a.dtb;
+
+	if (!a.console || strcmp(a.console, "stdio") == 0) {
+		ro.console_stdin = true;
+	} else if (strncmp(a.console, "file:", 5) == 0 && a.console[5]) {
+		ro.console_path = a.console + 5;
+	} else {
+		fprintf(stderr, "axvm run: --console '%s': expected stdio or file:PATH\n",
+			a.console);
+		goto out;
+	}
+	ro.handle_signals = true;
+	ro.timeout_ms = a.timeout_s * 1000;
+
+	ret = axvm_runtime_create(&ro, &rt);
+	if (ret) {
+		fprintf(stderr, "axvm: error: %s\n", axvm_strerror(ret));
+		goto out;
+	}
+	ret = axvm_runtime_run(rt, &res);
+	status = res.status;
+	if (ret || res.end == AXVM_RUNTIME_END_ERROR || res.end == AXVM_RUNTIME_END_TIMEOUT) {
+		const char *msg = axvm_runtime_error(rt);
+
+		if (res.end == AXVM_RUNTIME_END_TIMEOUT)
+			fprintf(stderr, "axvm: error: the guest did not finish within %llu s\n",
+				(unsigned long long)a.timeout_s);
+		else
+			fprintf(stderr, "axvm: error: %s\n", msg[0] ? msg : axvm_strerror(ret));
+		status = 1;
+	} else {
+		axvm_info("%s, exit status %d", axvm_runtime_end_name(res.end), status);
+	}
+out:
+	axvm_runtime_destroy(rt);
+	free(cmdline);
+	free(cfg);
+	return status;
+}
+
+const struct cli_command cli_cmd_run = {
+	.name = "run",
+	.args = "[CONFIG.toml]",
+	.summary = "boot a guest on the virt board (options override the config file)",
+	.options = run_options,
+	.run = run_main,
+};

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Boot the Linux test guest (scripts/linux-guest.sh) with `axvm run` on 1, 2
+# and 4 vCPUs, with the console on hvc0 (SBI) and on ttyS0 (ns16550a), and
+# check what its init prints (banner, the hart count it finds in
+# /proc/cpuinfo) and the exit status of the poweroff (0). Then time -c 1 and
+# -c 2 against the same kernel under QEMU (virt + OpenSBI) and print the
+# ratios. Ends with "N passed, N failed".
+#
+# Environment: AXVM (the axvm binary; default build/axvm), AXVM_LINUX_TIMEOUT
+# (seconds per boot; default 300), AXVM_LINUX_CASES (e.g. "1:hvc0 2:ttyS0" to
+# run a subset).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+axvm=${AXVM:-$root/build/axvm}
+limit=${AXVM_LINUX_TIMEOUT:-300}
+cases=${AXVM_LINUX_CASES:-"1:hvc0 2:hvc0 4:hvc0 1:ttyS0 2:ttyS0 4:ttyS0"}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() {
+	echo "ok   $1"
+	pass=$((pass + 1))
+}
+not_ok() {
+	echo "FAIL $1: $2"
+	fail=$((fail + 1))
+}
+
+# Only a missing toolchain is a reason to skip; everything else must pass.
+if ! why=$(bash "$root/scripts/linux-guest.sh" --check); then
+	echo "SKIP linux-boot: $why"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+if [ ! -x "$axvm" ]; then
+	not_ok "linux-boot" "no axvm binary at $axvm (run make)"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+if ! image=$(bash "$root/scripts/linux-guest.sh" 2>"$tmp/fixture.log" | tail -n 1) ||
+	[ ! -s "$image" ]; then
+	not_ok "linux fixture" "scripts/linux-guest.sh failed:"
+	tail -n 20 "$tmp/fixture.log"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+echo "kernel: $image"
+
+now() { date +%s.%N; }
+
+declare -A secs
+for c in $cases; do
+	cpus=${c%%:*}
+	con=${c#*:}
+	name="linux -c $cpus console=$con"
+	log="$tmp/axvm-$cpus-$con.log"
+	start=$(now)
+	timeout -k 5 "$limit" "$axvm" run -k "$image" -c "$cpus" -p "console=$con" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	t=$(echo "$(now) - $start" | bc)
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		not_ok "$name" "no poweroff within ${limit}s; last output:"
+		tail -n 15 "$log" | sed 's/^/    | /'
+		continue
+	fi
+	if ! grep -q "axvm-init: hello from init" "$log"; then
+		not_ok "$name" "init's banner never appeared (exit status $rc); last output:"
+		tail -n 15 "$log" | sed 's/^/    | /'
+		continue
+	fi
+	if ! grep -q "axvm-init: harts=$cpus\b" "$log"; then
+		not_ok "$name" "expected 'axvm-init: harts=$cpus', got '$(grep -a 'axvm-init: harts' "$log")'"
+		continue
+	fi
+	if [ $rc -ne 0 ]; then
+		not_ok "$name" "exit status $rc after poweroff, expected 0; last output:"
+		tail -n 5 "$log" | sed 's/^/    | /'
+		continue
+	fi
+	secs[$cpus:$con]=$t
+	ok "$name ($(printf '%.2f' "$t") s)"
+done
+
+# The same kernel under QEMU, in the same run, for the timing ratio.
+if command -v qemu-system-riscv64 >/dev/null; then
+	for cpus in 1 2; do
+		[ -n "${secs[$cpus:ttyS0]:-}${secs[$cpus:hvc0]:-}" ] || continue
+		log="$tmp/qemu-$cpus.log"
+		start=$(now)
+		timeout -k 5 "$limit" qemu-system-riscv64 -machine virt -bios default -nographic \
+			-smp "$cpus" -m 128M -kernel "$image" -append "console=ttyS0" \
+			</dev/null >"$log" 2>&1
+		q=$(echo "$(now) - $start" | bc)
+		if ! grep -q "axvm-init: harts=$cpus" "$log"; then
+			echo "note: QEMU -smp $cpus did not reach init; no ratio"
+			continue
+		fi
+		for con in ttyS0 hvc0; do
+			a=${secs[$cpus:$con]:-}
+			[ -n "$a" ] || continue
+			printf 'timing: -c %s console=%s: axvm %.2f s, qemu %.2f s, ratio axvm/qemu %.2f\n' \
+				"$cpus" "$con" "$a" "$q" "$(echo "$a / $q" | bc -l)"
+		done
+	done
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

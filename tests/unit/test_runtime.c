@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runtime tests: tiny riscv64 guests, hand-encoded here as flat binaries,
+ * run on the virt board through axvm_runtime_run with real vCPU threads.
+ * They check how a run ends (poweroff, finisher code, reboot, stop, timeout),
+ * AP start/stop through HSM, IPI and timer wakeups from Halt, that an idle
+ * guest does not burn host CPU, and console output to a file.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axvm/runtime.h"
+#include "test.h"
+#include "unit/test_hart_util.h"
+
+#define A0 10
+#define A1 11
+#define A2 12
+#define A6 16
+#define A7 17
+#define T0 5
+#define T1 6
+#define T2 7
+#define T3 28
+
+#define SLLI(rd, rs1, sh) enc_i(0x13, rd, 1, rs1, sh)
+#define OR(rd, a, b) enc_r(0x33, rd, 6, a, b, 0)
+#define AUIPC(rd, imm20) ((uint32_t)(imm20) << 12 | (rd) << 7 | 0x17)
+#define J_SELF JAL(0, 0)
+
+struct prog {
+	uint32_t w[128];
+	unsigned n;
+};
+
+static unsigned emit(struct prog *p, uint32_t insn)
+{
+	if (p->n < sizeof(p->w) / sizeof(p->w[0]))
+		p->w[p->n] = insn;
+	return p->n++;
+}
+
+/* rd = v for 0 <= v < 0x7ffff800. */
+static void li(struct prog *p, unsigned rd, uint32_t v)
+{
+	uint32_t hi = (v + 0x800) >> 12;
+	int32_t lo = (int32_t)(v - (hi << 12));
+
+	if (hi) {
+		emit(p, LUI(rd, hi));
+		emit(p, ADDIW(rd, rd, lo));
+	} else {
+		emit(p, ADDI(rd, 0, lo));
+	}
+}
+
+static void sbi(struct prog *p, uint32_t eid, uint32_t fid)
+{
+	li(p, A7, eid);
+	li(p, A6, fid);
+	emit(p, ECALL);
+}
+
+/* Write (code << 16) | 0x3333 (code 0: 0x5555, pass) to the test finisher. */
+static void finisher_exit_reg(struct prog *p, unsigned code_reg)
+{
+	li(p, T0, 0x100000);
+	emit(p, SLLI(T1, code_reg, 16));
+	li(p, T3, 0x3333);
+	emit(p, OR(T1, T1, T3));
+	emit(p, SW(T1, T0, 0));
+	emit(p, J_SELF);
+}
+
+static void srst(struct prog *p, uint32_t type, uint32_t reason)
+{
+	li(p, A0, type);
+	li(p, A1, reason);
+	sbi(p, 0x53525354, 0);
+	emit(p, J_SELF);
+}
+
+/* a1 = address of instruction `target` (patched later through fix_auipc). */
+static unsigned auipc_a1(struct prog *p)
+{
+	unsigned at = emit(p, AUIPC(A1, 0));
+
+	emit(p, ADDI(A1, A1, 0));
+	return at;
+}
+
+static void fix_auipc(struct prog *p, unsigned at, unsigned target)
+{
+	p->w[at + 1] = ADDI(A1, A1, (int32_t)(target - at) * 4);
+}
+
+struct run {
+	struct axvm_runtime_result res;
+	int ret;
+	char err[512];
+	char console[512];
+	double wall_s;
+	double cpu_s;
+};
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct stopper {
+	struct axvm_runtime *rt;
+	int after_ms;
+};
+
+static void *stopper_thread(void *arg)
+{
+	struct stopper *s = arg;
+	struct timespec ts = {s->after_ms / 1000, (s->after_ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+	axvm_runtime_stop(s->rt);
+	return NULL;
+}
+
+/*
+ * Run a guest program on `cpus` vCPUs. timeout_ms bounds the run;
+ * stop_after_ms > 0 calls axvm_runtime_stop from another thread.
+ */
+static void run_prog(const struct prog *p, unsigned cpus, uint64_t timeout_ms,
+		     unsigned max_reboots, int stop_after_ms, struct run *r)
+{
+	char kpath[] = "/tmp/axvm-test-runtime-XXXXXX";
+	char cpath[] = "/tmp/axvm-test-console-XXXXXX";
+	struct axvm_runtime_options o;
+	struct axvm_runtime *rt = NULL;
+	pthread_t t;
+	struct stopper s;
+	int kfd = mkstemp(kpath), cfd = mkstemp(cpath);
+	FILE *f;
+	double w0, c0;
+
+	memset(r, 0, sizeof(*r));
+	r->ret = -1;
+	if (kfd < 0 || cfd < 0 ||
+	    write(kfd, p->w, p->n * sizeof(uint32_t)) != (ssize_t)(p->n * sizeof(uint32_t)))
+		goto out;
+	axvm_runtime_options_init(&o);
+	o.board.kernel_path = kpath;
+	o.board.cpus = cpus;
+	o.board.ram_size = 16ull << 20;
+	o.console_path = cpath;
+	o.timeout_ms = timeout_ms;
+	o.max_reboots = max_reboots;
+	if (axvm_runtime_create(&o, &rt))
+		goto out;
+	s.rt = rt;
+	s.after_ms = stop_after_ms;
+	if (stop_after_ms > 0)
+		pthread_create(&t, NULL, stopper_thread, &s);
+	w0 = clock_s(CLOCK_MONOTONIC);
+	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	r->ret = axvm_runtime_run(rt, &r->res);
+	r->wall_s = clock_s(CLOCK_MONOTONIC) - w0;
+	r->cpu_s = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	if (stop_after_ms > 0)
+		pthread_join(t, NULL);
+	snprintf(r->err, sizeof(r->err), "%s", axvm_runtime_error(rt));
+	f = fopen(cpath, "r");
+	if (f) {
+		size_t n = fread(r->console, 1, sizeof(r->console) - 1, f);
+
+		r->console[n] = '\0';
+		fclose(f);
+	}
+out:
+	axvm_runtime_destroy(rt);
+	if (kfd >= 0) {
+		close(kfd);
+		unlink(kpath);
+	}
+	if (cfd >= 0) {
+		close(cfd);
+		unlink(cpath);
+	}
+}
+
+TEST(test_runtime_srst_shutdown_ends_with_status_0)
+{
+	struct prog p = {0};
+	struct run r;
+
+	srst(&p, 0, 0);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(0, r.ret);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(0, r.res.status);
+}
+
+TEST(test_runtime_srst_system_failure_ends_with_status_1)
+{
+	struct prog p = {0};
+	struct run r;
+
+	srst(&p, 0, 1);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(1, r.res.status);
+}
+
+TEST(test_runtime_finisher_code_is_the_exit_status)
+{
+	struct prog p = {0};
+	struct run r;
+
+	li(&p, A0, 3);
+	finisher_exit_reg(&p, A0);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(0, r.ret);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(3, r.res.status);
+}
+
+TEST(test_runtime_finisher_ends_a_vm_whose_aps_never_started)
+{
+	struct prog p = {0};
+	struct run r;
+
+	li(&p, A0, 4);
+	finisher_exit_reg(&p, A0);
+	run_prog(&p, 4, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(4, r.res.status);
+	CHECK(r.wall_s < 2.0);
+}
+
+TEST(test_runtime_unknown_sbi_call_returns_not_supported_and_vm_continues)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned bne;
+
+	sbi(&p, 0x0abcde, 0);
+	emit(&p, ADDI(T2, 0, -2));
+	bne = emit(&p, 0);
+	srst(&p, 0, 0);
+	p.w[bne] = BNE(A0, T2, (int32_t)(p.n - bne) * 4);
+	li(&p, A0, 1);
+	finisher_exit_reg(&p, A0);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(0, r.res.status);
+}
+
+TEST(test_runtime_hart_start_runs_ap_with_hartid_and_opaque)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned at, h1;
+
+	li(&p, A0, 1);
+	at = auipc_a1(&p);
+	li(&p, A2, 41);
+	sbi(&p, 0x48534D, 0);
+	emit(&p, J_SELF);
+	h1 = emit(&p, ADD(T2, A0, A1)); /* a0 = 1 (hart id) + a1 = 41 (opaque) */
+	finisher_exit_reg(&p, T2);
+	fix_auipc(&p, at, h1);
+	run_prog(&p, 2, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(42, r.res.status);
+}
+
+TEST(test_runtime_stopped_ap_restarts_on_next_hart_start)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned at1, at2, loop, bne_loop, h1, bnez;
+
+	/* hart 0: start hart 1 (opaque 0), wait until it is STOPPED, start it again (opaque 5). */
+	li(&p, A0, 1);
+	at1 = auipc_a1(&p);
+	li(&p, A2, 0);
+	sbi(&p, 0x48534D, 0);
+	loop = p.n;
+	li(&p, A0, 1);
+	sbi(&p, 0x48534D, 2);
+	li(&p, T2, 1);
+	bne_loop = emit(&p, 0);
+	p.w[bne_loop] = BNE(A1, T2, (int32_t)(loop - bne_loop) * 4);
+	li(&p, A0, 1);
+	at2 = auipc_a1(&p);
+	li(&p, A2, 5);
+	sbi(&p, 0x48534D, 0);
+	emit(&p, J_SELF);
+	/* hart 1: first start (a1 == 0) stops; the second exits with a0 + a1 = 6. */
+	h1 = p.n;
+	bnez = emit(&p, 0);
+	sbi(&p, 0x48534D, 1);
+	emit(&p, J_SELF);
+	p.w[bnez] = BNE(A1, 0, (int32_t)(p.n - bnez) * 4);
+	emit(&p, ADD(T2, A0, A1));
+	finisher_exit_reg(&p, T2);
+	fix_auipc(&p, at1, h1);
+	fix_auipc(&p, at2, h1);
+	run_prog(&p, 2, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(6, r.res.status);
+}
+
+TEST(test_runtime_ipi_wakes_a_halted_ap)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned at, h1;
+
+	li(&p, A0, 1);
+	at = auipc_a1(&p);
+	sbi(&p, 0x48534D, 0);
+	li(&p, A0, 2); /* hart_mask: hart 1 */
+	li(&p, A1, 0);
+	sbi(&p, 0x735049, 0);
+	emit(&p, J_SELF);
+	h1 = p.n;
+	li(&p, T2, 2); /* sie.SSIE; sstatus.SIE stays 0: wfi wakes, no trap */
+	emit(&p, CSRRS(0, CSR_SIE, T2));
+	emit(&p, WFI);
+	li(&p, T2, 7);
+	finisher_exit_reg(&p, T2);
+	fix_auipc(&p, at, h1);
+	run_prog(&p, 2, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(7, r.res.status);
+}
+
+TEST(test_runtime_timer_wakes_a_halted_hart_after_its_deadline)
+{
+	struct prog p = {0};
+	struct run r;
+
+	emit(&p, CSRRS(T0, CSR_TIME, 0));
+	li(&p, T1, 2000000); /* 200 ms at 10 MHz */
+	emit(&p, ADD(A0, T0, T1));
+	sbi(&p, 0x54494D45, 0);
+	li(&p, T2, 1 << 5); /* sie.STIE */
+	emit(&p, CSRRS(0, CSR_SIE, T2));
+	emit(&p, WFI);
+	li(&p, T2, 9);
+	finisher_exit_reg(&p, T2);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(9, r.res.status);
+	CHECK(r.wall_s >= 0.19);
+}
+
+TEST(test_runtime_idle_guest_does_not_burn_host_cpu)
+{
+	struct prog p = {0};
+	struct run r;
+
+	emit(&p, WFI);
+	emit(&p, JAL(0, -4));
+	run_prog(&p, 2, 600, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_TIMEOUT, r.res.end);
+	CHECK_INT(1, r.res.status);
+	CHECK(r.wall_s >= 0.55);
+	/* Busy waiting would cost about 0.6 s of CPU per vCPU. */
+	if (r.cpu_s > 0.15)
+		test_fail_at(__FILE__, __LINE__, "idle run used %.3f s of CPU in %.3f s", r.cpu_s,
+			     r.wall_s);
+}
+
+TEST(test_runtime_stop_from_another_thread_ends_the_run)
+{
+	struct prog p = {0};
+	struct run r;
+
+	emit(&p, J_SELF); /* a busy guest: the stop must reach running vCPUs too */
+	run_prog(&p, 2, 10000, 0, 200, &r);
+	CHECK_INT(0, r.ret);
+	CHECK_INT(AXVM_RUNTIME_END_STOPPED, r.res.end);
+	CHECK_INT(0, r.res.status);
+	CHECK(r.wall_s < 5.0);
+}
+
+TEST(test_runtime_reboot_recreates_the_vm_until_the_limit)
+{
+	struct prog p = {0};
+	struct run r;
+
+	srst(&p, 1, 0); /* cold reboot, every boot */
+	run_prog(&p, 1, 10000, 2, 0, &r);
+	CHECK_INT(2, r.res.reboots);
+	CHECK_INT(AXVM_RUNTIME_END_ERROR, r.res.end);
+	CHECK_INT(1, r.res.status);
+	CHECK(strstr(r.err, "rebooted 2 times") != NULL);
+}
+
+TEST(test_runtime_console_output_goes_to_the_file)
+{
+	struct prog p = {0};
+	struct run r;
+
+	for (const char *s = "hi\n"; *s; s++) {
+		li(&p, A0, (uint8_t)*s);
+		sbi(&p, 0x01, 0);
+	}
+	srst(&p, 0, 0);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(0, r.res.status);
+	CHECK_STR("hi\n", r.console);
+}
+
+TEST(test_runtime_missing_kernel_is_an_error_naming_the_file)
+{
+	struct axvm_runtime_options o;
+	struct axvm_runtime_result res;
+	struct axvm_runtime *rt;
+	char cpath[] = "/tmp/axvm-test-console-XXXXXX";
+	int cfd = mkstemp(cpath);
+
+	axvm_runtime_options_init(&o);
+	o.board.kernel_path = "/nonexistent/axvm-kernel";
+	o.console_path = cpath;
+	REQUIRE_OK(axvm_runtime_create(&o, &rt));
+	CHECK(axvm_runtime_run(rt, &res) < 0);
+	CHECK_INT(AXVM_RUNTIME_END_ERROR, res.end);
+	CHECK_INT(1, res.status);
+	CHECK(strstr(axvm_runtime_error(rt), "/nonexistent/axvm-kernel") != NULL);
+	axvm_runtime_destroy(rt);
+	close(cfd);
+	unlink(cpath);
+}
+
+TEST(test_runtime_end_names)
+{
+	CHECK_STR("guest powered off", axvm_runtime_end_name(AXVM_RUNTIME_END_POWEROFF));
+	CHECK_STR("timed out", axvm_runtime_end_name(AXVM_RUNTIME_END_TIMEOUT));
+	CHECK_STR("unknown", axvm_runtime_end_name((enum axvm_runtime_end)99));
+}
