@@ -31,15 +31,15 @@
 /* Which console the device tree's /chosen/stdout-path points at. */
 enum axvm_board_stdout {
 	AXVM_BOARD_STDOUT_SERIAL = 0, /* "/soc/serial@10000000" (Linux ttyS0) */
-	AXVM_BOARD_STDOUT_SBI,        /* no stdout-path: the SBI console (Linux hvc0) */
+	AXVM_BOARD_STDOUT_SBI,	      /* no stdout-path: the SBI console (Linux hvc0) */
 };
 
 /* How the kernel file is read. */
 enum axvm_board_kernel_format {
 	AXVM_BOARD_KERNEL_AUTO = 0, /* ELF magic -> ELF, riscv Image magic -> Image, else flat */
 	AXVM_BOARD_KERNEL_IMAGE,    /* riscv Linux Image (header with text_offset, image_size) */
-	AXVM_BOARD_KERNEL_ELF,      /* ELF64 riscv: PT_LOAD segments at p_paddr, e_entry */
-	AXVM_BOARD_KERNEL_FLAT,     /* raw bytes at the kernel load address, entry there */
+	AXVM_BOARD_KERNEL_ELF,	    /* ELF64 riscv: PT_LOAD segments at p_paddr, e_entry */
+	AXVM_BOARD_KERNEL_FLAT,	    /* raw bytes at the kernel load address, entry there */
 };
 
 /*
@@ -47,17 +47,17 @@ enum axvm_board_kernel_format {
  * from base_config; a non-zero / non-NULL field overrides base_config.
  */
 struct axvm_board_options {
-	unsigned cpus;      /* 0 = base_config->cpu_num, else 1 */
-	uint64_t ram_size;  /* 0 = base_config's RAM region at RAM_BASE, else 128 MiB */
+	unsigned cpus;		 /* 0 = base_config->cpu_num, else 1 */
+	uint64_t ram_size;	 /* 0 = base_config's RAM region at RAM_BASE, else 128 MiB */
 	const char *kernel_path; /* raw riscv Image, ELF64 riscv, or flat binary */
 	enum axvm_board_kernel_format kernel_format;
 	const char *initrd_path;
-	const char *dtb_path; /* a user DTB used instead of the generated one */
-	const char *cmdline;  /* /chosen/bootargs */
+	const char *dtb_path;	      /* a user DTB used instead of the generated one */
+	const char *cmdline;	      /* /chosen/bootargs */
 	struct axvm_console *console; /* UART (and SBI console) I/O; NULL = none */
 	enum axvm_board_stdout stdout_path;
 	uint64_t timebase_hz; /* 0 = 10 MHz */
-	bool sstc;            /* offer Sstc (stimecmp) to the guest */
+	bool sstc;	      /* offer Sstc (stimecmp) to the guest */
 	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
 	const struct axvm_config *base_config;
 	const struct axvm_hal *hal; /* NULL = axvm_hal_linux() */
@@ -104,10 +104,10 @@ struct axvm_console *axvm_board_console(const struct axvm_board *b);
 struct axvm_board_layout {
 	axvm_gpa_t ram_base;
 	uint64_t ram_size;
-	axvm_gpa_t entry;          /* vCPU 0's first pc */
-	axvm_gpa_t kernel_start;   /* first byte loaded from the kernel file */
-	axvm_gpa_t kernel_end;     /* one past the last byte the image occupies */
-	axvm_gpa_t initrd_start;   /* 0 if none */
+	axvm_gpa_t entry;	 /* vCPU 0's first pc */
+	axvm_gpa_t kernel_start; /* first byte loaded from the kernel file */
+	axvm_gpa_t kernel_end;	 /* one past the last byte the image occupies */
+	axvm_gpa_t initrd_start; /* 0 if none */
 	axvm_gpa_t initrd_end;
 	axvm_gpa_t dtb_addr;
 	uint64_t dtb_size;

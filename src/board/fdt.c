@@ -141,10 +141,10 @@ const char *axvm_fdt_isa_string(bool sstc)
 
 int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
 {
-	static const char *const ext_base[] = {"i", "m", "a", "f", "d", "c", "zicntr", "zicsr",
-					       "zifencei", NULL};
-	static const char *const ext_sstc[] = {"i",        "m",    "a", "f", "d", "c", "zicntr",
-					       "zicsr", "zifencei", "sstc", NULL};
+	static const char *const ext_base[] = {"i", "m",      "a",     "f",	   "d",
+					       "c", "zicntr", "zicsr", "zifencei", NULL};
+	static const char *const ext_sstc[] = {"i",	 "m",	  "a",	      "f",    "d", "c",
+					       "zicntr", "zicsr", "zifencei", "sstc", NULL};
 	int cpus;
 
 	if (c->count != f->cpus || c->timebase_hz == 0 || c->timebase_hz > UINT32_MAX)
@@ -211,10 +211,11 @@ int axvm_fdt_add_chosen(struct axvm_fdt *f, const struct axvm_fdt_chosen *c)
 	if (c->stdout_path)
 		fdt_prop_str(f, chosen, "stdout-path", c->stdout_path);
 	if (c->has_initrd && !f->error) {
-		fdt_check(f, fdt_setprop_u64(f->blob, chosen, "linux,initrd-start", c->initrd_start));
+		fdt_check(f,
+			  fdt_setprop_u64(f->blob, chosen, "linux,initrd-start", c->initrd_start));
 		if (!f->error)
-			fdt_check(f, fdt_setprop_u64(f->blob, chosen, "linux,initrd-end",
-						     c->initrd_end));
+			fdt_check(
+			    f, fdt_setprop_u64(f->blob, chosen, "linux,initrd-end", c->initrd_end));
 	}
 	return f->error;
 }

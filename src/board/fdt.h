@@ -19,7 +19,7 @@
 struct axvm_fdt {
 	void *blob;
 	size_t capacity;
-	int error;  /* first failure, sticky */
+	int error; /* first failure, sticky */
 	unsigned cpus;
 	uint32_t intc_phandle[AXVM_FDT_MAX_CPUS];
 	uint32_t plic_phandle;
@@ -30,8 +30,8 @@ struct axvm_fdt {
 struct axvm_fdt_device {
 	uint64_t base;
 	uint64_t size;
-	unsigned irq;      /* PLIC source, 0 = none */
-	unsigned ndev;     /* PLIC: number of sources */
+	unsigned irq;	   /* PLIC source, 0 = none */
+	unsigned ndev;	   /* PLIC: number of sources */
 	uint32_t clock_hz; /* UART input clock */
 };
 
@@ -42,9 +42,9 @@ struct axvm_fdt_cpus {
 };
 
 struct axvm_fdt_chosen {
-	const char *bootargs;    /* NULL or "" = none */
+	const char *bootargs;	 /* NULL or "" = none */
 	const char *stdout_path; /* NULL = none */
-	bool has_initrd;         /* adds linux,initrd-start/end (64-bit) */
+	bool has_initrd;	 /* adds linux,initrd-start/end (64-bit) */
 	uint64_t initrd_start;
 	uint64_t initrd_end;
 };

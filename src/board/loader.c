@@ -41,8 +41,7 @@
 #define LOADER_IMAGE_DEFAULT_OFFSET 0x200000ull
 #define LOADER_MAX_PHDRS 256
 
-static int loader_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	AXVM_PRINTF(4, 5);
+static int loader_fail(char *err, size_t errlen, int ret, const char *fmt, ...) AXVM_PRINTF(4, 5);
 
 static int loader_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -94,15 +93,16 @@ int axvm_loader_write(const struct axvm_load_target *t, const char *name, axvm_g
 
 	if (!loader_in_ram(t, gpa, len))
 		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: [0x%" PRIx64 ", +0x%" PRIx64 ") is outside guest RAM [0x%" PRIx64
-				   ", 0x%" PRIx64 ")",
+				   "%s: [0x%" PRIx64 ", +0x%" PRIx64
+				   ") is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				   name, gpa, len, t->ram_base, t->ram_base + t->ram_size);
 	if (len == 0)
 		return 0;
 	ret = axvm_addrspace_write(t->as, gpa, data, len);
 	if (ret)
-		return loader_fail(err, errlen, ret, "%s: writing %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
-				   name, len, gpa, axvm_strerror(ret));
+		return loader_fail(err, errlen, ret,
+				   "%s: writing %" PRIu64 " bytes at 0x%" PRIx64 ": %s", name, len,
+				   gpa, axvm_strerror(ret));
 	return 0;
 }
 
@@ -142,8 +142,8 @@ static int loader_image(const struct axvm_load_target *t, const char *name, cons
 
 	if (len < LOADER_IMAGE_HEADER_SIZE)
 		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: file is %zu bytes, too short for a riscv Image header", name,
-				   len);
+				   "%s: file is %zu bytes, too short for a riscv Image header",
+				   name, len);
 	if (!loader_is_image(d, len))
 		return loader_fail(err, errlen, -AXVM_EINVAL,
 				   "%s: no riscv Image magic (\"RSC\\x05\" at 0x38 or \"RISCV\" at "
@@ -153,7 +153,8 @@ static int loader_image(const struct axvm_load_target *t, const char *name, cons
 	image_size = loader_le64(d + 0x10);
 	if (loader_le64(d + 0x18) & 1)
 		return loader_fail(err, errlen, -AXVM_ENOTSUP,
-				   "%s: flags say big-endian; only little-endian kernels run", name);
+				   "%s: flags say big-endian; only little-endian kernels run",
+				   name);
 	if (text_offset == 0)
 		text_offset = LOADER_IMAGE_DEFAULT_OFFSET;
 	if (text_offset & (AXVM_PAGE_SIZE - 1))
@@ -164,12 +165,13 @@ static int loader_image(const struct axvm_load_target *t, const char *name, cons
 		image_size = len;
 	if (image_size < len)
 		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: image_size 0x%" PRIx64 " is smaller than the file (%zu bytes)",
+				   "%s: image_size 0x%" PRIx64
+				   " is smaller than the file (%zu bytes)",
 				   name, image_size, len);
 	if (image_size > t->ram_size)
 		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: image_size 0x%" PRIx64 " is larger than guest RAM (0x%" PRIx64
-				   " bytes)",
+				   "%s: image_size 0x%" PRIx64
+				   " is larger than guest RAM (0x%" PRIx64 " bytes)",
 				   name, image_size, t->ram_size);
 	if (text_offset > t->ram_size - image_size)
 		return loader_fail(err, errlen, -AXVM_ERANGE,
@@ -192,13 +194,14 @@ static int loader_elf_header(const char *name, const uint8_t *d, size_t len, Elf
 {
 	if (len < sizeof(*eh))
 		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: file is %zu bytes, too short for an ELF64 header", name, len);
+				   "%s: file is %zu bytes, too short for an ELF64 header", name,
+				   len);
 	memcpy(eh, d, sizeof(*eh));
 	if (!loader_is_elf(d, len))
 		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: no ELF magic", name);
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP,
-				   "%s: ELF class %u is not ELF64", name, eh->e_ident[EI_CLASS]);
+		return loader_fail(err, errlen, -AXVM_ENOTSUP, "%s: ELF class %u is not ELF64",
+				   name, eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return loader_fail(err, errlen, -AXVM_ENOTSUP, "%s: ELF file is not little-endian",
 				   name);
@@ -207,19 +210,18 @@ static int loader_elf_header(const char *name, const uint8_t *d, size_t len, Elf
 				   "%s: e_machine %u is not RISC-V (%u)", name, eh->e_machine,
 				   EM_RISCV);
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP,
-				   "%s: e_type %u is not an executable", name, eh->e_type);
+		return loader_fail(err, errlen, -AXVM_ENOTSUP, "%s: e_type %u is not an executable",
+				   name, eh->e_type);
 	if (eh->e_phnum == 0)
 		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: ELF file has no program headers",
 				   name);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: e_phentsize %u is not %zu", name, eh->e_phentsize,
-				   sizeof(Elf64_Phdr));
+		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: e_phentsize %u is not %zu", name,
+				   eh->e_phentsize, sizeof(Elf64_Phdr));
 	if (eh->e_phnum > LOADER_MAX_PHDRS)
 		return loader_fail(err, errlen, -AXVM_ELIMIT,
-				   "%s: %u program headers exceed the limit of %d", name, eh->e_phnum,
-				   LOADER_MAX_PHDRS);
+				   "%s: %u program headers exceed the limit of %d", name,
+				   eh->e_phnum, LOADER_MAX_PHDRS);
 	if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
 		return loader_fail(err, errlen, -AXVM_EINVAL,
 				   "%s: program headers at offset 0x%" PRIx64
@@ -274,13 +276,12 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 						   name, i, (uint64_t)ph.p_offset,
 						   (uint64_t)ph.p_filesz, len);
 			if (!loader_in_ram(t, ph.p_paddr, ph.p_memsz))
-				return loader_fail(err, errlen, -AXVM_ERANGE,
-						   "%s: program header %u: [0x%" PRIx64
-						   ", +0x%" PRIx64 ") is outside guest RAM [0x%" PRIx64
-						   ", 0x%" PRIx64 ")",
-						   name, i, (uint64_t)ph.p_paddr,
-						   (uint64_t)ph.p_memsz, t->ram_base,
-						   t->ram_base + t->ram_size);
+				return loader_fail(
+				    err, errlen, -AXVM_ERANGE,
+				    "%s: program header %u: [0x%" PRIx64 ", +0x%" PRIx64
+				    ") is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				    name, i, (uint64_t)ph.p_paddr, (uint64_t)ph.p_memsz,
+				    t->ram_base, t->ram_base + t->ram_size);
 			if (ph.p_paddr < lo)
 				lo = ph.p_paddr;
 			if (ph.p_paddr + ph.p_memsz > hi)
@@ -292,8 +293,8 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 					   "%s: ELF file has no loadable segment", name);
 		if (pass == 0 && !loader_in_ram(t, eh.e_entry, 1))
 			return loader_fail(err, errlen, -AXVM_ERANGE,
-					   "%s: e_entry 0x%" PRIx64 " is outside guest RAM [0x%" PRIx64
-					   ", 0x%" PRIx64 ")",
+					   "%s: e_entry 0x%" PRIx64
+					   " is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
 					   name, (uint64_t)eh.e_entry, t->ram_base,
 					   t->ram_base + t->ram_size);
 	}
@@ -314,8 +315,8 @@ static int loader_flat(const struct axvm_load_target *t, const char *name, const
 		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: file is empty", name);
 	if (!loader_in_ram(t, addr, len))
 		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: %zu bytes at 0x%" PRIx64 " do not fit in guest RAM [0x%" PRIx64
-				   ", 0x%" PRIx64 ")",
+				   "%s: %zu bytes at 0x%" PRIx64
+				   " do not fit in guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				   name, len, addr, t->ram_base, t->ram_base + t->ram_size);
 	ret = axvm_loader_write(t, name, addr, d, len, err, errlen);
 	if (ret)
@@ -355,8 +356,8 @@ int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, 
 	}
 }
 
-int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len,
-			  char *err, size_t errlen)
+int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len, char *err,
+			  size_t errlen)
 {
 	struct stat st;
 	FILE *fp;
@@ -383,8 +384,9 @@ int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf) {
 		fclose(fp);
-		return loader_fail(err, errlen, -AXVM_ENOMEM, "%s: out of memory reading %" PRIu64
-				   " bytes", path, (uint64_t)st.st_size);
+		return loader_fail(err, errlen, -AXVM_ENOMEM,
+				   "%s: out of memory reading %" PRIu64 " bytes", path,
+				   (uint64_t)st.st_size);
 	}
 	n = fread(buf, 1, (size_t)st.st_size, fp);
 	if (n != (size_t)st.st_size || ferror(fp)) {
@@ -399,15 +401,14 @@ int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size
 	return 0;
 }
 
-int axvm_loader_check_dtb(const char *name, const void *data, size_t len, char *err,
-			  size_t errlen)
+int axvm_loader_check_dtb(const char *name, const void *data, size_t len, char *err, size_t errlen)
 {
 	int ret;
 
 	if (len < sizeof(struct fdt_header))
 		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: file is %zu bytes, too short for a device tree header", name,
-				   len);
+				   "%s: file is %zu bytes, too short for a device tree header",
+				   name, len);
 	ret = fdt_check_header(data);
 	if (ret)
 		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: not a device tree blob: %s",

@@ -21,8 +21,8 @@ struct axvm_load_target {
 
 struct axvm_loaded_image {
 	enum axvm_board_kernel_format format; /* what was detected */
-	axvm_gpa_t start; /* lowest guest address occupied */
-	axvm_gpa_t end;   /* one past the highest (memsz / image_size included) */
+	axvm_gpa_t start;		      /* lowest guest address occupied */
+	axvm_gpa_t end; /* one past the highest (memsz / image_size included) */
 	axvm_gpa_t entry;
 };
 
@@ -35,12 +35,11 @@ int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, 
 			    struct axvm_loaded_image *out, char *err, size_t errlen);
 
 /* Read a whole file; files larger than max_size are refused. *data is malloc'd. */
-int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len,
-			  char *err, size_t errlen);
+int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len, char *err,
+			  size_t errlen);
 
 /* Check a user-supplied device tree blob (header, size, structure). */
-int axvm_loader_check_dtb(const char *name, const void *data, size_t len, char *err,
-			  size_t errlen);
+int axvm_loader_check_dtb(const char *name, const void *data, size_t len, char *err, size_t errlen);
 
 /* Copy len bytes to gpa after checking [gpa, gpa+len) lies in the target's RAM. */
 int axvm_loader_write(const struct axvm_load_target *t, const char *name, axvm_gpa_t gpa,

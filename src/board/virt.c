@@ -43,14 +43,7 @@
 #define VIRT_FDT_SPACE 65536 /* room for the generated tree besides bootargs */
 #define VIRT_RAM_MIN (4ull << 20)
 #define VIRT_IRQ_S_EXT 9
-
-enum virt_dev_id {
-	VIRT_DEV_PLIC,
-	VIRT_DEV_UART,
-	VIRT_DEV_TEST,
-	VIRT_DEV_RTC,
-	VIRT_DEV_COUNT
-};
+#define VIRT_UART_BASE 0x10000000ull
 
 struct axvm_board {
 	struct axvm *vm;
@@ -93,46 +86,49 @@ static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, v
 static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model);
 static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model);
 
-static const struct virt_device virt_devices[VIRT_DEV_COUNT] = {
-	[VIRT_DEV_PLIC] = {
-		.name = "plic",
-		.base = 0x0c000000,
-		.size = AXVM_PLIC_MMIO_SIZE,
-		.width = 4,
-		.ops = &axvm_plic_ops,
-		.create = virt_create_plic,
-		.fdt_node = axvm_fdt_add_plic,
-	},
-	[VIRT_DEV_UART] = {
-		.name = "uart0",
-		.base = 0x10000000,
-		.size = AXVM_NS16550A_MMIO_SIZE,
-		.irq = 10,
-		.width = 1,
-		.ops = &axvm_ns16550a_ops,
-		.create = virt_create_uart,
-		.fdt_node = axvm_fdt_add_ns16550a,
-	},
-	[VIRT_DEV_TEST] = {
-		.name = "test",
-		.base = 0x100000,
-		.size = AXVM_TEST_FINISHER_MMIO_SIZE,
-		.width = 4,
-		.ops = &axvm_test_finisher_ops,
-		.create = virt_create_test,
-		.fdt_node = axvm_fdt_add_test_finisher,
-	},
-	[VIRT_DEV_RTC] = {
-		.name = "rtc",
-		.base = 0x101000,
-		.size = AXVM_GOLDFISH_RTC_MMIO_SIZE,
-		.irq = 11,
-		.width = 4,
-		.ops = &axvm_goldfish_rtc_ops,
-		.create = virt_create_rtc,
-		.fdt_node = axvm_fdt_add_goldfish_rtc,
-	},
+/* PLIC first: the other models signal through it. */
+static const struct virt_device virt_devices[] = {
+    {
+	.name = "plic",
+	.base = 0x0c000000,
+	.size = AXVM_PLIC_MMIO_SIZE,
+	.width = 4,
+	.ops = &axvm_plic_ops,
+	.create = virt_create_plic,
+	.fdt_node = axvm_fdt_add_plic,
+    },
+    {
+	.name = "uart0",
+	.base = VIRT_UART_BASE,
+	.size = AXVM_NS16550A_MMIO_SIZE,
+	.irq = 10,
+	.width = 1,
+	.ops = &axvm_ns16550a_ops,
+	.create = virt_create_uart,
+	.fdt_node = axvm_fdt_add_ns16550a,
+    },
+    {
+	.name = "test",
+	.base = 0x100000,
+	.size = AXVM_TEST_FINISHER_MMIO_SIZE,
+	.width = 4,
+	.ops = &axvm_test_finisher_ops,
+	.create = virt_create_test,
+	.fdt_node = axvm_fdt_add_test_finisher,
+    },
+    {
+	.name = "rtc",
+	.base = 0x101000,
+	.size = AXVM_GOLDFISH_RTC_MMIO_SIZE,
+	.irq = 11,
+	.width = 4,
+	.ops = &axvm_goldfish_rtc_ops,
+	.create = virt_create_rtc,
+	.fdt_node = axvm_fdt_add_goldfish_rtc,
+    },
 };
+
+#define VIRT_DEV_COUNT (sizeof(virt_devices) / sizeof(virt_devices[0]))
 
 static int virt_fail(char *err, size_t errlen, int ret, const char *fmt, ...) AXVM_PRINTF(4, 5);
 
@@ -196,10 +192,10 @@ static uint64_t virt_host_realtime(void *opaque)
 static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, void **model)
 {
 	struct axvm_plic_params p = {
-		.ndev = VIRT_PLIC_NDEV,
-		.contexts = 2 * b->cfg->cpu_num,
-		.ctx_output = virt_plic_output,
-		.opaque = b,
+	    .ndev = VIRT_PLIC_NDEV,
+	    .contexts = 2 * b->cfg->cpu_num,
+	    .ctx_output = virt_plic_output,
+	    .opaque = b,
 	};
 	int ret = axvm_plic_create(&p, &b->plic);
 
@@ -227,9 +223,9 @@ static int virt_create_test(struct axvm_board *b, const struct virt_device *d, v
 static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model)
 {
 	struct axvm_goldfish_rtc_params p = {
-		.now_ns = b->realtime_ns,
-		.opaque = b->realtime_opaque,
-		.irq = {axvm_plic_irq_line_set, b->plic, d->irq},
+	    .now_ns = b->realtime_ns,
+	    .opaque = b->realtime_opaque,
+	    .irq = {axvm_plic_irq_line_set, b->plic, d->irq},
 	};
 	int ret = axvm_goldfish_rtc_create(&p, &b->rtc);
 
@@ -310,10 +306,10 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 		uint64_t size = o->ram_size ? o->ram_size : AXVM_BOARD_VIRT_RAM_DEFAULT;
 
 		c->regions[0] = (struct axvm_mem_region){
-			.gpa = AXVM_BOARD_VIRT_RAM_BASE,
-			.size = size,
-			.flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
-			.map_type = AXVM_MAP_ALLOC,
+		    .gpa = AXVM_BOARD_VIRT_RAM_BASE,
+		    .size = size,
+		    .flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
+		    .map_type = AXVM_MAP_ALLOC,
 		};
 		c->region_count = 1;
 	}
@@ -330,16 +326,18 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 				 AXVM_BOARD_VIRT_RAM_BASE);
 	if (o->ram_size) {
 		if (c->regions[in->ram_index].gpa != AXVM_BOARD_VIRT_RAM_BASE)
-			return virt_fail(err, errlen, -AXVM_EINVAL,
-					 "memory size: memory_regions[%d] does not start at 0x%llx, "
-					 "so its size cannot be overridden",
-					 in->ram_index, AXVM_BOARD_VIRT_RAM_BASE);
+			return virt_fail(
+			    err, errlen, -AXVM_EINVAL,
+			    "memory size: memory_regions[%d] does not start at 0x%llx, "
+			    "so its size cannot be overridden",
+			    in->ram_index, AXVM_BOARD_VIRT_RAM_BASE);
 		c->regions[in->ram_index].size = o->ram_size;
 	}
 	if (c->regions[in->ram_index].size < VIRT_RAM_MIN ||
 	    c->regions[in->ram_index].size & (AXVM_PAGE_SIZE - 1))
 		return virt_fail(err, errlen, -AXVM_EINVAL,
-				 "memory size: 0x%" PRIx64 " bytes must be a multiple of 4 KiB and at "
+				 "memory size: 0x%" PRIx64
+				 " bytes must be a multiple of 4 KiB and at "
 				 "least 4 MiB",
 				 c->regions[in->ram_index].size);
 
@@ -356,14 +354,14 @@ static int virt_read_files(struct virt_inputs *in, uint64_t ram_size, char *err,
 					err, errlen);
 
 	if (!ret && in->initrd)
-		ret = axvm_loader_read_file(in->initrd, ram_size, &in->initrd_data,
-					    &in->initrd_len, err, errlen);
+		ret = axvm_loader_read_file(in->initrd, ram_size, &in->initrd_data, &in->initrd_len,
+					    err, errlen);
 	if (!ret && in->dtb) {
 		ret = axvm_loader_read_file(in->dtb, ram_size, &in->dtb_data, &in->dtb_len, err,
 					    errlen);
 		if (!ret)
-			ret = axvm_loader_check_dtb(in->dtb, in->dtb_data, in->dtb_len, err,
-						    errlen);
+			ret =
+			    axvm_loader_check_dtb(in->dtb, in->dtb_data, in->dtb_len, err, errlen);
 	}
 	return ret;
 }
@@ -373,12 +371,12 @@ static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
 	for (unsigned i = 0; i < VIRT_DEV_COUNT; i++) {
 		const struct virt_device *d = &virt_devices[i];
 		struct axvm_device_desc desc = {
-			.name = d->name,
-			.base = d->base,
-			.size = d->size,
-			.min_width = d->width,
-			.max_width = d->width,
-			.ops = d->ops,
+		    .name = d->name,
+		    .base = d->base,
+		    .size = d->size,
+		    .min_width = d->width,
+		    .max_width = d->width,
+		    .ops = d->ops,
 		};
 		int ret = d->create(b, d, &desc.opaque);
 
@@ -399,20 +397,20 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	const struct axvm_config *c = b->cfg;
 	struct axvm_fdt f;
 	struct axvm_fdt_cpus cpus = {
-		.count = c->cpu_num,
-		.timebase_hz = b->layout.timebase_hz,
-		.sstc = o->sstc,
+	    .count = c->cpu_num,
+	    .timebase_hz = b->layout.timebase_hz,
+	    .sstc = o->sstc,
 	};
 	char stdout_path[64];
 	struct axvm_fdt_chosen chosen = {
-		.bootargs = in->cmdline,
-		.has_initrd = in->initrd != NULL,
+	    .bootargs = in->cmdline,
+	    .has_initrd = in->initrd != NULL,
 	};
 	size_t cap = VIRT_FDT_SPACE + (in->cmdline ? strlen(in->cmdline) : 0);
 	int ret;
 
 	snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%llx",
-		 (unsigned long long)virt_devices[VIRT_DEV_UART].base);
+		 (unsigned long long)VIRT_UART_BASE);
 	if (o->stdout_path == AXVM_BOARD_STDOUT_SERIAL)
 		chosen.stdout_path = stdout_path;
 
@@ -428,11 +426,11 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	for (unsigned i = 0; !ret && i < VIRT_DEV_COUNT; i++) {
 		const struct virt_device *d = &virt_devices[i];
 		struct axvm_fdt_device fd = {
-			.base = d->base,
-			.size = d->size,
-			.irq = d->irq,
-			.ndev = VIRT_PLIC_NDEV,
-			.clock_hz = AXVM_NS16550A_CLOCK_HZ,
+		    .base = d->base,
+		    .size = d->size,
+		    .irq = d->irq,
+		    .ndev = VIRT_PLIC_NDEV,
+		    .clock_hz = AXVM_NS16550A_CLOCK_HZ,
 		};
 
 		ret = d->fdt_node(&f, &fd);
@@ -500,7 +498,8 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 		if (virt_overlap(fdt_addr, b->fdt_size, l->kernel_start, low - l->kernel_start))
 			return virt_fail(err, errlen, -AXVM_EOVERLAP,
 					 "kernel.dtb_load_addr: the device tree at 0x%" PRIx64
-					 " (+0x%zx) overlaps the kernel [0x%" PRIx64 ", 0x%" PRIx64 ")",
+					 " (+0x%zx) overlaps the kernel [0x%" PRIx64 ", 0x%" PRIx64
+					 ")",
 					 fdt_addr, b->fdt_size, l->kernel_start, low);
 	} else {
 		fdt_addr = virt_align_down(ram_end - b->fdt_size, VIRT_FDT_ALIGN);
@@ -520,29 +519,31 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 		} else {
 			if (in->initrd_len > top - t->ram_base)
 				return virt_fail(err, errlen, -AXVM_ERANGE,
-						 "%s: %zu bytes do not fit in guest RAM", in->initrd,
-						 in->initrd_len);
+						 "%s: %zu bytes do not fit in guest RAM",
+						 in->initrd, in->initrd_len);
 			start = virt_align_down(top - in->initrd_len, AXVM_PAGE_SIZE);
 			if (start < low)
-				return virt_fail(err, errlen, -AXVM_ERANGE,
-						 "%s: %zu bytes do not fit in guest RAM between the "
-						 "kernel (ends at 0x%" PRIx64
-						 ") and the device tree at 0x%" PRIx64,
-						 in->initrd, in->initrd_len, low, top);
+				return virt_fail(
+				    err, errlen, -AXVM_ERANGE,
+				    "%s: %zu bytes do not fit in guest RAM between the "
+				    "kernel (ends at 0x%" PRIx64
+				    ") and the device tree at 0x%" PRIx64,
+				    in->initrd, in->initrd_len, low, top);
 		}
 		if (virt_overlap(start, in->initrd_len, l->kernel_start, low - l->kernel_start) ||
 		    virt_overlap(start, in->initrd_len, fdt_addr, b->fdt_size))
-			return virt_fail(err, errlen, -AXVM_EOVERLAP,
-					 "%s: [0x%" PRIx64 ", +0x%zx) overlaps the kernel [0x%" PRIx64
-					 ", 0x%" PRIx64 ") or the device tree at 0x%" PRIx64,
-					 in->initrd, start, in->initrd_len, l->kernel_start, low,
-					 fdt_addr);
+			return virt_fail(
+			    err, errlen, -AXVM_EOVERLAP,
+			    "%s: [0x%" PRIx64 ", +0x%zx) overlaps the kernel [0x%" PRIx64
+			    ", 0x%" PRIx64 ") or the device tree at 0x%" PRIx64,
+			    in->initrd, start, in->initrd_len, l->kernel_start, low, fdt_addr);
 		l->initrd_start = start;
 		l->initrd_end = start + in->initrd_len;
 		ret = axvm_fdt_set_chosen(b->fdt, b->fdt_size, NULL, true, l->initrd_start,
 					  l->initrd_end);
 		if (ret)
-			return virt_fail(err, errlen, ret, "device tree: setting the initrd range: %s",
+			return virt_fail(err, errlen, ret,
+					 "device tree: setting the initrd range: %s",
 					 axvm_strerror(ret));
 		ret = axvm_loader_write(t, in->initrd, start, in->initrd_data, in->initrd_len, err,
 					errlen);
@@ -572,8 +573,8 @@ static int virt_boot_registers(struct axvm_board *b, char *err, size_t errlen)
 	return 0;
 }
 
-int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board **out,
-			   char *err, size_t errlen)
+int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board **out, char *err,
+			   size_t errlen)
 {
 	struct virt_inputs in = {0};
 	struct axvm_board *b;
@@ -620,10 +621,10 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 		goto fail;
 	}
 	b->hart_cfg = (struct axvm_riscv64_config){
-		.timebase_hz = b->layout.timebase_hz,
-		.sstc = o->sstc,
-		.epoch_ns = b->hal->now_ns(b->hal->ctx),
-		.machine = b->machine,
+	    .timebase_hz = b->layout.timebase_hz,
+	    .sstc = o->sstc,
+	    .epoch_ns = b->hal->now_ns(b->hal->ctx),
+	    .machine = b->machine,
 	};
 
 	ret = axvm_create(b->cfg, &b->vm);
@@ -660,7 +661,8 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	if (img.format == AXVM_BOARD_KERNEL_FLAT && o->base_config && o->base_config->bsp_entry)
 		b->layout.entry = o->base_config->bsp_entry;
 
-	ret = in.dtb ? virt_user_fdt(b, &in, err, errlen) : virt_generate_fdt(b, o, &in, err, errlen);
+	ret =
+	    in.dtb ? virt_user_fdt(b, &in, err, errlen) : virt_generate_fdt(b, o, &in, err, errlen);
 	if (!ret)
 		ret = virt_place(b, &in, &t, err, errlen);
 	if (!ret)

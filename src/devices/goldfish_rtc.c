@@ -156,8 +156,8 @@ static int goldfish_rtc_write(void *opaque, uint64_t offset, unsigned width, uin
 }
 
 const struct axvm_device_ops axvm_goldfish_rtc_ops = {
-	.read = goldfish_rtc_read,
-	.write = goldfish_rtc_write,
+    .read = goldfish_rtc_read,
+    .write = goldfish_rtc_write,
 };
 
 void axvm_goldfish_rtc_poll(struct axvm_goldfish_rtc *r)

@@ -354,8 +354,8 @@ static void ns16550a_input_ready(void *opaque)
 }
 
 const struct axvm_device_ops axvm_ns16550a_ops = {
-	.read = ns16550a_read,
-	.write = ns16550a_write,
+    .read = ns16550a_read,
+    .write = ns16550a_write,
 };
 
 int axvm_ns16550a_create(struct axvm_console *console, const struct axvm_irq_line *irq,

@@ -52,7 +52,7 @@ struct axvm_plic {
 	struct axvm_plic_params params;
 	uint32_t priority[AXVM_PLIC_MAX_SOURCES + 1];
 	uint32_t pending[PLIC_WORDS];
-	uint32_t level[PLIC_WORDS];      /* the source lines as last driven */
+	uint32_t level[PLIC_WORDS];	 /* the source lines as last driven */
 	uint32_t in_service[PLIC_WORDS]; /* claimed, not completed yet */
 	struct plic_context *ctx;
 };
@@ -230,8 +230,8 @@ static int plic_write(void *opaque, uint64_t offset, unsigned width, uint64_t va
 }
 
 const struct axvm_device_ops axvm_plic_ops = {
-	.read = plic_read,
-	.write = plic_write,
+    .read = plic_read,
+    .write = plic_write,
 };
 
 void axvm_plic_set_irq(struct axvm_plic *p, unsigned irq, bool level)

@@ -23,7 +23,7 @@
 #define AXVM_PLIC_MAX_PRIORITY 7
 
 struct axvm_plic_params {
-	unsigned ndev;     /* sources 1..ndev (riscv,ndev) */
+	unsigned ndev;	   /* sources 1..ndev (riscv,ndev) */
 	unsigned contexts; /* 2 per hart */
 	void (*ctx_output)(void *opaque, unsigned context, bool level);
 	void *opaque;

@@ -50,12 +50,11 @@ static int test_finisher_write(void *opaque, uint64_t offset, unsigned width, ui
 }
 
 const struct axvm_device_ops axvm_test_finisher_ops = {
-	.read = test_finisher_read,
-	.write = test_finisher_write,
+    .read = test_finisher_read,
+    .write = test_finisher_write,
 };
 
-int axvm_test_finisher_create(void (*fn)(void *opaque, enum axvm_system_down_type type,
-					 int status),
+int axvm_test_finisher_create(void (*fn)(void *opaque, enum axvm_system_down_type type, int status),
 			      void *opaque, struct axvm_test_finisher **out)
 {
 	struct axvm_test_finisher *tf;

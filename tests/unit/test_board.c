@@ -269,8 +269,8 @@ TEST(test_board_linux_image_loaded_at_text_offset)
 	uint8_t img[256] = {0x6f};
 
 	REQUIRE(board_prepare(&f, spin, 1) == 0);
-	img[0x08] = 0x00, img[0x0a] = 0x20;             /* text_offset 0x200000 */
-	img[0x10] = 0x00, img[0x12] = 0x40;             /* image_size 0x400000 */
+	img[0x08] = 0x00, img[0x0a] = 0x20; /* text_offset 0x200000 */
+	img[0x10] = 0x00, img[0x12] = 0x40; /* image_size 0x400000 */
 	memcpy(img + 0x38, "RSC\x05", 4);
 	REQUIRE(write_file(f.kernel, img, sizeof(img)) == 0);
 	REQUIRE_OK(board_create(&f));
@@ -463,7 +463,8 @@ TEST(test_board_rejects_tiny_or_unaligned_ram)
 	REQUIRE(board_prepare(&f, spin, 1) == 0);
 	f.o.ram_size = 1 << 20;
 	CHECK_INT(-AXVM_EINVAL, board_create(&f));
-	CHECK_STR("memory size: 0x100000 bytes must be a multiple of 4 KiB and at least 4 MiB", f.err);
+	CHECK_STR("memory size: 0x100000 bytes must be a multiple of 4 KiB and at least 4 MiB",
+		  f.err);
 	f.o.ram_size = (64 << 20) + 1;
 	CHECK_INT(-AXVM_EINVAL, board_create(&f));
 	board_cleanup(&f);
@@ -679,13 +680,10 @@ TEST(test_board_guest_prints_and_passes)
 	struct board_fixture f;
 	struct axvm_board_poweroff po = {.status = -1};
 	const uint32_t prog[] = {
-		lui(T0, 0x10000),     /* t0 = UART */
-		addi(T1, ZERO, 'h'), sb(T1, T0, 0),
-		addi(T1, ZERO, 'i'), sb(T1, T0, 0),
-		lui(T0, 0x100),       /* t0 = test finisher */
-		lui(T1, 0x5), addi(T1, T1, 0x555),
-		sw(T1, T0, 0),
-		J_SELF,
+	    lui(T0, 0x10000), /* t0 = UART */
+	    addi(T1, ZERO, 'h'), sb(T1, T0, 0),	      addi(T1, ZERO, 'i'), sb(T1, T0, 0),
+	    lui(T0, 0x100), /* t0 = test finisher */
+	    lui(T1, 0x5),	 addi(T1, T1, 0x555), sw(T1, T0, 0),	   J_SELF,
 	};
 
 	REQUIRE(board_prepare(&f, prog, sizeof(prog) / 4) == 0);
@@ -704,13 +702,14 @@ TEST(test_board_guest_reads_dtb_magic_through_a1)
 	struct axvm_board_poweroff po = {.status = -1};
 	/* Fail with code = the DTB's first byte (0xd0 of the big-endian magic). */
 	const uint32_t prog[] = {
-		itype(0x03, 4, T1, 11, 0), /* lbu t1, 0(a1) */
-		slli(T1, T1, 16),
-		lui(T2, 0x3), addi(T2, T2, 0x333),
-		or_(T1, T1, T2),
-		lui(T0, 0x100),
-		sw(T1, T0, 0),
-		J_SELF,
+	    itype(0x03, 4, T1, 11, 0), /* lbu t1, 0(a1) */
+	    slli(T1, T1, 16),
+	    lui(T2, 0x3),
+	    addi(T2, T2, 0x333),
+	    or_(T1, T1, T2),
+	    lui(T0, 0x100),
+	    sw(T1, T0, 0),
+	    J_SELF,
 	};
 
 	REQUIRE(board_prepare(&f, prog, sizeof(prog) / 4) == 0);
@@ -738,10 +737,10 @@ TEST(test_board_guest_uart_interrupt_through_plic)
 	prog[n++] = csrrw(0x105, T0); /* stvec = handler */
 	prog[n++] = lui(T0, 0xc000);  /* PLIC */
 	prog[n++] = addi(T1, ZERO, 1);
-	prog[n++] = sw(T1, T0, 40);   /* priority[10] = 1 */
+	prog[n++] = sw(T1, T0, 40); /* priority[10] = 1 */
 	prog[n++] = lui(T2, 0x2);
 	prog[n++] = addi(T2, T2, 0x80);
-	prog[n++] = add(T2, T2, T0);  /* enable, context 1 */
+	prog[n++] = add(T2, T2, T0); /* enable, context 1 */
 	prog[n++] = addi(T1, ZERO, 0x400);
 	prog[n++] = sw(T1, T2, 0);
 	prog[n++] = addi(T1, ZERO, 0x200);
@@ -750,13 +749,13 @@ TEST(test_board_guest_uart_interrupt_through_plic)
 	prog[n++] = csrrs(0x100, T1); /* sstatus.SIE */
 	prog[n++] = lui(T0, 0x10000);
 	prog[n++] = addi(T1, ZERO, 2);
-	prog[n++] = sb(T1, T0, 1);    /* IER = ETBEI */
+	prog[n++] = sb(T1, T0, 1); /* IER = ETBEI */
 	prog[n++] = WFI;
-	prog[n++] = 0xffdff06f;       /* jal x0, -4 */
+	prog[n++] = 0xffdff06f; /* jal x0, -4 */
 	while (n < 0x80 / 4)
 		prog[n++] = J_SELF;
-	prog[n++] = lui(T0, 0xc201);  /* context 1 */
-	prog[n++] = lw(T1, T0, 4);    /* claim */
+	prog[n++] = lui(T0, 0xc201); /* context 1 */
+	prog[n++] = lw(T1, T0, 4);   /* claim */
 	prog[n++] = slli(T1, T1, 16);
 	prog[n++] = lui(T2, 0x3);
 	prog[n++] = addi(T2, T2, 0x333);

@@ -9,7 +9,7 @@
 
 static const struct axvm_fdt_device plic_dev = {.base = 0xc000000, .size = 0x600000, .ndev = 95};
 static const struct axvm_fdt_device uart_dev = {
-	.base = 0x10000000, .size = 0x100, .irq = 10, .clock_hz = 3686400};
+    .base = 0x10000000, .size = 0x100, .irq = 10, .clock_hz = 3686400};
 static const struct axvm_fdt_device test_dev = {.base = 0x100000, .size = 0x1000};
 static const struct axvm_fdt_device rtc_dev = {.base = 0x101000, .size = 0x1000, .irq = 11};
 
@@ -36,8 +36,8 @@ static void *build_tree(unsigned cpus, bool sstc, const struct axvm_fdt_chosen *
 	return f.blob;
 }
 
-static const struct axvm_fdt_chosen default_chosen = {
-	.bootargs = "console=ttyS0 earlycon", .stdout_path = "/soc/serial@10000000"};
+static const struct axvm_fdt_chosen default_chosen = {.bootargs = "console=ttyS0 earlycon",
+						      .stdout_path = "/soc/serial@10000000"};
 
 static const char *prop_str(const void *fdt, const char *path, const char *name)
 {
@@ -174,7 +174,8 @@ TEST(test_fdt_cpu_intc_nodes)
 	int intc0, intc1;
 
 	REQUIRE(fdt);
-	CHECK_STR("riscv,cpu-intc", prop_str(fdt, "/cpus/cpu@1/interrupt-controller", "compatible"));
+	CHECK_STR("riscv,cpu-intc",
+		  prop_str(fdt, "/cpus/cpu@1/interrupt-controller", "compatible"));
 	CHECK_INT(1, prop_cell(fdt, "/cpus/cpu@1/interrupt-controller", "#interrupt-cells", 0));
 	CHECK_INT(0, prop_len(fdt, "/cpus/cpu@1/interrupt-controller", "interrupt-controller"));
 	intc0 = fdt_path_offset(fdt, "/cpus/cpu@0/interrupt-controller");
@@ -211,8 +212,10 @@ TEST(test_fdt_chosen_bootargs_and_stdout)
 
 TEST(test_fdt_chosen_initrd_range)
 {
-	struct axvm_fdt_chosen c = {.bootargs = "", .has_initrd = true,
-				    .initrd_start = 0x87000000, .initrd_end = 0x87654321};
+	struct axvm_fdt_chosen c = {.bootargs = "",
+				    .has_initrd = true,
+				    .initrd_start = 0x87000000,
+				    .initrd_end = 0x87654321};
 	void *fdt = build_tree(1, false, &c);
 
 	REQUIRE(fdt);
@@ -337,7 +340,8 @@ TEST(test_fdt_phandles_are_unique)
 	int node;
 
 	REQUIRE(fdt);
-	for (node = fdt_next_node(fdt, -1, NULL); node >= 0; node = fdt_next_node(fdt, node, NULL)) {
+	for (node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL)) {
 		uint32_t ph = fdt_get_phandle(fdt, node);
 
 		if (!ph)

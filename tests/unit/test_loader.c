@@ -28,8 +28,8 @@ static int loader_setup(struct loader_fixture *f)
 	r = axvm_addrspace_create(axvm_hal_linux(), &f->as);
 	if (r)
 		return r;
-	r = axvm_addrspace_map_linear(f->as, RAM_BASE, RAM_SIZE, AXVM_MEM_READ | AXVM_MEM_WRITE |
-								AXVM_MEM_EXEC);
+	r = axvm_addrspace_map_linear(f->as, RAM_BASE, RAM_SIZE,
+				      AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC);
 	f->t.as = f->as;
 	f->t.ram_base = RAM_BASE;
 	f->t.ram_size = RAM_SIZE;
@@ -182,9 +182,10 @@ TEST(test_loader_image_past_end_of_ram_rejected)
 	REQUIRE(d);
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_ERANGE, load(&f, d, 64, AXVM_BOARD_KERNEL_AUTO));
-	CHECK_STR("Image: text_offset 0x200000 + image_size 0xf00000 runs past the end of guest RAM "
-		  "(0x1000000 bytes)",
-		  f.err);
+	CHECK_STR(
+	    "Image: text_offset 0x200000 + image_size 0xf00000 runs past the end of guest RAM "
+	    "(0x1000000 bytes)",
+	    f.err);
 	loader_teardown(&f);
 	free(d);
 }
@@ -339,18 +340,18 @@ TEST(test_loader_elf_skips_non_load_segments)
 	loader_teardown(&f);
 }
 
-#define ELF_REJECTS(test, ret, msg, mutate)                                                \
-	TEST(test)                                                                         \
-	{                                                                                  \
-		struct loader_fixture f;                                                   \
-		struct elf_file e;                                                         \
-                                                                                           \
-		make_elf(&e);                                                              \
-		mutate;                                                                    \
-		REQUIRE_OK(loader_setup(&f));                                              \
-		CHECK_INT(ret, load_elf(&f, &e));                                          \
-		CHECK_STR(msg, f.err);                                                     \
-		loader_teardown(&f);                                                       \
+#define ELF_REJECTS(test, ret, msg, mutate)                                                        \
+	TEST(test)                                                                                 \
+	{                                                                                          \
+		struct loader_fixture f;                                                           \
+		struct elf_file e;                                                                 \
+                                                                                                   \
+		make_elf(&e);                                                                      \
+		mutate;                                                                            \
+		REQUIRE_OK(loader_setup(&f));                                                      \
+		CHECK_INT(ret, load_elf(&f, &e));                                                  \
+		CHECK_STR(msg, f.err);                                                             \
+		loader_teardown(&f);                                                               \
 	}
 
 ELF_REJECTS(test_loader_elf_rejects_elf32, -AXVM_ENOTSUP, "k.elf: ELF class 1 is not ELF64",
@@ -376,10 +377,11 @@ ELF_REJECTS(test_loader_elf_rejects_huge_phoff, -AXVM_EINVAL,
 	    e.eh.e_phoff = 0xfffffffffffffff0ull)
 ELF_REJECTS(test_loader_elf_rejects_filesz_over_memsz, -AXVM_EINVAL,
 	    "k.elf: program header 1: p_filesz 0x8 exceeds p_memsz 0x4", e.ph[1].p_memsz = 4)
-ELF_REJECTS(test_loader_elf_rejects_segment_past_eof, -AXVM_EINVAL,
-	    "k.elf: program header 0: file bytes [0x120, +0x1000) run past the end of the file (352 "
-	    "bytes)",
-	    (e.ph[0].p_filesz = 0x1000, e.ph[0].p_memsz = 0x1000))
+ELF_REJECTS(
+    test_loader_elf_rejects_segment_past_eof, -AXVM_EINVAL,
+    "k.elf: program header 0: file bytes [0x120, +0x1000) run past the end of the file (352 "
+    "bytes)",
+    (e.ph[0].p_filesz = 0x1000, e.ph[0].p_memsz = 0x1000))
 ELF_REJECTS(test_loader_elf_rejects_segment_below_ram, -AXVM_ERANGE,
 	    "k.elf: program header 0: [0x7ffffff8, +0x10) is outside guest RAM [0x80000000, "
 	    "0x81000000)",
@@ -405,9 +407,9 @@ TEST(test_loader_elf_too_short_message)
 	uint8_t d[20] = {0x7f, 'E', 'L', 'F'};
 
 	REQUIRE_OK(loader_setup(&f));
-	CHECK_INT(-AXVM_EINVAL, axvm_loader_load_kernel(&f.t, "k.elf", d, sizeof(d),
-							AXVM_BOARD_KERNEL_AUTO, RAM_BASE, &f.img,
-							f.err, sizeof(f.err)));
+	CHECK_INT(-AXVM_EINVAL,
+		  axvm_loader_load_kernel(&f.t, "k.elf", d, sizeof(d), AXVM_BOARD_KERNEL_AUTO,
+					  RAM_BASE, &f.img, f.err, sizeof(f.err)));
 	CHECK_STR("k.elf: file is 20 bytes, too short for an ELF64 header", f.err);
 	loader_teardown(&f);
 }
@@ -455,9 +457,9 @@ TEST(test_loader_flat_that_does_not_fit_rejected)
 	uint8_t d[32] = {1};
 
 	REQUIRE_OK(loader_setup(&f));
-	CHECK_INT(-AXVM_ERANGE, axvm_loader_load_kernel(&f.t, "bin", d, sizeof(d),
-							AXVM_BOARD_KERNEL_FLAT, 0x80fffff0,
-							&f.img, f.err, sizeof(f.err)));
+	CHECK_INT(-AXVM_ERANGE,
+		  axvm_loader_load_kernel(&f.t, "bin", d, sizeof(d), AXVM_BOARD_KERNEL_FLAT,
+					  0x80fffff0, &f.img, f.err, sizeof(f.err)));
 	CHECK_STR("bin: 32 bytes at 0x80fffff0 do not fit in guest RAM [0x80000000, 0x81000000)",
 		  f.err);
 	loader_teardown(&f);
@@ -484,7 +486,8 @@ TEST(test_loader_write_outside_ram_rejected)
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_ERANGE,
 		  axvm_loader_write(&f.t, "initrd", 0x81000000, &b, 1, f.err, sizeof(f.err)));
-	CHECK_STR("initrd: [0x81000000, +0x1) is outside guest RAM [0x80000000, 0x81000000)", f.err);
+	CHECK_STR("initrd: [0x81000000, +0x1) is outside guest RAM [0x80000000, 0x81000000)",
+		  f.err);
 	CHECK_INT(0, axvm_loader_write(&f.t, "initrd", 0x80ffffff, &b, 1, f.err, sizeof(f.err)));
 	loader_teardown(&f);
 }
@@ -524,7 +527,7 @@ TEST(test_loader_read_file_missing_message)
 	char err[256];
 
 	CHECK_INT(-AXVM_ENOENT, axvm_loader_read_file("/nonexistent/axvm/Image", 100, &d, &len, err,
-						     sizeof(err)));
+						      sizeof(err)));
 	CHECK_STR("/nonexistent/axvm/Image: cannot open: No such file or directory", err);
 	CHECK(d == NULL);
 	CHECK_INT(0, len);

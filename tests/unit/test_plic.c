@@ -23,8 +23,8 @@ static void plic_out(void *opaque, unsigned ctx, bool level)
 
 static int plic_setup(struct plic_fixture *f)
 {
-	struct axvm_plic_params p = {.ndev = 95, .contexts = NCTX, .ctx_output = plic_out,
-				     .opaque = f};
+	struct axvm_plic_params p = {
+	    .ndev = 95, .contexts = NCTX, .ctx_output = plic_out, .opaque = f};
 
 	memset(f, 0, sizeof(*f));
 	for (int i = 0; i < NCTX; i++)

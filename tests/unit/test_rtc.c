@@ -7,7 +7,7 @@
 struct rtc_fixture {
 	struct axvm_goldfish_rtc *rtc;
 	uint64_t clock; /* the fake wall clock, ns since the epoch */
-	int irq;        /* -1 = never driven */
+	int irq;	/* -1 = never driven */
 };
 
 static uint64_t rtc_clock(void *opaque)
@@ -23,9 +23,9 @@ static void rtc_irq(void *opaque, unsigned irq, bool level)
 static int rtc_setup(struct rtc_fixture *f, uint64_t start)
 {
 	struct axvm_goldfish_rtc_params p = {
-		.now_ns = rtc_clock,
-		.opaque = f,
-		.irq = {rtc_irq, f, 11},
+	    .now_ns = rtc_clock,
+	    .opaque = f,
+	    .irq = {rtc_irq, f, 11},
 	};
 
 	memset(f, 0, sizeof(*f));
