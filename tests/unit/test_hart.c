@@ -781,3 +781,76 @@ TEST(hart_satp_write_with_unsupported_mode_is_ignored)
 	CHECK_U64(0, f.h->x[7]);
 	fix_fini(&f);
 }
+
+TEST(hart_fcsr_access_with_fs_off_is_illegal)
+{
+	FIX(f);
+	uint32_t insn = CSRRS(5, 0x003, 0);
+
+	CODE(f, R, insn);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(insn, f.h->stval);
+	fix_fini(&f);
+}
+
+TEST(hart_frm_and_fflags_are_fields_of_fcsr)
+{
+	FIX(f);
+	f.h->sstatus = 1ull << RV_SSTATUS_FS_SHIFT;
+	/* fcsr = 0xff; frm <- 2; fflags <- 0x01; read fcsr */
+	CODE(f, R, ADDI(5, 0, 0xff), CSRRW(0, 0x003, 5), CSRRWI(0, 0x002, 2), CSRRWI(0, 0x001, 1),
+	     CSRRS(6, 0x003, 0), CSRRS(7, 0x002, 0), CSRRS(8, 0x001, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x41, f.h->x[6]);
+	CHECK_U64(2, f.h->x[7]);
+	CHECK_U64(1, f.h->x[8]);
+	CHECK_U64(RV_SSTATUS_FS, f.h->sstatus & RV_SSTATUS_FS);
+	fix_fini(&f);
+}
+
+TEST(hart_fsw_stores_the_low_word_and_fld_fsd_round_trip)
+{
+	FIX(f);
+	f.h->sstatus = 1ull << RV_SSTATUS_FS_SHIFT;
+	f.h->fpu.f[3] = 0x1122334455667788ull;
+	f.h->x[10] = R + 0x3000;
+	fix_wr64(&f, R + 0x3000, 0);
+	CODE(f, R, enc_s(0x27, 2, 10, 3, 0), /* fsw f3, 0(a0) */
+	     enc_s(0x27, 3, 10, 3, 8),	     /* fsd f3, 8(a0) */
+	     enc_i(0x07, 4, 3, 10, 8),	     /* fld f4, 8(a0) */
+	     WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x55667788, fix_rd64(&f, R + 0x3000));
+	CHECK_U64(0x1122334455667788ull, fix_rd64(&f, R + 0x3008));
+	CHECK_U64(0x1122334455667788ull, f.h->fpu.f[4]);
+	fix_fini(&f);
+}
+
+TEST(hart_op_fp_goes_to_the_fpu_and_sets_fs_dirty)
+{
+	FIX(f);
+	f.h->sstatus = 1ull << RV_SSTATUS_FS_SHIFT;
+	f.h->x[5] = 0x400921fb54442d18ull;
+	CODE(f, R, enc_r(0x53, 1, 0, 5, 0, 0x79), /* fmv.d.x f1, t0 */
+	     enc_r(0x53, 6, 0, 1, 0, 0x71),	  /* fmv.x.d t1, f1 */
+	     WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x400921fb54442d18ull, f.h->fpu.f[1]);
+	CHECK_U64(0x400921fb54442d18ull, f.h->x[6]);
+	CHECK_U64(RV_SSTATUS_FS, f.h->sstatus & RV_SSTATUS_FS);
+	fix_fini(&f);
+}
+
+TEST(hart_compressed_fp_load_store_need_fs)
+{
+	FIX(f);
+	uint16_t c[2] = {0x2104 /* c.fld f9, 0(a0) */, 0x0001};
+
+	f.h->x[10] = R + 0x3000;
+	REQUIRE_OK(axvm_addrspace_write(f.as, R, c, sizeof(c)));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(0x2104, f.h->stval);
+	fix_fini(&f);
+}
