@@ -3,7 +3,8 @@
 # $(GUEST_OUT)/P.elf and $(GUEST_OUT)/P.bin, linked at 0x80200000 with the
 # guest library in guests/lib/.
 #   guests/hello/*.{c,S}            -> hello      (the default guest: make run)
-#   guests/isa/NAME.c [+ NAME_s.S]  -> isa_NAME   (ISA self-tests)
+#   guests/isa/NAME.c [+ NAME_s.S]  -> isa_NAME   (ISA self-tests; fp*.c build with
+#                                               GUEST_MARCH_FP, the rest GUEST_MARCH)
 #   guests/smp/*.{c,S}              -> smp        (multi-hart counter tests)
 #   guests/fail/*.{c,S}             -> fail       (always fails: checks the runners)
 
@@ -11,6 +12,7 @@ GUEST_CROSS ?= riscv64-unknown-elf-
 GUEST_CC := $(GUEST_CROSS)gcc
 GUEST_OBJCOPY := $(GUEST_CROSS)objcopy
 GUEST_MARCH ?= rv64imac_zicsr_zifencei
+GUEST_MARCH_FP ?= rv64gc
 GUEST_CFLAGS := -march=$(GUEST_MARCH) -mabi=lp64 -mcmodel=medany -nostdlib -ffreestanding \
 	-fno-builtin -fno-stack-protector -fno-pic -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-Iguests/lib -MMD -MP
@@ -39,6 +41,10 @@ $(GUEST_OBJDIR)/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUESTCC $<")
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+# The FP self-tests need F/D in the assembler; the library stays rv64imac.
+# (the last -march wins)
+$(GUEST_OBJDIR)/guests/isa/fp%.o: GUEST_CFLAGS += -march=$(GUEST_MARCH_FP)
 
 $(GUEST_OBJDIR)/%.S.o: %.S
 	@mkdir -p $(dir $@)

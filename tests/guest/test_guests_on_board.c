@@ -61,6 +61,11 @@ TEST(board_isa_irq_passes)
 	board_run("isa_irq");
 }
 
+TEST(board_isa_fp_passes)
+{
+	board_run("isa_fp");
+}
+
 TEST(board_failing_guest_status_is_its_code)
 {
 	char path[512];

@@ -57,3 +57,8 @@ TEST(guest_isa_irq_passes)
 {
 	isa_run("isa_irq");
 }
+
+TEST(guest_isa_fp_passes)
+{
+	isa_run("isa_fp");
+}
