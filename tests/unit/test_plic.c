@@ -376,3 +376,40 @@ TEST(test_plic_irq_line_adapter_drives_source)
 	CHECK_U64(0x800, rd(&f, PENDING(0)));
 	axvm_plic_destroy(f.plic);
 }
+
+/* Random guest accesses anywhere in the window never crash, and the PLIC still works. */
+TEST(test_plic_survives_random_accesses)
+{
+	struct plic_fixture f;
+	uint64_t s = 0x243f6a8885a308d3ull;
+
+	REQUIRE_OK(plic_setup(&f));
+	for (unsigned i = 0; i < 200000; i++) {
+		uint64_t off, v;
+
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		off = (s % AXVM_PLIC_MMIO_SIZE) & ~3ull;
+		if (s >> 63)
+			axvm_plic_ops.write(f.plic, off, 4, s >> 20);
+		else
+			axvm_plic_ops.read(f.plic, off, 4, &v);
+		if (i % 64 == 0)
+			axvm_plic_set_irq(f.plic, (unsigned)(s >> 40) % 100, (s >> 50) & 1);
+	}
+	for (unsigned c = 0; c < NCTX; c++) {
+		wr(&f, THRESHOLD(c), 0);
+		for (unsigned w = 0; w < 4; w++)
+			wr(&f, ENABLE(c, w), 0);
+		while (rd(&f, CLAIM(c)))
+			;
+		for (unsigned src = 1; src <= 95; src++)
+			wr(&f, CLAIM(c), src);
+	}
+	for (unsigned src = 1; src <= 95; src++)
+		axvm_plic_set_irq(f.plic, src, false);
+	route(&f, 20, 1, 6);
+	axvm_plic_set_irq(f.plic, 20, true);
+	CHECK_INT(1, f.out[1]);
+	CHECK_U64(20, rd(&f, CLAIM(1)));
+	axvm_plic_destroy(f.plic);
+}
