@@ -425,6 +425,12 @@ static int devices_passthrough(struct config_ctx *cx, const struct toml_node *n,
 		struct axvm_passthrough_device *d = &cx->cfg->passthrough[i];
 
 		config_index(p, path, i);
+		/* Newer AxVisor resolves ["/node"] from the host's device tree; we have none. */
+		if (e->type == TOML_ARRAY && e->count == 1 && e->items[0]->type == TOML_STRING)
+			return config_fail(cx, e, -AXVM_ENOTSUP,
+					   "%s: a device-tree path alone is not supported; give "
+					   "[name, base_gpa, base_hpa, length, irq_id]",
+					   p);
 		ret = config_tuple(cx, e, p, 5, 5, "[name, base_gpa, base_hpa, length, irq_id]");
 		if (ret)
 			return ret;

@@ -409,6 +409,10 @@ CONFIG_ERROR(test_config_passthrough_device_wrong_arity,
 	     -AXVM_EINVAL,
 	     "vm.toml:11:24: devices.passthrough_devices[0]: expected 5 elements [name, base_gpa, "
 	     "base_hpa, length, irq_id], got 4")
+CONFIG_ERROR(test_config_device_tree_passthrough_is_not_supported,
+	     BASE KERNEL "[devices]\npassthrough_devices = [\n    [\"/\"],\n]\n", -AXVM_ENOTSUP,
+	     "vm.toml:12:5: devices.passthrough_devices[0]: a device-tree path alone is not "
+	     "supported; give [name, base_gpa, base_hpa, length, irq_id]")
 CONFIG_ERROR(test_config_emu_device_name_must_be_a_string,
 	     BASE KERNEL "[devices]\nemu_devices = [[0x2, 0x1000_0000, 0x100, 10, 2]]\n",
 	     -AXVM_EINVAL,
