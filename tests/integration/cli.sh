@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The axvm command line end to end: --help/--version, option errors, exit
+# statuses (guest poweroff, finisher code, VMM error, timeout, signals),
+# --console file:PATH, the Ctrl-A x escape on stdin, config files (run and
+# check). Guests: build/guests/*.elf when built, plus tiny flat binaries made
+# here. Ends with "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+axvm=${AXVM:-$root/build/axvm}
+guests=${GUEST_OUT:-$root/build/guests}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # name, condition result (0 = ok), detail
+	if [ "$2" -eq 0 ]; then
+		echo "ok   $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $1: $3"
+		fail=$((fail + 1))
+	fi
+}
+
+if [ ! -x "$axvm" ]; then
+	echo "FAIL cli: no axvm binary at $axvm (run make)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# Flat guests (loaded at 0x80200000): an idle loop (wfi; j -4) and a busy one (j .).
+printf '\x73\x00\x50\x10\x6f\xf0\xdf\xff' >"$tmp/idle.bin"
+printf '\x6f\x00\x00\x00' >"$tmp/spin.bin"
+
+out=$("$axvm" --version)
+check "--version prints the version" $([[ "$out" =~ ^axvm\ [0-9]+\.[0-9]+\.[0-9]+$ ]]; echo $?) "got '$out'"
+
+out=$("$axvm" --help)
+check "--help lists the commands" $([[ "$out" == *"run "* && "$out" == *"check "* ]]; echo $?) "got '$out'"
+
+out=$("$axvm" run --help)
+rc=$?
+check "run --help lists every option" \
+	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* ]]; echo $?) \
+	"rc=$rc, got '$out'"
+
+err=$("$axvm" frobnicate 2>&1 >/dev/null)
+rc=$?
+check "unknown command exits 1" $([ $rc -eq 1 ] && [[ "$err" == *"unknown command 'frobnicate'"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$("$axvm" run --bogus 2>&1 >/dev/null)
+rc=$?
+check "unknown option exits 1 naming it" $([ $rc -eq 1 ] && [[ "$err" == *"'--bogus'"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$("$axvm" run 2>&1 >/dev/null)
+rc=$?
+check "run without a kernel exits 1" $([ $rc -eq 1 ] && [[ "$err" == *"no kernel"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$("$axvm" run -k "$tmp/idle.bin" -c 0 2>&1 >/dev/null)
+rc=$?
+check "--cpus 0 is rejected" $([ $rc -eq 1 ] && [[ "$err" == *"--cpus '0'"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$("$axvm" run -k "$tmp/idle.bin" -m 12X 2>&1 >/dev/null)
+rc=$?
+check "--mem 12X is rejected" $([ $rc -eq 1 ] && [[ "$err" == *"--mem '12X'"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$("$axvm" run -k "$tmp/idle.bin" --console tty 2>&1 >/dev/null)
+rc=$?
+check "--console tty is rejected" $([ $rc -eq 1 ] && [[ "$err" == *"--console 'tty'"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$("$axvm" run -k "$tmp/missing.bin" </dev/null 2>&1 >/dev/null)
+rc=$?
+check "a missing kernel file exits 1 naming it" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"$tmp/missing.bin"* ]]; echo $?) "rc=$rc, '$err'"
+
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --timeout 1 </dev/null 2>&1 >/dev/null)
+rc=$?
+check "--timeout stops an idle guest with status 1" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"did not finish within 1 s"* ]]; echo $?) "rc=$rc, '$err'"
+
+for sig in TERM INT; do
+	timeout 20 "$axvm" run -k "$tmp/spin.bin" -c 2 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.5
+	kill -$sig $pid
+	start=$(date +%s.%N)
+	wait $pid
+	rc=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	want=$((128 + $(kill -l $sig)))
+	check "SIG$sig shuts a busy guest down with status $want" \
+		$([ $rc -eq $want ] && [ "$(echo "$secs < 3" | bc)" -eq 1 ]; echo $?) "rc=$rc after ${secs}s"
+done
+
+start=$(date +%s.%N)
+printf '\001x' | timeout 20 "$axvm" run -k "$tmp/idle.bin" >/dev/null 2>&1
+rc=$?
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "Ctrl-A x on stdin quits with status 0" \
+	$([ $rc -eq 0 ] && [ "$(echo "$secs < 5" | bc)" -eq 1 ]; echo $?) "rc=$rc after ${secs}s"
+
+if [ -f "$guests/hello.elf" ]; then
+	out=$(timeout 20 "$axvm" run -k "$guests/hello.elf" </dev/null 2>&1)
+	rc=$?
+	check "hello guest powers off with status 0" \
+		$([ $rc -eq 0 ] && [[ "$out" == *"hello from hart 0"* ]]; echo $?) "rc=$rc, '$out'"
+
+	out=$(timeout 20 "$axvm" run -k "$guests/hello.elf" --console "file:$tmp/con.txt" </dev/null)
+	rc=$?
+	check "--console file:PATH gets the output, stdout nothing" \
+		$([ $rc -eq 0 ] && [ -z "$out" ] && grep -q "hello from hart 0" "$tmp/con.txt"; echo $?) \
+		"rc=$rc, stdout '$out', file '$(cat "$tmp/con.txt" 2>/dev/null)'"
+
+	cat >"$tmp/hello.toml" <<-EOF2
+	[base]
+	id = 1
+	name = "hello"
+	vm_type = 1
+	cpu_num = 2
+	[kernel]
+	entry_point = 0x8020_0000
+	image_location = "fs"
+	kernel_path = "$guests/hello.elf"
+	kernel_load_addr = 0x8020_0000
+	memory_regions = [
+	    [0x8000_0000, 0x400_0000, 0x7, 0],
+	]
+	[devices]
+	EOF2
+	out=$("$axvm" check "$tmp/hello.toml")
+	rc=$?
+	check "check accepts a valid config" $([ $rc -eq 0 ] && [[ "$out" == *": ok" ]]; echo $?) "rc=$rc, '$out'"
+	out=$(timeout 20 "$axvm" run "$tmp/hello.toml" </dev/null 2>&1)
+	rc=$?
+	check "run CONFIG.toml boots the config's kernel" \
+		$([ $rc -eq 0 ] && [[ "$out" == *"hello from hart 0"* ]]; echo $?) "rc=$rc, '$out'"
+	out=$(timeout 20 "$axvm" run "$tmp/hello.toml" -k "$tmp/idle.bin" --timeout 1 </dev/null 2>&1)
+	rc=$?
+	check "-k overrides the config's kernel" \
+		$([ $rc -eq 1 ] && [[ "$out" != *"hello from hart 0"* ]]; echo $?) "rc=$rc, '$out'"
+else
+	echo "note: $guests/hello.elf not built; guest-based CLI checks skipped (make guests)"
+fi
+
+if [ -f "$guests/fail.elf" ]; then
+	timeout 20 "$axvm" run -k "$guests/fail.elf" </dev/null >/dev/null 2>&1
+	rc=$?
+	check "a failing guest's finisher code is the exit status" \
+		$([ $rc -ne 0 ] && [ $rc -ne 1 ] && [ $rc -lt 124 ]; echo $?) "rc=$rc"
+fi
+
+printf '[base]\nid = = 1\n' >"$tmp/bad.toml"
+err=$("$axvm" check "$tmp/bad.toml" 2>&1)
+rc=$?
+check "check reports file:line:col and exits 1" \
+	$([ $rc -eq 1 ] && [[ "$err" == "$tmp/bad.toml:2:"* ]]; echo $?) "rc=$rc, '$err'"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
