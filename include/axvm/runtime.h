@@ -51,7 +51,7 @@ enum axvm_runtime_end {
 	AXVM_RUNTIME_END_ESCAPE,   /* Ctrl-A x on the console */
 	AXVM_RUNTIME_END_STOPPED,  /* axvm_runtime_stop */
 	AXVM_RUNTIME_END_TIMEOUT,  /* timeout_ms passed */
-	AXVM_RUNTIME_END_ERROR,    /* a VMM error (message in axvm_runtime_error) */
+	AXVM_RUNTIME_END_ERROR,	   /* a VMM error (message in axvm_runtime_error) */
 };
 
 struct axvm_runtime_result {

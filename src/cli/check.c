@@ -14,8 +14,8 @@ enum {
 };
 
 static const struct cli_option check_options[] = {
-	{CHECK_VERBOSE, 'v', "verbose", NULL, "print a summary of the config"},
-	{0},
+    {CHECK_VERBOSE, 'v', "verbose", NULL, "print a summary of the config"},
+    {0},
 };
 
 struct check_args {
@@ -67,9 +67,10 @@ static int check_main(int argc, char **argv)
 	}
 	printf("%s: ok\n", a.path);
 	if (a.verbose) {
-		printf("  name %s, id %llu, %u vCPU(s), %u memory region(s), %u emulated device(s)\n",
-		       cfg->name, (unsigned long long)cfg->id, cfg->cpu_num, cfg->region_count,
-		       cfg->emu_device_count);
+		printf(
+		    "  name %s, id %llu, %u vCPU(s), %u memory region(s), %u emulated device(s)\n",
+		    cfg->name, (unsigned long long)cfg->id, cfg->cpu_num, cfg->region_count,
+		    cfg->emu_device_count);
 		for (unsigned i = 0; i < cfg->region_count; i++)
 			printf("  memory_regions[%u]: 0x%llx + 0x%llx\n", i,
 			       (unsigned long long)cfg->regions[i].gpa,
@@ -84,9 +85,9 @@ static int check_main(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_check = {
-	.name = "check",
-	.args = "CONFIG.toml",
-	.summary = "validate a VM config file (errors as file:line:col)",
-	.options = check_options,
-	.run = check_main,
+    .name = "check",
+    .args = "CONFIG.toml",
+    .summary = "validate a VM config file (errors as file:line:col)",
+    .options = check_options,
+    .run = check_main,
 };

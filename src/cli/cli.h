@@ -12,9 +12,9 @@
 
 struct cli_option {
 	int id;
-	char short_name;       /* 0 = none */
+	char short_name; /* 0 = none */
 	const char *long_name;
-	const char *arg;       /* NULL = a flag without a value */
+	const char *arg; /* NULL = a flag without a value */
 	const char *help;
 };
 

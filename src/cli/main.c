@@ -13,8 +13,8 @@
 #include "cli/cli.h"
 
 static const struct cli_command *const cli_commands[] = {
-	&cli_cmd_run,
-	&cli_cmd_check,
+    &cli_cmd_run,
+    &cli_cmd_check,
 };
 
 #define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
@@ -103,8 +103,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 				else if (i + 1 < argc)
 					arg.value = argv[++i];
 			} else if (eq) {
-				fprintf(stderr, "axvm %s: option '--%s' takes no value\n", cmd->name,
-					arg.opt->long_name);
+				fprintf(stderr, "axvm %s: option '--%s' takes no value\n",
+					cmd->name, arg.opt->long_name);
 				return -1;
 			}
 		} else {

@@ -28,17 +28,17 @@ enum {
 };
 
 static const struct cli_option run_options[] = {
-	{RUN_KERNEL, 'k', "kernel", "FILE", "kernel: riscv Image, ELF or flat binary"},
-	{RUN_INITRD, 'i', "initrd", "FILE", "initial ramdisk"},
-	{RUN_PARAMS, 'p', "params", "CMDLINE", "kernel command line (/chosen/bootargs)"},
-	{RUN_CPUS, 'c', "cpus", "N", "number of vCPUs (1-8, default 1)"},
-	{RUN_MEM, 'm', "mem", "SIZE", "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M)"},
-	{RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
-	{RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
-	{RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
-	{RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
-	{RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
-	{0},
+    {RUN_KERNEL, 'k', "kernel", "FILE", "kernel: riscv Image, ELF or flat binary"},
+    {RUN_INITRD, 'i', "initrd", "FILE", "initial ramdisk"},
+    {RUN_PARAMS, 'p', "params", "CMDLINE", "kernel command line (/chosen/bootargs)"},
+    {RUN_CPUS, 'c', "cpus", "N", "number of vCPUs (1-8, default 1)"},
+    {RUN_MEM, 'm', "mem", "SIZE", "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M)"},
+    {RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
+    {RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
+    {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
+    {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
+    {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
+    {0},
 };
 
 struct run_args {
@@ -156,14 +156,15 @@ static int run_main(int argc, char **argv)
 			goto out;
 		}
 		snprintf(cmdline, len, "%s%s%s", base_cmdline,
-			 a.earlycon && base_cmdline[0] ? " " : "", a.earlycon ? "earlycon=sbi" : "");
+			 a.earlycon && base_cmdline[0] ? " " : "",
+			 a.earlycon ? "earlycon=sbi" : "");
 		ro.board.cmdline = cmdline;
 	}
 	/* console=hvc0 means the SBI console: point stdout-path at nothing serial. */
-	ro.board.stdout_path = strstr(ro.board.cmdline ? ro.board.cmdline : base_cmdline,
-				      "console=hvc")
-				       ? AXVM_BOARD_STDOUT_SBI
-				       : AXVM_BOARD_STDOUT_SERIAL;
+	ro.board.stdout_path =
+	    strstr(ro.board.cmdline ? ro.board.cmdline : base_cmdline, "console=hvc")
+		? AXVM_BOARD_STDOUT_SBI
+		: AXVM_BOARD_STDOUT_SERIAL;
 	ro.board.cpus = (unsigned)a.cpus;
 	ro.board.ram_size = a.mem;
 	ro.board.kernel_path = a.kernel;
@@ -209,9 +210,9 @@ out:
 }
 
 const struct cli_command cli_cmd_run = {
-	.name = "run",
-	.args = "[CONFIG.toml]",
-	.summary = "boot a guest on the virt board (options override the config file)",
-	.options = run_options,
-	.run = run_main,
+    .name = "run",
+    .args = "[CONFIG.toml]",
+    .summary = "boot a guest on the virt board (options override the config file)",
+    .options = run_options,
+    .run = run_main,
 };

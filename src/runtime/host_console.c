@@ -94,8 +94,8 @@ int rt_console_open(struct axvm_runtime *rt)
 	int ret;
 
 	if (rt->opts.console_path) {
-		rt->out_fd = open(rt->opts.console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				  0644);
+		rt->out_fd =
+		    open(rt->opts.console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (rt->out_fd < 0) {
 			rt_set_error(rt, "--console file:%s: %s", rt->opts.console_path,
 				     strerror(errno));

@@ -42,7 +42,7 @@ struct axvm_runtime {
 	struct axvm_console *console;
 	int out_fd; /* 1 or the --console file */
 	bool out_fd_owned;
-	bool in_enabled; /* still reading stdin (until EOF) */
+	bool in_enabled;     /* still reading stdin (until EOF) */
 	bool escape_pending; /* the previous input byte was Ctrl-A */
 	bool raw_mode;
 
@@ -74,7 +74,7 @@ void rt_wake(struct axvm_runtime *rt, char byte);
 /* Record how this boot ends (first caller wins) and stop every vCPU. */
 void rt_request_end(struct axvm_runtime *rt, enum axvm_runtime_end end);
 void rt_set_error(struct axvm_runtime *rt, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Stop every vCPU thread of this boot (any thread). */
 void rt_stop_vcpus(struct axvm_runtime *rt);
 

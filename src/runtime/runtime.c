@@ -27,12 +27,12 @@ void axvm_runtime_options_init(struct axvm_runtime_options *opts)
 const char *axvm_runtime_end_name(enum axvm_runtime_end end)
 {
 	static const char *const names[] = {
-		[AXVM_RUNTIME_END_POWEROFF] = "guest powered off",
-		[AXVM_RUNTIME_END_SIGNAL] = "stopped by a signal",
-		[AXVM_RUNTIME_END_ESCAPE] = "stopped by Ctrl-A x",
-		[AXVM_RUNTIME_END_STOPPED] = "stopped",
-		[AXVM_RUNTIME_END_TIMEOUT] = "timed out",
-		[AXVM_RUNTIME_END_ERROR] = "VMM error",
+	    [AXVM_RUNTIME_END_POWEROFF] = "guest powered off",
+	    [AXVM_RUNTIME_END_SIGNAL] = "stopped by a signal",
+	    [AXVM_RUNTIME_END_ESCAPE] = "stopped by Ctrl-A x",
+	    [AXVM_RUNTIME_END_STOPPED] = "stopped",
+	    [AXVM_RUNTIME_END_TIMEOUT] = "timed out",
+	    [AXVM_RUNTIME_END_ERROR] = "VMM error",
 	};
 
 	if ((unsigned)end >= sizeof(names) / sizeof(names[0]))
@@ -167,8 +167,8 @@ static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
 {
 	for (;;) {
 		struct pollfd fds[2] = {
-			{.fd = rt->wake_pipe[0], .events = POLLIN},
-			{.fd = rt->in_enabled ? 0 : -1, .events = POLLIN},
+		    {.fd = rt->wake_pipe[0], .events = POLLIN},
+		    {.fd = rt->in_enabled ? 0 : -1, .events = POLLIN},
 		};
 		int timeout = -1;
 		int n;

@@ -129,9 +129,10 @@ static int rt_exit_send_ipi(struct rt_slot *slot, struct axvm_exit *exit)
 	struct axvm_runtime *rt = slot->rt;
 
 	for (unsigned i = 0; i < rt->nvcpus; i++) {
-		bool hit = exit->send_ipi.send_to_all ? (i != slot->id || exit->send_ipi.send_to_self)
-						      : (i == exit->send_ipi.target_cpu ||
-							 (exit->send_ipi.send_to_self && i == slot->id));
+		bool hit = exit->send_ipi.send_to_all
+			       ? (i != slot->id || exit->send_ipi.send_to_self)
+			       : (i == exit->send_ipi.target_cpu ||
+				  (exit->send_ipi.send_to_self && i == slot->id));
 
 		if (hit)
 			axvm_vcpu_inject_interrupt(axvm_vcpu(rt->vm, i), exit->send_ipi.vector);
@@ -190,22 +191,14 @@ static int rt_exit_fatal(struct rt_slot *slot, struct axvm_exit *exit)
 }
 
 static const rt_exit_handler rt_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
-	[AXVM_EXIT_HYPERCALL] = rt_exit_hypercall,
-	[AXVM_EXIT_MMIO_READ] = rt_exit_unclaimed,
-	[AXVM_EXIT_MMIO_WRITE] = rt_exit_unclaimed,
-	[AXVM_EXIT_SYSREG_READ] = rt_exit_unclaimed,
-	[AXVM_EXIT_SYSREG_WRITE] = rt_exit_unclaimed,
-	[AXVM_EXIT_IO_READ] = rt_exit_unclaimed,
-	[AXVM_EXIT_IO_WRITE] = rt_exit_unclaimed,
-	[AXVM_EXIT_EXTERNAL_INTERRUPT] = rt_exit_resume,
-	[AXVM_EXIT_NESTED_PAGE_FAULT] = rt_exit_fatal,
-	[AXVM_EXIT_HALT] = rt_exit_halt,
-	[AXVM_EXIT_CPU_UP] = rt_exit_cpu_up,
-	[AXVM_EXIT_CPU_DOWN] = rt_exit_cpu_down,
-	[AXVM_EXIT_SYSTEM_DOWN] = rt_exit_system_down,
-	[AXVM_EXIT_SEND_IPI] = rt_exit_send_ipi,
-	[AXVM_EXIT_NOTHING] = rt_exit_resume,
-	[AXVM_EXIT_FAIL_ENTRY] = rt_exit_fatal,
+    [AXVM_EXIT_HYPERCALL] = rt_exit_hypercall,	   [AXVM_EXIT_MMIO_READ] = rt_exit_unclaimed,
+    [AXVM_EXIT_MMIO_WRITE] = rt_exit_unclaimed,	   [AXVM_EXIT_SYSREG_READ] = rt_exit_unclaimed,
+    [AXVM_EXIT_SYSREG_WRITE] = rt_exit_unclaimed,  [AXVM_EXIT_IO_READ] = rt_exit_unclaimed,
+    [AXVM_EXIT_IO_WRITE] = rt_exit_unclaimed,	   [AXVM_EXIT_EXTERNAL_INTERRUPT] = rt_exit_resume,
+    [AXVM_EXIT_NESTED_PAGE_FAULT] = rt_exit_fatal, [AXVM_EXIT_HALT] = rt_exit_halt,
+    [AXVM_EXIT_CPU_UP] = rt_exit_cpu_up,	   [AXVM_EXIT_CPU_DOWN] = rt_exit_cpu_down,
+    [AXVM_EXIT_SYSTEM_DOWN] = rt_exit_system_down, [AXVM_EXIT_SEND_IPI] = rt_exit_send_ipi,
+    [AXVM_EXIT_NOTHING] = rt_exit_resume,	   [AXVM_EXIT_FAIL_ENTRY] = rt_exit_fatal,
 };
 
 static void rt_vcpu_loop(struct rt_slot *slot)

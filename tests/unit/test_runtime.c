@@ -134,8 +134,8 @@ static void *stopper_thread(void *arg)
  * Run a guest program on `cpus` vCPUs. timeout_ms bounds the run;
  * stop_after_ms > 0 calls axvm_runtime_stop from another thread.
  */
-static void run_prog(const struct prog *p, unsigned cpus, uint64_t timeout_ms,
-		     unsigned max_reboots, int stop_after_ms, struct run *r)
+static void run_prog(const struct prog *p, unsigned cpus, uint64_t timeout_ms, unsigned max_reboots,
+		     int stop_after_ms, struct run *r)
 {
 	char kpath[] = "/tmp/axvm-test-runtime-XXXXXX";
 	char cpath[] = "/tmp/axvm-test-console-XXXXXX";

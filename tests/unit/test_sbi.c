@@ -95,8 +95,8 @@ static void set_call(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0,
 }
 
 /* Perform a call; returns rv_sbi_ecall's result. */
-static int call(struct rv_hart *h, struct axvm_exit *exit, uint64_t eid, uint64_t fid,
-		uint64_t a0, uint64_t a1, uint64_t a2)
+static int call(struct rv_hart *h, struct axvm_exit *exit, uint64_t eid, uint64_t fid, uint64_t a0,
+		uint64_t a1, uint64_t a2)
 {
 	set_call(h, eid, fid, a0, a1, a2, 0, 0);
 	return rv_sbi_ecall(h, exit);
@@ -107,8 +107,8 @@ static uint32_t pending(struct rv_hart *h)
 	return __atomic_load_n(&h->pending, __ATOMIC_SEQ_CST);
 }
 
-#define FX(f, n)                                                                           \
-	struct fx f;                                                                       \
+#define FX(f, n)                                                                                   \
+	struct fx f;                                                                               \
 	REQUIRE_OK(fx_init(&f, n))
 
 /* ---- dispatch ---- */
@@ -174,9 +174,9 @@ TEST(test_sbi_base_impl_id_and_version)
 
 TEST(test_sbi_base_probe_finds_every_implemented_extension)
 {
-	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE,
+	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
 					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, 0x00,
-					0x01,         0x02,         0x08};
+					0x01,	      0x02,	    0x08};
 	FX(f, 1);
 	struct axvm_exit e;
 
@@ -619,8 +619,8 @@ TEST(test_sbi_srst_system_failure_reason_is_the_code)
 
 TEST(test_sbi_srst_invalid_type_or_reason_returns_invalid_param)
 {
-	static const uint64_t bad[][2] = {{3, 0}, {0xEFFFFFFF, 0}, {0xF0000000, 0}, {0, 2},
-					  {0, 0xE0000000}};
+	static const uint64_t bad[][2] = {
+	    {3, 0}, {0xEFFFFFFF, 0}, {0xF0000000, 0}, {0, 2}, {0, 0xE0000000}};
 	FX(f, 1);
 	struct axvm_exit e;
 

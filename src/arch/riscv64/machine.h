@@ -43,7 +43,7 @@ struct rv_machine {
 	unsigned nharts;
 	struct rv_hart *harts[RV_MACHINE_MAX_HARTS];
 	uint32_t hsm[RV_MACHINE_MAX_HARTS]; /* enum rv_hsm_state, __atomic access */
-	struct axvm_console *console;       /* SBI console I/O; NULL = output dropped */
+	struct axvm_console *console;	    /* SBI console I/O; NULL = output dropped */
 	/* Guest-triggered diagnostics (unknown SBI calls, bad buffers). */
 	struct axvm_ratelimit log_limit;
 };

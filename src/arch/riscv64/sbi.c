@@ -19,8 +19,8 @@
 #include "axvm/log.h"
 
 static const struct rv_sbi_ext *const sbi_exts[] = {
-	&rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
-	&rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
+    &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
+    &rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
 };
 
 const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid)
@@ -36,23 +36,22 @@ static struct axvm_ratelimit sbi_fallback_limit;
 
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what)
 {
-	struct axvm_ratelimit *rl =
-		call->machine ? &call->machine->log_limit : &sbi_fallback_limit;
+	struct axvm_ratelimit *rl = call->machine ? &call->machine->log_limit : &sbi_fallback_limit;
 
-	axvm_log_ratelimited(rl, AXVM_LOG_DEBUG,
-			     "hart %u: SBI eid 0x%llx fid %llu: %s (pc 0x%llx)", call->hart->id,
-			     (unsigned long long)call->eid, (unsigned long long)call->fid, what,
+	axvm_log_ratelimited(rl, AXVM_LOG_DEBUG, "hart %u: SBI eid 0x%llx fid %llu: %s (pc 0x%llx)",
+			     call->hart->id, (unsigned long long)call->eid,
+			     (unsigned long long)call->fid, what,
 			     (unsigned long long)call->hart->pc);
 }
 
 int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 {
 	struct rv_sbi_call call = {
-		.hart = h,
-		.machine = h->machine,
-		.eid = h->x[17],
-		.fid = h->x[16],
-		.exit = exit,
+	    .hart = h,
+	    .machine = h->machine,
+	    .eid = h->x[17],
+	    .fid = h->x[16],
+	    .exit = exit,
 	};
 	const struct rv_sbi_ext *ext = NULL;
 	int ret = 1;

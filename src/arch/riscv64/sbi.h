@@ -68,8 +68,8 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 
 /* What we report through the Base extension. */
 #define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0: major in bits 30:24 */
-#define SBI_IMPL_ID 0x6178766dull          /* "axvm": not a registered implementation ID */
-#define SBI_IMPL_VERSION 0x000100ull       /* axvm 0.1.0 */
+#define SBI_IMPL_ID 0x6178766dull	   /* "axvm": not a registered implementation ID */
+#define SBI_IMPL_VERSION 0x000100ull	   /* axvm 0.1.0 */
 
 /* One SBI call: inputs decoded from the registers, outputs for a0/a1. */
 struct rv_sbi_call {

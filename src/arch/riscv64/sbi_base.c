@@ -33,8 +33,8 @@ static int sbi_base_handler(struct rv_sbi_call *call)
 	case SBI_BASE_PROBE_EXTENSION:
 		/* EIDs are signed 32-bit: a wider value names nothing. */
 		ext = (uint64_t)(int64_t)(int32_t)call->args[0] == call->args[0]
-			      ? rv_sbi_find_ext(call->args[0])
-			      : NULL;
+			  ? rv_sbi_find_ext(call->args[0])
+			  : NULL;
 		call->value = ext ? (ext->probe ? (uint64_t)ext->probe(call) : 1) : 0;
 		break;
 	case SBI_BASE_GET_MVENDORID:
@@ -51,8 +51,8 @@ static int sbi_base_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_base = {
-	.name = "Base",
-	.eid_min = SBI_EXT_BASE,
-	.eid_max = SBI_EXT_BASE,
-	.handler = sbi_base_handler,
+    .name = "Base",
+    .eid_min = SBI_EXT_BASE,
+    .eid_max = SBI_EXT_BASE,
+    .handler = sbi_base_handler,
 };

@@ -106,8 +106,8 @@ static int sbi_dbcn_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_dbcn = {
-	.name = "DBCN",
-	.eid_min = SBI_EXT_DBCN,
-	.eid_max = SBI_EXT_DBCN,
-	.handler = sbi_dbcn_handler,
+    .name = "DBCN",
+    .eid_min = SBI_EXT_DBCN,
+    .eid_max = SBI_EXT_DBCN,
+    .handler = sbi_dbcn_handler,
 };

@@ -69,9 +69,8 @@ static int sbi_hsm_start(struct rv_sbi_call *call)
 		return 1;
 	}
 	/* The compare-and-swap makes two racing starts of one hart start it once. */
-	if (!call->machine ||
-	    !rv_machine_hsm_transition(call->machine, (unsigned)id, RV_HSM_STOPPED,
-				       RV_HSM_STARTED)) {
+	if (!call->machine || !rv_machine_hsm_transition(call->machine, (unsigned)id,
+							 RV_HSM_STOPPED, RV_HSM_STARTED)) {
 		call->error = SBI_ERR_ALREADY_AVAILABLE;
 		return 1;
 	}
@@ -139,8 +138,8 @@ static int sbi_hsm_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_hsm = {
-	.name = "HSM",
-	.eid_min = SBI_EXT_HSM,
-	.eid_max = SBI_EXT_HSM,
-	.handler = sbi_hsm_handler,
+    .name = "HSM",
+    .eid_min = SBI_EXT_HSM,
+    .eid_max = SBI_EXT_HSM,
+    .handler = sbi_hsm_handler,
 };

@@ -28,8 +28,8 @@ static int sbi_ipi_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_ipi = {
-	.name = "IPI",
-	.eid_min = SBI_EXT_IPI,
-	.eid_max = SBI_EXT_IPI,
-	.handler = sbi_ipi_handler,
+    .name = "IPI",
+    .eid_min = SBI_EXT_IPI,
+    .eid_max = SBI_EXT_IPI,
+    .handler = sbi_ipi_handler,
 };

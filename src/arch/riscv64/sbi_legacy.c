@@ -125,9 +125,9 @@ static int sbi_legacy_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_legacy = {
-	.name = "legacy",
-	.eid_min = SBI_EXT_LEGACY_SET_TIMER,
-	.eid_max = SBI_EXT_LEGACY_SHUTDOWN,
-	.legacy = true,
-	.handler = sbi_legacy_handler,
+    .name = "legacy",
+    .eid_min = SBI_EXT_LEGACY_SET_TIMER,
+    .eid_max = SBI_EXT_LEGACY_SHUTDOWN,
+    .legacy = true,
+    .handler = sbi_legacy_handler,
 };

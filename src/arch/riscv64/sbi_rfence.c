@@ -26,8 +26,8 @@ static int sbi_rfence_handler(struct rv_sbi_call *call)
 
 	if (call->fid > SBI_RFENCE_SFENCE_VMA_ASID) {
 		rv_sbi_log_guest(call, call->fid <= SBI_RFENCE_HFENCE_VVMA_ASID
-					       ? "hfence without the H extension"
-					       : "unknown RFENCE function");
+					   ? "hfence without the H extension"
+					   : "unknown RFENCE function");
 		call->error = SBI_ERR_NOT_SUPPORTED;
 		return 1;
 	}
@@ -38,8 +38,8 @@ static int sbi_rfence_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_rfence = {
-	.name = "RFENCE",
-	.eid_min = SBI_EXT_RFENCE,
-	.eid_max = SBI_EXT_RFENCE,
-	.handler = sbi_rfence_handler,
+    .name = "RFENCE",
+    .eid_min = SBI_EXT_RFENCE,
+    .eid_max = SBI_EXT_RFENCE,
+    .handler = sbi_rfence_handler,
 };

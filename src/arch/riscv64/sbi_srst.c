@@ -23,9 +23,9 @@ enum {
 static int sbi_srst_handler(struct rv_sbi_call *call)
 {
 	static const enum axvm_system_down_type types[] = {
-		[SBI_SRST_TYPE_SHUTDOWN] = AXVM_SYSTEM_DOWN_POWEROFF,
-		[SBI_SRST_TYPE_COLD_REBOOT] = AXVM_SYSTEM_DOWN_COLD_REBOOT,
-		[SBI_SRST_TYPE_WARM_REBOOT] = AXVM_SYSTEM_DOWN_WARM_REBOOT,
+	    [SBI_SRST_TYPE_SHUTDOWN] = AXVM_SYSTEM_DOWN_POWEROFF,
+	    [SBI_SRST_TYPE_COLD_REBOOT] = AXVM_SYSTEM_DOWN_COLD_REBOOT,
+	    [SBI_SRST_TYPE_WARM_REBOOT] = AXVM_SYSTEM_DOWN_WARM_REBOOT,
 	};
 	uint32_t type = (uint32_t)call->args[0];
 	uint32_t reason = (uint32_t)call->args[1];
@@ -45,8 +45,8 @@ static int sbi_srst_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_srst = {
-	.name = "SRST",
-	.eid_min = SBI_EXT_SRST,
-	.eid_max = SBI_EXT_SRST,
-	.handler = sbi_srst_handler,
+    .name = "SRST",
+    .eid_min = SBI_EXT_SRST,
+    .eid_max = SBI_EXT_SRST,
+    .handler = sbi_srst_handler,
 };

@@ -23,8 +23,8 @@ static int sbi_time_handler(struct rv_sbi_call *call)
 }
 
 const struct rv_sbi_ext rv_sbi_ext_time = {
-	.name = "TIME",
-	.eid_min = SBI_EXT_TIME,
-	.eid_max = SBI_EXT_TIME,
-	.handler = sbi_time_handler,
+    .name = "TIME",
+    .eid_min = SBI_EXT_TIME,
+    .eid_max = SBI_EXT_TIME,
+    .handler = sbi_time_handler,
 };
