@@ -256,7 +256,8 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 	memset(exit, 0, sizeof(*exit));
 	__atomic_store_n(&h->running, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
-		uint32_t ev = hart_ld32(&h->events);
+		/* seq_cst: pairs with requesters that set events, then check `running` */
+		uint32_t ev = __atomic_load_n(&h->events, __ATOMIC_SEQ_CST);
 		uint64_t n;
 		int irq;
 

@@ -84,6 +84,59 @@ static void interp_put(const struct rv_span *sp, unsigned len, uint64_t v)
 		memcpy(sp->p[1], (uint8_t *)&v + sp->n0, len - sp->n0);
 }
 
+/* TLB hit for an access that stays within one page, or NULL. */
+static inline uint8_t *interp_fast(struct rv_hart *h, uint64_t va, unsigned len, enum rv_acc acc)
+{
+	if ((va & RV_PAGE_MASK) + len > AXVM_PAGE_SIZE)
+		return NULL;
+	return rv_tlb_lookup(&h->tlb, h->priv, acc, va);
+}
+
+static inline uint64_t interp_get_fixed(const uint8_t *p, unsigned len)
+{
+	uint8_t b;
+	uint16_t hw;
+	uint32_t w;
+	uint64_t d;
+
+	switch (len) {
+	case 1:
+		memcpy(&b, p, 1);
+		return b;
+	case 2:
+		memcpy(&hw, p, 2);
+		return hw;
+	case 4:
+		memcpy(&w, p, 4);
+		return w;
+	default:
+		memcpy(&d, p, 8);
+		return d;
+	}
+}
+
+static inline void interp_put_fixed(uint8_t *p, unsigned len, uint64_t v)
+{
+	uint8_t b = (uint8_t)v;
+	uint16_t hw = (uint16_t)v;
+	uint32_t w = (uint32_t)v;
+
+	switch (len) {
+	case 1:
+		memcpy(p, &b, 1);
+		break;
+	case 2:
+		memcpy(p, &hw, 2);
+		break;
+	case 4:
+		memcpy(p, &w, 4);
+		break;
+	default:
+		memcpy(p, &v, 8);
+		break;
+	}
+}
+
 static int64_t interp_sext(uint64_t v, unsigned len)
 {
 	unsigned sh = 64 - 8 * len;
@@ -97,8 +150,18 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 	uint64_t va = h->x[rv_rs1(insn)] + (uint64_t)rv_imm_i(insn);
 	struct rv_span sp;
 
+	uint8_t *p;
+
 	if (f3 == 7)
 		return interp_illegal(h, insn);
+	p = interp_fast(h, va, width, RV_ACC_R);
+	if (p) {
+		uint64_t v = interp_get_fixed(p, width);
+
+		h->x[rv_rd(insn)] = (f3 & 4) ? v : (uint64_t)interp_sext(v, width);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	}
 	switch (rv_interp_mem(h, va, width, RV_ACC_R, &sp, exit)) {
 	case RV_MEM_OK: {
 		uint64_t v = interp_get(&sp, width);
@@ -131,8 +194,16 @@ static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct a
 	uint64_t v = h->x[rv_rs2(insn)];
 	struct rv_span sp;
 
+	uint8_t *p;
+
 	if (f3 > 3)
 		return interp_illegal(h, insn);
+	p = interp_fast(h, va, width, RV_ACC_W);
+	if (p) {
+		interp_put_fixed(p, width, v);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	}
 	switch (rv_interp_mem(h, va, width, RV_ACC_W, &sp, exit)) {
 	case RV_MEM_OK:
 		interp_put(&sp, width, v);
