@@ -5,6 +5,9 @@
  * shared counters SMP_ITERS (100000) times with amoadd.d, amoadd.w, an lr.d/sc.d loop
  * and an lr.w/sc.w loop. The boot hart checks the exact totals and prints
  * "smp: harts=N ...", which host tests assert on for 2 and 4 vCPUs.
+ * Then each secondary hart waits in wfi (SSIE enabled, SIE off) until the
+ * boot hart's SBI IPI wakes it, and stops with HSM hart_stop; the boot hart
+ * checks each reaches HSM state STOPPED.
  */
 #include "guest.h"
 
@@ -81,17 +84,78 @@ static void work(unsigned long hartid, void *arg)
 }
 
 static struct hart_work works[GUEST_MAX_HARTS];
+static volatile int waiting[GUEST_MAX_HARTS], woken[GUEST_MAX_HARTS];
+
+/* Secondary harts: count, then sleep in wfi until an IPI arrives. */
+static void ap_work(unsigned long hartid, void *arg)
+{
+	work(hartid, arg);
+	csr_clear(sstatus, SSTATUS_SIE);
+	csr_set(sie, SIE_SSIE);
+	__atomic_store_n(&waiting[hartid], 1, __ATOMIC_RELEASE);
+	while (!(csr_read(sip) & SIE_SSIE))
+		__asm__ volatile("wfi");
+	csr_clear(sip, SIE_SSIE);
+	csr_clear(sie, SIE_SSIE);
+	__atomic_store_n(&woken[hartid], 1, __ATOMIC_RELEASE);
+}
+
+/* Wait (bounded by guest time: 2 s) until *flag is set. */
+static int wait_flag(volatile int *flag)
+{
+	u64 end = rdtime() + 2 * dt_timebase();
+
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+		if (rdtime() > end)
+			return 0;
+	return 1;
+}
+
+static unsigned ipi_wake_all(const unsigned *started)
+{
+	unsigned long mask = 0;
+	unsigned n = 0;
+
+	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++)
+		if (started[id] && wait_flag(&waiting[id]))
+			mask |= 1ul << id;
+	if (sbi_send_ipi(mask, 0).error)
+		return 0;
+	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++)
+		if ((mask >> id) & 1)
+			n += wait_flag(&woken[id]);
+	return n;
+}
+
+/* HSM hart_get_status until STOPPED (1), bounded by guest time. */
+static unsigned count_stopped(const unsigned *started)
+{
+	unsigned n = 0;
+
+	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++) {
+		u64 end = rdtime() + 2 * dt_timebase();
+		struct sbiret r;
+
+		if (!started[id])
+			continue;
+		do {
+			r = sbi_hart_status(id);
+		} while ((r.error || r.value != 1) && rdtime() < end);
+		n += !r.error && r.value == 1;
+	}
+	return n;
+}
 
 int main(unsigned long hartid, unsigned long dtb)
 {
-	unsigned harts = 1, started[GUEST_MAX_HARTS] = {0};
+	unsigned harts = 1, started[GUEST_MAX_HARTS] = {0}, woke, stopped;
 	int failed = 0;
 	u64 want, spins = 0;
 
 	for (unsigned long id = 0; id < GUEST_MAX_HARTS; id++) {
 		if (id == hartid)
 			continue;
-		works[id].fn = work;
+		works[id].fn = ap_work;
 		if (hart_start(id, &works[id]) == SBI_SUCCESS) {
 			started[id] = 1;
 			harts++;
@@ -105,9 +169,11 @@ int main(unsigned long hartid, unsigned long dtb)
 	}
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	work(hartid, 0);
+	woke = ipi_wake_all(started);
 	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++)
-		while (started[id] && !__atomic_load_n(&works[id].done, __ATOMIC_ACQUIRE))
-			;
+		if (started[id] && !wait_flag(&works[id].done))
+			printf("smp: hart %u did not finish\n", id);
+	stopped = count_stopped(started);
 	want = (u64)harts * SMP_ITERS;
 	printf("smp: harts=%u iters=%u amo_d=%lu amo_w=%u lrsc_d=%lu lrsc_w=%u\n", harts,
 	       SMP_ITERS, amo_d, amo_w, lrsc_d, lrsc_w);
@@ -115,6 +181,10 @@ int main(unsigned long hartid, unsigned long dtb)
 	failed += amo_w != (u32)want;
 	failed += lrsc_d != want;
 	failed += lrsc_w != (u32)want;
+	printf("smp: ipi woke %u of %u harts\n", woke, harts - 1);
+	printf("smp: %u of %u harts stopped\n", stopped, harts - 1);
+	failed += woke != harts - 1;
+	failed += stopped != harts - 1;
 	printf("smp: %s (expected %lu each, %lu sc retries)\n", failed ? "MISMATCH" : "totals exact",
 	       want, sc_retries);
 	return failed;

@@ -4,7 +4,9 @@
  * host thread per vCPU), the boot hart starts the others with SBI HSM
  * hart_start and every hart adds 1 to shared counters 100000 times with
  * amoadd.d, amoadd.w, lr.d/sc.d and lr.w/sc.w loops; the totals must be
- * exact.
+ * exact. Then the secondary harts sleep in wfi until the boot hart's SBI IPI
+ * wakes them (a halted vCPU woken from another thread) and stop with HSM
+ * hart_stop, which the boot hart sees through hart_get_status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,10 @@ static void smp_run(unsigned cpus)
 	snprintf(line, sizeof(line),
 		 "smp: harts=%u iters=100000 amo_d=%llu amo_w=%llu lrsc_d=%llu lrsc_w=%llu", cpus,
 		 want, want, want, want);
+	CHECK(guest_console_has_line(&smp_res, line));
+	snprintf(line, sizeof(line), "smp: ipi woke %u of %u harts", cpus - 1, cpus - 1);
+	CHECK(guest_console_has_line(&smp_res, line));
+	snprintf(line, sizeof(line), "smp: %u of %u harts stopped", cpus - 1, cpus - 1);
 	CHECK(guest_console_has_line(&smp_res, line));
 	CHECK(guest_result_passed(&smp_res, "smp"));
 	CHECK_INT(0, smp_res.status);
