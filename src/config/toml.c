@@ -40,6 +40,8 @@ struct toml_parser {
 	size_t errlen;
 	struct toml_node *root;
 	struct toml_node *cur; /* table that key/value lines go into */
+	size_t allocs;
+	size_t max_allocs; /* 0 = no limit */
 };
 
 struct toml_buf {
@@ -135,7 +137,16 @@ static void toml_describe_char(int c, char *out, size_t outlen)
 		snprintf(out, outlen, "byte 0x%02x", (unsigned)c);
 }
 
-static int toml_buf_put(struct toml_buf *b, const char *s, size_t n)
+/* Every allocation goes through here, so a limit can fail any one of them. */
+static void *toml_realloc(struct toml_parser *tp, void *p, size_t size)
+{
+	if (tp->max_allocs && tp->allocs >= tp->max_allocs)
+		return NULL;
+	tp->allocs++;
+	return realloc(p, size);
+}
+
+static int toml_buf_put(struct toml_parser *tp, struct toml_buf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 32;
@@ -143,7 +154,7 @@ static int toml_buf_put(struct toml_buf *b, const char *s, size_t n)
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		p = realloc(b->data, cap);
+		p = toml_realloc(tp, b->data, cap);
 		if (!p)
 			return -AXVM_ENOMEM;
 		b->data = p;
@@ -282,11 +293,13 @@ static int toml_expect_eol(struct toml_parser *tp, const char *after)
 
 /* ---- tree ---- */
 
-static struct toml_node *toml_node_new(enum toml_type type, struct toml_pos pos)
+static struct toml_node *toml_node_new(struct toml_parser *tp, enum toml_type type,
+				       struct toml_pos pos)
 {
-	struct toml_node *n = calloc(1, sizeof(*n));
+	struct toml_node *n = toml_realloc(tp, NULL, sizeof(*n));
 
 	if (n) {
+		memset(n, 0, sizeof(*n));
 		n->type = type;
 		n->pos = pos;
 	}
@@ -305,11 +318,11 @@ void toml_free(struct toml_node *node)
 	free(node);
 }
 
-static int toml_append(struct toml_node *parent, struct toml_node *child)
+static int toml_append(struct toml_parser *tp, struct toml_node *parent, struct toml_node *child)
 {
 	if (parent->count == parent->cap) {
 		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct toml_node **items = realloc(parent->items, cap * sizeof(*items));
+		struct toml_node **items = toml_realloc(tp, parent->items, cap * sizeof(*items));
 
 		if (!items)
 			return -AXVM_ENOMEM;
@@ -357,13 +370,16 @@ static int toml_add_member(struct toml_parser *tp, struct toml_node *table, cons
 			   struct toml_pos key_pos, enum toml_type type, struct toml_pos pos,
 			   struct toml_node **out)
 {
-	struct toml_node *n = toml_node_new(type, pos);
+	struct toml_node *n = toml_node_new(tp, type, pos);
+	size_t len = strlen(key);
 
 	if (!n)
 		return toml_nomem(tp);
-	n->key = strdup(key);
+	n->key = toml_realloc(tp, NULL, len + 1);
+	if (n->key)
+		memcpy(n->key, key, len + 1);
 	n->key_pos = key_pos;
-	if (!n->key || toml_append(table, n)) {
+	if (!n->key || toml_append(tp, table, n)) {
 		toml_free(n);
 		return toml_nomem(tp);
 	}
@@ -438,7 +454,7 @@ static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 		/* Strings become C strings: an embedded NUL would truncate them silently. */
 		if (cp == 0)
 			return toml_error_at(tp, at, "\\%c escape for NUL is not supported", c);
-		ret = toml_buf_put(b, utf8, toml_utf8_encode(cp, utf8));
+		ret = toml_buf_put(tp, b, utf8, toml_utf8_encode(cp, utf8));
 		return ret ? toml_nomem(tp) : 0;
 	default:
 		if (c >= 0x20 && c < 0x7f)
@@ -450,7 +466,7 @@ static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 		    tp, at, "invalid escape sequence (backslash before byte 0x%02x)", (unsigned)c);
 	}
 	toml_advance(tp);
-	return toml_buf_put(b, &out, 1) ? toml_nomem(tp) : 0;
+	return toml_buf_put(tp, b, &out, 1) ? toml_nomem(tp) : 0;
 }
 
 /*
@@ -470,7 +486,7 @@ static int toml_parse_string(struct toml_parser *tp, char **out, size_t *out_len
 		return toml_error_at(tp, start, "multi-line strings (%c%c%c) are not supported",
 				     quote, quote, quote);
 	toml_advance(tp);
-	if (toml_buf_put(&b, "", 0))
+	if (toml_buf_put(tp, &b, "", 0))
 		return toml_nomem(tp);
 	for (;;) {
 		if (toml_eof(tp) || *tp->p == '\n' ||
@@ -491,7 +507,7 @@ static int toml_parse_string(struct toml_parser *tp, char **out, size_t *out_len
 		ret = toml_check_char(tp, "string", &n);
 		if (ret)
 			goto fail;
-		if (toml_buf_put(&b, tp->p, n)) {
+		if (toml_buf_put(tp, &b, tp->p, n)) {
 			ret = toml_nomem(tp);
 			goto fail;
 		}
@@ -557,9 +573,12 @@ static int toml_parse_key(struct toml_parser *tp, struct toml_key *k)
 
 			while (!toml_eof(tp) && toml_is_bare_key_char(*tp->p))
 				toml_advance(tp);
-			part = strndup(s, (size_t)(tp->p - s));
+			len = (size_t)(tp->p - s);
+			part = toml_realloc(tp, NULL, len + 1);
 			if (!part)
 				return toml_nomem(tp);
+			memcpy(part, s, len);
+			part[len] = '\0';
 		} else {
 			toml_describe_char(c, desc, sizeof(desc));
 			return toml_error_at(tp, pos, "expected a key, found %s", desc);
@@ -745,8 +764,8 @@ static int toml_parse_array(struct toml_parser *tp, struct toml_node *node, unsi
 			toml_advance(tp);
 			return 0;
 		}
-		elem = toml_node_new(TOML_ARRAY, toml_here(tp));
-		if (!elem || toml_append(node, elem)) {
+		elem = toml_node_new(tp, TOML_ARRAY, toml_here(tp));
+		if (!elem || toml_append(tp, node, elem)) {
 			free(elem);
 			return toml_nomem(tp);
 		}
@@ -923,7 +942,14 @@ out:
 int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root, char *err,
 	       size_t errlen)
 {
+	return toml_parse_limited(text, len, name, 0, root, err, errlen);
+}
+
+int toml_parse_limited(const char *text, size_t len, const char *name, size_t max_allocs,
+		       struct toml_node **root, char *err, size_t errlen)
+{
 	struct toml_parser tp = {
+	    .max_allocs = max_allocs,
 	    .p = text,
 	    .end = text + len,
 	    .name = name ? name : "<input>",
@@ -937,7 +963,7 @@ int toml_parse(const char *text, size_t len, const char *name, struct toml_node 
 	*root = NULL;
 	if (err && errlen)
 		err[0] = '\0';
-	tp.root = toml_node_new(TOML_TABLE, (struct toml_pos){1, 1});
+	tp.root = toml_node_new(&tp, TOML_TABLE, (struct toml_pos){1, 1});
 	if (!tp.root)
 		return toml_nomem(&tp);
 	tp.root->table_flags = TOML_TF_EXPLICIT;

@@ -63,6 +63,13 @@ struct toml_node {
  */
 int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root, char *err,
 	       size_t errlen);
+/*
+ * The same, failing with -AXVM_ENOMEM ("name: out of memory") once
+ * `max_allocs` allocations have been made (0 = no limit): bounds the memory
+ * hostile input can take, and lets tests fail each allocation in turn.
+ */
+int toml_parse_limited(const char *text, size_t len, const char *name, size_t max_allocs,
+		       struct toml_node **root, char *err, size_t errlen);
 void toml_free(struct toml_node *node);
 
 /* Member `key` of a table, or NULL. */

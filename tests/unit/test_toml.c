@@ -485,6 +485,35 @@ TEST(test_toml_error_message_truncated_to_buffer)
 	CHECK_STR("t.toml:1:5:", err);
 }
 
+/* Fail the 1st, 2nd, ... allocation: each gives ENOMEM, a message and no leak (ASan checks). */
+TEST(test_toml_every_allocation_failure_is_reported)
+{
+	static const char text[] =
+	    "[base]\nid = 1\nname = \"linux\\u00e9\"\na.b = 'x'\n[kernel.sub]\n"
+	    "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 0], [1, [2, \"three\"]]]\n";
+	struct toml_node *root = NULL;
+	char err[128];
+	size_t n;
+	int ret = -1;
+
+	for (n = 1; n < 1000; n++) {
+		ret = toml_parse_limited(text, sizeof(text) - 1, "t.toml", n, &root, err,
+					 sizeof(err));
+		if (ret == 0)
+			break;
+		if (ret != -AXVM_ENOMEM || root != NULL ||
+		    strcmp(err, "t.toml: out of memory") != 0) {
+			test_fail_at(__FILE__, __LINE__, "limit %zu: got %d \"%s\"", n, ret, err);
+			return;
+		}
+	}
+	REQUIRE(ret == 0);
+	/* Every node, key, string and item list is one allocation: well above 20. */
+	CHECK(n > 20);
+	CHECK_STR("x", get(root, "base.a.b")->str);
+	toml_free(root);
+}
+
 /* ---- robustness: seeded random and mutated inputs ---- */
 
 static uint64_t fuzz_state;
