@@ -854,3 +854,70 @@ TEST(hart_compressed_fp_load_store_need_fs)
 	CHECK_U64(0x2104, f.h->stval);
 	fix_fini(&f);
 }
+
+TEST(hart_fetch_from_unpopulated_lazy_page_is_a_nested_fault_for_exec)
+{
+	FIX(f);
+	const uint32_t code[2] = {ADDI(5, 0, 11), WFI};
+
+	f.h->x[1] = LAZY_BASE + 0x1000;
+	CODE(f, R, JALR(0, 1, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NESTED_PAGE_FAULT, f.exit.reason);
+	CHECK_U64(LAZY_BASE + 0x1000, f.exit.nested_page_fault.addr);
+	CHECK_INT(AXVM_ACCESS_EXEC, f.exit.nested_page_fault.access_flags);
+	CHECK_U64(LAZY_BASE + 0x1000, f.h->pc);
+	REQUIRE_OK(axvm_addrspace_populate(f.as, LAZY_BASE + 0x1000));
+	REQUIRE_OK(fix_code(&f, LAZY_BASE + 0x1000, code, 2));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(11, f.h->x[5]);
+	fix_fini(&f);
+}
+
+TEST(hart_store_to_unpopulated_lazy_page_is_a_nested_fault_for_write)
+{
+	FIX(f);
+	f.h->x[10] = LAZY_BASE + 0x3000;
+	f.h->x[11] = 0x5a5a;
+	CODE(f, R, SD(11, 10, 8), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NESTED_PAGE_FAULT, f.exit.reason);
+	CHECK_U64(LAZY_BASE + 0x3008, f.exit.nested_page_fault.addr);
+	CHECK_INT(AXVM_ACCESS_WRITE, f.exit.nested_page_fault.access_flags);
+	REQUIRE_OK(axvm_addrspace_populate(f.as, LAZY_BASE + 0x3008));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x5a5a, fix_rd64(&f, LAZY_BASE + 0x3008));
+	fix_fini(&f);
+}
+
+TEST(hart_wait_for_interrupt_returns_on_kick)
+{
+	FIX(f);
+	pthread_t t;
+
+	REQUIRE(pthread_create(&t, NULL, kicker, &f) == 0);
+	uint64_t t0 = f.hal->now_ns(f.hal->ctx);
+	REQUIRE_OK(f.ops->wait_for_interrupt(f.be, 5000000000ull));
+	uint64_t t1 = f.hal->now_ns(f.hal->ctx);
+	pthread_join(t, NULL);
+	CHECK(t1 - t0 < 2000000000ull);
+	/* the kick still makes the next run return Nothing */
+	CODE(f, R, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
+	fix_fini(&f);
+}
+
+TEST(hart_wfi_in_u_mode_is_illegal)
+{
+	FIX(f);
+	f.h->sepc = R + 0x40;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x40, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(WFI, f.h->stval);
+	fix_fini(&f);
+}
