@@ -91,6 +91,26 @@ static void test_m_mode_csrs_and_mret_illegal(void)
 	CHECK_EQ(last_trap.tval, 0xffffffff);
 }
 
+static void test_sip_timer_and_external_read_only(void)
+{
+	u64 sie_all;
+
+	sbi_set_timer(~0ull);
+	csr_set(sip, SIE_STIE | SIE_SEIE);
+	CHECK_EQ(csr_read(sip) & (SIE_STIE | SIE_SEIE), 0);
+	/* SSIP is the writable one */
+	csr_set(sip, SIE_SSIE);
+	CHECK_EQ(csr_read(sip) & SIE_SSIE, SIE_SSIE);
+	csr_clear(sip, SIE_SSIE);
+	CHECK_EQ(csr_read(sip) & SIE_SSIE, 0);
+	/* the three S-level enables exist in sie */
+	csr_write(sie, -1ul);
+	sie_all = csr_read(sie);
+	csr_write(sie, 0);
+	CHECK_EQ(sie_all & 0x222, 0x222);
+	CHECK_EQ(csr_read(sie), 0);
+}
+
 static void test_sstatus_uxl(void)
 {
 	CHECK_EQ((csr_read(sstatus) >> 32) & 3, 2);
@@ -172,6 +192,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_csr_instruction_forms);
 	RUN(test_read_only_csr_writes_illegal);
 	RUN(test_m_mode_csrs_and_mret_illegal);
+	RUN(test_sip_timer_and_external_read_only);
 	RUN(test_sstatus_uxl);
 	RUN(test_counters_monotonic);
 	RUN(test_time_follows_timebase);

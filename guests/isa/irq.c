@@ -136,6 +136,45 @@ static void test_ipi_to_self_vectored(void)
 	irq_end();
 }
 
+static void test_wfi_then_timer_trap(void)
+{
+	u64 hz = dt_timebase(), after_wfi;
+
+	irq_begin(0);
+	csr_set(sie, SIE_STIE);
+	csr_set(sstatus, SSTATUS_SIE);
+	sbi_set_timer(rdtime() + hz / 1000);
+	/* wfi with the interrupt enabled: it is taken right after the wfi */
+	__asm__ volatile("lla %0, 1f\n\twfi\n1:" : "=r"(after_wfi));
+	wait_seen(1, hz);
+	CHECK_EQ(seen, 1);
+	CHECK_EQ(seen_cause[0], SCAUSE_INTR | IRQ_STI);
+	CHECK_EQ(last_trap.count, 0);
+	irq_end();
+	(void)after_wfi;
+}
+
+static void test_sret_enabling_sie_takes_pending_interrupt(void)
+{
+	irq_begin(0);
+	csr_clear(sstatus, SSTATUS_SIE);
+	csr_set(sie, SIE_SSIE);
+	csr_set(sip, SIE_SSIE);
+	CHECK_EQ(seen, 0);
+	/* sret to S with SPIE = 1: SIE becomes 1 and the SSI is taken at once */
+	__asm__ volatile("lla t0, 1f\n\t"
+			 "csrw sepc, t0\n\t"
+			 "li t0, %0\n\t"
+			 "csrs sstatus, t0\n\t"
+			 "sret\n"
+			 "1:" ::"i"(SSTATUS_SPIE | SSTATUS_SPP)
+			 : "t0", "memory");
+	CHECK_EQ(seen, 1);
+	CHECK_EQ(seen_cause[0], SCAUSE_INTR | IRQ_SSI);
+	CHECK(csr_read(sstatus) & SSTATUS_SIE);
+	irq_end();
+}
+
 static void test_ssi_before_sti(void)
 {
 	u64 hz = dt_timebase(), end = rdtime() + hz;
@@ -163,6 +202,7 @@ void u_read_sstatus(long arg);
 void u_sret(long arg);
 void u_rdtime(long arg);
 void u_spin_then_exit(long arg);
+void u_sfence(long arg);
 extern char u_read_sstatus_insn[], u_exit42_ecall[];
 __asm__(".pushsection .text.user, \"ax\"\n"
 	".align 2\n"
@@ -180,6 +220,10 @@ __asm__(".pushsection .text.user, \"ax\"\n"
 	"	sret\n"
 	"u_rdtime:\n"
 	"	rdtime a0\n"
+	"	li a7, 93\n"
+	"	ecall\n"
+	"u_sfence:\n"
+	"	sfence.vma\n"
 	"	li a7, 93\n"
 	"	ecall\n"
 	"u_spin_then_exit:\n"
@@ -223,6 +267,11 @@ static void test_u_mode_privileged_illegal(void)
 	CHECK_EQ(r, -1);
 	CHECK_EQ(last_trap.cause, EXC_ILLEGAL);
 	CHECK_EQ(last_trap.tval, 0x10200073); /* sret */
+	trap_expect();
+	r = user_enter(u_sfence, USER_SP, 0);
+	CHECK_EQ(r, -1);
+	CHECK_EQ(last_trap.cause, EXC_ILLEGAL);
+	CHECK_EQ(last_trap.tval, 0x12000073); /* sfence.vma */
 }
 
 static void test_u_mode_counters_follow_scounteren(void)
@@ -274,6 +323,8 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_disabled_interrupt_stays_pending);
 	RUN(test_timer_interrupt_vectored);
 	RUN(test_ipi_to_self_vectored);
+	RUN(test_wfi_then_timer_trap);
+	RUN(test_sret_enabling_sie_takes_pending_interrupt);
 	RUN(test_ssi_before_sti);
 	RUN(test_ecall_from_u);
 	RUN(test_u_mode_privileged_illegal);

@@ -348,6 +348,92 @@ static void test_access_faults_outside_ram(void)
 	paging_off();
 }
 
+static void test_amo_and_lr_faults(void)
+{
+	u64 v = 0;
+
+	paging_on();
+	map(0, pages[4], PTE_V | PTE_R | PTE_A);
+	map(1, pages[4], PTE_V | PTE_X | PTE_A);
+	/* an AMO needs R and W: read-only or execute-only -> store/AMO page fault */
+	trap_expect();
+	__asm__ volatile("amoadd.d %0, %1, (%2)" : "=r"(v) : "r"(1ul), "r"(VA(0) + 8) : "memory");
+	EXPECT_TRAP(EXC_STORE_PAGE, VA(0) + 8);
+	trap_expect();
+	__asm__ volatile("amoswap.w %0, %1, (%2)" : "=r"(v) : "r"(1ul), "r"(VA(1) + 4) : "memory");
+	CHECK_EQ(last_trap.count, 1);
+	CHECK_EQ(last_trap.tval, VA(1) + 4);
+	/* QEMU 7.2 reports the AMO's read half (load page fault) on an X-only page */
+	if (!sbi_is_opensbi())
+		CHECK_EQ(last_trap.cause, EXC_STORE_PAGE);
+	else
+		CHECK(last_trap.cause == EXC_STORE_PAGE || last_trap.cause == EXC_LOAD_PAGE);
+	/* LR on an unmapped page -> load page fault */
+	trap_expect();
+	__asm__ volatile("lr.d %0, (%1)" : "=r"(v) : "r"(VA(2)) : "memory");
+	EXPECT_TRAP(EXC_LOAD_PAGE, VA(2));
+	paging_off();
+}
+
+static void test_non_canonical_address_faults(void)
+{
+	unsigned long bad = 0x0000004000000000ul; /* bit 38 clear, bit 39 set */
+
+	paging_on();
+	trap_expect();
+	(void)load64(bad);
+	EXPECT_TRAP(EXC_LOAD_PAGE, bad);
+	trap_expect();
+	store64(0xffffff0000000000ul, 1);
+	EXPECT_TRAP(EXC_STORE_PAGE, 0xffffff0000000000ul);
+	paging_off();
+}
+
+static void test_pointer_at_last_level_faults(void)
+{
+	paging_on();
+	/* V = 1, R = W = X = 0 at level 0 is a pointer where a leaf must be */
+	map(0, pages[4], PTE_V);
+	trap_expect();
+	(void)load64(VA(0));
+	EXPECT_TRAP(EXC_LOAD_PAGE, VA(0));
+	paging_off();
+}
+
+static void test_reserved_pte_bits_fault(void)
+{
+	paging_on();
+	/* bits 60:54 are reserved (no Svpbmt/Svnapot here) */
+	l0[0] = pte(pages[4], PTE_V | PTE_R | PTE_A) | (1ul << 54);
+	sfence_vma();
+	trap_expect();
+	(void)load64(VA(0));
+	EXPECT_TRAP(EXC_LOAD_PAGE, VA(0));
+	paging_off();
+}
+
+/*
+ * A misaligned load whose second half is on an unmapped page: whether the
+ * hart performs misaligned accesses or not, it must fault and never return
+ * data; stval is the load's address or the start of the unmapped page.
+ */
+static void test_misaligned_load_into_unmapped_page(void)
+{
+	u64 v = 0x77;
+
+	paging_on();
+	map(0, pages[4], PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	trap_expect();
+	__asm__ volatile("ld %0, 0(%1)" : "+r"(v) : "r"(VA(0) + 4092) : "memory");
+	CHECK_EQ(last_trap.count, 1);
+	CHECK(last_trap.cause == EXC_LOAD_PAGE || last_trap.cause == EXC_LOAD_MISALIGNED);
+	CHECK(last_trap.tval == VA(0) + 4092 || last_trap.tval == VA(1));
+	CHECK_EQ(v, 0x77);
+	printf("  straddling ld: cause %lu stval page+0x%lx\n", last_trap.cause,
+	       last_trap.tval - VA(0));
+	paging_off();
+}
+
 /* U-mode code (copied to a U page): a0 = *(u64 *)a0; exit(a0) via ecall 93. */
 static const u32 user_load_code[] = {0x00053503, 0x05d00893, 0x00000073};
 
@@ -434,6 +520,11 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_compressed_at_page_end_before_unmapped);
 	RUN(test_sfence_after_remap);
 	RUN(test_access_faults_outside_ram);
+	RUN(test_amo_and_lr_faults);
+	RUN(test_non_canonical_address_faults);
+	RUN(test_pointer_at_last_level_faults);
+	RUN(test_reserved_pte_bits_fault);
+	RUN(test_misaligned_load_into_unmapped_page);
 	RUN(test_user_mode_faults);
 	RUN(test_satp_modes);
 	return test_failures();
