@@ -1013,18 +1013,30 @@ static int validate_images(const struct axvm_config *cfg, char *err, size_t errl
 	return ret;
 }
 
-/* One device range, named for messages, for the pairwise overlap checks. */
-struct validate_range {
-	char field[48];
-	uint64_t base;
-	uint64_t length;
-};
+/*
+ * Device k of the emulated devices followed by the passthrough ones: its
+ * guest range and its name for messages (no allocation, so validation never
+ * fails for lack of memory).
+ */
+static void validate_device(const struct axvm_config *cfg, unsigned k, uint64_t *base,
+			    uint64_t *length, char *field, size_t fieldlen)
+{
+	if (k < cfg->emu_device_count) {
+		*base = cfg->emu_devices[k].base_gpa;
+		*length = cfg->emu_devices[k].length;
+		snprintf(field, fieldlen, "devices.emu_devices[%u]", k);
+	} else {
+		k -= cfg->emu_device_count;
+		*base = cfg->passthrough[k].base_gpa;
+		*length = cfg->passthrough[k].length;
+		snprintf(field, fieldlen, "devices.passthrough_devices[%u]", k);
+	}
+}
 
 static int validate_devices(const struct axvm_config *cfg, char *err, size_t errlen)
 {
-	struct validate_range *ranges;
-	unsigned n = 0;
-	int ret = 0;
+	const uint64_t page_mask = AXVM_PAGE_SIZE - 1;
+	unsigned n;
 
 	if (cfg->emu_device_count > AXVM_CONFIG_MAX_DEVICES)
 		return validate_fail(err, errlen, -AXVM_ELIMIT,
@@ -1039,97 +1051,66 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 		return validate_fail(err, errlen, -AXVM_EINVAL,
 				     "devices.interrupt_mode: unknown mode %u",
 				     (unsigned)cfg->interrupt_mode);
-	ranges = calloc(2 * AXVM_CONFIG_MAX_DEVICES, sizeof(*ranges));
-	if (!ranges)
-		return validate_fail(err, errlen, -AXVM_ENOMEM, "out of memory");
-
 	for (unsigned i = 0; i < cfg->emu_device_count; i++) {
-		const struct axvm_emu_device *d = &cfg->emu_devices[i];
-
-		if (d->cfg_count > AXVM_CONFIG_MAX_CFG_LIST) {
-			ret =
-			    validate_fail(err, errlen, -AXVM_ELIMIT,
-					  "devices.emu_devices[%u][5]: %u values exceed the limit "
-					  "of %d",
-					  i, d->cfg_count, AXVM_CONFIG_MAX_CFG_LIST);
-			goto out;
-		}
-		snprintf(ranges[n].field, sizeof(ranges[n].field), "devices.emu_devices[%u]", i);
-		ranges[n].base = d->base_gpa;
-		ranges[n].length = d->length;
-		n++;
+		if (cfg->emu_devices[i].cfg_count > AXVM_CONFIG_MAX_CFG_LIST)
+			return validate_fail(err, errlen, -AXVM_ELIMIT,
+					     "devices.emu_devices[%u][5]: %u values exceed the "
+					     "limit of %d",
+					     i, cfg->emu_devices[i].cfg_count,
+					     AXVM_CONFIG_MAX_CFG_LIST);
 	}
 	for (unsigned i = 0; i < cfg->passthrough_count; i++) {
 		const struct axvm_passthrough_device *d = &cfg->passthrough[i];
-		const uint64_t page_mask = AXVM_PAGE_SIZE - 1;
 		uint64_t last;
 
 		/* Passthrough ranges are mapped page by page into the guest. */
-		if ((d->base_gpa | d->base_hpa | d->length) & page_mask) {
-			ret = validate_fail(err, errlen, -AXVM_EALIGN,
-					    "devices.passthrough_devices[%u]: base_gpa 0x%" PRIx64
-					    ", base_hpa 0x%" PRIx64 " and length 0x%" PRIx64
-					    " must be 4 KiB-aligned",
-					    i, d->base_gpa, d->base_hpa, d->length);
-			goto out;
-		}
-		if (d->length && !validate_last(d->base_hpa, d->length, &last)) {
-			ret = validate_fail(err, errlen, -AXVM_ERANGE,
-					    "devices.passthrough_devices[%u]: base_hpa 0x%" PRIx64
-					    " + 0x%" PRIx64 " overflows the address space",
-					    i, d->base_hpa, d->length);
-			goto out;
-		}
-		snprintf(ranges[n].field, sizeof(ranges[n].field),
-			 "devices.passthrough_devices[%u]", i);
-		ranges[n].base = d->base_gpa;
-		ranges[n].length = d->length;
-		n++;
+		if ((d->base_gpa | d->base_hpa | d->length) & page_mask)
+			return validate_fail(err, errlen, -AXVM_EALIGN,
+					     "devices.passthrough_devices[%u]: base_gpa 0x%" PRIx64
+					     ", base_hpa 0x%" PRIx64 " and length 0x%" PRIx64
+					     " must be 4 KiB-aligned",
+					     i, d->base_gpa, d->base_hpa, d->length);
+		if (d->length && !validate_last(d->base_hpa, d->length, &last))
+			return validate_fail(err, errlen, -AXVM_ERANGE,
+					     "devices.passthrough_devices[%u]: base_hpa 0x%" PRIx64
+					     " + 0x%" PRIx64 " overflows the address space",
+					     i, d->base_hpa, d->length);
 	}
 
+	n = cfg->emu_device_count + cfg->passthrough_count;
 	for (unsigned i = 0; i < n; i++) {
-		const struct validate_range *d = &ranges[i];
-		uint64_t last, olast;
+		char field[48], ofield[48];
+		uint64_t base, length, last, obase, olength, olast;
 
-		if (d->length == 0) {
-			ret = validate_fail(err, errlen, -AXVM_EINVAL, "%s: length is zero",
-					    d->field);
-			goto out;
-		}
-		if (!validate_last(d->base, d->length, &last)) {
-			ret = validate_fail(err, errlen, -AXVM_ERANGE,
-					    "%s: 0x%" PRIx64 " + 0x%" PRIx64
-					    " overflows the address space",
-					    d->field, d->base, d->length);
-			goto out;
-		}
+		validate_device(cfg, i, &base, &length, field, sizeof(field));
+		if (length == 0)
+			return validate_fail(err, errlen, -AXVM_EINVAL, "%s: length is zero",
+					     field);
+		if (!validate_last(base, length, &last))
+			return validate_fail(err, errlen, -AXVM_ERANGE,
+					     "%s: 0x%" PRIx64 " + 0x%" PRIx64
+					     " overflows the address space",
+					     field, base, length);
 		for (unsigned j = 0; j < cfg->region_count; j++) {
 			const struct axvm_mem_region *m = &cfg->regions[j];
 
 			validate_last(m->gpa, m->size, &olast);
-			if (d->base <= olast && m->gpa <= last) {
-				ret = validate_fail(
+			if (base <= olast && m->gpa <= last)
+				return validate_fail(
 				    err, errlen, -AXVM_EOVERLAP,
-				    "%s: overlaps kernel.memory_regions[%u] at 0x%" PRIx64,
-				    d->field, j, d->base > m->gpa ? d->base : m->gpa);
-				goto out;
-			}
+				    "%s: overlaps kernel.memory_regions[%u] at 0x%" PRIx64, field,
+				    j, base > m->gpa ? base : m->gpa);
 		}
 		for (unsigned j = 0; j < i; j++) {
-			const struct validate_range *o = &ranges[j];
-
-			validate_last(o->base, o->length, &olast);
-			if (d->base <= olast && o->base <= last) {
-				ret = validate_fail(
-				    err, errlen, -AXVM_EOVERLAP, "%s: overlaps %s at 0x%" PRIx64,
-				    d->field, o->field, d->base > o->base ? d->base : o->base);
-				goto out;
-			}
+			validate_device(cfg, j, &obase, &olength, ofield, sizeof(ofield));
+			validate_last(obase, olength, &olast);
+			if (base <= olast && obase <= last)
+				return validate_fail(err, errlen, -AXVM_EOVERLAP,
+						     "%s: overlaps %s at 0x%" PRIx64, field, ofield,
+						     base > obase ? base : obase);
 		}
 	}
-out:
-	free(ranges);
-	return ret;
+	return 0;
 }
 
 int axvm_config_validate(const struct axvm_config *cfg, char *err, size_t errlen)
