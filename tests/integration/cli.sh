@@ -101,6 +101,28 @@ secs=$(echo "$(date +%s.%N) - $start" | bc)
 check "Ctrl-A x on stdin quits with status 0" \
 	$([ $rc -eq 0 ] && [ "$(echo "$secs < 5" | bc)" -eq 1 ]; echo $?) "rc=$rc after ${secs}s"
 
+# On a terminal (a pty from script(1)): raw mode while running, restored after.
+if command -v script >/dev/null; then
+	out=$( (sleep 1; printf '\001x') | timeout 20 script -qec \
+		"stty -g; $axvm run -k $tmp/idle.bin; echo rc=\$?; stty -g" /dev/null | tr -d '\r')
+	before=$(echo "$out" | sed -n 1p)
+	after=$(echo "$out" | sed -n 3p)
+	check "on a terminal Ctrl-A x quits and the terminal is restored" \
+		$([ "$(echo "$out" | sed -n 2p)" = "rc=0" ] && [ -n "$before" ] && [ "$before" = "$after" ]; echo $?) \
+		"got '$out'"
+	out=$(timeout 20 script -qec "stty -g; $axvm run -k $tmp/idle.bin </dev/tty & pid=\$!; \
+		sleep 1; stty -g </dev/tty; kill -TERM \$pid; wait \$pid; echo rc=\$?; stty -g" \
+		/dev/null </dev/null | tr -d '\r')
+	before=$(echo "$out" | sed -n 1p)
+	during=$(echo "$out" | sed -n 2p)
+	after=$(echo "$out" | sed -n 4p)
+	check "SIGTERM on a terminal in raw mode restores it" \
+		$([ "$(echo "$out" | sed -n 3p)" = "rc=143" ] && [ "$before" != "$during" ] && [ "$before" = "$after" ]; echo $?) \
+		"got '$out'"
+else
+	echo "note: script(1) not installed; terminal checks skipped"
+fi
+
 if [ -f "$guests/hello.elf" ]; then
 	out=$(timeout 20 "$axvm" run -k "$guests/hello.elf" </dev/null 2>&1)
 	rc=$?
