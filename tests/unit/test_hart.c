@@ -921,3 +921,37 @@ TEST(hart_wfi_in_u_mode_is_illegal)
 	CHECK_U64(WFI, f.h->stval);
 	fix_fini(&f);
 }
+
+static void *runner(void *arg)
+{
+	struct hart_fix *f = arg;
+
+	fix_run(f);
+	return NULL;
+}
+
+TEST(hart_remote_flush_is_acknowledged_while_running)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = UINT64_MAX};
+	struct hart_fix f;
+	struct timespec ts = {0, 1000 * 1000};
+	pthread_t t;
+	uint64_t ticket;
+	int spins = 0;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	CODE(f, R, JAL(0, 0));
+	REQUIRE(pthread_create(&t, NULL, runner, &f) == 0);
+	while (!rv_hart_is_running(f.h) && spins++ < 2000)
+		nanosleep(&ts, NULL);
+	ticket = rv_hart_request_flush(f.h);
+	spins = 0;
+	while (!rv_hart_flush_done(f.h, ticket) && spins++ < 2000)
+		nanosleep(&ts, NULL);
+	CHECK(rv_hart_flush_done(f.h, ticket));
+	CHECK(rv_hart_is_running(f.h));
+	f.ops->kick(f.be);
+	pthread_join(t, NULL);
+	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
+	fix_fini(&f);
+}

@@ -223,9 +223,14 @@ static int hart_pick_interrupt(struct rv_hart *h)
 
 static void hart_service_flush(struct rv_hart *h)
 {
-	uint64_t req = hart_ld64(&h->flush_req);
+	uint64_t req;
 
+	/*
+	 * Clear the request bit before reading the ticket: a request whose ticket
+	 * we miss sets the bit again after this and is serviced next batch.
+	 */
 	__atomic_fetch_and(&h->events, ~RV_EVENT_FLUSH, __ATOMIC_SEQ_CST);
+	req = __atomic_load_n(&h->flush_req, __ATOMIC_SEQ_CST);
 	rv_hart_flush_local(h);
 	__atomic_store_n(&h->flush_done, req, __ATOMIC_RELEASE);
 }
