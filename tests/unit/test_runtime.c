@@ -28,6 +28,7 @@
 #define T3 28
 
 #define SLLI(rd, rs1, sh) enc_i(0x13, rd, 1, rs1, sh)
+#define SRLI(rd, rs1, sh) enc_i(0x13, rd, 5, rs1, sh)
 #define OR(rd, a, b) enc_r(0x33, rd, 6, a, b, 0)
 #define AUIPC(rd, imm20) ((uint32_t)(imm20) << 12 | (rd) << 7 | 0x17)
 #define J_SELF JAL(0, 0)
@@ -444,4 +445,62 @@ TEST(test_runtime_end_names)
 	CHECK_STR("guest powered off", axvm_runtime_end_name(AXVM_RUNTIME_END_POWEROFF));
 	CHECK_STR("timed out", axvm_runtime_end_name(AXVM_RUNTIME_END_TIMEOUT));
 	CHECK_STR("unknown", axvm_runtime_end_name((enum axvm_runtime_end)99));
+}
+
+/* Arm the timer `ticks` ahead and enable STIE (sstatus.SIE stays 0: no trap). */
+static void arm_timer(struct prog *p, uint32_t ticks)
+{
+	emit(p, CSRRS(T0, CSR_TIME, 0));
+	li(p, T1, ticks);
+	emit(p, ADD(A0, T0, T1));
+	sbi(p, 0x54494D45, 0);
+	li(p, T2, 1 << 5);
+	emit(p, CSRRS(0, CSR_SIE, T2));
+}
+
+TEST(test_runtime_retentive_suspend_returns_success_after_the_timer)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned beqz;
+
+	arm_timer(&p, 1000000); /* 100 ms */
+	li(&p, A0, 0);
+	li(&p, A1, 0);
+	li(&p, A2, 0);
+	sbi(&p, 0x48534D, 3);
+	beqz = emit(&p, 0);
+	li(&p, T2, 12); /* a0 != 0: status 12 */
+	finisher_exit_reg(&p, T2);
+	p.w[beqz] = BEQ(A0, 0, (int32_t)(p.n - beqz) * 4);
+	li(&p, T2, 11);
+	finisher_exit_reg(&p, T2);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(11, r.res.status);
+	CHECK(r.wall_s >= 0.09);
+}
+
+TEST(test_runtime_non_retentive_suspend_resumes_at_the_address_with_opaque)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned at, resume;
+
+	arm_timer(&p, 500000); /* 50 ms */
+	/* a0 = 0x80000000 (LUI sign-extends: clear the upper half). */
+	emit(&p, LUI(A0, 0x80000));
+	emit(&p, SLLI(A0, A0, 32));
+	emit(&p, SRLI(A0, A0, 32));
+	at = auipc_a1(&p);
+	li(&p, A2, 13);
+	sbi(&p, 0x48534D, 3);
+	li(&p, T2, 14); /* returned instead of resuming: status 14 */
+	finisher_exit_reg(&p, T2);
+	resume = emit(&p, ADD(T2, A0, A1)); /* a0 = hart id 0, a1 = opaque 13 */
+	finisher_exit_reg(&p, T2);
+	fix_auipc(&p, at, resume);
+	run_prog(&p, 1, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(13, r.res.status);
 }
