@@ -124,6 +124,14 @@ void axvm_board_layout(const struct axvm_board *b, struct axvm_board_layout *out
  */
 bool axvm_board_poweroff_requested(const struct axvm_board *b, struct axvm_board_poweroff *out);
 
+/*
+ * Fire device timers that are due (the RTC alarm: the board's devices start
+ * no threads of their own) and return the host monotonic time in ns at which
+ * the next one is due, or UINT64_MAX if none; a runtime calls it when it
+ * wakes and sleeps no longer than that. Any thread.
+ */
+uint64_t axvm_board_poll(struct axvm_board *b);
+
 /* The guest-visible device tree blob (generated or the user's). */
 const void *axvm_board_fdt(const struct axvm_board *b, size_t *size);
 

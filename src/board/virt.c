@@ -740,3 +740,14 @@ const void *axvm_board_fdt(const struct axvm_board *b, size_t *size)
 		*size = b->fdt_size;
 	return b->fdt;
 }
+
+uint64_t axvm_board_poll(struct axvm_board *b)
+{
+	uint64_t left;
+
+	if (!b->rtc)
+		return UINT64_MAX;
+	axvm_goldfish_rtc_poll(b->rtc);
+	left = axvm_goldfish_rtc_alarm_remaining_ns(b->rtc);
+	return left == UINT64_MAX ? UINT64_MAX : b->hal->now_ns(b->hal->ctx) + left;
+}

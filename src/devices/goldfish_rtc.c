@@ -168,12 +168,15 @@ void axvm_goldfish_rtc_poll(struct axvm_goldfish_rtc *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-uint64_t axvm_goldfish_rtc_alarm_deadline(struct axvm_goldfish_rtc *r)
+uint64_t axvm_goldfish_rtc_alarm_remaining_ns(struct axvm_goldfish_rtc *r)
 {
-	uint64_t t;
+	uint64_t t = UINT64_MAX, now;
 
 	pthread_mutex_lock(&r->lock);
-	t = r->alarm_armed ? r->alarm : UINT64_MAX;
+	if (r->alarm_armed) {
+		now = goldfish_rtc_now(r);
+		t = r->alarm > now ? r->alarm - now : 0;
+	}
 	pthread_mutex_unlock(&r->lock);
 	return t;
 }

@@ -6,7 +6,7 @@
  *
  * The device has no timer of its own (devices start no threads): an armed
  * alarm fires when the guest next touches the RTC or when its owner calls
- * axvm_goldfish_rtc_poll, e.g. at axvm_goldfish_rtc_alarm_deadline.
+ * axvm_goldfish_rtc_poll, e.g. after axvm_goldfish_rtc_alarm_remaining_ns.
  *
  * Threads: the ops, poll and deadline are safe from any thread.
  */
@@ -34,8 +34,8 @@ void axvm_goldfish_rtc_destroy(struct axvm_goldfish_rtc *rtc);
 
 /* Fire the alarm if its time has come. */
 void axvm_goldfish_rtc_poll(struct axvm_goldfish_rtc *rtc);
-/* The armed alarm's time in the clock's ns (UINT64_MAX if none), for a caller's timer. */
-uint64_t axvm_goldfish_rtc_alarm_deadline(struct axvm_goldfish_rtc *rtc);
+/* ns until the armed alarm is due (0 if overdue, UINT64_MAX if none armed). */
+uint64_t axvm_goldfish_rtc_alarm_remaining_ns(struct axvm_goldfish_rtc *rtc);
 
 extern const struct axvm_device_ops axvm_goldfish_rtc_ops;
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "arch/riscv64/hart.h"
+
 #define RAM_BASE 0x80000000ull
 #define ENTRY 0x80200000ull
 
@@ -769,5 +771,90 @@ TEST(test_board_guest_uart_interrupt_through_plic)
 	CHECK_INT(-AXVM_ESHUTDOWN, run_guest(&f, 1000));
 	CHECK(axvm_board_poweroff_requested(f.b, &po));
 	CHECK_INT(10, po.status);
+	board_cleanup(&f);
+}
+
+static bool seip_pending(struct axvm *vm, unsigned hart)
+{
+	struct rv_hart *h = axvm_vcpu_backend(axvm_vcpu(vm, hart));
+
+	return (__atomic_load_n(&h->pending, __ATOMIC_SEQ_CST) >> 9) & 1;
+}
+
+TEST(test_board_plic_s_context_drives_only_its_hart_seip)
+{
+	struct board_fixture f;
+	struct axvm *vm;
+	struct axvm_bus *bus;
+	uint64_t id = 0;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	f.o.cpus = 2;
+	REQUIRE_OK(board_create(&f));
+	vm = axvm_board_vm(f.b);
+	bus = axvm_bus(vm, AXVM_BUS_MMIO);
+	REQUIRE_OK(axvm_bus_write(bus, 0x0c000000 + 4 * 10, 4, 1));	     /* priority[10] */
+	REQUIRE_OK(axvm_bus_write(bus, 0x0c002000 + 0x80 * 3, 4, 1u << 10)); /* ctx 3 = hart 1 S */
+	REQUIRE_OK(axvm_bus_write(bus, 0x10000001, 1, 0x02)); /* UART IER: THR empty */
+	CHECK(!seip_pending(vm, 0));
+	CHECK(seip_pending(vm, 1));
+	REQUIRE_OK(axvm_bus_read(bus, 0x0c203004, 4, &id)); /* claim, context 3 */
+	CHECK_U64(10, id);
+	CHECK(!seip_pending(vm, 1));
+	board_cleanup(&f);
+}
+
+TEST(test_board_plic_m_context_drives_nothing)
+{
+	struct board_fixture f;
+	struct axvm *vm;
+	struct axvm_bus *bus;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE_OK(board_create(&f));
+	vm = axvm_board_vm(f.b);
+	bus = axvm_bus(vm, AXVM_BUS_MMIO);
+	REQUIRE_OK(axvm_bus_write(bus, 0x0c000000 + 4 * 10, 4, 1));
+	REQUIRE_OK(axvm_bus_write(bus, 0x0c002000, 4, 1u << 10)); /* ctx 0 = hart 0 M */
+	REQUIRE_OK(axvm_bus_write(bus, 0x10000001, 1, 0x02));
+	CHECK(!seip_pending(vm, 0));
+	board_cleanup(&f);
+}
+
+struct board_clock {
+	uint64_t ns;
+};
+
+static uint64_t board_clock_read(void *opaque)
+{
+	return ((struct board_clock *)opaque)->ns;
+}
+
+TEST(test_board_poll_fires_rtc_alarm_through_plic)
+{
+	struct board_fixture f;
+	struct board_clock clk = {5000};
+	struct axvm *vm;
+	struct axvm_bus *bus;
+	uint64_t next;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	f.o.realtime_ns = board_clock_read;
+	f.o.realtime_opaque = &clk;
+	REQUIRE_OK(board_create(&f));
+	vm = axvm_board_vm(f.b);
+	bus = axvm_bus(vm, AXVM_BUS_MMIO);
+	CHECK_U64(UINT64_MAX, axvm_board_poll(f.b));
+	REQUIRE_OK(axvm_bus_write(bus, 0x0c000000 + 4 * 11, 4, 1)); /* priority[11] */
+	REQUIRE_OK(axvm_bus_write(bus, 0x0c002080, 4, 1u << 11));   /* ctx 1 = hart 0 S */
+	REQUIRE_OK(axvm_bus_write(bus, 0x101010, 4, 1));	    /* RTC IRQ_ENABLED */
+	REQUIRE_OK(axvm_bus_write(bus, 0x10100c, 4, 0));	    /* ALARM_HIGH */
+	REQUIRE_OK(axvm_bus_write(bus, 0x101008, 4, 8000));	    /* ALARM_LOW: arm */
+	next = axvm_board_poll(f.b);
+	CHECK(next != UINT64_MAX);
+	CHECK(!seip_pending(vm, 0));
+	clk.ns = 8000;
+	CHECK_U64(UINT64_MAX, axvm_board_poll(f.b));
+	CHECK(seip_pending(vm, 0));
 	board_cleanup(&f);
 }

@@ -114,7 +114,7 @@ TEST(test_rtc_alarm_registers_read_back)
 	CHECK_U64(0x2345, rd(&f, ALARM_LOW));
 	CHECK_U64(0x1, rd(&f, ALARM_HIGH));
 	CHECK_U64(1, rd(&f, ALARM_STATUS));
-	CHECK_U64(0x100002345ull, axvm_goldfish_rtc_alarm_deadline(f.rtc));
+	CHECK_U64(0x100002345ull - 100, axvm_goldfish_rtc_alarm_remaining_ns(f.rtc));
 	axvm_goldfish_rtc_destroy(f.rtc);
 }
 
@@ -129,13 +129,14 @@ TEST(test_rtc_alarm_fires_when_due_and_interrupts)
 	wr(&f, ALARM_LOW, 200);
 	CHECK_INT(-1, f.irq);
 	f.clock = 199;
+	CHECK_U64(1, axvm_goldfish_rtc_alarm_remaining_ns(f.rtc));
 	axvm_goldfish_rtc_poll(f.rtc);
 	CHECK_INT(-1, f.irq);
 	f.clock = 200;
 	axvm_goldfish_rtc_poll(f.rtc);
 	CHECK_INT(1, f.irq);
 	CHECK_U64(0, rd(&f, ALARM_STATUS));
-	CHECK_U64(UINT64_MAX, axvm_goldfish_rtc_alarm_deadline(f.rtc));
+	CHECK_U64(UINT64_MAX, axvm_goldfish_rtc_alarm_remaining_ns(f.rtc));
 	wr(&f, CLEAR_INTERRUPT, 1);
 	CHECK_INT(0, f.irq);
 	axvm_goldfish_rtc_destroy(f.rtc);
