@@ -173,6 +173,45 @@ static int vm_map_regions(struct axvm *vm)
 }
 
 /*
+ * Map [base, base+size) rounded out to pages as emulated (MMIO) space,
+ * skipping pages already mapped as MMIO: two small devices may share a page.
+ * Anything else already there (RAM) is an overlap.
+ */
+static bool vm_page_is_mmio(struct axvm *vm, uint64_t page, struct axvm_region_info *ri)
+{
+	return axvm_addrspace_find(vm->as, page, ri) == 0 && ri->kind == AXVM_REGION_MMIO;
+}
+
+static int vm_map_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
+{
+	uint64_t start = base & ~(AXVM_PAGE_SIZE - 1);
+	uint64_t end = (base + size + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
+	struct axvm_region_info ri;
+
+	if (!size || end <= start)
+		return -AXVM_ERANGE;
+	/* Check first, so that a refused range leaves nothing mapped. */
+	for (uint64_t page = start; page < end; page += AXVM_PAGE_SIZE)
+		if (axvm_addrspace_find(vm->as, page, &ri) == 0 && ri.kind != AXVM_REGION_MMIO)
+			return -AXVM_EOVERLAP;
+	for (uint64_t page = start; page < end;) {
+		uint64_t run = page;
+		int ret;
+
+		if (vm_page_is_mmio(vm, page, &ri)) {
+			page = ri.gpa + ri.size;
+			continue;
+		}
+		while (page < end && !vm_page_is_mmio(vm, page, &ri))
+			page += AXVM_PAGE_SIZE;
+		ret = axvm_addrspace_map_mmio(vm->as, run, page - run);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * Configured devices: emulated ones get an MMIO region, so guest accesses
  * become MMIO exits; the models themselves are registered by the board or
  * the embedding program (axvm_register_device), and an access that no model
@@ -185,9 +224,7 @@ static int vm_map_devices(struct axvm *vm)
 
 	for (unsigned i = 0; i < c->emu_device_count; i++) {
 		const struct axvm_emu_device *d = &c->emu_devices[i];
-		uint64_t base = d->base_gpa & ~(AXVM_PAGE_SIZE - 1);
-		uint64_t end = (d->base_gpa + d->length + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
-		int ret = axvm_addrspace_map_mmio(vm->as, base, end - base);
+		int ret = vm_map_mmio_pages(vm, d->base_gpa, d->length);
 
 		if (ret) {
 			vm_set_error(vm, "devices.emu_devices[%u] (%s): MMIO range 0x%llx+0x%llx: %s", i,
@@ -334,15 +371,6 @@ struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind)
 	return (unsigned)kind < AXVM_BUS_COUNT ? vm->bus[kind] : NULL;
 }
 
-/* An MMIO device may sit inside a region already mapped for a configured device. */
-static bool vm_range_is_mmio(struct axvm *vm, uint64_t base, uint64_t size)
-{
-	struct axvm_region_info ri;
-
-	return axvm_addrspace_find(vm->as, base, &ri) == 0 && ri.kind == AXVM_REGION_MMIO &&
-	       base - ri.gpa + size <= ri.size;
-}
-
 int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
 			 const struct axvm_device_desc *desc)
 {
@@ -364,11 +392,8 @@ int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
 			     axvm_strerror(ret));
 		return ret;
 	}
-	if (kind == AXVM_BUS_MMIO && !vm_range_is_mmio(vm, desc->base, desc->size)) {
-		uint64_t base = desc->base & ~(AXVM_PAGE_SIZE - 1);
-		uint64_t end = (desc->base + desc->size + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
-
-		ret = axvm_addrspace_map_mmio(vm->as, base, end - base);
+	if (kind == AXVM_BUS_MMIO) {
+		ret = vm_map_mmio_pages(vm, desc->base, desc->size);
 		if (ret) {
 			axvm_bus_unregister(vm->bus[kind], desc->base);
 			vm_set_error(vm, "mmio device %s at 0x%llx: its page range overlaps %s",

@@ -664,3 +664,48 @@ TEST(test_strerror_covers_every_code)
 	CHECK_STR("unknown error", axvm_strerror(-1000));
 	CHECK_STR("calling CPU is outside the vCPU's CPU set", axvm_strerror(-AXVM_EAFFINITY));
 }
+
+TEST(test_vm_emulated_devices_may_share_a_page)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+	struct reg a = {0}, b = {0};
+	struct axvm_region_info ri;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	c.emu_device_count = 2;
+	c.emu_devices[0] = (struct axvm_emu_device){.name = "a", .base_gpa = 0x10000000,
+						     .length = 0x100, .emu_type = AXVM_EMU_CONSOLE};
+	c.emu_devices[1] = (struct axvm_emu_device){.name = "b", .base_gpa = 0x10000100,
+						     .length = 0x1100, .emu_type = AXVM_EMU_DUMMY};
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	REQUIRE_OK(axvm_addrspace_find(axvm_addrspace(vm), 0x10001000, &ri));
+	CHECK_INT(AXVM_REGION_MMIO, ri.kind);
+	/* Models registered later fit in the configured MMIO pages. */
+	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &a);
+	add_reg(vm, AXVM_BUS_MMIO, 0x10000100, &b);
+	CHECK_INT(2, (int)axvm_bus_device_count(axvm_bus(vm, AXVM_BUS_MMIO)));
+	axvm_destroy(vm);
+}
+
+TEST(test_vm_refused_device_leaves_no_mmio_mapping)
+{
+	struct axvm *vm;
+	struct axvm_config c;
+	struct reg r = {0};
+	struct axvm_device_desc d = {.name = "straddles", .base = 0x803ff000, .size = 0x2000,
+				     .ops = &reg_ops, .opaque = &r};
+	struct axvm_region_info ri;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	/* The last RAM page and the page after it: refused, and 0x80400000 stays unmapped. */
+	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	CHECK_INT(-AXVM_EFAULT, axvm_addrspace_find(axvm_addrspace(vm), 0x80400000, &ri));
+	CHECK_INT(0, (int)axvm_bus_device_count(axvm_bus(vm, AXVM_BUS_MMIO)));
+	axvm_destroy(vm);
+}
