@@ -100,20 +100,20 @@ out:
 
 TEST(hart_random_code_seed_1_only_traps_or_exits)
 {
-	CHECK(fuzz_seed(1, 3000000) >= 3000000);
+	CHECK(fuzz_seed(1, 8000000) >= 8000000);
 }
 
 TEST(hart_random_code_seed_2_only_traps_or_exits)
 {
-	CHECK(fuzz_seed(2, 3000000) >= 3000000);
+	CHECK(fuzz_seed(2, 8000000) >= 8000000);
 }
 
 TEST(hart_random_code_seed_3_only_traps_or_exits)
 {
-	CHECK(fuzz_seed(3, 3000000) >= 3000000);
+	CHECK(fuzz_seed(3, 8000000) >= 8000000);
 }
 
 TEST(hart_random_code_seed_4_only_traps_or_exits)
 {
-	CHECK(fuzz_seed(4, 3000000) >= 3000000);
+	CHECK(fuzz_seed(4, 8000000) >= 8000000);
 }
