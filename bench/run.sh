@@ -1,0 +1,495 @@
+#!/usr/bin/env bash
+# `make bench`: run every benchmark under axvm and under QEMU
+# (qemu-system-riscv64 -machine virt -bios default -nographic, the same guest
+# binaries) and print one table -- median (min-max) of BENCH_REPS runs and
+# the ratio axvm/QEMU -- to stdout and to bench/results.md. docs/bench.md
+# explains each figure.
+#
+#   bench/run.sh BUILD_DIR
+#
+# Environment:
+#   BENCH_REPS=5          runs per figure and VMM
+#   BENCH_SCALE=1         multiplies the guests' work (scale=N in bootargs)
+#   BENCH_ONLY="linux cpu mmio lifecycle memory"   a subset of the groups
+#   BENCH_RESULTS=FILE    where the table goes (default bench/results.md)
+#   BENCH_LINUX_IMAGE=F   the Linux Image to time (default: the fixture of
+#                         scripts/linux-guest.sh, only if already cached)
+#   BENCH_TIMEOUT=120     seconds before one VMM run counts as hung
+#   QEMU=qemu-system-riscv64
+# Never asserts on timings: it exits 0 whenever it could write the table.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${1:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+axvm=$build/axvm
+gdir=$build/guests
+lifecycle=$build/bench/lifecycle
+reps=${BENCH_REPS:-5}
+scale_k=${BENCH_SCALE:-1}
+only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory} "
+results=${BENCH_RESULTS:-$root/bench/results.md}
+limit=${BENCH_TIMEOUT:-120}
+qemu_bin=${QEMU:-qemu-system-riscv64}
+qemu=("$qemu_bin" -machine virt -bios default -nographic)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/v"
+
+say() { echo "bench: $*" >&2; }
+now() { date +%s.%N; }
+want() { [[ "$only" == *" $1 "* ]]; }
+
+# ---- figures: ordered rows; values in $tmp/v/ROW.VMM, one per line ----
+rows=()
+declare -A row_label row_unit row_na
+# row ID "label" "unit"
+row() {
+	rows+=("$1")
+	row_label[$1]=$2
+	row_unit[$1]=$3
+}
+add() { echo "$3" >>"$tmp/v/$1.$2"; }
+# na ROW VMM REASON: the first reason sticks
+na() {
+	local key="$1.$2"
+	[ -n "${row_na[$key]:-}" ] || row_na[$key]=$3
+}
+notes=()
+note() { notes+=("$*"); }
+
+row linux.c1 "1. Linux fixture, start to poweroff, -c 1" "s, lower is better"
+row linux.c2 "1. Linux fixture, start to poweroff, -c 2" "s, lower is better"
+row int.crc32 "2. integer: CRC32 over 64 KiB" "guest MIPS"
+row int.sort "2. integer: heapsort of 16K keys" "guest MIPS"
+row int.sieve "2. integer: sieve to 2^20" "guest MIPS"
+row mem.chase "2. memory: pointer chase over 64 MiB" "guest MIPS"
+row fp.matmul "2. floating point: 32x32 double matmul" "guest MIPS"
+row trap.ecall "2. traps: U-mode ecall to own S handler, sret" "guest MIPS"
+row trap.ecall.ns "2. traps: one ecall/sret round trip" "ns, lower is better"
+row mmio.write "3. MMIO write exit round trip (UART SCR)" "ns/exit, lower is better"
+row mmio.read "3. MMIO read exit round trip (UART SCR)" "ns/exit, lower is better"
+row lifecycle.board "4. VM create + run tiny guest + destroy (board API, 1 thread)" "VMs/s"
+row lifecycle.runtime "4. VM create + run tiny guest + destroy (runtime API)" "VMs/s"
+row lifecycle.spawn "4. floor: posix_spawn + wait of /bin/true" "processes/s"
+row rss.128M "5. peak RSS, idle guest in wfi, 128 MiB RAM" "MiB, lower is better"
+row rss.1G "5. peak RSS, idle guest in wfi, 1 GiB RAM" "MiB, lower is better"
+na lifecycle.board qemu "in-process library API, no QEMU equivalent"
+na lifecycle.runtime qemu "in-process library API, no QEMU equivalent"
+na lifecycle.spawn qemu "host floor, not a VMM"
+
+# Host wall time of whole guest runs (process start to exit), the cross-check.
+wall_rows=()
+declare -A wall_label
+wall_row() {
+	wall_rows+=("$1")
+	wall_label[$1]=$2
+}
+
+# ---- running one VMM ----
+# run_vmm VMM ELF MEM CPUS APPEND LOG [extra QEMU args]: sets run_rc, run_secs
+run_vmm() {
+	local vmm=$1 elf=$2 mem=$3 cpus=$4 append=$5 log=$6 t0
+	shift 6
+	t0=$(now)
+	if [ "$vmm" = axvm ]; then
+		timeout -k 5 "$limit" "$axvm" run -k "$elf" -m "$mem" -c "$cpus" \
+			${append:+-p "$append"} </dev/null >"$log" 2>&1
+	else
+		timeout -k 5 "$limit" "${qemu[@]}" -m "$mem" -smp "$cpus" -kernel "$elf" \
+			${append:+-append "$append"} "$@" </dev/null >"$log" 2>&1
+	fi
+	run_rc=$?
+	run_secs=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.4f", a - b }')
+	sed -i 's/\r$//' "$log"
+}
+
+# Why a run failed, from its exit status and last line.
+why_failed() {
+	local rc=$1 log=$2
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "no poweroff within ${limit}s"
+	else
+		echo "exit status $rc: $(grep -av '^$' "$log" | tail -n 1 | cut -c1-100)"
+	fi
+}
+
+axvm_ok=1
+if [ ! -x "$axvm" ]; then
+	axvm_ok=0
+	axvm_why="no axvm binary at $axvm (run make)"
+fi
+qemu_ok=1
+if ! command -v "$qemu_bin" >/dev/null; then
+	qemu_ok=0
+	qemu_why="$qemu_bin not found (apt install qemu-system-misc)"
+fi
+
+# ---- 1. Linux fixture ----
+linux_image() {
+	local fixture=$root/scripts/linux-guest.sh version key
+	if [ -n "${BENCH_LINUX_IMAGE:-}" ]; then
+		echo "$BENCH_LINUX_IMAGE"
+		return
+	fi
+	[ -r "$fixture" ] || return 1
+	# The cache key of scripts/linux-guest.sh (kept in step with it): the
+	# kernel source version, the config fragment, init and the script.
+	version=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
+		stat -c '%s-%Y' /usr/src/linux-source-6.1.tar.xz 2>/dev/null) || return 1
+	key=$( (
+		echo "$version"
+		cat "$root/scripts/linux-guest.config" "$root/guests/linux-init/init.c" "$fixture"
+	) | sha256sum | cut -c1-16)
+	local dir=${AXVM_CACHE:-$HOME/.cache/axvm}/linux-$key
+	[ -s "$dir/Image" ] && [ -e "$dir/qemu-ok" ] || return 1
+	echo "$dir/Image"
+}
+
+bench_linux() {
+	local image c vmm log r
+	if ! image=$(linux_image) || [ ! -s "$image" ]; then
+		for c in 1 2; do
+			na linux.c$c axvm "fixture not built: run scripts/linux-guest.sh (or make test)"
+			na linux.c$c qemu "fixture not built: run scripts/linux-guest.sh (or make test)"
+		done
+		return
+	fi
+	note "Linux fixture: $image, -m 128M, console=ttyS0 on both."
+	for r in $(seq "$reps"); do
+		for c in 1 2; do
+			for vmm in qemu axvm; do
+				[ $vmm = axvm ] && [ $axvm_ok = 0 ] && continue
+				[ $vmm = qemu ] && [ $qemu_ok = 0 ] && continue
+				say "linux -c $c on $vmm ($r/$reps)"
+				log=$tmp/linux-$vmm-$c.log
+				run_vmm $vmm "$image" 128M "$c" "console=ttyS0" "$log"
+				if [ "$run_rc" -ne 0 ] || ! grep -q "axvm-init: harts=$c\b" "$log"; then
+					na linux.c$c $vmm "$(why_failed "$run_rc" "$log")"
+					cp "$log" "$tmp/fail-linux-$vmm-$c.log"
+					continue
+				fi
+				add linux.c$c $vmm "$run_secs"
+			done
+		done
+	done
+}
+
+# ---- 2./3. guest kernels ----
+# guest NAME BOOTARGS: its BENCH lines become rows NAME.* (see guests/bench/bench.h)
+declare -A ref_insns ref_check
+# Bootargs with every scale=N multiplied by BENCH_SCALE.
+scaled() {
+	local w out=""
+	for w in $1; do
+		case $w in
+		scale=*) w="scale=$((${w#scale=} * scale_k))" ;;
+		esac
+		out="$out${out:+ }$w"
+	done
+	echo "$out"
+}
+
+# parse_bench LOG: "name insns ticks tb work check" per BENCH line
+parse_bench() {
+	awk '$1 == "BENCH" {
+		delete f
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		print $2, f["insns"], f["ticks"], f["tb"], f["work"], f["check"]
+	}' "$1"
+}
+
+# The figure a BENCH line stands for: row and value.
+record() {
+	local vmm=$1 name=$2 insns=$3 ticks=$4 tb=$5 work=$6
+	local secs
+	secs=$(awk -v t="$ticks" -v tb="$tb" 'BEGIN { printf "%.9f", t / tb }')
+	if awk -v s="$secs" 'BEGIN { exit !(s <= 0) }'; then
+		na "$name" $vmm "timed section took 0 ticks"
+		return
+	fi
+	case $name in
+	mmio.*)
+		add "$name" $vmm "$(awk -v s="$secs" -v n="$work" 'BEGIN { print s * 1e9 / n }')"
+		;;
+	*)
+		add "$name" $vmm "$(awk -v s="$secs" -v i="$insns" 'BEGIN { print i / s / 1e6 }')"
+		if [ "$name" = trap.ecall ]; then
+			add trap.ecall.ns $vmm \
+				"$(awk -v s="$secs" -v n="$work" 'BEGIN { print s * 1e9 / n }')"
+		fi
+		;;
+	esac
+}
+
+bench_guest() {
+	local g=$1 args elf log r vmm name insns ticks tb work check
+	args=$(scaled "$2")
+	elf=$gdir/bench_$g.elf
+	wall_row "$g" "bench_$g ($args): whole run"
+	if [ ! -s "$elf" ]; then
+		say "missing $elf (make bench-guests)"
+		note "bench_$g: $elf missing (make bench-guests)"
+		return
+	fi
+	# One QEMU run with -icount shift=0, where instret counts instructions
+	# (without it QEMU 7.2 returns host cycles): the instruction count and
+	# the checksum of each section, the same on every correct VMM.
+	if [ $qemu_ok = 1 ]; then
+		say "bench_$g on qemu -icount (instruction count)"
+		log=$tmp/icount-$g.log
+		run_vmm qemu "$elf" 256M 1 "$args" "$log" -icount shift=0
+		while read -r name insns ticks tb work check; do
+			ref_insns[$name]=$insns
+			ref_check[$name]=$check
+		done < <(parse_bench "$log")
+		grep -q "^PASS bench_$g$" "$log" ||
+			note "bench_$g: the QEMU -icount run did not pass ($(why_failed "$run_rc" "$log"))"
+	fi
+	for r in $(seq "$reps"); do
+		for vmm in qemu axvm; do
+			if [ $vmm = axvm ] && [ $axvm_ok = 0 ]; then
+				continue
+			fi
+			[ $vmm = qemu ] && [ $qemu_ok = 0 ] && continue
+			say "bench_$g on $vmm ($r/$reps)"
+			log=$tmp/$g-$vmm.log
+			run_vmm $vmm "$elf" 256M 1 "$args" "$log"
+			if [ "$run_rc" -ne 0 ] || ! grep -q "^PASS bench_$g$" "$log"; then
+				local why
+				why=$(why_failed "$run_rc" "$log")
+				na "wall.$g" $vmm "$why"
+				while read -r name _; do
+					na "$name" $vmm "$why"
+				done < <(parse_bench "$log")
+				# sections that never printed: name them by prefix
+				for name in "${rows[@]}"; do
+					[[ $name == $g.* ]] && na "$name" $vmm "$why"
+				done
+				cp "$log" "$tmp/fail-$g-$vmm.log"
+				continue
+			fi
+			add "wall.$g" $vmm "$run_secs"
+			while read -r name insns ticks tb work check; do
+				if [ -n "${ref_check[$name]:-}" ] && [ "$check" != "${ref_check[$name]}" ]; then
+					na "$name" $vmm "wrong result: check $check, QEMU ${ref_check[$name]}"
+					continue
+				fi
+				if [ $vmm = qemu ]; then
+					if [ -z "${ref_insns[$name]:-}" ]; then
+						na "$name" qemu "no instruction count (QEMU -icount run failed)"
+						continue
+					fi
+					insns=${ref_insns[$name]}
+				elif [ -n "${ref_insns[$name]:-}" ] && [ "$insns" != "${ref_insns[$name]}" ]; then
+					note "$name: axvm instret $insns != QEMU -icount ${ref_insns[$name]}"
+				fi
+				record $vmm "$name" "$insns" "$ticks" "$tb" "$work"
+			done < <(parse_bench "$log")
+		done
+	done
+}
+
+# ---- 4. lifecycle ----
+bench_lifecycle() {
+	local name v
+	if [ ! -x "$lifecycle" ]; then
+		for name in lifecycle.board lifecycle.runtime lifecycle.spawn; do
+			na $name axvm "no $lifecycle (make bench-guests)"
+		done
+		return
+	fi
+	say "lifecycle ($reps x ${BENCH_LIFECYCLE_ITERS:-300} VMs per figure)"
+	"$lifecycle" "$gdir/bench_tiny.elf" "$reps" "${BENCH_LIFECYCLE_ITERS:-300}" \
+		>"$tmp/lifecycle.log" 2>&1
+	while read -r name v; do
+		case $name in
+		lifecycle.*) [[ $v =~ ^[0-9.]+$ ]] && add "$name" axvm "$v" ;;
+		esac
+	done <"$tmp/lifecycle.log"
+	for name in lifecycle.board lifecycle.runtime lifecycle.spawn; do
+		[ -s "$tmp/v/$name.axvm" ] ||
+			na $name axvm "$(grep -a failed "$tmp/lifecycle.log" | head -n 1 | cut -c1-100)"
+	done
+}
+
+# ---- 5. memory ----
+# idle_rss VMM MEM: peak RSS (VmHWM) in MiB of a VMM whose guest waits in wfi
+idle_rss() {
+	local vmm=$1 mem=$2 log=$tmp/idle-$1-$2.log pid hwm i
+	if [ "$vmm" = axvm ]; then
+		"$axvm" run -k "$gdir/bench_idle.elf" -m "$mem" </dev/null >"$log" 2>&1 &
+	else
+		"${qemu[@]}" -m "$mem" -kernel "$gdir/bench_idle.elf" </dev/null >"$log" 2>&1 &
+	fi
+	pid=$!
+	for i in $(seq 300); do
+		grep -q "bench_idle: waiting in wfi" "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q "bench_idle: waiting in wfi" "$log"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo "the idle guest never reached wfi: $(tail -n 1 "$log" | cut -c1-80)"
+		return 1
+	fi
+	sleep 0.5 # let it settle in wfi
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ -z "$hwm" ]; then
+		echo "no VmHWM in /proc/$pid/status"
+		return 1
+	fi
+	awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+bench_memory() {
+	local r vmm mem v
+	for r in $(seq "$reps"); do
+		for mem in 128M 1G; do
+			for vmm in qemu axvm; do
+				[ $vmm = axvm ] && [ $axvm_ok = 0 ] && continue
+				[ $vmm = qemu ] && [ $qemu_ok = 0 ] && continue
+				say "idle RSS, $mem, $vmm ($r/$reps)"
+				if v=$(idle_rss $vmm $mem); then
+					add rss.$mem $vmm "$v"
+				else
+					na rss.$mem $vmm "$v"
+				fi
+			done
+		done
+	done
+}
+
+# ---- run ----
+start_all=$(now)
+want linux && bench_linux
+if want cpu; then
+	bench_guest int "scale=8"
+	bench_guest mem "scale=4 mib=64"
+	bench_guest fp "scale=16"
+	bench_guest trap "scale=16"
+fi
+want mmio && bench_guest mmio "scale=16"
+if want lifecycle; then
+	bench_lifecycle
+	bench_guest tiny ""
+fi
+want memory && bench_memory
+
+# ---- the table ----
+# stats FILE: "median min max n"
+stats() {
+	sort -g "$1" | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		print m, v[1], v[NR], NR
+	}'
+}
+fmt() {
+	awk -v v="$1" 'BEGIN {
+		a = v < 0 ? -v : v
+		if (a >= 1000) printf "%.0f", v
+		else if (a >= 100) printf "%.1f", v
+		else if (a >= 10) printf "%.2f", v
+		else printf "%.3f", v
+	}'
+}
+# cell ROW VMM: "median (min-max)" or "n/a (reason)"
+cell() {
+	local f=$tmp/v/$1.$2 s m lo hi
+	if [ -s "$f" ] && s=$(stats "$f"); then
+		read -r m lo hi _ <<<"$s"
+		echo "$(fmt "$m") ($(fmt "$lo")-$(fmt "$hi"))"
+		return
+	fi
+	local why=${row_na[$1.$2]:-}
+	if [ -z "$why" ]; then
+		case $2 in
+		axvm) why=${axvm_why:-not measured} ;;
+		qemu) why=${qemu_why:-not measured} ;;
+		esac
+		want_group_of "$1" || why="not run (BENCH_ONLY)"
+	fi
+	echo "n/a ($why)"
+}
+want_group_of() {
+	case $1 in
+	linux.*) want linux ;;
+	mmio.* | wall.mmio) want mmio ;;
+	lifecycle.* | wall.tiny) want lifecycle ;;
+	rss.*) want memory ;;
+	*) want cpu ;;
+	esac
+}
+ratio() {
+	[ -n "$1" ] && [ -n "$2" ] || {
+		echo "-"
+		return
+	}
+	awk -v a="$1" -v q="$2" 'BEGIN { if (q > 0) printf "%.3f", a / q; else print "-" }'
+}
+
+total=$(awk -v a="$(now)" -v b="$start_all" 'BEGIN { printf "%.0f", a - b }')
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+qver=$("$qemu_bin" --version 2>/dev/null | head -n 1)
+{
+	echo "# axvm benchmarks"
+	echo
+	echo "\`make bench\` at commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs"
+	echo "(${cpu:-unknown CPU}); QEMU: ${qver:-none} (\`-machine virt -bios default\`)."
+	echo "Each figure: median (min-max) of $reps runs (BENCH_REPS), guest work x$scale_k"
+	echo "(BENCH_SCALE); the whole run took ${total} s. Ratio = axvm median / QEMU median."
+	echo "Guest MIPS = retired instructions of the timed section / its guest time"
+	echo "(rdtime at the device tree's timebase); docs/bench.md explains every row."
+	echo
+	echo "| figure | unit | axvm | QEMU | axvm/QEMU |"
+	echo "| --- | --- | --- | --- | --- |"
+	for r in "${rows[@]}"; do
+		a=$(cell "$r" axvm)
+		q=$(cell "$r" qemu)
+		am=$([ -s "$tmp/v/$r.axvm" ] && stats "$tmp/v/$r.axvm" | cut -d' ' -f1)
+		qm=$([ -s "$tmp/v/$r.qemu" ] && stats "$tmp/v/$r.qemu" | cut -d' ' -f1)
+		echo "| ${row_label[$r]} | ${row_unit[$r]} | $a | $q | $(ratio "$am" "$qm") |"
+	done
+	if [ ${#wall_rows[@]} -ne 0 ]; then
+		echo
+		echo "Cross-check, host wall time of each whole guest run (process start to exit,"
+		echo "boot and setup included), seconds:"
+		echo
+		echo "| guest run | axvm | QEMU | axvm/QEMU |"
+		echo "| --- | --- | --- | --- |"
+		for r in "${wall_rows[@]}"; do
+			a=$(cell "wall.$r" axvm)
+			q=$(cell "wall.$r" qemu)
+			am=$([ -s "$tmp/v/wall.$r.axvm" ] && stats "$tmp/v/wall.$r.axvm" | cut -d' ' -f1)
+			qm=$([ -s "$tmp/v/wall.$r.qemu" ] && stats "$tmp/v/wall.$r.qemu" | cut -d' ' -f1)
+			echo "| ${wall_label[$r]} | $a | $q | $(ratio "$am" "$qm") |"
+		done
+	fi
+	if [ ${#notes[@]} -ne 0 ]; then
+		echo
+		echo "Notes:"
+		for n in "${notes[@]}"; do
+			echo "- $n"
+		done
+	fi
+} >"$tmp/table.md"
+cat "$tmp/table.md"
+mkdir -p "$(dirname "$results")"
+cp "$tmp/table.md" "$results"
+for f in "$tmp"/fail-*.log; do
+	[ -e "$f" ] || continue
+	say "failed run $(basename "$f" .log), last lines:"
+	tail -n 5 "$f" | sed 's/^/    | /' >&2
+done
+say "table written to $results"
