@@ -136,9 +136,14 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 		uint64_t old = h->sstatus;
 
 		h->sstatus = (old & ~SSTATUS_WMASK) | (val & SSTATUS_WMASK);
-		/* TLB entries encode SUM/MXR permission decisions. */
-		if ((old ^ h->sstatus) & (RV_SSTATUS_SUM | RV_SSTATUS_MXR))
+		/*
+		 * TLB entries encode SUM/MXR permission decisions. SUM only matters
+		 * to S-mode accesses (Linux toggles it around every user copy).
+		 */
+		if ((old ^ h->sstatus) & RV_SSTATUS_MXR)
 			rv_tlb_flush_all(&h->tlb);
+		else if ((old ^ h->sstatus) & RV_SSTATUS_SUM)
+			rv_tlb_flush_priv(&h->tlb, RV_PRIV_S);
 		return 0;
 	}
 	case CSR_SIE:

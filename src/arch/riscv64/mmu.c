@@ -55,6 +55,11 @@ void rv_tlb_flush_all(struct rv_tlb *t)
 	t->has_superpage = false;
 }
 
+void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
+{
+	memset(t->e[priv], 0xff, sizeof(t->e[priv]));
+}
+
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 {
 	if (t->has_superpage) {

@@ -51,6 +51,8 @@ static inline uint8_t *rv_tlb_lookup(struct rv_tlb *t, unsigned priv, enum rv_ac
 }
 
 void rv_tlb_flush_all(struct rv_tlb *t);
+/* Flush the tables of one privilege mode (0 = U, 1 = S). */
+void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv);
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va);
 
 struct rv_hart;
