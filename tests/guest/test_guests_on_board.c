@@ -66,6 +66,12 @@ TEST(board_isa_fp_passes)
 	board_run("isa_fp");
 }
 
+/* Needs the board's UART and PLIC: board only. */
+TEST(board_isa_mmio_passes)
+{
+	board_run("isa_mmio");
+}
+
 TEST(board_failing_guest_status_is_its_code)
 {
 	char path[512];

@@ -2,7 +2,8 @@
 /*
  * The ISA self-test guests (guests/isa/) on our VMM: each must print
  * "PASS isa_<area>" and signal pass through the finisher. The same
- * binaries pass under QEMU (scripts/qemu-guest.sh).
+ * binaries pass under QEMU (scripts/qemu-guest.sh). isa_mmio needs the
+ * board's devices and runs in test_guests_on_board.c only.
  */
 #include <stdlib.h>
 
