@@ -175,6 +175,86 @@ static void test_sret_enabling_sie_takes_pending_interrupt(void)
 	irq_end();
 }
 
+/*
+ * A register-heavy loop (every allocatable register live, loads, stores,
+ * branches, M ops) run once with interrupts off and once under a stream of
+ * timer interrupts (re-armed every ~20 us by the handler): both runs must
+ * compute the same value, so asynchronous traps preserve all state.
+ */
+static volatile unsigned ticks_wanted;
+static u64 churn_mem[16];
+
+static int rearm_hook(struct trap_frame *tf)
+{
+	if (tf->scause == (SCAUSE_INTR | IRQ_STI)) {
+		seen++;
+		sbi_set_timer(seen < ticks_wanted ? rdtime() + dt_timebase() / 50000 : ~0ull);
+		return 1;
+	}
+	return trap_recorder(tf);
+}
+
+static u64 churn(u64 iters)
+{
+	u64 out;
+
+	__asm__ volatile("mv t6, %1\n\t"
+			 "li t0, 1\n\tli t1, 2\n\tli t2, 3\n\tli t3, 5\n\tli t4, 7\n\t"
+			 "li a1, 11\n\tli a2, 13\n\tli a3, 17\n\tli a4, 19\n\tli a5, 23\n\t"
+			 "li a6, 29\n\tli a7, 31\n\tli s2, 37\n\tli s3, 41\n\tli s4, 43\n\t"
+			 "li s5, 47\n\tli s6, 53\n\tli s7, 59\n\tli s8, 61\n\tli s9, 67\n\t"
+			 "li s10, 71\n\tli s11, 73\n\tmv t5, %2\n"
+			 "1:\n\t"
+			 "add t0, t0, t1\n\txor t1, t1, t2\n\tmul t2, t2, t3\n\t"
+			 "addi t3, t3, 1\n\tsub t4, t4, a1\n\tadd a1, a1, a2\n\t"
+			 "slli a2, a2, 1\n\txor a2, a2, t0\n\tadd a3, a3, a4\n\t"
+			 "srli a4, a4, 1\n\tadd a4, a4, a5\n\txor a5, a5, a6\n\t"
+			 "addw a6, a6, a7\n\tadd a7, a7, s2\n\tmulh s2, s2, t0\n\t"
+			 "add s2, s2, s3\n\txor s3, s3, s4\n\tadd s4, s4, s5\n\t"
+			 "add s5, s5, s6\n\tadd s6, s6, s7\n\txor s7, s7, s8\n\t"
+			 "add s8, s8, s9\n\tadd s9, s9, s10\n\txor s10, s10, s11\n\t"
+			 "add s11, s11, t0\n\t"
+			 "andi t6, t6, 15\n\tslli t6, t6, 3\n\tadd t6, t6, t5\n\t"
+			 "ld a0, 0(t6)\n\tadd a0, a0, t0\n\tsd a0, 0(t6)\n\t"
+			 "sub t6, t6, t5\n\tsrli t6, t6, 3\n\taddi t6, t6, 1\n\t"
+			 "addi %1, %1, -1\n\tbnez %1, 1b\n\t"
+			 "add %0, t0, t1\n\txor %0, %0, t2\n\tadd %0, %0, t3\n\t"
+			 "xor %0, %0, t4\n\tadd %0, %0, a1\n\txor %0, %0, a2\n\t"
+			 "add %0, %0, a3\n\txor %0, %0, a4\n\tadd %0, %0, a5\n\t"
+			 "xor %0, %0, a6\n\tadd %0, %0, a7\n\txor %0, %0, s2\n\t"
+			 "add %0, %0, s3\n\txor %0, %0, s4\n\tadd %0, %0, s5\n\t"
+			 "xor %0, %0, s6\n\tadd %0, %0, s7\n\txor %0, %0, s8\n\t"
+			 "add %0, %0, s9\n\txor %0, %0, s10\n\tadd %0, %0, s11\n\t"
+			 "ld a0, 8(t5)\n\txor %0, %0, a0"
+			 : "=&r"(out), "+&r"(iters)
+			 : "r"(churn_mem)
+			 : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a0", "a1", "a2", "a3", "a4",
+			   "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10",
+			   "s11", "memory");
+	return out;
+}
+
+static void test_interrupts_preserve_register_state(void)
+{
+	u64 quiet, noisy, hz = dt_timebase();
+
+	memset(churn_mem, 0, sizeof(churn_mem));
+	quiet = churn(300000);
+	memset(churn_mem, 0, sizeof(churn_mem));
+	irq_begin(0);
+	ticks_wanted = 1000000;
+	trap_set_hook(rearm_hook);
+	csr_set(sie, SIE_STIE);
+	csr_set(sstatus, SSTATUS_SIE);
+	sbi_set_timer(rdtime() + hz / 50000);
+	noisy = churn(300000);
+	csr_clear(sstatus, SSTATUS_SIE);
+	irq_end();
+	CHECK_EQ(noisy, quiet);
+	CHECK(seen >= 5);
+	printf("  %u timer interrupts during the run\n", seen);
+}
+
 static void test_ssi_before_sti(void)
 {
 	u64 hz = dt_timebase(), end = rdtime() + hz;
@@ -326,6 +406,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_wfi_then_timer_trap);
 	RUN(test_sret_enabling_sie_takes_pending_interrupt);
 	RUN(test_ssi_before_sti);
+	RUN(test_interrupts_preserve_register_state);
 	RUN(test_ecall_from_u);
 	RUN(test_u_mode_privileged_illegal);
 	RUN(test_u_mode_counters_follow_scounteren);
