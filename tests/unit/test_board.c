@@ -10,6 +10,7 @@
 #include <axvm/riscv64.h>
 #include <axvm/vm.h>
 #include <libfdt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -856,5 +857,76 @@ TEST(test_board_poll_fires_rtc_alarm_through_plic)
 	clk.ns = 8000;
 	CHECK_U64(UINT64_MAX, axvm_board_poll(f.b));
 	CHECK(seip_pending(vm, 0));
+	board_cleanup(&f);
+}
+
+struct board_typist {
+	struct axvm_console *con;
+	uint8_t byte;
+};
+
+static void *board_type_later(void *opaque)
+{
+	struct board_typist *t = opaque;
+
+	usleep(20000); /* let the guest reach wfi first */
+	axvm_console_push(t->con, &t->byte, 1);
+	return NULL;
+}
+
+TEST(test_board_guest_woken_by_uart_input_from_another_thread)
+{
+	struct board_fixture f;
+	struct axvm_board_poweroff po = {.status = -1};
+	struct board_typist typist;
+	pthread_t th;
+	uint32_t prog[64];
+	unsigned n = 0;
+	int ret;
+
+	prog[n++] = auipc(T0, 0);
+	prog[n++] = addi(T0, T0, 0x80);
+	prog[n++] = csrrw(0x105, T0); /* stvec = handler */
+	prog[n++] = lui(T0, 0xc000);
+	prog[n++] = addi(T1, ZERO, 1);
+	prog[n++] = sw(T1, T0, 40); /* priority[10] = 1 */
+	prog[n++] = lui(T2, 0x2);
+	prog[n++] = addi(T2, T2, 0x80);
+	prog[n++] = add(T2, T2, T0);
+	prog[n++] = addi(T1, ZERO, 0x400);
+	prog[n++] = sw(T1, T2, 0); /* enable source 10, context 1 */
+	prog[n++] = addi(T1, ZERO, 0x200);
+	prog[n++] = csrrs(0x104, T1);
+	prog[n++] = addi(T1, ZERO, 2);
+	prog[n++] = csrrs(0x100, T1);
+	prog[n++] = lui(T0, 0x10000);
+	prog[n++] = addi(T1, ZERO, 1);
+	prog[n++] = sb(T1, T0, 1); /* IER = received data */
+	prog[n++] = WFI;
+	prog[n++] = 0xffdff06f; /* jal x0, -4 */
+	while (n < 0x80 / 4)
+		prog[n++] = J_SELF;
+	prog[n++] = lui(T0, 0xc201);
+	prog[n++] = lw(T1, T0, 4); /* claim */
+	prog[n++] = lui(T0, 0x10000);
+	prog[n++] = itype(0x03, 4, T1, T0, 0); /* lbu t1, RBR */
+	prog[n++] = slli(T1, T1, 16);
+	prog[n++] = lui(T2, 0x3);
+	prog[n++] = addi(T2, T2, 0x333);
+	prog[n++] = or_(T1, T1, T2);
+	prog[n++] = lui(T0, 0x100);
+	prog[n++] = sw(T1, T0, 0);
+	prog[n++] = J_SELF;
+
+	REQUIRE(board_prepare(&f, prog, n) == 0);
+	REQUIRE_OK(board_create(&f));
+	typist.con = f.con;
+	typist.byte = 'Q';
+	REQUIRE(pthread_create(&th, NULL, board_type_later, &typist) == 0);
+	ret = run_guest(&f, 100000);
+	pthread_join(th, NULL);
+	CHECK_INT(-AXVM_ESHUTDOWN, ret);
+	CHECK(axvm_board_poweroff_requested(f.b, &po));
+	CHECK_INT('Q', po.status);
 	board_cleanup(&f);
 }
