@@ -434,6 +434,52 @@ static void test_misaligned_load_into_unmapped_page(void)
 	paging_off();
 }
 
+/* Code written through one virtual alias and run through another after fence.i. */
+static void test_fence_i_through_alias(void)
+{
+	u32 *code_w;
+
+	put_ret42(pages[6], 0);
+	paging_on();
+	map(0, pages[6], PTE_V | PTE_X | PTE_A);
+	map(1, pages[6], PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	CHECK_EQ(call_va(VA(0)), 42);
+	code_w = (u32 *)VA(1);
+	code_w[0] = 0x06300513; /* li a0, 99 */
+	fence_i();
+	CHECK_EQ(call_va(VA(0)), 99);
+	paging_off();
+}
+
+/* Two address spaces map the same VA to different pages; satp picks one. */
+static void test_satp_switch_changes_translation(void)
+{
+	static u64 root_b[512] PAGE_ALIGNED, l1_b[512] PAGE_ALIGNED, l0_b[512] PAGE_ALIGNED;
+	u64 sv39_a, sv39_b, a, b, a2;
+
+	*(volatile u64 *)pages[0] = 0xaaaa;
+	*(volatile u64 *)pages[1] = 0xbbbb;
+	paging_on();
+	map(0, pages[0], PTE_V | PTE_R | PTE_A);
+	memcpy(root_b, root, sizeof(root_b));
+	root_b[1] = pte(l1_b, PTE_V);
+	l1_b[0] = pte(l0_b, PTE_V);
+	l0_b[0] = pte(pages[1], PTE_V | PTE_R | PTE_A);
+	sv39_a = csr_read(satp);
+	sv39_b = SATP_SV39 | ((uintptr_t)root_b >> 12);
+	a = load64(VA(0));
+	csr_write(satp, sv39_b);
+	sfence_vma();
+	b = load64(VA(0));
+	csr_write(satp, sv39_a);
+	sfence_vma();
+	a2 = load64(VA(0));
+	paging_off();
+	CHECK_EQ(a, 0xaaaa);
+	CHECK_EQ(b, 0xbbbb);
+	CHECK_EQ(a2, 0xaaaa);
+}
+
 /* U-mode code (copied to a U page): a0 = *(u64 *)a0; exit(a0) via ecall 93. */
 static const u32 user_load_code[] = {0x00053503, 0x05d00893, 0x00000073};
 
@@ -525,6 +571,8 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_pointer_at_last_level_faults);
 	RUN(test_reserved_pte_bits_fault);
 	RUN(test_misaligned_load_into_unmapped_page);
+	RUN(test_fence_i_through_alias);
+	RUN(test_satp_switch_changes_translation);
 	RUN(test_user_mode_faults);
 	RUN(test_satp_modes);
 	return test_failures();
