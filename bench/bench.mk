@@ -33,3 +33,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 
 .PHONY: bench-guests
 bench-guests: $(BENCH_GUEST_ELFS) $(BENCH_GUEST_BINS) $(BENCH_TOOLS)
+
+# The correctness test of the bench guests (tests/guest/test_bench_guests.c)
+# runs them: `make test` builds them through this.
+$(BUILD)/tests/guest/test_bench_guests: $(BENCH_GUEST_ELFS)

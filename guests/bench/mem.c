@@ -5,14 +5,14 @@
  * spread over mib MiB (default 4, bench/run.sh uses 64). Each step is a
  * dependent load to a random cache line and, past the host's TLB reach, a
  * random page: it measures the guest memory path, not the ALU.
- * Parameter scale (default 1) multiplies the number of steps (1M per unit).
+ * Parameter scale (default 1) multiplies the number of steps (about 1M per unit).
  */
 #include "bench.h"
 
 GUEST_PROGRAM("bench_mem");
 
 #define NODE_BYTES 64u
-#define STEPS_PER_SCALE (1u << 20)
+#define STEPS_PER_SCALE 1048573u /* not a multiple of any node count */
 
 struct node {
 	struct node *next;
