@@ -15,7 +15,8 @@
  *
  * ELF64 (System V gABI, RISC-V psABI): little-endian, e_machine EM_RISCV;
  * PT_LOAD segments are copied to their physical address p_paddr, the bytes
- * from p_filesz to p_memsz are zeroed, the entry is e_entry.
+ * from p_filesz to p_memsz are zeroed, the entry is e_entry (taken through
+ * its segment's p_vaddr -> p_paddr mapping for kernels linked high).
  *
  * Flat binary: the bytes at the load address, entered there.
  */
@@ -230,17 +231,36 @@ static int loader_elf_header(const char *name, const uint8_t *d, size_t len, Elf
 	return 0;
 }
 
+/*
+ * The guest starts with paging off, so e_entry is taken through the segment
+ * that holds it: a kernel linked at a virtual address (a Linux vmlinux)
+ * starts at the physical address of its entry code. Files whose segments
+ * have p_vaddr == p_paddr keep e_entry unchanged.
+ */
+static uint64_t loader_elf_entry(const uint8_t *d, const Elf64_Ehdr *eh)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, d + eh->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_LOAD && eh->e_entry - ph.p_vaddr < ph.p_memsz)
+			return ph.p_paddr + (eh->e_entry - ph.p_vaddr);
+	}
+	return eh->e_entry;
+}
+
 static int loader_elf(const struct axvm_load_target *t, const char *name, const uint8_t *d,
 		      size_t len, struct axvm_loaded_image *out, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
-	axvm_gpa_t lo = UINT64_MAX, hi = 0;
+	axvm_gpa_t lo = UINT64_MAX, hi = 0, entry;
 	unsigned loaded = 0;
 	int ret;
 
 	ret = loader_elf_header(name, d, len, &eh, err, errlen);
 	if (ret)
 		return ret;
+	entry = loader_elf_entry(d, &eh);
 	/* Check every segment before writing any, so a bad file leaves RAM untouched. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < eh.e_phnum; i++) {
@@ -291,7 +311,7 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 		if (pass == 0 && loaded == 0)
 			return loader_fail(err, errlen, -AXVM_EINVAL,
 					   "%s: ELF file has no loadable segment", name);
-		if (pass == 0 && !loader_in_ram(t, eh.e_entry, 1))
+		if (pass == 0 && !loader_in_ram(t, entry, 1))
 			return loader_fail(err, errlen, -AXVM_ERANGE,
 					   "%s: e_entry 0x%" PRIx64
 					   " is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
@@ -301,7 +321,7 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 	out->format = AXVM_BOARD_KERNEL_ELF;
 	out->start = lo;
 	out->end = hi;
-	out->entry = eh.e_entry;
+	out->entry = entry;
 	return 0;
 }
 

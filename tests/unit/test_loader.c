@@ -398,8 +398,21 @@ ELF_REJECTS(test_loader_elf_rejects_no_load_segment, -AXVM_EINVAL,
 	    "k.elf: ELF file has no loadable segment",
 	    (e.ph[0].p_type = PT_NOTE, e.ph[1].p_type = PT_DYNAMIC))
 ELF_REJECTS(test_loader_elf_rejects_entry_outside_ram, -AXVM_ERANGE,
-	    "k.elf: e_entry 0xffffffff80001004 is outside guest RAM [0x80000000, 0x81000000)",
-	    e.eh.e_entry = 0xffffffff80001004ull)
+	    "k.elf: e_entry 0xffffffff90000000 is outside guest RAM [0x80000000, 0x81000000)",
+	    e.eh.e_entry = 0xffffffff90000000ull)
+
+TEST(test_loader_elf_virtual_entry_taken_through_its_segment)
+{
+	struct loader_fixture f;
+	struct elf_file e;
+
+	make_elf(&e); /* segment 0: vaddr 0xffffffff80001000 -> paddr 0x80001000 */
+	e.eh.e_entry = 0xffffffff80001008ull;
+	REQUIRE_OK(loader_setup(&f));
+	REQUIRE_OK(load_elf(&f, &e));
+	CHECK_U64(0x80001008, f.img.entry);
+	loader_teardown(&f);
+}
 
 TEST(test_loader_elf_too_short_message)
 {
