@@ -7,6 +7,7 @@
 #                                               GUEST_MARCH_FP, the rest GUEST_MARCH)
 #   guests/smp/*.{c,S}              -> smp        (multi-hart counter tests)
 #   guests/fail/*.{c,S}             -> fail       (always fails: checks the runners)
+#   guests/sbi/*.{c,S}              -> sbi        (the SBI from a guest)
 
 GUEST_CROSS ?= riscv64-unknown-elf-
 GUEST_CC := $(GUEST_CROSS)gcc
@@ -23,11 +24,12 @@ GUEST_LIB_SRCS := $(sort $(wildcard guests/lib/*.c guests/lib/*.S))
 GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OBJDIR)/%.o,$(GUEST_LIB_SRCS))
 
 GUEST_ISA_NAMES := $(sort $(basename $(notdir $(wildcard guests/isa/*.c))))
-GUEST_PROGS := hello smp fail $(GUEST_ISA_NAMES:%=isa_%)
+GUEST_PROGS := hello smp fail sbi $(GUEST_ISA_NAMES:%=isa_%)
 
 guest_srcs_hello := $(sort $(wildcard guests/hello/*.c guests/hello/*.S))
 guest_srcs_smp := $(sort $(wildcard guests/smp/*.c guests/smp/*.S))
 guest_srcs_fail := $(sort $(wildcard guests/fail/*.c guests/fail/*.S))
+guest_srcs_sbi := $(sort $(wildcard guests/sbi/*.c guests/sbi/*.S))
 $(foreach n,$(GUEST_ISA_NAMES),$(eval guest_srcs_isa_$(n) := \
 	guests/isa/$(n).c $(wildcard guests/isa/$(n)_s.S)))
 

@@ -19,7 +19,7 @@ if [ "$1" = "--all" ]; then
 	pass=0
 	fail=0
 	# only the programs of guests/ (other build products may share the directory)
-	for elf in "$dir"/hello.elf "$dir"/fail.elf "$dir"/smp.elf "$dir"/isa_*.elf; do
+	for elf in "$dir"/hello.elf "$dir"/fail.elf "$dir"/smp.elf "$dir"/sbi.elf "$dir"/isa_*.elf; do
 		[ -f "$elf" ] || continue
 		name=$(basename "$elf" .elf)
 		case $name in

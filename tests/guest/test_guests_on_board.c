@@ -66,6 +66,12 @@ TEST(board_isa_fp_passes)
 	board_run("isa_fp");
 }
 
+TEST(board_sbi_calls_behave)
+{
+	board_run("sbi");
+	CHECK(guest_console_has_line(&board_res, "legacy console: ok"));
+}
+
 /* Needs the board's UART and PLIC: board only. */
 TEST(board_isa_mmio_passes)
 {
@@ -98,16 +104,16 @@ TEST(board_hello_greets_and_powers_off)
 		guest_result_dump(&board_res);
 }
 
-/* Run the CLI: `axvm run -k GUEST --timeout 10`; returns its exit status. */
-static int cli_run(const char *name, char *out, size_t outlen)
+/* Run the CLI: `axvm run -k GUEST.ext --timeout 10`; returns its exit status. */
+static int cli_run_ext(const char *name, const char *ext, char *out, size_t outlen)
 {
-	char cmd[1200], path[512];
+	char cmd[1200];
 	size_t n = 0;
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s/axvm run -k %s --timeout 10 2>&1 </dev/null",
-		 AXVM_BUILD_DIR, guest_path(name, path, sizeof(path)));
+	snprintf(cmd, sizeof(cmd), "%s/axvm run -k %s/%s.%s --timeout 10 2>&1 </dev/null",
+		 AXVM_BUILD_DIR, AXVM_GUEST_DIR, name, ext);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -118,6 +124,11 @@ static int cli_run(const char *name, char *out, size_t outlen)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static int cli_run(const char *name, char *out, size_t outlen)
+{
+	return cli_run_ext(name, "elf", out, outlen);
+}
+
 TEST(cli_run_hello_exits_zero_with_greeting)
 {
 	static char out[8192];
@@ -125,6 +136,16 @@ TEST(cli_run_hello_exits_zero_with_greeting)
 	CHECK_INT(0, cli_run("hello", out, sizeof(out)));
 	CHECK(strstr(out, "axvm default guest: hello from hart 0\n") != NULL);
 	CHECK(strstr(out, "self-check: 3 of 3 checks passed\n") != NULL);
+	if (test_failed_now())
+		printf("%s", out);
+}
+
+TEST(cli_run_hello_flat_binary)
+{
+	static char out[8192];
+
+	CHECK_INT(0, cli_run_ext("hello", "bin", out, sizeof(out)));
+	CHECK(strstr(out, "axvm default guest: hello from hart 0\n") != NULL);
 	if (test_failed_now())
 		printf("%s", out);
 }

@@ -20,6 +20,17 @@ TEST(guest_runner_reports_failure_code)
 	CHECK(!guest_result_passed(&runner_res, "fail"));
 }
 
+TEST(guest_sbi_calls_behave_raw)
+{
+	char path[512];
+
+	CHECK_INT(0, guest_vm_run_raw(guest_path("sbi", path, sizeof(path)), 5000, &runner_res));
+	CHECK(guest_result_passed(&runner_res, "sbi"));
+	CHECK(guest_console_has_line(&runner_res, "legacy console: ok"));
+	if (test_failed_now())
+		guest_result_dump(&runner_res);
+}
+
 TEST(guest_hello_greets_and_powers_off_raw)
 {
 	char path[512];
