@@ -18,8 +18,8 @@ static void board_run(const char *name)
 {
 	char path[512];
 
-	CHECK_INT(0, guest_vm_run_board(guest_path(name, path, sizeof(path)), 1, 10000,
-					&board_res));
+	CHECK_INT(0,
+		  guest_vm_run_board(guest_path(name, path, sizeof(path)), 1, 10000, &board_res));
 	CHECK(guest_result_passed(&board_res, name));
 	CHECK_INT(0, board_res.status);
 	if (test_failed_now() || getenv("GUEST_VERBOSE"))
@@ -82,8 +82,8 @@ TEST(board_failing_guest_status_is_its_code)
 {
 	char path[512];
 
-	CHECK_INT(0, guest_vm_run_board(guest_path("fail", path, sizeof(path)), 1, 10000,
-					&board_res));
+	CHECK_INT(0,
+		  guest_vm_run_board(guest_path("fail", path, sizeof(path)), 1, 10000, &board_res));
 	CHECK_INT(7, board_res.status);
 	CHECK(guest_console_has_line(&board_res, "FAIL fail 7"));
 	CHECK(!guest_result_passed(&board_res, "fail"));
@@ -93,8 +93,8 @@ TEST(board_hello_greets_and_powers_off)
 {
 	char path[512];
 
-	CHECK_INT(0, guest_vm_run_board(guest_path("hello", path, sizeof(path)), 1, 10000,
-					&board_res));
+	CHECK_INT(
+	    0, guest_vm_run_board(guest_path("hello", path, sizeof(path)), 1, 10000, &board_res));
 	CHECK(guest_console_has_line(&board_res, "axvm default guest: hello from hart 0"));
 	CHECK(guest_console_has_line(&board_res, "self-check: 3 of 3 checks passed"));
 	CHECK(guest_console_has_line(&board_res, "powering off"));

@@ -21,8 +21,8 @@ static void smp_run(unsigned cpus)
 	char path[512], line[160];
 	unsigned long long want = 100000ull * cpus;
 
-	CHECK_INT(0, guest_vm_run_board(guest_path("smp", path, sizeof(path)), cpus, 20000,
-					&smp_res));
+	CHECK_INT(0,
+		  guest_vm_run_board(guest_path("smp", path, sizeof(path)), cpus, 20000, &smp_res));
 	snprintf(line, sizeof(line),
 		 "smp: harts=%u iters=100000 amo_d=%llu amo_w=%llu lrsc_d=%llu lrsc_w=%llu", cpus,
 		 want, want, want, want);

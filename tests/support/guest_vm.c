@@ -34,7 +34,7 @@ static uint64_t guest_now_ms(void)
 }
 
 static void guest_set_error(struct guest_result *res, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void guest_set_error(struct guest_result *res, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -109,8 +109,8 @@ static int guest_finisher_write(void *opaque, uint64_t offset, unsigned width, u
 }
 
 static const struct axvm_device_ops guest_finisher_ops = {
-	.read = guest_finisher_read,
-	.write = guest_finisher_write,
+    .read = guest_finisher_read,
+    .write = guest_finisher_write,
 };
 
 /* ---- ELF64 riscv loading (PT_LOAD segments into guest RAM) ---- */
@@ -429,8 +429,7 @@ void guest_result_dump(const struct guest_result *res)
 	printf("    guest: error=%d (%s) finished=%d pass=%d code=%u system_down=%d "
 	       "timed_out=%d status=%d %llu ms\n",
 	       res->error, res->error_msg, res->finished, res->finisher_pass, res->finisher_code,
-	       res->system_down, res->timed_out, res->status,
-	       (unsigned long long)res->elapsed_ms);
+	       res->system_down, res->timed_out, res->status, (unsigned long long)res->elapsed_ms);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);

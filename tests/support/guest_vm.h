@@ -29,15 +29,15 @@
 #define GUEST_CONSOLE_MAX (64 * 1024)
 
 struct guest_result {
-	int error;             /* 0, or a negative AXVM_E* if the VM failed to build/run */
+	int error; /* 0, or a negative AXVM_E* if the VM failed to build/run */
 	char error_msg[256];
-	bool finished;         /* the guest wrote the finisher */
-	bool finisher_pass;    /* ... with 0x5555 */
+	bool finished;		/* the guest wrote the finisher */
+	bool finisher_pass;	/* ... with 0x5555 */
 	unsigned finisher_code; /* ... the code of (code << 16) | 0x3333 */
-	bool system_down;      /* SBI SRST / legacy shutdown */
+	bool system_down;	/* SBI SRST / legacy shutdown */
 	enum axvm_system_down_type down_type;
 	uint64_t down_code;
-	int status;            /* exit status as the CLI would report it */
+	int status; /* exit status as the CLI would report it */
 	bool timed_out;
 	uint64_t elapsed_ms;
 	uint64_t exits[AXVM_EXIT_REASON_COUNT]; /* raw runner only */
