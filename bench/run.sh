@@ -229,7 +229,7 @@ bench_guest() {
 	local g=$1 args elf log r vmm name insns ticks tb work check
 	args=$(scaled "$2")
 	elf=$gdir/bench_$g.elf
-	wall_row "$g" "bench_$g ($args): whole run"
+	wall_row "$g" "bench_$g${args:+ ($args)}: whole run"
 	if [ ! -s "$elf" ]; then
 		say "missing $elf (make bench-guests)"
 		note "bench_$g: $elf missing (make bench-guests)"
