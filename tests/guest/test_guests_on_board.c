@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "axvm/board.h"
 #include "support/guest_vm.h"
 #include "test.h"
 
@@ -70,6 +71,28 @@ TEST(board_sbi_calls_behave)
 {
 	board_run("sbi");
 	CHECK(guest_console_has_line(&board_res, "legacy console: ok"));
+}
+
+TEST(board_sstc_stimecmp_interrupt_taken)
+{
+	struct axvm_board_options opts;
+	char path[512];
+
+	axvm_board_options_init(&opts);
+	opts.cpus = 1;
+	opts.sstc = true;
+	CHECK_INT(0, guest_vm_run_board_opts(guest_path("isa_irq", path, sizeof(path)), &opts,
+					     10000, &board_res));
+	CHECK(guest_result_passed(&board_res, "isa_irq"));
+	CHECK(guest_console_has_line(&board_res, "  Sstc: stimecmp interrupt taken"));
+	if (test_failed_now())
+		guest_result_dump(&board_res);
+}
+
+TEST(board_without_sstc_stimecmp_is_illegal)
+{
+	board_run("isa_irq");
+	CHECK(guest_console_has_line(&board_res, "  Sstc: absent (stimecmp illegal)"));
 }
 
 /* Needs the board's UART and PLIC: board only. */

@@ -339,6 +339,16 @@ out:
 int guest_vm_run_board(const char *elf, unsigned cpus, uint64_t timeout_ms,
 		       struct guest_result *res)
 {
+	struct axvm_board_options board;
+
+	axvm_board_options_init(&board);
+	board.cpus = cpus;
+	return guest_vm_run_board_opts(elf, &board, timeout_ms, res);
+}
+
+int guest_vm_run_board_opts(const char *elf, const struct axvm_board_options *board,
+			    uint64_t timeout_ms, struct guest_result *res)
+{
 	struct axvm_runtime_options opts;
 	struct axvm_runtime_result rr;
 	struct axvm_runtime *rt = NULL;
@@ -355,8 +365,8 @@ int guest_vm_run_board(const char *elf, unsigned cpus, uint64_t timeout_ms,
 	}
 	close(fd);
 	axvm_runtime_options_init(&opts);
+	opts.board = *board;
 	opts.board.kernel_path = elf;
-	opts.board.cpus = cpus;
 	opts.console_path = path;
 	opts.console_stdin = false;
 	opts.handle_signals = false;

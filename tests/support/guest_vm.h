@@ -55,6 +55,11 @@ int guest_vm_run_raw(const char *elf, uint64_t timeout_ms, struct guest_result *
 int guest_vm_run_board(const char *elf, unsigned cpus, uint64_t timeout_ms,
 		       struct guest_result *res);
 
+/* The same with every board option (kernel_path is set to elf; console is the runtime's). */
+struct axvm_board_options;
+int guest_vm_run_board_opts(const char *elf, const struct axvm_board_options *board,
+			    uint64_t timeout_ms, struct guest_result *res);
+
 /* The console holds the line "PASS <name>" and the finisher said pass. */
 bool guest_result_passed(const struct guest_result *res, const char *name);
 /* The console holds `line` as a whole line. */
