@@ -8,6 +8,7 @@
 #   guests/smp/*.{c,S}              -> smp        (multi-hart counter tests)
 #   guests/fail/*.{c,S}             -> fail       (always fails: checks the runners)
 #   guests/sbi/*.{c,S}              -> sbi        (the SBI from a guest)
+#   guests/fp/*.{c,S}               -> fp         (F/D results and fflags, GUEST_MARCH_FP)
 
 GUEST_CROSS ?= riscv64-unknown-elf-
 GUEST_CC := $(GUEST_CROSS)gcc
@@ -25,11 +26,13 @@ GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OBJDIR)/%.o,$(GUEST_LIB_SRCS))
 
 GUEST_ISA_NAMES := $(sort $(basename $(notdir $(wildcard guests/isa/*.c))))
 GUEST_PROGS := hello smp fail sbi $(GUEST_ISA_NAMES:%=isa_%)
+GUEST_PROGS += fp
 
 guest_srcs_hello := $(sort $(wildcard guests/hello/*.c guests/hello/*.S))
 guest_srcs_smp := $(sort $(wildcard guests/smp/*.c guests/smp/*.S))
 guest_srcs_fail := $(sort $(wildcard guests/fail/*.c guests/fail/*.S))
 guest_srcs_sbi := $(sort $(wildcard guests/sbi/*.c guests/sbi/*.S))
+guest_srcs_fp := $(sort $(wildcard guests/fp/*.c guests/fp/*.S))
 $(foreach n,$(GUEST_ISA_NAMES),$(eval guest_srcs_isa_$(n) := \
 	guests/isa/$(n).c $(wildcard guests/isa/$(n)_s.S)))
 
@@ -47,6 +50,7 @@ $(GUEST_OBJDIR)/%.c.o: %.c
 # The FP self-tests need F/D in the assembler; the library stays rv64imac.
 # (the last -march wins)
 $(GUEST_OBJDIR)/guests/isa/fp%.o: GUEST_CFLAGS += -march=$(GUEST_MARCH_FP)
+$(GUEST_OBJDIR)/guests/fp/%.o: GUEST_CFLAGS += -march=$(GUEST_MARCH_FP)
 
 $(GUEST_OBJDIR)/%.S.o: %.S
 	@mkdir -p $(dir $@)

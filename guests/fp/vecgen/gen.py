@@ -9,7 +9,7 @@ values): special values (+-0, +-inf, qNaN, sNaN, subnormals, min/max normals),
 halfway and tininess-after-rounding cases, saturating conversions, and
 seeded random operands, each under the five rounding modes (static and
 dynamic) where rounding matters, plus reserved rounding modes. It compiles
-vecgen.c + exec.S with the guest library, runs the image under
+vecgen.c + ../fp_exec.S with the guest library, runs the image under
 qemu-system-riscv64 (which implements RISC-V floating point exactly), and
 writes the results as a C table for the host unit test. The test never runs
 QEMU itself: the table is committed, this script only regenerates it.
@@ -386,7 +386,7 @@ def build_and_run(cs, workdir, timeout):
             f.write(f"{{0x{insn:08x}u, {frm}, {a}, {b}, {c}}},\n")
         f.write("};\n")
     lib = os.path.join(ROOT, "guests", "lib")
-    srcs = [os.path.join(HERE, "vecgen.c"), os.path.join(HERE, "exec.S")]
+    srcs = [os.path.join(HERE, "vecgen.c"), os.path.join(HERE, "..", "fp_exec.S")]
     srcs += sorted(os.path.join(lib, x) for x in os.listdir(lib) if x.endswith((".c", ".S")))
     elf = os.path.join(workdir, "fp_vecgen.elf")
     subprocess.run(["riscv64-unknown-elf-gcc", "-march=rv64imafdc_zicsr_zifencei", "-mabi=lp64",
