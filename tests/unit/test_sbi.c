@@ -938,3 +938,81 @@ TEST(test_sbi_hart_without_machine_serves_local_calls)
 	rv_hart_destroy(h);
 	axvm_addrspace_destroy(as);
 }
+
+/* ---- robustness: random calls ---- */
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Arguments a guest might pass: addresses around RAM and MMIO, small ids, anything. */
+static uint64_t random_arg(uint64_t *s)
+{
+	static const uint64_t bases[] = {
+	    0,		RAM_BASE,    RAM_BASE + RAM_SIZE - 8, RAM_BASE + RAM_SIZE, MMIO_BASE,
+	    UINT64_MAX, 0x80000000u, 0xffffffc000000000ull};
+	uint64_t r = xorshift(s);
+
+	switch (r & 3) {
+	case 0:
+		return (r >> 8) & 7;
+	case 1:
+		return bases[(r >> 8) % 8] + ((r >> 16) & 0xff) - 0x80;
+	case 2:
+		return r;
+	default:
+		return (r >> 8) & 0xffffffffu;
+	}
+}
+
+TEST(test_sbi_random_calls_never_fail_the_host)
+{
+	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
+					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, 0x00,
+					0x01,	      0x02,	    0x03,	  0x04,
+					0x05,	      0x06,	    0x07,	  0x08,
+					0x09,	      0x504D55,	    UINT64_MAX};
+	FX(f, 4);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	unsigned bad = 0;
+	uint64_t junk[512];
+
+	/* Garbage page tables for the legacy calls' virtual hart-mask pointers. */
+	for (uint64_t off = 0; off < RAM_SIZE; off += sizeof(junk)) {
+		for (size_t k = 0; k < 512; k++)
+			junk[k] = xorshift(&seed);
+		REQUIRE_OK(axvm_addrspace_write(f.as, RAM_BASE + off, junk, sizeof(junk)));
+	}
+	for (int i = 0; i < 200000; i++) {
+		struct rv_hart *h = f.h[xorshift(&seed) % 4];
+		struct axvm_exit e;
+		int64_t a0;
+		int ret;
+
+		h->x[17] = eids[xorshift(&seed) % (sizeof(eids) / sizeof(eids[0]))];
+		h->x[16] = xorshift(&seed) % 9;
+		for (int r = 10; r < 16; r++)
+			h->x[r] = random_arg(&seed);
+		h->pc = RAM_BASE;
+		if (xorshift(&seed) & 1)
+			h->satp = (8ull + (xorshift(&seed) & 1)) << 60 |
+				  ((RAM_BASE >> 12) + xorshift(&seed) % (RAM_SIZE >> 12));
+		else
+			h->satp = 0;
+		ret = rv_sbi_ecall(h, &e);
+		a0 = (int64_t)h->x[10];
+		if (ret < 0 || (unsigned)e.reason >= AXVM_EXIT_REASON_COUNT)
+			bad++;
+		/* Answered in place: a0 is an SBI error code (or a legacy getchar byte / -1). */
+		if (ret > 0 && h->x[17] > 0x0f && (a0 > 0 || a0 < SBI_ERR_NO_SHMEM))
+			bad++;
+		if ((i & 1023) == 0)
+			rv_machine_reset_hsm(f.m);
+	}
+	CHECK_INT(0, bad);
+	fx_fini(&f);
+}
