@@ -69,7 +69,7 @@ static int rt_raw_terminal(void)
 
 static void rt_write_all(int fd, const uint8_t *buf, size_t len)
 {
-	while (len) {
+	while (fd >= 0 && len) {
 		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
@@ -103,7 +103,7 @@ int rt_console_open(struct axvm_runtime *rt)
 		}
 		rt->out_fd_owned = true;
 	} else {
-		rt->out_fd = 1;
+		rt->out_fd = rt->stdout_open ? 1 : -1;
 		rt->out_fd_owned = false;
 	}
 	ret = axvm_console_create(&sink, &rt->console);
@@ -111,7 +111,7 @@ int rt_console_open(struct axvm_runtime *rt)
 		rt_set_error(rt, "cannot create the console: %s", axvm_strerror(ret));
 		goto err_close;
 	}
-	rt->in_enabled = rt->opts.console_stdin && fcntl(0, F_GETFD) != -1;
+	rt->in_enabled = rt->opts.console_stdin && rt->stdin_open;
 	rt->escape_pending = false;
 	rt->raw_mode = false;
 	if (rt->in_enabled && isatty(0)) {

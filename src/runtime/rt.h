@@ -40,7 +40,8 @@ struct axvm_runtime {
 
 	/* Host side of the console (host_console.c). */
 	struct axvm_console *console;
-	int out_fd; /* 1 or the --console file */
+	bool stdin_open, stdout_open; /* at creation: fd 0 / fd 1 were open */
+	int out_fd;		      /* 1, the --console file, or -1 (output dropped) */
 	bool out_fd_owned;
 	bool in_enabled;     /* still reading stdin (until EOF) */
 	bool escape_pending; /* the previous input byte was Ctrl-A */

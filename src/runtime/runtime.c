@@ -51,7 +51,25 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 	rt->opts = *opts;
 	rt->out_fd = -1;
 	rt->wake_pipe[0] = rt->wake_pipe[1] = -1;
+	/* Before the pipe can take their numbers: are stdin and stdout open at all? */
+	rt->stdin_open = fcntl(0, F_GETFD) != -1;
+	rt->stdout_open = fcntl(1, F_GETFD) != -1;
 	if (pipe2(rt->wake_pipe, O_CLOEXEC) != 0) {
+		free(rt);
+		return -AXVM_EIO;
+	}
+	/* Keep the pipe off fds 0-2, so it is never mistaken for the console. */
+	for (int i = 0; i < 2; i++) {
+		if (rt->wake_pipe[i] <= 2) {
+			int fd = fcntl(rt->wake_pipe[i], F_DUPFD_CLOEXEC, 3);
+
+			close(rt->wake_pipe[i]);
+			rt->wake_pipe[i] = fd;
+		}
+	}
+	if (rt->wake_pipe[0] < 0 || rt->wake_pipe[1] < 0) {
+		close(rt->wake_pipe[0]);
+		close(rt->wake_pipe[1]);
 		free(rt);
 		return -AXVM_EIO;
 	}

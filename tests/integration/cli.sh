@@ -94,6 +94,15 @@ for sig in TERM INT; do
 		$([ $rc -eq $want ] && [ "$(echo "$secs < 3" | bc)" -eq 1 ]; echo $?) "rc=$rc after ${secs}s"
 done
 
+# With stdin and stdout closed, a signal must still reach the run loop.
+timeout 20 "$axvm" run -k "$tmp/idle.bin" <&- >&- 2>/dev/null &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM works with stdin and stdout closed" $([ $rc -eq 143 ]; echo $?) "rc=$rc"
+
 start=$(date +%s.%N)
 printf '\001x' | timeout 20 "$axvm" run -k "$tmp/idle.bin" >/dev/null 2>&1
 rc=$?
