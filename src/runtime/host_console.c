@@ -40,6 +40,38 @@ static void rt_restore_terminal(void)
 	}
 }
 
+/*
+ * A crash while the terminal is raw would leave the user's shell unusable:
+ * restore it, then put the previous handler back and re-raise.
+ */
+static const int rt_fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+static struct sigaction rt_fatal_old[5];
+
+static void rt_fatal_handler(int sig)
+{
+	rt_restore_terminal();
+	for (size_t i = 0; i < sizeof(rt_fatal_signals) / sizeof(rt_fatal_signals[0]); i++)
+		if (rt_fatal_signals[i] == sig)
+			sigaction(sig, &rt_fatal_old[i], NULL);
+	/* Pending until we return (the signal is blocked in its handler), then fatal. */
+	raise(sig);
+}
+
+static void rt_fatal_install(bool on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = rt_fatal_handler;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(rt_fatal_signals) / sizeof(rt_fatal_signals[0]); i++) {
+		if (on)
+			sigaction(rt_fatal_signals[i], &sa, &rt_fatal_old[i]);
+		else
+			sigaction(rt_fatal_signals[i], &rt_fatal_old[i], NULL);
+	}
+}
+
 static int rt_raw_terminal(void)
 {
 	struct termios t;
@@ -115,9 +147,10 @@ int rt_console_open(struct axvm_runtime *rt)
 	rt->escape_pending = false;
 	rt->raw_mode = false;
 	if (rt->in_enabled && isatty(0)) {
-		if (rt_raw_terminal() == 0)
+		if (rt_raw_terminal() == 0) {
 			rt->raw_mode = true;
-		else
+			rt_fatal_install(true);
+		} else
 			axvm_warn("stdin is a terminal but raw mode failed: %s", strerror(errno));
 	}
 	return 0;
@@ -132,6 +165,7 @@ err_close:
 void rt_console_close(struct axvm_runtime *rt)
 {
 	if (rt->raw_mode) {
+		rt_fatal_install(false);
 		rt_restore_terminal();
 		rt->raw_mode = false;
 	}

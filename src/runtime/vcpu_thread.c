@@ -247,8 +247,19 @@ int rt_start_vcpu_threads(struct axvm_runtime *rt)
 	sigset_t all, old;
 	int ret = 0;
 
-	/* Signals go to the main thread's poll loop, never to a vCPU thread. */
+	/*
+	 * Asynchronous signals go to the main thread's poll loop, never to a
+	 * vCPU thread; faults stay deliverable (a blocked fault kills the
+	 * process without running any handler, the sanitizers' included).
+	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGABRT);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (unsigned i = 0; i < rt->nvcpus; i++) {
 		struct rt_slot *slot = &rt->slots[i];

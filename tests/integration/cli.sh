@@ -128,6 +128,12 @@ if command -v script >/dev/null; then
 	check "SIGTERM on a terminal in raw mode restores it" \
 		$([ "$(echo "$out" | sed -n 3p)" = "rc=143" ] && [ "$before" != "$during" ] && [ "$before" = "$after" ]; echo $?) \
 		"got '$out'"
+	out=$(timeout 20 script -qec "stty -g; $axvm run -k $tmp/idle.bin </dev/tty & pid=\$!; \
+		sleep 1; kill -SEGV \$pid; wait \$pid; echo rc=\$?; stty -g" \
+		/dev/null </dev/null 2>/dev/null | tr -d '\r' | grep -v "Segmentation fault")
+	check "a crash on a raw terminal still restores it" \
+		$([ "$(echo "$out" | sed -n 2p)" = "rc=139" ] && [ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 3p)" ]; echo $?) \
+		"got '$out'"
 else
 	echo "note: script(1) not installed; terminal checks skipped"
 fi
