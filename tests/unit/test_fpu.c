@@ -548,3 +548,53 @@ TEST(test_fpu_illegal_instruction_changes_nothing)
 	CHECK_U64(0x0c0c0c0c0c0c0c0c, x[12]);
 	CHECK_U64(0x7f, fpu.fcsr);
 }
+
+TEST(test_fpu_random_encodings_either_execute_or_change_nothing)
+{
+	static const uint32_t opcodes[] = {RV_OPC_MADD, RV_OPC_MSUB, RV_OPC_NMSUB, RV_OPC_NMADD,
+					   RV_OPC_OP_FP};
+	uint64_t seed = 0x243f6a8885a308d3;
+	unsigned executed = 0, illegal = 0;
+
+	for (unsigned i = 0; i < 200000; i++) {
+		struct rv_fpu fpu, before;
+		uint64_t x[32], x_before[32];
+		uint32_t insn;
+		int ret;
+
+		for (unsigned r = 0; r < 32; r++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			fpu.f[r] = seed;
+			x[r] = seed * 31;
+		}
+		fpu.fcsr = (uint32_t)seed & RV_FCSR_MASK;
+		insn = (uint32_t)(seed >> 32) & ~0x7fu;
+		insn |= opcodes[(seed >> 8) % 5];
+		before = fpu;
+		memcpy(x_before, x, sizeof(x));
+		ret = rv_fpu_execute(&fpu, insn, x);
+		if (ret != 0) {
+			illegal++;
+			if (ret != -1 || memcmp(&fpu, &before, sizeof(fpu)) != 0 ||
+			    memcmp(x, x_before, sizeof(x)) != 0) {
+				test_fail_at(__FILE__, __LINE__,
+					     "insn 0x%08x: ret %d, state changed", insn, ret);
+				return;
+			}
+			continue;
+		}
+		executed++;
+		/* Only fflags may change in fcsr, and only by being set. */
+		CHECK_U64(before.fcsr, fpu.fcsr & before.fcsr);
+		CHECK_U64(0, (fpu.fcsr ^ before.fcsr) & ~RV_FFLAGS_MASK);
+		/* A single result in an f register is always NaN-boxed. */
+		if (((insn >> 25) & 3) == 0 && memcmp(x, x_before, sizeof(x)) == 0)
+			CHECK_U64(0xffffffff, fpu.f[(insn >> 7) & 31] >> 32);
+		if (test_failed_now())
+			return;
+	}
+	CHECK(executed > 10000);
+	CHECK(illegal > 10000);
+}
