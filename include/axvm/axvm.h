@@ -4,12 +4,15 @@
 #define AXVM_AXVM_H
 
 #include "addrspace.h"
+#include "board.h"
 #include "config.h"
 #include "console.h"
 #include "device.h"
 #include "exit.h"
 #include "hal.h"
 #include "log.h"
+#include "riscv64.h"
+#include "runtime.h"
 #include "types.h"
 #include "vcpu.h"
 #include "vm.h"
