@@ -51,10 +51,10 @@ row() {
 	row_unit[$1]=$3
 }
 add() { echo "$3" >>"$tmp/v/$1.$2"; }
-# na ROW VMM REASON: the first reason sticks
+# na ROW VMM REASON: the first reason sticks ('|' would split the table cell)
 na() {
-	local key="$1.$2"
-	[ -n "${row_na[$key]:-}" ] || row_na[$key]=$3
+	local key="$1.$2" why=${3//|//}
+	[ -n "${row_na[$key]:-}" ] || row_na[$key]=$why
 }
 notes=()
 note() { notes+=("$*"); }
