@@ -30,7 +30,7 @@ enum axvm_log_level axvm_log_get_level(void);
 #endif
 
 void axvm_log(enum axvm_log_level level, const char *fmt, ...) AXVM_PRINTF(2, 3);
-void axvm_vlog(enum axvm_log_level level, const char *fmt, va_list ap);
+void axvm_vlog(enum axvm_log_level level, const char *fmt, va_list ap) AXVM_PRINTF(2, 0);
 
 /*
  * Rate-limited logging for anything a guest can trigger: at most `burst`
