@@ -62,7 +62,7 @@ LIBSO := $(BUILD)/libaxvm.so
 AXVM := $(BUILD)/axvm
 
 .SECONDARY:
-.PHONY: all lib test unit-test guest-test run bench install check clean deps format
+.PHONY: all lib test unit-test-bins unit-test guest-test run bench install check clean deps format
 all: $(LIBA) $(LIBSO) $(AXVM)
 lib: $(LIBA) $(LIBSO)
 
@@ -100,6 +100,8 @@ GUEST_OUT := $(BUILD)/guests
 
 deps:
 	$(Q)bash scripts/deps.sh
+
+unit-test-bins: $(UNIT_TESTS) $(GUEST_TESTS)
 
 unit-test: $(UNIT_TESTS)
 	$(Q)bash scripts/run-tests.sh $(UNIT_TESTS)
