@@ -7,7 +7,10 @@
  * "smp: harts=N ...", which host tests assert on for 2 and 4 vCPUs.
  * Then each secondary hart waits in wfi (SSIE enabled, SIE off) until the
  * boot hart's SBI IPI wakes it, and stops with HSM hart_stop; the boot hart
- * checks each reaches HSM state STOPPED.
+ * checks each reaches HSM state STOPPED. Before stopping, the secondary
+ * harts spin reading a virtual address through Sv39 (so their TLBs hold
+ * it) while the boot hart remaps it and sends an SBI RFENCE
+ * remote_sfence_vma: each must then see the new page.
  */
 #include "guest.h"
 
@@ -86,6 +89,55 @@ static void work(unsigned long hartid, void *arg)
 static struct hart_work works[GUEST_MAX_HARTS];
 static volatile int waiting[GUEST_MAX_HARTS], woken[GUEST_MAX_HARTS];
 
+/* ---- remote TLB shootdown ---- */
+#define TLB_VA 0x40000000ul
+#define MAGIC_A 0xaaaa5555aaaa5555ull
+#define MAGIC_B 0xbbbb6666bbbb6666ull
+#define PTE_VRA 0x43ul   /* V R A */
+#define PTE_RAM 0xcful   /* V R W X A D */
+#define PTE_DEV 0xc7ul   /* V R W A D */
+
+static u64 tlb_root[512] __attribute__((aligned(4096)));
+static u64 tlb_l1[512] __attribute__((aligned(4096)));
+static u64 tlb_l0[512] __attribute__((aligned(4096)));
+static u64 page_a[512] __attribute__((aligned(4096)));
+static u64 page_b[512] __attribute__((aligned(4096)));
+static volatile int primed[GUEST_MAX_HARTS], saw_b[GUEST_MAX_HARTS], tlb_done[GUEST_MAX_HARTS];
+
+static u64 pte_of(const void *pa, u64 flags)
+{
+	return ((uintptr_t)pa >> 12) << 10 | flags;
+}
+
+static void tlb_tables_init(void)
+{
+	tlb_root[0] = pte_of(0, PTE_DEV);
+	tlb_root[1] = pte_of(tlb_l1, 1);
+	tlb_root[2] = pte_of((void *)0x80000000ul, PTE_RAM);
+	tlb_l1[0] = pte_of(tlb_l0, 1);
+	tlb_l0[0] = pte_of(page_a, PTE_VRA);
+	page_a[0] = MAGIC_A;
+	page_b[0] = MAGIC_B;
+}
+
+/* Secondary: read TLB_VA until it shows page B (or 2 s of guest time pass). */
+static void tlb_reader(unsigned long hartid)
+{
+	u64 end = rdtime() + 2 * dt_timebase(), v;
+
+	csr_write(satp, (8ul << 60) | ((uintptr_t)tlb_root >> 12));
+	sfence_vma();
+	do {
+		v = *(volatile u64 *)TLB_VA;
+		if (v == MAGIC_A)
+			__atomic_store_n(&primed[hartid], 1, __ATOMIC_RELEASE);
+	} while (v != MAGIC_B && rdtime() < end);
+	csr_write(satp, 0);
+	sfence_vma();
+	__atomic_store_n(&saw_b[hartid], v == MAGIC_B, __ATOMIC_RELEASE);
+	__atomic_store_n(&tlb_done[hartid], 1, __ATOMIC_RELEASE);
+}
+
 /* Secondary harts: count, then sleep in wfi until an IPI arrives. */
 static void ap_work(unsigned long hartid, void *arg)
 {
@@ -98,6 +150,7 @@ static void ap_work(unsigned long hartid, void *arg)
 	csr_clear(sip, SIE_SSIE);
 	csr_clear(sie, SIE_SSIE);
 	__atomic_store_n(&woken[hartid], 1, __ATOMIC_RELEASE);
+	tlb_reader(hartid);
 }
 
 /* Wait (bounded by guest time: 2 s) until *flag is set. */
@@ -127,6 +180,25 @@ static unsigned ipi_wake_all(const unsigned *started)
 	return n;
 }
 
+/* Remap TLB_VA to page B under the readers, then shoot down their TLB entries. */
+static unsigned tlb_shootdown(const unsigned *started)
+{
+	unsigned long mask = 0;
+	unsigned n = 0;
+
+	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++)
+		if (started[id] && wait_flag(&primed[id]))
+			mask |= 1ul << id;
+	__atomic_store_n(&tlb_l0[0], pte_of(page_b, PTE_VRA), __ATOMIC_SEQ_CST);
+	/* RFENCE remote_sfence_vma(hart_mask, base 0, start, size) */
+	if (sbi_call(0x52464E43, 1, (long)mask, 0, (long)TLB_VA, 4096).error)
+		return 0;
+	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++)
+		if ((mask >> id) & 1)
+			n += wait_flag(&tlb_done[id]) && saw_b[id];
+	return n;
+}
+
 /* HSM hart_get_status until STOPPED (1), bounded by guest time. */
 static unsigned count_stopped(const unsigned *started)
 {
@@ -148,10 +220,11 @@ static unsigned count_stopped(const unsigned *started)
 
 int main(unsigned long hartid, unsigned long dtb)
 {
-	unsigned harts = 1, started[GUEST_MAX_HARTS] = {0}, woke, stopped;
+	unsigned harts = 1, started[GUEST_MAX_HARTS] = {0}, woke, stopped, fenced;
 	int failed = 0;
 	u64 want, spins = 0;
 
+	tlb_tables_init();
 	for (unsigned long id = 0; id < GUEST_MAX_HARTS; id++) {
 		if (id == hartid)
 			continue;
@@ -170,6 +243,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	work(hartid, 0);
 	woke = ipi_wake_all(started);
+	fenced = tlb_shootdown(started);
 	for (unsigned id = 0; id < GUEST_MAX_HARTS; id++)
 		if (started[id] && !wait_flag(&works[id].done))
 			printf("smp: hart %u did not finish\n", id);
@@ -183,7 +257,9 @@ int main(unsigned long hartid, unsigned long dtb)
 	failed += lrsc_w != (u32)want;
 	printf("smp: ipi woke %u of %u harts\n", woke, harts - 1);
 	printf("smp: %u of %u harts stopped\n", stopped, harts - 1);
+	printf("smp: remote sfence.vma reached %u of %u harts\n", fenced, harts - 1);
 	failed += woke != harts - 1;
+	failed += fenced != harts - 1;
 	failed += stopped != harts - 1;
 	printf("smp: %s (expected %lu each, %lu sc retries)\n", failed ? "MISMATCH" : "totals exact",
 	       want, sc_retries);

@@ -6,7 +6,9 @@
  * amoadd.d, amoadd.w, lr.d/sc.d and lr.w/sc.w loops; the totals must be
  * exact. Then the secondary harts sleep in wfi until the boot hart's SBI IPI
  * wakes them (a halted vCPU woken from another thread) and stop with HSM
- * hart_stop, which the boot hart sees through hart_get_status.
+ * hart_stop, which the boot hart sees through hart_get_status. Before they
+ * stop, a page they keep reading through Sv39 is remapped and an SBI RFENCE
+ * remote_sfence_vma must make each of them see the new page.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,9 @@ static void smp_run(unsigned cpus)
 		 want, want, want, want);
 	CHECK(guest_console_has_line(&smp_res, line));
 	snprintf(line, sizeof(line), "smp: ipi woke %u of %u harts", cpus - 1, cpus - 1);
+	CHECK(guest_console_has_line(&smp_res, line));
+	snprintf(line, sizeof(line), "smp: remote sfence.vma reached %u of %u harts", cpus - 1,
+		 cpus - 1);
 	CHECK(guest_console_has_line(&smp_res, line));
 	snprintf(line, sizeof(line), "smp: %u of %u harts stopped", cpus - 1, cpus - 1);
 	CHECK(guest_console_has_line(&smp_res, line));
