@@ -6,7 +6,7 @@
  * dynamic rounding modes, NaN boxing through FLW, sign extension of FMV.X.W
  * and FCVT.W, fflags accrual through the CSRs) and checks literal bit
  * patterns. Part 2 replays every reference case recorded from QEMU
- * (tests/unit/test_fpu_qemu_vectors.h): each instruction is written into a
+ * (tests/unit/test_fpu_qemu_vectors.inc): each instruction is written into a
  * code buffer, made visible with fence.i and run by fp_exec (fp_exec.S), so
  * the hart decodes it exactly as it would any other guest instruction.
  */
@@ -27,7 +27,7 @@ struct fpv_case {
 	u8 kind;
 };
 
-#include "../../tests/unit/test_fpu_qemu_vectors.h"
+#include "../../tests/unit/test_fpu_qemu_vectors.inc"
 
 #define NX 0x01
 #define UF 0x02

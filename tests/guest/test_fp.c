@@ -33,7 +33,6 @@ TEST(guest_fp_results_and_fflags_match_reference_on_board)
 {
 	char path[512];
 
-	CHECK_INT(0,
-		  guest_vm_run_board(guest_path("fp", path, sizeof(path)), 1, 30000, &fp_res));
+	CHECK_INT(0, guest_vm_run_board(guest_path("fp", path, sizeof(path)), 1, 30000, &fp_res));
 	fp_check(&fp_res);
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Generate RV64F/D reference vectors with QEMU.
 
-    python3 guests/fp/vecgen/gen.py [--out tests/unit/test_fpu_qemu_vectors.h]
+    python3 guests/fp/vecgen/gen.py [--out tests/unit/test_fpu_qemu_vectors.inc]
 
 Builds a list of cases (instruction encoding, frm, up to three register
 values): special values (+-0, +-inf, qNaN, sNaN, subnormals, min/max normals),
@@ -415,6 +415,7 @@ def write_table(cs, res, path, seed, nrand):
         f.write(" * qemu-system-riscv64 results; do not edit. %d cases.\n" % len(cs.cases))
         f.write(" * Registers: f1 = x11 = values[a], f2 = values[b], f3 = values[c],\n")
         f.write(" * fcsr = frm << 5; result = f4, or x12 when FPV_XD; FPV_ILLEGAL: QEMU trapped.\n */\n")
+        f.write("/* clang-format off */\n")
         f.write("static const char *const fpv_groups[] = {\n")
         for g in cs.groups:
             f.write(f'\t"{g}",\n')
@@ -433,12 +434,12 @@ def write_table(cs, res, path, seed, nrand):
                 result, flags = (x12 if xd else f4), fcsr & 0x1F
             f.write(f"{{{g},0x{insn:x},{frm},{a},{b},{c},0x{result:x},{flags},"
                     f"{'|'.join(kind) or '0'}}},\n")
-        f.write("};\n")
+        f.write("};\n/* clang-format on */\n")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(ROOT, "tests", "unit", "test_fpu_qemu_vectors.h"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "tests", "unit", "test_fpu_qemu_vectors.inc"))
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--random", type=int, default=120)
     ap.add_argument("--timeout", type=int, default=600)
