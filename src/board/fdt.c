@@ -110,6 +110,8 @@ int axvm_fdt_init(struct axvm_fdt *f, unsigned cpus, size_t capacity)
 	f->next_phandle = 1;
 	for (unsigned i = 0; i < cpus; i++)
 		f->intc_phandle[i] = fdt_alloc_phandle(f);
+	for (unsigned i = 0; i < cpus; i++)
+		f->cpu_phandle[i] = fdt_alloc_phandle(f);
 	f->plic_phandle = fdt_alloc_phandle(f);
 
 	if (fdt_check(f, fdt_create_empty_tree(f->blob, (int)capacity)))
@@ -145,7 +147,7 @@ int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
 					       "c", "zicntr", "zicsr", "zifencei", NULL};
 	static const char *const ext_sstc[] = {"i",	 "m",	  "a",	      "f",    "d", "c",
 					       "zicntr", "zicsr", "zifencei", "sstc", NULL};
-	int cpus;
+	int cpus, map;
 
 	if (c->count != f->cpus || c->timebase_hz == 0 || c->timebase_hz > UINT32_MAX)
 		return fdt_check(f, -FDT_ERR_BADVALUE);
@@ -155,6 +157,27 @@ int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
 	fdt_prop_u32(f, cpus, "#address-cells", 1);
 	fdt_prop_u32(f, cpus, "#size-cells", 0);
 	fdt_prop_u32(f, cpus, "timebase-frequency", (uint32_t)c->timebase_hz);
+
+	/*
+	 * cpu-map (Documentation/devicetree/bindings/cpu/cpu-topology.txt): one
+	 * cluster of single-thread cores, as QEMU's virt with one socket. Without
+	 * it Linux's topology code still works, but guests that read the map
+	 * (lscpu, schedulers' cluster domains) see QEMU's layout only with it.
+	 */
+	map = fdt_node(f, "/cpus", "cpu-map");
+	if (map >= 0)
+		map = fdt_node(f, "/cpus/cpu-map", "cluster0");
+	for (unsigned i = c->count; map >= 0 && i-- > 0;) {
+		char name[32];
+		int core;
+
+		snprintf(name, sizeof(name), "core%u", i);
+		core = fdt_node(f, "/cpus/cpu-map/cluster0", name);
+		if (core >= 0)
+			fdt_prop_u32(f, core, "cpu", f->cpu_phandle[i]);
+	}
+	if (f->error)
+		return f->error;
 
 	/* Added in reverse: libfdt inserts each new subnode before its siblings. */
 	for (unsigned i = c->count; i-- > 0;) {
@@ -166,6 +189,7 @@ int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
 		cpu = fdt_node(f, "/cpus", name);
 		if (cpu < 0)
 			return f->error;
+		fdt_prop_u32(f, cpu, "phandle", f->cpu_phandle[i]);
 		fdt_prop_str(f, cpu, "device_type", "cpu");
 		fdt_prop_u32(f, cpu, "reg", i);
 		fdt_prop_str(f, cpu, "status", "okay");
@@ -210,6 +234,10 @@ int axvm_fdt_add_chosen(struct axvm_fdt *f, const struct axvm_fdt_chosen *c)
 		fdt_prop_str(f, chosen, "bootargs", c->bootargs);
 	if (c->stdout_path)
 		fdt_prop_str(f, chosen, "stdout-path", c->stdout_path);
+	/* Entropy for the guest's RNG before it has a source of its own (chosen.yaml). */
+	if (c->rng_seed_len && !f->error)
+		fdt_check(
+		    f, fdt_setprop(f->blob, chosen, "rng-seed", c->rng_seed, (int)c->rng_seed_len));
 	if (c->has_initrd && !f->error) {
 		fdt_check(f,
 			  fdt_setprop_u64(f->blob, chosen, "linux,initrd-start", c->initrd_start));

@@ -22,6 +22,7 @@ struct axvm_fdt {
 	int error; /* first failure, sticky */
 	unsigned cpus;
 	uint32_t intc_phandle[AXVM_FDT_MAX_CPUS];
+	uint32_t cpu_phandle[AXVM_FDT_MAX_CPUS]; /* for /cpus/cpu-map */
 	uint32_t plic_phandle;
 	uint32_t next_phandle;
 };
@@ -47,6 +48,8 @@ struct axvm_fdt_chosen {
 	bool has_initrd;	 /* adds linux,initrd-start/end (64-bit) */
 	uint64_t initrd_start;
 	uint64_t initrd_end;
+	const uint8_t *rng_seed; /* /chosen/rng-seed bytes; none if rng_seed_len is 0 */
+	size_t rng_seed_len;
 };
 
 /* An empty tree with the root properties and /soc; phandles assigned for cpus harts. */

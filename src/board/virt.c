@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "arch/riscv64/machine.h"
@@ -38,12 +39,13 @@
 #include "devices/plic.h"
 #include "devices/test_finisher.h"
 
-#define VIRT_PLIC_NDEV 95 /* sources 1..95, as QEMU's virt (VIRT_IRQCHIP_NUM_SOURCES - 1) */
+#define VIRT_PLIC_NDEV 96 /* sources 1..96: QEMU 7.2's virt says riscv,ndev = <96> */
 #define VIRT_FDT_ALIGN (2ull << 20)
 #define VIRT_FDT_SPACE 65536 /* room for the generated tree besides bootargs */
 #define VIRT_RAM_MIN (4ull << 20)
 #define VIRT_IRQ_S_EXT 9
 #define VIRT_UART_BASE 0x10000000ull
+#define VIRT_RNG_SEED_LEN 32 /* bytes of /chosen/rng-seed, as QEMU */
 
 struct axvm_board {
 	struct axvm *vm;
@@ -402,6 +404,7 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	    .sstc = o->sstc,
 	};
 	char stdout_path[64];
+	uint8_t seed[VIRT_RNG_SEED_LEN];
 	struct axvm_fdt_chosen chosen = {
 	    .bootargs = in->cmdline,
 	    .has_initrd = in->initrd != NULL,
@@ -413,6 +416,14 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 		 (unsigned long long)VIRT_UART_BASE);
 	if (o->stdout_path == AXVM_BOARD_STDOUT_SERIAL)
 		chosen.stdout_path = stdout_path;
+	/*
+	 * As QEMU: a fresh seed per boot lets Linux initialise its CRNG at once
+	 * (our board has no virtio-rng); a host without entropy just omits it.
+	 */
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed)) {
+		chosen.rng_seed = seed;
+		chosen.rng_seed_len = sizeof(seed);
+	}
 
 	ret = axvm_fdt_init(&f, c->cpu_num, cap);
 	if (!ret)

@@ -186,6 +186,27 @@ TEST(test_fdt_cpu_intc_nodes)
 	free(fdt);
 }
 
+TEST(test_fdt_cpu_map_one_core_per_hart_by_phandle)
+{
+	void *fdt = build_tree(3, false, &default_chosen);
+	uint32_t ph[3];
+
+	REQUIRE(fdt);
+	for (int i = 0; i < 3; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/cpus/cpu@%d", i);
+		ph[i] = fdt_get_phandle(fdt, fdt_path_offset(fdt, path));
+		CHECK(ph[i] != 0);
+	}
+	CHECK_U64(ph[0], prop_cell(fdt, "/cpus/cpu-map/cluster0/core0", "cpu", 0));
+	CHECK_U64(ph[1], prop_cell(fdt, "/cpus/cpu-map/cluster0/core1", "cpu", 0));
+	CHECK_U64(ph[2], prop_cell(fdt, "/cpus/cpu-map/cluster0/core2", "cpu", 0));
+	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(fdt, "/cpus/cpu-map/cluster0/core3"));
+	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(fdt, "/cpus/cpu-map/cluster1"));
+	free(fdt);
+}
+
 TEST(test_fdt_memory_node)
 {
 	void *fdt = build_tree(1, false, &default_chosen);
@@ -223,6 +244,32 @@ TEST(test_fdt_chosen_initrd_range)
 	CHECK_U64(0x87654321, prop_u64(fdt, "/chosen", "linux,initrd-end"));
 	CHECK_INT(-1, prop_len(fdt, "/chosen", "bootargs"));
 	CHECK_INT(-1, prop_len(fdt, "/chosen", "stdout-path"));
+	free(fdt);
+}
+
+TEST(test_fdt_chosen_rng_seed_bytes)
+{
+	static const uint8_t seed[8] = {1, 2, 3, 4, 5, 6, 7, 0xfe};
+	struct axvm_fdt_chosen c = {.rng_seed = seed, .rng_seed_len = sizeof(seed)};
+	void *fdt = build_tree(1, false, &c);
+	const uint8_t *p;
+	int len = -1;
+
+	REQUIRE(fdt);
+	p = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "rng-seed", &len);
+	REQUIRE(p);
+	CHECK_INT(8, len);
+	CHECK_INT(0xfe, p[7]);
+	CHECK_INT(1, p[0]);
+	free(fdt);
+}
+
+TEST(test_fdt_chosen_without_seed_has_no_rng_seed)
+{
+	void *fdt = build_tree(1, false, &default_chosen);
+
+	REQUIRE(fdt);
+	CHECK_INT(-1, prop_len(fdt, "/chosen", "rng-seed"));
 	free(fdt);
 }
 
@@ -351,7 +398,7 @@ TEST(test_fdt_phandles_are_unique)
 		if (n < 16)
 			seen[n++] = ph;
 	}
-	CHECK_INT(6, n); /* 4 intc + plic + test finisher */
+	CHECK_INT(10, n); /* 4 cpus + 4 intc + plic + test finisher */
 	free(fdt);
 }
 
