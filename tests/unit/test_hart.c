@@ -955,3 +955,22 @@ TEST(hart_remote_flush_is_acknowledged_while_running)
 	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
 	fix_fini(&f);
 }
+
+TEST(hart_interrupt_posted_by_another_thread_reaches_a_running_guest)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = UINT64_MAX};
+	struct hart_fix f;
+	pthread_t t;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	CODE(f, R, JAL(0, 0));
+	f.h->sie = RV_MIP_SEIP;
+	f.h->sstatus = RV_SSTATUS_SIE;
+	REQUIRE(pthread_create(&t, NULL, poster, &f) == 0);
+	REQUIRE_OK(fix_run(&f));
+	pthread_join(t, NULL);
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_CAUSE_INTERRUPT | 9, f.h->scause);
+	CHECK_U64(R, f.h->sepc);
+	fix_fini(&f);
+}
