@@ -36,6 +36,21 @@ static int init_count_harts(void)
 	return n;
 }
 
+/* True if the kernel command line holds `word` (the reboot test passes axvm.reboot=1). */
+static int init_cmdline_has(const char *word)
+{
+	char buf[1024];
+	size_t n;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, word) != NULL;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -44,9 +59,14 @@ int main(void)
 	init_mount("sysfs", "/sys", "sysfs");
 	init_mount("devtmpfs", "/dev", "devtmpfs");
 	printf("axvm-init: harts=%d\n", init_count_harts());
-	printf("axvm-init: powering off\n");
 	sync();
-	reboot(RB_POWER_OFF);
-	printf("axvm-init: reboot(RB_POWER_OFF) failed: %s\n", strerror(errno));
+	if (init_cmdline_has("axvm.reboot=1")) {
+		printf("axvm-init: rebooting\n");
+		reboot(RB_AUTOBOOT);
+	} else {
+		printf("axvm-init: powering off\n");
+		reboot(RB_POWER_OFF);
+	}
+	printf("axvm-init: reboot() failed: %s\n", strerror(errno));
 	return 1;
 }

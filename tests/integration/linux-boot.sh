@@ -85,6 +85,22 @@ for c in $cases; do
 	ok "$name ($(printf '%.2f' "$t") s)"
 done
 
+# A guest reboot (init calls reboot(RB_AUTOBOOT) -> SBI SRST cold reboot) re-creates
+# the VM, which boots Linux again; init reboots every time, so --timeout ends it.
+if [ "${AXVM_LINUX_REBOOT:-1}" = 1 ]; then
+	name="linux reboot re-creates the VM and boots again"
+	log="$tmp/axvm-reboot.log"
+	timeout -k 5 "$limit" "$axvm" run -k "$image" -c 2 -p "console=hvc0 axvm.reboot=1" \
+		--timeout 10 </dev/null >"$log" 2>&1
+	n=$(grep -c "axvm-init: rebooting" "$log")
+	if [ "$n" -ge 2 ]; then
+		ok "$name ($n boots in 10 s)"
+	else
+		not_ok "$name" "$n reboot(s) seen, expected at least 2; last output:"
+		tail -n 15 "$log" | sed 's/^/    | /'
+	fi
+fi
+
 # The same kernel under QEMU, in the same run, for the timing ratio.
 if command -v qemu-system-riscv64 >/dev/null; then
 	for cpus in 1 2; do
