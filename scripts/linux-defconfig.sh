@@ -13,9 +13,8 @@
 #   scripts/linux-defconfig.sh --cached   print the path if the Image is cached, else exit 3
 #
 # A defconfig build takes 30-40 minutes on 2 cores: run it under nice, and
-# never next to another kernel build (the lock below serialises the two
-# scripts). The cache key hashes the init source, this script and the kernel
-# source package version.
+# not next to another kernel build. The cache key hashes the init source, the
+# recipe version below and the kernel source package version.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,9 +47,12 @@ fi
 
 version=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball" 2>/dev/null || echo none)
+# Bump when the build recipe below changes (config edits, initramfs layout):
+# hashing this whole script would throw away a 40-minute build for a comment.
+recipe=defconfig-initramfs-1
 key=$( (
-	echo "$version"
-	cat "$init_src" "$0"
+	echo "$version $recipe"
+	cat "$init_src"
 ) | sha256sum | cut -c1-16)
 out=$cache/linux-defconfig-$key
 image=$out/Image
@@ -65,9 +67,9 @@ fi
 [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]}"
 
 mkdir -p "$cache"
-# Same lock as scripts/linux-guest.sh: two kernel builds on 2 cores starve
-# everything else.
-exec 9>"$cache/linux.lock"
+# Our own lock, not linux-guest.sh's: that script takes its lock even to
+# find a cached Image, and `make test` must not wait 40 minutes behind us.
+exec 9>"$cache/linux-defconfig.lock"
 flock 9
 
 if [ -s "$image" ] && [ -e "$out/qemu-ok" ]; then
