@@ -3,8 +3,11 @@
  * The F/D guest (guests/fp/fp.c) on our VMM: named FP instructions with
  * literal results and fflags, then every QEMU-recorded reference case run
  * as a real guest instruction. The same binary passes under QEMU
- * (scripts/qemu-guest.sh build/guests/fp.elf).
+ * (scripts/qemu-guest.sh build/guests/fp.elf). The raw run drives the vCPU on
+ * the test's own thread, so it also runs once under a hostile host
+ * floating-point environment (round upward, every exception flag raised).
  */
+#include <fenv.h>
 #include <stdlib.h>
 
 #include "support/guest_vm.h"
@@ -34,5 +37,23 @@ TEST(guest_fp_results_and_fflags_match_reference_on_board)
 	char path[512];
 
 	CHECK_INT(0, guest_vm_run_board(guest_path("fp", path, sizeof(path)), 1, 30000, &fp_res));
+	fp_check(&fp_res);
+}
+
+TEST(guest_fp_results_ignore_host_rounding_mode_and_flags)
+{
+	char path[512];
+	int ret = -1, round_after = -1, flags_after = -1;
+
+	if (fesetround(FE_UPWARD) == 0 && feraiseexcept(FE_ALL_EXCEPT) == 0) {
+		ret = guest_vm_run_raw(guest_path("fp", path, sizeof(path)), 30000, &fp_res);
+		round_after = fegetround();
+		flags_after = fetestexcept(FE_ALL_EXCEPT);
+	}
+	feclearexcept(FE_ALL_EXCEPT);
+	fesetround(FE_TONEAREST);
+	CHECK_INT(0, ret);
+	CHECK_INT(FE_UPWARD, round_after);
+	CHECK_INT(FE_ALL_EXCEPT, flags_after);
 	fp_check(&fp_res);
 }
