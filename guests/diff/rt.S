@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential-test runtime: enters a generated program (diff_prog) with
+ * every register set from the program's init tables, takes its traps
+ * (record scause/stval/sepc in the log, skip the instruction), and dumps
+ * the whole register state through C (diff_dump) whenever the program asks.
+ * See diff.h for the area layout and the tp/gp conventions.
+ */
+#include "diff.h"
+
+	.option	norvc
+	.text
+	.globl	diff_body
+diff_body:
+	la	t0, diff_host_save
+	sd	ra, 0(t0)
+	sd	sp, 8(t0)
+	sd	gp, 16(t0)
+	sd	tp, 24(t0)
+	sd	s0, 32(t0)
+	sd	s1, 40(t0)
+	sd	s2, 48(t0)
+	sd	s3, 56(t0)
+	sd	s4, 64(t0)
+	sd	s5, 72(t0)
+	sd	s6, 80(t0)
+	sd	s7, 88(t0)
+	sd	s8, 96(t0)
+	sd	s9, 104(t0)
+	sd	s10, 112(t0)
+	sd	s11, 120(t0)
+	csrr	t1, stvec
+	sd	t1, 128(t0)
+	csrr	t1, sscratch
+	sd	t1, 136(t0)
+	la	t1, diff_trap
+	csrw	stvec, t1
+	la	tp, diff_area + 2048
+	sd	sp, D_CSP(tp)
+	la	gp, diff_log
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	fld	f\n, D_FINIT + 8 * \n(tp)
+	.endr
+	fscsr	zero
+	.irp n, 1,2,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, D_XINIT + 8 * \n(tp)
+	.endr
+	j	diff_prog
+
+	.globl	diff_prog_end
+diff_prog_end:
+	la	t0, diff_host_save
+	ld	t1, 128(t0)
+	csrw	stvec, t1
+	ld	t1, 136(t0)
+	csrw	sscratch, t1
+	ld	ra, 0(t0)
+	ld	sp, 8(t0)
+	ld	gp, 16(t0)
+	ld	tp, 24(t0)
+	ld	s0, 32(t0)
+	ld	s1, 40(t0)
+	ld	s2, 48(t0)
+	ld	s3, 56(t0)
+	ld	s4, 64(t0)
+	ld	s5, 72(t0)
+	ld	s6, 80(t0)
+	ld	s7, 88(t0)
+	ld	s8, 96(t0)
+	ld	s9, 104(t0)
+	ld	s10, 112(t0)
+	ld	s11, 120(t0)
+	ret
+
+/*
+ * Called as `sd ra, D_SAVEX+8(tp); jal ra, diff_dump_asm; ld ra, D_SAVEX+8(tp)`
+ * so that every register the program sees is preserved; the C printer runs on
+ * the host program's stack. C code here is rv64imac: it never touches f
+ * registers or fcsr.
+ */
+	.globl	diff_dump_asm
+diff_dump_asm:
+	sd	ra, D_RET(tp)
+	.irp n, 2,3,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	sd	x\n, D_SAVEX + 8 * \n(tp)
+	.endr
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	fsd	f\n, D_SAVEF + 8 * \n(tp)
+	.endr
+	frcsr	t0
+	sd	t0, D_FCSR(tp)
+	ld	sp, D_CSP(tp)
+	mv	a0, tp
+	call	diff_dump
+	la	gp, diff_log
+	.irp n, 2,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, D_SAVEX + 8 * \n(tp)
+	.endr
+	sd	gp, D_SAVEX + 8 * 3(tp)
+	ld	ra, D_RET(tp)
+	ret
+
+/*
+ * Every trap of the program: append (mark, scause, stval, sepc) to the log
+ * and resume after the trapping instruction (2 or 4 bytes, from its low
+ * bits). An interrupt (none is ever enabled) is logged and resumed at sepc.
+ */
+	.align	2
+diff_trap:
+	sd	t0, D_T0(tp)
+	sd	t1, D_T1(tp)
+	li	t0, D_TRAP_MARK
+	sd	t0, 0(gp)
+	csrr	t0, scause
+	sd	t0, 8(gp)
+	csrr	t1, stval
+	sd	t1, 16(gp)
+	csrr	t1, sepc
+	sd	t1, 24(gp)
+	addi	gp, gp, 32
+	bltz	t0, 2f
+	lhu	t0, 0(t1)
+	andi	t0, t0, 3
+	addi	t1, t1, 2
+	xori	t0, t0, 3
+	bnez	t0, 1f
+	addi	t1, t1, 2
+1:	csrw	sepc, t1
+2:	ld	t0, D_T0(tp)
+	ld	t1, D_T1(tp)
+	sret
+
+	.bss
+	.align	3
+diff_host_save:
+	.space	144
+	.globl	diff_log
+	.align	3
+diff_log:
+	.space	8 * D_LOG_WORDS

@@ -1,0 +1,809 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Random S-mode test programs for differential testing (QEMU vs axvm).
+
+Emits one assembly file defining `diff_prog` (the code), `diff_area` (init
+tables, scratch buffer, FP special values) and `diff_prog_name`, linked with
+guests/diff/rt.S + main.c + the guest library. The layout constants below
+must match guests/diff/diff.h.
+
+Conventions of the generated code: tp (x4) is the area base and gp (x3) the
+log pointer; no generated instruction writes them. Every tested instruction
+is followed by a log of its result (LX/LF), FP instructions also by a read
+and clear of fcsr (csrrci rd, fcsr, 31) that is logged. Branches and jumps
+only go forward. Traps go to the runtime's handler, which logs scause,
+stval and sepc and skips the instruction. Each block ends with DUMP (all x
+and f registers, fcsr and a hash of the buffer printed over the SBI console).
+
+Only behaviour the specifications define is generated: no counters, no
+implementation-defined CSR fields written with out-of-range values, LR/SC
+only in patterns whose outcome the A extension fixes.
+
+usage: gen.py --seed N [--classes int,fp,...] [--blocks N] [--len N] -o FILE
+"""
+import argparse
+import random
+import struct
+import sys
+
+D_XINIT = -2048
+D_FINIT = -1792
+D_BUF = -512
+D_BUF_SIZE = 1024
+D_FTAB = 512
+D_SAVEX = 1024
+
+CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
+           "fpu", "fcvt", "fma", "fmem", "fsmall", "illegal"]
+# Opt-in classes: their outcome is an implementation choice the spec leaves open.
+OPTIN = ["amomis"]
+DEFAULT_CLASSES = CLASSES
+
+X_USABLE = [1, 2] + list(range(5, 32))
+X_C = list(range(8, 16))  # registers of the 3-bit compressed fields
+
+ABI = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
+       "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+       "t3", "t4", "t5", "t6"]
+
+INT_SPECIAL = [0, 1, 2, 3, 0xffffffffffffffff, 0xfffffffffffffffe, 0x8000000000000000,
+               0x7fffffffffffffff, 0x80000000, 0x7fffffff, 0xffffffff80000000, 0xffffffff,
+               0x100000000, 0x8000000000000001, 0xfffffffffffff800, 0x7ff, 0x800, 63, 64,
+               31, 32, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa, 0x00000000ffff0000,
+               0xffffffff7fffffff, 0x000000007ffff800]
+
+F32_SPECIAL = [0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00000,
+               0xffc00001, 0x7f800001, 0x00000001, 0x80000001, 0x007fffff, 0x00800000,
+               0x80800000, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xbf800000, 0x3f000000,
+               0x3fc00000, 0x4b000000, 0x4f000000, 0xcf000000, 0x4f800000, 0x5f000000,
+               0xdf000000, 0x5f800000, 0x33800000, 0x3f7fffff, 0x4effffff, 0x40490fdb,
+               0x00400000, 0x3eaaaaab]
+F64_SPECIAL = [0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000,
+               0xfff0000000000000, 0x7ff8000000000000, 0x7ff4000000000000,
+               0xfff8000000000001, 0x7ff0000000000001, 0x0000000000000001,
+               0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000,
+               0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000,
+               0xbff0000000000000, 0x3fe0000000000000, 0x3ff8000000000000,
+               0x4330000000000000, 0x41e0000000000000, 0xc1e0000000000000,
+               0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000,
+               0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff,
+               0x41dfffffffc00000, 0x400921fb54442d18, 0x0008000000000000,
+               0x36a0000000000000, 0x47efffffe0000000]
+
+RMS = ["rne", "rtz", "rdn", "rup", "rmm", "dyn"]
+
+
+def sext(v, bits):
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+class Gen:
+    def __init__(self, seed, classes, nblocks, blen):
+        self.r = random.Random(seed)
+        self.seed = seed
+        self.classes = classes
+        self.nblocks = nblocks
+        self.blen = blen
+        self.label = 0
+        self.out = []
+
+    # ---- helpers ----
+    def lab(self):
+        self.label += 1
+        return ".Ld%d" % self.label
+
+    def xr(self, allow_zero=True):
+        if allow_zero and self.r.random() < 0.06:
+            return "zero"
+        return ABI[self.r.choice(X_USABLE)]
+
+    def xc(self):
+        return ABI[self.r.choice(X_C)]
+
+    def fr(self):
+        return "f%d" % self.r.randrange(32)
+
+    def fc(self):
+        return "f%d" % self.r.randrange(8, 16)
+
+    def int_value(self):
+        r = self.r.random()
+        if r < 0.45:
+            return self.r.choice(INT_SPECIAL)
+        if r < 0.6:
+            return self.r.randrange(-2048, 2048) & 0xffffffffffffffff
+        if r < 0.75:
+            return sext(self.r.getrandbits(32), 32) & 0xffffffffffffffff
+        return self.r.getrandbits(64)
+
+    def lx(self, reg):
+        return ["LX %s" % reg]
+
+    def lf(self, reg):
+        return ["LF %s" % reg]
+
+    def fflags(self):
+        t = self.xr(False)
+        return ["csrrci %s, fcsr, 31" % t] + self.lx(t)
+
+    def simm(self, bits):
+        return self.r.randrange(-(1 << (bits - 1)), 1 << (bits - 1))
+
+    def buf_off(self, width, aligned=True):
+        o = self.r.randrange(D_BUF, D_BUF + D_BUF_SIZE - width + 1)
+        if aligned:
+            o &= ~(width - 1)
+        return o
+
+    def addr(self, width, aligned=True):
+        """A (base register, offset, setup lines) addressing the buffer."""
+        o = self.buf_off(width, aligned)
+        if self.r.random() < 0.35:
+            return "tp", o, []
+        rb = self.xr(False)
+        o2 = self.simm(12)
+        o1 = o - o2
+        if not -2048 <= o1 < 2048:
+            o1, o2 = o, 0
+        return rb, o2, ["addi %s, tp, %d" % (rb, o1)]
+
+    # ---- classes; each returns a list of assembly lines ----
+    def g_int(self):
+        ops = ["add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and",
+               "addw", "subw", "sllw", "srlw", "sraw"]
+        rd = self.xr()
+        if self.r.random() < 0.15:
+            return ["li %s, 0x%x" % (rd, self.int_value())] + self.lx(rd)
+        return ["%s %s, %s, %s" % (self.r.choice(ops), rd, self.xr(), self.xr())] + self.lx(rd)
+
+    def g_imm(self):
+        rd, rs = self.xr(), self.xr()
+        k = self.r.randrange(8)
+        if k == 0:
+            op = self.r.choice(["addi", "slti", "sltiu", "xori", "ori", "andi", "addiw"])
+            imm = self.r.choice([0, 1, -1, 2047, -2048, self.simm(12)])
+            return ["%s %s, %s, %d" % (op, rd, rs, imm)] + self.lx(rd)
+        if k == 1:
+            op = self.r.choice(["slli", "srli", "srai"])
+            sh = self.r.choice([0, 1, 31, 32, 63, self.r.randrange(64)])
+            return ["%s %s, %s, %d" % (op, rd, rs, sh)] + self.lx(rd)
+        if k == 2:
+            op = self.r.choice(["slliw", "srliw", "sraiw"])
+            sh = self.r.choice([0, 1, 31, self.r.randrange(32)])
+            return ["%s %s, %s, %d" % (op, rd, rs, sh)] + self.lx(rd)
+        if k == 3:
+            return ["lui %s, 0x%x" % (rd, self.r.getrandbits(20))] + self.lx(rd)
+        if k == 4:
+            return ["auipc %s, 0x%x" % (rd, self.r.getrandbits(20))] + self.lx(rd)
+        if k == 5:
+            return ["li %s, 0x%x" % (rd, self.int_value())] + self.lx(rd)
+        if k == 6:
+            imm = self.r.choice([0, 1, -1, 2047, -2048, self.simm(12)])
+            op = self.r.choice(["addi", "xori", "ori", "andi", "addiw", "slti", "sltiu"])
+            return ["%s %s, %s, %d" % (op, rd, rd, imm)] + self.lx(rd)
+        return ["%s %s, %s, %s" % (self.r.choice(["add", "sub", "xor", "sra", "sll"]), rd, rd,
+                                   rd)] + self.lx(rd)
+
+    def g_muldiv(self):
+        ops = ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "mulw",
+               "divw", "divuw", "remw", "remuw"]
+        rd = self.xr()
+        pre = []
+        if self.r.random() < 0.4:
+            a, b = self.xr(False), self.xr(False)
+            pre = ["li %s, 0x%x" % (a, self.int_value()), "li %s, 0x%x" % (b, self.int_value())]
+        else:
+            a, b = self.xr(), self.xr()
+        return pre + ["%s %s, %s, %s" % (self.r.choice(ops), rd, a, b)] + self.lx(rd)
+
+    LOADS = [("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4), ("lwu", 4), ("ld", 8)]
+    STORES = [("sb", 1), ("sh", 2), ("sw", 4), ("sd", 8)]
+
+    def g_mem(self, aligned=True):
+        if self.r.random() < 0.55:
+            op, w = self.r.choice(self.LOADS)
+            base, off, pre = self.addr(w, aligned)
+            rd = self.xr()
+            if rd == base and self.r.random() < 0.7:
+                rd = self.xr()
+            return pre + ["%s %s, %d(%s)" % (op, rd, off, base)] + self.lx(rd)
+        op, w = self.r.choice(self.STORES)
+        base, off, pre = self.addr(w, aligned)
+        rs = self.xr()
+        t = self.xr(False)
+        back = (off + (0 if base == "tp" else int(pre[0].split(",")[-1]))) & ~7
+        return pre + ["%s %s, %d(%s)" % (op, rs, off, base), "ld %s, %d(tp)" % (t, back)] + \
+            self.lx(t)
+
+    def g_mis(self):
+        return self.g_mem(aligned=False)
+
+    AMOS = ["amoswap", "amoadd", "amoxor", "amoand", "amoor", "amomin", "amomax", "amominu",
+            "amomaxu"]
+
+    def g_amo(self, aligned=True):
+        w = self.r.choice([4, 8])
+        sfx = ".w" if w == 4 else ".d"
+        order = self.r.choice(["", ".aq", ".rl", ".aqrl"])
+        o = self.buf_off(w, True)
+        if not aligned:
+            o = self.buf_off(w, False)
+            if o % w == 0:
+                o += 1
+        rb = self.xr(False)
+        pre = ["addi %s, tp, %d" % (rb, o)]
+        back = self.xr(False)
+        if self.r.random() < 0.7:
+            rd, rs2 = self.xr(), self.xr()
+            if rs2 == rb:
+                rs2 = "zero"
+            lines = pre + ["%s%s%s %s, %s, (%s)" % (self.r.choice(self.AMOS), sfx, order, rd, rs2,
+                                                    rb)] + self.lx(rd)
+            return lines + ["ld %s, %d(tp)" % (back, o & ~7)] + self.lx(back)
+        # LR/SC: an LR and its SC back to back succeed; an SC right after a
+        # completed SC has no reservation and must fail (A extension 8.2).
+        rd, rs2, rd2 = self.xr(), self.xr(), self.xr()
+        if rd == rb:
+            rd = "zero"
+        if rs2 == rb or rs2 == rd:
+            rs2 = "zero"
+        if rd2 == rb:
+            rd2 = "zero"
+        lines = pre + ["lr%s%s %s, (%s)" % (sfx, order, rd, rb),
+                       "sc%s%s %s, %s, (%s)" % (sfx, order, rd2, rs2, rb)]
+        if self.r.random() < 0.4 and rd2 != "zero":
+            rd3 = self.xr()
+            if rd3 == rb:
+                rd3 = "zero"
+            lines += ["sc%s %s, %s, (%s)" % (sfx, rd3, self.xr(), rb)] + self.lx(rd3)
+        return lines + self.lx(rd) + self.lx(rd2) + ["ld %s, %d(tp)" % (back, o & ~7)] + \
+            self.lx(back)
+
+    def g_amomis(self):
+        return self.g_amo(aligned=False)
+
+    def g_rvc(self):
+        r = self.r
+        k = r.randrange(20)
+        rd = ABI[r.choice([i for i in X_USABLE if i != 2])]
+        c1, c2 = self.xc(), self.xc()
+        if k == 0:
+            imm = r.choice([i for i in range(-32, 32) if i])
+            return ["c.addi %s, %d" % (rd, imm)] + self.lx(rd)
+        if k == 1:
+            return ["c.addiw %s, %d" % (rd, r.randrange(-32, 32))] + self.lx(rd)
+        if k == 2:
+            return ["c.li %s, %d" % (rd, r.randrange(-32, 32))] + self.lx(rd)
+        if k == 3:
+            rl = ABI[r.choice([i for i in X_USABLE if i != 2])]
+            v = r.choice([i for i in list(range(1, 32)) + list(range(0xfffe0, 0x100000))])
+            return ["c.lui %s, 0x%x" % (rl, v)] + self.lx(rl)
+        if k == 4:
+            imm = r.choice([i for i in range(-512, 512, 16) if i])
+            return ["c.addi16sp sp, %d" % imm] + self.lx("sp")
+        if k == 5:
+            return ["c.addi4spn %s, sp, %d" % (c1, r.randrange(4, 1024, 4))] + self.lx(c1)
+        if k == 6:
+            op = r.choice(["c.srli", "c.srai", "c.slli"])
+            reg = c1 if op != "c.slli" else rd
+            return ["%s %s, %d" % (op, reg, r.randrange(1, 64))] + self.lx(reg)
+        if k == 7:
+            return ["c.andi %s, %d" % (c1, r.randrange(-32, 32))] + self.lx(c1)
+        if k == 8:
+            op = r.choice(["c.sub", "c.xor", "c.or", "c.and", "c.subw", "c.addw"])
+            return ["%s %s, %s" % (op, c1, c2)] + self.lx(c1)
+        if k == 9:
+            src = ABI[r.choice(X_USABLE)]
+            return ["%s %s, %s" % (r.choice(["c.mv", "c.add"]), rd, src)] + self.lx(rd)
+        if k in (10, 11):
+            # c.lw/c.ld/c.sw/c.sd through a 3-bit base register
+            w = r.choice([4, 8])
+            off = r.randrange(0, 32 * (w // 4) * 4, w) if w == 4 else r.randrange(0, 256, 8)
+            base = self.xc()
+            start = r.randrange(D_BUF, D_BUF + D_BUF_SIZE - off - w + 1) & ~7
+            pre = ["addi %s, tp, %d" % (base, start)]
+            if k == 10:
+                dst = self.xc()
+                return pre + ["%s %s, %d(%s)" % ("c.lw" if w == 4 else "c.ld", dst, off, base)] + \
+                    self.lx(dst)
+            src = self.xc()
+            t = self.xr(False)
+            return pre + ["%s %s, %d(%s)" % ("c.sw" if w == 4 else "c.sd", src, off, base),
+                          "ld %s, %d(tp)" % (t, (start + off) & ~7)] + self.lx(t)
+        if k in (12, 13):
+            w = r.choice([4, 8])
+            off = r.randrange(0, 256, 4) if w == 4 else r.randrange(0, 512, 8)
+            start = r.randrange(D_BUF, D_BUF + D_BUF_SIZE - off - w + 1) & ~7
+            pre = ["addi sp, tp, %d" % start]
+            if k == 12:
+                return pre + ["%s %s, %d(sp)" % ("c.lwsp" if w == 4 else "c.ldsp", rd, off)] + \
+                    self.lx(rd)
+            src = ABI[r.choice(X_USABLE)]
+            t = self.xr(False)
+            return pre + ["%s %s, %d(sp)" % ("c.swsp" if w == 4 else "c.sdsp", src, off),
+                          "ld %s, %d(tp)" % (t, (start + off) & ~7)] + self.lx(t)
+        if k == 14:
+            # FP compressed loads/stores
+            base = self.xc()
+            off = r.randrange(0, 256, 8)
+            start = r.randrange(D_BUF, D_BUF + D_BUF_SIZE - off - 8 + 1) & ~7
+            f = self.fc()
+            if r.random() < 0.5:
+                return ["addi %s, tp, %d" % (base, start), "c.fld %s, %d(%s)" % (f, off, base)] + \
+                    self.lf(f)
+            t = self.xr(False)
+            return ["addi %s, tp, %d" % (base, start), "c.fsd %s, %d(%s)" % (f, off, base),
+                    "ld %s, %d(tp)" % (t, start + off)] + self.lx(t)
+        if k == 15:
+            off = r.randrange(0, 512, 8)
+            start = r.randrange(D_BUF, D_BUF + D_BUF_SIZE - off - 8 + 1) & ~7
+            f = self.fr()
+            if r.random() < 0.5:
+                return ["addi sp, tp, %d" % start, "c.fldsp %s, %d(sp)" % (f, off)] + self.lf(f)
+            t = self.xr(False)
+            return ["addi sp, tp, %d" % start, "c.fsdsp %s, %d(sp)" % (f, off),
+                    "ld %s, %d(tp)" % (t, start + off)] + self.lx(t)
+        if k == 16:
+            # c.beqz / c.bnez / c.j forward over poison
+            l = self.lab()
+            op = r.choice(["c.beqz", "c.bnez", "c.j"])
+            head = ["c.j %s" % l] if op == "c.j" else ["%s %s, %s" % (op, c1, l)]
+            return head + self.poison() + [l + ":"]
+        if k == 17:
+            # c.jr / c.jalr through a computed target
+            l = self.lab()
+            t = ABI[r.choice([i for i in X_USABLE if i != 1])]
+            if r.random() < 0.5:
+                return ["la %s, %s" % (t, l), "c.jr %s" % t] + self.poison() + [l + ":"]
+            return ["la %s, %s" % (t, l), "c.jalr %s" % t] + self.poison() + [l + ":"] + \
+                ["auipc %s, 0" % t, "sub ra, ra, %s" % t] + self.lx("ra")
+        if k == 18:
+            return ["c.nop"]
+        return ["c.ebreak"]
+
+    def poison(self):
+        out = []
+        for _ in range(self.r.randrange(1, 4)):
+            rd = self.xr(False)
+            out += ["xori %s, %s, %d" % (rd, rd, self.r.randrange(1, 2048))] + self.lx(rd)
+        return out
+
+    def g_branch(self):
+        r = self.r
+        k = r.randrange(4)
+        l = self.lab()
+        if k == 0 or k == 1:
+            op = r.choice(["beq", "bne", "blt", "bge", "bltu", "bgeu"])
+            a = self.xr()
+            b = a if r.random() < 0.15 else self.xr()
+            pre = []
+            if r.random() < 0.3 and a != "zero" and b != "zero" and a != b:
+                pre = ["li %s, 0x%x" % (a, self.int_value()), "li %s, 0x%x" % (b, self.int_value())]
+            return pre + ["%s %s, %s, %s" % (op, a, b, l)] + self.poison() + [l + ":"]
+        if k == 2:
+            rd = self.xr()
+            return ["jal %s, %s" % (rd, l)] + self.poison() + [l + ":"] + self.link(rd)
+        # jalr with a computed base, sometimes an odd target (bit 0 is cleared)
+        rs = self.xr(False)
+        rd = rs if r.random() < 0.3 else self.xr()
+        off = r.choice([0, 0, 1, 4, -4, 1, 3])
+        return ["la %s, %s - %d" % (rs, l, off), "jalr %s, %d(%s)" % (rd, off, rs)] + \
+            self.poison() + [l + ":"] + self.link(rd)
+
+    def link(self, rd):
+        # A link value is an absolute address, identical in both runs; log it
+        # relative to here so a listing makes it readable.
+        if rd == "zero":
+            return []
+        t = self.xr(False)
+        if t == rd:
+            return self.lx(rd)
+        return ["auipc %s, 0" % t, "sub %s, %s, %s" % (t, rd, t)] + self.lx(t)
+
+    # CSRs: only fields and values the privileged spec defines.
+    def canon_va(self):
+        v = self.r.choice([0, 2, 0x80200000, self.r.getrandbits(39), self.r.getrandbits(12)])
+        return sext(v, 39) & 0xffffffffffffffff | self.r.choice([0, 0, 1])
+
+    def g_csr(self):
+        r = self.r
+        k = r.randrange(12)
+        rd = self.xr()
+        t = self.xr(False)
+        if k == 0:
+            op = r.choice(["csrrw", "csrrs", "csrrc"])
+            return ["%s %s, sscratch, %s" % (op, rd, self.xr())] + self.lx(rd)
+        if k == 1:
+            op = r.choice(["csrrwi", "csrrsi", "csrrci"])
+            return ["%s %s, sscratch, %d" % (op, rd, r.randrange(32))] + self.lx(rd)
+        if k == 2:
+            c = r.choice(["sepc", "stval"])
+            v = self.canon_va()
+            if c == "sepc":
+                # sepc[0] reads as zero (priv. spec, sepc); QEMU 7.2 keeps it:
+                # a known QEMU deviation (README.md), so only even values here.
+                v &= ~1
+            return ["li %s, 0x%x" % (t, v), "csrw %s, %s" % (c, t),
+                    "csrr %s, %s" % (rd, c)] + self.lx(rd)
+        if k == 3:
+            v = r.choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 15, (1 << 63) | 1, (1 << 63) | 5,
+                          (1 << 63) | 9])
+            return ["li %s, 0x%x" % (t, v), "csrw scause, %s" % t, "csrr %s, scause" % rd] + \
+                self.lx(rd)
+        if k == 4:
+            bits = 0
+            for b in (5, 8, 18, 19):
+                if r.random() < 0.5:
+                    bits |= 1 << b
+            op = r.choice(["csrs", "csrc"])
+            return ["li %s, 0x%x" % (t, bits), "%s sstatus, %s" % (op, t),
+                    "csrr %s, sstatus" % rd] + self.lx(rd)
+        if k == 5:
+            bits = r.choice([0, 2, 0x20, 0x200, 0x222, 0x22, 0x202, 0x220])
+            return ["li %s, 0x%x" % (t, bits), "csrw sie, %s" % t, "csrr %s, sie" % rd] + \
+                self.lx(rd)
+        if k == 6:
+            op = r.choice(["csrs", "csrc"])
+            return ["csrw sie, zero", "li %s, 2" % t, "%s sip, %s" % (op, t),
+                    "csrr %s, sip" % rd] + self.lx(rd)
+        if k == 7:
+            c = r.choice(["fcsr", "frm", "fflags"])
+            if r.random() < 0.5:
+                op = r.choice(["csrrw", "csrrs", "csrrc"])
+                src = self.xr()
+                pre = []
+                if src != "zero" and r.random() < 0.5:
+                    pre = ["li %s, %d" % (src, r.randrange(256))]
+                return pre + ["%s %s, %s, %s" % (op, rd, c, src)] + self.lx(rd) + \
+                    ["frcsr %s" % t] + self.lx(t)
+            op = r.choice(["csrrwi", "csrrsi", "csrrci"])
+            return ["%s %s, %s, %d" % (op, rd, c, r.randrange(32))] + self.lx(rd) + \
+                ["frcsr %s" % t] + self.lx(t)
+        if k == 8:
+            # FS: Off makes FP instructions and fcsr illegal; an FP write makes it Dirty.
+            fs = r.choice([1, 2])
+            op = self.fp_arith_line()
+            return ["li %s, 0x6000" % t, "csrc sstatus, %s" % t, op[0],
+                    "csrr %s, fcsr" % rd, "li %s, 0x%x" % (t, fs << 13), "csrs sstatus, %s" % t,
+                    "csrr %s, sstatus" % rd] + self.lx(rd) + op + \
+                ["csrr %s, sstatus" % rd] + self.lx(rd)
+        if k == 9:
+            # M-mode CSRs and writes to read-only CSRs are illegal in S-mode.
+            c = r.choice(["mstatus", "misa", "medeleg", "mideleg", "mie", "mtvec", "mscratch",
+                          "mepc", "mcause", "mtval", "mip", "mhartid", "0x7b0"])
+            op = r.choice(["csrr %s, %s" % (rd, c), "csrw %s, %s" % (c, self.xr()),
+                           "csrrs %s, %s, zero" % (rd, c)])
+            return [op] + self.lx(rd)
+        if k == 10:
+            c = r.choice(["cycle", "time", "instret", "0xc03"])
+            return ["csrw %s, %s" % (c, self.xr()), "csrrwi %s, %s, 0" % (rd, c)] + self.lx(rd)
+        return [r.choice(["fence", "fence rw, rw", "fence r, r", "fence w, w", "fence.tso",
+                          "fence io, io", "fence.i", "sfence.vma",
+                          "sfence.vma %s, %s" % (self.xr(), self.xr())])]
+
+    # ---- FP ----
+    def fload_special(self, f, single=None):
+        r = self.r
+        i = r.randrange(64)
+        if single is None:
+            single = r.random() < 0.5
+        if single:
+            off = D_FTAB + 8 * i + (4 if i < 32 and r.random() < 0.3 else 0)
+            return ["flw %s, %d(tp)" % (f, off)]
+        return ["fld %s, %d(tp)" % (f, D_FTAB + 8 * i)]
+
+    def rm(self):
+        return self.r.choice(RMS)
+
+    def rm_num(self):
+        return self.r.choice([0, 1, 2, 3, 4, 7])
+
+    def fsrc(self, single, n):
+        regs = [self.fr() for _ in range(n)]
+        pre = []
+        for f in regs:
+            if self.r.random() < 0.6:
+                pre += self.fload_special(f, single if self.r.random() < 0.9 else not single)
+        return regs, pre
+
+    def frm_set(self):
+        # occasionally an invalid frm so that dynamic-rm instructions trap
+        v = self.r.choice([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5, 7])
+        t = self.xr(False)
+        return ["fsrmi %s, %d" % (t, v)] + self.lx(t)
+
+    def fp_arith_line(self):
+        s = self.r.choice([".s", ".d"])
+        return ["fadd%s %s, %s, %s" % (s, self.fr(), self.fr(), self.fr())]
+
+    def g_fpu(self):
+        r = self.r
+        s = r.random() < 0.5
+        sfx = ".s" if s else ".d"
+        k = r.randrange(10)
+        pre = self.frm_set() if r.random() < 0.1 else []
+        fd = self.fr()
+        if k <= 2:
+            op = r.choice(["fadd", "fsub", "fmul", "fdiv"])
+            (a, b), p = self.fsrc(s, 2)
+            rm = self.rm()
+            line = "%s%s %s, %s, %s, %s" % (op, sfx, fd, a, b, rm)
+            return pre + p + [line] + self.lf(fd) + self.fflags()
+        if k == 3:
+            (a,), p = self.fsrc(s, 1)
+            return pre + p + ["fsqrt%s %s, %s, %s" % (sfx, fd, a, self.rm())] + self.lf(fd) + \
+                self.fflags()
+        if k == 4:
+            op = r.choice(["fmin", "fmax", "fsgnj", "fsgnjn", "fsgnjx"])
+            (a, b), p = self.fsrc(s, 2)
+            if r.random() < 0.2:
+                b = a
+            return pre + p + ["%s%s %s, %s, %s" % (op, sfx, fd, a, b)] + self.lf(fd) + \
+                self.fflags()
+        if k == 5:
+            op = r.choice(["feq", "flt", "fle"])
+            (a, b), p = self.fsrc(s, 2)
+            rd = self.xr()
+            return pre + p + ["%s%s %s, %s, %s" % (op, sfx, rd, a, b)] + self.lx(rd) + \
+                self.fflags()
+        if k == 6:
+            (a,), p = self.fsrc(s, 1)
+            rd = self.xr()
+            return pre + p + ["fclass%s %s, %s" % (sfx, rd, a)] + self.lx(rd) + self.fflags()
+        if k == 7:
+            # moves between register files
+            if r.random() < 0.5:
+                (a,), p = self.fsrc(s, 1)
+                rd = self.xr()
+                return pre + p + ["fmv.x.%s %s, %s" % ("w" if s else "d", rd, a)] + self.lx(rd) + \
+                    self.fflags()
+            rs = self.xr()
+            return pre + ["fmv.%s.x %s, %s" % ("w" if s else "d", fd, rs)] + self.lf(fd) + \
+                self.fflags()
+        if k == 8:
+            # reserved rounding modes 5 and 6 are illegal; so is a reserved fmt
+            which = r.randrange(3)
+            if which == 0:
+                rm = r.choice([5, 6])
+                f7 = r.choice([0x00, 0x01, 0x04, 0x05, 0x08, 0x09, 0x0c, 0x0d])
+                return [".insn r 0x53, %d, 0x%x, %s, %s, %s" % (rm, f7, fd, self.fr(),
+                                                                self.fr())] + self.lf(fd) + \
+                    self.fflags()
+            if which == 1:
+                # fmt 3 (Q) is not implemented in RV64FD
+                f7 = r.choice([0x03, 0x07, 0x0b, 0x0f])
+                return [".insn r 0x53, 0, 0x%x, %s, %s, %s" % (f7, fd, self.fr(), self.fr())] + \
+                    self.lf(fd) + self.fflags()
+            return [".insn r4 0x43, %d, 3, %s, %s, %s, %s" % (r.randrange(5), fd, self.fr(),
+                                                              self.fr(), self.fr())] + \
+                self.lf(fd) + self.fflags()
+        # operations with a NaN-boxing twist: single ops on doubles
+        (a, b), p = self.fsrc(not s, 2)
+        op = r.choice(["fadd", "fmul", "fmin", "fsgnj", "fsgnjn", "fmax", "feq"])
+        if op == "feq":
+            rd = self.xr()
+            return pre + p + ["feq%s %s, %s, %s" % (sfx, rd, a, b)] + self.lx(rd) + self.fflags()
+        rmtxt = ", " + self.rm() if op in ("fadd", "fmul") else ""
+        return pre + p + ["%s%s %s, %s, %s%s" % (op, sfx, fd, a, b, rmtxt)] + self.lf(fd) + \
+            self.fflags()
+
+    def g_fcvt(self):
+        r = self.r
+        s = r.random() < 0.5
+        sfx = "s" if s else "d"
+        k = r.randrange(4)
+        pre = self.frm_set() if r.random() < 0.1 else []
+        if k == 0:
+            t = r.choice(["w", "wu", "l", "lu"])
+            (a,), p = self.fsrc(s, 1)
+            rd = self.xr()
+            return pre + p + ["fcvt.%s.%s %s, %s, %s" % (t, sfx, rd, a, self.rm())] + \
+                self.lx(rd) + self.fflags()
+        if k == 1:
+            t = r.choice(["w", "wu", "l", "lu"])
+            rs = self.xr()
+            fd = self.fr()
+            p = []
+            if rs != "zero" and r.random() < 0.5:
+                p = ["li %s, 0x%x" % (rs, self.int_value())]
+            if not s and t in ("w", "wu"):
+                # exact: the assembler takes no rm; encode one (the spec ignores it)
+                line = ".insn r 0x53, %d, 0x69, %s, %s, x%d" % (self.rm_num(), fd, rs,
+                                                               0 if t == "w" else 1)
+            else:
+                line = "fcvt.%s.%s %s, %s, %s" % (sfx, t, fd, rs, self.rm())
+            return pre + p + [line] + self.lf(fd) + self.fflags()
+        fd = self.fr()
+        if k == 2:
+            (a,), p = self.fsrc(False, 1)
+            return pre + p + ["fcvt.s.d %s, %s, %s" % (fd, a, self.rm())] + self.lf(fd) + \
+                self.fflags()
+        (a,), p = self.fsrc(True, 1)
+        return pre + p + [".insn r 0x53, %d, 0x21, %s, %s, f0" % (self.rm_num(), fd, a)] + \
+            self.lf(fd) + self.fflags()
+
+    def g_fma(self):
+        r = self.r
+        s = r.random() < 0.5
+        sfx = ".s" if s else ".d"
+        op = r.choice(["fmadd", "fmsub", "fnmsub", "fnmadd"])
+        (a, b, c), p = self.fsrc(s, 3)
+        fd = self.fr()
+        pre = self.frm_set() if r.random() < 0.1 else []
+        return pre + p + ["%s%s %s, %s, %s, %s, %s" % (op, sfx, fd, a, b, c, self.rm())] + \
+            self.lf(fd) + self.fflags()
+
+    def g_fmem(self):
+        r = self.r
+        w = r.choice([4, 8])
+        aligned = r.random() < 0.85
+        base, off, pre = self.addr(w, aligned)
+        f = self.fr()
+        if r.random() < 0.5:
+            return pre + ["%s %s, %d(%s)" % ("flw" if w == 4 else "fld", f, off, base)] + \
+                self.lf(f)
+        t = self.xr(False)
+        back = (off + (0 if base == "tp" else int(pre[0].split(",")[-1]))) & ~7
+        return pre + ["%s %s, %d(%s)" % ("fsw" if w == 4 else "fsd", f, off, base),
+                      "ld %s, %d(tp)" % (t, back)] + self.lx(t)
+
+    def g_fsmall(self):
+        # values near rounding boundaries: random operands from integers
+        r = self.r
+        s = r.random() < 0.5
+        sfx = ".s" if s else ".d"
+        a, b = self.fr(), self.fr()
+        t = self.xr(False)
+        lines = []
+        for f in (a, b):
+            if s:
+                v = r.choice([r.getrandbits(32), r.choice(F32_SPECIAL) ^ r.getrandbits(3),
+                              (r.getrandbits(9) << 23) | r.getrandbits(3)])
+                lines += ["li %s, 0x%x" % (t, v), "fmv.w.x %s, %s" % (f, t)]
+            else:
+                v = r.choice([r.getrandbits(64), r.choice(F64_SPECIAL) ^ r.getrandbits(3),
+                              (r.getrandbits(12) << 52) | r.getrandbits(3)])
+                lines += ["li %s, 0x%x" % (t, v), "fmv.d.x %s, %s" % (f, t)]
+        op = r.choice(["fadd", "fsub", "fmul", "fdiv", "fsqrt", "fmadd"])
+        fd = self.fr()
+        if op == "fsqrt":
+            line = "fsqrt%s %s, %s, %s" % (sfx, fd, a, self.rm())
+        elif op == "fmadd":
+            line = "fmadd%s %s, %s, %s, %s, %s" % (sfx, fd, a, b, self.fr(), self.rm())
+        else:
+            line = "%s%s %s, %s, %s, %s" % (op, sfx, fd, a, b, self.rm())
+        return lines + [line] + self.lf(fd) + self.fflags()
+
+    def g_illegal(self):
+        r = self.r
+        k = r.randrange(9)
+        if k == 0:
+            return [r.choice([".4byte 0x00000000", ".4byte 0xffffffff", ".2byte 0x0000"])]
+        if k == 1:
+            # reserved RVC encodings (RISC-V ISA 16.8 table of reserved/hint space)
+            return [".2byte 0x%04x" % r.choice([0x0004, 0x0010, 0x4002, 0x6002, 0x8002,
+                                                0x6281, 0x6101, 0x2001 | (0 << 7)])]
+        if k == 2:
+            return ["mret"]
+        if k == 3:
+            return [r.choice(["ebreak", "c.ebreak"])]
+        if k == 4:
+            # LOAD funct3 7, STORE funct3 4..7, JALR funct3 != 0, BRANCH funct3 2/3
+            which = r.randrange(4)
+            rs1 = r.choice(X_USABLE)
+            if which == 0:
+                word = (r.getrandbits(12) << 20) | (rs1 << 15) | (7 << 12) | (5 << 7) | 0x03
+            elif which == 1:
+                word = (rs1 << 15) | (r.randrange(4, 8) << 12) | 0x23 | (r.randrange(32) << 20)
+            elif which == 2:
+                word = (rs1 << 15) | (r.randrange(1, 8) << 12) | (5 << 7) | 0x67
+            else:
+                word = (r.randrange(32) << 20) | (rs1 << 15) | (r.choice([2, 3]) << 12) | \
+                    (8 << 7) | 0x63
+            return [".4byte 0x%08x" % word]
+        if k == 5:
+            # SLLIW/SRLIW/SRAIW with shamt[5] set are reserved in RV64
+            f3 = r.choice([1, 5])
+            hi = 0x20 if (f3 == 5 and r.random() < 0.5) else 0
+            word = ((hi | 1) << 25) | (r.randrange(32) << 20) | (6 << 15) | (f3 << 12) | \
+                (7 << 7) | 0x1b
+            return [".4byte 0x%08x" % word]
+        if k == 6:
+            # AMO with funct3 other than 2 (W) and 3 (D)
+            word = (r.choice([0x00, 0x01, 0x04, 0x08, 0x0c]) << 27) | (5 << 20) | (4 << 15) | \
+                (r.choice([4, 5, 6, 7]) << 12) | (6 << 7) | 0x2f
+            return [".4byte 0x%08x" % word]
+        if k == 7:
+            return self.g_csr_illegal()
+        return ["wfi" if False else "unimp"]
+
+    def g_csr_illegal(self):
+        return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
+
+    # ---- program ----
+    def item(self):
+        cls = self.r.choice(self.classes)
+        return getattr(self, "g_" + cls)()
+
+    def program(self):
+        o = self.out
+        name = "seed%d-%s" % (self.seed, "+".join(self.classes) if len(self.classes) < 4
+                              else "mixed")
+        o.append("/* generated by tests/diff/gen.py --seed %d --classes %s --blocks %d "
+                 "--len %d */" % (self.seed, ",".join(self.classes), self.nblocks, self.blen))
+        o.append("\t.option rvc")
+        o.append(".macro LX r\n\tsd \\r, 0(gp)\n\taddi gp, gp, 8\n.endm")
+        o.append(".macro LF r\n\tfsd \\r, 0(gp)\n\taddi gp, gp, 8\n.endm")
+        o.append(".macro DUMP\n\tsd ra, %d(tp)\n\tjal ra, diff_dump_asm\n\tld ra, %d(tp)\n.endm"
+                 % (D_SAVEX + 8, D_SAVEX + 8))
+        o.append("\t.text\n\t.globl diff_prog\n\t.align 2\ndiff_prog:")
+        for b in range(self.nblocks):
+            o.append("diff_block_%d:" % b)
+            for _ in range(self.blen):
+                for line in self.item():
+                    o.append(line if line.endswith(":") else "\t" + line)
+            o.append("\tDUMP")
+        o.append("diff_block_%d:" % self.nblocks)
+        o.append("\tj diff_prog_end")
+        self.data(name)
+        return "\n".join(o) + "\n"
+
+    def data(self, name):
+        r = self.r
+        o = self.out
+        o.append("\t.section .rodata\n\t.globl diff_prog_name\ndiff_prog_name:\n"
+                 "\t.asciz \"%s\"" % name)
+        o.append("\t.data\n\t.align 12\n\t.globl diff_area\ndiff_area:")
+        words = [0] * 512
+        base = 256  # tp's index in dwords
+
+        def put(off, v):
+            words[base + off // 8] = v & 0xffffffffffffffff
+
+        for i in range(32):
+            put(D_XINIT + 8 * i, self.int_value())
+        for i in range(32):
+            if r.random() < 0.5:
+                v = 0xffffffff00000000 | r.choice(F32_SPECIAL + [r.getrandbits(32)])
+            else:
+                v = r.choice(F64_SPECIAL + [r.getrandbits(64)])
+            put(D_FINIT + 8 * i, v)
+        for i in range(D_BUF_SIZE // 8):
+            v = r.getrandbits(64)
+            if r.random() < 0.2:
+                v = r.choice(F64_SPECIAL + INT_SPECIAL)
+            put(D_BUF + 8 * i, v)
+        for i in range(32):
+            put(D_FTAB + 8 * i, F64_SPECIAL[i] if r.random() < 0.85 else r.getrandbits(64))
+        for i in range(32):
+            v = F32_SPECIAL[i] if r.random() < 0.85 else r.getrandbits(32)
+            put(D_FTAB + 256 + 8 * i, 0xffffffff00000000 | v)
+        for i in range(0, 512, 4):
+            o.append("\t.dword " + ", ".join("0x%016x" % w for w in words[i:i + 4]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--classes", default="all",
+                    help="comma-separated from %s (+ opt-in %s), or 'all'" %
+                    (",".join(CLASSES), ",".join(OPTIN)))
+    ap.add_argument("--blocks", type=int, default=8)
+    ap.add_argument("--len", type=int, default=12, help="items per block")
+    ap.add_argument("-o", "--output", default="-")
+    a = ap.parse_args()
+    classes = DEFAULT_CLASSES if a.classes == "all" else a.classes.split(",")
+    for c in classes:
+        if c not in CLASSES + OPTIN:
+            sys.exit("gen.py: unknown class '%s'" % c)
+    text = Gen(a.seed, classes, a.blocks, a.len).program()
+    if a.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(a.output, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
