@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Exact IEEE 754 binary32/binary64 arithmetic on integers, as RISC-V
- * specifies it (unprivileged spec, "F" Standard Extension: 11.2 fcsr, 11.3
+ * specifies it (unprivileged spec 20191213, chapter 11 "F": 11.2 fcsr, 11.3
  * NaN generation and propagation, 11.4 subnormal arithmetic, 11.6-11.8).
  *
  * Every finite nonzero operand is unpacked to an integer significand and a
@@ -378,6 +378,7 @@ uint64_t fpu_sqrt(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a)
 	fpu_u128 r, rem = 0;
 	uint64_t root = 0;
 	int32_t e;
+	int digits, top;
 
 	if (fpu_is_nan(&n))
 		return fpu_nan_result(f, flags, &n, NULL);
@@ -388,17 +389,20 @@ uint64_t fpu_sqrt(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a)
 	if (n.cls == FPU_INF)
 		return a;
 
-	/* An even exponent halves exactly; the radicand gets 127 or 128 bits. */
+	/*
+	 * p + 2 root bits (a guard bit, a round bit, then the remainder as sticky)
+	 * need a radicand of 2p + 4 bits; its exponent must be even to halve
+	 * exactly. The significand has only p bits, so neither shift loses any.
+	 */
 	fpu_normalize(&n, 63);
-	if (n.exp & 1) {
-		r = (fpu_u128)n.sig << 63;
-		e = n.exp - 63;
-	} else {
-		r = (fpu_u128)n.sig << 64;
-		e = n.exp - 64;
-	}
+	digits = f->p + 2;
+	top = 2 * digits - 1;
+	if ((n.exp + 63 - top) & 1)
+		top--;
+	e = n.exp + 63 - top;
+	r = top >= 63 ? (fpu_u128)n.sig << (top - 63) : n.sig >> (63 - top);
 	/* Digit by digit: two radicand bits in, one root bit out; rem < 2 * root + 1. */
-	for (int i = 63; i >= 0; i--) {
+	for (int i = digits - 1; i >= 0; i--) {
 		fpu_u128 trial;
 
 		rem = rem << 2 | ((r >> (2 * i)) & 3);
