@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -36,31 +37,45 @@ static int init_count_harts(void)
 	return n;
 }
 
-/* True if the kernel command line holds `word` (the reboot test passes axvm.reboot=1). */
-static int init_cmdline_has(const char *word)
+/*
+ * The value of `key` (e.g. "axvm.idle=") on the kernel command line, or NULL.
+ * The tests pass axvm.reboot=1 (reboot instead of powering off) and
+ * axvm.idle=N (sit idle for N seconds first).
+ */
+static const char *init_cmdline_value(const char *key)
 {
-	char buf[1024];
+	static char buf[1024];
+	const char *p;
 	size_t n;
 	FILE *f = fopen("/proc/cmdline", "r");
 
 	if (!f)
-		return 0;
+		return NULL;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	return strstr(buf, word) != NULL;
+	p = strstr(buf, key);
+	return p ? p + strlen(key) : NULL;
 }
 
 int main(void)
 {
+	const char *idle, *reboot_value;
+
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("axvm-init: hello from init (pid %d)\n", (int)getpid());
 	init_mount("proc", "/proc", "proc");
 	init_mount("sysfs", "/sys", "sysfs");
 	init_mount("devtmpfs", "/dev", "devtmpfs");
 	printf("axvm-init: harts=%d\n", init_count_harts());
+	idle = init_cmdline_value("axvm.idle=");
+	if (idle && atoi(idle) > 0) {
+		printf("axvm-init: idle for %d s\n", atoi(idle));
+		sleep((unsigned)atoi(idle));
+	}
 	sync();
-	if (init_cmdline_has("axvm.reboot=1")) {
+	reboot_value = init_cmdline_value("axvm.reboot=");
+	if (reboot_value && reboot_value[0] == '1') {
 		printf("axvm-init: rebooting\n");
 		reboot(RB_AUTOBOOT);
 	} else {

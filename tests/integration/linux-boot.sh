@@ -101,6 +101,26 @@ if [ "${AXVM_LINUX_REBOOT:-1}" = 1 ]; then
 	fi
 fi
 
+# An idle Linux costs the host next to nothing: init sleeps 3 s with 2 vCPUs
+# halted in wfi (timer ticks only). Busy waiting would cost 2 CPUs x 3 s.
+if [ "${AXVM_LINUX_IDLE:-1}" = 1 ] && [ -x /usr/bin/time ]; then
+	name="idle linux (2 vCPUs, 3 s) uses little host CPU"
+	log="$tmp/axvm-idle.log"
+	/usr/bin/time -f "cpu %U %S wall %e" -o "$tmp/idle.time" timeout -k 5 "$limit" \
+		"$axvm" run -k "$image" -c 2 -p "console=hvc0 axvm.idle=3" </dev/null >"$log" 2>&1
+	rc=$?
+	read -r _ user sys _ wall <"$tmp/idle.time"
+	cpu=$(echo "$user + $sys" | bc)
+	if [ $rc -ne 0 ] || ! grep -q "axvm-init: idle for 3 s" "$log"; then
+		not_ok "$name" "the idle run failed (status $rc); last output:"
+		tail -n 10 "$log" | sed 's/^/    | /'
+	elif [ "$(echo "$cpu < $wall - 2.5" | bc)" -eq 1 ]; then
+		ok "$name (${cpu} s CPU in ${wall} s)"
+	else
+		not_ok "$name" "${cpu} s of CPU in ${wall} s: the idle harts are not sleeping"
+	fi
+fi
+
 # The same kernel under QEMU, in the same run, for the timing ratio.
 if command -v qemu-system-riscv64 >/dev/null; then
 	for cpus in 1 2; do
