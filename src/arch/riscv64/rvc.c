@@ -52,11 +52,40 @@ static uint32_t rvc_jal(unsigned rd, int32_t imm)
 	       ((u >> 12) & 0xff) << 12 | rd << 7 | RV_OP_JAL;
 }
 
+/* Scaled offsets of the load/store forms ("RVC Instruction Set Listings"). */
+static uint32_t rvc_ud(uint32_t c) /* C.LD C.SD C.FLD C.FSD */
+{
+	return rvc_bits(c, 12, 10) << 3 | rvc_bits(c, 6, 5) << 6;
+}
+
+static uint32_t rvc_uw(uint32_t c) /* C.LW C.SW */
+{
+	return rvc_bits(c, 12, 10) << 3 | rvc_bits(c, 6, 6) << 2 | rvc_bits(c, 5, 5) << 6;
+}
+
+static uint32_t rvc_ldsp(uint32_t c)
+{
+	return rvc_bits(c, 12, 12) << 5 | rvc_bits(c, 6, 5) << 3 | rvc_bits(c, 4, 2) << 6;
+}
+
+static uint32_t rvc_lwsp(uint32_t c)
+{
+	return rvc_bits(c, 12, 12) << 5 | rvc_bits(c, 6, 4) << 2 | rvc_bits(c, 3, 2) << 6;
+}
+
+static uint32_t rvc_sdsp(uint32_t c)
+{
+	return rvc_bits(c, 12, 10) << 3 | rvc_bits(c, 9, 7) << 6;
+}
+
+static uint32_t rvc_swsp(uint32_t c)
+{
+	return rvc_bits(c, 12, 9) << 2 | rvc_bits(c, 8, 7) << 6;
+}
+
 static uint32_t rvc_q0(uint32_t c)
 {
 	unsigned rdp = 8 + rvc_bits(c, 4, 2), rs1p = 8 + rvc_bits(c, 9, 7);
-	uint32_t ud = rvc_bits(c, 12, 10) << 3 | rvc_bits(c, 6, 5) << 6; /* C.LD/SD/FLD/FSD */
-	uint32_t uw = rvc_bits(c, 12, 10) << 3 | rvc_bits(c, 6, 6) << 2 | rvc_bits(c, 5, 5) << 6;
 
 	switch (rvc_bits(c, 15, 13)) {
 	case 0: { /* C.ADDI4SPN */
@@ -68,17 +97,17 @@ static uint32_t rvc_q0(uint32_t c)
 		return rvc_i(RV_OP_IMM, rdp, 0, 2, (int32_t)imm);
 	}
 	case 1: /* C.FLD */
-		return rvc_i(RV_OP_LOAD_FP, rdp, 3, rs1p, (int32_t)ud);
+		return rvc_i(RV_OP_LOAD_FP, rdp, 3, rs1p, (int32_t)rvc_ud(c));
 	case 2: /* C.LW */
-		return rvc_i(RV_OP_LOAD, rdp, 2, rs1p, (int32_t)uw);
+		return rvc_i(RV_OP_LOAD, rdp, 2, rs1p, (int32_t)rvc_uw(c));
 	case 3: /* C.LD */
-		return rvc_i(RV_OP_LOAD, rdp, 3, rs1p, (int32_t)ud);
+		return rvc_i(RV_OP_LOAD, rdp, 3, rs1p, (int32_t)rvc_ud(c));
 	case 5: /* C.FSD */
-		return rvc_s(RV_OP_STORE_FP, 3, rs1p, rdp, (int32_t)ud);
+		return rvc_s(RV_OP_STORE_FP, 3, rs1p, rdp, (int32_t)rvc_ud(c));
 	case 6: /* C.SW */
-		return rvc_s(RV_OP_STORE, 2, rs1p, rdp, (int32_t)uw);
+		return rvc_s(RV_OP_STORE, 2, rs1p, rdp, (int32_t)rvc_uw(c));
 	case 7: /* C.SD */
-		return rvc_s(RV_OP_STORE, 3, rs1p, rdp, (int32_t)ud);
+		return rvc_s(RV_OP_STORE, 3, rs1p, rdp, (int32_t)rvc_ud(c));
 	default:
 		return 0;
 	}
@@ -163,10 +192,6 @@ static uint32_t rvc_q1(uint32_t c)
 static uint32_t rvc_q2(uint32_t c)
 {
 	unsigned rd = rvc_bits(c, 11, 7), rs2 = rvc_bits(c, 6, 2);
-	uint32_t ldsp = rvc_bits(c, 12, 12) << 5 | rvc_bits(c, 6, 5) << 3 | rvc_bits(c, 4, 2) << 6;
-	uint32_t lwsp = rvc_bits(c, 12, 12) << 5 | rvc_bits(c, 6, 4) << 2 | rvc_bits(c, 3, 2) << 6;
-	uint32_t sdsp = rvc_bits(c, 12, 10) << 3 | rvc_bits(c, 9, 7) << 6;
-	uint32_t swsp = rvc_bits(c, 12, 9) << 2 | rvc_bits(c, 8, 7) << 6;
 
 	switch (rvc_bits(c, 15, 13)) {
 	case 0: { /* C.SLLI */
@@ -175,15 +200,15 @@ static uint32_t rvc_q2(uint32_t c)
 		return rvc_i(RV_OP_IMM, rd, 1, rd, (int32_t)shamt);
 	}
 	case 1: /* C.FLDSP */
-		return rvc_i(RV_OP_LOAD_FP, rd, 3, 2, (int32_t)ldsp);
+		return rvc_i(RV_OP_LOAD_FP, rd, 3, 2, (int32_t)rvc_ldsp(c));
 	case 2: /* C.LWSP */
 		if (rd == 0)
 			return 0;
-		return rvc_i(RV_OP_LOAD, rd, 2, 2, (int32_t)lwsp);
+		return rvc_i(RV_OP_LOAD, rd, 2, 2, (int32_t)rvc_lwsp(c));
 	case 3: /* C.LDSP */
 		if (rd == 0)
 			return 0;
-		return rvc_i(RV_OP_LOAD, rd, 3, 2, (int32_t)ldsp);
+		return rvc_i(RV_OP_LOAD, rd, 3, 2, (int32_t)rvc_ldsp(c));
 	case 4:
 		if (rvc_bits(c, 12, 12) == 0) {
 			if (rs2 == 0) { /* C.JR */
@@ -200,11 +225,11 @@ static uint32_t rvc_q2(uint32_t c)
 		}
 		return rvc_r(RV_OP_OP, rd, 0, rd, rs2, 0); /* C.ADD */
 	case 5:						   /* C.FSDSP */
-		return rvc_s(RV_OP_STORE_FP, 3, 2, rs2, (int32_t)sdsp);
+		return rvc_s(RV_OP_STORE_FP, 3, 2, rs2, (int32_t)rvc_sdsp(c));
 	case 6: /* C.SWSP */
-		return rvc_s(RV_OP_STORE, 2, 2, rs2, (int32_t)swsp);
+		return rvc_s(RV_OP_STORE, 2, 2, rs2, (int32_t)rvc_swsp(c));
 	default: /* C.SDSP */
-		return rvc_s(RV_OP_STORE, 3, 2, rs2, (int32_t)sdsp);
+		return rvc_s(RV_OP_STORE, 3, 2, rs2, (int32_t)rvc_sdsp(c));
 	}
 }
 
