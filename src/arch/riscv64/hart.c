@@ -60,6 +60,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 		h->machine = cfg->machine;
 	}
 	h->timecmp = UINT64_MAX;
+	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */
 	rv_hart_reset(h, 0);
 	*out = h;
 	return 0;
@@ -67,6 +68,9 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 
 void rv_hart_destroy(struct rv_hart *h)
 {
+	if (!h)
+		return;
+	free(h->rvc_memo);
 	free(h);
 }
 

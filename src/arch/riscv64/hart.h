@@ -147,7 +147,14 @@ struct rv_hart {
 	uint64_t as_generation;
 	/* Set by an instruction that may have enabled an interrupt: ends the batch. */
 	bool recheck;
+	/*
+	 * Memo of rv_expand_compressed (a pure function of the 16-bit parcel):
+	 * 0 = not computed yet, RV_RVC_ILLEGAL = reserved encoding. Never needs
+	 * invalidation. NULL if it could not be allocated (expand every time).
+	 */
+	uint32_t *rvc_memo;
 };
+#define RV_RVC_ILLEGAL UINT32_MAX
 
 /* Lifecycle (vCPU thread). */
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,

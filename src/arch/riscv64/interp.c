@@ -776,7 +776,17 @@ int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit)
 	if ((raw & 3) != 3) {
 		raw &= 0xffff;
 		len = 2;
-		insn = rv_expand_compressed((uint16_t)raw);
+		if (h->rvc_memo) {
+			insn = h->rvc_memo[raw];
+			if (!insn) {
+				insn = rv_expand_compressed((uint16_t)raw);
+				h->rvc_memo[raw] = insn ? insn : RV_RVC_ILLEGAL;
+			} else if (insn == RV_RVC_ILLEGAL) {
+				insn = 0;
+			}
+		} else {
+			insn = rv_expand_compressed((uint16_t)raw);
+		}
 		if (!insn)
 			return interp_illegal(h, raw);
 	}
