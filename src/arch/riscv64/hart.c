@@ -268,7 +268,7 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 		/* seq_cst: pairs with requesters that set events, then check `running` */
 		uint32_t ev = __atomic_load_n(&h->events, __ATOMIC_SEQ_CST);
 		uint64_t n;
-		int irq;
+		int irq, r;
 
 		if (ev & RV_EVENT_FLUSH)
 			hart_service_flush(h);
@@ -288,18 +288,11 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			hart_take_interrupt(h, (unsigned)irq);
 
 		n = budget < HART_BATCH ? budget : HART_BATCH;
-		h->recheck = false;
-		while (n) {
-			int r = rv_interp_step(h, exit);
-
-			n--;
-			budget--;
-			if (r != RV_STEP_NEXT) {
-				ret = r < 0 ? r : 0;
-				goto out;
-			}
-			if (h->recheck)
-				break;
+		r = rv_interp_batch(h, n, &n, exit);
+		budget -= n;
+		if (r != RV_STEP_NEXT) {
+			ret = r < 0 ? r : 0;
+			goto out;
 		}
 	}
 out:

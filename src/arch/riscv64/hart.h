@@ -217,6 +217,12 @@ enum rv_step {
 void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval);
 /* Execute one instruction at h->pc. Returns RV_STEP_* or a negative AXVM_E*. */
 int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit);
+/*
+ * Execute up to n instructions, stopping early after one that sets
+ * h->recheck or does not return RV_STEP_NEXT; *done = instructions executed.
+ * Returns the last step's result.
+ */
+int rv_interp_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit);
 /* The sstatus value as the guest reads it (UXL, SD filled in). */
 uint64_t rv_hart_sstatus_read(const struct rv_hart *h);
 /* pending & sie after raising STIP if the deadline passed (what wfi waits for). */

@@ -758,7 +758,7 @@ static enum rv_mem interp_fetch(struct rv_hart *h, uint32_t *insn, struct axvm_e
 	return RV_MEM_OK;
 }
 
-int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit)
+static inline int interp_step(struct rv_hart *h, struct axvm_exit *exit)
 {
 	uint32_t insn, raw;
 	unsigned len = 4;
@@ -793,5 +793,26 @@ int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit)
 	r = interp_exec(h, insn, raw, len, exit);
 	h->x[0] = 0;
 	h->instret++;
+	return r;
+}
+
+int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit)
+{
+	return interp_step(h, exit);
+}
+
+int rv_interp_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit)
+{
+	uint64_t i = 0;
+	int r = RV_STEP_NEXT;
+
+	h->recheck = false;
+	while (i < n) {
+		r = interp_step(h, exit);
+		i++;
+		if (r != RV_STEP_NEXT || h->recheck)
+			break;
+	}
+	*done = i;
 	return r;
 }
