@@ -7,10 +7,13 @@
 #   scripts/linux-guest.sh            build if needed, print the path
 #   scripts/linux-guest.sh --check    exit 0 if the toolchain is present, 2 if not
 #
-# The cache key hashes the config fragment, the init source, this script and
-# the kernel source package version, so `make test` rebuilds only when one of
-# them changes. The fresh Image is booted once under QEMU (virt, OpenSBI) to
-# validate the fixture itself before it is cached.
+# Cache (${AXVM_CACHE:-~/.cache/axvm}):
+#   linux-<key>/Image        key = hash of the kernel source version, the config
+#                            fragment, this script and the init source
+#   linux-build-<ckey>/      the kernel build tree, ckey = the same without the
+#                            init source: a change to init only relinks (seconds)
+# so `make test` rebuilds only when an input changes. A fresh Image is booted
+# once under QEMU (virt, OpenSBI) to validate the fixture before it is cached.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +34,7 @@ log() { echo "linux-guest: $*" >&2; }
 missing=()
 [ -r "$tarball" ] || missing+=("$tarball (apt install linux-source-6.1)")
 command -v ${cross}gcc >/dev/null || missing+=("${cross}gcc (apt install gcc-riscv64-linux-gnu)")
-for tool in make gcc flex bison bc xz cpio; do
+for tool in make gcc flex bison bc xz; do
 	command -v $tool >/dev/null || missing+=("$tool")
 done
 if [ "${1:-}" = "--check" ]; then
@@ -45,12 +48,17 @@ fi
 
 version=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball")
-key=$( (
+ckey=$( (
 	echo "$version"
-	cat "$fragment" "$init_src" "$0"
+	cat "$fragment" "$0"
+) | sha256sum | cut -c1-16)
+key=$( (
+	echo "$ckey"
+	cat "$init_src"
 ) | sha256sum | cut -c1-16)
 out=$cache/linux-$key
 image=$out/Image
+build=$cache/linux-build-$ckey
 
 mkdir -p "$cache"
 exec 9>"$cache/linux.lock"
@@ -70,83 +78,91 @@ if [ ! -e "$src/.axvm-extracted" ]; then
 	touch "$src/.axvm-extracted"
 fi
 
-rm -rf "$out"
-mkdir -p "$out/build" "$out/initramfs"
-buildlog=$out/build.log
-log "building in $out (log: $buildlog)"
-
-# init and the initramfs: gen_init_cpio (from the kernel tree) makes the
-# /dev/console node without root; the kernel opens it for init's stdio.
-${cross}gcc -static -O2 -Wall -o "$out/initramfs/init" "$init_src"
-gcc -O2 -o "$out/gen_init_cpio" "$src/usr/gen_init_cpio.c"
-cat >"$out/initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $out/initramfs/init 0755 0 0
-EOF
-"$out/gen_init_cpio" "$out/initramfs.list" >"$out/initramfs.cpio"
-
+buildlog=$build/build.log
 kmake() {
-	make -C "$src" O="$out/build" ARCH=riscv CROSS_COMPILE=$cross "$@" >>"$buildlog" 2>&1 ||
+	make -C "$src" O="$build/obj" ARCH=riscv CROSS_COMPILE=$cross "$@" >>"$buildlog" 2>&1 ||
 		die "make $* failed; tail of $buildlog:
 $(tail -n 30 "$buildlog")"
 }
 
-kmake tinyconfig
-{
-	cat "$fragment"
-	echo "CONFIG_INITRAMFS_SOURCE=\"$out/initramfs.cpio\""
-} >"$out/fragment.config"
-# -n: the merged result is applied over allnoconfig, so nothing tinyconfig
-# left out comes back through defaults.
-(cd "$src" && ARCH=riscv CROSS_COMPILE=$cross \
-	scripts/kconfig/merge_config.sh -n -O "$out/build" "$out/build/.config" \
-	"$out/fragment.config") >>"$buildlog" 2>&1 ||
-	die "merge_config.sh failed (see $buildlog)"
+# The configured build tree (kept across init changes). INITRAMFS_SOURCE names
+# a fixed path in it; the cpio there is regenerated below for every build.
+if [ ! -e "$build/.config-ok" ]; then
+	rm -rf "$build"
+	mkdir -p "$build/obj"
+	log "configuring $build (log: $buildlog)"
+	kmake tinyconfig
+	{
+		cat "$fragment"
+		echo "CONFIG_INITRAMFS_SOURCE=\"$build/initramfs.cpio\""
+	} >"$build/fragment.config"
+	# -n: the merged result is applied over allnoconfig, so nothing tinyconfig
+	# left out comes back through defaults.
+	(cd "$src" && ARCH=riscv CROSS_COMPILE=$cross \
+		scripts/kconfig/merge_config.sh -n -O "$build/obj" "$build/obj/.config" \
+		"$build/fragment.config") >>"$buildlog" 2>&1 ||
+		die "merge_config.sh failed (see $buildlog)"
 
-# A symbol whose dependencies are unmet is silently dropped by kconfig: fail
-# loudly instead of producing a kernel that cannot boot the test.
-config=$out/build/.config
-bad=()
-while IFS= read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		grep -qxF "$line" "$config" || bad+=("$line")
-		;;
-	"# CONFIG_"*" is not set")
-		sym=${line#\# }
-		sym=${sym%% *}
-		if grep -q "^$sym=" "$config"; then bad+=("$line"); fi
-		;;
-	esac
-done <"$fragment"
-grep -qxF "CONFIG_INITRAMFS_SOURCE=\"$out/initramfs.cpio\"" "$config" ||
-	bad+=("CONFIG_INITRAMFS_SOURCE")
-if [ ${#bad[@]} -ne 0 ]; then
-	die "the resulting .config lacks: ${bad[*]} (see $config)"
+	# A symbol whose dependencies are unmet is silently dropped by kconfig:
+	# fail loudly instead of producing a kernel that cannot boot the test.
+	config=$build/obj/.config
+	bad=()
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$config" || bad+=("$line")
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			if grep -q "^$sym=" "$config"; then bad+=("$line"); fi
+			;;
+		esac
+	done <"$build/fragment.config"
+	if [ ${#bad[@]} -ne 0 ]; then
+		die "the resulting .config lacks: ${bad[*]} (see $config)"
+	fi
+	gcc -O2 -o "$build/gen_init_cpio" "$src/usr/gen_init_cpio.c"
+	touch "$build/.config-ok"
 fi
 
-log "compiling the kernel with -j$jobs (a few minutes)"
+# init and the initramfs: gen_init_cpio (from the kernel tree) makes the
+# /dev/console node without root; the kernel opens it for init's stdio.
+mkdir -p "$build/initramfs"
+${cross}gcc -static -O2 -Wall -o "$build/initramfs/init" "$init_src"
+cat >"$build/initramfs.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $build/initramfs/init 0755 0 0
+EOF
+"$build/gen_init_cpio" "$build/initramfs.list" >"$build/initramfs.cpio.tmp"
+if ! cmp -s "$build/initramfs.cpio.tmp" "$build/initramfs.cpio"; then
+	mv "$build/initramfs.cpio.tmp" "$build/initramfs.cpio"
+else
+	rm -f "$build/initramfs.cpio.tmp"
+fi
+
+log "compiling the kernel with -j$jobs in $build (a few minutes the first time)"
 start=$(date +%s)
 kmake -j"$jobs" Image
 log "kernel built in $(($(date +%s) - start))s"
-cp "$out/build/arch/riscv/boot/Image" "$image.tmp"
+rm -rf "$out"
+mkdir -p "$out"
+cp "$build/obj/arch/riscv/boot/Image" "$out/Image.tmp"
 
 # Validate the fixture on the reference machine before trusting it.
 if command -v qemu-system-riscv64 >/dev/null; then
 	log "booting the Image under QEMU to validate it"
 	qlog=$out/qemu.log
 	timeout 180 qemu-system-riscv64 -M virt -bios default -nographic -smp 2 -m 256M \
-		-kernel "$image.tmp" -append "console=ttyS0" </dev/null >"$qlog" 2>&1 || true
+		-kernel "$out/Image.tmp" -append "console=ttyS0" </dev/null >"$qlog" 2>&1 || true
 	grep -q "axvm-init: harts=2" "$qlog" && grep -q "axvm-init: powering off" "$qlog" ||
 		die "the Image did not reach init under QEMU; see $qlog"
-	touch "$out/qemu-ok"
 else
 	log "warning: qemu-system-riscv64 not found, the Image is not validated"
-	touch "$out/qemu-ok"
 fi
-rm -rf "$out/build"
-mv "$image.tmp" "$image"
+touch "$out/qemu-ok"
+mv "$out/Image.tmp" "$image"
 echo "$image"

@@ -17,6 +17,7 @@
 #include "axvm/board.h"
 #include "axvm/config.h"
 #include "axvm/console.h"
+#include "axvm/log.h"
 #include "axvm/runtime.h"
 #include "axvm/vm.h"
 
@@ -66,6 +67,9 @@ struct axvm_runtime {
 	bool sysdown;
 	enum axvm_system_down_type sysdown_type;
 	uint64_t sysdown_code;
+
+	/* Guest-triggered diagnostics (unclaimed accesses, bad CpuUp targets). */
+	struct axvm_ratelimit guest_limit;
 
 	char err[AXVM_CONFIG_ERR_MAX];
 };

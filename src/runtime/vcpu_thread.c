@@ -26,8 +26,6 @@
 
 typedef int (*rt_exit_handler)(struct rt_slot *slot, struct axvm_exit *exit);
 
-static struct axvm_ratelimit rt_guest_limit;
-
 static bool rt_is_stopping(struct axvm_runtime *rt)
 {
 	bool stopping;
@@ -101,7 +99,7 @@ static int rt_exit_cpu_up(struct rt_slot *slot, struct axvm_exit *exit)
 	uint64_t target = exit->cpu_up.target_cpu;
 
 	if (target >= rt->nvcpus) {
-		axvm_log_ratelimited(&rt_guest_limit, AXVM_LOG_WARN,
+		axvm_log_ratelimited(&slot->rt->guest_limit, AXVM_LOG_WARN,
 				     "vCPU %u: CpuUp for vCPU %llu, the VM has %u", slot->id,
 				     (unsigned long long)target, rt->nvcpus);
 		return 1;
@@ -162,8 +160,8 @@ static int rt_exit_unclaimed(struct rt_slot *slot, struct axvm_exit *exit)
 	char desc[160];
 
 	axvm_exit_format(exit, desc, sizeof(desc));
-	axvm_log_ratelimited(&rt_guest_limit, AXVM_LOG_DEBUG, "vCPU %u: unclaimed %s", slot->id,
-			     desc);
+	axvm_log_ratelimited(&slot->rt->guest_limit, AXVM_LOG_DEBUG, "vCPU %u: unclaimed %s",
+			     slot->id, desc);
 	if (exit->reason == AXVM_EXIT_MMIO_READ)
 		axvm_vcpu_set_gpr(vcpu, exit->mmio_read.reg, 0);
 	else if (exit->reason == AXVM_EXIT_SYSREG_READ)
@@ -173,8 +171,9 @@ static int rt_exit_unclaimed(struct rt_slot *slot, struct axvm_exit *exit)
 
 static int rt_exit_hypercall(struct rt_slot *slot, struct axvm_exit *exit)
 {
-	axvm_log_ratelimited(&rt_guest_limit, AXVM_LOG_DEBUG, "vCPU %u: unhandled hypercall %llu",
-			     slot->id, (unsigned long long)exit->hypercall.nr);
+	axvm_log_ratelimited(&slot->rt->guest_limit, AXVM_LOG_DEBUG,
+			     "vCPU %u: unhandled hypercall %llu", slot->id,
+			     (unsigned long long)exit->hypercall.nr);
 	/* SBI_ERR_NOT_SUPPORTED: the riscv convention for "no such call". */
 	axvm_vcpu_set_return_value(axvm_vcpu(slot->rt->vm, slot->id), (uint64_t)-2);
 	return 1;
