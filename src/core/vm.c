@@ -35,7 +35,12 @@ struct axvm {
 	_Atomic bool shutting_down;
 	unsigned active_vcpus;
 
-	_Atomic uint64_t exit_counts[AXVM_EXIT_REASON_COUNT];
+	/*
+	 * Per-vCPU exit counters: each row is written only by the thread that
+	 * runs that vCPU, so an increment is a plain load and store (no locked
+	 * instruction on the exit path); readers sum the rows.
+	 */
+	_Atomic uint64_t exit_counts[AXVM_CONFIG_MAX_VCPUS][AXVM_EXIT_REASON_COUNT];
 	struct axvm_ratelimit device_error_limit;
 	char last_error[VM_ERR_MAX];
 };
@@ -428,9 +433,14 @@ int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t 
 
 uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
 {
+	uint64_t sum = 0;
+
 	if ((unsigned)reason >= AXVM_EXIT_REASON_COUNT)
 		return 0;
-	return atomic_load(&((struct axvm *)vm)->exit_counts[reason]);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		sum += atomic_load_explicit(&((struct axvm *)vm)->exit_counts[i][reason],
+					    memory_order_relaxed);
+	return sum;
 }
 
 /*
@@ -569,6 +579,7 @@ static void vm_leave_run(struct axvm *vm)
 int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 {
 	struct axvm_vcpu *vcpu = axvm_vcpu(vm, id);
+	_Atomic uint64_t *counts;
 	int ret;
 
 	memset(exit, 0, sizeof(*exit));
@@ -577,6 +588,7 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		vm_set_error(vm, "run: no vCPU %u (the VM has %u)", id, vm->vcpu_count);
 		return -AXVM_ENOENT;
 	}
+	counts = vm->exit_counts[id];
 	ret = vm_enter_run(vm);
 	if (ret) {
 		if (ret == -AXVM_ESTATE)
@@ -609,7 +621,9 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 			ret = -AXVM_EBACKEND;
 			break;
 		}
-		atomic_fetch_add_explicit(&vm->exit_counts[exit->reason], 1, memory_order_relaxed);
+		atomic_store_explicit(&counts[exit->reason],
+				      atomic_load_explicit(&counts[exit->reason], memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		handler = vm_exit_handlers[exit->reason];
 		if (!handler)
 			break;
