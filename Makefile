@@ -97,6 +97,7 @@ GUEST_OUT := $(BUILD)/guests
 -include guests/guests.mk
 # Benchmark guests and tools; defines `bench-guests`.
 -include bench/bench.mk
+-include tests/diff/diff.mk
 
 deps:
 	$(Q)bash scripts/deps.sh

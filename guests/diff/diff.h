@@ -32,6 +32,13 @@
 #define D_CSP 1560
 #define D_RET 1568
 
+/*
+ * The generated code (.diffprog), its area (.diffdata) and the log (.difflog)
+ * are linked at fixed addresses, away from the guest library, so that no
+ * printed value depends on the library's size: link with
+ *   -Wl,--section-start=.diffprog=0x80300000,--section-start=.diffdata=0x80340000
+ *   -Wl,--section-start=.difflog=0x80350000
+ */
 #define D_LOG_WORDS 16384
 /* First word of a trap record in the log: mark, scause, stval, sepc. */
 #define D_TRAP_MARK 0x7eaf7eaf5452ab00

@@ -73,7 +73,7 @@ diff_prog_end:
 	ret
 
 /*
- * Called as `sd ra, D_SAVEX+8(tp); jal ra, diff_dump_asm; ld ra, D_SAVEX+8(tp)`
+ * Called as `sd ra, D_SAVEX+8(tp); call diff_dump_asm; ld ra, D_SAVEX+8(tp)`
  * so that every register the program sees is preserved; the C printer runs on
  * the host program's stack. C code here is rv64imac: it never touches f
  * registers or fcsr.
@@ -134,7 +134,10 @@ diff_trap:
 	.align	3
 diff_host_save:
 	.space	144
+
+	/* at a fixed address (see DIFF_SECTIONS in diff.h): gp is printed */
+	.section .difflog, "aw", @nobits
 	.globl	diff_log
-	.align	3
+	.align	12
 diff_log:
 	.space	8 * D_LOG_WORDS

@@ -11,6 +11,9 @@
   difftest.py build FILE.S -o FILE.elf      build only
   difftest.py axvm FILE.elf                 print axvm's DIFF-BEGIN..DIFF-END output
   difftest.py qemu FILE.elf                 the same under QEMU
+  difftest.py capture                       regenerate tests/diff/regress/*.S from
+      tests/diff/regress.list and their QEMU outputs tests/diff/expected/*.txt;
+      says which of them axvm does not match yet (for KNOWN_FAILURES)
 
 Ends with "N passed, N failed" (run). Needs qemu-system-riscv64 (not for axvm/build).
 """
@@ -30,7 +33,10 @@ CFLAGS = ["-march=rv64gc", "-mabi=lp64", "-mcmodel=medany", "-nostdlib", "-ffree
           "-fno-builtin", "-fno-stack-protector", "-fno-pic", "-O2", "-g",
           "-I" + os.path.join(ROOT, "guests/lib"), "-I" + os.path.join(ROOT, "guests/diff")]
 LIB_CFLAGS = ["-march=rv64imac_zicsr_zifencei"] + CFLAGS[1:]
-LDFLAGS = ["-nostdlib", "-static", "-Wl,--no-warn-rwx-segments",
+# guests/diff/diff.h: fixed addresses for the generated program, its data and the log
+SECTIONS = ["-Wl,--section-start=.diffprog=0x80300000", "-Wl,--section-start=.diffdata=0x80340000",
+            "-Wl,--section-start=.difflog=0x80350000"]
+LDFLAGS = SECTIONS + ["-nostdlib", "-static", "-Wl,--no-warn-rwx-segments",
            "-T", os.path.join(ROOT, "guests/lib/link.ld")]
 
 
@@ -52,7 +58,8 @@ def runtime_objs(objdir):
         o = os.path.join(objdir, os.path.basename(os.path.dirname(s)) + "_" +
                          os.path.basename(s) + ".o")
         if not os.path.exists(o) or os.path.getmtime(o) < os.path.getmtime(s):
-            flags = CFLAGS if "guests/diff" in s else LIB_CFLAGS
+            # only the runtime's assembly needs F/D; C stays rv64imac as in guests.mk
+            flags = CFLAGS if s.endswith(".S") and "guests/diff" in s else LIB_CFLAGS
             r = sh([CROSS + "gcc"] + flags + ["-c", s, "-o", o + ".tmp"])
             if r.returncode:
                 sys.exit("difftest: cannot build %s:\n%s" % (s, r.stdout.decode()))
@@ -107,6 +114,8 @@ def run_axvm(elf, timeout=30):
         return extract(r.stdout.decode(errors="replace")), "exit %d" % r.returncode
     except subprocess.TimeoutExpired as e:
         return extract((e.stdout or b"").decode(errors="replace")), "timeout"
+    except OSError as e:
+        return [], "cannot run %s: %s" % (cmd[0], e)
 
 
 def first_diff(a, b):
@@ -228,8 +237,16 @@ def parse_seeds(s):
     return out
 
 
+def snapshot_axvm(work):
+    """Run a copy: others may relink build/axvm while a long run goes on."""
+    dst = os.path.join(work, "axvm")
+    shutil.copy(axvm_bin(), dst)
+    os.environ["AXVM"] = dst
+
+
 def cmd_run(a):
     work = tempfile.mkdtemp(prefix="axvm-diff-")
+    snapshot_axvm(work)
     objs = runtime_objs(os.path.join(work, "obj"))
     seeds = parse_seeds(a.seeds)
     passed = failed = 0
@@ -253,7 +270,7 @@ def cmd_run(a):
                     print("ok   %s" % name)
             else:
                 failed += 1
-                print("FAIL %s" % name)
+                print("%s %s" % ("FAIL" if st == "fail" else "ERROR", name))
                 if not a.quiet:
                     print("\n".join("    " + l for l in detail.split("\n")[:a.lines]))
             sys.stdout.flush()
@@ -295,6 +312,40 @@ def cmd_show(a, fn):
     return 0
 
 
+def cmd_capture(a):
+    work = tempfile.mkdtemp(prefix="axvm-diff-")
+    objs = runtime_objs(os.path.join(work, "obj"))
+    regdir = os.path.join(HERE, "regress")
+    expdir = os.path.join(HERE, "expected")
+    os.makedirs(regdir, exist_ok=True)
+    os.makedirs(expdir, exist_ok=True)
+    bad = 0
+    with open(os.path.join(HERE, "regress.list")) as f:
+        entries = [l.split() for l in f if l.strip() and not l.startswith("#")]
+    for name, seed, classes, blocks, length in entries:
+        src = os.path.join(regdir, name + ".S")
+        gen(int(seed), classes, int(blocks), int(length), src)
+        elf = os.path.join(work, name + ".elf")
+        ok, log = build(src, elf, objs)
+        if not ok:
+            print("ERROR %s: build failed\n%s" % (name, log))
+            bad += 1
+            continue
+        q, qstat = run_qemu(elf)
+        if not q or q[-1] != "DIFF-END":
+            print("ERROR %s: QEMU did not finish (%s)" % (name, qstat))
+            bad += 1
+            continue
+        with open(os.path.join(expdir, name + ".txt"), "w") as f:
+            f.write("\n".join(q) + "\n")
+        ax, astat = run_axvm(elf)
+        print("%-4s %s" % ("ok" if ax == q else "DIFF", name))
+        if ax != q:
+            print("\n".join("    " + l for l in report(elf, q, ax, qstat, astat).split("\n")[:40]))
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description="differential testing: QEMU vs axvm")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -319,6 +370,7 @@ def main():
     b.add_argument("file")
     b.add_argument("-o", "--output", required=True)
     b.add_argument("--objdir")
+    sub.add_parser("capture")
     for n in ("axvm", "qemu"):
         s = sub.add_parser(n)
         s.add_argument("file")
@@ -329,6 +381,8 @@ def main():
         return cmd_one(a)
     if a.cmd == "build":
         return cmd_build(a)
+    if a.cmd == "capture":
+        return cmd_capture(a)
     return cmd_show(a, run_axvm if a.cmd == "axvm" else run_qemu)
 
 

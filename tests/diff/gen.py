@@ -34,7 +34,7 @@ D_FTAB = 512
 D_SAVEX = 1024
 
 CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
-           "fpu", "fcvt", "fma", "fmem", "fsmall", "illegal"]
+           "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 DEFAULT_CLASSES = CLASSES
@@ -679,10 +679,10 @@ class Gen:
         r = self.r
         k = r.randrange(9)
         if k == 0:
-            return [r.choice([".4byte 0x00000000", ".4byte 0xffffffff", ".2byte 0x0000"])]
+            return [r.choice([".4byte 0x00000000", ".4byte 0xffffffff", ".insn 2, 0x0000"])]
         if k == 1:
             # reserved RVC encodings (RISC-V ISA 16.8 table of reserved/hint space)
-            return [".2byte 0x%04x" % r.choice([0x0004, 0x0010, 0x4002, 0x6002, 0x8002,
+            return [".insn 2, 0x%04x" % r.choice([0x0004, 0x0010, 0x4002, 0x6002, 0x8002,
                                                 0x6281, 0x6101, 0x2001 | (0 << 7)])]
         if k == 2:
             return ["mret"]
@@ -701,22 +701,229 @@ class Gen:
             else:
                 word = (r.randrange(32) << 20) | (rs1 << 15) | (r.choice([2, 3]) << 12) | \
                     (8 << 7) | 0x63
-            return [".4byte 0x%08x" % word]
+            return [".insn 4, 0x%08x" % word]
         if k == 5:
             # SLLIW/SRLIW/SRAIW with shamt[5] set are reserved in RV64
             f3 = r.choice([1, 5])
             hi = 0x20 if (f3 == 5 and r.random() < 0.5) else 0
             word = ((hi | 1) << 25) | (r.randrange(32) << 20) | (6 << 15) | (f3 << 12) | \
                 (7 << 7) | 0x1b
-            return [".4byte 0x%08x" % word]
+            return [".insn 4, 0x%08x" % word]
         if k == 6:
             # AMO with funct3 other than 2 (W) and 3 (D)
             word = (r.choice([0x00, 0x01, 0x04, 0x08, 0x0c]) << 27) | (5 << 20) | (4 << 15) | \
                 (r.choice([4, 5, 6, 7]) << 12) | (6 << 7) | 0x2f
-            return [".4byte 0x%08x" % word]
+            return [".insn 4, 0x%08x" % word]
         if k == 7:
+            if self.r.random() < 0.5:
+                # LR with rs2 != 0 is reserved
+                word = (0x02 << 27) | (r.randrange(1, 32) << 20) | (4 << 15) | \
+                    (r.choice([2, 3]) << 12) | (6 << 7) | 0x2f
+                return [".insn 4, 0x%08x" % word]
             return self.g_csr_illegal()
         return ["wfi" if False else "unimp"]
+
+    # ---- HINTs: must execute as no-ops (RISC-V ISA, HINT instructions) ----
+    def g_hint(self):
+        r = self.r
+        k = r.randrange(12)
+        rd = r.choice(X_USABLE)
+        rc = r.randrange(8)
+        imm6 = r.randrange(1, 64)
+        enc = lambda i6: ((i6 >> 5) << 12) | ((i6 & 31) << 2)
+        if k == 0:
+            w = 0x0001 | enc(imm6)  # c.nop with nzimm
+        elif k == 1:
+            w = 0x0001 | (rd << 7)  # c.addi rd, 0
+        elif k == 2:
+            w = 0x4001 | enc(r.randrange(64))  # c.li x0
+        elif k == 3:
+            w = 0x6001 | enc(imm6)  # c.lui x0
+        elif k == 4:
+            w = 0x8002 | (r.randrange(1, 32) << 2)  # c.mv x0, rs2
+        elif k == 5:
+            w = 0x9002 | (r.randrange(1, 32) << 2)  # c.add x0, rs2
+        elif k == 6:
+            w = 0x0002 | enc(imm6)  # c.slli x0
+        elif k == 7:
+            w = 0x0002 | (rd << 7)  # c.slli64 rd
+        elif k == 8:
+            w = r.choice([0x8001, 0x8401]) | (rc << 7)  # c.srli64 / c.srai64
+        else:
+            # 32-bit: register-immediate and register-register ALU ops with rd = x0
+            op = r.choice(["addi", "slti", "sltiu", "xori", "ori", "andi", "addiw"])
+            if k == 9:
+                return ["%s zero, %s, %d" % (op, self.xr(), self.simm(12))] + self.lx(ABI[rd])
+            if k == 10:
+                return ["%s zero, %s, %s" % (r.choice(["add", "sub", "sll", "sltu", "xor", "mul",
+                                                       "div", "remw", "sraw"]),
+                                            self.xr(), self.xr())] + self.lx(ABI[rd])
+            return ["lui zero, 0x%x" % r.getrandbits(20), "auipc zero, 0x%x" % r.getrandbits(20),
+                    "slli zero, %s, %d" % (self.xr(), r.randrange(64))] + self.lx(ABI[rd])
+        reg = ABI[rd] if k in (1, 7) else ABI[8 + rc] if k == 8 else self.xr(False)
+        return [".insn 2, 0x%04x" % w] + self.lx(reg)
+
+    # ---- random encodings in the non-memory, non-control opcode spaces ----
+    # Encodings of extensions QEMU 7.2 enables by default (Zba, Zbb, Zbc, Zbs,
+    # Zicbo*) are left out: there QEMU executes what our RV64GC hart must reject.
+    ZB_OP = {0x04, 0x05, 0x10, 0x14, 0x24, 0x30, 0x34}
+    ZB_OPIMM_F6 = {0x0a, 0x12, 0x18, 0x1a, 0x30, 0x31}
+
+    def g_randop(self):
+        r = self.r
+        rd = r.choice([0] + X_USABLE)
+        rs1 = r.randrange(32)
+        rs2 = r.randrange(32)
+        k = r.randrange(7)
+        if k == 0:  # OP
+            while True:
+                f7 = r.choice([0x00, 0x20, 0x01, 0x01, r.randrange(128)])
+                f3 = r.randrange(8)
+                if f7 in self.ZB_OP or (f7 == 0x20 and f3 in (4, 6, 7)):
+                    continue
+                break
+            w = (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x33
+        elif k == 1:  # OP-32
+            while True:
+                f7 = r.choice([0x00, 0x20, 0x01, r.randrange(128)])
+                f3 = r.randrange(8)
+                if f7 in self.ZB_OP:
+                    continue
+                break
+            w = (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x3b
+        elif k == 2:  # OP-IMM shifts with odd high bits
+            while True:
+                f6 = r.choice([0x00, 0x10, 0x00, 0x10, r.randrange(64)])
+                f3 = r.choice([1, 5])
+                if f6 in self.ZB_OPIMM_F6:
+                    continue
+                break
+            w = (f6 << 26) | (r.randrange(64) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x13
+        elif k == 3:  # OP-IMM-32
+            while True:
+                f7 = r.choice([0x00, 0x20, 0x01, 0x21, r.randrange(128)])
+                f3 = r.randrange(8)
+                if f7 in (0x30, 0x04, 0x05) or (f3 == 0 and False):
+                    continue
+                break
+            w = (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x1b
+        elif k == 4:  # OP-FP, any funct5/fmt/rm/rs2
+            f5 = r.choice([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x0b, 0x14, 0x18, 0x1a,
+                           0x1c, 0x1e, r.randrange(32)])
+            fmt = r.choice([0, 1, 0, 1, 2, 3])
+            w = (f5 << 27) | (fmt << 25) | (rs2 << 20) | (rs1 << 15) | (r.randrange(8) << 12) | \
+                (rd << 7) | 0x53
+        elif k == 5:  # FMA family
+            w = (r.randrange(32) << 27) | (r.choice([0, 1, 0, 1, 2, 3]) << 25) | (rs2 << 20) | \
+                (rs1 << 15) | (r.randrange(8) << 12) | (rd << 7) | r.choice([0x43, 0x47, 0x4b,
+                                                                             0x4f])
+        else:  # FENCE / FENCE.I with reserved fields: executed as ordinary fences
+            f3 = r.choice([0, 1])
+            w = (r.getrandbits(12) << 20) | (rs1 << 15) | (f3 << 12) | (r.randrange(32) << 7) | \
+                0x0f
+            return [".insn 4, 0x%08x" % w]
+        return [".insn 4, 0x%08x" % w] + self.lx(ABI[rd]) + self.lf("f%d" % rd) + self.fflags()
+
+    # ---- FP operands built bit by bit near the interesting boundaries ----
+    def fbits(self, single):
+        r = self.r
+        E, M = (8, 23) if single else (11, 52)
+        bias, emax = (1 << (E - 1)) - 1, (1 << E) - 1
+        ek = r.randrange(9)
+        if ek == 0:
+            e = 0
+        elif ek == 1:
+            e = emax
+        elif ek == 2:
+            e = r.choice([1, 2, 3])
+        elif ek == 3:
+            e = r.choice([emax - 1, emax - 2])
+        elif ek == 4:
+            e = bias + r.randrange(-3, 4)
+        elif ek == 5:
+            e = bias + r.choice([23, 24, 31, 32, 52, 53, 63, 64]) + r.randrange(-1, 2)
+        elif ek == 6 and not single:
+            e = bias + r.randrange(-152, -123)  # single subnormals after fcvt.s.d
+        elif ek == 7 and not single:
+            e = bias + r.randrange(126, 130)  # single overflow after fcvt.s.d
+        else:
+            e = r.randrange(emax + 1)
+        mk = r.randrange(6)
+        if mk == 0:
+            m = 0
+        elif mk == 1:
+            m = (1 << M) - 1
+        elif mk == 2:
+            m = 1 << r.randrange(M)
+        elif mk == 3:
+            m = ((1 << M) - 1) ^ (1 << r.randrange(M))
+        elif mk == 4:
+            m = r.getrandbits(M) & ~((1 << r.randrange(M)) - 1) | (1 << r.randrange(M))
+        else:
+            m = r.getrandbits(M)
+        return (r.getrandbits(1) << (E + M)) | (e << M) | m
+
+    def fset(self, f, single, bits, t):
+        return ["li %s, 0x%x" % (t, bits), "fmv.%s.x %s, %s" % ("w" if single else "d", f, t)]
+
+    def g_frand(self):
+        r = self.r
+        s = r.random() < 0.5
+        sfx = ".s" if s else ".d"
+        t = self.xr(False)
+        a, b, c, fd = self.fr(), self.fr(), self.fr(), self.fr()
+        va, vb, vc = self.fbits(s), self.fbits(s), self.fbits(s)
+        k = r.randrange(8)
+        if k == 0 and not s:
+            # fused multiply-add cancelling to a tiny residual
+            fa = struct.unpack("<d", struct.pack("<Q", va))[0]
+            fb = struct.unpack("<d", struct.pack("<Q", vb))[0]
+            try:
+                p = fa * fb
+                vc = struct.unpack("<Q", struct.pack("<d", -p if r.random() < 0.5 else p))[0]
+            except OverflowError:
+                pass
+        pre = self.fset(a, s, va, t) + self.fset(b, s, vb, t) + self.fset(c, s, vc, t)
+        if k <= 1:
+            op = r.choice(["fmadd", "fmsub", "fnmsub", "fnmadd"])
+            line = "%s%s %s, %s, %s, %s, %s" % (op, sfx, fd, a, b, c, self.rm())
+        elif k == 2:
+            line = "%s%s %s, %s, %s, %s" % (r.choice(["fadd", "fsub", "fmul", "fdiv"]), sfx, fd,
+                                            a, b, self.rm())
+        elif k == 3:
+            line = "fsqrt%s %s, %s, %s" % (sfx, fd, a, self.rm())
+        elif k == 4:
+            rd = self.xr()
+            line = "fcvt.%s%s %s, %s, %s" % (r.choice(["w", "wu", "l", "lu"]), sfx, rd, a,
+                                            self.rm())
+            return pre + [line] + self.lx(rd) + self.fflags()
+        elif k == 5:
+            if s:
+                pre = self.fset(a, False, self.fbits(False), t)
+                line = "fcvt.s.d %s, %s, %s" % (fd, a, self.rm())
+            else:
+                pre = self.fset(a, True, self.fbits(True), t)
+                line = "fcvt.d.s %s, %s" % (fd, a)
+        elif k == 6:
+            v = r.choice([(1 << r.randrange(64)) + r.randrange(-3, 4),
+                          r.getrandbits(64) & ~((1 << r.randrange(40)) - 1),
+                          sext(r.getrandbits(32), 32), r.getrandbits(64)]) & ((1 << 64) - 1)
+            pre = ["li %s, 0x%x" % (t, v)]
+            line = "fcvt%s.%s %s, %s, %s" % (sfx, r.choice(["w", "wu", "l", "lu"]), fd, t,
+                                            self.rm())
+            if not s and ("w" in line.split()[0].split(".")[-1]):
+                line = "fcvt.d.l %s, %s, %s" % (fd, t, self.rm())
+        else:
+            op = r.choice(["fmin", "fmax", "feq", "flt", "fle", "fclass"])
+            if op == "fclass":
+                rd = self.xr()
+                return pre + ["fclass%s %s, %s" % (sfx, rd, a)] + self.lx(rd) + self.fflags()
+            if op in ("feq", "flt", "fle"):
+                rd = self.xr()
+                return pre + ["%s%s %s, %s, %s" % (op, sfx, rd, a, b)] + self.lx(rd) + \
+                    self.fflags()
+            line = "%s%s %s, %s, %s" % (op, sfx, fd, a, b)
+        return pre + [line] + self.lf(fd) + self.fflags()
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
@@ -732,12 +939,14 @@ class Gen:
                               else "mixed")
         o.append("/* generated by tests/diff/gen.py --seed %d --classes %s --blocks %d "
                  "--len %d */" % (self.seed, ",".join(self.classes), self.nblocks, self.blen))
-        o.append("\t.option rvc")
+        o.append("\t.option rvc\n\t.option norelax")
         o.append(".macro LX r\n\tsd \\r, 0(gp)\n\taddi gp, gp, 8\n.endm")
         o.append(".macro LF r\n\tfsd \\r, 0(gp)\n\taddi gp, gp, 8\n.endm")
-        o.append(".macro DUMP\n\tsd ra, %d(tp)\n\tjal ra, diff_dump_asm\n\tld ra, %d(tp)\n.endm"
+        o.append(".macro DUMP\n\tsd ra, %d(tp)\n\tcall diff_dump_asm\n\tld ra, %d(tp)\n.endm"
                  % (D_SAVEX + 8, D_SAVEX + 8))
-        o.append("\t.text\n\t.globl diff_prog\n\t.align 2\ndiff_prog:")
+        # fixed addresses (difftest.py / diff.mk link with --section-start), so
+        # that the output does not depend on the size of the guest library
+        o.append("\t.section .diffprog, \"ax\"\n\t.globl diff_prog\n\t.align 2\ndiff_prog:")
         for b in range(self.nblocks):
             o.append("diff_block_%d:" % b)
             for _ in range(self.blen):
@@ -745,7 +954,7 @@ class Gen:
                     o.append(line if line.endswith(":") else "\t" + line)
             o.append("\tDUMP")
         o.append("diff_block_%d:" % self.nblocks)
-        o.append("\tj diff_prog_end")
+        o.append("\ttail diff_prog_end")
         self.data(name)
         return "\n".join(o) + "\n"
 
@@ -754,7 +963,7 @@ class Gen:
         o = self.out
         o.append("\t.section .rodata\n\t.globl diff_prog_name\ndiff_prog_name:\n"
                  "\t.asciz \"%s\"" % name)
-        o.append("\t.data\n\t.align 12\n\t.globl diff_area\ndiff_area:")
+        o.append("\t.section .diffdata, \"aw\"\n\t.align 12\n\t.globl diff_area\ndiff_area:")
         words = [0] * 512
         base = 256  # tp's index in dwords
 

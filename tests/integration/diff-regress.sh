@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Differential regression: the committed generated programs
+# (tests/diff/regress/NAME.S) run on axvm only, and their output between
+# DIFF-BEGIN and DIFF-END must equal what QEMU printed for them
+# (tests/diff/expected/NAME.txt, captured by tests/diff/run-against-qemu.sh
+# --capture). No QEMU is needed here.
+#
+# Programs that mismatch because of an open hart bug are listed in
+# tests/diff/KNOWN_FAILURES ("NAME  bug reference"): they still run, and are
+# reported as "KNOWN-FAIL" with their reference and first difference (not
+# counted as failed); one that passes again is reported as "FIXED".
+# Ends with "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+axvm=${AXVM:-$root/build/axvm}
+guests=${GUEST_OUT:-$root/build/guests}
+diffdir=$root/tests/diff
+pass=0
+fail=0
+known=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$axvm" ]; then
+	echo "FAIL diff-regress: no axvm binary at $axvm (run make)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+known_ref() { # name -> bug reference, empty if not a known failure
+	[ -f "$diffdir/KNOWN_FAILURES" ] || return 0
+	awk -v n="$1" '$1 == n { $1 = ""; sub(/^ +/, ""); print; exit }' "$diffdir/KNOWN_FAILURES"
+}
+
+for src in "$diffdir"/regress/*.S; do
+	[ -f "$src" ] || continue
+	name=$(basename "$src" .S)
+	exp=$diffdir/expected/$name.txt
+	elf=$guests/diff/$name.elf
+	if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ]; then
+		# not built by `make guests` (e.g. run by hand): build it here
+		elf=$tmp/$name.elf
+		if ! python3 "$diffdir/difftest.py" build "$src" -o "$elf" --objdir "$tmp/obj" \
+			>"$tmp/build.log" 2>&1; then
+			echo "FAIL $name: cannot build"
+			sed 's/^/    /' "$tmp/build.log" | head -20
+			fail=$((fail + 1))
+			continue
+		fi
+	fi
+	if [ ! -f "$exp" ]; then
+		echo "FAIL $name: no expected output $exp"
+		fail=$((fail + 1))
+		continue
+	fi
+	timeout 60 "$axvm" run -k "$elf" --timeout 50 </dev/null 2>"$tmp/err" |
+		tr -d '\r' | sed -n '/^DIFF-BEGIN/,/^DIFF-END$/p' >"$tmp/out"
+	ref=$(known_ref "$name")
+	if cmp -s "$exp" "$tmp/out"; then
+		if [ -n "$ref" ]; then
+			echo "FIXED $name: matches QEMU now; drop it from tests/diff/KNOWN_FAILURES ($ref)"
+		else
+			echo "ok   $name"
+		fi
+		pass=$((pass + 1))
+		continue
+	fi
+	first=$(cmp "$exp" "$tmp/out" 2>&1 | head -1)
+	if [ -n "$ref" ]; then
+		echo "KNOWN-FAIL $name: $ref"
+		known=$((known + 1))
+	else
+		echo "FAIL $name: output differs from QEMU's ($first)"
+		fail=$((fail + 1))
+	fi
+	# the first differing lines, QEMU (<) then axvm (>)
+	diff "$exp" "$tmp/out" | head -8 | sed 's/^/    /'
+	[ -s "$tmp/err" ] && sed 's/^/    stderr: /' "$tmp/err" | head -5
+done
+[ "$known" -ne 0 ] && echo "($known known failures, see tests/diff/KNOWN_FAILURES)"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
