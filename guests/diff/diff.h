@@ -33,11 +33,11 @@
 #define D_RET 1568
 
 /*
- * The generated code (.diffprog), its area (.diffdata) and the log (.difflog)
- * are linked at fixed addresses, away from the guest library, so that no
- * printed value depends on the library's size: link with
+ * The generated code (.diffprog), its area (.diffdata), the log (.difflog)
+ * and the page tables (.diffpt) are linked at fixed addresses, away from the
+ * guest library, so that no printed value depends on the library's size:
  *   -Wl,--section-start=.diffprog=0x80300000,--section-start=.diffdata=0x80340000
- *   -Wl,--section-start=.difflog=0x80350000
+ *   -Wl,--section-start=.difflog=0x80350000,--section-start=.diffpt=0x80380000
  */
 #define D_LOG_WORDS 16384
 /* First word of a trap record in the log: mark, scause, stval, sepc. */

@@ -49,6 +49,8 @@ diff_body:
 
 	.globl	diff_prog_end
 diff_prog_end:
+	csrw	satp, zero
+	sfence.vma
 	la	t0, diff_host_save
 	ld	t1, 128(t0)
 	csrw	stvec, t1
@@ -103,7 +105,9 @@ diff_dump_asm:
 /*
  * Every trap of the program: append (mark, scause, stval, sepc) to the log
  * and resume after the trapping instruction (2 or 4 bytes, from its low
- * bits). An interrupt (none is ever enabled) is logged and resumed at sepc.
+ * bits), in the mode it came from, except that an ecall from U-mode returns
+ * to S-mode (how a generated program leaves U-mode). An interrupt (none is
+ * ever enabled) is logged and resumed at sepc.
  */
 	.align	2
 diff_trap:
@@ -119,7 +123,12 @@ diff_trap:
 	sd	t1, 24(gp)
 	addi	gp, gp, 32
 	bltz	t0, 2f
-	lhu	t0, 0(t1)
+	addi	t0, t0, -8
+	bnez	t0, 3f
+	/* ecall from U-mode: resume in S-mode after it */
+	li	t0, 0x100
+	csrs	sstatus, t0
+3:	lhu	t0, 0(t1)
 	andi	t0, t0, 3
 	addi	t1, t1, 2
 	xori	t0, t0, 3
@@ -141,3 +150,10 @@ diff_host_save:
 	.align	12
 diff_log:
 	.space	8 * D_LOG_WORDS
+
+	/* page tables and target pages of the `vm` class (tests/diff/gen.py) */
+	.section .diffpt, "aw", @nobits
+	.align	12
+	.globl	diff_pt
+diff_pt:
+	.space	8 * 4096

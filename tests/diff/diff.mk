@@ -15,7 +15,8 @@ $(GUEST_OBJDIR)/guests/diff/rt.S.o: GUEST_CFLAGS += -march=$(GUEST_MARCH_FP)
 
 # guests/diff/diff.h: the program, its data and the log at fixed addresses
 DIFF_LDFLAGS := -Wl,--section-start=.diffprog=0x80300000 \
-	-Wl,--section-start=.diffdata=0x80340000 -Wl,--section-start=.difflog=0x80350000
+	-Wl,--section-start=.diffdata=0x80340000 -Wl,--section-start=.difflog=0x80350000 \
+	-Wl,--section-start=.diffpt=0x80380000
 
 $(GUEST_OUT)/diff/%.elf: tests/diff/regress/%.S $(DIFF_RT_OBJS) $(GUEST_LIB_OBJS) guests/lib/link.ld
 	@mkdir -p $(dir $@)

@@ -35,7 +35,7 @@ CFLAGS = ["-march=rv64gc", "-mabi=lp64", "-mcmodel=medany", "-nostdlib", "-ffree
 LIB_CFLAGS = ["-march=rv64imac_zicsr_zifencei"] + CFLAGS[1:]
 # guests/diff/diff.h: fixed addresses for the generated program, its data and the log
 SECTIONS = ["-Wl,--section-start=.diffprog=0x80300000", "-Wl,--section-start=.diffdata=0x80340000",
-            "-Wl,--section-start=.difflog=0x80350000"]
+            "-Wl,--section-start=.difflog=0x80350000", "-Wl,--section-start=.diffpt=0x80380000"]
 LDFLAGS = SECTIONS + ["-nostdlib", "-static", "-Wl,--no-warn-rwx-segments",
            "-T", os.path.join(ROOT, "guests/lib/link.ld")]
 

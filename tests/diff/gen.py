@@ -34,7 +34,8 @@ D_FTAB = 512
 D_SAVEX = 1024
 
 CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
-           "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal"]
+           "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal",
+           "umode", "sret", "vm"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 DEFAULT_CLASSES = CLASSES
@@ -924,6 +925,143 @@ class Gen:
                     self.fflags()
             line = "%s%s %s, %s, %s" % (op, sfx, fd, a, b)
         return pre + [line] + self.lf(fd) + self.fflags()
+
+    # ---- U-mode: sret into U, a few instructions, ecall back (rt.S: an ecall
+    # from U resumes in S after it). sie is cleared and SPIE too, so that no
+    # interrupt can be taken (in U-mode, S interrupts are always enabled).
+    def g_umode(self):
+        r = self.r
+        t = self.xr(False)
+        l = self.lab()
+        lines = ["csrw sie, zero", "la %s, %s" % (t, l), "csrw sepc, %s" % t,
+                 "li %s, 0x120" % t, "csrc sstatus, %s" % t, "sret", l + ":"]
+        for _ in range(r.randrange(1, 5)):
+            k = r.randrange(7)
+            rd = self.xr()
+            if k == 0:
+                lines += self.g_int()
+            elif k == 1:
+                lines += self.g_fpu()
+            elif k == 2:
+                # supervisor CSRs are illegal from U-mode
+                c = r.choice(["sstatus", "sscratch", "sepc", "scause", "stval", "sie", "sip",
+                              "satp", "stvec"])
+                lines += [r.choice(["csrr %s, %s" % (rd, c), "csrw %s, %s" % (c, self.xr())])] + \
+                    self.lx(rd)
+            elif k == 3:
+                lines += [r.choice(["sret", "sfence.vma", "mret", "ebreak", "c.ebreak"])]
+            elif k == 4:
+                c = r.choice(["fcsr", "frm", "fflags"])
+                lines += ["csrrw %s, %s, %s" % (rd, c, self.xr())] + self.lx(rd)
+            elif k == 5:
+                lines += self.g_mem()
+            else:
+                lines += self.g_amo()
+        rd = self.xr()
+        return lines + ["ecall", "csrr %s, sstatus" % rd] + self.lx(rd)
+
+    # ---- sret within S-mode (SPP = 1): SIE <- SPIE (cleared first), SPIE <- 1, SPP <- U
+    def g_sret(self):
+        t = self.xr(False)
+        rd = self.xr()
+        l = self.lab()
+        return ["la %s, %s" % (t, l), "csrw sepc, %s" % t, "li %s, 0x100" % t,
+                "csrs sstatus, %s" % t, "li %s, 0x20" % t, "csrc sstatus, %s" % t, "sret"] + \
+            self.poison() + [l + ":", "csrr %s, sstatus" % rd] + self.lx(rd)
+
+    # ---- Sv39/Sv48: one access through a page whose PTE has random flags ----
+    # Tables in .diffpt (rt.S, fixed at PT_BASE): page 0 the Sv48 root (entry 0
+    # -> page 1), page 1 the Sv39 root (entry 1 -> page 2 for VA 0x40000000,
+    # entry 2 a global RWX gigapage identity-mapping 0x80000000 for the code,
+    # data, log and stacks), page 2 the level-1 table for VA 0x40000000 (entry
+    # 0 -> page 3, entry 1 a 2 MiB leaf), page 3 the level-0 table, pages 4..7
+    # the target pages. Paging is on only inside the item.
+    PT_BASE = 0x80380000
+    VM_LOADS = [("lb", 1), ("lhu", 2), ("lw", 4), ("ld", 8), ("lwu", 4)]
+    VM_STORES = [("sb", 1), ("sh", 2), ("sw", 4), ("sd", 8)]
+
+    def pte_ptr(self, pa):
+        return ((pa >> 12) << 10) | 1
+
+    def g_vm(self):
+        r = self.r
+        P = self.PT_BASE
+        regs = r.sample([ABI[i] for i in X_USABLE if i != 2], 3)
+        t, a, rd = regs
+        lines = []
+
+        def store64(addr, val):
+            lines.extend(["li %s, 0x%x" % (t, val), "li %s, 0x%x" % (a, addr),
+                          "sd %s, 0(%s)" % (t, a)])
+
+        store64(P + 0, self.pte_ptr(P + 0x1000))
+        store64(P + 0x1000 + 8, self.pte_ptr(P + 0x2000))
+        store64(P + 0x1000 + 16, ((0x80000000 >> 12) << 10) | 0xef)
+        store64(P + 0x2000, self.pte_ptr(P + 0x3000))
+        # the target PTE: random flags, sometimes reserved combinations
+        flags = 1 if r.random() < 0.93 else 0
+        flags |= r.choice([2, 2, 6, 6, 10, 14, 8, 4, 12]) << 0  # R W X mixes (W-only reserved)
+        if r.random() < 0.3:
+            flags |= 0x10  # U
+        if r.random() < 0.3:
+            flags |= 0x20
+        flags |= r.choice([0, 0x40, 0xc0, 0xc0, 0x80])  # A, D
+        mega = r.random() < 0.2
+        page = r.randrange(4)
+        if mega:
+            ppn = 0x80400 + (r.choice([0, 0, 0, 1, 0x100]))  # unaligned -> misaligned superpage
+            pte_addr = P + 0x2000 + 8
+            va = 0x40200000 + r.randrange(0x200000) & ~7
+        else:
+            ppn = (P + 0x4000 + page * 0x1000) >> 12
+            pte_addr = P + 0x3000 + 8 * page
+            va = 0x40000000 + page * 0x1000 + (r.randrange(4096) & ~7)
+        if r.random() < 0.05:
+            va = r.choice([0x4000000000, 0x8000000000 | va, 0xffffffc040000000 | va])  # bad VAs
+        store64(pte_addr, (ppn << 10) | flags)
+        sv48 = r.random() < 0.3
+        satp = ((9 if sv48 else 8) << 60) | ((P if sv48 else P + 0x1000) >> 12)
+        bits = 0
+        for b in (18, 19):
+            if r.random() < 0.4:
+                bits |= 1 << b
+        lines += ["li %s, 0x%x" % (t, 0xc0000), "csrc sstatus, %s" % t]
+        if bits:
+            lines += ["li %s, 0x%x" % (t, bits), "csrs sstatus, %s" % t]
+        lines += ["li %s, 0x%x" % (t, satp), "li %s, 0x%x" % (a, va), "sfence.vma",
+                  "csrw satp, %s" % t]
+        # the translation outcome (privileged spec, Sv39 "virtual address
+        # translation process"), to steer around choices the spec leaves open
+        bad_va = va >= 0x4000000000
+        misaligned = mega and ppn & 0x1ff
+        valid = flags & 1 and not (flags & 4 and not flags & 2) and not bad_va and not misaligned
+        user_ok = not flags & 0x10 or bits & (1 << 18)
+        readable = valid and user_ok and (flags & 2 or (flags & 8 and bits & (1 << 19)))
+        writable = valid and user_ok and flags & 4
+        k = r.randrange(4)
+        if k == 3 and not readable:
+            k = 2  # QEMU 7.2 reports an AMO's fault as a load fault: README.md
+        if k == 0 or k == 1:
+            op, w = r.choice(self.VM_LOADS)
+            lines += ["%s %s, %d(%s)" % (op, rd, 0, a)]
+            faults = not readable
+        elif k == 2:
+            op, w = r.choice(self.VM_STORES)
+            lines += ["%s %s, %d(%s)" % (op, rd, 0, a)]
+            faults = not writable
+        else:
+            # (no LR/SC: whether an SC without reservation takes the page
+            # fault is an implementation choice)
+            lines += ["%s.d %s, %s, (%s)" % (r.choice(["amoadd", "amoswap", "amoor"]), rd, rd, a)]
+            faults = not writable
+        lines += ["csrw satp, zero", "sfence.vma"] + self.lx(rd)
+        lines += ["li %s, 0x%x" % (a, pte_addr), "ld %s, 0(%s)" % (t, a)]
+        if faults:
+            # A may be set speculatively (privileged spec, A/D bits): not logged
+            lines += ["andi %s, %s, -65" % (t, t)]
+        lines += self.lx(t)
+        lines += ["li %s, 0x%x" % (t, 0xc0000), "csrc sstatus, %s" % t]
+        return lines
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
