@@ -199,6 +199,10 @@ static int run_main(int argc, char **argv)
 		else
 			fprintf(stderr, "axvm: error: %s\n", msg[0] ? msg : axvm_strerror(ret));
 		status = 1;
+	} else if (res.end == AXVM_RUNTIME_END_SIGNAL) {
+		fprintf(stderr, "axvm: terminating on signal %d\n", res.signal);
+	} else if (res.end == AXVM_RUNTIME_END_ESCAPE) {
+		fprintf(stderr, "axvm: terminated (Ctrl-A x)\n");
 	} else {
 		axvm_info("%s, exit status %d", axvm_runtime_end_name(res.end), status);
 	}
