@@ -112,6 +112,37 @@ secs=$(echo "$(date +%s.%N) - $start" | bc)
 check "Ctrl-A x on stdin quits with status 0" \
 	$([ $rc -eq 0 ] && [ "$(echo "$secs < 5" | bc)" -eq 1 ]; echo $?) "rc=$rc after ${secs}s"
 
+# stdin reaches the guest: a guest polling SBI console_getchar exits with the
+# byte it read as its finisher code. Ctrl-A Ctrl-A sends one Ctrl-A.
+if command -v riscv64-unknown-elf-as >/dev/null; then
+	cat >"$tmp/getc.S" <<-'EOF2'
+	.globl _start
+	_start:
+	1:	li a7, 2
+		ecall
+		bltz a0, 1b
+		slli t1, a0, 16
+		li t2, 0x3333
+		or t1, t1, t2
+		li t0, 0x100000
+		sw t1, 0(t0)
+	2:	j 2b
+	EOF2
+	riscv64-unknown-elf-as -march=rv64imac -o "$tmp/getc.o" "$tmp/getc.S" &&
+		riscv64-unknown-elf-objcopy -O binary "$tmp/getc.o" "$tmp/getc.bin"
+	printf 'A' | timeout 20 "$axvm" run -k "$tmp/getc.bin" >/dev/null 2>"$tmp/getc.err"
+	rc=$?
+	check "stdin bytes reach the guest's SBI console" $([ $rc -eq 65 ]; echo $?) \
+		"rc=$rc (expected 65, 'A'), stderr '$(cat "$tmp/getc.err")'"
+	printf '\001\001' | timeout 20 "$axvm" run -k "$tmp/getc.bin" >/dev/null 2>"$tmp/getc.err"
+	rc=$?
+	check "Ctrl-A Ctrl-A sends one Ctrl-A to the guest" \
+		$([ $rc -eq 1 ] && [ ! -s "$tmp/getc.err" ]; echo $?) \
+		"rc=$rc (expected 1), stderr '$(cat "$tmp/getc.err")'"
+else
+	echo "note: riscv64-unknown-elf-as not installed; stdin checks skipped"
+fi
+
 # On a terminal (a pty from script(1)): raw mode while running, restored after.
 if command -v script >/dev/null; then
 	# Lines are tagged: the run's own stderr messages share the pty.
