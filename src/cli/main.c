@@ -38,7 +38,7 @@ static void cli_print_option(const struct cli_option *o)
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->long_name, o->arg ? " " : "",
 			 o->arg ? o->arg : "");
-	printf("  %-28s %s\n", left, o->help);
+	printf("  %-30s %s\n", left, o->help);
 }
 
 void cli_print_help(const struct cli_command *cmd)
@@ -47,7 +47,7 @@ void cli_print_help(const struct cli_command *cmd)
 	       cmd->args, cmd->summary);
 	for (const struct cli_option *o = cmd->options; o->long_name; o++)
 		cli_print_option(o);
-	printf("  %-28s %s\n", "-h, --help", "show this help");
+	printf("  %-30s %s\n", "-h, --help", "show this help");
 }
 
 static const struct cli_option *cli_find_long(const struct cli_command *cmd, const char *name,
