@@ -385,3 +385,58 @@ TEST(hart_address_space_generation_change_flushes_the_tlb)
 	CHECK_U64(0x2222, f.h->x[7]);
 	fix_fini(&f);
 }
+
+TEST(hart_sfence_vma_drops_a_cached_mmio_translation)
+{
+	MMU_FIX(f);
+	fix_wr64(&f, L0 + 1 * 8, pte(MMIO_BASE, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
+	fix_wr64(&f, DATA + 8, 0x6161);
+	f.h->x[6] = VA + 0x1000;
+	f.h->x[9] = L0 + 8;
+	f.h->x[10] = pte(DATA, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	/* two MMIO reads (the second from the cached translation), remap to RAM, sfence, load */
+	CODE(f, R, LD(7, 6, 8), LD(7, 6, 8), SD(10, 9, 0), SFENCE_VMA, LD(8, 6, 8), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	CHECK_U64(MMIO_BASE + 8, f.exit.mmio_read.addr);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x6161, f.h->x[8]);
+	fix_fini(&f);
+}
+
+TEST(hart_generation_change_drops_a_cached_mmio_translation)
+{
+	FIX(f);
+	f.h->x[6] = 0xb0000000ull;
+	f.h->x[7] = 0x4242;
+	REQUIRE_OK(axvm_addrspace_map_mmio(f.as, 0xb0000000ull, 0x1000));
+	CODE(f, R, SD(7, 6, 0), SD(7, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_WRITE, f.exit.reason);
+	/* the page becomes RAM (bumps the generation): the second store is a plain store */
+	REQUIRE_OK(axvm_addrspace_unmap(f.as, 0xb0000000ull, 0x1000));
+	REQUIRE_OK(
+	    axvm_addrspace_map_linear(f.as, 0xb0000000ull, 0x1000, AXVM_MEM_READ | AXVM_MEM_WRITE));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x4242, fix_rd64(&f, 0xb0000000ull));
+	fix_fini(&f);
+}
+
+TEST(hart_cached_mmio_translation_respects_the_access_kind)
+{
+	MMU_FIX(f);
+	/* readable MMIO mapping, not writable: a read is cached, a write still faults */
+	fix_wr64(&f, L0 + 1 * 8, pte(MMIO_BASE, PTE_V | PTE_R | PTE_A));
+	f.h->x[6] = VA + 0x1000;
+	CODE(f, R, LW(7, 6, 0), SW(7, 6, 0));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_EXC_STORE_PAGE, f.h->scause);
+	fix_fini(&f);
+}

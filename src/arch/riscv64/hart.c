@@ -282,7 +282,17 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			break;
 		}
 		hart_check_generation(h);
-		hart_check_timer(h);
+		/*
+		 * Reading the clock costs more than a short MMIO exit round trip:
+		 * at most once per batch's worth of instructions, however often
+		 * run() is entered; at once after an instruction that may have
+		 * moved the deadline (stimecmp write, SBI call: h->recheck).
+		 */
+		if (h->recheck || h->instret - h->timer_checked >= HART_BATCH ||
+		    h->instret < h->timer_checked) {
+			h->timer_checked = h->instret;
+			hart_check_timer(h);
+		}
 		irq = hart_pick_interrupt(h);
 		if (irq >= 0)
 			hart_take_interrupt(h, (unsigned)irq);
@@ -296,7 +306,11 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 		}
 	}
 out:
-	__atomic_store_n(&h->running, 0, __ATOMIC_SEQ_CST);
+	/*
+	 * Release is enough here: a requester that still sees 1 just waits a
+	 * little longer, and an unserviced request keeps its events bit.
+	 */
+	__atomic_store_n(&h->running, 0, __ATOMIC_RELEASE);
 	/* A flush requested while we ran but not yet serviced is done at the next run(). */
 	return ret;
 }

@@ -105,7 +105,8 @@ struct rv_hart {
 	uint64_t satp;
 	uint64_t scounteren;
 	uint64_t senvcfg;
-	uint64_t instret; /* instructions retired (also reported as cycle) */
+	uint64_t instret;	/* instructions retired (also reported as cycle) */
+	uint64_t timer_checked; /* instret when run() last compared time with timecmp */
 
 	/* LR/SC reservation: address and the value LR read (SC is a CAS on it). */
 	bool resv_valid;

@@ -162,6 +162,9 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 		h->pc += len;
 		return RV_STEP_NEXT;
 	}
+	if ((va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE &&
+	    rv_tlb_mmio_lookup(&h->tlb, h->priv, RV_ACC_R, va, &sp.gpa))
+		goto mmio;
 	switch (rv_interp_mem(h, va, width, RV_ACC_R, &sp, exit)) {
 	case RV_MEM_OK: {
 		uint64_t v = interp_get(&sp, width);
@@ -171,6 +174,7 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 		return RV_STEP_NEXT;
 	}
 	case RV_MEM_MMIO:
+	mmio:
 		memset(exit, 0, sizeof(*exit));
 		exit->reason = AXVM_EXIT_MMIO_READ;
 		exit->mmio_read.addr = sp.gpa;
@@ -204,12 +208,16 @@ static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct a
 		h->pc += len;
 		return RV_STEP_NEXT;
 	}
+	if ((va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE &&
+	    rv_tlb_mmio_lookup(&h->tlb, h->priv, RV_ACC_W, va, &sp.gpa))
+		goto mmio;
 	switch (rv_interp_mem(h, va, width, RV_ACC_W, &sp, exit)) {
 	case RV_MEM_OK:
 		interp_put(&sp, width, v);
 		h->pc += len;
 		return RV_STEP_NEXT;
 	case RV_MEM_MMIO:
+	mmio:
 		memset(exit, 0, sizeof(*exit));
 		exit->reason = AXVM_EXIT_MMIO_WRITE;
 		exit->mmio_write.addr = sp.gpa;

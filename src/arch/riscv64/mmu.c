@@ -52,12 +52,14 @@ static const enum axvm_access mmu_as_access[3] = {
 void rv_tlb_flush_all(struct rv_tlb *t)
 {
 	memset(t->e, 0xff, sizeof(t->e));
+	memset(t->m, 0xff, sizeof(t->m));
 	t->has_superpage = false;
 }
 
 void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
 {
 	memset(t->e[priv], 0xff, sizeof(t->e[priv]));
+	memset(t->m[priv], 0xff, sizeof(t->m[priv]));
 }
 
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
@@ -69,10 +71,17 @@ void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 	uint64_t tag = va & ~RV_PAGE_MASK;
 	unsigned idx = (va >> 12) & (RV_TLB_SIZE - 1);
 
-	for (int p = 0; p < 2; p++)
+	for (int p = 0; p < 2; p++) {
 		for (int a = 0; a < 3; a++)
 			if (t->e[p][a][idx].tag == tag)
 				t->e[p][a][idx].tag = RV_TLB_INVALID;
+		for (int a = 0; a < 2; a++) {
+			struct rv_tlb_mmio *m = &t->m[p][a][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
+
+			if (m->tag == tag)
+				m->tag = RV_TLB_INVALID;
+		}
+	}
 }
 
 static enum rv_xlate mmu_npf(struct axvm_exit *exit, axvm_gpa_t gpa, enum rv_acc acc)
@@ -226,10 +235,18 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	switch (r) {
 	case 0:
 		break;
-	case -AXVM_EMMIO:
+	case -AXVM_EMMIO: {
+		struct rv_tlb_mmio *m;
+
 		if (acc == RV_ACC_X)
 			return mmu_fault(h, mmu_access_fault, acc, va);
+		if (level > 0)
+			h->tlb.has_superpage = true;
+		m = &h->tlb.m[h->priv][acc][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
+		m->tag = va & ~RV_PAGE_MASK;
+		m->gpa = pa & ~RV_PAGE_MASK;
 		return RV_XL_MMIO;
+	}
 	case -AXVM_ENOTPRESENT:
 		return mmu_npf(exit, pa, acc);
 	default:

@@ -34,8 +34,20 @@ struct rv_tlb_entry {
 	uintptr_t addend; /* host address = guest-virtual address + addend */
 };
 
+/*
+ * MMIO translations: guest-virtual page -> guest-physical page of an
+ * emulated region, so a device access goes straight to its exit. No host
+ * pointer is involved: MMIO is still never accessed as memory.
+ */
+#define RV_TLB_MMIO_SIZE 16u
+struct rv_tlb_mmio {
+	uint64_t tag; /* guest-virtual page address, or RV_TLB_INVALID */
+	uint64_t gpa; /* guest-physical page address */
+};
+
 struct rv_tlb {
-	struct rv_tlb_entry e[2][3][RV_TLB_SIZE]; /* [priv][acc][index] */
+	struct rv_tlb_entry e[2][3][RV_TLB_SIZE];     /* [priv][acc][index] */
+	struct rv_tlb_mmio m[2][2][RV_TLB_MMIO_SIZE]; /* [priv][R/W][index] */
 	/* A superpage translation is cached: a one-page flush must flush everything. */
 	bool has_superpage;
 };
@@ -48,6 +60,18 @@ static inline uint8_t *rv_tlb_lookup(struct rv_tlb *t, unsigned priv, enum rv_ac
 	if (e->tag != (va & ~RV_PAGE_MASK))
 		return NULL;
 	return (uint8_t *)(uintptr_t)(va + e->addend);
+}
+
+/* The guest-physical address of an MMIO access at va (cached), or false on a miss. */
+static inline bool rv_tlb_mmio_lookup(struct rv_tlb *t, unsigned priv, enum rv_acc acc, uint64_t va,
+				      uint64_t *gpa)
+{
+	struct rv_tlb_mmio *m = &t->m[priv][acc][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
+
+	if (m->tag != (va & ~RV_PAGE_MASK))
+		return false;
+	*gpa = m->gpa | (va & RV_PAGE_MASK);
+	return true;
 }
 
 void rv_tlb_flush_all(struct rv_tlb *t);
