@@ -106,8 +106,9 @@ diff_dump_asm:
  * Every trap of the program: append (mark, scause, stval, sepc) to the log
  * and resume after the trapping instruction (2 or 4 bytes, from its low
  * bits), in the mode it came from, except that an ecall from U-mode returns
- * to S-mode (how a generated program leaves U-mode). An interrupt (none is
- * ever enabled) is logged and resumed at sepc.
+ * to S-mode (how a generated program leaves U-mode) and that an instruction
+ * access or page fault resumes at ra (the program got there with jalr ra).
+ * An interrupt (none is ever enabled) is logged and resumed at sepc.
  */
 	.align	2
 diff_trap:
@@ -123,6 +124,12 @@ diff_trap:
 	sd	t1, 24(gp)
 	addi	gp, gp, 32
 	bltz	t0, 2f
+	/* instruction access / page fault: resume at ra (the program jumped there with jalr ra) */
+	addi	t0, t0, -1
+	beqz	t0, 4f
+	addi	t0, t0, -11
+	beqz	t0, 4f
+	csrr	t0, scause
 	addi	t0, t0, -8
 	bnez	t0, 3f
 	/* ecall from U-mode: resume in S-mode after it */
@@ -136,6 +143,10 @@ diff_trap:
 	addi	t1, t1, 2
 1:	csrw	sepc, t1
 2:	ld	t0, D_T0(tp)
+	ld	t1, D_T1(tp)
+	sret
+4:	csrw	sepc, ra
+	ld	t0, D_T0(tp)
 	ld	t1, D_T1(tp)
 	sret
 

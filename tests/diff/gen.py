@@ -1038,6 +1038,12 @@ class Gen:
         user_ok = not flags & 0x10 or bits & (1 << 18)
         readable = valid and user_ok and (flags & 2 or (flags & 8 and bits & (1 << 19)))
         writable = valid and user_ok and flags & 4
+        executable = valid and flags & 8 and not flags & 0x10
+        if r.random() < 0.25 and not mega and not bad_va and not (flags & 0x10 and
+                                                                  bits & (1 << 18)):
+            # (no S-mode fetch from a U page with SUM=1: QEMU 7.2 allows it, README.md)
+            return lines + self.vm_exec(P, page, flags, satp, bits, executable, t, a, rd,
+                                        pte_addr)
         k = r.randrange(4)
         if k == 3 and not readable:
             k = 2  # QEMU 7.2 reports an AMO's fault as a load fault: README.md
@@ -1062,6 +1068,39 @@ class Gen:
         lines += self.lx(t)
         lines += ["li %s, 0x%x" % (t, 0xc0000), "csrc sstatus, %s" % t]
         return lines
+
+    def vm_exec(self, P, page, flags, satp, bits, executable, t, a, rd, pte_addr):
+        """Jump (jalr ra) to code in the target page: `addi rd, rd, 1; ret`, or
+        the addi straddling from an executable page 0 into page 1."""
+        r = self.r
+        lines = []
+        straddle = r.random() < 0.3
+        if straddle:
+            page = 1
+            pte_addr = P + 0x3000 + 8
+            lines += ["li %s, 0x%x" % (t, (((P + 0x4000) >> 12) << 10) | 0xcb),
+                      "li %s, 0x%x" % (a, P + 0x3000), "sd %s, 0(%s)" % (t, a)]
+            lines += ["li %s, 0x%x" % (t, (((P + 0x5000) >> 12) << 10) | flags),
+                      "li %s, 0x%x" % (a, pte_addr), "sd %s, 0(%s)" % (t, a)]
+            off = 0xffe
+            base_pa = P + 0x4000
+            va = 0x40000000 + off
+        else:
+            off = r.randrange(0, 4096 - 8, 2)
+            base_pa = P + 0x4000 + page * 0x1000
+            va = 0x40000000 + page * 0x1000 + off
+        addi = 0x00100013 | (ABI.index(rd) << 7) | (ABI.index(rd) << 15)
+        words = [(off, addi & 0xffff), (off + 2, addi >> 16), (off + 4, 0x8067), (off + 6, 0)]
+        for o, h in words:
+            lines += ["li %s, 0x%x" % (t, h), "li %s, 0x%x" % (a, base_pa + o),
+                      "sh %s, 0(%s)" % (t, a)]
+        lines += ["fence.i", "li %s, 0x%x" % (t, satp), "li %s, 0x%x" % (a, va), "sfence.vma",
+                  "csrw satp, %s" % t, "jalr ra, 0(%s)" % a, "csrw satp, zero", "sfence.vma"]
+        lines += self.lx(rd)
+        lines += ["li %s, 0x%x" % (a, pte_addr), "ld %s, 0(%s)" % (t, a)]
+        if not executable:
+            lines += ["andi %s, %s, -65" % (t, t)]
+        return lines + self.lx(t) + ["li %s, 0x%x" % (t, 0xc0000), "csrc sstatus, %s" % t]
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]

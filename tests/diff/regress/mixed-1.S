@@ -77,7 +77,7 @@ diff_block_0:
 	li s4, 0x40003578
 	sfence.vma
 	csrw satp, a3
-	sb a2, 0(s4)
+	sw a2, 0(s4)
 	csrw satp, zero
 	sfence.vma
 	LX a2
@@ -86,77 +86,118 @@ diff_block_0:
 	LX a3
 	li a3, 0xc0000
 	csrc sstatus, a3
-	li sp, 0x20
-	csrc sstatus, sp
-	csrr a5, sstatus
-	LX a5
-	mret
-	fence io, io
+	mulw t2, a7, a5
+	LX t2
+	addi ra, tp, -1595
+	sw t0, 2046(ra)
+	ld s2, 448(tp)
+	LX s2
+	addi t1, tp, 488
+	amoxor.d.aq s5, t6, (t1)
+	LX s5
+	ld s5, 488(tp)
+	LX s5
 	DUMP
 diff_block_1:
-	addi a5, tp, 476
-	amoadd.w.rl s11, t5, (a5)
-	LX s11
-	ld a0, 472(tp)
+	li t5, 0x200e0401
+	li t2, 0x80380000
+	sd t5, 0(t2)
+	li t5, 0x200e0801
+	li t2, 0x80381008
+	sd t5, 0(t2)
+	li t5, 0x200000ef
+	li t2, 0x80381010
+	sd t5, 0(t2)
+	li t5, 0x200e0c01
+	li t2, 0x80382000
+	sd t5, 0(t2)
+	li t5, 0x200e1019
+	li t2, 0x80383000
+	sd t5, 0(t2)
+	li t5, 0xc0000
+	csrc sstatus, t5
+	li t5, 0x9000000000080380
+	li t2, 0x400005f0
+	sfence.vma
+	csrw satp, t5
+	lb t0, 0(t2)
+	csrw satp, zero
+	sfence.vma
+	LX t0
+	li t2, 0x80383000
+	ld t5, 0(t2)
+	andi t5, t5, -65
+	LX t5
+	li t5, 0xc0000
+	csrc sstatus, t5
+	csrrci a0, sscratch, 18
 	LX a0
-	srai s7, ra, 12
-	LX s7
-	.insn 4, 0x42b00f1b
-	LX t5
-	LF f30
-	csrrci t6, fcsr, 31
-	LX t6
-	fsw f5, -228(tp)
-	ld a7, -232(tp)
-	LX a7
-	fadd.d f18, f25, f1, rtz
-	LF f18
-	csrrci s5, fcsr, 31
-	LX s5
-	srli t5, s1, 1
-	LX t5
-	csrw sie, zero
-	la s6, .Ld2
-	csrw sepc, s6
-	li s6, 0x120
-	csrc sstatus, s6
+	la s8, .Ld2
+	csrw sepc, s8
+	li s8, 0x100
+	csrs sstatus, s8
+	li s8, 0x20
+	csrc sstatus, s8
 	sret
+	xori ra, ra, 1316
+	LX ra
+	xori s9, s9, 1910
+	LX s9
 .Ld2:
-	c.ebreak
-	ecall
-	csrr t2, sstatus
-	LX t2
+	csrr a2, sstatus
+	LX a2
+	fsqrt.s f31, f25, dyn
+	LF f31
+	csrrci s6, fcsr, 31
+	LX s6
+	addi t1, tp, -1985
+	sw sp, 1661(t1)
+	ld t4, -328(tp)
+	LX t4
+	csrw sie, zero
+	la t5, .Ld3
+	csrw sepc, t5
+	li t5, 0x120
+	csrc sstatus, t5
+	sret
+.Ld3:
 	fld f13, 672(tp)
 	fld f0, 664(tp)
 	feq.d t5, f13, f0
 	LX t5
 	csrrci t0, fcsr, 31
 	LX t0
-	addi s7, tp, -184
-	amoxor.d.rl a4, s1, (s7)
-	LX a4
-	ld s7, -184(tp)
-	LX s7
-	lui a0, 0xcac9e
-	LX a0
-	csrw sie, zero
-	la a7, .Ld3
-	csrw sepc, a7
-	li a7, 0x120
-	csrc sstatus, a7
-	sret
-.Ld3:
-	csrrw t6, fflags, s5
-	LX t6
-	csrr zero, sstatus
-	LX zero
+	.insn r 0x53, 0, 0xf, f16, f12, f22
+	LF f16
+	csrrci s0, fcsr, 31
+	LX s0
+	csrw sstatus, a0
+	LX t2
 	ecall
-	csrr a1, sstatus
-	LX a1
-	lh t4, 204(tp)
-	LX t4
-	DUMP
-diff_block_2:
+	csrr s5, sstatus
+	LX s5
+	la s5, .Ld4 - 4
+	jalr s5, 4(s5)
+	xori t6, t6, 1420
+	LX t6
+.Ld4:
+	auipc ra, 0
+	sub ra, s5, ra
+	LX ra
+	csrw sie, zero
+	la a1, .Ld5
+	csrw sepc, a1
+	li a1, 0x120
+	csrc sstatus, a1
+	sret
+.Ld5:
+	addi t1, tp, -652
+	sh s9, 698(t1)
+	ld s0, 40(tp)
+	LX s0
+	ecall
+	csrr a3, sstatus
+	LX a3
 	fld f5, 392(tp)
 	LF f5
 	.insn 2, 0x8681
@@ -172,21 +213,23 @@ diff_block_2:
 	fsw f22, 24(tp)
 	ld a1, 24(tp)
 	LX a1
+	DUMP
+diff_block_2:
 	c.andi s1, -25
 	LX s1
 	mulhu t6, a4, t1
 	LX t6
-	c.bnez a1, .Ld4
+	c.bnez a1, .Ld6
 	xori t2, t2, 334
 	LX t2
-.Ld4:
-	la ra, .Ld5 - 0
+.Ld6:
+	la ra, .Ld7 - 0
 	jalr ra, 0(ra)
 	xori s1, s1, 930
 	LX s1
 	xori t3, t3, 737
 	LX t3
-.Ld5:
+.Ld7:
 	auipc s8, 0
 	sub s8, ra, s8
 	LX s8
@@ -195,7 +238,7 @@ diff_block_2:
 	LF f22
 	csrrci s4, fcsr, 31
 	LX s4
-	la s3, .Ld6
+	la s3, .Ld8
 	csrw sepc, s3
 	li s3, 0x100
 	csrs sstatus, s3
@@ -206,7 +249,7 @@ diff_block_2:
 	LX t2
 	xori t4, t4, 1200
 	LX t4
-.Ld6:
+.Ld8:
 	csrr zero, sstatus
 	LX zero
 	li s9, 0xffffffff
@@ -224,8 +267,6 @@ diff_block_2:
 	LF f25
 	csrrci a0, fcsr, 31
 	LX a0
-	DUMP
-diff_block_3:
 	srliw a7, sp, 31
 	LX a7
 	fcvt.s.w f4, a7, rne
@@ -239,6 +280,8 @@ diff_block_3:
 	LF f17
 	csrrci t1, fcsr, 31
 	LX t1
+	DUMP
+diff_block_3:
 	addi s11, tp, 67
 	sh a3, 143(s11)
 	ld t0, 208(tp)
@@ -255,19 +298,19 @@ diff_block_3:
 	li ra, 0x5555555555555555
 	divu s3, t0, ra
 	LX s3
-	c.j .Ld7
+	c.j .Ld9
 	xori s4, s4, 1297
 	LX s4
 	xori t1, t1, 2046
 	LX t1
 	xori t5, t5, 1770
 	LX t5
-.Ld7:
+.Ld9:
 	addi a2, tp, -1001
 	sd t3, 977(a2)
 	ld s6, -24(tp)
 	LX s6
-	la a4, .Ld8
+	la a4, .Ld10
 	csrw sepc, a4
 	li a4, 0x100
 	csrs sstatus, a4
@@ -276,9 +319,29 @@ diff_block_3:
 	sret
 	xori a6, a6, 1244
 	LX a6
-.Ld8:
+.Ld10:
 	csrr a4, sstatus
 	LX a4
+	csrw sie, zero
+	li a0, 2
+	csrc sip, a0
+	csrr a6, sip
+	LX a6
+	li a2, 0x80000000
+	.insn r 0x53, 0, 0x69, f2, a2, x1
+	LF f2
+	csrrci s2, fcsr, 31
+	LX s2
+	flw f28, 656(tp)
+	fcvt.w.s a3, f28, rdn
+	LX a3
+	csrrci a0, fcsr, 31
+	LX a0
+	.insn 4, 0x4114001b
+	LX zero
+	LF f0
+	csrrci a3, fcsr, 31
+	LX a3
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -290,22 +353,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xbc665ee2669a7476, 0x000000003d77d2b7, 0xaaaaaaaaaaaaaaaa, 0xfffffffffc66df5c
-	.dword 0x9a9d0d5b2f822477, 0xffffffffffffff0c, 0x0916ebb2fc05945e, 0x8000000000000001
-	.dword 0xfffffffffffffa2c, 0x000000000000023b, 0x0000000000000000, 0xffffffffe8ed2a4b
-	.dword 0xfffffffffffff800, 0x0000000000000040, 0xfffffffffffffc9b, 0x0ae00d8829582101
-	.dword 0xffffffff80000000, 0x0000000000000000, 0x754a950146707800, 0x0000000000000000
-	.dword 0x8000000000000001, 0x1e4822a3d255f2d7, 0x00000000ffffffff, 0x0000000000000040
-	.dword 0xffffffffffffffff, 0x73f804fdacbe097a, 0x0000000007517c09, 0xa4d0649bc7ea1636
-	.dword 0xaf1c5b155bd22a7a, 0x7fffffffffffffff, 0x0000000000000020, 0xffffffffffffffeb
-	.dword 0x36a0000000000000, 0xffffffff5f000000, 0x41dfffffffc00000, 0xffffffff5f000000
-	.dword 0xffffffff4b000000, 0xffffffff3f800000, 0xbff0000000000000, 0xffffffff5f000000
-	.dword 0xbff0000000000000, 0x7ff4000000000000, 0xffffffff00000000, 0x3ff8000000000000
-	.dword 0xffffffff3f7fffff, 0xffffffff7f800001, 0x7ff0000000000001, 0xffffffff4f800000
-	.dword 0xffffffff00800000, 0xffffffffdf000000, 0xffffffff00000000, 0xffffffff00800000
-	.dword 0x7ff8000000000000, 0xffffffff007fffff, 0xbff0000000000000, 0x7ff0000000000001
-	.dword 0x0008000000000000, 0xffffffffbf800000, 0xffffffffbf800000, 0xffffffffffc00001
-	.dword 0xffffffff80000001, 0x4330000000000000, 0xffffffff80000000, 0x7ff0000000000001
+	.dword 0xffffffffffffffff, 0xed62d4750a45d53b, 0x0000000000000040, 0xfffffffffffffcd0
+	.dword 0x73f804fdacbe097a, 0x0000000007517c09, 0xa4d0649bc7ea1636, 0xaf1c5b155bd22a7a
+	.dword 0x7fffffffffffffff, 0x0000000000000020, 0xffffffffffffffeb, 0x0000000011dc0998
+	.dword 0x0000000080000000, 0x00000000ffffffff, 0x449342513d36e554, 0x0000000041ac4c99
+	.dword 0x00000000ffffffff, 0x0000000000000800, 0x3ae0647b4c1c4af6, 0x7fffffffffffffff
+	.dword 0x0000000000000274, 0x000000000000003f, 0x00000000ffffffff, 0x00000000472c3ab7
+	.dword 0xfffffffffffff800, 0x000000000000001f, 0x000000007fffffff, 0xffffffffdecf92bb
+	.dword 0xbf60c36cd411160f, 0x5555555555555555, 0x00000000000006d1, 0x0000000000000040
+	.dword 0x400921fb54442d18, 0xffffffff7f800001, 0xffffffff4f800000, 0xffffffff00800000
+	.dword 0xffffffffdf000000, 0xffffffff00000000, 0xffffffff00800000, 0x7ff8000000000000
+	.dword 0xffffffff007fffff, 0xbff0000000000000, 0x7ff0000000000001, 0x0008000000000000
+	.dword 0xffffffffbf800000, 0xffffffffbf800000, 0xffffffffffc00001, 0xffffffff80000001
+	.dword 0x4330000000000000, 0xffffffff80000000, 0x7ff0000000000001, 0x3ca0000000000000
+	.dword 0x3ff8000000000000, 0xffffffff7f800000, 0x3ff8000000000000, 0xffffffff4effffff
+	.dword 0xffffffffbf800000, 0xbff0000000000000, 0xffffffff4effffff, 0xffffffffffc00001
+	.dword 0x8752d0bb5103373f, 0x7ff4000000000000, 0x3ff8000000000000, 0x47efffffe0000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -338,54 +401,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xbdcbbe73f0be1e82, 0xb2a8867767c0c8ac, 0xa62f38b68b4a3a4c, 0xaaaaaaaaaaaaaaaa
-	.dword 0x48fb8a586774281b, 0x55a65fb1e55691a3, 0x2e237e727dabdaae, 0x867094f594294957
-	.dword 0xebc84f74de0398d7, 0x43a3d0ac3e45602d, 0xa50b78d0c6ea32ed, 0xea65a46d4f64765a
-	.dword 0x1af2a618868fe2ee, 0xa891dab18801b696, 0xe8de48af64bb8821, 0x033544a3b6115974
-	.dword 0x8c72b89b4578722f, 0x7cb5f6d1a5edea8e, 0x81693b320d2e0dba, 0x63bb172e92edf509
-	.dword 0x6f7797227853dab1, 0x6790fd9a6f9dc926, 0x40c498ac6154c8be, 0xa2be3b7f4fdda8d1
-	.dword 0x044caddf965844fe, 0xffffffff7fffffff, 0x9c7a743516abaed2, 0x1d3349192b0a493e
-	.dword 0x2b5bdf53611c603c, 0xd027528d5efcb40a, 0xeac35b525a84e0e6, 0x38a4f3284c01839c
-	.dword 0xaff8ee7200c7e7af, 0x2070156f0e5be3a9, 0xbf8cb71adb95d185, 0x1478f61083259456
-	.dword 0x6e2f5a73319ef6a5, 0x0000000000000040, 0xd8c31e81393837cc, 0xed6d6d496f32e638
-	.dword 0xbe81f05154308f15, 0xb24ce8760e9109c2, 0x3a5ffe5dca823fda, 0x6e9b213e5f670ff0
-	.dword 0x8000000000000000, 0x58935b48ad8e81d0, 0x2d8cdb6a0622dc87, 0xcd49bd766a5dd81f
-	.dword 0x3c733255a4e2080d, 0x1164e5f3490f522b, 0x06cc5b5c1ff46931, 0x4401cd5936c4d4fc
-	.dword 0x1892718e157205d4, 0x0000000000000001, 0x7796039caa037e15, 0x7baa476989bd3ca1
-	.dword 0xe26a4813d40867ca, 0xd9f1c1ed4d7af23c, 0x4f20405a899c9e4c, 0xb8746ba1a5804345
-	.dword 0x0000000000000001, 0xd366abc403beae21, 0xcd63e8af10309ffb, 0x3fe0000000000000
-	.dword 0xf95ff26ef3d4ba35, 0x35b70da8d505921c, 0x0000000000000002, 0x0000000000000040
-	.dword 0x73b0ca1d4cf5ea5a, 0xca74f476fb50fcee, 0xe87aaa4d8000decd, 0x32b30143a0aafeb6
-	.dword 0x1d44b9c8e50e619d, 0xdf18be53e9e4fd85, 0x937ec22aa8d050e1, 0x158bad37982ff243
-	.dword 0x3a02f152060e7e86, 0x7fffffffffffffff, 0x4dcc4a665b3197b3, 0x0d0c1dab72d5c623
-	.dword 0x4a7c28c3f5785484, 0x2bf93fbf9aec50a9, 0x9e2d30feda180fa5, 0x6c36fdf668e45181
-	.dword 0x1a20f3a3688b7cda, 0xe8e2b3bf2c42aa5d, 0x5deaa1e4bff1392d, 0x43e0000000000000
-	.dword 0x103561f3d1e37170, 0xcfaf2fb2de41b169, 0xb05d8557e9eb53d6, 0x544659e1d2a52af6
-	.dword 0xffffffffffffffff, 0x66036015a2151f9a, 0x6d8d899a8255bf84, 0x573884372bb969b1
-	.dword 0xb624456015680d94, 0xf8a5159b2c63a3fc, 0x0448e4d562433a0b, 0xc61b23923ac07269
-	.dword 0x6fd431525d03ca4d, 0x62ce2cb530d42e89, 0x4f01a2faafcc6e48, 0x4e6dcca5b781d002
-	.dword 0xffffffff80000000, 0x568e6010a1cd33ae, 0x128715e59a98284f, 0x43e0000000000000
-	.dword 0xa1b5541fbb979c18, 0xaaaaaaaaaaaaaaaa, 0x3ca0000000000000, 0x0b9e718afbada246
-	.dword 0x597e27dd6fcfa66b, 0x89e84104888b9d51, 0xcf510d8466c3bd0d, 0x8bbca980d4040456
-	.dword 0xc7a33e339b25b269, 0x06221b26739226b3, 0x7c986a954833a041, 0x000000007ffff800
-	.dword 0x323fc16ab49d4df4, 0x0ad93ecacbd67476, 0x9797618174fe144c, 0x7fefffffffffffff
-	.dword 0x0000000000000001, 0xf9f9c9d451ce7a84, 0x7fefffffffffffff, 0xda3d1396dcdb55b7
+	.dword 0x47efffffe0000000, 0x92edf509d60e49fd, 0x7853dab18e9e080d, 0x6f9dc9267dbb7086
+	.dword 0x6154c8beb49f3a92, 0x4fdda8d12a815ef2, 0x5555555555555555, 0xffffffff7fffffff
+	.dword 0x9c7a743516abaed2, 0x1d3349192b0a493e, 0x2b5bdf53611c603c, 0xd027528d5efcb40a
+	.dword 0xeac35b525a84e0e6, 0x38a4f3284c01839c, 0xaff8ee7200c7e7af, 0x2070156f0e5be3a9
+	.dword 0xbf8cb71adb95d185, 0x1478f61083259456, 0x6e2f5a73319ef6a5, 0x0000000000000040
+	.dword 0xd8c31e81393837cc, 0xed6d6d496f32e638, 0xbe81f05154308f15, 0xb24ce8760e9109c2
+	.dword 0x3a5ffe5dca823fda, 0x6e9b213e5f670ff0, 0x8000000000000000, 0x58935b48ad8e81d0
+	.dword 0x2d8cdb6a0622dc87, 0xcd49bd766a5dd81f, 0x3c733255a4e2080d, 0x1164e5f3490f522b
+	.dword 0x06cc5b5c1ff46931, 0x4401cd5936c4d4fc, 0x1892718e157205d4, 0x0000000000000001
+	.dword 0x7796039caa037e15, 0x7baa476989bd3ca1, 0xe26a4813d40867ca, 0xd9f1c1ed4d7af23c
+	.dword 0x4f20405a899c9e4c, 0xb8746ba1a5804345, 0x0000000000000001, 0xd366abc403beae21
+	.dword 0xcd63e8af10309ffb, 0x3fe0000000000000, 0xf95ff26ef3d4ba35, 0x35b70da8d505921c
+	.dword 0x0000000000000002, 0x0000000000000040, 0x73b0ca1d4cf5ea5a, 0xca74f476fb50fcee
+	.dword 0xe87aaa4d8000decd, 0x32b30143a0aafeb6, 0x1d44b9c8e50e619d, 0xdf18be53e9e4fd85
+	.dword 0x937ec22aa8d050e1, 0x158bad37982ff243, 0x3a02f152060e7e86, 0x7fffffffffffffff
+	.dword 0x4dcc4a665b3197b3, 0x0d0c1dab72d5c623, 0x4a7c28c3f5785484, 0x2bf93fbf9aec50a9
+	.dword 0x9e2d30feda180fa5, 0x6c36fdf668e45181, 0x1a20f3a3688b7cda, 0xe8e2b3bf2c42aa5d
+	.dword 0x5deaa1e4bff1392d, 0x43e0000000000000, 0x103561f3d1e37170, 0xcfaf2fb2de41b169
+	.dword 0xb05d8557e9eb53d6, 0x544659e1d2a52af6, 0xffffffffffffffff, 0x66036015a2151f9a
+	.dword 0x6d8d899a8255bf84, 0x573884372bb969b1, 0xb624456015680d94, 0xf8a5159b2c63a3fc
+	.dword 0x0448e4d562433a0b, 0xc61b23923ac07269, 0x6fd431525d03ca4d, 0x62ce2cb530d42e89
+	.dword 0x4f01a2faafcc6e48, 0x4e6dcca5b781d002, 0xffffffff80000000, 0x568e6010a1cd33ae
+	.dword 0x128715e59a98284f, 0x43e0000000000000, 0xa1b5541fbb979c18, 0xaaaaaaaaaaaaaaaa
+	.dword 0x3ca0000000000000, 0x0b9e718afbada246, 0x597e27dd6fcfa66b, 0x89e84104888b9d51
+	.dword 0xcf510d8466c3bd0d, 0x8bbca980d4040456, 0xc7a33e339b25b269, 0x06221b26739226b3
+	.dword 0x7c986a954833a041, 0x000000007ffff800, 0x323fc16ab49d4df4, 0x0ad93ecacbd67476
+	.dword 0x9797618174fe144c, 0x7fefffffffffffff, 0x0000000000000001, 0xf9f9c9d451ce7a84
+	.dword 0x7fefffffffffffff, 0xda3d1396dcdb55b7, 0xfde2f598147cc987, 0xc7e721ca30d1a13d
+	.dword 0x00000000ffffffff, 0x41e750ac231b27a9, 0xd251bf28cfc7a953, 0x41e0000000000000
+	.dword 0xb6b42f112bd2037f, 0xada506f77f83c81b, 0xfe78e3f2c0aca9d2, 0xf2f5ecde34341245
+	.dword 0x374b72a50bbbca9b, 0x02ee489775c7acf1, 0xad015f1c3fe944ca, 0xc74f39b3be540456
+	.dword 0x56cc6f700a2b7e4a, 0xe727f614c4e721b5, 0x3ff0000000000000, 0x712c63fc1a90284f
 	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x02ee489775c7acf1, 0xc3e0000000000000
+	.dword 0xb72ae5be13e3bc1c, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x0d5dd6071b86d8fc, 0xf92d74b7b4f0c665
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0xee25b33de1553baa, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x5476494d9edc7fa5, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xb95f3a1d2cb37304, 0x45306bcef61b1429, 0x43e0000000000000, 0xc3e0000000000000
 	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0x400921fb54442d18, 0x3271f6cc36a90864, 0x34c926b83da5665b, 0x06ec0706736ec4dc
 	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff93045df6
-	.dword 0xffffffff4f000000, 0xffffffffe1553baa, 0xffffffff9609cf7e, 0xffffffff5f000000
-	.dword 0xffffffff9edc7fa5, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffffb95f3a1d, 0xfffffffff61b1429, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff7fc00000, 0xffffffffeab976ac, 0xffffffff5d0d343c, 0xffffffff7f800001
+	.dword 0xffffffff00000001, 0xffffffff85257aff, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff5a57d038, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff96c14bd3, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffdd2d920a, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

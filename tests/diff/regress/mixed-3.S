@@ -126,7 +126,7 @@ diff_block_0:
 	li t2, 0x40364130
 	sfence.vma
 	csrw satp, a0
-	sd a3, 0(t2)
+	sb a3, 0(t2)
 	csrw satp, zero
 	sfence.vma
 	LX a3
@@ -138,83 +138,84 @@ diff_block_0:
 	csrc sstatus, a0
 	DUMP
 diff_block_1:
-	.insn 2, 0x8002
-	csrw sie, zero
-	la s8, .Ld2
-	csrw sepc, s8
-	li s8, 0x120
-	csrc sstatus, s8
-	sret
-.Ld2:
-	sra s9, t0, s11
-	LX s9
-	ecall
-	csrr sp, sstatus
-	LX sp
-	la sp, .Ld3
-	csrw sepc, sp
-	li sp, 0x100
-	csrs sstatus, sp
-	li sp, 0x20
-	csrc sstatus, sp
-	sret
-	xori s2, s2, 435
-	LX s2
-	xori s11, s11, 658
-	LX s11
-.Ld3:
-	csrr a5, sstatus
-	LX a5
-	li a7, 0xffdfffffffffffff
-	fmv.d.x f29, a7
-	li a7, 0x20000000000000
-	fmv.d.x f4, a7
-	li a7, 0x7114f015b815a
-	fmv.d.x f10, a7
-	fsqrt.d f16, f29, dyn
-	LF f16
-	csrrci t3, fcsr, 31
-	LX t3
-	fld f27, 712(tp)
-	fld f19, 856(tp)
-	fld f25, 880(tp)
-	fnmsub.d f17, f27, f19, f25, rtz
-	LF f17
-	csrrci ra, fcsr, 31
-	LX ra
-	li s4, 0x200e0401
-	li t6, 0x80380000
-	sd s4, 0(t6)
-	li s4, 0x200e0801
-	li t6, 0x80381008
-	sd s4, 0(t6)
-	li s4, 0x200000ef
-	li t6, 0x80381010
-	sd s4, 0(t6)
-	li s4, 0x200e0c01
-	li t6, 0x80382000
-	sd s4, 0(t6)
-	li s4, 0x200e10db
-	li t6, 0x80383000
-	sd s4, 0(t6)
-	li s4, 0xc0000
-	csrc sstatus, s4
-	li s4, 0x40000
-	csrs sstatus, s4
-	li s4, 0x8000000000080381
-	li t6, 0x400005d8
+	li t4, 0x200e0401
+	li s6, 0x80380000
+	sd t4, 0(s6)
+	li t4, 0x200e0801
+	li s6, 0x80381008
+	sd t4, 0(s6)
+	li t4, 0x200000ef
+	li s6, 0x80381010
+	sd t4, 0(s6)
+	li t4, 0x200e0c01
+	li s6, 0x80382000
+	sd t4, 0(s6)
+	li t4, 0x20100403
+	li s6, 0x80382008
+	sd t4, 0(s6)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0x8000000000080381
+	li s6, 0x4034f880
 	sfence.vma
-	csrw satp, s4
-	amoadd.d a6, a6, (t6)
+	csrw satp, t4
+	ld a2, 0(s6)
 	csrw satp, zero
 	sfence.vma
-	LX a6
-	li t6, 0x80383000
-	ld s4, 0(t6)
-	andi s4, s4, -65
-	LX s4
-	li s4, 0xc0000
-	csrc sstatus, s4
+	LX a2
+	li s6, 0x80382008
+	ld t4, 0(s6)
+	andi t4, t4, -65
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
+	fsd f12, 264(tp)
+	ld a7, 264(tp)
+	LX a7
+	mulh s1, s5, a3
+	LX s1
+	flw f11, 744(tp)
+	fmul.s f13, f11, f23, rmm
+	LF f13
+	csrrci a2, fcsr, 31
+	LX a2
+	li a3, 0x1
+	csrw scause, a3
+	csrr s6, scause
+	LX s6
+	c.addi4spn a3, sp, 840
+	LX a3
+	li s1, 0x200e0401
+	li ra, 0x80380000
+	sd s1, 0(ra)
+	li s1, 0x200e0801
+	li ra, 0x80381008
+	sd s1, 0(ra)
+	li s1, 0x200000ef
+	li ra, 0x80381010
+	sd s1, 0(ra)
+	li s1, 0x200e0c01
+	li ra, 0x80382000
+	sd s1, 0(ra)
+	li s1, 0x201000d9
+	li ra, 0x80382008
+	sd s1, 0(ra)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x9000000000080380
+	li ra, 0x40249870
+	sfence.vma
+	csrw satp, s1
+	sb t5, 0(ra)
+	csrw satp, zero
+	sfence.vma
+	LX t5
+	li ra, 0x80382008
+	ld s1, 0(ra)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
 	li t6, 0x200e0401
 	li s8, 0x80380000
 	sd t6, 0(s8)
@@ -248,185 +249,159 @@ diff_block_1:
 	LX t6
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li t4, 0xfffffff35f510cca
-	csrw sepc, t4
-	csrr ra, sepc
-	LX ra
-	mulw s2, t6, s7
-	LX s2
-	li ra, 0x80200000
-	csrw stval, ra
-	csrr s5, stval
-	LX s5
-	srl zero, a6, t4
+	la a6, .Ld2
+	csrw sepc, a6
+	li a6, 0x100
+	csrs sstatus, a6
+	li a6, 0x20
+	csrc sstatus, a6
+	sret
+	xori a4, a4, 1854
+	LX a4
+.Ld2:
+	csrr zero, sstatus
 	LX zero
-	addi a4, tp, -24
-	c.fsd f11, 48(a4)
-	ld sp, 24(tp)
-	LX sp
+	li a6, 0x73735806a152470a
+	fmv.d.x f4, a6
+	li a6, 0x7240000000000006
+	fmv.d.x f31, a6
+	fadd.d f23, f4, f31, rdn
+	LF f23
+	csrrci s6, fcsr, 31
+	LX s6
+	csrw sie, zero
+	li a4, 2
+	csrc sip, a4
+	csrr zero, sip
+	LX zero
+	addi a7, tp, 121
+	fld f15, 199(a7)
+	LF f15
 	DUMP
 diff_block_2:
-	fld f19, 616(tp)
-	fmsub.d f7, f28, f21, f19, rdn
-	LF f7
-	csrrci s11, fcsr, 31
-	LX s11
-	addi t3, tp, -711
-	fld f11, 239(t3)
-	LF f11
-	addi a5, tp, 128
-	amoswap.d.aqrl a2, a7, (a5)
-	LX a2
-	ld a0, 128(tp)
-	LX a0
-	sw zero, -132(tp)
-	ld s2, -136(tp)
-	LX s2
-	slt zero, s6, s10
-	LX zero
-	.insn 4, 0x01334023
-	sub t5, a4, s7
-	LX t5
-	li t3, 0x200e0401
-	li t2, 0x80380000
-	sd t3, 0(t2)
-	li t3, 0x200e0801
-	li t2, 0x80381008
-	sd t3, 0(t2)
-	li t3, 0x200000ef
-	li t2, 0x80381010
-	sd t3, 0(t2)
-	li t3, 0x200e0c01
-	li t2, 0x80382000
-	sd t3, 0(t2)
-	li t3, 0x200e10df
-	li t2, 0x80383000
-	sd t3, 0(t2)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x8000000000080381
-	li t2, 0x40000a00
-	sfence.vma
-	csrw satp, t3
-	sd a3, 0(t2)
-	csrw satp, zero
-	sfence.vma
-	LX a3
-	li t2, 0x80383000
-	ld t3, 0(t2)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li a3, 0x43e0000000000004
-	fmv.d.x f17, a3
-	li a3, 0x4a10000000000005
-	fmv.d.x f30, a3
-	fdiv.d f20, f17, f30, rtz
-	LF f20
-	csrrci a7, fcsr, 31
-	LX a7
-	csrr t5, mhartid
-	fsrmi t6, 1
-	LX t6
-	fld f31, 768(tp)
-	fle.d a6, f25, f31
-	LX a6
-	csrrci t0, fcsr, 31
-	LX t0
-	addi s9, tp, 1334
-	lwu s7, -1099(s9)
-	LX s7
-	DUMP
-diff_block_3:
-	addi t1, tp, 96
-	flw f17, 44(t1)
-	LF f17
-	addi s8, tp, -1714
-	sw sp, 1650(s8)
-	ld s1, -64(tp)
-	LX s1
-	.insn r 0x53, 0, 0xb, f23, f3, f4
-	LF f23
-	csrrci a2, fcsr, 31
-	LX a2
-	addi t6, tp, 1825
-	sb a3, -1668(t6)
-	ld a3, 152(tp)
-	LX a3
-	li s10, 0x57000080
-	fmv.w.x f8, s10
-	li s10, 0x5794a000
-	fmv.w.x f14, s10
-	li s10, 0x7efffdff
-	fmv.w.x f20, s10
-	fmadd.s f17, f8, f14, f20, dyn
-	LF f17
-	csrrci a0, fcsr, 31
-	LX a0
-	subw s5, t1, a4
-	LX s5
-	c.addi4spn a1, sp, 168
-	LX a1
-	addi a2, tp, -40
-	amomaxu.d s11, s7, (a2)
-	LX s11
-	ld t5, -40(tp)
-	LX t5
-	li a3, 0x200e0401
-	li s0, 0x80380000
-	sd a3, 0(s0)
-	li a3, 0x200e0801
-	li s0, 0x80381008
-	sd a3, 0(s0)
-	li a3, 0x200000ef
-	li s0, 0x80381010
-	sd a3, 0(s0)
-	li a3, 0x200e0c01
-	li s0, 0x80382000
-	sd a3, 0(s0)
-	li a3, 0x200e10fb
-	li s0, 0x80383000
-	sd a3, 0(s0)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0xc0000
-	csrs sstatus, a3
-	li a3, 0x9000000000080380
-	li s0, 0x40000060
-	sfence.vma
-	csrw satp, a3
-	sb a7, 0(s0)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li s0, 0x80383000
-	ld a3, 0(s0)
-	andi a3, a3, -65
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
-	.insn r4 0x43, 2, 3, f8, f9, f18, f15
-	LF f8
+	addi t6, tp, 551
+	flw f3, -331(t6)
+	LF f3
+	la a3, .Ld3 - 1
+	jalr sp, 1(a3)
+	xori t1, t1, 1886
+	LX t1
+	xori s8, s8, 228
+	LX s8
+.Ld3:
+	auipc t1, 0
+	sub t1, sp, t1
+	LX t1
+	addi t0, tp, 1956
+	sw t3, -1672(t0)
+	ld s3, 280(tp)
+	LX s3
+	li s2, 0x385
+	csrw stval, s2
+	csrr s0, stval
+	LX s0
+	li s8, 0x812743fa6eb22702
+	fcvt.d.l f16, s8, rne
+	LF f16
 	csrrci a4, fcsr, 31
 	LX a4
-	addi a6, tp, -897
-	lwu s5, 885(a6)
+	fld f12, 608(tp)
+	fmul.d f20, f12, f21, rup
+	LF f20
+	csrrci a5, fcsr, 31
+	LX a5
+	.insn 4, 0x03fdca9b
 	LX s5
-	la s4, .Ld4
-	csrw sepc, s4
-	li s4, 0x100
-	csrs sstatus, s4
-	li s4, 0x20
-	csrc sstatus, s4
-	sret
-	xori a1, a1, 1538
+	LF f21
+	csrrci s2, fcsr, 31
+	LX s2
+	flw f25, 648(tp)
+	fcvt.s.d f21, f25, dyn
+	LF f21
+	csrrci t4, fcsr, 31
+	LX t4
+	li a7, 0x3ff0000000000006
+	fmv.d.x f20, a7
+	li a7, 0xdc284451ca312eca
+	fmv.d.x f15, a7
+	fmadd.d f25, f20, f15, f31, rtz
+	LF f25
+	csrrci t2, fcsr, 31
+	LX t2
+	li a6, 0x397eac54
+	li t0, 0xffff0000
+	remw a1, a6, t0
 	LX a1
-	xori ra, ra, 410
+	addi t4, tp, -1332
+	lwu t1, 1232(t4)
+	LX t1
+	sw s11, -460(tp)
+	ld a3, -464(tp)
+	LX a3
+	DUMP
+diff_block_3:
+	li s8, 0x3fd85899ceb98220
+	fmv.d.x f28, s8
+	li s8, 0x47f0000100000000
+	fmv.d.x f2, s8
+	li s8, 0x0
+	fmv.d.x f2, s8
+	fadd.d f12, f28, f2, rmm
+	LF f12
+	csrrci a3, fcsr, 31
+	LX a3
+	ebreak
+	.insn 2, 0x903e
+	LX s2
+	fsrmi a3, 3
+	LX a3
+	fld f20, 896(tp)
+	fld f26, 952(tp)
+	fmsub.d f31, f20, f17, f26, rup
+	LF f31
+	csrrci a2, fcsr, 31
+	LX a2
+	fld f9, 928(tp)
+	fld f7, 872(tp)
+	fadd.d f14, f9, f7, dyn
+	LF f14
+	csrrci s1, fcsr, 31
+	LX s1
+	addi s0, tp, -348
+	lr.w.rl t1, (s0)
+	sc.w.rl zero, t5, (s0)
+	LX t1
+	LX zero
+	ld s2, -352(tp)
+	LX s2
+	srl s7, a1, zero
+	LX s7
+	addi s7, tp, 228
+	lr.w.rl t0, (s7)
+	sc.w.rl a2, s1, (s7)
+	LX t0
+	LX a2
+	ld ra, 224(tp)
 	LX ra
-.Ld4:
-	csrr t3, sstatus
-	LX t3
+	sraiw t6, s0, 1
+	LX t6
+	flw f22, 608(tp)
+	fdiv.s f31, f22, f19, rdn
+	LF f31
+	csrrci s11, fcsr, 31
+	LX s11
+	li a0, 0x2702961018680b3c
+	LX a0
+	li t0, 0x807fffbf
+	fmv.w.x f31, t0
+	li t0, 0xe0ffefff
+	fmv.w.x f9, t0
+	li t0, 0x4e800000
+	fmv.w.x f2, t0
+	fmul.s f30, f31, f9, rtz
+	LF f30
+	csrrci t0, fcsr, 31
+	LX t0
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -438,22 +413,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x0000000000000001, 0x00000000ffff0000, 0xfffffffffffff800, 0x0000000000000002
-	.dword 0xfffffffffffffcc4, 0x000000000000001f, 0x8000000000000000, 0x0000000000000413
-	.dword 0x6bd40e69faefc2a0, 0x0000000062af27e5, 0xfffffffff6ea71c8, 0x09bda2be4ebd94b9
-	.dword 0xfffffffffffffd86, 0x0000000000000002, 0x0000000080000000, 0x000000000000003f
-	.dword 0xffffffffffffffff, 0x0000000000000000, 0x467fe68e88aba815, 0xe47594cc5ce6d483
-	.dword 0x7fffffffffffffff, 0x000000000000003f, 0xfffffffffffff800, 0x000000000000070f
-	.dword 0x00000000727562aa, 0x0000000000000001, 0x000000007fffffff, 0x000000000000001f
-	.dword 0x0000000000000000, 0x0000000042ead241, 0xfffffffffffffffe, 0x00000000043b4d94
-	.dword 0x8000000000000000, 0xffffffff7f7fffff, 0xffffffff3e6ff9ef, 0xc3e0000000000000
-	.dword 0xc3e0000000000000, 0x3ca0000000000000, 0xffffffff5f000000, 0xc3e0000000000000
-	.dword 0xffffffffdf000000, 0x41e0000000000000, 0x41e0000000000000, 0xffffffffff800000
-	.dword 0xffffffffff800000, 0xffffffffcf000000, 0xffffffffdf000000, 0xfff0000000000000
-	.dword 0xffffffffbf800000, 0x3ff8000000000000, 0xffffffff4effffff, 0xffffffff8f5903f8
-	.dword 0x43f0000000000000, 0x400921fb54442d18, 0x14e32cb49c910516, 0x47efffffe0000000
-	.dword 0xffffffff4f800000, 0xfffffffff8d6efe7, 0xffffffffdf000000, 0xffffffff3f800000
-	.dword 0xffffffff7f7fffff, 0xffffffff33800000, 0x7fefffffffffffff, 0xffffffff7f7fffff
+	.dword 0x0000000080000000, 0x000000000000003f, 0xffffffffffffffff, 0x0000000000000000
+	.dword 0x467fe68e88aba815, 0xe47594cc5ce6d483, 0x7fffffffffffffff, 0x000000000000003f
+	.dword 0xfffffffffffff800, 0x000000000000070f, 0x00000000727562aa, 0x0000000000000001
+	.dword 0x000000007fffffff, 0x000000000000001f, 0x0000000000000000, 0x0000000042ead241
+	.dword 0xfffffffffffffffe, 0x00000000043b4d94, 0x159fba34b3fba893, 0x0000000005557355
+	.dword 0xaaaaaaaaaaaaaaaa, 0xffffffffffffffff, 0x000000000000001f, 0x000000000000039a
+	.dword 0xcfbef697d1edf9ff, 0x6fd17c3ac2fa7401, 0x000000000000049c, 0x0000000000000002
+	.dword 0x00000000000004fe, 0x3d7c72ad5dd0f949, 0x62e482b5c1fabe63, 0x0bab6b42dc990821
+	.dword 0xffffffff7fc00000, 0xffffffff3fc00000, 0xffffffff00000000, 0x41f0000000000000
+	.dword 0xffffffffdf000000, 0xfff0000000000000, 0xffffffffbf800000, 0x3ff8000000000000
+	.dword 0xffffffff4effffff, 0xffffffff8f5903f8, 0x43f0000000000000, 0x400921fb54442d18
+	.dword 0x14e32cb49c910516, 0x47efffffe0000000, 0xffffffff4f800000, 0xfffffffff8d6efe7
+	.dword 0xffffffffdf000000, 0xffffffff3f800000, 0xffffffff7f7fffff, 0xffffffff33800000
+	.dword 0x7fefffffffffffff, 0xffffffff7f7fffff, 0xffffffff7fc00000, 0xffffffffdf000000
+	.dword 0x0010000000000000, 0x41e0000000000000, 0x41f0000000000000, 0x7ff4000000000000
+	.dword 0xfff8000000000001, 0xffffffff3f000000, 0xbff0000000000000, 0xffffffff7f7fffff
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -486,12 +461,9 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xe9b867d032d62aad, 0xe71b7e2d3680273c, 0xfdf8b765becfd5df, 0x0010000000000000
-	.dword 0x0e63c77cada48c3c, 0xe60b6a6f4f0dd3e7, 0x983b7f649e29c4ee, 0xced372f156c5fcc6
-	.dword 0x94044bd7f47cb6c9, 0x586150e918a3d8c7, 0x472b1f81ff830894, 0x72a50f598303ac1a
-	.dword 0x307d1224f180f308, 0xa3359115643a8013, 0x8b2f6dd6ac11c0d2, 0xc1c56f92eeef3820
-	.dword 0xcf404af6441f27b2, 0xffffffff7fffffff, 0x365d965492abdd9b, 0xc3e0000000000000
-	.dword 0x000000007fffffff, 0x2f23a54c8897fe09, 0x4d34e4ae40ee251e, 0x9cd725823641f894
+	.dword 0x643a80137aba2694, 0xac11c0d25d558cae, 0xeeef3820bea83134, 0x441f27b22558f895
+	.dword 0xd6cad28ec166c438, 0xe2e46f0b71eea376, 0x47a58542d8a5c20c, 0x39e47d6d12629141
+	.dword 0x2ba61605dde5f8f7, 0x2f23a54c8897fe09, 0x4d34e4ae40ee251e, 0x9cd725823641f894
 	.dword 0x279eedcfafd70352, 0xc1f67c9a5576a403, 0x0cbe270bf6b2642e, 0xb161a38d233577a2
 	.dword 0x26b0a0dfd7807fe9, 0xa41dad9f68f63c5e, 0xab71077c1b4e61e4, 0x7043cd0ab287c066
 	.dword 0xe8da039731d94632, 0xe31ce1e0cfb58583, 0x18e36c42f114bcb3, 0xfc4247480ea4ccc0
@@ -518,19 +490,22 @@ diff_area:
 	.dword 0x3ff0000000000000, 0x116f30861756b530, 0x3c222837a4ba51b1, 0xfff0000000000000
 	.dword 0x2e0fce2164bd1145, 0xef94a61c47111b9f, 0x0000000000000000, 0x522851322729250f
 	.dword 0x1b414b73417bc69d, 0x00000000ffff0000, 0xaaaaaaaaaaaaaaaa, 0x00000000000007ff
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x3351116dde447fde, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0xe418fcdbcd99f650, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0xff4903a4025c3977
-	.dword 0x400921fb54442d18, 0x54905574025e66e4, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0x6c9c3219c88162d7, 0x3fe0000000000000, 0x5e2eceaf1d2d640c, 0xc50896eeeed0e3c7
+	.dword 0xa780d82b23e93a4b, 0xc035026efe2f623a, 0xde447fde0cd96eac, 0x61db7f2c47e0df71
+	.dword 0x1752736bca5e7b40, 0x2dd80c4a4e7bddd3, 0x021501c64f775121, 0xcd99f650b7dc3fb7
+	.dword 0x0000000000000000, 0xc8ccfa32c544057a, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0xe042b452faeb0f9c, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x3868ad20afd7aef6, 0x0010000000000000
+	.dword 0x275465146fd323cd, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x89116041948795d5, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0xb283d9347fba86ef, 0x72d6060e1a9cf655, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
 	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xfffffffff330689b, 0xffffffff7fba86ef, 0xffffffff4b000000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffffaa3c6f1e
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
 	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
 	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab

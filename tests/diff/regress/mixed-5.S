@@ -62,7 +62,7 @@ diff_block_0:
 	li s3, 0x40003968
 	sfence.vma
 	csrw satp, s5
-	sb ra, 0(s3)
+	lw ra, 0(s3)
 	csrw satp, zero
 	sfence.vma
 	LX ra
@@ -72,41 +72,31 @@ diff_block_0:
 	LX s5
 	li s5, 0xc0000
 	csrc sstatus, s5
-	csrrsi sp, sscratch, 10
+	mulhu sp, s9, a3
 	LX sp
-	la t2, .Ld1
-	csrw sepc, t2
-	li t2, 0x100
-	csrs sstatus, t2
-	li t2, 0x20
-	csrc sstatus, t2
-	sret
-	xori t5, t5, 1374
-	LX t5
-	xori t0, t0, 683
-	LX t0
-.Ld1:
-	csrr s3, sstatus
-	LX s3
-	.insn 4, 0xa2606fd3
-	LX t6
-	LF f31
-	csrrci s11, fcsr, 31
-	LX s11
-	addi a2, tp, -529
-	ld s0, 801(a2)
-	LX s0
-	flw f15, 952(tp)
-	fld f18, 776(tp)
-	fnmadd.d f14, f15, f15, f18, rup
-	LF f14
-	csrrci s10, fcsr, 31
-	LX s10
-	csrw 0xc03, s11
-	csrrwi a6, 0xc03, 0
-	LX a6
-	c.xor a5, s0
-	LX a5
+	.insn 4, 0x055218d3
+	LX a7
+	LF f17
+	csrrci s4, fcsr, 31
+	LX s4
+	flw f4, 824(tp)
+	.insn r 0x53, 2, 0x21, f6, f4, f0
+	LF f6
+	csrrci a2, fcsr, 31
+	LX a2
+	addi s2, tp, 191
+	lw a2, -110(s2)
+	LX a2
+	li t1, 0x7ef4cef2
+	fmv.w.x f27, t1
+	li t1, 0x7fffffbf
+	fmv.w.x f3, t1
+	li t1, 0xfeffffff
+	fmv.w.x f18, t1
+	fmin.s f16, f27, f3
+	LF f16
+	csrrci t2, fcsr, 31
+	LX t2
 	li s8, 0x200e0401
 	li a2, 0x80380000
 	sd s8, 0(a2)
@@ -140,8 +130,6 @@ diff_block_0:
 	LX s8
 	li s8, 0xc0000
 	csrc sstatus, s8
-	DUMP
-diff_block_1:
 	fld f26, 656(tp)
 	fle.d s4, f26, f4
 	LX s4
@@ -150,6 +138,8 @@ diff_block_1:
 	addi s10, tp, -212
 	lb s9, 197(s10)
 	LX s9
+	DUMP
+diff_block_1:
 	fld f14, 792(tp)
 	fcvt.lu.d ra, f14, dyn
 	LX ra
@@ -168,7 +158,7 @@ diff_block_1:
 	li s10, 0x98081ae29fcdedf6
 	mulhu a4, a2, s10
 	LX a4
-	la a0, .Ld2
+	la a0, .Ld1
 	csrw sepc, a0
 	li a0, 0x100
 	csrs sstatus, a0
@@ -177,7 +167,7 @@ diff_block_1:
 	sret
 	xori a1, a1, 390
 	LX a1
-.Ld2:
+.Ld1:
 	csrr s1, sstatus
 	LX s1
 	lb s8, 449(tp)
@@ -188,21 +178,21 @@ diff_block_1:
 	addi a0, tp, 456
 	c.lw a1, 32(a0)
 	LX a1
-	DUMP
-diff_block_2:
 	csrrwi t3, fcsr, 26
 	LX t3
 	frcsr t5
 	LX t5
 	.insn 2, 0x8681
 	LX a3
+	DUMP
+diff_block_2:
 	csrw sie, zero
-	la s2, .Ld3
+	la s2, .Ld2
 	csrw sepc, s2
 	li s2, 0x120
 	csrc sstatus, s2
 	sret
-.Ld3:
+.Ld2:
 	mret
 	addi s7, tp, -208
 	lr.w.aqrl zero, (s7)
@@ -241,8 +231,6 @@ diff_block_2:
 	LX a1
 	csrrci a3, fcsr, 31
 	LX a3
-	DUMP
-diff_block_3:
 	.insn 4, 0x08ee6b53
 	LX s6
 	LF f22
@@ -253,11 +241,13 @@ diff_block_3:
 	LF f12
 	csrrci t1, fcsr, 31
 	LX t1
+	DUMP
+diff_block_3:
 	lb a1, 316(tp)
 	LX a1
 	sll zero, t0, ra
 	LX zero
-	la s1, .Ld4
+	la s1, .Ld3
 	csrw sepc, s1
 	li s1, 0x100
 	csrs sstatus, s1
@@ -270,7 +260,7 @@ diff_block_3:
 	LX a2
 	xori t6, t6, 1111
 	LX t6
-.Ld4:
+.Ld3:
 	csrr a5, sstatus
 	LX a5
 	.insn 2, 0x0782
@@ -303,6 +293,15 @@ diff_block_3:
 	addi s4, tp, 1972
 	fld f16, -1748(s4)
 	LF f16
+	fld f30, 960(tp)
+	fld f13, 872(tp)
+	fld f5, 584(tp)
+	fnmadd.d f20, f30, f13, f5, rne
+	LF f20
+	csrrci a1, fcsr, 31
+	LX a1
+	auipc s3, 0xc4306
+	LX s3
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -314,22 +313,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x0000000000000001, 0x00000000000007ff, 0xffffffffa4622e52, 0xfffffffffffffe8b
-	.dword 0xfffffffffffffa80, 0x0000000000000002, 0x000000006c5957a2, 0x5555555555555555
-	.dword 0x5555555555555555, 0x0000000000000800, 0x50fd749813cd6023, 0xee509a6f0060e1cf
-	.dword 0x0000000000000020, 0x0000000000000058, 0xc564986bc430668b, 0x6f51bc53c3ae3971
-	.dword 0x0000000080000000, 0x7fffffffffffffff, 0x0000000080000000, 0xffffffff7fffffff
-	.dword 0x00000000ffffffff, 0x00000000352c4823, 0xfffffffffffff800, 0x5555555555555555
-	.dword 0x0000000000000523, 0x0000000000000040, 0xffffffff8ce69f8a, 0xa2277eb63faf89b4
-	.dword 0x89396f12aee50893, 0xfffffffffffff800, 0x0000000000000670, 0xffffffff912f5510
-	.dword 0xffffffff80000001, 0x0008000000000000, 0x7ff0000000000001, 0xffffffffffc00001
-	.dword 0xffefffffffffffff, 0xffffffffff800000, 0xc1e0000000000000, 0xffffffffef6f0ffb
-	.dword 0xffffffff00400000, 0xffffffff7fc00000, 0xffffffff00000001, 0xffffffff7f800000
-	.dword 0x0010000000000000, 0xffffffff4b000000, 0xffffffff3f7fffff, 0xffffffff3f7fffff
-	.dword 0x41dfffffffc00000, 0x3fe0000000000000, 0x7ff0000000000000, 0xffffffff4f000000
-	.dword 0x41f0000000000000, 0xffffffff3eaaaaab, 0xffffffff439f1262, 0x0000000000000000
-	.dword 0xc3e0000000000000, 0xffffffff007fffff, 0x41dfffffffc00000, 0xffffffffffc00001
-	.dword 0xffffffff4f800000, 0x7fefffffffffffff, 0xffffffff80800000, 0x8000000000000001
+	.dword 0xc3ae3971b3aacc7e, 0x0000000000000040, 0xbbb1ee0001313344, 0x358d58d03df2aeda
+	.dword 0x16bb3f3b43cc317e, 0x49a04a4e27f844c1, 0xbf7c2f87b02a51c4, 0xffffffff7fffffff
+	.dword 0xfffffffffffff868, 0xffffffffde0a0baf, 0x0000000000000001, 0x0bc5d459a5b5bdf9
+	.dword 0xfffffffffffffb3d, 0x0000000080000000, 0x000000004a237de8, 0x0000000000000800
+	.dword 0xfffffffffffffa60, 0xfffffffffffffce0, 0x0000000000000351, 0x000000000000003f
+	.dword 0x7ed0b315ad82c013, 0x000000007ffff800, 0x0000000029366da9, 0x0000000000000003
+	.dword 0xb85ebc14d8960f60, 0x0000000000000001, 0xffffffffffffff18, 0x00000000000001c3
+	.dword 0x433386ad828d52b4, 0xffffffffb1211408, 0x32b619ee79da5260, 0xfffffffffffffa25
+	.dword 0xffffffff00000001, 0xffffffff7f800000, 0x0010000000000000, 0xffffffff4b000000
+	.dword 0xffffffff3f7fffff, 0xffffffff3f7fffff, 0x41dfffffffc00000, 0x3fe0000000000000
+	.dword 0x7ff0000000000000, 0xffffffff4f000000, 0x41f0000000000000, 0xffffffff3eaaaaab
+	.dword 0xffffffff439f1262, 0x0000000000000000, 0xc3e0000000000000, 0xffffffff007fffff
+	.dword 0x41dfffffffc00000, 0xffffffffffc00001, 0xffffffff4f800000, 0x7fefffffffffffff
+	.dword 0xffffffff80800000, 0x8000000000000001, 0xffffffff40490fdb, 0x000fffffffffffff
+	.dword 0xfff8000000000001, 0xffffffff80800000, 0x3fefffffffffffff, 0x4d6da9e3a9c34614
+	.dword 0xc1e0000000000000, 0xc3e0000000000000, 0xffffffffffc00001, 0xffffffff7fc00000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -362,54 +361,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xd539441152dd9d8a, 0x6bf8b5f0c430b3c6, 0xc93fa079846bf5aa, 0x000000007ffff800
-	.dword 0xfffffffffffffffe, 0x000000000000001f, 0xc3eba7a0a7211dad, 0xa9c346141d865908
-	.dword 0xf71ee07be07cf0c6, 0x9c45fcf45075c9b9, 0xb871d71c2afde5bf, 0xffffffff80000000
-	.dword 0x1bfada73b9039501, 0x116f808e90a32aa8, 0x0010000000000000, 0xcfed441e17dc49cd
-	.dword 0x7b84a51df649b0a9, 0x52456283138feeb2, 0x759b1dcfb7dde2bc, 0x4bbfa7494e4feb8f
-	.dword 0x9e3505c7e0300b80, 0xfbaaadd5582936b3, 0xaceb52c26425711c, 0x000fffffffffffff
-	.dword 0x0000000000000000, 0xfff8000000000001, 0x35a147da3c5edfea, 0x8000000000000000
-	.dword 0xda2651ecb32bb694, 0x91bcc49bde5a8b10, 0xe8e1ed9ddad9b727, 0xb390aa85e6a4fa37
-	.dword 0x28b871b58cd62ea8, 0x7ff4000000000000, 0xcd98f5654114f14d, 0x8000000000000000
-	.dword 0x41e0000000000000, 0x7fffffffffffffff, 0x000000000000003f, 0x366ee2d08f7da985
-	.dword 0xfff87efd930b8946, 0x1629da13664a591a, 0x1c941f02f7997eac, 0x2ebee5878db6a809
-	.dword 0x41f421f64841304d, 0x56d7432d3a7c7342, 0x50b618ebc4c8eac7, 0x0492f8a9da7a2b50
-	.dword 0x0008000000000000, 0x8a1fc522ae767664, 0x41e0000000000000, 0xfffffffffffffffe
-	.dword 0x89c18b36fb385bb1, 0x8ea9d6c4a22d14f7, 0x47efffffe0000000, 0x634fad6e16bf4af8
-	.dword 0x00000000ffff0000, 0xac7263738e035c0c, 0xc76beb27a4d2e72c, 0x0000000000000020
-	.dword 0xb3afa92641f8835f, 0x87d9f640963ac2a7, 0x0000000000000020, 0x8aea513da242d3c8
-	.dword 0x2c63699ab3acb1d0, 0xffa09a17a93e53d1, 0xb00ccb6d3cf15634, 0x41dfffffffc00000
-	.dword 0x141dfaa34eb35afe, 0x1b174bde57d32eb8, 0x8000000000000001, 0xebb1e559127ad32b
-	.dword 0x83ee5dcaf9201c47, 0x05ff19ed3e474af7, 0x0d1c8875b76b54d7, 0x8000000000000000
-	.dword 0x99f90844d4bd998e, 0xfed18a4ea0c274ae, 0x0000000000000800, 0x9049d0a1ac118e1e
-	.dword 0x609185f5ea0c0b98, 0x7773f3ee82fa483a, 0x7ff4000000000000, 0x7e500017a8007310
-	.dword 0x4a835f0f003cb8a4, 0x263357f86a195788, 0x6d652ebde19b830e, 0x5233f5037189cd81
-	.dword 0x3e76f78c5e492bcd, 0x63b465ae32f537d6, 0x43cff7f62562ca10, 0xade2690588037c40
-	.dword 0x6cbaec7ccf14d39c, 0x9a8620e88722ec01, 0x497e9b0ad39767b6, 0xfbd1282e0668a9a6
-	.dword 0x000000007ffff800, 0xb3ddb97fbf280340, 0x8ca974ea54547563, 0x2e1fece40fdff406
-	.dword 0x5b6c68236780a70f, 0x5df623e3c3655405, 0xf3075d11734fc175, 0x3fefffffffffffff
-	.dword 0xe48c635ddafc183f, 0xdd4f5a1b7f3b0739, 0x4e81923d14be8676, 0x3441a5e1f91cedd6
-	.dword 0x684ea08ed8a94b77, 0x3daa11cc59d71bbc, 0x673cc31f281df56a, 0x32135b9b946b870c
-	.dword 0xf26d6fad5be6bff6, 0xc583d6326a324cd6, 0xbdf8c68848afcfd6, 0xa0ea84df8fd8b16d
-	.dword 0xa24371393c45caad, 0xbfebb880c1bf8f33, 0x229ef08d34f01a91, 0x48517d5cdaadb414
-	.dword 0xbab62b072de78bb5, 0xffffffff80000000, 0x9932c1b1dd7249b1, 0xc2fd2ee2c7be3049
-	.dword 0x1df4d1463598fe09, 0x0000000100000000, 0x0ece976e4981b227, 0x779088df36ffe61b
-	.dword 0x0000000000000000, 0x8000000000000000, 0xfaaff044616528f9, 0xfff0000000000000
+	.dword 0xfebabd52e3397339, 0x000000000000001f, 0x2674ca097b141cd0, 0x400921fb54442d18
+	.dword 0x759b1dcfb7dde2bc, 0x4bbfa7494e4feb8f, 0x9e3505c7e0300b80, 0xfbaaadd5582936b3
+	.dword 0xaceb52c26425711c, 0x000fffffffffffff, 0x0000000000000000, 0xfff8000000000001
+	.dword 0x35a147da3c5edfea, 0x8000000000000000, 0xda2651ecb32bb694, 0x91bcc49bde5a8b10
+	.dword 0xe8e1ed9ddad9b727, 0xb390aa85e6a4fa37, 0x28b871b58cd62ea8, 0x7ff4000000000000
+	.dword 0xcd98f5654114f14d, 0x8000000000000000, 0x41e0000000000000, 0x7fffffffffffffff
+	.dword 0x000000000000003f, 0x366ee2d08f7da985, 0xfff87efd930b8946, 0x1629da13664a591a
+	.dword 0x1c941f02f7997eac, 0x2ebee5878db6a809, 0x41f421f64841304d, 0x56d7432d3a7c7342
+	.dword 0x50b618ebc4c8eac7, 0x0492f8a9da7a2b50, 0x0008000000000000, 0x8a1fc522ae767664
+	.dword 0x41e0000000000000, 0xfffffffffffffffe, 0x89c18b36fb385bb1, 0x8ea9d6c4a22d14f7
+	.dword 0x47efffffe0000000, 0x634fad6e16bf4af8, 0x00000000ffff0000, 0xac7263738e035c0c
+	.dword 0xc76beb27a4d2e72c, 0x0000000000000020, 0xb3afa92641f8835f, 0x87d9f640963ac2a7
+	.dword 0x0000000000000020, 0x8aea513da242d3c8, 0x2c63699ab3acb1d0, 0xffa09a17a93e53d1
+	.dword 0xb00ccb6d3cf15634, 0x41dfffffffc00000, 0x141dfaa34eb35afe, 0x1b174bde57d32eb8
+	.dword 0x8000000000000001, 0xebb1e559127ad32b, 0x83ee5dcaf9201c47, 0x05ff19ed3e474af7
+	.dword 0x0d1c8875b76b54d7, 0x8000000000000000, 0x99f90844d4bd998e, 0xfed18a4ea0c274ae
+	.dword 0x0000000000000800, 0x9049d0a1ac118e1e, 0x609185f5ea0c0b98, 0x7773f3ee82fa483a
+	.dword 0x7ff4000000000000, 0x7e500017a8007310, 0x4a835f0f003cb8a4, 0x263357f86a195788
+	.dword 0x6d652ebde19b830e, 0x5233f5037189cd81, 0x3e76f78c5e492bcd, 0x63b465ae32f537d6
+	.dword 0x43cff7f62562ca10, 0xade2690588037c40, 0x6cbaec7ccf14d39c, 0x9a8620e88722ec01
+	.dword 0x497e9b0ad39767b6, 0xfbd1282e0668a9a6, 0x000000007ffff800, 0xb3ddb97fbf280340
+	.dword 0x8ca974ea54547563, 0x2e1fece40fdff406, 0x5b6c68236780a70f, 0x5df623e3c3655405
+	.dword 0xf3075d11734fc175, 0x3fefffffffffffff, 0xe48c635ddafc183f, 0xdd4f5a1b7f3b0739
+	.dword 0x4e81923d14be8676, 0x3441a5e1f91cedd6, 0x684ea08ed8a94b77, 0x3daa11cc59d71bbc
+	.dword 0x673cc31f281df56a, 0x32135b9b946b870c, 0xf26d6fad5be6bff6, 0xc583d6326a324cd6
+	.dword 0xbdf8c68848afcfd6, 0xa0ea84df8fd8b16d, 0xa24371393c45caad, 0xbfebb880c1bf8f33
+	.dword 0x229ef08d34f01a91, 0x48517d5cdaadb414, 0xbab62b072de78bb5, 0xffffffff80000000
+	.dword 0x9932c1b1dd7249b1, 0xc2fd2ee2c7be3049, 0x1df4d1463598fe09, 0x0000000100000000
+	.dword 0x0ece976e4981b227, 0x779088df36ffe61b, 0xb7df205fb90a706d, 0x166cdc50f40f9956
+	.dword 0x1528729586074916, 0x2a3652393b7cae06, 0xfffffffffffffffe, 0xc3e0000000000000
+	.dword 0x5cb6d303bb9a6654, 0xb9c582dc07f89799, 0x173377ca5607259c, 0x778508d0b45e94eb
+	.dword 0xce56a1c6953908f2, 0xcf0623ffbcd84982, 0x81d1b9a8914adb1a, 0xca47fff5e3bc95c2
+	.dword 0xfbb6d21b7a8f29ff, 0x8000000000000000, 0x6bedf3b47ef53c20, 0xfff0000000000000
 	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0xb9c582dc07f89799, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x778508d0b45e94eb, 0x3ff8000000000000, 0x4330000000000000, 0xcf0623ffbcd84982
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0x15a446d63fa43d93
-	.dword 0xfbb6d21b7a8f29ff, 0x3ca0000000000000, 0x6bedf3b47ef53c20, 0x41dfffffffc00000
+	.dword 0x0000000000000001, 0x00c969215fd5882d, 0x16e61983072de11c, 0x0010000000000000
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x3f40b4f374da3724, 0x41e0000000000000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
 	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff5fd5882d, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff71b2c2eb
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffffbd6f40d5, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff44b6dd8c
+	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffffd28a05a7
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
 	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
 	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffffbd6f40d5, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff7167c4fe, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -42,7 +42,7 @@ diff_block_0:
 	li s5, 0x40000150
 	sfence.vma
 	csrw satp, t0
-	amoswap.d s7, s7, (s5)
+	sw s7, 0(s5)
 	csrw satp, zero
 	sfence.vma
 	LX s7
@@ -52,101 +52,141 @@ diff_block_0:
 	LX t0
 	li t0, 0xc0000
 	csrc sstatus, t0
-	li a4, 0x200e0401
+	li s3, 0x200e0401
 	li s6, 0x80380000
-	sd a4, 0(s6)
-	li a4, 0x200e0801
+	sd s3, 0(s6)
+	li s3, 0x200e0801
 	li s6, 0x80381008
-	sd a4, 0(s6)
-	li a4, 0x200000ef
+	sd s3, 0(s6)
+	li s3, 0x200000ef
 	li s6, 0x80381010
-	sd a4, 0(s6)
-	li a4, 0x200e0c01
+	sd s3, 0(s6)
+	li s3, 0x200e0c01
 	li s6, 0x80382000
-	sd a4, 0(s6)
-	li a4, 0x200e1089
+	sd s3, 0(s6)
+	li s3, 0x200e1083
 	li s6, 0x80383000
-	sd a4, 0(s6)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0xc0000
-	csrs sstatus, a4
-	li a4, 0x8000000000080381
+	sd s3, 0(s6)
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li s3, 0xc0000
+	csrs sstatus, s3
+	li s3, 0x8000000000080381
 	li s6, 0x40000628
 	sfence.vma
-	csrw satp, a4
-	amoswap.d a3, a3, (s6)
-	csrw satp, zero
-	sfence.vma
-	LX a3
-	li s6, 0x80383000
-	ld a4, 0(s6)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li s10, 0x200e0401
-	li a0, 0x80380000
-	sd s10, 0(a0)
-	li s10, 0x200e0801
-	li a0, 0x80381008
-	sd s10, 0(a0)
-	li s10, 0x200000ef
-	li a0, 0x80381010
-	sd s10, 0(a0)
-	li s10, 0x200e0c01
-	li a0, 0x80382000
-	sd s10, 0(a0)
-	li s10, 0x200e1c2d
-	li a0, 0x80383018
-	sd s10, 0(a0)
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s10, 0x8000000000080381
-	li a0, 0x40003c80
-	sfence.vma
-	csrw satp, s10
-	sb s8, 0(a0)
+	csrw satp, s3
+	sh s8, 0(s6)
 	csrw satp, zero
 	sfence.vma
 	LX s8
-	li a0, 0x80383018
-	ld s10, 0(a0)
-	andi s10, s10, -65
-	LX s10
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li t6, 0x200e0401
-	li a6, 0x80380000
-	sd t6, 0(a6)
-	li t6, 0x200e0801
-	li a6, 0x80381008
-	sd t6, 0(a6)
-	li t6, 0x200000ef
-	li a6, 0x80381010
-	sd t6, 0(a6)
-	li t6, 0x200e0c01
-	li a6, 0x80382000
-	sd t6, 0(a6)
-	li t6, 0x201004c7
-	li a6, 0x80382008
-	sd t6, 0(a6)
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li t6, 0x8000000000080381
-	li a6, 0x40267210
+	li s6, 0x80383000
+	ld s3, 0(s6)
+	andi s3, s3, -65
+	LX s3
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li a6, 0x200e0401
+	li s5, 0x80380000
+	sd a6, 0(s5)
+	li a6, 0x200e0801
+	li s5, 0x80381008
+	sd a6, 0(s5)
+	li a6, 0x200000ef
+	li s5, 0x80381010
+	sd a6, 0(s5)
+	li a6, 0x200e0c01
+	li s5, 0x80382000
+	sd a6, 0(s5)
+	li a6, 0x200e14dd
+	li s5, 0x80383008
+	sd a6, 0(s5)
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a6, 0x8000000000080381
+	li s5, 0x40001e90
 	sfence.vma
-	csrw satp, t6
-	lhu s0, 0(a6)
+	csrw satp, a6
+	li a6, 0xa13
+	li s5, 0x80385600
+	sh a6, 0(s5)
+	li a6, 0x1a
+	li s5, 0x80385602
+	sh a6, 0(s5)
+	li a6, 0x8067
+	li s5, 0x80385604
+	sh a6, 0(s5)
+	li a6, 0x0
+	li s5, 0x80385606
+	sh a6, 0(s5)
+	fence.i
+	li a6, 0x8000000000080381
+	li s5, 0x40001600
+	sfence.vma
+	csrw satp, a6
+	jalr ra, 0(s5)
 	csrw satp, zero
 	sfence.vma
-	LX s0
-	li a6, 0x80382008
-	ld t6, 0(a6)
-	andi t6, t6, -65
-	LX t6
-	li t6, 0xc0000
-	csrc sstatus, t6
+	LX s4
+	li s5, 0x80383008
+	ld a6, 0(s5)
+	andi a6, a6, -65
+	LX a6
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a7, 0x200e0401
+	li t6, 0x80380000
+	sd a7, 0(t6)
+	li a7, 0x200e0801
+	li t6, 0x80381008
+	sd a7, 0(t6)
+	li a7, 0x200000ef
+	li t6, 0x80381010
+	sd a7, 0(t6)
+	li a7, 0x200e0c01
+	li t6, 0x80382000
+	sd a7, 0(t6)
+	li a7, 0x200e1c5e
+	li t6, 0x80383018
+	sd a7, 0(t6)
+	li a7, 0xc0000
+	csrc sstatus, a7
+	li a7, 0x8000000000080381
+	li t6, 0x40003338
+	sfence.vma
+	csrw satp, a7
+	li a7, 0x200e10cb
+	li t6, 0x80383000
+	sd a7, 0(t6)
+	li a7, 0x200e145e
+	li t6, 0x80383008
+	sd a7, 0(t6)
+	li a7, 0x8493
+	li t6, 0x80384ffe
+	sh a7, 0(t6)
+	li a7, 0x14
+	li t6, 0x80385000
+	sh a7, 0(t6)
+	li a7, 0x8067
+	li t6, 0x80385002
+	sh a7, 0(t6)
+	li a7, 0x0
+	li t6, 0x80385004
+	sh a7, 0(t6)
+	fence.i
+	li a7, 0x8000000000080381
+	li t6, 0x40000ffe
+	sfence.vma
+	csrw satp, a7
+	jalr ra, 0(t6)
+	csrw satp, zero
+	sfence.vma
+	LX s1
+	li t6, 0x80383008
+	ld a7, 0(t6)
+	andi a7, a7, -65
+	LX a7
+	li a7, 0xc0000
+	csrc sstatus, a7
 	li t3, 0x200e0401
 	li t6, 0x80380000
 	sd t3, 0(t6)
@@ -168,12 +208,30 @@ diff_block_0:
 	li t6, 0x40001f08
 	sfence.vma
 	csrw satp, t3
-	lw a5, 0(t6)
+	li t3, 0x8793
+	li t6, 0x80385c10
+	sh t3, 0(t6)
+	li t3, 0x17
+	li t6, 0x80385c12
+	sh t3, 0(t6)
+	li t3, 0x8067
+	li t6, 0x80385c14
+	sh t3, 0(t6)
+	li t3, 0x0
+	li t6, 0x80385c16
+	sh t3, 0(t6)
+	fence.i
+	li t3, 0x8000000000080381
+	li t6, 0x40001c10
+	sfence.vma
+	csrw satp, t3
+	jalr ra, 0(t6)
 	csrw satp, zero
 	sfence.vma
 	LX a5
 	li t6, 0x80383008
 	ld t3, 0(t6)
+	andi t3, t3, -65
 	LX t3
 	li t3, 0xc0000
 	csrc sstatus, t3
@@ -198,7 +256,24 @@ diff_block_0:
 	li t5, 0x400005b0
 	sfence.vma
 	csrw satp, s7
-	lwu s11, 0(t5)
+	li s7, 0x8d93
+	li t5, 0x80384ad8
+	sh s7, 0(t5)
+	li s7, 0x1d
+	li t5, 0x80384ada
+	sh s7, 0(t5)
+	li s7, 0x8067
+	li t5, 0x80384adc
+	sh s7, 0(t5)
+	li s7, 0x0
+	li t5, 0x80384ade
+	sh s7, 0(t5)
+	fence.i
+	li s7, 0x9000000000080380
+	li t5, 0x40000ad8
+	sfence.vma
+	csrw satp, s7
+	jalr ra, 0(t5)
 	csrw satp, zero
 	sfence.vma
 	LX s11
@@ -208,778 +283,837 @@ diff_block_0:
 	LX s7
 	li s7, 0xc0000
 	csrc sstatus, s7
-	li s9, 0x200e0401
-	li a4, 0x80380000
-	sd s9, 0(a4)
-	li s9, 0x200e0801
-	li a4, 0x80381008
-	sd s9, 0(a4)
-	li s9, 0x200000ef
-	li a4, 0x80381010
-	sd s9, 0(a4)
-	li s9, 0x200e0c01
-	li a4, 0x80382000
-	sd s9, 0(a4)
-	li s9, 0x200e181f
-	li a4, 0x80383010
-	sd s9, 0(a4)
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li s9, 0x8000000000080381
-	li a4, 0x40002250
-	sfence.vma
-	csrw satp, s9
-	sh s11, 0(a4)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li a4, 0x80383010
-	ld s9, 0(a4)
-	andi s9, s9, -65
-	LX s9
-	li s9, 0xc0000
-	csrc sstatus, s9
 	li s11, 0x200e0401
-	li a6, 0x80380000
-	sd s11, 0(a6)
+	li a3, 0x80380000
+	sd s11, 0(a3)
 	li s11, 0x200e0801
-	li a6, 0x80381008
-	sd s11, 0(a6)
+	li a3, 0x80381008
+	sd s11, 0(a3)
 	li s11, 0x200000ef
-	li a6, 0x80381010
-	sd s11, 0(a6)
+	li a3, 0x80381010
+	sd s11, 0(a3)
 	li s11, 0x200e0c01
-	li a6, 0x80382000
-	sd s11, 0(a6)
-	li s11, 0x200e1847
-	li a6, 0x80383010
-	sd s11, 0(a6)
+	li a3, 0x80382000
+	sd s11, 0(a3)
+	li s11, 0x200e181f
+	li a3, 0x80383010
+	sd s11, 0(a3)
 	li s11, 0xc0000
 	csrc sstatus, s11
-	li s11, 0x80000
-	csrs sstatus, s11
 	li s11, 0x8000000000080381
-	li a6, 0x40002d50
+	li a3, 0x40002250
 	sfence.vma
 	csrw satp, s11
-	lhu a7, 0(a6)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li a6, 0x80383010
-	ld s11, 0(a6)
-	LX s11
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li a7, 0x200e0401
-	li t0, 0x80380000
-	sd a7, 0(t0)
-	li a7, 0x200e0801
-	li t0, 0x80381008
-	sd a7, 0(t0)
-	li a7, 0x200000ef
-	li t0, 0x80381010
-	sd a7, 0(t0)
-	li a7, 0x200e0c01
-	li t0, 0x80382000
-	sd a7, 0(t0)
-	li a7, 0x200e1457
-	li t0, 0x80383008
-	sd a7, 0(t0)
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li a7, 0x80000
-	csrs sstatus, a7
-	li a7, 0x8000000000080381
-	li t0, 0x400014b8
-	sfence.vma
-	csrw satp, a7
-	sw s5, 0(t0)
-	csrw satp, zero
-	sfence.vma
-	LX s5
-	li t0, 0x80383008
-	ld a7, 0(t0)
-	andi a7, a7, -65
-	LX a7
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li t2, 0x200e0401
-	li s4, 0x80380000
-	sd t2, 0(s4)
-	li t2, 0x200e0801
-	li s4, 0x80381008
-	sd t2, 0(s4)
-	li t2, 0x200000ef
-	li s4, 0x80381010
-	sd t2, 0(s4)
-	li t2, 0x200e0c01
-	li s4, 0x80382000
-	sd t2, 0(s4)
-	li t2, 0x201000e8
-	li s4, 0x80382008
-	sd t2, 0(s4)
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li t2, 0x8000000000080381
-	li s4, 0x4039b950
-	sfence.vma
-	csrw satp, t2
-	sd ra, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX ra
-	li s4, 0x80382008
-	ld t2, 0(s4)
-	andi t2, t2, -65
-	LX t2
-	li t2, 0xc0000
-	csrc sstatus, t2
-	DUMP
-diff_block_1:
-	li a1, 0x200e0401
-	li s9, 0x80380000
-	sd a1, 0(s9)
-	li a1, 0x200e0801
-	li s9, 0x80381008
-	sd a1, 0(s9)
-	li a1, 0x200000ef
-	li s9, 0x80381010
-	sd a1, 0(s9)
-	li a1, 0x200e0c01
-	li s9, 0x80382000
-	sd a1, 0(s9)
-	li a1, 0x201004f5
-	li s9, 0x80382008
-	sd a1, 0(s9)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0xc0000
-	csrs sstatus, a1
-	li a1, 0x8000000000080381
-	li s9, 0x4030b9a8
-	sfence.vma
-	csrw satp, a1
-	ld s1, 0(s9)
-	csrw satp, zero
-	sfence.vma
-	LX s1
-	li s9, 0x80382008
-	ld a1, 0(s9)
-	andi a1, a1, -65
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li s9, 0x200e0401
-	li s7, 0x80380000
-	sd s9, 0(s7)
-	li s9, 0x200e0801
-	li s7, 0x80381008
-	sd s9, 0(s7)
-	li s9, 0x200000ef
-	li s7, 0x80381010
-	sd s9, 0(s7)
-	li s9, 0x200e0c01
-	li s7, 0x80382000
-	sd s9, 0(s7)
-	li s9, 0x200e1443
-	li s7, 0x80383008
-	sd s9, 0(s7)
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li s9, 0x40000
-	csrs sstatus, s9
-	li s9, 0x9000000000080380
-	li s7, 0x40001778
-	sfence.vma
-	csrw satp, s9
-	amoadd.d s4, s4, (s7)
+	sd s4, 0(a3)
 	csrw satp, zero
 	sfence.vma
 	LX s4
-	li s7, 0x80383008
-	ld s9, 0(s7)
-	andi s9, s9, -65
-	LX s9
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li t5, 0x200e0401
-	li a0, 0x80380000
-	sd t5, 0(a0)
-	li t5, 0x200e0801
-	li a0, 0x80381008
-	sd t5, 0(a0)
-	li t5, 0x200000ef
-	li a0, 0x80381010
-	sd t5, 0(a0)
-	li t5, 0x200e0c01
-	li a0, 0x80382000
-	sd t5, 0(a0)
-	li t5, 0x201004ab
-	li a0, 0x80382008
-	sd t5, 0(a0)
-	li t5, 0xc0000
-	csrc sstatus, t5
-	li t5, 0x8000000000080381
-	li a0, 0x4032c640
-	sfence.vma
-	csrw satp, t5
-	lb s3, 0(a0)
-	csrw satp, zero
-	sfence.vma
-	LX s3
-	li a0, 0x80382008
-	ld t5, 0(a0)
-	andi t5, t5, -65
-	LX t5
-	li t5, 0xc0000
-	csrc sstatus, t5
-	li t1, 0x200e0401
-	li s0, 0x80380000
-	sd t1, 0(s0)
-	li t1, 0x200e0801
-	li s0, 0x80381008
-	sd t1, 0(s0)
-	li t1, 0x200000ef
-	li s0, 0x80381010
-	sd t1, 0(s0)
-	li t1, 0x200e0c01
-	li s0, 0x80382000
-	sd t1, 0(s0)
-	li t1, 0x200e14ed
-	li s0, 0x80383008
-	sd t1, 0(s0)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0x9000000000080380
-	li s0, 0x40001d40
-	sfence.vma
-	csrw satp, t1
-	lwu s2, 0(s0)
-	csrw satp, zero
-	sfence.vma
-	LX s2
-	li s0, 0x80383008
-	ld t1, 0(s0)
-	andi t1, t1, -65
-	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li s3, 0x200e0401
-	li s9, 0x80380000
-	sd s3, 0(s9)
-	li s3, 0x200e0801
-	li s9, 0x80381008
-	sd s3, 0(s9)
-	li s3, 0x200000ef
-	li s9, 0x80381010
-	sd s3, 0(s9)
-	li s3, 0x200e0c01
-	li s9, 0x80382000
-	sd s3, 0(s9)
-	li s3, 0x200e1ccf
-	li s9, 0x80383018
-	sd s3, 0(s9)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x80000
-	csrs sstatus, s3
-	li s3, 0x8000000000080381
-	li s9, 0x40003678
-	sfence.vma
-	csrw satp, s3
-	amoor.d s10, s10, (s9)
-	csrw satp, zero
-	sfence.vma
-	LX s10
-	li s9, 0x80383018
-	ld s3, 0(s9)
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li a3, 0x200e0401
-	li s9, 0x80380000
-	sd a3, 0(s9)
-	li a3, 0x200e0801
-	li s9, 0x80381008
-	sd a3, 0(s9)
-	li a3, 0x200000ef
-	li s9, 0x80381010
-	sd a3, 0(s9)
-	li a3, 0x200e0c01
-	li s9, 0x80382000
-	sd a3, 0(s9)
-	li a3, 0x200e144d
-	li s9, 0x80383008
-	sd a3, 0(s9)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0xc0000
-	csrs sstatus, a3
-	li a3, 0x8000000000080381
-	li s9, 0x40001e98
-	sfence.vma
-	csrw satp, a3
-	sd a2, 0(s9)
-	csrw satp, zero
-	sfence.vma
-	LX a2
-	li s9, 0x80383008
-	ld a3, 0(s9)
-	andi a3, a3, -65
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0x200e0401
+	li a3, 0x80383010
+	ld s11, 0(a3)
+	andi s11, s11, -65
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li a1, 0x200e0401
 	li a2, 0x80380000
-	sd a3, 0(a2)
-	li a3, 0x200e0801
+	sd a1, 0(a2)
+	li a1, 0x200e0801
 	li a2, 0x80381008
-	sd a3, 0(a2)
-	li a3, 0x200000ef
+	sd a1, 0(a2)
+	li a1, 0x200000ef
 	li a2, 0x80381010
-	sd a3, 0(a2)
-	li a3, 0x200e0c01
+	sd a1, 0(a2)
+	li a1, 0x200e0c01
 	li a2, 0x80382000
-	sd a3, 0(a2)
-	li a3, 0x201000e7
-	li a2, 0x80382008
-	sd a3, 0(a2)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0xc0000
-	csrs sstatus, a3
-	li a3, 0x9000000000080380
-	li a2, 0x4036e618
+	sd a1, 0(a2)
+	li a1, 0x200e1cc7
+	li a2, 0x80383018
+	sd a1, 0(a2)
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li a1, 0x40000
+	csrs sstatus, a1
+	li a1, 0x8000000000080381
+	li a2, 0x40003db8
 	sfence.vma
-	csrw satp, a3
-	amoor.d t6, t6, (a2)
+	csrw satp, a1
+	sh t0, 0(a2)
 	csrw satp, zero
 	sfence.vma
-	LX t6
-	li a2, 0x80382008
-	ld a3, 0(a2)
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
+	LX t0
+	li a2, 0x80383018
+	ld a1, 0(a2)
+	LX a1
+	li a1, 0xc0000
+	csrc sstatus, a1
 	li s6, 0x200e0401
-	li a6, 0x80380000
-	sd s6, 0(a6)
+	li s7, 0x80380000
+	sd s6, 0(s7)
 	li s6, 0x200e0801
-	li a6, 0x80381008
-	sd s6, 0(a6)
+	li s7, 0x80381008
+	sd s6, 0(s7)
 	li s6, 0x200000ef
-	li a6, 0x80381010
-	sd s6, 0(a6)
+	li s7, 0x80381010
+	sd s6, 0(s7)
 	li s6, 0x200e0c01
-	li a6, 0x80382000
-	sd s6, 0(a6)
-	li s6, 0x200e1857
-	li a6, 0x80383010
-	sd s6, 0(a6)
+	li s7, 0x80382000
+	sd s6, 0(s7)
+	li s6, 0x200e1497
+	li s7, 0x80383008
+	sd s6, 0(s7)
 	li s6, 0xc0000
 	csrc sstatus, s6
-	li s6, 0x8000000000080381
-	li a6, 0x40002e78
+	li s6, 0x9000000000080380
+	li s7, 0x40001d20
 	sfence.vma
 	csrw satp, s6
-	sh s11, 0(a6)
+	sd a7, 0(s7)
 	csrw satp, zero
 	sfence.vma
-	LX s11
-	li a6, 0x80383010
-	ld s6, 0(a6)
+	LX a7
+	li s7, 0x80383008
+	ld s6, 0(s7)
 	andi s6, s6, -65
 	LX s6
 	li s6, 0xc0000
 	csrc sstatus, s6
-	li a1, 0x200e0401
-	li t5, 0x80380000
-	sd a1, 0(t5)
-	li a1, 0x200e0801
-	li t5, 0x80381008
-	sd a1, 0(t5)
-	li a1, 0x200000ef
-	li t5, 0x80381010
-	sd a1, 0(t5)
-	li a1, 0x200e0c01
-	li t5, 0x80382000
-	sd a1, 0(t5)
-	li a1, 0x200e14dd
-	li t5, 0x80383008
-	sd a1, 0(t5)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0xc0000
-	csrs sstatus, a1
-	li a1, 0x9000000000080380
-	li t5, 0x40001018
-	sfence.vma
-	csrw satp, a1
-	sh s11, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li t5, 0x80383008
-	ld a1, 0(t5)
-	andi a1, a1, -65
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li t0, 0x200e0401
-	li s4, 0x80380000
-	sd t0, 0(s4)
-	li t0, 0x200e0801
-	li s4, 0x80381008
-	sd t0, 0(s4)
-	li t0, 0x200000ef
-	li s4, 0x80381010
-	sd t0, 0(s4)
-	li t0, 0x200e0c01
-	li s4, 0x80382000
-	sd t0, 0(s4)
-	li t0, 0x200e1037
-	li s4, 0x80383000
-	sd t0, 0(s4)
-	li t0, 0xc0000
-	csrc sstatus, t0
-	li t0, 0x40000
-	csrs sstatus, t0
-	li t0, 0x8000000000080381
-	li s4, 0xffffffc040000e38
-	sfence.vma
-	csrw satp, t0
-	lhu a0, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX a0
-	li s4, 0x80383000
-	ld t0, 0(s4)
-	andi t0, t0, -65
-	LX t0
-	li t0, 0xc0000
-	csrc sstatus, t0
-	DUMP
-diff_block_2:
-	li a1, 0x200e0401
-	li s6, 0x80380000
-	sd a1, 0(s6)
-	li a1, 0x200e0801
-	li s6, 0x80381008
-	sd a1, 0(s6)
-	li a1, 0x200000ef
-	li s6, 0x80381010
-	sd a1, 0(s6)
-	li a1, 0x200e0c01
-	li s6, 0x80382000
-	sd a1, 0(s6)
-	li a1, 0x201400c5
-	li s6, 0x80382008
-	sd a1, 0(s6)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x80000
-	csrs sstatus, a1
-	li a1, 0x8000000000080381
-	li s6, 0x403d1548
-	sfence.vma
-	csrw satp, a1
-	lwu s3, 0(s6)
-	csrw satp, zero
-	sfence.vma
-	LX s3
-	li s6, 0x80382008
-	ld a1, 0(s6)
-	andi a1, a1, -65
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
 	li ra, 0x200e0401
-	li a3, 0x80380000
-	sd ra, 0(a3)
+	li t2, 0x80380000
+	sd ra, 0(t2)
 	li ra, 0x200e0801
-	li a3, 0x80381008
-	sd ra, 0(a3)
+	li t2, 0x80381008
+	sd ra, 0(t2)
 	li ra, 0x200000ef
-	li a3, 0x80381010
-	sd ra, 0(a3)
+	li t2, 0x80381010
+	sd ra, 0(t2)
 	li ra, 0x200e0c01
-	li a3, 0x80382000
-	sd ra, 0(a3)
-	li ra, 0x200e1c9b
-	li a3, 0x80383018
-	sd ra, 0(a3)
+	li t2, 0x80382000
+	sd ra, 0(t2)
+	li ra, 0x200e1414
+	li t2, 0x80383008
+	sd ra, 0(t2)
 	li ra, 0xc0000
 	csrc sstatus, ra
-	li ra, 0x8000000000080381
-	li a3, 0x40003e30
+	li ra, 0x9000000000080380
+	li t2, 0x40001f50
 	sfence.vma
 	csrw satp, ra
-	sw s8, 0(a3)
+	sd t3, 0(t2)
 	csrw satp, zero
 	sfence.vma
-	LX s8
-	li a3, 0x80383018
-	ld ra, 0(a3)
+	LX t3
+	li t2, 0x80383008
+	ld ra, 0(t2)
 	andi ra, ra, -65
 	LX ra
 	li ra, 0xc0000
 	csrc sstatus, ra
-	li s1, 0x200e0401
-	li s3, 0x80380000
-	sd s1, 0(s3)
-	li s1, 0x200e0801
-	li s3, 0x80381008
-	sd s1, 0(s3)
-	li s1, 0x200000ef
-	li s3, 0x80381010
-	sd s1, 0(s3)
-	li s1, 0x200e0c01
-	li s3, 0x80382000
-	sd s1, 0(s3)
-	li s1, 0x200e1c46
-	li s3, 0x80383018
-	sd s1, 0(s3)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x40000
-	csrs sstatus, s1
-	li s1, 0x9000000000080380
-	li s3, 0x40003410
-	sfence.vma
-	csrw satp, s1
-	ld t1, 0(s3)
-	csrw satp, zero
-	sfence.vma
-	LX t1
-	li s3, 0x80383018
-	ld s1, 0(s3)
-	andi s1, s1, -65
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li t3, 0x200e0401
+	DUMP
+diff_block_1:
+	li s9, 0x200e0401
 	li s1, 0x80380000
-	sd t3, 0(s1)
-	li t3, 0x200e0801
+	sd s9, 0(s1)
+	li s9, 0x200e0801
 	li s1, 0x80381008
-	sd t3, 0(s1)
-	li t3, 0x200000ef
+	sd s9, 0(s1)
+	li s9, 0x200000ef
 	li s1, 0x80381010
-	sd t3, 0(s1)
-	li t3, 0x200e0c01
+	sd s9, 0(s1)
+	li s9, 0x200e0c01
 	li s1, 0x80382000
-	sd t3, 0(s1)
-	li t3, 0x200e1865
-	li s1, 0x80383010
-	sd t3, 0(s1)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0xc0000
-	csrs sstatus, t3
-	li t3, 0x8000000000080381
-	li s1, 0x40002b50
+	sd s9, 0(s1)
+	li s9, 0x200e1c17
+	li s1, 0x80383018
+	sd s9, 0(s1)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0xc0000
+	csrs sstatus, s9
+	li s9, 0x8000000000080381
+	li s1, 0x40003858
 	sfence.vma
-	csrw satp, t3
-	lw s4, 0(s1)
+	csrw satp, s9
+	lwu s7, 0(s1)
 	csrw satp, zero
 	sfence.vma
-	LX s4
-	li s1, 0x80383010
-	ld t3, 0(s1)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t5, 0x200e0401
-	li a3, 0x80380000
-	sd t5, 0(a3)
-	li t5, 0x200e0801
-	li a3, 0x80381008
-	sd t5, 0(a3)
-	li t5, 0x200000ef
-	li a3, 0x80381010
-	sd t5, 0(a3)
-	li t5, 0x200e0c01
-	li a3, 0x80382000
-	sd t5, 0(a3)
-	li t5, 0x200e1427
-	li a3, 0x80383008
-	sd t5, 0(a3)
-	li t5, 0xc0000
-	csrc sstatus, t5
-	li t5, 0x40000
-	csrs sstatus, t5
-	li t5, 0x8000000000080381
-	li a3, 0x40001158
-	sfence.vma
-	csrw satp, t5
-	lw s5, 0(a3)
-	csrw satp, zero
-	sfence.vma
-	LX s5
-	li a3, 0x80383008
-	ld t5, 0(a3)
-	LX t5
-	li t5, 0xc0000
-	csrc sstatus, t5
-	li s8, 0x200e0401
-	li s2, 0x80380000
-	sd s8, 0(s2)
-	li s8, 0x200e0801
-	li s2, 0x80381008
-	sd s8, 0(s2)
-	li s8, 0x200000ef
-	li s2, 0x80381010
-	sd s8, 0(s2)
-	li s8, 0x200e0c01
-	li s2, 0x80382000
-	sd s8, 0(s2)
-	li s8, 0x200e1c87
-	li s2, 0x80383018
-	sd s8, 0(s2)
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li s8, 0x9000000000080380
-	li s2, 0x40003150
-	sfence.vma
-	csrw satp, s8
-	sb t2, 0(s2)
-	csrw satp, zero
-	sfence.vma
-	LX t2
-	li s2, 0x80383018
-	ld s8, 0(s2)
-	LX s8
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li s2, 0x200e0401
-	li s6, 0x80380000
-	sd s2, 0(s6)
-	li s2, 0x200e0801
-	li s6, 0x80381008
-	sd s2, 0(s6)
-	li s2, 0x200000ef
-	li s6, 0x80381010
-	sd s2, 0(s6)
-	li s2, 0x200e0c01
-	li s6, 0x80382000
-	sd s2, 0(s6)
-	li s2, 0x200e1853
-	li s6, 0x80383010
-	sd s2, 0(s6)
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s2, 0x8000000000080381
-	li s6, 0x400028c8
-	sfence.vma
-	csrw satp, s2
-	lwu s8, 0(s6)
-	csrw satp, zero
-	sfence.vma
-	LX s8
-	li s6, 0x80383010
-	ld s2, 0(s6)
-	andi s2, s2, -65
-	LX s2
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li a7, 0x200e0401
-	li a2, 0x80380000
-	sd a7, 0(a2)
-	li a7, 0x200e0801
-	li a2, 0x80381008
-	sd a7, 0(a2)
-	li a7, 0x200000ef
-	li a2, 0x80381010
-	sd a7, 0(a2)
-	li a7, 0x200e0c01
-	li a2, 0x80382000
-	sd a7, 0(a2)
-	li a7, 0x200e1093
-	li a2, 0x80383000
-	sd a7, 0(a2)
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li a7, 0xc0000
-	csrs sstatus, a7
-	li a7, 0x8000000000080381
-	li a2, 0x40000e50
-	sfence.vma
-	csrw satp, a7
-	ld s0, 0(a2)
-	csrw satp, zero
-	sfence.vma
-	LX s0
-	li a2, 0x80383000
-	ld a7, 0(a2)
-	LX a7
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li s3, 0x200e0401
-	li t5, 0x80380000
-	sd s3, 0(t5)
-	li s3, 0x200e0801
-	li t5, 0x80381008
-	sd s3, 0(t5)
-	li s3, 0x200000ef
-	li t5, 0x80381010
-	sd s3, 0(t5)
-	li s3, 0x200e0c01
-	li t5, 0x80382000
-	sd s3, 0(t5)
-	li s3, 0x200e1ccb
-	li t5, 0x80383018
-	sd s3, 0(t5)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x40000
-	csrs sstatus, s3
-	li s3, 0x9000000000080380
-	li t5, 0x40003fa8
-	sfence.vma
-	csrw satp, s3
-	amoor.d t6, t6, (t5)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li t5, 0x80383018
-	ld s3, 0(t5)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
+	LX s7
+	li s1, 0x80383018
+	ld s9, 0(s1)
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
 	li a3, 0x200e0401
-	li ra, 0x80380000
-	sd a3, 0(ra)
+	li t1, 0x80380000
+	sd a3, 0(t1)
 	li a3, 0x200e0801
-	li ra, 0x80381008
-	sd a3, 0(ra)
+	li t1, 0x80381008
+	sd a3, 0(t1)
 	li a3, 0x200000ef
-	li ra, 0x80381010
-	sd a3, 0(ra)
+	li t1, 0x80381010
+	sd a3, 0(t1)
 	li a3, 0x200e0c01
-	li ra, 0x80382000
-	sd a3, 0(ra)
-	li a3, 0x201004ab
-	li ra, 0x80382008
-	sd a3, 0(ra)
+	li t1, 0x80382000
+	sd a3, 0(t1)
+	li a3, 0x200e1449
+	li t1, 0x80383008
+	sd a3, 0(t1)
 	li a3, 0xc0000
 	csrc sstatus, a3
-	li a3, 0x9000000000080380
-	li ra, 0x402ac798
+	li a3, 0x80000
+	csrs sstatus, a3
+	li a3, 0x8000000000080381
+	li t1, 0x4000000000
 	sfence.vma
 	csrw satp, a3
-	ld t4, 0(ra)
+	ld a6, 0(t1)
 	csrw satp, zero
 	sfence.vma
-	LX t4
-	li ra, 0x80382008
-	ld a3, 0(ra)
+	LX a6
+	li t1, 0x80383008
+	ld a3, 0(t1)
 	andi a3, a3, -65
 	LX a3
 	li a3, 0xc0000
 	csrc sstatus, a3
+	li a5, 0x200e0401
+	li s8, 0x80380000
+	sd a5, 0(s8)
+	li a5, 0x200e0801
+	li s8, 0x80381008
+	sd a5, 0(s8)
+	li a5, 0x200000ef
+	li s8, 0x80381010
+	sd a5, 0(s8)
+	li a5, 0x200e0c01
+	li s8, 0x80382000
+	sd a5, 0(s8)
+	li a5, 0x200e18dd
+	li s8, 0x80383010
+	sd a5, 0(s8)
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0xc0000
+	csrs sstatus, a5
+	li a5, 0x8000000000080381
+	li s8, 0x40002a00
+	sfence.vma
+	csrw satp, a5
+	sb t2, 0(s8)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li s8, 0x80383010
+	ld a5, 0(s8)
+	andi a5, a5, -65
+	LX a5
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li t6, 0x200e0401
+	li a3, 0x80380000
+	sd t6, 0(a3)
+	li t6, 0x200e0801
+	li a3, 0x80381008
+	sd t6, 0(a3)
+	li t6, 0x200000ef
+	li a3, 0x80381010
+	sd t6, 0(a3)
+	li t6, 0x200e0c01
+	li a3, 0x80382000
+	sd t6, 0(a3)
+	li t6, 0x200e1c47
+	li a3, 0x80383018
+	sd t6, 0(a3)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x8000000000080381
+	li a3, 0x400034f0
+	sfence.vma
+	csrw satp, t6
+	sw s11, 0(a3)
+	csrw satp, zero
+	sfence.vma
+	LX s11
+	li a3, 0x80383018
+	ld t6, 0(a3)
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t3, 0x200e0401
+	li s8, 0x80380000
+	sd t3, 0(s8)
+	li t3, 0x200e0801
+	li s8, 0x80381008
+	sd t3, 0(s8)
+	li t3, 0x200000ef
+	li s8, 0x80381010
+	sd t3, 0(s8)
+	li t3, 0x200e0c01
+	li s8, 0x80382000
+	sd t3, 0(s8)
+	li t3, 0x20140047
+	li s8, 0x80382008
+	sd t3, 0(s8)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x40000
+	csrs sstatus, t3
+	li t3, 0x9000000000080380
+	li s8, 0x403faea8
+	sfence.vma
+	csrw satp, t3
+	sh s4, 0(s8)
+	csrw satp, zero
+	sfence.vma
+	LX s4
+	li s8, 0x80382008
+	ld t3, 0(s8)
+	andi t3, t3, -65
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li s0, 0x200e0401
+	li s11, 0x80380000
+	sd s0, 0(s11)
+	li s0, 0x200e0801
+	li s11, 0x80381008
+	sd s0, 0(s11)
+	li s0, 0x200000ef
+	li s11, 0x80381010
+	sd s0, 0(s11)
+	li s0, 0x200e0c01
+	li s11, 0x80382000
+	sd s0, 0(s11)
+	li s0, 0x200e1405
+	li s11, 0x80383008
+	sd s0, 0(s11)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0xc0000
+	csrs sstatus, s0
+	li s0, 0x8000000000080381
+	li s11, 0x40001c90
+	sfence.vma
+	csrw satp, s0
+	li s0, 0x200e10cb
+	li s11, 0x80383000
+	sd s0, 0(s11)
+	li s0, 0x200e1405
+	li s11, 0x80383008
+	sd s0, 0(s11)
+	li s0, 0x8793
+	li s11, 0x80384ffe
+	sh s0, 0(s11)
+	li s0, 0x17
+	li s11, 0x80385000
+	sh s0, 0(s11)
+	li s0, 0x8067
+	li s11, 0x80385002
+	sh s0, 0(s11)
+	li s0, 0x0
+	li s11, 0x80385004
+	sh s0, 0(s11)
+	fence.i
+	li s0, 0x8000000000080381
+	li s11, 0x40000ffe
+	sfence.vma
+	csrw satp, s0
+	jalr ra, 0(s11)
+	csrw satp, zero
+	sfence.vma
+	LX a5
+	li s11, 0x80383008
+	ld s0, 0(s11)
+	andi s0, s0, -65
+	LX s0
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li ra, 0x200e0401
+	li a2, 0x80380000
+	sd ra, 0(a2)
+	li ra, 0x200e0801
+	li a2, 0x80381008
+	sd ra, 0(a2)
+	li ra, 0x200000ef
+	li a2, 0x80381010
+	sd ra, 0(a2)
+	li ra, 0x200e0c01
+	li a2, 0x80382000
+	sd ra, 0(a2)
+	li ra, 0x2010001b
+	li a2, 0x80382008
+	sd ra, 0(a2)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0xc0000
+	csrs sstatus, ra
+	li ra, 0x8000000000080381
+	li a2, 0x4023f2c8
+	sfence.vma
+	csrw satp, ra
+	lw s0, 0(a2)
+	csrw satp, zero
+	sfence.vma
+	LX s0
+	li a2, 0x80382008
+	ld ra, 0(a2)
+	LX ra
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li a4, 0x200e0401
+	li a1, 0x80380000
+	sd a4, 0(a1)
+	li a4, 0x200e0801
+	li a1, 0x80381008
+	sd a4, 0(a1)
+	li a4, 0x200000ef
+	li a1, 0x80381010
+	sd a4, 0(a1)
+	li a4, 0x200e0c01
+	li a1, 0x80382000
+	sd a4, 0(a1)
+	li a4, 0x200e18cc
+	li a1, 0x80383010
+	sd a4, 0(a1)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x8000000000080381
+	li a1, 0x40002538
+	sfence.vma
+	csrw satp, a4
+	sw s9, 0(a1)
+	csrw satp, zero
+	sfence.vma
+	LX s9
+	li a1, 0x80383010
+	ld a4, 0(a1)
+	andi a4, a4, -65
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li s2, 0x200e0401
+	li t6, 0x80380000
+	sd s2, 0(t6)
+	li s2, 0x200e0801
+	li t6, 0x80381008
+	sd s2, 0(t6)
+	li s2, 0x200000ef
+	li t6, 0x80381010
+	sd s2, 0(t6)
+	li s2, 0x200e0c01
+	li t6, 0x80382000
+	sd s2, 0(t6)
+	li s2, 0x20140017
+	li t6, 0x80382008
+	sd s2, 0(t6)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0xc0000
+	csrs sstatus, s2
+	li s2, 0x8000000000080381
+	li t6, 0x402fffe8
+	sfence.vma
+	csrw satp, s2
+	lhu s1, 0(t6)
+	csrw satp, zero
+	sfence.vma
+	LX s1
+	li t6, 0x80382008
+	ld s2, 0(t6)
+	andi s2, s2, -65
+	LX s2
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li t3, 0x200e0401
+	li a1, 0x80380000
+	sd t3, 0(a1)
+	li t3, 0x200e0801
+	li a1, 0x80381008
+	sd t3, 0(a1)
+	li t3, 0x200000ef
+	li a1, 0x80381010
+	sd t3, 0(a1)
+	li t3, 0x200e0c01
+	li a1, 0x80382000
+	sd t3, 0(a1)
+	li t3, 0x200e1c23
+	li a1, 0x80383018
+	sd t3, 0(a1)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x8000000000080381
+	li a1, 0x40003b80
+	sfence.vma
+	csrw satp, t3
+	amoadd.d a3, a3, (a1)
+	csrw satp, zero
+	sfence.vma
+	LX a3
+	li a1, 0x80383018
+	ld t3, 0(a1)
+	andi t3, t3, -65
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	DUMP
+diff_block_2:
+	li t6, 0x200e0401
+	li s4, 0x80380000
+	sd t6, 0(s4)
+	li t6, 0x200e0801
+	li s4, 0x80381008
+	sd t6, 0(s4)
+	li t6, 0x200000ef
+	li s4, 0x80381010
+	sd t6, 0(s4)
+	li t6, 0x200e0c01
+	li s4, 0x80382000
+	sd t6, 0(s4)
+	li t6, 0x200e18d9
+	li s4, 0x80383010
+	sd t6, 0(s4)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x8000000000080381
+	li s4, 0x40002dd8
+	sfence.vma
+	csrw satp, t6
+	lhu s3, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX s3
+	li s4, 0x80383010
+	ld t6, 0(s4)
+	andi t6, t6, -65
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li a0, 0x200e0401
+	li a3, 0x80380000
+	sd a0, 0(a3)
+	li a0, 0x200e0801
+	li a3, 0x80381008
+	sd a0, 0(a3)
+	li a0, 0x200000ef
+	li a3, 0x80381010
+	sd a0, 0(a3)
+	li a0, 0x200e0c01
+	li a3, 0x80382000
+	sd a0, 0(a3)
+	li a0, 0x200e14e5
+	li a3, 0x80383008
+	sd a0, 0(a3)
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li a0, 0x9000000000080380
+	li a3, 0x40001b38
+	sfence.vma
+	csrw satp, a0
+	li a0, 0x200e10cb
+	li a3, 0x80383000
+	sd a0, 0(a3)
+	li a0, 0x200e14e5
+	li a3, 0x80383008
+	sd a0, 0(a3)
+	li a0, 0x713
+	li a3, 0x80384ffe
+	sh a0, 0(a3)
+	li a0, 0x17
+	li a3, 0x80385000
+	sh a0, 0(a3)
+	li a0, 0x8067
+	li a3, 0x80385002
+	sh a0, 0(a3)
+	li a0, 0x0
+	li a3, 0x80385004
+	sh a0, 0(a3)
+	fence.i
+	li a0, 0x9000000000080380
+	li a3, 0x40000ffe
+	sfence.vma
+	csrw satp, a0
+	jalr ra, 0(a3)
+	csrw satp, zero
+	sfence.vma
+	LX a4
+	li a3, 0x80383008
+	ld a0, 0(a3)
+	andi a0, a0, -65
+	LX a0
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li s1, 0x200e0401
+	li t5, 0x80380000
+	sd s1, 0(t5)
+	li s1, 0x200e0801
+	li t5, 0x80381008
+	sd s1, 0(t5)
+	li s1, 0x200000ef
+	li t5, 0x80381010
+	sd s1, 0(t5)
+	li s1, 0x200e0c01
+	li t5, 0x80382000
+	sd s1, 0(t5)
+	li s1, 0x200e1087
+	li t5, 0x80383000
+	sd s1, 0(t5)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x8000000000080381
+	li t5, 0x400005b0
+	sfence.vma
+	csrw satp, s1
+	li s1, 0x8993
+	li t5, 0x803843f6
+	sh s1, 0(t5)
+	li s1, 0x19
+	li t5, 0x803843f8
+	sh s1, 0(t5)
+	li s1, 0x8067
+	li t5, 0x803843fa
+	sh s1, 0(t5)
+	li s1, 0x0
+	li t5, 0x803843fc
+	sh s1, 0(t5)
+	fence.i
+	li s1, 0x8000000000080381
+	li t5, 0x400003f6
+	sfence.vma
+	csrw satp, s1
+	jalr ra, 0(t5)
+	csrw satp, zero
+	sfence.vma
+	LX s3
+	li t5, 0x80383000
+	ld s1, 0(t5)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li a4, 0x200e0401
+	li a5, 0x80380000
+	sd a4, 0(a5)
+	li a4, 0x200e0801
+	li a5, 0x80381008
+	sd a4, 0(a5)
+	li a4, 0x200000ef
+	li a5, 0x80381010
+	sd a4, 0(a5)
+	li a4, 0x200e0c01
+	li a5, 0x80382000
+	sd a4, 0(a5)
+	li a4, 0x201004b3
+	li a5, 0x80382008
+	sd a4, 0(a5)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x80000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li a5, 0x40334978
+	sfence.vma
+	csrw satp, a4
+	lwu s2, 0(a5)
+	csrw satp, zero
+	sfence.vma
+	LX s2
+	li a5, 0x80382008
+	ld a4, 0(a5)
+	andi a4, a4, -65
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li s11, 0x200e0401
+	li t0, 0x80380000
+	sd s11, 0(t0)
+	li s11, 0x200e0801
+	li t0, 0x80381008
+	sd s11, 0(t0)
+	li s11, 0x200000ef
+	li t0, 0x80381010
+	sd s11, 0(t0)
+	li s11, 0x200e0c01
+	li t0, 0x80382000
+	sd s11, 0(t0)
+	li s11, 0x200e18e7
+	li t0, 0x80383010
+	sd s11, 0(t0)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x80000
+	csrs sstatus, s11
+	li s11, 0x9000000000080380
+	li t0, 0x40002e00
+	sfence.vma
+	csrw satp, s11
+	amoor.d a0, a0, (t0)
+	csrw satp, zero
+	sfence.vma
+	LX a0
+	li t0, 0x80383010
+	ld s11, 0(t0)
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li t2, 0x200e0401
+	li s2, 0x80380000
+	sd t2, 0(s2)
+	li t2, 0x200e0801
+	li s2, 0x80381008
+	sd t2, 0(s2)
+	li t2, 0x200000ef
+	li s2, 0x80381010
+	sd t2, 0(s2)
+	li t2, 0x200e0c01
+	li s2, 0x80382000
+	sd t2, 0(s2)
+	li t2, 0x200e18d5
+	li s2, 0x80383010
+	sd t2, 0(s2)
+	li t2, 0xc0000
+	csrc sstatus, t2
+	li t2, 0x80000
+	csrs sstatus, t2
+	li t2, 0x8000000000080381
+	li s2, 0x40002e78
+	sfence.vma
+	csrw satp, t2
+	ld t1, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX t1
+	li s2, 0x80383010
+	ld t2, 0(s2)
+	andi t2, t2, -65
+	LX t2
+	li t2, 0xc0000
+	csrc sstatus, t2
+	li a2, 0x200e0401
+	li s9, 0x80380000
+	sd a2, 0(s9)
+	li a2, 0x200e0801
+	li s9, 0x80381008
+	sd a2, 0(s9)
+	li a2, 0x200000ef
+	li s9, 0x80381010
+	sd a2, 0(s9)
+	li a2, 0x200e0c01
+	li s9, 0x80382000
+	sd a2, 0(s9)
+	li a2, 0x200e1443
+	li s9, 0x80383008
+	sd a2, 0(s9)
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a2, 0x9000000000080380
+	li s9, 0x40001408
+	sfence.vma
+	csrw satp, a2
+	sb s11, 0(s9)
+	csrw satp, zero
+	sfence.vma
+	LX s11
+	li s9, 0x80383008
+	ld a2, 0(s9)
+	andi a2, a2, -65
+	LX a2
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a3, 0x200e0401
+	li a6, 0x80380000
+	sd a3, 0(a6)
+	li a3, 0x200e0801
+	li a6, 0x80381008
+	sd a3, 0(a6)
+	li a3, 0x200000ef
+	li a6, 0x80381010
+	sd a3, 0(a6)
+	li a3, 0x200e0c01
+	li a6, 0x80382000
+	sd a3, 0(a6)
+	li a3, 0x200e10f9
+	li a6, 0x80383000
+	sd a3, 0(a6)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x40000
+	csrs sstatus, a3
+	li a3, 0x8000000000080381
+	li a6, 0x400002f0
+	sfence.vma
+	csrw satp, a3
+	sd a4, 0(a6)
+	csrw satp, zero
+	sfence.vma
+	LX a4
+	li a6, 0x80383000
+	ld a3, 0(a6)
+	andi a3, a3, -65
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li s11, 0x200e0401
+	li ra, 0x80380000
+	sd s11, 0(ra)
+	li s11, 0x200e0801
+	li ra, 0x80381008
+	sd s11, 0(ra)
+	li s11, 0x200000ef
+	li ra, 0x80381010
+	sd s11, 0(ra)
+	li s11, 0x200e0c01
+	li ra, 0x80382000
+	sd s11, 0(ra)
+	li s11, 0x200e1825
+	li ra, 0x80383010
+	sd s11, 0(ra)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x9000000000080380
+	li ra, 0x40002928
+	sfence.vma
+	csrw satp, s11
+	lwu s6, 0(ra)
+	csrw satp, zero
+	sfence.vma
+	LX s6
+	li ra, 0x80383010
+	ld s11, 0(ra)
+	andi s11, s11, -65
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s0, 0x200e0401
+	li s8, 0x80380000
+	sd s0, 0(s8)
+	li s0, 0x200e0801
+	li s8, 0x80381008
+	sd s0, 0(s8)
+	li s0, 0x200000ef
+	li s8, 0x80381010
+	sd s0, 0(s8)
+	li s0, 0x200e0c01
+	li s8, 0x80382000
+	sd s0, 0(s8)
+	li s0, 0x200e10c3
+	li s8, 0x80383000
+	sd s0, 0(s8)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0x40000
+	csrs sstatus, s0
+	li s0, 0x9000000000080380
+	li s8, 0x40000740
+	sfence.vma
+	csrw satp, s0
+	lb t6, 0(s8)
+	csrw satp, zero
+	sfence.vma
+	LX t6
+	li s8, 0x80383000
+	ld s0, 0(s8)
+	LX s0
+	li s0, 0xc0000
+	csrc sstatus, s0
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -991,22 +1125,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x5555555555555555, 0x7fffffffffffffff, 0xd893edfc38250e34, 0x0000000000000800
-	.dword 0xaaaaaaaaaaaaaaaa, 0x000000007ffff800, 0x00000000ffff0000, 0xffffffffa284843e
-	.dword 0xffffffffffffff06, 0x00000000580f1914, 0x00000000211d7426, 0x00000000000002d4
-	.dword 0x00000000ffffffff, 0x715129f98fc9cd89, 0x5352a43843ecf2e7, 0xfffffffffffffffe
-	.dword 0x6f8288d999cb363e, 0xd6cf540ed39a0b0d, 0x661713594b86dde9, 0x0000000037133eda
-	.dword 0x0000000000000800, 0xfffffffff130f8b8, 0x0000000000000800, 0xfffffffffffffcdd
-	.dword 0x0000000000000001, 0x0000000000000020, 0xffffffffc041a8ad, 0x31bc51d84ca9aac8
-	.dword 0xfffffffffffffa00, 0x000000007fffffff, 0x000000000ebc06a2, 0x0000000100000000
-	.dword 0x47efffffe0000000, 0xffffffff7fa00000, 0xffffffff3f800000, 0xffffffffffc00001
-	.dword 0x3ff8000000000000, 0xffffffff4effffff, 0x3ff0000000000000, 0x8000000000000001
-	.dword 0xffffffff00800000, 0xffffffff3f7fffff, 0xffffffffbf800000, 0x7ff4000000000000
-	.dword 0xffffffff33800000, 0xffffffff80800000, 0x7fefffffffffffff, 0x7ff0000000000000
-	.dword 0x3fe0000000000000, 0xffffffff3fc00000, 0x000fffffffffffff, 0x8000000000000000
-	.dword 0xffffffffffc00001, 0x8000000000000000, 0x7ff0000000000001, 0x41e0000000000000
-	.dword 0xffefffffffffffff, 0xffffffff7f800001, 0xffffffff80000001, 0x7ff8000000000000
-	.dword 0xffffffff40490fdb, 0xffffffff007fffff, 0x0008000000000000, 0xffffffff80000001
+	.dword 0xf44296e3b9d8d2d1, 0x000000002942d2e8, 0xffffffffba068442, 0x0000000038325dda
+	.dword 0x00000000580f1914, 0x00000000211d7426, 0x00000000000002d4, 0x00000000ffffffff
+	.dword 0x715129f98fc9cd89, 0x5352a43843ecf2e7, 0xfffffffffffffffe, 0x6f8288d999cb363e
+	.dword 0xd6cf540ed39a0b0d, 0x661713594b86dde9, 0x0000000037133eda, 0x0000000000000800
+	.dword 0xfffffffff130f8b8, 0x0000000000000800, 0xfffffffffffffcdd, 0x0000000000000001
+	.dword 0x0000000000000020, 0xffffffffc041a8ad, 0x31bc51d84ca9aac8, 0xfffffffffffffa00
+	.dword 0x000000007fffffff, 0x000000000ebc06a2, 0x0000000100000000, 0x95cc9866538e565b
+	.dword 0xfffffffffffff973, 0xffffffff7fffffff, 0xffffffff80000000, 0x000000000dca646a
+	.dword 0x0000000000000001, 0xffffffff00800000, 0xffffffff4effffff, 0x3ff0000000000000
+	.dword 0x8000000000000001, 0xffffffff00800000, 0xffffffff3f7fffff, 0xffffffffbf800000
+	.dword 0x7ff4000000000000, 0xffffffff33800000, 0xffffffff80800000, 0x7fefffffffffffff
+	.dword 0x7ff0000000000000, 0x3fe0000000000000, 0xffffffff3fc00000, 0x000fffffffffffff
+	.dword 0x8000000000000000, 0xffffffffffc00001, 0x8000000000000000, 0x7ff0000000000001
+	.dword 0x41e0000000000000, 0xffefffffffffffff, 0xffffffff7f800001, 0xffffffff80000001
+	.dword 0x7ff8000000000000, 0xffffffff40490fdb, 0xffffffff007fffff, 0x0008000000000000
+	.dword 0xffffffff80000001, 0x7ff0000000000001, 0x41f0000000000000, 0xffffffff3f7fffff
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -1039,10 +1173,9 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x738b8d8d87752c94, 0xbff0000000000000, 0x57377c509ece41a6, 0xfffffffffffffffe
-	.dword 0x337df384e060d1f5, 0x2c8973a452f15e1b, 0x7dd34c50bc482bf8, 0x09cda735c4eea0bf
-	.dword 0x7fefffffffffffff, 0xb656d8d5699dfa50, 0x8000000000000000, 0x7ff8000000000000
-	.dword 0x7cf9324cb0faf7fe, 0x0ea265b819683930, 0x1ab3b2eb7a3d119f, 0xbbfea9a5bb401bdb
+	.dword 0x9a38aff71dde54d1, 0x0010000000000000, 0xe78f3fcd8604b3b6, 0xdecbc455cab47e0d
+	.dword 0x0f86f7655ad526a2, 0x8000000000000001, 0x77dde822d5d76dad, 0x5555555555555555
+	.dword 0x47efffffe0000000, 0x5555555555555555, 0x7ff0000000000000, 0xbbfea9a5bb401bdb
 	.dword 0xf4241594516a7dfe, 0x41dfffffffc00000, 0x71872a4945ac39e7, 0xd005a236dcccf74a
 	.dword 0x01c1857c9f56f15c, 0x6bef3ce5b9eb44d7, 0x3d00e6e1e92ff14a, 0x17c6d5d286fcee86
 	.dword 0x8dc920e04a097264, 0xc70b61edd159449e, 0x7667a659fe129173, 0x09cfbeb8b1d7ac1f
@@ -1071,22 +1204,23 @@ diff_area:
 	.dword 0x18077a14b2320a6d, 0x3bad1dd07e529710, 0xa4a7447b930867c5, 0x0f99beccff03b147
 	.dword 0xa9160548a2b61e68, 0x74fd3197d8eab53c, 0xe811dc38fb8cde3d, 0x8b36ab4c04db6d0b
 	.dword 0x964165f99f2295cb, 0xa8d78c8d6ff91da1, 0x462901f4baf788a1, 0xb6d1fbdf825b994d
-	.dword 0xd3ec229c58b6f60b, 0x8000000000000000, 0x7ff0000000000000, 0xb911c6bc940a5863
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xdfec17c1116ca3a3, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0x008768a2e0c30486, 0x34846ce6da6e353a, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x15211a69d5c7ad6b, 0x7654946e17a3de18, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x12ccc9a112e18eed, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff394b2fa8, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff0efc36d8, 0xffffffff9a29462e
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffff0b4d06fb, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffff6d65c781, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4196da3b, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0x80365991e4b33ead, 0x351ef579b10678c9, 0x71eb492ae312c443, 0xffffffff7fffffff
+	.dword 0x0000000000000000, 0x62c2b9bf5c210f29, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0xfca605e4008768a2
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0xd5c7ad6b78046a03
+	.dword 0x7fefffffffffffff, 0xbb8ec1917654946e, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x12e18eed1df39d72, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0xbe5ef9565b28c626, 0x011946548d6b3021
+	.dword 0x394b2fa8769971d2, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff0efc36d8, 0xffffffff9a29462e
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
+	.dword 0xffffffff0b4d06fb, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff6d65c781, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4196da3b, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffff9f553a3b, 0xffffffffcfa234ff, 0xffffffffd019e678, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

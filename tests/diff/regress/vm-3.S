@@ -42,7 +42,7 @@ diff_block_0:
 	li t4, 0x8040003cc8
 	sfence.vma
 	csrw satp, s5
-	lhu s9, 0(t4)
+	lw s9, 0(t4)
 	csrw satp, zero
 	sfence.vma
 	LX s9
@@ -52,297 +52,284 @@ diff_block_0:
 	LX s5
 	li s5, 0xc0000
 	csrc sstatus, s5
-	li a5, 0x200e0401
-	li t5, 0x80380000
-	sd a5, 0(t5)
-	li a5, 0x200e0801
-	li t5, 0x80381008
-	sd a5, 0(t5)
-	li a5, 0x200000ef
-	li t5, 0x80381010
-	sd a5, 0(t5)
-	li a5, 0x200e0c01
-	li t5, 0x80382000
-	sd a5, 0(t5)
-	li a5, 0x20100005
-	li t5, 0x80382008
-	sd a5, 0(t5)
-	li a5, 0xc0000
-	csrc sstatus, a5
-	li a5, 0x8000000000080381
-	li t5, 0x4022f6a0
-	sfence.vma
-	csrw satp, a5
-	sh ra, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX ra
-	li t5, 0x80382008
-	ld a5, 0(t5)
-	andi a5, a5, -65
-	LX a5
-	li a5, 0xc0000
-	csrc sstatus, a5
-	li s3, 0x200e0401
-	li s0, 0x80380000
-	sd s3, 0(s0)
-	li s3, 0x200e0801
-	li s0, 0x80381008
-	sd s3, 0(s0)
-	li s3, 0x200000ef
-	li s0, 0x80381010
-	sd s3, 0(s0)
-	li s3, 0x200e0c01
-	li s0, 0x80382000
-	sd s3, 0(s0)
-	li s3, 0x200e1c29
-	li s0, 0x80383018
-	sd s3, 0(s0)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x80000
-	csrs sstatus, s3
-	li s3, 0x8000000000080381
-	li s0, 0x8040003318
-	sfence.vma
-	csrw satp, s3
-	sh s6, 0(s0)
-	csrw satp, zero
-	sfence.vma
-	LX s6
-	li s0, 0x80383018
-	ld s3, 0(s0)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	addi s11, tp, 192
-	amoor.d t5, s8, (s11)
-	LX t5
-	ld t0, 192(tp)
-	LX t0
-	li a2, 0x200e0401
-	li a1, 0x80380000
-	sd a2, 0(a1)
-	li a2, 0x200e0801
-	li a1, 0x80381008
-	sd a2, 0(a1)
-	li a2, 0x200000ef
-	li a1, 0x80381010
-	sd a2, 0(a1)
-	li a2, 0x200e0c01
-	li a1, 0x80382000
-	sd a2, 0(a1)
-	li a2, 0x200e10cb
-	li a1, 0x80383000
-	sd a2, 0(a1)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0x8000000000080381
-	li a1, 0x40000db8
-	sfence.vma
-	csrw satp, a2
-	lwu t5, 0(a1)
-	csrw satp, zero
-	sfence.vma
-	LX t5
-	li a1, 0x80383000
-	ld a2, 0(a1)
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
-	addi s4, tp, -120
-	amoadd.d.aq a2, t0, (s4)
-	LX a2
-	ld t4, -120(tp)
-	LX t4
-	addi ra, tp, -1767
-	lw s10, 1963(ra)
-	LX s10
-	addi a0, tp, -312
-	amomax.d.rl s9, a6, (a0)
-	LX s9
-	ld a6, -312(tp)
-	LX a6
-	sh sp, 72(tp)
-	ld s4, 72(tp)
-	LX s4
-	addi a4, tp, 1449
-	ld sp, -1649(a4)
-	LX sp
-	addi s0, tp, -52
-	lr.w.rl zero, (s0)
-	sc.w.rl a1, zero, (s0)
-	LX zero
-	LX a1
-	ld a5, -56(tp)
-	LX a5
-	DUMP
-diff_block_1:
-	addi t4, tp, -1509
-	sb s6, 1473(t4)
-	ld s10, -40(tp)
-	LX s10
-	addi a4, tp, 344
-	amoxor.d a4, s7, (a4)
-	LX a4
-	ld t2, 344(tp)
-	LX t2
-	sd s3, 320(tp)
-	ld s10, 320(tp)
-	LX s10
-	li s0, 0x200e0401
-	li t3, 0x80380000
-	sd s0, 0(t3)
-	li s0, 0x200e0801
-	li t3, 0x80381008
-	sd s0, 0(t3)
-	li s0, 0x200000ef
-	li t3, 0x80381010
-	sd s0, 0(t3)
-	li s0, 0x200e0c01
-	li t3, 0x80382000
-	sd s0, 0(t3)
-	li s0, 0x200e1c83
-	li t3, 0x80383018
-	sd s0, 0(t3)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0xc0000
-	csrs sstatus, s0
-	li s0, 0x8000000000080381
-	li t3, 0x8040003fc0
-	sfence.vma
-	csrw satp, s0
-	lb s9, 0(t3)
-	csrw satp, zero
-	sfence.vma
-	LX s9
-	li t3, 0x80383018
-	ld s0, 0(t3)
-	andi s0, s0, -65
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s9, 0x200e0401
-	li a3, 0x80380000
-	sd s9, 0(a3)
-	li s9, 0x200e0801
-	li a3, 0x80381008
-	sd s9, 0(a3)
-	li s9, 0x200000ef
-	li a3, 0x80381010
-	sd s9, 0(a3)
-	li s9, 0x200e0c01
-	li a3, 0x80382000
-	sd s9, 0(a3)
-	li s9, 0x201000bb
-	li a3, 0x80382008
-	sd s9, 0(a3)
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li s9, 0x40000
-	csrs sstatus, s9
-	li s9, 0x9000000000080380
-	li a3, 0x40344e18
-	sfence.vma
-	csrw satp, s9
-	lb s10, 0(a3)
-	csrw satp, zero
-	sfence.vma
-	LX s10
-	li a3, 0x80382008
-	ld s9, 0(a3)
-	LX s9
-	li s9, 0xc0000
-	csrc sstatus, s9
-	addi s10, tp, -472
-	amomaxu.d s5, s8, (s10)
-	LX s5
-	ld s11, -472(tp)
-	LX s11
-	sh a1, -368(tp)
-	ld t2, -368(tp)
-	LX t2
 	li s2, 0x200e0401
-	li a5, 0x80380000
-	sd s2, 0(a5)
+	li s7, 0x80380000
+	sd s2, 0(s7)
 	li s2, 0x200e0801
-	li a5, 0x80381008
-	sd s2, 0(a5)
+	li s7, 0x80381008
+	sd s2, 0(s7)
 	li s2, 0x200000ef
-	li a5, 0x80381010
-	sd s2, 0(a5)
+	li s7, 0x80381010
+	sd s2, 0(s7)
 	li s2, 0x200e0c01
-	li a5, 0x80382000
-	sd s2, 0(a5)
-	li s2, 0x201400e3
-	li a5, 0x80382008
-	sd s2, 0(a5)
+	li s7, 0x80382000
+	sd s2, 0(s7)
+	li s2, 0x20100032
+	li s7, 0x80382008
+	sd s2, 0(s7)
 	li s2, 0xc0000
 	csrc sstatus, s2
+	li s2, 0x40000
+	csrs sstatus, s2
 	li s2, 0x8000000000080381
-	li a5, 0x402167d8
+	li s7, 0x40209378
 	sfence.vma
 	csrw satp, s2
-	lb s11, 0(a5)
+	ld t3, 0(s7)
 	csrw satp, zero
 	sfence.vma
-	LX s11
-	li a5, 0x80382008
-	ld s2, 0(a5)
+	LX t3
+	li s7, 0x80382008
+	ld s2, 0(s7)
 	andi s2, s2, -65
 	LX s2
 	li s2, 0xc0000
 	csrc sstatus, s2
-	addi s6, tp, 8
-	amomin.d.rl a6, a0, (s6)
-	LX a6
-	ld s11, 8(tp)
-	LX s11
-	addi t5, tp, -480
-	amoswap.d a2, zero, (t5)
-	LX a2
-	ld a2, -480(tp)
-	LX a2
-	addi s3, tp, 184
-	amoxor.w.aq a7, a4, (s3)
-	LX a7
-	ld a7, 184(tp)
-	LX a7
-	li ra, 0x200e0401
-	li t0, 0x80380000
-	sd ra, 0(t0)
-	li ra, 0x200e0801
-	li t0, 0x80381008
-	sd ra, 0(t0)
-	li ra, 0x200000ef
-	li t0, 0x80381010
-	sd ra, 0(t0)
-	li ra, 0x200e0c01
-	li t0, 0x80382000
-	sd ra, 0(t0)
-	li ra, 0x20100082
-	li t0, 0x80382008
-	sd ra, 0(t0)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0x8000000000080381
-	li t0, 0x40330968
+	li s2, 0x200e0401
+	li t6, 0x80380000
+	sd s2, 0(t6)
+	li s2, 0x200e0801
+	li t6, 0x80381008
+	sd s2, 0(t6)
+	li s2, 0x200000ef
+	li t6, 0x80381010
+	sd s2, 0(t6)
+	li s2, 0x200e0c01
+	li t6, 0x80382000
+	sd s2, 0(t6)
+	li s2, 0x200e140b
+	li t6, 0x80383008
+	sd s2, 0(t6)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0x8000000000080381
+	li t6, 0x40001978
 	sfence.vma
-	csrw satp, ra
-	sb s0, 0(t0)
+	csrw satp, s2
+	li s2, 0x8393
+	li t6, 0x80385382
+	sh s2, 0(t6)
+	li s2, 0x13
+	li t6, 0x80385384
+	sh s2, 0(t6)
+	li s2, 0x8067
+	li t6, 0x80385386
+	sh s2, 0(t6)
+	li s2, 0x0
+	li t6, 0x80385388
+	sh s2, 0(t6)
+	fence.i
+	li s2, 0x8000000000080381
+	li t6, 0x40001382
+	sfence.vma
+	csrw satp, s2
+	jalr ra, 0(t6)
 	csrw satp, zero
 	sfence.vma
+	LX t2
+	li t6, 0x80383008
+	ld s2, 0(t6)
+	LX s2
+	li s2, 0xc0000
+	csrc sstatus, s2
+	addi a0, tp, -248
+	amoor.d.aq a1, s9, (a0)
+	LX a1
+	ld t4, -248(tp)
+	LX t4
+	addi t6, tp, 376
+	lb t4, -10(t6)
+	LX t4
+	li s1, 0x200e0401
+	li s6, 0x80380000
+	sd s1, 0(s6)
+	li s1, 0x200e0801
+	li s6, 0x80381008
+	sd s1, 0(s6)
+	li s1, 0x200000ef
+	li s6, 0x80381010
+	sd s1, 0(s6)
+	li s1, 0x200e0c01
+	li s6, 0x80382000
+	sd s1, 0(s6)
+	li s1, 0x200e10e9
+	li s6, 0x80383000
+	sd s1, 0(s6)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x8000000000080381
+	li s6, 0x40000338
+	sfence.vma
+	csrw satp, s1
+	sh a7, 0(s6)
+	csrw satp, zero
+	sfence.vma
+	LX a7
+	li s6, 0x80383000
+	ld s1, 0(s6)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	lw t0, -240(tp)
+	LX t0
+	addi s3, tp, -96
+	lr.w.aqrl s5, (s3)
+	sc.w.aqrl ra, sp, (s3)
+	sc.w t5, s3, (s3)
+	LX t5
+	LX s5
+	LX ra
+	ld s6, -96(tp)
+	LX s6
+	addi a5, tp, 1807
+	lb t6, -1785(a5)
+	LX t6
+	li s8, 0x200e0401
+	li a1, 0x80380000
+	sd s8, 0(a1)
+	li s8, 0x200e0801
+	li a1, 0x80381008
+	sd s8, 0(a1)
+	li s8, 0x200000ef
+	li a1, 0x80381010
+	sd s8, 0(a1)
+	li s8, 0x200e0c01
+	li a1, 0x80382000
+	sd s8, 0(a1)
+	li s8, 0x200e1c0d
+	li a1, 0x80383018
+	sd s8, 0(a1)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x80000
+	csrs sstatus, s8
+	li s8, 0x8000000000080381
+	li a1, 0x40003868
+	sfence.vma
+	csrw satp, s8
+	sd a2, 0(a1)
+	csrw satp, zero
+	sfence.vma
+	LX a2
+	li a1, 0x80383018
+	ld s8, 0(a1)
+	andi s8, s8, -65
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
+	addi s2, tp, 632
+	lwu s11, -224(s2)
+	LX s11
+	DUMP
+diff_block_1:
+	addi t2, tp, -745
+	sh t0, 1031(t2)
+	ld a2, 280(tp)
+	LX a2
+	addi s2, tp, 1844
+	sd s11, -1716(s2)
+	ld a0, 128(tp)
+	LX a0
+	addi s3, tp, -296
+	amomin.d.aq a2, zero, (s3)
+	LX a2
+	ld s7, -296(tp)
+	LX s7
+	addi s4, tp, -76
+	lr.w.aq a4, (s4)
+	sc.w.aq zero, a7, (s4)
+	LX a4
+	LX zero
+	ld s0, -80(tp)
 	LX s0
-	li t0, 0x80382008
-	ld ra, 0(t0)
-	andi ra, ra, -65
+	addi t5, tp, -1951
+	sb sp, 1534(t5)
+	ld s10, -424(tp)
+	LX s10
+	addi s4, tp, 172
+	lr.w.aq a0, (s4)
+	sc.w.aq t2, ra, (s4)
+	sc.w s10, zero, (s4)
+	LX s10
+	LX a0
+	LX t2
+	ld s4, 168(tp)
+	LX s4
+	li ra, 0x200e0401
+	li t1, 0x80380000
+	sd ra, 0(t1)
+	li ra, 0x200e0801
+	li t1, 0x80381008
+	sd ra, 0(t1)
+	li ra, 0x200000ef
+	li t1, 0x80381010
+	sd ra, 0(t1)
+	li ra, 0x200e0c01
+	li t1, 0x80382000
+	sd ra, 0(t1)
+	li ra, 0x200e14a3
+	li t1, 0x80383008
+	sd ra, 0(t1)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0x80000
+	csrs sstatus, ra
+	li ra, 0x8000000000080381
+	li t1, 0x40001398
+	sfence.vma
+	csrw satp, ra
+	lhu s3, 0(t1)
+	csrw satp, zero
+	sfence.vma
+	LX s3
+	li t1, 0x80383008
+	ld ra, 0(t1)
 	LX ra
 	li ra, 0xc0000
 	csrc sstatus, ra
-	DUMP
-diff_block_2:
+	addi a1, tp, 20
+	lr.w.aqrl s4, (a1)
+	sc.w.aqrl zero, s8, (a1)
+	LX s4
+	LX zero
+	ld a0, 16(tp)
+	LX a0
+	addi ra, tp, -1632
+	sw t0, 1352(ra)
+	ld s3, -280(tp)
+	LX s3
+	li s9, 0x200e0401
+	li s4, 0x80380000
+	sd s9, 0(s4)
+	li s9, 0x200e0801
+	li s4, 0x80381008
+	sd s9, 0(s4)
+	li s9, 0x200000ef
+	li s4, 0x80381010
+	sd s9, 0(s4)
+	li s9, 0x200e0c01
+	li s4, 0x80382000
+	sd s9, 0(s4)
+	li s9, 0x20100055
+	li s4, 0x80382008
+	sd s9, 0(s4)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x8000000000080381
+	li s4, 0x402055d0
+	sfence.vma
+	csrw satp, s9
+	sb s2, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX s2
+	li s4, 0x80382008
+	ld s9, 0(s4)
+	andi s9, s9, -65
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
 	sb a7, 286(tp)
 	ld t3, 280(tp)
 	LX t3
@@ -350,6 +337,8 @@ diff_block_2:
 	sb a6, -128(s8)
 	ld s4, 232(tp)
 	LX s4
+	DUMP
+diff_block_2:
 	addi a2, tp, 466
 	sb ra, 0(a2)
 	ld t6, 464(tp)
@@ -375,133 +364,200 @@ diff_block_2:
 	li s4, 0x40000090
 	sfence.vma
 	csrw satp, t2
-	amoswap.d t6, t6, (s4)
+	ld t6, 0(s4)
 	csrw satp, zero
 	sfence.vma
 	LX t6
 	li s4, 0x80383000
 	ld t2, 0(s4)
-	andi t2, t2, -65
 	LX t2
 	li t2, 0xc0000
 	csrc sstatus, t2
-	addi s4, tp, 153
-	sb t3, 223(s4)
-	ld t0, 376(tp)
-	LX t0
-	li t5, 0x200e0401
-	li a3, 0x80380000
-	sd t5, 0(a3)
-	li t5, 0x200e0801
-	li a3, 0x80381008
-	sd t5, 0(a3)
-	li t5, 0x200000ef
-	li a3, 0x80381010
-	sd t5, 0(a3)
-	li t5, 0x200e0c01
-	li a3, 0x80382000
-	sd t5, 0(a3)
-	li t5, 0x200e141d
-	li a3, 0x80383008
-	sd t5, 0(a3)
-	li t5, 0xc0000
-	csrc sstatus, t5
-	li t5, 0x9000000000080380
-	li a3, 0x40001058
-	sfence.vma
-	csrw satp, t5
-	lhu t4, 0(a3)
-	csrw satp, zero
-	sfence.vma
-	LX t4
-	li a3, 0x80383008
-	ld t5, 0(a3)
-	andi t5, t5, -65
-	LX t5
-	li t5, 0xc0000
-	csrc sstatus, t5
-	li a4, 0x200e0401
-	li s4, 0x80380000
-	sd a4, 0(s4)
-	li a4, 0x200e0801
-	li s4, 0x80381008
-	sd a4, 0(s4)
-	li a4, 0x200000ef
-	li s4, 0x80381010
-	sd a4, 0(s4)
-	li a4, 0x200e0c01
-	li s4, 0x80382000
-	sd a4, 0(s4)
-	li a4, 0x2014009d
-	li s4, 0x80382008
-	sd a4, 0(s4)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x9000000000080380
-	li s4, 0x402892d8
-	sfence.vma
-	csrw satp, a4
-	lw ra, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX ra
-	li s4, 0x80382008
-	ld a4, 0(s4)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	addi s10, tp, 495
-	lbu s6, 0(s10)
-	LX s6
-	addi a0, tp, -376
-	amoand.d.aqrl a2, sp, (a0)
-	LX a2
-	ld a0, -376(tp)
-	LX a0
 	li s5, 0x200e0401
-	li s1, 0x80380000
-	sd s5, 0(s1)
+	li s6, 0x80380000
+	sd s5, 0(s6)
 	li s5, 0x200e0801
-	li s1, 0x80381008
-	sd s5, 0(s1)
+	li s6, 0x80381008
+	sd s5, 0(s6)
 	li s5, 0x200000ef
-	li s1, 0x80381010
-	sd s5, 0(s1)
+	li s6, 0x80381010
+	sd s5, 0(s6)
 	li s5, 0x200e0c01
-	li s1, 0x80382000
-	sd s5, 0(s1)
-	li s5, 0x201000e2
-	li s1, 0x80382008
-	sd s5, 0(s1)
+	li s6, 0x80382000
+	sd s5, 0(s6)
+	li s5, 0x200e14e3
+	li s6, 0x80383008
+	sd s5, 0(s6)
 	li s5, 0xc0000
 	csrc sstatus, s5
-	li s5, 0x40000
-	csrs sstatus, s5
 	li s5, 0x8000000000080381
-	li s1, 0x403f78e8
+	li s6, 0x40001018
 	sfence.vma
 	csrw satp, s5
-	lwu s7, 0(s1)
+	li s5, 0x613
+	li s6, 0x8038544c
+	sh s5, 0(s6)
+	li s5, 0x16
+	li s6, 0x8038544e
+	sh s5, 0(s6)
+	li s5, 0x8067
+	li s6, 0x80385450
+	sh s5, 0(s6)
+	li s5, 0x0
+	li s6, 0x80385452
+	sh s5, 0(s6)
+	fence.i
+	li s5, 0x8000000000080381
+	li s6, 0x4000144c
+	sfence.vma
+	csrw satp, s5
+	jalr ra, 0(s6)
 	csrw satp, zero
 	sfence.vma
-	LX s7
-	li s1, 0x80382008
-	ld s5, 0(s1)
+	LX a2
+	li s6, 0x80383008
+	ld s5, 0(s6)
 	andi s5, s5, -65
 	LX s5
 	li s5, 0xc0000
 	csrc sstatus, s5
-	addi s5, tp, 424
-	amomaxu.d.aq a0, a3, (s5)
-	LX a0
-	ld s8, 424(tp)
-	LX s8
-	addi ra, tp, 76
-	amoswap.w.aqrl s9, a5, (ra)
-	LX s9
-	ld s2, 72(tp)
+	li ra, 0x200e0401
+	li s9, 0x80380000
+	sd ra, 0(s9)
+	li ra, 0x200e0801
+	li s9, 0x80381008
+	sd ra, 0(s9)
+	li ra, 0x200000ef
+	li s9, 0x80381010
+	sd ra, 0(s9)
+	li ra, 0x200e0c01
+	li s9, 0x80382000
+	sd ra, 0(s9)
+	li ra, 0x200e1817
+	li s9, 0x80383010
+	sd ra, 0(s9)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0xc0000
+	csrs sstatus, ra
+	li ra, 0x8000000000080381
+	li s9, 0x400029d0
+	sfence.vma
+	csrw satp, ra
+	lwu s2, 0(s9)
+	csrw satp, zero
+	sfence.vma
 	LX s2
+	li s9, 0x80383010
+	ld ra, 0(s9)
+	LX ra
+	li ra, 0xc0000
+	csrc sstatus, ra
+	addi s11, tp, 775
+	lbu a0, -697(s11)
+	LX a0
+	addi a5, tp, 1059
+	lwu s0, -959(a5)
+	LX s0
+	li a3, 0x200e0401
+	li s8, 0x80380000
+	sd a3, 0(s8)
+	li a3, 0x200e0801
+	li s8, 0x80381008
+	sd a3, 0(s8)
+	li a3, 0x200000ef
+	li s8, 0x80381010
+	sd a3, 0(s8)
+	li a3, 0x200e0c01
+	li s8, 0x80382000
+	sd a3, 0(s8)
+	li a3, 0x201000e3
+	li s8, 0x80382008
+	sd a3, 0(s8)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x8000000000080381
+	li s8, 0x40317a10
+	sfence.vma
+	csrw satp, a3
+	amoswap.d t0, t0, (s8)
+	csrw satp, zero
+	sfence.vma
+	LX t0
+	li s8, 0x80382008
+	ld a3, 0(s8)
+	andi a3, a3, -65
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
+	addi s9, tp, 1759
+	sh s11, -1911(s9)
+	ld a1, -152(tp)
+	LX a1
+	lw a0, 176(tp)
+	LX a0
+	li a4, 0x200e0401
+	li t6, 0x80380000
+	sd a4, 0(t6)
+	li a4, 0x200e0801
+	li t6, 0x80381008
+	sd a4, 0(t6)
+	li a4, 0x200000ef
+	li t6, 0x80381010
+	sd a4, 0(t6)
+	li a4, 0x200e0c01
+	li t6, 0x80382000
+	sd a4, 0(t6)
+	li a4, 0x200e1cc3
+	li t6, 0x80383018
+	sd a4, 0(t6)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x40000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li t6, 0x400031f0
+	sfence.vma
+	csrw satp, a4
+	li a4, 0x8a93
+	li t6, 0x8038765e
+	sh a4, 0(t6)
+	li a4, 0x1a
+	li t6, 0x80387660
+	sh a4, 0(t6)
+	li a4, 0x8067
+	li t6, 0x80387662
+	sh a4, 0(t6)
+	li a4, 0x0
+	li t6, 0x80387664
+	sh a4, 0(t6)
+	fence.i
+	li a4, 0x8000000000080381
+	li t6, 0x4000365e
+	sfence.vma
+	csrw satp, a4
+	jalr ra, 0(t6)
+	csrw satp, zero
+	sfence.vma
+	LX s5
+	li t6, 0x80383018
+	ld a4, 0(t6)
+	andi a4, a4, -65
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	addi t6, tp, -392
+	lr.d.rl zero, (t6)
+	sc.d.rl zero, a0, (t6)
+	LX zero
+	LX zero
+	ld t0, -392(tp)
+	LX t0
+	addi ra, tp, -336
+	amoswap.w.rl s8, a6, (ra)
+	LX s8
+	ld t3, -336(tp)
+	LX t3
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -513,22 +569,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x000000007ffff800, 0x0000000100000000, 0x0000000000000002, 0x4bc0d6d205c244ad
-	.dword 0x19dc54c63dc97f61, 0x235e041ec3a12a93, 0x00000000ffffffff, 0x000000007ffff800
-	.dword 0xfffffffffffff800, 0x0000000000000040, 0x0000000000000040, 0x0000000000000001
-	.dword 0xffffffff86678810, 0x00000000ffff0000, 0x000000003d1d4f98, 0x0000000000000001
-	.dword 0x056aa0540d3b20e7, 0x000000007ffff800, 0x446a8397fe8c22fc, 0xae59682a7621024a
-	.dword 0xe5ccd52d9372266b, 0x00000000396cbf0b, 0xe5accbea4a11f6e0, 0xffffffffe82c2b40
-	.dword 0x543b714b3d573957, 0x0000000000000001, 0x469b903b620b6b72, 0x8000000000000000
-	.dword 0xce0ff747ea2006e4, 0x000000000000003f, 0x000000000000001f, 0xe3c7b603c12ff2da
-	.dword 0xffffffffdf000000, 0x7fefffffffffffff, 0xffffffff00400000, 0xfff0000000000000
-	.dword 0x000fffffffffffff, 0xffffffff00000000, 0x4330000000000000, 0xffffffffff7fffff
-	.dword 0xffffffff00400000, 0xffffffffff7fffff, 0x41dfffffffc00000, 0xffffffff4effffff
-	.dword 0x3ca0000000000000, 0xffffffff80800000, 0xffffffff5f800000, 0x3ca0000000000000
-	.dword 0x000fffffffffffff, 0xffffffff4b000000, 0xffffffff5f000000, 0xffffffff7fa00000
-	.dword 0xfff8000000000001, 0x41e0000000000000, 0xffffffff4b000000, 0xffffffff7f800001
-	.dword 0xffffffffdf000000, 0xffffffffff7fffff, 0x4330000000000000, 0x000fffffffffffff
-	.dword 0xffffffff00000001, 0xffffffffffc00001, 0xffefffffffffffff, 0xffefffffffffffff
+	.dword 0xffffffffb4881542, 0xfffffffffffffa23, 0xffffffffa7d0a3a2, 0x7cb29e1348f3ee00
+	.dword 0x554ea8dbccba7578, 0x000000007fffffff, 0xfffffffffffff800, 0xa9857a65f5bea98a
+	.dword 0xfffffffffffffd94, 0x000000000000002a, 0x000000007ffff800, 0x00000000ffff0000
+	.dword 0xffffffffffffffaa, 0xffffffffffffffff, 0x0000000000000003, 0xffffffff80000000
+	.dword 0x0000000000000020, 0x0aa3ca9e45658dab, 0xfffffffffffffe32, 0x6058b016e94a0e4b
+	.dword 0x0000000000000595, 0xeb15f01c22903f02, 0x793c7098ac53e4ca, 0xe2e9fd080d89423a
+	.dword 0xfffffffffffffffe, 0x0000000000000003, 0x0000000000000003, 0x4bf74573acf3c4da
+	.dword 0x0000000000000001, 0xf42238616310485b, 0x0000000000000003, 0x86b0156638cace44
+	.dword 0x41dfffffffc00000, 0xffffffff4effffff, 0x3ca0000000000000, 0xffffffff80800000
+	.dword 0xffffffff5f800000, 0x3ca0000000000000, 0x000fffffffffffff, 0xffffffff4b000000
+	.dword 0xffffffff5f000000, 0xffffffff7fa00000, 0xfff8000000000001, 0x41e0000000000000
+	.dword 0xffffffff4b000000, 0xffffffff7f800001, 0xffffffffdf000000, 0xffffffffff7fffff
+	.dword 0x4330000000000000, 0x000fffffffffffff, 0xffffffff00000001, 0xffffffffffc00001
+	.dword 0xffefffffffffffff, 0xffefffffffffffff, 0xffefffffffffffff, 0xffffffff3f7fffff
+	.dword 0xffffffff3f7fffff, 0xffffffff7fa00000, 0x43e0000000000000, 0x41f0000000000000
+	.dword 0x7ff0000000000000, 0x0008000000000000, 0xffffffff33800000, 0xffffffffcf000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -561,12 +617,9 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xffefffffffffffff, 0x41dfffffffc00000, 0x0000000000000001, 0x108c9a526c651b71
-	.dword 0xac696f678cd5566b, 0x17e60bbfc43902fc, 0x37fd3987ab32a554, 0x7fffffffffffffff
-	.dword 0x03042f9186257772, 0xa7c07c990b5f1c95, 0x777bc6b82ac5407e, 0xffffffffffffffff
-	.dword 0xe33e31d7c7f82051, 0x44cbd904d592835b, 0x5e46d6e3fed40143, 0xf17340a716e3377c
-	.dword 0xf9ae5ef307b71309, 0x79aae6ee319a93f0, 0x00000000ffff0000, 0x7dda44cfe006dd83
-	.dword 0xa2da30d8d685be93, 0x42a2a5522cd7063d, 0x3da792a6f0bdced9, 0xfff0000000000000
+	.dword 0xd592835b96a5d62e, 0xfed40143bcd939df, 0x16e3377c883e65ca, 0x07b71309f4956b24
+	.dword 0x319a93f03e2bb231, 0x74922825078c06ad, 0xf3be5d9975bd082f, 0xecf1ca297dda44cf
+	.dword 0xf4830f67a2da30d8, 0xff9b67c942a2a552, 0x915a1a163da792a6, 0x21c105a124f6b5cf
 	.dword 0x8000000000000001, 0x00000000000007ff, 0x205a9044dc01b561, 0x7fffffffffffffff
 	.dword 0x91cec7e188a1c6f6, 0x19c27ff5011c3473, 0x103338866bf80b61, 0xc93f18abc988d13a
 	.dword 0x5fd35617bdd60e95, 0x535d683590fdd2ca, 0xcfdc4b122512bea9, 0xcca9d5765248e630
@@ -593,19 +646,22 @@ diff_area:
 	.dword 0x0e18e5f81ea59a6a, 0xd541f1fe7b4b98d0, 0x0c2e83f89ad20851, 0x0000000000000040
 	.dword 0x41dfffffffc00000, 0x716c0d1af342ba33, 0x6b1af2fc22986317, 0x4aff327a49bf04e5
 	.dword 0x2999ece4d5171723, 0xfff0000000000000, 0x7c560070a4712104, 0x0a15d65613ac2657
-	.dword 0x0000000000000000, 0x8000000000000000, 0x57010c98d01de9b2, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x8f5375ce3dbe9be8, 0x064809356e193e0e
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x00000000ffff0000, 0xd01de9b27573472b, 0x7b6d3d2752902832, 0xef44c43fddd70244
+	.dword 0xed7a4f8a8f5375ce, 0xaaaaaaaaaaaaaaaa, 0x804b9ddb141665af, 0xadba58cb9718c2ae
+	.dword 0xb2760e131b41a28c, 0xf30cc5b9a49b0197, 0x41e0000000000000, 0x3fefffffffffffff
+	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0xe0272b03aa16b911, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x6d885559a586c6ce, 0x8315d0f7b55e85ad, 0x7840df0a7ccfe9c3, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x9948baa0d47c0adb, 0x4f490f3f5c760c9f, 0xabfbbc95081f016e
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0xc9a0e9ece6f5d95b, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0xaa16b911e5bac4a3, 0xb44152c443794e1e, 0x3fefffffffffffff, 0xa586c6ce21d90021
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x9a29cfb34648170c
 	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff007c0d17, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffffe04dbf7c, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffff4648170c, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff48cb68dd, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffffbbdd2c3c, 0xffffffff3fc00000, 0xffffffff4b000000
 	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
 	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
