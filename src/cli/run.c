@@ -23,6 +23,7 @@ enum {
 	RUN_DTB,
 	RUN_CONSOLE,
 	RUN_EARLYCON,
+	RUN_SSTC,
 	RUN_TIMEOUT,
 	RUN_VERBOSE,
 };
@@ -36,6 +37,7 @@ static const struct cli_option run_options[] = {
     {RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
     {RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
+    {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
@@ -45,7 +47,7 @@ struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
-	bool earlycon;
+	bool earlycon, sstc;
 	int verbosity;
 };
 
@@ -94,6 +96,9 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		break;
 	case RUN_EARLYCON:
 		a->earlycon = true;
+		break;
+	case RUN_SSTC:
+		a->sstc = true;
 		break;
 	case RUN_TIMEOUT:
 		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {
@@ -170,6 +175,7 @@ static int run_main(int argc, char **argv)
 	ro.board.kernel_path = a.kernel;
 	ro.board.initrd_path = a.initrd;
 	ro.board.dtb_path = a.dtb;
+	ro.board.sstc = a.sstc;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {
 		ro.console_stdin = true;

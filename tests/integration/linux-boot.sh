@@ -87,6 +87,19 @@ for c in $cases; do
 	ok "$name ($(printf '%.2f' "$t") s)"
 done
 
+# --sstc: the guest programs stimecmp itself instead of SBI set_timer calls.
+name="linux -c 2 --sstc uses the Sstc timer"
+log="$tmp/axvm-sstc.log"
+timeout -k 5 "$limit" "$axvm" run -k "$image" -c 2 -p "console=ttyS0" --sstc </dev/null >"$log" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "axvm-init: harts=2" "$log" &&
+	grep -q "available via sstc extension" "$log"; then
+	ok "$name"
+else
+	not_ok "$name" "exit status $rc; last output:"
+	tail -n 10 "$log" | sed 's/^/    | /'
+fi
+
 # A guest reboot (init calls reboot(RB_AUTOBOOT) -> SBI SRST cold reboot) re-creates
 # the VM, which boots Linux again; init reboots every time, so --timeout ends it.
 if [ "${AXVM_LINUX_REBOOT:-1}" = 1 ]; then
