@@ -162,9 +162,12 @@ diff_host_save:
 diff_log:
 	.space	8 * D_LOG_WORDS
 
-	/* page tables and target pages of the `vm` class (tests/diff/gen.py) */
+	/*
+	 * pages 0-7: page tables and target pages of the `vm` class, pages 8-11:
+	 * code written by the `smc` class (tests/diff/gen.py)
+	 */
 	.section .diffpt, "aw", @nobits
 	.align	12
 	.globl	diff_pt
 diff_pt:
-	.space	8 * 4096
+	.space	12 * 4096

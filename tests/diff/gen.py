@@ -35,7 +35,7 @@ D_SAVEX = 1024
 
 CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
            "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal",
-           "umode", "sret", "vm"]
+           "umode", "sret", "vm", "smc"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 DEFAULT_CLASSES = CLASSES
@@ -1101,6 +1101,55 @@ class Gen:
         if not executable:
             lines += ["andi %s, %s, -65" % (t, t)]
         return lines + self.lx(t) + ["li %s, 0x%x" % (t, 0xc0000), "csrc sstatus, %s" % t]
+
+    # ---- self-modifying code: write code, fence.i, run it, rewrite, fence.i, run again.
+    # The code page is in .diffpt (pages 8..11, identity-mapped physical memory).
+    SMC_BASE = 0x80388000
+
+    def smc_code(self, rd):
+        """A short leaf routine modifying rd, as (halfword list)."""
+        r = self.r
+        n = ABI.index(rd)
+        k = r.randrange(5)
+        imm = r.randrange(-2048, 2048) & 0xfff
+        if k == 0:  # addi rd, rd, imm
+            w = [(imm << 20) | (n << 15) | (n << 7) | 0x13]
+        elif k == 1:  # xori rd, rd, imm
+            w = [(imm << 20) | (n << 15) | (4 << 12) | (n << 7) | 0x13]
+        elif k == 2:  # slli rd, rd, sh
+            w = [(r.randrange(64) << 20) | (n << 15) | (1 << 12) | (n << 7) | 0x13]
+        elif k == 3:  # c.addi rd, nzimm ; c.nop
+            i6 = r.randrange(1, 64)
+            return [0x0001 | ((i6 >> 5) << 12) | (n << 7) | ((i6 & 31) << 2), 0x0001, 0x8082]
+        else:  # lui rd, imm
+            w = [(r.getrandbits(20) << 12) | (n << 7) | 0x37]
+        hw = []
+        for x in w:
+            hw += [x & 0xffff, x >> 16]
+        return hw + [0x8082]  # c.jr ra
+
+    def g_smc(self):
+        r = self.r
+        t, a, rd = r.sample([ABI[i] for i in X_USABLE if i not in (1, 2)], 3)
+        off = r.randrange(0, 4096 - 64, 2)
+        addr = self.SMC_BASE + off
+        lines = ["li %s, 0x%x" % (a, addr)]
+
+        def write(code, width):
+            out = []
+            if width == 2 or len(code) % 2:
+                for i, h in enumerate(code):
+                    out += ["li %s, 0x%x" % (t, h), "sh %s, %d(%s)" % (t, 2 * i, a)]
+            else:
+                for i in range(0, len(code), 2):
+                    out += ["li %s, 0x%x" % (t, code[i] | (code[i + 1] << 16)),
+                            "sw %s, %d(%s)" % (t, 2 * i, a)]
+            return out
+
+        for rnd in range(r.randrange(2, 4)):
+            lines += write(self.smc_code(rd), r.choice([2, 4]))
+            lines += ["fence.i", "jalr ra, 0(%s)" % a] + self.lx(rd)
+        return lines
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
