@@ -5,7 +5,16 @@
  * only through the ops table below (axvm_vcpu_create(..., ops, &config, ...)).
  *
  * Registers for set_gpr/get_gpr: 0..31 = x0..x31 (writes to x0 are ignored),
- * AXVM_RISCV64_REG_PC (32) = pc.
+ * AXVM_RISCV64_REG_PC (32) = pc, AXVM_RISCV64_REG_CSR_TMP (33) = the hidden
+ * register a SysRegRead exit names when it is the read half of a CSR
+ * instruction that also writes the CSR (csrrw/csrrs/csrrc needing the old
+ * value): the VMM writes it like any other register, and the next run()
+ * completes the instruction with a SysRegWrite exit (pc past it).
+ *
+ * Trapped CSRs are the custom S-mode ranges 0x5c0-0x5ff, 0x9c0-0x9ff and
+ * 0xdc0-0xdff (read-only). When the hart knows the VM's sysreg bus
+ * (rv_machine_attach_vm tells it), a CSR number no device claims raises an
+ * illegal-instruction exception in the guest instead of exiting.
  * Interrupt vectors for inject_interrupt/clear_interrupt: the scause
  * interrupt codes AXVM_RISCV64_IRQ_SSI (1), _STI (5), _SEI (9).
  */
@@ -16,7 +25,8 @@
 #include "vcpu.h"
 
 #define AXVM_RISCV64_REG_PC 32u
-#define AXVM_RISCV64_NR_REGS 33u
+#define AXVM_RISCV64_REG_CSR_TMP 33u
+#define AXVM_RISCV64_NR_REGS 34u
 
 #define AXVM_RISCV64_IRQ_SSI 1u
 #define AXVM_RISCV64_IRQ_STI 5u

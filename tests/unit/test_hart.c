@@ -95,7 +95,7 @@ TEST(hart_gpr_access_through_ops)
 	CHECK_U64(0, v);
 	REQUIRE_OK(f.ops->get_gpr(f.be, AXVM_RISCV64_REG_PC, &v));
 	CHECK_U64(R, v);
-	CHECK_INT(-AXVM_EINVAL, f.ops->set_gpr(f.be, 33, 0));
+	CHECK_INT(-AXVM_EINVAL, f.ops->set_gpr(f.be, AXVM_RISCV64_NR_REGS, 0));
 	fix_fini(&f);
 }
 
@@ -339,7 +339,7 @@ TEST(hart_trapped_custom_csrs_exit_as_sysreg_accesses)
 {
 	FIX(f);
 	f.h->x[6] = 0x77;
-	CODE(f, R, CSRRS(5, 0x5c0, 0), CSRRW(0, 0x9c1, 6), CSRRS(0, 0x5c0, 6));
+	CODE(f, R, CSRRS(5, 0x5c0, 0), CSRRW(0, 0x9c1, 6));
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason);
 	CHECK_U64(0x5c0, f.exit.sysreg_read.addr);
@@ -349,10 +349,116 @@ TEST(hart_trapped_custom_csrs_exit_as_sysreg_accesses)
 	CHECK_INT(AXVM_EXIT_SYSREG_WRITE, f.exit.reason);
 	CHECK_U64(0x9c1, f.exit.sysreg_write.addr);
 	CHECK_U64(0x77, f.exit.sysreg_write.value);
-	/* A read-modify-write of a trapped CSR cannot be one exit: illegal. */
+	CHECK_U64(R + 8, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_trapped_csrrw_with_rd_reads_then_writes)
+{
+	FIX(f);
+	f.h->x[6] = 0x2222;
+	f.h->x[7] = 0x3333;
+	CODE(f, R, CSRRW(6, 0x5c0, 7), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason);
+	CHECK_U64(0x5c0, f.exit.sysreg_read.addr);
+	CHECK_INT(AXVM_RISCV64_REG_CSR_TMP, f.exit.sysreg_read.reg);
+	CHECK_U64(R, f.h->pc);
+	REQUIRE_OK(f.ops->set_gpr(f.be, f.exit.sysreg_read.reg, 0x1111));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_WRITE, f.exit.reason);
+	CHECK_U64(0x5c0, f.exit.sysreg_write.addr);
+	CHECK_U64(0x3333, f.exit.sysreg_write.value);
+	CHECK_U64(0x1111, f.h->x[6]);
+	CHECK_U64(R + 4, f.h->pc);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	fix_fini(&f);
+}
+
+TEST(hart_trapped_csrrs_and_csrrci_modify_the_old_value)
+{
+	FIX(f);
+	f.h->x[6] = 0xf0;
+	CODE(f, R, CSRRS(0, 0x5c2, 6), enc_i(0x73, 5, 7, 3, 0x9c3) /* csrrci t0, 0x9c3, 3 */);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_RISCV64_REG_CSR_TMP, f.exit.sysreg_read.reg);
+	REQUIRE_OK(f.ops->set_gpr(f.be, AXVM_RISCV64_REG_CSR_TMP, 0x0f));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_WRITE, f.exit.reason);
+	CHECK_U64(0xff, f.exit.sysreg_write.value);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason);
+	CHECK_U64(0x9c3, f.exit.sysreg_read.addr);
+	REQUIRE_OK(f.ops->set_gpr(f.be, AXVM_RISCV64_REG_CSR_TMP, 0x0f));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x0c, f.exit.sysreg_write.value);
+	CHECK_U64(0x0f, f.h->x[5]);
+	CHECK_U64(R + 8, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(hart_trapped_csr_read_half_dropped_when_pc_moves)
+{
+	FIX(f);
+	f.h->x[7] = 0x3333;
+	CODE(f, R, CSRRW(6, 0x5c0, 7));
+	CODE(f, R + 0x40, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason);
+	REQUIRE_OK(f.ops->set_gpr(f.be, AXVM_RISCV64_REG_PC, R + 0x40));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0, f.h->x[6]);
+	fix_fini(&f);
+}
+
+static int sysreg_dev_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
+{
+	*value = 0;
+	return 0;
+}
+
+static int sysreg_dev_write(void *opaque, uint64_t offset, unsigned width, uint64_t value)
+{
+	return 0;
+}
+
+TEST(hart_unclaimed_custom_csr_is_illegal_when_the_bus_is_known)
+{
+	static const struct axvm_device_ops ops = {.read = sysreg_dev_read,
+						   .write = sysreg_dev_write};
+	struct axvm_device_desc desc = {.name = "csr5c1", .base = 0x5c1, .size = 1, .ops = &ops};
+	struct axvm_bus *bus;
+	uint32_t bad = CSRRS(5, 0x5c0, 0);
+
+	FIX(f);
+	REQUIRE_OK(axvm_bus_create(AXVM_BUS_SYSREG, &bus));
+	REQUIRE_OK(axvm_bus_register(bus, &desc));
+	rv_hart_set_sysreg_bus(f.h, bus);
+	f.h->x[5] = 0x1111;
+	CODE(f, R, CSRRS(6, 0x5c1, 0), bad);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason); /* claimed */
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(bad, f.h->stval);
+	CHECK_U64(R + 4, f.h->sepc);
+	CHECK_U64(0x1111, f.h->x[5]);
+	axvm_bus_destroy(bus);
+	fix_fini(&f);
+}
+
+TEST(hart_trapped_csr_write_to_read_only_range_is_illegal)
+{
+	FIX(f);
+	uint32_t insn = CSRRW(0, 0xdc0, 5);
+
+	CODE(f, R, insn);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(insn, f.h->stval);
 	fix_fini(&f);
 }
 

@@ -53,6 +53,8 @@ static int backend_set_gpr(void *backend, unsigned reg, uint64_t value)
 
 	if (reg == AXVM_RISCV64_REG_PC)
 		h->pc = value & ~1ull;
+	else if (reg == AXVM_RISCV64_REG_CSR_TMP)
+		h->csr_tmp = value;
 	else if (reg < 32)
 		h->x[reg] = reg ? value : 0;
 	else
@@ -66,6 +68,8 @@ static int backend_get_gpr(void *backend, unsigned reg, uint64_t *value)
 
 	if (reg == AXVM_RISCV64_REG_PC)
 		*value = h->pc;
+	else if (reg == AXVM_RISCV64_REG_CSR_TMP)
+		*value = h->csr_tmp;
 	else if (reg < 32)
 		*value = h->x[reg];
 	else

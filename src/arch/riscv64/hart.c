@@ -74,6 +74,11 @@ void rv_hart_destroy(struct rv_hart *h)
 	free(h);
 }
 
+void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus)
+{
+	h->sysreg_bus = bus;
+}
+
 void rv_hart_flush_local(struct rv_hart *h)
 {
 	rv_tlb_flush_all(&h->tlb);
@@ -87,6 +92,7 @@ void rv_hart_reset(struct rv_hart *h, uint64_t entry)
 	h->satp = 0;
 	h->sstatus = 0;
 	h->resv_valid = false;
+	h->csr_rmw.active = false;
 	rv_hart_flush_local(h);
 }
 
@@ -263,6 +269,8 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 	if (!h->as)
 		return -AXVM_ESTATE;
 	memset(exit, 0, sizeof(*exit));
+	if (h->csr_rmw.active && rv_interp_csr_rmw_finish(h, exit) == RV_STEP_EXIT)
+		return 0;
 	__atomic_store_n(&h->running, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* seq_cst: pairs with requesters that set events, then check `running` */

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "axvm/addrspace.h"
+#include "axvm/device.h"
 #include "axvm/exit.h"
 #include "axvm/hal.h"
 #include "axvm/riscv64.h"
@@ -154,6 +155,20 @@ struct rv_hart {
 	 * invalidation. NULL if it could not be allocated (expand every time).
 	 */
 	uint32_t *rvc_memo;
+
+	/*
+	 * Trapped CSRs (vCPU thread): the VM's sysreg bus (NULL = every custom
+	 * CSR exits), and a read-modify-write split into a SysRegRead exit into
+	 * csr_tmp and, at the next run(), the SysRegWrite exit.
+	 */
+	const struct axvm_bus *sysreg_bus;
+	uint64_t csr_tmp;
+	struct {
+		bool active;
+		uint64_t pc;   /* the CSR instruction's pc */
+		uint32_t insn; /* the instruction */
+		uint64_t src;  /* rs1's value (or the zimm) when it was first executed */
+	} csr_rmw;
 };
 #define RV_RVC_ILLEGAL UINT32_MAX
 
@@ -203,6 +218,12 @@ uint64_t rv_hart_request_flush(struct rv_hart *h);
 bool rv_hart_flush_done(const struct rv_hart *h, uint64_t ticket);
 bool rv_hart_is_running(const struct rv_hart *h);
 
+/*
+ * Tell the hart which sysreg bus the VM routes trapped CSRs to, so that an
+ * unclaimed custom CSR is an illegal instruction (call before the hart runs).
+ */
+void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus);
+
 /* Flush the TLB (and decode cache) now (vCPU thread). */
 void rv_hart_flush_local(struct rv_hart *h);
 
@@ -218,6 +239,12 @@ enum rv_step {
 void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval);
 /* Execute one instruction at h->pc. Returns RV_STEP_* or a negative AXVM_E*. */
 int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit);
+/*
+ * Complete a CSR read-modify-write whose read half left run() (h->csr_rmw):
+ * RV_STEP_EXIT with the SysRegWrite exit, or RV_STEP_NEXT if nothing was
+ * pending (or pc moved meanwhile: the pending half is dropped).
+ */
+int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit);
 /*
  * Execute up to n instructions, stopping early after one that sets
  * h->recheck or does not return RV_STEP_NEXT; *done = instructions executed.

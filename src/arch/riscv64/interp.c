@@ -532,6 +532,81 @@ static int interp_branch(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	return RV_STEP_NEXT;
 }
 
+/* The new value of a CSR for csrrw/csrrs/csrrc (and the immediate forms). */
+static uint64_t interp_csr_new(unsigned f3, uint64_t old, uint64_t src)
+{
+	switch (f3 & 3) {
+	case 1:
+		return src;
+	case 2:
+		return old | src;
+	default:
+		return old & ~src;
+	}
+}
+
+/*
+ * A custom CSR: the VMM emulates it through SysRegRead/SysRegWrite exits.
+ * A pure read is one exit into rd, csrrw with rd = x0 one write exit; any
+ * other form needs the old value first: a SysRegRead into the hidden
+ * AXVM_RISCV64_REG_CSR_TMP with pc unchanged, then (rv_interp_csr_rmw_finish
+ * at the next run()) rd and the SysRegWrite exit.
+ */
+static int interp_csr_trapped(struct rv_hart *h, uint32_t insn, uint64_t src,
+			      struct axvm_exit *exit)
+{
+	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
+	bool is_rw = (f3 & 3) == 1, writes = is_rw || rs1 != 0;
+
+	if (h->sysreg_bus && !axvm_bus_find(h->sysreg_bus, csr))
+		return interp_illegal(h, insn);
+	memset(exit, 0, sizeof(*exit));
+	if (!writes) {
+		exit->reason = AXVM_EXIT_SYSREG_READ;
+		exit->sysreg_read.addr = csr;
+		exit->sysreg_read.reg = (uint8_t)rd;
+		h->pc += 4;
+		return RV_STEP_EXIT;
+	}
+	if (is_rw && rd == 0) {
+		exit->reason = AXVM_EXIT_SYSREG_WRITE;
+		exit->sysreg_write.addr = csr;
+		exit->sysreg_write.value = src;
+		h->pc += 4;
+		return RV_STEP_EXIT;
+	}
+	h->csr_rmw.active = true;
+	h->csr_rmw.pc = h->pc;
+	h->csr_rmw.insn = insn;
+	h->csr_rmw.src = src;
+	h->csr_tmp = 0;
+	exit->reason = AXVM_EXIT_SYSREG_READ;
+	exit->sysreg_read.addr = csr;
+	exit->sysreg_read.reg = AXVM_RISCV64_REG_CSR_TMP;
+	return RV_STEP_EXIT;
+}
+
+int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit)
+{
+	uint32_t insn = h->csr_rmw.insn;
+	uint64_t old = h->csr_tmp;
+
+	if (!h->csr_rmw.active)
+		return RV_STEP_NEXT;
+	h->csr_rmw.active = false;
+	if (h->pc != h->csr_rmw.pc)
+		return RV_STEP_NEXT; /* the VMM moved the hart elsewhere: drop the write */
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_SYSREG_WRITE;
+	exit->sysreg_write.addr = insn >> 20;
+	exit->sysreg_write.value = interp_csr_new(rv_funct3(insn), old, h->csr_rmw.src);
+	h->x[rv_rd(insn)] = old;
+	h->x[0] = 0;
+	h->pc += 4;
+	h->instret++;
+	return RV_STEP_EXIT;
+}
+
 static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 {
 	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
@@ -544,38 +619,13 @@ static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 	if (writes && (csr >> 10) == 3)
 		return interp_illegal(h, insn);
 
-	if (rv_csr_is_trapped(csr)) {
-		memset(exit, 0, sizeof(*exit));
-		if (is_rw) {
-			exit->reason = AXVM_EXIT_SYSREG_WRITE;
-			exit->sysreg_write.addr = csr;
-			exit->sysreg_write.value = src;
-		} else if (!writes) {
-			exit->reason = AXVM_EXIT_SYSREG_READ;
-			exit->sysreg_read.addr = csr;
-			exit->sysreg_read.reg = (uint8_t)rd;
-		} else {
-			/* A read-modify-write cannot be split into one exit. */
-			return interp_illegal(h, insn);
-		}
-		h->pc += 4;
-		return RV_STEP_EXIT;
-	}
+	if (rv_csr_is_trapped(csr))
+		return interp_csr_trapped(h, insn, src, exit);
 
 	if (!(is_rw && rd == 0) && rv_csr_read(h, csr, &old))
 		return interp_illegal(h, insn);
 	if (writes) {
-		switch (f3 & 3) {
-		case 1:
-			val = src;
-			break;
-		case 2:
-			val = old | src;
-			break;
-		default:
-			val = old & ~src;
-			break;
-		}
+		val = interp_csr_new(f3, old, src);
 		if (rv_csr_write(h, csr, val))
 			return interp_illegal(h, insn);
 		h->recheck = true; /* may have enabled an interrupt */

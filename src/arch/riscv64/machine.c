@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "arch/riscv64/hart.h"
 #include "axvm/types.h"
 #include "axvm/vcpu.h"
 #include "axvm/vm.h"
@@ -53,6 +54,8 @@ int rv_machine_attach_vm(struct rv_machine *m, struct axvm *vm)
 		err = rv_machine_attach_hart(m, i, axvm_vcpu_backend(vcpu));
 		if (err)
 			return err;
+		/* Custom CSRs no sysreg device claims become illegal instructions. */
+		rv_hart_set_sysreg_bus(axvm_vcpu_backend(vcpu), axvm_bus(vm, AXVM_BUS_SYSREG));
 	}
 	return 0;
 }
