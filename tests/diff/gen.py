@@ -363,6 +363,15 @@ class Gen:
             return ["c.nop"]
         return ["c.ebreak"]
 
+    def sstatus_read(self, rd, t):
+        """sstatus without FS and SD: whether a write of FP state that does not
+        change it (e.g. csrrs fflags with zero bits) dirties FS is
+        implementation-defined (privileged spec, FS). The FS checks are in g_csr."""
+        if rd == "zero" or t == rd:
+            return ["csrr %s, sstatus" % rd]
+        return ["csrr %s, sstatus" % rd, "li %s, 0x%x" % (t, ~0x8000000000006000 & (2**64 - 1)),
+                "and %s, %s, %s" % (rd, rd, t)] + self.lx(rd)
+
     def poison(self):
         out = []
         for _ in range(self.r.randrange(1, 4)):
@@ -438,8 +447,8 @@ class Gen:
                 if r.random() < 0.5:
                     bits |= 1 << b
             op = r.choice(["csrs", "csrc"])
-            return ["li %s, 0x%x" % (t, bits), "%s sstatus, %s" % (op, t),
-                    "csrr %s, sstatus" % rd] + self.lx(rd)
+            return ["li %s, 0x%x" % (t, bits), "%s sstatus, %s" % (op, t)] + \
+                self.sstatus_read(rd, t)
         if k == 5:
             bits = r.choice([0, 2, 0x20, 0x200, 0x222, 0x22, 0x202, 0x220])
             return ["li %s, 0x%x" % (t, bits), "csrw sie, %s" % t, "csrr %s, sie" % rd] + \
@@ -462,10 +471,24 @@ class Gen:
             return ["%s %s, %s, %d" % (op, rd, c, r.randrange(32))] + self.lx(rd) + \
                 ["frcsr %s" % t] + self.lx(t)
         if k == 8:
-            # FS: Off makes FP instructions and fcsr illegal; an FP write makes it Dirty.
+            # FS: Off makes FP instructions and fcsr illegal; an instruction that
+            # changes FP state makes it Dirty. Instructions that only read FP state
+            # (fsd, fmv.x.d, fclass, flag-less compares) may or may not dirty it
+            # (privileged spec, "imprecise" tracking), so they are not checked here;
+            # neither are flag-raising compares/conversions (QEMU 7.2 leaves FS
+            # Clean when feq raises NV: README.md).
             fs = r.choice([1, 2])
-            op = self.fp_arith_line()
-            return ["li %s, 0x6000" % t, "csrc sstatus, %s" % t, op[0],
+            base = D_BUF + 8 * r.randrange(D_BUF_SIZE // 8)
+            x = self.xr(False)
+            op = r.choice([self.fp_arith_line(),
+                           ["fld %s, %d(tp)" % (self.fr(), base)],
+                           ["flw %s, %d(tp)" % (self.fr(), base)],
+                           ["fmv.d.x %s, %s" % (self.fr(), x)],
+                           ["fsgnjn.d %s, %s, %s" % (self.fr(), self.fr(), self.fr())],
+                           ["c.fldsp %s, 0(sp)" % self.fr()]])
+            if op[0].startswith("c.fldsp"):
+                op = ["addi sp, tp, %d" % base] + op
+            return ["li %s, 0x6000" % t, "csrc sstatus, %s" % t] + op + [
                     "csrr %s, fcsr" % rd, "li %s, 0x%x" % (t, fs << 13), "csrs sstatus, %s" % t,
                     "csrr %s, sstatus" % rd] + self.lx(rd) + op + \
                 ["csrr %s, sstatus" % rd] + self.lx(rd)
@@ -958,7 +981,7 @@ class Gen:
             else:
                 lines += self.g_amo()
         rd = self.xr()
-        return lines + ["ecall", "csrr %s, sstatus" % rd] + self.lx(rd)
+        return lines + ["ecall"] + self.sstatus_read(rd, self.xr(False))
 
     # ---- sret within S-mode (SPP = 1): SIE <- SPIE (cleared first), SPIE <- 1, SPP <- U
     def g_sret(self):
@@ -967,7 +990,7 @@ class Gen:
         l = self.lab()
         return ["la %s, %s" % (t, l), "csrw sepc, %s" % t, "li %s, 0x100" % t,
                 "csrs sstatus, %s" % t, "li %s, 0x20" % t, "csrc sstatus, %s" % t, "sret"] + \
-            self.poison() + [l + ":", "csrr %s, sstatus" % rd] + self.lx(rd)
+            self.poison() + [l + ":"] + self.sstatus_read(rd, t)
 
     # ---- Sv39/Sv48: one access through a page whose PTE has random flags ----
     # Tables in .diffpt (rt.S, fixed at PT_BASE): page 0 the Sv48 root (entry 0

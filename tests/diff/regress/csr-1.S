@@ -29,68 +29,44 @@ diff_block_0:
 	LX a2
 	li s11, 0x6000
 	csrc sstatus, s11
-	fadd.d f29, f22, f3
+	addi sp, tp, 328
+	c.fldsp f27, 0(sp)
 	csrr s2, fcsr
 	li s11, 0x4000
 	csrs sstatus, s11
 	csrr s2, sstatus
 	LX s2
-	fadd.d f29, f22, f3
+	addi sp, tp, 328
+	c.fldsp f27, 0(sp)
 	csrr s2, sstatus
 	LX s2
+	csrrsi a3, sscratch, 13
+	LX a3
 	csrw sie, zero
-	li a2, 2
-	csrc sip, a2
-	csrr t1, sip
-	LX t1
-	li a6, 0x6000
-	csrc sstatus, a6
-	fadd.s f5, f5, f20
-	csrr t5, fcsr
-	li a6, 0x4000
-	csrs sstatus, a6
-	csrr t5, sstatus
-	LX t5
-	fadd.s f5, f5, f20
-	csrr t5, sstatus
-	LX t5
-	li t6, 0x6000
-	csrc sstatus, t6
-	fadd.d f26, f27, f17
-	csrr s4, fcsr
-	li t6, 0x2000
-	csrs sstatus, t6
-	csrr s4, sstatus
-	LX s4
-	fadd.d f26, f27, f17
-	csrr s4, sstatus
-	LX s4
-	li s7, 0x6000
-	csrc sstatus, s7
-	fadd.s f27, f13, f21
-	csrr s4, fcsr
-	li s7, 0x4000
-	csrs sstatus, s7
-	csrr s4, sstatus
-	LX s4
-	fadd.s f27, f13, f21
-	csrr s4, sstatus
-	LX s4
-	li a5, 0x0
-	csrw stval, a5
-	csrr s9, stval
+	li s4, 2
+	csrs sip, s4
+	csrr a1, sip
+	LX a1
+	li s6, 0x6000
+	csrc sstatus, s6
+	fadd.d f11, f10, f1
+	csrr s5, fcsr
+	li s6, 0x2000
+	csrs sstatus, s6
+	csrr s5, sstatus
+	LX s5
+	fadd.d f11, f10, f1
+	csrr s5, sstatus
+	LX s5
+	li s0, 0x40120
+	csrc sstatus, s0
+	csrr s9, sstatus
+	li s0, 0x7fffffffffff9fff
+	and s9, s9, s0
 	LX s9
-	csrrci t5, sscratch, 11
-	LX t5
-	li s4, 0x8000000000000009
-	csrw scause, s4
-	csrr a7, scause
-	LX a7
 	fence
 	csrrci t6, sscratch, 8
 	LX t6
-	DUMP
-diff_block_1:
 	csrrci s7, fcsr, 12
 	LX s7
 	frcsr s9
@@ -104,6 +80,8 @@ diff_block_1:
 	csrs sip, s1
 	csrr zero, sip
 	LX zero
+	DUMP
+diff_block_1:
 	csrw sie, zero
 	li t2, 2
 	csrs sip, t2
@@ -142,9 +120,6 @@ diff_block_1:
 	li t0, 0x40020
 	csrs sstatus, t0
 	csrr zero, sstatus
-	LX zero
-	DUMP
-diff_block_2:
 	li t1, 0x832
 	csrw sepc, t1
 	csrr s4, sepc
@@ -155,6 +130,8 @@ diff_block_2:
 	csrw sie, a3
 	csrr s1, sie
 	LX s1
+	DUMP
+diff_block_2:
 	csrw sie, zero
 	li t3, 2
 	csrc sip, t3
@@ -184,6 +161,13 @@ diff_block_2:
 	LX a0
 	csrrsi zero, sscratch, 27
 	LX zero
+	csrw 0xc03, a6
+	csrrwi s3, 0xc03, 0
+	LX s3
+	csrw cycle, t4
+	csrrwi a6, cycle, 0
+	LX a6
+	sfence.vma s0, s4
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -195,22 +179,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xcbf7186fad85d66b, 0x5555555555555555, 0x65b3b368972e1245, 0x8000000000000001
-	.dword 0xacc88253aa92b077, 0xbd6c572517bf2aa2, 0xfffffffffffffd5f, 0xffffffffe80308f3
-	.dword 0xffffffff8fa0e51e, 0xdb3a2901f042078b, 0xfffffffffffff99d, 0x0000000000000001
-	.dword 0x00000000405b1db2, 0xffffffff9b322baf, 0x0000000044eb2522, 0x0000000000000800
-	.dword 0x78faa1ad12152643, 0xfffffffffffffd22, 0xffffffffffffffff, 0xfffffffffffffb01
-	.dword 0x0000000076328f61, 0x0000000000000160, 0x28e47b9d55a440d2, 0xffffffffe423c013
-	.dword 0xca0835306b2b2e0e, 0xffffffffe7bce5d1, 0xfffffffffffffa17, 0xd5eb02dcfd92ec75
-	.dword 0x0000000000000150, 0xfffffffffffff949, 0x000000002d45c5da, 0x000000000000003f
-	.dword 0x43f0000000000000, 0xffffffff7f800001, 0xffffffff7f800001, 0xfff8000000000001
-	.dword 0x43f0000000000000, 0xffffffff7fa00000, 0xffffffffdf000000, 0x43f0000000000000
-	.dword 0xffffffff00000001, 0x0008000000000000, 0xffffffff80800000, 0x4330000000000000
-	.dword 0xffffffff40490fdb, 0x0008000000000000, 0xffffffffcf000000, 0xffffffff4f800000
-	.dword 0xfff0000000000000, 0x47efffffe0000000, 0xffffffffff800000, 0x8000000000000000
-	.dword 0xffffffff5f000000, 0x0000000000000000, 0xc3e0000000000000, 0xffffffffff800000
-	.dword 0xfff8000000000001, 0xffffffff40490fdb, 0x36a0000000000000, 0xffffffff7fc00000
-	.dword 0xc1e0000000000000, 0xffffffff007fffff, 0xffffffff00000001, 0x41e0000000000000
+	.dword 0xfffffffffffff99d, 0x0000000000000001, 0x00000000405b1db2, 0xffffffff9b322baf
+	.dword 0x0000000044eb2522, 0x0000000000000800, 0x78faa1ad12152643, 0xfffffffffffffd22
+	.dword 0xffffffffffffffff, 0xfffffffffffffb01, 0x0000000076328f61, 0x0000000000000160
+	.dword 0x28e47b9d55a440d2, 0xffffffffe423c013, 0xca0835306b2b2e0e, 0xffffffffe7bce5d1
+	.dword 0xfffffffffffffa17, 0xd5eb02dcfd92ec75, 0x0000000000000150, 0xfffffffffffff949
+	.dword 0x000000002d45c5da, 0x000000000000003f, 0x9bebe7714671b328, 0x91c28d863da0e108
+	.dword 0x000000001d9875e7, 0x8000000000000000, 0x8000000000000001, 0x0000000000000003
+	.dword 0x000000002da7a19e, 0x00000000600765b4, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa
+	.dword 0x43f0000000000000, 0x43f0000000000000, 0xffffffff00000001, 0x0008000000000000
+	.dword 0xffffffff80800000, 0x4330000000000000, 0xffffffff40490fdb, 0x0008000000000000
+	.dword 0xffffffffcf000000, 0xffffffff4f800000, 0xfff0000000000000, 0x47efffffe0000000
+	.dword 0xffffffffff800000, 0x8000000000000000, 0xffffffff5f000000, 0x0000000000000000
+	.dword 0xc3e0000000000000, 0xffffffffff800000, 0xfff8000000000001, 0xffffffff40490fdb
+	.dword 0x36a0000000000000, 0xffffffff7fc00000, 0xc1e0000000000000, 0xffffffff007fffff
+	.dword 0xffffffff00000001, 0x41e0000000000000, 0x7ff4000000000000, 0xffffffff3fc00000
+	.dword 0xffffffff33800000, 0xffffffff00800000, 0xffffffffcf000000, 0xffffffff7f800001
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -243,54 +227,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x7ff4000000000000, 0x5d7f44945592040d, 0xacbdccd4cca0fd6b, 0x3fefffffffffffff
-	.dword 0xfca521bd571cec60, 0xc7aa4cfbcf8f8a6e, 0xfff0000000000000, 0x96d32466d0570d4c
-	.dword 0xf8a9e0a29c4c6510, 0xfffffffffffffffe, 0xc1e0000000000000, 0xaf048f62070c322a
-	.dword 0x3cbe66887f9d659b, 0xd9f4786933bd54de, 0xfd3c68a0ceb07160, 0x9096032eb0eb9084
-	.dword 0x4e00711e1fe45505, 0x5e1aa193c38789b8, 0x49adf28128f0ee0c, 0xd731dc11775dc0a6
-	.dword 0xf1a987c2cc97dbe2, 0xfff0000000000000, 0x743cdda90eb1112c, 0x8468a33e94d8301f
-	.dword 0x014fecef20315c9a, 0xbdf2cf3d2b17709b, 0xf801a33bb6d0ae08, 0xa5a62e1b73f800c3
-	.dword 0x4640ae64b5e0b29e, 0x62c9b53273551b96, 0x7846462003fa3a1f, 0x2fbb7bbc2c64930d
-	.dword 0x0008000000000000, 0xff7b97b41a6793fe, 0x09c756c27be404c5, 0xc3d258b601353140
-	.dword 0x12d68abb068cc70b, 0x43f0000000000000, 0x153ffdeb02e42ad7, 0x23b320d55fed9ac1
-	.dword 0xe2680cfc62152a87, 0x96dfcec6ba07492b, 0xe6b39b52d9d44479, 0xd9c1474dec9dd1e8
-	.dword 0x1362f34d43058693, 0x1203c5d183805aa8, 0x31b933fa283517d7, 0xfd3faf1fad4ef0cf
-	.dword 0x31b6b4f410094a3e, 0x453cae7014328c92, 0x3d3817250bac462e, 0x8000000000000000
-	.dword 0x2f7ac15963ea9ef1, 0x1dda9975e917a6f9, 0x5dbce5fe012c7301, 0xcdddcffdff675e38
-	.dword 0x6f120ec596e8ef45, 0xb23f1a8d76c217af, 0x7b8b785d19a99aa3, 0x09f99181efe5bea0
-	.dword 0xba7b9358357370c2, 0xa2bf0c7217e89c26, 0x7ecbcecd1f25cd8c, 0xd18aaedbb645465b
-	.dword 0x22d3edd0dff40bd5, 0x34f12d24212ec182, 0x35b4b1474b6d9a5b, 0x82cf782ece63f2ff
-	.dword 0x6a795efe6fa1f359, 0x9ed4fe99274fccda, 0x400921fb54442d18, 0xdc3b154ef6faea78
-	.dword 0xaaaaaaaaaaaaaaaa, 0x52c76cc86697de4a, 0x720609b5e30d849c, 0x9728c3fe90ad8220
-	.dword 0x00000000ffffffff, 0x5da907a5f4bb6bb0, 0x89bd2664d23b7f1c, 0x3fefffffffffffff
-	.dword 0x5343c1c85bde4428, 0x7ff4000000000000, 0x0000000000000040, 0x8ec1dd722615b82b
-	.dword 0xfc299af8080a3558, 0xc3e0000000000000, 0xe606192ab0f06d69, 0x503563f51ab32470
-	.dword 0xa4e73b47957b2d53, 0x46b9bf7463760e57, 0xdf5ae4fd1e39c672, 0x663f7e75a7fd1521
-	.dword 0x4075e017efee91f2, 0xfe9be3912a3ec8b0, 0x13dc945829b384c2, 0x6e47b5bbdda99af2
-	.dword 0xf1ee901cc99ca05a, 0xa4f3b1abb50894b5, 0xec7087178e4592c0, 0x85a06b44fe4febc1
-	.dword 0x4d3c417e4747a323, 0xe4887478d6914674, 0xfff0000000000000, 0xcb81c555e1a38403
-	.dword 0x579ae7f57695f3d5, 0xe08b0885895bfb33, 0x4330000000000000, 0xf5f37a6424e6c7a9
-	.dword 0xfff8000000000001, 0x0191c7c9e2f8386e, 0x4dfd4290186fa963, 0x8fb612d7f0c33332
-	.dword 0x0000000000000800, 0x018c08d29a2a4eb9, 0xc63ffead207876e4, 0x4f01713ef127c8ff
-	.dword 0x5e8121280d7bdddd, 0x3e53a8f70ba8c8c6, 0x0d40d9d7ab56d5ac, 0x0000000000000800
-	.dword 0x5897b87a3ddfa1d9, 0x1f837b685361400f, 0xb9425dd832633a79, 0xe18cafd91375fa69
-	.dword 0x69d02e0e85b77aa6, 0x9c77bfd3ee2c3acc, 0x579cafadd2bb252a, 0x38a4c24132c51105
-	.dword 0x0000000000000000, 0x8000000000000000, 0x2eaf3d0d0987cbc8, 0xfff0000000000000
-	.dword 0xf84bda79b39eb99c, 0x7ff4000000000000, 0xfff8000000000001, 0x1e8f95243f17681d
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x6d47e4c18c35194f, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x198dfec50966b9da, 0x8000000000000000, 0x561dafb0af048f62, 0xf5983f1c3cbe6688
+	.dword 0x0000000000000020, 0xb0eb908419b55f1d, 0x1fe45505464d706b, 0xc38789b85b2e4fb4
+	.dword 0x28f0ee0ccdddc69d, 0x775dc0a6bbc8e73e, 0xcc97dbe28129914e, 0x0000000000000800
+	.dword 0x0eb1112c0e2c637b, 0x94d8301fa422c3aa, 0x47efffffe0000000, 0xbdf2cf3d2b17709b
+	.dword 0xf801a33bb6d0ae08, 0xa5a62e1b73f800c3, 0x4640ae64b5e0b29e, 0x62c9b53273551b96
+	.dword 0x7846462003fa3a1f, 0x2fbb7bbc2c64930d, 0x0008000000000000, 0xff7b97b41a6793fe
+	.dword 0x09c756c27be404c5, 0xc3d258b601353140, 0x12d68abb068cc70b, 0x43f0000000000000
+	.dword 0x153ffdeb02e42ad7, 0x23b320d55fed9ac1, 0xe2680cfc62152a87, 0x96dfcec6ba07492b
+	.dword 0xe6b39b52d9d44479, 0xd9c1474dec9dd1e8, 0x1362f34d43058693, 0x1203c5d183805aa8
+	.dword 0x31b933fa283517d7, 0xfd3faf1fad4ef0cf, 0x31b6b4f410094a3e, 0x453cae7014328c92
+	.dword 0x3d3817250bac462e, 0x8000000000000000, 0x2f7ac15963ea9ef1, 0x1dda9975e917a6f9
+	.dword 0x5dbce5fe012c7301, 0xcdddcffdff675e38, 0x6f120ec596e8ef45, 0xb23f1a8d76c217af
+	.dword 0x7b8b785d19a99aa3, 0x09f99181efe5bea0, 0xba7b9358357370c2, 0xa2bf0c7217e89c26
+	.dword 0x7ecbcecd1f25cd8c, 0xd18aaedbb645465b, 0x22d3edd0dff40bd5, 0x34f12d24212ec182
+	.dword 0x35b4b1474b6d9a5b, 0x82cf782ece63f2ff, 0x6a795efe6fa1f359, 0x9ed4fe99274fccda
+	.dword 0x400921fb54442d18, 0xdc3b154ef6faea78, 0xaaaaaaaaaaaaaaaa, 0x52c76cc86697de4a
+	.dword 0x720609b5e30d849c, 0x9728c3fe90ad8220, 0x00000000ffffffff, 0x5da907a5f4bb6bb0
+	.dword 0x89bd2664d23b7f1c, 0x3fefffffffffffff, 0x5343c1c85bde4428, 0x7ff4000000000000
+	.dword 0x0000000000000040, 0x8ec1dd722615b82b, 0xfc299af8080a3558, 0xc3e0000000000000
+	.dword 0xe606192ab0f06d69, 0x503563f51ab32470, 0xa4e73b47957b2d53, 0x46b9bf7463760e57
+	.dword 0xdf5ae4fd1e39c672, 0x663f7e75a7fd1521, 0x4075e017efee91f2, 0xfe9be3912a3ec8b0
+	.dword 0x13dc945829b384c2, 0x6e47b5bbdda99af2, 0xf1ee901cc99ca05a, 0xa4f3b1abb50894b5
+	.dword 0xec7087178e4592c0, 0x85a06b44fe4febc1, 0x4d3c417e4747a323, 0xe4887478d6914674
+	.dword 0xfff0000000000000, 0xcb81c555e1a38403, 0x579ae7f57695f3d5, 0xe08b0885895bfb33
+	.dword 0x4330000000000000, 0xf5f37a6424e6c7a9, 0xfff8000000000001, 0x0191c7c9e2f8386e
+	.dword 0x4dfd4290186fa963, 0x8fb612d7f0c33332, 0x0000000000000800, 0x018c08d29a2a4eb9
+	.dword 0xc63ffead207876e4, 0x4f01713ef127c8ff, 0x5e8121280d7bdddd, 0x3e53a8f70ba8c8c6
+	.dword 0x0d40d9d7ab56d5ac, 0x0000000000000800, 0x5897b87a3ddfa1d9, 0x1f837b685361400f
+	.dword 0xb9425dd832633a79, 0xe18cafd91375fa69, 0x69d02e0e85b77aa6, 0x9c77bfd3ee2c3acc
+	.dword 0x579cafadd2bb252a, 0x38a4c24132c51105, 0x41e0000000000000, 0x2eaf3d0d0987cbc8
+	.dword 0xfc2130d0e0d39698, 0xda7a294676d3a5a7, 0x9d8f84c9fce45533, 0xc41863a147b8a549
+	.dword 0x8a56be266d4b44a0, 0xd4f64409ff0f9b38, 0x41861d8737c7b613, 0xf8bcd9844df08043
+	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0xe28ec726d6e0df1c
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x5385268cbf286b42
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x39e7958370dcd052, 0xbff0000000000000
 	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0xe28ec726d6e0df1c, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x5385268cbf286b42, 0x0008000000000000, 0x36a0000000000000, 0x39e7958370dcd052
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff201ca1fc, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff495c9318, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffae36a8b4, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffffddd0e48f, 0xffffffff33800000, 0xffffffff5103851f
-	.dword 0xffffffff4effffff, 0xfffffffff0fcbc52, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xcb865296201ca1fc
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0xd23340bbae36a8b4
+	.dword 0xffffffff00000000, 0xffffffffa59dd02e, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffffddd0e48f
+	.dword 0xffffffff00000001, 0xffffffff5103851f, 0xffffffff007fffff, 0xfffffffff0fcbc52
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff97682fc7
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -32,93 +32,99 @@ diff_block_0:
 	li a4, 0xc0120
 	csrc sstatus, a4
 	csrr s8, sstatus
+	li a4, 0x7fffffffffff9fff
+	and s8, s8, a4
 	LX s8
 	li sp, 0x6000
 	csrc sstatus, sp
-	fadd.d f25, f10, f30
+	fsgnjn.d f14, f20, f20
 	csrr a3, fcsr
 	li sp, 0x2000
 	csrs sstatus, sp
 	csrr a3, sstatus
 	LX a3
-	fadd.d f25, f10, f30
+	fsgnjn.d f14, f20, f20
 	csrr a3, sstatus
 	LX a3
-	li a4, 0x7
-	csrw scause, a4
-	csrr s6, scause
-	LX s6
-	csrrs a3, mtval, zero
-	LX a3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	csrr s2, sstatus
-	LX s2
+	li t1, 0x9
+	csrw scause, t1
+	csrr s3, scause
+	LX s3
+	csrrw s11, sscratch, a7
+	LX s11
 	csrrci s2, sscratch, 21
 	LX s2
 	li a3, 0x6000
 	csrc sstatus, a3
-	fadd.s f29, f31, f16
+	fadd.d f16, f4, f12
 	csrr a7, fcsr
 	li a3, 0x2000
 	csrs sstatus, a3
 	csrr a7, sstatus
 	LX a7
-	fadd.s f29, f31, f16
+	fadd.d f16, f4, f12
 	csrr a7, sstatus
 	LX a7
-	li s1, 0x4
-	csrw scause, s1
-	csrr ra, scause
-	LX ra
-	csrrs sp, frm, zero
-	LX sp
-	frcsr t3
-	LX t3
+	csrrs t5, sscratch, s7
+	LX t5
+	li a7, 0x6000
+	csrc sstatus, a7
+	fsgnjn.d f2, f19, f13
+	csrr a4, fcsr
+	li a7, 0x4000
+	csrs sstatus, a7
+	csrr a4, sstatus
+	LX a4
+	fsgnjn.d f2, f19, f13
+	csrr a4, sstatus
+	LX a4
+	li t5, 0x20
+	csrw sie, t5
+	csrr a1, sie
+	LX a1
 	DUMP
 diff_block_1:
-	li s3, 0xd
-	csrw scause, s3
-	csrr s2, scause
-	LX s2
-	csrrw s4, fcsr, t3
-	LX s4
-	frcsr a1
+	li a1, 0x220
+	csrw sie, a1
+	csrr a1, sie
 	LX a1
-	csrrc a0, sscratch, sp
-	LX a0
-	li a5, 0xd
-	csrw scause, a5
-	csrr s4, scause
-	LX s4
-	li a4, 0x40100
-	csrs sstatus, a4
-	csrr t1, sstatus
-	LX t1
-	li s4, 0x2
-	csrw stval, s4
-	csrr a5, stval
-	LX a5
-	sfence.vma a0, zero
-	csrw sie, zero
-	li s10, 2
-	csrc sip, s10
-	csrr a7, sip
-	LX a7
-	csrw time, a5
-	csrrwi t4, time, 0
+	csrrc t4, fflags, zero
 	LX t4
-	sfence.vma a3, s9
-	li s1, 0x20
-	csrs sstatus, s1
+	frcsr a5
+	LX a5
+	li s10, 0x40000
+	csrc sstatus, s10
 	csrr sp, sstatus
+	li s10, 0x7fffffffffff9fff
+	and sp, sp, s10
 	LX sp
-	li a5, 0xc0020
-	csrc sstatus, a5
-	csrr s3, sstatus
-	LX s3
-	DUMP
-diff_block_2:
+	li s10, 0x20
+	csrs sstatus, s10
+	csrr a7, sstatus
+	li s10, 0x7fffffffffff9fff
+	and a7, a7, s10
+	LX a7
+	csrw sie, zero
+	li s11, 2
+	csrc sip, s11
+	csrr ra, sip
+	LX ra
+	li t4, 0x220
+	csrw sie, t4
+	csrr s9, sie
+	LX s9
+	csrw sie, zero
+	li s2, 2
+	csrs sip, s2
+	csrr s1, sip
+	LX s1
+	csrrs s2, sscratch, s4
+	LX s2
+	csrw sie, zero
+	li t6, 2
+	csrc sip, t6
+	csrr zero, sip
+	LX zero
 	csrw sie, zero
 	li a4, 2
 	csrc sip, a4
@@ -130,6 +136,8 @@ diff_block_2:
 	LX a7
 	csrrw s11, sscratch, a7
 	LX s11
+	DUMP
+diff_block_2:
 	fence r, r
 	csrw 0xc03, a3
 	csrrwi sp, 0xc03, 0
@@ -140,30 +148,59 @@ diff_block_2:
 	LX t4
 	li a0, 0x6000
 	csrc sstatus, a0
-	fadd.d f22, f23, f29
+	addi sp, tp, 320
+	c.fldsp f7, 0(sp)
 	csrr t2, fcsr
 	li a0, 0x2000
 	csrs sstatus, a0
 	csrr t2, sstatus
 	LX t2
-	fadd.d f22, f23, f29
+	addi sp, tp, 320
+	c.fldsp f7, 0(sp)
 	csrr t2, sstatus
 	LX t2
-	csrrsi t4, sscratch, 5
-	LX t4
-	csrw instret, sp
-	csrrwi t2, instret, 0
-	LX t2
-	li s11, 0x80100
-	csrs sstatus, s11
-	csrr a2, sstatus
-	LX a2
-	csrrc s5, sscratch, s0
-	LX s5
-	li t6, 0xd
-	csrw scause, t6
-	csrr s3, scause
+	li sp, 0x20
+	csrc sstatus, sp
+	csrr s10, sstatus
+	li sp, 0x7fffffffffff9fff
+	and s10, s10, sp
+	LX s10
+	li s4, 0x40100
+	csrc sstatus, s4
+	csrr s10, sstatus
+	li s4, 0x7fffffffffff9fff
+	and s10, s10, s4
+	LX s10
+	csrrw a7, fflags, s6
+	LX a7
+	frcsr s3
 	LX s3
+	li t4, 0x6000
+	csrc sstatus, t4
+	fld f28, 272(tp)
+	csrr s8, fcsr
+	li t4, 0x2000
+	csrs sstatus, t4
+	csrr s8, sstatus
+	LX s8
+	fld f28, 272(tp)
+	csrr s8, sstatus
+	LX s8
+	csrrw t3, fflags, zero
+	LX t3
+	frcsr a0
+	LX a0
+	li t0, 0x8a7
+	csrw stval, t0
+	csrr t1, stval
+	LX t1
+	fence.i
+	li s4, 0xc0120
+	csrs sstatus, s4
+	csrr t0, sstatus
+	li s4, 0x7fffffffffff9fff
+	and t0, t0, s4
+	LX t0
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -175,22 +212,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x000000007ffff800, 0x0000000000000800, 0x0000000000000131, 0x545a588514730420
-	.dword 0xffffffffd695ab2a, 0xe90dc06f627ed1a8, 0x0000000100000000, 0xce3b79581b3ffc04
-	.dword 0x94c9ec97de0b469b, 0x00000000726dfe9f, 0xf3502809226e7bd2, 0x0000000080000000
-	.dword 0x8000000000000000, 0x0000000000000020, 0x7fffffffffffffff, 0x00000000000001ac
-	.dword 0x0000000080000000, 0x25a0a5b6dd774bc0, 0xfffffffffffffb70, 0x0000000000000001
-	.dword 0xffffffff815e8764, 0x00000000ffff0000, 0xffffffffeb597398, 0x189871afe264c660
-	.dword 0x8000000000000001, 0x0000000100000000, 0xffffffffc8c4768f, 0x0000000000000003
-	.dword 0x5b102e808e2313c8, 0xfffffffffffff9a0, 0x0000000000000002, 0xffffffffa4b21654
-	.dword 0xffffffff00000000, 0xffffffff3fc00000, 0xfff0000000000000, 0xffffffff4f000000
-	.dword 0xfff0000000000000, 0x41f0000000000000, 0xffffffff007fffff, 0xffefffffffffffff
-	.dword 0x47efffffe0000000, 0x8000000000000000, 0x7ff8000000000000, 0xffffffff00800000
-	.dword 0xffffffff4f800000, 0xffffffffbf800000, 0x3ca0000000000000, 0xffffffff80000001
-	.dword 0x4330000000000000, 0x41dfffffffc00000, 0xffffffffdf000000, 0xffffffff80000001
-	.dword 0xffffffff40490fdb, 0xffffffffff7fffff, 0xffffffffff800000, 0x3fe0000000000000
-	.dword 0xffffffffffc00001, 0xffffffff5f000000, 0xffffffff5f800000, 0xffffffff7f7fffff
-	.dword 0xffffffffea3c7ce0, 0x0000000000000000, 0x0008000000000000, 0xffffffff007fffff
+	.dword 0xffffffffdd4dd9f3, 0xbd19098002d1cedb, 0xffffffffe7853f72, 0x0fdea5fb820a25b8
+	.dword 0x000000007ffff800, 0x0000000080000000, 0xffffffff9b4d9802, 0x00000000ffffffff
+	.dword 0x5555555555555555, 0xfffffffffffffffe, 0xffffffff7fffffff, 0xaaaaaaaaaaaaaaaa
+	.dword 0xffffffff7fffffff, 0xffffffffffffffef, 0xffffffff94e435a8, 0x116036b83711dc80
+	.dword 0x0000000000000001, 0x38014a552e3cbb48, 0x00000000ffffffff, 0x0000000000000000
+	.dword 0x6e21720fb9a3c988, 0x1bf91b606774bdbc, 0xfffffffffffffcc7, 0x0000000000000102
+	.dword 0xfffffffffffffb43, 0x5555555555555555, 0x939f02fe48b11f02, 0x78d64b936029a400
+	.dword 0x8f77f8b7bd1116cf, 0x0000000000000316, 0xfffffffffffff800, 0xaaaaaaaaaaaaaaaa
+	.dword 0xffffffffff800000, 0x3fe0000000000000, 0xffffffffffc00001, 0xffffffff5f000000
+	.dword 0xffffffff5f800000, 0xffffffff7f7fffff, 0xffffffffea3c7ce0, 0x0000000000000000
+	.dword 0x0008000000000000, 0xffffffff007fffff, 0x7cb4b667f4986b1b, 0x7ff0000000000000
+	.dword 0xffffffff473a9adc, 0x3fe0000000000000, 0xc3e0000000000000, 0xffffffff33800000
+	.dword 0x3fefffffffffffff, 0x7ff4000000000000, 0xffffffff7fa00000, 0xffffffff4f800000
+	.dword 0xfff8000000000001, 0x0000000000000001, 0xffffffffffc00001, 0x41dfffffffc00000
+	.dword 0xffffffff3f7fffff, 0xffffffff4b000000, 0x0000000000000000, 0x41e0000000000000
+	.dword 0x41e0000000000000, 0xffefffffffffffff, 0xffffffffff800000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -223,20 +260,12 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xfdaef5598e22adbe, 0xa96dfce9812486b6, 0xaf779e7eaac57947, 0xd4c43a1c1f65abd1
-	.dword 0xb2edb58282fadd03, 0xaeb69a2fa1e6bdc6, 0xa53d36756144a67c, 0xf0b571343d4dee3a
-	.dword 0xaf6e56ac691f4901, 0xc54a78157e2ff305, 0x32fdaaa4102cbc0b, 0xffefffffffffffff
-	.dword 0xbff0000000000000, 0xbed44339df9f5c3f, 0x99d40993c33bb819, 0x889707e4ff1b9bce
-	.dword 0x1bb8bf77f4573690, 0x9a85213b2af52076, 0x244bd5ec6095b482, 0x83beac9aa930a246
-	.dword 0xa340a936d929dd0f, 0xb023f0c668711d86, 0x02dd4ee4fa8d82a0, 0xfc566247b030d705
-	.dword 0x49d9d3abe4509e8b, 0xafe556499ebc3865, 0x9162a19b4e2a0cf7, 0x4d90a445d0af9d4b
-	.dword 0xa81d6389088a37a8, 0xd8ed045a6f221dde, 0x9b4ce2a20e10f217, 0x024c5b3b4fc47f46
-	.dword 0x78bf62a6aa464f91, 0x7c5a76c8a6342df2, 0xffffffff80000000, 0xf513f951402ea265
-	.dword 0xa9bd395bc7e70a3e, 0xa18d600e0acfc793, 0xf23a4f32d63e6ead, 0x211492c27734e751
-	.dword 0xc5c7f6605f2c546a, 0x0ffc8c6bba779074, 0x32e365f625b1b0a3, 0x9e52640ef4b19b7a
-	.dword 0x3ff8000000000000, 0x9eca263280e73c90, 0x5b9959d1197d7fec, 0x8000000000000000
-	.dword 0xbb320c6a6bce9449, 0x0b2a3c669d314c8c, 0x6edf09364211e118, 0xb6cf1147e0d89957
-	.dword 0xe274e83725a36b87, 0x575c05a1376fa622, 0x3fefffffffffffff, 0xb0578fc2ccac4db5
+	.dword 0x59c997ff7c683e0f, 0x3ddfafb766ef73a8, 0xc6aecf104247e6c6, 0x0914fd030bff7cc9
+	.dword 0xf2f62c15f513f951, 0xcc4cd5dca9bd395b, 0x4d4bf047a18d600e, 0x0000000000000001
+	.dword 0x28b51eb296e774c3, 0x5c386ddd4332037c, 0xaaaaaaaaaaaaaaaa, 0xf4b19b7a650be6f1
+	.dword 0xe5643b87da73e6b3, 0xed5591aabebd21f4, 0xee8db2299eca2632, 0x000fffffffffffff
+	.dword 0x05b509aedf63bb2f, 0x9eedb885f656bb63, 0xa9cb8acf9d109e2c, 0x2c2179cc360866e4
+	.dword 0x0000000080000000, 0x575c05a1376fa622, 0x3fefffffffffffff, 0xb0578fc2ccac4db5
 	.dword 0xc1a382c41a52ecd5, 0xdf952ca30c207ad1, 0xf93b2189ea3224e7, 0x230be8176b71ca34
 	.dword 0xd3223ebc2256d7e6, 0x490d915d71739247, 0x70465853f35a7937, 0xd973ebb3925ee9a0
 	.dword 0x696bd56e262072b2, 0x3fefffffffffffff, 0x0cecfa097af46970, 0xc49c08624c4270fe
@@ -255,22 +284,30 @@ diff_area:
 	.dword 0x94a44cd79bc1a5c1, 0x49f1cf351b833a8e, 0x0000000000000000, 0x6c8134580fdfc4bd
 	.dword 0xa6dafe2ef5db6f03, 0xe1049a7d1a39e285, 0xc1e0000000000000, 0x941e1364e63796cb
 	.dword 0x000fffffffffffff, 0x99c6a4d63c5aeefb, 0x526f2f83d54470a1, 0x3063407d4fd1d998
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7d2857a03373e909, 0xfff0000000000000
-	.dword 0x10bacda352b21445, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x78397952684b717e, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x2e59c1b8493b5f49, 0x149d4fd7cddecccf, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0xda0f906395045163, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0xfb11ed724592ffcb, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0x9001938c0cafda52, 0x2bee4ddce9fce9b7, 0x807d1cd2853f7ea5, 0x10bacda352b21445
+	.dword 0x7b1581118d438fd3, 0x31d2f83532a67e3e, 0x78397952684b717e, 0xd7751b07d24cebaf
+	.dword 0x2e59c1b8493b5f49, 0x149d4fd7cddecccf, 0x8d5fc9ff4f51e4f3, 0x5f6ae7bee8be7d35
+	.dword 0x3e186df278a41c69, 0xeb16671c395b36f3, 0xffefffffffffffff, 0xad541f913573b339
+	.dword 0x93c7e01ab1c20126, 0xf21165238250fccd, 0x8e703e96fb11ed72, 0x29357bda44a3b87b
+	.dword 0x48639ff55abfea52, 0x21d346d8ec067bd0, 0x400921fb54442d18, 0x9ba50c620b5a74d0
+	.dword 0x0e14e4adb18b47cf, 0x3e070f0d83a50308, 0x68af63d3d83e0bb7, 0x23fc6c1b7893d11e
+	.dword 0x06008000d09f7b5f, 0x869b08ffc85b08cb, 0x60a3fd24e69cfadd, 0x4d18beaf0053471b
+	.dword 0xe94dcb8bd5d56c06, 0x8000000000000000, 0x02e96984a5d0381f, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0xcb095e45422a172c, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0x67fa2ca0bec518a4
+	.dword 0x3fe0000000000000, 0x2b9b1d05a12d5dd0, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xbbd689795f24ea81, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0xa11e04203599dd6f, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0xd5850d83892122cc, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff6fdbdb84, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
 	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
 	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffffb6a98925, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff19e2d4ea
-	.dword 0xffffffffa5d0381f, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

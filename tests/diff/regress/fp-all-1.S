@@ -160,6 +160,8 @@ diff_block_2:
 	li sp, 0x120
 	csrc sstatus, sp
 	csrr t4, sstatus
+	li sp, 0x7fffffffffff9fff
+	and t4, t4, sp
 	LX t4
 	li s0, 0x43f0000000000006
 	fmv.d.x f16, s0

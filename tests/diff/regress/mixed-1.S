@@ -51,6 +51,8 @@ diff_block_0:
 	LX a7
 .Ld1:
 	csrr s3, sstatus
+	li s1, 0x7fffffffffff9fff
+	and s3, s3, s1
 	LX s3
 	addi t6, tp, 351
 	sd a2, -411(t6)
@@ -138,6 +140,8 @@ diff_block_1:
 	LX s6
 	ecall
 	csrr a7, sstatus
+	li t4, 0x7fffffffffff9fff
+	and a7, a7, t4
 	LX a7
 	div t4, a3, s11
 	LX t4
@@ -383,6 +387,8 @@ diff_block_3:
 	LX s6
 .Ld5:
 	csrr s9, sstatus
+	li s6, 0x7fffffffffff9fff
+	and s9, s9, s6
 	LX s9
 	csrw sie, zero
 	li a0, 2

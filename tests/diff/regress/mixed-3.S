@@ -96,347 +96,221 @@ diff_block_0:
 	LX s2
 	ecall
 	csrr zero, sstatus
-	LX zero
-	flw f17, 776(tp)
-	flw f2, 904(tp)
-	fnmadd.s f8, f17, f2, f16, rup
-	LF f8
-	csrrci s5, fcsr, 31
-	LX s5
-	li a1, 0x803884ae
-	li s9, 0x6437
-	sh s9, 0(a1)
-	li s9, 0x22d2
-	sh s9, 2(a1)
-	li s9, 0x8082
-	sh s9, 4(a1)
-	fence.i
-	jalr ra, 0(a1)
-	LX s0
-	li s9, 0x4437
-	sh s9, 0(a1)
-	li s9, 0x5af
-	sh s9, 2(a1)
-	li s9, 0x8082
-	sh s9, 4(a1)
-	fence.i
-	jalr ra, 0(a1)
-	LX s0
-	li s9, 0x413
-	sh s9, 0(a1)
-	li s9, 0x7df4
-	sh s9, 2(a1)
-	li s9, 0x8082
-	sh s9, 4(a1)
-	fence.i
-	jalr ra, 0(a1)
-	LX s0
+	addi sp, tp, -400
+	c.sdsp t3, 448(sp)
+	ld a1, 48(tp)
+	LX a1
+	addi s9, tp, 55
+	sd s5, 369(s9)
+	ld s1, 424(tp)
+	LX s1
 	DUMP
 diff_block_1:
-	.insn 2, 0x8201
-	LX a2
-	li s3, 0x200e0401
-	li s2, 0x80380000
-	sd s3, 0(s2)
-	li s3, 0x200e0801
-	li s2, 0x80381008
-	sd s3, 0(s2)
-	li s3, 0x200000ef
-	li s2, 0x80381010
-	sd s3, 0(s2)
-	li s3, 0x200e0c01
-	li s2, 0x80382000
-	sd s3, 0(s2)
-	li s3, 0x200e102b
-	li s2, 0x80383000
-	sd s3, 0(s2)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x8000000000080381
-	li s2, 0x400003f0
-	sfence.vma
-	csrw satp, s3
-	amoadd.d s5, s5, (s2)
-	csrw satp, zero
-	sfence.vma
-	LX s5
-	li s2, 0x80383000
-	ld s3, 0(s2)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	la sp, .Ld2
-	csrw sepc, sp
-	li sp, 0x100
-	csrs sstatus, sp
-	li sp, 0x20
-	csrc sstatus, sp
-	sret
-	xori s2, s2, 435
-	LX s2
-	xori s11, s11, 658
-	LX s11
-.Ld2:
-	csrr a5, sstatus
-	LX a5
-	li a7, 0xffdfffffffffffff
-	fmv.d.x f29, a7
-	li a7, 0x20000000000000
-	fmv.d.x f4, a7
-	li a7, 0x7114f015b815a
-	fmv.d.x f10, a7
-	fsqrt.d f16, f29, dyn
-	LF f16
-	csrrci t3, fcsr, 31
-	LX t3
-	li s7, 0x80388c52
-	li a6, 0x569
-	sh a6, 0(s7)
-	li a6, 0x1
-	sh a6, 2(s7)
-	li a6, 0x8082
-	sh a6, 4(s7)
-	fence.i
-	jalr ra, 0(s7)
-	LX a0
-	li a6, 0x4513
-	sh a6, 0(s7)
-	li a6, 0x1bf5
-	sh a6, 2(s7)
-	li a6, 0x8082
-	sh a6, 4(s7)
-	fence.i
-	jalr ra, 0(s7)
-	LX a0
-	li a6, 0x4513
-	sh a6, 0(s7)
-	li a6, 0x2e75
-	sh a6, 2(s7)
-	li a6, 0x8082
-	sh a6, 4(s7)
-	fence.i
-	jalr ra, 0(s7)
-	LX a0
-	c.addi4spn a3, sp, 840
-	LX a3
-	li s1, 0x200e0401
-	li ra, 0x80380000
-	sd s1, 0(ra)
-	li s1, 0x200e0801
-	li ra, 0x80381008
-	sd s1, 0(ra)
-	li s1, 0x200000ef
-	li ra, 0x80381010
-	sd s1, 0(ra)
-	li s1, 0x200e0c01
-	li ra, 0x80382000
-	sd s1, 0(ra)
-	li s1, 0x201000d9
-	li ra, 0x80382008
-	sd s1, 0(ra)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x9000000000080380
-	li ra, 0x40249870
-	sfence.vma
-	csrw satp, s1
-	sb t5, 0(ra)
-	csrw satp, zero
-	sfence.vma
-	LX t5
-	li ra, 0x80382008
-	ld s1, 0(ra)
-	andi s1, s1, -65
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li t6, 0x200e0401
-	li s8, 0x80380000
-	sd t6, 0(s8)
-	li t6, 0x200e0801
-	li s8, 0x80381008
-	sd t6, 0(s8)
-	li t6, 0x200000ef
-	li s8, 0x80381010
-	sd t6, 0(s8)
-	li t6, 0x200e0c01
-	li s8, 0x80382000
-	sd t6, 0(s8)
-	li t6, 0x200e1c9b
-	li s8, 0x80383018
-	sd t6, 0(s8)
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li t6, 0x80000
-	csrs sstatus, t6
-	li t6, 0x9000000000080380
-	li s8, 0x40003130
-	sfence.vma
-	csrw satp, t6
-	sh a0, 0(s8)
-	csrw satp, zero
-	sfence.vma
-	LX a0
-	li s8, 0x80383018
-	ld t6, 0(s8)
-	andi t6, t6, -65
-	LX t6
-	li t6, 0xc0000
-	csrc sstatus, t6
-	la a6, .Ld3
-	csrw sepc, a6
-	li a6, 0x100
-	csrs sstatus, a6
-	li a6, 0x20
-	csrc sstatus, a6
-	sret
-	xori a4, a4, 1854
-	LX a4
-.Ld3:
-	csrr zero, sstatus
-	LX zero
-	li a6, 0x73735806a152470a
-	fmv.d.x f4, a6
-	li a6, 0x7240000000000006
-	fmv.d.x f31, a6
-	fadd.d f23, f4, f31, rdn
-	LF f23
-	csrrci s6, fcsr, 31
-	LX s6
-	csrw sie, zero
-	li a4, 2
-	csrc sip, a4
-	csrr zero, sip
-	LX zero
-	addi a7, tp, 121
-	fld f15, 199(a7)
-	LF f15
-	DUMP
-diff_block_2:
-	addi t6, tp, 551
-	flw f3, -331(t6)
-	LF f3
-	la a3, .Ld4 - 1
-	jalr sp, 1(a3)
-	xori t1, t1, 1886
-	LX t1
-	xori s8, s8, 228
+	sltiu zero, t6, -120
 	LX s8
-.Ld4:
-	auipc t1, 0
-	sub t1, sp, t1
-	LX t1
-	addi t0, tp, 1956
-	sw t3, -1672(t0)
-	ld s3, 280(tp)
+	sw s8, -490(tp)
+	ld s3, -496(tp)
 	LX s3
-	li s2, 0x385
-	csrw stval, s2
-	csrr s0, stval
+	flw f17, 768(tp)
+	flw f15, 624(tp)
+	flw f30, 536(tp)
+	fmsub.s f5, f17, f15, f30, rup
+	LF f5
+	csrrci t6, fcsr, 31
+	LX t6
+	auipc s0, 0x7b7a5
 	LX s0
-	li s8, 0x812743fa6eb22702
-	fcvt.d.l f16, s8, rne
-	LF f16
-	csrrci a4, fcsr, 31
-	LX a4
-	fld f12, 608(tp)
-	fmul.d f20, f12, f21, rup
-	LF f20
-	csrrci a5, fcsr, 31
-	LX a5
-	.insn 4, 0x03fdca9b
-	LX s5
-	LF f21
-	csrrci s2, fcsr, 31
-	LX s2
-	flw f25, 648(tp)
-	fcvt.s.d f21, f25, dyn
-	LF f21
-	csrrci t4, fcsr, 31
-	LX t4
-	li a7, 0x3ff0000000000006
-	fmv.d.x f20, a7
-	li a7, 0xdc284451ca312eca
-	fmv.d.x f15, a7
-	fmadd.d f25, f20, f15, f31, rtz
-	LF f25
-	csrrci t2, fcsr, 31
-	LX t2
-	li a6, 0x397eac54
-	li t0, 0xffff0000
-	remw a1, a6, t0
+	addi a0, tp, -248
+	c.ld a1, 32(a0)
 	LX a1
-	addi t4, tp, -1332
-	lwu t1, 1232(t4)
-	LX t1
-	sw s11, -460(tp)
-	ld a3, -464(tp)
-	LX a3
-	DUMP
-diff_block_3:
-	li s8, 0x3fd85899ceb98220
-	fmv.d.x f28, s8
-	li s8, 0x47f0000100000000
-	fmv.d.x f2, s8
-	li s8, 0x0
-	fmv.d.x f2, s8
-	fadd.d f12, f28, f2, rmm
-	LF f12
-	csrrci a3, fcsr, 31
-	LX a3
-	ebreak
-	.insn 2, 0x903e
-	LX s2
-	fsrmi a3, 3
-	LX a3
-	fld f20, 896(tp)
-	fld f26, 952(tp)
-	fmsub.d f31, f20, f17, f26, rup
-	LF f31
+	flw f20, 760(tp)
+	fmsub.s f11, f20, f5, f18, rup
+	LF f11
 	csrrci a2, fcsr, 31
 	LX a2
-	fld f9, 928(tp)
-	fld f7, 872(tp)
-	fadd.d f14, f9, f7, dyn
-	LF f14
-	csrrci s1, fcsr, 31
-	LX s1
-	addi s0, tp, -348
-	lr.w.rl t1, (s0)
-	sc.w.rl zero, t5, (s0)
-	LX t1
-	LX zero
-	ld s2, -352(tp)
-	LX s2
-	srl s7, a1, zero
+	flw f19, 168(tp)
+	LF f19
+	.insn 4, 0x02d3139b
+	addi s7, tp, 320
+	amoor.d.rl t5, a7, (s7)
+	LX t5
+	ld s0, 320(tp)
+	LX s0
+	divuw s7, t0, s1
 	LX s7
-	addi s7, tp, 228
-	lr.w.rl t0, (s7)
-	sc.w.rl a2, s1, (s7)
-	LX t0
-	LX a2
-	ld ra, 224(tp)
-	LX ra
-	sraiw t6, s0, 1
+	addi s7, tp, 783
+	lwu zero, -435(s7)
+	LX zero
+	la a2, .Ld2
+	csrw sepc, a2
+	li a2, 0x100
+	csrs sstatus, a2
+	li a2, 0x20
+	csrc sstatus, a2
+	sret
+	xori a6, a6, 1174
+	LX a6
+	xori t5, t5, 1071
+	LX t5
+	xori a6, a6, 78
+	LX a6
+.Ld2:
+	csrr zero, sstatus
+	DUMP
+diff_block_2:
+	li a1, 0x40120
+	csrs sstatus, a1
+	csrr s5, sstatus
+	li a1, 0x7fffffffffff9fff
+	and s5, s5, a1
+	LX s5
+	addi t0, tp, -72
+	ld a7, 0(t0)
+	LX a7
+	c.addiw s8, 25
+	LX s8
+	csrw sie, zero
+	la ra, .Ld3
+	csrw sepc, ra
+	li ra, 0x120
+	csrc sstatus, ra
+	sret
+.Ld3:
+	csrw sip, zero
+	LX a1
+	csrrw a5, fflags, t4
+	LX a5
+	fclass.s t6, f30
 	LX t6
-	flw f22, 608(tp)
-	fdiv.s f31, f22, f19, rdn
-	LF f31
+	csrrci t5, fcsr, 31
+	LX t5
+	ecall
+	csrr s8, sstatus
+	li sp, 0x7fffffffffff9fff
+	and s8, s8, sp
+	LX s8
+	fld f19, 616(tp)
+	fmsub.d f7, f28, f21, f19, rdn
+	LF f7
 	csrrci s11, fcsr, 31
 	LX s11
-	li a0, 0x2702961018680b3c
+	addi t3, tp, -711
+	fld f11, 239(t3)
+	LF f11
+	addi a5, tp, 128
+	amoswap.d.aqrl a2, a7, (a5)
+	LX a2
+	ld a0, 128(tp)
 	LX a0
-	li t0, 0x807fffbf
-	fmv.w.x f31, t0
-	li t0, 0xe0ffefff
-	fmv.w.x f9, t0
-	li t0, 0x4e800000
-	fmv.w.x f2, t0
-	fmul.s f30, f31, f9, rtz
-	LF f30
+	sw zero, -132(tp)
+	ld s2, -136(tp)
+	LX s2
+	slt zero, s6, s10
+	LX zero
+	.insn 4, 0x01334023
+	sub t5, a4, s7
+	LX t5
+	li t3, 0x200e0401
+	li t2, 0x80380000
+	sd t3, 0(t2)
+	li t3, 0x200e0801
+	li t2, 0x80381008
+	sd t3, 0(t2)
+	li t3, 0x200000ef
+	li t2, 0x80381010
+	sd t3, 0(t2)
+	li t3, 0x200e0c01
+	li t2, 0x80382000
+	sd t3, 0(t2)
+	li t3, 0x200e10df
+	li t2, 0x80383000
+	sd t3, 0(t2)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x8000000000080381
+	li t2, 0x40000a00
+	sfence.vma
+	csrw satp, t3
+	sw a3, 0(t2)
+	csrw satp, zero
+	sfence.vma
+	LX a3
+	li t2, 0x80383000
+	ld t3, 0(t2)
+	andi t3, t3, -65
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	DUMP
+diff_block_3:
+	li a3, 0x8038852e
+	li t6, 0x1a13
+	sh t6, 0(a3)
+	li t6, 0x33a
+	sh t6, 2(a3)
+	li t6, 0x8082
+	sh t6, 4(a3)
+	fence.i
+	jalr ra, 0(a3)
+	LX s4
+	li t6, 0x7a37
+	sh t6, 0(a3)
+	li t6, 0xb161
+	sh t6, 2(a3)
+	li t6, 0x8082
+	sh t6, 4(a3)
+	fence.i
+	jalr ra, 0(a3)
+	LX s4
+	.insn 4, 0xfefa3f9b
+	LX t6
+	LF f31
+	csrrci t3, fcsr, 31
+	LX t3
+	fsrmi t6, 1
+	LX t6
+	fld f31, 768(tp)
+	fle.d a6, f25, f31
+	LX a6
 	csrrci t0, fcsr, 31
 	LX t0
+	addi s9, tp, 1334
+	lwu s7, -1099(s9)
+	LX s7
+	addi t1, tp, 96
+	flw f17, 44(t1)
+	LF f17
+	addi s8, tp, -1714
+	sw sp, 1650(s8)
+	ld s1, -64(tp)
+	LX s1
+	.insn r 0x53, 0, 0xb, f23, f3, f4
+	LF f23
+	csrrci a2, fcsr, 31
+	LX a2
+	addi t6, tp, 1825
+	sb a3, -1668(t6)
+	ld a3, 152(tp)
+	LX a3
+	li s10, 0x57000080
+	fmv.w.x f8, s10
+	li s10, 0x5794a000
+	fmv.w.x f14, s10
+	li s10, 0x7efffdff
+	fmv.w.x f20, s10
+	fmadd.s f17, f8, f14, f20, dyn
+	LF f17
+	csrrci a0, fcsr, 31
+	LX a0
+	subw s5, t1, a4
+	LX s5
+	c.addi4spn a1, sp, 168
+	LX a1
+	addi a2, tp, -40
+	amomaxu.d s11, s7, (a2)
+	LX s11
+	ld t5, -40(tp)
+	LX t5
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -448,22 +322,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x0000000080000000, 0x000000000000003f, 0xffffffffffffffff, 0x0000000000000000
-	.dword 0x467fe68e88aba815, 0xe47594cc5ce6d483, 0x7fffffffffffffff, 0x000000000000003f
-	.dword 0xfffffffffffff800, 0x000000000000070f, 0x00000000727562aa, 0x0000000000000001
-	.dword 0x000000007fffffff, 0x000000000000001f, 0x0000000000000000, 0x0000000042ead241
-	.dword 0xfffffffffffffffe, 0x00000000043b4d94, 0x159fba34b3fba893, 0x0000000005557355
-	.dword 0xaaaaaaaaaaaaaaaa, 0xffffffffffffffff, 0x000000000000001f, 0x000000000000039a
-	.dword 0xcfbef697d1edf9ff, 0x6fd17c3ac2fa7401, 0x000000000000049c, 0x0000000000000002
-	.dword 0x00000000000004fe, 0x3d7c72ad5dd0f949, 0x62e482b5c1fabe63, 0x0bab6b42dc990821
-	.dword 0xffffffff7fc00000, 0xffffffff3fc00000, 0xffffffff00000000, 0x41f0000000000000
+	.dword 0x00000000221e7dfa, 0xffffffff80000000, 0xbc851af40628fba0, 0x00000000ffff0000
+	.dword 0x0000000000000020, 0x0000000000000000, 0x0000000000000002, 0x8000000000000000
+	.dword 0x000000007fffffff, 0xfffffffffffff94d, 0x0000000000000800, 0xffffffffd22a2957
+	.dword 0xfffffffffffffc45, 0x454e1733ce60f174, 0x7fffffffffffffff, 0x0000000000000003
+	.dword 0x0000000000000020, 0x00000000000005ab, 0x0000000000000001, 0xfffffffffffffb09
+	.dword 0xffffffffd57b36f1, 0xffffffff7fffffff, 0x0000000100000000, 0x0000000080000000
+	.dword 0x2702961018680b3c, 0xfffffffffffffac0, 0xfffffffffffffcc4, 0x000000000000001f
+	.dword 0x8000000000000000, 0x0000000000000413, 0x6bd40e69faefc2a0, 0x0000000062af27e5
+	.dword 0x41e0000000000000, 0xffffffff00800000, 0xffffffff3f000000, 0xffffffff40490fdb
+	.dword 0x41f0000000000000, 0x3ff8000000000000, 0x3ff0000000000000, 0xffffffff7fa00000
+	.dword 0x36a0000000000000, 0xfff0000000000000, 0x41e0000000000000, 0xffffffff7f800001
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff7fa00000, 0xffefffffffffffff
+	.dword 0xffffffff3e6ff9ef, 0xc3e0000000000000, 0xc3e0000000000000, 0x3ca0000000000000
+	.dword 0xffffffff5f000000, 0xc3e0000000000000, 0xffffffffdf000000, 0x41e0000000000000
+	.dword 0x41e0000000000000, 0xffffffffff800000, 0xffffffffff800000, 0xffffffffcf000000
 	.dword 0xffffffffdf000000, 0xfff0000000000000, 0xffffffffbf800000, 0x3ff8000000000000
-	.dword 0xffffffff4effffff, 0xffffffff8f5903f8, 0x43f0000000000000, 0x400921fb54442d18
-	.dword 0x14e32cb49c910516, 0x47efffffe0000000, 0xffffffff4f800000, 0xfffffffff8d6efe7
-	.dword 0xffffffffdf000000, 0xffffffff3f800000, 0xffffffff7f7fffff, 0xffffffff33800000
-	.dword 0x7fefffffffffffff, 0xffffffff7f7fffff, 0xffffffff7fc00000, 0xffffffffdf000000
-	.dword 0x0010000000000000, 0x41e0000000000000, 0x41f0000000000000, 0x7ff4000000000000
-	.dword 0xfff8000000000001, 0xffffffff3f000000, 0xbff0000000000000, 0xffffffff7f7fffff
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -496,54 +370,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x643a80137aba2694, 0xac11c0d25d558cae, 0xeeef3820bea83134, 0x441f27b22558f895
-	.dword 0xd6cad28ec166c438, 0xe2e46f0b71eea376, 0x47a58542d8a5c20c, 0x39e47d6d12629141
-	.dword 0x2ba61605dde5f8f7, 0x2f23a54c8897fe09, 0x4d34e4ae40ee251e, 0x9cd725823641f894
-	.dword 0x279eedcfafd70352, 0xc1f67c9a5576a403, 0x0cbe270bf6b2642e, 0xb161a38d233577a2
-	.dword 0x26b0a0dfd7807fe9, 0xa41dad9f68f63c5e, 0xab71077c1b4e61e4, 0x7043cd0ab287c066
-	.dword 0xe8da039731d94632, 0xe31ce1e0cfb58583, 0x18e36c42f114bcb3, 0xfc4247480ea4ccc0
-	.dword 0xbabfe397f05a86d8, 0x28a8eda56549865f, 0x9d5d73716cae99ed, 0x2a8f4a4efe30a423
-	.dword 0x81650179a63f64a0, 0x253b24ddaf1e0efb, 0xba8e53336ba6d671, 0xaa17b2778898d328
-	.dword 0x66ab8f225bcee3fe, 0x7ff8000000000000, 0xa0443b0e55659511, 0xdb77677fa84a4221
-	.dword 0x000000007fffffff, 0xc3e0000000000000, 0x41e0000000000000, 0x5e442f2b7453df76
-	.dword 0x4ffa334309b89586, 0x5a363a11a1cd0283, 0x2ccc8f59e9532046, 0xf8e9f74cfa4b5fed
-	.dword 0x000000000000003f, 0xb4f1152d3f824abd, 0x400921fb54442d18, 0xf2f50dcbec43ddfd
-	.dword 0x397e83a272fdb51d, 0x232158beae819188, 0x4c9d7a5c7b288a69, 0x48bd2d0e173b748b
-	.dword 0x0b7d906b41e94a44, 0x6d0c4e8a99a56954, 0x4714a8b71aae81a3, 0x9b7bad3285b6a43a
-	.dword 0x8f89f5791d02f312, 0x3ba1288b4d4d4062, 0x7faa2a9b0144a23b, 0x8000000000000000
-	.dword 0xfffffffffffff800, 0x94ba3f8853ad02ef, 0xf5c150f9ffe78383, 0xea53f9260e5e27c9
-	.dword 0x874116bd2952b8e9, 0x85039b52276fc849, 0xa667dc7810ebf9a8, 0x2acfe6f2c5dd57fb
-	.dword 0xd357d8df2572e22e, 0xffffffff7fffffff, 0xfff8000000000001, 0x7078153dc473ed5c
-	.dword 0x7651afd5cc59ca1c, 0x0000000000000020, 0xf7fcac3f5fe6d082, 0x400921fb54442d18
-	.dword 0xad804386d5c53bae, 0x0000000100000000, 0x03456850774efbe3, 0xc262afa7ab9f1a4e
-	.dword 0xc5355507a8c67b9f, 0x7fefffffffffffff, 0x41e0000000000000, 0x62234407603ec0d1
-	.dword 0xded8464f07bfee57, 0x615048551e88c579, 0xbff0000000000000, 0x0008000000000000
-	.dword 0x932ef55941c04c8f, 0x7ff4000000000000, 0xb3f32b9efaeec9c4, 0xaaaaaaaaaaaaaaaa
-	.dword 0x193a388d6f9746f4, 0xd80e252ad80113d6, 0x2e5a86f80d0f9b8b, 0xd9ab4c3d96adbf2f
-	.dword 0x73c551ef12d0d3a1, 0x8019397506e106ba, 0x73e7a7c9de4aac3f, 0x44bacbe417e5e5f3
-	.dword 0x485ec789ee7d8e22, 0xfff8000000000001, 0x661c7ef5c34b322f, 0xd2a7a030c482a28d
-	.dword 0x3ff0000000000000, 0x116f30861756b530, 0x3c222837a4ba51b1, 0xfff0000000000000
-	.dword 0x2e0fce2164bd1145, 0xef94a61c47111b9f, 0x0000000000000000, 0x522851322729250f
-	.dword 0x1b414b73417bc69d, 0x00000000ffff0000, 0xaaaaaaaaaaaaaaaa, 0x00000000000007ff
-	.dword 0x6c9c3219c88162d7, 0x3fe0000000000000, 0x5e2eceaf1d2d640c, 0xc50896eeeed0e3c7
-	.dword 0xa780d82b23e93a4b, 0xc035026efe2f623a, 0xde447fde0cd96eac, 0x61db7f2c47e0df71
-	.dword 0x1752736bca5e7b40, 0x2dd80c4a4e7bddd3, 0x021501c64f775121, 0xcd99f650b7dc3fb7
-	.dword 0x0000000000000000, 0xc8ccfa32c544057a, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0xe042b452faeb0f9c, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x3868ad20afd7aef6, 0x0010000000000000
-	.dword 0x275465146fd323cd, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x89116041948795d5, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0xb283d9347fba86ef, 0x72d6060e1a9cf655, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xdef04b674d605ef1, 0x0cb2d60549fe92af, 0xc02ad09d8912daa8, 0xc9f0f6c2abd67820
+	.dword 0xca0c7cd7c3501c11, 0xa63b0cda738f63d5, 0x828a269d14e32cb4, 0xb3c47cb488a84842
+	.dword 0xabf52272375f9269, 0xf8d6efe7b25f2a96, 0x66a36e2583270f3d, 0x00000000000007ff
+	.dword 0x3c9d7fe3927aded4, 0x8d762b43c00583c1, 0x2705b32ebd196676, 0x570cfe54c209cded
+	.dword 0x2512f61e62e02e41, 0xe9b867d032d62aad, 0xe71b7e2d3680273c, 0xfdf8b765becfd5df
+	.dword 0x0010000000000000, 0x0e63c77cada48c3c, 0xe60b6a6f4f0dd3e7, 0x983b7f649e29c4ee
+	.dword 0xced372f156c5fcc6, 0x94044bd7f47cb6c9, 0x586150e918a3d8c7, 0x472b1f81ff830894
+	.dword 0x72a50f598303ac1a, 0x307d1224f180f308, 0xa3359115643a8013, 0x8b2f6dd6ac11c0d2
+	.dword 0xc1c56f92eeef3820, 0xcf404af6441f27b2, 0xffffffff7fffffff, 0x365d965492abdd9b
+	.dword 0xc3e0000000000000, 0x000000007fffffff, 0x2f23a54c8897fe09, 0x4d34e4ae40ee251e
+	.dword 0x9cd725823641f894, 0x279eedcfafd70352, 0xc1f67c9a5576a403, 0x0cbe270bf6b2642e
+	.dword 0xb161a38d233577a2, 0x26b0a0dfd7807fe9, 0xa41dad9f68f63c5e, 0xab71077c1b4e61e4
+	.dword 0x7043cd0ab287c066, 0xe8da039731d94632, 0xe31ce1e0cfb58583, 0x18e36c42f114bcb3
+	.dword 0xfc4247480ea4ccc0, 0xbabfe397f05a86d8, 0x28a8eda56549865f, 0x9d5d73716cae99ed
+	.dword 0x2a8f4a4efe30a423, 0x81650179a63f64a0, 0x253b24ddaf1e0efb, 0xba8e53336ba6d671
+	.dword 0xaa17b2778898d328, 0x66ab8f225bcee3fe, 0x7ff8000000000000, 0xa0443b0e55659511
+	.dword 0xdb77677fa84a4221, 0x000000007fffffff, 0xc3e0000000000000, 0x41e0000000000000
+	.dword 0x5e442f2b7453df76, 0x4ffa334309b89586, 0x5a363a11a1cd0283, 0x2ccc8f59e9532046
+	.dword 0xf8e9f74cfa4b5fed, 0x000000000000003f, 0xb4f1152d3f824abd, 0x400921fb54442d18
+	.dword 0xf2f50dcbec43ddfd, 0x397e83a272fdb51d, 0x232158beae819188, 0x4c9d7a5c7b288a69
+	.dword 0x48bd2d0e173b748b, 0x0b7d906b41e94a44, 0x6d0c4e8a99a56954, 0x4714a8b71aae81a3
+	.dword 0x9b7bad3285b6a43a, 0x8f89f5791d02f312, 0x3ba1288b4d4d4062, 0x7faa2a9b0144a23b
+	.dword 0x8000000000000000, 0xfffffffffffff800, 0x94ba3f8853ad02ef, 0xf5c150f9ffe78383
+	.dword 0xea53f9260e5e27c9, 0x874116bd2952b8e9, 0x85039b52276fc849, 0xa667dc7810ebf9a8
+	.dword 0x2acfe6f2c5dd57fb, 0xd357d8df2572e22e, 0xffffffff7fffffff, 0xfff8000000000001
+	.dword 0x7078153dc473ed5c, 0x7651afd5cc59ca1c, 0x0000000000000020, 0xf7fcac3f5fe6d082
+	.dword 0x400921fb54442d18, 0xad804386d5c53bae, 0x0000000100000000, 0x03456850774efbe3
+	.dword 0xc262afa7ab9f1a4e, 0xc5355507a8c67b9f, 0x7fefffffffffffff, 0x41e0000000000000
+	.dword 0x62234407603ec0d1, 0xded8464f07bfee57, 0x615048551e88c579, 0xbff0000000000000
+	.dword 0x0008000000000000, 0x932ef55941c04c8f, 0x7ff4000000000000, 0xb3f32b9efaeec9c4
+	.dword 0xaaaaaaaaaaaaaaaa, 0x193a388d6f9746f4, 0xd80e252ad80113d6, 0x2e5a86f80d0f9b8b
+	.dword 0xd9ab4c3d96adbf2f, 0x73c551ef12d0d3a1, 0x8019397506e106ba, 0x73e7a7c9de4aac3f
+	.dword 0x0000000000000000, 0x485ec789ee7d8e22, 0xa144c4039a1fe4df, 0xfff0000000000000
+	.dword 0x661c7ef5c34b322f, 0x7ff4000000000000, 0xfff8000000000001, 0x3c6ab80069ed76b9
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x7fefffffffffffff, 0x2cb81133a4de31fe, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x33a7507a2672d473
+	.dword 0x522851322729250f, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0xb2241e4c083273b9, 0x207a44272c5c1afb, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x059161e76d23152d
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffff35966c3a
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffffaa3c6f1e
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffffde447fde, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffffb7dc3fb7, 0xffffffff3fc00000, 0xffffffff4b000000
 	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff025c3977, 0xfffffffffaeb0f9c, 0xffffffff025e66e4, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffffafd7aef6, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -47,6 +47,8 @@ diff_block_0:
 	LX ra
 .Ld1:
 	csrr s9, sstatus
+	li a2, 0x7fffffffffff9fff
+	and s9, s9, a2
 	LX s9
 	li s6, 0x2a1dd07b
 	li s9, 0xfffffffffffffddb
@@ -149,6 +151,8 @@ diff_block_1:
 	LX a6
 	ecall
 	csrr a6, sstatus
+	li t6, 0x7fffffffffff9fff
+	and a6, a6, t6
 	LX a6
 	li t2, 0x200e0401
 	li s2, 0x80380000
@@ -194,6 +198,8 @@ diff_block_1:
 	LX a5
 .Ld3:
 	csrr s11, sstatus
+	li s3, 0x7fffffffffff9fff
+	and s11, s11, s3
 	LX s11
 	addi s5, tp, 603
 	flw f14, -911(s5)
@@ -217,6 +223,8 @@ diff_block_1:
 	LX t4
 .Ld5:
 	csrr a7, sstatus
+	li s9, 0x7fffffffffff9fff
+	and a7, a7, s9
 	LX a7
 	addi t1, tp, 8
 	amominu.w.rl s8, s8, (t1)
@@ -296,10 +304,14 @@ diff_block_2:
 	LX s9
 .Ld6:
 	csrr t0, sstatus
+	li s1, 0x7fffffffffff9fff
+	and t0, t0, s1
 	LX t0
 	li s9, 0x80020
 	csrs sstatus, s9
 	csrr a6, sstatus
+	li s9, 0x7fffffffffff9fff
+	and a6, a6, s9
 	LX a6
 	DUMP
 diff_block_3:
@@ -316,6 +328,8 @@ diff_block_3:
 	LX s6
 .Ld7:
 	csrr s11, sstatus
+	li t5, 0x7fffffffffff9fff
+	and s11, s11, t5
 	LX s11
 	li s10, 0x3ca0000000000007
 	fmv.d.x f2, s10
@@ -375,6 +389,8 @@ diff_block_3:
 	LX s6
 .Ld8:
 	csrr t0, sstatus
+	li s9, 0x7fffffffffff9fff
+	and t0, t0, s9
 	LX t0
 	flw f0, 728(tp)
 	fcvt.w.s a3, f0, rne
@@ -404,7 +420,6 @@ diff_block_3:
 	LX a4
 .Ld9:
 	csrr zero, sstatus
-	LX zero
 	la a0, .Ld10
 	csrw sepc, a0
 	li a0, 0x100
@@ -418,7 +433,6 @@ diff_block_3:
 	LX t5
 .Ld10:
 	csrr zero, sstatus
-	LX zero
 	addi a0, tp, 245
 	flw f25, -721(a0)
 	LF f25

@@ -169,6 +169,8 @@ diff_block_1:
 	LX a1
 .Ld1:
 	csrr s1, sstatus
+	li a0, 0x7fffffffffff9fff
+	and s1, s1, a0
 	LX s1
 	lb s8, 449(tp)
 	LX s8
@@ -203,6 +205,8 @@ diff_block_2:
 	LX s6
 	ecall
 	csrr a2, sstatus
+	li s10, 0x7fffffffffff9fff
+	and a2, a2, s10
 	LX a2
 	slt s1, zero, s9
 	LX s1

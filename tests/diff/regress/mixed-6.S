@@ -58,6 +58,8 @@ diff_block_0:
 	LX s5
 .Ld1:
 	csrr s4, sstatus
+	li s3, 0x7fffffffffff9fff
+	and s4, s4, s3
 	LX s4
 	li a3, 0xc4c5212b4d08ad11
 	LX a3
@@ -87,6 +89,8 @@ diff_block_0:
 	LX s9
 	ecall
 	csrr s9, sstatus
+	li s11, 0x7fffffffffff9fff
+	and s9, s9, s11
 	LX s9
 	DUMP
 diff_block_1:
@@ -117,91 +121,105 @@ diff_block_1:
 	LX s6
 	ecall
 	csrr s8, sstatus
+	li a7, 0x7fffffffffff9fff
+	and s8, s8, a7
 	LX s8
-	li s10, 0x91800000
-	fmv.w.x f30, s10
-	fcvt.d.s f4, f30
-	LF f4
-	csrrci t1, fcsr, 31
-	LX t1
-	addi t3, tp, -328
-	amomin.w.rl a5, zero, (t3)
-	LX a5
-	ld t2, -328(tp)
-	LX t2
-	li t3, 0x6000
-	csrc sstatus, t3
-	fadd.d f9, f22, f21
-	csrr a1, fcsr
-	li t3, 0x2000
-	csrs sstatus, t3
-	csrr a1, sstatus
-	LX a1
-	fadd.d f9, f22, f21
-	csrr a1, sstatus
-	LX a1
-	sra ra, zero, t0
-	LX ra
-	srli t4, s6, 25
-	LX t4
-	addi s11, tp, -72
-	sd a6, -430(s11)
-	ld s10, -504(tp)
-	LX s10
-	add sp, zero, s0
-	LX sp
-	csrrw a7, sscratch, t5
-	LX a7
+	li t3, 0x803887a4
+	li s4, 0x2cb7
+	sh s4, 0(t3)
+	li s4, 0x1219
+	sh s4, 2(t3)
+	li s4, 0x8082
+	sh s4, 4(t3)
+	fence.i
+	jalr ra, 0(t3)
+	LX s9
+	li s4, 0xacb7
+	sh s4, 0(t3)
+	li s4, 0xa942
+	sh s4, 2(t3)
+	li s4, 0x8082
+	sh s4, 4(t3)
+	fence.i
+	jalr ra, 0(t3)
+	LX s9
+	csrw 0x7b0, a7
+	LX s1
+	csrw sie, zero
+	la a3, .Ld4
+	csrw sepc, a3
+	li a3, 0x120
+	csrc sstatus, a3
+	sret
+.Ld4:
+	sret
+	flw f2, 784(tp)
+	flw f20, 808(tp)
+	fmul.d f25, f2, f20, rdn
+	LF f25
+	csrrci a3, fcsr, 31
+	LX a3
+	addi a4, tp, -192
+	amominu.w t0, sp, (a4)
+	LX t0
+	ld s2, -192(tp)
+	LX s2
+	ecall
+	csrr s3, sstatus
+	li t1, 0x7fffffffffff9fff
+	and s3, s3, t1
+	LX s3
+	addi ra, tp, -644
+	flw f12, 816(ra)
+	LF f12
+	li sp, 0xe27c5d0adafd85a8
+	fmv.d.x f8, sp
+	li sp, 0x451b5f02294cdd90
+	fmv.d.x f29, sp
+	fsqrt.d f17, f8, rdn
+	LF f17
+	csrrci t6, fcsr, 31
+	LX t6
+	c.nop
+	ebreak
+	.insn 2, 0x402d
+	LX s2
 	DUMP
 diff_block_2:
-	li s5, 0x222
-	csrw sie, s5
-	csrr s7, sie
-	LX s7
-	ori zero, s2, -687
-	LX t5
-	addi s2, tp, 432
-	lb ra, 64(s2)
-	LX ra
-	li zero, 0x7ffff800
-	LX zero
-	sub s0, s7, s10
-	LX s0
-	li t3, 0x80388aa4
-	li s0, 0x12b9
-	sh s0, 0(t3)
-	li s0, 0x1
-	sh s0, 2(t3)
-	li s0, 0x8082
-	sh s0, 4(t3)
+	addi sp, tp, 72
+	c.fsdsp f25, 32(sp)
+	ld a4, 104(tp)
+	LX a4
+	ld s4, 456(tp)
+	LX s4
+	sraw s10, t1, ra
+	LX s10
+	li a7, 0x8038815c
+	li s9, 0x19a1
+	sh s9, 0(a7)
+	li s9, 0x1
+	sh s9, 2(a7)
+	li s9, 0x8082
+	sh s9, 4(a7)
 	fence.i
-	jalr ra, 0(t3)
-	LX t0
-	li s0, 0x12a1
-	sh s0, 0(t3)
-	li s0, 0x1
-	sh s0, 2(t3)
-	li s0, 0x8082
-	sh s0, 4(t3)
+	jalr ra, 0(a7)
+	LX s3
+	li s9, 0x9993
+	sh s9, 0(a7)
+	li s9, 0xa9
+	sh s9, 2(a7)
+	li s9, 0x8082
+	sh s9, 4(a7)
 	fence.i
-	jalr ra, 0(t3)
-	LX t0
-	li s0, 0x9293
-	sh s0, 0(t3)
-	li s0, 0xa2
-	sh s0, 2(t3)
-	li s0, 0x8082
-	sh s0, 4(t3)
-	fence.i
-	jalr ra, 0(t3)
-	LX t0
+	jalr ra, 0(a7)
+	LX s3
 	addi t5, tp, -1315
 	sb s3, 1044(t5)
 	ld sp, -272(tp)
 	LX sp
 	.insn 2, 0x8076
 	LX a0
-	la t6, .Ld4
+	la t6, .Ld5
 	csrw sepc, t6
 	li t6, 0x100
 	csrs sstatus, t6
@@ -212,18 +230,20 @@ diff_block_2:
 	LX t1
 	xori ra, ra, 1444
 	LX ra
-.Ld4:
+.Ld5:
 	csrr s4, sstatus
+	li t6, 0x7fffffffffff9fff
+	and s4, s4, t6
 	LX s4
 	lui t4, 0x14240
 	LX t4
 	csrw sie, zero
-	la a3, .Ld5
+	la a3, .Ld6
 	csrw sepc, a3
 	li a3, 0x120
 	csrc sstatus, a3
 	sret
-.Ld5:
+.Ld6:
 	ld a0, -416(tp)
 	LX a0
 	addi s6, tp, -914
@@ -242,14 +262,28 @@ diff_block_2:
 	sfence.vma
 	ecall
 	csrr t3, sstatus
+	li a2, 0x7fffffffffff9fff
+	and t3, t3, a2
 	LX t3
-	fld f16, 672(tp)
-	fsqrt.d f10, f16, rmm
-	LF f10
-	csrrci sp, fcsr, 31
-	LX sp
-	DUMP
-diff_block_3:
+	li s10, 0x803885bc
+	li s0, 0x1613
+	sh s0, 0(s10)
+	li s0, 0x1a6
+	sh s0, 2(s10)
+	li s0, 0x8082
+	sh s0, 4(s10)
+	fence.i
+	jalr ra, 0(s10)
+	LX a2
+	li s0, 0xd637
+	sh s0, 0(s10)
+	li s0, 0x8c84
+	sh s0, 2(s10)
+	li s0, 0x8082
+	sh s0, 4(s10)
+	fence.i
+	jalr ra, 0(s10)
+	LX a2
 	c.add a1, a4
 	LX a1
 	flw f13, 584(tp)
@@ -258,11 +292,13 @@ diff_block_3:
 	LF f22
 	csrrci s5, fcsr, 31
 	LX s5
+	DUMP
+diff_block_3:
 	fmv.w.x f5, t2
 	LF f5
 	csrrci a3, fcsr, 31
 	LX a3
-	la a3, .Ld6
+	la a3, .Ld7
 	csrw sepc, a3
 	li a3, 0x100
 	csrs sstatus, a3
@@ -273,8 +309,10 @@ diff_block_3:
 	LX s5
 	xori s3, s3, 528
 	LX s3
-.Ld6:
+.Ld7:
 	csrr s9, sstatus
+	li a3, 0x7fffffffffff9fff
+	and s9, s9, a3
 	LX s9
 	addi s7, tp, 1537
 	lhu t2, -1787(s7)
@@ -361,6 +399,16 @@ diff_block_3:
 	li s2, 0xffffffffffffff0f
 	div zero, t6, s2
 	LX zero
+	addi s4, tp, 683
+	sb s1, -809(s4)
+	ld ra, -128(tp)
+	LX ra
+	flw f4, 552(tp)
+	flw f6, 736(tp)
+	fnmadd.s f30, f4, f11, f6, rne
+	LF f30
+	csrrci t4, fcsr, 31
+	LX t4
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -372,22 +420,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x00000000ffff0000, 0x5555555555555555, 0xffffffffc7aaa8be, 0x000000000000003f
-	.dword 0xfffffffffffffb20, 0x00000000ffffffff, 0x8000000000000001, 0x000000002d76c4be
-	.dword 0x0000000050085a06, 0x00000000000004b5, 0xffffffffa0aacc7f, 0xad421c250a4b7f47
-	.dword 0xaaaaaaaaaaaaaaaa, 0x8000000000000001, 0x0000000000000465, 0x0000000025ae4f1b
-	.dword 0xa56616eed5aeec4b, 0x0000000080000000, 0xadcbdb36fc7beb46, 0x0000000000000020
-	.dword 0x000000000000010e, 0x0c097b28f9879d8a, 0x00000000ffff0000, 0x18696c7de0bbee0c
-	.dword 0xffffffffe185b340, 0xffffffffb41e486e, 0xfffffffffffffd03, 0x000000000000003f
-	.dword 0xfffffffffffffaf2, 0xfffffffffffffbcd, 0xf15936a05e5ac518, 0xffffffff857a445d
-	.dword 0xffffffff3f000000, 0xc1e0000000000000, 0xffffffff7fc00000, 0x8000000000000000
-	.dword 0xffffffffbf800000, 0x47efffffe0000000, 0x0000000000000001, 0xfff8000000000001
-	.dword 0x47efffffe0000000, 0x4330000000000000, 0x4330000000000000, 0x3fe0000000000000
-	.dword 0x3ca0000000000000, 0x7fefffffffffffff, 0x0000000000000000, 0x41e0000000000000
-	.dword 0x0000000000000000, 0xffffffff40490fdb, 0xbff0000000000000, 0x0008000000000000
-	.dword 0x7ff8000000000000, 0xffffffff7f7fffff, 0x3ca0000000000000, 0x7ff0000000000001
-	.dword 0xffffffff007fffff, 0xfff8000000000001, 0x43e0000000000000, 0xffffffff4f800000
-	.dword 0xffffffff7fc00000, 0x3659bf63cd6b3717, 0xffffffff00000001, 0x0008000000000000
+	.dword 0xffffffff95a058d4, 0x5555555555555555, 0x0000000000000020, 0x000000000000010e
+	.dword 0x0c097b28f9879d8a, 0x00000000ffff0000, 0x18696c7de0bbee0c, 0xffffffffe185b340
+	.dword 0xffffffffb41e486e, 0xfffffffffffffd03, 0x000000000000003f, 0xfffffffffffffaf2
+	.dword 0xfffffffffffffbcd, 0xf15936a05e5ac518, 0xffffffff857a445d, 0x0000000080000000
+	.dword 0x1f65b834815b9966, 0x0000000017ab0211, 0x0000000000000002, 0xfffffffffcfb5455
+	.dword 0xfffffffff020a8bc, 0x0000000000000222, 0x0000000000000020, 0x000000000000003f
+	.dword 0xffffffffc4f65c76, 0x0000000000000442, 0xfffffffffffffc36, 0xffffffffa7c49d14
+	.dword 0x000000007fffffff, 0x00000000000007e0, 0x0df04adccc01f136, 0x0000000100000000
+	.dword 0xffffffff40490fdb, 0xffffffffbf800000, 0x3ca0000000000000, 0x7fefffffffffffff
+	.dword 0x0000000000000000, 0x41e0000000000000, 0x0000000000000000, 0xffffffff40490fdb
+	.dword 0xbff0000000000000, 0x0008000000000000, 0x7ff8000000000000, 0xffffffff7f7fffff
+	.dword 0x3ca0000000000000, 0x7ff0000000000001, 0xffffffff007fffff, 0xfff8000000000001
+	.dword 0x43e0000000000000, 0xffffffff4f800000, 0xffffffff7fc00000, 0x3659bf63cd6b3717
+	.dword 0xffffffff00000001, 0x0008000000000000, 0xffffffff00000001, 0xbff0000000000000
+	.dword 0x4330000000000000, 0xffffffff00400000, 0x0000000000000001, 0x3ca0000000000000
+	.dword 0x36a0000000000000, 0xffffffffdf000000, 0xffffffff4f800000, 0xffefffffffffffff
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -420,54 +468,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x0000000000000002, 0x959889113e9d3391, 0x3ff0000000000000, 0xb755032999487b0d
-	.dword 0xdbe00ff9c65553ef, 0xb633bbdda5bfdcd3, 0xa2ed927bdf46f302, 0xce078e6a90b31012
-	.dword 0xf2cd92876790e9b2, 0xfde92587db60b66e, 0x2dd499ef7032b0d3, 0x1c82fafc28771bf5
-	.dword 0x90c92385f9a1c639, 0xc5de2e36c3ca5522, 0x3537a13f91b0c7d5, 0xd55e6458f095f70b
-	.dword 0x41e0000000000000, 0x000000000000003f, 0x99d8df51a71ce161, 0xe3c330ff2a858979
-	.dword 0x00000000ffffffff, 0x51b43d368642909d, 0xf296cce7d7a0a171, 0xaaaaaaaaaaaaaaaa
-	.dword 0xa8025ec95c060ed0, 0xf5b97b33ddc46d4f, 0xf6c9729ef375a57e, 0x0000000000000001
-	.dword 0x0000000000000001, 0xdefa95872fa28fae, 0x1e77c1b050cf6006, 0xbf58691a347d0fb2
-	.dword 0x56bc5a41593dd078, 0xd9ad8af4bc14916f, 0x00000000ffff0000, 0x5340d9c98f81432e
-	.dword 0xe9445bd8100fe8bb, 0x0bd4ef863166e1e3, 0x1291d40bb011882f, 0x6b6ad96fbd4ae7f2
-	.dword 0x2a39da579d4f8da8, 0x7fefffffffffffff, 0x9336bd02299ab85d, 0x7b540a38e8c160d0
-	.dword 0x79f107ede6da09ca, 0x3c2c087fc34d2ca6, 0xe48f33ae5d102266, 0x0000000000000003
-	.dword 0x69ed08d564a11004, 0xddcb2c5cc673f0be, 0x7624afc39e9c517b, 0x31c6ce44aac7cec4
-	.dword 0x24cb933e8cef0a46, 0x2e757f6a16dd690d, 0xc1e0000000000000, 0xf202779eef3ea2b4
-	.dword 0xddf69155899b769f, 0xffffffff80000000, 0x8000000000000000, 0x0000000000000003
-	.dword 0xc341b693f1befb90, 0xbe8086d8ef83636f, 0x43f0000000000000, 0x922400c9a7311423
-	.dword 0xfff8000000000001, 0xdff5913817c2a98f, 0xacfd9f88e2764050, 0x03a88714295f1c9d
-	.dword 0xb3e2f0c3ceb05188, 0x1984392914fa781d, 0x6c03d0f04461037b, 0x4c8fdef086e71f66
-	.dword 0xd5a3edc8967afa35, 0x155c8c9a0b1d4bba, 0x9134dd57264f60ac, 0x2391265ee551ad5c
-	.dword 0x0000000000000020, 0x553c0ced68d34b6b, 0x22a64ddbbf27f2c3, 0x4962f7424096b522
-	.dword 0x6e332a4aeb5a9f9a, 0x39eba64c630f07f2, 0xfe8283acdde2008e, 0x6e578f756738eea0
-	.dword 0x81b0277eed6a1c30, 0x45409e9daf608c09, 0x453e65014f31de0b, 0xf5f497f704bb45ba
-	.dword 0x4a41a52d53f7e3ba, 0x345498f686812832, 0x77667193d4705043, 0x36a0000000000000
-	.dword 0x0000000000000000, 0x799270010cf63f85, 0x66fb018a09573713, 0x4a6df90529c89134
-	.dword 0x8000000000000001, 0x2c9e928877f9d9a9, 0xbb36c9d399e80671, 0x7ff4000000000000
-	.dword 0x400921fb54442d18, 0xfffffffffffffffe, 0x86c41640d035ee48, 0xc96742bc1a6aa5d5
-	.dword 0xd1b229c20a8a5361, 0x6cef04f5715d8b0b, 0x66622f75e2149b0c, 0x22cabd5ba7b90031
-	.dword 0x0008000000000000, 0x248bc0becedcb650, 0xfffffffffffffffe, 0x8d2cad190840ee71
-	.dword 0xa72833cc59b0ac47, 0xc5aaf500bdbee821, 0xb620e1ebca4be7be, 0x8f96fc1875aee838
-	.dword 0x3e80877ac7e3b459, 0x76e7ea3938fbf91c, 0x2b78d0291adc9b7c, 0xdf06e4472028de32
-	.dword 0x66b85b4ae894d065, 0x833d1b692c2eb6b9, 0xfaa2bae89a7d336b, 0x4512db18545996e2
-	.dword 0xe1d3f2768ed25733, 0x620fba521c3c26f6, 0x25030b1a9e6e6192, 0x11aa05c8eea77273
+	.dword 0x2f8edf91768d9de6, 0xd064e099d622e929, 0x96fbd9aa0b844663, 0x1a616a8ed885491f
+	.dword 0x99d8df51a71ce161, 0xe3c330ff2a858979, 0x00000000ffffffff, 0x51b43d368642909d
+	.dword 0xf296cce7d7a0a171, 0xaaaaaaaaaaaaaaaa, 0xa8025ec95c060ed0, 0xf5b97b33ddc46d4f
+	.dword 0xf6c9729ef375a57e, 0x0000000000000001, 0x0000000000000001, 0xdefa95872fa28fae
+	.dword 0x1e77c1b050cf6006, 0xbf58691a347d0fb2, 0x56bc5a41593dd078, 0xd9ad8af4bc14916f
+	.dword 0x00000000ffff0000, 0x5340d9c98f81432e, 0xe9445bd8100fe8bb, 0x0bd4ef863166e1e3
+	.dword 0x1291d40bb011882f, 0x6b6ad96fbd4ae7f2, 0x2a39da579d4f8da8, 0x7fefffffffffffff
+	.dword 0x9336bd02299ab85d, 0x7b540a38e8c160d0, 0x79f107ede6da09ca, 0x3c2c087fc34d2ca6
+	.dword 0xe48f33ae5d102266, 0x0000000000000003, 0x69ed08d564a11004, 0xddcb2c5cc673f0be
+	.dword 0x7624afc39e9c517b, 0x31c6ce44aac7cec4, 0x24cb933e8cef0a46, 0x2e757f6a16dd690d
+	.dword 0xc1e0000000000000, 0xf202779eef3ea2b4, 0xddf69155899b769f, 0xffffffff80000000
+	.dword 0x8000000000000000, 0x0000000000000003, 0xc341b693f1befb90, 0xbe8086d8ef83636f
+	.dword 0x43f0000000000000, 0x922400c9a7311423, 0xfff8000000000001, 0xdff5913817c2a98f
+	.dword 0xacfd9f88e2764050, 0x03a88714295f1c9d, 0xb3e2f0c3ceb05188, 0x1984392914fa781d
+	.dword 0x6c03d0f04461037b, 0x4c8fdef086e71f66, 0xd5a3edc8967afa35, 0x155c8c9a0b1d4bba
+	.dword 0x9134dd57264f60ac, 0x2391265ee551ad5c, 0x0000000000000020, 0x553c0ced68d34b6b
+	.dword 0x22a64ddbbf27f2c3, 0x4962f7424096b522, 0x6e332a4aeb5a9f9a, 0x39eba64c630f07f2
+	.dword 0xfe8283acdde2008e, 0x6e578f756738eea0, 0x81b0277eed6a1c30, 0x45409e9daf608c09
+	.dword 0x453e65014f31de0b, 0xf5f497f704bb45ba, 0x4a41a52d53f7e3ba, 0x345498f686812832
+	.dword 0x77667193d4705043, 0x36a0000000000000, 0x0000000000000000, 0x799270010cf63f85
+	.dword 0x66fb018a09573713, 0x4a6df90529c89134, 0x8000000000000001, 0x2c9e928877f9d9a9
+	.dword 0xbb36c9d399e80671, 0x7ff4000000000000, 0x400921fb54442d18, 0xfffffffffffffffe
+	.dword 0x86c41640d035ee48, 0xc96742bc1a6aa5d5, 0xd1b229c20a8a5361, 0x6cef04f5715d8b0b
+	.dword 0x66622f75e2149b0c, 0x22cabd5ba7b90031, 0x0008000000000000, 0x248bc0becedcb650
+	.dword 0xfffffffffffffffe, 0x8d2cad190840ee71, 0xa72833cc59b0ac47, 0xc5aaf500bdbee821
+	.dword 0xb620e1ebca4be7be, 0x8f96fc1875aee838, 0x3e80877ac7e3b459, 0x76e7ea3938fbf91c
+	.dword 0x2b78d0291adc9b7c, 0xdf06e4472028de32, 0x66b85b4ae894d065, 0x833d1b692c2eb6b9
+	.dword 0xfaa2bae89a7d336b, 0x4512db18545996e2, 0xe1d3f2768ed25733, 0x620fba521c3c26f6
+	.dword 0x25030b1a9e6e6192, 0x11aa05c8eea77273, 0x2cc757ccc7517504, 0x7118a7f8b32d0dc7
+	.dword 0x572b660f6c58d7d5, 0x03d1c0a0ed4abd12, 0x41830439c50dd02f, 0x5555555555555555
+	.dword 0xfff8000000000001, 0xdf0e74b0184d2a7b, 0x8aab5ea8a66afe77, 0x73a6ff46da7b1073
+	.dword 0x00000000ffff0000, 0xffffffff80000000, 0x000000007fffffff, 0xdbf5c04bdca74557
 	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xcc19f47a4a49843e, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x1cd4de757fc45151, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x01c599f076df6979, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0xdbf5c04bdca74557, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0x7ff8000000000000, 0xf224d55a0b369de9, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x045edc8360677ad7
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0xbc470973a5732e8d, 0x6458249387b57e18
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xeebea88f4b5ca17a
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
 	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff0b369de9, 0xffffffffbea26581, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffff60677ad7, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffffbc470973, 0xffffffff87b57e18
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffffa3fb8af6
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b5ca17a
-	.dword 0xffffffffbeb77844, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffff48fb423d, 0xffffffff7f800001
+	.dword 0xffffffff00000001, 0xffffffff83384242, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffb915441e, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffffcd95c5c2, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff772808ab, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -33,6 +33,8 @@ diff_block_0:
 	LX a2
 .Ld1:
 	csrr t1, sstatus
+	li a6, 0x7fffffffffff9fff
+	and t1, t1, a6
 	LX t1
 	csrrci s11, sscratch, 25
 	LX s11
@@ -47,6 +49,8 @@ diff_block_0:
 	LX a2
 .Ld2:
 	csrr s5, sstatus
+	li a6, 0x7fffffffffff9fff
+	and s5, s5, a6
 	LX s5
 	la a0, .Ld3
 	csrw sepc, a0
@@ -61,7 +65,6 @@ diff_block_0:
 	LX t6
 .Ld3:
 	csrr zero, sstatus
-	LX zero
 	csrrs a3, mscratch, zero
 	LX a3
 	la s3, .Ld4
@@ -75,6 +78,8 @@ diff_block_0:
 	LX s2
 .Ld4:
 	csrr t4, sstatus
+	li s3, 0x7fffffffffff9fff
+	and t4, t4, s3
 	LX t4
 	la s5, .Ld5
 	csrw sepc, s5
@@ -91,6 +96,8 @@ diff_block_0:
 	LX t5
 .Ld5:
 	csrr t5, sstatus
+	li s5, 0x7fffffffffff9fff
+	and t5, t5, s5
 	LX t5
 	la t6, .Ld6
 	csrw sepc, t6
@@ -107,6 +114,8 @@ diff_block_0:
 	LX t6
 .Ld6:
 	csrr s3, sstatus
+	li t6, 0x7fffffffffff9fff
+	and s3, s3, t6
 	LX s3
 	la t5, .Ld7
 	csrw sepc, t5
@@ -119,6 +128,8 @@ diff_block_0:
 	LX t3
 .Ld7:
 	csrr s3, sstatus
+	li t5, 0x7fffffffffff9fff
+	and s3, s3, t5
 	LX s3
 	DUMP
 diff_block_1:
@@ -139,6 +150,8 @@ diff_block_1:
 	LX sp
 .Ld8:
 	csrr s0, sstatus
+	li t4, 0x7fffffffffff9fff
+	and s0, s0, t4
 	LX s0
 	la s4, .Ld9
 	csrw sepc, s4
@@ -153,6 +166,8 @@ diff_block_1:
 	LX a3
 .Ld9:
 	csrr s5, sstatus
+	li s4, 0x7fffffffffff9fff
+	and s5, s5, s4
 	LX s5
 	fence.i
 	la a6, .Ld10
@@ -166,6 +181,8 @@ diff_block_1:
 	LX a2
 .Ld10:
 	csrr t3, sstatus
+	li a6, 0x7fffffffffff9fff
+	and t3, t3, a6
 	LX t3
 	la a0, .Ld11
 	csrw sepc, a0
@@ -182,6 +199,8 @@ diff_block_1:
 	LX ra
 .Ld11:
 	csrr a5, sstatus
+	li a0, 0x7fffffffffff9fff
+	and a5, a5, a0
 	LX a5
 	la s3, .Ld12
 	csrw sepc, s3
@@ -194,6 +213,8 @@ diff_block_1:
 	LX t0
 .Ld12:
 	csrr t6, sstatus
+	li s3, 0x7fffffffffff9fff
+	and t6, t6, s3
 	LX t6
 	csrrw s3, sscratch, s3
 	LX s3
@@ -219,6 +240,8 @@ diff_block_2:
 	LX s4
 .Ld13:
 	csrr a5, sstatus
+	li s3, 0x7fffffffffff9fff
+	and a5, a5, s3
 	LX a5
 	csrw sie, zero
 	li s0, 2
@@ -244,6 +267,8 @@ diff_block_2:
 	LX s5
 .Ld14:
 	csrr t4, sstatus
+	li a7, 0x7fffffffffff9fff
+	and t4, t4, a7
 	LX t4
 	la sp, .Ld15
 	csrw sepc, sp
@@ -258,6 +283,8 @@ diff_block_2:
 	LX ra
 .Ld15:
 	csrr a3, sstatus
+	li sp, 0x7fffffffffff9fff
+	and a3, a3, sp
 	LX a3
 	csrrwi s4, sscratch, 7
 	LX s4
@@ -274,7 +301,6 @@ diff_block_2:
 	LX t1
 .Ld16:
 	csrr s9, sstatus
-	LX s9
 	li a1, 0x2
 	csrw sie, a1
 	csrr a4, sie
@@ -294,7 +320,6 @@ diff_block_2:
 	LX a3
 .Ld17:
 	csrr zero, sstatus
-	LX zero
 	DUMP
 diff_block_3:
 	tail diff_prog_end

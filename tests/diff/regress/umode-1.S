@@ -33,6 +33,8 @@ diff_block_0:
 	LX s0
 	ecall
 	csrr a7, sstatus
+	li s4, 0x7fffffffffff9fff
+	and a7, a7, s4
 	LX a7
 	csrw sie, zero
 	la t1, .Ld2
@@ -59,6 +61,8 @@ diff_block_0:
 	LX a6
 	ecall
 	csrr t3, sstatus
+	li t4, 0x7fffffffffff9fff
+	and t3, t3, t4
 	LX t3
 	csrw sie, zero
 	la a5, .Ld3
@@ -81,6 +85,8 @@ diff_block_0:
 	LX t4
 	ecall
 	csrr s7, sstatus
+	li s11, 0x7fffffffffff9fff
+	and s7, s7, s11
 	LX s7
 	csrw sie, zero
 	la t5, .Ld4
@@ -95,42 +101,38 @@ diff_block_0:
 	LX a2
 	ecall
 	csrr s6, sstatus
+	li a0, 0x7fffffffffff9fff
+	and s6, s6, a0
 	LX s6
 	csrw sie, zero
-	la a0, .Ld5
-	csrw sepc, a0
-	li a0, 0x120
-	csrc sstatus, a0
-	sret
-.Ld5:
-	c.ebreak
-	ecall
-	csrr t2, sstatus
-	LX t2
-	csrw sie, zero
-	la t2, .Ld6
-	csrw sepc, t2
-	li t2, 0x120
-	csrc sstatus, t2
-	sret
-.Ld6:
-	mret
-	ecall
-	csrr t4, sstatus
-	LX t4
-	csrw sie, zero
-	la t0, .Ld7
+	la t0, .Ld5
 	csrw sepc, t0
 	li t0, 0x120
 	csrc sstatus, t0
 	sret
-.Ld7:
-	csrrw ra, fcsr, s9
-	LX ra
-	ld sp, -240(tp)
+.Ld5:
+	csrrw s6, fcsr, t3
+	LX s6
+	and s4, s1, s3
+	LX s4
+	addi t3, tp, -164
+	amomin.w.aqrl sp, t4, (t3)
 	LX sp
-	sltu sp, a3, t0
-	LX sp
+	ld a1, -168(tp)
+	LX a1
+	sfence.vma
+	ecall
+	csrr t0, sstatus
+	li a3, 0x7fffffffffff9fff
+	and t0, t0, a3
+	LX t0
+	csrw sie, zero
+	la s1, .Ld6
+	csrw sepc, s1
+	li s1, 0x120
+	csrc sstatus, s1
+	sret
+.Ld6:
 	addi t2, tp, 472
 	amoswap.w.aqrl a4, t5, (t2)
 	LX a4
@@ -138,14 +140,16 @@ diff_block_0:
 	LX t2
 	ecall
 	csrr a2, sstatus
+	li s4, 0x7fffffffffff9fff
+	and a2, a2, s4
 	LX a2
 	csrw sie, zero
-	la ra, .Ld8
+	la ra, .Ld7
 	csrw sepc, ra
 	li ra, 0x120
 	csrc sstatus, ra
 	sret
-.Ld8:
+.Ld7:
 	csrrw s1, frm, s1
 	LX s1
 	addi t6, tp, -444
@@ -155,78 +159,112 @@ diff_block_0:
 	LX t0
 	ecall
 	csrr s5, sstatus
+	li a0, 0x7fffffffffff9fff
+	and s5, s5, a0
 	LX s5
 	csrw sie, zero
-	la s0, .Ld9
-	csrw sepc, s0
-	li s0, 0x120
-	csrc sstatus, s0
+	la ra, .Ld8
+	csrw sepc, ra
+	li ra, 0x120
+	csrc sstatus, ra
+	sret
+.Ld8:
+	sltu s2, a1, t0
+	LX s2
+	addi a2, tp, -240
+	amoor.d.rl s11, sp, (a2)
+	LX s11
+	ld a0, -240(tp)
+	LX a0
+	ecall
+	csrr t3, sstatus
+	li s10, 0x7fffffffffff9fff
+	and t3, t3, s10
+	LX t3
+	csrw sie, zero
+	la s1, .Ld9
+	csrw sepc, s1
+	li s1, 0x120
+	csrc sstatus, s1
 	sret
 .Ld9:
-	flw f4, 928(tp)
-	fdiv.s f19, f17, f4, rdn
-	LF f19
-	csrrci a1, fcsr, 31
-	LX a1
+	sret
+	csrrw t1, fflags, a3
+	LX t1
 	ecall
-	csrr a1, sstatus
-	LX a1
+	csrr a3, sstatus
+	li sp, 0x7fffffffffff9fff
+	and a3, a3, sp
+	LX a3
 	csrw sie, zero
-	la sp, .Ld10
-	csrw sepc, sp
-	li sp, 0x120
-	csrc sstatus, sp
+	la s2, .Ld10
+	csrw sepc, s2
+	li s2, 0x120
+	csrc sstatus, s2
 	sret
 .Ld10:
-	mret
-	flw f23, 552(tp)
-	fld f16, 952(tp)
-	fadd.s f14, f23, f16, rmm
+	fmv.d.x f14, t3
 	LF f14
-	csrrci s7, fcsr, 31
-	LX s7
-	addi s8, tp, -1013
-	lbu a3, 688(s8)
+	csrrci t0, fcsr, 31
+	LX t0
+	csrrw a3, frm, a5
 	LX a3
+	addi s0, tp, -256
+	lr.d.rl ra, (s0)
+	sc.d.rl zero, s3, (s0)
+	LX ra
+	LX zero
+	ld a1, -256(tp)
+	LX a1
 	ecall
-	csrr s10, sstatus
-	LX s10
+	csrr a3, sstatus
+	li a4, 0x7fffffffffff9fff
+	and a3, a3, a4
+	LX a3
 	DUMP
 diff_block_1:
 	csrw sie, zero
-	la a2, .Ld11
-	csrw sepc, a2
-	li a2, 0x120
-	csrc sstatus, a2
+	la s10, .Ld11
+	csrw sepc, s10
+	li s10, 0x120
+	csrc sstatus, s10
 	sret
 .Ld11:
-	fsub.d f23, f30, f9, rdn
-	LF f23
-	csrrci t3, fcsr, 31
-	LX t3
-	fld f23, 568(tp)
-	fsgnj.s f12, f5, f23
-	LF f12
-	csrrci a7, fcsr, 31
-	LX a7
-	.insn r4 0x43, 1, 3, f10, f15, f24, f10
-	LF f10
-	csrrci t1, fcsr, 31
-	LX t1
-	ecall
-	csrr s3, sstatus
+	addi a4, tp, -790
+	sh a4, 910(a4)
+	ld s4, 120(tp)
+	LX s4
+	lhu s3, 122(tp)
 	LX s3
+	c.ebreak
+	ecall
+	csrr a0, sstatus
+	li a5, 0x7fffffffffff9fff
+	and a0, a0, a5
+	LX a0
 	csrw sie, zero
-	la s4, .Ld12
-	csrw sepc, s4
-	li s4, 0x120
-	csrc sstatus, s4
+	la t1, .Ld12
+	csrw sepc, t1
+	li t1, 0x120
+	csrc sstatus, t1
 	sret
 .Ld12:
-	fsqrt.s f20, f22, rtz
-	LF f20
-	csrrci a2, fcsr, 31
-	LX a2
+	csrrw s0, fcsr, zero
+	LX s0
+	csrw scause, s8
+	LX a0
+	ecall
+	csrr a4, sstatus
+	li t3, 0x7fffffffffff9fff
+	and a4, a4, t3
+	LX a4
+	csrw sie, zero
+	la a0, .Ld13
+	csrw sepc, a0
+	li a0, 0x120
+	csrc sstatus, a0
+	sret
+.Ld13:
 	fld f1, 656(tp)
 	fld f5, 680(tp)
 	fmul.d f25, f1, f5, dyn
@@ -239,14 +277,16 @@ diff_block_1:
 	LX a2
 	ecall
 	csrr a4, sstatus
+	li s9, 0x7fffffffffff9fff
+	and a4, a4, s9
 	LX a4
 	csrw sie, zero
-	la t4, .Ld13
+	la t4, .Ld14
 	csrw sepc, t4
 	li t4, 0x120
 	csrc sstatus, t4
 	sret
-.Ld13:
+.Ld14:
 	fsrmi t3, 1
 	LX t3
 	flw f7, 856(tp)
@@ -256,14 +296,16 @@ diff_block_1:
 	LX a2
 	ecall
 	csrr a6, sstatus
+	li s8, 0x7fffffffffff9fff
+	and a6, a6, s8
 	LX a6
 	csrw sie, zero
-	la a5, .Ld14
+	la a5, .Ld15
 	csrw sepc, a5
 	li a5, 0x120
 	csrc sstatus, a5
 	sret
-.Ld14:
+.Ld15:
 	csrr s5, sie
 	LX s5
 	csrrw a6, frm, a1
@@ -278,36 +320,41 @@ diff_block_1:
 	LX t4
 	ecall
 	csrr a5, sstatus
+	li s2, 0x7fffffffffff9fff
+	and a5, a5, s2
 	LX a5
 	csrw sie, zero
-	la ra, .Ld15
-	csrw sepc, ra
-	li ra, 0x120
-	csrc sstatus, ra
+	la a3, .Ld16
+	csrw sepc, a3
+	li a3, 0x120
+	csrc sstatus, a3
 	sret
-.Ld15:
-	csrrw a3, fflags, a6
-	LX a3
-	addi s9, tp, -288
-	amomax.w.rl a0, a2, (s9)
-	LX a0
-	ld s8, -288(tp)
-	LX s8
-	flw f7, 752(tp)
-	fsqrt.s f15, f7, rtz
-	LF f15
-	csrrci t0, fcsr, 31
-	LX t0
+.Ld16:
+	fsrmi t1, 4
+	LX t1
+	fld f10, 912(tp)
+	flw f21, 528(tp)
+	fsub.d f17, f10, f21, dyn
+	LF f17
+	csrrci t6, fcsr, 31
+	LX t6
+	fld f25, 712(tp)
+	fsqrt.d f5, f25, rne
+	LF f5
+	csrrci t4, fcsr, 31
+	LX t4
 	ecall
-	csrr s3, sstatus
-	LX s3
+	csrr t3, sstatus
+	li s6, 0x7fffffffffff9fff
+	and t3, t3, s6
+	LX t3
 	csrw sie, zero
-	la s3, .Ld16
+	la s3, .Ld17
 	csrw sepc, s3
 	li s3, 0x120
 	csrc sstatus, s3
 	sret
-.Ld16:
+.Ld17:
 	sraw s7, ra, s8
 	LX s7
 	csrr t5, stvec
@@ -320,26 +367,30 @@ diff_block_1:
 	LX t5
 	ecall
 	csrr s9, sstatus
+	li t6, 0x7fffffffffff9fff
+	and s9, s9, t6
 	LX s9
 	csrw sie, zero
-	la t5, .Ld17
+	la t5, .Ld18
 	csrw sepc, t5
 	li t5, 0x120
 	csrc sstatus, t5
 	sret
-.Ld17:
+.Ld18:
 	csrrw s11, fcsr, a3
 	LX s11
 	ecall
 	csrr s7, sstatus
+	li a6, 0x7fffffffffff9fff
+	and s7, s7, a6
 	LX s7
 	csrw sie, zero
-	la a2, .Ld18
-	csrw sepc, a2
-	li a2, 0x120
-	csrc sstatus, a2
+	la s10, .Ld19
+	csrw sepc, s10
+	li s10, 0x120
+	csrc sstatus, s10
 	sret
-.Ld18:
+.Ld19:
 	sh s3, 380(tp)
 	ld a3, 376(tp)
 	LX a3
@@ -348,14 +399,16 @@ diff_block_1:
 	LX ra
 	ecall
 	csrr t2, sstatus
+	li a7, 0x7fffffffffff9fff
+	and t2, t2, a7
 	LX t2
 	csrw sie, zero
-	la s2, .Ld19
-	csrw sepc, s2
-	li s2, 0x120
-	csrc sstatus, s2
+	la s5, .Ld20
+	csrw sepc, s5
+	li s5, 0x120
+	csrc sstatus, s5
 	sret
-.Ld19:
+.Ld20:
 	sw s0, 8(tp)
 	ld s1, 8(tp)
 	LX s1
@@ -365,14 +418,18 @@ diff_block_1:
 	LX t3
 	ecall
 	csrr s9, sstatus
+	li a1, 0x7fffffffffff9fff
+	and s9, s9, a1
 	LX s9
+	DUMP
+diff_block_2:
 	csrw sie, zero
-	la sp, .Ld20
-	csrw sepc, sp
-	li sp, 0x120
-	csrc sstatus, sp
+	la s10, .Ld21
+	csrw sepc, s10
+	li s10, 0x120
+	csrc sstatus, s10
 	sret
-.Ld20:
+.Ld21:
 	addi ra, tp, -296
 	amoxor.w.aq a2, s2, (ra)
 	LX a2
@@ -380,16 +437,16 @@ diff_block_1:
 	LX s1
 	ecall
 	csrr a2, sstatus
+	li t2, 0x7fffffffffff9fff
+	and a2, a2, t2
 	LX a2
-	DUMP
-diff_block_2:
 	csrw sie, zero
-	la a7, .Ld21
-	csrw sepc, a7
-	li a7, 0x120
-	csrc sstatus, a7
+	la s8, .Ld22
+	csrw sepc, s8
+	li s8, 0x120
+	csrc sstatus, s8
 	sret
-.Ld21:
+.Ld22:
 	flw f10, 904(tp)
 	feq.s t0, f10, f31
 	LX t0
@@ -404,26 +461,30 @@ diff_block_2:
 	mret
 	ecall
 	csrr a5, sstatus
+	li a1, 0x7fffffffffff9fff
+	and a5, a5, a1
 	LX a5
 	csrw sie, zero
-	la t0, .Ld22
-	csrw sepc, t0
-	li t0, 0x120
-	csrc sstatus, t0
+	la t4, .Ld23
+	csrw sepc, t4
+	li t4, 0x120
+	csrc sstatus, t4
 	sret
-.Ld22:
+.Ld23:
 	csrrw t6, frm, s7
 	LX t6
 	ecall
 	csrr t4, sstatus
+	li t6, 0x7fffffffffff9fff
+	and t4, t4, t6
 	LX t4
 	csrw sie, zero
-	la s2, .Ld23
+	la s2, .Ld24
 	csrw sepc, s2
 	li s2, 0x120
 	csrc sstatus, s2
 	sret
-.Ld23:
+.Ld24:
 	csrr t2, satp
 	LX t2
 	sra t1, a4, a2
@@ -432,126 +493,136 @@ diff_block_2:
 	LX a6
 	ecall
 	csrr t4, sstatus
+	li t0, 0x7fffffffffff9fff
+	and t4, t4, t0
 	LX t4
 	csrw sie, zero
-	la a1, .Ld24
-	csrw sepc, a1
-	li a1, 0x120
-	csrc sstatus, a1
-	sret
-.Ld24:
-	addi s10, tp, -152
-	amoadd.w.aqrl t5, s8, (s10)
-	LX t5
-	ld t3, -152(tp)
-	LX t3
-	addi s5, tp, 384
-	amomaxu.w.rl s6, zero, (s5)
-	LX s6
-	ld s9, 384(tp)
-	LX s9
-	fld f7, 680(tp)
-	fsqrt.d f8, f7, rmm
-	LF f8
-	csrrci a4, fcsr, 31
-	LX a4
-	ecall
-	csrr s10, sstatus
-	LX s10
-	csrw sie, zero
-	la s3, .Ld25
-	csrw sepc, s3
-	li s3, 0x120
-	csrc sstatus, s3
+	la a3, .Ld25
+	csrw sepc, a3
+	li a3, 0x120
+	csrc sstatus, a3
 	sret
 .Ld25:
-	addi a7, tp, 1761
-	sb s3, -1561(a7)
-	ld t3, 200(tp)
-	LX t3
-	addi ra, tp, 32
-	amoxor.d.rl s11, t4, (ra)
-	LX s11
-	ld s11, 32(tp)
-	LX s11
-	csrr s0, sepc
-	LX s0
-	ecall
-	csrr s0, sstatus
-	LX s0
-	csrw sie, zero
-	la a5, .Ld26
-	csrw sepc, a5
-	li a5, 0x120
-	csrc sstatus, a5
-	sret
-.Ld26:
-	flw f0, 512(tp)
-	fmul.d f11, f27, f0, rup
-	LF f11
-	csrrci t0, fcsr, 31
+	addi s10, tp, 96
+	lr.d.aqrl t0, (s10)
+	sc.d.aqrl s8, s1, (s10)
+	sc.d s9, a2, (s10)
+	LX s9
 	LX t0
-	csrw sepc, t4
-	LX a4
-	c.ebreak
-	ecall
-	csrr a1, sstatus
-	LX a1
-	csrw sie, zero
-	la t5, .Ld27
-	csrw sepc, t5
-	li t5, 0x120
-	csrc sstatus, t5
-	sret
-.Ld27:
-	addi a7, tp, 2
-	ld zero, 398(a7)
-	LX zero
-	ebreak
-	sfence.vma
-	csrr s4, sscratch
-	LX s4
+	LX s8
+	ld s1, 96(tp)
+	LX s1
+	addi s11, tp, 629
+	sh t2, -485(s11)
+	ld t1, 144(tp)
+	LX t1
+	.insn r 0x53, 5, 0x9, f23, f16, f18
+	LF f23
+	csrrci s9, fcsr, 31
+	LX s9
+	addi a7, tp, -496
+	amomin.d.aqrl t5, t2, (a7)
+	LX t5
+	ld sp, -496(tp)
+	LX sp
 	ecall
 	csrr a2, sstatus
+	li s4, 0x7fffffffffff9fff
+	and a2, a2, s4
 	LX a2
 	csrw sie, zero
-	la s10, .Ld28
-	csrw sepc, s10
-	li s10, 0x120
-	csrc sstatus, s10
+	la s11, .Ld26
+	csrw sepc, s11
+	li s11, 0x120
+	csrc sstatus, s11
+	sret
+.Ld26:
+	csrrw s11, fcsr, s9
+	LX s11
+	flw f10, 688(tp)
+	flw f3, 792(tp)
+	fadd.s f25, f10, f3, rmm
+	LF f25
+	csrrci ra, fcsr, 31
+	LX ra
+	lh s4, -418(tp)
+	LX s4
+	ecall
+	csrr a7, sstatus
+	csrw sie, zero
+	la t1, .Ld27
+	csrw sepc, t1
+	li t1, 0x120
+	csrc sstatus, t1
+	sret
+.Ld27:
+	csrrw t5, frm, t3
+	LX t5
+	c.ebreak
+	ebreak
+	csrr a7, sip
+	LX a7
+	ecall
+	csrr t5, sstatus
+	li s8, 0x7fffffffffff9fff
+	and t5, t5, s8
+	LX t5
+	csrw sie, zero
+	la t0, .Ld28
+	csrw sepc, t0
+	li t0, 0x120
+	csrc sstatus, t0
 	sret
 .Ld28:
-	or s1, a5, s7
+	sllw a7, t1, sp
+	LX a7
+	csrrw s1, fflags, a5
 	LX s1
+	or a6, t1, s7
+	LX a6
 	ecall
-	csrr t4, sstatus
-	LX t4
+	csrr sp, sstatus
+	li s6, 0x7fffffffffff9fff
+	and sp, sp, s6
+	LX sp
 	csrw sie, zero
-	la s9, .Ld29
-	csrw sepc, s9
-	li s9, 0x120
-	csrc sstatus, s9
-	sret
-.Ld29:
-	csrrw t1, frm, t0
-	LX t1
-	ecall
-	csrr zero, sstatus
-	LX zero
-	csrw sie, zero
-	la s0, .Ld30
+	la s0, .Ld29
 	csrw sepc, s0
 	li s0, 0x120
 	csrc sstatus, s0
 	sret
-.Ld30:
+.Ld29:
 	addi t6, tp, 134
 	sh t6, -382(t6)
 	ld s3, -248(tp)
 	LX s3
 	ecall
 	csrr a2, sstatus
+	li s10, 0x7fffffffffff9fff
+	and a2, a2, s10
 	LX a2
+	csrw sie, zero
+	la s6, .Ld30
+	csrw sepc, s6
+	li s6, 0x120
+	csrc sstatus, s6
+	sret
+.Ld30:
+	addi a7, tp, 1905
+	lhu s10, -1575(a7)
+	LX s10
+	fld f12, 872(tp)
+	fmul.d f21, f12, f9, rdn
+	LF f21
+	csrrci a1, fcsr, 31
+	LX a1
+	csrr a3, sscratch
+	LX a3
+	ecall
+	csrr s1, sstatus
+	li t2, 0x7fffffffffff9fff
+	and s1, s1, t2
+	LX s1
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -563,22 +634,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xfffffffff4e59756, 0x00000000539dafdf, 0x000000001b7e9314, 0x5555555555555555
-	.dword 0x000000000000032c, 0xfffffffffffff9d9, 0x00000000ffff0000, 0x00000000000007ff
-	.dword 0x000000000000001f, 0x00000000031dd10b, 0xffffffff8fc74ead, 0x000000007fffffff
-	.dword 0xffffffffffffffff, 0xfffffffffffffdf7, 0x8000000000000000, 0x546e66284424c358
-	.dword 0x0000000054dd4c1f, 0x00000000000007ff, 0x000000007ffff800, 0xfffffffffffffe2d
-	.dword 0xaaaaaaaaaaaaaaaa, 0xffffffffffffffff, 0x000000003e1762b5, 0x0000000000000000
+	.dword 0x00000000000003aa, 0x0000000026cfa8bc, 0x000000003e1762b5, 0x0000000000000000
 	.dword 0xe5a1d4629573c742, 0xffffffffffffffff, 0xffffffff888f6961, 0x0000000000000800
 	.dword 0x000000001e8fdafe, 0xdcfcc1ec441809d0, 0x0000000000000000, 0x0000000000000020
-	.dword 0xffffffff3f7fffff, 0xffffffff007fffff, 0xffffffffff7fffff, 0xffffffff7f800000
-	.dword 0xffffffff33800000, 0x7ff0000000000000, 0xc3e0000000000000, 0x8000000000000000
-	.dword 0xffffffff00000001, 0x7ff0000000000000, 0xffffffff7fc00000, 0xffffffff3fc00000
-	.dword 0xfff8000000000001, 0x400921fb54442d18, 0x8000000000000001, 0x69a26065f4b3e1a2
-	.dword 0xe53a51b64f8ba010, 0xffffffff7f800001, 0x8000000000000000, 0xffffffff7fa00000
-	.dword 0x775add466d44df1a, 0x7ff0000000000001, 0xffffffff3f7fffff, 0xffffffff4f000000
-	.dword 0x4330000000000000, 0x8000000000000000, 0xffffffff007fffff, 0xffffffff80800000
-	.dword 0x3ff0000000000000, 0xffffffff40490fdb, 0x41f0000000000000, 0x36a0000000000000
+	.dword 0x8000000000000001, 0xfffffffffffffffe, 0x0000000000000001, 0x000000000000068b
+	.dword 0x0000000000000001, 0x00000000ffffffff, 0xffffffffc72d912d, 0x0000000048aa43c1
+	.dword 0x0000000000000003, 0xa81b7ff25ed0eec6, 0xffffffffcce5e8fb, 0x455de6d806fb55eb
+	.dword 0x000000000000003f, 0xfffffffff6743acc, 0x0000000000000000, 0xe36edcc145ef05fc
+	.dword 0x0000000000000020, 0xffffffffb3183a5d, 0x000000000000003f, 0x0000000000000020
+	.dword 0xffffffffdf000000, 0x41e0000000000000, 0x41dfffffffc00000, 0xffffffff80000001
+	.dword 0x69a26065f4b3e1a2, 0xe53a51b64f8ba010, 0xffffffff7f800001, 0x8000000000000000
+	.dword 0xffffffff7fa00000, 0x775add466d44df1a, 0x7ff0000000000001, 0xffffffff3f7fffff
+	.dword 0xffffffff4f000000, 0x4330000000000000, 0x8000000000000000, 0xffffffff007fffff
+	.dword 0xffffffff80800000, 0x3ff0000000000000, 0xffffffff40490fdb, 0x41f0000000000000
+	.dword 0x36a0000000000000, 0xffffffff00000000, 0x3fe0000000000000, 0xffffffff33800000
+	.dword 0xffffffff3fc00000, 0xbff0000000000000, 0x7ff4000000000000, 0xffffffff7fc00000
+	.dword 0x7ff4000000000000, 0xffffffff5f800000, 0xca948b31e895b0f6, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -611,54 +682,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x7d30c11a7bd5acb5, 0xd4b47c04025d7810, 0x40e98f79e4de822a, 0x0000000000000002
-	.dword 0xdbcf3d4b48707b81, 0x3ca44df93401adf7, 0x4ea564d486b90979, 0x5d6e74281a1611b3
-	.dword 0x3c8c594f8806184e, 0x15668fc3a05d5b13, 0x65bde9811f901672, 0xca948b31e895b0f6
-	.dword 0x7c4bce658c186733, 0xbf12470eaceaf9bb, 0x93248243e9d28dc7, 0x4e00ffcc4f7923db
-	.dword 0x139da53b2c01d4fe, 0x75b80b0346d203e6, 0x3c7ec84cdc6aa2fb, 0xf6ce22713f7ee8af
-	.dword 0x7fe8530e88f69f0b, 0x43e0000000000000, 0xfeca0553854295eb, 0x2aed6c529be4e6ed
-	.dword 0xd28303818672abaa, 0x89273e7a8da0fa22, 0x3936b6c5e88c8cbf, 0x233bdd01fbc7cff6
-	.dword 0x39744fee9014e0b3, 0xfef4d91d9c1f45b0, 0x7ff4000000000000, 0xeb479be1ca8eee38
-	.dword 0xf230feeb77a0e2b2, 0x2933d744d20ebda1, 0xdc03e662616c5c55, 0x818207eaf3a49bd3
-	.dword 0x3fefa9c0c7234f6f, 0x78b4e8cccbfe0512, 0x3970014519aa9989, 0x96ff043b8a93856d
-	.dword 0xd88c92be0893b090, 0x4fc651cb9db94dd7, 0x56ad718e76a00b94, 0x000000007ffff800
-	.dword 0x1b0976c5dfd058e4, 0xe5d728cf26ad66fd, 0xf3abb63e5be08f7a, 0xe4e4b9ae95652b72
-	.dword 0x6ae31057e7250d68, 0xffedae33eeb78cc0, 0xfff0000000000000, 0x3cc90264f05d7112
-	.dword 0xe55ba7f65897b772, 0x0000000000000002, 0x7ff8000000000000, 0x7ecc011764becad4
-	.dword 0x47efffffe0000000, 0x3fe0000000000000, 0xdddfd0719e2872a5, 0x3fefffffffffffff
-	.dword 0xc724a64d19a2df85, 0x49a5baf4bcc56b79, 0x1e1329f84a74161f, 0x1675202d15eef028
-	.dword 0xc522cb9fa242354d, 0x41f0000000000000, 0x41dfffffffc00000, 0xb0ddf1a98b6e75b4
-	.dword 0x3fefffffffffffff, 0x000000000000001f, 0xd08c0031515f0fa8, 0x5a9c26ee557b1217
-	.dword 0x4d4817030d909bb7, 0x0b670df482a96c57, 0x0000000000000000, 0x627e68ba215adbd9
-	.dword 0x32252f3cf1d2192d, 0xa171f8768c6a19d1, 0x3f344e4ed4453f76, 0x90869e4998315eb4
-	.dword 0x6ad2ccb54d49f481, 0x00000000000007ff, 0x8000000000000001, 0x993d01bdbe376bdd
-	.dword 0xcf158443be2522e3, 0xeba8f1ca4c3616e6, 0xfff0000000000000, 0x21b7956bf68abd39
-	.dword 0x5c267a090208dbf9, 0xadc367be1b934371, 0xd346bb40cc193aa1, 0x16b17aaeeb68b6eb
-	.dword 0xdf31524546ef3ff8, 0x00000000000007ff, 0xeaa3a2776bbad42a, 0x7f5cf76b5745833c
-	.dword 0x51a7705102520706, 0x2e12c0bcda32af84, 0x406ff87fd9f19848, 0xd2e2fbc8ac3c858b
-	.dword 0x8cd814c6a9d67aa2, 0xbcebf5018000c7e3, 0x32b722179a78251a, 0x41e0000000000000
-	.dword 0xb3503db2fe02f7d7, 0x1c2f2014c4ce9207, 0x267e68a0d857efc1, 0xb96944f2f1360822
-	.dword 0x9472de2b9a9efe4f, 0xa916577a7cd6fe9c, 0xdc8af4af883911ef, 0xf4e6e6ac889bc042
-	.dword 0x403efc51aeced0e1, 0x2b431c00e57271a0, 0x3272507d4223fdd5, 0x27be2021f84de3f8
-	.dword 0x17ebb4ec9ff91b45, 0x4df44599ea85c5a7, 0x692fdac7a26c42ae, 0x7234ae295637124a
-	.dword 0x8cd8624b1560d108, 0xa66cbe7550c5b850, 0xeda2090fef77ed61, 0x75ba047df6a11304
-	.dword 0x1223d21b137afcaa, 0x000fffffffffffff, 0x7ff8000000000000, 0xbf1ccf3fb6804836
+	.dword 0x93248243e9d28dc7, 0x4e00ffcc4f7923db, 0x139da53b2c01d4fe, 0x75b80b0346d203e6
+	.dword 0x3c7ec84cdc6aa2fb, 0xf6ce22713f7ee8af, 0x7fe8530e88f69f0b, 0x43e0000000000000
+	.dword 0xfeca0553854295eb, 0x2aed6c529be4e6ed, 0xd28303818672abaa, 0x89273e7a8da0fa22
+	.dword 0x3936b6c5e88c8cbf, 0x233bdd01fbc7cff6, 0x39744fee9014e0b3, 0xfef4d91d9c1f45b0
+	.dword 0x7ff4000000000000, 0xeb479be1ca8eee38, 0xf230feeb77a0e2b2, 0x2933d744d20ebda1
+	.dword 0xdc03e662616c5c55, 0x818207eaf3a49bd3, 0x3fefa9c0c7234f6f, 0x78b4e8cccbfe0512
+	.dword 0x3970014519aa9989, 0x96ff043b8a93856d, 0xd88c92be0893b090, 0x4fc651cb9db94dd7
+	.dword 0x56ad718e76a00b94, 0x000000007ffff800, 0x1b0976c5dfd058e4, 0xe5d728cf26ad66fd
+	.dword 0xf3abb63e5be08f7a, 0xe4e4b9ae95652b72, 0x6ae31057e7250d68, 0xffedae33eeb78cc0
+	.dword 0xfff0000000000000, 0x3cc90264f05d7112, 0xe55ba7f65897b772, 0x0000000000000002
+	.dword 0x7ff8000000000000, 0x7ecc011764becad4, 0x47efffffe0000000, 0x3fe0000000000000
+	.dword 0xdddfd0719e2872a5, 0x3fefffffffffffff, 0xc724a64d19a2df85, 0x49a5baf4bcc56b79
+	.dword 0x1e1329f84a74161f, 0x1675202d15eef028, 0xc522cb9fa242354d, 0x41f0000000000000
+	.dword 0x41dfffffffc00000, 0xb0ddf1a98b6e75b4, 0x3fefffffffffffff, 0x000000000000001f
+	.dword 0xd08c0031515f0fa8, 0x5a9c26ee557b1217, 0x4d4817030d909bb7, 0x0b670df482a96c57
+	.dword 0x0000000000000000, 0x627e68ba215adbd9, 0x32252f3cf1d2192d, 0xa171f8768c6a19d1
+	.dword 0x3f344e4ed4453f76, 0x90869e4998315eb4, 0x6ad2ccb54d49f481, 0x00000000000007ff
+	.dword 0x8000000000000001, 0x993d01bdbe376bdd, 0xcf158443be2522e3, 0xeba8f1ca4c3616e6
+	.dword 0xfff0000000000000, 0x21b7956bf68abd39, 0x5c267a090208dbf9, 0xadc367be1b934371
+	.dword 0xd346bb40cc193aa1, 0x16b17aaeeb68b6eb, 0xdf31524546ef3ff8, 0x00000000000007ff
+	.dword 0xeaa3a2776bbad42a, 0x7f5cf76b5745833c, 0x51a7705102520706, 0x2e12c0bcda32af84
+	.dword 0x406ff87fd9f19848, 0xd2e2fbc8ac3c858b, 0x8cd814c6a9d67aa2, 0xbcebf5018000c7e3
+	.dword 0x32b722179a78251a, 0x41e0000000000000, 0xb3503db2fe02f7d7, 0x1c2f2014c4ce9207
+	.dword 0x267e68a0d857efc1, 0xb96944f2f1360822, 0x9472de2b9a9efe4f, 0xa916577a7cd6fe9c
+	.dword 0xdc8af4af883911ef, 0xf4e6e6ac889bc042, 0x403efc51aeced0e1, 0x2b431c00e57271a0
+	.dword 0x3272507d4223fdd5, 0x27be2021f84de3f8, 0x17ebb4ec9ff91b45, 0x4df44599ea85c5a7
+	.dword 0x692fdac7a26c42ae, 0x7234ae295637124a, 0x8cd8624b1560d108, 0xa66cbe7550c5b850
+	.dword 0xeda2090fef77ed61, 0x75ba047df6a11304, 0x1223d21b137afcaa, 0x000fffffffffffff
+	.dword 0x7ff8000000000000, 0xbf1ccf3fb6804836, 0x618a80344c6be377, 0xd8d279ea6560145e
+	.dword 0xcb97ddab3be40e23, 0x41dfffffffc00000, 0xab94596fc7afa7a4, 0x1244c522c2c4b5dc
+	.dword 0x43e0000000000000, 0xd4946b07cb0d477b, 0x7ccad0bec4ef8ac0, 0x2f7485d53bf01e8d
+	.dword 0x8e4bbb529aea66b9, 0xf4ea283084957709, 0x858792619b8bf895, 0x3dcf4ccc600768ea
 	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x7ed26f8fb99df9d2, 0x7ff4000000000000, 0xfff8000000000001, 0x1043db7c260d2b1d
 	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x2268ab016174728e, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0x7fefffffffffffff, 0x16957d8d8b665a59, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0xbc82370abbe192da, 0xb4a9f9db07f6de47, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3dcf4ccc600768ea, 0x21ad36bd8af86c4a, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x7ed26f8fb99df9d2, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff260d2b1d, 0xffffffff7f800000, 0xffffffff5581599f
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff8b665a59
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff87b65261
-	.dword 0xffffffff88c8702d, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffffc713cc0b, 0xffffffff3f7fffff
-	.dword 0xffffffff80fa8c57, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0x3a02e84488c8702d, 0x1bb8be2306544a4d, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x8e9f6f0880fa8c57
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffff5c1f025f, 0xffffffff7f800001
+	.dword 0xffffffff47c914a9, 0xffffffff80000001, 0xffffffff5f8c9b5f, 0xffffffffc870d0c8
+	.dword 0xffffffffa55c8f59, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffffbe724d79
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff3ef3848b, 0xffffffffb35bbee1, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

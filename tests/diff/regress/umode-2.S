@@ -33,26 +33,26 @@ diff_block_0:
 	LX a7
 	ecall
 	csrr s10, sstatus
+	li s2, 0x7fffffffffff9fff
+	and s10, s10, s2
 	LX s10
 	csrw sie, zero
-	la t6, .Ld2
-	csrw sepc, t6
-	li t6, 0x120
-	csrc sstatus, t6
+	la a3, .Ld2
+	csrw sepc, a3
+	li a3, 0x120
+	csrc sstatus, a3
 	sret
 .Ld2:
-	csrr a4, satp
-	LX a4
-	addi a3, tp, -4
-	lr.w.aqrl zero, (a3)
-	sc.w.aqrl s10, s2, (a3)
-	LX zero
-	LX s10
-	ld s11, -8(tp)
-	LX s11
+	csrr a1, sie
+	LX a1
+	sw s10, -112(tp)
+	ld s5, -112(tp)
+	LX s5
 	ecall
-	csrr s11, sstatus
-	LX s11
+	csrr s8, sstatus
+	li s11, 0x7fffffffffff9fff
+	and s8, s8, s11
+	LX s8
 	csrw sie, zero
 	la t4, .Ld3
 	csrw sepc, t4
@@ -73,34 +73,47 @@ diff_block_0:
 	LX a4
 	ecall
 	csrr a0, sstatus
+	li t0, 0x7fffffffffff9fff
+	and a0, a0, t0
 	LX a0
 	csrw sie, zero
-	la s7, .Ld4
-	csrw sepc, s7
-	li s7, 0x120
-	csrc sstatus, s7
+	la s11, .Ld4
+	csrw sepc, s11
+	li s11, 0x120
+	csrc sstatus, s11
 	sret
 .Ld4:
-	addi s10, tp, -32
-	amomax.d.aqrl a1, s5, (s10)
-	LX a1
-	ld s4, -32(tp)
-	LX s4
-	flw f0, 992(tp)
-	fsgnjn.s f13, f0, f0
-	LF f13
-	csrrci s2, fcsr, 31
-	LX s2
+	addi s3, tp, -197
+	lwu s5, 249(s3)
+	LX s5
 	ecall
-	csrr s11, sstatus
-	LX s11
+	csrr a5, sstatus
+	li s1, 0x7fffffffffff9fff
+	and a5, a5, s1
+	LX a5
 	csrw sie, zero
-	la a4, .Ld5
+	la s3, .Ld5
+	csrw sepc, s3
+	li s3, 0x120
+	csrc sstatus, s3
+	sret
+.Ld5:
+	add s11, s8, a6
+	LX s11
+	c.ebreak
+	sfence.vma
+	ecall
+	csrr s10, sstatus
+	li s11, 0x7fffffffffff9fff
+	and s10, s10, s11
+	LX s10
+	csrw sie, zero
+	la a4, .Ld6
 	csrw sepc, a4
 	li a4, 0x120
 	csrc sstatus, a4
 	sret
-.Ld5:
+.Ld6:
 	addi s4, tp, -372
 	amominu.w.aq t2, s6, (s4)
 	LX t2
@@ -115,62 +128,53 @@ diff_block_0:
 	LX sp
 	ecall
 	csrr s9, sstatus
+	li a2, 0x7fffffffffff9fff
+	and s9, s9, a2
 	LX s9
 	csrw sie, zero
-	la s10, .Ld6
+	la a4, .Ld7
+	csrw sepc, a4
+	li a4, 0x120
+	csrc sstatus, a4
+	sret
+.Ld7:
+	fsqrt.d f13, f4, rup
+	LF f13
+	csrrci a0, fcsr, 31
+	LX a0
+	mret
+	sw ra, -116(tp)
+	ld t5, -120(tp)
+	LX t5
+	ecall
+	csrr s1, sstatus
+	li t4, 0x7fffffffffff9fff
+	and s1, s1, t4
+	LX s1
+	csrw sie, zero
+	la s10, .Ld8
 	csrw sepc, s10
 	li s10, 0x120
 	csrc sstatus, s10
 	sret
-.Ld6:
-	csrr t3, sie
-	LX t3
-	c.ebreak
-	ecall
-	csrr t4, sstatus
-	LX t4
-	csrw sie, zero
-	la a0, .Ld7
-	csrw sepc, a0
-	li a0, 0x120
-	csrc sstatus, a0
-	sret
-.Ld7:
-	csrr s7, stval
-	LX s7
-	lhu s1, -42(tp)
-	LX s1
-	addi s11, tp, -208
-	lr.d.aq sp, (s11)
-	sc.d.aq t3, t3, (s11)
-	LX sp
-	LX t3
-	ld s7, -208(tp)
-	LX s7
-	sllw s4, t2, sp
-	LX s4
-	ecall
-	csrr s9, sstatus
-	LX s9
-	csrw sie, zero
-	la t0, .Ld8
-	csrw sepc, t0
-	li t0, 0x120
-	csrc sstatus, t0
-	sret
 .Ld8:
-	addi ra, tp, -216
-	lr.d.aq t3, (ra)
-	sc.d.aq a4, s8, (ra)
-	sc.d a6, a0, (ra)
-	LX a6
-	LX t3
+	fmul.d f17, f27, f1, dyn
+	LF f17
+	csrrci s4, fcsr, 31
+	LX s4
+	li s0, 0x31452ad3ad8e2a29
+	LX s0
+	slt s9, ra, s7
+	LX s9
+	fsrmi a4, 1
 	LX a4
-	ld s5, -216(tp)
-	LX s5
+	flw f31, 800(tp)
+	flt.s a3, f11, f31
+	LX a3
+	csrrci s1, fcsr, 31
+	LX s1
 	ecall
-	csrr s7, sstatus
-	LX s7
+	csrr s2, sstatus
 	csrw sie, zero
 	la a2, .Ld9
 	csrw sepc, a2
@@ -178,47 +182,48 @@ diff_block_0:
 	csrc sstatus, a2
 	sret
 .Ld9:
-	csrw satp, a2
-	LX s4
 	flw f2, 572(tp)
 	feq.s t6, f15, f2
 	LX t6
 	csrrci t1, fcsr, 31
 	LX t1
+	sh sp, 234(tp)
+	ld s2, 232(tp)
+	LX s2
 	ecall
-	csrr t1, sstatus
-	LX t1
+	csrr t5, sstatus
+	li a0, 0x7fffffffffff9fff
+	and t5, t5, a0
+	LX t5
 	csrw sie, zero
-	la t2, .Ld10
-	csrw sepc, t2
-	li t2, 0x120
-	csrc sstatus, t2
+	la s5, .Ld10
+	csrw sepc, s5
+	li s5, 0x120
+	csrc sstatus, s5
 	sret
 .Ld10:
-	csrrw sp, frm, t5
-	LX sp
-	fsrmi s4, 2
-	LX s4
-	flw f14, 552(tp)
-	fmax.d f2, f27, f14
-	LF f2
-	csrrci s3, fcsr, 31
+	csrrw t2, fflags, zero
+	LX t2
+	addi s9, tp, 1431
+	sd s10, -1711(s9)
+	ld s3, -280(tp)
 	LX s3
+	csrw satp, a6
+	LX zero
 	ecall
-	csrr s10, sstatus
-	LX s10
+	csrr s3, sstatus
+	li s7, 0x7fffffffffff9fff
+	and s3, s3, s7
+	LX s3
 	DUMP
 diff_block_1:
 	csrw sie, zero
-	la t1, .Ld11
-	csrw sepc, t1
-	li t1, 0x120
-	csrc sstatus, t1
+	la a4, .Ld11
+	csrw sepc, a4
+	li a4, 0x120
+	csrc sstatus, a4
 	sret
 .Ld11:
-	mret
-	csrrw a5, frm, t6
-	LX a5
 	fsqrt.s f23, f30, rtz
 	LF f23
 	csrrci s9, fcsr, 31
@@ -228,371 +233,389 @@ diff_block_1:
 	LF f23
 	csrrci s3, fcsr, 31
 	LX s3
+	srl a5, t6, a0
+	LX a5
 	ecall
-	csrr t3, sstatus
-	LX t3
+	csrr sp, sstatus
+	li a1, 0x7fffffffffff9fff
+	and sp, sp, a1
+	LX sp
 	csrw sie, zero
-	la t4, .Ld12
-	csrw sepc, t4
-	li t4, 0x120
-	csrc sstatus, t4
+	la ra, .Ld12
+	csrw sepc, ra
+	li ra, 0x120
+	csrc sstatus, ra
 	sret
 .Ld12:
-	addi a0, tp, -392
-	amoswap.d.rl s5, s2, (a0)
-	LX s5
-	ld t2, -392(tp)
-	LX t2
-	addi t6, tp, 312
-	amominu.w.rl ra, a0, (t6)
-	LX ra
-	ld a0, 312(tp)
-	LX a0
+	sraw a6, zero, a7
+	LX a6
 	and s5, zero, s3
 	LX s5
-	and s8, s1, a1
-	LX s8
 	ecall
-	csrr s0, sstatus
-	LX s0
+	csrr s4, sstatus
+	li sp, 0x7fffffffffff9fff
+	and s4, s4, sp
+	LX s4
 	csrw sie, zero
-	la s9, .Ld13
+	la a3, .Ld13
+	csrw sepc, a3
+	li a3, 0x120
+	csrc sstatus, a3
+	sret
+.Ld13:
+	csrrw s0, fflags, t0
+	LX s0
+	addi t3, tp, -57
+	sh a5, -37(t3)
+	ld a0, -96(tp)
+	LX a0
+	ecall
+	csrr zero, sstatus
+	csrw sie, zero
+	la s9, .Ld14
 	csrw sepc, s9
 	li s9, 0x120
 	csrc sstatus, s9
 	sret
-.Ld13:
-	fld f14, 960(tp)
-	fsqrt.s f24, f14, dyn
-	LF f24
-	csrrci s0, fcsr, 31
-	LX s0
-	ecall
-	csrr s7, sstatus
-	LX s7
-	csrw sie, zero
-	la a0, .Ld14
-	csrw sepc, a0
-	li a0, 0x120
-	csrc sstatus, a0
-	sret
 .Ld14:
-	csrrw a6, fcsr, t4
-	LX a6
-	flw f0, 776(tp)
-	fmul.d f16, f26, f0, rdn
-	LF f16
-	csrrci t1, fcsr, 31
-	LX t1
-	add a6, ra, s5
-	LX a6
-	sllw t3, t2, t2
-	LX t3
+	csrrw a1, fcsr, s3
+	LX a1
+	addi s10, tp, 352
+	amoswap.d.aq a3, t3, (s10)
+	LX a3
+	ld s1, 352(tp)
+	LX s1
 	ecall
-	csrr s8, sstatus
-	LX s8
+	csrr a4, sstatus
+	li s10, 0x7fffffffffff9fff
+	and a4, a4, s10
+	LX a4
 	csrw sie, zero
-	la t4, .Ld15
-	csrw sepc, t4
-	li t4, 0x120
-	csrc sstatus, t4
+	la s10, .Ld15
+	csrw sepc, s10
+	li s10, 0x120
+	csrc sstatus, s10
 	sret
 .Ld15:
-	add s4, ra, s8
-	LX s4
-	fle.d s6, f6, f15
+	csrw sepc, s7
+	LX t1
+	fdiv.s f4, f14, f4, rup
+	LF f4
+	csrrci s1, fcsr, 31
+	LX s1
+	fld f9, 528(tp)
+	fld f17, 920(tp)
+	flt.d t2, f9, f17
+	LX t2
+	csrrci s6, fcsr, 31
 	LX s6
-	csrrci s9, fcsr, 31
-	LX s9
-	csrrw s10, frm, s5
-	LX s10
 	ecall
-	csrr a2, sstatus
-	LX a2
+	csrr a0, sstatus
+	li a3, 0x7fffffffffff9fff
+	and a0, a0, a3
+	LX a0
 	csrw sie, zero
-	la t4, .Ld16
-	csrw sepc, t4
-	li t4, 0x120
-	csrc sstatus, t4
+	la s2, .Ld16
+	csrw sepc, s2
+	li s2, 0x120
+	csrc sstatus, s2
 	sret
 .Ld16:
-	fmul.s f14, f27, f17, rdn
-	LF f14
-	csrrci t4, fcsr, 31
-	LX t4
-	ebreak
+	fld f19, 1000(tp)
+	fdiv.d f9, f19, f3, rtz
+	LF f9
+	csrrci t2, fcsr, 31
+	LX t2
 	ecall
-	csrr s3, sstatus
-	LX s3
+	csrr t0, sstatus
+	li t6, 0x7fffffffffff9fff
+	and t0, t0, t6
+	LX t0
 	csrw sie, zero
-	la t2, .Ld17
-	csrw sepc, t2
-	li t2, 0x120
-	csrc sstatus, t2
-	sret
-.Ld17:
-	sfence.vma
-	addi t4, tp, 200
-	amoxor.d t1, s6, (t4)
-	LX t1
-	ld t5, 200(tp)
-	LX t5
-	ecall
-	csrr s11, sstatus
-	LX s11
-	csrw sie, zero
-	la a6, .Ld18
+	la a6, .Ld17
 	csrw sepc, a6
 	li a6, 0x120
 	csrc sstatus, a6
 	sret
+.Ld17:
+	addi a6, tp, 348
+	amoxor.w.rl t2, s6, (a6)
+	LX t2
+	ld s4, 344(tp)
+	LX s4
+	flw f2, 616(tp)
+	fdiv.d f20, f2, f12, rmm
+	LF f20
+	csrrci s0, fcsr, 31
+	LX s0
+	fld f16, 712(tp)
+	flw f20, 712(tp)
+	feq.s zero, f16, f20
+	LX zero
+	csrrci s2, fcsr, 31
+	LX s2
+	ecall
+	csrr t4, sstatus
+	csrw sie, zero
+	la s7, .Ld18
+	csrw sepc, s7
+	li s7, 0x120
+	csrc sstatus, s7
+	sret
 .Ld18:
-	csrr ra, stval
-	LX ra
-	fsqrt.d f0, f31, rmm
-	LF f0
-	csrrci a6, fcsr, 31
-	LX a6
-	addi t5, tp, -1580
-	sb s3, 1308(t5)
-	ld a3, -272(tp)
-	LX a3
-	ecall
-	csrr a3, sstatus
-	LX a3
-	csrw sie, zero
-	la a0, .Ld19
-	csrw sepc, a0
-	li a0, 0x120
-	csrc sstatus, a0
-	sret
-.Ld19:
-	sd s4, 392(tp)
-	ld a1, 392(tp)
-	LX a1
-	csrrw zero, frm, s0
-	LX zero
-	lhu s10, -54(tp)
-	LX s10
-	sllw s1, t1, t6
-	LX s1
-	ecall
-	csrr s5, sstatus
-	LX s5
-	csrw sie, zero
-	la a7, .Ld20
-	csrw sepc, a7
-	li a7, 0x120
-	csrc sstatus, a7
-	sret
-.Ld20:
-	addi s8, tp, -567
-	lh t2, 1021(s8)
-	LX t2
-	addi t6, tp, -265
-	sh a1, 453(t6)
-	ld t2, 184(tp)
-	LX t2
-	addi s11, tp, 388
-	lr.w.rl a7, (s11)
-	sc.w.rl a3, t1, (s11)
-	LX a7
-	LX a3
-	ld a0, 384(tp)
-	LX a0
-	ecall
-	csrr t6, sstatus
-	LX t6
-	DUMP
-diff_block_2:
-	csrw sie, zero
-	la a2, .Ld21
-	csrw sepc, a2
-	li a2, 0x120
-	csrc sstatus, a2
-	sret
-.Ld21:
-	csrrw zero, fcsr, a7
-	LX zero
-	sfence.vma
+	li s3, 0xffffffffddc88990
+	LX s3
 	ecall
 	csrr s10, sstatus
+	li s3, 0x7fffffffffff9fff
+	and s10, s10, s3
 	LX s10
 	csrw sie, zero
-	la t0, .Ld22
-	csrw sepc, t0
-	li t0, 0x120
-	csrc sstatus, t0
+	la s11, .Ld19
+	csrw sepc, s11
+	li s11, 0x120
+	csrc sstatus, s11
 	sret
-.Ld22:
-	sraw s3, a2, a7
-	LX s3
-	and t4, a6, zero
-	LX t4
+.Ld19:
+	.insn r 0x53, 0, 0xf, f26, f20, f17
+	LF f26
+	csrrci s4, fcsr, 31
+	LX s4
+	li s9, 0x7603cce74a746208
+	LX s9
+	mret
 	ecall
-	csrr zero, sstatus
-	LX zero
+	csrr t0, sstatus
+	li a0, 0x7fffffffffff9fff
+	and t0, t0, a0
+	LX t0
 	csrw sie, zero
-	la s0, .Ld23
+	la s0, .Ld20
 	csrw sepc, s0
 	li s0, 0x120
 	csrc sstatus, s0
 	sret
-.Ld23:
-	addi s6, tp, 336
-	amoswap.d.rl t3, a6, (s6)
-	LX t3
-	ld t5, 336(tp)
-	LX t5
-	addi a5, tp, 112
-	amoxor.w s7, t5, (a5)
+.Ld20:
+	csrr s7, stval
 	LX s7
-	ld a7, 112(tp)
-	LX a7
-	.insn r 0x53, 0, 0x3, f13, f1, f25
-	LF f13
-	csrrci a7, fcsr, 31
-	LX a7
+	csrrw s4, fflags, a2
+	LX s4
+	ecall
+	csrr s1, sstatus
+	li s9, 0x7fffffffffff9fff
+	and s1, s1, s9
+	LX s1
+	DUMP
+diff_block_2:
+	csrw sie, zero
+	la t6, .Ld21
+	csrw sepc, t6
+	li t6, 0x120
+	csrc sstatus, t6
+	sret
+.Ld21:
+	sret
+	flw f16, 584(tp)
+	fmv.x.d a0, f16
+	LX a0
+	csrrci sp, fcsr, 31
+	LX sp
+	csrr t0, sscratch
+	LX t0
 	ecall
 	csrr t2, sstatus
+	li s3, 0x7fffffffffff9fff
+	and t2, t2, s3
 	LX t2
 	csrw sie, zero
-	la t0, .Ld24
-	csrw sepc, t0
-	li t0, 0x120
-	csrc sstatus, t0
+	la a1, .Ld22
+	csrw sepc, a1
+	li a1, 0x120
+	csrc sstatus, a1
+	sret
+.Ld22:
+	addi s10, tp, -292
+	lr.w.aqrl t0, (s10)
+	sc.w.aqrl a3, a6, (s10)
+	sc.w t6, a2, (s10)
+	LX t6
+	LX t0
+	LX a3
+	ld t4, -296(tp)
+	LX t4
+	ecall
+	csrr a7, sstatus
+	li t1, 0x7fffffffffff9fff
+	and a7, a7, t1
+	LX a7
+	csrw sie, zero
+	la s7, .Ld23
+	csrw sepc, s7
+	li s7, 0x120
+	csrc sstatus, s7
+	sret
+.Ld23:
+	addi sp, tp, -88
+	amominu.d s11, s4, (sp)
+	LX s11
+	ld sp, -88(tp)
+	LX sp
+	csrr t5, sie
+	LX t5
+	sret
+	ecall
+	csrr t5, sstatus
+	li s9, 0x7fffffffffff9fff
+	and t5, t5, s9
+	LX t5
+	csrw sie, zero
+	la s6, .Ld24
+	csrw sepc, s6
+	li s6, 0x120
+	csrc sstatus, s6
 	sret
 .Ld24:
-	csrr a3, sip
-	LX a3
+	c.ebreak
+	addi s2, tp, 1983
+	sh a5, -1579(s2)
+	ld s6, 400(tp)
+	LX s6
+	fclass.d a4, f8
+	LX a4
+	csrrci t0, fcsr, 31
+	LX t0
+	addi a0, tp, 1420
+	sw s11, -1520(a0)
+	ld s8, -104(tp)
+	LX s8
 	ecall
-	csrr s11, sstatus
-	LX s11
+	csrr s7, sstatus
+	li a7, 0x7fffffffffff9fff
+	and s7, s7, a7
+	LX s7
 	csrw sie, zero
-	la t5, .Ld25
-	csrw sepc, t5
-	li t5, 0x120
-	csrc sstatus, t5
+	la t3, .Ld25
+	csrw sepc, t3
+	li t3, 0x120
+	csrc sstatus, t3
 	sret
 .Ld25:
-	sfence.vma
 	sfence.vma
 	flw f22, 768(tp)
 	fsgnjn.s f31, f22, f22
 	LF f31
 	csrrci a4, fcsr, 31
 	LX a4
-	addi s3, tp, -596
-	lwu s8, 1040(s3)
-	LX s8
 	ecall
-	csrr s3, sstatus
-	LX s3
+	csrr s8, sstatus
+	li s7, 0x7fffffffffff9fff
+	and s8, s8, s7
+	LX s8
 	csrw sie, zero
-	la s8, .Ld26
-	csrw sepc, s8
-	li s8, 0x120
-	csrc sstatus, s8
+	la t6, .Ld26
+	csrw sepc, t6
+	li t6, 0x120
+	csrc sstatus, t6
 	sret
 .Ld26:
-	csrrw s6, fflags, t5
-	LX s6
 	sfence.vma
-	csrr t3, stvec
-	LX t3
-	addi s6, tp, 336
-	amomaxu.w.rl t0, t2, (s6)
-	LX t0
-	ld a7, 336(tp)
+	csrrw a7, fflags, s6
 	LX a7
-	ecall
-	csrr a0, sstatus
-	LX a0
-	csrw sie, zero
-	la s10, .Ld27
-	csrw sepc, s10
-	li s10, 0x120
-	csrc sstatus, s10
-	sret
-.Ld27:
-	addi s10, tp, 264
-	amoor.w.rl t6, t5, (s10)
-	LX t6
-	ld s10, 264(tp)
-	LX s10
-	csrr a0, sip
-	LX a0
-	fld f25, 1016(tp)
-	flw f27, 596(tp)
-	fmul.s f10, f25, f27, rmm
-	LF f10
-	csrrci s0, fcsr, 31
-	LX s0
-	ecall
-	csrr zero, sstatus
-	LX zero
-	csrw sie, zero
-	la a1, .Ld28
-	csrw sepc, a1
-	li a1, 0x120
-	csrc sstatus, a1
-	sret
-.Ld28:
-	srl t6, t2, ra
-	LX t6
-	addi t6, tp, -1203
-	sd a2, 1227(t6)
-	ld t5, 24(tp)
-	LX t5
-	addi a6, tp, 804
-	sd zero, -1084(a6)
-	ld s5, -280(tp)
-	LX s5
-	csrrw zero, fflags, s5
-	LX zero
-	ecall
-	csrr s11, sstatus
+	addi a2, tp, -157
+	lwu s11, 353(a2)
 	LX s11
+	csrrw a6, fcsr, t1
+	LX a6
+	ecall
+	csrr s7, sstatus
+	li s6, 0x7fffffffffff9fff
+	and s7, s7, s6
+	LX s7
 	csrw sie, zero
-	la s5, .Ld29
+	la s5, .Ld27
 	csrw sepc, s5
 	li s5, 0x120
 	csrc sstatus, s5
 	sret
-.Ld29:
-	addi t2, tp, -400
-	amomin.w.aq t3, a4, (t2)
-	LX t3
-	ld s3, -400(tp)
-	LX s3
-	addi s9, tp, -10
-	lbu t2, -352(s9)
+.Ld27:
+	addi s3, tp, -408
+	lr.w a7, (s3)
+	sc.w a3, s6, (s3)
+	LX a7
+	LX a3
+	ld t2, -408(tp)
 	LX t2
-	fsub.s f14, f24, f25, rup
-	LF f14
-	csrrci s6, fcsr, 31
-	LX s6
-	ecall
-	csrr t5, sstatus
-	LX t5
-	csrw sie, zero
-	la t3, .Ld30
-	csrw sepc, t3
-	li t3, 0x120
-	csrc sstatus, t3
-	sret
-.Ld30:
-	csrrw t2, frm, ra
-	LX t2
-	addi s6, tp, 68
-	sb t0, 0(s6)
-	ld s8, 64(tp)
-	LX s8
-	csrrw s0, fflags, a3
-	LX s0
+	csrw sscratch, s10
+	LX t4
+	fld f25, 696(tp)
+	fmax.d f18, f25, f0
+	LF f18
+	csrrci t4, fcsr, 31
+	LX t4
 	ecall
 	csrr a1, sstatus
+	li s0, 0x7fffffffffff9fff
+	and a1, a1, s0
 	LX a1
+	csrw sie, zero
+	la s0, .Ld28
+	csrw sepc, s0
+	li s0, 0x120
+	csrc sstatus, s0
+	sret
+.Ld28:
+	ebreak
+	csrrw s3, frm, s3
+	LX s3
+	csrrw t0, fcsr, s0
+	LX t0
+	ecall
+	csrr zero, sstatus
+	csrw sie, zero
+	la a7, .Ld29
+	csrw sepc, a7
+	li a7, 0x120
+	csrc sstatus, a7
+	sret
+.Ld29:
+	csrrw a5, fflags, a5
+	LX a5
+	ecall
+	csrr a5, sstatus
+	li t2, 0x7fffffffffff9fff
+	and a5, a5, t2
+	LX a5
+	csrw sie, zero
+	la ra, .Ld30
+	csrw sepc, ra
+	li ra, 0x120
+	csrc sstatus, ra
+	sret
+.Ld30:
+	c.ebreak
+	addi sp, tp, 336
+	lr.d.rl a4, (sp)
+	sc.d.rl s1, s3, (sp)
+	LX a4
+	LX s1
+	ld t3, 336(tp)
+	LX t3
+	sraw s3, a1, a2
+	LX s3
+	addi s3, tp, -380
+	lr.w s10, (s3)
+	sc.w t1, a3, (s3)
+	sc.w t0, s9, (s3)
+	LX t0
+	LX s10
+	LX t1
+	ld a1, -384(tp)
+	LX a1
+	ecall
+	csrr s8, sstatus
+	li t2, 0x7fffffffffff9fff
+	and s8, s8, t2
+	LX s8
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -604,22 +627,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xa17fdcdf651a5e0e, 0x00000000ffffffff, 0x0000000000000000, 0x8000000000000001
-	.dword 0x0000000000000001, 0xffffffffffffffff, 0x5c59a455edbcfcbb, 0x00000000537c6d53
-	.dword 0x000000000000001f, 0xce9e805d062d9834, 0x000000000000076c, 0x5555555555555555
-	.dword 0x00000000ffff0000, 0x45cade32cb78efc3, 0x00000000000002e9, 0xffffffffe1fbff8f
-	.dword 0x0000000000000040, 0x60265f078d62cb30, 0x0000000000000512, 0xf2038b13e4a0407a
-	.dword 0x38f07ce7437a1b29, 0x38f5adb634947a96, 0x4c0adf2756d760c0, 0x092ad9a215bddece
-	.dword 0x0000000000000002, 0x00000000000002f3, 0x70b3079862465804, 0x0000000000000002
-	.dword 0x9dfdeb91168bb25e, 0x000000007ffff800, 0x0000000080000000, 0x000000006fc0c211
-	.dword 0x000fffffffffffff, 0xffffffff4effffff, 0xffffffffdf000000, 0xffffffff80800000
-	.dword 0xc3e0000000000000, 0xfff8000000000001, 0xffffffff40490fdb, 0xffffffff7f800000
-	.dword 0x0000000000000001, 0xffffffff00800000, 0xffffffff3080dd15, 0xffffffff5f800000
-	.dword 0x43e0000000000000, 0xc5c71c42c64d3241, 0x0000000000000001, 0x0000000000000000
-	.dword 0xffffffff00000000, 0xc1e0000000000000, 0x47efffffe0000000, 0x41e0000000000000
-	.dword 0x3fe0000000000000, 0x3fe0000000000000, 0xffffffff46bee6f5, 0xffffffff3f800000
-	.dword 0x7ff0000000000001, 0xffffffffff7fffff, 0xffffffffffc00001, 0x0008000000000000
-	.dword 0xffffffffdf000000, 0xffffffff3f800000, 0x400921fb54442d18, 0xffffffffbf800000
+	.dword 0xe502389e7c042645, 0xffffffff8f0853b8, 0x0000000000000000, 0x0000000100000000
+	.dword 0xf841da6a676ee7f6, 0x00000000000005da, 0xfffffffffd90f025, 0xb3e5269cc87670b9
+	.dword 0x0000000000000040, 0xf8b1d1575f920e52, 0x0000000000000000, 0xffffffffc4358178
+	.dword 0x63ecfc249c77b79b, 0xffffffffc6d453e1, 0x000000000000003f, 0xffffffffdba392b4
+	.dword 0xaaaaaaaaaaaaaaaa, 0x000000000000001f, 0xb18481752d88de9c, 0x5450c09ef7551616
+	.dword 0x0000000080000000, 0xa17fdcdf651a5e0e, 0x00000000ffffffff, 0x0000000000000000
+	.dword 0x8000000000000001, 0x0000000000000001, 0xffffffffffffffff, 0x5c59a455edbcfcbb
+	.dword 0x00000000537c6d53, 0x000000000000001f, 0xce9e805d062d9834, 0x000000000000076c
+	.dword 0xffffffff5f000000, 0x3ff8000000000000, 0xffffffff4f000000, 0x7ff0000000000001
+	.dword 0x3fefffffffffffff, 0x43e0000000000000, 0xffffffff7f7fffff, 0xffffffffcf000000
+	.dword 0xffffffff7fa00000, 0xffffffff7fc00000, 0x41f0000000000000, 0x4330000000000000
+	.dword 0xffffffffff4f86de, 0xffffffff4f000000, 0xffffffff3f7fffff, 0x000fffffffffffff
+	.dword 0xffffffff4effffff, 0xffffffffdf000000, 0xffffffff80800000, 0xc3e0000000000000
+	.dword 0xfff8000000000001, 0xffffffff40490fdb, 0xffffffff7f800000, 0x0000000000000001
+	.dword 0xffffffff00800000, 0xffffffff3080dd15, 0xffffffff5f800000, 0x43e0000000000000
+	.dword 0xc5c71c42c64d3241, 0x0000000000000001, 0x0000000000000000, 0xffffffff00000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -652,54 +675,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xa910d9e07ae2af69, 0x9cb11b6ce096e4d4, 0x7fdac80ae6405f65, 0xaa9d386e7784d60d
-	.dword 0xbdee54f4cffeaacd, 0x8362a912f9be7c9c, 0x9cb51870e370606c, 0xaaaaaaaaaaaaaaaa
-	.dword 0x7aee9fe6dd429124, 0x0dc668d6c19aff99, 0x5d4d4abfe4de3594, 0x1926449a7e2fb353
-	.dword 0xfd3e87e013aa0938, 0x76451d24fdefa7e4, 0x9c618cbc55231a5e, 0x4d87083c96668ec6
-	.dword 0x3f9885b318b951d9, 0x00000000ffff0000, 0xa2af7171ae1f5033, 0x23861f19c87307cd
-	.dword 0x4b7d63d9ef7daadb, 0x57d005f44c2fec51, 0x2365fd3f8766cb10, 0xcc35a5ad9c0f2ed8
-	.dword 0x7ff8000000000000, 0xa3f68d0befd1d471, 0x4d5fde8714f7f1b9, 0x7fefffffffffffff
-	.dword 0x659340c61cf854cf, 0x38b6c651cbada7bd, 0xc5a0a7812174cd2a, 0xb3be34311cea1807
-	.dword 0xffffffffffffffff, 0x72b8a1b60df8fb48, 0x75c15b88ddf9653e, 0xf8316dabfba64970
-	.dword 0x449cabcbadd43df4, 0xf81360fdef8c8ba3, 0x3ff0000000000000, 0x000000007ffff800
-	.dword 0x13bc38f7f30eb4ed, 0x3071d83c1a5a5766, 0x000000007ffff800, 0x00d85b25b8ee1828
-	.dword 0xffffffff7fffffff, 0x000000000000003f, 0x400921fb54442d18, 0xefb8c0d2534c0eca
-	.dword 0xecd679f7503b54b8, 0x3fe0000000000000, 0x000000007ffff800, 0xaa3b515fe43667a8
-	.dword 0x48f50b7029d73503, 0x8387531deb7c7e0d, 0x0f38dd0089ce3ce0, 0xda01cff22c0bca04
-	.dword 0x8684a7aabf70358b, 0x0000000000000000, 0x000000000000001f, 0x2c8c46e75ebcfae0
-	.dword 0x9b225a5708c29f50, 0xdffbcc48ade6251a, 0x0000000000000020, 0xe9a6a34eec4b31a2
-	.dword 0x4f9100b571d5d137, 0x5062824124048772, 0x387ee8a30dc0fe9b, 0xc12d04899a66d015
-	.dword 0x3602cc0f0316f0d9, 0xb5bbaf3002be12bf, 0x4322bda95d838bd1, 0x5555555555555555
-	.dword 0x7ff0000000000001, 0x3bbdf9e78c59fb0b, 0x0010000000000000, 0x098f8f10143987a8
-	.dword 0x000000007ffff800, 0xfff0000000000000, 0xdc7a01f3dfdebc0f, 0x8000000000000000
-	.dword 0x4330000000000000, 0x80514876a99e4e03, 0x7f6fcb3d883f405a, 0x43e0000000000000
-	.dword 0x72ae7c90218d1505, 0x1ef84a894fe92698, 0x78ef60e80514fe04, 0xd0b6bdd8684c2e88
-	.dword 0x7ff4000000000000, 0x5c981aa2206dd27e, 0xfffffffffffff800, 0xb82444e3e6c83223
-	.dword 0xee6438353c89f65d, 0xbce4dc92bcbe7418, 0x607b4885632b1425, 0x00000000000007ff
-	.dword 0x15bd97baefee8bba, 0x000fffffffffffff, 0x71e35becdaf268f2, 0x8f7121784f7fd099
-	.dword 0xd2cf096a6f3b319f, 0x664c1d1a36927718, 0x23e903b381b6f768, 0xbdb243b2f0f4f629
-	.dword 0xc56378de4639e5ca, 0xffffffffffffffff, 0x24e41d14af6ce395, 0x183bf7700d4df964
-	.dword 0xfff8000000000001, 0xfffffffffffff800, 0xb877edabc748f82f, 0x5e3d785eced545de
-	.dword 0x55d4858873d69e64, 0x7d230bae4bc7e355, 0x8000000000000000, 0xd216f6cb3a2c43fc
-	.dword 0xa5d8b81678dc3243, 0x97a2a8e3af942779, 0x0000000000000800, 0xa6bf8cfe15702ce0
-	.dword 0x0eb76be4900117bb, 0x9e74e0848b658ebe, 0x9768dddc9331f62d, 0x6799ec0fea761531
-	.dword 0x0000000000000000, 0xbc56a5dab4bcc3e3, 0xfb8eb73b9263cafd, 0xf1a5dce6e4baed76
+	.dword 0xe422916bb0839856, 0xcfcb3bd6508d86da, 0x7e7e596547061c86, 0xbfbfd4c70d809a92
+	.dword 0x86615b107f608904, 0x8000000000000000, 0x4a87d6e84310e2d5, 0x8138e9948ef95d45
+	.dword 0xcdf32bbddf4e8146, 0x3e43428be3240fe5, 0x3c246ee700a53495, 0x076a77d73af10751
+	.dword 0xf2744b1a18b4a03a, 0xd8d32c26a55ed754, 0xe0ee1e978997f528, 0xb428f00b32146959
+	.dword 0x24b582c5f62fdf4c, 0x41f0000000000000, 0x4280f5d686386f0a, 0x3e184131691eab4a
+	.dword 0x3b2bbc38c2412770, 0x144a84f6f6f8220a, 0x3cd70f12c05341f3, 0x68a3c3aad78c47ac
+	.dword 0xa119a95f4ff1a963, 0x88d14b37aeff9951, 0x95b3f2042886d7e7, 0x632bf6d67aee9fe6
+	.dword 0xc3e0000000000000, 0x34729406d0671060, 0xc1e0000000000000, 0xfdefa7e42ddd757b
+	.dword 0x55231a5e00fb84fd, 0x96668ec6ec0289fc, 0x18b951d9a10d92cc, 0x9c166e52d53c2318
+	.dword 0xdf459332eab58bb8, 0x3e4180b884f0c031, 0x0e9fee2b3954447f, 0xe14ccb7b4cbdb4fb
+	.dword 0x3516e3afbefb42fd, 0xf7377ba2fc4c942d, 0xfff8000000000001, 0x13bbf37cdb5c8c75
+	.dword 0xfffffffffffffffe, 0x63e7476fea07fa02, 0xffffffffffffffff, 0xcbada7bd0677f02f
+	.dword 0x2174cd2a81287b83, 0x1cea1807afa76fc6, 0x000fffffffffffff, 0x0df8fb48906e6806
+	.dword 0xddf9653eb87e9431, 0xfba6497055d4713d, 0xadd43df4438ce68d, 0xef8c8ba39b9d1e6d
+	.dword 0x1a1ce967787397c5, 0xf4261e968936a7d3, 0x000000007ffff800, 0x13bc38f7f30eb4ed
+	.dword 0x3071d83c1a5a5766, 0x000000007ffff800, 0x00d85b25b8ee1828, 0xffffffff7fffffff
+	.dword 0x000000000000003f, 0x400921fb54442d18, 0xefb8c0d2534c0eca, 0xecd679f7503b54b8
+	.dword 0x3fe0000000000000, 0x000000007ffff800, 0xaa3b515fe43667a8, 0x48f50b7029d73503
+	.dword 0x8387531deb7c7e0d, 0x0f38dd0089ce3ce0, 0xda01cff22c0bca04, 0x8684a7aabf70358b
+	.dword 0x0000000000000000, 0x000000000000001f, 0x2c8c46e75ebcfae0, 0x9b225a5708c29f50
+	.dword 0xdffbcc48ade6251a, 0x0000000000000020, 0xe9a6a34eec4b31a2, 0x4f9100b571d5d137
+	.dword 0x5062824124048772, 0x387ee8a30dc0fe9b, 0xc12d04899a66d015, 0x3602cc0f0316f0d9
+	.dword 0xb5bbaf3002be12bf, 0x4322bda95d838bd1, 0x5555555555555555, 0x7ff0000000000001
+	.dword 0x3bbdf9e78c59fb0b, 0x0010000000000000, 0x098f8f10143987a8, 0x000000007ffff800
+	.dword 0xfff0000000000000, 0xdc7a01f3dfdebc0f, 0x8000000000000000, 0x4330000000000000
+	.dword 0x80514876a99e4e03, 0x7f6fcb3d883f405a, 0x43e0000000000000, 0x72ae7c90218d1505
+	.dword 0x1ef84a894fe92698, 0x78ef60e80514fe04, 0xd0b6bdd8684c2e88, 0x7ff4000000000000
+	.dword 0x5c981aa2206dd27e, 0xfffffffffffff800, 0xb82444e3e6c83223, 0xee6438353c89f65d
+	.dword 0xbce4dc92bcbe7418, 0x607b4885632b1425, 0x00000000000007ff, 0x15bd97baefee8bba
+	.dword 0x000fffffffffffff, 0x71e35becdaf268f2, 0x8f7121784f7fd099, 0xd2cf096a6f3b319f
+	.dword 0x664c1d1a36927718, 0x23e903b381b6f768, 0xbdb243b2f0f4f629, 0xc56378de4639e5ca
+	.dword 0xffffffffffffffff, 0x24e41d14af6ce395, 0x183bf7700d4df964, 0xfff8000000000001
 	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0xbf2f01d72d8e2b40, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x25888405f0d47753
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0xd216f6cb3a2c43fc, 0xa5d8b81678dc3243, 0x3ff0000000000000, 0xbff0000000000000
 	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x0cb3fe2a05c2d55f, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
 	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
 	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff00000000, 0xffffffff9263cafd, 0xffffffffb156bcc4, 0xffffffffa1d2c623
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff7b491ea4
-	.dword 0xffffffffbf800000, 0xffffffff6e226770, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff1b286f9c
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff6618d6bb
+	.dword 0xfffffffff0d47753, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffff99d25b9d, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff05c2d55f, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
