@@ -4,7 +4,10 @@
  * the board, runs one host thread per vCPU (each calling axvm_run_vcpu, whose
  * bind pins it to the vCPU's CPU set) and handles the exits the VM layer
  * returns:
- *   Halt        sleep in axvm_vcpu_wait_for_interrupt (no busy waiting)
+ *   Halt        sleep in axvm_vcpu_wait_for_interrupt (no busy waiting), no
+ *               longer than the board's next device deadline
+ *               (axvm_board_poll: the RTC alarm), then fire what is due
+ *   Nothing     poll the board's device timers too (a busy guest)
  *   CpuUp       start the target vCPU at the entry, a0 = hart id, a1 = arg
  *   CpuDown     the vCPU's thread sleeps until the next CpuUp for it
  *   SendIPI     inject the interrupt into the target(s)

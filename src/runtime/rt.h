@@ -50,8 +50,17 @@ struct axvm_runtime {
 
 	int wake_pipe[2];
 
+	const struct axvm_hal *hal; /* the board's: its clock times board device deadlines */
+
 	/* One boot of the VM. */
 	struct axvm_board *board;
+	/*
+	 * The earliest board device deadline (axvm_board_poll, host monotonic
+	 * ns) the main thread sleeps toward; UINT64_MAX = none. A vCPU thread
+	 * that finds an earlier one lowers it and wakes the main thread.
+	 * __atomic access.
+	 */
+	uint64_t board_due;
 	struct axvm *vm;
 	unsigned nvcpus;
 	struct rt_slot slots[AXVM_CONFIG_MAX_VCPUS];
@@ -82,6 +91,13 @@ void rt_set_error(struct axvm_runtime *rt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Stop every vCPU thread of this boot (any thread). */
 void rt_stop_vcpus(struct axvm_runtime *rt);
+/*
+ * Fire the board's due device timers (the RTC alarm) and return when the
+ * next is due (host monotonic ns, UINT64_MAX = none); wakes the main thread
+ * if that is earlier than what it sleeps toward (any thread).
+ */
+uint64_t rt_poll_board(struct axvm_runtime *rt);
+uint64_t rt_hal_now(const struct axvm_runtime *rt);
 
 /* vcpu_thread.c */
 int rt_start_vcpu_threads(struct axvm_runtime *rt);

@@ -49,6 +49,7 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 	if (!rt)
 		return -AXVM_ENOMEM;
 	rt->opts = *opts;
+	rt->hal = opts->board.hal ? opts->board.hal : axvm_hal_linux();
 	rt->out_fd = -1;
 	rt->wake_pipe[0] = rt->wake_pipe[1] = -1;
 	/* Before the pipe can take their numbers: are stdin and stdout open at all? */
@@ -146,6 +147,27 @@ void rt_request_end(struct axvm_runtime *rt, enum axvm_runtime_end end)
 	rt_wake(rt, RT_WAKE_EVENT);
 }
 
+uint64_t rt_hal_now(const struct axvm_runtime *rt)
+{
+	return rt->hal->now_ns(rt->hal->ctx);
+}
+
+uint64_t rt_poll_board(struct axvm_runtime *rt)
+{
+	uint64_t due = axvm_board_poll(rt->board);
+	uint64_t known = __atomic_load_n(&rt->board_due, __ATOMIC_ACQUIRE);
+
+	/* Only a deadline earlier than the main thread's needs it awake. */
+	while (due < known) {
+		if (__atomic_compare_exchange_n(&rt->board_due, &known, due, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			rt_wake(rt, RT_WAKE_EVENT);
+			break;
+		}
+	}
+	return due;
+}
+
 static uint64_t rt_now_ms(void)
 {
 	struct timespec ts;
@@ -180,6 +202,18 @@ static bool rt_drain_wake_pipe(struct axvm_runtime *rt)
 	return done;
 }
 
+/* poll()'s timeout in ms: until `due_ns` (host monotonic), at most `cap_ms`. */
+static int rt_timeout_until(const struct axvm_runtime *rt, uint64_t due_ns, int cap_ms)
+{
+	uint64_t now = rt_hal_now(rt), ms;
+
+	if (due_ns == UINT64_MAX)
+		return cap_ms;
+	/* Round up: waking a little before the deadline would only poll again. */
+	ms = due_ns > now ? (due_ns - now + 999999) / 1000000 : 0;
+	return cap_ms >= 0 && ms > (uint64_t)cap_ms ? cap_ms : (int)(ms > 1000 ? 1000 : ms);
+}
+
 /* The main thread's loop for one boot: until every vCPU thread has ended. */
 static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
 {
@@ -189,6 +223,7 @@ static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
 		    {.fd = rt->in_enabled ? 0 : -1, .events = POLLIN},
 		};
 		int timeout = -1;
+		uint64_t due;
 		int n;
 
 		if (deadline_ms) {
@@ -201,6 +236,15 @@ static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
 			}
 			timeout = (int)(deadline_ms - now < 1000 ? deadline_ms - now : 1000);
 		}
+		/*
+		 * Board device timers (the RTC alarm) have no thread of their own:
+		 * the vCPU threads poll them when they halt or leave run(), and
+		 * this thread sleeps no longer than the next one. Publishing it
+		 * first lets a vCPU thread that finds an earlier one wake us.
+		 */
+		due = axvm_board_poll(rt->board);
+		__atomic_store_n(&rt->board_due, due, __ATOMIC_RELEASE);
+		timeout = rt_timeout_until(rt, due, timeout);
 		n = poll(fds, 2, timeout);
 		if (n < 0 && errno != EINTR) {
 			rt_set_error(rt, "poll: %s", strerror(errno));
@@ -241,6 +285,7 @@ static void rt_reset_boot_state(struct axvm_runtime *rt)
 	rt->board = NULL;
 	rt->vm = NULL;
 	rt->nvcpus = 0;
+	__atomic_store_n(&rt->board_due, UINT64_MAX, __ATOMIC_RELEASE);
 }
 
 /* What one boot came to; returns true if the guest asked for a reboot. */

@@ -85,11 +85,36 @@ static int rt_exit_resume(struct rt_slot *slot, struct axvm_exit *exit)
 	return 1;
 }
 
+/*
+ * Sleep until an interrupt, the vCPU's timer, a kick, or the next board
+ * device deadline (the RTC alarm: nothing else would fire it while every
+ * vCPU sleeps), then fire what is due.
+ */
 static int rt_exit_halt(struct rt_slot *slot, struct axvm_exit *exit)
 {
-	struct axvm_vcpu *vcpu = axvm_vcpu(slot->rt->vm, slot->id);
+	struct axvm_runtime *rt = slot->rt;
+	struct axvm_vcpu *vcpu = axvm_vcpu(rt->vm, slot->id);
+	uint64_t wait = RT_HALT_WAIT_NS;
+	uint64_t due = rt_poll_board(rt);
 
-	axvm_vcpu_wait_for_interrupt(vcpu, RT_HALT_WAIT_NS);
+	if (due != UINT64_MAX) {
+		uint64_t now = rt_hal_now(rt);
+
+		if (due <= now)
+			wait = 0;
+		else if (due - now < wait)
+			wait = due - now;
+	}
+	if (wait)
+		axvm_vcpu_wait_for_interrupt(vcpu, wait);
+	rt_poll_board(rt);
+	return 1;
+}
+
+/* A spent run budget or a kick: a busy guest's chance to have device timers fired. */
+static int rt_exit_nothing(struct rt_slot *slot, struct axvm_exit *exit)
+{
+	rt_poll_board(slot->rt);
 	return 1;
 }
 
@@ -197,7 +222,7 @@ static const rt_exit_handler rt_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
     [AXVM_EXIT_NESTED_PAGE_FAULT] = rt_exit_fatal, [AXVM_EXIT_HALT] = rt_exit_halt,
     [AXVM_EXIT_CPU_UP] = rt_exit_cpu_up,	   [AXVM_EXIT_CPU_DOWN] = rt_exit_cpu_down,
     [AXVM_EXIT_SYSTEM_DOWN] = rt_exit_system_down, [AXVM_EXIT_SEND_IPI] = rt_exit_send_ipi,
-    [AXVM_EXIT_NOTHING] = rt_exit_resume,	   [AXVM_EXIT_FAIL_ENTRY] = rt_exit_fatal,
+    [AXVM_EXIT_NOTHING] = rt_exit_nothing,	   [AXVM_EXIT_FAIL_ENTRY] = rt_exit_fatal,
 };
 
 static void rt_vcpu_loop(struct rt_slot *slot)

@@ -504,3 +504,52 @@ TEST(test_runtime_non_retentive_suspend_resumes_at_the_address_with_opaque)
 	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
 	CHECK_INT(13, r.res.status);
 }
+
+#define RTC_BASE 0x101000u
+#define PLIC_BASE 0x0c000000u
+#define RTC_IRQ 11
+
+/*
+ * The goldfish RTC has no thread: only the runtime's board polling fires its
+ * alarm. The guest arms it 300 ms ahead, routes IRQ 11 through the PLIC to
+ * hart 0's S context and sleeps in wfi until the claim returns the IRQ.
+ */
+TEST(test_runtime_rtc_alarm_wakes_a_guest_waiting_in_wfi)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned loop, beqz;
+
+	li(&p, T0, RTC_BASE);
+	emit(&p, LWU(T1, T0, 0x00)); /* TIME_LOW latches TIME_HIGH */
+	emit(&p, LWU(T2, T0, 0x04));
+	emit(&p, SLLI(T2, T2, 32));
+	emit(&p, OR(T1, T1, T2));
+	li(&p, T2, 300000000); /* 300 ms in ns */
+	emit(&p, ADD(T1, T1, T2));
+	emit(&p, SRLI(T2, T1, 32));
+	emit(&p, SW(T2, T0, 0x0c)); /* ALARM_HIGH */
+	emit(&p, SW(T1, T0, 0x08)); /* ALARM_LOW: arms */
+	li(&p, T2, 1);
+	emit(&p, SW(T2, T0, 0x10)); /* IRQ_ENABLED */
+	li(&p, T0, PLIC_BASE + 4 * RTC_IRQ);
+	emit(&p, SW(T2, T0, 0)); /* priority 1 */
+	li(&p, T0, PLIC_BASE + 0x2080);
+	li(&p, T2, 1u << RTC_IRQ);
+	emit(&p, SW(T2, T0, 0)); /* enabled for context 1 (hart 0, S) */
+	li(&p, T2, 1u << 9);
+	emit(&p, CSRRS(0, CSR_SIE, T2)); /* sie.SEIE; sstatus.SIE stays 0: no trap */
+	li(&p, T0, PLIC_BASE + 0x201004);
+	loop = emit(&p, WFI);
+	emit(&p, LW(A0, T0, 0)); /* claim */
+	beqz = emit(&p, 0);
+	p.w[beqz] = BEQ(A0, 0, (int32_t)(loop - beqz) * 4);
+	finisher_exit_reg(&p, A0);
+	run_prog(&p, 1, 3000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(RTC_IRQ, r.res.status);
+	CHECK(r.wall_s >= 0.29);
+	if (r.wall_s > 1.0)
+		test_fail_at(__FILE__, __LINE__, "the alarm due at 0.3 s woke the guest at %.3f s",
+			     r.wall_s);
+}
