@@ -249,11 +249,39 @@ static uint64_t loader_elf_entry(const uint8_t *d, const Elf64_Ehdr *eh)
 	return eh->e_entry;
 }
 
+/*
+ * Linux's vmlinux has p_paddr = p_vaddr - PAGE_OFFSET-ish link offset, i.e.
+ * physical addresses that are offsets from the start of RAM (0, 0x800000,
+ * ...). QEMU's virt loader maps such addresses into RAM ((addr & 0x7fffffff)
+ * | 0x80000000); do the same, but only when the file as written cannot load
+ * (some segment lies outside RAM) and every segment fits as an offset, so a
+ * file that loads today is never moved. Returns the bias to add to p_paddr.
+ */
+static uint64_t loader_elf_bias(const struct axvm_load_target *t, const uint8_t *d,
+				const Elf64_Ehdr *eh)
+{
+	bool outside = false;
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, d + eh->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (ph.p_paddr > t->ram_size || ph.p_memsz > t->ram_size - ph.p_paddr)
+			return 0;
+		if (!loader_in_ram(t, ph.p_paddr, ph.p_memsz))
+			outside = true;
+	}
+	return outside ? t->ram_base : 0;
+}
+
 static int loader_elf(const struct axvm_load_target *t, const char *name, const uint8_t *d,
 		      size_t len, struct axvm_loaded_image *out, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
 	axvm_gpa_t lo = UINT64_MAX, hi = 0, entry;
+	uint64_t bias;
 	unsigned loaded = 0;
 	int ret;
 
@@ -261,6 +289,13 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 	if (ret)
 		return ret;
 	entry = loader_elf_entry(d, &eh);
+	bias = loader_elf_bias(t, d, &eh);
+	if (bias) {
+		entry += bias;
+		axvm_info("%s: ELF physical addresses are offsets into RAM (as a Linux vmlinux's); "
+			  "loading them at 0x%" PRIx64 " + p_paddr",
+			  name, bias);
+	}
 	/* Check every segment before writing any, so a bad file leaves RAM untouched. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < eh.e_phnum; i++) {
@@ -269,6 +304,7 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 			memcpy(&ph, d + eh.e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
 			if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 				continue;
+			ph.p_paddr += bias;
 			if (pass == 1) {
 				char what[64];
 

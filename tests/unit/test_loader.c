@@ -414,6 +414,42 @@ TEST(test_loader_elf_virtual_entry_taken_through_its_segment)
 	loader_teardown(&f);
 }
 
+/* A Linux vmlinux: p_paddr are offsets into RAM (0, 0x800000, ...), as QEMU maps them. */
+TEST(test_loader_elf_ram_offset_paddrs_load_at_ram_base)
+{
+	struct loader_fixture f;
+	struct elf_file e;
+
+	make_elf(&e);
+	e.ph[0].p_paddr = 0x1000;
+	e.ph[1].p_paddr = 0x400000;
+	e.eh.e_entry = 0xffffffff80001004ull;
+	REQUIRE_OK(loader_setup(&f));
+	REQUIRE_OK(load_elf(&f, &e));
+	CHECK_U64(0x80001004, f.img.entry);
+	CHECK_U64(0x80001000, f.img.start);
+	CHECK_U64(0x80400020, f.img.end);
+	CHECK_U64(0xa7a6a5a4a3a2a1a0ull, ram_u64(&f, 0x80001000));
+	CHECK_U64(0xb7b6b5b4b3b2b1b0ull, ram_u64(&f, 0x80400000));
+	loader_teardown(&f);
+}
+
+/* Only a file whose every segment is a RAM offset is moved; a mixed one is an error. */
+TEST(test_loader_elf_mixed_offset_and_ram_paddrs_rejected)
+{
+	struct loader_fixture f;
+	struct elf_file e;
+
+	make_elf(&e);
+	e.ph[0].p_paddr = 0x1000; /* segment 1 stays at 0x80400000 */
+	REQUIRE_OK(loader_setup(&f));
+	CHECK_INT(-AXVM_ERANGE, load_elf(&f, &e));
+	CHECK_STR("k.elf: program header 0: [0x1000, +0x10) is outside guest RAM [0x80000000, "
+		  "0x81000000)",
+		  f.err);
+	loader_teardown(&f);
+}
+
 TEST(test_loader_elf_too_short_message)
 {
 	struct loader_fixture f;
