@@ -24,6 +24,7 @@ enum {
 	RUN_CONSOLE,
 	RUN_EARLYCON,
 	RUN_SSTC,
+	RUN_NO_SSTC,
 	RUN_TIMEOUT,
 	RUN_VERBOSE,
 };
@@ -37,7 +38,8 @@ static const struct cli_option run_options[] = {
     {RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
     {RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
-    {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest"},
+    {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
+    {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
@@ -47,7 +49,7 @@ struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
-	bool earlycon, sstc;
+	bool earlycon, no_sstc;
 	int verbosity;
 };
 
@@ -98,7 +100,10 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		a->earlycon = true;
 		break;
 	case RUN_SSTC:
-		a->sstc = true;
+		a->no_sstc = false;
+		break;
+	case RUN_NO_SSTC:
+		a->no_sstc = true;
 		break;
 	case RUN_TIMEOUT:
 		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {
@@ -175,7 +180,8 @@ static int run_main(int argc, char **argv)
 	ro.board.kernel_path = a.kernel;
 	ro.board.initrd_path = a.initrd;
 	ro.board.dtb_path = a.dtb;
-	ro.board.sstc = a.sstc;
+	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
+	ro.board.sstc = !a.no_sstc;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {
 		ro.console_stdin = true;

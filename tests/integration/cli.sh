@@ -43,7 +43,7 @@ check "--help lists the commands" $([[ "$out" == *"run "* && "$out" == *"check "
 out=$("$axvm" run --help)
 rc=$?
 check "run --help lists every option" \
-	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* ]]; echo $?) \
+	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* && "$out" == *"--no-sstc"* ]]; echo $?) \
 	"rc=$rc, got '$out'"
 
 err=$("$axvm" frobnicate 2>&1 >/dev/null)
@@ -139,6 +139,40 @@ if command -v riscv64-unknown-elf-as >/dev/null; then
 	check "Ctrl-A Ctrl-A sends one Ctrl-A to the guest" \
 		$([ $rc -eq 1 ] && [ ! -s "$tmp/getc.err" ]; echo $?) \
 		"rc=$rc (expected 1), stderr '$(cat "$tmp/getc.err")'"
+
+	# Sstc is offered by default (as QEMU's virt): reading stimecmp works; with
+	# --no-sstc it is an illegal instruction, which this guest's trap handler
+	# turns into finisher code 2.
+	cat >"$tmp/sstc.S" <<-'EOF2'
+	.globl _start
+	_start:
+		la t0, 2f
+		csrw stvec, t0
+		csrr t1, 0x14d
+		li t1, 0x5555
+		li t0, 0x100000
+		sw t1, 0(t0)
+	1:	j 1b
+	.balign 4
+	2:	li t1, 0x23333
+		li t0, 0x100000
+		sw t1, 0(t0)
+	3:	j 3b
+	EOF2
+	# Linked (la needs its relocation), no RVC (stvec must be 4-byte aligned).
+	riscv64-unknown-elf-as -march=rv64ima_zicsr -o "$tmp/sstc.o" "$tmp/sstc.S" &&
+		riscv64-unknown-elf-ld -Ttext=0x80200000 -o "$tmp/sstc.elf" "$tmp/sstc.o" &&
+		riscv64-unknown-elf-objcopy -O binary "$tmp/sstc.elf" "$tmp/sstc.bin"
+	timeout 20 "$axvm" run -k "$tmp/sstc.bin" </dev/null >/dev/null 2>&1
+	rc=$?
+	check "Sstc is offered by default (stimecmp readable)" $([ $rc -eq 0 ]; echo $?) \
+		"rc=$rc (2: stimecmp was an illegal instruction)"
+	timeout 20 "$axvm" run -k "$tmp/sstc.bin" --no-sstc </dev/null >/dev/null 2>&1
+	rc=$?
+	check "--no-sstc hides Sstc (stimecmp illegal)" $([ $rc -eq 2 ]; echo $?) "rc=$rc"
+	timeout 20 "$axvm" run -k "$tmp/sstc.bin" --no-sstc --sstc </dev/null >/dev/null 2>&1
+	rc=$?
+	check "the last of --no-sstc/--sstc wins" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
 else
 	echo "note: riscv64-unknown-elf-as not installed; stdin checks skipped"
 fi
