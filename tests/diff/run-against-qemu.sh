@@ -3,7 +3,8 @@
 # and under axvm, outputs compared dump by dump. Needs qemu-system-riscv64 and
 # riscv64-unknown-elf-gcc; build axvm first (make).
 #   tests/diff/run-against-qemu.sh                 --sweep 100 (the default)
-#   tests/diff/run-against-qemu.sh --sweep N       N programs of every class, then N mixed ones
+#   tests/diff/run-against-qemu.sh --sweep N [SEED] N programs of every class, then N mixed
+#                                                  ones (seeds from SEED, default 100000)
 #   tests/diff/run-against-qemu.sh --capture       regenerate tests/diff/regress/ and expected/
 #                                                  from regress.list (QEMU outputs)
 #   tests/diff/run-against-qemu.sh [difftest.py run options]
@@ -26,7 +27,7 @@ case "${1:-}" in
 	classes=$(python3 -c "import sys; sys.path.insert(0, '$here'); import gen; print(' '.join(gen.CLASSES))")
 	pass=0
 	fail=0
-	base=100000
+	base=${3:-100000}
 	for c in $classes all; do
 		echo "== $c"
 		out=$(python3 "$here/difftest.py" run --classes "$c" --seeds "$base-$((base + n - 1))" \

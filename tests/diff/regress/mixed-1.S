@@ -75,11 +75,13 @@ diff_block_0:
 	sd a3, 0(s4)
 	li a3, 0xc0000
 	csrc sstatus, a3
+	li a3, 0x80000
+	csrs sstatus, a3
 	li a3, 0x8000000000080381
 	li s4, 0x40003578
 	sfence.vma
 	csrw satp, a3
-	sw a2, 0(s4)
+	ld a2, 0(s4)
 	csrw satp, zero
 	sfence.vma
 	LX a2
@@ -88,71 +90,92 @@ diff_block_0:
 	LX a3
 	li a3, 0xc0000
 	csrc sstatus, a3
-	mulw t2, a7, a5
-	LX t2
-	addi ra, tp, -1595
-	sw t0, 2046(ra)
-	ld s2, 448(tp)
-	LX s2
-	addi t1, tp, 488
-	amoxor.d.aq s5, t6, (t1)
-	LX s5
-	ld s5, 488(tp)
-	LX s5
-	DUMP
-diff_block_1:
-	li s9, 0x80388180
-	li s10, 0x4fb7
-	sh s10, 0(s9)
-	li s10, 0x2468
-	sh s10, 2(s9)
-	li s10, 0x8082
-	sh s10, 4(s9)
-	fence.i
-	jalr ra, 0(s9)
-	LX t6
-	li s10, 0x8f93
-	sh s10, 0(s9)
-	li s10, 0xb16f
-	sh s10, 2(s9)
-	li s10, 0x8082
-	sh s10, 4(s9)
-	fence.i
-	jalr ra, 0(s9)
-	LX t6
+	sltiu a0, a0, -1
+	LX a0
+	li s6, 0x20
+	LX s6
 	csrw sie, zero
-	la s0, .Ld2
-	csrw sepc, s0
-	li s0, 0x120
-	csrc sstatus, s0
+	la a4, .Ld2
+	csrw sepc, a4
+	li a4, 0x120
+	csrc sstatus, a4
 	sret
 .Ld2:
-	fclass.d t0, f6
-	LX t0
-	csrrci a0, fcsr, 31
-	LX a0
-	c.ebreak
-	sb sp, 114(tp)
-	ld s2, 112(tp)
-	LX s2
-	addi s7, tp, -1253
-	lw s6, 837(s7)
-	LX s6
+	sllw a2, t5, t4
+	LX a2
+	li a6, 0xb7494c39b2aff966
+	LX a6
 	ecall
-	csrr a7, sstatus
-	li t4, 0x7fffffffffff9fff
-	and a7, a7, t4
+	csrr t4, sstatus
+	li t3, 0x7fffffffffff9fff
+	and t4, t4, t3
+	LX t4
+	DUMP
+diff_block_1:
+	.insn 4, 0x42b00f1b
+	LX t5
+	LF f30
+	csrrci t6, fcsr, 31
+	LX t6
+	fsw f5, -228(tp)
+	ld a7, -232(tp)
 	LX a7
+	li s10, 0x80388ae2
+	li a4, 0x1c29
+	sh a4, 0(s10)
+	li a4, 0x1
+	sh a4, 2(s10)
+	li a4, 0x8082
+	sh a4, 4(s10)
+	fence.i
+	jalr ra, 0(s10)
+	LX s8
+	li a4, 0xc13
+	sh a4, 0(s10)
+	li a4, 0xed4c
+	sh a4, 2(s10)
+	li a4, 0x8082
+	sh a4, 4(s10)
+	fence.i
+	jalr ra, 0(s10)
+	LX s8
+	li a4, 0x1c49
+	sh a4, 0(s10)
+	li a4, 0x1
+	sh a4, 2(s10)
+	li a4, 0x8082
+	sh a4, 4(s10)
+	fence.i
+	jalr ra, 0(s10)
+	LX s8
+	la t1, .Ld3
+	csrw sepc, t1
+	li t1, 0x100
+	csrs sstatus, t1
+	li t1, 0x20
+	csrc sstatus, t1
+	sret
+	xori a4, a4, 384
+	LX a4
+	xori s5, s5, 1254
+	LX s5
+	xori t1, t1, 928
+	LX t1
+.Ld3:
+	csrr s7, sstatus
+	li t1, 0x7fffffffffff9fff
+	and s7, s7, t1
+	LX s7
 	div t4, a3, s11
 	LX t4
 	.insn 4, 0x1032232f
 	lbu s0, -510(tp)
 	LX s0
-	la t2, .Ld3 - 3
+	la t2, .Ld4 - 3
 	jalr s9, 3(t2)
 	xori s0, s0, 1516
 	LX s0
-.Ld3:
+.Ld4:
 	auipc s5, 0
 	sub s5, s9, s5
 	LX s5
@@ -173,9 +196,7 @@ diff_block_1:
 	sd s4, 0(a7)
 	li s4, 0xc0000
 	csrc sstatus, s4
-	li s4, 0x40000
-	csrs sstatus, s4
-	li s4, 0x8000000000080381
+	li s4, 0x9000000000080380
 	li a7, 0x40002510
 	sfence.vma
 	csrw satp, s4
@@ -217,6 +238,8 @@ diff_block_1:
 	LF f16
 	csrrci t0, fcsr, 31
 	LX t0
+	DUMP
+diff_block_2:
 	c.nop
 	li s11, 0x200e0401
 	li a4, 0x80380000
@@ -235,61 +258,56 @@ diff_block_1:
 	sd s11, 0(a4)
 	li s11, 0xc0000
 	csrc sstatus, s11
-	li s11, 0xc0000
+	li s11, 0x40000
 	csrs sstatus, s11
 	li s11, 0x9000000000080380
 	li a4, 0x400014e0
 	sfence.vma
 	csrw satp, s11
-	lb a5, 0(a4)
+	li s11, 0x200e10cb
+	li a4, 0x80383000
+	sd s11, 0(a4)
+	li s11, 0x200e1443
+	li a4, 0x80383008
+	sd s11, 0(a4)
+	li s11, 0x8793
+	li a4, 0x80384ffe
+	sh s11, 0(a4)
+	li s11, 0x17
+	li a4, 0x80385000
+	sh s11, 0(a4)
+	li s11, 0x8067
+	li a4, 0x80385002
+	sh s11, 0(a4)
+	li s11, 0x0
+	li a4, 0x80385004
+	sh s11, 0(a4)
+	fence.i
+	li s11, 0x9000000000080380
+	li a4, 0x40000ffe
+	sfence.vma
+	csrw satp, s11
+	jalr ra, 0(a4)
 	csrw satp, zero
 	sfence.vma
 	LX a5
 	li a4, 0x80383008
 	ld s11, 0(a4)
+	andi s11, s11, -65
 	LX s11
 	li s11, 0xc0000
 	csrc sstatus, s11
-	DUMP
-diff_block_2:
-	.insn 2, 0x702d
-	LX s3
-	li t0, 0x200e0401
-	li s2, 0x80380000
-	sd t0, 0(s2)
-	li t0, 0x200e0801
-	li s2, 0x80381008
-	sd t0, 0(s2)
-	li t0, 0x200000ef
-	li s2, 0x80381010
-	sd t0, 0(s2)
-	li t0, 0x200e0c01
-	li s2, 0x80382000
-	sd t0, 0(s2)
-	li t0, 0x20100089
-	li s2, 0x80382008
-	sd t0, 0(s2)
-	li t0, 0xc0000
-	csrc sstatus, t0
-	li t0, 0x40000
-	csrs sstatus, t0
-	li t0, 0x8000000000080381
-	li s2, 0x403dd3f0
-	sfence.vma
-	csrw satp, t0
-	sb a7, 0(s2)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li s2, 0x80382008
-	ld t0, 0(s2)
-	andi t0, t0, -65
-	LX t0
-	li t0, 0xc0000
-	csrc sstatus, t0
-	sh s4, 456(tp)
-	ld s11, 456(tp)
-	LX s11
+	addi a5, tp, 136
+	c.fld f12, 216(a5)
+	LF f12
+	unimp
+	sub a3, a3, a3
+	LX a3
+	fld f29, 688(tp)
+	fmul.d f10, f29, f4, rup
+	LF f10
+	csrrci s4, fcsr, 31
+	LX s4
 	li s11, 0x803884ea
 	li s7, 0x413
 	sh s7, 0(s11)
@@ -309,10 +327,10 @@ diff_block_2:
 	fence.i
 	jalr ra, 0(s11)
 	LX s0
-	bgeu t5, t5, .Ld4
+	bgeu t5, t5, .Ld5
 	xori a2, a2, 687
 	LX a2
-.Ld4:
+.Ld5:
 	lui a6, 0x70512
 	LX a6
 	divuw sp, s7, t2
@@ -359,6 +377,8 @@ diff_block_2:
 	LX t6
 	ld s1, 432(tp)
 	LX s1
+	DUMP
+diff_block_3:
 	fsrmi t1, 0
 	LX t1
 	fld f24, 728(tp)
@@ -372,9 +392,7 @@ diff_block_2:
 	csrrci s2, fcsr, 31
 	LX s2
 	.insn 4, 0x0007f2e7
-	DUMP
-diff_block_3:
-	la s6, .Ld5
+	la s6, .Ld6
 	csrw sepc, s6
 	li s6, 0x100
 	csrs sstatus, s6
@@ -385,7 +403,7 @@ diff_block_3:
 	LX s1
 	xori s6, s6, 2041
 	LX s6
-.Ld5:
+.Ld6:
 	csrr s9, sstatus
 	li s6, 0x7fffffffffff9fff
 	and s9, s9, s6
@@ -422,53 +440,15 @@ diff_block_3:
 	LX s7
 	remw zero, a7, s0
 	LX a0
-	jal a1, .Ld6
+	jal a1, .Ld7
 	xori sp, sp, 757
 	LX sp
 	xori t2, t2, 1155
 	LX t2
-.Ld6:
+.Ld7:
 	auipc s3, 0
 	sub s3, a1, s3
 	LX s3
-	li a3, 0x200e0401
-	li a1, 0x80380000
-	sd a3, 0(a1)
-	li a3, 0x200e0801
-	li a1, 0x80381008
-	sd a3, 0(a1)
-	li a3, 0x200000ef
-	li a1, 0x80381010
-	sd a3, 0(a1)
-	li a3, 0x200e0c01
-	li a1, 0x80382000
-	sd a3, 0(a1)
-	li a3, 0x200e1447
-	li a1, 0x80383008
-	sd a3, 0(a1)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0x40000
-	csrs sstatus, a3
-	li a3, 0x9000000000080380
-	li a1, 0x40001b88
-	sfence.vma
-	csrw satp, a3
-	lw s2, 0(a1)
-	csrw satp, zero
-	sfence.vma
-	LX s2
-	li a1, 0x80383008
-	ld a3, 0(a1)
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
-	fld f7, 624(tp)
-	fsgnjn.d f27, f28, f7
-	LF f27
-	csrrci t0, fcsr, 31
-	LX t0
-	.insn 4, 0x0273139b
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -480,22 +460,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x8000000000000001, 0x506f77d16142b448, 0x657563ba0347a1c1, 0xffffffff8d84d282
+	.dword 0x3ae0647b4c1c4af6, 0x7fffffffffffffff, 0x0000000000000274, 0x000000000000003f
+	.dword 0x00000000ffffffff, 0x00000000472c3ab7, 0xfffffffffffff800, 0x000000000000001f
+	.dword 0x000000007fffffff, 0xffffffffdecf92bb, 0xbf60c36cd411160f, 0x5555555555555555
+	.dword 0x00000000000006d1, 0x0000000000000040, 0xace77ec11fe365f6, 0x00000000000007ff
+	.dword 0x000000001c355a74, 0x0000000000000002, 0xfffffffffffffc69, 0xfffffffffffffffe
+	.dword 0x5555555555555555, 0xffffffff7fffffff, 0x00000000000004ae, 0xffffffff8d84d282
 	.dword 0x9fd0d153f98820f6, 0xfffffffffffff800, 0x6bdb658213425f06, 0xfffffffffffffffe
 	.dword 0xfffffffffffffce3, 0x8c8e86f43f4c2f6f, 0x0000000048b8e120, 0x000000001f5163ee
-	.dword 0x0000000052eb9bd3, 0x7f449e6162c3bf58, 0x0000000080000000, 0x000000000000003f
-	.dword 0x000000000000003f, 0x99f70dbb72424327, 0x0000000100000000, 0xaaaaaaaaaaaaaaaa
-	.dword 0x000000000000003f, 0x7fffffffffffffff, 0xffffffff9dae7b1d, 0x00000000ffff0000
-	.dword 0x0000000067c0c8ac, 0xffffffffc3980545, 0x00000000000000a8, 0xfffffffffffffd84
-	.dword 0x0000000100000000, 0x000000007fffffff, 0x7652fe65708deb61, 0x0000000000000016
-	.dword 0xbff0000000000000, 0xffffffff4effffff, 0xffffffffffc00001, 0x8752d0bb5103373f
-	.dword 0x7ff4000000000000, 0x3ff8000000000000, 0x47efffffe0000000, 0xffffffff0d2e0dba
-	.dword 0xffffffffdf000000, 0x47efffffe0000000, 0xffffffffdf000000, 0xffffffff4b000000
-	.dword 0x8000000000000000, 0x8000000000000000, 0x000fffffffffffff, 0xffffffffdf000000
-	.dword 0xffffffff5f000000, 0xc1e0000000000000, 0xc1e0000000000000, 0xffffffff80000001
-	.dword 0xffffffff7fc00000, 0x7fefffffffffffff, 0xffffffff00000000, 0xffffffffff7fffff
-	.dword 0x7ff8000000000000, 0xffffffff3eaaaaab, 0xffffffffff7fffff, 0x3ff8000000000000
-	.dword 0x43e0000000000000, 0x3fefffffffffffff, 0xbff0000000000000, 0xffffffff7fc00000
+	.dword 0x0008000000000000, 0xffffffffbf800000, 0xffffffffbf800000, 0xffffffffffc00001
+	.dword 0xffffffff80000001, 0x4330000000000000, 0xffffffff80000000, 0x7ff0000000000001
+	.dword 0x3ca0000000000000, 0x3ff8000000000000, 0xffffffff7f800000, 0x3ff8000000000000
+	.dword 0xffffffff4effffff, 0xffffffffbf800000, 0xbff0000000000000, 0xffffffff4effffff
+	.dword 0xffffffffffc00001, 0x8752d0bb5103373f, 0x7ff4000000000000, 0x3ff8000000000000
+	.dword 0x47efffffe0000000, 0xffffffff0d2e0dba, 0xffffffffdf000000, 0x47efffffe0000000
+	.dword 0xffffffffdf000000, 0xffffffff4b000000, 0x8000000000000000, 0x8000000000000000
+	.dword 0x000fffffffffffff, 0xffffffffdf000000, 0xffffffff5f000000, 0xc1e0000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -528,53 +508,53 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x8000000000000000, 0x36c4d4fce519a75b, 0xffefffffffffffff, 0x0000000000000001
-	.dword 0x7796039caa037e15, 0x7baa476989bd3ca1, 0xe26a4813d40867ca, 0xd9f1c1ed4d7af23c
-	.dword 0x4f20405a899c9e4c, 0xb8746ba1a5804345, 0x0000000000000001, 0xd366abc403beae21
-	.dword 0xcd63e8af10309ffb, 0x3fe0000000000000, 0xf95ff26ef3d4ba35, 0x35b70da8d505921c
-	.dword 0x0000000000000002, 0x0000000000000040, 0x73b0ca1d4cf5ea5a, 0xca74f476fb50fcee
-	.dword 0xe87aaa4d8000decd, 0x32b30143a0aafeb6, 0x1d44b9c8e50e619d, 0xdf18be53e9e4fd85
-	.dword 0x937ec22aa8d050e1, 0x158bad37982ff243, 0x3a02f152060e7e86, 0x7fffffffffffffff
-	.dword 0x4dcc4a665b3197b3, 0x0d0c1dab72d5c623, 0x4a7c28c3f5785484, 0x2bf93fbf9aec50a9
-	.dword 0x9e2d30feda180fa5, 0x6c36fdf668e45181, 0x1a20f3a3688b7cda, 0xe8e2b3bf2c42aa5d
-	.dword 0x5deaa1e4bff1392d, 0x43e0000000000000, 0x103561f3d1e37170, 0xcfaf2fb2de41b169
-	.dword 0xb05d8557e9eb53d6, 0x544659e1d2a52af6, 0xffffffffffffffff, 0x66036015a2151f9a
-	.dword 0x6d8d899a8255bf84, 0x573884372bb969b1, 0xb624456015680d94, 0xf8a5159b2c63a3fc
-	.dword 0x0448e4d562433a0b, 0xc61b23923ac07269, 0x6fd431525d03ca4d, 0x62ce2cb530d42e89
-	.dword 0x4f01a2faafcc6e48, 0x4e6dcca5b781d002, 0xffffffff80000000, 0x568e6010a1cd33ae
-	.dword 0x128715e59a98284f, 0x43e0000000000000, 0xa1b5541fbb979c18, 0xaaaaaaaaaaaaaaaa
-	.dword 0x3ca0000000000000, 0x0b9e718afbada246, 0x597e27dd6fcfa66b, 0x89e84104888b9d51
-	.dword 0xcf510d8466c3bd0d, 0x8bbca980d4040456, 0xc7a33e339b25b269, 0x06221b26739226b3
-	.dword 0x7c986a954833a041, 0x000000007ffff800, 0x323fc16ab49d4df4, 0x0ad93ecacbd67476
-	.dword 0x9797618174fe144c, 0x7fefffffffffffff, 0x0000000000000001, 0xf9f9c9d451ce7a84
-	.dword 0x7fefffffffffffff, 0xda3d1396dcdb55b7, 0xfde2f598147cc987, 0xc7e721ca30d1a13d
-	.dword 0x00000000ffffffff, 0x41e750ac231b27a9, 0xd251bf28cfc7a953, 0x41e0000000000000
-	.dword 0xb6b42f112bd2037f, 0xada506f77f83c81b, 0xfe78e3f2c0aca9d2, 0xf2f5ecde34341245
-	.dword 0x374b72a50bbbca9b, 0x02ee489775c7acf1, 0xad015f1c3fe944ca, 0xc74f39b3be540456
-	.dword 0x56cc6f700a2b7e4a, 0xe727f614c4e721b5, 0x3ff0000000000000, 0x712c63fc1a90284f
-	.dword 0x0dec62c57e8f6b3d, 0x740fe79147749e78, 0x7ff4000000000000, 0x3f9194d1d1f27e6e
-	.dword 0x6d96ccb55871d635, 0xde6b45090b61bc0d, 0xe2cc053a0d5dd607, 0x993cc994f92d74b7
-	.dword 0xde2efd087f175c01, 0x621810abee25b33d, 0xf712d53065c2eee1, 0x994e04335476494d
-	.dword 0xe2efc53f88957b96, 0xebe6be68b95f3a1d, 0x1c710f5845306bce, 0x43e0000000000000
-	.dword 0x167640d97c7fd4b0, 0x7209211f76cf0e89, 0x3271f6cc36a90864, 0x34c926b83da5665b
-	.dword 0x06ec0706736ec4dc, 0xa26b77cc606aa634, 0x8030ce2acf102bca, 0xe895a395f5c5ac19
-	.dword 0x5d0d343ca2272999, 0xf7b649e3a06104a7, 0x000fffffffffffff, 0x5967af0bdfb2afcc
-	.dword 0x0000000000000002, 0xd4fe4d5451a83808, 0x0087146b96c14bd3, 0x164f271f827d438f
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x4c01839ce761bc26, 0x00c7e7af50ca67db, 0x00000000ffffffff, 0xbf8cb71adb95d185
+	.dword 0x1478f61083259456, 0x6e2f5a73319ef6a5, 0x0000000000000040, 0xd8c31e81393837cc
+	.dword 0xed6d6d496f32e638, 0xbe81f05154308f15, 0xb24ce8760e9109c2, 0x3a5ffe5dca823fda
+	.dword 0x6e9b213e5f670ff0, 0x8000000000000000, 0x58935b48ad8e81d0, 0x2d8cdb6a0622dc87
+	.dword 0xcd49bd766a5dd81f, 0x3c733255a4e2080d, 0x1164e5f3490f522b, 0x06cc5b5c1ff46931
+	.dword 0x4401cd5936c4d4fc, 0x1892718e157205d4, 0x0000000000000001, 0x7796039caa037e15
+	.dword 0x7baa476989bd3ca1, 0xe26a4813d40867ca, 0xd9f1c1ed4d7af23c, 0x4f20405a899c9e4c
+	.dword 0xb8746ba1a5804345, 0x0000000000000001, 0xd366abc403beae21, 0xcd63e8af10309ffb
+	.dword 0x3fe0000000000000, 0xf95ff26ef3d4ba35, 0x35b70da8d505921c, 0x0000000000000002
+	.dword 0x0000000000000040, 0x73b0ca1d4cf5ea5a, 0xca74f476fb50fcee, 0xe87aaa4d8000decd
+	.dword 0x32b30143a0aafeb6, 0x1d44b9c8e50e619d, 0xdf18be53e9e4fd85, 0x937ec22aa8d050e1
+	.dword 0x158bad37982ff243, 0x3a02f152060e7e86, 0x7fffffffffffffff, 0x4dcc4a665b3197b3
+	.dword 0x0d0c1dab72d5c623, 0x4a7c28c3f5785484, 0x2bf93fbf9aec50a9, 0x9e2d30feda180fa5
+	.dword 0x6c36fdf668e45181, 0x1a20f3a3688b7cda, 0xe8e2b3bf2c42aa5d, 0x5deaa1e4bff1392d
+	.dword 0x43e0000000000000, 0x103561f3d1e37170, 0xcfaf2fb2de41b169, 0xb05d8557e9eb53d6
+	.dword 0x544659e1d2a52af6, 0xffffffffffffffff, 0x66036015a2151f9a, 0x6d8d899a8255bf84
+	.dword 0x573884372bb969b1, 0xb624456015680d94, 0xf8a5159b2c63a3fc, 0x0448e4d562433a0b
+	.dword 0xc61b23923ac07269, 0x6fd431525d03ca4d, 0x62ce2cb530d42e89, 0x4f01a2faafcc6e48
+	.dword 0x4e6dcca5b781d002, 0xffffffff80000000, 0x568e6010a1cd33ae, 0x128715e59a98284f
+	.dword 0x43e0000000000000, 0xa1b5541fbb979c18, 0xaaaaaaaaaaaaaaaa, 0x3ca0000000000000
+	.dword 0x0b9e718afbada246, 0x597e27dd6fcfa66b, 0x89e84104888b9d51, 0xcf510d8466c3bd0d
+	.dword 0x8bbca980d4040456, 0xc7a33e339b25b269, 0x06221b26739226b3, 0x7c986a954833a041
+	.dword 0x000000007ffff800, 0x323fc16ab49d4df4, 0x0ad93ecacbd67476, 0x9797618174fe144c
+	.dword 0x7fefffffffffffff, 0x0000000000000001, 0xf9f9c9d451ce7a84, 0x7fefffffffffffff
+	.dword 0xda3d1396dcdb55b7, 0xfde2f598147cc987, 0xc7e721ca30d1a13d, 0x00000000ffffffff
+	.dword 0x41e750ac231b27a9, 0xd251bf28cfc7a953, 0x41e0000000000000, 0xb6b42f112bd2037f
+	.dword 0xada506f77f83c81b, 0xfe78e3f2c0aca9d2, 0xf2f5ecde34341245, 0x374b72a50bbbca9b
+	.dword 0x02ee489775c7acf1, 0xad015f1c3fe944ca, 0xc74f39b3be540456, 0x56cc6f700a2b7e4a
+	.dword 0xe727f614c4e721b5, 0x3ff0000000000000, 0x712c63fc1a90284f, 0x0dec62c57e8f6b3d
+	.dword 0x740fe79147749e78, 0x7ff4000000000000, 0x3f9194d1d1f27e6e, 0x6d96ccb55871d635
+	.dword 0xde6b45090b61bc0d, 0xe2cc053a0d5dd607, 0x993cc994f92d74b7, 0xde2efd087f175c01
+	.dword 0x621810abee25b33d, 0xf712d53065c2eee1, 0x994e04335476494d, 0xe2efc53f88957b96
+	.dword 0x0000000000000000, 0x1c710f5845306bce, 0x7ff0000000000000, 0xfff0000000000000
 	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0xd16177f01863c84c
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0xd7173692ef1913cd, 0xbff0000000000000
-	.dword 0x8d44eb92e83f85df, 0x3ff8000000000000, 0xd383fd0ecd87932c, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x47d15d47b31efb4b, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x9cd8c448e2a5b4bd, 0x47efffffe0000000
-	.dword 0xffffffff70476079, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffff2a2bce2f, 0xffffffff5d591907
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xa2272999df9382d0, 0x41f0000000000000, 0x43e0000000000000, 0x85257aff944f9a41
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x94a9adaf5a57d038, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffdd2d920a
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xfffffffffc25d756, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffff7bb9260b, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffff1863c84c, 0xffffffff3f800000
+	.dword 0xffffffff461356a1, 0xffffffffef1913cd, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff30ea5aee, 0xffffffffb31efb4b, 0xffffffff3f7fffff
 	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

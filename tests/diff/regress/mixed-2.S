@@ -38,28 +38,13 @@ diff_block_0:
 	sd s7, 0(s3)
 	li s7, 0xc0000
 	csrc sstatus, s7
+	li s7, 0x80000
+	csrs sstatus, s7
 	li s7, 0x8000000000080381
 	li s3, 0x400020f8
 	sfence.vma
 	csrw satp, s7
-	li s7, 0x313
-	li s3, 0x80386750
-	sh s7, 0(s3)
-	li s7, 0x13
-	li s3, 0x80386752
-	sh s7, 0(s3)
-	li s7, 0x8067
-	li s3, 0x80386754
-	sh s7, 0(s3)
-	li s7, 0x0
-	li s3, 0x80386756
-	sh s7, 0(s3)
-	fence.i
-	li s7, 0x8000000000080381
-	li s3, 0x40002750
-	sfence.vma
-	csrw satp, s7
-	jalr ra, 0(s3)
+	amoadd.d t1, t1, (s3)
 	csrw satp, zero
 	sfence.vma
 	LX t1
@@ -68,184 +53,177 @@ diff_block_0:
 	LX s7
 	li s7, 0xc0000
 	csrc sstatus, s7
-	c.ebreak
-	li a2, 0xeaf72479a755b37
-	fmv.d.x f27, a2
-	li a2, 0xa996d1104001ed51
-	fmv.d.x f31, a2
-	li a2, 0x8034f7dc80a0b230
-	fmv.d.x f14, a2
-	fcvt.lu.d a3, f27, dyn
-	LX a3
-	csrrci s3, fcsr, 31
-	LX s3
-	.insn 4, 0x0052532f
-	la s5, .Ld1 - -4
-	jalr s5, -4(s5)
-	xori s7, s7, 923
-	LX s7
-	xori s8, s8, 599
-	LX s8
-.Ld1:
-	auipc t0, 0
-	sub t0, s5, t0
-	LX t0
-	sra s4, s8, s10
-	LX s4
-	sh a5, -3(tp)
-	ld sp, -8(tp)
-	LX sp
-	addi s11, tp, -473
-	lbu s11, 260(s11)
-	LX s11
-	csrw sie, zero
-	la t0, .Ld2
-	csrw sepc, t0
-	li t0, 0x120
-	csrc sstatus, t0
+	la s11, .Ld1
+	csrw sepc, s11
+	li s11, 0x100
+	csrs sstatus, s11
+	li s11, 0x20
+	csrc sstatus, s11
 	sret
+	xori a6, a6, 1010
+	LX a6
+	xori a0, a0, 907
+	LX a0
+.Ld1:
+	csrr a7, sstatus
+	li s11, 0x7fffffffffff9fff
+	and a7, a7, s11
+	LX a7
+	.insn 2, 0x0000
+	la a5, .Ld2
+	csrw sepc, a5
+	li a5, 0x100
+	csrs sstatus, a5
+	li a5, 0x20
+	csrc sstatus, a5
+	sret
+	xori a1, a1, 873
+	LX a1
+	xori t4, t4, 1459
+	LX t4
+	xori s6, s6, 1508
+	LX s6
 .Ld2:
-	ld zero, 344(tp)
-	LX zero
-	addi a3, tp, 184
-	lr.w s5, (a3)
-	sc.w t6, t6, (a3)
-	LX s5
+	csrr s0, sstatus
+	li a5, 0x7fffffffffff9fff
+	and s0, s0, a5
+	LX s0
+	addi t1, tp, -440
+	amoswap.d.rl s4, t6, (t1)
+	LX s4
+	ld a3, -440(tp)
+	LX a3
+	.insn 4, 0x5db75453
+	LX s0
+	LF f8
+	csrrci s7, fcsr, 31
+	LX s7
+	li t0, 0xffffffffe0a02652
+	fcvt.d.l f23, t0, rmm
+	LF f23
+	csrrci t0, fcsr, 31
+	LX t0
+	addi a6, tp, 304
+	lr.w.aq ra, (a6)
+	sc.w.aq s9, a3, (a6)
+	LX ra
+	LX s9
+	ld s6, 304(tp)
+	LX s6
+	addi s0, tp, -840
+	lh t6, 720(s0)
 	LX t6
-	ld a5, 184(tp)
-	LX a5
-	ecall
-	csrr s2, sstatus
-	li s1, 0x7fffffffffff9fff
-	and s2, s2, s1
-	LX s2
-	lw t2, -496(tp)
-	LX t2
-	addi a4, tp, -1124
-	fld f11, 1004(a4)
-	LF f11
+	flw f1, -384(tp)
+	LF f1
+	.insn r 0x53, 2, 0x21, f14, f24, f0
+	LF f14
+	csrrci a4, fcsr, 31
+	LX a4
 	DUMP
 diff_block_1:
-	addi s10, tp, -313
-	lbu a6, 611(s10)
-	LX a6
-	fld f15, 808(tp)
-	fcvt.s.d f16, f15, rmm
+	addi s4, tp, -416
+	amomin.d s3, s6, (s4)
+	LX s3
+	ld a4, -416(tp)
+	LX a4
+	fsrmi sp, 2
+	LX sp
+	flw f17, 808(tp)
+	flw f21, 720(tp)
+	flw f16, 732(tp)
+	fnmsub.s f16, f17, f21, f16, rdn
 	LF f16
-	csrrci a6, fcsr, 31
-	LX a6
-	li a6, 0x0
-	LX a6
-	csrrs sp, sscratch, s10
-	LX sp
-	li s0, 0x200e0401
-	li t3, 0x80380000
-	sd s0, 0(t3)
-	li s0, 0x200e0801
-	li t3, 0x80381008
-	sd s0, 0(t3)
-	li s0, 0x200000ef
-	li t3, 0x80381010
-	sd s0, 0(t3)
-	li s0, 0x200e0c01
-	li t3, 0x80382000
-	sd s0, 0(t3)
-	li s0, 0x201000cf
-	li t3, 0x80382008
-	sd s0, 0(t3)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0x40000
-	csrs sstatus, s0
-	li s0, 0x8000000000080381
-	li t3, 0x4022bb48
-	sfence.vma
-	csrw satp, s0
-	lb t6, 0(t3)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li t3, 0x80382008
-	ld s0, 0(t3)
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
-	fld f8, 568(tp)
-	fcvt.s.d f8, f8, rdn
-	LF f8
-	csrrci s0, fcsr, 31
-	LX s0
-	addi t6, tp, -77
-	sw s9, -221(t6)
-	ld t5, -304(tp)
-	LX t5
-	addi t1, tp, -400
-	amomax.d.aq t5, a3, (t1)
-	LX t5
-	ld sp, -400(tp)
-	LX sp
-	li a4, 0x6000
-	csrc sstatus, a4
-	fadd.d f26, f11, f24
-	csrr a1, fcsr
-	li a4, 0x2000
-	csrs sstatus, a4
-	csrr a1, sstatus
-	LX a1
-	fadd.d f26, f11, f24
-	csrr a1, sstatus
-	LX a1
-	csrrwi zero, sscratch, 30
-	LX zero
-	addi t0, tp, -496
-	lr.d.rl s2, (t0)
-	sc.d.rl t2, a2, (t0)
-	LX s2
-	LX t2
-	ld a1, -496(tp)
-	LX a1
-	sllw s9, t0, a5
+	csrrci t1, fcsr, 31
+	LX t1
+	sllw s10, s6, s3
+	LX s10
+	.insn 2, 0x902a
+	LX s8
+	addi a3, tp, -1418
+	sb a6, 1066(a3)
+	ld a0, -352(tp)
+	LX a0
+	xor t4, t4, t4
+	LX t4
+	.insn r 0x53, 0, 0x69, f22, s0, x1
+	LF f22
+	csrrci a4, fcsr, 31
+	LX a4
+	addi s3, tp, -300
+	lr.w.rl s9, (s3)
+	sc.w.rl t1, a5, (s3)
+	sc.w t3, ra, (s3)
+	LX t3
 	LX s9
+	LX t1
+	ld s3, -304(tp)
+	LX s3
+	fld f17, 520(tp)
+	fcvt.s.d f17, f17, dyn
+	LF f17
+	csrrci t2, fcsr, 31
+	LX t2
+	addi a5, tp, -336
+	amoxor.d.aqrl t2, s4, (a5)
+	LX t2
+	ld a7, -336(tp)
+	LX a7
+	sub sp, sp, sp
+	LX sp
+	.insn 4, 0x021bd533
+	LX a0
+	LF f10
+	csrrci a5, fcsr, 31
+	LX a5
 	DUMP
 diff_block_2:
-	srli t5, s2, 63
-	LX t5
-	fsd f10, -264(tp)
-	ld t5, -264(tp)
-	LX t5
-	flw f5, 952(tp)
-	fcvt.s.d f1, f5, rmm
-	LF f1
-	csrrci a7, fcsr, 31
-	LX a7
-	csrrwi a6, frm, 17
-	LX a6
-	frcsr s5
-	LX s5
-	auipc t2, 0x97c0d
+	.insn 2, 0x8062
 	LX t2
-	addi t3, tp, -48
-	amoand.d s10, zero, (t3)
-	LX s10
-	ld s10, -48(tp)
-	LX s10
-	.insn 4, 0x024cc9b3
-	LX s3
-	LF f19
-	csrrci t3, fcsr, 31
-	LX t3
-	addi t3, tp, -152
-	amomaxu.w.aqrl s11, a0, (t3)
-	LX s11
-	ld s4, -152(tp)
+	.insn 2, 0x0000
+	addi sp, tp, -464
+	c.swsp s0, 196(sp)
+	ld a1, -272(tp)
+	LX a1
+	li t0, 0x7f000000
+	fmv.w.x f27, t0
+	li t0, 0x81000400
+	fmv.w.x f20, t0
+	li t0, 0xbe7a0001
+	fmv.w.x f25, t0
+	fmsub.s f21, f27, f20, f25, dyn
+	LF f21
+	csrrci a6, fcsr, 31
+	LX a6
+	.insn 4, 0xddd8584b
+	LX a6
+	LF f16
+	csrrci a0, fcsr, 31
+	LX a0
+	csrrw t2, sscratch, s0
+	LX t2
+	fcvt.lu.d a0, f0, rmm
+	LX a0
+	csrrci s4, fcsr, 31
 	LX s4
+	addi t3, tp, 363
+	fsw f17, 7(t3)
+	ld s8, 368(tp)
+	LX s8
+	la a4, .Ld3 - 0
+	jalr t3, 0(a4)
+	xori s5, s5, 462
+	LX s5
+	xori t4, t4, 1034
+	LX t4
+.Ld3:
+	LX t3
 	csrw sie, zero
-	la t0, .Ld3
+	la t0, .Ld4
 	csrw sepc, t0
 	li t0, 0x120
 	csrc sstatus, t0
 	sret
-.Ld3:
+.Ld4:
 	.insn r4 0x43, 2, 3, f17, f23, f26, f11
 	LF f17
 	csrrci t6, fcsr, 31
@@ -279,7 +257,9 @@ diff_block_2:
 	LF f0
 	csrrci s0, fcsr, 31
 	LX s0
-	la s5, .Ld4
+	DUMP
+diff_block_3:
+	la s5, .Ld5
 	csrw sepc, s5
 	li s5, 0x100
 	csrs sstatus, s5
@@ -290,28 +270,26 @@ diff_block_2:
 	LX s9
 	xori t4, t4, 953
 	LX t4
-.Ld4:
+.Ld5:
 	csrr a0, sstatus
 	li s5, 0x7fffffffffff9fff
 	and a0, a0, s5
 	LX a0
-	DUMP
-diff_block_3:
 	ori a7, a7, 1348
 	LX a7
-	beq zero, a1, .Ld5
+	beq zero, a1, .Ld6
 	xori s9, s9, 394
 	LX s9
 	xori a6, a6, 1425
 	LX a6
 	xori s4, s4, 168
 	LX s4
-.Ld5:
+.Ld6:
 	li s5, 0x68d88ef0583d4631
 	li a7, 0xd7fe183413da6b84
 	mulhsu s8, s5, a7
 	LX s8
-	la s3, .Ld6
+	la s3, .Ld7
 	csrw sepc, s3
 	li s3, 0x100
 	csrs sstatus, s3
@@ -320,7 +298,7 @@ diff_block_3:
 	sret
 	xori ra, ra, 394
 	LX ra
-.Ld6:
+.Ld7:
 	csrr a6, sstatus
 	li s3, 0x7fffffffffff9fff
 	and a6, a6, s3
@@ -333,7 +311,7 @@ diff_block_3:
 	LX s3
 	c.addiw a4, -4
 	LX a4
-	la a3, .Ld7
+	la a3, .Ld8
 	csrw sepc, a3
 	li a3, 0x100
 	csrs sstatus, a3
@@ -344,7 +322,7 @@ diff_block_3:
 	LX sp
 	xori s9, s9, 1616
 	LX s9
-.Ld7:
+.Ld8:
 	csrr t5, sstatus
 	li a3, 0x7fffffffffff9fff
 	and t5, t5, a3
@@ -360,7 +338,7 @@ diff_block_3:
 	LF f31
 	csrrci t1, fcsr, 31
 	LX t1
-	la s6, .Ld8
+	la s6, .Ld9
 	csrw sepc, s6
 	li s6, 0x100
 	csrs sstatus, s6
@@ -369,39 +347,11 @@ diff_block_3:
 	sret
 	xori s3, s3, 590
 	LX s3
-.Ld8:
+.Ld9:
 	csrr a4, sstatus
 	li s6, 0x7fffffffffff9fff
 	and a4, a4, s6
 	LX a4
-	li s0, 0x8038855c
-	li a0, 0x495
-	sh a0, 0(s0)
-	li a0, 0x1
-	sh a0, 2(s0)
-	li a0, 0x8082
-	sh a0, 4(s0)
-	fence.i
-	jalr ra, 0(s0)
-	LX s1
-	li a0, 0xc493
-	sh a0, 0(s0)
-	li a0, 0xf784
-	sh a0, 2(s0)
-	li a0, 0x8082
-	sh a0, 4(s0)
-	fence.i
-	jalr ra, 0(s0)
-	LX s1
-	li a0, 0x9493
-	sh a0, 0(s0)
-	li a0, 0x3f4
-	sh a0, 2(s0)
-	li a0, 0x8082
-	sh a0, 4(s0)
-	fence.i
-	jalr ra, 0(s0)
-	LX s1
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -413,22 +363,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xfffffffffffffe94, 0x0000000000000001, 0xfffffffffffff87e, 0x000000007ffff800
-	.dword 0x000000000000041e, 0xffffffff9f1e658a, 0xfffffffffffff800, 0x261cfb6779c2f442
-	.dword 0xffffffff7fffffff, 0x23dc335a576af1cb, 0x8000000000000000, 0xffffffff80000000
-	.dword 0xffffffffe27ab199, 0x000000001a1312b0, 0xb47e1b00d6c915f8, 0x0000000100000000
-	.dword 0x0000000000000800, 0x00000000000007b0, 0x00000000588451b7, 0x000000000000051a
-	.dword 0x000000000000005b, 0x00000000000007ff, 0x81f22fe63b79bfc5, 0xaaaaaaaaaaaaaaaa
-	.dword 0x284713fd077472d3, 0xac5004004b3722e1, 0xbf21baba465118f0, 0xfffffffffffff9b1
-	.dword 0xb6a80dbb7f7bae12, 0x00000000672c3431, 0x000000000000063f, 0xaaaaaaaaaaaaaaaa
-	.dword 0xffffffff00000000, 0x3ff8000000000000, 0x43e0000000000000, 0x47efffffe0000000
+	.dword 0x000000001c0933f3, 0x8000000000000001, 0x000000000000063b, 0x7fffffffffffffff
+	.dword 0x0000000080000000, 0x000000007f702930, 0x453aef018cd48aaf, 0xfffffffffffffe94
+	.dword 0x0000000000000001, 0xfffffffffffff87e, 0x000000007ffff800, 0x000000000000041e
+	.dword 0xffffffff9f1e658a, 0xfffffffffffff800, 0x261cfb6779c2f442, 0xffffffff7fffffff
+	.dword 0x23dc335a576af1cb, 0x8000000000000000, 0xffffffff80000000, 0xffffffffe27ab199
+	.dword 0x000000001a1312b0, 0xb47e1b00d6c915f8, 0x0000000100000000, 0x0000000000000800
+	.dword 0x00000000000007b0, 0x00000000588451b7, 0x000000000000051a, 0x000000000000005b
+	.dword 0x00000000000007ff, 0x81f22fe63b79bfc5, 0xaaaaaaaaaaaaaaaa, 0x284713fd077472d3
+	.dword 0x3ff8000000000000, 0xfff0000000000000, 0x3ca0000000000000, 0xffffffff33800000
+	.dword 0xffffffff4f800000, 0xffffffffff800000, 0xffffffff4f800000, 0x47efffffe0000000
 	.dword 0x0000000000000001, 0xc1e0000000000000, 0x41f0000000000000, 0xffffffff7f7fffff
 	.dword 0xffffffff00000000, 0xffffffffdf000000, 0x47efffffe0000000, 0xffffffff4f800000
 	.dword 0xffffffffcf000000, 0x7ff8000000000000, 0x36a0000000000000, 0x0010000000000000
 	.dword 0xffffffffff7fffff, 0x0010000000000000, 0x7fefffffffffffff, 0x41f0000000000000
 	.dword 0xffffffff00000000, 0x41f0000000000000, 0xffffffffffc00001, 0x0010000000000000
 	.dword 0xffffffff3f7fffff, 0x0010000000000000, 0x36a0000000000000, 0xffffffff4f800000
-	.dword 0xffffffff4f000000, 0xffffffff8241a1a2, 0x7fefffffffffffff, 0x47efffffe0000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -461,54 +411,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x41dfffffffc00000, 0x23de0a990a95a42d, 0x00000000ffff0000, 0x7693a27df00e0c95
-	.dword 0x48f0fe4138b593db, 0xe2a08aeab098e36b, 0x0000000000000020, 0xbff0000000000000
-	.dword 0x42a48e8479d19c7d, 0x7fefffffffffffff, 0x15d97509ba1b8bb8, 0x86749e9ec0c0c0b4
-	.dword 0x1fa5bc71e9126771, 0x807d6de56983fb63, 0x3ca0000000000000, 0x2eadf7115ea2445d
-	.dword 0x76173eeb22d40295, 0x4b8f3709d9384a92, 0xf3b345c52608e022, 0x4f04e14499d3ce8e
-	.dword 0xe8bea248f9303b00, 0x3250f3cedb3981c1, 0x33361421a7275d90, 0x464815587aa9c539
-	.dword 0x5667651bf8538416, 0xfff3948ae6088d68, 0xf794e2909f0886df, 0x42896943722edb41
-	.dword 0x6f547bc85e7ca390, 0x869d5d9b965dcedf, 0x3fe0000000000000, 0xfecc664d1f068f6d
-	.dword 0x0000000000000020, 0x35bfa692911ea8e1, 0xb5498d0f6849fa5a, 0x5f2811adac896933
-	.dword 0x80550aa1e9afbceb, 0x52d0ad7c6bdca8bd, 0x7bd9c65791666df5, 0x0e4522684f0529e9
-	.dword 0x1d8c497063febe98, 0x59b596666d9a7aab, 0x0000000000000002, 0xd6cba62afa962ed1
-	.dword 0x7813dc8b7cfb5189, 0x1752bcd32abff65e, 0x8000000000000000, 0xfffffffffffff800
-	.dword 0x000000000000001f, 0x8000000000000001, 0xd050ea14f742dd42, 0xf072cc7fb1d6fd3b
-	.dword 0x8deaf48e36867d4a, 0xe77fddda54dcd5ac, 0x7ff4000000000000, 0x8000000000000000
-	.dword 0x1efc1f99cab082ba, 0xe0730f9af85902fb, 0x40b23fe0e5f6466d, 0x000000007ffff800
-	.dword 0x2efcbb6613ed5e42, 0x98e23c23d33ad9fa, 0xd70be5aee201c750, 0xaaaaaaaaaaaaaaaa
-	.dword 0x17fe74b7f2a3b6a9, 0x41dfffffffc00000, 0x0010000000000000, 0xe8b99329ceae244c
-	.dword 0x12029b0db97268e1, 0x7925b6b779b11b86, 0xd07e01935434d523, 0x2f31cab2b9462f11
-	.dword 0x63b3a3fe49199755, 0xf8f80653d8eca102, 0xc8047d0d6fd202cd, 0xa6bb451ea0c46ea4
-	.dword 0xf07ae19777a73df1, 0xf9cd977e7ff3b7c9, 0xcc8098f33f5a67fd, 0xf286f90f36e717b4
-	.dword 0x6fbdac47e904d462, 0x40b9698799a1959e, 0x0d365b9316fab30a, 0xffefffffffffffff
-	.dword 0x0000000000000001, 0x0eb7832181cfd106, 0x41dfffffffc00000, 0x975b90946745bfe0
-	.dword 0x9aa262386903de55, 0x44edb9e6b625c12b, 0x4af12fc1b0525c31, 0xb5df0491118ae684
-	.dword 0x35f437738a22de1c, 0xc1fa796c8a8d8c1f, 0x11b359e73b2d4f01, 0x8000000000000001
-	.dword 0x000000007fffffff, 0x6515f468edb8e720, 0x400921fb54442d18, 0x699189bcb1e62d93
-	.dword 0xc452d128bfa9a93a, 0xde814afa75653f8d, 0x4330000000000000, 0x94659678f17f7287
-	.dword 0x7ff0000000000001, 0xfffffffffffff800, 0x7ff8000000000000, 0x000fffffffffffff
-	.dword 0xa40dd1d8e4caa4d4, 0xbde6d4345273e479, 0x61eead9f14d58512, 0xf05d7a6f05cec397
-	.dword 0x08ed9135693b1e62, 0xe04813857388f260, 0x41e0000000000000, 0xe868467a78446a56
-	.dword 0x8f8298dc8a85c255, 0x7e44d88303123a0f, 0x290e59db2abc527e, 0x3fefffffffffffff
-	.dword 0x7ff8000000000000, 0x6d3036e5a36c2b08, 0x75cbb958642db5dc, 0xd68485f592ed05fa
-	.dword 0x5627ebc00209e5ee, 0x4713827bcdd9bfed, 0x3621b645e9958627, 0xfff0000000000000
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0x88263137ccd03d13
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x4330000000000000, 0x8241a1a22e51ecb3, 0x2f4adf01d7618ed0, 0xab5c963e32665da6
+	.dword 0xd68da7c3347bf411, 0x2c6e7655c3d0356b, 0x23de0a990a95a42d, 0x00000000ffff0000
+	.dword 0x7693a27df00e0c95, 0x48f0fe4138b593db, 0xe2a08aeab098e36b, 0x0000000000000020
+	.dword 0xbff0000000000000, 0x42a48e8479d19c7d, 0x7fefffffffffffff, 0x15d97509ba1b8bb8
+	.dword 0x86749e9ec0c0c0b4, 0x1fa5bc71e9126771, 0x807d6de56983fb63, 0x3ca0000000000000
+	.dword 0x2eadf7115ea2445d, 0x76173eeb22d40295, 0x4b8f3709d9384a92, 0xf3b345c52608e022
+	.dword 0x4f04e14499d3ce8e, 0xe8bea248f9303b00, 0x3250f3cedb3981c1, 0x33361421a7275d90
+	.dword 0x464815587aa9c539, 0x5667651bf8538416, 0xfff3948ae6088d68, 0xf794e2909f0886df
+	.dword 0x42896943722edb41, 0x6f547bc85e7ca390, 0x869d5d9b965dcedf, 0x3fe0000000000000
+	.dword 0xfecc664d1f068f6d, 0x0000000000000020, 0x35bfa692911ea8e1, 0xb5498d0f6849fa5a
+	.dword 0x5f2811adac896933, 0x80550aa1e9afbceb, 0x52d0ad7c6bdca8bd, 0x7bd9c65791666df5
+	.dword 0x0e4522684f0529e9, 0x1d8c497063febe98, 0x59b596666d9a7aab, 0x0000000000000002
+	.dword 0xd6cba62afa962ed1, 0x7813dc8b7cfb5189, 0x1752bcd32abff65e, 0x8000000000000000
+	.dword 0xfffffffffffff800, 0x000000000000001f, 0x8000000000000001, 0xd050ea14f742dd42
+	.dword 0xf072cc7fb1d6fd3b, 0x8deaf48e36867d4a, 0xe77fddda54dcd5ac, 0x7ff4000000000000
+	.dword 0x8000000000000000, 0x1efc1f99cab082ba, 0xe0730f9af85902fb, 0x40b23fe0e5f6466d
+	.dword 0x000000007ffff800, 0x2efcbb6613ed5e42, 0x98e23c23d33ad9fa, 0xd70be5aee201c750
+	.dword 0xaaaaaaaaaaaaaaaa, 0x17fe74b7f2a3b6a9, 0x41dfffffffc00000, 0x0010000000000000
+	.dword 0xe8b99329ceae244c, 0x12029b0db97268e1, 0x7925b6b779b11b86, 0xd07e01935434d523
+	.dword 0x2f31cab2b9462f11, 0x63b3a3fe49199755, 0xf8f80653d8eca102, 0xc8047d0d6fd202cd
+	.dword 0xa6bb451ea0c46ea4, 0xf07ae19777a73df1, 0xf9cd977e7ff3b7c9, 0xcc8098f33f5a67fd
+	.dword 0xf286f90f36e717b4, 0x6fbdac47e904d462, 0x40b9698799a1959e, 0x0d365b9316fab30a
+	.dword 0xffefffffffffffff, 0x0000000000000001, 0x0eb7832181cfd106, 0x41dfffffffc00000
+	.dword 0x975b90946745bfe0, 0x9aa262386903de55, 0x44edb9e6b625c12b, 0x4af12fc1b0525c31
+	.dword 0xb5df0491118ae684, 0x35f437738a22de1c, 0xc1fa796c8a8d8c1f, 0x11b359e73b2d4f01
+	.dword 0x8000000000000001, 0x000000007fffffff, 0x6515f468edb8e720, 0x400921fb54442d18
+	.dword 0x699189bcb1e62d93, 0xc452d128bfa9a93a, 0xde814afa75653f8d, 0x4330000000000000
+	.dword 0x94659678f17f7287, 0x7ff0000000000001, 0xfffffffffffff800, 0x7ff8000000000000
+	.dword 0x000fffffffffffff, 0xa40dd1d8e4caa4d4, 0xbde6d4345273e479, 0x61eead9f14d58512
+	.dword 0xf05d7a6f05cec397, 0x08ed9135693b1e62, 0xe04813857388f260, 0x41e0000000000000
+	.dword 0xe868467a78446a56, 0x8f8298dc8a85c255, 0x7e44d88303123a0f, 0x290e59db2abc527e
+	.dword 0x3fefffffffffffff, 0x7ff8000000000000, 0x6d3036e5a36c2b08, 0x75cbb958642db5dc
+	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x79d03ba2f598cc15, 0x7ff0000000000001
 	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0xda82152f6f41b19a, 0x3ff8000000000000, 0xfd707b35a925cc8e, 0x41e0000000000000
+	.dword 0x7fefffffffffffff, 0x7d44e3ea88263137, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0xc4a44c763626ee46, 0x3ca0000000000000, 0x3fefffffffffffff, 0xd12e9ab6b6e58585
-	.dword 0x400921fb54442d18, 0x995fdcaffd100b9b, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0xefac69d908f493de
+	.dword 0x400921fb54442d18, 0x010af33d7a9bb061, 0xd14dbbd5433a7153, 0x47efffffe0000000
 	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffb907b584, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffffced89923, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbd58eda3, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffffe87f05d2
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xfffffffff438c434
+	.dword 0xffffffff1d777b2d, 0xffffffff7fa00000, 0xffffffffffc00001, 0xfffffffffd100b9b
+	.dword 0xffffffff00000001, 0xffffffff3ce2c12f, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffb907b584, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffffced89923, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffffbd58eda3, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -50,132 +50,243 @@ diff_block_0:
 	sd s3, 0(s8)
 	li s3, 0xc0000
 	csrc sstatus, s3
-	li s3, 0x40000
-	csrs sstatus, s3
-	li s3, 0x8000000000080381
+	li s3, 0x9000000000080380
 	li s8, 0x40001ed0
 	sfence.vma
 	csrw satp, s3
-	lwu t0, 0(s8)
+	li s3, 0x8293
+	li s8, 0x80385278
+	sh s3, 0(s8)
+	li s3, 0x12
+	li s8, 0x8038527a
+	sh s3, 0(s8)
+	li s3, 0x8067
+	li s8, 0x8038527c
+	sh s3, 0(s8)
+	li s3, 0x0
+	li s8, 0x8038527e
+	sh s3, 0(s8)
+	fence.i
+	li s3, 0x9000000000080380
+	li s8, 0x40001278
+	sfence.vma
+	csrw satp, s3
+	jalr ra, 0(s8)
 	csrw satp, zero
 	sfence.vma
 	LX t0
 	li s8, 0x80383008
 	ld s3, 0(s8)
-	andi s3, s3, -65
 	LX s3
 	li s3, 0xc0000
 	csrc sstatus, s3
-	.insn 4, 0x40d49433
+	c.lui a5, 0x1e
+	LX a5
+	flw f3, 776(tp)
+	flw f5, 944(tp)
+	flw f18, 864(tp)
+	fnmsub.s f17, f3, f5, f18, rup
+	LF f17
+	csrrci s0, fcsr, 31
 	LX s0
-	LF f8
-	csrrci a4, fcsr, 31
-	LX a4
-	li s5, 0x41010000
-	fmv.w.x f17, s5
-	li s5, 0xd4800000
-	fmv.w.x f3, s5
-	li s5, 0x7b800100
-	fmv.w.x f5, s5
-	fmax.s f18, f17, f3
-	LF f18
-	csrrci a7, fcsr, 31
-	LX a7
-	addi a7, tp, 1857
-	lbu s6, -1713(a7)
-	LX s6
-	csrw sie, zero
-	la a2, .Ld1
-	csrw sepc, a2
-	li a2, 0x120
-	csrc sstatus, a2
-	sret
-.Ld1:
-	sfence.vma
-	csrrw s2, frm, s1
-	LX s2
-	ecall
-	csrr zero, sstatus
-	addi sp, tp, -400
-	c.sdsp t3, 448(sp)
-	ld a1, 48(tp)
+	li a0, 0x7e94e75c
+	fmv.w.x f11, a0
+	li a0, 0x4f97963d
+	fmv.w.x f20, a0
+	li a0, 0x4f000000
+	fmv.w.x f29, a0
+	fsqrt.s f2, f11, rup
+	LF f2
+	csrrci a6, fcsr, 31
+	LX a6
+	csrr a1, mepc
 	LX a1
-	addi s9, tp, 55
-	sd s5, 369(s9)
-	ld s1, 424(tp)
-	LX s1
+	la s6, .Ld1 - -4
+	jalr t2, -4(s6)
+	xori s2, s2, 1208
+	LX s2
+.Ld1:
+	auipc s8, 0
+	sub s8, t2, s8
+	LX s8
+	li a0, 0x200e0401
+	li t2, 0x80380000
+	sd a0, 0(t2)
+	li a0, 0x200e0801
+	li t2, 0x80381008
+	sd a0, 0(t2)
+	li a0, 0x200000ef
+	li t2, 0x80381010
+	sd a0, 0(t2)
+	li a0, 0x200e0c01
+	li t2, 0x80382000
+	sd a0, 0(t2)
+	li a0, 0x201004f7
+	li t2, 0x80382008
+	sd a0, 0(t2)
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li a0, 0xc0000
+	csrs sstatus, a0
+	li a0, 0x8000000000080381
+	li t2, 0x40364130
+	sfence.vma
+	csrw satp, a0
+	sb a3, 0(t2)
+	csrw satp, zero
+	sfence.vma
+	LX a3
+	li t2, 0x80382008
+	ld a0, 0(t2)
+	andi a0, a0, -65
+	LX a0
+	li a0, 0xc0000
+	csrc sstatus, a0
 	DUMP
 diff_block_1:
-	sltiu zero, t6, -120
-	LX s8
-	sw s8, -490(tp)
-	ld s3, -496(tp)
-	LX s3
-	flw f17, 768(tp)
-	flw f15, 624(tp)
-	flw f30, 536(tp)
-	fmsub.s f5, f17, f15, f30, rup
-	LF f5
-	csrrci t6, fcsr, 31
-	LX t6
-	auipc s0, 0x7b7a5
-	LX s0
-	addi a0, tp, -248
-	c.ld a1, 32(a0)
-	LX a1
-	flw f20, 760(tp)
-	fmsub.s f11, f20, f5, f18, rup
-	LF f11
+	li t4, 0x200e0401
+	li s6, 0x80380000
+	sd t4, 0(s6)
+	li t4, 0x200e0801
+	li s6, 0x80381008
+	sd t4, 0(s6)
+	li t4, 0x200000ef
+	li s6, 0x80381010
+	sd t4, 0(s6)
+	li t4, 0x200e0c01
+	li s6, 0x80382000
+	sd t4, 0(s6)
+	li t4, 0x20100403
+	li s6, 0x80382008
+	sd t4, 0(s6)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0x8000000000080381
+	li s6, 0x4034f880
+	sfence.vma
+	csrw satp, t4
+	ld a2, 0(s6)
+	csrw satp, zero
+	sfence.vma
+	LX a2
+	li s6, 0x80382008
+	ld t4, 0(s6)
+	andi t4, t4, -65
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
+	fsd f12, 264(tp)
+	ld a7, 264(tp)
+	LX a7
+	mulh s1, s5, a3
+	LX s1
+	flw f11, 744(tp)
+	fmul.s f13, f11, f23, rmm
+	LF f13
 	csrrci a2, fcsr, 31
 	LX a2
-	flw f19, 168(tp)
-	LF f19
-	.insn 4, 0x02d3139b
-	addi s7, tp, 320
-	amoor.d.rl t5, a7, (s7)
+	li a3, 0x1
+	csrw scause, a3
+	csrr s6, scause
+	LX s6
+	c.addi4spn a3, sp, 840
+	LX a3
+	li s1, 0x200e0401
+	li ra, 0x80380000
+	sd s1, 0(ra)
+	li s1, 0x200e0801
+	li ra, 0x80381008
+	sd s1, 0(ra)
+	li s1, 0x200000ef
+	li ra, 0x80381010
+	sd s1, 0(ra)
+	li s1, 0x200e0c01
+	li ra, 0x80382000
+	sd s1, 0(ra)
+	li s1, 0x201000d9
+	li ra, 0x80382008
+	sd s1, 0(ra)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x9000000000080380
+	li ra, 0x40249870
+	sfence.vma
+	csrw satp, s1
+	sb t5, 0(ra)
+	csrw satp, zero
+	sfence.vma
 	LX t5
-	ld s0, 320(tp)
-	LX s0
-	divuw s7, t0, s1
-	LX s7
-	addi s7, tp, 783
-	lwu zero, -435(s7)
-	LX zero
-	la a2, .Ld2
-	csrw sepc, a2
-	li a2, 0x100
-	csrs sstatus, a2
-	li a2, 0x20
-	csrc sstatus, a2
-	sret
-	xori a6, a6, 1174
-	LX a6
-	xori t5, t5, 1071
-	LX t5
-	xori a6, a6, 78
-	LX a6
-.Ld2:
-	csrr zero, sstatus
-	DUMP
-diff_block_2:
-	li a1, 0x40120
-	csrs sstatus, a1
-	csrr s5, sstatus
-	li a1, 0x7fffffffffff9fff
-	and s5, s5, a1
-	LX s5
+	li ra, 0x80382008
+	ld s1, 0(ra)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li t6, 0x200e0401
+	li s8, 0x80380000
+	sd t6, 0(s8)
+	li t6, 0x200e0801
+	li s8, 0x80381008
+	sd t6, 0(s8)
+	li t6, 0x200000ef
+	li s8, 0x80381010
+	sd t6, 0(s8)
+	li t6, 0x200e0c01
+	li s8, 0x80382000
+	sd t6, 0(s8)
+	li t6, 0x200e10c7
+	li s8, 0x80383000
+	sd t6, 0(s8)
+	li t6, 0x200e149b
+	li s8, 0x80383008
+	sd t6, 0(s8)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x80000
+	csrs sstatus, t6
+	li t6, 0x9000000000080380
+	li s8, 0x40000ffb
+	sfence.vma
+	csrw satp, t6
+	li t6, 0x513
+	li s8, 0x80385d3c
+	sh t6, 0(s8)
+	li t6, 0x15
+	li s8, 0x80385d3e
+	sh t6, 0(s8)
+	li t6, 0x8067
+	li s8, 0x80385d40
+	sh t6, 0(s8)
+	li t6, 0x0
+	li s8, 0x80385d42
+	sh t6, 0(s8)
+	fence.i
+	li t6, 0x9000000000080380
+	li s8, 0x40001d3c
+	sfence.vma
+	csrw satp, t6
+	jalr ra, 0(s8)
+	csrw satp, zero
+	sfence.vma
+	LX a0
+	li s8, 0x80383008
+	ld t6, 0(s8)
+	andi t6, t6, -65
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
 	addi t0, tp, -72
 	ld a7, 0(t0)
 	LX a7
 	c.addiw s8, 25
 	LX s8
 	csrw sie, zero
-	la ra, .Ld3
+	la ra, .Ld2
 	csrw sepc, ra
 	li ra, 0x120
 	csrc sstatus, ra
 	sret
-.Ld3:
+.Ld2:
 	csrw sip, zero
 	LX a1
 	csrrw a5, fflags, t4
@@ -194,6 +305,8 @@ diff_block_2:
 	LF f7
 	csrrci s11, fcsr, 31
 	LX s11
+	DUMP
+diff_block_2:
 	addi t3, tp, -711
 	fld f11, 239(t3)
 	LF f11
@@ -241,39 +354,19 @@ diff_block_2:
 	LX t3
 	li t3, 0xc0000
 	csrc sstatus, t3
+	.insn 2, 0x906a
+	LX a3
+	addi a6, tp, -440
+	flw f15, 636(a6)
+	LF f15
+	.insn 2, 0x8601
+	LX a2
+	li t6, 0x8000000000000000
+	LX t6
+	lw s9, -252(tp)
+	LX s9
 	DUMP
 diff_block_3:
-	li a3, 0x8038852e
-	li t6, 0x1a13
-	sh t6, 0(a3)
-	li t6, 0x33a
-	sh t6, 2(a3)
-	li t6, 0x8082
-	sh t6, 4(a3)
-	fence.i
-	jalr ra, 0(a3)
-	LX s4
-	li t6, 0x7a37
-	sh t6, 0(a3)
-	li t6, 0xb161
-	sh t6, 2(a3)
-	li t6, 0x8082
-	sh t6, 4(a3)
-	fence.i
-	jalr ra, 0(a3)
-	LX s4
-	.insn 4, 0xfefa3f9b
-	LX t6
-	LF f31
-	csrrci t3, fcsr, 31
-	LX t3
-	fsrmi t6, 1
-	LX t6
-	fld f31, 768(tp)
-	fle.d a6, f25, f31
-	LX a6
-	csrrci t0, fcsr, 31
-	LX t0
 	addi s9, tp, 1334
 	lwu s7, -1099(s9)
 	LX s7
@@ -311,6 +404,75 @@ diff_block_3:
 	LX s11
 	ld t5, -40(tp)
 	LX t5
+	li a3, 0x200e0401
+	li s0, 0x80380000
+	sd a3, 0(s0)
+	li a3, 0x200e0801
+	li s0, 0x80381008
+	sd a3, 0(s0)
+	li a3, 0x200000ef
+	li s0, 0x80381010
+	sd a3, 0(s0)
+	li a3, 0x200e0c01
+	li s0, 0x80382000
+	sd a3, 0(s0)
+	li a3, 0x200e10c7
+	li s0, 0x80383000
+	sd a3, 0(s0)
+	li a3, 0x200e14fb
+	li s0, 0x80383008
+	sd a3, 0(s0)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x9000000000080380
+	li s0, 0x40000ffd
+	sfence.vma
+	csrw satp, a3
+	li a3, 0x200e10cb
+	li s0, 0x80383000
+	sd a3, 0(s0)
+	li a3, 0x200e14fb
+	li s0, 0x80383008
+	sd a3, 0(s0)
+	li a3, 0x8893
+	li s0, 0x80384ffe
+	sh a3, 0(s0)
+	li a3, 0x18
+	li s0, 0x80385000
+	sh a3, 0(s0)
+	li a3, 0x8067
+	li s0, 0x80385002
+	sh a3, 0(s0)
+	li a3, 0x0
+	li s0, 0x80385004
+	sh a3, 0(s0)
+	fence.i
+	li a3, 0x9000000000080380
+	li s0, 0x40000ffe
+	sfence.vma
+	csrw satp, a3
+	jalr ra, 0(s0)
+	csrw satp, zero
+	sfence.vma
+	LX a7
+	li s0, 0x80383008
+	ld a3, 0(s0)
+	andi a3, a3, -65
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
+	.insn 4, 0x25a5190f
+	jal t1, .Ld3
+	xori s2, s2, 1484
+	LX s2
+	xori s9, s9, 875
+	LX s9
+	xori a4, a4, 617
+	LX a4
+.Ld3:
+	auipc sp, 0
+	sub sp, t1, sp
+	LX sp
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -322,22 +484,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x00000000221e7dfa, 0xffffffff80000000, 0xbc851af40628fba0, 0x00000000ffff0000
-	.dword 0x0000000000000020, 0x0000000000000000, 0x0000000000000002, 0x8000000000000000
-	.dword 0x000000007fffffff, 0xfffffffffffff94d, 0x0000000000000800, 0xffffffffd22a2957
-	.dword 0xfffffffffffffc45, 0x454e1733ce60f174, 0x7fffffffffffffff, 0x0000000000000003
-	.dword 0x0000000000000020, 0x00000000000005ab, 0x0000000000000001, 0xfffffffffffffb09
-	.dword 0xffffffffd57b36f1, 0xffffffff7fffffff, 0x0000000100000000, 0x0000000080000000
-	.dword 0x2702961018680b3c, 0xfffffffffffffac0, 0xfffffffffffffcc4, 0x000000000000001f
-	.dword 0x8000000000000000, 0x0000000000000413, 0x6bd40e69faefc2a0, 0x0000000062af27e5
-	.dword 0x41e0000000000000, 0xffffffff00800000, 0xffffffff3f000000, 0xffffffff40490fdb
-	.dword 0x41f0000000000000, 0x3ff8000000000000, 0x3ff0000000000000, 0xffffffff7fa00000
-	.dword 0x36a0000000000000, 0xfff0000000000000, 0x41e0000000000000, 0xffffffff7f800001
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff7fa00000, 0xffefffffffffffff
+	.dword 0xfffffffffffffb09, 0xffffffffd57b36f1, 0xffffffff7fffffff, 0x0000000100000000
+	.dword 0x0000000080000000, 0x2702961018680b3c, 0xfffffffffffffac0, 0xfffffffffffffcc4
+	.dword 0x000000000000001f, 0x8000000000000000, 0x0000000000000413, 0x6bd40e69faefc2a0
+	.dword 0x0000000062af27e5, 0xfffffffff6ea71c8, 0x09bda2be4ebd94b9, 0xfffffffffffffd86
+	.dword 0x0000000000000002, 0x0000000080000000, 0x000000000000003f, 0xffffffffffffffff
+	.dword 0x0000000000000000, 0x467fe68e88aba815, 0xe47594cc5ce6d483, 0x7fffffffffffffff
+	.dword 0x000000000000003f, 0xfffffffffffff800, 0x000000000000070f, 0x00000000727562aa
+	.dword 0x0000000000000001, 0x000000007fffffff, 0x000000000000001f, 0x0000000000000000
+	.dword 0xc1e0000000000000, 0xffffffff80000000, 0x8000000000000000, 0xffffffff7f7fffff
 	.dword 0xffffffff3e6ff9ef, 0xc3e0000000000000, 0xc3e0000000000000, 0x3ca0000000000000
 	.dword 0xffffffff5f000000, 0xc3e0000000000000, 0xffffffffdf000000, 0x41e0000000000000
 	.dword 0x41e0000000000000, 0xffffffffff800000, 0xffffffffff800000, 0xffffffffcf000000
 	.dword 0xffffffffdf000000, 0xfff0000000000000, 0xffffffffbf800000, 0x3ff8000000000000
+	.dword 0xffffffff4effffff, 0xffffffff8f5903f8, 0x43f0000000000000, 0x400921fb54442d18
+	.dword 0x14e32cb49c910516, 0x47efffffe0000000, 0xffffffff4f800000, 0xfffffffff8d6efe7
+	.dword 0xffffffffdf000000, 0xffffffff3f800000, 0xffffffff7f7fffff, 0xffffffff33800000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -370,54 +532,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xdef04b674d605ef1, 0x0cb2d60549fe92af, 0xc02ad09d8912daa8, 0xc9f0f6c2abd67820
-	.dword 0xca0c7cd7c3501c11, 0xa63b0cda738f63d5, 0x828a269d14e32cb4, 0xb3c47cb488a84842
-	.dword 0xabf52272375f9269, 0xf8d6efe7b25f2a96, 0x66a36e2583270f3d, 0x00000000000007ff
-	.dword 0x3c9d7fe3927aded4, 0x8d762b43c00583c1, 0x2705b32ebd196676, 0x570cfe54c209cded
-	.dword 0x2512f61e62e02e41, 0xe9b867d032d62aad, 0xe71b7e2d3680273c, 0xfdf8b765becfd5df
-	.dword 0x0010000000000000, 0x0e63c77cada48c3c, 0xe60b6a6f4f0dd3e7, 0x983b7f649e29c4ee
-	.dword 0xced372f156c5fcc6, 0x94044bd7f47cb6c9, 0x586150e918a3d8c7, 0x472b1f81ff830894
-	.dword 0x72a50f598303ac1a, 0x307d1224f180f308, 0xa3359115643a8013, 0x8b2f6dd6ac11c0d2
-	.dword 0xc1c56f92eeef3820, 0xcf404af6441f27b2, 0xffffffff7fffffff, 0x365d965492abdd9b
-	.dword 0xc3e0000000000000, 0x000000007fffffff, 0x2f23a54c8897fe09, 0x4d34e4ae40ee251e
-	.dword 0x9cd725823641f894, 0x279eedcfafd70352, 0xc1f67c9a5576a403, 0x0cbe270bf6b2642e
-	.dword 0xb161a38d233577a2, 0x26b0a0dfd7807fe9, 0xa41dad9f68f63c5e, 0xab71077c1b4e61e4
-	.dword 0x7043cd0ab287c066, 0xe8da039731d94632, 0xe31ce1e0cfb58583, 0x18e36c42f114bcb3
-	.dword 0xfc4247480ea4ccc0, 0xbabfe397f05a86d8, 0x28a8eda56549865f, 0x9d5d73716cae99ed
-	.dword 0x2a8f4a4efe30a423, 0x81650179a63f64a0, 0x253b24ddaf1e0efb, 0xba8e53336ba6d671
-	.dword 0xaa17b2778898d328, 0x66ab8f225bcee3fe, 0x7ff8000000000000, 0xa0443b0e55659511
-	.dword 0xdb77677fa84a4221, 0x000000007fffffff, 0xc3e0000000000000, 0x41e0000000000000
-	.dword 0x5e442f2b7453df76, 0x4ffa334309b89586, 0x5a363a11a1cd0283, 0x2ccc8f59e9532046
-	.dword 0xf8e9f74cfa4b5fed, 0x000000000000003f, 0xb4f1152d3f824abd, 0x400921fb54442d18
-	.dword 0xf2f50dcbec43ddfd, 0x397e83a272fdb51d, 0x232158beae819188, 0x4c9d7a5c7b288a69
-	.dword 0x48bd2d0e173b748b, 0x0b7d906b41e94a44, 0x6d0c4e8a99a56954, 0x4714a8b71aae81a3
-	.dword 0x9b7bad3285b6a43a, 0x8f89f5791d02f312, 0x3ba1288b4d4d4062, 0x7faa2a9b0144a23b
-	.dword 0x8000000000000000, 0xfffffffffffff800, 0x94ba3f8853ad02ef, 0xf5c150f9ffe78383
-	.dword 0xea53f9260e5e27c9, 0x874116bd2952b8e9, 0x85039b52276fc849, 0xa667dc7810ebf9a8
-	.dword 0x2acfe6f2c5dd57fb, 0xd357d8df2572e22e, 0xffffffff7fffffff, 0xfff8000000000001
-	.dword 0x7078153dc473ed5c, 0x7651afd5cc59ca1c, 0x0000000000000020, 0xf7fcac3f5fe6d082
-	.dword 0x400921fb54442d18, 0xad804386d5c53bae, 0x0000000100000000, 0x03456850774efbe3
-	.dword 0xc262afa7ab9f1a4e, 0xc5355507a8c67b9f, 0x7fefffffffffffff, 0x41e0000000000000
-	.dword 0x62234407603ec0d1, 0xded8464f07bfee57, 0x615048551e88c579, 0xbff0000000000000
-	.dword 0x0008000000000000, 0x932ef55941c04c8f, 0x7ff4000000000000, 0xb3f32b9efaeec9c4
-	.dword 0xaaaaaaaaaaaaaaaa, 0x193a388d6f9746f4, 0xd80e252ad80113d6, 0x2e5a86f80d0f9b8b
-	.dword 0xd9ab4c3d96adbf2f, 0x73c551ef12d0d3a1, 0x8019397506e106ba, 0x73e7a7c9de4aac3f
-	.dword 0x0000000000000000, 0x485ec789ee7d8e22, 0xa144c4039a1fe4df, 0xfff0000000000000
-	.dword 0x661c7ef5c34b322f, 0x7ff4000000000000, 0xfff8000000000001, 0x3c6ab80069ed76b9
+	.dword 0xc209cdedb093ff35, 0xffefffffffffffff, 0xe9b867d032d62aad, 0xe71b7e2d3680273c
+	.dword 0xfdf8b765becfd5df, 0x0010000000000000, 0x0e63c77cada48c3c, 0xe60b6a6f4f0dd3e7
+	.dword 0x983b7f649e29c4ee, 0xced372f156c5fcc6, 0x94044bd7f47cb6c9, 0x586150e918a3d8c7
+	.dword 0x472b1f81ff830894, 0x72a50f598303ac1a, 0x307d1224f180f308, 0xa3359115643a8013
+	.dword 0x8b2f6dd6ac11c0d2, 0xc1c56f92eeef3820, 0xcf404af6441f27b2, 0xffffffff7fffffff
+	.dword 0x365d965492abdd9b, 0xc3e0000000000000, 0x000000007fffffff, 0x2f23a54c8897fe09
+	.dword 0x4d34e4ae40ee251e, 0x9cd725823641f894, 0x279eedcfafd70352, 0xc1f67c9a5576a403
+	.dword 0x0cbe270bf6b2642e, 0xb161a38d233577a2, 0x26b0a0dfd7807fe9, 0xa41dad9f68f63c5e
+	.dword 0xab71077c1b4e61e4, 0x7043cd0ab287c066, 0xe8da039731d94632, 0xe31ce1e0cfb58583
+	.dword 0x18e36c42f114bcb3, 0xfc4247480ea4ccc0, 0xbabfe397f05a86d8, 0x28a8eda56549865f
+	.dword 0x9d5d73716cae99ed, 0x2a8f4a4efe30a423, 0x81650179a63f64a0, 0x253b24ddaf1e0efb
+	.dword 0xba8e53336ba6d671, 0xaa17b2778898d328, 0x66ab8f225bcee3fe, 0x7ff8000000000000
+	.dword 0xa0443b0e55659511, 0xdb77677fa84a4221, 0x000000007fffffff, 0xc3e0000000000000
+	.dword 0x41e0000000000000, 0x5e442f2b7453df76, 0x4ffa334309b89586, 0x5a363a11a1cd0283
+	.dword 0x2ccc8f59e9532046, 0xf8e9f74cfa4b5fed, 0x000000000000003f, 0xb4f1152d3f824abd
+	.dword 0x400921fb54442d18, 0xf2f50dcbec43ddfd, 0x397e83a272fdb51d, 0x232158beae819188
+	.dword 0x4c9d7a5c7b288a69, 0x48bd2d0e173b748b, 0x0b7d906b41e94a44, 0x6d0c4e8a99a56954
+	.dword 0x4714a8b71aae81a3, 0x9b7bad3285b6a43a, 0x8f89f5791d02f312, 0x3ba1288b4d4d4062
+	.dword 0x7faa2a9b0144a23b, 0x8000000000000000, 0xfffffffffffff800, 0x94ba3f8853ad02ef
+	.dword 0xf5c150f9ffe78383, 0xea53f9260e5e27c9, 0x874116bd2952b8e9, 0x85039b52276fc849
+	.dword 0xa667dc7810ebf9a8, 0x2acfe6f2c5dd57fb, 0xd357d8df2572e22e, 0xffffffff7fffffff
+	.dword 0xfff8000000000001, 0x7078153dc473ed5c, 0x7651afd5cc59ca1c, 0x0000000000000020
+	.dword 0xf7fcac3f5fe6d082, 0x400921fb54442d18, 0xad804386d5c53bae, 0x0000000100000000
+	.dword 0x03456850774efbe3, 0xc262afa7ab9f1a4e, 0xc5355507a8c67b9f, 0x7fefffffffffffff
+	.dword 0x41e0000000000000, 0x62234407603ec0d1, 0xded8464f07bfee57, 0x615048551e88c579
+	.dword 0xbff0000000000000, 0x0008000000000000, 0x932ef55941c04c8f, 0x7ff4000000000000
+	.dword 0xb3f32b9efaeec9c4, 0xaaaaaaaaaaaaaaaa, 0x193a388d6f9746f4, 0xd80e252ad80113d6
+	.dword 0x2e5a86f80d0f9b8b, 0xd9ab4c3d96adbf2f, 0x73c551ef12d0d3a1, 0x8019397506e106ba
+	.dword 0x73e7a7c9de4aac3f, 0x44bacbe417e5e5f3, 0x485ec789ee7d8e22, 0xfff8000000000001
+	.dword 0x661c7ef5c34b322f, 0xd2a7a030c482a28d, 0x3ff0000000000000, 0x116f30861756b530
+	.dword 0x3c222837a4ba51b1, 0xfff0000000000000, 0x2e0fce2164bd1145, 0xef94a61c47111b9f
+	.dword 0x0000000000000000, 0x522851322729250f, 0x1b414b73417bc69d, 0x00000000ffff0000
+	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
 	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0x2cb81133a4de31fe, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x33a7507a2672d473
-	.dword 0x522851322729250f, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0xb2241e4c083273b9, 0x207a44272c5c1afb, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x059161e76d23152d
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffff35966c3a
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffffde447fde, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3351116dde447fde, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0xe418fcdbcd99f650, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff025c3977, 0xfffffffffaeb0f9c, 0xffffffff025e66e4, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffafd7aef6, 0xffffffff7f800001
+	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
 	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffffb7dc3fb7, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffff025c3977, 0xfffffffffaeb0f9c, 0xffffffff025e66e4, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffffafd7aef6, 0xffffffff3eaaaaab
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xfffffffff330689b, 0xffffffff7fba86ef
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -166,18 +166,21 @@ diff_block_1:
 	li t2, 0x200e0c01
 	li s2, 0x80382000
 	sd t2, 0(s2)
+	li t2, 0x200e10c7
+	li s2, 0x80383000
+	sd t2, 0(s2)
 	li t2, 0x200e140b
 	li s2, 0x80383008
 	sd t2, 0(s2)
 	li t2, 0xc0000
 	csrc sstatus, t2
-	li t2, 0x80000
+	li t2, 0x40000
 	csrs sstatus, t2
-	li t2, 0x9000000000080380
-	li s2, 0x40001d10
+	li t2, 0x8000000000080381
+	li s2, 0x40000ffa
 	sfence.vma
 	csrw satp, t2
-	amoswap.d s11, s11, (s2)
+	sh s11, 0(s2)
 	csrw satp, zero
 	sfence.vma
 	LX s11
@@ -187,56 +190,29 @@ diff_block_1:
 	LX t2
 	li t2, 0xc0000
 	csrc sstatus, t2
-	la s3, .Ld3
-	csrw sepc, s3
-	li s3, 0x100
-	csrs sstatus, s3
-	li s3, 0x20
-	csrc sstatus, s3
-	sret
-	xori a5, a5, 301
-	LX a5
-.Ld3:
-	csrr s11, sstatus
-	li s3, 0x7fffffffffff9fff
-	and s11, s11, s3
-	LX s11
-	addi s5, tp, 603
-	flw f14, -911(s5)
-	LF f14
-	la t2, .Ld4 - 1
-	jalr s9, 1(t2)
-	xori t2, t2, 908
+	addi sp, tp, 224
+	c.ldsp s0, 200(sp)
+	LX s0
+	addi s7, tp, -1774
+	sh s10, 1608(s7)
+	ld t6, -168(tp)
+	LX t6
+	li a0, 65
+	csrrc t0, frm, a0
+	LX t0
+	frcsr t2
 	LX t2
-.Ld4:
-	auipc a4, 0
-	sub a4, s9, a4
-	LX a4
-	la s9, .Ld5
-	csrw sepc, s9
-	li s9, 0x100
-	csrs sstatus, s9
-	li s9, 0x20
-	csrc sstatus, s9
-	sret
-	xori t4, t4, 1541
-	LX t4
-.Ld5:
-	csrr a7, sstatus
-	li s9, 0x7fffffffffff9fff
-	and a7, a7, s9
-	LX a7
 	addi t1, tp, 8
 	amominu.w.rl s8, s8, (t1)
 	LX s8
 	ld a1, 8(tp)
 	LX a1
-	DUMP
-diff_block_2:
 	addi a1, tp, -27
 	sd t6, 411(a1)
 	ld s6, 384(tp)
 	LX s6
+	DUMP
+diff_block_2:
 	addi s9, tp, 1524
 	fsw f26, -1764(s9)
 	ld t3, -240(tp)
@@ -291,7 +267,7 @@ diff_block_2:
 	LF f23
 	csrrci ra, fcsr, 31
 	LX ra
-	la s1, .Ld6
+	la s1, .Ld3
 	csrw sepc, s1
 	li s1, 0x100
 	csrs sstatus, s1
@@ -302,7 +278,7 @@ diff_block_2:
 	LX s5
 	xori s9, s9, 2017
 	LX s9
-.Ld6:
+.Ld3:
 	csrr t0, sstatus
 	li s1, 0x7fffffffffff9fff
 	and t0, t0, s1
@@ -313,9 +289,7 @@ diff_block_2:
 	li s9, 0x7fffffffffff9fff
 	and a6, a6, s9
 	LX a6
-	DUMP
-diff_block_3:
-	la t5, .Ld7
+	la t5, .Ld4
 	csrw sepc, t5
 	li t5, 0x100
 	csrs sstatus, t5
@@ -326,11 +300,13 @@ diff_block_3:
 	LX s8
 	xori s6, s6, 126
 	LX s6
-.Ld7:
+.Ld4:
 	csrr s11, sstatus
 	li t5, 0x7fffffffffff9fff
 	and s11, s11, t5
 	LX s11
+	DUMP
+diff_block_3:
 	li s10, 0x3ca0000000000007
 	fmv.d.x f2, s10
 	li s10, 0x9dab0bd17ae25ad8
@@ -374,7 +350,7 @@ diff_block_3:
 	LX s9
 	li s9, 0xc0000
 	csrc sstatus, s9
-	la s9, .Ld8
+	la s9, .Ld5
 	csrw sepc, s9
 	li s9, 0x100
 	csrs sstatus, s9
@@ -387,7 +363,7 @@ diff_block_3:
 	LX a2
 	xori s6, s6, 1658
 	LX s6
-.Ld8:
+.Ld5:
 	csrr t0, sstatus
 	li s9, 0x7fffffffffff9fff
 	and t0, t0, s9
@@ -409,7 +385,7 @@ diff_block_3:
 	LF f17
 	csrrci a5, fcsr, 31
 	LX a5
-	la t5, .Ld9
+	la t5, .Ld6
 	csrw sepc, t5
 	li t5, 0x100
 	csrs sstatus, t5
@@ -418,9 +394,9 @@ diff_block_3:
 	sret
 	xori a4, a4, 1862
 	LX a4
-.Ld9:
+.Ld6:
 	csrr zero, sstatus
-	la a0, .Ld10
+	la a0, .Ld7
 	csrw sepc, a0
 	li a0, 0x100
 	csrs sstatus, a0
@@ -431,11 +407,16 @@ diff_block_3:
 	LX s0
 	xori t5, t5, 789
 	LX t5
-.Ld10:
+.Ld7:
 	csrr zero, sstatus
 	addi a0, tp, 245
 	flw f25, -721(a0)
 	LF f25
+	addi s6, tp, -368
+	amomax.d.aqrl t5, t4, (s6)
+	LX t5
+	ld t4, -368(tp)
+	LX t4
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -447,15 +428,14 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xd48fd3ec95b05ea1, 0xffffffff9d2f74fa, 0x25d4db8b78db183f, 0x899f36bad18894c6
-	.dword 0x0000000000000800, 0xd68ace85ed32b7c6, 0x0000000000000020, 0xaaaaaaaaaaaaaaaa
-	.dword 0xecb09514e9a6ed0e, 0x8000000000000001, 0x0000000000000040, 0x00000000ffff0000
-	.dword 0x00000000ffffffff, 0x5555555555555555, 0x7fffffffffffffff, 0x000000000000000b
-	.dword 0xfffffffffffff98d, 0x000000000000001f, 0xfffffffffffff800, 0xa7f00c0659d9702e
-	.dword 0xffffffffb04d6876, 0x6a5c56721d1c7e95, 0x1a170aae3ca57155, 0x0000000053d2a29c
-	.dword 0x00000000ffff0000, 0x0000000000000020, 0x000000005ad20ded, 0x000000000000001f
-	.dword 0xfffffffffffff895, 0x000000007fffffff, 0x00000000000001af, 0x00000000000007ff
-	.dword 0xffffffff5f800000, 0xc3e0000000000000, 0x3ca0000000000000, 0xffffffff3eaaaaab
+	.dword 0xd70ab0f54cd4939b, 0x38519eafd030de74, 0xb5115e734a2b4387, 0x94fb2eff678341c2
+	.dword 0x3531a7032166db45, 0xffffffffb855bf0d, 0x7fffffffffffffff, 0xfffffffffef80c43
+	.dword 0x81fec601797807c5, 0x0000000080000000, 0x00000000313d4340, 0x8000000000000000
+	.dword 0xfffffffffffff800, 0xa7f00c0659d9702e, 0xffffffffb04d6876, 0x6a5c56721d1c7e95
+	.dword 0x1a170aae3ca57155, 0x0000000053d2a29c, 0x00000000ffff0000, 0x0000000000000020
+	.dword 0x000000005ad20ded, 0x000000000000001f, 0xfffffffffffff895, 0x000000007fffffff
+	.dword 0x00000000000001af, 0x00000000000007ff, 0x0000000000000002, 0x000000000000003f
+	.dword 0x00000000000003cc, 0x000000000000049e, 0x0000000100000000, 0xfffffffffffff800
 	.dword 0xffffffffff800000, 0x7ff0000000000001, 0xffffffff7f800000, 0x36a0000000000000
 	.dword 0x7ff0000000000001, 0xfff8000000000001, 0x7ff4000000000000, 0x7ff8000000000000
 	.dword 0xffffffffdf000000, 0x0000000000000000, 0xffffffff5f800000, 0x8000000000000001
@@ -463,6 +443,7 @@ diff_area:
 	.dword 0xffffffff80800000, 0x400921fb54442d18, 0x36a0000000000000, 0xffffffff3f000000
 	.dword 0x7ff0000000000000, 0xffffffff4effffff, 0xffffffff80000001, 0x0008000000000000
 	.dword 0x43f0000000000000, 0x000fffffffffffff, 0xffffffff5f000000, 0xffffffff4effffff
+	.dword 0xffffffffcf000000, 0xfff8000000000001, 0x4330000000000000, 0xffffffff00400000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -495,54 +476,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x3b5e5cd545314eb5, 0x8000000000000001, 0xcf7fba4c1874b31f, 0xb33bb29342c4e476
-	.dword 0x8f55463bf0e43e91, 0xccac1f7ac6c4d7b9, 0x80e2906765a63474, 0x1a0d8dc92d374c82
-	.dword 0x96921c33ec7e83b1, 0x6c0b7dd334ffa4ee, 0x519777406470142f, 0xccf0e750575d59ba
-	.dword 0xc1dc1230a545bb4c, 0x942a5985cd7ceef9, 0x40befbb8e9ce82f4, 0x14b14f3aa2caaf95
-	.dword 0x3526171edfe01e05, 0xf68f43984b0c9e3d, 0xb06057403a136c00, 0xaa985f64b1afede1
-	.dword 0xadf2772e9b191fa3, 0x3cdddc842d2043a1, 0x4b3c187c9c862b31, 0x60d85da4809b52dc
-	.dword 0xd5a4c4f454927684, 0x253edc56eb42b6ec, 0x0627236108b111d6, 0x7d4252b761e3946c
-	.dword 0x2742cf66141e0f54, 0x4330000000000000, 0x796535f5653a5021, 0xd20d1d522da59989
-	.dword 0x888a9c9670d8b3e1, 0xc4c02b83747dca2c, 0x7fffffffffffffff, 0xa20a4c0855c7073b
-	.dword 0x43f0000000000000, 0xc63778e0d6cc1051, 0xaaaaaaaaaaaaaaaa, 0xa196164ba9c22a91
-	.dword 0x28c08a96c9a2568e, 0xf89633b307db087f, 0x47efffffe0000000, 0x713b63688ccbbad3
-	.dword 0xf5d95c57950ba181, 0x5555555555555555, 0xc87ffadfe2a0b9dc, 0x3c75766d20d6dd31
-	.dword 0xc86c4bd7252709ba, 0x1255939fbe58fd2d, 0xb9d6c2ee8af2c17e, 0x2c23ebd7ad9850a0
-	.dword 0x8000000000000001, 0xabbbedc26769fead, 0xbd8901ba2aa85f9c, 0x5b91c8fc050b8cc4
-	.dword 0x195211b6aab2a150, 0x43e0000000000000, 0xd7cc29a15fd2a234, 0xfcb6325a25900c5f
-	.dword 0x482eb756aa286e58, 0xffefffffffffffff, 0x58854115aa671d37, 0x21f3cfd490a54389
-	.dword 0xf0b98c84cb65be74, 0x07ebbd30d2e5ab40, 0xf1a73f91fd810f50, 0x7ebc49e625d6f223
-	.dword 0x07107cb4394d4360, 0xeb874d6cc7c57808, 0xe7c91ec217343c4d, 0x924940f52591b4e7
-	.dword 0x2a71b57560ffcc7a, 0x981787e73c4e6052, 0xb9075db6e93d966f, 0xaaaaaaaaaaaaaaaa
-	.dword 0x3bcc886ecd1b04de, 0x4a83bc2aa94253d5, 0xf849b81ad89bc9c2, 0xf93e0b9c38805a96
-	.dword 0xa392de86efda2930, 0xad4cf3b878ca3595, 0x8a74b7e0a3b5e1a7, 0x43e0000000000000
-	.dword 0x4b29c95ec090f1fb, 0xa5a6aa1b73986469, 0x477d79320203d2a1, 0x745f6423820ea14f
-	.dword 0x23d1ea9fc36d2721, 0x7fffffffffffffff, 0x338516770885b265, 0x8f48974fa3cbd744
-	.dword 0xf2839609abe3ae66, 0x65d6707ddac29d28, 0x72bef4a73e651668, 0xca9345df797e429a
-	.dword 0x88b389f78a1a416d, 0x47587fcdd97de17d, 0xe1ac9dfb1d8f72fd, 0x521c3e1fcfeb1b8c
-	.dword 0x6465a873f0ad2f14, 0x9dce2ccb296f07ee, 0xcda0d2f3e2256e8d, 0x06469d11063abd78
-	.dword 0x15c73d195654d250, 0xa95116af70e6f37d, 0x697eae232fa140aa, 0xd76c62d08a093c16
-	.dword 0x019a9bbc1a9619ee, 0x5a7b15ab04de07af, 0xcd4f23eaad0faeea, 0xffefffffffffffff
-	.dword 0x31c0df4d549072d7, 0x59845f197bbfdd0d, 0x8735f172aafaba3e, 0x305abc4a04ae2c68
-	.dword 0xcd4a532c44f4305e, 0x03d8cf30bf7dc604, 0x00000000ffffffff, 0xf025a83424efc8f6
-	.dword 0x5a19c46f28a16a31, 0xc9690e5f77002068, 0x63d32fb92fc76b33, 0x5b9b4d02f254e7c6
-	.dword 0xaaaaaaaaaaaaaaaa, 0x400921fb54442d18, 0x7fffffffffffffff, 0x13b13830af069c9e
+	.dword 0xc6c4d7b94dca780a, 0x65a63474eb7e35aa, 0xfffffffffffffffe, 0xa59dfc2dcc3e302e
+	.dword 0x601569ed81f19c68, 0xe5b39067cc38a5fd, 0xa985e96d6be94745, 0x6ad76e94ccf80a93
+	.dword 0x44839cd8606947c3, 0x66bff582a823c646, 0x2a917972db7f34e7, 0xd2bf248e48bb19e1
+	.dword 0x6c1307e1740429dd, 0x626d128387d422a3, 0xbed570f3f974324e, 0x3ff8000000000000
+	.dword 0x9c862b31904b77d2, 0x809b52dc2859a081, 0x5492768440049ca8, 0x7ff0000000000000
+	.dword 0x47efffffe0000000, 0x000000007ffff800, 0x46e552b34175114d, 0x4aabcdb388dfe2fb
+	.dword 0x41e0000000000000, 0x70d8b3e1a3f0eb09, 0x747dca2cd85cb6c9, 0x5d391e4566badbf4
+	.dword 0x9e1014b918d9b204, 0x30057c51366988f0, 0x070d6f82099ce1e9, 0x93761bb5c63778e0
+	.dword 0x00b1cddc0f7ea196, 0xa196164ba9c22a91, 0x28c08a96c9a2568e, 0xf89633b307db087f
+	.dword 0x47efffffe0000000, 0x713b63688ccbbad3, 0xf5d95c57950ba181, 0x5555555555555555
+	.dword 0xc87ffadfe2a0b9dc, 0x3c75766d20d6dd31, 0xc86c4bd7252709ba, 0x1255939fbe58fd2d
+	.dword 0xb9d6c2ee8af2c17e, 0x2c23ebd7ad9850a0, 0x8000000000000001, 0xabbbedc26769fead
+	.dword 0xbd8901ba2aa85f9c, 0x5b91c8fc050b8cc4, 0x195211b6aab2a150, 0x43e0000000000000
+	.dword 0xd7cc29a15fd2a234, 0xfcb6325a25900c5f, 0x482eb756aa286e58, 0xffefffffffffffff
+	.dword 0x58854115aa671d37, 0x21f3cfd490a54389, 0xf0b98c84cb65be74, 0x07ebbd30d2e5ab40
+	.dword 0xf1a73f91fd810f50, 0x7ebc49e625d6f223, 0x07107cb4394d4360, 0xeb874d6cc7c57808
+	.dword 0xe7c91ec217343c4d, 0x924940f52591b4e7, 0x2a71b57560ffcc7a, 0x981787e73c4e6052
+	.dword 0xb9075db6e93d966f, 0xaaaaaaaaaaaaaaaa, 0x3bcc886ecd1b04de, 0x4a83bc2aa94253d5
+	.dword 0xf849b81ad89bc9c2, 0xf93e0b9c38805a96, 0xa392de86efda2930, 0xad4cf3b878ca3595
+	.dword 0x8a74b7e0a3b5e1a7, 0x43e0000000000000, 0x4b29c95ec090f1fb, 0xa5a6aa1b73986469
+	.dword 0x477d79320203d2a1, 0x745f6423820ea14f, 0x23d1ea9fc36d2721, 0x7fffffffffffffff
+	.dword 0x338516770885b265, 0x8f48974fa3cbd744, 0xf2839609abe3ae66, 0x65d6707ddac29d28
+	.dword 0x72bef4a73e651668, 0xca9345df797e429a, 0x88b389f78a1a416d, 0x47587fcdd97de17d
+	.dword 0xe1ac9dfb1d8f72fd, 0x521c3e1fcfeb1b8c, 0x6465a873f0ad2f14, 0x9dce2ccb296f07ee
+	.dword 0xcda0d2f3e2256e8d, 0x06469d11063abd78, 0x15c73d195654d250, 0xa95116af70e6f37d
+	.dword 0x697eae232fa140aa, 0xd76c62d08a093c16, 0x019a9bbc1a9619ee, 0x5a7b15ab04de07af
+	.dword 0xcd4f23eaad0faeea, 0xffefffffffffffff, 0x31c0df4d549072d7, 0x59845f197bbfdd0d
+	.dword 0x8735f172aafaba3e, 0x305abc4a04ae2c68, 0xcd4a532c44f4305e, 0x03d8cf30bf7dc604
+	.dword 0x00000000ffffffff, 0xf025a83424efc8f6, 0x5a19c46f28a16a31, 0xc9690e5f77002068
+	.dword 0x63d32fb92fc76b33, 0x5b9b4d02f254e7c6, 0xaaaaaaaaaaaaaaaa, 0x400921fb54442d18
+	.dword 0x7fffffffffffffff, 0x13b13830af069c9e, 0x0010000000000000, 0x3ff8000000000000
+	.dword 0x009943cb5d887c29, 0xadf95afe1c9bc6ae, 0x3aa0f5e2cf2c56c9, 0x43e0000000000000
 	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x8f9f231772738dda, 0xfd1dcdd1bdafce9e
 	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
 	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3eb3f6ae930b039
-	.dword 0x8536e74b7c1c1a9e, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x1c5f0c027a61335f
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffff5d92be29
+	.dword 0xc1e0000000000000, 0xdfc6561507f0f35c, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x740b2211ccad3391
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffffccad3391, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffff3b692b10, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff40f657e2
 	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff3f8e2633, 0xffffffff3b692b10, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffff4f000000, 0xffffffffeebcef2d, 0xffffffff4f800000, 0xffffffff3f50fa2f
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff40f657e2, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff410d419e
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

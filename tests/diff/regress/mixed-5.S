@@ -56,13 +56,11 @@ diff_block_0:
 	sd s5, 0(s3)
 	li s5, 0xc0000
 	csrc sstatus, s5
-	li s5, 0x40000
-	csrs sstatus, s5
-	li s5, 0x9000000000080380
+	li s5, 0x8000000000080381
 	li s3, 0x40003968
 	sfence.vma
 	csrw satp, s5
-	lw ra, 0(s3)
+	sb ra, 0(s3)
 	csrw satp, zero
 	sfence.vma
 	LX ra
@@ -72,154 +70,228 @@ diff_block_0:
 	LX s5
 	li s5, 0xc0000
 	csrc sstatus, s5
-	mulhu sp, s9, a3
-	LX sp
-	.insn 4, 0x055218d3
+	mulw s5, s6, a0
+	LX s5
+	sraw zero, t1, a3
+	LX t0
+	.insn 4, 0xee6cc8b3
 	LX a7
 	LF f17
-	csrrci s4, fcsr, 31
-	LX s4
-	flw f4, 824(tp)
-	.insn r 0x53, 2, 0x21, f6, f4, f0
-	LF f6
-	csrrci a2, fcsr, 31
+	csrrci a4, fcsr, 31
+	LX a4
+	fld f15, 952(tp)
+	fle.s a2, f15, f15
 	LX a2
-	addi s2, tp, 191
-	lw a2, -110(s2)
-	LX a2
-	li t1, 0x7ef4cef2
-	fmv.w.x f27, t1
-	li t1, 0x7fffffbf
-	fmv.w.x f3, t1
-	li t1, 0xfeffffff
-	fmv.w.x f18, t1
-	fmin.s f16, f27, f3
-	LF f16
-	csrrci t2, fcsr, 31
-	LX t2
-	li s8, 0x200e0401
-	li a2, 0x80380000
-	sd s8, 0(a2)
-	li s8, 0x200e0801
-	li a2, 0x80381008
-	sd s8, 0(a2)
-	li s8, 0x200000ef
-	li a2, 0x80381010
-	sd s8, 0(a2)
-	li s8, 0x200e0c01
-	li a2, 0x80382000
-	sd s8, 0(a2)
-	li s8, 0x200e10cd
-	li a2, 0x80383000
-	sd s8, 0(a2)
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li s8, 0x40000
-	csrs sstatus, s8
-	li s8, 0x8000000000080381
-	li a2, 0x40000ea8
-	sfence.vma
-	csrw satp, s8
-	sw s4, 0(a2)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li a2, 0x80383000
-	ld s8, 0(a2)
-	andi s8, s8, -65
+	csrrci s3, fcsr, 31
+	LX s3
+	.insn 4, 0xbe18188f
+	li t6, 0x8038832c
+	li t2, 0x4913
+	sh t2, 0(t6)
+	li t2, 0x199
+	sh t2, 2(t6)
+	li t2, 0x8082
+	sh t2, 4(t6)
+	fence.i
+	jalr ra, 0(t6)
+	LX s2
+	li t2, 0x929
+	sh t2, 0(t6)
+	li t2, 0x1
+	sh t2, 2(t6)
+	li t2, 0x8082
+	sh t2, 4(t6)
+	fence.i
+	jalr ra, 0(t6)
+	LX s2
+	li t2, 0x6937
+	sh t2, 0(t6)
+	li t2, 0x81d3
+	sh t2, 2(t6)
+	li t2, 0x8082
+	sh t2, 4(t6)
+	fence.i
+	jalr ra, 0(t6)
+	LX s2
+	andi t4, t5, 2047
+	LX t4
+	addi a4, tp, -424
+	lr.d.aqrl s7, (a4)
+	sc.d.aqrl s9, t5, (a4)
+	sc.d s8, a6, (a4)
 	LX s8
-	li s8, 0xc0000
-	csrc sstatus, s8
-	fld f26, 656(tp)
-	fle.d s4, f26, f4
-	LX s4
-	csrrci t2, fcsr, 31
-	LX t2
-	addi s10, tp, -212
-	lb s9, 197(s10)
+	LX s7
 	LX s9
+	ld s8, -424(tp)
+	LX s8
 	DUMP
 diff_block_1:
-	fld f14, 792(tp)
-	fcvt.lu.d ra, f14, dyn
-	LX ra
-	csrrci a2, fcsr, 31
-	LX a2
-	.insn 4, 0x0b8309d3
+	li t2, 0xffffffffffffffff
+	li t4, 0x0
+	mulh s7, t2, t4
+	LX s7
+	jal s9, .Ld1
+	xori s9, s9, 87
+	LX s9
+	xori s3, s3, 234
 	LX s3
-	LF f19
-	csrrci s0, fcsr, 31
-	LX s0
-	.insn 2, 0x7015
-	LX s4
-	mulhu s4, a5, t3
-	LX s4
-	li a2, 0x20
-	li s10, 0x98081ae29fcdedf6
-	mulhu a4, a2, s10
-	LX a4
-	la a0, .Ld1
-	csrw sepc, a0
-	li a0, 0x100
-	csrs sstatus, a0
-	li a0, 0x20
-	csrc sstatus, a0
-	sret
-	xori a1, a1, 390
-	LX a1
 .Ld1:
-	csrr s1, sstatus
-	li a0, 0x7fffffffffff9fff
-	and s1, s1, a0
-	LX s1
-	lb s8, 449(tp)
-	LX s8
-	mulhu a3, a1, t6
-	LX a3
-	.insn 2, 0x0004
-	addi a0, tp, 456
-	c.lw a1, 32(a0)
-	LX a1
-	csrrwi t3, fcsr, 26
+	auipc a5, 0
+	sub a5, s9, a5
+	LX a5
+	.insn 4, 0x00c7081b
+	LX a6
+	LF f16
+	csrrci s10, fcsr, 31
+	LX s10
+	.insn r 0x53, 6, 0x0, f11, f10, f31
+	LF f11
+	csrrci a0, fcsr, 31
+	LX a0
+	addi a0, tp, 192
+	amoxor.w.aqrl a4, a2, (a0)
+	LX a4
+	ld t3, 192(tp)
 	LX t3
-	frcsr t5
-	LX t5
-	.insn 2, 0x8681
-	LX a3
+	li t3, 0x200e0401
+	li s7, 0x80380000
+	sd t3, 0(s7)
+	li t3, 0x200e0801
+	li s7, 0x80381008
+	sd t3, 0(s7)
+	li t3, 0x200000ef
+	li s7, 0x80381010
+	sd t3, 0(s7)
+	li t3, 0x200e0c01
+	li s7, 0x80382000
+	sd t3, 0(s7)
+	li t3, 0x201000e9
+	li s7, 0x80382008
+	sd t3, 0(s7)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x9000000000080380
+	li s7, 0x402563c8
+	sfence.vma
+	csrw satp, t3
+	sw a0, 0(s7)
+	csrw satp, zero
+	sfence.vma
+	LX a0
+	li s7, 0x80382008
+	ld t3, 0(s7)
+	andi t3, t3, -65
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	la a7, .Ld2
+	csrw sepc, a7
+	li a7, 0x100
+	csrs sstatus, a7
+	li a7, 0x20
+	csrc sstatus, a7
+	sret
+	xori s0, s0, 1814
+	LX s0
+.Ld2:
+	csrr a1, sstatus
+	li a7, 0x7fffffffffff9fff
+	and a1, a1, a7
+	LX a1
+	beq s10, t2, .Ld3
+	xori a1, a1, 964
+	LX a1
+.Ld3:
+	li t4, 0x200e0401
+	li t6, 0x80380000
+	sd t4, 0(t6)
+	li t4, 0x200e0801
+	li t6, 0x80381008
+	sd t4, 0(t6)
+	li t4, 0x200000ef
+	li t6, 0x80381010
+	sd t4, 0(t6)
+	li t4, 0x200e0c01
+	li t6, 0x80382000
+	sd t4, 0(t6)
+	li t4, 0x200e18c7
+	li t6, 0x80383010
+	sd t4, 0(t6)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0xc0000
+	csrs sstatus, t4
+	li t4, 0x8000000000080381
+	li t6, 0x40002e28
+	sfence.vma
+	csrw satp, t4
+	sw s1, 0(t6)
+	csrw satp, zero
+	sfence.vma
+	LX s1
+	li t6, 0x80383010
+	ld t4, 0(t6)
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li s7, 0x56ad3925b3c5b804
+	LX s7
+	remu t2, a2, s2
+	LX t2
+	addi a3, tp, 160
+	c.sd a0, 176(a3)
+	ld a5, 336(tp)
+	LX a5
 	DUMP
 diff_block_2:
-	csrw sie, zero
-	la s2, .Ld2
-	csrw sepc, s2
-	li s2, 0x120
-	csrc sstatus, s2
+	li s10, 0x200e0401
+	li t3, 0x80380000
+	sd s10, 0(t3)
+	li s10, 0x200e0801
+	li t3, 0x80381008
+	sd s10, 0(t3)
+	li s10, 0x200000ef
+	li t3, 0x80381010
+	sd s10, 0(t3)
+	li s10, 0x200e0c01
+	li t3, 0x80382000
+	sd s10, 0(t3)
+	li s10, 0x200e10c7
+	li t3, 0x80383000
+	sd s10, 0(t3)
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s10, 0x8000000000080381
+	li t3, 0x400009e0
+	sfence.vma
+	csrw satp, s10
+	amoor.d t6, t6, (t3)
+	csrw satp, zero
+	sfence.vma
+	LX t6
+	li t3, 0x80383000
+	ld s10, 0(t3)
+	LX s10
+	li s10, 0xc0000
+	csrc sstatus, s10
+	la t1, .Ld4
+	csrw sepc, t1
+	li t1, 0x100
+	csrs sstatus, t1
+	li t1, 0x20
+	csrc sstatus, t1
 	sret
-.Ld2:
-	mret
-	addi s7, tp, -208
-	lr.w.aqrl zero, (s7)
-	sc.w.aqrl t2, t0, (s7)
-	LX zero
-	LX t2
-	ld s6, -208(tp)
-	LX s6
-	ecall
-	csrr a2, sstatus
-	li s10, 0x7fffffffffff9fff
-	and a2, a2, s10
-	LX a2
-	slt s1, zero, s9
-	LX s1
-	flw f13, 824(tp)
-	fld f31, 1008(tp)
-	fdiv.s f15, f13, f31, rmm
-	LF f15
-	csrrci s9, fcsr, 31
-	LX s9
-	addi a4, tp, -472
-	c.sd a3, 56(a4)
-	ld sp, -416(tp)
+	xori t1, t1, 862
+	LX t1
+	xori sp, sp, 1098
 	LX sp
+	xori a3, a3, 70
+	LX a3
+.Ld4:
+	csrr s2, sstatus
+	li t1, 0x7fffffffffff9fff
+	and s2, s2, t1
+	LX s2
 	c.nop
 	fence w, w
 	li a0, 0x222
@@ -245,8 +317,6 @@ diff_block_2:
 	LF f12
 	csrrci t1, fcsr, 31
 	LX t1
-	DUMP
-diff_block_3:
 	li s0, 0x8038805a
 	li s10, 0xb75
 	sh s10, 0(s0)
@@ -268,6 +338,8 @@ diff_block_3:
 	LX s6
 	slt a3, ra, t6
 	LX a3
+	DUMP
+diff_block_3:
 	li a3, 0x6560000000000005
 	fmv.d.x f19, a3
 	li a3, 0x3ff8000000000004
@@ -276,10 +348,10 @@ diff_block_3:
 	LF f31
 	csrrci s3, fcsr, 31
 	LX s3
-	jal a7, .Ld3
+	jal a7, .Ld5
 	xori s4, s4, 974
 	LX s4
-.Ld3:
+.Ld5:
 	auipc ra, 0
 	sub ra, a7, ra
 	LX ra
@@ -352,22 +424,25 @@ diff_block_3:
 	li ra, 0x200e0c01
 	li s5, 0x80382000
 	sd ra, 0(s5)
-	li ra, 0x200e1c1b
-	li s5, 0x80383018
+	li ra, 0x200e10c7
+	li s5, 0x80383000
+	sd ra, 0(s5)
+	li ra, 0x200e141b
+	li s5, 0x80383008
 	sd ra, 0(s5)
 	li ra, 0xc0000
 	csrc sstatus, ra
-	li ra, 0x40000
+	li ra, 0x80000
 	csrs sstatus, ra
 	li ra, 0x9000000000080380
-	li s5, 0x40003688
+	li s5, 0x40000fff
 	sfence.vma
 	csrw satp, ra
 	sw t0, 0(s5)
 	csrw satp, zero
 	sfence.vma
 	LX t0
-	li s5, 0x80383018
+	li s5, 0x80383008
 	ld ra, 0(s5)
 	andi ra, ra, -65
 	LX ra
@@ -402,6 +477,11 @@ diff_block_3:
 	LX a2
 	add t5, s7, zero
 	LX t5
+	addi t2, tp, -1527
+	lh a7, 1713(t2)
+	LX a7
+	mulw t3, a4, zero
+	LX t3
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -413,22 +493,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xa2277eb63faf89b4, 0x89396f12aee50893, 0xfffffffffffff800, 0x0000000000000670
-	.dword 0xffffffff912f5510, 0x00000000ffff0000, 0xffffffffffffffff, 0x0000000000000040
-	.dword 0x0000000000000698, 0x000000003a855d09, 0xaaaaaaaaaaaaaaaa, 0x0000000080000000
-	.dword 0x6b99cd90ef810681, 0x15a086d33414a45a, 0x8e18251e0fab2d0a, 0x00000000000007ff
-	.dword 0xffffffff7fffffff, 0x9f64dd1c433386ad, 0xfffffffffccbe79f, 0x74a9660732b619ee
-	.dword 0x0000000011291bd3, 0xffffffffffffffff, 0x0000000000000001, 0xfffffffffffff963
-	.dword 0xffffffff80000000, 0x194a90284ebab10e, 0x1846a0c76cdc53f6, 0x00000000000005df
-	.dword 0xffffffff835d474f, 0x09ce277bc9c9fcf5, 0x0000000080000000, 0xffffffffd728ad97
-	.dword 0xffffffff4f000000, 0x41f0000000000000, 0xffffffff3eaaaaab, 0xffffffff439f1262
-	.dword 0x0000000000000000, 0xc3e0000000000000, 0xffffffff007fffff, 0x41dfffffffc00000
-	.dword 0xffffffffffc00001, 0xffffffff4f800000, 0x7fefffffffffffff, 0xffffffff80800000
-	.dword 0x8000000000000001, 0xffffffff40490fdb, 0x000fffffffffffff, 0xfff8000000000001
-	.dword 0xffffffff80800000, 0x3fefffffffffffff, 0x4d6da9e3a9c34614, 0xc1e0000000000000
-	.dword 0xc3e0000000000000, 0xffffffffffc00001, 0xffffffff7fc00000, 0x0010000000000000
-	.dword 0x36a0000000000000, 0xffffffff7fc00000, 0xffffffff40490fdb, 0xbff0000000000000
-	.dword 0xffffffff3f7fffff, 0xffffffff4f000000, 0xffffffff7f800001, 0x3ff0000000000000
+	.dword 0x7ed0b315ad82c013, 0x000000007ffff800, 0x0000000029366da9, 0x0000000000000003
+	.dword 0xb85ebc14d8960f60, 0x0000000000000001, 0xffffffffffffff18, 0x00000000000001c3
+	.dword 0x433386ad828d52b4, 0xffffffffb1211408, 0x32b619ee79da5260, 0xfffffffffffffa25
+	.dword 0xffffffffffffffff, 0x0000000000000001, 0xfffffffffffff963, 0xffffffff80000000
+	.dword 0x194a90284ebab10e, 0x1846a0c76cdc53f6, 0x00000000000005df, 0xffffffff835d474f
+	.dword 0x09ce277bc9c9fcf5, 0x0000000080000000, 0xffffffffd728ad97, 0x00000000ffffffff
+	.dword 0xf21b24f751939dd0, 0x8000000000000001, 0xf1b372a463525a80, 0x00000000ffffffff
+	.dword 0x0000000000000800, 0x88908748abd428dd, 0xbb945a29bcabf1ad, 0x00000000ffffffff
+	.dword 0xffffffff007fffff, 0x41dfffffffc00000, 0xffffffffffc00001, 0xffffffff4f800000
+	.dword 0x7fefffffffffffff, 0xffffffff80800000, 0x8000000000000001, 0xffffffff40490fdb
+	.dword 0x000fffffffffffff, 0xfff8000000000001, 0xffffffff80800000, 0x3fefffffffffffff
+	.dword 0x4d6da9e3a9c34614, 0xc1e0000000000000, 0xc3e0000000000000, 0xffffffffffc00001
+	.dword 0xffffffff7fc00000, 0x0010000000000000, 0x36a0000000000000, 0xffffffff7fc00000
+	.dword 0xffffffff40490fdb, 0xbff0000000000000, 0xffffffff3f7fffff, 0xffffffff4f000000
+	.dword 0xffffffff7f800001, 0x3ff0000000000000, 0x4330000000000000, 0xbff0000000000000
+	.dword 0xffffffff7fc00000, 0x7fefffffffffffff, 0x7ff0000000000001, 0x3fe0000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -461,54 +541,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x4330000000000000, 0x21359cd8f9c26509, 0x35a147da3c5edfea, 0x8000000000000000
-	.dword 0xda2651ecb32bb694, 0x91bcc49bde5a8b10, 0xe8e1ed9ddad9b727, 0xb390aa85e6a4fa37
-	.dword 0x28b871b58cd62ea8, 0x7ff4000000000000, 0xcd98f5654114f14d, 0x8000000000000000
-	.dword 0x41e0000000000000, 0x7fffffffffffffff, 0x000000000000003f, 0x366ee2d08f7da985
-	.dword 0xfff87efd930b8946, 0x1629da13664a591a, 0x1c941f02f7997eac, 0x2ebee5878db6a809
-	.dword 0x41f421f64841304d, 0x56d7432d3a7c7342, 0x50b618ebc4c8eac7, 0x0492f8a9da7a2b50
-	.dword 0x0008000000000000, 0x8a1fc522ae767664, 0x41e0000000000000, 0xfffffffffffffffe
-	.dword 0x89c18b36fb385bb1, 0x8ea9d6c4a22d14f7, 0x47efffffe0000000, 0x634fad6e16bf4af8
-	.dword 0x00000000ffff0000, 0xac7263738e035c0c, 0xc76beb27a4d2e72c, 0x0000000000000020
-	.dword 0xb3afa92641f8835f, 0x87d9f640963ac2a7, 0x0000000000000020, 0x8aea513da242d3c8
-	.dword 0x2c63699ab3acb1d0, 0xffa09a17a93e53d1, 0xb00ccb6d3cf15634, 0x41dfffffffc00000
-	.dword 0x141dfaa34eb35afe, 0x1b174bde57d32eb8, 0x8000000000000001, 0xebb1e559127ad32b
-	.dword 0x83ee5dcaf9201c47, 0x05ff19ed3e474af7, 0x0d1c8875b76b54d7, 0x8000000000000000
-	.dword 0x99f90844d4bd998e, 0xfed18a4ea0c274ae, 0x0000000000000800, 0x9049d0a1ac118e1e
-	.dword 0x609185f5ea0c0b98, 0x7773f3ee82fa483a, 0x7ff4000000000000, 0x7e500017a8007310
-	.dword 0x4a835f0f003cb8a4, 0x263357f86a195788, 0x6d652ebde19b830e, 0x5233f5037189cd81
-	.dword 0x3e76f78c5e492bcd, 0x63b465ae32f537d6, 0x43cff7f62562ca10, 0xade2690588037c40
-	.dword 0x6cbaec7ccf14d39c, 0x9a8620e88722ec01, 0x497e9b0ad39767b6, 0xfbd1282e0668a9a6
-	.dword 0x000000007ffff800, 0xb3ddb97fbf280340, 0x8ca974ea54547563, 0x2e1fece40fdff406
-	.dword 0x5b6c68236780a70f, 0x5df623e3c3655405, 0xf3075d11734fc175, 0x3fefffffffffffff
-	.dword 0xe48c635ddafc183f, 0xdd4f5a1b7f3b0739, 0x4e81923d14be8676, 0x3441a5e1f91cedd6
-	.dword 0x684ea08ed8a94b77, 0x3daa11cc59d71bbc, 0x673cc31f281df56a, 0x32135b9b946b870c
-	.dword 0xf26d6fad5be6bff6, 0xc583d6326a324cd6, 0xbdf8c68848afcfd6, 0xa0ea84df8fd8b16d
-	.dword 0xa24371393c45caad, 0xbfebb880c1bf8f33, 0x229ef08d34f01a91, 0x48517d5cdaadb414
-	.dword 0xbab62b072de78bb5, 0xffffffff80000000, 0x9932c1b1dd7249b1, 0xc2fd2ee2c7be3049
-	.dword 0x1df4d1463598fe09, 0x0000000100000000, 0x0ece976e4981b227, 0x779088df36ffe61b
-	.dword 0xb7df205fb90a706d, 0x166cdc50f40f9956, 0x1528729586074916, 0x2a3652393b7cae06
-	.dword 0xfffffffffffffffe, 0xc3e0000000000000, 0x5cb6d303bb9a6654, 0xb9c582dc07f89799
-	.dword 0x173377ca5607259c, 0x778508d0b45e94eb, 0xce56a1c6953908f2, 0xcf0623ffbcd84982
-	.dword 0x81d1b9a8914adb1a, 0xca47fff5e3bc95c2, 0x260918b8eb693179, 0xf50f5093b8d6ffba
-	.dword 0x6bedf3b47ef53c20, 0x187e1398d3daecb7, 0x53edae4ab09089f1, 0x4ee69aab3f862474
-	.dword 0x00c969215fd5882d, 0xbff0000000000000, 0x45d1174d7b73eb47, 0x92061443073b68b6
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x3d80b25171b2c2eb, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x524c9f1ba15569c5, 0x0683bb97d324ab1b, 0x7a07d5880a7a24f8, 0x1dbbaba78a838d9f
+	.dword 0x000000000000003f, 0x366ee2d08f7da985, 0xfff87efd930b8946, 0x1629da13664a591a
+	.dword 0x1c941f02f7997eac, 0x2ebee5878db6a809, 0x41f421f64841304d, 0x56d7432d3a7c7342
+	.dword 0x50b618ebc4c8eac7, 0x0492f8a9da7a2b50, 0x0008000000000000, 0x8a1fc522ae767664
+	.dword 0x41e0000000000000, 0xfffffffffffffffe, 0x89c18b36fb385bb1, 0x8ea9d6c4a22d14f7
+	.dword 0x47efffffe0000000, 0x634fad6e16bf4af8, 0x00000000ffff0000, 0xac7263738e035c0c
+	.dword 0xc76beb27a4d2e72c, 0x0000000000000020, 0xb3afa92641f8835f, 0x87d9f640963ac2a7
+	.dword 0x0000000000000020, 0x8aea513da242d3c8, 0x2c63699ab3acb1d0, 0xffa09a17a93e53d1
+	.dword 0xb00ccb6d3cf15634, 0x41dfffffffc00000, 0x141dfaa34eb35afe, 0x1b174bde57d32eb8
+	.dword 0x8000000000000001, 0xebb1e559127ad32b, 0x83ee5dcaf9201c47, 0x05ff19ed3e474af7
+	.dword 0x0d1c8875b76b54d7, 0x8000000000000000, 0x99f90844d4bd998e, 0xfed18a4ea0c274ae
+	.dword 0x0000000000000800, 0x9049d0a1ac118e1e, 0x609185f5ea0c0b98, 0x7773f3ee82fa483a
+	.dword 0x7ff4000000000000, 0x7e500017a8007310, 0x4a835f0f003cb8a4, 0x263357f86a195788
+	.dword 0x6d652ebde19b830e, 0x5233f5037189cd81, 0x3e76f78c5e492bcd, 0x63b465ae32f537d6
+	.dword 0x43cff7f62562ca10, 0xade2690588037c40, 0x6cbaec7ccf14d39c, 0x9a8620e88722ec01
+	.dword 0x497e9b0ad39767b6, 0xfbd1282e0668a9a6, 0x000000007ffff800, 0xb3ddb97fbf280340
+	.dword 0x8ca974ea54547563, 0x2e1fece40fdff406, 0x5b6c68236780a70f, 0x5df623e3c3655405
+	.dword 0xf3075d11734fc175, 0x3fefffffffffffff, 0xe48c635ddafc183f, 0xdd4f5a1b7f3b0739
+	.dword 0x4e81923d14be8676, 0x3441a5e1f91cedd6, 0x684ea08ed8a94b77, 0x3daa11cc59d71bbc
+	.dword 0x673cc31f281df56a, 0x32135b9b946b870c, 0xf26d6fad5be6bff6, 0xc583d6326a324cd6
+	.dword 0xbdf8c68848afcfd6, 0xa0ea84df8fd8b16d, 0xa24371393c45caad, 0xbfebb880c1bf8f33
+	.dword 0x229ef08d34f01a91, 0x48517d5cdaadb414, 0xbab62b072de78bb5, 0xffffffff80000000
+	.dword 0x9932c1b1dd7249b1, 0xc2fd2ee2c7be3049, 0x1df4d1463598fe09, 0x0000000100000000
+	.dword 0x0ece976e4981b227, 0x779088df36ffe61b, 0xb7df205fb90a706d, 0x166cdc50f40f9956
+	.dword 0x1528729586074916, 0x2a3652393b7cae06, 0xfffffffffffffffe, 0xc3e0000000000000
+	.dword 0x5cb6d303bb9a6654, 0xb9c582dc07f89799, 0x173377ca5607259c, 0x778508d0b45e94eb
+	.dword 0xce56a1c6953908f2, 0xcf0623ffbcd84982, 0x81d1b9a8914adb1a, 0xca47fff5e3bc95c2
+	.dword 0x260918b8eb693179, 0xf50f5093b8d6ffba, 0x6bedf3b47ef53c20, 0x187e1398d3daecb7
+	.dword 0x53edae4ab09089f1, 0x4ee69aab3f862474, 0x00c969215fd5882d, 0xbff0000000000000
+	.dword 0x45d1174d7b73eb47, 0x92061443073b68b6, 0x0000000000000000, 0x3f40b4f374da3724
+	.dword 0xfb20fdbe9ca57fea, 0x7fefffffffffffff, 0x04be0db629de8be7, 0x0b611375760f7c2f
+	.dword 0x67fd54e24acae64e, 0x3fe0000000000000, 0xcb5dbfe0793b5e74, 0x0049ef4ebd6f40d5
+	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0x106951f9a3435cb6
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x91cf5f04d28a05a7, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0xa0b2649b33843640, 0x0010000000000000
+	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0x28664bf9df881e1c
 	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
-	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xa3435cb644b6dd8c
-	.dword 0x43f0000000000000, 0xe1fa1516aa4a29a4, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7167c4fe
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0xf645940889eba60e, 0x41dfffffffc00000
+	.dword 0x68fb80c99cf77a6b, 0xda038e0f8682cc60, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff7af0d677, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffff8aa6cffa, 0xffffffff7f800001
+	.dword 0xfffffffff16d3c37, 0xffffffffc5a55335, 0xffffffff007fffff, 0xffffffff00800000
 	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffff89eba60e, 0xffffffff95f299f5, 0xffffffff9cf77a6b, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffff29b9534d, 0xffffffff4f800000, 0xffffffff7af0d677
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff8aa6cffa, 0xffffffff00400000, 0xfffffffff16d3c37
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xfffffffffefec525, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -381,11 +381,11 @@ diff_block_3:
 	sd t0, 0(s11)
 	li t0, 0xc0000
 	csrc sstatus, t0
-	li t0, 0x9000000000080380
+	li t0, 0x8000000000080381
 	li s11, 0x400028f0
 	sfence.vma
 	csrw satp, t0
-	sb s1, 0(s11)
+	lb s1, 0(s11)
 	csrw satp, zero
 	sfence.vma
 	LX s1
@@ -395,10 +395,8 @@ diff_block_3:
 	LX t0
 	li t0, 0xc0000
 	csrc sstatus, t0
-	li t6, 0x39d
-	li s2, 0xffffffffffffff0f
-	div zero, t6, s2
-	LX zero
+	and t0, s3, a2
+	LX t0
 	addi s4, tp, 683
 	sb s1, -809(s4)
 	ld ra, -128(tp)

@@ -68,7 +68,7 @@ diff_block_0:
 	li t4, 0x40000c68
 	sfence.vma
 	csrw satp, a1
-	sw s1, 0(t4)
+	sb s1, 0(t4)
 	csrw satp, zero
 	sfence.vma
 	LX s1
@@ -79,110 +79,346 @@ diff_block_0:
 	li a1, 0xc0000
 	csrc sstatus, a1
 	csrw sie, zero
-	la t6, .Ld1
-	csrw sepc, t6
-	li t6, 0x120
-	csrc sstatus, t6
+	la s7, .Ld1
+	csrw sepc, s7
+	li s7, 0x120
+	csrc sstatus, s7
 	sret
 .Ld1:
-	csrrw s10, frm, s5
+	c.ebreak
+	.insn r 0x53, 6, 0xc, f25, f23, f28
+	LF f25
+	csrrci s10, fcsr, 31
 	LX s10
+	csrrw t2, fflags, a2
+	LX t2
 	ecall
-	csrr zero, sstatus
-	li a6, 0x80388944
-	li s4, 0x6b7
-	sh s4, 0(a6)
-	li s4, 0xf22b
-	sh s4, 2(a6)
-	li s4, 0x8082
-	sh s4, 4(a6)
+	csrr s6, sstatus
+	li t1, 0x7fffffffffff9fff
+	and s6, s6, t1
+	LX s6
+	csrw sie, zero
+	la s6, .Ld2
+	csrw sepc, s6
+	li s6, 0x120
+	csrc sstatus, s6
+	sret
+.Ld2:
+	csrw stval, a1
+	LX t3
+	ecall
+	csrr s0, sstatus
+	li a2, 0x7fffffffffff9fff
+	and s0, s0, a2
+	LX s0
+	li s10, 0x80388138
+	li s9, 0xc793
+	sh s9, 0(s10)
+	li s9, 0x1407
+	sh s9, 2(s10)
+	li s9, 0x8082
+	sh s9, 4(s10)
 	fence.i
-	jalr ra, 0(a6)
-	LX a3
-	li s4, 0x1681
-	sh s4, 0(a6)
-	li s4, 0x1
-	sh s4, 2(a6)
-	li s4, 0x8082
-	sh s4, 4(a6)
+	jalr ra, 0(s10)
+	LX a5
+	li s9, 0xc793
+	sh s9, 0(s10)
+	li s9, 0x9f97
+	sh s9, 2(s10)
+	li s9, 0x8082
+	sh s9, 4(s10)
 	fence.i
-	jalr ra, 0(a6)
-	LX a3
-	li s4, 0x9693
-	sh s4, 0(a6)
-	li s4, 0x126
-	sh s4, 2(a6)
-	li s4, 0x8082
-	sh s4, 4(a6)
+	jalr ra, 0(s10)
+	LX a5
+	li s9, 0x67b7
+	sh s9, 0(s10)
+	li s9, 0x7a2f
+	sh s9, 2(s10)
+	li s9, 0x8082
+	sh s9, 4(s10)
 	fence.i
-	jalr ra, 0(a6)
-	LX a3
-	li s1, 0x200e0401
-	li a5, 0x80380000
-	sd s1, 0(a5)
-	li s1, 0x200e0801
-	li a5, 0x80381008
-	sd s1, 0(a5)
-	li s1, 0x200000ef
-	li a5, 0x80381010
-	sd s1, 0(a5)
-	li s1, 0x200e0c01
-	li a5, 0x80382000
-	sd s1, 0(a5)
-	li s1, 0x200e18ed
-	li a5, 0x80383010
-	sd s1, 0(a5)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x40000
-	csrs sstatus, s1
-	li s1, 0x9000000000080380
-	li a5, 0x40002898
-	sfence.vma
-	csrw satp, s1
-	sb s7, 0(a5)
-	csrw satp, zero
-	sfence.vma
+	jalr ra, 0(s10)
+	LX a5
+	li s5, 0x8038872c
+	li s1, 0x1613
+	sh s1, 0(s5)
+	li s1, 0x396
+	sh s1, 2(s5)
+	li s1, 0x8082
+	sh s1, 4(s5)
+	fence.i
+	jalr ra, 0(s5)
+	LX a2
+	li s1, 0x4637
+	sh s1, 0(s5)
+	li s1, 0x8f48
+	sh s1, 2(s5)
+	li s1, 0x8082
+	sh s1, 4(s5)
+	fence.i
+	jalr ra, 0(s5)
+	LX a2
+	li s1, 0x4613
+	sh s1, 0(s5)
+	li s1, 0xb96
+	sh s1, 2(s5)
+	li s1, 0x8082
+	sh s1, 4(s5)
+	fence.i
+	jalr ra, 0(s5)
+	LX a2
+	li s9, 0x8038876e
+	li t2, 0x1a13
+	sh t2, 0(s9)
+	li t2, 0x2fa
+	sh t2, 2(s9)
+	li t2, 0x8082
+	sh t2, 4(s9)
+	fence.i
+	jalr ra, 0(s9)
+	LX s4
+	li t2, 0xda37
+	sh t2, 0(s9)
+	li t2, 0x8e1c
+	sh t2, 2(s9)
+	li t2, 0x8082
+	sh t2, 4(s9)
+	fence.i
+	jalr ra, 0(s9)
+	LX s4
+	csrw sie, zero
+	la s2, .Ld3
+	csrw sepc, s2
+	li s2, 0x120
+	csrc sstatus, s2
+	sret
+.Ld3:
+	csrrw s7, fflags, a7
 	LX s7
-	li a5, 0x80383010
-	ld s1, 0(a5)
-	andi s1, s1, -65
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s11, 0x200e0401
-	li a0, 0x80380000
-	sd s11, 0(a0)
-	li s11, 0x200e0801
-	li a0, 0x80381008
-	sd s11, 0(a0)
-	li s11, 0x200000ef
-	li a0, 0x80381010
-	sd s11, 0(a0)
-	li s11, 0x200e0c01
-	li a0, 0x80382000
-	sd s11, 0(a0)
-	li s11, 0x200e102a
-	li a0, 0x80383000
-	sd s11, 0(a0)
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s11, 0xc0000
-	csrs sstatus, s11
-	li s11, 0x8000000000080381
-	li a0, 0x40000f40
 	sfence.vma
-	csrw satp, s11
-	sd s10, 0(a0)
-	csrw satp, zero
-	sfence.vma
-	LX s10
-	li a0, 0x80383000
-	ld s11, 0(a0)
-	andi s11, s11, -65
+	sltu s7, s2, a2
+	LX s7
+	li s4, 0x616c1ab4
+	LX s4
+	ecall
+	csrr s11, sstatus
+	li s5, 0x7fffffffffff9fff
+	and s11, s11, s5
 	LX s11
-	li s11, 0xc0000
+	li s3, 0x803882ae
+	li a2, 0xc793
+	sh a2, 0(s3)
+	li a2, 0xacf7
+	sh a2, 2(s3)
+	li a2, 0x8082
+	sh a2, 4(s3)
+	fence.i
+	jalr ra, 0(s3)
+	LX a5
+	li a2, 0x27b7
+	sh a2, 0(s3)
+	li a2, 0x9365
+	sh a2, 2(s3)
+	li a2, 0x8082
+	sh a2, 4(s3)
+	fence.i
+	jalr ra, 0(s3)
+	LX a5
+	li s1, 0x80388110
+	li s3, 0x9793
+	sh s3, 0(s1)
+	li s3, 0x2d7
+	sh s3, 2(s1)
+	li s3, 0x8082
+	sh s3, 4(s1)
+	fence.i
+	jalr ra, 0(s1)
+	LX a5
+	li s3, 0x8793
+	sh s3, 0(s1)
+	li s3, 0xccb7
+	sh s3, 2(s1)
+	li s3, 0x8082
+	sh s3, 4(s1)
+	fence.i
+	jalr ra, 0(s1)
+	LX a5
+	li s3, 0xc793
+	sh s3, 0(s1)
+	li s3, 0x5fc7
+	sh s3, 2(s1)
+	li s3, 0x8082
+	sh s3, 4(s1)
+	fence.i
+	jalr ra, 0(s1)
+	LX a5
+	DUMP
+diff_block_1:
+	li t6, 0x803888f0
+	li s10, 0x64b7
+	sh s10, 0(t6)
+	li s10, 0x9885
+	sh s10, 2(t6)
+	li s10, 0x8082
+	sh s10, 4(t6)
+	fence.i
+	jalr ra, 0(t6)
+	LX s1
+	li s10, 0x9493
+	sh s10, 0(t6)
+	li s10, 0x314
+	sh s10, 2(t6)
+	li s10, 0x8082
+	sh s10, 4(t6)
+	fence.i
+	jalr ra, 0(t6)
+	LX s1
+	li s3, 0x80388d9c
+	li s6, 0xc593
+	sh s6, 0(s3)
+	li s6, 0x4885
+	sh s6, 2(s3)
+	li s6, 0x8082
+	sh s6, 4(s3)
+	fence.i
+	jalr ra, 0(s3)
+	LX a1
+	li s6, 0x5e9
+	sh s6, 0(s3)
+	li s6, 0x1
+	sh s6, 2(s3)
+	li s6, 0x8082
+	sh s6, 4(s3)
+	fence.i
+	jalr ra, 0(s3)
+	LX a1
+	li s6, 0xc593
+	sh s6, 0(s3)
+	li s6, 0x3395
+	sh s6, 2(s3)
+	li s6, 0x8082
+	sh s6, 4(s3)
+	fence.i
+	jalr ra, 0(s3)
+	LX a1
+	csrw sie, zero
+	la t4, .Ld4
+	csrw sepc, t4
+	li t4, 0x120
+	csrc sstatus, t4
+	sret
+.Ld4:
+	addi a0, tp, 328
+	amomax.w.aq sp, sp, (a0)
+	LX sp
+	ld s11, 328(tp)
+	LX s11
+	addi s4, tp, 432
+	amominu.d.aq a3, s11, (s4)
+	LX a3
+	ld s3, 432(tp)
+	LX s3
+	lw a6, 96(tp)
+	LX a6
+	ecall
+	csrr s9, sstatus
+	li s6, 0x7fffffffffff9fff
+	and s9, s9, s6
+	LX s9
+	csrw sie, zero
+	la s11, .Ld5
+	csrw sepc, s11
+	li s11, 0x120
 	csrc sstatus, s11
+	sret
+.Ld5:
+	srl s7, t5, s9
+	LX s7
+	ebreak
+	sd t1, 320(tp)
+	ld a3, 320(tp)
+	LX a3
+	ecall
+	csrr s10, sstatus
+	li s8, 0x7fffffffffff9fff
+	and s10, s10, s8
+	LX s10
+	li a0, 0x80388238
+	li s4, 0x1813
+	sh s4, 0(a0)
+	li s4, 0x338
+	sh s4, 2(a0)
+	li s4, 0x8082
+	sh s4, 4(a0)
+	fence.i
+	jalr ra, 0(a0)
+	LX a6
+	li s4, 0x4813
+	sh s4, 0(a0)
+	li s4, 0x1a8
+	sh s4, 2(a0)
+	li s4, 0x8082
+	sh s4, 4(a0)
+	fence.i
+	jalr ra, 0(a0)
+	LX a6
+	li s4, 0x4813
+	sh s4, 0(a0)
+	li s4, 0x4e18
+	sh s4, 2(a0)
+	li s4, 0x8082
+	sh s4, 4(a0)
+	fence.i
+	jalr ra, 0(a0)
+	LX a6
+	csrw sie, zero
+	la sp, .Ld6
+	csrw sepc, sp
+	li sp, 0x120
+	csrc sstatus, sp
+	sret
+.Ld6:
+	csrr s5, sscratch
+	LX s5
+	csrrw s3, fcsr, a2
+	LX s3
+	csrw stvec, t4
+	LX s7
+	csrrw s2, fflags, t6
+	LX s2
+	ecall
+	csrr t4, sstatus
+	li a0, 0x7fffffffffff9fff
+	and t4, t4, a0
+	LX t4
+	li s2, 0x80388608
+	li s3, 0x14a9
+	sh s3, 0(s2)
+	li s3, 0x1
+	sh s3, 2(s2)
+	li s3, 0x8082
+	sh s3, 4(s2)
+	fence.i
+	jalr ra, 0(s2)
+	LX s1
+	li s3, 0x4f1
+	sh s3, 0(s2)
+	li s3, 0x1
+	sh s3, 2(s2)
+	li s3, 0x8082
+	sh s3, 4(s2)
+	fence.i
+	jalr ra, 0(s2)
+	LX s1
+	li s3, 0xc493
+	sh s3, 0(s2)
+	li s3, 0x594
+	sh s3, 2(s2)
+	li s3, 0x8082
+	sh s3, 4(s2)
+	fence.i
+	jalr ra, 0(s2)
+	LX s1
 	li t2, 0x200e0401
 	li s5, 0x80380000
 	sd t2, 0(s5)
@@ -195,270 +431,56 @@ diff_block_0:
 	li t2, 0x200e0c01
 	li s5, 0x80382000
 	sd t2, 0(s5)
-	li t2, 0x200e1c27
-	li s5, 0x80383018
+	li t2, 0x200e1447
+	li s5, 0x80383008
 	sd t2, 0(s5)
 	li t2, 0xc0000
 	csrc sstatus, t2
-	li t2, 0x8000000000080381
-	li s5, 0x400032d0
+	li t2, 0x9000000000080380
+	li s5, 0x400016d8
 	sfence.vma
 	csrw satp, t2
-	lwu t1, 0(s5)
+	sw ra, 0(s5)
 	csrw satp, zero
 	sfence.vma
-	LX t1
-	li s5, 0x80383018
+	LX ra
+	li s5, 0x80383008
 	ld t2, 0(s5)
 	LX t2
 	li t2, 0xc0000
 	csrc sstatus, t2
-	csrw sie, zero
-	la s9, .Ld2
-	csrw sepc, s9
-	li s9, 0x120
-	csrc sstatus, s9
-	sret
-.Ld2:
-	csrrw s3, fflags, t1
-	LX s3
-	mret
-	addi a1, tp, 328
-	amomax.w.rl a2, s9, (a1)
-	LX a2
-	ld a7, 328(tp)
-	LX a7
-	flw f15, 636(tp)
-	fclass.s a4, f15
-	LX a4
-	csrrci s11, fcsr, 31
-	LX s11
-	ecall
-	csrr s5, sstatus
-	li s11, 0x7fffffffffff9fff
-	and s5, s5, s11
-	LX s5
-	li a1, 0x200e0401
-	li s2, 0x80380000
-	sd a1, 0(s2)
-	li a1, 0x200e0801
-	li s2, 0x80381008
-	sd a1, 0(s2)
-	li a1, 0x200000ef
-	li s2, 0x80381010
-	sd a1, 0(s2)
-	li a1, 0x200e0c01
-	li s2, 0x80382000
-	sd a1, 0(s2)
-	li a1, 0x200e1c89
-	li s2, 0x80383018
-	sd a1, 0(s2)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x8000000000080381
-	li s2, 0x400031a8
+	li a7, 0x200e0401
+	li ra, 0x80380000
+	sd a7, 0(ra)
+	li a7, 0x200e0801
+	li ra, 0x80381008
+	sd a7, 0(ra)
+	li a7, 0x200000ef
+	li ra, 0x80381010
+	sd a7, 0(ra)
+	li a7, 0x200e0c01
+	li ra, 0x80382000
+	sd a7, 0(ra)
+	li a7, 0x200e1867
+	li ra, 0x80383010
+	sd a7, 0(ra)
+	li a7, 0xc0000
+	csrc sstatus, a7
+	li a7, 0x80000
+	csrs sstatus, a7
+	li a7, 0x9000000000080380
+	li ra, 0x400022b0
 	sfence.vma
-	csrw satp, a1
-	lwu s0, 0(s2)
+	csrw satp, a7
+	lw a3, 0(ra)
 	csrw satp, zero
 	sfence.vma
-	LX s0
-	li s2, 0x80383018
-	ld a1, 0(s2)
-	andi a1, a1, -65
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	csrw sie, zero
-	la t4, .Ld3
-	csrw sepc, t4
-	li t4, 0x120
-	csrc sstatus, t4
-	sret
-.Ld3:
-	addi a5, tp, -416
-	amoxor.d.rl s1, t5, (a5)
-	LX s1
-	ld t2, -416(tp)
-	LX t2
-	csrrw a1, fflags, t0
-	LX a1
-	ecall
-	csrr ra, sstatus
-	li s1, 0x7fffffffffff9fff
-	and ra, ra, s1
-	LX ra
-	DUMP
-diff_block_1:
-	csrw sie, zero
-	la a4, .Ld4
-	csrw sepc, a4
-	li a4, 0x120
-	csrc sstatus, a4
-	sret
-.Ld4:
-	csrrw s8, fflags, s1
-	LX s8
-	addi s11, tp, 448
-	amomax.w.aq s9, zero, (s11)
-	LX s9
-	ld a6, 448(tp)
-	LX a6
-	addi s4, tp, 432
-	amominu.d.aq a3, s11, (s4)
 	LX a3
-	ld s3, 432(tp)
-	LX s3
-	ecall
-	csrr t5, sstatus
-	li a3, 0x7fffffffffff9fff
-	and t5, t5, a3
-	LX t5
-	li a4, 0x200e0401
-	li s5, 0x80380000
-	sd a4, 0(s5)
-	li a4, 0x200e0801
-	li s5, 0x80381008
-	sd a4, 0(s5)
-	li a4, 0x200000ef
-	li s5, 0x80381010
-	sd a4, 0(s5)
-	li a4, 0x200e0c01
-	li s5, 0x80382000
-	sd a4, 0(s5)
-	li a4, 0x200e189b
-	li s5, 0x80383010
-	sd a4, 0(s5)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0xc0000
-	csrs sstatus, a4
-	li a4, 0x8000000000080381
-	li s5, 0x40002198
-	sfence.vma
-	csrw satp, a4
-	amoswap.d s7, s7, (s5)
-	csrw satp, zero
-	sfence.vma
-	LX s7
-	li s5, 0x80383010
-	ld a4, 0(s5)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	csrw sie, zero
-	la s9, .Ld5
-	csrw sepc, s9
-	li s9, 0x120
-	csrc sstatus, s9
-	sret
-.Ld5:
-	sfence.vma
-	addi a3, tp, -400
-	lr.d.rl s2, (a3)
-	sc.d.rl s2, t2, (a3)
-	sc.d a5, s9, (a3)
-	LX a5
-	LX s2
-	LX s2
-	ld ra, -400(tp)
-	LX ra
-	mret
-	fld f10, 912(tp)
-	fadd.d f16, f10, f14, rmm
-	LF f16
-	csrrci s2, fcsr, 31
-	LX s2
-	ecall
-	csrr s7, sstatus
-	li t6, 0x7fffffffffff9fff
-	and s7, s7, t6
-	LX s7
-	li s7, 0x200e0401
-	li t5, 0x80380000
-	sd s7, 0(t5)
-	li s7, 0x200e0801
-	li t5, 0x80381008
-	sd s7, 0(t5)
-	li s7, 0x200000ef
-	li t5, 0x80381010
-	sd s7, 0(t5)
-	li s7, 0x200e0c01
-	li t5, 0x80382000
-	sd s7, 0(t5)
-	li s7, 0x200e1cd9
-	li t5, 0x80383018
-	sd s7, 0(t5)
-	li s7, 0xc0000
-	csrc sstatus, s7
-	li s7, 0x8000000000080381
-	li t5, 0x40003c48
-	sfence.vma
-	csrw satp, s7
-	ld a1, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX a1
-	li t5, 0x80383018
-	ld s7, 0(t5)
-	andi s7, s7, -65
-	LX s7
-	li s7, 0xc0000
-	csrc sstatus, s7
-	li t0, 0x803888a6
-	li s6, 0x2437
-	sh s6, 0(t0)
-	li s6, 0xb9fd
-	sh s6, 2(t0)
-	li s6, 0x8082
-	sh s6, 4(t0)
-	fence.i
-	jalr ra, 0(t0)
-	LX s0
-	li s6, 0x4413
-	sh s6, 0(t0)
-	li s6, 0xe5c4
-	sh s6, 2(t0)
-	li s6, 0x8082
-	sh s6, 4(t0)
-	fence.i
-	jalr ra, 0(t0)
-	LX s0
-	csrw sie, zero
-	la s9, .Ld6
-	csrw sepc, s9
-	li s9, 0x120
-	csrc sstatus, s9
-	sret
-.Ld6:
-	sltu t3, a7, a2
-	LX t3
-	sret
-	ecall
-	csrr s0, sstatus
-	li a3, 0x7fffffffffff9fff
-	and s0, s0, a3
-	LX s0
-	li s3, 0x80388384
-	li a3, 0x4d13
-	sh a3, 0(s3)
-	li a3, 0xa4bd
-	sh a3, 2(s3)
-	li a3, 0x8082
-	sh a3, 4(s3)
-	fence.i
-	jalr ra, 0(s3)
-	LX s10
-	li a3, 0xd13
-	sh a3, 0(s3)
-	li a3, 0xf8ad
-	sh a3, 2(s3)
-	li a3, 0x8082
-	sh a3, 4(s3)
-	fence.i
-	jalr ra, 0(s3)
-	LX s10
+	li ra, 0x80383010
+	ld a7, 0(ra)
+	LX a7
+	li a7, 0xc0000
+	csrc sstatus, a7
 	csrw sie, zero
 	la t5, .Ld7
 	csrw sepc, t5
@@ -485,6 +507,8 @@ diff_block_1:
 	li s5, 0x7fffffffffff9fff
 	and s4, s4, s5
 	LX s4
+	DUMP
+diff_block_2:
 	li s1, 0x200e0401
 	li t6, 0x80380000
 	sd s1, 0(t6)
@@ -497,345 +521,296 @@ diff_block_1:
 	li s1, 0x200e0c01
 	li t6, 0x80382000
 	sd s1, 0(t6)
-	li s1, 0x200e1ca9
-	li t6, 0x80383018
+	li s1, 0x200e10c7
+	li t6, 0x80383000
+	sd s1, 0(t6)
+	li s1, 0x200e14a9
+	li t6, 0x80383008
 	sd s1, 0(t6)
 	li s1, 0xc0000
 	csrc sstatus, s1
-	li s1, 0x9000000000080380
-	li t6, 0x40003798
+	li s1, 0x80000
+	csrs sstatus, s1
+	li s1, 0x8000000000080381
+	li t6, 0x40000ffc
 	sfence.vma
 	csrw satp, s1
-	li s1, 0x8793
-	li t6, 0x80387cf0
-	sh s1, 0(t6)
-	li s1, 0x17
-	li t6, 0x80387cf2
-	sh s1, 0(t6)
-	li s1, 0x8067
-	li t6, 0x80387cf4
-	sh s1, 0(t6)
-	li s1, 0x0
-	li t6, 0x80387cf6
-	sh s1, 0(t6)
-	fence.i
-	li s1, 0x9000000000080380
-	li t6, 0x40003cf0
-	sfence.vma
-	csrw satp, s1
-	jalr ra, 0(t6)
+	sd a5, 0(t6)
 	csrw satp, zero
 	sfence.vma
 	LX a5
-	li t6, 0x80383018
+	li t6, 0x80383008
 	ld s1, 0(t6)
+	andi s1, s1, -65
 	LX s1
 	li s1, 0xc0000
 	csrc sstatus, s1
-	csrw sie, zero
-	la a2, .Ld8
-	csrw sepc, a2
-	li a2, 0x120
-	csrc sstatus, a2
-	sret
-.Ld8:
-	fld f27, 840(tp)
-	fdiv.d f11, f27, f29, rtz
-	LF f11
-	csrrci a4, fcsr, 31
-	LX a4
-	addi a0, tp, 192
-	lbu zero, -276(a0)
-	LX zero
-	addi t2, tp, -408
-	lr.d s9, (t2)
-	sc.d s4, zero, (t2)
-	sc.d s2, a3, (t2)
-	LX s2
-	LX s9
-	LX s4
-	ld s7, -408(tp)
-	LX s7
-	flw f14, 784(tp)
-	feq.s t3, f23, f14
-	LX t3
-	csrrci s7, fcsr, 31
-	LX s7
-	ecall
-	csrr s11, sstatus
-	li a0, 0x7fffffffffff9fff
-	and s11, s11, a0
-	LX s11
-	DUMP
-diff_block_2:
-	csrw sie, zero
-	la a3, .Ld9
-	csrw sepc, a3
-	li a3, 0x120
-	csrc sstatus, a3
-	sret
-.Ld9:
-	c.ebreak
-	addi a5, tp, -1569
-	ld s4, 1753(a5)
-	LX s4
-	fdiv.s f8, f30, f2, rtz
-	LF f8
-	csrrci a4, fcsr, 31
-	LX a4
-	ecall
-	csrr a4, sstatus
-	li t3, 0x7fffffffffff9fff
-	and a4, a4, t3
-	LX a4
-	csrw sie, zero
-	la t6, .Ld10
-	csrw sepc, t6
-	li t6, 0x120
-	csrc sstatus, t6
-	sret
-.Ld10:
-	mret
-	ecall
-	csrr s6, sstatus
-	li s1, 0x7fffffffffff9fff
-	and s6, s6, s1
-	LX s6
-	li t1, 0x200e0401
-	li s7, 0x80380000
-	sd t1, 0(s7)
-	li t1, 0x200e0801
-	li s7, 0x80381008
-	sd t1, 0(s7)
-	li t1, 0x200000ef
-	li s7, 0x80381010
-	sd t1, 0(s7)
-	li t1, 0x200e0c01
-	li s7, 0x80382000
-	sd t1, 0(s7)
-	li t1, 0x200e10c5
-	li s7, 0x80383000
-	sd t1, 0(s7)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0x9000000000080380
-	li s7, 0x400003f0
+	li t4, 0x80388c72
+	li s9, 0xc793
+	sh s9, 0(t4)
+	li s9, 0x69c7
+	sh s9, 2(t4)
+	li s9, 0x8082
+	sh s9, 4(t4)
+	fence.i
+	jalr ra, 0(t4)
+	LX a5
+	li s9, 0x7f9
+	sh s9, 0(t4)
+	li s9, 0x1
+	sh s9, 2(t4)
+	li s9, 0x8082
+	sh s9, 4(t4)
+	fence.i
+	jalr ra, 0(t4)
+	LX a5
+	li s9, 0x8793
+	sh s9, 0(t4)
+	li s9, 0x12c7
+	sh s9, 2(t4)
+	li s9, 0x8082
+	sh s9, 4(t4)
+	fence.i
+	jalr ra, 0(t4)
+	LX a5
+	li s11, 0x803883ca
+	li a6, 0x9893
+	sh a6, 0(s11)
+	li a6, 0x1a8
+	sh a6, 2(s11)
+	li a6, 0x8082
+	sh a6, 4(s11)
+	fence.i
+	jalr ra, 0(s11)
+	LX a7
+	li a6, 0xc893
+	sh a6, 0(s11)
+	li a6, 0xeec8
+	sh a6, 2(s11)
+	li a6, 0x8082
+	sh a6, 4(s11)
+	fence.i
+	jalr ra, 0(s11)
+	LX a7
+	li t3, 0x200e0401
+	li a2, 0x80380000
+	sd t3, 0(a2)
+	li t3, 0x200e0801
+	li a2, 0x80381008
+	sd t3, 0(a2)
+	li t3, 0x200000ef
+	li a2, 0x80381010
+	sd t3, 0(a2)
+	li t3, 0x200e0c01
+	li a2, 0x80382000
+	sd t3, 0(a2)
+	li t3, 0x200e10c7
+	li a2, 0x80383000
+	sd t3, 0(a2)
+	li t3, 0x200e1469
+	li a2, 0x80383008
+	sd t3, 0(a2)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x8000000000080381
+	li a2, 0x40000ffb
 	sfence.vma
-	csrw satp, t1
-	lw s11, 0(s7)
+	csrw satp, t3
+	li t3, 0x8093
+	li a2, 0x80385e2c
+	sh t3, 0(a2)
+	li t3, 0x10
+	li a2, 0x80385e2e
+	sh t3, 0(a2)
+	li t3, 0x8067
+	li a2, 0x80385e30
+	sh t3, 0(a2)
+	li t3, 0x0
+	li a2, 0x80385e32
+	sh t3, 0(a2)
+	fence.i
+	li t3, 0x8000000000080381
+	li a2, 0x40001e2c
+	sfence.vma
+	csrw satp, t3
+	jalr ra, 0(a2)
 	csrw satp, zero
 	sfence.vma
-	LX s11
-	li s7, 0x80383000
-	ld t1, 0(s7)
-	andi t1, t1, -65
-	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
-	csrw sie, zero
-	la s1, .Ld11
-	csrw sepc, s1
-	li s1, 0x120
-	csrc sstatus, s1
-	sret
-.Ld11:
-	li a0, 0xffffffffb7d63254
-	LX a0
-	addi s3, tp, 88
-	amoxor.d.aq a5, a7, (s3)
-	LX a5
-	ld s10, 88(tp)
+	LX ra
+	li a2, 0x80383008
+	ld t3, 0(a2)
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li a5, 0x803884f0
+	li s6, 0x1d59
+	sh s6, 0(a5)
+	li s6, 0x1
+	sh s6, 2(a5)
+	li s6, 0x8082
+	sh s6, 4(a5)
+	fence.i
+	jalr ra, 0(a5)
 	LX s10
-	csrrw sp, fcsr, s6
-	LX sp
-	addi s5, tp, -364
-	amoadd.w.aqrl a1, t5, (s5)
-	LX a1
-	ld s8, -368(tp)
-	LX s8
-	ecall
-	csrr a1, sstatus
-	li s8, 0x7fffffffffff9fff
-	and a1, a1, s8
-	LX a1
-	li a1, 0x80388e5a
-	li s2, 0x9e93
-	sh s2, 0(a1)
-	li s2, 0x15e
-	sh s2, 2(a1)
-	li s2, 0x8082
-	sh s2, 4(a1)
+	li s6, 0x4d13
+	sh s6, 0(a5)
+	li s6, 0xab8d
+	sh s6, 2(a5)
+	li s6, 0x8082
+	sh s6, 4(a5)
 	fence.i
-	jalr ra, 0(a1)
-	LX t4
-	li s2, 0x1ea1
-	sh s2, 0(a1)
-	li s2, 0x1
-	sh s2, 2(a1)
-	li s2, 0x8082
-	sh s2, 4(a1)
+	jalr ra, 0(a5)
+	LX s10
+	li s6, 0x1d13
+	sh s6, 0(a5)
+	li s6, 0x1ed
+	sh s6, 2(a5)
+	li s6, 0x8082
+	sh s6, 4(a5)
 	fence.i
-	jalr ra, 0(a1)
-	LX t4
+	jalr ra, 0(a5)
+	LX s10
 	li s2, 0x200e0401
-	li t5, 0x80380000
-	sd s2, 0(t5)
+	li t0, 0x80380000
+	sd s2, 0(t0)
 	li s2, 0x200e0801
-	li t5, 0x80381008
-	sd s2, 0(t5)
+	li t0, 0x80381008
+	sd s2, 0(t0)
 	li s2, 0x200000ef
-	li t5, 0x80381010
-	sd s2, 0(t5)
+	li t0, 0x80381010
+	sd s2, 0(t0)
 	li s2, 0x200e0c01
-	li t5, 0x80382000
-	sd s2, 0(t5)
-	li s2, 0x201400c9
-	li t5, 0x80382008
-	sd s2, 0(t5)
+	li t0, 0x80382000
+	sd s2, 0(t0)
+	li s2, 0x200e1ceb
+	li t0, 0x80383018
+	sd s2, 0(t0)
 	li s2, 0xc0000
 	csrc sstatus, s2
-	li s2, 0x40000
+	li s2, 0xc0000
 	csrs sstatus, s2
 	li s2, 0x8000000000080381
-	li t5, 0x40208140
+	li t0, 0x40003cb8
 	sfence.vma
 	csrw satp, s2
-	lwu s3, 0(t5)
+	amoswap.d t3, t3, (t0)
 	csrw satp, zero
 	sfence.vma
-	LX s3
-	li t5, 0x80382008
-	ld s2, 0(t5)
+	LX t3
+	li t0, 0x80383018
+	ld s2, 0(t0)
 	andi s2, s2, -65
 	LX s2
 	li s2, 0xc0000
 	csrc sstatus, s2
 	csrw sie, zero
-	la s3, .Ld12
-	csrw sepc, s3
-	li s3, 0x120
-	csrc sstatus, s3
+	la sp, .Ld8
+	csrw sepc, sp
+	li sp, 0x120
+	csrc sstatus, sp
 	sret
-.Ld12:
-	csrrw zero, fcsr, s11
-	LX zero
-	fld f17, 792(tp)
-	fadd.d f27, f17, f25, dyn
-	LF f27
-	csrrci s8, fcsr, 31
-	LX s8
-	addi a2, tp, -372
-	amoxor.w.aqrl s4, s4, (a2)
-	LX s4
-	ld s5, -376(tp)
+.Ld8:
+	flw f30, 960(tp)
+	fmul.s f21, f30, f13, rup
+	LF f21
+	csrrci s5, fcsr, 31
 	LX s5
-	csrw sip, a2
-	LX ra
+	sb t5, -259(tp)
+	ld s2, -264(tp)
+	LX s2
 	ecall
-	csrr t6, sstatus
-	li a6, 0x7fffffffffff9fff
-	and t6, t6, a6
-	LX t6
-	li t0, 0x200e0401
-	li t5, 0x80380000
-	sd t0, 0(t5)
-	li t0, 0x200e0801
-	li t5, 0x80381008
-	sd t0, 0(t5)
-	li t0, 0x200000ef
-	li t5, 0x80381010
-	sd t0, 0(t5)
-	li t0, 0x200e0c01
-	li t5, 0x80382000
-	sd t0, 0(t5)
-	li t0, 0x200e14c3
-	li t5, 0x80383008
-	sd t0, 0(t5)
-	li t0, 0xc0000
-	csrc sstatus, t0
-	li t0, 0x80000
-	csrs sstatus, t0
-	li t0, 0x8000000000080381
-	li t5, 0x40001360
+	csrr s3, sstatus
+	li s0, 0x7fffffffffff9fff
+	and s3, s3, s0
+	LX s3
+	li s4, 0x200e0401
+	li a0, 0x80380000
+	sd s4, 0(a0)
+	li s4, 0x200e0801
+	li a0, 0x80381008
+	sd s4, 0(a0)
+	li s4, 0x200000ef
+	li a0, 0x80381010
+	sd s4, 0(a0)
+	li s4, 0x200e0c01
+	li a0, 0x80382000
+	sd s4, 0(a0)
+	li s4, 0x200e1853
+	li a0, 0x80383010
+	sd s4, 0(a0)
+	li s4, 0xc0000
+	csrc sstatus, s4
+	li s4, 0x8000000000080381
+	li a0, 0x40002c60
 	sfence.vma
-	csrw satp, t0
-	lb t4, 0(t5)
+	csrw satp, s4
+	lhu s8, 0(a0)
 	csrw satp, zero
 	sfence.vma
-	LX t4
-	li t5, 0x80383008
-	ld t0, 0(t5)
-	LX t0
-	li t0, 0xc0000
-	csrc sstatus, t0
-	csrw sie, zero
-	la s3, .Ld13
-	csrw sepc, s3
-	li s3, 0x120
-	csrc sstatus, s3
-	sret
-.Ld13:
-	sra s0, a6, t6
-	LX s0
-	csrrw t1, fflags, zero
-	LX t1
-	.insn r 0x53, 6, 0x4, f1, f21, f30
-	LF f1
-	csrrci s8, fcsr, 31
 	LX s8
-	mret
+	li a0, 0x80383010
+	ld s4, 0(a0)
+	andi s4, s4, -65
+	LX s4
+	li s4, 0xc0000
+	csrc sstatus, s4
+	csrw sie, zero
+	la a5, .Ld9
+	csrw sepc, a5
+	li a5, 0x120
+	csrc sstatus, a5
+	sret
+.Ld9:
+	csrr s5, sepc
+	LX s5
+	fld f23, 584(tp)
+	fsgnjn.d f5, f9, f23
+	LF f5
+	csrrci a1, fcsr, 31
+	LX a1
+	addi t0, tp, -461
+	sh s11, 907(t0)
+	ld s5, 440(tp)
+	LX s5
+	flw f29, 720(tp)
+	flw f31, 520(tp)
+	fdiv.s f21, f29, f31, rdn
+	LF f21
+	csrrci a1, fcsr, 31
+	LX a1
 	ecall
-	csrr t0, sstatus
-	li a2, 0x7fffffffffff9fff
-	and t0, t0, a2
-	LX t0
-	li s1, 0x200e0401
-	li a2, 0x80380000
-	sd s1, 0(a2)
-	li s1, 0x200e0801
-	li a2, 0x80381008
-	sd s1, 0(a2)
-	li s1, 0x200000ef
-	li a2, 0x80381010
-	sd s1, 0(a2)
-	li s1, 0x200e0c01
-	li a2, 0x80382000
-	sd s1, 0(a2)
-	li s1, 0x200e182b
-	li a2, 0x80383010
-	sd s1, 0(a2)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x9000000000080380
-	li a2, 0x400022d8
-	sfence.vma
-	csrw satp, s1
-	li s1, 0x513
-	li a2, 0x803862b4
-	sh s1, 0(a2)
-	li s1, 0x15
-	li a2, 0x803862b6
-	sh s1, 0(a2)
-	li s1, 0x8067
-	li a2, 0x803862b8
-	sh s1, 0(a2)
-	li s1, 0x0
-	li a2, 0x803862ba
-	sh s1, 0(a2)
+	csrr s5, sstatus
+	li t0, 0x7fffffffffff9fff
+	and s5, s5, t0
+	LX s5
+	li a2, 0x8038897e
+	li a0, 0x6b37
+	sh a0, 0(a2)
+	li a0, 0xd6ac
+	sh a0, 2(a2)
+	li a0, 0x8082
+	sh a0, 4(a2)
 	fence.i
-	li s1, 0x9000000000080380
-	li a2, 0x400022b4
-	sfence.vma
-	csrw satp, s1
 	jalr ra, 0(a2)
-	csrw satp, zero
-	sfence.vma
-	LX a0
-	li a2, 0x80383010
-	ld s1, 0(a2)
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
+	LX s6
+	li a0, 0x8b37
+	sh a0, 0(a2)
+	li a0, 0x828d
+	sh a0, 2(a2)
+	li a0, 0x8082
+	sh a0, 4(a2)
+	fence.i
+	jalr ra, 0(a2)
+	LX s6
+	li a0, 0xb13
+	sh a0, 0(a2)
+	li a0, 0xd37b
+	sh a0, 2(a2)
+	li a0, 0x8082
+	sh a0, 4(a2)
+	fence.i
+	jalr ra, 0(a2)
+	LX s6
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -847,22 +822,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xfffffffffffffe3f, 0x66b96b2c1b01f851, 0x0000000080000000, 0x0000000080000000
-	.dword 0x000000000000014a, 0xfffffffffffff8e3, 0x0000000100000000, 0x8751ecc969c93930
-	.dword 0x00000000ffff0000, 0x0000000000000040, 0x8000000000000001, 0x26df4f85cb8f2b1a
-	.dword 0x00000000000007ff, 0xffffffffdca7611e, 0x0000000000000003, 0x00000000000004fd
-	.dword 0xc3abb8533de027a4, 0x00000000000006a1, 0x2b73345a4263fd3c, 0x0000000000000000
-	.dword 0x0000000000000002, 0x00000000658f1caa, 0x116ec34431e6bed4, 0x000000007fffffff
-	.dword 0xb1673706523549c4, 0xfffffffffffff800, 0xffffffff80000000, 0x0000000000000002
-	.dword 0xffffffff7fffffff, 0xfffffffffffffffe, 0xfffffffff42dd3dc, 0x6e574e2bd7e31947
-	.dword 0x4330000000000000, 0x6c31050203f77991, 0xffffffff7f7fffff, 0x4330000000000000
-	.dword 0x41f0000000000000, 0xffffffff40490fdb, 0x41e0000000000000, 0x8000000000000001
-	.dword 0xffffffff7f800001, 0x3fefffffffffffff, 0xffffffff007fffff, 0xbff0000000000000
-	.dword 0xffffffff4f000000, 0x3ff0000000000000, 0x43f0000000000000, 0xffffffff7fa00000
-	.dword 0xffffffff80000000, 0x3ff0000000000000, 0x0000000000000000, 0x8000000000000001
-	.dword 0x400921fb54442d18, 0x47efffffe0000000, 0xffffffff7f800000, 0xffffffff7f7fffff
-	.dword 0xbff0000000000000, 0x7ff4000000000000, 0x36a0000000000000, 0xffffffffcf000000
-	.dword 0x49b9335d4ea7839f, 0x7ff0000000000000, 0xffffffff7fc00000, 0xffffffff80000001
+	.dword 0x0000000080000000, 0x8000000000000001, 0x0000000080000000, 0xae351ea3bf0fea9d
+	.dword 0x8e4af0b9b93bd47c, 0x23690b506d057d44, 0x000000000000001f, 0x000000007ffff800
+	.dword 0x0000000000000662, 0xfffffffffffffce2, 0x0000000000000002, 0x0000000100000000
+	.dword 0x4e223fbe4d694af2, 0x8000000000000001, 0xfffffffffffffb3d, 0x0000000060bb46af
+	.dword 0xd9af13728832d4b7, 0x7fffffffffffffff, 0x00000000000004f1, 0x000000007ffff800
+	.dword 0x7fffffffffffffff, 0xbabb14c01368ef41, 0x000000000000042a, 0x8000000000000001
+	.dword 0xfffffffffffffda3, 0x00000000000007ff, 0x5106c958694e76f4, 0x0000000000000800
+	.dword 0xeadf2269185736b0, 0xf88495980396ff00, 0x0000000000000000, 0x000000000000003f
+	.dword 0x8000000000000000, 0xffffffff00400000, 0xc1e0000000000000, 0x41dfffffffc00000
+	.dword 0xffffffff32d33248, 0xffffffff33800000, 0xffffffffffc00001, 0x7ff4000000000000
+	.dword 0x8000000000000000, 0x000fffffffffffff, 0x7fefffffffffffff, 0x0000000000000000
+	.dword 0xffffffff3f000000, 0x47efffffe0000000, 0xffffffff80000000, 0xffffffff7f800001
+	.dword 0xffffffff7fc00000, 0xffffffff80800000, 0xffffffff80000001, 0x36a0000000000000
+	.dword 0xfff0000000000000, 0xffffffff5f800000, 0x0008000000000000, 0xfff0000000000000
+	.dword 0xffffffff80000001, 0xffffffff5f800000, 0xc1e0000000000000, 0xc1e0000000000000
+	.dword 0x0008000000000000, 0xffffffff5f000000, 0xfff0000000000000, 0xffffffff4f000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -895,54 +870,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x4e49d3684dc98f06, 0x556ba9d8ee9015e9, 0xfb88f7c28e49de6d, 0xd64207e852677af8
-	.dword 0xba670a5ff0e8c87d, 0x9cfb8db64276f752, 0xa3fb0c552a8532f7, 0xf92afb10e4e5f359
-	.dword 0x72e9d0993df2f505, 0x6c3af3304d8ccdaf, 0x00000000ffffffff, 0x26c4298f599daf96
-	.dword 0x0000000000000040, 0x4330000000000000, 0x000000007fffffff, 0x6e5c45dc6abe88b0
-	.dword 0x0008000000000000, 0xfff0000000000000, 0x1132930f63fdaf1c, 0xc41364c3541d9620
-	.dword 0xfffffffffffff800, 0xd7ab6b69954886d1, 0xf149ec2b25da7ff3, 0xba6bfe64b0383b85
-	.dword 0xc219b64fe22bf436, 0x16722465583d681a, 0x5555555555555555, 0x1714f1d167314864
-	.dword 0x45da5ad828d9ac96, 0x00000000000007ff, 0x0000000000000800, 0xa3a837d6c298e45b
-	.dword 0x5fcf18acb3368225, 0xe85611f892c09dd7, 0x3d1a90a62a9d50d5, 0x50eb8b1dcaa15afd
-	.dword 0x9d9dc85e7e57cf98, 0x9e1d42b1ff991987, 0xb6fc4707fcbe9efc, 0x35da48ff176ddcf8
-	.dword 0x0000000000000000, 0x7ff4000000000000, 0xc4121d46680e7636, 0x3ca0000000000000
-	.dword 0xffffffff7fffffff, 0x49c969528edde839, 0x3435e301e487557c, 0x3ff0000000000000
-	.dword 0x1e38d29857a9c869, 0xe76d5fe1f80d4c34, 0x0000000000000800, 0x856b7f88c52f5f8a
-	.dword 0xf52f78ff3c53163e, 0x107bf1f828028524, 0x6ac823e0f109a452, 0x67a81a9f953e022b
-	.dword 0x11a8354722c17908, 0x00000000ffff0000, 0xdeebe2a24be808d0, 0xe7648c9b62a45df3
-	.dword 0x69ba2fc4f5297174, 0xe866ea76932f88ae, 0xdd1952a44f52e77e, 0xd492f4a25898e8cb
-	.dword 0xd3b23df4de553b38, 0xc3676b948c8a7c40, 0x7b7d86b898d478ab, 0xf1433cbe8b78d761
-	.dword 0x5c78b5bb597f99ed, 0xe68f0d95bbbe03a3, 0xffffffff80000000, 0x852359083ef56539
-	.dword 0x7cf79e5467ae01b0, 0x7dfa8d76b5a6b181, 0x2925587eead0fcab, 0x1a94dbf5c100dfb7
-	.dword 0xffffffffffffffff, 0x4330000000000000, 0x6f47bd68072b07b5, 0x067b7e25bda97509
-	.dword 0x0000000000000001, 0x1b5ba4b625fc4b10, 0x3c39b63d497bb056, 0x72095fbc91749f1a
-	.dword 0x47e37e4a468224c9, 0x11145cf0a66530b6, 0x3fefffffffffffff, 0x88af321b54f47c56
-	.dword 0x15f524a591c1f30e, 0x9cbccf33502ae9b1, 0x5c87e46cd2bdd37a, 0xb733ec7f1853518c
-	.dword 0x649b4c6085c9d622, 0x90dc13adca442a16, 0x02cf19bda07e1680, 0x33261b64d1aa970e
-	.dword 0xa2b322799b3a7fe9, 0x1eb03d3ada4eb0f0, 0xb826645ee6b48974, 0x398f2a75b2e03807
-	.dword 0xb7be11b92a6330b0, 0x0008000000000000, 0xbf983e85bb4e8f10, 0x6ec0e2f33c77a0e1
-	.dword 0x15adb391c779d3de, 0xa6e93ad0d43f4636, 0xa275edd002c2b9b9, 0xfffffffffffffffe
-	.dword 0x00000000ffff0000, 0x0a3b94ba5ce76180, 0xffffffffffffffff, 0xb572f0de38ee2f62
-	.dword 0xff34577b1b9f0092, 0x67f34e9cdbbec4b2, 0x000000000000003f, 0x8600eee930696ebc
-	.dword 0x880435dba899ec67, 0x9f7d7460fb26ce71, 0x07748ab4c362c313, 0xc73cc4f35020d601
-	.dword 0xc0098e0ba53a52cf, 0xcf335889babe4b05, 0x1d80757a700855e0, 0x6b2ead211e132191
-	.dword 0x5001738723e22cb9, 0x6ec9bb59d033d029, 0xd2cbbb4351d7b6ac, 0xb81840382717c344
+	.dword 0x6e574e2bd7e31947, 0xb84a01cf66f2244c, 0x03f77991f3f1fc63, 0x43e7e7cd83e56d7c
+	.dword 0x35433539dcd37358, 0x2f9436ce1fd32398, 0x0000000000000001, 0x4fce6fd35301bb05
+	.dword 0xb31e0b643ba3a783, 0x86aadd9b9ad0f994, 0x7ff0000000000001, 0xe53721fe81234443
+	.dword 0x1b2022ff68e4fef2, 0xb896f2b72b716dff, 0xeabe230e65ccce6f, 0x80d0d20c7f11dc28
+	.dword 0xbee0265ea913a75e, 0xd1142f7151f30939, 0x7fffffffffffffff, 0x63c9c3799a10b566
+	.dword 0x8000000000000001, 0xa0b2ebaa066663e9, 0x3b5b7d18998d2095, 0x50606cce5c00b6a5
+	.dword 0xbde40121c66a60e0, 0xe4f4d3102669a7ae, 0x70c10ea12ec7e528, 0x29eed739bd395f71
+	.dword 0xfff8000000000001, 0x8d8606c4c0e926b6, 0x4829dcc5d2b23b5e, 0xdbae0cca9beb1f3d
+	.dword 0x179d97d4a0afbb21, 0x2132b4e71e7bff97, 0x87c84304b08f7d49, 0x9dccb9644aa208d2
+	.dword 0x4ea7839f066bdb63, 0xf270f4e287d43370, 0xf285ec73e49c2b7b, 0x735ab8b40aea2821
+	.dword 0x000000000000001f, 0x26c5d2f8c5df19ab, 0x426e3824e75d1079, 0x622ff7b277604b20
+	.dword 0x334416798b2d47ac, 0xa292d6707dcdca79, 0x9ba98e079c0881bd, 0xbff0000000000000
+	.dword 0xe4e5f35936e95a11, 0x3df2f50502d8472a, 0x4d8ccdaf1ec79963, 0x55976deef6eafd1a
+	.dword 0xef1c423e44b8c872, 0x26c4298f599daf96, 0x0000000000000040, 0x4330000000000000
+	.dword 0x000000007fffffff, 0x6e5c45dc6abe88b0, 0x0008000000000000, 0xfff0000000000000
+	.dword 0x1132930f63fdaf1c, 0xc41364c3541d9620, 0xfffffffffffff800, 0xd7ab6b69954886d1
+	.dword 0xf149ec2b25da7ff3, 0xba6bfe64b0383b85, 0xc219b64fe22bf436, 0x16722465583d681a
+	.dword 0x5555555555555555, 0x1714f1d167314864, 0x45da5ad828d9ac96, 0x00000000000007ff
+	.dword 0x0000000000000800, 0xa3a837d6c298e45b, 0x5fcf18acb3368225, 0xe85611f892c09dd7
+	.dword 0x3d1a90a62a9d50d5, 0x50eb8b1dcaa15afd, 0x9d9dc85e7e57cf98, 0x9e1d42b1ff991987
+	.dword 0xb6fc4707fcbe9efc, 0x35da48ff176ddcf8, 0x0000000000000000, 0x7ff4000000000000
+	.dword 0xc4121d46680e7636, 0x3ca0000000000000, 0xffffffff7fffffff, 0x49c969528edde839
+	.dword 0x3435e301e487557c, 0x3ff0000000000000, 0x1e38d29857a9c869, 0xe76d5fe1f80d4c34
+	.dword 0x0000000000000800, 0x856b7f88c52f5f8a, 0xf52f78ff3c53163e, 0x107bf1f828028524
+	.dword 0x6ac823e0f109a452, 0x67a81a9f953e022b, 0x11a8354722c17908, 0x00000000ffff0000
+	.dword 0xdeebe2a24be808d0, 0xe7648c9b62a45df3, 0x69ba2fc4f5297174, 0xe866ea76932f88ae
+	.dword 0xdd1952a44f52e77e, 0xd492f4a25898e8cb, 0xd3b23df4de553b38, 0xc3676b948c8a7c40
+	.dword 0x7b7d86b898d478ab, 0xf1433cbe8b78d761, 0x5c78b5bb597f99ed, 0xe68f0d95bbbe03a3
+	.dword 0xffffffff80000000, 0x852359083ef56539, 0x7cf79e5467ae01b0, 0x7dfa8d76b5a6b181
+	.dword 0x2925587eead0fcab, 0x1a94dbf5c100dfb7, 0xffffffffffffffff, 0x4330000000000000
+	.dword 0x6f47bd68072b07b5, 0x067b7e25bda97509, 0x0000000000000001, 0x1b5ba4b625fc4b10
+	.dword 0x3c39b63d497bb056, 0x72095fbc91749f1a, 0x47e37e4a468224c9, 0x11145cf0a66530b6
 	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0xd46b3a183ce4ca6a, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x4d806f3f076bd524
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x4b610024b733ec7f, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0xdcfcbd7282beea94, 0x41e0000000000000
+	.dword 0x3fe0000000000000, 0x805b843a33261b64, 0xfeb3691ca2b32279, 0xf801ddc11eb03d3a
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
 	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x25421b7497c769af, 0x46c68affb9ff973d
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffffe25c6ca6, 0xffffffffc6ba4437, 0xffffffff86840421, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff2e2a5669, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffffe452a268, 0xffffffffe5591d18, 0xffffffff906d7d28
-	.dword 0xffffffff2a764973, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x6ec0e2f33c77a0e1, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffffd43f4636, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffdc661d58, 0xffffffff7f800001
+	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xfffffffff8f7b8ce, 0xffffffff718c80ac, 0xffffffff487567bc
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff03ce1b0c, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff4effffff, 0xffffffffc73cc4f3, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

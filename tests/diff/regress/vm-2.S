@@ -36,13 +36,13 @@ diff_block_0:
 	sd t0, 0(s5)
 	li t0, 0xc0000
 	csrc sstatus, t0
-	li t0, 0xc0000
+	li t0, 0x40000
 	csrs sstatus, t0
-	li t0, 0x8000000000080381
+	li t0, 0x9000000000080380
 	li s5, 0x40000150
 	sfence.vma
 	csrw satp, t0
-	sw s7, 0(s5)
+	sd s7, 0(s5)
 	csrw satp, zero
 	sfence.vma
 	LX s7
@@ -52,677 +52,559 @@ diff_block_0:
 	LX t0
 	li t0, 0xc0000
 	csrc sstatus, t0
-	li s3, 0x200e0401
-	li s6, 0x80380000
-	sd s3, 0(s6)
-	li s3, 0x200e0801
-	li s6, 0x80381008
-	sd s3, 0(s6)
-	li s3, 0x200000ef
-	li s6, 0x80381010
-	sd s3, 0(s6)
-	li s3, 0x200e0c01
-	li s6, 0x80382000
-	sd s3, 0(s6)
-	li s3, 0x200e1083
-	li s6, 0x80383000
-	sd s3, 0(s6)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0xc0000
-	csrs sstatus, s3
-	li s3, 0x8000000000080381
-	li s6, 0x40000628
+	li t1, 0x200e0401
+	li t4, 0x80380000
+	sd t1, 0(t4)
+	li t1, 0x200e0801
+	li t4, 0x80381008
+	sd t1, 0(t4)
+	li t1, 0x200000ef
+	li t4, 0x80381010
+	sd t1, 0(t4)
+	li t1, 0x200e0c01
+	li t4, 0x80382000
+	sd t1, 0(t4)
+	li t1, 0x200e18ad
+	li t4, 0x80383010
+	sd t1, 0(t4)
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li t1, 0x80000
+	csrs sstatus, t1
+	li t1, 0x8000000000080381
+	li t4, 0x40002210
 	sfence.vma
-	csrw satp, s3
-	sh s8, 0(s6)
+	csrw satp, t1
+	sh t6, 0(t4)
 	csrw satp, zero
 	sfence.vma
-	LX s8
-	li s6, 0x80383000
-	ld s3, 0(s6)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li a6, 0x200e0401
-	li s5, 0x80380000
-	sd a6, 0(s5)
-	li a6, 0x200e0801
-	li s5, 0x80381008
-	sd a6, 0(s5)
-	li a6, 0x200000ef
-	li s5, 0x80381010
-	sd a6, 0(s5)
-	li a6, 0x200e0c01
-	li s5, 0x80382000
-	sd a6, 0(s5)
-	li a6, 0x200e14dd
-	li s5, 0x80383008
-	sd a6, 0(s5)
-	li a6, 0xc0000
-	csrc sstatus, a6
-	li a6, 0x8000000000080381
-	li s5, 0x40001e90
-	sfence.vma
-	csrw satp, a6
-	li a6, 0xa13
-	li s5, 0x80385600
-	sh a6, 0(s5)
-	li a6, 0x1a
-	li s5, 0x80385602
-	sh a6, 0(s5)
-	li a6, 0x8067
-	li s5, 0x80385604
-	sh a6, 0(s5)
-	li a6, 0x0
-	li s5, 0x80385606
-	sh a6, 0(s5)
-	fence.i
-	li a6, 0x8000000000080381
-	li s5, 0x40001600
-	sfence.vma
-	csrw satp, a6
-	jalr ra, 0(s5)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li s5, 0x80383008
-	ld a6, 0(s5)
-	andi a6, a6, -65
-	LX a6
-	li a6, 0xc0000
-	csrc sstatus, a6
-	li a7, 0x200e0401
-	li t6, 0x80380000
-	sd a7, 0(t6)
-	li a7, 0x200e0801
-	li t6, 0x80381008
-	sd a7, 0(t6)
-	li a7, 0x200000ef
-	li t6, 0x80381010
-	sd a7, 0(t6)
-	li a7, 0x200e0c01
-	li t6, 0x80382000
-	sd a7, 0(t6)
-	li a7, 0x200e1c5e
-	li t6, 0x80383018
-	sd a7, 0(t6)
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li a7, 0x8000000000080381
-	li t6, 0x40003338
-	sfence.vma
-	csrw satp, a7
-	li a7, 0x200e10cb
-	li t6, 0x80383000
-	sd a7, 0(t6)
-	li a7, 0x200e145e
-	li t6, 0x80383008
-	sd a7, 0(t6)
-	li a7, 0x8493
-	li t6, 0x80384ffe
-	sh a7, 0(t6)
-	li a7, 0x14
-	li t6, 0x80385000
-	sh a7, 0(t6)
-	li a7, 0x8067
-	li t6, 0x80385002
-	sh a7, 0(t6)
-	li a7, 0x0
-	li t6, 0x80385004
-	sh a7, 0(t6)
-	fence.i
-	li a7, 0x8000000000080381
-	li t6, 0x40000ffe
-	sfence.vma
-	csrw satp, a7
-	jalr ra, 0(t6)
-	csrw satp, zero
-	sfence.vma
-	LX s1
-	li t6, 0x80383008
-	ld a7, 0(t6)
-	andi a7, a7, -65
-	LX a7
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li t3, 0x200e0401
-	li t6, 0x80380000
-	sd t3, 0(t6)
-	li t3, 0x200e0801
-	li t6, 0x80381008
-	sd t3, 0(t6)
-	li t3, 0x200000ef
-	li t6, 0x80381010
-	sd t3, 0(t6)
-	li t3, 0x200e0c01
-	li t6, 0x80382000
-	sd t3, 0(t6)
-	li t3, 0x200e1487
-	li t6, 0x80383008
-	sd t3, 0(t6)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x8000000000080381
-	li t6, 0x40001f08
-	sfence.vma
-	csrw satp, t3
-	li t3, 0x8793
-	li t6, 0x80385c10
-	sh t3, 0(t6)
-	li t3, 0x17
-	li t6, 0x80385c12
-	sh t3, 0(t6)
-	li t3, 0x8067
-	li t6, 0x80385c14
-	sh t3, 0(t6)
-	li t3, 0x0
-	li t6, 0x80385c16
-	sh t3, 0(t6)
-	fence.i
-	li t3, 0x8000000000080381
-	li t6, 0x40001c10
-	sfence.vma
-	csrw satp, t3
-	jalr ra, 0(t6)
-	csrw satp, zero
-	sfence.vma
-	LX a5
-	li t6, 0x80383008
-	ld t3, 0(t6)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
+	LX t6
+	li t4, 0x80383010
+	ld t1, 0(t4)
+	andi t1, t1, -65
+	LX t1
+	li t1, 0xc0000
+	csrc sstatus, t1
 	li s7, 0x200e0401
-	li t5, 0x80380000
-	sd s7, 0(t5)
+	li s10, 0x80380000
+	sd s7, 0(s10)
 	li s7, 0x200e0801
-	li t5, 0x80381008
-	sd s7, 0(t5)
+	li s10, 0x80381008
+	sd s7, 0(s10)
 	li s7, 0x200000ef
-	li t5, 0x80381010
-	sd s7, 0(t5)
+	li s10, 0x80381010
+	sd s7, 0(s10)
 	li s7, 0x200e0c01
-	li t5, 0x80382000
-	sd s7, 0(t5)
-	li s7, 0x200e105f
-	li t5, 0x80383000
-	sd s7, 0(t5)
+	li s10, 0x80382000
+	sd s7, 0(s10)
+	li s7, 0x200e1c87
+	li s10, 0x80383018
+	sd s7, 0(s10)
 	li s7, 0xc0000
 	csrc sstatus, s7
 	li s7, 0x9000000000080380
-	li t5, 0x400005b0
+	li s10, 0x80400030d0
 	sfence.vma
 	csrw satp, s7
-	li s7, 0x8d93
-	li t5, 0x80384ad8
-	sh s7, 0(t5)
-	li s7, 0x1d
-	li t5, 0x80384ada
-	sh s7, 0(t5)
-	li s7, 0x8067
-	li t5, 0x80384adc
-	sh s7, 0(t5)
-	li s7, 0x0
-	li t5, 0x80384ade
-	sh s7, 0(t5)
-	fence.i
-	li s7, 0x9000000000080380
-	li t5, 0x40000ad8
-	sfence.vma
-	csrw satp, s7
-	jalr ra, 0(t5)
+	sb s3, 0(s10)
 	csrw satp, zero
 	sfence.vma
-	LX s11
-	li t5, 0x80383000
-	ld s7, 0(t5)
+	LX s3
+	li s10, 0x80383018
+	ld s7, 0(s10)
 	andi s7, s7, -65
 	LX s7
 	li s7, 0xc0000
 	csrc sstatus, s7
-	li s11, 0x200e0401
-	li a3, 0x80380000
-	sd s11, 0(a3)
-	li s11, 0x200e0801
-	li a3, 0x80381008
-	sd s11, 0(a3)
-	li s11, 0x200000ef
-	li a3, 0x80381010
-	sd s11, 0(a3)
-	li s11, 0x200e0c01
-	li a3, 0x80382000
-	sd s11, 0(a3)
-	li s11, 0x200e181f
-	li a3, 0x80383010
-	sd s11, 0(a3)
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s11, 0x8000000000080381
-	li a3, 0x40002250
+	li s4, 0x200e0401
+	li s0, 0x80380000
+	sd s4, 0(s0)
+	li s4, 0x200e0801
+	li s0, 0x80381008
+	sd s4, 0(s0)
+	li s4, 0x200000ef
+	li s0, 0x80381010
+	sd s4, 0(s0)
+	li s4, 0x200e0c01
+	li s0, 0x80382000
+	sd s4, 0(s0)
+	li s4, 0x2010004d
+	li s0, 0x80382008
+	sd s4, 0(s0)
+	li s4, 0xc0000
+	csrc sstatus, s4
+	li s4, 0x8000000000080381
+	li s0, 0x40378010
 	sfence.vma
-	csrw satp, s11
-	sd s4, 0(a3)
+	csrw satp, s4
+	lhu t6, 0(s0)
 	csrw satp, zero
 	sfence.vma
+	LX t6
+	li s0, 0x80382008
+	ld s4, 0(s0)
+	andi s4, s4, -65
 	LX s4
-	li a3, 0x80383010
-	ld s11, 0(a3)
-	andi s11, s11, -65
-	LX s11
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li a1, 0x200e0401
+	li s4, 0xc0000
+	csrc sstatus, s4
+	li a6, 0x200e0401
 	li a2, 0x80380000
-	sd a1, 0(a2)
-	li a1, 0x200e0801
+	sd a6, 0(a2)
+	li a6, 0x200e0801
 	li a2, 0x80381008
-	sd a1, 0(a2)
-	li a1, 0x200000ef
+	sd a6, 0(a2)
+	li a6, 0x200000ef
 	li a2, 0x80381010
-	sd a1, 0(a2)
-	li a1, 0x200e0c01
+	sd a6, 0(a2)
+	li a6, 0x200e0c01
 	li a2, 0x80382000
-	sd a1, 0(a2)
-	li a1, 0x200e1cc7
-	li a2, 0x80383018
-	sd a1, 0(a2)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x40000
-	csrs sstatus, a1
-	li a1, 0x8000000000080381
-	li a2, 0x40003db8
+	sd a6, 0(a2)
+	li a6, 0x200e10c7
+	li a2, 0x80383000
+	sd a6, 0(a2)
+	li a6, 0x200e1494
+	li a2, 0x80383008
+	sd a6, 0(a2)
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a6, 0x80000
+	csrs sstatus, a6
+	li a6, 0x9000000000080380
+	li a2, 0x40000fff
 	sfence.vma
-	csrw satp, a1
-	sh t0, 0(a2)
+	csrw satp, a6
+	sh s9, 0(a2)
 	csrw satp, zero
 	sfence.vma
-	LX t0
-	li a2, 0x80383018
-	ld a1, 0(a2)
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li s6, 0x200e0401
-	li s7, 0x80380000
-	sd s6, 0(s7)
-	li s6, 0x200e0801
-	li s7, 0x80381008
-	sd s6, 0(s7)
-	li s6, 0x200000ef
-	li s7, 0x80381010
-	sd s6, 0(s7)
-	li s6, 0x200e0c01
-	li s7, 0x80382000
-	sd s6, 0(s7)
-	li s6, 0x200e1497
-	li s7, 0x80383008
-	sd s6, 0(s7)
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li s6, 0x9000000000080380
-	li s7, 0x40001d20
-	sfence.vma
-	csrw satp, s6
-	sd a7, 0(s7)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li s7, 0x80383008
-	ld s6, 0(s7)
-	andi s6, s6, -65
-	LX s6
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li ra, 0x200e0401
-	li t2, 0x80380000
-	sd ra, 0(t2)
-	li ra, 0x200e0801
-	li t2, 0x80381008
-	sd ra, 0(t2)
-	li ra, 0x200000ef
-	li t2, 0x80381010
-	sd ra, 0(t2)
-	li ra, 0x200e0c01
-	li t2, 0x80382000
-	sd ra, 0(t2)
-	li ra, 0x200e1414
-	li t2, 0x80383008
-	sd ra, 0(t2)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0x9000000000080380
-	li t2, 0x40001f50
-	sfence.vma
-	csrw satp, ra
-	sd t3, 0(t2)
-	csrw satp, zero
-	sfence.vma
-	LX t3
-	li t2, 0x80383008
-	ld ra, 0(t2)
-	andi ra, ra, -65
-	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
-	DUMP
-diff_block_1:
+	LX s9
+	li a2, 0x80383008
+	ld a6, 0(a2)
+	andi a6, a6, -65
+	LX a6
+	li a6, 0xc0000
+	csrc sstatus, a6
 	li s9, 0x200e0401
-	li s1, 0x80380000
-	sd s9, 0(s1)
+	li a4, 0x80380000
+	sd s9, 0(a4)
 	li s9, 0x200e0801
-	li s1, 0x80381008
-	sd s9, 0(s1)
+	li a4, 0x80381008
+	sd s9, 0(a4)
 	li s9, 0x200000ef
-	li s1, 0x80381010
-	sd s9, 0(s1)
+	li a4, 0x80381010
+	sd s9, 0(a4)
 	li s9, 0x200e0c01
-	li s1, 0x80382000
-	sd s9, 0(s1)
-	li s9, 0x200e1c17
-	li s1, 0x80383018
-	sd s9, 0(s1)
+	li a4, 0x80382000
+	sd s9, 0(a4)
+	li s9, 0x200e181f
+	li a4, 0x80383010
+	sd s9, 0(a4)
 	li s9, 0xc0000
 	csrc sstatus, s9
-	li s9, 0xc0000
-	csrs sstatus, s9
 	li s9, 0x8000000000080381
-	li s1, 0x40003858
+	li a4, 0x40002250
 	sfence.vma
 	csrw satp, s9
-	lwu s7, 0(s1)
+	sd s11, 0(a4)
 	csrw satp, zero
 	sfence.vma
-	LX s7
-	li s1, 0x80383018
-	ld s9, 0(s1)
+	LX s11
+	li a4, 0x80383010
+	ld s9, 0(a4)
+	andi s9, s9, -65
 	LX s9
 	li s9, 0xc0000
 	csrc sstatus, s9
-	li a3, 0x200e0401
-	li t1, 0x80380000
-	sd a3, 0(t1)
-	li a3, 0x200e0801
-	li t1, 0x80381008
-	sd a3, 0(t1)
-	li a3, 0x200000ef
-	li t1, 0x80381010
-	sd a3, 0(t1)
-	li a3, 0x200e0c01
-	li t1, 0x80382000
-	sd a3, 0(t1)
-	li a3, 0x200e1449
-	li t1, 0x80383008
-	sd a3, 0(t1)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0x80000
-	csrs sstatus, a3
-	li a3, 0x8000000000080381
-	li t1, 0x4000000000
+	li a2, 0x200e0401
+	li a1, 0x80380000
+	sd a2, 0(a1)
+	li a2, 0x200e0801
+	li a1, 0x80381008
+	sd a2, 0(a1)
+	li a2, 0x200000ef
+	li a1, 0x80381010
+	sd a2, 0(a1)
+	li a2, 0x200e0c01
+	li a1, 0x80382000
+	sd a2, 0(a1)
+	li a2, 0x200e1cc7
+	li a1, 0x80383018
+	sd a2, 0(a1)
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a2, 0x9000000000080380
+	li a1, 0x40003db8
 	sfence.vma
-	csrw satp, a3
-	ld a6, 0(t1)
+	csrw satp, a2
+	lwu t0, 0(a1)
 	csrw satp, zero
 	sfence.vma
-	LX a6
-	li t1, 0x80383008
-	ld a3, 0(t1)
-	andi a3, a3, -65
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a5, 0x200e0401
-	li s8, 0x80380000
-	sd a5, 0(s8)
-	li a5, 0x200e0801
-	li s8, 0x80381008
-	sd a5, 0(s8)
-	li a5, 0x200000ef
-	li s8, 0x80381010
-	sd a5, 0(s8)
-	li a5, 0x200e0c01
-	li s8, 0x80382000
-	sd a5, 0(s8)
-	li a5, 0x200e18dd
-	li s8, 0x80383010
-	sd a5, 0(s8)
-	li a5, 0xc0000
-	csrc sstatus, a5
-	li a5, 0xc0000
-	csrs sstatus, a5
-	li a5, 0x8000000000080381
-	li s8, 0x40002a00
+	LX t0
+	li a1, 0x80383018
+	ld a2, 0(a1)
+	LX a2
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li s1, 0x200e0401
+	li a6, 0x80380000
+	sd s1, 0(a6)
+	li s1, 0x200e0801
+	li a6, 0x80381008
+	sd s1, 0(a6)
+	li s1, 0x200000ef
+	li a6, 0x80381010
+	sd s1, 0(a6)
+	li s1, 0x200e0c01
+	li a6, 0x80382000
+	sd s1, 0(a6)
+	li s1, 0x200e10cd
+	li a6, 0x80383000
+	sd s1, 0(a6)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x8000000000080381
+	li a6, 0x40000348
 	sfence.vma
-	csrw satp, a5
-	sb t2, 0(s8)
-	csrw satp, zero
-	sfence.vma
-	LX t2
-	li s8, 0x80383010
-	ld a5, 0(s8)
-	andi a5, a5, -65
-	LX a5
-	li a5, 0xc0000
-	csrc sstatus, a5
-	li t6, 0x200e0401
-	li a3, 0x80380000
-	sd t6, 0(a3)
-	li t6, 0x200e0801
-	li a3, 0x80381008
-	sd t6, 0(a3)
-	li t6, 0x200000ef
-	li a3, 0x80381010
-	sd t6, 0(a3)
-	li t6, 0x200e0c01
-	li a3, 0x80382000
-	sd t6, 0(a3)
-	li t6, 0x200e1c47
-	li a3, 0x80383018
-	sd t6, 0(a3)
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li t6, 0x8000000000080381
-	li a3, 0x400034f0
-	sfence.vma
-	csrw satp, t6
-	sw s11, 0(a3)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li a3, 0x80383018
-	ld t6, 0(a3)
-	LX t6
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li t3, 0x200e0401
-	li s8, 0x80380000
-	sd t3, 0(s8)
-	li t3, 0x200e0801
-	li s8, 0x80381008
-	sd t3, 0(s8)
-	li t3, 0x200000ef
-	li s8, 0x80381010
-	sd t3, 0(s8)
-	li t3, 0x200e0c01
-	li s8, 0x80382000
-	sd t3, 0(s8)
-	li t3, 0x20140047
-	li s8, 0x80382008
-	sd t3, 0(s8)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x40000
-	csrs sstatus, t3
-	li t3, 0x9000000000080380
-	li s8, 0x403faea8
-	sfence.vma
-	csrw satp, t3
-	sh s4, 0(s8)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li s8, 0x80382008
-	ld t3, 0(s8)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li s0, 0x200e0401
-	li s11, 0x80380000
-	sd s0, 0(s11)
-	li s0, 0x200e0801
-	li s11, 0x80381008
-	sd s0, 0(s11)
-	li s0, 0x200000ef
-	li s11, 0x80381010
-	sd s0, 0(s11)
-	li s0, 0x200e0c01
-	li s11, 0x80382000
-	sd s0, 0(s11)
-	li s0, 0x200e1405
-	li s11, 0x80383008
-	sd s0, 0(s11)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0xc0000
-	csrs sstatus, s0
-	li s0, 0x8000000000080381
-	li s11, 0x40001c90
-	sfence.vma
-	csrw satp, s0
-	li s0, 0x200e10cb
-	li s11, 0x80383000
-	sd s0, 0(s11)
-	li s0, 0x200e1405
-	li s11, 0x80383008
-	sd s0, 0(s11)
-	li s0, 0x8793
-	li s11, 0x80384ffe
-	sh s0, 0(s11)
-	li s0, 0x17
-	li s11, 0x80385000
-	sh s0, 0(s11)
-	li s0, 0x8067
-	li s11, 0x80385002
-	sh s0, 0(s11)
-	li s0, 0x0
-	li s11, 0x80385004
-	sh s0, 0(s11)
+	csrw satp, s1
+	li s1, 0x8e93
+	li a6, 0x80384bea
+	sh s1, 0(a6)
+	li s1, 0x1e
+	li a6, 0x80384bec
+	sh s1, 0(a6)
+	li s1, 0x8067
+	li a6, 0x80384bee
+	sh s1, 0(a6)
+	li s1, 0x0
+	li a6, 0x80384bf0
+	sh s1, 0(a6)
 	fence.i
-	li s0, 0x8000000000080381
-	li s11, 0x40000ffe
+	li s1, 0x8000000000080381
+	li a6, 0x40000bea
 	sfence.vma
-	csrw satp, s0
-	jalr ra, 0(s11)
+	csrw satp, s1
+	jalr ra, 0(a6)
 	csrw satp, zero
 	sfence.vma
-	LX a5
-	li s11, 0x80383008
-	ld s0, 0(s11)
-	andi s0, s0, -65
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
+	LX t4
+	li a6, 0x80383000
+	ld s1, 0(a6)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li t0, 0x200e0401
+	li s7, 0x80380000
+	sd t0, 0(s7)
+	li t0, 0x200e0801
+	li s7, 0x80381008
+	sd t0, 0(s7)
+	li t0, 0x200000ef
+	li s7, 0x80381010
+	sd t0, 0(s7)
+	li t0, 0x200e0c01
+	li s7, 0x80382000
+	sd t0, 0(s7)
+	li t0, 0x200e1855
+	li s7, 0x80383010
+	sd t0, 0(s7)
+	li t0, 0xc0000
+	csrc sstatus, t0
+	li t0, 0x80000
+	csrs sstatus, t0
+	li t0, 0x9000000000080380
+	li s7, 0x40002d58
+	sfence.vma
+	csrw satp, t0
+	sb s2, 0(s7)
+	csrw satp, zero
+	sfence.vma
+	LX s2
+	li s7, 0x80383010
+	ld t0, 0(s7)
+	andi t0, t0, -65
+	LX t0
+	li t0, 0xc0000
+	csrc sstatus, t0
+	li t4, 0x200e0401
+	li s2, 0x80380000
+	sd t4, 0(s2)
+	li t4, 0x200e0801
+	li s2, 0x80381008
+	sd t4, 0(s2)
+	li t4, 0x200000ef
+	li s2, 0x80381010
+	sd t4, 0(s2)
+	li t4, 0x200e0c01
+	li s2, 0x80382000
+	sd t4, 0(s2)
+	li t4, 0x200e14e9
+	li s2, 0x80383008
+	sd t4, 0(s2)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0x80000
+	csrs sstatus, t4
+	li t4, 0x8000000000080381
+	li s2, 0x40001200
+	sfence.vma
+	csrw satp, t4
+	li t4, 0x613
+	li s2, 0x803858bc
+	sh t4, 0(s2)
+	li t4, 0x16
+	li s2, 0x803858be
+	sh t4, 0(s2)
+	li t4, 0x8067
+	li s2, 0x803858c0
+	sh t4, 0(s2)
+	li t4, 0x0
+	li s2, 0x803858c2
+	sh t4, 0(s2)
+	fence.i
+	li t4, 0x8000000000080381
+	li s2, 0x400018bc
+	sfence.vma
+	csrw satp, t4
+	jalr ra, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX a2
+	li s2, 0x80383008
+	ld t4, 0(s2)
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
+	DUMP
+diff_block_1:
 	li ra, 0x200e0401
-	li a2, 0x80380000
-	sd ra, 0(a2)
+	li s1, 0x80380000
+	sd ra, 0(s1)
 	li ra, 0x200e0801
-	li a2, 0x80381008
-	sd ra, 0(a2)
+	li s1, 0x80381008
+	sd ra, 0(s1)
 	li ra, 0x200000ef
-	li a2, 0x80381010
-	sd ra, 0(a2)
+	li s1, 0x80381010
+	sd ra, 0(s1)
 	li ra, 0x200e0c01
-	li a2, 0x80382000
-	sd ra, 0(a2)
-	li ra, 0x2010001b
-	li a2, 0x80382008
-	sd ra, 0(a2)
+	li s1, 0x80382000
+	sd ra, 0(s1)
+	li ra, 0x200e1859
+	li s1, 0x80383010
+	sd ra, 0(s1)
 	li ra, 0xc0000
 	csrc sstatus, ra
 	li ra, 0xc0000
 	csrs sstatus, ra
 	li ra, 0x8000000000080381
-	li a2, 0x4023f2c8
+	li s1, 0x40002be8
 	sfence.vma
 	csrw satp, ra
-	lw s0, 0(a2)
+	lw t4, 0(s1)
 	csrw satp, zero
 	sfence.vma
-	LX s0
-	li a2, 0x80382008
-	ld ra, 0(a2)
+	LX t4
+	li s1, 0x80383010
+	ld ra, 0(s1)
 	LX ra
 	li ra, 0xc0000
 	csrc sstatus, ra
-	li a4, 0x200e0401
-	li a1, 0x80380000
-	sd a4, 0(a1)
-	li a4, 0x200e0801
-	li a1, 0x80381008
-	sd a4, 0(a1)
-	li a4, 0x200000ef
-	li a1, 0x80381010
-	sd a4, 0(a1)
-	li a4, 0x200e0c01
-	li a1, 0x80382000
-	sd a4, 0(a1)
-	li a4, 0x200e18cc
-	li a1, 0x80383010
-	sd a4, 0(a1)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x8000000000080381
-	li a1, 0x40002538
+	li s2, 0x200e0401
+	li s5, 0x80380000
+	sd s2, 0(s5)
+	li s2, 0x200e0801
+	li s5, 0x80381008
+	sd s2, 0(s5)
+	li s2, 0x200000ef
+	li s5, 0x80381010
+	sd s2, 0(s5)
+	li s2, 0x200e0c01
+	li s5, 0x80382000
+	sd s2, 0(s5)
+	li s2, 0x200e189f
+	li s5, 0x80383010
+	sd s2, 0(s5)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0x40000
+	csrs sstatus, s2
+	li s2, 0x8000000000080381
+	li s5, 0x400021b8
 	sfence.vma
-	csrw satp, a4
-	sw s9, 0(a1)
+	csrw satp, s2
+	amoor.d s9, s9, (s5)
 	csrw satp, zero
 	sfence.vma
 	LX s9
-	li a1, 0x80383010
-	ld a4, 0(a1)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li s2, 0x200e0401
-	li t6, 0x80380000
-	sd s2, 0(t6)
-	li s2, 0x200e0801
-	li t6, 0x80381008
-	sd s2, 0(t6)
-	li s2, 0x200000ef
-	li t6, 0x80381010
-	sd s2, 0(t6)
-	li s2, 0x200e0c01
-	li t6, 0x80382000
-	sd s2, 0(t6)
-	li s2, 0x20140017
-	li t6, 0x80382008
-	sd s2, 0(t6)
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s2, 0xc0000
-	csrs sstatus, s2
-	li s2, 0x8000000000080381
-	li t6, 0x402fffe8
-	sfence.vma
-	csrw satp, s2
-	lhu s1, 0(t6)
-	csrw satp, zero
-	sfence.vma
-	LX s1
-	li t6, 0x80382008
-	ld s2, 0(t6)
-	andi s2, s2, -65
+	li s5, 0x80383010
+	ld s2, 0(s5)
 	LX s2
 	li s2, 0xc0000
 	csrc sstatus, s2
+	li s7, 0x200e0401
+	li a5, 0x80380000
+	sd s7, 0(a5)
+	li s7, 0x200e0801
+	li a5, 0x80381008
+	sd s7, 0(a5)
+	li s7, 0x200000ef
+	li a5, 0x80381010
+	sd s7, 0(a5)
+	li s7, 0x200e0c01
+	li a5, 0x80382000
+	sd s7, 0(a5)
+	li s7, 0x200e1cc7
+	li a5, 0x80383018
+	sd s7, 0(a5)
+	li s7, 0xc0000
+	csrc sstatus, s7
+	li s7, 0x40000
+	csrs sstatus, s7
+	li s7, 0x8000000000080381
+	li a5, 0x40003678
+	sfence.vma
+	csrw satp, s7
+	amoswap.d s3, s3, (a5)
+	csrw satp, zero
+	sfence.vma
+	LX s3
+	li a5, 0x80383018
+	ld s7, 0(a5)
+	LX s7
+	li s7, 0xc0000
+	csrc sstatus, s7
+	li s1, 0x200e0401
+	li ra, 0x80380000
+	sd s1, 0(ra)
+	li s1, 0x200e0801
+	li ra, 0x80381008
+	sd s1, 0(ra)
+	li s1, 0x200000ef
+	li ra, 0x80381010
+	sd s1, 0(ra)
+	li s1, 0x200e0c01
+	li ra, 0x80382000
+	sd s1, 0(ra)
+	li s1, 0x200e144c
+	li ra, 0x80383008
+	sd s1, 0(ra)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0xc0000
+	csrs sstatus, s1
+	li s1, 0x9000000000080380
+	li ra, 0x40001e98
+	sfence.vma
+	csrw satp, s1
+	lw s8, 0(ra)
+	csrw satp, zero
+	sfence.vma
+	LX s8
+	li ra, 0x80383008
+	ld s1, 0(ra)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li t6, 0x200e0401
+	li t2, 0x80380000
+	sd t6, 0(t2)
+	li t6, 0x200e0801
+	li t2, 0x80381008
+	sd t6, 0(t2)
+	li t6, 0x200000ef
+	li t2, 0x80381010
+	sd t6, 0(t2)
+	li t6, 0x200e0c01
+	li t2, 0x80382000
+	sd t6, 0(t2)
+	li t6, 0x200e10c7
+	li t2, 0x80383000
+	sd t6, 0(t2)
+	li t6, 0x200e14b7
+	li t2, 0x80383008
+	sd t6, 0(t2)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x40000
+	csrs sstatus, t6
+	li t6, 0x8000000000080381
+	li t2, 0x40000ffd
+	sfence.vma
+	csrw satp, t6
+	sw s8, 0(t2)
+	csrw satp, zero
+	sfence.vma
+	LX s8
+	li t2, 0x80383008
+	ld t6, 0(t2)
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li a0, 0x200e0401
+	li a2, 0x80380000
+	sd a0, 0(a2)
+	li a0, 0x200e0801
+	li a2, 0x80381008
+	sd a0, 0(a2)
+	li a0, 0x200000ef
+	li a2, 0x80381010
+	sd a0, 0(a2)
+	li a0, 0x200e0c01
+	li a2, 0x80382000
+	sd a0, 0(a2)
+	li a0, 0x200e18c7
+	li a2, 0x80383010
+	sd a0, 0(a2)
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li a0, 0x40000
+	csrs sstatus, a0
+	li a0, 0x8000000000080381
+	li a2, 0x40002ea0
+	sfence.vma
+	csrw satp, a0
+	lw t6, 0(a2)
+	csrw satp, zero
+	sfence.vma
+	LX t6
+	li a2, 0x80383010
+	ld a0, 0(a2)
+	LX a0
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li s3, 0x200e0401
+	li s2, 0x80380000
+	sd s3, 0(s2)
+	li s3, 0x200e0801
+	li s2, 0x80381008
+	sd s3, 0(s2)
+	li s3, 0x200000ef
+	li s2, 0x80381010
+	sd s3, 0(s2)
+	li s3, 0x200e0c01
+	li s2, 0x80382000
+	sd s3, 0(s2)
+	li s3, 0x20140015
+	li s2, 0x80382008
+	sd s3, 0(s2)
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li s3, 0xc0000
+	csrs sstatus, s3
+	li s3, 0x8000000000080381
+	li s2, 0x402fffe8
+	sfence.vma
+	csrw satp, s3
+	lhu t6, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX t6
+	li s2, 0x80382008
+	ld s3, 0(s2)
+	andi s3, s3, -65
+	LX s3
+	li s3, 0xc0000
+	csrc sstatus, s3
 	li t3, 0x200e0401
 	li a1, 0x80380000
 	sd t3, 0(a1)
@@ -744,7 +626,7 @@ diff_block_1:
 	li a1, 0x40003b80
 	sfence.vma
 	csrw satp, t3
-	amoadd.d a3, a3, (a1)
+	amoor.d a3, a3, (a1)
 	csrw satp, zero
 	sfence.vma
 	LX a3
@@ -754,366 +636,450 @@ diff_block_1:
 	LX t3
 	li t3, 0xc0000
 	csrc sstatus, t3
-	DUMP
-diff_block_2:
-	li t6, 0x200e0401
-	li s4, 0x80380000
-	sd t6, 0(s4)
-	li t6, 0x200e0801
-	li s4, 0x80381008
-	sd t6, 0(s4)
-	li t6, 0x200000ef
-	li s4, 0x80381010
-	sd t6, 0(s4)
-	li t6, 0x200e0c01
-	li s4, 0x80382000
-	sd t6, 0(s4)
-	li t6, 0x200e18d9
-	li s4, 0x80383010
-	sd t6, 0(s4)
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li t6, 0x8000000000080381
-	li s4, 0x40002dd8
+	li s6, 0x200e0401
+	li s8, 0x80380000
+	sd s6, 0(s8)
+	li s6, 0x200e0801
+	li s8, 0x80381008
+	sd s6, 0(s8)
+	li s6, 0x200000ef
+	li s8, 0x80381010
+	sd s6, 0(s8)
+	li s6, 0x200e0c01
+	li s8, 0x80382000
+	sd s6, 0(s8)
+	li s6, 0x200e1c85
+	li s8, 0x80383018
+	sd s6, 0(s8)
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s6, 0xc0000
+	csrs sstatus, s6
+	li s6, 0x8000000000080381
+	li s8, 0x40003798
 	sfence.vma
-	csrw satp, t6
-	lhu s3, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX s3
-	li s4, 0x80383010
-	ld t6, 0(s4)
-	andi t6, t6, -65
-	LX t6
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li a0, 0x200e0401
-	li a3, 0x80380000
-	sd a0, 0(a3)
-	li a0, 0x200e0801
-	li a3, 0x80381008
-	sd a0, 0(a3)
-	li a0, 0x200000ef
-	li a3, 0x80381010
-	sd a0, 0(a3)
-	li a0, 0x200e0c01
-	li a3, 0x80382000
-	sd a0, 0(a3)
-	li a0, 0x200e14e5
-	li a3, 0x80383008
-	sd a0, 0(a3)
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li a0, 0x9000000000080380
-	li a3, 0x40001b38
-	sfence.vma
-	csrw satp, a0
-	li a0, 0x200e10cb
-	li a3, 0x80383000
-	sd a0, 0(a3)
-	li a0, 0x200e14e5
-	li a3, 0x80383008
-	sd a0, 0(a3)
-	li a0, 0x713
-	li a3, 0x80384ffe
-	sh a0, 0(a3)
-	li a0, 0x17
-	li a3, 0x80385000
-	sh a0, 0(a3)
-	li a0, 0x8067
-	li a3, 0x80385002
-	sh a0, 0(a3)
-	li a0, 0x0
-	li a3, 0x80385004
-	sh a0, 0(a3)
+	csrw satp, s6
+	li s6, 0x8893
+	li s8, 0x8038735e
+	sh s6, 0(s8)
+	li s6, 0x18
+	li s8, 0x80387360
+	sh s6, 0(s8)
+	li s6, 0x8067
+	li s8, 0x80387362
+	sh s6, 0(s8)
+	li s6, 0x0
+	li s8, 0x80387364
+	sh s6, 0(s8)
 	fence.i
-	li a0, 0x9000000000080380
-	li a3, 0x40000ffe
+	li s6, 0x8000000000080381
+	li s8, 0x4000335e
 	sfence.vma
-	csrw satp, a0
-	jalr ra, 0(a3)
+	csrw satp, s6
+	jalr ra, 0(s8)
 	csrw satp, zero
 	sfence.vma
-	LX a4
-	li a3, 0x80383008
-	ld a0, 0(a3)
-	andi a0, a0, -65
-	LX a0
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li s1, 0x200e0401
-	li t5, 0x80380000
-	sd s1, 0(t5)
-	li s1, 0x200e0801
-	li t5, 0x80381008
-	sd s1, 0(t5)
-	li s1, 0x200000ef
-	li t5, 0x80381010
-	sd s1, 0(t5)
-	li s1, 0x200e0c01
-	li t5, 0x80382000
-	sd s1, 0(t5)
-	li s1, 0x200e1087
-	li t5, 0x80383000
-	sd s1, 0(t5)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x8000000000080381
-	li t5, 0x400005b0
-	sfence.vma
-	csrw satp, s1
-	li s1, 0x8993
-	li t5, 0x803843f6
-	sh s1, 0(t5)
-	li s1, 0x19
-	li t5, 0x803843f8
-	sh s1, 0(t5)
-	li s1, 0x8067
-	li t5, 0x803843fa
-	sh s1, 0(t5)
-	li s1, 0x0
-	li t5, 0x803843fc
-	sh s1, 0(t5)
-	fence.i
-	li s1, 0x8000000000080381
-	li t5, 0x400003f6
-	sfence.vma
-	csrw satp, s1
-	jalr ra, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX s3
-	li t5, 0x80383000
-	ld s1, 0(t5)
-	andi s1, s1, -65
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
+	LX a7
+	li s8, 0x80383018
+	ld s6, 0(s8)
+	andi s6, s6, -65
+	LX s6
+	li s6, 0xc0000
+	csrc sstatus, s6
 	li a4, 0x200e0401
-	li a5, 0x80380000
-	sd a4, 0(a5)
+	li s4, 0x80380000
+	sd a4, 0(s4)
 	li a4, 0x200e0801
-	li a5, 0x80381008
-	sd a4, 0(a5)
+	li s4, 0x80381008
+	sd a4, 0(s4)
 	li a4, 0x200000ef
-	li a5, 0x80381010
-	sd a4, 0(a5)
+	li s4, 0x80381010
+	sd a4, 0(s4)
 	li a4, 0x200e0c01
-	li a5, 0x80382000
-	sd a4, 0(a5)
-	li a4, 0x201004b3
-	li a5, 0x80382008
-	sd a4, 0(a5)
+	li s4, 0x80382000
+	sd a4, 0(s4)
+	li a4, 0x200e10c7
+	li s4, 0x80383000
+	sd a4, 0(s4)
+	li a4, 0x200e1485
+	li s4, 0x80383008
+	sd a4, 0(s4)
 	li a4, 0xc0000
 	csrc sstatus, a4
-	li a4, 0x80000
+	li a4, 0x40000
 	csrs sstatus, a4
-	li a4, 0x8000000000080381
-	li a5, 0x40334978
+	li a4, 0x9000000000080380
+	li s4, 0x40000ffc
 	sfence.vma
 	csrw satp, a4
-	lwu s2, 0(a5)
+	ld t5, 0(s4)
 	csrw satp, zero
 	sfence.vma
-	LX s2
-	li a5, 0x80382008
-	ld a4, 0(a5)
+	LX t5
+	li s4, 0x80383008
+	ld a4, 0(s4)
 	andi a4, a4, -65
 	LX a4
 	li a4, 0xc0000
 	csrc sstatus, a4
-	li s11, 0x200e0401
-	li t0, 0x80380000
-	sd s11, 0(t0)
-	li s11, 0x200e0801
-	li t0, 0x80381008
-	sd s11, 0(t0)
-	li s11, 0x200000ef
-	li t0, 0x80381010
-	sd s11, 0(t0)
-	li s11, 0x200e0c01
-	li t0, 0x80382000
-	sd s11, 0(t0)
-	li s11, 0x200e18e7
-	li t0, 0x80383010
-	sd s11, 0(t0)
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s11, 0x80000
-	csrs sstatus, s11
-	li s11, 0x9000000000080380
-	li t0, 0x40002e00
+	DUMP
+diff_block_2:
+	li s0, 0x200e0401
+	li t6, 0x80380000
+	sd s0, 0(t6)
+	li s0, 0x200e0801
+	li t6, 0x80381008
+	sd s0, 0(t6)
+	li s0, 0x200000ef
+	li t6, 0x80381010
+	sd s0, 0(t6)
+	li s0, 0x200e0c01
+	li t6, 0x80382000
+	sd s0, 0(t6)
+	li s0, 0x200e1c7d
+	li t6, 0x80383018
+	sd s0, 0(t6)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0x40000
+	csrs sstatus, s0
+	li s0, 0x8000000000080381
+	li t6, 0x40003620
 	sfence.vma
-	csrw satp, s11
-	amoor.d a0, a0, (t0)
+	csrw satp, s0
+	lw a4, 0(t6)
 	csrw satp, zero
 	sfence.vma
-	LX a0
-	li t0, 0x80383010
-	ld s11, 0(t0)
-	LX s11
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li t2, 0x200e0401
+	LX a4
+	li t6, 0x80383018
+	ld s0, 0(t6)
+	andi s0, s0, -65
+	LX s0
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li a2, 0x200e0401
+	li s4, 0x80380000
+	sd a2, 0(s4)
+	li a2, 0x200e0801
+	li s4, 0x80381008
+	sd a2, 0(s4)
+	li a2, 0x200000ef
+	li s4, 0x80381010
+	sd a2, 0(s4)
+	li a2, 0x200e0c01
+	li s4, 0x80382000
+	sd a2, 0(s4)
+	li a2, 0x200e148e
+	li s4, 0x80383008
+	sd a2, 0(s4)
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a2, 0x8000000000080381
+	li s4, 0x4000000000
+	sfence.vma
+	csrw satp, a2
+	lhu ra, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX ra
+	li s4, 0x80383008
+	ld a2, 0(s4)
+	andi a2, a2, -65
+	LX a2
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a1, 0x200e0401
+	li a4, 0x80380000
+	sd a1, 0(a4)
+	li a1, 0x200e0801
+	li a4, 0x80381008
+	sd a1, 0(a4)
+	li a1, 0x200000ef
+	li a4, 0x80381010
+	sd a1, 0(a4)
+	li a1, 0x200e0c01
+	li a4, 0x80382000
+	sd a1, 0(a4)
+	li a1, 0x200e10cb
+	li a4, 0x80383000
+	sd a1, 0(a4)
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li a1, 0x8000000000080381
+	li a4, 0x40000fa0
+	sfence.vma
+	csrw satp, a1
+	lb s9, 0(a4)
+	csrw satp, zero
+	sfence.vma
+	LX s9
+	li a4, 0x80383000
+	ld a1, 0(a4)
+	LX a1
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li t1, 0x200e0401
+	li s4, 0x80380000
+	sd t1, 0(s4)
+	li t1, 0x200e0801
+	li s4, 0x80381008
+	sd t1, 0(s4)
+	li t1, 0x200000ef
+	li s4, 0x80381010
+	sd t1, 0(s4)
+	li t1, 0x200e0c01
+	li s4, 0x80382000
+	sd t1, 0(s4)
+	li t1, 0x200e18c3
+	li s4, 0x80383010
+	sd t1, 0(s4)
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li t1, 0xc0000
+	csrs sstatus, t1
+	li t1, 0x8000000000080381
+	li s4, 0x40002e78
+	sfence.vma
+	csrw satp, t1
+	li t1, 0x813
+	li s4, 0x80386466
+	sh t1, 0(s4)
+	li t1, 0x18
+	li s4, 0x80386468
+	sh t1, 0(s4)
+	li t1, 0x8067
+	li s4, 0x8038646a
+	sh t1, 0(s4)
+	li t1, 0x0
+	li s4, 0x8038646c
+	sh t1, 0(s4)
+	fence.i
+	li t1, 0x8000000000080381
+	li s4, 0x40002466
+	sfence.vma
+	csrw satp, t1
+	jalr ra, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX a6
+	li s4, 0x80383010
+	ld t1, 0(s4)
+	andi t1, t1, -65
+	LX t1
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li s9, 0x200e0401
+	li s7, 0x80380000
+	sd s9, 0(s7)
+	li s9, 0x200e0801
+	li s7, 0x80381008
+	sd s9, 0(s7)
+	li s9, 0x200000ef
+	li s7, 0x80381010
+	sd s9, 0(s7)
+	li s9, 0x200e0c01
+	li s7, 0x80382000
+	sd s9, 0(s7)
+	li s9, 0x200e10c7
+	li s7, 0x80383000
+	sd s9, 0(s7)
+	li s9, 0x200e1443
+	li s7, 0x80383008
+	sd s9, 0(s7)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x8000000000080381
+	li s7, 0x40000ffb
+	sfence.vma
+	csrw satp, s9
+	sw s8, 0(s7)
+	csrw satp, zero
+	sfence.vma
+	LX s8
+	li s7, 0x80383008
+	ld s9, 0(s7)
+	andi s9, s9, -65
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li a6, 0x200e0401
+	li a4, 0x80380000
+	sd a6, 0(a4)
+	li a6, 0x200e0801
+	li a4, 0x80381008
+	sd a6, 0(a4)
+	li a6, 0x200000ef
+	li a4, 0x80381010
+	sd a6, 0(a4)
+	li a6, 0x200e0c01
+	li a4, 0x80382000
+	sd a6, 0(a4)
+	li a6, 0x20100007
+	li a4, 0x80382008
+	sd a6, 0(a4)
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a6, 0x8000000000080381
+	li a4, 0x403ac810
+	sfence.vma
+	csrw satp, a6
+	lwu t2, 0(a4)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li a4, 0x80382008
+	ld a6, 0(a4)
+	LX a6
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li s3, 0x200e0401
+	li s11, 0x80380000
+	sd s3, 0(s11)
+	li s3, 0x200e0801
+	li s11, 0x80381008
+	sd s3, 0(s11)
+	li s3, 0x200000ef
+	li s11, 0x80381010
+	sd s3, 0(s11)
+	li s3, 0x200e0c01
+	li s11, 0x80382000
+	sd s3, 0(s11)
+	li s3, 0x200e1003
+	li s11, 0x80383000
+	sd s3, 0(s11)
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li s3, 0x40000
+	csrs sstatus, s3
+	li s3, 0x8000000000080381
+	li s11, 0x40000d30
+	sfence.vma
+	csrw satp, s3
+	ld s5, 0(s11)
+	csrw satp, zero
+	sfence.vma
+	LX s5
+	li s11, 0x80383000
+	ld s3, 0(s11)
+	LX s3
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li s10, 0x200e0401
+	li s9, 0x80380000
+	sd s10, 0(s9)
+	li s10, 0x200e0801
+	li s9, 0x80381008
+	sd s10, 0(s9)
+	li s10, 0x200000ef
+	li s9, 0x80381010
+	sd s10, 0(s9)
+	li s10, 0x200e0c01
+	li s9, 0x80382000
+	sd s10, 0(s9)
+	li s10, 0x200e1007
+	li s9, 0x80383000
+	sd s10, 0(s9)
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s10, 0x40000
+	csrs sstatus, s10
+	li s10, 0x8000000000080381
+	li s9, 0x40000180
+	sfence.vma
+	csrw satp, s10
+	ld t2, 0(s9)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li s9, 0x80383000
+	ld s10, 0(s9)
+	LX s10
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s8, 0x200e0401
 	li s2, 0x80380000
-	sd t2, 0(s2)
-	li t2, 0x200e0801
+	sd s8, 0(s2)
+	li s8, 0x200e0801
 	li s2, 0x80381008
-	sd t2, 0(s2)
-	li t2, 0x200000ef
+	sd s8, 0(s2)
+	li s8, 0x200000ef
 	li s2, 0x80381010
-	sd t2, 0(s2)
-	li t2, 0x200e0c01
+	sd s8, 0(s2)
+	li s8, 0x200e0c01
 	li s2, 0x80382000
-	sd t2, 0(s2)
-	li t2, 0x200e18d5
-	li s2, 0x80383010
-	sd t2, 0(s2)
+	sd s8, 0(s2)
+	li s8, 0x200e10c7
+	li s2, 0x80383000
+	sd s8, 0(s2)
+	li s8, 0x200e145f
+	li s2, 0x80383008
+	sd s8, 0(s2)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x8000000000080381
+	li s2, 0x40000ffc
+	sfence.vma
+	csrw satp, s8
+	sd s0, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX s0
+	li s2, 0x80383008
+	ld s8, 0(s2)
+	andi s8, s8, -65
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li t2, 0x200e0401
+	li s5, 0x80380000
+	sd t2, 0(s5)
+	li t2, 0x200e0801
+	li s5, 0x80381008
+	sd t2, 0(s5)
+	li t2, 0x200000ef
+	li s5, 0x80381010
+	sd t2, 0(s5)
+	li t2, 0x200e0c01
+	li s5, 0x80382000
+	sd t2, 0(s5)
+	li t2, 0x200e1059
+	li s5, 0x80383000
+	sd t2, 0(s5)
 	li t2, 0xc0000
 	csrc sstatus, t2
 	li t2, 0x80000
 	csrs sstatus, t2
 	li t2, 0x8000000000080381
-	li s2, 0x40002e78
+	li s5, 0x40000120
 	sfence.vma
 	csrw satp, t2
-	ld t1, 0(s2)
+	li t2, 0xa13
+	li s5, 0x803840c0
+	sh t2, 0(s5)
+	li t2, 0x1a
+	li s5, 0x803840c2
+	sh t2, 0(s5)
+	li t2, 0x8067
+	li s5, 0x803840c4
+	sh t2, 0(s5)
+	li t2, 0x0
+	li s5, 0x803840c6
+	sh t2, 0(s5)
+	fence.i
+	li t2, 0x8000000000080381
+	li s5, 0x400000c0
+	sfence.vma
+	csrw satp, t2
+	jalr ra, 0(s5)
 	csrw satp, zero
 	sfence.vma
-	LX t1
-	li s2, 0x80383010
-	ld t2, 0(s2)
+	LX s4
+	li s5, 0x80383000
+	ld t2, 0(s5)
 	andi t2, t2, -65
 	LX t2
 	li t2, 0xc0000
 	csrc sstatus, t2
-	li a2, 0x200e0401
-	li s9, 0x80380000
-	sd a2, 0(s9)
-	li a2, 0x200e0801
-	li s9, 0x80381008
-	sd a2, 0(s9)
-	li a2, 0x200000ef
-	li s9, 0x80381010
-	sd a2, 0(s9)
-	li a2, 0x200e0c01
-	li s9, 0x80382000
-	sd a2, 0(s9)
-	li a2, 0x200e1443
-	li s9, 0x80383008
-	sd a2, 0(s9)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0x9000000000080380
-	li s9, 0x40001408
-	sfence.vma
-	csrw satp, a2
-	sb s11, 0(s9)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li s9, 0x80383008
-	ld a2, 0(s9)
-	andi a2, a2, -65
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a3, 0x200e0401
-	li a6, 0x80380000
-	sd a3, 0(a6)
-	li a3, 0x200e0801
-	li a6, 0x80381008
-	sd a3, 0(a6)
-	li a3, 0x200000ef
-	li a6, 0x80381010
-	sd a3, 0(a6)
-	li a3, 0x200e0c01
-	li a6, 0x80382000
-	sd a3, 0(a6)
-	li a3, 0x200e10f9
-	li a6, 0x80383000
-	sd a3, 0(a6)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0x40000
-	csrs sstatus, a3
-	li a3, 0x8000000000080381
-	li a6, 0x400002f0
-	sfence.vma
-	csrw satp, a3
-	sd a4, 0(a6)
-	csrw satp, zero
-	sfence.vma
-	LX a4
-	li a6, 0x80383000
-	ld a3, 0(a6)
-	andi a3, a3, -65
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li s11, 0x200e0401
-	li ra, 0x80380000
-	sd s11, 0(ra)
-	li s11, 0x200e0801
-	li ra, 0x80381008
-	sd s11, 0(ra)
-	li s11, 0x200000ef
-	li ra, 0x80381010
-	sd s11, 0(ra)
-	li s11, 0x200e0c01
-	li ra, 0x80382000
-	sd s11, 0(ra)
-	li s11, 0x200e1825
-	li ra, 0x80383010
-	sd s11, 0(ra)
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s11, 0x9000000000080380
-	li ra, 0x40002928
-	sfence.vma
-	csrw satp, s11
-	lwu s6, 0(ra)
-	csrw satp, zero
-	sfence.vma
-	LX s6
-	li ra, 0x80383010
-	ld s11, 0(ra)
-	andi s11, s11, -65
-	LX s11
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s0, 0x200e0401
-	li s8, 0x80380000
-	sd s0, 0(s8)
-	li s0, 0x200e0801
-	li s8, 0x80381008
-	sd s0, 0(s8)
-	li s0, 0x200000ef
-	li s8, 0x80381010
-	sd s0, 0(s8)
-	li s0, 0x200e0c01
-	li s8, 0x80382000
-	sd s0, 0(s8)
-	li s0, 0x200e10c3
-	li s8, 0x80383000
-	sd s0, 0(s8)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0x40000
-	csrs sstatus, s0
-	li s0, 0x9000000000080380
-	li s8, 0x40000740
-	sfence.vma
-	csrw satp, s0
-	lb t6, 0(s8)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li s8, 0x80383000
-	ld s0, 0(s8)
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -1125,22 +1091,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xf44296e3b9d8d2d1, 0x000000002942d2e8, 0xffffffffba068442, 0x0000000038325dda
-	.dword 0x00000000580f1914, 0x00000000211d7426, 0x00000000000002d4, 0x00000000ffffffff
-	.dword 0x715129f98fc9cd89, 0x5352a43843ecf2e7, 0xfffffffffffffffe, 0x6f8288d999cb363e
-	.dword 0xd6cf540ed39a0b0d, 0x661713594b86dde9, 0x0000000037133eda, 0x0000000000000800
-	.dword 0xfffffffff130f8b8, 0x0000000000000800, 0xfffffffffffffcdd, 0x0000000000000001
-	.dword 0x0000000000000020, 0xffffffffc041a8ad, 0x31bc51d84ca9aac8, 0xfffffffffffffa00
-	.dword 0x000000007fffffff, 0x000000000ebc06a2, 0x0000000100000000, 0x95cc9866538e565b
-	.dword 0xfffffffffffff973, 0xffffffff7fffffff, 0xffffffff80000000, 0x000000000dca646a
-	.dword 0x0000000000000001, 0xffffffff00800000, 0xffffffff4effffff, 0x3ff0000000000000
-	.dword 0x8000000000000001, 0xffffffff00800000, 0xffffffff3f7fffff, 0xffffffffbf800000
-	.dword 0x7ff4000000000000, 0xffffffff33800000, 0xffffffff80800000, 0x7fefffffffffffff
-	.dword 0x7ff0000000000000, 0x3fe0000000000000, 0xffffffff3fc00000, 0x000fffffffffffff
-	.dword 0x8000000000000000, 0xffffffffffc00001, 0x8000000000000000, 0x7ff0000000000001
-	.dword 0x41e0000000000000, 0xffefffffffffffff, 0xffffffff7f800001, 0xffffffff80000001
-	.dword 0x7ff8000000000000, 0xffffffff40490fdb, 0xffffffff007fffff, 0x0008000000000000
-	.dword 0xffffffff80000001, 0x7ff0000000000001, 0x41f0000000000000, 0xffffffff3f7fffff
+	.dword 0xf9bc5b05b848087a, 0x0000000000000001, 0x0000000080000000, 0x00000000000007ff
+	.dword 0x0000000000000002, 0x15e468ed1673a281, 0x7fffffffffffffff, 0x0000000000000003
+	.dword 0x2eb545f937008448, 0x8000000000000001, 0xfffffffffffff800, 0x000000002031be25
+	.dword 0xc69e269dd8cc224a, 0xffffffffffffffff, 0xfffffffffffffffe, 0xffffffff80000000
+	.dword 0xfffffffffffff800, 0xbfd1854042f2ae1e, 0xffffffffead95e30, 0x00000000ffff0000
+	.dword 0x76275734681e3937, 0xffffffff7fffffff, 0x0000000000000000, 0x8000000000000000
+	.dword 0x000000007e79e11e, 0xffffffffffffff27, 0x0000000080000000, 0x0000000080000000
+	.dword 0x0000000000000107, 0x31a676c7cf4d8922, 0x0000000000000000, 0x7520f21407e7ca7c
+	.dword 0x8000000000000000, 0x7ff0000000000001, 0x41e0000000000000, 0xffefffffffffffff
+	.dword 0xffffffff7f800001, 0xffffffff80000001, 0x7ff8000000000000, 0xffffffff40490fdb
+	.dword 0xffffffff007fffff, 0x0008000000000000, 0xffffffff80000001, 0x7ff0000000000001
+	.dword 0x41f0000000000000, 0xffffffff3f7fffff, 0xffffffff80800000, 0x47efffffe0000000
+	.dword 0x43e0000000000000, 0xffffffff7f800000, 0x0008000000000000, 0xffffffff80000000
+	.dword 0x7ff8000000000000, 0xfff8000000000001, 0xffffffff00400000, 0xffffffffcf000000
+	.dword 0xffffffff5f000000, 0x41dfffffffc00000, 0xffffffff00400000, 0x0000000000000000
+	.dword 0x3ca0000000000000, 0xffffffff4effffff, 0x0000000000000000, 0xffffffff00400000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -1173,53 +1139,53 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x9a38aff71dde54d1, 0x0010000000000000, 0xe78f3fcd8604b3b6, 0xdecbc455cab47e0d
-	.dword 0x0f86f7655ad526a2, 0x8000000000000001, 0x77dde822d5d76dad, 0x5555555555555555
-	.dword 0x47efffffe0000000, 0x5555555555555555, 0x7ff0000000000000, 0xbbfea9a5bb401bdb
-	.dword 0xf4241594516a7dfe, 0x41dfffffffc00000, 0x71872a4945ac39e7, 0xd005a236dcccf74a
-	.dword 0x01c1857c9f56f15c, 0x6bef3ce5b9eb44d7, 0x3d00e6e1e92ff14a, 0x17c6d5d286fcee86
-	.dword 0x8dc920e04a097264, 0xc70b61edd159449e, 0x7667a659fe129173, 0x09cfbeb8b1d7ac1f
-	.dword 0x35c699415de9cfb8, 0x4e0e8f8d23aefff8, 0xa39e2bbf5aa80d08, 0x9aa63987f93948c9
-	.dword 0x0000000100000000, 0xaf351195c5f85e65, 0x9516f5650ca3ac23, 0x3ca9d9d0ecfd1da2
-	.dword 0x1c7b3516fbaeaf76, 0x8df54000e80a79ca, 0x74cbed448b4cff04, 0x0000000080000000
-	.dword 0xac4ec303ec068bf6, 0xb0611c29855ca3ed, 0x021b9eb77ae8502f, 0x2d3eb2e2acfd2372
-	.dword 0xd6bb76fe98b4bf35, 0xcc8954fe56c0cd51, 0x02be873640a7424c, 0x04048c58b294c8ac
-	.dword 0x7ec68a0e953a0bbf, 0x5768a49a4bbe1c37, 0xfff8000000000001, 0x0000000080000000
-	.dword 0xfc2d3d4e9ff52bdf, 0x3cdbe5c0f4e15085, 0x51dc479c24f22e91, 0x9044f4d69827b7b1
-	.dword 0x7db4387106dc0fcc, 0x2e75abe0bdad83bb, 0x1acd7775ce37d7f4, 0x8000000000000001
-	.dword 0x33978b9d2b2c80ef, 0xeffcf5e7a506072c, 0x0e0294a9be5aab68, 0xbaf921f102de3af0
-	.dword 0x8f2b5abc288cfd1d, 0x0008000000000000, 0xa47d39e83d0dc8a0, 0x3fe0000000000000
-	.dword 0xaa859ab300c34915, 0x083d7ed550a93f85, 0x3bd1ecb5486a0d80, 0xdd5b24c2a5747705
-	.dword 0x2ab76c75625251d2, 0x5e317b01f306fa0a, 0x36a0000000000000, 0x0e9476dab12e6278
-	.dword 0xa27e80994f5cb5c3, 0x46d951021acc81b9, 0x00000000ffffffff, 0x32b623483c2ac652
-	.dword 0xe797e2ce931ebca7, 0x3fe0000000000000, 0xf9bc8568a6285bdc, 0x43f0000000000000
-	.dword 0x0000000000000000, 0x7ff0000000000000, 0x73885c5d8131b85c, 0xbffd101c2e889760
-	.dword 0x1e17433d440da547, 0x4f8c7f1452963b1a, 0x43de308f96ae8891, 0x1c2cea7acea32cc4
-	.dword 0xdced28337f5d204a, 0x4fa81c0b4ac21ede, 0xd762678455e050bc, 0xaa525da34b98a4d3
-	.dword 0xa23d6d2fc75cb61c, 0x099138f7f24cf151, 0xe20e00e24a2600c4, 0x9b15669dd7912f66
-	.dword 0x6474d80f442acdf0, 0x44cf60cc518366db, 0xab0577e9681dc083, 0x8a55f5880d34932f
-	.dword 0xbb6680fc7b96aad4, 0xa35c0eec23904d1b, 0xb17517de589a0e8e, 0xc8a4324e4b6c5b50
-	.dword 0x22bc57117b228fea, 0x463f401b48c17232, 0x942ee0787dec3104, 0xcba6325f7b904401
-	.dword 0xfce749b881ad217b, 0x8000000000000001, 0x404df00884b68fcd, 0xbde8c9a17e8fab99
-	.dword 0x18077a14b2320a6d, 0x3bad1dd07e529710, 0xa4a7447b930867c5, 0x0f99beccff03b147
-	.dword 0xa9160548a2b61e68, 0x74fd3197d8eab53c, 0xe811dc38fb8cde3d, 0x8b36ab4c04db6d0b
-	.dword 0x964165f99f2295cb, 0xa8d78c8d6ff91da1, 0x462901f4baf788a1, 0xb6d1fbdf825b994d
-	.dword 0x80365991e4b33ead, 0x351ef579b10678c9, 0x71eb492ae312c443, 0xffffffff7fffffff
-	.dword 0x0000000000000000, 0x62c2b9bf5c210f29, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0xfca605e4008768a2
-	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0xd5c7ad6b78046a03
-	.dword 0x7fefffffffffffff, 0xbb8ec1917654946e, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x12e18eed1df39d72, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xfe12917328928d9a, 0xc3e0000000000000, 0x41e0000000000000, 0xe391c609b053ce43
+	.dword 0x80bf462d8d6e2a62, 0x7ff0000000000000, 0xb1a332bed76d70d6, 0xffffffff80000000
+	.dword 0xecfd1da28a6e1ffd, 0x0000000000000800, 0x8df54000e80a79ca, 0x74cbed448b4cff04
+	.dword 0x0000000080000000, 0xac4ec303ec068bf6, 0xb0611c29855ca3ed, 0x021b9eb77ae8502f
+	.dword 0x2d3eb2e2acfd2372, 0xd6bb76fe98b4bf35, 0xcc8954fe56c0cd51, 0x02be873640a7424c
+	.dword 0x04048c58b294c8ac, 0x7ec68a0e953a0bbf, 0x5768a49a4bbe1c37, 0xfff8000000000001
+	.dword 0x0000000080000000, 0xfc2d3d4e9ff52bdf, 0x3cdbe5c0f4e15085, 0x51dc479c24f22e91
+	.dword 0x9044f4d69827b7b1, 0x7db4387106dc0fcc, 0x2e75abe0bdad83bb, 0x1acd7775ce37d7f4
+	.dword 0x8000000000000001, 0x33978b9d2b2c80ef, 0xeffcf5e7a506072c, 0x0e0294a9be5aab68
+	.dword 0xbaf921f102de3af0, 0x8f2b5abc288cfd1d, 0x0008000000000000, 0xa47d39e83d0dc8a0
+	.dword 0x3fe0000000000000, 0xaa859ab300c34915, 0x083d7ed550a93f85, 0x3bd1ecb5486a0d80
+	.dword 0xdd5b24c2a5747705, 0x2ab76c75625251d2, 0x5e317b01f306fa0a, 0x36a0000000000000
+	.dword 0x0e9476dab12e6278, 0xa27e80994f5cb5c3, 0x46d951021acc81b9, 0x00000000ffffffff
+	.dword 0x32b623483c2ac652, 0xe797e2ce931ebca7, 0x3fe0000000000000, 0xf9bc8568a6285bdc
+	.dword 0x43f0000000000000, 0x0000000000000000, 0x7ff0000000000000, 0x73885c5d8131b85c
+	.dword 0xbffd101c2e889760, 0x1e17433d440da547, 0x4f8c7f1452963b1a, 0x43de308f96ae8891
+	.dword 0x1c2cea7acea32cc4, 0xdced28337f5d204a, 0x4fa81c0b4ac21ede, 0xd762678455e050bc
+	.dword 0xaa525da34b98a4d3, 0xa23d6d2fc75cb61c, 0x099138f7f24cf151, 0xe20e00e24a2600c4
+	.dword 0x9b15669dd7912f66, 0x6474d80f442acdf0, 0x44cf60cc518366db, 0xab0577e9681dc083
+	.dword 0x8a55f5880d34932f, 0xbb6680fc7b96aad4, 0xa35c0eec23904d1b, 0xb17517de589a0e8e
+	.dword 0xc8a4324e4b6c5b50, 0x22bc57117b228fea, 0x463f401b48c17232, 0x942ee0787dec3104
+	.dword 0xcba6325f7b904401, 0xfce749b881ad217b, 0x8000000000000001, 0x404df00884b68fcd
+	.dword 0xbde8c9a17e8fab99, 0x18077a14b2320a6d, 0x3bad1dd07e529710, 0xa4a7447b930867c5
+	.dword 0x0f99beccff03b147, 0xa9160548a2b61e68, 0x74fd3197d8eab53c, 0xe811dc38fb8cde3d
+	.dword 0x8b36ab4c04db6d0b, 0x964165f99f2295cb, 0xa8d78c8d6ff91da1, 0x462901f4baf788a1
+	.dword 0xb6d1fbdf825b994d, 0x80365991e4b33ead, 0x351ef579b10678c9, 0x71eb492ae312c443
+	.dword 0xffffffff7fffffff, 0x116ca3a3c9dba261, 0x62c2b9bf5c210f29, 0xffefffffffffffff
+	.dword 0xd1df8cb0602ce0e8, 0x008768a2e0c30486, 0x000000007fffffff, 0xdebb22a4e8cb8e9a
+	.dword 0xfd08439b15211a69, 0xbb8ec1917654946e, 0x9176366210c82e04, 0x7ff4000000000000
+	.dword 0xd084c3fccecac2e4, 0x44d16a0d60c9023f, 0x1fa0845ad5a80f7c, 0xc8e6dfed9f8fa477
+	.dword 0x5b28c626d75bf1ee, 0xffffffff7fffffff, 0x394b2fa8769971d2, 0x3df6d3306603ecd5
+	.dword 0xc1b6a1ecb9d006b6, 0x0000000000000800, 0x202d1ddc9a29462e, 0x0008000000000000
+	.dword 0x36a80a6b0b4d06fb, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x18ba071d4196da3b, 0xffefffffffffffff, 0x3ff0000000000000, 0x9f553a3bf30053fe
+	.dword 0xe0941466cfa234ff, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0xbe5ef9565b28c626, 0x011946548d6b3021
-	.dword 0x394b2fa8769971d2, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff0efc36d8, 0xffffffff9a29462e
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0xe3ad28bcb31011a2, 0x7f8b4c9582333689, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff0b4d06fb, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff6d65c781, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
 	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4196da3b, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffff9f553a3b, 0xffffffffcfa234ff, 0xffffffffd019e678, 0xffffffff3f7fffff
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
 	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -102,28 +102,13 @@ diff_block_0:
 	sd s2, 0(t6)
 	li s2, 0xc0000
 	csrc sstatus, s2
+	li s2, 0x80000
+	csrs sstatus, s2
 	li s2, 0x8000000000080381
 	li t6, 0x40001978
 	sfence.vma
 	csrw satp, s2
-	li s2, 0x8393
-	li t6, 0x80385382
-	sh s2, 0(t6)
-	li s2, 0x13
-	li t6, 0x80385384
-	sh s2, 0(t6)
-	li s2, 0x8067
-	li t6, 0x80385386
-	sh s2, 0(t6)
-	li s2, 0x0
-	li t6, 0x80385388
-	sh s2, 0(t6)
-	fence.i
-	li s2, 0x8000000000080381
-	li t6, 0x40001382
-	sfence.vma
-	csrw satp, s2
-	jalr ra, 0(t6)
+	lw t2, 0(t6)
 	csrw satp, zero
 	sfence.vma
 	LX t2
@@ -132,59 +117,58 @@ diff_block_0:
 	LX s2
 	li s2, 0xc0000
 	csrc sstatus, s2
-	addi a0, tp, -248
-	amoor.d.aq a1, s9, (a0)
+	sh s10, -242(tp)
+	ld a1, -248(tp)
 	LX a1
-	ld t4, -248(tp)
+	addi t0, tp, 328
+	amoadd.d.aq a0, t4, (t0)
+	LX a0
+	ld t4, 328(tp)
 	LX t4
-	addi t6, tp, 376
-	lb t4, -10(t6)
-	LX t4
-	li s1, 0x200e0401
-	li s6, 0x80380000
-	sd s1, 0(s6)
-	li s1, 0x200e0801
-	li s6, 0x80381008
-	sd s1, 0(s6)
-	li s1, 0x200000ef
-	li s6, 0x80381010
-	sd s1, 0(s6)
-	li s1, 0x200e0c01
-	li s6, 0x80382000
-	sd s1, 0(s6)
-	li s1, 0x200e10e9
-	li s6, 0x80383000
-	sd s1, 0(s6)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x8000000000080381
-	li s6, 0x40000338
+	li s6, 0x200e0401
+	li a7, 0x80380000
+	sd s6, 0(a7)
+	li s6, 0x200e0801
+	li a7, 0x80381008
+	sd s6, 0(a7)
+	li s6, 0x200000ef
+	li a7, 0x80381010
+	sd s6, 0(a7)
+	li s6, 0x200e0c01
+	li a7, 0x80382000
+	sd s6, 0(a7)
+	li s6, 0x200e10ed
+	li a7, 0x80383000
+	sd s6, 0(a7)
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s6, 0x8000000000080381
+	li a7, 0x40000338
 	sfence.vma
-	csrw satp, s1
-	sh a7, 0(s6)
+	csrw satp, s6
+	ld a2, 0(a7)
 	csrw satp, zero
 	sfence.vma
-	LX a7
-	li s6, 0x80383000
-	ld s1, 0(s6)
-	andi s1, s1, -65
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
-	lw t0, -240(tp)
-	LX t0
-	addi s3, tp, -96
-	lr.w.aqrl s5, (s3)
-	sc.w.aqrl ra, sp, (s3)
-	sc.w t5, s3, (s3)
-	LX t5
-	LX s5
-	LX ra
-	ld s6, -96(tp)
+	LX a2
+	li a7, 0x80383000
+	ld s6, 0(a7)
+	andi s6, s6, -65
 	LX s6
-	addi a5, tp, 1807
-	lb t6, -1785(a5)
-	LX t6
+	li s6, 0xc0000
+	csrc sstatus, s6
+	addi a6, tp, -272
+	amomaxu.d.aq s1, zero, (a6)
+	LX s1
+	ld a2, -272(tp)
+	LX a2
+	sb ra, 427(tp)
+	ld sp, 424(tp)
+	LX sp
+	addi s9, tp, 8
+	amoxor.d s0, sp, (s9)
+	LX s0
+	ld sp, 8(tp)
+	LX sp
 	li s8, 0x200e0401
 	li a1, 0x80380000
 	sd s8, 0(a1)
@@ -202,13 +186,13 @@ diff_block_0:
 	sd s8, 0(a1)
 	li s8, 0xc0000
 	csrc sstatus, s8
-	li s8, 0x80000
+	li s8, 0x40000
 	csrs sstatus, s8
 	li s8, 0x8000000000080381
 	li a1, 0x40003868
 	sfence.vma
 	csrw satp, s8
-	sd a2, 0(a1)
+	sh a2, 0(a1)
 	csrw satp, zero
 	sfence.vma
 	LX a2
@@ -218,334 +202,339 @@ diff_block_0:
 	LX s8
 	li s8, 0xc0000
 	csrc sstatus, s8
-	addi s2, tp, 632
-	lwu s11, -224(s2)
-	LX s11
+	sd s3, 320(tp)
+	ld s10, 320(tp)
+	LX s10
 	DUMP
 diff_block_1:
-	addi t2, tp, -745
-	sh t0, 1031(t2)
-	ld a2, 280(tp)
-	LX a2
-	addi s2, tp, 1844
-	sd s11, -1716(s2)
-	ld a0, 128(tp)
-	LX a0
-	addi s3, tp, -296
-	amomin.d.aq a2, zero, (s3)
-	LX a2
-	ld s7, -296(tp)
-	LX s7
-	addi s4, tp, -76
-	lr.w.aq a4, (s4)
-	sc.w.aq zero, a7, (s4)
-	LX a4
-	LX zero
-	ld s0, -80(tp)
+	li s0, 0x200e0401
+	li t3, 0x80380000
+	sd s0, 0(t3)
+	li s0, 0x200e0801
+	li t3, 0x80381008
+	sd s0, 0(t3)
+	li s0, 0x200000ef
+	li t3, 0x80381010
+	sd s0, 0(t3)
+	li s0, 0x200e0c01
+	li t3, 0x80382000
+	sd s0, 0(t3)
+	li s0, 0x200e1c83
+	li t3, 0x80383018
+	sd s0, 0(t3)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0xc0000
+	csrs sstatus, s0
+	li s0, 0x8000000000080381
+	li t3, 0x8040003fc0
+	sfence.vma
+	csrw satp, s0
+	lb s9, 0(t3)
+	csrw satp, zero
+	sfence.vma
+	LX s9
+	li t3, 0x80383018
+	ld s0, 0(t3)
+	andi s0, s0, -65
 	LX s0
-	addi t5, tp, -1951
-	sb sp, 1534(t5)
-	ld s10, -424(tp)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s9, 0x200e0401
+	li a3, 0x80380000
+	sd s9, 0(a3)
+	li s9, 0x200e0801
+	li a3, 0x80381008
+	sd s9, 0(a3)
+	li s9, 0x200000ef
+	li a3, 0x80381010
+	sd s9, 0(a3)
+	li s9, 0x200e0c01
+	li a3, 0x80382000
+	sd s9, 0(a3)
+	li s9, 0x201000bb
+	li a3, 0x80382008
+	sd s9, 0(a3)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x40000
+	csrs sstatus, s9
+	li s9, 0x9000000000080380
+	li a3, 0x40344e18
+	sfence.vma
+	csrw satp, s9
+	lb s10, 0(a3)
+	csrw satp, zero
+	sfence.vma
 	LX s10
-	addi s4, tp, 172
-	lr.w.aq a0, (s4)
-	sc.w.aq t2, ra, (s4)
-	sc.w s10, zero, (s4)
-	LX s10
-	LX a0
+	li a3, 0x80382008
+	ld s9, 0(a3)
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
+	addi s10, tp, -472
+	amomaxu.d s5, s8, (s10)
+	LX s5
+	ld s11, -472(tp)
+	LX s11
+	sh a1, -368(tp)
+	ld t2, -368(tp)
 	LX t2
-	ld s4, 168(tp)
-	LX s4
-	li ra, 0x200e0401
+	li s2, 0x200e0401
+	li a5, 0x80380000
+	sd s2, 0(a5)
+	li s2, 0x200e0801
+	li a5, 0x80381008
+	sd s2, 0(a5)
+	li s2, 0x200000ef
+	li a5, 0x80381010
+	sd s2, 0(a5)
+	li s2, 0x200e0c01
+	li a5, 0x80382000
+	sd s2, 0(a5)
+	li s2, 0x201400e3
+	li a5, 0x80382008
+	sd s2, 0(a5)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0x8000000000080381
+	li a5, 0x402167d8
+	sfence.vma
+	csrw satp, s2
+	ld s11, 0(a5)
+	csrw satp, zero
+	sfence.vma
+	LX s11
+	li a5, 0x80382008
+	ld s2, 0(a5)
+	andi s2, s2, -65
+	LX s2
+	li s2, 0xc0000
+	csrc sstatus, s2
+	addi a4, tp, -280
+	amomaxu.d t5, a1, (a4)
+	LX t5
+	ld s0, -280(tp)
+	LX s0
+	addi a2, tp, 360
+	lr.w a0, (a2)
+	sc.w t4, ra, (a2)
+	sc.w s3, s1, (a2)
+	LX s3
+	LX a0
+	LX t4
+	ld s7, 360(tp)
+	LX s7
+	addi t2, tp, -336
+	amomaxu.w.rl t0, t3, (t2)
+	LX t0
+	ld ra, -336(tp)
+	LX ra
+	li s6, 0x200e0401
 	li t1, 0x80380000
-	sd ra, 0(t1)
-	li ra, 0x200e0801
+	sd s6, 0(t1)
+	li s6, 0x200e0801
 	li t1, 0x80381008
-	sd ra, 0(t1)
-	li ra, 0x200000ef
+	sd s6, 0(t1)
+	li s6, 0x200000ef
 	li t1, 0x80381010
-	sd ra, 0(t1)
-	li ra, 0x200e0c01
+	sd s6, 0(t1)
+	li s6, 0x200e0c01
 	li t1, 0x80382000
-	sd ra, 0(t1)
-	li ra, 0x200e14a3
-	li t1, 0x80383008
-	sd ra, 0(t1)
+	sd s6, 0(t1)
+	li s6, 0x200e1083
+	li t1, 0x80383000
+	sd s6, 0(t1)
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s6, 0x8000000000080381
+	li t1, 0x40000238
+	sfence.vma
+	csrw satp, s6
+	lw a4, 0(t1)
+	csrw satp, zero
+	sfence.vma
+	LX a4
+	li t1, 0x80383000
+	ld s6, 0(t1)
+	LX s6
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s9, 0x200e0401
+	li a1, 0x80380000
+	sd s9, 0(a1)
+	li s9, 0x200e0801
+	li a1, 0x80381008
+	sd s9, 0(a1)
+	li s9, 0x200000ef
+	li a1, 0x80381010
+	sd s9, 0(a1)
+	li s9, 0x200e0c01
+	li a1, 0x80382000
+	sd s9, 0(a1)
+	li s9, 0x200e10c7
+	li a1, 0x80383000
+	sd s9, 0(a1)
+	li s9, 0x200e14cd
+	li a1, 0x80383008
+	sd s9, 0(a1)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x9000000000080380
+	li a1, 0x40000ff9
+	sfence.vma
+	csrw satp, s9
+	sd a4, 0(a1)
+	csrw satp, zero
+	sfence.vma
+	LX a4
+	li a1, 0x80383008
+	ld s9, 0(a1)
+	andi s9, s9, -65
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li ra, 0x200e0401
+	li t3, 0x80380000
+	sd ra, 0(t3)
+	li ra, 0x200e0801
+	li t3, 0x80381008
+	sd ra, 0(t3)
+	li ra, 0x200000ef
+	li t3, 0x80381010
+	sd ra, 0(t3)
+	li ra, 0x200e0c01
+	li t3, 0x80382000
+	sd ra, 0(t3)
+	li ra, 0x200e1823
+	li t3, 0x80383010
+	sd ra, 0(t3)
 	li ra, 0xc0000
 	csrc sstatus, ra
 	li ra, 0x80000
 	csrs sstatus, ra
 	li ra, 0x8000000000080381
-	li t1, 0x40001398
+	li t3, 0x40002dc8
 	sfence.vma
 	csrw satp, ra
-	lhu s3, 0(t1)
+	lb s0, 0(t3)
 	csrw satp, zero
 	sfence.vma
-	LX s3
-	li t1, 0x80383008
-	ld ra, 0(t1)
+	LX s0
+	li t3, 0x80383010
+	ld ra, 0(t3)
 	LX ra
 	li ra, 0xc0000
 	csrc sstatus, ra
-	addi a1, tp, 20
-	lr.w.aqrl s4, (a1)
-	sc.w.aqrl zero, s8, (a1)
-	LX s4
+	addi a3, tp, 128
+	lr.w zero, (a3)
+	sc.w a1, ra, (a3)
+	sc.w zero, s10, (a3)
 	LX zero
-	ld a0, 16(tp)
-	LX a0
-	addi ra, tp, -1632
-	sw t0, 1352(ra)
-	ld s3, -280(tp)
-	LX s3
-	li s9, 0x200e0401
-	li s4, 0x80380000
-	sd s9, 0(s4)
-	li s9, 0x200e0801
-	li s4, 0x80381008
-	sd s9, 0(s4)
-	li s9, 0x200000ef
-	li s4, 0x80381010
-	sd s9, 0(s4)
-	li s9, 0x200e0c01
-	li s4, 0x80382000
-	sd s9, 0(s4)
-	li s9, 0x20100055
-	li s4, 0x80382008
-	sd s9, 0(s4)
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li s9, 0x8000000000080381
-	li s4, 0x402055d0
-	sfence.vma
-	csrw satp, s9
-	sb s2, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX s2
-	li s4, 0x80382008
-	ld s9, 0(s4)
-	andi s9, s9, -65
-	LX s9
-	li s9, 0xc0000
-	csrc sstatus, s9
-	sb a7, 286(tp)
-	ld t3, 280(tp)
-	LX t3
-	addi s8, tp, 366
-	sb a6, -128(s8)
-	ld s4, 232(tp)
-	LX s4
+	LX zero
+	LX a1
+	ld t5, 128(tp)
+	LX t5
 	DUMP
 diff_block_2:
-	addi a2, tp, 466
-	sb ra, 0(a2)
-	ld t6, 464(tp)
-	LX t6
-	li t2, 0x200e0401
-	li s4, 0x80380000
-	sd t2, 0(s4)
-	li t2, 0x200e0801
-	li s4, 0x80381008
-	sd t2, 0(s4)
-	li t2, 0x200000ef
-	li s4, 0x80381010
-	sd t2, 0(s4)
-	li t2, 0x200e0c01
-	li s4, 0x80382000
-	sd t2, 0(s4)
-	li t2, 0x200e106b
-	li s4, 0x80383000
-	sd t2, 0(s4)
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li t2, 0x8000000000080381
-	li s4, 0x40000090
+	li t1, 0x200e0401
+	li a4, 0x80380000
+	sd t1, 0(a4)
+	li t1, 0x200e0801
+	li a4, 0x80381008
+	sd t1, 0(a4)
+	li t1, 0x200000ef
+	li a4, 0x80381010
+	sd t1, 0(a4)
+	li t1, 0x200e0c01
+	li a4, 0x80382000
+	sd t1, 0(a4)
+	li t1, 0x2014009d
+	li a4, 0x80382008
+	sd t1, 0(a4)
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li t1, 0x9000000000080380
+	li a4, 0x402892d8
 	sfence.vma
-	csrw satp, t2
-	ld t6, 0(s4)
+	csrw satp, t1
+	sh s4, 0(a4)
 	csrw satp, zero
 	sfence.vma
-	LX t6
-	li s4, 0x80383000
-	ld t2, 0(s4)
+	LX s4
+	li a4, 0x80382008
+	ld t1, 0(a4)
+	andi t1, t1, -65
+	LX t1
+	li t1, 0xc0000
+	csrc sstatus, t1
+	addi s6, tp, -1471
+	lbu t2, 969(s6)
 	LX t2
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li s5, 0x200e0401
-	li s6, 0x80380000
-	sd s5, 0(s6)
-	li s5, 0x200e0801
-	li s6, 0x80381008
-	sd s5, 0(s6)
-	li s5, 0x200000ef
-	li s6, 0x80381010
-	sd s5, 0(s6)
-	li s5, 0x200e0c01
-	li s6, 0x80382000
-	sd s5, 0(s6)
-	li s5, 0x200e14e3
-	li s6, 0x80383008
-	sd s5, 0(s6)
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li s5, 0x8000000000080381
-	li s6, 0x40001018
+	li a1, 0x200e0401
+	li s1, 0x80380000
+	sd a1, 0(s1)
+	li a1, 0x200e0801
+	li s1, 0x80381008
+	sd a1, 0(s1)
+	li a1, 0x200000ef
+	li s1, 0x80381010
+	sd a1, 0(s1)
+	li a1, 0x200e0c01
+	li s1, 0x80382000
+	sd a1, 0(s1)
+	li a1, 0x200e1c63
+	li s1, 0x80383018
+	sd a1, 0(s1)
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li a1, 0x9000000000080380
+	li s1, 0x40003300
 	sfence.vma
-	csrw satp, s5
-	li s5, 0x613
-	li s6, 0x8038544c
-	sh s5, 0(s6)
-	li s5, 0x16
-	li s6, 0x8038544e
-	sh s5, 0(s6)
-	li s5, 0x8067
-	li s6, 0x80385450
-	sh s5, 0(s6)
-	li s5, 0x0
-	li s6, 0x80385452
-	sh s5, 0(s6)
+	csrw satp, a1
+	li a1, 0x8f93
+	li s1, 0x8038701c
+	sh a1, 0(s1)
+	li a1, 0x1f
+	li s1, 0x8038701e
+	sh a1, 0(s1)
+	li a1, 0x8067
+	li s1, 0x80387020
+	sh a1, 0(s1)
+	li a1, 0x0
+	li s1, 0x80387022
+	sh a1, 0(s1)
 	fence.i
-	li s5, 0x8000000000080381
-	li s6, 0x4000144c
+	li a1, 0x9000000000080380
+	li s1, 0x4000301c
 	sfence.vma
-	csrw satp, s5
-	jalr ra, 0(s6)
+	csrw satp, a1
+	jalr ra, 0(s1)
 	csrw satp, zero
 	sfence.vma
-	LX a2
-	li s6, 0x80383008
-	ld s5, 0(s6)
-	andi s5, s5, -65
-	LX s5
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li ra, 0x200e0401
-	li s9, 0x80380000
-	sd ra, 0(s9)
-	li ra, 0x200e0801
-	li s9, 0x80381008
-	sd ra, 0(s9)
-	li ra, 0x200000ef
-	li s9, 0x80381010
-	sd ra, 0(s9)
-	li ra, 0x200e0c01
-	li s9, 0x80382000
-	sd ra, 0(s9)
-	li ra, 0x200e1817
-	li s9, 0x80383010
-	sd ra, 0(s9)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0xc0000
-	csrs sstatus, ra
-	li ra, 0x8000000000080381
-	li s9, 0x400029d0
-	sfence.vma
-	csrw satp, ra
-	lwu s2, 0(s9)
-	csrw satp, zero
-	sfence.vma
-	LX s2
-	li s9, 0x80383010
-	ld ra, 0(s9)
-	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
-	addi s11, tp, 775
-	lbu a0, -697(s11)
-	LX a0
-	addi a5, tp, 1059
-	lwu s0, -959(a5)
-	LX s0
-	li a3, 0x200e0401
-	li s8, 0x80380000
-	sd a3, 0(s8)
-	li a3, 0x200e0801
-	li s8, 0x80381008
-	sd a3, 0(s8)
-	li a3, 0x200000ef
-	li s8, 0x80381010
-	sd a3, 0(s8)
-	li a3, 0x200e0c01
-	li s8, 0x80382000
-	sd a3, 0(s8)
-	li a3, 0x201000e3
-	li s8, 0x80382008
-	sd a3, 0(s8)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0x8000000000080381
-	li s8, 0x40317a10
-	sfence.vma
-	csrw satp, a3
-	amoswap.d t0, t0, (s8)
-	csrw satp, zero
-	sfence.vma
-	LX t0
-	li s8, 0x80382008
-	ld a3, 0(s8)
-	andi a3, a3, -65
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
-	addi s9, tp, 1759
-	sh s11, -1911(s9)
-	ld a1, -152(tp)
+	LX t6
+	li s1, 0x80383018
+	ld a1, 0(s1)
+	andi a1, a1, -65
 	LX a1
-	lw a0, 176(tp)
-	LX a0
-	li a4, 0x200e0401
-	li t6, 0x80380000
-	sd a4, 0(t6)
-	li a4, 0x200e0801
-	li t6, 0x80381008
-	sd a4, 0(t6)
-	li a4, 0x200000ef
-	li t6, 0x80381010
-	sd a4, 0(t6)
-	li a4, 0x200e0c01
-	li t6, 0x80382000
-	sd a4, 0(t6)
-	li a4, 0x200e1cc3
-	li t6, 0x80383018
-	sd a4, 0(t6)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x40000
-	csrs sstatus, a4
-	li a4, 0x8000000000080381
-	li t6, 0x400031f0
-	sfence.vma
-	csrw satp, a4
-	li a4, 0x8a93
-	li t6, 0x8038765e
-	sh a4, 0(t6)
-	li a4, 0x1a
-	li t6, 0x80387660
-	sh a4, 0(t6)
-	li a4, 0x8067
-	li t6, 0x80387662
-	sh a4, 0(t6)
-	li a4, 0x0
-	li t6, 0x80387664
-	sh a4, 0(t6)
-	fence.i
-	li a4, 0x8000000000080381
-	li t6, 0x4000365e
-	sfence.vma
-	csrw satp, a4
-	jalr ra, 0(t6)
-	csrw satp, zero
-	sfence.vma
-	LX s5
-	li t6, 0x80383018
-	ld a4, 0(t6)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
+	li a1, 0xc0000
+	csrc sstatus, a1
+	addi a4, tp, -304
+	lr.d zero, (a4)
+	sc.d t2, a1, (a4)
+	LX zero
+	LX t2
+	ld s10, -304(tp)
+	LX s10
+	lhu t5, 286(tp)
+	LX t5
+	addi s7, tp, -496
+	lwu s2, 0(s7)
+	LX s2
+	addi s6, tp, 227
+	sb t3, 0(s6)
+	ld a5, 224(tp)
+	LX a5
 	addi t6, tp, -392
 	lr.d.rl zero, (t6)
 	sc.d.rl zero, a0, (t6)
@@ -558,6 +547,70 @@ diff_block_2:
 	LX s8
 	ld t3, -336(tp)
 	LX t3
+	lw t4, 24(tp)
+	LX t4
+	li a3, 0x200e0401
+	li s3, 0x80380000
+	sd a3, 0(s3)
+	li a3, 0x200e0801
+	li s3, 0x80381008
+	sd a3, 0(s3)
+	li a3, 0x200000ef
+	li s3, 0x80381010
+	sd a3, 0(s3)
+	li a3, 0x200e0c01
+	li s3, 0x80382000
+	sd a3, 0(s3)
+	li a3, 0x200e1cf3
+	li s3, 0x80383018
+	sd a3, 0(s3)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x9000000000080380
+	li s3, 0x40003590
+	sfence.vma
+	csrw satp, a3
+	lw t0, 0(s3)
+	csrw satp, zero
+	sfence.vma
+	LX t0
+	li s3, 0x80383018
+	ld a3, 0(s3)
+	andi a3, a3, -65
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li s0, 0x200e0401
+	li t0, 0x80380000
+	sd s0, 0(t0)
+	li s0, 0x200e0801
+	li t0, 0x80381008
+	sd s0, 0(t0)
+	li s0, 0x200000ef
+	li t0, 0x80381010
+	sd s0, 0(t0)
+	li s0, 0x200e0c01
+	li t0, 0x80382000
+	sd s0, 0(t0)
+	li s0, 0x201400eb
+	li t0, 0x80382008
+	sd s0, 0(t0)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0x8000000000080381
+	li t0, 0x402c65f0
+	sfence.vma
+	csrw satp, s0
+	ld t4, 0(t0)
+	csrw satp, zero
+	sfence.vma
+	LX t4
+	li t0, 0x80382008
+	ld s0, 0(t0)
+	andi s0, s0, -65
+	LX s0
+	li s0, 0xc0000
+	csrc sstatus, s0
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -569,22 +622,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xffffffffb4881542, 0xfffffffffffffa23, 0xffffffffa7d0a3a2, 0x7cb29e1348f3ee00
-	.dword 0x554ea8dbccba7578, 0x000000007fffffff, 0xfffffffffffff800, 0xa9857a65f5bea98a
-	.dword 0xfffffffffffffd94, 0x000000000000002a, 0x000000007ffff800, 0x00000000ffff0000
-	.dword 0xffffffffffffffaa, 0xffffffffffffffff, 0x0000000000000003, 0xffffffff80000000
-	.dword 0x0000000000000020, 0x0aa3ca9e45658dab, 0xfffffffffffffe32, 0x6058b016e94a0e4b
-	.dword 0x0000000000000595, 0xeb15f01c22903f02, 0x793c7098ac53e4ca, 0xe2e9fd080d89423a
-	.dword 0xfffffffffffffffe, 0x0000000000000003, 0x0000000000000003, 0x4bf74573acf3c4da
-	.dword 0x0000000000000001, 0xf42238616310485b, 0x0000000000000003, 0x86b0156638cace44
-	.dword 0x41dfffffffc00000, 0xffffffff4effffff, 0x3ca0000000000000, 0xffffffff80800000
-	.dword 0xffffffff5f800000, 0x3ca0000000000000, 0x000fffffffffffff, 0xffffffff4b000000
-	.dword 0xffffffff5f000000, 0xffffffff7fa00000, 0xfff8000000000001, 0x41e0000000000000
-	.dword 0xffffffff4b000000, 0xffffffff7f800001, 0xffffffffdf000000, 0xffffffffff7fffff
-	.dword 0x4330000000000000, 0x000fffffffffffff, 0xffffffff00000001, 0xffffffffffc00001
-	.dword 0xffefffffffffffff, 0xffefffffffffffff, 0xffefffffffffffff, 0xffffffff3f7fffff
-	.dword 0xffffffff3f7fffff, 0xffffffff7fa00000, 0x43e0000000000000, 0x41f0000000000000
-	.dword 0x7ff0000000000000, 0x0008000000000000, 0xffffffff33800000, 0xffffffffcf000000
+	.dword 0xffffffffd8272102, 0xffffffffffffffff, 0x2a9806ecfa74529b, 0x0000000000000003
+	.dword 0x0000000000000003, 0x4bf74573acf3c4da, 0x0000000000000001, 0xf42238616310485b
+	.dword 0x0000000000000003, 0x86b0156638cace44, 0xd063433008cf3354, 0xbbed419009674167
+	.dword 0xffffffff8f186ab7, 0x668d1b9ed247b40a, 0x8000000000000000, 0xaaaaaaaaaaaaaaaa
+	.dword 0x000000000000001f, 0x000000007ffff800, 0xffffffff9b3715e7, 0xfd31c0ecf9848f2f
+	.dword 0x8f5da5b3a9a0975c, 0x0000000000000001, 0x000000007fffffff, 0x000000000000003f
+	.dword 0x5c9b0bcfb88797ea, 0x00000000000003e8, 0xfffffffffffff839, 0x0000000000000003
+	.dword 0x8d23c688b671911b, 0x0000000080000000, 0xffffffffffffffff, 0x0000000000000003
+	.dword 0xffffffffdf000000, 0xffffffffff7fffff, 0x4330000000000000, 0x000fffffffffffff
+	.dword 0xffffffff00000001, 0xffffffffffc00001, 0xffefffffffffffff, 0xffefffffffffffff
+	.dword 0xffefffffffffffff, 0xffffffff3f7fffff, 0xffffffff3f7fffff, 0xffffffff7fa00000
+	.dword 0x43e0000000000000, 0x41f0000000000000, 0x7ff0000000000000, 0x0008000000000000
+	.dword 0xffffffff33800000, 0xffffffffcf000000, 0xc3e0000000000000, 0x41f0000000000000
+	.dword 0xbff0000000000000, 0xffffffff80000000, 0xffffffff40490fdb, 0x0010000000000000
+	.dword 0xffffffff3f800000, 0x0000000000000001, 0xffffffffff800000, 0xfff8000000000001
+	.dword 0x41e0000000000000, 0xffffffff00000000, 0xffffffff33800000, 0xffffffff3f7fffff
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -617,13 +670,8 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xd592835b96a5d62e, 0xfed40143bcd939df, 0x16e3377c883e65ca, 0x07b71309f4956b24
-	.dword 0x319a93f03e2bb231, 0x74922825078c06ad, 0xf3be5d9975bd082f, 0xecf1ca297dda44cf
-	.dword 0xf4830f67a2da30d8, 0xff9b67c942a2a552, 0x915a1a163da792a6, 0x21c105a124f6b5cf
-	.dword 0x8000000000000001, 0x00000000000007ff, 0x205a9044dc01b561, 0x7fffffffffffffff
-	.dword 0x91cec7e188a1c6f6, 0x19c27ff5011c3473, 0x103338866bf80b61, 0xc93f18abc988d13a
-	.dword 0x5fd35617bdd60e95, 0x535d683590fdd2ca, 0xcfdc4b122512bea9, 0xcca9d5765248e630
-	.dword 0x8f2bf02cf238d6b2, 0xe406b475c4dc5039, 0xa1735e3893ded685, 0x13ae4d5fdcbeb827
+	.dword 0xbdd60e959a3bd856, 0x90fdd2ca56360e16, 0x2512bea986a7853e, 0x5248e63094a75aee
+	.dword 0xf238d6b2e2d95588, 0xc4dc503925b898aa, 0x93ded68557052799, 0x5555555555555555
 	.dword 0x89696928f833897d, 0x8000000000000001, 0x319fd5bc174706fb, 0xb3a8033e08f024c8
 	.dword 0xaa3148ddbdc7e706, 0x182a383babdfec16, 0x23c374ff0f379ad7, 0x4410099a51860550
 	.dword 0x4aa067d7af2cc9c3, 0x36a0000000000000, 0x000000007ffff800, 0x0772fd160d4e592f
@@ -649,22 +697,27 @@ diff_area:
 	.dword 0x00000000ffff0000, 0xd01de9b27573472b, 0x7b6d3d2752902832, 0xef44c43fddd70244
 	.dword 0xed7a4f8a8f5375ce, 0xaaaaaaaaaaaaaaaa, 0x804b9ddb141665af, 0xadba58cb9718c2ae
 	.dword 0xb2760e131b41a28c, 0xf30cc5b9a49b0197, 0x41e0000000000000, 0x3fefffffffffffff
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0xe0272b03aa16b911, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x6d885559a586c6ce, 0x8315d0f7b55e85ad, 0x7840df0a7ccfe9c3, 0x0010000000000000
-	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0xc9a0e9ece6f5d95b, 0x41e0000000000000
+	.dword 0x7e0aa400a45f35c2, 0x8424c33c0f54090e, 0xe5bac4a3fe3c8cd5, 0x43794e1ed9256aa7
+	.dword 0xfb5c3fd814273a48, 0x6d885559a586c6ce, 0x8315d0f7b55e85ad, 0x7840df0a7ccfe9c3
+	.dword 0x25ae617600b5edfb, 0x4603e7345f4d417f, 0x9bd1df4a1a24841c, 0x6b0ab37ae93924ee
+	.dword 0x7fffffffffffffff, 0x5ff323fcdd0adf0b, 0x2a923272e0692d3f, 0x78c8155c3cba97b2
+	.dword 0x4648170c30ff62ab, 0x2421ee7f995bef02, 0x4330000000000000, 0x00000000ffffffff
+	.dword 0x0000000000000000, 0x8000000000000000, 0x4d40fde11a5971da, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x7fefffffffffffff, 0x1b034d9fbbdd2c3c, 0xc172de0556bb172c, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x3db5f48a6a8f0ca5, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x9a29cfb34648170c
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
 	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff007c0d17, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffff90e2b11a
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff48cb68dd, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffffbbdd2c3c, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffffd7b2687f
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff0e8d3aae
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff4effffff, 0xffffffff76235993, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

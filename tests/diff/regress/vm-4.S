@@ -31,6 +31,9 @@ diff_block_0:
 	li s7, 0x200e0c01
 	li s3, 0x80382000
 	sd s7, 0(s3)
+	li s7, 0x200e10c7
+	li s3, 0x80383000
+	sd s7, 0(s3)
 	li s7, 0x200e14c3
 	li s3, 0x80383008
 	sd s7, 0(s3)
@@ -39,459 +42,445 @@ diff_block_0:
 	li s7, 0x80000
 	csrs sstatus, s7
 	li s7, 0x9000000000080380
-	li s3, 0x400016b8
+	li s3, 0x40000ffb
 	sfence.vma
 	csrw satp, s7
-	sh s5, 0(s3)
+	lb s5, 0(s3)
 	csrw satp, zero
 	sfence.vma
 	LX s5
 	li s3, 0x80383008
 	ld s7, 0(s3)
-	andi s7, s7, -65
 	LX s7
 	li s7, 0xc0000
 	csrc sstatus, s7
-	li t6, 0x200e0401
-	li t4, 0x80380000
-	sd t6, 0(t4)
-	li t6, 0x200e0801
-	li t4, 0x80381008
-	sd t6, 0(t4)
-	li t6, 0x200000ef
-	li t4, 0x80381010
-	sd t6, 0(t4)
-	li t6, 0x200e0c01
-	li t4, 0x80382000
-	sd t6, 0(t4)
-	li t6, 0x200e1c8d
-	li t4, 0x80383018
-	sd t6, 0(t4)
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li t6, 0x9000000000080380
-	li t4, 0x40003418
+	li ra, 0x200e0401
+	li s8, 0x80380000
+	sd ra, 0(s8)
+	li ra, 0x200e0801
+	li s8, 0x80381008
+	sd ra, 0(s8)
+	li ra, 0x200000ef
+	li s8, 0x80381010
+	sd ra, 0(s8)
+	li ra, 0x200e0c01
+	li s8, 0x80382000
+	sd ra, 0(s8)
+	li ra, 0x200e1063
+	li s8, 0x80383000
+	sd ra, 0(s8)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0xc0000
+	csrs sstatus, ra
+	li ra, 0x9000000000080380
+	li s8, 0x40000880
 	sfence.vma
-	csrw satp, t6
-	lb s1, 0(t4)
-	csrw satp, zero
-	sfence.vma
-	LX s1
-	li t4, 0x80383018
-	ld t6, 0(t4)
-	andi t6, t6, -65
-	LX t6
-	li t6, 0xc0000
-	csrc sstatus, t6
-	li s10, 0x200e0401
-	li a7, 0x80380000
-	sd s10, 0(a7)
-	li s10, 0x200e0801
-	li a7, 0x80381008
-	sd s10, 0(a7)
-	li s10, 0x200000ef
-	li a7, 0x80381010
-	sd s10, 0(a7)
-	li s10, 0x200e0c01
-	li a7, 0x80382000
-	sd s10, 0(a7)
-	li s10, 0x200e18f3
-	li a7, 0x80383010
-	sd s10, 0(a7)
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s10, 0xc0000
-	csrs sstatus, s10
-	li s10, 0x8000000000080381
-	li a7, 0x40002eb0
-	sfence.vma
-	csrw satp, s10
-	amoadd.d t4, t4, (a7)
-	csrw satp, zero
-	sfence.vma
-	LX t4
-	li a7, 0x80383010
-	ld s10, 0(a7)
-	andi s10, s10, -65
-	LX s10
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s11, 0x200e0401
-	li s6, 0x80380000
-	sd s11, 0(s6)
-	li s11, 0x200e0801
-	li s6, 0x80381008
-	sd s11, 0(s6)
-	li s11, 0x200000ef
-	li s6, 0x80381010
-	sd s11, 0(s6)
-	li s11, 0x200e0c01
-	li s6, 0x80382000
-	sd s11, 0(s6)
-	li s11, 0x200e18d7
-	li s6, 0x80383010
-	sd s11, 0(s6)
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s11, 0x40000
-	csrs sstatus, s11
-	li s11, 0x8000000000080381
-	li s6, 0x40002c60
-	sfence.vma
-	csrw satp, s11
-	amoor.d a3, a3, (s6)
-	csrw satp, zero
-	sfence.vma
-	LX a3
-	li s6, 0x80383010
-	ld s11, 0(s6)
-	LX s11
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li a4, 0x200e0401
-	li s7, 0x80380000
-	sd a4, 0(s7)
-	li a4, 0x200e0801
-	li s7, 0x80381008
-	sd a4, 0(s7)
-	li a4, 0x200000ef
-	li s7, 0x80381010
-	sd a4, 0(s7)
-	li a4, 0x200e0c01
-	li s7, 0x80382000
-	sd a4, 0(s7)
-	li a4, 0x201000df
-	li s7, 0x80382008
-	sd a4, 0(s7)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x80000
-	csrs sstatus, a4
-	li a4, 0x9000000000080380
-	li s7, 0x4023a558
-	sfence.vma
-	csrw satp, a4
-	lhu s5, 0(s7)
+	csrw satp, ra
+	lb s5, 0(s8)
 	csrw satp, zero
 	sfence.vma
 	LX s5
-	li s7, 0x80382008
-	ld a4, 0(s7)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li s9, 0x200e0401
-	li t1, 0x80380000
-	sd s9, 0(t1)
-	li s9, 0x200e0801
-	li t1, 0x80381008
-	sd s9, 0(t1)
-	li s9, 0x200000ef
-	li t1, 0x80381010
-	sd s9, 0(t1)
-	li s9, 0x200e0c01
-	li t1, 0x80382000
-	sd s9, 0(t1)
-	li s9, 0x200e1c15
-	li t1, 0x80383018
-	sd s9, 0(t1)
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li s9, 0xc0000
-	csrs sstatus, s9
-	li s9, 0x8000000000080381
-	li t1, 0x400039f8
-	sfence.vma
-	csrw satp, s9
-	sw a7, 0(t1)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li t1, 0x80383018
-	ld s9, 0(t1)
-	andi s9, s9, -65
-	LX s9
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li a2, 0x200e0401
-	li s9, 0x80380000
-	sd a2, 0(s9)
-	li a2, 0x200e0801
-	li s9, 0x80381008
-	sd a2, 0(s9)
-	li a2, 0x200000ef
-	li s9, 0x80381010
-	sd a2, 0(s9)
-	li a2, 0x200e0c01
-	li s9, 0x80382000
-	sd a2, 0(s9)
-	li a2, 0x200e1016
-	li s9, 0x80383000
-	sd a2, 0(s9)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0xc0000
-	csrs sstatus, a2
-	li a2, 0x8000000000080381
-	li s9, 0x40000990
-	sfence.vma
-	csrw satp, a2
-	lhu a7, 0(s9)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li s9, 0x80383000
-	ld a2, 0(s9)
-	andi a2, a2, -65
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
+	li s8, 0x80383000
+	ld ra, 0(s8)
+	LX ra
+	li ra, 0xc0000
+	csrc sstatus, ra
 	li t4, 0x200e0401
-	li a1, 0x80380000
-	sd t4, 0(a1)
+	li ra, 0x80380000
+	sd t4, 0(ra)
 	li t4, 0x200e0801
-	li a1, 0x80381008
-	sd t4, 0(a1)
+	li ra, 0x80381008
+	sd t4, 0(ra)
 	li t4, 0x200000ef
-	li a1, 0x80381010
-	sd t4, 0(a1)
+	li ra, 0x80381010
+	sd t4, 0(ra)
 	li t4, 0x200e0c01
-	li a1, 0x80382000
-	sd t4, 0(a1)
-	li t4, 0x201000c7
-	li a1, 0x80382008
-	sd t4, 0(a1)
+	li ra, 0x80382000
+	sd t4, 0(ra)
+	li t4, 0x200e18c9
+	li ra, 0x80383010
+	sd t4, 0(ra)
 	li t4, 0xc0000
 	csrc sstatus, t4
-	li t4, 0x40000
+	li t4, 0x80000
 	csrs sstatus, t4
 	li t4, 0x8000000000080381
-	li a1, 0x4000000000
+	li ra, 0x40002d48
 	sfence.vma
 	csrw satp, t4
-	lwu s9, 0(a1)
+	sh s4, 0(ra)
 	csrw satp, zero
 	sfence.vma
-	LX s9
-	li a1, 0x80382008
-	ld t4, 0(a1)
+	LX s4
+	li ra, 0x80383010
+	ld t4, 0(ra)
 	andi t4, t4, -65
 	LX t4
 	li t4, 0xc0000
 	csrc sstatus, t4
-	li a1, 0x200e0401
-	li t6, 0x80380000
-	sd a1, 0(t6)
-	li a1, 0x200e0801
-	li t6, 0x80381008
-	sd a1, 0(t6)
-	li a1, 0x200000ef
-	li t6, 0x80381010
-	sd a1, 0(t6)
-	li a1, 0x200e0c01
-	li t6, 0x80382000
-	sd a1, 0(t6)
-	li a1, 0x200e14cf
-	li t6, 0x80383008
-	sd a1, 0(t6)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x40000
-	csrs sstatus, a1
-	li a1, 0x8000000000080381
-	li t6, 0x40001298
+	li s10, 0x200e0401
+	li t0, 0x80380000
+	sd s10, 0(t0)
+	li s10, 0x200e0801
+	li t0, 0x80381008
+	sd s10, 0(t0)
+	li s10, 0x200000ef
+	li t0, 0x80381010
+	sd s10, 0(t0)
+	li s10, 0x200e0c01
+	li t0, 0x80382000
+	sd s10, 0(t0)
+	li s10, 0x200e14cd
+	li t0, 0x80383008
+	sd s10, 0(t0)
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s10, 0x8000000000080381
+	li t0, 0x40001cb0
 	sfence.vma
-	csrw satp, a1
-	amoor.d ra, ra, (t6)
+	csrw satp, s10
+	sw t4, 0(t0)
 	csrw satp, zero
 	sfence.vma
-	LX ra
-	li t6, 0x80383008
-	ld a1, 0(t6)
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
+	LX t4
+	li t0, 0x80383008
+	ld s10, 0(t0)
+	andi s10, s10, -65
+	LX s10
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s7, 0x200e0401
+	li s6, 0x80380000
+	sd s7, 0(s6)
+	li s7, 0x200e0801
+	li s6, 0x80381008
+	sd s7, 0(s6)
+	li s7, 0x200000ef
+	li s6, 0x80381010
+	sd s7, 0(s6)
+	li s7, 0x200e0c01
+	li s6, 0x80382000
+	sd s7, 0(s6)
+	li s7, 0x20100035
+	li s6, 0x80382008
+	sd s7, 0(s6)
+	li s7, 0xc0000
+	csrc sstatus, s7
+	li s7, 0xc0000
+	csrs sstatus, s7
+	li s7, 0x8000000000080381
+	li s6, 0x402df580
+	sfence.vma
+	csrw satp, s7
+	ld s4, 0(s6)
+	csrw satp, zero
+	sfence.vma
+	LX s4
+	li s6, 0x80382008
+	ld s7, 0(s6)
+	andi s7, s7, -65
+	LX s7
+	li s7, 0xc0000
+	csrc sstatus, s7
+	li s3, 0x200e0401
+	li s0, 0x80380000
+	sd s3, 0(s0)
+	li s3, 0x200e0801
+	li s0, 0x80381008
+	sd s3, 0(s0)
+	li s3, 0x200000ef
+	li s0, 0x80381010
+	sd s3, 0(s0)
+	li s3, 0x200e0c01
+	li s0, 0x80382000
+	sd s3, 0(s0)
+	li s3, 0x200e14c3
+	li s0, 0x80383008
+	sd s3, 0(s0)
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li s3, 0x40000
+	csrs sstatus, s3
+	li s3, 0x8000000000080381
+	li s0, 0x40001360
+	sfence.vma
+	csrw satp, s3
+	lb a6, 0(s0)
+	csrw satp, zero
+	sfence.vma
+	LX a6
+	li s0, 0x80383008
+	ld s3, 0(s0)
+	LX s3
+	li s3, 0xc0000
+	csrc sstatus, s3
+	li t3, 0x200e0401
+	li s6, 0x80380000
+	sd t3, 0(s6)
+	li t3, 0x200e0801
+	li s6, 0x80381008
+	sd t3, 0(s6)
+	li t3, 0x200000ef
+	li s6, 0x80381010
+	sd t3, 0(s6)
+	li t3, 0x200e0c01
+	li s6, 0x80382000
+	sd t3, 0(s6)
+	li t3, 0x20100093
+	li s6, 0x80382008
+	sd t3, 0(s6)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x80000
+	csrs sstatus, t3
+	li t3, 0x9000000000080380
+	li s6, 0x4020e838
+	sfence.vma
+	csrw satp, t3
+	ld t0, 0(s6)
+	csrw satp, zero
+	sfence.vma
+	LX t0
+	li s6, 0x80382008
+	ld t3, 0(s6)
+	andi t3, t3, -65
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li a4, 0x200e0401
+	li s4, 0x80380000
+	sd a4, 0(s4)
+	li a4, 0x200e0801
+	li s4, 0x80381008
+	sd a4, 0(s4)
+	li a4, 0x200000ef
+	li s4, 0x80381010
+	sd a4, 0(s4)
+	li a4, 0x200e0c01
+	li s4, 0x80382000
+	sd a4, 0(s4)
+	li a4, 0x200e10c7
+	li s4, 0x80383000
+	sd a4, 0(s4)
+	li a4, 0x200e1477
+	li s4, 0x80383008
+	sd a4, 0(s4)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x40000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li s4, 0x40000fff
+	sfence.vma
+	csrw satp, a4
+	sw a6, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX a6
+	li s4, 0x80383008
+	ld a4, 0(s4)
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li s4, 0x200e0401
+	li t1, 0x80380000
+	sd s4, 0(t1)
+	li s4, 0x200e0801
+	li t1, 0x80381008
+	sd s4, 0(t1)
+	li s4, 0x200000ef
+	li t1, 0x80381010
+	sd s4, 0(t1)
+	li s4, 0x200e0c01
+	li t1, 0x80382000
+	sd s4, 0(t1)
+	li s4, 0x200e10c7
+	li t1, 0x80383000
+	sd s4, 0(t1)
+	li s4, 0x200e144f
+	li t1, 0x80383008
+	sd s4, 0(t1)
+	li s4, 0xc0000
+	csrc sstatus, s4
+	li s4, 0x8000000000080381
+	li t1, 0x40000ffe
+	sfence.vma
+	csrw satp, s4
+	li s4, 0x8793
+	li t1, 0x803852a2
+	sh s4, 0(t1)
+	li s4, 0x17
+	li t1, 0x803852a4
+	sh s4, 0(t1)
+	li s4, 0x8067
+	li t1, 0x803852a6
+	sh s4, 0(t1)
+	li s4, 0x0
+	li t1, 0x803852a8
+	sh s4, 0(t1)
+	fence.i
+	li s4, 0x8000000000080381
+	li t1, 0x400012a2
+	sfence.vma
+	csrw satp, s4
+	jalr ra, 0(t1)
+	csrw satp, zero
+	sfence.vma
+	LX a5
+	li t1, 0x80383008
+	ld s4, 0(t1)
+	LX s4
+	li s4, 0xc0000
+	csrc sstatus, s4
+	li a0, 0x200e0401
+	li a1, 0x80380000
+	sd a0, 0(a1)
+	li a0, 0x200e0801
+	li a1, 0x80381008
+	sd a0, 0(a1)
+	li a0, 0x200000ef
+	li a1, 0x80381010
+	sd a0, 0(a1)
+	li a0, 0x200e0c01
+	li a1, 0x80382000
+	sd a0, 0(a1)
+	li a0, 0x201000c4
+	li a1, 0x80382008
+	sd a0, 0(a1)
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li a0, 0x80000
+	csrs sstatus, a0
+	li a0, 0x8000000000080381
+	li a1, 0x402ba710
+	sfence.vma
+	csrw satp, a0
+	lhu s10, 0(a1)
+	csrw satp, zero
+	sfence.vma
+	LX s10
+	li a1, 0x80382008
+	ld a0, 0(a1)
+	andi a0, a0, -65
+	LX a0
+	li a0, 0xc0000
+	csrc sstatus, a0
 	li s1, 0x200e0401
-	li s9, 0x80380000
-	sd s1, 0(s9)
+	li a2, 0x80380000
+	sd s1, 0(a2)
 	li s1, 0x200e0801
-	li s9, 0x80381008
-	sd s1, 0(s9)
+	li a2, 0x80381008
+	sd s1, 0(a2)
 	li s1, 0x200000ef
-	li s9, 0x80381010
-	sd s1, 0(s9)
+	li a2, 0x80381010
+	sd s1, 0(a2)
 	li s1, 0x200e0c01
-	li s9, 0x80382000
-	sd s1, 0(s9)
-	li s1, 0x200e1407
-	li s9, 0x80383008
-	sd s1, 0(s9)
+	li a2, 0x80382000
+	sd s1, 0(a2)
+	li s1, 0x20100053
+	li a2, 0x80382008
+	sd s1, 0(a2)
 	li s1, 0xc0000
 	csrc sstatus, s1
-	li s1, 0x80000
+	li s1, 0x40000
 	csrs sstatus, s1
-	li s1, 0x9000000000080380
-	li s9, 0x40001540
+	li s1, 0x8000000000080381
+	li a2, 0x403d9a18
 	sfence.vma
 	csrw satp, s1
-	sd a2, 0(s9)
+	amoswap.d s7, s7, (a2)
 	csrw satp, zero
 	sfence.vma
-	LX a2
-	li s9, 0x80383008
-	ld s1, 0(s9)
+	LX s7
+	li a2, 0x80382008
+	ld s1, 0(a2)
+	andi s1, s1, -65
 	LX s1
 	li s1, 0xc0000
 	csrc sstatus, s1
 	li t1, 0x200e0401
-	li a7, 0x80380000
-	sd t1, 0(a7)
+	li s4, 0x80380000
+	sd t1, 0(s4)
 	li t1, 0x200e0801
-	li a7, 0x80381008
-	sd t1, 0(a7)
+	li s4, 0x80381008
+	sd t1, 0(s4)
 	li t1, 0x200000ef
-	li a7, 0x80381010
-	sd t1, 0(a7)
+	li s4, 0x80381010
+	sd t1, 0(s4)
 	li t1, 0x200e0c01
-	li a7, 0x80382000
-	sd t1, 0(a7)
-	li t1, 0x201400c7
-	li a7, 0x80382008
-	sd t1, 0(a7)
+	li s4, 0x80382000
+	sd t1, 0(s4)
+	li t1, 0x200e1c69
+	li s4, 0x80383018
+	sd t1, 0(s4)
 	li t1, 0xc0000
 	csrc sstatus, t1
-	li t1, 0xc0000
+	li t1, 0x80000
 	csrs sstatus, t1
 	li t1, 0x8000000000080381
-	li a7, 0x402c5e40
+	li s4, 0x40003888
 	sfence.vma
 	csrw satp, t1
-	lb s9, 0(a7)
+	li t1, 0x8993
+	li s4, 0x803871e2
+	sh t1, 0(s4)
+	li t1, 0x19
+	li s4, 0x803871e4
+	sh t1, 0(s4)
+	li t1, 0x8067
+	li s4, 0x803871e6
+	sh t1, 0(s4)
+	li t1, 0x0
+	li s4, 0x803871e8
+	sh t1, 0(s4)
+	fence.i
+	li t1, 0x8000000000080381
+	li s4, 0x400031e2
+	sfence.vma
+	csrw satp, t1
+	jalr ra, 0(s4)
 	csrw satp, zero
 	sfence.vma
-	LX s9
-	li a7, 0x80382008
-	ld t1, 0(a7)
-	andi t1, t1, -65
+	LX s3
+	li s4, 0x80383018
+	ld t1, 0(s4)
 	LX t1
 	li t1, 0xc0000
 	csrc sstatus, t1
-	li a4, 0x200e0401
-	li s11, 0x80380000
-	sd a4, 0(s11)
-	li a4, 0x200e0801
-	li s11, 0x80381008
-	sd a4, 0(s11)
-	li a4, 0x200000ef
-	li s11, 0x80381010
-	sd a4, 0(s11)
-	li a4, 0x200e0c01
-	li s11, 0x80382000
-	sd a4, 0(s11)
-	li a4, 0x200e1017
-	li s11, 0x80383000
-	sd a4, 0(s11)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x80000
-	csrs sstatus, a4
-	li a4, 0x8000000000080381
-	li s11, 0x40000b18
-	sfence.vma
-	csrw satp, a4
-	li a4, 0x8c93
-	li s11, 0x80384daa
-	sh a4, 0(s11)
-	li a4, 0x1c
-	li s11, 0x80384dac
-	sh a4, 0(s11)
-	li a4, 0x8067
-	li s11, 0x80384dae
-	sh a4, 0(s11)
-	li a4, 0x0
-	li s11, 0x80384db0
-	sh a4, 0(s11)
-	fence.i
-	li a4, 0x8000000000080381
-	li s11, 0x40000daa
-	sfence.vma
-	csrw satp, a4
-	jalr ra, 0(s11)
-	csrw satp, zero
-	sfence.vma
-	LX s9
-	li s11, 0x80383000
-	ld a4, 0(s11)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
 	DUMP
 diff_block_1:
-	li s7, 0x200e0401
-	li s10, 0x80380000
-	sd s7, 0(s10)
-	li s7, 0x200e0801
-	li s10, 0x80381008
-	sd s7, 0(s10)
-	li s7, 0x200000ef
-	li s10, 0x80381010
-	sd s7, 0(s10)
-	li s7, 0x200e0c01
-	li s10, 0x80382000
-	sd s7, 0(s10)
-	li s7, 0x200e18c7
-	li s10, 0x80383010
-	sd s7, 0(s10)
-	li s7, 0xc0000
-	csrc sstatus, s7
-	li s7, 0x80000
-	csrs sstatus, s7
-	li s7, 0x8000000000080381
-	li s10, 0x40002770
+	li s6, 0x200e0401
+	li s11, 0x80380000
+	sd s6, 0(s11)
+	li s6, 0x200e0801
+	li s11, 0x80381008
+	sd s6, 0(s11)
+	li s6, 0x200000ef
+	li s11, 0x80381010
+	sd s6, 0(s11)
+	li s6, 0x200e0c01
+	li s11, 0x80382000
+	sd s6, 0(s11)
+	li s6, 0x200e18c3
+	li s11, 0x80383010
+	sd s6, 0(s11)
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s6, 0x8000000000080381
+	li s11, 0x400024b0
 	sfence.vma
-	csrw satp, s7
-	amoor.d t1, t1, (s10)
+	csrw satp, s6
+	amoadd.d a5, a5, (s11)
 	csrw satp, zero
 	sfence.vma
-	LX t1
-	li s10, 0x80383010
-	ld s7, 0(s10)
-	LX s7
-	li s7, 0xc0000
-	csrc sstatus, s7
-	li a1, 0x200e0401
-	li s6, 0x80380000
-	sd a1, 0(s6)
-	li a1, 0x200e0801
-	li s6, 0x80381008
-	sd a1, 0(s6)
-	li a1, 0x200000ef
-	li s6, 0x80381010
-	sd a1, 0(s6)
-	li a1, 0x200e0c01
-	li s6, 0x80382000
-	sd a1, 0(s6)
-	li a1, 0x200e18c3
-	li s6, 0x80383010
-	sd a1, 0(s6)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x8000000000080381
-	li s6, 0x400024b0
-	sfence.vma
-	csrw satp, a1
-	amoadd.d s11, s11, (s6)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li s6, 0x80383010
-	ld a1, 0(s6)
-	andi a1, a1, -65
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
+	LX a5
+	li s11, 0x80383010
+	ld s6, 0(s11)
+	andi s6, s6, -65
+	LX s6
+	li s6, 0xc0000
+	csrc sstatus, s6
 	li a5, 0x200e0401
 	li s3, 0x80380000
 	sd a5, 0(s3)
@@ -509,9 +498,7 @@ diff_block_1:
 	sd a5, 0(s3)
 	li a5, 0xc0000
 	csrc sstatus, a5
-	li a5, 0x40000
-	csrs sstatus, a5
-	li a5, 0x8000000000080381
+	li a5, 0x9000000000080380
 	li s3, 0x400006f8
 	sfence.vma
 	csrw satp, a5
@@ -525,86 +512,70 @@ diff_block_1:
 	LX a5
 	li a5, 0xc0000
 	csrc sstatus, a5
-	li t0, 0x200e0401
-	li s2, 0x80380000
-	sd t0, 0(s2)
-	li t0, 0x200e0801
-	li s2, 0x80381008
-	sd t0, 0(s2)
-	li t0, 0x200000ef
-	li s2, 0x80381010
-	sd t0, 0(s2)
-	li t0, 0x200e0c01
-	li s2, 0x80382000
-	sd t0, 0(s2)
-	li t0, 0x200e104f
-	li s2, 0x80383000
-	sd t0, 0(s2)
-	li t0, 0xc0000
-	csrc sstatus, t0
-	li t0, 0x8000000000080381
-	li s2, 0x40000d50
+	li s2, 0x200e0401
+	li s7, 0x80380000
+	sd s2, 0(s7)
+	li s2, 0x200e0801
+	li s7, 0x80381008
+	sd s2, 0(s7)
+	li s2, 0x200000ef
+	li s7, 0x80381010
+	sd s2, 0(s7)
+	li s2, 0x200e0c01
+	li s7, 0x80382000
+	sd s2, 0(s7)
+	li s2, 0x201004e3
+	li s7, 0x80382008
+	sd s2, 0(s7)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0x9000000000080380
+	li s7, 0x4037f238
 	sfence.vma
-	csrw satp, t0
-	li t0, 0x8b93
-	li s2, 0x8038498c
-	sh t0, 0(s2)
-	li t0, 0x1b
-	li s2, 0x8038498e
-	sh t0, 0(s2)
-	li t0, 0x8067
-	li s2, 0x80384990
-	sh t0, 0(s2)
-	li t0, 0x0
-	li s2, 0x80384992
-	sh t0, 0(s2)
-	fence.i
-	li t0, 0x8000000000080381
-	li s2, 0x4000098c
-	sfence.vma
-	csrw satp, t0
-	jalr ra, 0(s2)
+	csrw satp, s2
+	sh a4, 0(s7)
 	csrw satp, zero
 	sfence.vma
-	LX s7
-	li s2, 0x80383000
-	ld t0, 0(s2)
-	LX t0
-	li t0, 0xc0000
-	csrc sstatus, t0
-	li s0, 0x200e0401
-	li a3, 0x80380000
-	sd s0, 0(a3)
-	li s0, 0x200e0801
-	li a3, 0x80381008
-	sd s0, 0(a3)
-	li s0, 0x200000ef
-	li a3, 0x80381010
-	sd s0, 0(a3)
-	li s0, 0x200e0c01
-	li a3, 0x80382000
-	sd s0, 0(a3)
-	li s0, 0x201000f5
-	li a3, 0x80382008
-	sd s0, 0(a3)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0x80000
-	csrs sstatus, s0
-	li s0, 0x9000000000080380
-	li a3, 0x40349070
+	LX a4
+	li s7, 0x80382008
+	ld s2, 0(s7)
+	andi s2, s2, -65
+	LX s2
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li a7, 0x200e0401
+	li a0, 0x80380000
+	sd a7, 0(a0)
+	li a7, 0x200e0801
+	li a0, 0x80381008
+	sd a7, 0(a0)
+	li a7, 0x200000ef
+	li a0, 0x80381010
+	sd a7, 0(a0)
+	li a7, 0x200e0c01
+	li a0, 0x80382000
+	sd a7, 0(a0)
+	li a7, 0x201000f5
+	li a0, 0x80382008
+	sd a7, 0(a0)
+	li a7, 0xc0000
+	csrc sstatus, a7
+	li a7, 0x80000
+	csrs sstatus, a7
+	li a7, 0x9000000000080380
+	li a0, 0x40349070
 	sfence.vma
-	csrw satp, s0
-	sw a7, 0(a3)
+	csrw satp, a7
+	sw s3, 0(a0)
 	csrw satp, zero
 	sfence.vma
+	LX s3
+	li a0, 0x80382008
+	ld a7, 0(a0)
+	andi a7, a7, -65
 	LX a7
-	li a3, 0x80382008
-	ld s0, 0(a3)
-	andi s0, s0, -65
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
+	li a7, 0xc0000
+	csrc sstatus, a7
 	li s4, 0x200e0401
 	li s6, 0x80380000
 	sd s4, 0(s6)
@@ -686,7 +657,7 @@ diff_block_1:
 	sd a4, 0(a2)
 	li a4, 0xc0000
 	csrc sstatus, a4
-	li a4, 0x80000
+	li a4, 0x40000
 	csrs sstatus, a4
 	li a4, 0x8000000000080381
 	li a2, 0x40001c20
@@ -718,390 +689,446 @@ diff_block_1:
 	sd s10, 0(s9)
 	li s10, 0xc0000
 	csrc sstatus, s10
-	li s10, 0x40000
-	csrs sstatus, s10
-	li s10, 0x8000000000080381
+	li s10, 0x9000000000080380
 	li s9, 0x400005f0
 	sfence.vma
 	csrw satp, s10
-	lwu a4, 0(s9)
+	li s10, 0x713
+	li s9, 0x8038461e
+	sh s10, 0(s9)
+	li s10, 0x17
+	li s9, 0x80384620
+	sh s10, 0(s9)
+	li s10, 0x8067
+	li s9, 0x80384622
+	sh s10, 0(s9)
+	li s10, 0x0
+	li s9, 0x80384624
+	sh s10, 0(s9)
+	fence.i
+	li s10, 0x9000000000080380
+	li s9, 0x4000061e
+	sfence.vma
+	csrw satp, s10
+	jalr ra, 0(s9)
 	csrw satp, zero
 	sfence.vma
 	LX a4
 	li s9, 0x80383000
 	ld s10, 0(s9)
-	LX s10
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li a6, 0x200e0401
-	li t3, 0x80380000
-	sd a6, 0(t3)
-	li a6, 0x200e0801
-	li t3, 0x80381008
-	sd a6, 0(t3)
-	li a6, 0x200000ef
-	li t3, 0x80381010
-	sd a6, 0(t3)
-	li a6, 0x200e0c01
-	li t3, 0x80382000
-	sd a6, 0(t3)
-	li a6, 0x200e1433
-	li t3, 0x80383008
-	sd a6, 0(t3)
-	li a6, 0xc0000
-	csrc sstatus, a6
-	li a6, 0x40000
-	csrs sstatus, a6
-	li a6, 0x8000000000080381
-	li t3, 0x40001370
-	sfence.vma
-	csrw satp, a6
-	lhu s6, 0(t3)
-	csrw satp, zero
-	sfence.vma
-	LX s6
-	li t3, 0x80383008
-	ld a6, 0(t3)
-	LX a6
-	li a6, 0xc0000
-	csrc sstatus, a6
-	li a1, 0x200e0401
-	li s5, 0x80380000
-	sd a1, 0(s5)
-	li a1, 0x200e0801
-	li s5, 0x80381008
-	sd a1, 0(s5)
-	li a1, 0x200000ef
-	li s5, 0x80381010
-	sd a1, 0(s5)
-	li a1, 0x200e0c01
-	li s5, 0x80382000
-	sd a1, 0(s5)
-	li a1, 0x2010008b
-	li s5, 0x80382008
-	sd a1, 0(s5)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x40000
-	csrs sstatus, a1
-	li a1, 0x8000000000080381
-	li s5, 0x4037cc18
-	sfence.vma
-	csrw satp, a1
-	ld t1, 0(s5)
-	csrw satp, zero
-	sfence.vma
-	LX t1
-	li s5, 0x80382008
-	ld a1, 0(s5)
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li s10, 0x200e0401
-	li t2, 0x80380000
-	sd s10, 0(t2)
-	li s10, 0x200e0801
-	li t2, 0x80381008
-	sd s10, 0(t2)
-	li s10, 0x200000ef
-	li t2, 0x80381010
-	sd s10, 0(t2)
-	li s10, 0x200e0c01
-	li t2, 0x80382000
-	sd s10, 0(t2)
-	li s10, 0x20100425
-	li t2, 0x80382008
-	sd s10, 0(t2)
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s10, 0x40000
-	csrs sstatus, s10
-	li s10, 0x8000000000080381
-	li t2, 0x402a3f18
-	sfence.vma
-	csrw satp, s10
-	sw t4, 0(t2)
-	csrw satp, zero
-	sfence.vma
-	LX t4
-	li t2, 0x80382008
-	ld s10, 0(t2)
 	andi s10, s10, -65
 	LX s10
 	li s10, 0xc0000
 	csrc sstatus, s10
-	DUMP
-diff_block_2:
-	li ra, 0x200e0401
-	li a3, 0x80380000
-	sd ra, 0(a3)
-	li ra, 0x200e0801
-	li a3, 0x80381008
-	sd ra, 0(a3)
-	li ra, 0x200000ef
-	li a3, 0x80381010
-	sd ra, 0(a3)
-	li ra, 0x200e0c01
-	li a3, 0x80382000
-	sd ra, 0(a3)
-	li ra, 0x20100067
-	li a3, 0x80382008
-	sd ra, 0(a3)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0x40000
-	csrs sstatus, ra
-	li ra, 0x8000000000080381
-	li a3, 0x40243b50
-	sfence.vma
-	csrw satp, ra
-	lb a0, 0(a3)
-	csrw satp, zero
-	sfence.vma
-	LX a0
-	li a3, 0x80382008
-	ld ra, 0(a3)
-	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li t2, 0x200e0401
-	li s1, 0x80380000
-	sd t2, 0(s1)
-	li t2, 0x200e0801
-	li s1, 0x80381008
-	sd t2, 0(s1)
-	li t2, 0x200000ef
-	li s1, 0x80381010
-	sd t2, 0(s1)
-	li t2, 0x200e0c01
-	li s1, 0x80382000
-	sd t2, 0(s1)
-	li t2, 0x200e10cb
-	li s1, 0x80383000
-	sd t2, 0(s1)
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li t2, 0x9000000000080380
-	li s1, 0x40000a30
-	sfence.vma
-	csrw satp, t2
-	sb s9, 0(s1)
-	csrw satp, zero
-	sfence.vma
-	LX s9
-	li s1, 0x80383000
-	ld t2, 0(s1)
-	andi t2, t2, -65
-	LX t2
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li a4, 0x200e0401
-	li a7, 0x80380000
-	sd a4, 0(a7)
-	li a4, 0x200e0801
-	li a7, 0x80381008
-	sd a4, 0(a7)
-	li a4, 0x200000ef
-	li a7, 0x80381010
-	sd a4, 0(a7)
-	li a4, 0x200e0c01
-	li a7, 0x80382000
-	sd a4, 0(a7)
-	li a4, 0x200e1c07
-	li a7, 0x80383018
-	sd a4, 0(a7)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x9000000000080380
-	li a7, 0x40003678
-	sfence.vma
-	csrw satp, a4
-	li a4, 0xa13
-	li a7, 0x803877c4
-	sh a4, 0(a7)
-	li a4, 0x1a
-	li a7, 0x803877c6
-	sh a4, 0(a7)
-	li a4, 0x8067
-	li a7, 0x803877c8
-	sh a4, 0(a7)
-	li a4, 0x0
-	li a7, 0x803877ca
-	sh a4, 0(a7)
-	fence.i
-	li a4, 0x9000000000080380
-	li a7, 0x400037c4
-	sfence.vma
-	csrw satp, a4
-	jalr ra, 0(a7)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li a7, 0x80383018
-	ld a4, 0(a7)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
 	li s11, 0x200e0401
-	li s1, 0x80380000
-	sd s11, 0(s1)
+	li t2, 0x80380000
+	sd s11, 0(t2)
 	li s11, 0x200e0801
-	li s1, 0x80381008
-	sd s11, 0(s1)
+	li t2, 0x80381008
+	sd s11, 0(t2)
 	li s11, 0x200000ef
-	li s1, 0x80381010
-	sd s11, 0(s1)
+	li t2, 0x80381010
+	sd s11, 0(t2)
 	li s11, 0x200e0c01
-	li s1, 0x80382000
-	sd s11, 0(s1)
-	li s11, 0x200e1c57
-	li s1, 0x80383018
-	sd s11, 0(s1)
+	li t2, 0x80382000
+	sd s11, 0(t2)
+	li s11, 0x200e1803
+	li t2, 0x80383010
+	sd s11, 0(t2)
 	li s11, 0xc0000
 	csrc sstatus, s11
 	li s11, 0xc0000
 	csrs sstatus, s11
 	li s11, 0x9000000000080380
-	li s1, 0x400031d0
+	li t2, 0x40002308
 	sfence.vma
 	csrw satp, s11
-	ld a4, 0(s1)
+	li s11, 0x8493
+	li t2, 0x803864b4
+	sh s11, 0(t2)
+	li s11, 0x14
+	li t2, 0x803864b6
+	sh s11, 0(t2)
+	li s11, 0x8067
+	li t2, 0x803864b8
+	sh s11, 0(t2)
+	li s11, 0x0
+	li t2, 0x803864ba
+	sh s11, 0(t2)
+	fence.i
+	li s11, 0x9000000000080380
+	li t2, 0x400024b4
+	sfence.vma
+	csrw satp, s11
+	jalr ra, 0(t2)
 	csrw satp, zero
 	sfence.vma
-	LX a4
-	li s1, 0x80383018
-	ld s11, 0(s1)
+	LX s1
+	li t2, 0x80383010
+	ld s11, 0(t2)
+	andi s11, s11, -65
 	LX s11
 	li s11, 0xc0000
 	csrc sstatus, s11
-	li t1, 0x200e0401
-	li s5, 0x80380000
-	sd t1, 0(s5)
-	li t1, 0x200e0801
-	li s5, 0x80381008
-	sd t1, 0(s5)
-	li t1, 0x200000ef
-	li s5, 0x80381010
-	sd t1, 0(s5)
-	li t1, 0x200e0c01
-	li s5, 0x80382000
-	sd t1, 0(s5)
-	li t1, 0x200e10df
-	li s5, 0x80383000
-	sd t1, 0(s5)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0xc0000
-	csrs sstatus, t1
-	li t1, 0x8000000000080381
-	li s5, 0x40000bb8
+	li s11, 0x200e0401
+	li t1, 0x80380000
+	sd s11, 0(t1)
+	li s11, 0x200e0801
+	li t1, 0x80381008
+	sd s11, 0(t1)
+	li s11, 0x200000ef
+	li t1, 0x80381010
+	sd s11, 0(t1)
+	li s11, 0x200e0c01
+	li t1, 0x80382000
+	sd s11, 0(t1)
+	li s11, 0x201000c3
+	li t1, 0x80382008
+	sd s11, 0(t1)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0xc0000
+	csrs sstatus, s11
+	li s11, 0x9000000000080380
+	li t1, 0x804022f048
 	sfence.vma
-	csrw satp, t1
-	amoswap.d a2, a2, (s5)
+	csrw satp, s11
+	sw s5, 0(t1)
 	csrw satp, zero
 	sfence.vma
-	LX a2
-	li s5, 0x80383000
-	ld t1, 0(s5)
+	LX s5
+	li t1, 0x80382008
+	ld s11, 0(t1)
+	andi s11, s11, -65
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li ra, 0x200e0401
+	li a1, 0x80380000
+	sd ra, 0(a1)
+	li ra, 0x200e0801
+	li a1, 0x80381008
+	sd ra, 0(a1)
+	li ra, 0x200000ef
+	li a1, 0x80381010
+	sd ra, 0(a1)
+	li ra, 0x200e0c01
+	li a1, 0x80382000
+	sd ra, 0(a1)
+	li ra, 0x200e10c7
+	li a1, 0x80383000
+	sd ra, 0(a1)
+	li ra, 0x200e14c7
+	li a1, 0x80383008
+	sd ra, 0(a1)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0x40000
+	csrs sstatus, ra
+	li ra, 0x9000000000080380
+	li a1, 0x40000ffd
+	sfence.vma
+	csrw satp, ra
+	li ra, 0x313
+	li a1, 0x80385222
+	sh ra, 0(a1)
+	li ra, 0x13
+	li a1, 0x80385224
+	sh ra, 0(a1)
+	li ra, 0x8067
+	li a1, 0x80385226
+	sh ra, 0(a1)
+	li ra, 0x0
+	li a1, 0x80385228
+	sh ra, 0(a1)
+	fence.i
+	li ra, 0x9000000000080380
+	li a1, 0x40001222
+	sfence.vma
+	csrw satp, ra
+	jalr ra, 0(a1)
+	csrw satp, zero
+	sfence.vma
 	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
+	li a1, 0x80383008
+	ld ra, 0(a1)
+	andi ra, ra, -65
+	LX ra
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li t0, 0x200e0401
+	li t4, 0x80380000
+	sd t0, 0(t4)
+	li t0, 0x200e0801
+	li t4, 0x80381008
+	sd t0, 0(t4)
+	li t0, 0x200000ef
+	li t4, 0x80381010
+	sd t0, 0(t4)
+	li t0, 0x200e0c01
+	li t4, 0x80382000
+	sd t0, 0(t4)
+	li t0, 0x201000e7
+	li t4, 0x80382008
+	sd t0, 0(t4)
+	li t0, 0xc0000
+	csrc sstatus, t0
+	li t0, 0x40000
+	csrs sstatus, t0
+	li t0, 0x8000000000080381
+	li t4, 0x40200ea0
+	sfence.vma
+	csrw satp, t0
+	sd ra, 0(t4)
+	csrw satp, zero
+	sfence.vma
+	LX ra
+	li t4, 0x80382008
+	ld t0, 0(t4)
+	LX t0
+	li t0, 0xc0000
+	csrc sstatus, t0
+	DUMP
+diff_block_2:
 	li s8, 0x200e0401
-	li s5, 0x80380000
-	sd s8, 0(s5)
+	li s10, 0x80380000
+	sd s8, 0(s10)
 	li s8, 0x200e0801
-	li s5, 0x80381008
-	sd s8, 0(s5)
+	li s10, 0x80381008
+	sd s8, 0(s10)
 	li s8, 0x200000ef
-	li s5, 0x80381010
-	sd s8, 0(s5)
+	li s10, 0x80381010
+	sd s8, 0(s10)
 	li s8, 0x200e0c01
-	li s5, 0x80382000
-	sd s8, 0(s5)
-	li s8, 0x200e140e
-	li s5, 0x80383008
-	sd s8, 0(s5)
+	li s10, 0x80382000
+	sd s8, 0(s10)
+	li s8, 0x200e10c7
+	li s10, 0x80383000
+	sd s8, 0(s10)
+	li s8, 0x200e148b
+	li s10, 0x80383008
+	sd s8, 0(s10)
 	li s8, 0xc0000
 	csrc sstatus, s8
 	li s8, 0x80000
 	csrs sstatus, s8
-	li s8, 0x9000000000080380
-	li s5, 0x400016d8
+	li s8, 0x8000000000080381
+	li s10, 0x40000ffe
 	sfence.vma
 	csrw satp, s8
-	ld t3, 0(s5)
+	ld t2, 0(s10)
 	csrw satp, zero
 	sfence.vma
-	LX t3
-	li s5, 0x80383008
-	ld s8, 0(s5)
-	andi s8, s8, -65
+	LX t2
+	li s10, 0x80383008
+	ld s8, 0(s10)
 	LX s8
 	li s8, 0xc0000
 	csrc sstatus, s8
-	li s2, 0x200e0401
-	li a7, 0x80380000
-	sd s2, 0(a7)
-	li s2, 0x200e0801
-	li a7, 0x80381008
-	sd s2, 0(a7)
-	li s2, 0x200000ef
-	li a7, 0x80381010
-	sd s2, 0(a7)
-	li s2, 0x200e0c01
-	li a7, 0x80382000
-	sd s2, 0(a7)
-	li s2, 0x200e1085
-	li a7, 0x80383000
-	sd s2, 0(a7)
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s2, 0x8000000000080381
-	li a7, 0x40000470
+	li t4, 0x200e0401
+	li s10, 0x80380000
+	sd t4, 0(s10)
+	li t4, 0x200e0801
+	li s10, 0x80381008
+	sd t4, 0(s10)
+	li t4, 0x200000ef
+	li s10, 0x80381010
+	sd t4, 0(s10)
+	li t4, 0x200e0c01
+	li s10, 0x80382000
+	sd t4, 0(s10)
+	li t4, 0x200e180b
+	li s10, 0x80383010
+	sd t4, 0(s10)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0xc0000
+	csrs sstatus, t4
+	li t4, 0x8000000000080381
+	li s10, 0x40002418
 	sfence.vma
-	csrw satp, s2
-	lhu s4, 0(a7)
+	csrw satp, t4
+	li t4, 0x200e10cb
+	li s10, 0x80383000
+	sd t4, 0(s10)
+	li t4, 0x200e140b
+	li s10, 0x80383008
+	sd t4, 0(s10)
+	li t4, 0x8d93
+	li s10, 0x80384ffe
+	sh t4, 0(s10)
+	li t4, 0x1d
+	li s10, 0x80385000
+	sh t4, 0(s10)
+	li t4, 0x8067
+	li s10, 0x80385002
+	sh t4, 0(s10)
+	li t4, 0x0
+	li s10, 0x80385004
+	sh t4, 0(s10)
+	fence.i
+	li t4, 0x8000000000080381
+	li s10, 0x40000ffe
+	sfence.vma
+	csrw satp, t4
+	jalr ra, 0(s10)
 	csrw satp, zero
 	sfence.vma
-	LX s4
-	li a7, 0x80383000
-	ld s2, 0(a7)
+	LX s11
+	li s10, 0x80383008
+	ld t4, 0(s10)
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li s9, 0x200e0401
+	li t0, 0x80380000
+	sd s9, 0(t0)
+	li s9, 0x200e0801
+	li t0, 0x80381008
+	sd s9, 0(t0)
+	li s9, 0x200000ef
+	li t0, 0x80381010
+	sd s9, 0(t0)
+	li s9, 0x200e0c01
+	li t0, 0x80382000
+	sd s9, 0(t0)
+	li s9, 0x20100083
+	li t0, 0x80382008
+	sd s9, 0(t0)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x9000000000080380
+	li t0, 0x402cd6e8
+	sfence.vma
+	csrw satp, s9
+	sd a5, 0(t0)
+	csrw satp, zero
+	sfence.vma
+	LX a5
+	li t0, 0x80382008
+	ld s9, 0(t0)
+	andi s9, s9, -65
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s2, 0x200e0401
+	li a6, 0x80380000
+	sd s2, 0(a6)
+	li s2, 0x200e0801
+	li a6, 0x80381008
+	sd s2, 0(a6)
+	li s2, 0x200000ef
+	li a6, 0x80381010
+	sd s2, 0(a6)
+	li s2, 0x200e0c01
+	li a6, 0x80382000
+	sd s2, 0(a6)
+	li s2, 0x200e1c05
+	li a6, 0x80383018
+	sd s2, 0(a6)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0xc0000
+	csrs sstatus, s2
+	li s2, 0x9000000000080380
+	li a6, 0x40003bf0
+	sfence.vma
+	csrw satp, s2
+	lw t3, 0(a6)
+	csrw satp, zero
+	sfence.vma
+	LX t3
+	li a6, 0x80383018
+	ld s2, 0(a6)
 	andi s2, s2, -65
 	LX s2
 	li s2, 0xc0000
 	csrc sstatus, s2
-	li s3, 0x200e0401
-	li s11, 0x80380000
-	sd s3, 0(s11)
-	li s3, 0x200e0801
-	li s11, 0x80381008
-	sd s3, 0(s11)
-	li s3, 0x200000ef
-	li s11, 0x80381010
-	sd s3, 0(s11)
-	li s3, 0x200e0c01
-	li s11, 0x80382000
-	sd s3, 0(s11)
-	li s3, 0x200e14f5
-	li s11, 0x80383008
-	sd s3, 0(s11)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x8000000000080381
-	li s11, 0x400010f8
+	li s8, 0x200e0401
+	li s0, 0x80380000
+	sd s8, 0(s0)
+	li s8, 0x200e0801
+	li s0, 0x80381008
+	sd s8, 0(s0)
+	li s8, 0x200000ef
+	li s0, 0x80381010
+	sd s8, 0(s0)
+	li s8, 0x200e0c01
+	li s0, 0x80382000
+	sd s8, 0(s0)
+	li s8, 0x200e10c3
+	li s0, 0x80383000
+	sd s8, 0(s0)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x8000000000080381
+	li s0, 0x40000470
 	sfence.vma
-	csrw satp, s3
-	lhu s8, 0(s11)
+	csrw satp, s8
+	li s8, 0x200e10cb
+	li s0, 0x80383000
+	sd s8, 0(s0)
+	li s8, 0x200e14c3
+	li s0, 0x80383008
+	sd s8, 0(s0)
+	li s8, 0x8393
+	li s0, 0x80384ffe
+	sh s8, 0(s0)
+	li s8, 0x13
+	li s0, 0x80385000
+	sh s8, 0(s0)
+	li s8, 0x8067
+	li s0, 0x80385002
+	sh s8, 0(s0)
+	li s8, 0x0
+	li s0, 0x80385004
+	sh s8, 0(s0)
+	fence.i
+	li s8, 0x8000000000080381
+	li s0, 0x40000ffe
+	sfence.vma
+	csrw satp, s8
+	jalr ra, 0(s0)
 	csrw satp, zero
 	sfence.vma
+	LX t2
+	li s0, 0x80383008
+	ld s8, 0(s0)
+	andi s8, s8, -65
 	LX s8
-	li s11, 0x80383008
-	ld s3, 0(s11)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s11, 0x200e0401
+	li s8, 0x80380000
+	sd s11, 0(s8)
+	li s11, 0x200e0801
+	li s8, 0x80381008
+	sd s11, 0(s8)
+	li s11, 0x200000ef
+	li s8, 0x80381010
+	sd s11, 0(s8)
+	li s11, 0x200e0c01
+	li s8, 0x80382000
+	sd s11, 0(s8)
+	li s11, 0x200e14f5
+	li s8, 0x80383008
+	sd s11, 0(s8)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x8000000000080381
+	li s8, 0x400010f8
+	sfence.vma
+	csrw satp, s11
+	lhu a6, 0(s8)
+	csrw satp, zero
+	sfence.vma
+	LX a6
+	li s8, 0x80383008
+	ld s11, 0(s8)
+	andi s11, s11, -65
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
 	li t3, 0x200e0401
 	li a5, 0x80380000
 	sd t3, 0(a5)
@@ -1119,11 +1146,30 @@ diff_block_2:
 	sd t3, 0(a5)
 	li t3, 0xc0000
 	csrc sstatus, t3
+	li t3, 0x80000
+	csrs sstatus, t3
 	li t3, 0x8000000000080381
 	li a5, 0x40001c58
 	sfence.vma
 	csrw satp, t3
-	lwu ra, 0(a5)
+	li t3, 0x8093
+	li a5, 0x80385c54
+	sh t3, 0(a5)
+	li t3, 0x10
+	li a5, 0x80385c56
+	sh t3, 0(a5)
+	li t3, 0x8067
+	li a5, 0x80385c58
+	sh t3, 0(a5)
+	li t3, 0x0
+	li a5, 0x80385c5a
+	sh t3, 0(a5)
+	fence.i
+	li t3, 0x8000000000080381
+	li a5, 0x40001c54
+	sfence.vma
+	csrw satp, t3
+	jalr ra, 0(a5)
 	csrw satp, zero
 	sfence.vma
 	LX ra
@@ -1180,13 +1226,13 @@ diff_block_2:
 	sd s7, 0(s0)
 	li s7, 0xc0000
 	csrc sstatus, s7
-	li s7, 0x40000
+	li s7, 0x80000
 	csrs sstatus, s7
-	li s7, 0x8000000000080381
+	li s7, 0x9000000000080380
 	li s0, 0x40000378
 	sfence.vma
 	csrw satp, s7
-	lw t5, 0(s0)
+	sw t5, 0(s0)
 	csrw satp, zero
 	sfence.vma
 	LX t5
@@ -1195,167 +1241,206 @@ diff_block_2:
 	LX s7
 	li s7, 0xc0000
 	csrc sstatus, s7
-	li t4, 0x200e0401
-	li a6, 0x80380000
-	sd t4, 0(a6)
-	li t4, 0x200e0801
-	li a6, 0x80381008
-	sd t4, 0(a6)
-	li t4, 0x200000ef
-	li a6, 0x80381010
-	sd t4, 0(a6)
-	li t4, 0x200e0c01
-	li a6, 0x80382000
-	sd t4, 0(a6)
-	li t4, 0x200e18a3
-	li a6, 0x80383010
-	sd t4, 0(a6)
-	li t4, 0xc0000
-	csrc sstatus, t4
-	li t4, 0x8000000000080381
-	li a6, 0x40002710
+	li s11, 0x200e0401
+	li a4, 0x80380000
+	sd s11, 0(a4)
+	li s11, 0x200e0801
+	li a4, 0x80381008
+	sd s11, 0(a4)
+	li s11, 0x200000ef
+	li a4, 0x80381010
+	sd s11, 0(a4)
+	li s11, 0x200e0c01
+	li a4, 0x80382000
+	sd s11, 0(a4)
+	li s11, 0x201000c5
+	li a4, 0x80382008
+	sd s11, 0(a4)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x8000000000080381
+	li a4, 0x4039ffe0
 	sfence.vma
-	csrw satp, t4
-	sb s11, 0(a6)
+	csrw satp, s11
+	sw a5, 0(a4)
 	csrw satp, zero
 	sfence.vma
+	LX a5
+	li a4, 0x80382008
+	ld s11, 0(a4)
+	andi s11, s11, -65
 	LX s11
-	li a6, 0x80383010
-	ld t4, 0(a6)
-	andi t4, t4, -65
-	LX t4
-	li t4, 0xc0000
-	csrc sstatus, t4
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s1, 0x200e0401
+	li s3, 0x80380000
+	sd s1, 0(s3)
+	li s1, 0x200e0801
+	li s3, 0x80381008
+	sd s1, 0(s3)
+	li s1, 0x200000ef
+	li s3, 0x80381010
+	sd s1, 0(s3)
+	li s1, 0x200e0c01
+	li s3, 0x80382000
+	sd s1, 0(s3)
+	li s1, 0x200e1403
+	li s3, 0x80383008
+	sd s1, 0(s3)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x80000
+	csrs sstatus, s1
+	li s1, 0x8000000000080381
+	li s3, 0x40001fa0
+	sfence.vma
+	csrw satp, s1
+	li s1, 0xb13
+	li s3, 0x80385c68
+	sh s1, 0(s3)
+	li s1, 0x1b
+	li s3, 0x80385c6a
+	sh s1, 0(s3)
+	li s1, 0x8067
+	li s3, 0x80385c6c
+	sh s1, 0(s3)
+	li s1, 0x0
+	li s3, 0x80385c6e
+	sh s1, 0(s3)
+	fence.i
+	li s1, 0x8000000000080381
+	li s3, 0x40001c68
+	sfence.vma
+	csrw satp, s1
+	jalr ra, 0(s3)
+	csrw satp, zero
+	sfence.vma
+	LX s6
+	li s3, 0x80383008
+	ld s1, 0(s3)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s8, 0x200e0401
+	li t5, 0x80380000
+	sd s8, 0(t5)
+	li s8, 0x200e0801
+	li t5, 0x80381008
+	sd s8, 0(t5)
+	li s8, 0x200000ef
+	li t5, 0x80381010
+	sd s8, 0(t5)
+	li s8, 0x200e0c01
+	li t5, 0x80382000
+	sd s8, 0(t5)
+	li s8, 0x200e10c7
+	li t5, 0x80383000
+	sd s8, 0(t5)
+	li s8, 0x200e140b
+	li t5, 0x80383008
+	sd s8, 0(t5)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x40000
+	csrs sstatus, s8
+	li s8, 0x8000000000080381
+	li t5, 0x40000ffe
+	sfence.vma
+	csrw satp, s8
+	li s8, 0x513
+	li t5, 0x80385a96
+	sh s8, 0(t5)
+	li s8, 0x15
+	li t5, 0x80385a98
+	sh s8, 0(t5)
+	li s8, 0x8067
+	li t5, 0x80385a9a
+	sh s8, 0(t5)
+	li s8, 0x0
+	li t5, 0x80385a9c
+	sh s8, 0(t5)
+	fence.i
+	li s8, 0x8000000000080381
+	li t5, 0x40001a96
+	sfence.vma
+	csrw satp, s8
+	jalr ra, 0(t5)
+	csrw satp, zero
+	sfence.vma
+	LX a0
+	li t5, 0x80383008
+	ld s8, 0(t5)
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
 	DUMP
 diff_block_3:
-	li t3, 0x200e0401
-	li a4, 0x80380000
-	sd t3, 0(a4)
-	li t3, 0x200e0801
-	li a4, 0x80381008
-	sd t3, 0(a4)
-	li t3, 0x200000ef
-	li a4, 0x80381010
-	sd t3, 0(a4)
-	li t3, 0x200e0c01
-	li a4, 0x80382000
-	sd t3, 0(a4)
-	li t3, 0x200e1045
-	li a4, 0x80383000
-	sd t3, 0(a4)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x9000000000080380
-	li a4, 0xffffffc040000878
+	li a4, 0x200e0401
+	li s6, 0x80380000
+	sd a4, 0(s6)
+	li a4, 0x200e0801
+	li s6, 0x80381008
+	sd a4, 0(s6)
+	li a4, 0x200000ef
+	li s6, 0x80381010
+	sd a4, 0(s6)
+	li a4, 0x200e0c01
+	li s6, 0x80382000
+	sd a4, 0(s6)
+	li a4, 0x200e10eb
+	li s6, 0x80383000
+	sd a4, 0(s6)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x80000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li s6, 0x40000918
 	sfence.vma
-	csrw satp, t3
-	sb s8, 0(a4)
+	csrw satp, a4
+	sw a7, 0(s6)
 	csrw satp, zero
 	sfence.vma
-	LX s8
-	li a4, 0x80383000
-	ld t3, 0(a4)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x200e0401
-	li a1, 0x80380000
-	sd t3, 0(a1)
-	li t3, 0x200e0801
-	li a1, 0x80381008
-	sd t3, 0(a1)
-	li t3, 0x200000ef
-	li a1, 0x80381010
-	sd t3, 0(a1)
-	li t3, 0x200e0c01
-	li a1, 0x80382000
-	sd t3, 0(a1)
-	li t3, 0x200e10e6
-	li a1, 0x80383000
-	sd t3, 0(a1)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x80000
-	csrs sstatus, t3
-	li t3, 0x9000000000080380
-	li a1, 0x4000000000
-	sfence.vma
-	csrw satp, t3
-	ld s8, 0(a1)
-	csrw satp, zero
-	sfence.vma
-	LX s8
-	li a1, 0x80383000
-	ld t3, 0(a1)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li s9, 0x200e0401
-	li t0, 0x80380000
-	sd s9, 0(t0)
-	li s9, 0x200e0801
-	li t0, 0x80381008
-	sd s9, 0(t0)
-	li s9, 0x200000ef
-	li t0, 0x80381010
-	sd s9, 0(t0)
-	li s9, 0x200e0c01
-	li t0, 0x80382000
-	sd s9, 0(t0)
-	li s9, 0x200e10c9
-	li t0, 0x80383000
-	sd s9, 0(t0)
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li s9, 0x9000000000080380
-	li t0, 0x40000c88
-	sfence.vma
-	csrw satp, s9
-	lwu a4, 0(t0)
-	csrw satp, zero
-	sfence.vma
+	LX a7
+	li s6, 0x80383000
+	ld a4, 0(s6)
+	andi a4, a4, -65
 	LX a4
-	li t0, 0x80383000
-	ld s9, 0(t0)
-	andi s9, s9, -65
-	LX s9
-	li s9, 0xc0000
-	csrc sstatus, s9
-	li a3, 0x200e0401
-	li a4, 0x80380000
-	sd a3, 0(a4)
-	li a3, 0x200e0801
-	li a4, 0x80381008
-	sd a3, 0(a4)
-	li a3, 0x200000ef
-	li a4, 0x80381010
-	sd a3, 0(a4)
-	li a3, 0x200e0c01
-	li a4, 0x80382000
-	sd a3, 0(a4)
-	li a3, 0x200e18e8
-	li a4, 0x80383010
-	sd a3, 0(a4)
-	li a3, 0xc0000
-	csrc sstatus, a3
-	li a3, 0x80000
-	csrs sstatus, a3
-	li a3, 0x8000000000080381
-	li a4, 0x4000000000
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a6, 0x200e0401
+	li s0, 0x80380000
+	sd a6, 0(s0)
+	li a6, 0x200e0801
+	li s0, 0x80381008
+	sd a6, 0(s0)
+	li a6, 0x200000ef
+	li s0, 0x80381010
+	sd a6, 0(s0)
+	li a6, 0x200e0c01
+	li s0, 0x80382000
+	sd a6, 0(s0)
+	li a6, 0x200e10cf
+	li s0, 0x80383000
+	sd a6, 0(s0)
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a6, 0x40000
+	csrs sstatus, a6
+	li a6, 0x8000000000080381
+	li s0, 0x40000168
 	sfence.vma
-	csrw satp, a3
-	sh s9, 0(a4)
+	csrw satp, a6
+	lwu s8, 0(s0)
 	csrw satp, zero
 	sfence.vma
-	LX s9
-	li a4, 0x80383010
-	ld a3, 0(a4)
-	andi a3, a3, -65
-	LX a3
-	li a3, 0xc0000
-	csrc sstatus, a3
+	LX s8
+	li s0, 0x80383000
+	ld a6, 0(s0)
+	LX a6
+	li a6, 0xc0000
+	csrc sstatus, a6
 	li s0, 0x200e0401
 	li a7, 0x80380000
 	sd s0, 0(a7)
@@ -1368,283 +1453,350 @@ diff_block_3:
 	li s0, 0x200e0c01
 	li a7, 0x80382000
 	sd s0, 0(a7)
-	li s0, 0x200e1c55
-	li a7, 0x80383018
+	li s0, 0x200e10c7
+	li a7, 0x80383000
+	sd s0, 0(a7)
+	li s0, 0x200e1455
+	li a7, 0x80383008
 	sd s0, 0(a7)
 	li s0, 0xc0000
 	csrc sstatus, s0
-	li s0, 0x9000000000080380
-	li a7, 0x40003300
+	li s0, 0x8000000000080381
+	li a7, 0x40000ffa
 	sfence.vma
 	csrw satp, s0
-	lhu s1, 0(a7)
+	ld s1, 0(a7)
 	csrw satp, zero
 	sfence.vma
 	LX s1
-	li a7, 0x80383018
+	li a7, 0x80383008
 	ld s0, 0(a7)
 	andi s0, s0, -65
 	LX s0
 	li s0, 0xc0000
 	csrc sstatus, s0
-	li a2, 0x200e0401
-	li a5, 0x80380000
-	sd a2, 0(a5)
-	li a2, 0x200e0801
-	li a5, 0x80381008
-	sd a2, 0(a5)
-	li a2, 0x200000ef
-	li a5, 0x80381010
-	sd a2, 0(a5)
-	li a2, 0x200e0c01
-	li a5, 0x80382000
-	sd a2, 0(a5)
-	li a2, 0x2010044b
-	li a5, 0x80382008
-	sd a2, 0(a5)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0x80000
-	csrs sstatus, a2
-	li a2, 0x9000000000080380
-	li a5, 0x403f4548
+	li a5, 0x200e0401
+	li s10, 0x80380000
+	sd a5, 0(s10)
+	li a5, 0x200e0801
+	li s10, 0x80381008
+	sd a5, 0(s10)
+	li a5, 0x200000ef
+	li s10, 0x80381010
+	sd a5, 0(s10)
+	li a5, 0x200e0c01
+	li s10, 0x80382000
+	sd a5, 0(s10)
+	li a5, 0x200e10e7
+	li s10, 0x80383000
+	sd a5, 0(s10)
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0x8000000000080381
+	li s10, 0x40000fe8
 	sfence.vma
-	csrw satp, a2
-	lwu s10, 0(a5)
-	csrw satp, zero
-	sfence.vma
-	LX s10
-	li a5, 0x80382008
-	ld a2, 0(a5)
-	andi a2, a2, -65
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li s3, 0x200e0401
-	li t5, 0x80380000
-	sd s3, 0(t5)
-	li s3, 0x200e0801
-	li t5, 0x80381008
-	sd s3, 0(t5)
-	li s3, 0x200000ef
-	li t5, 0x80381010
-	sd s3, 0(t5)
-	li s3, 0x200e0c01
-	li t5, 0x80382000
-	sd s3, 0(t5)
-	li s3, 0x200e1c09
-	li t5, 0x80383018
-	sd s3, 0(t5)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x9000000000080380
-	li t5, 0x40003320
-	sfence.vma
-	csrw satp, s3
-	sb s4, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li t5, 0x80383018
-	ld s3, 0(t5)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li ra, 0x200e0401
-	li s0, 0x80380000
-	sd ra, 0(s0)
-	li ra, 0x200e0801
-	li s0, 0x80381008
-	sd ra, 0(s0)
-	li ra, 0x200000ef
-	li s0, 0x80381010
-	sd ra, 0(s0)
-	li ra, 0x200e0c01
-	li s0, 0x80382000
-	sd ra, 0(s0)
-	li ra, 0x200e1805
-	li s0, 0x80383010
-	sd ra, 0(s0)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0x40000
-	csrs sstatus, ra
-	li ra, 0x9000000000080380
-	li s0, 0x40002d40
-	sfence.vma
-	csrw satp, ra
-	li ra, 0x8993
-	li s0, 0x80386466
-	sh ra, 0(s0)
-	li ra, 0x19
-	li s0, 0x80386468
-	sh ra, 0(s0)
-	li ra, 0x8067
-	li s0, 0x8038646a
-	sh ra, 0(s0)
-	li ra, 0x0
-	li s0, 0x8038646c
-	sh ra, 0(s0)
+	csrw satp, a5
+	li a5, 0x613
+	li s10, 0x803847ac
+	sh a5, 0(s10)
+	li a5, 0x16
+	li s10, 0x803847ae
+	sh a5, 0(s10)
+	li a5, 0x8067
+	li s10, 0x803847b0
+	sh a5, 0(s10)
+	li a5, 0x0
+	li s10, 0x803847b2
+	sh a5, 0(s10)
 	fence.i
-	li ra, 0x9000000000080380
-	li s0, 0x40002466
+	li a5, 0x8000000000080381
+	li s10, 0x400007ac
 	sfence.vma
-	csrw satp, ra
-	jalr ra, 0(s0)
+	csrw satp, a5
+	jalr ra, 0(s10)
 	csrw satp, zero
 	sfence.vma
-	LX s3
-	li s0, 0x80383010
-	ld ra, 0(s0)
-	andi ra, ra, -65
-	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li s6, 0x200e0401
-	li s9, 0x80380000
-	sd s6, 0(s9)
-	li s6, 0x200e0801
-	li s9, 0x80381008
-	sd s6, 0(s9)
-	li s6, 0x200000ef
-	li s9, 0x80381010
-	sd s6, 0(s9)
-	li s6, 0x200e0c01
-	li s9, 0x80382000
-	sd s6, 0(s9)
-	li s6, 0x200e1cc3
-	li s9, 0x80383018
-	sd s6, 0(s9)
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li s6, 0x80000
-	csrs sstatus, s6
-	li s6, 0x8000000000080381
-	li s9, 0x40003890
+	LX a2
+	li s10, 0x80383000
+	ld a5, 0(s10)
+	andi a5, a5, -65
+	LX a5
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li t3, 0x200e0401
+	li a6, 0x80380000
+	sd t3, 0(a6)
+	li t3, 0x200e0801
+	li a6, 0x80381008
+	sd t3, 0(a6)
+	li t3, 0x200000ef
+	li a6, 0x80381010
+	sd t3, 0(a6)
+	li t3, 0x200e0c01
+	li a6, 0x80382000
+	sd t3, 0(a6)
+	li t3, 0x201000a5
+	li a6, 0x80382008
+	sd t3, 0(a6)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0x9000000000080380
+	li a6, 0x40387578
 	sfence.vma
-	csrw satp, s6
-	sb s11, 0(s9)
+	csrw satp, t3
+	sb t4, 0(a6)
 	csrw satp, zero
 	sfence.vma
+	LX t4
+	li a6, 0x80382008
+	ld t3, 0(a6)
+	andi t3, t3, -65
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li a3, 0x200e0401
+	li s4, 0x80380000
+	sd a3, 0(s4)
+	li a3, 0x200e0801
+	li s4, 0x80381008
+	sd a3, 0(s4)
+	li a3, 0x200000ef
+	li s4, 0x80381010
+	sd a3, 0(s4)
+	li a3, 0x200e0c01
+	li s4, 0x80382000
+	sd a3, 0(s4)
+	li a3, 0x200e10c7
+	li s4, 0x80383000
+	sd a3, 0(s4)
+	li a3, 0x200e14d9
+	li s4, 0x80383008
+	sd a3, 0(s4)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x8000000000080381
+	li s4, 0x40000ffa
+	sfence.vma
+	csrw satp, a3
+	sw t3, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX t3
+	li s4, 0x80383008
+	ld a3, 0(s4)
+	andi a3, a3, -65
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li s7, 0x200e0401
+	li t5, 0x80380000
+	sd s7, 0(t5)
+	li s7, 0x200e0801
+	li t5, 0x80381008
+	sd s7, 0(t5)
+	li s7, 0x200000ef
+	li t5, 0x80381010
+	sd s7, 0(t5)
+	li s7, 0x200e0c01
+	li t5, 0x80382000
+	sd s7, 0(t5)
+	li s7, 0x200e18e7
+	li t5, 0x80383010
+	sd s7, 0(t5)
+	li s7, 0xc0000
+	csrc sstatus, s7
+	li s7, 0x8000000000080381
+	li t5, 0x40002118
+	sfence.vma
+	csrw satp, s7
+	lhu a2, 0(t5)
+	csrw satp, zero
+	sfence.vma
+	LX a2
+	li t5, 0x80383010
+	ld s7, 0(t5)
+	LX s7
+	li s7, 0xc0000
+	csrc sstatus, s7
+	li s11, 0x200e0401
+	li s2, 0x80380000
+	sd s11, 0(s2)
+	li s11, 0x200e0801
+	li s2, 0x80381008
+	sd s11, 0(s2)
+	li s11, 0x200000ef
+	li s2, 0x80381010
+	sd s11, 0(s2)
+	li s11, 0x200e0c01
+	li s2, 0x80382000
+	sd s11, 0(s2)
+	li s11, 0x200e10d7
+	li s2, 0x80383000
+	sd s11, 0(s2)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x9000000000080380
+	li s2, 0x400006c8
+	sfence.vma
+	csrw satp, s11
+	lhu a1, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX a1
+	li s2, 0x80383000
+	ld s11, 0(s2)
+	andi s11, s11, -65
 	LX s11
-	li s9, 0x80383018
-	ld s6, 0(s9)
-	andi s6, s6, -65
-	LX s6
-	li s6, 0xc0000
-	csrc sstatus, s6
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li t6, 0x200e0401
+	li s1, 0x80380000
+	sd t6, 0(s1)
+	li t6, 0x200e0801
+	li s1, 0x80381008
+	sd t6, 0(s1)
+	li t6, 0x200000ef
+	li s1, 0x80381010
+	sd t6, 0(s1)
+	li t6, 0x200e0c01
+	li s1, 0x80382000
+	sd t6, 0(s1)
+	li t6, 0x200e1c83
+	li s1, 0x80383018
+	sd t6, 0(s1)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0xc0000
+	csrs sstatus, t6
+	li t6, 0x8000000000080381
+	li s1, 0x40003b98
+	sfence.vma
+	csrw satp, t6
+	li t6, 0x913
+	li s1, 0x80387434
+	sh t6, 0(s1)
+	li t6, 0x19
+	li s1, 0x80387436
+	sh t6, 0(s1)
+	li t6, 0x8067
+	li s1, 0x80387438
+	sh t6, 0(s1)
+	li t6, 0x0
+	li s1, 0x8038743a
+	sh t6, 0(s1)
+	fence.i
+	li t6, 0x8000000000080381
+	li s1, 0x40003434
+	sfence.vma
+	csrw satp, t6
+	jalr ra, 0(s1)
+	csrw satp, zero
+	sfence.vma
+	LX s2
+	li s1, 0x80383018
+	ld t6, 0(s1)
+	andi t6, t6, -65
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
 	li t1, 0x200e0401
-	li s6, 0x80380000
-	sd t1, 0(s6)
+	li ra, 0x80380000
+	sd t1, 0(ra)
 	li t1, 0x200e0801
-	li s6, 0x80381008
-	sd t1, 0(s6)
+	li ra, 0x80381008
+	sd t1, 0(ra)
 	li t1, 0x200000ef
-	li s6, 0x80381010
-	sd t1, 0(s6)
+	li ra, 0x80381010
+	sd t1, 0(ra)
 	li t1, 0x200e0c01
-	li s6, 0x80382000
-	sd t1, 0(s6)
-	li t1, 0x200e1457
-	li s6, 0x80383008
-	sd t1, 0(s6)
+	li ra, 0x80382000
+	sd t1, 0(ra)
+	li t1, 0x200e1493
+	li ra, 0x80383008
+	sd t1, 0(ra)
 	li t1, 0xc0000
 	csrc sstatus, t1
+	li t1, 0x80000
+	csrs sstatus, t1
 	li t1, 0x9000000000080380
-	li s6, 0x400013a8
+	li ra, 0x40001f08
 	sfence.vma
 	csrw satp, t1
-	li t1, 0xa13
-	li s6, 0x803857e0
-	sh t1, 0(s6)
-	li t1, 0x1a
-	li s6, 0x803857e2
-	sh t1, 0(s6)
-	li t1, 0x8067
-	li s6, 0x803857e4
-	sh t1, 0(s6)
-	li t1, 0x0
-	li s6, 0x803857e6
-	sh t1, 0(s6)
-	fence.i
-	li t1, 0x9000000000080380
-	li s6, 0x400017e0
-	sfence.vma
-	csrw satp, t1
-	jalr ra, 0(s6)
+	sb a1, 0(ra)
 	csrw satp, zero
 	sfence.vma
-	LX s4
-	li s6, 0x80383008
-	ld t1, 0(s6)
+	LX a1
+	li ra, 0x80383008
+	ld t1, 0(ra)
 	andi t1, t1, -65
 	LX t1
 	li t1, 0xc0000
 	csrc sstatus, t1
-	li a1, 0x200e0401
-	li s3, 0x80380000
-	sd a1, 0(s3)
-	li a1, 0x200e0801
-	li s3, 0x80381008
-	sd a1, 0(s3)
-	li a1, 0x200000ef
-	li s3, 0x80381010
-	sd a1, 0(s3)
-	li a1, 0x200e0c01
-	li s3, 0x80382000
-	sd a1, 0(s3)
-	li a1, 0x200e1c63
-	li s3, 0x80383018
-	sd a1, 0(s3)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x80000
-	csrs sstatus, a1
-	li a1, 0x8000000000080381
-	li s3, 0x400033e8
+	li ra, 0x200e0401
+	li a7, 0x80380000
+	sd ra, 0(a7)
+	li ra, 0x200e0801
+	li a7, 0x80381008
+	sd ra, 0(a7)
+	li ra, 0x200000ef
+	li a7, 0x80381010
+	sd ra, 0(a7)
+	li ra, 0x200e0c01
+	li a7, 0x80382000
+	sd ra, 0(a7)
+	li ra, 0x201004c3
+	li a7, 0x80382008
+	sd ra, 0(a7)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0xc0000
+	csrs sstatus, ra
+	li ra, 0x8000000000080381
+	li a7, 0x4023e948
 	sfence.vma
-	csrw satp, a1
-	sd t5, 0(s3)
+	csrw satp, ra
+	sh s1, 0(a7)
 	csrw satp, zero
 	sfence.vma
-	LX t5
-	li s3, 0x80383018
-	ld a1, 0(s3)
-	andi a1, a1, -65
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li s3, 0x200e0401
-	li a0, 0x80380000
-	sd s3, 0(a0)
-	li s3, 0x200e0801
-	li a0, 0x80381008
-	sd s3, 0(a0)
-	li s3, 0x200000ef
-	li a0, 0x80381010
-	sd s3, 0(a0)
-	li s3, 0x200e0c01
-	li a0, 0x80382000
-	sd s3, 0(a0)
-	li s3, 0x2010000b
-	li a0, 0x80382008
-	sd s3, 0(a0)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0x9000000000080380
-	li a0, 0x40335690
+	LX s1
+	li a7, 0x80382008
+	ld ra, 0(a7)
+	andi ra, ra, -65
+	LX ra
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li a3, 0x200e0401
+	li t4, 0x80380000
+	sd a3, 0(t4)
+	li a3, 0x200e0801
+	li t4, 0x80381008
+	sd a3, 0(t4)
+	li a3, 0x200000ef
+	li t4, 0x80381010
+	sd a3, 0(t4)
+	li a3, 0x200e0c01
+	li t4, 0x80382000
+	sd a3, 0(t4)
+	li a3, 0x200e1003
+	li t4, 0x80383000
+	sd a3, 0(t4)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x80000
+	csrs sstatus, a3
+	li a3, 0x9000000000080380
+	li t4, 0x40000c58
 	sfence.vma
-	csrw satp, s3
-	lwu s9, 0(a0)
+	csrw satp, a3
+	lwu s0, 0(t4)
 	csrw satp, zero
 	sfence.vma
-	LX s9
-	li a0, 0x80382008
-	ld s3, 0(a0)
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
+	LX s0
+	li t4, 0x80383000
+	ld a3, 0(t4)
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
 	DUMP
 diff_block_4:
 	tail diff_prog_end
@@ -1656,22 +1808,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xfffffffffffffb1e, 0x000000001071fb03, 0x0000000000000003, 0xfffffffffffff9dc
-	.dword 0xfffffffffffffffe, 0xfffffffffffffffe, 0xfffffffffffff9bf, 0x000000004e90369f
-	.dword 0xfffffffffffff838, 0x0000000052cbb2fe, 0x0000000000000040, 0x1cb9825d078f36a0
-	.dword 0x000000007ffff800, 0x0000000080000000, 0x0000000000000800, 0xcb3b22bb4eb2ecbd
-	.dword 0x8000000000000001, 0x7fffffffffffffff, 0xffffffffaf95d2c8, 0x0000000000000001
-	.dword 0xfffffffffffffa76, 0x000000004ec1dec3, 0xfffffffffffff94c, 0x00000000000007ff
-	.dword 0x692f201bc708969b, 0xffffffffffffffbc, 0xfffffffffffffc79, 0x000000007ffff800
-	.dword 0x0000000024e9d8d1, 0x0000000000000001, 0xfffffffffffff9de, 0x1fb61a9fdad139a5
-	.dword 0x0000000000000001, 0xffffffffdf000000, 0xffffffff3fc00000, 0x36a0000000000000
-	.dword 0x0000000000000000, 0xffffffff7fc00000, 0xffffffff5f800000, 0x3ca0000000000000
-	.dword 0xffffffff4b000000, 0x7fefffffffffffff, 0x41f0000000000000, 0xffffffff007fffff
-	.dword 0xbff0000000000000, 0xffffffff80000001, 0xffffffff4f800000, 0xffffffff4f800000
-	.dword 0xffffffff4b000000, 0xffffffffffc00001, 0x43f0000000000000, 0xffffffffff800000
-	.dword 0xffefffffffffffff, 0x43e0000000000000, 0xffffffff7f800000, 0xfff0000000000000
-	.dword 0xffffffff00000000, 0xffffffff00000001, 0x41dfffffffc00000, 0x400921fb54442d18
-	.dword 0x4330000000000000, 0x7ff4000000000000, 0x7ff0000000000000, 0xffffffff00400000
+	.dword 0x00000000109f8a51, 0x000000007ffff800, 0x0000000024e9d8d1, 0x0000000000000001
+	.dword 0xfffffffffffff9de, 0x1fb61a9fdad139a5, 0xdc5e6f1bc213a658, 0x0000000100000000
+	.dword 0x00000000ffffffff, 0xe71ec2a14ae761c6, 0x0000000000000737, 0xffffffff86f9981c
+	.dword 0x0000000037d802e4, 0x0000000000000002, 0xaaaaaaaaaaaaaaaa, 0xffffffffa85d3288
+	.dword 0xb893fa10094321f9, 0x00000000000007ff, 0x0000000000000800, 0x000000000000003f
+	.dword 0x0000000000000040, 0xffffffff7fffffff, 0x000000001ef132a9, 0x0000000029ba7550
+	.dword 0xdf0bdfc1ecdf40b0, 0x0000000029a600e8, 0xffffffffffffffff, 0x0000000000000800
+	.dword 0x000000003647f65a, 0xffffffffb0b13a05, 0x00000000000007ff, 0x00000000752eb9ec
+	.dword 0xffffffffffc00001, 0x43f0000000000000, 0xffffffffff800000, 0xffefffffffffffff
+	.dword 0x43e0000000000000, 0xffffffff7f800000, 0xfff0000000000000, 0xffffffff00000000
+	.dword 0xffffffff00000001, 0x41dfffffffc00000, 0x400921fb54442d18, 0x4330000000000000
+	.dword 0x7ff4000000000000, 0x7ff0000000000000, 0xffffffff00400000, 0xbff0000000000000
+	.dword 0xffffffffff800000, 0xffffffffffc00001, 0xffffffff00800000, 0x41f0000000000000
+	.dword 0xffffffff5f800000, 0xffffffff3f7fffff, 0xffffffff80000001, 0x41dfffffffc00000
+	.dword 0x7ff4000000000000, 0xffefffffffffffff, 0x0000000000000001, 0xffffffff4b000000
+	.dword 0xffffffff00800000, 0x7ff8000000000000, 0x3fefffffffffffff, 0xffffffff4f800000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -1704,53 +1856,53 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x6a9715b7b956c8ec, 0x3b52dc963d859bab, 0x8000000000000000, 0x085dbc5018c3f54f
-	.dword 0x851cec512c319865, 0x000000007ffff800, 0x8000000000000000, 0x6c0ed36acaffd41e
-	.dword 0x0000000000000040, 0x25118bd03a878452, 0x7ff4000000000000, 0x724cee868befee6e
-	.dword 0xd32f9cd4357004c5, 0x8000000000000000, 0x0000000000000000, 0xb50012b32edcd789
-	.dword 0x4330000000000000, 0x9ce6c4f317902365, 0x1a7bb726474c8e04, 0x0000000000000003
-	.dword 0xc016e7b166a24788, 0x79f5d562f8a74eaf, 0xbff0000000000000, 0xfd02430e8f911886
-	.dword 0x0010000000000000, 0xab2803b1b5195c44, 0xaad6f0f3338ecca3, 0xc3bc9d4ed0fe8ec2
-	.dword 0x8ece8e7f54300d7b, 0x14bc7882ed272b04, 0x3f5fcc2ec5d63279, 0xeaf6afbda01d4cf0
-	.dword 0x584c7322f690c7b5, 0x81e3740455b3acf3, 0x8bea96fcb2744d74, 0xda41b16c2ab66da4
-	.dword 0xfffffffffffffffe, 0x8000000000000001, 0xe33c57aed4f5ae3a, 0x41e0000000000000
-	.dword 0x7847135746a59942, 0x8000000000000001, 0xe1b4d8dacdc67f81, 0x543e3cdd3220f12d
-	.dword 0xc1011319edbac433, 0x8000000000000000, 0x04a88b59652d46e8, 0xcb6c109958328325
-	.dword 0x57b1055a566b0cc6, 0xfff0000000000000, 0xcb597584be7b01fe, 0xbd837b9a9c2aa4ee
-	.dword 0x6d633cd2c1ef32ac, 0x9985dd0510227036, 0x7fffffffffffffff, 0x7ff0000000000001
-	.dword 0x47efffffe0000000, 0xaaaaaaaaaaaaaaaa, 0x000fffffffffffff, 0x5c33f231ad29aa4d
-	.dword 0x3162152271853acb, 0x8487c367b94a81aa, 0x8000000000000000, 0xa984ef63c854716a
-	.dword 0xb0e7241eac951fe6, 0xe326f9d5aabb7b24, 0x4ddae5b3ee3b79dd, 0x7cd6baeba436e31d
-	.dword 0xe25598e0cef983c6, 0x7625ff160dd3375b, 0xc60607f5aac15dee, 0x5555555555555555
-	.dword 0x67d4da0c3c688294, 0xf1b07556be657eff, 0x0000000000000001, 0x8689dc8ca6c79acc
-	.dword 0xf69ef3836135a60f, 0x5a0b5636c97e22fa, 0xfe0ee7795e499b0b, 0xe9287e915f50e744
-	.dword 0xf74018b84c6be278, 0x73e410fb68d5613a, 0xcdcdf3c0b8b76fff, 0xaaaaaaaaaaaaaaaa
-	.dword 0x7ff4000000000000, 0xbf2a6a3c0ccbd972, 0x804cc1492c22f8d8, 0xeb4798edcea6e2d4
-	.dword 0xa71bb93d01e33e7d, 0x0010000000000000, 0x0000000000000020, 0x5befadcd09cdde12
-	.dword 0x068acbb70ea7131d, 0x33976131a7af865c, 0x3129d5c77d2e5659, 0xcfb1436c2aecf0f1
-	.dword 0x28ffc3cf14750778, 0xc6b3396dbe4f17ce, 0xd6bffc8c33dd9f90, 0x89ef5e60fc5acc85
-	.dword 0xfb22c86957583ead, 0xffefffffffffffff, 0xa6f94c452d991cf1, 0x43d383cc7f3aecd1
-	.dword 0x4dd7c4b7e823fb30, 0xd9049d92d2bd2df6, 0x41f42b46cc4169d2, 0x26a8cfb88b42adec
-	.dword 0x28f70311463f05db, 0x33db9a1e6340b8d3, 0x0000000100000000, 0xcbbf6e073bbb1809
-	.dword 0x6592941d041d39ee, 0xcb7a5e6cdaf3f5ed, 0x43e0000000000000, 0xcc36d849ab2c0aa5
-	.dword 0x0000000000000800, 0x7fefffffffffffff, 0x764d5d171011a294, 0xb9fcc7393c1ae7e7
-	.dword 0x43f9b0015eac7829, 0x96130d38318a060b, 0x375b175b49afcd30, 0x2f82dd395078554e
-	.dword 0xcfe603307c945cd6, 0xf83cce6af832bb23, 0x7b3a4e9015eb29f7, 0x9509b7d18a2f7a44
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x17234e95dbe904ba, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x84039a197f5237e6, 0x8fcc60a16170a2de, 0x2a05d7a8d3a6e0b7, 0x8336aab73a888b61
+	.dword 0x18ffbee51e79346e, 0x43f0000000000000, 0xffffffff80000000, 0x372ece74c393568c
+	.dword 0x5d27619f9918fadd, 0xdf273d6f51806d61, 0xcc878a53f21d088e, 0x5f9e7d70c594f8c0
+	.dword 0x79d952ac93ab83ec, 0x08c4eee55c4f3b99, 0x0bc7b30c3f1f80bb, 0x70c0fd6ef8484f46
+	.dword 0x7fffffffffffffff, 0x00000000000007ff, 0x00000000000007ff, 0xd4f5ae3ab78e9398
+	.dword 0x16095b3851c2ca8b, 0x4dc5c16e10628985, 0xcb5f61ba4836751a, 0xec30d0d81d7eff5d
+	.dword 0xe1b4d8dacdc67f81, 0x543e3cdd3220f12d, 0xc1011319edbac433, 0x8000000000000000
+	.dword 0x04a88b59652d46e8, 0xcb6c109958328325, 0x57b1055a566b0cc6, 0xfff0000000000000
+	.dword 0xcb597584be7b01fe, 0xbd837b9a9c2aa4ee, 0x6d633cd2c1ef32ac, 0x9985dd0510227036
+	.dword 0x7fffffffffffffff, 0x7ff0000000000001, 0x47efffffe0000000, 0xaaaaaaaaaaaaaaaa
+	.dword 0x000fffffffffffff, 0x5c33f231ad29aa4d, 0x3162152271853acb, 0x8487c367b94a81aa
+	.dword 0x8000000000000000, 0xa984ef63c854716a, 0xb0e7241eac951fe6, 0xe326f9d5aabb7b24
+	.dword 0x4ddae5b3ee3b79dd, 0x7cd6baeba436e31d, 0xe25598e0cef983c6, 0x7625ff160dd3375b
+	.dword 0xc60607f5aac15dee, 0x5555555555555555, 0x67d4da0c3c688294, 0xf1b07556be657eff
+	.dword 0x0000000000000001, 0x8689dc8ca6c79acc, 0xf69ef3836135a60f, 0x5a0b5636c97e22fa
+	.dword 0xfe0ee7795e499b0b, 0xe9287e915f50e744, 0xf74018b84c6be278, 0x73e410fb68d5613a
+	.dword 0xcdcdf3c0b8b76fff, 0xaaaaaaaaaaaaaaaa, 0x7ff4000000000000, 0xbf2a6a3c0ccbd972
+	.dword 0x804cc1492c22f8d8, 0xeb4798edcea6e2d4, 0xa71bb93d01e33e7d, 0x0010000000000000
+	.dword 0x0000000000000020, 0x5befadcd09cdde12, 0x068acbb70ea7131d, 0x33976131a7af865c
+	.dword 0x3129d5c77d2e5659, 0xcfb1436c2aecf0f1, 0x28ffc3cf14750778, 0xc6b3396dbe4f17ce
+	.dword 0xd6bffc8c33dd9f90, 0x89ef5e60fc5acc85, 0xfb22c86957583ead, 0xffefffffffffffff
+	.dword 0xa6f94c452d991cf1, 0x43d383cc7f3aecd1, 0x4dd7c4b7e823fb30, 0xd9049d92d2bd2df6
+	.dword 0x41f42b46cc4169d2, 0x26a8cfb88b42adec, 0x28f70311463f05db, 0x33db9a1e6340b8d3
+	.dword 0x0000000100000000, 0xcbbf6e073bbb1809, 0x6592941d041d39ee, 0xcb7a5e6cdaf3f5ed
+	.dword 0x43e0000000000000, 0xcc36d849ab2c0aa5, 0x0000000000000800, 0x7fefffffffffffff
+	.dword 0x764d5d171011a294, 0xb9fcc7393c1ae7e7, 0x43f9b0015eac7829, 0x96130d38318a060b
+	.dword 0x375b175b49afcd30, 0x2f82dd395078554e, 0xcfe603307c945cd6, 0xf83cce6af832bb23
+	.dword 0x7b3a4e9015eb29f7, 0x9509b7d18a2f7a44, 0x2e15dccc72af057d, 0xbd1e140c604b84b2
+	.dword 0xba1067c0cf314e24, 0x41f0000000000000, 0xf258f766bd0804cb, 0xa2ca4c0f17234e95
+	.dword 0x3561fd5b6f0bc5ca, 0xa4e7150a5c86e4a9, 0x56e15e63760c6784, 0x84082842c32d1de8
+	.dword 0x959e9895c6b59eb8, 0xc1974fd708630bc4, 0xa953caa031786bf6, 0xe93e235af638b3ec
+	.dword 0x43f0000000000000, 0x0000000000000040, 0xcc26dcdbdc7f12e9, 0xff95c523bc8fc0cb
+	.dword 0x0000000000000000, 0x28846fbabdb4e82b, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x50aed0b64bae4c4a, 0x7ff0000000000001
+	.dword 0x9dbfb35e7a8ded4a, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xfce191c98eb4f00b, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x7316e77b6d98aff4, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0xcc26dcdbdc7f12e9
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
 	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffffbdb4e82b, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
 	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff51843a26, 0xffffffff8eb4f00b, 0xffffffffcdabf44e, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffffa60e30e0, 0xffffffff3f000000, 0xffffffff1266d229, 0xffffffffa05215fc
+	.dword 0xffffffff4f000000, 0xffffffffffeb6183, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff00c9082c, 0xffffffff3f7fffff
 	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
