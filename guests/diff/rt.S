@@ -108,7 +108,8 @@ diff_dump_asm:
  * bits), in the mode it came from, except that an ecall from U-mode returns
  * to S-mode (how a generated program leaves U-mode) and that an instruction
  * access or page fault resumes at ra (the program got there with jalr ra).
- * An interrupt (none is ever enabled) is logged and resumed at sepc.
+ * An interrupt (only the `irq` class enables one: SSIP) is logged, SSIP is
+ * cleared, and the program resumes at sepc.
  */
 	.align	2
 diff_trap:
@@ -142,7 +143,11 @@ diff_trap:
 	bnez	t0, 1f
 	addi	t1, t1, 2
 1:	csrw	sepc, t1
-2:	ld	t0, D_T0(tp)
+	j	5f
+	/* an interrupt: only SSIP is ever made pending (the `irq` class); clear it */
+2:	li	t0, 2
+	csrc	sip, t0
+5:	ld	t0, D_T0(tp)
 	ld	t1, D_T1(tp)
 	sret
 4:	csrw	sepc, ra

@@ -35,7 +35,7 @@ D_SAVEX = 1024
 
 CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
            "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal",
-           "umode", "sret", "vm", "smc"]
+           "umode", "sret", "vm", "smc", "irq"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 DEFAULT_CLASSES = CLASSES
@@ -1183,6 +1183,39 @@ class Gen:
             lines += write(self.smc_code(rd), r.choice([2, 4]))
             lines += ["fence.i", "jalr ra, 0(%s)" % a] + self.lx(rd)
         return lines
+
+    # ---- interrupts: SSIP made pending and enabled by a CSR write or an sret. The
+    # trap must be taken right after that instruction (privileged spec, sip/sie:
+    # the conditions "must also be evaluated immediately following the execution
+    # of an SRET instruction or an explicit write to a CSR on which these
+    # interrupt trap conditions expressly depend"); rt.S clears SSIP.
+    def g_irq(self):
+        r = self.r
+        t, rd = r.sample([ABI[i] for i in X_USABLE if i not in (1, 2)], 2)
+        k = r.randrange(5)
+        pre = ["li %s, 2" % t]
+        # the three conditions: sie.SSIE, sip.SSIP, sstatus.SIE; the last one set triggers
+        steps = {"sie": "csrs sie, %s" % t, "sip": "csrs sip, %s" % t,
+                 "sst": "csrs sstatus, %s" % t}
+        order = ["sie", "sip", "sst"]
+        r.shuffle(order)
+        lines = pre
+        if k < 3:
+            for o in order:
+                lines.append(steps[o])
+            lines += ["addi %s, %s, 1" % (rd, rd)] + self.lx(rd)
+        elif k == 3:
+            # sret with SPIE = 1 and SSIP pending + enabled: taken at the sret target
+            l = self.lab()
+            lines += ["csrs sie, %s" % t, "csrs sip, %s" % t, "la %s, %s" % (rd, l),
+                      "csrw sepc, %s" % rd, "li %s, 0x120" % rd, "csrs sstatus, %s" % rd,
+                      "sret"] + self.poison() + [l + ":", "addi %s, %s, 1" % (rd, rd)] + \
+                self.lx(rd)
+        else:
+            # pending while SIE = 0, then csrc sie: nothing; csrs sstatus.SIE: nothing
+            lines += ["csrs sip, %s" % t, "csrc sie, %s" % t, "csrs sstatus, %s" % t,
+                      "csrr %s, sip" % rd] + self.lx(rd) + ["csrc sip, %s" % t]
+        return lines + ["csrc sstatus, %s" % t, "csrw sie, zero", "csrc sip, %s" % t]
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
