@@ -35,7 +35,7 @@ D_SAVEX = 1024
 
 CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
            "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal",
-           "umode", "sret", "vm", "smc", "irq"]
+           "umode", "sret", "vm", "smc", "irq", "mmio"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 DEFAULT_CLASSES = CLASSES
@@ -1216,6 +1216,52 @@ class Gen:
             lines += ["csrs sip, %s" % t, "csrc sie, %s" % t, "csrs sstatus, %s" % t,
                       "csrr %s, sip" % rd] + self.lx(rd) + ["csrc sip, %s" % t]
         return lines + ["csrc sstatus, %s" % t, "csrw sie, zero", "csrc sip, %s" % t]
+
+    # ---- MMIO: the ns16550a scratch register (UART + 7, the one register whose
+    # contents do not depend on firmware set-up) with byte loads/stores, directly
+    # and through a page that is remapped between the UART and RAM while paging
+    # is on (sfence.vma after each change: MMIO translations must not go stale).
+    UART_SCR = 0x10000007
+
+    def g_mmio(self):
+        r = self.r
+        t, a, rd = r.sample([ABI[i] for i in X_USABLE if i not in (1, 2)], 3)
+        if r.random() < 0.5:
+            lines = ["li %s, 0x%x" % (a, self.UART_SCR)]
+            for _ in range(r.randrange(1, 4)):
+                lines += ["li %s, 0x%x" % (t, self.int_value()), "sb %s, 0(%s)" % (t, a),
+                          "%s %s, 0(%s)" % (r.choice(["lb", "lbu"]), rd, a)] + self.lx(rd)
+            return lines
+        P = self.PT_BASE
+        page = r.randrange(4)
+        va = 0x40000000 + page * 0x1000 + 7
+        pte_addr = P + 0x3000 + 8 * page
+        uart_pte = ((0x10000000 >> 12) << 10) | 0xc7
+        ram_pte = (((P + 0x4000 + page * 0x1000) >> 12) << 10) | 0xc7
+        lines = []
+
+        def store64(addr, val):
+            lines.extend(["li %s, 0x%x" % (t, val), "li %s, 0x%x" % (a, addr),
+                          "sd %s, 0(%s)" % (t, a)])
+
+        store64(P + 0, self.pte_ptr(P + 0x1000))
+        store64(P + 0x1000 + 8, self.pte_ptr(P + 0x2000))
+        store64(P + 0x1000 + 16, ((0x80000000 >> 12) << 10) | 0xef)
+        store64(P + 0x2000, self.pte_ptr(P + 0x3000))
+        store64(pte_addr, uart_pte)
+        sv48 = r.random() < 0.3
+        satp = ((9 if sv48 else 8) << 60) | ((P if sv48 else P + 0x1000) >> 12)
+        lines += ["li %s, 0x%x" % (t, satp), "sfence.vma", "csrw satp, %s" % t]
+        sf = lambda: [r.choice(["sfence.vma", "sfence.vma %s" % a, "sfence.vma %s, zero" % a])]
+        for i in range(r.randrange(2, 5)):
+            ram = i % 2 == 1
+            lines += ["li %s, 0x%x" % (a, pte_addr), "li %s, 0x%x" % (t, ram_pte if ram
+                                                                     else uart_pte),
+                      "sd %s, 0(%s)" % (t, a), "li %s, 0x%x" % (a, va)] + sf()
+            if r.random() < 0.5:
+                lines += ["li %s, 0x%x" % (t, r.getrandbits(8)), "sb %s, 0(%s)" % (t, a)]
+            lines += ["%s %s, 0(%s)" % (r.choice(["lb", "lbu"]), rd, a)] + self.lx(rd)
+        return lines + ["csrw satp, zero", "sfence.vma"]
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
