@@ -7,6 +7,9 @@
  * guest) and always restored: at the end of the run, from atexit, and after
  * a signal (the handler only wakes the main loop, which then shuts down and
  * restores). EOF or a closed stdin simply ends input (CI has no stdin).
+ * No stdout at all drops the output; a write that fails (the reader of a
+ * pipe went away: EPIPE, SIGPIPE being ignored or blocked) ends the run
+ * with an error naming the console output.
  * As in QEMU, Ctrl-A is an escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends one
  * Ctrl-A, Ctrl-A h prints help.
  *
@@ -17,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,25 +103,61 @@ static int rt_raw_terminal(void)
 	return 0;
 }
 
-static void rt_write_all(int fd, const uint8_t *buf, size_t len)
+/* Write everything; 0, or the errno of a failed write. */
+static int rt_write_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (fd >= 0 && len) {
 		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* An O_NONBLOCK stdout shared with another process: wait for room. */
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+			poll(&pfd, 1, 100);
+			continue;
+		}
 		if (n <= 0)
-			return; /* a closed stdout drops output; the guest must not stall */
+			return n < 0 ? errno : EIO;
 		buf += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
 static void rt_console_sink(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct axvm_runtime *rt = opaque;
+	int err;
 
-	rt_write_all(rt->out_fd, buf, len);
+	if (__atomic_load_n(&rt->out_errno, __ATOMIC_ACQUIRE))
+		return;
+	err = rt_write_all(rt->out_fd, buf, len);
+	/*
+	 * A reader that went away (EPIPE: SIGPIPE is ignored or blocked here)
+	 * or a full disk: nobody sees the guest's output any more, so end the
+	 * run with an error rather than run on blind. The main thread does it:
+	 * this runs on a vCPU thread, inside the device that printed.
+	 */
+	if (err) {
+		int zero = 0;
+
+		if (__atomic_compare_exchange_n(&rt->out_errno, &zero, err, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			rt_wake(rt, RT_WAKE_OUTPUT_ERROR);
+	}
+}
+
+void rt_console_output_failed(struct axvm_runtime *rt)
+{
+	int err = __atomic_load_n(&rt->out_errno, __ATOMIC_ACQUIRE);
+
+	if (rt->opts.console_path)
+		rt_set_error(rt, "console output to %s: %s", rt->opts.console_path, strerror(err));
+	else
+		rt_set_error(rt, "console output to stdout: %s", strerror(err));
+	rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
 }
 
 int rt_console_open(struct axvm_runtime *rt)
@@ -143,6 +183,7 @@ int rt_console_open(struct axvm_runtime *rt)
 		rt_set_error(rt, "cannot create the console: %s", axvm_strerror(ret));
 		goto err_close;
 	}
+	rt->out_errno = 0;
 	rt->in_enabled = rt->opts.console_stdin && rt->stdin_open;
 	rt->escape_pending = false;
 	rt->raw_mode = false;
@@ -182,7 +223,7 @@ static void rt_console_help(void)
 	static const char help[] = "\r\nC-a x    exit\r\nC-a h    this help\r\n"
 				   "C-a C-a  send C-a\r\n";
 
-	rt_write_all(2, (const uint8_t *)help, sizeof(help) - 1);
+	(void)rt_write_all(2, (const uint8_t *)help, sizeof(help) - 1);
 }
 
 void rt_console_input(struct axvm_runtime *rt)

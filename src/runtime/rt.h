@@ -25,6 +25,7 @@
 #define RT_WAKE_THREAD_DONE 'D'
 #define RT_WAKE_STOP 'S'
 #define RT_WAKE_EVENT 'E'
+#define RT_WAKE_OUTPUT_ERROR 'O' /* out_errno was set */
 
 struct rt_slot {
 	struct axvm_runtime *rt;
@@ -43,6 +44,7 @@ struct axvm_runtime {
 	struct axvm_console *console;
 	bool stdin_open, stdout_open; /* at creation: fd 0 / fd 1 were open */
 	int out_fd;		      /* 1, the --console file, or -1 (output dropped) */
+	int out_errno;		      /* first failed console write (__atomic); 0 = none */
 	bool out_fd_owned;
 	bool in_enabled;     /* still reading stdin (until EOF) */
 	bool escape_pending; /* the previous input byte was Ctrl-A */
@@ -106,6 +108,8 @@ void rt_join_vcpu_threads(struct axvm_runtime *rt);
 /* host_console.c */
 int rt_console_open(struct axvm_runtime *rt);
 void rt_console_close(struct axvm_runtime *rt);
+/* A console write failed (out_errno): end the run with an error (main thread). */
+void rt_console_output_failed(struct axvm_runtime *rt);
 /* stdin is readable: feed the guest, handle Ctrl-A escapes. */
 void rt_console_input(struct axvm_runtime *rt);
 int rt_signals_install(struct axvm_runtime *rt);

@@ -187,6 +187,8 @@ static bool rt_drain_wake_pipe(struct axvm_runtime *rt)
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] == RT_WAKE_STOP) {
 				rt_request_end(rt, AXVM_RUNTIME_END_STOPPED);
+			} else if (buf[i] == RT_WAKE_OUTPUT_ERROR) {
+				rt_console_output_failed(rt);
 			} else if (buf[i] < 64) {
 				pthread_mutex_lock(&rt->lock);
 				if (!rt->end_set)

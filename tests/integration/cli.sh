@@ -256,6 +256,67 @@ else
 	echo "note: $guests/hello.elf not built; guest-based CLI checks skipped (make guests)"
 fi
 
+# CI has no terminal and often no stdin: a closed stdin, /dev/null and a pipe
+# that closes early (at once, or after a few bytes) only end the guest's input.
+# The guest runs to its end; the idle one costs no CPU (a poll loop spinning on
+# the pipe's hangup would cost a whole CPU for the --timeout second).
+if [ -f "$guests/hello.elf" ]; then
+	for mode in closed devnull emptypipe shortpipe; do
+		case $mode in
+		closed) out=$(timeout 20 "$axvm" run -k "$guests/hello.elf" <&- 2>&1) ;;
+		devnull) out=$(timeout 20 "$axvm" run -k "$guests/hello.elf" </dev/null 2>&1) ;;
+		emptypipe) out=$(: | timeout 20 "$axvm" run -k "$guests/hello.elf" 2>&1) ;;
+		shortpipe) out=$(printf 'ab' | timeout 20 "$axvm" run -k "$guests/hello.elf" 2>&1) ;;
+		esac
+		rc=$?
+		check "stdin $mode: the guest runs to its poweroff" \
+			$([ $rc -eq 0 ] && [[ "$out" == *"hello from hart 0"* ]]; echo $?) "rc=$rc, '$out'"
+	done
+fi
+if [ -x /usr/bin/time ]; then
+	for mode in closed devnull emptypipe; do
+		case $mode in
+		closed) /usr/bin/time -f "%U %S" -o "$tmp/stdin.time" timeout 20 \
+			"$axvm" run -k "$tmp/idle.bin" --timeout 1 <&- >/dev/null 2>"$tmp/stdin.err" ;;
+		devnull) /usr/bin/time -f "%U %S" -o "$tmp/stdin.time" timeout 20 \
+			"$axvm" run -k "$tmp/idle.bin" --timeout 1 </dev/null >/dev/null 2>"$tmp/stdin.err" ;;
+		emptypipe) : | /usr/bin/time -f "%U %S" -o "$tmp/stdin.time" timeout 20 \
+			"$axvm" run -k "$tmp/idle.bin" --timeout 1 >/dev/null 2>"$tmp/stdin.err" ;;
+		esac
+		rc=$?
+		# (time(1) puts "Command exited with non-zero status" first.)
+		read -r user sys < <(tail -n 1 "$tmp/stdin.time")
+		cpu=$(echo "$user + $sys" | bc)
+		check "stdin $mode: an idle guest waits without spinning" \
+			$([ $rc -eq 1 ] && grep -q "did not finish within 1 s" "$tmp/stdin.err" &&
+				[ "$(echo "$cpu < 0.5" | bc)" -eq 1 ]; echo $?) \
+			"rc=$rc, ${cpu} s CPU, stderr '$(cat "$tmp/stdin.err")'"
+	done
+fi
+
+# stdout a pipe whose reader is gone (closed before the run, or after a few
+# bytes): no SIGPIPE death, no hang, no silent spinning: a clean error naming
+# the console output and status 1. The guest prints forever through the SBI
+# console.
+printf '\x13\x05\x10\x04\x93\x08\x10\x00\x73\x00\x00\x00\x6f\xf0\x5f\xff' >"$tmp/spam.bin"
+start=$(date +%s.%N)
+{ sleep 0.3; timeout 20 "$axvm" run -k "$tmp/spam.bin" </dev/null 2>"$tmp/pipe.err"; echo $? >"$tmp/pipe.rc"; } | true
+rc=$(cat "$tmp/pipe.rc")
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "stdout a pipe closed before the run: clean error, status 1" \
+	$([ "$rc" = 1 ] && grep -q "console output" "$tmp/pipe.err" &&
+		[ "$(echo "$secs < 5" | bc)" -eq 1 ]; echo $?) \
+	"rc=$rc after ${secs}s, stderr '$(cat "$tmp/pipe.err")'"
+start=$(date +%s.%N)
+{ timeout 20 "$axvm" run -k "$tmp/spam.bin" -c 2 </dev/null 2>"$tmp/pipe.err"; echo $? >"$tmp/pipe.rc"; } |
+	head -c 1000 >/dev/null
+rc=$(cat "$tmp/pipe.rc")
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "stdout a pipe closed while running: clean error, status 1" \
+	$([ "$rc" = 1 ] && grep -q "console output" "$tmp/pipe.err" &&
+		[ "$(echo "$secs < 5" | bc)" -eq 1 ]; echo $?) \
+	"rc=$rc after ${secs}s, stderr '$(cat "$tmp/pipe.err")'"
+
 if [ -f "$guests/fail.elf" ]; then
 	timeout 20 "$axvm" run -k "$guests/fail.elf" </dev/null >/dev/null 2>&1
 	rc=$?
