@@ -553,3 +553,50 @@ TEST(test_runtime_rtc_alarm_wakes_a_guest_waiting_in_wfi)
 		test_fail_at(__FILE__, __LINE__, "the alarm due at 0.3 s woke the guest at %.3f s",
 			     r.wall_s);
 }
+
+/*
+ * hart 0 starts hart 1, which suspends (retentive, SSIE enabled); hart 0
+ * waits to see it SUSPENDED through hart_get_status, wakes it with an IPI,
+ * waits to see it STARTED again and exits with 20. (Hart 1 exits with 30 +
+ * the error if its suspend returns one.)
+ */
+TEST(test_runtime_hart_status_is_suspended_while_suspended_and_started_after_resume)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned at, w1, b1, w2, b2, h1;
+
+	li(&p, A0, 1);
+	at = auipc_a1(&p);
+	sbi(&p, 0x48534D, 0); /* hart_start(1) */
+	w1 = p.n;
+	li(&p, A0, 1);
+	sbi(&p, 0x48534D, 2); /* hart_get_status(1) */
+	li(&p, T2, 4);	      /* SUSPENDED */
+	b1 = emit(&p, 0);
+	p.w[b1] = BNE(A1, T2, (int32_t)(w1 - b1) * 4);
+	li(&p, A0, 2); /* hart_mask: hart 1 */
+	li(&p, A1, 0);
+	sbi(&p, 0x735049, 0);
+	w2 = p.n;
+	li(&p, A0, 1);
+	sbi(&p, 0x48534D, 2);
+	b2 = emit(&p, 0); /* until STARTED (0) */
+	p.w[b2] = BNE(A1, 0, (int32_t)(w2 - b2) * 4);
+	li(&p, T2, 20);
+	finisher_exit_reg(&p, T2);
+	h1 = p.n;
+	li(&p, T2, 2); /* sie.SSIE; sstatus.SIE stays 0: the IPI resumes, no trap */
+	emit(&p, CSRRS(0, CSR_SIE, T2));
+	li(&p, A0, 0);
+	li(&p, A1, 0);
+	li(&p, A2, 0);
+	sbi(&p, 0x48534D, 3);	 /* hart_suspend(retentive) */
+	emit(&p, BEQ(A0, 0, 0)); /* success: spin; hart 0 ends the VM */
+	emit(&p, ADDI(T2, A0, 30));
+	finisher_exit_reg(&p, T2);
+	fix_auipc(&p, at, h1);
+	run_prog(&p, 2, 5000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(20, r.res.status);
+}

@@ -445,7 +445,116 @@ TEST(test_sbi_hsm_hart_start_becomes_cpu_up_exit)
 	CHECK_U64(RAM_BASE + 0x1000, e.cpu_up.entry_point);
 	CHECK_U64(0xabcd, e.cpu_up.arg);
 	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
-	CHECK_INT(RV_HSM_STARTED, rv_machine_hsm_state(f.m, 1));
+	fx_fini(&f);
+}
+
+/* Let hart `i` enter run() (where a started or resumed hart's code begins): it halts in wfi. */
+static void run_to_wfi(struct fx *f, unsigned i)
+{
+	static const uint32_t wfi = 0x10500073u;
+	struct axvm_exit e;
+
+	REQUIRE_OK(axvm_addrspace_write(f->as, RAM_BASE + 0x3000, &wfi, sizeof(wfi)));
+	f->h[i]->pc = RAM_BASE + 0x3000;
+	f->h[i]->sie = 0;
+	REQUIRE_OK(rv_hart_run(f->h[i], &e));
+	CHECK_INT(AXVM_EXIT_HALT, e.reason);
+}
+
+static uint64_t hsm_status(struct fx *f, unsigned caller, uint64_t id)
+{
+	struct axvm_exit e;
+
+	call(f->h[caller], &e, SBI_EXT_HSM, 2, id, 0, 0);
+	CHECK_INT(0, (int64_t)f->h[caller]->x[10]);
+	return f->h[caller]->x[11];
+}
+
+TEST(test_sbi_hsm_started_hart_is_start_pending_until_it_runs)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	CHECK_INT(0, call(f.h[0], &e, SBI_EXT_HSM, 0, 1, RAM_BASE + 0x1000, 0));
+	CHECK_U64(RV_HSM_START_PENDING, hsm_status(&f, 0, 1));
+	CHECK_U64(RV_HSM_START_PENDING, hsm_status(&f, 0, 1));
+	run_to_wfi(&f, 1);
+	CHECK_U64(RV_HSM_STARTED, hsm_status(&f, 0, 1));
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hsm_hart_start_of_start_pending_hart_returns_already_available)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	CHECK_INT(0, call(f.h[0], &e, SBI_EXT_HSM, 0, 1, RAM_BASE, 0));
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_HSM, 0, 1, RAM_BASE, 0));
+	CHECK_INT(SBI_ERR_ALREADY_AVAILABLE, (int64_t)f.h[0]->x[10]);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hsm_retentive_suspend_reports_suspended_until_the_hart_runs_again)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	CHECK_INT(0, call(f.h[1], &e, SBI_EXT_HSM, 3, 0, 0, 0));
+	CHECK_U64(RV_HSM_SUSPENDED, hsm_status(&f, 0, 1));
+	CHECK_U64(RV_HSM_STARTED, hsm_status(&f, 0, 0));
+	run_to_wfi(&f, 1);
+	CHECK_U64(RV_HSM_STARTED, hsm_status(&f, 0, 1));
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hsm_non_retentive_suspend_reports_suspended_until_the_hart_runs_again)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	CHECK_INT(0, call(f.h[1], &e, SBI_EXT_HSM, 3, 0x80000000u, RAM_BASE + 0x3000, 0));
+	CHECK_U64(RV_HSM_SUSPENDED, hsm_status(&f, 0, 1));
+	run_to_wfi(&f, 1);
+	CHECK_U64(RV_HSM_STARTED, hsm_status(&f, 0, 1));
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hsm_hart_suspended_twice_is_suspended_again)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	call(f.h[1], &e, SBI_EXT_HSM, 3, 0, 0, 0);
+	run_to_wfi(&f, 1);
+	call(f.h[1], &e, SBI_EXT_HSM, 3, 0, 0, 0);
+	CHECK_U64(RV_HSM_SUSPENDED, hsm_status(&f, 0, 1));
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hsm_hart_start_of_suspended_hart_returns_already_available)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	call(f.h[1], &e, SBI_EXT_HSM, 3, 0, 0, 0);
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_HSM, 0, 1, RAM_BASE, 0));
+	CHECK_INT(SBI_ERR_ALREADY_AVAILABLE, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(RV_HSM_SUSPENDED, hsm_status(&f, 0, 1));
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hsm_stopped_hart_can_be_started_again)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	CHECK_INT(0, call(f.h[0], &e, SBI_EXT_HSM, 0, 1, RAM_BASE, 0));
+	run_to_wfi(&f, 1);
+	CHECK_INT(0, call(f.h[1], &e, SBI_EXT_HSM, 1, 0, 0, 0));
+	CHECK_U64(RV_HSM_STOPPED, hsm_status(&f, 0, 1));
+	CHECK_INT(0, call(f.h[0], &e, SBI_EXT_HSM, 0, 1, RAM_BASE, 0));
+	CHECK_INT(AXVM_EXIT_CPU_UP, e.reason);
+	CHECK_U64(RV_HSM_START_PENDING, hsm_status(&f, 0, 1));
 	fx_fini(&f);
 }
 

@@ -91,8 +91,59 @@ bool rv_machine_hsm_transition(struct rv_machine *m, unsigned id, enum rv_hsm_st
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+bool rv_machine_hsm_start(struct rv_machine *m, unsigned id)
+{
+	struct rv_hart *h = rv_machine_hart(m, id);
+
+	/*
+	 * The ticket is UINT64_MAX while STOPPED, so a status read between the
+	 * two steps still sees START_PENDING; the compare-and-swap makes two
+	 * racing starts of one hart start it once.
+	 */
+	if (!h || !rv_machine_hsm_transition(m, id, RV_HSM_STOPPED, RV_HSM_START_PENDING))
+		return false;
+	__atomic_store_n(&m->hsm_ticket[id], rv_hart_request_flush(h), __ATOMIC_RELEASE);
+	return true;
+}
+
+void rv_machine_hsm_suspend(struct rv_machine *m, unsigned id)
+{
+	struct rv_hart *h = rv_machine_hart(m, id);
+
+	if (!h)
+		return;
+	/* The ticket before the state: a reader that sees SUSPENDED sees this ticket. */
+	__atomic_store_n(&m->hsm_ticket[id], rv_hart_request_flush(h), __ATOMIC_RELEASE);
+	rv_machine_set_hsm_state(m, id, RV_HSM_SUSPENDED);
+}
+
+void rv_machine_hsm_stop(struct rv_machine *m, unsigned id)
+{
+	if (id >= m->nharts)
+		return;
+	__atomic_store_n(&m->hsm_ticket[id], UINT64_MAX, __ATOMIC_RELEASE);
+	rv_machine_set_hsm_state(m, id, RV_HSM_STOPPED);
+}
+
+enum rv_hsm_state rv_machine_hsm_status(struct rv_machine *m, unsigned id)
+{
+	enum rv_hsm_state s = rv_machine_hsm_state(m, id);
+	struct rv_hart *h = rv_machine_hart(m, id);
+
+	if ((s == RV_HSM_START_PENDING || s == RV_HSM_SUSPENDED) && h &&
+	    rv_hart_flush_done(h, __atomic_load_n(&m->hsm_ticket[id], __ATOMIC_ACQUIRE))) {
+		/* It ran again: record it, unless it moved on meanwhile (suspended again...). */
+		if (rv_machine_hsm_transition(m, id, s, RV_HSM_STARTED))
+			return RV_HSM_STARTED;
+		return rv_machine_hsm_state(m, id);
+	}
+	return s;
+}
+
 void rv_machine_reset_hsm(struct rv_machine *m)
 {
-	for (unsigned i = 0; i < m->nharts; i++)
+	for (unsigned i = 0; i < m->nharts; i++) {
+		__atomic_store_n(&m->hsm_ticket[i], UINT64_MAX, __ATOMIC_RELEASE);
 		rv_machine_set_hsm_state(m, i, i == 0 ? RV_HSM_STARTED : RV_HSM_STOPPED);
+	}
 }

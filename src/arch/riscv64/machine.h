@@ -43,7 +43,14 @@ struct rv_machine {
 	unsigned nharts;
 	struct rv_hart *harts[RV_MACHINE_MAX_HARTS];
 	uint32_t hsm[RV_MACHINE_MAX_HARTS]; /* enum rv_hsm_state, __atomic access */
-	struct axvm_console *console;	    /* SBI console I/O; NULL = output dropped */
+	/*
+	 * START_PENDING and SUSPENDED end when the hart next enters run(): the
+	 * hart's flush ticket (rv_hart_request_flush) taken on entering them is
+	 * done then, before its first instruction. UINT64_MAX while STOPPED
+	 * or STARTED. __atomic access.
+	 */
+	uint64_t hsm_ticket[RV_MACHINE_MAX_HARTS];
+	struct axvm_console *console; /* SBI console I/O; NULL = output dropped */
 	/* Guest-triggered diagnostics (unknown SBI calls, bad buffers). */
 	struct axvm_ratelimit log_limit;
 };
@@ -68,6 +75,23 @@ void rv_machine_set_hsm_state(struct rv_machine *m, unsigned id, enum rv_hsm_sta
 /* Atomically move `id` from `from` to `to`; false (nothing changed) if it was not in `from`. */
 bool rv_machine_hsm_transition(struct rv_machine *m, unsigned id, enum rv_hsm_state from,
 			       enum rv_hsm_state to);
+
+/*
+ * The HSM transitions that wait for the hart to run again (SBI spec v2.0
+ * chapter 9): hart_start moves a STOPPED hart to START_PENDING (false if it
+ * was not STOPPED: nothing changed); hart_suspend moves the calling hart to
+ * SUSPENDED (its vCPU thread). Either becomes STARTED once the hart enters
+ * run() again, which rv_machine_hsm_status observes.
+ */
+bool rv_machine_hsm_start(struct rv_machine *m, unsigned id);
+void rv_machine_hsm_suspend(struct rv_machine *m, unsigned id);
+/* hart_stop: STOPPED (the transient STOP_PENDING is not shown). */
+void rv_machine_hsm_stop(struct rv_machine *m, unsigned id);
+/*
+ * The state hart_get_status reports (any thread): a START_PENDING or
+ * SUSPENDED hart that has entered run() since is STARTED (and recorded so).
+ */
+enum rv_hsm_state rv_machine_hsm_status(struct rv_machine *m, unsigned id);
 
 /*
  * Bring every hart back to its power-on HSM state (hart 0 STARTED, others

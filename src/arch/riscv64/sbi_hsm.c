@@ -12,9 +12,15 @@
  *                a0 = hartid, a1 = opaque, satp = 0, sstatus.SIE = 0
  *     others: reserved or platform-specific, none implemented
  * Both suspends leave run() as a Halt exit: the runtime sleeps until an
- * interrupt is pending. The transitional states (START_PENDING, ...) are not
- * observable: the runtime starts a hart right after the CpuUp exit, and a
- * retentive suspend reports STARTED (the hart is merely halted, as in wfi).
+ * interrupt is pending (or, as for wfi, a spurious wakeup: the guest then
+ * sees the call return early, which the spec allows for any interrupt).
+ *
+ * States as hart_get_status reports them (machine.h): hart_start makes the
+ * target START_PENDING, STARTED once it runs; hart_suspend makes the caller
+ * SUSPENDED until it runs again; hart_stop makes it STOPPED at once (the
+ * runtime parks its vCPU; a hart_start meanwhile is queued, so the transient
+ * STOP_PENDING is not shown). SUSPEND_PENDING / RESUME_PENDING never show:
+ * entering and leaving suspend take no time here.
  */
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/machine.h"
@@ -53,7 +59,7 @@ static enum rv_hsm_state sbi_hsm_state(const struct rv_sbi_call *call, uint64_t 
 {
 	if (!call->machine)
 		return RV_HSM_STARTED;
-	return rv_machine_hsm_state(call->machine, (unsigned)id);
+	return rv_machine_hsm_status(call->machine, (unsigned)id);
 }
 
 static int sbi_hsm_start(struct rv_sbi_call *call)
@@ -68,9 +74,8 @@ static int sbi_hsm_start(struct rv_sbi_call *call)
 		call->error = SBI_ERR_INVALID_ADDRESS;
 		return 1;
 	}
-	/* The compare-and-swap makes two racing starts of one hart start it once. */
-	if (!call->machine || !rv_machine_hsm_transition(call->machine, (unsigned)id,
-							 RV_HSM_STOPPED, RV_HSM_STARTED)) {
+	/* Only a STOPPED hart can start (START_PENDING, SUSPENDED... are "already available"). */
+	if (!call->machine || !rv_machine_hsm_start(call->machine, (unsigned)id)) {
 		call->error = SBI_ERR_ALREADY_AVAILABLE;
 		return 1;
 	}
@@ -84,7 +89,7 @@ static int sbi_hsm_start(struct rv_sbi_call *call)
 static int sbi_hsm_stop(struct rv_sbi_call *call)
 {
 	if (call->machine)
-		rv_machine_set_hsm_state(call->machine, call->hart->id, RV_HSM_STOPPED);
+		rv_machine_hsm_stop(call->machine, call->hart->id);
 	call->exit->reason = AXVM_EXIT_CPU_DOWN;
 	call->exit->cpu_down.state = 0;
 	return 0;
@@ -111,6 +116,8 @@ static int sbi_hsm_suspend(struct rv_sbi_call *call)
 		h->x[11] = call->args[2];
 		call->regs_set = true;
 	}
+	if (call->machine)
+		rv_machine_hsm_suspend(call->machine, h->id);
 	call->exit->reason = AXVM_EXIT_HALT;
 	return 0;
 }
