@@ -198,6 +198,33 @@ TEST(test_sbi_base_probe_unknown_extension_returns_0)
 	CHECK_U64(0, f.h[0]->x[11]);
 	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x09, 0, 0);
 	CHECK_U64(0, f.h[0]->x[11]);
+	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x0f, 0, 0);
+	CHECK_U64(0, f.h[0]->x[11]);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_reserved_legacy_extension_preserves_a1)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	for (uint64_t eid = 0x09; eid <= 0x0f; eid++) {
+		set_call(f.h[0], eid, 0, 0, 0x1234, 0, 0, 0);
+		CHECK_INT(1, rv_sbi_ecall(f.h[0], &e));
+		CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)f.h[0]->x[10]);
+		CHECK_U64(0x1234, f.h[0]->x[11]);
+	}
+	fx_fini(&f);
+}
+
+TEST(test_sbi_base_impl_id_is_not_a_registered_implementation)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	/* 0-11: BBL ... bhyve (SBI spec, "SBI Implementation IDs"): claiming one invites quirks. */
+	call(f.h[0], &e, SBI_EXT_BASE, 1, 0, 0, 0);
+	CHECK(f.h[0]->x[11] > 11);
 	fx_fini(&f);
 }
 
@@ -919,6 +946,19 @@ TEST(test_sbi_legacy_clear_ipi_clears_ssip)
 	fx_fini(&f);
 }
 
+TEST(test_sbi_legacy_clear_ipi_returns_whether_an_ipi_was_pending)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	call(f.h[0], &e, 0x03, 0, 0, 0, 0);
+	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	rv_hart_post_interrupt(f.h[0], RV_IRQ_SSI);
+	call(f.h[0], &e, 0x03, 0, 0, 0, 0);
+	CHECK_INT(1, (int64_t)f.h[0]->x[10]);
+	fx_fini(&f);
+}
+
 TEST(test_sbi_legacy_send_ipi_reads_mask_from_guest_memory)
 {
 	FX(f, 3);
@@ -944,13 +984,26 @@ TEST(test_sbi_legacy_send_ipi_null_mask_targets_all)
 	fx_fini(&f);
 }
 
-TEST(test_sbi_legacy_send_ipi_unreadable_mask_returns_invalid_address)
+/* As the hart would have it after executing an ecall at RAM_BASE + 0x100. */
+static void at_ecall(struct rv_hart *h)
+{
+	h->pc = RAM_BASE + 0x104;
+	h->stvec = RAM_BASE + 0x2000;
+}
+
+TEST(test_sbi_legacy_send_ipi_mask_outside_ram_is_a_load_access_fault_at_the_ecall)
 {
 	FX(f, 2);
 	struct axvm_exit e;
 
-	call(f.h[0], &e, 0x04, 0, 0x3000, 0, 0);
-	CHECK_INT(SBI_ERR_INVALID_ADDRESS, (int64_t)f.h[0]->x[10]);
+	at_ecall(f.h[0]);
+	f.h[0]->x[11] = 0x1111;
+	CHECK_INT(1, call(f.h[0], &e, 0x04, 0, 0x3000, 0, 0));
+	CHECK_U64(RAM_BASE + 0x2000, f.h[0]->pc);
+	CHECK_U64(RAM_BASE + 0x100, f.h[0]->sepc);
+	CHECK_U64(5, f.h[0]->scause);
+	CHECK_U64(0x3000, f.h[0]->stval);
+	CHECK_U64(0x3000, f.h[0]->x[10]); /* a0 untouched: the ecall runs again */
 	CHECK_U64(0, pending(f.h[1]));
 	fx_fini(&f);
 }
@@ -980,6 +1033,20 @@ TEST(test_sbi_legacy_send_ipi_translates_a_virtual_mask_pointer)
 	fx_fini(&f);
 }
 
+TEST(test_sbi_legacy_remote_fence_unmapped_mask_is_a_load_page_fault_at_the_ecall)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	at_ecall(f.h[0]);
+	map_sv39_gigapage(&f, f.h[0], 0xcf); /* V R W X A D, not U */
+	CHECK_INT(1, call(f.h[0], &e, 0x05, 0, 0x40000000ull, 0, 0));
+	CHECK_U64(13, f.h[0]->scause);
+	CHECK_U64(RAM_BASE + 0x100, f.h[0]->sepc);
+	CHECK_U64(0x40000000ull, f.h[0]->stval);
+	fx_fini(&f);
+}
+
 TEST(test_sbi_legacy_mask_in_user_page_needs_sum)
 {
 	FX(f, 2);
@@ -988,8 +1055,11 @@ TEST(test_sbi_legacy_mask_in_user_page_needs_sum)
 
 	REQUIRE_OK(axvm_addrspace_write(f.as, RAM_BASE + 0x900, &mask, 8));
 	map_sv39_gigapage(&f, f.h[0], 0xdf); /* V R W X U A D */
+	at_ecall(f.h[0]);
 	call(f.h[0], &e, 0x04, 0, 0xffffffc000000900ull, 0, 0);
-	CHECK_INT(SBI_ERR_INVALID_ADDRESS, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(13, f.h[0]->scause); /* load page fault */
+	CHECK_U64(RAM_BASE + 0x100, f.h[0]->sepc);
+	CHECK_U64(0, pending(f.h[1]));
 	f.h[0]->sstatus |= RV_SSTATUS_SUM;
 	call(f.h[0], &e, 0x04, 0, 0xffffffc000000900ull, 0, 0);
 	CHECK_INT(0, (int64_t)f.h[0]->x[10]);

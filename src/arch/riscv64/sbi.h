@@ -58,6 +58,7 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 #define SBI_EXT_LEGACY_REMOTE_SFENCE_VMA 0x06
 #define SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID 0x07
 #define SBI_EXT_LEGACY_SHUTDOWN 0x08
+#define SBI_EXT_LEGACY_LAST 0x0F /* 0x09-0x0F reserved */
 #define SBI_EXT_BASE 0x10
 #define SBI_EXT_TIME 0x54494D45
 #define SBI_EXT_IPI 0x735049
@@ -68,8 +69,14 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 
 /* What we report through the Base extension. */
 #define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0: major in bits 30:24 */
-#define SBI_IMPL_ID 0x6178766dull	   /* "axvm": not a registered implementation ID */
-#define SBI_IMPL_VERSION 0x000100ull	   /* axvm 0.1.0 */
+/*
+ * "axvm" in ASCII. The spec's table of implementation IDs (0 BBL, 1 OpenSBI,
+ * 2 Xvisor, 3 KVM, ... 11 bhyve) exists so that guests can key quirks off
+ * them: claiming one (say KVM's) would buy us someone else's workarounds. We
+ * have no registered ID, so we use one far outside the table.
+ */
+#define SBI_IMPL_ID 0x6178766dull
+#define SBI_IMPL_VERSION 0x000100ull /* axvm 0.1.0 */
 
 /* One SBI call: inputs decoded from the registers, outputs for a0/a1. */
 struct rv_sbi_call {

@@ -11,10 +11,13 @@
  *   0x06 remote_sfence_vma(hart_mask *, start, size)
  *   0x07 remote_sfence_vma_asid(hart_mask *, start, size, asid)
  *   0x08 shutdown()                   -> SystemDown (poweroff)
+ *   0x09-0x0F reserved                -> SBI_ERR_NOT_SUPPORTED (a1 preserved too)
  * hart_mask points to an unsigned long bit vector in the caller's virtual
  * address space (NULL = every hart), read as an S-mode load would: through
- * satp (Sv39/Sv48) with the U/SUM rule. An unreadable mask fails the call
- * with SBI_ERR_INVALID_ADDRESS.
+ * satp (Sv39/Sv48) with the U/SUM rule. As the spec says for memory the SBI
+ * accesses on the supervisor's behalf, a mask that cannot be read is the
+ * guest's own fault: a load page fault (translation) or load access fault
+ * (no RAM there) with sepc at the ecall and stval the mask address.
  */
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/machine.h"
@@ -28,7 +31,10 @@
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK ((1ull << 44) - 1)
 
-/* Translate an S-mode data address through the guest's page table (no A/D update). */
+/*
+ * Translate an S-mode data address through the guest's page table (no A/D
+ * update); false means a load page fault.
+ */
 static bool sbi_legacy_translate(struct rv_hart *h, uint64_t va, uint64_t *gpa)
 {
 	unsigned mode = (unsigned)(h->satp >> RV_SATP_MODE_SHIFT);
@@ -68,19 +74,34 @@ static bool sbi_legacy_translate(struct rv_hart *h, uint64_t va, uint64_t *gpa)
 	return false;
 }
 
-static int64_t sbi_legacy_targets(struct rv_sbi_call *call, uint64_t *targets)
+/*
+ * Read the hart mask; false if it faulted (the fault is delivered to the
+ * guest, which re-executes the ecall after handling it).
+ */
+static bool sbi_legacy_targets(struct rv_sbi_call *call, uint64_t *targets)
 {
-	uint64_t gpa, mask;
+	struct rv_hart *h = call->hart;
+	uint64_t va = call->args[0], gpa, mask;
+	enum rv_exc cause;
 
-	if (call->args[0] == 0)
-		return rv_sbi_hart_mask(call, 0, UINT64_MAX, targets);
-	if (!sbi_legacy_translate(call->hart, call->args[0], &gpa) ||
-	    axvm_addrspace_read(call->hart->as, gpa, &mask, sizeof(mask)) != 0) {
-		rv_sbi_log_guest(call, "legacy hart_mask pointer unreadable");
-		*targets = 0;
-		return SBI_ERR_INVALID_ADDRESS;
+	*targets = 0;
+	if (va == 0) {
+		call->error = rv_sbi_hart_mask(call, 0, UINT64_MAX, targets);
+		return true;
 	}
-	return rv_sbi_hart_mask(call, mask, 0, targets);
+	if (!sbi_legacy_translate(h, va, &gpa))
+		cause = RV_EXC_LOAD_PAGE;
+	else if (axvm_addrspace_read(h->as, gpa, &mask, sizeof(mask)) != 0)
+		cause = RV_EXC_LOAD_ACCESS;
+	else {
+		call->error = rv_sbi_hart_mask(call, mask, 0, targets);
+		return true;
+	}
+	rv_sbi_log_guest(call, "legacy hart_mask pointer unreadable: fault to the guest");
+	h->pc -= 4; /* the ecall (never compressed) */
+	rv_hart_raise(h, cause, va);
+	call->regs_set = true;
+	return false;
 }
 
 static int sbi_legacy_handler(struct rv_sbi_call *call)
@@ -102,32 +123,42 @@ static int sbi_legacy_handler(struct rv_sbi_call *call)
 		call->error = con ? axvm_console_pop(con) : -1;
 		return 1;
 	case SBI_EXT_LEGACY_CLEAR_IPI:
+		/* 0 if no IPI was pending, a positive value if one was. */
+		call->error =
+		    (__atomic_load_n(&call->hart->pending, __ATOMIC_ACQUIRE) & RV_MIP_SSIP) != 0;
 		rv_hart_clear_interrupt(call->hart, RV_IRQ_SSI);
 		return 1;
 	case SBI_EXT_LEGACY_SEND_IPI:
-		call->error = sbi_legacy_targets(call, &targets);
-		rv_sbi_send_ipi(call, targets);
+		if (sbi_legacy_targets(call, &targets))
+			rv_sbi_send_ipi(call, targets);
 		return 1;
 	case SBI_EXT_LEGACY_REMOTE_FENCE_I:
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID:
-		call->error = sbi_legacy_targets(call, &targets);
-		rv_sbi_remote_flush(call, targets);
+		if (sbi_legacy_targets(call, &targets))
+			rv_sbi_remote_flush(call, targets);
 		return 1;
 	case SBI_EXT_LEGACY_SHUTDOWN:
 		rv_sbi_exit_system_down(call, AXVM_SYSTEM_DOWN_POWEROFF, 0);
 		return 0;
 	default:
-		rv_sbi_log_guest(call, "unknown legacy extension");
+		rv_sbi_log_guest(call, "reserved legacy extension");
 		call->error = SBI_ERR_NOT_SUPPORTED;
 		return 1;
 	}
 }
 
+/* The reserved EIDs 0x09-0x0F use the legacy convention but are not available. */
+static long sbi_legacy_probe(const struct rv_sbi_call *call)
+{
+	return call->args[0] <= SBI_EXT_LEGACY_SHUTDOWN;
+}
+
 const struct rv_sbi_ext rv_sbi_ext_legacy = {
     .name = "legacy",
     .eid_min = SBI_EXT_LEGACY_SET_TIMER,
-    .eid_max = SBI_EXT_LEGACY_SHUTDOWN,
+    .eid_max = SBI_EXT_LEGACY_LAST,
     .legacy = true,
+    .probe = sbi_legacy_probe,
     .handler = sbi_legacy_handler,
 };
