@@ -323,6 +323,21 @@ TEST(test_sbi_ipi_invalid_hart_returns_invalid_param_and_posts_nothing)
 	fx_fini(&f);
 }
 
+TEST(test_sbi_ipi_base_naming_no_hart_returns_invalid_param_even_with_empty_mask)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	call(f.h[0], &e, SBI_EXT_IPI, 0, 0, 2, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, (int64_t)f.h[0]->x[10]);
+	call(f.h[0], &e, SBI_EXT_IPI, 0, 1, 64, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, (int64_t)f.h[0]->x[10]);
+	call(f.h[0], &e, SBI_EXT_IPI, 0, 1, 1, 0); /* base 1, bit 0: hart 1 */
+	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(RV_MIP_SSIP, pending(f.h[1]));
+	fx_fini(&f);
+}
+
 TEST(test_sbi_ipi_empty_mask_succeeds)
 {
 	FX(f, 2);
@@ -434,6 +449,36 @@ TEST(test_sbi_rfence_does_not_wait_for_a_target_outside_run)
 	/* Not running: it flushes at its next run(); the request stays queued. */
 	CHECK_U64(1, f.h[1]->flush_req);
 	CHECK_U64(0, f.h[1]->flush_done);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_rfence_wrapping_range_returns_invalid_address)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+
+	for (uint64_t fid = 1; fid <= 2; fid++) {
+		set_call(f.h[0], SBI_EXT_RFENCE, fid, 0x2, 0, UINT64_MAX - 0xfff, 0x2000, 1);
+		CHECK_INT(1, rv_sbi_ecall(f.h[0], &e));
+		CHECK_INT(SBI_ERR_INVALID_ADDRESS, (int64_t)f.h[0]->x[10]);
+		CHECK_U64(0, f.h[1]->flush_req);
+	}
+	fx_fini(&f);
+}
+
+TEST(test_sbi_rfence_whole_space_and_top_ending_ranges_are_valid)
+{
+	static const uint64_t ranges[][2] = {
+	    {0, 0}, {0x1000, UINT64_MAX}, {UINT64_MAX - 0xfff, 0x1000}, {0x5000, 0}};
+	FX(f, 2);
+	struct axvm_exit e;
+
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		set_call(f.h[0], SBI_EXT_RFENCE, 1, 0x2, 0, ranges[i][0], ranges[i][1], 0);
+		CHECK_INT(1, rv_sbi_ecall(f.h[0], &e));
+		CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+		CHECK_U64(i + 1, f.h[1]->flush_req);
+	}
 	fx_fini(&f);
 }
 

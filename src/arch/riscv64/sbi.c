@@ -99,10 +99,11 @@ int64_t rv_sbi_hart_mask(const struct rv_sbi_call *call, uint64_t hart_mask,
 		*targets = all;
 		return SBI_SUCCESS;
 	}
+	/* The base must name an available hart itself, even with an empty mask. */
+	if (hart_mask_base >= 64 || !(all & (1ull << hart_mask_base)))
+		return SBI_ERR_INVALID_PARAM;
 	if (hart_mask == 0)
 		return SBI_SUCCESS;
-	if (hart_mask_base >= 64)
-		return SBI_ERR_INVALID_PARAM;
 	/* Bits shifted out past hart 63 name harts that cannot exist. */
 	if (hart_mask_base && (hart_mask >> (64 - hart_mask_base)))
 		return SBI_ERR_INVALID_PARAM;

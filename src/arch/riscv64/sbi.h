@@ -121,8 +121,8 @@ const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid);
 /*
  * The harts named by (hart_mask, hart_mask_base) as a bitmap over hart ids
  * (base == -1: every hart, mask ignored). Returns SBI_SUCCESS or
- * SBI_ERR_INVALID_PARAM when any named hart does not exist (nothing is
- * selected then).
+ * SBI_ERR_INVALID_PARAM when the base or any named hart does not exist
+ * (spec v2.0 "Hart Mask Errors"; nothing is selected then).
  */
 int64_t rv_sbi_hart_mask(const struct rv_sbi_call *call, uint64_t hart_mask,
 			 uint64_t hart_mask_base, uint64_t *targets);

@@ -9,6 +9,10 @@
  * every fence flushes the target's whole TLB and decode cache; the ranges and
  * ASIDs only narrow what must go, so flushing everything is always correct.
  * The call returns after every target has flushed.
+ *
+ * Ranges: start = size = 0 or size = 2^64 - 1 mean the whole address space;
+ * any other range that wraps past the top of the address space is not valid
+ * (SBI_ERR_INVALID_ADDRESS), checked before the hart mask.
  */
 #include "arch/riscv64/sbi.h"
 
@@ -20,6 +24,12 @@ enum {
 	SBI_RFENCE_HFENCE_VVMA_ASID = 6,
 };
 
+static bool sbi_rfence_range_ok(uint64_t start, uint64_t size)
+{
+	/* [start, start + size) may end exactly at 2^64. */
+	return size == 0 || size == UINT64_MAX || size - 1 <= UINT64_MAX - start;
+}
+
 static int sbi_rfence_handler(struct rv_sbi_call *call)
 {
 	uint64_t targets;
@@ -29,6 +39,11 @@ static int sbi_rfence_handler(struct rv_sbi_call *call)
 					   ? "hfence without the H extension"
 					   : "unknown RFENCE function");
 		call->error = SBI_ERR_NOT_SUPPORTED;
+		return 1;
+	}
+	if (call->fid != SBI_RFENCE_FENCE_I && !sbi_rfence_range_ok(call->args[2], call->args[3])) {
+		rv_sbi_log_guest(call, "remote sfence: range wraps around the address space");
+		call->error = SBI_ERR_INVALID_ADDRESS;
 		return 1;
 	}
 	call->error = rv_sbi_hart_mask(call, call->args[0], call->args[1], &targets);
