@@ -907,6 +907,65 @@ TEST(test_sbi_dbcn_read_with_no_input_returns_0)
 	fx_fini(&f);
 }
 
+TEST(test_sbi_dbcn_write_spans_adjacent_ram_regions)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, RAM_BASE + RAM_SIZE, 0x1000,
+					     AXVM_MEM_READ | AXVM_MEM_WRITE));
+	REQUIRE_OK(axvm_addrspace_write(f.as, RAM_BASE + RAM_SIZE - 2, "he", 2));
+	REQUIRE_OK(axvm_addrspace_write(f.as, RAM_BASE + RAM_SIZE, "llo", 3));
+	call(f.h[0], &e, SBI_EXT_DBCN, 0, 5, RAM_BASE + RAM_SIZE - 2, 0);
+	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(5, f.h[0]->x[11]);
+	CHECK_STR("hello", f.out);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_dbcn_read_spans_adjacent_ram_regions)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+	char got[4] = "";
+
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, RAM_BASE + RAM_SIZE, 0x1000,
+					     AXVM_MEM_READ | AXVM_MEM_WRITE));
+	axvm_console_push(f.con, (const uint8_t *)"abc", 3);
+	call(f.h[0], &e, SBI_EXT_DBCN, 1, 3, RAM_BASE + RAM_SIZE - 1, 0);
+	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(3, f.h[0]->x[11]);
+	REQUIRE_OK(axvm_addrspace_read(f.as, RAM_BASE + RAM_SIZE - 1, got, 1));
+	REQUIRE_OK(axvm_addrspace_read(f.as, RAM_BASE + RAM_SIZE, got + 1, 2));
+	CHECK_STR("abc", got);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_dbcn_write_checks_the_whole_range_not_just_one_chunk)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	/* 1500 bytes of RAM left, 2000 asked: the first 1024 alone would be fine. */
+	call(f.h[0], &e, SBI_EXT_DBCN, 0, 2000, RAM_BASE + RAM_SIZE - 1500, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, (int64_t)f.h[0]->x[10]);
+	CHECK_INT(0, (int)f.out_len);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_dbcn_read_into_read_only_memory_returns_invalid_param)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, 0x90000000ull, 0x1000, AXVM_MEM_READ));
+	axvm_console_push(f.con, (const uint8_t *)"q", 1);
+	call(f.h[0], &e, SBI_EXT_DBCN, 1, 1, 0x90000000ull, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, (int64_t)f.h[0]->x[10]);
+	CHECK_INT('q', axvm_console_pop(f.con));
+	fx_fini(&f);
+}
+
 TEST(test_sbi_dbcn_read_into_bad_buffer_keeps_the_input)
 {
 	FX(f, 1);

@@ -4,10 +4,16 @@
  *   0 console_write(num_bytes, base_addr_lo, base_addr_hi) -> bytes written
  *   1 console_read(num_bytes, base_addr_lo, base_addr_hi)  -> bytes read
  *   2 console_write_byte(byte)
- * The buffer is guest-physical (lo | hi << 64: on RV64 hi must be 0) and
- * must lie inside one RAM region; otherwise SBI_ERR_INVALID_PARAM. Both
- * calls are non-blocking and may move fewer bytes than asked (at most
- * SBI_DBCN_CHUNK per call): the guest loops.
+ * The buffer is guest-physical (lo | hi << 64: on RV64 hi must be 0). The
+ * whole range [base, base + num_bytes) must be guest RAM the guest may read
+ * (write) for console_write (console_read): it may span adjacent RAM
+ * regions, but not MMIO, holes, or the top of the address space. Otherwise
+ * the call fails with SBI_ERR_INVALID_PARAM and moves nothing: the DBCN
+ * tables name that code for a range breaking the rules of "Shared memory
+ * physical address range parameter" (as OpenSBI returns it), although that
+ * section itself speaks of SBI_ERR_INVALID_ADDRESS. Both calls are
+ * non-blocking and may move fewer bytes than asked (at most SBI_DBCN_CHUNK
+ * per call): the guest loops.
  */
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/machine.h"
@@ -26,16 +32,53 @@ static struct axvm_console *sbi_dbcn_console(const struct rv_sbi_call *call)
 	return call->machine ? call->machine->console : NULL;
 }
 
-/* The guest buffer [gpa, gpa + len) lies in one RAM region (not MMIO). */
-static bool sbi_dbcn_buffer_ok(struct rv_hart *h, uint64_t gpa, uint64_t len)
+/*
+ * The guest buffer [gpa, gpa + len) is RAM with `flags` throughout, possibly
+ * over several adjacent regions.
+ */
+static bool sbi_dbcn_buffer_ok(struct rv_hart *h, uint64_t gpa, uint64_t len, uint32_t flags)
 {
 	struct axvm_region_info r;
 
-	if (len == 0)
-		return true;
-	if (gpa + len < gpa || axvm_addrspace_find(h->as, gpa, &r) != 0)
-		return false;
-	return r.kind != AXVM_REGION_MMIO && gpa + len <= r.gpa + r.size;
+	if (len && gpa + len - 1 < gpa)
+		return false; /* wraps */
+	while (len) {
+		uint64_t avail;
+
+		if (axvm_addrspace_find(h->as, gpa, &r) != 0 || r.kind == AXVM_REGION_MMIO ||
+		    (r.flags & flags) != flags)
+			return false;
+		avail = r.size - (gpa - r.gpa);
+		if (avail >= len)
+			return true;
+		gpa += avail;
+		len -= avail;
+	}
+	return true;
+}
+
+/* Copy between the guest range (checked by sbi_dbcn_buffer_ok) and buf, region by region. */
+static int sbi_dbcn_copy(struct rv_hart *h, uint64_t gpa, uint8_t *buf, uint64_t len, bool to_guest)
+{
+	while (len) {
+		struct axvm_region_info r;
+		uint64_t n;
+		int err = axvm_addrspace_find(h->as, gpa, &r);
+
+		if (err)
+			return err;
+		n = r.size - (gpa - r.gpa);
+		if (n > len)
+			n = len;
+		err = to_guest ? axvm_addrspace_write(h->as, gpa, buf, n)
+			       : axvm_addrspace_read(h->as, gpa, buf, n);
+		if (err)
+			return err;
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
 }
 
 static int sbi_dbcn_write(struct rv_sbi_call *call)
@@ -44,9 +87,10 @@ static int sbi_dbcn_write(struct rv_sbi_call *call)
 	uint64_t len = call->args[0] < SBI_DBCN_CHUNK ? call->args[0] : SBI_DBCN_CHUNK;
 	uint64_t gpa = call->args[1];
 
-	if (call->args[2] != 0 || !sbi_dbcn_buffer_ok(call->hart, gpa, len) ||
-	    (len && axvm_addrspace_read(call->hart->as, gpa, buf, len) != 0)) {
-		rv_sbi_log_guest(call, "console_write: buffer outside guest RAM");
+	if (call->args[2] != 0 ||
+	    !sbi_dbcn_buffer_ok(call->hart, gpa, call->args[0], AXVM_MEM_READ) ||
+	    sbi_dbcn_copy(call->hart, gpa, buf, len, false) != 0) {
+		rv_sbi_log_guest(call, "console_write: buffer not readable guest RAM");
 		call->error = SBI_ERR_INVALID_PARAM;
 		return 1;
 	}
@@ -64,8 +108,9 @@ static int sbi_dbcn_read(struct rv_sbi_call *call)
 	struct axvm_console *con = sbi_dbcn_console(call);
 
 	/* Check before popping: bytes taken from the queue must not be lost. */
-	if (call->args[2] != 0 || !sbi_dbcn_buffer_ok(call->hart, gpa, len)) {
-		rv_sbi_log_guest(call, "console_read: buffer outside guest RAM");
+	if (call->args[2] != 0 ||
+	    !sbi_dbcn_buffer_ok(call->hart, gpa, call->args[0], AXVM_MEM_WRITE)) {
+		rv_sbi_log_guest(call, "console_read: buffer not writable guest RAM");
 		call->error = SBI_ERR_INVALID_PARAM;
 		return 1;
 	}
@@ -76,7 +121,7 @@ static int sbi_dbcn_read(struct rv_sbi_call *call)
 			break;
 		buf[n++] = (uint8_t)c;
 	}
-	if (n && axvm_addrspace_write(call->hart->as, gpa, buf, n) != 0) {
+	if (n && sbi_dbcn_copy(call->hart, gpa, buf, n, true) != 0) {
 		call->error = SBI_ERR_FAILED;
 		return 1;
 	}
