@@ -317,6 +317,13 @@ check "stdout a pipe closed while running: clean error, status 1" \
 		[ "$(echo "$secs < 5" | bc)" -eq 1 ]; echo $?) \
 	"rc=$rc after ${secs}s, stderr '$(cat "$tmp/pipe.err")'"
 
+if [ -w /dev/full ]; then
+	err=$(timeout 20 "$axvm" run -k "$tmp/spam.bin" --console file:/dev/full </dev/null 2>&1)
+	rc=$?
+	check "--console file: on a full disk: clean error, status 1" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"console output to /dev/full"* ]]; echo $?) "rc=$rc, '$err'"
+fi
+
 if [ -f "$guests/fail.elf" ]; then
 	timeout 20 "$axvm" run -k "$guests/fail.elf" </dev/null >/dev/null 2>&1
 	rc=$?
