@@ -5,8 +5,10 @@
 # earlycon forms, console=hvc0, an initrd given with -i (gzip cpio), and the
 # ELF vmlinux instead of the Image. Checks init's banner, the hart count it
 # finds, the poweroff exit status (0), the RTC-set clock, and that the kernel
-# log has no oops, WARNING or stall. Then times -c 1 against the same kernel
-# under QEMU. Ends with "N passed, N failed".
+# log has no oops, WARNING or stall. A probe init (source below) then checks
+# the RTC alarm interrupt, ttyS0 input, U-mode clock_gettime (an XFAIL line,
+# not counted, while hart-bugs.md's scounteren bug stands) and reboot. Then
+# times -c 1 against the same kernel under QEMU. Ends with "N passed, N failed".
 #
 # The kernel takes 30-40 minutes to build on 2 cores, so this test never
 # builds it unless AXVM_BUILD_DEFCONFIG=1: without a cached Image it prints a
@@ -184,6 +186,186 @@ if [ -s "$cpio" ] && command -v gzip >/dev/null; then
 	fi
 else
 	echo "note: no initramfs.cpio beside $image; -i case not run"
+fi
+
+# A probe init (built here, given with -i so it replaces /init) exercises
+# what the banner test does not: the goldfish RTC alarm interrupt through
+# Linux's rtc-goldfish driver and the PLIC, ttyS0 input (host stdin -> UART
+# -> PLIC -> 8250 driver -> tty), U-mode clock_gettime() through the vDSO
+# (rdtime), and a reboot through the kernel's restart handlers.
+probe_src=$tmp/probe.c
+cat >"$probe_src" <<'EOF'
+#include <fcntl.h>
+#include <linux/rtc.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Raw syscalls: the vDSO path is tested on its own, in a child. */
+static long probe_now(clockid_t id, long *ms)
+{
+	struct timespec ts;
+
+	syscall(SYS_clock_gettime, id, &ts);
+	*ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ts.tv_sec;
+}
+
+static void probe_rtc(void)
+{
+	struct rtc_wkalrm a;
+	struct pollfd p;
+	struct tm g;
+	unsigned long data = 0;
+	long t0, t1;
+	time_t when;
+	int fd = open("/dev/rtc0", O_RDONLY);
+
+	if (fd < 0) {
+		printf("probe: no /dev/rtc0\n");
+		return;
+	}
+	when = probe_now(CLOCK_REALTIME, &t0) + 2;
+	gmtime_r(&when, &g);
+	memset(&a, 0, sizeof(a));
+	a.enabled = 1;
+	a.time.tm_sec = g.tm_sec, a.time.tm_min = g.tm_min, a.time.tm_hour = g.tm_hour;
+	a.time.tm_mday = g.tm_mday, a.time.tm_mon = g.tm_mon, a.time.tm_year = g.tm_year;
+	if (ioctl(fd, RTC_WKALM_SET, &a) < 0) {
+		printf("probe: RTC_WKALM_SET failed\n");
+		return;
+	}
+	probe_now(CLOCK_MONOTONIC, &t0);
+	p.fd = fd, p.events = POLLIN;
+	if (poll(&p, 1, 10000) == 1 && read(fd, &data, sizeof(data)) == sizeof(data)) {
+		probe_now(CLOCK_MONOTONIC, &t1);
+		printf("probe: rtc alarm fired after %ld ms (data 0x%lx)\n", t1 - t0, data);
+	} else {
+		printf("probe: rtc alarm did not fire within 10 s\n");
+	}
+	close(fd);
+}
+
+static void probe_vdso(void)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct timespec ts;
+
+		_exit(clock_gettime(CLOCK_MONOTONIC, &ts) == 0 ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st))
+		printf("probe: vdso clock_gettime killed by signal %d\n", WTERMSIG(st));
+	else
+		printf("probe: vdso clock_gettime ok\n");
+}
+
+int main(void)
+{
+	char line[256], cmdline[512] = {0};
+	FILE *f;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	mkdir("/proc", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fread(cmdline, 1, sizeof(cmdline) - 1, f))
+			cmdline[0] = 0;
+		fclose(f);
+	}
+	printf("probe: ready\n");
+	if (strstr(cmdline, "probe.reboot")) {
+		printf("probe: rebooting\n");
+		sync();
+		reboot(RB_AUTOBOOT);
+	}
+	probe_rtc();
+	probe_vdso();
+	printf("probe: type lines, quit ends\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\r\n")] = 0;
+		printf("probe: got '%s'\n", line);
+		if (!strcmp(line, "quit"))
+			break;
+	}
+	printf("probe: powering off\n");
+	sync();
+	reboot(RB_POWER_OFF);
+	return 1;
+}
+EOF
+probe_ok=
+if riscv64-linux-gnu-gcc -static -O2 -o "$tmp/probe" "$probe_src" 2>"$tmp/probe-cc.log" &&
+	gcc -O2 -o "$tmp/gen_init_cpio" "$cache"/linux-src-*/linux-source-6.1/usr/gen_init_cpio.c \
+		2>>"$tmp/probe-cc.log"; then
+	printf 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\nfile /init %s 0755 0 0\n' \
+		"$tmp/probe" >"$tmp/probe.list"
+	"$tmp/gen_init_cpio" "$tmp/probe.list" >"$tmp/probe.cpio" && probe_ok=1
+fi
+if [ -z "$probe_ok" ]; then
+	not_ok "defconfig probe init" "could not build it: $(tail -n 3 "$tmp/probe-cc.log")"
+else
+	# stdin through a fifo, written once the probe asks for input.
+	log="$tmp/probe.log"
+	mkfifo "$tmp/in"
+	timeout -k 5 "$limit" "$axvm" run -k "$image" -c 2 -i "$tmp/probe.cpio" \
+		-p "console=ttyS0" <"$tmp/in" >"$log" 2>&1 &
+	apid=$!
+	exec 3>"$tmp/in"
+	for _ in $(seq 1 $((limit * 10))); do
+		grep -qa "probe: type lines" "$log" && break
+		kill -0 $apid 2>/dev/null || break
+		sleep 0.1
+	done
+	printf 'hello axvm\nquit\n' >&3
+	exec 3>&-
+	wait $apid
+	rc=$?
+	ms=$(sed -n 's/.*probe: rtc alarm fired after \([0-9]*\) ms.*/\1/p' "$log")
+	# The alarm is 2 s ahead of the guest's system clock, which hctosys set
+	# from the RTC truncated to the second: it fires 1-2 s later (slack: 3.5).
+	if [ -n "$ms" ] && [ "$ms" -le 3500 ]; then
+		ok "defconfig: RTC alarm interrupt reaches /dev/rtc0 (after $ms ms)"
+	else
+		not_ok "defconfig RTC alarm" "expected 'rtc alarm fired after' <= 3500 ms, got: $(grep -a 'probe: rtc' "$log")"
+	fi
+	if grep -qa "probe: got 'hello axvm'" "$log" && grep -qa "probe: got 'quit'" "$log" &&
+		[ $rc -eq 0 ]; then
+		ok "defconfig: ttyS0 input reaches a user process; poweroff status 0"
+	else
+		not_ok "defconfig ttyS0 input" "exit status $rc; probe lines: $(grep -a 'probe:' "$log" | tail -n 4 | tr '\n' '|')"
+	fi
+	# Known failure until the hart sets scounteren at reset (hart-bugs.md):
+	# reported as XFAIL, not counted, and counted as a pass once it works.
+	if grep -qa "probe: vdso clock_gettime ok" "$log"; then
+		ok "defconfig: U-mode clock_gettime through the vDSO (rdtime)"
+	else
+		echo "XFAIL defconfig: U-mode clock_gettime through the vDSO: $(grep -a 'probe: vdso' "$log") (hart-bugs.md: scounteren is 0 at S-mode entry)"
+	fi
+
+	# A guest reboot through the kernel's restart path re-creates the VM.
+	log="$tmp/probe-reboot.log"
+	timeout -k 5 "$limit" "$axvm" run -k "$image" -c 2 -i "$tmp/probe.cpio" \
+		-p "console=ttyS0 probe.reboot" --timeout 15 </dev/null >"$log" 2>&1
+	n=$(grep -ac "probe: rebooting" "$log")
+	if [ "$n" -ge 2 ]; then
+		ok "defconfig: reboot re-creates the VM and Linux boots again ($n boots in 15 s)"
+	else
+		not_ok "defconfig reboot" "$n reboot(s) seen, expected at least 2; last output: $(tail -n 3 "$log" | tr '\n' '|')"
+	fi
 fi
 
 # The same kernel under QEMU for the timing ratio (informational).
