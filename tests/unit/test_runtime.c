@@ -45,6 +45,13 @@ static unsigned emit(struct prog *p, uint32_t insn)
 	return p->n++;
 }
 
+/* Fill in a placeholder emitted earlier (a forward branch). */
+static void patch(struct prog *p, unsigned at, uint32_t insn)
+{
+	if (at < sizeof(p->w) / sizeof(p->w[0]))
+		p->w[at] = insn;
+}
+
 /* rd = v for 0 <= v < 0x7ffff800. */
 static void li(struct prog *p, unsigned rd, uint32_t v)
 {
@@ -599,4 +606,63 @@ TEST(test_runtime_hart_status_is_suspended_while_suspended_and_started_after_res
 	run_prog(&p, 2, 5000, 0, 0, &r);
 	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
 	CHECK_INT(20, r.res.status);
+}
+
+/*
+ * The alarm is armed while the only halted hart (1) already sleeps and
+ * hart 0 spins: the vCPU threads' polls when run() returns and the main
+ * thread must fire it on time, not hart 1's next bounded wakeup (1 s).
+ */
+TEST(test_runtime_rtc_alarm_armed_by_a_busy_hart_wakes_another_in_wfi)
+{
+	struct prog p = {0};
+	struct run r;
+	unsigned at, delay, loop, beqz, h1;
+
+	li(&p, A0, 1);
+	at = auipc_a1(&p);
+	sbi(&p, 0x48534D, 0); /* hart_start(1) */
+	/* 100 ms for hart 1 to reach wfi. */
+	emit(&p, CSRRS(T0, CSR_TIME, 0));
+	li(&p, T1, 1000000);
+	emit(&p, ADD(T1, T0, T1));
+	delay = emit(&p, CSRRS(T0, CSR_TIME, 0));
+	emit(&p, enc_b(6, T0, T1, (int32_t)(delay - p.n) * 4)); /* bltu t0, t1, delay */
+	li(&p, T0, PLIC_BASE + 4 * RTC_IRQ);
+	li(&p, T2, 1);
+	emit(&p, SW(T2, T0, 0)); /* priority 1 */
+	li(&p, T0, PLIC_BASE + 0x2000 + 0x80 * 3);
+	li(&p, T2, 1u << RTC_IRQ);
+	emit(&p, SW(T2, T0, 0)); /* enabled for context 3 (hart 1, S) */
+	li(&p, T0, RTC_BASE);
+	emit(&p, LWU(T1, T0, 0x00));
+	emit(&p, LWU(T2, T0, 0x04));
+	emit(&p, SLLI(T2, T2, 32));
+	emit(&p, OR(T1, T1, T2));
+	li(&p, T2, 300000000);
+	emit(&p, ADD(T1, T1, T2));
+	emit(&p, SRLI(T2, T1, 32));
+	emit(&p, SW(T2, T0, 0x0c));
+	emit(&p, SW(T1, T0, 0x08));
+	li(&p, T2, 1);
+	emit(&p, SW(T2, T0, 0x10));
+	emit(&p, J_SELF);
+	h1 = p.n;
+	li(&p, T2, 1u << 9);
+	emit(&p, CSRRS(0, CSR_SIE, T2));
+	li(&p, T0, PLIC_BASE + 0x200000 + 0x1000 * 3 + 4);
+	loop = emit(&p, WFI);
+	emit(&p, LW(A0, T0, 0));
+	beqz = emit(&p, 0);
+	patch(&p, beqz, BEQ(A0, 0, (int32_t)(loop - beqz) * 4));
+	emit(&p, ADDI(A0, A0, 10));
+	finisher_exit_reg(&p, A0);
+	fix_auipc(&p, at, h1);
+	run_prog(&p, 2, 3000, 0, 0, &r);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(RTC_IRQ + 10, r.res.status);
+	CHECK(r.wall_s >= 0.39);
+	if (r.wall_s > 0.8)
+		test_fail_at(__FILE__, __LINE__, "the alarm due at ~0.4 s woke hart 1 at %.3f s",
+			     r.wall_s);
 }
