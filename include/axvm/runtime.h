@@ -35,7 +35,11 @@ struct axvm_runtime_options {
 	 * Its `console` field is ignored: the runtime creates the console.
 	 */
 	struct axvm_board_options board;
-	/* Guest console output: NULL = stdout, else a file (created/truncated). */
+	/*
+	 * Guest console output: NULL = stdout, else a file (created/truncated).
+	 * A write that fails (a pipe whose reader is gone, a full disk) ends
+	 * the run with AXVM_RUNTIME_END_ERROR; no stdout at all drops output.
+	 */
 	const char *console_path;
 	/* Feed stdin to the guest console (raw mode if stdin is a terminal). */
 	bool console_stdin;
