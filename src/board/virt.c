@@ -8,9 +8,10 @@
  *   0x0c00_0000  0x600000  PLIC (2 contexts per hart: M, S)
  *   0x1000_0000  0x100     ns16550a UART           IRQ 10
  *   0x1000_1000  ...       virtio-mmio slots (not implemented: not in the DT)
- *   0x8000_0000  ram_size  RAM: kernel at +0x20_0000, initrd high below the
- *                          device tree, device tree at the end of RAM (2 MiB
- *                          aligned, as QEMU places it)
+ *   0x8000_0000  ram_size  RAM: kernel at +0x20_0000, initrd at kernel entry
+ *                          + min(RAM / 2, 128 MiB) as QEMU (else right below
+ *                          the device tree), device tree at the end of RAM
+ *                          (2 MiB aligned, as QEMU places it)
  *
  * Build order: read the files (fail early with the file's name), create the
  * per-VM machine state, the VM (vCPUs get the machine through their riscv64
@@ -46,6 +47,7 @@
 #define VIRT_IRQ_S_EXT 9
 #define VIRT_UART_BASE 0x10000000ull
 #define VIRT_RNG_SEED_LEN 32 /* bytes of /chosen/rng-seed, as QEMU */
+#define VIRT_INITRD_GAP_MAX (128ull << 20)
 
 struct axvm_board {
 	struct axvm *vm;
@@ -487,9 +489,32 @@ static bool virt_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 }
 
 /*
+ * QEMU's virt puts the initrd at kernel entry + min(RAM / 2, 128 MiB)
+ * (hw/riscv/boot.c, riscv_load_initrd): far enough above the kernel for it
+ * to grow, low enough that firmware-like guests (U-Boot relocates itself to
+ * the top of RAM) do not overwrite it.
+ */
+static uint64_t virt_qemu_initrd_gap(const struct axvm_load_target *t)
+{
+	uint64_t half = t->ram_size / 2;
+
+	return half < VIRT_INITRD_GAP_MAX ? half : VIRT_INITRD_GAP_MAX;
+}
+
+static bool virt_qemu_initrd_fits(const struct axvm_board_layout *l,
+				  const struct axvm_load_target *t, uint64_t top, uint64_t len)
+{
+	uint64_t start = l->entry + virt_qemu_initrd_gap(t);
+
+	return l->entry >= t->ram_base && start >= l->kernel_end && start <= top &&
+	       len <= top - start && !(start & (AXVM_PAGE_SIZE - 1));
+}
+
+/*
  * Place the device tree at the end of RAM (2 MiB aligned as QEMU does, or
- * just 8-byte aligned when that would hit the kernel) and the initrd right
- * below it, then write both.
+ * just 8-byte aligned when that would hit the kernel) and the initrd where
+ * QEMU puts it, or right below the device tree when it does not fit there;
+ * then write both.
  */
 static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 		      const struct axvm_load_target *t, char *err, size_t errlen)
@@ -527,6 +552,8 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 
 		if (c->has_ramdisk_load_addr) {
 			start = c->ramdisk_load_addr;
+		} else if (virt_qemu_initrd_fits(l, t, top, in->initrd_len)) {
+			start = l->entry + virt_qemu_initrd_gap(t);
 		} else {
 			if (in->initrd_len > top - t->ram_base)
 				return virt_fail(err, errlen, -AXVM_ERANGE,

@@ -436,7 +436,8 @@ TEST(test_board_sstc_and_timebase_reach_dtb)
 	board_cleanup(&f);
 }
 
-TEST(test_board_initrd_placed_below_dtb_and_in_chosen)
+/* QEMU's spot: kernel entry + min(RAM / 2, 128 MiB). */
+TEST(test_board_initrd_placed_as_qemu_and_in_chosen)
 {
 	struct board_fixture f;
 	struct axvm_board_layout l;
@@ -452,8 +453,8 @@ TEST(test_board_initrd_placed_below_dtb_and_in_chosen)
 	REQUIRE_OK(board_create(&f));
 	axvm_board_layout(f.b, &l);
 	CHECK_U64(0x87e00000, l.dtb_addr);
-	CHECK_U64(0x87dfd000, l.initrd_start); /* 10000 bytes, page-aligned start */
-	CHECK_U64(0x87dfd000 + 10000, l.initrd_end);
+	CHECK_U64(0x84200000, l.initrd_start); /* 0x80200000 + 128 MiB / 2 */
+	CHECK_U64(0x84200000 + 10000, l.initrd_end);
 	REQUIRE_OK(axvm_read_guest(axvm_board_vm(f.b), l.initrd_start, back, 6));
 	CHECK(memcmp(back, "070701", 6) == 0);
 	g = guest_fdt(&f);
@@ -461,6 +462,44 @@ TEST(test_board_initrd_placed_below_dtb_and_in_chosen)
 	CHECK_U64(l.initrd_start, fdt_u64(g, "/chosen", "linux,initrd-start"));
 	CHECK_U64(l.initrd_end, fdt_u64(g, "/chosen", "linux,initrd-end"));
 	free(g);
+	board_cleanup(&f);
+}
+
+TEST(test_board_initrd_at_128mib_above_entry_with_256mib_ram)
+{
+	struct board_fixture f;
+	struct axvm_board_layout l;
+	char data[100] = "070701";
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE(write_file(f.initrd, data, sizeof(data)) == 0);
+	f.o.initrd_path = f.initrd;
+	f.o.ram_size = 256ull << 20;
+	REQUIRE_OK(board_create(&f));
+	axvm_board_layout(f.b, &l);
+	CHECK_U64(0x88200000, l.initrd_start);
+	board_cleanup(&f);
+}
+
+/* Too big for QEMU's spot (16 MiB RAM: 0x80a00000, 4 MiB below the DTB): right below the DTB. */
+TEST(test_board_initrd_too_big_for_qemu_spot_goes_below_dtb)
+{
+	struct board_fixture f;
+	struct axvm_board_layout l;
+	size_t n = 5 << 20;
+	char *big = calloc(1, n);
+
+	REQUIRE(big);
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE(write_file(f.initrd, big, n) == 0);
+	free(big);
+	f.o.initrd_path = f.initrd;
+	f.o.ram_size = 16ull << 20;
+	REQUIRE_OK(board_create(&f));
+	axvm_board_layout(f.b, &l);
+	CHECK_U64(0x80e00000, l.dtb_addr);
+	CHECK_U64(0x80900000, l.initrd_start);
+	CHECK_U64(0x80e00000, l.initrd_end);
 	board_cleanup(&f);
 }
 
