@@ -7,7 +7,8 @@
 # finds, the poweroff exit status (0), the RTC-set clock, and that the kernel
 # log has no oops, WARNING or stall. A probe init (source below) then checks
 # the RTC alarm interrupt, ttyS0 input, U-mode clock_gettime (an XFAIL line,
-# not counted, while hart-bugs.md's scounteren bug stands) and reboot. Then
+# not counted, while hart-bugs.md's scounteren bug stands) and reboot; if
+# Debian's u-boot-qemu is installed, S-mode U-Boot boots the kernel. Then
 # times -c 1 against the same kernel under QEMU. Ends with "N passed, N failed".
 #
 # The kernel takes 30-40 minutes to build on 2 cores, so this test never
@@ -366,6 +367,49 @@ else
 	else
 		not_ok "defconfig reboot" "$n reboot(s) seen, expected at least 2; last output: $(tail -n 3 "$log" | tr '\n' '|')"
 	fi
+fi
+
+# Debian's S-mode U-Boot for QEMU virt (package u-boot-qemu, optional) as the
+# guest: it probes our DT's devices, then boots this kernel, handed over as
+# the -i "initrd" at QEMU's initrd address, with `booti` and its own copy of
+# the device tree: firmware-style chain loading.
+uboot=${AXVM_UBOOT:-/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin}
+if [ -s "$uboot" ]; then
+	name="defconfig booted by S-mode U-Boot (booti)"
+	log="$tmp/uboot.log"
+	rm -f "$tmp/uin"
+	mkfifo "$tmp/uin"
+	ulimit_s=60 # a failed booti leaves U-Boot at its prompt: do not wait $limit for it
+	timeout -k 5 "$ulimit_s" "$axvm" run -k "$uboot" -m 512M -i "$image" <"$tmp/uin" >"$log" 2>&1 &
+	apid=$!
+	exec 3>"$tmp/uin"
+	# wait_for TEXT: until the log holds TEXT or axvm is gone.
+	wait_for() {
+		for _ in $(seq 1 $((ulimit_s * 10))); do
+			grep -qa "$1" "$log" && return 0
+			kill -0 $apid 2>/dev/null || return 1
+			sleep 0.1
+		done
+		return 1
+	}
+	if wait_for "Hit any key"; then
+		printf '\r' >&3
+		wait_for "=> "
+		# 512 MiB: the initrd sits at 0x80200000 + 128 MiB.
+		printf '%s\r' 'fdt addr ${fdtcontroladdr}; fdt rm /chosen linux,initrd-start; fdt rm /chosen linux,initrd-end; setenv bootargs console=ttyS0; booti 0x88200000 - ${fdtcontroladdr}' >&3
+	fi
+	wait_for "axvm-init: powering off"
+	exec 3>&-
+	wait $apid
+	rc=$?
+	if grep -qa "Starting kernel" "$log" && grep -qa "axvm-init: harts=1" "$log" && [ $rc -eq 0 ]; then
+		ok "$name"
+	else
+		not_ok "$name" "exit status $rc; last output:"
+		tail -n 8 "$log" | sed 's/^/    | /'
+	fi
+else
+	echo "note: $uboot not found (apt install u-boot-qemu); U-Boot case not run"
 fi
 
 # The same kernel under QEMU for the timing ratio (informational).
