@@ -1043,12 +1043,17 @@ class Gen:
             va = r.choice([0x4000000000, 0x8000000000 | va, 0xffffffc040000000 | va])  # bad VAs
         straddle = not mega and va < 0x4000000000 and r.random() < 0.15
         if straddle:
-            # a misaligned access from a good page 0 into the target page 1
+            # a misaligned access from a good page 0 into the target page 1, which
+            # maps the physical page after the next one: a hart that reads or
+            # writes the second part through the first page's host pointer hits
+            # P+0x5000 (given other contents here) instead of P+0x7000
             page = 1
-            ppn = (P + 0x5000) >> 12
+            ppn = (P + 0x7000) >> 12
             pte_addr = P + 0x3000 + 8
             va = 0x40001000 - r.randrange(1, 8)
             store64(P + 0x3000, (((P + 0x4000) >> 12) << 10) | 0xc7)
+            store64(P + 0x5000, r.getrandbits(64))
+            store64(P + 0x7000, r.getrandbits(64))
         store64(pte_addr, (ppn << 10) | flags)
         sv48 = r.random() < 0.3
         satp = ((9 if sv48 else 8) << 60) | ((P if sv48 else P + 0x1000) >> 12)
@@ -1070,7 +1075,7 @@ class Gen:
         readable = valid and user_ok and (flags & 2 or (flags & 8 and bits & (1 << 19)))
         writable = valid and user_ok and flags & 4
         executable = valid and flags & 8 and not flags & 0x10
-        if r.random() < 0.25 and not mega and not bad_va and not (flags & 0x10 and
+        if r.random() < 0.25 and not mega and not bad_va and not straddle and not (flags & 0x10 and
                                                                   bits & (1 << 18)):
             # (no S-mode fetch from a U page with SUM=1: QEMU 7.2 allows it, README.md)
             return lines + self.vm_exec(P, page, flags, satp, bits, executable, t, a, rd,
@@ -1113,19 +1118,29 @@ class Gen:
             pte_addr = P + 0x3000 + 8
             lines += ["li %s, 0x%x" % (t, (((P + 0x4000) >> 12) << 10) | 0xcb),
                       "li %s, 0x%x" % (a, P + 0x3000), "sd %s, 0(%s)" % (t, a)]
-            lines += ["li %s, 0x%x" % (t, (((P + 0x5000) >> 12) << 10) | flags),
+            # page 1 maps P+0x7000, not the adjacent P+0x5000 (which holds a
+            # different upper half): the fetch must translate both pages
+            lines += ["li %s, 0x%x" % (t, (((P + 0x7000) >> 12) << 10) | flags),
                       "li %s, 0x%x" % (a, pte_addr), "sd %s, 0(%s)" % (t, a)]
             off = 0xffe
-            base_pa = P + 0x4000
             va = 0x40000000 + off
         else:
             off = r.randrange(0, 4096 - 8, 2)
-            base_pa = P + 0x4000 + page * 0x1000
             va = 0x40000000 + page * 0x1000 + off
+
+        def phys(o):
+            if straddle:
+                return P + 0x4000 + o if o < 0x1000 else P + 0x7000 + o - 0x1000
+            return P + 0x4000 + page * 0x1000 + o
+
         addi = 0x00100013 | (ABI.index(rd) << 7) | (ABI.index(rd) << 15)
         words = [(off, addi & 0xffff), (off + 2, addi >> 16), (off + 4, 0x8067), (off + 6, 0)]
+        if straddle:
+            other = 0x00700013 | (ABI.index(rd) << 7) | (ABI.index(rd) << 15)
+            lines += ["li %s, 0x%x" % (t, other >> 16), "li %s, 0x%x" % (a, P + 0x5000),
+                      "sh %s, 0(%s)" % (t, a)]
         for o, h in words:
-            lines += ["li %s, 0x%x" % (t, h), "li %s, 0x%x" % (a, base_pa + o),
+            lines += ["li %s, 0x%x" % (t, h), "li %s, 0x%x" % (a, phys(o)),
                       "sh %s, 0(%s)" % (t, a)]
         lines += ["fence.i", "li %s, 0x%x" % (t, satp), "li %s, 0x%x" % (a, va), "sfence.vma",
                   "csrw satp, %s" % t, "jalr ra, 0(%s)" % a, "csrw satp, zero", "sfence.vma"]

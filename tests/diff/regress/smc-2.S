@@ -524,18 +524,22 @@ diff_block_2:
 	li s1, 0x200e10c7
 	li t6, 0x80383000
 	sd s1, 0(t6)
-	li s1, 0x200e14a9
+	li s1, 0x6d67db1a916d24cc
+	li t6, 0x80385000
+	sd s1, 0(t6)
+	li s1, 0x2974ea7086fc45f9
+	li t6, 0x80387000
+	sd s1, 0(t6)
+	li s1, 0x200e1ca9
 	li t6, 0x80383008
 	sd s1, 0(t6)
 	li s1, 0xc0000
 	csrc sstatus, s1
-	li s1, 0x80000
-	csrs sstatus, s1
-	li s1, 0x8000000000080381
+	li s1, 0x9000000000080380
 	li t6, 0x40000ffc
 	sfence.vma
 	csrw satp, s1
-	sd a5, 0(t6)
+	lw a5, 0(t6)
 	csrw satp, zero
 	sfence.vma
 	LX a5
@@ -545,272 +549,265 @@ diff_block_2:
 	LX s1
 	li s1, 0xc0000
 	csrc sstatus, s1
-	li t4, 0x80388c72
-	li s9, 0xc793
-	sh s9, 0(t4)
-	li s9, 0x69c7
-	sh s9, 2(t4)
-	li s9, 0x8082
-	sh s9, 4(t4)
-	fence.i
-	jalr ra, 0(t4)
-	LX a5
-	li s9, 0x7f9
-	sh s9, 0(t4)
-	li s9, 0x1
-	sh s9, 2(t4)
-	li s9, 0x8082
-	sh s9, 4(t4)
-	fence.i
-	jalr ra, 0(t4)
-	LX a5
-	li s9, 0x8793
-	sh s9, 0(t4)
-	li s9, 0x12c7
-	sh s9, 2(t4)
-	li s9, 0x8082
-	sh s9, 4(t4)
-	fence.i
-	jalr ra, 0(t4)
-	LX a5
-	li s11, 0x803883ca
-	li a6, 0x9893
-	sh a6, 0(s11)
-	li a6, 0x1a8
-	sh a6, 2(s11)
-	li a6, 0x8082
-	sh a6, 4(s11)
-	fence.i
-	jalr ra, 0(s11)
-	LX a7
-	li a6, 0xc893
-	sh a6, 0(s11)
-	li a6, 0xeec8
-	sh a6, 2(s11)
-	li a6, 0x8082
-	sh a6, 4(s11)
-	fence.i
-	jalr ra, 0(s11)
-	LX a7
-	li t3, 0x200e0401
-	li a2, 0x80380000
-	sd t3, 0(a2)
-	li t3, 0x200e0801
-	li a2, 0x80381008
-	sd t3, 0(a2)
-	li t3, 0x200000ef
-	li a2, 0x80381010
-	sd t3, 0(a2)
-	li t3, 0x200e0c01
-	li a2, 0x80382000
-	sd t3, 0(a2)
-	li t3, 0x200e10c7
-	li a2, 0x80383000
-	sd t3, 0(a2)
-	li t3, 0x200e1469
-	li a2, 0x80383008
-	sd t3, 0(a2)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x8000000000080381
-	li a2, 0x40000ffb
+	li s1, 0x200e0401
+	li s2, 0x80380000
+	sd s1, 0(s2)
+	li s1, 0x200e0801
+	li s2, 0x80381008
+	sd s1, 0(s2)
+	li s1, 0x200000ef
+	li s2, 0x80381010
+	sd s1, 0(s2)
+	li s1, 0x200e0c01
+	li s2, 0x80382000
+	sd s1, 0(s2)
+	li s1, 0x200e14e9
+	li s2, 0x80383008
+	sd s1, 0(s2)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x40000
+	csrs sstatus, s1
+	li s1, 0x9000000000080380
+	li s2, 0x40001b38
 	sfence.vma
-	csrw satp, t3
-	li t3, 0x8093
-	li a2, 0x80385e2c
-	sh t3, 0(a2)
-	li t3, 0x10
-	li a2, 0x80385e2e
-	sh t3, 0(a2)
-	li t3, 0x8067
-	li a2, 0x80385e30
-	sh t3, 0(a2)
-	li t3, 0x0
-	li a2, 0x80385e32
-	sh t3, 0(a2)
+	csrw satp, s1
+	li s1, 0x200e10cb
+	li s2, 0x80383000
+	sd s1, 0(s2)
+	li s1, 0x200e1ce9
+	li s2, 0x80383008
+	sd s1, 0(s2)
+	li s1, 0x7b
+	li s2, 0x80385000
+	sh s1, 0(s2)
+	li s1, 0xb13
+	li s2, 0x80384ffe
+	sh s1, 0(s2)
+	li s1, 0x1b
+	li s2, 0x80387000
+	sh s1, 0(s2)
+	li s1, 0x8067
+	li s2, 0x80387002
+	sh s1, 0(s2)
+	li s1, 0x0
+	li s2, 0x80387004
+	sh s1, 0(s2)
 	fence.i
-	li t3, 0x8000000000080381
-	li a2, 0x40001e2c
+	li s1, 0x9000000000080380
+	li s2, 0x40000ffe
 	sfence.vma
-	csrw satp, t3
-	jalr ra, 0(a2)
+	csrw satp, s1
+	jalr ra, 0(s2)
 	csrw satp, zero
 	sfence.vma
-	LX ra
-	li a2, 0x80383008
-	ld t3, 0(a2)
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li a5, 0x803884f0
-	li s6, 0x1d59
-	sh s6, 0(a5)
-	li s6, 0x1
-	sh s6, 2(a5)
-	li s6, 0x8082
-	sh s6, 4(a5)
+	LX s6
+	li s2, 0x80383008
+	ld s1, 0(s2)
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li t0, 0x80388fb0
+	li a1, 0x8793
+	sh a1, 0(t0)
+	li a1, 0x40a7
+	sh a1, 2(t0)
+	li a1, 0x8082
+	sh a1, 4(t0)
 	fence.i
-	jalr ra, 0(a5)
-	LX s10
-	li s6, 0x4d13
-	sh s6, 0(a5)
-	li s6, 0xab8d
-	sh s6, 2(a5)
-	li s6, 0x8082
-	sh s6, 4(a5)
+	jalr ra, 0(t0)
+	LX a5
+	li a1, 0x8793
+	sh a1, 0(t0)
+	li a1, 0xc3b7
+	sh a1, 2(t0)
+	li a1, 0x8082
+	sh a1, 4(t0)
 	fence.i
-	jalr ra, 0(a5)
-	LX s10
-	li s6, 0x1d13
-	sh s6, 0(a5)
-	li s6, 0x1ed
-	sh s6, 2(a5)
-	li s6, 0x8082
-	sh s6, 4(a5)
+	jalr ra, 0(t0)
+	LX a5
+	li a1, 0x9793
+	sh a1, 0(t0)
+	li a1, 0x97
+	sh a1, 2(t0)
+	li a1, 0x8082
+	sh a1, 4(t0)
 	fence.i
-	jalr ra, 0(a5)
-	LX s10
-	li s2, 0x200e0401
-	li t0, 0x80380000
-	sd s2, 0(t0)
-	li s2, 0x200e0801
-	li t0, 0x80381008
-	sd s2, 0(t0)
-	li s2, 0x200000ef
-	li t0, 0x80381010
-	sd s2, 0(t0)
-	li s2, 0x200e0c01
-	li t0, 0x80382000
-	sd s2, 0(t0)
-	li s2, 0x200e1ceb
-	li t0, 0x80383018
-	sd s2, 0(t0)
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s2, 0xc0000
-	csrs sstatus, s2
-	li s2, 0x8000000000080381
-	li t0, 0x40003cb8
-	sfence.vma
-	csrw satp, s2
-	amoswap.d t3, t3, (t0)
-	csrw satp, zero
-	sfence.vma
-	LX t3
-	li t0, 0x80383018
-	ld s2, 0(t0)
-	andi s2, s2, -65
-	LX s2
-	li s2, 0xc0000
-	csrc sstatus, s2
+	jalr ra, 0(t0)
+	LX a5
 	csrw sie, zero
-	la sp, .Ld8
-	csrw sepc, sp
-	li sp, 0x120
-	csrc sstatus, sp
+	la a2, .Ld8
+	csrw sepc, a2
+	li a2, 0x120
+	csrc sstatus, a2
 	sret
 .Ld8:
-	flw f30, 960(tp)
-	fmul.s f21, f30, f13, rup
-	LF f21
-	csrrci s5, fcsr, 31
-	LX s5
-	sb t5, -259(tp)
-	ld s2, -264(tp)
-	LX s2
-	ecall
-	csrr s3, sstatus
-	li s0, 0x7fffffffffff9fff
-	and s3, s3, s0
-	LX s3
-	li s4, 0x200e0401
-	li a0, 0x80380000
-	sd s4, 0(a0)
-	li s4, 0x200e0801
-	li a0, 0x80381008
-	sd s4, 0(a0)
-	li s4, 0x200000ef
-	li a0, 0x80381010
-	sd s4, 0(a0)
-	li s4, 0x200e0c01
-	li a0, 0x80382000
-	sd s4, 0(a0)
-	li s4, 0x200e1853
-	li a0, 0x80383010
-	sd s4, 0(a0)
-	li s4, 0xc0000
-	csrc sstatus, s4
-	li s4, 0x8000000000080381
-	li a0, 0x40002c60
 	sfence.vma
-	csrw satp, s4
-	lhu s8, 0(a0)
+	csrrw a2, frm, a5
+	LX a2
+	subw sp, a7, s3
+	LX sp
+	addi s8, tp, -917
+	lhu t0, 441(s8)
+	LX t0
+	ecall
+	csrr t4, sstatus
+	li s8, 0x7fffffffffff9fff
+	and t4, t4, s8
+	LX t4
+	li s6, 0x200e0401
+	li a6, 0x80380000
+	sd s6, 0(a6)
+	li s6, 0x200e0801
+	li a6, 0x80381008
+	sd s6, 0(a6)
+	li s6, 0x200000ef
+	li a6, 0x80381010
+	sd s6, 0(a6)
+	li s6, 0x200e0c01
+	li a6, 0x80382000
+	sd s6, 0(a6)
+	li s6, 0x200e1c69
+	li a6, 0x80383018
+	sd s6, 0(a6)
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s6, 0xc0000
+	csrs sstatus, s6
+	li s6, 0x8000000000080381
+	li a6, 0x40003458
+	sfence.vma
+	csrw satp, s6
+	sw t4, 0(a6)
 	csrw satp, zero
 	sfence.vma
-	LX s8
-	li a0, 0x80383010
-	ld s4, 0(a0)
-	andi s4, s4, -65
-	LX s4
-	li s4, 0xc0000
-	csrc sstatus, s4
+	LX t4
+	li a6, 0x80383018
+	ld s6, 0(a6)
+	andi s6, s6, -65
+	LX s6
+	li s6, 0xc0000
+	csrc sstatus, s6
 	csrw sie, zero
-	la a5, .Ld9
+	la a4, .Ld9
+	csrw sepc, a4
+	li a4, 0x120
+	csrc sstatus, a4
+	sret
+.Ld9:
+	mret
+	ecall
+	csrr s6, sstatus
+	li s1, 0x7fffffffffff9fff
+	and s6, s6, s1
+	LX s6
+	li t1, 0x200e0401
+	li s7, 0x80380000
+	sd t1, 0(s7)
+	li t1, 0x200e0801
+	li s7, 0x80381008
+	sd t1, 0(s7)
+	li t1, 0x200000ef
+	li s7, 0x80381010
+	sd t1, 0(s7)
+	li t1, 0x200e0c01
+	li s7, 0x80382000
+	sd t1, 0(s7)
+	li t1, 0x200e10c5
+	li s7, 0x80383000
+	sd t1, 0(s7)
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li t1, 0x8000000000080381
+	li s7, 0x400003f0
+	sfence.vma
+	csrw satp, t1
+	sh s11, 0(s7)
+	csrw satp, zero
+	sfence.vma
+	LX s11
+	li s7, 0x80383000
+	ld t1, 0(s7)
+	andi t1, t1, -65
+	LX t1
+	li t1, 0xc0000
+	csrc sstatus, t1
+	csrw sie, zero
+	la a5, .Ld10
 	csrw sepc, a5
 	li a5, 0x120
 	csrc sstatus, a5
 	sret
-.Ld9:
-	csrr s5, sepc
-	LX s5
-	fld f23, 584(tp)
-	fsgnjn.d f5, f9, f23
-	LF f5
-	csrrci a1, fcsr, 31
-	LX a1
-	addi t0, tp, -461
-	sh s11, 907(t0)
-	ld s5, 440(tp)
-	LX s5
-	flw f29, 720(tp)
-	flw f31, 520(tp)
-	fdiv.s f21, f29, f31, rdn
-	LF f21
-	csrrci a1, fcsr, 31
-	LX a1
+.Ld10:
+	flw f27, 628(tp)
+	flt.s a7, f27, f30
+	LX a7
+	csrrci s9, fcsr, 31
+	LX s9
 	ecall
-	csrr s5, sstatus
-	li t0, 0x7fffffffffff9fff
-	and s5, s5, t0
-	LX s5
-	li a2, 0x8038897e
-	li a0, 0x6b37
-	sh a0, 0(a2)
-	li a0, 0xd6ac
-	sh a0, 2(a2)
-	li a0, 0x8082
-	sh a0, 4(a2)
+	csrr t2, sstatus
+	li s6, 0x7fffffffffff9fff
+	and t2, t2, s6
+	LX t2
+	li t1, 0x80388f76
+	li t3, 0x5637
+	sh t3, 0(t1)
+	li t3, 0xc33b
+	sh t3, 2(t1)
+	li t3, 0x8082
+	sh t3, 4(t1)
 	fence.i
-	jalr ra, 0(a2)
-	LX s6
-	li a0, 0x8b37
-	sh a0, 0(a2)
-	li a0, 0x828d
-	sh a0, 2(a2)
-	li a0, 0x8082
-	sh a0, 4(a2)
+	jalr ra, 0(t1)
+	LX a2
+	li t3, 0x4613
+	sh t3, 0(t1)
+	li t3, 0x3e86
+	sh t3, 2(t1)
+	li t3, 0x8082
+	sh t3, 4(t1)
 	fence.i
-	jalr ra, 0(a2)
-	LX s6
-	li a0, 0xb13
-	sh a0, 0(a2)
-	li a0, 0xd37b
-	sh a0, 2(a2)
-	li a0, 0x8082
-	sh a0, 4(a2)
+	jalr ra, 0(t1)
+	LX a2
+	li t3, 0x1613
+	sh t3, 0(t1)
+	li t3, 0x96
+	sh t3, 2(t1)
+	li t3, 0x8082
+	sh t3, 4(t1)
 	fence.i
-	jalr ra, 0(a2)
-	LX s6
+	jalr ra, 0(t1)
+	LX a2
+	li s9, 0x200e0401
+	li t5, 0x80380000
+	sd s9, 0(t5)
+	li s9, 0x200e0801
+	li t5, 0x80381008
+	sd s9, 0(t5)
+	li s9, 0x200000ef
+	li t5, 0x80381010
+	sd s9, 0(t5)
+	li s9, 0x200e0c01
+	li t5, 0x80382000
+	sd s9, 0(t5)
+	li s9, 0x200e14c6
+	li t5, 0x80383008
+	sd s9, 0(t5)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x8000000000080381
+	li t5, 0x40001ae0
+	sfence.vma
+	csrw satp, s9
+	sh t2, 0(t5)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li t5, 0x80383008
+	ld s9, 0(t5)
+	andi s9, s9, -65
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -822,22 +819,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x0000000080000000, 0x8000000000000001, 0x0000000080000000, 0xae351ea3bf0fea9d
-	.dword 0x8e4af0b9b93bd47c, 0x23690b506d057d44, 0x000000000000001f, 0x000000007ffff800
-	.dword 0x0000000000000662, 0xfffffffffffffce2, 0x0000000000000002, 0x0000000100000000
-	.dword 0x4e223fbe4d694af2, 0x8000000000000001, 0xfffffffffffffb3d, 0x0000000060bb46af
-	.dword 0xd9af13728832d4b7, 0x7fffffffffffffff, 0x00000000000004f1, 0x000000007ffff800
-	.dword 0x7fffffffffffffff, 0xbabb14c01368ef41, 0x000000000000042a, 0x8000000000000001
-	.dword 0xfffffffffffffda3, 0x00000000000007ff, 0x5106c958694e76f4, 0x0000000000000800
-	.dword 0xeadf2269185736b0, 0xf88495980396ff00, 0x0000000000000000, 0x000000000000003f
-	.dword 0x8000000000000000, 0xffffffff00400000, 0xc1e0000000000000, 0x41dfffffffc00000
-	.dword 0xffffffff32d33248, 0xffffffff33800000, 0xffffffffffc00001, 0x7ff4000000000000
-	.dword 0x8000000000000000, 0x000fffffffffffff, 0x7fefffffffffffff, 0x0000000000000000
-	.dword 0xffffffff3f000000, 0x47efffffe0000000, 0xffffffff80000000, 0xffffffff7f800001
-	.dword 0xffffffff7fc00000, 0xffffffff80800000, 0xffffffff80000001, 0x36a0000000000000
-	.dword 0xfff0000000000000, 0xffffffff5f800000, 0x0008000000000000, 0xfff0000000000000
-	.dword 0xffffffff80000001, 0xffffffff5f800000, 0xc1e0000000000000, 0xc1e0000000000000
-	.dword 0x0008000000000000, 0xffffffff5f000000, 0xfff0000000000000, 0xffffffff4f000000
+	.dword 0xffffffffe9fadff9, 0x00000000ffff0000, 0x00000000ffff0000, 0x0000000000000000
+	.dword 0x00000000000003f7, 0x0000000000000001, 0xfffffffffffffcdb, 0x000000000000003f
+	.dword 0x00000000000005c9, 0xd6ac6160071667ac, 0x000000000000001f, 0x828d848b2ec40281
+	.dword 0xffffffff7fffffff, 0xffffffffed23a79f, 0x00000000000005c2, 0x0000000080000000
+	.dword 0x8000000000000001, 0x0000000080000000, 0xae351ea3bf0fea9d, 0x8e4af0b9b93bd47c
+	.dword 0x23690b506d057d44, 0x000000000000001f, 0x000000007ffff800, 0x0000000000000662
+	.dword 0xfffffffffffffce2, 0x0000000000000002, 0x0000000100000000, 0x4e223fbe4d694af2
+	.dword 0x8000000000000001, 0xfffffffffffffb3d, 0x0000000060bb46af, 0xd9af13728832d4b7
+	.dword 0xffffffff3f800000, 0x3ca0000000000000, 0xffffffff5f000000, 0xffffffff7fc00000
+	.dword 0xfff0000000000000, 0xffffffff40490fdb, 0xffffffff00400000, 0x43f0000000000000
+	.dword 0xfff8000000000001, 0xbff0000000000000, 0x3fe0000000000000, 0x000fffffffffffff
+	.dword 0xffffffff00400000, 0xc1e0000000000000, 0x41dfffffffc00000, 0xffffffff32d33248
+	.dword 0xffffffff33800000, 0xffffffffffc00001, 0x7ff4000000000000, 0x8000000000000000
+	.dword 0x000fffffffffffff, 0x7fefffffffffffff, 0x0000000000000000, 0xffffffff3f000000
+	.dword 0x47efffffe0000000, 0xffffffff80000000, 0xffffffff7f800001, 0xffffffff7fc00000
+	.dword 0xffffffff80800000, 0xffffffff80000001, 0x36a0000000000000, 0xfff0000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -870,54 +867,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x6e574e2bd7e31947, 0xb84a01cf66f2244c, 0x03f77991f3f1fc63, 0x43e7e7cd83e56d7c
-	.dword 0x35433539dcd37358, 0x2f9436ce1fd32398, 0x0000000000000001, 0x4fce6fd35301bb05
-	.dword 0xb31e0b643ba3a783, 0x86aadd9b9ad0f994, 0x7ff0000000000001, 0xe53721fe81234443
-	.dword 0x1b2022ff68e4fef2, 0xb896f2b72b716dff, 0xeabe230e65ccce6f, 0x80d0d20c7f11dc28
-	.dword 0xbee0265ea913a75e, 0xd1142f7151f30939, 0x7fffffffffffffff, 0x63c9c3799a10b566
-	.dword 0x8000000000000001, 0xa0b2ebaa066663e9, 0x3b5b7d18998d2095, 0x50606cce5c00b6a5
-	.dword 0xbde40121c66a60e0, 0xe4f4d3102669a7ae, 0x70c10ea12ec7e528, 0x29eed739bd395f71
-	.dword 0xfff8000000000001, 0x8d8606c4c0e926b6, 0x4829dcc5d2b23b5e, 0xdbae0cca9beb1f3d
-	.dword 0x179d97d4a0afbb21, 0x2132b4e71e7bff97, 0x87c84304b08f7d49, 0x9dccb9644aa208d2
-	.dword 0x4ea7839f066bdb63, 0xf270f4e287d43370, 0xf285ec73e49c2b7b, 0x735ab8b40aea2821
-	.dword 0x000000000000001f, 0x26c5d2f8c5df19ab, 0x426e3824e75d1079, 0x622ff7b277604b20
-	.dword 0x334416798b2d47ac, 0xa292d6707dcdca79, 0x9ba98e079c0881bd, 0xbff0000000000000
-	.dword 0xe4e5f35936e95a11, 0x3df2f50502d8472a, 0x4d8ccdaf1ec79963, 0x55976deef6eafd1a
-	.dword 0xef1c423e44b8c872, 0x26c4298f599daf96, 0x0000000000000040, 0x4330000000000000
-	.dword 0x000000007fffffff, 0x6e5c45dc6abe88b0, 0x0008000000000000, 0xfff0000000000000
-	.dword 0x1132930f63fdaf1c, 0xc41364c3541d9620, 0xfffffffffffff800, 0xd7ab6b69954886d1
-	.dword 0xf149ec2b25da7ff3, 0xba6bfe64b0383b85, 0xc219b64fe22bf436, 0x16722465583d681a
-	.dword 0x5555555555555555, 0x1714f1d167314864, 0x45da5ad828d9ac96, 0x00000000000007ff
-	.dword 0x0000000000000800, 0xa3a837d6c298e45b, 0x5fcf18acb3368225, 0xe85611f892c09dd7
-	.dword 0x3d1a90a62a9d50d5, 0x50eb8b1dcaa15afd, 0x9d9dc85e7e57cf98, 0x9e1d42b1ff991987
-	.dword 0xb6fc4707fcbe9efc, 0x35da48ff176ddcf8, 0x0000000000000000, 0x7ff4000000000000
-	.dword 0xc4121d46680e7636, 0x3ca0000000000000, 0xffffffff7fffffff, 0x49c969528edde839
-	.dword 0x3435e301e487557c, 0x3ff0000000000000, 0x1e38d29857a9c869, 0xe76d5fe1f80d4c34
-	.dword 0x0000000000000800, 0x856b7f88c52f5f8a, 0xf52f78ff3c53163e, 0x107bf1f828028524
-	.dword 0x6ac823e0f109a452, 0x67a81a9f953e022b, 0x11a8354722c17908, 0x00000000ffff0000
-	.dword 0xdeebe2a24be808d0, 0xe7648c9b62a45df3, 0x69ba2fc4f5297174, 0xe866ea76932f88ae
-	.dword 0xdd1952a44f52e77e, 0xd492f4a25898e8cb, 0xd3b23df4de553b38, 0xc3676b948c8a7c40
-	.dword 0x7b7d86b898d478ab, 0xf1433cbe8b78d761, 0x5c78b5bb597f99ed, 0xe68f0d95bbbe03a3
-	.dword 0xffffffff80000000, 0x852359083ef56539, 0x7cf79e5467ae01b0, 0x7dfa8d76b5a6b181
-	.dword 0x2925587eead0fcab, 0x1a94dbf5c100dfb7, 0xffffffffffffffff, 0x4330000000000000
-	.dword 0x6f47bd68072b07b5, 0x067b7e25bda97509, 0x0000000000000001, 0x1b5ba4b625fc4b10
-	.dword 0x3c39b63d497bb056, 0x72095fbc91749f1a, 0x47e37e4a468224c9, 0x11145cf0a66530b6
-	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x98c40dfb1f73d40c, 0x2e144757ce268314, 0xaeb492598b7d104e, 0xa9e7a5c7eff2c37c
+	.dword 0x8000000000000001, 0xa14af64810721d32, 0xc1e0000000000000, 0x4ef1e571d022a51a
+	.dword 0xb1673706523549c4, 0x41f0000000000000, 0x8000000000000001, 0x000fffffffffffff
+	.dword 0xb05a26b2b615c871, 0xd7e3194752d373a5, 0x66f2244c0345dc07, 0x0000000080000000
+	.dword 0x43e7e7cd83e56d7c, 0x35433539dcd37358, 0x2f9436ce1fd32398, 0x0000000000000001
+	.dword 0x4fce6fd35301bb05, 0xb31e0b643ba3a783, 0x86aadd9b9ad0f994, 0x7ff0000000000001
+	.dword 0xe53721fe81234443, 0x1b2022ff68e4fef2, 0xb896f2b72b716dff, 0xeabe230e65ccce6f
+	.dword 0x80d0d20c7f11dc28, 0xbee0265ea913a75e, 0xd1142f7151f30939, 0x7fffffffffffffff
+	.dword 0x63c9c3799a10b566, 0x8000000000000001, 0xa0b2ebaa066663e9, 0x3b5b7d18998d2095
+	.dword 0x50606cce5c00b6a5, 0xbde40121c66a60e0, 0xe4f4d3102669a7ae, 0x70c10ea12ec7e528
+	.dword 0x29eed739bd395f71, 0xfff8000000000001, 0x8d8606c4c0e926b6, 0x4829dcc5d2b23b5e
+	.dword 0xdbae0cca9beb1f3d, 0x179d97d4a0afbb21, 0x2132b4e71e7bff97, 0x87c84304b08f7d49
+	.dword 0x9dccb9644aa208d2, 0x4ea7839f066bdb63, 0xf270f4e287d43370, 0xf285ec73e49c2b7b
+	.dword 0x735ab8b40aea2821, 0x000000000000001f, 0x26c5d2f8c5df19ab, 0x426e3824e75d1079
+	.dword 0x622ff7b277604b20, 0x334416798b2d47ac, 0xa292d6707dcdca79, 0x9ba98e079c0881bd
+	.dword 0xbff0000000000000, 0xe4e5f35936e95a11, 0x3df2f50502d8472a, 0x4d8ccdaf1ec79963
+	.dword 0x55976deef6eafd1a, 0xef1c423e44b8c872, 0x26c4298f599daf96, 0x0000000000000040
+	.dword 0x4330000000000000, 0x000000007fffffff, 0x6e5c45dc6abe88b0, 0x0008000000000000
+	.dword 0xfff0000000000000, 0x1132930f63fdaf1c, 0xc41364c3541d9620, 0xfffffffffffff800
+	.dword 0xd7ab6b69954886d1, 0xf149ec2b25da7ff3, 0xba6bfe64b0383b85, 0xc219b64fe22bf436
+	.dword 0x16722465583d681a, 0x5555555555555555, 0x1714f1d167314864, 0x45da5ad828d9ac96
+	.dword 0x00000000000007ff, 0x0000000000000800, 0xa3a837d6c298e45b, 0x5fcf18acb3368225
+	.dword 0xe85611f892c09dd7, 0x3d1a90a62a9d50d5, 0x50eb8b1dcaa15afd, 0x9d9dc85e7e57cf98
+	.dword 0x9e1d42b1ff991987, 0xb6fc4707fcbe9efc, 0x35da48ff176ddcf8, 0x0000000000000000
+	.dword 0x7ff4000000000000, 0xc4121d46680e7636, 0x3ca0000000000000, 0xffffffff7fffffff
+	.dword 0x49c969528edde839, 0x3435e301e487557c, 0x3ff0000000000000, 0x1e38d29857a9c869
+	.dword 0xe76d5fe1f80d4c34, 0x0000000000000800, 0x856b7f88c52f5f8a, 0xf52f78ff3c53163e
+	.dword 0x107bf1f828028524, 0x6ac823e0f109a452, 0x67a81a9f953e022b, 0x11a8354722c17908
+	.dword 0x00000000ffff0000, 0xdeebe2a24be808d0, 0xe7648c9b62a45df3, 0x69ba2fc4f5297174
+	.dword 0xe866ea76932f88ae, 0xdd1952a44f52e77e, 0xd492f4a25898e8cb, 0xd3b23df4de553b38
+	.dword 0xc3676b948c8a7c40, 0x7b7d86b898d478ab, 0xf1433cbe8b78d761, 0x5c78b5bb597f99ed
+	.dword 0xe68f0d95bbbe03a3, 0xffffffff80000000, 0x852359083ef56539, 0x7cf79e5467ae01b0
+	.dword 0x0000000000000000, 0x8000000000000000, 0x9ec44b9c7e998c36, 0xfff0000000000000
 	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x8000000000000001, 0x4b610024b733ec7f, 0x0010000000000000
+	.dword 0x48ff2124f9e27c2f, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x805b843a33261b64, 0xfeb3691ca2b32279, 0xf801ddc11eb03d3a
+	.dword 0x3fe0000000000000, 0xcb1c59553c39b63d, 0x4330000000000000, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
 	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0x400921fb54442d18, 0x0008000000000000, 0x6ec0e2f33c77a0e1, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffffd43f4636, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffdc661d58, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xfffffffff8f7b8ce, 0xffffffff718c80ac, 0xffffffff487567bc
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff1853518c, 0xffffffffff800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
+	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff33261b64, 0xffffffff00800000
+	.dword 0xffffffff80800000, 0xffffffffda4eb0f0, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
 	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffffc73cc4f3, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffffdf000000, 0xffffffff3c77a0e1, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -98,735 +98,703 @@ diff_block_0:
 	li a1, 0x200e10c7
 	li a7, 0x80383000
 	sd a1, 0(a7)
-	li a1, 0x200e14c7
+	li a1, 0x485823a6402798a0
+	li a7, 0x80385000
+	sd a1, 0(a7)
+	li a1, 0x64c040113544beea
+	li a7, 0x80387000
+	sd a1, 0(a7)
+	li a1, 0x200e1cc7
 	li a7, 0x80383008
 	sd a1, 0(a7)
 	li a1, 0xc0000
 	csrc sstatus, a1
-	li a1, 0x40000
+	li a1, 0xc0000
 	csrs sstatus, a1
-	li a1, 0x9000000000080380
+	li a1, 0x8000000000080381
 	li a7, 0x40000ffa
 	sfence.vma
 	csrw satp, a1
-	li a1, 0x200e10cb
-	li a7, 0x80383000
-	sd a1, 0(a7)
-	li a1, 0x200e14c7
-	li a7, 0x80383008
-	sd a1, 0(a7)
-	li a1, 0x413
-	li a7, 0x80384ffe
-	sh a1, 0(a7)
-	li a1, 0x14
-	li a7, 0x80385000
-	sh a1, 0(a7)
-	li a1, 0x8067
-	li a7, 0x80385002
-	sh a1, 0(a7)
-	li a1, 0x0
-	li a7, 0x80385004
-	sh a1, 0(a7)
-	fence.i
-	li a1, 0x9000000000080380
-	li a7, 0x40000ffe
-	sfence.vma
-	csrw satp, a1
-	jalr ra, 0(a7)
+	sd s0, 0(a7)
 	csrw satp, zero
 	sfence.vma
 	LX s0
 	li a7, 0x80383008
 	ld a1, 0(a7)
+	LX a1
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li a1, 0x200e0401
+	li ra, 0x80380000
+	sd a1, 0(ra)
+	li a1, 0x200e0801
+	li ra, 0x80381008
+	sd a1, 0(ra)
+	li a1, 0x200000ef
+	li ra, 0x80381010
+	sd a1, 0(ra)
+	li a1, 0x200e0c01
+	li ra, 0x80382000
+	sd a1, 0(ra)
+	li a1, 0x200e1819
+	li ra, 0x80383010
+	sd a1, 0(ra)
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li a1, 0x40000
+	csrs sstatus, a1
+	li a1, 0x9000000000080380
+	li ra, 0x40002048
+	sfence.vma
+	csrw satp, a1
+	sb t2, 0(ra)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li ra, 0x80383010
+	ld a1, 0(ra)
 	andi a1, a1, -65
 	LX a1
 	li a1, 0xc0000
 	csrc sstatus, a1
-	li s10, 0x200e0401
-	li a2, 0x80380000
-	sd s10, 0(a2)
-	li s10, 0x200e0801
-	li a2, 0x80381008
-	sd s10, 0(a2)
-	li s10, 0x200000ef
-	li a2, 0x80381010
-	sd s10, 0(a2)
-	li s10, 0x200e0c01
-	li a2, 0x80382000
-	sd s10, 0(a2)
-	li s10, 0x20100009
-	li a2, 0x80382008
-	sd s10, 0(a2)
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s10, 0x40000
-	csrs sstatus, s10
-	li s10, 0x8000000000080381
-	li a2, 0x403c4798
-	sfence.vma
-	csrw satp, s10
-	lhu t6, 0(a2)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li a2, 0x80382008
-	ld s10, 0(a2)
-	andi s10, s10, -65
-	LX s10
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s1, 0x200e0401
-	li s2, 0x80380000
-	sd s1, 0(s2)
-	li s1, 0x200e0801
-	li s2, 0x80381008
-	sd s1, 0(s2)
-	li s1, 0x200000ef
-	li s2, 0x80381010
-	sd s1, 0(s2)
-	li s1, 0x200e0c01
-	li s2, 0x80382000
-	sd s1, 0(s2)
-	li s1, 0x20100087
-	li s2, 0x80382008
-	sd s1, 0(s2)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x8000000000080381
-	li s2, 0x40238fd0
-	sfence.vma
-	csrw satp, s1
-	sb t1, 0(s2)
-	csrw satp, zero
-	sfence.vma
-	LX t1
-	li s2, 0x80382008
-	ld s1, 0(s2)
-	LX s1
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s5, 0x200e0401
-	li s7, 0x80380000
-	sd s5, 0(s7)
-	li s5, 0x200e0801
-	li s7, 0x80381008
-	sd s5, 0(s7)
-	li s5, 0x200000ef
-	li s7, 0x80381010
-	sd s5, 0(s7)
-	li s5, 0x200e0c01
-	li s7, 0x80382000
-	sd s5, 0(s7)
-	li s5, 0x200e1803
-	li s7, 0x80383010
-	sd s5, 0(s7)
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li s5, 0x40000
-	csrs sstatus, s5
-	li s5, 0x9000000000080380
-	li s7, 0x40002ee8
-	sfence.vma
-	csrw satp, s5
-	li s5, 0x8f93
-	li s7, 0x80386da8
-	sh s5, 0(s7)
-	li s5, 0x1f
-	li s7, 0x80386daa
-	sh s5, 0(s7)
-	li s5, 0x8067
-	li s7, 0x80386dac
-	sh s5, 0(s7)
-	li s5, 0x0
-	li s7, 0x80386dae
-	sh s5, 0(s7)
-	fence.i
-	li s5, 0x9000000000080380
-	li s7, 0x40002da8
-	sfence.vma
-	csrw satp, s5
-	jalr ra, 0(s7)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li s7, 0x80383010
-	ld s5, 0(s7)
-	andi s5, s5, -65
-	LX s5
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li a2, 0x200e0401
-	li s8, 0x80380000
-	sd a2, 0(s8)
-	li a2, 0x200e0801
-	li s8, 0x80381008
-	sd a2, 0(s8)
-	li a2, 0x200000ef
-	li s8, 0x80381010
-	sd a2, 0(s8)
-	li a2, 0x200e0c01
-	li s8, 0x80382000
-	sd a2, 0(s8)
-	li a2, 0x200e1c8d
-	li s8, 0x80383018
-	sd a2, 0(s8)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0x40000
-	csrs sstatus, a2
-	li a2, 0x9000000000080380
-	li s8, 0x40003ef0
-	sfence.vma
-	csrw satp, a2
-	ld s1, 0(s8)
-	csrw satp, zero
-	sfence.vma
-	LX s1
-	li s8, 0x80383018
-	ld a2, 0(s8)
-	andi a2, a2, -65
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li s8, 0x200e0401
-	li a3, 0x80380000
-	sd s8, 0(a3)
-	li s8, 0x200e0801
-	li a3, 0x80381008
-	sd s8, 0(a3)
-	li s8, 0x200000ef
-	li a3, 0x80381010
-	sd s8, 0(a3)
-	li s8, 0x200e0c01
-	li a3, 0x80382000
-	sd s8, 0(a3)
-	li s8, 0x200e104f
-	li a3, 0x80383000
-	sd s8, 0(a3)
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li s8, 0x9000000000080380
-	li a3, 0x400003e8
-	sfence.vma
-	csrw satp, s8
-	lwu s2, 0(a3)
-	csrw satp, zero
-	sfence.vma
-	LX s2
-	li a3, 0x80383000
-	ld s8, 0(a3)
-	LX s8
-	li s8, 0xc0000
-	csrc sstatus, s8
 	li t1, 0x200e0401
-	li s7, 0x80380000
-	sd t1, 0(s7)
+	li t0, 0x80380000
+	sd t1, 0(t0)
 	li t1, 0x200e0801
-	li s7, 0x80381008
-	sd t1, 0(s7)
+	li t0, 0x80381008
+	sd t1, 0(t0)
 	li t1, 0x200000ef
-	li s7, 0x80381010
-	sd t1, 0(s7)
+	li t0, 0x80381010
+	sd t1, 0(t0)
 	li t1, 0x200e0c01
-	li s7, 0x80382000
-	sd t1, 0(s7)
-	li t1, 0x20100453
-	li s7, 0x80382008
-	sd t1, 0(s7)
+	li t0, 0x80382000
+	sd t1, 0(t0)
+	li t1, 0x200e1087
+	li t0, 0x80383000
+	sd t1, 0(t0)
 	li t1, 0xc0000
 	csrc sstatus, t1
-	li t1, 0x9000000000080380
-	li s7, 0x402b7ef0
+	li t1, 0x8000000000080381
+	li t0, 0x40000000
 	sfence.vma
 	csrw satp, t1
-	lw s8, 0(s7)
+	lw t5, 0(t0)
 	csrw satp, zero
 	sfence.vma
-	LX s8
-	li s7, 0x80382008
-	ld t1, 0(s7)
-	andi t1, t1, -65
+	LX t5
+	li t0, 0x80383000
+	ld t1, 0(t0)
 	LX t1
 	li t1, 0xc0000
 	csrc sstatus, t1
-	li s0, 0x200e0401
-	li a2, 0x80380000
-	sd s0, 0(a2)
-	li s0, 0x200e0801
-	li a2, 0x80381008
-	sd s0, 0(a2)
-	li s0, 0x200000ef
-	li a2, 0x80381010
-	sd s0, 0(a2)
-	li s0, 0x200e0c01
-	li a2, 0x80382000
-	sd s0, 0(a2)
-	li s0, 0x200e14e3
-	li a2, 0x80383008
-	sd s0, 0(a2)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0xc0000
-	csrs sstatus, s0
-	li s0, 0x8000000000080381
-	li a2, 0x400013d8
-	sfence.vma
-	csrw satp, s0
-	lhu t0, 0(a2)
-	csrw satp, zero
-	sfence.vma
-	LX t0
-	li a2, 0x80383008
-	ld s0, 0(a2)
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
-	DUMP
-diff_block_1:
-	li s5, 0x200e0401
-	li a2, 0x80380000
-	sd s5, 0(a2)
-	li s5, 0x200e0801
-	li a2, 0x80381008
-	sd s5, 0(a2)
-	li s5, 0x200000ef
-	li a2, 0x80381010
-	sd s5, 0(a2)
-	li s5, 0x200e0c01
-	li a2, 0x80382000
-	sd s5, 0(a2)
-	li s5, 0x200e1425
-	li a2, 0x80383008
-	sd s5, 0(a2)
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li s5, 0x40000
-	csrs sstatus, s5
-	li s5, 0x8000000000080381
-	li a2, 0x40001a48
-	sfence.vma
-	csrw satp, s5
-	sw a6, 0(a2)
-	csrw satp, zero
-	sfence.vma
-	LX a6
-	li a2, 0x80383008
-	ld s5, 0(a2)
-	andi s5, s5, -65
-	LX s5
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li a2, 0x200e0401
-	li t5, 0x80380000
-	sd a2, 0(t5)
-	li a2, 0x200e0801
-	li t5, 0x80381008
-	sd a2, 0(t5)
-	li a2, 0x200000ef
-	li t5, 0x80381010
-	sd a2, 0(t5)
-	li a2, 0x200e0c01
-	li t5, 0x80382000
-	sd a2, 0(t5)
-	li a2, 0x200e1069
-	li t5, 0x80383000
-	sd a2, 0(t5)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0x80000
-	csrs sstatus, a2
-	li a2, 0x8000000000080381
-	li t5, 0x40000f90
-	sfence.vma
-	csrw satp, a2
-	lb s11, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li t5, 0x80383000
-	ld a2, 0(t5)
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li t3, 0x200e0401
-	li a0, 0x80380000
-	sd t3, 0(a0)
-	li t3, 0x200e0801
-	li a0, 0x80381008
-	sd t3, 0(a0)
-	li t3, 0x200000ef
-	li a0, 0x80381010
-	sd t3, 0(a0)
-	li t3, 0x200e0c01
-	li a0, 0x80382000
-	sd t3, 0(a0)
-	li t3, 0x200e1cb5
-	li a0, 0x80383018
-	sd t3, 0(a0)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x8000000000080381
-	li a0, 0x40003488
-	sfence.vma
-	csrw satp, t3
-	li t3, 0x200e10cb
-	li a0, 0x80383000
-	sd t3, 0(a0)
-	li t3, 0x200e14b5
-	li a0, 0x80383008
-	sd t3, 0(a0)
-	li t3, 0x8993
-	li a0, 0x80384ffe
-	sh t3, 0(a0)
-	li t3, 0x19
-	li a0, 0x80385000
-	sh t3, 0(a0)
-	li t3, 0x8067
-	li a0, 0x80385002
-	sh t3, 0(a0)
-	li t3, 0x0
-	li a0, 0x80385004
-	sh t3, 0(a0)
-	fence.i
-	li t3, 0x8000000000080381
-	li a0, 0x40000ffe
-	sfence.vma
-	csrw satp, t3
-	jalr ra, 0(a0)
-	csrw satp, zero
-	sfence.vma
-	LX s3
-	li a0, 0x80383008
-	ld t3, 0(a0)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
 	li a5, 0x200e0401
-	li t6, 0x80380000
-	sd a5, 0(t6)
+	li s1, 0x80380000
+	sd a5, 0(s1)
 	li a5, 0x200e0801
-	li t6, 0x80381008
-	sd a5, 0(t6)
+	li s1, 0x80381008
+	sd a5, 0(s1)
 	li a5, 0x200000ef
-	li t6, 0x80381010
-	sd a5, 0(t6)
+	li s1, 0x80381010
+	sd a5, 0(s1)
 	li a5, 0x200e0c01
-	li t6, 0x80382000
-	sd a5, 0(t6)
-	li a5, 0x200e189d
-	li t6, 0x80383010
-	sd a5, 0(t6)
+	li s1, 0x80382000
+	sd a5, 0(s1)
+	li a5, 0x200e1ce3
+	li s1, 0x80383018
+	sd a5, 0(s1)
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0x8000000000080381
+	li s1, 0x40003858
+	sfence.vma
+	csrw satp, a5
+	amoswap.d t2, t2, (s1)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li s1, 0x80383018
+	ld a5, 0(s1)
+	andi a5, a5, -65
+	LX a5
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0x200e0401
+	li s4, 0x80380000
+	sd a5, 0(s4)
+	li a5, 0x200e0801
+	li s4, 0x80381008
+	sd a5, 0(s4)
+	li a5, 0x200000ef
+	li s4, 0x80381010
+	sd a5, 0(s4)
+	li a5, 0x200e0c01
+	li s4, 0x80382000
+	sd a5, 0(s4)
+	li a5, 0x200e1c85
+	li s4, 0x80383018
+	sd a5, 0(s4)
 	li a5, 0xc0000
 	csrc sstatus, a5
 	li a5, 0x40000
 	csrs sstatus, a5
 	li a5, 0x9000000000080380
-	li t6, 0x400024d8
+	li s4, 0x40003ad8
 	sfence.vma
 	csrw satp, a5
-	lb a2, 0(t6)
+	lw ra, 0(s4)
 	csrw satp, zero
 	sfence.vma
-	LX a2
-	li t6, 0x80383010
-	ld a5, 0(t6)
+	LX ra
+	li s4, 0x80383018
+	ld a5, 0(s4)
 	andi a5, a5, -65
 	LX a5
 	li a5, 0xc0000
 	csrc sstatus, a5
-	li a0, 0x200e0401
-	li a6, 0x80380000
-	sd a0, 0(a6)
-	li a0, 0x200e0801
-	li a6, 0x80381008
-	sd a0, 0(a6)
-	li a0, 0x200000ef
-	li a6, 0x80381010
-	sd a0, 0(a6)
-	li a0, 0x200e0c01
-	li a6, 0x80382000
-	sd a0, 0(a6)
-	li a0, 0x200e14ad
-	li a6, 0x80383008
-	sd a0, 0(a6)
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li a0, 0x8000000000080381
-	li a6, 0x40001638
-	sfence.vma
-	csrw satp, a0
-	lw ra, 0(a6)
-	csrw satp, zero
-	sfence.vma
-	LX ra
-	li a6, 0x80383008
-	ld a0, 0(a6)
-	andi a0, a0, -65
-	LX a0
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li t1, 0x200e0401
-	li s0, 0x80380000
-	sd t1, 0(s0)
-	li t1, 0x200e0801
-	li s0, 0x80381008
-	sd t1, 0(s0)
-	li t1, 0x200000ef
-	li s0, 0x80381010
-	sd t1, 0(s0)
-	li t1, 0x200e0c01
-	li s0, 0x80382000
-	sd t1, 0(s0)
-	li t1, 0x200e144f
-	li s0, 0x80383008
-	sd t1, 0(s0)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0x40000
-	csrs sstatus, t1
-	li t1, 0x8000000000080381
-	li s0, 0x400016a0
-	sfence.vma
-	csrw satp, t1
-	amoor.d t2, t2, (s0)
-	csrw satp, zero
-	sfence.vma
-	LX t2
-	li s0, 0x80383008
-	ld t1, 0(s0)
-	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li s11, 0x200e0401
-	li a7, 0x80380000
-	sd s11, 0(a7)
-	li s11, 0x200e0801
-	li a7, 0x80381008
-	sd s11, 0(a7)
-	li s11, 0x200000ef
-	li a7, 0x80381010
-	sd s11, 0(a7)
-	li s11, 0x200e0c01
-	li a7, 0x80382000
-	sd s11, 0(a7)
-	li s11, 0x20100027
-	li a7, 0x80382008
-	sd s11, 0(a7)
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s11, 0xc0000
-	csrs sstatus, s11
-	li s11, 0x8000000000080381
-	li a7, 0x403d8698
-	sfence.vma
-	csrw satp, s11
-	sd t2, 0(a7)
-	csrw satp, zero
-	sfence.vma
-	LX t2
-	li a7, 0x80382008
-	ld s11, 0(a7)
-	LX s11
-	li s11, 0xc0000
-	csrc sstatus, s11
-	li s6, 0x200e0401
-	li a0, 0x80380000
-	sd s6, 0(a0)
-	li s6, 0x200e0801
-	li a0, 0x80381008
-	sd s6, 0(a0)
-	li s6, 0x200000ef
-	li a0, 0x80381010
-	sd s6, 0(a0)
-	li s6, 0x200e0c01
-	li a0, 0x80382000
-	sd s6, 0(a0)
-	li s6, 0x200e1478
-	li a0, 0x80383008
-	sd s6, 0(a0)
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li s6, 0xc0000
-	csrs sstatus, s6
-	li s6, 0x9000000000080380
-	li a0, 0x40001da0
-	sfence.vma
-	csrw satp, s6
-	sw a4, 0(a0)
-	csrw satp, zero
-	sfence.vma
-	LX a4
-	li a0, 0x80383008
-	ld s6, 0(a0)
-	andi s6, s6, -65
-	LX s6
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li s5, 0x200e0401
-	li t0, 0x80380000
-	sd s5, 0(t0)
-	li s5, 0x200e0801
-	li t0, 0x80381008
-	sd s5, 0(t0)
-	li s5, 0x200000ef
-	li t0, 0x80381010
-	sd s5, 0(t0)
-	li s5, 0x200e0c01
-	li t0, 0x80382000
-	sd s5, 0(t0)
-	li s5, 0x200e18d3
-	li t0, 0x80383010
-	sd s5, 0(t0)
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li s5, 0x40000
-	csrs sstatus, s5
-	li s5, 0x9000000000080380
-	li t0, 0x40002188
-	sfence.vma
-	csrw satp, s5
-	lwu t6, 0(t0)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li t0, 0x80383010
-	ld s5, 0(t0)
-	LX s5
-	li s5, 0xc0000
-	csrc sstatus, s5
-	li t2, 0x200e0401
-	li a6, 0x80380000
-	sd t2, 0(a6)
-	li t2, 0x200e0801
-	li a6, 0x80381008
-	sd t2, 0(a6)
-	li t2, 0x200000ef
-	li a6, 0x80381010
-	sd t2, 0(a6)
-	li t2, 0x200e0c01
-	li a6, 0x80382000
-	sd t2, 0(a6)
-	li t2, 0x201004fb
-	li a6, 0x80382008
-	sd t2, 0(a6)
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li t2, 0x80000
-	csrs sstatus, t2
-	li t2, 0x9000000000080380
-	li a6, 0x402c9f88
-	sfence.vma
-	csrw satp, t2
-	sd s10, 0(a6)
-	csrw satp, zero
-	sfence.vma
-	LX s10
-	li a6, 0x80382008
-	ld t2, 0(a6)
-	andi t2, t2, -65
-	LX t2
-	li t2, 0xc0000
-	csrc sstatus, t2
-	DUMP
-diff_block_2:
-	li a7, 0x200e0401
-	li s2, 0x80380000
-	sd a7, 0(s2)
-	li a7, 0x200e0801
-	li s2, 0x80381008
-	sd a7, 0(s2)
-	li a7, 0x200000ef
-	li s2, 0x80381010
-	sd a7, 0(s2)
-	li a7, 0x200e0c01
-	li s2, 0x80382000
-	sd a7, 0(s2)
-	li a7, 0x200e18cb
-	li s2, 0x80383010
-	sd a7, 0(s2)
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li a7, 0xc0000
-	csrs sstatus, a7
-	li a7, 0x8000000000080381
-	li s2, 0x40002b40
-	sfence.vma
-	csrw satp, a7
-	sh s3, 0(s2)
-	csrw satp, zero
-	sfence.vma
-	LX s3
-	li s2, 0x80383010
-	ld a7, 0(s2)
-	andi a7, a7, -65
-	LX a7
-	li a7, 0xc0000
-	csrc sstatus, a7
-	li s2, 0x200e0401
-	li a5, 0x80380000
-	sd s2, 0(a5)
-	li s2, 0x200e0801
-	li a5, 0x80381008
-	sd s2, 0(a5)
-	li s2, 0x200000ef
-	li a5, 0x80381010
-	sd s2, 0(a5)
-	li s2, 0x200e0c01
-	li a5, 0x80382000
-	sd s2, 0(a5)
-	li s2, 0x201000d3
-	li a5, 0x80382008
-	sd s2, 0(a5)
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s2, 0xc0000
-	csrs sstatus, s2
-	li s2, 0x8000000000080381
-	li a5, 0x40323160
-	sfence.vma
-	csrw satp, s2
-	amoadd.d t1, t1, (a5)
-	csrw satp, zero
-	sfence.vma
-	LX t1
-	li a5, 0x80382008
-	ld s2, 0(a5)
-	andi s2, s2, -65
-	LX s2
-	li s2, 0xc0000
-	csrc sstatus, s2
 	li s9, 0x200e0401
-	li s3, 0x80380000
-	sd s9, 0(s3)
+	li t2, 0x80380000
+	sd s9, 0(t2)
 	li s9, 0x200e0801
-	li s3, 0x80381008
-	sd s9, 0(s3)
+	li t2, 0x80381008
+	sd s9, 0(t2)
 	li s9, 0x200000ef
-	li s3, 0x80381010
-	sd s9, 0(s3)
+	li t2, 0x80381010
+	sd s9, 0(t2)
 	li s9, 0x200e0c01
-	li s3, 0x80382000
-	sd s9, 0(s3)
-	li s9, 0x201000d3
-	li s3, 0x80382008
-	sd s9, 0(s3)
+	li t2, 0x80382000
+	sd s9, 0(t2)
+	li s9, 0x200e1013
+	li t2, 0x80383000
+	sd s9, 0(t2)
 	li s9, 0xc0000
 	csrc sstatus, s9
+	li s9, 0x80000
+	csrs sstatus, s9
 	li s9, 0x8000000000080381
-	li s3, 0x4026c790
+	li t2, 0x40000188
 	sfence.vma
 	csrw satp, s9
-	sd t4, 0(s3)
+	li s9, 0x813
+	li t2, 0x80384bc8
+	sh s9, 0(t2)
+	li s9, 0x18
+	li t2, 0x80384bca
+	sh s9, 0(t2)
+	li s9, 0x8067
+	li t2, 0x80384bcc
+	sh s9, 0(t2)
+	li s9, 0x0
+	li t2, 0x80384bce
+	sh s9, 0(t2)
+	fence.i
+	li s9, 0x8000000000080381
+	li t2, 0x40000bc8
+	sfence.vma
+	csrw satp, s9
+	jalr ra, 0(t2)
 	csrw satp, zero
 	sfence.vma
-	LX t4
-	li s3, 0x80382008
-	ld s9, 0(s3)
+	LX a6
+	li t2, 0x80383000
+	ld s9, 0(t2)
 	andi s9, s9, -65
 	LX s9
 	li s9, 0xc0000
 	csrc sstatus, s9
+	li s1, 0x200e0401
+	li t2, 0x80380000
+	sd s1, 0(t2)
+	li s1, 0x200e0801
+	li t2, 0x80381008
+	sd s1, 0(t2)
+	li s1, 0x200000ef
+	li t2, 0x80381010
+	sd s1, 0(t2)
+	li s1, 0x200e0c01
+	li t2, 0x80382000
+	sd s1, 0(t2)
+	li s1, 0x201000e7
+	li t2, 0x80382008
+	sd s1, 0(t2)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x8000000000080381
+	li t2, 0x40395b30
+	sfence.vma
+	csrw satp, s1
+	ld s10, 0(t2)
+	csrw satp, zero
+	sfence.vma
+	LX s10
+	li t2, 0x80382008
+	ld s1, 0(t2)
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x200e0401
+	li s6, 0x80380000
+	sd s1, 0(s6)
+	li s1, 0x200e0801
+	li s6, 0x80381008
+	sd s1, 0(s6)
+	li s1, 0x200000ef
+	li s6, 0x80381010
+	sd s1, 0(s6)
+	li s1, 0x200e0c01
+	li s6, 0x80382000
+	sd s1, 0(s6)
+	li s1, 0x200e1cf3
+	li s6, 0x80383018
+	sd s1, 0(s6)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x9000000000080380
+	li s6, 0x40003190
+	sfence.vma
+	csrw satp, s1
+	lhu a1, 0(s6)
+	csrw satp, zero
+	sfence.vma
+	LX a1
+	li s6, 0x80383018
+	ld s1, 0(s6)
+	andi s1, s1, -65
+	LX s1
+	li s1, 0xc0000
+	csrc sstatus, s1
+	DUMP
+diff_block_1:
+	li s10, 0x200e0401
+	li t3, 0x80380000
+	sd s10, 0(t3)
+	li s10, 0x200e0801
+	li t3, 0x80381008
+	sd s10, 0(t3)
+	li s10, 0x200000ef
+	li t3, 0x80381010
+	sd s10, 0(t3)
+	li s10, 0x200e0c01
+	li t3, 0x80382000
+	sd s10, 0(t3)
+	li s10, 0x200e14cd
+	li t3, 0x80383008
+	sd s10, 0(t3)
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s10, 0xc0000
+	csrs sstatus, s10
+	li s10, 0x9000000000080380
+	li t3, 0x40001418
+	sfence.vma
+	csrw satp, s10
+	li s10, 0x8d93
+	li t3, 0x80385650
+	sh s10, 0(t3)
+	li s10, 0x1d
+	li t3, 0x80385652
+	sh s10, 0(t3)
+	li s10, 0x8067
+	li t3, 0x80385654
+	sh s10, 0(t3)
+	li s10, 0x0
+	li t3, 0x80385656
+	sh s10, 0(t3)
+	fence.i
+	li s10, 0x9000000000080380
+	li t3, 0x40001650
+	sfence.vma
+	csrw satp, s10
+	jalr ra, 0(t3)
+	csrw satp, zero
+	sfence.vma
+	LX s11
+	li t3, 0x80383008
+	ld s10, 0(t3)
+	andi s10, s10, -65
+	LX s10
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s2, 0x200e0401
+	li ra, 0x80380000
+	sd s2, 0(ra)
+	li s2, 0x200e0801
+	li ra, 0x80381008
+	sd s2, 0(ra)
+	li s2, 0x200000ef
+	li ra, 0x80381010
+	sd s2, 0(ra)
+	li s2, 0x200e0c01
+	li ra, 0x80382000
+	sd s2, 0(ra)
+	li s2, 0x200e1407
+	li ra, 0x80383008
+	sd s2, 0(ra)
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li s2, 0x40000
+	csrs sstatus, s2
+	li s2, 0x9000000000080380
+	li ra, 0x8040001fc0
+	sfence.vma
+	csrw satp, s2
+	ld t0, 0(ra)
+	csrw satp, zero
+	sfence.vma
+	LX t0
+	li ra, 0x80383008
+	ld s2, 0(ra)
+	andi s2, s2, -65
+	LX s2
+	li s2, 0xc0000
+	csrc sstatus, s2
+	li a0, 0x200e0401
+	li t6, 0x80380000
+	sd a0, 0(t6)
+	li a0, 0x200e0801
+	li t6, 0x80381008
+	sd a0, 0(t6)
+	li a0, 0x200000ef
+	li t6, 0x80381010
+	sd a0, 0(t6)
+	li a0, 0x200e0c01
+	li t6, 0x80382000
+	sd a0, 0(t6)
+	li a0, 0x200e18f3
+	li t6, 0x80383010
+	sd a0, 0(t6)
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li a0, 0x80000
+	csrs sstatus, a0
+	li a0, 0x8000000000080381
+	li t6, 0x40002a90
+	sfence.vma
+	csrw satp, a0
+	sh s10, 0(t6)
+	csrw satp, zero
+	sfence.vma
+	LX s10
+	li t6, 0x80383010
+	ld a0, 0(t6)
+	andi a0, a0, -65
+	LX a0
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li s8, 0x200e0401
+	li s2, 0x80380000
+	sd s8, 0(s2)
+	li s8, 0x200e0801
+	li s2, 0x80381008
+	sd s8, 0(s2)
+	li s8, 0x200000ef
+	li s2, 0x80381010
+	sd s8, 0(s2)
+	li s8, 0x200e0c01
+	li s2, 0x80382000
+	sd s8, 0(s2)
+	li s8, 0x200e10c7
+	li s2, 0x80383000
+	sd s8, 0(s2)
+	li s8, 0x5ff4a0058d125b2f
+	li s2, 0x80385000
+	sd s8, 0(s2)
+	li s8, 0x38bd439698df31b3
+	li s2, 0x80387000
+	sd s8, 0(s2)
+	li s8, 0x200e1c0d
+	li s2, 0x80383008
+	sd s8, 0(s2)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x9000000000080380
+	li s2, 0x40000ffe
+	sfence.vma
+	csrw satp, s8
+	ld a0, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX a0
+	li s2, 0x80383008
+	ld s8, 0(s2)
+	andi s8, s8, -65
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s5, 0x200e0401
+	li a1, 0x80380000
+	sd s5, 0(a1)
+	li s5, 0x200e0801
+	li a1, 0x80381008
+	sd s5, 0(a1)
+	li s5, 0x200000ef
+	li a1, 0x80381010
+	sd s5, 0(a1)
+	li s5, 0x200e0c01
+	li a1, 0x80382000
+	sd s5, 0(a1)
+	li s5, 0x20100017
+	li a1, 0x80382008
+	sd s5, 0(a1)
+	li s5, 0xc0000
+	csrc sstatus, s5
+	li s5, 0x80000
+	csrs sstatus, s5
+	li s5, 0x8000000000080381
+	li a1, 0x4035c250
+	sfence.vma
+	csrw satp, s5
+	lhu t6, 0(a1)
+	csrw satp, zero
+	sfence.vma
+	LX t6
+	li a1, 0x80382008
+	ld s5, 0(a1)
+	andi s5, s5, -65
+	LX s5
+	li s5, 0xc0000
+	csrc sstatus, s5
+	li a4, 0x200e0401
+	li t3, 0x80380000
+	sd a4, 0(t3)
+	li a4, 0x200e0801
+	li t3, 0x80381008
+	sd a4, 0(t3)
+	li a4, 0x200000ef
+	li t3, 0x80381010
+	sd a4, 0(t3)
+	li a4, 0x200e0c01
+	li t3, 0x80382000
+	sd a4, 0(t3)
+	li a4, 0x200e146f
+	li t3, 0x80383008
+	sd a4, 0(t3)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0xc0000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li t3, 0x40001dd8
+	sfence.vma
+	csrw satp, a4
+	sw ra, 0(t3)
+	csrw satp, zero
+	sfence.vma
+	LX ra
+	li t3, 0x80383008
+	ld a4, 0(t3)
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li t5, 0x200e0401
+	li t6, 0x80380000
+	sd t5, 0(t6)
+	li t5, 0x200e0801
+	li t6, 0x80381008
+	sd t5, 0(t6)
+	li t5, 0x200000ef
+	li t6, 0x80381010
+	sd t5, 0(t6)
+	li t5, 0x200e0c01
+	li t6, 0x80382000
+	sd t5, 0(t6)
+	li t5, 0x200e14cf
+	li t6, 0x80383008
+	sd t5, 0(t6)
+	li t5, 0xc0000
+	csrc sstatus, t5
+	li t5, 0x80000
+	csrs sstatus, t5
+	li t5, 0x8000000000080381
+	li t6, 0x40001660
+	sfence.vma
+	csrw satp, t5
+	lwu s2, 0(t6)
+	csrw satp, zero
+	sfence.vma
+	LX s2
+	li t6, 0x80383008
+	ld t5, 0(t6)
+	LX t5
+	li t5, 0xc0000
+	csrc sstatus, t5
+	li t2, 0x200e0401
+	li s4, 0x80380000
+	sd t2, 0(s4)
+	li t2, 0x200e0801
+	li s4, 0x80381008
+	sd t2, 0(s4)
+	li t2, 0x200000ef
+	li s4, 0x80381010
+	sd t2, 0(s4)
+	li t2, 0x200e0c01
+	li s4, 0x80382000
+	sd t2, 0(s4)
+	li t2, 0x200e18c7
+	li s4, 0x80383010
+	sd t2, 0(s4)
+	li t2, 0xc0000
+	csrc sstatus, t2
+	li t2, 0xc0000
+	csrs sstatus, t2
+	li t2, 0x8000000000080381
+	li s4, 0x40002a38
+	sfence.vma
+	csrw satp, t2
+	amoswap.d ra, ra, (s4)
+	csrw satp, zero
+	sfence.vma
+	LX ra
+	li s4, 0x80383010
+	ld t2, 0(s4)
+	LX t2
+	li t2, 0xc0000
+	csrc sstatus, t2
+	li t3, 0x200e0401
+	li s4, 0x80380000
+	sd t3, 0(s4)
+	li t3, 0x200e0801
+	li s4, 0x80381008
+	sd t3, 0(s4)
+	li t3, 0x200000ef
+	li s4, 0x80381010
+	sd t3, 0(s4)
+	li t3, 0x200e0c01
+	li s4, 0x80382000
+	sd t3, 0(s4)
+	li t3, 0x200e10c7
+	li s4, 0x80383000
+	sd t3, 0(s4)
+	li t3, 0x9ceb900c39964f0d
+	li s4, 0x80385000
+	sd t3, 0(s4)
+	li t3, 0x233460b11464fb6d
+	li s4, 0x80387000
+	sd t3, 0(s4)
+	li t3, 0x200e1c43
+	li s4, 0x80383008
+	sd t3, 0(s4)
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li t3, 0xc0000
+	csrs sstatus, t3
+	li t3, 0x8000000000080381
+	li s4, 0x40000ffd
+	sfence.vma
+	csrw satp, t3
+	lw s3, 0(s4)
+	csrw satp, zero
+	sfence.vma
+	LX s3
+	li s4, 0x80383008
+	ld t3, 0(s4)
+	LX t3
+	li t3, 0xc0000
+	csrc sstatus, t3
+	li a5, 0x200e0401
+	li s7, 0x80380000
+	sd a5, 0(s7)
+	li a5, 0x200e0801
+	li s7, 0x80381008
+	sd a5, 0(s7)
+	li a5, 0x200000ef
+	li s7, 0x80381010
+	sd a5, 0(s7)
+	li a5, 0x200e0c01
+	li s7, 0x80382000
+	sd a5, 0(s7)
+	li a5, 0x200e1cdb
+	li s7, 0x80383018
+	sd a5, 0(s7)
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0x8000000000080381
+	li s7, 0x40003120
+	sfence.vma
+	csrw satp, a5
+	ld s10, 0(s7)
+	csrw satp, zero
+	sfence.vma
+	LX s10
+	li s7, 0x80383018
+	ld a5, 0(s7)
+	andi a5, a5, -65
+	LX a5
+	li a5, 0xc0000
+	csrc sstatus, a5
+	DUMP
+diff_block_2:
+	li a2, 0x200e0401
+	li a3, 0x80380000
+	sd a2, 0(a3)
+	li a2, 0x200e0801
+	li a3, 0x80381008
+	sd a2, 0(a3)
+	li a2, 0x200000ef
+	li a3, 0x80381010
+	sd a2, 0(a3)
+	li a2, 0x200e0c01
+	li a3, 0x80382000
+	sd a2, 0(a3)
+	li a2, 0x200e10c7
+	li a3, 0x80383000
+	sd a2, 0(a3)
+	li a2, 0xc3cbf41721f209fb
+	li a3, 0x80385000
+	sd a2, 0(a3)
+	li a2, 0xc15099b4341ff77f
+	li a3, 0x80387000
+	sd a2, 0(a3)
+	li a2, 0x200e1ceb
+	li a3, 0x80383008
+	sd a2, 0(a3)
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a2, 0x80000
+	csrs sstatus, a2
+	li a2, 0x9000000000080380
+	li a3, 0x40000ffc
+	sfence.vma
+	csrw satp, a2
+	lw s0, 0(a3)
+	csrw satp, zero
+	sfence.vma
+	LX s0
+	li a3, 0x80383008
+	ld a2, 0(a3)
+	LX a2
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a7, 0x200e0401
+	li a0, 0x80380000
+	sd a7, 0(a0)
+	li a7, 0x200e0801
+	li a0, 0x80381008
+	sd a7, 0(a0)
+	li a7, 0x200000ef
+	li a0, 0x80381010
+	sd a7, 0(a0)
+	li a7, 0x200e0c01
+	li a0, 0x80382000
+	sd a7, 0(a0)
+	li a7, 0x200e18d3
+	li a0, 0x80383010
+	sd a7, 0(a0)
+	li a7, 0xc0000
+	csrc sstatus, a7
+	li a7, 0x8000000000080381
+	li a0, 0x40002660
+	sfence.vma
+	csrw satp, a7
+	sd t1, 0(a0)
+	csrw satp, zero
+	sfence.vma
+	LX t1
+	li a0, 0x80383010
+	ld a7, 0(a0)
+	andi a7, a7, -65
+	LX a7
+	li a7, 0xc0000
+	csrc sstatus, a7
 	li a7, 0x200e0401
 	li a0, 0x80380000
 	sd a7, 0(a0)
@@ -967,77 +935,63 @@ diff_block_2:
 	li t6, 0x200e10c7
 	li a5, 0x80383000
 	sd t6, 0(a5)
-	li t6, 0x200e14c7
+	li t6, 0xfd01409a0bd861d2
+	li a5, 0x80385000
+	sd t6, 0(a5)
+	li t6, 0x824f439298d9db36
+	li a5, 0x80387000
+	sd t6, 0(a5)
+	li t6, 0x200e1cc7
 	li a5, 0x80383008
 	sd t6, 0(a5)
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li t6, 0x80000
+	li t6, 0xc0000
 	csrs sstatus, t6
 	li t6, 0x9000000000080380
 	li a5, 0x40000ffa
 	sfence.vma
 	csrw satp, t6
-	li t6, 0x8c93
-	li a5, 0x80385290
-	sh t6, 0(a5)
-	li t6, 0x1c
-	li a5, 0x80385292
-	sh t6, 0(a5)
-	li t6, 0x8067
-	li a5, 0x80385294
-	sh t6, 0(a5)
-	li t6, 0x0
-	li a5, 0x80385296
-	sh t6, 0(a5)
-	fence.i
-	li t6, 0x9000000000080380
-	li a5, 0x40001290
-	sfence.vma
-	csrw satp, t6
-	jalr ra, 0(a5)
+	ld s9, 0(a5)
 	csrw satp, zero
 	sfence.vma
 	LX s9
 	li a5, 0x80383008
 	ld t6, 0(a5)
-	andi t6, t6, -65
 	LX t6
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li s3, 0x200e0401
-	li t3, 0x80380000
-	sd s3, 0(t3)
-	li s3, 0x200e0801
-	li t3, 0x80381008
-	sd s3, 0(t3)
-	li s3, 0x200000ef
-	li t3, 0x80381010
-	sd s3, 0(t3)
-	li s3, 0x200e0c01
-	li t3, 0x80382000
-	sd s3, 0(t3)
-	li s3, 0x200e1cd5
-	li t3, 0x80383018
-	sd s3, 0(t3)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0xc0000
-	csrs sstatus, s3
-	li s3, 0x9000000000080380
-	li t3, 0x40003ba8
+	li s5, 0x200e0401
+	li s4, 0x80380000
+	sd s5, 0(s4)
+	li s5, 0x200e0801
+	li s4, 0x80381008
+	sd s5, 0(s4)
+	li s5, 0x200000ef
+	li s4, 0x80381010
+	sd s5, 0(s4)
+	li s5, 0x200e0c01
+	li s4, 0x80382000
+	sd s5, 0(s4)
+	li s5, 0x200e14e9
+	li s4, 0x80383008
+	sd s5, 0(s4)
+	li s5, 0xc0000
+	csrc sstatus, s5
+	li s5, 0x8000000000080381
+	li s4, 0x40001b30
 	sfence.vma
-	csrw satp, s3
-	sw a2, 0(t3)
+	csrw satp, s5
+	sw s3, 0(s4)
 	csrw satp, zero
 	sfence.vma
-	LX a2
-	li t3, 0x80383018
-	ld s3, 0(t3)
-	andi s3, s3, -65
 	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
+	li s4, 0x80383008
+	ld s5, 0(s4)
+	andi s5, s5, -65
+	LX s5
+	li s5, 0xc0000
+	csrc sstatus, s5
 	li s3, 0x200e0401
 	li s4, 0x80380000
 	sd s3, 0(s4)
@@ -1071,6 +1025,38 @@ diff_block_2:
 	LX s3
 	li s3, 0xc0000
 	csrc sstatus, s3
+	li s11, 0x200e0401
+	li a2, 0x80380000
+	sd s11, 0(a2)
+	li s11, 0x200e0801
+	li a2, 0x80381008
+	sd s11, 0(a2)
+	li s11, 0x200000ef
+	li a2, 0x80381010
+	sd s11, 0(a2)
+	li s11, 0x200e0c01
+	li a2, 0x80382000
+	sd s11, 0(a2)
+	li s11, 0x200e180f
+	li a2, 0x80383010
+	sd s11, 0(a2)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0xc0000
+	csrs sstatus, s11
+	li s11, 0x8000000000080381
+	li a2, 0x40002ca0
+	sfence.vma
+	csrw satp, s11
+	lwu s6, 0(a2)
+	csrw satp, zero
+	sfence.vma
+	LX s6
+	li a2, 0x80383010
+	ld s11, 0(a2)
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -1082,22 +1068,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x00000000000005c6, 0x95d22824477af77f, 0xffffffff80000000, 0x000000007fffffff
-	.dword 0xfffffffffffff800, 0xfffffffffffff800, 0x6f720e113549df48, 0xfffffffffffffff6
-	.dword 0xffffffffc8d91230, 0x000000000000001f, 0xffffffff97d4086b, 0xffffffffffffff43
-	.dword 0xfffffffffffff800, 0x3914046cc3e7981c, 0x0000000017242882, 0x00000000ffff0000
-	.dword 0x000000007fffffff, 0x0000000000000734, 0x73d68e860dad51f0, 0x0000000000000800
-	.dword 0x0000000100000000, 0x0000000005a2ee54, 0x000000002ebfdd43, 0xb70fb0bde67c0e2d
-	.dword 0x0000000100000000, 0x7851f8b2147e6c25, 0x8000000000000000, 0xaaaaaaaaaaaaaaaa
-	.dword 0x486f1495d34e2893, 0x3fff23ce3f4b45cc, 0x9d4f44043b527163, 0xfffffffffffffff4
-	.dword 0x41f0000000000000, 0xffffffff7f7fffff, 0xffffffff5f000000, 0xffffffff4effffff
-	.dword 0x43e0000000000000, 0x3ff8000000000000, 0x0008000000000000, 0x36a0000000000000
-	.dword 0x7fefffffffffffff, 0xffffffff00400000, 0xffffffff3f000000, 0x3fe0000000000000
-	.dword 0xffffffff3f000000, 0x43f0000000000000, 0x7ff8000000000000, 0x7ff0000000000000
-	.dword 0x8000000000000000, 0xffffffff3f7fffff, 0xffffffff3eaaaaab, 0xffffffff80000001
-	.dword 0x7ff8000000000000, 0x3fe0000000000000, 0x41dfffffffc00000, 0xffffffff4b000000
-	.dword 0x7ff8000000000000, 0xffffffff4effffff, 0xffffffff4effffff, 0x43f0000000000000
-	.dword 0xffffffff7f7fffff, 0xffffffff3fc00000, 0xc1e0000000000000, 0xffffffff3f000000
+	.dword 0xffffffff97d4086b, 0xffffffffffffff43, 0xfffffffffffff800, 0x3914046cc3e7981c
+	.dword 0x0000000017242882, 0x00000000ffff0000, 0x000000007fffffff, 0x0000000000000734
+	.dword 0x73d68e860dad51f0, 0x0000000000000800, 0x0000000100000000, 0x0000000005a2ee54
+	.dword 0x000000002ebfdd43, 0xb70fb0bde67c0e2d, 0x0000000100000000, 0x7851f8b2147e6c25
+	.dword 0x8000000000000000, 0xaaaaaaaaaaaaaaaa, 0x486f1495d34e2893, 0x3fff23ce3f4b45cc
+	.dword 0x9d4f44043b527163, 0xfffffffffffffff4, 0x3c91255e4b56bb0b, 0xffffffff80000000
+	.dword 0x000000004f279f5c, 0x00000000ffffffff, 0x000000000000003f, 0x0000000000000328
+	.dword 0x000000004cc5595c, 0x451b0a4dfae3894e, 0xf78008fc1913cb97, 0x000000000000068f
+	.dword 0x36a0000000000000, 0x7fefffffffffffff, 0xffffffff00400000, 0xffffffff3f000000
+	.dword 0x3fe0000000000000, 0xffffffff3f000000, 0x43f0000000000000, 0x7ff8000000000000
+	.dword 0x7ff0000000000000, 0x8000000000000000, 0xffffffff3f7fffff, 0xffffffff3eaaaaab
+	.dword 0xffffffff80000001, 0x7ff8000000000000, 0x3fe0000000000000, 0x41dfffffffc00000
+	.dword 0xffffffff4b000000, 0x7ff8000000000000, 0xffffffff4effffff, 0xffffffff4effffff
+	.dword 0x43f0000000000000, 0xffffffff7f7fffff, 0xffffffff3fc00000, 0xc1e0000000000000
+	.dword 0xffffffff3f000000, 0xffffffff40490fdb, 0xffffffff3fc00000, 0x3fe0000000000000
+	.dword 0x0008000000000000, 0x7fefffffffffffff, 0xffffffff3f000000, 0x3ff8000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -1130,54 +1116,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x448e1bbd34bdb969, 0x8ce40e527810689d, 0x3d2fd4ddd266cd5c, 0xbff0000000000000
-	.dword 0xaf6167d87462301b, 0x32483d3a377d94ee, 0x44ef48e4f37b3b02, 0x2487df772255abd4
-	.dword 0xd0dad4c5377f89d0, 0x902d4be8da1dc69c, 0x6c43bf08a3a221ba, 0xce04db893cc999cc
-	.dword 0x7ff0000000000000, 0x6985b56c4070dada, 0x0000000000000001, 0x47d5bab3fed79d02
-	.dword 0x82baaef461961518, 0x0000000000000800, 0x0000000000000002, 0x4aef54cee23c1a40
-	.dword 0x2d0d1a542b70c4f9, 0xdd7099eca5b27bea, 0x1c95f797d58742fa, 0xce0a9127f0db8103
-	.dword 0x0000000000000000, 0x2308c70d5d6696f9, 0xee4b555ef2ec27de, 0x0000000000000001
-	.dword 0xa50734bbe40fbd9e, 0xd344176b6c845825, 0x6e5401502d77517f, 0x41f0000000000000
-	.dword 0xd31f6dc637ffee29, 0x78be8bb62ed08d7e, 0x8f3c9060b6474e96, 0xfffffffffffff800
-	.dword 0x81e39e27475601ed, 0x4d7c71655b01d3c0, 0x971ede5bd7df1e02, 0x1eb8f7e9c769b8b4
-	.dword 0x4ec0a9a121ea9507, 0x8000000000000000, 0x22aa74a4b9d9eb36, 0x2a1a42867bab5e8e
-	.dword 0x7064f21d59c80122, 0x06b18303665eb321, 0x2ebcf38c9a0d210d, 0xa618891da0527de4
-	.dword 0x21bd2b04a72aa2af, 0x2dec169637d1c81c, 0x6ebf09de5a9cfb39, 0x000fffffffffffff
-	.dword 0x6e4eaed9c2740d1b, 0xa1c77ae17f9ef015, 0x17605308046b0ea1, 0x21ea3c511f8a1fdc
-	.dword 0xd38d4fba51cce99c, 0xf998f64904881d53, 0x3ff8000000000000, 0xffffffff80000000
-	.dword 0x2a9af42e26016574, 0x4a5bce009e7f1275, 0x0000000000000000, 0x000000007ffff800
-	.dword 0x4919e3efd14ba5be, 0x1b79a5256c362973, 0x5805dad1ed0dcfad, 0x920985e6f8ead9df
-	.dword 0x8cb4ec6edfd5453c, 0x000000000000001f, 0x7fffffffffffffff, 0x0406cfa749702ae4
-	.dword 0xb0b78e00e2ab2aab, 0x04b67121b781ef00, 0xa4f57e72fe2aa1e5, 0x67d3930eba5f37db
-	.dword 0xefe2627b3e574254, 0x17bf90650590cc14, 0x2c09d80a46c3d570, 0x77c8171b1b3422b1
-	.dword 0x5a260298bd3bde91, 0xd77e7494f4eea56d, 0x860a99fc841c43ef, 0x1fd31b44926413e8
-	.dword 0x41e0000000000000, 0x81c5d8b30dea68bd, 0x59a723f7d79d1ce9, 0x9584e9e69e9bd9e9
-	.dword 0x8c48e745a1bf2919, 0xbeb34fa376b96f6f, 0x00f2515584bc7544, 0xd727d7eda3caaff0
-	.dword 0x6ad9de7007a71d98, 0x8a68f84a4f18b13d, 0x47efffffe0000000, 0x7d23524f45023b40
-	.dword 0xafee5483dc7db328, 0xff84c8293458324f, 0x8000000000000001, 0xa38412e6a8992128
-	.dword 0x0000000000000040, 0xe88f1498a02b538c, 0x1e804240ee45b13f, 0x3f89102ec0bf15e0
-	.dword 0xc156f61cf4acd138, 0xc1e0000000000000, 0x16f3005914817640, 0x6ce493378e15889e
-	.dword 0x3ff8000000000000, 0x452900afb8bd6299, 0xa419a3ef625e9635, 0x4075cce8c1f83d8b
-	.dword 0xb3eff42079a9b472, 0x8107cc60f18db0fd, 0x182cfc9387786d0e, 0x12d916fdffcdadd0
-	.dword 0x543eae3ca623ec2d, 0x8ed475cb12f392d9, 0x741b5c20b1434a8d, 0x0c7d85c2897da2a8
-	.dword 0x6a7966dd2bf62641, 0x46914260958fa1d7, 0x1e55fb5a917ac907, 0x821fd1fa14394ba7
-	.dword 0x715945d581251fcc, 0x06ded5c90e40ef34, 0x852f6f6b85fef8dd, 0x2ee0dc447495d73b
-	.dword 0x0000000000000000, 0x6f4a5c9663aaffbb, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x30ea7da07c5f117d, 0x7ff0000000000001
-	.dword 0x0000000000000001, 0x2fd63a51ab7e08d2, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0x377f89d02e2614c1, 0xda1dc69c6f58caac, 0xa3a221ba8e6632c9, 0x3cc999cce58b3ef4
+	.dword 0x8b414e1a81f01743, 0x08b48518ad7d4175, 0xfff8000000000001, 0x86efd990a484979e
+	.dword 0xb984c651684fa067, 0x7fefffffffffffff, 0xef94f9f2d078637d, 0x2f85eeb8e485738a
+	.dword 0x4aef54cee23c1a40, 0x2d0d1a542b70c4f9, 0xdd7099eca5b27bea, 0x1c95f797d58742fa
+	.dword 0xce0a9127f0db8103, 0x0000000000000000, 0x2308c70d5d6696f9, 0xee4b555ef2ec27de
+	.dword 0x0000000000000001, 0xa50734bbe40fbd9e, 0xd344176b6c845825, 0x6e5401502d77517f
+	.dword 0x41f0000000000000, 0xd31f6dc637ffee29, 0x78be8bb62ed08d7e, 0x8f3c9060b6474e96
+	.dword 0xfffffffffffff800, 0x81e39e27475601ed, 0x4d7c71655b01d3c0, 0x971ede5bd7df1e02
+	.dword 0x1eb8f7e9c769b8b4, 0x4ec0a9a121ea9507, 0x8000000000000000, 0x22aa74a4b9d9eb36
+	.dword 0x2a1a42867bab5e8e, 0x7064f21d59c80122, 0x06b18303665eb321, 0x2ebcf38c9a0d210d
+	.dword 0xa618891da0527de4, 0x21bd2b04a72aa2af, 0x2dec169637d1c81c, 0x6ebf09de5a9cfb39
+	.dword 0x000fffffffffffff, 0x6e4eaed9c2740d1b, 0xa1c77ae17f9ef015, 0x17605308046b0ea1
+	.dword 0x21ea3c511f8a1fdc, 0xd38d4fba51cce99c, 0xf998f64904881d53, 0x3ff8000000000000
+	.dword 0xffffffff80000000, 0x2a9af42e26016574, 0x4a5bce009e7f1275, 0x0000000000000000
+	.dword 0x000000007ffff800, 0x4919e3efd14ba5be, 0x1b79a5256c362973, 0x5805dad1ed0dcfad
+	.dword 0x920985e6f8ead9df, 0x8cb4ec6edfd5453c, 0x000000000000001f, 0x7fffffffffffffff
+	.dword 0x0406cfa749702ae4, 0xb0b78e00e2ab2aab, 0x04b67121b781ef00, 0xa4f57e72fe2aa1e5
+	.dword 0x67d3930eba5f37db, 0xefe2627b3e574254, 0x17bf90650590cc14, 0x2c09d80a46c3d570
+	.dword 0x77c8171b1b3422b1, 0x5a260298bd3bde91, 0xd77e7494f4eea56d, 0x860a99fc841c43ef
+	.dword 0x1fd31b44926413e8, 0x41e0000000000000, 0x81c5d8b30dea68bd, 0x59a723f7d79d1ce9
+	.dword 0x9584e9e69e9bd9e9, 0x8c48e745a1bf2919, 0xbeb34fa376b96f6f, 0x00f2515584bc7544
+	.dword 0xd727d7eda3caaff0, 0x6ad9de7007a71d98, 0x8a68f84a4f18b13d, 0x47efffffe0000000
+	.dword 0x7d23524f45023b40, 0xafee5483dc7db328, 0xff84c8293458324f, 0x8000000000000001
+	.dword 0xa38412e6a8992128, 0x0000000000000040, 0xe88f1498a02b538c, 0x1e804240ee45b13f
+	.dword 0x3f89102ec0bf15e0, 0xc156f61cf4acd138, 0xc1e0000000000000, 0x16f3005914817640
+	.dword 0x6ce493378e15889e, 0x3ff8000000000000, 0x452900afb8bd6299, 0xa419a3ef625e9635
+	.dword 0x4075cce8c1f83d8b, 0xb3eff42079a9b472, 0x8107cc60f18db0fd, 0x182cfc9387786d0e
+	.dword 0x12d916fdffcdadd0, 0x543eae3ca623ec2d, 0x8ed475cb12f392d9, 0x741b5c20b1434a8d
+	.dword 0x0c7d85c2897da2a8, 0x6a7966dd2bf62641, 0x46914260958fa1d7, 0x1e55fb5a917ac907
+	.dword 0x821fd1fa14394ba7, 0x715945d581251fcc, 0x06ded5c90e40ef34, 0x852f6f6b85fef8dd
+	.dword 0x2ee0dc447495d73b, 0xe3083bcd7d6f9275, 0x7ff0000000000000, 0x52aeb70981f4082e
+	.dword 0xd9bb2fca88aa47e9, 0xad1f6fdd30ea7da0, 0xf51fc4961764911c, 0x449f940b2fd63a51
+	.dword 0x0000000000000000, 0x8000000000000000, 0x995186331fd07640, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0x3fe0000000000000, 0x896a269be22a76b3, 0x4330000000000000, 0x4ac683c2ae04b31b
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
-	.dword 0x43f0000000000000, 0x9f98cab39172cf3d, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0xe22a76b388a9bab8, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
-	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff943d80f6, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
+	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
+	.dword 0xfffffffff38cf00a, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
-	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xfffffffff38cf00a, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff80800000, 0xffffffffd5537d24, 0xffffffffff7fffff, 0xffffffff3f800000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
 	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffffd5537d24, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffffa6d8d00b, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

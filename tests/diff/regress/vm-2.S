@@ -162,18 +162,22 @@ diff_block_0:
 	li a6, 0x200e10c7
 	li a2, 0x80383000
 	sd a6, 0(a2)
-	li a6, 0x200e1494
+	li a6, 0x455ac99c3cc3244c
+	li a2, 0x80385000
+	sd a6, 0(a2)
+	li a6, 0x2128e77f66839b2
+	li a2, 0x80387000
+	sd a6, 0(a2)
+	li a6, 0x200e1c94
 	li a2, 0x80383008
 	sd a6, 0(a2)
 	li a6, 0xc0000
 	csrc sstatus, a6
-	li a6, 0x80000
-	csrs sstatus, a6
 	li a6, 0x9000000000080380
 	li a2, 0x40000fff
 	sfence.vma
 	csrw satp, a6
-	sh s9, 0(a2)
+	lwu s9, 0(a2)
 	csrw satp, zero
 	sfence.vma
 	LX s9
@@ -520,388 +524,370 @@ diff_block_1:
 	li t6, 0x200e10c7
 	li t2, 0x80383000
 	sd t6, 0(t2)
-	li t6, 0x200e14b7
+	li t6, 0x3497a5bebdc788a8
+	li t2, 0x80385000
+	sd t6, 0(t2)
+	li t6, 0x766919650fcb33d2
+	li t2, 0x80387000
+	sd t6, 0(t2)
+	li t6, 0x200e1cb7
 	li t2, 0x80383008
 	sd t6, 0(t2)
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li t6, 0x40000
-	csrs sstatus, t6
 	li t6, 0x8000000000080381
 	li t2, 0x40000ffd
 	sfence.vma
 	csrw satp, t6
-	sw s8, 0(t2)
+	lhu s8, 0(t2)
 	csrw satp, zero
 	sfence.vma
 	LX s8
 	li t2, 0x80383008
 	ld t6, 0(t2)
+	andi t6, t6, -65
 	LX t6
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li a0, 0x200e0401
-	li a2, 0x80380000
-	sd a0, 0(a2)
-	li a0, 0x200e0801
-	li a2, 0x80381008
-	sd a0, 0(a2)
-	li a0, 0x200000ef
-	li a2, 0x80381010
-	sd a0, 0(a2)
-	li a0, 0x200e0c01
-	li a2, 0x80382000
-	sd a0, 0(a2)
-	li a0, 0x200e18c7
-	li a2, 0x80383010
-	sd a0, 0(a2)
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li a0, 0x40000
-	csrs sstatus, a0
-	li a0, 0x8000000000080381
-	li a2, 0x40002ea0
+	li t6, 0x200e0401
+	li a4, 0x80380000
+	sd t6, 0(a4)
+	li t6, 0x200e0801
+	li a4, 0x80381008
+	sd t6, 0(a4)
+	li t6, 0x200000ef
+	li a4, 0x80381010
+	sd t6, 0(a4)
+	li t6, 0x200e0c01
+	li a4, 0x80382000
+	sd t6, 0(a4)
+	li t6, 0x200e18cf
+	li a4, 0x80383010
+	sd t6, 0(a4)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x8000000000080381
+	li a4, 0x40002538
 	sfence.vma
-	csrw satp, a0
-	lw t6, 0(a2)
+	csrw satp, t6
+	sd a1, 0(a4)
 	csrw satp, zero
 	sfence.vma
+	LX a1
+	li a4, 0x80383010
+	ld t6, 0(a4)
 	LX t6
-	li a2, 0x80383010
-	ld a0, 0(a2)
-	LX a0
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li s3, 0x200e0401
-	li s2, 0x80380000
-	sd s3, 0(s2)
-	li s3, 0x200e0801
-	li s2, 0x80381008
-	sd s3, 0(s2)
-	li s3, 0x200000ef
-	li s2, 0x80381010
-	sd s3, 0(s2)
-	li s3, 0x200e0c01
-	li s2, 0x80382000
-	sd s3, 0(s2)
-	li s3, 0x20140015
-	li s2, 0x80382008
-	sd s3, 0(s2)
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li s3, 0xc0000
-	csrs sstatus, s3
-	li s3, 0x8000000000080381
-	li s2, 0x402fffe8
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x200e0401
+	li s1, 0x80380000
+	sd t6, 0(s1)
+	li t6, 0x200e0801
+	li s1, 0x80381008
+	sd t6, 0(s1)
+	li t6, 0x200000ef
+	li s1, 0x80381010
+	sd t6, 0(s1)
+	li t6, 0x200e0c01
+	li s1, 0x80382000
+	sd t6, 0(s1)
+	li t6, 0x200e1443
+	li s1, 0x80383008
+	sd t6, 0(s1)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x80000
+	csrs sstatus, t6
+	li t6, 0x8000000000080381
+	li s1, 0x4000000000
 	sfence.vma
-	csrw satp, s3
-	lhu t6, 0(s2)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li s2, 0x80382008
-	ld s3, 0(s2)
-	andi s3, s3, -65
-	LX s3
-	li s3, 0xc0000
-	csrc sstatus, s3
-	li t3, 0x200e0401
-	li a1, 0x80380000
-	sd t3, 0(a1)
-	li t3, 0x200e0801
-	li a1, 0x80381008
-	sd t3, 0(a1)
-	li t3, 0x200000ef
-	li a1, 0x80381010
-	sd t3, 0(a1)
-	li t3, 0x200e0c01
-	li a1, 0x80382000
-	sd t3, 0(a1)
-	li t3, 0x200e1c23
-	li a1, 0x80383018
-	sd t3, 0(a1)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x8000000000080381
-	li a1, 0x40003b80
-	sfence.vma
-	csrw satp, t3
-	amoor.d a3, a3, (a1)
-	csrw satp, zero
-	sfence.vma
-	LX a3
-	li a1, 0x80383018
-	ld t3, 0(a1)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li s6, 0x200e0401
-	li s8, 0x80380000
-	sd s6, 0(s8)
-	li s6, 0x200e0801
-	li s8, 0x80381008
-	sd s6, 0(s8)
-	li s6, 0x200000ef
-	li s8, 0x80381010
-	sd s6, 0(s8)
-	li s6, 0x200e0c01
-	li s8, 0x80382000
-	sd s6, 0(s8)
-	li s6, 0x200e1c85
-	li s8, 0x80383018
-	sd s6, 0(s8)
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li s6, 0xc0000
-	csrs sstatus, s6
-	li s6, 0x8000000000080381
-	li s8, 0x40003798
-	sfence.vma
-	csrw satp, s6
-	li s6, 0x8893
-	li s8, 0x8038735e
-	sh s6, 0(s8)
-	li s6, 0x18
-	li s8, 0x80387360
-	sh s6, 0(s8)
-	li s6, 0x8067
-	li s8, 0x80387362
-	sh s6, 0(s8)
-	li s6, 0x0
-	li s8, 0x80387364
-	sh s6, 0(s8)
-	fence.i
-	li s6, 0x8000000000080381
-	li s8, 0x4000335e
-	sfence.vma
-	csrw satp, s6
-	jalr ra, 0(s8)
-	csrw satp, zero
-	sfence.vma
-	LX a7
-	li s8, 0x80383018
-	ld s6, 0(s8)
-	andi s6, s6, -65
-	LX s6
-	li s6, 0xc0000
-	csrc sstatus, s6
-	li a4, 0x200e0401
-	li s4, 0x80380000
-	sd a4, 0(s4)
-	li a4, 0x200e0801
-	li s4, 0x80381008
-	sd a4, 0(s4)
-	li a4, 0x200000ef
-	li s4, 0x80381010
-	sd a4, 0(s4)
-	li a4, 0x200e0c01
-	li s4, 0x80382000
-	sd a4, 0(s4)
-	li a4, 0x200e10c7
-	li s4, 0x80383000
-	sd a4, 0(s4)
-	li a4, 0x200e1485
-	li s4, 0x80383008
-	sd a4, 0(s4)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x40000
-	csrs sstatus, a4
-	li a4, 0x9000000000080380
-	li s4, 0x40000ffc
-	sfence.vma
-	csrw satp, a4
-	ld t5, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX t5
-	li s4, 0x80383008
-	ld a4, 0(s4)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	DUMP
-diff_block_2:
-	li s0, 0x200e0401
-	li t6, 0x80380000
-	sd s0, 0(t6)
-	li s0, 0x200e0801
-	li t6, 0x80381008
-	sd s0, 0(t6)
-	li s0, 0x200000ef
-	li t6, 0x80381010
-	sd s0, 0(t6)
-	li s0, 0x200e0c01
-	li t6, 0x80382000
-	sd s0, 0(t6)
-	li s0, 0x200e1c7d
-	li t6, 0x80383018
-	sd s0, 0(t6)
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li s0, 0x40000
-	csrs sstatus, s0
-	li s0, 0x8000000000080381
-	li t6, 0x40003620
-	sfence.vma
-	csrw satp, s0
-	lw a4, 0(t6)
-	csrw satp, zero
-	sfence.vma
-	LX a4
-	li t6, 0x80383018
-	ld s0, 0(t6)
-	andi s0, s0, -65
-	LX s0
-	li s0, 0xc0000
-	csrc sstatus, s0
-	li a2, 0x200e0401
-	li s4, 0x80380000
-	sd a2, 0(s4)
-	li a2, 0x200e0801
-	li s4, 0x80381008
-	sd a2, 0(s4)
-	li a2, 0x200000ef
-	li s4, 0x80381010
-	sd a2, 0(s4)
-	li a2, 0x200e0c01
-	li s4, 0x80382000
-	sd a2, 0(s4)
-	li a2, 0x200e148e
-	li s4, 0x80383008
-	sd a2, 0(s4)
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a2, 0x8000000000080381
-	li s4, 0x4000000000
-	sfence.vma
-	csrw satp, a2
-	lhu ra, 0(s4)
+	csrw satp, t6
+	sb ra, 0(s1)
 	csrw satp, zero
 	sfence.vma
 	LX ra
-	li s4, 0x80383008
-	ld a2, 0(s4)
-	andi a2, a2, -65
-	LX a2
-	li a2, 0xc0000
-	csrc sstatus, a2
-	li a1, 0x200e0401
-	li a4, 0x80380000
-	sd a1, 0(a4)
-	li a1, 0x200e0801
-	li a4, 0x80381008
-	sd a1, 0(a4)
-	li a1, 0x200000ef
-	li a4, 0x80381010
-	sd a1, 0(a4)
-	li a1, 0x200e0c01
-	li a4, 0x80382000
-	sd a1, 0(a4)
-	li a1, 0x200e10cb
-	li a4, 0x80383000
-	sd a1, 0(a4)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x8000000000080381
-	li a4, 0x40000fa0
-	sfence.vma
-	csrw satp, a1
-	lb s9, 0(a4)
-	csrw satp, zero
-	sfence.vma
-	LX s9
-	li a4, 0x80383000
-	ld a1, 0(a4)
-	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li t1, 0x200e0401
-	li s4, 0x80380000
-	sd t1, 0(s4)
-	li t1, 0x200e0801
-	li s4, 0x80381008
-	sd t1, 0(s4)
-	li t1, 0x200000ef
-	li s4, 0x80381010
-	sd t1, 0(s4)
-	li t1, 0x200e0c01
-	li s4, 0x80382000
-	sd t1, 0(s4)
-	li t1, 0x200e18c3
-	li s4, 0x80383010
-	sd t1, 0(s4)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0xc0000
-	csrs sstatus, t1
-	li t1, 0x8000000000080381
-	li s4, 0x40002e78
-	sfence.vma
-	csrw satp, t1
-	li t1, 0x813
-	li s4, 0x80386466
-	sh t1, 0(s4)
-	li t1, 0x18
-	li s4, 0x80386468
-	sh t1, 0(s4)
-	li t1, 0x8067
-	li s4, 0x8038646a
-	sh t1, 0(s4)
-	li t1, 0x0
-	li s4, 0x8038646c
-	sh t1, 0(s4)
-	fence.i
-	li t1, 0x8000000000080381
-	li s4, 0x40002466
-	sfence.vma
-	csrw satp, t1
-	jalr ra, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX a6
-	li s4, 0x80383010
-	ld t1, 0(s4)
-	andi t1, t1, -65
-	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
+	li s1, 0x80383008
+	ld t6, 0(s1)
+	andi t6, t6, -65
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
 	li s9, 0x200e0401
-	li s7, 0x80380000
-	sd s9, 0(s7)
+	li s5, 0x80380000
+	sd s9, 0(s5)
 	li s9, 0x200e0801
-	li s7, 0x80381008
-	sd s9, 0(s7)
+	li s5, 0x80381008
+	sd s9, 0(s5)
 	li s9, 0x200000ef
-	li s7, 0x80381010
-	sd s9, 0(s7)
+	li s5, 0x80381010
+	sd s9, 0(s5)
 	li s9, 0x200e0c01
-	li s7, 0x80382000
-	sd s9, 0(s7)
-	li s9, 0x200e10c7
-	li s7, 0x80383000
-	sd s9, 0(s7)
-	li s9, 0x200e1443
-	li s7, 0x80383008
-	sd s9, 0(s7)
+	li s5, 0x80382000
+	sd s9, 0(s5)
+	li s9, 0x200e1c0d
+	li s5, 0x80383018
+	sd s9, 0(s5)
 	li s9, 0xc0000
 	csrc sstatus, s9
 	li s9, 0x8000000000080381
-	li s7, 0x40000ffb
+	li s5, 0x400037f8
 	sfence.vma
 	csrw satp, s9
-	sw s8, 0(s7)
+	li s9, 0x8093
+	li s5, 0x80387bc8
+	sh s9, 0(s5)
+	li s9, 0x10
+	li s5, 0x80387bca
+	sh s9, 0(s5)
+	li s9, 0x8067
+	li s5, 0x80387bcc
+	sh s9, 0(s5)
+	li s9, 0x0
+	li s5, 0x80387bce
+	sh s9, 0(s5)
+	fence.i
+	li s9, 0x8000000000080381
+	li s5, 0x40003bc8
+	sfence.vma
+	csrw satp, s9
+	jalr ra, 0(s5)
 	csrw satp, zero
 	sfence.vma
-	LX s8
-	li s7, 0x80383008
-	ld s9, 0(s7)
+	LX ra
+	li s5, 0x80383018
+	ld s9, 0(s5)
 	andi s9, s9, -65
 	LX s9
 	li s9, 0xc0000
 	csrc sstatus, s9
+	li s11, 0x200e0401
+	li s5, 0x80380000
+	sd s11, 0(s5)
+	li s11, 0x200e0801
+	li s5, 0x80381008
+	sd s11, 0(s5)
+	li s11, 0x200000ef
+	li s5, 0x80381010
+	sd s11, 0(s5)
+	li s11, 0x200e0c01
+	li s5, 0x80382000
+	sd s11, 0(s5)
+	li s11, 0x200e18f7
+	li s5, 0x80383010
+	sd s11, 0(s5)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x40000
+	csrs sstatus, s11
+	li s11, 0x8000000000080381
+	li s5, 0x40002078
+	sfence.vma
+	csrw satp, s11
+	amoswap.d s10, s10, (s5)
+	csrw satp, zero
+	sfence.vma
+	LX s10
+	li s5, 0x80383010
+	ld s11, 0(s5)
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li a5, 0x200e0401
+	li a3, 0x80380000
+	sd a5, 0(a3)
+	li a5, 0x200e0801
+	li a3, 0x80381008
+	sd a5, 0(a3)
+	li a5, 0x200000ef
+	li a3, 0x80381010
+	sd a5, 0(a3)
+	li a5, 0x200e0c01
+	li a3, 0x80382000
+	sd a5, 0(a3)
+	li a5, 0x20100007
+	li a3, 0x80382008
+	sd a5, 0(a3)
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0x40000
+	csrs sstatus, a5
+	li a5, 0x8000000000080381
+	li a3, 0x402acd20
+	sfence.vma
+	csrw satp, a5
+	lw s6, 0(a3)
+	csrw satp, zero
+	sfence.vma
+	LX s6
+	li a3, 0x80382008
+	ld a5, 0(a3)
+	LX a5
+	li a5, 0xc0000
+	csrc sstatus, a5
+	DUMP
+diff_block_2:
+	li a6, 0x200e0401
+	li t2, 0x80380000
+	sd a6, 0(t2)
+	li a6, 0x200e0801
+	li t2, 0x80381008
+	sd a6, 0(t2)
+	li a6, 0x200000ef
+	li t2, 0x80381010
+	sd a6, 0(t2)
+	li a6, 0x200e0c01
+	li t2, 0x80382000
+	sd a6, 0(t2)
+	li a6, 0x200e14cd
+	li t2, 0x80383008
+	sd a6, 0(t2)
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a6, 0x40000
+	csrs sstatus, a6
+	li a6, 0x8000000000080381
+	li t2, 0x40001e08
+	sfence.vma
+	csrw satp, a6
+	li a6, 0xe13
+	li t2, 0x80385400
+	sh a6, 0(t2)
+	li a6, 0x1e
+	li t2, 0x80385402
+	sh a6, 0(t2)
+	li a6, 0x8067
+	li t2, 0x80385404
+	sh a6, 0(t2)
+	li a6, 0x0
+	li t2, 0x80385406
+	sh a6, 0(t2)
+	fence.i
+	li a6, 0x8000000000080381
+	li t2, 0x40001400
+	sfence.vma
+	csrw satp, a6
+	jalr ra, 0(t2)
+	csrw satp, zero
+	sfence.vma
+	LX t3
+	li t2, 0x80383008
+	ld a6, 0(t2)
+	andi a6, a6, -65
+	LX a6
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a4, 0x200e0401
+	li a7, 0x80380000
+	sd a4, 0(a7)
+	li a4, 0x200e0801
+	li a7, 0x80381008
+	sd a4, 0(a7)
+	li a4, 0x200000ef
+	li a7, 0x80381010
+	sd a4, 0(a7)
+	li a4, 0x200e0c01
+	li a7, 0x80382000
+	sd a4, 0(a7)
+	li a4, 0x201400cd
+	li a7, 0x80382008
+	sd a4, 0(a7)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x80000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li a7, 0x402a28f8
+	sfence.vma
+	csrw satp, a4
+	lw t5, 0(a7)
+	csrw satp, zero
+	sfence.vma
+	LX t5
+	li a7, 0x80382008
+	ld a4, 0(a7)
+	andi a4, a4, -65
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li s8, 0x200e0401
+	li s2, 0x80380000
+	sd s8, 0(s2)
+	li s8, 0x200e0801
+	li s2, 0x80381008
+	sd s8, 0(s2)
+	li s8, 0x200000ef
+	li s2, 0x80381010
+	sd s8, 0(s2)
+	li s8, 0x200e0c01
+	li s2, 0x80382000
+	sd s8, 0(s2)
+	li s8, 0x200e10c7
+	li s2, 0x80383000
+	sd s8, 0(s2)
+	li s8, 0x7b03e0319364d889
+	li s2, 0x80385000
+	sd s8, 0(s2)
+	li s8, 0x957cb8530541eb0c
+	li s2, 0x80387000
+	sd s8, 0(s2)
+	li s8, 0x200e1c87
+	li s2, 0x80383008
+	sd s8, 0(s2)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x8000000000080381
+	li s2, 0x40000ffc
+	sfence.vma
+	csrw satp, s8
+	sd t2, 0(s2)
+	csrw satp, zero
+	sfence.vma
+	LX t2
+	li s2, 0x80383008
+	ld s8, 0(s2)
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s0, 0x200e0401
+	li s9, 0x80380000
+	sd s0, 0(s9)
+	li s0, 0x200e0801
+	li s9, 0x80381008
+	sd s0, 0(s9)
+	li s0, 0x200000ef
+	li s9, 0x80381010
+	sd s0, 0(s9)
+	li s0, 0x200e0c01
+	li s9, 0x80382000
+	sd s0, 0(s9)
+	li s0, 0x200e10c7
+	li s9, 0x80383000
+	sd s0, 0(s9)
+	li s0, 0x10d742811dad145a
+	li s9, 0x80385000
+	sd s0, 0(s9)
+	li s0, 0x8b6372740782a2c6
+	li s9, 0x80387000
+	sd s0, 0(s9)
+	li s0, 0x200e1ce9
+	li s9, 0x80383008
+	sd s0, 0(s9)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0x8000000000080381
+	li s9, 0x40000ffb
+	sfence.vma
+	csrw satp, s0
+	sw a6, 0(s9)
+	csrw satp, zero
+	sfence.vma
+	LX a6
+	li s9, 0x80383008
+	ld s0, 0(s9)
+	andi s0, s0, -65
+	LX s0
+	li s0, 0xc0000
+	csrc sstatus, s0
 	li a6, 0x200e0401
 	li a4, 0x80380000
 	sd a6, 0(a4)
@@ -1011,16 +997,24 @@ diff_block_2:
 	li s8, 0x200e10c7
 	li s2, 0x80383000
 	sd s8, 0(s2)
-	li s8, 0x200e145f
+	li s8, 0x6f8288d999cb363e
+	li s2, 0x80385000
+	sd s8, 0(s2)
+	li s8, 0xd5d8bb3d839dce9
+	li s2, 0x80387000
+	sd s8, 0(s2)
+	li s8, 0x200e1c5f
 	li s2, 0x80383008
 	sd s8, 0(s2)
 	li s8, 0xc0000
 	csrc sstatus, s8
+	li s8, 0x80000
+	csrs sstatus, s8
 	li s8, 0x8000000000080381
 	li s2, 0x40000ffc
 	sfence.vma
 	csrw satp, s8
-	sd s0, 0(s2)
+	lb s0, 0(s2)
 	csrw satp, zero
 	sfence.vma
 	LX s0
@@ -1030,56 +1024,77 @@ diff_block_2:
 	LX s8
 	li s8, 0xc0000
 	csrc sstatus, s8
-	li t2, 0x200e0401
-	li s5, 0x80380000
-	sd t2, 0(s5)
-	li t2, 0x200e0801
-	li s5, 0x80381008
-	sd t2, 0(s5)
-	li t2, 0x200000ef
-	li s5, 0x80381010
-	sd t2, 0(s5)
-	li t2, 0x200e0c01
-	li s5, 0x80382000
-	sd t2, 0(s5)
-	li t2, 0x200e1059
-	li s5, 0x80383000
-	sd t2, 0(s5)
-	li t2, 0xc0000
-	csrc sstatus, t2
-	li t2, 0x80000
-	csrs sstatus, t2
-	li t2, 0x8000000000080381
-	li s5, 0x40000120
+	li a1, 0x200e0401
+	li t5, 0x80380000
+	sd a1, 0(t5)
+	li a1, 0x200e0801
+	li t5, 0x80381008
+	sd a1, 0(t5)
+	li a1, 0x200000ef
+	li t5, 0x80381010
+	sd a1, 0(t5)
+	li a1, 0x200e0c01
+	li t5, 0x80382000
+	sd a1, 0(t5)
+	li a1, 0x200e10c7
+	li t5, 0x80383000
+	sd a1, 0(t5)
+	li a1, 0xd16c4eb60c14dbd5
+	li t5, 0x80385000
+	sd a1, 0(t5)
+	li a1, 0xb848087a4b0fd6e1
+	li t5, 0x80387000
+	sd a1, 0(t5)
+	li a1, 0x200e1c37
+	li t5, 0x80383008
+	sd a1, 0(t5)
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li a1, 0xc0000
+	csrs sstatus, a1
+	li a1, 0x8000000000080381
+	li t5, 0x40000fff
 	sfence.vma
-	csrw satp, t2
-	li t2, 0xa13
-	li s5, 0x803840c0
-	sh t2, 0(s5)
-	li t2, 0x1a
-	li s5, 0x803840c2
-	sh t2, 0(s5)
-	li t2, 0x8067
-	li s5, 0x803840c4
-	sh t2, 0(s5)
-	li t2, 0x0
-	li s5, 0x803840c6
-	sh t2, 0(s5)
-	fence.i
-	li t2, 0x8000000000080381
-	li s5, 0x400000c0
-	sfence.vma
-	csrw satp, t2
-	jalr ra, 0(s5)
+	csrw satp, a1
+	sb s4, 0(t5)
 	csrw satp, zero
 	sfence.vma
 	LX s4
-	li s5, 0x80383000
-	ld t2, 0(s5)
-	andi t2, t2, -65
-	LX t2
-	li t2, 0xc0000
-	csrc sstatus, t2
+	li t5, 0x80383008
+	ld a1, 0(t5)
+	LX a1
+	li a1, 0xc0000
+	csrc sstatus, a1
+	li t1, 0x200e0401
+	li t5, 0x80380000
+	sd t1, 0(t5)
+	li t1, 0x200e0801
+	li t5, 0x80381008
+	sd t1, 0(t5)
+	li t1, 0x200000ef
+	li t5, 0x80381010
+	sd t1, 0(t5)
+	li t1, 0x200e0c01
+	li t5, 0x80382000
+	sd t1, 0(t5)
+	li t1, 0x200e142f
+	li t5, 0x80383008
+	sd t1, 0(t5)
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li t1, 0x8000000000080381
+	li t5, 0x400015d0
+	sfence.vma
+	csrw satp, t1
+	lw t3, 0(t5)
+	csrw satp, zero
+	sfence.vma
+	LX t3
+	li t5, 0x80383008
+	ld t1, 0(t5)
+	LX t1
+	li t1, 0xc0000
+	csrc sstatus, t1
 	DUMP
 diff_block_3:
 	tail diff_prog_end
@@ -1091,22 +1106,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0xf9bc5b05b848087a, 0x0000000000000001, 0x0000000080000000, 0x00000000000007ff
-	.dword 0x0000000000000002, 0x15e468ed1673a281, 0x7fffffffffffffff, 0x0000000000000003
-	.dword 0x2eb545f937008448, 0x8000000000000001, 0xfffffffffffff800, 0x000000002031be25
-	.dword 0xc69e269dd8cc224a, 0xffffffffffffffff, 0xfffffffffffffffe, 0xffffffff80000000
-	.dword 0xfffffffffffff800, 0xbfd1854042f2ae1e, 0xffffffffead95e30, 0x00000000ffff0000
-	.dword 0x76275734681e3937, 0xffffffff7fffffff, 0x0000000000000000, 0x8000000000000000
-	.dword 0x000000007e79e11e, 0xffffffffffffff27, 0x0000000080000000, 0x0000000080000000
-	.dword 0x0000000000000107, 0x31a676c7cf4d8922, 0x0000000000000000, 0x7520f21407e7ca7c
-	.dword 0x8000000000000000, 0x7ff0000000000001, 0x41e0000000000000, 0xffefffffffffffff
-	.dword 0xffffffff7f800001, 0xffffffff80000001, 0x7ff8000000000000, 0xffffffff40490fdb
-	.dword 0xffffffff007fffff, 0x0008000000000000, 0xffffffff80000001, 0x7ff0000000000001
-	.dword 0x41f0000000000000, 0xffffffff3f7fffff, 0xffffffff80800000, 0x47efffffe0000000
-	.dword 0x43e0000000000000, 0xffffffff7f800000, 0x0008000000000000, 0xffffffff80000000
-	.dword 0x7ff8000000000000, 0xfff8000000000001, 0xffffffff00400000, 0xffffffffcf000000
-	.dword 0xffffffff5f000000, 0x41dfffffffc00000, 0xffffffff00400000, 0x0000000000000000
-	.dword 0x3ca0000000000000, 0xffffffff4effffff, 0x0000000000000000, 0xffffffff00400000
+	.dword 0xfffffffffffffffe, 0x0943ba3a2c346757, 0x8000000000000001, 0x0000000000000020
+	.dword 0x0000000000000020, 0x019769391593c9db, 0xffffffff9df94391, 0x7fffffffffffffff
+	.dword 0x986f0ca631543ce4, 0xffffffff7fffffff, 0x3a6f8c3da48284ed, 0xfffffffffffff95b
+	.dword 0x000000003e4244af, 0xdf73b9bb1ba68e0a, 0x000000000000001f, 0x0000000000000020
+	.dword 0x98bb3cd62a5aa624, 0xaaaaaaaaaaaaaaaa, 0x8000000000000001, 0xaaaaaaaaaaaaaaaa
+	.dword 0xfffffffffffff8e1, 0xf7c9131eaa9153b6, 0x000000007ffff800, 0x000000007fffffff
+	.dword 0xfcc511b5d6633613, 0x6a6dab3934a11b86, 0xeb3bb209ae913482, 0xfffffffffffffbd9
+	.dword 0x5555555555555555, 0x000000000000043c, 0x00000000137c1168, 0xaaaaaaaaaaaaaaaa
+	.dword 0x000fffffffffffff, 0xffffffff7f800000, 0xffffffff33800000, 0x400921fb54442d18
+	.dword 0xfff0000000000000, 0xffffffffcf000000, 0xffffffff3f7fffff, 0xffffffff80800000
+	.dword 0x47efffffe0000000, 0x43e0000000000000, 0xffffffff7f800000, 0x0008000000000000
+	.dword 0xffffffff80000000, 0x7ff8000000000000, 0xfff8000000000001, 0xffffffff00400000
+	.dword 0xffffffffcf000000, 0xffffffff5f000000, 0x41dfffffffc00000, 0xffffffff00400000
+	.dword 0x0000000000000000, 0x3ca0000000000000, 0xffffffff4effffff, 0x0000000000000000
+	.dword 0xffffffff00400000, 0xffffffff5f800000, 0xffffffff5f000000, 0xffffffff00000001
+	.dword 0xffffffff4f800000, 0x000fffffffffffff, 0xffffffff7fa00000, 0xffffffff3f800000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -1139,54 +1154,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0xfe12917328928d9a, 0xc3e0000000000000, 0x41e0000000000000, 0xe391c609b053ce43
-	.dword 0x80bf462d8d6e2a62, 0x7ff0000000000000, 0xb1a332bed76d70d6, 0xffffffff80000000
-	.dword 0xecfd1da28a6e1ffd, 0x0000000000000800, 0x8df54000e80a79ca, 0x74cbed448b4cff04
-	.dword 0x0000000080000000, 0xac4ec303ec068bf6, 0xb0611c29855ca3ed, 0x021b9eb77ae8502f
-	.dword 0x2d3eb2e2acfd2372, 0xd6bb76fe98b4bf35, 0xcc8954fe56c0cd51, 0x02be873640a7424c
-	.dword 0x04048c58b294c8ac, 0x7ec68a0e953a0bbf, 0x5768a49a4bbe1c37, 0xfff8000000000001
-	.dword 0x0000000080000000, 0xfc2d3d4e9ff52bdf, 0x3cdbe5c0f4e15085, 0x51dc479c24f22e91
-	.dword 0x9044f4d69827b7b1, 0x7db4387106dc0fcc, 0x2e75abe0bdad83bb, 0x1acd7775ce37d7f4
-	.dword 0x8000000000000001, 0x33978b9d2b2c80ef, 0xeffcf5e7a506072c, 0x0e0294a9be5aab68
-	.dword 0xbaf921f102de3af0, 0x8f2b5abc288cfd1d, 0x0008000000000000, 0xa47d39e83d0dc8a0
-	.dword 0x3fe0000000000000, 0xaa859ab300c34915, 0x083d7ed550a93f85, 0x3bd1ecb5486a0d80
-	.dword 0xdd5b24c2a5747705, 0x2ab76c75625251d2, 0x5e317b01f306fa0a, 0x36a0000000000000
-	.dword 0x0e9476dab12e6278, 0xa27e80994f5cb5c3, 0x46d951021acc81b9, 0x00000000ffffffff
-	.dword 0x32b623483c2ac652, 0xe797e2ce931ebca7, 0x3fe0000000000000, 0xf9bc8568a6285bdc
-	.dword 0x43f0000000000000, 0x0000000000000000, 0x7ff0000000000000, 0x73885c5d8131b85c
-	.dword 0xbffd101c2e889760, 0x1e17433d440da547, 0x4f8c7f1452963b1a, 0x43de308f96ae8891
-	.dword 0x1c2cea7acea32cc4, 0xdced28337f5d204a, 0x4fa81c0b4ac21ede, 0xd762678455e050bc
-	.dword 0xaa525da34b98a4d3, 0xa23d6d2fc75cb61c, 0x099138f7f24cf151, 0xe20e00e24a2600c4
-	.dword 0x9b15669dd7912f66, 0x6474d80f442acdf0, 0x44cf60cc518366db, 0xab0577e9681dc083
-	.dword 0x8a55f5880d34932f, 0xbb6680fc7b96aad4, 0xa35c0eec23904d1b, 0xb17517de589a0e8e
-	.dword 0xc8a4324e4b6c5b50, 0x22bc57117b228fea, 0x463f401b48c17232, 0x942ee0787dec3104
-	.dword 0xcba6325f7b904401, 0xfce749b881ad217b, 0x8000000000000001, 0x404df00884b68fcd
-	.dword 0xbde8c9a17e8fab99, 0x18077a14b2320a6d, 0x3bad1dd07e529710, 0xa4a7447b930867c5
-	.dword 0x0f99beccff03b147, 0xa9160548a2b61e68, 0x74fd3197d8eab53c, 0xe811dc38fb8cde3d
-	.dword 0x8b36ab4c04db6d0b, 0x964165f99f2295cb, 0xa8d78c8d6ff91da1, 0x462901f4baf788a1
-	.dword 0xb6d1fbdf825b994d, 0x80365991e4b33ead, 0x351ef579b10678c9, 0x71eb492ae312c443
-	.dword 0xffffffff7fffffff, 0x116ca3a3c9dba261, 0x62c2b9bf5c210f29, 0xffefffffffffffff
-	.dword 0xd1df8cb0602ce0e8, 0x008768a2e0c30486, 0x000000007fffffff, 0xdebb22a4e8cb8e9a
-	.dword 0xfd08439b15211a69, 0xbb8ec1917654946e, 0x9176366210c82e04, 0x7ff4000000000000
-	.dword 0xd084c3fccecac2e4, 0x44d16a0d60c9023f, 0x1fa0845ad5a80f7c, 0xc8e6dfed9f8fa477
-	.dword 0x5b28c626d75bf1ee, 0xffffffff7fffffff, 0x394b2fa8769971d2, 0x3df6d3306603ecd5
-	.dword 0xc1b6a1ecb9d006b6, 0x0000000000000800, 0x202d1ddc9a29462e, 0x0008000000000000
-	.dword 0x36a80a6b0b4d06fb, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0xdb780e59da4d3db3, 0xc1490676345272d9, 0xcbf8623b6829b3c9, 0x8448003b3e8da71c
+	.dword 0x99968b4c2e60b166, 0x0000000100000000, 0xf98a70afe57a7ffe, 0xccecf016ec119418
+	.dword 0x6a83965a5ef86a12, 0x41ad2d8e864b54b7, 0xcad8f35d83d1e428, 0x80acbce039275e41
+	.dword 0x1d10094d8238444e, 0x6c54f6bcd6eb1209, 0x60a363f1669797d8, 0x7fefffffffffffff
+	.dword 0xfb8150a4256a9933, 0xbff0000000000000, 0x0000000000000020, 0x9044f4d69827b7b1
+	.dword 0x7db4387106dc0fcc, 0x2e75abe0bdad83bb, 0x1acd7775ce37d7f4, 0x8000000000000001
+	.dword 0x33978b9d2b2c80ef, 0xeffcf5e7a506072c, 0x0e0294a9be5aab68, 0xbaf921f102de3af0
+	.dword 0x8f2b5abc288cfd1d, 0x0008000000000000, 0xa47d39e83d0dc8a0, 0x3fe0000000000000
+	.dword 0xaa859ab300c34915, 0x083d7ed550a93f85, 0x3bd1ecb5486a0d80, 0xdd5b24c2a5747705
+	.dword 0x2ab76c75625251d2, 0x5e317b01f306fa0a, 0x36a0000000000000, 0x0e9476dab12e6278
+	.dword 0xa27e80994f5cb5c3, 0x46d951021acc81b9, 0x00000000ffffffff, 0x32b623483c2ac652
+	.dword 0xe797e2ce931ebca7, 0x3fe0000000000000, 0xf9bc8568a6285bdc, 0x43f0000000000000
+	.dword 0x0000000000000000, 0x7ff0000000000000, 0x73885c5d8131b85c, 0xbffd101c2e889760
+	.dword 0x1e17433d440da547, 0x4f8c7f1452963b1a, 0x43de308f96ae8891, 0x1c2cea7acea32cc4
+	.dword 0xdced28337f5d204a, 0x4fa81c0b4ac21ede, 0xd762678455e050bc, 0xaa525da34b98a4d3
+	.dword 0xa23d6d2fc75cb61c, 0x099138f7f24cf151, 0xe20e00e24a2600c4, 0x9b15669dd7912f66
+	.dword 0x6474d80f442acdf0, 0x44cf60cc518366db, 0xab0577e9681dc083, 0x8a55f5880d34932f
+	.dword 0xbb6680fc7b96aad4, 0xa35c0eec23904d1b, 0xb17517de589a0e8e, 0xc8a4324e4b6c5b50
+	.dword 0x22bc57117b228fea, 0x463f401b48c17232, 0x942ee0787dec3104, 0xcba6325f7b904401
+	.dword 0xfce749b881ad217b, 0x8000000000000001, 0x404df00884b68fcd, 0xbde8c9a17e8fab99
+	.dword 0x18077a14b2320a6d, 0x3bad1dd07e529710, 0xa4a7447b930867c5, 0x0f99beccff03b147
+	.dword 0xa9160548a2b61e68, 0x74fd3197d8eab53c, 0xe811dc38fb8cde3d, 0x8b36ab4c04db6d0b
+	.dword 0x964165f99f2295cb, 0xa8d78c8d6ff91da1, 0x462901f4baf788a1, 0xb6d1fbdf825b994d
+	.dword 0x80365991e4b33ead, 0x351ef579b10678c9, 0x71eb492ae312c443, 0xffffffff7fffffff
+	.dword 0x116ca3a3c9dba261, 0x62c2b9bf5c210f29, 0xffefffffffffffff, 0xd1df8cb0602ce0e8
+	.dword 0x008768a2e0c30486, 0x000000007fffffff, 0xdebb22a4e8cb8e9a, 0xfd08439b15211a69
+	.dword 0xbb8ec1917654946e, 0x9176366210c82e04, 0x7ff4000000000000, 0xd084c3fccecac2e4
+	.dword 0x44d16a0d60c9023f, 0x1fa0845ad5a80f7c, 0xc8e6dfed9f8fa477, 0x5b28c626d75bf1ee
+	.dword 0xffffffff7fffffff, 0x394b2fa8769971d2, 0x3df6d3306603ecd5, 0xc1b6a1ecb9d006b6
+	.dword 0x0000000000000800, 0x202d1ddc9a29462e, 0x0008000000000000, 0x8000000000000000
+	.dword 0xae0a41fb91e6d16c, 0xc776cc147424bd5e, 0x5e454a926d65c781, 0x2805a11522e79f1a
+	.dword 0xabf25e5d26715682, 0xfff8000000000001, 0xc1dce6609eb77daf, 0xeb4e4c10ef16c8e5
+	.dword 0xe0941466cfa234ff, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
 	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfff8000000000001, 0x7ff0000000000001
 	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
-	.dword 0x18ba071d4196da3b, 0xffefffffffffffff, 0x3ff0000000000000, 0x9f553a3bf30053fe
-	.dword 0xe0941466cfa234ff, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0xe3ad28bcb31011a2, 0x7f8b4c9582333689, 0x3ff0000000000000, 0xbff0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
 	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
-	.dword 0xe3ad28bcb31011a2, 0x7f8b4c9582333689, 0x36a0000000000000, 0x47efffffe0000000
+	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
 	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
 	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
 	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
 	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
-	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffbf800000, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffffdabb0733
+	.dword 0xffffffff4f000000, 0xfffffffffe868e30, 0xffffffff4f800000, 0xffffffff02244556
 	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffffd85edc41, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000

@@ -375,16 +375,24 @@ diff_block_1:
 	li s9, 0x200e10c7
 	li a1, 0x80383000
 	sd s9, 0(a1)
-	li s9, 0x200e14cd
+	li s9, 0x1faa0e2d283a5b3f
+	li a1, 0x80385000
+	sd s9, 0(a1)
+	li s9, 0xda24fff1848cd9b1
+	li a1, 0x80387000
+	sd s9, 0(a1)
+	li s9, 0x200e1ccd
 	li a1, 0x80383008
 	sd s9, 0(a1)
 	li s9, 0xc0000
 	csrc sstatus, s9
-	li s9, 0x9000000000080380
+	li s9, 0x80000
+	csrs sstatus, s9
+	li s9, 0x8000000000080381
 	li a1, 0x40000ff9
 	sfence.vma
 	csrw satp, s9
-	sd a4, 0(a1)
+	lw a4, 0(a1)
 	csrw satp, zero
 	sfence.vma
 	LX a4
@@ -394,153 +402,132 @@ diff_block_1:
 	LX s9
 	li s9, 0xc0000
 	csrc sstatus, s9
-	li ra, 0x200e0401
+	li s11, 0x200e0401
 	li t3, 0x80380000
-	sd ra, 0(t3)
-	li ra, 0x200e0801
+	sd s11, 0(t3)
+	li s11, 0x200e0801
 	li t3, 0x80381008
-	sd ra, 0(t3)
-	li ra, 0x200000ef
+	sd s11, 0(t3)
+	li s11, 0x200000ef
 	li t3, 0x80381010
-	sd ra, 0(t3)
-	li ra, 0x200e0c01
+	sd s11, 0(t3)
+	li s11, 0x200e0c01
 	li t3, 0x80382000
-	sd ra, 0(t3)
-	li ra, 0x200e1823
-	li t3, 0x80383010
-	sd ra, 0(t3)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0x80000
-	csrs sstatus, ra
-	li ra, 0x8000000000080381
-	li t3, 0x40002dc8
+	sd s11, 0(t3)
+	li s11, 0x200e10cf
+	li t3, 0x80383000
+	sd s11, 0(t3)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x80000
+	csrs sstatus, s11
+	li s11, 0x9000000000080380
+	li t3, 0x40000de0
 	sfence.vma
-	csrw satp, ra
-	lb s0, 0(t3)
+	csrw satp, s11
+	sh ra, 0(t3)
 	csrw satp, zero
 	sfence.vma
-	LX s0
-	li t3, 0x80383010
-	ld ra, 0(t3)
 	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
-	addi a3, tp, 128
-	lr.w zero, (a3)
-	sc.w a1, ra, (a3)
-	sc.w zero, s10, (a3)
-	LX zero
-	LX zero
-	LX a1
-	ld t5, 128(tp)
-	LX t5
+	li t3, 0x80383000
+	ld s11, 0(t3)
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	addi sp, tp, -224
+	lh s2, 598(sp)
+	LX s2
 	DUMP
 diff_block_2:
-	li t1, 0x200e0401
-	li a4, 0x80380000
-	sd t1, 0(a4)
-	li t1, 0x200e0801
-	li a4, 0x80381008
-	sd t1, 0(a4)
-	li t1, 0x200000ef
-	li a4, 0x80381010
-	sd t1, 0(a4)
-	li t1, 0x200e0c01
-	li a4, 0x80382000
-	sd t1, 0(a4)
-	li t1, 0x2014009d
-	li a4, 0x80382008
-	sd t1, 0(a4)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0x9000000000080380
-	li a4, 0x402892d8
+	addi a7, tp, 160
+	lr.w s3, (a7)
+	sc.w a2, zero, (a7)
+	sc.w s6, s0, (a7)
+	LX s6
+	LX s3
+	LX a2
+	ld s0, 160(tp)
+	LX s0
+	addi a2, tp, 862
+	lb a0, -697(a2)
+	LX a0
+	addi a5, tp, 1059
+	lwu s0, -959(a5)
+	LX s0
+	li a3, 0x200e0401
+	li s8, 0x80380000
+	sd a3, 0(s8)
+	li a3, 0x200e0801
+	li s8, 0x80381008
+	sd a3, 0(s8)
+	li a3, 0x200000ef
+	li s8, 0x80381010
+	sd a3, 0(s8)
+	li a3, 0x200e0c01
+	li s8, 0x80382000
+	sd a3, 0(s8)
+	li a3, 0x201000e3
+	li s8, 0x80382008
+	sd a3, 0(s8)
+	li a3, 0xc0000
+	csrc sstatus, a3
+	li a3, 0x8000000000080381
+	li s8, 0x40317a10
 	sfence.vma
-	csrw satp, t1
-	sh s4, 0(a4)
+	csrw satp, a3
+	amoswap.d t0, t0, (s8)
 	csrw satp, zero
 	sfence.vma
-	LX s4
-	li a4, 0x80382008
-	ld t1, 0(a4)
-	andi t1, t1, -65
-	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
-	addi s6, tp, -1471
-	lbu t2, 969(s6)
-	LX t2
-	li a1, 0x200e0401
-	li s1, 0x80380000
-	sd a1, 0(s1)
-	li a1, 0x200e0801
-	li s1, 0x80381008
-	sd a1, 0(s1)
-	li a1, 0x200000ef
-	li s1, 0x80381010
-	sd a1, 0(s1)
-	li a1, 0x200e0c01
-	li s1, 0x80382000
-	sd a1, 0(s1)
-	li a1, 0x200e1c63
-	li s1, 0x80383018
-	sd a1, 0(s1)
-	li a1, 0xc0000
-	csrc sstatus, a1
-	li a1, 0x9000000000080380
-	li s1, 0x40003300
-	sfence.vma
-	csrw satp, a1
-	li a1, 0x8f93
-	li s1, 0x8038701c
-	sh a1, 0(s1)
-	li a1, 0x1f
-	li s1, 0x8038701e
-	sh a1, 0(s1)
-	li a1, 0x8067
-	li s1, 0x80387020
-	sh a1, 0(s1)
-	li a1, 0x0
-	li s1, 0x80387022
-	sh a1, 0(s1)
-	fence.i
-	li a1, 0x9000000000080380
-	li s1, 0x4000301c
-	sfence.vma
-	csrw satp, a1
-	jalr ra, 0(s1)
-	csrw satp, zero
-	sfence.vma
-	LX t6
-	li s1, 0x80383018
-	ld a1, 0(s1)
-	andi a1, a1, -65
+	LX t0
+	li s8, 0x80382008
+	ld a3, 0(s8)
+	andi a3, a3, -65
+	LX a3
+	li a3, 0xc0000
+	csrc sstatus, a3
+	addi s9, tp, 1759
+	sh s11, -1911(s9)
+	ld a1, -152(tp)
 	LX a1
-	li a1, 0xc0000
-	csrc sstatus, a1
-	addi a4, tp, -304
-	lr.d zero, (a4)
-	sc.d t2, a1, (a4)
-	LX zero
-	LX t2
-	ld s10, -304(tp)
-	LX s10
-	lhu t5, 286(tp)
-	LX t5
-	addi s7, tp, -496
-	lwu s2, 0(s7)
-	LX s2
-	addi s6, tp, 227
-	sb t3, 0(s6)
-	ld a5, 224(tp)
-	LX a5
-	addi t6, tp, -392
-	lr.d.rl zero, (t6)
-	sc.d.rl zero, a0, (t6)
-	LX zero
-	LX zero
-	ld t0, -392(tp)
+	lw a0, 176(tp)
+	LX a0
+	li a4, 0x200e0401
+	li t6, 0x80380000
+	sd a4, 0(t6)
+	li a4, 0x200e0801
+	li t6, 0x80381008
+	sd a4, 0(t6)
+	li a4, 0x200000ef
+	li t6, 0x80381010
+	sd a4, 0(t6)
+	li a4, 0x200e0c01
+	li t6, 0x80382000
+	sd a4, 0(t6)
+	li a4, 0x200e1cc3
+	li t6, 0x80383018
+	sd a4, 0(t6)
+	li a4, 0xc0000
+	csrc sstatus, a4
+	li a4, 0x80000
+	csrs sstatus, a4
+	li a4, 0x8000000000080381
+	li t6, 0x400031f0
+	sfence.vma
+	csrw satp, a4
+	amoswap.d s5, s5, (t6)
+	csrw satp, zero
+	sfence.vma
+	LX s5
+	li t6, 0x80383018
+	ld a4, 0(t6)
+	andi a4, a4, -65
+	LX a4
+	li a4, 0xc0000
+	csrc sstatus, a4
+	addi t0, tp, 392
+	amoxor.d a0, t6, (t0)
+	LX a0
+	ld t0, 392(tp)
 	LX t0
 	addi ra, tp, -336
 	amoswap.w.rl s8, a6, (ra)

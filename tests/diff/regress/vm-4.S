@@ -34,7 +34,13 @@ diff_block_0:
 	li s7, 0x200e10c7
 	li s3, 0x80383000
 	sd s7, 0(s3)
-	li s7, 0x200e14c3
+	li s7, 0x3f7b09521a414dfb
+	li s3, 0x80385000
+	sd s7, 0(s3)
+	li s7, 0xcc8561aa6c8f495d
+	li s3, 0x80387000
+	sd s7, 0(s3)
+	li s7, 0x200e1cc3
 	li s3, 0x80383008
 	sd s7, 0(s3)
 	li s7, 0xc0000
@@ -54,351 +60,392 @@ diff_block_0:
 	LX s7
 	li s7, 0xc0000
 	csrc sstatus, s7
-	li ra, 0x200e0401
-	li s8, 0x80380000
-	sd ra, 0(s8)
-	li ra, 0x200e0801
-	li s8, 0x80381008
-	sd ra, 0(s8)
-	li ra, 0x200000ef
-	li s8, 0x80381010
-	sd ra, 0(s8)
-	li ra, 0x200e0c01
-	li s8, 0x80382000
-	sd ra, 0(s8)
-	li ra, 0x200e1063
-	li s8, 0x80383000
-	sd ra, 0(s8)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0xc0000
-	csrs sstatus, ra
-	li ra, 0x9000000000080380
-	li s8, 0x40000880
+	li t1, 0x200e0401
+	li t3, 0x80380000
+	sd t1, 0(t3)
+	li t1, 0x200e0801
+	li t3, 0x80381008
+	sd t1, 0(t3)
+	li t1, 0x200000ef
+	li t3, 0x80381010
+	sd t1, 0(t3)
+	li t1, 0x200e0c01
+	li t3, 0x80382000
+	sd t1, 0(t3)
+	li t1, 0x200e1c99
+	li t3, 0x80383018
+	sd t1, 0(t3)
+	li t1, 0xc0000
+	csrc sstatus, t1
+	li t1, 0x8000000000080381
+	li t3, 0x400033f8
 	sfence.vma
-	csrw satp, ra
-	lb s5, 0(s8)
+	csrw satp, t1
+	li t1, 0xb13
+	li t3, 0x8038784e
+	sh t1, 0(t3)
+	li t1, 0x1b
+	li t3, 0x80387850
+	sh t1, 0(t3)
+	li t1, 0x8067
+	li t3, 0x80387852
+	sh t1, 0(t3)
+	li t1, 0x0
+	li t3, 0x80387854
+	sh t1, 0(t3)
+	fence.i
+	li t1, 0x8000000000080381
+	li t3, 0x4000384e
+	sfence.vma
+	csrw satp, t1
+	jalr ra, 0(t3)
 	csrw satp, zero
 	sfence.vma
-	LX s5
-	li s8, 0x80383000
-	ld ra, 0(s8)
-	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li t4, 0x200e0401
-	li ra, 0x80380000
-	sd t4, 0(ra)
-	li t4, 0x200e0801
-	li ra, 0x80381008
-	sd t4, 0(ra)
-	li t4, 0x200000ef
-	li ra, 0x80381010
-	sd t4, 0(ra)
-	li t4, 0x200e0c01
-	li ra, 0x80382000
-	sd t4, 0(ra)
-	li t4, 0x200e18c9
-	li ra, 0x80383010
-	sd t4, 0(ra)
-	li t4, 0xc0000
-	csrc sstatus, t4
-	li t4, 0x80000
-	csrs sstatus, t4
-	li t4, 0x8000000000080381
-	li ra, 0x40002d48
-	sfence.vma
-	csrw satp, t4
-	sh s4, 0(ra)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li ra, 0x80383010
-	ld t4, 0(ra)
-	andi t4, t4, -65
-	LX t4
-	li t4, 0xc0000
-	csrc sstatus, t4
-	li s10, 0x200e0401
-	li t0, 0x80380000
-	sd s10, 0(t0)
-	li s10, 0x200e0801
-	li t0, 0x80381008
-	sd s10, 0(t0)
-	li s10, 0x200000ef
-	li t0, 0x80381010
-	sd s10, 0(t0)
-	li s10, 0x200e0c01
-	li t0, 0x80382000
-	sd s10, 0(t0)
-	li s10, 0x200e14cd
-	li t0, 0x80383008
-	sd s10, 0(t0)
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s10, 0x8000000000080381
-	li t0, 0x40001cb0
-	sfence.vma
-	csrw satp, s10
-	sw t4, 0(t0)
-	csrw satp, zero
-	sfence.vma
-	LX t4
-	li t0, 0x80383008
-	ld s10, 0(t0)
-	andi s10, s10, -65
-	LX s10
-	li s10, 0xc0000
-	csrc sstatus, s10
-	li s7, 0x200e0401
-	li s6, 0x80380000
-	sd s7, 0(s6)
-	li s7, 0x200e0801
-	li s6, 0x80381008
-	sd s7, 0(s6)
-	li s7, 0x200000ef
-	li s6, 0x80381010
-	sd s7, 0(s6)
-	li s7, 0x200e0c01
-	li s6, 0x80382000
-	sd s7, 0(s6)
-	li s7, 0x20100035
-	li s6, 0x80382008
-	sd s7, 0(s6)
-	li s7, 0xc0000
-	csrc sstatus, s7
-	li s7, 0xc0000
-	csrs sstatus, s7
-	li s7, 0x8000000000080381
-	li s6, 0x402df580
-	sfence.vma
-	csrw satp, s7
-	ld s4, 0(s6)
-	csrw satp, zero
-	sfence.vma
-	LX s4
-	li s6, 0x80382008
-	ld s7, 0(s6)
-	andi s7, s7, -65
-	LX s7
-	li s7, 0xc0000
-	csrc sstatus, s7
+	LX s6
+	li t3, 0x80383018
+	ld t1, 0(t3)
+	andi t1, t1, -65
+	LX t1
+	li t1, 0xc0000
+	csrc sstatus, t1
 	li s3, 0x200e0401
-	li s0, 0x80380000
-	sd s3, 0(s0)
+	li a0, 0x80380000
+	sd s3, 0(a0)
 	li s3, 0x200e0801
-	li s0, 0x80381008
-	sd s3, 0(s0)
+	li a0, 0x80381008
+	sd s3, 0(a0)
 	li s3, 0x200000ef
-	li s0, 0x80381010
-	sd s3, 0(s0)
+	li a0, 0x80381010
+	sd s3, 0(a0)
 	li s3, 0x200e0c01
-	li s0, 0x80382000
-	sd s3, 0(s0)
-	li s3, 0x200e14c3
-	li s0, 0x80383008
-	sd s3, 0(s0)
+	li a0, 0x80382000
+	sd s3, 0(a0)
+	li s3, 0x201004dd
+	li a0, 0x80382008
+	sd s3, 0(a0)
 	li s3, 0xc0000
 	csrc sstatus, s3
-	li s3, 0x40000
+	li s3, 0x80000
 	csrs sstatus, s3
-	li s3, 0x8000000000080381
-	li s0, 0x40001360
+	li s3, 0x9000000000080380
+	li a0, 0x402bf558
 	sfence.vma
 	csrw satp, s3
-	lb a6, 0(s0)
+	sb t3, 0(a0)
 	csrw satp, zero
 	sfence.vma
-	LX a6
-	li s0, 0x80383008
-	ld s3, 0(s0)
+	LX t3
+	li a0, 0x80382008
+	ld s3, 0(a0)
+	andi s3, s3, -65
 	LX s3
 	li s3, 0xc0000
 	csrc sstatus, s3
-	li t3, 0x200e0401
-	li s6, 0x80380000
-	sd t3, 0(s6)
-	li t3, 0x200e0801
-	li s6, 0x80381008
-	sd t3, 0(s6)
-	li t3, 0x200000ef
-	li s6, 0x80381010
-	sd t3, 0(s6)
-	li t3, 0x200e0c01
-	li s6, 0x80382000
-	sd t3, 0(s6)
-	li t3, 0x20100093
-	li s6, 0x80382008
-	sd t3, 0(s6)
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li t3, 0x80000
-	csrs sstatus, t3
-	li t3, 0x9000000000080380
-	li s6, 0x4020e838
+	li s11, 0x200e0401
+	li s5, 0x80380000
+	sd s11, 0(s5)
+	li s11, 0x200e0801
+	li s5, 0x80381008
+	sd s11, 0(s5)
+	li s11, 0x200000ef
+	li s5, 0x80381010
+	sd s11, 0(s5)
+	li s11, 0x200e0c01
+	li s5, 0x80382000
+	sd s11, 0(s5)
+	li s11, 0x200e1cc3
+	li s5, 0x80383018
+	sd s11, 0(s5)
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s11, 0x40000
+	csrs sstatus, s11
+	li s11, 0x8000000000080381
+	li s5, 0x400035c8
 	sfence.vma
-	csrw satp, t3
-	ld t0, 0(s6)
-	csrw satp, zero
-	sfence.vma
-	LX t0
-	li s6, 0x80382008
-	ld t3, 0(s6)
-	andi t3, t3, -65
-	LX t3
-	li t3, 0xc0000
-	csrc sstatus, t3
-	li a4, 0x200e0401
-	li s4, 0x80380000
-	sd a4, 0(s4)
-	li a4, 0x200e0801
-	li s4, 0x80381008
-	sd a4, 0(s4)
-	li a4, 0x200000ef
-	li s4, 0x80381010
-	sd a4, 0(s4)
-	li a4, 0x200e0c01
-	li s4, 0x80382000
-	sd a4, 0(s4)
-	li a4, 0x200e10c7
-	li s4, 0x80383000
-	sd a4, 0(s4)
-	li a4, 0x200e1477
-	li s4, 0x80383008
-	sd a4, 0(s4)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x40000
-	csrs sstatus, a4
-	li a4, 0x8000000000080381
-	li s4, 0x40000fff
-	sfence.vma
-	csrw satp, a4
-	sw a6, 0(s4)
-	csrw satp, zero
-	sfence.vma
-	LX a6
-	li s4, 0x80383008
-	ld a4, 0(s4)
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li s4, 0x200e0401
-	li t1, 0x80380000
-	sd s4, 0(t1)
-	li s4, 0x200e0801
-	li t1, 0x80381008
-	sd s4, 0(t1)
-	li s4, 0x200000ef
-	li t1, 0x80381010
-	sd s4, 0(t1)
-	li s4, 0x200e0c01
-	li t1, 0x80382000
-	sd s4, 0(t1)
-	li s4, 0x200e10c7
-	li t1, 0x80383000
-	sd s4, 0(t1)
-	li s4, 0x200e144f
-	li t1, 0x80383008
-	sd s4, 0(t1)
-	li s4, 0xc0000
-	csrc sstatus, s4
-	li s4, 0x8000000000080381
-	li t1, 0x40000ffe
-	sfence.vma
-	csrw satp, s4
-	li s4, 0x8793
-	li t1, 0x803852a2
-	sh s4, 0(t1)
-	li s4, 0x17
-	li t1, 0x803852a4
-	sh s4, 0(t1)
-	li s4, 0x8067
-	li t1, 0x803852a6
-	sh s4, 0(t1)
-	li s4, 0x0
-	li t1, 0x803852a8
-	sh s4, 0(t1)
-	fence.i
-	li s4, 0x8000000000080381
-	li t1, 0x400012a2
-	sfence.vma
-	csrw satp, s4
-	jalr ra, 0(t1)
+	csrw satp, s11
+	amoadd.d a5, a5, (s5)
 	csrw satp, zero
 	sfence.vma
 	LX a5
-	li t1, 0x80383008
-	ld s4, 0(t1)
-	LX s4
-	li s4, 0xc0000
-	csrc sstatus, s4
-	li a0, 0x200e0401
-	li a1, 0x80380000
-	sd a0, 0(a1)
-	li a0, 0x200e0801
-	li a1, 0x80381008
-	sd a0, 0(a1)
-	li a0, 0x200000ef
-	li a1, 0x80381010
-	sd a0, 0(a1)
-	li a0, 0x200e0c01
-	li a1, 0x80382000
-	sd a0, 0(a1)
-	li a0, 0x201000c4
-	li a1, 0x80382008
-	sd a0, 0(a1)
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li a0, 0x80000
-	csrs sstatus, a0
-	li a0, 0x8000000000080381
-	li a1, 0x402ba710
+	li s5, 0x80383018
+	ld s11, 0(s5)
+	andi s11, s11, -65
+	LX s11
+	li s11, 0xc0000
+	csrc sstatus, s11
+	li s0, 0x200e0401
+	li t2, 0x80380000
+	sd s0, 0(t2)
+	li s0, 0x200e0801
+	li t2, 0x80381008
+	sd s0, 0(t2)
+	li s0, 0x200000ef
+	li t2, 0x80381010
+	sd s0, 0(t2)
+	li s0, 0x200e0c01
+	li t2, 0x80382000
+	sd s0, 0(t2)
+	li s0, 0x200e1467
+	li t2, 0x80383008
+	sd s0, 0(t2)
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s0, 0x40000
+	csrs sstatus, s0
+	li s0, 0x9000000000080380
+	li t2, 0x40001518
 	sfence.vma
-	csrw satp, a0
-	lhu s10, 0(a1)
+	csrw satp, s0
+	amoadd.d t0, t0, (t2)
+	csrw satp, zero
+	sfence.vma
+	LX t0
+	li t2, 0x80383008
+	ld s0, 0(t2)
+	LX s0
+	li s0, 0xc0000
+	csrc sstatus, s0
+	li s8, 0x200e0401
+	li a7, 0x80380000
+	sd s8, 0(a7)
+	li s8, 0x200e0801
+	li a7, 0x80381008
+	sd s8, 0(a7)
+	li s8, 0x200000ef
+	li a7, 0x80381010
+	sd s8, 0(a7)
+	li s8, 0x200e0c01
+	li a7, 0x80382000
+	sd s8, 0(a7)
+	li s8, 0x200e1487
+	li a7, 0x80383008
+	sd s8, 0(a7)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x40000
+	csrs sstatus, s8
+	li s8, 0x8000000000080381
+	li a7, 0x40001810
+	sfence.vma
+	csrw satp, s8
+	lhu a3, 0(a7)
+	csrw satp, zero
+	sfence.vma
+	LX a3
+	li a7, 0x80383008
+	ld s8, 0(a7)
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li ra, 0x200e0401
+	li a3, 0x80380000
+	sd ra, 0(a3)
+	li ra, 0x200e0801
+	li a3, 0x80381008
+	sd ra, 0(a3)
+	li ra, 0x200000ef
+	li a3, 0x80381010
+	sd ra, 0(a3)
+	li ra, 0x200e0c01
+	li a3, 0x80382000
+	sd ra, 0(a3)
+	li ra, 0x200e10bd
+	li a3, 0x80383000
+	sd ra, 0(a3)
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li ra, 0x80000
+	csrs sstatus, ra
+	li ra, 0x8000000000080381
+	li a3, 0x400005d8
+	sfence.vma
+	csrw satp, ra
+	li ra, 0x200e10cb
+	li a3, 0x80383000
+	sd ra, 0(a3)
+	li ra, 0x200e1cbd
+	li a3, 0x80383008
+	sd ra, 0(a3)
+	li ra, 0x77
+	li a3, 0x80385000
+	sh ra, 0(a3)
+	li ra, 0x713
+	li a3, 0x80384ffe
+	sh ra, 0(a3)
+	li ra, 0x17
+	li a3, 0x80387000
+	sh ra, 0(a3)
+	li ra, 0x8067
+	li a3, 0x80387002
+	sh ra, 0(a3)
+	li ra, 0x0
+	li a3, 0x80387004
+	sh ra, 0(a3)
+	fence.i
+	li ra, 0x8000000000080381
+	li a3, 0x40000ffe
+	sfence.vma
+	csrw satp, ra
+	jalr ra, 0(a3)
+	csrw satp, zero
+	sfence.vma
+	LX a4
+	li a3, 0x80383008
+	ld ra, 0(a3)
+	andi ra, ra, -65
+	LX ra
+	li ra, 0xc0000
+	csrc sstatus, ra
+	li s1, 0x200e0401
+	li s0, 0x80380000
+	sd s1, 0(s0)
+	li s1, 0x200e0801
+	li s0, 0x80381008
+	sd s1, 0(s0)
+	li s1, 0x200000ef
+	li s0, 0x80381010
+	sd s1, 0(s0)
+	li s1, 0x200e0c01
+	li s0, 0x80382000
+	sd s1, 0(s0)
+	li s1, 0x200e10c7
+	li s0, 0x80383000
+	sd s1, 0(s0)
+	li s1, 0xd7b0d13e930197c9
+	li s0, 0x80385000
+	sd s1, 0(s0)
+	li s1, 0x3e528596452667c1
+	li s0, 0x80387000
+	sd s1, 0(s0)
+	li s1, 0x200e1c77
+	li s0, 0x80383008
+	sd s1, 0(s0)
+	li s1, 0xc0000
+	csrc sstatus, s1
+	li s1, 0x80000
+	csrs sstatus, s1
+	li s1, 0x8000000000080381
+	li s0, 0x40000fff
+	sfence.vma
+	csrw satp, s1
+	sh s10, 0(s0)
 	csrw satp, zero
 	sfence.vma
 	LX s10
-	li a1, 0x80382008
-	ld a0, 0(a1)
-	andi a0, a0, -65
-	LX a0
-	li a0, 0xc0000
-	csrc sstatus, a0
-	li s1, 0x200e0401
-	li a2, 0x80380000
-	sd s1, 0(a2)
-	li s1, 0x200e0801
-	li a2, 0x80381008
-	sd s1, 0(a2)
-	li s1, 0x200000ef
-	li a2, 0x80381010
-	sd s1, 0(a2)
-	li s1, 0x200e0c01
-	li a2, 0x80382000
-	sd s1, 0(a2)
-	li s1, 0x20100053
-	li a2, 0x80382008
-	sd s1, 0(a2)
-	li s1, 0xc0000
-	csrc sstatus, s1
-	li s1, 0x40000
-	csrs sstatus, s1
-	li s1, 0x8000000000080381
-	li a2, 0x403d9a18
-	sfence.vma
-	csrw satp, s1
-	amoswap.d s7, s7, (a2)
-	csrw satp, zero
-	sfence.vma
-	LX s7
-	li a2, 0x80382008
-	ld s1, 0(a2)
+	li s0, 0x80383008
+	ld s1, 0(s0)
 	andi s1, s1, -65
 	LX s1
 	li s1, 0xc0000
 	csrc sstatus, s1
+	li a5, 0x200e0401
+	li t3, 0x80380000
+	sd a5, 0(t3)
+	li a5, 0x200e0801
+	li t3, 0x80381008
+	sd a5, 0(t3)
+	li a5, 0x200000ef
+	li t3, 0x80381010
+	sd a5, 0(t3)
+	li a5, 0x200e0c01
+	li t3, 0x80382000
+	sd a5, 0(t3)
+	li a5, 0x200e10c7
+	li t3, 0x80383000
+	sd a5, 0(t3)
+	li a5, 0x6aafc58abe7825be
+	li t3, 0x80385000
+	sd a5, 0(t3)
+	li a5, 0xee2d3105cb9ae2a4
+	li t3, 0x80387000
+	sd a5, 0(t3)
+	li a5, 0x200e1ce8
+	li t3, 0x80383008
+	sd a5, 0(t3)
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li a5, 0x80000
+	csrs sstatus, a5
+	li a5, 0x9000000000080380
+	li t3, 0x40000ffe
+	sfence.vma
+	csrw satp, a5
+	lhu s10, 0(t3)
+	csrw satp, zero
+	sfence.vma
+	LX s10
+	li t3, 0x80383008
+	ld a5, 0(t3)
+	andi a5, a5, -65
+	LX a5
+	li a5, 0xc0000
+	csrc sstatus, a5
+	li s9, 0x200e0401
+	li s7, 0x80380000
+	sd s9, 0(s7)
+	li s9, 0x200e0801
+	li s7, 0x80381008
+	sd s9, 0(s7)
+	li s9, 0x200000ef
+	li s7, 0x80381010
+	sd s9, 0(s7)
+	li s9, 0x200e0c01
+	li s7, 0x80382000
+	sd s9, 0(s7)
+	li s9, 0x200e14d3
+	li s7, 0x80383008
+	sd s9, 0(s7)
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li s9, 0x40000
+	csrs sstatus, s9
+	li s9, 0x8000000000080381
+	li s7, 0x40001db0
+	sfence.vma
+	csrw satp, s9
+	lhu s5, 0(s7)
+	csrw satp, zero
+	sfence.vma
+	LX s5
+	li s7, 0x80383008
+	ld s9, 0(s7)
+	LX s9
+	li s9, 0xc0000
+	csrc sstatus, s9
+	li a2, 0x200e0401
+	li s7, 0x80380000
+	sd a2, 0(s7)
+	li a2, 0x200e0801
+	li s7, 0x80381008
+	sd a2, 0(s7)
+	li a2, 0x200000ef
+	li s7, 0x80381010
+	sd a2, 0(s7)
+	li a2, 0x200e0c01
+	li s7, 0x80382000
+	sd a2, 0(s7)
+	li a2, 0x20100043
+	li s7, 0x80382008
+	sd a2, 0(s7)
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a2, 0x40000
+	csrs sstatus, a2
+	li a2, 0x8000000000080381
+	li s7, 0x403d9a18
+	sfence.vma
+	csrw satp, a2
+	amoswap.d a1, a1, (s7)
+	csrw satp, zero
+	sfence.vma
+	LX a1
+	li s7, 0x80382008
+	ld a2, 0(s7)
+	andi a2, a2, -65
+	LX a2
+	li a2, 0xc0000
+	csrc sstatus, a2
 	li t1, 0x200e0401
 	li s4, 0x80380000
 	sd t1, 0(s4)
@@ -818,286 +865,258 @@ diff_block_1:
 	li ra, 0x200e10c7
 	li a1, 0x80383000
 	sd ra, 0(a1)
-	li ra, 0x200e14c7
+	li ra, 0x74369bb370615ac
+	li a1, 0x80385000
+	sd ra, 0(a1)
+	li ra, 0x2ea6ff400021f7a5
+	li a1, 0x80387000
+	sd ra, 0(a1)
+	li ra, 0x200e1cc7
 	li a1, 0x80383008
 	sd ra, 0(a1)
 	li ra, 0xc0000
 	csrc sstatus, ra
 	li ra, 0x40000
 	csrs sstatus, ra
-	li ra, 0x9000000000080380
+	li ra, 0x8000000000080381
 	li a1, 0x40000ffd
 	sfence.vma
 	csrw satp, ra
-	li ra, 0x313
-	li a1, 0x80385222
-	sh ra, 0(a1)
-	li ra, 0x13
-	li a1, 0x80385224
-	sh ra, 0(a1)
-	li ra, 0x8067
-	li a1, 0x80385226
-	sh ra, 0(a1)
-	li ra, 0x0
-	li a1, 0x80385228
-	sh ra, 0(a1)
-	fence.i
-	li ra, 0x9000000000080380
-	li a1, 0x40001222
-	sfence.vma
-	csrw satp, ra
-	jalr ra, 0(a1)
+	lb t1, 0(a1)
 	csrw satp, zero
 	sfence.vma
 	LX t1
 	li a1, 0x80383008
 	ld ra, 0(a1)
-	andi ra, ra, -65
 	LX ra
 	li ra, 0xc0000
 	csrc sstatus, ra
+	li a0, 0x200e0401
+	li a5, 0x80380000
+	sd a0, 0(a5)
+	li a0, 0x200e0801
+	li a5, 0x80381008
+	sd a0, 0(a5)
+	li a0, 0x200000ef
+	li a5, 0x80381010
+	sd a0, 0(a5)
+	li a0, 0x200e0c01
+	li a5, 0x80382000
+	sd a0, 0(a5)
+	li a0, 0x20100055
+	li a5, 0x80382008
+	sd a0, 0(a5)
+	li a0, 0xc0000
+	csrc sstatus, a0
+	li a0, 0x9000000000080380
+	li a5, 0x402bda28
+	sfence.vma
+	csrw satp, a0
+	sb s3, 0(a5)
+	csrw satp, zero
+	sfence.vma
+	LX s3
+	li a5, 0x80382008
+	ld a0, 0(a5)
+	andi a0, a0, -65
+	LX a0
+	li a0, 0xc0000
+	csrc sstatus, a0
+	DUMP
+diff_block_2:
+	li s10, 0x200e0401
+	li s6, 0x80380000
+	sd s10, 0(s6)
+	li s10, 0x200e0801
+	li s6, 0x80381008
+	sd s10, 0(s6)
+	li s10, 0x200000ef
+	li s6, 0x80381010
+	sd s10, 0(s6)
+	li s10, 0x200e0c01
+	li s6, 0x80382000
+	sd s10, 0(s6)
+	li s10, 0x200e10c7
+	li s6, 0x80383000
+	sd s10, 0(s6)
+	li s10, 0x136912779e167d62
+	li s6, 0x80385000
+	sd s10, 0(s6)
+	li s10, 0xf02aa868b09e2d34
+	li s6, 0x80387000
+	sd s10, 0(s6)
+	li s10, 0x200e1c85
+	li s6, 0x80383008
+	sd s10, 0(s6)
+	li s10, 0xc0000
+	csrc sstatus, s10
+	li s10, 0x9000000000080380
+	li s6, 0x40000ffe
+	sfence.vma
+	csrw satp, s10
+	sb a2, 0(s6)
+	csrw satp, zero
+	sfence.vma
+	LX a2
+	li s6, 0x80383008
+	ld s10, 0(s6)
+	andi s10, s10, -65
+	LX s10
+	li s10, 0xc0000
+	csrc sstatus, s10
 	li t0, 0x200e0401
-	li t4, 0x80380000
-	sd t0, 0(t4)
+	li a3, 0x80380000
+	sd t0, 0(a3)
 	li t0, 0x200e0801
-	li t4, 0x80381008
-	sd t0, 0(t4)
+	li a3, 0x80381008
+	sd t0, 0(a3)
 	li t0, 0x200000ef
-	li t4, 0x80381010
-	sd t0, 0(t4)
+	li a3, 0x80381010
+	sd t0, 0(a3)
 	li t0, 0x200e0c01
-	li t4, 0x80382000
-	sd t0, 0(t4)
-	li t0, 0x201000e7
-	li t4, 0x80382008
-	sd t0, 0(t4)
+	li a3, 0x80382000
+	sd t0, 0(a3)
+	li t0, 0x200e1843
+	li a3, 0x80383010
+	sd t0, 0(a3)
 	li t0, 0xc0000
 	csrc sstatus, t0
 	li t0, 0x40000
 	csrs sstatus, t0
-	li t0, 0x8000000000080381
-	li t4, 0x40200ea0
+	li t0, 0x9000000000080380
+	li a3, 0x40002408
 	sfence.vma
 	csrw satp, t0
-	sd ra, 0(t4)
+	sb a4, 0(a3)
 	csrw satp, zero
 	sfence.vma
-	LX ra
-	li t4, 0x80382008
-	ld t0, 0(t4)
+	LX a4
+	li a3, 0x80383010
+	ld t0, 0(a3)
+	andi t0, t0, -65
 	LX t0
 	li t0, 0xc0000
 	csrc sstatus, t0
-	DUMP
-diff_block_2:
-	li s8, 0x200e0401
-	li s10, 0x80380000
-	sd s8, 0(s10)
-	li s8, 0x200e0801
-	li s10, 0x80381008
-	sd s8, 0(s10)
-	li s8, 0x200000ef
-	li s10, 0x80381010
-	sd s8, 0(s10)
-	li s8, 0x200e0c01
-	li s10, 0x80382000
-	sd s8, 0(s10)
-	li s8, 0x200e10c7
-	li s10, 0x80383000
-	sd s8, 0(s10)
-	li s8, 0x200e148b
-	li s10, 0x80383008
-	sd s8, 0(s10)
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li s8, 0x80000
-	csrs sstatus, s8
-	li s8, 0x8000000000080381
-	li s10, 0x40000ffe
-	sfence.vma
-	csrw satp, s8
-	ld t2, 0(s10)
-	csrw satp, zero
-	sfence.vma
-	LX t2
-	li s10, 0x80383008
-	ld s8, 0(s10)
-	LX s8
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li t4, 0x200e0401
-	li s10, 0x80380000
-	sd t4, 0(s10)
-	li t4, 0x200e0801
-	li s10, 0x80381008
-	sd t4, 0(s10)
-	li t4, 0x200000ef
-	li s10, 0x80381010
-	sd t4, 0(s10)
-	li t4, 0x200e0c01
-	li s10, 0x80382000
-	sd t4, 0(s10)
-	li t4, 0x200e180b
-	li s10, 0x80383010
-	sd t4, 0(s10)
-	li t4, 0xc0000
-	csrc sstatus, t4
-	li t4, 0xc0000
-	csrs sstatus, t4
-	li t4, 0x8000000000080381
-	li s10, 0x40002418
-	sfence.vma
-	csrw satp, t4
-	li t4, 0x200e10cb
-	li s10, 0x80383000
-	sd t4, 0(s10)
-	li t4, 0x200e140b
-	li s10, 0x80383008
-	sd t4, 0(s10)
-	li t4, 0x8d93
-	li s10, 0x80384ffe
-	sh t4, 0(s10)
-	li t4, 0x1d
-	li s10, 0x80385000
-	sh t4, 0(s10)
-	li t4, 0x8067
-	li s10, 0x80385002
-	sh t4, 0(s10)
-	li t4, 0x0
-	li s10, 0x80385004
-	sh t4, 0(s10)
-	fence.i
-	li t4, 0x8000000000080381
-	li s10, 0x40000ffe
-	sfence.vma
-	csrw satp, t4
-	jalr ra, 0(s10)
-	csrw satp, zero
-	sfence.vma
-	LX s11
-	li s10, 0x80383008
-	ld t4, 0(s10)
-	LX t4
-	li t4, 0xc0000
-	csrc sstatus, t4
 	li s9, 0x200e0401
-	li t0, 0x80380000
-	sd s9, 0(t0)
+	li s2, 0x80380000
+	sd s9, 0(s2)
 	li s9, 0x200e0801
-	li t0, 0x80381008
-	sd s9, 0(t0)
+	li s2, 0x80381008
+	sd s9, 0(s2)
 	li s9, 0x200000ef
-	li t0, 0x80381010
-	sd s9, 0(t0)
+	li s2, 0x80381010
+	sd s9, 0(s2)
 	li s9, 0x200e0c01
-	li t0, 0x80382000
-	sd s9, 0(t0)
-	li s9, 0x20100083
-	li t0, 0x80382008
-	sd s9, 0(t0)
+	li s2, 0x80382000
+	sd s9, 0(s2)
+	li s9, 0x201000c3
+	li s2, 0x80382008
+	sd s9, 0(s2)
 	li s9, 0xc0000
 	csrc sstatus, s9
-	li s9, 0x9000000000080380
-	li t0, 0x402cd6e8
+	li s9, 0x8000000000080381
+	li s2, 0x40235318
 	sfence.vma
 	csrw satp, s9
-	sd a5, 0(t0)
+	ld s10, 0(s2)
 	csrw satp, zero
 	sfence.vma
-	LX a5
-	li t0, 0x80382008
-	ld s9, 0(t0)
-	andi s9, s9, -65
+	LX s10
+	li s2, 0x80382008
+	ld s9, 0(s2)
 	LX s9
 	li s9, 0xc0000
 	csrc sstatus, s9
-	li s2, 0x200e0401
-	li a6, 0x80380000
-	sd s2, 0(a6)
-	li s2, 0x200e0801
-	li a6, 0x80381008
-	sd s2, 0(a6)
-	li s2, 0x200000ef
-	li a6, 0x80381010
-	sd s2, 0(a6)
-	li s2, 0x200e0c01
-	li a6, 0x80382000
-	sd s2, 0(a6)
-	li s2, 0x200e1c05
-	li a6, 0x80383018
-	sd s2, 0(a6)
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s2, 0xc0000
-	csrs sstatus, s2
-	li s2, 0x9000000000080380
-	li a6, 0x40003bf0
+	li t4, 0x200e0401
+	li s4, 0x80380000
+	sd t4, 0(s4)
+	li t4, 0x200e0801
+	li s4, 0x80381008
+	sd t4, 0(s4)
+	li t4, 0x200000ef
+	li s4, 0x80381010
+	sd t4, 0(s4)
+	li t4, 0x200e0c01
+	li s4, 0x80382000
+	sd t4, 0(s4)
+	li t4, 0x200e10cd
+	li s4, 0x80383000
+	sd t4, 0(s4)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0x40000
+	csrs sstatus, t4
+	li t4, 0x9000000000080380
+	li s4, 0x40000168
 	sfence.vma
-	csrw satp, s2
-	lw t3, 0(a6)
+	csrw satp, t4
+	lb t1, 0(s4)
 	csrw satp, zero
 	sfence.vma
-	LX t3
-	li a6, 0x80383018
-	ld s2, 0(a6)
-	andi s2, s2, -65
-	LX s2
-	li s2, 0xc0000
-	csrc sstatus, s2
-	li s8, 0x200e0401
-	li s0, 0x80380000
-	sd s8, 0(s0)
-	li s8, 0x200e0801
-	li s0, 0x80381008
-	sd s8, 0(s0)
-	li s8, 0x200000ef
-	li s0, 0x80381010
-	sd s8, 0(s0)
-	li s8, 0x200e0c01
-	li s0, 0x80382000
-	sd s8, 0(s0)
-	li s8, 0x200e10c3
-	li s0, 0x80383000
-	sd s8, 0(s0)
-	li s8, 0xc0000
-	csrc sstatus, s8
-	li s8, 0x8000000000080381
-	li s0, 0x40000470
+	LX t1
+	li s4, 0x80383000
+	ld t4, 0(s4)
+	andi t4, t4, -65
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0x200e0401
+	li t2, 0x80380000
+	sd t4, 0(t2)
+	li t4, 0x200e0801
+	li t2, 0x80381008
+	sd t4, 0(t2)
+	li t4, 0x200000ef
+	li t2, 0x80381010
+	sd t4, 0(t2)
+	li t4, 0x200e0c01
+	li t2, 0x80382000
+	sd t4, 0(t2)
+	li t4, 0x200e108d
+	li t2, 0x80383000
+	sd t4, 0(t2)
+	li t4, 0xc0000
+	csrc sstatus, t4
+	li t4, 0x8000000000080381
+	li t2, 0x40000470
 	sfence.vma
-	csrw satp, s8
-	li s8, 0x200e10cb
-	li s0, 0x80383000
-	sd s8, 0(s0)
-	li s8, 0x200e14c3
-	li s0, 0x80383008
-	sd s8, 0(s0)
-	li s8, 0x8393
-	li s0, 0x80384ffe
-	sh s8, 0(s0)
-	li s8, 0x13
-	li s0, 0x80385000
-	sh s8, 0(s0)
-	li s8, 0x8067
-	li s0, 0x80385002
-	sh s8, 0(s0)
-	li s8, 0x0
-	li s0, 0x80385004
-	sh s8, 0(s0)
+	csrw satp, t4
+	li t4, 0x200e10cb
+	li t2, 0x80383000
+	sd t4, 0(t2)
+	li t4, 0x200e1c8d
+	li t2, 0x80383008
+	sd t4, 0(t2)
+	li t4, 0x79
+	li t2, 0x80385000
+	sh t4, 0(t2)
+	li t4, 0x913
+	li t2, 0x80384ffe
+	sh t4, 0(t2)
+	li t4, 0x19
+	li t2, 0x80387000
+	sh t4, 0(t2)
+	li t4, 0x8067
+	li t2, 0x80387002
+	sh t4, 0(t2)
+	li t4, 0x0
+	li t2, 0x80387004
+	sh t4, 0(t2)
 	fence.i
-	li s8, 0x8000000000080381
-	li s0, 0x40000ffe
+	li t4, 0x8000000000080381
+	li t2, 0x40000ffe
 	sfence.vma
-	csrw satp, s8
-	jalr ra, 0(s0)
+	csrw satp, t4
+	jalr ra, 0(t2)
 	csrw satp, zero
 	sfence.vma
-	LX t2
-	li s0, 0x80383008
-	ld s8, 0(s0)
-	andi s8, s8, -65
-	LX s8
-	li s8, 0xc0000
-	csrc sstatus, s8
+	LX s2
+	li t2, 0x80383008
+	ld t4, 0(t2)
+	andi t4, t4, -65
+	LX t4
+	li t4, 0xc0000
+	csrc sstatus, t4
 	li s11, 0x200e0401
 	li s8, 0x80380000
 	sd s11, 0(s8)
@@ -1337,7 +1356,13 @@ diff_block_2:
 	li s8, 0x200e10c7
 	li t5, 0x80383000
 	sd s8, 0(t5)
-	li s8, 0x200e140b
+	li s8, 0x5f6edf82ddac05c0
+	li t5, 0x80385000
+	sd s8, 0(t5)
+	li s8, 0x2ca712fa19119bfd
+	li t5, 0x80387000
+	sd s8, 0(t5)
+	li s8, 0x200e1c0b
 	li t5, 0x80383008
 	sd s8, 0(t5)
 	li s8, 0xc0000
@@ -1348,24 +1373,7 @@ diff_block_2:
 	li t5, 0x40000ffe
 	sfence.vma
 	csrw satp, s8
-	li s8, 0x513
-	li t5, 0x80385a96
-	sh s8, 0(t5)
-	li s8, 0x15
-	li t5, 0x80385a98
-	sh s8, 0(t5)
-	li s8, 0x8067
-	li t5, 0x80385a9a
-	sh s8, 0(t5)
-	li s8, 0x0
-	li t5, 0x80385a9c
-	sh s8, 0(t5)
-	fence.i
-	li s8, 0x8000000000080381
-	li t5, 0x40001a96
-	sfence.vma
-	csrw satp, s8
-	jalr ra, 0(t5)
+	lw a0, 0(t5)
 	csrw satp, zero
 	sfence.vma
 	LX a0
@@ -1376,39 +1384,39 @@ diff_block_2:
 	csrc sstatus, s8
 	DUMP
 diff_block_3:
-	li a4, 0x200e0401
-	li s6, 0x80380000
-	sd a4, 0(s6)
-	li a4, 0x200e0801
-	li s6, 0x80381008
-	sd a4, 0(s6)
-	li a4, 0x200000ef
-	li s6, 0x80381010
-	sd a4, 0(s6)
-	li a4, 0x200e0c01
-	li s6, 0x80382000
-	sd a4, 0(s6)
-	li a4, 0x200e10eb
-	li s6, 0x80383000
-	sd a4, 0(s6)
-	li a4, 0xc0000
-	csrc sstatus, a4
-	li a4, 0x80000
-	csrs sstatus, a4
-	li a4, 0x8000000000080381
-	li s6, 0x40000918
+	li s6, 0x200e0401
+	li a7, 0x80380000
+	sd s6, 0(a7)
+	li s6, 0x200e0801
+	li a7, 0x80381008
+	sd s6, 0(a7)
+	li s6, 0x200000ef
+	li a7, 0x80381010
+	sd s6, 0(a7)
+	li s6, 0x200e0c01
+	li a7, 0x80382000
+	sd s6, 0(a7)
+	li s6, 0x200e10eb
+	li a7, 0x80383000
+	sd s6, 0(a7)
+	li s6, 0xc0000
+	csrc sstatus, s6
+	li s6, 0x80000
+	csrs sstatus, s6
+	li s6, 0x8000000000080381
+	li a7, 0x40000918
 	sfence.vma
-	csrw satp, a4
-	sw a7, 0(s6)
+	csrw satp, s6
+	sw s5, 0(a7)
 	csrw satp, zero
 	sfence.vma
-	LX a7
-	li s6, 0x80383000
-	ld a4, 0(s6)
-	andi a4, a4, -65
-	LX a4
-	li a4, 0xc0000
-	csrc sstatus, a4
+	LX s5
+	li a7, 0x80383000
+	ld s6, 0(a7)
+	andi s6, s6, -65
+	LX s6
+	li s6, 0xc0000
+	csrc sstatus, s6
 	li a6, 0x200e0401
 	li s0, 0x80380000
 	sd a6, 0(s0)
@@ -1456,16 +1464,24 @@ diff_block_3:
 	li s0, 0x200e10c7
 	li a7, 0x80383000
 	sd s0, 0(a7)
-	li s0, 0x200e1455
+	li s0, 0xbc492f359ed17e73
+	li a7, 0x80385000
+	sd s0, 0(a7)
+	li s0, 0x3689fa51e702e88e
+	li a7, 0x80387000
+	sd s0, 0(a7)
+	li s0, 0x200e1c55
 	li a7, 0x80383008
 	sd s0, 0(a7)
 	li s0, 0xc0000
 	csrc sstatus, s0
+	li s0, 0x80000
+	csrs sstatus, s0
 	li s0, 0x8000000000080381
 	li a7, 0x40000ffa
 	sfence.vma
 	csrw satp, s0
-	ld s1, 0(a7)
+	sw s1, 0(a7)
 	csrw satp, zero
 	sfence.vma
 	LX s1
@@ -1475,54 +1491,38 @@ diff_block_3:
 	LX s0
 	li s0, 0xc0000
 	csrc sstatus, s0
-	li a5, 0x200e0401
-	li s10, 0x80380000
-	sd a5, 0(s10)
-	li a5, 0x200e0801
-	li s10, 0x80381008
-	sd a5, 0(s10)
-	li a5, 0x200000ef
-	li s10, 0x80381010
-	sd a5, 0(s10)
-	li a5, 0x200e0c01
-	li s10, 0x80382000
-	sd a5, 0(s10)
-	li a5, 0x200e10e7
-	li s10, 0x80383000
-	sd a5, 0(s10)
-	li a5, 0xc0000
-	csrc sstatus, a5
-	li a5, 0x8000000000080381
-	li s10, 0x40000fe8
+	li a2, 0x200e0401
+	li s11, 0x80380000
+	sd a2, 0(s11)
+	li a2, 0x200e0801
+	li s11, 0x80381008
+	sd a2, 0(s11)
+	li a2, 0x200000ef
+	li s11, 0x80381010
+	sd a2, 0(s11)
+	li a2, 0x200e0c01
+	li s11, 0x80382000
+	sd a2, 0(s11)
+	li a2, 0x200e1c17
+	li s11, 0x80383018
+	sd a2, 0(s11)
+	li a2, 0xc0000
+	csrc sstatus, a2
+	li a2, 0xc0000
+	csrs sstatus, a2
+	li a2, 0x8000000000080381
+	li s11, 0x40003fa0
 	sfence.vma
-	csrw satp, a5
-	li a5, 0x613
-	li s10, 0x803847ac
-	sh a5, 0(s10)
-	li a5, 0x16
-	li s10, 0x803847ae
-	sh a5, 0(s10)
-	li a5, 0x8067
-	li s10, 0x803847b0
-	sh a5, 0(s10)
-	li a5, 0x0
-	li s10, 0x803847b2
-	sh a5, 0(s10)
-	fence.i
-	li a5, 0x8000000000080381
-	li s10, 0x400007ac
-	sfence.vma
-	csrw satp, a5
-	jalr ra, 0(s10)
+	csrw satp, a2
+	ld s1, 0(s11)
 	csrw satp, zero
 	sfence.vma
+	LX s1
+	li s11, 0x80383018
+	ld a2, 0(s11)
 	LX a2
-	li s10, 0x80383000
-	ld a5, 0(s10)
-	andi a5, a5, -65
-	LX a5
-	li a5, 0xc0000
-	csrc sstatus, a5
+	li a2, 0xc0000
+	csrc sstatus, a2
 	li t3, 0x200e0401
 	li a6, 0x80380000
 	sd t3, 0(a6)
@@ -1569,7 +1569,13 @@ diff_block_3:
 	li a3, 0x200e10c7
 	li s4, 0x80383000
 	sd a3, 0(s4)
-	li a3, 0x200e14d9
+	li a3, 0xa7d4fb17ba4c4b73
+	li s4, 0x80385000
+	sd a3, 0(s4)
+	li a3, 0x2a1a010c791a4e0
+	li s4, 0x80387000
+	sd a3, 0(s4)
+	li a3, 0x200e1cd9
 	li s4, 0x80383008
 	sd a3, 0(s4)
 	li a3, 0xc0000
@@ -1588,212 +1594,206 @@ diff_block_3:
 	LX a3
 	li a3, 0xc0000
 	csrc sstatus, a3
-	li s7, 0x200e0401
-	li t5, 0x80380000
-	sd s7, 0(t5)
-	li s7, 0x200e0801
-	li t5, 0x80381008
-	sd s7, 0(t5)
-	li s7, 0x200000ef
-	li t5, 0x80381010
-	sd s7, 0(t5)
-	li s7, 0x200e0c01
-	li t5, 0x80382000
-	sd s7, 0(t5)
-	li s7, 0x200e18e7
-	li t5, 0x80383010
-	sd s7, 0(t5)
-	li s7, 0xc0000
-	csrc sstatus, s7
-	li s7, 0x8000000000080381
-	li t5, 0x40002118
-	sfence.vma
-	csrw satp, s7
-	lhu a2, 0(t5)
-	csrw satp, zero
-	sfence.vma
-	LX a2
-	li t5, 0x80383010
-	ld s7, 0(t5)
-	LX s7
-	li s7, 0xc0000
-	csrc sstatus, s7
 	li s11, 0x200e0401
-	li s2, 0x80380000
-	sd s11, 0(s2)
+	li s0, 0x80380000
+	sd s11, 0(s0)
 	li s11, 0x200e0801
-	li s2, 0x80381008
-	sd s11, 0(s2)
+	li s0, 0x80381008
+	sd s11, 0(s0)
 	li s11, 0x200000ef
-	li s2, 0x80381010
-	sd s11, 0(s2)
+	li s0, 0x80381010
+	sd s11, 0(s0)
 	li s11, 0x200e0c01
-	li s2, 0x80382000
-	sd s11, 0(s2)
-	li s11, 0x200e10d7
-	li s2, 0x80383000
-	sd s11, 0(s2)
+	li s0, 0x80382000
+	sd s11, 0(s0)
+	li s11, 0x200e181f
+	li s0, 0x80383010
+	sd s11, 0(s0)
 	li s11, 0xc0000
 	csrc sstatus, s11
-	li s11, 0x9000000000080380
-	li s2, 0x400006c8
+	li s11, 0xc0000
+	csrs sstatus, s11
+	li s11, 0x8000000000080381
+	li s0, 0x40002570
 	sfence.vma
 	csrw satp, s11
-	lhu a1, 0(s2)
+	ld t3, 0(s0)
 	csrw satp, zero
 	sfence.vma
-	LX a1
-	li s2, 0x80383000
-	ld s11, 0(s2)
-	andi s11, s11, -65
+	LX t3
+	li s0, 0x80383010
+	ld s11, 0(s0)
 	LX s11
 	li s11, 0xc0000
 	csrc sstatus, s11
 	li t6, 0x200e0401
-	li s1, 0x80380000
-	sd t6, 0(s1)
+	li t0, 0x80380000
+	sd t6, 0(t0)
 	li t6, 0x200e0801
-	li s1, 0x80381008
-	sd t6, 0(s1)
+	li t0, 0x80381008
+	sd t6, 0(t0)
 	li t6, 0x200000ef
-	li s1, 0x80381010
-	sd t6, 0(s1)
+	li t0, 0x80381010
+	sd t6, 0(t0)
 	li t6, 0x200e0c01
-	li s1, 0x80382000
-	sd t6, 0(s1)
-	li t6, 0x200e1c83
-	li s1, 0x80383018
-	sd t6, 0(s1)
+	li t0, 0x80382000
+	sd t6, 0(t0)
+	li t6, 0x200e1415
+	li t0, 0x80383008
+	sd t6, 0(t0)
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li t6, 0xc0000
+	li t6, 0x80000
 	csrs sstatus, t6
-	li t6, 0x8000000000080381
-	li s1, 0x40003b98
+	li t6, 0x9000000000080380
+	li t0, 0x40001510
 	sfence.vma
 	csrw satp, t6
-	li t6, 0x913
-	li s1, 0x80387434
-	sh t6, 0(s1)
-	li t6, 0x19
-	li s1, 0x80387436
-	sh t6, 0(s1)
-	li t6, 0x8067
-	li s1, 0x80387438
-	sh t6, 0(s1)
-	li t6, 0x0
-	li s1, 0x8038743a
-	sh t6, 0(s1)
-	fence.i
-	li t6, 0x8000000000080381
-	li s1, 0x40003434
-	sfence.vma
-	csrw satp, t6
-	jalr ra, 0(s1)
+	sw a0, 0(t0)
 	csrw satp, zero
 	sfence.vma
-	LX s2
-	li s1, 0x80383018
-	ld t6, 0(s1)
+	LX a0
+	li t0, 0x80383008
+	ld t6, 0(t0)
 	andi t6, t6, -65
 	LX t6
 	li t6, 0xc0000
 	csrc sstatus, t6
-	li t1, 0x200e0401
-	li ra, 0x80380000
-	sd t1, 0(ra)
-	li t1, 0x200e0801
-	li ra, 0x80381008
-	sd t1, 0(ra)
-	li t1, 0x200000ef
-	li ra, 0x80381010
-	sd t1, 0(ra)
-	li t1, 0x200e0c01
-	li ra, 0x80382000
-	sd t1, 0(ra)
-	li t1, 0x200e1493
-	li ra, 0x80383008
-	sd t1, 0(ra)
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li t1, 0x80000
-	csrs sstatus, t1
-	li t1, 0x9000000000080380
-	li ra, 0x40001f08
+	li s8, 0x200e0401
+	li a5, 0x80380000
+	sd s8, 0(a5)
+	li s8, 0x200e0801
+	li a5, 0x80381008
+	sd s8, 0(a5)
+	li s8, 0x200000ef
+	li a5, 0x80381010
+	sd s8, 0(a5)
+	li s8, 0x200e0c01
+	li a5, 0x80382000
+	sd s8, 0(a5)
+	li s8, 0x200e10f5
+	li a5, 0x80383000
+	sd s8, 0(a5)
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li s8, 0x40000
+	csrs sstatus, s8
+	li s8, 0x8000000000080381
+	li a5, 0x40000258
 	sfence.vma
-	csrw satp, t1
-	sb a1, 0(ra)
+	csrw satp, s8
+	lwu s2, 0(a5)
 	csrw satp, zero
 	sfence.vma
-	LX a1
-	li ra, 0x80383008
-	ld t1, 0(ra)
-	andi t1, t1, -65
-	LX t1
-	li t1, 0xc0000
-	csrc sstatus, t1
-	li ra, 0x200e0401
-	li a7, 0x80380000
-	sd ra, 0(a7)
-	li ra, 0x200e0801
-	li a7, 0x80381008
-	sd ra, 0(a7)
-	li ra, 0x200000ef
-	li a7, 0x80381010
-	sd ra, 0(a7)
-	li ra, 0x200e0c01
-	li a7, 0x80382000
-	sd ra, 0(a7)
-	li ra, 0x201004c3
-	li a7, 0x80382008
-	sd ra, 0(a7)
-	li ra, 0xc0000
-	csrc sstatus, ra
-	li ra, 0xc0000
-	csrs sstatus, ra
-	li ra, 0x8000000000080381
-	li a7, 0x4023e948
+	LX s2
+	li a5, 0x80383000
+	ld s8, 0(a5)
+	andi s8, s8, -65
+	LX s8
+	li s8, 0xc0000
+	csrc sstatus, s8
+	li t6, 0x200e0401
+	li t2, 0x80380000
+	sd t6, 0(t2)
+	li t6, 0x200e0801
+	li t2, 0x80381008
+	sd t6, 0(t2)
+	li t6, 0x200000ef
+	li t2, 0x80381010
+	sd t6, 0(t2)
+	li t6, 0x200e0c01
+	li t2, 0x80382000
+	sd t6, 0(t2)
+	li t6, 0x201000ab
+	li t2, 0x80382008
+	sd t6, 0(t2)
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li t6, 0x40000
+	csrs sstatus, t6
+	li t6, 0x8000000000080381
+	li t2, 0x4020c9f0
 	sfence.vma
-	csrw satp, ra
-	sh s1, 0(a7)
+	csrw satp, t6
+	lwu s11, 0(t2)
 	csrw satp, zero
 	sfence.vma
-	LX s1
-	li a7, 0x80382008
-	ld ra, 0(a7)
-	andi ra, ra, -65
-	LX ra
-	li ra, 0xc0000
-	csrc sstatus, ra
+	LX s11
+	li t2, 0x80382008
+	ld t6, 0(t2)
+	LX t6
+	li t6, 0xc0000
+	csrc sstatus, t6
+	li a6, 0x200e0401
+	li t0, 0x80380000
+	sd a6, 0(t0)
+	li a6, 0x200e0801
+	li t0, 0x80381008
+	sd a6, 0(t0)
+	li a6, 0x200000ef
+	li t0, 0x80381010
+	sd a6, 0(t0)
+	li a6, 0x200e0c01
+	li t0, 0x80382000
+	sd a6, 0(t0)
+	li a6, 0x200e10c7
+	li t0, 0x80383000
+	sd a6, 0(t0)
+	li a6, 0x9c5f7f131896cf40
+	li t0, 0x80385000
+	sd a6, 0(t0)
+	li a6, 0xb05215323c373723
+	li t0, 0x80387000
+	sd a6, 0(t0)
+	li a6, 0x200e1c53
+	li t0, 0x80383008
+	sd a6, 0(t0)
+	li a6, 0xc0000
+	csrc sstatus, a6
+	li a6, 0xc0000
+	csrs sstatus, a6
+	li a6, 0x8000000000080381
+	li t0, 0x40000ffc
+	sfence.vma
+	csrw satp, a6
+	lwu s6, 0(t0)
+	csrw satp, zero
+	sfence.vma
+	LX s6
+	li t0, 0x80383008
+	ld a6, 0(t0)
+	LX a6
+	li a6, 0xc0000
+	csrc sstatus, a6
 	li a3, 0x200e0401
-	li t4, 0x80380000
-	sd a3, 0(t4)
+	li s5, 0x80380000
+	sd a3, 0(s5)
 	li a3, 0x200e0801
-	li t4, 0x80381008
-	sd a3, 0(t4)
+	li s5, 0x80381008
+	sd a3, 0(s5)
 	li a3, 0x200000ef
-	li t4, 0x80381010
-	sd a3, 0(t4)
+	li s5, 0x80381010
+	sd a3, 0(s5)
 	li a3, 0x200e0c01
-	li t4, 0x80382000
-	sd a3, 0(t4)
-	li a3, 0x200e1003
-	li t4, 0x80383000
-	sd a3, 0(t4)
+	li s5, 0x80382000
+	sd a3, 0(s5)
+	li a3, 0x200e14c7
+	li s5, 0x80383008
+	sd a3, 0(s5)
 	li a3, 0xc0000
 	csrc sstatus, a3
-	li a3, 0x80000
+	li a3, 0x40000
 	csrs sstatus, a3
-	li a3, 0x9000000000080380
-	li t4, 0x40000c58
+	li a3, 0x8000000000080381
+	li s5, 0x40001478
 	sfence.vma
 	csrw satp, a3
-	lwu s0, 0(t4)
+	lb s11, 0(s5)
 	csrw satp, zero
 	sfence.vma
-	LX s0
-	li t4, 0x80383000
-	ld a3, 0(t4)
+	LX s11
+	li s5, 0x80383008
+	ld a3, 0(s5)
 	LX a3
 	li a3, 0xc0000
 	csrc sstatus, a3
@@ -1808,22 +1808,22 @@ diff_prog_name:
 	.align 12
 	.globl diff_area
 diff_area:
-	.dword 0x00000000109f8a51, 0x000000007ffff800, 0x0000000024e9d8d1, 0x0000000000000001
-	.dword 0xfffffffffffff9de, 0x1fb61a9fdad139a5, 0xdc5e6f1bc213a658, 0x0000000100000000
-	.dword 0x00000000ffffffff, 0xe71ec2a14ae761c6, 0x0000000000000737, 0xffffffff86f9981c
-	.dword 0x0000000037d802e4, 0x0000000000000002, 0xaaaaaaaaaaaaaaaa, 0xffffffffa85d3288
-	.dword 0xb893fa10094321f9, 0x00000000000007ff, 0x0000000000000800, 0x000000000000003f
-	.dword 0x0000000000000040, 0xffffffff7fffffff, 0x000000001ef132a9, 0x0000000029ba7550
-	.dword 0xdf0bdfc1ecdf40b0, 0x0000000029a600e8, 0xffffffffffffffff, 0x0000000000000800
-	.dword 0x000000003647f65a, 0xffffffffb0b13a05, 0x00000000000007ff, 0x00000000752eb9ec
-	.dword 0xffffffffffc00001, 0x43f0000000000000, 0xffffffffff800000, 0xffefffffffffffff
-	.dword 0x43e0000000000000, 0xffffffff7f800000, 0xfff0000000000000, 0xffffffff00000000
-	.dword 0xffffffff00000001, 0x41dfffffffc00000, 0x400921fb54442d18, 0x4330000000000000
-	.dword 0x7ff4000000000000, 0x7ff0000000000000, 0xffffffff00400000, 0xbff0000000000000
-	.dword 0xffffffffff800000, 0xffffffffffc00001, 0xffffffff00800000, 0x41f0000000000000
-	.dword 0xffffffff5f800000, 0xffffffff3f7fffff, 0xffffffff80000001, 0x41dfffffffc00000
-	.dword 0x7ff4000000000000, 0xffefffffffffffff, 0x0000000000000001, 0xffffffff4b000000
-	.dword 0xffffffff00800000, 0x7ff8000000000000, 0x3fefffffffffffff, 0xffffffff4f800000
+	.dword 0xdc5e6f1bc213a658, 0x0000000100000000, 0x00000000ffffffff, 0xe71ec2a14ae761c6
+	.dword 0x0000000000000737, 0xffffffff86f9981c, 0x0000000037d802e4, 0x0000000000000002
+	.dword 0xaaaaaaaaaaaaaaaa, 0xffffffffa85d3288, 0xb893fa10094321f9, 0x00000000000007ff
+	.dword 0x0000000000000800, 0x000000000000003f, 0x0000000000000040, 0xffffffff7fffffff
+	.dword 0x000000001ef132a9, 0x0000000029ba7550, 0xdf0bdfc1ecdf40b0, 0x0000000029a600e8
+	.dword 0xffffffffffffffff, 0x0000000000000800, 0x000000003647f65a, 0xffffffffb0b13a05
+	.dword 0x00000000000007ff, 0x00000000752eb9ec, 0x0000000000000003, 0x3187302342ee4251
+	.dword 0x000000007ffff800, 0x901c2a5f0d4766f8, 0x0000000000000002, 0x0000000000000002
+	.dword 0xffffffffdf000000, 0x4330000000000000, 0x0000000000000000, 0xffffffff00000001
+	.dword 0x41dfffffffc00000, 0x400921fb54442d18, 0x4330000000000000, 0x7ff4000000000000
+	.dword 0x7ff0000000000000, 0xffffffff00400000, 0xbff0000000000000, 0xffffffffff800000
+	.dword 0xffffffffffc00001, 0xffffffff00800000, 0x41f0000000000000, 0xffffffff5f800000
+	.dword 0xffffffff3f7fffff, 0xffffffff80000001, 0x41dfffffffc00000, 0x7ff4000000000000
+	.dword 0xffefffffffffffff, 0x0000000000000001, 0xffffffff4b000000, 0xffffffff00800000
+	.dword 0x7ff8000000000000, 0x3fefffffffffffff, 0xffffffff4f800000, 0xffffffff7fc00000
+	.dword 0xffffffff007fffff, 0x0008000000000000, 0xffffffff3f800000, 0x43f0000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
@@ -1856,54 +1856,54 @@ diff_area:
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
-	.dword 0x84039a197f5237e6, 0x8fcc60a16170a2de, 0x2a05d7a8d3a6e0b7, 0x8336aab73a888b61
-	.dword 0x18ffbee51e79346e, 0x43f0000000000000, 0xffffffff80000000, 0x372ece74c393568c
-	.dword 0x5d27619f9918fadd, 0xdf273d6f51806d61, 0xcc878a53f21d088e, 0x5f9e7d70c594f8c0
-	.dword 0x79d952ac93ab83ec, 0x08c4eee55c4f3b99, 0x0bc7b30c3f1f80bb, 0x70c0fd6ef8484f46
-	.dword 0x7fffffffffffffff, 0x00000000000007ff, 0x00000000000007ff, 0xd4f5ae3ab78e9398
-	.dword 0x16095b3851c2ca8b, 0x4dc5c16e10628985, 0xcb5f61ba4836751a, 0xec30d0d81d7eff5d
-	.dword 0xe1b4d8dacdc67f81, 0x543e3cdd3220f12d, 0xc1011319edbac433, 0x8000000000000000
-	.dword 0x04a88b59652d46e8, 0xcb6c109958328325, 0x57b1055a566b0cc6, 0xfff0000000000000
-	.dword 0xcb597584be7b01fe, 0xbd837b9a9c2aa4ee, 0x6d633cd2c1ef32ac, 0x9985dd0510227036
-	.dword 0x7fffffffffffffff, 0x7ff0000000000001, 0x47efffffe0000000, 0xaaaaaaaaaaaaaaaa
-	.dword 0x000fffffffffffff, 0x5c33f231ad29aa4d, 0x3162152271853acb, 0x8487c367b94a81aa
-	.dword 0x8000000000000000, 0xa984ef63c854716a, 0xb0e7241eac951fe6, 0xe326f9d5aabb7b24
-	.dword 0x4ddae5b3ee3b79dd, 0x7cd6baeba436e31d, 0xe25598e0cef983c6, 0x7625ff160dd3375b
-	.dword 0xc60607f5aac15dee, 0x5555555555555555, 0x67d4da0c3c688294, 0xf1b07556be657eff
-	.dword 0x0000000000000001, 0x8689dc8ca6c79acc, 0xf69ef3836135a60f, 0x5a0b5636c97e22fa
-	.dword 0xfe0ee7795e499b0b, 0xe9287e915f50e744, 0xf74018b84c6be278, 0x73e410fb68d5613a
-	.dword 0xcdcdf3c0b8b76fff, 0xaaaaaaaaaaaaaaaa, 0x7ff4000000000000, 0xbf2a6a3c0ccbd972
-	.dword 0x804cc1492c22f8d8, 0xeb4798edcea6e2d4, 0xa71bb93d01e33e7d, 0x0010000000000000
-	.dword 0x0000000000000020, 0x5befadcd09cdde12, 0x068acbb70ea7131d, 0x33976131a7af865c
-	.dword 0x3129d5c77d2e5659, 0xcfb1436c2aecf0f1, 0x28ffc3cf14750778, 0xc6b3396dbe4f17ce
-	.dword 0xd6bffc8c33dd9f90, 0x89ef5e60fc5acc85, 0xfb22c86957583ead, 0xffefffffffffffff
-	.dword 0xa6f94c452d991cf1, 0x43d383cc7f3aecd1, 0x4dd7c4b7e823fb30, 0xd9049d92d2bd2df6
-	.dword 0x41f42b46cc4169d2, 0x26a8cfb88b42adec, 0x28f70311463f05db, 0x33db9a1e6340b8d3
-	.dword 0x0000000100000000, 0xcbbf6e073bbb1809, 0x6592941d041d39ee, 0xcb7a5e6cdaf3f5ed
-	.dword 0x43e0000000000000, 0xcc36d849ab2c0aa5, 0x0000000000000800, 0x7fefffffffffffff
-	.dword 0x764d5d171011a294, 0xb9fcc7393c1ae7e7, 0x43f9b0015eac7829, 0x96130d38318a060b
-	.dword 0x375b175b49afcd30, 0x2f82dd395078554e, 0xcfe603307c945cd6, 0xf83cce6af832bb23
-	.dword 0x7b3a4e9015eb29f7, 0x9509b7d18a2f7a44, 0x2e15dccc72af057d, 0xbd1e140c604b84b2
-	.dword 0xba1067c0cf314e24, 0x41f0000000000000, 0xf258f766bd0804cb, 0xa2ca4c0f17234e95
-	.dword 0x3561fd5b6f0bc5ca, 0xa4e7150a5c86e4a9, 0x56e15e63760c6784, 0x84082842c32d1de8
-	.dword 0x959e9895c6b59eb8, 0xc1974fd708630bc4, 0xa953caa031786bf6, 0xe93e235af638b3ec
-	.dword 0x43f0000000000000, 0x0000000000000040, 0xcc26dcdbdc7f12e9, 0xff95c523bc8fc0cb
-	.dword 0x0000000000000000, 0x28846fbabdb4e82b, 0x7ff0000000000000, 0xfff0000000000000
-	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0x50aed0b64bae4c4a, 0x7ff0000000000001
-	.dword 0x9dbfb35e7a8ded4a, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
+	.dword 0xffffffff80000000, 0x372ece74c393568c, 0x5d27619f9918fadd, 0xdf273d6f51806d61
+	.dword 0xcc878a53f21d088e, 0x5f9e7d70c594f8c0, 0x79d952ac93ab83ec, 0x08c4eee55c4f3b99
+	.dword 0x0bc7b30c3f1f80bb, 0x70c0fd6ef8484f46, 0x7fffffffffffffff, 0x00000000000007ff
+	.dword 0x00000000000007ff, 0xd4f5ae3ab78e9398, 0x16095b3851c2ca8b, 0x4dc5c16e10628985
+	.dword 0xcb5f61ba4836751a, 0xec30d0d81d7eff5d, 0xe1b4d8dacdc67f81, 0x543e3cdd3220f12d
+	.dword 0xc1011319edbac433, 0x8000000000000000, 0x04a88b59652d46e8, 0xcb6c109958328325
+	.dword 0x57b1055a566b0cc6, 0xfff0000000000000, 0xcb597584be7b01fe, 0xbd837b9a9c2aa4ee
+	.dword 0x6d633cd2c1ef32ac, 0x9985dd0510227036, 0x7fffffffffffffff, 0x7ff0000000000001
+	.dword 0x47efffffe0000000, 0xaaaaaaaaaaaaaaaa, 0x000fffffffffffff, 0x5c33f231ad29aa4d
+	.dword 0x3162152271853acb, 0x8487c367b94a81aa, 0x8000000000000000, 0xa984ef63c854716a
+	.dword 0xb0e7241eac951fe6, 0xe326f9d5aabb7b24, 0x4ddae5b3ee3b79dd, 0x7cd6baeba436e31d
+	.dword 0xe25598e0cef983c6, 0x7625ff160dd3375b, 0xc60607f5aac15dee, 0x5555555555555555
+	.dword 0x67d4da0c3c688294, 0xf1b07556be657eff, 0x0000000000000001, 0x8689dc8ca6c79acc
+	.dword 0xf69ef3836135a60f, 0x5a0b5636c97e22fa, 0xfe0ee7795e499b0b, 0xe9287e915f50e744
+	.dword 0xf74018b84c6be278, 0x73e410fb68d5613a, 0xcdcdf3c0b8b76fff, 0xaaaaaaaaaaaaaaaa
+	.dword 0x7ff4000000000000, 0xbf2a6a3c0ccbd972, 0x804cc1492c22f8d8, 0xeb4798edcea6e2d4
+	.dword 0xa71bb93d01e33e7d, 0x0010000000000000, 0x0000000000000020, 0x5befadcd09cdde12
+	.dword 0x068acbb70ea7131d, 0x33976131a7af865c, 0x3129d5c77d2e5659, 0xcfb1436c2aecf0f1
+	.dword 0x28ffc3cf14750778, 0xc6b3396dbe4f17ce, 0xd6bffc8c33dd9f90, 0x89ef5e60fc5acc85
+	.dword 0xfb22c86957583ead, 0xffefffffffffffff, 0xa6f94c452d991cf1, 0x43d383cc7f3aecd1
+	.dword 0x4dd7c4b7e823fb30, 0xd9049d92d2bd2df6, 0x41f42b46cc4169d2, 0x26a8cfb88b42adec
+	.dword 0x28f70311463f05db, 0x33db9a1e6340b8d3, 0x0000000100000000, 0xcbbf6e073bbb1809
+	.dword 0x6592941d041d39ee, 0xcb7a5e6cdaf3f5ed, 0x43e0000000000000, 0xcc36d849ab2c0aa5
+	.dword 0x0000000000000800, 0x7fefffffffffffff, 0x764d5d171011a294, 0xb9fcc7393c1ae7e7
+	.dword 0x43f9b0015eac7829, 0x96130d38318a060b, 0x375b175b49afcd30, 0x2f82dd395078554e
+	.dword 0xcfe603307c945cd6, 0xf83cce6af832bb23, 0x7b3a4e9015eb29f7, 0x9509b7d18a2f7a44
+	.dword 0x2e15dccc72af057d, 0xbd1e140c604b84b2, 0xba1067c0cf314e24, 0x41f0000000000000
+	.dword 0xf258f766bd0804cb, 0xa2ca4c0f17234e95, 0x3561fd5b6f0bc5ca, 0xa4e7150a5c86e4a9
+	.dword 0x56e15e63760c6784, 0x84082842c32d1de8, 0x959e9895c6b59eb8, 0xc1974fd708630bc4
+	.dword 0xa953caa031786bf6, 0xe93e235af638b3ec, 0x43f0000000000000, 0x0000000000000040
+	.dword 0xcc26dcdbdc7f12e9, 0xff95c523bc8fc0cb, 0x28d140df09d73a53, 0x3fefffffffffffff
+	.dword 0xd3e446415012ad08, 0xe28a34aa3ab7d7bd, 0x7ff8000000000000, 0x9dbfb35e7a8ded4a
+	.dword 0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000
+	.dword 0x7ff8000000000000, 0x7ff4000000000000, 0xfce191c98eb4f00b, 0x7ff0000000000001
+	.dword 0x0000000000000001, 0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000
 	.dword 0x7fefffffffffffff, 0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000
-	.dword 0xfce191c98eb4f00b, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
+	.dword 0x3fe0000000000000, 0x3ff8000000000000, 0x4330000000000000, 0x41e0000000000000
 	.dword 0xc1e0000000000000, 0x41f0000000000000, 0x43e0000000000000, 0xc3e0000000000000
 	.dword 0x43f0000000000000, 0x3ca0000000000000, 0x3fefffffffffffff, 0x41dfffffffc00000
 	.dword 0x400921fb54442d18, 0x0008000000000000, 0x36a0000000000000, 0x47efffffe0000000
 	.dword 0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000
-	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffffc00001, 0xffffffff7f800001
-	.dword 0xffffffff00000001, 0xffffffff80000001, 0xffffffff007fffff, 0xffffffff00800000
+	.dword 0xffffffff7fc00000, 0xffffffff7fa00000, 0xffffffffa60e30e0, 0xffffffff7f800001
+	.dword 0xffffffff1266d229, 0xffffffffa05215fc, 0xffffffff007fffff, 0xffffffffffeb6183
 	.dword 0xffffffff80800000, 0xffffffff7f7fffff, 0xffffffffff7fffff, 0xffffffff3f800000
-	.dword 0xffffffffa60e30e0, 0xffffffff3f000000, 0xffffffff1266d229, 0xffffffffa05215fc
-	.dword 0xffffffff4f000000, 0xffffffffffeb6183, 0xffffffff4f800000, 0xffffffff5f000000
-	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff00c9082c, 0xffffffff3f7fffff
-	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff00400000, 0xffffffff3eaaaaab
+	.dword 0xffffffff00c9082c, 0xffffffff3f000000, 0xffffffff3fc00000, 0xffffffff4b000000
+	.dword 0xffffffff4f000000, 0xffffffffcf000000, 0xffffffff4f800000, 0xffffffff5f000000
+	.dword 0xffffffffdf000000, 0xffffffff5f800000, 0xffffffff33800000, 0xffffffff3f7fffff
+	.dword 0xffffffff4effffff, 0xffffffff40490fdb, 0xffffffff66478183, 0xffffffff3eaaaaab
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
 	.dword 0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
