@@ -206,11 +206,17 @@ def one(src, workdir, objs, keep_dir=None, name=None):
         return "error", "build failed:\n" + log
     q, qstat = run_qemu(elf)
     a, astat = run_axvm(elf)
+    a = [l for l in a if not l.startswith("axvm: ")]  # the CLI's own messages
     complete = q and q[-1] == "DIFF-END"
     if q == a and complete:
         return "pass", ""
     if not complete and not q:
         detail = "qemu produced no output (%s)" % qstat
+    elif q == a:
+        # both stopped at the same point: the program itself never ends
+        # (a generator bug), not a difference between the two
+        return "error", "both hang after %d identical lines (qemu %s, axvm %s)" % (
+            len(q), qstat, astat)
     else:
         detail = report(elf, q, a, qstat, astat)
     if keep_dir:
