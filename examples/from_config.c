@@ -167,6 +167,14 @@ static int build(const struct axvm_config *cfg, const char *name)
 	return ret;
 }
 
+/* The library's own messages (the HAL's /dev/mem error, for one) go to the sink. */
+static void log_to_stderr(void *opaque, enum axvm_log_level level, const char *msg)
+{
+	(void)opaque;
+	(void)level;
+	fprintf(stderr, "axvm: %s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
 	struct axvm_config cfg;
@@ -174,6 +182,7 @@ int main(int argc, char **argv)
 	bool init = false;
 	int failed = 0, first = 1, ret;
 
+	axvm_log_set_sink(log_to_stderr, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--init")) {
 		init = true;
 		first = 2;
