@@ -779,9 +779,22 @@ TEST(hart_time_csr_counts_at_the_timebase)
 	fix_fini(&f);
 }
 
+TEST(hart_counters_are_enabled_for_u_mode_at_reset)
+{
+	FIX(f);
+	CHECK_U64(7, f.h->scounteren);
+	f.h->sepc = R + 0x40;
+	CODE(f, R, SRET);
+	CODE(f, R + 0x40, CSRRS(5, CSR_TIME, 0), ECALL);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ECALL_U, f.h->scause);
+	fix_fini(&f);
+}
+
 TEST(hart_time_csr_in_u_mode_needs_scounteren_tm)
 {
 	FIX(f);
+	f.h->scounteren = 0;
 	f.h->sepc = R + 0x40;
 	CODE(f, R, SRET);
 	CODE(f, R + 0x40, CSRRS(5, CSR_TIME, 0));

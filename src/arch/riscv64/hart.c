@@ -91,6 +91,12 @@ void rv_hart_reset(struct rv_hart *h, uint64_t entry)
 	h->priv = RV_PRIV_S;
 	h->satp = 0;
 	h->sstatus = 0;
+	/*
+	 * The firmware we stand in for (OpenSBI) enables every counter for
+	 * U-mode before entering S-mode, and Linux never writes scounteren:
+	 * its vDSO reads `time` from U-mode.
+	 */
+	h->scounteren = 7;
 	h->resv_valid = false;
 	h->csr_rmw.active = false;
 	rv_hart_flush_local(h);
