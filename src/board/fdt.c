@@ -6,7 +6,7 @@
  * (Linux Documentation/devicetree/bindings): riscv/cpus.yaml,
  * interrupt-controller/riscv,cpu-intc.yaml and sifive,plic-1.0.0.yaml,
  * serial/8250.yaml, power/reset/syscon-poweroff.yaml and syscon-reboot.yaml,
- * rtc/trivial-rtc.yaml (google,goldfish-rtc); the node names and layout are
+ * rtc/trivial-rtc.yaml (google,goldfish-rtc), virtio/mmio.yaml; the node names and layout are
  * those of QEMU's virt machine.
  */
 #include "fdt.h"
@@ -351,6 +351,20 @@ int axvm_fdt_add_goldfish_rtc(struct axvm_fdt *f, const struct axvm_fdt_device *
 	fdt_prop_u32(f, rtc, "interrupt-parent", f->plic_phandle);
 	fdt_prop_reg(f, rtc, d->base, d->size);
 	fdt_prop_str(f, rtc, "compatible", "google,goldfish-rtc");
+	return f->error;
+}
+
+/* virtio/mmio.yaml; the node name is QEMU's ("virtio_mmio@<base>"). */
+int axvm_fdt_add_virtio_mmio(struct axvm_fdt *f, const struct axvm_fdt_device *d)
+{
+	int node = fdt_soc_node(f, "virtio_mmio", d->base);
+
+	if (node < 0)
+		return f->error;
+	fdt_prop_u32(f, node, "interrupts", d->irq);
+	fdt_prop_u32(f, node, "interrupt-parent", f->plic_phandle);
+	fdt_prop_reg(f, node, d->base, d->size);
+	fdt_prop_str(f, node, "compatible", "virtio,mmio");
 	return f->error;
 }
 

@@ -65,6 +65,7 @@ int axvm_fdt_add_plic(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
 int axvm_fdt_add_ns16550a(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
 int axvm_fdt_add_test_finisher(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
 int axvm_fdt_add_goldfish_rtc(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+int axvm_fdt_add_virtio_mmio(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
 
 /* Pack the blob; *size = its total size. Returns the first error of any add. */
 int axvm_fdt_finish(struct axvm_fdt *f, size_t *size);

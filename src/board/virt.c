@@ -7,7 +7,9 @@
  *   0x0010_1000  0x1000    goldfish RTC            IRQ 11
  *   0x0c00_0000  0x600000  PLIC (2 contexts per hart: M, S)
  *   0x1000_0000  0x100     ns16550a UART           IRQ 10
- *   0x1000_1000  ...       virtio-mmio slots (not implemented: not in the DT)
+ *   0x1000_1000  8 x 0x1000 virtio-mmio slots, IRQ 1..8: empty (DeviceID 0, "no
+ *                          device") as QEMU's virt shows them; a slot whose
+ *                          range a config already maps is left out
  *   0x8000_0000  ram_size  RAM: kernel at +0x20_0000, initrd at kernel entry
  *                          + min(RAM / 2, 128 MiB) as QEMU (else right below
  *                          the device tree), device tree at the end of RAM
@@ -39,6 +41,7 @@
 #include "devices/ns16550a.h"
 #include "devices/plic.h"
 #include "devices/test_finisher.h"
+#include "devices/virtio_mmio_slot.h"
 
 #define VIRT_PLIC_NDEV 96 /* sources 1..96: QEMU 7.2's virt says riscv,ndev = <96> */
 #define VIRT_FDT_ALIGN (2ull << 20)
@@ -48,6 +51,8 @@
 #define VIRT_UART_BASE 0x10000000ull
 #define VIRT_RNG_SEED_LEN 32 /* bytes of /chosen/rng-seed, as QEMU */
 #define VIRT_INITRD_GAP_MAX (128ull << 20)
+#define VIRT_VIRTIO_BASE 0x10001000ull
+#define VIRT_VIRTIO_SLOTS 8
 
 struct axvm_board {
 	struct axvm *vm;
@@ -63,6 +68,8 @@ struct axvm_board {
 	struct axvm_ns16550a *uart;
 	struct axvm_test_finisher *test;
 	struct axvm_goldfish_rtc *rtc;
+	struct axvm_virtio_mmio_slot *virtio[VIRT_VIRTIO_SLOTS];
+	bool present[16]; /* virt_devices[i] is on the bus (optional ones may not be) */
 
 	struct axvm_board_layout layout;
 	void *fdt;
@@ -80,6 +87,7 @@ struct virt_device {
 	uint64_t size;
 	unsigned irq;
 	uint8_t width; /* the only access width the model takes */
+	bool optional; /* left out (bus and DT) when its range is already mapped */
 	const struct axvm_device_ops *ops;
 	int (*create)(struct axvm_board *b, const struct virt_device *d, void **model);
 	int (*fdt_node)(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
@@ -89,6 +97,16 @@ static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, v
 static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, void **model);
 static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model);
 static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model);
+static int virt_create_virtio(struct axvm_board *b, const struct virt_device *d, void **model);
+
+#define VIRT_VIRTIO_SLOT(n)                                                                        \
+	{                                                                                          \
+		.name = "virtio-mmio" #n,                                                          \
+		.base = VIRT_VIRTIO_BASE + (n)*AXVM_VIRTIO_MMIO_SLOT_SIZE,                         \
+		.size = AXVM_VIRTIO_MMIO_SLOT_SIZE, .irq = 1 + (n), .width = 4, .optional = true,  \
+		.ops = &axvm_virtio_mmio_slot_ops, .create = virt_create_virtio,                   \
+		.fdt_node = axvm_fdt_add_virtio_mmio,                                              \
+	}
 
 /* PLIC first: the other models signal through it. */
 static const struct virt_device virt_devices[] = {
@@ -130,9 +148,19 @@ static const struct virt_device virt_devices[] = {
 	.create = virt_create_rtc,
 	.fdt_node = axvm_fdt_add_goldfish_rtc,
     },
+    VIRT_VIRTIO_SLOT(0),
+    VIRT_VIRTIO_SLOT(1),
+    VIRT_VIRTIO_SLOT(2),
+    VIRT_VIRTIO_SLOT(3),
+    VIRT_VIRTIO_SLOT(4),
+    VIRT_VIRTIO_SLOT(5),
+    VIRT_VIRTIO_SLOT(6),
+    VIRT_VIRTIO_SLOT(7),
 };
 
 #define VIRT_DEV_COUNT (sizeof(virt_devices) / sizeof(virt_devices[0]))
+_Static_assert(VIRT_DEV_COUNT <= sizeof(((struct axvm_board *)0)->present),
+	       "axvm_board.present must cover the device table");
 
 static int virt_fail(char *err, size_t errlen, int ret, const char *fmt, ...) AXVM_PRINTF(4, 5);
 
@@ -234,6 +262,15 @@ static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, vo
 	int ret = axvm_goldfish_rtc_create(&p, &b->rtc);
 
 	*model = b->rtc;
+	return ret;
+}
+
+static int virt_create_virtio(struct axvm_board *b, const struct virt_device *d, void **model)
+{
+	unsigned slot = (unsigned)((d->base - VIRT_VIRTIO_BASE) / AXVM_VIRTIO_MMIO_SLOT_SIZE);
+	int ret = axvm_virtio_mmio_slot_create(&b->virtio[slot]);
+
+	*model = b->virtio[slot];
 	return ret;
 }
 
@@ -388,9 +425,15 @@ static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
 			return virt_fail(err, errlen, ret, "device %s: %s", d->name,
 					 axvm_strerror(ret));
 		ret = axvm_register_device(b->vm, AXVM_BUS_MMIO, &desc);
+		if (ret == -AXVM_EOVERLAP && d->optional) {
+			axvm_debug("virt: %s left out: 0x%llx is already mapped", d->name,
+				   (unsigned long long)d->base);
+			continue;
+		}
 		if (ret)
 			return virt_fail(err, errlen, ret, "device %s: %s", d->name,
 					 axvm_last_error(b->vm));
+		b->present[i] = true;
 	}
 	return 0;
 }
@@ -446,7 +489,8 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 		    .clock_hz = AXVM_NS16550A_CLOCK_HZ,
 		};
 
-		ret = d->fdt_node(&f, &fd);
+		if (b->present[i])
+			ret = d->fdt_node(&f, &fd);
 	}
 	if (!ret)
 		ret = axvm_fdt_finish(&f, &b->fdt_size);
@@ -728,6 +772,8 @@ void axvm_board_destroy(struct axvm_board *b)
 		return;
 	/* The VM first: no vCPU or bus can reach the models afterwards. */
 	axvm_destroy(b->vm);
+	for (unsigned i = 0; i < VIRT_VIRTIO_SLOTS; i++)
+		axvm_virtio_mmio_slot_destroy(b->virtio[i]);
 	axvm_goldfish_rtc_destroy(b->rtc);
 	axvm_test_finisher_destroy(b->test);
 	axvm_ns16550a_destroy(b->uart);

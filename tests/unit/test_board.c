@@ -329,7 +329,9 @@ TEST(test_board_dtb_describes_cpus_memory_and_devices)
 	CHECK(fdt_path_offset(g, "/soc/test@100000") >= 0);
 	CHECK(fdt_path_offset(g, "/soc/rtc@101000") >= 0);
 	CHECK(fdt_path_offset(g, "/poweroff") >= 0);
-	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(g, "/soc/virtio_mmio@10001000"));
+	CHECK(fdt_path_offset(g, "/soc/virtio_mmio@10001000") >= 0);
+	CHECK(fdt_path_offset(g, "/soc/virtio_mmio@10008000") >= 0);
+	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(g, "/soc/virtio_mmio@10009000"));
 	free(g);
 	board_cleanup(&f);
 }
@@ -660,13 +662,70 @@ TEST(test_board_devices_on_mmio_bus)
 	REQUIRE_OK(board_create(&f));
 	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
 	REQUIRE(bus);
-	CHECK_INT(4, axvm_bus_device_count(bus));
+	CHECK_INT(12, axvm_bus_device_count(bus)); /* 4 devices + 8 virtio-mmio slots */
 	REQUIRE(axvm_bus_find(bus, 0x0c000000));
 	CHECK_STR("plic", axvm_bus_find(bus, 0x0c5ffffc)->name);
 	CHECK_STR("uart0", axvm_bus_find(bus, 0x10000005)->name);
 	CHECK_STR("test", axvm_bus_find(bus, 0x100000)->name);
 	CHECK_STR("rtc", axvm_bus_find(bus, 0x101000)->name);
+	CHECK_STR("virtio-mmio0", axvm_bus_find(bus, 0x10001000)->name);
+	CHECK_STR("virtio-mmio7", axvm_bus_find(bus, 0x10008ffc)->name);
+	CHECK(axvm_bus_find(bus, 0x10009000) == NULL);
+	board_cleanup(&f);
+}
+
+/* The slots answer "no device" as QEMU's empty ones: magic, version 2, DeviceID 0. */
+TEST(test_board_virtio_slots_say_no_device)
+{
+	struct board_fixture f;
+	const struct axvm_device_desc *d;
+	uint64_t v = 0;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE_OK(board_create(&f));
+	d = axvm_bus_find(axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO), 0x10003000);
+	REQUIRE(d);
+	REQUIRE_OK(d->ops->read(d->opaque, 0x000, 4, &v));
+	CHECK_U64(0x74726976, v);
+	REQUIRE_OK(d->ops->read(d->opaque, 0x004, 4, &v));
+	CHECK_U64(2, v);
+	REQUIRE_OK(d->ops->read(d->opaque, 0x008, 4, &v));
+	CHECK_U64(0, v);
+	board_cleanup(&f);
+}
+
+/* A config that maps memory over slot 0 keeps it; the slot leaves the bus and the DT. */
+TEST(test_board_virtio_slot_under_config_memory_left_out)
+{
+	struct board_fixture f;
+	struct axvm_config cfg;
+	struct axvm_bus *bus;
+	void *g;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	axvm_config_init(&cfg);
+	snprintf(cfg.kernel_path, sizeof(cfg.kernel_path), "%s", f.kernel);
+	cfg.regions[0] =
+	    (struct axvm_mem_region){.gpa = RAM_BASE,
+				     .size = 128ull << 20,
+				     .flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
+				     .map_type = AXVM_MAP_ALLOC};
+	cfg.regions[1] = (struct axvm_mem_region){.gpa = 0x10001000,
+						  .size = 0x1000,
+						  .flags = AXVM_MEM_READ | AXVM_MEM_WRITE,
+						  .map_type = AXVM_MAP_ALLOC};
+	cfg.region_count = 2;
+	f.o.kernel_path = NULL;
+	f.o.base_config = &cfg;
+	REQUIRE_OK(board_create(&f));
+	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
 	CHECK(axvm_bus_find(bus, 0x10001000) == NULL);
+	CHECK_STR("virtio-mmio1", axvm_bus_find(bus, 0x10002000)->name);
+	g = guest_fdt(&f);
+	REQUIRE(g);
+	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(g, "/soc/virtio_mmio@10001000"));
+	CHECK(fdt_path_offset(g, "/soc/virtio_mmio@10002000") >= 0);
+	free(g);
 	board_cleanup(&f);
 }
 

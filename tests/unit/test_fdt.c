@@ -379,6 +379,28 @@ TEST(test_fdt_rtc_node)
 	free(fdt);
 }
 
+TEST(test_fdt_virtio_mmio_node)
+{
+	static const struct axvm_fdt_device slot = {.base = 0x10002000, .size = 0x1000, .irq = 2};
+	struct axvm_fdt f;
+	struct axvm_fdt_cpus c = {.count = 1, .timebase_hz = 10000000};
+	uint32_t plic_ph;
+	size_t size;
+
+	REQUIRE_OK(axvm_fdt_init(&f, 1, 16384));
+	axvm_fdt_add_cpus(&f, &c);
+	axvm_fdt_add_plic(&f, &plic_dev);
+	axvm_fdt_add_virtio_mmio(&f, &slot);
+	REQUIRE_OK(axvm_fdt_finish(&f, &size));
+	plic_ph = fdt_get_phandle(f.blob, fdt_path_offset(f.blob, "/soc/plic@c000000"));
+	CHECK_STR("virtio,mmio", prop_str(f.blob, "/soc/virtio_mmio@10002000", "compatible"));
+	CHECK_U64(0x10002000, prop_u64(f.blob, "/soc/virtio_mmio@10002000", "reg"));
+	CHECK_U64(0x1000, prop_cell(f.blob, "/soc/virtio_mmio@10002000", "reg", 3));
+	CHECK_U64(2, prop_cell(f.blob, "/soc/virtio_mmio@10002000", "interrupts", 0));
+	CHECK_U64(plic_ph, prop_cell(f.blob, "/soc/virtio_mmio@10002000", "interrupt-parent", 0));
+	axvm_fdt_release(&f);
+}
+
 TEST(test_fdt_phandles_are_unique)
 {
 	void *fdt = build_tree(4, false, &default_chosen);
