@@ -53,32 +53,32 @@
  * handler acknowledges the device and counts interrupts in s1.
  */
 static const uint32_t guest_code[] = {
-	0x00000297, /* 0x00 auipc t0, 0                                       */
-	0x05428293, /* 0x04 addi  t0, t0, 0x54     t0 = handler               */
-	0x10529073, /* 0x08 csrw  stvec, t0                                   */
-	0x20000293, /* 0x0c li    t0, 0x200        SEIE                       */
-	0x1042a073, /* 0x10 csrs  sie, t0                                     */
-	0x10016073, /* 0x14 csrsi sstatus, 2       SIE: take interrupts       */
-	0x10000437, /* 0x18 lui   s0, 0x10000      s0 = CNTR_BASE             */
-	0x00000493, /* 0x1c li    s1, 0            interrupts taken           */
-	0x00c42903, /* 0x20 lw    s2, 12(s0)       ID                         */
-	0x00d44983, /* 0x24 lbu   s3, 13(s0)       ID's byte 1: 'N'           */
-	0x00500293, /* 0x28 li    t0, 5                                       */
-	0x00542223, /* 0x2c sw    t0, 4(s0)        doorbell 5 -> interrupt    */
-	0x00700293, /* 0x30 li    t0, 7                                       */
-	0x00541223, /* 0x34 sh    t0, 4(s0)        doorbell 7 -> interrupt    */
-	0x00043a03, /* 0x38 ld    s4, 0(s0)        COUNTER | DOORBELL << 32   */
-	0x535258b7, /* 0x3c lui   a7, 0x53525                                 */
-	0x3548889b, /* 0x40 addiw a7, a7, 0x354    SBI EID "SRST"             */
-	0x00000813, /* 0x44 li    a6, 0                                       */
-	0x00000513, /* 0x48 li    a0, 0                                       */
-	0x00000593, /* 0x4c li    a1, 0                                       */
-	0x00000073, /* 0x50 ecall                  power off                  */
-	/* handler: */
-	0x00100313, /* 0x54 li    t1, 1                                       */
-	0x00642423, /* 0x58 sw    t1, 8(s0)        ACK                        */
-	0x00148493, /* 0x5c addi  s1, s1, 1                                   */
-	0x10200073, /* 0x60 sret                                              */
+    0x00000297, /* 0x00 auipc t0, 0                                       */
+    0x05428293, /* 0x04 addi  t0, t0, 0x54     t0 = handler               */
+    0x10529073, /* 0x08 csrw  stvec, t0                                   */
+    0x20000293, /* 0x0c li    t0, 0x200        SEIE                       */
+    0x1042a073, /* 0x10 csrs  sie, t0                                     */
+    0x10016073, /* 0x14 csrsi sstatus, 2       SIE: take interrupts       */
+    0x10000437, /* 0x18 lui   s0, 0x10000      s0 = CNTR_BASE             */
+    0x00000493, /* 0x1c li    s1, 0            interrupts taken           */
+    0x00c42903, /* 0x20 lw    s2, 12(s0)       ID                         */
+    0x00d44983, /* 0x24 lbu   s3, 13(s0)       ID's byte 1: 'N'           */
+    0x00500293, /* 0x28 li    t0, 5                                       */
+    0x00542223, /* 0x2c sw    t0, 4(s0)        doorbell 5 -> interrupt    */
+    0x00700293, /* 0x30 li    t0, 7                                       */
+    0x00541223, /* 0x34 sh    t0, 4(s0)        doorbell 7 -> interrupt    */
+    0x00043a03, /* 0x38 ld    s4, 0(s0)        COUNTER | DOORBELL << 32   */
+    0x535258b7, /* 0x3c lui   a7, 0x53525                                 */
+    0x3548889b, /* 0x40 addiw a7, a7, 0x354    SBI EID "SRST"             */
+    0x00000813, /* 0x44 li    a6, 0                                       */
+    0x00000513, /* 0x48 li    a0, 0                                       */
+    0x00000593, /* 0x4c li    a1, 0                                       */
+    0x00000073, /* 0x50 ecall                  power off                  */
+    /* handler: */
+    0x00100313, /* 0x54 li    t1, 1                                       */
+    0x00642423, /* 0x58 sw    t1, 8(s0)        ACK                        */
+    0x00148493, /* 0x5c addi  s1, s1, 1                                   */
+    0x10200073, /* 0x60 sret                                              */
 };
 
 struct cntr {
@@ -240,8 +240,8 @@ int main(void)
 	printf("guest: interrupts taken %" PRIu64 ", id 0x%" PRIx64 ", id byte 1 0x%" PRIx64
 	       ", ld 0x%" PRIx64 "\n",
 	       s1, s2, s3, s4);
-	printf("device: %u accesses, counter %u; MmioRead exits %" PRIu64 ", MmioWrite exits %" PRIu64
-	       "\n",
+	printf("device: %u accesses, counter %u; MmioRead exits %" PRIu64
+	       ", MmioWrite exits %" PRIu64 "\n",
 	       accesses, c->counter, axvm_exit_count(vm, AXVM_EXIT_MMIO_READ),
 	       axvm_exit_count(vm, AXVM_EXIT_MMIO_WRITE));
 	if (exit.reason != AXVM_EXIT_SYSTEM_DOWN || s1 != 2 || s2 != CNTR_ID || s3 != 0x4e ||

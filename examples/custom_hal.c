@@ -34,7 +34,7 @@
 #define LAZY_SIZE (16ull << 20)
 
 struct counting_hal {
-	struct axvm_hal hal;	   /* what the VM sees; hal.ctx points back here */
+	struct axvm_hal hal;	      /* what the VM sees; hal.ctx points back here */
 	const struct axvm_hal *inner; /* the Linux HAL does the real work */
 	atomic_uint allocs, frees, pins;
 	atomic_ullong bytes;
@@ -150,23 +150,23 @@ static void counting_hal_init(struct counting_hal *ch, unsigned fail_alloc_at)
 
 /* Store to three pages of the lazy region (offsets 0, 4 KiB, 1 MiB), then SBI SRST. */
 static const uint32_t guest_code[] = {
-	0x000902b7, /* lui   t0, 0x90                                      */
-	0x00c29293, /* slli  t0, t0, 12           t0 = LAZY_BASE           */
-	0x02a00313, /* li    t1, 42                                        */
-	0x0062b023, /* sd    t1, 0(t0)            page 0: nested page fault */
-	0x000013b7, /* lui   t2, 0x1                                       */
-	0x007283b3, /* add   t2, t0, t2                                    */
-	0x0063b023, /* sd    t1, 0(t2)            page 1                   */
-	0x001003b7, /* lui   t2, 0x100                                     */
-	0x007283b3, /* add   t2, t0, t2                                    */
-	0x0063b023, /* sd    t1, 0(t2)            page 256                 */
-	0x0002b503, /* ld    a0, 0(t0)            already populated: no exit */
-	0x535258b7, /* lui   a7, 0x53525                                   */
-	0x3548889b, /* addiw a7, a7, 0x354        SBI EID "SRST"           */
-	0x00000813, /* li    a6, 0                                         */
-	0x00000513, /* li    a0, 0                                         */
-	0x00000593, /* li    a1, 0                                         */
-	0x00000073, /* ecall                                               */
+    0x000902b7, /* lui   t0, 0x90                                      */
+    0x00c29293, /* slli  t0, t0, 12           t0 = LAZY_BASE           */
+    0x02a00313, /* li    t1, 42                                        */
+    0x0062b023, /* sd    t1, 0(t0)            page 0: nested page fault */
+    0x000013b7, /* lui   t2, 0x1                                       */
+    0x007283b3, /* add   t2, t0, t2                                    */
+    0x0063b023, /* sd    t1, 0(t2)            page 1                   */
+    0x001003b7, /* lui   t2, 0x100                                     */
+    0x007283b3, /* add   t2, t0, t2                                    */
+    0x0063b023, /* sd    t1, 0(t2)            page 256                 */
+    0x0002b503, /* ld    a0, 0(t0)            already populated: no exit */
+    0x535258b7, /* lui   a7, 0x53525                                   */
+    0x3548889b, /* addiw a7, a7, 0x354        SBI EID "SRST"           */
+    0x00000813, /* li    a6, 0                                         */
+    0x00000513, /* li    a0, 0                                         */
+    0x00000593, /* li    a1, 0                                         */
+    0x00000073, /* ecall                                               */
 };
 
 static void log_to_stderr(void *opaque, enum axvm_log_level level, const char *msg)

@@ -76,9 +76,9 @@ static const char *region_kind_name(enum axvm_region_kind k)
 
 static void flags_text(uint32_t f, char out[8])
 {
-	snprintf(out, 8, "%c%c%c%c%c", f & AXVM_MEM_READ ? 'r' : '-', f & AXVM_MEM_WRITE ? 'w' : '-',
-		 f & AXVM_MEM_EXEC ? 'x' : '-', f & AXVM_MEM_USER ? 'u' : '-',
-		 f & AXVM_MEM_DEVICE ? 'd' : '-');
+	snprintf(out, 8, "%c%c%c%c%c", f & AXVM_MEM_READ ? 'r' : '-',
+		 f & AXVM_MEM_WRITE ? 'w' : '-', f & AXVM_MEM_EXEC ? 'x' : '-',
+		 f & AXVM_MEM_USER ? 'u' : '-', f & AXVM_MEM_DEVICE ? 'd' : '-');
 }
 
 static void print_config(const struct axvm_config *c)
@@ -94,9 +94,9 @@ static void print_config(const struct axvm_config *c)
 		       c->has_phys_cpu_ids ? c->phys_cpu_ids[i] : -1,
 		       c->has_phys_cpu_sets ? c->phys_cpu_sets[i] : 0);
 	}
-	printf("  kernel: entry 0x%" PRIx64 " (APs 0x%" PRIx64 "), \"%s\" at 0x%" PRIx64 ", image in %s\n",
-	       c->bsp_entry, c->ap_entry, c->kernel_path, c->kernel_load_addr,
-	       c->image_location);
+	printf("  kernel: entry 0x%" PRIx64 " (APs 0x%" PRIx64 "), \"%s\" at 0x%" PRIx64
+	       ", image in %s\n",
+	       c->bsp_entry, c->ap_entry, c->kernel_path, c->kernel_load_addr, c->image_location);
 	if (c->dtb_path[0])
 		printf("    dtb \"%s\"", c->dtb_path);
 	if (c->has_dtb_load_addr)
@@ -130,8 +130,9 @@ static void print_config(const struct axvm_config *c)
 		       i, d->name, d->base_gpa, d->base_hpa, d->length);
 	}
 	printf("  interrupt_mode %s\n", c->interrupt_mode == AXVM_INTERRUPT_MODE_NO_IRQ ? "no_irq"
-					 : c->interrupt_mode == AXVM_INTERRUPT_MODE_EMULATED ? "emulated"
-											      : "passthrough");
+					: c->interrupt_mode == AXVM_INTERRUPT_MODE_EMULATED
+					    ? "emulated"
+					    : "passthrough");
 }
 
 /* Build the VM the config describes, list its address space, tear it down. */
@@ -159,8 +160,8 @@ static int build(const struct axvm_config *cfg, const char *name)
 			if (axvm_addrspace_region(as, i, &ri))
 				continue;
 			flags_text(ri.flags, fl);
-			printf("    [0x%" PRIx64 ", 0x%" PRIx64 ") %s %s\n", ri.gpa, ri.gpa + ri.size,
-			       fl, region_kind_name(ri.kind));
+			printf("    [0x%" PRIx64 ", 0x%" PRIx64 ") %s %s\n", ri.gpa,
+			       ri.gpa + ri.size, fl, region_kind_name(ri.kind));
 		}
 	}
 	axvm_destroy(vm);
@@ -188,8 +189,8 @@ int main(int argc, char **argv)
 		first = 2;
 	}
 	if (first >= argc) {
-		ret = axvm_config_parse(builtin_toml, strlen(builtin_toml), "builtin.toml", &cfg, err,
-					sizeof(err));
+		ret = axvm_config_parse(builtin_toml, strlen(builtin_toml), "builtin.toml", &cfg,
+					err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "%s\n", err);
 			return 1;

@@ -29,20 +29,20 @@
  * word + 1, and powers off through SBI System Reset (the VMM serves SBI).
  */
 static const uint32_t guest_code[] = {
-	0x100002b7, /* lui   t0, 0x10000          t0 = PORT_BASE            */
-	0x06800313, /* li    t1, 'h'                                         */
-	0x00628023, /* sb    t1, 0(t0)            -> MmioWrite width 1       */
-	0x06900313, /* li    t1, 'i'                                         */
-	0x00628023, /* sb    t1, 0(t0)            -> MmioWrite width 1       */
-	0x0042a603, /* lw    a2, 4(t0)            -> MmioRead width 4, a2    */
-	0x00160613, /* addi  a2, a2, 1                                       */
-	0x00c2a423, /* sw    a2, 8(t0)            -> MmioWrite width 4       */
-	0x535258b7, /* lui   a7, 0x53525                                     */
-	0x3548889b, /* addiw a7, a7, 0x354        a7 = SBI EID "SRST"        */
-	0x00000813, /* li    a6, 0                FID 0: system_reset        */
-	0x00000513, /* li    a0, 0                type 0: shutdown           */
-	0x00000593, /* li    a1, 0                reason 0: none             */
-	0x00000073, /* ecall                      -> SystemDown              */
+    0x100002b7, /* lui   t0, 0x10000          t0 = PORT_BASE            */
+    0x06800313, /* li    t1, 'h'                                         */
+    0x00628023, /* sb    t1, 0(t0)            -> MmioWrite width 1       */
+    0x06900313, /* li    t1, 'i'                                         */
+    0x00628023, /* sb    t1, 0(t0)            -> MmioWrite width 1       */
+    0x0042a603, /* lw    a2, 4(t0)            -> MmioRead width 4, a2    */
+    0x00160613, /* addi  a2, a2, 1                                       */
+    0x00c2a423, /* sw    a2, 8(t0)            -> MmioWrite width 4       */
+    0x535258b7, /* lui   a7, 0x53525                                     */
+    0x3548889b, /* addiw a7, a7, 0x354        a7 = SBI EID "SRST"        */
+    0x00000813, /* li    a6, 0                FID 0: system_reset        */
+    0x00000513, /* li    a0, 0                type 0: shutdown           */
+    0x00000593, /* li    a1, 0                reason 0: none             */
+    0x00000073, /* ecall                      -> SystemDown              */
 };
 
 /* The library logs nothing unless we install a sink. */

@@ -96,9 +96,11 @@ static int run_loop(struct axvm_board *b)
 			axvm_board_poll(b);
 			break;
 		case AXVM_EXIT_SYSTEM_DOWN:
-			/* SBI SRST: reason 0 = clean, anything else a failure. A reboot ends too. */
+			/* SBI SRST: reason 0 = clean, anything else a failure. A reboot ends too.
+			 */
 			if (exit.system_down.type != AXVM_SYSTEM_DOWN_POWEROFF)
-				fprintf(stderr, "run_elf: the guest asked for a reboot; stopping\n");
+				fprintf(stderr,
+					"run_elf: the guest asked for a reboot; stopping\n");
 			return exit.system_down.code == 0 ? 0 : 1;
 		case AXVM_EXIT_SEND_IPI:
 			/* Only vCPU 0 exists here: an IPI can only be for it. */
