@@ -3,7 +3,7 @@
 # pkg-config, -Werror) and do what docs/embedding.md says they do: each run
 # is checked on its output and exit status.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 pass=0
 fail=0
 tmp=$(mktemp -d)
@@ -60,15 +60,18 @@ export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 san=""
 [ -n "${SANITIZE:-}" ] && san="-fsanitize=$SANITIZE"
 static_libs=$(pkg-config --static --libs libaxvm | sed 's/-laxvm/-l:libaxvm.a/')
+cflags=$(pkg-config --cflags libaxvm)
+shared_libs=$(pkg-config --libs libaxvm)
+# Word splitting of the flag lists below is intended.
 for src in examples/*.c; do
 	name=$(basename "$src" .c)
 	# shellcheck disable=SC2086
 	check "${name}_compiles_with_pkgconfig" cc -std=c11 -Wall -Wextra -Wshadow -Werror $san \
-		$(pkg-config --cflags libaxvm) "$src" -o "$tmp/$name" $static_libs
+		$cflags "$src" -o "$tmp/$name" $static_libs
 done
 # shellcheck disable=SC2086
-check minimal_links_shared cc -std=c11 $san $(pkg-config --cflags libaxvm) examples/minimal.c \
-	-o "$tmp/minimal-so" $(pkg-config --libs libaxvm) -Wl,-rpath,"$tmp/prefix/lib"
+check minimal_links_shared cc -std=c11 $san $cflags examples/minimal.c -o "$tmp/minimal-so" \
+	$shared_libs -Wl,-rpath,"$tmp/prefix/lib"
 
 # minimal: every exit printed, the MMIO read answered by the loop (42 -> 43).
 run minimal 0 "$tmp/minimal"
