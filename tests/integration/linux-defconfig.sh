@@ -308,12 +308,19 @@ int main(void)
 }
 EOF
 probe_ok=
-if riscv64-linux-gnu-gcc -static -O2 -o "$tmp/probe" "$probe_src" 2>"$tmp/probe-cc.log" &&
-	gcc -O2 -o "$tmp/gen_init_cpio" "$cache"/linux-src-*/linux-source-6.1/usr/gen_init_cpio.c \
-		2>>"$tmp/probe-cc.log"; then
+# gen_init_cpio makes /dev/console without root: the build left one beside
+# the Image; else build it from the extracted kernel source.
+gen=$(dirname "$image")/gen_init_cpio
+if [ ! -x "$gen" ]; then
+	gen=$tmp/gen_init_cpio
+	gen_src=$(ls "$cache"/linux-src-*/linux-source-6.1/usr/gen_init_cpio.c 2>/dev/null | head -n 1)
+	gcc -O2 -o "$gen" "${gen_src:-/nonexistent/gen_init_cpio.c}" 2>"$tmp/probe-cc.log"
+fi
+if riscv64-linux-gnu-gcc -static -O2 -o "$tmp/probe" "$probe_src" 2>>"$tmp/probe-cc.log" &&
+	[ -x "$gen" ]; then
 	printf 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\nfile /init %s 0755 0 0\n' \
 		"$tmp/probe" >"$tmp/probe.list"
-	"$tmp/gen_init_cpio" "$tmp/probe.list" >"$tmp/probe.cpio" && probe_ok=1
+	"$gen" "$tmp/probe.list" >"$tmp/probe.cpio" && probe_ok=1
 fi
 if [ -z "$probe_ok" ]; then
 	not_ok "defconfig probe init" "could not build it: $(tail -n 3 "$tmp/probe-cc.log")"
