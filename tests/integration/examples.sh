@@ -111,6 +111,7 @@ expect custom_device_guest_results "$o" \
 expect custom_device_counts "$o" \
 	"device: 9 accesses, counter 12; MmioRead exits 3, MmioWrite exits 4"
 expect custom_device_only_system_down_returns "$o" "exit: SystemDown type=poweroff code=0"
+expect custom_device_released_by_destroy "$o" "device released: yes"
 
 # run_elf: the default guest through a console sink and through the runtime.
 if [ ! -f "$GUEST_DIR/hello.elf" ]; then
