@@ -49,7 +49,14 @@ enum axvm_bus_kind axvm_bus_kind(const struct axvm_bus *bus);
 
 /* -AXVM_EOVERLAP if [base, base+size) intersects a registered device. */
 int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc);
+/*
+ * Ownership: a device that registers successfully belongs to the bus, which
+ * calls its release() when it is unregistered or the bus is destroyed. A
+ * device whose registration fails is not the bus's: release() is not called.
+ */
 int axvm_bus_unregister(struct axvm_bus *bus, uint64_t base);
+/* Remove a device without calling its release() (ownership goes back to the caller). */
+int axvm_bus_detach(struct axvm_bus *bus, uint64_t base);
 
 /* The device containing addr, or NULL. */
 const struct axvm_device_desc *axvm_bus_find(const struct axvm_bus *bus, uint64_t addr);

@@ -65,6 +65,9 @@ struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind);
 /*
  * Register an emulated device on one of the VM's buses. For MMIO, the range
  * is also mapped in the address space as an emulated region. Only before boot.
+ * On success the VM owns the device (its release() runs when the VM is
+ * destroyed); on failure nothing was registered or mapped and release() is
+ * not called: the caller still owns the device's state.
  */
 int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
 			 const struct axvm_device_desc *desc);

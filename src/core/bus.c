@@ -156,17 +156,30 @@ static long bus_lookup(const struct axvm_bus *bus, uint64_t addr)
 	return -1;
 }
 
-int axvm_bus_unregister(struct axvm_bus *bus, uint64_t base)
+static int bus_remove(struct axvm_bus *bus, uint64_t base, bool release)
 {
 	long idx = bus_lookup(bus, base);
 
 	if (idx < 0 || bus->devices[idx].desc.base != base)
 		return -AXVM_ENOENT;
-	bus_release(&bus->devices[idx]);
+	if (release)
+		bus_release(&bus->devices[idx]);
+	else
+		free(bus->devices[idx].name);
 	memmove(&bus->devices[idx], &bus->devices[idx + 1],
 		(bus->count - (size_t)idx - 1) * sizeof(bus->devices[0]));
 	bus->count--;
 	return 0;
+}
+
+int axvm_bus_unregister(struct axvm_bus *bus, uint64_t base)
+{
+	return bus_remove(bus, base, true);
+}
+
+int axvm_bus_detach(struct axvm_bus *bus, uint64_t base)
+{
+	return bus_remove(bus, base, false);
 }
 
 const struct axvm_device_desc *axvm_bus_find(const struct axvm_bus *bus, uint64_t addr)

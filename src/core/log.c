@@ -6,20 +6,25 @@
  */
 #include <axvm/log.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
 #define LOG_LINE_MAX 1024
 
-static _Atomic(axvm_log_sink_fn) log_sink;
-static void *_Atomic log_sink_opaque;
+/* The sink and its argument change together: read and written under the lock. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static axvm_log_sink_fn log_sink;
+static void *log_sink_opaque;
 static _Atomic int log_level = AXVM_LOG_WARN;
 
 void axvm_log_set_sink(axvm_log_sink_fn sink, void *opaque)
 {
-	atomic_store(&log_sink_opaque, opaque);
-	atomic_store(&log_sink, sink);
+	pthread_mutex_lock(&log_lock);
+	log_sink = sink;
+	log_sink_opaque = opaque;
+	pthread_mutex_unlock(&log_lock);
 }
 
 void axvm_log_set_level(enum axvm_log_level level)
@@ -35,12 +40,19 @@ enum axvm_log_level axvm_log_get_level(void)
 void axvm_vlog(enum axvm_log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	axvm_log_sink_fn sink = atomic_load(&log_sink);
+	axvm_log_sink_fn sink;
+	void *opaque;
 
-	if (!sink || (int)level > atomic_load(&log_level))
+	if ((int)level > atomic_load(&log_level))
+		return;
+	pthread_mutex_lock(&log_lock);
+	sink = log_sink;
+	opaque = log_sink_opaque;
+	pthread_mutex_unlock(&log_lock);
+	if (!sink)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	sink(atomic_load(&log_sink_opaque), level, line);
+	sink(opaque, level, line);
 }
 
 void axvm_log(enum axvm_log_level level, const char *fmt, ...)

@@ -187,7 +187,8 @@ static bool vm_page_is_mmio(struct axvm *vm, uint64_t page, struct axvm_region_i
 	return axvm_addrspace_find(vm->as, page, ri) == 0 && ri->kind == AXVM_REGION_MMIO;
 }
 
-static int vm_map_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
+/* Whether [base, base+size) can become MMIO space: nothing but MMIO in its pages. */
+static int vm_check_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
 {
 	uint64_t start = base & ~(AXVM_PAGE_SIZE - 1);
 	uint64_t end = (base + size + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
@@ -195,13 +196,23 @@ static int vm_map_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
 
 	if (!size || end <= start)
 		return -AXVM_ERANGE;
-	/* Check first, so that a refused range leaves nothing mapped. */
 	for (uint64_t page = start; page < end; page += AXVM_PAGE_SIZE)
 		if (axvm_addrspace_find(vm->as, page, &ri) == 0 && ri.kind != AXVM_REGION_MMIO)
 			return -AXVM_EOVERLAP;
+	return 0;
+}
+
+static int vm_map_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
+{
+	uint64_t start = base & ~(AXVM_PAGE_SIZE - 1);
+	uint64_t end = (base + size + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
+	struct axvm_region_info ri;
+	int ret = vm_check_mmio_pages(vm, base, size);
+
+	if (ret)
+		return ret;
 	for (uint64_t page = start; page < end;) {
 		uint64_t run = page;
-		int ret;
 
 		if (vm_page_is_mmio(vm, page, &ri)) {
 			page = ri.gpa + ri.size;
@@ -389,6 +400,16 @@ int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
 	}
 	if ((unsigned)kind >= AXVM_BUS_COUNT || !desc->size)
 		return -AXVM_EINVAL;
+	if (kind == AXVM_BUS_MMIO) {
+		ret = vm_check_mmio_pages(vm, desc->base, desc->size);
+		if (ret) {
+			vm_set_error(vm, "mmio device %s at 0x%llx: its page range overlaps %s",
+				     desc->name ? desc->name : "device",
+				     (unsigned long long)desc->base,
+				     ret == -AXVM_EOVERLAP ? "guest memory" : axvm_strerror(ret));
+			return ret;
+		}
+	}
 	ret = axvm_bus_register(vm->bus[kind], desc);
 	if (ret) {
 		vm_set_error(vm, "%s bus: device %s at 0x%llx (+0x%llx): %s",
@@ -398,13 +419,13 @@ int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
 		return ret;
 	}
 	if (kind == AXVM_BUS_MMIO) {
+		/* Checked above: only running out of memory can fail here. */
 		ret = vm_map_mmio_pages(vm, desc->base, desc->size);
 		if (ret) {
-			axvm_bus_unregister(vm->bus[kind], desc->base);
-			vm_set_error(vm, "mmio device %s at 0x%llx: its page range overlaps %s",
+			axvm_bus_detach(vm->bus[kind], desc->base);
+			vm_set_error(vm, "mmio device %s at 0x%llx: mapping its pages: %s",
 				     desc->name ? desc->name : "device",
-				     (unsigned long long)desc->base,
-				     ret == -AXVM_EOVERLAP ? "guest memory" : axvm_strerror(ret));
+				     (unsigned long long)desc->base, axvm_strerror(ret));
 			return ret;
 		}
 	}

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -59,16 +60,17 @@ static void *linux_map_host_phys(void *ctx, axvm_hpa_t hpa, size_t size)
 
 	if (fd < 0) {
 		axvm_error("hal: cannot open /dev/mem to map host-physical 0x%llx: %s",
-			   (unsigned long long)hpa, errno == EACCES ? "permission denied" : "failed");
+			   (unsigned long long)hpa, strerror(errno));
 		return NULL;
 	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)hpa);
-	close(fd);
 	if (p == MAP_FAILED) {
-		axvm_error("hal: cannot map host-physical 0x%llx (+0x%zx) from /dev/mem",
-			   (unsigned long long)hpa, size);
+		axvm_error("hal: cannot map host-physical 0x%llx (+0x%zx) from /dev/mem: %s",
+			   (unsigned long long)hpa, size, strerror(errno));
+		close(fd);
 		return NULL;
 	}
+	close(fd);
 	return p;
 }
 

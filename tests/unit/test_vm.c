@@ -709,3 +709,39 @@ TEST(test_vm_refused_device_leaves_no_mmio_mapping)
 	CHECK_INT(0, (int)axvm_bus_device_count(axvm_bus(vm, AXVM_BUS_MMIO)));
 	axvm_destroy(vm);
 }
+
+static unsigned reg_released;
+static void reg_release(void *opaque)
+{
+	reg_released++;
+}
+
+TEST(test_vm_failed_registration_never_releases_device)
+{
+	static const struct axvm_device_ops ops = {
+		.read = reg_read, .write = reg_write, .release = reg_release};
+	struct axvm *vm;
+	struct axvm_config c;
+	struct reg a = {0}, b = {0};
+	struct axvm_device_desc da = {.name = "a", .base = 0x10000000, .size = 8, .ops = &ops,
+				      .opaque = &a};
+	struct axvm_device_desc db = {.name = "b", .base = 0x10000004, .size = 8, .ops = &ops,
+				      .opaque = &b};
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	reg_released = 0;
+	REQUIRE_OK(axvm_register_device(vm, AXVM_BUS_MMIO, &da));
+	/* Refused by the bus (overlaps a): not released. */
+	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &db));
+	CHECK_INT(0, (int)reg_released);
+	/* Refused by the address space (over RAM): not released either. */
+	db.base = 0x80000000;
+	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &db));
+	CHECK_INT(0, (int)reg_released);
+	/* The registered one is released exactly once, with the VM. */
+	axvm_destroy(vm);
+	CHECK_INT(1, (int)reg_released);
+}
