@@ -127,7 +127,7 @@ boot() {
 
 boot "defconfig -c 1 console=ttyS0 -m 512M" 1 "console=ttyS0" -m 512M
 secs1=
-[ "$fail" -eq 0 ] && secs1=$last_secs
+[ "$fail" -eq 0 ] && secs1=$last_secs && log1=$last_log
 # The goldfish RTC set the guest's clock from the host's (RTC_HCTOSYS).
 if [ -n "$secs1" ]; then
 	year=$(date -u +%Y)
@@ -429,6 +429,18 @@ if [ -n "$secs1" ] && [ "${AXVM_DEFCONFIG_QEMU:-1}" = 1 ] &&
 	if grep -q "axvm-init: harts=1" "$log"; then
 		printf 'timing: defconfig -c 1: axvm %.2f s, qemu %.2f s, ratio axvm/qemu %.2f\n' \
 			"$secs1" "$q" "$(echo "$secs1 / $q" | bc -l)"
+		# What each boot log says that the other's does not (order-free; lines that
+		# differ only in addresses, sizes or times are dropped). Informational: the
+		# expected ones are QEMU's PCI host, SBI PMU, H extension, UXL=32 and ASIDs.
+		kmsg() {
+			sed -n '/Linux version/,$p' "$1" | sed -E 's/^\[ *[0-9.]+\] //' |
+				grep -avE 'Memory:|audit:|system clock|hrtimer: interrupt took|^ +(fixmap|pci io|vmemmap|vmalloc|lowmem|modules|kernel) +:|Linux version|reboot:|Run /init|^axvm-init|^\s*$' |
+				sort -u
+		}
+		kmsg "$log" >"$tmp/kq"
+		kmsg "$log1" >"$tmp/ka"
+		comm -23 "$tmp/kq" "$tmp/ka" | sed 's/^/qemu-only: /'
+		comm -13 "$tmp/kq" "$tmp/ka" | sed 's/^/axvm-only: /'
 	else
 		echo "note: QEMU -smp 1 did not reach init; no ratio"
 	fi
