@@ -10,6 +10,8 @@
  *   0x1000_1000  8 x 0x1000 virtio-mmio slots, IRQ 1..8: empty (DeviceID 0, "no
  *                          device") as QEMU's virt shows them; a slot whose
  *                          range a config already maps is left out
+ *   0x3000_0000  256 MiB   PCIe ECAM window, empty (reads all ones); not in
+ *                          our DT: for guests that scan it or bring QEMU's DTB
  *   0x8000_0000  ram_size  RAM: kernel at +0x20_0000, initrd at kernel entry
  *                          + min(RAM / 2, 128 MiB) as QEMU (else right below
  *                          the device tree), device tree at the end of RAM
@@ -39,6 +41,7 @@
 #include "board/loader.h"
 #include "devices/goldfish_rtc.h"
 #include "devices/ns16550a.h"
+#include "devices/pci_ecam_empty.h"
 #include "devices/plic.h"
 #include "devices/test_finisher.h"
 #include "devices/virtio_mmio_slot.h"
@@ -86,11 +89,12 @@ struct virt_device {
 	uint64_t base;
 	uint64_t size;
 	unsigned irq;
-	uint8_t width; /* the only access width the model takes */
-	bool optional; /* left out (bus and DT) when its range is already mapped */
+	uint8_t width;	   /* the widest access the model takes */
+	uint8_t min_width; /* the narrowest; 0 = width (one width only) */
+	bool optional;	   /* left out (bus and DT) when its range is already mapped */
 	const struct axvm_device_ops *ops;
 	int (*create)(struct axvm_board *b, const struct virt_device *d, void **model);
-	int (*fdt_node)(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+	int (*fdt_node)(struct axvm_fdt *f, const struct axvm_fdt_device *dev); /* NULL: none */
 };
 
 static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, void **model);
@@ -98,6 +102,7 @@ static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, v
 static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model);
 static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model);
 static int virt_create_virtio(struct axvm_board *b, const struct virt_device *d, void **model);
+static int virt_create_stateless(struct axvm_board *b, const struct virt_device *d, void **model);
 
 #define VIRT_VIRTIO_SLOT(n)                                                                        \
 	{                                                                                          \
@@ -147,6 +152,16 @@ static const struct virt_device virt_devices[] = {
 	.ops = &axvm_goldfish_rtc_ops,
 	.create = virt_create_rtc,
 	.fdt_node = axvm_fdt_add_goldfish_rtc,
+    },
+    {
+	.name = "pci-ecam",
+	.base = 0x30000000,
+	.size = AXVM_PCI_ECAM_EMPTY_SIZE,
+	.min_width = 1,
+	.width = 4,
+	.optional = true,
+	.ops = &axvm_pci_ecam_empty_ops,
+	.create = virt_create_stateless,
     },
     VIRT_VIRTIO_SLOT(0),
     VIRT_VIRTIO_SLOT(1),
@@ -272,6 +287,13 @@ static int virt_create_virtio(struct axvm_board *b, const struct virt_device *d,
 
 	*model = b->virtio[slot];
 	return ret;
+}
+
+/* Models without state need no object. */
+static int virt_create_stateless(struct axvm_board *b, const struct virt_device *d, void **model)
+{
+	*model = NULL;
+	return 0;
 }
 
 void axvm_board_options_init(struct axvm_board_options *opts)
@@ -415,7 +437,7 @@ static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
 		    .name = d->name,
 		    .base = d->base,
 		    .size = d->size,
-		    .min_width = d->width,
+		    .min_width = d->min_width ? d->min_width : d->width,
 		    .max_width = d->width,
 		    .ops = d->ops,
 		};
@@ -489,7 +511,7 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 		    .clock_hz = AXVM_NS16550A_CLOCK_HZ,
 		};
 
-		if (b->present[i])
+		if (b->present[i] && d->fdt_node)
 			ret = d->fdt_node(&f, &fd);
 	}
 	if (!ret)

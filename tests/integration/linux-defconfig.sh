@@ -3,9 +3,9 @@
 # external users run, not our trimmed fixture) with `axvm run`: 1, 2, 4 and 8
 # vCPUs, 128 MiB to 1 GiB, console on ttyS0 (ns16550a) with both 8250
 # earlycon forms, console=hvc0, an initrd given with -i (gzip cpio), and the
-# ELF vmlinux instead of the Image. Checks init's banner, the hart count it
-# finds, the poweroff exit status (0), the RTC-set clock, and that the kernel
-# log has no oops, WARNING or stall. A probe init (source below) then checks
+# ELF vmlinux instead of the Image, and QEMU's own DTB through --dtb. Checks
+# init's banner, the hart count it finds, the poweroff exit status (0), the
+# RTC-set clock, and that the kernel log has no oops, WARNING or stall. A probe init (source below) then checks
 # the RTC alarm interrupt, ttyS0 input, U-mode clock_gettime and reboot; if
 # Debian's u-boot-qemu is installed, S-mode U-Boot boots the kernel. Then
 # times -c 1 against the same kernel under QEMU. Ends with "N passed, N failed".
@@ -169,6 +169,23 @@ if [ -s "$vmlinux" ]; then
 	image=$image_saved
 else
 	echo "note: no vmlinux beside $image; ELF case not run"
+fi
+
+# QEMU's own device tree (--dtb): it also lists a PCIe host, flash, fw-cfg
+# and a PMU node. The board's empty ECAM window and virtio-mmio slots must
+# let the kernel probe them and boot (no oops) as with our tree.
+if command -v qemu-system-riscv64 >/dev/null &&
+	qemu-system-riscv64 -machine virt,dumpdtb="$tmp/qemu-virt.dtb" -smp 2 -m 256M \
+		-nographic </dev/null >/dev/null 2>&1 && [ -s "$tmp/qemu-virt.dtb" ]; then
+	if boot "defconfig -c 2 --dtb QEMU's virt DTB" 2 "console=ttyS0" -m 256M \
+		--dtb "$tmp/qemu-virt.dtb"; then
+		if ! grep -qa "PCI host bridge to bus 0000:00" "$last_log"; then
+			pass=$((pass - 1))
+			not_ok "defconfig --dtb QEMU's" "the kernel never probed QEMU's PCIe host"
+		fi
+	fi
+else
+	echo "note: no QEMU to dump its virt DTB; --dtb case not run"
 fi
 
 # An external initrd (-i), gzip-compressed as distributions ship them: its

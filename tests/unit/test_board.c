@@ -662,7 +662,7 @@ TEST(test_board_devices_on_mmio_bus)
 	REQUIRE_OK(board_create(&f));
 	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
 	REQUIRE(bus);
-	CHECK_INT(12, axvm_bus_device_count(bus)); /* 4 devices + 8 virtio-mmio slots */
+	CHECK_INT(13, axvm_bus_device_count(bus)); /* 4 devices, PCIe ECAM, 8 virtio-mmio slots */
 	REQUIRE(axvm_bus_find(bus, 0x0c000000));
 	CHECK_STR("plic", axvm_bus_find(bus, 0x0c5ffffc)->name);
 	CHECK_STR("uart0", axvm_bus_find(bus, 0x10000005)->name);
@@ -671,6 +671,37 @@ TEST(test_board_devices_on_mmio_bus)
 	CHECK_STR("virtio-mmio0", axvm_bus_find(bus, 0x10001000)->name);
 	CHECK_STR("virtio-mmio7", axvm_bus_find(bus, 0x10008ffc)->name);
 	CHECK(axvm_bus_find(bus, 0x10009000) == NULL);
+	board_cleanup(&f);
+}
+
+/* QEMU's ECAM window at 0x30000000 is an empty bus: all ones at every width; not in our DT. */
+TEST(test_board_pci_ecam_window_reads_all_ones)
+{
+	struct board_fixture f;
+	const struct axvm_device_desc *d;
+	uint64_t v = 0;
+	void *g;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE_OK(board_create(&f));
+	d = axvm_bus_find(axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO), 0x3ffffffc);
+	REQUIRE(d);
+	CHECK_STR("pci-ecam", d->name);
+	CHECK_U64(0x30000000, d->base);
+	CHECK_INT(1, d->min_width);
+	REQUIRE_OK(d->ops->read(d->opaque, 0, 4, &v)); /* bus 0 dev 0 fn 0: vendor/device */
+	CHECK_U64(0xffffffff, v);
+	REQUIRE_OK(d->ops->read(d->opaque, 0x8000, 2, &v));
+	CHECK_U64(0xffff, v);
+	REQUIRE_OK(d->ops->read(d->opaque, 0x3, 1, &v));
+	CHECK_U64(0xff, v);
+	REQUIRE_OK(d->ops->write(d->opaque, 0x4, 4, 0x7));
+	REQUIRE_OK(d->ops->read(d->opaque, 0x4, 4, &v));
+	CHECK_U64(0xffffffff, v);
+	g = guest_fdt(&f);
+	REQUIRE(g);
+	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(g, "/soc/pci@30000000"));
+	free(g);
 	board_cleanup(&f);
 }
 
