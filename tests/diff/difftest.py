@@ -189,12 +189,15 @@ def report(elf, q, a, qstat, astat):
     return "\n".join(out)
 
 
+GEN = os.path.join(HERE, "gen.py")
+
+
 def gen(seed, classes, blocks, length, path):
-    cmd = [sys.executable, os.path.join(HERE, "gen.py"), "--seed", str(seed), "--classes",
+    cmd = [sys.executable, GEN, "--seed", str(seed), "--classes",
            classes, "--blocks", str(blocks), "--len", str(length), "-o", path]
     r = sh(cmd)
-    if r.returncode:
-        raise RuntimeError(r.stdout.decode())
+    if r.returncode or not os.path.exists(path):
+        raise RuntimeError("gen.py failed: " + r.stdout.decode())
 
 
 def one(src, workdir, objs, keep_dir=None, name=None):
@@ -251,8 +254,12 @@ def snapshot_axvm(work):
 
 
 def cmd_run(a):
+    global GEN
     work = tempfile.mkdtemp(prefix="axvm-diff-")
     snapshot_axvm(work)
+    # a long run keeps using the generator it started with
+    shutil.copy(GEN, os.path.join(work, "gen.py"))
+    GEN = os.path.join(work, "gen.py")
     objs = runtime_objs(os.path.join(work, "obj"))
     seeds = parse_seeds(a.seeds)
     passed = failed = 0
@@ -260,9 +267,13 @@ def cmd_run(a):
     def task(seed):
         src = os.path.join(work, "s%d.S" % seed)
         name = "%s-s%d" % (a.classes.replace(",", "+"), seed)
-        gen(seed, a.classes, a.blocks, a.len, src)
-        st, detail = one(src, work, objs, a.out, name)
-        os.unlink(src)
+        try:
+            gen(seed, a.classes, a.blocks, a.len, src)
+            st, detail = one(src, work, objs, a.out, name)
+        except (RuntimeError, OSError) as e:
+            st, detail = "error", str(e)
+        if os.path.exists(src):
+            os.unlink(src)
         elf = os.path.join(work, name + ".elf")
         if os.path.exists(elf):
             os.unlink(elf)

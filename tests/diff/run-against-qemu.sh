@@ -33,9 +33,14 @@ case "${1:-}" in
 		out=$(python3 "$here/difftest.py" run --classes "$c" --seeds "$base-$((base + n - 1))" \
 			--blocks 6 --len 14 --lines 40 --out "/tmp/axvm-diff/$c")
 		echo "$out" | grep -v '^ok '
-		line=$(echo "$out" | tail -n 1)
-		pass=$((pass + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
-		fail=$((fail + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+		line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+		if [ -z "$line" ]; then
+			echo "FAIL $c: the run did not finish"
+			fail=$((fail + 1))
+		else
+			pass=$((pass + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+			fail=$((fail + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+		fi
 		base=$((base + n))
 	done
 	echo "$pass passed, $fail failed"
