@@ -17,9 +17,11 @@ and f registers, fcsr and a hash of the buffer printed over the SBI console).
 
 Only behaviour the specifications define is generated: no counters, no
 implementation-defined CSR fields written with out-of-range values, LR/SC
-only in patterns whose outcome the A extension fixes.
+only in patterns whose outcome the A extension fixes. Where QEMU 7.2 departs
+from the specifications the case is avoided (README.md lists them). The
+classes are the g_<class> methods; tests/diff/README.md describes each.
 
-usage: gen.py --seed N [--classes int,fp,...] [--blocks N] [--len N] -o FILE
+usage: gen.py --seed N [--classes int,fpu,...|all] [--blocks N] [--len N] -o FILE
 """
 import argparse
 import random
