@@ -9,6 +9,7 @@ PKGS=(
 	gcc-riscv64-linux-gnu                 # the Linux guest fixture and its init
 	linux-source-6.1 flex bison libssl-dev libelf-dev cpio xz-utils
 	qemu-system-misc opensbi              # the peer VMM for benchmarks and cross-checks
+	u-boot-qemu                           # an external guest: S-mode U-Boot for virt
 )
 missing=()
 for p in "${PKGS[@]}"; do
