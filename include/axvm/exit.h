@@ -41,6 +41,13 @@ struct axvm_exit {
 		struct {
 			uint64_t nr;
 			uint64_t args[6];
+			/*
+			 * Our addition after the reference's fields: the
+			 * function within `nr` (riscv64 SBI: nr = EID from a7,
+			 * fid = FID from a6, args = a0..a5); 0 where the
+			 * architecture has none.
+			 */
+			uint64_t fid;
 		} hypercall;
 		struct {
 			axvm_gpa_t addr;

@@ -42,10 +42,50 @@ struct axvm_riscv64_config {
 	bool sstc;	      /* expose the Sstc extension (stimecmp) */
 	uint64_t run_budget;  /* instructions per run() before AXVM_EXIT_NOTHING; 0 = default */
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
-	void *machine;	      /* opaque per-VM SBI/platform state, passed through to the hart */
+	void *machine;	      /* the VM's struct axvm_riscv64_machine * (below), or NULL */
 };
 
-/* The software hart's vCPU ops table (the only export of src/arch/riscv64). */
+/* The software hart's vCPU ops table. */
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void);
+
+/*
+ * The per-VM riscv64 machine: what the harts of one VM share for the SBI --
+ * the hart table that IPIs, remote fences and HSM calls address, each hart's
+ * HSM state (hart 0 STARTED, the others STOPPED until an HSM hart_start),
+ * and the console behind the SBI console calls (DBCN, legacy putchar and
+ * getchar). A hart without a machine knows only itself: no SBI console
+ * output, no HSM hart_start of another hart. The virt board creates one; a
+ * VM built without the board creates its own:
+ *
+ *	axvm_riscv64_machine_create(cfg->cpu_num, &m);
+ *	axvm_riscv64_machine_set_console(m, con);      (optional)
+ *	rvcfg.machine = m; cfg->vcpu_arch_config = &rvcfg;
+ *	axvm_create(cfg, &vm); axvm_init(vm);
+ *	axvm_riscv64_machine_attach(m, vm);
+ *	... axvm_boot, axvm_run_vcpu on each vCPU's thread ...
+ *	axvm_destroy(vm); axvm_riscv64_machine_destroy(m);
+ *
+ * HSM hart_start then reaches the caller of axvm_run_vcpu as a CpuUp exit:
+ * the VMM starts that vCPU at entry_point with a0 = its id, a1 = arg
+ * (axvm_vcpu_set_entry, axvm_vcpu_set_gpr) and runs it.
+ *
+ * Threads: create, set_console, attach and destroy from one thread while no
+ * vCPU of the VM runs; the machine must outlive the VM's vCPUs.
+ */
+struct axvm;
+struct axvm_console;
+struct axvm_riscv64_machine;
+
+/* A machine for `nharts` (1..AXVM_CONFIG_MAX_VCPUS) harts, no console. */
+int axvm_riscv64_machine_create(unsigned nharts, struct axvm_riscv64_machine **out);
+void axvm_riscv64_machine_destroy(struct axvm_riscv64_machine *m);
+/* Where SBI console output goes and input comes from (NULL = output dropped, no input). */
+void axvm_riscv64_machine_set_console(struct axvm_riscv64_machine *m, struct axvm_console *con);
+/*
+ * After axvm_init: record every vCPU of `vm` (riscv64 backend, created with
+ * this machine in its config) as the hart with its id. -AXVM_EINVAL if the
+ * VM's vCPU count is not the machine's hart count.
+ */
+int axvm_riscv64_machine_attach(struct axvm_riscv64_machine *m, struct axvm *vm);
 
 #endif

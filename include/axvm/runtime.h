@@ -32,13 +32,18 @@
 struct axvm_runtime_options {
 	/*
 	 * How to build the board (kernel, initrd, cmdline, cpus, memory...).
-	 * Its `console` field is ignored: the runtime creates the console.
+	 * Its `console`: NULL = the runtime creates one (console_path below);
+	 * else the caller's console is used as is for every boot (UART and
+	 * SBI console): guest output goes to its sink, console_stdin pushes
+	 * host input into it, and console_path must be NULL (-AXVM_EINVAL
+	 * from axvm_runtime_create). It must outlive the runtime's run.
 	 */
 	struct axvm_board_options board;
 	/*
-	 * Guest console output: NULL = stdout, else a file (created/truncated).
-	 * A write that fails (a pipe whose reader is gone, a full disk) ends
-	 * the run with AXVM_RUNTIME_END_ERROR; no stdout at all drops output.
+	 * Guest console output when board.console is NULL: NULL = stdout,
+	 * else a file (created/truncated). A write that fails (a pipe whose
+	 * reader is gone, a full disk) ends the run with
+	 * AXVM_RUNTIME_END_ERROR; no stdout at all drops output.
 	 */
 	const char *console_path;
 	/* Feed stdin to the guest console (raw mode if stdin is a terminal). */
@@ -49,6 +54,32 @@ struct axvm_runtime_options {
 	uint64_t timeout_ms;
 	/* Give up after this many guest reboots (0 = unlimited). */
 	unsigned max_reboots;
+	/*
+	 * Called on the runtime's thread after each boot's board (VM, devices,
+	 * images) is built and before the VM boots -- again after every
+	 * guest reboot, which builds a new board. Register extra devices here
+	 * (axvm_register_device(axvm_board_vm(board), ...)); they are not in
+	 * the board's device tree, which is already in guest RAM. Return 0, or
+	 * a negative AXVM_E* to end the run with AXVM_RUNTIME_END_ERROR
+	 * (axvm_runtime_run returns it). NULL = nothing to add.
+	 */
+	int (*board_ready)(void *opaque, struct axvm_board *board);
+	void *board_ready_opaque;
+	/*
+	 * Called on the vCPU's thread for each Hypercall exit (riscv64: an
+	 * ecall to an SBI extension the VMM does not serve; exit->hypercall:
+	 * nr = EID (a7), fid = FID (a6), args = a0..a5; pc is already past
+	 * the ecall). Return 0 when answered: the handler set the guest's a0
+	 * (SBI error) with axvm_vcpu_set_return_value and a1 (value) with
+	 * axvm_vcpu_set_gpr(vcpu, 11, ...) on axvm_vcpu(vm, vcpu_id).
+	 * -AXVM_ENOTSUP leaves it to the runtime's default; any other negative
+	 * AXVM_E* ends the run with AXVM_RUNTIME_END_ERROR. The default
+	 * (also when NULL) answers SBI_ERR_NOT_SUPPORTED and the VM runs on.
+	 * Calls on different vCPUs may run at the same time.
+	 */
+	int (*hypercall)(void *opaque, struct axvm *vm, unsigned vcpu_id,
+			 const struct axvm_exit *exit);
+	void *hypercall_opaque;
 };
 
 /* How a run ended. */

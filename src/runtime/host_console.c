@@ -165,6 +165,14 @@ int rt_console_open(struct axvm_runtime *rt)
 	struct axvm_console_sink sink = {.write = rt_console_sink, .opaque = rt};
 	int ret;
 
+	if (rt->opts.board.console) {
+		/* The caller's console: its sink sees the output; we only feed it stdin. */
+		rt->console = rt->opts.board.console;
+		rt->console_owned = false;
+		rt->out_fd = -1;
+		rt->out_fd_owned = false;
+		goto input;
+	}
 	if (rt->opts.console_path) {
 		rt->out_fd =
 		    open(rt->opts.console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -183,6 +191,8 @@ int rt_console_open(struct axvm_runtime *rt)
 		rt_set_error(rt, "cannot create the console: %s", axvm_strerror(ret));
 		goto err_close;
 	}
+	rt->console_owned = true;
+input:
 	rt->out_errno = 0;
 	rt->in_enabled = rt->opts.console_stdin && rt->stdin_open;
 	rt->escape_pending = false;
@@ -210,8 +220,10 @@ void rt_console_close(struct axvm_runtime *rt)
 		rt_restore_terminal();
 		rt->raw_mode = false;
 	}
-	axvm_console_destroy(rt->console);
+	if (rt->console_owned)
+		axvm_console_destroy(rt->console);
 	rt->console = NULL;
+	rt->console_owned = false;
 	if (rt->out_fd_owned)
 		close(rt->out_fd);
 	rt->out_fd = -1;

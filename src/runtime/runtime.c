@@ -45,6 +45,9 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 	struct axvm_runtime *rt;
 
 	*out = NULL;
+	/* Two places for one console's output: which one would the caller expect? */
+	if (opts->board.console && opts->console_path)
+		return -AXVM_EINVAL;
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return -AXVM_ENOMEM;
@@ -273,6 +276,17 @@ static int rt_board_create(struct axvm_runtime *rt)
 	}
 	rt->vm = axvm_board_vm(rt->board);
 	rt->nvcpus = axvm_vcpu_num(rt->vm);
+	if (rt->opts.board_ready) {
+		ret = rt->opts.board_ready(rt->opts.board_ready_opaque, rt->board);
+		if (ret) {
+			/* The callback may have logged why; keep our message generic. */
+			rt_set_error(rt, "board_ready callback: %s", axvm_strerror(ret));
+			axvm_board_destroy(rt->board);
+			rt->board = NULL;
+			rt->vm = NULL;
+			return ret < 0 ? ret : -AXVM_EINVAL;
+		}
+	}
 	return 0;
 }
 

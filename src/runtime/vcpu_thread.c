@@ -194,13 +194,32 @@ static int rt_exit_unclaimed(struct rt_slot *slot, struct axvm_exit *exit)
 	return 1;
 }
 
+/* The embedder's handler first (opts.hypercall), then "not supported". */
 static int rt_exit_hypercall(struct rt_slot *slot, struct axvm_exit *exit)
 {
-	axvm_log_ratelimited(&slot->rt->guest_limit, AXVM_LOG_DEBUG,
-			     "vCPU %u: unhandled hypercall %llu", slot->id,
-			     (unsigned long long)exit->hypercall.nr);
-	/* SBI_ERR_NOT_SUPPORTED: the riscv convention for "no such call". */
-	axvm_vcpu_set_return_value(axvm_vcpu(slot->rt->vm, slot->id), (uint64_t)-2);
+	struct axvm_runtime *rt = slot->rt;
+	struct axvm_vcpu *vcpu = axvm_vcpu(rt->vm, slot->id);
+
+	if (rt->opts.hypercall) {
+		int ret = rt->opts.hypercall(rt->opts.hypercall_opaque, rt->vm, slot->id, exit);
+
+		if (ret == 0)
+			return 1;
+		if (ret != -AXVM_ENOTSUP) {
+			rt_set_error(rt, "vCPU %u: hypercall 0x%llx fid %llu: handler failed: %s",
+				     slot->id, (unsigned long long)exit->hypercall.nr,
+				     (unsigned long long)exit->hypercall.fid, axvm_strerror(ret));
+			rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
+			return 0;
+		}
+	}
+	axvm_log_ratelimited(&rt->guest_limit, AXVM_LOG_DEBUG,
+			     "vCPU %u: unhandled hypercall 0x%llx fid %llu", slot->id,
+			     (unsigned long long)exit->hypercall.nr,
+			     (unsigned long long)exit->hypercall.fid);
+	/* SBI_ERR_NOT_SUPPORTED, value 0: the riscv convention for "no such call". */
+	axvm_vcpu_set_return_value(vcpu, (uint64_t)-2);
+	axvm_vcpu_set_gpr(vcpu, RT_REG_A1, 0);
 	return 1;
 }
 

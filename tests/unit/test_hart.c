@@ -293,12 +293,17 @@ TEST(hart_ebreak_traps_with_breakpoint_cause)
 TEST(hart_ecall_from_s_goes_to_sbi_and_resumes)
 {
 	FIX(f);
-	/* An unknown SBI extension: handled (SBI_ERR_NOT_SUPPORTED = -2), guest resumes. */
-	f.h->x[17] = 0x0A000000 + 0x1234;
+	/*
+	 * SBI Base get_spec_version: handled inside (a0 = 0, a1 = v2.0), guest
+	 * resumes. (An unknown extension would leave run() as a Hypercall exit.)
+	 */
+	f.h->x[17] = 0x10;
+	f.h->x[16] = 0;
 	CODE(f, R, ECALL, WFI);
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
-	CHECK_U64((uint64_t)-2, f.h->x[10]);
+	CHECK_U64(0, f.h->x[10]);
+	CHECK_U64(0x02000000, f.h->x[11]);
 	CHECK_U64(R + 8, f.h->pc);
 	fix_fini(&f);
 }

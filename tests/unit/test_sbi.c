@@ -113,24 +113,71 @@ static uint32_t pending(struct rv_hart *h)
 
 /* ---- dispatch ---- */
 
-TEST(test_sbi_unknown_extension_returns_not_supported)
+TEST(test_sbi_unknown_extension_becomes_hypercall_exit_with_eid_fid_and_args)
 {
 	FX(f, 1);
 	struct axvm_exit e;
 
-	CHECK_INT(1, call(f.h[0], &e, 0x12345678, 0, 0, 0, 0));
-	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)f.h[0]->x[10]);
-	CHECK_U64(0, f.h[0]->x[11]);
+	set_call(f.h[0], 0x12345678, 7, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4);
+	f.h[0]->x[15] = 0xa5;
+	CHECK_INT(0, rv_sbi_ecall(f.h[0], &e));
+	CHECK_INT(AXVM_EXIT_HYPERCALL, e.reason);
+	CHECK_U64(0x12345678, e.hypercall.nr);
+	CHECK_U64(7, e.hypercall.fid);
+	CHECK_U64(0xa0, e.hypercall.args[0]);
+	CHECK_U64(0xa1, e.hypercall.args[1]);
+	CHECK_U64(0xa2, e.hypercall.args[2]);
+	CHECK_U64(0xa3, e.hypercall.args[3]);
+	CHECK_U64(0xa4, e.hypercall.args[4]);
+	CHECK_U64(0xa5, e.hypercall.args[5]);
 	fx_fini(&f);
 }
 
-TEST(test_sbi_eid_wider_than_32_bits_is_not_supported)
+TEST(test_sbi_unknown_extension_presets_not_supported_for_a_caller_that_ignores_the_exit)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	CHECK_INT(0, call(f.h[0], &e, 0x12345678, 0, 0x55, 0x66, 0));
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(0, f.h[0]->x[11]);
+	/* a2..a7 are the guest's: the VMM may still read them. */
+	CHECK_U64(0x12345678, f.h[0]->x[17]);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_negative_eid_becomes_hypercall_with_the_sign_extended_a7)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	/* EID 0x80000000 as the guest's li a7 leaves it: sign-extended. */
+	CHECK_INT(0, call(f.h[0], &e, 0xffffffff80000000ull, 1, 0, 0, 0));
+	CHECK_INT(AXVM_EXIT_HYPERCALL, e.reason);
+	CHECK_U64(0xffffffff80000000ull, e.hypercall.nr);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_implemented_extension_never_becomes_hypercall)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	/* TIME with an unknown FID is ours to refuse. */
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_TIME, 9, 0, 0, 0));
+	CHECK_INT(AXVM_EXIT_NOTHING, e.reason);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)f.h[0]->x[10]);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_eid_wider_than_32_bits_is_answered_not_supported_without_exit)
 {
 	FX(f, 1);
 	struct axvm_exit e;
 
 	/* 0x1_0000_0010 is not the sign extension of Base's 0x10. */
 	CHECK_INT(1, call(f.h[0], &e, 0x100000010ull, 0, 0, 0, 0));
+	CHECK_INT(AXVM_EXIT_NOTHING, e.reason);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)f.h[0]->x[10]);
 	fx_fini(&f);
 }
@@ -143,6 +190,38 @@ TEST(test_sbi_unknown_legacy_extension_returns_not_supported)
 	CHECK_INT(1, call(f.h[0], &e, 0x09, 0, 0, 0, 0));
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)f.h[0]->x[10]);
 	fx_fini(&f);
+}
+
+/* ---- guest diagnostics ---- */
+
+TEST(test_sbi_guest_notes_are_rate_limited_per_hart_of_the_machine)
+{
+	FX(f, 2);
+	struct axvm_exit e;
+	enum axvm_log_level old = axvm_log_get_level();
+
+	axvm_log_set_level(AXVM_LOG_DEBUG);
+	CHECK_INT(1, call(f.h[1], &e, SBI_EXT_BASE, 99, 0, 0, 0));
+	CHECK_INT(1, call(f.h[1], &e, SBI_EXT_BASE, 99, 0, 0, 0));
+	axvm_log_set_level(old);
+	CHECK_INT(2, f.m->log_limit[1].printed);
+	CHECK_INT(0, f.m->log_limit[0].printed);
+	fx_fini(&f);
+}
+
+TEST(test_sbi_hart_without_machine_answers_bad_calls_without_shared_state)
+{
+	struct axvm_riscv64_config cfg = {0};
+	struct axvm_exit e;
+	struct rv_hart *h;
+	enum axvm_log_level old = axvm_log_get_level();
+
+	REQUIRE_OK(rv_hart_create(&cfg, 0, axvm_hal_linux(), &h));
+	axvm_log_set_level(AXVM_LOG_DEBUG);
+	CHECK_INT(1, call(h, &e, SBI_EXT_BASE, 99, 0, 0, 0));
+	axvm_log_set_level(old);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)h->x[10]);
+	rv_hart_destroy(h);
 }
 
 /* ---- Base ---- */

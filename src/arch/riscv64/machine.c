@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include "arch/riscv64/hart.h"
+#include "axvm/config.h"
+#include "axvm/riscv64.h"
 #include "axvm/types.h"
 #include "axvm/vcpu.h"
 #include "axvm/vm.h"
@@ -146,4 +148,57 @@ void rv_machine_reset_hsm(struct rv_machine *m)
 		__atomic_store_n(&m->hsm_ticket[i], UINT64_MAX, __ATOMIC_RELEASE);
 		rv_machine_set_hsm_state(m, i, i == 0 ? RV_HSM_STARTED : RV_HSM_STOPPED);
 	}
+}
+
+/*
+ * The public face of the machine (axvm/riscv64.h): struct axvm_riscv64_machine
+ * is never defined; its pointers are struct rv_machine pointers.
+ */
+static struct rv_machine *machine_rv(struct axvm_riscv64_machine *m)
+{
+	return (struct rv_machine *)(void *)m;
+}
+
+int axvm_riscv64_machine_create(unsigned nharts, struct axvm_riscv64_machine **out)
+{
+	struct rv_machine *m;
+	int ret;
+
+	if (!out)
+		return -AXVM_EINVAL;
+	ret = rv_machine_create(nharts, NULL, &m);
+	*out = (struct axvm_riscv64_machine *)(void *)m;
+	return ret;
+}
+
+void axvm_riscv64_machine_destroy(struct axvm_riscv64_machine *m)
+{
+	rv_machine_destroy(machine_rv(m));
+}
+
+void axvm_riscv64_machine_set_console(struct axvm_riscv64_machine *m, struct axvm_console *con)
+{
+	if (m)
+		machine_rv(m)->console = con;
+}
+
+int axvm_riscv64_machine_attach(struct axvm_riscv64_machine *m, struct axvm *vm)
+{
+	const struct axvm_config *cfg;
+	struct rv_machine *rm = machine_rv(m);
+
+	if (!m || !vm)
+		return -AXVM_EINVAL;
+	/* Only our harts can be attached, and only those that will reach this machine. */
+	cfg = axvm_config(vm);
+	if (cfg->vcpu_ops && cfg->vcpu_ops != axvm_riscv64_vcpu_ops())
+		return -AXVM_EINVAL;
+	for (unsigned i = 0; i < axvm_vcpu_num(vm); i++) {
+		struct axvm_vcpu *vcpu = axvm_vcpu(vm, i);
+		struct rv_hart *h = vcpu ? axvm_vcpu_backend(vcpu) : NULL;
+
+		if (h && h->machine != rm)
+			return -AXVM_EINVAL;
+	}
+	return rv_machine_attach_vm(rm, vm);
 }

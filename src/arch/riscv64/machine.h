@@ -51,8 +51,11 @@ struct rv_machine {
 	 */
 	uint64_t hsm_ticket[RV_MACHINE_MAX_HARTS];
 	struct axvm_console *console; /* SBI console I/O; NULL = output dropped */
-	/* Guest-triggered diagnostics (unknown SBI calls, bad buffers). */
-	struct axvm_ratelimit log_limit;
+	/*
+	 * Guest-triggered diagnostics (bad SBI calls and buffers), one state
+	 * per hart: each is touched only by its hart's vCPU thread.
+	 */
+	struct axvm_ratelimit log_limit[RV_MACHINE_MAX_HARTS];
 };
 
 /*

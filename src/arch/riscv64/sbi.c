@@ -31,17 +31,43 @@ const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid)
 	return NULL;
 }
 
-/* For guests run without a machine (bare hart tests): rate-limit state of last resort. */
-static struct axvm_ratelimit sbi_fallback_limit;
-
+/*
+ * Each hart has its own rate-limit state in the machine: only that hart's
+ * vCPU thread touches it, so the counters need no lock and one VM's guest
+ * cannot silence another's messages. A hart without a machine (bare hart
+ * tests) has nowhere to keep the state, so its notes are dropped rather
+ * than logged without a limit.
+ */
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what)
 {
-	struct axvm_ratelimit *rl = call->machine ? &call->machine->log_limit : &sbi_fallback_limit;
+	unsigned id = call->hart->id;
 
-	axvm_log_ratelimited(rl, AXVM_LOG_DEBUG, "hart %u: SBI eid 0x%llx fid %llu: %s (pc 0x%llx)",
-			     call->hart->id, (unsigned long long)call->eid,
-			     (unsigned long long)call->fid, what,
+	if (!call->machine || id >= RV_MACHINE_MAX_HARTS)
+		return;
+	axvm_log_ratelimited(&call->machine->log_limit[id], AXVM_LOG_DEBUG,
+			     "hart %u: SBI eid 0x%llx fid %llu: %s (pc 0x%llx)", id,
+			     (unsigned long long)call->eid, (unsigned long long)call->fid, what,
 			     (unsigned long long)call->hart->pc);
+}
+
+/*
+ * An extension we do not implement leaves run() as a Hypercall exit so an
+ * embedder can serve its own: nr = EID (a7), fid = FID (a6), args = a0..a5.
+ * a0/a1 are preset to SBI_ERR_NOT_SUPPORTED/0, so a caller that ignores the
+ * exit gives the guest the answer the spec asks for.
+ */
+static int sbi_exit_hypercall(struct rv_sbi_call *call)
+{
+	struct axvm_exit *exit = call->exit;
+
+	exit->reason = AXVM_EXIT_HYPERCALL;
+	exit->hypercall.nr = call->eid;
+	exit->hypercall.fid = call->fid;
+	for (int i = 0; i < 6; i++)
+		exit->hypercall.args[i] = call->args[i];
+	call->error = SBI_ERR_NOT_SUPPORTED;
+	call->value = 0;
+	return 0;
 }
 
 int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
@@ -60,11 +86,12 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 	exit->reason = AXVM_EXIT_NOTHING; /* only meaningful when a handler returns 0 */
 	for (int i = 0; i < 6; i++)
 		call.args[i] = h->x[10 + i];
-	if ((uint64_t)(int64_t)(int32_t)call.eid == call.eid)
-		ext = rv_sbi_find_ext(call.eid);
-	if (!ext) {
-		rv_sbi_log_guest(&call, "unknown extension");
+	if ((uint64_t)(int64_t)(int32_t)call.eid != call.eid) {
+		/* Not an EID at all (spec: EIDs are signed 32-bit): nobody could serve it. */
+		rv_sbi_log_guest(&call, "EID is not a sign-extended 32-bit value");
 		call.error = SBI_ERR_NOT_SUPPORTED;
+	} else if (!(ext = rv_sbi_find_ext(call.eid))) {
+		ret = sbi_exit_hypercall(&call);
 	} else {
 		ret = ext->handler(&call);
 		if (ret < 0)

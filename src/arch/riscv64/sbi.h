@@ -5,7 +5,8 @@
  * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, legacy console) are
  * answered at once; calls that concern the whole VM or start/stop harts
  * (HSM hart_start/hart_stop, SRST, legacy shutdown) become generic exits
- * (CpuUp, CpuDown, SystemDown) for the runtime.
+ * (CpuUp, CpuDown, SystemDown) for the runtime; extensions not in the table
+ * become Hypercall exits (an embedder's own extension).
  *
  * Dispatch follows Linux KVM's: a const table of extensions (sbi.c), each
  * with an EID range, an optional probe and a handler, one file per extension
@@ -29,8 +30,11 @@ struct rv_machine;
  * Called by the hart on every ecall from S-mode, with pc already past the
  * ecall. Returns > 0: handled, resume the guest (a0/a1 set by the handler);
  * 0: return *exit from run() (a0/a1 already hold the call's result); < 0: a
- * negative AXVM_E* error. An unknown extension or function is answered with
- * SBI_ERR_NOT_SUPPORTED in a0: the VM keeps running.
+ * negative AXVM_E* error. An unknown function of an extension we serve is
+ * answered with SBI_ERR_NOT_SUPPORTED in a0. An extension we do not serve
+ * returns 0 with an AXVM_EXIT_HYPERCALL exit (nr = EID, fid = FID, args =
+ * a0..a5) and a0/a1 preset to SBI_ERR_NOT_SUPPORTED/0, so the VMM may answer
+ * it (a0 = error, a1 = value) or let the guest see NOT_SUPPORTED.
  */
 int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 
