@@ -13,7 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "axvm/console.h"
+#include "axvm/device.h"
 #include "axvm/runtime.h"
+#include "axvm/vcpu.h"
 #include "test.h"
 #include "unit/test_hart_util.h"
 
@@ -142,8 +145,22 @@ static void *stopper_thread(void *arg)
  * Run a guest program on `cpus` vCPUs. timeout_ms bounds the run;
  * stop_after_ms > 0 calls axvm_runtime_stop from another thread.
  */
+/* Adjusts the runtime options a test run uses (hooks, console). */
+typedef void (*opts_hook)(struct axvm_runtime_options *o, void *ctx);
+
+static void run_prog_with(const struct prog *p, unsigned cpus, uint64_t timeout_ms,
+			  unsigned max_reboots, int stop_after_ms, struct run *r, opts_hook hook,
+			  void *ctx);
+
 static void run_prog(const struct prog *p, unsigned cpus, uint64_t timeout_ms, unsigned max_reboots,
 		     int stop_after_ms, struct run *r)
+{
+	run_prog_with(p, cpus, timeout_ms, max_reboots, stop_after_ms, r, NULL, NULL);
+}
+
+static void run_prog_with(const struct prog *p, unsigned cpus, uint64_t timeout_ms,
+			  unsigned max_reboots, int stop_after_ms, struct run *r, opts_hook hook,
+			  void *ctx)
 {
 	char kpath[] = "/tmp/axvm-test-runtime-XXXXXX";
 	char cpath[] = "/tmp/axvm-test-console-XXXXXX";
@@ -167,6 +184,8 @@ static void run_prog(const struct prog *p, unsigned cpus, uint64_t timeout_ms, u
 	o.console_path = cpath;
 	o.timeout_ms = timeout_ms;
 	o.max_reboots = max_reboots;
+	if (hook)
+		hook(&o, ctx);
 	if (axvm_runtime_create(&o, &rt))
 		goto out;
 	s.rt = rt;
@@ -665,4 +684,250 @@ TEST(test_runtime_rtc_alarm_armed_by_a_busy_hart_wakes_another_in_wfi)
 	if (r.wall_s > 0.8)
 		test_fail_at(__FILE__, __LINE__, "the alarm due at ~0.4 s woke hart 1 at %.3f s",
 			     r.wall_s);
+}
+
+/* ---- embedder hooks: hypercall handler, board_ready, the caller's console ---- */
+
+struct hc {
+	int ret;	     /* what the handler returns */
+	unsigned calls;
+	uint64_t nr, fid, a0; /* what the last call carried */
+	unsigned vcpu_id;
+};
+
+static int hc_handler(void *opaque, struct axvm *vm, unsigned vcpu_id, const struct axvm_exit *exit)
+{
+	struct hc *h = opaque;
+	struct axvm_vcpu *vcpu = axvm_vcpu(vm, vcpu_id);
+
+	h->calls++;
+	h->nr = exit->hypercall.nr;
+	h->fid = exit->hypercall.fid;
+	h->a0 = exit->hypercall.args[0];
+	h->vcpu_id = vcpu_id;
+	if (h->ret == 0) {
+		axvm_vcpu_set_return_value(vcpu, 0);
+		axvm_vcpu_set_gpr(vcpu, A1, exit->hypercall.args[0] + 37);
+	}
+	return h->ret;
+}
+
+static void hook_hypercall(struct axvm_runtime_options *o, void *ctx)
+{
+	o->hypercall = hc_handler;
+	o->hypercall_opaque = ctx;
+}
+
+/* Call EID 0x0abcde FID 3 with a0 = 5; if a0 comes back 0, exit with status a1, else 1. */
+static void prog_custom_call(struct prog *p)
+{
+	unsigned beq;
+
+	li(p, A0, 5);
+	sbi(p, 0x0abcde, 3);
+	beq = emit(p, 0);
+	li(p, A0, 1);
+	finisher_exit_reg(p, A0);
+	patch(p, beq, BEQ(A0, 0, (int32_t)(p->n - beq) * 4));
+	finisher_exit_reg(p, A1);
+}
+
+TEST(test_runtime_hypercall_handler_answers_an_unknown_sbi_extension)
+{
+	struct prog p = {0};
+	struct hc h = {0};
+	struct run r;
+
+	prog_custom_call(&p);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_hypercall, &h);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(42, r.res.status); /* a1 = a0 (5) + 37 */
+	CHECK_INT(1, h.calls);
+	CHECK_U64(0x0abcde, h.nr);
+	CHECK_U64(3, h.fid);
+	CHECK_U64(5, h.a0);
+	CHECK_INT(0, h.vcpu_id);
+}
+
+TEST(test_runtime_hypercall_handler_enotsup_gives_the_guest_not_supported)
+{
+	struct prog p = {0};
+	struct hc h = {.ret = -AXVM_ENOTSUP};
+	struct run r;
+	unsigned bne;
+
+	sbi(&p, 0x0abcde, 0);
+	emit(&p, ADDI(T2, 0, -2));
+	bne = emit(&p, 0);
+	srst(&p, 0, 0);
+	p.w[bne] = BNE(A0, T2, (int32_t)(p.n - bne) * 4);
+	li(&p, A0, 1);
+	finisher_exit_reg(&p, A0);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_hypercall, &h);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(0, r.res.status);
+	CHECK_INT(1, h.calls);
+}
+
+TEST(test_runtime_hypercall_handler_error_ends_the_run_with_an_error)
+{
+	struct prog p = {0};
+	struct hc h = {.ret = -AXVM_EIO};
+	struct run r;
+
+	prog_custom_call(&p);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_hypercall, &h);
+	CHECK_INT(AXVM_RUNTIME_END_ERROR, r.res.end);
+	CHECK_INT(1, r.res.status);
+	CHECK(strstr(r.err, "hypercall 0xabcde fid 3: handler failed") != NULL);
+}
+
+/* A read-only MMIO register at DEV_BASE reading 42, added through board_ready. */
+#define DEV_BASE 0x20000000u
+
+struct dev_ctx {
+	int ret; /* board_ready's return */
+	unsigned boards;
+};
+
+static int dev_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
+{
+	*value = offset == 0 ? 42 : 0;
+	return 0;
+}
+
+static int dev_write(void *opaque, uint64_t offset, unsigned width, uint64_t value)
+{
+	return 0;
+}
+
+static const struct axvm_device_ops dev_ops = {.read = dev_read, .write = dev_write};
+
+static int dev_board_ready(void *opaque, struct axvm_board *board)
+{
+	struct dev_ctx *d = opaque;
+	struct axvm_device_desc desc = {
+	    .name = "test-reg",
+	    .base = DEV_BASE,
+	    .size = 0x1000,
+	    .min_width = 4,
+	    .max_width = 4,
+	    .ops = &dev_ops,
+	    .opaque = d,
+	};
+
+	d->boards++;
+	if (d->ret)
+		return d->ret;
+	/* Not booted yet: the VM is Loaded. */
+	if (axvm_status(axvm_board_vm(board)) != AXVM_VM_LOADED)
+		return -AXVM_ESTATE;
+	return axvm_register_device(axvm_board_vm(board), AXVM_BUS_MMIO, &desc);
+}
+
+static void hook_board_ready(struct axvm_runtime_options *o, void *ctx)
+{
+	o->board_ready = dev_board_ready;
+	o->board_ready_opaque = ctx;
+}
+
+TEST(test_runtime_board_ready_registers_a_device_the_guest_reads)
+{
+	struct prog p = {0};
+	struct dev_ctx d = {0};
+	struct run r;
+
+	li(&p, T0, DEV_BASE);
+	emit(&p, LW(A0, T0, 0));
+	finisher_exit_reg(&p, A0);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_board_ready, &d);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(42, r.res.status);
+	CHECK_INT(1, d.boards);
+}
+
+TEST(test_runtime_board_ready_runs_again_for_each_reboot)
+{
+	struct prog p = {0};
+	struct dev_ctx d = {0};
+	struct run r;
+
+	srst(&p, 1, 0); /* cold reboot, every boot */
+	run_prog_with(&p, 1, 10000, 2, 0, &r, hook_board_ready, &d);
+	CHECK_INT(2, r.res.reboots);
+	CHECK_INT(3, d.boards);
+}
+
+TEST(test_runtime_board_ready_failure_ends_the_run_with_its_error)
+{
+	struct prog p = {0};
+	struct dev_ctx d = {.ret = -AXVM_EBUSY};
+	struct run r;
+
+	srst(&p, 0, 0);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_board_ready, &d);
+	CHECK_INT(-AXVM_EBUSY, r.ret);
+	CHECK_INT(AXVM_RUNTIME_END_ERROR, r.res.end);
+	CHECK_INT(1, r.res.status);
+	CHECK(strstr(r.err, "board_ready") != NULL);
+}
+
+struct capture {
+	char buf[64];
+	size_t len;
+	struct axvm_console *con;
+};
+
+static void capture_write(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct capture *c = opaque;
+
+	for (size_t i = 0; i < len && c->len + 1 < sizeof(c->buf); i++)
+		c->buf[c->len++] = (char)buf[i];
+	c->buf[c->len] = '\0';
+}
+
+static void hook_console(struct axvm_runtime_options *o, void *ctx)
+{
+	struct capture *c = ctx;
+
+	o->board.console = c->con;
+	o->console_path = NULL;
+}
+
+TEST(test_runtime_callers_console_receives_the_guest_output)
+{
+	struct prog p = {0};
+	struct capture c = {0};
+	struct axvm_console_sink sink = {.write = capture_write, .opaque = &c};
+	struct run r;
+
+	REQUIRE_OK(axvm_console_create(&sink, &c.con));
+	for (const char *s = "ok\n"; *s; s++) {
+		li(&p, A0, (uint8_t)*s);
+		sbi(&p, 0x01, 0);
+	}
+	srst(&p, 0, 0);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_console, &c);
+	CHECK_INT(0, r.res.status);
+	CHECK_STR("ok\n", c.buf);
+	CHECK_STR("", r.console); /* nothing went to the console file */
+	axvm_console_destroy(c.con);
+}
+
+TEST(test_runtime_callers_console_with_console_path_is_refused)
+{
+	struct axvm_runtime_options o;
+	struct axvm_runtime *rt = NULL;
+	struct axvm_console_sink sink = {.write = capture_write, .opaque = NULL};
+	struct axvm_console *con;
+
+	REQUIRE_OK(axvm_console_create(&sink, &con));
+	axvm_runtime_options_init(&o);
+	o.board.kernel_path = "/nonexistent/axvm-kernel";
+	o.board.console = con;
+	o.console_path = "/tmp/axvm-test-console-unused";
+	CHECK_INT(-AXVM_EINVAL, axvm_runtime_create(&o, &rt));
+	CHECK(rt == NULL);
+	axvm_console_destroy(con);
 }
