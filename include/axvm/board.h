@@ -95,7 +95,7 @@ void axvm_board_destroy(struct axvm_board *b);
 struct axvm *axvm_board_vm(const struct axvm_board *b);
 /*
  * The per-VM machine state shared by the harts and the SBI layer (a
- * struct rv_machine *, see src/arch/riscv64/machine.h); NULL if none.
+ * struct axvm_riscv64_machine *, see axvm/riscv64.h); NULL if none.
  */
 void *axvm_board_machine(const struct axvm_board *b);
 struct axvm_console *axvm_board_console(const struct axvm_board *b);

@@ -36,7 +36,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "arch/riscv64/machine.h"
+#include "axvm/log.h"
 #include "board/fdt.h"
 #include "board/loader.h"
 #include "devices/goldfish_rtc.h"
@@ -59,7 +59,7 @@
 
 struct axvm_board {
 	struct axvm *vm;
-	struct rv_machine *machine;
+	struct axvm_riscv64_machine *machine;
 	struct axvm_console *console;
 	struct axvm_config *cfg; /* what the VM was created from */
 	struct axvm_riscv64_config hart_cfg;
@@ -719,11 +719,12 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	b->layout.cpus = b->cfg->cpu_num;
 	b->layout.ram_base = ram->gpa;
 	b->layout.ram_size = ram->size;
-	ret = rv_machine_create(b->cfg->cpu_num, b->console, &b->machine);
+	ret = axvm_riscv64_machine_create(b->cfg->cpu_num, &b->machine);
 	if (ret) {
 		virt_fail(err, errlen, ret, "machine: %s", axvm_strerror(ret));
 		goto fail;
 	}
+	axvm_riscv64_machine_set_console(b->machine, b->console);
 	b->hart_cfg = (struct axvm_riscv64_config){
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
@@ -741,7 +742,7 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 		virt_fail(err, errlen, ret, "%s", axvm_last_error(b->vm));
 		goto fail;
 	}
-	ret = rv_machine_attach_vm(b->machine, b->vm);
+	ret = axvm_riscv64_machine_attach(b->machine, b->vm);
 	if (ret) {
 		virt_fail(err, errlen, ret, "machine: attaching the harts: %s", axvm_strerror(ret));
 		goto fail;
@@ -800,7 +801,7 @@ void axvm_board_destroy(struct axvm_board *b)
 	axvm_test_finisher_destroy(b->test);
 	axvm_ns16550a_destroy(b->uart);
 	axvm_plic_destroy(b->plic);
-	rv_machine_destroy(b->machine);
+	axvm_riscv64_machine_destroy(b->machine);
 	pthread_mutex_destroy(&b->lock);
 	free(b->fdt);
 	free(b->cfg);
