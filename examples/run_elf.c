@@ -15,10 +15,9 @@
  * that starts other harts needs one thread per vCPU, i.e. --runtime.
  *
  * --runtime: struct axvm_runtime_options + axvm_runtime_run: one thread per
- * vCPU, CpuUp/CpuDown/IPIs, reboots, signals, the console on stdout/stdin.
- * The runtime creates its own console (board.console is ignored), so this
- * mode cannot capture output through a sink; it can only name a file
- * (console_path).
+ * vCPU, CpuUp/CpuDown/IPIs, reboots, signals. The same console sink is
+ * handed to the runtime through board.console (console_path stays NULL), so
+ * output is captured and counted in this mode too.
  *
  * Build: cc -std=c11 run_elf.c $(pkg-config --cflags --libs libaxvm)
  */
@@ -181,26 +180,37 @@ static int run_with_runtime(const struct axvm_board_options *board)
 	struct axvm_runtime_options opts;
 	struct axvm_runtime_result res;
 	struct axvm_runtime *rt;
+	struct capture cap = {0};
+	struct axvm_console_sink sink = {.write = capture_write, .opaque = &cap};
+	struct axvm_console *con = NULL;
 	int ret;
 
+	ret = axvm_console_create(&sink, &con);
+	if (ret) {
+		fprintf(stderr, "run_elf: console: %s\n", axvm_strerror(ret));
+		return 1;
+	}
 	axvm_runtime_options_init(&opts);
 	opts.board = *board;
-	opts.console_path = NULL; /* guest output on stdout */
+	opts.board.console = con; /* ours: console_path must stay NULL */
 	opts.console_stdin = false;
 	opts.handle_signals = true; /* Ctrl-C shuts the VM down cleanly */
 	opts.max_reboots = 3;
 	ret = axvm_runtime_create(&opts, &rt);
 	if (ret) {
 		fprintf(stderr, "run_elf: %s\n", axvm_strerror(ret));
+		axvm_console_destroy(con);
 		return 1;
 	}
-	fflush(stdout); /* the runtime writes guest output to fd 1 directly */
 	ret = axvm_runtime_run(rt, &res);
 	if (ret)
 		fprintf(stderr, "run_elf: %s\n", axvm_runtime_error(rt));
+	axvm_runtime_destroy(rt);
+	/* Every vCPU thread has ended: nothing writes to the console any more. */
+	axvm_console_destroy(con);
+	fprintf(stderr, "run_elf: %zu bytes of console output\n", cap.bytes);
 	fprintf(stderr, "run_elf: %s, guest status %d\n", axvm_runtime_end_name(res.end),
 		res.status);
-	axvm_runtime_destroy(rt);
 	return res.status;
 }
 

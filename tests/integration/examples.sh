@@ -128,6 +128,8 @@ run run_elf_runtime_hello 0 "$tmp/run_elf" --runtime "$GUEST_DIR/hello.elf"
 expect run_elf_runtime_console_on_stdout "$tmp/run_elf_runtime_hello.out" "powering off"
 expect run_elf_runtime_end "$tmp/run_elf_runtime_hello.err" \
 	"run_elf: guest powered off, guest status 0"
+expect run_elf_runtime_sink_counts_bytes "$tmp/run_elf_runtime_hello.err" \
+	"run_elf: $(wc -c <"$tmp/run_elf_runtime_hello.out" | tr -d ' ') bytes of console output"
 run run_elf_runtime_fail 7 "$tmp/run_elf" --runtime "$GUEST_DIR/fail.elf"
 run run_elf_missing_file 1 "$tmp/run_elf" "$tmp/no-such.elf"
 if grep -q "no-such.elf" "$tmp/run_elf_missing_file.err"; then

@@ -689,7 +689,7 @@ TEST(test_runtime_rtc_alarm_armed_by_a_busy_hart_wakes_another_in_wfi)
 /* ---- embedder hooks: hypercall handler, board_ready, the caller's console ---- */
 
 struct hc {
-	int ret;	     /* what the handler returns */
+	int ret; /* what the handler returns */
 	unsigned calls;
 	uint64_t nr, fid, a0; /* what the last call carried */
 	unsigned vcpu_id;
