@@ -24,6 +24,7 @@
 #include "axvm/device.h"
 #include "axvm/exit.h"
 #include "axvm/hal.h"
+#include "axvm/log.h"
 #include "axvm/riscv64.h"
 
 #include "arch/riscv64/fpu.h"
@@ -155,6 +156,9 @@ struct rv_hart {
 	 * invalidation. NULL if it could not be allocated (expand every time).
 	 */
 	uint32_t *rvc_memo;
+
+	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
+	struct axvm_ratelimit sbi_log_limit;
 
 	/*
 	 * Trapped CSRs (vCPU thread): the VM's sysreg bus (NULL = every custom
