@@ -79,6 +79,13 @@ struct axvm_runtime_options {
 	 */
 	int (*hypercall)(void *opaque, struct axvm *vm, unsigned vcpu_id,
 			 const struct axvm_exit *exit);
+	/*
+	 * riscv64: SBI probe_extension's answer for an EID you serve through
+	 * `hypercall` (0 = absent; NULL answers 0 for all), called with
+	 * hypercall_opaque on vCPU threads. Guests such as Linux probe an
+	 * extension before they call it.
+	 */
+	long (*hypercall_probe)(void *opaque, uint64_t eid);
 	void *hypercall_opaque;
 };
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "axvm/log.h"
+#include "axvm/riscv64.h"
 
 void axvm_runtime_options_init(struct axvm_runtime_options *opts)
 {
@@ -276,6 +277,9 @@ static int rt_board_create(struct axvm_runtime *rt)
 	}
 	rt->vm = axvm_board_vm(rt->board);
 	rt->nvcpus = axvm_vcpu_num(rt->vm);
+	if (rt->opts.hypercall_probe)
+		axvm_riscv64_machine_set_probe(axvm_board_machine(rt->board),
+					       rt->opts.hypercall_probe, rt->opts.hypercall_opaque);
 	if (rt->opts.board_ready) {
 		ret = rt->opts.board_ready(rt->opts.board_ready_opaque, rt->board);
 		if (ret) {

@@ -749,6 +749,30 @@ TEST(test_runtime_hypercall_handler_answers_an_unknown_sbi_extension)
 	CHECK_INT(0, h.vcpu_id);
 }
 
+static long hc_probe(void *opaque, uint64_t eid)
+{
+	return eid == 0x0abcde ? 42 : 0;
+}
+
+static void hook_hypercall_probe(struct axvm_runtime_options *o, void *ctx)
+{
+	o->hypercall_probe = hc_probe;
+	o->hypercall_opaque = ctx;
+}
+
+TEST(test_runtime_hypercall_probe_answers_sbi_probe_extension)
+{
+	struct prog p = {0};
+	struct run r;
+
+	li(&p, A0, 0x0abcde);
+	sbi(&p, 0x10, 3); /* Base probe_extension */
+	finisher_exit_reg(&p, A1);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_hypercall_probe, NULL);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(42, r.res.status);
+}
+
 TEST(test_runtime_hypercall_handler_enotsup_gives_the_guest_not_supported)
 {
 	struct prog p = {0};

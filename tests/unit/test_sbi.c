@@ -16,6 +16,7 @@
 #include "arch/riscv64/sbi.h"
 #include "axvm/addrspace.h"
 #include "axvm/console.h"
+#include "axvm/riscv64.h"
 #include "test.h"
 
 #define RAM_BASE 0x80000000ull
@@ -279,6 +280,29 @@ TEST(test_sbi_base_probe_unknown_extension_returns_0)
 	CHECK_U64(0, f.h[0]->x[11]);
 	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x0f, 0, 0);
 	CHECK_U64(0, f.h[0]->x[11]);
+	fx_fini(&f);
+}
+
+static long probe_custom(void *opaque, uint64_t eid)
+{
+	return eid == 0x0abcde ? *(long *)opaque : 0;
+}
+
+TEST(test_sbi_base_probe_asks_the_machine_about_extensions_it_does_not_serve)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+	long answer = 5;
+
+	axvm_riscv64_machine_set_probe((struct axvm_riscv64_machine *)(void *)f.m, probe_custom,
+				       &answer);
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_BASE, 3, 0x0abcde, 0, 0));
+	CHECK_U64(5, f.h[0]->x[11]);
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_BASE, 3, 0x0abcdf, 0, 0));
+	CHECK_U64(0, f.h[0]->x[11]);
+	/* Our own extensions are still answered by the table. */
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_BASE, 3, SBI_EXT_TIME, 0, 0));
+	CHECK_U64(1, f.h[0]->x[11]);
 	fx_fini(&f);
 }
 

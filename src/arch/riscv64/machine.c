@@ -182,6 +182,15 @@ void axvm_riscv64_machine_set_console(struct axvm_riscv64_machine *m, struct axv
 		machine_rv(m)->console = con;
 }
 
+void axvm_riscv64_machine_set_probe(struct axvm_riscv64_machine *m,
+				    long (*probe)(void *opaque, uint64_t eid), void *opaque)
+{
+	if (!m)
+		return;
+	machine_rv(m)->probe = probe;
+	machine_rv(m)->probe_opaque = opaque;
+}
+
 int axvm_riscv64_machine_attach(struct axvm_riscv64_machine *m, struct axvm *vm)
 {
 	const struct axvm_config *cfg;

@@ -52,6 +52,12 @@ struct rv_machine {
 	uint64_t hsm_ticket[RV_MACHINE_MAX_HARTS];
 	struct axvm_console *console; /* SBI console I/O; NULL = output dropped */
 	/*
+	 * Base probe_extension's answer for an EID no table entry serves (the
+	 * VMM's own, reached through Hypercall exits); NULL = 0 (absent).
+	 */
+	long (*probe)(void *opaque, uint64_t eid);
+	void *probe_opaque;
+	/*
 	 * Guest-triggered diagnostics (bad SBI calls and buffers), one state
 	 * per hart: each is touched only by its hart's vCPU thread.
 	 */

@@ -6,6 +6,8 @@
  */
 #include "arch/riscv64/sbi.h"
 
+#include "arch/riscv64/machine.h"
+
 enum {
 	SBI_BASE_GET_SPEC_VERSION = 0,
 	SBI_BASE_GET_IMPL_ID = 1,
@@ -35,7 +37,15 @@ static int sbi_base_handler(struct rv_sbi_call *call)
 		ext = (uint64_t)(int64_t)(int32_t)call->args[0] == call->args[0]
 			  ? rv_sbi_find_ext(call->args[0])
 			  : NULL;
-		call->value = ext ? (ext->probe ? (uint64_t)ext->probe(call) : 1) : 0;
+		if (ext)
+			call->value = ext->probe ? (uint64_t)ext->probe(call) : 1;
+		else if ((uint64_t)(int64_t)(int32_t)call->args[0] == call->args[0] &&
+			 call->machine && call->machine->probe)
+			/* An extension the VMM serves through Hypercall exits. */
+			call->value = (uint64_t)call->machine->probe(call->machine->probe_opaque,
+								     call->args[0]);
+		else
+			call->value = 0;
 		break;
 	case SBI_BASE_GET_MVENDORID:
 	case SBI_BASE_GET_MARCHID:
