@@ -195,7 +195,7 @@ TEST(test_sbi_unknown_legacy_extension_returns_not_supported)
 
 /* ---- guest diagnostics ---- */
 
-TEST(test_sbi_guest_notes_are_rate_limited_per_hart_of_the_machine)
+TEST(test_sbi_guest_notes_are_rate_limited_per_hart)
 {
 	FX(f, 2);
 	struct axvm_exit e;
@@ -205,12 +205,12 @@ TEST(test_sbi_guest_notes_are_rate_limited_per_hart_of_the_machine)
 	CHECK_INT(1, call(f.h[1], &e, SBI_EXT_BASE, 99, 0, 0, 0));
 	CHECK_INT(1, call(f.h[1], &e, SBI_EXT_BASE, 99, 0, 0, 0));
 	axvm_log_set_level(old);
-	CHECK_INT(2, f.m->log_limit[1].printed);
-	CHECK_INT(0, f.m->log_limit[0].printed);
+	CHECK_INT(2, f.h[1]->sbi_log_limit.printed);
+	CHECK_INT(0, f.h[0]->sbi_log_limit.printed);
 	fx_fini(&f);
 }
 
-TEST(test_sbi_hart_without_machine_answers_bad_calls_without_shared_state)
+TEST(test_sbi_hart_without_machine_rate_limits_its_notes_in_the_hart)
 {
 	struct axvm_riscv64_config cfg = {0};
 	struct axvm_exit e;
@@ -222,6 +222,7 @@ TEST(test_sbi_hart_without_machine_answers_bad_calls_without_shared_state)
 	CHECK_INT(1, call(h, &e, SBI_EXT_BASE, 99, 0, 0, 0));
 	axvm_log_set_level(old);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, (int64_t)h->x[10]);
+	CHECK_INT(1, h->sbi_log_limit.printed);
 	rv_hart_destroy(h);
 }
 

@@ -57,11 +57,6 @@ struct rv_machine {
 	 */
 	long (*probe)(void *opaque, uint64_t eid);
 	void *probe_opaque;
-	/*
-	 * Guest-triggered diagnostics (bad SBI calls and buffers), one state
-	 * per hart: each is touched only by its hart's vCPU thread.
-	 */
-	struct axvm_ratelimit log_limit[RV_MACHINE_MAX_HARTS];
 };
 
 /*

@@ -32,19 +32,15 @@ const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid)
 }
 
 /*
- * Each hart has its own rate-limit state in the machine: only that hart's
- * vCPU thread touches it, so the counters need no lock and one VM's guest
- * cannot silence another's messages. A hart without a machine (bare hart
- * tests) has nowhere to keep the state, so its notes are dropped rather
- * than logged without a limit.
+ * The rate-limit state is the calling hart's own: only its vCPU thread
+ * touches it, so the counters need no lock, one VM's guest cannot silence
+ * another's messages, and harts without a machine have one too.
  */
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what)
 {
 	unsigned id = call->hart->id;
 
-	if (!call->machine || id >= RV_MACHINE_MAX_HARTS)
-		return;
-	axvm_log_ratelimited(&call->machine->log_limit[id], AXVM_LOG_DEBUG,
+	axvm_log_ratelimited(&call->hart->sbi_log_limit, AXVM_LOG_DEBUG,
 			     "hart %u: SBI eid 0x%llx fid %llu: %s (pc 0x%llx)", id,
 			     (unsigned long long)call->eid, (unsigned long long)call->fid, what,
 			     (unsigned long long)call->hart->pc);
