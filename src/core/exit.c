@@ -64,11 +64,11 @@ int axvm_exit_format(const struct axvm_exit *e, char *buf, size_t len)
 	switch (e->reason) {
 	case AXVM_EXIT_HYPERCALL:
 		return snprintf(buf, len,
-				"%s nr=0x%" PRIx64 " args=[0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
-				", 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 "]",
-				name, e->hypercall.nr, e->hypercall.args[0], e->hypercall.args[1],
-				e->hypercall.args[2], e->hypercall.args[3], e->hypercall.args[4],
-				e->hypercall.args[5]);
+				"%s nr=0x%" PRIx64 " fid=0x%" PRIx64 " args=[0x%" PRIx64 ", 0x%" PRIx64
+				", 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 "]",
+				name, e->hypercall.nr, e->hypercall.fid, e->hypercall.args[0],
+				e->hypercall.args[1], e->hypercall.args[2], e->hypercall.args[3],
+				e->hypercall.args[4], e->hypercall.args[5]);
 	case AXVM_EXIT_MMIO_READ:
 		return snprintf(buf, len, "%s addr=0x%" PRIx64 " width=%u reg=x%u reg_width=%u sign_ext=%d",
 				name, e->mmio_read.addr, e->mmio_read.width, e->mmio_read.reg,

@@ -652,6 +652,12 @@ TEST(test_exit_format_is_readable)
 	e = exit_of(AXVM_EXIT_HALT);
 	axvm_exit_format(&e, buf, sizeof(buf));
 	CHECK_STR("Halt", buf);
+	e = exit_of(AXVM_EXIT_HYPERCALL);
+	e.hypercall.nr = 0x0a000000;
+	e.hypercall.fid = 2;
+	e.hypercall.args[0] = 0x41;
+	axvm_exit_format(&e, buf, sizeof(buf));
+	CHECK_STR("Hypercall nr=0xa000000 fid=0x2 args=[0x41, 0x0, 0x0, 0x0, 0x0, 0x0]", buf);
 	CHECK_STR("Unknown", axvm_exit_reason_name((enum axvm_exit_reason)99));
 	for (int r = 0; r < AXVM_EXIT_REASON_COUNT; r++)
 		CHECK(strcmp(axvm_exit_reason_name((enum axvm_exit_reason)r), "Unknown") != 0);
