@@ -31,6 +31,7 @@
 #define D_T1 1552
 #define D_CSP 1560
 #define D_RET 1568
+#define D_T2 1576
 
 /*
  * The generated code (.diffprog), its area (.diffdata), the log (.difflog)

@@ -136,7 +136,16 @@ diff_trap:
 	/* ecall from U-mode: resume in S-mode after it */
 	li	t0, 0x100
 	csrs	sstatus, t0
-3:	lhu	t0, 0(t1)
+	/*
+	 * the instruction's length, read with SUM set: it may sit in a U page
+	 * (the `vmu` class), and sstatus is restored exactly afterwards
+	 */
+3:	sd	t2, D_T2(tp)
+	li	t2, 1 << 18
+	csrrs	t2, sstatus, t2
+	lhu	t0, 0(t1)
+	csrw	sstatus, t2
+	ld	t2, D_T2(tp)
 	andi	t0, t0, 3
 	addi	t1, t1, 2
 	xori	t0, t0, 3

@@ -37,7 +37,7 @@ D_SAVEX = 1024
 
 CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
            "fpu", "fcvt", "fma", "fmem", "fsmall", "frand", "hint", "randop", "illegal",
-           "umode", "sret", "vm", "smc", "irq", "mmio"]
+           "umode", "sret", "vm", "smc", "irq", "mmio", "vmu"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 DEFAULT_CLASSES = CLASSES
@@ -1279,6 +1279,79 @@ class Gen:
                 lines += ["li %s, 0x%x" % (t, r.getrandbits(8)), "sb %s, 0(%s)" % (t, a)]
             lines += ["%s %s, 0(%s)" % (r.choice(["lb", "lbu"]), rd, a)] + self.lx(rd)
         return lines + ["csrw satp, zero", "sfence.vma"]
+
+    # ---- U-mode under Sv39/Sv48: sret into a U code page (VA 0x40000000,
+    # U|R|X) that runs one access to the target page (VA 0x40002000, random
+    # flags) and ecall. The handler resumes the ecall in S-mode after it, where
+    # S-mode may not execute a U page: the fetch fault resumes at ra (the label
+    # here). SUM stays 0 (QEMU 7.2 lets S execute U pages with SUM=1).
+    def g_vmu(self):
+        r = self.r
+        P = self.PT_BASE
+        t, a, rd = r.sample([ABI[i] for i in X_USABLE if i not in (1, 2)], 3)
+        lines = []
+
+        def store64(addr, val):
+            lines.extend(["li %s, 0x%x" % (t, val), "li %s, 0x%x" % (a, addr),
+                          "sd %s, 0(%s)" % (t, a)])
+
+        store64(P + 0, self.pte_ptr(P + 0x1000))
+        store64(P + 0x1000 + 8, self.pte_ptr(P + 0x2000))
+        store64(P + 0x1000 + 16, ((0x80000000 >> 12) << 10) | 0xef)
+        store64(P + 0x2000, self.pte_ptr(P + 0x3000))
+        store64(P + 0x3000, (((P + 0x4000) >> 12) << 10) | 0xdb)  # V R X U A D
+        flags = 1 if r.random() < 0.93 else 0
+        flags |= r.choice([2, 2, 6, 6, 10, 14, 8, 4, 12])
+        if r.random() < 0.8:
+            flags |= 0x10
+        flags |= r.choice([0, 0x40, 0xc0, 0xc0, 0x80])
+        pte_addr = P + 0x3000 + 16
+        store64(pte_addr, (((P + 0x6000) >> 12) << 10) | flags)
+        mxr = r.random() < 0.4
+        off = r.randrange(0, 4096 - 8, 8)
+        va = 0x40002000 + off
+        nrd, na = ABI.index(rd), ABI.index(a)
+        k = r.randrange(4)
+        if k == 0:
+            f3 = r.choice([0, 2, 3, 4])  # lb lw ld lbu
+            insn = (na << 15) | (f3 << 12) | (nrd << 7) | 0x03
+        elif k == 1:
+            insn = (nrd << 20) | (na << 15) | (3 << 12) | 0x23  # sd
+        else:
+            insn = (nrd << 20) | (na << 15) | (3 << 12) | (nrd << 7) | 0x2f  # amoadd.d
+        code_off = r.randrange(0, 4096 - 16, 4)
+        for i, w in enumerate([insn, 0x00000073]):
+            lines += ["li %s, 0x%x" % (t, w), "li %s, 0x%x" % (a, P + 0x4000 + code_off + 4 * i),
+                      "sw %s, 0(%s)" % (t, a)]
+        valid = flags & 1 and not (flags & 4 and not flags & 2)
+        user = flags & 0x10
+        readable = valid and user and (flags & 2 or (flags & 8 and mxr))
+        writable = valid and user and flags & 4
+        if k >= 2 and not readable:
+            k = 1  # AMO faults: QEMU quirk (README.md); becomes a store
+            lines = lines[:-6]
+            insn = (nrd << 20) | (na << 15) | (3 << 12) | 0x23
+            for i, w in enumerate([insn, 0x00000073]):
+                lines += ["li %s, 0x%x" % (t, w),
+                          "li %s, 0x%x" % (a, P + 0x4000 + code_off + 4 * i),
+                          "sw %s, 0(%s)" % (t, a)]
+        faults = not readable if k == 0 else not writable
+        sv48 = r.random() < 0.3
+        satp = ((9 if sv48 else 8) << 60) | ((P if sv48 else P + 0x1000) >> 12)
+        l = self.lab()
+        lines += ["fence.i", "csrw sie, zero", "li %s, 0x%x" % (t, 0xc0000),
+                  "csrc sstatus, %s" % t]
+        if mxr:
+            lines += ["li %s, 0x%x" % (t, 1 << 19), "csrs sstatus, %s" % t]
+        lines += ["li %s, 0x120" % t, "csrc sstatus, %s" % t,
+                  "li %s, 0x%x" % (t, 0x40000000 + code_off), "csrw sepc, %s" % t,
+                  "la ra, %s" % l, "li %s, 0x%x" % (t, satp), "li %s, 0x%x" % (a, va),
+                  "sfence.vma", "csrw satp, %s" % t, "sret", l + ":",
+                  "csrw satp, zero", "sfence.vma"] + self.lx(rd)
+        lines += ["li %s, 0x%x" % (a, pte_addr), "ld %s, 0(%s)" % (t, a)]
+        if faults:
+            lines += ["andi %s, %s, -65" % (t, t)]
+        return lines + self.lx(t) + ["li %s, 0x%x" % (t, 0xc0000), "csrc sstatus, %s" % t]
 
     def g_csr_illegal(self):
         return ["csrr %s, %s" % (self.xr(), self.r.choice(["mstatus", "mepc", "mhartid"]))]
