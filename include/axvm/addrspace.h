@@ -53,7 +53,7 @@ struct axvm_region_info {
 	uint64_t size;
 	uint32_t flags;
 	enum axvm_region_kind kind;
-	void *hva; /* host address of the region's first byte (NULL for mmio) */
+	void *hva;	/* host address of the region's first byte (NULL for mmio) */
 	axvm_hpa_t hpa; /* host-physical base for host regions */
 };
 
@@ -99,8 +99,7 @@ bool axvm_addrspace_is_populated(struct axvm_addrspace *as, axvm_gpa_t gpa);
  * populated. No permission check (this is the VMM's own access).
  */
 int axvm_addrspace_read(struct axvm_addrspace *as, axvm_gpa_t gpa, void *buf, uint64_t len);
-int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *buf,
-			 uint64_t len);
+int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *buf, uint64_t len);
 
 /* Region queries (index order = ascending gpa). */
 size_t axvm_addrspace_region_count(const struct axvm_addrspace *as);

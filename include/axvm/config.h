@@ -25,10 +25,10 @@
 
 /* The reference's VmMemMappingType. */
 enum axvm_map_type {
-	AXVM_MAP_ALLOC = 0,     /* allocated by the VMM (linear) */
+	AXVM_MAP_ALLOC = 0,	/* allocated by the VMM (linear) */
 	AXVM_MAP_IDENTICAL = 1, /* gpa == hpa (host memory passed through) */
-	AXVM_MAP_RESERVED = 2,  /* reserved host memory at hpa */
-	AXVM_MAP_LAZY = 3,      /* ours: allocated page by page on first touch */
+	AXVM_MAP_RESERVED = 2,	/* reserved host memory at hpa */
+	AXVM_MAP_LAZY = 3,	/* ours: allocated page by page on first touch */
 };
 
 enum axvm_vm_type {
@@ -123,10 +123,10 @@ struct axvm_config {
 	enum axvm_interrupt_mode interrupt_mode;
 
 	/* Not from the file: how to build the VM (NULL = defaults). */
-	const struct axvm_hal *hal;           /* NULL = axvm_hal_linux() */
+	const struct axvm_hal *hal;	      /* NULL = axvm_hal_linux() */
 	const struct axvm_vcpu_ops *vcpu_ops; /* NULL = the riscv64 software hart */
-	const void *vcpu_arch_config;         /* passed to the backend's create() */
-	const void *vcpu_setup_config;        /* passed to the backend's setup() */
+	const void *vcpu_arch_config;	      /* passed to the backend's create() */
+	const void *vcpu_setup_config;	      /* passed to the backend's setup() */
 };
 
 /* A config with defaults: cpu_num 1, no regions, no devices. */

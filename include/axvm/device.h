@@ -16,12 +16,7 @@
 
 #include "types.h"
 
-enum axvm_bus_kind {
-	AXVM_BUS_MMIO,
-	AXVM_BUS_PORT,
-	AXVM_BUS_SYSREG,
-	AXVM_BUS_COUNT
-};
+enum axvm_bus_kind { AXVM_BUS_MMIO, AXVM_BUS_PORT, AXVM_BUS_SYSREG, AXVM_BUS_COUNT };
 
 struct axvm_device_ops {
 	/* offset is relative to the device's base; width is 1, 2, 4 or 8. */

@@ -51,10 +51,10 @@ struct axvm_exit {
 		} hypercall;
 		struct {
 			axvm_gpa_t addr;
-			uint8_t width;     /* bytes accessed */
-			uint8_t reg;       /* destination general-purpose register */
+			uint8_t width;	   /* bytes accessed */
+			uint8_t reg;	   /* destination general-purpose register */
 			uint8_t reg_width; /* bytes of the register written */
-			bool sign_ext;     /* sign-extend the loaded value */
+			bool sign_ext;	   /* sign-extend the loaded value */
 		} mmio_read;
 		struct {
 			axvm_gpa_t addr;

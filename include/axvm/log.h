@@ -41,8 +41,8 @@ struct axvm_ratelimit {
 	unsigned int printed;
 	unsigned int suppressed;
 };
-void axvm_log_ratelimited(struct axvm_ratelimit *state, enum axvm_log_level level,
-			  const char *fmt, ...) AXVM_PRINTF(3, 4);
+void axvm_log_ratelimited(struct axvm_ratelimit *state, enum axvm_log_level level, const char *fmt,
+			  ...) AXVM_PRINTF(3, 4);
 
 #define axvm_error(...) axvm_log(AXVM_LOG_ERROR, __VA_ARGS__)
 #define axvm_warn(...) axvm_log(AXVM_LOG_WARN, __VA_ARGS__)

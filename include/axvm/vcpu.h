@@ -42,7 +42,7 @@ struct axvm_vcpu_create_info {
 struct axvm_vcpu_setup_info {
 	uint64_t entry;
 	struct axvm_addrspace *addrspace; /* the reference's ept_root */
-	const void *setup_config;         /* backend-specific, may be NULL */
+	const void *setup_config;	  /* backend-specific, may be NULL */
 };
 
 /*

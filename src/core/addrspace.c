@@ -19,7 +19,7 @@
 struct as_region {
 	struct axvm_region_info info;
 	_Atomic uint64_t *populated; /* lazy regions: one bit per page */
-	bool owns_memory;            /* linear and lazy: allocated through the HAL */
+	bool owns_memory;	     /* linear and lazy: allocated through the HAL */
 };
 
 struct as_table {
@@ -29,8 +29,8 @@ struct as_table {
 
 struct as_retired {
 	struct as_retired *next;
-	struct as_table *table;   /* a replaced snapshot, or */
-	struct as_region region;  /* an unmapped region's memory */
+	struct as_table *table;	 /* a replaced snapshot, or */
+	struct as_region region; /* an unmapped region's memory */
 	bool is_region;
 };
 
@@ -153,7 +153,8 @@ static int as_insert(struct axvm_addrspace *as, const struct as_region *add)
 	for (size_t i = 0; i < old->count; i++) {
 		const struct axvm_region_info *ri = &old->regions[i].info;
 
-		if (add->info.gpa < ri->gpa + ri->size && ri->gpa < add->info.gpa + add->info.size) {
+		if (add->info.gpa < ri->gpa + ri->size &&
+		    ri->gpa < add->info.gpa + add->info.size) {
 			axvm_debug("addrspace: [0x%llx, 0x%llx) overlaps region at 0x%llx",
 				   (unsigned long long)add->info.gpa,
 				   (unsigned long long)(add->info.gpa + add->info.size),
@@ -174,7 +175,8 @@ static int as_insert(struct axvm_addrspace *as, const struct as_region *add)
 	t->count = old->count + 1;
 	memcpy(t->regions, old->regions, pos * sizeof(t->regions[0]));
 	t->regions[pos] = *add;
-	memcpy(&t->regions[pos + 1], &old->regions[pos], (old->count - pos) * sizeof(t->regions[0]));
+	memcpy(&t->regions[pos + 1], &old->regions[pos],
+	       (old->count - pos) * sizeof(t->regions[0]));
 	atomic_store_explicit(&as->table, t, memory_order_release);
 	atomic_fetch_add(&as->generation, 1);
 	return 0;
@@ -407,8 +409,7 @@ int axvm_addrspace_read(struct axvm_addrspace *as, axvm_gpa_t gpa, void *buf, ui
 	return ret;
 }
 
-int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *buf,
-			 uint64_t len)
+int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *buf, uint64_t len)
 {
 	uint8_t *dst;
 	int ret = as_ram_range(as, gpa, len, &dst);
@@ -421,14 +422,14 @@ int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *
 size_t axvm_addrspace_region_count(const struct axvm_addrspace *as)
 {
 	return atomic_load_explicit(&((struct axvm_addrspace *)as)->table, memory_order_acquire)
-		->count;
+	    ->count;
 }
 
 int axvm_addrspace_region(const struct axvm_addrspace *as, size_t index,
 			  struct axvm_region_info *out)
 {
 	const struct as_table *t =
-		atomic_load_explicit(&((struct axvm_addrspace *)as)->table, memory_order_acquire);
+	    atomic_load_explicit(&((struct axvm_addrspace *)as)->table, memory_order_acquire);
 
 	if (index >= t->count)
 		return -AXVM_ENOENT;
@@ -440,7 +441,7 @@ int axvm_addrspace_find(const struct axvm_addrspace *as, axvm_gpa_t gpa,
 			struct axvm_region_info *out)
 {
 	const struct as_table *t =
-		atomic_load_explicit(&((struct axvm_addrspace *)as)->table, memory_order_acquire);
+	    atomic_load_explicit(&((struct axvm_addrspace *)as)->table, memory_order_acquire);
 	long idx = as_lookup(t, gpa);
 
 	if (idx < 0)

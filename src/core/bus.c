@@ -107,8 +107,8 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 		if (d.base < o->base + o->size && o->base < d.base + d.size) {
 			axvm_debug("bus %s: %s [0x%llx, +0x%llx) overlaps %s at 0x%llx",
 				   axvm_bus_kind_name(bus->kind), d.name ? d.name : "device",
-				   (unsigned long long)d.base, (unsigned long long)d.size,
-				   o->name, (unsigned long long)o->base);
+				   (unsigned long long)d.base, (unsigned long long)d.size, o->name,
+				   (unsigned long long)o->base);
 			return -AXVM_EOVERLAP;
 		}
 		if (o->base < d.base)
@@ -205,8 +205,7 @@ static uint64_t bus_mask(unsigned width)
 }
 
 /* One access of a legal width at an aligned offset, as the device wants it. */
-static int bus_device_read(const struct axvm_device_desc *d, uint64_t off, unsigned w,
-			   uint64_t *v)
+static int bus_device_read(const struct axvm_device_desc *d, uint64_t off, unsigned w, uint64_t *v)
 {
 	*v = 0;
 	if (!d->ops->read)
@@ -266,7 +265,8 @@ static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned w
 				return ret;
 			if (write) {
 				uint64_t m = bus_mask(n) << (shift * 8);
-				uint64_t bits = ((*value >> (done * 8)) & bus_mask(n)) << (shift * 8);
+				uint64_t bits = ((*value >> (done * 8)) & bus_mask(n))
+						<< (shift * 8);
 
 				v = (v & ~m) | bits;
 				ret = d->ops->write ? d->ops->write(d->opaque, base, unit, v) : 0;
@@ -283,13 +283,13 @@ static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned w
 	return 0;
 }
 
-static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t addr,
-						unsigned width)
+static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width)
 {
 	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
 	const struct axvm_device_desc *d = NULL;
 
-	if (hint < bus->count && addr - bus->devices[hint].desc.base < bus->devices[hint].desc.size) {
+	if (hint < bus->count &&
+	    addr - bus->devices[hint].desc.base < bus->devices[hint].desc.size) {
 		d = &bus->devices[hint].desc;
 	} else {
 		long idx = bus_lookup(bus, addr);

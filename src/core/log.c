@@ -75,8 +75,8 @@ static unsigned long long log_now_ns(void)
 #define LOG_RATELIMIT_BURST 10
 #define LOG_RATELIMIT_WINDOW_NS 1000000000ull
 
-void axvm_log_ratelimited(struct axvm_ratelimit *state, enum axvm_log_level level,
-			  const char *fmt, ...)
+void axvm_log_ratelimited(struct axvm_ratelimit *state, enum axvm_log_level level, const char *fmt,
+			  ...)
 {
 	unsigned long long now;
 	va_list ap;

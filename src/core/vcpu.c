@@ -132,7 +132,7 @@ int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspac
 		    const void *setup_config)
 {
 	struct axvm_vcpu_setup_info info = {
-		.entry = entry, .addrspace = as, .setup_config = setup_config};
+	    .entry = entry, .addrspace = as, .setup_config = setup_config};
 	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_CREATED, "setup");
 
 	if (ret)

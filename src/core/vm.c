@@ -123,8 +123,8 @@ static int vm_create_vcpus(struct axvm *vm)
 		int phys = c->has_phys_cpu_ids ? c->phys_cpu_ids[i] : -1;
 		axvm_cpumask_t mask = c->has_phys_cpu_sets ? c->phys_cpu_sets[i] : 0;
 		uint64_t entry = i == 0 ? c->bsp_entry : c->ap_entry;
-		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config, vm->hal,
-					   &vm->vcpus[i]);
+		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
+					   vm->hal, &vm->vcpus[i]);
 
 		if (ret) {
 			vm_set_error(vm, "vcpu %u: creation failed: %s", i, axvm_strerror(ret));
@@ -168,9 +168,10 @@ static int vm_map_regions(struct axvm *vm)
 			break;
 		}
 		if (ret) {
-			vm_set_error(vm, "kernel.memory_regions[%u]: mapping [0x%llx, +0x%llx) failed: %s",
-				     i, (unsigned long long)r->gpa, (unsigned long long)r->size,
-				     axvm_strerror(ret));
+			vm_set_error(
+			    vm, "kernel.memory_regions[%u]: mapping [0x%llx, +0x%llx) failed: %s",
+			    i, (unsigned long long)r->gpa, (unsigned long long)r->size,
+			    axvm_strerror(ret));
 			return ret;
 		}
 	}
@@ -243,8 +244,9 @@ static int vm_map_devices(struct axvm *vm)
 		int ret = vm_map_mmio_pages(vm, d->base_gpa, d->length);
 
 		if (ret) {
-			vm_set_error(vm, "devices.emu_devices[%u] (%s): MMIO range 0x%llx+0x%llx: %s", i,
-				     d->name, (unsigned long long)d->base_gpa,
+			vm_set_error(vm,
+				     "devices.emu_devices[%u] (%s): MMIO range 0x%llx+0x%llx: %s",
+				     i, d->name, (unsigned long long)d->base_gpa,
 				     (unsigned long long)d->length, axvm_strerror(ret));
 			return ret;
 		}
@@ -256,7 +258,8 @@ static int vm_map_devices(struct axvm *vm)
 
 		if (ret) {
 			vm_set_error(vm,
-				     "devices.passthrough_devices[%u] (%s): mapping gpa 0x%llx to hpa 0x%llx: %s",
+				     "devices.passthrough_devices[%u] (%s): mapping gpa 0x%llx to "
+				     "hpa 0x%llx: %s",
 				     i, d->name, (unsigned long long)d->base_gpa,
 				     (unsigned long long)d->base_hpa, axvm_strerror(ret));
 			return ret;
@@ -504,9 +507,9 @@ static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct a
 
 	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
 		return 0;
-	ret = axvm_vcpu_set_gpr(vcpu, e->mmio_read.reg,
-				vm_extend(v, e->mmio_read.width, e->mmio_read.sign_ext,
-					  e->mmio_read.reg_width));
+	ret = axvm_vcpu_set_gpr(
+	    vcpu, e->mmio_read.reg,
+	    vm_extend(v, e->mmio_read.width, e->mmio_read.sign_ext, e->mmio_read.reg_width));
 	return ret ? ret : 1;
 }
 
@@ -556,21 +559,20 @@ static int vm_handle_sysreg_write(struct axvm *vm, struct axvm_vcpu *vcpu, struc
 	return vm_device_result(vm, ret, "sysreg write", e->sysreg_write.addr);
 }
 
-static int vm_handle_nested_page_fault(struct axvm *vm, struct axvm_vcpu *vcpu,
-				       struct axvm_exit *e)
+static int vm_handle_nested_page_fault(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
 {
 	/* Only lazy pages are ours to fix; anything else goes to the caller. */
 	return axvm_addrspace_populate(vm->as, e->nested_page_fault.addr) == 0 ? 1 : 0;
 }
 
 static const vm_exit_handler vm_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
-	[AXVM_EXIT_MMIO_READ] = vm_handle_mmio_read,
-	[AXVM_EXIT_MMIO_WRITE] = vm_handle_mmio_write,
-	[AXVM_EXIT_IO_READ] = vm_handle_io_read,
-	[AXVM_EXIT_IO_WRITE] = vm_handle_io_write,
-	[AXVM_EXIT_SYSREG_READ] = vm_handle_sysreg_read,
-	[AXVM_EXIT_SYSREG_WRITE] = vm_handle_sysreg_write,
-	[AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
+    [AXVM_EXIT_MMIO_READ] = vm_handle_mmio_read,
+    [AXVM_EXIT_MMIO_WRITE] = vm_handle_mmio_write,
+    [AXVM_EXIT_IO_READ] = vm_handle_io_read,
+    [AXVM_EXIT_IO_WRITE] = vm_handle_io_write,
+    [AXVM_EXIT_SYSREG_READ] = vm_handle_sysreg_read,
+    [AXVM_EXIT_SYSREG_WRITE] = vm_handle_sysreg_write,
+    [AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
 };
 
 static int vm_enter_run(struct axvm *vm)
@@ -642,9 +644,10 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 			ret = -AXVM_EBACKEND;
 			break;
 		}
-		atomic_store_explicit(&counts[exit->reason],
-				      atomic_load_explicit(&counts[exit->reason], memory_order_relaxed) + 1,
-				      memory_order_relaxed);
+		atomic_store_explicit(
+		    &counts[exit->reason],
+		    atomic_load_explicit(&counts[exit->reason], memory_order_relaxed) + 1,
+		    memory_order_relaxed);
 		handler = vm_exit_handlers[exit->reason];
 		if (!handler)
 			break;

@@ -22,8 +22,8 @@
 
 static void *linux_mem_alloc(void *ctx, size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -144,18 +144,18 @@ static void linux_wake(void *ctx, uint32_t *word)
 }
 
 static const struct axvm_hal linux_hal = {
-	.ctx = NULL,
-	.mem_alloc = linux_mem_alloc,
-	.mem_free = linux_mem_free,
-	.virt_to_phys = linux_virt_to_phys,
-	.map_host_phys = linux_map_host_phys,
-	.unmap_host_phys = linux_unmap_host_phys,
-	.now_ns = linux_now_ns,
-	.current_cpu = linux_current_cpu,
-	.pin_thread = linux_pin_thread,
-	.cpu_count = linux_cpu_count,
-	.wait = linux_wait,
-	.wake = linux_wake,
+    .ctx = NULL,
+    .mem_alloc = linux_mem_alloc,
+    .mem_free = linux_mem_free,
+    .virt_to_phys = linux_virt_to_phys,
+    .map_host_phys = linux_map_host_phys,
+    .unmap_host_phys = linux_unmap_host_phys,
+    .now_ns = linux_now_ns,
+    .current_cpu = linux_current_cpu,
+    .pin_thread = linux_pin_thread,
+    .cpu_count = linux_cpu_count,
+    .wait = linux_wait,
+    .wake = linux_wake,
 };
 
 const struct axvm_hal *axvm_hal_linux(void)

@@ -42,7 +42,7 @@ struct axvm_runtime {
 
 	/* Host side of the console (host_console.c). */
 	struct axvm_console *console;
-	bool console_owned; /* false: the caller's (opts.board.console) */
+	bool console_owned;	      /* false: the caller's (opts.board.console) */
 	bool stdin_open, stdout_open; /* at creation: fd 0 / fd 1 were open */
 	int out_fd;		      /* 1, the --console file, or -1 (output dropped) */
 	int out_errno;		      /* first failed console write (__atomic); 0 = none */

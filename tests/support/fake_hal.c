@@ -88,18 +88,18 @@ void fake_hal_init(struct fake_hal *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->hal = (struct axvm_hal){
-		.ctx = f,
-		.mem_alloc = fake_mem_alloc,
-		.mem_free = fake_mem_free,
-		.virt_to_phys = fake_virt_to_phys,
-		.map_host_phys = fake_map_host_phys,
-		.unmap_host_phys = fake_unmap_host_phys,
-		.now_ns = fake_now_ns,
-		.current_cpu = fake_current_cpu,
-		.pin_thread = fake_pin_thread,
-		.cpu_count = fake_cpu_count,
-		.wait = fake_wait,
-		.wake = fake_wake,
+	    .ctx = f,
+	    .mem_alloc = fake_mem_alloc,
+	    .mem_free = fake_mem_free,
+	    .virt_to_phys = fake_virt_to_phys,
+	    .map_host_phys = fake_map_host_phys,
+	    .unmap_host_phys = fake_unmap_host_phys,
+	    .now_ns = fake_now_ns,
+	    .current_cpu = fake_current_cpu,
+	    .pin_thread = fake_pin_thread,
+	    .cpu_count = fake_cpu_count,
+	    .wait = fake_wait,
+	    .wake = fake_wake,
 	};
 	f->thread_mask = 0xff;
 }

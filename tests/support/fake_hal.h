@@ -11,15 +11,15 @@
 
 struct fake_hal {
 	struct axvm_hal hal;
-	int current_cpu;          /* what current_cpu() reports */
-	bool follow_pin;          /* current_cpu becomes the lowest CPU of a pinned mask */
-	axvm_cpumask_t pinned;    /* last mask pinned */
+	int current_cpu;	    /* what current_cpu() reports */
+	bool follow_pin;	    /* current_cpu becomes the lowest CPU of a pinned mask */
+	axvm_cpumask_t pinned;	    /* last mask pinned */
 	axvm_cpumask_t thread_mask; /* the "thread's" mask (restored by unpin) */
 	unsigned pin_calls;
-	int fail_pin;             /* pin_thread fails when set */
+	int fail_pin; /* pin_thread fails when set */
 	unsigned alloc_calls;
-	unsigned fail_alloc_at;   /* fail the Nth allocation (1-based); 0 = never */
-	size_t bytes_allocated;   /* currently outstanding */
+	unsigned fail_alloc_at; /* fail the Nth allocation (1-based); 0 = never */
+	size_t bytes_allocated; /* currently outstanding */
 	uint64_t now;
 	/* host-physical memory for passthrough: [phys_base, phys_base + phys_size) */
 	axvm_hpa_t phys_base;

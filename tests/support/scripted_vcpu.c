@@ -20,7 +20,8 @@ static void scripted_log(struct scripted_backend *b, const char *op)
 
 static bool scripted_fails(struct scripted_backend *b, enum scripted_op op)
 {
-	return b->plan->fail_op == op && (b->plan->fail_vcpu < 0 || b->plan->fail_vcpu == (int)b->id);
+	return b->plan->fail_op == op &&
+	       (b->plan->fail_vcpu < 0 || b->plan->fail_vcpu == (int)b->id);
 }
 
 static struct scripted_state *scripted_state(struct scripted_backend *b)
@@ -145,19 +146,19 @@ static void scripted_kick(void *backend)
 }
 
 static const struct axvm_vcpu_ops scripted_ops = {
-	.name = "scripted",
-	.create = scripted_create,
-	.destroy = scripted_destroy,
-	.setup = scripted_setup,
-	.set_entry = scripted_set_entry,
-	.bind = scripted_bind,
-	.unbind = scripted_unbind,
-	.run = scripted_run,
-	.set_gpr = scripted_set_gpr,
-	.get_gpr = scripted_get_gpr,
-	.set_return_value = scripted_set_return_value,
-	.inject_interrupt = scripted_inject,
-	.kick = scripted_kick,
+    .name = "scripted",
+    .create = scripted_create,
+    .destroy = scripted_destroy,
+    .setup = scripted_setup,
+    .set_entry = scripted_set_entry,
+    .bind = scripted_bind,
+    .unbind = scripted_unbind,
+    .run = scripted_run,
+    .set_gpr = scripted_set_gpr,
+    .get_gpr = scripted_get_gpr,
+    .set_return_value = scripted_set_return_value,
+    .inject_interrupt = scripted_inject,
+    .kick = scripted_kick,
 };
 
 const struct axvm_vcpu_ops *scripted_vcpu_ops(void)

@@ -39,7 +39,7 @@ struct scripted_plan {
 	struct axvm_exit exits[SCRIPTED_MAX_VCPUS][SCRIPTED_MAX_EXITS];
 	unsigned exit_count[SCRIPTED_MAX_VCPUS];
 	enum scripted_op fail_op; /* this op fails with -AXVM_EIO ... */
-	int fail_vcpu;            /* ... on this vCPU (-1 = any) */
+	int fail_vcpu;		  /* ... on this vCPU (-1 = any) */
 	struct scripted_state state[SCRIPTED_MAX_VCPUS];
 	char log[SCRIPTED_LOG_MAX]; /* "op:vcpu " records, in order */
 };

@@ -28,7 +28,8 @@ TEST(test_addrspace_translate_linear_region)
 	uint32_t flags;
 
 	REQUIRE_OK(axvm_addrspace_map_linear(as, 0x80000000, 0x10000, RWX));
-	REQUIRE_OK(axvm_addrspace_translate(as, 0x80000000, AXVM_ACCESS_READ, &base, &avail, &flags));
+	REQUIRE_OK(
+	    axvm_addrspace_translate(as, 0x80000000, AXVM_ACCESS_READ, &base, &avail, &flags));
 	CHECK_U64(0x10000, avail);
 	CHECK_U64(RWX, flags);
 	REQUIRE_OK(axvm_addrspace_translate(as, 0x80001234, AXVM_ACCESS_WRITE, &hva, &avail, NULL));
@@ -44,11 +45,11 @@ TEST(test_addrspace_translate_outside_every_region_faults)
 	void *hva = (void *)1;
 
 	REQUIRE_OK(axvm_addrspace_map_linear(as, 0x80000000, 0x1000, RW));
-	CHECK_INT(-AXVM_EFAULT, axvm_addrspace_translate(as, 0x80001000, AXVM_ACCESS_READ, &hva,
-							 NULL, NULL));
+	CHECK_INT(-AXVM_EFAULT,
+		  axvm_addrspace_translate(as, 0x80001000, AXVM_ACCESS_READ, &hva, NULL, NULL));
 	CHECK(hva == NULL);
-	CHECK_INT(-AXVM_EFAULT, axvm_addrspace_translate(as, 0x7ffff000, AXVM_ACCESS_READ, &hva,
-							 NULL, NULL));
+	CHECK_INT(-AXVM_EFAULT,
+		  axvm_addrspace_translate(as, 0x7ffff000, AXVM_ACCESS_READ, &hva, NULL, NULL));
 	axvm_addrspace_destroy(as);
 }
 
@@ -59,10 +60,10 @@ TEST(test_addrspace_translate_checks_region_flags)
 
 	REQUIRE_OK(axvm_addrspace_map_linear(as, 0x1000, 0x1000, AXVM_MEM_READ));
 	CHECK_INT(0, axvm_addrspace_translate(as, 0x1000, AXVM_ACCESS_READ, &hva, NULL, NULL));
-	CHECK_INT(-AXVM_EPERM, axvm_addrspace_translate(as, 0x1000, AXVM_ACCESS_WRITE, &hva, NULL,
-							NULL));
-	CHECK_INT(-AXVM_EPERM, axvm_addrspace_translate(as, 0x1000, AXVM_ACCESS_EXEC, &hva, NULL,
-							NULL));
+	CHECK_INT(-AXVM_EPERM,
+		  axvm_addrspace_translate(as, 0x1000, AXVM_ACCESS_WRITE, &hva, NULL, NULL));
+	CHECK_INT(-AXVM_EPERM,
+		  axvm_addrspace_translate(as, 0x1000, AXVM_ACCESS_EXEC, &hva, NULL, NULL));
 	axvm_addrspace_destroy(as);
 }
 
@@ -103,16 +104,16 @@ TEST(test_addrspace_lazy_page_populated_on_first_fault_only)
 
 	REQUIRE_OK(axvm_addrspace_map_lazy(as, 0x80000000, 0x4000, RW));
 	CHECK(!axvm_addrspace_is_populated(as, 0x80001000));
-	CHECK_INT(-AXVM_ENOTPRESENT, axvm_addrspace_translate(as, 0x80001008, AXVM_ACCESS_READ,
-							      &hva, NULL, NULL));
+	CHECK_INT(-AXVM_ENOTPRESENT,
+		  axvm_addrspace_translate(as, 0x80001008, AXVM_ACCESS_READ, &hva, NULL, NULL));
 	REQUIRE_OK(axvm_addrspace_populate(as, 0x80001008));
 	CHECK(axvm_addrspace_is_populated(as, 0x80001000));
 	/* Only that page. */
 	CHECK(!axvm_addrspace_is_populated(as, 0x80000000));
 	CHECK(!axvm_addrspace_is_populated(as, 0x80002000));
 	CHECK_INT(0, axvm_addrspace_translate(as, 0x80001008, AXVM_ACCESS_READ, &hva, NULL, NULL));
-	CHECK_INT(-AXVM_ENOTPRESENT, axvm_addrspace_translate(as, 0x80002000, AXVM_ACCESS_READ,
-							      &hva, NULL, NULL));
+	CHECK_INT(-AXVM_ENOTPRESENT,
+		  axvm_addrspace_translate(as, 0x80002000, AXVM_ACCESS_READ, &hva, NULL, NULL));
 	axvm_addrspace_destroy(as);
 }
 
@@ -146,8 +147,8 @@ TEST(test_addrspace_mmio_region_reports_mmio)
 	uint32_t flags = 0;
 
 	REQUIRE_OK(axvm_addrspace_map_mmio(as, 0x10000000, 0x1000));
-	CHECK_INT(-AXVM_EMMIO, axvm_addrspace_translate(as, 0x10000005, AXVM_ACCESS_READ, &hva,
-							NULL, &flags));
+	CHECK_INT(-AXVM_EMMIO,
+		  axvm_addrspace_translate(as, 0x10000005, AXVM_ACCESS_READ, &hva, NULL, &flags));
 	CHECK(flags & AXVM_MEM_DEVICE);
 	CHECK_INT(-AXVM_EMMIO, axvm_addrspace_write(as, 0x10000000, "x", 1));
 	axvm_addrspace_destroy(as);

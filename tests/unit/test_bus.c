@@ -46,13 +46,17 @@ static void regdev_release(void *opaque)
 }
 
 static const struct axvm_device_ops regdev_ops = {
-	.read = regdev_read, .write = regdev_write, .release = regdev_release};
+    .read = regdev_read, .write = regdev_write, .release = regdev_release};
 
 static struct axvm_bus *bus_with(struct regdev *d, uint64_t base, uint8_t minw, uint8_t maxw)
 {
 	struct axvm_bus *bus;
-	struct axvm_device_desc desc = {.name = "regs", .base = base, .size = sizeof(d->mem),
-					.min_width = minw, .max_width = maxw, .ops = &regdev_ops,
+	struct axvm_device_desc desc = {.name = "regs",
+					.base = base,
+					.size = sizeof(d->mem),
+					.min_width = minw,
+					.max_width = maxw,
+					.ops = &regdev_ops,
 					.opaque = d};
 
 	axvm_bus_create(AXVM_BUS_MMIO, &bus);
@@ -93,8 +97,8 @@ TEST(test_bus_rejects_overlap)
 {
 	struct regdev d = {0}, e = {0};
 	struct axvm_bus *bus = bus_with(&d, 0x1000, 1, 8);
-	struct axvm_device_desc desc = {.name = "other", .base = 0x1030, .size = 0x100,
-					.ops = &regdev_ops, .opaque = &e};
+	struct axvm_device_desc desc = {
+	    .name = "other", .base = 0x1030, .size = 0x100, .ops = &regdev_ops, .opaque = &e};
 
 	CHECK_INT(-AXVM_EOVERLAP, axvm_bus_register(bus, &desc));
 	desc.base = 0xfc0;
@@ -110,8 +114,8 @@ TEST(test_bus_rejects_bad_device_widths)
 {
 	struct regdev d = {0};
 	struct axvm_bus *bus;
-	struct axvm_device_desc desc = {.name = "bad", .base = 0, .size = 8, .min_width = 3,
-					.ops = &regdev_ops, .opaque = &d};
+	struct axvm_device_desc desc = {
+	    .name = "bad", .base = 0, .size = 8, .min_width = 3, .ops = &regdev_ops, .opaque = &d};
 
 	axvm_bus_create(AXVM_BUS_PORT, &bus);
 	CHECK_INT(-AXVM_EINVAL, axvm_bus_register(bus, &desc));
@@ -128,8 +132,8 @@ TEST(test_bus_finds_device_by_address)
 {
 	struct regdev a = {0}, b = {0};
 	struct axvm_bus *bus = bus_with(&a, 0x3000, 1, 8);
-	struct axvm_device_desc desc = {.name = "low", .base = 0x1000, .size = 0x10,
-					.ops = &regdev_ops, .opaque = &b};
+	struct axvm_device_desc desc = {
+	    .name = "low", .base = 0x1000, .size = 0x10, .ops = &regdev_ops, .opaque = &b};
 
 	REQUIRE_OK(axvm_bus_register(bus, &desc));
 	CHECK_STR("low", axvm_bus_find(bus, 0x100f)->name);

@@ -66,8 +66,8 @@ static const struct axvm_device_ops reg_ops = {.read = reg_read, .write = reg_wr
 
 static void add_reg(struct axvm *vm, enum axvm_bus_kind kind, uint64_t base, struct reg *r)
 {
-	struct axvm_device_desc d = {.name = "reg", .base = base, .size = 8, .ops = &reg_ops,
-				     .opaque = r};
+	struct axvm_device_desc d = {
+	    .name = "reg", .base = base, .size = 8, .ops = &reg_ops, .opaque = r};
 
 	axvm_register_device(vm, kind, &d);
 }
@@ -231,8 +231,8 @@ TEST(test_vm_register_device_rejects_overlap)
 {
 	struct axvm *vm = vm_booted(1);
 	struct reg a = {0}, b = {0};
-	struct axvm_device_desc d = {.name = "b", .base = 0x10000004, .size = 8, .ops = &reg_ops,
-				     .opaque = &b};
+	struct axvm_device_desc d = {
+	    .name = "b", .base = 0x10000004, .size = 8, .ops = &reg_ops, .opaque = &b};
 
 	REQUIRE(vm);
 	axvm_shutdown(vm);
@@ -302,9 +302,11 @@ TEST(test_run_vcpu_bad_id_and_not_booted)
 TEST(test_run_vcpu_returns_unhandled_reasons)
 {
 	static const enum axvm_exit_reason returned[] = {
-		AXVM_EXIT_HYPERCALL, AXVM_EXIT_EXTERNAL_INTERRUPT, AXVM_EXIT_HALT,
-		AXVM_EXIT_CPU_UP,    AXVM_EXIT_CPU_DOWN,           AXVM_EXIT_SYSTEM_DOWN,
-		AXVM_EXIT_SEND_IPI,  AXVM_EXIT_NOTHING,            AXVM_EXIT_FAIL_ENTRY,
+	    AXVM_EXIT_HYPERCALL,  AXVM_EXIT_EXTERNAL_INTERRUPT,
+	    AXVM_EXIT_HALT,	  AXVM_EXIT_CPU_UP,
+	    AXVM_EXIT_CPU_DOWN,	  AXVM_EXIT_SYSTEM_DOWN,
+	    AXVM_EXIT_SEND_IPI,	  AXVM_EXIT_NOTHING,
+	    AXVM_EXIT_FAIL_ENTRY,
 	};
 
 	for (size_t i = 0; i < sizeof(returned) / sizeof(returned[0]); i++) {
@@ -415,8 +417,8 @@ TEST(test_run_vcpu_mmio_write_handled)
 TEST(test_run_vcpu_returns_unclaimed_accesses)
 {
 	static const enum axvm_exit_reason kinds[] = {
-		AXVM_EXIT_MMIO_READ,   AXVM_EXIT_MMIO_WRITE, AXVM_EXIT_IO_READ,
-		AXVM_EXIT_IO_WRITE,    AXVM_EXIT_SYSREG_READ, AXVM_EXIT_SYSREG_WRITE,
+	    AXVM_EXIT_MMIO_READ, AXVM_EXIT_MMIO_WRITE,	AXVM_EXIT_IO_READ,
+	    AXVM_EXIT_IO_WRITE,	 AXVM_EXIT_SYSREG_READ, AXVM_EXIT_SYSREG_WRITE,
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -681,10 +683,10 @@ TEST(test_vm_emulated_devices_may_share_a_page)
 	scripted_plan_init(&plan);
 	vm_config(&c, 1);
 	c.emu_device_count = 2;
-	c.emu_devices[0] = (struct axvm_emu_device){.name = "a", .base_gpa = 0x10000000,
-						     .length = 0x100, .emu_type = AXVM_EMU_CONSOLE};
-	c.emu_devices[1] = (struct axvm_emu_device){.name = "b", .base_gpa = 0x10000100,
-						     .length = 0x1100, .emu_type = AXVM_EMU_DUMMY};
+	c.emu_devices[0] = (struct axvm_emu_device){
+	    .name = "a", .base_gpa = 0x10000000, .length = 0x100, .emu_type = AXVM_EMU_CONSOLE};
+	c.emu_devices[1] = (struct axvm_emu_device){
+	    .name = "b", .base_gpa = 0x10000100, .length = 0x1100, .emu_type = AXVM_EMU_DUMMY};
 	REQUIRE_OK(axvm_create(&c, &vm));
 	REQUIRE_OK(axvm_init(vm));
 	REQUIRE_OK(axvm_addrspace_find(axvm_addrspace(vm), 0x10001000, &ri));
@@ -701,8 +703,8 @@ TEST(test_vm_refused_device_leaves_no_mmio_mapping)
 	struct axvm *vm;
 	struct axvm_config c;
 	struct reg r = {0};
-	struct axvm_device_desc d = {.name = "straddles", .base = 0x803ff000, .size = 0x2000,
-				     .ops = &reg_ops, .opaque = &r};
+	struct axvm_device_desc d = {
+	    .name = "straddles", .base = 0x803ff000, .size = 0x2000, .ops = &reg_ops, .opaque = &r};
 	struct axvm_region_info ri;
 
 	scripted_plan_init(&plan);
@@ -725,14 +727,14 @@ static void reg_release(void *opaque)
 TEST(test_vm_failed_registration_never_releases_device)
 {
 	static const struct axvm_device_ops ops = {
-		.read = reg_read, .write = reg_write, .release = reg_release};
+	    .read = reg_read, .write = reg_write, .release = reg_release};
 	struct axvm *vm;
 	struct axvm_config c;
 	struct reg a = {0}, b = {0};
-	struct axvm_device_desc da = {.name = "a", .base = 0x10000000, .size = 8, .ops = &ops,
-				      .opaque = &a};
-	struct axvm_device_desc db = {.name = "b", .base = 0x10000004, .size = 8, .ops = &ops,
-				      .opaque = &b};
+	struct axvm_device_desc da = {
+	    .name = "a", .base = 0x10000000, .size = 8, .ops = &ops, .opaque = &a};
+	struct axvm_device_desc db = {
+	    .name = "b", .base = 0x10000004, .size = 8, .ops = &ops, .opaque = &b};
 
 	scripted_plan_init(&plan);
 	vm_config(&c, 1);
