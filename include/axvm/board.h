@@ -3,7 +3,10 @@
  * Boards: a machine layout on top of the VM layer. The "virt" board follows
  * QEMU's riscv virt machine (see DESIGN.md): RAM at 0x8000_0000, PLIC at
  * 0x0c00_0000, ns16550a UART at 0x1000_0000 (IRQ 10), sifive,test0
- * finisher at 0x10_0000, goldfish RTC at 0x10_1000 (IRQ 11). The board
+ * finisher at 0x10_0000, goldfish RTC at 0x10_1000 (IRQ 11), eight empty
+ * virtio-mmio slots from 0x1000_1000 (IRQ 1..8, in the device tree) and an
+ * empty PCIe ECAM window at 0x3000_0000 (not in our device tree; there for
+ * guests given QEMU's), both answering "no device" as QEMU's do. The board
  * creates and initialises the VM, its devices and the per-VM machine state,
  * loads the images, writes the device tree into guest RAM and prepares vCPU 0
  * (pc = entry, a0 = 0, a1 = DTB address). The caller then boots the VM and
