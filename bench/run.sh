@@ -128,23 +128,14 @@ fi
 
 # ---- 1. Linux fixture ----
 linux_image() {
-	local fixture=$root/scripts/linux-guest.sh version key
+	local fixture=$root/scripts/linux-guest.sh
 	if [ -n "${BENCH_LINUX_IMAGE:-}" ]; then
 		echo "$BENCH_LINUX_IMAGE"
 		return
 	fi
 	[ -r "$fixture" ] || return 1
-	# The cache key of scripts/linux-guest.sh (kept in step with it): the
-	# kernel source version, the config fragment, init and the script.
-	version=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
-		stat -c '%s-%Y' /usr/src/linux-source-6.1.tar.xz 2>/dev/null) || return 1
-	key=$( (
-		echo "$version"
-		cat "$root/scripts/linux-guest.config" "$root/guests/linux-init/init.c" "$fixture"
-	) | sha256sum | cut -c1-16)
-	local dir=${AXVM_CACHE:-$HOME/.cache/axvm}/linux-$key
-	[ -s "$dir/Image" ] && [ -e "$dir/qemu-ok" ] || return 1
-	echo "$dir/Image"
+	# Only an Image the fixture already built: bench never builds a kernel.
+	bash "$fixture" --cached
 }
 
 bench_linux() {

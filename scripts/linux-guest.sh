@@ -6,10 +6,11 @@
 #
 #   scripts/linux-guest.sh            build if needed, print the path
 #   scripts/linux-guest.sh --check    exit 0 if the toolchain is present, 2 if not
+#   scripts/linux-guest.sh --cached   print the path only if already built, else exit 1
 #
 # Cache (${AXVM_CACHE:-~/.cache/axvm}):
 #   linux-<key>/Image        key = hash of the kernel source version, the config
-#                            fragment, this script and the init source
+#                            fragment, the build recipe version and the init source
 #   linux-build-<ckey>/      the kernel build tree, ckey = the same without the
 #                            init source: a change to init only relinks (seconds)
 # so `make test` rebuilds only when an input changes. A fresh Image is booted
@@ -48,9 +49,12 @@ fi
 
 version=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball")
+# Bump when the way the kernel is built changes (not for comments or options
+# of this script): it is part of the cache key instead of the script's text.
+recipe=2
 ckey=$( (
-	echo "$version"
-	cat "$fragment" "$0"
+	echo "$version recipe $recipe"
+	cat "$fragment"
 ) | sha256sum | cut -c1-16)
 key=$( (
 	echo "$ckey"
@@ -59,6 +63,12 @@ key=$( (
 out=$cache/linux-$key
 image=$out/Image
 build=$cache/linux-build-$ckey
+
+if [ "${1:-}" = "--cached" ]; then
+	[ -s "$image" ] && [ -e "$out/qemu-ok" ] || exit 1
+	echo "$image"
+	exit 0
+fi
 
 mkdir -p "$cache"
 exec 9>"$cache/linux.lock"
