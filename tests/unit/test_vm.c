@@ -72,6 +72,28 @@ static void add_reg(struct axvm *vm, enum axvm_bus_kind kind, uint64_t base, str
 	axvm_register_device(vm, kind, &d);
 }
 
+/*
+ * A one-vCPU VM with a register device at `base` on bus `kind`, booted. The
+ * scripted plan is left as the caller prepared it. NULL on any failure.
+ */
+static struct axvm *vm_booted_with_reg(enum axvm_bus_kind kind, uint64_t base, struct reg *r)
+{
+	struct axvm_config c;
+	struct axvm *vm = NULL;
+
+	vm_config(&c, 1);
+	if (axvm_create(&c, &vm) || axvm_init(vm)) {
+		axvm_destroy(vm);
+		return NULL;
+	}
+	add_reg(vm, kind, base, r);
+	if (axvm_boot(vm)) {
+		axvm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
 static struct axvm_exit exit_of(enum axvm_exit_reason reason)
 {
 	struct axvm_exit e;
@@ -229,23 +251,16 @@ TEST(test_vm_init_rejects_overlapping_regions)
 
 TEST(test_vm_register_device_rejects_overlap)
 {
-	struct axvm *vm = vm_booted(1);
+	struct axvm *vm;
+	struct axvm_config c;
 	struct reg a = {0}, b = {0};
 	struct axvm_device_desc d = {
 	    .name = "b", .base = 0x10000004, .size = 8, .ops = &reg_ops, .opaque = &b};
 
-	REQUIRE(vm);
-	axvm_shutdown(vm);
-	axvm_destroy(vm);
-
-	{
-		struct axvm_config c;
-
-		scripted_plan_init(&plan);
-		vm_config(&c, 1);
-		REQUIRE_OK(axvm_create(&c, &vm));
-		REQUIRE_OK(axvm_init(vm));
-	}
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
 	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &a);
 	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
 	/* A device over guest RAM is refused too. */
@@ -339,7 +354,6 @@ TEST(test_run_vcpu_mmio_read_handled_and_sign_extended)
 	struct axvm *vm;
 	struct reg r = {.value = 0x80};
 	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
-	struct axvm_config c;
 
 	scripted_plan_init(&plan);
 	e.mmio_read.addr = 0x10000000;
@@ -351,11 +365,8 @@ TEST(test_run_vcpu_mmio_read_handled_and_sign_extended)
 	e.mmio_read.sign_ext = false;
 	e.mmio_read.reg = 11;
 	scripted_push(&plan, 0, &e);
-	vm_config(&c, 1);
-	REQUIRE_OK(axvm_create(&c, &vm));
-	REQUIRE_OK(axvm_init(vm));
-	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &r);
-	REQUIRE_OK(axvm_boot(vm));
+	vm = vm_booted_with_reg(AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE(vm);
 	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
 	/* Both reads handled and resumed; the script's end (Halt) comes back. */
 	CHECK_INT(AXVM_EXIT_HALT, out.reason);
@@ -371,7 +382,6 @@ TEST(test_run_vcpu_mmio_read_truncates_to_reg_width)
 	struct axvm *vm;
 	struct reg r = {.value = 0x8000};
 	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
-	struct axvm_config c;
 
 	scripted_plan_init(&plan);
 	e.mmio_read.addr = 0x10000000;
@@ -380,11 +390,8 @@ TEST(test_run_vcpu_mmio_read_truncates_to_reg_width)
 	e.mmio_read.reg_width = 4;
 	e.mmio_read.sign_ext = true;
 	scripted_push(&plan, 0, &e);
-	vm_config(&c, 1);
-	REQUIRE_OK(axvm_create(&c, &vm));
-	REQUIRE_OK(axvm_init(vm));
-	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &r);
-	REQUIRE_OK(axvm_boot(vm));
+	vm = vm_booted_with_reg(AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE(vm);
 	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
 	CHECK_U64(0xffff8000ull, plan.state[0].regs[5]);
 	axvm_destroy(vm);
@@ -395,18 +402,14 @@ TEST(test_run_vcpu_mmio_write_handled)
 	struct axvm *vm;
 	struct reg r = {0};
 	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_WRITE), out;
-	struct axvm_config c;
 
 	scripted_plan_init(&plan);
 	e.mmio_write.addr = 0x10000000;
 	e.mmio_write.width = 4;
 	e.mmio_write.data = 0xcafe;
 	scripted_push(&plan, 0, &e);
-	vm_config(&c, 1);
-	REQUIRE_OK(axvm_create(&c, &vm));
-	REQUIRE_OK(axvm_init(vm));
-	add_reg(vm, AXVM_BUS_MMIO, 0x10000000, &r);
-	REQUIRE_OK(axvm_boot(vm));
+	vm = vm_booted_with_reg(AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE(vm);
 	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
 	CHECK_INT(AXVM_EXIT_HALT, out.reason);
 	CHECK_U64(0xcafe, r.value);
@@ -450,7 +453,6 @@ TEST(test_run_vcpu_port_io_handled)
 	struct axvm *vm;
 	struct reg r = {.value = 0x5a};
 	struct axvm_exit e = exit_of(AXVM_EXIT_IO_WRITE), out;
-	struct axvm_config c;
 
 	scripted_plan_init(&plan);
 	e.io_write.port = 0x3f8;
@@ -462,11 +464,8 @@ TEST(test_run_vcpu_port_io_handled)
 	e.io_read.width = 1;
 	e.io_read.reg = 7;
 	scripted_push(&plan, 0, &e);
-	vm_config(&c, 1);
-	REQUIRE_OK(axvm_create(&c, &vm));
-	REQUIRE_OK(axvm_init(vm));
-	add_reg(vm, AXVM_BUS_PORT, 0x3f8, &r);
-	REQUIRE_OK(axvm_boot(vm));
+	vm = vm_booted_with_reg(AXVM_BUS_PORT, 0x3f8, &r);
+	REQUIRE(vm);
 	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
 	CHECK_INT(AXVM_EXIT_HALT, out.reason);
 	CHECK_INT(1, (int)r.writes);
@@ -479,7 +478,6 @@ TEST(test_run_vcpu_sysreg_handled)
 	struct axvm *vm;
 	struct reg r = {0};
 	struct axvm_exit e = exit_of(AXVM_EXIT_SYSREG_WRITE), out;
-	struct axvm_config c;
 
 	scripted_plan_init(&plan);
 	e.sysreg_write.addr = 0x5c0;
@@ -489,11 +487,8 @@ TEST(test_run_vcpu_sysreg_handled)
 	e.sysreg_read.addr = 0x5c0;
 	e.sysreg_read.reg = 12;
 	scripted_push(&plan, 0, &e);
-	vm_config(&c, 1);
-	REQUIRE_OK(axvm_create(&c, &vm));
-	REQUIRE_OK(axvm_init(vm));
-	add_reg(vm, AXVM_BUS_SYSREG, 0x5c0, &r);
-	REQUIRE_OK(axvm_boot(vm));
+	vm = vm_booted_with_reg(AXVM_BUS_SYSREG, 0x5c0, &r);
+	REQUIRE(vm);
 	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
 	CHECK_INT(AXVM_EXIT_HALT, out.reason);
 	CHECK_U64(0x1122334455667788ull, plan.state[0].regs[12]);
