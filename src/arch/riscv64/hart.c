@@ -61,6 +61,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	}
 	h->timecmp = UINT64_MAX;
 	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */
+	rv_dcache_init(&h->dc); /* optional too: without it every instruction is decoded */
 	rv_hart_reset(h, 0);
 	*out = h;
 	return 0;
@@ -71,6 +72,7 @@ void rv_hart_destroy(struct rv_hart *h)
 	if (!h)
 		return;
 	free(h->rvc_memo);
+	rv_dcache_destroy(&h->dc);
 	free(h);
 }
 
@@ -82,6 +84,7 @@ void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus)
 void rv_hart_flush_local(struct rv_hart *h)
 {
 	rv_tlb_flush_all(&h->tlb);
+	rv_dcache_invalidate_all(h);
 	h->resv_valid = false;
 }
 
@@ -258,6 +261,7 @@ static void hart_check_generation(struct rv_hart *h)
 	if (gen != h->as_generation) {
 		h->as_generation = gen;
 		rv_hart_flush_local(h);
+		rv_dcache_free_all(h); /* decoded host pages may be gone */
 	}
 }
 
@@ -312,8 +316,11 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			hart_take_interrupt(h, (unsigned)irq);
 
 		n = budget < HART_BATCH ? budget : HART_BATCH;
-		r = rv_interp_batch(h, n, &n, exit);
-		budget -= n;
+		if (h->dc.bucket)
+			r = rv_exec_batch(h, n, &n, exit);
+		else
+			r = rv_interp_batch(h, n, &n, exit);
+		budget = n < budget ? budget - n : 0;
 		if (r != RV_STEP_NEXT) {
 			ret = r < 0 ? r : 0;
 			goto out;

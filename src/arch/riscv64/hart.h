@@ -27,6 +27,7 @@
 #include "axvm/log.h"
 #include "axvm/riscv64.h"
 
+#include "arch/riscv64/dcache.h"
 #include "arch/riscv64/fpu.h"
 #include "arch/riscv64/tlb.h"
 
@@ -90,8 +91,11 @@ enum rv_exc {
 #define RV_CAUSE_INTERRUPT (1ull << 63)
 
 struct rv_hart {
-	/* Architectural state (vCPU thread only). */
-	uint64_t x[32];
+	/*
+	 * Architectural state (vCPU thread only). x[32] is not a register: decoded
+	 * instructions whose rd is x0 write there (dcache.h), so x[0] stays 0.
+	 */
+	uint64_t x[33];
 	uint64_t pc;
 	struct rv_fpu fpu;
 	enum rv_priv priv;
@@ -156,6 +160,8 @@ struct rv_hart {
 	 * invalidation. NULL if it could not be allocated (expand every time).
 	 */
 	uint32_t *rvc_memo;
+	/* Decoded instructions of the pages this hart runs (dcache.h). */
+	struct rv_dcache dc;
 
 	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
 	struct axvm_ratelimit sbi_log_limit;
@@ -255,6 +261,14 @@ int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit);
  * Returns the last step's result.
  */
 int rv_interp_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit);
+/*
+ * The same from decoded slots (exec.c). May run past n by a straight-line
+ * stretch of one page (taken branches and page changes check the count).
+ */
+int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit);
+/* Execute one expanded instruction without fetching it (interp.c). */
+int rv_interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		   struct axvm_exit *exit);
 /* The sstatus value as the guest reads it (UXL, SD filled in). */
 uint64_t rv_hart_sstatus_read(const struct rv_hart *h);
 /* pending & sie after raising STIP if the deadline passed (what wfi waits for). */

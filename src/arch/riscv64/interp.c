@@ -651,6 +651,7 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 		else
 			rv_tlb_flush_page(&h->tlb, h->x[rv_rs1(insn)]);
 		h->pc += len;
+		h->recheck = true; /* the running page's mapping may have changed */
 		return RV_STEP_NEXT;
 	}
 	switch (insn) {
@@ -749,7 +750,8 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		case 0: /* FENCE: guest memory is host memory; order it for other vCPUs */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			break;
-		case 1: /* FENCE.I: no decoded-instruction cache yet */
+		case 1: /* FENCE.I: later fetches see every store this hart can see */
+			rv_dcache_invalidate_all(h);
 			break;
 		default:
 			return interp_illegal(h, raw);
@@ -852,6 +854,12 @@ static inline int interp_step(struct rv_hart *h, struct axvm_exit *exit)
 	h->x[0] = 0;
 	h->instret++;
 	return r;
+}
+
+int rv_interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		   struct axvm_exit *exit)
+{
+	return interp_exec(h, insn, raw, len, exit);
 }
 
 int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit)

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "arch/riscv64/dcache.h"
 #include "arch/riscv64/hart.h"
 
 #define PTE_V (1ull << 0)
@@ -73,7 +74,7 @@ void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 
 	for (int p = 0; p < 2; p++) {
 		for (int a = 0; a < 3; a++)
-			if (t->e[p][a][idx].tag == tag)
+			if ((t->e[p][a][idx].tag & ~RV_TLB_CODE) == tag)
 				t->e[p][a][idx].tag = RV_TLB_INVALID;
 		for (int a = 0; a < 2; a++) {
 			struct rv_tlb_mmio *m = &t->m[p][a][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
@@ -223,6 +224,17 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 		*host = p;
 		return RV_XL_HOST;
 	}
+	if (acc == RV_ACC_W) {
+		/* A store to a page holding decoded instructions (RV_TLB_CODE). */
+		struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+
+		if (e->tag == ((va & ~RV_PAGE_MASK) | RV_TLB_CODE)) {
+			p = (uint8_t *)(uintptr_t)(va + e->addend);
+			rv_dcache_note_write(h, (uintptr_t)p, 8);
+			*host = p;
+			return RV_XL_HOST;
+		}
+	}
 	if (mode == RV_SATP_MODE_BARE) {
 		pa = va;
 	} else {
@@ -263,6 +275,13 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 			h->tlb.has_superpage = true;
 		e->tag = va & ~RV_PAGE_MASK;
 		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
+		if (acc == RV_ACC_X) {
+			h->tlb.xd[h->priv][(va >> 12) & (RV_TLB_SIZE - 1)] = NULL;
+		} else if (acc == RV_ACC_W &&
+			   rv_dcache_find(&h->dc, (uintptr_t)((uint8_t *)hva - off))) {
+			e->tag |= RV_TLB_CODE;
+			rv_dcache_note_write(h, (uintptr_t)hva, 8);
+		}
 	}
 	*host = hva;
 	return RV_XL_HOST;

@@ -21,6 +21,12 @@
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
 #define RV_PAGE_MASK 0xfffull
 #define RV_TLB_INVALID UINT64_MAX
+/*
+ * Tag bit of a W entry whose host page holds decoded instructions: the fast
+ * path misses it (tags are page-aligned), the slow path uses it and resets
+ * the decoded slots the store overlaps (dcache.h).
+ */
+#define RV_TLB_CODE 1ull
 
 /* Access kinds (TLB table index). */
 enum rv_acc {
@@ -45,8 +51,12 @@ struct rv_tlb_mmio {
 	uint64_t gpa; /* guest-physical page address */
 };
 
+struct rv_dpage;
+
 struct rv_tlb {
 	struct rv_tlb_entry e[2][3][RV_TLB_SIZE];     /* [priv][acc][index] */
+	/* The decoded page of each X entry's host page (NULL: look it up); reset on refill. */
+	struct rv_dpage *xd[2][RV_TLB_SIZE];
 	struct rv_tlb_mmio m[2][2][RV_TLB_MMIO_SIZE]; /* [priv][R/W][index] */
 	/* A superpage translation is cached: a one-page flush must flush everything. */
 	bool has_superpage;

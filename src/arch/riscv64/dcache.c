@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decoded-instruction cache's storage and invalidation (see dcache.h for
+ * the rules that keep it correct). Decoding itself is predecode.c.
+ */
+#include "arch/riscv64/dcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/riscv64/decode.h"
+#include "arch/riscv64/hart.h"
+#include "arch/riscv64/predecode.h"
+
+static unsigned dcache_hash(uintptr_t host_page)
+{
+	return (unsigned)(((uint64_t)host_page >> 12) * 0x9e3779b97f4a7c15ull >> 53) &
+	       (RV_DCACHE_BUCKETS - 1);
+}
+
+void rv_dcache_init(struct rv_dcache *dc)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->bucket = calloc(RV_DCACHE_BUCKETS, sizeof(*dc->bucket)); /* NULL: cache off */
+}
+
+static void dcache_free_pages(struct rv_dcache *dc)
+{
+	for (unsigned i = 0; i < RV_DCACHE_BUCKETS; i++) {
+		free(dc->bucket[i]);
+		dc->bucket[i] = NULL;
+	}
+	dc->pages = 0;
+}
+
+void rv_dcache_destroy(struct rv_dcache *dc)
+{
+	if (dc->bucket)
+		dcache_free_pages(dc);
+	free(dc->bucket);
+	dc->bucket = NULL;
+}
+
+struct rv_dpage *rv_dcache_find(const struct rv_dcache *dc, uintptr_t host_page)
+{
+	if (!dc->bucket)
+		return NULL;
+	for (unsigned i = dcache_hash(host_page);; i = (i + 1) & (RV_DCACHE_BUCKETS - 1)) {
+		struct rv_dpage *dp = dc->bucket[i];
+
+		if (!dp || dp->host == host_page)
+			return dp;
+	}
+}
+
+/* Valid W entries have a page-aligned tag (plus RV_TLB_CODE); RV_TLB_INVALID is all ones. */
+static bool dcache_w_entry_valid(const struct rv_tlb_entry *e)
+{
+	return (e->tag & (RV_PAGE_MASK & ~RV_TLB_CODE)) == 0;
+}
+
+/* Mark (code = true) or unmark the W entries that map host_page (0 = every entry). */
+static void dcache_tag_w_entries(struct rv_hart *h, uintptr_t host_page, bool code)
+{
+	for (unsigned p = 0; p < 2; p++) {
+		for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+			struct rv_tlb_entry *e = &h->tlb.e[p][RV_ACC_W][i];
+			uint64_t page = e->tag & ~RV_TLB_CODE;
+
+			if (!dcache_w_entry_valid(e))
+				continue;
+			if (host_page && (uintptr_t)(page + e->addend) != host_page)
+				continue;
+			e->tag = code ? page | RV_TLB_CODE : page;
+		}
+	}
+}
+
+void rv_dcache_invalidate_all(struct rv_hart *h)
+{
+	h->dc.epoch++;
+	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	h->recheck = true;
+}
+
+void rv_dcache_free_all(struct rv_hart *h)
+{
+	if (!h->dc.pages)
+		return;
+	h->dc.free_pending = true;
+	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	h->recheck = true;
+}
+
+void rv_dcache_sync(struct rv_hart *h)
+{
+	if (!h->dc.free_pending)
+		return;
+	h->dc.free_pending = false;
+	dcache_free_pages(&h->dc);
+	dcache_tag_w_entries(h, 0, false);
+	h->dc.frees++;
+}
+
+static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
+{
+	struct rv_dcache *dc = &h->dc;
+	struct rv_dpage *dp;
+	unsigned i;
+
+	if (dc->pages >= RV_DCACHE_MAX_PAGES) {
+		/* Simpler than LRU, and a working set this large is rare. */
+		memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+		dcache_free_pages(dc);
+		dcache_tag_w_entries(h, 0, false);
+		dc->frees++;
+	}
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return NULL;
+	dp->host = host_page;
+	dp->epoch = dc->epoch;
+	dp->slot[RV_DPAGE_SLOTS].op = RV_DOP_PAGE_END;
+	for (i = dcache_hash(host_page); dc->bucket[i]; i = (i + 1) & (RV_DCACHE_BUCKETS - 1))
+		;
+	dc->bucket[i] = dp;
+	dc->pages++;
+	/* From now on this hart's stores to the page must see the slots. */
+	dcache_tag_w_entries(h, host_page, true);
+	return dp;
+}
+
+struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_page)
+{
+	struct rv_dcache *dc = &h->dc;
+	struct rv_dpage *dp;
+
+	if (!dc->bucket)
+		return NULL;
+	rv_dcache_sync(h);
+	dp = rv_dcache_find(dc, host_page);
+	if (!dp) {
+		dp = dcache_add(h, host_page);
+		if (!dp)
+			return NULL;
+	} else if (dp->epoch != dc->epoch) {
+		memset(dp->slot, 0, RV_DPAGE_SLOTS * sizeof(dp->slot[0]));
+		dp->epoch = dc->epoch;
+		dc->resets++;
+	}
+	h->tlb.xd[h->priv][(pc >> 12) & (RV_TLB_SIZE - 1)] = dp;
+	return dp;
+}
+
+void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
+{
+	struct rv_dpage *dp = rv_dcache_find(&h->dc, host & ~(uintptr_t)RV_PAGE_MASK);
+	unsigned off = (unsigned)(host & RV_PAGE_MASK), end = off + len, s;
+
+	if (!dp)
+		return;
+	if (end > AXVM_PAGE_SIZE)
+		end = AXVM_PAGE_SIZE;
+	/* A slot at byte s covers s .. s + 3: the ones starting in [off - 3, end). */
+	for (s = off >= 3 ? (off - 3) & ~1u : 0; s < end; s += 2)
+		dp->slot[s >> 1].op = RV_DOP_DECODE; /* keep .step: the running store uses it */
+	h->dc.slot_writes++;
+}
+
+void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+{
+	const uint8_t *p = (const uint8_t *)dp->host + 2u * slot;
+	struct rv_dinsn *d = &dp->slot[slot];
+	uint16_t lo;
+	uint32_t insn;
+
+	memcpy(&lo, p, 2);
+	h->dc.decoded++;
+	if ((lo & 3) != 3) {
+		insn = rv_expand_compressed(lo);
+		if (!insn) {
+			rv_predecode_step(d, 1);
+			return;
+		}
+		rv_predecode(d, insn, lo, 2, 2u * slot);
+		return;
+	}
+	if (slot == RV_DPAGE_SLOTS - 1) {
+		/* Straddles into the next page: its second half can change or fault apart. */
+		rv_predecode_step(d, 2);
+		return;
+	}
+	memcpy(&insn, p, 4);
+	rv_predecode(d, insn, insn, 4, 2u * slot);
+}

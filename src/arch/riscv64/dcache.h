@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hart's decoded-instruction cache. Guest code is decoded once into
+ * `struct rv_dinsn` slots, one slot per 2-byte parcel of a 4 KiB page, and
+ * run from there by the threaded interpreter (exec.c).
+ *
+ * Pages are keyed by their HOST address, so one decoded page serves every
+ * guest-virtual alias and both privilege modes; the virtual-to-host step is
+ * the X TLB entry, which also carries the decoded page (rv_tlb.xd). A slot is
+ * a pure function of the page's bytes at decode time (an instruction that
+ * straddles into the next page is never decoded: it runs through the
+ * one-instruction path every time).
+ *
+ * Staying correct (RISC-V unprivileged spec, "Zifencei"):
+ *  - Stores by this hart to a decoded page reset the slots they overlap at
+ *    once, before the next instruction: this hart's W TLB never lets a store
+ *    to such a page take the fast path (RV_TLB_CODE), so every such store
+ *    passes rv_dcache_note_write.
+ *  - fence.i, a remote fence.i through SBI and every rv_hart_flush_local
+ *    reset every page (lazily: a page's slots are cleared when it is next
+ *    entered), which covers stores by other harts and by devices.
+ *  - sfence.vma and satp writes flush the TLB, so the virtual-to-host step is
+ *    redone; the decoded pages stay valid because they are keyed by host page.
+ *  - An address-space change (generation) frees everything: host pages may
+ *    have been unmapped.
+ * Pages are freed only at a safe point (no slot pointer live): at the start
+ * of a batch or when the interpreter re-enters through a lookup.
+ */
+#ifndef AXVM_ARCH_RISCV64_DCACHE_H
+#define AXVM_ARCH_RISCV64_DCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One decoded instruction (16 bytes). */
+struct rv_dinsn {
+	uint8_t op;  /* enum rv_dop */
+	uint8_t rd;  /* destination; x0 is written to the sink x[32] */
+	uint8_t rs1;
+	uint8_t rs2;
+	int32_t imm;	/* immediate; for RV_DOP_GENERIC the raw instruction bits */
+	uint32_t insn;	/* the (expanded) 32-bit instruction */
+	uint8_t step;	/* length in 2-byte parcels: 1 or 2 */
+	uint8_t pad;
+	int16_t target; /* slot of an in-page branch/jal target, or -1 */
+};
+
+/* Operations of decoded slots (exec.c has one handler per operation). */
+enum rv_dop {
+	RV_DOP_DECODE = 0, /* not decoded yet: zeroed memory is a valid empty page */
+	RV_DOP_STEP,	   /* fetch and execute through the one-instruction path */
+	RV_DOP_GENERIC,	   /* execute `insn` through interp.c */
+	RV_DOP_PAGE_END,   /* the slot after the last parcel: continue on the next page */
+	RV_DOP_NOP,
+	RV_DOP_LUI,
+	RV_DOP_AUIPC,
+	RV_DOP_JAL,
+	RV_DOP_JALR,
+	RV_DOP_BEQ,
+	RV_DOP_BNE,
+	RV_DOP_BLT,
+	RV_DOP_BGE,
+	RV_DOP_BLTU,
+	RV_DOP_BGEU,
+	RV_DOP_LB,
+	RV_DOP_LH,
+	RV_DOP_LW,
+	RV_DOP_LD,
+	RV_DOP_LBU,
+	RV_DOP_LHU,
+	RV_DOP_LWU,
+	RV_DOP_SB,
+	RV_DOP_SH,
+	RV_DOP_SW,
+	RV_DOP_SD,
+	RV_DOP_ADDI,
+	RV_DOP_SLTI,
+	RV_DOP_SLTIU,
+	RV_DOP_XORI,
+	RV_DOP_ORI,
+	RV_DOP_ANDI,
+	RV_DOP_SLLI,
+	RV_DOP_SRLI,
+	RV_DOP_SRAI,
+	RV_DOP_ADDIW,
+	RV_DOP_SLLIW,
+	RV_DOP_SRLIW,
+	RV_DOP_SRAIW,
+	RV_DOP_ADD,
+	RV_DOP_SUB,
+	RV_DOP_SLL,
+	RV_DOP_SLT,
+	RV_DOP_SLTU,
+	RV_DOP_XOR,
+	RV_DOP_SRL,
+	RV_DOP_SRA,
+	RV_DOP_OR,
+	RV_DOP_AND,
+	RV_DOP_ADDW,
+	RV_DOP_SUBW,
+	RV_DOP_SLLW,
+	RV_DOP_SRLW,
+	RV_DOP_SRAW,
+	RV_DOP_MUL,
+	RV_DOP_MULH,
+	RV_DOP_MULHSU,
+	RV_DOP_MULHU,
+	RV_DOP_DIV,
+	RV_DOP_DIVU,
+	RV_DOP_REM,
+	RV_DOP_REMU,
+	RV_DOP_MULW,
+	RV_DOP_DIVW,
+	RV_DOP_DIVUW,
+	RV_DOP_REMW,
+	RV_DOP_REMUW,
+	RV_DOP_COUNT
+};
+
+#define RV_DPAGE_SLOTS 2048u /* 4 KiB / 2-byte parcels */
+
+struct rv_dpage {
+	uintptr_t host; /* host address of the page */
+	uint64_t epoch; /* slots are valid only while this equals rv_dcache.epoch */
+	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
+};
+
+/* Hash buckets (host page -> decoded page) and the most pages kept at once. */
+#define RV_DCACHE_BUCKETS 2048u
+#define RV_DCACHE_MAX_PAGES 512u /* 16 MiB of slots; then everything is freed */
+
+struct rv_dcache {
+	struct rv_dpage **bucket; /* open addressing; NULL = the cache is off */
+	unsigned pages;
+	uint64_t epoch;
+	bool free_pending; /* free every page at the next safe point */
+	/* Counters for tests and profiling. */
+	uint64_t decoded;     /* slots decoded */
+	uint64_t resets;      /* pages whose slots were reset (epoch change) */
+	uint64_t frees;	      /* times every page was freed */
+	uint64_t slot_writes; /* stores that reset slots of a decoded page */
+};
+
+struct rv_hart;
+
+/* Allocate the table; on failure the hart runs without a cache (slower, still correct). */
+void rv_dcache_init(struct rv_dcache *dc);
+void rv_dcache_destroy(struct rv_dcache *dc);
+
+/* The decoded page of a host page, or NULL (vCPU thread). */
+struct rv_dpage *rv_dcache_find(const struct rv_dcache *dc, uintptr_t host_page);
+
+/*
+ * The decoded page for the host page of the X TLB entry that maps pc, made
+ * current (slots reset if its epoch is old), recorded in the entry; NULL if
+ * the cache is off or full of pages it could not free yet. Safe point only.
+ */
+struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_page);
+
+/* Reset every page (fence.i, remote fence.i): cheap, lazy. Any time. */
+void rv_dcache_invalidate_all(struct rv_hart *h);
+/* Free every page at the next safe point (address-space change). Any time. */
+void rv_dcache_free_all(struct rv_hart *h);
+/* Carry out a pending free. Safe point only. */
+void rv_dcache_sync(struct rv_hart *h);
+
+/*
+ * A store by this hart is about to change [host, host + len) of a page that
+ * may hold decoded slots: reset the slots it overlaps.
+ */
+void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len);
+
+/* Decode the instruction at `off` in dp (exec.c's RV_DOP_DECODE). */
+void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot);
+
+#endif

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The threaded interpreter: runs decoded slots (dcache.h) with one indirect
+ * jump per instruction from each handler's end (GCC's labels as values), so
+ * the host's branch predictor sees one dispatch site per guest operation,
+ * not one shared switch.
+ *
+ * Within a page the current position is a slot pointer; pc is derived from
+ * it (page address + 2 * slot index) only when needed. Sequential execution,
+ * in-page branches and in-page jalr stay on the page; everything else sets
+ * h->pc and goes through `enter`, which finds the next page's slots through
+ * the X TLB entry (one compare and one load on a hit).
+ *
+ * Loads and stores that hit the software TLB are done here; every other
+ * case (MMIO, misaligned across pages, faults, pages holding decoded code)
+ * and every instruction without a fast operation runs through interp.c
+ * exactly as before (RV_DOP_GENERIC), so the interpreter stays the one
+ * definition of the ISA's corner cases.
+ *
+ * The instruction count (instret) is kept in a local and written back before
+ * anything that may read it. The batch ends at the first taken branch, jump
+ * or page change after n instructions, so it can exceed n by a straight run
+ * of at most one page.
+ */
+#include <string.h>
+
+#include "arch/riscv64/dcache.h"
+#include "arch/riscv64/hart.h"
+
+#define EXEC_LIKELY(c) __builtin_expect(!!(c), 1)
+#define EXEC_UNLIKELY(c) __builtin_expect(!!(c), 0)
+
+/* What exec_enter_slow decided. */
+enum exec_enter {
+	EXEC_ENTER_PAGE,  /* *dpp is the page holding pc */
+	EXEC_ENTER_AGAIN, /* pc moved (fetch fault delivered, or stepped): enter again */
+	EXEC_ENTER_STOP,  /* leave the batch with *r */
+};
+
+/*
+ * Find the decoded page for h->pc the slow way: translate for execution
+ * (which may deliver a fetch fault or produce an exit), then look up or
+ * create its decoded page. Pages the TLB will not hold, or a cache that is
+ * off, run one instruction through the plain interpreter.
+ */
+static enum exec_enter exec_enter_slow(struct rv_hart *h, struct rv_dpage **dpp, int *r,
+				       struct axvm_exit *exit)
+{
+	uint64_t pc = h->pc;
+	const struct rv_tlb_entry *e =
+	    &h->tlb.e[h->priv][RV_ACC_X][(pc >> 12) & (RV_TLB_SIZE - 1)];
+	uint8_t *host;
+	axvm_gpa_t gpa;
+
+	switch (rv_mmu_translate(h, pc, RV_ACC_X, &host, &gpa, exit)) {
+	case RV_XL_HOST:
+		break;
+	case RV_XL_EXIT:
+		*r = RV_STEP_EXIT;
+		return EXEC_ENTER_STOP;
+	default:
+		return EXEC_ENTER_AGAIN; /* a fault was delivered: pc = stvec */
+	}
+	if (e->tag == (pc & ~RV_PAGE_MASK)) {
+		*dpp = rv_dcache_enter(h, pc, (uintptr_t)(host - (pc & RV_PAGE_MASK)));
+		if (*dpp)
+			return EXEC_ENTER_PAGE;
+	}
+	*r = rv_interp_step(h, exit);
+	if (*r != RV_STEP_NEXT || h->recheck)
+		return EXEC_ENTER_STOP;
+	return EXEC_ENTER_AGAIN;
+}
+
+int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit)
+{
+	static const void *const dispatch[RV_DOP_COUNT] = {
+	    [RV_DOP_DECODE] = &&do_decode, [RV_DOP_STEP] = &&do_step,
+	    [RV_DOP_GENERIC] = &&do_generic, [RV_DOP_PAGE_END] = &&do_page_end,
+	    [RV_DOP_NOP] = &&do_nop,	     [RV_DOP_LUI] = &&do_lui,
+	    [RV_DOP_AUIPC] = &&do_auipc,     [RV_DOP_JAL] = &&do_jal,
+	    [RV_DOP_JALR] = &&do_jalr,	     [RV_DOP_BEQ] = &&do_beq,
+	    [RV_DOP_BNE] = &&do_bne,	     [RV_DOP_BLT] = &&do_blt,
+	    [RV_DOP_BGE] = &&do_bge,	     [RV_DOP_BLTU] = &&do_bltu,
+	    [RV_DOP_BGEU] = &&do_bgeu,	     [RV_DOP_LB] = &&do_lb,
+	    [RV_DOP_LH] = &&do_lh,	     [RV_DOP_LW] = &&do_lw,
+	    [RV_DOP_LD] = &&do_ld,	     [RV_DOP_LBU] = &&do_lbu,
+	    [RV_DOP_LHU] = &&do_lhu,	     [RV_DOP_LWU] = &&do_lwu,
+	    [RV_DOP_SB] = &&do_sb,	     [RV_DOP_SH] = &&do_sh,
+	    [RV_DOP_SW] = &&do_sw,	     [RV_DOP_SD] = &&do_sd,
+	    [RV_DOP_ADDI] = &&do_addi,	     [RV_DOP_SLTI] = &&do_slti,
+	    [RV_DOP_SLTIU] = &&do_sltiu,     [RV_DOP_XORI] = &&do_xori,
+	    [RV_DOP_ORI] = &&do_ori,	     [RV_DOP_ANDI] = &&do_andi,
+	    [RV_DOP_SLLI] = &&do_slli,	     [RV_DOP_SRLI] = &&do_srli,
+	    [RV_DOP_SRAI] = &&do_srai,	     [RV_DOP_ADDIW] = &&do_addiw,
+	    [RV_DOP_SLLIW] = &&do_slliw,     [RV_DOP_SRLIW] = &&do_srliw,
+	    [RV_DOP_SRAIW] = &&do_sraiw,     [RV_DOP_ADD] = &&do_add,
+	    [RV_DOP_SUB] = &&do_sub,	     [RV_DOP_SLL] = &&do_sll,
+	    [RV_DOP_SLT] = &&do_slt,	     [RV_DOP_SLTU] = &&do_sltu,
+	    [RV_DOP_XOR] = &&do_xor,	     [RV_DOP_SRL] = &&do_srl,
+	    [RV_DOP_SRA] = &&do_sra,	     [RV_DOP_OR] = &&do_or,
+	    [RV_DOP_AND] = &&do_and,	     [RV_DOP_ADDW] = &&do_addw,
+	    [RV_DOP_SUBW] = &&do_subw,	     [RV_DOP_SLLW] = &&do_sllw,
+	    [RV_DOP_SRLW] = &&do_srlw,	     [RV_DOP_SRAW] = &&do_sraw,
+	    [RV_DOP_MUL] = &&do_mul,	     [RV_DOP_MULH] = &&do_mulh,
+	    [RV_DOP_MULHSU] = &&do_mulhsu,   [RV_DOP_MULHU] = &&do_mulhu,
+	    [RV_DOP_DIV] = &&do_div,	     [RV_DOP_DIVU] = &&do_divu,
+	    [RV_DOP_REM] = &&do_rem,	     [RV_DOP_REMU] = &&do_remu,
+	    [RV_DOP_MULW] = &&do_mulw,	     [RV_DOP_DIVW] = &&do_divw,
+	    [RV_DOP_DIVUW] = &&do_divuw,     [RV_DOP_REMW] = &&do_remw,
+	    [RV_DOP_REMUW] = &&do_remuw,
+	};
+	uint64_t *const x = h->x;
+	const uint64_t start = h->instret;
+	/* A fetch fault retires nothing but uses up one instruction of the batch. */
+	uint64_t limit = start + n, faults = 0;
+	uint64_t ic = start, page_va = 0;
+	struct rv_dpage *dp = NULL;
+	struct rv_dinsn *op = NULL;
+	const struct rv_tlb_entry *tr = NULL, *tw = NULL;
+	unsigned priv = 0;
+	int r = RV_STEP_NEXT;
+
+/* pc of the current slot. */
+#define PC() (page_va + ((uint64_t)(op - dp->slot) << 1))
+#define DISPATCH()                                                                                 \
+	do {                                                                                       \
+		ic++;                                                                              \
+		goto *dispatch[op->op];                                                            \
+	} while (0)
+#define NEXT()                                                                                     \
+	do {                                                                                       \
+		op += op->step;                                                                    \
+		DISPATCH();                                                                        \
+	} while (0)
+#define RS1 x[op->rs1]
+#define RS2 x[op->rs2]
+#define IMM ((uint64_t)(int64_t)op->imm)
+#define ALU(label, expr)                                                                           \
+	label:                                                                                     \
+	x[op->rd] = (expr);                                                                        \
+	NEXT();
+#define BRANCH(label, cond)                                                                        \
+	label:                                                                                     \
+	if (cond)                                                                                  \
+		goto taken;                                                                        \
+	NEXT();
+/* A load or store that hits the TLB within one page; anything else is slow. */
+#define LOAD(label, type, ext)                                                                     \
+	label : {                                                                                  \
+		uint64_t va = RS1 + IMM;                                                           \
+		const struct rv_tlb_entry *e = &tr[(va >> 12) & (RV_TLB_SIZE - 1)];                \
+		type v;                                                                            \
+                                                                                                   \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))           \
+			goto slow;                                                                 \
+		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));              \
+		x[op->rd] = (uint64_t)(ext)v;                                                      \
+		NEXT();                                                                            \
+	}
+#define STORE(label, type)                                                                         \
+	label : {                                                                                  \
+		uint64_t va = RS1 + IMM;                                                           \
+		const struct rv_tlb_entry *e = &tw[(va >> 12) & (RV_TLB_SIZE - 1)];                \
+		type v = (type)RS2;                                                                \
+                                                                                                   \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))           \
+			goto slow;                                                                 \
+		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                    \
+		NEXT();                                                                            \
+	}
+
+	h->recheck = false;
+enter:
+	if (EXEC_UNLIKELY(ic >= limit))
+		goto out;
+	{
+		uint64_t pc = h->pc;
+		unsigned idx = (pc >> 12) & (RV_TLB_SIZE - 1);
+
+		priv = h->priv;
+		tr = h->tlb.e[priv][RV_ACC_R];
+		tw = h->tlb.e[priv][RV_ACC_W];
+		dp = h->tlb.xd[priv][idx];
+		if (EXEC_UNLIKELY(!dp || h->tlb.e[priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))) {
+			h->instret = ic;
+			switch (exec_enter_slow(h, &dp, &r, exit)) {
+			case EXEC_ENTER_PAGE:
+				break;
+			case EXEC_ENTER_AGAIN:
+				if (h->instret == ic) {
+					faults++;
+					limit--;
+				}
+				ic = h->instret;
+				goto enter;
+			default:
+				ic = h->instret;
+				goto out;
+			}
+		}
+		page_va = pc & ~RV_PAGE_MASK;
+		op = &dp->slot[(pc & RV_PAGE_MASK) >> 1];
+		DISPATCH();
+	}
+
+do_decode:
+	rv_dcache_decode(h, dp, (unsigned)(op - dp->slot));
+	goto *dispatch[op->op];
+
+do_page_end:
+	ic--; /* not an instruction */
+	h->pc = page_va + AXVM_PAGE_SIZE;
+	goto enter;
+
+do_step:
+	/* Fetch, decode and execute through interp.c, which counts it itself. */
+	h->pc = PC();
+	h->instret = ic - 1;
+	r = rv_interp_step(h, exit);
+	if (h->instret < ic) { /* a fetch fault */
+		faults++;
+		limit--;
+	}
+	ic = h->instret;
+	if (r != RV_STEP_NEXT || h->recheck)
+		goto out;
+	goto enter;
+
+slow:
+	/* A fast operation's slow case: the same instruction through interp.c. */
+do_generic:
+	h->pc = PC();
+	h->instret = ic;
+	r = rv_interp_exec(h, op->insn, op->op == RV_DOP_GENERIC ? (uint32_t)op->imm : op->insn,
+			   2u * op->step, exit);
+	x[0] = 0;
+	ic = h->instret;
+	if (EXEC_UNLIKELY(r != RV_STEP_NEXT || h->recheck))
+		goto out;
+	if (EXEC_UNLIKELY(h->pc != PC() + 2u * op->step || h->priv != priv))
+		goto enter; /* control flow, a trap, or a mode change */
+	NEXT();
+
+taken:
+	/* A taken branch or jal (link already written): target is pc + imm. */
+	if (EXEC_LIKELY(op->target >= 0 && ic < limit)) {
+		op = &dp->slot[op->target];
+		DISPATCH();
+	}
+	h->pc = PC() + IMM;
+	goto enter;
+
+do_nop:
+	NEXT();
+do_lui:
+	x[op->rd] = IMM;
+	NEXT();
+do_auipc:
+	x[op->rd] = page_va + (uint64_t)op->target + IMM;
+	NEXT();
+do_jal:
+	x[op->rd] = PC() + 2u * op->step;
+	goto taken;
+do_jalr: {
+	uint64_t t = (RS1 + IMM) & ~1ull;
+
+	x[op->rd] = PC() + 2u * op->step;
+	if (EXEC_LIKELY(((t ^ page_va) & ~RV_PAGE_MASK) == 0 && ic < limit)) {
+		op = &dp->slot[(t & RV_PAGE_MASK) >> 1];
+		DISPATCH();
+	}
+	h->pc = t;
+	goto enter;
+}
+	BRANCH(do_beq, RS1 == RS2)
+	BRANCH(do_bne, RS1 != RS2)
+	BRANCH(do_blt, (int64_t)RS1 < (int64_t)RS2)
+	BRANCH(do_bge, (int64_t)RS1 >= (int64_t)RS2)
+	BRANCH(do_bltu, RS1 < RS2)
+	BRANCH(do_bgeu, RS1 >= RS2)
+
+	LOAD(do_lb, int8_t, int64_t)
+	LOAD(do_lh, int16_t, int64_t)
+	LOAD(do_lw, int32_t, int64_t)
+	LOAD(do_ld, uint64_t, uint64_t)
+	LOAD(do_lbu, uint8_t, uint64_t)
+	LOAD(do_lhu, uint16_t, uint64_t)
+	LOAD(do_lwu, uint32_t, uint64_t)
+	STORE(do_sb, uint8_t)
+	STORE(do_sh, uint16_t)
+	STORE(do_sw, uint32_t)
+	STORE(do_sd, uint64_t)
+
+	ALU(do_addi, RS1 + IMM)
+	ALU(do_slti, (uint64_t)((int64_t)RS1 < (int64_t)IMM))
+	ALU(do_sltiu, (uint64_t)(RS1 < IMM))
+	ALU(do_xori, RS1 ^ IMM)
+	ALU(do_ori, RS1 | IMM)
+	ALU(do_andi, RS1 & IMM)
+	ALU(do_slli, RS1 << op->imm)
+	ALU(do_srli, RS1 >> op->imm)
+	ALU(do_srai, (uint64_t)((int64_t)RS1 >> op->imm))
+	ALU(do_addiw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + IMM))
+	ALU(do_slliw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << op->imm))
+	ALU(do_srliw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> op->imm))
+	ALU(do_sraiw, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> op->imm))
+	ALU(do_add, RS1 + RS2)
+	ALU(do_sub, RS1 - RS2)
+	ALU(do_sll, RS1 << (RS2 & 63))
+	ALU(do_slt, (uint64_t)((int64_t)RS1 < (int64_t)RS2))
+	ALU(do_sltu, (uint64_t)(RS1 < RS2))
+	ALU(do_xor, RS1 ^ RS2)
+	ALU(do_srl, RS1 >> (RS2 & 63))
+	ALU(do_sra, (uint64_t)((int64_t)RS1 >> (RS2 & 63)))
+	ALU(do_or, RS1 | RS2)
+	ALU(do_and, RS1 & RS2)
+	ALU(do_addw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + RS2))
+	ALU(do_subw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 - RS2))
+	ALU(do_sllw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << (RS2 & 31)))
+	ALU(do_srlw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> (RS2 & 31)))
+	ALU(do_sraw, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> (RS2 & 31)))
+	ALU(do_mul, RS1 * RS2)
+	ALU(do_mulh, (uint64_t)(((__int128)(int64_t)RS1 * (int64_t)RS2) >> 64))
+	ALU(do_mulhsu, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64))
+	ALU(do_mulhu, (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64))
+	ALU(do_div, RS2 == 0 ? UINT64_MAX
+		    : ((int64_t)RS1 == INT64_MIN && (int64_t)RS2 == -1)
+			? RS1
+			: (uint64_t)((int64_t)RS1 / (int64_t)RS2))
+	ALU(do_divu, RS2 == 0 ? UINT64_MAX : RS1 / RS2)
+	ALU(do_rem, RS2 == 0 ? RS1
+		    : ((int64_t)RS1 == INT64_MIN && (int64_t)RS2 == -1)
+			? 0
+			: (uint64_t)((int64_t)RS1 % (int64_t)RS2))
+	ALU(do_remu, RS2 == 0 ? RS1 : RS1 % RS2)
+	ALU(do_mulw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 * (uint32_t)RS2))
+	ALU(do_divw, (int32_t)RS2 == 0 ? UINT64_MAX
+		     : ((int32_t)RS1 == INT32_MIN && (int32_t)RS2 == -1)
+			 ? (uint64_t)(int64_t)INT32_MIN
+			 : (uint64_t)(int64_t)((int32_t)RS1 / (int32_t)RS2))
+	ALU(do_divuw, (uint32_t)RS2 == 0
+			  ? UINT64_MAX
+			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 / (uint32_t)RS2))
+	ALU(do_remw, (int32_t)RS2 == 0 ? (uint64_t)(int64_t)(int32_t)RS1
+		     : ((int32_t)RS1 == INT32_MIN && (int32_t)RS2 == -1)
+			 ? 0
+			 : (uint64_t)(int64_t)((int32_t)RS1 % (int32_t)RS2))
+	ALU(do_remuw, (uint32_t)RS2 == 0
+			  ? (uint64_t)(int64_t)(int32_t)RS1
+			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 % (uint32_t)RS2))
+
+out:
+	h->instret = ic;
+	*done = ic - start + faults;
+	return r;
+#undef PC
+#undef DISPATCH
+#undef NEXT
+#undef RS1
+#undef RS2
+#undef IMM
+#undef ALU
+#undef BRANCH
+#undef LOAD
+#undef STORE
+}

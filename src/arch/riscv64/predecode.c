@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Instruction -> decoded slot (see predecode.h). Only encodings that are
+ * legal in every mode get a fast operation; reserved encodings, and whatever
+ * depends on privilege or CSR state, stay RV_DOP_GENERIC so that interp.c
+ * raises exactly what it always did.
+ */
+#include "arch/riscv64/predecode.h"
+
+#include <string.h>
+
+#include "axvm/types.h"
+
+#include "arch/riscv64/decode.h"
+
+/* The sink register index written instead of x0 (hart.h: x[32]). */
+#define PREDECODE_X0_SINK 32u
+
+static void predecode_generic(struct rv_dinsn *d, uint32_t insn, uint32_t raw)
+{
+	d->op = RV_DOP_GENERIC;
+	d->insn = insn;
+	d->imm = (int32_t)raw;
+}
+
+void rv_predecode_step(struct rv_dinsn *d, unsigned step)
+{
+	memset(d, 0, sizeof(*d));
+	d->op = RV_DOP_STEP;
+	d->step = (uint8_t)step;
+	d->target = -1;
+}
+
+/* Slot of pc-relative target off + imm if it is on the same page, else -1. */
+static int16_t predecode_target(unsigned off, int64_t imm)
+{
+	int64_t t = (int64_t)off + imm;
+
+	return t >= 0 && t < (int64_t)AXVM_PAGE_SIZE ? (int16_t)(t >> 1) : -1;
+}
+
+static const uint8_t predecode_load[8] = {
+    RV_DOP_LB, RV_DOP_LH, RV_DOP_LW, RV_DOP_LD, RV_DOP_LBU, RV_DOP_LHU, RV_DOP_LWU, 0,
+};
+static const uint8_t predecode_store[8] = {RV_DOP_SB, RV_DOP_SH, RV_DOP_SW, RV_DOP_SD};
+static const uint8_t predecode_branch[8] = {
+    RV_DOP_BEQ, RV_DOP_BNE, 0, 0, RV_DOP_BLT, RV_DOP_BGE, RV_DOP_BLTU, RV_DOP_BGEU,
+};
+static const uint8_t predecode_op_imm[8] = {
+    RV_DOP_ADDI, 0, RV_DOP_SLTI, RV_DOP_SLTIU, RV_DOP_XORI, 0, RV_DOP_ORI, RV_DOP_ANDI,
+};
+static const uint8_t predecode_op[8] = {
+    RV_DOP_ADD, RV_DOP_SLL, RV_DOP_SLT, RV_DOP_SLTU, RV_DOP_XOR, RV_DOP_SRL, RV_DOP_OR, RV_DOP_AND,
+};
+static const uint8_t predecode_muldiv[8] = {
+    RV_DOP_MUL, RV_DOP_MULH, RV_DOP_MULHSU, RV_DOP_MULHU,
+    RV_DOP_DIV, RV_DOP_DIVU, RV_DOP_REM,    RV_DOP_REMU,
+};
+static const uint8_t predecode_muldivw[8] = {
+    RV_DOP_MULW, 0, 0, 0, RV_DOP_DIVW, RV_DOP_DIVUW, RV_DOP_REMW, RV_DOP_REMUW,
+};
+
+/* The operation for insn, 0 (= generic) if it has none. May adjust d->imm. */
+static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
+{
+	unsigned f3 = rv_funct3(insn), f7 = rv_funct7(insn);
+
+	switch (rv_opcode(insn)) {
+	case RV_OP_LUI:
+		d->imm = (int32_t)(insn & 0xfffff000u);
+		return RV_DOP_LUI;
+	case RV_OP_AUIPC:
+		d->imm = (int32_t)(insn & 0xfffff000u);
+		d->target = (int16_t)off; /* pc = page address + off */
+		return RV_DOP_AUIPC;
+	case RV_OP_JAL:
+		d->imm = (int32_t)rv_imm_j(insn);
+		d->target = predecode_target(off, d->imm);
+		return RV_DOP_JAL;
+	case RV_OP_JALR:
+		d->imm = (int32_t)rv_imm_i(insn);
+		return f3 == 0 ? RV_DOP_JALR : 0;
+	case RV_OP_BRANCH:
+		d->imm = (int32_t)rv_imm_b(insn);
+		d->target = predecode_target(off, d->imm);
+		return predecode_branch[f3];
+	case RV_OP_LOAD:
+		d->imm = (int32_t)rv_imm_i(insn);
+		return predecode_load[f3];
+	case RV_OP_STORE:
+		d->imm = (int32_t)rv_imm_s(insn);
+		return predecode_store[f3];
+	case RV_OP_IMM:
+		d->imm = (int32_t)rv_imm_i(insn);
+		if (f3 == 1)
+			return (insn >> 26) == 0 ? (d->imm &= 63, RV_DOP_SLLI) : 0;
+		if (f3 == 5) {
+			d->imm &= 63;
+			return (insn >> 26) == 0 ? RV_DOP_SRLI : (insn >> 26) == 0x10 ? RV_DOP_SRAI : 0;
+		}
+		return predecode_op_imm[f3];
+	case RV_OP_IMM_32:
+		d->imm = (int32_t)rv_imm_i(insn);
+		if (f3 == 0)
+			return RV_DOP_ADDIW;
+		d->imm &= 31;
+		if (f3 == 1)
+			return f7 == 0 ? RV_DOP_SLLIW : 0;
+		if (f3 == 5)
+			return f7 == 0 ? RV_DOP_SRLIW : f7 == 0x20 ? RV_DOP_SRAIW : 0;
+		return 0;
+	case RV_OP_OP:
+		if (f7 == 0)
+			return predecode_op[f3];
+		if (f7 == 1)
+			return predecode_muldiv[f3];
+		if (f7 == 0x20)
+			return f3 == 0 ? RV_DOP_SUB : f3 == 5 ? RV_DOP_SRA : 0;
+		return 0;
+	case RV_OP_OP_32:
+		if (f7 == 1)
+			return predecode_muldivw[f3];
+		if (f7 == 0)
+			return f3 == 0 ? RV_DOP_ADDW : f3 == 1 ? RV_DOP_SLLW : f3 == 5 ? RV_DOP_SRLW : 0;
+		if (f7 == 0x20)
+			return f3 == 0 ? RV_DOP_SUBW : f3 == 5 ? RV_DOP_SRAW : 0;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Operations with no effect but on rd: with rd = x0 they do nothing. */
+static int predecode_pure(unsigned op)
+{
+	return op == RV_DOP_LUI || op == RV_DOP_AUIPC || (op >= RV_DOP_ADDI && op < RV_DOP_COUNT);
+}
+
+void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off)
+{
+	unsigned op;
+
+	memset(d, 0, sizeof(*d));
+	d->step = (uint8_t)(len / 2);
+	d->target = -1;
+	d->insn = insn;
+	d->rd = (uint8_t)rv_rd(insn);
+	d->rs1 = (uint8_t)rv_rs1(insn);
+	d->rs2 = (uint8_t)rv_rs2(insn);
+	op = predecode_op_of(d, insn, off);
+	if (!op) {
+		predecode_generic(d, insn, raw);
+		return;
+	}
+	/* Branches and stores have no rd: the field holds immediate bits. */
+	if (d->rd == 0) {
+		if (predecode_pure(op))
+			op = RV_DOP_NOP;
+		else
+			d->rd = PREDECODE_X0_SINK;
+	}
+	d->op = (uint8_t)op;
+}
