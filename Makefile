@@ -71,6 +71,10 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# The threaded interpreter needs one indirect jump at the end of every
+# handler; these passes would merge them back into a single shared dispatch.
+$(BUILD)/src/arch/riscv64/exec.o: CFLAGS += -fno-tree-sink -fno-crossjumping -fno-gcse --param max-goto-duplication-insns=32
+
 $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
