@@ -102,6 +102,15 @@ void rv_dcache_sync(struct rv_hart *h)
 	h->dc.frees++;
 }
 
+/* Every slot back to "not decoded" (the sentinel after them is left alone). */
+static void dcache_clear_slots(const struct rv_dcache *dc, struct rv_dpage *dp)
+{
+	for (unsigned i = 0; i < RV_DPAGE_SLOTS; i++) {
+		dp->slot[i].fn = dc->decode_fn;
+		dp->slot[i].op = RV_DOP_DECODE;
+	}
+}
+
 static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 {
 	struct rv_dcache *dc = &h->dc;
@@ -120,7 +129,9 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 		return NULL;
 	dp->host = host_page;
 	dp->epoch = dc->epoch;
+	dcache_clear_slots(dc, dp);
 	dp->slot[RV_DPAGE_SLOTS].op = RV_DOP_PAGE_END;
+	dp->slot[RV_DPAGE_SLOTS].fn = dc->page_end_fn;
 	for (i = dcache_hash(host_page); dc->bucket[i]; i = (i + 1) & (RV_DCACHE_BUCKETS - 1))
 		;
 	dc->bucket[i] = dp;
@@ -144,7 +155,7 @@ struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_
 		if (!dp)
 			return NULL;
 	} else if (dp->epoch != dc->epoch) {
-		memset(dp->slot, 0, RV_DPAGE_SLOTS * sizeof(dp->slot[0]));
+		dcache_clear_slots(dc, dp);
 		dp->epoch = dc->epoch;
 		dc->resets++;
 	}
@@ -163,7 +174,7 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 		end = AXVM_PAGE_SIZE;
 	/* A slot at byte s covers s .. s + 3: the ones starting in [off - 3, end). */
 	for (s = off >= 3 ? (off - 3) & ~1u : 0; s < end; s += 2)
-		dp->slot[s >> 1].op = RV_DOP_DECODE; /* keep .step: the running store uses it */
+		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
 	h->dc.slot_writes++;
 }
 

@@ -32,22 +32,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* One decoded instruction (16 bytes). */
+/* One decoded instruction (24 bytes). */
 struct rv_dinsn {
-	uint8_t op;  /* enum rv_dop */
-	uint8_t rd;  /* destination; x0 is written to the sink x[32] */
+	/*
+	 * exec.c's handler for `op`, so dispatch is one load and one jump; set
+	 * by exec.c when it decodes the slot (rv_dcache.decode_fn until then).
+	 */
+	const void *fn;
+	int32_t imm;   /* immediate; for RV_DOP_GENERIC the raw instruction bits */
+	uint32_t insn; /* the (expanded) 32-bit instruction */
+	uint8_t rd;    /* destination; x0 is written to the sink x[32] */
 	uint8_t rs1;
 	uint8_t rs2;
-	int32_t imm;	/* immediate; for RV_DOP_GENERIC the raw instruction bits */
-	uint32_t insn;	/* the (expanded) 32-bit instruction */
+	uint8_t op;	/* enum rv_dop */
+	uint8_t next;	/* bytes to the next slot: step * sizeof(struct rv_dinsn) */
 	uint8_t step;	/* length in 2-byte parcels: 1 or 2 */
-	uint8_t pad;
-	int16_t target; /* slot of an in-page branch/jal target, or -1 */
+	int16_t target; /* slot of an in-page branch/jal target (auipc: its offset), or -1 */
 };
 
 /* Operations of decoded slots (exec.c has one handler per operation). */
 enum rv_dop {
-	RV_DOP_DECODE = 0, /* not decoded yet: zeroed memory is a valid empty page */
+	RV_DOP_DECODE = 0, /* not decoded yet */
 	RV_DOP_STEP,	   /* fetch and execute through the one-instruction path */
 	RV_DOP_GENERIC,	   /* execute `insn` through interp.c */
 	RV_DOP_PAGE_END,   /* the slot after the last parcel: continue on the next page */
@@ -134,6 +139,9 @@ struct rv_dcache {
 	unsigned pages;
 	uint64_t epoch;
 	bool free_pending; /* free every page at the next safe point */
+	/* exec.c's handlers for RV_DOP_DECODE and RV_DOP_PAGE_END (set before any page exists). */
+	const void *decode_fn;
+	const void *page_end_fn;
 	/* Counters for tests and profiling. */
 	uint64_t decoded;     /* slots decoded */
 	uint64_t resets;      /* pages whose slots were reset (epoch change) */

@@ -74,42 +74,80 @@ static enum exec_enter exec_enter_slow(struct rv_hart *h, struct rv_dpage **dpp,
 
 int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit)
 {
-	static const void *const dispatch[RV_DOP_COUNT] = {
-	    [RV_DOP_DECODE] = &&do_decode, [RV_DOP_STEP] = &&do_step,
-	    [RV_DOP_GENERIC] = &&do_generic, [RV_DOP_PAGE_END] = &&do_page_end,
-	    [RV_DOP_NOP] = &&do_nop,	     [RV_DOP_LUI] = &&do_lui,
-	    [RV_DOP_AUIPC] = &&do_auipc,     [RV_DOP_JAL] = &&do_jal,
-	    [RV_DOP_JALR] = &&do_jalr,	     [RV_DOP_BEQ] = &&do_beq,
-	    [RV_DOP_BNE] = &&do_bne,	     [RV_DOP_BLT] = &&do_blt,
-	    [RV_DOP_BGE] = &&do_bge,	     [RV_DOP_BLTU] = &&do_bltu,
-	    [RV_DOP_BGEU] = &&do_bgeu,	     [RV_DOP_LB] = &&do_lb,
-	    [RV_DOP_LH] = &&do_lh,	     [RV_DOP_LW] = &&do_lw,
-	    [RV_DOP_LD] = &&do_ld,	     [RV_DOP_LBU] = &&do_lbu,
-	    [RV_DOP_LHU] = &&do_lhu,	     [RV_DOP_LWU] = &&do_lwu,
-	    [RV_DOP_SB] = &&do_sb,	     [RV_DOP_SH] = &&do_sh,
-	    [RV_DOP_SW] = &&do_sw,	     [RV_DOP_SD] = &&do_sd,
-	    [RV_DOP_ADDI] = &&do_addi,	     [RV_DOP_SLTI] = &&do_slti,
-	    [RV_DOP_SLTIU] = &&do_sltiu,     [RV_DOP_XORI] = &&do_xori,
-	    [RV_DOP_ORI] = &&do_ori,	     [RV_DOP_ANDI] = &&do_andi,
-	    [RV_DOP_SLLI] = &&do_slli,	     [RV_DOP_SRLI] = &&do_srli,
-	    [RV_DOP_SRAI] = &&do_srai,	     [RV_DOP_ADDIW] = &&do_addiw,
-	    [RV_DOP_SLLIW] = &&do_slliw,     [RV_DOP_SRLIW] = &&do_srliw,
-	    [RV_DOP_SRAIW] = &&do_sraiw,     [RV_DOP_ADD] = &&do_add,
-	    [RV_DOP_SUB] = &&do_sub,	     [RV_DOP_SLL] = &&do_sll,
-	    [RV_DOP_SLT] = &&do_slt,	     [RV_DOP_SLTU] = &&do_sltu,
-	    [RV_DOP_XOR] = &&do_xor,	     [RV_DOP_SRL] = &&do_srl,
-	    [RV_DOP_SRA] = &&do_sra,	     [RV_DOP_OR] = &&do_or,
-	    [RV_DOP_AND] = &&do_and,	     [RV_DOP_ADDW] = &&do_addw,
-	    [RV_DOP_SUBW] = &&do_subw,	     [RV_DOP_SLLW] = &&do_sllw,
-	    [RV_DOP_SRLW] = &&do_srlw,	     [RV_DOP_SRAW] = &&do_sraw,
-	    [RV_DOP_MUL] = &&do_mul,	     [RV_DOP_MULH] = &&do_mulh,
-	    [RV_DOP_MULHSU] = &&do_mulhsu,   [RV_DOP_MULHU] = &&do_mulhu,
-	    [RV_DOP_DIV] = &&do_div,	     [RV_DOP_DIVU] = &&do_divu,
-	    [RV_DOP_REM] = &&do_rem,	     [RV_DOP_REMU] = &&do_remu,
-	    [RV_DOP_MULW] = &&do_mulw,	     [RV_DOP_DIVW] = &&do_divw,
-	    [RV_DOP_DIVUW] = &&do_divuw,     [RV_DOP_REMW] = &&do_remw,
-	    [RV_DOP_REMUW] = &&do_remuw,
+	/* [op][step - 1]: operations that fall through have one handler per length. */
+#define ONE(o, l) [RV_DOP_##o] = {&&l, &&l}
+#define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2}
+	static const void *const dispatch[RV_DOP_COUNT][2] = {
+	    ONE(DECODE, do_decode),
+	    ONE(STEP, do_step),
+	    ONE(GENERIC, do_generic),
+	    ONE(PAGE_END, do_page_end),
+	    ONE(JAL, do_jal),
+	    ONE(JALR, do_jalr),
+	    TWO(NOP, do_nop),
+	    TWO(LUI, do_lui),
+	    TWO(AUIPC, do_auipc),
+	    TWO(BEQ, do_beq),
+	    TWO(BNE, do_bne),
+	    TWO(BLT, do_blt),
+	    TWO(BGE, do_bge),
+	    TWO(BLTU, do_bltu),
+	    TWO(BGEU, do_bgeu),
+	    TWO(LB, do_lb),
+	    TWO(LH, do_lh),
+	    TWO(LW, do_lw),
+	    TWO(LD, do_ld),
+	    TWO(LBU, do_lbu),
+	    TWO(LHU, do_lhu),
+	    TWO(LWU, do_lwu),
+	    TWO(SB, do_sb),
+	    TWO(SH, do_sh),
+	    TWO(SW, do_sw),
+	    TWO(SD, do_sd),
+	    TWO(ADDI, do_addi),
+	    TWO(SLTI, do_slti),
+	    TWO(SLTIU, do_sltiu),
+	    TWO(XORI, do_xori),
+	    TWO(ORI, do_ori),
+	    TWO(ANDI, do_andi),
+	    TWO(SLLI, do_slli),
+	    TWO(SRLI, do_srli),
+	    TWO(SRAI, do_srai),
+	    TWO(ADDIW, do_addiw),
+	    TWO(SLLIW, do_slliw),
+	    TWO(SRLIW, do_srliw),
+	    TWO(SRAIW, do_sraiw),
+	    TWO(ADD, do_add),
+	    TWO(SUB, do_sub),
+	    TWO(SLL, do_sll),
+	    TWO(SLT, do_slt),
+	    TWO(SLTU, do_sltu),
+	    TWO(XOR, do_xor),
+	    TWO(SRL, do_srl),
+	    TWO(SRA, do_sra),
+	    TWO(OR, do_or),
+	    TWO(AND, do_and),
+	    TWO(ADDW, do_addw),
+	    TWO(SUBW, do_subw),
+	    TWO(SLLW, do_sllw),
+	    TWO(SRLW, do_srlw),
+	    TWO(SRAW, do_sraw),
+	    TWO(MUL, do_mul),
+	    TWO(MULH, do_mulh),
+	    TWO(MULHSU, do_mulhsu),
+	    TWO(MULHU, do_mulhu),
+	    TWO(DIV, do_div),
+	    TWO(DIVU, do_divu),
+	    TWO(REM, do_rem),
+	    TWO(REMU, do_remu),
+	    TWO(MULW, do_mulw),
+	    TWO(DIVW, do_divw),
+	    TWO(DIVUW, do_divuw),
+	    TWO(REMW, do_remw),
+	    TWO(REMUW, do_remuw),
 	};
+#undef ONE
+#undef TWO
 	uint64_t *const x = h->x;
 	const uint64_t start = h->instret;
 	/* A fetch fault retires nothing but uses up one instruction of the batch. */
@@ -126,28 +164,35 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #define DISPATCH()                                                                                 \
 	do {                                                                                       \
 		ic++;                                                                              \
-		goto *dispatch[op->op];                                                            \
+		goto *op->fn;                                                                      \
 	} while (0)
 #define NEXT()                                                                                     \
 	do {                                                                                       \
-		op += op->step;                                                                    \
+		op = (struct rv_dinsn *)((char *)op + op->next);                                   \
 		DISPATCH();                                                                        \
 	} while (0)
 #define RS1 x[op->rs1]
 #define RS2 x[op->rs2]
 #define IMM ((uint64_t)(int64_t)op->imm)
-#define ALU(label, expr)                                                                           \
-	label:                                                                                     \
-	x[op->rd] = (expr);                                                                        \
-	NEXT();
-#define BRANCH(label, cond)                                                                        \
-	label:                                                                                     \
-	if (cond)                                                                                  \
-		goto taken;                                                                        \
-	NEXT();
+/*
+ * Handlers that fall through come in two copies, one per instruction length,
+ * so that moving to the next slot adds a constant: a load of the length
+ * would put its latency on the critical path of every instruction.
+ */
+#define STEP_TO(s)                                                                                 \
+	do {                                                                                       \
+		op += (s);                                                                         \
+		DISPATCH();                                                                        \
+	} while (0)
+#define TWICE(label, body)                                                                         \
+	label##_1 : body STEP_TO(1);                                                               \
+	label##_2 : body STEP_TO(2);
+#define ALU(label, expr) TWICE(label, x[op->rd] = (expr);)
+#define BRANCH(label, cond) TWICE(label, if (cond) goto taken;)
 /* A load or store that hits the TLB within one page; anything else is slow. */
-#define LOAD(label, type, ext)                                                                     \
-	label : {                                                                                  \
+#define LOAD(label, type, ext) TWICE(label, LOAD_BODY(type, ext))
+#define LOAD_BODY(type, ext)                                                                       \
+	{                                                                                          \
 		uint64_t va = RS1 + IMM;                                                           \
 		const struct rv_tlb_entry *e = &tr[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v;                                                                            \
@@ -156,10 +201,10 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 			goto slow;                                                                 \
 		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));              \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
-		NEXT();                                                                            \
 	}
-#define STORE(label, type)                                                                         \
-	label : {                                                                                  \
+#define STORE(label, type) TWICE(label, STORE_BODY(type))
+#define STORE_BODY(type)                                                                           \
+	{                                                                                          \
 		uint64_t va = RS1 + IMM;                                                           \
 		const struct rv_tlb_entry *e = &tw[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v = (type)RS2;                                                                \
@@ -167,10 +212,11 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))           \
 			goto slow;                                                                 \
 		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                    \
-		NEXT();                                                                            \
 	}
 
 	h->recheck = false;
+	h->dc.decode_fn = &&do_decode;
+	h->dc.page_end_fn = &&do_page_end;
 enter:
 	if (EXEC_UNLIKELY(ic >= limit))
 		goto out;
@@ -206,7 +252,8 @@ enter:
 
 do_decode:
 	rv_dcache_decode(h, dp, (unsigned)(op - dp->slot));
-	goto *dispatch[op->op];
+	op->fn = dispatch[op->op][op->step - 1];
+	goto *op->fn;
 
 do_page_end:
 	ic--; /* not an instruction */
@@ -251,14 +298,9 @@ taken:
 	h->pc = PC() + IMM;
 	goto enter;
 
-do_nop:
-	NEXT();
-do_lui:
-	x[op->rd] = IMM;
-	NEXT();
-do_auipc:
-	x[op->rd] = page_va + (uint64_t)op->target + IMM;
-	NEXT();
+	TWICE(do_nop, )
+	ALU(do_lui, IMM)
+	ALU(do_auipc, page_va + (uint64_t)op->target + IMM)
 do_jal:
 	x[op->rd] = PC() + 2u * op->step;
 	goto taken;
@@ -360,8 +402,12 @@ out:
 #undef RS1
 #undef RS2
 #undef IMM
+#undef STEP_TO
+#undef TWICE
 #undef ALU
 #undef BRANCH
 #undef LOAD
+#undef LOAD_BODY
 #undef STORE
+#undef STORE_BODY
 }
