@@ -40,7 +40,10 @@ struct rv_dinsn {
 	 */
 	const void *fn;
 	int32_t imm;   /* immediate; for RV_DOP_GENERIC the raw instruction bits */
-	uint32_t insn; /* the (expanded) 32-bit instruction */
+	union {
+		uint32_t insn; /* the (expanded) 32-bit instruction */
+		int32_t delta; /* branch/jal with target >= 0: bytes from this slot to the target's */
+	};
 	uint8_t rd;    /* destination; x0 is written to the sink x[32] */
 	uint8_t rs1;
 	uint8_t rs2;

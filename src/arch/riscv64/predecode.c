@@ -154,6 +154,8 @@ void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len,
 		predecode_generic(d, insn, raw);
 		return;
 	}
+	if ((op == RV_DOP_JAL || (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU)) && d->target >= 0)
+		d->delta = (d->target - (int32_t)(off >> 1)) * (int32_t)sizeof(*d);
 	/* Branches and stores have no rd: the field holds immediate bits. */
 	if (d->rd == 0) {
 		if (predecode_pure(op))
