@@ -195,16 +195,30 @@ int axvm_vcpu_unbind(struct axvm_vcpu *vcpu)
 	return vcpu_finish(vcpu, AXVM_VCPU_STATE_FREE, ret, "unbind");
 }
 
+/*
+ * The hot path of every exit round trip: one compare-and-swap claims the
+ * vCPU (Ready -> Running, so two threads can never run it at once) and a
+ * release store gives it back; no other locked instruction.
+ */
 int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_READY, "run");
+	int expected = AXVM_VCPU_STATE_READY;
+	int ret;
 
-	if (ret)
-		return ret;
-	atomic_store(&vcpu->state, AXVM_VCPU_STATE_RUNNING);
+	if (!atomic_compare_exchange_strong_explicit(&vcpu->state, &expected,
+						     AXVM_VCPU_STATE_RUNNING, memory_order_acquire,
+						     memory_order_relaxed)) {
+		axvm_debug("vcpu %u: run in state %s (needs %s)", vcpu->id,
+			   axvm_vcpu_state_name((enum axvm_vcpu_state)expected),
+			   axvm_vcpu_state_name(AXVM_VCPU_STATE_READY));
+		return -AXVM_ESTATE;
+	}
 	exit->reason = AXVM_EXIT_NOTHING;
 	ret = vcpu->ops->run(vcpu->backend, exit);
-	return vcpu_finish(vcpu, AXVM_VCPU_STATE_READY, ret, "run");
+	if (ret)
+		return vcpu_finish(vcpu, AXVM_VCPU_STATE_READY, ret, "run");
+	atomic_store_explicit(&vcpu->state, AXVM_VCPU_STATE_READY, memory_order_release);
+	return 0;
 }
 
 /* Register-level ops: allowed whenever the vCPU is set up and not running elsewhere. */

@@ -288,7 +288,40 @@ do_step:
 	goto enter;
 
 slow:
-	/* A fast operation's slow case: the same instruction through interp.c. */
+	/*
+	 * A load or store that missed the TLB. Device registers are the common
+	 * case worth a shortcut: an MMIO translation cached by an earlier access
+	 * makes the exit here; everything else runs through interp.c.
+	 */
+	{
+		uint64_t va = RS1 + IMM;
+		unsigned f3 = (op->insn >> 12) & 7, width = 1u << (f3 & 3);
+		bool store = op->op >= RV_DOP_SB;
+		const struct rv_tlb_mmio *m =
+		    &h->tlb.m[priv][store][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
+
+		if (m->tag == (va & ~RV_PAGE_MASK) && (va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE) {
+			memset(exit, 0, sizeof(*exit));
+			if (store) {
+				exit->reason = AXVM_EXIT_MMIO_WRITE;
+				exit->mmio_write.addr = m->gpa | (va & RV_PAGE_MASK);
+				exit->mmio_write.width = (uint8_t)width;
+				exit->mmio_write.data =
+				    width == 8 ? RS2 : RS2 & ((1ull << (8 * width)) - 1);
+			} else {
+				exit->reason = AXVM_EXIT_MMIO_READ;
+				exit->mmio_read.addr = m->gpa | (va & RV_PAGE_MASK);
+				exit->mmio_read.width = (uint8_t)width;
+				exit->mmio_read.reg = (uint8_t)((op->insn >> 7) & 31);
+				exit->mmio_read.reg_width = 8;
+				exit->mmio_read.sign_ext = !(f3 & 4) && width < 8;
+			}
+			h->pc = PC() + 2u * op->step;
+			r = RV_STEP_EXIT;
+			goto out;
+		}
+	}
+	/* Fall through: the same instruction through interp.c. */
 do_generic:
 	h->pc = PC();
 	h->instret = ic;
