@@ -72,8 +72,13 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The threaded interpreter needs one indirect jump at the end of every
-# handler; these passes would merge them back into a single shared dispatch.
-$(BUILD)/src/arch/riscv64/exec.o: CFLAGS += -fno-tree-sink -fno-crossjumping -fno-gcse --param max-goto-duplication-insns=32
+# handler; these GCC passes would merge them back into one shared dispatch
+# (clang keeps them apart by itself).
+CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
+ifneq ($(CC_IS_CLANG),1)
+$(BUILD)/src/arch/riscv64/exec.o: CFLAGS += -fno-tree-sink -fno-crossjumping -fno-gcse \
+	--param max-goto-duplication-insns=32
+endif
 
 $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
