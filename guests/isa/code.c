@@ -15,7 +15,7 @@
  * data in one page; patches later in the running page and on the next page
  * (code_s.S); a straddling instruction patched half by half; patches by AMO,
  * SC and 8-byte stores; code pages remapped, re-permissioned and switched by
- * satp, in S and in U mode.
+ * satp, in S and in U mode, also by the code on the page being switched.
  */
 #include "isa.h"
 
@@ -549,6 +549,79 @@ static void test_satp_asid_switch_without_fence(void)
 	tally_check(&t, "satp ASID 1/2 without sfence.vma");
 }
 
+/*
+ * The running page itself changes under the hart: code at VA(0) stores a
+ * new PTE for VA(0) (or writes satp) and executes sfence.vma; the next
+ * instruction must come through the new translation (priv spec 4.2.1). Both
+ * pages hold the same instructions up to the fence, so it does not matter
+ * which one those were fetched from; after it they differ.
+ */
+#define INSN_SD_A1_0_A0 0x00b53023u
+#define INSN_SFENCE_VMA_ALL 0x12000073u
+#define INSN_SFENCE_VMA_A2 0x12060073u
+#define INSN_CSRW_SATP_A1 0x18059073u
+
+typedef u64 (*fn3_t)(u64, u64, u64);
+
+static void put_switch_code(u32 *page, u32 first, u32 fence, long v)
+{
+	page[0] = first;
+	page[1] = fence;
+	page[2] = insn_li_a0(v);
+	page[3] = INSN_RET;
+	fence_i();
+}
+
+static void test_sfence_vma_remaps_the_running_page(void)
+{
+	fn3_t fn = (fn3_t)VA(0);
+	struct tally t = {0};
+
+	/*
+	 * QEMU 7.2, our reference, does not end its translation block at
+	 * sfence.vma: the rest of the block still runs from the old page. The
+	 * satp case below, whose csrw ends the block there, checks the same
+	 * layout under QEMU.
+	 */
+	if (sbi_is_opensbi()) {
+		printf("  OpenSBI/QEMU: remapping the running page not checked\n");
+		return;
+	}
+	paging_on();
+	l0[0] = pte(code_a, S_CODE);
+	sfence_vma();
+	for (unsigned i = 0; i < 100; i++) {
+		u32 fence = (i & 2) ? INSN_SFENCE_VMA_A2 : INSN_SFENCE_VMA_ALL;
+
+		put_switch_code(code_a, INSN_SD_A1_0_A0, fence, 1);
+		put_switch_code(code_b, INSN_SD_A1_0_A0, fence, 2);
+		/* even i: running A, switch to B; odd i: the reverse */
+		tally_add(&t, i,
+			  fn((u64)(uintptr_t)&l0[0], pte((i & 1) ? code_a : code_b, S_CODE), VA(0)),
+			  (i & 1) ? 1 : 2);
+	}
+	paging_off();
+	tally_check(&t, "PTE of the running page + sfence.vma");
+}
+
+static void test_satp_write_switches_the_running_page(void)
+{
+	u64 satp_a = SATP_SV39 | ((uintptr_t)root >> 12);
+	u64 satp_b = SATP_SV39 | ((uintptr_t)root_b >> 12);
+	fn3_t fn = (fn3_t)VA(0);
+	struct tally t = {0};
+
+	satp_tables_init();
+	put_switch_code(code_a, INSN_CSRW_SATP_A1, INSN_SFENCE_VMA_ALL, 1);
+	put_switch_code(code_b, INSN_CSRW_SATP_A1, INSN_SFENCE_VMA_ALL, 2);
+	csr_write(satp, satp_a);
+	sfence_vma();
+	for (unsigned i = 0; i < 100; i++)
+		tally_add(&t, i, fn(0, (i & 1) ? satp_a : satp_b, 0), (i & 1) ? 1 : 2);
+	paging_off();
+	tally_check(&t, "satp written by the running page + sfence.vma");
+}
+
 int main(unsigned long hartid, unsigned long dtb)
 {
 	RUN(test_patch_li_1000_times);
@@ -567,5 +640,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_user_code_page_loses_and_regains_execute);
 	RUN(test_satp_switch_runs_other_tables_code);
 	RUN(test_satp_asid_switch_without_fence);
+	RUN(test_sfence_vma_remaps_the_running_page);
+	RUN(test_satp_write_switches_the_running_page);
 	return test_failures();
 }

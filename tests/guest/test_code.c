@@ -8,7 +8,7 @@
  * running page and on the next page, an instruction straddling two pages
  * patched half by half, SBI remote_fence_i covering the caller) and Sv39
  * code pages remapped, re-permissioned and switched by satp, in S and U
- * mode. isa_code_smp runs on the board with 2 and 4 vCPUs: one hart patches
+ * mode, also by code running on the page being switched. isa_code_smp runs on the board with 2 and 4 vCPUs: one hart patches
  * a routine the others run, made visible by SBI remote_fence_i or by the
  * runners' own fence.i, 500 rounds each, and 200 rounds patched while the
  * runners execute it. Each case's "ok" line is asserted, so a case that
@@ -40,6 +40,8 @@ static const char *const code_cases[] = {
     "test_user_code_page_loses_and_regains_execute",
     "test_satp_switch_runs_other_tables_code",
     "test_satp_asid_switch_without_fence",
+    "test_sfence_vma_remaps_the_running_page",
+    "test_satp_write_switches_the_running_page",
 };
 
 static void code_check_cases(void)
