@@ -8,12 +8,13 @@
  * running page and on the next page, an instruction straddling two pages
  * patched half by half, SBI remote_fence_i covering the caller) and Sv39
  * code pages remapped, re-permissioned and switched by satp, in S and U
- * mode, also by code running on the page being switched. isa_code_smp runs on the board with 2 and 4 vCPUs: one hart patches
- * a routine the others run, made visible by SBI remote_fence_i or by the
- * runners' own fence.i, 500 rounds each, and 200 rounds patched while the
- * runners execute it. Each case's "ok" line is asserted, so a case that
- * disappears from the guest fails here too. The same binaries pass under
- * QEMU (scripts/qemu-guest.sh).
+ * mode, also by code running on the page being switched. isa_code_smp runs
+ * on the board with 2 and 4 vCPUs: one hart patches a routine the others
+ * run, made visible by SBI remote_fence_i or by the runners' own fence.i,
+ * 500 rounds each, and 200 rounds patched while the runners execute it.
+ * Each case's "ok" line is asserted, so a case that disappears from the
+ * guest fails here too. The same binaries pass under QEMU
+ * (scripts/qemu-guest.sh; the guests print what they skip there).
  */
 #include <stdio.h>
 #include <stdlib.h>
