@@ -172,21 +172,23 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 		return;
 	if (end > AXVM_PAGE_SIZE)
 		end = AXVM_PAGE_SIZE;
-	/* A slot at byte s covers s .. s + 3: the ones starting in [off - 3, end). */
-	for (s = off >= 3 ? (off - 3) & ~1u : 0; s < end; s += 2)
+	/*
+	 * A slot at byte s covers s .. s + 3, a fused pair s .. s + 7: reset
+	 * the ones starting in [off - 7, end).
+	 */
+	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
 		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
 	h->dc.slot_writes++;
 }
 
-void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+/* Decode the instruction at `slot` of dp into *d (no fusion). */
+static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d)
 {
 	const uint8_t *p = (const uint8_t *)dp->host + 2u * slot;
-	struct rv_dinsn *d = &dp->slot[slot];
 	uint16_t lo;
 	uint32_t insn;
 
 	memcpy(&lo, p, 2);
-	h->dc.decoded++;
 	if ((lo & 3) != 3) {
 		insn = rv_expand_compressed(lo);
 		if (!insn) {
@@ -203,4 +205,16 @@ void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
 	}
 	memcpy(&insn, p, 4);
 	rv_predecode(d, insn, insn, 4, 2u * slot);
+}
+
+void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+{
+	struct rv_dinsn *d = &dp->slot[slot], next;
+
+	h->dc.decoded++;
+	dcache_decode_one(dp, slot, d);
+	if (rv_predecode_may_fuse(d) && slot + d->step < RV_DPAGE_SLOTS) {
+		dcache_decode_one(dp, slot + d->step, &next);
+		rv_predecode_fuse(d, &next);
+	}
 }

@@ -49,7 +49,7 @@ struct rv_dinsn {
 	uint8_t rs2;
 	uint8_t op;	/* enum rv_dop */
 	uint8_t next;	/* bytes to the next slot: step * sizeof(struct rv_dinsn) */
-	uint8_t step;	/* length in 2-byte parcels: 1 or 2 */
+	uint8_t step;	/* length in 2-byte parcels: 1 or 2 (fused: 2 to 4) */
 	int16_t target; /* slot of an in-page branch/jal target (auipc: its offset), or -1 */
 };
 
@@ -122,6 +122,12 @@ enum rv_dop {
 	RV_DOP_DIVUW,
 	RV_DOP_REMW,
 	RV_DOP_REMUW,
+	/*
+	 * Two instructions in one slot (RISC-V's own fusion idioms); the second
+	 * keeps its own slot for jumps into it, and instret counts both.
+	 */
+	RV_DOP_ZEXTW, /* slli rd, rs, 32; srli rd, rd, 32 */
+	RV_DOP_LI,    /* lui rd, hi; addi(w) rd, rd, lo (when the result fits imm) */
 	RV_DOP_COUNT
 };
 

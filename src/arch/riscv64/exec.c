@@ -75,9 +75,10 @@ static enum exec_enter exec_enter_slow(struct rv_hart *h, struct rv_dpage **dpp,
 int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit)
 {
 	/* [op][step - 1]: operations that fall through have one handler per length. */
-#define ONE(o, l) [RV_DOP_##o] = {&&l, &&l}
-#define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2}
-	static const void *const dispatch[RV_DOP_COUNT][2] = {
+#define ONE(o, l) [RV_DOP_##o] = {&&l, &&l, &&l, &&l}
+#define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2, &&l##_2, &&l##_2}
+#define PAIR(o, l) [RV_DOP_##o] = {&&l##_2, &&l##_2, &&l##_3, &&l##_4}
+	static const void *const dispatch[RV_DOP_COUNT][4] = {
 	    ONE(DECODE, do_decode),
 	    ONE(STEP, do_step),
 	    ONE(GENERIC, do_generic),
@@ -145,9 +146,12 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    TWO(DIVUW, do_divuw),
 	    TWO(REMW, do_remw),
 	    TWO(REMUW, do_remuw),
+	    PAIR(ZEXTW, do_zextw),
+	    PAIR(LI, do_li),
 	};
 #undef ONE
 #undef TWO
+#undef PAIR
 	uint64_t *const x = h->x;
 	const uint64_t start = h->instret;
 	/* A fetch fault retires nothing but uses up one instruction of the batch. */
@@ -188,6 +192,17 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	label##_1 : body STEP_TO(1);                                                               \
 	label##_2 : body STEP_TO(2);
 #define ALU(label, expr) TWICE(label, x[op->rd] = (expr);)
+/* A fused pair: two instructions retire, 2 to 4 parcels long. */
+#define FUSED(label, expr)                                                                         \
+	label##_2 : x[op->rd] = (expr);                                                            \
+	ic++;                                                                                      \
+	STEP_TO(2);                                                                                \
+	label##_3 : x[op->rd] = (expr);                                                            \
+	ic++;                                                                                      \
+	STEP_TO(3);                                                                                \
+	label##_4 : x[op->rd] = (expr);                                                            \
+	ic++;                                                                                      \
+	STEP_TO(4);
 /*
  * A taken branch or jal (link written): an in-page target is reached from
  * this handler's own indirect jump, which predicts far better than one
@@ -434,6 +449,9 @@ do_jalr: {
 			  ? (uint64_t)(int64_t)(int32_t)RS1
 			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 % (uint32_t)RS2))
 
+	FUSED(do_zextw, (uint64_t)(uint32_t)RS1)
+	FUSED(do_li, IMM)
+
 out:
 	h->instret = ic;
 	*done = ic - start + faults;
@@ -445,6 +463,7 @@ out:
 #undef RS2
 #undef IMM
 #undef TAKEN
+#undef FUSED
 #undef STEP_TO
 #undef TWICE
 #undef ALU

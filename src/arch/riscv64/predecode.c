@@ -165,3 +165,34 @@ void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len,
 	}
 	d->op = (uint8_t)op;
 }
+
+int rv_predecode_may_fuse(const struct rv_dinsn *d)
+{
+	return (d->op == RV_DOP_SLLI && d->imm == 32) || d->op == RV_DOP_LUI;
+}
+
+void rv_predecode_fuse(struct rv_dinsn *d, const struct rv_dinsn *next)
+{
+	unsigned op = 0;
+
+	/* Both idioms write rd twice, reading only the first result: rd of both and rs1 of next. */
+	if (next->rd != d->rd || next->rs1 != d->rd)
+		return;
+	if (d->op == RV_DOP_SLLI && d->imm == 32 && next->op == RV_DOP_SRLI && next->imm == 32) {
+		op = RV_DOP_ZEXTW;
+	} else if (d->op == RV_DOP_LUI && (next->op == RV_DOP_ADDI || next->op == RV_DOP_ADDIW)) {
+		int64_t v = (int64_t)d->imm + next->imm;
+
+		if (next->op == RV_DOP_ADDIW)
+			v = (int32_t)(uint32_t)(uint64_t)v;
+		if (v < INT32_MIN || v > INT32_MAX)
+			return;
+		d->imm = (int32_t)v;
+		op = RV_DOP_LI;
+	}
+	if (!op)
+		return;
+	d->op = (uint8_t)op;
+	d->step = (uint8_t)(d->step + next->step);
+	d->next = (uint8_t)(d->step * sizeof(*d));
+}

@@ -18,6 +18,14 @@
  */
 void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off);
 
+/*
+ * Fuse d with the instruction decoded into `next` (which follows it) when
+ * the pair is a known idiom; d is left alone otherwise.
+ */
+void rv_predecode_fuse(struct rv_dinsn *d, const struct rv_dinsn *next);
+/* True if d may start a fused pair (worth decoding the next instruction for). */
+int rv_predecode_may_fuse(const struct rv_dinsn *d);
+
 /* A slot that fetches and executes through the one-instruction path each time. */
 void rv_predecode_step(struct rv_dinsn *d, unsigned step);
 
