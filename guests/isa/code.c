@@ -149,6 +149,23 @@ static void test_patch_alternating_length(void)
 	tally_check(&t, "32-bit / compressed");
 }
 
+/* Only the upper half (the immediate) of a 32-bit li is stored, with sh. */
+static void test_patch_upper_half_of_instruction(void)
+{
+	volatile u16 *h = (volatile u16 *)patch_buf;
+	struct tally t = {0};
+
+	patch_buf[0] = insn_li_a0(0);
+	patch_buf[1] = INSN_RET;
+	fence_i();
+	for (unsigned i = 1; i <= PATCH_ITERS; i++) {
+		h[1] = (u16)((i & 0xfff) << 4);
+		fence_i();
+		tally_add(&t, i, call_at(patch_buf), (u64)sext(i, 12));
+	}
+	tally_check(&t, "sh over li's immediate");
+}
+
 /* The patching store is an AMO, an SC or an 8-byte store over two instructions. */
 static void test_patch_by_amo_sc_and_wide_store(void)
 {
@@ -627,6 +644,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_patch_li_1000_times);
 	RUN(test_patch_c_li_1000_times);
 	RUN(test_patch_alternating_length);
+	RUN(test_patch_upper_half_of_instruction);
 	RUN(test_patch_by_amo_sc_and_wide_store);
 	RUN(test_code_and_hot_data_in_one_page);
 	RUN(test_patch_next_instruction_in_running_page);
