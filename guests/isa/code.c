@@ -166,6 +166,50 @@ static void test_patch_upper_half_of_instruction(void)
 	tally_check(&t, "sh over li's immediate");
 }
 
+/*
+ * Idioms a decoder may fuse into one operation: lui + addiw (li of a 32-bit
+ * constant) and slli 32 + srli 32 (zext.w). One instruction of the pair at
+ * a time is patched (the addiw by a byte store to its last byte); the
+ * result depends on both.
+ */
+static void test_patch_one_instruction_of_a_pair(void)
+{
+	fn1_t fn = (fn1_t)(uintptr_t)patch_buf;
+	u64 hi = 0x12345, lo = 0x678;
+	struct tally t = {0};
+
+	patch_buf[0] = (u32)(hi << 12) | 0x537; /* lui a0, hi */
+	patch_buf[1] = (u32)(lo << 20) | 0x5051b; /* addiw a0, a0, lo */
+	patch_buf[2] = INSN_RET;
+	fence_i();
+	tally_add(&t, 0, fn(0), 0x12345678);
+	for (unsigned i = 1; i <= 300; i++) {
+		if (i & 1) {
+			/* one byte: the top of addiw, imm[11:4], 7 bytes past the lui */
+			lo = ((i * 13) & 0xff) << 4 | (lo & 0xf);
+			((volatile u8 *)patch_buf)[7] = (u8)(lo >> 4);
+		} else {
+			hi = (i * 7919) & 0xfffff;
+			patch_buf[0] = (u32)(hi << 12) | 0x537;
+		}
+		fence_i();
+		tally_add(&t, i, fn(0), (u64)sext((hi << 12) + (u64)sext(lo, 12), 32));
+	}
+	tally_check(&t, "lui + addiw, one patched");
+
+	t = (struct tally){0};
+	patch_buf[0] = 0x02051513; /* slli a0, a0, 32 */
+	patch_buf[2] = INSN_RET;
+	for (unsigned i = 0; i < 100; i++) {
+		u64 x = 0x8000000080000000ull + i;
+
+		patch_buf[1] = (i & 1) ? 0x42055513 : 0x02055513; /* srai / srli a0, a0, 32 */
+		fence_i();
+		tally_add(&t, 1000 + i, fn(x), (i & 1) ? (u64)sext(x, 32) : (u32)x);
+	}
+	tally_check(&t, "slli 32 + srli/srai 32");
+}
+
 /* The patching store is an AMO, an SC or an 8-byte store over two instructions. */
 static void test_patch_by_amo_sc_and_wide_store(void)
 {
@@ -645,6 +689,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_patch_c_li_1000_times);
 	RUN(test_patch_alternating_length);
 	RUN(test_patch_upper_half_of_instruction);
+	RUN(test_patch_one_instruction_of_a_pair);
 	RUN(test_patch_by_amo_sc_and_wide_store);
 	RUN(test_code_and_hot_data_in_one_page);
 	RUN(test_patch_next_instruction_in_running_page);

@@ -29,6 +29,7 @@ static const char *const code_cases[] = {
     "test_patch_c_li_1000_times",
     "test_patch_alternating_length",
     "test_patch_upper_half_of_instruction",
+    "test_patch_one_instruction_of_a_pair",
     "test_patch_by_amo_sc_and_wide_store",
     "test_code_and_hot_data_in_one_page",
     "test_patch_next_instruction_in_running_page",
