@@ -81,11 +81,16 @@ void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus)
 	h->sysreg_bus = bus;
 }
 
-void rv_hart_flush_local(struct rv_hart *h)
+void rv_hart_flush_tlb_local(struct rv_hart *h)
 {
 	rv_tlb_flush_all(&h->tlb);
-	rv_dcache_invalidate_all(h);
 	h->resv_valid = false;
+}
+
+void rv_hart_flush_local(struct rv_hart *h)
+{
+	rv_hart_flush_tlb_local(h);
+	rv_dcache_invalidate_all(h);
 }
 
 void rv_hart_reset(struct rv_hart *h, uint64_t entry)
@@ -160,12 +165,19 @@ void rv_hart_kick(struct rv_hart *h)
 	hart_wake(h);
 }
 
-uint64_t rv_hart_request_flush(struct rv_hart *h)
+uint64_t rv_hart_request_tlb_flush(struct rv_hart *h)
 {
 	uint64_t ticket = __atomic_add_fetch(&h->flush_req, 1, __ATOMIC_SEQ_CST);
 
 	__atomic_fetch_or(&h->events, RV_EVENT_FLUSH, __ATOMIC_SEQ_CST);
 	return ticket;
+}
+
+uint64_t rv_hart_request_flush(struct rv_hart *h)
+{
+	/* IFLUSH before the ticket: see rv_hart_service_flush. */
+	__atomic_fetch_or(&h->events, RV_EVENT_IFLUSH, __ATOMIC_SEQ_CST);
+	return rv_hart_request_tlb_flush(h);
 }
 
 bool rv_hart_flush_done(const struct rv_hart *h, uint64_t ticket)
@@ -240,17 +252,25 @@ static int hart_pick_interrupt(struct rv_hart *h)
 	return RV_IRQ_STI;
 }
 
-static void hart_service_flush(struct rv_hart *h)
+void rv_hart_service_flush(struct rv_hart *h)
 {
 	uint64_t req;
 
 	/*
 	 * Clear the request bit before reading the ticket: a request whose ticket
 	 * we miss sets the bit again after this and is serviced next batch.
+	 * IFLUSH is taken after reading the ticket: a requester sets it before
+	 * taking its ticket, so every ticket <= req that wants the decode cache
+	 * reset has its bit visible here (an extra reset is harmless).
 	 */
 	__atomic_fetch_and(&h->events, ~RV_EVENT_FLUSH, __ATOMIC_SEQ_CST);
 	req = __atomic_load_n(&h->flush_req, __ATOMIC_SEQ_CST);
-	rv_hart_flush_local(h);
+	if (req <= __atomic_load_n(&h->flush_done, __ATOMIC_ACQUIRE))
+		return;
+	if (__atomic_fetch_and(&h->events, ~RV_EVENT_IFLUSH, __ATOMIC_SEQ_CST) & RV_EVENT_IFLUSH)
+		rv_hart_flush_local(h);
+	else
+		rv_hart_flush_tlb_local(h);
 	__atomic_store_n(&h->flush_done, req, __ATOMIC_RELEASE);
 }
 
@@ -289,7 +309,7 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 		int irq, r;
 
 		if (ev & RV_EVENT_FLUSH)
-			hart_service_flush(h);
+			rv_hart_service_flush(h);
 		if (ev & RV_EVENT_KICK) {
 			__atomic_fetch_and(&h->events, ~RV_EVENT_KICK, __ATOMIC_SEQ_CST);
 			hart_exit_nothing(exit);

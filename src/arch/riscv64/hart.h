@@ -48,7 +48,8 @@ enum rv_priv {
 
 /* Bits of rv_hart.events. */
 #define RV_EVENT_KICK 1u  /* leave run() with AXVM_EXIT_NOTHING */
-#define RV_EVENT_FLUSH 2u /* flush the TLB / decode cache (see flush_req) */
+#define RV_EVENT_FLUSH 2u  /* flush the TLB (see flush_req) */
+#define RV_EVENT_IFLUSH 4u /* with it, reset the decoded-instruction cache too */
 
 /* sstatus fields. */
 #define RV_SSTATUS_SIE (1ull << 1)
@@ -225,6 +226,11 @@ void rv_hart_kick(struct rv_hart *h);
  * caller only needs to wait (kick + poll flush_done) when rv_hart_is_running.
  */
 uint64_t rv_hart_request_flush(struct rv_hart *h);
+/*
+ * The same for the TLB only (a remote sfence.vma): decoded instructions are
+ * keyed by host page, so a new mapping needs no re-decode.
+ */
+uint64_t rv_hart_request_tlb_flush(struct rv_hart *h);
 bool rv_hart_flush_done(const struct rv_hart *h, uint64_t ticket);
 bool rv_hart_is_running(const struct rv_hart *h);
 
@@ -234,8 +240,12 @@ bool rv_hart_is_running(const struct rv_hart *h);
  */
 void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus);
 
-/* Flush the TLB (and decode cache) now (vCPU thread). */
+/* Flush the TLB and reset the decode cache now (vCPU thread). */
 void rv_hart_flush_local(struct rv_hart *h);
+/* Flush the TLB only, now (vCPU thread). */
+void rv_hart_flush_tlb_local(struct rv_hart *h);
+/* Carry out this hart's pending flush requests now, if any (vCPU thread). */
+void rv_hart_service_flush(struct rv_hart *h);
 
 /* ---- internal to src/arch/riscv64 (hart.c, interp.c, mmu.c, csr.c, amo.c) ---- */
 

@@ -165,21 +165,7 @@ static uint64_t sbi_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * Our own hart's pending flush requests, serviced while we wait for others:
- * two harts fencing each other at once would otherwise wait for each other.
- */
-static void sbi_service_own_flush(struct rv_hart *h)
-{
-	uint64_t req = __atomic_load_n(&h->flush_req, __ATOMIC_ACQUIRE);
-
-	if (req > __atomic_load_n(&h->flush_done, __ATOMIC_ACQUIRE)) {
-		rv_hart_flush_local(h);
-		__atomic_store_n(&h->flush_done, req, __ATOMIC_RELEASE);
-	}
-}
-
-void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets)
+void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache)
 {
 	uint64_t tickets[64] = {0};
 	uint64_t pending = 0;
@@ -191,10 +177,13 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets)
 		if (!(targets & (1ull << i)) || !(t = sbi_target(call, i)))
 			continue;
 		if (t == call->hart) {
-			rv_hart_flush_local(t);
+			if (icache)
+				rv_hart_flush_local(t);
+			else
+				rv_hart_flush_tlb_local(t);
 			continue;
 		}
-		tickets[i] = rv_hart_request_flush(t);
+		tickets[i] = icache ? rv_hart_request_flush(t) : rv_hart_request_tlb_flush(t);
 		pending |= 1ull << i;
 	}
 	/*
@@ -215,7 +204,8 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets)
 		}
 		if (!pending)
 			break;
-		sbi_service_own_flush(call->hart);
+		/* Two harts fencing each other at once would otherwise wait for each other. */
+		rv_hart_service_flush(call->hart);
 		if (sbi_now_ns() - start > SBI_FLUSH_TIMEOUT_NS) {
 			rv_sbi_log_guest(call, "remote fence: a hart did not acknowledge in 2 s");
 			break;

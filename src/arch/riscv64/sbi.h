@@ -138,7 +138,7 @@ void rv_sbi_send_ipi(struct rv_sbi_call *call, uint64_t targets);
  * return once each has done so (or is not running: it then flushes before
  * its next instruction).
  */
-void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets);
+void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache);
 
 /* Fill *exit for the runtime. */
 void rv_sbi_exit_system_down(struct rv_sbi_call *call, enum axvm_system_down_type type,

@@ -136,7 +136,8 @@ static int sbi_legacy_handler(struct rv_sbi_call *call)
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID:
 		if (sbi_legacy_targets(call, &targets))
-			rv_sbi_remote_flush(call, targets);
+			rv_sbi_remote_flush(call, targets,
+					    call->eid == SBI_EXT_LEGACY_REMOTE_FENCE_I);
 		return 1;
 	case SBI_EXT_LEGACY_SHUTDOWN:
 		rv_sbi_exit_system_down(call, AXVM_SYSTEM_DOWN_POWEROFF, 0);

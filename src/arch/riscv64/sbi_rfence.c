@@ -5,9 +5,10 @@
  *   1 remote_sfence_vma(hart_mask, hart_mask_base, start_addr, size)
  *   2 remote_sfence_vma_asid(hart_mask, hart_mask_base, start_addr, size, asid)
  *   3-6 remote_hfence_* (need the H extension, which the guest does not have)
- * The software hart keeps one structure for translations and decoded code, so
- * every fence flushes the target's whole TLB and decode cache; the ranges and
- * ASIDs only narrow what must go, so flushing everything is always correct.
+ * A remote fence.i resets the targets' decoded-instruction caches (and TLBs);
+ * a remote sfence.vma flushes their whole TLB (decoded code is keyed by host
+ * page, so it stays valid). The ranges and ASIDs only narrow what must go,
+ * so flushing everything is always correct.
  * The call returns after every target has flushed.
  *
  * Ranges: start = size = 0 or size = 2^64 - 1 mean the whole address space;
@@ -48,7 +49,7 @@ static int sbi_rfence_handler(struct rv_sbi_call *call)
 	}
 	call->error = rv_sbi_hart_mask(call, call->args[0], call->args[1], &targets);
 	if (call->error == SBI_SUCCESS)
-		rv_sbi_remote_flush(call, targets);
+		rv_sbi_remote_flush(call, targets, call->fid == SBI_RFENCE_FENCE_I);
 	return 1;
 }
 
