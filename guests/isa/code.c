@@ -611,6 +611,34 @@ static void test_satp_asid_switch_without_fence(void)
 }
 
 /*
+ * An OP-IMM a0, a0, imm straddling VA(0) | VA(1): its low half stays, its
+ * high half (the immediate) and the ret after it come from whichever page
+ * VA(1) maps, switched by a PTE change and sfence.vma of VA(1) only.
+ */
+static void test_straddling_instruction_second_page_remapped(void)
+{
+	fn1_t fn = (fn1_t)(VA(0) + 4094);
+	u32 *second[2] = {code_b, ucode_b};
+	struct tally t = {0};
+
+	((volatile u16 *)code_a)[2047] = 0x0513; /* addi a0, a0, ... */
+	for (unsigned k = 0; k < 2; k++) {
+		((volatile u16 *)second[k])[0] = (u16)((100 + k) << 4 | 5); /* imm, rs1 = a0 */
+		((volatile u16 *)second[k])[1] = INSN_C_JR_RA;
+	}
+	fence_i();
+	paging_on();
+	l0[0] = pte(code_a, S_CODE);
+	for (unsigned i = 0; i < 100; i++) {
+		l0[1] = pte(second[i & 1], S_CODE);
+		sfence_va(VA(1));
+		tally_add(&t, i, fn(1000 * i), 1000 * i + 100 + (i & 1));
+	}
+	paging_off();
+	tally_check(&t, "second page of a straddling instruction remapped");
+}
+
+/*
  * The running page itself changes under the hart: code at VA(0) stores a
  * new PTE for VA(0) (or writes satp) and executes sfence.vma; the next
  * instruction must come through the new translation (priv spec 4.2.1). Both
@@ -703,6 +731,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_user_code_page_loses_and_regains_execute);
 	RUN(test_satp_switch_runs_other_tables_code);
 	RUN(test_satp_asid_switch_without_fence);
+	RUN(test_straddling_instruction_second_page_remapped);
 	RUN(test_sfence_vma_remaps_the_running_page);
 	RUN(test_satp_write_switches_the_running_page);
 	return test_failures();

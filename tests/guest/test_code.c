@@ -43,6 +43,7 @@ static const char *const code_cases[] = {
     "test_user_code_page_loses_and_regains_execute",
     "test_satp_switch_runs_other_tables_code",
     "test_satp_asid_switch_without_fence",
+    "test_straddling_instruction_second_page_remapped",
     "test_sfence_vma_remaps_the_running_page",
     "test_satp_write_switches_the_running_page",
 };
