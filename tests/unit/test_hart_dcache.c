@@ -953,16 +953,9 @@ TEST(dcache_run_budget_stops_a_two_insn_branch_loop_at_the_exact_count)
 	fix_fini(&f);
 }
 
-/*
- * Disabled until the hart is fixed: rv_exec_batch checks the budget only at
- * taken branches, jumps and page changes, so a loop whose length does not
- * divide the budget runs past it (here instret 1002, x6 334, pc P; without
- * the cache, rv_interp_batch stops at exactly 1000). run_budget is
- * documented as "instructions per run() before AXVM_EXIT_NOTHING".
- */
+/* run_budget is "instructions per run() before AXVM_EXIT_NOTHING": exact. */
 TEST(dcache_run_budget_stops_a_three_insn_branch_loop_at_the_exact_count)
 {
-#if 0
 	static const struct axvm_riscv64_config cfg = {.run_budget = 1000};
 	struct hart_fix f;
 
@@ -977,7 +970,6 @@ TEST(dcache_run_budget_stops_a_three_insn_branch_loop_at_the_exact_count)
 	CHECK_U64(333, f.h->x[6]);
 	CHECK_U64(P + 4, f.h->pc);
 	fix_fini(&f);
-#endif
 }
 
 /* ---- 9. more code pages than the cache keeps ---- */

@@ -18,9 +18,9 @@
  * definition of the ISA's corner cases.
  *
  * The instruction count (instret) is kept in a local and written back before
- * anything that may read it. The batch ends at the first taken branch, jump
- * or page change after n instructions, so it can exceed n by a straight run
- * of at most one page.
+ * anything that may read it. Every dispatch compares it with the batch's
+ * end, so a batch (and run_budget) stops after exactly n instructions: a
+ * debugger's single step is a budget of one.
  */
 #include <string.h>
 
@@ -165,8 +165,11 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 
 /* pc of the current slot. */
 #define PC() (page_va + ((uint64_t)(op - dp->slot) << 1))
+/* Start the instruction at op, unless the batch's n instructions are done (exact). */
 #define DISPATCH()                                                                                 \
 	do {                                                                                       \
+		if (EXEC_UNLIKELY(ic >= limit))                                                    \
+			goto stop;                                                                 \
 		ic++;                                                                              \
 		goto *op->fn;                                                                      \
 	} while (0)
@@ -192,17 +195,16 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	label##_1 : body STEP_TO(1);                                                               \
 	label##_2 : body STEP_TO(2);
 #define ALU(label, expr) TWICE(label, x[op->rd] = (expr);)
-/* A fused pair: two instructions retire, 2 to 4 parcels long. */
-#define FUSED(label, expr)                                                                         \
-	label##_2 : x[op->rd] = (expr);                                                            \
+/*
+ * A fused pair: two instructions retire, 2 to 4 parcels long. With room for
+ * only one more instruction in the batch, the first runs alone (do_step).
+ */
+#define FUSED_ONE(label, expr, s)                                                                  \
+	label##_##s : if (EXEC_UNLIKELY(ic >= limit)) goto do_step;                                \
+	x[op->rd] = (expr);                                                                        \
 	ic++;                                                                                      \
-	STEP_TO(2);                                                                                \
-	label##_3 : x[op->rd] = (expr);                                                            \
-	ic++;                                                                                      \
-	STEP_TO(3);                                                                                \
-	label##_4 : x[op->rd] = (expr);                                                            \
-	ic++;                                                                                      \
-	STEP_TO(4);
+	STEP_TO(s);
+#define FUSED(label, expr) FUSED_ONE(label, expr, 2) FUSED_ONE(label, expr, 3) FUSED_ONE(label, expr, 4)
 /*
  * A taken branch or jal (link written): an in-page target is reached from
  * this handler's own indirect jump, which predicts far better than one
@@ -210,7 +212,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
  */
 #define TAKEN()                                                                                    \
 	do {                                                                                       \
-		if (EXEC_LIKELY(op->target >= 0 && ic < limit)) {                                  \
+		if (EXEC_LIKELY(op->target >= 0)) {                                                \
 			op = (struct rv_dinsn *)((char *)op + op->delta);                          \
 			DISPATCH();                                                                \
 		}                                                                                  \
@@ -365,7 +367,7 @@ do_jalr: {
 	uint64_t t = (RS1 + IMM) & ~1ull;
 
 	x[op->rd] = PC() + 2u * op->step;
-	if (EXEC_LIKELY(((t ^ page_va) & ~RV_PAGE_MASK) == 0 && ic < limit)) {
+	if (EXEC_LIKELY(((t ^ page_va) & ~RV_PAGE_MASK) == 0)) {
 		op = &dp->slot[(t & RV_PAGE_MASK) >> 1];
 		DISPATCH();
 	}
@@ -452,6 +454,9 @@ do_jalr: {
 	FUSED(do_zextw, (uint64_t)(uint32_t)RS1)
 	FUSED(do_li, IMM)
 
+stop:
+	/* The batch is done before the instruction at op. */
+	h->pc = PC();
 out:
 	h->instret = ic;
 	*done = ic - start + faults;
@@ -464,6 +469,7 @@ out:
 #undef IMM
 #undef TAKEN
 #undef FUSED
+#undef FUSED_ONE
 #undef STEP_TO
 #undef TWICE
 #undef ALU

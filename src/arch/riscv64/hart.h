@@ -272,8 +272,7 @@ int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit);
  */
 int rv_interp_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit);
 /*
- * The same from decoded slots (exec.c). May run past n by a straight-line
- * stretch of one page (taken branches and page changes check the count).
+ * The same from decoded slots (exec.c), also stopping after exactly n.
  */
 int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit);
 /* Execute one expanded instruction without fetching it (interp.c). */
