@@ -15,7 +15,10 @@
  *   patched while running
  *                      the runners call the routine continuously, also
  *                      while it is being patched; remote fence.i, then the
- *                      round is published.
+ *                      round is published;
+ *   remote sfence.vma  the runners run code through Sv39; the boot hart
+ *                      points the PTE at another code page and sends SBI
+ *                      RFENCE remote_sfence_vma (FID 1), then publishes.
  *
  * A round is published by a store-release of its number and an SBI IPI to
  * the runners (which sleep in wfi between rounds, except while running).
@@ -44,7 +47,13 @@ GUEST_PROGRAM("isa_code_smp");
 #define INSN_RET 0x00008067u
 #define INSN_C_JR_RA 0x8082u
 
-enum code_how { HOW_REMOTE_FENCE_I, HOW_FENCE_I_ON_SIGNAL, HOW_BOTH_DECODED, HOW_HOT };
+enum code_how {
+	HOW_REMOTE_FENCE_I,
+	HOW_FENCE_I_ON_SIGNAL,
+	HOW_BOTH_DECODED,
+	HOW_HOT,
+	HOW_REMOTE_SFENCE_VMA,
+};
 
 static u32 code_page[1024] __attribute__((aligned(4096)));
 
@@ -62,9 +71,27 @@ static unsigned runners;
 static u32 next_round = 1;
 static u64 cur_want;
 
+/* Runners switch to runner_satp on a new round and call call_addr (both set before it). */
+static volatile unsigned long runner_satp;
+static volatile uintptr_t call_addr;
+
+/* Sv39 for the remote sfence.vma case: RAM and devices identity, SF_VA -> sf_pages[0 or 1]. */
+#define SF_VA 0x40000000ul
+#define PTE_CODE 0x4bul /* V R X A */
+#define PTE_RWX_AD_G 0xeful
+static u64 sf_root[512] __attribute__((aligned(4096)));
+static u64 sf_l1[512] __attribute__((aligned(4096)));
+static u64 sf_l0[512] __attribute__((aligned(4096)));
+static u32 sf_pages[2][1024] __attribute__((aligned(4096)));
+
+static u64 call_at(uintptr_t addr)
+{
+	return ((u64(*)(void))addr)();
+}
+
 static u64 call_code(void)
 {
-	return ((u64(*)(void))(uintptr_t)code_page)();
+	return call_at((uintptr_t)code_page);
 }
 
 static s64 sext(u64 v, unsigned bits)
@@ -94,7 +121,7 @@ static void runner(unsigned long hartid, void *arg)
 			break;
 		if (r == seen) {
 			if (__atomic_load_n(&hot, __ATOMIC_RELAXED)) {
-				(void)call_code();
+				(void)call_at(call_addr);
 				hot_calls[hartid]++;
 			} else {
 				while (!(csr_read(sip) & SIE_SSIE))
@@ -102,16 +129,22 @@ static void runner(unsigned long hartid, void *arg)
 			}
 			continue;
 		}
+		if (csr_read(satp) != runner_satp) {
+			csr_write(satp, runner_satp);
+			sfence_vma();
+		}
 		if (self_fence)
 			fence_i();
-		v = call_code();
+		v = call_at(call_addr);
 		for (unsigned k = 1; k < CODE_CALLS; k++)
-			same &= call_code() == v;
+			same &= call_at(call_addr) == v;
 		got[hartid] = v;
 		agreed[hartid] = same;
 		__atomic_store_n(&acked[hartid], r, __ATOMIC_RELEASE);
 		seen = r;
 	}
+	csr_write(satp, 0);
+	sfence_vma();
 	csr_clear(sie, SIE_SSIE);
 }
 
@@ -180,6 +213,9 @@ static unsigned run_rounds(enum code_how how, unsigned rounds, const char *name,
 		} else if (how == HOW_HOT) {
 			want = (u64)sext(r, 12);
 			code_page[0] = (r & 0xfff) << 20 | 0x513;
+		} else if (how == HOW_REMOTE_SFENCE_VMA) {
+			want = 0x100 + (r & 1);
+			sf_l0[0] = ((uintptr_t)sf_pages[r & 1] >> 12) << 10 | PTE_CODE;
 		} else {
 			want = write_round_code(r);
 		}
@@ -187,7 +223,16 @@ static unsigned run_rounds(enum code_how how, unsigned rounds, const char *name,
 			fence_i();
 		/* Zifencei: the writer fences its stores before asking for remote fence.i */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (how != HOW_FENCE_I_ON_SIGNAL && remote_fence_i()) {
+		if (how == HOW_REMOTE_SFENCE_VMA) {
+			/* remote_sfence_vma: one page, or (start 0, size 0) everything */
+			if (sbi_call(SBI_EXT_RFENCE, 1, (long)runner_mask, 0,
+				     (r & 2) ? 0 : (long)SF_VA, (r & 2) ? 0 : 4096)
+				.error) {
+				printf("code_smp: %s: remote_sfence_vma failed in round %u\n", name,
+				       r);
+				good = 0;
+			}
+		} else if (how != HOW_FENCE_I_ON_SIGNAL && remote_fence_i()) {
 			printf("code_smp: %s: remote_fence_i failed in round %u\n", name, r);
 			good = 0;
 		}
@@ -258,6 +303,32 @@ static void test_patch_visible_when_every_hart_ran_it(void)
 	code_case(HOW_BOTH_DECODED, CODE_ROUNDS, "both decoded");
 }
 
+/*
+ * The runners run the code at SF_VA through Sv39; each round the boot hart
+ * points its PTE at the other of two fixed code pages (returning 0x100 and
+ * 0x101) and sends remote_sfence_vma. The pages were written once, before
+ * a remote fence.i.
+ */
+static void test_remote_sfence_vma_remaps_code(void)
+{
+	for (unsigned k = 0; k < 2; k++) {
+		sf_pages[k][0] = (0x100 + k) << 20 | 0x513; /* li a0, 0x100 + k */
+		sf_pages[k][1] = INSN_RET;
+	}
+	sf_root[0] = PTE_RWX_AD_G & ~0x8ul; /* devices at 0: V R W A D G, no X */
+	sf_root[1] = ((uintptr_t)sf_l1 >> 12) << 10 | 1;
+	sf_root[2] = (0x80000000ul >> 12) << 10 | PTE_RWX_AD_G;
+	sf_l1[0] = ((uintptr_t)sf_l0 >> 12) << 10 | 1;
+	fence_i();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	CHECK_EQ(remote_fence_i(), 0);
+	runner_satp = (8ul << 60) | ((uintptr_t)sf_root >> 12);
+	call_addr = SF_VA;
+	code_case(HOW_REMOTE_SFENCE_VMA, CODE_ROUNDS, "remote sfence.vma");
+	runner_satp = 0;
+	call_addr = (uintptr_t)code_page;
+}
+
 static void test_patch_while_runners_execute_it(void)
 {
 	u64 calls = 0;
@@ -272,6 +343,7 @@ int main(unsigned long hartid, unsigned long dtb)
 {
 	u64 end;
 
+	call_addr = (uintptr_t)code_page;
 	code_page[0] = 0x513; /* li a0, 0 */
 	code_page[1] = INSN_RET;
 	fence_i();
@@ -293,6 +365,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_fence_i_on_signal_makes_patch_visible);
 	RUN(test_patch_visible_when_every_hart_ran_it);
 	RUN(test_patch_while_runners_execute_it);
+	RUN(test_remote_sfence_vma_remaps_code);
 	__atomic_store_n(&round_no, ROUND_STOP, __ATOMIC_RELEASE);
 	sbi_send_ipi(runner_mask, 0);
 	end = rdtime() + 2 * dt_timebase();

@@ -11,7 +11,8 @@
  * mode, also by code running on the page being switched. isa_code_smp runs
  * on the board with 2 and 4 vCPUs: one hart patches a routine the others
  * run, made visible by SBI remote_fence_i or by the runners' own fence.i,
- * 500 rounds each, and 200 rounds patched while the runners execute it.
+ * 500 rounds each, 200 rounds patched while the runners execute it, and
+ * 500 rounds of a code page remapped under them with remote_sfence_vma.
  * Each case's "ok" line is asserted, so a case that disappears from the
  * guest fails here too. The same binaries pass under QEMU
  * (scripts/qemu-guest.sh; the guests print what they skip there).
@@ -92,6 +93,7 @@ static void code_smp_run(unsigned cpus)
 	    "code_smp: fence.i on signal: 500 of 500 rounds ok",
 	    "code_smp: both decoded: 500 of 500 rounds ok",
 	    "code_smp: patched while running: 200 of 200 rounds ok",
+	    "code_smp: remote sfence.vma: 500 of 500 rounds ok",
 	};
 	char path[512], line[64];
 
