@@ -113,22 +113,34 @@ static void dct_without_cache(struct hart_fix *f)
 /*
  * Call the routine at `tgt` (x20), run `w1` and `w2` (the writer: x7 = value,
  * x8 = address), call the routine again, halt. The routine is `routine`.
+ * With `warm` != 0 a store to x19 = warm comes between the first call and the
+ * writer, so that the writer finds a cached write translation for a decoded
+ * page (RV_TLB_CODE) instead of filling a new one.
  */
-static int dct_patch_run(struct hart_fix *f, uint64_t tgt, const uint32_t *routine, size_t n,
-			 uint32_t w1, uint32_t w2, uint64_t value, uint64_t addr)
+static int dct_patch_run_warm(struct hart_fix *f, uint64_t tgt, const uint32_t *routine, size_t n,
+			      uint32_t w1, uint32_t w2, uint64_t value, uint64_t addr,
+			      uint64_t warm)
 {
-	const uint32_t code[] = {JALR(1, 20, 0), w1, w2, JALR(1, 20, 0), WFI};
+	const uint32_t code[] = {
+	    JALR(1, 20, 0), warm ? SW(0, 19, 0) : NOP, w1, w2, JALR(1, 20, 0), WFI};
 	int r;
 
-	if ((r = fix_code(f, P, code, 5)) || (r = fix_code(f, tgt, routine, n)))
+	if ((r = fix_code(f, P, code, 6)) || (r = fix_code(f, tgt, routine, n)))
 		return r;
 	f->h->pc = P;
 	f->h->x[20] = tgt;
 	f->h->x[7] = value;
 	f->h->x[8] = addr;
+	f->h->x[19] = warm;
 	if ((r = fix_run(f)))
 		return r;
-	return f->exit.reason == AXVM_EXIT_HALT && f->h->pc == P + 20 ? 0 : -1;
+	return f->exit.reason == AXVM_EXIT_HALT && f->h->pc == P + 24 ? 0 : -1;
+}
+
+static int dct_patch_run(struct hart_fix *f, uint64_t tgt, const uint32_t *routine, size_t n,
+			 uint32_t w1, uint32_t w2, uint64_t value, uint64_t addr)
+{
+	return dct_patch_run_warm(f, tgt, routine, n, w1, w2, value, addr, 0);
 }
 
 /* ---- 1. this hart's stores into decoded code, without fence.i ---- */
@@ -252,6 +264,32 @@ TEST(dcache_misaligned_sw_spanning_two_insns_changes_both)
 	CHECK_U64(0x101, f.h->x[10]);
 	CHECK_U64(1, f.h->x[11]); /* first call only */
 	CHECK_U64(1, f.h->x[12]); /* second call only */
+	fix_fini(&f);
+}
+
+TEST(dcache_sd_over_two_insns_through_a_cached_write_translation_is_seen)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, RET};
+
+	REQUIRE_OK(dct_patch_run_warm(&f, P + 0x800, routine, 2, SD(7, 8, 0), NOP,
+				      (uint64_t)RET << 32 | ADDI(10, 10, 0x300), P + 0x800,
+				      P + 0xf00));
+	CHECK_U64(0x301, f.h->x[10]);
+	fix_fini(&f);
+}
+
+TEST(dcache_misaligned_sw_through_a_cached_write_translation_changes_both_insns)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, ADDI(11, 0, 1), RET};
+	const uint32_t v = INC100 >> 16 | (ADDI(12, 0, 1) & 0xffff) << 16;
+
+	REQUIRE_OK(dct_patch_run_warm(&f, P + 0x800, routine, 3, SW(7, 8, 2), NOP, v, P + 0x800,
+				      P + 0xf00));
+	CHECK_U64(0x101, f.h->x[10]);
+	CHECK_U64(1, f.h->x[11]);
+	CHECK_U64(1, f.h->x[12]);
 	fix_fini(&f);
 }
 
@@ -402,6 +440,35 @@ TEST(dcache_sv39_pte_changed_to_another_page_runs_the_new_page)
 	f.h->x[7] = dct_pte(PA_B, PTE_RX);
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x101, f.h->x[10]);
+	fix_fini(&f);
+}
+
+/*
+ * A remote sfence.vma (rv_hart_request_tlb_flush) keeps decoded slots, which
+ * are keyed by host page: after the host changes the PTE behind the hart's
+ * back, the same va must run the new page's code.
+ */
+TEST(dcache_tlb_only_flush_after_a_pte_change_runs_the_new_page)
+{
+	FIX(f);
+	const uint32_t a[] = {INC1, RET}, b[] = {INC100, RET};
+	uint64_t ticket;
+
+	dct_sv39(&f);
+	fix_wr64(&f, L0, dct_pte(PA_A, PTE_RX));
+	REQUIRE_OK(fix_code(&f, PA_A, a, 2));
+	REQUIRE_OK(fix_code(&f, PA_B, b, 2));
+	CODE(f, P, JALR(1, 20, 0), WFI, JALR(1, 20, 0), WFI);
+	f.h->pc = P;
+	f.h->x[20] = VA;
+	REQUIRE_OK(fix_run(&f));
+	REQUIRE(f.h->x[10] == 1);
+	fix_wr64(&f, L0, dct_pte(PA_B, PTE_RX));
+	ticket = rv_hart_request_tlb_flush(f.h);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK(rv_hart_flush_done(f.h, ticket));
 	CHECK_U64(0x101, f.h->x[10]);
 	fix_fini(&f);
 }
@@ -703,6 +770,114 @@ TEST(dcache_not_taken_branch_falls_through_on_both_pages)
 	fix_fini(&f);
 }
 
+/* ---- fused pairs (lui + addi/addiw, slli 32 + srli 32) ---- */
+
+#define SLLI(rd, rs1, sh) OP_IMM(1, rd, rs1, sh)
+#define SRLI(rd, rs1, sh) OP_IMM(5, rd, rs1, sh)
+/* c.addiw rd, imm: 001 imm[5] rd imm[4:0] 01 */
+#define C_ADDIW(rd, imm)                                                                           \
+	((uint16_t)(0x2001 | ((unsigned)(imm)&0x20) << 7 | (rd) << 7 | ((unsigned)(imm)&0x1f) << 2))
+
+TEST(dcache_byte_store_into_the_second_insn_of_a_fused_pair_is_seen)
+{
+	FIX(f);
+	/* li x10, 0x12345 as lui + addiw; a byte store to its last byte makes the imm 0x305. */
+	const uint32_t routine[] = {LUI(10, 0x12), ADDIW(10, 10, 0x345), RET};
+	REQUIRE((ADDIW(10, 10, 0x345) & 0x00ffffff) == (ADDIW(10, 10, 0x305) & 0x00ffffff));
+	REQUIRE_OK(dct_patch_run(&f, P + 0x800, routine, 3, SB(7, 8, 7), NOP,
+				 (uint8_t)(ADDIW(10, 10, 0x305) >> 24), P + 0x800));
+	CHECK_U64(0x12305, f.h->x[10]);
+	fix_fini(&f);
+}
+
+TEST(dcache_jump_into_the_second_insn_of_a_fused_pair_runs_it_alone)
+{
+	FIX(f);
+	/* P: lui x5, 0x12; P + 4: addiw x5, x5, 0x34; wfi. Run from P, then from P + 4. */
+	CODE(f, P, LUI(5, 0x12), ADDIW(5, 5, 0x34), WFI);
+	f.h->pc = P;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x12034, f.h->x[5]);
+	f.h->x[5] = 0x1000;
+	f.h->pc = P + 4;
+	f.h->instret = 0;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x1034, f.h->x[5]);
+	CHECK_U64(2, f.h->instret);
+	fix_fini(&f);
+}
+
+TEST(dcache_lui_addiw_with_different_registers_sets_both)
+{
+	FIX(f);
+	CODE(f, P, LUI(5, 0x12), ADDIW(6, 5, 0x34), LUI(7, 0x12), ADDIW(7, 8, 0x34), SLLI(9, 9, 32),
+	     SRLI(28, 9, 32), WFI);
+	f.h->x[8] = 0x100;
+	f.h->x[9] = 0xfedcba9876543210ull;
+	for (int pass = 0; pass < 2; pass++) {
+		f.h->pc = P;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(0x12000, f.h->x[5]);
+		CHECK_U64(0x12034, f.h->x[6]);
+		CHECK_U64(0x134, f.h->x[7]);
+		CHECK_U64(0x7654321000000000ull, f.h->x[9]);
+		CHECK_U64(0x76543210, f.h->x[28]);
+		f.h->x[9] = 0xfedcba9876543210ull;
+	}
+	fix_fini(&f);
+}
+
+TEST(dcache_lui_addi_pairs_keep_64_bit_results)
+{
+	FIX(f);
+	/*
+	 * lui 0x80000 is -2^31: addi -1 gives -2^31 - 1 (outside 32 bits),
+	 * addiw -1 wraps to 0x7fffffff; lui 0x7ffff + addi 0x7ff stays inside.
+	 */
+	CODE(f, P, LUI(5, 0x80000), ADDI(5, 5, -1), LUI(6, 0x80000), ADDIW(6, 6, -1),
+	     LUI(7, 0x7ffff), ADDI(7, 7, 0x7ff), LUI(28, 0x12), HW2(C_ADDIW(28, -1), C_NOP), WFI);
+	for (int pass = 0; pass < 2; pass++) {
+		f.h->pc = P;
+		f.h->instret = 0;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(0xffffffff7fffffffull, f.h->x[5]);
+		CHECK_U64(0x7fffffff, f.h->x[6]);
+		CHECK_U64(0x7ffff7ff, f.h->x[7]);
+		CHECK_U64(0x11fff, f.h->x[28]);
+		CHECK_U64(10, f.h->instret);
+	}
+	fix_fini(&f);
+}
+
+TEST(dcache_lui_at_a_page_end_and_addiw_on_the_next_page_both_run)
+{
+	FIX(f);
+	CODE(f, P + 0xffc, LUI(5, 0x12), ADDIW(5, 5, 0x34), WFI);
+	for (int pass = 0; pass < 2; pass++) {
+		f.h->pc = P + 0xffc;
+		f.h->x[5] = 0;
+		f.h->instret = 0;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(0x12034, f.h->x[5]);
+		CHECK_U64(3, f.h->instret);
+	}
+	/* This hart patches the addiw on Q (from HANDLER's page), no fence.i; run again. */
+	CODE(f, HANDLER, SW(7, 8, 0), WFI);
+	f.h->pc = HANDLER;
+	f.h->x[7] = ADDIW(5, 5, 0x56);
+	f.h->x[8] = Q;
+	REQUIRE_OK(fix_run(&f));
+	f.h->pc = P + 0xffc;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x12056, f.h->x[5]);
+	fix_fini(&f);
+}
+
 /* ---- 7. rd = x0 ---- */
 
 /* Every register's value before the x0 tests (x9 and x18 are overridden). */
@@ -802,28 +977,33 @@ TEST(dcache_fast_ops_with_rd_x0_change_nothing)
 	fix_fini(&f);
 }
 
-TEST(dcache_mmio_load_into_x0_exits_and_changes_nothing)
+/* Two MMIO loads into x0: the second finds the MMIO translation cached (exec.c's shortcut). */
+TEST(dcache_mmio_loads_into_x0_exit_and_change_nothing)
 {
 	FIX(f);
 	unsigned i;
 
-	CODE(f, P, LW(0, 6, 4), OR(31, 31, 0), WFI);
+	CODE(f, P, LW(0, 6, 4), OR(31, 31, 0), LD(0, 6, 8), OR(31, 31, 0), WFI);
 	for (i = 1; i < 32; i++)
 		f.h->x[i] = dct_reg_init(i);
 	f.h->x[6] = MMIO_BASE;
 	f.h->x[31] = 0;
 	f.h->pc = P;
-	REQUIRE_OK(fix_run(&f));
-	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
-	CHECK_U64(MMIO_BASE + 4, f.exit.mmio_read.addr);
-	CHECK_INT(0, f.exit.mmio_read.reg);
-	CHECK_U64(P + 4, f.h->pc);
-	/* The VMM completes the read into reg 0, as vm.c does. */
-	REQUIRE_OK(f.ops->set_gpr(f.be, f.exit.mmio_read.reg, 0xdeadbeef));
+	for (i = 0; i < 2; i++) {
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+		CHECK_U64(MMIO_BASE + 4 + 4 * i, f.exit.mmio_read.addr);
+		CHECK_INT(4 + 4 * i, f.exit.mmio_read.width);
+		CHECK_INT(0, f.exit.mmio_read.reg);
+		CHECK_U64(P + 4 + 8 * i, f.h->pc);
+		/* The VMM completes the read into reg 0, as vm.c does. */
+		REQUIRE_OK(f.ops->set_gpr(f.be, f.exit.mmio_read.reg, 0xdeadbeef));
+	}
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(0, f.h->x[0]);
 	CHECK_U64(0, f.h->x[31]);
+	CHECK_U64(5, f.h->instret);
 	for (i = 1; i < 31; i++) {
 		uint64_t want = i == 6 ? MMIO_BASE : dct_reg_init(i);
 
@@ -854,7 +1034,7 @@ TEST(dcache_load_into_x0_from_a_bad_address_still_faults)
 /* ---- 8. instret ---- */
 
 /*
- * Run code from `entry` to its halt, with the cache and without it (the
+ * Run code from `entry` to its halt (through MMIO exits), with the cache and without it (the
  * one-instruction path, whose counting is the reference): *with and
  * *without are the instret deltas.
  */
@@ -871,7 +1051,10 @@ static int dct_instret_both(const uint32_t *code, size_t n, uint64_t entry, uint
 			if (pass == 1)
 				dct_without_cache(&f);
 			f.h->pc = entry;
-			r = fix_run(&f);
+			do
+				r = fix_run(&f);
+			while (!r && (f.exit.reason == AXVM_EXIT_MMIO_READ ||
+				      f.exit.reason == AXVM_EXIT_MMIO_WRITE));
 		}
 		if (!r && f.exit.reason != AXVM_EXIT_HALT)
 			r = -1;
@@ -934,6 +1117,18 @@ TEST(dcache_instret_counts_a_faulting_load_but_not_a_faulting_fetch)
 	CHECK_U64(without, with);
 	REQUIRE_OK(dct_instret_both(fetch, 3, P, &with, &without));
 	CHECK_U64(1 + 1 + 0 + 2, with);
+	CHECK_U64(without, with);
+}
+
+TEST(dcache_instret_counts_mmio_accesses_as_the_interpreter_does)
+{
+	/* The second and third access find the MMIO translation cached. */
+	const uint32_t code[] = {LUI(6, MMIO_BASE >> 12), LW(7, 6, 0), LW(8, 6, 4), SW(7, 6, 8),
+				 WFI};
+	uint64_t with = 0, without = 0;
+
+	REQUIRE_OK(dct_instret_both(code, 5, P, &with, &without));
+	CHECK_U64(5, with);
 	CHECK_U64(without, with);
 }
 
