@@ -33,7 +33,14 @@ GUEST_PROGRAM("isa_code");
 #define SATP_ASID_SHIFT 44
 
 #define TEST_VA 0x40000000ul
-#define VA(i) (TEST_VA + (unsigned long)(i) * 4096)
+/*
+ * Test pages sit at l0 index 0x1a0 and up, not 0: a hart's translation
+ * cache indexed by low VPN bits would otherwise share slots between them
+ * and this image's own pages (0x80200000 ...), and evictions could hide a
+ * missing flush.
+ */
+#define L0(i) (0x1a0 + (i))
+#define VA(i) (TEST_VA + (unsigned long)L0(i) * 4096)
 #define PAGE_ALIGNED __attribute__((aligned(4096)))
 
 #define INSN_RET 0x00008067u
@@ -461,20 +468,20 @@ static void test_remapped_code_page_runs_new_target(void)
 	for (unsigned i = 0; i < 100; i++) {
 		put_s_code(code_a, 2 * i + 1);
 		put_s_code(code_b, 2 * i + 2);
-		l0[0] = pte(code_a, S_CODE);
+		l0[L0(0)] = pte(code_a, S_CODE);
 		if (i & 1)
 			sfence_vma();
 		else
 			sfence_va(VA(0));
 		tally_add(&t, i, call_at((void *)VA(0)), 2 * i + 1);
-		l0[0] = pte(code_b, S_CODE);
+		l0[L0(0)] = pte(code_b, S_CODE);
 		if (i & 1)
 			sfence_va(VA(0));
 		else
 			sfence_vma();
 		tally_add(&t, i, call_at((void *)VA(0)), 2 * i + 2);
 	}
-	l0[0] = pte(code_a, S_CODE);
+	l0[L0(0)] = pte(code_a, S_CODE);
 	sfence_va(VA(0));
 	tally_add(&t, 100, call_at((void *)VA(0)), 199);
 	paging_off();
@@ -486,11 +493,11 @@ static void test_remapped_user_code_page_runs_new_target(void)
 	struct tally t = {0};
 
 	paging_on();
-	l0[1] = pte(ustack, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
+	l0[L0(1)] = pte(ustack, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
 	put_u_code(ucode_a, 1);
 	put_u_code(ucode_b, 2);
 	for (unsigned i = 0; i < 100; i++) {
-		l0[0] = pte((i & 1) ? ucode_b : ucode_a, U_CODE);
+		l0[L0(0)] = pte((i & 1) ? ucode_b : ucode_a, U_CODE);
 		sfence_va(VA(0));
 		trap_expect();
 		tally_add(&t, i, user_enter((void (*)(long))VA(0), VA(2), 0), (i & 1) + 1);
@@ -506,12 +513,12 @@ static void test_code_page_loses_and_regains_execute(void)
 	paging_on();
 	put_s_code(code_a, 11);
 	for (unsigned i = 0; i < 10; i++) {
-		l0[0] = pte(code_a, S_CODE);
+		l0[L0(0)] = pte(code_a, S_CODE);
 		sfence_va(VA(0));
 		trap_expect();
 		CHECK_EQ(call_at((void *)VA(0)), 11);
 		CHECK_EQ(last_trap.count, 0);
-		l0[0] = pte(code_a, PTE_V | PTE_R | PTE_A);
+		l0[L0(0)] = pte(code_a, PTE_V | PTE_R | PTE_A);
 		sfence_va(VA(0));
 		trap_expect();
 		(void)call_at((void *)VA(0));
@@ -528,16 +535,16 @@ static void test_user_code_page_loses_and_regains_execute(void)
 	long r;
 
 	paging_on();
-	l0[1] = pte(ustack, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
+	l0[L0(1)] = pte(ustack, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
 	put_u_code(ucode_a, 21);
 	for (unsigned i = 0; i < 10; i++) {
-		l0[0] = pte(ucode_a, U_CODE);
+		l0[L0(0)] = pte(ucode_a, U_CODE);
 		sfence_va(VA(0));
 		trap_expect();
 		r = user_enter((void (*)(long))VA(0), VA(2), 0);
 		CHECK_EQ(r, 21);
 		CHECK_EQ(last_trap.cause, EXC_ECALL_U);
-		l0[0] = pte(ucode_a, PTE_V | PTE_R | PTE_U | PTE_A);
+		l0[L0(0)] = pte(ucode_a, PTE_V | PTE_R | PTE_U | PTE_A);
 		sfence_va(VA(0));
 		trap_expect();
 		r = user_enter((void (*)(long))VA(0), VA(2), 0);
@@ -557,8 +564,8 @@ static void satp_tables_init(void)
 	memcpy(root_b, root, sizeof(root_b));
 	root_b[1] = pte(l1_b, PTE_V);
 	l1_b[0] = pte(l0_b, PTE_V);
-	l0[0] = pte(code_a, S_CODE);
-	l0_b[0] = pte(code_b, S_CODE);
+	l0[L0(0)] = pte(code_a, S_CODE);
+	l0_b[L0(0)] = pte(code_b, S_CODE);
 	put_s_code(code_a, 1);
 	put_s_code(code_b, 2);
 	sfence_vma();
@@ -628,9 +635,9 @@ static void test_straddling_instruction_second_page_remapped(void)
 	}
 	fence_i();
 	paging_on();
-	l0[0] = pte(code_a, S_CODE);
+	l0[L0(0)] = pte(code_a, S_CODE);
 	for (unsigned i = 0; i < 100; i++) {
-		l0[1] = pte(second[i & 1], S_CODE);
+		l0[L0(1)] = pte(second[i & 1], S_CODE);
 		sfence_va(VA(1));
 		tally_add(&t, i, fn(1000 * i), 1000 * i + 100 + (i & 1));
 	}
@@ -677,7 +684,7 @@ static void test_sfence_vma_remaps_the_running_page(void)
 		return;
 	}
 	paging_on();
-	l0[0] = pte(code_a, S_CODE);
+	l0[L0(0)] = pte(code_a, S_CODE);
 	sfence_vma();
 	for (unsigned i = 0; i < 100; i++) {
 		u32 fence = (i & 2) ? INSN_SFENCE_VMA_A2 : INSN_SFENCE_VMA_ALL;
@@ -686,7 +693,7 @@ static void test_sfence_vma_remaps_the_running_page(void)
 		put_switch_code(code_b, INSN_SD_A1_0_A0, fence, 2);
 		/* even i: running A, switch to B; odd i: the reverse */
 		tally_add(&t, i,
-			  fn((u64)(uintptr_t)&l0[0], pte((i & 1) ? code_a : code_b, S_CODE), VA(0)),
+			  fn((u64)(uintptr_t)&l0[L0(0)], pte((i & 1) ? code_a : code_b, S_CODE), VA(0)),
 			  (i & 1) ? 1 : 2);
 	}
 	paging_off();

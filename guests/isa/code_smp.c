@@ -75,8 +75,14 @@ static u64 cur_want;
 static volatile unsigned long runner_satp;
 static volatile uintptr_t call_addr;
 
-/* Sv39 for the remote sfence.vma case: RAM and devices identity, SF_VA -> sf_pages[0 or 1]. */
-#define SF_VA 0x40000000ul
+/*
+ * Sv39 for the remote sfence.vma case: RAM and devices identity, SF_VA ->
+ * sf_pages[0 or 1]. SF_VA's l0 index is 0x1a5, not 0, so that a translation
+ * cache indexed by low VPN bits does not share its slot with this image's
+ * pages (0x80200000 ...), whose evictions would hide a missing flush.
+ */
+#define SF_L0 0x1a5
+#define SF_VA (0x40000000ul + SF_L0 * 4096ul)
 #define PTE_CODE 0x4bul /* V R X A */
 #define PTE_RWX_AD_G 0xeful
 static u64 sf_root[512] __attribute__((aligned(4096)));
@@ -215,7 +221,7 @@ static unsigned run_rounds(enum code_how how, unsigned rounds, const char *name,
 			code_page[0] = (r & 0xfff) << 20 | 0x513;
 		} else if (how == HOW_REMOTE_SFENCE_VMA) {
 			want = 0x100 + (r & 1);
-			sf_l0[0] = ((uintptr_t)sf_pages[r & 1] >> 12) << 10 | PTE_CODE;
+			sf_l0[SF_L0] = ((uintptr_t)sf_pages[r & 1] >> 12) << 10 | PTE_CODE;
 		} else {
 			want = write_round_code(r);
 		}
