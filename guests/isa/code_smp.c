@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Cross-modifying code on 2..8 harts: the boot hart patches a routine that
- * the other harts (the runners, started with SBI HSM) run, and makes the new
- * code visible to them the two ways Linux does, then checks every round
- * that each runner got the new value:
+ * the other harts (the runners, started with SBI HSM) run, makes the new
+ * code visible to them (the first two cases are the two ways Linux does it),
+ * then checks every round that each runner got the new value:
  *
  *   remote fence.i     SBI RFENCE remote_fence_i (EID 0x52464E43, FID 0) on
  *                      the runners' mask, then the round is published;
