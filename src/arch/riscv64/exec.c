@@ -26,6 +26,7 @@
 
 #include "arch/riscv64/dcache.h"
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/interp.h"
 
 #define EXEC_LIKELY(c) __builtin_expect(!!(c), 1)
 #define EXEC_UNLIKELY(c) __builtin_expect(!!(c), 0)
@@ -318,21 +319,11 @@ slow:
 		    &h->tlb.m[priv][store][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 
 		if (m->tag == (va & ~RV_PAGE_MASK) && (va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE) {
-			memset(exit, 0, sizeof(*exit));
-			if (store) {
-				exit->reason = AXVM_EXIT_MMIO_WRITE;
-				exit->mmio_write.addr = m->gpa | (va & RV_PAGE_MASK);
-				exit->mmio_write.width = (uint8_t)width;
-				exit->mmio_write.data =
-				    width == 8 ? RS2 : RS2 & ((1ull << (8 * width)) - 1);
-			} else {
-				exit->reason = AXVM_EXIT_MMIO_READ;
-				exit->mmio_read.addr = m->gpa | (va & RV_PAGE_MASK);
-				exit->mmio_read.width = (uint8_t)width;
-				exit->mmio_read.reg = (uint8_t)((op->insn >> 7) & 31);
-				exit->mmio_read.reg_width = 8;
-				exit->mmio_read.sign_ext = !(f3 & 4) && width < 8;
-			}
+			if (store)
+				rv_interp_mmio_store_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3, RS2);
+			else
+				rv_interp_mmio_load_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3,
+							 (op->insn >> 7) & 31);
 			h->pc = PC() + 2u * op->step;
 			r = RV_STEP_EXIT;
 			goto out;

@@ -175,13 +175,7 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 	}
 	case RV_MEM_MMIO:
 	mmio:
-		memset(exit, 0, sizeof(*exit));
-		exit->reason = AXVM_EXIT_MMIO_READ;
-		exit->mmio_read.addr = sp.gpa;
-		exit->mmio_read.width = (uint8_t)width;
-		exit->mmio_read.reg = (uint8_t)rv_rd(insn);
-		exit->mmio_read.reg_width = 8;
-		exit->mmio_read.sign_ext = !(f3 & 4) && width < 8;
+		rv_interp_mmio_load_exit(exit, sp.gpa, f3, rv_rd(insn));
 		h->pc += len;
 		return RV_STEP_EXIT;
 	case RV_MEM_EXIT:
@@ -218,11 +212,7 @@ static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct a
 		return RV_STEP_NEXT;
 	case RV_MEM_MMIO:
 	mmio:
-		memset(exit, 0, sizeof(*exit));
-		exit->reason = AXVM_EXIT_MMIO_WRITE;
-		exit->mmio_write.addr = sp.gpa;
-		exit->mmio_write.width = (uint8_t)width;
-		exit->mmio_write.data = width == 8 ? v : v & ((1ull << (8 * width)) - 1);
+		rv_interp_mmio_store_exit(exit, sp.gpa, f3, v);
 		h->pc += len;
 		return RV_STEP_EXIT;
 	case RV_MEM_EXIT:

@@ -5,6 +5,8 @@
 #ifndef AXVM_ARCH_RISCV64_INTERP_H
 #define AXVM_ARCH_RISCV64_INTERP_H
 
+#include <string.h>
+
 #include "arch/riscv64/hart.h"
 
 enum rv_mem {
@@ -23,6 +25,35 @@ struct rv_span {
 
 enum rv_mem rv_interp_mem(struct rv_hart *h, uint64_t va, unsigned len, enum rv_acc acc,
 			  struct rv_span *sp, struct axvm_exit *exit);
+
+/*
+ * Fill *exit for a load (funct3 f3, into register rd) or a store of `data`
+ * at guest-physical gpa: one encoding for interp.c and exec.c.
+ */
+static inline void rv_interp_mmio_load_exit(struct axvm_exit *exit, axvm_gpa_t gpa, unsigned f3, unsigned rd)
+{
+	unsigned width = 1u << (f3 & 3);
+
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_MMIO_READ;
+	exit->mmio_read.addr = gpa;
+	exit->mmio_read.width = (uint8_t)width;
+	exit->mmio_read.reg = (uint8_t)rd;
+	exit->mmio_read.reg_width = 8;
+	exit->mmio_read.sign_ext = !(f3 & 4) && width < 8;
+}
+
+static inline void rv_interp_mmio_store_exit(struct axvm_exit *exit, axvm_gpa_t gpa, unsigned f3, uint64_t data)
+{
+	unsigned width = 1u << (f3 & 3);
+
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_MMIO_WRITE;
+	exit->mmio_write.addr = gpa;
+	exit->mmio_write.width = (uint8_t)width;
+	exit->mmio_write.data = width == 8 ? data : data & ((1ull << (8 * width)) - 1);
+}
+
 
 /* Execute an instruction with major opcode AMO (LR/SC/AMO*). Returns RV_STEP_*. */
 int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit);
