@@ -31,79 +31,51 @@ enum amo_op {
 	AMO_MAXU = 0x1c,
 };
 
-static uint64_t amo_d(unsigned op, uint64_t *p, uint64_t v)
-{
-	uint64_t old, nv;
-
-	switch (op) {
-	case AMO_ADD:
-		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-	case AMO_SWAP:
-		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	case AMO_XOR:
-		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-	case AMO_OR:
-		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-	case AMO_AND:
-		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+/*
+ * One AMO on host memory, as one host atomic: fetch-and-op where the host
+ * has it, else a compare-and-swap loop. Defined for both widths by one body
+ * (utype: the width; stype: the same width signed, for min/max).
+ */
+#define AMO_FN(name, utype, stype)                                                                 \
+	static utype name(unsigned op, utype *p, utype v)                                          \
+	{                                                                                          \
+		utype old, nv;                                                                     \
+                                                                                                   \
+		switch (op) {                                                                      \
+		case AMO_ADD:                                                                      \
+			return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);                         \
+		case AMO_SWAP:                                                                     \
+			return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);                        \
+		case AMO_XOR:                                                                      \
+			return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);                         \
+		case AMO_OR:                                                                       \
+			return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);                          \
+		case AMO_AND:                                                                      \
+			return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);                         \
+		}                                                                                  \
+		old = __atomic_load_n(p, __ATOMIC_SEQ_CST);                                        \
+		do {                                                                               \
+			switch (op) {                                                              \
+			case AMO_MIN:                                                              \
+				nv = (stype)old < (stype)v ? old : v;                              \
+				break;                                                             \
+			case AMO_MAX:                                                              \
+				nv = (stype)old > (stype)v ? old : v;                              \
+				break;                                                             \
+			case AMO_MINU:                                                             \
+				nv = old < v ? old : v;                                            \
+				break;                                                             \
+			default:                                                                   \
+				nv = old > v ? old : v;                                            \
+				break;                                                             \
+			}                                                                          \
+		} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,        \
+						      __ATOMIC_SEQ_CST));                          \
+		return old;                                                                        \
 	}
-	old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-	do {
-		switch (op) {
-		case AMO_MIN:
-			nv = (int64_t)old < (int64_t)v ? old : v;
-			break;
-		case AMO_MAX:
-			nv = (int64_t)old > (int64_t)v ? old : v;
-			break;
-		case AMO_MINU:
-			nv = old < v ? old : v;
-			break;
-		default:
-			nv = old > v ? old : v;
-			break;
-		}
-	} while (
-	    !__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	return old;
-}
 
-static uint32_t amo_w(unsigned op, uint32_t *p, uint32_t v)
-{
-	uint32_t old, nv;
-
-	switch (op) {
-	case AMO_ADD:
-		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-	case AMO_SWAP:
-		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	case AMO_XOR:
-		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-	case AMO_OR:
-		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-	case AMO_AND:
-		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-	}
-	old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-	do {
-		switch (op) {
-		case AMO_MIN:
-			nv = (int32_t)old < (int32_t)v ? old : v;
-			break;
-		case AMO_MAX:
-			nv = (int32_t)old > (int32_t)v ? old : v;
-			break;
-		case AMO_MINU:
-			nv = old < v ? old : v;
-			break;
-		default:
-			nv = old > v ? old : v;
-			break;
-		}
-	} while (
-	    !__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	return old;
-}
+AMO_FN(amo_d, uint64_t, int64_t)
+AMO_FN(amo_w, uint32_t, int32_t)
 
 static bool amo_valid_op(unsigned op)
 {

@@ -39,12 +39,13 @@ struct rv_dinsn {
 	 * by exec.c when it decodes the slot (rv_dcache.decode_fn until then).
 	 */
 	const void *fn;
-	int32_t imm;   /* immediate; for RV_DOP_GENERIC the raw instruction bits */
+	int32_t imm; /* immediate; for RV_DOP_GENERIC the raw instruction bits */
 	union {
 		uint32_t insn; /* the (expanded) 32-bit instruction */
-		int32_t delta; /* branch/jal with target >= 0: bytes from this slot to the target's */
+		int32_t
+		    delta; /* branch/jal with target >= 0: bytes from this slot to the target's */
 	};
-	uint8_t rd;    /* destination; x0 is written to the sink x[32] */
+	uint8_t rd; /* destination; x0 is written to the sink x[32] */
 	uint8_t rs1;
 	uint8_t rs2;
 	uint8_t op;	/* enum rv_dop */

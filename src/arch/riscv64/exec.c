@@ -48,8 +48,7 @@ static enum exec_enter exec_enter_slow(struct rv_hart *h, struct rv_dpage **dpp,
 				       struct axvm_exit *exit)
 {
 	uint64_t pc = h->pc;
-	const struct rv_tlb_entry *e =
-	    &h->tlb.e[h->priv][RV_ACC_X][(pc >> 12) & (RV_TLB_SIZE - 1)];
+	const struct rv_tlb_entry *e = &h->tlb.e[h->priv][RV_ACC_X][(pc >> 12) & (RV_TLB_SIZE - 1)];
 	uint8_t *host;
 	axvm_gpa_t gpa;
 
@@ -76,78 +75,44 @@ static enum exec_enter exec_enter_slow(struct rv_hart *h, struct rv_dpage **dpp,
 int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exit *exit)
 {
 	/* [op][step - 1]: operations that fall through have one handler per length. */
-#define ONE(o, l) [RV_DOP_##o] = {&&l, &&l, &&l, &&l}
+#define ONE(o, l) [RV_DOP_##o] = { &&l, &&l, &&l, &&l }
 #define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2, &&l##_2, &&l##_2}
 #define PAIR(o, l) [RV_DOP_##o] = {&&l##_2, &&l##_2, &&l##_3, &&l##_4}
 	static const void *const dispatch[RV_DOP_COUNT][4] = {
-	    ONE(DECODE, do_decode),
-	    ONE(STEP, do_step),
-	    ONE(GENERIC, do_generic),
-	    ONE(PAGE_END, do_page_end),
-	    ONE(JAL, do_jal),
-	    ONE(JALR, do_jalr),
-	    TWO(NOP, do_nop),
-	    TWO(LUI, do_lui),
-	    TWO(AUIPC, do_auipc),
-	    TWO(BEQ, do_beq),
-	    TWO(BNE, do_bne),
-	    TWO(BLT, do_blt),
-	    TWO(BGE, do_bge),
-	    TWO(BLTU, do_bltu),
-	    TWO(BGEU, do_bgeu),
-	    TWO(LB, do_lb),
-	    TWO(LH, do_lh),
-	    TWO(LW, do_lw),
-	    TWO(LD, do_ld),
-	    TWO(LBU, do_lbu),
-	    TWO(LHU, do_lhu),
-	    TWO(LWU, do_lwu),
-	    TWO(SB, do_sb),
-	    TWO(SH, do_sh),
-	    TWO(SW, do_sw),
-	    TWO(SD, do_sd),
-	    TWO(ADDI, do_addi),
-	    TWO(SLTI, do_slti),
-	    TWO(SLTIU, do_sltiu),
-	    TWO(XORI, do_xori),
-	    TWO(ORI, do_ori),
-	    TWO(ANDI, do_andi),
-	    TWO(SLLI, do_slli),
-	    TWO(SRLI, do_srli),
-	    TWO(SRAI, do_srai),
-	    TWO(ADDIW, do_addiw),
-	    TWO(SLLIW, do_slliw),
-	    TWO(SRLIW, do_srliw),
-	    TWO(SRAIW, do_sraiw),
-	    TWO(ADD, do_add),
-	    TWO(SUB, do_sub),
-	    TWO(SLL, do_sll),
-	    TWO(SLT, do_slt),
-	    TWO(SLTU, do_sltu),
-	    TWO(XOR, do_xor),
-	    TWO(SRL, do_srl),
-	    TWO(SRA, do_sra),
-	    TWO(OR, do_or),
-	    TWO(AND, do_and),
-	    TWO(ADDW, do_addw),
-	    TWO(SUBW, do_subw),
-	    TWO(SLLW, do_sllw),
-	    TWO(SRLW, do_srlw),
-	    TWO(SRAW, do_sraw),
-	    TWO(MUL, do_mul),
-	    TWO(MULH, do_mulh),
-	    TWO(MULHSU, do_mulhsu),
-	    TWO(MULHU, do_mulhu),
-	    TWO(DIV, do_div),
-	    TWO(DIVU, do_divu),
-	    TWO(REM, do_rem),
-	    TWO(REMU, do_remu),
-	    TWO(MULW, do_mulw),
-	    TWO(DIVW, do_divw),
-	    TWO(DIVUW, do_divuw),
-	    TWO(REMW, do_remw),
-	    TWO(REMUW, do_remuw),
-	    PAIR(ZEXTW, do_zextw),
+	    ONE(DECODE, do_decode),   ONE(STEP, do_step),
+	    ONE(GENERIC, do_generic), ONE(PAGE_END, do_page_end),
+	    ONE(JAL, do_jal),	      ONE(JALR, do_jalr),
+	    TWO(NOP, do_nop),	      TWO(LUI, do_lui),
+	    TWO(AUIPC, do_auipc),     TWO(BEQ, do_beq),
+	    TWO(BNE, do_bne),	      TWO(BLT, do_blt),
+	    TWO(BGE, do_bge),	      TWO(BLTU, do_bltu),
+	    TWO(BGEU, do_bgeu),	      TWO(LB, do_lb),
+	    TWO(LH, do_lh),	      TWO(LW, do_lw),
+	    TWO(LD, do_ld),	      TWO(LBU, do_lbu),
+	    TWO(LHU, do_lhu),	      TWO(LWU, do_lwu),
+	    TWO(SB, do_sb),	      TWO(SH, do_sh),
+	    TWO(SW, do_sw),	      TWO(SD, do_sd),
+	    TWO(ADDI, do_addi),	      TWO(SLTI, do_slti),
+	    TWO(SLTIU, do_sltiu),     TWO(XORI, do_xori),
+	    TWO(ORI, do_ori),	      TWO(ANDI, do_andi),
+	    TWO(SLLI, do_slli),	      TWO(SRLI, do_srli),
+	    TWO(SRAI, do_srai),	      TWO(ADDIW, do_addiw),
+	    TWO(SLLIW, do_slliw),     TWO(SRLIW, do_srliw),
+	    TWO(SRAIW, do_sraiw),     TWO(ADD, do_add),
+	    TWO(SUB, do_sub),	      TWO(SLL, do_sll),
+	    TWO(SLT, do_slt),	      TWO(SLTU, do_sltu),
+	    TWO(XOR, do_xor),	      TWO(SRL, do_srl),
+	    TWO(SRA, do_sra),	      TWO(OR, do_or),
+	    TWO(AND, do_and),	      TWO(ADDW, do_addw),
+	    TWO(SUBW, do_subw),	      TWO(SLLW, do_sllw),
+	    TWO(SRLW, do_srlw),	      TWO(SRAW, do_sraw),
+	    TWO(MUL, do_mul),	      TWO(MULH, do_mulh),
+	    TWO(MULHSU, do_mulhsu),   TWO(MULHU, do_mulhu),
+	    TWO(DIV, do_div),	      TWO(DIVU, do_divu),
+	    TWO(REM, do_rem),	      TWO(REMU, do_remu),
+	    TWO(MULW, do_mulw),	      TWO(DIVW, do_divw),
+	    TWO(DIVUW, do_divuw),     TWO(REMW, do_remw),
+	    TWO(REMUW, do_remuw),     PAIR(ZEXTW, do_zextw),
 	    PAIR(LI, do_li),
 	};
 #undef ONE
@@ -172,7 +137,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		if (EXEC_UNLIKELY(ic >= limit))                                                    \
 			goto stop;                                                                 \
 		ic++;                                                                              \
-		goto *op->fn;                                                                      \
+		goto * op->fn;                                                                     \
 	} while (0)
 #define NEXT()                                                                                     \
 	do {                                                                                       \
@@ -205,7 +170,8 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	x[op->rd] = (expr);                                                                        \
 	ic++;                                                                                      \
 	STEP_TO(s);
-#define FUSED(label, expr) FUSED_ONE(label, expr, 2) FUSED_ONE(label, expr, 3) FUSED_ONE(label, expr, 4)
+#define FUSED(label, expr)                                                                         \
+	FUSED_ONE(label, expr, 2) FUSED_ONE(label, expr, 3) FUSED_ONE(label, expr, 4)
 /*
  * A taken branch or jal (link written): an in-page target is reached from
  * this handler's own indirect jump, which predicts far better than one
@@ -228,9 +194,9 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		const struct rv_tlb_entry *e = &tr[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v;                                                                            \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))           \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto slow;                                                                 \
-		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));              \
+		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));               \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
 	}
 #define STORE(label, type) TWICE(label, STORE_BODY(type))
@@ -240,9 +206,9 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		const struct rv_tlb_entry *e = &tw[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v = (type)RS2;                                                                \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))           \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto slow;                                                                 \
-		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                    \
+		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                     \
 	}
 
 	h->recheck = false;
@@ -259,7 +225,8 @@ enter:
 		tr = h->tlb.e[priv][RV_ACC_R];
 		tw = h->tlb.e[priv][RV_ACC_W];
 		dp = h->tlb.xd[priv][idx];
-		if (EXEC_UNLIKELY(!dp || h->tlb.e[priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))) {
+		if (EXEC_UNLIKELY(!dp ||
+				  h->tlb.e[priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))) {
 			h->instret = ic;
 			switch (exec_enter_slow(h, &dp, &r, exit)) {
 			case EXEC_ENTER_PAGE:
@@ -284,7 +251,7 @@ enter:
 do_decode:
 	rv_dcache_decode(h, dp, (unsigned)(op - dp->slot));
 	op->fn = dispatch[op->op][op->step - 1];
-	goto *op->fn;
+	goto * op->fn;
 
 do_page_end:
 	ic--; /* not an instruction */
@@ -318,9 +285,11 @@ slow:
 		const struct rv_tlb_mmio *m =
 		    &h->tlb.m[priv][store][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 
-		if (m->tag == (va & ~RV_PAGE_MASK) && (va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE) {
+		if (m->tag == (va & ~RV_PAGE_MASK) &&
+		    (va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE) {
 			if (store)
-				rv_interp_mmio_store_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3, RS2);
+				rv_interp_mmio_store_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3,
+							  RS2);
 			else
 				rv_interp_mmio_load_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3,
 							 (op->insn >> 7) & 31);
@@ -354,7 +323,7 @@ far:
 do_jal:
 	x[op->rd] = PC() + 2u * op->step;
 	TAKEN();
-do_jalr: {
+do_jalr : {
 	uint64_t t = (RS1 + IMM) & ~1ull;
 
 	x[op->rd] = PC() + 2u * op->step;

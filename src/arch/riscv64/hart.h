@@ -47,7 +47,7 @@ enum rv_priv {
 #define RV_MIP_S_MASK (RV_MIP_SSIP | RV_MIP_STIP | RV_MIP_SEIP)
 
 /* Bits of rv_hart.events. */
-#define RV_EVENT_KICK 1u  /* leave run() with AXVM_EXIT_NOTHING */
+#define RV_EVENT_KICK 1u   /* leave run() with AXVM_EXIT_NOTHING */
 #define RV_EVENT_FLUSH 2u  /* flush the TLB (see flush_req) */
 #define RV_EVENT_IFLUSH 4u /* with it, reset the decoded-instruction cache too */
 

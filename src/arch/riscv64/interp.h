@@ -30,7 +30,8 @@ enum rv_mem rv_interp_mem(struct rv_hart *h, uint64_t va, unsigned len, enum rv_
  * Fill *exit for a load (funct3 f3, into register rd) or a store of `data`
  * at guest-physical gpa: one encoding for interp.c and exec.c.
  */
-static inline void rv_interp_mmio_load_exit(struct axvm_exit *exit, axvm_gpa_t gpa, unsigned f3, unsigned rd)
+static inline void rv_interp_mmio_load_exit(struct axvm_exit *exit, axvm_gpa_t gpa, unsigned f3,
+					    unsigned rd)
 {
 	unsigned width = 1u << (f3 & 3);
 
@@ -43,7 +44,8 @@ static inline void rv_interp_mmio_load_exit(struct axvm_exit *exit, axvm_gpa_t g
 	exit->mmio_read.sign_ext = !(f3 & 4) && width < 8;
 }
 
-static inline void rv_interp_mmio_store_exit(struct axvm_exit *exit, axvm_gpa_t gpa, unsigned f3, uint64_t data)
+static inline void rv_interp_mmio_store_exit(struct axvm_exit *exit, axvm_gpa_t gpa, unsigned f3,
+					     uint64_t data)
 {
 	unsigned width = 1u << (f3 & 3);
 
@@ -53,7 +55,6 @@ static inline void rv_interp_mmio_store_exit(struct axvm_exit *exit, axvm_gpa_t 
 	exit->mmio_write.width = (uint8_t)width;
 	exit->mmio_write.data = width == 8 ? data : data & ((1ull << (8 * width)) - 1);
 }
-
 
 /* Execute an instruction with major opcode AMO (LR/SC/AMO*). Returns RV_STEP_*. */
 int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit);

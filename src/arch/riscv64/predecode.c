@@ -97,7 +97,9 @@ static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
 			return (insn >> 26) == 0 ? (d->imm &= 63, RV_DOP_SLLI) : 0;
 		if (f3 == 5) {
 			d->imm &= 63;
-			return (insn >> 26) == 0 ? RV_DOP_SRLI : (insn >> 26) == 0x10 ? RV_DOP_SRAI : 0;
+			return (insn >> 26) == 0      ? RV_DOP_SRLI
+			       : (insn >> 26) == 0x10 ? RV_DOP_SRAI
+						      : 0;
 		}
 		return predecode_op_imm[f3];
 	case RV_OP_IMM_32:
@@ -122,7 +124,10 @@ static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
 		if (f7 == 1)
 			return predecode_muldivw[f3];
 		if (f7 == 0)
-			return f3 == 0 ? RV_DOP_ADDW : f3 == 1 ? RV_DOP_SLLW : f3 == 5 ? RV_DOP_SRLW : 0;
+			return f3 == 0	 ? RV_DOP_ADDW
+			       : f3 == 1 ? RV_DOP_SLLW
+			       : f3 == 5 ? RV_DOP_SRLW
+					 : 0;
 		if (f7 == 0x20)
 			return f3 == 0 ? RV_DOP_SUBW : f3 == 5 ? RV_DOP_SRAW : 0;
 		return 0;

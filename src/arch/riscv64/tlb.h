@@ -54,7 +54,7 @@ struct rv_tlb_mmio {
 struct rv_dpage;
 
 struct rv_tlb {
-	struct rv_tlb_entry e[2][3][RV_TLB_SIZE];     /* [priv][acc][index] */
+	struct rv_tlb_entry e[2][3][RV_TLB_SIZE]; /* [priv][acc][index] */
 	/* The decoded page of each X entry's host page (NULL: look it up); reset on refill. */
 	struct rv_dpage *xd[2][RV_TLB_SIZE];
 	struct rv_tlb_mmio m[2][2][RV_TLB_MMIO_SIZE]; /* [priv][R/W][index] */
