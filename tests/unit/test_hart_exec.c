@@ -103,3 +103,128 @@ TEST(exec_tlb_only_flush_keeps_decoded_slots_and_full_flush_resets_them)
 	CHECK_U64(3, f.h->x[5]);
 	fix_fini(&f);
 }
+
+#define SLLI(rd, rs, sh) enc_i(0x13, rd, 1, rs, sh)
+#define SRLI(rd, rs, sh) enc_i(0x13, rd, 5, rs, sh)
+#define DATA (RAM_BASE + 0x20000)
+
+TEST(exec_shift_pair_writes_both_destinations)
+{
+	FIX(f);
+	/* slli x6, x5, 32; srli x7, x6, 30 (zero-extend and scale by 4) */
+	CODE(f, P, SLLI(6, 5, 32), SRLI(7, 6, 30), WFI);
+	f.h->pc = P;
+	f.h->x[5] = 0xffffffff80000001ull;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x8000000100000000ull, f.h->x[6]);
+	CHECK_U64(0x200000004ull, f.h->x[7]);
+	CHECK_U64(3, f.h->instret);
+	fix_fini(&f);
+}
+
+TEST(exec_add_then_load_through_the_sum_writes_the_sum_and_the_value)
+{
+	FIX(f);
+	const uint64_t v = 0x1122334455667788ull;
+
+	REQUIRE_OK(axvm_addrspace_write(f.as, DATA + 0x18, &v, 8));
+	/* add x6, x5, x7; ld x8, 8(x6) */
+	CODE(f, P, ADD(6, 5, 7), LD(8, 6, 8), WFI);
+	f.h->pc = P;
+	f.h->x[5] = DATA;
+	f.h->x[7] = 0x10;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(DATA + 0x10, f.h->x[6]);
+	CHECK_U64(v, f.h->x[8]);
+	CHECK_U64(3, f.h->instret);
+	fix_fini(&f);
+}
+
+TEST(exec_add_then_load_into_the_same_register_keeps_the_loaded_value)
+{
+	FIX(f);
+	const uint32_t v = 0x80000001u;
+
+	REQUIRE_OK(axvm_addrspace_write(f.as, DATA + 4, &v, 4));
+	/* add x6, x6, x7; lw x6, 0(x6): sign-extended word */
+	CODE(f, P, ADD(6, 6, 7), LW(6, 6, 0), WFI);
+	f.h->pc = P;
+	f.h->x[6] = DATA;
+	f.h->x[7] = 4;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0xffffffff80000001ull, f.h->x[6]);
+	fix_fini(&f);
+}
+
+TEST(exec_add_then_store_of_the_sum_stores_the_new_value)
+{
+	FIX(f);
+	uint64_t got = 0;
+
+	/* add x6, x5, x7; sd x6, 0(x6) */
+	CODE(f, P, ADD(6, 5, 7), SD(6, 6, 0), WFI);
+	f.h->pc = P;
+	f.h->x[5] = DATA;
+	f.h->x[7] = 0x40;
+	REQUIRE_OK(fix_run(&f));
+	REQUIRE_OK(axvm_addrspace_read(f.as, DATA + 0x40, &got, 8));
+	CHECK_U64(DATA + 0x40, got);
+	CHECK_U64(3, f.h->instret);
+	fix_fini(&f);
+}
+
+TEST(exec_add_then_mmio_load_retires_the_add_and_exits_at_the_load)
+{
+	FIX(f);
+	/* add x6, x5, x7; lbu x8, 5(x6) with x6 in the MMIO page */
+	CODE(f, P, ADD(6, 5, 7), LBU(8, 6, 5), WFI);
+	f.h->pc = P;
+	f.h->x[5] = MMIO_BASE;
+	f.h->x[7] = 0x10;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, f.exit.reason);
+	CHECK_U64(MMIO_BASE + 0x15, f.exit.mmio_read.addr);
+	CHECK_INT(8, f.exit.mmio_read.reg);
+	CHECK_U64(MMIO_BASE + 0x10, f.h->x[6]);
+	CHECK_U64(P + 8, f.h->pc);
+	CHECK_U64(2, f.h->instret);
+	fix_fini(&f);
+}
+
+TEST(exec_add_then_faulting_store_reports_the_store_pc)
+{
+	FIX(f);
+	/* add x6, x5, x0; sw x7, 0(x6) at an address with no memory: access fault */
+	CODE(f, P, ADD(6, 5, 0), SW(7, 6, 0), WFI);
+	f.h->pc = P;
+	f.h->stvec = TRAP_VEC;
+	f.h->x[5] = 0x40000000ull;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_STORE_ACCESS, f.h->scause);
+	CHECK_U64(P + 4, f.h->sepc);
+	CHECK_U64(0x40000000ull, f.h->stval);
+	CHECK_U64(0x40000000ull, f.h->x[6]);
+	fix_fini(&f);
+}
+
+TEST(exec_budget_ending_inside_an_add_load_pair_runs_only_the_add)
+{
+	struct hart_fix f;
+	const uint64_t v = 77;
+
+	REQUIRE_OK(fix_budget(&f, 1));
+	REQUIRE_OK(axvm_addrspace_write(f.as, DATA, &v, 8));
+	CODE(f, P, ADD(6, 5, 0), LD(8, 6, 0), WFI);
+	f.h->pc = P;
+	f.h->x[5] = DATA;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_NOTHING, f.exit.reason);
+	CHECK_U64(DATA, f.h->x[6]);
+	CHECK_U64(0, f.h->x[8]);
+	CHECK_U64(P + 4, f.h->pc);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(77, f.h->x[8]);
+	fix_fini(&f);
+}

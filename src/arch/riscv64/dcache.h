@@ -41,17 +41,24 @@ struct rv_dinsn {
 	const void *fn;
 	int32_t imm; /* immediate; for RV_DOP_GENERIC the raw instruction bits */
 	union {
-		uint32_t insn; /* the (expanded) 32-bit instruction */
-		int32_t
-		    delta; /* branch/jal with target >= 0: bytes from this slot to the target's */
+		/* the (expanded) 32-bit instruction */
+		uint32_t insn;
+		/* branch/jal with target >= 0: bytes from this slot to the target's */
+		int32_t delta;
+		/* fused add + load/store: the add's length in parcels */
+		uint32_t first_step;
 	};
 	uint8_t rd; /* destination; x0 is written to the sink x[32] */
 	uint8_t rs1;
 	uint8_t rs2;
-	uint8_t op;	/* enum rv_dop */
-	uint8_t next;	/* bytes to the next slot: step * sizeof(struct rv_dinsn) */
-	uint8_t step;	/* length in 2-byte parcels: 1 or 2 (fused: 2 to 4) */
-	int16_t target; /* slot of an in-page branch/jal target (auipc: its offset), or -1 */
+	uint8_t op;   /* enum rv_dop */
+	uint8_t next; /* bytes to the next slot: step * sizeof(struct rv_dinsn) */
+	uint8_t step; /* length in 2-byte parcels: 1 or 2 (fused: 2 to 4) */
+	/*
+	 * Slot of an in-page branch/jal target (auipc: its offset), or -1; in
+	 * fused pairs with two destinations, the first one.
+	 */
+	int16_t target;
 };
 
 /* Operations of decoded slots (exec.c has one handler per operation). */
@@ -127,8 +134,24 @@ enum rv_dop {
 	 * Two instructions in one slot (RISC-V's own fusion idioms); the second
 	 * keeps its own slot for jumps into it, and instret counts both.
 	 */
-	RV_DOP_ZEXTW, /* slli rd, rs, 32; srli rd, rd, 32 */
-	RV_DOP_LI,    /* lui rd, hi; addi(w) rd, rd, lo (when the result fits imm) */
+	RV_DOP_ZEXTW,  /* slli rd, rs, 32; srli rd, rd, 32 */
+	RV_DOP_LI,     /* lui rd, hi; addi(w) rd, rd, lo (when the result fits imm) */
+	RV_DOP_SHIFTS, /* slli t, rs, a; srli rd, t, b (t in .target, a | b << 8 in .imm) */
+	/*
+	 * add t, rs1, rs2 then a load into rd / a store of rd at imm(t): t in
+	 * .target, the add's length in .first_step; a TLB miss retires the add alone.
+	 */
+	RV_DOP_ADD_LB,
+	RV_DOP_ADD_LH,
+	RV_DOP_ADD_LW,
+	RV_DOP_ADD_LD,
+	RV_DOP_ADD_LBU,
+	RV_DOP_ADD_LHU,
+	RV_DOP_ADD_LWU,
+	RV_DOP_ADD_SB,
+	RV_DOP_ADD_SH,
+	RV_DOP_ADD_SW,
+	RV_DOP_ADD_SD,
 	RV_DOP_COUNT
 };
 

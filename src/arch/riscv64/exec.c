@@ -79,41 +79,87 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2, &&l##_2, &&l##_2}
 #define PAIR(o, l) [RV_DOP_##o] = {&&l##_2, &&l##_2, &&l##_3, &&l##_4}
 	static const void *const dispatch[RV_DOP_COUNT][4] = {
-	    ONE(DECODE, do_decode),   ONE(STEP, do_step),
-	    ONE(GENERIC, do_generic), ONE(PAGE_END, do_page_end),
-	    ONE(JAL, do_jal),	      ONE(JALR, do_jalr),
-	    TWO(NOP, do_nop),	      TWO(LUI, do_lui),
-	    TWO(AUIPC, do_auipc),     TWO(BEQ, do_beq),
-	    TWO(BNE, do_bne),	      TWO(BLT, do_blt),
-	    TWO(BGE, do_bge),	      TWO(BLTU, do_bltu),
-	    TWO(BGEU, do_bgeu),	      TWO(LB, do_lb),
-	    TWO(LH, do_lh),	      TWO(LW, do_lw),
-	    TWO(LD, do_ld),	      TWO(LBU, do_lbu),
-	    TWO(LHU, do_lhu),	      TWO(LWU, do_lwu),
-	    TWO(SB, do_sb),	      TWO(SH, do_sh),
-	    TWO(SW, do_sw),	      TWO(SD, do_sd),
-	    TWO(ADDI, do_addi),	      TWO(SLTI, do_slti),
-	    TWO(SLTIU, do_sltiu),     TWO(XORI, do_xori),
-	    TWO(ORI, do_ori),	      TWO(ANDI, do_andi),
-	    TWO(SLLI, do_slli),	      TWO(SRLI, do_srli),
-	    TWO(SRAI, do_srai),	      TWO(ADDIW, do_addiw),
-	    TWO(SLLIW, do_slliw),     TWO(SRLIW, do_srliw),
-	    TWO(SRAIW, do_sraiw),     TWO(ADD, do_add),
-	    TWO(SUB, do_sub),	      TWO(SLL, do_sll),
-	    TWO(SLT, do_slt),	      TWO(SLTU, do_sltu),
-	    TWO(XOR, do_xor),	      TWO(SRL, do_srl),
-	    TWO(SRA, do_sra),	      TWO(OR, do_or),
-	    TWO(AND, do_and),	      TWO(ADDW, do_addw),
-	    TWO(SUBW, do_subw),	      TWO(SLLW, do_sllw),
-	    TWO(SRLW, do_srlw),	      TWO(SRAW, do_sraw),
-	    TWO(MUL, do_mul),	      TWO(MULH, do_mulh),
-	    TWO(MULHSU, do_mulhsu),   TWO(MULHU, do_mulhu),
-	    TWO(DIV, do_div),	      TWO(DIVU, do_divu),
-	    TWO(REM, do_rem),	      TWO(REMU, do_remu),
-	    TWO(MULW, do_mulw),	      TWO(DIVW, do_divw),
-	    TWO(DIVUW, do_divuw),     TWO(REMW, do_remw),
-	    TWO(REMUW, do_remuw),     PAIR(ZEXTW, do_zextw),
+	    ONE(DECODE, do_decode),
+	    ONE(STEP, do_step),
+	    ONE(GENERIC, do_generic),
+	    ONE(PAGE_END, do_page_end),
+	    ONE(JAL, do_jal),
+	    ONE(JALR, do_jalr),
+	    TWO(NOP, do_nop),
+	    TWO(LUI, do_lui),
+	    TWO(AUIPC, do_auipc),
+	    TWO(BEQ, do_beq),
+	    TWO(BNE, do_bne),
+	    TWO(BLT, do_blt),
+	    TWO(BGE, do_bge),
+	    TWO(BLTU, do_bltu),
+	    TWO(BGEU, do_bgeu),
+	    TWO(LB, do_lb),
+	    TWO(LH, do_lh),
+	    TWO(LW, do_lw),
+	    TWO(LD, do_ld),
+	    TWO(LBU, do_lbu),
+	    TWO(LHU, do_lhu),
+	    TWO(LWU, do_lwu),
+	    TWO(SB, do_sb),
+	    TWO(SH, do_sh),
+	    TWO(SW, do_sw),
+	    TWO(SD, do_sd),
+	    TWO(ADDI, do_addi),
+	    TWO(SLTI, do_slti),
+	    TWO(SLTIU, do_sltiu),
+	    TWO(XORI, do_xori),
+	    TWO(ORI, do_ori),
+	    TWO(ANDI, do_andi),
+	    TWO(SLLI, do_slli),
+	    TWO(SRLI, do_srli),
+	    TWO(SRAI, do_srai),
+	    TWO(ADDIW, do_addiw),
+	    TWO(SLLIW, do_slliw),
+	    TWO(SRLIW, do_srliw),
+	    TWO(SRAIW, do_sraiw),
+	    TWO(ADD, do_add),
+	    TWO(SUB, do_sub),
+	    TWO(SLL, do_sll),
+	    TWO(SLT, do_slt),
+	    TWO(SLTU, do_sltu),
+	    TWO(XOR, do_xor),
+	    TWO(SRL, do_srl),
+	    TWO(SRA, do_sra),
+	    TWO(OR, do_or),
+	    TWO(AND, do_and),
+	    TWO(ADDW, do_addw),
+	    TWO(SUBW, do_subw),
+	    TWO(SLLW, do_sllw),
+	    TWO(SRLW, do_srlw),
+	    TWO(SRAW, do_sraw),
+	    TWO(MUL, do_mul),
+	    TWO(MULH, do_mulh),
+	    TWO(MULHSU, do_mulhsu),
+	    TWO(MULHU, do_mulhu),
+	    TWO(DIV, do_div),
+	    TWO(DIVU, do_divu),
+	    TWO(REM, do_rem),
+	    TWO(REMU, do_remu),
+	    TWO(MULW, do_mulw),
+	    TWO(DIVW, do_divw),
+	    TWO(DIVUW, do_divuw),
+	    TWO(REMW, do_remw),
+	    TWO(REMUW, do_remuw),
+	    PAIR(ZEXTW, do_zextw),
 	    PAIR(LI, do_li),
+	    PAIR(SHIFTS, do_shifts),
+	    PAIR(ADD_LB, do_add_lb),
+	    PAIR(ADD_LH, do_add_lh),
+	    PAIR(ADD_LW, do_add_lw),
+	    PAIR(ADD_LD, do_add_ld),
+	    PAIR(ADD_LBU, do_add_lbu),
+	    PAIR(ADD_LHU, do_add_lhu),
+	    PAIR(ADD_LWU, do_add_lwu),
+	    PAIR(ADD_SB, do_add_sb),
+	    PAIR(ADD_SH, do_add_sh),
+	    PAIR(ADD_SW, do_add_sw),
+	    PAIR(ADD_SD, do_add_sd),
 	};
 #undef ONE
 #undef TWO
@@ -172,6 +218,51 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	STEP_TO(s);
 #define FUSED(label, expr)                                                                         \
 	FUSED_ONE(label, expr, 2) FUSED_ONE(label, expr, 3) FUSED_ONE(label, expr, 4)
+/*
+ * add t, rs1, rs2 fused with a load into rd / a store of rd at imm(t): t is
+ * written first (the load may overwrite it, the store may store it); a TLB
+ * miss leaves with the add retired and the memory access to `enter`.
+ */
+#define ADD_MEM_ONE(label, acc_table, body, s)                                                     \
+	label##_##s:                                                                               \
+	{                                                                                          \
+		uint64_t va;                                                                       \
+		const struct rv_tlb_entry *e;                                                      \
+                                                                                                   \
+		if (EXEC_UNLIKELY(ic >= limit))                                                    \
+			goto do_step;                                                              \
+		va = RS1 + RS2;                                                                    \
+		x[op->target] = va;                                                                \
+		va += IMM;                                                                         \
+		e = &acc_table[(va >> 12) & (RV_TLB_SIZE - 1)];                                    \
+		body ic++;                                                                         \
+		STEP_TO(s);                                                                        \
+	}
+#define ADD_LOAD_BODY(type, ext)                                                                   \
+	{                                                                                          \
+		type v;                                                                            \
+                                                                                                   \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+			goto add_mem_slow;                                                         \
+		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));               \
+		x[op->rd] = (uint64_t)(ext)v;                                                      \
+	}
+#define ADD_STORE_BODY(type)                                                                       \
+	{                                                                                          \
+		type v = (type)x[op->rd];                                                          \
+                                                                                                   \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+			goto add_mem_slow;                                                         \
+		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                     \
+	}
+#define ADD_LOAD(label, type, ext)                                                                 \
+	ADD_MEM_ONE(label, tr, ADD_LOAD_BODY(type, ext), 2)                                        \
+	ADD_MEM_ONE(label, tr, ADD_LOAD_BODY(type, ext), 3)                                        \
+	ADD_MEM_ONE(label, tr, ADD_LOAD_BODY(type, ext), 4)
+#define ADD_STORE(label, type)                                                                     \
+	ADD_MEM_ONE(label, tw, ADD_STORE_BODY(type), 2)                                            \
+	ADD_MEM_ONE(label, tw, ADD_STORE_BODY(type), 3)                                            \
+	ADD_MEM_ONE(label, tw, ADD_STORE_BODY(type), 4)
 /*
  * A taken branch or jal (link written): an in-page target is reached from
  * this handler's own indirect jump, which predicts far better than one
@@ -413,6 +504,25 @@ do_jalr : {
 
 	FUSED(do_zextw, (uint64_t)(uint32_t)RS1)
 	FUSED(do_li, IMM)
+	FUSED_ONE(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63), 2)
+	FUSED_ONE(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63), 3)
+	FUSED_ONE(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63), 4)
+	ADD_LOAD(do_add_lb, int8_t, int64_t)
+	ADD_LOAD(do_add_lh, int16_t, int64_t)
+	ADD_LOAD(do_add_lw, int32_t, int64_t)
+	ADD_LOAD(do_add_ld, uint64_t, uint64_t)
+	ADD_LOAD(do_add_lbu, uint8_t, uint64_t)
+	ADD_LOAD(do_add_lhu, uint16_t, uint64_t)
+	ADD_LOAD(do_add_lwu, uint32_t, uint64_t)
+	ADD_STORE(do_add_sb, uint8_t)
+	ADD_STORE(do_add_sh, uint16_t)
+	ADD_STORE(do_add_sw, uint32_t)
+	ADD_STORE(do_add_sd, uint64_t)
+
+add_mem_slow:
+	/* The add has retired (counted at dispatch); the access runs from its own slot. */
+	h->pc = PC() + 2u * op->first_step;
+	goto enter;
 
 stop:
 	/* The batch is done before the instruction at op. */
@@ -430,6 +540,11 @@ out:
 #undef TAKEN
 #undef FUSED
 #undef FUSED_ONE
+#undef ADD_MEM_ONE
+#undef ADD_LOAD_BODY
+#undef ADD_STORE_BODY
+#undef ADD_LOAD
+#undef ADD_STORE
 #undef STEP_TO
 #undef TWICE
 #undef ALU

@@ -173,19 +173,42 @@ void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len,
 
 int rv_predecode_may_fuse(const struct rv_dinsn *d)
 {
-	return (d->op == RV_DOP_SLLI && d->imm == 32) || d->op == RV_DOP_LUI;
+	return d->op == RV_DOP_SLLI || d->op == RV_DOP_LUI || d->op == RV_DOP_ADD;
+}
+
+/* add t, a, b followed by a load/store based on t: the fused operation, or 0. */
+static unsigned predecode_fuse_add_mem(struct rv_dinsn *d, const struct rv_dinsn *next)
+{
+	unsigned kind = next->op;
+
+	if (next->rs1 != d->rd || kind < RV_DOP_LB || kind > RV_DOP_SD)
+		return 0;
+	d->target = d->rd; /* t */
+	d->first_step = d->step;
+	d->rd = kind >= RV_DOP_SB ? next->rs2 : next->rd; /* the value stored, or the load's rd */
+	d->imm = next->imm;
+	return RV_DOP_ADD_LB + (kind - RV_DOP_LB);
 }
 
 void rv_predecode_fuse(struct rv_dinsn *d, const struct rv_dinsn *next)
 {
 	unsigned op = 0;
 
-	/* Both idioms write rd twice, reading only the first result: rd of both and rs1 of next. */
-	if (next->rd != d->rd || next->rs1 != d->rd)
-		return;
-	if (d->op == RV_DOP_SLLI && d->imm == 32 && next->op == RV_DOP_SRLI && next->imm == 32) {
-		op = RV_DOP_ZEXTW;
-	} else if (d->op == RV_DOP_LUI && (next->op == RV_DOP_ADDI || next->op == RV_DOP_ADDIW)) {
+	if (d->op == RV_DOP_ADD) {
+		op = predecode_fuse_add_mem(d, next);
+	} else if (next->rs1 != d->rd) {
+		return; /* the other idioms feed the first result to the second */
+	} else if (d->op == RV_DOP_SLLI && next->op == RV_DOP_SRLI) {
+		if (d->imm == 32 && next->imm == 32 && next->rd == d->rd) {
+			op = RV_DOP_ZEXTW;
+		} else {
+			d->target = d->rd;
+			d->rd = next->rd;
+			d->imm = d->imm | next->imm << 8;
+			op = RV_DOP_SHIFTS;
+		}
+	} else if (d->op == RV_DOP_LUI && (next->op == RV_DOP_ADDI || next->op == RV_DOP_ADDIW) &&
+		   next->rd == d->rd) {
 		int64_t v = (int64_t)d->imm + next->imm;
 
 		if (next->op == RV_DOP_ADDIW)
