@@ -293,6 +293,19 @@ TEST(dcache_misaligned_sw_through_a_cached_write_translation_changes_both_insns)
 	fix_fini(&f);
 }
 
+TEST(dcache_fsd_over_two_insns_is_seen)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, RET};
+
+	f.h->sstatus |= 1ull << 13; /* FS = Initial: FP loads and stores are legal */
+	f.h->fpu.f[1] = (uint64_t)RET << 32 | ADDI(10, 10, 0x300);
+	REQUIRE_OK(
+	    dct_patch_run(&f, P + 0x800, routine, 2, enc_s(0x27, 3, 8, 1, 0), NOP, 0, P + 0x800));
+	CHECK_U64(0x301, f.h->x[10]);
+	fix_fini(&f);
+}
+
 TEST(dcache_four_byte_insn_patched_into_two_compressed_runs_both)
 {
 	FIX(f);
@@ -444,6 +457,28 @@ TEST(dcache_sv39_pte_changed_to_another_page_runs_the_new_page)
 	fix_fini(&f);
 }
 
+TEST(dcache_sv39_pte_change_with_a_one_page_sfence_vma_runs_the_new_page)
+{
+	FIX(f);
+	const uint32_t a[] = {INC1, RET}, b[] = {INC100, RET};
+
+	dct_sv39(&f);
+	fix_wr64(&f, L0, dct_pte(PA_A, PTE_RX));
+	REQUIRE_OK(fix_code(&f, PA_A, a, 2));
+	REQUIRE_OK(fix_code(&f, PA_B, b, 2));
+	/* call VA; L0[0] = PA_B; sfence.vma VA; call VA */
+	CODE(f, P, JALR(1, 20, 0), SD(7, 8, 0), enc_r(0x73, 0, 0, 20, 0, 0x09), JALR(1, 20, 0),
+	     WFI);
+	f.h->pc = P;
+	f.h->x[20] = VA;
+	f.h->x[8] = L0;
+	f.h->x[7] = dct_pte(PA_B, PTE_RX);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0x101, f.h->x[10]);
+	fix_fini(&f);
+}
+
 /*
  * A remote sfence.vma (rv_hart_request_tlb_flush) keeps decoded slots, which
  * are keyed by host page: after the host changes the PTE behind the hart's
@@ -551,6 +586,47 @@ TEST(dcache_satp_switch_runs_the_other_roots_page_at_the_same_va)
 	fix_fini(&f);
 }
 
+/*
+ * One physical page mapped for S (VA + 4 KiB) and for U (VA): decoded pages
+ * are shared by both modes. S runs the routine, U runs it, S patches it
+ * through the identity map, U runs it again. The routine ends in ebreak; the
+ * handler returns to S at x21.
+ */
+TEST(dcache_page_shared_by_s_and_u_mode_sees_an_s_mode_patch_in_u_mode)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, EBREAK};
+	const uint32_t handler[] = {CSRRS(0, CSR_SSTATUS, 22), CSRRW(0, CSR_SEPC, 21), SRET};
+
+	dct_sv39(&f);
+	fix_wr64(&f, L0 + 0 * 8, dct_pte(PA_A, PTE_RX | 0x10)); /* U */
+	fix_wr64(&f, L0 + 1 * 8, dct_pte(PA_A, PTE_RX));
+	REQUIRE_OK(fix_code(&f, PA_A, routine, 2));
+	REQUIRE_OK(fix_code(&f, HANDLER, handler, 3));
+	f.h->stvec = HANDLER;
+	CODE(f, P, ADDI(21, 23, 0x10), JALR(0, 20, 0), NOP, NOP,
+	     /* P + 0x10 */ ADDI(21, 23, 0x28), CSRRW(0, CSR_SEPC, 24), CSRRC(0, CSR_SSTATUS, 22),
+	     SRET, NOP, NOP,
+	     /* P + 0x28 */ SW(7, 8, 0), ADDI(21, 23, 0x40), CSRRW(0, CSR_SEPC, 24),
+	     CSRRC(0, CSR_SSTATUS, 22), SRET, NOP,
+	     /* P + 0x40 */ WFI);
+	f.h->pc = P;
+	f.h->x[20] = VA + 0x1000;
+	f.h->x[22] = RV_SSTATUS_SPP;
+	f.h->x[23] = P;
+	f.h->x[24] = VA;
+	f.h->x[8] = PA_A;
+	f.h->x[7] = INC100;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(P + 0x44, f.h->pc);
+	CHECK_INT(RV_PRIV_S, f.h->priv);
+	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
+	CHECK_U64(VA + 4, f.h->stval); /* the last ebreak was U's */
+	CHECK_U64(1 + 1 + 0x100, f.h->x[10]);
+	fix_fini(&f);
+}
+
 /* ---- 5. address-space changes ---- */
 
 TEST(dcache_code_runs_after_a_map_and_unmap_of_another_region)
@@ -583,28 +659,35 @@ TEST(dcache_code_runs_after_a_map_and_unmap_of_another_region)
 
 struct dct_mapper {
 	struct axvm_addrspace *as;
-	volatile int stop;
-	unsigned changes;
+	unsigned changes; /* atomic */
 };
 
 static void *dct_mapper_run(void *arg)
 {
 	struct dct_mapper *m = arg;
 
-	while (!m->stop && m->changes < 2000) {
-		if (axvm_addrspace_map_linear(m->as, 0xa0000000, 0x1000, AXVM_MEM_READ) == 0 &&
-		    axvm_addrspace_unmap(m->as, 0xa0000000, 0x1000) == 0)
-			m->changes += 2;
+	while (__atomic_load_n(&m->changes, __ATOMIC_ACQUIRE) < 2000) {
+		if (axvm_addrspace_map_linear(m->as, 0xa0000000, 0x1000, AXVM_MEM_READ) ||
+		    axvm_addrspace_unmap(m->as, 0xa0000000, 0x1000))
+			break;
+		__atomic_add_fetch(&m->changes, 2, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
 
-/* Address-space changes from another thread while the hart runs code on four pages. */
+/*
+ * Address-space changes from another thread while the hart runs calls to
+ * four pages in a loop; once the thread is done, the host ends the loop
+ * (x5 = 1 between two run()s, which always completes whole iterations). The
+ * iteration count depends on timing, so the checks relate x10 to instret:
+ * 14 instructions and x10 += 15 per iteration, + the final wfi.
+ */
 TEST(dcache_code_runs_while_another_thread_changes_the_address_space)
 {
 	FIX(f);
 	struct dct_mapper m = {.as = f.as};
 	pthread_t t;
+	uint64_t iters;
 	unsigned i;
 
 	for (i = 0; i < 4; i++) {
@@ -612,21 +695,30 @@ TEST(dcache_code_runs_while_another_thread_changes_the_address_space)
 
 		REQUIRE_OK(fix_code(&f, ROUTINES + i * 0x1000 + 0x40 * i, rt, 2));
 	}
-	/* x5 = 20000 iterations of four calls, then halt. */
-	CODE(f, P, LUI(5, 5), ADDI(5, 5, -480), JALR(1, 20, 0), JALR(1, 21, 0), JALR(1, 22, 0),
-	     JALR(1, 23, 0), ADDI(5, 5, -1), BNE(5, 0, -20), WFI);
+	CODE(f, P, JALR(1, 20, 0), JALR(1, 21, 0), JALR(1, 22, 0), JALR(1, 23, 0), ADDI(5, 5, -1),
+	     BNE(5, 0, -20), WFI);
 	f.h->pc = P;
+	f.h->x[5] = UINT64_MAX;
 	for (i = 0; i < 4; i++)
 		f.h->x[20 + i] = ROUTINES + i * 0x1000 + 0x40 * i;
+	/* A first run() decodes the pages, so every change meets them. */
+	REQUIRE_OK(fix_run(&f));
+	REQUIRE(f.exit.reason == AXVM_EXIT_NOTHING && f.h->dc.pages == 5);
 	REQUIRE(pthread_create(&t, NULL, dct_mapper_run, &m) == 0);
-	do
-		REQUIRE_OK(fix_run(&f));
-	while (f.exit.reason == AXVM_EXIT_NOTHING);
-	m.stop = 1;
+	do {
+		if (fix_run(&f))
+			break;
+		if (__atomic_load_n(&m.changes, __ATOMIC_ACQUIRE) >= 2000)
+			f.h->x[5] = 1;
+	} while (f.exit.reason == AXVM_EXIT_NOTHING);
 	pthread_join(t, NULL);
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
-	CHECK_U64(20000 * 15, f.h->x[10]);
-	CHECK_U64(2 + 20000 * 14 + 1, f.h->instret);
+	CHECK_U64(2000, m.changes);
+	CHECK_U64(0, (f.h->instret - 1) % 14);
+	iters = (f.h->instret - 1) / 14;
+	CHECK(iters > 0);
+	CHECK_U64(15 * iters, f.h->x[10]);
+	CHECK(f.h->dc.frees > 0);
 	fix_fini(&f);
 }
 
@@ -1165,6 +1257,105 @@ TEST(dcache_run_budget_stops_a_three_insn_branch_loop_at_the_exact_count)
 	CHECK_U64(333, f.h->x[6]);
 	CHECK_U64(P + 4, f.h->pc);
 	fix_fini(&f);
+}
+
+/*
+ * A loop of ten instructions (a fused lui + addiw, compressed ones, a store
+ * and a load, a jal onto the next page, a branch back) run 50 times:
+ *   P+0xfe0 lui x6, 0x12; addiw x6, x6, 0x34; add x10, x10, x6; c.addi x10, 1; c.nop
+ *   P+0xff0 sd x10, 0(x9); ld x11, 0(x9); addi x5, x5, -1; jal Q + 0x10
+ *   Q+0x10  bne x5, x0, P + 0xfe0; wfi
+ * 501 instructions; x10 = x11 = 50 * 0x12035.
+ */
+#define LOOP_ENTRY (P + 0xfe0)
+#define LOOP_INSNS 501u
+#define LOOP_SUM (50ull * 0x12035)
+
+static int dct_loop_setup(struct hart_fix *f, const struct axvm_riscv64_config *cfg)
+{
+	const uint32_t a[] = {
+	    LUI(6, 0x12), ADDIW(6, 6, 0x34), ADD(10, 10, 6), HW2(C_ADDI(10, 1), C_NOP),
+	    SD(10, 9, 0), LD(11, 9, 0),	     ADDI(5, 5, -1), JAL(0, 0x14)};
+	const uint32_t b[] = {BNE(5, 0, -0x30), WFI};
+	int r = fix_init_cfg(f, cfg, axvm_hal_linux());
+
+	if (!r)
+		r = fix_code(f, LOOP_ENTRY, a, 8);
+	if (!r)
+		r = fix_code(f, Q + 0x10, b, 2);
+	f->h->pc = LOOP_ENTRY;
+	f->h->x[5] = 50;
+	f->h->x[9] = DATA;
+	return r;
+}
+
+/* With a budget of b, run() stops after exactly b instructions, wherever that is. */
+TEST(dcache_loop_split_by_tiny_run_budgets_gives_exact_results)
+{
+	static const unsigned budgets[] = {1, 2, 3, 4, 5, 7, 9, 11, 13};
+
+	for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+		const struct axvm_riscv64_config cfg = {.run_budget = budgets[i]};
+		struct hart_fix f;
+		unsigned stops = 0;
+
+		REQUIRE_OK(dct_loop_setup(&f, &cfg));
+		for (;;) {
+			REQUIRE_OK(fix_run(&f));
+			if (f.exit.reason != AXVM_EXIT_NOTHING)
+				break;
+			stops++;
+			if (f.h->instret != (uint64_t)stops * budgets[i])
+				break;
+		}
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(LOOP_INSNS, f.h->instret);
+		CHECK_INT((LOOP_INSNS + budgets[i] - 1) / budgets[i] - 1, stops);
+		CHECK_U64(LOOP_SUM, f.h->x[10]);
+		CHECK_U64(LOOP_SUM, f.h->x[11]);
+		CHECK_U64(Q + 0x18, f.h->pc);
+		fix_fini(&f);
+	}
+}
+
+/*
+ * The same loop with an interrupt taken wherever each run() stopped: the
+ * handler (x16 += 1; clear sip.SSIP; sret) must return to the exact
+ * instruction, also between the two halves of a fused pair.
+ */
+TEST(dcache_interrupts_between_tiny_runs_resume_at_the_exact_insn)
+{
+	/* More than the handler's three instructions, so that every run() makes progress. */
+	static const unsigned budgets[] = {4, 5, 6, 7, 11};
+	const uint32_t handler[] = {ADDI(16, 16, 1), CSRRC(0, CSR_SIP, 17), SRET};
+
+	for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+		const struct axvm_riscv64_config cfg = {.run_budget = budgets[i]};
+		struct hart_fix f;
+		unsigned posts = 0;
+
+		REQUIRE_OK(dct_loop_setup(&f, &cfg));
+		REQUIRE_OK(fix_code(&f, HANDLER, handler, 3));
+		f.h->stvec = HANDLER;
+		f.h->x[17] = RV_MIP_SSIP;
+		f.h->sie = RV_MIP_SSIP;
+		f.h->sstatus |= RV_SSTATUS_SIE;
+		for (;;) {
+			REQUIRE_OK(fix_run(&f));
+			if (f.exit.reason != AXVM_EXIT_NOTHING || posts > 2 * LOOP_INSNS)
+				break;
+			rv_hart_post_interrupt(f.h, RV_IRQ_SSI);
+			posts++;
+		}
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK(posts > 0);
+		CHECK_U64(posts, f.h->x[16]);
+		CHECK_U64(LOOP_INSNS + 3ull * posts, f.h->instret);
+		CHECK_U64(LOOP_SUM, f.h->x[10]);
+		CHECK_U64(LOOP_SUM, f.h->x[11]);
+		CHECK_U64(Q + 0x18, f.h->pc);
+		fix_fini(&f);
+	}
 }
 
 /* ---- 9. more code pages than the cache keeps ---- */
