@@ -104,6 +104,24 @@ static void dct_sv39(struct hart_fix *f)
 	f->h->satp = 8ull << 60 | (ROOT >> 12);
 }
 
+/*
+ * The handler counts in x16, records sepc/stval/scause in x11/x12/x13 and
+ * returns past the (4-byte) faulting instruction.
+ */
+static int dct_handler(struct hart_fix *f)
+{
+	const uint32_t h[] = {ADDI(16, 16, 1),
+			      CSRRS(11, CSR_SEPC, 0),
+			      CSRRS(12, CSR_STVAL, 0),
+			      CSRRS(13, CSR_SCAUSE, 0),
+			      ADDI(14, 11, 4),
+			      CSRRW(0, CSR_SEPC, 14),
+			      SRET};
+
+	f->h->stvec = HANDLER;
+	return fix_code(f, HANDLER, h, 7);
+}
+
 /* The hart without a decoded-instruction cache: the one-instruction path (reference). */
 static void dct_without_cache(struct hart_fix *f)
 {
@@ -970,6 +988,78 @@ TEST(dcache_lui_at_a_page_end_and_addiw_on_the_next_page_both_run)
 	fix_fini(&f);
 }
 
+TEST(dcache_fused_add_and_sw_into_a_decoded_insn_is_seen)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, RET};
+
+	/* add x12, x8, x0; sw x7, 0(x12): the store goes to the decoded routine. */
+	REQUIRE_OK(dct_patch_run(&f, P + 0x800, routine, 2, ADD(12, 8, 0), SW(7, 12, 0), INC100,
+				 P + 0x800));
+	CHECK_U64(0x101, f.h->x[10]);
+	CHECK_U64(P + 0x800, f.h->x[12]);
+	fix_fini(&f);
+}
+
+TEST(dcache_fused_add_and_memory_access_keep_both_results)
+{
+	FIX(f);
+	/*
+	 * add x12, x12, x13; ld x12, 8(x12): the load replaces the sum.
+	 * add x14, x9, x13; sd x14, 0(x14): the store stores the sum.
+	 * add x15, x9, x13; lw x0, 4(x15): the sum is kept, x0 stays 0.
+	 */
+	CODE(f, P, ADD(12, 12, 13), LD(12, 12, 8), ADD(14, 9, 13), SD(14, 14, 0), ADD(15, 9, 13),
+	     LW(0, 15, 4), OR(31, 31, 0), WFI);
+	fix_wr64(&f, DATA + 0x18, 0x1122334455667788ull);
+	for (int pass = 0; pass < 2; pass++) { /* TLB misses, then hits */
+		f.h->pc = P;
+		f.h->x[9] = DATA;
+		f.h->x[12] = DATA;
+		f.h->x[13] = 0x10;
+		f.h->x[31] = 0;
+		f.h->instret = 0;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(0x1122334455667788ull, f.h->x[12]);
+		CHECK_U64(DATA + 0x10, f.h->x[14]);
+		CHECK_U64(DATA + 0x10, fix_rd64(&f, DATA + 0x10));
+		CHECK_U64(DATA + 0x10, f.h->x[15]);
+		CHECK_U64(0, f.h->x[0]);
+		CHECK_U64(0, f.h->x[31]);
+		CHECK_U64(8, f.h->instret);
+	}
+	fix_fini(&f);
+}
+
+TEST(dcache_fused_add_and_load_page_fault_retires_the_add_only)
+{
+	FIX(f);
+	dct_sv39(&f);
+	REQUIRE_OK(dct_handler(&f));
+	/* add x18, x6, x19; ld x7, 0(x18) with x18 = VA + 0x2018 (L0[2] invalid) */
+	CODE(f, P + 0x100, ADD(18, 6, 19), LD(7, 18, 0), ADDI(15, 0, 3), WFI);
+	for (int pass = 0; pass < 2; pass++) {
+		f.h->pc = P + 0x100;
+		f.h->x[6] = VA + 0x2000;
+		f.h->x[19] = 0x18;
+		f.h->x[7] = 0x77;
+		f.h->x[18] = 0;
+		f.h->instret = 0;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(pass + 1, f.h->x[16]);
+		CHECK_U64(P + 0x104, f.h->x[11]); /* sepc: the load */
+		CHECK_U64(VA + 0x2018, f.h->x[12]);
+		CHECK_U64(RV_EXC_LOAD_PAGE, f.h->x[13]);
+		CHECK_U64(VA + 0x2018, f.h->x[18]); /* the add retired */
+		CHECK_U64(0x77, f.h->x[7]);
+		CHECK_U64(3, f.h->x[15]);
+		CHECK_U64(1 + 1 + 7 + 2, f.h->instret);
+	}
+	fix_fini(&f);
+}
+
 /* ---- 7. rd = x0 ---- */
 
 /* Every register's value before the x0 tests (x9 and x18 are overridden). */
@@ -1260,33 +1350,47 @@ TEST(dcache_run_budget_stops_a_three_insn_branch_loop_at_the_exact_count)
 }
 
 /*
- * A loop of ten instructions (a fused lui + addiw, compressed ones, a store
- * and a load, a jal onto the next page, a branch back) run 50 times:
- *   P+0xfe0 lui x6, 0x12; addiw x6, x6, 0x34; add x10, x10, x6; c.addi x10, 1; c.nop
- *   P+0xff0 sd x10, 0(x9); ld x11, 0(x9); addi x5, x5, -1; jal Q + 0x10
- *   Q+0x10  bne x5, x0, P + 0xfe0; wfi
- * 501 instructions; x10 = x11 = 50 * 0x12035.
+ * A loop of 13 instructions (fused pairs lui + addiw, add + ld and
+ * slli + srli, compressed ones, a store, a jal onto the next page, a branch
+ * back) run 50 times:
+ *   P+0xfd4 lui x6, 0x12; addiw x6, x6, 0x34; add x10, x10, x6; c.addi x10, 1; c.nop
+ *   P+0xfe4 sd x10, 0(x9); add x12, x9, x0; ld x11, 0(x12); slli x13, x10, 40; srli x14, x13, 60
+ *   P+0xff8 addi x5, x5, -1; jal Q + 0x10
+ *   Q+0x10  bne x5, x0, P + 0xfd4; wfi
+ * 651 instructions; x10 = x11 = 50 * 0x12035 = 0x384a5a.
  */
-#define LOOP_ENTRY (P + 0xfe0)
-#define LOOP_INSNS 501u
+#define LOOP_ENTRY (P + 0xfd4)
+#define LOOP_INSNS 651u
 #define LOOP_SUM (50ull * 0x12035)
 
 static int dct_loop_setup(struct hart_fix *f, const struct axvm_riscv64_config *cfg)
 {
 	const uint32_t a[] = {
-	    LUI(6, 0x12), ADDIW(6, 6, 0x34), ADD(10, 10, 6), HW2(C_ADDI(10, 1), C_NOP),
-	    SD(10, 9, 0), LD(11, 9, 0),	     ADDI(5, 5, -1), JAL(0, 0x14)};
-	const uint32_t b[] = {BNE(5, 0, -0x30), WFI};
+	    LUI(6, 0x12),     ADDIW(6, 6, 0x34), ADD(10, 10, 6), HW2(C_ADDI(10, 1), C_NOP),
+	    SD(10, 9, 0),     ADD(12, 9, 0),	 LD(11, 12, 0),	 SLLI(13, 10, 40),
+	    SRLI(14, 13, 60), ADDI(5, 5, -1),	 JAL(0, 0x14)};
+	const uint32_t b[] = {BNE(5, 0, -0x3c), WFI};
 	int r = fix_init_cfg(f, cfg, axvm_hal_linux());
 
 	if (!r)
-		r = fix_code(f, LOOP_ENTRY, a, 8);
+		r = fix_code(f, LOOP_ENTRY, a, 11);
 	if (!r)
 		r = fix_code(f, Q + 0x10, b, 2);
 	f->h->pc = LOOP_ENTRY;
 	f->h->x[5] = 50;
 	f->h->x[9] = DATA;
 	return r;
+}
+
+static void dct_loop_check(struct hart_fix *f)
+{
+	CHECK_INT(AXVM_EXIT_HALT, f->exit.reason);
+	CHECK_U64(LOOP_SUM, f->h->x[10]);
+	CHECK_U64(LOOP_SUM, f->h->x[11]);
+	CHECK_U64(DATA, f->h->x[12]);
+	CHECK_U64(0x384a5a0000000000ull, f->h->x[13]);
+	CHECK_U64(3, f->h->x[14]);
+	CHECK_U64(Q + 0x18, f->h->pc);
 }
 
 /* With a budget of b, run() stops after exactly b instructions, wherever that is. */
@@ -1308,12 +1412,9 @@ TEST(dcache_loop_split_by_tiny_run_budgets_gives_exact_results)
 			if (f.h->instret != (uint64_t)stops * budgets[i])
 				break;
 		}
-		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		dct_loop_check(&f);
 		CHECK_U64(LOOP_INSNS, f.h->instret);
 		CHECK_INT((LOOP_INSNS + budgets[i] - 1) / budgets[i] - 1, stops);
-		CHECK_U64(LOOP_SUM, f.h->x[10]);
-		CHECK_U64(LOOP_SUM, f.h->x[11]);
-		CHECK_U64(Q + 0x18, f.h->pc);
 		fix_fini(&f);
 	}
 }
@@ -1347,13 +1448,10 @@ TEST(dcache_interrupts_between_tiny_runs_resume_at_the_exact_insn)
 			rv_hart_post_interrupt(f.h, RV_IRQ_SSI);
 			posts++;
 		}
-		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		dct_loop_check(&f);
 		CHECK(posts > 0);
 		CHECK_U64(posts, f.h->x[16]);
 		CHECK_U64(LOOP_INSNS + 3ull * posts, f.h->instret);
-		CHECK_U64(LOOP_SUM, f.h->x[10]);
-		CHECK_U64(LOOP_SUM, f.h->x[11]);
-		CHECK_U64(Q + 0x18, f.h->pc);
 		fix_fini(&f);
 	}
 }
@@ -1399,24 +1497,6 @@ TEST(dcache_code_on_more_pages_than_the_cache_holds_runs_correctly)
 }
 
 /* ---- 10. traps from the slow path of decoded loads and stores ---- */
-
-/*
- * The handler counts in x16, records sepc/stval/scause in x11/x12/x13 and
- * returns past the (4-byte) faulting instruction.
- */
-static int dct_handler(struct hart_fix *f)
-{
-	const uint32_t h[] = {ADDI(16, 16, 1),
-			      CSRRS(11, CSR_SEPC, 0),
-			      CSRRS(12, CSR_STVAL, 0),
-			      CSRRS(13, CSR_SCAUSE, 0),
-			      ADDI(14, 11, 4),
-			      CSRRW(0, CSR_SEPC, 14),
-			      SRET};
-
-	f->h->stvec = HANDLER;
-	return fix_code(f, HANDLER, h, 7);
-}
 
 /* P + 0x7a0: c.li x17, 1; the access at P + 0x7a2; addi x15, x0, 3; wfi. Twice. */
 static void dct_fault_in_page(uint32_t access, uint64_t cause, uint64_t tval)
