@@ -165,10 +165,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #undef TWO
 #undef PAIR
 	uint64_t *const x = h->x;
-	const uint64_t start = h->instret;
-	/* A fetch fault retires nothing but uses up one instruction of the batch. */
-	uint64_t limit = start + n, faults = 0;
-	uint64_t ic = start, page_va = 0;
+	/*
+	 * left: instructions this batch may still start (one decrement and one
+	 * sign test per dispatch). instret is top - left: a fetch fault, which
+	 * retires nothing but uses up one instruction of the batch, lowers both.
+	 */
+	int64_t left = n > INT64_MAX ? INT64_MAX : (int64_t)n;
+	uint64_t top = h->instret + (uint64_t)left, page_va = 0;
 	struct rv_dpage *dp = NULL;
 	struct rv_dinsn *op = NULL;
 	const struct rv_tlb_entry *tr = NULL, *tw = NULL;
@@ -180,11 +183,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 /* Start the instruction at op, unless the batch's n instructions are done (exact). */
 #define DISPATCH()                                                                                 \
 	do {                                                                                       \
-		if (EXEC_UNLIKELY(ic >= limit))                                                    \
+		if (EXEC_UNLIKELY(--left < 0))                                                     \
 			goto stop;                                                                 \
-		ic++;                                                                              \
 		goto * op->fn;                                                                     \
 	} while (0)
+/* instret now, and setting it (after a call that counted instructions itself). */
+#define IC() (top - (uint64_t)left)
+#define SET_IC(v) (left = (int64_t)(top - (v)))
 #define NEXT()                                                                                     \
 	do {                                                                                       \
 		op = (struct rv_dinsn *)((char *)op + op->next);                                   \
@@ -212,9 +217,9 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
  * only one more instruction in the batch, the first runs alone (do_step).
  */
 #define FUSED_ONE(label, expr, s)                                                                  \
-	label##_##s : if (EXEC_UNLIKELY(ic >= limit)) goto do_step;                                \
+	label##_##s : if (EXEC_UNLIKELY(left == 0)) goto do_step;                                  \
 	x[op->rd] = (expr);                                                                        \
-	ic++;                                                                                      \
+	left--;                                                                                    \
 	STEP_TO(s);
 #define FUSED(label, expr)                                                                         \
 	FUSED_ONE(label, expr, 2) FUSED_ONE(label, expr, 3) FUSED_ONE(label, expr, 4)
@@ -229,13 +234,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		uint64_t va;                                                                       \
 		const struct rv_tlb_entry *e;                                                      \
                                                                                                    \
-		if (EXEC_UNLIKELY(ic >= limit))                                                    \
+		if (EXEC_UNLIKELY(left == 0))                                                      \
 			goto do_step;                                                              \
 		va = RS1 + RS2;                                                                    \
 		x[op->target] = va;                                                                \
 		va += IMM;                                                                         \
 		e = &acc_table[(va >> 12) & (RV_TLB_SIZE - 1)];                                    \
-		body ic++;                                                                         \
+		body left--;                                                                       \
 		STEP_TO(s);                                                                        \
 	}
 #define ADD_LOAD_BODY(type, ext)                                                                   \
@@ -306,7 +311,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	h->dc.decode_fn = &&do_decode;
 	h->dc.page_end_fn = &&do_page_end;
 enter:
-	if (EXEC_UNLIKELY(ic >= limit))
+	if (EXEC_UNLIKELY(left <= 0))
 		goto out;
 	{
 		uint64_t pc = h->pc;
@@ -318,19 +323,19 @@ enter:
 		dp = h->tlb.xd[priv][idx];
 		if (EXEC_UNLIKELY(!dp ||
 				  h->tlb.e[priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))) {
-			h->instret = ic;
+			h->instret = IC();
 			switch (exec_enter_slow(h, &dp, &r, exit)) {
 			case EXEC_ENTER_PAGE:
 				break;
 			case EXEC_ENTER_AGAIN:
-				if (h->instret == ic) {
-					faults++;
-					limit--;
+				if (h->instret == IC()) { /* a fetch fault */
+					top--;
+					left--;
 				}
-				ic = h->instret;
+				SET_IC(h->instret);
 				goto enter;
 			default:
-				ic = h->instret;
+				SET_IC(h->instret);
 				goto out;
 			}
 		}
@@ -345,20 +350,18 @@ do_decode:
 	goto * op->fn;
 
 do_page_end:
-	ic--; /* not an instruction */
+	left++; /* not an instruction */
 	h->pc = page_va + AXVM_PAGE_SIZE;
 	goto enter;
 
 do_step:
 	/* Fetch, decode and execute through interp.c, which counts it itself. */
 	h->pc = PC();
-	h->instret = ic - 1;
+	h->instret = IC() - 1;
 	r = rv_interp_step(h, exit);
-	if (h->instret < ic) { /* a fetch fault */
-		faults++;
-		limit--;
-	}
-	ic = h->instret;
+	if (h->instret < IC()) /* a fetch fault: the dispatch used up its instruction */
+		top--;
+	SET_IC(h->instret);
 	if (r != RV_STEP_NEXT || h->recheck)
 		goto out;
 	goto enter;
@@ -392,11 +395,11 @@ slow:
 	/* Fall through: the same instruction through interp.c. */
 do_generic:
 	h->pc = PC();
-	h->instret = ic;
+	h->instret = IC();
 	r = rv_interp_exec(h, op->insn, op->op == RV_DOP_GENERIC ? (uint32_t)op->imm : op->insn,
 			   2u * op->step, exit);
 	x[0] = 0;
-	ic = h->instret;
+	SET_IC(h->instret);
 	if (EXEC_UNLIKELY(r != RV_STEP_NEXT || h->recheck))
 		goto out;
 	if (EXEC_UNLIKELY(h->pc != PC() + 2u * op->step || h->priv != priv))
@@ -526,13 +529,16 @@ add_mem_slow:
 
 stop:
 	/* The batch is done before the instruction at op. */
+	left = 0;
 	h->pc = PC();
 out:
-	h->instret = ic;
-	*done = ic - start + faults;
+	h->instret = IC();
+	*done = n - (uint64_t)left;
 	return r;
 #undef PC
 #undef DISPATCH
+#undef IC
+#undef SET_IC
 #undef NEXT
 #undef RS1
 #undef RS2
