@@ -311,6 +311,30 @@ TEST(dcache_misaligned_sw_through_a_cached_write_translation_changes_both_insns)
 	fix_fini(&f);
 }
 
+/* sd at P + 0xffc: its first half patches the insn at the end of P, its second the first of Q. */
+static void dct_sd_across_pages(uint64_t warm)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, ADDI(11, 11, 1), RET};
+
+	REQUIRE_OK(dct_patch_run_warm(&f, P + 0xffc, routine, 3, SD(7, 8, 0), NOP,
+				      (uint64_t)ADDI(12, 12, 1) << 32 | INC100, P + 0xffc, warm));
+	CHECK_U64(0x101, f.h->x[10]);
+	CHECK_U64(1, f.h->x[11]);
+	CHECK_U64(1, f.h->x[12]);
+	fix_fini(&f);
+}
+
+TEST(dcache_misaligned_sd_across_a_page_boundary_patches_code_on_both_pages)
+{
+	dct_sd_across_pages(0);
+}
+
+TEST(dcache_misaligned_sd_across_a_page_boundary_through_cached_write_translations)
+{
+	dct_sd_across_pages(Q + 0xf00); /* a store to Q first: Q's write translation is cached */
+}
+
 TEST(dcache_fsd_over_two_insns_is_seen)
 {
 	FIX(f);
@@ -645,6 +669,53 @@ TEST(dcache_page_shared_by_s_and_u_mode_sees_an_s_mode_patch_in_u_mode)
 	fix_fini(&f);
 }
 
+/*
+ * sret to U mode at the very next instruction, on a decoded S-only page: the
+ * fetch in U mode must be checked again (instruction page fault), not run
+ * from the page's slots.
+ */
+TEST(dcache_sret_to_u_mode_at_the_next_insn_of_an_s_page_faults)
+{
+	FIX(f);
+	dct_sv39(&f);
+	CODE(f, P, CSRRW(0, CSR_SEPC, 20), CSRRC(0, CSR_SSTATUS, 22), SRET, ADDI(10, 0, 1), WFI);
+	f.h->pc = P;
+	f.h->x[20] = P + 12;
+	f.h->x[22] = RV_SSTATUS_SPP;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_INSN_PAGE, f.h->scause);
+	CHECK_U64(P + 12, f.h->sepc);
+	CHECK_U64(P + 12, f.h->stval);
+	CHECK_U64(0, f.h->x[10]);
+	CHECK_INT(RV_PRIV_S, f.h->priv);
+	fix_fini(&f);
+}
+
+/* A page made non-executable (PTE + sfence.vma) faults, although it is decoded. */
+TEST(dcache_code_page_made_non_executable_faults_on_the_next_call)
+{
+	FIX(f);
+	const uint32_t a[] = {INC1, RET};
+
+	dct_sv39(&f);
+	fix_wr64(&f, L0, dct_pte(PA_A, PTE_RX));
+	REQUIRE_OK(fix_code(&f, PA_A, a, 2));
+	CODE(f, P, JALR(1, 20, 0), SD(7, 8, 0), SFENCE_VMA, JALR(1, 20, 0), WFI);
+	f.h->pc = P;
+	f.h->x[20] = VA;
+	f.h->x[8] = L0;
+	f.h->x[7] = dct_pte(PA_A, PTE_V | PTE_R | PTE_A);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_INSN_PAGE, f.h->scause);
+	CHECK_U64(VA, f.h->sepc);
+	CHECK_U64(1, f.h->x[10]);
+	fix_fini(&f);
+}
+
 /* ---- 5. address-space changes ---- */
 
 TEST(dcache_code_runs_after_a_map_and_unmap_of_another_region)
@@ -877,6 +948,31 @@ TEST(dcache_not_taken_branch_falls_through_on_both_pages)
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(2, f.h->x[10]);
 	CHECK_U64(Q + 0x10, f.h->pc);
+	fix_fini(&f);
+}
+
+TEST(dcache_compressed_jalr_and_jr_link_two_bytes_on)
+{
+	FIX(f);
+	const uint32_t wfi = WFI;
+
+	/* P: c.jalr x20 (to Q + 0x10); P + 2: wfi. Q + 0x10: ori x10, 1; c.jr x1 */
+	REQUIRE_OK(dct_u16(&f, P, (uint16_t)(0x9002 | 20 << 7)));
+	REQUIRE_OK(dct_bytes(&f, P + 2, &wfi, 4));
+	REQUIRE_OK(dct_u32(&f, Q + 0x10, ORI(10, 10, 1)));
+	REQUIRE_OK(dct_u16(&f, Q + 0x14, (uint16_t)(0x8002 | 1 << 7)));
+	for (int pass = 0; pass < 2; pass++) {
+		f.h->pc = P;
+		f.h->x[20] = Q + 0x10;
+		f.h->x[1] = f.h->x[10] = 0;
+		f.h->instret = 0;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(P + 2, f.h->x[1]);
+		CHECK_U64(1, f.h->x[10]);
+		CHECK_U64(P + 6, f.h->pc);
+		CHECK_U64(4, f.h->instret);
+	}
 	fix_fini(&f);
 }
 
