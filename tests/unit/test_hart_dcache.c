@@ -335,6 +335,18 @@ TEST(dcache_misaligned_sd_across_a_page_boundary_through_cached_write_translatio
 	dct_sd_across_pages(Q + 0xf00); /* a store to Q first: Q's write translation is cached */
 }
 
+TEST(dcache_compressed_sw_into_a_decoded_insn_is_seen)
+{
+	FIX(f);
+	const uint32_t routine[] = {INC1, RET};
+
+	/* mv x15, x7; c.sw x15, 0(x8); c.nop */
+	REQUIRE_OK(dct_patch_run(&f, P + 0x800, routine, 2, ADDI(15, 7, 0), HW2(0xc01c, C_NOP),
+				 INC100, P + 0x800));
+	CHECK_U64(0x101, f.h->x[10]);
+	fix_fini(&f);
+}
+
 TEST(dcache_fsd_over_two_insns_is_seen)
 {
 	FIX(f);
@@ -427,6 +439,51 @@ TEST(dcache_fence_i_makes_a_direct_host_memory_write_visible)
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(1 + 1 + 0x100, f.h->x[10]);
+	fix_fini(&f);
+}
+
+/* The writer is a second hart on the same address space (its own decode cache and TLB). */
+TEST(dcache_fence_i_makes_another_harts_store_visible)
+{
+	FIX(f);
+	struct axvm_vcpu_create_info ci = {.id = 1, .hal = f.hal};
+	struct axvm_vcpu_setup_info si = {.addrspace = f.as, .entry = HANDLER};
+	struct axvm_exit exit2;
+	void *be2 = NULL;
+	struct rv_hart *h2;
+
+	REQUIRE_OK(dct_fence_i_run(&f));
+	REQUIRE_OK(f.ops->create(&ci, &be2));
+	h2 = be2;
+	if (f.ops->setup(be2, &si) == 0) {
+		CODE(f, HANDLER, SW(7, 8, 0), WFI);
+		h2->x[7] = INC100;
+		h2->x[8] = P + 0x800;
+		CHECK_INT(0, f.ops->run(be2, &exit2));
+		CHECK_INT(AXVM_EXIT_HALT, exit2.reason);
+		REQUIRE_OK(fix_run(&f));
+		CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+		CHECK_U64(1 + 1 + 0x100, f.h->x[10]);
+	} else {
+		test_fail_at(__FILE__, __LINE__, "second hart setup failed");
+	}
+	f.ops->destroy(be2);
+	fix_fini(&f);
+}
+
+/* A VMM that reloads an image and resets the vCPU (a reboot) runs the new image. */
+TEST(dcache_vcpu_reset_after_reloading_code_runs_the_new_code)
+{
+	FIX(f);
+	CODE(f, P, ADDI(10, 0, 1), WFI);
+	f.h->pc = P;
+	REQUIRE_OK(fix_run(&f));
+	REQUIRE(f.h->x[10] == 1);
+	CODE(f, P, ADDI(10, 0, 2), WFI);
+	REQUIRE_OK(f.ops->set_entry(f.be, P));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(2, f.h->x[10]);
 	fix_fini(&f);
 }
 
