@@ -15,6 +15,7 @@
  * at +1 MiB and the physical pages of 4 KiB mappings at +2 MiB.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "test_hart_util.h"
 
@@ -530,6 +531,73 @@ TEST(dcache_remote_flush_request_makes_new_code_visible)
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK(rv_hart_flush_done(f.h, ticket));
 	CHECK_U64(2 + 0x100, f.h->x[10]);
+	fix_fini(&f);
+}
+
+struct dct_patcher {
+	struct rv_hart *h;
+	uint32_t *insn; /* host address of the routine's first instruction */
+	bool flushed;
+};
+
+static void dct_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Another thread patches the routine in host memory while the hart runs, and
+ * asks for a remote flush (what SBI remote fence.i does); it kicks the hart
+ * only if it is still running 5 s later (the test then fails on the exit).
+ */
+static void *dct_patcher_run(void *arg)
+{
+	struct dct_patcher *p = arg;
+	uint64_t ticket;
+	int i;
+
+	dct_sleep_ms(10);
+	__atomic_store_n(p->insn, ADDI(10, 0, 2), __ATOMIC_RELEASE);
+	ticket = rv_hart_request_flush(p->h);
+	for (i = 0; i < 5000 && !rv_hart_flush_done(p->h, ticket); i++)
+		dct_sleep_ms(1);
+	p->flushed = rv_hart_flush_done(p->h, ticket);
+	for (i = 0; i < 5000 && rv_hart_is_running(p->h); i++)
+		dct_sleep_ms(1);
+	if (rv_hart_is_running(p->h))
+		rv_hart_kick(p->h);
+	return NULL;
+}
+
+/* The hart calls the routine (x10 = 1) until it returns 2, then halts. */
+TEST(dcache_remote_flush_while_running_makes_new_code_visible)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = UINT64_MAX};
+	struct hart_fix f;
+	struct dct_patcher pt = {0};
+	pthread_t t;
+	void *hva = NULL;
+	uint64_t avail = 0;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	CODE(f, P + 0x800, ADDI(10, 0, 1), RET);
+	CODE(f, P, JALR(1, 20, 0), ADDI(11, 11, 1), BEQ(10, 12, -8), WFI);
+	REQUIRE_OK(
+	    axvm_addrspace_translate(f.as, P + 0x800, AXVM_ACCESS_WRITE, &hva, &avail, NULL));
+	f.h->pc = P;
+	f.h->x[20] = P + 0x800;
+	f.h->x[12] = 1;
+	pt.h = f.h;
+	pt.insn = hva;
+	REQUIRE(pthread_create(&t, NULL, dct_patcher_run, &pt) == 0);
+	CHECK_INT(0, fix_run(&f));
+	pthread_join(t, NULL);
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK(pt.flushed);
+	CHECK_U64(2, f.h->x[10]);
+	CHECK(f.h->x[11] > 1);
 	fix_fini(&f);
 }
 
