@@ -1508,6 +1508,31 @@ TEST(dcache_instret_does_not_count_an_illegal_compressed_insn)
 	CHECK_U64(without, with);
 }
 
+/*
+ * c.fld with the FPU off: a valid expansion that is illegal in context.
+ * stval holds the 16-bit encoding, and it counts (rv_interp_step counts every
+ * instruction that expanded).
+ */
+TEST(dcache_compressed_fp_load_with_fpu_off_traps_with_its_16_bit_encoding)
+{
+	const uint32_t code[] = {HW2(0x2000 /* c.fld f8, 0(x8) */, C_NOP), WFI};
+	uint64_t with = 0, without = 0;
+	FIX(f);
+
+	REQUIRE_OK(fix_code(&f, P, code, 2));
+	f.h->pc = P;
+	f.h->x[8] = DATA;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(0x2000, f.h->stval);
+	CHECK_U64(P, f.h->sepc);
+	fix_fini(&f);
+	REQUIRE_OK(dct_instret_both(code, 2, P, &with, &without));
+	CHECK_U64(1 + 2, with);
+	CHECK_U64(without, with);
+}
+
 TEST(dcache_instret_counts_a_faulting_load_but_not_a_faulting_fetch)
 {
 	/* lui x6, 0x20000 (no region); ld from it: counts; jalr to it: the fetch fault does not. */
