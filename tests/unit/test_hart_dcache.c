@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hart's decoded-instruction cache (src/arch/riscv64/dcache.h), tested
- * through the hart's behaviour only: self-modifying code without fence.i,
- * writes behind the hart's back made visible by fence.i and by flushes,
- * remapped and aliased code pages under Sv39, address-space changes,
- * instructions at page edges, rd = x0, exact instret, more code pages than
- * the cache holds, and traps raised on the slow path of a decoded load/store.
+ * The hart's decoded-instruction cache (src/arch/riscv64/dcache.h) and the
+ * threaded interpreter (exec.c), tested through the hart's behaviour only:
+ * this hart's stores into decoded code without fence.i (every store kind,
+ * length changes, page-crossing and cached-translation paths), writes by the
+ * host, another hart or another thread made visible by fence.i, flushes and
+ * resets, remapped, aliased, re-permissioned and S/U-shared code pages under
+ * Sv39, address-space changes (also from another thread), page edges, fused
+ * pairs, rd = x0, exact instret and run budgets (also with interrupts at
+ * every stop), more code pages than the cache holds, and traps raised on the
+ * slow path of a decoded load/store.
  *
  * Most tests run a routine once (so its page is decoded), change it, and run
  * it again: a stale decoded copy shows up as the old routine's result.
@@ -1101,7 +1105,7 @@ TEST(dcache_compressed_jalr_and_jr_link_two_bytes_on)
 	fix_fini(&f);
 }
 
-/* ---- fused pairs (lui + addi/addiw, slli 32 + srli 32) ---- */
+/* ---- fused pairs (lui + addi/addiw, slli + srli, add + load/store) ---- */
 
 #define SLLI(rd, rs1, sh) OP_IMM(1, rd, rs1, sh)
 #define SRLI(rd, rs1, sh) OP_IMM(5, rd, rs1, sh)
