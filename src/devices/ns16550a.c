@@ -34,8 +34,9 @@
  */
 #include "ns16550a.h"
 
-#include <pthread.h>
 #include <stdlib.h>
+
+#include "devices/dev_lock.h"
 
 enum {
 	NS16550A_REG_RBR = 0, /* also THR, DLL */
@@ -95,7 +96,7 @@ enum {
 #define NS16550A_MSR_DELTAS 0x0f
 
 struct axvm_ns16550a {
-	pthread_mutex_t lock;
+	struct dev_lock lock;
 	struct axvm_console *console;
 	struct axvm_irq_line irq;
 
@@ -320,10 +321,10 @@ static int ns16550a_read(void *opaque, uint64_t offset, unsigned width, uint64_t
 {
 	struct axvm_ns16550a *u = opaque;
 
-	pthread_mutex_lock(&u->lock);
+	dev_lock(&u->lock);
 	*value = ns16550a_read_locked(u, offset);
 	ns16550a_update_irq(u);
-	pthread_mutex_unlock(&u->lock);
+	dev_unlock(&u->lock);
 	return 0;
 }
 
@@ -331,12 +332,12 @@ static int ns16550a_write(void *opaque, uint64_t offset, unsigned width, uint64_
 {
 	struct axvm_ns16550a *u = opaque;
 
-	pthread_mutex_lock(&u->lock);
+	dev_lock(&u->lock);
 	ns16550a_write_locked(u, offset, (uint8_t)value);
 	if (u->ier & NS16550A_IER_ERBFI)
 		ns16550a_rx_fill(u);
 	ns16550a_update_irq(u);
-	pthread_mutex_unlock(&u->lock);
+	dev_unlock(&u->lock);
 	return 0;
 }
 
@@ -345,12 +346,12 @@ static void ns16550a_input_ready(void *opaque)
 {
 	struct axvm_ns16550a *u = opaque;
 
-	pthread_mutex_lock(&u->lock);
+	dev_lock(&u->lock);
 	if (u->ier & NS16550A_IER_ERBFI) {
 		ns16550a_rx_fill(u);
 		ns16550a_update_irq(u);
 	}
-	pthread_mutex_unlock(&u->lock);
+	dev_unlock(&u->lock);
 }
 
 const struct axvm_device_ops axvm_ns16550a_ops = {
@@ -367,10 +368,6 @@ int axvm_ns16550a_create(struct axvm_console *console, const struct axvm_irq_lin
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -AXVM_ENOMEM;
-	if (pthread_mutex_init(&u->lock, NULL) != 0) {
-		free(u);
-		return -AXVM_ENOMEM;
-	}
 	u->console = console;
 	if (irq)
 		u->irq = *irq;
@@ -389,6 +386,5 @@ void axvm_ns16550a_destroy(struct axvm_ns16550a *u)
 		return;
 	if (u->console)
 		axvm_console_set_input_listener(u->console, NULL, NULL);
-	pthread_mutex_destroy(&u->lock);
 	free(u);
 }
