@@ -1568,15 +1568,9 @@ TEST(dcache_instret_counts_mmio_accesses_as_the_interpreter_does)
  * csrr of instret / cycle reads the instructions retired before it, as the
  * one-instruction path (rv_interp_step counts an instruction after running
  * it) and other harts (Spike, QEMU) do.
- *
- * Disabled until the hart is fixed: exec.c's do_generic stores the count
- * including the running instruction (h->instret = ic) before rv_interp_exec,
- * so from decoded slots the reads are one higher: x10 = 2, x11 = 3, x12 = 5
- * (without the cache: 1, 2, 4).
  */
 TEST(dcache_csrr_instret_and_cycle_read_the_count_before_themselves)
 {
-#if 0
 	for (int cache = 1; cache >= 0; cache--) {
 		FIX(f);
 		if (!cache)
@@ -1592,7 +1586,6 @@ TEST(dcache_csrr_instret_and_cycle_read_the_count_before_themselves)
 		CHECK_U64(6, f.h->instret);
 		fix_fini(&f);
 	}
-#endif
 }
 
 TEST(dcache_run_budget_stops_a_two_insn_branch_loop_at_the_exact_count)

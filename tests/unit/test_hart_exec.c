@@ -228,3 +228,23 @@ TEST(exec_budget_ending_inside_an_add_load_pair_runs_only_the_add)
 	CHECK_U64(77, f.h->x[8]);
 	fix_fini(&f);
 }
+
+/* A trapped custom CSR read-modify-write retires once, at its write half. */
+TEST(exec_trapped_csr_rmw_counts_one_instruction)
+{
+	FIX(f);
+	f.h->x[7] = 0x3333;
+	CODE(f, P, CSRRW(6, 0x5c0, 7), WFI);
+	f.h->pc = P;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_READ, f.exit.reason);
+	CHECK_U64(0, f.h->instret);
+	REQUIRE_OK(f.ops->set_gpr(f.be, f.exit.sysreg_read.reg, 0x1111));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_SYSREG_WRITE, f.exit.reason);
+	CHECK_U64(1, f.h->instret);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(2, f.h->instret);
+	fix_fini(&f);
+}

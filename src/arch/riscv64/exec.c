@@ -395,10 +395,13 @@ slow:
 	/* Fall through: the same instruction through interp.c. */
 do_generic:
 	h->pc = PC();
-	h->instret = IC();
+	/* A CSR read of instret/cycle sees the instructions before this one. */
+	h->instret = IC() - 1;
 	r = rv_interp_exec(h, op->insn, op->op == RV_DOP_GENERIC ? (uint32_t)op->imm : op->insn,
 			   2u * op->step, exit);
 	x[0] = 0;
+	if (!h->csr_rmw.active) /* the read half of a trapped CSR retires at its write half */
+		h->instret++;
 	SET_IC(h->instret);
 	if (EXEC_UNLIKELY(r != RV_STEP_NEXT || h->recheck))
 		goto out;

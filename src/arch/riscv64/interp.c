@@ -842,7 +842,8 @@ static inline int interp_step(struct rv_hart *h, struct axvm_exit *exit)
 	}
 	r = interp_exec(h, insn, raw, len, exit);
 	h->x[0] = 0;
-	h->instret++;
+	if (!h->csr_rmw.active) /* the read half of a trapped CSR retires at its write half */
+		h->instret++;
 	return r;
 }
 
