@@ -183,12 +183,24 @@ static int vm_map_regions(struct axvm *vm)
  * skipping pages already mapped as MMIO: two small devices may share a page.
  * Anything else already there (RAM) is an overlap.
  */
-static bool vm_page_is_mmio(struct axvm *vm, uint64_t page, struct axvm_region_info *ri)
+/*
+ * The first region that ends after `page` (regions are sorted and disjoint),
+ * or false if none does.
+ */
+static bool vm_region_after(struct axvm *vm, uint64_t page, struct axvm_region_info *ri)
 {
-	return axvm_addrspace_find(vm->as, page, ri) == 0 && ri->kind == AXVM_REGION_MMIO;
+	size_t n = axvm_addrspace_region_count(vm->as);
+
+	for (size_t i = 0; i < n; i++)
+		if (axvm_addrspace_region(vm->as, i, ri) == 0 && ri->gpa + (ri->size - 1) >= page)
+			return true;
+	return false;
 }
 
-/* Whether [base, base+size) can become MMIO space: nothing but MMIO in its pages. */
+/*
+ * Whether [base, base+size) can become MMIO space: nothing but MMIO in its
+ * pages. Walks the regions, not the pages: a PCIe window is 64K pages.
+ */
 static int vm_check_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
 {
 	uint64_t start = base & ~(AXVM_PAGE_SIZE - 1);
@@ -197,33 +209,43 @@ static int vm_check_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
 
 	if (!size || end <= start)
 		return -AXVM_ERANGE;
-	for (uint64_t page = start; page < end; page += AXVM_PAGE_SIZE)
-		if (axvm_addrspace_find(vm->as, page, &ri) == 0 && ri.kind != AXVM_REGION_MMIO)
+	for (uint64_t at = start; at < end && vm_region_after(vm, at, &ri) && ri.gpa < end;
+	     at = ri.gpa + ri.size) {
+		if (ri.kind != AXVM_REGION_MMIO)
 			return -AXVM_EOVERLAP;
+		if (ri.gpa + ri.size < ri.gpa)
+			break; /* the region runs to the top of the address space */
+	}
 	return 0;
 }
 
+/* Make [base, base+size) MMIO space, keeping the MMIO regions already in it. */
 static int vm_map_mmio_pages(struct axvm *vm, uint64_t base, uint64_t size)
 {
 	uint64_t start = base & ~(AXVM_PAGE_SIZE - 1);
 	uint64_t end = (base + size + AXVM_PAGE_SIZE - 1) & ~(AXVM_PAGE_SIZE - 1);
 	struct axvm_region_info ri;
 	int ret = vm_check_mmio_pages(vm, base, size);
+	uint64_t page = start;
 
 	if (ret)
 		return ret;
-	for (uint64_t page = start; page < end;) {
-		uint64_t run = page;
+	while (page < end) {
+		uint64_t gap_end = end;
+		bool more = vm_region_after(vm, page, &ri) && ri.gpa < end;
 
-		if (vm_page_is_mmio(vm, page, &ri)) {
+		if (more && ri.gpa <= page) { /* inside an MMIO region already there */
+			if (ri.gpa + ri.size < ri.gpa)
+				break;
 			page = ri.gpa + ri.size;
 			continue;
 		}
-		while (page < end && !vm_page_is_mmio(vm, page, &ri))
-			page += AXVM_PAGE_SIZE;
-		ret = axvm_addrspace_map_mmio(vm->as, run, page - run);
+		if (more)
+			gap_end = ri.gpa;
+		ret = axvm_addrspace_map_mmio(vm->as, page, gap_end - page);
 		if (ret)
 			return ret;
+		page = gap_end;
 	}
 	return 0;
 }

@@ -693,6 +693,57 @@ TEST(test_vm_emulated_devices_may_share_a_page)
 	axvm_destroy(vm);
 }
 
+/* A device model over configured MMIO pages and gaps: the gaps are mapped, the rest kept. */
+TEST(test_vm_device_range_over_mmio_pages_maps_only_the_gaps)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+	struct axvm_region_info ri;
+	struct reg r = {0};
+	struct axvm_device_desc d = {
+	    .name = "window", .base = 0x10000000, .size = 0x9000, .ops = &reg_ops, .opaque = &r};
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	c.emu_device_count = 2;
+	c.emu_devices[0] = (struct axvm_emu_device){
+	    .name = "a", .base_gpa = 0x10002000, .length = 0x1000, .emu_type = AXVM_EMU_DUMMY};
+	c.emu_devices[1] = (struct axvm_emu_device){
+	    .name = "b", .base_gpa = 0x10005000, .length = 0x2000, .emu_type = AXVM_EMU_DUMMY};
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	/* RAM, lazy RAM, a, b. */
+	CHECK_INT(4, (int)axvm_addrspace_region_count(axvm_addrspace(vm)));
+	/* 0x10000000-0x10009000: a gap, a, a gap, b, a gap. */
+	REQUIRE_OK(axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	for (uint64_t page = 0x10000000; page < 0x10009000; page += 0x1000) {
+		REQUIRE_OK(axvm_addrspace_find(axvm_addrspace(vm), page, &ri));
+		CHECK_INT(AXVM_REGION_MMIO, ri.kind);
+	}
+	CHECK_INT(-AXVM_EFAULT, axvm_addrspace_find(axvm_addrspace(vm), 0x10009000, &ri));
+	CHECK_INT(7, (int)axvm_addrspace_region_count(axvm_addrspace(vm)));
+	axvm_destroy(vm);
+}
+
+/* A device range that reaches into guest RAM is refused, whatever MMIO lies before it. */
+TEST(test_vm_device_range_reaching_ram_is_refused)
+{
+	struct axvm_config c;
+	struct axvm *vm;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	c.emu_device_count = 2;
+	c.emu_devices[0] = (struct axvm_emu_device){
+	    .name = "a", .base_gpa = 0x7fff0000, .length = 0x1000, .emu_type = AXVM_EMU_DUMMY};
+	c.emu_devices[1] = (struct axvm_emu_device){
+	    .name = "b", .base_gpa = 0x7ffe0000, .length = 0x30000, .emu_type = AXVM_EMU_DUMMY};
+	REQUIRE_OK(axvm_create(&c, &vm));
+	CHECK_INT(-AXVM_EOVERLAP, axvm_init(vm));
+	CHECK(strstr(axvm_last_error(vm), "emu_devices[1]") != NULL);
+	axvm_destroy(vm);
+}
+
 TEST(test_vm_refused_device_leaves_no_mmio_mapping)
 {
 	struct axvm *vm;
