@@ -55,8 +55,9 @@ struct rv_dinsn {
 	uint8_t next; /* bytes to the next slot: step * sizeof(struct rv_dinsn) */
 	uint8_t step; /* length in 2-byte parcels: 1 or 2 (fused: 2 to 4) */
 	/*
-	 * Slot of an in-page branch/jal target (auipc: its offset), or -1; in
-	 * fused pairs with two destinations, the first one.
+	 * Slot of an in-page branch/jal target, or -1; auipc, loads and stores:
+	 * the instruction's offset in its page; fused pairs with two
+	 * destinations: the first one.
 	 */
 	int16_t target;
 };

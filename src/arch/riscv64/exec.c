@@ -387,7 +387,7 @@ slow:
 			else
 				rv_interp_mmio_load_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3,
 							 (op->insn >> 7) & 31);
-			h->pc = PC() + 2u * op->step;
+			h->pc = page_va + (uint64_t)op->target + 2u * op->step;
 			r = RV_STEP_EXIT;
 			goto out;
 		}

@@ -87,9 +87,11 @@ static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
 		return predecode_branch[f3];
 	case RV_OP_LOAD:
 		d->imm = (int32_t)rv_imm_i(insn);
+		d->target = (int16_t)off; /* for the MMIO exit's pc */
 		return predecode_load[f3];
 	case RV_OP_STORE:
 		d->imm = (int32_t)rv_imm_s(insn);
+		d->target = (int16_t)off;
 		return predecode_store[f3];
 	case RV_OP_IMM:
 		d->imm = (int32_t)rv_imm_i(insn);
