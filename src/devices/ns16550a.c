@@ -317,13 +317,21 @@ static void ns16550a_write_locked(struct axvm_ns16550a *u, uint64_t offset, uint
 	}
 }
 
+/* Registers whose read changes state (and so perhaps the interrupt line). */
+static bool ns16550a_read_has_effects(uint64_t offset)
+{
+	return offset == NS16550A_REG_RBR || offset == NS16550A_REG_IIR ||
+	       offset == NS16550A_REG_LSR || offset == NS16550A_REG_MSR;
+}
+
 static int ns16550a_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct axvm_ns16550a *u = opaque;
 
 	dev_lock(&u->lock);
 	*value = ns16550a_read_locked(u, offset);
-	ns16550a_update_irq(u);
+	if (ns16550a_read_has_effects(offset))
+		ns16550a_update_irq(u);
 	dev_unlock(&u->lock);
 	return 0;
 }
