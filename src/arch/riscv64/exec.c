@@ -510,9 +510,8 @@ do_jalr : {
 
 	FUSED(do_zextw, (uint64_t)(uint32_t)RS1)
 	FUSED(do_li, IMM)
-	FUSED_ONE(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63), 2)
-	FUSED_ONE(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63), 3)
-	FUSED_ONE(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63), 4)
+	/* slli t, rs, a; srli rd, t, b: t is written too. */
+	FUSED(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63))
 	ADD_LOAD(do_add_lb, int8_t, int64_t)
 	ADD_LOAD(do_add_lh, int16_t, int64_t)
 	ADD_LOAD(do_add_lw, int32_t, int64_t)
