@@ -128,15 +128,15 @@ TEST(exec_add_then_load_through_the_sum_writes_the_sum_and_the_value)
 	const uint64_t v = 0x1122334455667788ull;
 
 	REQUIRE_OK(axvm_addrspace_write(f.as, DATA + 0x18, &v, 8));
-	/* add x6, x5, x7; ld x8, 8(x6) */
-	CODE(f, P, ADD(6, 5, 7), LD(8, 6, 8), WFI);
+	/* ld first (the pair then hits the TLB); add x6, x5, x7; ld x8, 8(x6) */
+	CODE(f, P, LD(9, 5, 0), ADD(6, 5, 7), LD(8, 6, 8), WFI);
 	f.h->pc = P;
 	f.h->x[5] = DATA;
 	f.h->x[7] = 0x10;
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(DATA + 0x10, f.h->x[6]);
 	CHECK_U64(v, f.h->x[8]);
-	CHECK_U64(3, f.h->instret);
+	CHECK_U64(4, f.h->instret);
 	fix_fini(&f);
 }
 
@@ -146,8 +146,8 @@ TEST(exec_add_then_load_into_the_same_register_keeps_the_loaded_value)
 	const uint32_t v = 0x80000001u;
 
 	REQUIRE_OK(axvm_addrspace_write(f.as, DATA + 4, &v, 4));
-	/* add x6, x6, x7; lw x6, 0(x6): sign-extended word */
-	CODE(f, P, ADD(6, 6, 7), LW(6, 6, 0), WFI);
+	/* ld first (TLB); add x6, x6, x7; lw x6, 0(x6): sign-extended word */
+	CODE(f, P, LD(9, 6, 0), ADD(6, 6, 7), LW(6, 6, 0), WFI);
 	f.h->pc = P;
 	f.h->x[6] = DATA;
 	f.h->x[7] = 4;
@@ -161,15 +161,15 @@ TEST(exec_add_then_store_of_the_sum_stores_the_new_value)
 	FIX(f);
 	uint64_t got = 0;
 
-	/* add x6, x5, x7; sd x6, 0(x6) */
-	CODE(f, P, ADD(6, 5, 7), SD(6, 6, 0), WFI);
+	/* sd first (TLB); add x6, x5, x7; sd x6, 0(x6) */
+	CODE(f, P, SD(0, 5, 0x80), ADD(6, 5, 7), SD(6, 6, 0), WFI);
 	f.h->pc = P;
 	f.h->x[5] = DATA;
 	f.h->x[7] = 0x40;
 	REQUIRE_OK(fix_run(&f));
 	REQUIRE_OK(axvm_addrspace_read(f.as, DATA + 0x40, &got, 8));
 	CHECK_U64(DATA + 0x40, got);
-	CHECK_U64(3, f.h->instret);
+	CHECK_U64(4, f.h->instret);
 	fix_fini(&f);
 }
 
@@ -246,5 +246,112 @@ TEST(exec_trapped_csr_rmw_counts_one_instruction)
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(2, f.h->instret);
+	fix_fini(&f);
+}
+
+/* ---- F/D fast paths ---- */
+
+#define FLW(rd, rs1, imm) enc_i(0x07, rd, 2, rs1, imm)
+#define FLD(rd, rs1, imm) enc_i(0x07, rd, 3, rs1, imm)
+#define FSW(rs2, rs1, imm) enc_s(0x27, 2, rs1, rs2, imm)
+#define FSD(rs2, rs1, imm) enc_s(0x27, 3, rs1, rs2, imm)
+/* fadd.d rd, rs1, rs2 (rm = dyn), feq.d rd, rs1, rs2 */
+#define FADD_D(rd, a, b) enc_r(0x53, rd, 7, a, b, 0x01)
+#define FEQ_D(rd, a, b) enc_r(0x53, rd, 2, a, b, 0x51)
+
+static void fix_fp_on(struct hart_fix *f)
+{
+	f->h->sstatus = (f->h->sstatus & ~RV_SSTATUS_FS) | (1ull << RV_SSTATUS_FS_SHIFT);
+}
+
+TEST(exec_flw_nan_boxes_and_fld_loads_into_f0_and_mark_fs_dirty)
+{
+	FIX(f);
+	const uint64_t v = 0x400921fb54442d18ull; /* pi */
+
+	REQUIRE_OK(axvm_addrspace_write(f.as, DATA, &v, 8));
+	/* ld first: the F loads then hit the TLB (the fast path under test). */
+	CODE(f, P, LD(7, 5, 0), FLW(1, 5, 0), FLD(0, 5, 0), WFI);
+	f.h->pc = P;
+	f.h->x[5] = DATA;
+	fix_fp_on(&f);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(0xffffffff54442d18ull, f.h->fpu.f[1]);
+	CHECK_U64(v, f.h->fpu.f[0]);
+	CHECK_U64(RV_SSTATUS_FS, f.h->sstatus & RV_SSTATUS_FS);
+	CHECK_U64(0, f.h->x[0]);
+	fix_fini(&f);
+}
+
+TEST(exec_fsw_stores_the_low_word_and_fsd_the_double)
+{
+	FIX(f);
+	uint64_t got[2] = {0, 0};
+
+	/* sd first: the F stores then hit the TLB (the fast path under test). */
+	CODE(f, P, SD(0, 5, 16), FSW(2, 5, 0), FSD(2, 5, 8), WFI);
+	f.h->pc = P;
+	f.h->x[5] = DATA;
+	f.h->fpu.f[2] = 0x1122334455667788ull;
+	fix_fp_on(&f);
+	REQUIRE_OK(fix_run(&f));
+	REQUIRE_OK(axvm_addrspace_read(f.as, DATA, got, 16));
+	CHECK_U64(0x55667788ull, got[0]);
+	CHECK_U64(0x1122334455667788ull, got[1]);
+	fix_fini(&f);
+}
+
+TEST(exec_fp_load_with_fs_off_is_illegal_and_changes_nothing)
+{
+	FIX(f);
+	CODE(f, P, LD(7, 5, 0), FLD(3, 5, 0), WFI);
+	f.h->pc = P;
+	f.h->stvec = TRAP_VEC;
+	f.h->x[5] = DATA;
+	f.h->fpu.f[3] = 7;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(FLD(3, 5, 0), f.h->stval);
+	CHECK_U64(P + 4, f.h->sepc);
+	CHECK_U64(7, f.h->fpu.f[3]);
+	CHECK_U64(0, f.h->sstatus & RV_SSTATUS_FS);
+	fix_fini(&f);
+}
+
+TEST(exec_fp_arithmetic_runs_and_an_integer_result_into_x0_is_dropped)
+{
+	FIX(f);
+	const double a = 1.5, b = 2.25;
+
+	/* x7 = x0 + 5 right after the feq into x0, before anything resets x0. */
+	CODE(f, P, FADD_D(4, 1, 2), FEQ_D(0, 1, 1), ADDI(7, 0, 5), FEQ_D(6, 1, 1), WFI);
+	f.h->pc = P;
+	memcpy(&f.h->fpu.f[1], &a, 8);
+	memcpy(&f.h->fpu.f[2], &b, 8);
+	fix_fp_on(&f);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x400e000000000000ull, f.h->fpu.f[4]); /* 3.75 */
+	CHECK_U64(5, f.h->x[7]);
+	CHECK_U64(1, f.h->x[6]);
+	CHECK_U64(5, f.h->instret);
+	fix_fini(&f);
+}
+
+TEST(exec_fp_arithmetic_with_a_reserved_rounding_mode_is_illegal)
+{
+	FIX(f);
+	/* fadd.d f4, f1, f2 with rm = 5 (reserved) */
+	const uint32_t bad = enc_r(0x53, 4, 5, 1, 2, 0x01);
+
+	CODE(f, P, bad, WFI);
+	f.h->pc = P;
+	f.h->stvec = TRAP_VEC;
+	f.h->fpu.f[4] = 9;
+	fix_fp_on(&f);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_ILLEGAL, f.h->scause);
+	CHECK_U64(bad, f.h->stval);
+	CHECK_U64(9, f.h->fpu.f[4]);
 	fix_fini(&f);
 }

@@ -132,6 +132,16 @@ enum rv_dop {
 	RV_DOP_REMW,
 	RV_DOP_REMUW,
 	/*
+	 * F/D: loads and stores that hit the TLB, and the arithmetic straight
+	 * into fpu.c; rd/rs2 are f registers (never the x0 sink). With FS off,
+	 * or anything the fast path does not handle, they run as GENERIC.
+	 */
+	RV_DOP_FLW,
+	RV_DOP_FLD,
+	RV_DOP_FSW,
+	RV_DOP_FSD,
+	RV_DOP_FPU,
+	/*
 	 * Two instructions in one slot (RISC-V's own fusion idioms); the second
 	 * keeps its own slot for jumps into it, and instret counts both.
 	 */

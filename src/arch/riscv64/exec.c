@@ -146,6 +146,11 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    TWO(DIVUW, do_divuw),
 	    TWO(REMW, do_remw),
 	    TWO(REMUW, do_remuw),
+	    TWO(FLW, do_flw),
+	    TWO(FLD, do_fld),
+	    TWO(FSW, do_fsw),
+	    TWO(FSD, do_fsd),
+	    TWO(FPU, do_fpu),
 	    PAIR(ZEXTW, do_zextw),
 	    PAIR(LI, do_li),
 	    PAIR(SHIFTS, do_shifts),
@@ -296,6 +301,45 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
 	}
 #define STORE(label, type) TWICE(label, STORE_BODY(type))
+/*
+ * F/D loads and stores: rd / rs2 are f registers; FS off (illegal) and TLB
+ * misses go to interp.c (do_step refetches, for the raw bits of c.fld & co). A single is NaN-boxed
+ * on load; a load makes FS Dirty, as every write of an f register does.
+ */
+#define FP_LOAD(label, type, box) TWICE(label, FP_LOAD_BODY(type, box))
+#define FP_LOAD_BODY(type, box)                                                                    \
+	{                                                                                          \
+		uint64_t va = RS1 + IMM;                                                           \
+		const struct rv_tlb_entry *e = &tr[(va >> 12) & (RV_TLB_SIZE - 1)];                \
+		type v;                                                                            \
+                                                                                                   \
+		if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS)))                                  \
+			goto do_step; /* illegal: stval needs the raw (maybe 16-bit) bits */       \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+			goto do_generic;                                                           \
+		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));               \
+		h->fpu.f[op->rd] = (uint64_t)v | (box);                                            \
+		rv_hart_fs_dirty(h);                                                               \
+	}
+#define FP_STORE(label, type) TWICE(label, FP_STORE_BODY(type))
+#define FP_STORE_BODY(type)                                                                        \
+	{                                                                                          \
+		uint64_t va = RS1 + IMM;                                                           \
+		const struct rv_tlb_entry *e = &tw[(va >> 12) & (RV_TLB_SIZE - 1)];                \
+		type v = (type)h->fpu.f[op->rs2];                                                  \
+                                                                                                   \
+		if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS)))                                  \
+			goto do_step;                                                              \
+		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+			goto do_generic;                                                           \
+		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                     \
+	}
+/* F/D arithmetic straight into fpu.c; on -1 it changed nothing and interp.c raises. */
+#define FPU_BODY                                                                                   \
+	if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute(&h->fpu, op->insn, x)))  \
+		goto do_generic;                                                                   \
+	x[0] = 0;                                                                                  \
+	rv_hart_fs_dirty(h);
 #define STORE_BODY(type)                                                                           \
 	{                                                                                          \
 		uint64_t va = RS1 + IMM;                                                           \
@@ -450,6 +494,12 @@ do_jalr : {
 	STORE(do_sw, uint32_t)
 	STORE(do_sd, uint64_t)
 
+	FP_LOAD(do_flw, uint32_t, 0xffffffff00000000ull)
+	FP_LOAD(do_fld, uint64_t, 0)
+	FP_STORE(do_fsw, uint32_t)
+	FP_STORE(do_fsd, uint64_t)
+	TWICE(do_fpu, FPU_BODY)
+
 	ALU(do_addi, RS1 + IMM)
 	ALU(do_slti, (uint64_t)((int64_t)RS1 < (int64_t)IMM))
 	ALU(do_sltiu, (uint64_t)(RS1 < IMM))
@@ -561,4 +611,9 @@ out:
 #undef LOAD_BODY
 #undef STORE
 #undef STORE_BODY
+#undef FP_LOAD
+#undef FP_LOAD_BODY
+#undef FP_STORE
+#undef FP_STORE_BODY
+#undef FPU_BODY
 }

@@ -12,6 +12,7 @@
 #include "axvm/types.h"
 
 #include "arch/riscv64/decode.h"
+#include "arch/riscv64/fpu.h"
 
 /* The sink register index written instead of x0 (hart.h: x[32]). */
 #define PREDECODE_X0_SINK 32u
@@ -133,15 +134,35 @@ static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
 		if (f7 == 0x20)
 			return f3 == 0 ? RV_DOP_SUBW : f3 == 5 ? RV_DOP_SRAW : 0;
 		return 0;
+	case RV_OP_LOAD_FP:
+		d->imm = (int32_t)rv_imm_i(insn);
+		return f3 == 2 ? RV_DOP_FLW : f3 == 3 ? RV_DOP_FLD : 0;
+	case RV_OP_STORE_FP:
+		d->imm = (int32_t)rv_imm_s(insn);
+		return f3 == 2 ? RV_DOP_FSW : f3 == 3 ? RV_DOP_FSD : 0;
+	case RV_OPC_OP_FP:
+	case RV_OPC_MADD:
+	case RV_OPC_MSUB:
+	case RV_OPC_NMSUB:
+	case RV_OPC_NMADD:
+		return RV_DOP_FPU;
 	default:
 		return 0;
 	}
 }
 
+/* Operations whose rd is an f register (x0 handling does not apply). */
+static int predecode_fp(unsigned op)
+{
+	return op >= RV_DOP_FLW && op <= RV_DOP_FPU;
+}
+
 /* Operations with no effect but on rd: with rd = x0 they do nothing. */
 static int predecode_pure(unsigned op)
 {
-	return op == RV_DOP_LUI || op == RV_DOP_AUIPC || (op >= RV_DOP_ADDI && op < RV_DOP_COUNT);
+	return op == RV_DOP_LUI || op == RV_DOP_AUIPC ||
+	       (op >= RV_DOP_ADDI && op <= RV_DOP_REMUW) ||
+	       (op >= RV_DOP_ZEXTW && op < RV_DOP_COUNT);
 }
 
 void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off)
@@ -164,7 +185,7 @@ void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len,
 	if ((op == RV_DOP_JAL || (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU)) && d->target >= 0)
 		d->delta = (d->target - (int32_t)(off >> 1)) * (int32_t)sizeof(*d);
 	/* Branches and stores have no rd: the field holds immediate bits. */
-	if (d->rd == 0) {
+	if (d->rd == 0 && !predecode_fp(op)) {
 		if (predecode_pure(op))
 			op = RV_DOP_NOP;
 		else
