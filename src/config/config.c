@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,41 @@ static int config_tuple(struct config_ctx *cx, const struct toml_node *n, const 
 				   shape, n->count);
 	}
 	return 0;
+}
+
+/* One element of a device tuple: what it is and where it goes in the struct. */
+struct config_tuple_field {
+	enum { CONFIG_FIELD_STR, CONFIG_FIELD_ADDR, CONFIG_FIELD_U64, CONFIG_FIELD_U32 } kind;
+	size_t offset;
+	size_t size; /* CONFIG_FIELD_STR: the buffer's size */
+};
+
+/* Parse the first `count` elements of tuple e (path p) into obj as `fields` say. */
+static int config_fields(struct config_ctx *cx, const struct toml_node *e, const char *p,
+			 const struct config_tuple_field *fields, size_t count, void *obj)
+{
+	char q[CONFIG_PATH_STR];
+	int ret = 0;
+
+	for (size_t i = 0; i < count && !ret; i++) {
+		void *dst = (char *)obj + fields[i].offset;
+
+		config_index(q, p, i);
+		switch (fields[i].kind) {
+		case CONFIG_FIELD_STR:
+			ret = config_str(cx, e->items[i], q, dst, fields[i].size);
+			break;
+		case CONFIG_FIELD_ADDR:
+		case CONFIG_FIELD_U64:
+			ret = config_u64(cx, e->items[i], q, fields[i].kind == CONFIG_FIELD_ADDR,
+					 dst);
+			break;
+		case CONFIG_FIELD_U32:
+			ret = config_u32(cx, e->items[i], q, dst);
+			break;
+		}
+	}
+	return ret;
 }
 
 static int config_list(struct config_ctx *cx, const struct toml_node *n, const char *path,
@@ -413,9 +449,27 @@ static const struct config_field config_kernel_fields[] = {
 
 /* ---- [devices] ---- */
 
+static const struct config_tuple_field passthrough_fields[] = {
+    {CONFIG_FIELD_STR, offsetof(struct axvm_passthrough_device, name),
+     sizeof(((struct axvm_passthrough_device *)0)->name)},
+    {CONFIG_FIELD_ADDR, offsetof(struct axvm_passthrough_device, base_gpa), 0},
+    {CONFIG_FIELD_ADDR, offsetof(struct axvm_passthrough_device, base_hpa), 0},
+    {CONFIG_FIELD_U64, offsetof(struct axvm_passthrough_device, length), 0},
+    {CONFIG_FIELD_U32, offsetof(struct axvm_passthrough_device, irq_id), 0},
+};
+
+static const struct config_tuple_field emu_fields[] = {
+    {CONFIG_FIELD_STR, offsetof(struct axvm_emu_device, name),
+     sizeof(((struct axvm_emu_device *)0)->name)},
+    {CONFIG_FIELD_ADDR, offsetof(struct axvm_emu_device, base_gpa), 0},
+    {CONFIG_FIELD_U64, offsetof(struct axvm_emu_device, length), 0},
+    {CONFIG_FIELD_U32, offsetof(struct axvm_emu_device, irq_id), 0},
+    {CONFIG_FIELD_U32, offsetof(struct axvm_emu_device, emu_type), 0},
+};
+
 static int devices_passthrough(struct config_ctx *cx, const struct toml_node *n, const char *path)
 {
-	char p[CONFIG_PATH_STR], q[CONFIG_PATH_STR];
+	char p[CONFIG_PATH_STR];
 	int ret = config_list(cx, n, path, AXVM_CONFIG_MAX_DEVICES, "devices");
 
 	if (ret)
@@ -432,22 +486,8 @@ static int devices_passthrough(struct config_ctx *cx, const struct toml_node *n,
 					   "[name, base_gpa, base_hpa, length, irq_id]",
 					   p);
 		ret = config_tuple(cx, e, p, 5, 5, "[name, base_gpa, base_hpa, length, irq_id]");
-		if (ret)
-			return ret;
-		config_index(q, p, 0);
-		ret = config_str(cx, e->items[0], q, d->name, sizeof(d->name));
-		config_index(q, p, 1);
 		if (!ret)
-			ret = config_u64(cx, e->items[1], q, true, &d->base_gpa);
-		config_index(q, p, 2);
-		if (!ret)
-			ret = config_u64(cx, e->items[2], q, true, &d->base_hpa);
-		config_index(q, p, 3);
-		if (!ret)
-			ret = config_u64(cx, e->items[3], q, false, &d->length);
-		config_index(q, p, 4);
-		if (!ret)
-			ret = config_u32(cx, e->items[4], q, &d->irq_id);
+			ret = config_fields(cx, e, p, passthrough_fields, 5, d);
 		if (ret)
 			return ret;
 		cx->cfg->passthrough_count = (unsigned)i + 1;
@@ -489,24 +529,12 @@ static int devices_emu(struct config_ctx *cx, const struct toml_node *n, const c
 				   "[name, base_gpa, length, irq_id, emu_type(, cfg_list)]");
 		if (ret)
 			return ret;
-		config_index(q, p, 0);
-		ret = config_str(cx, e->items[0], q, d->name, sizeof(d->name));
-		config_index(q, p, 1);
-		if (!ret)
-			ret = config_u64(cx, e->items[1], q, true, &d->base_gpa);
-		config_index(q, p, 2);
-		if (!ret)
-			ret = config_u64(cx, e->items[2], q, false, &d->length);
-		config_index(q, p, 3);
-		if (!ret)
-			ret = config_u32(cx, e->items[3], q, &d->irq_id);
-		config_index(q, p, 4);
-		if (!ret)
-			ret = config_u32(cx, e->items[4], q, &d->emu_type);
+		ret = config_fields(cx, e, p, emu_fields, 5, d);
 		if (ret)
 			return ret;
 		/* The reference's EmulatedDeviceType is a u8; unknown values are kept for the
 		 * board. */
+		config_index(q, p, 4);
 		if (d->emu_type > 0xff)
 			return config_fail(cx, e->items[4], -AXVM_ERANGE,
 					   "%s: emu_type 0x%x is out of range (0 to 0xff)", q,

@@ -409,6 +409,22 @@ CONFIG_ERROR(test_config_passthrough_device_wrong_arity,
 	     -AXVM_EINVAL,
 	     "vm.toml:11:24: devices.passthrough_devices[0]: expected 5 elements [name, base_gpa, "
 	     "base_hpa, length, irq_id], got 4")
+CONFIG_ERROR(test_config_passthrough_negative_host_address_names_its_element,
+	     BASE KERNEL "[devices]\npassthrough_devices = [[\"uart\", 0x1000_0000, -4096, "
+			 "0x1000, 10]]\n",
+	     -AXVM_ERANGE,
+	     "vm.toml:11:46: devices.passthrough_devices[0][2]: an address cannot be negative "
+	     "(got -0x1000)")
+CONFIG_ERROR(test_config_passthrough_irq_beyond_32_bits_names_its_element,
+	     BASE KERNEL "[devices]\npassthrough_devices = [[\"uart\", 0x1000_0000, 0x1000_0000, "
+			 "0x1000, 0x1_0000_0000]]\n",
+	     -AXVM_ERANGE,
+	     "vm.toml:11:67: devices.passthrough_devices[0][4]: 0x100000000 does not fit in 32 "
+	     "bits")
+CONFIG_ERROR(test_config_emu_negative_length_names_its_element,
+	     BASE KERNEL "[devices]\nemu_devices = [[\"x\", 0x1000_0000, -1, 10, 2]]\n",
+	     -AXVM_ERANGE,
+	     "vm.toml:11:35: devices.emu_devices[0][2]: expected a non-negative integer, got -1")
 CONFIG_ERROR(test_config_device_tree_passthrough_is_not_supported,
 	     BASE KERNEL "[devices]\npassthrough_devices = [\n    [\"/\"],\n]\n", -AXVM_ENOTSUP,
 	     "vm.toml:12:5: devices.passthrough_devices[0]: a device-tree path alone is not "
