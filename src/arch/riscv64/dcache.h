@@ -16,11 +16,12 @@
  *    once, before the next instruction: this hart's W TLB never lets a store
  *    to such a page take the fast path (RV_TLB_CODE), so every such store
  *    passes rv_dcache_note_write.
- *  - fence.i, a remote fence.i through SBI and every rv_hart_flush_local
- *    reset every page (lazily: a page's slots are cleared when it is next
+ *  - fence.i, a remote fence.i through SBI, an HSM start and every
+ *    rv_hart_flush_local reset every page (lazily: a page's slots are cleared when it is next
  *    entered), which covers stores by other harts and by devices.
- *  - sfence.vma and satp writes flush the TLB, so the virtual-to-host step is
- *    redone; the decoded pages stay valid because they are keyed by host page.
+ *  - sfence.vma, satp writes and a remote sfence.vma flush the TLB only, so
+ *    the virtual-to-host step is redone; the decoded pages stay valid because
+ *    they are keyed by host page.
  *  - An address-space change (generation) frees everything: host pages may
  *    have been unmapped.
  * Pages are freed only at a safe point (no slot pointer live): at the start
@@ -176,7 +177,7 @@ struct rv_dpage {
 
 /* Hash buckets (host page -> decoded page) and the most pages kept at once. */
 #define RV_DCACHE_BUCKETS 2048u
-#define RV_DCACHE_MAX_PAGES 512u /* 16 MiB of slots; then everything is freed */
+#define RV_DCACHE_MAX_PAGES 512u /* 24 MiB of slots per hart; then everything is freed */
 
 struct rv_dcache {
 	struct rv_dpage **bucket; /* open addressing; NULL = the cache is off */
