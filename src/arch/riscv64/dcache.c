@@ -92,14 +92,20 @@ void rv_dcache_free_all(struct rv_hart *h)
 	h->recheck = true;
 }
 
-void rv_dcache_sync(struct rv_hart *h)
+/* Free every page now (safe point only): no X entry may point at one, no W entry stays tagged. */
+static void dcache_free_now(struct rv_hart *h)
 {
-	if (!h->dc.free_pending)
-		return;
-	h->dc.free_pending = false;
+	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
 	dcache_free_pages(&h->dc);
 	dcache_tag_w_entries(h, 0, false);
+	h->dc.free_pending = false;
 	h->dc.frees++;
+}
+
+void rv_dcache_sync(struct rv_hart *h)
+{
+	if (h->dc.free_pending)
+		dcache_free_now(h);
 }
 
 /* Every slot back to "not decoded" (the sentinel after them is left alone). */
@@ -117,13 +123,8 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 	struct rv_dpage *dp;
 	unsigned i;
 
-	if (dc->pages >= RV_DCACHE_MAX_PAGES) {
-		/* Simpler than LRU, and a working set this large is rare. */
-		memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
-		dcache_free_pages(dc);
-		dcache_tag_w_entries(h, 0, false);
-		dc->frees++;
-	}
+	if (dc->pages >= RV_DCACHE_MAX_PAGES)
+		dcache_free_now(h); /* simpler than LRU, and a working set this large is rare */
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return NULL;

@@ -280,8 +280,8 @@ static void hart_check_generation(struct rv_hart *h)
 
 	if (gen != h->as_generation) {
 		h->as_generation = gen;
-		rv_hart_flush_local(h);
-		rv_dcache_free_all(h); /* decoded host pages may be gone */
+		rv_hart_flush_tlb_local(h);
+		rv_dcache_free_all(h); /* decoded host pages may be gone: no reset, a free */
 	}
 }
 
