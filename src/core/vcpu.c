@@ -101,12 +101,17 @@ const char *axvm_vcpu_state_name(enum axvm_vcpu_state state)
 	return "?";
 }
 
-/* Claim the transition from -> (in progress) atomically; -AXVM_ESTATE if not in `from`. */
-static int vcpu_enter(struct axvm_vcpu *vcpu, enum axvm_vcpu_state from, const char *what)
+/*
+ * Claim a transition atomically: from -> `to` (the state while it is in
+ * progress; `from` itself when the transition has no state of its own).
+ * -AXVM_ESTATE if the vCPU is not in `from`.
+ */
+static int vcpu_enter(struct axvm_vcpu *vcpu, enum axvm_vcpu_state from, enum axvm_vcpu_state to,
+		      const char *what)
 {
 	int expected = (int)from;
 
-	if (atomic_compare_exchange_strong(&vcpu->state, &expected, (int)from))
+	if (atomic_compare_exchange_strong(&vcpu->state, &expected, (int)to))
 		return 0;
 	axvm_debug("vcpu %u: %s in state %s (needs %s)", vcpu->id, what,
 		   axvm_vcpu_state_name((enum axvm_vcpu_state)expected),
@@ -133,7 +138,7 @@ int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspac
 {
 	struct axvm_vcpu_setup_info info = {
 	    .entry = entry, .addrspace = as, .setup_config = setup_config};
-	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_CREATED, "setup");
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_CREATED, AXVM_VCPU_STATE_CREATED, "setup");
 
 	if (ret)
 		return ret;
@@ -148,7 +153,7 @@ static bool vcpu_cpu_allowed(const struct axvm_vcpu *vcpu, int cpu)
 
 int axvm_vcpu_bind(struct axvm_vcpu *vcpu)
 {
-	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_FREE, "bind");
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_FREE, AXVM_VCPU_STATE_FREE, "bind");
 	int cpu;
 
 	if (ret)
@@ -183,7 +188,7 @@ int axvm_vcpu_bind(struct axvm_vcpu *vcpu)
 
 int axvm_vcpu_unbind(struct axvm_vcpu *vcpu)
 {
-	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_READY, "unbind");
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_READY, AXVM_VCPU_STATE_READY, "unbind");
 
 	if (ret)
 		return ret;
@@ -202,17 +207,10 @@ int axvm_vcpu_unbind(struct axvm_vcpu *vcpu)
  */
 int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	int expected = AXVM_VCPU_STATE_READY;
-	int ret;
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_READY, AXVM_VCPU_STATE_RUNNING, "run");
 
-	if (!atomic_compare_exchange_strong_explicit(&vcpu->state, &expected,
-						     AXVM_VCPU_STATE_RUNNING, memory_order_acquire,
-						     memory_order_relaxed)) {
-		axvm_debug("vcpu %u: run in state %s (needs %s)", vcpu->id,
-			   axvm_vcpu_state_name((enum axvm_vcpu_state)expected),
-			   axvm_vcpu_state_name(AXVM_VCPU_STATE_READY));
-		return -AXVM_ESTATE;
-	}
+	if (ret)
+		return ret;
 	exit->reason = AXVM_EXIT_NOTHING;
 	ret = vcpu->ops->run(vcpu->backend, exit);
 	if (ret)
