@@ -7,6 +7,7 @@ PKGS=(
 	libfdt-dev device-tree-compiler       # device trees
 	gcc-riscv64-unknown-elf               # bare-metal guests
 	gcc-riscv64-linux-gnu                 # the Linux guest fixture and its init
+	libc6-dev-riscv64-cross               # ... whose headers gcc only recommends
 	linux-source-6.1 flex bison libssl-dev libelf-dev cpio xz-utils
 	qemu-system-misc opensbi              # the peer VMM for benchmarks and cross-checks
 	u-boot-qemu                           # an external guest: S-mode U-Boot for virt
