@@ -12,6 +12,7 @@
 #include <libfdt.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/riscv64/hart.h"
@@ -1044,14 +1045,33 @@ TEST(test_board_poll_fires_rtc_alarm_through_plic)
 
 struct board_typist {
 	struct axvm_console *con;
+	struct axvm *vm;
 	uint8_t byte;
+	bool saw_halt; /* the guest reached wfi before the byte was typed */
 };
 
+static uint64_t board_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Type the byte once the guest has halted in wfi (a Halt exit counted by the
+ * VM, observable from any thread), so the input has to wake it. If it never
+ * gets there, type anyway so the run ends, and the test fails on saw_halt.
+ */
 static void *board_type_later(void *opaque)
 {
 	struct board_typist *t = opaque;
+	uint64_t deadline = board_now_ms() + 10000;
+	struct timespec poll = {0, 1000000};
 
-	usleep(20000); /* let the guest reach wfi first */
+	while (!(t->saw_halt = axvm_exit_count(t->vm, AXVM_EXIT_HALT) > 0) &&
+	       board_now_ms() < deadline)
+		nanosleep(&poll, NULL);
 	axvm_console_push(t->con, &t->byte, 1);
 	return NULL;
 }
@@ -1103,10 +1123,13 @@ TEST(test_board_guest_woken_by_uart_input_from_another_thread)
 	REQUIRE(board_prepare(&f, prog, n) == 0);
 	REQUIRE_OK(board_create(&f));
 	typist.con = f.con;
+	typist.vm = axvm_board_vm(f.b);
 	typist.byte = 'Q';
+	typist.saw_halt = false;
 	REQUIRE(pthread_create(&th, NULL, board_type_later, &typist) == 0);
 	ret = run_guest(&f, 100000);
 	pthread_join(th, NULL);
+	CHECK(typist.saw_halt);
 	CHECK_INT(-AXVM_ESHUTDOWN, ret);
 	CHECK(axvm_board_poweroff_requested(f.b, &po));
 	CHECK_INT('Q', po.status);
