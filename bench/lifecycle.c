@@ -80,7 +80,7 @@ static int lifecycle_board_once(const char *elf, struct axvm_console *con)
 		ret = off.status ? -AXVM_EINVAL : 0;
 	else if (ret)
 		fprintf(stderr, "lifecycle: run: %s (%s)\n", axvm_strerror(ret),
-			axvm_last_error(vm));
+			axvm_error_message());
 	axvm_board_destroy(board);
 	return ret;
 }

@@ -190,7 +190,7 @@ int main(void)
 	}
 	ret = axvm_init(vm);
 	if (ret) {
-		fprintf(stderr, "axvm_init: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "axvm_init: %s\n", axvm_error_message());
 		goto out;
 	}
 
@@ -207,7 +207,7 @@ int main(void)
 				       .opaque = c,
 				   });
 	if (ret) {
-		fprintf(stderr, "register: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "register: %s\n", axvm_error_message());
 		goto out;
 	}
 
@@ -215,7 +215,7 @@ int main(void)
 	if (!ret)
 		ret = axvm_boot(vm);
 	if (ret) {
-		fprintf(stderr, "load/boot: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "load/boot: %s\n", axvm_error_message());
 		goto out;
 	}
 
@@ -224,7 +224,7 @@ int main(void)
 		ret = axvm_run_vcpu(vm, 0, &exit);
 	} while (!ret && exit.reason == AXVM_EXIT_NOTHING);
 	if (ret) {
-		fprintf(stderr, "run: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "run: %s\n", axvm_error_message());
 		goto out;
 	}
 	axvm_exit_format(&exit, text, sizeof(text));

@@ -211,21 +211,21 @@ static int run_once(struct counting_hal *ch)
 	}
 	ret = axvm_init(vm);
 	if (ret) {
-		printf("axvm_init failed: %s (%s)\n", axvm_strerror(ret), axvm_last_error(vm));
+		printf("axvm_init failed: %s (%s)\n", axvm_strerror(ret), axvm_error_message());
 		goto out;
 	}
 	ret = axvm_write_guest(vm, RAM_BASE, guest_code, sizeof(guest_code));
 	if (!ret)
 		ret = axvm_boot(vm);
 	if (ret) {
-		fprintf(stderr, "load/boot: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "load/boot: %s\n", axvm_error_message());
 		goto out;
 	}
 	do {
 		ret = axvm_run_vcpu(vm, 0, &exit);
 	} while (!ret && exit.reason == AXVM_EXIT_NOTHING);
 	if (ret) {
-		fprintf(stderr, "run: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "run: %s\n", axvm_error_message());
 		goto out;
 	}
 	printf("exit %s; nested page faults handled inside axvm_run_vcpu: %" PRIu64 "\n",

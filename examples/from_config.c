@@ -149,8 +149,8 @@ static int build(const struct axvm_config *cfg, const char *name)
 	}
 	ret = axvm_init(vm);
 	if (ret) {
-		/* axvm_last_error names the field, e.g. "kernel.memory_regions[0]: ...". */
-		fprintf(stderr, "%s: init: %s\n", name, axvm_last_error(vm));
+		/* axvm_error_message names the field, e.g. "kernel.memory_regions[0]: ...". */
+		fprintf(stderr, "%s: init: %s\n", name, axvm_error_message());
 	} else {
 		struct axvm_addrspace *as = axvm_addrspace(vm);
 

@@ -110,7 +110,7 @@ int main(void)
 	}
 	ret = axvm_init(vm);
 	if (ret) {
-		fprintf(stderr, "axvm_init: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "axvm_init: %s\n", axvm_error_message());
 		goto out;
 	}
 
@@ -119,7 +119,7 @@ int main(void)
 	if (!ret)
 		ret = axvm_boot(vm);
 	if (ret) {
-		fprintf(stderr, "load/boot: %s\n", axvm_last_error(vm));
+		fprintf(stderr, "load/boot: %s\n", axvm_error_message());
 		goto out;
 	}
 
@@ -129,7 +129,7 @@ int main(void)
 
 		ret = axvm_run_vcpu(vm, 0, &exit);
 		if (ret) {
-			fprintf(stderr, "run: %s (%s)\n", axvm_strerror(ret), axvm_last_error(vm));
+			fprintf(stderr, "run: %s (%s)\n", axvm_strerror(ret), axvm_error_message());
 			break;
 		}
 		axvm_exit_format(&exit, text, sizeof(text));

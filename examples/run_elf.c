@@ -84,7 +84,7 @@ static int run_loop(struct axvm_board *b)
 			return -1;
 		}
 		if (ret) {
-			fprintf(stderr, "run_elf: %s\n", axvm_last_error(vm));
+			fprintf(stderr, "run_elf: %s\n", axvm_error_message());
 			return -1;
 		}
 		switch (exit.reason) {

@@ -86,9 +86,9 @@ void axvm_board_options_init(struct axvm_board_options *opts);
 /*
  * Create the virt board: VM, devices, images, device tree, vCPU 0's boot
  * registers. The VM is left Loaded (not booted). On failure returns a
- * negative AXVM_E* and writes a message naming the file, field or address
- * into err (e.g. "Image: file is 12 bytes, too short for a riscv Image
- * header").
+ * negative AXVM_E* and records a message naming the file, field or address
+ * (axvm_error_message(); e.g. "Image: file is 12 bytes, too short for a
+ * riscv Image header"); `err` (may be NULL) gets a copy, "" on success.
  */
 int axvm_board_virt_create(const struct axvm_board_options *opts, struct axvm_board **out,
 			   char *err, size_t errlen);

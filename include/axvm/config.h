@@ -134,8 +134,9 @@ void axvm_config_init(struct axvm_config *cfg);
 
 /*
  * Parse TOML text / a file into *cfg (which is initialised first) and
- * validate it. On error, returns a negative AXVM_E* and writes a message
- * "file:line:col: reason" (or "file: field: reason") into err.
+ * validate it. On error, returns a negative AXVM_E* and records a message
+ * "file:line:col: reason" (or "file: field: reason"): axvm_error_message().
+ * `err` (may be NULL) gets a copy of it, or "" on success.
  * `name` is what messages call the text (e.g. its path).
  */
 int axvm_config_parse(const char *text, size_t len, const char *name, struct axvm_config *cfg,
@@ -145,7 +146,8 @@ int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_
 /*
  * Semantic checks on a filled config: cpu_num vs id/set lists, overlapping
  * or misaligned regions, entry points outside memory, devices overlapping
- * memory or each other. Message names the field, e.g.
+ * memory or each other. The message (axvm_error_message(), copied into
+ * `err` if not NULL) names the field, e.g.
  * "kernel.memory_regions[1]: overlaps memory_regions[0] at 0x80000000".
  */
 int axvm_config_validate(const struct axvm_config *cfg, char *err, size_t errlen);

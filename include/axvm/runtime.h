@@ -124,12 +124,17 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 /*
  * Build the VM, run it to its end (through reboots) and fill *result.
  * Returns 0 when the guest ran (whatever its status), or a negative AXVM_E*
- * when the VM could not be built or run (message in axvm_runtime_error).
+ * when the VM could not be built or run (message in axvm_runtime_error and
+ * axvm_error_message()).
  */
 int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *result);
 /* Ask a running runtime to stop (any thread; also async-signal-safe). */
 void axvm_runtime_stop(struct axvm_runtime *rt);
-/* The first error message ("" if none). */
+/*
+ * The outcome message of the last run: its first error, on whichever
+ * thread it happened (each was recorded there as that thread's
+ * axvm_error_message() too); "" if none. Read it after axvm_runtime_run.
+ */
 const char *axvm_runtime_error(const struct axvm_runtime *rt);
 void axvm_runtime_destroy(struct axvm_runtime *rt);
 

@@ -3,7 +3,8 @@
  * Basic types and error codes shared by every layer of axvm.
  *
  * Errors: fallible functions return 0 or a negative AXVM_E* code and fill
- * out-parameters; axvm_strerror() turns a code into a sentence.
+ * out-parameters; axvm_strerror() turns a code into a sentence, and
+ * axvm_error_message() says what failed (below).
  */
 #ifndef AXVM_TYPES_H
 #define AXVM_TYPES_H
@@ -44,6 +45,27 @@ enum axvm_error {
 
 /* A sentence describing a (negative or positive) AXVM_E* code. */
 const char *axvm_strerror(int err);
+
+/*
+ * What the calling thread's last failed call was about: one sentence naming
+ * the object and place, e.g. "kernel.memory_regions[1]: mapping
+ * [0x90000000, +0x1000000) failed: out of memory" ("" if nothing failed
+ * yet). Every layer records its failures here (the VM, config loader,
+ * board, image loader, runtime, vCPUs, buses, address spaces), and nowhere
+ * else: functions that also take an `err` buffer get a copy of it.
+ *
+ * Why per thread, as errno and dlerror(): calls on one VM fail on several
+ * threads at once (guest memory access from any thread, one thread per
+ * vCPU). A message kept in the VM was overwritten by whichever thread
+ * failed last, and reading it while another thread wrote it was a data
+ * race; a caller-provided buffer would have added a parameter to every
+ * fallible function. Per thread, the message is always the one for the call
+ * this thread just made, with no lock. Read it right after the call that
+ * returned the error, on the same thread: the next failure replaces it;
+ * successful calls leave it as it was. The pointer stays valid for the
+ * thread's lifetime.
+ */
+const char *axvm_error_message(void);
 
 #define AXVM_PAGE_SHIFT 12
 #define AXVM_PAGE_SIZE (1ull << AXVM_PAGE_SHIFT)

@@ -16,6 +16,10 @@
  * per vCPU; shutdown, status queries, guest memory access and vCPU lookups
  * are safe from any thread; create/init/register/destroy from one thread
  * while no vCPU runs.
+ *
+ * Errors: every int function returns 0 or a negative AXVM_E*, and a failure
+ * records a message naming the field, address or vCPU for the calling
+ * thread (axvm_error_message()).
  */
 #ifndef AXVM_VM_H
 #define AXVM_VM_H
@@ -52,7 +56,11 @@ enum axvm_vm_status axvm_status(const struct axvm *vm);
 const char *axvm_status_name(enum axvm_vm_status status);
 uint64_t axvm_id(const struct axvm *vm);
 const struct axvm_config *axvm_config(const struct axvm *vm);
-/* The last error message recorded for this VM ("" if none). */
+/*
+ * Deprecated: axvm_error_message() (types.h), which this returns. Messages
+ * are per thread, not per VM: `vm` is not used. Kept so that code reading
+ * the message right after a failed call on the same thread still works.
+ */
 const char *axvm_last_error(const struct axvm *vm);
 
 unsigned axvm_vcpu_num(const struct axvm *vm);

@@ -22,6 +22,8 @@
  */
 #include "loader.h"
 
+#include "core/error.h"
+
 #include <axvm/log.h>
 
 #include <elf.h>
@@ -41,20 +43,6 @@
 #define LOADER_IMAGE_HEADER_SIZE 64
 #define LOADER_IMAGE_DEFAULT_OFFSET 0x200000ull
 #define LOADER_MAX_PHDRS 256
-
-static int loader_fail(char *err, size_t errlen, int ret, const char *fmt, ...) AXVM_PRINTF(4, 5);
-
-static int loader_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 const char *axvm_loader_format_name(enum axvm_board_kernel_format format)
 {
@@ -88,33 +76,32 @@ static bool loader_in_ram(const struct axvm_load_target *t, axvm_gpa_t gpa, uint
 }
 
 int axvm_loader_write(const struct axvm_load_target *t, const char *name, axvm_gpa_t gpa,
-		      const void *data, uint64_t len, char *err, size_t errlen)
+		      const void *data, uint64_t len)
 {
 	int ret;
 
 	if (!loader_in_ram(t, gpa, len))
-		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: [0x%" PRIx64 ", +0x%" PRIx64
-				   ") is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
-				   name, gpa, len, t->ram_base, t->ram_base + t->ram_size);
+		return axvm_error_set(-AXVM_ERANGE,
+				      "%s: [0x%" PRIx64 ", +0x%" PRIx64
+				      ") is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				      name, gpa, len, t->ram_base, t->ram_base + t->ram_size);
 	if (len == 0)
 		return 0;
 	ret = axvm_addrspace_write(t->as, gpa, data, len);
 	if (ret)
-		return loader_fail(err, errlen, ret,
-				   "%s: writing %" PRIu64 " bytes at 0x%" PRIx64 ": %s", name, len,
-				   gpa, axvm_strerror(ret));
+		return axvm_error_set(ret, "%s: writing %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
+				      name, len, gpa, axvm_strerror(ret));
 	return 0;
 }
 
 static int loader_zero(const struct axvm_load_target *t, const char *name, axvm_gpa_t gpa,
-		       uint64_t len, char *err, size_t errlen)
+		       uint64_t len)
 {
 	static const uint8_t zeros[4096];
 
 	while (len) {
 		uint64_t n = len < sizeof(zeros) ? len : sizeof(zeros);
-		int ret = axvm_loader_write(t, name, gpa, zeros, n, err, errlen);
+		int ret = axvm_loader_write(t, name, gpa, zeros, n);
 
 		if (ret)
 			return ret;
@@ -136,51 +123,52 @@ static bool loader_is_image(const uint8_t *d, size_t len)
 }
 
 static int loader_image(const struct axvm_load_target *t, const char *name, const uint8_t *d,
-			size_t len, struct axvm_loaded_image *out, char *err, size_t errlen)
+			size_t len, struct axvm_loaded_image *out)
 {
 	uint64_t text_offset, image_size, load;
 	int ret;
 
 	if (len < LOADER_IMAGE_HEADER_SIZE)
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: file is %zu bytes, too short for a riscv Image header",
-				   name, len);
+		return axvm_error_set(-AXVM_EINVAL,
+				      "%s: file is %zu bytes, too short for a riscv Image header",
+				      name, len);
 	if (!loader_is_image(d, len))
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: no riscv Image magic (\"RSC\\x05\" at 0x38 or \"RISCV\" at "
-				   "0x30)",
-				   name);
+		return axvm_error_set(
+		    -AXVM_EINVAL,
+		    "%s: no riscv Image magic (\"RSC\\x05\" at 0x38 or \"RISCV\" at "
+		    "0x30)",
+		    name);
 	text_offset = loader_le64(d + 0x08);
 	image_size = loader_le64(d + 0x10);
 	if (loader_le64(d + 0x18) & 1)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP,
-				   "%s: flags say big-endian; only little-endian kernels run",
-				   name);
+		return axvm_error_set(-AXVM_ENOTSUP,
+				      "%s: flags say big-endian; only little-endian kernels run",
+				      name);
 	if (text_offset == 0)
 		text_offset = LOADER_IMAGE_DEFAULT_OFFSET;
 	if (text_offset & (AXVM_PAGE_SIZE - 1))
-		return loader_fail(err, errlen, -AXVM_EALIGN,
-				   "%s: text_offset 0x%" PRIx64 " is not 4 KiB-aligned", name,
-				   text_offset);
+		return axvm_error_set(-AXVM_EALIGN,
+				      "%s: text_offset 0x%" PRIx64 " is not 4 KiB-aligned", name,
+				      text_offset);
 	if (image_size == 0)
 		image_size = len;
 	if (image_size < len)
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: image_size 0x%" PRIx64
-				   " is smaller than the file (%zu bytes)",
-				   name, image_size, len);
+		return axvm_error_set(-AXVM_EINVAL,
+				      "%s: image_size 0x%" PRIx64
+				      " is smaller than the file (%zu bytes)",
+				      name, image_size, len);
 	if (image_size > t->ram_size)
-		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: image_size 0x%" PRIx64
-				   " is larger than guest RAM (0x%" PRIx64 " bytes)",
-				   name, image_size, t->ram_size);
+		return axvm_error_set(-AXVM_ERANGE,
+				      "%s: image_size 0x%" PRIx64
+				      " is larger than guest RAM (0x%" PRIx64 " bytes)",
+				      name, image_size, t->ram_size);
 	if (text_offset > t->ram_size - image_size)
-		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: text_offset 0x%" PRIx64 " + image_size 0x%" PRIx64
-				   " runs past the end of guest RAM (0x%" PRIx64 " bytes)",
-				   name, text_offset, image_size, t->ram_size);
+		return axvm_error_set(-AXVM_ERANGE,
+				      "%s: text_offset 0x%" PRIx64 " + image_size 0x%" PRIx64
+				      " runs past the end of guest RAM (0x%" PRIx64 " bytes)",
+				      name, text_offset, image_size, t->ram_size);
 	load = t->ram_base + text_offset;
-	ret = axvm_loader_write(t, name, load, d, len, err, errlen);
+	ret = axvm_loader_write(t, name, load, d, len);
 	if (ret)
 		return ret;
 	out->format = AXVM_BOARD_KERNEL_IMAGE;
@@ -190,44 +178,39 @@ static int loader_image(const struct axvm_load_target *t, const char *name, cons
 	return 0;
 }
 
-static int loader_elf_header(const char *name, const uint8_t *d, size_t len, Elf64_Ehdr *eh,
-			     char *err, size_t errlen)
+static int loader_elf_header(const char *name, const uint8_t *d, size_t len, Elf64_Ehdr *eh)
 {
 	if (len < sizeof(*eh))
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: file is %zu bytes, too short for an ELF64 header", name,
-				   len);
+		return axvm_error_set(-AXVM_EINVAL,
+				      "%s: file is %zu bytes, too short for an ELF64 header", name,
+				      len);
 	memcpy(eh, d, sizeof(*eh));
 	if (!loader_is_elf(d, len))
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: no ELF magic", name);
+		return axvm_error_set(-AXVM_EINVAL, "%s: no ELF magic", name);
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP, "%s: ELF class %u is not ELF64",
-				   name, eh->e_ident[EI_CLASS]);
+		return axvm_error_set(-AXVM_ENOTSUP, "%s: ELF class %u is not ELF64", name,
+				      eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP, "%s: ELF file is not little-endian",
-				   name);
+		return axvm_error_set(-AXVM_ENOTSUP, "%s: ELF file is not little-endian", name);
 	if (eh->e_machine != EM_RISCV)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP,
-				   "%s: e_machine %u is not RISC-V (%u)", name, eh->e_machine,
-				   EM_RISCV);
+		return axvm_error_set(-AXVM_ENOTSUP, "%s: e_machine %u is not RISC-V (%u)", name,
+				      eh->e_machine, EM_RISCV);
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-		return loader_fail(err, errlen, -AXVM_ENOTSUP, "%s: e_type %u is not an executable",
-				   name, eh->e_type);
+		return axvm_error_set(-AXVM_ENOTSUP, "%s: e_type %u is not an executable", name,
+				      eh->e_type);
 	if (eh->e_phnum == 0)
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: ELF file has no program headers",
-				   name);
+		return axvm_error_set(-AXVM_EINVAL, "%s: ELF file has no program headers", name);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: e_phentsize %u is not %zu", name,
-				   eh->e_phentsize, sizeof(Elf64_Phdr));
+		return axvm_error_set(-AXVM_EINVAL, "%s: e_phentsize %u is not %zu", name,
+				      eh->e_phentsize, sizeof(Elf64_Phdr));
 	if (eh->e_phnum > LOADER_MAX_PHDRS)
-		return loader_fail(err, errlen, -AXVM_ELIMIT,
-				   "%s: %u program headers exceed the limit of %d", name,
-				   eh->e_phnum, LOADER_MAX_PHDRS);
+		return axvm_error_set(-AXVM_ELIMIT, "%s: %u program headers exceed the limit of %d",
+				      name, eh->e_phnum, LOADER_MAX_PHDRS);
 	if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: program headers at offset 0x%" PRIx64
-				   " run past the end of the file (%zu bytes)",
-				   name, (uint64_t)eh->e_phoff, len);
+		return axvm_error_set(-AXVM_EINVAL,
+				      "%s: program headers at offset 0x%" PRIx64
+				      " run past the end of the file (%zu bytes)",
+				      name, (uint64_t)eh->e_phoff, len);
 	return 0;
 }
 
@@ -277,7 +260,7 @@ static uint64_t loader_elf_bias(const struct axvm_load_target *t, const uint8_t 
 }
 
 static int loader_elf(const struct axvm_load_target *t, const char *name, const uint8_t *d,
-		      size_t len, struct axvm_loaded_image *out, char *err, size_t errlen)
+		      size_t len, struct axvm_loaded_image *out)
 {
 	Elf64_Ehdr eh;
 	axvm_gpa_t lo = UINT64_MAX, hi = 0, entry;
@@ -285,7 +268,7 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 	unsigned loaded = 0;
 	int ret;
 
-	ret = loader_elf_header(name, d, len, &eh, err, errlen);
+	ret = loader_elf_header(name, d, len, &eh);
 	if (ret)
 		return ret;
 	entry = loader_elf_entry(d, &eh);
@@ -310,30 +293,30 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 
 				snprintf(what, sizeof(what), "%s: segment %u", name, i);
 				ret = axvm_loader_write(t, what, ph.p_paddr, d + ph.p_offset,
-							ph.p_filesz, err, errlen);
+							ph.p_filesz);
 				if (!ret)
 					ret = loader_zero(t, what, ph.p_paddr + ph.p_filesz,
-							  ph.p_memsz - ph.p_filesz, err, errlen);
+							  ph.p_memsz - ph.p_filesz);
 				if (ret)
 					return ret;
 				continue;
 			}
 			if (ph.p_filesz > ph.p_memsz)
-				return loader_fail(err, errlen, -AXVM_EINVAL,
-						   "%s: program header %u: p_filesz 0x%" PRIx64
-						   " exceeds p_memsz 0x%" PRIx64,
-						   name, i, (uint64_t)ph.p_filesz,
-						   (uint64_t)ph.p_memsz);
+				return axvm_error_set(-AXVM_EINVAL,
+						      "%s: program header %u: p_filesz 0x%" PRIx64
+						      " exceeds p_memsz 0x%" PRIx64,
+						      name, i, (uint64_t)ph.p_filesz,
+						      (uint64_t)ph.p_memsz);
 			if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
-				return loader_fail(err, errlen, -AXVM_EINVAL,
-						   "%s: program header %u: file bytes [0x%" PRIx64
-						   ", +0x%" PRIx64 ") run past the end of the file "
-						   "(%zu bytes)",
-						   name, i, (uint64_t)ph.p_offset,
-						   (uint64_t)ph.p_filesz, len);
+				return axvm_error_set(
+				    -AXVM_EINVAL,
+				    "%s: program header %u: file bytes [0x%" PRIx64 ", +0x%" PRIx64
+				    ") run past the end of the file "
+				    "(%zu bytes)",
+				    name, i, (uint64_t)ph.p_offset, (uint64_t)ph.p_filesz, len);
 			if (!loader_in_ram(t, ph.p_paddr, ph.p_memsz))
-				return loader_fail(
-				    err, errlen, -AXVM_ERANGE,
+				return axvm_error_set(
+				    -AXVM_ERANGE,
 				    "%s: program header %u: [0x%" PRIx64 ", +0x%" PRIx64
 				    ") is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				    name, i, (uint64_t)ph.p_paddr, (uint64_t)ph.p_memsz,
@@ -345,14 +328,14 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 			loaded++;
 		}
 		if (pass == 0 && loaded == 0)
-			return loader_fail(err, errlen, -AXVM_EINVAL,
-					   "%s: ELF file has no loadable segment", name);
+			return axvm_error_set(-AXVM_EINVAL, "%s: ELF file has no loadable segment",
+					      name);
 		if (pass == 0 && !loader_in_ram(t, entry, 1))
-			return loader_fail(err, errlen, -AXVM_ERANGE,
-					   "%s: e_entry 0x%" PRIx64
-					   " is outside guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
-					   name, (uint64_t)eh.e_entry, t->ram_base,
-					   t->ram_base + t->ram_size);
+			return axvm_error_set(
+			    -AXVM_ERANGE,
+			    "%s: e_entry 0x%" PRIx64 " is outside guest RAM [0x%" PRIx64
+			    ", 0x%" PRIx64 ")",
+			    name, (uint64_t)eh.e_entry, t->ram_base, t->ram_base + t->ram_size);
 	}
 	out->format = AXVM_BOARD_KERNEL_ELF;
 	out->start = lo;
@@ -362,19 +345,18 @@ static int loader_elf(const struct axvm_load_target *t, const char *name, const 
 }
 
 static int loader_flat(const struct axvm_load_target *t, const char *name, const uint8_t *d,
-		       size_t len, axvm_gpa_t addr, struct axvm_loaded_image *out, char *err,
-		       size_t errlen)
+		       size_t len, axvm_gpa_t addr, struct axvm_loaded_image *out)
 {
 	int ret;
 
 	if (len == 0)
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: file is empty", name);
+		return axvm_error_set(-AXVM_EINVAL, "%s: file is empty", name);
 	if (!loader_in_ram(t, addr, len))
-		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: %zu bytes at 0x%" PRIx64
-				   " do not fit in guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
-				   name, len, addr, t->ram_base, t->ram_base + t->ram_size);
-	ret = axvm_loader_write(t, name, addr, d, len, err, errlen);
+		return axvm_error_set(-AXVM_ERANGE,
+				      "%s: %zu bytes at 0x%" PRIx64
+				      " do not fit in guest RAM [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				      name, len, addr, t->ram_base, t->ram_base + t->ram_size);
+	ret = axvm_loader_write(t, name, addr, d, len);
 	if (ret)
 		return ret;
 	out->format = AXVM_BOARD_KERNEL_FLAT;
@@ -386,7 +368,7 @@ static int loader_flat(const struct axvm_load_target *t, const char *name, const
 
 int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, const void *data,
 			    size_t len, enum axvm_board_kernel_format format, axvm_gpa_t flat_addr,
-			    struct axvm_loaded_image *out, char *err, size_t errlen)
+			    struct axvm_loaded_image *out)
 {
 	const uint8_t *d = data;
 
@@ -401,19 +383,18 @@ int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, 
 	}
 	switch (format) {
 	case AXVM_BOARD_KERNEL_IMAGE:
-		return loader_image(t, name, d, len, out, err, errlen);
+		return loader_image(t, name, d, len, out);
 	case AXVM_BOARD_KERNEL_ELF:
-		return loader_elf(t, name, d, len, out, err, errlen);
+		return loader_elf(t, name, d, len, out);
 	case AXVM_BOARD_KERNEL_FLAT:
-		return loader_flat(t, name, d, len, flat_addr, out, err, errlen);
+		return loader_flat(t, name, d, len, flat_addr, out);
 	default:
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: unknown kernel format %d", name,
-				   (int)format);
+		return axvm_error_set(-AXVM_EINVAL, "%s: unknown kernel format %d", name,
+				      (int)format);
 	}
 }
 
-int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len, char *err,
-			  size_t errlen)
+int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len)
 {
 	struct stat st;
 	FILE *fp;
@@ -424,32 +405,29 @@ int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size
 	*len = 0;
 	fp = fopen(path, "rb");
 	if (!fp)
-		return loader_fail(err, errlen, -AXVM_ENOENT, "%s: cannot open: %s", path,
-				   strerror(errno));
+		return axvm_error_set(-AXVM_ENOENT, "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
 		fclose(fp);
-		return loader_fail(err, errlen, -AXVM_EIO, "%s: not a regular file", path);
+		return axvm_error_set(-AXVM_EIO, "%s: not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > max_size) {
 		fclose(fp);
-		return loader_fail(err, errlen, -AXVM_ERANGE,
-				   "%s: file is %" PRIu64 " bytes, larger than guest RAM (%" PRIu64
-				   " bytes)",
-				   path, (uint64_t)st.st_size, max_size);
+		return axvm_error_set(-AXVM_ERANGE,
+				      "%s: file is %" PRIu64
+				      " bytes, larger than guest RAM (%" PRIu64 " bytes)",
+				      path, (uint64_t)st.st_size, max_size);
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf) {
 		fclose(fp);
-		return loader_fail(err, errlen, -AXVM_ENOMEM,
-				   "%s: out of memory reading %" PRIu64 " bytes", path,
-				   (uint64_t)st.st_size);
+		return axvm_error_set(-AXVM_ENOMEM, "%s: out of memory reading %" PRIu64 " bytes",
+				      path, (uint64_t)st.st_size);
 	}
 	n = fread(buf, 1, (size_t)st.st_size, fp);
 	if (n != (size_t)st.st_size || ferror(fp)) {
 		fclose(fp);
 		free(buf);
-		return loader_fail(err, errlen, -AXVM_EIO, "%s: read error after %zu bytes", path,
-				   n);
+		return axvm_error_set(-AXVM_EIO, "%s: read error after %zu bytes", path, n);
 	}
 	fclose(fp);
 	*data = buf;
@@ -457,25 +435,24 @@ int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size
 	return 0;
 }
 
-int axvm_loader_check_dtb(const char *name, const void *data, size_t len, char *err, size_t errlen)
+int axvm_loader_check_dtb(const char *name, const void *data, size_t len)
 {
 	int ret;
 
 	if (len < sizeof(struct fdt_header))
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: file is %zu bytes, too short for a device tree header",
-				   name, len);
+		return axvm_error_set(-AXVM_EINVAL,
+				      "%s: file is %zu bytes, too short for a device tree header",
+				      name, len);
 	ret = fdt_check_header(data);
 	if (ret)
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: not a device tree blob: %s",
-				   name, fdt_strerror(ret));
+		return axvm_error_set(-AXVM_EINVAL, "%s: not a device tree blob: %s", name,
+				      fdt_strerror(ret));
 	if (fdt_totalsize(data) > len)
-		return loader_fail(err, errlen, -AXVM_EINVAL,
-				   "%s: header says %u bytes but the file has %zu", name,
-				   fdt_totalsize(data), len);
+		return axvm_error_set(-AXVM_EINVAL, "%s: header says %u bytes but the file has %zu",
+				      name, fdt_totalsize(data), len);
 	ret = fdt_check_full(data, len);
 	if (ret)
-		return loader_fail(err, errlen, -AXVM_EINVAL, "%s: malformed device tree: %s", name,
-				   fdt_strerror(ret));
+		return axvm_error_set(-AXVM_EINVAL, "%s: malformed device tree: %s", name,
+				      fdt_strerror(ret));
 	return 0;
 }

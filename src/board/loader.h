@@ -4,7 +4,7 @@
  * the files the board places itself (initrd, user DTB). Every byte goes
  * through axvm_addrspace_write after an explicit check that the whole
  * destination lies in guest RAM, so a hostile image cannot write anywhere
- * else. Every error writes "<name>: <what is wrong>" into err.
+ * else. Every error records "<name>: <what is wrong>" (axvm_error_message()).
  */
 #ifndef AXVM_BOARD_LOADER_H
 #define AXVM_BOARD_LOADER_H
@@ -32,18 +32,17 @@ struct axvm_loaded_image {
  */
 int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, const void *data,
 			    size_t len, enum axvm_board_kernel_format format, axvm_gpa_t flat_addr,
-			    struct axvm_loaded_image *out, char *err, size_t errlen);
+			    struct axvm_loaded_image *out);
 
 /* Read a whole file; files larger than max_size are refused. *data is malloc'd. */
-int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len, char *err,
-			  size_t errlen);
+int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len);
 
 /* Check a user-supplied device tree blob (header, size, structure). */
-int axvm_loader_check_dtb(const char *name, const void *data, size_t len, char *err, size_t errlen);
+int axvm_loader_check_dtb(const char *name, const void *data, size_t len);
 
 /* Copy len bytes to gpa after checking [gpa, gpa+len) lies in the target's RAM. */
 int axvm_loader_write(const struct axvm_load_target *t, const char *name, axvm_gpa_t gpa,
-		      const void *data, uint64_t len, char *err, size_t errlen);
+		      const void *data, uint64_t len);
 
 const char *axvm_loader_format_name(enum axvm_board_kernel_format format);
 

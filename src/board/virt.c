@@ -39,6 +39,7 @@
 #include "axvm/log.h"
 #include "board/fdt.h"
 #include "board/loader.h"
+#include "core/error.h"
 #include "devices/goldfish_rtc.h"
 #include "devices/ns16550a.h"
 #include "devices/pci_ecam_empty.h"
@@ -177,20 +178,6 @@ static const struct virt_device virt_devices[] = {
 _Static_assert(VIRT_DEV_COUNT <= sizeof(((struct axvm_board *)0)->present),
 	       "axvm_board.present must cover the device table");
 
-static int virt_fail(char *err, size_t errlen, int ret, const char *fmt, ...) AXVM_PRINTF(4, 5);
-
-static int virt_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 /* The S-mode context of hart N (2N + 1) drives its SEIP; M contexts drive nothing. */
 static void virt_plic_output(void *opaque, unsigned context, bool level)
 {
@@ -328,7 +315,7 @@ static const char *virt_pick(const char *opt, const char *cfg_value)
 
 /* Fill b->cfg from the options and base config; find the RAM region. */
 static int virt_build_config(struct axvm_board *b, const struct axvm_board_options *o,
-			     struct virt_inputs *in, char *err, size_t errlen)
+			     struct virt_inputs *in)
 {
 	struct axvm_config *c = b->cfg;
 	const struct axvm_config *base = o->base_config;
@@ -341,8 +328,8 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 
 	cpus = o->cpus ? o->cpus : (base && base->cpu_num ? base->cpu_num : 1);
 	if (cpus < 1 || cpus > AXVM_BOARD_VIRT_MAX_CPUS)
-		return virt_fail(err, errlen, -AXVM_ERANGE, "cpus: %u is outside 1..%d", cpus,
-				 AXVM_BOARD_VIRT_MAX_CPUS);
+		return axvm_error_set(-AXVM_ERANGE, "cpus: %u is outside 1..%d", cpus,
+				      AXVM_BOARD_VIRT_MAX_CPUS);
 	if (cpus != c->cpu_num) {
 		/* Per-vCPU affinity lists were written for another count. */
 		c->has_phys_cpu_ids = false;
@@ -355,13 +342,14 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 	in->dtb = virt_pick(o->dtb_path, base ? base->dtb_path : NULL);
 	in->cmdline = virt_pick(o->cmdline, base ? base->cmdline : NULL);
 	if (!in->kernel)
-		return virt_fail(err, errlen, -AXVM_EINVAL,
-				 "kernel: no kernel image given (-k FILE or kernel.kernel_path)");
+		return axvm_error_set(
+		    -AXVM_EINVAL, "kernel: no kernel image given (-k FILE or kernel.kernel_path)");
 	if (c->bios_path[0])
-		return virt_fail(err, errlen, -AXVM_ENOTSUP,
-				 "kernel.bios_path: %s: the virt board runs no firmware (the VMM "
-				 "serves SBI)",
-				 c->bios_path);
+		return axvm_error_set(
+		    -AXVM_ENOTSUP,
+		    "kernel.bios_path: %s: the virt board runs no firmware (the VMM "
+		    "serves SBI)",
+		    c->bios_path);
 	/* The board loads the images itself. */
 	c->kernel_path[0] = c->ramdisk_path[0] = c->dtb_path[0] = 0;
 
@@ -383,14 +371,15 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 			in->ram_index = (int)i;
 	}
 	if (in->ram_index < 0)
-		return virt_fail(err, errlen, -AXVM_EINVAL,
-				 "kernel.memory_regions: no region holds the virt board's RAM at "
-				 "0x%llx",
-				 AXVM_BOARD_VIRT_RAM_BASE);
+		return axvm_error_set(
+		    -AXVM_EINVAL,
+		    "kernel.memory_regions: no region holds the virt board's RAM at "
+		    "0x%llx",
+		    AXVM_BOARD_VIRT_RAM_BASE);
 	if (o->ram_size) {
 		if (c->regions[in->ram_index].gpa != AXVM_BOARD_VIRT_RAM_BASE)
-			return virt_fail(
-			    err, errlen, -AXVM_EINVAL,
+			return axvm_error_set(
+			    -AXVM_EINVAL,
 			    "memory size: memory_regions[%d] does not start at 0x%llx, "
 			    "so its size cannot be overridden",
 			    in->ram_index, AXVM_BOARD_VIRT_RAM_BASE);
@@ -398,11 +387,11 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 	}
 	if (c->regions[in->ram_index].size < VIRT_RAM_MIN ||
 	    c->regions[in->ram_index].size & (AXVM_PAGE_SIZE - 1))
-		return virt_fail(err, errlen, -AXVM_EINVAL,
-				 "memory size: 0x%" PRIx64
-				 " bytes must be a multiple of 4 KiB and at "
-				 "least 4 MiB",
-				 c->regions[in->ram_index].size);
+		return axvm_error_set(-AXVM_EINVAL,
+				      "memory size: 0x%" PRIx64
+				      " bytes must be a multiple of 4 KiB and at "
+				      "least 4 MiB",
+				      c->regions[in->ram_index].size);
 
 	c->hal = b->hal;
 	c->vcpu_arch_config = &b->hart_cfg;
@@ -411,25 +400,22 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 	return 0;
 }
 
-static int virt_read_files(struct virt_inputs *in, uint64_t ram_size, char *err, size_t errlen)
+static int virt_read_files(struct virt_inputs *in, uint64_t ram_size)
 {
-	int ret = axvm_loader_read_file(in->kernel, ram_size, &in->kernel_data, &in->kernel_len,
-					err, errlen);
+	int ret = axvm_loader_read_file(in->kernel, ram_size, &in->kernel_data, &in->kernel_len);
 
 	if (!ret && in->initrd)
-		ret = axvm_loader_read_file(in->initrd, ram_size, &in->initrd_data, &in->initrd_len,
-					    err, errlen);
+		ret =
+		    axvm_loader_read_file(in->initrd, ram_size, &in->initrd_data, &in->initrd_len);
 	if (!ret && in->dtb) {
-		ret = axvm_loader_read_file(in->dtb, ram_size, &in->dtb_data, &in->dtb_len, err,
-					    errlen);
+		ret = axvm_loader_read_file(in->dtb, ram_size, &in->dtb_data, &in->dtb_len);
 		if (!ret)
-			ret =
-			    axvm_loader_check_dtb(in->dtb, in->dtb_data, in->dtb_len, err, errlen);
+			ret = axvm_loader_check_dtb(in->dtb, in->dtb_data, in->dtb_len);
 	}
 	return ret;
 }
 
-static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
+static int virt_add_devices(struct axvm_board *b)
 {
 	for (unsigned i = 0; i < VIRT_DEV_COUNT; i++) {
 		const struct virt_device *d = &virt_devices[i];
@@ -444,8 +430,7 @@ static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
 		int ret = d->create(b, d, &desc.opaque);
 
 		if (ret)
-			return virt_fail(err, errlen, ret, "device %s: %s", d->name,
-					 axvm_strerror(ret));
+			return axvm_error_set(ret, "device %s: %s", d->name, axvm_strerror(ret));
 		ret = axvm_register_device(b->vm, AXVM_BUS_MMIO, &desc);
 		if (ret == -AXVM_EOVERLAP && d->optional) {
 			axvm_debug("virt: %s left out: 0x%llx is already mapped", d->name,
@@ -453,15 +438,14 @@ static int virt_add_devices(struct axvm_board *b, char *err, size_t errlen)
 			continue;
 		}
 		if (ret)
-			return virt_fail(err, errlen, ret, "device %s: %s", d->name,
-					 axvm_last_error(b->vm));
+			return axvm_error_wrap(ret, "device %s", d->name);
 		b->present[i] = true;
 	}
 	return 0;
 }
 
 static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_options *o,
-			     const struct virt_inputs *in, char *err, size_t errlen)
+			     const struct virt_inputs *in)
 {
 	const struct axvm_config *c = b->cfg;
 	struct axvm_fdt f;
@@ -518,28 +502,27 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 		ret = axvm_fdt_finish(&f, &b->fdt_size);
 	if (ret) {
 		axvm_fdt_release(&f);
-		return virt_fail(err, errlen, ret, "device tree: generation failed: %s",
-				 axvm_strerror(ret));
+		return axvm_error_set(ret, "device tree: generation failed: %s",
+				      axvm_strerror(ret));
 	}
 	b->fdt = f.blob;
 	return 0;
 }
 
 /* A user DTB with room to set /chosen (placeholder initrd range for a stable size). */
-static int virt_user_fdt(struct axvm_board *b, const struct virt_inputs *in, char *err,
-			 size_t errlen)
+static int virt_user_fdt(struct axvm_board *b, const struct virt_inputs *in)
 {
 	size_t cap = in->dtb_len + 4096 + (in->cmdline ? strlen(in->cmdline) : 0);
 	int ret;
 
 	b->fdt = calloc(1, cap);
 	if (!b->fdt)
-		return virt_fail(err, errlen, -AXVM_ENOMEM, "%s: out of memory", in->dtb);
+		return axvm_error_set(-AXVM_ENOMEM, "%s: out of memory", in->dtb);
 	memcpy(b->fdt, in->dtb_data, in->dtb_len);
 	ret = axvm_fdt_set_chosen(b->fdt, cap, in->cmdline, in->initrd != NULL, 0, 0);
 	if (ret)
-		return virt_fail(err, errlen, ret, "%s: cannot update /chosen: %s", in->dtb,
-				 axvm_strerror(ret));
+		return axvm_error_set(ret, "%s: cannot update /chosen: %s", in->dtb,
+				      axvm_strerror(ret));
 	b->fdt_size = fdt_totalsize(b->fdt);
 	return 0;
 }
@@ -583,7 +566,7 @@ static bool virt_qemu_initrd_fits(const struct axvm_board_layout *l,
  * then write both.
  */
 static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
-		      const struct axvm_load_target *t, char *err, size_t errlen)
+		      const struct axvm_load_target *t)
 {
 	struct axvm_board_layout *l = &b->layout;
 	const struct axvm_config *c = b->cfg;
@@ -592,26 +575,27 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 	int ret;
 
 	if (b->fdt_size > t->ram_size)
-		return virt_fail(err, errlen, -AXVM_ERANGE,
-				 "device tree: %zu bytes do not fit in guest RAM", b->fdt_size);
+		return axvm_error_set(
+		    -AXVM_ERANGE, "device tree: %zu bytes do not fit in guest RAM", b->fdt_size);
 	low = l->kernel_end;
 	if (c->has_dtb_load_addr) {
 		fdt_addr = c->dtb_load_addr;
 		if (virt_overlap(fdt_addr, b->fdt_size, l->kernel_start, low - l->kernel_start))
-			return virt_fail(err, errlen, -AXVM_EOVERLAP,
-					 "kernel.dtb_load_addr: the device tree at 0x%" PRIx64
-					 " (+0x%zx) overlaps the kernel [0x%" PRIx64 ", 0x%" PRIx64
-					 ")",
-					 fdt_addr, b->fdt_size, l->kernel_start, low);
+			return axvm_error_set(-AXVM_EOVERLAP,
+					      "kernel.dtb_load_addr: the device tree at 0x%" PRIx64
+					      " (+0x%zx) overlaps the kernel [0x%" PRIx64
+					      ", 0x%" PRIx64 ")",
+					      fdt_addr, b->fdt_size, l->kernel_start, low);
 	} else {
 		fdt_addr = virt_align_down(ram_end - b->fdt_size, VIRT_FDT_ALIGN);
 		if (fdt_addr < low || fdt_addr < t->ram_base)
 			fdt_addr = virt_align_down(ram_end - b->fdt_size, 8);
 		if (fdt_addr < low)
-			return virt_fail(err, errlen, -AXVM_ERANGE,
-					 "device tree: %zu bytes do not fit in guest RAM above the "
-					 "kernel (which ends at 0x%" PRIx64 ")",
-					 b->fdt_size, low);
+			return axvm_error_set(
+			    -AXVM_ERANGE,
+			    "device tree: %zu bytes do not fit in guest RAM above the "
+			    "kernel (which ends at 0x%" PRIx64 ")",
+			    b->fdt_size, low);
 	}
 	if (in->initrd) {
 		uint64_t start, top = c->has_dtb_load_addr ? ram_end : fdt_addr;
@@ -622,13 +606,13 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 			start = l->entry + virt_qemu_initrd_gap(t);
 		} else {
 			if (in->initrd_len > top - t->ram_base)
-				return virt_fail(err, errlen, -AXVM_ERANGE,
-						 "%s: %zu bytes do not fit in guest RAM",
-						 in->initrd, in->initrd_len);
+				return axvm_error_set(-AXVM_ERANGE,
+						      "%s: %zu bytes do not fit in guest RAM",
+						      in->initrd, in->initrd_len);
 			start = virt_align_down(top - in->initrd_len, AXVM_PAGE_SIZE);
 			if (start < low)
-				return virt_fail(
-				    err, errlen, -AXVM_ERANGE,
+				return axvm_error_set(
+				    -AXVM_ERANGE,
 				    "%s: %zu bytes do not fit in guest RAM between the "
 				    "kernel (ends at 0x%" PRIx64
 				    ") and the device tree at 0x%" PRIx64,
@@ -636,8 +620,8 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 		}
 		if (virt_overlap(start, in->initrd_len, l->kernel_start, low - l->kernel_start) ||
 		    virt_overlap(start, in->initrd_len, fdt_addr, b->fdt_size))
-			return virt_fail(
-			    err, errlen, -AXVM_EOVERLAP,
+			return axvm_error_set(
+			    -AXVM_EOVERLAP,
 			    "%s: [0x%" PRIx64 ", +0x%zx) overlaps the kernel [0x%" PRIx64
 			    ", 0x%" PRIx64 ") or the device tree at 0x%" PRIx64,
 			    in->initrd, start, in->initrd_len, l->kernel_start, low, fdt_addr);
@@ -646,39 +630,36 @@ static int virt_place(struct axvm_board *b, const struct virt_inputs *in,
 		ret = axvm_fdt_set_chosen(b->fdt, b->fdt_size, NULL, true, l->initrd_start,
 					  l->initrd_end);
 		if (ret)
-			return virt_fail(err, errlen, ret,
-					 "device tree: setting the initrd range: %s",
-					 axvm_strerror(ret));
-		ret = axvm_loader_write(t, in->initrd, start, in->initrd_data, in->initrd_len, err,
-					errlen);
+			return axvm_error_set(ret, "device tree: setting the initrd range: %s",
+					      axvm_strerror(ret));
+		ret = axvm_loader_write(t, in->initrd, start, in->initrd_data, in->initrd_len);
 		if (ret)
 			return ret;
 	}
 	l->dtb_addr = fdt_addr;
 	l->dtb_size = b->fdt_size;
-	return axvm_loader_write(t, "device tree", fdt_addr, b->fdt, b->fdt_size, err, errlen);
+	return axvm_loader_write(t, "device tree", fdt_addr, b->fdt, b->fdt_size);
 }
 
-static int virt_boot_registers(struct axvm_board *b, char *err, size_t errlen)
+static int virt_boot_registers(struct axvm_board *b)
 {
 	struct axvm_vcpu *bsp = axvm_vcpu(b->vm, 0);
 	int ret;
 
 	if (!bsp)
-		return virt_fail(err, errlen, -AXVM_ESTATE, "vcpu 0: missing");
+		return axvm_error_set(-AXVM_ESTATE, "vcpu 0: missing");
 	ret = axvm_vcpu_set_entry(bsp, b->layout.entry);
 	if (!ret)
 		ret = axvm_vcpu_set_gpr(bsp, 10, 0);
 	if (!ret)
 		ret = axvm_vcpu_set_gpr(bsp, 11, b->layout.dtb_addr);
 	if (ret)
-		return virt_fail(err, errlen, ret, "vcpu 0: setting boot registers: %s",
-				 axvm_strerror(ret));
+		return axvm_error_set(ret, "vcpu 0: setting boot registers: %s",
+				      axvm_strerror(ret));
 	return 0;
 }
 
-int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board **out, char *err,
-			   size_t errlen)
+static int virt_create(const struct axvm_board_options *o, struct axvm_board **out)
 {
 	struct virt_inputs in = {0};
 	struct axvm_board *b;
@@ -689,16 +670,14 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	int ret;
 
 	*out = NULL;
-	if (err && errlen)
-		err[0] = 0;
 	b = calloc(1, sizeof(*b));
 	if (!b)
-		return virt_fail(err, errlen, -AXVM_ENOMEM, "board: out of memory");
+		return axvm_error_set(-AXVM_ENOMEM, "board: out of memory");
 	b->cfg = calloc(1, sizeof(*b->cfg));
 	if (!b->cfg || pthread_mutex_init(&b->lock, NULL) != 0) {
 		free(b->cfg);
 		free(b);
-		return virt_fail(err, errlen, -AXVM_ENOMEM, "board: out of memory");
+		return axvm_error_set(-AXVM_ENOMEM, "board: out of memory");
 	}
 	b->hal = o->hal ? o->hal
 			: (o->base_config && o->base_config->hal ? o->base_config->hal
@@ -707,11 +686,11 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	b->realtime_ns = o->realtime_ns ? o->realtime_ns : virt_host_realtime;
 	b->realtime_opaque = o->realtime_ns ? o->realtime_opaque : NULL;
 
-	ret = virt_build_config(b, o, &in, err, errlen);
+	ret = virt_build_config(b, o, &in);
 	if (ret)
 		goto fail;
 	ram = &b->cfg->regions[in.ram_index];
-	ret = virt_read_files(&in, ram->size, err, errlen);
+	ret = virt_read_files(&in, ram->size);
 	if (ret)
 		goto fail;
 
@@ -721,7 +700,7 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	b->layout.ram_size = ram->size;
 	ret = axvm_riscv64_machine_create(b->cfg->cpu_num, &b->machine);
 	if (ret) {
-		virt_fail(err, errlen, ret, "machine: %s", axvm_strerror(ret));
+		axvm_error_set(ret, "machine: %s", axvm_strerror(ret));
 		goto fail;
 	}
 	axvm_riscv64_machine_set_console(b->machine, b->console);
@@ -734,20 +713,18 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 
 	ret = axvm_create(b->cfg, &b->vm);
 	if (ret) {
-		virt_fail(err, errlen, ret, "vm: %s", axvm_strerror(ret));
+		axvm_error_wrap(ret, "vm");
 		goto fail;
 	}
-	ret = axvm_init(b->vm);
-	if (ret) {
-		virt_fail(err, errlen, ret, "%s", axvm_last_error(b->vm));
+	ret = axvm_init(b->vm); /* its message names the config field */
+	if (ret)
 		goto fail;
-	}
 	ret = axvm_riscv64_machine_attach(b->machine, b->vm);
 	if (ret) {
-		virt_fail(err, errlen, ret, "machine: attaching the harts: %s", axvm_strerror(ret));
+		axvm_error_set(ret, "machine: attaching the harts: %s", axvm_strerror(ret));
 		goto fail;
 	}
-	ret = virt_add_devices(b, err, errlen);
+	ret = virt_add_devices(b);
 	if (ret)
 		goto fail;
 
@@ -756,7 +733,7 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	if (o->base_config && o->base_config->kernel_load_addr)
 		flat_addr = o->base_config->kernel_load_addr;
 	ret = axvm_loader_load_kernel(&t, in.kernel, in.kernel_data, in.kernel_len,
-				      o->kernel_format, flat_addr, &img, err, errlen);
+				      o->kernel_format, flat_addr, &img);
 	if (ret)
 		goto fail;
 	b->layout.kernel_start = img.start;
@@ -766,12 +743,11 @@ int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board
 	if (img.format == AXVM_BOARD_KERNEL_FLAT && o->base_config && o->base_config->bsp_entry)
 		b->layout.entry = o->base_config->bsp_entry;
 
-	ret =
-	    in.dtb ? virt_user_fdt(b, &in, err, errlen) : virt_generate_fdt(b, o, &in, err, errlen);
+	ret = in.dtb ? virt_user_fdt(b, &in) : virt_generate_fdt(b, o, &in);
 	if (!ret)
-		ret = virt_place(b, &in, &t, err, errlen);
+		ret = virt_place(b, &in, &t);
 	if (!ret)
-		ret = virt_boot_registers(b, err, errlen);
+		ret = virt_boot_registers(b);
 	if (ret)
 		goto fail;
 	axvm_debug("virt: %u hart(s), RAM 0x%" PRIx64 "+0x%" PRIx64 ", %s at 0x%" PRIx64
@@ -787,6 +763,12 @@ fail:
 	virt_inputs_free(&in);
 	axvm_board_destroy(b);
 	return ret;
+}
+
+int axvm_board_virt_create(const struct axvm_board_options *o, struct axvm_board **out, char *err,
+			   size_t errlen)
+{
+	return axvm_error_to_buf(virt_create(o, out), err, errlen);
 }
 
 void axvm_board_destroy(struct axvm_board *b)

@@ -17,6 +17,7 @@
 #include <axvm/config.h>
 #include <axvm/log.h>
 
+#include "core/error.h"
 #include "toml.h"
 
 #include <errno.h>
@@ -36,8 +37,6 @@
 
 struct config_ctx {
 	const char *name;
-	char *err;
-	size_t errlen;
 	struct axvm_config *cfg;
 	/* Cross-field checks run after the whole [base] table is read. */
 	const struct toml_node *phys_cpu_ids;
@@ -58,23 +57,19 @@ static int config_fail(struct config_ctx *cx, const struct toml_node *at, int co
 static int config_fail(struct config_ctx *cx, const struct toml_node *at, int code, const char *fmt,
 		       ...)
 {
+	char msg[AXVM_ERROR_MAX];
 	va_list ap;
-	int n;
 
-	if (!cx->err || !cx->errlen)
-		return code;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (at)
-		n = snprintf(cx->err, cx->errlen, "%s:%u:%u: ", cx->name, at->pos.line,
-			     at->pos.col);
-	else
-		n = snprintf(cx->err, cx->errlen, "%s: ", cx->name);
-	if (n >= 0 && (size_t)n < cx->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(cx->err + n, cx->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return code;
+		return axvm_error_set(code, "%s:%u:%u: %s", cx->name, at->pos.line, at->pos.col,
+				      msg);
+	return axvm_error_set(code, "%s: %s", cx->name, msg);
 }
+
+static int config_validate(const struct axvm_config *cfg);
 
 static int config_expect(struct config_ctx *cx, const struct toml_node *n, enum toml_type type,
 			 const char *path)
@@ -757,51 +752,46 @@ void axvm_config_init(struct axvm_config *cfg)
 	cfg->interrupt_mode = AXVM_INTERRUPT_MODE_NO_IRQ;
 }
 
-int axvm_config_parse(const char *text, size_t len, const char *name, struct axvm_config *cfg,
-		      char *err, size_t errlen)
+static int config_parse(const char *text, size_t len, const char *name, struct axvm_config *cfg)
 {
-	struct config_ctx cx = {
-	    .name = name ? name : "<config>",
-	    .err = err,
-	    .errlen = errlen,
-	    .cfg = cfg,
-	};
+	struct config_ctx cx = {.name = name ? name : "<config>", .cfg = cfg};
 	struct toml_node *root;
-	char verr[AXVM_CONFIG_ERR_MAX];
 	int ret;
 
-	if (err && errlen)
-		err[0] = '\0';
 	axvm_config_init(cfg);
 	if (!text && len)
 		return config_fail(&cx, NULL, -AXVM_EINVAL, "no text to parse");
-	ret = toml_parse(text ? text : "", len, cx.name, &root, err, errlen);
+	ret = toml_parse(text ? text : "", len, cx.name, &root);
 	if (ret)
 		return ret;
 	ret = config_from_tree(&cx, root);
 	toml_free(root);
 	if (ret)
 		return ret;
-	ret = axvm_config_validate(cfg, verr, sizeof(verr));
+	ret = config_validate(cfg);
 	if (ret)
-		return config_fail(&cx, NULL, ret, "%s", verr);
+		return axvm_error_wrap(ret, "%s", cx.name);
 	return 0;
 }
 
-int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_t errlen)
+int axvm_config_parse(const char *text, size_t len, const char *name, struct axvm_config *cfg,
+		      char *err, size_t errlen)
 {
-	struct config_ctx cx = {.name = path, .err = err, .errlen = errlen, .cfg = cfg};
+	return axvm_error_to_buf(config_parse(text, len, name, cfg), err, errlen);
+}
+
+static int config_load(const char *path, struct axvm_config *cfg)
+{
+	struct config_ctx cx = {.name = path, .cfg = cfg};
 	char ebuf[128];
 	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
 	int fd, ret;
 
-	if (err && errlen)
-		err[0] = '\0';
 	axvm_config_init(cfg);
 	if (!path)
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL, "config: no path");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		goto sys_error;
@@ -851,7 +841,7 @@ int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_
 		len += (size_t)n;
 	}
 	close(fd);
-	ret = axvm_config_parse(text, len, path, cfg, err, errlen);
+	ret = config_parse(text, len, path, cfg);
 	free(text);
 	return ret;
 
@@ -865,22 +855,12 @@ sys_error:
 			   strerror_r(ret, ebuf, sizeof(ebuf)));
 }
 
-/* ---- validation ---- */
-
-static int validate_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int validate_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_t errlen)
 {
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
+	return axvm_error_to_buf(config_load(path, cfg), err, errlen);
 }
+
+/* ---- validation ---- */
 
 /* Last byte of [base, base + size), or false if the range wraps past 2^64. */
 static bool validate_last(uint64_t base, uint64_t size, uint64_t *last)
@@ -901,90 +881,91 @@ static int validate_find_region(const struct axvm_config *cfg, uint64_t addr)
 	return -1;
 }
 
-static int validate_cpus(const struct axvm_config *cfg, char *err, size_t errlen)
+static int validate_cpus(const struct axvm_config *cfg)
 {
 	if (cfg->cpu_num < 1)
-		return validate_fail(err, errlen, -AXVM_EINVAL, "base.cpu_num: must be at least 1");
+		return axvm_error_set(-AXVM_EINVAL, "base.cpu_num: must be at least 1");
 	if (cfg->cpu_num > AXVM_CONFIG_MAX_VCPUS)
-		return validate_fail(err, errlen, -AXVM_ELIMIT,
-				     "base.cpu_num: %u exceeds the limit of %d vCPUs", cfg->cpu_num,
-				     AXVM_CONFIG_MAX_VCPUS);
+		return axvm_error_set(-AXVM_ELIMIT,
+				      "base.cpu_num: %u exceeds the limit of %d vCPUs",
+				      cfg->cpu_num, AXVM_CONFIG_MAX_VCPUS);
 	for (unsigned i = 0; cfg->has_phys_cpu_ids && i < cfg->cpu_num; i++) {
 		int id = cfg->phys_cpu_ids[i];
 
 		if (id < 0 || id >= 64)
-			return validate_fail(
-			    err, errlen, -AXVM_ERANGE,
+			return axvm_error_set(
+			    -AXVM_ERANGE,
 			    "base.phys_cpu_ids[%u]: CPU %d is outside the 64 CPUs a "
 			    "CPU mask can address",
 			    i, id);
 	}
 	for (unsigned i = 0; cfg->has_phys_cpu_sets && i < cfg->cpu_num; i++) {
 		if (!cfg->phys_cpu_sets[i])
-			return validate_fail(err, errlen, -AXVM_EINVAL,
-					     "base.phys_cpu_sets[%u]: empty CPU mask", i);
+			return axvm_error_set(-AXVM_EINVAL,
+					      "base.phys_cpu_sets[%u]: empty CPU mask", i);
 	}
 	return 0;
 }
 
-static int validate_regions(const struct axvm_config *cfg, char *err, size_t errlen)
+static int validate_regions(const struct axvm_config *cfg)
 {
 	const uint64_t page_mask = AXVM_PAGE_SIZE - 1;
 
 	if (cfg->region_count > AXVM_CONFIG_MAX_REGIONS)
-		return validate_fail(err, errlen, -AXVM_ELIMIT,
-				     "kernel.memory_regions: %u regions exceed the limit of %d",
-				     cfg->region_count, AXVM_CONFIG_MAX_REGIONS);
+		return axvm_error_set(-AXVM_ELIMIT,
+				      "kernel.memory_regions: %u regions exceed the limit of %d",
+				      cfg->region_count, AXVM_CONFIG_MAX_REGIONS);
 	for (unsigned i = 0; i < cfg->region_count; i++) {
 		const struct axvm_mem_region *r = &cfg->regions[i];
 		uint64_t last;
 
 		if (r->size == 0)
-			return validate_fail(err, errlen, -AXVM_EINVAL,
-					     "kernel.memory_regions[%u]: size is zero", i);
+			return axvm_error_set(-AXVM_EINVAL,
+					      "kernel.memory_regions[%u]: size is zero", i);
 		if (r->gpa & page_mask)
-			return validate_fail(err, errlen, -AXVM_EALIGN,
-					     "kernel.memory_regions[%u]: gpa 0x%" PRIx64
-					     " is not 4 KiB-aligned",
-					     i, r->gpa);
+			return axvm_error_set(-AXVM_EALIGN,
+					      "kernel.memory_regions[%u]: gpa 0x%" PRIx64
+					      " is not 4 KiB-aligned",
+					      i, r->gpa);
 		if (r->size & page_mask)
-			return validate_fail(err, errlen, -AXVM_EALIGN,
-					     "kernel.memory_regions[%u]: size 0x%" PRIx64
-					     " is not a multiple of 4 KiB",
-					     i, r->size);
+			return axvm_error_set(-AXVM_EALIGN,
+					      "kernel.memory_regions[%u]: size 0x%" PRIx64
+					      " is not a multiple of 4 KiB",
+					      i, r->size);
 		if (!validate_last(r->gpa, r->size, &last))
-			return validate_fail(err, errlen, -AXVM_ERANGE,
-					     "kernel.memory_regions[%u]: 0x%" PRIx64 " + 0x%" PRIx64
-					     " overflows the address space",
-					     i, r->gpa, r->size);
+			return axvm_error_set(-AXVM_ERANGE,
+					      "kernel.memory_regions[%u]: 0x%" PRIx64
+					      " + 0x%" PRIx64 " overflows the address space",
+					      i, r->gpa, r->size);
 		if (r->flags & ~(uint32_t)AXVM_MEM_ALL_FLAGS)
-			return validate_fail(
-			    err, errlen, -AXVM_EINVAL,
+			return axvm_error_set(
+			    -AXVM_EINVAL,
 			    "kernel.memory_regions[%u]: unknown flag bits 0x%x (known: "
 			    "0x%x)",
 			    i, r->flags & ~(uint32_t)AXVM_MEM_ALL_FLAGS,
 			    (unsigned)AXVM_MEM_ALL_FLAGS);
 		if ((unsigned)r->map_type > AXVM_MAP_LAZY)
-			return validate_fail(err, errlen, -AXVM_EINVAL,
-					     "kernel.memory_regions[%u]: unknown map_type %u", i,
-					     (unsigned)r->map_type);
+			return axvm_error_set(-AXVM_EINVAL,
+					      "kernel.memory_regions[%u]: unknown map_type %u", i,
+					      (unsigned)r->map_type);
 		if (r->map_type == AXVM_MAP_IDENTICAL && r->hpa != r->gpa)
-			return validate_fail(
-			    err, errlen, -AXVM_EINVAL,
+			return axvm_error_set(
+			    -AXVM_EINVAL,
 			    "kernel.memory_regions[%u]: identical mapping with hpa 0x%" PRIx64
 			    " != gpa 0x%" PRIx64,
 			    i, r->hpa, r->gpa);
 		if (r->map_type == AXVM_MAP_RESERVED) {
 			if (r->hpa & page_mask)
-				return validate_fail(err, errlen, -AXVM_EALIGN,
-						     "kernel.memory_regions[%u]: hpa 0x%" PRIx64
-						     " is not 4 KiB-aligned",
-						     i, r->hpa);
+				return axvm_error_set(-AXVM_EALIGN,
+						      "kernel.memory_regions[%u]: hpa 0x%" PRIx64
+						      " is not 4 KiB-aligned",
+						      i, r->hpa);
 			if (!validate_last(r->hpa, r->size, &last))
-				return validate_fail(err, errlen, -AXVM_ERANGE,
-						     "kernel.memory_regions[%u]: hpa 0x%" PRIx64
-						     " + 0x%" PRIx64 " overflows the address space",
-						     i, r->hpa, r->size);
+				return axvm_error_set(-AXVM_ERANGE,
+						      "kernel.memory_regions[%u]: hpa 0x%" PRIx64
+						      " + 0x%" PRIx64
+						      " overflows the address space",
+						      i, r->hpa, r->size);
 		}
 		for (unsigned j = 0; j < i; j++) {
 			const struct axvm_mem_region *o = &cfg->regions[j];
@@ -993,51 +974,48 @@ static int validate_regions(const struct axvm_config *cfg, char *err, size_t err
 			validate_last(o->gpa, o->size, &olast);
 			validate_last(r->gpa, r->size, &last);
 			if (r->gpa <= olast && o->gpa <= last)
-				return validate_fail(err, errlen, -AXVM_EOVERLAP,
-						     "kernel.memory_regions[%u]: overlaps "
-						     "memory_regions[%u] at 0x%" PRIx64,
-						     i, j, r->gpa > o->gpa ? r->gpa : o->gpa);
+				return axvm_error_set(-AXVM_EOVERLAP,
+						      "kernel.memory_regions[%u]: overlaps "
+						      "memory_regions[%u] at 0x%" PRIx64,
+						      i, j, r->gpa > o->gpa ? r->gpa : o->gpa);
 		}
 	}
 	return 0;
 }
 
 static int validate_in_memory(const struct axvm_config *cfg, const char *field, uint64_t addr,
-			      bool exec, char *err, size_t errlen)
+			      bool exec)
 {
 	int r = validate_find_region(cfg, addr);
 
 	if (r < 0)
-		return validate_fail(err, errlen, -AXVM_ERANGE,
-				     "%s: 0x%" PRIx64 " is outside every memory region", field,
-				     addr);
+		return axvm_error_set(
+		    -AXVM_ERANGE, "%s: 0x%" PRIx64 " is outside every memory region", field, addr);
 	if (exec && !(cfg->regions[r].flags & AXVM_MEM_EXEC))
-		return validate_fail(err, errlen, -AXVM_EPERM,
-				     "%s: 0x%" PRIx64
-				     " is in kernel.memory_regions[%d], which is not executable "
-				     "(flags 0x%x)",
-				     field, addr, r, cfg->regions[r].flags);
+		return axvm_error_set(-AXVM_EPERM,
+				      "%s: 0x%" PRIx64
+				      " is in kernel.memory_regions[%d], which is not executable "
+				      "(flags 0x%x)",
+				      field, addr, r, cfg->regions[r].flags);
 	return 0;
 }
 
-static int validate_images(const struct axvm_config *cfg, char *err, size_t errlen)
+static int validate_images(const struct axvm_config *cfg)
 {
-	int ret = validate_in_memory(cfg, "kernel.entry_point", cfg->bsp_entry, true, err, errlen);
+	int ret = validate_in_memory(cfg, "kernel.entry_point", cfg->bsp_entry, true);
 
 	if (!ret && cfg->ap_entry != cfg->bsp_entry)
-		ret = validate_in_memory(cfg, "ap_entry", cfg->ap_entry, true, err, errlen);
+		ret = validate_in_memory(cfg, "ap_entry", cfg->ap_entry, true);
 	if (!ret && cfg->kernel_path[0])
 		ret = validate_in_memory(cfg, "kernel.kernel_load_addr", cfg->kernel_load_addr,
-					 false, err, errlen);
+					 false);
 	if (!ret && cfg->bios_path[0])
-		ret = validate_in_memory(cfg, "kernel.bios_load_addr", cfg->bios_load_addr, false,
-					 err, errlen);
+		ret = validate_in_memory(cfg, "kernel.bios_load_addr", cfg->bios_load_addr, false);
 	if (!ret && cfg->has_dtb_load_addr)
-		ret = validate_in_memory(cfg, "kernel.dtb_load_addr", cfg->dtb_load_addr, false,
-					 err, errlen);
+		ret = validate_in_memory(cfg, "kernel.dtb_load_addr", cfg->dtb_load_addr, false);
 	if (!ret && cfg->has_ramdisk_load_addr)
 		ret = validate_in_memory(cfg, "kernel.ramdisk_load_addr", cfg->ramdisk_load_addr,
-					 false, err, errlen);
+					 false);
 	return ret;
 }
 
@@ -1061,31 +1039,29 @@ static void validate_device(const struct axvm_config *cfg, unsigned k, uint64_t 
 	}
 }
 
-static int validate_devices(const struct axvm_config *cfg, char *err, size_t errlen)
+static int validate_devices(const struct axvm_config *cfg)
 {
 	const uint64_t page_mask = AXVM_PAGE_SIZE - 1;
 	unsigned n;
 
 	if (cfg->emu_device_count > AXVM_CONFIG_MAX_DEVICES)
-		return validate_fail(err, errlen, -AXVM_ELIMIT,
-				     "devices.emu_devices: %u devices exceed the limit of %d",
-				     cfg->emu_device_count, AXVM_CONFIG_MAX_DEVICES);
+		return axvm_error_set(-AXVM_ELIMIT,
+				      "devices.emu_devices: %u devices exceed the limit of %d",
+				      cfg->emu_device_count, AXVM_CONFIG_MAX_DEVICES);
 	if (cfg->passthrough_count > AXVM_CONFIG_MAX_DEVICES)
-		return validate_fail(
-		    err, errlen, -AXVM_ELIMIT,
-		    "devices.passthrough_devices: %u devices exceed the limit of %d",
+		return axvm_error_set(
+		    -AXVM_ELIMIT, "devices.passthrough_devices: %u devices exceed the limit of %d",
 		    cfg->passthrough_count, AXVM_CONFIG_MAX_DEVICES);
 	if ((unsigned)cfg->interrupt_mode > AXVM_INTERRUPT_MODE_PASSTHROUGH)
-		return validate_fail(err, errlen, -AXVM_EINVAL,
-				     "devices.interrupt_mode: unknown mode %u",
-				     (unsigned)cfg->interrupt_mode);
+		return axvm_error_set(-AXVM_EINVAL, "devices.interrupt_mode: unknown mode %u",
+				      (unsigned)cfg->interrupt_mode);
 	for (unsigned i = 0; i < cfg->emu_device_count; i++) {
 		if (cfg->emu_devices[i].cfg_count > AXVM_CONFIG_MAX_CFG_LIST)
-			return validate_fail(err, errlen, -AXVM_ELIMIT,
-					     "devices.emu_devices[%u][5]: %u values exceed the "
-					     "limit of %d",
-					     i, cfg->emu_devices[i].cfg_count,
-					     AXVM_CONFIG_MAX_CFG_LIST);
+			return axvm_error_set(-AXVM_ELIMIT,
+					      "devices.emu_devices[%u][5]: %u values exceed the "
+					      "limit of %d",
+					      i, cfg->emu_devices[i].cfg_count,
+					      AXVM_CONFIG_MAX_CFG_LIST);
 	}
 	for (unsigned i = 0; i < cfg->passthrough_count; i++) {
 		const struct axvm_passthrough_device *d = &cfg->passthrough[i];
@@ -1093,16 +1069,16 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 
 		/* Passthrough ranges are mapped page by page into the guest. */
 		if ((d->base_gpa | d->base_hpa | d->length) & page_mask)
-			return validate_fail(err, errlen, -AXVM_EALIGN,
-					     "devices.passthrough_devices[%u]: base_gpa 0x%" PRIx64
-					     ", base_hpa 0x%" PRIx64 " and length 0x%" PRIx64
-					     " must be 4 KiB-aligned",
-					     i, d->base_gpa, d->base_hpa, d->length);
+			return axvm_error_set(-AXVM_EALIGN,
+					      "devices.passthrough_devices[%u]: base_gpa 0x%" PRIx64
+					      ", base_hpa 0x%" PRIx64 " and length 0x%" PRIx64
+					      " must be 4 KiB-aligned",
+					      i, d->base_gpa, d->base_hpa, d->length);
 		if (d->length && !validate_last(d->base_hpa, d->length, &last))
-			return validate_fail(err, errlen, -AXVM_ERANGE,
-					     "devices.passthrough_devices[%u]: base_hpa 0x%" PRIx64
-					     " + 0x%" PRIx64 " overflows the address space",
-					     i, d->base_hpa, d->length);
+			return axvm_error_set(-AXVM_ERANGE,
+					      "devices.passthrough_devices[%u]: base_hpa 0x%" PRIx64
+					      " + 0x%" PRIx64 " overflows the address space",
+					      i, d->base_hpa, d->length);
 	}
 
 	n = cfg->emu_device_count + cfg->passthrough_count;
@@ -1112,20 +1088,19 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 
 		validate_device(cfg, i, &base, &length, field, sizeof(field));
 		if (length == 0)
-			return validate_fail(err, errlen, -AXVM_EINVAL, "%s: length is zero",
-					     field);
+			return axvm_error_set(-AXVM_EINVAL, "%s: length is zero", field);
 		if (!validate_last(base, length, &last))
-			return validate_fail(err, errlen, -AXVM_ERANGE,
-					     "%s: 0x%" PRIx64 " + 0x%" PRIx64
-					     " overflows the address space",
-					     field, base, length);
+			return axvm_error_set(-AXVM_ERANGE,
+					      "%s: 0x%" PRIx64 " + 0x%" PRIx64
+					      " overflows the address space",
+					      field, base, length);
 		for (unsigned j = 0; j < cfg->region_count; j++) {
 			const struct axvm_mem_region *m = &cfg->regions[j];
 
 			validate_last(m->gpa, m->size, &olast);
 			if (base <= olast && m->gpa <= last)
-				return validate_fail(
-				    err, errlen, -AXVM_EOVERLAP,
+				return axvm_error_set(
+				    -AXVM_EOVERLAP,
 				    "%s: overlaps kernel.memory_regions[%u] at 0x%" PRIx64, field,
 				    j, base > m->gpa ? base : m->gpa);
 		}
@@ -1133,28 +1108,31 @@ static int validate_devices(const struct axvm_config *cfg, char *err, size_t err
 			validate_device(cfg, j, &obase, &olength, ofield, sizeof(ofield));
 			validate_last(obase, olength, &olast);
 			if (base <= olast && obase <= last)
-				return validate_fail(err, errlen, -AXVM_EOVERLAP,
-						     "%s: overlaps %s at 0x%" PRIx64, field, ofield,
-						     base > obase ? base : obase);
+				return axvm_error_set(-AXVM_EOVERLAP,
+						      "%s: overlaps %s at 0x%" PRIx64, field,
+						      ofield, base > obase ? base : obase);
 		}
 	}
 	return 0;
 }
 
-int axvm_config_validate(const struct axvm_config *cfg, char *err, size_t errlen)
+static int config_validate(const struct axvm_config *cfg)
 {
 	int ret;
 
-	if (err && errlen)
-		err[0] = '\0';
 	if (!cfg)
-		return validate_fail(err, errlen, -AXVM_EINVAL, "no config");
-	ret = validate_cpus(cfg, err, errlen);
+		return axvm_error_set(-AXVM_EINVAL, "no config");
+	ret = validate_cpus(cfg);
 	if (!ret)
-		ret = validate_regions(cfg, err, errlen);
+		ret = validate_regions(cfg);
 	if (!ret)
-		ret = validate_images(cfg, err, errlen);
+		ret = validate_images(cfg);
 	if (!ret)
-		ret = validate_devices(cfg, err, errlen);
+		ret = validate_devices(cfg);
 	return ret;
+}
+
+int axvm_config_validate(const struct axvm_config *cfg, char *err, size_t errlen)
+{
+	return axvm_error_to_buf(config_validate(cfg), err, errlen);
 }

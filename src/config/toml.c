@@ -14,6 +14,8 @@
  */
 #include "toml.h"
 
+#include "core/error.h"
+
 #include <axvm/types.h>
 
 #include <stdarg.h>
@@ -36,8 +38,6 @@ struct toml_parser {
 	const char *name;
 	unsigned line;
 	unsigned col;
-	char *err;
-	size_t errlen;
 	struct toml_node *root;
 	struct toml_node *cur; /* table that key/value lines go into */
 	size_t allocs;
@@ -61,25 +61,18 @@ static int toml_error_at(struct toml_parser *tp, struct toml_pos pos, const char
 
 static int toml_error_at(struct toml_parser *tp, struct toml_pos pos, const char *fmt, ...)
 {
+	char msg[AXVM_ERROR_MAX];
 	va_list ap;
-	int n;
 
-	if (tp->err && tp->errlen) {
-		n = snprintf(tp->err, tp->errlen, "%s:%u:%u: ", tp->name, pos.line, pos.col);
-		if (n >= 0 && (size_t)n < tp->errlen) {
-			va_start(ap, fmt);
-			vsnprintf(tp->err + n, tp->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return -AXVM_EPARSE;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return axvm_error_set(-AXVM_EPARSE, "%s:%u:%u: %s", tp->name, pos.line, pos.col, msg);
 }
 
 static int toml_nomem(struct toml_parser *tp)
 {
-	if (tp->err && tp->errlen)
-		snprintf(tp->err, tp->errlen, "%s: out of memory", tp->name);
-	return -AXVM_ENOMEM;
+	return axvm_error_set(-AXVM_ENOMEM, "%s: out of memory", tp->name);
 }
 
 static struct toml_pos toml_here(const struct toml_parser *tp)
@@ -939,14 +932,13 @@ out:
 	return ret;
 }
 
-int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root, char *err,
-	       size_t errlen)
+int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root)
 {
-	return toml_parse_limited(text, len, name, 0, root, err, errlen);
+	return toml_parse_limited(text, len, name, 0, root);
 }
 
 int toml_parse_limited(const char *text, size_t len, const char *name, size_t max_allocs,
-		       struct toml_node **root, char *err, size_t errlen)
+		       struct toml_node **root)
 {
 	struct toml_parser tp = {
 	    .max_allocs = max_allocs,
@@ -955,14 +947,10 @@ int toml_parse_limited(const char *text, size_t len, const char *name, size_t ma
 	    .name = name ? name : "<input>",
 	    .line = 1,
 	    .col = 1,
-	    .err = err,
-	    .errlen = errlen,
 	};
 	int ret = 0;
 
 	*root = NULL;
-	if (err && errlen)
-		err[0] = '\0';
 	tp.root = toml_node_new(&tp, TOML_TABLE, (struct toml_pos){1, 1});
 	if (!tp.root)
 		return toml_nomem(&tp);

@@ -58,18 +58,17 @@ struct toml_node {
 
 /*
  * Parse `len` bytes of `text`. On success returns 0 and a root table in
- * *root. On error returns -AXVM_EPARSE (or -AXVM_ENOMEM) and writes
- * "name:line:col: reason" into err.
+ * *root. On error returns -AXVM_EPARSE (or -AXVM_ENOMEM) and records
+ * "name:line:col: reason" (axvm_error_message()).
  */
-int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root, char *err,
-	       size_t errlen);
+int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root);
 /*
  * The same, failing with -AXVM_ENOMEM ("name: out of memory") once
  * `max_allocs` allocations have been made (0 = no limit): bounds the memory
  * hostile input can take, and lets tests fail each allocation in turn.
  */
 int toml_parse_limited(const char *text, size_t len, const char *name, size_t max_allocs,
-		       struct toml_node **root, char *err, size_t errlen);
+		       struct toml_node **root);
 void toml_free(struct toml_node *node);
 
 /* Member `key` of a table, or NULL. */

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
+
 struct as_region {
 	struct axvm_region_info info;
 	_Atomic uint64_t *populated; /* lazy regions: one bit per page */
@@ -48,13 +50,13 @@ int axvm_addrspace_create(const struct axvm_hal *hal, struct axvm_addrspace **ou
 
 	*out = NULL;
 	if (!hal)
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL, "addrspace: no HAL");
 	as = calloc(1, sizeof(*as));
 	t = calloc(1, sizeof(*t));
 	if (!as || !t) {
 		free(as);
 		free(t);
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "addrspace: out of memory");
 	}
 	as->hal = hal;
 	atomic_init(&as->table, t);
@@ -132,14 +134,21 @@ static long as_lookup(const struct as_table *t, axvm_gpa_t gpa)
 	return -1;
 }
 
+/* Record why mapping [gpa, +size) failed; returns code. */
+static int as_fail(int code, axvm_gpa_t gpa, uint64_t size, const char *why)
+{
+	return axvm_error_set(code, "addrspace: [0x%llx, +0x%llx): %s", (unsigned long long)gpa,
+			      (unsigned long long)size, why);
+}
+
 static int as_check_range(axvm_gpa_t gpa, uint64_t size)
 {
 	if (size == 0)
-		return -AXVM_EINVAL;
+		return as_fail(-AXVM_EINVAL, gpa, size, "empty");
 	if ((gpa | size) & (AXVM_PAGE_SIZE - 1))
-		return -AXVM_EALIGN;
+		return as_fail(-AXVM_EALIGN, gpa, size, "not page-aligned");
 	if (gpa + size < gpa)
-		return -AXVM_ERANGE;
+		return as_fail(-AXVM_ERANGE, gpa, size, "wraps past the top of the address space");
 	return 0;
 }
 
@@ -153,24 +162,23 @@ static int as_insert(struct axvm_addrspace *as, const struct as_region *add)
 	for (size_t i = 0; i < old->count; i++) {
 		const struct axvm_region_info *ri = &old->regions[i].info;
 
-		if (add->info.gpa < ri->gpa + ri->size &&
-		    ri->gpa < add->info.gpa + add->info.size) {
-			axvm_debug("addrspace: [0x%llx, 0x%llx) overlaps region at 0x%llx",
-				   (unsigned long long)add->info.gpa,
-				   (unsigned long long)(add->info.gpa + add->info.size),
-				   (unsigned long long)ri->gpa);
-			return -AXVM_EOVERLAP;
-		}
+		if (add->info.gpa < ri->gpa + ri->size && ri->gpa < add->info.gpa + add->info.size)
+			return axvm_error_set(
+			    -AXVM_EOVERLAP,
+			    "addrspace: [0x%llx, +0x%llx): overlaps the region "
+			    "[0x%llx, +0x%llx)",
+			    (unsigned long long)add->info.gpa, (unsigned long long)add->info.size,
+			    (unsigned long long)ri->gpa, (unsigned long long)ri->size);
 		if (ri->gpa < add->info.gpa)
 			pos = i + 1;
 	}
 	t = malloc(sizeof(*t) + (old->count + 1) * sizeof(t->regions[0]));
 	if (!t)
-		return -AXVM_ENOMEM;
+		return as_fail(-AXVM_ENOMEM, add->info.gpa, add->info.size, "out of memory");
 	ret = as_retire(as, old, NULL);
 	if (ret) {
 		free(t);
-		return ret;
+		return as_fail(ret, add->info.gpa, add->info.size, "out of memory");
 	}
 	t->count = old->count + 1;
 	memcpy(t->regions, old->regions, pos * sizeof(t->regions[0]));
@@ -191,9 +199,9 @@ static int as_map(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size, uint
 	if (ret)
 		return ret;
 	if (flags & ~(uint32_t)AXVM_MEM_ALL_FLAGS)
-		return -AXVM_EINVAL;
+		return as_fail(-AXVM_EINVAL, gpa, size, "unknown flags");
 	if (size > SIZE_MAX)
-		return -AXVM_ERANGE;
+		return as_fail(-AXVM_ERANGE, gpa, size, "larger than the host's address space");
 	r.info.gpa = gpa;
 	r.info.size = size;
 	r.info.flags = flags;
@@ -203,10 +211,10 @@ static int as_map(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size, uint
 	case AXVM_REGION_LAZY:
 		/* Check overlap before allocating anything. */
 		if (as_lookup(atomic_load(&as->table), gpa) >= 0)
-			return -AXVM_EOVERLAP;
+			return as_fail(-AXVM_EOVERLAP, gpa, size, "overlaps a region");
 		r.info.hva = as->hal->mem_alloc(as->hal->ctx, (size_t)size);
 		if (!r.info.hva)
-			return -AXVM_ENOMEM;
+			return as_fail(-AXVM_ENOMEM, gpa, size, "the HAL could not allocate it");
 		r.owns_memory = true;
 		if (kind == AXVM_REGION_LAZY) {
 			size_t words = (size_t)((size >> AXVM_PAGE_SHIFT) + 63) / 64;
@@ -214,21 +222,23 @@ static int as_map(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size, uint
 			r.populated = calloc(words, sizeof(uint64_t));
 			if (!r.populated) {
 				as_region_release(as, &r);
-				return -AXVM_ENOMEM;
+				return as_fail(-AXVM_ENOMEM, gpa, size, "out of memory");
 			}
 		}
 		break;
 	case AXVM_REGION_HOST:
 		if (hpa & (AXVM_PAGE_SIZE - 1))
-			return -AXVM_EALIGN;
+			return as_fail(-AXVM_EALIGN, gpa, size,
+				       "host-physical address not aligned");
 		if (!as->hal->map_host_phys)
-			return -AXVM_ENOTSUP;
+			return as_fail(-AXVM_ENOTSUP, gpa, size, "the HAL maps no host memory");
 		if (as_lookup(atomic_load(&as->table), gpa) >= 0)
-			return -AXVM_EOVERLAP;
+			return as_fail(-AXVM_EOVERLAP, gpa, size, "overlaps a region");
 		r.info.hpa = hpa;
+		/* The Linux HAL logs the host's reason (a pointer result has no error code). */
 		r.info.hva = as->hal->map_host_phys(as->hal->ctx, hpa, (size_t)size);
 		if (!r.info.hva)
-			return -AXVM_EIO;
+			return as_fail(-AXVM_EIO, gpa, size, "the HAL could not map host memory");
 		break;
 	case AXVM_REGION_MMIO:
 		r.info.flags |= AXVM_MEM_DEVICE;
@@ -271,9 +281,9 @@ int axvm_addrspace_unmap(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t siz
 	long idx = as_lookup(old, gpa);
 
 	if (idx < 0 || old->regions[idx].info.gpa != gpa)
-		return -AXVM_ENOENT;
+		return as_fail(-AXVM_ENOENT, gpa, size, "unmap: no region starts there");
 	if (old->regions[idx].info.size != size)
-		return -AXVM_EINVAL;
+		return as_fail(-AXVM_EINVAL, gpa, size, "unmap: not the region's size");
 	/* Allocate everything first so that failure leaves no trace. */
 	t = malloc(sizeof(*t) + old->count * sizeof(t->regions[0]));
 	rr = calloc(1, sizeof(*rr));
@@ -282,7 +292,7 @@ int axvm_addrspace_unmap(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t siz
 		free(t);
 		free(rr);
 		free(rt);
-		return -AXVM_ENOMEM;
+		return as_fail(-AXVM_ENOMEM, gpa, size, "unmap: out of memory");
 	}
 	rr->is_region = true;
 	rr->region = old->regions[idx];

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
+
 struct bus_device {
 	struct axvm_device_desc desc;
 	char *name;
@@ -93,24 +95,31 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 	struct axvm_device_desc d = *desc;
 	size_t pos = 0;
 
-	if (!d.ops || !d.size || d.base + d.size < d.base || (!d.ops->read && !d.ops->write))
-		return -AXVM_EINVAL;
+	const char *dname = d.name ? d.name : "device";
+
+	if (!d.ops || (!d.ops->read && !d.ops->write))
+		return axvm_error_set(-AXVM_EINVAL, "bus %s: %s has no read or write op",
+				      axvm_bus_kind_name(bus->kind), dname);
+	if (!d.size || d.base + d.size < d.base)
+		return axvm_error_set(-AXVM_EINVAL, "bus %s: %s [0x%llx, +0x%llx): bad size",
+				      axvm_bus_kind_name(bus->kind), dname,
+				      (unsigned long long)d.base, (unsigned long long)d.size);
 	if (!d.min_width)
 		d.min_width = 1;
 	if (!d.max_width)
 		d.max_width = 8;
 	if (!bus_width_ok(d.min_width) || !bus_width_ok(d.max_width) || d.min_width > d.max_width)
-		return -AXVM_EINVAL;
+		return axvm_error_set(
+		    -AXVM_EINVAL, "bus %s: %s: widths %u..%u are not 1, 2, 4 or 8",
+		    axvm_bus_kind_name(bus->kind), dname, d.min_width, d.max_width);
 	for (size_t i = 0; i < bus->count; i++) {
 		const struct axvm_device_desc *o = &bus->devices[i].desc;
 
-		if (d.base < o->base + o->size && o->base < d.base + d.size) {
-			axvm_debug("bus %s: %s [0x%llx, +0x%llx) overlaps %s at 0x%llx",
-				   axvm_bus_kind_name(bus->kind), d.name ? d.name : "device",
-				   (unsigned long long)d.base, (unsigned long long)d.size, o->name,
-				   (unsigned long long)o->base);
-			return -AXVM_EOVERLAP;
-		}
+		if (d.base < o->base + o->size && o->base < d.base + d.size)
+			return axvm_error_set(
+			    -AXVM_EOVERLAP, "bus %s: %s [0x%llx, +0x%llx) overlaps %s at 0x%llx",
+			    axvm_bus_kind_name(bus->kind), dname, (unsigned long long)d.base,
+			    (unsigned long long)d.size, o->name, (unsigned long long)o->base);
 		if (o->base < d.base)
 			pos = i + 1;
 	}
@@ -119,15 +128,17 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 		struct bus_device *n = realloc(bus->devices, cap * sizeof(*n));
 
 		if (!n)
-			return -AXVM_ENOMEM;
+			return axvm_error_set(-AXVM_ENOMEM, "bus %s: out of memory",
+					      axvm_bus_kind_name(bus->kind));
 		bus->devices = n;
 		bus->cap = cap;
 	}
 	{
-		char *name = strdup(d.name ? d.name : "device");
+		char *name = strdup(dname);
 
 		if (!name)
-			return -AXVM_ENOMEM;
+			return axvm_error_set(-AXVM_ENOMEM, "bus %s: out of memory",
+					      axvm_bus_kind_name(bus->kind));
 		memmove(&bus->devices[pos + 1], &bus->devices[pos],
 			(bus->count - pos) * sizeof(bus->devices[0]));
 		bus->devices[pos].name = name;

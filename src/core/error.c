@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#include <axvm/types.h>
+/*
+ * Error codes and messages. The message is per thread (axvm/types.h says
+ * why): a failing call on one vCPU thread cannot overwrite, or race with,
+ * the message another thread is reading.
+ */
+#include "core/error.h"
+
+#include <stdio.h>
+#include <string.h>
 
 static const char *const error_text[AXVM_E_COUNT] = {
     [AXVM_OK] = "success",
@@ -26,6 +34,8 @@ static const char *const error_text[AXVM_E_COUNT] = {
     [AXVM_ELIMIT] = "a fixed limit was exceeded",
 };
 
+static _Thread_local char error_msg[AXVM_ERROR_MAX];
+
 const char *axvm_strerror(int err)
 {
 	if (err < 0)
@@ -33,4 +43,55 @@ const char *axvm_strerror(int err)
 	if (err >= AXVM_E_COUNT || !error_text[err])
 		return "unknown error";
 	return error_text[err];
+}
+
+const char *axvm_error_message(void)
+{
+	return error_msg;
+}
+
+/*
+ * Formatted into a local buffer first: the arguments may include the
+ * current message itself (a wrap, or "%s" with axvm_error_message()).
+ */
+int axvm_error_setv(int code, const char *fmt, va_list ap)
+{
+	char msg[AXVM_ERROR_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(error_msg, msg, sizeof(msg));
+	return code;
+}
+
+int axvm_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	axvm_error_setv(code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int axvm_error_wrap(int code, const char *fmt, ...)
+{
+	char prefix[AXVM_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	return axvm_error_set(code, "%s: %s", prefix, error_msg);
+}
+
+void axvm_error_clear(void)
+{
+	error_msg[0] = '\0';
+}
+
+int axvm_error_to_buf(int code, char *err, size_t errlen)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", code < 0 ? error_msg : "");
+	return code;
 }

@@ -11,6 +11,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "core/error.h"
+
 struct axvm_vcpu {
 	unsigned id;
 	int phys_cpu_id;
@@ -34,12 +36,14 @@ int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
 
 	*out = NULL;
 	if (!ops || !ops->create || !ops->run || !hal)
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL, "vcpu %u: %s", id,
+				      hal ? "the backend has no create or run op" : "no HAL");
 	if (phys_cpu_id >= 64)
-		return -AXVM_ERANGE;
+		return axvm_error_set(-AXVM_ERANGE, "vcpu %u: physical CPU %d is outside 0..63", id,
+				      phys_cpu_id);
 	vcpu = calloc(1, sizeof(*vcpu));
 	if (!vcpu)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "vcpu %u: out of memory", id);
 	vcpu->id = id;
 	vcpu->phys_cpu_id = phys_cpu_id;
 	/* As in the reference: no explicit set means "only the favoured CPU". */
@@ -51,7 +55,8 @@ int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
 	ret = ops->create(&info, &vcpu->backend);
 	if (ret) {
 		free(vcpu);
-		return ret < 0 ? ret : -AXVM_EBACKEND;
+		return axvm_error_set(ret < 0 ? ret : -AXVM_EBACKEND, "vcpu %u: %s backend: %s", id,
+				      ops->name ? ops->name : "the", axvm_strerror(ret));
 	}
 	*out = vcpu;
 	return 0;
@@ -113,10 +118,9 @@ static int vcpu_enter(struct axvm_vcpu *vcpu, enum axvm_vcpu_state from, enum ax
 
 	if (atomic_compare_exchange_strong(&vcpu->state, &expected, (int)to))
 		return 0;
-	axvm_debug("vcpu %u: %s in state %s (needs %s)", vcpu->id, what,
-		   axvm_vcpu_state_name((enum axvm_vcpu_state)expected),
-		   axvm_vcpu_state_name(from));
-	return -AXVM_ESTATE;
+	return axvm_error_set(-AXVM_ESTATE, "vcpu %u: %s in state %s (needs %s)", vcpu->id, what,
+			      axvm_vcpu_state_name((enum axvm_vcpu_state)expected),
+			      axvm_vcpu_state_name(from));
 }
 
 /* Finish a transition: the backend result decides between `to` and Invalid. */
@@ -125,9 +129,10 @@ static int vcpu_finish(struct axvm_vcpu *vcpu, enum axvm_vcpu_state to, int back
 {
 	if (backend_ret) {
 		atomic_store(&vcpu->state, AXVM_VCPU_STATE_INVALID);
-		axvm_error("vcpu %u: %s failed in the backend (%s); the vCPU is now Invalid",
-			   vcpu->id, what, axvm_strerror(backend_ret));
-		return backend_ret < 0 ? backend_ret : -AXVM_EBACKEND;
+		return axvm_error_set(
+		    backend_ret < 0 ? backend_ret : -AXVM_EBACKEND,
+		    "vcpu %u: %s failed in the backend (%s); the vCPU is now Invalid", vcpu->id,
+		    what, axvm_strerror(backend_ret));
 	}
 	atomic_store(&vcpu->state, (int)to);
 	return 0;
@@ -166,21 +171,20 @@ int axvm_vcpu_bind(struct axvm_vcpu *vcpu)
 	vcpu->pinned = false;
 	if (vcpu->cpu_mask && vcpu->hal->pin_thread) {
 		ret = vcpu->hal->pin_thread(vcpu->hal->ctx, vcpu->cpu_mask, &vcpu->saved_mask);
-		if (ret) {
-			axvm_warn("vcpu %u: cannot pin to CPU set 0x%llx", vcpu->id,
-				  (unsigned long long)vcpu->cpu_mask);
-			return -AXVM_EAFFINITY;
-		}
+		if (ret)
+			return axvm_error_set(-AXVM_EAFFINITY,
+					      "vcpu %u: cannot pin to CPU set 0x%llx", vcpu->id,
+					      (unsigned long long)vcpu->cpu_mask);
 		vcpu->pinned = true;
 	}
 	cpu = vcpu->hal->current_cpu ? vcpu->hal->current_cpu(vcpu->hal->ctx) : -1;
 	if (vcpu->cpu_mask && !vcpu_cpu_allowed(vcpu, cpu)) {
-		axvm_warn("vcpu %u: bound on CPU %d, outside its CPU set 0x%llx", vcpu->id, cpu,
-			  (unsigned long long)vcpu->cpu_mask);
 		if (vcpu->pinned)
 			vcpu->hal->pin_thread(vcpu->hal->ctx, vcpu->saved_mask, NULL);
 		vcpu->pinned = false;
-		return -AXVM_EAFFINITY;
+		return axvm_error_set(-AXVM_EAFFINITY,
+				      "vcpu %u: bound on CPU %d, outside its CPU set 0x%llx",
+				      vcpu->id, cpu, (unsigned long long)vcpu->cpu_mask);
 	}
 	ret = vcpu->ops->bind ? vcpu->ops->bind(vcpu->backend) : 0;
 	return vcpu_finish(vcpu, AXVM_VCPU_STATE_READY, ret, "bind");
@@ -219,15 +223,31 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return 0;
 }
 
+/* Interrupt ops: any state but Invalid. */
+static int vcpu_check_valid(struct axvm_vcpu *vcpu, const char *what)
+{
+	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
+		return axvm_error_set(-AXVM_ESTATE, "vcpu %u: %s on an Invalid vCPU", vcpu->id,
+				      what);
+	return 0;
+}
+
 /* Register-level ops: allowed whenever the vCPU is set up and not running elsewhere. */
 static int vcpu_check_usable(struct axvm_vcpu *vcpu, const char *what)
 {
 	enum axvm_vcpu_state s = axvm_vcpu_state(vcpu);
 
-	if (s == AXVM_VCPU_STATE_INVALID || s == AXVM_VCPU_STATE_RUNNING) {
-		axvm_debug("vcpu %u: %s in state %s", vcpu->id, what, axvm_vcpu_state_name(s));
-		return -AXVM_ESTATE;
-	}
+	if (s == AXVM_VCPU_STATE_INVALID || s == AXVM_VCPU_STATE_RUNNING)
+		return axvm_error_set(-AXVM_ESTATE, "vcpu %u: %s in state %s", vcpu->id, what,
+				      axvm_vcpu_state_name(s));
+	return 0;
+}
+
+/* What a register-level or interrupt op of the backend returned (its message if it failed). */
+static int vcpu_op_result(struct axvm_vcpu *vcpu, int ret, const char *what)
+{
+	if (ret < 0)
+		return axvm_error_set(ret, "vcpu %u: %s: %s", vcpu->id, what, axvm_strerror(ret));
 	return 0;
 }
 
@@ -237,7 +257,8 @@ int axvm_vcpu_set_entry(struct axvm_vcpu *vcpu, uint64_t entry)
 
 	if (ret)
 		return ret;
-	return vcpu->ops->set_entry ? vcpu->ops->set_entry(vcpu->backend, entry) : -AXVM_ENOTSUP;
+	ret = vcpu->ops->set_entry ? vcpu->ops->set_entry(vcpu->backend, entry) : -AXVM_ENOTSUP;
+	return vcpu_op_result(vcpu, ret, "set_entry");
 }
 
 int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value)
@@ -246,7 +267,8 @@ int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value)
 
 	if (ret)
 		return ret;
-	return vcpu->ops->set_gpr ? vcpu->ops->set_gpr(vcpu->backend, reg, value) : -AXVM_ENOTSUP;
+	ret = vcpu->ops->set_gpr ? vcpu->ops->set_gpr(vcpu->backend, reg, value) : -AXVM_ENOTSUP;
+	return ret ? vcpu_op_result(vcpu, ret, "set_gpr") : 0;
 }
 
 int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value)
@@ -256,7 +278,8 @@ int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value)
 	*value = 0;
 	if (ret)
 		return ret;
-	return vcpu->ops->get_gpr ? vcpu->ops->get_gpr(vcpu->backend, reg, value) : -AXVM_ENOTSUP;
+	ret = vcpu->ops->get_gpr ? vcpu->ops->get_gpr(vcpu->backend, reg, value) : -AXVM_ENOTSUP;
+	return ret ? vcpu_op_result(vcpu, ret, "get_gpr") : 0;
 }
 
 int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value)
@@ -265,24 +288,30 @@ int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value)
 
 	if (ret)
 		return ret;
-	return vcpu->ops->set_return_value ? vcpu->ops->set_return_value(vcpu->backend, value)
-					   : -AXVM_ENOTSUP;
+	ret = vcpu->ops->set_return_value ? vcpu->ops->set_return_value(vcpu->backend, value)
+					  : -AXVM_ENOTSUP;
+	return vcpu_op_result(vcpu, ret, "set_return_value");
 }
 
 int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
 {
-	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
-		return -AXVM_ESTATE;
-	return vcpu->ops->inject_interrupt ? vcpu->ops->inject_interrupt(vcpu->backend, vector)
-					   : -AXVM_ENOTSUP;
+	int ret = vcpu_check_valid(vcpu, "inject_interrupt");
+
+	if (!ret)
+		ret = vcpu->ops->inject_interrupt
+			  ? vcpu->ops->inject_interrupt(vcpu->backend, vector)
+			  : -AXVM_ENOTSUP;
+	return vcpu_op_result(vcpu, ret, "inject_interrupt");
 }
 
 int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
 {
-	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
-		return -AXVM_ESTATE;
-	return vcpu->ops->clear_interrupt ? vcpu->ops->clear_interrupt(vcpu->backend, vector)
-					  : -AXVM_ENOTSUP;
+	int ret = vcpu_check_valid(vcpu, "clear_interrupt");
+
+	if (!ret)
+		ret = vcpu->ops->clear_interrupt ? vcpu->ops->clear_interrupt(vcpu->backend, vector)
+						 : -AXVM_ENOTSUP;
+	return vcpu_op_result(vcpu, ret, "clear_interrupt");
 }
 
 void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
@@ -293,11 +322,12 @@ void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
 
 int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns)
 {
-	if (axvm_vcpu_state(vcpu) == AXVM_VCPU_STATE_INVALID)
-		return -AXVM_ESTATE;
-	if (!vcpu->ops->wait_for_interrupt)
-		return 0;
-	return vcpu->ops->wait_for_interrupt(vcpu->backend, timeout_ns);
+	int ret = vcpu_check_valid(vcpu, "wait_for_interrupt");
+
+	if (ret || !vcpu->ops->wait_for_interrupt)
+		return ret;
+	return vcpu_op_result(vcpu, vcpu->ops->wait_for_interrupt(vcpu->backend, timeout_ns),
+			      "wait_for_interrupt");
 }
 
 unsigned axvm_vcpu_id(const struct axvm_vcpu *vcpu)

@@ -12,13 +12,11 @@
 #include <axvm/vm.h>
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define VM_ERR_MAX 512
+#include "core/error.h"
 
 struct axvm {
 	struct axvm_config config;
@@ -42,24 +40,11 @@ struct axvm {
 	 */
 	_Atomic uint64_t exit_counts[AXVM_CONFIG_MAX_VCPUS][AXVM_EXIT_REASON_COUNT];
 	struct axvm_ratelimit device_error_limit;
-	char last_error[VM_ERR_MAX];
 };
-
-static void vm_set_error(struct axvm *vm, const char *fmt, ...) AXVM_PRINTF(2, 3);
-
-static void vm_set_error(struct axvm *vm, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->last_error, sizeof(vm->last_error), fmt, ap);
-	va_end(ap);
-	axvm_debug("vm %llu: %s", (unsigned long long)vm->config.id, vm->last_error);
-}
 
 const char *axvm_last_error(const struct axvm *vm)
 {
-	return vm->last_error;
+	return axvm_error_message();
 }
 
 const char *axvm_status_name(enum axvm_vm_status status)
@@ -88,10 +73,10 @@ int axvm_create(const struct axvm_config *cfg, struct axvm **out)
 
 	*out = NULL;
 	if (!cfg)
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL, "create: no config");
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "create: out of memory");
 	vm->config = *cfg;
 	vm->hal = cfg->hal ? cfg->hal : axvm_hal_linux();
 	vm->vcpu_ops = cfg->vcpu_ops ? cfg->vcpu_ops : axvm_riscv64_vcpu_ops();
@@ -104,7 +89,8 @@ int axvm_create(const struct axvm_config *cfg, struct axvm **out)
 		ret = axvm_bus_create((enum axvm_bus_kind)k, &vm->bus[k]);
 	if (ret) {
 		axvm_destroy(vm);
-		return ret;
+		return axvm_error_set(ret, "create: address space and buses: %s",
+				      axvm_strerror(ret));
 	}
 	*out = vm;
 	return 0;
@@ -114,11 +100,9 @@ static int vm_create_vcpus(struct axvm *vm)
 {
 	const struct axvm_config *c = &vm->config;
 
-	if (c->cpu_num == 0 || c->cpu_num > AXVM_CONFIG_MAX_VCPUS) {
-		vm_set_error(vm, "base.cpu_num: %u is outside 1..%d", c->cpu_num,
-			     AXVM_CONFIG_MAX_VCPUS);
-		return -AXVM_EINVAL;
-	}
+	if (c->cpu_num == 0 || c->cpu_num > AXVM_CONFIG_MAX_VCPUS)
+		return axvm_error_set(-AXVM_EINVAL, "base.cpu_num: %u is outside 1..%d", c->cpu_num,
+				      AXVM_CONFIG_MAX_VCPUS);
 	for (unsigned i = 0; i < c->cpu_num; i++) {
 		int phys = c->has_phys_cpu_ids ? c->phys_cpu_ids[i] : -1;
 		axvm_cpumask_t mask = c->has_phys_cpu_sets ? c->phys_cpu_sets[i] : 0;
@@ -126,17 +110,14 @@ static int vm_create_vcpus(struct axvm *vm)
 		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
 					   vm->hal, &vm->vcpus[i]);
 
-		if (ret) {
-			vm_set_error(vm, "vcpu %u: creation failed: %s", i, axvm_strerror(ret));
-			return ret;
-		}
+		if (ret)
+			return axvm_error_set(ret, "vcpu %u: creation failed: %s", i,
+					      axvm_strerror(ret));
 		vm->vcpu_count = i + 1;
 		ret = axvm_vcpu_setup(vm->vcpus[i], entry, vm->as, c->vcpu_setup_config);
-		if (ret) {
-			vm_set_error(vm, "vcpu %u: setup at entry 0x%llx failed: %s", i,
-				     (unsigned long long)entry, axvm_strerror(ret));
-			return ret;
-		}
+		if (ret)
+			return axvm_error_set(ret, "vcpu %u: setup at entry 0x%llx failed: %s", i,
+					      (unsigned long long)entry, axvm_strerror(ret));
 	}
 	return 0;
 }
@@ -167,13 +148,11 @@ static int vm_map_regions(struct axvm *vm)
 			ret = -AXVM_EINVAL;
 			break;
 		}
-		if (ret) {
-			vm_set_error(
-			    vm, "kernel.memory_regions[%u]: mapping [0x%llx, +0x%llx) failed: %s",
+		if (ret)
+			return axvm_error_set(
+			    ret, "kernel.memory_regions[%u]: mapping [0x%llx, +0x%llx) failed: %s",
 			    i, (unsigned long long)r->gpa, (unsigned long long)r->size,
 			    axvm_strerror(ret));
-			return ret;
-		}
 	}
 	return 0;
 }
@@ -265,46 +244,37 @@ static int vm_map_devices(struct axvm *vm)
 		const struct axvm_emu_device *d = &c->emu_devices[i];
 		int ret = vm_map_mmio_pages(vm, d->base_gpa, d->length);
 
-		if (ret) {
-			vm_set_error(vm,
-				     "devices.emu_devices[%u] (%s): MMIO range 0x%llx+0x%llx: %s",
-				     i, d->name, (unsigned long long)d->base_gpa,
-				     (unsigned long long)d->length, axvm_strerror(ret));
-			return ret;
-		}
+		if (ret)
+			return axvm_error_set(
+			    ret, "devices.emu_devices[%u] (%s): MMIO range 0x%llx+0x%llx: %s", i,
+			    d->name, (unsigned long long)d->base_gpa, (unsigned long long)d->length,
+			    axvm_strerror(ret));
 	}
 	for (unsigned i = 0; i < c->passthrough_count; i++) {
 		const struct axvm_passthrough_device *d = &c->passthrough[i];
 		int ret = axvm_addrspace_map_host(vm->as, d->base_gpa, d->base_hpa, d->length,
 						  AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_DEVICE);
 
-		if (ret) {
-			vm_set_error(vm,
-				     "devices.passthrough_devices[%u] (%s): mapping gpa 0x%llx to "
-				     "hpa 0x%llx: %s",
-				     i, d->name, (unsigned long long)d->base_gpa,
-				     (unsigned long long)d->base_hpa, axvm_strerror(ret));
-			return ret;
-		}
+		if (ret)
+			return axvm_error_set(ret,
+					      "devices.passthrough_devices[%u] (%s): mapping gpa "
+					      "0x%llx to hpa 0x%llx: %s",
+					      i, d->name, (unsigned long long)d->base_gpa,
+					      (unsigned long long)d->base_hpa, axvm_strerror(ret));
 	}
 	return 0;
 }
 
 int axvm_init(struct axvm *vm)
 {
-	char err[AXVM_CONFIG_ERR_MAX];
 	int ret;
 
-	if (atomic_load(&vm->status) != AXVM_VM_LOADING) {
-		vm_set_error(vm, "init: VM is %s, not Loading",
-			     axvm_status_name((enum axvm_vm_status)atomic_load(&vm->status)));
-		return -AXVM_ESTATE;
-	}
-	ret = axvm_config_validate(&vm->config, err, sizeof(err));
-	if (ret) {
-		vm_set_error(vm, "%s", err);
+	if (atomic_load(&vm->status) != AXVM_VM_LOADING)
+		return axvm_error_set(-AXVM_ESTATE, "init: VM is %s, not Loading",
+				      axvm_status_name(axvm_status(vm)));
+	ret = axvm_config_validate(&vm->config, NULL, 0); /* records the message */
+	if (ret)
 		return ret;
-	}
 	ret = vm_map_regions(vm);
 	if (!ret)
 		ret = vm_map_devices(vm);
@@ -322,9 +292,8 @@ int axvm_boot(struct axvm *vm)
 
 	pthread_mutex_lock(&vm->lock);
 	if (atomic_load(&vm->status) != AXVM_VM_LOADED) {
-		vm_set_error(vm, "boot: VM is %s; only a Loaded VM boots (once)",
-			     axvm_status_name((enum axvm_vm_status)atomic_load(&vm->status)));
-		ret = -AXVM_ESTATE;
+		ret = axvm_error_set(-AXVM_ESTATE, "boot: VM is %s; only a Loaded VM boots (once)",
+				     axvm_status_name(axvm_status(vm)));
 	} else {
 		atomic_store(&vm->running, true);
 		atomic_store(&vm->status, AXVM_VM_RUNNING);
@@ -341,8 +310,8 @@ int axvm_shutdown(struct axvm *vm)
 	s = (enum axvm_vm_status)atomic_load(&vm->status);
 	if (s == AXVM_VM_STOPPING || s == AXVM_VM_STOPPED) {
 		pthread_mutex_unlock(&vm->lock);
-		vm_set_error(vm, "shutdown: VM is already %s", axvm_status_name(s));
-		return -AXVM_ESTATE;
+		return axvm_error_set(-AXVM_ESTATE, "shutdown: VM is already %s",
+				      axvm_status_name(s));
 	}
 	atomic_store(&vm->shutting_down, true);
 	atomic_store(&vm->status, vm->active_vcpus ? AXVM_VM_STOPPING : AXVM_VM_STOPPED);
@@ -416,42 +385,37 @@ int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
 			 const struct axvm_device_desc *desc)
 {
 	enum axvm_vm_status s = axvm_status(vm);
+	const char *name = desc->name ? desc->name : "device";
 	int ret;
 
-	if (s != AXVM_VM_LOADING && s != AXVM_VM_LOADED) {
-		vm_set_error(vm, "register %s: devices are registered before boot",
-			     desc->name ? desc->name : "device");
-		return -AXVM_ESTATE;
-	}
+	if (s != AXVM_VM_LOADING && s != AXVM_VM_LOADED)
+		return axvm_error_set(-AXVM_ESTATE,
+				      "register %s: devices are registered before boot", name);
 	if ((unsigned)kind >= AXVM_BUS_COUNT || !desc->size)
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL, "register %s: bus %d, size 0x%llx", name,
+				      (int)kind, (unsigned long long)desc->size);
 	if (kind == AXVM_BUS_MMIO) {
 		ret = vm_check_mmio_pages(vm, desc->base, desc->size);
-		if (ret) {
-			vm_set_error(vm, "mmio device %s at 0x%llx: its page range overlaps %s",
-				     desc->name ? desc->name : "device",
-				     (unsigned long long)desc->base,
-				     ret == -AXVM_EOVERLAP ? "guest memory" : axvm_strerror(ret));
-			return ret;
-		}
+		if (ret)
+			return axvm_error_set(
+			    ret, "mmio device %s at 0x%llx: its page range overlaps %s", name,
+			    (unsigned long long)desc->base,
+			    ret == -AXVM_EOVERLAP ? "guest memory" : axvm_strerror(ret));
 	}
 	ret = axvm_bus_register(vm->bus[kind], desc);
-	if (ret) {
-		vm_set_error(vm, "%s bus: device %s at 0x%llx (+0x%llx): %s",
-			     axvm_bus_kind_name(kind), desc->name ? desc->name : "device",
-			     (unsigned long long)desc->base, (unsigned long long)desc->size,
-			     axvm_strerror(ret));
-		return ret;
-	}
+	if (ret)
+		return axvm_error_set(ret, "%s bus: device %s at 0x%llx (+0x%llx): %s",
+				      axvm_bus_kind_name(kind), name,
+				      (unsigned long long)desc->base,
+				      (unsigned long long)desc->size, axvm_strerror(ret));
 	if (kind == AXVM_BUS_MMIO) {
 		/* Checked above: only running out of memory can fail here. */
 		ret = vm_map_mmio_pages(vm, desc->base, desc->size);
 		if (ret) {
 			axvm_bus_detach(vm->bus[kind], desc->base);
-			vm_set_error(vm, "mmio device %s at 0x%llx: mapping its pages: %s",
-				     desc->name ? desc->name : "device",
-				     (unsigned long long)desc->base, axvm_strerror(ret));
-			return ret;
+			return axvm_error_set(
+			    ret, "mmio device %s at 0x%llx: mapping its pages: %s", name,
+			    (unsigned long long)desc->base, axvm_strerror(ret));
 		}
 	}
 	return 0;
@@ -462,9 +426,10 @@ int axvm_read_guest(struct axvm *vm, axvm_gpa_t gpa, void *buf, uint64_t len)
 	int ret = axvm_addrspace_read(vm->as, gpa, buf, len);
 
 	if (ret)
-		vm_set_error(vm, "read of %llu bytes at guest 0x%llx: %s", (unsigned long long)len,
-			     (unsigned long long)gpa, axvm_strerror(ret));
-	return ret;
+		return axvm_error_set(ret, "read of %llu bytes at guest 0x%llx: %s",
+				      (unsigned long long)len, (unsigned long long)gpa,
+				      axvm_strerror(ret));
+	return 0;
 }
 
 int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t len)
@@ -472,9 +437,10 @@ int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t 
 	int ret = axvm_addrspace_write(vm->as, gpa, buf, len);
 
 	if (ret)
-		vm_set_error(vm, "write of %llu bytes at guest 0x%llx: %s", (unsigned long long)len,
-			     (unsigned long long)gpa, axvm_strerror(ret));
-	return ret;
+		return axvm_error_set(ret, "write of %llu bytes at guest 0x%llx: %s",
+				      (unsigned long long)len, (unsigned long long)gpa,
+				      axvm_strerror(ret));
+	return 0;
 }
 
 uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
@@ -629,41 +595,37 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 
 	memset(exit, 0, sizeof(*exit));
 	exit->reason = AXVM_EXIT_NOTHING;
-	if (!vcpu) {
-		vm_set_error(vm, "run: no vCPU %u (the VM has %u)", id, vm->vcpu_count);
-		return -AXVM_ENOENT;
-	}
+	if (!vcpu)
+		return axvm_error_set(-AXVM_ENOENT, "run: no vCPU %u (the VM has %u)", id,
+				      vm->vcpu_count);
 	counts = vm->exit_counts[id];
 	ret = vm_enter_run(vm);
-	if (ret) {
-		if (ret == -AXVM_ESTATE)
-			vm_set_error(vm, "run vcpu %u: VM is %s, not Running", id,
-				     axvm_status_name(axvm_status(vm)));
-		return ret;
-	}
+	if (ret == -AXVM_ESHUTDOWN)
+		return axvm_error_set(ret, "run vcpu %u: the VM is shutting down", id);
+	if (ret)
+		return axvm_error_set(ret, "run vcpu %u: VM is %s, not Running", id,
+				      axvm_status_name(axvm_status(vm)));
 	ret = axvm_vcpu_bind(vcpu);
 	if (ret) {
-		vm_set_error(vm, "run vcpu %u: bind failed: %s", id, axvm_strerror(ret));
 		vm_leave_run(vm);
-		return ret;
+		return axvm_error_wrap(ret, "run vcpu %u: bind failed", id);
 	}
 	for (;;) {
 		vm_exit_handler handler;
 
 		if (atomic_load_explicit(&vm->shutting_down, memory_order_relaxed)) {
 			exit->reason = AXVM_EXIT_NOTHING;
-			ret = -AXVM_ESHUTDOWN;
+			ret = axvm_error_set(-AXVM_ESHUTDOWN,
+					     "run vcpu %u: the VM is shutting down", id);
 			break;
 		}
 		ret = axvm_vcpu_run(vcpu, exit);
-		if (ret) {
-			vm_set_error(vm, "vcpu %u: run failed: %s", id, axvm_strerror(ret));
-			break;
-		}
+		if (ret)
+			break; /* the vCPU layer's message names the vCPU and the failure */
 		if ((unsigned)exit->reason >= AXVM_EXIT_REASON_COUNT) {
-			vm_set_error(vm, "vcpu %u: backend returned exit reason %d", id,
-				     (int)exit->reason);
-			ret = -AXVM_EBACKEND;
+			ret = axvm_error_set(-AXVM_EBACKEND,
+					     "vcpu %u: backend returned exit reason %d", id,
+					     (int)exit->reason);
 			break;
 		}
 		atomic_store_explicit(

@@ -52,7 +52,12 @@ static axvm_hpa_t linux_virt_to_phys(void *ctx, const void *hva)
 	return (entry & ((1ull << 55) - 1)) * (uint64_t)page + va % (uintptr_t)page;
 }
 
-/* Host-physical memory for passthrough regions comes from /dev/mem (root only). */
+/*
+ * Host-physical memory for passthrough regions comes from /dev/mem (root
+ * only). The op returns a pointer, not a code, so the host's reason (errno)
+ * is logged here; the address space then fails the mapping with -AXVM_EIO
+ * and its own message, which is what callers see.
+ */
 static void *linux_map_host_phys(void *ctx, axvm_hpa_t hpa, size_t size)
 {
 	void *p;

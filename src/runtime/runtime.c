@@ -18,6 +18,7 @@
 
 #include "axvm/log.h"
 #include "axvm/riscv64.h"
+#include "core/error.h"
 
 void axvm_runtime_options_init(struct axvm_runtime_options *opts)
 {
@@ -48,10 +49,11 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 	*out = NULL;
 	/* Two places for one console's output: which one would the caller expect? */
 	if (opts->board.console && opts->console_path)
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL,
+				      "runtime: board.console and console_path are both set");
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "runtime: out of memory");
 	rt->opts = *opts;
 	rt->hal = opts->board.hal ? opts->board.hal : axvm_hal_linux();
 	rt->out_fd = -1;
@@ -61,7 +63,7 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 	rt->stdout_open = fcntl(1, F_GETFD) != -1;
 	if (pipe2(rt->wake_pipe, O_CLOEXEC) != 0) {
 		free(rt);
-		return -AXVM_EIO;
+		return axvm_error_set(-AXVM_EIO, "runtime: pipe: %s", strerror(errno));
 	}
 	/* Keep the pipe off fds 0-2, so it is never mistaken for the console. */
 	for (int i = 0; i < 2; i++) {
@@ -76,7 +78,7 @@ int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_run
 		close(rt->wake_pipe[0]);
 		close(rt->wake_pipe[1]);
 		free(rt);
-		return -AXVM_EIO;
+		return axvm_error_set(-AXVM_EIO, "runtime: moving the wake pipe above fd 2 failed");
 	}
 	/* Writers (signal handlers included) must never block on a full pipe. */
 	fcntl(rt->wake_pipe[1], F_SETFL, O_NONBLOCK);
@@ -115,16 +117,20 @@ void axvm_runtime_stop(struct axvm_runtime *rt)
 	rt_wake(rt, RT_WAKE_STOP);
 }
 
+/*
+ * Record a failure as the calling thread's message (the library's one
+ * convention) and, if it is the run's first, as the run's outcome.
+ */
 void rt_set_error(struct axvm_runtime *rt, const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	axvm_error_setv(-AXVM_EBACKEND, fmt, ap);
+	va_end(ap);
 	pthread_mutex_lock(&rt->lock);
-	if (!rt->err[0]) {
-		va_start(ap, fmt);
-		vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
-		va_end(ap);
-	}
+	if (!rt->err[0])
+		snprintf(rt->err, sizeof(rt->err), "%s", axvm_error_message());
 	pthread_mutex_unlock(&rt->lock);
 }
 
@@ -266,13 +272,12 @@ static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
 static int rt_board_create(struct axvm_runtime *rt)
 {
 	struct axvm_board_options bo = rt->opts.board;
-	char err[AXVM_CONFIG_ERR_MAX] = "";
 	int ret;
 
 	bo.console = rt->console;
-	ret = axvm_board_virt_create(&bo, &rt->board, err, sizeof(err));
+	ret = axvm_board_virt_create(&bo, &rt->board, NULL, 0);
 	if (ret) {
-		rt_set_error(rt, "%s", err[0] ? err : axvm_strerror(ret));
+		rt_set_error(rt, "%s", axvm_error_message());
 		return ret;
 	}
 	rt->vm = axvm_board_vm(rt->board);
@@ -369,7 +374,7 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 			break;
 		ret = axvm_boot(rt->vm);
 		if (ret) {
-			rt_set_error(rt, "boot: %s", axvm_last_error(rt->vm));
+			rt_set_error(rt, "boot: %s", axvm_error_message());
 		} else {
 			ret = rt_start_vcpu_threads(rt);
 			if (ret)
@@ -406,5 +411,7 @@ out_console:
 		res->end = AXVM_RUNTIME_END_ERROR;
 		res->status = 1;
 	}
+	if (ret) /* the run's first error, wherever it happened, for this thread too */
+		axvm_error_set(ret, "%s", rt->err[0] ? rt->err : axvm_strerror(ret));
 	return ret;
 }

@@ -261,7 +261,7 @@ static void rt_vcpu_loop(struct rt_slot *slot)
 		if (ret == -AXVM_ESHUTDOWN)
 			return;
 		if (ret < 0) {
-			rt_set_error(rt, "vCPU %u: %s", slot->id, axvm_last_error(rt->vm));
+			rt_set_error(rt, "vCPU %u: %s", slot->id, axvm_error_message());
 			rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
 			return;
 		}

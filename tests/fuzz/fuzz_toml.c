@@ -35,13 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[AXVM_CONFIG_ERR_MAX];
 	int ret;
 
-	ret = toml_parse((const char *)data, size, "fuzz.toml", &root, err, sizeof(err));
+	ret = toml_parse((const char *)data, size, "fuzz.toml", &root);
 	if (ret == 0) {
 		if (!root || root->type != TOML_TABLE)
 			abort();
 		toml_free(root);
 	} else if ((ret != -AXVM_EPARSE && ret != -AXVM_ENOMEM) || root ||
-		   strncmp(err, "fuzz.toml:", 10) != 0) {
+		   strncmp(axvm_error_message(), "fuzz.toml:", 10) != 0) {
 		abort();
 	}
 

@@ -201,7 +201,7 @@ static bool guest_raw_step(struct axvm *vm, struct guest_result *res, uint64_t d
 		return false; /* the finisher stopped the VM */
 	if (ret) {
 		guest_set_error(res, ret, "axvm_run_vcpu: %s (%s)", axvm_strerror(ret),
-				axvm_last_error(vm));
+				axvm_error_message());
 		return false;
 	}
 	res->exits[exit.reason]++;
@@ -277,7 +277,7 @@ int guest_vm_run_raw(const char *elf, uint64_t timeout_ms, struct guest_result *
 	}
 	ret = axvm_init(vm);
 	if (ret) {
-		guest_set_error(res, ret, "axvm_init: %s", axvm_last_error(vm));
+		guest_set_error(res, ret, "axvm_init: %s", axvm_error_message());
 		goto out;
 	}
 	ret = rv_machine_attach_vm(machine, vm);
@@ -296,7 +296,7 @@ int guest_vm_run_raw(const char *elf, uint64_t timeout_ms, struct guest_result *
 	desc.opaque = &fin;
 	ret = axvm_register_device(vm, AXVM_BUS_MMIO, &desc);
 	if (ret) {
-		guest_set_error(res, ret, "finisher: %s", axvm_last_error(vm));
+		guest_set_error(res, ret, "finisher: %s", axvm_error_message());
 		goto out;
 	}
 	ret = guest_load_elf(vm, elf, &entry, res);
@@ -307,7 +307,7 @@ int guest_vm_run_raw(const char *elf, uint64_t timeout_ms, struct guest_result *
 	axvm_vcpu_set_gpr(axvm_vcpu(vm, 0), 11, 0);
 	ret = axvm_boot(vm);
 	if (ret) {
-		guest_set_error(res, ret, "axvm_boot: %s", axvm_last_error(vm));
+		guest_set_error(res, ret, "axvm_boot: %s", axvm_error_message());
 		goto out;
 	}
 	while (guest_raw_step(vm, res, start + timeout_ms))

@@ -484,6 +484,24 @@ CONFIG_ERROR(test_config_parse_reports_zero_cpu_num,
 	     "[base]\nid = 7\nname = \"t\"\ncpu_num = 0\n" KERNEL, -AXVM_EINVAL,
 	     "vm.toml: base.cpu_num: must be at least 1")
 
+/* ---- the message: the thread's, and a copy in err ---- */
+
+TEST(test_config_err_buffer_is_a_copy_of_the_thread_message)
+{
+	char small[12];
+
+	CHECK_INT(-AXVM_EPARSE, parse("a = 1.0"));
+	CHECK_STR("vm.toml:1:5: floating-point numbers are not supported", err);
+	CHECK_STR(err, axvm_error_message());
+	CHECK_INT(-AXVM_EPARSE,
+		  axvm_config_parse("a = 1.0", 7, "vm.toml", &cfg, small, sizeof(small)));
+	CHECK_STR("vm.toml:1:5", small); /* truncated to the buffer */
+	CHECK_INT(-AXVM_EPARSE, axvm_config_parse("a = 1.0", 7, "vm.toml", &cfg, NULL, 0));
+	CHECK_STR(err, axvm_error_message());
+	CHECK_INT(0, parse(BASE KERNEL));
+	CHECK_STR("", err); /* emptied on success */
+}
+
 /* ---- files ---- */
 
 TEST(test_config_load_missing_file_names_the_path)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "board/loader.h"
+#include "core/error.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (16ull << 20)
@@ -17,7 +18,6 @@ struct loader_fixture {
 	struct axvm_addrspace *as;
 	struct axvm_load_target t;
 	struct axvm_loaded_image img;
-	char err[256];
 };
 
 static int loader_setup(struct loader_fixture *f)
@@ -75,8 +75,7 @@ static uint8_t *make_image(size_t len, uint64_t text_offset, uint64_t image_size
 static int load(struct loader_fixture *f, const void *d, size_t len,
 		enum axvm_board_kernel_format fmt)
 {
-	return axvm_loader_load_kernel(&f->t, "Image", d, len, fmt, RAM_BASE + 0x200000, &f->img,
-				       f->err, sizeof(f->err));
+	return axvm_loader_load_kernel(&f->t, "Image", d, len, fmt, RAM_BASE + 0x200000, &f->img);
 }
 
 TEST(test_loader_image_loads_at_text_offset)
@@ -145,7 +144,8 @@ TEST(test_loader_image_too_short_message)
 
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_EINVAL, load(&f, d, sizeof(d), AXVM_BOARD_KERNEL_IMAGE));
-	CHECK_STR("Image: file is 12 bytes, too short for a riscv Image header", f.err);
+	CHECK_STR("Image: file is 12 bytes, too short for a riscv Image header",
+		  axvm_error_message());
 	loader_teardown(&f);
 }
 
@@ -156,7 +156,8 @@ TEST(test_loader_image_without_magic_message)
 
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_EINVAL, load(&f, d, sizeof(d), AXVM_BOARD_KERNEL_IMAGE));
-	CHECK_STR("Image: no riscv Image magic (\"RSC\\x05\" at 0x38 or \"RISCV\" at 0x30)", f.err);
+	CHECK_STR("Image: no riscv Image magic (\"RSC\\x05\" at 0x38 or \"RISCV\" at 0x30)",
+		  axvm_error_message());
 	loader_teardown(&f);
 }
 
@@ -168,7 +169,8 @@ TEST(test_loader_image_larger_than_ram_rejected)
 	REQUIRE(d);
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_ERANGE, load(&f, d, 64, AXVM_BOARD_KERNEL_AUTO));
-	CHECK_STR("Image: image_size 0x2000000 is larger than guest RAM (0x1000000 bytes)", f.err);
+	CHECK_STR("Image: image_size 0x2000000 is larger than guest RAM (0x1000000 bytes)",
+		  axvm_error_message());
 	CHECK_U64(0, ram_u64(&f, 0x80200000));
 	loader_teardown(&f);
 	free(d);
@@ -185,7 +187,7 @@ TEST(test_loader_image_past_end_of_ram_rejected)
 	CHECK_STR(
 	    "Image: text_offset 0x200000 + image_size 0xf00000 runs past the end of guest RAM "
 	    "(0x1000000 bytes)",
-	    f.err);
+	    axvm_error_message());
 	loader_teardown(&f);
 	free(d);
 }
@@ -210,7 +212,8 @@ TEST(test_loader_image_size_smaller_than_file_rejected)
 	REQUIRE(d);
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_EINVAL, load(&f, d, 8192, AXVM_BOARD_KERNEL_AUTO));
-	CHECK_STR("Image: image_size 0x1000 is smaller than the file (8192 bytes)", f.err);
+	CHECK_STR("Image: image_size 0x1000 is smaller than the file (8192 bytes)",
+		  axvm_error_message());
 	loader_teardown(&f);
 	free(d);
 }
@@ -223,7 +226,7 @@ TEST(test_loader_image_unaligned_text_offset_rejected)
 	REQUIRE(d);
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_EALIGN, load(&f, d, 64, AXVM_BOARD_KERNEL_AUTO));
-	CHECK_STR("Image: text_offset 0x200010 is not 4 KiB-aligned", f.err);
+	CHECK_STR("Image: text_offset 0x200010 is not 4 KiB-aligned", axvm_error_message());
 	loader_teardown(&f);
 	free(d);
 }
@@ -237,7 +240,8 @@ TEST(test_loader_image_big_endian_rejected)
 	d[0x18] = 1;
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_ENOTSUP, load(&f, d, 64, AXVM_BOARD_KERNEL_AUTO));
-	CHECK_STR("Image: flags say big-endian; only little-endian kernels run", f.err);
+	CHECK_STR("Image: flags say big-endian; only little-endian kernels run",
+		  axvm_error_message());
 	loader_teardown(&f);
 	free(d);
 }
@@ -283,7 +287,7 @@ static void make_elf(struct elf_file *e)
 static int load_elf(struct loader_fixture *f, const struct elf_file *e)
 {
 	return axvm_loader_load_kernel(&f->t, "k.elf", e, sizeof(*e), AXVM_BOARD_KERNEL_AUTO,
-				       RAM_BASE, &f->img, f->err, sizeof(f->err));
+				       RAM_BASE, &f->img);
 }
 
 static void fill_ram(struct loader_fixture *f, uint64_t gpa, uint8_t byte, size_t len)
@@ -350,7 +354,7 @@ TEST(test_loader_elf_skips_non_load_segments)
 		mutate;                                                                            \
 		REQUIRE_OK(loader_setup(&f));                                                      \
 		CHECK_INT(ret, load_elf(&f, &e));                                                  \
-		CHECK_STR(msg, f.err);                                                             \
+		CHECK_STR(msg, axvm_error_message());                                              \
 		loader_teardown(&f);                                                               \
 	}
 
@@ -446,7 +450,7 @@ TEST(test_loader_elf_mixed_offset_and_ram_paddrs_rejected)
 	CHECK_INT(-AXVM_ERANGE, load_elf(&f, &e));
 	CHECK_STR("k.elf: program header 0: [0x1000, +0x10) is outside guest RAM [0x80000000, "
 		  "0x81000000)",
-		  f.err);
+		  axvm_error_message());
 	loader_teardown(&f);
 }
 
@@ -456,10 +460,9 @@ TEST(test_loader_elf_too_short_message)
 	uint8_t d[20] = {0x7f, 'E', 'L', 'F'};
 
 	REQUIRE_OK(loader_setup(&f));
-	CHECK_INT(-AXVM_EINVAL,
-		  axvm_loader_load_kernel(&f.t, "k.elf", d, sizeof(d), AXVM_BOARD_KERNEL_AUTO,
-					  RAM_BASE, &f.img, f.err, sizeof(f.err)));
-	CHECK_STR("k.elf: file is 20 bytes, too short for an ELF64 header", f.err);
+	CHECK_INT(-AXVM_EINVAL, axvm_loader_load_kernel(&f.t, "k.elf", d, sizeof(d),
+							AXVM_BOARD_KERNEL_AUTO, RAM_BASE, &f.img));
+	CHECK_STR("k.elf: file is 20 bytes, too short for an ELF64 header", axvm_error_message());
 	loader_teardown(&f);
 }
 
@@ -496,7 +499,7 @@ TEST(test_loader_flat_empty_rejected)
 
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_EINVAL, load(&f, "", 0, AXVM_BOARD_KERNEL_AUTO));
-	CHECK_STR("Image: file is empty", f.err);
+	CHECK_STR("Image: file is empty", axvm_error_message());
 	loader_teardown(&f);
 }
 
@@ -508,9 +511,9 @@ TEST(test_loader_flat_that_does_not_fit_rejected)
 	REQUIRE_OK(loader_setup(&f));
 	CHECK_INT(-AXVM_ERANGE,
 		  axvm_loader_load_kernel(&f.t, "bin", d, sizeof(d), AXVM_BOARD_KERNEL_FLAT,
-					  0x80fffff0, &f.img, f.err, sizeof(f.err)));
+					  0x80fffff0, &f.img));
 	CHECK_STR("bin: 32 bytes at 0x80fffff0 do not fit in guest RAM [0x80000000, 0x81000000)",
-		  f.err);
+		  axvm_error_message());
 	loader_teardown(&f);
 }
 
@@ -533,11 +536,10 @@ TEST(test_loader_write_outside_ram_rejected)
 	uint8_t b = 1;
 
 	REQUIRE_OK(loader_setup(&f));
-	CHECK_INT(-AXVM_ERANGE,
-		  axvm_loader_write(&f.t, "initrd", 0x81000000, &b, 1, f.err, sizeof(f.err)));
+	CHECK_INT(-AXVM_ERANGE, axvm_loader_write(&f.t, "initrd", 0x81000000, &b, 1));
 	CHECK_STR("initrd: [0x81000000, +0x1) is outside guest RAM [0x80000000, 0x81000000)",
-		  f.err);
-	CHECK_INT(0, axvm_loader_write(&f.t, "initrd", 0x80ffffff, &b, 1, f.err, sizeof(f.err)));
+		  axvm_error_message());
+	CHECK_INT(0, axvm_loader_write(&f.t, "initrd", 0x80ffffff, &b, 1));
 	loader_teardown(&f);
 }
 
@@ -556,13 +558,12 @@ TEST(test_loader_read_file_reads_whole_file)
 	char path[] = "/tmp/axvm-test-loader-XXXXXX";
 	void *d;
 	size_t len;
-	char err[256];
 	int fd = mkstemp(path);
 
 	REQUIRE(fd >= 0);
 	close(fd);
 	write_file(path, "hello", 5);
-	REQUIRE_OK(axvm_loader_read_file(path, 100, &d, &len, err, sizeof(err)));
+	REQUIRE_OK(axvm_loader_read_file(path, 100, &d, &len));
 	CHECK_INT(5, len);
 	CHECK(memcmp(d, "hello", 5) == 0);
 	free(d);
@@ -573,11 +574,10 @@ TEST(test_loader_read_file_missing_message)
 {
 	void *d = (void *)1;
 	size_t len = 1;
-	char err[256];
 
-	CHECK_INT(-AXVM_ENOENT, axvm_loader_read_file("/nonexistent/axvm/Image", 100, &d, &len, err,
-						      sizeof(err)));
-	CHECK_STR("/nonexistent/axvm/Image: cannot open: No such file or directory", err);
+	CHECK_INT(-AXVM_ENOENT, axvm_loader_read_file("/nonexistent/axvm/Image", 100, &d, &len));
+	CHECK_STR("/nonexistent/axvm/Image: cannot open: No such file or directory",
+		  axvm_error_message());
 	CHECK(d == NULL);
 	CHECK_INT(0, len);
 }
@@ -585,7 +585,7 @@ TEST(test_loader_read_file_missing_message)
 TEST(test_loader_read_file_larger_than_limit_message)
 {
 	char path[] = "/tmp/axvm-test-loader-XXXXXX";
-	char err[256], expect[300];
+	char expect[300];
 	void *d;
 	size_t len;
 	int fd = mkstemp(path);
@@ -593,10 +593,10 @@ TEST(test_loader_read_file_larger_than_limit_message)
 	REQUIRE(fd >= 0);
 	close(fd);
 	write_file(path, "0123456789", 10);
-	CHECK_INT(-AXVM_ERANGE, axvm_loader_read_file(path, 9, &d, &len, err, sizeof(err)));
+	CHECK_INT(-AXVM_ERANGE, axvm_loader_read_file(path, 9, &d, &len));
 	snprintf(expect, sizeof(expect), "%s: file is 10 bytes, larger than guest RAM (9 bytes)",
 		 path);
-	CHECK_STR(expect, err);
+	CHECK_STR(expect, axvm_error_message());
 	remove(path);
 }
 
@@ -604,44 +604,43 @@ TEST(test_loader_read_file_directory_rejected)
 {
 	void *d;
 	size_t len;
-	char err[256];
 
-	CHECK_INT(-AXVM_EIO, axvm_loader_read_file("/tmp", 100, &d, &len, err, sizeof(err)));
-	CHECK_STR("/tmp: not a regular file", err);
+	CHECK_INT(-AXVM_EIO, axvm_loader_read_file("/tmp", 100, &d, &len));
+	CHECK_STR("/tmp: not a regular file", axvm_error_message());
 }
 
 TEST(test_loader_dtb_accepts_valid_blob)
 {
-	char buf[256], err[256];
+	char buf[256];
 
 	REQUIRE(fdt_create_empty_tree(buf, sizeof(buf)) == 0);
 	REQUIRE(fdt_pack(buf) == 0);
-	CHECK_INT(0, axvm_loader_check_dtb("u.dtb", buf, fdt_totalsize(buf), err, sizeof(err)));
+	CHECK_INT(0, axvm_loader_check_dtb("u.dtb", buf, fdt_totalsize(buf)));
 }
 
 TEST(test_loader_dtb_too_short_message)
 {
-	char err[256];
 
-	CHECK_INT(-AXVM_EINVAL, axvm_loader_check_dtb("u.dtb", "\xd0\x0d", 2, err, sizeof(err)));
-	CHECK_STR("u.dtb: file is 2 bytes, too short for a device tree header", err);
+	CHECK_INT(-AXVM_EINVAL, axvm_loader_check_dtb("u.dtb", "\xd0\x0d", 2));
+	CHECK_STR("u.dtb: file is 2 bytes, too short for a device tree header",
+		  axvm_error_message());
 }
 
 TEST(test_loader_dtb_bad_magic_message)
 {
-	char buf[64] = "not a device tree", err[256];
+	char buf[64] = "not a device tree";
 
-	CHECK_INT(-AXVM_EINVAL, axvm_loader_check_dtb("u.dtb", buf, sizeof(buf), err, sizeof(err)));
-	CHECK_STR("u.dtb: not a device tree blob: FDT_ERR_BADMAGIC", err);
+	CHECK_INT(-AXVM_EINVAL, axvm_loader_check_dtb("u.dtb", buf, sizeof(buf)));
+	CHECK_STR("u.dtb: not a device tree blob: FDT_ERR_BADMAGIC", axvm_error_message());
 }
 
 TEST(test_loader_dtb_truncated_message)
 {
-	char buf[256], err[256];
+	char buf[256];
 
 	REQUIRE(fdt_create_empty_tree(buf, sizeof(buf)) == 0);
-	CHECK_INT(-AXVM_EINVAL, axvm_loader_check_dtb("u.dtb", buf, 100, err, sizeof(err)));
-	CHECK_STR("u.dtb: header says 256 bytes but the file has 100", err);
+	CHECK_INT(-AXVM_EINVAL, axvm_loader_check_dtb("u.dtb", buf, 100));
+	CHECK_STR("u.dtb: header says 256 bytes but the file has 100", axvm_error_message());
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -682,13 +681,13 @@ TEST(test_loader_survives_corrupted_headers)
 		}
 		if (xorshift(&seed) % 8 == 0)
 			len = xorshift(&seed) % len;
-		f.err[0] = 0;
+		axvm_error_clear();
 		ret = axvm_loader_load_kernel(&f.t, "fuzz", buf, len, AXVM_BOARD_KERNEL_AUTO,
-					      RAM_BASE + 0x200000, &f.img, f.err, sizeof(f.err));
+					      RAM_BASE + 0x200000, &f.img);
 		if (ret) {
 			refused++;
-			if (!f.err[0] || ret > 0) {
-				CHECK(f.err[0] != 0);
+			if (!axvm_error_message()[0] || ret > 0) {
+				CHECK(axvm_error_message()[0] != 0);
 				CHECK(ret < 0);
 				break;
 			}

@@ -140,7 +140,7 @@ TEST(test_vm_boot_only_from_loaded)
 	vm_config(&c, 1);
 	REQUIRE_OK(axvm_create(&c, &vm));
 	CHECK_INT(-AXVM_ESTATE, axvm_boot(vm));
-	CHECK(strstr(axvm_last_error(vm), "Loading") != NULL);
+	CHECK(strstr(axvm_error_message(), "Loading") != NULL);
 	REQUIRE_OK(axvm_init(vm));
 	CHECK_INT(-AXVM_ESTATE, axvm_init(vm));
 	axvm_destroy(vm);
@@ -227,7 +227,7 @@ TEST(test_vm_init_failure_reports_vcpu)
 	plan.fail_vcpu = 1;
 	REQUIRE_OK(axvm_create(&c, &vm));
 	CHECK_INT(-AXVM_EIO, axvm_init(vm));
-	CHECK(strstr(axvm_last_error(vm), "vcpu 1") != NULL);
+	CHECK(strstr(axvm_error_message(), "vcpu 1") != NULL);
 	CHECK_INT(AXVM_VM_LOADING, axvm_status(vm));
 	axvm_destroy(vm);
 	CHECK_INT(1, plan.state[0].destroyed);
@@ -244,7 +244,7 @@ TEST(test_vm_init_rejects_overlapping_regions)
 	c.regions[1].gpa = 0x80100000;
 	REQUIRE_OK(axvm_create(&c, &vm));
 	CHECK_INT(-AXVM_EOVERLAP, axvm_init(vm));
-	CHECK(strstr(axvm_last_error(vm), "memory_regions[1]") != NULL);
+	CHECK(strstr(axvm_error_message(), "memory_regions[1]") != NULL);
 	axvm_destroy(vm);
 	CHECK_U64(0, hal.bytes_allocated);
 }
@@ -266,7 +266,7 @@ TEST(test_vm_register_device_rejects_overlap)
 	/* A device over guest RAM is refused too. */
 	d.base = 0x80001000;
 	CHECK_INT(-AXVM_EOVERLAP, axvm_register_device(vm, AXVM_BUS_MMIO, &d));
-	CHECK(strstr(axvm_last_error(vm), "guest memory") != NULL);
+	CHECK(strstr(axvm_error_message(), "guest memory") != NULL);
 	CHECK(axvm_bus_find(axvm_bus(vm, AXVM_BUS_MMIO), 0x80001000) == NULL);
 	/* Same page as another device is fine (no overlap of the ranges themselves). */
 	d.base = 0x10000100;
@@ -285,12 +285,83 @@ TEST(test_vm_guest_memory_helpers_check_bounds)
 	REQUIRE(vm);
 	REQUIRE_OK(axvm_write_guest(vm, 0x803ffff0, buf, 16));
 	CHECK_INT(-AXVM_ERANGE, axvm_write_guest(vm, 0x803ffff8, buf, 16));
-	CHECK(strstr(axvm_last_error(vm), "0x803ffff8") != NULL);
+	CHECK(strstr(axvm_error_message(), "0x803ffff8") != NULL);
 	CHECK_INT(-AXVM_EFAULT, axvm_read_guest(vm, 0x70000000, buf, 1));
 	CHECK_INT(-AXVM_ERANGE, axvm_read_guest(vm, 0x9000fff0, buf, 0x11));
 	memset(buf, 0, sizeof(buf));
 	REQUIRE_OK(axvm_read_guest(vm, 0x803ffff0, buf, 16));
 	CHECK(memcmp(buf, "0123456789abcdef", 16) == 0);
+	axvm_destroy(vm);
+}
+
+static void *vm_fail_read_at_0x71(void *opaque)
+{
+	uint8_t b;
+
+	axvm_read_guest(opaque, 0x71000000, &b, 1);
+	return NULL;
+}
+
+/*
+ * Error messages are per thread: guest memory access is safe from any thread,
+ * and so is reading the message of one's own failed call.
+ */
+TEST(test_vm_error_message_belongs_to_the_failing_thread)
+{
+	struct axvm *vm = vm_booted(1);
+	uint8_t b;
+	pthread_t th;
+
+	REQUIRE(vm);
+	CHECK_INT(-AXVM_EFAULT, axvm_read_guest(vm, 0x70000000, &b, 1));
+	REQUIRE(pthread_create(&th, NULL, vm_fail_read_at_0x71, vm) == 0);
+	pthread_join(th, NULL);
+	CHECK(strstr(axvm_last_error(vm), "0x70000000") != NULL);
+	CHECK_STR(axvm_error_message(), axvm_last_error(vm));
+	axvm_destroy(vm);
+}
+
+struct vm_reader {
+	struct axvm *vm;
+	axvm_gpa_t bad;	   /* this thread's failing address */
+	unsigned mismatch; /* messages that did not name it */
+};
+
+static void *vm_read_loop(void *opaque)
+{
+	struct vm_reader *r = opaque;
+	char want[32];
+	uint8_t buf[8];
+
+	snprintf(want, sizeof(want), "0x%llx", (unsigned long long)r->bad);
+	for (unsigned i = 0; i < 2000; i++) {
+		if (axvm_read_guest(r->vm, 0x80001000, buf, sizeof(buf)) != 0 ||
+		    axvm_read_guest(r->vm, r->bad, buf, sizeof(buf)) != -AXVM_EFAULT ||
+		    !strstr(axvm_last_error(r->vm), want))
+			r->mismatch++;
+	}
+	return NULL;
+}
+
+/*
+ * Two threads reading guest memory while each records errors: no data race
+ * (the ThreadSanitizer build in CI runs this) and each reads its own message.
+ */
+TEST(test_vm_guest_reads_and_errors_from_two_threads)
+{
+	struct axvm *vm = vm_booted(1);
+	struct vm_reader r[2];
+	pthread_t th[2];
+
+	REQUIRE(vm);
+	for (unsigned i = 0; i < 2; i++) {
+		r[i] = (struct vm_reader){.vm = vm, .bad = 0x70000000 + 0x1000 * i};
+		REQUIRE(pthread_create(&th[i], NULL, vm_read_loop, &r[i]) == 0);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_INT(0, r[0].mismatch);
+	CHECK_INT(0, r[1].mismatch);
 	axvm_destroy(vm);
 }
 
@@ -309,7 +380,7 @@ TEST(test_run_vcpu_bad_id_and_not_booted)
 	CHECK_INT(-AXVM_ESTATE, axvm_run_vcpu(vm, 0, &e));
 	REQUIRE_OK(axvm_boot(vm));
 	CHECK_INT(-AXVM_ENOENT, axvm_run_vcpu(vm, 1, &e));
-	CHECK(strstr(axvm_last_error(vm), "no vCPU 1") != NULL);
+	CHECK(strstr(axvm_error_message(), "no vCPU 1") != NULL);
 	axvm_destroy(vm);
 }
 
@@ -542,7 +613,7 @@ TEST(test_run_vcpu_backend_failure_returns_error)
 	plan.fail_op = SCRIPTED_OP_RUN;
 	CHECK_INT(-AXVM_EIO, axvm_run_vcpu(vm, 0, &out));
 	CHECK_INT(AXVM_VCPU_STATE_INVALID, axvm_vcpu_state(axvm_vcpu(vm, 0)));
-	CHECK(strstr(axvm_last_error(vm), "vcpu 0") != NULL);
+	CHECK(strstr(axvm_error_message(), "vcpu 0") != NULL);
 	axvm_destroy(vm);
 }
 
@@ -740,7 +811,7 @@ TEST(test_vm_device_range_reaching_ram_is_refused)
 	    .name = "b", .base_gpa = 0x7ffe0000, .length = 0x30000, .emu_type = AXVM_EMU_DUMMY};
 	REQUIRE_OK(axvm_create(&c, &vm));
 	CHECK_INT(-AXVM_EOVERLAP, axvm_init(vm));
-	CHECK(strstr(axvm_last_error(vm), "emu_devices[1]") != NULL);
+	CHECK(strstr(axvm_error_message(), "emu_devices[1]") != NULL);
 	axvm_destroy(vm);
 }
 
