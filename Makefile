@@ -1,5 +1,5 @@
 # axvm: one non-recursive GNU Makefile.
-#   make                 libaxvm.a, libaxvm.so, the axvm CLI
+#   make                 libaxvm.a, libaxvm.so (-> .so.0 -> .so.0.1.0), the axvm CLI
 #   make test            build and run every test; ends with "N passed, N failed"
 #   make run             boot the default guest
 #   make bench           benchmarks side by side with QEMU
@@ -38,6 +38,10 @@ endif
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS ?= -O$(O) -g
 CFLAGS += -std=c11 -fPIC -fno-semantic-interposition -pthread $(WARNINGS)
+# Only declarations marked AXVM_API (include/axvm/) are exported from the
+# shared library; the static library keeps every symbol reachable, which is
+# how the tests and the CLI reach internal layers.
+CFLAGS += -fvisibility=hidden
 LDLIBS += -lfdt -lm -pthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -57,7 +61,13 @@ GUEST_TEST_SRCS := $(sort $(wildcard tests/guest/test_*.c))
 UNIT_TESTS := $(UNIT_TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_TESTS := $(GUEST_TEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
+# The shared library: real name libaxvm.so.<version>, SONAME libaxvm.so.<major>
+# (programs record that), and the libaxvm.so link the linker's -laxvm finds.
+VERSION := $(shell sed -n 's/.*AXVM_VERSION "\(.*\)"/\1/p' include/axvm/axvm.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME := libaxvm.so.$(SOMAJOR)
 LIBA := $(BUILD)/libaxvm.a
+LIBSO_REAL := $(BUILD)/libaxvm.so.$(VERSION)
 LIBSO := $(BUILD)/libaxvm.so
 AXVM := $(BUILD)/axvm
 
@@ -66,7 +76,14 @@ AXVM := $(BUILD)/axvm
 all: $(LIBA) $(LIBSO) $(AXVM)
 lib: $(LIBA) $(LIBSO)
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with, so that changing them
+# (such as -fvisibility) rebuilds every object, not only those whose sources
+# changed.
+FLAGS_FILE := $(BUILD)/flags
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $(FLAGS_FILE) || \
+	echo '$(CC) $(CPPFLAGS) $(CFLAGS)' > $(FLAGS_FILE))
+
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -85,9 +102,13 @@ $(LIBA): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(LIBSO): $(LIB_OBJS)
+$(LIBSO_REAL): $(LIB_OBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+$(LIBSO): $(LIBSO_REAL)
+	$(Q)ln -sf $(notdir $(LIBSO_REAL)) $(BUILD)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $@
 
 $(AXVM): $(CLI_OBJS) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
@@ -137,10 +158,12 @@ install: $(LIBA) $(LIBSO) $(AXVM)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/axvm \
 		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO_REAL) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(notdir $(LIBSO_REAL)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libaxvm.so
 	install -m 644 include/axvm/*.h $(DESTDIR)$(PREFIX)/include/axvm/
 	install -m 755 $(AXVM) $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/.*AXVM_VERSION "\(.*\)"/\1/p' include/axvm/axvm.h)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|' \
 		libaxvm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libaxvm.pc
 
 # Style and header hygiene: every public header compiles alone.

@@ -59,19 +59,19 @@ struct axvm_region_info {
 
 struct axvm_addrspace;
 
-int axvm_addrspace_create(const struct axvm_hal *hal, struct axvm_addrspace **out);
-void axvm_addrspace_destroy(struct axvm_addrspace *as);
+AXVM_API int axvm_addrspace_create(const struct axvm_hal *hal, struct axvm_addrspace **out);
+AXVM_API void axvm_addrspace_destroy(struct axvm_addrspace *as);
 
 /* gpa and size must be page-aligned and non-zero; -AXVM_EOVERLAP on overlap. */
-int axvm_addrspace_map_linear(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size,
-			      uint32_t flags);
-int axvm_addrspace_map_lazy(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size,
-			    uint32_t flags);
-int axvm_addrspace_map_host(struct axvm_addrspace *as, axvm_gpa_t gpa, axvm_hpa_t hpa,
-			    uint64_t size, uint32_t flags);
-int axvm_addrspace_map_mmio(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size);
+AXVM_API int axvm_addrspace_map_linear(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size,
+				       uint32_t flags);
+AXVM_API int axvm_addrspace_map_lazy(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size,
+				     uint32_t flags);
+AXVM_API int axvm_addrspace_map_host(struct axvm_addrspace *as, axvm_gpa_t gpa, axvm_hpa_t hpa,
+				     uint64_t size, uint32_t flags);
+AXVM_API int axvm_addrspace_map_mmio(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size);
 /* Removes the region that starts exactly at gpa with exactly this size. */
-int axvm_addrspace_unmap(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size);
+AXVM_API int axvm_addrspace_unmap(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size);
 
 /*
  * Translate one guest-physical address for an access.
@@ -85,12 +85,13 @@ int axvm_addrspace_unmap(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t siz
  * *region_flags (optional) receives the region's flags on every outcome but
  * -AXVM_EFAULT.
  */
-int axvm_addrspace_translate(struct axvm_addrspace *as, axvm_gpa_t gpa, enum axvm_access access,
-			     void **hva, uint64_t *avail, uint32_t *region_flags);
+AXVM_API int axvm_addrspace_translate(struct axvm_addrspace *as, axvm_gpa_t gpa,
+				      enum axvm_access access, void **hva, uint64_t *avail,
+				      uint32_t *region_flags);
 
 /* Handle a nested page fault: populate the lazy page holding gpa. */
-int axvm_addrspace_populate(struct axvm_addrspace *as, axvm_gpa_t gpa);
-bool axvm_addrspace_is_populated(struct axvm_addrspace *as, axvm_gpa_t gpa);
+AXVM_API int axvm_addrspace_populate(struct axvm_addrspace *as, axvm_gpa_t gpa);
+AXVM_API bool axvm_addrspace_is_populated(struct axvm_addrspace *as, axvm_gpa_t gpa);
 
 /*
  * Copy between the host and guest RAM. The whole range must lie within one
@@ -98,16 +99,18 @@ bool axvm_addrspace_is_populated(struct axvm_addrspace *as, axvm_gpa_t gpa);
  * rejected with -AXVM_ERANGE and nothing is copied. Lazy pages touched are
  * populated. No permission check (this is the VMM's own access).
  */
-int axvm_addrspace_read(struct axvm_addrspace *as, axvm_gpa_t gpa, void *buf, uint64_t len);
-int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *buf, uint64_t len);
+AXVM_API int axvm_addrspace_read(struct axvm_addrspace *as, axvm_gpa_t gpa, void *buf,
+				 uint64_t len);
+AXVM_API int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *buf,
+				  uint64_t len);
 
 /* Region queries (index order = ascending gpa). */
-size_t axvm_addrspace_region_count(const struct axvm_addrspace *as);
-int axvm_addrspace_region(const struct axvm_addrspace *as, size_t index,
-			  struct axvm_region_info *out);
-int axvm_addrspace_find(const struct axvm_addrspace *as, axvm_gpa_t gpa,
-			struct axvm_region_info *out);
+AXVM_API size_t axvm_addrspace_region_count(const struct axvm_addrspace *as);
+AXVM_API int axvm_addrspace_region(const struct axvm_addrspace *as, size_t index,
+				   struct axvm_region_info *out);
+AXVM_API int axvm_addrspace_find(const struct axvm_addrspace *as, axvm_gpa_t gpa,
+				 struct axvm_region_info *out);
 
-uint64_t axvm_addrspace_generation(const struct axvm_addrspace *as);
+AXVM_API uint64_t axvm_addrspace_generation(const struct axvm_addrspace *as);
 
 #endif

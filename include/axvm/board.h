@@ -81,7 +81,7 @@ struct axvm_board_poweroff {
 struct axvm_board;
 
 /* Options with every field at its default (zero / NULL). */
-void axvm_board_options_init(struct axvm_board_options *opts);
+AXVM_API void axvm_board_options_init(struct axvm_board_options *opts);
 
 /*
  * Create the virt board: VM, devices, images, device tree, vCPU 0's boot
@@ -90,18 +90,18 @@ void axvm_board_options_init(struct axvm_board_options *opts);
  * (axvm_error_message(); e.g. "Image: file is 12 bytes, too short for a
  * riscv Image header"); `err` (may be NULL) gets a copy, "" on success.
  */
-int axvm_board_virt_create(const struct axvm_board_options *opts, struct axvm_board **out,
-			   char *err, size_t errlen);
+AXVM_API int axvm_board_virt_create(const struct axvm_board_options *opts, struct axvm_board **out,
+				    char *err, size_t errlen);
 /* Destroys the VM too. */
-void axvm_board_destroy(struct axvm_board *b);
+AXVM_API void axvm_board_destroy(struct axvm_board *b);
 
-struct axvm *axvm_board_vm(const struct axvm_board *b);
+AXVM_API struct axvm *axvm_board_vm(const struct axvm_board *b);
 /*
  * The per-VM machine state shared by the harts and the SBI layer (a
  * struct axvm_riscv64_machine *, see axvm/riscv64.h); NULL if none.
  */
-void *axvm_board_machine(const struct axvm_board *b);
-struct axvm_console *axvm_board_console(const struct axvm_board *b);
+AXVM_API void *axvm_board_machine(const struct axvm_board *b);
+AXVM_API struct axvm_console *axvm_board_console(const struct axvm_board *b);
 
 /* Where things were placed in guest memory. */
 struct axvm_board_layout {
@@ -117,7 +117,7 @@ struct axvm_board_layout {
 	uint64_t timebase_hz;
 	unsigned cpus;
 };
-void axvm_board_layout(const struct axvm_board *b, struct axvm_board_layout *out);
+AXVM_API void axvm_board_layout(const struct axvm_board *b, struct axvm_board_layout *out);
 
 /*
  * True once a device (the test finisher) asked to end the VM; fills *out.
@@ -125,7 +125,8 @@ void axvm_board_layout(const struct axvm_board *b, struct axvm_board_layout *out
  * axvm_run_vcpu with -AXVM_ESHUTDOWN. (SBI SRST reaches the runtime as a
  * SystemDown exit instead.)
  */
-bool axvm_board_poweroff_requested(const struct axvm_board *b, struct axvm_board_poweroff *out);
+AXVM_API bool axvm_board_poweroff_requested(const struct axvm_board *b,
+					    struct axvm_board_poweroff *out);
 
 /*
  * Fire device timers that are due (the RTC alarm: the board's devices start
@@ -133,9 +134,9 @@ bool axvm_board_poweroff_requested(const struct axvm_board *b, struct axvm_board
  * the next one is due, or UINT64_MAX if none; a runtime calls it when it
  * wakes and sleeps no longer than that. Any thread.
  */
-uint64_t axvm_board_poll(struct axvm_board *b);
+AXVM_API uint64_t axvm_board_poll(struct axvm_board *b);
 
 /* The guest-visible device tree blob (generated or the user's). */
-const void *axvm_board_fdt(const struct axvm_board *b, size_t *size);
+AXVM_API const void *axvm_board_fdt(const struct axvm_board *b, size_t *size);
 
 #endif

@@ -130,7 +130,7 @@ struct axvm_config {
 };
 
 /* A config with defaults: cpu_num 1, no regions, no devices. */
-void axvm_config_init(struct axvm_config *cfg);
+AXVM_API void axvm_config_init(struct axvm_config *cfg);
 
 /*
  * Parse TOML text / a file into *cfg (which is initialised first) and
@@ -139,9 +139,9 @@ void axvm_config_init(struct axvm_config *cfg);
  * `err` (may be NULL) gets a copy of it, or "" on success.
  * `name` is what messages call the text (e.g. its path).
  */
-int axvm_config_parse(const char *text, size_t len, const char *name, struct axvm_config *cfg,
-		      char *err, size_t errlen);
-int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_t errlen);
+AXVM_API int axvm_config_parse(const char *text, size_t len, const char *name,
+			       struct axvm_config *cfg, char *err, size_t errlen);
+AXVM_API int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_t errlen);
 
 /*
  * Semantic checks on a filled config: cpu_num vs id/set lists, overlapping
@@ -150,6 +150,6 @@ int axvm_config_load(const char *path, struct axvm_config *cfg, char *err, size_
  * `err` if not NULL) names the field, e.g.
  * "kernel.memory_regions[1]: overlaps memory_regions[0] at 0x80000000".
  */
-int axvm_config_validate(const struct axvm_config *cfg, char *err, size_t errlen);
+AXVM_API int axvm_config_validate(const struct axvm_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -21,23 +21,23 @@ struct axvm_console_sink {
 
 struct axvm_console;
 
-int axvm_console_create(const struct axvm_console_sink *sink, struct axvm_console **out);
-void axvm_console_destroy(struct axvm_console *con);
+AXVM_API int axvm_console_create(const struct axvm_console_sink *sink, struct axvm_console **out);
+AXVM_API void axvm_console_destroy(struct axvm_console *con);
 
 /* Guest output. */
-void axvm_console_write(struct axvm_console *con, const uint8_t *buf, size_t len);
+AXVM_API void axvm_console_write(struct axvm_console *con, const uint8_t *buf, size_t len);
 
 /* Host input: queue bytes for the guest (drops what does not fit; returns bytes queued). */
-size_t axvm_console_push(struct axvm_console *con, const uint8_t *buf, size_t len);
+AXVM_API size_t axvm_console_push(struct axvm_console *con, const uint8_t *buf, size_t len);
 /* Pop one input byte: returns it (0..255) or -1 if none is queued. */
-int axvm_console_pop(struct axvm_console *con);
-bool axvm_console_has_input(struct axvm_console *con);
+AXVM_API int axvm_console_pop(struct axvm_console *con);
+AXVM_API bool axvm_console_has_input(struct axvm_console *con);
 
 /*
  * Called (from the pushing thread) after input is queued, so a device can
  * raise its receive interrupt. One listener; set before the VM runs.
  */
-void axvm_console_set_input_listener(struct axvm_console *con, void (*fn)(void *opaque),
-				     void *opaque);
+AXVM_API void axvm_console_set_input_listener(struct axvm_console *con, void (*fn)(void *opaque),
+					      void *opaque);
 
 #endif

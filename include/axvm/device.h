@@ -38,34 +38,34 @@ struct axvm_device_desc {
 
 struct axvm_bus;
 
-int axvm_bus_create(enum axvm_bus_kind kind, struct axvm_bus **out);
-void axvm_bus_destroy(struct axvm_bus *bus);
-enum axvm_bus_kind axvm_bus_kind(const struct axvm_bus *bus);
+AXVM_API int axvm_bus_create(enum axvm_bus_kind kind, struct axvm_bus **out);
+AXVM_API void axvm_bus_destroy(struct axvm_bus *bus);
+AXVM_API enum axvm_bus_kind axvm_bus_kind(const struct axvm_bus *bus);
 
 /* -AXVM_EOVERLAP if [base, base+size) intersects a registered device. */
-int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc);
+AXVM_API int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc);
 /*
  * Ownership: a device that registers successfully belongs to the bus, which
  * calls its release() when it is unregistered or the bus is destroyed. A
  * device whose registration fails is not the bus's: release() is not called.
  */
-int axvm_bus_unregister(struct axvm_bus *bus, uint64_t base);
+AXVM_API int axvm_bus_unregister(struct axvm_bus *bus, uint64_t base);
 /* Remove a device without calling its release() (ownership goes back to the caller). */
-int axvm_bus_detach(struct axvm_bus *bus, uint64_t base);
+AXVM_API int axvm_bus_detach(struct axvm_bus *bus, uint64_t base);
 
 /* The device containing addr, or NULL. */
-const struct axvm_device_desc *axvm_bus_find(const struct axvm_bus *bus, uint64_t addr);
-size_t axvm_bus_device_count(const struct axvm_bus *bus);
-const struct axvm_device_desc *axvm_bus_device(const struct axvm_bus *bus, size_t index);
+AXVM_API const struct axvm_device_desc *axvm_bus_find(const struct axvm_bus *bus, uint64_t addr);
+AXVM_API size_t axvm_bus_device_count(const struct axvm_bus *bus);
+AXVM_API const struct axvm_device_desc *axvm_bus_device(const struct axvm_bus *bus, size_t index);
 
 /*
  * Access through the bus: -AXVM_ENODEV when no device claims addr (or the
  * access runs past the device's end), else the device's result. Reads
  * zero-extend into *value.
  */
-int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value);
-int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t value);
+AXVM_API int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value);
+AXVM_API int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t value);
 
-const char *axvm_bus_kind_name(enum axvm_bus_kind kind);
+AXVM_API const char *axvm_bus_kind_name(enum axvm_bus_kind kind);
 
 #endif

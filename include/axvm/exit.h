@@ -112,12 +112,12 @@ struct axvm_exit {
 };
 
 /* "MmioRead", "Halt", ...; "Unknown" for an out-of-range value. */
-const char *axvm_exit_reason_name(enum axvm_exit_reason reason);
+AXVM_API const char *axvm_exit_reason_name(enum axvm_exit_reason reason);
 
 /*
  * Format an exit readably, e.g. "MmioRead addr=0x10000005 width=1 reg=x10
  * reg_width=8 sign_ext=0". Returns what snprintf would (may be >= len).
  */
-int axvm_exit_format(const struct axvm_exit *exit, char *buf, size_t len);
+AXVM_API int axvm_exit_format(const struct axvm_exit *exit, char *buf, size_t len);
 
 #endif

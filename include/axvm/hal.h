@@ -46,6 +46,6 @@ struct axvm_hal {
 };
 
 /* The default HAL for Linux hosts (mmap, CLOCK_MONOTONIC, sched_*, futex). */
-const struct axvm_hal *axvm_hal_linux(void);
+AXVM_API const struct axvm_hal *axvm_hal_linux(void);
 
 #endif

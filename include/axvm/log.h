@@ -9,6 +9,8 @@
 
 #include <stdarg.h>
 
+#include "types.h"
+
 enum axvm_log_level {
 	AXVM_LOG_ERROR = 0,
 	AXVM_LOG_WARN,
@@ -19,9 +21,9 @@ enum axvm_log_level {
 
 typedef void (*axvm_log_sink_fn)(void *opaque, enum axvm_log_level level, const char *msg);
 
-void axvm_log_set_sink(axvm_log_sink_fn sink, void *opaque);
-void axvm_log_set_level(enum axvm_log_level level);
-enum axvm_log_level axvm_log_get_level(void);
+AXVM_API void axvm_log_set_sink(axvm_log_sink_fn sink, void *opaque);
+AXVM_API void axvm_log_set_level(enum axvm_log_level level);
+AXVM_API enum axvm_log_level axvm_log_get_level(void);
 
 #if defined(__GNUC__)
 #define AXVM_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -29,8 +31,8 @@ enum axvm_log_level axvm_log_get_level(void);
 #define AXVM_PRINTF(a, b)
 #endif
 
-void axvm_log(enum axvm_log_level level, const char *fmt, ...) AXVM_PRINTF(2, 3);
-void axvm_vlog(enum axvm_log_level level, const char *fmt, va_list ap) AXVM_PRINTF(2, 0);
+AXVM_API void axvm_log(enum axvm_log_level level, const char *fmt, ...) AXVM_PRINTF(2, 3);
+AXVM_API void axvm_vlog(enum axvm_log_level level, const char *fmt, va_list ap) AXVM_PRINTF(2, 0);
 
 /*
  * Rate-limited logging for anything a guest can trigger: at most `burst`
@@ -41,8 +43,8 @@ struct axvm_ratelimit {
 	unsigned int printed;
 	unsigned int suppressed;
 };
-void axvm_log_ratelimited(struct axvm_ratelimit *state, enum axvm_log_level level, const char *fmt,
-			  ...) AXVM_PRINTF(3, 4);
+AXVM_API void axvm_log_ratelimited(struct axvm_ratelimit *state, enum axvm_log_level level,
+				   const char *fmt, ...) AXVM_PRINTF(3, 4);
 
 #define axvm_error(...) axvm_log(AXVM_LOG_ERROR, __VA_ARGS__)
 #define axvm_warn(...) axvm_log(AXVM_LOG_WARN, __VA_ARGS__)

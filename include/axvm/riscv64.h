@@ -46,7 +46,7 @@ struct axvm_riscv64_config {
 };
 
 /* The software hart's vCPU ops table. */
-const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void);
+AXVM_API const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void);
 
 /*
  * The per-VM riscv64 machine: what the harts of one VM share for the SBI --
@@ -77,23 +77,25 @@ struct axvm_console;
 struct axvm_riscv64_machine;
 
 /* A machine for `nharts` (1..AXVM_CONFIG_MAX_VCPUS) harts, no console. */
-int axvm_riscv64_machine_create(unsigned nharts, struct axvm_riscv64_machine **out);
-void axvm_riscv64_machine_destroy(struct axvm_riscv64_machine *m);
+AXVM_API int axvm_riscv64_machine_create(unsigned nharts, struct axvm_riscv64_machine **out);
+AXVM_API void axvm_riscv64_machine_destroy(struct axvm_riscv64_machine *m);
 /* Where SBI console output goes and input comes from (NULL = output dropped, no input). */
-void axvm_riscv64_machine_set_console(struct axvm_riscv64_machine *m, struct axvm_console *con);
+AXVM_API void axvm_riscv64_machine_set_console(struct axvm_riscv64_machine *m,
+					       struct axvm_console *con);
 /*
  * SBI Base probe_extension's answer for an extension the SBI layer does not
  * serve, i.e. one you serve through Hypercall exits: return 0 (not
  * available) or an extension-specific nonzero value. Called on vCPU threads,
  * possibly several at once. NULL (the default) answers 0 for all of them.
  */
-void axvm_riscv64_machine_set_probe(struct axvm_riscv64_machine *m,
-				    long (*probe)(void *opaque, uint64_t eid), void *opaque);
+AXVM_API void axvm_riscv64_machine_set_probe(struct axvm_riscv64_machine *m,
+					     long (*probe)(void *opaque, uint64_t eid),
+					     void *opaque);
 /*
  * After axvm_init: record every vCPU of `vm` (riscv64 backend, created with
  * this machine in its config) as the hart with its id. -AXVM_EINVAL if the
  * VM's vCPU count is not the machine's hart count.
  */
-int axvm_riscv64_machine_attach(struct axvm_riscv64_machine *m, struct axvm *vm);
+AXVM_API int axvm_riscv64_machine_attach(struct axvm_riscv64_machine *m, struct axvm *vm);
 
 #endif

@@ -114,31 +114,32 @@ struct axvm_runtime_result {
 
 struct axvm_runtime;
 
-void axvm_runtime_options_init(struct axvm_runtime_options *opts);
+AXVM_API void axvm_runtime_options_init(struct axvm_runtime_options *opts);
 
 /*
  * Prepare a runtime (copies *opts; the strings it points to must outlive
  * the runtime). Nothing runs yet.
  */
-int axvm_runtime_create(const struct axvm_runtime_options *opts, struct axvm_runtime **out);
+AXVM_API int axvm_runtime_create(const struct axvm_runtime_options *opts,
+				 struct axvm_runtime **out);
 /*
  * Build the VM, run it to its end (through reboots) and fill *result.
  * Returns 0 when the guest ran (whatever its status), or a negative AXVM_E*
  * when the VM could not be built or run (message in axvm_runtime_error and
  * axvm_error_message()).
  */
-int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *result);
+AXVM_API int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *result);
 /* Ask a running runtime to stop (any thread; also async-signal-safe). */
-void axvm_runtime_stop(struct axvm_runtime *rt);
+AXVM_API void axvm_runtime_stop(struct axvm_runtime *rt);
 /*
  * The outcome message of the last run: its first error, on whichever
  * thread it happened (each was recorded there as that thread's
  * axvm_error_message() too); "" if none. Read it after axvm_runtime_run.
  */
-const char *axvm_runtime_error(const struct axvm_runtime *rt);
-void axvm_runtime_destroy(struct axvm_runtime *rt);
+AXVM_API const char *axvm_runtime_error(const struct axvm_runtime *rt);
+AXVM_API void axvm_runtime_destroy(struct axvm_runtime *rt);
 
 /* A one-line description of how a run ended ("guest powered off", ...). */
-const char *axvm_runtime_end_name(enum axvm_runtime_end end);
+AXVM_API const char *axvm_runtime_end_name(enum axvm_runtime_end end);
 
 #endif

@@ -13,6 +13,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What libaxvm exports: the shared library is built with -fvisibility=hidden,
+ * so a function is part of its ABI only when its public declaration carries
+ * AXVM_API; everything internal (other layers' helpers, the hart, device
+ * models, the TOML parser) stays inside. tests/integration/exports.sh holds
+ * the export list to exactly these declarations.
+ */
+#if defined(__GNUC__)
+#define AXVM_API __attribute__((visibility("default")))
+#else
+#define AXVM_API
+#endif
+
 typedef uint64_t axvm_gpa_t; /* guest-physical address */
 typedef uint64_t axvm_gva_t; /* guest-virtual address */
 typedef uint64_t axvm_hpa_t; /* host-physical address */
@@ -44,7 +57,7 @@ enum axvm_error {
 };
 
 /* A sentence describing a (negative or positive) AXVM_E* code. */
-const char *axvm_strerror(int err);
+AXVM_API const char *axvm_strerror(int err);
 
 /*
  * What the calling thread's last failed call was about: one sentence naming
@@ -65,7 +78,7 @@ const char *axvm_strerror(int err);
  * successful calls leave it as it was. The pointer stays valid for the
  * thread's lifetime.
  */
-const char *axvm_error_message(void);
+AXVM_API const char *axvm_error_message(void);
 
 #define AXVM_PAGE_SHIFT 12
 #define AXVM_PAGE_SIZE (1ull << AXVM_PAGE_SHIFT)

@@ -82,38 +82,38 @@ struct axvm_vcpu;
  * Create a vCPU with one reference. phys_cpu_id < 0 and cpu_mask == 0 means
  * "any CPU"; cpu_mask == 0 with phys_cpu_id >= 0 means 1 << phys_cpu_id.
  */
-int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
-		     const struct axvm_vcpu_ops *ops, const void *arch_config,
-		     const struct axvm_hal *hal, struct axvm_vcpu **out);
+AXVM_API int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
+			      const struct axvm_vcpu_ops *ops, const void *arch_config,
+			      const struct axvm_hal *hal, struct axvm_vcpu **out);
 
 /* Take / drop a reference; the last put destroys the vCPU and its backend. */
-struct axvm_vcpu *axvm_vcpu_get(struct axvm_vcpu *vcpu);
-void axvm_vcpu_put(struct axvm_vcpu *vcpu);
-unsigned axvm_vcpu_refcount(const struct axvm_vcpu *vcpu);
+AXVM_API struct axvm_vcpu *axvm_vcpu_get(struct axvm_vcpu *vcpu);
+AXVM_API void axvm_vcpu_put(struct axvm_vcpu *vcpu);
+AXVM_API unsigned axvm_vcpu_refcount(const struct axvm_vcpu *vcpu);
 
-int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspace *as,
-		    const void *setup_config);
-int axvm_vcpu_bind(struct axvm_vcpu *vcpu);
-int axvm_vcpu_unbind(struct axvm_vcpu *vcpu);
-int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+AXVM_API int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspace *as,
+			     const void *setup_config);
+AXVM_API int axvm_vcpu_bind(struct axvm_vcpu *vcpu);
+AXVM_API int axvm_vcpu_unbind(struct axvm_vcpu *vcpu);
+AXVM_API int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 
-int axvm_vcpu_set_entry(struct axvm_vcpu *vcpu, uint64_t entry);
-int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value);
-int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value);
-int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value);
-int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
-int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
-void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
-int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns);
+AXVM_API int axvm_vcpu_set_entry(struct axvm_vcpu *vcpu, uint64_t entry);
+AXVM_API int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value);
+AXVM_API int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value);
+AXVM_API int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value);
+AXVM_API int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
+AXVM_API int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
+AXVM_API void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
+AXVM_API int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns);
 
-enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu);
-const char *axvm_vcpu_state_name(enum axvm_vcpu_state state);
-unsigned axvm_vcpu_id(const struct axvm_vcpu *vcpu);
-int axvm_vcpu_phys_cpu_id(const struct axvm_vcpu *vcpu);
-axvm_cpumask_t axvm_vcpu_cpu_mask(const struct axvm_vcpu *vcpu);
-bool axvm_vcpu_is_bound(const struct axvm_vcpu *vcpu);
-bool axvm_vcpu_is_bsp(const struct axvm_vcpu *vcpu);
+AXVM_API enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu);
+AXVM_API const char *axvm_vcpu_state_name(enum axvm_vcpu_state state);
+AXVM_API unsigned axvm_vcpu_id(const struct axvm_vcpu *vcpu);
+AXVM_API int axvm_vcpu_phys_cpu_id(const struct axvm_vcpu *vcpu);
+AXVM_API axvm_cpumask_t axvm_vcpu_cpu_mask(const struct axvm_vcpu *vcpu);
+AXVM_API bool axvm_vcpu_is_bound(const struct axvm_vcpu *vcpu);
+AXVM_API bool axvm_vcpu_is_bsp(const struct axvm_vcpu *vcpu);
 /* The backend object (for architecture code that knows its type). */
-void *axvm_vcpu_backend(const struct axvm_vcpu *vcpu);
+AXVM_API void *axvm_vcpu_backend(const struct axvm_vcpu *vcpu);
 
 #endif

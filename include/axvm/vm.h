@@ -42,33 +42,33 @@ enum axvm_vm_status {
 struct axvm;
 
 /* Create a VM (status Loading) from a copy of *cfg. */
-int axvm_create(const struct axvm_config *cfg, struct axvm **out);
+AXVM_API int axvm_create(const struct axvm_config *cfg, struct axvm **out);
 /* Build vCPUs, map memory regions, register configured devices. */
-int axvm_init(struct axvm *vm);
-int axvm_boot(struct axvm *vm);
-int axvm_shutdown(struct axvm *vm);
+AXVM_API int axvm_init(struct axvm *vm);
+AXVM_API int axvm_boot(struct axvm *vm);
+AXVM_API int axvm_shutdown(struct axvm *vm);
 /* Destroy the VM; vCPU references held elsewhere stay valid until put. */
-void axvm_destroy(struct axvm *vm);
+AXVM_API void axvm_destroy(struct axvm *vm);
 
-bool axvm_is_running(const struct axvm *vm);
-bool axvm_is_shutting_down(const struct axvm *vm);
-enum axvm_vm_status axvm_status(const struct axvm *vm);
-const char *axvm_status_name(enum axvm_vm_status status);
-uint64_t axvm_id(const struct axvm *vm);
-const struct axvm_config *axvm_config(const struct axvm *vm);
+AXVM_API bool axvm_is_running(const struct axvm *vm);
+AXVM_API bool axvm_is_shutting_down(const struct axvm *vm);
+AXVM_API enum axvm_vm_status axvm_status(const struct axvm *vm);
+AXVM_API const char *axvm_status_name(enum axvm_vm_status status);
+AXVM_API uint64_t axvm_id(const struct axvm *vm);
+AXVM_API const struct axvm_config *axvm_config(const struct axvm *vm);
 /*
  * Deprecated: axvm_error_message() (types.h), which this returns. Messages
  * are per thread, not per VM: `vm` is not used. Kept so that code reading
  * the message right after a failed call on the same thread still works.
  */
-const char *axvm_last_error(const struct axvm *vm);
+AXVM_API const char *axvm_last_error(const struct axvm *vm);
 
-unsigned axvm_vcpu_num(const struct axvm *vm);
+AXVM_API unsigned axvm_vcpu_num(const struct axvm *vm);
 /* A borrowed pointer (valid while the VM lives); NULL for a bad id. */
-struct axvm_vcpu *axvm_vcpu(const struct axvm *vm, unsigned id);
+AXVM_API struct axvm_vcpu *axvm_vcpu(const struct axvm *vm, unsigned id);
 
-struct axvm_addrspace *axvm_addrspace(const struct axvm *vm);
-struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind);
+AXVM_API struct axvm_addrspace *axvm_addrspace(const struct axvm *vm);
+AXVM_API struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind);
 
 /*
  * Register an emulated device on one of the VM's buses. For MMIO, the range
@@ -77,12 +77,12 @@ struct axvm_bus *axvm_bus(const struct axvm *vm, enum axvm_bus_kind kind);
  * destroyed); on failure nothing was registered or mapped and release() is
  * not called: the caller still owns the device's state.
  */
-int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
-			 const struct axvm_device_desc *desc);
+AXVM_API int axvm_register_device(struct axvm *vm, enum axvm_bus_kind kind,
+				  const struct axvm_device_desc *desc);
 
 /* Guest RAM access; the range must lie in one RAM region (-AXVM_ERANGE). */
-int axvm_read_guest(struct axvm *vm, axvm_gpa_t gpa, void *buf, uint64_t len);
-int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t len);
+AXVM_API int axvm_read_guest(struct axvm *vm, axvm_gpa_t gpa, void *buf, uint64_t len);
+AXVM_API int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t len);
 
 /*
  * Run vCPU `id` on the calling thread until an exit its caller must handle.
@@ -94,9 +94,9 @@ int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t 
  * exit in *exit. Returns -AXVM_ESHUTDOWN (exit reason Nothing) when the VM
  * is shutting down, other negative codes on errors.
  */
-int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit);
+AXVM_API int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit);
 
 /* Per-VM counters of exits seen by axvm_run_vcpu, indexed by reason. */
-uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason);
+AXVM_API uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason);
 
 #endif
