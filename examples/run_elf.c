@@ -123,7 +123,7 @@ static int run_loop(struct axvm_board *b)
 				axvm_vcpu_set_gpr(vcpu, exit.sysreg_read.reg, 0);
 			break;
 		case AXVM_EXIT_HYPERCALL:
-			axvm_vcpu_set_return_value(vcpu, (uint64_t)-2); /* SBI_ERR_NOT_SUPPORTED */
+			/* Not ours: the hart already answered "not supported". */
 			break;
 		case AXVM_EXIT_EXTERNAL_INTERRUPT:
 			break;

@@ -9,8 +9,8 @@
  * guests given QEMU's), both answering "no device" as QEMU's do. The board
  * creates and initialises the VM, its devices and the per-VM machine state,
  * loads the images, writes the device tree into guest RAM and prepares vCPU 0
- * (pc = entry, a0 = 0, a1 = DTB address). The caller then boots the VM and
- * runs its vCPUs (the runtime).
+ * (axvm_vcpu_set_boot_args with the DTB address: riscv64 pc = entry, a0 = 0,
+ * a1 = DTB). The caller then boots the VM and runs its vCPUs (the runtime).
  *
  * Threads: create/destroy from one thread while no vCPU runs; the accessors
  * and axvm_board_poweroff_requested are safe from any thread.
@@ -22,6 +22,7 @@
 #include "console.h"
 #include "exit.h"
 #include "hal.h"
+#include "riscv64.h"
 #include "types.h"
 #include "vm.h"
 
@@ -29,7 +30,8 @@
 #define AXVM_BOARD_VIRT_RAM_DEFAULT (128ull << 20)
 #define AXVM_BOARD_VIRT_KERNEL_OFFSET 0x200000ull
 #define AXVM_BOARD_VIRT_MAX_CPUS 8
-#define AXVM_BOARD_VIRT_TIMEBASE_DEFAULT 10000000ull
+/* The hart's default: the board's harts and device tree agree on it. */
+#define AXVM_BOARD_VIRT_TIMEBASE_DEFAULT AXVM_RISCV64_DEFAULT_TIMEBASE_HZ
 
 /* Which console the device tree's /chosen/stdout-path points at. */
 enum axvm_board_stdout {

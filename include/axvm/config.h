@@ -124,12 +124,16 @@ struct axvm_config {
 
 	/* Not from the file: how to build the VM (NULL = defaults). */
 	const struct axvm_hal *hal;	      /* NULL = axvm_hal_linux() */
-	const struct axvm_vcpu_ops *vcpu_ops; /* NULL = the riscv64 software hart */
+	const struct axvm_vcpu_ops *vcpu_ops; /* axvm_config_init: the riscv64 hart */
 	const void *vcpu_arch_config;	      /* passed to the backend's create() */
 	const void *vcpu_setup_config;	      /* passed to the backend's setup() */
 };
 
-/* A config with defaults: cpu_num 1, no regions, no devices. */
+/*
+ * A config with defaults: cpu_num 1, no regions, no devices, the riscv64
+ * software hart as the vCPU backend (vcpu_ops; axvm_create refuses NULL),
+ * the Linux HAL (hal NULL).
+ */
 AXVM_API void axvm_config_init(struct axvm_config *cfg);
 
 /*

@@ -4,7 +4,8 @@
  * behaves like a hardware-virtualized (VS-mode) hart. Generic code reaches it
  * only through the ops table below (axvm_vcpu_create(..., ops, &config, ...)).
  *
- * Registers for set_gpr/get_gpr: 0..31 = x0..x31 (writes to x0 are ignored),
+ * Registers for set_gpr/get_gpr: 0..31 = x0..x31 (writes to x0 are ignored;
+ * AXVM_RISCV64_REG_A(n) = an, the argument registers of SBI calls),
  * AXVM_RISCV64_REG_PC (32) = pc, AXVM_RISCV64_REG_CSR_TMP (33) = the hidden
  * register a SysRegRead exit names when it is the read half of a CSR
  * instruction that also writes the CSR (csrrw/csrrs/csrrc needing the old
@@ -12,9 +13,14 @@
  * completes the instruction with a SysRegWrite exit (pc past it).
  *
  * Trapped CSRs are the custom S-mode ranges 0x5c0-0x5ff, 0x9c0-0x9ff and
- * 0xdc0-0xdff (read-only). When the hart knows the VM's sysreg bus
- * (rv_machine_attach_vm tells it), a CSR number no device claims raises an
- * illegal-instruction exception in the guest instead of exiting.
+ * 0xdc0-0xdff (read-only). On a VM with an attached machine (below; the
+ * board has one), a CSR number no sysreg device claims raises an
+ * illegal-instruction exception in the guest instead of exiting: the hart
+ * asks the VM through the lookup the VM handed it at setup.
+ *
+ * Boot protocol (axvm_vcpu_set_boot_args): pc = entry in S-mode with the
+ * MMU off, a0 = hart id, a1 = arg. Hypercall results
+ * (axvm_vcpu_set_hypercall_result): a0 = SBI error, a1 = value.
  * Interrupt vectors for inject_interrupt/clear_interrupt: the scause
  * interrupt codes AXVM_RISCV64_IRQ_SSI (1), _STI (5), _SEI (9).
  */
@@ -24,6 +30,7 @@
 #include "types.h"
 #include "vcpu.h"
 
+#define AXVM_RISCV64_REG_A(n) (10u + (n)) /* a0..a7 = x10..x17 */
 #define AXVM_RISCV64_REG_PC 32u
 #define AXVM_RISCV64_REG_CSR_TMP 33u
 #define AXVM_RISCV64_NR_REGS 34u
@@ -66,8 +73,8 @@ AXVM_API const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void);
  *	axvm_destroy(vm); axvm_riscv64_machine_destroy(m);
  *
  * HSM hart_start then reaches the caller of axvm_run_vcpu as a CpuUp exit:
- * the VMM starts that vCPU at entry_point with a0 = its id, a1 = arg
- * (axvm_vcpu_set_entry, axvm_vcpu_set_gpr) and runs it.
+ * the VMM starts that vCPU with axvm_vcpu_set_boot_args(vcpu, entry_point,
+ * arg) on its own thread and runs it.
  *
  * Threads: create, set_console, attach and destroy from one thread while no
  * vCPU of the VM runs; the machine must outlive the VM's vCPUs.

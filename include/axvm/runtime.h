@@ -8,7 +8,8 @@
  *               longer than the board's next device deadline
  *               (axvm_board_poll: the RTC alarm), then fire what is due
  *   Nothing     poll the board's device timers too (a busy guest)
- *   CpuUp       start the target vCPU at the entry, a0 = hart id, a1 = arg
+ *   CpuUp       start the target vCPU at the entry with the argument
+ *               (axvm_vcpu_set_boot_args: riscv64 a0 = hart id, a1 = arg)
  *   CpuDown     the vCPU's thread sleeps until the next CpuUp for it
  *   SendIPI     inject the interrupt into the target(s)
  *   SystemDown  stop every vCPU; poweroff ends the run, reboot re-creates
@@ -69,12 +70,13 @@ struct axvm_runtime_options {
 	 * Called on the vCPU's thread for each Hypercall exit (riscv64: an
 	 * ecall to an SBI extension the VMM does not serve; exit->hypercall:
 	 * nr = EID (a7), fid = FID (a6), args = a0..a5; pc is already past
-	 * the ecall). Return 0 when answered: the handler set the guest's a0
-	 * (SBI error) with axvm_vcpu_set_return_value and a1 (value) with
-	 * axvm_vcpu_set_gpr(vcpu, 11, ...) on axvm_vcpu(vm, vcpu_id).
-	 * -AXVM_ENOTSUP leaves it to the runtime's default; any other negative
-	 * AXVM_E* ends the run with AXVM_RUNTIME_END_ERROR. The default
-	 * (also when NULL) answers SBI_ERR_NOT_SUPPORTED and the VM runs on.
+	 * the ecall). Return 0 when answered: the handler set the result with
+	 * axvm_vcpu_set_hypercall_result(axvm_vcpu(vm, vcpu_id), error, value)
+	 * (riscv64: a0 = SBI error, a1 = value). -AXVM_ENOTSUP (without
+	 * setting a result) leaves it to the default; any other negative
+	 * AXVM_E* ends the run with AXVM_RUNTIME_END_ERROR. The default (also
+	 * when NULL) is the answer the backend loaded before the exit, "not
+	 * supported" (SBI_ERR_NOT_SUPPORTED), and the VM runs on.
 	 * Calls on different vCPUs may run at the same time.
 	 */
 	int (*hypercall)(void *opaque, struct axvm *vm, unsigned vcpu_id,

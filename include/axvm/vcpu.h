@@ -13,6 +13,11 @@
  * Threads: create/get/put/state/id/kick/inject_interrupt/clear_interrupt are
  * safe from any thread; setup/bind/unbind/run/set_* only from the thread that
  * owns the vCPU (the one that bound it, for bind..unbind).
+ *
+ * Architecture-neutral callers (the VM, board and runtime layers) reach the
+ * architecture's registers only through these ops: the boot protocol
+ * (set_boot_args) and the hypercall convention (set_hypercall_result) are
+ * written once, in the backend.
  */
 #ifndef AXVM_VCPU_H
 #define AXVM_VCPU_H
@@ -43,6 +48,14 @@ struct axvm_vcpu_setup_info {
 	uint64_t entry;
 	struct axvm_addrspace *addrspace; /* the reference's ept_root */
 	const void *setup_config;	  /* backend-specific, may be NULL */
+	/*
+	 * Whether a device claims system register `addr` (the VM's sysreg bus),
+	 * for a backend whose architecture answers an unknown register with a
+	 * fault in the guest instead of an exit. NULL = not known (every
+	 * trapped register exits). Called on the vCPU's thread while it runs.
+	 */
+	bool (*sysreg_claimed)(void *opaque, uint64_t addr);
+	void *sysreg_opaque;
 };
 
 /*
@@ -61,7 +74,7 @@ struct axvm_vcpu_ops {
 	int (*run)(void *backend, struct axvm_exit *exit);
 	int (*set_gpr)(void *backend, unsigned reg, uint64_t value);
 	int (*get_gpr)(void *backend, unsigned reg, uint64_t *value);
-	/* The value a hypercall returns to the guest. */
+	/* The value a hypercall returns to the guest (riscv64: a0). */
 	int (*set_return_value)(void *backend, uint64_t value);
 	/* (any thread) Make an interrupt pending / not pending; kicks a halted vCPU. */
 	int (*inject_interrupt)(void *backend, uint64_t vector);
@@ -74,6 +87,20 @@ struct axvm_vcpu_ops {
 	 * simply resumed.
 	 */
 	int (*wait_for_interrupt)(void *backend, uint64_t timeout_ns);
+	/*
+	 * Start over at `entry` the way the architecture's boot protocol
+	 * enters a kernel, with `arg` as its argument (riscv64: S-mode, MMU
+	 * off, a0 = the hart id, a1 = arg). The board's first entry and the
+	 * runtime's CpuUp both use it.
+	 */
+	int (*set_boot_args)(void *backend, uint64_t entry, uint64_t arg);
+	/*
+	 * Answer the Hypercall exit just returned: the architecture's status
+	 * and value registers (riscv64 SBI: a0 = error, a1 = value). A backend
+	 * preloads "not supported" before the exit, so resuming without an
+	 * answer already tells the guest that.
+	 */
+	int (*set_hypercall_result)(void *backend, uint64_t status, uint64_t value);
 };
 
 struct axvm_vcpu;
@@ -93,6 +120,8 @@ AXVM_API unsigned axvm_vcpu_refcount(const struct axvm_vcpu *vcpu);
 
 AXVM_API int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspace *as,
 			     const void *setup_config);
+/* The same with every field of the setup info (the VM layer's sysreg lookup). */
+AXVM_API int axvm_vcpu_setup_with(struct axvm_vcpu *vcpu, const struct axvm_vcpu_setup_info *info);
 AXVM_API int axvm_vcpu_bind(struct axvm_vcpu *vcpu);
 AXVM_API int axvm_vcpu_unbind(struct axvm_vcpu *vcpu);
 AXVM_API int axvm_vcpu_run(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
@@ -101,6 +130,11 @@ AXVM_API int axvm_vcpu_set_entry(struct axvm_vcpu *vcpu, uint64_t entry);
 AXVM_API int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t value);
 AXVM_API int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, unsigned reg, uint64_t *value);
 AXVM_API int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value);
+/* The backend's boot protocol at `entry` with `arg` (see set_boot_args above). */
+AXVM_API int axvm_vcpu_set_boot_args(struct axvm_vcpu *vcpu, uint64_t entry, uint64_t arg);
+/* Answer a Hypercall exit: status and value (see set_hypercall_result above). */
+AXVM_API int axvm_vcpu_set_hypercall_result(struct axvm_vcpu *vcpu, uint64_t status,
+					    uint64_t value);
 AXVM_API int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
 AXVM_API int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
 AXVM_API void axvm_vcpu_kick(struct axvm_vcpu *vcpu);

@@ -51,7 +51,6 @@
 #define VIRT_FDT_ALIGN (2ull << 20)
 #define VIRT_FDT_SPACE 65536 /* room for the generated tree besides bootargs */
 #define VIRT_RAM_MIN (4ull << 20)
-#define VIRT_IRQ_S_EXT 9
 #define VIRT_UART_BASE 0x10000000ull
 #define VIRT_RNG_SEED_LEN 32 /* bytes of /chosen/rng-seed, as QEMU */
 #define VIRT_INITRD_GAP_MAX (128ull << 20)
@@ -190,9 +189,9 @@ static void virt_plic_output(void *opaque, unsigned context, bool level)
 	if (!vcpu)
 		return;
 	if (level)
-		axvm_vcpu_inject_interrupt(vcpu, VIRT_IRQ_S_EXT);
+		axvm_vcpu_inject_interrupt(vcpu, AXVM_RISCV64_IRQ_SEI);
 	else
-		axvm_vcpu_clear_interrupt(vcpu, VIRT_IRQ_S_EXT);
+		axvm_vcpu_clear_interrupt(vcpu, AXVM_RISCV64_IRQ_SEI);
 }
 
 static void virt_finisher(void *opaque, enum axvm_system_down_type type, int status)
@@ -394,6 +393,8 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 				      c->regions[in->ram_index].size);
 
 	c->hal = b->hal;
+	/* The virt board is a riscv64 machine: it picks the backend, not the VM layer. */
+	c->vcpu_ops = axvm_riscv64_vcpu_ops();
 	c->vcpu_arch_config = &b->hart_cfg;
 	/* A valid placeholder until the kernel's own entry is known. */
 	c->bsp_entry = c->ap_entry = c->regions[in->ram_index].gpa;
@@ -648,11 +649,8 @@ static int virt_boot_registers(struct axvm_board *b)
 
 	if (!bsp)
 		return axvm_error_set(-AXVM_ESTATE, "vcpu 0: missing");
-	ret = axvm_vcpu_set_entry(bsp, b->layout.entry);
-	if (!ret)
-		ret = axvm_vcpu_set_gpr(bsp, 10, 0);
-	if (!ret)
-		ret = axvm_vcpu_set_gpr(bsp, 11, b->layout.dtb_addr);
+	/* The boot protocol's argument is the device tree (riscv64: a1; a0 = hart id). */
+	ret = axvm_vcpu_set_boot_args(bsp, b->layout.entry, b->layout.dtb_addr);
 	if (ret)
 		return axvm_error_set(ret, "vcpu 0: setting boot registers: %s",
 				      axvm_strerror(ret));

@@ -16,6 +16,7 @@
 #include <axvm/addrspace.h>
 #include <axvm/config.h>
 #include <axvm/log.h>
+#include <axvm/riscv64.h>
 
 #include "core/error.h"
 #include "toml.h"
@@ -750,6 +751,8 @@ void axvm_config_init(struct axvm_config *cfg)
 		cfg->phys_cpu_ids[i] = -1;
 	snprintf(cfg->image_location, sizeof(cfg->image_location), "fs");
 	cfg->interrupt_mode = AXVM_INTERRUPT_MODE_NO_IRQ;
+	/* The only backend so far; the VM layer itself names none. */
+	cfg->vcpu_ops = axvm_riscv64_vcpu_ops();
 }
 
 static int config_parse(const char *text, size_t len, const char *name, struct axvm_config *cfg)

@@ -138,17 +138,23 @@ static int vcpu_finish(struct axvm_vcpu *vcpu, enum axvm_vcpu_state to, int back
 	return 0;
 }
 
+int axvm_vcpu_setup_with(struct axvm_vcpu *vcpu, const struct axvm_vcpu_setup_info *info)
+{
+	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_CREATED, AXVM_VCPU_STATE_CREATED, "setup");
+
+	if (ret)
+		return ret;
+	ret = vcpu->ops->setup ? vcpu->ops->setup(vcpu->backend, info) : 0;
+	return vcpu_finish(vcpu, AXVM_VCPU_STATE_FREE, ret, "setup");
+}
+
 int axvm_vcpu_setup(struct axvm_vcpu *vcpu, uint64_t entry, struct axvm_addrspace *as,
 		    const void *setup_config)
 {
 	struct axvm_vcpu_setup_info info = {
 	    .entry = entry, .addrspace = as, .setup_config = setup_config};
-	int ret = vcpu_enter(vcpu, AXVM_VCPU_STATE_CREATED, AXVM_VCPU_STATE_CREATED, "setup");
 
-	if (ret)
-		return ret;
-	ret = vcpu->ops->setup ? vcpu->ops->setup(vcpu->backend, &info) : 0;
-	return vcpu_finish(vcpu, AXVM_VCPU_STATE_FREE, ret, "setup");
+	return axvm_vcpu_setup_with(vcpu, &info);
 }
 
 static bool vcpu_cpu_allowed(const struct axvm_vcpu *vcpu, int cpu)
@@ -291,6 +297,29 @@ int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, uint64_t value)
 	ret = vcpu->ops->set_return_value ? vcpu->ops->set_return_value(vcpu->backend, value)
 					  : -AXVM_ENOTSUP;
 	return vcpu_op_result(vcpu, ret, "set_return_value");
+}
+
+int axvm_vcpu_set_boot_args(struct axvm_vcpu *vcpu, uint64_t entry, uint64_t arg)
+{
+	int ret = vcpu_check_usable(vcpu, "set_boot_args");
+
+	if (ret)
+		return ret;
+	ret = vcpu->ops->set_boot_args ? vcpu->ops->set_boot_args(vcpu->backend, entry, arg)
+				       : -AXVM_ENOTSUP;
+	return vcpu_op_result(vcpu, ret, "set_boot_args");
+}
+
+int axvm_vcpu_set_hypercall_result(struct axvm_vcpu *vcpu, uint64_t status, uint64_t value)
+{
+	int ret = vcpu_check_usable(vcpu, "set_hypercall_result");
+
+	if (ret)
+		return ret;
+	ret = vcpu->ops->set_hypercall_result
+		  ? vcpu->ops->set_hypercall_result(vcpu->backend, status, value)
+		  : -AXVM_ENOTSUP;
+	return vcpu_op_result(vcpu, ret, "set_hypercall_result");
 }
 
 int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)

@@ -8,7 +8,6 @@
  * `shutting_down` are also atomics, read lock-free on the hot path.
  */
 #include <axvm/log.h>
-#include <axvm/riscv64.h>
 #include <axvm/vm.h>
 
 #include <pthread.h>
@@ -74,12 +73,16 @@ int axvm_create(const struct axvm_config *cfg, struct axvm **out)
 	*out = NULL;
 	if (!cfg)
 		return axvm_error_set(-AXVM_EINVAL, "create: no config");
+	/* The backend is the config's choice (axvm_config_init's default, or the board's). */
+	if (!cfg->vcpu_ops)
+		return axvm_error_set(-AXVM_EINVAL, "create: no vCPU backend (config vcpu_ops is "
+						    "NULL; axvm_config_init sets the default)");
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return axvm_error_set(-AXVM_ENOMEM, "create: out of memory");
 	vm->config = *cfg;
 	vm->hal = cfg->hal ? cfg->hal : axvm_hal_linux();
-	vm->vcpu_ops = cfg->vcpu_ops ? cfg->vcpu_ops : axvm_riscv64_vcpu_ops();
+	vm->vcpu_ops = cfg->vcpu_ops;
 	vm->config.hal = vm->hal;
 	vm->config.vcpu_ops = vm->vcpu_ops;
 	pthread_mutex_init(&vm->lock, NULL);
@@ -96,6 +99,14 @@ int axvm_create(const struct axvm_config *cfg, struct axvm **out)
 	return 0;
 }
 
+/* The hart asks this (through its setup info) instead of reaching into the VM's bus. */
+static bool vm_sysreg_claimed(void *opaque, uint64_t addr)
+{
+	struct axvm *vm = opaque;
+
+	return axvm_bus_find(vm->bus[AXVM_BUS_SYSREG], addr) != NULL;
+}
+
 static int vm_create_vcpus(struct axvm *vm)
 {
 	const struct axvm_config *c = &vm->config;
@@ -106,7 +117,13 @@ static int vm_create_vcpus(struct axvm *vm)
 	for (unsigned i = 0; i < c->cpu_num; i++) {
 		int phys = c->has_phys_cpu_ids ? c->phys_cpu_ids[i] : -1;
 		axvm_cpumask_t mask = c->has_phys_cpu_sets ? c->phys_cpu_sets[i] : 0;
-		uint64_t entry = i == 0 ? c->bsp_entry : c->ap_entry;
+		struct axvm_vcpu_setup_info info = {
+		    .entry = i == 0 ? c->bsp_entry : c->ap_entry,
+		    .addrspace = vm->as,
+		    .setup_config = c->vcpu_setup_config,
+		    .sysreg_claimed = vm_sysreg_claimed,
+		    .sysreg_opaque = vm,
+		};
 		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
 					   vm->hal, &vm->vcpus[i]);
 
@@ -114,10 +131,10 @@ static int vm_create_vcpus(struct axvm *vm)
 			return axvm_error_set(ret, "vcpu %u: creation failed: %s", i,
 					      axvm_strerror(ret));
 		vm->vcpu_count = i + 1;
-		ret = axvm_vcpu_setup(vm->vcpus[i], entry, vm->as, c->vcpu_setup_config);
+		ret = axvm_vcpu_setup_with(vm->vcpus[i], &info);
 		if (ret)
 			return axvm_error_set(ret, "vcpu %u: setup at entry 0x%llx failed: %s", i,
-					      (unsigned long long)entry, axvm_strerror(ret));
+					      (unsigned long long)info.entry, axvm_strerror(ret));
 	}
 	return 0;
 }

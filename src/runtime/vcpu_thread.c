@@ -17,10 +17,6 @@
 #include "axvm/log.h"
 #include "axvm/vcpu.h"
 
-/* Registers of the riscv64 boot protocol (a0 = hart id, a1 = opaque). */
-#define RT_REG_A0 10
-#define RT_REG_A1 11
-
 /* Halt sleeps at most this long per wait; a kick or an interrupt ends it sooner. */
 #define RT_HALT_WAIT_NS 1000000000ull
 
@@ -64,19 +60,15 @@ static bool rt_wait_for_start(struct rt_slot *slot, uint64_t *entry, uint64_t *a
 	return started;
 }
 
-/* Put the vCPU at `entry` in S-mode with a0 = its id, a1 = arg. */
+/* Start the vCPU at `entry` with `arg`, as the backend's boot protocol says. */
 static int rt_enter_at(struct rt_slot *slot, uint64_t entry, uint64_t arg)
 {
 	struct axvm_vcpu *vcpu = axvm_vcpu(slot->rt->vm, slot->id);
-	int ret = axvm_vcpu_set_entry(vcpu, entry);
+	int ret = axvm_vcpu_set_boot_args(vcpu, entry, arg);
 
-	if (!ret)
-		ret = axvm_vcpu_set_gpr(vcpu, RT_REG_A0, slot->id);
-	if (!ret)
-		ret = axvm_vcpu_set_gpr(vcpu, RT_REG_A1, arg);
 	if (ret)
 		rt_set_error(slot->rt, "vCPU %u: cannot start at 0x%llx: %s", slot->id,
-			     (unsigned long long)entry, axvm_strerror(ret));
+			     (unsigned long long)entry, axvm_error_message());
 	return ret;
 }
 
@@ -194,11 +186,13 @@ static int rt_exit_unclaimed(struct rt_slot *slot, struct axvm_exit *exit)
 	return 1;
 }
 
-/* The embedder's handler first (opts.hypercall), then "not supported". */
+/*
+ * The embedder's handler first (opts.hypercall), then "not supported": the
+ * backend loaded that answer before the exit, so resuming gives it.
+ */
 static int rt_exit_hypercall(struct rt_slot *slot, struct axvm_exit *exit)
 {
 	struct axvm_runtime *rt = slot->rt;
-	struct axvm_vcpu *vcpu = axvm_vcpu(rt->vm, slot->id);
 
 	if (rt->opts.hypercall) {
 		int ret = rt->opts.hypercall(rt->opts.hypercall_opaque, rt->vm, slot->id, exit);
@@ -217,9 +211,6 @@ static int rt_exit_hypercall(struct rt_slot *slot, struct axvm_exit *exit)
 			     "vCPU %u: unhandled hypercall 0x%llx fid %llu", slot->id,
 			     (unsigned long long)exit->hypercall.nr,
 			     (unsigned long long)exit->hypercall.fid);
-	/* SBI_ERR_NOT_SUPPORTED, value 0: the riscv convention for "no such call". */
-	axvm_vcpu_set_return_value(vcpu, (uint64_t)-2);
-	axvm_vcpu_set_gpr(vcpu, RT_REG_A1, 0);
 	return 1;
 }
 

@@ -215,8 +215,7 @@ static bool guest_raw_step(struct axvm *vm, struct guest_result *res, uint64_t d
 		axvm_vcpu_inject_interrupt(vcpu, AXVM_RISCV64_IRQ_SSI);
 		return true;
 	case AXVM_EXIT_HYPERCALL:
-		/* an SBI call nobody served: SBI_ERR_NOT_SUPPORTED */
-		axvm_vcpu_set_return_value(vcpu, (uint64_t)-2);
+		/* an SBI call nobody served: the hart already answered "not supported" */
 		return true;
 	case AXVM_EXIT_SYSTEM_DOWN:
 		res->system_down = true;

@@ -1043,6 +1043,78 @@ TEST(test_board_poll_fires_rtc_alarm_through_plic)
 	board_cleanup(&f);
 }
 
+/*
+ * A guest that reads custom CSR 0x5c0 and reports the value, or 0x100 +
+ * scause when the read traps, through the test finisher's fail code.
+ */
+static unsigned board_csr_probe(uint32_t *prog)
+{
+	unsigned n = 0;
+
+	prog[n++] = auipc(T0, 0);
+	prog[n++] = addi(T0, T0, 0x40);
+	prog[n++] = csrrw(0x105, T0);		     /* stvec = the handler below */
+	prog[n++] = itype(0x73, 2, T1, ZERO, 0x5c0); /* csrr t1, 0x5c0 */
+	while (n < 0x40 / 4 - 6)
+		prog[n++] = addi(ZERO, ZERO, 0);
+	prog[n++] = J_SELF + (16u << 21); /* jal x0, +32: to the report */
+	for (unsigned i = 0; i < 5; i++)
+		prog[n++] = J_SELF;
+	/* handler, at +0x40 */
+	prog[n++] = itype(0x73, 2, T1, ZERO, 0x142); /* csrr t1, scause */
+	prog[n++] = addi(T1, T1, 0x100);
+	/* report t1 */
+	prog[n++] = slli(T1, T1, 16);
+	prog[n++] = lui(T2, 0x3);
+	prog[n++] = addi(T2, T2, 0x333);
+	prog[n++] = or_(T1, T1, T2);
+	prog[n++] = lui(T0, 0x100);
+	prog[n++] = sw(T1, T0, 0);
+	prog[n++] = J_SELF;
+	return n;
+}
+
+static int board_csr_read(void *opaque, uint64_t off, unsigned width, uint64_t *value)
+{
+	*value = 0x55;
+	return 0;
+}
+
+/* With the board, the VM tells the hart (through the setup info) which CSRs are claimed. */
+TEST(test_board_unclaimed_custom_csr_is_an_illegal_instruction)
+{
+	struct board_fixture f;
+	struct axvm_board_poweroff po = {.status = -1};
+	uint32_t prog[64];
+	unsigned n = board_csr_probe(prog);
+
+	REQUIRE(board_prepare(&f, prog, n) == 0);
+	REQUIRE_OK(board_create(&f));
+	CHECK_INT(-AXVM_ESHUTDOWN, run_guest(&f, 1000));
+	CHECK(axvm_board_poweroff_requested(f.b, &po));
+	CHECK_INT(0x100 + 2, po.status); /* illegal instruction */
+	board_cleanup(&f);
+}
+
+TEST(test_board_custom_csr_claimed_by_a_sysreg_device_is_read)
+{
+	static const struct axvm_device_ops ops = {.read = board_csr_read};
+	/* The VM reads sysregs 8 bytes wide: the device spans 8 numbers. */
+	struct axvm_device_desc desc = {.name = "csr", .base = 0x5c0, .size = 8, .ops = &ops};
+	struct board_fixture f;
+	struct axvm_board_poweroff po = {.status = -1};
+	uint32_t prog[64];
+	unsigned n = board_csr_probe(prog);
+
+	REQUIRE(board_prepare(&f, prog, n) == 0);
+	REQUIRE_OK(board_create(&f));
+	REQUIRE_OK(axvm_register_device(axvm_board_vm(f.b), AXVM_BUS_SYSREG, &desc));
+	CHECK_INT(-AXVM_ESHUTDOWN, run_guest(&f, 1000));
+	CHECK(axvm_board_poweroff_requested(f.b, &po));
+	CHECK_INT(0x55, po.status);
+	board_cleanup(&f);
+}
+
 struct board_typist {
 	struct axvm_console *con;
 	struct axvm *vm;

@@ -8,6 +8,7 @@
 
 #include <axvm/addrspace.h>
 #include <axvm/config.h>
+#include <axvm/riscv64.h>
 #include <axvm/types.h>
 
 #include <limits.h>
@@ -86,7 +87,7 @@ TEST(test_config_init_gives_defaults)
 	CHECK_INT(0, cfg.passthrough_count);
 	CHECK_INT(AXVM_INTERRUPT_MODE_NO_IRQ, cfg.interrupt_mode);
 	CHECK(cfg.hal == NULL);
-	CHECK(cfg.vcpu_ops == NULL);
+	CHECK(cfg.vcpu_ops == axvm_riscv64_vcpu_ops());
 }
 
 TEST(test_config_minimal_file_loads_with_defaults)
@@ -188,7 +189,7 @@ TEST(test_config_linux_riscv64_example_loads_exactly)
 	CHECK_INT(0, cfg.passthrough_count);
 	CHECK_INT(AXVM_INTERRUPT_MODE_EMULATED, cfg.interrupt_mode);
 	CHECK(cfg.hal == NULL);
-	CHECK(cfg.vcpu_ops == NULL);
+	CHECK(cfg.vcpu_ops == axvm_riscv64_vcpu_ops());
 	CHECK(cfg.vcpu_arch_config == NULL);
 	CHECK(cfg.vcpu_setup_config == NULL);
 }

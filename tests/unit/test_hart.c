@@ -429,7 +429,13 @@ static int sysreg_dev_write(void *opaque, uint64_t offset, unsigned width, uint6
 	return 0;
 }
 
-TEST(hart_unclaimed_custom_csr_is_illegal_when_the_bus_is_known)
+/* The VM layer's lookup, as it hands it over in the setup info. */
+static bool sysreg_bus_claims(void *opaque, uint64_t addr)
+{
+	return axvm_bus_find(opaque, addr) != NULL;
+}
+
+TEST(hart_unclaimed_custom_csr_is_illegal_when_the_vm_says_so)
 {
 	static const struct axvm_device_ops ops = {.read = sysreg_dev_read,
 						   .write = sysreg_dev_write};
@@ -440,7 +446,9 @@ TEST(hart_unclaimed_custom_csr_is_illegal_when_the_bus_is_known)
 	FIX(f);
 	REQUIRE_OK(axvm_bus_create(AXVM_BUS_SYSREG, &bus));
 	REQUIRE_OK(axvm_bus_register(bus, &desc));
-	rv_hart_set_sysreg_bus(f.h, bus);
+	f.h->sysreg_claimed = sysreg_bus_claims;
+	f.h->sysreg_opaque = bus;
+	rv_hart_set_csr_unclaimed_illegal(f.h, true);
 	f.h->x[5] = 0x1111;
 	CODE(f, R, CSRRS(6, 0x5c1, 0), bad);
 	REQUIRE_OK(fix_run(&f));
@@ -452,6 +460,37 @@ TEST(hart_unclaimed_custom_csr_is_illegal_when_the_bus_is_known)
 	CHECK_U64(R + 4, f.h->sepc);
 	CHECK_U64(0x1111, f.h->x[5]);
 	axvm_bus_destroy(bus);
+	fix_fini(&f);
+}
+
+/* The riscv64 boot protocol, written once (rv_hart_boot): S-mode, MMU off, a0 = id, a1 = arg. */
+TEST(hart_boot_args_follow_the_sbi_entry_protocol)
+{
+	FIX(f);
+	f.h->priv = RV_PRIV_U;
+	f.h->satp = 8ull << 60;
+	REQUIRE_OK(f.ops->set_boot_args(f.be, R + 0x100, 0x87654321));
+	CHECK_U64(R + 0x100, f.h->pc);
+	CHECK_INT(RV_PRIV_S, f.h->priv);
+	CHECK_U64(0, f.h->satp);
+	CHECK_U64(f.h->id, f.h->x[AXVM_RISCV64_REG_A(0)]);
+	CHECK_U64(0x87654321, f.h->x[AXVM_RISCV64_REG_A(1)]);
+	fix_fini(&f);
+}
+
+/* An SBI call no extension serves exits preloaded with "not supported"; the VMM may answer. */
+TEST(hart_hypercall_result_is_sbi_error_and_value)
+{
+	FIX(f);
+	f.h->x[AXVM_RISCV64_REG_A(7)] = 0x0a000000; /* a vendor EID nobody serves */
+	CODE(f, R, 0x00000073 /* ecall */, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HYPERCALL, f.exit.reason);
+	CHECK_U64((uint64_t)-2, f.h->x[AXVM_RISCV64_REG_A(0)]); /* SBI_ERR_NOT_SUPPORTED */
+	CHECK_U64(0, f.h->x[AXVM_RISCV64_REG_A(1)]);
+	REQUIRE_OK(f.ops->set_hypercall_result(f.be, 0, 0x1234));
+	CHECK_U64(0, f.h->x[AXVM_RISCV64_REG_A(0)]);
+	CHECK_U64(0x1234, f.h->x[AXVM_RISCV64_REG_A(1)]);
 	fix_fini(&f);
 }
 

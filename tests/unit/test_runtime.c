@@ -705,10 +705,8 @@ static int hc_handler(void *opaque, struct axvm *vm, unsigned vcpu_id, const str
 	h->fid = exit->hypercall.fid;
 	h->a0 = exit->hypercall.args[0];
 	h->vcpu_id = vcpu_id;
-	if (h->ret == 0) {
-		axvm_vcpu_set_return_value(vcpu, 0);
-		axvm_vcpu_set_gpr(vcpu, A1, exit->hypercall.args[0] + 37);
-	}
+	if (h->ret == 0)
+		axvm_vcpu_set_hypercall_result(vcpu, 0, exit->hypercall.args[0] + 37);
 	return h->ret;
 }
 

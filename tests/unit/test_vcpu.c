@@ -272,6 +272,17 @@ TEST(test_vcpu_register_ops_reach_backend)
 	axvm_vcpu_put(v);
 }
 
+/* The architecture-specific ops are optional: a backend without them says so. */
+TEST(test_vcpu_boot_args_and_hypercall_result_need_the_backend)
+{
+	struct axvm_vcpu *v = vcpu_ready();
+
+	CHECK_INT(-AXVM_ENOTSUP, axvm_vcpu_set_boot_args(v, 0x80000000, 0x1000));
+	CHECK(strstr(axvm_error_message(), "set_boot_args") != NULL);
+	CHECK_INT(-AXVM_ENOTSUP, axvm_vcpu_set_hypercall_result(v, 0, 1));
+	axvm_vcpu_put(v);
+}
+
 TEST(test_vcpu_state_names)
 {
 	CHECK_STR("Created", axvm_vcpu_state_name(AXVM_VCPU_STATE_CREATED));

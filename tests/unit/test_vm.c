@@ -365,6 +365,19 @@ TEST(test_vm_guest_reads_and_errors_from_two_threads)
 	axvm_destroy(vm);
 }
 
+/* The config chooses the vCPU backend (axvm_config_init: riscv64); the VM layer names none. */
+TEST(test_vm_create_needs_a_backend_from_the_config)
+{
+	struct axvm_config c;
+	struct axvm *vm = (struct axvm *)1;
+
+	vm_config(&c, 1);
+	c.vcpu_ops = NULL;
+	CHECK_INT(-AXVM_EINVAL, axvm_create(&c, &vm));
+	CHECK(vm == NULL);
+	CHECK(strstr(axvm_error_message(), "vcpu_ops") != NULL);
+}
+
 /* --- the run loop: every exit reason, handled or returned --------------- */
 
 TEST(test_run_vcpu_bad_id_and_not_booted)

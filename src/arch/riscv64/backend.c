@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The riscv64 vCPU backend: the generic vCPU ops table mapped onto the
- * software hart. This is the only symbol src/arch/riscv64 exports.
+ * software hart. The table is how generic code reaches the hart; the rest
+ * of src/arch/riscv64's public API is the per-VM machine (machine.c,
+ * axvm_riscv64_machine_*), which the board wires up. The riscv64 boot
+ * protocol and hypercall (SBI) register convention live here and in
+ * rv_hart_boot, nowhere above.
  */
 #include "axvm/riscv64.h"
 
@@ -32,6 +36,8 @@ static int backend_setup(void *backend, const struct axvm_vcpu_setup_info *info)
 		return -AXVM_EINVAL;
 	h->as = info->addrspace;
 	h->as_generation = axvm_addrspace_generation(h->as);
+	h->sysreg_claimed = info->sysreg_claimed;
+	h->sysreg_opaque = info->sysreg_opaque;
 	rv_hart_reset(h, info->entry);
 	return 0;
 }
@@ -81,7 +87,23 @@ static int backend_set_return_value(void *backend, uint64_t value)
 {
 	struct rv_hart *h = backend;
 
-	h->x[10] = value;
+	h->x[AXVM_RISCV64_REG_A(0)] = value;
+	return 0;
+}
+
+static int backend_set_boot_args(void *backend, uint64_t entry, uint64_t arg)
+{
+	rv_hart_boot(backend, entry, arg);
+	return 0;
+}
+
+/* SBI's return convention: a0 = error, a1 = value. */
+static int backend_set_hypercall_result(void *backend, uint64_t status, uint64_t value)
+{
+	struct rv_hart *h = backend;
+
+	h->x[AXVM_RISCV64_REG_A(0)] = status;
+	h->x[AXVM_RISCV64_REG_A(1)] = value;
 	return 0;
 }
 
@@ -130,6 +152,8 @@ static const struct axvm_vcpu_ops backend_ops = {
     .clear_interrupt = backend_clear_interrupt,
     .kick = backend_kick,
     .wait_for_interrupt = backend_wait_for_interrupt,
+    .set_boot_args = backend_set_boot_args,
+    .set_hypercall_result = backend_set_hypercall_result,
 };
 
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)

@@ -76,9 +76,9 @@ void rv_hart_destroy(struct rv_hart *h)
 	free(h);
 }
 
-void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus)
+void rv_hart_set_csr_unclaimed_illegal(struct rv_hart *h, bool on)
 {
-	h->sysreg_bus = bus;
+	h->csr_unclaimed_illegal = on;
 }
 
 void rv_hart_flush_tlb_local(struct rv_hart *h)
@@ -108,6 +108,13 @@ void rv_hart_reset(struct rv_hart *h, uint64_t entry)
 	h->resv_valid = false;
 	h->csr_rmw.active = false;
 	rv_hart_flush_local(h);
+}
+
+void rv_hart_boot(struct rv_hart *h, uint64_t entry, uint64_t arg)
+{
+	rv_hart_reset(h, entry);
+	h->x[AXVM_RISCV64_REG_A(0)] = h->id;
+	h->x[AXVM_RISCV64_REG_A(1)] = arg;
 }
 
 uint64_t rv_hart_sstatus_read(const struct rv_hart *h)

@@ -38,9 +38,9 @@ enum rv_priv {
 };
 
 /* Interrupt bits of sip/sie and of rv_hart.pending (bit n = interrupt code n). */
-#define RV_IRQ_SSI 1u
-#define RV_IRQ_STI 5u
-#define RV_IRQ_SEI 9u
+#define RV_IRQ_SSI AXVM_RISCV64_IRQ_SSI
+#define RV_IRQ_STI AXVM_RISCV64_IRQ_STI
+#define RV_IRQ_SEI AXVM_RISCV64_IRQ_SEI
 #define RV_MIP_SSIP (1u << RV_IRQ_SSI)
 #define RV_MIP_STIP (1u << RV_IRQ_STI)
 #define RV_MIP_SEIP (1u << RV_IRQ_SEI)
@@ -168,11 +168,15 @@ struct rv_hart {
 	struct axvm_ratelimit sbi_log_limit;
 
 	/*
-	 * Trapped CSRs (vCPU thread): the VM's sysreg bus (NULL = every custom
-	 * CSR exits), and a read-modify-write split into a SysRegRead exit into
+	 * Trapped CSRs (vCPU thread): whether an unclaimed one is an illegal
+	 * instruction (set when a machine attaches the hart), the VM's lookup
+	 * that says which are claimed (from setup; NULL = every custom CSR
+	 * exits), and a read-modify-write split into a SysRegRead exit into
 	 * csr_tmp and, at the next run(), the SysRegWrite exit.
 	 */
-	const struct axvm_bus *sysreg_bus;
+	bool csr_unclaimed_illegal;
+	bool (*sysreg_claimed)(void *opaque, uint64_t addr);
+	void *sysreg_opaque;
 	uint64_t csr_tmp;
 	struct {
 		bool active;
@@ -189,6 +193,12 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 void rv_hart_destroy(struct rv_hart *h);
 /* pc = entry, S-mode, satp = 0 (Bare), TLB flushed. */
 void rv_hart_reset(struct rv_hart *h, uint64_t entry);
+/*
+ * The S-mode boot protocol (SBI hart_start and non-retentive resume, the
+ * board's first entry): rv_hart_reset at entry, a0 = hart id, a1 = arg.
+ * The one place that writes it.
+ */
+void rv_hart_boot(struct rv_hart *h, uint64_t entry, uint64_t arg);
 
 /*
  * Run guest code until an exit (vCPU thread). Returns 0 with *exit filled, or
@@ -235,10 +245,10 @@ bool rv_hart_flush_done(const struct rv_hart *h, uint64_t ticket);
 bool rv_hart_is_running(const struct rv_hart *h);
 
 /*
- * Tell the hart which sysreg bus the VM routes trapped CSRs to, so that an
- * unclaimed custom CSR is an illegal instruction (call before the hart runs).
+ * Make a custom CSR that no sysreg device claims (per the VM's lookup given
+ * at setup) an illegal instruction rather than an exit (before the hart runs).
  */
-void rv_hart_set_sysreg_bus(struct rv_hart *h, const struct axvm_bus *bus);
+void rv_hart_set_csr_unclaimed_illegal(struct rv_hart *h, bool on);
 
 /* Flush the TLB and reset the decode cache now (vCPU thread). */
 void rv_hart_flush_local(struct rv_hart *h);
@@ -247,7 +257,10 @@ void rv_hart_flush_tlb_local(struct rv_hart *h);
 /* Carry out this hart's pending flush requests now, if any (vCPU thread). */
 void rv_hart_service_flush(struct rv_hart *h);
 
-/* ---- internal to src/arch/riscv64 (hart.c, interp.c, mmu.c, csr.c, amo.c) ---- */
+/*
+ * ---- internal to src/arch/riscv64: the execution engines (hart.c, exec.c,
+ * interp.c), mmu.c, csr.c, amo.c and the SBI layer (sbi_legacy.c) ----
+ */
 
 /* Outcome of one executed instruction or helper. */
 enum rv_step {

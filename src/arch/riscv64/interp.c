@@ -548,7 +548,8 @@ static int interp_csr_trapped(struct rv_hart *h, uint32_t insn, uint64_t src,
 	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
 	bool is_rw = (f3 & 3) == 1, writes = is_rw || rs1 != 0;
 
-	if (h->sysreg_bus && !axvm_bus_find(h->sysreg_bus, csr))
+	if (h->csr_unclaimed_illegal && h->sysreg_claimed &&
+	    !h->sysreg_claimed(h->sysreg_opaque, csr))
 		return interp_illegal(h, insn);
 	memset(exit, 0, sizeof(*exit));
 	if (!writes) {

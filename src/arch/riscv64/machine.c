@@ -57,7 +57,7 @@ int rv_machine_attach_vm(struct rv_machine *m, struct axvm *vm)
 		if (err)
 			return err;
 		/* Custom CSRs no sysreg device claims become illegal instructions. */
-		rv_hart_set_sysreg_bus(axvm_vcpu_backend(vcpu), axvm_bus(vm, AXVM_BUS_SYSREG));
+		rv_hart_set_csr_unclaimed_illegal(axvm_vcpu_backend(vcpu), true);
 	}
 	return 0;
 }

@@ -71,8 +71,8 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 	struct rv_sbi_call call = {
 	    .hart = h,
 	    .machine = h->machine,
-	    .eid = h->x[17],
-	    .fid = h->x[16],
+	    .eid = h->x[AXVM_RISCV64_REG_A(7)],
+	    .fid = h->x[AXVM_RISCV64_REG_A(6)],
 	    .exit = exit,
 	};
 	const struct rv_sbi_ext *ext = NULL;
@@ -81,7 +81,7 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 	memset(exit, 0, sizeof(*exit));
 	exit->reason = AXVM_EXIT_NOTHING; /* only meaningful when a handler returns 0 */
 	for (int i = 0; i < 6; i++)
-		call.args[i] = h->x[10 + i];
+		call.args[i] = h->x[AXVM_RISCV64_REG_A(i)];
 	if ((uint64_t)(int64_t)(int32_t)call.eid != call.eid) {
 		/* Not an EID at all (spec: EIDs are signed 32-bit): nobody could serve it. */
 		rv_sbi_log_guest(&call, "EID is not a sign-extended 32-bit value");
@@ -94,9 +94,9 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 			return ret;
 	}
 	if (!call.regs_set) {
-		h->x[10] = (uint64_t)call.error;
+		h->x[AXVM_RISCV64_REG_A(0)] = (uint64_t)call.error;
 		if (!ext || !ext->legacy)
-			h->x[11] = call.value;
+			h->x[AXVM_RISCV64_REG_A(1)] = call.value;
 	}
 	return ret;
 }

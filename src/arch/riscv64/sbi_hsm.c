@@ -111,9 +111,7 @@ static int sbi_hsm_suspend(struct rv_sbi_call *call)
 			return 1;
 		}
 		/* Resuming is a fresh S-mode entry: satp 0, SIE 0, TLB flushed. */
-		rv_hart_reset(h, call->args[1]);
-		h->x[10] = h->id;
-		h->x[11] = call->args[2];
+		rv_hart_boot(h, call->args[1], call->args[2]);
 		call->regs_set = true;
 	}
 	if (call->machine)
