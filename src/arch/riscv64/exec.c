@@ -13,9 +13,10 @@
  *
  * Loads and stores that hit the software TLB are done here; every other
  * case (MMIO, misaligned across pages, faults, pages holding decoded code)
- * and every instruction without a fast operation runs through interp.c
- * exactly as before (RV_DOP_GENERIC), so the interpreter stays the one
- * definition of the ISA's corner cases.
+ * and every instruction without a fast operation (RV_DOP_GENERIC) is handed
+ * to interp.c, which executes it from its raw encoding: the interpreter
+ * stays the one definition of the ISA's corner cases, and this file only
+ * adds fast paths whose results must match it.
  *
  * The instruction count (instret) is kept in a local and written back before
  * anything that may read it. Every dispatch compares it with the batch's

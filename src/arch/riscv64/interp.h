@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the interpreter (interp.c) and the A extension (amo.c).
+ * Helpers shared by the interpreter (interp.c), the decoded-slot engine
+ * (exec.c: its MMIO exits and the fallbacks into interp.c) and the A
+ * extension (amo.c).
  */
 #ifndef AXVM_ARCH_RISCV64_INTERP_H
 #define AXVM_ARCH_RISCV64_INTERP_H
