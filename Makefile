@@ -72,7 +72,7 @@ LIBSO := $(BUILD)/libaxvm.so
 AXVM := $(BUILD)/axvm
 
 .SECONDARY:
-.PHONY: all lib test unit-test-bins unit-test guest-test run bench install check clean deps format
+.PHONY: all lib test unit-test-bins unit-test guest-test tsan-test run bench install check clean deps format
 all: $(LIBA) $(LIBSO) $(AXVM)
 lib: $(LIBA) $(LIBSO)
 
@@ -145,6 +145,22 @@ test: deps
 	$(Q)AXVM=$(abspath $(AXVM)) BUILD=$(BUILD) SANITIZE=$(SANITIZE) GUEST_OUT=$(abspath $(GUEST_OUT)) \
 		bash scripts/run-tests.sh $(UNIT_TESTS) $(GUEST_TESTS) \
 		$(sort $(wildcard tests/integration/*.sh))
+
+# ThreadSanitizer on the multi-threaded tests (vCPU threads, the runtime,
+# cross-thread kicks, flushes and guest-memory access). Built with clang: gcc
+# rejects the hart's atomic_thread_fence under -fsanitize=thread
+# (-Werror=tsan). tests/tsan.supp silences the guest's own races on its RAM
+# and nothing else.
+TSAN_BUILD ?= build/tsan
+TSAN_TESTS := $(addprefix $(TSAN_BUILD)/tests/,unit/test_vm unit/test_runtime unit/test_machine \
+	unit/test_board unit/test_hart unit/test_hart_dcache unit/test_hart_amo unit/test_sbi \
+	unit/test_ns16550a unit/test_dev_lock unit/test_hal guest/test_smp guest/test_code \
+	guest/test_guests_on_board)
+tsan-test:
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) CC=clang SANITIZE=thread BUILD=$(TSAN_BUILD) \
+		all guests $(TSAN_TESTS)
+	$(Q)TSAN_OPTIONS="suppressions=$(abspath tests/tsan.supp) halt_on_error=1 second_deadlock_stack=1" \
+		bash scripts/run-tests.sh $(TSAN_TESTS)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all guests

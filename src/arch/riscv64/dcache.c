@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/riscv64/decode.h"
+#include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/predecode.h"
 
@@ -189,7 +190,7 @@ static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dins
 	uint16_t lo;
 	uint32_t insn;
 
-	memcpy(&lo, p, 2);
+	rv_gmem_load(&lo, (uintptr_t)p, 2);
 	if ((lo & 3) != 3) {
 		insn = rv_expand_compressed(lo);
 		if (!insn) {
@@ -204,7 +205,7 @@ static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dins
 		rv_predecode_step(d, 2);
 		return;
 	}
-	memcpy(&insn, p, 4);
+	rv_gmem_load(&insn, (uintptr_t)p, 4);
 	rv_predecode(d, insn, insn, 4, 2u * slot);
 }
 

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "arch/riscv64/dcache.h"
+#include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
 
@@ -255,7 +256,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto add_mem_slow;                                                         \
-		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));               \
+		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
 	}
 #define ADD_STORE_BODY(type)                                                                       \
@@ -264,7 +265,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto add_mem_slow;                                                         \
-		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                     \
+		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
 #define ADD_LOAD(label, type, ext)                                                                 \
 	ADD_MEM_ONE(label, tr, ADD_LOAD_BODY(type, ext), 2)                                        \
@@ -298,7 +299,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto slow;                                                                 \
-		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));               \
+		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
 	}
 #define STORE(label, type) TWICE(label, STORE_BODY(type))
@@ -318,7 +319,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 			goto do_step; /* illegal: stval needs the raw (maybe 16-bit) bits */       \
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto do_generic;                                                           \
-		memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(type));               \
+		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		h->fpu.f[op->rd] = (uint64_t)v | (box);                                            \
 		rv_hart_fs_dirty(h);                                                               \
 	}
@@ -333,7 +334,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 			goto do_step;                                                              \
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto do_generic;                                                           \
-		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                     \
+		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
 /* F/D arithmetic straight into fpu.c; on -1 it changed nothing and interp.c raises. */
 #define FPU_BODY                                                                                   \
@@ -349,7 +350,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
 			goto slow;                                                                 \
-		memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(type));                     \
+		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
 
 	h->recheck = false;

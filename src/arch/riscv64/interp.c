@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "arch/riscv64/decode.h"
+#include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
 #include "arch/riscv64/sbi.h"
@@ -71,17 +72,17 @@ static uint64_t interp_get(const struct rv_span *sp, unsigned len)
 {
 	uint64_t v = 0;
 
-	memcpy(&v, sp->p[0], sp->n0);
+	rv_gmem_load(&v, (uintptr_t)sp->p[0], sp->n0);
 	if (sp->n0 < len)
-		memcpy((uint8_t *)&v + sp->n0, sp->p[1], len - sp->n0);
+		rv_gmem_load((uint8_t *)&v + sp->n0, (uintptr_t)sp->p[1], len - sp->n0);
 	return v; /* little-endian host assumed, as the guest is */
 }
 
 static void interp_put(const struct rv_span *sp, unsigned len, uint64_t v)
 {
-	memcpy(sp->p[0], &v, sp->n0);
+	rv_gmem_store((uintptr_t)sp->p[0], &v, sp->n0);
 	if (sp->n0 < len)
-		memcpy(sp->p[1], (uint8_t *)&v + sp->n0, len - sp->n0);
+		rv_gmem_store((uintptr_t)sp->p[1], (uint8_t *)&v + sp->n0, len - sp->n0);
 }
 
 /* TLB hit for an access that stays within one page, or NULL. */
@@ -101,16 +102,16 @@ static inline uint64_t interp_get_fixed(const uint8_t *p, unsigned len)
 
 	switch (len) {
 	case 1:
-		memcpy(&b, p, 1);
+		rv_gmem_load(&b, (uintptr_t)p, 1);
 		return b;
 	case 2:
-		memcpy(&hw, p, 2);
+		rv_gmem_load(&hw, (uintptr_t)p, 2);
 		return hw;
 	case 4:
-		memcpy(&w, p, 4);
+		rv_gmem_load(&w, (uintptr_t)p, 4);
 		return w;
 	default:
-		memcpy(&d, p, 8);
+		rv_gmem_load(&d, (uintptr_t)p, 8);
 		return d;
 	}
 }
@@ -123,16 +124,16 @@ static inline void interp_put_fixed(uint8_t *p, unsigned len, uint64_t v)
 
 	switch (len) {
 	case 1:
-		memcpy(p, &b, 1);
+		rv_gmem_store((uintptr_t)p, &b, 1);
 		break;
 	case 2:
-		memcpy(p, &hw, 2);
+		rv_gmem_store((uintptr_t)p, &hw, 2);
 		break;
 	case 4:
-		memcpy(p, &w, 4);
+		rv_gmem_store((uintptr_t)p, &w, 4);
 		break;
 	default:
-		memcpy(p, &v, 8);
+		rv_gmem_store((uintptr_t)p, &v, 8);
 		break;
 	}
 }
@@ -786,11 +787,11 @@ static enum rv_mem interp_fetch(struct rv_hart *h, uint32_t *insn, struct axvm_e
 	if ((pc & RV_PAGE_MASK) <= AXVM_PAGE_SIZE - 4) {
 		uint32_t w;
 
-		memcpy(&w, p, 4);
+		rv_gmem_load(&w, (uintptr_t)p, 4);
 		*insn = w;
 		return RV_MEM_OK;
 	}
-	memcpy(&lo, p, 2);
+	rv_gmem_load(&lo, (uintptr_t)p, 2);
 	if ((lo & 3) != 3) {
 		*insn = lo;
 		return RV_MEM_OK;
@@ -804,7 +805,7 @@ static enum rv_mem interp_fetch(struct rv_hart *h, uint32_t *insn, struct axvm_e
 		if (x != RV_XL_HOST)
 			return RV_MEM_TRAP;
 	}
-	memcpy(&hi, q, 2);
+	rv_gmem_load(&hi, (uintptr_t)q, 2);
 	*insn = (uint32_t)hi << 16 | lo;
 	return RV_MEM_OK;
 }
