@@ -19,16 +19,14 @@ bad() { # name, why
 
 # forbid name dir regex: no object in $BUILD/src/dir references a symbol matching regex.
 forbid() {
-	local name=$1 dir=$2 re=$3 hits="" o
+	local name=$1 dir=$2 re=$3 hits
 	if ! ls "$BUILD/src/$dir"/*.o >/dev/null 2>&1; then
 		bad "$name" "no objects in $BUILD/src/$dir (build first)"
 		return
 	fi
-	for o in "$BUILD/src/$dir"/*.o; do
-		hits+=$(nm -u "$o" | awk '{print $2}' | grep -E "$re" | sed "s|^|$(basename "$o"): |")
-		hits+=$'\n'
-	done
-	hits=$(echo "$hits" | grep -v '^$' | sort -u)
+	# "path/x.o:                 U symbol" per undefined symbol.
+	hits=$(nm -u -A "$BUILD/src/$dir"/*.o | awk -v re="$re" '$NF ~ re {
+		n = split($1, p, "/"); sub(/:$/, "", p[n]); print p[n] ": " $NF }' | sort -u)
 	if [ -z "$hits" ]; then
 		ok "$name"
 	else
