@@ -698,7 +698,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	b->layout.ram_size = ram->size;
 	ret = axvm_riscv64_machine_create(b->cfg->cpu_num, &b->machine);
 	if (ret) {
-		axvm_error_set(ret, "machine: %s", axvm_strerror(ret));
+		axvm_error_record("machine: %s", axvm_strerror(ret));
 		goto fail;
 	}
 	axvm_riscv64_machine_set_console(b->machine, b->console);
@@ -711,7 +711,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 
 	ret = axvm_create(b->cfg, &b->vm);
 	if (ret) {
-		axvm_error_wrap(ret, "vm");
+		axvm_error_prefix("vm");
 		goto fail;
 	}
 	ret = axvm_init(b->vm); /* its message names the config field */
@@ -719,7 +719,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 		goto fail;
 	ret = axvm_riscv64_machine_attach(b->machine, b->vm);
 	if (ret) {
-		axvm_error_set(ret, "machine: attaching the harts: %s", axvm_strerror(ret));
+		axvm_error_record("machine: attaching the harts: %s", axvm_strerror(ret));
 		goto fail;
 	}
 	ret = virt_add_devices(b);

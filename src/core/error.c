@@ -52,28 +52,26 @@ const char *axvm_error_message(void)
 
 /*
  * Formatted into a local buffer first: the arguments may include the
- * current message itself (a wrap, or "%s" with axvm_error_message()).
+ * current message itself (a prefix, or "%s" with axvm_error_message()).
  */
-int axvm_error_setv(int code, const char *fmt, va_list ap)
+void axvm_error_recordv(const char *fmt, va_list ap)
 {
 	char msg[AXVM_ERROR_MAX];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	memcpy(error_msg, msg, sizeof(msg));
-	return code;
 }
 
-int axvm_error_set(int code, const char *fmt, ...)
+void axvm_error_record(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	axvm_error_setv(code, fmt, ap);
+	axvm_error_recordv(fmt, ap);
 	va_end(ap);
-	return code;
 }
 
-int axvm_error_wrap(int code, const char *fmt, ...)
+void axvm_error_prefix(const char *fmt, ...)
 {
 	char prefix[AXVM_ERROR_MAX];
 	va_list ap;
@@ -81,7 +79,7 @@ int axvm_error_wrap(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	return axvm_error_set(code, "%s: %s", prefix, error_msg);
+	axvm_error_record("%s: %s", prefix, error_msg);
 }
 
 void axvm_error_clear(void)

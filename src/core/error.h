@@ -4,7 +4,8 @@
  * axvm_error_message(), see axvm/types.h for why they are per thread).
  *
  * Every failure path that knows more than its code records one sentence
- * naming the object and place, and returns the code in the same statement:
+ * naming the object and place, and returns the code in the same statement
+ * (below):
  *
  *	return axvm_error_set(-AXVM_ERANGE, "%s: image_size 0x%llx is larger ...", ...);
  *
@@ -25,11 +26,32 @@
 /* Longest message kept (longer ones are truncated). */
 #define AXVM_ERROR_MAX 512
 
-/* Record the calling thread's message; returns `code` (a negative AXVM_E*). */
-int axvm_error_set(int code, const char *fmt, ...) AXVM_PRINTF(2, 3);
-int axvm_error_setv(int code, const char *fmt, va_list ap) AXVM_PRINTF(2, 0);
-/* Prefix the message a callee recorded: "<fmt...>: <message>"; returns `code`. */
-int axvm_error_wrap(int code, const char *fmt, ...) AXVM_PRINTF(2, 3);
+/*
+ * Failure paths are cold: the compiler keeps them (and the registers their
+ * arguments need) off the paths that succeed, such as the vCPU run and
+ * register ops of every MMIO exit.
+ */
+#if defined(__GNUC__)
+#define AXVM_ERROR_COLD __attribute__((cold))
+#else
+#define AXVM_ERROR_COLD
+#endif
+
+/* Record the calling thread's message. */
+void axvm_error_record(const char *fmt, ...) AXVM_PRINTF(1, 2) AXVM_ERROR_COLD;
+void axvm_error_recordv(const char *fmt, va_list ap) AXVM_PRINTF(1, 0) AXVM_ERROR_COLD;
+/* Prefix the message a callee recorded: "<fmt...>: <message>". */
+void axvm_error_prefix(const char *fmt, ...) AXVM_PRINTF(1, 2) AXVM_ERROR_COLD;
+
+/*
+ * axvm_error_set(code, fmt, ...): record the message and yield `code` (a
+ * negative AXVM_E*); axvm_error_wrap(code, fmt, ...) the same with
+ * axvm_error_prefix. Macros, so that the compiler sees which value a
+ * failure path returns (a function's result would be opaque to it, and it
+ * would keep the caller's registers alive for a "success" after the call).
+ */
+#define axvm_error_set(code, ...) (axvm_error_record(__VA_ARGS__), (code))
+#define axvm_error_wrap(code, ...) (axvm_error_prefix(__VA_ARGS__), (code))
 /* Forget the calling thread's message ("" until the next failure). */
 void axvm_error_clear(void);
 /*

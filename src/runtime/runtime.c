@@ -126,7 +126,7 @@ void rt_set_error(struct axvm_runtime *rt, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	axvm_error_setv(-AXVM_EBACKEND, fmt, ap);
+	axvm_error_recordv(fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&rt->lock);
 	if (!rt->err[0])
@@ -412,6 +412,6 @@ out_console:
 		res->status = 1;
 	}
 	if (ret) /* the run's first error, wherever it happened, for this thread too */
-		axvm_error_set(ret, "%s", rt->err[0] ? rt->err : axvm_strerror(ret));
+		axvm_error_record("%s", rt->err[0] ? rt->err : axvm_strerror(ret));
 	return ret;
 }
