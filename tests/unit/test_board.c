@@ -132,7 +132,7 @@ static int write_file(const char *path, const void *d, size_t len)
 /* Options for a board whose kernel is `words` as a flat binary. */
 static int board_prepare(struct board_fixture *f, const uint32_t *words, size_t n)
 {
-	struct axvm_console_sink sink = {board_sink, f};
+	struct axvm_console_sink sink = {.write = board_sink, .opaque = f};
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "/tmp/axvm-test-board-XXXXXX");
