@@ -75,6 +75,22 @@ rc=$?
 check "a missing kernel file exits 1 naming it" \
 	$([ $rc -eq 1 ] && [[ "$err" == *"$tmp/missing.bin"* ]]; echo $?) "rc=$rc, '$err'"
 
+# A FIFO (no writer ever comes) in place of any file: refused at once, never a
+# hang in open() or read(). timeout(1) turns a regression into status 124.
+mkfifo "$tmp/in.fifo"
+for what in "-k" "-i" "--dtb" "run CONFIG" "check CONFIG"; do
+	case $what in
+	-k) args=(run -k "$tmp/in.fifo") ;;
+	-*) args=(run -k "$tmp/idle.bin" "$what" "$tmp/in.fifo") ;;
+	*) args=(${what% *} "$tmp/in.fifo") ;;
+	esac
+	err=$(timeout 10 "$axvm" "${args[@]}" </dev/null 2>&1 >/dev/null)
+	rc=$?
+	check "a FIFO as $what is refused at once with status 1" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"$tmp/in.fifo: is a FIFO, not a regular file"* ]]; echo $?) \
+		"rc=$rc, '$err'"
+done
+
 err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --timeout 1 </dev/null 2>&1 >/dev/null)
 rc=$?
 check "--timeout stops an idle guest with status 1" \
