@@ -217,12 +217,8 @@ static inline u64 rdinstret(void)
 	return v;
 }
 
-/* The value of the first device-tree property named `prop` (and its length), or NULL. */
-const void *dt_prop(const char *prop, u32 *len);
 /* Device-tree timebase-frequency of /cpus (10 MHz if not found). */
 u64 dt_timebase(void);
-/* /chosen/bootargs, the command line (-p); "" if there is none. */
-const char *dt_bootargs(void);
 
 /* A simple spinlock on an AMO swap. */
 static inline void spin_lock(volatile int *l)

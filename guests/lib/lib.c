@@ -342,7 +342,7 @@ size_t strlen(const char *s)
 	return n;
 }
 
-/* ---- device tree: just enough to find a property by its name ---- */
+/* ---- device tree: just enough to find /cpus/timebase-frequency ---- */
 static u32 be32(const void *p)
 {
 	const u8 *b = p;
@@ -350,15 +350,14 @@ static u32 be32(const void *p)
 	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
 }
 
-const void *dt_prop(const char *prop, u32 *len)
+u64 dt_timebase(void)
 {
 	const u8 *fdt = (const u8 *)guest_dtb;
 	const u8 *st, *strs;
 	u32 size, off = 0;
-	size_t plen = strlen(prop) + 1;
 
 	if (!fdt || be32(fdt) != 0xd00dfeed)
-		return NULL;
+		return 10000000;
 	st = fdt + be32(fdt + 8);
 	strs = fdt + be32(fdt + 12);
 	size = be32(fdt + 36);
@@ -370,35 +369,17 @@ const void *dt_prop(const char *prop, u32 *len)
 			off += (u32)strlen((const char *)st + off) + 1;
 			off = (off + 3) & ~3u;
 		} else if (tok == 3) { /* PROP: len, nameoff, value */
-			u32 vlen = be32(st + off), nameoff = be32(st + off + 4);
+			u32 len = be32(st + off), nameoff = be32(st + off + 4);
 			const char *name = (const char *)strs + nameoff;
 
-			if (!memcmp(name, prop, plen)) {
-				*len = vlen;
-				return st + off + 8;
-			}
-			off += 8 + ((vlen + 3) & ~3u);
+			if (len == 4 && !memcmp(name, "timebase-frequency", 19))
+				return be32(st + off + 8);
+			off += 8 + ((len + 3) & ~3u);
 		} else if (tok == 9) { /* END */
 			break;
 		}
 	}
-	return NULL;
-}
-
-u64 dt_timebase(void)
-{
-	u32 len;
-	const void *v = dt_prop("timebase-frequency", &len);
-
-	return v && len == 4 ? be32(v) : 10000000;
-}
-
-const char *dt_bootargs(void)
-{
-	u32 len;
-	const char *v = dt_prop("bootargs", &len);
-
-	return v && len && !v[len - 1] ? v : "";
+	return 10000000;
 }
 
 /* ---- secondary harts ---- */
