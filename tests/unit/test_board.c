@@ -834,6 +834,24 @@ TEST(test_board_finisher_requests_poweroff_and_stops_vm)
 	board_cleanup(&f);
 }
 
+/* A failure must not wrap to exit status 0: FAIL with code 256 reports 1. */
+TEST(test_board_finisher_fail_with_code_256_is_status_one)
+{
+	struct board_fixture f;
+	struct axvm_board_poweroff po = {.status = -1};
+	struct axvm *vm;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE_OK(board_create(&f));
+	vm = axvm_board_vm(f.b);
+	REQUIRE_OK(axvm_boot(vm));
+	REQUIRE_OK(axvm_bus_write(axvm_bus(vm, AXVM_BUS_MMIO), 0x100000, 4, (256u << 16) | 0x3333));
+	CHECK(axvm_board_poweroff_requested(f.b, &po));
+	CHECK_INT(AXVM_SYSTEM_DOWN_POWEROFF, po.type);
+	CHECK_INT(1, po.status);
+	board_cleanup(&f);
+}
+
 /* ---- real guests through axvm_run_vcpu ---- */
 
 /*
