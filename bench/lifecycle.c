@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	static const char *const names[] = {"lifecycle.board", "lifecycle.runtime",
 					    "lifecycle.spawn"};
 	size_t console_bytes = 0;
-	struct axvm_console_sink sink = {lifecycle_sink, &console_bytes};
+	struct axvm_console_sink sink = {.write = lifecycle_sink, .opaque = &console_bytes};
 	struct axvm_console *con;
 	int reps, iters;
 

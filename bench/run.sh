@@ -10,7 +10,7 @@
 # Environment:
 #   BENCH_REPS=5          runs per figure and VMM
 #   BENCH_SCALE=1         multiplies the guests' work (scale=N in bootargs)
-#   BENCH_ONLY="linux cpu mmio lifecycle memory"   a subset of the groups
+#   BENCH_ONLY="linux cpu mmio lifecycle memory config"   a subset of the groups
 #   BENCH_RESULTS=FILE    where the table goes (default bench/results.md)
 #   BENCH_LINUX_IMAGE=F   the Linux Image to time (default: the fixture of
 #                         scripts/linux-guest.sh, only if already cached)
@@ -27,7 +27,7 @@ gdir=$build/guests
 lifecycle=$build/bench/lifecycle
 reps=${BENCH_REPS:-5}
 scale_k=${BENCH_SCALE:-1}
-only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory} "
+only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config} "
 results=${BENCH_RESULTS:-$root/bench/results.md}
 limit=${BENCH_TIMEOUT:-120}
 qemu_bin=${QEMU:-qemu-system-riscv64}
@@ -75,9 +75,13 @@ row lifecycle.runtime "4. VM create + run tiny guest + destroy (runtime API)" "V
 row lifecycle.spawn "4. floor: posix_spawn + wait of /bin/true" "processes/s"
 row rss.128M "5. peak RSS, idle guest in wfi, 128 MiB RAM" "MiB, lower is better"
 row rss.1G "5. peak RSS, idle guest in wfi, 1 GiB RAM" "MiB, lower is better"
+row config.keys "6. config: axvm check, 1M keys in one table" "s, lower is better"
+row config.tables "6. config: axvm check, 250K tables of 4 keys" "s, lower is better"
 na lifecycle.board qemu "in-process library API, no QEMU equivalent"
 na lifecycle.runtime qemu "in-process library API, no QEMU equivalent"
 na lifecycle.spawn qemu "host floor, not a VMM"
+na config.keys qemu "no VM config file in QEMU"
+na config.tables qemu "no VM config file in QEMU"
 
 # Host wall time of whole guest runs (process start to exit), the cross-check.
 wall_rows=()
@@ -367,6 +371,35 @@ bench_memory() {
 	done
 }
 
+# ---- 6. config files ----
+# `axvm check` of two generated files near the 16 MiB limit: 1M keys in one
+# table (10.4 MiB) and 250K tables of 4 keys (8.3 MiB). Both parse whole and
+# then fail on their unknown table, so the time is reading plus parsing.
+bench_config() {
+	local r name t0 rc secs
+	if [ $axvm_ok = 0 ]; then
+		return
+	fi
+	awk 'BEGIN { print "[t]"; for (i = 0; i < 1000000; i++) printf "k%x = 1\n", i }' \
+		>"$tmp/keys.toml"
+	awk 'BEGIN { for (i = 0; i < 250000; i++) printf "[t%x]\na = 1\nb = 2\nc = 3\nd = 4\n", i }' \
+		>"$tmp/tables.toml"
+	for r in $(seq "$reps"); do
+		for name in keys tables; do
+			say "config: axvm check, $name ($r/$reps)"
+			t0=$(now)
+			timeout -k 5 "$limit" "$axvm" check "$tmp/$name.toml" >"$tmp/config.log" 2>&1
+			rc=$?
+			secs=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.4f", a - b }')
+			if [ $rc -eq 1 ] && grep -q "unknown table" "$tmp/config.log"; then
+				add config.$name axvm "$secs"
+			else
+				na config.$name axvm "status $rc: $(head -n 1 "$tmp/config.log" | cut -c1-80)"
+			fi
+		done
+	done
+}
+
 # ---- run ----
 start_all=$(now)
 want linux && bench_linux
@@ -382,6 +415,7 @@ if want lifecycle; then
 	bench_guest tiny ""
 fi
 want memory && bench_memory
+want config && bench_config
 
 insns_all=$((insns_same + insns_diff))
 if [ $insns_all -ne 0 ]; then
@@ -431,6 +465,7 @@ want_group_of() {
 	mmio.* | wall.mmio) want mmio ;;
 	lifecycle.* | wall.tiny) want lifecycle ;;
 	rss.*) want memory ;;
+	config.*) want config ;;
 	*) want cpu ;;
 	esac
 }

@@ -11,6 +11,7 @@ PKGS=(
 	linux-source-6.1 flex bison libssl-dev libelf-dev cpio xz-utils
 	qemu-system-misc opensbi              # the peer VMM for benchmarks and cross-checks
 	u-boot-qemu                           # an external guest: S-mode U-Boot for virt
+	strace                                # tests count the console's host writes
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "console.h"
 #include "device.h"
+#include "event.h"
 #include "exit.h"
 #include "hal.h"
 #include "log.h"

@@ -77,7 +77,11 @@ struct axvm_board_options {
 /* What the guest asked for when it ended the VM through the board's devices. */
 struct axvm_board_poweroff {
 	enum axvm_system_down_type type;
-	int status; /* guest exit status: 0 for pass, the finisher's code otherwise */
+	/*
+	 * The guest's exit status, 0..255: 0 for pass; for a finisher FAIL its
+	 * code's low 8 bits, or 1 if those are 0 (a failure never reads 0).
+	 */
+	int status;
 };
 
 struct axvm_board;

@@ -19,6 +19,9 @@
  * QEMU escape Ctrl-A x to quit) and SIGINT/SIGTERM (a clean shutdown; the
  * terminal is always restored).
  *
+ * axvm_runtime_run's thread is the I/O thread: it runs the event service
+ * (axvm/event.h) that the console's host side uses.
+ *
  * This is the only layer that creates threads, installs signal handlers or
  * touches stdio. Threads: create/run/destroy from one thread;
  * axvm_runtime_stop from any thread.
@@ -42,12 +45,21 @@ struct axvm_runtime_options {
 	struct axvm_board_options board;
 	/*
 	 * Guest console output when board.console is NULL: NULL = stdout,
-	 * else a file (created/truncated). A write that fails (a pipe whose
-	 * reader is gone, a full disk) ends the run with
-	 * AXVM_RUNTIME_END_ERROR; no stdout at all drops output.
+	 * else a file (created/truncated). It is buffered (flushed on a
+	 * newline, after 2 ms, and at the end of the run) and written without
+	 * ever blocking: a reader that does not keep up holds the guest's
+	 * output back but never the runtime's stop, signals or timeout. A
+	 * write that fails (a pipe whose reader is gone, a full disk) ends the
+	 * run with AXVM_RUNTIME_END_ERROR, even after a guest poweroff; no
+	 * stdout at all drops output. With handle_signals, SIGPIPE and SIGXFSZ
+	 * are ignored during the run; an embedder that leaves signals alone
+	 * should ignore SIGPIPE itself.
 	 */
 	const char *console_path;
-	/* Feed stdin to the guest console (raw mode if stdin is a terminal). */
+	/*
+	 * Feed stdin to the guest console (raw mode if stdin is a terminal).
+	 * stdin is read only as fast as the guest takes it: nothing is dropped.
+	 */
 	bool console_stdin;
 	/* Install SIGINT/SIGTERM/SIGHUP handlers for a clean shutdown. */
 	bool handle_signals;
@@ -112,6 +124,13 @@ struct axvm_runtime_result {
 	int status;
 	unsigned reboots;
 	int signal; /* for END_SIGNAL */
+	/*
+	 * Bytes of guest console output that were never written: after an
+	 * output error, or left in the buffer when a signal, Ctrl-A x,
+	 * axvm_runtime_stop or the timeout ended the run while the reader was
+	 * not keeping up. 0 when every byte reached the output.
+	 */
+	uint64_t console_lost;
 };
 
 struct axvm_runtime;

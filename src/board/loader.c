@@ -23,6 +23,7 @@
 #include "loader.h"
 
 #include "core/error.h"
+#include "core/file.h"
 
 #include <axvm/log.h>
 
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef EM_RISCV
 #define EM_RISCV 243
@@ -394,45 +396,81 @@ int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, 
 	}
 }
 
+/* read(2) until len bytes or end of file; the count read, or -1 with errno. */
+static ssize_t loader_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
 int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len)
 {
 	struct stat st;
-	FILE *fp;
+	uint64_t size;
+	char extra;
 	void *buf;
-	size_t n;
+	ssize_t n;
+	int fd, ret;
 
 	*data = NULL;
 	*len = 0;
-	fp = fopen(path, "rb");
-	if (!fp)
-		return axvm_error_set(-AXVM_ENOENT, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		return axvm_error_set(-AXVM_EIO, "%s: not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > max_size) {
-		fclose(fp);
+	ret = axvm_file_open_regular(path, &fd, &st);
+	if (ret)
+		return ret;
+	size = (uint64_t)st.st_size;
+	if (size > max_size) {
+		close(fd);
 		return axvm_error_set(-AXVM_ERANGE,
 				      "%s: file is %" PRIu64
 				      " bytes, larger than guest RAM (%" PRIu64 " bytes)",
-				      path, (uint64_t)st.st_size, max_size);
+				      path, size, max_size);
 	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	buf = malloc(size ? (size_t)size : 1);
 	if (!buf) {
-		fclose(fp);
+		close(fd);
 		return axvm_error_set(-AXVM_ENOMEM, "%s: out of memory reading %" PRIu64 " bytes",
-				      path, (uint64_t)st.st_size);
+				      path, size);
 	}
-	n = fread(buf, 1, (size_t)st.st_size, fp);
-	if (n != (size_t)st.st_size || ferror(fp)) {
-		fclose(fp);
-		free(buf);
-		return axvm_error_set(-AXVM_EIO, "%s: read error after %zu bytes", path, n);
+	/* One byte past the size fstat gave tells a file that grew since. */
+	n = loader_read_full(fd, buf, (size_t)size);
+	if (n >= 0 && (uint64_t)n == size) {
+		ssize_t more = loader_read_full(fd, &extra, 1);
+
+		n = more < 0 ? more : n + more;
 	}
-	fclose(fp);
+	if (n < 0) {
+		ret = axvm_error_set(-AXVM_EIO, "%s: read error: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* A file rewritten while it was read would load torn. */
+	if ((uint64_t)n != size) {
+		ret = axvm_error_set(-AXVM_EIO,
+				     "%s: file changed size while being read (%" PRIu64
+				     " bytes when opened)",
+				     path, size);
+		goto fail;
+	}
+	close(fd);
 	*data = buf;
-	*len = n;
+	*len = (size_t)size;
 	return 0;
+
+fail:
+	close(fd);
+	free(buf);
+	return ret;
 }
 
 int axvm_loader_check_dtb(const char *name, const void *data, size_t len)

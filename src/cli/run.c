@@ -218,6 +218,10 @@ static int run_main(int argc, char **argv)
 	} else {
 		axvm_info("%s, exit status %d", axvm_runtime_end_name(res.end), status);
 	}
+	/* Output that never reached its reader is never lost silently. */
+	if (res.console_lost)
+		fprintf(stderr, "axvm: %llu bytes of guest console output were not written\n",
+			(unsigned long long)res.console_lost);
 out:
 	axvm_runtime_destroy(rt);
 	free(cmdline);

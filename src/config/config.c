@@ -19,10 +19,10 @@
 #include <axvm/riscv64.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "toml.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -795,21 +795,15 @@ static int config_load(const char *path, struct axvm_config *cfg)
 	axvm_config_init(cfg);
 	if (!path)
 		return axvm_error_set(-AXVM_EINVAL, "config: no path");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto sys_error;
-	if (fstat(fd, &st) < 0)
-		goto sys_error_close;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto sys_error_close;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > CONFIG_FILE_MAX) {
+	ret = axvm_file_open_regular(path, &fd, &st);
+	if (ret)
+		return ret;
+	if ((uint64_t)st.st_size > CONFIG_FILE_MAX) {
 		close(fd);
 		return config_fail(&cx, NULL, -AXVM_ELIMIT, "file is larger than %u MiB",
 				   CONFIG_FILE_MAX >> 20);
 	}
-	/* Read to EOF rather than trusting st_size: pipes and /proc files report 0. */
+	/* Read to EOF rather than trusting st_size: /proc files report 0. */
 	for (size_t cap = 0;;) {
 		ssize_t n;
 
@@ -851,9 +845,6 @@ static int config_load(const char *path, struct axvm_config *cfg)
 sys_error_close:
 	ret = errno;
 	close(fd);
-	errno = ret;
-sys_error:
-	ret = errno;
 	return config_fail(&cx, NULL, ret == ENOENT ? -AXVM_ENOENT : -AXVM_EIO, "%s",
 			   strerror_r(ret, ebuf, sizeof(ebuf)));
 }

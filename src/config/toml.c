@@ -11,6 +11,13 @@
  * remembers how it came to exist, because TOML forbids defining a table
  * twice, reopening with a header a table made by dotted keys, and extending
  * with dotted keys a table made by a header.
+ *
+ * Every key is looked up in its table before it is added, so the lookup
+ * must not be linear: once a table has more than TOML_INDEX_MIN members it
+ * gets an open-addressing hash index (linear probing, at most half full,
+ * doubled as it fills) over its items. The hash is SipHash-2-4 (Aumasson and
+ * Bernstein, "SipHash: a fast short-input PRF", 2012) under a key drawn per
+ * parse, so colliding keys cannot be precomputed.
  */
 #include "toml.h"
 
@@ -22,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 /* How a table came to exist (toml_node.table_flags). */
 #define TOML_TF_EXPLICIT 1u /* by its own [header] */
@@ -31,6 +40,21 @@
 /* Bounds that keep recursion and key handling finite on hostile input. */
 #define TOML_MAX_DEPTH 32
 #define TOML_MAX_KEY_PARTS 16
+
+/* Tables up to this many members are searched linearly: no index to allocate. */
+#define TOML_INDEX_MIN 8
+
+/* A slot: the item's index + 1 (0 = empty) and the hash's upper half. */
+struct toml_slot {
+	uint32_t item;
+	uint32_t tag;
+};
+
+struct toml_index {
+	uint64_t key[2]; /* SipHash key (the parse's) */
+	size_t mask;	 /* slots - 1; slots is a power of two */
+	struct toml_slot slot[];
+};
 
 struct toml_parser {
 	const char *p;
@@ -42,6 +66,9 @@ struct toml_parser {
 	struct toml_node *cur; /* table that key/value lines go into */
 	size_t allocs;
 	size_t max_allocs; /* 0 = no limit */
+	uint64_t hash_key[2];
+	bool have_hash_key; /* drawn when the first index is built */
+	size_t visits;	    /* members looked at by lookups (toml_options.visits) */
 };
 
 struct toml_buf {
@@ -306,6 +333,7 @@ void toml_free(struct toml_node *node)
 	for (size_t i = 0; i < node->count; i++)
 		toml_free(node->items[i]);
 	free(node->items);
+	free(node->index);
 	free(node->key);
 	free(node->str);
 	free(node);
@@ -326,19 +354,158 @@ static int toml_append(struct toml_parser *tp, struct toml_node *parent, struct 
 	return 0;
 }
 
-const struct toml_node *toml_get(const struct toml_node *table, const char *key)
+#define TOML_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define TOML_SIPROUND                                                                              \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = TOML_ROTL(v1, 13);                                                            \
+		v1 ^= v0;                                                                          \
+		v0 = TOML_ROTL(v0, 32);                                                            \
+		v2 += v3;                                                                          \
+		v3 = TOML_ROTL(v3, 16);                                                            \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = TOML_ROTL(v3, 21);                                                            \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = TOML_ROTL(v1, 17);                                                            \
+		v1 ^= v2;                                                                          \
+		v2 = TOML_ROTL(v2, 32);                                                            \
+	} while (0)
+
+uint64_t toml_hash(const uint64_t key[2], const char *s, size_t len)
 {
-	if (!table || table->type != TOML_TABLE)
-		return NULL;
-	for (size_t i = 0; i < table->count; i++)
-		if (strcmp(table->items[i]->key, key) == 0)
-			return table->items[i];
-	return NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
+	uint64_t m, last = (uint64_t)len << 56;
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		m = 0;
+		for (int j = 7; j >= 0; j--)
+			m = m << 8 | p[i + (size_t)j];
+		v3 ^= m;
+		TOML_SIPROUND;
+		TOML_SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		last |= (uint64_t)p[i + j] << (8 * j);
+	v3 ^= last;
+	TOML_SIPROUND;
+	TOML_SIPROUND;
+	v0 ^= last;
+	v2 ^= 0xff;
+	TOML_SIPROUND;
+	TOML_SIPROUND;
+	TOML_SIPROUND;
+	TOML_SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static struct toml_node *toml_find(struct toml_node *table, const char *key)
+/*
+ * Probe from the hash's home slot to `key`'s slot, or to the empty one where
+ * it would go; *visits counts the members passed on the way.
+ */
+static struct toml_slot *toml_index_probe(const struct toml_node *table, const char *key,
+					  uint64_t h, size_t *visits)
 {
-	return (struct toml_node *)toml_get(table, key);
+	struct toml_index *ix = table->index;
+	uint32_t tag = (uint32_t)(h >> 32);
+
+	for (size_t i = (size_t)h & ix->mask;; i = (i + 1) & ix->mask) {
+		struct toml_slot *sl = &ix->slot[i];
+
+		if (!sl->item)
+			return sl;
+		++*visits;
+		if (sl->tag == tag && strcmp(table->items[sl->item - 1]->key, key) == 0)
+			return sl;
+	}
+}
+
+static struct toml_node *toml_lookup(const struct toml_node *table, const char *key, size_t *visits)
+{
+	const struct toml_slot *sl;
+
+	if (!table->index) {
+		for (size_t i = 0; i < table->count; i++) {
+			++*visits;
+			if (strcmp(table->items[i]->key, key) == 0)
+				return table->items[i];
+		}
+		return NULL;
+	}
+	sl = toml_index_probe(table, key, toml_hash(table->index->key, key, strlen(key)), visits);
+	return sl->item ? table->items[sl->item - 1] : NULL;
+}
+
+const struct toml_node *toml_get(const struct toml_node *table, const char *key)
+{
+	size_t visits = 0;
+
+	if (!table || table->type != TOML_TABLE)
+		return NULL;
+	return toml_lookup(table, key, &visits);
+}
+
+static void toml_draw_hash_key(struct toml_parser *tp)
+{
+	struct timespec ts;
+
+	if (tp->have_hash_key)
+		return;
+	tp->have_hash_key = true;
+	if (getrandom(tp->hash_key, sizeof(tp->hash_key), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(tp->hash_key))
+		return;
+	/* No entropy yet (early boot): still nothing a file could be written against. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	tp->hash_key[0] = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uintptr_t)tp;
+	tp->hash_key[1] = toml_hash(tp->hash_key, (const char *)&ts, sizeof(ts)) ^ (uintptr_t)&ts;
+}
+
+/*
+ * Make room in `table`'s index for one more member: build the index when the
+ * table outgrows a linear search, double it when it would be more than half
+ * full (re-inserting every member).
+ */
+static int toml_index_reserve(struct toml_parser *tp, struct toml_node *table)
+{
+	struct toml_index *ix = table->index, *nix;
+	size_t slots = ix ? ix->mask + 1 : 4 * TOML_INDEX_MIN;
+
+	if (table->count + 1 <= TOML_INDEX_MIN || (ix && 2 * (table->count + 1) <= slots))
+		return 0;
+	/* Slots hold a 32-bit item number. */
+	if (table->count + 1 >= UINT32_MAX)
+		return -AXVM_ENOMEM;
+	while (2 * (table->count + 1) > slots)
+		slots *= 2;
+	nix = toml_realloc(tp, NULL, sizeof(*nix) + slots * sizeof(nix->slot[0]));
+	if (!nix)
+		return -AXVM_ENOMEM;
+	toml_draw_hash_key(tp);
+	memcpy(nix->key, tp->hash_key, sizeof(nix->key));
+	nix->mask = slots - 1;
+	memset(nix->slot, 0, slots * sizeof(nix->slot[0]));
+	free(ix);
+	table->index = nix;
+	for (size_t i = 0; i < table->count; i++) {
+		const char *key = table->items[i]->key;
+		uint64_t h = toml_hash(nix->key, key, strlen(key));
+		struct toml_slot *sl = toml_index_probe(table, key, h, &tp->visits);
+
+		sl->item = (uint32_t)i + 1;
+		sl->tag = (uint32_t)(h >> 32);
+	}
+	return 0;
+}
+
+static struct toml_node *toml_find(struct toml_parser *tp, struct toml_node *table, const char *key)
+{
+	return toml_lookup(table, key, &tp->visits);
 }
 
 const char *toml_type_name(enum toml_type type)
@@ -358,14 +525,17 @@ const char *toml_type_name(enum toml_type type)
 	return "a value";
 }
 
-/* A new member `key` of `table`; the key string is copied. */
+/* A new member `key` of `table` (the caller checked it is not one yet); the key is copied. */
 static int toml_add_member(struct toml_parser *tp, struct toml_node *table, const char *key,
 			   struct toml_pos key_pos, enum toml_type type, struct toml_pos pos,
 			   struct toml_node **out)
 {
-	struct toml_node *n = toml_node_new(tp, type, pos);
+	struct toml_node *n;
 	size_t len = strlen(key);
 
+	if (toml_index_reserve(tp, table))
+		return toml_nomem(tp);
+	n = toml_node_new(tp, type, pos);
 	if (!n)
 		return toml_nomem(tp);
 	n->key = toml_realloc(tp, NULL, len + 1);
@@ -375,6 +545,13 @@ static int toml_add_member(struct toml_parser *tp, struct toml_node *table, cons
 	if (!n->key || toml_append(tp, table, n)) {
 		toml_free(n);
 		return toml_nomem(tp);
+	}
+	if (table->index) {
+		uint64_t h = toml_hash(table->index->key, key, len);
+		struct toml_slot *sl = toml_index_probe(table, key, h, &tp->visits);
+
+		sl->item = (uint32_t)table->count;
+		sl->tag = (uint32_t)(h >> 32);
 	}
 	*out = n;
 	return 0;
@@ -824,7 +1001,7 @@ static int toml_parse_header(struct toml_parser *tp)
 	toml_key_join(&k, k.n, name, sizeof(name));
 
 	for (unsigned i = 0; i + 1 < k.n; i++) {
-		c = toml_find(t, k.part[i]);
+		c = toml_find(tp, t, k.part[i]);
 		if (!c) {
 			ret = toml_add_member(tp, t, k.part[i], k.pos[i], TOML_TABLE, start, &c);
 			if (ret)
@@ -838,7 +1015,7 @@ static int toml_parse_header(struct toml_parser *tp)
 		}
 		t = c;
 	}
-	c = toml_find(t, k.part[k.n - 1]);
+	c = toml_find(tp, t, k.part[k.n - 1]);
 	if (!c) {
 		ret =
 		    toml_add_member(tp, t, k.part[k.n - 1], k.pos[k.n - 1], TOML_TABLE, start, &c);
@@ -894,7 +1071,7 @@ static int toml_parse_keyval(struct toml_parser *tp)
 	}
 
 	for (unsigned i = 0; i + 1 < k.n; i++) {
-		c = toml_find(t, k.part[i]);
+		c = toml_find(tp, t, k.part[i]);
 		if (!c) {
 			ret = toml_add_member(tp, t, k.part[i], k.pos[i], TOML_TABLE, k.pos[i], &c);
 			if (ret)
@@ -914,7 +1091,7 @@ static int toml_parse_keyval(struct toml_parser *tp)
 		}
 		t = c;
 	}
-	c = toml_find(t, k.part[k.n - 1]);
+	c = toml_find(tp, t, k.part[k.n - 1]);
 	if (c) {
 		ret = toml_error_at(tp, k.pos[0], "duplicate key '%s' (first defined at %u:%u)",
 				    name, c->key_pos.line, c->key_pos.col);
@@ -934,14 +1111,14 @@ out:
 
 int toml_parse(const char *text, size_t len, const char *name, struct toml_node **root)
 {
-	return toml_parse_limited(text, len, name, 0, root);
+	return toml_parse_opts(text, len, name, NULL, root);
 }
 
-int toml_parse_limited(const char *text, size_t len, const char *name, size_t max_allocs,
-		       struct toml_node **root)
+int toml_parse_opts(const char *text, size_t len, const char *name, const struct toml_options *opts,
+		    struct toml_node **root)
 {
 	struct toml_parser tp = {
-	    .max_allocs = max_allocs,
+	    .max_allocs = opts ? opts->max_allocs : 0,
 	    .p = text,
 	    .end = text + len,
 	    .name = name ? name : "<input>",
@@ -951,6 +1128,10 @@ int toml_parse_limited(const char *text, size_t len, const char *name, size_t ma
 	int ret = 0;
 
 	*root = NULL;
+	if (opts && opts->hash_key) {
+		memcpy(tp.hash_key, opts->hash_key, sizeof(tp.hash_key));
+		tp.have_hash_key = true;
+	}
 	tp.root = toml_node_new(&tp, TOML_TABLE, (struct toml_pos){1, 1});
 	if (!tp.root)
 		return toml_nomem(&tp);
@@ -982,6 +1163,8 @@ int toml_parse_limited(const char *text, size_t len, const char *name, size_t ma
 			break;
 		}
 	}
+	if (opts && opts->visits)
+		*opts->visits = tp.visits;
 	if (ret) {
 		toml_free(tp.root);
 		return ret;

@@ -21,9 +21,15 @@
  *        0x02 THR empty, 0x00 modem status; bits 7:6 = 11 with FIFOs on.
  *   FCR: enable(0) clear RX(1) clear TX(2) RX trigger level(7:6) 1/4/8/14.
  *
- * Emulation choices: a written byte is transmitted at once (to the console
- * sink, or back into the receiver in loopback mode), so THRE and TEMT are
- * always set and the THR-empty interrupt is due again right after a write.
+ * Emulation choices: a written byte is transmitted at once (into the
+ * console's output buffer, or back into the receiver in loopback mode). The
+ * transmit FIFO is the console's buffer: THRE and TEMT are set while it has
+ * room for a FIFO's worth (16 bytes, what Linux writes per THR-empty
+ * interrupt), and clear while the host has not drained it, so a guest waits
+ * for a slow reader instead of losing output. The THR-empty interrupt is due
+ * again right after a write when there is room, else once the host has made
+ * room. A byte written while THRE is clear is lost (an overrun, as on real
+ * parts), counted and logged.
  * The character-timeout condition is reported as soon as the receiver holds
  * fewer bytes than the trigger level (no real time passes on a virtual line).
  * The receiver pulls from the console input queue only while the guest uses
@@ -36,6 +42,7 @@
 
 #include <stdlib.h>
 
+#include "axvm/log.h"
 #include "devices/dev_lock.h"
 
 enum {
@@ -106,7 +113,10 @@ struct axvm_ns16550a {
 	uint8_t ier, lcr, mcr, lsr_errors, msr, scr, fcr;
 	uint8_t dll, dlm;
 	bool thr_ipending; /* THR-empty interrupt due (cleared by IIR read / THR write) */
+	bool tx_waiting;   /* THR is "full": the console has no room for a FIFO's worth */
 	bool irq_level;
+	uint64_t tx_overruns;
+	struct axvm_ratelimit overrun_limit;
 };
 
 static unsigned ns16550a_rx_capacity(const struct axvm_ns16550a *u)
@@ -210,14 +220,36 @@ static void ns16550a_update_msr(struct axvm_ns16550a *u)
 	u->msr = now | deltas;
 }
 
+/* The transmitter can take a FIFO's worth (loopback and no console: always). */
+static bool ns16550a_tx_ready(const struct axvm_ns16550a *u)
+{
+	return !u->console || (u->mcr & NS16550A_MCR_LOOP) ||
+	       axvm_console_output_room(u->console) >= AXVM_NS16550A_FIFO_SIZE;
+}
+
+/* THR empty again: the interrupt is due now, or when the host has made room. */
+static void ns16550a_thr_emptied(struct axvm_ns16550a *u)
+{
+	if (ns16550a_tx_ready(u) ||
+	    axvm_console_request_output_room(u->console, AXVM_NS16550A_FIFO_SIZE)) {
+		u->thr_ipending = true;
+		return;
+	}
+	u->tx_waiting = true;
+}
+
 static void ns16550a_transmit(struct axvm_ns16550a *u, uint8_t byte)
 {
-	if (u->mcr & NS16550A_MCR_LOOP)
+	if (u->mcr & NS16550A_MCR_LOOP) {
 		ns16550a_rx_push(u, byte);
-	else if (u->console)
-		axvm_console_write(u->console, &byte, 1);
-	/* Transmission is instantaneous: the holding register is empty again. */
-	u->thr_ipending = true;
+	} else if (u->console && axvm_console_write(u->console, &byte, 1) == 0) {
+		u->tx_overruns++;
+		axvm_log_ratelimited(&u->overrun_limit, AXVM_LOG_DEBUG,
+				     "ns16550a: THR written while THRE was clear: byte lost "
+				     "(%llu so far)",
+				     (unsigned long long)u->tx_overruns);
+	}
+	ns16550a_thr_emptied(u);
 }
 
 static uint8_t ns16550a_read_locked(struct axvm_ns16550a *u, uint64_t offset)
@@ -252,7 +284,9 @@ static uint8_t ns16550a_read_locked(struct axvm_ns16550a *u, uint64_t offset)
 		return u->mcr;
 	case NS16550A_REG_LSR:
 		ns16550a_rx_fill(u);
-		v = NS16550A_LSR_THRE | NS16550A_LSR_TEMT | u->lsr_errors;
+		v = u->lsr_errors;
+		if (ns16550a_tx_ready(u))
+			v |= NS16550A_LSR_THRE | NS16550A_LSR_TEMT;
 		if (u->rx_count)
 			v |= NS16550A_LSR_DR;
 		u->lsr_errors = 0;
@@ -286,7 +320,7 @@ static void ns16550a_write_locked(struct axvm_ns16550a *u, uint64_t offset, uint
 		}
 		/* Enabling the THR-empty interrupt while THR is empty raises it. */
 		if ((v & NS16550A_IER_ETBEI) && !(u->ier & NS16550A_IER_ETBEI))
-			u->thr_ipending = true;
+			ns16550a_thr_emptied(u);
 		u->ier = v & NS16550A_IER_MASK;
 		break;
 	case NS16550A_REG_IIR: /* FCR */
@@ -362,6 +396,20 @@ static void ns16550a_input_ready(void *opaque)
 	dev_unlock(&u->lock);
 }
 
+/* The host drained the console's output: THR is empty again (the draining thread). */
+static void ns16550a_output_room(void *opaque)
+{
+	struct axvm_ns16550a *u = opaque;
+
+	dev_lock(&u->lock);
+	if (u->tx_waiting) {
+		u->tx_waiting = false;
+		ns16550a_thr_emptied(u);
+		ns16550a_update_irq(u);
+	}
+	dev_unlock(&u->lock);
+}
+
 const struct axvm_device_ops axvm_ns16550a_ops = {
     .read = ns16550a_read,
     .write = ns16550a_write,
@@ -382,8 +430,10 @@ int axvm_ns16550a_create(struct axvm_console *console, const struct axvm_irq_lin
 	u->msr = ns16550a_msr_inputs(u);
 	/* 115200 baud from the 3.6864 MHz clock, as firmware would leave it. */
 	u->dll = 2;
-	if (console)
+	if (console) {
 		axvm_console_set_input_listener(console, ns16550a_input_ready, u);
+		axvm_console_set_output_room_listener(console, ns16550a_output_room, u);
+	}
 	*out = u;
 	return 0;
 }
@@ -392,7 +442,9 @@ void axvm_ns16550a_destroy(struct axvm_ns16550a *u)
 {
 	if (!u)
 		return;
-	if (u->console)
+	if (u->console) {
 		axvm_console_set_input_listener(u->console, NULL, NULL);
+		axvm_console_set_output_room_listener(u->console, NULL, NULL);
+	}
 	free(u);
 }

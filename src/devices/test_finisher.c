@@ -6,9 +6,10 @@
  *   bits 15:0   command: 0x3333 FAIL, 0x5555 PASS, 0x7777 RESET
  *   bits 31:16  exit code for FAIL
  *
- * PASS ends the VM with status 0, FAIL with the code, RESET asks for a cold
- * reboot; any other command is ignored. Linux drives it through the
- * syscon-poweroff (0x5555) and syscon-reboot (0x7777) nodes.
+ * PASS ends the VM with status 0, FAIL with a non-zero status made from the
+ * code (test_finisher_fail_status), RESET asks for a cold reboot; any other
+ * command is ignored. Linux drives it through the syscon-poweroff (0x5555)
+ * and syscon-reboot (0x7777) nodes.
  */
 #include "test_finisher.h"
 
@@ -25,11 +26,21 @@ static int test_finisher_read(void *opaque, uint64_t offset, unsigned width, uin
 	return 0;
 }
 
+/*
+ * The status is a process exit status, 8 bits: the code's low byte, as
+ * exit(3) and QEMU keep it, except that a low byte of 0 (code 0, 256, ...)
+ * becomes 1. A failing guest must never exit 0, where QEMU lets it.
+ */
+static int test_finisher_fail_status(uint32_t code)
+{
+	return (code & 0xff) ? (int)(code & 0xff) : 1;
+}
+
 static int test_finisher_write(void *opaque, uint64_t offset, unsigned width, uint64_t value)
 {
 	struct axvm_test_finisher *tf = opaque;
 	uint32_t cmd = (uint32_t)value & 0xffff;
-	int code = (int)(((uint32_t)value >> 16) & 0xffff);
+	uint32_t code = ((uint32_t)value >> 16) & 0xffff;
 
 	if (offset != 0 || !tf->fn)
 		return 0;
@@ -38,7 +49,7 @@ static int test_finisher_write(void *opaque, uint64_t offset, unsigned width, ui
 		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_POWEROFF, 0);
 		break;
 	case AXVM_TEST_FINISHER_FAIL:
-		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_POWEROFF, code);
+		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_POWEROFF, test_finisher_fail_status(code));
 		break;
 	case AXVM_TEST_FINISHER_RESET:
 		tf->fn(tf->opaque, AXVM_SYSTEM_DOWN_COLD_REBOOT, 0);

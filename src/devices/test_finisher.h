@@ -20,7 +20,10 @@
 
 struct axvm_test_finisher;
 
-/* fn gets type POWEROFF (status 0 for pass, the code for fail) or COLD_REBOOT. */
+/*
+ * fn gets type POWEROFF with an exit status (0 for pass; for fail the code's
+ * low 8 bits, or 1 if those are 0: never 0) or COLD_REBOOT.
+ */
 int axvm_test_finisher_create(void (*fn)(void *opaque, enum axvm_system_down_type type, int status),
 			      void *opaque, struct axvm_test_finisher **out);
 void axvm_test_finisher_destroy(struct axvm_test_finisher *tf);

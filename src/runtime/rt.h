@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal to src/runtime: the runtime object shared by the main thread
- * (runtime.c: board, reboot loop, event loop), the vCPU threads (vcpu_thread.c)
- * and the host console (host_console.c: stdout/file, stdin, terminal, signals).
+ * (runtime.c: board, reboot loop, the event service), the vCPU threads
+ * (vcpu_thread.c) and the host console (host_console.c: stdout/file, stdin,
+ * terminal, signals).
+ *
+ * The main thread is the I/O thread: it runs `loop` (axvm/event.h), whose
+ * callbacks do all host console I/O. vCPU threads, axvm_runtime_stop and
+ * signal handlers reach it through `wake_pipe` (one byte per reason) or the
+ * console's notifiers.
  *
  * Locking: `lock` protects the slots' start requests, `stopping`,
  * `threads_running` and the recorded outcome; `cond` is broadcast whenever
- * one of them changes. The main thread sleeps in poll() on `wake_pipe`,
- * which vCPU threads, axvm_runtime_stop and signal handlers write a byte to.
+ * one of them changes. The console fields below belong to the main thread.
  */
 #ifndef AXVM_RUNTIME_RT_H
 #define AXVM_RUNTIME_RT_H
@@ -17,6 +22,7 @@
 #include "axvm/board.h"
 #include "axvm/config.h"
 #include "axvm/console.h"
+#include "axvm/event.h"
 #include "axvm/log.h"
 #include "axvm/runtime.h"
 #include "axvm/vm.h"
@@ -25,7 +31,6 @@
 #define RT_WAKE_THREAD_DONE 'D'
 #define RT_WAKE_STOP 'S'
 #define RT_WAKE_EVENT 'E'
-#define RT_WAKE_OUTPUT_ERROR 'O' /* out_errno was set */
 
 struct rt_slot {
 	struct axvm_runtime *rt;
@@ -40,18 +45,47 @@ struct rt_slot {
 struct axvm_runtime {
 	struct axvm_runtime_options opts;
 
-	/* Host side of the console (host_console.c). */
+	/* Host side of the console (host_console.c), main thread only. */
 	struct axvm_console *console;
 	bool console_owned;	      /* false: the caller's (opts.board.console) */
 	bool stdin_open, stdout_open; /* at creation: fd 0 / fd 1 were open */
-	int out_fd;		      /* 1, the --console file, or -1 (output dropped) */
-	int out_errno;		      /* first failed console write (__atomic); 0 = none */
+	int out_fd;		      /* stdout, a private reopening of it, the file, or -1 */
 	bool out_fd_owned;
+	bool out_send;		   /* out_fd is a socket: send() with MSG_DONTWAIT */
+	int out_saved_flags;	   /* fd 1's file flags to restore (we set O_NONBLOCK), or -1 */
+	int out_errno;		   /* the write error that closed the output; 0 = none */
+	bool out_blocked;	   /* a write would block: out_ev waits for room */
+	bool out_urgent;	   /* __atomic: output_ready said urgent since the last drain */
+	struct axvm_event *out_ev; /* out_fd, while out_blocked (if epoll takes it) */
+	struct axvm_event *out_ready_ev; /* notifier: the console has output */
+	struct axvm_event *out_flush_ev; /* timer: the short delay for output without '\n' */
+	int in_fd;			 /* stdin, or a private non-blocking reopening of it */
+	bool in_fd_owned;
+	bool in_recv;	     /* in_fd is a socket: recv() with MSG_DONTWAIT */
+	int in_saved_flags;  /* fd 0's file flags to restore (we set O_NONBLOCK), or -1 */
 	bool in_enabled;     /* still reading stdin (until EOF) */
+	bool in_unwatched;   /* stdin is a regular file (epoll cannot watch it): always ready */
 	bool escape_pending; /* the previous input byte was Ctrl-A */
 	bool raw_mode;
+	struct axvm_event *in_ev;      /* stdin, watched while the console has room */
+	struct axvm_event *in_room_ev; /* notifier: the guest made room for input */
+	/* Bytes read from stdin (escapes removed) that the console has not taken yet. */
+	uint8_t in_pending[256];
+	size_t in_pending_off, in_pending_len;
 
 	int wake_pipe[2];
+	struct axvm_event_loop *loop; /* the event service, for the whole run */
+	struct axvm_event *wake_ev;
+	struct axvm_event *deadline_ev; /* timer: opts.timeout_ms */
+	bool deadline_passed;
+	/*
+	 * A signal, Ctrl-A x, a stop or the deadline: the last output is not
+	 * waited for. abandon_end/abandon_signal say which came first, for the
+	 * result when that output is then lost.
+	 */
+	bool flush_abandoned;
+	enum axvm_runtime_end abandon_end;
+	int abandon_signal;
 
 	const struct axvm_hal *hal; /* the board's: its clock times board device deadlines */
 
@@ -106,13 +140,16 @@ uint64_t rt_hal_now(const struct axvm_runtime *rt);
 int rt_start_vcpu_threads(struct axvm_runtime *rt);
 void rt_join_vcpu_threads(struct axvm_runtime *rt);
 
-/* host_console.c */
+/* host_console.c (main thread) */
+/* Open the output, register stdin and the console's notifiers with rt->loop. */
 int rt_console_open(struct axvm_runtime *rt);
 void rt_console_close(struct axvm_runtime *rt);
-/* A console write failed (out_errno): end the run with an error (main thread). */
-void rt_console_output_failed(struct axvm_runtime *rt);
-/* stdin is readable: feed the guest, handle Ctrl-A escapes. */
-void rt_console_input(struct axvm_runtime *rt);
+/*
+ * At the end of the run: write what the guest left in the console, waiting
+ * for a slow reader, until a signal, a stop or the deadline abandons it.
+ * Returns the bytes that could not be written.
+ */
+uint64_t rt_console_flush(struct axvm_runtime *rt);
 int rt_signals_install(struct axvm_runtime *rt);
 void rt_signals_restore(struct axvm_runtime *rt);
 

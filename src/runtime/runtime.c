@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The runtime's main thread: builds the board, starts the vCPU threads,
- * waits in poll() for them to end (or for stdin, signals, a stop request or
- * the timeout), and re-creates the VM when the guest asks for a reboot.
+ * The runtime's main thread: builds the board, starts the vCPU threads, and
+ * runs the event service (axvm/event.h: console I/O, signals, stop requests,
+ * the timeout, the board's device deadlines) until they end; re-creates the
+ * VM when the guest asks for a reboot; at the end writes out the guest's
+ * last output.
  */
 #include "runtime/rt.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,12 @@ void rt_request_end(struct axvm_runtime *rt, enum axvm_runtime_end end)
 		rt->end_set = true;
 		rt->end = end;
 	}
+	/* The user or the clock wants the run over: do not wait for a slow reader either. */
+	if (end != AXVM_RUNTIME_END_POWEROFF && end != AXVM_RUNTIME_END_ERROR &&
+	    !rt->flush_abandoned) {
+		rt->flush_abandoned = true;
+		rt->abandon_end = end;
+	}
 	pthread_mutex_unlock(&rt->lock);
 	rt_stop_vcpus(rt);
 	rt_wake(rt, RT_WAKE_EVENT);
@@ -178,76 +185,69 @@ uint64_t rt_poll_board(struct axvm_runtime *rt)
 	return due;
 }
 
-static uint64_t rt_now_ms(void)
+/* What woke the main thread through the wake pipe (the loop's callback). */
+static void rt_wake_event(void *opaque, uint32_t events)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Handle what woke the main thread; returns true once every vCPU thread has ended. */
-static bool rt_drain_wake_pipe(struct axvm_runtime *rt)
-{
+	struct axvm_runtime *rt = opaque;
 	unsigned char buf[64];
 	ssize_t n;
-	bool done;
 
 	while ((n = read(rt->wake_pipe[0], buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] == RT_WAKE_STOP) {
 				rt_request_end(rt, AXVM_RUNTIME_END_STOPPED);
-			} else if (buf[i] == RT_WAKE_OUTPUT_ERROR) {
-				rt_console_output_failed(rt);
 			} else if (buf[i] < 64) {
 				pthread_mutex_lock(&rt->lock);
 				if (!rt->end_set)
 					rt->end_signal = buf[i];
+				if (!rt->flush_abandoned)
+					rt->abandon_signal = buf[i];
 				pthread_mutex_unlock(&rt->lock);
 				rt_request_end(rt, AXVM_RUNTIME_END_SIGNAL);
 			}
+			/* RT_WAKE_THREAD_DONE, RT_WAKE_EVENT: the loop re-checks after any wakeup.
+			 */
 		}
 	}
+}
+
+static void rt_deadline_event(void *opaque, uint32_t events)
+{
+	struct axvm_runtime *rt = opaque;
+
+	rt->deadline_passed = true;
+	rt_request_end(rt, AXVM_RUNTIME_END_TIMEOUT);
+}
+
+static bool rt_threads_done(struct axvm_runtime *rt)
+{
+	bool done;
+
 	pthread_mutex_lock(&rt->lock);
 	done = rt->threads_running == 0;
 	pthread_mutex_unlock(&rt->lock);
 	return done;
 }
 
-/* poll()'s timeout in ms: until `due_ns` (host monotonic), at most `cap_ms`. */
-static int rt_timeout_until(const struct axvm_runtime *rt, uint64_t due_ns, int cap_ms)
+/* The loop's timeout in ms: until `due_ns` (host monotonic), at most a second. */
+static int rt_timeout_until(const struct axvm_runtime *rt, uint64_t due_ns)
 {
 	uint64_t now = rt_hal_now(rt), ms;
 
 	if (due_ns == UINT64_MAX)
-		return cap_ms;
+		return 1000;
 	/* Round up: waking a little before the deadline would only poll again. */
 	ms = due_ns > now ? (due_ns - now + 999999) / 1000000 : 0;
-	return cap_ms >= 0 && ms > (uint64_t)cap_ms ? cap_ms : (int)(ms > 1000 ? 1000 : ms);
+	return (int)(ms > 1000 ? 1000 : ms);
 }
 
 /* The main thread's loop for one boot: until every vCPU thread has ended. */
-static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
+static void rt_event_loop(struct axvm_runtime *rt)
 {
-	for (;;) {
-		struct pollfd fds[2] = {
-		    {.fd = rt->wake_pipe[0], .events = POLLIN},
-		    {.fd = rt->in_enabled ? 0 : -1, .events = POLLIN},
-		};
-		int timeout = -1;
+	while (!rt_threads_done(rt)) {
 		uint64_t due;
 		int n;
 
-		if (deadline_ms) {
-			uint64_t now = rt_now_ms();
-
-			if (now >= deadline_ms) {
-				rt_request_end(rt, AXVM_RUNTIME_END_TIMEOUT);
-				deadline_ms = 0;
-				continue;
-			}
-			timeout = (int)(deadline_ms - now < 1000 ? deadline_ms - now : 1000);
-		}
 		/*
 		 * Board device timers (the RTC alarm) have no thread of their own:
 		 * the vCPU threads poll them when they halt or leave run(), and
@@ -256,16 +256,14 @@ static void rt_event_loop(struct axvm_runtime *rt, uint64_t deadline_ms)
 		 */
 		due = axvm_board_poll(rt->board);
 		__atomic_store_n(&rt->board_due, due, __ATOMIC_RELEASE);
-		timeout = rt_timeout_until(rt, due, timeout);
-		n = poll(fds, 2, timeout);
-		if (n < 0 && errno != EINTR) {
-			rt_set_error(rt, "poll: %s", strerror(errno));
+		n = axvm_event_loop_run_once(rt->loop, rt_timeout_until(rt, due));
+		if (n < 0) {
+			rt_set_error(rt, "event loop: %s", axvm_strerror(n));
 			rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
-		}
-		if (n > 0 && fds[1].revents)
-			rt_console_input(rt);
-		if (rt_drain_wake_pipe(rt))
+			/* Do not spin on a broken loop while the vCPU threads stop. */
+			rt_join_vcpu_threads(rt);
 			return;
+		}
 	}
 }
 
@@ -348,18 +346,75 @@ static bool rt_boot_outcome(struct axvm_runtime *rt, struct axvm_runtime_result 
 	return false;
 }
 
+/* The run's event service: the wake pipe and the timeout. */
+static int rt_loop_open(struct axvm_runtime *rt)
+{
+	int ret = axvm_event_loop_create(&rt->loop);
+
+	if (!ret)
+		ret = axvm_event_add_fd(rt->loop, rt->wake_pipe[0], AXVM_EVENT_IN, rt_wake_event,
+					rt, &rt->wake_ev);
+	if (!ret)
+		ret = axvm_event_add_timer(rt->loop, rt_deadline_event, rt, &rt->deadline_ev);
+	if (!ret && rt->opts.timeout_ms)
+		ret = axvm_event_timer_arm(rt->deadline_ev, rt->opts.timeout_ms * 1000000ull);
+	if (ret)
+		rt_set_error(rt, "cannot set up the event loop: %s", axvm_strerror(ret));
+	return ret;
+}
+
+static void rt_loop_close(struct axvm_runtime *rt)
+{
+	axvm_event_loop_destroy(rt->loop); /* removes wake_ev and deadline_ev too */
+	rt->loop = NULL;
+	rt->wake_ev = rt->deadline_ev = NULL;
+}
+
+/*
+ * The guest's last output, written after its end: lost output is never
+ * silent. A write error makes the run a VMM error whatever the guest said;
+ * output abandoned by a signal, Ctrl-A x, a stop or the timeout makes that
+ * the run's end.
+ */
+static int rt_finish_output(struct axvm_runtime *rt, struct axvm_runtime_result *res, int ret)
+{
+	uint64_t lost = rt_console_flush(rt);
+
+	if (rt->out_errno) {
+		res->end = AXVM_RUNTIME_END_ERROR;
+		res->status = 1;
+		res->console_lost = axvm_console_output_close(rt->console);
+		return ret ? ret : -AXVM_EIO;
+	}
+	res->console_lost = lost;
+	if (lost && rt->flush_abandoned && res->end != AXVM_RUNTIME_END_ERROR &&
+	    res->end != rt->abandon_end) {
+		res->end = rt->abandon_end;
+		res->signal = rt->abandon_end == AXVM_RUNTIME_END_SIGNAL ? rt->abandon_signal : 0;
+		res->status = res->signal				    ? 128 + res->signal
+			      : rt->abandon_end == AXVM_RUNTIME_END_TIMEOUT ? 1
+									    : 0;
+	}
+	return ret;
+}
+
 int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 {
-	uint64_t deadline = rt->opts.timeout_ms ? rt_now_ms() + rt->opts.timeout_ms : 0;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	res->end = AXVM_RUNTIME_END_ERROR;
 	res->status = 1;
 	rt->err[0] = '\0';
+	rt->deadline_passed = false;
+	rt->flush_abandoned = false;
+	rt->abandon_signal = 0;
+	ret = rt_loop_open(rt);
+	if (ret)
+		goto out_loop;
 	ret = rt_console_open(rt);
 	if (ret)
-		return ret;
+		goto out_loop;
 	if (rt->opts.handle_signals) {
 		ret = rt_signals_install(rt);
 		if (ret)
@@ -379,11 +434,13 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 			ret = rt_start_vcpu_threads(rt);
 			if (ret)
 				rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
-			rt_event_loop(rt, deadline);
+			rt_event_loop(rt);
 			rt_join_vcpu_threads(rt);
 		}
 		if (ret) {
 			axvm_board_destroy(rt->board);
+			rt->board = NULL;
+			rt->vm = NULL;
 			break;
 		}
 		reboot = rt_boot_outcome(rt, res);
@@ -403,10 +460,13 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 		res->reboots++;
 		axvm_info("guest reboot %u", res->reboots);
 	}
+	ret = rt_finish_output(rt, res, ret);
 	if (rt->opts.handle_signals)
 		rt_signals_restore(rt);
 out_console:
 	rt_console_close(rt);
+out_loop:
+	rt_loop_close(rt);
 	if (ret && res->end != AXVM_RUNTIME_END_ERROR) {
 		res->end = AXVM_RUNTIME_END_ERROR;
 		res->status = 1;

@@ -235,7 +235,7 @@ static bool guest_raw_step(struct axvm *vm, struct guest_result *res, uint64_t d
 int guest_vm_run_raw(const char *elf, uint64_t timeout_ms, struct guest_result *res)
 {
 	const struct axvm_hal *hal = axvm_hal_linux();
-	struct axvm_console_sink sink = {guest_console_write, res};
+	struct axvm_console_sink sink = {.write = guest_console_write, .opaque = res};
 	struct axvm_riscv64_config rvcfg = {0};
 	struct guest_finisher fin = {0};
 	struct axvm_device_desc desc = {0};

@@ -133,7 +133,7 @@ static int write_file(const char *path, const void *d, size_t len)
 /* Options for a board whose kernel is `words` as a flat binary. */
 static int board_prepare(struct board_fixture *f, const uint32_t *words, size_t n)
 {
-	struct axvm_console_sink sink = {board_sink, f};
+	struct axvm_console_sink sink = {.write = board_sink, .opaque = f};
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "/tmp/axvm-test-board-XXXXXX");
@@ -835,6 +835,24 @@ TEST(test_board_finisher_requests_poweroff_and_stops_vm)
 	board_cleanup(&f);
 }
 
+/* A failure must not wrap to exit status 0: FAIL with code 256 reports 1. */
+TEST(test_board_finisher_fail_with_code_256_is_status_one)
+{
+	struct board_fixture f;
+	struct axvm_board_poweroff po = {.status = -1};
+	struct axvm *vm;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE_OK(board_create(&f));
+	vm = axvm_board_vm(f.b);
+	REQUIRE_OK(axvm_boot(vm));
+	REQUIRE_OK(axvm_bus_write(axvm_bus(vm, AXVM_BUS_MMIO), 0x100000, 4, (256u << 16) | 0x3333));
+	CHECK(axvm_board_poweroff_requested(f.b, &po));
+	CHECK_INT(AXVM_SYSTEM_DOWN_POWEROFF, po.type);
+	CHECK_INT(1, po.status);
+	board_cleanup(&f);
+}
+
 /* ---- real guests through axvm_run_vcpu ---- */
 
 /*
@@ -1044,8 +1062,9 @@ TEST(test_board_poll_fires_rtc_alarm_through_plic)
 }
 
 /*
- * A guest that reads custom CSR 0x5c0 and reports the value, or 0x100 +
- * scause when the read traps, through the test finisher's fail code.
+ * A guest that reads custom CSR 0x5c0 and reports the value, or 0x40 +
+ * scause when the read traps, through the test finisher's fail code (whose
+ * low byte is the status).
  */
 static unsigned board_csr_probe(uint32_t *prog)
 {
@@ -1062,7 +1081,7 @@ static unsigned board_csr_probe(uint32_t *prog)
 		prog[n++] = J_SELF;
 	/* handler, at +0x40 */
 	prog[n++] = itype(0x73, 2, T1, ZERO, 0x142); /* csrr t1, scause */
-	prog[n++] = addi(T1, T1, 0x100);
+	prog[n++] = addi(T1, T1, 0x40);
 	/* report t1 */
 	prog[n++] = slli(T1, T1, 16);
 	prog[n++] = lui(T2, 0x3);
@@ -1092,7 +1111,7 @@ TEST(test_board_unclaimed_custom_csr_is_an_illegal_instruction)
 	REQUIRE_OK(board_create(&f));
 	CHECK_INT(-AXVM_ESHUTDOWN, run_guest(&f, 1000));
 	CHECK(axvm_board_poweroff_requested(f.b, &po));
-	CHECK_INT(0x100 + 2, po.status); /* illegal instruction */
+	CHECK_INT(0x40 + 2, po.status); /* illegal instruction */
 	board_cleanup(&f);
 }
 

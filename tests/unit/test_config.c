@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Lines 1-4. */
@@ -509,13 +510,35 @@ TEST(test_config_load_missing_file_names_the_path)
 {
 	CHECK_INT(-AXVM_ENOENT,
 		  axvm_config_load("/nonexistent-axvm-dir/vm.toml", &cfg, err, sizeof(err)));
-	CHECK_STR("/nonexistent-axvm-dir/vm.toml: No such file or directory", err);
+	CHECK_STR("/nonexistent-axvm-dir/vm.toml: cannot open: No such file or directory", err);
 }
 
 TEST(test_config_load_directory_is_an_io_error)
 {
 	CHECK_INT(-AXVM_EIO, axvm_config_load("/", &cfg, err, sizeof(err)));
-	CHECK_STR("/: Is a directory", err);
+	CHECK_STR("/: is a directory, not a regular file", err);
+}
+
+TEST(test_config_load_refuses_a_fifo_without_blocking)
+{
+	char dir[] = "/tmp/axvm-test-config-XXXXXX", fifo[64], expect[128];
+
+	REQUIRE(mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/vm.toml", dir);
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	alarm(10); /* blocking on the FIFO dies of SIGALRM instead of hanging */
+	CHECK_INT(-AXVM_EIO, axvm_config_load(fifo, &cfg, err, sizeof(err)));
+	alarm(0);
+	snprintf(expect, sizeof(expect), "%s: is a FIFO, not a regular file", fifo);
+	CHECK_STR(expect, err);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+TEST(test_config_load_refuses_a_character_device)
+{
+	CHECK_INT(-AXVM_EIO, axvm_config_load("/dev/zero", &cfg, err, sizeof(err)));
+	CHECK_STR("/dev/zero: is a character device, not a regular file", err);
 }
 
 static void check_load_error(const char *file, int code, const char *suffix, int line)

@@ -57,13 +57,41 @@ TEST(test_finisher_fail_reports_code)
 	axvm_test_finisher_destroy(f.tf);
 }
 
-TEST(test_finisher_fail_code_is_sixteen_bits)
+/* The status is a process exit status: the code's low 8 bits, as exit(3) keeps them. */
+TEST(test_finisher_fail_status_is_the_low_byte_of_the_code)
 {
 	struct finisher_fixture f;
 
 	REQUIRE_OK(finisher_setup(&f));
+	wr(&f, 0, (300u << 16) | 0x3333);
+	CHECK_INT(44, f.status);
 	wr(&f, 0, 0xffff3333);
-	CHECK_INT(65535, f.status);
+	CHECK_INT(255, f.status);
+	axvm_test_finisher_destroy(f.tf);
+}
+
+TEST(test_finisher_fail_with_code_zero_is_status_one)
+{
+	struct finisher_fixture f;
+
+	REQUIRE_OK(finisher_setup(&f));
+	wr(&f, 0, 0x3333);
+	CHECK_INT(1, f.calls);
+	CHECK_INT(AXVM_SYSTEM_DOWN_POWEROFF, f.type);
+	CHECK_INT(1, f.status);
+	axvm_test_finisher_destroy(f.tf);
+}
+
+/* Code 256 would be exit status 0: a pass. */
+TEST(test_finisher_fail_with_a_multiple_of_256_is_status_one)
+{
+	struct finisher_fixture f;
+
+	REQUIRE_OK(finisher_setup(&f));
+	wr(&f, 0, (256u << 16) | 0x3333);
+	CHECK_INT(1, f.status);
+	wr(&f, 0, (0xff00u << 16) | 0x3333);
+	CHECK_INT(1, f.status);
 	axvm_test_finisher_destroy(f.tf);
 }
 

@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <libfdt.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "board/loader.h"
@@ -606,7 +607,78 @@ TEST(test_loader_read_file_directory_rejected)
 	size_t len;
 
 	CHECK_INT(-AXVM_EIO, axvm_loader_read_file("/tmp", 100, &d, &len));
-	CHECK_STR("/tmp: not a regular file", axvm_error_message());
+	CHECK_STR("/tmp: is a directory, not a regular file", axvm_error_message());
+}
+
+/*
+ * A FIFO in a fresh directory (dir and fifo are filled in), with an alarm
+ * armed: code that blocks on the FIFO dies of SIGALRM instead of hanging.
+ */
+static int make_fifo(char *dir, char *fifo, size_t len)
+{
+	strcpy(dir, "/tmp/axvm-test-loader-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(fifo, len, "%s/kernel.fifo", dir);
+	alarm(10);
+	return mkfifo(fifo, 0600);
+}
+
+TEST(test_loader_read_file_refuses_a_fifo_without_blocking)
+{
+	char dir[64], fifo[96], expect[300];
+	void *d = (void *)1;
+	size_t len = 1;
+
+	REQUIRE(make_fifo(dir, fifo, sizeof(fifo)) == 0);
+	CHECK_INT(-AXVM_EIO, axvm_loader_read_file(fifo, 100, &d, &len));
+	alarm(0);
+	snprintf(expect, sizeof(expect), "%s: is a FIFO, not a regular file", fifo);
+	CHECK_STR(expect, axvm_error_message());
+	CHECK(d == NULL);
+	CHECK_INT(0, len);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+TEST(test_loader_read_file_refuses_a_symlink_to_a_fifo)
+{
+	char dir[64], fifo[96], link[96], expect[300];
+	void *d;
+	size_t len;
+
+	REQUIRE(make_fifo(dir, fifo, sizeof(fifo)) == 0);
+	snprintf(link, sizeof(link), "%s/Image", dir);
+	REQUIRE(symlink(fifo, link) == 0);
+	CHECK_INT(-AXVM_EIO, axvm_loader_read_file(link, 100, &d, &len));
+	alarm(0);
+	snprintf(expect, sizeof(expect), "%s: is a FIFO, not a regular file", link);
+	CHECK_STR(expect, axvm_error_message());
+	unlink(link);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+TEST(test_loader_read_file_refuses_a_character_device)
+{
+	void *d;
+	size_t len;
+
+	CHECK_INT(-AXVM_EIO, axvm_loader_read_file("/dev/zero", 100, &d, &len));
+	CHECK_STR("/dev/zero: is a character device, not a regular file", axvm_error_message());
+}
+
+/* /proc files report size 0 and then have bytes: to the loader, a file that grew. */
+TEST(test_loader_read_file_refuses_a_file_that_grew_while_read)
+{
+	void *d = (void *)1;
+	size_t len = 1;
+
+	CHECK_INT(-AXVM_EIO, axvm_loader_read_file("/proc/self/status", 100, &d, &len));
+	CHECK_STR("/proc/self/status: file changed size while being read (0 bytes when opened)",
+		  axvm_error_message());
+	CHECK(d == NULL);
+	CHECK_INT(0, len);
 }
 
 TEST(test_loader_dtb_accepts_valid_blob)

@@ -37,7 +37,7 @@ static void uart_irq(void *opaque, unsigned irq, bool level)
 
 static int uart_setup(struct uart_fixture *f)
 {
-	struct axvm_console_sink sink = {uart_sink, f};
+	struct axvm_console_sink sink = {.write = uart_sink, .opaque = f};
 	struct axvm_irq_line line = {uart_irq, f, 10};
 	int r;
 
@@ -525,5 +525,80 @@ TEST(test_ns16550a_input_from_another_thread_in_order)
 	}
 	pthread_join(th, NULL);
 	CHECK_INT(2000, got);
+	uart_teardown(&f);
+}
+
+/* ---- transmit backpressure: a console whose owner has not drained it ---- */
+
+static int uart_setup_buffered(struct uart_fixture *f)
+{
+	struct axvm_console_sink sink = {.opaque = f};
+	struct axvm_irq_line line = {uart_irq, f, 10};
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->irq_level = -1;
+	r = axvm_console_create(&sink, &f->con);
+	if (r)
+		return r;
+	return axvm_ns16550a_create(f->con, &line, &f->uart);
+}
+
+static void fill_console(struct axvm_console *con, size_t leave_free)
+{
+	static uint8_t junk[AXVM_CONSOLE_OUTPUT_SIZE];
+
+	axvm_console_write(con, junk, axvm_console_output_room(con) - leave_free);
+}
+
+static void drain_console(struct axvm_console *con, size_t n)
+{
+	const uint8_t *p;
+
+	axvm_console_output_peek(con, &p);
+	axvm_console_output_consume(con, n);
+}
+
+TEST(test_ns16550a_thre_clear_while_the_console_has_no_room_for_a_fifo)
+{
+	struct uart_fixture f;
+
+	REQUIRE_OK(uart_setup_buffered(&f));
+	CHECK_INT(0x60, rd(&f, LSR));
+	fill_console(f.con, 16);
+	CHECK_INT(0x60, rd(&f, LSR)); /* exactly a FIFO's worth left */
+	wr(&f, RBR, 'a');
+	CHECK_INT(0x00, rd(&f, LSR)); /* 15 left: THRE and TEMT clear */
+	drain_console(f.con, 1);
+	CHECK_INT(0x60, rd(&f, LSR));
+	uart_teardown(&f);
+}
+
+TEST(test_ns16550a_thre_interrupt_waits_for_the_host_to_drain)
+{
+	struct uart_fixture f;
+
+	REQUIRE_OK(uart_setup_buffered(&f));
+	fill_console(f.con, 16);
+	wr(&f, IER, 0x02);
+	CHECK_INT(0x02, rd(&f, IIR)); /* room for 16: due at once */
+	wr(&f, RBR, 'a');	      /* now 15 left */
+	CHECK_INT(0x01, rd(&f, IIR)); /* not due: the host has not made room */
+	CHECK_INT(0, f.irq_level);
+	drain_console(f.con, 100);
+	CHECK_INT(1, f.irq_level);
+	CHECK_INT(0x02, rd(&f, IIR));
+	uart_teardown(&f);
+}
+
+TEST(test_ns16550a_thr_write_with_thre_clear_is_an_overrun_not_a_hang)
+{
+	struct uart_fixture f;
+
+	REQUIRE_OK(uart_setup_buffered(&f));
+	fill_console(f.con, 0);
+	wr(&f, RBR, 'z'); /* the guest ignored THRE: the byte is lost, nothing blocks */
+	CHECK_INT(AXVM_CONSOLE_OUTPUT_SIZE, axvm_console_output_pending(f.con));
+	CHECK_INT(0x00, rd(&f, LSR));
 	uart_teardown(&f);
 }

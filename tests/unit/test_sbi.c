@@ -1403,3 +1403,78 @@ TEST(test_sbi_random_calls_never_fail_the_host)
 	CHECK_INT(0, bad);
 	fx_fini(&f);
 }
+
+/* ---- the console held back by its host side (a buffered console nobody drains) ---- */
+
+/* Swap the recording console for a buffered one, filled to `leave_free` bytes of room. */
+static int fx_full_console(struct fx *f, size_t leave_free)
+{
+	struct axvm_console_sink sink = {.opaque = f};
+	static uint8_t junk[AXVM_CONSOLE_OUTPUT_SIZE];
+	int err;
+
+	axvm_console_destroy(f->con);
+	err = axvm_console_create(&sink, &f->con);
+	if (err)
+		return err;
+	f->m->console = f->con;
+	axvm_console_write(f->con, junk, AXVM_CONSOLE_OUTPUT_SIZE - leave_free);
+	return 0;
+}
+
+TEST(test_sbi_dbcn_write_takes_only_what_the_console_has_room_for)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+
+	REQUIRE_OK(fx_full_console(&f, 3));
+	REQUIRE_OK(axvm_addrspace_write(f.as, RAM_BASE + 0x300, "hello", 5));
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_DBCN, 0, 5, RAM_BASE + 0x300, 0));
+	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(3, f.h[0]->x[11]);
+	/* Full: after a short wait, 0 bytes, and the guest loops. */
+	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_DBCN, 0, 2, RAM_BASE + 0x303, 0));
+	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(0, f.h[0]->x[11]);
+	fx_fini(&f);
+}
+
+/* The blocking console calls leave run() without retiring while the console is full. */
+static void check_blocking_put_retries(uint64_t eid, uint64_t fid, bool legacy)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+	struct rv_hart *h = f.h[0];
+	const uint8_t *p;
+
+	REQUIRE_OK(fx_full_console(&f, 0));
+	h->pc = RAM_BASE + 0x104; /* as interp.c leaves it: past the ecall at 0x100 */
+	h->instret = 42;	  /* counting the ecall, as interp.c will */
+	CHECK_INT(0, call(h, &e, eid, fid, 'Q', 0x5555, 0));
+	CHECK_INT(AXVM_EXIT_NOTHING, e.reason);
+	CHECK_U64(RAM_BASE + 0x100, h->pc); /* the ecall runs again */
+	CHECK_U64(41, h->instret);	    /* and did not retire */
+	CHECK_U64('Q', h->x[10]);	    /* a0/a1 untouched for the retry */
+	CHECK_U64(0x5555, h->x[11]);
+	/* The host drained: the retried call completes. */
+	axvm_console_output_peek(f.con, &p);
+	axvm_console_output_consume(f.con, 1);
+	h->pc = RAM_BASE + 0x104;
+	CHECK_INT(1, call(h, &e, eid, fid, 'Q', 0x5555, 0));
+	CHECK_U64(RAM_BASE + 0x104, h->pc);
+	CHECK_INT(0, (int64_t)h->x[10]);
+	if (legacy)
+		CHECK_U64(0x5555, h->x[11]);
+	CHECK_INT(AXVM_CONSOLE_OUTPUT_SIZE, axvm_console_output_pending(f.con));
+	fx_fini(&f);
+}
+
+TEST(test_sbi_dbcn_write_byte_on_a_full_console_is_retried_not_dropped)
+{
+	check_blocking_put_retries(SBI_EXT_DBCN, 2, false);
+}
+
+TEST(test_sbi_legacy_putchar_on_a_full_console_is_retried_not_dropped)
+{
+	check_blocking_put_retries(SBI_EXT_LEGACY_CONSOLE_PUTCHAR, 0, true);
+}

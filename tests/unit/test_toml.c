@@ -478,32 +478,259 @@ TEST(test_toml_error_message_replaces_the_previous_one)
 	CHECK_STR("t.toml:1:5: floating-point numbers are not supported", axvm_error_message());
 }
 
-/* Fail the 1st, 2nd, ... allocation: each gives ENOMEM, a message and no leak (ASan checks). */
+/*
+ * Fail the 1st, 2nd, ... allocation of parsing text: each gives ENOMEM, a
+ * message and no leak (ASan checks). Returns the tree of the first parse
+ * that succeeds, and in *allocs the allocations it took.
+ */
+static struct toml_node *parse_failing_each_allocation(const char *text, size_t *allocs, int line)
+{
+	struct toml_node *root = NULL;
+	size_t n;
+
+	for (n = 1; n < 100000; n++) {
+		struct toml_options opts = {.max_allocs = n};
+		int ret = toml_parse_opts(text, strlen(text), "t.toml", &opts, &root);
+
+		if (ret == 0)
+			break;
+		if (ret != -AXVM_ENOMEM || root != NULL ||
+		    strcmp(axvm_error_message(), "t.toml: out of memory") != 0) {
+			test_fail_at(__FILE__, line, "limit %zu: got %d \"%s\"", n, ret,
+				     axvm_error_message());
+			return NULL;
+		}
+	}
+	*allocs = n;
+	return root;
+}
+
 TEST(test_toml_every_allocation_failure_is_reported)
 {
 	static const char text[] =
 	    "[base]\nid = 1\nname = \"linux\\u00e9\"\na.b = 'x'\n[kernel.sub]\n"
 	    "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 0], [1, [2, \"three\"]]]\n";
-	struct toml_node *root = NULL;
-	size_t n;
-	int ret = -1;
+	size_t n = 0;
+	struct toml_node *root = parse_failing_each_allocation(text, &n, __LINE__);
 
-	for (n = 1; n < 1000; n++) {
-		ret = toml_parse_limited(text, sizeof(text) - 1, "t.toml", n, &root);
-		if (ret == 0)
-			break;
-		if (ret != -AXVM_ENOMEM || root != NULL ||
-		    strcmp(axvm_error_message(), "t.toml: out of memory") != 0) {
-			test_fail_at(__FILE__, __LINE__, "limit %zu: got %d \"%s\"", n, ret,
-				     axvm_error_message());
-			return;
-		}
-	}
-	REQUIRE(ret == 0);
+	REQUIRE(root);
 	/* Every node, key, string and item list is one allocation: well above 20. */
 	CHECK(n > 20);
 	CHECK_STR("x", get(root, "base.a.b")->str);
 	toml_free(root);
+}
+
+/* 40 members: the table's index is built, then doubled twice, each a failure point. */
+TEST(test_toml_every_allocation_failure_while_indexing_is_reported)
+{
+	char text[1024];
+	size_t used = snprintf(text, sizeof(text), "[t]\n"), n = 0;
+	struct toml_node *root;
+
+	for (int i = 0; i < 40; i++)
+		used += snprintf(text + used, sizeof(text) - used, "k%d = %d\n", i, i);
+	root = parse_failing_each_allocation(text, &n, __LINE__);
+	REQUIRE(root);
+	CHECK_U64(39, get_uint(root, "t.k39"));
+	CHECK_U64(0, get_uint(root, "t.k0"));
+	toml_free(root);
+}
+
+/* ---- scale: tables with many members ---- */
+
+/* "[t]\nk0 = 0\nk1 = 1\n..." with n keys; malloc'd. */
+static char *many_keys_text(unsigned n, const char *tail)
+{
+	size_t cap = 16 + (size_t)n * 24 + strlen(tail), used;
+	char *text = malloc(cap);
+
+	if (!text)
+		return NULL;
+	used = (size_t)snprintf(text, cap, "[t]\n");
+	for (unsigned i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used, "k%u = %u\n", i, i);
+	snprintf(text + used, cap - used, "%s", tail);
+	return text;
+}
+
+TEST(test_toml_200k_keys_in_one_table_are_all_found)
+{
+	char *text = many_keys_text(200000, "");
+	const struct toml_node *t;
+	struct toml_node *r;
+	unsigned wrong = 0;
+	char key[16];
+
+	REQUIRE(text);
+	r = parse_ok(text);
+	free(text);
+	REQUIRE(r);
+	t = toml_get(r, "t");
+	REQUIRE(t);
+	CHECK_INT(200000, t->count);
+	for (unsigned i = 0; i < 200000; i++) {
+		const struct toml_node *n;
+
+		snprintf(key, sizeof(key), "k%u", i);
+		n = toml_get(t, key);
+		if (!n || n->mag != i || t->items[i] != n)
+			wrong++;
+	}
+	CHECK_INT(0, wrong);
+	CHECK(toml_get(t, "k200000") == NULL);
+	CHECK(toml_get(t, "") == NULL);
+	toml_free(r);
+}
+
+TEST(test_toml_100k_tables_of_two_keys_are_all_found)
+{
+	size_t cap = 100000 * 40, used = 0;
+	char *text = malloc(cap), path[32];
+	struct toml_node *r;
+	unsigned wrong = 0;
+
+	REQUIRE(text);
+	for (unsigned i = 0; i < 100000; i++)
+		used += (size_t)snprintf(text + used, cap - used, "[t%u]\na = %u\nb.c = 7\n", i, i);
+	r = parse_ok(text);
+	free(text);
+	REQUIRE(r);
+	CHECK_INT(100000, r->count);
+	for (unsigned i = 0; i < 100000; i++) {
+		const struct toml_node *n;
+
+		snprintf(path, sizeof(path), "t%u.a", i);
+		n = get(r, path);
+		snprintf(path, sizeof(path), "t%u.b.c", i);
+		if (!n || n->mag != i || !get(r, path) || get(r, path)->mag != 7)
+			wrong++;
+	}
+	CHECK_INT(0, wrong);
+	toml_free(r);
+}
+
+TEST(test_toml_duplicate_key_among_200k_is_rejected)
+{
+	char *text = many_keys_text(200000, "k123456 = 1\n");
+	struct toml_node *root = (struct toml_node *)1;
+
+	REQUIRE(text);
+	CHECK_INT(-AXVM_EPARSE, toml_parse(text, strlen(text), "t.toml", &root));
+	CHECK_STR("t.toml:200002:1: duplicate key 'k123456' (first defined at 123458:1)",
+		  axvm_error_message());
+	CHECK(root == NULL);
+	free(text);
+}
+
+TEST(test_toml_duplicate_table_among_100k_is_rejected)
+{
+	size_t cap = 100000 * 16 + 16, used = 0;
+	char *text = malloc(cap);
+	struct toml_node *root;
+
+	REQUIRE(text);
+	for (unsigned i = 0; i < 100000; i++)
+		used += (size_t)snprintf(text + used, cap - used, "[t%u]\n", i);
+	snprintf(text + used, cap - used, "[t77777]\n");
+	CHECK_INT(-AXVM_EPARSE, toml_parse(text, used + 9, "t.toml", &root));
+	CHECK_STR("t.toml:100001:1: table [t77777] is already defined at 77778:1",
+		  axvm_error_message());
+	free(text);
+}
+
+/*
+ * Finding where each key goes looks at a few members, not at every member
+ * so far: 100k keys in one table and 100k one-key tables each cost fewer
+ * than 4 visits per key (the quadratic search made 5 * 10^9).
+ */
+TEST(test_toml_each_key_is_placed_after_few_visits)
+{
+	size_t visits = 0, cap = 100000 * 16 + 16, used = 0;
+	const struct toml_options opts = {.visits = &visits};
+	char *text = many_keys_text(100000, "");
+	struct toml_node *r = NULL;
+
+	REQUIRE(text);
+	REQUIRE_OK(toml_parse_opts(text, strlen(text), "t.toml", &opts, &r));
+	toml_free(r);
+	free(text);
+	CHECK(visits < 4 * 100000);
+
+	text = malloc(cap);
+	REQUIRE(text);
+	for (unsigned i = 0; i < 100000; i++)
+		used += (size_t)snprintf(text + used, cap - used, "[t%u]\nk = 1\n", i);
+	visits = 0;
+	REQUIRE_OK(toml_parse_opts(text, used, "t.toml", &opts, &r));
+	toml_free(r);
+	free(text);
+	CHECK(visits < 4 * 100000);
+}
+
+/* The published SipHash-2-4 test vectors: key 00 01 .. 0f, message 00 01 .. (len - 1). */
+TEST(test_toml_hash_is_siphash_2_4)
+{
+	const uint64_t key[2] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+	char msg[64];
+
+	for (int i = 0; i < 64; i++)
+		msg[i] = (char)i;
+	CHECK_U64(0x726fdb47dd0e0e31ull, toml_hash(key, msg, 0));
+	CHECK_U64(0xa129ca6149be45e5ull, toml_hash(key, msg, 15));
+	CHECK_U64(0x958a324ceb064572ull, toml_hash(key, msg, 63));
+}
+
+/*
+ * Under a known hash key, 200 keys whose hashes agree in their low 12 bits
+ * (more than any index of 200 members uses) all start probing at one slot:
+ * each is still found, a duplicate still rejected, an absent key not found.
+ */
+TEST(test_toml_keys_with_colliding_hashes_are_told_apart)
+{
+	static const uint64_t hkey[2] = {0x0123456789abcdefull, 0xfedcba9876543210ull};
+	const struct toml_options opts = {.hash_key = hkey};
+	size_t cap = 200 * 24 + 64, used = 0;
+	char *text = malloc(cap), key[16], first[16] = "", absent[16] = "";
+	unsigned found = 0, wrong = 0;
+	uint64_t home = 0;
+	struct toml_node *r = NULL;
+	const struct toml_node *t;
+
+	REQUIRE(text);
+	used = (size_t)snprintf(text, cap, "[t]\n");
+	for (unsigned i = 0; found < 201; i++) {
+		uint64_t h;
+
+		snprintf(key, sizeof(key), "c%u", i);
+		h = toml_hash(hkey, key, strlen(key)) & 0xfff;
+		if (!first[0]) {
+			home = h;
+			strcpy(first, key);
+		}
+		if (h != home)
+			continue;
+		if (++found == 201)
+			strcpy(absent, key);
+		else
+			used += (size_t)snprintf(text + used, cap - used, "%s = %u\n", key, found);
+	}
+	REQUIRE_OK(toml_parse_opts(text, used, "t.toml", &opts, &r));
+	t = toml_get(r, "t");
+	REQUIRE(t);
+	CHECK_INT(200, t->count);
+	for (unsigned i = 0; i < t->count; i++)
+		if (toml_get(t, t->items[i]->key) != t->items[i] || t->items[i]->mag != i + 1)
+			wrong++;
+	CHECK_INT(0, wrong);
+	CHECK(toml_get(t, absent) == NULL);
+	toml_free(r);
+
+	snprintf(text + used, cap - used, "%s = 0\n", first);
+	r = (struct toml_node *)1;
+	CHECK_INT(-AXVM_EPARSE, toml_parse_opts(text, strlen(text), "t.toml", &opts, &r));
+	CHECK_STR("t.toml:202:1: duplicate key 'c0' (first defined at 2:1)", axvm_error_message());
+	CHECK(r == NULL);
+	free(text);
 }
 
 /* ---- robustness: seeded random and mutated inputs ---- */

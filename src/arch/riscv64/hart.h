@@ -155,6 +155,8 @@ struct rv_hart {
 	uint64_t as_generation;
 	/* Set by an instruction that may have enabled an interrupt: ends the batch. */
 	bool recheck;
+	/* The word FENCE's locked RMW targets (interp_fence; vCPU thread only). */
+	uint32_t fence_word;
 	/*
 	 * Memo of rv_expand_compressed (a pure function of the 16-bit parcel):
 	 * 0 = not computed yet, RV_RVC_ILLEGAL = reserved encoding. Never needs

@@ -93,6 +93,18 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 		if (ret < 0)
 			return ret;
 	}
+	if (call.retry) {
+		/*
+		 * Not retired: back to the ecall (never compressed), and undo
+		 * the count the caller adds for it (interp.c counts every
+		 * executed instruction after it returns).
+		 */
+		h->pc -= 4;
+		h->instret--;
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = AXVM_EXIT_NOTHING;
+		return 0;
+	}
 	if (!call.regs_set) {
 		h->x[AXVM_RISCV64_REG_A(0)] = (uint64_t)call.error;
 		if (!ext || !ext->legacy)
@@ -212,6 +224,24 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache
 		}
 		sched_yield();
 	}
+}
+
+/*
+ * How long a blocking console call waits for the host to drain the console
+ * before it lets the VMM look at the vCPU (a stop request) and tries again.
+ */
+#define SBI_CONSOLE_WAIT_NS 20000000ull
+
+void rv_sbi_console_put_blocking(struct rv_sbi_call *call, uint8_t byte)
+{
+	struct axvm_console *con = call->machine ? call->machine->console : NULL;
+
+	if (!con || axvm_console_write(con, &byte, 1) == 1)
+		return;
+	if (axvm_console_wait_output_room(con, 1, SBI_CONSOLE_WAIT_NS) &&
+	    axvm_console_write(con, &byte, 1) == 1)
+		return;
+	call->retry = true;
 }
 
 void rv_sbi_exit_system_down(struct rv_sbi_call *call, enum axvm_system_down_type type,

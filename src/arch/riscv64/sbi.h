@@ -93,6 +93,13 @@ struct rv_sbi_call {
 	uint64_t value;
 	/* The handler set a0/a1 itself (non-retentive suspend): leave them. */
 	bool regs_set;
+	/*
+	 * The call cannot complete yet (a blocking console write while the
+	 * host drains the console): the ecall does not retire, the hart
+	 * leaves run() with a Nothing exit (so the VMM can stop it) and
+	 * executes the ecall again when it comes back.
+	 */
+	bool retry;
 	struct axvm_exit *exit;
 };
 
@@ -143,6 +150,12 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache
 /* Fill *exit for the runtime. */
 void rv_sbi_exit_system_down(struct rv_sbi_call *call, enum axvm_system_down_type type,
 			     uint64_t code);
+
+/*
+ * Write one byte for a blocking console call (DBCN console_write_byte,
+ * legacy console_putchar): waits a little for room, else asks for a retry.
+ */
+void rv_sbi_console_put_blocking(struct rv_sbi_call *call, uint8_t byte);
 
 /* A debug-level, rate-limited note about a guest's bad SBI use. */
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what);

@@ -13,7 +13,10 @@
  * physical address range parameter" (as OpenSBI returns it), although that
  * section itself speaks of SBI_ERR_INVALID_ADDRESS. Both calls are
  * non-blocking and may move fewer bytes than asked (at most SBI_DBCN_CHUNK
- * per call): the guest loops.
+ * per call, and console_write only what the console's output buffer takes:
+ * when the host has not drained it, after waiting a moment, possibly 0):
+ * the guest loops. console_write_byte blocks, as the spec says, until the
+ * byte is taken (rv_sbi_console_put_blocking).
  */
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/machine.h"
@@ -26,6 +29,7 @@ enum {
 };
 
 #define SBI_DBCN_CHUNK 1024u
+#define SBI_DBCN_WAIT_NS 10000000ull /* 10 ms */
 
 static struct axvm_console *sbi_dbcn_console(const struct rv_sbi_call *call)
 {
@@ -83,6 +87,7 @@ static int sbi_dbcn_copy(struct rv_hart *h, uint64_t gpa, uint8_t *buf, uint64_t
 
 static int sbi_dbcn_write(struct rv_sbi_call *call)
 {
+	struct axvm_console *con = sbi_dbcn_console(call);
 	uint8_t buf[SBI_DBCN_CHUNK];
 	uint64_t len = call->args[0] < SBI_DBCN_CHUNK ? call->args[0] : SBI_DBCN_CHUNK;
 	uint64_t gpa = call->args[1];
@@ -94,9 +99,13 @@ static int sbi_dbcn_write(struct rv_sbi_call *call)
 		call->error = SBI_ERR_INVALID_PARAM;
 		return 1;
 	}
-	if (sbi_dbcn_console(call))
-		axvm_console_write(sbi_dbcn_console(call), buf, (size_t)len);
 	call->value = len;
+	if (con && len) {
+		call->value = axvm_console_write(con, buf, (size_t)len);
+		/* A full buffer: give the host a moment rather than have the guest spin. */
+		if (!call->value && axvm_console_wait_output_room(con, 1, SBI_DBCN_WAIT_NS))
+			call->value = axvm_console_write(con, buf, (size_t)len);
+	}
 	return 1;
 }
 
@@ -131,17 +140,13 @@ static int sbi_dbcn_read(struct rv_sbi_call *call)
 
 static int sbi_dbcn_handler(struct rv_sbi_call *call)
 {
-	uint8_t byte;
-
 	switch (call->fid) {
 	case SBI_DBCN_CONSOLE_WRITE:
 		return sbi_dbcn_write(call);
 	case SBI_DBCN_CONSOLE_READ:
 		return sbi_dbcn_read(call);
 	case SBI_DBCN_CONSOLE_WRITE_BYTE:
-		byte = (uint8_t)call->args[0];
-		if (sbi_dbcn_console(call))
-			axvm_console_write(sbi_dbcn_console(call), &byte, 1);
+		rv_sbi_console_put_blocking(call, (uint8_t)call->args[0]);
 		return 1;
 	default:
 		rv_sbi_log_guest(call, "unknown DBCN function");

@@ -3,7 +3,7 @@
  * SBI v0.1 legacy extensions (EIDs 0x00-0x08; SBI spec v2.0 chapter 5). No
  * FID; the result is returned in a0 only (a1 is preserved).
  *   0x00 set_timer(stime_value)
- *   0x01 console_putchar(ch)
+ *   0x01 console_putchar(ch)          (waits while the console's buffer is full)
  *   0x02 console_getchar()            -> byte, or -1 when none is queued
  *   0x03 clear_ipi()                  -> clears the caller's SSIP
  *   0x04 send_ipi(hart_mask *)
@@ -108,16 +108,13 @@ static int sbi_legacy_handler(struct rv_sbi_call *call)
 {
 	struct axvm_console *con = call->machine ? call->machine->console : NULL;
 	uint64_t targets;
-	uint8_t byte;
 
 	switch (call->eid) {
 	case SBI_EXT_LEGACY_SET_TIMER:
 		rv_hart_set_timer(call->hart, call->args[0]);
 		return 1;
 	case SBI_EXT_LEGACY_CONSOLE_PUTCHAR:
-		byte = (uint8_t)call->args[0];
-		if (con)
-			axvm_console_write(con, &byte, 1);
+		rv_sbi_console_put_blocking(call, (uint8_t)call->args[0]);
 		return 1;
 	case SBI_EXT_LEGACY_CONSOLE_GETCHAR:
 		call->error = con ? axvm_console_pop(con) : -1;
