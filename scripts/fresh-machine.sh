@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The README's promise, checked: on a fresh Debian 12 machine `make run` and
-# `make test` work. This creates a minimal Debian 12 root with mmdebstrap
-# (--variant=apt: the Essential packages and apt, no compiler, no git, no
-# python), clones this repository's HEAD into it (a git clone: uncommitted and
+# The README's promise, checked: on a fresh Debian 12 machine scripts/deps.sh,
+# `make run` and `make test` work. This creates a minimal Debian 12 root with
+# mmdebstrap (--variant=apt: the Essential packages and apt, no make, no
+# compiler, no git, no python), clones this repository's HEAD into it (a git clone: uncommitted and
 # ignored files cannot hide a missing piece) and runs there, as root, with no
 # terminal and no stdin, and with an empty ~/.cache/axvm (the Linux fixture is
-# built from scratch):
+# built from scratch), the README's commands:
 #
-#   make run      the first README command: scripts/deps.sh installs every
-#                 package (apt-get --no-install-recommends), then it builds
-#                 (-j) and boots the default guest
-#   make check    headers compile alone, clang-format
-#   make test     everything, the Linux fixture's kernel build included
+#   bash scripts/deps.sh   installs every package (apt-get
+#                          --no-install-recommends); a fresh Debian has no make
+#   make run               builds (-j) and boots the default guest
+#   make check             headers compile alone, clang-format
+#   make test              everything, the Linux fixture's kernel build included
 #
 # and fails if any of them fails, or if make test skipped anything other than
 # the cases listed in allowed_skips below (a skip in a fresh root means a
@@ -90,7 +90,8 @@ inside() {
 	cd /root/axvm
 	log "in the fresh root: $(git log -1 --format='%h %s' 2>/dev/null ||
 		echo "commit $(cat .git/HEAD)"), $(nproc) CPUs"
-	step "make run (installs the packages, builds, boots the default guest)" make run
+	step "bash scripts/deps.sh (installs make and every other package)" bash scripts/deps.sh
+	step "make run (builds, boots the default guest)" make run
 	step "make check" make check
 	step "make test" make_test /root/make-test.log
 	log "all steps passed in $(($(now) - start)) s"
