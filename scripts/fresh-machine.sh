@@ -124,8 +124,10 @@ hook() {
 		for d in "$root"/root/.cache/axvm/linux-*/; do
 			d=${d%/}
 			case $(basename "$d") in linux-build-* | linux-src-*) continue ;; esac
-			[ -s "$d/Image" ] && [ -e "$d/qemu-ok" ] || continue
-			[ -e "$fixture_out/$(basename "$d")/qemu-ok" ] && continue
+			if [ ! -s "$d/Image" ] || [ ! -e "$d/qemu-ok" ] ||
+				[ -e "$fixture_out/$(basename "$d")/qemu-ok" ]; then
+				continue
+			fi
 			log "copying the fixture $(basename "$d") to $fixture_out"
 			rm -rf "$fixture_out/$(basename "$d").tmp"
 			cp -a "$d" "$fixture_out/$(basename "$d").tmp"
