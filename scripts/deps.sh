@@ -5,8 +5,8 @@
 #
 # Every package is named here, with the commands or files it provides: with
 # --no-install-recommends (kept, so that nothing else comes in) a package's
-# recommendations are not installed, and gcc only recommends the C library
-# headers (libc6-dev, libc6-dev-riscv64-cross). scripts/fresh-machine.sh
+# recommendations are not installed: gcc only recommends the C library
+# headers (libc6-dev, libc6-dev-riscv64-cross), clang its sanitizer runtimes. scripts/fresh-machine.sh
 # checks the list on a minimal Debian 12 root.
 set -euo pipefail
 PKGS=(
@@ -15,6 +15,7 @@ PKGS=(
 	gcc libc6-dev           # the default CC; gcc only recommends libc6-dev
 	binutils                # ar (the Makefile runs it)
 	clang                   # CC=clang (CI's -Werror build)
+	libclang-rt-14-dev      # clang -fsanitize= runtimes, libFuzzer (tests/fuzz/); clang only recommends it
 	libfdt-dev              # <libfdt.h>, -lfdt: the generated device tree
 	# make check, make format.
 	clang-format            # the style check

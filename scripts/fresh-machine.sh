@@ -12,6 +12,7 @@
 #   make run               builds (-j) and boots the default guest
 #   make check             headers compile alone, clang-format
 #   make test              everything, the Linux fixture's kernel build included
+#   clang -fsanitize=fuzzer tests/fuzz/fuzz_toml.c ... as its header says
 #
 # and fails if any of them fails, or if make test skipped anything other than
 # the cases listed in allowed_skips below (a skip in a fresh root means a
@@ -86,6 +87,14 @@ make_test() {
 	fi
 }
 
+# tests/fuzz/fuzz_toml.c, built as its header says, over the example configs.
+fuzz_toml() {
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Isrc \
+		tests/fuzz/fuzz_toml.c src/config/toml.c src/config/config.c \
+		src/core/log.c src/core/error.c -o build/fuzz_toml &&
+		build/fuzz_toml -runs=1000 tests/data/config
+}
+
 inside() {
 	local start
 	start=$(now)
@@ -96,6 +105,7 @@ inside() {
 	step "make run (builds, boots the default guest)" make run
 	step "make check" make check
 	step "make test" make_test /root/make-test.log
+	step "a libFuzzer target builds and runs (clang's sanitizer runtimes)" fuzz_toml
 	log "all steps passed in $(($(now) - start)) s"
 }
 
