@@ -1,17 +1,51 @@
 #!/usr/bin/env bash
-# Install the Debian packages axvm needs (idempotent). As root it uses
-# apt-get; otherwise it prints the exact command and fails.
-set -eu
+# Install the Debian 12 packages that the build, the tests, the benchmarks and
+# the scripts use (idempotent). As root it uses apt-get; otherwise it prints
+# the exact command and fails.
+#
+# Every package is named here, with the commands or files it provides: with
+# --no-install-recommends (kept, so that nothing else comes in) a package's
+# recommendations are not installed: gcc only recommends the C library
+# headers (libc6-dev, libc6-dev-riscv64-cross), clang its sanitizer runtimes. scripts/fresh-machine.sh
+# checks the list on a minimal Debian 12 root.
+set -euo pipefail
 PKGS=(
-	make gcc clang bc
-	libfdt-dev device-tree-compiler       # device trees
-	gcc-riscv64-unknown-elf               # bare-metal guests
-	gcc-riscv64-linux-gnu                 # the Linux guest fixture and its init
-	libc6-dev-riscv64-cross               # ... whose headers gcc only recommends
-	linux-source-6.1 flex bison libssl-dev libelf-dev cpio xz-utils
-	qemu-system-misc opensbi              # the peer VMM for benchmarks and cross-checks
-	u-boot-qemu                           # an external guest: S-mode U-Boot for virt
-	strace                                # tests count the console's host writes
+	# The host build (Makefile).
+	make
+	gcc libc6-dev           # the default CC; gcc only recommends libc6-dev
+	binutils                # ar (the Makefile runs it)
+	clang                   # CC=clang (CI's -Werror build)
+	libclang-rt-14-dev      # clang -fsanitize= runtimes, libFuzzer (tests/fuzz/); clang only recommends it
+	libfdt-dev              # <libfdt.h>, -lfdt: the generated device tree
+	# make check, make format.
+	clang-format            # the style check
+	git                     # lists the tracked files; scripts/fresh-machine.sh clones
+	# Guests and tests.
+	gcc-riscv64-unknown-elf # bare-metal guests (guests/), cli.sh's tiny guests
+	device-tree-compiler    # dtc: test_fdt decompiles our device tree with it
+	pkgconf                 # pkg-config: README example and examples/ through libaxvm.pc
+	python3                 # tests/diff/ (gen.py, difftest.py)
+	time                    # /usr/bin/time: idle-CPU checks in cli.sh, linux-boot.sh
+	bc                      # arithmetic in test scripts and in the kernel build
+	mawk                    # awk in test scripts and bench/run.sh
+	# The Linux fixtures (scripts/linux-guest.sh, scripts/linux-defconfig.sh).
+	linux-source-6.1        # /usr/src/linux-source-6.1.tar.xz
+	gcc-riscv64-linux-gnu   # the kernel and its static init
+	libc6-dev-riscv64-cross # the init's C library (gcc-riscv64-linux-gnu only recommends it)
+	flex bison              # kconfig and dtc inside the kernel tree
+	libssl-dev libelf-dev   # host tools of a defconfig kernel build (certificates, ELF)
+	cpio                    # required by scripts/linux-defconfig.sh (initramfs tooling)
+	xz-utils                # xz: unpacking the kernel source
+	# The reference VMM (tests, benchmarks, fixture validation) and a guest.
+	qemu-system-misc        # qemu-system-riscv64
+	opensbi                 # QEMU's -bios default firmware for riscv64
+	u-boot-qemu             # S-mode U-Boot for virt (uboot.sh, linux-defconfig.sh)
+	strace                  # tests/integration/console.sh counts the console's host writes
+	# Essential on every Debian system; named so that the list is complete.
+	bash coreutils          # timeout, nproc, mktemp, sha256sum, stty, mkfifo, seq, ...
+	util-linux bsdutils     # flock (kernel cache lock); script (terminal tests in cli.sh)
+	diffutils findutils     # cmp, diff; find (the Makefile's dependency files)
+	grep sed tar gzip dpkg  # dpkg-query (this script, the fixture's cache key)
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -22,11 +56,17 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "axvm needs these Debian packages: ${missing[*]}" >&2
-	echo "run as root: apt-get update && $cmd" >&2
+	echo "deps: axvm needs these Debian packages: ${missing[*]}" >&2
+	echo "deps: run as root: apt-get update && $cmd" >&2
 	exit 1
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
-$cmd >/dev/null
+apt-get update -q >/dev/null || {
+	echo "deps: apt-get update failed (see above); cannot install ${missing[*]}" >&2
+	exit 1
+}
+$cmd </dev/null >/dev/null || {
+	echo "deps: '$cmd' failed (see above)" >&2
+	exit 1
+}

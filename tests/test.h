@@ -3,7 +3,9 @@
  * A tiny test harness: tests register themselves with TEST(name), checks
  * print expected and actual values, and main() (from test_main.c) runs every
  * test (or those whose name contains argv[1]) and ends with
- * "N passed, N failed".
+ * "N passed, N failed, N skipped". A test that cannot run here (a host tool
+ * missing) says so with TEST_SKIP("why"): it is counted as skipped, never as
+ * passed, and scripts/run-tests.sh lists it with its reason.
  */
 #ifndef AXVM_TEST_H
 #define AXVM_TEST_H
@@ -25,6 +27,7 @@ void test_register(struct test_case *tc);
 void test_fail_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool test_failed_now(void);
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define TEST(name)                                                                                 \
 	static void name(void);                                                                    \
@@ -82,6 +85,13 @@ bool test_failed_now(void);
 			test_fail_at(__FILE__, __LINE__, "%s: expected 0, got %d", #expr, r_);     \
 			return;                                                                    \
 		}                                                                                  \
+	} while (0)
+
+/* Skip the rest of the test, saying why ("dtc not installed"). */
+#define TEST_SKIP(...)                                                                             \
+	do {                                                                                       \
+		test_skip(__VA_ARGS__);                                                            \
+		return;                                                                            \
 	} while (0)
 
 #endif

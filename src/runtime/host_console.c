@@ -282,18 +282,28 @@ static void rt_output_wait_for_room(struct axvm_runtime *rt)
 	}
 }
 
-/* Write out what the console holds, until done or the output would block. */
+/*
+ * Write out what the console held when called, until done or the output
+ * would block. Only that much: chasing a guest that keeps printing would
+ * write a few bytes per call. What arrives meanwhile has signalled again
+ * (peek makes new output news), or, if it came before the last peek, is
+ * picked up by the flush timer armed below.
+ */
 static void rt_output_drain(struct axvm_runtime *rt)
 {
+	size_t budget = axvm_console_output_pending(rt->console);
 	const uint8_t *data;
 	size_t n;
 
 	__atomic_store_n(&rt->out_urgent, false, __ATOMIC_RELAXED);
-	while ((n = axvm_console_output_peek(rt->console, &data)) != 0) {
+	while (budget && (n = axvm_console_output_peek(rt->console, &data)) != 0) {
 		ssize_t w;
 
+		if (n > budget)
+			n = budget;
 		if (rt->out_fd < 0) {
 			axvm_console_output_consume(rt->console, n); /* no stdout at all */
+			budget -= n;
 			continue;
 		}
 		w = rt_output_write(rt, data, n);
@@ -306,11 +316,15 @@ static void rt_output_drain(struct axvm_runtime *rt)
 			return;
 		}
 		axvm_console_output_consume(rt->console, (size_t)w);
+		budget -= (size_t)w;
 	}
 	if (rt->out_blocked) {
 		rt->out_blocked = false;
 		axvm_event_set_fd_events(rt->out_ev, 0);
 	}
+	if (axvm_console_output_pending(rt->console) &&
+	    !axvm_event_timer_is_armed(rt->out_flush_ev))
+		axvm_event_timer_arm(rt->out_flush_ev, RT_FLUSH_DELAY_NS);
 }
 
 /* out_fd has room again (or hung up: the write says why). */

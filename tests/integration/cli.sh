@@ -3,7 +3,8 @@
 # statuses (guest poweroff, finisher code, VMM error, timeout, signals),
 # --console file:PATH, the Ctrl-A x escape on stdin, config files (run and
 # check). Guests: build/guests/*.elf when built, plus tiny flat binaries made
-# here. Ends with "N passed, N failed".
+# here. Ends with "N passed, N failed, N skipped" (a group of checks whose
+# tool or guest is missing is one skip, named on a SKIP line).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -11,6 +12,7 @@ axvm=${AXVM:-$root/build/axvm}
 guests=${GUEST_OUT:-$root/build/guests}
 pass=0
 fail=0
+skipped=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -23,10 +25,14 @@ check() { # name, condition result (0 = ok), detail
 		fail=$((fail + 1))
 	fi
 }
+skip() { # name, why
+	echo "SKIP $1: $2"
+	skipped=$((skipped + 1))
+}
 
 if [ ! -x "$axvm" ]; then
 	echo "FAIL cli: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
@@ -190,7 +196,7 @@ if command -v riscv64-unknown-elf-as >/dev/null; then
 	rc=$?
 	check "the last of --no-sstc/--sstc wins" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
 else
-	echo "note: riscv64-unknown-elf-as not installed; stdin checks skipped"
+	skip "stdin and Sstc guests" "riscv64-unknown-elf-as not installed (scripts/deps.sh installs gcc-riscv64-unknown-elf)"
 fi
 
 # On a terminal (a pty from script(1)): raw mode while running, restored after.
@@ -226,7 +232,7 @@ if command -v script >/dev/null; then
 		$([ -n "$rc" ] && [ "$rc" -ne 0 ] && [ -n "$before" ] && [ "$before" = "$after" ]; echo $?) \
 		"rc=$rc before=$before after=$after"
 else
-	echo "note: script(1) not installed; terminal checks skipped"
+	skip "terminal checks" "script(1) not installed (package bsdutils)"
 fi
 
 if [ -f "$guests/hello.elf" ]; then
@@ -269,7 +275,7 @@ if [ -f "$guests/hello.elf" ]; then
 	check "-k overrides the config's kernel" \
 		$([ $rc -eq 1 ] && [[ "$out" != *"hello from hart 0"* ]]; echo $?) "rc=$rc, '$out'"
 else
-	echo "note: $guests/hello.elf not built; guest-based CLI checks skipped (make guests)"
+	skip "guest-based CLI checks" "$guests/hello.elf not built (make guests)"
 fi
 
 # CI has no terminal and often no stdin: a closed stdin, /dev/null and a pipe
@@ -308,6 +314,8 @@ if [ -x /usr/bin/time ]; then
 				[ "$(echo "$cpu < 0.5" | bc)" -eq 1 ]; echo $?) \
 			"rc=$rc, ${cpu} s CPU, stderr '$(cat "$tmp/stdin.err")'"
 	done
+else
+	skip "idle guest CPU checks" "/usr/bin/time not installed (scripts/deps.sh installs time)"
 fi
 
 # stdout a pipe whose reader is gone (closed before the run, or after a few
@@ -338,6 +346,8 @@ if [ -w /dev/full ]; then
 	rc=$?
 	check "--console file: on a full disk: clean error, status 1" \
 		$([ $rc -eq 1 ] && [[ "$err" == *"console output to /dev/full"* ]]; echo $?) "rc=$rc, '$err'"
+else
+	skip "--console file: on a full disk" "/dev/full is not writable here"
 fi
 
 if [ -f "$guests/fail.elf" ]; then
@@ -352,6 +362,8 @@ if [ -f "$guests/fail.elf" ]; then
 		check "a guest failing with finisher code $code exits $want" $([ $rc -eq $want ]; echo $?) \
 			"rc=$rc"
 	done
+else
+	skip "failing guest's exit status" "$guests/fail.elf not built (make guests)"
 fi
 
 printf '[base]\nid = = 1\n' >"$tmp/bad.toml"
@@ -360,5 +372,5 @@ rc=$?
 check "check reports file:line:col and exits 1" \
 	$([ $rc -eq 1 ] && [[ "$err" == "$tmp/bad.toml:2:"* ]]; echo $?) "rc=$rc, '$err'"
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]

@@ -40,7 +40,7 @@ less_than() { [ "$(echo "$1 < $2" | bc)" -eq 1 ]; } # seconds
 for f in "$axvm" "$guest" "$guests/hello.elf"; do
 	if [ ! -e "$f" ]; then
 		echo "FAIL console: $f is missing (run make all guests)"
-		echo "0 passed, 1 failed"
+		echo "0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
 done
@@ -175,5 +175,5 @@ if command -v script >/dev/null; then
 		$([ "$got" = "$want" ]; echo $?) "got '$got', want '$want'"
 fi
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

@@ -7,9 +7,9 @@
 #
 # Programs that mismatch because of an open hart bug are listed in
 # tests/diff/KNOWN_FAILURES ("NAME  bug reference"): they still run, and are
-# reported as "KNOWN-FAIL" with their reference and first difference (not
-# counted as failed); one that passes again is reported as "FIXED".
-# Ends with "N passed, N failed".
+# reported as "SKIP NAME: known failure (reference)" with their first
+# difference (counted as skipped, neither passed nor failed); one that passes
+# again is reported as "FIXED". Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -24,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 if [ ! -x "$axvm" ]; then
 	echo "FAIL diff-regress: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
@@ -68,7 +68,7 @@ for src in "$diffdir"/regress/*.S; do
 	fi
 	first=$(cmp "$exp" "$tmp/out" 2>&1 | head -1)
 	if [ -n "$ref" ]; then
-		echo "KNOWN-FAIL $name: $ref"
+		echo "SKIP $name: known failure ($ref)"
 		known=$((known + 1))
 	else
 		echo "FAIL $name: output differs from QEMU's ($first)"
@@ -79,5 +79,5 @@ for src in "$diffdir"/regress/*.S; do
 	[ -s "$tmp/err" ] && sed 's/^/    stderr: /' "$tmp/err" | head -5
 done
 [ "$known" -ne 0 ] && echo "($known known failures, see tests/diff/KNOWN_FAILURES)"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $known skipped"
 [ "$fail" -eq 0 ]

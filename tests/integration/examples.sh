@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The programs in examples/ build as an embedder builds them (make install +
 # pkg-config, -Werror) and do what docs/embedding.md says they do: each run
-# is checked on its output and exit status.
+# is checked on its output and exit status. Ends with "N passed, N failed,
+# N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 pass=0
@@ -169,5 +170,5 @@ expect custom_hal_failure_message "$o" \
 expect custom_hal_failure_cleanup "$o" \
 	"2nd allocation failing: mem_alloc 2 (1024 KiB), mem_free 1, pin_thread 0"
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

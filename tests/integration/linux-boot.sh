@@ -5,7 +5,7 @@
 # /proc/cpuinfo) and the exit status of the poweroff (0); that a guest reboot
 # re-creates the VM; that an idle Linux leaves the host CPU alone. Then time
 # -c 1 and -c 2 against the same kernel under QEMU (virt + OpenSBI) and print
-# the ratios. Ends with "N passed, N failed".
+# the ratios. Ends with "N passed, N failed, N skipped".
 #
 # Environment: AXVM (the axvm binary; default build/axvm), AXVM_LINUX_TIMEOUT
 # (seconds per boot; default 300), AXVM_LINUX_CASES (e.g. "1:hvc0 2:ttyS0" to
@@ -19,6 +19,7 @@ limit=${AXVM_LINUX_TIMEOUT:-300}
 cases=${AXVM_LINUX_CASES:-"1:hvc0 2:hvc0 4:hvc0 1:ttyS0 2:ttyS0 4:ttyS0"}
 pass=0
 fail=0
+skipped=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -30,23 +31,27 @@ not_ok() {
 	echo "FAIL $1: $2"
 	fail=$((fail + 1))
 }
+skip() { # name, why
+	echo "SKIP $1: $2"
+	skipped=$((skipped + 1))
+}
 
 # Only a missing toolchain is a reason to skip; everything else must pass.
 if ! why=$(bash "$root/scripts/linux-guest.sh" --check); then
-	echo "SKIP linux-boot: $why"
-	echo "0 passed, 0 failed"
+	skip linux-boot "$why"
+	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 if [ ! -x "$axvm" ]; then
 	not_ok "linux-boot" "no axvm binary at $axvm (run make)"
-	echo "$pass passed, $fail failed"
+	echo "$pass passed, $fail failed, $skipped skipped"
 	exit 1
 fi
 if ! image=$(bash "$root/scripts/linux-guest.sh" 2>"$tmp/fixture.log" | tail -n 1) ||
 	[ ! -s "$image" ]; then
 	not_ok "linux fixture" "scripts/linux-guest.sh failed:"
 	tail -n 20 "$tmp/fixture.log"
-	echo "$pass passed, $fail failed"
+	echo "$pass passed, $fail failed, $skipped skipped"
 	exit 1
 fi
 echo "kernel: $image"
@@ -126,6 +131,8 @@ if [ "${AXVM_LINUX_REBOOT:-1}" = 1 ]; then
 		not_ok "$name" "$n reboot(s) seen, expected at least 2; last output:"
 		tail -n 15 "$log" | sed 's/^/    | /'
 	fi
+else
+	skip "linux reboot" "AXVM_LINUX_REBOOT=0"
 fi
 
 # An idle Linux costs the host next to nothing: init sleeps 3 s with 2 vCPUs
@@ -146,6 +153,10 @@ if [ "${AXVM_LINUX_IDLE:-1}" = 1 ] && [ -x /usr/bin/time ]; then
 	else
 		not_ok "$name" "${cpu} s of CPU in ${wall} s: the idle harts are not sleeping"
 	fi
+elif [ "${AXVM_LINUX_IDLE:-1}" = 1 ]; then
+	skip "idle linux" "/usr/bin/time not installed (scripts/deps.sh installs time)"
+else
+	skip "idle linux" "AXVM_LINUX_IDLE=0"
 fi
 
 # Timing: start to poweroff, axvm and the same kernel under QEMU, alternating
@@ -179,5 +190,5 @@ if command -v qemu-system-riscv64 >/dev/null && [ "$reps" -gt 0 ]; then
 	done
 fi
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]

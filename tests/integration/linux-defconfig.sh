@@ -8,11 +8,12 @@
 # RTC-set clock, and that the kernel log has no oops, WARNING or stall. A probe init (source below) then checks
 # the RTC alarm interrupt, ttyS0 input, U-mode clock_gettime and reboot; if
 # Debian's u-boot-qemu is installed, S-mode U-Boot boots the kernel. Then
-# times -c 1 against the same kernel under QEMU. Ends with "N passed, N failed".
+# times -c 1 against the same kernel under QEMU. Ends with "N passed, N failed,
+# N skipped" (each case that could not run is a SKIP line).
 #
 # The kernel takes 30-40 minutes to build on 2 cores, so this test never
 # builds it unless AXVM_BUILD_DEFCONFIG=1: without a cached Image it prints a
-# SKIP line and "0 passed, 0 failed". A cached Image built from an older
+# SKIP line and "0 passed, 0 failed, 1 skipped". A cached Image built from an older
 # init source is used too (the test needs only the banner, the hart count and
 # the poweroff, which every version prints).
 #
@@ -29,6 +30,7 @@ cache=${AXVM_CACHE:-$HOME/.cache/axvm}
 script=$root/scripts/linux-defconfig.sh
 pass=0
 fail=0
+skipped=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -40,9 +42,14 @@ not_ok() {
 	echo "FAIL $1: $2"
 	fail=$((fail + 1))
 }
+skip_case() { # name, why: one case could not run here
+	echo "SKIP $1: $2"
+	skipped=$((skipped + 1))
+}
+# skip WHY: the whole test cannot run here.
 skip() {
 	echo "SKIP linux-defconfig: $1"
-	echo "0 passed, 0 failed"
+	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 }
 
@@ -51,7 +58,7 @@ if ! why=$(bash "$script" --check); then
 fi
 if [ ! -x "$axvm" ]; then
 	not_ok "linux-defconfig" "no axvm binary at $axvm (run make)"
-	echo "$pass passed, $fail failed"
+	echo "$pass passed, $fail failed, $skipped skipped"
 	exit 1
 fi
 
@@ -74,7 +81,7 @@ if [ -z "$image" ]; then
 		[ ! -s "$image" ]; then
 		not_ok "linux defconfig fixture" "scripts/linux-defconfig.sh failed:"
 		tail -n 20 "$tmp/fixture.log"
-		echo "$pass passed, $fail failed"
+		echo "$pass passed, $fail failed, $skipped skipped"
 		exit 1
 	fi
 fi
@@ -168,7 +175,7 @@ if [ -s "$vmlinux" ]; then
 	boot "defconfig vmlinux (ELF) -c 2 console=ttyS0" 2 "console=ttyS0"
 	image=$image_saved
 else
-	echo "note: no vmlinux beside $image; ELF case not run"
+	skip_case "defconfig ELF vmlinux" "no vmlinux beside $image"
 fi
 
 # QEMU's own device tree (--dtb): it also lists a PCIe host, flash, fw-cfg
@@ -185,7 +192,7 @@ if command -v qemu-system-riscv64 >/dev/null &&
 		fi
 	fi
 else
-	echo "note: no QEMU to dump its virt DTB; --dtb case not run"
+	skip_case "defconfig --dtb QEMU's" "no QEMU to dump its virt DTB (scripts/deps.sh installs qemu-system-misc)"
 fi
 
 # An external initrd (-i), gzip-compressed as distributions ship them: its
@@ -202,7 +209,7 @@ if [ -s "$cpio" ] && command -v gzip >/dev/null; then
 		fi
 	fi
 else
-	echo "note: no initramfs.cpio beside $image; -i case not run"
+	skip_case "defconfig -i initrd" "no initramfs.cpio beside $image, or no gzip"
 fi
 
 # A probe init (built here, given with -i so it replaces /init) exercises
@@ -432,7 +439,7 @@ if [ -s "$uboot" ]; then
 		tail -n 8 "$log" | sed 's/^/    | /'
 	fi
 else
-	echo "note: $uboot not found (apt install u-boot-qemu); U-Boot case not run"
+	skip_case "defconfig booted by S-mode U-Boot" "$uboot not found (scripts/deps.sh installs u-boot-qemu)"
 fi
 
 # The same kernel under QEMU for the timing ratio (informational).
@@ -463,5 +470,5 @@ if [ -n "$secs1" ] && [ "${AXVM_DEFCONFIG_QEMU:-1}" = 1 ] &&
 	fi
 fi
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]

@@ -5,6 +5,7 @@
 # through the test finisher's syscon nodes. Checks its banner, that it sees
 # every vCPU, answers commands at its prompt, and exit statuses of `poweroff`
 # (0) and `reset` (the VM is re-created: a second banner).
+# Ends with "N passed, N failed, N skipped".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 axvm=${AXVM:-$root/build/axvm}
@@ -15,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ ! -s "$uboot" ]; then
 	echo "SKIP uboot: $uboot not found (scripts/deps.sh installs u-boot-qemu)"
-	echo "0 passed, 0 failed"
+	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 
@@ -104,5 +105,5 @@ if [ "$rc" -eq 0 ]; then
 else
 	not_ok "u-boot poweroff after reset exits 0" "exit status $rc"
 fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

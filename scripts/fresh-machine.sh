@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# The README's promise, checked: on a fresh Debian 12 machine scripts/deps.sh,
+# `make run` and `make test` work. This creates a minimal Debian 12 root with
+# mmdebstrap (--variant=apt: the Essential packages and apt, no make, no
+# compiler, no git, no python), clones this repository's HEAD into it (a git clone: uncommitted and
+# ignored files cannot hide a missing piece) and runs there, as root, with no
+# terminal and no stdin, and with an empty ~/.cache/axvm (the Linux fixture is
+# built from scratch), the README's commands:
+#
+#   bash scripts/deps.sh   installs every package (apt-get
+#                          --no-install-recommends); a fresh Debian has no make
+#   make run               builds (-j) and boots the default guest
+#   make check             headers compile alone, clang-format
+#   make test              everything, the Linux fixture's kernel build included
+#   clang -fsanitize=fuzzer tests/fuzz/fuzz_toml.c ... as its header says
+#
+# and fails if any of them fails, or if make test skipped anything other than
+# the cases listed in allowed_skips below (a skip in a fresh root means a
+# missing package). Times each step. The root is deleted afterwards.
+#
+#   scripts/fresh-machine.sh [--keep DIR] [--fixture-out DIR]
+#     --keep DIR         build the root in DIR (must not exist) and keep it
+#     --fixture-out DIR  copy the Linux fixture built in the root (Image and
+#                        its QEMU check) into the cache DIR afterwards (CI
+#                        gives ~/.cache/axvm so the host does not build it
+#                        again); the root never sees the host's cache
+#
+# Needs root (mmdebstrap's root mode mounts /proc, /sys and /dev in the root
+# for the commands and unmounts them on exit, also on failure), the network
+# to the Debian mirror of the host's apt sources (the bookworm suites of
+# /etc/apt/sources.list and sources.list.d/, else deb.debian.org), and about
+# 6 GB in $TMPDIR (or DIR). Installs mmdebstrap and git on the host if they
+# are missing. Takes about 20-25 minutes on 2 cores: the package download,
+# the kernel build (5-8 minutes) and make test.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+self=$here/$(basename "$0")
+suite=bookworm
+# Skips that are expected in a fresh root (one line of make test's "skipped:"
+# list each, as a bash pattern): the defconfig kernel takes 30-40 minutes to
+# build, so its test runs only when it is cached.
+allowed_skips=(
+	"linux-defconfig.sh: linux-defconfig: no cached defconfig kernel*"
+)
+
+die() {
+	echo "fresh-machine: error: $*" >&2
+	exit 1
+}
+log() { echo "fresh-machine: $*" >&2; }
+now() { date +%s; }
+
+# ---- inside the fresh root (the clone's own copy of this script) ----
+
+# step NAME COMMAND...: run it, log its time; a failure ends the run.
+step() {
+	local name=$1 start rc=0
+	shift
+	log "== $name"
+	start=$(now)
+	"$@" || rc=$?
+	log "== $name: $([ $rc -eq 0 ] && echo ok || echo "FAILED (status $rc)") in $(($(now) - start)) s"
+	[ $rc -eq 0 ] || exit $rc
+}
+
+# make test, its output also in $1; then every skip must be an allowed one.
+# (Called from step's `||`, where set -e does not apply: statuses by hand.)
+make_test() {
+	local out=$1 line pat ok bad=() rc=0
+	make test 2>&1 | tee "$out" || rc=$?
+	[ $rc -eq 0 ] || return $rc
+	while IFS= read -r line; do
+		ok=
+		for pat in "${allowed_skips[@]}"; do
+			# shellcheck disable=SC2053 # the pattern is meant to match
+			[[ "$line" == $pat ]] && ok=1
+		done
+		[ -n "$ok" ] || bad+=("$line")
+	done < <(sed -n '/^skipped:$/,/^[0-9]* passed, /{s/^  //p}' "$out")
+	if [ ${#bad[@]} -ne 0 ]; then
+		log "make test skipped what a fresh Debian 12 root with scripts/deps.sh must run"
+		log "(a package missing from scripts/deps.sh?):"
+		printf '  %s\n' "${bad[@]}" >&2
+		return 1
+	fi
+}
+
+# tests/fuzz/fuzz_toml.c, built as its header says, over the example configs.
+fuzz_toml() {
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Isrc \
+		tests/fuzz/fuzz_toml.c src/config/toml.c src/config/config.c \
+		src/core/log.c src/core/error.c -o build/fuzz_toml &&
+		build/fuzz_toml -runs=1000 tests/data/config
+}
+
+inside() {
+	local start
+	start=$(now)
+	cd /root/axvm
+	log "in the fresh root: $(git log -1 --format='%h %s' 2>/dev/null ||
+		echo "commit $(cat .git/HEAD)"), $(nproc) CPUs"
+	step "bash scripts/deps.sh (installs make and every other package)" bash scripts/deps.sh
+	step "make run (builds, boots the default guest)" make run
+	step "make check" make check
+	step "make test" make_test /root/make-test.log
+	step "a libFuzzer target builds and runs (clang's sanitizer runtimes)" fuzz_toml
+	log "all steps passed in $(($(now) - start)) s"
+}
+
+if [ "${1:-}" = --inside ]; then
+	inside
+	exit 0
+fi
+
+# ---- on the host, as an mmdebstrap customize hook: ROOT SHA FIXTURE_OUT ----
+
+hook() {
+	local root=$1 sha=$2 fixture_out=$3 start common d
+	start=$(now)
+	common=$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir)
+	log "cloning $common at $sha into the root"
+	git clone -q --no-checkout "$common" "$root/root/axvm"
+	git -C "$root/root/axvm" checkout -q --detach "$sha"
+	# A clean environment: nothing from the host's (PATH, compilers' variables).
+	chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		/bin/bash /root/axvm/scripts/fresh-machine.sh --inside </dev/null
+	if [ -n "$fixture_out" ]; then
+		mkdir -p "$fixture_out"
+		exec 9>"$fixture_out/linux.lock"
+		flock 9
+		for d in "$root"/root/.cache/axvm/linux-*/; do
+			d=${d%/}
+			case $(basename "$d") in linux-build-* | linux-src-*) continue ;; esac
+			if [ ! -s "$d/Image" ] || [ ! -e "$d/qemu-ok" ] ||
+				[ -e "$fixture_out/$(basename "$d")/qemu-ok" ]; then
+				continue
+			fi
+			log "copying the fixture $(basename "$d") to $fixture_out"
+			rm -rf "$fixture_out/$(basename "$d").tmp"
+			cp -a "$d" "$fixture_out/$(basename "$d").tmp"
+			rm -rf "${fixture_out:?}/$(basename "$d")"
+			mv "$fixture_out/$(basename "$d").tmp" "$fixture_out/$(basename "$d")"
+		done
+		exec 9>&-
+	fi
+	log "inside the root: $(($(now) - start)) s"
+}
+
+if [ "${1:-}" = --hook ]; then
+	shift
+	hook "$@"
+	exit 0
+fi
+
+# ---- on the host ----
+
+keep=
+fixture_out=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keep)
+		keep=${2:?--keep needs a directory}
+		shift 2
+		;;
+	--fixture-out)
+		fixture_out=${2:?--fixture-out needs a directory}
+		shift 2
+		;;
+	*) die "unknown argument '$1' (usage: $0 [--keep DIR] [--fixture-out DIR])" ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || die "needs root (mmdebstrap --mode=root, chroot)"
+if [ -n "$keep" ] && [ -e "$keep" ]; then
+	die "--keep $keep: already exists"
+fi
+case $fixture_out in /* | "") ;; *) fixture_out=$PWD/$fixture_out ;; esac
+
+need=()
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v git >/dev/null || need+=(git)
+if [ ${#need[@]} -ne 0 ]; then
+	log "installing ${need[*]} on the host"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || die "apt-get update failed; cannot install ${need[*]}"
+	apt-get install -y -q --no-install-recommends "${need[@]}" </dev/null >/dev/null ||
+		die "apt-get install ${need[*]} failed"
+fi
+
+sha=$(git -C "$repo" rev-parse HEAD) || die "$repo is not a git checkout"
+if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
+	log "note: $repo has uncommitted changes; they are not part of this run (HEAD $sha is)"
+fi
+
+# The host's Debian mirrors for the bookworm suites, as one-line sources.
+host_sources() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk -v s="$suite" '$1 == "deb" {
+			i = 2
+			if ($i ~ /^\[/) {
+				while (i < NF && $i !~ /\]$/) i++
+				i++
+			}
+			if ($(i + 1) ~ "^" s "(-updates|-security)?$") print "deb", $i, $(i + 1), "main"
+		}' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk -v s="$suite" '
+		function flush(   i, j, nu, ns, u, x) {
+			if (types ~ /(^| )deb( |$)/ && enabled != "no") {
+				nu = split(uris, u, " ")
+				ns = split(suites, x, " ")
+				for (i = 1; i <= nu; i++)
+					for (j = 1; j <= ns; j++)
+						if (x[j] ~ "^" s "(-updates|-security)?$")
+							print "deb", u[i], x[j], "main"
+			}
+			types = uris = suites = enabled = ""
+		}
+		/^#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		tolower($1) == "types:" { $1 = ""; types = $0 }
+		tolower($1) == "uris:" { $1 = ""; uris = $0 }
+		tolower($1) == "suites:" { $1 = ""; suites = $0 }
+		tolower($1) == "enabled:" { enabled = tolower($2) }
+		END { flush() }' "$f"
+	done
+}
+mapfile -t sources < <(host_sources | awk '!seen[$0]++')
+if [ ${#sources[@]} -eq 0 ]; then
+	sources=("deb http://deb.debian.org/debian $suite main"
+		"deb http://deb.debian.org/debian $suite-updates main"
+		"deb http://deb.debian.org/debian-security $suite-security main")
+fi
+log "mirrors: $(printf '%s; ' "${sources[@]}")"
+
+if [ -n "$keep" ]; then
+	format=directory target=$keep
+else
+	format=null target=/dev/null
+fi
+hook_cmd="$(printf '%q ' bash "$self" --hook)\"\$1\" $(printf '%q ' "$sha" "$fixture_out")"
+start=$(now)
+log "creating a minimal Debian 12 root (mmdebstrap --variant=apt) and running the steps in it"
+mmdebstrap --mode=root --variant=apt --quiet \
+	--customize-hook="$hook_cmd" \
+	--format="$format" "$suite" "$target" "${sources[@]}" </dev/null ||
+	die "failed after $(($(now) - start)) s (see above)"
+log "ok: make run, make check and make test pass on a fresh Debian 12 root ($(($(now) - start)) s)"
