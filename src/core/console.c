@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/error.h"
+
 #define CONSOLE_INPUT_RESUME (AXVM_CONSOLE_INPUT_SIZE / 4)
 
 enum console_signal { CONSOLE_QUIET, CONSOLE_SIGNALLED, CONSOLE_SIGNALLED_URGENT };
@@ -55,7 +57,7 @@ int axvm_console_create(const struct axvm_console_sink *sink, struct axvm_consol
 	*out = NULL;
 	con = calloc(1, sizeof(*con));
 	if (!con)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "console: out of memory");
 	if (sink)
 		con->sink = *sink;
 	con->buffered = sink && !sink->write;
@@ -63,7 +65,9 @@ int axvm_console_create(const struct axvm_console_sink *sink, struct axvm_consol
 		con->out = malloc(AXVM_CONSOLE_OUTPUT_SIZE);
 		if (!con->out) {
 			free(con);
-			return -AXVM_ENOMEM;
+			return axvm_error_set(-AXVM_ENOMEM,
+					      "console: out of memory for its %u-byte buffer",
+					      AXVM_CONSOLE_OUTPUT_SIZE);
 		}
 	}
 	pthread_mutex_init(&con->lock, NULL);

@@ -11,10 +11,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+#include "core/error.h"
 
 #define EVENT_BATCH 32
 
@@ -65,13 +68,15 @@ int axvm_event_loop_create(struct axvm_event_loop **out)
 	*out = NULL;
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "event loop: out of memory");
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0) {
-		ret = errno == ENOMEM || errno == EMFILE || errno == ENFILE ? -AXVM_ENOMEM
-									    : -AXVM_EIO;
+		int e = errno;
+
 		free(loop);
-		return ret;
+		return axvm_error_set(e == ENOMEM || e == EMFILE || e == ENFILE ? -AXVM_ENOMEM
+										: -AXVM_EIO,
+				      "event loop: epoll_create1: %s", strerror(e));
 	}
 	ret = axvm_event_add_notifier(loop, event_stop_fn, NULL, &loop->stop_ev);
 	if (ret) {
@@ -136,7 +141,7 @@ static int event_add(struct axvm_event_loop *loop, enum event_kind kind, int fd,
 	*out = NULL;
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "event loop: out of memory");
 	ev->loop = loop;
 	ev->kind = kind;
 	ev->fd = fd;
@@ -146,10 +151,11 @@ static int event_add(struct axvm_event_loop *loop, enum event_kind kind, int fd,
 	ee.events = event_to_epoll(events);
 	ee.data.ptr = ev;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ee) != 0) {
-		int ret = event_errno(errno);
+		int e = errno;
 
 		free(ev);
-		return ret;
+		return axvm_error_set(event_errno(e), "event loop: cannot watch fd %d: %s", fd,
+				      e == EPERM ? "not pollable (a regular file?)" : strerror(e));
 	}
 	ev->next = loop->live;
 	loop->live = ev;
@@ -162,7 +168,8 @@ int axvm_event_add_fd(struct axvm_event_loop *loop, int fd, uint32_t events, axv
 {
 	if (fd < 0 || !fn) {
 		*out = NULL;
-		return -AXVM_EINVAL;
+		return axvm_error_set(-AXVM_EINVAL, "event loop: fd %d or its callback is invalid",
+				      fd);
 	}
 	return event_add(loop, EVENT_FD, fd, events, fn, opaque, out);
 }
@@ -189,7 +196,7 @@ int axvm_event_add_notifier(struct axvm_event_loop *loop, axvm_event_fn fn, void
 
 	*out = NULL;
 	if (fd < 0)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "event loop: eventfd: %s", strerror(errno));
 	ret = event_add(loop, EVENT_NOTIFIER, fd, AXVM_EVENT_IN, fn, opaque, out);
 	if (ret)
 		close(fd);
@@ -212,7 +219,8 @@ int axvm_event_add_timer(struct axvm_event_loop *loop, axvm_event_fn fn, void *o
 
 	*out = NULL;
 	if (fd < 0)
-		return -AXVM_ENOMEM;
+		return axvm_error_set(-AXVM_ENOMEM, "event loop: timerfd_create: %s",
+				      strerror(errno));
 	ret = event_add(loop, EVENT_TIMER, fd, AXVM_EVENT_IN, fn, opaque, out);
 	if (ret)
 		close(fd);
