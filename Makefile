@@ -38,7 +38,7 @@ endif
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS ?= -O$(O) -g
 CFLAGS += -std=c11 -fPIC -fno-semantic-interposition -pthread $(WARNINGS)
-LDLIBS += -lfdt -lm -pthread
+LDLIBS += -lfdt -luring -lm -pthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)

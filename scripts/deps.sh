@@ -12,6 +12,7 @@ PKGS=(
 	qemu-system-misc opensbi              # the peer VMM for benchmarks and cross-checks
 	u-boot-qemu                           # an external guest: S-mode U-Boot for virt
 	strace                                # tests count the console's host writes
+	liburing-dev                          # virtio-blk: io_uring for disk I/O
 )
 missing=()
 for p in "${PKGS[@]}"; do
