@@ -614,7 +614,8 @@ void virtio_mmio_config_set(struct axvm_virtio_mmio *t, uint32_t offset, const v
 {
 	pthread_mutex_lock(&t->lock);
 	if (offset <= t->desc->config_size && len <= t->desc->config_size - offset) {
-		memcpy(t->config + offset, buf, len);
+		if (len)
+			memcpy(t->config + offset, buf, len);
 		t->generation++;
 		if (t->status & VIRTIO_STATUS_DRIVER_OK) {
 			t->isr |= VIRTIO_MMIO_INT_CONFIG;
