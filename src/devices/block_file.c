@@ -12,6 +12,23 @@
  * the page cache (no O_DIRECT), so a guest FLUSH (fdatasync) is what makes
  * data durable: it survives a kill -9 of axvm, and a host crash too. A short
  * transfer is resumed from where it stopped (the iov is advanced in place).
+ *
+ * Measured (2-core shared host, Linux 6.18, ext4, 64 MiB image in the page
+ * cache, random requests through the whole device model, one event thread,
+ * microseconds per request, two runs each):
+ *
+ *                          io_uring     sync
+ *   4 KiB reads, 32/kick   3.2 - 3.4    6.5 - 6.6
+ *   64 KiB reads, 32/kick  7.7 - 10.6   10.7 - 14.2
+ *   4 KiB writes, 32/kick  61 - 88      25 - 60
+ *   4 KiB reads, 1/kick    19.5 - 24.7  13.5 - 13.8
+ *
+ * io_uring wins on batched reads; buffered writes (punted to io-wq workers)
+ * and lone requests (one more eventfd round trip) are slower than doing
+ * them inline. io_uring stays the default anyway: the sync engine blocks
+ * the event thread, and every other device with it, for as long as the
+ * disk takes (writeback throttling, a cold cache, fdatasync), which the
+ * design forbids outside the fallback.
  */
 #include "block_file.h"
 

@@ -41,9 +41,6 @@
  * backend has no room for more operations, and is kicked again from the
  * completions. Options: "file=PATH" or a bare PATH, "ro", "serial=S",
  * "queues=N", "aio=auto|io_uring|sync".
- *
- * Measured (this host, 4 KiB requests through the model, 64 MiB image in the
- * page cache, see the commit that adds the numbers): see BLK_MEASURED below.
  */
 #include <endian.h>
 #include <errno.h>
