@@ -2,17 +2,24 @@
 /*
  * virtio-blk on a raw image: opening (errors name the file, locking),
  * config and features, each request type through both I/O engines
- * (io_uring and sync), the status byte's answers (OK, IOERR, UNSUPP),
+ * (io_uring and sync) and the fallback when io_uring is refused, the status
+ * byte's answers (OK, IOERR, UNSUPP),
  * request framing, several queues, reset and teardown with a request in
  * flight, and a flushed write surviving kill -9.
  */
 #include "test.h"
 
+#include <axvm/log.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -810,4 +817,74 @@ TEST(test_virtio_blk_destroy_with_requests_in_flight)
 	}
 	axvm_event_loop_run_once(f.d.loop, 0);
 	blk_teardown(&f); /* waits for the reads; nothing leaks (ASan) */
+}
+
+/* ---- io_uring unavailable at run time ---- */
+
+static unsigned fallback_logs;
+
+static void count_fallback_logs(void *opaque, enum axvm_log_level level, const char *msg)
+{
+	if (strstr(msg, "io_uring is unavailable"))
+		fallback_logs++;
+}
+
+/* In a child: io_uring_setup fails with ENOSYS (seccomp), as on a kernel without it. */
+static int child_without_io_uring(const char *path)
+{
+	struct sock_filter filter[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+	char opts[160];
+	struct vdrv d;
+	struct blk_io io;
+	uint32_t len;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return 10;
+	axvm_log_set_sink(count_fallback_logs, NULL);
+	axvm_log_set_level(AXVM_LOG_INFO);
+	/* A read-only image twice: two devices, one message. */
+	snprintf(opts, sizeof(opts), "%s,ro", path);
+	for (int i = 0; i < 2; i++) {
+		if (vdrv_setup(&d, &axvm_virtio_blk_class, opts, NULL) || !vdrv_init(&d, 0, 1, 16))
+			return 11;
+		io = blk_io_alloc(&d, 512);
+		if (blk_do(&d, 0, &io, T_IN, 4, true, &len) != S_OK || !data_is_pattern(&d, &io, 4))
+			return 12;
+		vdrv_teardown(&d);
+	}
+	if (fallback_logs != 1)
+		return 13;
+	/* Asking for io_uring explicitly is an error naming the image. */
+	snprintf(opts, sizeof(opts), "%s,aio=io_uring", path);
+	if (vdrv_setup(&d, &axvm_virtio_blk_class, opts, NULL) != -AXVM_ENOTSUP ||
+	    !strstr(d.err, "aio=io_uring: io_uring is unavailable"))
+		return 14;
+	vdrv_teardown(&d);
+	return 0;
+}
+
+TEST(test_virtio_blk_falls_back_to_sync_io_without_io_uring)
+{
+	struct blk_fixture f;
+	pid_t pid;
+	int st;
+
+	memset(&f, 0, sizeof(f));
+	REQUIRE(make_image(&f, IMG_SECTORS * 512ull));
+	fflush(stdout);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0)
+		_exit(child_without_io_uring(f.path));
+	REQUIRE(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st));
+	CHECK_INT(0, WEXITSTATUS(st));
+	remove_image(&f);
 }
