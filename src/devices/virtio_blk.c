@@ -272,7 +272,10 @@ static void blk_handle(struct virtio_blk *b, struct virtio_req *req)
 
 static void blk_process(struct virtio_blk *b, unsigned q)
 {
-	for (;;) {
+	unsigned n;
+
+	/* At most a queue's worth per wake-up, so other devices get their turn. */
+	for (n = 0; n < BLK_QUEUE_SIZE; n++) {
 		struct virtio_req *req;
 		int ret;
 
@@ -287,6 +290,8 @@ static void blk_process(struct virtio_blk *b, unsigned q)
 			break;
 		blk_handle(b, req);
 	}
+	if (n == BLK_QUEUE_SIZE)
+		virtio_mmio_kick(b->t, q);
 	block_file_kick(b->bf);
 	virtio_mmio_flush(b->t);
 }

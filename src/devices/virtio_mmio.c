@@ -696,8 +696,12 @@ void axvm_virtio_mmio_destroy(void *transport)
 
 	if (!t)
 		return;
+	/*
+	 * The model first: it may complete chains still out, and it stops its
+	 * own sources of kicks (a console's listeners) before the notifier goes.
+	 */
+	t->desc->destroy(t->dev);
 	axvm_event_remove(t->kick_ev);
-	t->desc->destroy(t->dev); /* may complete chains still out */
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

@@ -58,7 +58,10 @@ static long rng_fill(struct virtio_req *req, size_t want)
 
 static void rng_process(struct virtio_rng *r)
 {
-	for (;;) {
+	unsigned n;
+
+	/* At most a queue's worth per wake-up, so other devices get their turn. */
+	for (n = 0; n < RNG_QUEUE_SIZE; n++) {
 		struct virtio_req *req = r->waiting;
 		size_t want;
 		long got;
@@ -82,6 +85,8 @@ static void rng_process(struct virtio_rng *r)
 		}
 		virtio_mmio_complete(r->t, req, got < 0 ? 0 : (uint32_t)got);
 	}
+	if (n == RNG_QUEUE_SIZE)
+		virtio_mmio_kick(r->t, 0);
 	virtio_mmio_flush(r->t);
 }
 
