@@ -708,3 +708,27 @@ TEST(test_virtio_hostile_notify_of_missing_queue_is_ignored)
 	CHECK_U64(0, vdrv_rd(&d, VDRV_STATUS) & NEEDS_RESET);
 	vdrv_teardown(&d);
 }
+
+TEST(test_virtio_hostile_head_made_available_again_while_in_flight_needs_reset)
+{
+	struct vdrv d;
+	struct virtio_req *held[8];
+	struct virtio_req *extra = NULL;
+
+	REQUIRE(rng_setup(&d));
+	REQUIRE(vdrv_init(&d, 0, 1, 8));
+	vdrv_set_desc(&d, 0, 0, vdrv_alloc(&d, 8, 8), 8, VIRTQ_DESC_F_WRITE, 0);
+	/* A model that holds its chains (the test pops as the device would). */
+	for (int i = 0; i < 8; i++) {
+		vdrv_publish(&d, 0, 0);
+		REQUIRE(virtio_mmio_pop(d.dev, 0, 0, &held[i]) == 1);
+	}
+	vdrv_publish(&d, 0, 0);
+	CHECK_INT(0, virtio_mmio_pop(d.dev, 0, 0, &extra));
+	CHECK(extra == NULL);
+	check_needs_reset(&d);
+	for (int i = 0; i < 8; i++)
+		virtio_mmio_complete(d.dev, held[i], 8);
+	CHECK_INT(0, vdrv_used_idx(&d, 0));
+	vdrv_teardown(&d);
+}
