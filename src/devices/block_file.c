@@ -300,7 +300,8 @@ static int bf_open_image(struct block_file *bf, const struct block_file_params *
 {
 	struct stat st;
 
-	bf->fd = open(p->path, (p->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given by mistake must not block the open (cleared below). */
+	bf->fd = open(p->path, (p->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
 	if (bf->fd < 0) {
 		int e = errno;
 
@@ -322,6 +323,8 @@ static int bf_open_image(struct block_file *bf, const struct block_file_params *
 		return bf_fail(msg, msglen, -AXVM_EINVAL,
 			       "%s: not a regular file or a block device", p->path);
 	}
+	if (fcntl(bf->fd, F_SETFL, fcntl(bf->fd, F_GETFL) & ~O_NONBLOCK) != 0)
+		return bf_fail(msg, msglen, -AXVM_EIO, "%s: %s", p->path, strerror(errno));
 	if (bf->size % BLOCK_FILE_SECTOR)
 		return bf_fail(msg, msglen, -AXVM_EINVAL,
 			       "%s: not a multiple of 512 bytes (%" PRIu64 " bytes)", p->path,

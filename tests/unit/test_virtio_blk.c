@@ -243,6 +243,24 @@ TEST(test_virtio_blk_directory_is_not_an_image)
 	vdrv_teardown(&d);
 }
 
+TEST(test_virtio_blk_fifo_is_refused_without_blocking)
+{
+	struct blk_fixture f;
+	char want[160];
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.dir, sizeof(f.dir), "/tmp/axvm-blk-XXXXXX");
+	REQUIRE(mkdtemp(f.dir));
+	snprintf(f.path, sizeof(f.path), "%s/fifo", f.dir);
+	REQUIRE(mkfifo(f.path, 0600) == 0);
+	snprintf(f.opts, sizeof(f.opts), "%s,ro", f.path);
+	CHECK_INT(-AXVM_EINVAL, vdrv_setup(&f.d, &axvm_virtio_blk_class, f.opts, NULL));
+	snprintf(want, sizeof(want), "-d %s: not a regular file or a block device", f.path);
+	CHECK_STR(want, f.d.err);
+	vdrv_teardown(&f.d);
+	remove_image(&f);
+}
+
 TEST(test_virtio_blk_second_writer_is_refused_by_the_lock)
 {
 	struct blk_fixture f;
