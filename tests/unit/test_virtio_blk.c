@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -905,4 +906,61 @@ TEST(test_virtio_blk_falls_back_to_sync_io_without_io_uring)
 	CHECK(WIFEXITED(st));
 	CHECK_INT(0, WEXITSTATUS(st));
 	remove_image(&f);
+}
+
+/* ---- a vCPU thread racing the event thread ---- */
+
+struct race {
+	struct blk_fixture *f;
+	int done; /* __atomic */
+};
+
+/* A driver that starts the device, posts reads and resets it, again and again. */
+static void *race_vcpu(void *opaque)
+{
+	struct race *r = opaque;
+	struct vdrv *d = &r->f->d;
+	uint64_t heap = d->heap;
+
+	for (int round = 0; round < 200; round++) {
+		d->heap = heap;
+		/* Not vdrv_init: only the test's main thread runs the loop. */
+		if ((vdrv_negotiate(d, VIRTIO_BIT(VIRTIO_F_VERSION_1)) &
+		     VIRTIO_STATUS_FEATURES_OK) &&
+		    vdrv_queue(d, 0, 16) == 1) {
+			vdrv_driver_ok(d);
+			for (int i = 0; i < 4; i++) {
+				struct blk_io io = blk_io_alloc(d, 4096);
+
+				blk_post(d, 0, &io, T_IN, (uint64_t)i * 8, true);
+			}
+		}
+		vdrv_wr(d, VDRV_STATUS, 0);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST(test_virtio_blk_resets_racing_the_event_thread)
+{
+	struct blk_fixture f;
+	struct race r = {&f, 0};
+	struct blk_io io;
+	pthread_t th;
+	int i;
+
+	REQUIRE(blk_setup(&f, ",aio=io_uring"));
+	REQUIRE(pthread_create(&th, NULL, race_vcpu, &r) == 0);
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE))
+		axvm_event_loop_run_once(f.d.loop, 1);
+	pthread_join(th, NULL);
+	for (i = 0; i < 100 && vdrv_rd(&f.d, VDRV_STATUS) != 0; i++)
+		axvm_event_loop_run_once(f.d.loop, 20);
+	CHECK_U64(0, vdrv_rd(&f.d, VDRV_STATUS));
+	f.d.heap = VDRV_RAM_BASE + VDRV_RAM_SIZE / 2;
+	REQUIRE(vdrv_init(&f.d, 0, 1, 16));
+	io = blk_io_alloc(&f.d, 512);
+	CHECK_INT(S_OK, blk_read(&f.d, &io, 6));
+	CHECK(data_is_pattern(&f.d, &io, 6));
+	blk_teardown(&f);
 }
