@@ -17,6 +17,7 @@ PKGS=(
 	clang                   # CC=clang (CI's -Werror build)
 	libclang-rt-14-dev      # clang -fsanitize= runtimes, libFuzzer (tests/fuzz/); clang only recommends it
 	libfdt-dev              # <libfdt.h>, -lfdt: the generated device tree
+	liburing-dev            # <liburing.h>, -luring: virtio-blk's disk I/O through io_uring
 	# make check, make format.
 	clang-format            # the style check
 	git                     # lists the tracked files; scripts/fresh-machine.sh clones

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A device class: how the board builds a device model it knows only by
+ * name (virtio-blk, virtio-console, virtio-rng, ...), places it on the MMIO
+ * bus and describes it in the device tree. One const class per device file;
+ * the board keeps a table of (class, base, irq, options) and, for each
+ * entry:
+ *
+ *   1. create(ctx, &state)     build the model from its options
+ *   2. axvm_register_device(vm, AXVM_BUS_MMIO, {.name = class->name,
+ *          .base = ctx.base, .size = class->mmio_size,
+ *          .min_width = class->min_width, .max_width = class->max_width,
+ *          .ops = class->ops, .opaque = state})
+ *   3. fdt_node(state, blob, soc_offset, &fdt_ctx)   its node under /soc
+ *   ...the VM runs...
+ *   4. destroy(state)          after the vCPUs have stopped, before the
+ *                              event loop and the address space go away
+ *
+ * Contract:
+ *  - create may assume: ctx->as holds the guest's RAM regions (they may be
+ *    added to later, but a region is never unmapped while the device
+ *    lives); ctx->events is a loop that is not running on another thread
+ *    yet (create registers fds and notifiers with it); ctx->irq is wired;
+ *    ctx->base/size/irq are fixed. Everything in ctx is borrowed: strings
+ *    are copied if kept, objects must outlive the device.
+ *  - Errors: create returns 0 or a negative AXVM_E* and, on failure, writes
+ *    one line into ctx->err (when non-NULL) that names what was wrong, with
+ *    ctx->origin in front: "-d disk.img: not a multiple of 512 bytes (1000
+ *    bytes)" (axvm_devclass_fail). A failed create leaves nothing behind (*state is NULL). Host
+ *    problems (a missing image, a lock held by another process) are found
+ *    here, before the guest starts.
+ *  - Threads: the ops (register accesses) run on vCPU threads, several at
+ *    once; the device serialises them itself. Host I/O and queue processing
+ *    run on the event loop's thread only, never on a vCPU thread: a vCPU's
+ *    write to a notify register records the kick and wakes the loop.
+ *    create, fdt_node and destroy run on the board's thread while neither
+ *    the vCPUs nor the loop run (destroy may wait for host I/O still in
+ *    flight, so that no completion touches freed memory).
+ *  - The guest can only break its own device: malformed rings, loops,
+ *    addresses outside RAM make the device report an error to the guest
+ *    (virtio: DEVICE_NEEDS_RESET), never crash or stall the VMM, and no host
+ *    allocation is sized by the guest without a bound.
+ *  - The bus delivers only accesses of min_width..max_width bytes, aligned.
+ */
+#ifndef AXVM_DEVICES_DEVCLASS_H
+#define AXVM_DEVICES_DEVCLASS_H
+
+#include <axvm/addrspace.h>
+#include <axvm/console.h>
+#include <axvm/device.h>
+#include <axvm/event.h>
+#include <axvm/hal.h>
+
+#include "irq.h"
+
+struct axvm_devclass_ctx {
+	uint64_t base; /* the MMIO window the board gives the device */
+	uint64_t size; /* >= class->mmio_size */
+	struct axvm_irq_line irq;
+	const struct axvm_hal *hal;
+	struct axvm_addrspace *as;	/* guest RAM for DMA */
+	struct axvm_event_loop *events; /* required by every virtio class */
+	struct axvm_console *console;	/* virtio-console: required; others ignore it */
+	const char *options; /* "file=disk.img,ro,serial=abc" or "disk.img,ro"; NULL = "" */
+	const char *origin;  /* put before messages: "-d", "vm.toml:14:"; NULL = "<class>:" */
+	unsigned index;	     /* n-th instance of this class (0-based), for names */
+	char *err;	     /* create's one-line error message; may be NULL */
+	size_t errlen;
+};
+
+/* What a device's tree node needs besides its own state. */
+struct axvm_devclass_fdt_ctx {
+	uint64_t base;
+	uint64_t size;
+	unsigned irq;		   /* interrupt source at the interrupt parent */
+	uint32_t interrupt_parent; /* phandle of the PLIC */
+};
+
+struct axvm_devclass {
+	const char *name; /* "virtio-blk" */
+	uint64_t mmio_size;
+	uint8_t min_width, max_width;
+	const struct axvm_device_ops *ops; /* opaque = the state create returned */
+	int (*create)(const struct axvm_devclass_ctx *ctx, void **state);
+	void (*destroy)(void *state);
+	/*
+	 * Add the device's node under `parent` (the offset of /soc) in a libfdt
+	 * read-write blob (fdt_add_subnode, fdt_setprop). 0 or a negative
+	 * AXVM_E* (-AXVM_ENOMEM when the blob is full). NULL: no node.
+	 */
+	int (*fdt_node)(void *state, void *fdt, int parent, const struct axvm_devclass_fdt_ctx *f);
+};
+
+/* The virtio-mmio device classes (one file each). */
+extern const struct axvm_devclass axvm_virtio_blk_class;
+extern const struct axvm_devclass axvm_virtio_console_class;
+extern const struct axvm_devclass axvm_virtio_rng_class;
+
+/* Find a class by name ("virtio-blk"); NULL if none. */
+const struct axvm_devclass *axvm_devclass_find(const char *name);
+
+/*
+ * Options strings: items separated by commas (",," is a comma inside an
+ * item), each "key=value" or a bare word ("disk.img", "ro").
+ */
+struct axvm_devopt {
+	char key[32];	  /* "" for a bare word */
+	char value[4096]; /* the value, or the bare word */
+};
+/* 1: the next item in *opt; 0: no more; -AXVM_ERANGE: an item too long. */
+int axvm_devopt_next(const char **cursor, struct axvm_devopt *opt);
+
+/*
+ * Write the create error into ctx->err: "<origin> <message>" ("-d
+ * disk.img: ...") or, without an origin, "<class>: <message>". Returns ret.
+ */
+int axvm_devclass_fail(const struct axvm_devclass_ctx *ctx, const char *class_name, int ret,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif
