@@ -12,6 +12,12 @@ PKGS=(
 	qemu-system-misc opensbi              # the peer VMM for benchmarks and cross-checks
 	u-boot-qemu                           # an external guest: S-mode U-Boot for virt
 	strace                                # tests count the console's host writes
+	# scripts/debian-guest.sh: Debian's riscv64 packages through a private apt,
+	# the initramfs and the ext4 root image built without root
+	apt dpkg gpgv debian-archive-keyring  # apt-get update/download, dpkg-deb -x, the trixie keys
+	kmod                                  # depmod: the kernel's module dependencies
+	e2fsprogs                             # mke2fs -d, debugfs, e2fsck
+	zstd                                  # the initramfs compression (cpio, xz-utils above)
 )
 missing=()
 for p in "${PKGS[@]}"; do
