@@ -20,8 +20,9 @@
 #   debian-apt/          apt's private configuration (etc/), lists (state/), debs/
 #     resolved           the packages in use: name, version, SHA256 of the .deb,
 #                        resolved from the lists once (again with --update)
-#   debian-<key>/        key = hash of `resolved`, the recipe version below and
-#                        every file of guests/debian/
+#   debian-<key>/        key = hash of `resolved`, this script's recipe version
+#                        and the guest's files (guests/debian: initramfs/,
+#                        rootfs/, modules.*)
 #     vmlinux initramfs.img rootfs.img manifest qemu.log qemu-ok
 #   debian.lock          serialises builds (flock)
 # An entry counts only with qemu-ok: a fresh build is booted once under QEMU
@@ -87,16 +88,17 @@ if [ "$mode" = check ]; then
 	exit 0
 fi
 
-# The cache key: the resolved packages, the recipe and the guest's own files
-# (contents and executable bits), so an edit to guests/debian rebuilds.
+# The cache key: the resolved packages, the recipe and the files that go into
+# the guest (contents and executable bits), so an edit to them rebuilds.
 cache_key() {
 	{
 		echo "recipe $recipe suite $suite rootfs $rootfs_size"
 		cat "$aptdir/resolved"
-		(cd "$guest" && find . -type f | sort | while read -r f; do
-			[ -x "$f" ] && echo "x $f"
-			sha256sum "$f"
-		done)
+		(cd "$guest" && find initramfs rootfs modules.initramfs modules.rootfs -type f | sort |
+			while read -r f; do
+				[ -x "$f" ] && echo "x $f"
+				sha256sum "$f"
+			done)
 	} | sha256sum | cut -c1-16
 }
 entry_ok() { [ -e "$1/qemu-ok" ] && [ -s "$1/vmlinux" ] && [ -s "$1/initramfs.img" ] && [ -s "$1/rootfs.img" ]; }

@@ -75,6 +75,10 @@ else
 	cp --sparse=always "$pristine" "$disk" || die "cannot copy $pristine to $disk"
 fi
 
+case $disk in
+*,*) die "the disk image path $disk has a comma, which ends axvm's -d FILE[,OPTIONS]" ;;
+esac
+
 params="console=ttyS0 root=/dev/vda rw"
 [ "$script" = 1 ] && params="$params axvm.script=1"
 [ -n "${AXVM_DEBIAN_PARAMS:-}" ] && params="$params $AXVM_DEBIAN_PARAMS"
