@@ -42,7 +42,7 @@ rootfs_size=128M
 marker="axvm-debian: scripted session ok"
 # Bump when the way the guest is built changes (not for comments or options
 # of this script): it is part of the cache key instead of the script's text.
-recipe=1
+recipe=2
 
 # depmod, mke2fs and debugfs live in /usr/sbin, not in a normal user's PATH.
 export PATH=$PATH:/usr/sbin:/sbin
@@ -525,7 +525,7 @@ mod_install "$moddir" "$rfs/usr" "$kver" "${root_mods[@]}"
 } >"$rfs/etc/os-release"
 cut -d' ' -f1,2 "$aptdir/resolved" >"$rfs/etc/axvm/packages"
 truncate -s "$rootfs_size" "$work/rootfs.img"
-mke2fs -q -F -t ext4 -L axvm-root -m 0 -E root_owner=0:0 -d "$rfs" "$work/rootfs.img" ||
+mke2fs -q -F -t ext4 -b 4096 -L axvm-root -m 0 -E root_owner=0:0 -d "$rfs" "$work/rootfs.img" ||
 	die "mke2fs -d $rfs $work/rootfs.img failed"
 # mke2fs -d copies the builder's uid/gid: give every file to root.
 if [ -n "$(find "$rfs" -mindepth 1 \( ! -uid 0 -o ! -gid 0 \) -print -quit)" ]; then
