@@ -63,6 +63,9 @@ kernel=${paths[0]}
 initrd=${paths[1]}
 pristine=${paths[2]}
 
+case ${AXVM_DEBIAN_DISK:-}${TMPDIR:-} in
+*,*) die "the disk image's path has a comma, which would end axvm's -d FILE[,OPTIONS] (AXVM_DEBIAN_DISK or TMPDIR)" ;;
+esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/axvm-debian.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 if [ -n "${AXVM_DEBIAN_DISK:-}" ]; then
@@ -74,10 +77,6 @@ else
 	disk=$tmp/rootfs.img
 	cp --sparse=always "$pristine" "$disk" || die "cannot copy $pristine to $disk"
 fi
-
-case $disk in
-*,*) die "the disk image path $disk has a comma, which ends axvm's -d FILE[,OPTIONS]" ;;
-esac
 
 params="console=ttyS0 root=/dev/vda rw"
 [ "$script" = 1 ] && params="$params axvm.script=1"
