@@ -42,6 +42,12 @@ PKGS=(
 	opensbi                 # QEMU's -bios default firmware for riscv64
 	u-boot-qemu             # S-mode U-Boot for virt (uboot.sh, linux-defconfig.sh)
 	strace                  # tests/integration/console.sh counts the console's host writes
+	# scripts/debian-guest.sh: Debian's riscv64 packages through a private apt,
+	# the initramfs and the ext4 root image built without root.
+	apt gpgv debian-archive-keyring # apt-get update/download (dpkg-deb -x below), the trixie keys
+	kmod                    # depmod: the kernel's module dependencies
+	e2fsprogs               # mke2fs -d, debugfs, e2fsck
+	zstd                    # the initramfs compression
 	# Essential on every Debian system; named so that the list is complete.
 	bash coreutils          # timeout, nproc, mktemp, sha256sum, stty, mkfifo, seq, ...
 	util-linux bsdutils     # flock (kernel cache lock); script (terminal tests in cli.sh)
