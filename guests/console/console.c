@@ -19,6 +19,7 @@
  * off. Reports go through the chosen output too, so each test exercises
  * one path end to end.
  */
+#include "bootargs.h"
 #include "guest.h"
 
 GUEST_PROGRAM("console");
@@ -127,44 +128,6 @@ static int in_byte(void)
 	}
 }
 
-/* /chosen/bootargs from the device tree (the first "bootargs" property), or "". */
-static u32 be32(const u8 *b)
-{
-	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
-}
-
-static const char *dt_bootargs(void)
-{
-	const u8 *fdt = (const u8 *)guest_dtb, *st, *strs;
-	u32 size, off = 0;
-
-	if (!fdt || be32(fdt) != 0xd00dfeed)
-		return "";
-	st = fdt + be32(fdt + 8);
-	strs = fdt + be32(fdt + 12);
-	size = be32(fdt + 36);
-	while (off + 4 <= size) {
-		u32 tok = be32(st + off);
-
-		off += 4;
-		if (tok == 1) { /* BEGIN_NODE: name, padded */
-			off += (u32)strlen((const char *)st + off) + 1;
-			off = (off + 3) & ~3u;
-		} else if (tok == 3) { /* PROP: len, nameoff, value */
-			u32 len = be32(st + off);
-			const char *name = (const char *)strs + be32(st + off + 4);
-			const char *val = (const char *)st + off + 8;
-
-			if (!memcmp(name, "bootargs", 9))
-				return len && val[len - 1] == 0 ? val : "";
-			off += 8 + ((len + 3) & ~3u);
-		} else if (tok == 9) { /* END */
-			break;
-		}
-	}
-	return "";
-}
-
 static int word_is(const char *w, unsigned long len, const char *lit)
 {
 	return strlen(lit) == len && !memcmp(w, lit, len);
@@ -213,7 +176,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	/* 64 bytes: "line NNNNNNNNNN " (16) + 47 letters + '\n'. */
 	char line[64];
 
-	parse_args(dt_bootargs());
+	parse_args(guest_bootargs());
 	for (u64 i = 0; forever || i < nlines; i++) {
 		u64 v = i;
 
