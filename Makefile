@@ -74,7 +74,7 @@ LIBSO := $(BUILD)/libaxvm.so
 AXVM := $(BUILD)/axvm
 
 .SECONDARY:
-.PHONY: all lib test unit-test-bins unit-test guest-test tsan-test run bench install check clean deps format
+.PHONY: fuzz all lib test unit-test-bins unit-test guest-test tsan-test run bench install check clean deps format
 all: $(LIBA) $(LIBSO) $(AXVM)
 lib: $(LIBA) $(LIBSO)
 
@@ -163,6 +163,22 @@ tsan-test:
 		all guests $(TSAN_TESTS)
 	$(Q)TSAN_OPTIONS="suppressions=$(abspath tests/tsan.supp) halt_on_error=1 second_deadlock_stack=1" \
 		bash scripts/run-tests.sh $(TSAN_TESTS)
+
+# Fuzz targets (libFuzzer, clang): build/fuzz/fuzz_NAME from tests/fuzz/fuzz_NAME.c,
+# each linked with an ASan+UBSan clang build of the library, so that a target
+# never lists library sources by hand. Run one over its corpus, e.g.
+# build/fuzz/fuzz_toml -runs=1000 tests/data/config.
+FUZZ_BUILD ?= build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz:
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) CC=clang SANITIZE=address,undefined \
+		BUILD=$(FUZZ_BUILD) $(FUZZ_BUILD)/libaxvm.a
+	$(Q)for src in $(sort $(wildcard tests/fuzz/fuzz_*.c)); do \
+		out=$(FUZZ_BUILD)/$$(basename $$src .c); \
+		$(if $(Q),echo "  FUZZ    $$out";) \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -D_GNU_SOURCE \
+			$$src $(FUZZ_BUILD)/libaxvm.a $(LDLIBS) -o $$out || exit 1; \
+	done
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all guests

@@ -3,14 +3,11 @@
  * Fuzz target for everything a guest controls in an SBI call: a7/a6/a0..a5,
  * plus the satp and sstatus a legacy call's hart-mask pointer is translated
  * with, and the guest memory (page tables, DBCN buffers) it points into. Not
- * part of the default build. With libFuzzer (clang):
+ * part of the default build. With libFuzzer (clang): `make fuzz`, then
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Isrc \
- *       tests/fuzz/fuzz_sbi.c build/libaxvm.a -lfdt -lm -pthread -o build/fuzz_sbi
- *   build/fuzz_sbi -max_len=4096
+ *   build/fuzz/fuzz_sbi -max_len=4096
  *
- * (build libaxvm.a with the same sanitizers, e.g. make SANITIZE=address,undefined,
- * and link build/san-address-undefined/libaxvm.a.) Without libFuzzer, add
+ * Without libFuzzer, add
  * -DFUZZ_STANDALONE (and drop "fuzzer," from -fsanitize) to run the target over
  * the files named on its command line, e.g. to replay a crasher.
  *

@@ -2,12 +2,11 @@
 /*
  * Fuzz target for everything a VM config file controls: the TOML subset
  * parser and the config loader and validator behind it. Not part of the
- * default build. With libFuzzer (clang):
+ * default build. With libFuzzer (clang), `make fuzz` builds every target
+ * against a sanitizer build of the library; then, with a scratch corpus
+ * first (libFuzzer writes new inputs into its first directory):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Isrc \
- *       tests/fuzz/fuzz_toml.c src/config/toml.c src/config/config.c \
- *       src/core/log.c src/core/error.c -o build/fuzz_toml
- *   build/fuzz_toml -max_len=4096 tests/data/config
+ *   build/fuzz/fuzz_toml -max_len=4096 build/fuzz/corpus-toml tests/data/config
  *
  * Without libFuzzer, add -DFUZZ_STANDALONE (and drop "fuzzer," from
  * -fsanitize) to get a program that runs the target over the files named on

@@ -3,13 +3,10 @@
  * Fuzz target for what a guest controls in a split virtqueue: the queue
  * size and ring addresses it programs, the negotiated ring features, and
  * every byte of the rings, descriptor tables (direct and indirect) and the
- * memory around them. Not part of the default build. With libFuzzer:
+ * memory around them. Not part of the default build. With libFuzzer
+ * (clang): `make fuzz`, then
  *
- *   make SANITIZE=address,undefined CC=clang BUILD=build/fuzz lib
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Isrc \
- *       tests/fuzz/fuzz_virtqueue.c build/fuzz/libaxvm.a -lfdt -luring -lm -pthread \
- *       -o build/fuzz_virtqueue
- *   build/fuzz_virtqueue -max_len=16384
+ *   build/fuzz/fuzz_virtqueue -max_len=16384
  *
  * Without libFuzzer, add -DFUZZ_STANDALONE (and drop "fuzzer,") to replay
  * the files named on the command line.
