@@ -34,9 +34,10 @@
  * fewer bytes than the trigger level (no real time passes on a virtual line).
  * The receiver pulls from the console input queue only while the guest uses
  * the UART for input (received-data interrupt enabled, or polling LSR/RBR),
- * so a guest that reads its console through SBI (hvc0) is not robbed of
- * input. The divisor and line settings are stored and read back but do not
- * affect the virtual line.
+ * and only while the console's input is the UART's: enabling ERBFI or
+ * reading RBR claims it (axvm/console.h), so a guest that reads its console
+ * through SBI or virtio-console (hvc0) is not robbed of input. The divisor and line settings are
+ * stored and read back but do not affect the virtual line.
  */
 #include "ns16550a.h"
 
@@ -114,6 +115,8 @@ struct axvm_ns16550a {
 	uint8_t dll, dlm;
 	bool thr_ipending; /* THR-empty interrupt due (cleared by IIR read / THR write) */
 	bool tx_waiting;   /* THR is "full": the console has no room for a FIFO's worth */
+	/* The guest started reading through us: claim the console's input once unlocked. */
+	bool claim_pending;
 	bool irq_level;
 	uint64_t tx_overruns;
 	struct axvm_ratelimit overrun_limit;
@@ -149,7 +152,7 @@ static void ns16550a_rx_fill(struct axvm_ns16550a *u)
 	if (!u->console || (u->mcr & NS16550A_MCR_LOOP))
 		return;
 	while (u->rx_count < ns16550a_rx_capacity(u)) {
-		int c = axvm_console_pop(u->console);
+		int c = axvm_console_pop_for(u->console, u);
 
 		if (c < 0)
 			break;
@@ -321,6 +324,9 @@ static void ns16550a_write_locked(struct axvm_ns16550a *u, uint64_t offset, uint
 		/* Enabling the THR-empty interrupt while THR is empty raises it. */
 		if ((v & NS16550A_IER_ETBEI) && !(u->ier & NS16550A_IER_ETBEI))
 			ns16550a_thr_emptied(u);
+		/* The guest reads its console here now (Linux opened ttyS0). */
+		if ((v & NS16550A_IER_ERBFI) && !(u->ier & NS16550A_IER_ERBFI) && u->console)
+			u->claim_pending = true;
 		u->ier = v & NS16550A_IER_MASK;
 		break;
 	case NS16550A_REG_IIR: /* FCR */
@@ -358,10 +364,29 @@ static bool ns16550a_read_has_effects(uint64_t offset)
 	       offset == NS16550A_REG_LSR || offset == NS16550A_REG_MSR;
 }
 
+/*
+ * Claim the console's input for the UART (outside its lock: the console
+ * calls the listeners, ours included, when the owner changes).
+ */
+static void ns16550a_claim(struct axvm_ns16550a *u)
+{
+	if (u->console && axvm_console_input_owner(u->console) != u)
+		axvm_console_claim_input(u->console, u);
+}
+
 static int ns16550a_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct axvm_ns16550a *u = opaque;
+	bool dlab;
 
+	/* Reading RBR is taking input through the UART. */
+	if (offset == NS16550A_REG_RBR) {
+		dev_lock(&u->lock);
+		dlab = u->lcr & NS16550A_LCR_DLAB;
+		dev_unlock(&u->lock);
+		if (!dlab)
+			ns16550a_claim(u);
+	}
 	dev_lock(&u->lock);
 	*value = ns16550a_read_locked(u, offset);
 	if (ns16550a_read_has_effects(offset))
@@ -374,12 +399,19 @@ static int ns16550a_write(void *opaque, uint64_t offset, unsigned width, uint64_
 {
 	struct axvm_ns16550a *u = opaque;
 
+	bool claim;
+
 	dev_lock(&u->lock);
 	ns16550a_write_locked(u, offset, (uint8_t)value);
+	claim = u->claim_pending;
+	u->claim_pending = false;
 	if (u->ier & NS16550A_IER_ERBFI)
 		ns16550a_rx_fill(u);
 	ns16550a_update_irq(u);
 	dev_unlock(&u->lock);
+	/* The input listener fills the receiver and raises the interrupt. */
+	if (claim)
+		ns16550a_claim(u);
 	return 0;
 }
 
@@ -431,8 +463,13 @@ int axvm_ns16550a_create(struct axvm_console *console, const struct axvm_irq_lin
 	/* 115200 baud from the 3.6864 MHz clock, as firmware would leave it. */
 	u->dll = 2;
 	if (console) {
-		axvm_console_set_input_listener(console, ns16550a_input_ready, u);
-		axvm_console_set_output_room_listener(console, ns16550a_output_room, u);
+		struct axvm_console_listener l = {ns16550a_input_ready, ns16550a_output_room, u};
+		int ret = axvm_console_register_listener(console, &l);
+
+		if (ret) {
+			free(u);
+			return ret;
+		}
 	}
 	*out = u;
 	return 0;
@@ -442,9 +479,7 @@ void axvm_ns16550a_destroy(struct axvm_ns16550a *u)
 {
 	if (!u)
 		return;
-	if (u->console) {
-		axvm_console_set_input_listener(u->console, NULL, NULL);
-		axvm_console_set_output_room_listener(u->console, NULL, NULL);
-	}
+	if (u->console)
+		axvm_console_unregister_listener(u->console, u);
 	free(u);
 }
