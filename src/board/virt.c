@@ -85,6 +85,10 @@ struct axvm_board {
 		bool present;			 /* on the bus and in the device tree */
 	} devices[16];
 	const struct axvm_board_options *opts; /* during create only */
+	/* The devices to plug in: the config's disk_path, then opts->devices. */
+	struct axvm_board_device devs[AXVM_BOARD_MAX_DEVICES];
+	unsigned ndevs;
+	char cfg_disk[2 * AXVM_CONFIG_PATH_MAX]; /* disk_path with its commas doubled */
 
 	struct axvm_board_layout layout;
 	void *fdt;
@@ -337,7 +341,7 @@ static const struct axvm_board_device *virt_slot_device(const struct axvm_board 
 {
 	unsigned k = VIRT_VIRTIO_SLOTS - 1 - slot;
 
-	return k < b->opts->device_count ? &b->opts->devices[k] : NULL;
+	return k < b->ndevs ? &b->devs[k] : NULL;
 }
 
 /* A slot holds a configured device (its class's model) or answers "no device". */
@@ -388,16 +392,66 @@ VIRT_CREATE_FN(virt_create_stateless)
 	return 0;
 }
 
-/* The requested devices exist and can be built, before any file is read. */
-static int virt_check_devices(const struct axvm_board_options *o)
+/*
+ * A config's emu_devices may describe the board's own PLIC and UART (as
+ * AxVisor's riscv64 configs do); the board builds nothing else from them.
+ */
+static int virt_check_emu_devices(const struct axvm_config *c)
 {
-	if (o->device_count > AXVM_BOARD_MAX_DEVICES)
+	for (unsigned i = 0; i < c->emu_device_count; i++) {
+		const struct axvm_emu_device *d = &c->emu_devices[i];
+
+		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER && d->base_gpa == 0x0c000000) ||
+		    (d->emu_type == AXVM_EMU_CONSOLE && d->base_gpa == VIRT_UART_BASE))
+			continue;
+		return axvm_error_set(-AXVM_ENOTSUP,
+				      "devices.emu_devices[%u] (\"%s\", emu_type 0x%x at 0x%llx): "
+				      "the virt board builds no devices from emu_devices (it "
+				      "accepts its own PLIC, 0x1 at 0xc000000, and UART, 0x2 at "
+				      "0x10000000); give a disk as kernel.disk_path or -d FILE",
+				      i, d->name, d->emu_type, (unsigned long long)d->base_gpa);
+	}
+	return 0;
+}
+
+/* The config's disk (kernel.disk_path) and the options' devices, in that order. */
+static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_options *o)
+{
+	const struct axvm_config *c = o->base_config;
+	unsigned n = 0;
+
+	if (c && c->disk_path[0]) {
+		char *p = b->cfg_disk;
+
+		for (const char *q = c->disk_path; *q; q++) {
+			*p++ = *q;
+			if (*q == ',')
+				*p++ = ','; /* a comma in a file name, not an option */
+		}
+		*p = 0;
+		b->devs[n++] =
+		    (struct axvm_board_device){"virtio-blk", b->cfg_disk, "kernel.disk_path:"};
+	}
+	if (o->device_count > AXVM_BOARD_MAX_DEVICES - n)
 		return axvm_error_set(-AXVM_ERANGE,
 				      "devices: %u requested, the virt board has %d virtio-mmio "
 				      "slots",
-				      o->device_count, AXVM_BOARD_MAX_DEVICES);
-	for (unsigned i = 0; i < o->device_count; i++) {
-		const struct axvm_board_device *dev = &o->devices[i];
+				      o->device_count + n, AXVM_BOARD_MAX_DEVICES);
+	for (unsigned i = 0; i < o->device_count; i++)
+		b->devs[n++] = o->devices[i];
+	b->ndevs = n;
+	return c ? virt_check_emu_devices(c) : 0;
+}
+
+/* The requested devices exist and can be built, before any file is read. */
+static int virt_check_devices(struct axvm_board *b, const struct axvm_board_options *o)
+{
+	int ret = virt_gather_devices(b, o);
+
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < b->ndevs; i++) {
+		const struct axvm_board_device *dev = &b->devs[i];
 
 		if (!dev->cls || !axvm_devclass_find(dev->cls))
 			return axvm_error_set(-AXVM_EINVAL,
@@ -842,7 +896,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	b->realtime_opaque = o->realtime_ns ? o->realtime_opaque : NULL;
 
 	b->opts = o;
-	ret = virt_check_devices(o);
+	ret = virt_check_devices(b, o);
 	if (!ret)
 		ret = virt_build_config(b, o, &in);
 	if (ret)

@@ -877,6 +877,68 @@ TEST(test_board_second_board_cannot_open_the_same_disk_until_the_first_is_destro
 	axvm_event_loop_destroy(loop);
 }
 
+/* A config's kernel.disk_path is a virtio-blk disk, ahead of the options' devices (vda). */
+TEST(test_board_config_disk_path_is_the_first_disk)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	struct axvm_config cfg;
+	struct axvm_bus *bus;
+	char disk[128];
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	axvm_config_init(&cfg);
+	snprintf(cfg.disk_path, sizeof(cfg.disk_path), "%s", disk);
+	f.o.base_config = &cfg;
+	f.o.devices[0] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	f.o.device_count = 1;
+	REQUIRE_OK(board_create(&f));
+	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
+	CHECK_STR("virtio-blk", axvm_bus_find(bus, 0x10008000)->name);
+	CHECK_STR("virtio-rng", axvm_bus_find(bus, 0x10007000)->name);
+	board_cleanup(&f);
+	/* A missing one is named by its field. */
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	snprintf(cfg.disk_path, sizeof(cfg.disk_path), "/nonexistent/vm.img");
+	f.o.base_config = &cfg;
+	CHECK_INT(-AXVM_ENOENT, board_create(&f));
+	CHECK_STR("kernel.disk_path: /nonexistent/vm.img: No such file or directory", f.err);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+}
+
+/* emu_devices may describe the board's PLIC and UART; anything else is refused by name. */
+TEST(test_board_config_emu_devices_other_than_its_own_are_rejected)
+{
+	struct board_fixture f;
+	struct axvm_config cfg;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	axvm_config_init(&cfg);
+	cfg.emu_devices[0] = (struct axvm_emu_device){
+	    .name = "plic", .base_gpa = 0x0c000000, .length = 0x600000, .emu_type = 0x1};
+	cfg.emu_devices[1] = (struct axvm_emu_device){
+	    .name = "uart", .base_gpa = 0x10000000, .length = 0x100, .irq_id = 10, .emu_type = 0x2};
+	cfg.emu_device_count = 2;
+	f.o.base_config = &cfg;
+	REQUIRE_OK(board_create(&f));
+	axvm_board_destroy(f.b);
+	f.b = NULL;
+	cfg.emu_devices[2] = (struct axvm_emu_device){.name = "virtio-blk",
+						      .base_gpa = 0x10001000,
+						      .length = 0x1000,
+						      .irq_id = 1,
+						      .emu_type = 0xe1};
+	cfg.emu_device_count = 3;
+	CHECK_INT(-AXVM_ENOTSUP, board_create(&f));
+	CHECK_STR("devices.emu_devices[2] (\"virtio-blk\", emu_type 0xe1 at 0x10001000): the virt "
+		  "board builds no devices from emu_devices (it accepts its own PLIC, 0x1 at "
+		  "0xc000000, and UART, 0x2 at 0x10000000); give a disk as kernel.disk_path or "
+		  "-d FILE",
+		  f.err);
+	board_cleanup(&f);
+}
+
 TEST(test_board_device_without_event_loop_is_an_error)
 {
 	struct board_fixture f;
