@@ -354,7 +354,10 @@ VIRT_CREATE_FN(virt_create_virtio)
 	int ret;
 
 	if (!dev) {
-		ret = axvm_virtio_mmio_slot_create((struct axvm_virtio_mmio_slot **)&inst->state);
+		struct axvm_virtio_mmio_slot *slot_model;
+
+		ret = axvm_virtio_mmio_slot_create(&slot_model);
+		inst->state = slot_model;
 		inst->destroy = virt_destroy_slot;
 		return virt_model_result(d, ret);
 	}
