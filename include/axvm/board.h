@@ -103,6 +103,8 @@ struct axvm_board_options {
 	 * slots from the top (0x1000_8000, IRQ 8) down, as QEMU's virt does,
 	 * because Linux numbers virtio-mmio devices in reverse device-tree
 	 * order: devices[0] is the guest's first (vda for the first disk).
+	 * A base_config's kernel.disk_path is a virtio-blk disk ahead of them;
+	 * its emu_devices may only describe the board's PLIC and UART.
 	 */
 	unsigned device_count;
 	struct axvm_board_device devices[AXVM_BOARD_MAX_DEVICES];
