@@ -25,9 +25,12 @@
  * see none, so no device takes a keystroke meant for another. The devices
  * claim when the guest starts reading through them:
  *  - ns16550a: the guest enables the received-data interrupt (IER.ERBFI,
- *    Linux opening ttyS0) or reads RBR;
+ *    Linux opening ttyS0) or reads a byte from RBR (a polling guest);
  *  - virtio-console: the driver makes a receive buffer available (hvc0);
  *  - the SBI console: DBCN console_read or the legacy console_getchar.
+ * A guest reading two of them at once gets input on the one it claimed
+ * last (Linux with console=ttyS0 console=hvc0 keeps ttyS0 open for reading
+ * after its shell came up on hvc0: type on ttyS0 then).
  * Until the first claim, input goes to whichever consumer pops it first
  * (a polling bare-metal guest needs no claim). Devices pop with
  * axvm_console_pop_for(con, themselves); the host side and tests may use
@@ -140,7 +143,10 @@ AXVM_API int axvm_console_register_listener(struct axvm_console *con,
 					    const struct axvm_console_listener *l);
 /* Remove the listener of `consumer` (its opaque); it stops owning input. */
 AXVM_API void axvm_console_unregister_listener(struct axvm_console *con, const void *consumer);
-/* The guest reads its console through `consumer` from now on (see the top of this file). */
+/*
+ * The guest reads its console through `consumer` from now on (see the top
+ * of this file); NULL: no owner (input to whoever pops first).
+ */
 AXVM_API void axvm_console_claim_input(struct axvm_console *con, const void *consumer);
 /* The consumer that owns input; NULL until one claims it. */
 AXVM_API const void *axvm_console_input_owner(struct axvm_console *con);

@@ -83,8 +83,11 @@ static void console_rx(struct virtio_console *c)
 			 */
 			if (virtio_mmio_pop(c->t, CONSOLE_RXQ, 0, &c->rx) <= 0)
 				break;
-			if (axvm_console_input_owner(c->con) != c)
+			if (axvm_console_input_owner(c->con) != c) {
+				axvm_debug("virtio-console: a receive buffer posted: it takes the "
+					   "console input");
 				axvm_console_claim_input(c->con, c);
+			}
 		}
 		if (virtio_mmio_req_is_stale(c->t, c->rx)) {
 			virtio_mmio_complete(c->t, c->rx, 0);

@@ -16,8 +16,9 @@
 #    console's input, not the virtio-console that offered buffers first),
 #    /dev/hwrng gives bytes, the read-only disk is read-only in the guest
 #    and refuses writes (the image is unchanged), and a file written and
-#    synced in the guest is read back on the host from the image (debugfs).
-# Each Debian boot takes ~20-30 s. Ends with "N passed, N failed, N skipped".
+#    synced in the guest is read back on the host from the image (debugfs);
+#  - console=hvc0 with --virtio-console: a shell there takes typed input.
+# Each Debian boot takes ~15-25 s (three boots). Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -210,5 +211,23 @@ check "-d FILE,ro: writes in the guest are refused and the image is unchanged" \
 got=$(debugfs -R 'cat /root/host-check' "$tmp/root.img" 2>/dev/null)
 check "a file written and synced in the guest is on the image (debugfs)" \
 	$([ "$got" = "$token" ]; echo $?) "debugfs gave '$got', want '$token'"
+
+# 3. The console on the virtio-console (hvc0): output and typed input go through it.
+printf '%s\n' 'echo "typed on: $(tty)"' poweroff >"$tmp/session-hvc.txt"
+rm -f "$tmp/stdin"
+mkfifo "$tmp/stdin"
+: >"$tmp/debian-hvc.log"
+type_session "$tmp/debian-hvc.log" "$tmp/stdin" "$tmp/session-hvc.txt" >/dev/null 2>&1 &
+typist=$!
+start=$(date +%s.%N)
+AXVM_DEBIAN_SCRIPT=0 AXVM_DEBIAN_CONSOLE=hvc0 "$root/scripts/run-debian.sh" "$axvm" \
+	--virtio-console --timeout 180 <"$tmp/stdin" >"$tmp/debian-hvc.log" 2>&1
+rc=$?
+kill "$typist" 2>/dev/null
+wait "$typist" 2>/dev/null
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "--virtio-console: a shell on hvc0 takes typed input and powers off (${secs%.*} s)" \
+	$([ $rc -eq 0 ] && tr -d '\r' <"$tmp/debian-hvc.log" | grep -q "^typed on: /dev/hvc0$"
+	echo $?) "rc=$rc, log tail: $(tail -8 "$tmp/debian-hvc.log")"
 
 summary

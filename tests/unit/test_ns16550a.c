@@ -205,18 +205,33 @@ TEST(test_ns16550a_enabling_rx_interrupt_claims_the_console_input)
 	uart_teardown(&f);
 }
 
-/* A guest polling RBR takes its console through the UART too. */
-TEST(test_ns16550a_reading_rbr_claims_the_console_input)
+/* A guest polling RBR takes its console through the UART too (while no one owns it). */
+TEST(test_ns16550a_reading_a_byte_from_rbr_claims_the_console_input)
 {
 	struct uart_fixture f;
 	static const char sbi = 's';
 
 	REQUIRE_OK(uart_setup(&f));
-	axvm_console_claim_input(f.con, &sbi);
 	push(&f, "ab");
 	CHECK_INT('a', rd(&f, RBR));
 	CHECK(axvm_console_input_owner(f.con) == f.uart);
+	CHECK_INT(-1, axvm_console_pop_for(f.con, &sbi));
 	CHECK_INT('b', rd(&f, RBR));
+	uart_teardown(&f);
+}
+
+/* Linux reads RBR when it closes ttyS0: an empty read takes nothing from hvc0. */
+TEST(test_ns16550a_reading_an_empty_rbr_claims_nothing)
+{
+	struct uart_fixture f;
+	static const char hvc = 'h';
+
+	REQUIRE_OK(uart_setup(&f));
+	axvm_console_claim_input(f.con, &hvc);
+	push(&f, "x");
+	CHECK_INT(0, rd(&f, RBR));
+	CHECK(axvm_console_input_owner(f.con) == &hvc);
+	CHECK_INT('x', axvm_console_pop_for(f.con, &hvc));
 	uart_teardown(&f);
 }
 

@@ -236,8 +236,10 @@ const char rv_sbi_console_consumer;
 
 void rv_sbi_console_claim(struct axvm_console *con)
 {
-	if (axvm_console_input_owner(con) != RV_SBI_CONSOLE_CONSUMER)
+	if (axvm_console_input_owner(con) != RV_SBI_CONSOLE_CONSUMER) {
+		axvm_debug("sbi: console read: the SBI console takes the console input");
 		axvm_console_claim_input(con, RV_SBI_CONSOLE_CONSUMER);
+	}
 }
 
 void rv_sbi_console_put_blocking(struct rv_sbi_call *call, uint8_t byte)
