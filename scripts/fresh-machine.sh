@@ -9,7 +9,8 @@
 #
 #   bash scripts/deps.sh   installs every package (apt-get
 #                          --no-install-recommends); a fresh Debian has no make
-#   make run               builds (-j) and boots the default guest
+#   make run               builds (-j), builds the Debian guest (downloads) and
+#                          boots it (its scripted session: no terminal here)
 #   make check             headers compile alone, clang-format
 #   make test              everything, the Linux fixture's kernel build included
 #   make fuzz (every fuzz target) and fuzz_toml over tests/data/config
@@ -103,7 +104,7 @@ inside() {
 	log "in the fresh root: $(git log -1 --format='%h %s' 2>/dev/null ||
 		echo "commit $(cat .git/HEAD)"), $(nproc) CPUs"
 	step "bash scripts/deps.sh (installs make and every other package)" bash scripts/deps.sh
-	step "make run (builds, boots the default guest)" make run
+	step "make run (builds, boots the Debian guest)" make run
 	step "make check" make check
 	step "make test" make_test /root/make-test.log
 	step "the fuzz targets build and fuzz_toml runs (clang's sanitizer runtimes)" fuzz_toml

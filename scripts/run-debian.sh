@@ -17,6 +17,8 @@
 #
 # Environment:
 #   AXVM_DEBIAN_SCRIPT=0|1   force the interactive (0) or scripted (1) mode
+#   AXVM_DEBIAN_CONSOLE=DEV  the guest's console: ttyS0 (default, the UART) or
+#                            hvc0 (virtio-console: give axvm --virtio-console)
 #   AXVM_DEBIAN_PARAMS=...   appended to the kernel command line
 #   AXVM_DEBIAN_DISK=PATH    boot this disk image instead of a temporary copy;
 #                            created from the pristine image if it does not
@@ -78,7 +80,7 @@ else
 	cp --sparse=always "$pristine" "$disk" || die "cannot copy $pristine to $disk"
 fi
 
-params="console=ttyS0 root=/dev/vda rw"
+params="console=${AXVM_DEBIAN_CONSOLE:-ttyS0} root=/dev/vda rw"
 [ "$script" = 1 ] && params="$params axvm.script=1"
 [ -n "${AXVM_DEBIAN_PARAMS:-}" ] && params="$params $AXVM_DEBIAN_PARAMS"
 timeout=${AXVM_DEBIAN_TIMEOUT:-600}

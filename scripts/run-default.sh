@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Boot the default guest (guests/hello) with the axvm CLI: what `make run` does.
+# Boot the bare-metal greeting (guests/hello) with the axvm CLI: what
+# `make run-hello` does (`make run` boots the Debian guest, scripts/run-debian.sh).
 #   scripts/run-default.sh BUILD/axvm GUEST_DIR
 # The guest greets on the SBI console, runs a short self-check and powers off
 # with SBI SRST; the exit status is the guest's (0 for a clean poweroff).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The default guest (`make run`): greets through the SBI console, runs a
+ * The bare-metal greeting (`make run-hello`): greets through the SBI console, runs a
  * short self-check of arithmetic, memory and trap handling, prints the
  * result and powers off with SBI SRST. A failed self-check ends through the
  * test finisher with the number of failed checks, so the VMM's exit status

@@ -3,8 +3,9 @@
  * Boards: a machine layout on top of the VM layer. The "virt" board follows
  * QEMU's riscv virt machine (see DESIGN.md): RAM at 0x8000_0000, PLIC at
  * 0x0c00_0000, ns16550a UART at 0x1000_0000 (IRQ 10), sifive,test0
- * finisher at 0x10_0000, goldfish RTC at 0x10_1000 (IRQ 11), eight empty
- * virtio-mmio slots from 0x1000_1000 (IRQ 1..8, in the device tree) and an
+ * finisher at 0x10_0000, goldfish RTC at 0x10_1000 (IRQ 11), eight
+ * virtio-mmio slots from 0x1000_1000 (IRQ 1..8, in the device tree; the
+ * devices the options list fill them, the rest stay empty) and an
  * empty PCIe ECAM window at 0x3000_0000 (not in our device tree; there for
  * guests given QEMU's), both answering "no device" as QEMU's do. The board
  * creates and initialises the VM, its devices and the per-VM machine state,
@@ -30,6 +31,10 @@
 #define AXVM_BOARD_VIRT_RAM_DEFAULT (128ull << 20)
 #define AXVM_BOARD_VIRT_KERNEL_OFFSET 0x200000ull
 #define AXVM_BOARD_VIRT_MAX_CPUS 8
+/* Devices in axvm_board_options.devices: one per virtio-mmio slot. */
+#define AXVM_BOARD_MAX_DEVICES 8
+
+struct axvm_event_loop;
 /* The hart's default: the board's harts and device tree agree on it. */
 #define AXVM_BOARD_VIRT_TIMEBASE_DEFAULT AXVM_RISCV64_DEFAULT_TIMEBASE_HZ
 
@@ -45,6 +50,21 @@ enum axvm_board_kernel_format {
 	AXVM_BOARD_KERNEL_IMAGE,    /* riscv Linux Image (header with text_offset, image_size) */
 	AXVM_BOARD_KERNEL_ELF,	    /* ELF64 riscv: PT_LOAD segments at p_paddr, e_entry */
 	AXVM_BOARD_KERNEL_FLAT,	    /* raw bytes at the kernel load address, entry there */
+};
+
+/*
+ * A device to plug in by class name: "virtio-blk", "virtio-console",
+ * "virtio-rng". The strings are borrowed until axvm_board_virt_create
+ * returns.
+ */
+struct axvm_board_device {
+	const char *cls;     /* the class name */
+	const char *options; /* the class's options ("disk.img,ro,serial=x"); NULL = none */
+	/*
+	 * Where the request came from, put before the device's messages: "-d"
+	 * gives "-d disk.img: No such file or directory"; NULL = the class name.
+	 */
+	const char *origin;
 };
 
 /*
@@ -72,6 +92,22 @@ struct axvm_board_options {
 	 */
 	uint64_t (*realtime_ns)(void *opaque);
 	void *realtime_opaque;
+	/*
+	 * The event service the devices do their host I/O on (axvm/event.h); it
+	 * must outlive the board and must not run on another thread while the
+	 * board is created or destroyed. Required when devices are listed.
+	 */
+	struct axvm_event_loop *events;
+	/*
+	 * Devices to create, each in its own virtio-mmio slot. They fill the
+	 * slots from the top (0x1000_8000, IRQ 8) down, as QEMU's virt does,
+	 * because Linux numbers virtio-mmio devices in reverse device-tree
+	 * order: devices[0] is the guest's first (vda for the first disk).
+	 * A base_config's kernel.disk_path is a virtio-blk disk ahead of them;
+	 * its emu_devices may only describe the board's PLIC and UART.
+	 */
+	unsigned device_count;
+	struct axvm_board_device devices[AXVM_BOARD_MAX_DEVICES];
 };
 
 /* What the guest asked for when it ended the VM through the board's devices. */
@@ -94,11 +130,16 @@ AXVM_API void axvm_board_options_init(struct axvm_board_options *opts);
  * registers. The VM is left Loaded (not booted). On failure returns a
  * negative AXVM_E* and records a message naming the file, field or address
  * (axvm_error_message(); e.g. "Image: file is 12 bytes, too short for a
- * riscv Image header"); `err` (may be NULL) gets a copy, "" on success.
+ * riscv Image header"; a device's names its origin: "-d disk.img: locked by
+ * another process ..."); `err` (may be NULL) gets a copy, "" on success.
  */
 AXVM_API int axvm_board_virt_create(const struct axvm_board_options *opts, struct axvm_board **out,
 				    char *err, size_t errlen);
-/* Destroys the VM too. */
+/*
+ * Destroys the VM and the devices too (the devices before the VM's address
+ * space, which their DMA uses). Call it after the vCPU threads have ended
+ * and before the event loop is destroyed.
+ */
 AXVM_API void axvm_board_destroy(struct axvm_board *b);
 
 AXVM_API struct axvm *axvm_board_vm(const struct axvm_board *b);

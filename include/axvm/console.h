@@ -18,6 +18,24 @@
  * fit is short, and sink->input_room tells the pusher when the guest has
  * made room, so input is never dropped (backpressure instead).
  *
+ * Several devices share one console (the UART, a virtio-console, the SBI
+ * console). They all write output; input has one owner at a time, chosen
+ * by the guest: the consumer through which the guest last claimed its
+ * console input (axvm_console_claim_input) gets every byte, the others
+ * see none, so no device takes a keystroke meant for another. The devices
+ * claim when the guest starts reading through them:
+ *  - ns16550a: the guest enables the received-data interrupt (IER.ERBFI,
+ *    Linux opening ttyS0) or reads a byte from RBR (a polling guest);
+ *  - virtio-console: the driver makes a receive buffer available (hvc0);
+ *  - the SBI console: DBCN console_read or the legacy console_getchar.
+ * A guest reading two of them at once gets input on the one it claimed
+ * last (Linux with console=ttyS0 console=hvc0 keeps ttyS0 open for reading
+ * after its shell came up on hvc0: type on ttyS0 then).
+ * Until the first claim, input goes to whichever consumer pops it first
+ * (a polling bare-metal guest needs no claim). Devices pop with
+ * axvm_console_pop_for(con, themselves); the host side and tests may use
+ * axvm_console_pop, which ignores ownership.
+ *
  * Threads: everything is safe from any thread; output_peek/consume belong
  * to one draining thread at a time. Callbacks run on the thread whose call
  * caused them, never under the console's lock.
@@ -67,12 +85,11 @@ AXVM_API bool axvm_console_wait_output_room(struct axvm_console *con, size_t wan
 					    uint64_t timeout_ns);
 /*
  * A device that found the ring short of `want` bytes asks to be told when
- * it has them: fn runs once (on the draining thread) when it does, so the
- * UART can raise its THR-empty interrupt. Returns true, and arms nothing,
+ * it has them: every listener's output_room runs once (on the draining
+ * thread) when it does, so the UART can raise its THR-empty interrupt; a
+ * device that was not waiting ignores it. Returns true, and arms nothing,
  * if the room is there already (the owner drained in between).
  */
-AXVM_API void axvm_console_set_output_room_listener(struct axvm_console *con,
-						    void (*fn)(void *opaque), void *opaque);
 AXVM_API bool axvm_console_request_output_room(struct axvm_console *con, size_t want);
 
 /* ---- the output's owner (buffered mode) ---- */
@@ -104,11 +121,37 @@ AXVM_API size_t axvm_console_input_room(struct axvm_console *con);
 AXVM_API int axvm_console_pop(struct axvm_console *con);
 AXVM_API bool axvm_console_has_input(struct axvm_console *con);
 
+/* ---- consumers (devices) ---- */
+
+#define AXVM_CONSOLE_MAX_LISTENERS 4
+
+/* A device using the console; `opaque` also names it as an input consumer. */
+struct axvm_console_listener {
+	/*
+	 * Input may be there for it: bytes were pushed (called for the owner
+	 * only, or for all while there is none) or the owner changed (called
+	 * for all). On the pushing or claiming thread. Optional.
+	 */
+	void (*input)(void *opaque);
+	/* The output room a device asked for is there (the draining thread). Optional. */
+	void (*output_room)(void *opaque);
+	void *opaque;
+};
+
+/* Add a device (before the VM runs): 0, or -AXVM_EBUSY when MAX_LISTENERS use it. */
+AXVM_API int axvm_console_register_listener(struct axvm_console *con,
+					    const struct axvm_console_listener *l);
+/* Remove the listener of `consumer` (its opaque); it stops owning input. */
+AXVM_API void axvm_console_unregister_listener(struct axvm_console *con, const void *consumer);
 /*
- * Called (from the pushing thread) after input is queued, so a device can
- * raise its receive interrupt. One listener; set before the VM runs.
+ * The guest reads its console through `consumer` from now on (see the top
+ * of this file); NULL: no owner (input to whoever pops first).
  */
-AXVM_API void axvm_console_set_input_listener(struct axvm_console *con, void (*fn)(void *opaque),
-					      void *opaque);
+AXVM_API void axvm_console_claim_input(struct axvm_console *con, const void *consumer);
+/* The consumer that owns input; NULL until one claims it. */
+AXVM_API const void *axvm_console_input_owner(struct axvm_console *con);
+/* Pop one byte for `consumer`: -1 if none is queued or input belongs to another. */
+AXVM_API int axvm_console_pop_for(struct axvm_console *con, const void *consumer);
+AXVM_API bool axvm_console_has_input_for(struct axvm_console *con, const void *consumer);
 
 #endif

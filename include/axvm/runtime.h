@@ -41,6 +41,8 @@ struct axvm_runtime_options {
 	 * SBI console): guest output goes to its sink, console_stdin pushes
 	 * host input into it, and console_path must be NULL (-AXVM_EINVAL
 	 * from axvm_runtime_create). It must outlive the runtime's run.
+	 * Its `events` is ignored: the runtime's own event service serves the
+	 * devices listed in `devices`, which are rebuilt on every boot.
 	 */
 	struct axvm_board_options board;
 	/*

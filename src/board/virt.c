@@ -7,9 +7,12 @@
  *   0x0010_1000  0x1000    goldfish RTC            IRQ 11
  *   0x0c00_0000  0x600000  PLIC (2 contexts per hart: M, S)
  *   0x1000_0000  0x100     ns16550a UART           IRQ 10
- *   0x1000_1000  8 x 0x1000 virtio-mmio slots, IRQ 1..8: empty (DeviceID 0, "no
- *                          device") as QEMU's virt shows them; a slot whose
- *                          range a config already maps is left out
+ *   0x1000_1000  8 x 0x1000 virtio-mmio slots, IRQ 1..8: the devices of
+ *                          axvm_board_options.devices from the top slot
+ *                          down (devices[0] at 0x1000_8000, IRQ 8), the
+ *                          others empty (DeviceID 0, "no device") as QEMU's
+ *                          virt shows them; an empty slot whose range a
+ *                          config already maps is left out
  *   0x3000_0000  256 MiB   PCIe ECAM window, empty (reads all ones); not in
  *                          our DT: for guests that scan it or bring QEMU's DTB
  *   0x8000_0000  ram_size  RAM: kernel at +0x20_0000, initrd at kernel entry
@@ -19,7 +22,8 @@
  *
  * Build order: read the files (fail early with the file's name), create the
  * per-VM machine state, the VM (vCPUs get the machine through their riscv64
- * config), the devices (PLIC first: the others signal through it), load the
+ * config), the devices (PLIC first: the others signal through it; each kept
+ * in the board's instance list, which destroy walks back), load the
  * kernel, generate the device tree from the device table, place initrd and
  * device tree, and set vCPU 0's entry, a0 = hart id and a1 = DTB address.
  */
@@ -40,6 +44,7 @@
 #include "board/fdt.h"
 #include "board/loader.h"
 #include "core/error.h"
+#include "devices/devclass.h"
 #include "devices/goldfish_rtc.h"
 #include "devices/ns16550a.h"
 #include "devices/pci_ecam_empty.h"
@@ -67,12 +72,23 @@ struct axvm_board {
 	uint64_t (*realtime_ns)(void *opaque);
 	void *realtime_opaque;
 
+	/* The models other devices or the board's accessors need. */
 	struct axvm_plic *plic;
 	struct axvm_ns16550a *uart;
-	struct axvm_test_finisher *test;
 	struct axvm_goldfish_rtc *rtc;
-	struct axvm_virtio_mmio_slot *virtio[VIRT_VIRTIO_SLOTS];
-	bool present[16]; /* virt_devices[i] is on the bus (optional ones may not be) */
+	/* One instance per virt_devices[] entry, created in table order. */
+	struct virt_instance {
+		void *state;			 /* the model (NULL for stateless ones) */
+		void (*destroy)(void *state);	 /* NULL: nothing to free */
+		const struct axvm_devclass *cls; /* a configured device's class, else NULL */
+		const char *origin;		 /* its origin for messages (valid during create) */
+		bool present;			 /* on the bus and in the device tree */
+	} devices[16];
+	const struct axvm_board_options *opts; /* during create only */
+	/* The devices to plug in: the config's disk_path, then opts->devices. */
+	struct axvm_board_device devs[AXVM_BOARD_MAX_DEVICES];
+	unsigned ndevs;
+	char cfg_disk[2 * AXVM_CONFIG_PATH_MAX]; /* disk_path with its commas doubled */
 
 	struct axvm_board_layout layout;
 	void *fdt;
@@ -93,16 +109,25 @@ struct virt_device {
 	uint8_t min_width; /* the narrowest; 0 = width (one width only) */
 	bool optional;	   /* left out (bus and DT) when its range is already mapped */
 	const struct axvm_device_ops *ops;
-	int (*create)(struct axvm_board *b, const struct virt_device *d, void **model);
+	/*
+	 * Fill in the instance (state, destroy; cls for a class's device) and
+	 * adjust the bus registration when the model decides it (ops, widths).
+	 * Failures record a message naming the device.
+	 */
+	int (*create)(struct axvm_board *b, const struct virt_device *d, struct virt_instance *inst,
+		      struct axvm_device_desc *desc);
 	int (*fdt_node)(struct axvm_fdt *f, const struct axvm_fdt_device *dev); /* NULL: none */
 };
 
-static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, void **model);
-static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, void **model);
-static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model);
-static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model);
-static int virt_create_virtio(struct axvm_board *b, const struct virt_device *d, void **model);
-static int virt_create_stateless(struct axvm_board *b, const struct virt_device *d, void **model);
+#define VIRT_CREATE_FN(fn)                                                                         \
+	static int fn(struct axvm_board *b, const struct virt_device *d,                           \
+		      struct virt_instance *inst, struct axvm_device_desc *desc)
+VIRT_CREATE_FN(virt_create_plic);
+VIRT_CREATE_FN(virt_create_uart);
+VIRT_CREATE_FN(virt_create_test);
+VIRT_CREATE_FN(virt_create_rtc);
+VIRT_CREATE_FN(virt_create_virtio);
+VIRT_CREATE_FN(virt_create_stateless);
 
 #define VIRT_VIRTIO_SLOT(n)                                                                        \
 	{                                                                                          \
@@ -174,8 +199,9 @@ static const struct virt_device virt_devices[] = {
 };
 
 #define VIRT_DEV_COUNT (sizeof(virt_devices) / sizeof(virt_devices[0]))
-_Static_assert(VIRT_DEV_COUNT <= sizeof(((struct axvm_board *)0)->present),
-	       "axvm_board.present must cover the device table");
+_Static_assert(VIRT_DEV_COUNT <= sizeof(((struct axvm_board *)0)->devices) /
+				     sizeof(((struct axvm_board *)0)->devices[0]),
+	       "axvm_board.devices must cover the device table");
 
 /* The S-mode context of hart N (2N + 1) drives its SEIP; M contexts drive nothing. */
 static void virt_plic_output(void *opaque, unsigned context, bool level)
@@ -222,7 +248,40 @@ static uint64_t virt_host_realtime(void *opaque)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, void **model)
+static void virt_destroy_plic(void *s)
+{
+	axvm_plic_destroy(s);
+}
+
+static void virt_destroy_uart(void *s)
+{
+	axvm_ns16550a_destroy(s);
+}
+
+static void virt_destroy_test(void *s)
+{
+	axvm_test_finisher_destroy(s);
+}
+
+static void virt_destroy_rtc(void *s)
+{
+	axvm_goldfish_rtc_destroy(s);
+}
+
+static void virt_destroy_slot(void *s)
+{
+	axvm_virtio_mmio_slot_destroy(s);
+}
+
+/* The board's own models return bare codes: name the device. */
+static int virt_model_result(const struct virt_device *d, int ret)
+{
+	if (ret)
+		return axvm_error_set(ret, "device %s: %s", d->name, axvm_strerror(ret));
+	return 0;
+}
+
+VIRT_CREATE_FN(virt_create_plic)
 {
 	struct axvm_plic_params p = {
 	    .ndev = VIRT_PLIC_NDEV,
@@ -232,28 +291,32 @@ static int virt_create_plic(struct axvm_board *b, const struct virt_device *d, v
 	};
 	int ret = axvm_plic_create(&p, &b->plic);
 
-	*model = b->plic;
-	return ret;
+	inst->state = b->plic;
+	inst->destroy = virt_destroy_plic;
+	return virt_model_result(d, ret);
 }
 
-static int virt_create_uart(struct axvm_board *b, const struct virt_device *d, void **model)
+VIRT_CREATE_FN(virt_create_uart)
 {
 	struct axvm_irq_line irq = {axvm_plic_irq_line_set, b->plic, d->irq};
 	int ret = axvm_ns16550a_create(b->console, &irq, &b->uart);
 
-	*model = b->uart;
-	return ret;
+	inst->state = b->uart;
+	inst->destroy = virt_destroy_uart;
+	return virt_model_result(d, ret);
 }
 
-static int virt_create_test(struct axvm_board *b, const struct virt_device *d, void **model)
+VIRT_CREATE_FN(virt_create_test)
 {
-	int ret = axvm_test_finisher_create(virt_finisher, b, &b->test);
+	struct axvm_test_finisher *test;
+	int ret = axvm_test_finisher_create(virt_finisher, b, &test);
 
-	*model = b->test;
-	return ret;
+	inst->state = test;
+	inst->destroy = virt_destroy_test;
+	return virt_model_result(d, ret);
 }
 
-static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, void **model)
+VIRT_CREATE_FN(virt_create_rtc)
 {
 	struct axvm_goldfish_rtc_params p = {
 	    .now_ns = b->realtime_ns,
@@ -262,23 +325,147 @@ static int virt_create_rtc(struct axvm_board *b, const struct virt_device *d, vo
 	};
 	int ret = axvm_goldfish_rtc_create(&p, &b->rtc);
 
-	*model = b->rtc;
-	return ret;
+	inst->state = b->rtc;
+	inst->destroy = virt_destroy_rtc;
+	return virt_model_result(d, ret);
 }
 
-static int virt_create_virtio(struct axvm_board *b, const struct virt_device *d, void **model)
+/* What a device's messages start with: its origin ("-d") or its class name. */
+static const char *virt_device_origin(const struct axvm_board_device *dev)
+{
+	return dev->origin ? dev->origin : (dev->cls ? dev->cls : "device");
+}
+
+/* The configured device for a virtio-mmio slot: slots fill from the top down. */
+static const struct axvm_board_device *virt_slot_device(const struct axvm_board *b, unsigned slot)
+{
+	unsigned k = VIRT_VIRTIO_SLOTS - 1 - slot;
+
+	return k < b->ndevs ? &b->devs[k] : NULL;
+}
+
+/* A slot holds a configured device (its class's model) or answers "no device". */
+VIRT_CREATE_FN(virt_create_virtio)
 {
 	unsigned slot = (unsigned)((d->base - VIRT_VIRTIO_BASE) / AXVM_VIRTIO_MMIO_SLOT_SIZE);
-	int ret = axvm_virtio_mmio_slot_create(&b->virtio[slot]);
+	const struct axvm_board_device *dev = virt_slot_device(b, slot);
+	const struct axvm_devclass *cls;
+	struct axvm_devclass_ctx ctx;
+	int ret;
 
-	*model = b->virtio[slot];
-	return ret;
+	if (!dev) {
+		struct axvm_virtio_mmio_slot *slot_model;
+
+		ret = axvm_virtio_mmio_slot_create(&slot_model);
+		inst->state = slot_model;
+		inst->destroy = virt_destroy_slot;
+		return virt_model_result(d, ret);
+	}
+	cls = axvm_devclass_find(dev->cls); /* checked by virt_check_devices */
+	ctx = (struct axvm_devclass_ctx){
+	    .base = d->base,
+	    .size = d->size,
+	    .irq = {axvm_plic_irq_line_set, b->plic, d->irq},
+	    .hal = b->hal,
+	    .as = axvm_addrspace(b->vm),
+	    .events = b->opts->events,
+	    .console = b->console,
+	    .options = dev->options,
+	    .origin = dev->origin,
+	};
+	for (unsigned k = VIRT_VIRTIO_SLOTS - 1; k > slot; k--)
+		if (b->devices[VIRT_DEV_COUNT - VIRT_VIRTIO_SLOTS + k].cls == cls)
+			ctx.index++;
+	ret = cls->create(&ctx, &inst->state); /* records a message naming dev->origin */
+	if (ret)
+		return ret;
+	inst->cls = cls;
+	inst->origin = virt_device_origin(dev);
+	inst->destroy = cls->destroy;
+	desc->name = cls->name;
+	desc->ops = cls->ops;
+	desc->min_width = cls->min_width;
+	desc->max_width = cls->max_width;
+	return 0;
 }
 
 /* Models without state need no object. */
-static int virt_create_stateless(struct axvm_board *b, const struct virt_device *d, void **model)
+VIRT_CREATE_FN(virt_create_stateless)
 {
-	*model = NULL;
+	return 0;
+}
+
+/*
+ * A config's emu_devices may describe the board's own PLIC and UART (as
+ * AxVisor's riscv64 configs do); the board builds nothing else from them.
+ */
+static int virt_check_emu_devices(const struct axvm_config *c)
+{
+	for (unsigned i = 0; i < c->emu_device_count; i++) {
+		const struct axvm_emu_device *d = &c->emu_devices[i];
+
+		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER && d->base_gpa == 0x0c000000) ||
+		    (d->emu_type == AXVM_EMU_CONSOLE && d->base_gpa == VIRT_UART_BASE))
+			continue;
+		return axvm_error_set(-AXVM_ENOTSUP,
+				      "devices.emu_devices[%u] (\"%s\", emu_type 0x%x at 0x%llx): "
+				      "the virt board builds no devices from emu_devices (it "
+				      "accepts its own PLIC, 0x1 at 0xc000000, and UART, 0x2 at "
+				      "0x10000000); give a disk as kernel.disk_path or -d FILE",
+				      i, d->name, d->emu_type, (unsigned long long)d->base_gpa);
+	}
+	return 0;
+}
+
+/* The config's disk (kernel.disk_path) and the options' devices, in that order. */
+static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_options *o)
+{
+	const struct axvm_config *c = o->base_config;
+	unsigned n = 0;
+
+	if (c && c->disk_path[0]) {
+		char *p = b->cfg_disk;
+
+		for (const char *q = c->disk_path; *q; q++) {
+			*p++ = *q;
+			if (*q == ',')
+				*p++ = ','; /* a comma in a file name, not an option */
+		}
+		*p = 0;
+		b->devs[n++] =
+		    (struct axvm_board_device){"virtio-blk", b->cfg_disk, "kernel.disk_path:"};
+	}
+	if (o->device_count > AXVM_BOARD_MAX_DEVICES - n)
+		return axvm_error_set(-AXVM_ERANGE,
+				      "devices: %u requested, the virt board has %d virtio-mmio "
+				      "slots",
+				      o->device_count + n, AXVM_BOARD_MAX_DEVICES);
+	for (unsigned i = 0; i < o->device_count; i++)
+		b->devs[n++] = o->devices[i];
+	b->ndevs = n;
+	return c ? virt_check_emu_devices(c) : 0;
+}
+
+/* The requested devices exist and can be built, before any file is read. */
+static int virt_check_devices(struct axvm_board *b, const struct axvm_board_options *o)
+{
+	int ret = virt_gather_devices(b, o);
+
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < b->ndevs; i++) {
+		const struct axvm_board_device *dev = &b->devs[i];
+
+		if (!dev->cls || !axvm_devclass_find(dev->cls))
+			return axvm_error_set(-AXVM_EINVAL,
+					      "%s: unknown device \"%s\" (want virtio-blk, "
+					      "virtio-console or virtio-rng)",
+					      virt_device_origin(dev), dev->cls ? dev->cls : "");
+		if (!o->events)
+			return axvm_error_set(-AXVM_EINVAL,
+					      "%s: %s needs an event loop (board options: events)",
+					      virt_device_origin(dev), dev->cls);
+	}
 	return 0;
 }
 
@@ -420,6 +607,7 @@ static int virt_add_devices(struct axvm_board *b)
 {
 	for (unsigned i = 0; i < VIRT_DEV_COUNT; i++) {
 		const struct virt_device *d = &virt_devices[i];
+		struct virt_instance *inst = &b->devices[i];
 		struct axvm_device_desc desc = {
 		    .name = d->name,
 		    .base = d->base,
@@ -428,21 +616,42 @@ static int virt_add_devices(struct axvm_board *b)
 		    .max_width = d->width,
 		    .ops = d->ops,
 		};
-		int ret = d->create(b, d, &desc.opaque);
+		int ret = d->create(b, d, inst, &desc);
 
 		if (ret)
-			return axvm_error_set(ret, "device %s: %s", d->name, axvm_strerror(ret));
+			return ret;
+		desc.opaque = inst->state;
 		ret = axvm_register_device(b->vm, AXVM_BUS_MMIO, &desc);
-		if (ret == -AXVM_EOVERLAP && d->optional) {
+		if (ret == -AXVM_EOVERLAP && d->optional && !inst->cls) {
 			axvm_debug("virt: %s left out: 0x%llx is already mapped", d->name,
 				   (unsigned long long)d->base);
 			continue;
 		}
+		if (ret && inst->cls)
+			return axvm_error_wrap(ret, "%s: %s at 0x%llx", inst->origin,
+					       inst->cls->name, (unsigned long long)d->base);
 		if (ret)
 			return axvm_error_wrap(ret, "device %s", d->name);
-		b->present[i] = true;
+		inst->present = true;
 	}
 	return 0;
+}
+
+/* A class's device writes its own node under /soc. */
+static int virt_class_fdt_node(struct axvm_fdt *f, const struct virt_device *d,
+			       const struct virt_instance *inst)
+{
+	struct axvm_devclass_fdt_ctx fc = {
+	    .base = d->base,
+	    .size = d->size,
+	    .irq = d->irq,
+	    .interrupt_parent = f->plic_phandle,
+	};
+	int soc = fdt_path_offset(f->blob, "/soc");
+
+	if (soc < 0)
+		return -AXVM_EINVAL;
+	return inst->cls->fdt_node(inst->state, f->blob, soc, &fc);
 }
 
 static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_options *o,
@@ -488,6 +697,7 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 		ret = axvm_fdt_add_chosen(&f, &chosen);
 	for (unsigned i = 0; !ret && i < VIRT_DEV_COUNT; i++) {
 		const struct virt_device *d = &virt_devices[i];
+		const struct virt_instance *inst = &b->devices[i];
 		struct axvm_fdt_device fd = {
 		    .base = d->base,
 		    .size = d->size,
@@ -496,7 +706,11 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 		    .clock_hz = AXVM_NS16550A_CLOCK_HZ,
 		};
 
-		if (b->present[i] && d->fdt_node)
+		if (!inst->present)
+			continue;
+		if (inst->cls && inst->cls->fdt_node)
+			ret = virt_class_fdt_node(&f, d, inst);
+		else if (d->fdt_node)
 			ret = d->fdt_node(&f, &fd);
 	}
 	if (!ret)
@@ -684,7 +898,10 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	b->realtime_ns = o->realtime_ns ? o->realtime_ns : virt_host_realtime;
 	b->realtime_opaque = o->realtime_ns ? o->realtime_opaque : NULL;
 
-	ret = virt_build_config(b, o, &in);
+	b->opts = o;
+	ret = virt_check_devices(b, o);
+	if (!ret)
+		ret = virt_build_config(b, o, &in);
 	if (ret)
 		goto fail;
 	ram = &b->cfg->regions[in.ram_index];
@@ -754,6 +971,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 		   axvm_loader_format_name(img.format), img.start, b->layout.entry,
 		   b->layout.dtb_addr, b->fdt_size);
 	virt_inputs_free(&in);
+	b->opts = NULL;
 	*out = b;
 	return 0;
 
@@ -773,14 +991,21 @@ void axvm_board_destroy(struct axvm_board *b)
 {
 	if (!b)
 		return;
-	/* The VM first: no vCPU or bus can reach the models afterwards. */
+	/*
+	 * No vCPU runs (the caller's contract), so nothing reaches the models
+	 * through the bus. The class devices go first, in reverse order, while
+	 * the VM's address space they DMA into (and may still complete host I/O
+	 * into) exists; then the VM; then the board's own models, in reverse.
+	 */
+	for (unsigned i = VIRT_DEV_COUNT; i-- > 0;) {
+		if (b->devices[i].cls && b->devices[i].destroy)
+			b->devices[i].destroy(b->devices[i].state);
+	}
 	axvm_destroy(b->vm);
-	for (unsigned i = 0; i < VIRT_VIRTIO_SLOTS; i++)
-		axvm_virtio_mmio_slot_destroy(b->virtio[i]);
-	axvm_goldfish_rtc_destroy(b->rtc);
-	axvm_test_finisher_destroy(b->test);
-	axvm_ns16550a_destroy(b->uart);
-	axvm_plic_destroy(b->plic);
+	for (unsigned i = VIRT_DEV_COUNT; i-- > 0;) {
+		if (!b->devices[i].cls && b->devices[i].destroy)
+			b->devices[i].destroy(b->devices[i].state);
+	}
 	axvm_riscv64_machine_destroy(b->machine);
 	pthread_mutex_destroy(&b->lock);
 	free(b->fdt);

@@ -27,6 +27,10 @@ enum {
 	RUN_NO_SSTC,
 	RUN_TIMEOUT,
 	RUN_VERBOSE,
+	RUN_DISK,
+	RUN_RNG,
+	RUN_VIRTIO_CONSOLE,
+	RUN_DEVICE,
 };
 
 static const struct cli_option run_options[] = {
@@ -37,6 +41,14 @@ static const struct cli_option run_options[] = {
     {RUN_MEM, 'm', "mem", "SIZE", "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M)"},
     {RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
     {RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
+    {RUN_DISK, 'd', "disk", "FILE[,OPTS]",
+     "virtio-blk disk on a raw image (repeatable; the first is vda); OPTS: ro, serial=S, "
+     "queues=N"},
+    {RUN_RNG, 0, "rng", NULL, "virtio-rng: host entropy for the guest's /dev/hwrng"},
+    {RUN_VIRTIO_CONSOLE, 0, "virtio-console", NULL,
+     "virtio-console on the guest console (Linux hvc0, or hvc1 beside the SBI console)"},
+    {RUN_DEVICE, 0, "device", "NAME[,OPTS]",
+     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console (repeatable)"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
@@ -51,7 +63,39 @@ struct run_args {
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc;
 	int verbosity;
+	/* The devices in command-line order (-d, --rng, --device...). */
+	unsigned ndevices;
+	struct axvm_board_device devices[AXVM_BOARD_MAX_DEVICES];
+	char classes[AXVM_BOARD_MAX_DEVICES][32]; /* --device NAME copies */
 };
+
+static int run_add_device(struct run_args *a, const char *cls, const char *options,
+			  const char *origin)
+{
+	if (a->ndevices == AXVM_BOARD_MAX_DEVICES) {
+		fprintf(stderr, "axvm run: %s: more than %d devices (one per virtio-mmio slot)\n",
+			origin, AXVM_BOARD_MAX_DEVICES);
+		return -1;
+	}
+	a->devices[a->ndevices++] = (struct axvm_board_device){cls, options, origin};
+	return 0;
+}
+
+/* --device NAME[,OPTS]: the class name before the first comma. */
+static int run_add_generic_device(struct run_args *a, const char *value)
+{
+	const char *comma = strchr(value, ',');
+	size_t len = comma ? (size_t)(comma - value) : strlen(value);
+	char *cls = a->classes[a->ndevices < AXVM_BOARD_MAX_DEVICES ? a->ndevices : 0];
+
+	if (len == 0 || len >= sizeof(a->classes[0])) {
+		fprintf(stderr, "axvm run: --device '%s': expected NAME[,OPTIONS]\n", value);
+		return -1;
+	}
+	memcpy(cls, value, len);
+	cls[len] = 0;
+	return run_add_device(a, cls, comma ? comma + 1 : NULL, "--device");
+}
 
 static int run_arg(const struct cli_arg *arg, void *opaque)
 {
@@ -115,6 +159,14 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_VERBOSE:
 		a->verbosity++;
 		break;
+	case RUN_DISK:
+		return run_add_device(a, "virtio-blk", arg->value, "-d");
+	case RUN_RNG:
+		return run_add_device(a, "virtio-rng", NULL, "--rng");
+	case RUN_VIRTIO_CONSOLE:
+		return run_add_device(a, "virtio-console", NULL, "--virtio-console");
+	case RUN_DEVICE:
+		return run_add_generic_device(a, arg->value);
 	}
 	return 0;
 }
@@ -180,6 +232,8 @@ static int run_main(int argc, char **argv)
 	ro.board.kernel_path = a.kernel;
 	ro.board.initrd_path = a.initrd;
 	ro.board.dtb_path = a.dtb;
+	ro.board.device_count = a.ndevices;
+	memcpy(ro.board.devices, a.devices, sizeof(a.devices));
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
 

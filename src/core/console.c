@@ -13,6 +13,10 @@
  * Input is pushed by one host feeder; a short push arms in_waiting, and the
  * pop that brings the free space back to CONSOLE_INPUT_RESUME calls
  * input_room, so the feeder resumes well before the guest runs dry.
+ *
+ * Several devices consume one console (the UART, virtio-console, the SBI
+ * console): each registers a listener; `owner` is the consumer the guest
+ * last claimed input through (NULL until it does), and only it may pop.
  */
 #include <axvm/console.h>
 
@@ -36,9 +40,10 @@ struct axvm_console {
 
 	uint8_t in[AXVM_CONSOLE_INPUT_SIZE];
 	size_t in_head, in_count;
-	bool in_waiting; /* a push was short: call sink.input_room once there is room */
-	void (*listener)(void *opaque);
-	void *listener_opaque;
+	bool in_waiting;   /* a push was short: call sink.input_room once there is room */
+	const void *owner; /* the consumer input is for; NULL = any */
+	struct axvm_console_listener listeners[AXVM_CONSOLE_MAX_LISTENERS];
+	unsigned nlisteners;
 
 	uint8_t *out; /* AXVM_CONSOLE_OUTPUT_SIZE bytes (buffered mode) */
 	size_t out_head, out_count;
@@ -46,9 +51,15 @@ struct axvm_console {
 	bool out_closed;
 	uint64_t out_dropped, out_total;
 	size_t room_want; /* 0, or the room a device waits for */
-	void (*room_fn)(void *opaque);
-	void *room_opaque;
 };
+
+/* A copy of the listeners, to call outside the lock (lock held). */
+static unsigned console_listeners_locked(const struct axvm_console *con,
+					 struct axvm_console_listener *out)
+{
+	memcpy(out, con->listeners, con->nlisteners * sizeof(out[0]));
+	return con->nlisteners;
+}
 
 int axvm_console_create(const struct axvm_console_sink *sink, struct axvm_console **out)
 {
@@ -175,12 +186,35 @@ bool axvm_console_wait_output_room(struct axvm_console *con, size_t want, uint64
 	return ok;
 }
 
-void axvm_console_set_output_room_listener(struct axvm_console *con, void (*fn)(void *opaque),
-					   void *opaque)
+int axvm_console_register_listener(struct axvm_console *con, const struct axvm_console_listener *l)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&con->lock);
+	if (con->nlisteners == AXVM_CONSOLE_MAX_LISTENERS)
+		ret = -AXVM_EBUSY;
+	else
+		con->listeners[con->nlisteners++] = *l;
+	pthread_mutex_unlock(&con->lock);
+	if (ret)
+		return axvm_error_set(ret, "console: more than %d devices use it",
+				      AXVM_CONSOLE_MAX_LISTENERS);
+	return 0;
+}
+
+void axvm_console_unregister_listener(struct axvm_console *con, const void *consumer)
 {
 	pthread_mutex_lock(&con->lock);
-	con->room_fn = fn;
-	con->room_opaque = opaque;
+	for (unsigned i = 0; i < con->nlisteners; i++) {
+		if (con->listeners[i].opaque == consumer) {
+			memmove(&con->listeners[i], &con->listeners[i + 1],
+				(con->nlisteners - i - 1) * sizeof(con->listeners[0]));
+			con->nlisteners--;
+			break;
+		}
+	}
+	if (con->owner == consumer)
+		con->owner = NULL;
 	pthread_mutex_unlock(&con->lock);
 }
 
@@ -215,21 +249,24 @@ size_t axvm_console_output_peek(struct axvm_console *con, const uint8_t **data)
 	return n;
 }
 
-/* Wake writers waiting for room and, if a device asked, tell it (lock held; unlocks). */
+/*
+ * Wake writers waiting for room and, if a device asked, tell the devices
+ * (lock held; unlocks). Each checks whether it was waiting itself.
+ */
 static void console_room_freed_unlock(struct axvm_console *con)
 {
-	void (*fn)(void *opaque) = NULL;
-	void *opaque = NULL;
+	struct axvm_console_listener l[AXVM_CONSOLE_MAX_LISTENERS];
+	unsigned n = 0;
 
 	pthread_cond_broadcast(&con->room_cond);
 	if (con->room_want && console_out_room(con) >= con->room_want) {
 		con->room_want = 0;
-		fn = con->room_fn;
-		opaque = con->room_opaque;
+		n = console_listeners_locked(con, l);
 	}
 	pthread_mutex_unlock(&con->lock);
-	if (fn)
-		fn(opaque);
+	for (unsigned i = 0; i < n; i++)
+		if (l[i].output_room)
+			l[i].output_room(l[i].opaque);
 }
 
 void axvm_console_output_consume(struct axvm_console *con, size_t n)
@@ -282,6 +319,22 @@ uint64_t axvm_console_output_total(struct axvm_console *con)
 
 /* ---- input ---- */
 
+/* Tell the consumers input may be theirs: the owner only, or all without one. */
+static void console_input_news(struct axvm_console *con, bool everyone)
+{
+	struct axvm_console_listener l[AXVM_CONSOLE_MAX_LISTENERS];
+	const void *owner;
+	unsigned n;
+
+	pthread_mutex_lock(&con->lock);
+	n = console_listeners_locked(con, l);
+	owner = con->owner;
+	pthread_mutex_unlock(&con->lock);
+	for (unsigned i = 0; i < n; i++)
+		if (l[i].input && (everyone || !owner || l[i].opaque == owner))
+			l[i].input(l[i].opaque);
+}
+
 size_t axvm_console_push(struct axvm_console *con, const uint8_t *buf, size_t len)
 {
 	size_t queued = 0;
@@ -294,9 +347,32 @@ size_t axvm_console_push(struct axvm_console *con, const uint8_t *buf, size_t le
 	if (queued < len)
 		con->in_waiting = true;
 	pthread_mutex_unlock(&con->lock);
-	if (queued && con->listener)
-		con->listener(con->listener_opaque);
+	if (queued)
+		console_input_news(con, false);
 	return queued;
+}
+
+void axvm_console_claim_input(struct axvm_console *con, const void *consumer)
+{
+	bool changed;
+
+	pthread_mutex_lock(&con->lock);
+	changed = con->owner != consumer;
+	con->owner = consumer;
+	pthread_mutex_unlock(&con->lock);
+	/* The old owner stops taking input, the new one may find some waiting. */
+	if (changed)
+		console_input_news(con, true);
+}
+
+const void *axvm_console_input_owner(struct axvm_console *con)
+{
+	const void *owner;
+
+	pthread_mutex_lock(&con->lock);
+	owner = con->owner;
+	pthread_mutex_unlock(&con->lock);
+	return owner;
 }
 
 size_t axvm_console_input_room(struct axvm_console *con)
@@ -313,11 +389,16 @@ size_t axvm_console_input_room(struct axvm_console *con)
 
 int axvm_console_pop(struct axvm_console *con)
 {
+	return axvm_console_pop_for(con, NULL);
+}
+
+int axvm_console_pop_for(struct axvm_console *con, const void *consumer)
+{
 	bool resume = false;
 	int c = -1;
 
 	pthread_mutex_lock(&con->lock);
-	if (con->in_count) {
+	if (con->in_count && (!consumer || !con->owner || con->owner == consumer)) {
 		c = con->in[con->in_head];
 		con->in_head = (con->in_head + 1) % sizeof(con->in);
 		con->in_count--;
@@ -334,17 +415,15 @@ int axvm_console_pop(struct axvm_console *con)
 
 bool axvm_console_has_input(struct axvm_console *con)
 {
+	return axvm_console_has_input_for(con, NULL);
+}
+
+bool axvm_console_has_input_for(struct axvm_console *con, const void *consumer)
+{
 	bool has;
 
 	pthread_mutex_lock(&con->lock);
-	has = con->in_count != 0;
+	has = con->in_count != 0 && (!consumer || !con->owner || con->owner == consumer);
 	pthread_mutex_unlock(&con->lock);
 	return has;
-}
-
-void axvm_console_set_input_listener(struct axvm_console *con, void (*fn)(void *opaque),
-				     void *opaque)
-{
-	con->listener = fn;
-	con->listener_opaque = opaque;
 }

@@ -2,6 +2,8 @@
 /* The device classes the board can build by name (devclass.h). */
 #include "devclass.h"
 
+#include "core/error.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,17 +64,13 @@ int axvm_devopt_next(const char **cursor, struct axvm_devopt *opt)
 int axvm_devclass_fail(const struct axvm_devclass_ctx *ctx, const char *class_name, int ret,
 		       const char *fmt, ...)
 {
-	char msg[512];
+	char msg[AXVM_ERROR_MAX];
 	va_list ap;
 
-	if (ctx->err && ctx->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		if (ctx->origin)
-			snprintf(ctx->err, ctx->errlen, "%s %s", ctx->origin, msg);
-		else
-			snprintf(ctx->err, ctx->errlen, "%s: %s", class_name, msg);
-	}
-	return ret;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ctx->origin)
+		return axvm_error_set(ret, "%s %s", ctx->origin, msg);
+	return axvm_error_set(ret, "%s: %s", class_name, msg);
 }

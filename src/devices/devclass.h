@@ -23,10 +23,11 @@
  *    yet (create registers fds and notifiers with it); ctx->irq is wired;
  *    ctx->base/size/irq are fixed. Everything in ctx is borrowed: strings
  *    are copied if kept, objects must outlive the device.
- *  - Errors: create returns 0 or a negative AXVM_E* and, on failure, writes
- *    one line into ctx->err (when non-NULL) that names what was wrong, with
- *    ctx->origin in front: "-d disk.img: not a multiple of 512 bytes (1000
- *    bytes)" (axvm_devclass_fail). A failed create leaves nothing behind (*state is NULL). Host
+ *  - Errors: create returns 0 or a negative AXVM_E* and, on failure, records
+ *    the calling thread's message (core/error.h, axvm_error_message()) that
+ *    names what was wrong, with ctx->origin in front: "-d disk.img: not a
+ *    multiple of 512 bytes (1000 bytes)" (axvm_devclass_fail). A failed
+ *    create leaves nothing behind (*state is NULL). Host
  *    problems (a missing image, a lock held by another process) are found
  *    here, before the guest starts.
  *  - Threads: the ops (register accesses) run on vCPU threads, several at
@@ -64,8 +65,6 @@ struct axvm_devclass_ctx {
 	const char *options; /* "file=disk.img,ro,serial=abc" or "disk.img,ro"; NULL = "" */
 	const char *origin;  /* put before messages: "-d", "vm.toml:14:"; NULL = "<class>:" */
 	unsigned index;	     /* n-th instance of this class (0-based), for names */
-	char *err;	     /* create's one-line error message; may be NULL */
-	size_t errlen;
 };
 
 /* What a device's tree node needs besides its own state. */
@@ -111,8 +110,9 @@ struct axvm_devopt {
 int axvm_devopt_next(const char **cursor, struct axvm_devopt *opt);
 
 /*
- * Write the create error into ctx->err: "<origin> <message>" ("-d
- * disk.img: ...") or, without an origin, "<class>: <message>". Returns ret.
+ * Record create's error as the thread's message (axvm_error_set):
+ * "<origin> <message>" ("-d disk.img: ...") or, without an origin,
+ * "<class>: <message>". Returns ret.
  */
 int axvm_devclass_fail(const struct axvm_devclass_ctx *ctx, const char *class_name, int ret,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

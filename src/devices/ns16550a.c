@@ -34,9 +34,11 @@
  * fewer bytes than the trigger level (no real time passes on a virtual line).
  * The receiver pulls from the console input queue only while the guest uses
  * the UART for input (received-data interrupt enabled, or polling LSR/RBR),
- * so a guest that reads its console through SBI (hvc0) is not robbed of
- * input. The divisor and line settings are stored and read back but do not
- * affect the virtual line.
+ * and only while the console's input is the UART's or no one's: enabling
+ * ERBFI or reading a byte from RBR claims it (axvm/console.h), so a guest that reads its console
+ * through SBI or virtio-console (hvc0) is not robbed of input. (Reading an empty RBR claims
+ * nothing: Linux does that when it closes ttyS0.) The divisor and line settings are stored and read
+ * back but do not affect the virtual line.
  */
 #include "ns16550a.h"
 
@@ -114,6 +116,8 @@ struct axvm_ns16550a {
 	uint8_t dll, dlm;
 	bool thr_ipending; /* THR-empty interrupt due (cleared by IIR read / THR write) */
 	bool tx_waiting;   /* THR is "full": the console has no room for a FIFO's worth */
+	/* The guest started reading through us: claim the console's input once unlocked. */
+	bool claim_pending;
 	bool irq_level;
 	uint64_t tx_overruns;
 	struct axvm_ratelimit overrun_limit;
@@ -149,7 +153,7 @@ static void ns16550a_rx_fill(struct axvm_ns16550a *u)
 	if (!u->console || (u->mcr & NS16550A_MCR_LOOP))
 		return;
 	while (u->rx_count < ns16550a_rx_capacity(u)) {
-		int c = axvm_console_pop(u->console);
+		int c = axvm_console_pop_for(u->console, u);
 
 		if (c < 0)
 			break;
@@ -266,6 +270,8 @@ static uint8_t ns16550a_read_locked(struct axvm_ns16550a *u, uint64_t offset)
 			u->rx_head = (u->rx_head + 1) % AXVM_NS16550A_FIFO_SIZE;
 			u->rx_count--;
 			ns16550a_rx_fill(u);
+			/* Input taken through the UART (a polling guest). */
+			u->claim_pending = true;
 		}
 		return v;
 	case NS16550A_REG_IER:
@@ -321,6 +327,13 @@ static void ns16550a_write_locked(struct axvm_ns16550a *u, uint64_t offset, uint
 		/* Enabling the THR-empty interrupt while THR is empty raises it. */
 		if ((v & NS16550A_IER_ETBEI) && !(u->ier & NS16550A_IER_ETBEI))
 			ns16550a_thr_emptied(u);
+		/*
+		 * The guest reads its console here now (Linux opened ttyS0).
+		 * Disabling releases nothing: Linux's console writes turn the
+		 * interrupts off and on around every message.
+		 */
+		if ((v & NS16550A_IER_ERBFI) && !(u->ier & NS16550A_IER_ERBFI))
+			u->claim_pending = true;
 		u->ier = v & NS16550A_IER_MASK;
 		break;
 	case NS16550A_REG_IIR: /* FCR */
@@ -358,15 +371,39 @@ static bool ns16550a_read_has_effects(uint64_t offset)
 	       offset == NS16550A_REG_LSR || offset == NS16550A_REG_MSR;
 }
 
+/* A claim noted under the lock (and cleared): true if there is one to make. */
+static bool ns16550a_take_claim(struct axvm_ns16550a *u)
+{
+	bool claim = u->claim_pending && u->console;
+
+	u->claim_pending = false;
+	return claim;
+}
+
+/*
+ * Claim the console's input, outside the UART's lock: the console calls the
+ * listeners, ours included, when the owner changes.
+ */
+static void ns16550a_claim(struct axvm_ns16550a *u, bool claim)
+{
+	if (claim && axvm_console_input_owner(u->console) != u) {
+		axvm_debug("ns16550a: the guest reads its console here: it takes the input");
+		axvm_console_claim_input(u->console, u);
+	}
+}
+
 static int ns16550a_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct axvm_ns16550a *u = opaque;
+	bool claim;
 
 	dev_lock(&u->lock);
 	*value = ns16550a_read_locked(u, offset);
 	if (ns16550a_read_has_effects(offset))
 		ns16550a_update_irq(u);
+	claim = ns16550a_take_claim(u);
 	dev_unlock(&u->lock);
+	ns16550a_claim(u, claim);
 	return 0;
 }
 
@@ -374,12 +411,17 @@ static int ns16550a_write(void *opaque, uint64_t offset, unsigned width, uint64_
 {
 	struct axvm_ns16550a *u = opaque;
 
+	bool claim;
+
 	dev_lock(&u->lock);
 	ns16550a_write_locked(u, offset, (uint8_t)value);
+	claim = ns16550a_take_claim(u);
 	if (u->ier & NS16550A_IER_ERBFI)
 		ns16550a_rx_fill(u);
 	ns16550a_update_irq(u);
 	dev_unlock(&u->lock);
+	/* On a claim, the input listener fills the receiver and raises the interrupt. */
+	ns16550a_claim(u, claim);
 	return 0;
 }
 
@@ -431,8 +473,13 @@ int axvm_ns16550a_create(struct axvm_console *console, const struct axvm_irq_lin
 	/* 115200 baud from the 3.6864 MHz clock, as firmware would leave it. */
 	u->dll = 2;
 	if (console) {
-		axvm_console_set_input_listener(console, ns16550a_input_ready, u);
-		axvm_console_set_output_room_listener(console, ns16550a_output_room, u);
+		struct axvm_console_listener l = {ns16550a_input_ready, ns16550a_output_room, u};
+		int ret = axvm_console_register_listener(console, &l);
+
+		if (ret) {
+			free(u);
+			return ret;
+		}
 	}
 	*out = u;
 	return 0;
@@ -442,9 +489,7 @@ void axvm_ns16550a_destroy(struct axvm_ns16550a *u)
 {
 	if (!u)
 		return;
-	if (u->console) {
-		axvm_console_set_input_listener(u->console, NULL, NULL);
-		axvm_console_set_output_room_listener(u->console, NULL, NULL);
-	}
+	if (u->console)
+		axvm_console_unregister_listener(u->console, u);
 	free(u);
 }

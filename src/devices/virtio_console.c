@@ -19,11 +19,10 @@
  * The host side is a struct axvm_console: guest output goes in with
  * axvm_console_write (a short write when its buffer is full: the chain
  * waits, and the console's output-room listener resumes it), guest input
- * comes from axvm_console_pop (the input listener wakes the receive
- * queue). Both listeners are single slots in axvm_console: this device
- * takes them, so a UART on the same console would lose its wake-ups (give
- * it another console, or let the console call several listeners). Work
- * per wake-up is bounded
+ * comes from axvm_console_pop_for (the input listener wakes the receive
+ * queue). The console is shared with the UART and the SBI console: a
+ * receive buffer made available claims its input (axvm/console.h), so
+ * keystrokes go where the guest reads. Work per wake-up is bounded
  * (CONSOLE_BUDGET bytes each way), then the device re-kicks itself.
  *
  * Options: none.
@@ -78,9 +77,17 @@ static void console_rx(struct virtio_console *c)
 		size_t n = 0, cap;
 
 		if (!c->rx) {
-			if (!axvm_console_has_input(c->con) ||
-			    virtio_mmio_pop(c->t, CONSOLE_RXQ, 0, &c->rx) <= 0)
+			/*
+			 * The driver offers a receive buffer: the guest reads its
+			 * console here (hvc0). Keep the buffer until input comes.
+			 */
+			if (virtio_mmio_pop(c->t, CONSOLE_RXQ, 0, &c->rx) <= 0)
 				break;
+			if (axvm_console_input_owner(c->con) != c) {
+				axvm_debug("virtio-console: a receive buffer posted: it takes the "
+					   "console input");
+				axvm_console_claim_input(c->con, c);
+			}
 		}
 		if (virtio_mmio_req_is_stale(c->t, c->rx)) {
 			virtio_mmio_complete(c->t, c->rx, 0);
@@ -91,7 +98,7 @@ static void console_rx(struct virtio_console *c)
 		if (cap > budget)
 			cap = budget;
 		while (n < cap) {
-			int ch = axvm_console_pop(c->con);
+			int ch = axvm_console_pop_for(c->con, c);
 
 			if (ch < 0)
 				break;
@@ -190,8 +197,7 @@ static void console_destroy(void *dev)
 {
 	struct virtio_console *c = dev;
 
-	axvm_console_set_input_listener(c->con, NULL, NULL);
-	axvm_console_set_output_room_listener(c->con, NULL, NULL);
+	axvm_console_unregister_listener(c->con, c);
 	console_drop_held(c);
 	free(c);
 }
@@ -235,8 +241,13 @@ static int console_create(const struct axvm_devclass_ctx *ctx, void **state)
 		free(c);
 		return ret;
 	}
-	axvm_console_set_input_listener(c->con, console_input_ready, c);
-	axvm_console_set_output_room_listener(c->con, console_output_room, c);
+	ret = axvm_console_register_listener(
+	    c->con, &(struct axvm_console_listener){console_input_ready, console_output_room, c});
+	if (ret) {
+		axvm_virtio_mmio_destroy(c->t); /* frees c */
+		return axvm_devclass_fail(ctx, console_device.name, ret, "%s",
+					  axvm_error_message());
+	}
 	*state = c->t;
 	return 0;
 }

@@ -90,7 +90,7 @@ struct virtio_req {
  * Build the transport for `dev` (described by `desc`, features offered
  * `features`: device bits; the transport adds VERSION_1, INDIRECT_DESC and
  * EVENT_IDX) with `config` as the initial config space (copied). Messages
- * go to ctx->err. The kick notifier is registered with ctx->events.
+ * are recorded (axvm_error_message()). The kick notifier is registered with ctx->events.
  */
 int virtio_mmio_create(const struct axvm_devclass_ctx *ctx, const struct virtio_mmio_device *desc,
 		       void *dev, uint64_t features, const void *config,

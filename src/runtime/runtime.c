@@ -273,6 +273,8 @@ static int rt_board_create(struct axvm_runtime *rt)
 	int ret;
 
 	bo.console = rt->console;
+	/* The devices' host I/O runs on our event service; the board goes before it. */
+	bo.events = rt->loop;
 	ret = axvm_board_virt_create(&bo, &rt->board, NULL, 0);
 	if (ret) {
 		rt_set_error(rt, "%s", axvm_error_message());

@@ -2,6 +2,7 @@
 #include "virtio_driver.h"
 
 #include <axvm/hal.h>
+#include <stdio.h>
 #include <string.h>
 
 static void vdrv_irq(void *opaque, unsigned irq, bool level)
@@ -42,9 +43,10 @@ int vdrv_setup(struct vdrv *d, const struct axvm_devclass *cls, const char *opti
 	ctx.console = console;
 	ctx.options = options;
 	ctx.origin = "-d";
-	ctx.err = d->err;
-	ctx.errlen = sizeof(d->err);
-	return cls->create(&ctx, &d->dev);
+	ret = cls->create(&ctx, &d->dev);
+	if (ret)
+		snprintf(d->err, sizeof(d->err), "%s", axvm_error_message());
+	return ret;
 }
 
 void vdrv_teardown(struct vdrv *d)

@@ -71,7 +71,7 @@ struct vdrv {
 	unsigned irq_raises;
 	struct vdrv_queue q[VDRV_MAX_QUEUES];
 	uint64_t heap; /* next free guest address for rings and buffers */
-	char err[512]; /* create's message */
+	char err[512]; /* create's message (axvm_error_message() on failure) */
 };
 
 struct vdrv_buf {

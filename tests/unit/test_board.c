@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include <axvm/board.h>
+#include <axvm/event.h>
 #include <axvm/riscv64.h>
 #include <axvm/vm.h>
 #include <libfdt.h>
@@ -759,6 +760,215 @@ TEST(test_board_virtio_slot_under_config_memory_left_out)
 	CHECK(fdt_path_offset(g, "/soc/virtio_mmio@10002000") >= 0);
 	free(g);
 	board_cleanup(&f);
+}
+
+/* ---- configured devices (axvm_board_options.devices) ---- */
+
+/* A 1 MiB disk image in the fixture's directory, and an event loop for the devices. */
+static int board_prepare_devices(struct board_fixture *f, struct axvm_event_loop **loop, char *disk,
+				 size_t disk_len)
+{
+	static const uint8_t zero[4096];
+	FILE *fp;
+
+	if (board_prepare(f, spin, 1) != 0 || axvm_event_loop_create(loop) != 0)
+		return -1;
+	snprintf(disk, disk_len, "%s/disk.img", f->dir);
+	fp = fopen(disk, "wb");
+	if (!fp)
+		return -1;
+	for (int i = 0; i < 256; i++)
+		fwrite(zero, 1, sizeof(zero), fp);
+	fclose(fp);
+	f->o.events = *loop;
+	return 0;
+}
+
+static uint64_t board_mmio_read(struct board_fixture *f, uint64_t addr)
+{
+	const struct axvm_device_desc *d =
+	    axvm_bus_find(axvm_bus(axvm_board_vm(f->b), AXVM_BUS_MMIO), addr);
+	uint64_t v = 0xdeadbeef;
+
+	if (d)
+		d->ops->read(d->opaque, addr - d->base, 4, &v);
+	return v;
+}
+
+/* devices[0] takes the top slot (Linux's first virtio-mmio device: vda), devices[1] the next. */
+TEST(test_board_devices_fill_virtio_slots_from_the_top)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	struct axvm_bus *bus;
+	char disk[128];
+	void *g;
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"virtio-blk", disk, "-d"};
+	f.o.devices[1] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	f.o.device_count = 2;
+	REQUIRE_OK(board_create(&f));
+	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
+	CHECK_INT(13, axvm_bus_device_count(bus));
+	CHECK_STR("virtio-blk", axvm_bus_find(bus, 0x10008000)->name);
+	CHECK_U64(2, board_mmio_read(&f, 0x10008008)); /* DeviceID: block */
+	CHECK_STR("virtio-rng", axvm_bus_find(bus, 0x10007000)->name);
+	CHECK_U64(4, board_mmio_read(&f, 0x10007008)); /* DeviceID: entropy */
+	CHECK_STR("virtio-mmio5", axvm_bus_find(bus, 0x10006000)->name);
+	CHECK_U64(0, board_mmio_read(&f, 0x10006008)); /* no device */
+	g = guest_fdt(&f);
+	REQUIRE(g);
+	CHECK_STR("virtio,mmio", fdt_str(g, "/soc/virtio_mmio@10008000", "compatible"));
+	CHECK_STR("virtio,mmio", fdt_str(g, "/soc/virtio_mmio@10007000", "compatible"));
+	{
+		const fdt32_t *irq = fdt_getprop(g, fdt_path_offset(g, "/soc/virtio_mmio@10008000"),
+						 "interrupts", NULL);
+
+		REQUIRE(irq);
+		CHECK_U64(8, fdt32_to_cpu(*irq));
+	}
+	free(g);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+}
+
+/* A device's failure names where it was asked for, and nothing is left half-built. */
+TEST(test_board_device_error_names_its_origin)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	char disk[128];
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"virtio-blk", "/nonexistent/disk.img", "-d"};
+	f.o.device_count = 1;
+	CHECK_INT(-AXVM_ENOENT, board_create(&f));
+	CHECK_STR("-d /nonexistent/disk.img: No such file or directory", f.err);
+	CHECK(f.b == NULL);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+}
+
+/* Two boards cannot write one image; destroying the first releases it. */
+TEST(test_board_second_board_cannot_open_the_same_disk_until_the_first_is_destroyed)
+{
+	struct board_fixture f, g;
+	struct axvm_event_loop *loop = NULL;
+	char disk[128], want[256];
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"virtio-blk", disk, "-d"};
+	f.o.device_count = 1;
+	REQUIRE_OK(board_create(&f));
+	REQUIRE(board_prepare(&g, spin, 1) == 0);
+	g.o.events = loop;
+	g.o.devices[0] = f.o.devices[0];
+	g.o.device_count = 1;
+	CHECK_INT(-AXVM_EBUSY, board_create(&g));
+	snprintf(want, sizeof(want),
+		 "-d %s: locked by another process (it is open); is another VM using it?", disk);
+	CHECK_STR(want, g.err);
+	axvm_board_destroy(f.b);
+	f.b = NULL;
+	CHECK_INT(0, board_create(&g));
+	board_cleanup(&g);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+}
+
+/* A config's kernel.disk_path is a virtio-blk disk, ahead of the options' devices (vda). */
+TEST(test_board_config_disk_path_is_the_first_disk)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	struct axvm_config cfg;
+	struct axvm_bus *bus;
+	char disk[128];
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	axvm_config_init(&cfg);
+	snprintf(cfg.disk_path, sizeof(cfg.disk_path), "%s", disk);
+	f.o.base_config = &cfg;
+	f.o.devices[0] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	f.o.device_count = 1;
+	REQUIRE_OK(board_create(&f));
+	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
+	CHECK_STR("virtio-blk", axvm_bus_find(bus, 0x10008000)->name);
+	CHECK_STR("virtio-rng", axvm_bus_find(bus, 0x10007000)->name);
+	board_cleanup(&f);
+	/* A missing one is named by its field. */
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	snprintf(cfg.disk_path, sizeof(cfg.disk_path), "/nonexistent/vm.img");
+	f.o.base_config = &cfg;
+	CHECK_INT(-AXVM_ENOENT, board_create(&f));
+	CHECK_STR("kernel.disk_path: /nonexistent/vm.img: No such file or directory", f.err);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+}
+
+/* emu_devices may describe the board's PLIC and UART; anything else is refused by name. */
+TEST(test_board_config_emu_devices_other_than_its_own_are_rejected)
+{
+	struct board_fixture f;
+	struct axvm_config cfg;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	axvm_config_init(&cfg);
+	cfg.emu_devices[0] = (struct axvm_emu_device){
+	    .name = "plic", .base_gpa = 0x0c000000, .length = 0x600000, .emu_type = 0x1};
+	cfg.emu_devices[1] = (struct axvm_emu_device){
+	    .name = "uart", .base_gpa = 0x10000000, .length = 0x100, .irq_id = 10, .emu_type = 0x2};
+	cfg.emu_device_count = 2;
+	f.o.base_config = &cfg;
+	REQUIRE_OK(board_create(&f));
+	axvm_board_destroy(f.b);
+	f.b = NULL;
+	cfg.emu_devices[2] = (struct axvm_emu_device){.name = "virtio-blk",
+						      .base_gpa = 0x10001000,
+						      .length = 0x1000,
+						      .irq_id = 1,
+						      .emu_type = 0xe1};
+	cfg.emu_device_count = 3;
+	CHECK_INT(-AXVM_ENOTSUP, board_create(&f));
+	CHECK_STR("devices.emu_devices[2] (\"virtio-blk\", emu_type 0xe1 at 0x10001000): the virt "
+		  "board builds no devices from emu_devices (it accepts its own PLIC, 0x1 at "
+		  "0xc000000, and UART, 0x2 at 0x10000000); give a disk as kernel.disk_path or "
+		  "-d FILE",
+		  f.err);
+	board_cleanup(&f);
+}
+
+TEST(test_board_device_without_event_loop_is_an_error)
+{
+	struct board_fixture f;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	f.o.device_count = 1;
+	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	CHECK_STR("--rng: virtio-rng needs an event loop (board options: events)", f.err);
+	board_cleanup(&f);
+}
+
+TEST(test_board_unknown_device_class_is_an_error)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	char disk[128];
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"virtio-net", "tap0", "--device"};
+	f.o.device_count = 1;
+	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	CHECK_STR("--device: unknown device \"virtio-net\" (want virtio-blk, virtio-console or "
+		  "virtio-rng)",
+		  f.err);
+	f.o.device_count = 9;
+	CHECK_INT(-AXVM_ERANGE, board_create(&f));
+	CHECK_STR("devices: 9 requested, the virt board has 8 virtio-mmio slots", f.err);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
 }
 
 TEST(test_board_uart_writes_reach_console)

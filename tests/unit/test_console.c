@@ -2,7 +2,8 @@
 /*
  * The console (axvm/console.h): direct and buffered output, the buffer's
  * bound and its notifications (once per drain, urgent on a newline), room
- * for devices that wait, closing a failed output, and input backpressure.
+ * for devices that wait, closing a failed output, input backpressure, and
+ * several devices sharing one console (input has one owner at a time).
  */
 #include "test.h"
 
@@ -198,7 +199,8 @@ TEST(test_console_room_listener_runs_when_the_owner_drains)
 	static uint8_t sink[AXVM_CONSOLE_OUTPUT_SIZE];
 
 	REQUIRE_OK(fx_buffered(&f));
-	axvm_console_set_output_room_listener(f.con, fx_room, &f);
+	REQUIRE_OK(axvm_console_register_listener(
+	    f.con, &(struct axvm_console_listener){.output_room = fx_room, .opaque = &f}));
 	fill(f.con, AXVM_CONSOLE_OUTPUT_SIZE - 4);
 	CHECK(!axvm_console_request_output_room(f.con, 16));
 	CHECK_INT(0, f.room_calls);
@@ -337,5 +339,125 @@ TEST(test_console_input_keeps_every_byte_in_order)
 		REQUIRE(c < 0);
 	}
 	CHECK_INT(sizeof(in), popped);
+	axvm_console_destroy(f.con);
+}
+
+/* ---- several devices on one console ---- */
+
+/* A consumer device: counts its input and output-room callbacks. */
+struct fx_dev {
+	unsigned input_calls, room_calls;
+};
+
+static void fx_dev_input(void *opaque)
+{
+	((struct fx_dev *)opaque)->input_calls++;
+}
+
+static void fx_dev_room(void *opaque)
+{
+	((struct fx_dev *)opaque)->room_calls++;
+}
+
+static int fx_register(struct axvm_console *con, struct fx_dev *d)
+{
+	struct axvm_console_listener l = {fx_dev_input, fx_dev_room, d};
+
+	memset(d, 0, sizeof(*d));
+	return axvm_console_register_listener(con, &l);
+}
+
+TEST(test_console_input_goes_to_anyone_until_a_device_claims_it)
+{
+	struct con_fixture f;
+	struct fx_dev uart, hvc;
+
+	REQUIRE_OK(fx_buffered(&f));
+	REQUIRE_OK(fx_register(f.con, &uart));
+	REQUIRE_OK(fx_register(f.con, &hvc));
+	CHECK(axvm_console_input_owner(f.con) == NULL);
+	axvm_console_push(f.con, (const uint8_t *)"ab", 2);
+	CHECK_INT(1, uart.input_calls); /* no owner: everyone hears of it */
+	CHECK_INT(1, hvc.input_calls);
+	CHECK_INT('a', axvm_console_pop_for(f.con, &uart));
+	CHECK_INT('b', axvm_console_pop_for(f.con, &hvc));
+	axvm_console_destroy(f.con);
+}
+
+TEST(test_console_input_belongs_to_the_device_that_claimed_it_last)
+{
+	struct con_fixture f;
+	struct fx_dev uart, hvc;
+
+	REQUIRE_OK(fx_buffered(&f));
+	REQUIRE_OK(fx_register(f.con, &uart));
+	REQUIRE_OK(fx_register(f.con, &hvc));
+	axvm_console_claim_input(f.con, &hvc); /* the guest reads hvc0 */
+	CHECK(axvm_console_input_owner(f.con) == &hvc);
+	uart.input_calls = hvc.input_calls = 0;
+	axvm_console_push(f.con, (const uint8_t *)"x", 1);
+	CHECK_INT(0, uart.input_calls);
+	CHECK_INT(1, hvc.input_calls);
+	CHECK(!axvm_console_has_input_for(f.con, &uart));
+	CHECK_INT(-1, axvm_console_pop_for(f.con, &uart)); /* not the UART's */
+	CHECK(axvm_console_has_input_for(f.con, &hvc));
+	/* The guest opens ttyS0: the UART claims, both hear of the change. */
+	axvm_console_claim_input(f.con, &uart);
+	CHECK_INT(1, uart.input_calls);
+	CHECK_INT(2, hvc.input_calls);
+	CHECK_INT(-1, axvm_console_pop_for(f.con, &hvc));
+	CHECK_INT('x', axvm_console_pop_for(f.con, &uart));
+	/* Claiming again changes nothing and calls nobody. */
+	axvm_console_claim_input(f.con, &uart);
+	CHECK_INT(1, uart.input_calls);
+	axvm_console_destroy(f.con);
+}
+
+TEST(test_console_unregistered_owner_releases_the_input)
+{
+	struct con_fixture f;
+	struct fx_dev uart, hvc;
+
+	REQUIRE_OK(fx_buffered(&f));
+	REQUIRE_OK(fx_register(f.con, &uart));
+	REQUIRE_OK(fx_register(f.con, &hvc));
+	axvm_console_claim_input(f.con, &hvc);
+	axvm_console_unregister_listener(f.con, &hvc);
+	CHECK(axvm_console_input_owner(f.con) == NULL);
+	hvc.input_calls = uart.input_calls = 0;
+	axvm_console_push(f.con, (const uint8_t *)"y", 1);
+	CHECK_INT(0, hvc.input_calls); /* gone */
+	CHECK_INT(1, uart.input_calls);
+	CHECK_INT('y', axvm_console_pop_for(f.con, &uart));
+	axvm_console_destroy(f.con);
+}
+
+TEST(test_console_output_room_reaches_every_device)
+{
+	struct con_fixture f;
+	struct fx_dev uart, hvc;
+	static uint8_t sink[AXVM_CONSOLE_OUTPUT_SIZE];
+
+	REQUIRE_OK(fx_buffered(&f));
+	REQUIRE_OK(fx_register(f.con, &uart));
+	REQUIRE_OK(fx_register(f.con, &hvc));
+	fill(f.con, AXVM_CONSOLE_OUTPUT_SIZE);
+	CHECK(!axvm_console_request_output_room(f.con, 16));
+	drain(f.con, sink, sizeof(sink));
+	CHECK_INT(1, uart.room_calls); /* each checks whether it was the one waiting */
+	CHECK_INT(1, hvc.room_calls);
+	axvm_console_destroy(f.con);
+}
+
+TEST(test_console_listeners_are_bounded)
+{
+	struct con_fixture f;
+	struct fx_dev d[AXVM_CONSOLE_MAX_LISTENERS + 1];
+
+	REQUIRE_OK(fx_buffered(&f));
+	for (int i = 0; i < AXVM_CONSOLE_MAX_LISTENERS; i++)
+		REQUIRE_OK(fx_register(f.con, &d[i]));
+	CHECK_INT(-AXVM_EBUSY, fx_register(f.con, &d[AXVM_CONSOLE_MAX_LISTENERS]));
+	CHECK_STR("console: more than 4 devices use it", axvm_error_message());
 	axvm_console_destroy(f.con);
 }

@@ -172,6 +172,69 @@ TEST(test_ns16550a_does_not_take_input_until_used)
 	uart_teardown(&f);
 }
 
+/* Another device (virtio-console, SBI) owns the console's input: the UART sees none. */
+TEST(test_ns16550a_leaves_input_claimed_by_another_device)
+{
+	struct uart_fixture f;
+	static const char hvc = 'h';
+
+	REQUIRE_OK(uart_setup(&f));
+	axvm_console_claim_input(f.con, &hvc);
+	push(&f, "x");
+	CHECK_INT(0x60, rd(&f, LSR)); /* no DR */
+	CHECK_INT('x', axvm_console_pop_for(f.con, &hvc));
+	uart_teardown(&f);
+}
+
+/* Enabling the RX interrupt (Linux opening ttyS0) claims the input, waiting bytes included. */
+TEST(test_ns16550a_enabling_rx_interrupt_claims_the_console_input)
+{
+	struct uart_fixture f;
+	static const char hvc = 'h';
+
+	REQUIRE_OK(uart_setup(&f));
+	axvm_console_claim_input(f.con, &hvc);
+	push(&f, "x");
+	wr(&f, IER, 0x01);
+	CHECK(axvm_console_input_owner(f.con) == f.uart);
+	CHECK_INT(1, f.irq_level);
+	CHECK_INT('x', rd(&f, RBR));
+	push(&f, "y");
+	CHECK_INT(-1, axvm_console_pop_for(f.con, &hvc));
+	CHECK_INT('y', rd(&f, RBR));
+	uart_teardown(&f);
+}
+
+/* A guest polling RBR takes its console through the UART too (while no one owns it). */
+TEST(test_ns16550a_reading_a_byte_from_rbr_claims_the_console_input)
+{
+	struct uart_fixture f;
+	static const char sbi = 's';
+
+	REQUIRE_OK(uart_setup(&f));
+	push(&f, "ab");
+	CHECK_INT('a', rd(&f, RBR));
+	CHECK(axvm_console_input_owner(f.con) == f.uart);
+	CHECK_INT(-1, axvm_console_pop_for(f.con, &sbi));
+	CHECK_INT('b', rd(&f, RBR));
+	uart_teardown(&f);
+}
+
+/* Linux reads RBR when it closes ttyS0: an empty read takes nothing from hvc0. */
+TEST(test_ns16550a_reading_an_empty_rbr_claims_nothing)
+{
+	struct uart_fixture f;
+	static const char hvc = 'h';
+
+	REQUIRE_OK(uart_setup(&f));
+	axvm_console_claim_input(f.con, &hvc);
+	push(&f, "x");
+	CHECK_INT(0, rd(&f, RBR));
+	CHECK(axvm_console_input_owner(f.con) == &hvc);
+	CHECK_INT('x', axvm_console_pop_for(f.con, &hvc));
+	uart_teardown(&f);
+}
+
 TEST(test_ns16550a_rx_interrupt_raised_and_cleared)
 {
 	struct uart_fixture f;

@@ -880,6 +880,82 @@ TEST(test_runtime_board_ready_runs_again_for_each_reboot)
 	CHECK_INT(3, d.boards);
 }
 
+/* ---- devices from the options (board.devices), on the runtime's event loop ---- */
+
+struct disk_ctx {
+	char path[64];
+};
+
+static void hook_disk(struct axvm_runtime_options *o, void *ctx)
+{
+	struct disk_ctx *d = ctx;
+
+	o->board.devices[0] = (struct axvm_board_device){"virtio-blk", d->path, "-d"};
+	o->board.devices[1] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	o->board.device_count = 2;
+}
+
+static bool make_disk(struct disk_ctx *d)
+{
+	int fd;
+
+	snprintf(d->path, sizeof(d->path), "/tmp/axvm-test-disk-XXXXXX");
+	fd = mkstemp(d->path);
+	if (fd < 0)
+		return false;
+	if (ftruncate(fd, 1 << 20) != 0) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* The guest reads DeviceID of the top slot (the first device) and exits with it. */
+TEST(test_runtime_devices_from_the_options_are_on_the_guest_bus)
+{
+	struct prog p = {0};
+	struct disk_ctx d;
+	struct run r;
+
+	REQUIRE(make_disk(&d));
+	li(&p, T0, 0x10008000);
+	emit(&p, LW(A0, T0, 8));
+	finisher_exit_reg(&p, A0);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_disk, &d);
+	CHECK_INT(AXVM_RUNTIME_END_POWEROFF, r.res.end);
+	CHECK_INT(2, r.res.status); /* virtio DeviceID 2: block */
+	unlink(d.path);
+}
+
+/* Each boot's board releases the image before the next one locks it again. */
+TEST(test_runtime_devices_are_rebuilt_on_each_reboot)
+{
+	struct prog p = {0};
+	struct disk_ctx d;
+	struct run r;
+
+	REQUIRE(make_disk(&d));
+	srst(&p, 1, 0); /* cold reboot, every boot */
+	run_prog_with(&p, 1, 10000, 2, 0, &r, hook_disk, &d);
+	CHECK_INT(2, r.res.reboots);
+	CHECK(strstr(r.err, "rebooted 2 times") != NULL);
+	unlink(d.path);
+}
+
+TEST(test_runtime_device_error_names_its_origin)
+{
+	struct prog p = {0};
+	struct disk_ctx d;
+	struct run r;
+
+	snprintf(d.path, sizeof(d.path), "/nonexistent/disk.img");
+	srst(&p, 0, 0);
+	run_prog_with(&p, 1, 5000, 0, 0, &r, hook_disk, &d);
+	CHECK_INT(AXVM_RUNTIME_END_ERROR, r.res.end);
+	CHECK_STR("-d /nonexistent/disk.img: No such file or directory", r.err);
+}
+
 TEST(test_runtime_board_ready_failure_ends_the_run_with_its_error)
 {
 	struct prog p = {0};

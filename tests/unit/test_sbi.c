@@ -1131,6 +1131,26 @@ TEST(test_sbi_legacy_console_getchar_returns_minus_one_without_input)
 	fx_fini(&f);
 }
 
+/* console_read and console_getchar claim the console's input from the UART or virtio-console. */
+TEST(test_sbi_console_reads_claim_the_console_input)
+{
+	FX(f, 1);
+	struct axvm_exit e;
+	static const char uart = 'u';
+
+	axvm_console_claim_input(f.con, &uart);
+	axvm_console_push(f.con, (const uint8_t *)"kl", 2);
+	call(f.h[0], &e, 0x02, 0, 0, 0, 0);
+	CHECK_U64('k', f.h[0]->x[10]);
+	CHECK(axvm_console_input_owner(f.con) != &uart);
+	CHECK_INT(-1, axvm_console_pop_for(f.con, &uart));
+	axvm_console_claim_input(f.con, &uart);
+	call(f.h[0], &e, SBI_EXT_DBCN, 1, 1, RAM_BASE + 0x400, 0);
+	CHECK_U64(1, f.h[0]->x[11]);
+	CHECK(axvm_console_input_owner(f.con) != &uart);
+	fx_fini(&f);
+}
+
 TEST(test_sbi_legacy_set_timer_arms_deadline)
 {
 	FX(f, 1);

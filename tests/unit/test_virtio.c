@@ -144,14 +144,12 @@ TEST(test_virtio_mmio_has_no_shared_memory_regions)
 TEST(test_virtio_mmio_create_without_event_loop_fails_with_message)
 {
 	struct axvm_devclass_ctx ctx = {0};
-	char err[256] = "";
 	void *state = (void *)1;
 
-	ctx.err = err;
-	ctx.errlen = sizeof(err);
 	CHECK_INT(-AXVM_EINVAL, axvm_virtio_rng_class.create(&ctx, &state));
 	CHECK(state == NULL);
-	CHECK_STR("virtio-rng: needs an event loop (ctx->events) for its queues", err);
+	CHECK_STR("virtio-rng: needs an event loop (ctx->events) for its queues",
+		  axvm_error_message());
 }
 
 TEST(test_virtio_rng_rejects_options)

@@ -232,6 +232,16 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache
  */
 #define SBI_CONSOLE_WAIT_NS 20000000ull
 
+const char rv_sbi_console_consumer;
+
+void rv_sbi_console_claim(struct axvm_console *con)
+{
+	if (axvm_console_input_owner(con) != RV_SBI_CONSOLE_CONSUMER) {
+		axvm_debug("sbi: console read: the SBI console takes the console input");
+		axvm_console_claim_input(con, RV_SBI_CONSOLE_CONSUMER);
+	}
+}
+
 void rv_sbi_console_put_blocking(struct rv_sbi_call *call, uint8_t byte)
 {
 	struct axvm_console *con = call->machine ? call->machine->console : NULL;

@@ -156,6 +156,14 @@ void rv_sbi_exit_system_down(struct rv_sbi_call *call, enum axvm_system_down_typ
  * legacy console_putchar): waits a little for room, else asks for a retry.
  */
 void rv_sbi_console_put_blocking(struct rv_sbi_call *call, uint8_t byte);
+/*
+ * The SBI console as a consumer of the console's input (axvm/console.h):
+ * console_read and console_getchar claim the input for it, then pop as it.
+ */
+struct axvm_console;
+extern const char rv_sbi_console_consumer;
+#define RV_SBI_CONSOLE_CONSUMER ((const void *)&rv_sbi_console_consumer)
+void rv_sbi_console_claim(struct axvm_console *con);
 
 /* A debug-level, rate-limited note about a guest's bad SBI use. */
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what);

@@ -123,8 +123,10 @@ static int sbi_dbcn_read(struct rv_sbi_call *call)
 		call->error = SBI_ERR_INVALID_PARAM;
 		return 1;
 	}
+	if (con)
+		rv_sbi_console_claim(con);
 	while (con && n < len) {
-		int c = axvm_console_pop(con);
+		int c = axvm_console_pop_for(con, RV_SBI_CONSOLE_CONSUMER);
 
 		if (c < 0)
 			break;

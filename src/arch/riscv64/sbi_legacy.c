@@ -117,7 +117,9 @@ static int sbi_legacy_handler(struct rv_sbi_call *call)
 		rv_sbi_console_put_blocking(call, (uint8_t)call->args[0]);
 		return 1;
 	case SBI_EXT_LEGACY_CONSOLE_GETCHAR:
-		call->error = con ? axvm_console_pop(con) : -1;
+		if (con)
+			rv_sbi_console_claim(con);
+		call->error = con ? axvm_console_pop_for(con, RV_SBI_CONSOLE_CONSUMER) : -1;
 		return 1;
 	case SBI_EXT_LEGACY_CLEAR_IPI:
 		/* 0 if no IPI was pending, a positive value if one was. */
