@@ -10,11 +10,14 @@
 # Environment:
 #   BENCH_REPS=5          runs per figure and VMM
 #   BENCH_SCALE=1         multiplies the guests' work (scale=N in bootargs)
-#   BENCH_ONLY="linux cpu mmio lifecycle memory config"   a subset of the groups
+#   BENCH_ONLY="linux cpu mmio lifecycle memory config storage"   a subset of the groups
 #   BENCH_RESULTS=FILE    where the table goes (default bench/results.md)
 #   BENCH_LINUX_IMAGE=F   the Linux Image to time (default: the fixture of
 #                         scripts/linux-guest.sh, only if already cached)
 #   BENCH_TIMEOUT=120     seconds before one VMM run counts as hung
+#   BENCH_STORAGE_MIB=128 MiB written then read on the data disk (x BENCH_SCALE)
+#   BENCH_STORAGE_READS=4000  4 KiB random reads (x BENCH_SCALE)
+#   BENCH_DEBIAN_TIMEOUT=300  seconds one Debian boot + storage run may take
 #   QEMU=qemu-system-riscv64
 # Never asserts on timings: it exits 0 whenever it could write the table.
 set -u
@@ -27,7 +30,7 @@ gdir=$build/guests
 lifecycle=$build/bench/lifecycle
 reps=${BENCH_REPS:-5}
 scale_k=${BENCH_SCALE:-1}
-only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config} "
+only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config storage} "
 results=${BENCH_RESULTS:-$root/bench/results.md}
 limit=${BENCH_TIMEOUT:-120}
 qemu_bin=${QEMU:-qemu-system-riscv64}
@@ -77,6 +80,11 @@ row rss.128M "5. peak RSS, idle guest in wfi, 128 MiB RAM" "MiB, lower is better
 row rss.1G "5. peak RSS, idle guest in wfi, 1 GiB RAM" "MiB, lower is better"
 row config.keys "6. config: axvm check, 1M keys in one table" "s, lower is better"
 row config.tables "6. config: axvm check, 250K tables of 4 keys" "s, lower is better"
+row storage.seqread "7. virtio-blk: sequential read, dd bs=1M iflag=direct" "MB/s"
+row storage.seqwrite "7. virtio-blk: sequential write, dd bs=1M oflag=direct" "MB/s"
+row storage.randread "7. virtio-blk: 4 KiB random reads, O_DIRECT, queue depth 1" "IOPS"
+row storage.boot "7. Debian: start to the guest's first line after rcS (host wall time)" "s, lower is better"
+row storage.uptime "7. Debian: guest uptime at that line" "s, lower is better"
 na lifecycle.board qemu "in-process library API, no QEMU equivalent"
 na lifecycle.runtime qemu "in-process library API, no QEMU equivalent"
 na lifecycle.spawn qemu "host floor, not a VMM"
@@ -400,6 +408,133 @@ bench_config() {
 	done
 }
 
+# ---- 7. storage: the Debian guest, virtio-blk ----
+# The Debian guest of scripts/debian-guest.sh (only if already built, as for
+# the Linux fixture) on fresh copies of its root image plus a fresh sparse
+# data disk, with axvm.bench=storage: rcS runs /etc/axvm/bench-storage.sh
+# instead of the session, which prints "axvm-bench: KEY=VALUE" lines timed
+# with the guest's clock and powers off. The random-read loop is
+# bench/blk_guest.c, cross-compiled here and written into the image copy.
+storage_fail() {
+	local vmm=$1 why=$2 name
+	for name in seqread seqwrite randread boot uptime; do
+		na storage.$name "$vmm" "$why"
+	done
+}
+
+# storage_run VMM LOG: one boot; sets run_rc, run_secs, run_marker (host
+# seconds from start to the "axvm-bench: start" line, empty if none)
+storage_run() {
+	local vmm=$1 log=$2 t0 pid
+	local params="console=ttyS0 root=/dev/vda rw axvm.script=1 axvm.bench=storage"
+	params="$params axvm.bench.mib=$st_mib axvm.bench.reads=$st_reads"
+	cp --sparse=always "$st_pristine" "$tmp/st-root.img"
+	if [ -n "$st_helper" ]; then
+		debugfs -w -f - "$tmp/st-root.img" >"$tmp/st-debugfs.log" 2>&1 <<-EOF
+			cd /usr/bin
+			write $st_helper axvm-blkbench
+			sif axvm-blkbench mode 0100755
+			sif axvm-blkbench uid 0
+			sif axvm-blkbench gid 0
+		EOF
+	fi
+	rm -f "$tmp/st-data.img"
+	truncate -s "$st_disk_mib"M "$tmp/st-data.img"
+	: >"$log"
+	t0=$(now)
+	if [ "$vmm" = axvm ]; then
+		timeout -k 5 "$st_limit" "$axvm" run -k "$st_kernel" -i "$st_initrd" -m 256M -c 1 \
+			-d "$tmp/st-root.img" -d "$tmp/st-data.img,serial=axvm-data" \
+			-p "$params" </dev/null >"$log" 2>&1 &
+	else
+		# shellcheck disable=SC2054 # commas inside QEMU option values
+		timeout -k 5 "$st_limit" "${qemu[@]}" -m 256M -smp 1 -kernel "$st_kernel" \
+			-initrd "$st_initrd" -append "$params" \
+			-drive "if=none,format=raw,id=hd0,file=$tmp/st-root.img" \
+			-device virtio-blk-device,drive=hd0 \
+			-drive "if=none,format=raw,id=d1,file=$tmp/st-data.img" \
+			-device virtio-blk-device,drive=d1,serial=axvm-data </dev/null >"$log" 2>&1 &
+	fi
+	pid=$!
+	run_marker=
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$run_marker" ] && grep -aq "axvm-bench: start" "$log"; then
+			run_marker=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+		fi
+		sleep 0.05
+	done
+	wait "$pid"
+	run_rc=$?
+	run_secs=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.4f", a - b }')
+	sed -i 's/\r$//' "$log"
+}
+
+# storage_value LOG KEY: VALUE of the first "axvm-bench: ... KEY=VALUE"
+storage_value() {
+	sed -n "s/^.*axvm-bench: .*\b$2=\([0-9.][0-9.]*\).*$/\1/p" "$1" | head -n 1
+}
+
+bench_storage() {
+	local paths r vmm log v name key
+	if ! paths=$(bash "$root/scripts/debian-guest.sh" --cached 2>/dev/null) ||
+		[ "$(echo "$paths" | wc -l)" -ne 3 ]; then
+		storage_fail axvm "Debian guest not built: run scripts/debian-guest.sh (or make run)"
+		storage_fail qemu "Debian guest not built: run scripts/debian-guest.sh (or make run)"
+		return
+	fi
+	{ read -r st_kernel; read -r st_initrd; read -r st_pristine; } <<<"$paths"
+	st_mib=$((${BENCH_STORAGE_MIB:-128} * scale_k))
+	st_reads=$((${BENCH_STORAGE_READS:-4000} * scale_k))
+	st_disk_mib=$((st_mib > 256 ? st_mib : 256))
+	st_limit=${BENCH_DEBIAN_TIMEOUT:-300}
+	st_helper=$tmp/axvm-blkbench
+	if ! riscv64-linux-gnu-gcc -static -O2 -o "$st_helper" "$here/blk_guest.c" \
+		>"$tmp/st-cc.log" 2>&1; then
+		st_helper=
+		na storage.randread axvm "no riscv64-linux-gnu-gcc -static (apt install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)"
+		na storage.randread qemu "no riscv64-linux-gnu-gcc -static (apt install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)"
+	fi
+	if ! command -v debugfs >/dev/null; then
+		st_helper=
+		na storage.randread axvm "no debugfs (apt install e2fsprogs)"
+		na storage.randread qemu "no debugfs (apt install e2fsprogs)"
+	fi
+	note "storage: Debian guest $(dirname "$st_kernel"), -m 256M, one vCPU; a fresh copy of its" \
+		"root image and a fresh sparse ${st_disk_mib} MiB raw data disk per run (axvm -d," \
+		"QEMU -drive format=raw,if=none + virtio-blk-device, QEMU's default cache=writeback);" \
+		"${st_mib} MiB written then read, ${st_reads} random reads; MB = 10^6 bytes."
+	for r in $(seq "$reps"); do
+		for vmm in qemu axvm; do
+			[ $vmm = axvm ] && [ $axvm_ok = 0 ] && continue
+			[ $vmm = qemu ] && [ $qemu_ok = 0 ] && continue
+			say "storage (Debian, virtio-blk) on $vmm ($r/$reps)"
+			log=$tmp/storage-$vmm.log
+			storage_run $vmm "$log"
+			if ! grep -aq "^axvm-bench: done" "$log"; then
+				v=$(grep -a "axvm-bench: FAILED" "$log" | head -n 1 | cut -c1-100)
+				[ -n "$v" ] || v=$(why_failed "$run_rc" "$log")
+				storage_fail $vmm "$v"
+				cp "$log" "$tmp/fail-storage-$vmm.log"
+				continue
+			fi
+			add storage.boot $vmm "$run_marker"
+			for name in seqread seqwrite randread uptime; do
+				case $name in
+				seqread | seqwrite) key=${name}_mbs ;;
+				randread) key=randread_iops ;;
+				uptime) key=uptime ;;
+				esac
+				v=$(storage_value "$log" $key)
+				if [ -n "$v" ]; then
+					add storage.$name $vmm "$v"
+				else
+					na storage.$name $vmm "no $key in the guest's output"
+				fi
+			done
+		done
+	done
+}
+
 # ---- run ----
 start_all=$(now)
 want linux && bench_linux
@@ -416,6 +551,7 @@ if want lifecycle; then
 fi
 want memory && bench_memory
 want config && bench_config
+want storage && bench_storage
 
 insns_all=$((insns_same + insns_diff))
 if [ $insns_all -ne 0 ]; then
@@ -466,6 +602,7 @@ want_group_of() {
 	lifecycle.* | wall.tiny) want lifecycle ;;
 	rss.*) want memory ;;
 	config.*) want config ;;
+	storage.*) want storage ;;
 	*) want cpu ;;
 	esac
 }
