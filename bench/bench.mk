@@ -3,6 +3,8 @@
 #                               -> $(GUEST_OUT)/bench_NAME.{elf,bin}
 #   guests/bench/fp.c           is built rv64gc (it needs the FPU)
 #   bench/lifecycle.c           -> $(BUILD)/bench/lifecycle (host, libaxvm.a)
+#   bench/blk_guest.c           a riscv64 Linux program: bench/run.sh cross-compiles
+#                               it (storage group) into the Debian guest's image copy
 # `bench-guests` builds them all; bench/run.sh runs them.
 
 BENCH_GUEST_NAMES := $(filter-out bench,$(sort $(basename $(notdir \
