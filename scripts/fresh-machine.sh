@@ -245,8 +245,9 @@ on_host() {
 	log "ok: every step passed in a fresh Debian 12 root ($(($(now) - start)) s)"
 }
 
-# The whole script is read before anything runs (an edit of this file during a
-# run cannot change the running one).
+# Everything is in functions, and "main; exit" is one line, which bash reads
+# whole before running it: an edit of this file during a run (bash reads a
+# script as it goes) cannot change or break the running one.
 main() {
 	case ${1:-} in
 	--inside) inside ;;
@@ -257,5 +258,4 @@ main() {
 	*) on_host "$@" ;;
 	esac
 }
-main "$@"
-exit
+main "$@"; exit
