@@ -30,9 +30,9 @@
 # to the Debian mirror of the host's apt sources (the bookworm suites of
 # /etc/apt/sources.list and sources.list.d/, else deb.debian.org), and about
 # 5 GB in $TMPDIR (or DIR). Installs mmdebstrap and git on the host if they
-# are missing. Takes about 13 minutes on 2 idle cores (22 with the cores
-# shared): bootstrap 1, packages 1.5-2, make run 0.5, make test 10 (of which
-# the Linux fixture's kernel build and QEMU check 7-8), deleting the root 1-3.
+# are missing. Takes 10-13 minutes on 2 cores (22 with the cores shared):
+# bootstrap 1, packages 1.5-2, make run 0.5, make test 6-10 (most of it the
+# Linux fixture's kernel build and QEMU check), deleting the root 1-3.
 # shellcheck disable=SC2317 # (make_test and fuzz_toml run through step "$@")
 set -euo pipefail
 
