@@ -897,6 +897,7 @@ TEST(test_board_config_disk_path_is_the_first_disk)
 	CHECK_STR("virtio-blk", axvm_bus_find(bus, 0x10008000)->name);
 	CHECK_STR("virtio-rng", axvm_bus_find(bus, 0x10007000)->name);
 	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
 	/* A missing one is named by its field. */
 	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
 	snprintf(cfg.disk_path, sizeof(cfg.disk_path), "/nonexistent/vm.img");
