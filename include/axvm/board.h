@@ -122,6 +122,14 @@ struct axvm_board_poweroff {
 
 struct axvm_board;
 
+/*
+ * What the virt board refuses in a config that axvm_config_load accepts
+ * (an AxVisor config may list emulated devices this board does not build):
+ * 0, or a negative AXVM_E* with a message naming the field. `axvm check`
+ * runs it; axvm_board_virt_create runs it too.
+ */
+AXVM_API int axvm_board_virt_check_config(const struct axvm_config *c);
+
 /* Options with every field at its default (zero / NULL). */
 AXVM_API void axvm_board_options_init(struct axvm_board_options *opts);
 

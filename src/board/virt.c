@@ -417,6 +417,11 @@ static int virt_check_emu_devices(const struct axvm_config *c)
 	return 0;
 }
 
+int axvm_board_virt_check_config(const struct axvm_config *c)
+{
+	return virt_check_emu_devices(c);
+}
+
 /* The config's disk (kernel.disk_path) and the options' devices, in that order. */
 static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_options *o)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "axvm/board.h"
 #include "axvm/config.h"
 #include "cli/cli.h"
 
@@ -62,6 +63,13 @@ static int check_main(int argc, char **argv)
 	ret = axvm_config_load(a.path, cfg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : axvm_strerror(ret));
+		free(cfg);
+		return 1;
+	}
+	/* Valid as a config, but would `axvm run` take it? */
+	ret = axvm_board_virt_check_config(cfg);
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", a.path, axvm_error_message());
 		free(cfg);
 		return 1;
 	}

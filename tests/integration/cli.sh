@@ -366,6 +366,19 @@ else
 	skip "failing guest's exit status" "$guests/fail.elf not built (make guests)"
 fi
 
+# A valid AxVisor config whose emulated devices the virt board does not build:
+# `axvm check` says so as `axvm run` would, naming the entry.
+sed 's/^\[devices\]$/[devices]\nemu_devices = [["virtio-blk", 0x1000_1000, 0x1000, 1, 0xe1, [0]]]/' \
+	tests/data/config/arceos-riscv64.toml | grep -v '^emu_devices = \[\]' >"$tmp/emu.toml"
+err=$("$axvm" check "$tmp/emu.toml" 2>&1)
+rc=$?
+check "check refuses emu_devices the virt board does not build" \
+	$([ $rc -eq 1 ] && [[ "$err" == "$tmp/emu.toml: devices.emu_devices[0] (\"virtio-blk\""* ]]; echo $?) \
+	"rc=$rc, '$err'"
+out=$("$axvm" check tests/data/config/arceos-riscv64.toml 2>&1)
+rc=$?
+check "check accepts a config without such devices" $([ $rc -eq 0 ]; echo $?) "rc=$rc, '$out'"
+
 printf '[base]\nid = = 1\n' >"$tmp/bad.toml"
 err=$("$axvm" check "$tmp/bad.toml" 2>&1)
 rc=$?
