@@ -31,6 +31,8 @@ enum {
 	RUN_RNG,
 	RUN_VIRTIO_CONSOLE,
 	RUN_DEVICE,
+	RUN_STATS,
+	RUN_TRACE,
 };
 
 static const struct cli_option run_options[] = {
@@ -54,6 +56,10 @@ static const struct cli_option run_options[] = {
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
+    {RUN_STATS, 0, "stats", NULL,
+     "print per-vCPU exits, SBI calls, traps, time and device accesses at exit (stderr)"},
+    {RUN_TRACE, 0, "trace", "KINDS[,file=PATH]",
+     "trace events (exits,sbi,mmio,irq or all) to stderr or PATH, one line each"},
     {0},
 };
 
@@ -67,6 +73,7 @@ struct run_args {
 	unsigned ndevices;
 	struct axvm_board_device devices[AXVM_BOARD_MAX_DEVICES];
 	char classes[AXVM_BOARD_MAX_DEVICES][32]; /* --device NAME copies */
+	struct cli_observe observe;
 };
 
 static int run_add_device(struct run_args *a, const char *cls, const char *options,
@@ -165,6 +172,11 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		return run_add_device(a, "virtio-rng", NULL, "--rng");
 	case RUN_VIRTIO_CONSOLE:
 		return run_add_device(a, "virtio-console", NULL, "--virtio-console");
+	case RUN_STATS:
+		a->observe.stats = true;
+		return 0;
+	case RUN_TRACE:
+		return cli_observe_parse_trace(&a->observe, arg->value);
 	case RUN_DEVICE:
 		return run_add_generic_device(a, arg->value);
 	}
@@ -248,6 +260,11 @@ static int run_main(int argc, char **argv)
 	}
 	ro.handle_signals = true;
 	ro.timeout_ms = a.timeout_s * 1000;
+	if (cli_observe_start(&a.observe))
+		goto out;
+	ro.board_ready = cli_observe_board_ready;
+	ro.board_ended = cli_observe_board_ended;
+	ro.board_ready_opaque = &a.observe;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {
@@ -278,6 +295,7 @@ static int run_main(int argc, char **argv)
 			(unsigned long long)res.console_lost);
 out:
 	axvm_runtime_destroy(rt);
+	cli_observe_finish(&a.observe);
 	free(cmdline);
 	free(cfg);
 	return status;

@@ -156,7 +156,7 @@ fi
 
 # 1. The scripted session on 2 vCPUs.
 start=$(date +%s.%N)
-AXVM_DEBIAN_SCRIPT=1 AXVM_DEBIAN_TIMEOUT=180 "$root/scripts/run-debian.sh" "$axvm" -c 2 \
+AXVM_DEBIAN_SCRIPT=1 AXVM_DEBIAN_TIMEOUT=180 "$root/scripts/run-debian.sh" "$axvm" -c 2 --stats \
 	</dev/null >"$tmp/debian-smp.log" 2>&1
 rc=$?
 secs=$(echo "$(date +%s.%N) - $start" | bc)
@@ -164,6 +164,16 @@ check "Debian boots with root on virtio-blk on 2 vCPUs and completes its scripte
 	$([ $rc -eq 0 ] && tr -d '\r' <"$tmp/debian-smp.log" | grep -q "^axvm-debian: scripted session ok" &&
 		grep -q "smp: Brought up 1 node, 2 CPUs" "$tmp/debian-smp.log"
 	echo $?) "rc=$rc, log tail: $(tail -5 "$tmp/debian-smp.log")"
+# --stats on a real kernel: each vCPU took timer interrupts, vCPU 0 the
+# external ones (Linux routes the PLIC to it),
+# vCPU 1 was started through SBI HSM, and the disk's registers were used.
+stats=$(sed -n '/^axvm: statistics/,$p' "$tmp/debian-smp.log" | tr -d '\r')
+check "--stats: both vCPUs of the Debian boot show timer interrupts, HSM start and virtio-mmio accesses" \
+	$(echo "$stats" | grep -qE '^vcpu 0: run [0-9.]+ s .* [1-9][0-9]* interrupts injected' &&
+		[ "$(echo "$stats" | grep -cE 'interrupt\.sti [1-9]')" = 2 ] &&
+		echo "$stats" | grep -qE 'sbi\.HSM\.0 1(,|$)' &&
+		echo "$stats" | grep -qE '^  mmio virtio-blk at 0x10008000: [1-9][0-9]* reads, [1-9][0-9]* writes'
+	echo $?) "$(echo "$stats" | head -20)"
 
 # 2. A session typed on the console, on 1 vCPU, with a read-only second disk,
 #    --rng and a virtio-console beside the UART.

@@ -201,6 +201,9 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 {
 	uint64_t s = h->sstatus;
 
+	if ((unsigned)cause < RV_STAT_CAUSES) /* hart_take_interrupt counts its own */
+		rv_hart_stat_inc(&h->stat_exceptions[cause]);
+
 	h->scause = (uint64_t)cause;
 	h->sepc = h->pc;
 	h->stval = tval;
@@ -220,7 +223,9 @@ static void hart_take_interrupt(struct rv_hart *h, unsigned code)
 {
 	uint64_t base = h->stvec & ~3ull;
 
-	rv_hart_raise(h, (enum rv_exc)0, 0);
+	rv_hart_raise(h, (enum rv_exc)RV_STAT_CAUSES, 0); /* not counted as an exception */
+	if (code < RV_STAT_CAUSES)
+		rv_hart_stat_inc(&h->stat_interrupts[code]);
 	h->scause = RV_CAUSE_INTERRUPT | code;
 	if ((h->stvec & 3) == 1)
 		h->pc = base + 4ull * code;

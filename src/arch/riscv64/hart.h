@@ -91,6 +91,13 @@ enum rv_exc {
 };
 #define RV_CAUSE_INTERRUPT (1ull << 63)
 
+/* Sizes of the statistics tables (struct rv_hart). */
+#define RV_STAT_CAUSES 24   /* interrupt and exception codes counted one by one */
+#define RV_STAT_SBI_EXTS 24 /* slots of sbi.c's extension table */
+#define RV_STAT_SBI_FIDS 17 /* function IDs 0..15, then "16 and above" */
+
+struct axvm_tracer;
+
 struct rv_hart {
 	/*
 	 * Architectural state (vCPU thread only). x[32] is not a register: decoded
@@ -170,6 +177,18 @@ struct rv_hart {
 	struct axvm_ratelimit sbi_log_limit;
 
 	/*
+	 * Statistics (axvm/stats.h): written by this hart's thread only, read
+	 * by others with relaxed atomic loads (rv_hart_read_counters). Traps
+	 * by cause code; SBI calls by the extension's slot in sbi.c's table
+	 * and function ID (IDs past the last slot share it).
+	 */
+	struct axvm_tracer *tracer;
+	uint64_t stat_interrupts[RV_STAT_CAUSES];
+	uint64_t stat_exceptions[RV_STAT_CAUSES];
+	uint64_t stat_sbi[RV_STAT_SBI_EXTS][RV_STAT_SBI_FIDS];
+	uint64_t stat_sbi_unserved; /* extensions left to the embedder (Hypercall exits) */
+
+	/*
 	 * Trapped CSRs (vCPU thread): whether an unclaimed one is an illegal
 	 * instruction (set when a machine attaches the hart), the VM's lookup
 	 * that says which are claimed (from setup; NULL = every custom CSR
@@ -188,6 +207,15 @@ struct rv_hart {
 	} csr_rmw;
 };
 #define RV_RVC_ILLEGAL UINT32_MAX
+
+/* Hand each of the hart's statistics to fn (any thread; backend read_counters). */
+void rv_hart_read_counters(struct rv_hart *h,
+			   void (*fn)(void *opaque, const char *name, uint64_t v), void *opaque);
+/* One more of the counter only this hart's thread writes. */
+static inline void rv_hart_stat_inc(uint64_t *c)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
 
 /* Lifecycle (vCPU thread). */
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,

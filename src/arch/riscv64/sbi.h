@@ -126,6 +126,9 @@ extern const struct rv_sbi_ext rv_sbi_ext_srst;
 extern const struct rv_sbi_ext rv_sbi_ext_dbcn;
 extern const struct rv_sbi_ext rv_sbi_ext_legacy;
 
+/* The extension in slot `slot` of the table (the hart's SBI statistics), NULL past the end. */
+const struct rv_sbi_ext *rv_sbi_ext_at(unsigned slot);
+
 /* The extension serving `eid`, or NULL. */
 const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid);
 
