@@ -58,8 +58,17 @@ struct axvm_device_stats {
  * Fill out[0..max) with the VM's devices on every bus; returns how many
  * there are (may exceed max).
  */
-AXVM_API size_t axvm_device_stats(const struct axvm *vm, struct axvm_device_stats *out,
-				  size_t max);
+AXVM_API size_t axvm_device_stats(const struct axvm *vm, struct axvm_device_stats *out, size_t max);
+
+/*
+ * All of the above as lines of text (no newline), one call of emit per
+ * line: per vCPU its time, exits, backend counters, then the devices that
+ * were accessed (the first AXVM_STATS_REPORT_DEVICES). What
+ * `axvm run --stats` prints and the monitor's `info stats` answers.
+ */
+#define AXVM_STATS_REPORT_DEVICES 64
+AXVM_API void axvm_stats_report(const struct axvm *vm, void (*emit)(void *opaque, const char *text),
+				void *opaque);
 
 /* What to trace. */
 enum axvm_trace_kind {

@@ -78,60 +78,22 @@ int cli_observe_board_ready(void *opaque, struct axvm_board *board)
 	return 0;
 }
 
-static void observe_counter(void *opaque, const char *name, uint64_t v)
+static void observe_print_line(void *opaque, const char *text)
 {
-	unsigned *n = opaque;
-
-	fprintf(stderr, "%s %s %llu", (*n)++ % 4 ? "," : "\n   ", name, (unsigned long long)v);
-}
-
-static double observe_s(uint64_t ns)
-{
-	return (double)ns / 1e9;
+	fprintf(stderr, "%s\n", text);
 }
 
 void cli_observe_board_ended(void *opaque, struct axvm_board *board)
 {
 	struct cli_observe *o = opaque;
 	struct axvm *vm = axvm_board_vm(board);
-	struct axvm_device_stats devs[64];
-	size_t ndevs;
 
 	if (o->trace_mask)
 		axvm_trace_set(vm, 0, NULL, NULL);
 	if (!o->stats)
 		return;
 	fprintf(stderr, "axvm: statistics (boot %u)\n", ++o->boots);
-	for (unsigned id = 0;; id++) {
-		struct axvm_vcpu_stats s;
-		unsigned n = 0;
-
-		if (axvm_vcpu_stats(vm, id, &s))
-			break;
-		fprintf(stderr,
-			"vcpu %u: run %.3f s (guest %.3f s, VMM %.3f s estimated), halted %.3f s, "
-			"%llu interrupts injected\n  exits:",
-			id, observe_s(s.run_ns), observe_s(s.run_ns - s.vmm_ns), observe_s(s.vmm_ns),
-			observe_s(s.halted_ns), (unsigned long long)s.irqs_injected);
-		for (unsigned r = 0; r < AXVM_EXIT_REASON_COUNT; r++)
-			if (s.exits[r])
-				fprintf(stderr, " %s %llu",
-					axvm_exit_reason_name((enum axvm_exit_reason)r),
-					(unsigned long long)s.exits[r]);
-		fprintf(stderr, "\n  counters:");
-		axvm_vcpu_counters(vm, id, observe_counter, &n);
-		fprintf(stderr, "\n");
-	}
-	ndevs = axvm_device_stats(vm, devs, sizeof(devs) / sizeof(devs[0]));
-	if (ndevs > sizeof(devs) / sizeof(devs[0]))
-		ndevs = sizeof(devs) / sizeof(devs[0]);
-	fprintf(stderr, "devices (guest accesses):\n");
-	for (size_t i = 0; i < ndevs; i++)
-		if (devs[i].reads || devs[i].writes)
-			fprintf(stderr, "  %s %s at 0x%llx: %llu reads, %llu writes\n", devs[i].bus,
-				devs[i].name, (unsigned long long)devs[i].base,
-				(unsigned long long)devs[i].reads,
-				(unsigned long long)devs[i].writes);
+	axvm_stats_report(vm, observe_print_line, NULL);
 }
 
 void cli_observe_finish(struct cli_observe *o)

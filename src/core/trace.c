@@ -74,17 +74,19 @@ int axvm_trace_parse(const char *list, unsigned *mask)
 			if (strlen(words[i].word) == len && !strncmp(words[i].word, p, len))
 				break;
 		if (i == sizeof(words) / sizeof(words[0]))
-			return axvm_error_set(-AXVM_EINVAL,
-					      "trace: unknown event kind \"%.*s\" (want exits, sbi, "
-					      "mmio, irq or all)",
-					      (int)len, p);
+			return axvm_error_set(
+			    -AXVM_EINVAL,
+			    "trace: unknown event kind \"%.*s\" (want exits, sbi, "
+			    "mmio, irq or all)",
+			    (int)len, p);
 		*mask |= words[i].bits;
 		p += len;
 		if (*p == ',')
 			p++;
 	}
 	if (!*mask)
-		return axvm_error_set(-AXVM_EINVAL,
-				      "trace: no event kinds given (want exits, sbi, mmio, irq or all)");
+		return axvm_error_set(
+		    -AXVM_EINVAL,
+		    "trace: no event kinds given (want exits, sbi, mmio, irq or all)");
 	return 0;
 }

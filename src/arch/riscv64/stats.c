@@ -11,7 +11,10 @@
 #include "arch/riscv64/sbi.h"
 
 static const char *const stats_interrupt_names[RV_STAT_CAUSES] = {
-    [1] = "ssi", [5] = "sti", [9] = "sei", [13] = "lcofi",
+    [1] = "ssi",
+    [5] = "sti",
+    [9] = "sei",
+    [13] = "lcofi",
 };
 static const char *const stats_exception_names[RV_STAT_CAUSES] = {
     [RV_EXC_INSN_MISALIGNED] = "insn_misaligned",
@@ -53,8 +56,8 @@ static void stats_emit_causes(const uint64_t *counts, const char *const *names, 
 	}
 }
 
-void rv_hart_read_counters(struct rv_hart *h, void (*fn)(void *opaque, const char *name, uint64_t v),
-			   void *opaque)
+void rv_hart_read_counters(struct rv_hart *h,
+			   void (*fn)(void *opaque, const char *name, uint64_t v), void *opaque)
 {
 	char name[64];
 
