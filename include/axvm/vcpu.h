@@ -153,10 +153,12 @@ AXVM_API int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
 AXVM_API int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
 AXVM_API void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
 AXVM_API int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns);
-/* Statistics (axvm/stats.h has the VM-level view). */
+/*
+ * Statistics (axvm/stats.h has the VM-level view): interrupts injected,
+ * and the time spent in axvm_vcpu_wait_for_interrupt.
+ */
 AXVM_API uint64_t axvm_vcpu_irqs_injected(const struct axvm_vcpu *vcpu);
-AXVM_API uint64_t
-axvm_vcpu_halted_ns(const struct axvm_vcpu *vcpu); /* time in wait_for_interrupt */
+AXVM_API uint64_t axvm_vcpu_halted_ns(const struct axvm_vcpu *vcpu);
 /* The backend's named counters (read_counters op): 0 or -AXVM_ENOTSUP. */
 AXVM_API int axvm_vcpu_read_counters(struct axvm_vcpu *vcpu,
 				     void (*fn)(void *opaque, const char *name, uint64_t v),
