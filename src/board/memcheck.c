@@ -58,7 +58,8 @@ bool axvm_memcheck_kernel_room(const char *kernel, uint64_t ram_size, uint64_t k
 	if (initrd_size)
 		axvm_warn("memory size: %s leaves %s too little room: its image takes %s and the "
 			  "initrd %s; a kernel needs about twice its image size (plus the initrd) "
-			  "and may run out of memory before its console starts: give -m %" PRIu64 "M or more",
+			  "and may run out of memory before its console starts: give -m %" PRIu64
+			  "M or more",
 			  memcheck_size(ram_size, ram, sizeof(ram)), kernel,
 			  memcheck_size(kernel_size, img, sizeof(img)),
 			  memcheck_size(initrd_size, ird, sizeof(ird)), want);

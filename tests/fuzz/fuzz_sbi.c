@@ -109,7 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ret > 0 && t->x[17] > 0x0f &&
 		    ((int64_t)t->x[10] > 0 || (int64_t)t->x[10] < SBI_ERR_DENIED_LOCKED))
 			abort();
-		/* A steal-time record the call may have set up, as the next guest entry writes it. */
+		/* A steal-time record the call may have set up, as the next guest entry writes it.
+		 */
 		if (t->sbi.sta_gpa != RV_STA_OFF) {
 			t->sbi.sta_next_ns = 0;
 			rv_sbi_sta_update(t);

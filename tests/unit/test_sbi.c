@@ -255,10 +255,10 @@ TEST(test_sbi_base_impl_id_and_version)
 
 TEST(test_sbi_base_probe_finds_every_implemented_extension)
 {
-	static const uint64_t eids[] = {
-	    SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_HSM,  SBI_EXT_SRST,
-	    SBI_EXT_DBCN, SBI_EXT_PMU,	SBI_EXT_STA, SBI_EXT_SUSP,   SBI_EXT_FWFT, 0x00,
-	    0x01,	  0x02,		0x08};
+	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
+					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_PMU,
+					SBI_EXT_STA,  SBI_EXT_SUSP, SBI_EXT_FWFT, 0x00,
+					0x01,	      0x02,	    0x08};
 	FX(f, 1);
 	struct axvm_exit e;
 

@@ -287,8 +287,8 @@ TEST(test_sbi_fwft_reset_values_and_unsupported_features)
 		sbi(f.h, SBI_EXT_FWFT, 0, feat, 1, 0, 0, 0);
 		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	}
-	static const uint64_t denied[] = {6, 0x3fffffff, 0x40000000, 0x80000000, 0xc0000000,
-					  1ull << 32};
+	static const uint64_t denied[] = {6,	      0x3fffffff, 0x40000000,
+					  0x80000000, 0xc0000000, 1ull << 32};
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
 		sbi(f.h, SBI_EXT_FWFT, 1, denied[i], 0, 0, 0, 0);
 		CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
@@ -444,7 +444,7 @@ TEST(test_sbi_sta_reports_steal_time_with_the_sequence_protocol_until_disabled)
 	fake_wait = 5000 + 1234567;
 	f.h->pc = RAM_BASE;
 	CODE(f, RAM_BASE, WFI);
-	REQUIRE_OK(fix_run(&f)); /* entering the guest updates the record */
+	REQUIRE_OK(fix_run(&f));		       /* entering the guest updates the record */
 	CHECK_U64(2, fix_rd64(&f, rec) & 0xffffffffu); /* sequence: odd once, even again */
 	CHECK_U64(1234567, fix_rd64(&f, rec + 8));
 	CHECK_U64(0, fix_rd64(&f, rec + 16) & 0xff); /* not preempted */
