@@ -164,6 +164,13 @@ check "Debian boots with root on virtio-blk on 2 vCPUs and completes its scripte
 	$([ $rc -eq 0 ] && tr -d '\r' <"$tmp/debian-smp.log" | grep -q "^axvm-debian: scripted session ok" &&
 		grep -q "smp: Brought up 1 node, 2 CPUs" "$tmp/debian-smp.log"
 	echo $?) "rc=$rc, log tail: $(tail -5 "$tmp/debian-smp.log")"
+# Its kernel found the SBI extensions it uses (Debian builds without
+# CONFIG_PARAVIRT, so it never probes STA; FWFT is newer than 6.12).
+check "Debian's kernel detects SBI SUSP and the SBI PMU with its counters" \
+	$(grep -q "SBI SUSP extension detected" "$tmp/debian-smp.log" &&
+		grep -q "riscv-pmu-sbi: SBI PMU extension is available" "$tmp/debian-smp.log" &&
+		grep -q "riscv-pmu-sbi: 8 firmware and 2 hardware counters" "$tmp/debian-smp.log"
+	echo $?) "$(grep -i 'sbi' "$tmp/debian-smp.log" | head -20)"
 
 # 2. A session typed on the console, on 1 vCPU, with a read-only second disk,
 #    --rng and a virtio-console beside the UART.
