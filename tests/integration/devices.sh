@@ -183,6 +183,7 @@ echo "hwrng bytes: \$(head -c 64 /dev/hwrng | wc -c)"
 echo "vdb ro: \$(cat /sys/block/vdb/ro)"
 if dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; then echo "vdb write: allowed"; else echo "vdb write: refused"; fi
 echo $token > /root/host-check && sync && echo "host-check: \$(cat /root/host-check | wc -c) bytes synced"
+echo $token > /dev/shm/susp && echo mem > /sys/power/state && echo "resumed from suspend to RAM: \$(cat /dev/shm/susp)"
 poweroff
 EOF
 # Type line N once the guest has shown its Nth prompt, as a person would:
@@ -229,6 +230,9 @@ check "-d FILE,ro: the guest sees a read-only disk" \
 check "-d FILE,ro: writes in the guest are refused and the image is unchanged" \
 	$(grep -q "^vdb write: refused$" <<<"$log" && [ "$(sha256sum <"$tmp/ro.img")" = "$ro_sum" ]
 	echo $?) "$(grep "vdb write" <<<"$log" | tail -2)"
+check "Linux suspends to RAM through SBI SUSP (deep) and resumes with its memory intact" \
+	$(grep -q "PM: suspend entry (deep)" <<<"$log" && grep -q "^resumed from suspend to RAM: $token$" <<<"$log"
+	echo $?) "$(grep -E "PM: |resumed" <<<"$log" | tail -4)"
 got=$(debugfs -R 'cat /root/host-check' "$tmp/root.img" 2>/dev/null)
 check "a file written and synced in the guest is on the image (debugfs)" \
 	$([ "$got" = "$token" ]; echo $?) "debugfs gave '$got', want '$token'"
