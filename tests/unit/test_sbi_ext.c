@@ -268,6 +268,30 @@ TEST(test_sbi_pmu_counts_ipis_sent_and_received_on_each_side)
 	mfx_fini(&f);
 }
 
+TEST(test_sbi_pmu_counts_remote_fences_and_set_timer)
+{
+	MFX(f);
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(8), 0);  /* FENCE_I_SENT: 3 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(12), 0); /* SFENCE_VMA_ASID_SENT: 4 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(5), 0);  /* SET_TIMER: 5 */
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(9), 0);  /* FENCE_I_RECEIVED: 3 */
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(13), 0); /* ..._ASID_RECEIVED: 4 */
+	sbi(f.h[0], SBI_EXT_RFENCE, 0, 2, 0, 0, 0, 0);		      /* fence.i on hart 1 */
+	sbi(f.h[0], SBI_EXT_RFENCE, 2, 3, 0, 0, 0, 7);		      /* sfence.vma.asid on both */
+	sbi(f.h[0], SBI_EXT_TIME, 0, 12345, 0, 0, 0, 0);
+	sbi(f.h[0], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[0]));
+	sbi(f.h[0], SBI_EXT_PMU, 5, 4, 0, 0, 0, 0);
+	CHECK_U64(2, VAL(f.h[0]));
+	sbi(f.h[0], SBI_EXT_PMU, 5, 5, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[0]));
+	sbi(f.h[1], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[1]));
+	sbi(f.h[1], SBI_EXT_PMU, 5, 4, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[1]));
+	mfx_fini(&f);
+}
+
 /* ---- FWFT ---- */
 
 TEST(test_sbi_fwft_reset_values_and_unsupported_features)
