@@ -2,11 +2,13 @@
 /*
  * The SBI served by the VMM (RISC-V SBI specification v2.0): the guest has no
  * firmware, so every ecall from S-mode lands here. Calls that stay inside one
- * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, legacy console) are
- * answered at once; calls that concern the whole VM or start/stop harts
- * (HSM hart_start/hart_stop, SRST, legacy shutdown) become generic exits
- * (CpuUp, CpuDown, SystemDown) for the runtime; extensions not in the table
- * become Hypercall exits (an embedder's own extension).
+ * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, PMU, STA, FWFT, legacy
+ * console) are answered at once; calls that concern the whole VM or
+ * start/stop harts (HSM hart_start/hart_stop, SRST, legacy shutdown) become
+ * generic exits (CpuUp, CpuDown, SystemDown) for the runtime, suspends (HSM
+ * hart_suspend, SUSP system_suspend) Halt exits; extensions not in the table
+ * become Hypercall exits (an embedder's own extension). Not served yet: SSE
+ * and DBTR (SBI 3.0), CPPC, NACL, MPXY.
  *
  * Dispatch follows Linux KVM's: a const table of extensions (sbi.c), each
  * with an EID range, an optional probe and a handler, one file per extension
