@@ -83,6 +83,13 @@ struct axvm_board_options {
 	enum axvm_board_stdout stdout_path;
 	uint64_t timebase_hz; /* 0 = 10 MHz */
 	bool sstc;	      /* offer Sstc (stimecmp) to the guest */
+	/*
+	 * Guest RAM against the host's memory (the CLI sets both from the
+	 * host's physical memory): above ram_warn_above a warning, above
+	 * ram_limit a refusal (-AXVM_ERANGE). 0 = no check.
+	 */
+	uint64_t ram_warn_above;
+	uint64_t ram_limit;
 	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
 	const struct axvm_config *base_config;
 	const struct axvm_hal *hal; /* NULL = axvm_hal_linux() */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "axvm/board.h"
 #include "axvm/config.h"
@@ -27,6 +28,7 @@ enum {
 	RUN_NO_SSTC,
 	RUN_TIMEOUT,
 	RUN_VERBOSE,
+	RUN_ALLOW_OVERCOMMIT,
 	RUN_DISK,
 	RUN_RNG,
 	RUN_VIRTIO_CONSOLE,
@@ -40,7 +42,11 @@ static const struct cli_option run_options[] = {
     {RUN_INITRD, 'i', "initrd", "FILE", "initial ramdisk"},
     {RUN_PARAMS, 'p', "params", "CMDLINE", "kernel command line (/chosen/bootargs)"},
     {RUN_CPUS, 'c', "cpus", "N", "number of vCPUs (1-8, default 1)"},
-    {RUN_MEM, 'm', "mem", "SIZE", "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M)"},
+    {RUN_MEM, 'm', "mem", "SIZE",
+     "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M; at most twice the host's "
+     "physical memory)"},
+    {RUN_ALLOW_OVERCOMMIT, 0, "allow-overcommit", NULL,
+     "accept a RAM size above twice the host's physical memory"},
     {RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
     {RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
     {RUN_DISK, 'd', "disk", "FILE[,OPTS]",
@@ -67,7 +73,7 @@ struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
-	bool earlycon, no_sstc;
+	bool earlycon, no_sstc, allow_overcommit;
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
 	unsigned ndevices;
@@ -166,6 +172,9 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_VERBOSE:
 		a->verbosity++;
 		break;
+	case RUN_ALLOW_OVERCOMMIT:
+		a->allow_overcommit = true;
+		break;
 	case RUN_DISK:
 		return run_add_device(a, "virtio-blk", arg->value, "-d");
 	case RUN_RNG:
@@ -183,6 +192,18 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	return 0;
 }
 
+/* The host's physical memory in bytes (0 if unknown: no check). */
+static uint64_t run_host_ram(void)
+{
+	const char *env = getenv("AXVM_HOST_RAM");
+	uint64_t v;
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+	if (env && *env && !cli_parse_size(env, &v))
+		return v;
+	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
 static int run_main(int argc, char **argv)
 {
 	struct run_args a = {0};
@@ -194,6 +215,7 @@ static int run_main(int argc, char **argv)
 	char *cmdline = NULL;
 	const char *base_cmdline;
 	int ret, status = 1;
+	uint64_t host_ram;
 
 	ret = cli_parse(&cli_cmd_run, argc, argv, run_arg, &a);
 	if (ret)
@@ -246,6 +268,14 @@ static int run_main(int argc, char **argv)
 	ro.board.dtb_path = a.dtb;
 	ro.board.device_count = a.ndevices;
 	memcpy(ro.board.devices, a.devices, sizeof(a.devices));
+	/*
+	 * Guest memory is reserved lazily, so any size "works" until the guest
+	 * uses it: warn above the host's physical memory, refuse above twice
+	 * that unless asked (AXVM_HOST_RAM overrides the host's figure, for tests).
+	 */
+	host_ram = run_host_ram();
+	ro.board.ram_warn_above = host_ram;
+	ro.board.ram_limit = a.allow_overcommit ? 0 : 2 * host_ram;
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
 

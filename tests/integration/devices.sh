@@ -174,6 +174,13 @@ check "--stats: both vCPUs of the Debian boot show timer interrupts, HSM start a
 		echo "$stats" | grep -qE 'sbi\.HSM\.0 1(,|$)' &&
 		echo "$stats" | grep -qE '^  mmio virtio-blk at 0x10008000: [1-9][0-9]* reads, [1-9][0-9]* writes'
 	echo $?) "$(echo "$stats" | head -20)"
+# Its kernel found the SBI extensions it uses (Debian builds without
+# CONFIG_PARAVIRT, so it never probes STA; FWFT is newer than 6.12).
+check "Debian's kernel detects SBI SUSP and the SBI PMU with its counters" \
+	$(grep -q "SBI SUSP extension detected" "$tmp/debian-smp.log" &&
+		grep -q "riscv-pmu-sbi: SBI PMU extension is available" "$tmp/debian-smp.log" &&
+		grep -q "riscv-pmu-sbi: 8 firmware and 2 hardware counters" "$tmp/debian-smp.log"
+	echo $?) "$(grep -i 'sbi' "$tmp/debian-smp.log" | head -20)"
 
 # 2. A session typed on the console, on 1 vCPU, with a read-only second disk,
 #    --rng and a virtio-console beside the UART.
@@ -186,6 +193,7 @@ echo "hwrng bytes: \$(head -c 64 /dev/hwrng | wc -c)"
 echo "vdb ro: \$(cat /sys/block/vdb/ro)"
 if dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; then echo "vdb write: allowed"; else echo "vdb write: refused"; fi
 echo $token > /root/host-check && sync && echo "host-check: \$(cat /root/host-check | wc -c) bytes synced"
+echo $token > /dev/shm/susp && echo mem > /sys/power/state && echo "resumed from suspend to RAM: \$(cat /dev/shm/susp)"
 poweroff
 EOF
 # Type line N once the guest has shown its Nth prompt, as a person would:
@@ -232,6 +240,9 @@ check "-d FILE,ro: the guest sees a read-only disk" \
 check "-d FILE,ro: writes in the guest are refused and the image is unchanged" \
 	$(grep -q "^vdb write: refused$" <<<"$log" && [ "$(sha256sum <"$tmp/ro.img")" = "$ro_sum" ]
 	echo $?) "$(grep "vdb write" <<<"$log" | tail -2)"
+check "Linux suspends to RAM through SBI SUSP (deep) and resumes with its memory intact" \
+	$(grep -q "PM: suspend entry (deep)" <<<"$log" && grep -q "^resumed from suspend to RAM: $token$" <<<"$log"
+	echo $?) "$(grep -E "PM: |resumed" <<<"$log" | tail -4)"
 got=$(debugfs -R 'cat /root/host-check' "$tmp/root.img" 2>/dev/null)
 check "a file written and synced in the guest is on the image (debugfs)" \
 	$([ "$got" = "$token" ]; echo $?) "debugfs gave '$got', want '$token'"

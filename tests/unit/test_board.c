@@ -569,6 +569,21 @@ TEST(test_board_rejects_tiny_or_unaligned_ram)
 	board_cleanup(&f);
 }
 
+TEST(test_board_refuses_ram_above_its_limit_with_the_sizes)
+{
+	struct board_fixture f;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	f.o.ram_size = 3ull << 30;
+	f.o.ram_warn_above = 1ull << 30;
+	f.o.ram_limit = 2ull << 30;
+	CHECK_INT(-AXVM_ERANGE, board_create(&f));
+	CHECK(strstr(f.err, "memory size: 3 GiB is more than the limit of 2 GiB") != NULL);
+	f.o.ram_limit = 0; /* no limit: created (with a warning) */
+	REQUIRE_OK(board_create(&f));
+	board_cleanup(&f);
+}
+
 TEST(test_board_missing_kernel_file_named)
 {
 	struct board_fixture f;

@@ -20,6 +20,7 @@
  * unknown or absent CSR is simply -1 (illegal instruction).
  */
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/sbi.h"
 
 #define CSR_FFLAGS 0x001
 #define CSR_FRM 0x002
@@ -105,11 +106,11 @@ int rv_csr_read(struct rv_hart *h, unsigned csr, uint64_t *val)
 		*val = h->satp;
 		return 0;
 	case CSR_CYCLE:
-		return csr_counter(h, 0, h->instret, val);
+		return csr_counter(h, 0, rv_sbi_pmu_hw_read(h, 0), val);
 	case CSR_TIME:
 		return csr_counter(h, 1, rv_hart_time(h), val);
 	case CSR_INSTRET:
-		return csr_counter(h, 2, h->instret, val);
+		return csr_counter(h, 2, rv_sbi_pmu_hw_read(h, 2), val);
 	default:
 		return -1;
 	}

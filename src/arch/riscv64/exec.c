@@ -182,6 +182,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	struct rv_dpage *dp = NULL;
 	struct rv_dinsn *op = NULL;
 	const struct rv_tlb_entry *tr = NULL, *tw = NULL;
+	/*
+	 * 7 while misaligned accesses must go to interp.c (SBI FWFT delegates
+	 * them to the guest, or the PMU counts them: h->sbi.misaligned_slow),
+	 * else 0; read with tr/tw at every entry, so a batch sees a change
+	 * after the SBI call that made it (which ends the batch).
+	 */
+	uint64_t amask = 0;
 	unsigned priv = 0;
 	int r = RV_STEP_NEXT;
 
@@ -254,7 +261,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	{                                                                                          \
 		type v;                                                                            \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto add_mem_slow;                                                         \
 		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
@@ -263,7 +270,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	{                                                                                          \
 		type v = (type)x[op->rd];                                                          \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto add_mem_slow;                                                         \
 		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
@@ -289,6 +296,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		goto far;                                                                          \
 	} while (0)
 #define BRANCH(label, cond) TWICE(label, if (cond) TAKEN();)
+/*
+ * A load or store that misses the TLB entry e, crosses its page, or is
+ * misaligned while amask says misaligned accesses go to interp.c: one test.
+ */
+#define EXEC_MISS(e, va, type)                                                                     \
+	(((e)->tag ^ (((va) + sizeof(type) - 1) & ~RV_PAGE_MASK)) |                                \
+	 ((va) & (sizeof(type) - 1) & amask))
 /* A load or store that hits the TLB within one page; anything else is slow. */
 #define LOAD(label, type, ext) TWICE(label, LOAD_BODY(type, ext))
 #define LOAD_BODY(type, ext)                                                                       \
@@ -297,7 +311,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		const struct rv_tlb_entry *e = &tr[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v;                                                                            \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto slow;                                                                 \
 		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
@@ -317,7 +331,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS)))                                  \
 			goto do_step; /* illegal: stval needs the raw (maybe 16-bit) bits */       \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto do_generic;                                                           \
 		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		h->fpu.f[op->rd] = (uint64_t)v | (box);                                            \
@@ -332,7 +346,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS)))                                  \
 			goto do_step;                                                              \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto do_generic;                                                           \
 		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
@@ -348,7 +362,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		const struct rv_tlb_entry *e = &tw[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v = (type)RS2;                                                                \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto slow;                                                                 \
 		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
@@ -366,6 +380,7 @@ enter:
 		priv = h->priv;
 		tr = h->tlb.e[priv][RV_ACC_R];
 		tw = h->tlb.e[priv][RV_ACC_W];
+		amask = h->sbi.misaligned_slow ? 7 : 0;
 		dp = h->tlb.xd[priv][idx];
 		if (EXEC_UNLIKELY(!dp ||
 				  h->tlb.e[priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))) {
@@ -425,7 +440,7 @@ slow:
 		const struct rv_tlb_mmio *m =
 		    &h->tlb.m[priv][store][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 
-		if (m->tag == (va & ~RV_PAGE_MASK) &&
+		if (m->tag == (va & ~RV_PAGE_MASK) && !(va & (width - 1) & amask) &&
 		    (va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE) {
 			if (store)
 				rv_interp_mmio_store_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3,

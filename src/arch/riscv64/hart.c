@@ -11,6 +11,7 @@
  * taken when pending & sie != 0 and (mode == U or sstatus.SIE).
  */
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/sbi.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 		h->machine = cfg->machine;
 	}
 	h->timecmp = UINT64_MAX;
+	rv_sbi_hart_init(h);
 	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */
 	rv_dcache_init(&h->dc); /* optional too: without it every instruction is decoded */
 	rv_hart_reset(h, 0);
@@ -203,7 +205,8 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 
 	if ((unsigned)cause < RV_STAT_CAUSES) /* hart_take_interrupt counts its own */
 		rv_hart_stat_inc(&h->stat_exceptions[cause]);
-
+	if (cause == RV_EXC_ILLEGAL) /* the PMU's ILLEGAL_INSN firmware event */
+		rv_sbi_pmu_count(&h->sbi, RV_PMU_FW_ILLEGAL_INSN);
 	h->scause = (uint64_t)cause;
 	h->sepc = h->pc;
 	h->stval = tval;
@@ -313,6 +316,8 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 	memset(exit, 0, sizeof(*exit));
 	if (h->csr_rmw.active && rv_interp_csr_rmw_finish(h, exit) == RV_STEP_EXIT)
 		return 0;
+	if (h->sbi.sta_gpa != RV_STA_OFF)
+		rv_sbi_sta_update(h); /* the guest is about to run: account its steal time */
 	__atomic_store_n(&h->running, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* seq_cst: pairs with requesters that set events, then check `running` */

@@ -29,6 +29,7 @@
 
 #include "arch/riscv64/dcache.h"
 #include "arch/riscv64/fpu.h"
+#include "arch/riscv64/sbi_state.h"
 #include "arch/riscv64/tlb.h"
 
 /* Privilege modes (the encoding of sstatus.SPP / mstatus.MPP). */
@@ -175,6 +176,8 @@ struct rv_hart {
 
 	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
 	struct axvm_ratelimit sbi_log_limit;
+	/* PMU counters, FWFT features, steal-time memory (sbi_state.h). */
+	struct rv_sbi_hart sbi;
 
 	/*
 	 * Statistics (axvm/stats.h): written by this hart's thread only, read

@@ -7,7 +7,8 @@
  *
  * Memory accesses: misaligned loads and stores to RAM are performed (the
  * spec allows it), also across a page boundary (both pages are translated
- * before any byte is written); AMOs and LR/SC must be aligned (address
+ * before any byte is written), unless SBI FWFT delegates them to the guest
+ * (then they raise the address-misaligned exception); AMOs and LR/SC must be aligned (address
  * misaligned exception otherwise). A load/store whose guest-physical address
  * is emulated leaves run() as MmioRead/MmioWrite with pc past the
  * instruction; an FP load/store, an access crossing into an emulated page,
@@ -85,6 +86,17 @@ static void interp_put(const struct rv_span *sp, unsigned len, uint64_t v)
 		rv_gmem_store((uintptr_t)sp->p[1], (uint8_t *)&v + sp->n0, len - sp->n0);
 }
 
+/*
+ * A misaligned load or store while FWFT delegates them (the guest takes the
+ * exception: true) or the PMU counts them (false, counted). The exec.c fast
+ * paths send misaligned accesses here only while misaligned_slow is set.
+ */
+static inline bool interp_misaligned(struct rv_hart *h, uint64_t va, unsigned width, bool store)
+{
+	return (va & (width - 1)) && h->sbi.misaligned_slow &&
+	       rv_sbi_misaligned_access(h, va, store);
+}
+
 /* TLB hit for an access that stays within one page, or NULL. */
 static inline uint8_t *interp_fast(struct rv_hart *h, uint64_t va, unsigned len, enum rv_acc acc)
 {
@@ -155,6 +167,8 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 
 	if (f3 == 7)
 		return interp_illegal(h, insn);
+	if (interp_misaligned(h, va, width, false))
+		return RV_STEP_NEXT;
 	p = interp_fast(h, va, width, RV_ACC_R);
 	if (p) {
 		uint64_t v = interp_get_fixed(p, width);
@@ -197,6 +211,8 @@ static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct a
 
 	if (f3 > 3)
 		return interp_illegal(h, insn);
+	if (interp_misaligned(h, va, width, true))
+		return RV_STEP_NEXT;
 	p = interp_fast(h, va, width, RV_ACC_W);
 	if (p) {
 		interp_put_fixed(p, width, v);
@@ -236,6 +252,8 @@ static int interp_fp_mem(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigne
 		return interp_illegal(h, raw);
 	width = f3 == 2 ? 4 : 8;
 	va = h->x[rv_rs1(insn)] + (uint64_t)(store ? rv_imm_s(insn) : rv_imm_i(insn));
+	if (interp_misaligned(h, va, width, store))
+		return RV_STEP_NEXT;
 	m = rv_interp_mem(h, va, width, store ? RV_ACC_W : RV_ACC_R, &sp, exit);
 	if (m == RV_MEM_EXIT)
 		return RV_STEP_EXIT;

@@ -193,6 +193,10 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 		if ((pte & need) != need) {
 			uint64_t expected = pte;
 
+			/* Svade (FWFT PTE_AD_HW_UPDATING = 0): the guest sets them itself. */
+			if (h->sbi.ad_hw_off)
+				return mmu_fault(h, mmu_page_fault, acc, va);
+
 			x = mmu_pte_ptr(h, pte_gpa, AXVM_ACCESS_WRITE, &ptr, acc, va, exit);
 			if (x != RV_XL_HOST)
 				return x;

@@ -22,6 +22,7 @@
 static const struct rv_sbi_ext *const sbi_exts[] = {
     &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
     &rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
+    &rv_sbi_ext_pmu,	&rv_sbi_ext_sta,  &rv_sbi_ext_susp, &rv_sbi_ext_fwft,
 };
 
 #define SBI_EXT_COUNT (sizeof(sbi_exts) / sizeof(sbi_exts[0]))
@@ -118,6 +119,7 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 
 	memset(exit, 0, sizeof(*exit));
 	exit->reason = AXVM_EXIT_NOTHING; /* only meaningful when a handler returns 0 */
+	rv_sbi_pmu_count(&h->sbi, RV_PMU_FW_SBI_CALL);
 	for (int i = 0; i < 6; i++)
 		call.args[i] = h->x[AXVM_RISCV64_REG_A(i)];
 	if ((uint64_t)(int64_t)(int32_t)call.eid != call.eid) {
@@ -209,8 +211,11 @@ void rv_sbi_send_ipi(struct rv_sbi_call *call, uint64_t targets)
 	for (unsigned i = 0; targets; i++, targets >>= 1) {
 		struct rv_hart *t = (targets & 1) ? sbi_target(call, i) : NULL;
 
-		if (t)
+		if (t) {
+			rv_sbi_pmu_count(&call->hart->sbi, RV_PMU_FW_IPI_SENT);
+			rv_sbi_pmu_count(&t->sbi, RV_PMU_FW_IPI_RECEIVED);
 			rv_hart_post_interrupt(t, RV_IRQ_SSI);
+		}
 	}
 }
 
@@ -230,12 +235,19 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache
 	uint64_t tickets[64] = {0};
 	uint64_t pending = 0;
 	uint64_t start;
+	/* The PMU's firmware events: legacy fences count as their RFENCE forms. */
+	enum rv_pmu_fw_event sent = icache ? RV_PMU_FW_FENCE_I_SENT
+				    : call->eid == SBI_EXT_RFENCE && call->fid == 2
+					? RV_PMU_FW_SFENCE_VMA_ASID_SENT
+					: RV_PMU_FW_SFENCE_VMA_SENT;
 
 	for (unsigned i = 0; i < 64; i++) {
 		struct rv_hart *t;
 
 		if (!(targets & (1ull << i)) || !(t = sbi_target(call, i)))
 			continue;
+		rv_sbi_pmu_count(&call->hart->sbi, sent);
+		rv_sbi_pmu_count(&t->sbi, (enum rv_pmu_fw_event)(sent + 1)); /* its _RECEIVED */
 		if (t == call->hart) {
 			if (icache)
 				rv_hart_flush_local(t);
