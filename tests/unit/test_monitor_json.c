@@ -50,7 +50,8 @@ TEST(test_monitor_json_rejects_malformed_and_hostile_lines)
 	    "{\"a\": tru}",
 	    "{\"a\": [1, 2}",
 	    "{\"a\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
-	    "{\"execute\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+	    "{\"execute\": "
+	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 	    "{\"a\": \"unterminated}",
 	};
 	struct mon_request r;
