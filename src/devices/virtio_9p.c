@@ -31,6 +31,7 @@
 #include "core/error.h"
 #include "devclass.h"
 #include "p9_server.h"
+#include "p9_wire.h"
 #include "virtio_mmio.h"
 
 #define VIRTIO_ID_9P 9
@@ -43,6 +44,8 @@ struct virtio_9p {
 	struct axvm_virtio_mmio *t;
 	struct p9_server *server;
 	uint8_t *req, *resp; /* P9_MSIZE_MAX each */
+	char tag[P9_TAG_MAX + 1];
+	struct axvm_ratelimit limit;
 };
 
 static void v9p_handle(struct virtio_9p *v, struct virtio_req *req)
@@ -52,6 +55,14 @@ static void v9p_handle(struct virtio_9p *v, struct virtio_req *req)
 	len = virtq_iov_to_buf(req->iov, req->out_num, 0, v->req, P9_MSIZE_MAX);
 	cap = req->in_len < P9_MSIZE_MAX ? (size_t)req->in_len : P9_MSIZE_MAX;
 	reply = p9_server_handle(v->server, v->req, len, v->resp, cap);
+	/* Errors are routine (ENOENT on lookups): debug level, for `-vv` when a share misbehaves.
+	 */
+	if (reply >= 11 && v->resp[4] == P9_RLERROR)
+		axvm_log_ratelimited(&v->limit, AXVM_LOG_DEBUG,
+				     "virtio-9p %s: request type %u tag %u: Rlerror %u (%s)",
+				     v->tag, v->req[4], v->resp[5] | v->resp[6] << 8,
+				     v->resp[7] | v->resp[8] << 8,
+				     strerror(v->resp[7] | v->resp[8] << 8));
 	if (reply)
 		reply = virtq_iov_from_buf(virtio_req_in(req), req->in_num, 0, v->resp, reply);
 	virtio_mmio_complete(v->t, req, (uint32_t)reply);
@@ -190,6 +201,7 @@ static int v9p_create(const struct axvm_devclass_ctx *ctx, void **state)
 		axvm_devclass_fail(ctx, "virtio-9p", ret, "%s", msg);
 		goto fail_free;
 	}
+	memcpy(v->tag, o->tag, sizeof(v->tag));
 	tag_len = (uint16_t)strlen(o->tag);
 	config[0] = (uint8_t)tag_len;
 	config[1] = (uint8_t)(tag_len >> 8);

@@ -7,6 +7,7 @@ R=/mnt/rw
 P=/mnt/ro
 up() { cut -d' ' -f1 /proc/uptime; }
 
+echo "p9: start (uptime $(up) s)"
 mkdir -p $R
 if mount -t 9p -o trans=virtio,version=9p2000.L axrw $R; then echo "p9: mount ok"; else echo "p9: mount failed"; fi
 echo "p9: read $(cat $R/host.txt)"
@@ -36,7 +37,6 @@ t0=$(up)
 cp $P/big $R/big
 t1=$(up)
 echo "p9: cp-secs $(echo "$t0 $t1" | awk '{printf "%.1f s", $2 - $1}')"
-echo "p9: sum $(sha256sum $R/big | cut -d' ' -f1)"
 dd if=/dev/urandom of=$R/rand bs=64k count=16 conv=fsync 2>/dev/null
 echo "p9: rand $(sha256sum $R/rand | cut -d' ' -f1)"
 
@@ -63,4 +63,4 @@ ro symlink "ln -s x $P/l"
 echo "p9: ro-read $(cat $P/data.txt)"
 
 umount $R
-echo "p9: done"
+echo "p9: done (uptime $(up) s)"

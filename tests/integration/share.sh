@@ -11,7 +11,7 @@
 # The guest mounts both with `mount -t 9p -o trans=virtio,version=9p2000.L`
 # and creates, reads, writes, appends, truncates, renames, unlinks, makes
 # directories, symlinks and hard links, stats, chmods, copies a 32 MiB file
-# through the share; the host checks each result in the directory itself
+# from the read-only share to the read-write one (read and write paths); the host checks each result in the directory itself
 # (contents, modes, links, checksums). Escape attempts from the guest (a
 # symlink to "..", an absolute symlink to a host file outside the share,
 # "../" paths) must not show the host file's token, and every change on the
@@ -151,7 +151,7 @@ log=$(tr -d '\r' <"$tmp/debian.log")
 g() { grep "^p9: $1" <<<"$log" | head -1; } # the guest's report line for a step
 
 check "Debian mounts both shares, runs the script from the read-only one and powers off (${secs%.*} s)" \
-	$([ $rc -eq 0 ] && grep -q "^p9: done$" <<<"$log"; echo $?) \
+	$([ $rc -eq 0 ] && grep -q "^p9: done " <<<"$log"; echo $?) \
 	"rc=$rc, log tail: $(tail -8 "$tmp/debian.log")"
 check "the guest reads a file the host wrote" \
 	$([ "$(g read)" = "p9: read $host_token" ]; echo $?) "$(g read)"
@@ -188,8 +188,6 @@ check "statfs in the guest works (df)" \
 got=$(sha256sum <"$rw/big" 2>/dev/null | cut -d' ' -f1)
 check "a 32 MiB file copied through the share (read then written by the guest) is intact on the host ($(g cp-secs))" \
 	$([ "$got" = "$big_sum" ]; echo $?) "host sha256 $got, want $big_sum"
-check "the guest's checksum of the 32 MiB file matches the host's" \
-	$([ "$(g sum)" = "p9: sum $big_sum" ]; echo $?) "$(g sum), want $big_sum"
 guest_rand=$(g rand | cut -d' ' -f3)
 check "1 MiB of random data written and fsynced by the guest has the guest's checksum on the host" \
 	$([ -n "$guest_rand" ] && [ "$(sha256sum <"$rw/rand" 2>/dev/null | cut -d' ' -f1)" = "$guest_rand" ]
