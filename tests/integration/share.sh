@@ -120,7 +120,7 @@ ro_list=$(cd "$ro" && ls -la --time-style=+ . | sort)
 printf '%s\n' "modprobe 9pnet_virtio; modprobe 9p; mkdir -p /mnt/ro && mount -t 9p -o trans=virtio,version=9p2000.L axro /mnt/ro && sh /mnt/ro/guest.sh; poweroff" \
 	>"$tmp/session.txt"
 type_session() { # log, fifo, lines (as devices.sh: line N after the Nth prompt)
-	local n=0 line deadline=$((SECONDS + 300))
+	local n=0 line deadline=$((SECONDS + 480))
 	exec 3>"$2"
 	while IFS= read -r line; do
 		n=$((n + 1))
@@ -141,7 +141,7 @@ type_session "$tmp/debian.log" "$tmp/stdin" "$tmp/session.txt" >/dev/null 2>&1 &
 typist=$!
 start=$(date +%s.%N)
 AXVM_DEBIAN_SCRIPT=0 "$root/scripts/run-debian.sh" "$axvm" --share "$rw,tag=axrw" \
-	--share "$ro,tag=axro,ro" --timeout 300 <"$tmp/stdin" >"$tmp/debian.log" 2>&1
+	--share "$ro,tag=axro,ro" --timeout 480 <"$tmp/stdin" >"$tmp/debian.log" 2>&1
 rc=$?
 kill "$typist" 2>/dev/null
 wait "$typist" 2>/dev/null
