@@ -94,8 +94,10 @@ void p9_fid_put(struct p9_fs *fs, struct p9_fid *f)
 	*pp = f->next;
 	if (f->dir)
 		closedir(f->dir);
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
 		close(f->fd);
+		fs->nopen--;
+	}
 	fs->path_bytes -= f->path_len;
 	fs->nfids--;
 	free(f->path);

@@ -36,7 +36,8 @@ struct p9_fs {
 	dev_t root_dev;
 	bool read_only;
 	unsigned max_fids, nfids;
-	size_t path_bytes; /* summed over the fids, bounded by P9_PATH_BYTES_MAX */
+	unsigned max_open, nopen; /* fids holding a host fd (Tlopen, Tlcreate) */
+	size_t path_bytes;	  /* summed over the fids, bounded by P9_PATH_BYTES_MAX */
 	struct p9_fid *bucket[P9_FID_BUCKETS];
 };
 

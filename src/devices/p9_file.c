@@ -58,6 +58,8 @@ static int p9_fid_open(struct p9_call *c, struct p9_fid *f, int hflags, struct p
 		return -EOPNOTSUPP;
 	if (S_ISDIR(st.st_mode) && (hflags & O_ACCMODE) != O_RDONLY)
 		return -EISDIR;
+	if (c->fs->nopen >= c->fs->max_open)
+		return -EMFILE;
 	/* O_NONBLOCK: should a FIFO take the file's place meanwhile, it must not block. */
 	fd = p9_fs_open(c->fs, f->path, hflags | O_NONBLOCK, 0);
 	if (fd < 0)
@@ -69,6 +71,7 @@ static int p9_fid_open(struct p9_call *c, struct p9_fid *f, int hflags, struct p
 	f->fd = fd;
 	f->open_flags = hflags;
 	f->is_dir = S_ISDIR(st.st_mode);
+	c->fs->nopen++;
 	p9_qid_from_stat(c->fs, &st, q);
 	return 0;
 }
@@ -125,6 +128,8 @@ int p9_op_lcreate(struct p9_call *c)
 		return ret;
 	if (flags & P9_DOTL_EXCL)
 		hflags |= O_EXCL;
+	if (c->fs->nopen >= c->fs->max_open)
+		return -EMFILE;
 	fd = p9_fs_open(c->fs, path, hflags | O_CREAT | O_NONBLOCK, mode & 07777);
 	if (fd < 0)
 		return fd;
@@ -139,6 +144,7 @@ int p9_op_lcreate(struct p9_call *c)
 	}
 	f->fd = fd;
 	f->open_flags = hflags;
+	c->fs->nopen++;
 	p9_qid_from_stat(c->fs, &st, &q);
 	p9_put_qid(c->w, &q);
 	p9_put_u32(c->w, 0);

@@ -274,6 +274,7 @@ int p9_server_create(const struct p9_server_params *p, struct p9_server **out)
 	s->fs.root_dev = st.st_dev;
 	s->fs.read_only = p->read_only;
 	s->fs.max_fids = p->max_fids ? p->max_fids : P9_MAX_FIDS_DEFAULT;
+	s->fs.max_open = p->max_open ? p->max_open : P9_MAX_OPEN_DEFAULT;
 	s->msize_max = p->msize_max && p->msize_max < P9_MSIZE_MAX ? p->msize_max : P9_MSIZE_MAX;
 	if (s->msize_max < P9_MSIZE_MIN)
 		s->msize_max = P9_MSIZE_MIN;

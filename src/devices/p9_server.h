@@ -26,7 +26,9 @@
  *  - a read-only share answers EROFS to every change.
  *
  * Bounds: msize at most P9_MSIZE_MAX, at most `max_fids` fids and
- * P9_PATH_BYTES_MAX bytes of fid paths (then ENFILE); every field is read
+ * P9_PATH_BYTES_MAX bytes of fid paths (then ENFILE), at most `max_open`
+ * of them open, each holding one host fd (then EMFILE: the guest cannot
+ * use up the VMM's fd table); every field is read
  * through the bounded reader of p9_wire.h, so a short message, a lying
  * size or count, or a huge count is an Rlerror, never an overrun.
  *
@@ -47,6 +49,7 @@
 #define P9_MSIZE_MAX (1u << 20)
 #define P9_MSIZE_MIN 4096u
 #define P9_MAX_FIDS_DEFAULT 16384u
+#define P9_MAX_OPEN_DEFAULT 512u
 #define P9_PATH_BYTES_MAX (16u << 20)
 
 struct p9_server;
@@ -56,6 +59,7 @@ struct p9_server_params {
 	bool read_only;
 	uint32_t msize_max; /* 0: P9_MSIZE_MAX */
 	unsigned max_fids;  /* 0: P9_MAX_FIDS_DEFAULT */
+	unsigned max_open;  /* fids open at once (host fds): 0: P9_MAX_OPEN_DEFAULT */
 };
 
 /*

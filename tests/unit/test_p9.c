@@ -877,6 +877,34 @@ TEST(test_p9_fid_table_is_bounded)
 	T9_END(t);
 }
 
+TEST(test_p9_open_files_are_bounded)
+{
+	struct t9 *t = calloc(1, sizeof(*t));
+
+	REQUIRE(t);
+	if (!t9_setup_opts(t, false, 0)) {
+		free(t);
+		REQUIRE(!"setup");
+	}
+	p9_server_destroy(t->s);
+	{
+		struct p9_server_params p = {.root = t->share, .max_open = 2};
+
+		REQUIRE(p9_server_create(&p, &t->s) == 0);
+	}
+	CHECK_INT(0, t9_version(t, 65536));
+	CHECK_INT(0, t9_attach(t, 1));
+	for (uint32_t id = 2; id < 6; id++)
+		CHECK_INT(0, t9_walk1(t, 1, id, "file"));
+	CHECK_INT(0, t9_lopen(t, 2, 0));
+	CHECK_INT(0, t9_lopen(t, 3, 0));
+	CHECK_INT(EMFILE, t9_lopen(t, 4, 0));
+	CHECK_INT(EMFILE, t9_lcreate(t, 5, "new", P9_DOTL_RDWR));
+	CHECK_INT(0, t9_clunk(t, 2)); /* closing one makes room */
+	CHECK_INT(0, t9_lopen(t, 4, 0));
+	T9_END(t);
+}
+
 TEST(test_p9_create_refuses_a_missing_directory_or_file)
 {
 	struct p9_server *s;
