@@ -60,7 +60,7 @@ static bool t9_setup_opts(struct t9 *t, bool read_only, unsigned max_fids)
 		return false;
 	snprintf(t->share, sizeof(t->share), "%s/share", t->dir);
 	snprintf(path, sizeof(path), "%s/secret", t->dir);
-	if (mkdir(t->share, 0755) || !t9_write_file(path, "SECRET\n"))
+	if (mkdir(t->share, 0755) || !t9_write_file(path, "SECRET\n") || chmod(path, 0644))
 		return false;
 	t9_path(t, "file", path, sizeof(path));
 	if (!t9_write_file(path, "hello"))
