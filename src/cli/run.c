@@ -35,6 +35,7 @@ enum {
 	RUN_DEVICE,
 	RUN_STATS,
 	RUN_TRACE,
+	RUN_SHARE,
 };
 
 static const struct cli_option run_options[] = {
@@ -56,7 +57,11 @@ static const struct cli_option run_options[] = {
     {RUN_VIRTIO_CONSOLE, 0, "virtio-console", NULL,
      "virtio-console on the guest console (Linux hvc0, or hvc1 beside the SBI console)"},
     {RUN_DEVICE, 0, "device", "NAME[,OPTS]",
-     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console (repeatable)"},
+     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console, "
+     "virtio-9p,DIR,tag=NAME[,ro] (repeatable)"},
+    {RUN_SHARE, 0, "share", "DIR,tag=NAME[,ro]",
+     "share a host directory (virtio-9p; in the guest: mount -t 9p -o trans=virtio NAME /mnt) "
+     "(repeatable)"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
@@ -188,6 +193,8 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		return cli_observe_parse_trace(&a->observe, arg->value);
 	case RUN_DEVICE:
 		return run_add_generic_device(a, arg->value);
+	case RUN_SHARE:
+		return run_add_device(a, "virtio-9p", arg->value, "--share");
 	}
 	return 0;
 }
