@@ -50,7 +50,9 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	h->hal = hal;
 	h->timebase_hz = AXVM_RISCV64_DEFAULT_TIMEBASE_HZ;
 	h->run_budget = AXVM_RISCV64_DEFAULT_RUN_BUDGET;
+	h->ext_on = AXVM_RISCV64_EXT_ALL;
 	if (cfg) {
+		h->ext_on &= ~cfg->ext_off;
 		if (cfg->timebase_hz)
 			h->timebase_hz = cfg->timebase_hz;
 		if (cfg->run_budget)
