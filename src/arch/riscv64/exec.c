@@ -80,6 +80,8 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #define ONE(o, l) [RV_DOP_##o] = { &&l, &&l, &&l, &&l }
 #define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2, &&l##_2, &&l##_2}
 #define PAIR(o, l) [RV_DOP_##o] = {&&l##_2, &&l##_2, &&l##_3, &&l##_4}
+	/* The generated rows (RV_INSN_ALU) would make clang-format misalign the table. */
+	/* clang-format off */
 	static const void *const dispatch[RV_DOP_COUNT][4] = {
 	    ONE(DECODE, do_decode),
 	    ONE(STEP, do_step),
@@ -130,6 +132,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    PAIR(ADD_SW, do_add_sw),
 	    PAIR(ADD_SD, do_add_sd),
 	};
+	/* clang-format on */
 #undef ONE
 #undef TWO
 #undef PAIR

@@ -275,8 +275,8 @@ enum rv_insn_alu_id {
  */
 static inline int rv_insn_alu_find(uint32_t insn, unsigned opc, uint64_t ext_on)
 {
-#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, expr)                                      \
-	if ((op_) == opc && (insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))       \
+#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, expr)                                       \
+	if ((op_) == opc && (insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))        \
 		return RV_I_##n;
 	RV_INSN_ALU(RV_INSN_FIND)
 #undef RV_INSN_FIND
@@ -289,7 +289,7 @@ static inline uint64_t rv_insn_alu_exec(int id, uint32_t insn, const uint64_t *x
 	uint64_t a = x[rv_rs1(insn)], b;
 
 	switch (id) {
-#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, expr)                                      \
+#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, expr)                                       \
 	case RV_I_##n:                                                                             \
 		b = RV_INSN_B_##fmt(insn, x);                                                      \
 		(void)b;                                                                           \

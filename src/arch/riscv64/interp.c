@@ -427,8 +427,10 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	if (rv_funct3(insn) != 0)
 		return rv_funct3(insn) == 4 ? interp_illegal(h, raw) : interp_csr(h, insn, exit);
 
-	if (rv_funct7(insn) == 0x09 && rv_rd(insn) == 0) { /* SFENCE.VMA */
-		if (h->priv == RV_PRIV_U)
+	if ((rv_funct7(insn) == 0x09 || rv_funct7(insn) == 0x0b) &&
+	    rv_rd(insn) == 0) { /* SFENCE.VMA, SINVAL.VMA (Svinval: the same here) */
+		if (h->priv == RV_PRIV_U ||
+		    (rv_funct7(insn) == 0x0b && !(h->ext_on & (1ull << AXVM_RISCV64_EXT_SVINVAL))))
 			return interp_illegal(h, raw);
 		if (rv_rs1(insn) == 0)
 			rv_tlb_flush_all(&h->tlb);
@@ -471,6 +473,23 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 		h->recheck = true;
 		return RV_STEP_NEXT;
 	}
+	case 0x18000073: /* SFENCE.W.INVAL (Svinval) */
+	case 0x18100073: /* SFENCE.INVAL.IR: sinval.vma already flushed at once */
+		if (h->priv == RV_PRIV_U || !(h->ext_on & (1ull << AXVM_RISCV64_EXT_SVINVAL)))
+			return interp_illegal(h, raw);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	case 0x00d00073: /* WRS.NTO (Zawrs) */
+	case 0x01d00073: /* WRS.STO */
+		/*
+		 * Stalling is optional (the spec lets the wait end at any time):
+		 * retire at once, as a pause. The guest's loop re-checks its
+		 * condition, as it must after any wake-up.
+		 */
+		if (!(h->ext_on & (1ull << AXVM_RISCV64_EXT_ZAWRS)))
+			return interp_illegal(h, raw);
+		h->pc += len;
+		return RV_STEP_NEXT;
 	case 0x10500073: /* WFI */
 		if (h->priv == RV_PRIV_U)
 			return interp_illegal(h, raw);
@@ -560,6 +579,8 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		case 1: /* FENCE.I: later fetches see every store this hart can see */
 			rv_dcache_invalidate_all(h);
 			break;
+		case 2: /* cbo.* (Zicbom, Zicboz) */
+			return rv_cmo_exec(h, insn, raw, len, exit);
 		default:
 			return interp_illegal(h, raw);
 		}

@@ -72,7 +72,11 @@ static unsigned predecode_alu(struct rv_dinsn *d, uint32_t insn, unsigned opc, u
 		break;
 	}
 	switch (id) {
-#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, expr)                                     	case RV_I_##n:                                                                             		if (!RV_INSN_FMT_IS_REG_##fmt)                                                     			d->imm = (int32_t)(int64_t)RV_INSN_B_##fmt(insn, (const uint64_t *)0);     		return RV_DOP_##n;
+#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, expr)                                     \
+	case RV_I_##n:                                                                             \
+		if (!RV_INSN_FMT_IS_REG_##fmt)                                                     \
+			d->imm = (int32_t)(int64_t)RV_INSN_B_##fmt(insn, (const uint64_t *)0);     \
+		return RV_DOP_##n;
 		RV_INSN_ALU(PREDECODE_ALU)
 #undef PREDECODE_ALU
 	default:
@@ -81,8 +85,7 @@ static unsigned predecode_alu(struct rv_dinsn *d, uint32_t insn, unsigned opc, u
 }
 
 /* The operation for insn, 0 (= generic) if it has none. May adjust d->imm. */
-static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off,
-				 uint64_t ext_on)
+static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off, uint64_t ext_on)
 {
 	unsigned f3 = rv_funct3(insn);
 
