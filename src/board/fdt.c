@@ -147,6 +147,7 @@ void axvm_fdt_release(struct axvm_fdt *f)
  */
 #define FDT_EXT_ALWAYS (-1)
 #define FDT_EXT_SSTC (-2)
+#define FDT_EXT_ZFHMIN (-3) /* Zfhmin, or Zfh which implies it */
 static const struct {
 	const char *name;
 	int ext;
@@ -167,6 +168,8 @@ static const struct {
     {"zihintntl", AXVM_RISCV64_EXT_ZIHINTNTL},
     {"zihintpause", AXVM_RISCV64_EXT_ZIHINTPAUSE},
     {"zawrs", AXVM_RISCV64_EXT_ZAWRS},
+    {"zfh", AXVM_RISCV64_EXT_ZFH},
+    {"zfhmin", FDT_EXT_ZFHMIN},
     {"zba", AXVM_RISCV64_EXT_ZBA},
     {"zbb", AXVM_RISCV64_EXT_ZBB},
     {"zbc", AXVM_RISCV64_EXT_ZBC},
@@ -188,6 +191,9 @@ static bool fdt_isa_has(unsigned i, bool sstc, uint64_t ext_off)
 		return true;
 	if (e == FDT_EXT_SSTC)
 		return sstc;
+	if (e == FDT_EXT_ZFHMIN)
+		return (~ext_off &
+			(1ull << AXVM_RISCV64_EXT_ZFHMIN | 1ull << AXVM_RISCV64_EXT_ZFH)) != 0;
 	return !(ext_off & (1ull << e));
 }
 

@@ -42,7 +42,7 @@ CLASSES = ["int", "imm", "muldiv", "mem", "mis", "amo", "rvc", "branch", "csr",
 DEFAULT_CLASSES = list(CLASSES)
 # Extensions beyond RV64GC that QEMU 7.2 has: Zba/Zbb/Zbc/Zbs (not Zicbom/Zicboz,
 # Zicond or Zfa, which came in QEMU 8: tests/unit/test_hart_isa_ext.c covers them).
-CLASSES += ["zb"]
+CLASSES += ["zb", "fh"]
 # Opt-in classes: their outcome is an implementation choice the spec leaves open.
 OPTIN = ["amomis"]
 
@@ -78,6 +78,13 @@ F64_SPECIAL = [0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000,
                0x36a0000000000000, 0x47efffffe0000000]
 
 RMS = ["rne", "rtz", "rdn", "rup", "rmm", "dyn"]
+
+# binary16 edge values: zeros, infinities, NaNs (quiet, signalling, payloads), the smallest
+# subnormal and normal, the largest finite, 1, -1, 0.5, 1.5, 2048 (integer limit of p=11),
+# 65504 neighbours, 1/3, pi.
+F16_SPECIAL = [0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x7d00, 0xfe01, 0x7c01, 0x0001,
+               0x8001, 0x03ff, 0x0400, 0x8400, 0x7bff, 0xfbff, 0x3c00, 0xbc00, 0x3800,
+               0x3e00, 0x6800, 0x7a00, 0x3555, 0x4248, 0x1400, 0x0200, 0x3bff, 0x5bff]
 
 
 def sext(v, bits):
@@ -853,6 +860,98 @@ class Gen:
                 imm |= r.choice([0, 1, 31, r.randrange(32)])
             line = ".insn i 0x%x, %d, %s, %s, %d" % (opc, f3, rd, a, sext(imm, 12))
         return pre + [line + "  # " + name] + self.lx(rd)
+
+    def fh_src(self):
+        """An f register holding a NaN-boxed half (sometimes a badly boxed one)."""
+        r = self.r
+        f = self.fr()
+        if r.random() < 0.25:
+            return f, []  # whatever it holds (often not a boxed half: the canonical NaN)
+        v = r.choice(F16_SPECIAL) if r.random() < 0.7 else r.getrandbits(16)
+        box = 0xffffffffffff0000 if r.random() < 0.9 else r.choice([0xffffffff00000000, 0])
+        t = self.xr(False)
+        return f, ["li %s, 0x%x" % (t, box | v), "fmv.d.x %s, %s" % (f, t)]
+
+    # OP-FP funct5 of the H forms (fmt = 2: funct7 = funct5 << 2 | 2)
+    FH_ARITH = [0x00, 0x01, 0x02, 0x03]
+
+    def g_fh(self):
+        """Zfh/Zfhmin, as .insn (fmt 2); QEMU runs with -cpu rv64,Zfh=true."""
+        r = self.r
+        k = r.randrange(11)
+        fd = self.fr()
+        pre = self.frm_set() if r.random() < 0.08 else []
+        rm = self.rm_num()
+        if k <= 2:
+            (a, pa), (b, pb) = self.fh_src(), self.fh_src()
+            f5 = r.choice(self.FH_ARITH)
+            return pre + pa + pb + [".insn r 0x53, %d, 0x%x, %s, %s, %s" % (
+                rm, f5 << 2 | 2, fd, a, b)] + self.lf(fd) + self.fflags()
+        if k == 3:  # fsqrt.h
+            a, pa = self.fh_src()
+            return pre + pa + [".insn r 0x53, %d, 0x2e, %s, %s, f0" % (rm, fd, a)] + \
+                self.lf(fd) + self.fflags()
+        if k == 4:  # fsgnj*.h, fmin/fmax.h
+            (a, pa), (b, pb) = self.fh_src(), self.fh_src()
+            f5, f3 = r.choice([(0x04, 0), (0x04, 1), (0x04, 2), (0x05, 0), (0x05, 1)])
+            return pa + pb + [".insn r 0x53, %d, 0x%x, %s, %s, %s" % (
+                f3, f5 << 2 | 2, fd, a, b)] + self.lf(fd) + self.fflags()
+        if k == 5:  # feq/flt/fle.h, fclass.h
+            (a, pa), (b, pb) = self.fh_src(), self.fh_src()
+            rd = self.xr()
+            if r.random() < 0.25:
+                return pa + [".insn r 0x53, 1, 0x72, %s, %s, x0" % (rd, a)] + self.lx(rd) + \
+                    self.fflags()
+            return pa + pb + [".insn r 0x53, %d, 0x52, %s, %s, %s" % (
+                r.randrange(3), rd, a, b)] + self.lx(rd) + self.fflags()
+        if k == 6:  # fcvt.{w,wu,l,lu}.h and fcvt.h.{w,wu,l,lu}
+            kind = r.randrange(4)
+            if r.random() < 0.5:
+                a, pa = self.fh_src()
+                rd = self.xr()
+                return pre + pa + [".insn r 0x53, %d, 0x62, %s, %s, x%d" % (
+                    rm, rd, a, kind)] + self.lx(rd) + self.fflags()
+            rs = self.xr()
+            v = self.int_value() if r.random() < 0.5 else r.choice(
+                [65504, 65519, 65520, 2049, 4097, (-65520) & 0xffffffffffffffff, 1, 3])
+            return pre + ["li %s, 0x%x" % (rs, v), ".insn r 0x53, %d, 0x6a, %s, %s, x%d" % (
+                rm, fd, rs, kind)] + self.lf(fd) + self.fflags()
+        if k == 7:  # fcvt between H and S/D (Zfhmin)
+            which = r.randrange(4)
+            if which == 0:  # fcvt.s.h
+                a, pa = self.fh_src()
+                line = ".insn r 0x53, %d, 0x20, %s, %s, x2" % (rm, fd, a)
+            elif which == 1:  # fcvt.d.h
+                a, pa = self.fh_src()
+                line = ".insn r 0x53, %d, 0x21, %s, %s, x2" % (rm, fd, a)
+            elif which == 2:  # fcvt.h.s
+                (a,), pa = self.fsrc(True, 1)
+                line = ".insn r 0x53, %d, 0x22, %s, %s, x0" % (rm, fd, a)
+            else:  # fcvt.h.d
+                (a,), pa = self.fsrc(False, 1)
+                line = ".insn r 0x53, %d, 0x22, %s, %s, x1" % (rm, fd, a)
+            return pre + pa + [line] + self.lf(fd) + self.fflags()
+        if k == 8:  # fmv.x.h / fmv.h.x
+            if r.random() < 0.5:
+                a, pa = self.fh_src()
+                rd = self.xr()
+                return pa + [".insn r 0x53, 0, 0x72, %s, %s, x0" % (rd, a)] + self.lx(rd) + \
+                    self.fflags()
+            rs = self.xr()
+            return [".insn r 0x53, 0, 0x7a, %s, %s, x0" % (fd, rs)] + self.lf(fd) + \
+                self.fflags()
+        if k == 9:  # fmadd/fmsub/fnmsub/fnmadd.h
+            (a, pa), (b, pb), (c, pc) = self.fh_src(), self.fh_src(), self.fh_src()
+            opc = r.choice([0x43, 0x47, 0x4b, 0x4f])
+            return pre + pa + pb + pc + [".insn r4 0x%x, %d, 2, %s, %s, %s, %s" % (
+                opc, rm, fd, a, b, c)] + self.lf(fd) + self.fflags()
+        # flh / fsh (also misaligned): the buffer is hashed in the dump
+        if r.random() < 0.5:
+            base, off, p = self.addr(2, r.random() < 0.8)
+            return p + [".insn i 0x07, 1, %s, %d(%s)" % (fd, off, base)] + self.lf(fd)
+        a, pa = self.fh_src()
+        base, off, p = self.addr(2, r.random() < 0.8)
+        return pa + p + [".insn s 0x27, 1, %s, %d(%s)" % (a, off, base)]
 
     def g_randop(self):
         r = self.r

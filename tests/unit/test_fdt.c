@@ -183,14 +183,15 @@ TEST(test_fdt_all_extensions_in_canonical_order)
 	fdt = build_tree(1, true, &default_chosen);
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
-	CHECK_STR("rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicond_zicsr_zifencei_zihintntl_"
-		  "zihintpause_zawrs_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_svnapot_svpbmt",
-		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
+	CHECK_STR(
+	    "rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicond_zicsr_zifencei_zihintntl_"
+	    "zihintpause_zawrs_zfh_zfhmin_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_svnapot_svpbmt",
+	    prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);
-	CHECK_INT(26, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
-	CHECK_INT(17, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
-	CHECK_INT(25, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
+	CHECK_INT(28, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
+	CHECK_INT(19, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
+	CHECK_INT(27, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cboz-block-size", 0));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbom-block-size", 0));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbop-block-size", 0));
@@ -203,13 +204,14 @@ TEST(test_fdt_extension_turned_off_is_absent)
 	void *fdt;
 	int node;
 
-	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off", &off));
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off,zfh=off",
+					    &off));
 	tree_ext_off = off;
 	fdt = build_tree(1, false, &default_chosen);
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
 	CHECK_STR("rv64imafdc_zicbom_zicbop_zicntr_zicond_zicsr_zifencei_zihintntl_"
-		  "zihintpause_zawrs_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
+		  "zihintpause_zawrs_zfhmin_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
 		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);

@@ -371,3 +371,52 @@ TEST(isa_svadu_off_makes_a_clear_accessed_bit_a_page_fault)
 	CHECK_U64(0x100, mmu_load(1ull << AXVM_RISCV64_EXT_SVADU, 0, leaf | 0x40, 0, 0, &c));
 	CHECK_U64(0, c);
 }
+
+/* Zfh / Zfhmin: fmt H instructions with FS on, by what is turned off. */
+static uint64_t run_fp(uint64_t ext_off, uint32_t insn, uint64_t *f1)
+{
+	struct hart_fix f;
+	uint64_t cause;
+	const uint32_t code[2] = {insn, WFI};
+
+	if (fix_ext(&f, ext_off)) {
+		fix_fini(&f);
+		return ~0ull;
+	}
+	fix_code(&f, P, code, 2);
+	f.h->pc = P;
+	f.h->sstatus |= RV_SSTATUS_FS;
+	f.h->x[5] = BUF;
+	f.h->fpu.f[2] = 0xffffffffffff3c00ull; /* 1.0 (half) */
+	f.h->fpu.f[3] = 0xffffffffffff3e00ull; /* 1.5 (half) */
+	fix_wr64(&f, BUF, 0x4248);	       /* pi (half) */
+	fix_run(&f);
+	cause = f.h->pc == TRAP_END ? f.h->scause : 0;
+	*f1 = f.h->fpu.f[1];
+	fix_fini(&f);
+	return cause;
+}
+
+TEST(isa_zfh_and_zfhmin)
+{
+	const uint32_t fadd_h = 0x04310053u | 1u << 7;	 /* fadd.h f1, f2, f3, rne */
+	const uint32_t fcvt_s_h = 0x40210053u | 1u << 7; /* fcvt.s.h f1, f2 */
+	const uint32_t flh = 0x00029007u | 1u << 7;	 /* flh f1, 0(x5) */
+	const uint64_t no_zfh = 1ull << AXVM_RISCV64_EXT_ZFH;
+	const uint64_t none = no_zfh | 1ull << AXVM_RISCV64_EXT_ZFHMIN;
+	uint64_t v;
+
+	CHECK_U64(0, run_fp(0, fadd_h, &v));
+	CHECK_U64(0xffffffffffff4100ull, v); /* 2.5 */
+	CHECK_U64(0, run_fp(0, fcvt_s_h, &v));
+	CHECK_U64(0xffffffff3f800000ull, v);
+	CHECK_U64(0, run_fp(0, flh, &v));
+	CHECK_U64(0xffffffffffff4248ull, v);
+	/* Zfhmin alone: the arithmetic is illegal, conversions and loads are not. */
+	CHECK_U64(RV_EXC_ILLEGAL, run_fp(no_zfh, fadd_h, &v));
+	CHECK_U64(0, run_fp(no_zfh, fcvt_s_h, &v));
+	CHECK_U64(0, run_fp(no_zfh, flh, &v));
+	/* Neither: all illegal. */
+	CHECK_U64(RV_EXC_ILLEGAL, run_fp(none, fcvt_s_h, &v));
+	CHECK_U64(RV_EXC_ILLEGAL, run_fp(none, flh, &v));
+}

@@ -22,6 +22,8 @@
 #endif
 __extension__ typedef unsigned __int128 fpu_u128;
 
+const struct fpu_fmt fpu_binary16 = {
+    .p = 11, .ebits = 5, .bias = 15, .qnan = 0x7e00, .signbit = 0x8000};
 const struct fpu_fmt fpu_binary32 = {
     .p = 24, .ebits = 8, .bias = 127, .qnan = 0x7fc00000, .signbit = 0x80000000};
 const struct fpu_fmt fpu_binary64 = {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An exact software IEEE 754-2019 binary32/binary64 core with the choices
+ * An exact software IEEE 754-2019 binary16/binary32/binary64 core with the choices
  * RISC-V makes where IEEE leaves them open (unprivileged spec, "F" chapter):
  * tininess is detected after rounding, NaN results are always the canonical
  * NaN (no payload propagation), conversions to integers saturate, and a fused
@@ -26,6 +26,7 @@ struct fpu_fmt {
 	uint64_t signbit; /* the sign bit */
 };
 
+extern const struct fpu_fmt fpu_binary16;
 extern const struct fpu_fmt fpu_binary32;
 extern const struct fpu_fmt fpu_binary64;
 

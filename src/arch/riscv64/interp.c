@@ -233,9 +233,10 @@ static int interp_fp_mem(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigne
 	struct rv_span sp;
 	enum rv_mem m;
 
-	if ((f3 != 2 && f3 != 3) || rv_hart_fs_off(h))
+	/* FLH/FSH (f3 = 1) with Zfhmin, FLW/FSW, FLD/FSD. */
+	if ((f3 < 1 || f3 > 3) || (f3 == 1 && h->fpu.half == RV_FPU_HALF_NONE) || rv_hart_fs_off(h))
 		return interp_illegal(h, raw);
-	width = f3 == 2 ? 4 : 8;
+	width = 1u << f3;
 	va = h->x[rv_rs1(insn)] + (uint64_t)(store ? rv_imm_s(insn) : rv_imm_i(insn));
 	m = rv_interp_mem(h, va, width, store ? RV_ACC_W : RV_ACC_R, &sp, exit);
 	if (m == RV_MEM_EXIT)
@@ -251,7 +252,8 @@ static int interp_fp_mem(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigne
 	} else {
 		uint64_t v = interp_get(&sp, width);
 
-		h->fpu.f[rv_rd(insn)] = width == 4 ? v | 0xffffffff00000000ull : v;
+		/* Narrow values are NaN-boxed: all ones above them. */
+		h->fpu.f[rv_rd(insn)] = width == 8 ? v : v | (~0ull << (8 * width));
 		rv_hart_fs_dirty(h);
 	}
 	h->pc += len;

@@ -4,6 +4,7 @@
  * (axvm/riscv64.h): "rv64,zbb=off,svpbmt=false", as QEMU's -cpu properties.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "axvm/riscv64.h"
@@ -27,6 +28,8 @@ static const char *const isa_ext_names[AXVM_RISCV64_EXT_COUNT] = {
     [AXVM_RISCV64_EXT_SVPBMT] = "svpbmt",
     [AXVM_RISCV64_EXT_SVNAPOT] = "svnapot",
     [AXVM_RISCV64_EXT_SVADU] = "svadu",
+    [AXVM_RISCV64_EXT_ZFHMIN] = "zfhmin",
+    [AXVM_RISCV64_EXT_ZFH] = "zfh",
 };
 
 const char *axvm_riscv64_ext_name(unsigned ext)
@@ -87,12 +90,18 @@ int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off)
 		for (ext = 0; ext < AXVM_RISCV64_EXT_COUNT; ext++)
 			if (isa_ext_eq(item, (size_t)(eq - item), isa_ext_names[ext]))
 				break;
-		if (ext == AXVM_RISCV64_EXT_COUNT)
+		if (ext == AXVM_RISCV64_EXT_COUNT) {
+			char known[256];
+			size_t n = 0;
+
+			known[0] = 0;
+			for (unsigned i = 0; i < AXVM_RISCV64_EXT_COUNT && n < sizeof(known); i++)
+				n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+						      i ? " " : "", isa_ext_names[i]);
 			return axvm_error_set(-AXVM_EINVAL,
-					      "cpu '%s': unknown extension '%.*s' (known: zba zbb "
-					      "zbc zbs zicond zicbom zicbop zicboz zihintpause "
-					      "zihintntl zawrs zkt svinval svpbmt svnapot svadu)",
-					      spec, (int)(eq - item), item);
+					      "cpu '%s': unknown extension '%.*s' (known: %s)",
+					      spec, (int)(eq - item), item, known);
+		}
 		if (on)
 			off &= ~(1ull << ext);
 		else
