@@ -168,6 +168,7 @@ static const struct {
     {"zihintntl", AXVM_RISCV64_EXT_ZIHINTNTL},
     {"zihintpause", AXVM_RISCV64_EXT_ZIHINTPAUSE},
     {"zawrs", AXVM_RISCV64_EXT_ZAWRS},
+    {"zfa", AXVM_RISCV64_EXT_ZFA},
     {"zfh", AXVM_RISCV64_EXT_ZFH},
     {"zfhmin", FDT_EXT_ZFHMIN},
     {"zba", AXVM_RISCV64_EXT_ZBA},

@@ -183,15 +183,15 @@ TEST(test_fdt_all_extensions_in_canonical_order)
 	fdt = build_tree(1, true, &default_chosen);
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
-	CHECK_STR(
-	    "rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicond_zicsr_zifencei_zihintntl_"
-	    "zihintpause_zawrs_zfh_zfhmin_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_svnapot_svpbmt",
-	    prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
+	CHECK_STR("rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicond_zicsr_zifencei_zihintntl_"
+		  "zihintpause_zawrs_zfa_zfh_zfhmin_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_svnapot_"
+		  "svpbmt",
+		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);
-	CHECK_INT(28, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
-	CHECK_INT(19, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
-	CHECK_INT(27, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
+	CHECK_INT(29, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
+	CHECK_INT(20, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
+	CHECK_INT(28, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cboz-block-size", 0));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbom-block-size", 0));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbop-block-size", 0));
@@ -211,7 +211,7 @@ TEST(test_fdt_extension_turned_off_is_absent)
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
 	CHECK_STR("rv64imafdc_zicbom_zicbop_zicntr_zicond_zicsr_zifencei_zihintntl_"
-		  "zihintpause_zawrs_zfhmin_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
+		  "zihintpause_zawrs_zfa_zfhmin_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
 		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);

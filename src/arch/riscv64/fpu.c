@@ -19,6 +19,11 @@
  * FMV.X.W/FMV.X.H: a register whose upper bits are not all ones reads as the
  * canonical NaN (spec 12.2, "NaN Boxing of Narrower Values"); S and H
  * results are NaN-boxed.
+ * Zfa (when fpu->zfa): FLI (FMV.fmt.X with rs2 = 1: rs1 indexes the constant
+ * table), FMINM/FMAXM (FMIN/FMAX funct3 2/3), FROUND/FROUNDNX (FCVT.fmt.fmt
+ * with rs2 = 4/5), FCVTMOD.W.D (FCVT.int.D with rs2 = 8, rm = RTZ only),
+ * FLEQ/FLTQ (compare funct3 4/5). FMVH.X.D and FMVP.D.X are RV32-only.
+ *
  * An illegal encoding changes nothing, so the hart can raise the trap cleanly.
  */
 #include "arch/riscv64/fpu.h"
@@ -163,11 +168,24 @@ static int fpu_exec_minmax(struct rv_fpu *fpu, const struct fpu_insn *in, uint32
 {
 	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
 
-	if (in->funct3 > 1)
+	switch (in->funct3) {
+	case 0:
+		fpu_write(fpu, in, fpu_min(in->fmt, flags, a, b));
+		return 0;
+	case 1:
+		fpu_write(fpu, in, fpu_max(in->fmt, flags, a, b));
+		return 0;
+	case 2: /* FMINM (Zfa) */
+	case 3: /* FMAXM */
+		if (!fpu->zfa)
+			return -1;
+		fpu_write(fpu, in,
+			  in->funct3 == 2 ? fpu_minm(in->fmt, flags, a, b)
+					  : fpu_maxm(in->fmt, flags, a, b));
+		return 0;
+	default:
 		return -1;
-	fpu_write(fpu, in,
-		  in->funct3 ? fpu_max(in->fmt, flags, a, b) : fpu_min(in->fmt, flags, a, b));
-	return 0;
+	}
 }
 
 static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
@@ -184,6 +202,20 @@ static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 	case 2:
 		x[in->rd] = fpu_eq(in->fmt, flags, a, b);
 		break;
+	case 4: /* FLEQ (Zfa): quiet, NV only for a signalling NaN */
+	case 5: /* FLTQ */
+	{
+		uint32_t ignored = 0;
+		bool snan = (fpu_class(in->fmt, a) | fpu_class(in->fmt, b)) & FPU_CLASS_SNAN;
+
+		if (!fpu->zfa)
+			return -1;
+		x[in->rd] = in->funct3 == 4 ? fpu_le(in->fmt, &ignored, a, b)
+					    : fpu_lt(in->fmt, &ignored, a, b);
+		if (snan)
+			*flags |= RV_FFLAGS_NV;
+		break;
+	}
 	default:
 		return -1;
 	}
@@ -197,6 +229,22 @@ static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 
 	if (rm < 0)
 		return -1;
+	if (in->funct5 == FPU_F5_CVT_FF && (in->rs2 == 4 || in->rs2 == 5)) {
+		/* FROUND / FROUNDNX (Zfa) */
+		if (!fpu->zfa)
+			return -1;
+		fpu_write(
+		    fpu, in,
+		    fpu_round_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1), in->rs2 == 5));
+		return 0;
+	}
+	if (in->funct5 == FPU_F5_CVT_IF && in->rs2 == 8) {
+		/* FCVTMOD.W.D (Zfa): D only, rm must be RTZ */
+		if (!fpu->zfa || in->fmtn != FPU_FMT_D || in->funct3 != RV_RM_RTZ)
+			return -1;
+		x[in->rd] = fpu_cvtmod_w(in->fmt, flags, fpu_read(fpu, in, in->rs1));
+		return 0;
+	}
 	switch (in->funct5) {
 	case FPU_F5_CVT_FF:
 		/*
@@ -228,6 +276,10 @@ static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 
 static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x)
 {
+	if (in->funct5 == FPU_F5_MV_F && in->rs2 == 1 && in->funct3 == 0 && fpu->zfa) {
+		fpu_write(fpu, in, fpu_fli(in->fmt, in->rs1)); /* FLI (Zfa) */
+		return 0;
+	}
 	if (in->rs2 != 0)
 		return -1;
 	if (in->funct5 == FPU_F5_MV_F) {
@@ -270,8 +322,9 @@ int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 	/* Zfhmin alone: of the H instructions only the moves and the conversions to/from S/D. */
 	if (fmt == FPU_FMT_H && fpu->half == RV_FPU_HALF_MIN &&
 	    !(opcode == RV_OPC_OP_FP &&
-	      (in.funct5 == FPU_F5_CVT_FF ||
-	       ((in.funct5 == FPU_F5_MV_X_CLASS || in.funct5 == FPU_F5_MV_F) && in.funct3 == 0))))
+	      ((in.funct5 == FPU_F5_CVT_FF && in.rs2 <= FPU_FMT_H) ||
+	       ((in.funct5 == FPU_F5_MV_X_CLASS || in.funct5 == FPU_F5_MV_F) && in.funct3 == 0 &&
+		in.rs2 == 0))))
 		return -1;
 	fpu_set_fmt(&in, fmt);
 

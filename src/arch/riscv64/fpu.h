@@ -51,6 +51,7 @@ struct rv_fpu {
 	uint64_t f[32]; /* single values are NaN-boxed: upper 32 bits all ones (half: 48) */
 	uint32_t fcsr;	/* frm << 5 | fflags */
 	uint8_t half;	/* RV_FPU_HALF_*: configuration, not state (0 = RV64FD only) */
+	uint8_t zfa;	/* Zfa's instructions exist (configuration) */
 };
 
 /*

@@ -70,6 +70,21 @@ bool fpu_le(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
 
 unsigned fpu_class(const struct fpu_fmt *f, uint64_t a);
 
+/*
+ * Zfa (the "Additional Floating-Point Instructions" extension):
+ * minimum/maximum that propagate NaN (IEEE 754-2019 minimum/maximum: a NaN
+ * operand gives the canonical NaN), rounding to an integral value in the
+ * same format (NX only when `exact_flag`: froundnx), the modular
+ * double -> int32 conversion (fcvtmod.w.d, always toward zero), and the
+ * constant index -> value of fli.
+ */
+uint64_t fpu_minm(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
+uint64_t fpu_maxm(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
+uint64_t fpu_round_int(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a,
+		       bool exact_flag);
+uint64_t fpu_cvtmod_w(const struct fpu_fmt *f, uint32_t *flags, uint64_t a);
+uint64_t fpu_fli(const struct fpu_fmt *f, unsigned index);
+
 /* Float to integer, saturating; the 32-bit kinds come back sign-extended to 64 bits. */
 uint64_t fpu_to_int(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a,
 		    enum fpu_int_kind kind);

@@ -65,6 +65,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	h->fpu.half = (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZFH))	? RV_FPU_HALF_FULL
 		      : (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZFHMIN)) ? RV_FPU_HALF_MIN
 									: RV_FPU_HALF_NONE;
+	h->fpu.zfa = (h->ext_on >> AXVM_RISCV64_EXT_ZFA) & 1;
 	h->timecmp = UINT64_MAX;
 	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */
 	rv_dcache_init(&h->dc); /* optional too: without it every instruction is decoded */

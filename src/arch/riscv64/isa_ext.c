@@ -30,6 +30,7 @@ static const char *const isa_ext_names[AXVM_RISCV64_EXT_COUNT] = {
     [AXVM_RISCV64_EXT_SVADU] = "svadu",
     [AXVM_RISCV64_EXT_ZFHMIN] = "zfhmin",
     [AXVM_RISCV64_EXT_ZFH] = "zfh",
+    [AXVM_RISCV64_EXT_ZFA] = "zfa",
 };
 
 const char *axvm_riscv64_ext_name(unsigned ext)
