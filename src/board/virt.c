@@ -669,6 +669,7 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	    .count = c->cpu_num,
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
+	    .ext_off = o->isa_ext_off,
 	};
 	char stdout_path[64];
 	uint8_t seed[VIRT_RNG_SEED_LEN];
@@ -930,6 +931,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	b->hart_cfg = (struct axvm_riscv64_config){
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
+	    .ext_off = o->isa_ext_off,
 	    .epoch_ns = b->hal->now_ns(b->hal->ctx),
 	    .machine = b->machine,
 	};

@@ -12,6 +12,7 @@
 #include "axvm/board.h"
 #include "axvm/config.h"
 #include "axvm/log.h"
+#include "axvm/riscv64.h"
 #include "axvm/runtime.h"
 #include "cli/cli.h"
 
@@ -26,6 +27,7 @@ enum {
 	RUN_EARLYCON,
 	RUN_SSTC,
 	RUN_NO_SSTC,
+	RUN_CPU,
 	RUN_TIMEOUT,
 	RUN_VERBOSE,
 	RUN_ALLOW_OVERCOMMIT,
@@ -65,6 +67,9 @@ static const struct cli_option run_options[] = {
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
+    {RUN_CPU, 0, "cpu", "rv64[,EXT=on|off...]",
+     "turn ISA extensions off or on, as QEMU's -cpu properties (e.g. rv64,zbb=off,svpbmt=off; "
+     "all are on by default)"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {RUN_STATS, 0, "stats", NULL,
@@ -79,6 +84,7 @@ struct run_args {
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc, allow_overcommit;
+	uint64_t isa_ext_off; /* --cpu */
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
 	unsigned ndevices;
@@ -166,6 +172,12 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		break;
 	case RUN_NO_SSTC:
 		a->no_sstc = true;
+		break;
+	case RUN_CPU:
+		if (axvm_riscv64_cpu_parse(arg->value, &a->isa_ext_off)) {
+			fprintf(stderr, "axvm run: --cpu: %s\n", axvm_error_message());
+			return -1;
+		}
 		break;
 	case RUN_TIMEOUT:
 		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {
@@ -285,6 +297,7 @@ static int run_main(int argc, char **argv)
 	ro.board.ram_limit = a.allow_overcommit ? 0 : 2 * host_ram;
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
+	ro.board.isa_ext_off = a.isa_ext_off;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {
 		ro.console_stdin = true;

@@ -49,7 +49,7 @@ check "--help lists the commands" $([[ "$out" == *"run "* && "$out" == *"check "
 out=$("$axvm" run --help)
 rc=$?
 check "run --help lists every option" \
-	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* && "$out" == *"--no-sstc"* ]]; echo $?) \
+	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* && "$out" == *"--no-sstc"* && "$out" == *"--cpu"* ]]; echo $?) \
 	"rc=$rc, got '$out'"
 
 err=$("$axvm" frobnicate 2>&1 >/dev/null)
@@ -195,6 +195,25 @@ if command -v riscv64-unknown-elf-as >/dev/null; then
 	timeout 20 "$axvm" run -k "$tmp/sstc.bin" --no-sstc --sstc </dev/null >/dev/null 2>&1
 	rc=$?
 	check "the last of --no-sstc/--sstc wins" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
+
+	# --cpu: the same guest shape runs andn (Zbb): finisher code 2 when it traps.
+	sed 's/csrr t1, 0x14d/.insn r 0x33, 7, 0x20, t1, t1, t1/' "$tmp/sstc.S" >"$tmp/zbb.S"
+	riscv64-unknown-elf-as -march=rv64ima_zicsr -o "$tmp/zbb.o" "$tmp/zbb.S" &&
+		riscv64-unknown-elf-ld -Ttext=0x80200000 -o "$tmp/zbb.elf" "$tmp/zbb.o" &&
+		riscv64-unknown-elf-objcopy -O binary "$tmp/zbb.elf" "$tmp/zbb.bin"
+	timeout 20 "$axvm" run -k "$tmp/zbb.bin" </dev/null >/dev/null 2>&1
+	rc=$?
+	check "Zbb is on by default (andn runs)" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
+	timeout 20 "$axvm" run -k "$tmp/zbb.bin" --cpu rv64,zba=off,zbb=off </dev/null >/dev/null 2>&1
+	rc=$?
+	check "--cpu rv64,zbb=off makes andn illegal" $([ $rc -eq 2 ]; echo $?) "rc=$rc"
+	timeout 20 "$axvm" run -k "$tmp/zbb.bin" --cpu rv64,zbb=off,zbb=on </dev/null >/dev/null 2>&1
+	rc=$?
+	check "--cpu: the last setting of an extension wins" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
+	err=$("$axvm" run -k "$tmp/zbb.bin" --cpu rv64,zzz=off 2>&1 >/dev/null)
+	rc=$?
+	check "--cpu with an unknown extension exits 1 naming it" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"unknown extension 'zzz'"* ]]; echo $?) "rc=$rc, '$err'"
 else
 	skip "stdin and Sstc guests" "riscv64-unknown-elf-as not installed (scripts/deps.sh installs gcc-riscv64-unknown-elf)"
 fi

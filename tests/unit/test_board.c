@@ -428,10 +428,13 @@ TEST(test_board_sstc_and_timebase_reach_dtb)
 	REQUIRE(board_prepare(&f, spin, 1) == 0);
 	f.o.sstc = true;
 	f.o.timebase_hz = 1000000;
+	/* Every switchable extension off but Zba: the option reaches the tree. */
+	f.o.isa_ext_off = AXVM_RISCV64_EXT_ALL & ~(1ull << AXVM_RISCV64_EXT_ZBA);
 	REQUIRE_OK(board_create(&f));
 	g = guest_fdt(&f);
 	REQUIRE(g);
-	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_sstc", fdt_str(g, "/cpus/cpu@0", "riscv,isa"));
+	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_zba_sstc",
+		  fdt_str(g, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(g, "/cpus");
 	tb = fdt_getprop(g, node, "timebase-frequency", NULL);
 	REQUIRE(tb);

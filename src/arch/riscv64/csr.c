@@ -8,7 +8,7 @@
  *   0x104 sie     SSIE(1) STIE(5) SEIE(9)
  *   0x105 stvec   BASE | MODE (0 direct, 1 vectored; a reserved mode write is ignored)
  *   0x106 scounteren CY(0) TM(1) IR(2)
- *   0x10a senvcfg FIOM(0)
+ *   0x10a senvcfg FIOM(0); with Zicbom CBIE(5:4) (WARL: 0, 1 or 3) CBCFE(6); with Zicboz CBZE(7)
  *   0x140 sscratch 0x141 sepc (bit 0 reads 0) 0x142 scause 0x143 stval
  *   0x144 sip     SSIP writable; STIP, SEIP read-only (timer / injected)
  *   0x14d stimecmp (only with Sstc)
@@ -159,6 +159,13 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 		return 0;
 	case CSR_SENVCFG:
 		h->senvcfg = val & 1;
+		if (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZICBOM)) {
+			h->senvcfg |= val & (1ull << 6);	 /* CBCFE */
+			if (((val >> 4) & 3) != 2)		 /* 2 is reserved */
+				h->senvcfg |= val & (3ull << 4); /* CBIE */
+		}
+		if (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZICBOZ))
+			h->senvcfg |= val & (1ull << 7); /* CBZE */
 		return 0;
 	case CSR_SSCRATCH:
 		h->sscratch = val;

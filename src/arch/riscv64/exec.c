@@ -80,6 +80,8 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #define ONE(o, l) [RV_DOP_##o] = { &&l, &&l, &&l, &&l }
 #define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2, &&l##_2, &&l##_2}
 #define PAIR(o, l) [RV_DOP_##o] = {&&l##_2, &&l##_2, &&l##_3, &&l##_4}
+	/* The generated rows (RV_INSN_ALU) would make clang-format misalign the table. */
+	/* clang-format off */
 	static const void *const dispatch[RV_DOP_COUNT][4] = {
 	    ONE(DECODE, do_decode),
 	    ONE(STEP, do_step),
@@ -107,47 +109,9 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    TWO(SH, do_sh),
 	    TWO(SW, do_sw),
 	    TWO(SD, do_sd),
-	    TWO(ADDI, do_addi),
-	    TWO(SLTI, do_slti),
-	    TWO(SLTIU, do_sltiu),
-	    TWO(XORI, do_xori),
-	    TWO(ORI, do_ori),
-	    TWO(ANDI, do_andi),
-	    TWO(SLLI, do_slli),
-	    TWO(SRLI, do_srli),
-	    TWO(SRAI, do_srai),
-	    TWO(ADDIW, do_addiw),
-	    TWO(SLLIW, do_slliw),
-	    TWO(SRLIW, do_srliw),
-	    TWO(SRAIW, do_sraiw),
-	    TWO(ADD, do_add),
-	    TWO(SUB, do_sub),
-	    TWO(SLL, do_sll),
-	    TWO(SLT, do_slt),
-	    TWO(SLTU, do_sltu),
-	    TWO(XOR, do_xor),
-	    TWO(SRL, do_srl),
-	    TWO(SRA, do_sra),
-	    TWO(OR, do_or),
-	    TWO(AND, do_and),
-	    TWO(ADDW, do_addw),
-	    TWO(SUBW, do_subw),
-	    TWO(SLLW, do_sllw),
-	    TWO(SRLW, do_srlw),
-	    TWO(SRAW, do_sraw),
-	    TWO(MUL, do_mul),
-	    TWO(MULH, do_mulh),
-	    TWO(MULHSU, do_mulhsu),
-	    TWO(MULHU, do_mulhu),
-	    TWO(DIV, do_div),
-	    TWO(DIVU, do_divu),
-	    TWO(REM, do_rem),
-	    TWO(REMU, do_remu),
-	    TWO(MULW, do_mulw),
-	    TWO(DIVW, do_divw),
-	    TWO(DIVUW, do_divuw),
-	    TWO(REMW, do_remw),
-	    TWO(REMUW, do_remuw),
+#define EXEC_ALU_DISPATCH(n, s, opc, mask, match, fmt, ext, expr) TWO(n, do_alu_##n),
+	    RV_INSN_ALU(EXEC_ALU_DISPATCH)
+#undef EXEC_ALU_DISPATCH
 	    TWO(FLW, do_flw),
 	    TWO(FLD, do_fld),
 	    TWO(FSW, do_fsw),
@@ -168,6 +132,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    PAIR(ADD_SW, do_add_sw),
 	    PAIR(ADD_SD, do_add_sd),
 	};
+	/* clang-format on */
 #undef ONE
 #undef TWO
 #undef PAIR
@@ -517,63 +482,28 @@ do_jalr : {
 	FP_STORE(do_fsd, uint64_t)
 	TWICE(do_fpu, FPU_BODY)
 
-	ALU(do_addi, RS1 + IMM)
-	ALU(do_slti, (uint64_t)((int64_t)RS1 < (int64_t)IMM))
-	ALU(do_sltiu, (uint64_t)(RS1 < IMM))
-	ALU(do_xori, RS1 ^ IMM)
-	ALU(do_ori, RS1 | IMM)
-	ALU(do_andi, RS1 & IMM)
-	ALU(do_slli, RS1 << op->imm)
-	ALU(do_srli, RS1 >> op->imm)
-	ALU(do_srai, (uint64_t)((int64_t)RS1 >> op->imm))
-	ALU(do_addiw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + IMM))
-	ALU(do_slliw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << op->imm))
-	ALU(do_srliw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> op->imm))
-	ALU(do_sraiw, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> op->imm))
-	ALU(do_add, RS1 + RS2)
-	ALU(do_sub, RS1 - RS2)
-	ALU(do_sll, RS1 << (RS2 & 63))
-	ALU(do_slt, (uint64_t)((int64_t)RS1 < (int64_t)RS2))
-	ALU(do_sltu, (uint64_t)(RS1 < RS2))
-	ALU(do_xor, RS1 ^ RS2)
-	ALU(do_srl, RS1 >> (RS2 & 63))
-	ALU(do_sra, (uint64_t)((int64_t)RS1 >> (RS2 & 63)))
-	ALU(do_or, RS1 | RS2)
-	ALU(do_and, RS1 & RS2)
-	ALU(do_addw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + RS2))
-	ALU(do_subw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 - RS2))
-	ALU(do_sllw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << (RS2 & 31)))
-	ALU(do_srlw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> (RS2 & 31)))
-	ALU(do_sraw, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> (RS2 & 31)))
-	ALU(do_mul, RS1 * RS2)
-	ALU(do_mulh, (uint64_t)(((__int128)(int64_t)RS1 * (int64_t)RS2) >> 64))
-	ALU(do_mulhsu, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64))
-	ALU(do_mulhu, (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64))
-	ALU(do_div, RS2 == 0 ? UINT64_MAX
-		    : ((int64_t)RS1 == INT64_MIN && (int64_t)RS2 == -1)
-			? RS1
-			: (uint64_t)((int64_t)RS1 / (int64_t)RS2))
-	ALU(do_divu, RS2 == 0 ? UINT64_MAX : RS1 / RS2)
-	ALU(do_rem, RS2 == 0 ? RS1
-		    : ((int64_t)RS1 == INT64_MIN && (int64_t)RS2 == -1)
-			? 0
-			: (uint64_t)((int64_t)RS1 % (int64_t)RS2))
-	ALU(do_remu, RS2 == 0 ? RS1 : RS1 % RS2)
-	ALU(do_mulw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 * (uint32_t)RS2))
-	ALU(do_divw, (int32_t)RS2 == 0 ? UINT64_MAX
-		     : ((int32_t)RS1 == INT32_MIN && (int32_t)RS2 == -1)
-			 ? (uint64_t)(int64_t)INT32_MIN
-			 : (uint64_t)(int64_t)((int32_t)RS1 / (int32_t)RS2))
-	ALU(do_divuw, (uint32_t)RS2 == 0
-			  ? UINT64_MAX
-			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 / (uint32_t)RS2))
-	ALU(do_remw, (int32_t)RS2 == 0 ? (uint64_t)(int64_t)(int32_t)RS1
-		     : ((int32_t)RS1 == INT32_MIN && (int32_t)RS2 == -1)
-			 ? 0
-			 : (uint64_t)(int64_t)((int32_t)RS1 % (int32_t)RS2))
-	ALU(do_remuw, (uint32_t)RS2 == 0
-			  ? (uint64_t)(int64_t)(int32_t)RS1
-			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 % (uint32_t)RS2))
+	/*
+	 * The integer ALU rows of insn_table.h: a = rs1, b = rs2 or the
+	 * immediate predecode.c put in imm (shift amounts already masked).
+	 */
+#define EXEC_B_R RS2
+#define EXEC_B_I IMM
+#define EXEC_B_S6 IMM
+#define EXEC_B_S5 IMM
+#define EXEC_B_U 0
+#define EXEC_ALU(n, s, opc, mask, match, fmt, ext, expr)                                           \
+	ALU(do_alu_##n, __extension__({                                                            \
+		    uint64_t a = RS1, b = EXEC_B_##fmt;                                            \
+		    (void)b;                                                                       \
+		    (expr);                                                                        \
+	    }))
+	RV_INSN_ALU(EXEC_ALU)
+#undef EXEC_ALU
+#undef EXEC_B_R
+#undef EXEC_B_I
+#undef EXEC_B_S6
+#undef EXEC_B_S5
+#undef EXEC_B_U
 
 	FUSED(do_zextw, (uint64_t)(uint32_t)RS1)
 	FUSED(do_li, IMM)

@@ -51,7 +51,9 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	h->hal = hal;
 	h->timebase_hz = AXVM_RISCV64_DEFAULT_TIMEBASE_HZ;
 	h->run_budget = AXVM_RISCV64_DEFAULT_RUN_BUDGET;
+	h->ext_on = AXVM_RISCV64_EXT_ALL;
 	if (cfg) {
+		h->ext_on &= ~cfg->ext_off;
 		if (cfg->timebase_hz)
 			h->timebase_hz = cfg->timebase_hz;
 		if (cfg->run_budget)
@@ -60,6 +62,11 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 		h->sstc = cfg->sstc;
 		h->machine = cfg->machine;
 	}
+	/* Zfh implies Zfhmin. */
+	h->fpu.half = (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZFH))	? RV_FPU_HALF_FULL
+		      : (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZFHMIN)) ? RV_FPU_HALF_MIN
+									: RV_FPU_HALF_NONE;
+	h->fpu.zfa = (h->ext_on >> AXVM_RISCV64_EXT_ZFA) & 1;
 	h->timecmp = UINT64_MAX;
 	rv_sbi_hart_init(h);
 	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */

@@ -137,6 +137,8 @@ struct rv_hart {
 	uint64_t epoch_ns;
 	uint64_t run_budget;
 	bool sstc;
+	/* Extensions on (1ull << AXVM_RISCV64_EXT_*): AXVM_RISCV64_EXT_ALL minus ext_off. */
+	uint64_t ext_on;
 
 	/*
 	 * Cross-thread words, accessed only with __atomic builtins.
