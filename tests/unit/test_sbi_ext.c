@@ -421,6 +421,22 @@ TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
 	fix_fini(&f);
 }
 
+/* A hart without Svadu (--cpu rv64,svadu=off) has no PTE_AD_HW_UPDATING to set or get. */
+TEST(test_sbi_fwft_pte_ad_hw_updating_needs_svadu)
+{
+	FIX(f);
+
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* get */
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(1, f.h->x[11]);
+	f.h->ext_on &= ~(1ull << AXVM_RISCV64_EXT_SVADU);
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* set */
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	fix_fini(&f);
+}
+
 /* ---- STA ---- */
 
 static uint64_t fake_wait;

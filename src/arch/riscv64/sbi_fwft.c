@@ -52,11 +52,18 @@ void rv_sbi_hart_stop(struct rv_hart *h)
 	rv_hart_flush_tlb_local(h);
 }
 
-/* SBI_SUCCESS if `feature` is one we implement, else the error for it. */
-static int64_t fwft_check(uint64_t feature)
+/*
+ * SBI_SUCCESS if `feature` is one this hart implements, else the error for
+ * it. PTE_AD_HW_UPDATING exists only with Svadu (`--cpu rv64,svadu=off`
+ * leaves a hart that is Svade only, as the FWFT chapter requires).
+ */
+static int64_t fwft_check(const struct rv_hart *h, uint64_t feature)
 {
 	if ((uint64_t)(uint32_t)feature != feature || feature >= FWFT_NUM_DEFINED)
 		return SBI_ERR_DENIED; /* reserved or platform-specific: none implemented */
+	if (feature == FWFT_PTE_AD_HW_UPDATING &&
+	    !((h->ext_on >> AXVM_RISCV64_EXT_SVADU) & 1))
+		return SBI_ERR_NOT_SUPPORTED;
 	if (feature != FWFT_MISALIGNED_EXC_DELEG && feature != FWFT_PTE_AD_HW_UPDATING)
 		return SBI_ERR_NOT_SUPPORTED;
 	return SBI_SUCCESS;
@@ -67,7 +74,7 @@ static void fwft_set(struct rv_sbi_call *call)
 	struct rv_hart *h = call->hart;
 	uint64_t feature = call->args[0], value = call->args[1], flags = call->args[2];
 
-	call->error = fwft_check(feature);
+	call->error = fwft_check(h, feature);
 	if (call->error)
 		return;
 	if (value > 1 || (flags & ~(uint64_t)SBI_FWFT_SET_FLAG_LOCK)) {
@@ -97,7 +104,7 @@ static int sbi_fwft_handler(struct rv_sbi_call *call)
 		fwft_set(call);
 		break;
 	case SBI_FWFT_GET:
-		call->error = fwft_check(call->args[0]);
+		call->error = fwft_check(call->hart, call->args[0]);
 		if (call->error)
 			break;
 		call->value = call->args[0] == FWFT_MISALIGNED_EXC_DELEG
