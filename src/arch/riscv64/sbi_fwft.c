@@ -61,8 +61,7 @@ static int64_t fwft_check(const struct rv_hart *h, uint64_t feature)
 {
 	if ((uint64_t)(uint32_t)feature != feature || feature >= FWFT_NUM_DEFINED)
 		return SBI_ERR_DENIED; /* reserved or platform-specific: none implemented */
-	if (feature == FWFT_PTE_AD_HW_UPDATING &&
-	    !((h->ext_on >> AXVM_RISCV64_EXT_SVADU) & 1))
+	if (feature == FWFT_PTE_AD_HW_UPDATING && !((h->ext_on >> AXVM_RISCV64_EXT_SVADU) & 1))
 		return SBI_ERR_NOT_SUPPORTED;
 	if (feature != FWFT_MISALIGNED_EXC_DELEG && feature != FWFT_PTE_AD_HW_UPDATING)
 		return SBI_ERR_NOT_SUPPORTED;
