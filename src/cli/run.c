@@ -31,6 +31,7 @@ enum {
 	RUN_RNG,
 	RUN_VIRTIO_CONSOLE,
 	RUN_DEVICE,
+	RUN_NET,
 };
 
 static const struct cli_option run_options[] = {
@@ -48,7 +49,11 @@ static const struct cli_option run_options[] = {
     {RUN_VIRTIO_CONSOLE, 0, "virtio-console", NULL,
      "virtio-console on the guest console (Linux hvc0, or hvc1 beside the SBI console)"},
     {RUN_DEVICE, 0, "device", "NAME[,OPTS]",
-     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console (repeatable)"},
+     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console, "
+     "virtio-net[,...] (repeatable)"},
+    {RUN_NET, 0, "net", "user|tap[,OPTS]",
+     "virtio-net NIC (repeatable): user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on] "
+     "(slirp, as QEMU's -netdev user) or tap,ifname=NAME; both take mac=, mtu="},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
@@ -167,6 +172,8 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		return run_add_device(a, "virtio-console", NULL, "--virtio-console");
 	case RUN_DEVICE:
 		return run_add_generic_device(a, arg->value);
+	case RUN_NET:
+		return run_add_device(a, "virtio-net", arg->value, "--net");
 	}
 	return 0;
 }
