@@ -4,7 +4,7 @@
 net_host.py DIR: serve DIR over HTTP (the guest's wget: small.txt, big.bin,
 go) and receive uploads on a second port, hashing each connection. Prints
 "PORT RPORT" on its first line, then one line per upload:
-"upload sha256=H bytes=N". Runs until killed.
+"upload md5=H bytes=N". Runs until killed.
 """
 import functools
 import hashlib
@@ -23,7 +23,7 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 def receiver(sock):
     while True:
         conn, _ = sock.accept()
-        h = hashlib.sha256()
+        h = hashlib.md5()
         n = 0
         with conn:
             while True:
@@ -32,7 +32,7 @@ def receiver(sock):
                     break
                 h.update(b)
                 n += len(b)
-        print(f"upload sha256={h.hexdigest()} bytes={n}", flush=True)
+        print(f"upload md5={h.hexdigest()} bytes={n}", flush=True)
 
 
 def main():
