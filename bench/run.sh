@@ -19,6 +19,7 @@
 #   BENCH_STORAGE_READS=4000  4 KiB random reads (x BENCH_SCALE)
 #   BENCH_DEBIAN_TIMEOUT=300  seconds one Debian boot + storage run may take
 #   BENCH_NET_MIB=16      MiB each way through user-mode networking (x BENCH_SCALE)
+#   BENCH_NET_OPTS=       appended to axvm's --net user,... (",offload=off")
 #   QEMU=qemu-system-riscv64
 # Never asserts on timings: it exits 0 whenever it could write the table.
 set -u
@@ -565,7 +566,7 @@ net_run() {
 	: >"$log"
 	if [ "$vmm" = axvm ]; then
 		timeout -k 5 "$nt_limit" "$axvm" run -k "$nt_kernel" -i "$nt_initrd" -m 256M -c 1 \
-			-d "$tmp/nt-root.img" --net "user,hostfwd=tcp:127.0.0.1:$fwd-:80" \
+			-d "$tmp/nt-root.img" --net "user,hostfwd=tcp:127.0.0.1:$fwd-:80${BENCH_NET_OPTS:-}" \
 			-p "$params" </dev/null >"$log" 2>&1 &
 	else
 		# shellcheck disable=SC2054 # commas inside QEMU option values

@@ -54,6 +54,12 @@ struct net_backend;
 
 struct net_backend_ops {
 	const char *name; /* "user" */
+	/*
+	 * Every frame it delivers has whole, correct checksums (slirp builds
+	 * them itself): the guest may skip verifying (VIRTIO_NET_F_GUEST_CSUM).
+	 * Not TAP: its frames may come from a wire the host only bridges.
+	 */
+	bool frames_checksummed;
 	/* 0, or a negative AXVM_E* with a message recorded (axvm_devclass_fail). */
 	int (*create)(const struct net_backend_ctx *ctx, struct net_backend **out);
 	/* One frame from the guest: sent now or dropped, never kept. */

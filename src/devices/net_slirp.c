@@ -518,6 +518,7 @@ static int user_create(const struct net_backend_ctx *ctx, struct net_backend **o
 
 const struct net_backend_ops net_backend_user = {
     .name = "user",
+    .frames_checksummed = true,
     .create = user_create,
     .send = user_send,
     .send_done = user_send_done,

@@ -9,7 +9,11 @@
  */
 #include "test.h"
 
+#include <arpa/inet.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "devices/virtio_mmio.h"
 #include "virtio_driver.h"
@@ -86,11 +90,11 @@ TEST(test_virtio_net_identifies_with_mac_mtu_and_link_up)
 	REQUIRE(net_setup(&d, NULL));
 	CHECK_U64(1, vdrv_rd(&d, VDRV_DEVICE_ID));
 	f = vdrv_device_features(&d);
-	CHECK_U64((1ull << 3) | (1ull << 5) | (1ull << 16) | (1ull << 17) | (1ull << 18) |
-		      (1ull << 23),
+	/* CSUM, GUEST_CSUM, MTU, MAC, STATUS, CTRL_VQ, CTRL_RX, CTRL_MAC_ADDR */
+	CHECK_U64((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 5) | (1ull << 16) |
+		      (1ull << 17) | (1ull << 18) | (1ull << 23),
 		  f & 0xffffffu);
-	CHECK_U64(0,
-		  f & ((1ull << 0) | (1ull << 1) | (1ull << 11) | (1ull << 15))); /* no offloads */
+	CHECK_U64(0, f & ((1ull << 11) | (1ull << 15))); /* no TSO, no MRG_RXBUF */
 	for (int i = 0; i < 6; i++)
 		CHECK_U64(default_mac[i], vdrv_rd_width(&d, VDRV_CONFIG + i, 1));
 	CHECK_U64(1, vdrv_rd_width(&d, VDRV_CONFIG + 6, 2));	 /* LINK_UP */
@@ -354,4 +358,118 @@ TEST(test_virtio_net_second_instance_gets_the_next_mac)
 	}
 	axvm_virtio_net_class.destroy(state);
 	vdrv_teardown(&d);
+}
+
+TEST(test_virtio_net_offload_off_offers_no_checksum_features)
+{
+	struct vdrv d;
+
+	REQUIRE(net_setup(&d, "user,offload=off"));
+	CHECK_U64(0, vdrv_device_features(&d) & 3);
+	vdrv_teardown(&d);
+	CHECK_INT(-AXVM_EINVAL, vdrv_setup(&d, &axvm_virtio_net_class, "offload=maybe", NULL));
+	CHECK_STR("-d offload=maybe: expected on or off", d.err);
+	vdrv_teardown(&d);
+}
+
+/* GUEST_CSUM: slirp's frames are marked DATA_VALID, so the guest skips verifying them. */
+TEST(test_virtio_net_marks_slirp_frames_data_valid_with_guest_csum)
+{
+	struct vdrv d;
+	uint64_t rx;
+	uint32_t len;
+
+	REQUIRE(vdrv_setup(&d, &axvm_virtio_net_class, NULL, NULL) == 0);
+	REQUIRE(vdrv_init(&d, 1ull << 1, 3, 256));
+	rx = post_rx(&d, 2048);
+	vdrv_kick(&d, RXQ);
+	send_buf(&d, arp_request(&d, default_mac), HDR + ARP_LEN);
+	vdrv_kick(&d, TXQ);
+	REQUIRE(vdrv_wait_used(&d, RXQ, 1));
+	vdrv_take_used(&d, RXQ, &len);
+	CHECK_INT(HDR + ARP_REPLY_LEN, len);
+	CHECK_INT(2, ((const uint8_t *)vdrv_host(&d, rx))[0]); /* VIRTIO_NET_HDR_F_DATA_VALID */
+	vdrv_teardown(&d);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * CSUM: a UDP datagram to 10.0.2.2 (the host's loopback) with only the
+ * pseudo-header's sum in its checksum field (NEEDS_CSUM, as Linux sends
+ * it) reaches a host socket: the device completed the checksum, which
+ * slirp verifies. A checksum start beyond the frame drops it.
+ */
+TEST(test_virtio_net_completes_a_partial_checksum)
+{
+	static const char payload[] = "checksummed by the device";
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	struct vdrv d;
+	uint16_t ulen = (uint16_t)(8 + sizeof(payload)), port, c;
+	uint8_t *p, *f, got[64];
+	uint64_t buf;
+	ssize_t n = -1;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	REQUIRE(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	REQUIRE(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	REQUIRE(getsockname(fd, (struct sockaddr *)&a, &alen) == 0);
+	port = ntohs(a.sin_port);
+	REQUIRE(vdrv_setup(&d, &axvm_virtio_net_class, NULL, NULL) == 0);
+	REQUIRE(vdrv_init(&d, 1ull << 0, 3, 256));
+	buf = vdrv_alloc(&d, HDR + 14 + 20 + ulen, 8);
+	p = vdrv_host(&d, buf);
+	memset(p, 0, HDR + 14 + 20 + ulen);
+	p[0] = 1;	     /* NEEDS_CSUM */
+	p[6] = 34, p[8] = 6; /* csum_start 34 (the UDP header), csum_offset 6 */
+	f = p + HDR;
+	memcpy(f, (const uint8_t[]){0x52, 0x55, 10, 0, 2, 2}, 6);
+	memcpy(f + 6, default_mac, 6);
+	f[12] = 0x08; /* IPv4 */
+	f[14] = 0x45, f[16] = (uint8_t)((20 + ulen) >> 8), f[17] = (uint8_t)(20 + ulen);
+	f[22] = 64, f[23] = 17; /* TTL, UDP */
+	memcpy(f + 26, (const uint8_t[]){10, 0, 2, 15, 10, 0, 2, 2}, 8);
+	c = (uint16_t)~fold(sum16(f + 14, 20, 0));
+	f[24] = (uint8_t)(c >> 8), f[25] = (uint8_t)c;
+	f[34] = 0x13, f[35] = 0x88; /* source port 5000 */
+	f[36] = (uint8_t)(port >> 8), f[37] = (uint8_t)port;
+	f[38] = (uint8_t)(ulen >> 8), f[39] = (uint8_t)ulen;
+	memcpy(f + 42, payload, sizeof(payload));
+	c = fold(sum16(f + 26, 8, 17u + ulen)); /* the pseudo header's sum, not complemented */
+	f[40] = (uint8_t)(c >> 8), f[41] = (uint8_t)c;
+	send_buf(&d, buf, HDR + 14 + 20 + ulen);
+	vdrv_kick(&d, TXQ);
+	for (int i = 0; i < 100 && n < 0; i++) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		axvm_event_loop_run_once(d.loop, 10);
+		if (poll(&pfd, 1, 0) == 1)
+			n = recv(fd, got, sizeof(got), 0);
+	}
+	CHECK_INT((int)sizeof(payload), (int)n);
+	CHECK(n == (ssize_t)sizeof(payload) && memcmp(got, payload, sizeof(payload)) == 0);
+	p[6] = 0xff, p[7] = 0xff;
+	send_buf(&d, buf, HDR + 14 + 20 + ulen);
+	vdrv_kick(&d, TXQ);
+	REQUIRE(vdrv_wait_used(&d, TXQ, 2));
+	CHECK_U64(0, vdrv_rd(&d, VDRV_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	vdrv_teardown(&d);
+	close(fd);
 }
