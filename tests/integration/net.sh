@@ -15,7 +15,7 @@
 #  - a host request through the port forward (hostfwd=tcp:127.0.0.1:P-:80)
 #    reaches busybox httpd in the guest;
 #  - a large file each way arrives intact (md5 compared on both sides):
-#    AXVM_NET_MIB MiB (default 16, see below why not the issue's 100);
+#    AXVM_NET_MIB MiB (default 8, see below why not the issue's 100);
 #  - floods both ways: the guest sends raw 1514-byte frames as fast as its
 #    kernel takes them (axvm-netflood, guests/debian/tools/net-flood.c,
 #    cross-compiled here and written into the disk copy), the host sends
@@ -27,10 +27,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 axvm=${AXVM:-$root/build/axvm}
-# Transfer size each way. Measured on 2 shared cores under the interpreter:
-# see README (Networking); 16 MiB keeps the boot plus both transfers well
-# under a minute.
-mib=${AXVM_NET_MIB:-16}
+# Transfer size each way. The guest hashes what it moves (md5 in busybox,
+# on the interpreted hart: about 1 MB/s with the machine loaded), so the
+# size sets most of this test's time: measured on 2 cores shared with
+# other builds (load 9-14), 4 MiB took 57 s for the whole boot, 16 MiB
+# 99-110 s; 8 MiB keeps it near a minute. AXVM_NET_MIB=100 runs the
+# issue's 100 MiB (README, Networking: its time).
+mib=${AXVM_NET_MIB:-8}
 pass=0
 fail=0
 skipped=0
@@ -178,7 +181,7 @@ ufwd=$(free_port)
 start=$(date +%s.%N)
 AXVM_DEBIAN_SCRIPT=0 AXVM_DEBIAN_DISK="$tmp/root.img" \
 	AXVM_DEBIAN_PARAMS="axvm.test=net axvm.net.port=$port axvm.net.rport=$rport axvm.net.mib=$mib axvm.net.flood=$flood" \
-	timeout 300 "$root/scripts/run-debian.sh" "$axvm" \
+	timeout $((240 + mib * 8)) "$root/scripts/run-debian.sh" "$axvm" \
 	--net "user,hostfwd=tcp:127.0.0.1:$fwd-:80,hostfwd=udp:127.0.0.1:$ufwd-:9" </dev/null >"$tmp/guest.log" 2>&1 &
 vm_pid=$!
 
