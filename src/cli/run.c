@@ -53,7 +53,7 @@ static const struct cli_option run_options[] = {
      "virtio-net[,...] (repeatable)"},
     {RUN_NET, 0, "net", "user|tap[,OPTS]",
      "virtio-net NIC (repeatable): user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on] "
-     "(slirp, as QEMU's -netdev user) or tap,ifname=NAME; both take mac=, mtu="},
+     "(slirp, as QEMU's -netdev user) or tap,ifname=NAME; both take mac=, mtu=, offload=on|off"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
