@@ -90,9 +90,9 @@ TEST(test_virtio_net_identifies_with_mac_mtu_and_link_up)
 	REQUIRE(net_setup(&d, NULL));
 	CHECK_U64(1, vdrv_rd(&d, VDRV_DEVICE_ID));
 	f = vdrv_device_features(&d);
-	/* CSUM, GUEST_CSUM, MTU, MAC, STATUS, CTRL_VQ, CTRL_RX, CTRL_MAC_ADDR */
-	CHECK_U64((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 5) | (1ull << 16) |
-		      (1ull << 17) | (1ull << 18) | (1ull << 23),
+	/* MTU, MAC, STATUS, CTRL_VQ, CTRL_RX, CTRL_MAC_ADDR; no CSUM, GUEST_CSUM (offload=off) */
+	CHECK_U64((1ull << 3) | (1ull << 5) | (1ull << 16) | (1ull << 17) | (1ull << 18) |
+		      (1ull << 23),
 		  f & 0xffffffu);
 	CHECK_U64(0, f & ((1ull << 11) | (1ull << 15))); /* no TSO, no MRG_RXBUF */
 	for (int i = 0; i < 6; i++)
@@ -204,9 +204,12 @@ TEST(test_virtio_net_drops_malformed_frames_and_keeps_the_link)
 	bad = arp_request(&d, default_mac);
 	((uint8_t *)vdrv_host(&d, bad))[1] = 1; /* gso_type TCPV4, not negotiated */
 	send_buf(&d, bad, HDR + ARP_LEN);
+	bad = arp_request(&d, default_mac);
+	((uint8_t *)vdrv_host(&d, bad))[0] = 1; /* NEEDS_CSUM, CSUM not negotiated */
+	send_buf(&d, bad, HDR + ARP_LEN);
 	vdrv_kick(&d, TXQ);
-	REQUIRE(vdrv_wait_used(&d, TXQ, 4));
-	for (int i = 0; i < 4; i++) {
+	REQUIRE(vdrv_wait_used(&d, TXQ, 5));
+	for (int i = 0; i < 5; i++) {
 		vdrv_take_used(&d, TXQ, &len);
 		CHECK_INT(0, len);
 	}
@@ -360,12 +363,12 @@ TEST(test_virtio_net_second_instance_gets_the_next_mac)
 	vdrv_teardown(&d);
 }
 
-TEST(test_virtio_net_offload_off_offers_no_checksum_features)
+TEST(test_virtio_net_offload_on_offers_the_checksum_features)
 {
 	struct vdrv d;
 
-	REQUIRE(net_setup(&d, "user,offload=off"));
-	CHECK_U64(0, vdrv_device_features(&d) & 3);
+	REQUIRE(net_setup(&d, "user,offload=on"));
+	CHECK_U64(3, vdrv_device_features(&d) & 3);
 	vdrv_teardown(&d);
 	CHECK_INT(-AXVM_EINVAL, vdrv_setup(&d, &axvm_virtio_net_class, "offload=maybe", NULL));
 	CHECK_STR("-d offload=maybe: expected on or off", d.err);
@@ -379,7 +382,7 @@ TEST(test_virtio_net_marks_slirp_frames_data_valid_with_guest_csum)
 	uint64_t rx;
 	uint32_t len;
 
-	REQUIRE(vdrv_setup(&d, &axvm_virtio_net_class, NULL, NULL) == 0);
+	REQUIRE(vdrv_setup(&d, &axvm_virtio_net_class, "offload=on", NULL) == 0);
 	REQUIRE(vdrv_init(&d, 1ull << 1, 3, 256));
 	rx = post_rx(&d, 2048);
 	vdrv_kick(&d, RXQ);
@@ -432,7 +435,7 @@ TEST(test_virtio_net_completes_a_partial_checksum)
 	REQUIRE(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 	REQUIRE(getsockname(fd, (struct sockaddr *)&a, &alen) == 0);
 	port = ntohs(a.sin_port);
-	REQUIRE(vdrv_setup(&d, &axvm_virtio_net_class, NULL, NULL) == 0);
+	REQUIRE(vdrv_setup(&d, &axvm_virtio_net_class, "offload=on", NULL) == 0);
 	REQUIRE(vdrv_init(&d, 1ull << 0, 3, 256));
 	buf = vdrv_alloc(&d, HDR + 14 + 20 + ulen, 8);
 	p = vdrv_host(&d, buf);
