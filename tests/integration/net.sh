@@ -4,7 +4,8 @@
 #
 # Without a guest OS (a flat idle guest): option errors name the option; a
 # port forward whose host port is taken names it and the cause; a TAP
-# without CAP_NET_ADMIN (or without /dev/net/tun) says which is missing.
+# without CAP_NET_ADMIN (or without /dev/net/tun) says which is missing;
+# where the host allows it, a TAP interface is attached.
 #
 # With the Debian guest (one boot, tests/integration/net_host.py on the
 # host, guests/debian/rootfs/etc/axvm/test-net.sh in the guest):
@@ -132,6 +133,19 @@ else
 		$([ $rc -eq 1 ] && { [[ "$err" == *"--net tap: cannot attach to TAP interface axvmtest0: Operation not permitted: creating one needs CAP_NET_ADMIN"* ]] ||
 			[[ "$err" == *"--net tap: cannot open /dev/net/tun: Permission denied"* ]]; }
 		echo $?) "rc=$rc, '$err'"
+fi
+
+# Where the host lets us (root with CAP_NET_ADMIN and /dev/net/tun), a
+# transient TAP interface is created and attached (it goes with the fd).
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net "tap,ifname=axvmt$$" --timeout 1 -v \
+	</dev/null 2>&1 >/dev/null)
+rc=$?
+if [[ "$err" == *"--net tap: "* ]]; then
+	skip "tap-attach" "the host does not allow TAP here: ${err##*--net tap: }"
+else
+	check "--net tap attaches to a TAP interface the VM can run on" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"virtio-net: TAP interface axvmt$$"* ]] &&
+			[[ "$err" == *"the guest did not finish within 1 s"* ]]; echo $?) "rc=$rc, '$err'"
 fi
 
 # ---- the Debian guest ----
