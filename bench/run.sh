@@ -10,7 +10,7 @@
 # Environment:
 #   BENCH_REPS=5          runs per figure and VMM
 #   BENCH_SCALE=1         multiplies the guests' work (scale=N in bootargs)
-#   BENCH_ONLY="linux cpu mmio lifecycle memory config storage"   a subset of the groups
+#   BENCH_ONLY="linux cpu mmio lifecycle memory config storage net"   a subset of the groups
 #   BENCH_RESULTS=FILE    where the table goes (default bench/results.md)
 #   BENCH_LINUX_IMAGE=F   the Linux Image to time (default: the fixture of
 #                         scripts/linux-guest.sh, only if already cached)
@@ -18,6 +18,8 @@
 #   BENCH_STORAGE_MIB=128 MiB written then read on the data disk (x BENCH_SCALE)
 #   BENCH_STORAGE_READS=4000  4 KiB random reads (x BENCH_SCALE)
 #   BENCH_DEBIAN_TIMEOUT=300  seconds one Debian boot + storage run may take
+#   BENCH_NET_MIB=16      MiB each way through user-mode networking (x BENCH_SCALE)
+#   BENCH_NET_OPTS=       appended to axvm's --net user,... (",offload=off")
 #   QEMU=qemu-system-riscv64
 # Never asserts on timings: it exits 0 whenever it could write the table.
 set -u
@@ -30,7 +32,7 @@ gdir=$build/guests
 lifecycle=$build/bench/lifecycle
 reps=${BENCH_REPS:-5}
 scale_k=${BENCH_SCALE:-1}
-only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config storage} "
+only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config storage net} "
 results=${BENCH_RESULTS:-$root/bench/results.md}
 limit=${BENCH_TIMEOUT:-120}
 qemu_bin=${QEMU:-qemu-system-riscv64}
@@ -85,6 +87,9 @@ row storage.seqwrite "7. virtio-blk: sequential write, dd bs=1M oflag=direct" "M
 row storage.randread "7. virtio-blk: 4 KiB random reads, O_DIRECT, queue depth 1" "IOPS"
 row storage.boot "7. Debian: start to the guest's first line after rcS (host wall time)" "s, lower is better"
 row storage.uptime "7. Debian: guest uptime at that line" "s, lower is better"
+row net.download "8. user networking: host -> guest TCP (guest wget from the host's loopback)" "MB/s"
+row net.upload "8. user networking: guest -> host TCP (guest nc of /dev/zero)" "MB/s"
+row net.rtt "8. user networking: HTTP GET through a port forward to the guest's httpd" "ms, lower is better"
 na lifecycle.board qemu "in-process library API, no QEMU equivalent"
 na lifecycle.runtime qemu "in-process library API, no QEMU equivalent"
 na lifecycle.spawn qemu "host floor, not a VMM"
@@ -535,6 +540,122 @@ bench_storage() {
 	done
 }
 
+# ---- 8. networking: the Debian guest, virtio-net, user-mode networking ----
+# The network test's guest script (guests/debian/rootfs/etc/axvm/test-net.sh,
+# axvm.test=net) with tests/integration/net_host.py on the host's loopback:
+# the guest's wget of BENCH_NET_MIB MiB from the host, its nc of as much
+# /dev/zero to the host, both timed with the guest's clock, and the host's
+# HTTP GETs through hostfwd to the guest's busybox httpd (median of 20,
+# host wall time). axvm --net user,hostfwd=... against QEMU -netdev
+# user,hostfwd=... with virtio-net-device, the same kernel and image.
+net_fail() {
+	local vmm=$1 why=$2 name
+	for name in download upload rtt; do
+		na net.$name "$vmm" "$why"
+	done
+}
+
+# net_run VMM LOG: one boot; sets run_rc and net_rtt (ms, empty if none)
+net_run() {
+	local vmm=$1 log=$2 pid fwd
+	local params="console=ttyS0 root=/dev/vda rw axvm.test=net axvm.net.port=$nt_port"
+	params="$params axvm.net.rport=$nt_rport axvm.net.mib=$nt_mib axvm.net.hash=0"
+	fwd=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cp --sparse=always "$nt_pristine" "$tmp/nt-root.img"
+	rm -f "$tmp/www/go"
+	: >"$log"
+	if [ "$vmm" = axvm ]; then
+		timeout -k 5 "$nt_limit" "$axvm" run -k "$nt_kernel" -i "$nt_initrd" -m 256M -c 1 \
+			-d "$tmp/nt-root.img" --net "user,hostfwd=tcp:127.0.0.1:$fwd-:80${BENCH_NET_OPTS:-}" \
+			-p "$params" </dev/null >"$log" 2>&1 &
+	else
+		# shellcheck disable=SC2054 # commas inside QEMU option values
+		timeout -k 5 "$nt_limit" "${qemu[@]}" -m 256M -smp 1 -kernel "$nt_kernel" \
+			-initrd "$nt_initrd" -append "$params" \
+			-drive "if=none,format=raw,id=hd0,file=$tmp/nt-root.img" \
+			-device virtio-blk-device,drive=hd0 \
+			-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$fwd-:80" \
+			-device virtio-net-device,netdev=n0 </dev/null >"$log" 2>&1 &
+	fi
+	pid=$!
+	net_rtt=
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ ! -e "$tmp/www/go" ] && grep -aq "axvm-net: httpd ready" "$log"; then
+			net_rtt=$(python3 -c 'import sys, time, urllib.request
+u = "http://127.0.0.1:" + sys.argv[1] + "/"
+t = []
+for _ in range(20):
+    t0 = time.monotonic(); urllib.request.urlopen(u, timeout=30).read(); t.append(time.monotonic() - t0)
+t.sort(); print("%.3f" % (1000 * t[len(t) // 2]))' "$fwd" 2>/dev/null)
+			touch "$tmp/www/go"
+		fi
+		sleep 0.05
+	done
+	wait "$pid"
+	run_rc=$?
+	sed -i 's/\r$//' "$log"
+}
+
+# net_mbs LOG WHAT: MB/s of the "axvm-net: WHAT ... bytes=N secs=S" line
+net_mbs() {
+	sed -n "s/^.*axvm-net: $2 .*bytes=\([0-9]*\) secs=\([0-9.]*\).*$/\1 \2/p" "$1" | head -n 1 |
+		awk '$2 > 0 { printf "%.3f", $1 / $2 / 1e6 }'
+}
+
+bench_net() {
+	local paths r vmm log v name
+	if ! paths=$(bash "$root/scripts/debian-guest.sh" --cached 2>/dev/null) ||
+		[ "$(echo "$paths" | wc -l)" -ne 3 ]; then
+		net_fail axvm "Debian guest not built: run scripts/debian-guest.sh (or make run)"
+		net_fail qemu "Debian guest not built: run scripts/debian-guest.sh (or make run)"
+		return
+	fi
+	{ read -r nt_kernel; read -r nt_initrd; read -r nt_pristine; } <<<"$paths"
+	nt_mib=$((${BENCH_NET_MIB:-16} * scale_k))
+	nt_limit=${BENCH_DEBIAN_TIMEOUT:-300}
+	mkdir -p "$tmp/www"
+	head -c $((nt_mib * 1048576)) /dev/urandom >"$tmp/www/big.bin"
+	echo "small" >"$tmp/www/small.txt"
+	python3 "$root/tests/integration/net_host.py" "$tmp/www" >"$tmp/net-host.log" 2>&1 &
+	nt_host=$!
+	for _ in $(seq 50); do [ -s "$tmp/net-host.log" ] && break; sleep 0.1; done
+	read -r nt_port nt_rport _ <"$tmp/net-host.log"
+	note "net: Debian guest, -m 256M, one vCPU; axvm --net user,hostfwd=... against QEMU" \
+		"-netdev user,hostfwd=... + virtio-net-device (both libslirp); ${nt_mib} MiB each way," \
+		"timed with the guest's clock; MB = 10^6 bytes; RTT: median of 20 sequential GETs."
+	for r in $(seq "$reps"); do
+		for vmm in qemu axvm; do
+			[ $vmm = axvm ] && [ $axvm_ok = 0 ] && continue
+			[ $vmm = qemu ] && [ $qemu_ok = 0 ] && continue
+			say "net (Debian, virtio-net, user networking) on $vmm ($r/$reps)"
+			log=$tmp/net-$vmm.log
+			net_run $vmm "$log"
+			if ! grep -aq "axvm-net: done" "$log"; then
+				v=$(grep -a "axvm-net: FAILED" "$log" | head -n 1 | cut -c1-100)
+				[ -n "$v" ] || v=$(why_failed "$run_rc" "$log")
+				net_fail $vmm "$v"
+				cp "$log" "$tmp/fail-net-$vmm.log"
+				continue
+			fi
+			for name in download upload; do
+				v=$(net_mbs "$log" $name)
+				if [ -n "$v" ]; then
+					add net.$name $vmm "$v"
+				else
+					na net.$name $vmm "no $name line in the guest's output"
+				fi
+			done
+			if [ -n "$net_rtt" ]; then
+				add net.rtt $vmm "$net_rtt"
+			else
+				na net.rtt $vmm "no answer through the port forward"
+			fi
+		done
+	done
+	kill "$nt_host" 2>/dev/null
+	wait "$nt_host" 2>/dev/null
+}
+
 # ---- run ----
 start_all=$(now)
 want linux && bench_linux
@@ -552,6 +673,7 @@ fi
 want memory && bench_memory
 want config && bench_config
 want storage && bench_storage
+want net && bench_net
 
 insns_all=$((insns_same + insns_diff))
 if [ $insns_all -ne 0 ]; then
@@ -603,6 +725,7 @@ want_group_of() {
 	rss.*) want memory ;;
 	config.*) want config ;;
 	storage.*) want storage ;;
+	net.*) want net ;;
 	*) want cpu ;;
 	esac
 }

@@ -18,6 +18,7 @@ PKGS=(
 	libclang-rt-14-dev      # clang -fsanitize= runtimes, libFuzzer (tests/fuzz/); clang only recommends it
 	libfdt-dev              # <libfdt.h>, -lfdt: the generated device tree
 	liburing-dev            # <liburing.h>, -luring: virtio-blk's disk I/O through io_uring
+	libslirp-dev            # <slirp/libslirp.h>, -lslirp: virtio-net's user-mode networking (--net user)
 	# make check, make format.
 	clang-format            # the style check
 	git                     # lists the tracked files; scripts/fresh-machine.sh clones

@@ -54,7 +54,7 @@ enum axvm_board_kernel_format {
 
 /*
  * A device to plug in by class name: "virtio-blk", "virtio-console",
- * "virtio-rng". The strings are borrowed until axvm_board_virt_create
+ * "virtio-rng", "virtio-net". The strings are borrowed until axvm_board_virt_create
  * returns.
  */
 struct axvm_board_device {

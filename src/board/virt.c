@@ -465,7 +465,7 @@ static int virt_check_devices(struct axvm_board *b, const struct axvm_board_opti
 		if (!dev->cls || !axvm_devclass_find(dev->cls))
 			return axvm_error_set(-AXVM_EINVAL,
 					      "%s: unknown device \"%s\" (want virtio-blk, "
-					      "virtio-console or virtio-rng)",
+					      "virtio-console, virtio-rng or virtio-net)",
 					      virt_device_origin(dev), dev->cls ? dev->cls : "");
 		if (!o->events)
 			return axvm_error_set(-AXVM_EINVAL,

@@ -38,6 +38,7 @@ enum {
 	RUN_STATS,
 	RUN_TRACE,
 	RUN_SHARE,
+	RUN_NET,
 };
 
 static const struct cli_option run_options[] = {
@@ -60,10 +61,13 @@ static const struct cli_option run_options[] = {
      "virtio-console on the guest console (Linux hvc0, or hvc1 beside the SBI console)"},
     {RUN_DEVICE, 0, "device", "NAME[,OPTS]",
      "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console, "
-     "virtio-9p,DIR,tag=NAME[,ro] (repeatable)"},
+     "virtio-9p,DIR,tag=NAME[,ro], virtio-net[,...] (repeatable)"},
     {RUN_SHARE, 0, "share", "DIR,tag=NAME[,ro]",
      "share a host directory (virtio-9p; in the guest: mount -t 9p -o trans=virtio NAME /mnt) "
      "(repeatable)"},
+    {RUN_NET, 0, "net", "user|tap[,OPTS]",
+     "virtio-net NIC (repeatable): user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on] "
+     "(slirp, as QEMU's -netdev user) or tap,ifname=NAME; both take mac=, mtu=, offload=on|off"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
@@ -207,6 +211,8 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		return run_add_generic_device(a, arg->value);
 	case RUN_SHARE:
 		return run_add_device(a, "virtio-9p", arg->value, "--share");
+	case RUN_NET:
+		return run_add_device(a, "virtio-net", arg->value, "--net");
 	}
 	return 0;
 }

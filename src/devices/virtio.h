@@ -25,6 +25,7 @@
 #define VIRTIO_BIT(n) (1ull << (n))
 
 /* 5 Device Types */
+#define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4

@@ -77,10 +77,10 @@ check "-d with an unknown option exits 1 naming it" \
 	$([ $rc -eq 1 ] && [[ "$err" == *"-d $tmp/disk.img: unknown option \"cache=none\""* ]]; echo $?) \
 	"rc=$rc, '$err'"
 
-err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --device virtio-net,tap0 </dev/null 2>&1 >/dev/null)
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --device virtio-gpu,x </dev/null 2>&1 >/dev/null)
 rc=$?
 check "--device with an unknown class exits 1 naming it" \
-	$([ $rc -eq 1 ] && [[ "$err" == *"--device: unknown device \"virtio-net\""* ]]; echo $?) \
+	$([ $rc -eq 1 ] && [[ "$err" == *"--device: unknown device \"virtio-gpu\""* ]]; echo $?) \
 	"rc=$rc, '$err'"
 
 args=()

@@ -977,11 +977,11 @@ TEST(test_board_unknown_device_class_is_an_error)
 	char disk[128];
 
 	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
-	f.o.devices[0] = (struct axvm_board_device){"virtio-net", "tap0", "--device"};
+	f.o.devices[0] = (struct axvm_board_device){"virtio-gpu", "x", "--device"};
 	f.o.device_count = 1;
 	CHECK_INT(-AXVM_EINVAL, board_create(&f));
-	CHECK_STR("--device: unknown device \"virtio-net\" (want virtio-blk, virtio-console or "
-		  "virtio-rng)",
+	CHECK_STR("--device: unknown device \"virtio-gpu\" (want virtio-blk, virtio-console, "
+		  "virtio-rng or virtio-net)",
 		  f.err);
 	f.o.device_count = 9;
 	CHECK_INT(-AXVM_ERANGE, board_create(&f));

@@ -1,0 +1,104 @@
+#!/bin/sh
+# The network test of tests/integration/net.sh (axvm.test=net on the kernel
+# command line; rcS runs it and powers off). The host runs an HTTP server
+# on its 127.0.0.1:PORT (10.0.2.2:PORT here: slirp's gateway is the host's
+# loopback) serving small.txt, big.bin and, once its own request through
+# the port forward reached this guest's httpd, go; and a receiver on RPORT
+# that hashes what it gets. Lines for the host:
+#   axvm-net: address A/N              DHCP (udhcpc, /etc/udhcpc/default.script)
+#   axvm-net: ping ok                  ICMP echo of the gateway 10.0.2.2
+#   axvm-net: small sha256=H           wget of small.txt
+#   axvm-net: httpd ready              busybox httpd on port 80 serves /srv
+#   axvm-net: download md5=H bytes=N secs=S   big.bin through wget
+#   axvm-net: upload md5=H bytes=N secs=S     MIB MiB of /dev/urandom through nc
+#   axvm-net: flood sent=N errors=N secs=S    axvm-netflood's raw frames, if the
+#                                             host put it in /usr/bin
+#   axvm-net: done
+# or `axvm-net: FAILED at: STEP`. md5, not sha256: the hash runs in the
+# guest, and md5 costs it about half. Kernel parameters: axvm.net.port=PORT,
+# axvm.net.rport=RPORT, axvm.net.mib=MIB (upload size), axvm.net.flood=N
+# (frames), axvm.net.hash=0 (make bench: no hashing, /dev/zero uploaded and
+# the download discarded, so the guest's CPU goes to the transfer).
+failed() {
+	echo "axvm-net: FAILED at: $*"
+	exit 1
+}
+now() { cut -d' ' -f1 /proc/uptime; }
+
+port=8000
+rport=8001
+mib=1
+flood=0
+hash=1
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in
+	axvm.net.port=*) port=${arg#axvm.net.port=} ;;
+	axvm.net.rport=*) rport=${arg#axvm.net.rport=} ;;
+	axvm.net.mib=*) mib=${arg#axvm.net.mib=} ;;
+	axvm.net.flood=*) flood=${arg#axvm.net.flood=} ;;
+	axvm.net.hash=*) hash=${arg#axvm.net.hash=} ;;
+	esac
+done
+host=10.0.2.2
+
+ip link show eth0 >/dev/null 2>&1 || failed "no eth0 (virtio_net not loaded?)"
+ip link set eth0 up || failed "ip link set eth0 up"
+timeout 60 udhcpc -i eth0 -n -q -t 10 -T 2 >/tmp/udhcpc.log 2>&1 || failed "udhcpc: $(tail -n 3 /tmp/udhcpc.log)"
+echo "axvm-net: address $(ip -4 addr show eth0 | awk '/inet /{print $2; exit}')"
+ip route | grep -q "^default via $host" || failed "no default route via $host: $(ip route)"
+ping -c 2 -W 5 "$host" >/tmp/ping.log 2>&1 || failed "ping $host: $(tail -n 2 /tmp/ping.log)"
+echo "axvm-net: ping ok"
+wget -q -O /tmp/small "http://$host:$port/small.txt" || failed "wget http://$host:$port/small.txt"
+echo "axvm-net: small sha256=$(sha256sum </tmp/small | cut -d' ' -f1)"
+mkdir -p /srv
+echo "hello from the axvm guest" >/srv/index.html
+httpd -p 80 -h /srv || failed "httpd"
+echo "axvm-net: httpd ready"
+i=0
+until wget -q -O /dev/null "http://$host:$port/go" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 120 ] && failed "the host's go (its request through the port forward)"
+	sleep 1
+done
+
+mkfifo /tmp/dl /tmp/up || failed mkfifo
+if [ "$hash" = 1 ]; then
+	t0=$(now)
+	wc -c </tmp/dl >/tmp/dl.bytes &
+	wget -q -O - "http://$host:$port/big.bin" | tee /tmp/dl | md5sum >/tmp/dl.sum
+	wait
+	t1=$(now)
+	dl="md5=$(cut -d' ' -f1 /tmp/dl.sum) bytes=$(cat /tmp/dl.bytes)"
+else
+	t0=$(now)
+	dl="bytes=$(wget -q -O - "http://$host:$port/big.bin" | wc -c)"
+	t1=$(now)
+fi
+echo "axvm-net: download $dl secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+
+if [ "$hash" = 1 ]; then
+	t0=$(now)
+	md5sum </tmp/up >/tmp/up.sum &
+	dd if=/dev/urandom bs=64k count=$((mib * 16)) 2>/dev/null | tee /tmp/up | nc "$host" "$rport" ||
+		failed "nc $host $rport"
+	wait
+	t1=$(now)
+	ul="md5=$(cut -d' ' -f1 /tmp/up.sum)"
+else
+	t0=$(now)
+	dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc "$host" "$rport" ||
+		failed "nc $host $rport"
+	t1=$(now)
+	ul="zeros"
+fi
+echo "axvm-net: upload $ul bytes=$((mib * 1048576)) secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+
+if [ "$flood" -gt 0 ] && [ -x /usr/bin/axvm-netflood ]; then
+	t0=$(now)
+	r=$(axvm-netflood eth0 "$flood") || failed "axvm-netflood eth0 $flood"
+	t1=$(now)
+	echo "axvm-net: flood $r secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+	ping -c 1 -W 5 "$host" >/dev/null 2>&1 || failed "ping $host after the flood"
+fi
+echo "axvm-net: done"

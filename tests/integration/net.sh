@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# virtio-net end to end (--net). All traffic stays on this machine: the
+# host side listens on 127.0.0.1 only, the guest is on slirp's network.
+#
+# Without a guest OS (a flat idle guest): option errors name the option; a
+# port forward whose host port is taken names it and the cause; a TAP
+# without CAP_NET_ADMIN (or without /dev/net/tun) says which is missing;
+# where the host allows it, a TAP interface is attached.
+#
+# With the Debian guest (one boot, tests/integration/net_host.py on the
+# host, guests/debian/rootfs/etc/axvm/test-net.sh in the guest):
+#  - DHCP gives the guest 10.0.2.15/24 and a default route via 10.0.2.2;
+#  - a ping of the gateway 10.0.2.2 is answered;
+#  - wget of a file from the host's HTTP server (127.0.0.1, which the guest
+#    reaches as 10.0.2.2) arrives intact;
+#  - a host request through the port forward (hostfwd=tcp:127.0.0.1:P-:80)
+#    reaches busybox httpd in the guest;
+#  - a large file each way arrives intact (md5 compared on both sides):
+#    AXVM_NET_MIB MiB (default 8, see below why not the issue's 100);
+#  - floods both ways: the guest sends raw 1514-byte frames as fast as its
+#    kernel takes them (axvm-netflood, guests/debian/tools/net-flood.c,
+#    cross-compiled here and written into the disk copy), the host sends
+#    UDP through a forward to a guest port nobody reads; the guest still
+#    pings the gateway afterwards, and the VMM's resident memory grows by
+#    less than 64 MiB over the transfers and floods.
+# Ends with "N passed, N failed, N skipped".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+axvm=${AXVM:-$root/build/axvm}
+# Transfer size each way. The guest hashes what it moves (md5 in busybox,
+# on the interpreted hart: about 1 MB/s with the machine loaded), so the
+# size sets most of this test's time: measured on 2 cores shared with
+# other builds (load 9-14), 4 MiB took 57 s for the whole boot, 16 MiB
+# 99-110 s; 8 MiB keeps it near a minute. AXVM_NET_MIB=100 runs the
+# issue's 100 MiB (README, Networking: its time).
+mib=${AXVM_NET_MIB:-8}
+pass=0
+fail=0
+skipped=0
+tmp=$(mktemp -d)
+host_pid=
+vm_pid=
+cleanup() {
+	[ -n "$vm_pid" ] && kill "$vm_pid" 2>/dev/null
+	[ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() { # name, condition result (0 = ok), detail
+	if [ "$2" -eq 0 ]; then
+		echo "ok   $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $1: $3"
+		fail=$((fail + 1))
+	fi
+}
+skip() { # name, why
+	echo "SKIP $1: $2"
+	skipped=$((skipped + 1))
+}
+summary() {
+	echo "$pass passed, $fail failed, $skipped skipped"
+	[ "$fail" -eq 0 ]
+	exit
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+if [ ! -x "$axvm" ]; then
+	echo "FAIL net: no axvm binary at $axvm (run make)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+# A flat guest that idles forever (wfi; j -4), loaded at 0x80200000.
+printf '\x73\x00\x50\x10\x6f\xf0\xdf\xff' >"$tmp/idle.bin"
+
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net vde </dev/null 2>&1 >/dev/null)
+rc=$?
+check "--net with an unknown backend exits 1 naming it" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"--net unknown network backend \"vde\" (want user or tap)"* ]]
+	echo $?) "rc=$rc, '$err'"
+
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net user,hostfwd=tcp:127.0.0.1:99999-:80 \
+	</dev/null 2>&1 >/dev/null)
+rc=$?
+check "--net user with a bad hostfwd exits 1 naming it" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"--net hostfwd=tcp:127.0.0.1:99999-:80: expected [tcp|udp]:"* ]]
+	echo $?) "rc=$rc, '$err'"
+
+# A host port already taken: the forward cannot listen, and says so.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$tmp/busy.port" &
+busy_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/busy.port" ] && break; sleep 0.1; done
+busy=$(cat "$tmp/busy.port")
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net "user,hostfwd=tcp:127.0.0.1:$busy-:80" \
+	</dev/null 2>&1 >/dev/null)
+rc=$?
+kill "$busy_pid" 2>/dev/null
+wait "$busy_pid" 2>/dev/null
+check "a port forward on a taken host port exits 1 naming the port and the cause" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"--net hostfwd=tcp:127.0.0.1:$busy-:80: cannot listen on tcp 127.0.0.1:$busy: Address already in use"* ]]
+	echo $?) "rc=$rc, '$err'"
+
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net user --net user,mac=52:54:00:00:00:02 \
+	--device virtio-net,user --timeout 1 </dev/null 2>&1 >/dev/null)
+rc=$?
+check "three NICs (--net twice, --device virtio-net) run until the timeout" \
+	$([ $rc -eq 1 ] && [ "$err" = "axvm: error: the guest did not finish within 1 s" ]; echo $?) \
+	"rc=$rc, '$err'"
+
+# TAP without the capability: as root, drop CAP_NET_ADMIN from the bounding
+# set (setpriv, util-linux); as a user it is not there anyway.
+if [ ! -e /dev/net/tun ]; then
+	err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net tap,ifname=axvmtest0 </dev/null 2>&1 >/dev/null)
+	rc=$?
+	check "--net tap without /dev/net/tun exits 1 saying so" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"--net tap: no /dev/net/tun on this host"* ]]; echo $?) \
+		"rc=$rc, '$err'"
+else
+	drop=()
+	[ "$(id -u)" = 0 ] && drop=(setpriv --bounding-set=-net_admin --inh-caps=-net_admin --)
+	err=$(timeout 20 "${drop[@]}" "$axvm" run -k "$tmp/idle.bin" --net tap,ifname=axvmtest0 \
+		</dev/null 2>&1 >/dev/null)
+	rc=$?
+	check "--net tap without CAP_NET_ADMIN exits 1 naming the capability" \
+		$([ $rc -eq 1 ] && { [[ "$err" == *"--net tap: cannot attach to TAP interface axvmtest0: Operation not permitted: creating one needs CAP_NET_ADMIN"* ]] ||
+			[[ "$err" == *"--net tap: cannot open /dev/net/tun: Permission denied"* ]]; }
+		echo $?) "rc=$rc, '$err'"
+fi
+
+# Where the host lets us (root with CAP_NET_ADMIN and /dev/net/tun), a
+# transient TAP interface is created and attached (it goes with the fd).
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --net "tap,ifname=axvmt$$" --timeout 1 -v \
+	</dev/null 2>&1 >/dev/null)
+rc=$?
+if [[ "$err" == *"--net tap: "* ]]; then
+	skip "tap-attach" "the host does not allow TAP here: ${err##*--net tap: }"
+else
+	check "--net tap attaches to a TAP interface the VM can run on" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"virtio-net: TAP interface axvmt$$"* ]] &&
+			[[ "$err" == *"the guest did not finish within 1 s"* ]]; echo $?) "rc=$rc, '$err'"
+fi
+
+# ---- the Debian guest ----
+if [ "${AXVM_DEBIAN:-1}" = 0 ]; then
+	skip "net-debian" "AXVM_DEBIAN=0"
+	summary
+fi
+if ! "$root/scripts/debian-guest.sh" --cached >/dev/null 2>&1; then
+	echo "net: building the Debian guest (scripts/debian-guest.sh, once)"
+	if ! "$root/scripts/debian-guest.sh" >"$tmp/debian-build.log" 2>&1; then
+		check "the Debian guest builds (scripts/debian-guest.sh)" 1 \
+			"$(tail -5 "$tmp/debian-build.log")"
+		summary
+	fi
+fi
+
+mkdir "$tmp/www"
+echo "a small file from the host $$" >"$tmp/www/small.txt"
+head -c $((mib * 1048576)) /dev/urandom >"$tmp/www/big.bin"
+small_sum=$(sha256sum <"$tmp/www/small.txt" | cut -d' ' -f1)
+big_sum=$(md5sum <"$tmp/www/big.bin" | cut -d' ' -f1)
+# The guest's flooder on a copy of the root image (debugfs, as bench/run.sh
+# puts its helper there).
+flood=0
+pristine=$("$root/scripts/debian-guest.sh" --cached 2>/dev/null | tail -1)
+cp --sparse=always "$pristine" "$tmp/root.img"
+if riscv64-linux-gnu-gcc -static -O2 -o "$tmp/axvm-netflood" "$root/guests/debian/tools/net-flood.c" \
+	>"$tmp/flood-cc.log" 2>&1 && debugfs -w -f - "$tmp/root.img" >"$tmp/flood-debugfs.log" 2>&1 <<EOF
+cd /usr/bin
+write $tmp/axvm-netflood axvm-netflood
+sif axvm-netflood mode 0100755
+sif axvm-netflood uid 0
+sif axvm-netflood gid 0
+EOF
+then
+	flood=20000
+else
+	skip "the guest's frame flood" "cannot build or install axvm-netflood: $(tail -2 "$tmp/flood-cc.log" "$tmp/flood-debugfs.log")"
+fi
+python3 "$here/net_host.py" "$tmp/www" >"$tmp/host.log" 2>&1 &
+host_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/host.log" ] && break; sleep 0.1; done
+read -r port rport <"$tmp/host.log"
+fwd=$(free_port)
+ufwd=$(free_port)
+
+start=$(date +%s.%N)
+AXVM_DEBIAN_SCRIPT=0 AXVM_DEBIAN_DISK="$tmp/root.img" \
+	AXVM_DEBIAN_PARAMS="axvm.test=net axvm.net.port=$port axvm.net.rport=$rport axvm.net.mib=$mib axvm.net.flood=$flood" \
+	timeout $((240 + mib * 8)) "$root/scripts/run-debian.sh" "$axvm" \
+	--net "user,hostfwd=tcp:127.0.0.1:$fwd-:80,hostfwd=udp:127.0.0.1:$ufwd-:9" </dev/null >"$tmp/guest.log" 2>&1 &
+vm_pid=$!
+
+# The host's part: once the guest's httpd runs, fetch its page through the
+# forward, then let the guest go on (it polls for "go").
+page=
+rss0=
+for _ in $(seq 240); do
+	pid=$(pgrep -n -f "^$axvm run .*hostfwd=tcp:127.0.0.1:$fwd-:80" || true)
+	[ -n "$pid" ] && [ -z "$rss0" ] && grep -q "axvm-net: address" "$tmp/guest.log" &&
+		rss0=$(awk '/^VmRSS/{print $2}' "/proc/$pid/status" 2>/dev/null)
+	if grep -q "axvm-net: httpd ready" "$tmp/guest.log"; then
+		page=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:" + sys.argv[1] + "/", timeout=30).read().decode().strip())' "$fwd" 2>&1)
+		# A flood towards the guest: 20000 datagrams of 1400 bytes to a
+		# port nobody reads there, as fast as the host sends them.
+		python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b = bytes(1400)
+for _ in range(20000): s.sendto(b, ("127.0.0.1", int(sys.argv[1])))' "$ufwd"
+		touch "$tmp/www/go"
+		break
+	fi
+	grep -q "axvm-net: FAILED" "$tmp/guest.log" && break
+	kill -0 "$vm_pid" 2>/dev/null || break
+	sleep 0.5
+done
+rss1=
+while kill -0 "$vm_pid" 2>/dev/null; do
+	pid=$(pgrep -n -f "^$axvm run .*hostfwd=tcp:127.0.0.1:$fwd-:80" || true)
+	[ -n "$pid" ] && r=$(awk '/^VmRSS/{print $2}' "/proc/$pid/status" 2>/dev/null) &&
+		[ -n "$r" ] && { [ -z "$rss1" ] || [ "$r" -gt "$rss1" ]; } && rss1=$r
+	sleep 0.5
+done
+wait "$vm_pid"
+vm_pid=
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+log() { grep -a "axvm-net: $1" "$tmp/guest.log" | head -1; }
+detail="$(grep -a 'axvm-net' "$tmp/guest.log" | tail -3)"
+
+check "DHCP gives the guest 10.0.2.15/24 and a default route" \
+	$([[ "$(log address)" == *"axvm-net: address 10.0.2.15/24"* ]]; echo $?) "$detail"
+check "the guest's ping of the gateway 10.0.2.2 is answered" \
+	$([ -n "$(log 'ping ok')" ]; echo $?) "$detail"
+check "the guest's wget of a file on the host's 127.0.0.1 arrives intact" \
+	$([[ "$(log small)" == *"sha256=$small_sum"* ]]; echo $?) "$(log small) $detail"
+check "a host request through hostfwd reaches busybox httpd in the guest" \
+	$([ "$page" = "hello from the axvm guest" ]; echo $?) "got '$page'"
+dl=$(log download)
+check "$mib MiB host -> guest (wget) arrive intact" \
+	$([[ "$dl" == *"md5=$big_sum bytes=$((mib * 1048576)) "* ]]; echo $?) "'$dl' $detail"
+ul=$(log upload)
+up_host=$(grep -a '^upload ' "$tmp/host.log" | tail -1)
+check "$mib MiB guest -> host (nc) arrive intact" \
+	$([ -n "$ul" ] && [ -n "$up_host" ] && [[ "$ul" == *"${up_host#upload }"* ]]; echo $?) "guest '$ul', host '$up_host'"
+if [ "$flood" -gt 0 ]; then
+	check "the guest's flood of $flood raw frames ends and its link still works" \
+		$([[ "$(log flood)" == *"sent="* ]] && [ -n "$(log done)" ]; echo $?) "$detail"
+fi
+check "the guest finished its network test" $([ -n "$(log done)" ]; echo $?) "$detail"
+if [ -n "$rss0" ] && [ -n "$rss1" ]; then
+	check "the VMM's resident memory grows less than 64 MiB over the transfers and floods" \
+		$([ $((rss1 - rss0)) -lt 65536 ]; echo $?) "from ${rss0} KiB to ${rss1} KiB"
+else
+	check "the VMM's resident memory was measured" 1 "rss0='$rss0' rss1='$rss1'"
+fi
+echo "net: $mib MiB each way; ${dl#axvm-net: }; ${ul#axvm-net: }; $(log flood | cut -c11-); RSS ${rss0:-?} -> ${rss1:-?} KiB; whole boot ${secs}s"
+summary
