@@ -463,10 +463,9 @@ static int virt_check_devices(struct axvm_board *b, const struct axvm_board_opti
 		const struct axvm_board_device *dev = &b->devs[i];
 
 		if (!dev->cls || !axvm_devclass_find(dev->cls))
-			return axvm_error_set(-AXVM_EINVAL,
-					      "%s: unknown device \"%s\" (want virtio-blk, "
-					      "virtio-console, virtio-rng or virtio-net)",
-					      virt_device_origin(dev), dev->cls ? dev->cls : "");
+			return axvm_error_set(-AXVM_EINVAL, "%s: unknown device \"%s\" (want %s)",
+					      virt_device_origin(dev), dev->cls ? dev->cls : "",
+					      axvm_devclass_names());
 		if (!o->events)
 			return axvm_error_set(-AXVM_EINVAL,
 					      "%s: %s needs an event loop (board options: events)",

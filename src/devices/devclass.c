@@ -21,6 +21,24 @@ const struct axvm_devclass *axvm_devclass_find(const char *name)
 	return NULL;
 }
 
+const char *axvm_devclass_names(void)
+{
+	static char names[256];
+
+	/* Built once from the table, so that messages never list a stale set. */
+	if (!names[0]) {
+		size_t n = sizeof(devclass_table) / sizeof(devclass_table[0]), len = 0;
+
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						i == 0	     ? ""
+						: i + 1 == n ? " or "
+							     : ", ",
+						devclass_table[i]->name);
+	}
+	return names;
+}
+
 int axvm_devopt_next(const char **cursor, struct axvm_devopt *opt)
 {
 	const char *p = *cursor;

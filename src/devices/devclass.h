@@ -99,6 +99,8 @@ extern const struct axvm_devclass axvm_virtio_net_class;
 
 /* Find a class by name ("virtio-blk"); NULL if none. */
 const struct axvm_devclass *axvm_devclass_find(const char *name);
+/* "virtio-blk, virtio-console, ... or virtio-net": every class, for messages. */
+const char *axvm_devclass_names(void);
 
 /*
  * Options strings: items separated by commas (",," is a comma inside an

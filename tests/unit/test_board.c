@@ -981,7 +981,7 @@ TEST(test_board_unknown_device_class_is_an_error)
 	f.o.device_count = 1;
 	CHECK_INT(-AXVM_EINVAL, board_create(&f));
 	CHECK_STR("--device: unknown device \"virtio-gpu\" (want virtio-blk, virtio-console, "
-		  "virtio-rng or virtio-net)",
+		  "virtio-rng, virtio-9p or virtio-net)",
 		  f.err);
 	f.o.device_count = 9;
 	CHECK_INT(-AXVM_ERANGE, board_create(&f));
