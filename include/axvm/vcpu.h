@@ -56,6 +56,13 @@ struct axvm_vcpu_setup_info {
 	 */
 	bool (*sysreg_claimed)(void *opaque, uint64_t addr);
 	void *sysreg_opaque;
+	/*
+	 * The guest's clock in ns (the VM's: stops while the VM is paused),
+	 * from which the backend derives guest time and timer deadlines. NULL
+	 * = the HAL's monotonic clock. Any thread.
+	 */
+	uint64_t (*guest_clock_ns)(void *opaque);
+	void *clock_opaque;
 };
 
 /*

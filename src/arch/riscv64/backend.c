@@ -38,6 +38,8 @@ static int backend_setup(void *backend, const struct axvm_vcpu_setup_info *info)
 	h->as_generation = axvm_addrspace_generation(h->as);
 	h->sysreg_claimed = info->sysreg_claimed;
 	h->sysreg_opaque = info->sysreg_opaque;
+	h->guest_clock_ns = info->guest_clock_ns;
+	h->clock_opaque = info->clock_opaque;
 	rv_hart_reset(h, info->entry);
 	return 0;
 }

@@ -136,7 +136,8 @@ static uint64_t hart_muldiv(uint64_t a, uint64_t mul, uint64_t div)
 
 uint64_t rv_hart_time(const struct rv_hart *h)
 {
-	uint64_t now = h->hal->now_ns(h->hal->ctx);
+	uint64_t now = h->guest_clock_ns ? h->guest_clock_ns(h->clock_opaque)
+					 : h->hal->now_ns(h->hal->ctx);
 
 	if (now <= h->epoch_ns)
 		return 0;

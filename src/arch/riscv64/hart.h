@@ -127,6 +127,9 @@ struct rv_hart {
 	struct axvm_addrspace *as;
 	uint64_t timebase_hz;
 	uint64_t epoch_ns;
+	/* The VM's guest clock (stops while paused); NULL = hal->now_ns. */
+	uint64_t (*guest_clock_ns)(void *opaque);
+	void *clock_opaque;
 	uint64_t run_budget;
 	bool sstc;
 
