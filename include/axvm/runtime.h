@@ -103,6 +103,14 @@ struct axvm_runtime_options {
 	 */
 	long (*hypercall_probe)(void *opaque, uint64_t eid);
 	void *hypercall_opaque;
+	/*
+	 * Serve the GDB remote protocol on this address ("tcp:HOST:PORT",
+	 * IPv4; HOST empty = 127.0.0.1) on the event service thread; NULL =
+	 * no stub. gdb_wait: the guest does not start until a debugger
+	 * attaches and continues it.
+	 */
+	const char *gdb;
+	bool gdb_wait;
 };
 
 /* How a run ended. */

@@ -31,6 +31,8 @@ enum {
 	RUN_RNG,
 	RUN_VIRTIO_CONSOLE,
 	RUN_DEVICE,
+	RUN_GDB,
+	RUN_GDB_WAIT,
 };
 
 static const struct cli_option run_options[] = {
@@ -53,13 +55,17 @@ static const struct cli_option run_options[] = {
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
+    {RUN_GDB, 0, "gdb", "tcp:HOST:PORT",
+     "serve the GDB remote protocol (e.g. tcp:127.0.0.1:1234; HOST empty = loopback)"},
+    {RUN_GDB_WAIT, 0, "gdb-wait", NULL, "with --gdb: start the guest only when gdb continues it"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
 };
 
 struct run_args {
 	const char *config;
-	const char *kernel, *initrd, *params, *dtb, *console;
+	const char *kernel, *initrd, *params, *dtb, *console, *gdb;
+	bool gdb_wait;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc;
 	int verbosity;
@@ -167,6 +173,12 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		return run_add_device(a, "virtio-console", NULL, "--virtio-console");
 	case RUN_DEVICE:
 		return run_add_generic_device(a, arg->value);
+	case RUN_GDB:
+		a->gdb = arg->value;
+		break;
+	case RUN_GDB_WAIT:
+		a->gdb_wait = true;
+		break;
 	}
 	return 0;
 }
@@ -248,6 +260,12 @@ static int run_main(int argc, char **argv)
 	}
 	ro.handle_signals = true;
 	ro.timeout_ms = a.timeout_s * 1000;
+	if (a.gdb_wait && !a.gdb) {
+		fprintf(stderr, "axvm run: --gdb-wait needs --gdb\n");
+		goto out;
+	}
+	ro.gdb = a.gdb;
+	ro.gdb_wait = a.gdb_wait;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {

@@ -117,6 +117,9 @@ struct axvm_runtime {
 	/* Guest-triggered diagnostics (unclaimed accesses, bad CpuUp targets). */
 	struct axvm_ratelimit guest_limit;
 
+	/* The GDB stub (gdb.c) when opts.gdb is set, for the whole run. */
+	struct rt_gdb *gdb;
+
 	char err[AXVM_CONFIG_ERR_MAX];
 };
 
@@ -142,6 +145,13 @@ void rt_join_vcpu_threads(struct axvm_runtime *rt);
 
 /* host_console.c (main thread) */
 /* Open the output, register stdin and the console's notifiers with rt->loop. */
+/* The GDB stub (gdb.c): open/close with the event loop, booted after each axvm_boot. */
+int rt_gdb_open(struct axvm_runtime *rt);
+void rt_gdb_close(struct axvm_runtime *rt);
+void rt_gdb_booted(struct axvm_runtime *rt);
+/* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
+int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
+
 int rt_console_open(struct axvm_runtime *rt);
 void rt_console_close(struct axvm_runtime *rt);
 /*

@@ -406,7 +406,7 @@ TEST(test_run_vcpu_returns_unhandled_reasons)
 	    AXVM_EXIT_HALT,	  AXVM_EXIT_CPU_UP,
 	    AXVM_EXIT_CPU_DOWN,	  AXVM_EXIT_SYSTEM_DOWN,
 	    AXVM_EXIT_SEND_IPI,	  AXVM_EXIT_NOTHING,
-	    AXVM_EXIT_FAIL_ENTRY,
+	    AXVM_EXIT_FAIL_ENTRY, AXVM_EXIT_DEBUG,
 	};
 
 	for (size_t i = 0; i < sizeof(returned) / sizeof(returned[0]); i++) {

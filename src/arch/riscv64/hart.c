@@ -12,6 +12,8 @@
  */
 #include "arch/riscv64/hart.h"
 
+#include "arch/riscv64/debug.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,12 +341,15 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			h->timer_checked = h->instret;
 			hart_check_timer(h);
 		}
-		irq = hart_pick_interrupt(h);
+		/* A debugger's single step runs one instruction, no interrupt (as QEMU's gdbstub). */
+		irq = h->dbg.step ? -1 : hart_pick_interrupt(h);
 		if (irq >= 0)
 			hart_take_interrupt(h, (unsigned)irq);
 
 		n = budget < HART_BATCH ? budget : HART_BATCH;
-		if (h->dc.bucket)
+		if (h->dbg.active)
+			r = rv_debug_batch(h, n, &n, exit);
+		else if (h->dc.bucket)
 			r = rv_exec_batch(h, n, &n, exit);
 		else
 			r = rv_interp_batch(h, n, &n, exit);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest the GDB stub's tests debug (tests/integration/gdb.sh): a loop
+ * calling bump() whose effects gdb checks (breakpoints, steps, a
+ * watchpoint on `watched`, memory writes to `counter`), then an ebreak of
+ * the guest's own, which must reach the guest's trap handler even with a
+ * debugger attached.
+ */
+#include "guest.h"
+
+GUEST_PROGRAM("gdb");
+
+volatile u64 counter;
+volatile u64 watched;
+volatile u64 spare;
+
+__attribute__((noinline)) void bump(u64 i)
+{
+	counter += i;
+	watched = i * 3;
+}
+
+__attribute__((noinline)) void done(void)
+{
+	spare = counter;
+}
+
+int main(unsigned long hartid, unsigned long dtb)
+{
+	int own;
+
+	for (u64 i = 1; i <= 5; i++)
+		bump(i);
+	trap_expect();
+	__asm__ volatile("ebreak");
+	own = last_trap.count == 1 && last_trap.cause == EXC_BREAKPOINT;
+	trap_expect_none();
+	done();
+	printf("gdb guest: counter=%lu ebreak=%s\n", (unsigned long)counter,
+	       own ? "guest" : "lost");
+	return 0;
+}
