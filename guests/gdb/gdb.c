@@ -4,7 +4,9 @@
  * calling bump() whose effects gdb checks (breakpoints, steps, a
  * watchpoint on `watched`, memory writes to `counter`), then an ebreak of
  * the guest's own, which must reach the guest's trap handler even with a
- * debugger attached.
+ * debugger attached. With a second hart, it spins in ap_spin() counting
+ * ap_ticks until main is done (gdb's all-stop: the count stands still while
+ * the debugger holds the guest).
  */
 #include "guest.h"
 
@@ -13,6 +15,16 @@ GUEST_PROGRAM("gdb");
 volatile u64 counter;
 volatile u64 watched;
 volatile u64 spare;
+volatile u64 ap_ticks;
+volatile int ap_stop;
+
+__attribute__((noinline)) void ap_spin(unsigned long hartid, void *arg)
+{
+	while (!ap_stop)
+		ap_ticks++;
+}
+
+static struct hart_work ap = {ap_spin, 0, 0};
 
 __attribute__((noinline)) void bump(u64 i)
 {
@@ -27,8 +39,10 @@ __attribute__((noinline)) void done(void)
 
 int main(unsigned long hartid, unsigned long dtb)
 {
-	int own;
+	int own, ap_started = hart_start(1, &ap) == SBI_SUCCESS;
 
+	while (ap_started && ap_ticks < 1000) /* the second hart is under way */
+		;
 	for (u64 i = 1; i <= 5; i++)
 		bump(i);
 	trap_expect();
@@ -36,6 +50,9 @@ int main(unsigned long hartid, unsigned long dtb)
 	own = last_trap.count == 1 && last_trap.cause == EXC_BREAKPOINT;
 	trap_expect_none();
 	done();
+	ap_stop = 1;
+	while (ap_started && !ap.done)
+		;
 	printf("gdb guest: counter=%lu ebreak=%s\n", (unsigned long)counter,
 	       own ? "guest" : "lost");
 	return 0;
