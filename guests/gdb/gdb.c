@@ -16,6 +16,8 @@ volatile u64 counter;
 volatile u64 watched;
 volatile u64 spare;
 volatile u64 ap_ticks;
+/* A debugger sets it to keep main spinning (the Ctrl-C test); in .data: _start clears .bss. */
+volatile int hold __attribute__((section(".data")));
 volatile int ap_stop;
 
 __attribute__((noinline)) void ap_spin(unsigned long hartid, void *arg)
@@ -42,6 +44,8 @@ int main(unsigned long hartid, unsigned long dtb)
 	int own, ap_started = hart_start(1, &ap) == SBI_SUCCESS;
 
 	while (ap_started && ap_ticks < 1000) /* the second hart is under way */
+		;
+	while (hold)
 		;
 	for (u64 i = 1; i <= 5; i++)
 		bump(i);

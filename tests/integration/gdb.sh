@@ -7,6 +7,9 @@
 #    a memory write (the guest's own sum shows the latter), a hardware
 #    watchpoint on `watched` (old and new values), the guest's own ebreak
 #    still handled by the guest, detach (the guest runs to its end);
+#  - the raw protocol (gdb_raw.py): attach stops the guest, bad packets and
+#    bad addresses are answered, guest time (the time CSR) stands still while
+#    stopped and runs while running, Ctrl-C (0x03) stops a spinning guest;
 #  - two vCPUs: both are threads (the second spinning in ap_spin), all-stop
 #    (the second's counter stands still while stopped), kill ends the run.
 # Ends with "N passed, N failed, N skipped".
@@ -100,6 +103,25 @@ check gdb_watchpoint $(grep -qzE 'Hardware watchpoint 2: watched.*Old value = 0.
 # bump(1) ran after counter = 1000 was written: 1000 + 1 + ... + 5.
 check gdb_guest_ebreak_left_to_guest $(has "$tmp/gdb1.out" '$8 = 1015'; echo $?) "$(grep -A3 'break done' "$tmp/gdb1.out"; grep '^\$' "$tmp/gdb1.out")"
 check gdb_detach_runs_guest_to_end $([ "$status" -eq 0 ] && has "$tmp/vm1.out" 'counter=1015 ebreak=guest'; echo $?) "status $status: $(cat "$tmp/vm1.out")"
+
+# --- the raw protocol: Ctrl-C while running, guest time across a stop -------
+nm=${GUEST_CROSS:-riscv64-unknown-elf-}nm
+hold=$("$nm" "$elf" | awk '$3 == "hold" { print $1 }')
+p=$(port)
+"$axvm" run -k "$elf" --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 60 >"$tmp/vm3.out" 2>&1 &
+vmpid=$!
+python3 "$here/gdb_raw.py" "$p" "${hold:-0}" >"$tmp/raw.out" 2>&1
+wait "$vmpid"
+status=$?
+vmpid=
+while read -r line; do
+	case "$line" in
+	"ok   "*) check "${line#ok   }" 0 "" ;;
+	"FAIL "*) name=${line#FAIL }; check "${name%%:*}" 1 "${name#*: }" ;;
+	*) check gdb_raw_output 1 "$line" ;;
+	esac
+done <"$tmp/raw.out"
+check gdb_raw_guest_finishes $([ "$status" -eq 0 ] && has "$tmp/vm3.out" 'counter=15 ebreak=guest'; echo $?) "status $status: $(cat "$tmp/vm3.out")"
 
 # --- two vCPUs: threads --------------------------------------------------------
 p=$(port)

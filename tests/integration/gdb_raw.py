@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""A raw GDB remote protocol client for tests/integration/gdb.sh: what gdb
+-batch cannot do (Ctrl-C while the guest runs, guest time across a stop).
+
+Usage: gdb_raw.py PORT HOLD_ADDR. Prints one "ok NAME" or "FAIL NAME: why"
+line per check."""
+import socket
+import sys
+import time
+
+port, hold = int(sys.argv[1]), int(sys.argv[2], 16)
+TIME_REG = 65 + 0xC01  # the time CSR, by GDB's numbering (csr n = 65 + n)
+PC_REG = 32
+
+
+def connect():
+    for _ in range(100):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=20)
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("FAIL gdb_raw_connect: nothing listens on %d" % port)
+
+
+s = connect()
+buf = b""
+
+
+def send(p):
+    s.sendall(b"$%s#%02x" % (p.encode(), sum(p.encode()) & 0xFF))
+
+
+def recv():
+    global buf
+    while True:
+        start = buf.find(b"$")
+        end = buf.find(b"#", start + 1) if start >= 0 else -1
+        if start >= 0 and end >= 0 and len(buf) >= end + 3:
+            payload = buf[start + 1:end]
+            want = int(buf[end + 1:end + 3], 16)
+            buf = buf[end + 3:]
+            if sum(payload) & 0xFF != want:
+                raise SystemExit("FAIL gdb_raw_checksum: %r" % payload)
+            s.sendall(b"+")
+            return payload.decode()
+        chunk = s.recv(4096)
+        if not chunk:
+            raise SystemExit("FAIL gdb_raw_closed: the stub closed the connection")
+        buf += chunk
+
+
+def ask(p):
+    send(p)
+    return recv()
+
+
+def reg(n):
+    return int.from_bytes(bytes.fromhex(ask("p%x" % n)), "little")
+
+
+def check(name, ok, why):
+    print(("ok   %s" % name) if ok else ("FAIL %s: %s" % (name, why)))
+
+
+r = ask("?")
+check("gdb_raw_stopped_on_attach", r.startswith("T05thread:1;"), r)
+r = ask("qSupported:swbreak+;hwbreak+")
+check("gdb_raw_qsupported", "qXfer:features:read+" in r and "PacketSize=" in r, r)
+check("gdb_raw_bad_packet_empty_reply", ask("vNoSuchThing") == "", "not empty")
+check("gdb_raw_bad_memory_is_an_error", ask("m0,8").startswith("E"), "read of address 0 worked")
+t0 = reg(TIME_REG)
+time.sleep(0.3)
+t1 = reg(TIME_REG)
+check("gdb_raw_guest_time_stops_while_stopped", t0 == t1, "time %d then %d" % (t0, t1))
+check("gdb_raw_hold_write", ask("M%x,4:01000000" % hold) == "OK", "M failed")
+send("c")
+time.sleep(0.3)
+s.sendall(b"\x03")
+r = recv()
+check("gdb_raw_ctrl_c_stops", r.startswith("T02thread:1;"), r)
+t2 = reg(TIME_REG)
+check("gdb_raw_guest_time_ran_while_running", t2 > t1, "time %d then %d" % (t1, t2))
+pc = reg(PC_REG)
+check("gdb_raw_ctrl_c_in_the_hold_loop", 0x80200000 <= pc < 0x80210000, "pc 0x%x" % pc)
+check("gdb_raw_release", ask("M%x,4:00000000" % hold) == "OK", "M failed")
+check("gdb_raw_detach", ask("D") == "OK", "D failed")
+s.close()
