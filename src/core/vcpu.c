@@ -412,13 +412,11 @@ int axvm_vcpu_debug_set_reg(struct axvm_vcpu *vcpu, unsigned regno, uint64_t val
 
 int axvm_vcpu_debug_read_mem(struct axvm_vcpu *vcpu, uint64_t addr, void *buf, uint64_t len)
 {
-	return vcpu->ops->debug_read_mem
-		   ? vcpu->ops->debug_read_mem(vcpu->backend, addr, buf, len)
-		   : -AXVM_ENOTSUP;
+	return vcpu->ops->debug_read_mem ? vcpu->ops->debug_read_mem(vcpu->backend, addr, buf, len)
+					 : -AXVM_ENOTSUP;
 }
 
-int axvm_vcpu_debug_write_mem(struct axvm_vcpu *vcpu, uint64_t addr, const void *buf,
-			      uint64_t len)
+int axvm_vcpu_debug_write_mem(struct axvm_vcpu *vcpu, uint64_t addr, const void *buf, uint64_t len)
 {
 	return vcpu->ops->debug_write_mem
 		   ? vcpu->ops->debug_write_mem(vcpu->backend, addr, buf, len)

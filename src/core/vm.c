@@ -781,8 +781,7 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 					     "run vcpu %u: the VM is shutting down", id);
 			break;
 		}
-		if (atomic_load_explicit(&vm->pause_req, memory_order_relaxed) &&
-		    vm_park(vm, id))
+		if (atomic_load_explicit(&vm->pause_req, memory_order_relaxed) && vm_park(vm, id))
 			continue; /* it waited: shutdown may have come meanwhile */
 		ret = axvm_vcpu_run(vcpu, exit);
 		if (ret)

@@ -48,7 +48,7 @@ struct rt_gdb {
 	struct axvm_event *stop_ev; /* notifier: a vCPU stopped */
 	struct gdb_rx rx;
 	bool no_ack;
-	bool waited; /* --gdb-wait has held the first boot */
+	bool waited;	   /* --gdb-wait has held the first boot */
 	unsigned g_thread; /* vCPU for registers and memory */
 	bool running;	   /* the debugger resumed the VM and waits for a stop */
 
@@ -207,8 +207,7 @@ static void gdb_cmd_P(struct rt_gdb *g, const char *p)
 {
 	uint64_t r, v = 0;
 
-	if (!gdb_parse_hex(&p, &r) || *p++ != '=' || strlen(p) < 16 ||
-	    !gdb_hex_decode(p, &v, 8)) {
+	if (!gdb_parse_hex(&p, &r) || *p++ != '=' || strlen(p) < 16 || !gdb_hex_decode(p, &v, 8)) {
 		gdb_send_str(g, "E01");
 		return;
 	}

@@ -29,10 +29,10 @@ enum gdb_rx_event {
 
 struct gdb_rx {
 	int state;
-	uint8_t sum;	 /* running checksum of the raw payload */
-	uint8_t given;	 /* the checksum's first hex digit */
-	bool escape;	 /* the previous payload byte was '}' */
-	bool overflow;	 /* the payload did not fit: the packet is dropped */
+	uint8_t sum;   /* running checksum of the raw payload */
+	uint8_t given; /* the checksum's first hex digit */
+	bool escape;   /* the previous payload byte was '}' */
+	bool overflow; /* the payload did not fit: the packet is dropped */
 	size_t len;
 	char buf[GDB_PACKET_MAX + 1];
 };

@@ -131,7 +131,9 @@ TEST(test_gdb_frame_checksum_and_escape)
 	CHECK(memcmp(out, "$OK#9a", 6) == 0);
 	n = gdb_frame("a#b", 3, out, sizeof(out));
 	out[n] = '\0';
-	CHECK_STR("$a}\x03" "b#43", out); /* 0x61 + 0x7d + 0x03 + 0x62 */
+	CHECK_STR("$a}\x03"
+		  "b#43",
+		  out); /* 0x61 + 0x7d + 0x03 + 0x62 */
 	/* The framed packet parses back to the payload. */
 	gdb_rx_init(&rx);
 	CHECK_INT(GDB_RX_PACKET, feed_str(out));

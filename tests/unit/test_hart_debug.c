@@ -165,10 +165,10 @@ TEST(hart_debug_memory_by_virtual_address_without_side_effects)
 	f.h->satp = 8ull << 60 | root >> 12;
 	REQUIRE_OK(f.ops->debug_read_mem(f.be, 0x0, &word, 4));
 	CHECK_U64(ADDI(6, 0, 7), word);
-	CHECK_U64(pte, fix_rd64(&f, root)); /* no A bit set */
+	CHECK_U64(pte, fix_rd64(&f, root));					 /* no A bit set */
 	CHECK_INT(-AXVM_EFAULT, f.ops->debug_read_mem(f.be, 0x40000000, &v, 8)); /* unmapped */
 	CHECK_INT(-AXVM_EFAULT, f.ops->debug_read_mem(f.be, 1ull << 40, &v, 8)); /* not canonical */
-	CHECK_U64(0, f.h->scause);						 /* no guest fault */
+	CHECK_U64(0, f.h->scause); /* no guest fault */
 	/* A write through the debugger replaces decoded code. */
 	word = ADDI(6, 0, 9);
 	REQUIRE_OK(f.ops->debug_write_mem(f.be, 0x0, &word, 4));

@@ -233,7 +233,8 @@ int rv_debug_get_reg(struct rv_hart *h, unsigned regno, uint64_t *value)
 		*value = (h->fpu.fcsr >> 5) & 7;
 	else if (regno == DEBUG_REG_CSR0 + 3)
 		*value = h->fpu.fcsr & 0xff;
-	else if (regno < DEBUG_REG_CSR0 + 4096 && rv_csr_read(h, regno - DEBUG_REG_CSR0, value) == 0)
+	else if (regno < DEBUG_REG_CSR0 + 4096 &&
+		 rv_csr_read(h, regno - DEBUG_REG_CSR0, value) == 0)
 		return 0;
 	else
 		return -AXVM_ENOENT;
@@ -296,8 +297,8 @@ static void debug_update(struct rv_hart *h)
 int rv_debug_set_point(struct rv_hart *h, enum axvm_debug_point type, uint64_t addr, uint64_t len,
 		       bool insert)
 {
-	unsigned owner = type == AXVM_DEBUG_SW_BREAK ? RV_TRIGGER_OWNER_GDB_SW
-						     : RV_TRIGGER_OWNER_GDB_HW;
+	unsigned owner =
+	    type == AXVM_DEBUG_SW_BREAK ? RV_TRIGGER_OWNER_GDB_SW : RV_TRIGGER_OWNER_GDB_HW;
 	uint64_t tdata1;
 	int ret;
 
@@ -434,7 +435,8 @@ int rv_debug_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_ex
 			continue;
 		}
 		h->dbg.stepped = true;
-		r = h->dc.bucket ? rv_exec_batch(h, 1, &one, exit) : rv_interp_batch(h, 1, &one, exit);
+		r = h->dc.bucket ? rv_exec_batch(h, 1, &one, exit)
+				 : rv_interp_batch(h, 1, &one, exit);
 		*done += one ? one : 1;
 		if (r != RV_STEP_NEXT || h->recheck)
 			return r;

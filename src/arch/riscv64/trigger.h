@@ -42,9 +42,9 @@ enum rv_trigger_action {
 
 /* Who installed a trigger: removal by the debugger never touches the guest's. */
 enum rv_trigger_owner {
-	RV_TRIGGER_OWNER_GUEST,	   /* SBI DBTR */
-	RV_TRIGGER_OWNER_GDB_SW,   /* the debugger's software breakpoint (Z0) */
-	RV_TRIGGER_OWNER_GDB_HW,   /* the debugger's hardware points (Z1-Z4) */
+	RV_TRIGGER_OWNER_GUEST,	 /* SBI DBTR */
+	RV_TRIGGER_OWNER_GDB_SW, /* the debugger's software breakpoint (Z0) */
+	RV_TRIGGER_OWNER_GDB_HW, /* the debugger's hardware points (Z1-Z4) */
 };
 
 struct rv_trigger {
@@ -61,7 +61,8 @@ struct rv_triggers {
 	unsigned nmem;	/* ... with load or store set */
 };
 
-/* Install a trigger in a free slot; -AXVM_EINVAL for a tdata1 we do not model, -AXVM_ELIMIT when full. */
+/* Install a trigger in a free slot; -AXVM_EINVAL for a tdata1 we do not model, -AXVM_ELIMIT when
+ * full. */
 int rv_trigger_install(struct rv_triggers *tm, unsigned owner, uint64_t tdata1, uint64_t tdata2,
 		       uint64_t len, unsigned *idx);
 /* Remove the first trigger of `owner` with exactly this tdata1/tdata2/len; -AXVM_ENOENT if none. */
