@@ -101,9 +101,9 @@ AXVM_API int axvm_pause(struct axvm *vm);
 /* Resume a Suspended VM: every vCPU continues where it stopped. */
 AXVM_API int axvm_resume(struct axvm *vm);
 /*
- * Let vCPU `id` alone run while the VM stays Suspended (guest time stays
- * stopped), e.g. for a debugger's single step; the next axvm_pause parks it
- * again.
+ * Let vCPU `id` alone run while the VM stays Suspended, e.g. for a
+ * debugger's single step (guest time runs meanwhile: a step over wfi waits
+ * for the timer); the next axvm_pause parks it again and stops the clock.
  */
 AXVM_API int axvm_resume_vcpu(struct axvm *vm, unsigned id);
 /* The guest clock in ns: the HAL's monotonic time minus the time spent paused. */

@@ -400,13 +400,13 @@ int axvm_pause(struct axvm *vm)
 		return axvm_error_set(-AXVM_ESTATE, "pause: VM is %s, not Running",
 				      axvm_status_name(s));
 	}
-	if (s == AXVM_VM_RUNNING) {
+	if (!atomic_load(&vm->clock_frozen_at)) {
 		uint64_t now = vm->hal->now_ns(vm->hal->ctx);
 
 		atomic_store(&vm->clock_frozen_at, now ? now : 1);
-		atomic_store(&vm->status, AXVM_VM_SUSPENDED);
-		atomic_store(&vm->pause_req, true);
 	}
+	atomic_store(&vm->status, AXVM_VM_SUSPENDED);
+	atomic_store(&vm->pause_req, true);
 	memset(vm->released, 0, sizeof(vm->released));
 	pthread_mutex_unlock(&vm->lock);
 	/* Running vCPUs leave run() at their next instruction boundary; halted ones wake. */
@@ -419,6 +419,18 @@ int axvm_pause(struct axvm *vm)
 	return atomic_load(&vm->shutting_down) ? -AXVM_ESHUTDOWN : 0;
 }
 
+/* Guest time picks up where it stopped: the pause is added to the offset (lock held). */
+static void vm_clock_thaw(struct axvm *vm)
+{
+	uint64_t frozen = atomic_load(&vm->clock_frozen_at);
+
+	if (!frozen)
+		return;
+	atomic_store(&vm->clock_paused_ns, atomic_load(&vm->clock_paused_ns) +
+					       (vm->hal->now_ns(vm->hal->ctx) - frozen));
+	atomic_store(&vm->clock_frozen_at, 0);
+}
+
 int axvm_resume(struct axvm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -427,11 +439,7 @@ int axvm_resume(struct axvm *vm)
 		return axvm_error_set(-AXVM_ESTATE, "resume: VM is %s, not Suspended",
 				      axvm_status_name(axvm_status(vm)));
 	}
-	/* Guest time picks up where it stopped: the pause is added to the offset. */
-	atomic_store(&vm->clock_paused_ns,
-		     atomic_load(&vm->clock_paused_ns) +
-			 (vm->hal->now_ns(vm->hal->ctx) - atomic_load(&vm->clock_frozen_at)));
-	atomic_store(&vm->clock_frozen_at, 0);
+	vm_clock_thaw(vm);
 	memset(vm->released, 0, sizeof(vm->released));
 	atomic_store(&vm->pause_req, false);
 	atomic_store(&vm->status, AXVM_VM_RUNNING);
@@ -453,6 +461,12 @@ int axvm_resume_vcpu(struct axvm *vm, unsigned id)
 				     axvm_status_name(axvm_status(vm)));
 	else
 		vm->released[id] = true;
+	/*
+	 * Time runs while one vCPU runs (a step over wfi waits for its timer),
+	 * as a debugger's step in QEMU; the next axvm_pause stops it again.
+	 */
+	if (!ret)
+		vm_clock_thaw(vm);
 	pthread_cond_broadcast(&vm->park_cond);
 	pthread_mutex_unlock(&vm->lock);
 	return ret;

@@ -10,6 +10,11 @@
 #  - the raw protocol (gdb_raw.py): attach stops the guest, bad packets and
 #    bad addresses are answered, guest time (the time CSR) stands still while
 #    stopped and runs while running, Ctrl-C (0x03) stops a spinning guest;
+#  - the Linux fixture (scripts/linux-guest.sh, built here when not cached,
+#    as linux-boot.sh does): stopped with Ctrl-C once its MMU is on, its code
+#    read and stepped by kernel virtual address, a hardware breakpoint there;
+#    it then runs to its poweroff. (The fixture keeps no vmlinux, so there
+#    is no `break start_kernel` by name yet.)
 #  - two vCPUs: both are threads (the second spinning in ap_spin), all-stop
 #    (the second's counter stands still while stopped), kill ends the run.
 # Ends with "N passed, N failed, N skipped".
@@ -122,6 +127,31 @@ while read -r line; do
 	esac
 done <"$tmp/raw.out"
 check gdb_raw_guest_finishes $([ "$status" -eq 0 ] && has "$tmp/vm3.out" 'counter=15 ebreak=guest'; echo $?) "status $status: $(cat "$tmp/vm3.out")"
+
+# --- the Linux fixture -----------------------------------------------------------
+if ! why=$(bash "$root/scripts/linux-guest.sh" --check); then
+	skip gdb_linux "$why"
+elif ! image=$(bash "$root/scripts/linux-guest.sh" 2>"$tmp/fixture.log" | tail -n 1) ||
+	[ ! -s "$image" ]; then
+	check gdb_linux_fixture 1 "scripts/linux-guest.sh failed: $(tail -n 20 "$tmp/fixture.log")"
+else
+	p=$(port)
+	"$axvm" run -k "$image" -p console=hvc0 --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 120 \
+		>"$tmp/vm4.out" 2>&1 &
+	vmpid=$!
+	python3 "$here/gdb_raw.py" "$p" linux >"$tmp/raw4.out" 2>&1
+	wait "$vmpid"
+	status=$?
+	vmpid=
+	while read -r line; do
+		case "$line" in
+		"ok   "*) check "${line#ok   }" 0 "" ;;
+		"FAIL "*) name=${line#FAIL }; check "${name%%:*}" 1 "${name#*: }" ;;
+		*) check gdb_linux_output 1 "$line" ;;
+		esac
+	done <"$tmp/raw4.out"
+	check gdb_linux_runs_on_to_poweroff $([ "$status" -eq 0 ] && has "$tmp/vm4.out" 'powering off'; echo $?) "status $status: $(tail -5 "$tmp/vm4.out")"
+fi
 
 # --- two vCPUs: threads --------------------------------------------------------
 p=$(port)

@@ -2,21 +2,27 @@
 """A raw GDB remote protocol client for tests/integration/gdb.sh: what gdb
 -batch cannot do (Ctrl-C while the guest runs, guest time across a stop).
 
-Usage: gdb_raw.py PORT HOLD_ADDR. Prints one "ok NAME" or "FAIL NAME: why"
-line per check."""
+Usage: gdb_raw.py PORT HOLD_ADDR (the gdb guest) or gdb_raw.py PORT linux
+(the Linux fixture: stop it once its MMU is on, read and step kernel code by
+virtual address). Prints one "ok NAME" or "FAIL NAME: why" line per check."""
 import socket
 import sys
 import time
 
-port, hold = int(sys.argv[1]), int(sys.argv[2], 16)
+port = int(sys.argv[1])
+linux = sys.argv[2] == "linux"
+hold = 0 if linux else int(sys.argv[2], 16)
 TIME_REG = 65 + 0xC01  # the time CSR, by GDB's numbering (csr n = 65 + n)
+SATP_REG = 65 + 0x180
 PC_REG = 32
 
 
 def connect():
     for _ in range(100):
         try:
-            return socket.create_connection(("127.0.0.1", port), timeout=20)
+            c = socket.create_connection(("127.0.0.1", port), timeout=20)
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle waits
+            return c
         except OSError:
             time.sleep(0.1)
     raise SystemExit("FAIL gdb_raw_connect: nothing listens on %d" % port)
@@ -61,6 +67,33 @@ def reg(n):
 def check(name, ok, why):
     print(("ok   %s" % name) if ok else ("FAIL %s: %s" % (name, why)))
 
+
+def linux_checks():
+    """The kernel under way: its own page table, code read and stepped by VA."""
+    r = ask("?")
+    check("gdb_linux_stopped_on_attach", r.startswith("T05"), r)
+    send("c")
+    time.sleep(0.5)
+    s.sendall(b"\x03")
+    r = recv()
+    check("gdb_linux_ctrl_c", r.startswith("T02"), r)
+    satp, pc = reg(SATP_REG), reg(PC_REG)
+    check("gdb_linux_mmu_on", satp >> 60 in (8, 9), "satp 0x%x" % satp)
+    check("gdb_linux_kernel_va", pc >> 63 == 1, "pc 0x%x" % pc)
+    code = ask("m%x,4" % pc)
+    check("gdb_linux_read_code_by_va", len(code) == 8 and not code.startswith("E"), code)
+    r = ask("vCont;s:1")
+    pc2 = reg(PC_REG)
+    check("gdb_linux_step", r.startswith("T05") and pc2 != pc, "%s pc 0x%x -> 0x%x" % (r, pc, pc2))
+    check("gdb_linux_break_set", ask("Z1,%x,4" % pc2) == "OK", "Z1 failed")
+    check("gdb_linux_break_cleared", ask("z1,%x,4" % pc2) == "OK", "z1 failed")
+    check("gdb_linux_detach", ask("D") == "OK", "D failed")
+    s.close()
+    sys.exit(0)
+
+
+if linux:
+    linux_checks()
 
 r = ask("?")
 check("gdb_raw_stopped_on_attach", r.startswith("T05thread:1;"), r)

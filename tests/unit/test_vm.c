@@ -977,7 +977,12 @@ TEST(test_vm_pause_parks_every_vcpu_and_stops_the_clock)
 	wait_runs(1, 10);
 	CHECK_U64(frozen[0], atomic_load(&counting_runs[0]));
 	CHECK_U64(clock0, axvm_guest_clock_ns(vm));
-	REQUIRE_OK(axvm_pause(vm)); /* parks it again */
+	hal.now += 40; /* time runs while the one vCPU does */
+	CHECK_U64(clock0 + 40, axvm_guest_clock_ns(vm));
+	REQUIRE_OK(axvm_pause(vm)); /* parks it again and stops the clock */
+	clock0 += 40;
+	hal.now += 1000;
+	CHECK_U64(clock0, axvm_guest_clock_ns(vm));
 	frozen[1] = atomic_load(&counting_runs[1]);
 	usleep(10000);
 	CHECK_U64(frozen[1], atomic_load(&counting_runs[1]));
