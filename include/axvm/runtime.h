@@ -111,6 +111,11 @@ struct axvm_runtime_options {
 	 */
 	const char *gdb;
 	bool gdb_wait;
+	/*
+	 * At the end of each boot, print per-vCPU statistics to stderr:
+	 * instructions retired and the count of each exit reason.
+	 */
+	bool stats;
 };
 
 /* How a run ended. */

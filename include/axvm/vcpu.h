@@ -152,6 +152,9 @@ struct axvm_vcpu_ops {
 			       uint64_t len, bool insert);
 	/* Step mode: run() executes one instruction (no interrupt taken) and exits. */
 	int (*debug_set_step)(void *backend, bool on);
+
+	/* Instructions the guest retired so far (optional; vCPU not running). */
+	uint64_t (*instructions_retired)(void *backend);
 };
 
 struct axvm_vcpu;
@@ -202,6 +205,8 @@ AXVM_API int axvm_vcpu_debug_write_mem(struct axvm_vcpu *vcpu, uint64_t addr, co
 AXVM_API int axvm_vcpu_debug_set_point(struct axvm_vcpu *vcpu, enum axvm_debug_point type,
 				       uint64_t addr, uint64_t len, bool insert);
 AXVM_API int axvm_vcpu_debug_set_step(struct axvm_vcpu *vcpu, bool on);
+/* The instructions_retired op; 0 when the backend has none. */
+AXVM_API uint64_t axvm_vcpu_instructions_retired(struct axvm_vcpu *vcpu);
 
 AXVM_API enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu);
 AXVM_API const char *axvm_vcpu_state_name(enum axvm_vcpu_state state);

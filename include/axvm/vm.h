@@ -123,5 +123,8 @@ AXVM_API int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 
 /* Per-VM counters of exits seen by axvm_run_vcpu, indexed by reason. */
 AXVM_API uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason);
+/* The same for one vCPU (0 for a bad id or reason). */
+AXVM_API uint64_t axvm_vcpu_exit_count(const struct axvm *vm, unsigned vcpu,
+				       enum axvm_exit_reason reason);
 
 #endif

@@ -33,6 +33,7 @@ enum {
 	RUN_DEVICE,
 	RUN_GDB,
 	RUN_GDB_WAIT,
+	RUN_STATS,
 };
 
 static const struct cli_option run_options[] = {
@@ -58,6 +59,8 @@ static const struct cli_option run_options[] = {
     {RUN_GDB, 0, "gdb", "tcp:HOST:PORT",
      "serve the GDB remote protocol (e.g. tcp:127.0.0.1:1234; HOST empty = loopback)"},
     {RUN_GDB_WAIT, 0, "gdb-wait", NULL, "with --gdb: start the guest only when gdb continues it"},
+    {RUN_STATS, 0, "stats", NULL,
+     "print per-vCPU statistics at exit (instructions, exits by reason)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
 };
@@ -65,7 +68,7 @@ static const struct cli_option run_options[] = {
 struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console, *gdb;
-	bool gdb_wait;
+	bool gdb_wait, stats;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc;
 	int verbosity;
@@ -179,6 +182,9 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_GDB_WAIT:
 		a->gdb_wait = true;
 		break;
+	case RUN_STATS:
+		a->stats = true;
+		break;
 	}
 	return 0;
 }
@@ -266,6 +272,7 @@ static int run_main(int argc, char **argv)
 	}
 	ro.gdb = a.gdb;
 	ro.gdb_wait = a.gdb_wait;
+	ro.stats = a.stats;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {

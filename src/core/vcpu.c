@@ -436,3 +436,8 @@ int axvm_vcpu_debug_set_step(struct axvm_vcpu *vcpu, bool on)
 	return vcpu->ops->debug_set_step ? vcpu->ops->debug_set_step(vcpu->backend, on)
 					 : -AXVM_ENOTSUP;
 }
+
+uint64_t axvm_vcpu_instructions_retired(struct axvm_vcpu *vcpu)
+{
+	return vcpu->ops->instructions_retired ? vcpu->ops->instructions_retired(vcpu->backend) : 0;
+}

@@ -426,8 +426,8 @@ static void vm_clock_thaw(struct axvm *vm)
 
 	if (!frozen)
 		return;
-	atomic_store(&vm->clock_paused_ns, atomic_load(&vm->clock_paused_ns) +
-					       (vm->hal->now_ns(vm->hal->ctx) - frozen));
+	atomic_store(&vm->clock_paused_ns,
+		     atomic_load(&vm->clock_paused_ns) + (vm->hal->now_ns(vm->hal->ctx) - frozen));
 	atomic_store(&vm->clock_frozen_at, 0);
 }
 
@@ -627,6 +627,14 @@ uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
 		sum += atomic_load_explicit(&((struct axvm *)vm)->exit_counts[i][reason],
 					    memory_order_relaxed);
 	return sum;
+}
+
+uint64_t axvm_vcpu_exit_count(const struct axvm *vm, unsigned vcpu, enum axvm_exit_reason reason)
+{
+	if ((unsigned)reason >= AXVM_EXIT_REASON_COUNT || vcpu >= vm->vcpu_count)
+		return 0;
+	return atomic_load_explicit(&((struct axvm *)vm)->exit_counts[vcpu][reason],
+				    memory_order_relaxed);
 }
 
 /*

@@ -117,6 +117,10 @@ struct axvm_runtime {
 	/* Guest-triggered diagnostics (unclaimed accesses, bad CpuUp targets). */
 	struct axvm_ratelimit guest_limit;
 
+	/* --stats lines of every boot so far, printed after the guest's last output. */
+	char stats[8192];
+	size_t stats_len;
+
 	/* The GDB stub (gdb.c) when opts.gdb is set, for the whole run. */
 	struct rt_gdb *gdb;
 
@@ -151,6 +155,13 @@ void rt_gdb_close(struct axvm_runtime *rt);
 void rt_gdb_booted(struct axvm_runtime *rt);
 /* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
 int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
+
+/*
+ * --stats (stats.c): keep the per-vCPU counters of the boot that just ended;
+ * print what was kept on stderr (after the guest's last output).
+ */
+void rt_record_stats(struct axvm_runtime *rt);
+void rt_print_stats(struct axvm_runtime *rt);
 
 int rt_console_open(struct axvm_runtime *rt);
 void rt_console_close(struct axvm_runtime *rt);

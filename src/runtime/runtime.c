@@ -411,6 +411,7 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 	rt->deadline_passed = false;
 	rt->flush_abandoned = false;
 	rt->abandon_signal = 0;
+	rt->stats_len = 0;
 	ret = rt_loop_open(rt);
 	if (ret)
 		goto out_loop;
@@ -444,6 +445,8 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 				rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
 			rt_event_loop(rt);
 			rt_join_vcpu_threads(rt);
+			if (rt->opts.stats)
+				rt_record_stats(rt);
 		}
 		if (ret) {
 			axvm_board_destroy(rt->board);
@@ -469,6 +472,8 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 		axvm_info("guest reboot %u", res->reboots);
 	}
 	ret = rt_finish_output(rt, res, ret);
+	if (rt->opts.stats)
+		rt_print_stats(rt);
 	if (rt->opts.handle_signals)
 		rt_signals_restore(rt);
 out_console:

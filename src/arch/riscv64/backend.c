@@ -177,6 +177,11 @@ static int backend_debug_set_step(void *backend, bool on)
 	return rv_debug_set_step(backend, on);
 }
 
+static uint64_t backend_instructions_retired(void *backend)
+{
+	return ((struct rv_hart *)backend)->instret;
+}
+
 static const struct axvm_vcpu_ops backend_ops = {
     .name = "riscv64",
     .create = backend_create,
@@ -200,6 +205,7 @@ static const struct axvm_vcpu_ops backend_ops = {
     .debug_write_mem = backend_debug_write_mem,
     .debug_set_point = backend_debug_set_point,
     .debug_set_step = backend_debug_set_step,
+    .instructions_retired = backend_instructions_retired,
 };
 
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)
