@@ -6,8 +6,10 @@
  * the guest's own, which must reach the guest's trap handler even with a
  * debugger attached. With a second hart, it spins in ap_spin() counting
  * ap_ticks until main is done (gdb's all-stop: the count stands still while
- * the debugger holds the guest).
+ * the debugger holds the guest). With `-p spin` both harts spin forever
+ * (the monitor's test: tests/integration/monitor.sh).
  */
+#include "bootargs.h"
 #include "guest.h"
 
 GUEST_PROGRAM("gdb");
@@ -28,6 +30,16 @@ __attribute__((noinline)) void ap_spin(unsigned long hartid, void *arg)
 
 static struct hart_work ap = {ap_spin, 0, 0};
 
+static int strstr_simple(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; s && *s; s++)
+		if (!memcmp(s, w, n))
+			return 1;
+	return 0;
+}
+
 __attribute__((noinline)) void bump(u64 i)
 {
 	counter += i;
@@ -47,6 +59,9 @@ int main(unsigned long hartid, unsigned long dtb)
 		;
 	while (hold)
 		;
+	if (strstr_simple(guest_bootargs(), "spin"))
+		for (;;)
+			spare++;
 	for (u64 i = 1; i <= 5; i++)
 		bump(i);
 	trap_expect();

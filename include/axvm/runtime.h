@@ -116,6 +116,12 @@ struct axvm_runtime_options {
 	 * instructions retired and the count of each exit reason.
 	 */
 	bool stats;
+	/*
+	 * Serve the monitor on "unix:PATH" (a UNIX socket, removed at the
+	 * end): text commands (info vcpus, info registers N, info stats,
+	 * stop, cont, quit) or QMP-shaped JSON lines. NULL = none.
+	 */
+	const char *monitor;
 };
 
 /* How a run ended. */

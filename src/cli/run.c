@@ -34,6 +34,7 @@ enum {
 	RUN_GDB,
 	RUN_GDB_WAIT,
 	RUN_STATS,
+	RUN_MONITOR,
 };
 
 static const struct cli_option run_options[] = {
@@ -61,13 +62,15 @@ static const struct cli_option run_options[] = {
     {RUN_GDB_WAIT, 0, "gdb-wait", NULL, "with --gdb: start the guest only when gdb continues it"},
     {RUN_STATS, 0, "stats", NULL,
      "print per-vCPU statistics at exit (instructions, exits by reason)"},
+    {RUN_MONITOR, 0, "monitor", "unix:PATH",
+     "monitor on a UNIX socket: info vcpus|registers N|stats, stop, cont, quit (or JSON)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
 };
 
 struct run_args {
 	const char *config;
-	const char *kernel, *initrd, *params, *dtb, *console, *gdb;
+	const char *kernel, *initrd, *params, *dtb, *console, *gdb, *monitor;
 	bool gdb_wait, stats;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc;
@@ -185,6 +188,9 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_STATS:
 		a->stats = true;
 		break;
+	case RUN_MONITOR:
+		a->monitor = arg->value;
+		break;
 	}
 	return 0;
 }
@@ -273,6 +279,7 @@ static int run_main(int argc, char **argv)
 	ro.gdb = a.gdb;
 	ro.gdb_wait = a.gdb_wait;
 	ro.stats = a.stats;
+	ro.monitor = a.monitor;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {

@@ -123,6 +123,8 @@ struct axvm_runtime {
 
 	/* The GDB stub (gdb.c) when opts.gdb is set, for the whole run. */
 	struct rt_gdb *gdb;
+	/* The monitor (monitor.c) when opts.monitor is set, for the whole run. */
+	struct rt_monitor *monitor;
 
 	char err[AXVM_CONFIG_ERR_MAX];
 };
@@ -155,6 +157,10 @@ void rt_gdb_close(struct axvm_runtime *rt);
 void rt_gdb_booted(struct axvm_runtime *rt);
 /* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
 int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
+
+/* The monitor (monitor.c): open/close with the event loop. */
+int rt_monitor_open(struct axvm_runtime *rt);
+void rt_monitor_close(struct axvm_runtime *rt);
 
 /*
  * --stats (stats.c): keep the per-vCPU counters of the boot that just ended;

@@ -416,6 +416,8 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 	if (ret)
 		goto out_loop;
 	ret = rt_gdb_open(rt);
+	if (!ret)
+		ret = rt_monitor_open(rt);
 	if (ret) {
 		rt_set_error(rt, "%s", axvm_error_message());
 		goto out_loop;
@@ -479,6 +481,7 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 out_console:
 	rt_console_close(rt);
 out_loop:
+	rt_monitor_close(rt);
 	rt_gdb_close(rt);
 	rt_loop_close(rt);
 	if (ret && res->end != AXVM_RUNTIME_END_ERROR) {

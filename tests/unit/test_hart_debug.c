@@ -201,3 +201,21 @@ TEST(hart_trigger_table_shared_shape)
 		REQUIRE_OK(rv_trigger_install(&tm, RV_TRIGGER_OWNER_GDB_HW, exec, i, 1, NULL));
 	CHECK_INT(-AXVM_ELIMIT, rv_trigger_install(&tm, RV_TRIGGER_OWNER_GDB_HW, exec, 0, 1, NULL));
 }
+
+/*
+ * auipc + store with a negative offset (the gdb guest's bump(); a pair the
+ * decoder fuses): the store is still checked, at the right address.
+ */
+TEST(hart_debug_watchpoint_on_a_fused_auipc_store)
+{
+	FIX(f);
+	/* auipc a4, 0x2; sd a5, -1442(a4) (the gdb guest's bump()) */
+	CODE(f, R, NOP, 0x00002717u, 0xa4f73f23u, WFI);
+	REQUIRE_OK(fix_run(&f)); /* decoded (and fused) once */
+	f.h->pc = R;
+	REQUIRE_OK(set_point(&f, AXVM_DEBUG_WATCH_WRITE, R + 4 + 0x2000 - 1442, 8, true));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_DEBUG, f.exit.reason);
+	CHECK_U64(R + 8, f.h->pc);
+	fix_fini(&f);
+}

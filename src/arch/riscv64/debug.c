@@ -376,7 +376,8 @@ static bool debug_access_of(struct rv_hart *h, uint64_t *addr, unsigned *size, b
 	case 0x27: /* STORE-FP */
 		if (op == 0x27 && f3 != 2 && f3 != 3)
 			return false;
-		imm = ((int32_t)insn >> 25 << 5) | ((insn >> 7) & 31);
+		/* int32_t throughout: an unsigned operand would drop the sign */
+		imm = (int32_t)(((int32_t)insn >> 25) * 32 + (int32_t)((insn >> 7) & 31));
 		*size = 1u << (f3 & 3);
 		*store = true;
 		break;
@@ -435,8 +436,11 @@ int rv_debug_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_ex
 			continue;
 		}
 		h->dbg.stepped = true;
-		r = h->dc.bucket ? rv_exec_batch(h, 1, &one, exit)
-				 : rv_interp_batch(h, 1, &one, exit);
+		/*
+		 * The one-instruction interpreter, not the decoded slots: a fused
+		 * slot (auipc + store) would run a second instruction unchecked.
+		 */
+		r = rv_interp_batch(h, 1, &one, exit);
 		*done += one ? one : 1;
 		if (r != RV_STEP_NEXT || h->recheck)
 			return r;
