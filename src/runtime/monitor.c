@@ -246,8 +246,10 @@ static int mon_command(struct rt_monitor *m, const char *cmd, long vcpu, bool js
 	}
 	if (!strcmp(cmd, "info stats") && !json) {
 		size_t before = m->rt->stats_len;
+		bool held = mon_hold(m); /* instructions are counted by running vCPUs */
 
 		rt_record_stats(m->rt); /* appended, then taken back out */
+		mon_release(m, held);
 		mon_printf(m, "%.*s", (int)(m->rt->stats_len - before), m->rt->stats + before);
 		m->rt->stats_len = before;
 		return 0;
