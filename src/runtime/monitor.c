@@ -3,10 +3,9 @@
  * The monitor (--monitor unix:PATH): a UNIX stream socket on the event
  * service thread taking one command per line, in one of two shapes:
  *
- *   text:  `info vcpus`, `info registers N`, `info stats`, `stop`, `cont`,
- *          `quit`, `help`; the answer is some lines and then `ok` or
- *          `error: why`.
- *   JSON:  a line starting with `{`, QMP's shape:
+ *   text:  `info vcpus`, `info registers N`, `info stats`, `xp ADDR [LEN]`
+ *          (guest-physical memory), `stop`, `cont`, `quit`, `help`; the answer is some lines and
+ * then `ok` or `error: why`. JSON:  a line starting with `{`, QMP's shape:
  *          {"execute": "stop"}  {"execute": "cont"}  {"execute": "quit"}
  *          {"execute": "query-status"}  {"execute": "query-vcpus"}
  *          {"execute": "query-registers", "arguments": {"vcpu": 0}}
@@ -255,7 +254,8 @@ static int mon_command(struct rt_monitor *m, const char *cmd, long vcpu, bool js
 		return 0;
 	}
 	if (!strcmp(cmd, "help") && !json) {
-		mon_printf(m, "info vcpus | info registers N | info stats | stop | cont | quit\n");
+		mon_printf(m, "info vcpus | info registers N | info stats | xp ADDR [LEN] | stop | "
+			      "cont | quit\n");
 		return 0;
 	}
 	return -AXVM_ENOENT;
@@ -282,6 +282,32 @@ static bool mon_parse_json(const char *line, char *cmd, size_t cap, long *vcpu)
 	return true;
 }
 
+/*
+ * "xp ADDR [LEN]": guest-physical memory (RAM only: a device is never
+ * touched), 16 bytes a line; LEN defaults to 16, at most 4096.
+ */
+static int mon_xp(struct rt_monitor *m, const char *args)
+{
+	uint8_t buf[4096];
+	char *end;
+	unsigned long long addr = strtoull(args, &end, 0), len = 16;
+	int ret;
+
+	if (end == args)
+		return -AXVM_EINVAL;
+	if (*end)
+		len = strtoull(end, &end, 0);
+	if (*end || !len || len > sizeof(buf) || !m->rt->vm)
+		return -AXVM_EINVAL;
+	ret = axvm_read_guest(m->rt->vm, addr, buf, len);
+	if (ret)
+		return ret;
+	for (unsigned long long i = 0; i < len; i++)
+		mon_printf(m, "%s%02x%s", i % 16 ? " " : "", buf[i],
+			   i % 16 == 15 || i + 1 == len ? "\n" : "");
+	return 0;
+}
+
 static void mon_line(struct mon_client *c, char *line)
 {
 	struct rt_monitor *m = c->mon;
@@ -290,6 +316,12 @@ static void mon_line(struct mon_client *c, char *line)
 	bool json = line[0] == '{';
 	int ret;
 
+	if (!json && !strncmp(line, "xp ", 3)) {
+		ret = mon_xp(m, line + 3);
+		mon_printf(m, ret ? "error: %s\n" : "ok\n", axvm_strerror(ret));
+		mon_flush(c);
+		return;
+	}
 	if (json) {
 		ret = mon_parse_json(line, cmd, sizeof(cmd), &vcpu) ? 0 : -AXVM_EPARSE;
 	} else {

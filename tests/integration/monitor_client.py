@@ -74,6 +74,11 @@ c = text("info registers 0")
 check("monitor_guest_runs_after_cont", c != b, "registers unchanged")
 st = text("info stats")
 check("monitor_info_stats", st[-1] == "ok" and st[0].startswith("stats: vcpu 0: instructions "), st)
+x = text("xp 0x80200000 20")
+# _start's first instruction (guests/lib/start.S) is csrw sie, zero: 0x10401073.
+check("monitor_xp_physical_memory", x[-1] == "ok" and len(x) == 3 and x[0].startswith("73 10 40 10 ") and
+      len(x[0].split()) == 16 and len(x[1].split()) == 4, x)
+check("monitor_xp_device_refused", text("xp 0x10000000 4")[-1].startswith("error:"), "read a device")
 check("monitor_unknown_command", text("frobnicate")[-1].startswith("error:"), "no error")
 check("monitor_bad_vcpu", text("info registers 9")[-1].startswith("error:"), "no error")
 check("monitor_json_error", "error" in js({"execute": "frobnicate"}), "no error")
