@@ -273,7 +273,7 @@ static void gdb_cmd_write(struct rt_gdb *g, const char *p, size_t plen, bool bin
 /* Z/z: on every vCPU (debug points are the machine's, as gdb sees them). */
 static void gdb_cmd_point(struct rt_gdb *g, const char *p, bool insert)
 {
-	uint64_t type, addr, kind;
+	uint64_t type = 0, addr, kind;
 	int ret = 0;
 
 	if (!gdb_parse_hex(&p, &type) || *p++ != ',' || !gdb_addr_len(&p, &addr, &kind) ||
@@ -344,7 +344,11 @@ static void gdb_cmd_vcont(struct rt_gdb *g, const char *p)
 		return;
 	}
 	/* ";action[:thread]"...: a step wins (only its vCPU runs); else continue all. */
-	while (*p == ';') {
+	if (*p != ';' || !strchr("cCsS", p[1]) || !p[1]) {
+		gdb_send_str(g, "E01"); /* no action: nothing to resume */
+		return;
+	}
+	while (*p == ';' && p[1]) {
 		char act = p[1];
 
 		p += 2;
@@ -423,7 +427,7 @@ static void gdb_packet(struct rt_gdb *g, const char *p, size_t len)
 		gdb_resume(g, (int)g->g_thread);
 		return;
 	case 'H':
-		t = gdb_thread_id(g, p + 2, g->g_thread);
+		t = len >= 3 ? gdb_thread_id(g, p + 2, g->g_thread) : -1;
 		if (t < 0) {
 			gdb_send_str(g, "E01");
 			return;

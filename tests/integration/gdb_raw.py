@@ -105,6 +105,16 @@ r = ask("qSupported:swbreak+;hwbreak+")
 check("gdb_raw_qsupported", "qXfer:features:read+" in r and "PacketSize=" in r, r)
 check("gdb_raw_bad_packet_empty_reply", ask("vNoSuchThing") == "", "not empty")
 check("gdb_raw_bad_memory_is_an_error", ask("m0,8").startswith("E"), "read of address 0 worked")
+# Malformed and hostile packets: each gets an answer (an error or empty), none kills the stub.
+hostile = ["vCont;", "H", "Hg", "Z9,0,0", "Z", "z0", "m", "m1,", "M0,4:zz", "X0,ffff:",
+           "p", "pzz", "P20=", "G12", "qXfer:features:read:target.xml:zz",
+           "qXfer:features:read:other.xml:0,10", "T999", "Hgffffffffffffffffff",
+           "m80200000,ffffffffffff", "M80200000,100000:00", "", "q" * 4000]
+answers = [ask(h) for h in hostile]
+check("gdb_raw_hostile_packets_answered", all(a == "" or a.startswith("E") or a == "OK" or
+                                              a.startswith("l") or len(a) > 0 for a in answers),
+      answers)
+check("gdb_raw_still_alive", ask("?").startswith("T05"), "no stop reply after hostile input")
 t0 = reg(TIME_REG)
 time.sleep(0.3)
 t1 = reg(TIME_REG)
