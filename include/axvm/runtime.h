@@ -122,6 +122,13 @@ struct axvm_runtime_options {
 	 * stop, cont, quit) or QMP-shaped JSON lines. NULL = none.
 	 */
 	const char *monitor;
+	/*
+	 * Trace exits, one line each (host time since the run began, vCPU,
+	 * the exit): "exits" (all), "mmio", "sbi" (hypercall exits), "irq"
+	 * (interrupt and IPI exits), comma-separated, with "file=PATH" (else
+	 * stderr). NULL = off (free: no hook is installed).
+	 */
+	const char *trace;
 };
 
 /* How a run ended. */

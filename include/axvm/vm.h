@@ -123,6 +123,14 @@ AXVM_API int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 
 /* Per-VM counters of exits seen by axvm_run_vcpu, indexed by reason. */
 AXVM_API uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason);
+/*
+ * Tracing: fn sees every exit axvm_run_vcpu gets from a vCPU (handled or
+ * not), on that vCPU's thread, before it is handled; NULL = none (the run
+ * loop then pays one predictable branch). Set it before boot.
+ */
+typedef void (*axvm_exit_trace_fn)(void *opaque, unsigned vcpu, const struct axvm_exit *exit);
+AXVM_API void axvm_set_exit_trace(struct axvm *vm, axvm_exit_trace_fn fn, void *opaque);
+
 /* The same for one vCPU (0 for a bad id or reason). */
 AXVM_API uint64_t axvm_vcpu_exit_count(const struct axvm *vm, unsigned vcpu,
 				       enum axvm_exit_reason reason);

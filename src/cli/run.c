@@ -35,6 +35,7 @@ enum {
 	RUN_GDB_WAIT,
 	RUN_STATS,
 	RUN_MONITOR,
+	RUN_TRACE,
 };
 
 static const struct cli_option run_options[] = {
@@ -64,13 +65,15 @@ static const struct cli_option run_options[] = {
      "print per-vCPU statistics at exit (instructions, exits by reason)"},
     {RUN_MONITOR, 0, "monitor", "unix:PATH",
      "monitor on a UNIX socket: info vcpus|registers N|stats, stop, cont, quit (or JSON)"},
+    {RUN_TRACE, 0, "trace", "WHAT[,file=PATH]",
+     "trace exits, one line each: WHAT = exits|mmio|sbi|irq (comma-separated)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
 };
 
 struct run_args {
 	const char *config;
-	const char *kernel, *initrd, *params, *dtb, *console, *gdb, *monitor;
+	const char *kernel, *initrd, *params, *dtb, *console, *gdb, *monitor, *trace;
 	bool gdb_wait, stats;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc;
@@ -191,6 +194,9 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_MONITOR:
 		a->monitor = arg->value;
 		break;
+	case RUN_TRACE:
+		a->trace = arg->value;
+		break;
 	}
 	return 0;
 }
@@ -280,6 +286,7 @@ static int run_main(int argc, char **argv)
 	ro.gdb_wait = a.gdb_wait;
 	ro.stats = a.stats;
 	ro.monitor = a.monitor;
+	ro.trace = a.trace;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {

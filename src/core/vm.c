@@ -58,6 +58,8 @@ struct axvm {
 	 * instruction on the exit path); readers sum the rows.
 	 */
 	_Atomic uint64_t exit_counts[AXVM_CONFIG_MAX_VCPUS][AXVM_EXIT_REASON_COUNT];
+	axvm_exit_trace_fn trace_fn; /* set before boot: read without a lock */
+	void *trace_opaque;
 	struct axvm_ratelimit device_error_limit;
 };
 
@@ -629,6 +631,12 @@ uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
 	return sum;
 }
 
+void axvm_set_exit_trace(struct axvm *vm, axvm_exit_trace_fn fn, void *opaque)
+{
+	vm->trace_fn = fn;
+	vm->trace_opaque = opaque;
+}
+
 uint64_t axvm_vcpu_exit_count(const struct axvm *vm, unsigned vcpu, enum axvm_exit_reason reason)
 {
 	if ((unsigned)reason >= AXVM_EXIT_REASON_COUNT || vcpu >= vm->vcpu_count)
@@ -818,6 +826,8 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		    &counts[exit->reason],
 		    atomic_load_explicit(&counts[exit->reason], memory_order_relaxed) + 1,
 		    memory_order_relaxed);
+		if (vm->trace_fn)
+			vm->trace_fn(vm->trace_opaque, id, exit);
 		handler = vm_exit_handlers[exit->reason];
 		if (!handler)
 			break;

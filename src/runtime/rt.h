@@ -18,6 +18,7 @@
 #define AXVM_RUNTIME_RT_H
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "axvm/board.h"
 #include "axvm/config.h"
@@ -123,6 +124,14 @@ struct axvm_runtime {
 
 	/* The GDB stub (gdb.c) when opts.gdb is set, for the whole run. */
 	struct rt_gdb *gdb;
+	/* --trace (trace.c): the reasons traced (bit per reason), its file, its lock. */
+	bool trace_open;
+	uint32_t trace_mask;
+	FILE *trace_out;
+	bool trace_owned;
+	uint64_t trace_t0;
+	pthread_mutex_t trace_lock;
+
 	/* The monitor (monitor.c) when opts.monitor is set, for the whole run. */
 	struct rt_monitor *monitor;
 
@@ -157,6 +166,11 @@ void rt_gdb_close(struct axvm_runtime *rt);
 void rt_gdb_booted(struct axvm_runtime *rt);
 /* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
 int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
+
+/* --trace (trace.c): open/close for the run; install on each boot's VM. */
+int rt_trace_open(struct axvm_runtime *rt);
+void rt_trace_close(struct axvm_runtime *rt);
+void rt_trace_install(struct axvm_runtime *rt);
 
 /* The monitor (monitor.c): open/close with the event loop. */
 int rt_monitor_open(struct axvm_runtime *rt);

@@ -282,6 +282,7 @@ static int rt_board_create(struct axvm_runtime *rt)
 	}
 	rt->vm = axvm_board_vm(rt->board);
 	rt->nvcpus = axvm_vcpu_num(rt->vm);
+	rt_trace_install(rt);
 	if (rt->opts.hypercall_probe)
 		axvm_riscv64_machine_set_probe(axvm_board_machine(rt->board),
 					       rt->opts.hypercall_probe, rt->opts.hypercall_opaque);
@@ -418,6 +419,8 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 	ret = rt_gdb_open(rt);
 	if (!ret)
 		ret = rt_monitor_open(rt);
+	if (!ret)
+		ret = rt_trace_open(rt);
 	if (ret) {
 		rt_set_error(rt, "%s", axvm_error_message());
 		goto out_loop;
@@ -481,6 +484,7 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 out_console:
 	rt_console_close(rt);
 out_loop:
+	rt_trace_close(rt);
 	rt_monitor_close(rt);
 	rt_gdb_close(rt);
 	rt_loop_close(rt);
