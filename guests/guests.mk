@@ -10,6 +10,7 @@
 #   guests/sbi/*.{c,S}              -> sbi        (the SBI from a guest)
 #   guests/fp/*.{c,S}               -> fp         (F/D results and fflags, GUEST_MARCH_FP)
 #   guests/console/*.{c,S}          -> console    (console paths, backpressure; its -p says what)
+#   guests/gdb/*.{c,S}              -> gdb        (the GDB stub's target: tests/integration/gdb.sh)
 
 GUEST_CROSS ?= riscv64-unknown-elf-
 GUEST_CC := $(GUEST_CROSS)gcc
@@ -27,7 +28,7 @@ GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OBJDIR)/%.o,$(GUEST_LIB_SRCS))
 
 GUEST_ISA_NAMES := $(sort $(basename $(notdir $(wildcard guests/isa/*.c))))
 GUEST_PROGS := hello smp fail sbi $(GUEST_ISA_NAMES:%=isa_%)
-GUEST_PROGS += fp console
+GUEST_PROGS += fp console gdb
 
 guest_srcs_hello := $(sort $(wildcard guests/hello/*.c guests/hello/*.S))
 guest_srcs_smp := $(sort $(wildcard guests/smp/*.c guests/smp/*.S))
@@ -35,6 +36,7 @@ guest_srcs_fail := $(sort $(wildcard guests/fail/*.c guests/fail/*.S))
 guest_srcs_sbi := $(sort $(wildcard guests/sbi/*.c guests/sbi/*.S))
 guest_srcs_fp := $(sort $(wildcard guests/fp/*.c guests/fp/*.S))
 guest_srcs_console := $(sort $(wildcard guests/console/*.c guests/console/*.S))
+guest_srcs_gdb := $(sort $(wildcard guests/gdb/*.c guests/gdb/*.S))
 $(foreach n,$(GUEST_ISA_NAMES),$(eval guest_srcs_isa_$(n) := \
 	guests/isa/$(n).c $(wildcard guests/isa/$(n)_s.S)))
 

@@ -25,6 +25,7 @@ enum axvm_exit_reason {
 	AXVM_EXIT_SEND_IPI,
 	AXVM_EXIT_NOTHING,
 	AXVM_EXIT_FAIL_ENTRY,
+	AXVM_EXIT_DEBUG, /* a debugger's breakpoint, watchpoint or single step (vcpu.h) */
 	AXVM_EXIT_REASON_COUNT
 };
 
@@ -108,6 +109,10 @@ struct axvm_exit {
 		struct {
 			uint64_t reason;
 		} fail_entry;
+		struct {
+			uint32_t kind; /* enum axvm_debug_stop (vcpu.h) */
+			uint64_t addr; /* the breakpoint's pc or the watched access's address */
+		} debug;
 	};
 };
 

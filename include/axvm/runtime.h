@@ -110,6 +110,21 @@ struct axvm_runtime_options {
 	 */
 	long (*hypercall_probe)(void *opaque, uint64_t eid);
 	void *hypercall_opaque;
+	/*
+	 * Serve the GDB remote protocol on this address ("tcp:HOST:PORT",
+	 * IPv4; HOST empty = 127.0.0.1) on the event service thread; NULL =
+	 * no stub. gdb_wait: the guest does not start until a debugger
+	 * attaches and continues it.
+	 */
+	const char *gdb;
+	bool gdb_wait;
+	/*
+	 * Serve the monitor on "unix:PATH" (a UNIX socket, removed at the
+	 * end): text commands (info vcpus, info registers N, info stats,
+	 * stop, cont, quit) or QMP-shaped JSON lines. NULL = none.
+	 */
+	const char *monitor;
+	/* Statistics and tracing are the library's (axvm/stats.h): see board_ended. */
 };
 
 /* How a run ended. */

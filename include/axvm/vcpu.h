@@ -36,6 +36,29 @@ enum axvm_vcpu_state {
 	AXVM_VCPU_STATE_BLOCKED, /* reserved, as in the reference */
 };
 
+/*
+ * Debug points a debugger plants (the GDB remote protocol's Z types 0-4):
+ * the backend checks them itself, without changing guest memory, so a
+ * guest's own breakpoint instruction still goes to the guest.
+ */
+enum axvm_debug_point {
+	AXVM_DEBUG_SW_BREAK = 0,
+	AXVM_DEBUG_HW_BREAK = 1,
+	AXVM_DEBUG_WATCH_WRITE = 2,
+	AXVM_DEBUG_WATCH_READ = 3,
+	AXVM_DEBUG_WATCH_ACCESS = 4,
+};
+
+/* Why a vCPU stopped with AXVM_EXIT_DEBUG (exit->debug.kind). */
+enum axvm_debug_stop {
+	AXVM_DEBUG_STOP_STEP,	  /* one instruction executed (or one trap entered) */
+	AXVM_DEBUG_STOP_SW_BREAK, /* before the instruction at exit->debug.addr */
+	AXVM_DEBUG_STOP_HW_BREAK,
+	AXVM_DEBUG_STOP_WATCH_WRITE, /* before the access; addr = the watched address */
+	AXVM_DEBUG_STOP_WATCH_READ,
+	AXVM_DEBUG_STOP_WATCH_ACCESS,
+};
+
 /* What a backend gets at creation (besides its own arch_config). */
 struct axvm_vcpu_create_info {
 	unsigned id;
@@ -63,6 +86,13 @@ struct axvm_vcpu_setup_info {
 	 * events only it sees (riscv64: SBI calls); NULL = none.
 	 */
 	struct axvm_tracer *tracer;
+	/*
+	 * The guest's clock in ns (the VM's: stops while the VM is paused),
+	 * from which the backend derives guest time and timer deadlines. NULL
+	 * = the HAL's monotonic clock. Any thread.
+	 */
+	uint64_t (*guest_clock_ns)(void *opaque);
+	void *clock_opaque;
 };
 
 /*
@@ -115,6 +145,27 @@ struct axvm_vcpu_ops {
 	 */
 	void (*read_counters)(void *backend, void (*fn)(void *opaque, const char *name, uint64_t v),
 			      void *opaque);
+
+	/*
+	 * Debugging (all optional; called while the vCPU does not run: its VM
+	 * is paused, or on its own thread). Registers are numbered as the
+	 * backend's GDB target description (debug_target_xml) numbers them;
+	 * -AXVM_ENOENT for a number it does not have. Memory is addressed as
+	 * the vCPU sees it now (its current translation), without side
+	 * effects (no accessed/dirty updates, no guest faults, no device
+	 * access: -AXVM_EFAULT); a write makes every vCPU of the VM forget
+	 * the code it decoded. A debug point hit or a finished step ends
+	 * run() with AXVM_EXIT_DEBUG before the instruction executes.
+	 */
+	const char *(*debug_target_xml)(void *backend);
+	int (*debug_get_reg)(void *backend, unsigned regno, uint64_t *value);
+	int (*debug_set_reg)(void *backend, unsigned regno, uint64_t value);
+	int (*debug_read_mem)(void *backend, uint64_t addr, void *buf, uint64_t len);
+	int (*debug_write_mem)(void *backend, uint64_t addr, const void *buf, uint64_t len);
+	int (*debug_set_point)(void *backend, enum axvm_debug_point type, uint64_t addr,
+			       uint64_t len, bool insert);
+	/* Step mode: run() executes one instruction (no interrupt taken) and exits. */
+	int (*debug_set_step)(void *backend, bool on);
 };
 
 struct axvm_vcpu;
@@ -163,6 +214,18 @@ AXVM_API uint64_t axvm_vcpu_halted_ns(const struct axvm_vcpu *vcpu);
 AXVM_API int axvm_vcpu_read_counters(struct axvm_vcpu *vcpu,
 				     void (*fn)(void *opaque, const char *name, uint64_t v),
 				     void *opaque);
+
+/* The debug ops above; -AXVM_ENOTSUP when the backend has none. */
+AXVM_API const char *axvm_vcpu_debug_target_xml(struct axvm_vcpu *vcpu);
+AXVM_API int axvm_vcpu_debug_get_reg(struct axvm_vcpu *vcpu, unsigned regno, uint64_t *value);
+AXVM_API int axvm_vcpu_debug_set_reg(struct axvm_vcpu *vcpu, unsigned regno, uint64_t value);
+AXVM_API int axvm_vcpu_debug_read_mem(struct axvm_vcpu *vcpu, uint64_t addr, void *buf,
+				      uint64_t len);
+AXVM_API int axvm_vcpu_debug_write_mem(struct axvm_vcpu *vcpu, uint64_t addr, const void *buf,
+				       uint64_t len);
+AXVM_API int axvm_vcpu_debug_set_point(struct axvm_vcpu *vcpu, enum axvm_debug_point type,
+				       uint64_t addr, uint64_t len, bool insert);
+AXVM_API int axvm_vcpu_debug_set_step(struct axvm_vcpu *vcpu, bool on);
 
 AXVM_API enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu);
 AXVM_API const char *axvm_vcpu_state_name(enum axvm_vcpu_state state);

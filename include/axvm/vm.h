@@ -10,7 +10,9 @@
  *   axvm_shutdown -> Stopping (vCPUs leave their run loops)
  *                 -> Stopped  (set by the last vCPU to leave, or at once if
  *                              none is inside axvm_run_vcpu)
- *   Suspended is reserved.
+ *   axvm_pause    -> Suspended (from Running: every vCPU parks at an
+ *                              instruction boundary; guest time stops)
+ *   axvm_resume   -> Running   (continues exactly where each vCPU stopped)
  *
  * Threads: axvm_run_vcpu runs on the thread that owns that vCPU, one thread
  * per vCPU; shutdown, status queries, guest memory access and vCPU lookups
@@ -85,6 +87,29 @@ AXVM_API int axvm_read_guest(struct axvm *vm, axvm_gpa_t gpa, void *buf, uint64_
 AXVM_API int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t len);
 
 /*
+ * Pause a Running VM (status Suspended; also fine when already Suspended).
+ * Every vCPU inside axvm_run_vcpu leaves run() at its next instruction
+ * boundary and waits there; a vCPU that enters axvm_run_vcpu later waits at
+ * once. Returns when every vCPU inside axvm_run_vcpu waits (so its
+ * registers may be read from another thread), -AXVM_ESHUTDOWN if the VM
+ * shuts down meanwhile. The guest clock (axvm_guest_clock_ns: the harts'
+ * time and timers) stops until axvm_resume. Any thread but a vCPU thread
+ * inside axvm_run_vcpu (it would wait for itself); vCPU threads between two
+ * axvm_run_vcpu calls may call it.
+ */
+AXVM_API int axvm_pause(struct axvm *vm);
+/* Resume a Suspended VM: every vCPU continues where it stopped. */
+AXVM_API int axvm_resume(struct axvm *vm);
+/*
+ * Let vCPU `id` alone run while the VM stays Suspended, e.g. for a
+ * debugger's single step (guest time runs meanwhile: a step over wfi waits
+ * for the timer); the next axvm_pause parks it again and stops the clock.
+ */
+AXVM_API int axvm_resume_vcpu(struct axvm *vm, unsigned id);
+/* The guest clock in ns: the HAL's monotonic time minus the time spent paused. */
+AXVM_API uint64_t axvm_guest_clock_ns(const struct axvm *vm);
+
+/*
  * Run vCPU `id` on the calling thread until an exit its caller must handle.
  * Binds the vCPU to the calling CPU (failing with -AXVM_EAFFINITY outside
  * its CPU set), loops on run(): MMIO, port and system-register accesses go
@@ -98,5 +123,6 @@ AXVM_API int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 
 /* Per-VM counters of exits seen by axvm_run_vcpu, indexed by reason. */
 AXVM_API uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason);
+/* Per vCPU, timing, device accesses and tracing: axvm/stats.h. */
 
 #endif

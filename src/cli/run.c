@@ -39,6 +39,9 @@ enum {
 	RUN_TRACE,
 	RUN_SHARE,
 	RUN_NET,
+	RUN_GDB,
+	RUN_GDB_WAIT,
+	RUN_MONITOR,
 };
 
 static const struct cli_option run_options[] = {
@@ -75,6 +78,11 @@ static const struct cli_option run_options[] = {
      "turn ISA extensions off or on, as QEMU's -cpu properties (e.g. rv64,zbb=off,svpbmt=off; "
      "all are on by default)"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
+    {RUN_GDB, 0, "gdb", "tcp:HOST:PORT",
+     "serve the GDB remote protocol (e.g. tcp:127.0.0.1:1234; HOST empty = loopback)"},
+    {RUN_GDB_WAIT, 0, "gdb-wait", NULL, "with --gdb: start the guest only when gdb continues it"},
+    {RUN_MONITOR, 0, "monitor", "unix:PATH",
+     "monitor on a UNIX socket: info vcpus|registers N|stats, stop, cont, quit (or JSON)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {RUN_STATS, 0, "stats", NULL,
      "print per-vCPU exits, SBI calls, traps, time and device accesses at exit (stderr)"},
@@ -85,7 +93,8 @@ static const struct cli_option run_options[] = {
 
 struct run_args {
 	const char *config;
-	const char *kernel, *initrd, *params, *dtb, *console;
+	const char *kernel, *initrd, *params, *dtb, *console, *gdb, *monitor;
+	bool gdb_wait;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc, allow_overcommit;
 	uint64_t isa_ext_off; /* --cpu */
@@ -213,6 +222,15 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		return run_add_device(a, "virtio-9p", arg->value, "--share");
 	case RUN_NET:
 		return run_add_device(a, "virtio-net", arg->value, "--net");
+	case RUN_GDB:
+		a->gdb = arg->value;
+		break;
+	case RUN_GDB_WAIT:
+		a->gdb_wait = true;
+		break;
+	case RUN_MONITOR:
+		a->monitor = arg->value;
+		break;
 	}
 	return 0;
 }
@@ -321,6 +339,13 @@ static int run_main(int argc, char **argv)
 	ro.board_ready = cli_observe_board_ready;
 	ro.board_ended = cli_observe_board_ended;
 	ro.board_ready_opaque = &a.observe;
+	if (a.gdb_wait && !a.gdb) {
+		fprintf(stderr, "axvm run: --gdb-wait needs --gdb\n");
+		goto out;
+	}
+	ro.gdb = a.gdb;
+	ro.gdb_wait = a.gdb_wait;
+	ro.monitor = a.monitor;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {

@@ -21,6 +21,7 @@ static const char *const exit_names[AXVM_EXIT_REASON_COUNT] = {
     [AXVM_EXIT_SEND_IPI] = "SendIPI",
     [AXVM_EXIT_NOTHING] = "Nothing",
     [AXVM_EXIT_FAIL_ENTRY] = "FailEntry",
+    [AXVM_EXIT_DEBUG] = "Debug",
 };
 
 const char *axvm_exit_reason_name(enum axvm_exit_reason reason)
@@ -113,6 +114,9 @@ int axvm_exit_format(const struct axvm_exit *e, char *buf, size_t len)
 		    e->send_ipi.send_to_self, e->send_ipi.vector);
 	case AXVM_EXIT_FAIL_ENTRY:
 		return snprintf(buf, len, "%s reason=0x%" PRIx64, name, e->fail_entry.reason);
+	case AXVM_EXIT_DEBUG:
+		return snprintf(buf, len, "%s kind=%u addr=0x%" PRIx64, name, e->debug.kind,
+				e->debug.addr);
 	case AXVM_EXIT_HALT:
 	case AXVM_EXIT_NOTHING:
 	case AXVM_EXIT_REASON_COUNT:

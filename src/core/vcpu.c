@@ -429,3 +429,49 @@ void *axvm_vcpu_backend(const struct axvm_vcpu *vcpu)
 {
 	return vcpu->backend;
 }
+
+/* Debugging: thin pass-throughs (the caller keeps the vCPU from running). */
+const char *axvm_vcpu_debug_target_xml(struct axvm_vcpu *vcpu)
+{
+	return vcpu->ops->debug_target_xml ? vcpu->ops->debug_target_xml(vcpu->backend) : NULL;
+}
+
+int axvm_vcpu_debug_get_reg(struct axvm_vcpu *vcpu, unsigned regno, uint64_t *value)
+{
+	*value = 0;
+	return vcpu->ops->debug_get_reg ? vcpu->ops->debug_get_reg(vcpu->backend, regno, value)
+					: -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_debug_set_reg(struct axvm_vcpu *vcpu, unsigned regno, uint64_t value)
+{
+	return vcpu->ops->debug_set_reg ? vcpu->ops->debug_set_reg(vcpu->backend, regno, value)
+					: -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_debug_read_mem(struct axvm_vcpu *vcpu, uint64_t addr, void *buf, uint64_t len)
+{
+	return vcpu->ops->debug_read_mem ? vcpu->ops->debug_read_mem(vcpu->backend, addr, buf, len)
+					 : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_debug_write_mem(struct axvm_vcpu *vcpu, uint64_t addr, const void *buf, uint64_t len)
+{
+	return vcpu->ops->debug_write_mem
+		   ? vcpu->ops->debug_write_mem(vcpu->backend, addr, buf, len)
+		   : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_debug_set_point(struct axvm_vcpu *vcpu, enum axvm_debug_point type, uint64_t addr,
+			      uint64_t len, bool insert)
+{
+	return vcpu->ops->debug_set_point
+		   ? vcpu->ops->debug_set_point(vcpu->backend, type, addr, len, insert)
+		   : -AXVM_ENOTSUP;
+}
+
+int axvm_vcpu_debug_set_step(struct axvm_vcpu *vcpu, bool on)
+{
+	return vcpu->ops->debug_set_step ? vcpu->ops->debug_set_step(vcpu->backend, on)
+					 : -AXVM_ENOTSUP;
+}

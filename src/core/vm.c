@@ -28,11 +28,31 @@ struct axvm {
 	unsigned vcpu_count;
 	struct axvm_vcpu *vcpus[AXVM_CONFIG_MAX_VCPUS];
 
-	pthread_mutex_t lock; /* status, active_vcpus */
+	pthread_mutex_t lock; /* status, active_vcpus, the pause state below */
 	_Atomic int status;
 	_Atomic bool running;
 	_Atomic bool shutting_down;
 	unsigned active_vcpus;
+
+	/*
+	 * Pause (status Suspended): `pause_req` is read lock-free by the run
+	 * loop; a vCPU that sees it parks on `park_cond` at its next
+	 * instruction boundary, counted in `parked`, unless `released` lets it
+	 * run on its own (a debugger's single step). `pause_cond` tells
+	 * axvm_pause that one more vCPU parked.
+	 */
+	_Atomic bool pause_req;
+	unsigned parked;
+	bool released[AXVM_CONFIG_MAX_VCPUS];
+	pthread_cond_t park_cond;
+	pthread_cond_t pause_cond;
+	/*
+	 * The guest clock: the HAL's monotonic time minus the time spent
+	 * paused (clock_paused_ns), frozen at clock_frozen_at while paused
+	 * (0 = not frozen). The harts read it through their setup info.
+	 */
+	_Atomic uint64_t clock_paused_ns;
+	_Atomic uint64_t clock_frozen_at;
 
 	/*
 	 * Per-vCPU exit counters: each row is written only by the thread that
@@ -100,6 +120,8 @@ int axvm_create(const struct axvm_config *cfg, struct axvm **out)
 	vm->config.vcpu_ops = vm->vcpu_ops;
 	axvm_tracer_init(&vm->tracer, vm->hal);
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->park_cond, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	atomic_init(&vm->status, AXVM_VM_LOADING);
 	ret = axvm_addrspace_create(vm->hal, &vm->as);
 	for (int k = 0; !ret && k < AXVM_BUS_COUNT; k++)
@@ -121,6 +143,20 @@ static bool vm_sysreg_claimed(void *opaque, uint64_t addr)
 	return axvm_bus_find(vm->bus[AXVM_BUS_SYSREG], addr) != NULL;
 }
 
+static uint64_t vm_guest_clock_ns(void *opaque)
+{
+	struct axvm *vm = opaque;
+	uint64_t frozen = atomic_load(&vm->clock_frozen_at);
+	uint64_t now = frozen ? frozen : vm->hal->now_ns(vm->hal->ctx);
+
+	return now - atomic_load(&vm->clock_paused_ns);
+}
+
+uint64_t axvm_guest_clock_ns(const struct axvm *vm)
+{
+	return vm_guest_clock_ns((void *)vm);
+}
+
 static int vm_create_vcpus(struct axvm *vm)
 {
 	const struct axvm_config *c = &vm->config;
@@ -138,6 +174,8 @@ static int vm_create_vcpus(struct axvm *vm)
 		    .sysreg_claimed = vm_sysreg_claimed,
 		    .sysreg_opaque = vm,
 		    .tracer = &vm->tracer,
+		    .guest_clock_ns = vm_guest_clock_ns,
+		    .clock_opaque = vm,
 		};
 		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
 					   vm->hal, &vm->vcpus[i]);
@@ -348,10 +386,127 @@ int axvm_shutdown(struct axvm *vm)
 	atomic_store(&vm->shutting_down, true);
 	atomic_store(&vm->status, vm->active_vcpus ? AXVM_VM_STOPPING : AXVM_VM_STOPPED);
 	atomic_store(&vm->running, false);
+	pthread_cond_broadcast(&vm->park_cond); /* parked vCPUs leave too */
+	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->lock);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		axvm_vcpu_kick(vm->vcpus[i]);
 	return 0;
+}
+
+/* Every vCPU inside axvm_run_vcpu and not released is parked (lock held). */
+static bool vm_all_parked(struct axvm *vm)
+{
+	unsigned released = 0;
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		released += vm->released[i];
+	return vm->parked + released >= vm->active_vcpus;
+}
+
+int axvm_pause(struct axvm *vm)
+{
+	enum axvm_vm_status s;
+
+	pthread_mutex_lock(&vm->lock);
+	s = (enum axvm_vm_status)atomic_load(&vm->status);
+	if (s != AXVM_VM_RUNNING && s != AXVM_VM_SUSPENDED) {
+		pthread_mutex_unlock(&vm->lock);
+		return axvm_error_set(-AXVM_ESTATE, "pause: VM is %s, not Running",
+				      axvm_status_name(s));
+	}
+	if (!atomic_load(&vm->clock_frozen_at)) {
+		uint64_t now = vm->hal->now_ns(vm->hal->ctx);
+
+		atomic_store(&vm->clock_frozen_at, now ? now : 1);
+	}
+	atomic_store(&vm->status, AXVM_VM_SUSPENDED);
+	atomic_store(&vm->pause_req, true);
+	memset(vm->released, 0, sizeof(vm->released));
+	pthread_mutex_unlock(&vm->lock);
+	/* Running vCPUs leave run() at their next instruction boundary; halted ones wake. */
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		axvm_vcpu_kick(vm->vcpus[i]);
+	pthread_mutex_lock(&vm->lock);
+	while (!vm_all_parked(vm) && !atomic_load(&vm->shutting_down))
+		pthread_cond_wait(&vm->pause_cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	return atomic_load(&vm->shutting_down) ? -AXVM_ESHUTDOWN : 0;
+}
+
+/* Guest time picks up where it stopped: the pause is added to the offset (lock held). */
+static void vm_clock_thaw(struct axvm *vm)
+{
+	uint64_t frozen = atomic_load(&vm->clock_frozen_at);
+
+	if (!frozen)
+		return;
+	atomic_store(&vm->clock_paused_ns,
+		     atomic_load(&vm->clock_paused_ns) + (vm->hal->now_ns(vm->hal->ctx) - frozen));
+	atomic_store(&vm->clock_frozen_at, 0);
+}
+
+int axvm_resume(struct axvm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (atomic_load(&vm->status) != AXVM_VM_SUSPENDED) {
+		pthread_mutex_unlock(&vm->lock);
+		return axvm_error_set(-AXVM_ESTATE, "resume: VM is %s, not Suspended",
+				      axvm_status_name(axvm_status(vm)));
+	}
+	vm_clock_thaw(vm);
+	memset(vm->released, 0, sizeof(vm->released));
+	atomic_store(&vm->pause_req, false);
+	atomic_store(&vm->status, AXVM_VM_RUNNING);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+int axvm_resume_vcpu(struct axvm *vm, unsigned id)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (id >= vm->vcpu_count)
+		ret = axvm_error_set(-AXVM_ENOENT, "resume vcpu %u: the VM has %u", id,
+				     vm->vcpu_count);
+	else if (atomic_load(&vm->status) != AXVM_VM_SUSPENDED)
+		ret = axvm_error_set(-AXVM_ESTATE, "resume vcpu %u: VM is %s, not Suspended", id,
+				     axvm_status_name(axvm_status(vm)));
+	else
+		vm->released[id] = true;
+	/*
+	 * Time runs while one vCPU runs (a step over wfi waits for its timer),
+	 * as a debugger's step in QEMU; the next axvm_pause stops it again.
+	 */
+	if (!ret)
+		vm_clock_thaw(vm);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/*
+ * Park the calling vCPU while the VM is paused (its run loop, between two
+ * run() calls: an instruction boundary). Whether it waited.
+ */
+static bool vm_park(struct axvm *vm, unsigned id)
+{
+	bool waited = false;
+
+	pthread_mutex_lock(&vm->lock);
+	if (atomic_load(&vm->pause_req) && !vm->released[id]) {
+		waited = true;
+		vm->parked++;
+		pthread_cond_broadcast(&vm->pause_cond);
+		while (atomic_load(&vm->pause_req) && !vm->released[id] &&
+		       !atomic_load(&vm->shutting_down))
+			pthread_cond_wait(&vm->park_cond, &vm->lock);
+		vm->parked--;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return waited;
 }
 
 void axvm_destroy(struct axvm *vm)
@@ -364,6 +519,8 @@ void axvm_destroy(struct axvm *vm)
 	for (int k = 0; k < AXVM_BUS_COUNT; k++)
 		axvm_bus_destroy(vm->bus[k]);
 	axvm_addrspace_destroy(vm->as);
+	pthread_cond_destroy(&vm->park_cond);
+	pthread_cond_destroy(&vm->pause_cond);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
@@ -689,8 +846,9 @@ static int vm_enter_run(struct axvm *vm)
 	pthread_mutex_lock(&vm->lock);
 	if (atomic_load(&vm->shutting_down))
 		ret = -AXVM_ESHUTDOWN;
-	else if (atomic_load(&vm->status) != AXVM_VM_RUNNING)
-		ret = -AXVM_ESTATE;
+	else if (atomic_load(&vm->status) != AXVM_VM_RUNNING &&
+		 atomic_load(&vm->status) != AXVM_VM_SUSPENDED)
+		ret = -AXVM_ESTATE; /* a paused VM's vCPUs enter and park */
 	else
 		vm->active_vcpus++;
 	pthread_mutex_unlock(&vm->lock);
@@ -703,6 +861,7 @@ static void vm_leave_run(struct axvm *vm)
 	vm->active_vcpus--;
 	if (atomic_load(&vm->shutting_down) && vm->active_vcpus == 0)
 		atomic_store(&vm->status, AXVM_VM_STOPPED);
+	pthread_cond_broadcast(&vm->pause_cond); /* one fewer to wait for */
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -741,6 +900,8 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 					     "run vcpu %u: the VM is shutting down", id);
 			break;
 		}
+		if (atomic_load_explicit(&vm->pause_req, memory_order_relaxed) && vm_park(vm, id))
+			continue; /* it waited: shutdown may have come meanwhile */
 		ret = axvm_vcpu_run(vcpu, exit);
 		if (ret)
 			break; /* the vCPU layer's message names the vCPU and the failure */

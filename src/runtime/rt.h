@@ -18,6 +18,7 @@
 #define AXVM_RUNTIME_RT_H
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "axvm/board.h"
 #include "axvm/config.h"
@@ -117,6 +118,12 @@ struct axvm_runtime {
 	/* Guest-triggered diagnostics (unclaimed accesses, bad CpuUp targets). */
 	struct axvm_ratelimit guest_limit;
 
+	/* The GDB stub (gdb.c) when opts.gdb is set, for the whole run. */
+	struct rt_gdb *gdb;
+
+	/* The monitor (monitor.c) when opts.monitor is set, for the whole run. */
+	struct rt_monitor *monitor;
+
 	char err[AXVM_CONFIG_ERR_MAX];
 };
 
@@ -142,6 +149,17 @@ void rt_join_vcpu_threads(struct axvm_runtime *rt);
 
 /* host_console.c (main thread) */
 /* Open the output, register stdin and the console's notifiers with rt->loop. */
+/* The GDB stub (gdb.c): open/close with the event loop, booted after each axvm_boot. */
+int rt_gdb_open(struct axvm_runtime *rt);
+void rt_gdb_close(struct axvm_runtime *rt);
+void rt_gdb_booted(struct axvm_runtime *rt);
+/* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
+int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
+
+/* The monitor (monitor.c): open/close with the event loop. */
+int rt_monitor_open(struct axvm_runtime *rt);
+void rt_monitor_close(struct axvm_runtime *rt);
+
 int rt_console_open(struct axvm_runtime *rt);
 void rt_console_close(struct axvm_runtime *rt);
 /*

@@ -414,6 +414,13 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 	ret = rt_loop_open(rt);
 	if (ret)
 		goto out_loop;
+	ret = rt_gdb_open(rt);
+	if (!ret)
+		ret = rt_monitor_open(rt);
+	if (ret) {
+		rt_set_error(rt, "%s", axvm_error_message());
+		goto out_loop;
+	}
 	ret = rt_console_open(rt);
 	if (ret)
 		goto out_loop;
@@ -433,6 +440,7 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 		if (ret) {
 			rt_set_error(rt, "boot: %s", axvm_error_message());
 		} else {
+			rt_gdb_booted(rt);
 			ret = rt_start_vcpu_threads(rt);
 			if (ret)
 				rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
@@ -470,6 +478,8 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 out_console:
 	rt_console_close(rt);
 out_loop:
+	rt_monitor_close(rt);
+	rt_gdb_close(rt);
 	rt_loop_close(rt);
 	if (ret && res->end != AXVM_RUNTIME_END_ERROR) {
 		res->end = AXVM_RUNTIME_END_ERROR;

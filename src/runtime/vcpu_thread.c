@@ -224,15 +224,30 @@ static int rt_exit_fatal(struct rt_slot *slot, struct axvm_exit *exit)
 	return 0;
 }
 
+/* A debugger's stop: the GDB stub (gdb.c) stops the VM and tells gdb. */
+static int rt_exit_debug(struct rt_slot *slot, struct axvm_exit *exit)
+{
+	return rt_gdb_stopped(slot->rt, slot->id, exit);
+}
+
 static const rt_exit_handler rt_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
-    [AXVM_EXIT_HYPERCALL] = rt_exit_hypercall,	   [AXVM_EXIT_MMIO_READ] = rt_exit_unclaimed,
-    [AXVM_EXIT_MMIO_WRITE] = rt_exit_unclaimed,	   [AXVM_EXIT_SYSREG_READ] = rt_exit_unclaimed,
-    [AXVM_EXIT_SYSREG_WRITE] = rt_exit_unclaimed,  [AXVM_EXIT_IO_READ] = rt_exit_unclaimed,
-    [AXVM_EXIT_IO_WRITE] = rt_exit_unclaimed,	   [AXVM_EXIT_EXTERNAL_INTERRUPT] = rt_exit_resume,
-    [AXVM_EXIT_NESTED_PAGE_FAULT] = rt_exit_fatal, [AXVM_EXIT_HALT] = rt_exit_halt,
-    [AXVM_EXIT_CPU_UP] = rt_exit_cpu_up,	   [AXVM_EXIT_CPU_DOWN] = rt_exit_cpu_down,
-    [AXVM_EXIT_SYSTEM_DOWN] = rt_exit_system_down, [AXVM_EXIT_SEND_IPI] = rt_exit_send_ipi,
-    [AXVM_EXIT_NOTHING] = rt_exit_nothing,	   [AXVM_EXIT_FAIL_ENTRY] = rt_exit_fatal,
+    [AXVM_EXIT_HYPERCALL] = rt_exit_hypercall,
+    [AXVM_EXIT_MMIO_READ] = rt_exit_unclaimed,
+    [AXVM_EXIT_MMIO_WRITE] = rt_exit_unclaimed,
+    [AXVM_EXIT_SYSREG_READ] = rt_exit_unclaimed,
+    [AXVM_EXIT_SYSREG_WRITE] = rt_exit_unclaimed,
+    [AXVM_EXIT_IO_READ] = rt_exit_unclaimed,
+    [AXVM_EXIT_IO_WRITE] = rt_exit_unclaimed,
+    [AXVM_EXIT_EXTERNAL_INTERRUPT] = rt_exit_resume,
+    [AXVM_EXIT_NESTED_PAGE_FAULT] = rt_exit_fatal,
+    [AXVM_EXIT_HALT] = rt_exit_halt,
+    [AXVM_EXIT_CPU_UP] = rt_exit_cpu_up,
+    [AXVM_EXIT_CPU_DOWN] = rt_exit_cpu_down,
+    [AXVM_EXIT_SYSTEM_DOWN] = rt_exit_system_down,
+    [AXVM_EXIT_SEND_IPI] = rt_exit_send_ipi,
+    [AXVM_EXIT_NOTHING] = rt_exit_nothing,
+    [AXVM_EXIT_FAIL_ENTRY] = rt_exit_fatal,
+    [AXVM_EXIT_DEBUG] = rt_exit_debug,
 };
 
 static void rt_vcpu_loop(struct rt_slot *slot)

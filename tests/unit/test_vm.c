@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #define RWX (AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC)
 
@@ -406,7 +407,7 @@ TEST(test_run_vcpu_returns_unhandled_reasons)
 	    AXVM_EXIT_HALT,	  AXVM_EXIT_CPU_UP,
 	    AXVM_EXIT_CPU_DOWN,	  AXVM_EXIT_SYSTEM_DOWN,
 	    AXVM_EXIT_SEND_IPI,	  AXVM_EXIT_NOTHING,
-	    AXVM_EXIT_FAIL_ENTRY,
+	    AXVM_EXIT_FAIL_ENTRY, AXVM_EXIT_DEBUG,
 	};
 
 	for (size_t i = 0; i < sizeof(returned) / sizeof(returned[0]); i++) {
@@ -929,4 +930,124 @@ TEST(test_vm_failed_registration_never_releases_device)
 	/* The registered one is released exactly once, with the VM. */
 	axvm_destroy(vm);
 	CHECK_INT(1, (int)reg_released);
+}
+
+/* --- pause and resume ----------------------------------------------------- */
+
+static _Atomic unsigned long counting_runs[2];
+
+static int counting_run(void *backend, struct axvm_exit *exit)
+{
+	atomic_fetch_add(&counting_runs[(uintptr_t)backend - 1], 1);
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_NESTED_PAGE_FAULT; /* handled: the loop resumes */
+	exit->nested_page_fault.addr = 0x90000000;
+	return 0;
+}
+
+static int counting_create(const struct axvm_vcpu_create_info *info, void **b)
+{
+	*b = (void *)(uintptr_t)(info->id + 1);
+	return 0;
+}
+
+static void counting_kick(void *backend)
+{
+}
+
+struct pause_runner {
+	struct axvm *vm;
+	unsigned id;
+	int result;
+};
+
+static void *pause_runner_thread(void *arg)
+{
+	struct pause_runner *r = arg;
+	struct axvm_exit out;
+
+	r->result = axvm_run_vcpu(r->vm, r->id, &out);
+	return NULL;
+}
+
+static void wait_runs(unsigned id, unsigned long more)
+{
+	unsigned long start = atomic_load(&counting_runs[id]);
+
+	while (atomic_load(&counting_runs[id]) - start < more)
+		sched_yield();
+}
+
+/*
+ * Pause parks every vCPU between two run() calls (no run happens until
+ * resume), freezes the guest clock, and resume_vcpu lets one vCPU alone go.
+ */
+TEST(test_vm_pause_parks_every_vcpu_and_stops_the_clock)
+{
+	static const struct axvm_vcpu_ops ops = {
+	    .create = counting_create, .run = counting_run, .kick = counting_kick};
+	struct pause_runner r[2];
+	struct axvm_config c;
+	struct axvm *vm;
+	pthread_t t[2];
+	unsigned long frozen[2];
+	uint64_t clock0;
+
+	vm_config(&c, 2);
+	c.vcpu_ops = &ops;
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_pause(vm)); /* only a Running VM pauses */
+	REQUIRE_OK(axvm_boot(vm));
+	CHECK_INT(-AXVM_ESTATE, axvm_resume(vm)); /* not paused */
+	hal.now = 1000;
+	CHECK_U64(1000, axvm_guest_clock_ns(vm));
+	for (unsigned i = 0; i < 2; i++) {
+		r[i] = (struct pause_runner){.vm = vm, .id = i};
+		REQUIRE(pthread_create(&t[i], NULL, pause_runner_thread, &r[i]) == 0);
+	}
+	wait_runs(0, 100);
+	wait_runs(1, 100);
+	REQUIRE_OK(axvm_pause(vm));
+	CHECK_INT(AXVM_VM_SUSPENDED, axvm_status(vm));
+	clock0 = axvm_guest_clock_ns(vm);
+	frozen[0] = atomic_load(&counting_runs[0]);
+	frozen[1] = atomic_load(&counting_runs[1]);
+	hal.now += 5000; /* time passes on the host while paused ... */
+	usleep(20000);
+	CHECK_U64(frozen[0], atomic_load(&counting_runs[0])); /* nobody ran */
+	CHECK_U64(frozen[1], atomic_load(&counting_runs[1]));
+	CHECK_U64(clock0, axvm_guest_clock_ns(vm)); /* ... but not for the guest */
+	REQUIRE_OK(axvm_pause(vm));		    /* pausing twice is fine */
+	/* One vCPU alone (a debugger's step): the other stays parked. */
+	REQUIRE_OK(axvm_resume_vcpu(vm, 1));
+	wait_runs(1, 10);
+	CHECK_U64(frozen[0], atomic_load(&counting_runs[0]));
+	CHECK_U64(clock0, axvm_guest_clock_ns(vm));
+	hal.now += 40; /* time runs while the one vCPU does */
+	CHECK_U64(clock0 + 40, axvm_guest_clock_ns(vm));
+	REQUIRE_OK(axvm_pause(vm)); /* parks it again and stops the clock */
+	clock0 += 40;
+	hal.now += 1000;
+	CHECK_U64(clock0, axvm_guest_clock_ns(vm));
+	frozen[1] = atomic_load(&counting_runs[1]);
+	usleep(10000);
+	CHECK_U64(frozen[1], atomic_load(&counting_runs[1]));
+	CHECK_INT(-AXVM_ENOENT, axvm_resume_vcpu(vm, 7));
+	REQUIRE_OK(axvm_resume(vm));
+	CHECK_INT(AXVM_VM_RUNNING, axvm_status(vm));
+	CHECK_U64(clock0, axvm_guest_clock_ns(vm)); /* continues from where it stopped */
+	hal.now += 300;
+	CHECK_U64(clock0 + 300, axvm_guest_clock_ns(vm));
+	wait_runs(0, 100);
+	wait_runs(1, 100);
+	/* Shutdown wakes parked vCPUs. */
+	REQUIRE_OK(axvm_pause(vm));
+	REQUIRE_OK(axvm_shutdown(vm));
+	for (unsigned i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(-AXVM_ESHUTDOWN, r[i].result);
+	}
+	CHECK_INT(AXVM_VM_STOPPED, axvm_status(vm));
+	axvm_destroy(vm);
 }

@@ -9,6 +9,7 @@
  */
 #include "axvm/riscv64.h"
 
+#include "arch/riscv64/debug.h"
 #include "arch/riscv64/hart.h"
 
 static int backend_create(const struct axvm_vcpu_create_info *info, void **backend)
@@ -39,6 +40,8 @@ static int backend_setup(void *backend, const struct axvm_vcpu_setup_info *info)
 	h->sysreg_claimed = info->sysreg_claimed;
 	h->sysreg_opaque = info->sysreg_opaque;
 	h->tracer = info->tracer;
+	h->guest_clock_ns = info->guest_clock_ns;
+	h->clock_opaque = info->clock_opaque;
 	rv_hart_reset(h, info->entry);
 	return 0;
 }
@@ -146,6 +149,42 @@ static void backend_read_counters(void *backend,
 	rv_hart_read_counters(backend, fn, opaque);
 }
 
+static const char *backend_debug_target_xml(void *backend)
+{
+	return rv_debug_target_xml();
+}
+
+static int backend_debug_get_reg(void *backend, unsigned regno, uint64_t *value)
+{
+	return rv_debug_get_reg(backend, regno, value);
+}
+
+static int backend_debug_set_reg(void *backend, unsigned regno, uint64_t value)
+{
+	return rv_debug_set_reg(backend, regno, value);
+}
+
+static int backend_debug_read_mem(void *backend, uint64_t addr, void *buf, uint64_t len)
+{
+	return rv_debug_read_mem(backend, addr, buf, len);
+}
+
+static int backend_debug_write_mem(void *backend, uint64_t addr, const void *buf, uint64_t len)
+{
+	return rv_debug_write_mem(backend, addr, buf, len);
+}
+
+static int backend_debug_set_point(void *backend, enum axvm_debug_point type, uint64_t addr,
+				   uint64_t len, bool insert)
+{
+	return rv_debug_set_point(backend, type, addr, len, insert);
+}
+
+static int backend_debug_set_step(void *backend, bool on)
+{
+	return rv_debug_set_step(backend, on);
+}
+
 static const struct axvm_vcpu_ops backend_ops = {
     .name = "riscv64",
     .create = backend_create,
@@ -163,6 +202,13 @@ static const struct axvm_vcpu_ops backend_ops = {
     .set_boot_args = backend_set_boot_args,
     .set_hypercall_result = backend_set_hypercall_result,
     .read_counters = backend_read_counters,
+    .debug_target_xml = backend_debug_target_xml,
+    .debug_get_reg = backend_debug_get_reg,
+    .debug_set_reg = backend_debug_set_reg,
+    .debug_read_mem = backend_debug_read_mem,
+    .debug_write_mem = backend_debug_write_mem,
+    .debug_set_point = backend_debug_set_point,
+    .debug_set_step = backend_debug_set_step,
 };
 
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)

@@ -13,6 +13,8 @@
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/sbi.h"
 
+#include "arch/riscv64/debug.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,7 +147,8 @@ static uint64_t hart_muldiv(uint64_t a, uint64_t mul, uint64_t div)
 
 uint64_t rv_hart_time(const struct rv_hart *h)
 {
-	uint64_t now = h->hal->now_ns(h->hal->ctx);
+	uint64_t now =
+	    h->guest_clock_ns ? h->guest_clock_ns(h->clock_opaque) : h->hal->now_ns(h->hal->ctx);
 
 	if (now <= h->epoch_ns)
 		return 0;
@@ -355,12 +358,16 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			h->timer_checked = h->instret;
 			hart_check_timer(h);
 		}
-		irq = hart_pick_interrupt(h);
+		/* A debugger's single step runs one instruction, no interrupt (as QEMU's gdbstub).
+		 */
+		irq = h->dbg.step ? -1 : hart_pick_interrupt(h);
 		if (irq >= 0)
 			hart_take_interrupt(h, (unsigned)irq);
 
 		n = budget < HART_BATCH ? budget : HART_BATCH;
-		if (h->dc.bucket)
+		if (h->dbg.active)
+			r = rv_debug_batch(h, n, &n, exit);
+		else if (h->dc.bucket)
 			r = rv_exec_batch(h, n, &n, exit);
 		else
 			r = rv_interp_batch(h, n, &n, exit);

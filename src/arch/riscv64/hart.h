@@ -31,6 +31,7 @@
 #include "arch/riscv64/fpu.h"
 #include "arch/riscv64/sbi_state.h"
 #include "arch/riscv64/tlb.h"
+#include "arch/riscv64/trigger.h"
 
 /* Privilege modes (the encoding of sstatus.SPP / mstatus.MPP). */
 enum rv_priv {
@@ -135,6 +136,9 @@ struct rv_hart {
 	struct axvm_addrspace *as;
 	uint64_t timebase_hz;
 	uint64_t epoch_ns;
+	/* The VM's guest clock (stops while paused); NULL = hal->now_ns. */
+	uint64_t (*guest_clock_ns)(void *opaque);
+	void *clock_opaque;
 	uint64_t run_budget;
 	bool sstc;
 	/* Extensions on (1ull << AXVM_RISCV64_EXT_*): AXVM_RISCV64_EXT_ALL minus ext_off. */
@@ -175,6 +179,19 @@ struct rv_hart {
 	uint32_t *rvc_memo;
 	/* Decoded instructions of the pages this hart runs (dcache.h). */
 	struct rv_dcache dc;
+
+	/*
+	 * Debugger state (debug.c; vCPU thread, or any thread while the hart
+	 * is not in run()): the trigger table, single step (`stepped` once
+	 * the step's instruction ran), and whether run() must take the
+	 * checked one-at-a-time path.
+	 */
+	struct {
+		struct rv_triggers trig;
+		bool step;
+		bool stepped;
+		bool active;
+	} dbg;
 
 	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
 	struct axvm_ratelimit sbi_log_limit;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The monitor (axvm run --monitor unix:PATH) driven over its socket by
+# monitor_client.py: the gdb guest spins on two vCPUs (-p spin); `info
+# vcpus`, `stop` (status Suspended, registers stand still), registers by
+# name in text and JSON, `cont` (the guest runs again), `info stats`, errors
+# for unknown commands and vCPUs, and `quit` ending the run with status 0.
+# Ends with "N passed, N failed, N skipped".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+axvm=${AXVM:-$root/build/axvm}
+guests=${GUEST_OUT:-$root/build/guests}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+vmpid=
+cleanup() {
+	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() { # name, condition result (0 = ok), detail
+	if [ "$2" -eq 0 ]; then
+		echo "ok   $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $1: $3"
+		fail=$((fail + 1))
+	fi
+}
+
+elf=$guests/gdb.elf
+if [ ! -x "$axvm" ] || [ ! -f "$elf" ]; then
+	check monitor 1 "no $axvm or $elf (run make and make guests)"
+	echo "$pass passed, $fail failed, 0 skipped"
+	exit 1
+fi
+"$axvm" run -k "$elf" -c 2 -p spin --monitor "unix:$tmp/mon.sock" --timeout 60 >"$tmp/out" 2>&1 &
+vmpid=$!
+python3 "$here/monitor_client.py" "$tmp/mon.sock" >"$tmp/client.out" 2>&1
+wait "$vmpid"
+status=$?
+vmpid=
+while read -r line; do
+	case "$line" in
+	"ok   "*) check "${line#ok   }" 0 "" ;;
+	"FAIL "*) name=${line#FAIL }; check "${name%%:*}" 1 "${name#*: }" ;;
+	*) check monitor_client_output 1 "$line" ;;
+	esac
+done <"$tmp/client.out"
+check monitor_quit_ends_run $([ "$status" -eq 0 ]; echo $?) "status $status: $(cat "$tmp/out")"
+check monitor_socket_removed $([ ! -e "$tmp/mon.sock" ]; echo $?) "socket left behind"
+echo "$pass passed, $fail failed, 0 skipped"
+[ "$fail" -eq 0 ]
