@@ -45,6 +45,11 @@ def js(obj):
     return json.loads(f.readline())
 
 
+def js_raw(line):
+    s.sendall((line + "\n").encode())
+    return json.loads(f.readline())
+
+
 def check(name, ok, why):
     print(("ok   %s" % name) if ok else ("FAIL %s: %s" % (name, why)))
 
@@ -73,7 +78,13 @@ time.sleep(0.1)
 c = text("info registers 0")
 check("monitor_guest_runs_after_cont", c != b, "registers unchanged")
 st = text("info stats")
-check("monitor_info_stats", st[-1] == "ok" and st[0].startswith("stats: vcpu 0: instructions "), st)
+check("monitor_info_stats", st[-1] == "ok" and st[0].startswith("vcpu 0: run ") and
+      any(l.startswith("    instret ") for l in st) and any(l.startswith("vcpu 1: run ") for l in st), st)
+qs = js({"execute": "query-stats"}).get("return", {})
+check("monitor_json_stats", len(qs.get("vcpus", [])) == 2 and qs["vcpus"][0]["counters"].get("instret", 0) > 0 and
+      qs["vcpus"][0]["exits"].get("CpuUp") == 1 and isinstance(qs.get("devices"), list), qs)
+bad = js_raw('{"execute": "stop"')
+check("monitor_json_malformed", "error" in bad and "at byte" in bad["error"]["desc"], bad)
 x = text("xp 0x80200000 20")
 # _start's first instruction (guests/lib/start.S) is csrw sie, zero: 0x10401073.
 check("monitor_xp_physical_memory", x[-1] == "ok" and len(x) == 3 and x[0].startswith("73 10 40 10 ") and
