@@ -125,8 +125,8 @@ static int rt_raw_terminal(void)
 /* Where epoll cannot watch the output (rare: see rt_output_drain), retry this often. */
 #define RT_OUTPUT_RETRY_NS 10000000ull
 
-/* For messages of our own (Ctrl-A h) on stderr: best effort, bounded. */
-static void rt_write_stderr(const char *msg, size_t len)
+/* For messages of our own (Ctrl-A h, the monitor on Ctrl-A c) on stderr: best effort. */
+void rt_console_message(const char *msg, size_t len)
 {
 	while (len) {
 		ssize_t n = write(2, msg, len);
@@ -388,10 +388,10 @@ uint64_t rt_console_flush(struct axvm_runtime *rt)
 
 static void rt_console_help(void)
 {
-	static const char help[] = "\r\nC-a x    exit\r\nC-a h    this help\r\n"
-				   "C-a C-a  send C-a\r\n";
+	static const char help[] = "\r\nC-a x    exit\r\nC-a c    the monitor (again: back to the "
+				   "guest)\r\nC-a h    this help\r\nC-a C-a  send C-a\r\n";
 
-	rt_write_stderr(help, sizeof(help) - 1);
+	rt_console_message(help, sizeof(help) - 1);
 }
 
 /* Escapes out, the rest into in_pending (which is empty). */
@@ -408,7 +408,9 @@ static void rt_input_filter(struct axvm_runtime *rt, const uint8_t *in, size_t n
 				rt_request_end(rt, AXVM_RUNTIME_END_ESCAPE);
 				break;
 			}
-			if (c == 'h' || c == 'H' || c == '?')
+			if (c == 'c' || c == 'C')
+				rt_monitor_console_toggle(rt);
+			else if (c == 'h' || c == 'H' || c == '?')
 				rt_console_help();
 			else if (c == RT_ESCAPE_CHAR)
 				rt->in_pending[nout++] = c;
@@ -416,6 +418,10 @@ static void rt_input_filter(struct axvm_runtime *rt, const uint8_t *in, size_t n
 		}
 		if (c == RT_ESCAPE_CHAR) {
 			rt->escape_pending = true;
+			continue;
+		}
+		if (rt_monitor_console_active(rt)) {
+			rt_monitor_console_input(rt, c);
 			continue;
 		}
 		rt->in_pending[nout++] = c;

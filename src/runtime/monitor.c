@@ -43,7 +43,8 @@
 
 struct mon_client {
 	struct rt_monitor *mon;
-	int fd;
+	int fd; /* -1: closed, or the console's client (console below) */
+	bool console;
 	struct axvm_event *ev;
 	char line[MON_LINE_MAX];
 	size_t len;
@@ -56,6 +57,9 @@ struct rt_monitor {
 	struct axvm_event *listen_ev;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct mon_client clients[MON_CLIENTS];
+	/* Ctrl-A c: the console's input is the monitor's while console_mode. */
+	struct mon_client console;
+	bool console_mode;
 	char out[MON_OUT_MAX];
 	size_t out_len;
 };
@@ -79,19 +83,41 @@ static void mon_printf(struct rt_monitor *m, const char *fmt, ...)
 				  : sizeof(m->out) - m->out_len - 1;
 }
 
+/* The console is a terminal in raw mode: lines end in CR LF there. */
+static void mon_flush_console(struct rt_monitor *m)
+{
+	for (size_t i = 0, start = 0; i <= m->out_len; i++) {
+		if (i == m->out_len || m->out[i] == '\n') {
+			rt_console_message(m->out + start, i - start);
+			if (i < m->out_len)
+				rt_console_message("\r\n", 2);
+			start = i + 1;
+		}
+	}
+	m->out_len = 0;
+}
+
+/*
+ * Never blocks the event thread: a client that does not read its answers
+ * (its socket buffer full) loses them, and its hang-up closes it.
+ */
 static void mon_flush(struct mon_client *c)
 {
 	struct rt_monitor *m = c->mon;
 	const char *p = m->out;
 	size_t left = m->out_len;
 
+	if (c->console) {
+		mon_flush_console(m);
+		return;
+	}
 	while (left) {
-		ssize_t n = send(c->fd, p, left, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break; /* the client went away: its hang-up closes it */
+			break;
 		p += n;
 		left -= (size_t)n;
 	}
@@ -496,16 +522,22 @@ int rt_monitor_open(struct axvm_runtime *rt)
 	struct rt_monitor *m;
 	int ret;
 
-	if (!spec)
-		return 0;
-	if (strncmp(spec, "unix:", 5) != 0 || !spec[5] || strlen(spec + 5) >= sizeof(sa.sun_path))
-		return axvm_error_set(-AXVM_EINVAL, "--monitor %s: expected unix:PATH", spec);
 	m = calloc(1, sizeof(*m));
 	if (!m)
-		return axvm_error_set(-AXVM_ENOMEM, "--monitor: out of memory");
+		return axvm_error_set(-AXVM_ENOMEM, "monitor: out of memory");
 	m->rt = rt;
+	m->listen_fd = -1;
+	m->console = (struct mon_client){.mon = m, .fd = -1, .console = true};
 	for (unsigned i = 0; i < MON_CLIENTS; i++)
 		m->clients[i] = (struct mon_client){.mon = m, .fd = -1};
+	if (!spec) {
+		rt->monitor = m; /* the console's Ctrl-A c only */
+		return 0;
+	}
+	if (strncmp(spec, "unix:", 5) != 0 || !spec[5] || strlen(spec + 5) >= sizeof(sa.sun_path)) {
+		ret = axvm_error_set(-AXVM_EINVAL, "--monitor %s: expected unix:PATH", spec);
+		goto fail;
+	}
 	snprintf(m->path, sizeof(m->path), "%s", spec + 5);
 	memcpy(sa.sun_path, m->path, strlen(m->path) + 1);
 	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -542,9 +574,65 @@ void rt_monitor_close(struct axvm_runtime *rt)
 	for (unsigned i = 0; i < MON_CLIENTS; i++)
 		if (m->clients[i].fd >= 0)
 			mon_close(&m->clients[i]);
-	axvm_event_remove(m->listen_ev);
-	close(m->listen_fd);
-	unlink(m->path);
+	if (m->listen_fd >= 0) {
+		axvm_event_remove(m->listen_ev);
+		close(m->listen_fd);
+		unlink(m->path);
+	}
 	free(m);
 	rt->monitor = NULL;
+}
+
+bool rt_monitor_console_active(const struct axvm_runtime *rt)
+{
+	return rt->monitor && rt->monitor->console_mode;
+}
+
+void rt_monitor_console_toggle(struct axvm_runtime *rt)
+{
+	static const char in[] = "\r\n[axvm monitor: help lists the commands; C-a c goes back "
+				 "to the guest]\r\n(axvm) ";
+	static const char out[] = "\r\n[back to the guest]\r\n";
+	struct rt_monitor *m = rt->monitor;
+
+	if (!m)
+		return;
+	m->console_mode = !m->console_mode;
+	m->console.len = 0;
+	m->console.overlong = false;
+	if (m->console_mode)
+		rt_console_message(in, sizeof(in) - 1);
+	else
+		rt_console_message(out, sizeof(out) - 1);
+}
+
+void rt_monitor_console_input(struct axvm_runtime *rt, uint8_t c)
+{
+	struct rt_monitor *m = rt->monitor;
+	struct mon_client *k = &m->console;
+
+	if (c == '\r' || c == '\n') {
+		rt_console_message("\r\n", 2);
+		k->line[k->len] = '\0';
+		if (!k->overlong && k->len)
+			mon_line(k, k->line);
+		k->len = 0;
+		k->overlong = false;
+		if (m->console_mode) /* quit may have ended it */
+			rt_console_message("(axvm) ", 7);
+		return;
+	}
+	if ((c == 0x7f || c == 0x08) && k->len) {
+		k->len--;
+		rt_console_message("\b \b", 3);
+		return;
+	}
+	if (c < 0x20 || c >= 0x7f)
+		return;
+	if (k->len + 1 >= sizeof(k->line)) {
+		k->overlong = true;
+		return;
+	}
+	k->line[k->len++] = (char)c;
+	rt_console_message((const char *)&c, 1); /* echo: the terminal is raw */
 }

@@ -156,9 +156,18 @@ void rt_gdb_booted(struct axvm_runtime *rt);
 /* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
 int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
 
-/* The monitor (monitor.c): open/close with the event loop. */
+/*
+ * The monitor (monitor.c): open/close with the event loop. It always
+ * exists for the console's Ctrl-A c; opts.monitor adds its socket.
+ */
 int rt_monitor_open(struct axvm_runtime *rt);
 void rt_monitor_close(struct axvm_runtime *rt);
+/* Ctrl-A c: the console's input to the monitor and back; a byte typed meanwhile. */
+bool rt_monitor_console_active(const struct axvm_runtime *rt);
+void rt_monitor_console_toggle(struct axvm_runtime *rt);
+void rt_monitor_console_input(struct axvm_runtime *rt, uint8_t c);
+/* A message of ours on the user's terminal (stderr; best effort). */
+void rt_console_message(const char *msg, size_t len);
 
 int rt_console_open(struct axvm_runtime *rt);
 void rt_console_close(struct axvm_runtime *rt);
