@@ -50,6 +50,14 @@ struct axvm_riscv64_config {
 	uint64_t run_budget;  /* instructions per run() before AXVM_EXIT_NOTHING; 0 = default */
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
 	void *machine;	      /* the VM's struct axvm_riscv64_machine * (below), or NULL */
+	/*
+	 * Translate hot guest code to host code (x86-64 hosts only; elsewhere
+	 * the hart runs without it). The environment variable AXVM_JIT=1 / =0
+	 * overrides this for every hart of the process (how the test suite is
+	 * run both ways).
+	 */
+	bool jit;
+	uint64_t jit_cache_size; /* bytes of translated code kept; 0 = 16 MiB */
 };
 
 /* The software hart's vCPU ops table. */

@@ -165,6 +165,9 @@ struct rv_hart {
 	uint32_t *rvc_memo;
 	/* Decoded instructions of the pages this hart runs (dcache.h). */
 	struct rv_dcache dc;
+	/* The translator (jit.h), NULL when off; a block's exit sets jit_exit_slow. */
+	struct rv_jit *jit;
+	uint64_t jit_exit_slow;
 
 	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
 	struct axvm_ratelimit sbi_log_limit;
