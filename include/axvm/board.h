@@ -83,6 +83,7 @@ struct axvm_board_options {
 	enum axvm_board_stdout stdout_path;
 	uint64_t timebase_hz; /* 0 = 10 MHz */
 	bool sstc;	      /* offer Sstc (stimecmp) to the guest */
+	bool jit;	      /* translate hot guest code (axvm_riscv64_config.jit) */
 	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
 	const struct axvm_config *base_config;
 	const struct axvm_hal *hal; /* NULL = axvm_hal_linux() */

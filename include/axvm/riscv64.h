@@ -62,6 +62,8 @@ struct axvm_riscv64_config {
 
 /* The software hart's vCPU ops table. */
 AXVM_API const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void);
+/* True if this build can translate guest code (the `jit` field above): x86-64 Linux hosts. */
+AXVM_API bool axvm_riscv64_jit_available(void);
 
 /*
  * The per-VM riscv64 machine: what the harts of one VM share for the SBI --

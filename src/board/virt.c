@@ -927,6 +927,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	b->hart_cfg = (struct axvm_riscv64_config){
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
+	    .jit = o->jit,
 	    .epoch_ns = b->hal->now_ns(b->hal->ctx),
 	    .machine = b->machine,
 	};

@@ -11,6 +11,7 @@
 #include "axvm/board.h"
 #include "axvm/config.h"
 #include "axvm/log.h"
+#include "axvm/riscv64.h"
 #include "axvm/runtime.h"
 #include "cli/cli.h"
 
@@ -31,6 +32,8 @@ enum {
 	RUN_RNG,
 	RUN_VIRTIO_CONSOLE,
 	RUN_DEVICE,
+	RUN_JIT,
+	RUN_NO_JIT,
 };
 
 static const struct cli_option run_options[] = {
@@ -52,6 +55,9 @@ static const struct cli_option run_options[] = {
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
+    {RUN_JIT, 0, "jit", NULL,
+     "translate hot guest code to host code (x86-64 hosts; first tier, default off)"},
+    {RUN_NO_JIT, 0, "no-jit", NULL, "run guest code in the interpreter only (default)"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
@@ -61,7 +67,7 @@ struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
-	bool earlycon, no_sstc;
+	bool earlycon, no_sstc, jit;
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
 	unsigned ndevices;
@@ -148,6 +154,17 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		break;
 	case RUN_NO_SSTC:
 		a->no_sstc = true;
+		break;
+	case RUN_JIT:
+		if (!axvm_riscv64_jit_available()) {
+			fprintf(stderr, "axvm run: --jit: the translator is not available on this "
+					"host (x86-64 Linux only); running the interpreter\n");
+			break;
+		}
+		a->jit = true;
+		break;
+	case RUN_NO_JIT:
+		a->jit = false;
 		break;
 	case RUN_TIMEOUT:
 		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {
@@ -236,6 +253,7 @@ static int run_main(int argc, char **argv)
 	memcpy(ro.board.devices, a.devices, sizeof(a.devices));
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
+	ro.board.jit = a.jit;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {
 		ro.console_stdin = true;

@@ -10,6 +10,7 @@
 #include "axvm/riscv64.h"
 
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/jit.h"
 
 static int backend_create(const struct axvm_vcpu_create_info *info, void **backend)
 {
@@ -155,6 +156,11 @@ static const struct axvm_vcpu_ops backend_ops = {
     .set_boot_args = backend_set_boot_args,
     .set_hypercall_result = backend_set_hypercall_result,
 };
+
+bool axvm_riscv64_jit_available(void)
+{
+	return rv_jit_supported();
+}
 
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)
 {
