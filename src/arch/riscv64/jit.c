@@ -78,6 +78,7 @@ struct rv_jit {
 	uint8_t *epilogue; /* rw address */
 	jit_entry_fn enter;
 	uint64_t gen;
+	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
 	struct jit_tr *tr; /* scratch for the block being translated */
 };
@@ -151,6 +152,11 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	}
 	j->size = cache_size;
 	j->gen = 1;
+	j->hot = JIT_HOT;
+	if (getenv("AXVM_JIT_HOT") && atoi(getenv("AXVM_JIT_HOT")) > 0)
+		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
+	if (j->hot >= JIT_NEVER)
+		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
 	if (!j->tr) {
 		munmap(j->rw, cache_size);
@@ -741,7 +747,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	jit_page_sync(j, jp);
 	code = jp->entry[slot];
 	if (!code) {
-		if (jp->count[slot] == JIT_NEVER || ++jp->count[slot] < JIT_HOT)
+		if (jp->count[slot] == JIT_NEVER || ++jp->count[slot] < j->hot)
 			return false;
 		code = jit_translate(h, dp, slot);
 		if (!code) {
