@@ -56,6 +56,8 @@ TEST(jit_x86_encodings_match_the_assembler)
 	ENC("48c74328fbffffff", x86_store_imm32(b, X86_RBX, 40, -5)); /* mov qword ptr [rbx+40], -5 */
 	ENC("4c89e8", x86_mov_rr(b, X86_RAX, X86_R13)); /* mov rax, r13 */
 	ENC("4989f4", x86_mov_rr(b, X86_R12, X86_RSI)); /* mov r12, rsi */
+	ENC("4489c8", x86_mov_rr32(b, X86_RAX, X86_R9)); /* mov eax, r9d */
+	ENC("89c0", x86_mov_rr32(b, X86_RAX, X86_RAX)); /* mov eax, eax */
 	ENC("31c0", x86_mov_imm(b, X86_RAX, 0ull)); /* xor eax, eax */
 	ENC("41b978563412", x86_mov_imm(b, X86_R9, 0x12345678ull)); /* mov r9d, 0x12345678 */
 	ENC("48c7c000f0ffff", x86_mov_imm(b, X86_RAX, 0xfffffffffffff000ull)); /* mov rax, -4096 */

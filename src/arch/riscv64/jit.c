@@ -57,7 +57,13 @@ struct jit_stub {
 	int32_t pcoff; /* STUB_PC: pc - page_va; STUB_CHAIN: the slot */
 	unsigned k;    /* instructions retired on this path */
 	bool slow;     /* the instruction at pc must run in the interpreter first */
+	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
 };
+
+/* Host registers that hold guest registers inside a block (no call is ever made from it). */
+#define JIT_NCACHE 6
+static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_R8,
+							 X86_R9,  X86_R10, X86_R11};
 
 struct jit_tr {
 	struct rv_jit *j;
@@ -65,6 +71,12 @@ struct jit_tr {
 	struct x86_buf b;
 	unsigned start;
 	uint8_t *check; /* the block's first byte (rw) */
+	uint8_t *body;	/* after the cached registers are loaded: a self-loop's target */
+	unsigned len;	/* guest instructions in the block */
+	/* Guest register -> index in jit_cache_regs + 1 (0: in memory); the cached ones. */
+	uint8_t cache_of[33];
+	uint8_t cached[JIT_NCACHE];
+	unsigned ncached;
 	struct jit_stub stub[JIT_MAX_STUBS];
 	unsigned nstub;
 };
@@ -212,6 +224,7 @@ static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, in
 	s->pcoff = pcoff;
 	s->k = k;
 	s->slow = slow;
+	s->no_wb = false;
 }
 
 /* An unconditional exit: jump to a stub. */
@@ -232,13 +245,53 @@ static void jit_exit_slot(struct jit_tr *t, unsigned slot, unsigned k, bool slow
 
 static void jit_ld(struct jit_tr *t, enum x86_reg r, unsigned xr)
 {
-	x86_mov_load(&t->b, r, X86_RBX, XOFF(xr)); /* x[0] reads 0 from memory */
+	if (t->cache_of[xr])
+		x86_mov_rr(&t->b, r, jit_cache_regs[t->cache_of[xr] - 1]);
+	else
+		x86_mov_load(&t->b, r, X86_RBX, XOFF(xr)); /* x[0] reads 0 from memory */
 }
 
 static void jit_st(struct jit_tr *t, unsigned xr, enum x86_reg r)
 {
-	if (xr != 0 && xr < 32) /* rd 32 is the x0 sink */
+	if (xr == 0 || xr >= 32) /* rd 32 is the x0 sink */
+		return;
+	if (t->cache_of[xr])
+		x86_mov_rr(&t->b, jit_cache_regs[t->cache_of[xr] - 1], r);
+	else
 		x86_mov_store(&t->b, X86_RBX, XOFF(xr), r);
+}
+
+/* dst op= guest register xr. */
+static void jit_src(struct jit_tr *t, enum x86_alu op, bool w64, enum x86_reg dst, unsigned xr)
+{
+	if (t->cache_of[xr])
+		x86_alu_rr(&t->b, op, w64, dst, jit_cache_regs[t->cache_of[xr] - 1]);
+	else
+		x86_alu_rm(&t->b, op, w64, dst, X86_RBX, XOFF(xr));
+}
+
+/* Guest register rd = a sign-extended 32-bit constant. */
+static void jit_set_imm(struct jit_tr *t, unsigned rd, int32_t imm)
+{
+	if (rd == 0 || rd >= 32)
+		return;
+	if (t->cache_of[rd])
+		x86_mov_imm(&t->b, jit_cache_regs[t->cache_of[rd] - 1], (uint64_t)(int64_t)imm);
+	else
+		x86_store_imm32(&t->b, X86_RBX, XOFF(rd), imm);
+}
+
+/* Load the cached guest registers (block entry) / store them back (every exit). */
+static void jit_cache_load(struct jit_tr *t)
+{
+	for (unsigned i = 0; i < t->ncached; i++)
+		x86_mov_load(&t->b, jit_cache_regs[i], X86_RBX, XOFF(t->cached[i]));
+}
+
+static void jit_cache_store(struct jit_tr *t)
+{
+	for (unsigned i = 0; i < t->ncached; i++)
+		x86_mov_store(&t->b, X86_RBX, XOFF(t->cached[i]), jit_cache_regs[i]);
 }
 
 static void jit_here(struct jit_tr *t, uint8_t *rel)
@@ -335,7 +388,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		return 1;
 	case RV_DOP_LUI:
 	case RV_DOP_LI:
-		x86_store_imm32(b, X86_RBX, XOFF(d->rd), d->imm);
+		jit_set_imm(t, d->rd, d->imm);
 		return op == RV_DOP_LI ? 2 : 1;
 	case RV_DOP_AUIPC:
 		if (off + imm == (int32_t)(off + imm)) {
@@ -363,6 +416,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_lea(b, X86_RCX, X86_R13, off + len);
 		jit_st(t, d->rd, X86_RCX);
 		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+		jit_cache_store(t);
 		x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
 		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
 		*end = true;
@@ -378,7 +432,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		uint8_t *rel;
 
 		jit_ld(t, X86_RAX, d->rs1);
-		x86_alu_rm(b, X86_CMP, true, X86_RAX, X86_RBX, XOFF(d->rs2));
+		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
 		rel = x86_jcc32(b, cc[op - RV_DOP_BEQ]);
 		if (d->target >= 0)
 			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
@@ -430,7 +484,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		int32_t off2 = off + 2 * (int32_t)d->first_step;
 
 		jit_ld(t, X86_RAX, d->rs1);
-		x86_alu_rm(b, X86_ADD, true, X86_RAX, X86_RBX, XOFF(d->rs2));
+		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
 		jit_st(t, (unsigned)d->target, X86_RAX);
 		if (imm)
 			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
@@ -447,7 +501,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		return 2;
 	}
 	case RV_DOP_ZEXTW:
-		x86_load(b, X86_LD_U32, X86_RAX, X86_RBX, XOFF(d->rs1));
+		jit_ld(t, X86_RAX, d->rs1);
+		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
 	case RV_DOP_SHIFTS:
@@ -524,16 +579,16 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		case RV_DOP_XOR:
 		case RV_DOP_OR:
 		case RV_DOP_AND:
-			x86_alu_rm(b, alu[op - RV_DOP_ADD], true, X86_RAX, X86_RBX, XOFF(d->rs2));
+			jit_src(t, alu[op - RV_DOP_ADD], true, X86_RAX, d->rs2);
 			break;
 		case RV_DOP_ADDW:
 		case RV_DOP_SUBW:
-			x86_alu_rm(b, alu[op - RV_DOP_ADD], false, X86_RAX, X86_RBX, XOFF(d->rs2));
+			jit_src(t, alu[op - RV_DOP_ADD], false, X86_RAX, d->rs2);
 			x86_movsxd(b, X86_RAX, X86_RAX);
 			break;
 		case RV_DOP_SLT:
 		case RV_DOP_SLTU:
-			x86_alu_rm(b, X86_CMP, true, X86_RAX, X86_RBX, XOFF(d->rs2));
+			jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
 			x86_setcc(b, op == RV_DOP_SLT ? X86_CC_L : X86_CC_B, X86_RAX);
 			break;
 		case RV_DOP_SLL:
@@ -605,9 +660,16 @@ static void jit_emit_stubs(struct jit_tr *t)
 			uint8_t *miss;
 
 			if (slot == t->start) {
-				x86_patch_rel32(x86_jmp32(b), t->check);
+				/* A loop on itself: the registers stay where they are while the budget lasts. */
+				x86_alu_imm(b, X86_CMP, true, X86_R12, (int32_t)t->len);
+				x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
+				jit_cache_store(t);
+				x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * slot));
+				x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+				x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
 				continue;
 			}
+			jit_cache_store(t);
 			if (next) { /* same page, same generation: they die together */
 				x86_patch_rel32(x86_jmp32(b), jit_rx_to_rw(t->j, next));
 				continue;
@@ -621,6 +683,8 @@ static void jit_emit_stubs(struct jit_tr *t)
 			jit_here(t, miss);
 			x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * slot));
 		} else {
+			if (!s->no_wb)
+				jit_cache_store(t);
 			x86_lea(b, X86_RAX, X86_R13, s->pcoff);
 		}
 		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
@@ -635,12 +699,62 @@ static bool jit_decoded(const struct rv_hart *h, const struct rv_dinsn *d)
 	return d->fn != h->dc.decode_fn && d->op != RV_DOP_DECODE;
 }
 
+/* Operations jit_insn translates. */
+static bool jit_can(unsigned op)
+{
+	return op >= RV_DOP_NOP && op < RV_DOP_COUNT && !(op >= RV_DOP_FLW && op <= RV_DOP_FPU);
+}
+
 static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
 {
 	if (jp->gen != j->gen) {
 		memset(jp->entry, 0, sizeof(jp->entry));
 		memset(jp->count, 0, sizeof(jp->count));
 		jp->gen = j->gen;
+	}
+}
+
+/*
+ * Choose the guest registers to keep in host registers: the most used ones
+ * over the slots the block will cover (the same walk as the translation).
+ * Operand fields an operation does not use count too: a harmless
+ * overestimate (a register cached for nothing is loaded and stored back
+ * unchanged).
+ */
+static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const struct rv_dpage *dp)
+{
+	unsigned uses[33] = {0}, slot = t->start, k = 0;
+
+	memset(t->cache_of, 0, sizeof(t->cache_of));
+	t->ncached = 0;
+	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
+		const struct rv_dinsn *d = &dp->slot[slot];
+
+		if (!jit_decoded(h, d) || !jit_can(d->op))
+			break;
+		uses[d->rs1]++;
+		uses[d->rs2]++;
+		if (d->rd < 32)
+			uses[d->rd]++;
+		if ((d->op == RV_DOP_SHIFTS || d->op >= RV_DOP_ADD_LB) && d->target > 0 &&
+		    d->target < 32)
+			uses[d->target]++;
+		k += 2;
+		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
+			break;
+		slot += d->step;
+	}
+	uses[0] = 0;
+	while (t->ncached < JIT_NCACHE) {
+		unsigned best = 0;
+
+		for (unsigned r = 1; r < 32; r++)
+			if (!t->cache_of[r] && uses[r] > uses[best])
+				best = r;
+		if (uses[best] < 2)
+			break;
+		t->cached[t->ncached++] = (uint8_t)best;
+		t->cache_of[best] = (uint8_t)t->ncached;
 	}
 }
 
@@ -658,6 +772,8 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->jp = dp->jit;
 	t->start = start;
 	t->nstub = 0;
+	t->len = 0;
+	jit_choose_cache(t, h, dp);
 	x86_init(&t->b, j->rw + j->used, j->size - j->used);
 	t->check = t->b.p;
 	/* cmp r12, imm32 (the length, patched below); jl -> leave with nothing done */
@@ -667,11 +783,15 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	check_imm = t->b.p;
 	x86_u32(&t->b, 0);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_L), STUB_PC, (int32_t)(2u * start), 0, true);
+	t->stub[t->nstub - 1].no_wb = true;
+	jit_cache_load(t);
+	t->body = t->b.p;
 	while (!end) {
 		const struct rv_dinsn *d = &dp->slot[slot];
 		unsigned n = 0;
 
-		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && k + 2 <= JIT_MAX_INSNS)
+		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && jit_can(d->op) &&
+		    k + 2 <= JIT_MAX_INSNS)
 			n = jit_insn(t, d, slot, k, &end);
 		if (!n) {
 			/* Untranslatable (slow: the interpreter runs it), or long enough (chain on). */
@@ -687,6 +807,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	}
 	if (t->b.full)
 		return NULL;
+	t->len = k;
 	memcpy(check_imm, &k, 4);
 	jit_emit_stubs(t);
 	if (t->b.full)

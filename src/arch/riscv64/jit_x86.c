@@ -134,6 +134,13 @@ void x86_mov_rr(struct x86_buf *b, enum x86_reg dst, enum x86_reg src)
 	x86_modrm_rr(b, src, dst);
 }
 
+void x86_mov_rr32(struct x86_buf *b, enum x86_reg dst, enum x86_reg src)
+{
+	x86_rex(b, false, src, dst, false);
+	x86_byte(b, 0x89);
+	x86_modrm_rr(b, src, dst);
+}
+
 void x86_mov_imm(struct x86_buf *b, enum x86_reg dst, uint64_t imm)
 {
 	if (imm == 0) {

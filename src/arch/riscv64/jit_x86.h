@@ -103,6 +103,8 @@ void x86_store(struct x86_buf *b, unsigned size, enum x86_reg base, int32_t disp
 void x86_store_imm32(struct x86_buf *b, enum x86_reg base, int32_t disp, int32_t imm);
 /* dst = src (64-bit), dst = imm (shortest form), dst = sign-extended low 32 bits of src. */
 void x86_mov_rr(struct x86_buf *b, enum x86_reg dst, enum x86_reg src);
+/* dst = low 32 bits of src, zero-extended. */
+void x86_mov_rr32(struct x86_buf *b, enum x86_reg dst, enum x86_reg src);
 void x86_mov_imm(struct x86_buf *b, enum x86_reg dst, uint64_t imm);
 void x86_movsxd(struct x86_buf *b, enum x86_reg dst, enum x86_reg src);
 /* dst = base + disp. */
