@@ -114,7 +114,8 @@ static void jt_run(struct jt *t, unsigned runs, int line)
 		int ra = fix_run(&t->on), rb = fix_run(&t->off);
 
 		if (ra != rb) {
-			test_fail_at(__FILE__, line, "run() returned %d with jit, %d without", ra, rb);
+			test_fail_at(__FILE__, line, "run() returned %d with jit, %d without", ra,
+				     rb);
 			return;
 		}
 		if (!jt_same(t, line) || t->on.exit.reason != AXVM_EXIT_NOTHING)
@@ -132,62 +133,132 @@ static const struct rv_jit_stats *jt_stats(struct jt *t)
 static void jt_alu_code(uint32_t *out)
 {
 	const uint32_t jt_alu[] = {
-    /* x5 = LCG state, x6 = multiplier, x7 = counter, x8 = 200, x31 = checksum */
-    /* loop: */
-    MULDIV(0, 5, 5, 6), ADDI(5, 5, 1237),
-    /* mix of values: x9 = x5 >> 3, x10 = INT64_MIN, x11 = -1, x12 = 0, x13 = x5 w/ low bits */
-    SRLI(9, 5, 3), ADDI(11, 0, -1), SLLI(10, 11, 63), ADDI(12, 0, 0), ANDI(13, 5, 7),
-    OPR(0, 0, 14, 5, 9), ADD(31, 31, 14),	  /* add */
-    SUB(14, 5, 9), XOR(31, 31, 14),		  /* sub */
-    OPR(1, 0, 14, 5, 13), ADD(31, 31, 14),	  /* sll */
-    OPR(2, 0, 14, 5, 9), ADD(31, 31, 14),	  /* slt */
-    OPR(3, 0, 14, 5, 9), ADD(31, 31, 14),	  /* sltu */
-    OPR(5, 0, 14, 5, 13), XOR(31, 31, 14),	  /* srl */
-    OPR(5, 0x20, 14, 5, 13), ADD(31, 31, 14),	  /* sra */
-    OPR(6, 0, 14, 5, 9), XOR(31, 31, 14),	  /* or */
-    OPR(7, 0, 14, 5, 9), ADD(31, 31, 14),	  /* and */
-    OPW(0, 0, 14, 5, 9), ADD(31, 31, 14),	  /* addw */
-    OPW(0, 0x20, 14, 5, 9), XOR(31, 31, 14),	  /* subw */
-    OPW(1, 0, 14, 5, 9), ADD(31, 31, 14),	  /* sllw */
-    OPW(5, 0, 14, 5, 9), XOR(31, 31, 14),	  /* srlw */
-    OPW(5, 0x20, 14, 5, 9), ADD(31, 31, 14),	  /* sraw */
-    OPI(2, 14, 5, -5), ADD(31, 31, 14),		  /* slti */
-    OPI(3, 14, 5, -5), ADD(31, 31, 14),		  /* sltiu */
-    OPI(4, 14, 5, -300), XOR(31, 31, 14),	  /* xori */
-    OPI(6, 14, 5, 0x555), ADD(31, 31, 14),	  /* ori */
-    SRAI(14, 5, 17), XOR(31, 31, 14),		  /* srai */
-    OPIW(0, 14, 5, 2000), ADD(31, 31, 14),	  /* addiw */
-    OPIW(1, 14, 5, 7), XOR(31, 31, 14),		  /* slliw */
-    OPIW(5, 14, 5, 9), ADD(31, 31, 14),		  /* srliw */
-    OPIW(5, 14, 5, 0x400 | 9), XOR(31, 31, 14),	  /* sraiw */
-    MULDIV(1, 14, 5, 9), ADD(31, 31, 14),	  /* mulh */
-    MULDIV(2, 14, 5, 9), XOR(31, 31, 14),	  /* mulhsu */
-    MULDIV(2, 14, 10, 9), ADD(31, 31, 14),	  /* mulhsu, negative */
-    MULDIV(3, 14, 5, 9), ADD(31, 31, 14),	  /* mulhu */
-    MULDIVW(0, 14, 5, 9), XOR(31, 31, 14),	  /* mulw */
-    MULDIV(4, 14, 5, 13), ADD(31, 31, 14),	  /* div (13 may be 0) */
-    MULDIV(4, 14, 10, 11), XOR(31, 31, 14),	  /* div overflow */
-    MULDIV(5, 14, 5, 13), ADD(31, 31, 14),	  /* divu */
-    MULDIV(6, 14, 5, 13), XOR(31, 31, 14),	  /* rem */
-    MULDIV(6, 14, 10, 11), ADD(31, 31, 14),	  /* rem overflow */
-    MULDIV(7, 14, 5, 12), XOR(31, 31, 14),	  /* remu by 0 */
-    MULDIVW(4, 14, 5, 13), ADD(31, 31, 14),	  /* divw */
-    MULDIVW(4, 14, 10, 11), XOR(31, 31, 14),	  /* divw: low words 0 / -1 */
-    MULDIVW(5, 14, 5, 12), ADD(31, 31, 14),	  /* divuw by 0 */
-    MULDIVW(6, 14, 5, 13), XOR(31, 31, 14),	  /* remw */
-    MULDIVW(6, 14, 5, 12), ADD(31, 31, 14),	  /* remw by 0 */
-    MULDIVW(7, 14, 5, 13), XOR(31, 31, 14),	  /* remuw */
-    LUI(14, 0x80000), ADD(31, 31, 14),		  /* lui (negative) */
-    AUIPC(14, 0x12345), XOR(31, 31, 14),	  /* auipc */
-    /* a store and a load of every width */
-    SD(31, 20, 0), SW(5, 20, 8), SH(5, 20, 12), SB(5, 20, 14),
-    LB(14, 20, 14), ADD(31, 31, 14), LH(14, 20, 12), ADD(31, 31, 14), LW(14, 20, 8),
-    ADD(31, 31, 14), LBU(14, 20, 8), ADD(31, 31, 14), LHU(14, 20, 8), ADD(31, 31, 14),
-    LWU(14, 20, 8), ADD(31, 31, 14), LD(14, 20, 0), ADD(31, 31, 14),
-    /* compare branches both ways */
-    BLT(5, 9, 8), ADDI(31, 31, 1), BGE(5, 9, 8), ADDI(31, 31, 3), BLTU(5, 9, 8),
-    ADDI(31, 31, 5), BGEU(9, 5, 8), ADDI(31, 31, 7),
-    ADDI(7, 7, 1), BLT(7, 8, -4 * (JT_ALU_LEN - 2)), EBREAK,
+	    /* x5 = LCG state, x6 = multiplier, x7 = counter, x8 = 200, x31 = checksum */
+	    /* loop: */
+	    MULDIV(0, 5, 5, 6),
+	    ADDI(5, 5, 1237),
+	    /* mix of values: x9 = x5 >> 3, x10 = INT64_MIN, x11 = -1, x12 = 0, x13 = x5 w/ low bits
+	     */
+	    SRLI(9, 5, 3),
+	    ADDI(11, 0, -1),
+	    SLLI(10, 11, 63),
+	    ADDI(12, 0, 0),
+	    ANDI(13, 5, 7),
+	    OPR(0, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* add */
+	    SUB(14, 5, 9),
+	    XOR(31, 31, 14), /* sub */
+	    OPR(1, 0, 14, 5, 13),
+	    ADD(31, 31, 14), /* sll */
+	    OPR(2, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* slt */
+	    OPR(3, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* sltu */
+	    OPR(5, 0, 14, 5, 13),
+	    XOR(31, 31, 14), /* srl */
+	    OPR(5, 0x20, 14, 5, 13),
+	    ADD(31, 31, 14), /* sra */
+	    OPR(6, 0, 14, 5, 9),
+	    XOR(31, 31, 14), /* or */
+	    OPR(7, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* and */
+	    OPW(0, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* addw */
+	    OPW(0, 0x20, 14, 5, 9),
+	    XOR(31, 31, 14), /* subw */
+	    OPW(1, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* sllw */
+	    OPW(5, 0, 14, 5, 9),
+	    XOR(31, 31, 14), /* srlw */
+	    OPW(5, 0x20, 14, 5, 9),
+	    ADD(31, 31, 14), /* sraw */
+	    OPI(2, 14, 5, -5),
+	    ADD(31, 31, 14), /* slti */
+	    OPI(3, 14, 5, -5),
+	    ADD(31, 31, 14), /* sltiu */
+	    OPI(4, 14, 5, -300),
+	    XOR(31, 31, 14), /* xori */
+	    OPI(6, 14, 5, 0x555),
+	    ADD(31, 31, 14), /* ori */
+	    SRAI(14, 5, 17),
+	    XOR(31, 31, 14), /* srai */
+	    OPIW(0, 14, 5, 2000),
+	    ADD(31, 31, 14), /* addiw */
+	    OPIW(1, 14, 5, 7),
+	    XOR(31, 31, 14), /* slliw */
+	    OPIW(5, 14, 5, 9),
+	    ADD(31, 31, 14), /* srliw */
+	    OPIW(5, 14, 5, 0x400 | 9),
+	    XOR(31, 31, 14), /* sraiw */
+	    MULDIV(1, 14, 5, 9),
+	    ADD(31, 31, 14), /* mulh */
+	    MULDIV(2, 14, 5, 9),
+	    XOR(31, 31, 14), /* mulhsu */
+	    MULDIV(2, 14, 10, 9),
+	    ADD(31, 31, 14), /* mulhsu, negative */
+	    MULDIV(3, 14, 5, 9),
+	    ADD(31, 31, 14), /* mulhu */
+	    MULDIVW(0, 14, 5, 9),
+	    XOR(31, 31, 14), /* mulw */
+	    MULDIV(4, 14, 5, 13),
+	    ADD(31, 31, 14), /* div (13 may be 0) */
+	    MULDIV(4, 14, 10, 11),
+	    XOR(31, 31, 14), /* div overflow */
+	    MULDIV(5, 14, 5, 13),
+	    ADD(31, 31, 14), /* divu */
+	    MULDIV(6, 14, 5, 13),
+	    XOR(31, 31, 14), /* rem */
+	    MULDIV(6, 14, 10, 11),
+	    ADD(31, 31, 14), /* rem overflow */
+	    MULDIV(7, 14, 5, 12),
+	    XOR(31, 31, 14), /* remu by 0 */
+	    MULDIVW(4, 14, 5, 13),
+	    ADD(31, 31, 14), /* divw */
+	    MULDIVW(4, 14, 10, 11),
+	    XOR(31, 31, 14), /* divw: low words 0 / -1 */
+	    MULDIVW(5, 14, 5, 12),
+	    ADD(31, 31, 14), /* divuw by 0 */
+	    MULDIVW(6, 14, 5, 13),
+	    XOR(31, 31, 14), /* remw */
+	    MULDIVW(6, 14, 5, 12),
+	    ADD(31, 31, 14), /* remw by 0 */
+	    MULDIVW(7, 14, 5, 13),
+	    XOR(31, 31, 14), /* remuw */
+	    LUI(14, 0x80000),
+	    ADD(31, 31, 14), /* lui (negative) */
+	    AUIPC(14, 0x12345),
+	    XOR(31, 31, 14), /* auipc */
+	    /* a store and a load of every width */
+	    SD(31, 20, 0),
+	    SW(5, 20, 8),
+	    SH(5, 20, 12),
+	    SB(5, 20, 14),
+	    LB(14, 20, 14),
+	    ADD(31, 31, 14),
+	    LH(14, 20, 12),
+	    ADD(31, 31, 14),
+	    LW(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LBU(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LHU(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LWU(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LD(14, 20, 0),
+	    ADD(31, 31, 14),
+	    /* compare branches both ways */
+	    BLT(5, 9, 8),
+	    ADDI(31, 31, 1),
+	    BGE(5, 9, 8),
+	    ADDI(31, 31, 3),
+	    BLTU(5, 9, 8),
+	    ADDI(31, 31, 5),
+	    BGEU(9, 5, 8),
+	    ADDI(31, 31, 7),
+	    ADDI(7, 7, 1),
+	    BLT(7, 8, -4 * (JT_ALU_LEN - 2)),
+	    EBREAK,
 	};
 
 	_Static_assert(sizeof(jt_alu) / 4 == JT_ALU_LEN, "the loop branch's offset counts on it");
@@ -246,12 +317,12 @@ TEST(jit_self_modifying_code_in_a_hot_block_with_fence_i)
 {
 	/* After 50 rounds the loop patches its own first instruction to add 2 instead of 1. */
 	const uint32_t code[] = {
-	    ADDI(5, 5, 1),	/* P+0: patched */
-	    ADDI(6, 6, 1),	/* P+4 */
-	    BNE(6, 7, 12),	/* P+8: x7 = 50 */
-	    SW(8, 9, 0),	/* P+12: x9 = P, x8 = addi x5, x5, 2 */
-	    FENCE_I,		/* P+16 */
-	    BLT(6, 10, -20),	/* P+20: x10 = 100 */
+	    ADDI(5, 5, 1),   /* P+0: patched */
+	    ADDI(6, 6, 1),   /* P+4 */
+	    BNE(6, 7, 12),   /* P+8: x7 = 50 */
+	    SW(8, 9, 0),     /* P+12: x9 = P, x8 = addi x5, x5, 2 */
+	    FENCE_I,	     /* P+16 */
+	    BLT(6, 10, -20), /* P+20: x10 = 100 */
 	    EBREAK,
 	};
 	struct jt t;
@@ -278,16 +349,16 @@ TEST(jit_store_into_the_running_block_takes_effect_at_once)
 	 * before the store and never run the old instruction again.
 	 */
 	const uint32_t code[] = {
-	    ADDI(6, 6, 1),	/* P+0 */
-	    ANDI(11, 6, 31),	/* P+4 */
-	    BNE(11, 0, 20),	/* P+8: -> P+28 */
-	    ANDI(11, 6, 32),	/* P+12 */
-	    SLLI(11, 11, 16),	/* P+16: bit 5 -> imm bit 1 */
-	    ADD(12, 8, 11),	/* P+20: x8 = addi x5, x5, 1 */
-	    SW(12, 9, 32),	/* P+24: x9 = P */
-	    NOP,		/* P+28 */
-	    ADDI(5, 5, 1),	/* P+32: rewritten */
-	    BLT(6, 10, -36),	/* P+36: x10 = 300 */
+	    ADDI(6, 6, 1),    /* P+0 */
+	    ANDI(11, 6, 31),  /* P+4 */
+	    BNE(11, 0, 20),   /* P+8: -> P+28 */
+	    ANDI(11, 6, 32),  /* P+12 */
+	    SLLI(11, 11, 16), /* P+16: bit 5 -> imm bit 1 */
+	    ADD(12, 8, 11),   /* P+20: x8 = addi x5, x5, 1 */
+	    SW(12, 9, 32),    /* P+24: x9 = P */
+	    NOP,	      /* P+28 */
+	    ADDI(5, 5, 1),    /* P+32: rewritten */
+	    BLT(6, 10, -36),  /* P+36: x10 = 300 */
 	    EBREAK,
 	};
 	uint64_t expect = 0, imm = 1;
@@ -318,12 +389,12 @@ TEST(jit_fault_in_the_middle_of_a_block_is_precise)
 	 * instruction's effect must be exactly the interpreter's.
 	 */
 	const uint32_t code[] = {
-	    ADDI(5, 5, 1),	/* P+0 */
-	    LD(6, 7, 0),	/* P+4: faults first */
-	    ADD(8, 8, 6),	/* P+8 */
-	    SD(8, 9, 0),	/* P+12 */
-	    ADDI(7, 7, 8),	/* P+16 */
-	    ADDI(9, 9, 8),	/* P+20 */
+	    ADDI(5, 5, 1), /* P+0 */
+	    LD(6, 7, 0),   /* P+4: faults first */
+	    ADD(8, 8, 6),  /* P+8 */
+	    SD(8, 9, 0),   /* P+12 */
+	    ADDI(7, 7, 8), /* P+16 */
+	    ADDI(9, 9, 8), /* P+20 */
 	    J(-24),
 	};
 	struct jt t;

@@ -172,9 +172,9 @@ enum rv_dop {
 struct rv_jit_page;
 
 struct rv_dpage {
-	uintptr_t host; /* host address of the page */
+	uintptr_t host;		 /* host address of the page */
 	struct rv_jit_page *jit; /* its translations (jit.h), or NULL */
-	uint64_t epoch; /* slots are valid only while this equals rv_dcache.epoch */
+	uint64_t epoch;		 /* slots are valid only while this equals rv_dcache.epoch */
 	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
 };
 

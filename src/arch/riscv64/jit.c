@@ -43,8 +43,8 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 #define JIT_MAX_INSNS 64u
 #define JIT_MAX_STUBS (2u * JIT_MAX_INSNS + 2u)
 
-typedef int64_t (*jit_entry_fn)(struct rv_hart *h, int64_t left, uint64_t page_va,
-				const void *code, const void *tr, const void *tw);
+typedef int64_t (*jit_entry_fn)(struct rv_hart *h, int64_t left, uint64_t page_va, const void *code,
+				const void *tr, const void *tw);
 
 enum jit_stub_kind {
 	STUB_PC,    /* h->pc = page_va + pcoff */
@@ -63,7 +63,7 @@ struct jit_stub {
 /* Host registers that hold guest registers inside a block (no call is ever made from it). */
 #define JIT_NCACHE 6
 static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_R8,
-							 X86_R9,  X86_R10, X86_R11};
+							X86_R9,	 X86_R10, X86_R11};
 
 struct jit_tr {
 	struct rv_jit *j;
@@ -82,11 +82,11 @@ struct jit_tr {
 };
 
 struct rv_jit {
-	uint8_t *rw;	/* emitting view */
-	uint8_t *rx;	/* running view (same memfd) */
+	uint8_t *rw; /* emitting view */
+	uint8_t *rx; /* running view (same memfd) */
 	size_t size;
-	size_t used;	/* bytes of rw in use */
-	size_t keep;	/* trampoline + epilogue: never flushed */
+	size_t used;	   /* bytes of rw in use */
+	size_t keep;	   /* trampoline + epilogue: never flushed */
 	uint8_t *epilogue; /* rw address */
 	jit_entry_fn enter;
 	uint64_t gen;
@@ -240,7 +240,8 @@ static void jit_exit_slot(struct jit_tr *t, unsigned slot, unsigned k, bool slow
 	if (slot >= RV_DPAGE_SLOTS)
 		jit_exit(t, STUB_PC, (int32_t)(2u * slot), k, slow);
 	else
-		jit_exit(t, slow ? STUB_PC : STUB_CHAIN, (int32_t)(slot * (slow ? 2u : 1u)), k, slow);
+		jit_exit(t, slow ? STUB_PC : STUB_CHAIN, (int32_t)(slot * (slow ? 2u : 1u)), k,
+			 slow);
 }
 
 static void jit_ld(struct jit_tr *t, enum x86_reg r, unsigned xr)
@@ -304,8 +305,7 @@ static void jit_here(struct jit_tr *t, uint8_t *rel)
  * table at `table` (r14/r15): on a hit rax becomes the host address; a miss
  * leaves through a slow exit at pcoff with k retired.
  */
-static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff,
-		    unsigned k)
+static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff, unsigned k)
 {
 	struct x86_buf *b = &t->b;
 
@@ -330,8 +330,8 @@ static const unsigned jit_load_size[7] = {1, 2, 4, 8, 1, 2, 4};
 static void jit_div(struct jit_tr *t, unsigned op)
 {
 	struct x86_buf *b = &t->b;
-	bool w64 = op <= RV_DOP_REMU, sign = op == RV_DOP_DIV || op == RV_DOP_REM ||
-					      op == RV_DOP_DIVW || op == RV_DOP_REMW;
+	bool w64 = op <= RV_DOP_REMU,
+	     sign = op == RV_DOP_DIV || op == RV_DOP_REM || op == RV_DOP_DIVW || op == RV_DOP_REMW;
 	bool rem = op == RV_DOP_REM || op == RV_DOP_REMU || op == RV_DOP_REMW || op == RV_DOP_REMUW;
 	uint8_t *zero, *minus1 = NULL, *done1, *done2 = NULL;
 
@@ -355,7 +355,8 @@ static void jit_div(struct jit_tr *t, unsigned op)
 		x86_mov_imm(b, X86_RAX, UINT64_MAX);
 	if (sign) {
 		done2 = x86_jmp32(b);
-		/* Divisor -1: quotient -dividend (wraps for the minimum: the overflow case), remainder 0. */
+		/* Divisor -1: quotient -dividend (wraps for the minimum: the overflow case),
+		 * remainder 0. */
 		jit_here(t, minus1);
 		if (rem)
 			x86_alu_rr(b, X86_XOR, false, X86_RAX, X86_RAX);
@@ -427,8 +428,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	case RV_DOP_BGE:
 	case RV_DOP_BLTU:
 	case RV_DOP_BGEU: {
-		static const enum x86_cc cc[] = {X86_CC_E, X86_CC_NE, X86_CC_L,
-						 X86_CC_GE, X86_CC_B, X86_CC_AE};
+		static const enum x86_cc cc[] = {X86_CC_E,  X86_CC_NE, X86_CC_L,
+						 X86_CC_GE, X86_CC_B,  X86_CC_AE};
 		uint8_t *rel;
 
 		jit_ld(t, X86_RAX, d->rs1);
@@ -566,9 +567,9 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	}
 	if (op >= RV_DOP_ADD && op <= RV_DOP_REMUW) {
 		static const enum x86_alu alu[] = {
-		    [RV_DOP_ADD - RV_DOP_ADD] = X86_ADD, [RV_DOP_SUB - RV_DOP_ADD] = X86_SUB,
-		    [RV_DOP_XOR - RV_DOP_ADD] = X86_XOR, [RV_DOP_OR - RV_DOP_ADD] = X86_OR,
-		    [RV_DOP_AND - RV_DOP_ADD] = X86_AND, [RV_DOP_ADDW - RV_DOP_ADD] = X86_ADD,
+		    [RV_DOP_ADD - RV_DOP_ADD] = X86_ADD,  [RV_DOP_SUB - RV_DOP_ADD] = X86_SUB,
+		    [RV_DOP_XOR - RV_DOP_ADD] = X86_XOR,  [RV_DOP_OR - RV_DOP_ADD] = X86_OR,
+		    [RV_DOP_AND - RV_DOP_ADD] = X86_AND,  [RV_DOP_ADDW - RV_DOP_ADD] = X86_ADD,
 		    [RV_DOP_SUBW - RV_DOP_ADD] = X86_SUB,
 		};
 
@@ -660,7 +661,8 @@ static void jit_emit_stubs(struct jit_tr *t)
 			uint8_t *miss;
 
 			if (slot == t->start) {
-				/* A loop on itself: the registers stay where they are while the budget lasts. */
+				/* A loop on itself: the registers stay where they are while the
+				 * budget lasts. */
 				x86_alu_imm(b, X86_CMP, true, X86_R12, (int32_t)t->len);
 				x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
 				jit_cache_store(t);
@@ -794,7 +796,8 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 		    k + 2 <= JIT_MAX_INSNS)
 			n = jit_insn(t, d, slot, k, &end);
 		if (!n) {
-			/* Untranslatable (slow: the interpreter runs it), or long enough (chain on). */
+			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
+			 * on). */
 			bool slow = slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS;
 
 			if (k == 0)
@@ -822,7 +825,7 @@ static uint64_t jit_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: not the waits of a busy host */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

@@ -48,20 +48,20 @@
 
 /* A decoded page's translations: the entry of each slot that starts a block. */
 struct rv_jit_page {
-	uint64_t gen;			  /* valid while it equals rv_jit.gen; 0 = stale */
+	uint64_t gen;			   /* valid while it equals rv_jit.gen; 0 = stale */
 	const void *entry[RV_DPAGE_SLOTS]; /* RX address of the block starting there */
-	uint16_t count[RV_DPAGE_SLOTS];	  /* times exec.c reached the slot untranslated */
+	uint16_t count[RV_DPAGE_SLOTS];	   /* times exec.c reached the slot untranslated */
 };
 
 /* Counters for tests and profiling. */
 struct rv_jit_stats {
-	uint64_t blocks;      /* blocks translated */
-	uint64_t guest_insns; /* guest instructions in them */
-	uint64_t code_bytes;  /* host code bytes emitted */
-	uint64_t translate_ns;
-	uint64_t flushes;  /* times the code cache was emptied (full) */
-	uint64_t failed;   /* entries that could not be translated */
-	uint64_t runs;     /* blocks entered from exec.c */
+	uint64_t blocks;       /* blocks translated */
+	uint64_t guest_insns;  /* guest instructions in them */
+	uint64_t code_bytes;   /* host code bytes emitted */
+	uint64_t translate_ns; /* thread CPU time spent translating */
+	uint64_t flushes;      /* times the code cache was emptied (full) */
+	uint64_t failed;       /* entries that could not be translated */
+	uint64_t runs;	       /* blocks entered from exec.c */
 };
 
 struct rv_jit;

@@ -108,8 +108,7 @@ void x86_load(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_
 	x86_mem(b, dst, base, disp);
 }
 
-void x86_store(struct x86_buf *b, unsigned size, enum x86_reg base, int32_t disp,
-	       enum x86_reg src)
+void x86_store(struct x86_buf *b, unsigned size, enum x86_reg base, int32_t disp, enum x86_reg src)
 {
 	if (size == 2)
 		x86_byte(b, 0x66);
@@ -219,8 +218,7 @@ void x86_test_rr(struct x86_buf *b, bool w64, enum x86_reg a, enum x86_reg c)
 	x86_modrm_rr(b, c, a);
 }
 
-void x86_shift_imm(struct x86_buf *b, enum x86_shift op, bool w64, enum x86_reg dst,
-		   unsigned count)
+void x86_shift_imm(struct x86_buf *b, enum x86_shift op, bool w64, enum x86_reg dst, unsigned count)
 {
 	x86_rex(b, w64, 0, dst, false);
 	x86_byte(b, 0xc1);

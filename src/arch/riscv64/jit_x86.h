@@ -63,7 +63,7 @@ enum x86_cc {
 /* One-operand F7 group: the /digit. */
 enum x86_unary {
 	X86_NEG = 3,
-	X86_MUL = 4,  /* rdx:rax = rax * r (unsigned) */
+	X86_MUL = 4,   /* rdx:rax = rax * r (unsigned) */
 	X86_IMUL1 = 5, /* rdx:rax = rax * r (signed) */
 	X86_DIV = 6,
 	X86_IDIV = 7,
@@ -97,8 +97,7 @@ void x86_mov_store(struct x86_buf *b, enum x86_reg base, int32_t disp, enum x86_
 void x86_load(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
 	      int32_t disp);
 /* [base + disp] = low 1/2/4/8 bytes of src. */
-void x86_store(struct x86_buf *b, unsigned size, enum x86_reg base, int32_t disp,
-	       enum x86_reg src);
+void x86_store(struct x86_buf *b, unsigned size, enum x86_reg base, int32_t disp, enum x86_reg src);
 /* qword [base + disp] = imm (sign-extended). */
 void x86_store_imm32(struct x86_buf *b, enum x86_reg base, int32_t disp, int32_t imm);
 /* dst = src (64-bit), dst = imm (shortest form), dst = sign-extended low 32 bits of src. */
