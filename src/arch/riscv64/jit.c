@@ -29,7 +29,7 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 	free(jp);
 }
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && defined(__linux__) && !defined(AXVM_NO_JIT)
 
 #include <stddef.h>
 #include <sys/mman.h>

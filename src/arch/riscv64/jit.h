@@ -31,8 +31,8 @@
  * never writable and executable at once. When it is full everything is
  * dropped (every page's table is stale by generation) and emission restarts.
  *
- * Only on x86-64 hosts; elsewhere rv_jit_create fails and the hart runs
- * without it.
+ * Only on x86-64 Linux hosts (and not with -DAXVM_NO_JIT, which builds that
+ * path here); elsewhere rv_jit_create fails and the hart runs without it.
  */
 #ifndef AXVM_ARCH_RISCV64_JIT_H
 #define AXVM_ARCH_RISCV64_JIT_H
