@@ -17,6 +17,7 @@
  */
 #include "arch/riscv64/jit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -184,8 +185,18 @@ fail:
 
 void rv_jit_destroy(struct rv_jit *j)
 {
+	const char *dump = getenv("AXVM_JIT_DUMP");
+
 	if (!j)
 		return;
+	if (dump && *dump) { /* the code cache as raw bytes, for objdump -b binary (profiling aid) */
+		FILE *f = fopen(dump, "wb");
+
+		if (f) {
+			fwrite(j->rw, 1, j->used, f);
+			fclose(f);
+		}
+	}
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	free(j->tr);
@@ -321,6 +332,33 @@ static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t
 	x86_alu_rm(b, X86_ADD, true, X86_RAX, X86_RCX, 8); /* + addend */
 }
 
+/*
+ * jalr to rax (registers stored back, budget charged): a target on this
+ * page whose block exists runs next; anything else falls through to the
+ * exit with rax intact.
+ */
+static void jit_jalr_lookup(struct jit_tr *t)
+{
+	struct x86_buf *b = &t->b;
+	uint8_t *other, *none;
+
+	x86_mov_rr(b, X86_RCX, X86_RAX);
+	x86_alu_rr(b, X86_XOR, true, X86_RCX, X86_R13);
+	x86_shift_imm(b, X86_SHR, true, X86_RCX, 12);
+	other = x86_jcc32(b, X86_CC_NE); /* another page */
+	x86_mov_rr32(b, X86_RCX, X86_RAX);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (int32_t)(RV_PAGE_MASK & ~1ull));
+	x86_shift_imm(b, X86_SHL, false, X86_RCX, 2); /* (offset / 2) * sizeof(void *) */
+	x86_mov_imm(b, X86_RDX, (uint64_t)(uintptr_t)t->jp->entry);
+	x86_alu_rr(b, X86_ADD, true, X86_RCX, X86_RDX);
+	x86_mov_load(b, X86_RCX, X86_RCX, 0);
+	x86_test_rr(b, true, X86_RCX, X86_RCX);
+	none = x86_jcc32(b, X86_CC_E);
+	x86_jmp_reg(b, X86_RCX);
+	jit_here(t, other);
+	jit_here(t, none);
+}
+
 static const enum x86_load jit_load_kind[7] = {
     X86_LD_S8, X86_LD_S16, X86_LD_S32, X86_LD_64, X86_LD_U8, X86_LD_U16, X86_LD_U32,
 };
@@ -416,9 +454,10 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_alu_imm(b, X86_AND, true, X86_RAX, -2);
 		x86_lea(b, X86_RCX, X86_R13, off + len);
 		jit_st(t, d->rd, X86_RCX);
-		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
 		jit_cache_store(t);
 		x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
+		jit_jalr_lookup(t);
+		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
 		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
 		*end = true;
 		return 1;
@@ -753,7 +792,7 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 		for (unsigned r = 1; r < 32; r++)
 			if (!t->cache_of[r] && uses[r] > uses[best])
 				best = r;
-		if (uses[best] < 2)
+		if (!uses[best])
 			break;
 		t->cached[t->ncached++] = (uint8_t)best;
 		t->cache_of[best] = (uint8_t)t->ncached;
@@ -873,6 +912,10 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	if (!code) {
 		if (jp->count[slot] == JIT_NEVER || ++jp->count[slot] < j->hot)
 			return false;
+		if (!jit_decoded(h, &dp->slot[slot])) {
+			jp->count[slot]--; /* not decoded yet (first visit): try at the next one */
+			return false;
+		}
 		code = jit_translate(h, dp, slot);
 		if (!code) {
 			jp->count[slot] = JIT_NEVER;
