@@ -257,10 +257,12 @@ static void jit_exit_slot(struct jit_tr *t, unsigned slot, unsigned k, bool slow
 
 static void jit_ld(struct jit_tr *t, enum x86_reg r, unsigned xr)
 {
-	if (t->cache_of[xr])
-		x86_mov_rr(&t->b, r, jit_cache_regs[t->cache_of[xr] - 1]);
-	else
+	if (t->cache_of[xr]) {
+		if (jit_cache_regs[t->cache_of[xr] - 1] != r)
+			x86_mov_rr(&t->b, r, jit_cache_regs[t->cache_of[xr] - 1]);
+	} else {
 		x86_mov_load(&t->b, r, X86_RBX, XOFF(xr)); /* x[0] reads 0 from memory */
+	}
 }
 
 static void jit_st(struct jit_tr *t, unsigned xr, enum x86_reg r)
@@ -271,6 +273,18 @@ static void jit_st(struct jit_tr *t, unsigned xr, enum x86_reg r)
 		x86_mov_rr(&t->b, jit_cache_regs[t->cache_of[xr] - 1], r);
 	else
 		x86_mov_store(&t->b, X86_RBX, XOFF(xr), r);
+}
+
+/*
+ * Where an operation computes rd: rd's own host register when it is cached
+ * and is not `avoid` (a second source read after the first is loaded; 0 =
+ * none), else rax (then stored to rd).
+ */
+static enum x86_reg jit_work(struct jit_tr *t, unsigned rd, unsigned avoid)
+{
+	if (rd == 0 || rd >= 32 || !t->cache_of[rd] || (avoid && rd == avoid))
+		return X86_RAX;
+	return jit_cache_regs[t->cache_of[rd] - 1];
 }
 
 /* dst op= guest register xr. */
@@ -556,52 +570,55 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		break;
 	}
 	if (op >= RV_DOP_ADDI && op <= RV_DOP_SRAIW) {
-		jit_ld(t, X86_RAX, d->rs1);
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		jit_ld(t, w, d->rs1);
 		switch (op) {
 		case RV_DOP_ADDI:
-			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+			x86_alu_imm(b, X86_ADD, true, w, (int32_t)imm);
 			break;
 		case RV_DOP_SLTI:
 		case RV_DOP_SLTIU:
-			x86_alu_imm(b, X86_CMP, true, X86_RAX, (int32_t)imm);
-			x86_setcc(b, op == RV_DOP_SLTI ? X86_CC_L : X86_CC_B, X86_RAX);
+			x86_alu_imm(b, X86_CMP, true, w, (int32_t)imm);
+			x86_setcc(b, op == RV_DOP_SLTI ? X86_CC_L : X86_CC_B, w);
 			break;
 		case RV_DOP_XORI:
-			x86_alu_imm(b, X86_XOR, true, X86_RAX, (int32_t)imm);
+			x86_alu_imm(b, X86_XOR, true, w, (int32_t)imm);
 			break;
 		case RV_DOP_ORI:
-			x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)imm);
+			x86_alu_imm(b, X86_OR, true, w, (int32_t)imm);
 			break;
 		case RV_DOP_ANDI:
-			x86_alu_imm(b, X86_AND, true, X86_RAX, (int32_t)imm);
+			x86_alu_imm(b, X86_AND, true, w, (int32_t)imm);
 			break;
 		case RV_DOP_SLLI:
-			x86_shift_imm(b, X86_SHL, true, X86_RAX, (unsigned)imm);
+			x86_shift_imm(b, X86_SHL, true, w, (unsigned)imm);
 			break;
 		case RV_DOP_SRLI:
-			x86_shift_imm(b, X86_SHR, true, X86_RAX, (unsigned)imm);
+			x86_shift_imm(b, X86_SHR, true, w, (unsigned)imm);
 			break;
 		case RV_DOP_SRAI:
-			x86_shift_imm(b, X86_SAR, true, X86_RAX, (unsigned)imm);
+			x86_shift_imm(b, X86_SAR, true, w, (unsigned)imm);
 			break;
 		case RV_DOP_ADDIW:
-			x86_alu_imm(b, X86_ADD, false, X86_RAX, (int32_t)imm);
-			x86_movsxd(b, X86_RAX, X86_RAX);
+			x86_alu_imm(b, X86_ADD, false, w, (int32_t)imm);
+			x86_movsxd(b, w, w);
 			break;
 		case RV_DOP_SLLIW:
-			x86_shift_imm(b, X86_SHL, false, X86_RAX, (unsigned)imm);
-			x86_movsxd(b, X86_RAX, X86_RAX);
+			x86_shift_imm(b, X86_SHL, false, w, (unsigned)imm);
+			x86_movsxd(b, w, w);
 			break;
 		case RV_DOP_SRLIW:
-			x86_shift_imm(b, X86_SHR, false, X86_RAX, (unsigned)imm);
-			x86_movsxd(b, X86_RAX, X86_RAX);
+			x86_shift_imm(b, X86_SHR, false, w, (unsigned)imm);
+			x86_movsxd(b, w, w);
 			break;
 		default: /* SRAIW */
-			x86_shift_imm(b, X86_SAR, false, X86_RAX, (unsigned)imm);
-			x86_movsxd(b, X86_RAX, X86_RAX);
+			x86_shift_imm(b, X86_SAR, false, w, (unsigned)imm);
+			x86_movsxd(b, w, w);
 			break;
 		}
-		jit_st(t, d->rd, X86_RAX);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
 		return 1;
 	}
 	if (op >= RV_DOP_ADD && op <= RV_DOP_REMUW) {
@@ -612,24 +629,30 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		    [RV_DOP_SUBW - RV_DOP_ADD] = X86_SUB,
 		};
 
-		jit_ld(t, X86_RAX, d->rs1);
+		bool fixed = (op >= RV_DOP_MULH && op <= RV_DOP_REMU) || op >= RV_DOP_DIVW;
+		enum x86_reg w = fixed ? X86_RAX : jit_work(t, d->rd, d->rs2);
+
+		if (op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA || op == RV_DOP_SLLW ||
+		    op == RV_DOP_SRLW || op == RV_DOP_SRAW || op == RV_DOP_MUL || op == RV_DOP_MULW)
+			jit_ld(t, X86_RCX, d->rs2); /* before w, which may be rs2's register */
+		jit_ld(t, w, d->rs1);
 		switch (op) {
 		case RV_DOP_ADD:
 		case RV_DOP_SUB:
 		case RV_DOP_XOR:
 		case RV_DOP_OR:
 		case RV_DOP_AND:
-			jit_src(t, alu[op - RV_DOP_ADD], true, X86_RAX, d->rs2);
+			jit_src(t, alu[op - RV_DOP_ADD], true, w, d->rs2);
 			break;
 		case RV_DOP_ADDW:
 		case RV_DOP_SUBW:
-			jit_src(t, alu[op - RV_DOP_ADD], false, X86_RAX, d->rs2);
-			x86_movsxd(b, X86_RAX, X86_RAX);
+			jit_src(t, alu[op - RV_DOP_ADD], false, w, d->rs2);
+			x86_movsxd(b, w, w);
 			break;
 		case RV_DOP_SLT:
 		case RV_DOP_SLTU:
-			jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
-			x86_setcc(b, op == RV_DOP_SLT ? X86_CC_L : X86_CC_B, X86_RAX);
+			jit_src(t, X86_CMP, true, w, d->rs2);
+			x86_setcc(b, op == RV_DOP_SLT ? X86_CC_L : X86_CC_B, w);
 			break;
 		case RV_DOP_SLL:
 		case RV_DOP_SRL:
@@ -643,18 +666,16 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 										     : X86_SAR;
 
 			/* x86 masks the count by 63 (31 for 32-bit), as RISC-V does. */
-			jit_ld(t, X86_RCX, d->rs2);
-			x86_shift_cl(b, s, w64, X86_RAX);
+			x86_shift_cl(b, s, w64, w);
 			if (!w64)
-				x86_movsxd(b, X86_RAX, X86_RAX);
+				x86_movsxd(b, w, w);
 			break;
 		}
 		case RV_DOP_MUL:
 		case RV_DOP_MULW:
-			jit_ld(t, X86_RCX, d->rs2);
-			x86_imul_rr(b, op == RV_DOP_MUL, X86_RAX, X86_RCX);
+			x86_imul_rr(b, op == RV_DOP_MUL, w, X86_RCX);
 			if (op == RV_DOP_MULW)
-				x86_movsxd(b, X86_RAX, X86_RAX);
+				x86_movsxd(b, w, w);
 			break;
 		case RV_DOP_MULH:
 		case RV_DOP_MULHU:
@@ -677,7 +698,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			jit_div(t, op);
 			break;
 		}
-		jit_st(t, d->rd, X86_RAX);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
 		return 1;
 	}
 	return 0; /* GENERIC, STEP, FP, DECODE, PAGE_END: not here */
