@@ -334,12 +334,16 @@ static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t
 {
 	struct x86_buf *b = &t->b;
 
+	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
+	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 */
 	x86_mov_rr(b, X86_RCX, X86_RAX);
-	x86_shift_imm(b, X86_SHR, false, X86_RCX, 12);
-	x86_alu_imm(b, X86_AND, false, X86_RCX, RV_TLB_SIZE - 1);
-	x86_shift_imm(b, X86_SHL, false, X86_RCX, 4); /* sizeof(struct rv_tlb_entry) */
+	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
 	x86_alu_rr(b, X86_ADD, true, X86_RCX, table);
-	x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
+	if (size > 1)
+		x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
+	else
+		x86_mov_rr(b, X86_RDX, X86_RAX);
 	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
 	x86_cmp_mr(b, X86_RCX, 0, X86_RDX); /* tag: the last byte's page too, and no code bit */
 	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, pcoff, k, true);
@@ -371,6 +375,18 @@ static void jit_jalr_lookup(struct jit_tr *t)
 	x86_jmp_reg(b, X86_RCX);
 	jit_here(t, other);
 	jit_here(t, none);
+}
+
+/* rax = guest register xr + imm. */
+static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
+{
+	if (t->cache_of[xr] && imm) {
+		x86_lea(&t->b, X86_RAX, jit_cache_regs[t->cache_of[xr] - 1], (int32_t)imm);
+		return;
+	}
+	jit_ld(t, X86_RAX, xr);
+	if (imm)
+		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
 }
 
 static const enum x86_load jit_load_kind[7] = {
@@ -501,25 +517,30 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	case RV_DOP_LBU:
 	case RV_DOP_LHU:
 	case RV_DOP_LWU:
-		jit_ld(t, X86_RAX, d->rs1);
-		if (imm)
-			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+	{
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		jit_addr(t, d->rs1, imm);
 		jit_tlb(t, X86_R14, jit_load_size[op - RV_DOP_LB], off, k);
-		x86_load(b, jit_load_kind[op - RV_DOP_LB], X86_RAX, X86_RAX, 0);
-		jit_st(t, d->rd, X86_RAX);
+		x86_load(b, jit_load_kind[op - RV_DOP_LB], w, X86_RAX, 0);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
 		return 1;
+	}
 	case RV_DOP_SB:
 	case RV_DOP_SH:
 	case RV_DOP_SW:
 	case RV_DOP_SD: {
 		unsigned size = 1u << (op - RV_DOP_SB);
 
-		jit_ld(t, X86_RAX, d->rs1);
-		if (imm)
-			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+		jit_addr(t, d->rs1, imm);
 		jit_tlb(t, X86_R15, size, off, k);
-		jit_ld(t, X86_RSI, d->rs2);
-		x86_store(b, size, X86_RAX, 0, X86_RSI);
+		if (t->cache_of[d->rs2]) {
+			x86_store(b, size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
+		} else {
+			jit_ld(t, X86_RSI, d->rs2);
+			x86_store(b, size, X86_RAX, 0, X86_RSI);
+		}
 		return 1;
 	}
 	case RV_DOP_ADD_LB:
