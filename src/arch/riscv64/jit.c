@@ -622,7 +622,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			x86_shift_imm(b, X86_SAR, true, w, (unsigned)imm);
 			break;
 		case RV_DOP_ADDIW:
-			x86_alu_imm(b, X86_ADD, false, w, (int32_t)imm);
+			if (imm) /* addiw rd, rs, 0 is sext.w */
+				x86_alu_imm(b, X86_ADD, false, w, (int32_t)imm);
 			x86_movsxd(b, w, w);
 			break;
 		case RV_DOP_SLLIW:
