@@ -168,6 +168,7 @@ struct rv_hart {
 	/* The translator (jit.h), NULL when off; a block's exit sets jit_exit_slow. */
 	struct rv_jit *jit;
 	uint64_t jit_exit_slow;
+	struct rv_dpage **jit_xd; /* tlb.xd of the mode the running block runs in */
 
 	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
 	struct axvm_ratelimit sbi_log_limit;

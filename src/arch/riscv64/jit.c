@@ -104,6 +104,7 @@ bool rv_jit_supported(void)
 #define XOFF(r) ((int32_t)(offsetof(struct rv_hart, x) + 8u * (r)))
 #define PC_OFF ((int32_t)offsetof(struct rv_hart, pc))
 #define SLOW_OFF ((int32_t)offsetof(struct rv_hart, jit_exit_slow))
+#define XDP_OFF ((int32_t)offsetof(struct rv_hart, jit_xd))
 
 static void jit_emit_runtime(struct rv_jit *j)
 {
@@ -189,7 +190,8 @@ void rv_jit_destroy(struct rv_jit *j)
 
 	if (!j)
 		return;
-	if (dump && *dump) { /* the code cache as raw bytes, for objdump -b binary (profiling aid) */
+	if (dump &&
+	    *dump) { /* the code cache as raw bytes, for objdump -b binary (profiling aid) */
 		FILE *f = fopen(dump, "wb");
 
 		if (f) {
@@ -351,6 +353,57 @@ static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t
 }
 
 /*
+ * A jump to rax on another page (registers stored back, budget charged):
+ * if the X TLB maps that page for this mode, its decoded page is known
+ * (tlb.xd, cleared whenever the page is reset or freed) and has a block of
+ * this generation at the target, go straight there with r13 = the new
+ * page; anything else falls through with rax intact. This is exec.c's
+ * `enter` fast path in host code: the same entries, the same checks.
+ */
+static void jit_far(struct jit_tr *t)
+{
+	struct x86_buf *b = &t->b;
+	uint8_t *miss[4], *none;
+
+	/* idx * 16, and the X entry: R table (r14) + 2 tables */
+	x86_mov_rr(b, X86_RCX, X86_RAX);
+	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
+	x86_lea(b, X86_RDX, X86_RCX, 0);
+	x86_alu_rr(b, X86_ADD, true, X86_RDX, X86_R14);
+	x86_mov_rr(b, X86_RSI, X86_RAX);
+	x86_alu_imm(b, X86_AND, true, X86_RSI, (int32_t)~RV_PAGE_MASK);
+	x86_cmp_mr(b, X86_RDX, (int32_t)(2 * RV_TLB_SIZE * sizeof(struct rv_tlb_entry)), X86_RSI);
+	miss[0] = x86_jcc32(b, X86_CC_NE);
+	/* dp = jit_xd[idx] (idx * 16 / 2 = idx * 8) */
+	x86_shift_imm(b, X86_SHR, false, X86_RCX, 1);
+	x86_alu_rm(b, X86_ADD, true, X86_RCX, X86_RBX, XDP_OFF);
+	x86_mov_load(b, X86_RDX, X86_RCX, 0);
+	x86_test_rr(b, true, X86_RDX, X86_RDX);
+	miss[1] = x86_jcc32(b, X86_CC_E);
+	/* jp = dp->jit, of this generation (code of an older one is unreachable) */
+	x86_mov_load(b, X86_RDX, X86_RDX, (int32_t)offsetof(struct rv_dpage, jit));
+	x86_test_rr(b, true, X86_RDX, X86_RDX);
+	miss[2] = x86_jcc32(b, X86_CC_E);
+	x86_mov_imm(b, X86_RCX, t->j->gen);
+	x86_cmp_mr(b, X86_RDX, (int32_t)offsetof(struct rv_jit_page, gen), X86_RCX);
+	miss[3] = x86_jcc32(b, X86_CC_NE);
+	/* entry[(va & 0xfff) / 2] */
+	x86_mov_rr32(b, X86_RCX, X86_RAX);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (int32_t)(RV_PAGE_MASK & ~1ull));
+	x86_shift_imm(b, X86_SHL, false, X86_RCX, 2);
+	x86_alu_rr(b, X86_ADD, true, X86_RCX, X86_RDX);
+	x86_mov_load(b, X86_RCX, X86_RCX, (int32_t)offsetof(struct rv_jit_page, entry));
+	x86_test_rr(b, true, X86_RCX, X86_RCX);
+	none = x86_jcc32(b, X86_CC_E);
+	x86_mov_rr(b, X86_R13, X86_RSI);
+	x86_jmp_reg(b, X86_RCX);
+	for (unsigned i = 0; i < 4; i++)
+		jit_here(t, miss[i]);
+	jit_here(t, none);
+}
+
+/*
  * jalr to rax (registers stored back, budget charged): a target on this
  * page whose block exists runs next; anything else falls through to the
  * exit with rax intact.
@@ -374,6 +427,7 @@ static void jit_jalr_lookup(struct jit_tr *t)
 	none = x86_jcc32(b, X86_CC_E);
 	x86_jmp_reg(b, X86_RCX);
 	jit_here(t, other);
+	jit_far(t);
 	jit_here(t, none);
 }
 
@@ -516,8 +570,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	case RV_DOP_LD:
 	case RV_DOP_LBU:
 	case RV_DOP_LHU:
-	case RV_DOP_LWU:
-	{
+	case RV_DOP_LWU: {
 		enum x86_reg w = jit_work(t, d->rd, 0);
 
 		jit_addr(t, d->rs1, imm);
@@ -771,6 +824,8 @@ static void jit_emit_stubs(struct jit_tr *t)
 			if (!s->no_wb)
 				jit_cache_store(t);
 			x86_lea(b, X86_RAX, X86_R13, s->pcoff);
+			if (!s->slow) /* a jump to another page */
+				jit_far(t);
 		}
 		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
 		if (s->slow)
@@ -969,6 +1024,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 		jp->entry[slot] = code;
 	}
 	h->jit_exit_slow = 0;
+	h->jit_xd = h->tlb.xd[h->priv];
 	j->stats.runs++;
 	after = j->enter(h, *left, page_va, code, h->tlb.e[h->priv][RV_ACC_R],
 			 h->tlb.e[h->priv][RV_ACC_W]);
