@@ -468,3 +468,65 @@ TEST(jit_tiny_code_cache_is_emptied_and_refilled)
 out:
 	jt_fini(&t);
 }
+
+/* Sv39 for the remap test: RAM identity (a gigapage) and one 4 KiB page at JT_VA. */
+#define JT_ROOT (RAM_BASE + 0x100000)
+#define JT_L1 (RAM_BASE + 0x101000)
+#define JT_L0 (RAM_BASE + 0x102000)
+#define JT_PAGE_A (RAM_BASE + 0x30000)
+#define JT_PAGE_B (RAM_BASE + 0x31000)
+#define JT_VA 0x40000000ull
+
+static uint64_t jt_pte(uint64_t pa, unsigned flags)
+{
+	return (pa >> 12) << 10 | flags;
+}
+
+static void jt_sv39(struct hart_fix *f)
+{
+	const uint32_t a[] = {ADDI(5, 5, 1), JALR(0, 1, 0)}, b[] = {ADDI(5, 5, 100), JALR(0, 1, 0)};
+
+	fix_code(f, JT_PAGE_A, a, 2);
+	fix_code(f, JT_PAGE_B, b, 2);
+	fix_wr64(f, JT_ROOT + 2 * 8, jt_pte(RAM_BASE, 0xcf)); /* V R W X A D */
+	fix_wr64(f, JT_ROOT + 1 * 8, jt_pte(JT_L1, 1));
+	fix_wr64(f, JT_L1, jt_pte(JT_L0, 1));
+	fix_wr64(f, JT_L0, jt_pte(JT_PAGE_A, 0x4b)); /* V R X A */
+	f->h->satp = 8ull << 60 | (JT_ROOT >> 12);
+}
+
+TEST(jit_chained_blocks_follow_a_remapped_page)
+{
+	/*
+	 * A hot loop calls a routine on another page (the call and the return
+	 * chain block to block across pages); after 200 rounds it points that
+	 * page's PTE at other code and runs sfence.vma: the next call must run
+	 * the new code, not a chain into the old page's block.
+	 */
+	const uint32_t code[] = {
+	    ADDI(7, 7, 1),  /* P+0 */
+	    JALR(1, 10, 0), /* P+4: x10 = JT_VA */
+	    BNE(7, 8, 12),  /* P+8: x8 = 200 */
+	    SD(12, 13, 0),  /* P+12: x13 = &L0[0], x12 = the PTE of page B */
+	    SFENCE_VMA,	    /* P+16 */
+	    BLT(7, 9, -20), /* P+20: x9 = 400 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_sv39(&t.on);
+	jt_sv39(&t.off);
+	jt_set(&t, 8, 200);
+	jt_set(&t, 9, 400);
+	jt_set(&t, 10, JT_VA);
+	jt_set(&t, 12, jt_pte(JT_PAGE_B, 0x4b));
+	jt_set(&t, 13, JT_L0);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(200 * 1 + 200 * 100, t.on.h->x[5]);
+	CHECK(jt_stats(&t)->blocks >= 2);
+out:
+	jt_fini(&t);
+}
