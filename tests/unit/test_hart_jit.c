@@ -9,7 +9,8 @@
  * 0, overflow), budgets that cut blocks at every length, self-modifying code
  * inside a hot block (with fence.i, and a store into the running block
  * without one), a fault in the middle of a block, interrupts posted while a
- * hot loop runs, and a code cache so small that it is emptied again and again.
+ * hot loop runs, a code cache so small that it is emptied again and again,
+ * and blocks chained across pages when one page is remapped under them.
  */
 #include "arch/riscv64/jit.h"
 #include "test_hart_util.h"
