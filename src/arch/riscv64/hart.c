@@ -13,7 +13,6 @@
 #include "arch/riscv64/hart.h"
 
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +50,10 @@ static void hart_jit_setup(struct rv_hart *h, const struct axvm_riscv64_config *
 		h->jit = rv_jit_create(cfg ? (size_t)cfg->jit_cache_size : 0);
 }
 
-/* AXVM_JIT_STATS=1: the translator's counters on stderr when the hart goes (profiling aid). */
+/*
+ * AXVM_JIT_STATS=1: the translator's counters when the hart goes (a
+ * profiling aid; logged at warn level so that it shows without -v).
+ */
 static void hart_jit_report(const struct rv_hart *h)
 {
 	const struct rv_jit_stats *s;
@@ -60,12 +62,12 @@ static void hart_jit_report(const struct rv_hart *h)
 	if (!h->jit || !env || env[0] != '1')
 		return;
 	s = rv_jit_stats(h->jit);
-	fprintf(stderr,
-		"axvm jit hart %u: %" PRIu64 " blocks, %" PRIu64 " guest insns, %" PRIu64
-		" code bytes, %" PRIu64 " us translating, %" PRIu64 " flushes, %" PRIu64
-		" failed, %" PRIu64 " block runs\n",
-		h->id, s->blocks, s->guest_insns, s->code_bytes, s->translate_ns / 1000, s->flushes,
-		s->failed, s->runs);
+	axvm_log(AXVM_LOG_WARN,
+		 "jit hart %u: %" PRIu64 " blocks, %" PRIu64 " guest insns, %" PRIu64
+		 " code bytes, %" PRIu64 " us translating, %" PRIu64 " flushes, %" PRIu64
+		 " failed, %" PRIu64 " block runs",
+		 h->id, s->blocks, s->guest_insns, s->code_bytes, s->translate_ns / 1000,
+		 s->flushes, s->failed, s->runs);
 }
 
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,

@@ -17,7 +17,6 @@
  */
 #include "arch/riscv64/jit.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,9 +31,12 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 
 #if defined(__x86_64__) && defined(__linux__) && !defined(AXVM_NO_JIT)
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "axvm/log.h"
 
 /* A slot becomes hot after this many entries from exec.c. */
 #define JIT_HOT 16u
@@ -190,13 +192,15 @@ void rv_jit_destroy(struct rv_jit *j)
 
 	if (!j)
 		return;
-	if (dump &&
-	    *dump) { /* the code cache as raw bytes, for objdump -b binary (profiling aid) */
-		FILE *f = fopen(dump, "wb");
+	/* AXVM_JIT_DUMP=FILE: the code cache as raw bytes, for objdump -b binary (profiling aid).
+	 */
+	if (dump && *dump) {
+		int fd = open(dump, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-		if (f) {
-			fwrite(j->rw, 1, j->used, f);
-			fclose(f);
+		if (fd >= 0) {
+			if (write(fd, j->rw, j->used) != (ssize_t)j->used)
+				axvm_log(AXVM_LOG_WARN, "jit: AXVM_JIT_DUMP=%s: short write", dump);
+			close(fd);
 		}
 	}
 	munmap(j->rw, j->size);
