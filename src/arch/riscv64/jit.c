@@ -80,6 +80,12 @@ struct jit_tr {
 	uint8_t cache_of[33];
 	uint8_t cached[JIT_NCACHE];
 	unsigned ncached;
+	/*
+	 * Written somewhere in the block: stored back at exits. Set while the
+	 * body is emitted; every exit but a jalr's (the block's last
+	 * instruction) is emitted after the body, so each sees the whole set.
+	 */
+	bool dirty[JIT_NCACHE];
 	struct jit_stub stub[JIT_MAX_STUBS];
 	unsigned nstub;
 };
@@ -275,10 +281,12 @@ static void jit_st(struct jit_tr *t, unsigned xr, enum x86_reg r)
 {
 	if (xr == 0 || xr >= 32) /* rd 32 is the x0 sink */
 		return;
-	if (t->cache_of[xr])
+	if (t->cache_of[xr]) {
 		x86_mov_rr(&t->b, jit_cache_regs[t->cache_of[xr] - 1], r);
-	else
+		t->dirty[t->cache_of[xr] - 1] = true;
+	} else {
 		x86_mov_store(&t->b, X86_RBX, XOFF(xr), r);
+	}
 }
 
 /*
@@ -290,6 +298,7 @@ static enum x86_reg jit_work(struct jit_tr *t, unsigned rd, unsigned avoid)
 {
 	if (rd == 0 || rd >= 32 || !t->cache_of[rd] || (avoid && rd == avoid))
 		return X86_RAX;
+	t->dirty[t->cache_of[rd] - 1] = true;
 	return jit_cache_regs[t->cache_of[rd] - 1];
 }
 
@@ -307,9 +316,10 @@ static void jit_set_imm(struct jit_tr *t, unsigned rd, int32_t imm)
 {
 	if (rd == 0 || rd >= 32)
 		return;
-	if (t->cache_of[rd])
+	if (t->cache_of[rd]) {
 		x86_mov_imm(&t->b, jit_cache_regs[t->cache_of[rd] - 1], (uint64_t)(int64_t)imm);
-	else
+		t->dirty[t->cache_of[rd] - 1] = true;
+	} else
 		x86_store_imm32(&t->b, X86_RBX, XOFF(rd), imm);
 }
 
@@ -323,7 +333,8 @@ static void jit_cache_load(struct jit_tr *t)
 static void jit_cache_store(struct jit_tr *t)
 {
 	for (unsigned i = 0; i < t->ncached; i++)
-		x86_mov_store(&t->b, X86_RBX, XOFF(t->cached[i]), jit_cache_regs[i]);
+		if (t->dirty[i])
+			x86_mov_store(&t->b, X86_RBX, XOFF(t->cached[i]), jit_cache_regs[i]);
 }
 
 static void jit_here(struct jit_tr *t, uint8_t *rel)
@@ -883,7 +894,7 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 		if ((d->op == RV_DOP_SHIFTS || d->op >= RV_DOP_ADD_LB) && d->target > 0 &&
 		    d->target < 32)
 			uses[d->target]++;
-		k += 2;
+		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
 		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
 			break;
 		slot += d->step;
@@ -897,6 +908,7 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 				best = r;
 		if (!uses[best])
 			break;
+		t->dirty[t->ncached] = false; /* set by whatever writes it (jit_st & co.) */
 		t->cached[t->ncached++] = (uint8_t)best;
 		t->cache_of[best] = (uint8_t)t->ncached;
 	}
