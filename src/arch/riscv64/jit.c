@@ -3,17 +3,20 @@
  * The translator (see jit.h): decoded slots -> x86-64 through jit_x86.c.
  *
  * Register use inside generated code (set up by the entry trampoline):
- *   rbx = the hart (guest registers at h->x[i]: every access is a memory
- *         operand; a register cache is the next tier's work),
+ *   rbx = the hart (guest registers at h->x[i]; the block's most used
+ *         ones are loaded into host registers at its entry and stored
+ *         back, if it writes them, at every exit),
  *   r12 = instructions the batch may still start (exec.c's `left`),
  *   r13 = the guest-virtual address of the page (a decoded page serves
  *         every alias, so the pc is never a constant),
  *   r14 / r15 = this mode's R / W software TLB tables,
- *   rax rcx rdx rsi = scratch.
+ *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs),
+ *   rax rcx rdx = scratch (and rsi in exits, after the cache is stored back).
  * A block is: check (r12 >= its length, else leave with nothing done), the
- * body, then the exit stubs, each of which sets h->pc, subtracts what its
- * path retired from r12, and returns to exec.c through the epilogue or
- * jumps to the next block of the same page.
+ * body, then the exit stubs, each of which stores the cached registers
+ * back, sets h->pc, subtracts what its path retired from r12, and returns
+ * to exec.c through the epilogue or jumps to the next block (of this page
+ * directly or through its table, of another page through jit_far).
  */
 #include "arch/riscv64/jit.h"
 
@@ -606,8 +609,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		if (t->cache_of[d->rs2]) {
 			x86_store(b, size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
 		} else {
-			jit_ld(t, X86_RSI, d->rs2);
-			x86_store(b, size, X86_RAX, 0, X86_RSI);
+			jit_ld(t, X86_RDX, d->rs2); /* rdx is free after the TLB check */
+			x86_store(b, size, X86_RAX, 0, X86_RDX);
 		}
 		return 1;
 	}
@@ -638,8 +641,13 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		} else {
 			size = 1u << (mem - 7);
 			jit_tlb(t, X86_R15, size, off2, k + 1);
-			jit_ld(t, X86_RSI, d->rd);
-			x86_store(b, size, X86_RAX, 0, X86_RSI);
+			if (t->cache_of[d->rd]) {
+				x86_store(b, size, X86_RAX, 0,
+					  jit_cache_regs[t->cache_of[d->rd] - 1]);
+			} else {
+				jit_ld(t, X86_RDX, d->rd);
+				x86_store(b, size, X86_RAX, 0, X86_RDX);
+			}
 		}
 		return 2;
 	}
@@ -776,11 +784,11 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		case RV_DOP_MULHSU:
 			/* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
 			jit_ld(t, X86_RCX, d->rs2);
-			x86_mov_rr(b, X86_RSI, X86_RAX);
-			x86_shift_imm(b, X86_SAR, true, X86_RSI, 63);
-			x86_alu_rr(b, X86_AND, true, X86_RSI, X86_RCX);
 			x86_unary(b, X86_MUL, true, X86_RCX);
-			x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RSI);
+			jit_ld(t, X86_RAX, d->rs1); /* again: rd is written only below */
+			x86_shift_imm(b, X86_SAR, true, X86_RAX, 63);
+			x86_alu_rr(b, X86_AND, true, X86_RAX, X86_RCX);
+			x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RAX);
 			x86_mov_rr(b, X86_RAX, X86_RDX);
 			break;
 		default: /* the divisions */
