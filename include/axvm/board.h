@@ -81,9 +81,9 @@ struct axvm_board_options {
 	const char *cmdline;	      /* /chosen/bootargs */
 	struct axvm_console *console; /* UART (and SBI console) I/O; NULL = none */
 	enum axvm_board_stdout stdout_path;
-	uint64_t timebase_hz; /* 0 = 10 MHz */
-	bool sstc;	      /* offer Sstc (stimecmp) to the guest */
-	bool jit;	      /* translate hot guest code (axvm_riscv64_config.jit) */
+	uint64_t timebase_hz;	   /* 0 = 10 MHz */
+	bool sstc;		   /* offer Sstc (stimecmp) to the guest */
+	enum axvm_riscv64_jit jit; /* translate hot guest code (0: on where available) */
 	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
 	const struct axvm_config *base_config;
 	const struct axvm_hal *hal; /* NULL = axvm_hal_linux() */

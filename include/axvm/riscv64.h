@@ -43,6 +43,13 @@
 #define AXVM_RISCV64_DEFAULT_TIMEBASE_HZ 10000000ull
 #define AXVM_RISCV64_DEFAULT_RUN_BUDGET (1ull << 22)
 
+/* The translator setting of a hart (axvm_riscv64_config.jit). */
+enum axvm_riscv64_jit {
+	AXVM_RISCV64_JIT_DEFAULT = 0, /* on where available */
+	AXVM_RISCV64_JIT_ON,
+	AXVM_RISCV64_JIT_OFF,
+};
+
 /* The arch_config given to axvm_vcpu_create (NULL = all defaults). */
 struct axvm_riscv64_config {
 	uint64_t timebase_hz; /* guest time/stimecmp frequency; 0 = 10 MHz */
@@ -51,12 +58,12 @@ struct axvm_riscv64_config {
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
 	void *machine;	      /* the VM's struct axvm_riscv64_machine * (below), or NULL */
 	/*
-	 * Translate hot guest code to host code (x86-64 hosts only; elsewhere
-	 * the hart runs without it). The environment variable AXVM_JIT=1 / =0
-	 * overrides this for every hart of the process (how the test suite is
-	 * run both ways).
+	 * Translate hot guest code to host code: on by default where it is
+	 * available (x86-64 Linux; elsewhere the hart runs the interpreter).
+	 * The environment variable AXVM_JIT=1 / =0 overrides this for every
+	 * hart of the process (how the test suite is run both ways).
 	 */
-	bool jit;
+	enum axvm_riscv64_jit jit;
 	uint64_t jit_cache_size; /* bytes of translated code kept; 0 = 16 MiB */
 };
 

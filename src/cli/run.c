@@ -56,8 +56,8 @@ static const struct cli_option run_options[] = {
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
     {RUN_JIT, 0, "jit", NULL,
-     "translate hot guest code to host code (x86-64 hosts; first tier, default off)"},
-    {RUN_NO_JIT, 0, "no-jit", NULL, "run guest code in the interpreter only (default)"},
+     "translate hot guest code to host code (default where available: x86-64 hosts)"},
+    {RUN_NO_JIT, 0, "no-jit", NULL, "run guest code in the interpreter only"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
     {0},
@@ -67,7 +67,8 @@ struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
-	bool earlycon, no_sstc, jit;
+	bool earlycon, no_sstc;
+	enum axvm_riscv64_jit jit;
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
 	unsigned ndevices;
@@ -161,10 +162,10 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 					"host (x86-64 Linux only); running the interpreter\n");
 			break;
 		}
-		a->jit = true;
+		a->jit = AXVM_RISCV64_JIT_ON;
 		break;
 	case RUN_NO_JIT:
-		a->jit = false;
+		a->jit = AXVM_RISCV64_JIT_OFF;
 		break;
 	case RUN_TIMEOUT:
 		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {

@@ -42,7 +42,7 @@ static void hart_wake(struct rv_hart *h)
 static void hart_jit_setup(struct rv_hart *h, const struct axvm_riscv64_config *cfg)
 {
 	const char *env = getenv("AXVM_JIT");
-	bool on = cfg && cfg->jit;
+	bool on = !cfg || cfg->jit != AXVM_RISCV64_JIT_OFF;
 
 	if (env && *env)
 		on = env[0] == '1';
