@@ -466,11 +466,86 @@ static const enum x86_load jit_load_kind[7] = {
 };
 static const unsigned jit_load_size[7] = {1, 2, 4, 8, 1, 2, 4};
 
+/*
+ * The operations translated, named one by one: the ALU group's order in
+ * enum rv_dop is the instruction table's (insn_table.h on the main line),
+ * which may interleave operations this tier does not translate, so no
+ * test here may be a range of that group.
+ */
+static bool jit_alu_imm_op(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_ADDI:
+	case RV_DOP_SLTI:
+	case RV_DOP_SLTIU:
+	case RV_DOP_XORI:
+	case RV_DOP_ORI:
+	case RV_DOP_ANDI:
+	case RV_DOP_SLLI:
+	case RV_DOP_SRLI:
+	case RV_DOP_SRAI:
+	case RV_DOP_ADDIW:
+	case RV_DOP_SLLIW:
+	case RV_DOP_SRLIW:
+	case RV_DOP_SRAIW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The divisions, and the multiplications whose result is rdx:rax's high half. */
+static bool jit_muldiv_fixed_op(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_MULH:
+	case RV_DOP_MULHSU:
+	case RV_DOP_MULHU:
+	case RV_DOP_DIV:
+	case RV_DOP_DIVU:
+	case RV_DOP_REM:
+	case RV_DOP_REMU:
+	case RV_DOP_DIVW:
+	case RV_DOP_DIVUW:
+	case RV_DOP_REMW:
+	case RV_DOP_REMUW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool jit_alu_reg_op(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_ADD:
+	case RV_DOP_SUB:
+	case RV_DOP_SLL:
+	case RV_DOP_SLT:
+	case RV_DOP_SLTU:
+	case RV_DOP_XOR:
+	case RV_DOP_SRL:
+	case RV_DOP_SRA:
+	case RV_DOP_OR:
+	case RV_DOP_AND:
+	case RV_DOP_ADDW:
+	case RV_DOP_SUBW:
+	case RV_DOP_SLLW:
+	case RV_DOP_SRLW:
+	case RV_DOP_SRAW:
+	case RV_DOP_MUL:
+	case RV_DOP_MULW:
+		return true;
+	default:
+		return jit_muldiv_fixed_op(op);
+	}
+}
+
 /* rax = rs1, rcx = rs2, then the M extension's divisions with RISC-V's corner cases. */
 static void jit_div(struct jit_tr *t, unsigned op)
 {
 	struct x86_buf *b = &t->b;
-	bool w64 = op <= RV_DOP_REMU,
+	bool w64 = op == RV_DOP_DIV || op == RV_DOP_DIVU || op == RV_DOP_REM || op == RV_DOP_REMU,
 	     sign = op == RV_DOP_DIV || op == RV_DOP_REM || op == RV_DOP_DIVW || op == RV_DOP_REMW;
 	bool rem = op == RV_DOP_REM || op == RV_DOP_REMU || op == RV_DOP_REMW || op == RV_DOP_REMUW;
 	uint8_t *zero, *minus1 = NULL, *done1, *done2 = NULL;
@@ -666,7 +741,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	default:
 		break;
 	}
-	if (op >= RV_DOP_ADDI && op <= RV_DOP_SRAIW) {
+	if (jit_alu_imm_op(op)) {
 		enum x86_reg w = jit_work(t, d->rd, 0);
 
 		jit_ld(t, w, d->rs1);
@@ -719,15 +794,13 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			jit_st(t, d->rd, X86_RAX);
 		return 1;
 	}
-	if (op >= RV_DOP_ADD && op <= RV_DOP_REMUW) {
-		static const enum x86_alu alu[] = {
-		    [RV_DOP_ADD - RV_DOP_ADD] = X86_ADD,  [RV_DOP_SUB - RV_DOP_ADD] = X86_SUB,
-		    [RV_DOP_XOR - RV_DOP_ADD] = X86_XOR,  [RV_DOP_OR - RV_DOP_ADD] = X86_OR,
-		    [RV_DOP_AND - RV_DOP_ADD] = X86_AND,  [RV_DOP_ADDW - RV_DOP_ADD] = X86_ADD,
-		    [RV_DOP_SUBW - RV_DOP_ADD] = X86_SUB,
-		};
-
-		bool fixed = (op >= RV_DOP_MULH && op <= RV_DOP_REMU) || op >= RV_DOP_DIVW;
+	if (jit_alu_reg_op(op)) {
+		enum x86_alu alu = op == RV_DOP_SUB || op == RV_DOP_SUBW ? X86_SUB
+				   : op == RV_DOP_XOR			 ? X86_XOR
+				   : op == RV_DOP_OR			 ? X86_OR
+				   : op == RV_DOP_AND			 ? X86_AND
+									 : X86_ADD;
+		bool fixed = jit_muldiv_fixed_op(op);
 		enum x86_reg w = fixed ? X86_RAX : jit_work(t, d->rd, d->rs2);
 
 		if (op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA || op == RV_DOP_SLLW ||
@@ -740,11 +813,11 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		case RV_DOP_XOR:
 		case RV_DOP_OR:
 		case RV_DOP_AND:
-			jit_src(t, alu[op - RV_DOP_ADD], true, w, d->rs2);
+			jit_src(t, alu, true, w, d->rs2);
 			break;
 		case RV_DOP_ADDW:
 		case RV_DOP_SUBW:
-			jit_src(t, alu[op - RV_DOP_ADD], false, w, d->rs2);
+			jit_src(t, alu, false, w, d->rs2);
 			x86_movsxd(b, w, w);
 			break;
 		case RV_DOP_SLT:
@@ -758,7 +831,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		case RV_DOP_SLLW:
 		case RV_DOP_SRLW:
 		case RV_DOP_SRAW: {
-			bool w64 = op <= RV_DOP_SRA;
+			bool w64 = op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA;
 			enum x86_shift s = (op == RV_DOP_SLL || op == RV_DOP_SLLW)   ? X86_SHL
 					   : (op == RV_DOP_SRL || op == RV_DOP_SRLW) ? X86_SHR
 										     : X86_SAR;
@@ -862,10 +935,24 @@ static bool jit_decoded(const struct rv_hart *h, const struct rv_dinsn *d)
 	return d->fn != h->dc.decode_fn && d->op != RV_DOP_DECODE;
 }
 
-/* Operations jit_insn translates. */
+/* Operations jit_insn translates (everything else ends the block before it). */
 static bool jit_can(unsigned op)
 {
-	return op >= RV_DOP_NOP && op < RV_DOP_COUNT && !(op >= RV_DOP_FLW && op <= RV_DOP_FPU);
+	if (jit_alu_imm_op(op) || jit_alu_reg_op(op))
+		return true;
+	switch (op) {
+	case RV_DOP_NOP:
+	case RV_DOP_LUI:
+	case RV_DOP_AUIPC:
+	case RV_DOP_JAL:
+	case RV_DOP_JALR:
+		return true;
+	default:
+		/* these groups are contiguous in enum rv_dop (dcache.h) */
+		return (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU) ||
+		       (op >= RV_DOP_LB && op <= RV_DOP_SD) ||
+		       (op >= RV_DOP_ZEXTW && op <= RV_DOP_ADD_SD);
+	}
 }
 
 static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
