@@ -210,9 +210,32 @@ void fp_exec(struct fp_io *io);
 
 static u32 fp_code[2] __attribute__((aligned(8)));
 
+/*
+ * Encodings that QEMU 7.2's default rv64 (where the cases were recorded)
+ * rejects but that Zfh (fmt H) or Zfa define: a hart with those extensions
+ * (axvm's default) executes them, so their "illegal" cases do not apply.
+ * tests/unit/test_fpu_qemu.c still checks them illegal with the extensions
+ * off; tests/diff (class fh) and tests/unit/test_fpu_zfa.c test them on.
+ */
+static int defined_by_zfh_or_zfa(u32 insn)
+{
+	u32 opc = insn & 0x7f, f5 = insn >> 27, fmt = (insn >> 25) & 3, rs2 = (insn >> 20) & 31;
+	u32 f3 = (insn >> 12) & 7;
+
+	if (opc == 0x43 || opc == 0x47 || opc == 0x4b || opc == 0x4f)
+		return fmt == 2;
+	if (opc != 0x53)
+		return 0;
+	if (fmt == 2 || (f5 == 0x08 && rs2 == 2))
+		return 1; /* Zfh, and FCVT.S.H / FCVT.D.H */
+	return (f5 == 0x05 && (f3 == 2 || f3 == 3)) || (f5 == 0x14 && (f3 == 4 || f3 == 5)) ||
+	       (f5 == 0x08 && (rs2 == 4 || rs2 == 5)) || (f5 == 0x18 && rs2 == 8 && fmt == 1) ||
+	       (f5 == 0x1e && rs2 == 1 && f3 == 0);
+}
+
 static void test_qemu_reference_cases(void)
 {
-	unsigned n = sizeof(fpv_cases) / sizeof(fpv_cases[0]), bad = 0;
+	unsigned n = sizeof(fpv_cases) / sizeof(fpv_cases[0]), bad = 0, skipped = 0;
 
 	trap_expect();
 	for (unsigned i = 0; i < n; i++) {
@@ -228,6 +251,10 @@ static void test_qemu_reference_cases(void)
 		u64 result;
 		int ok;
 
+		if ((k->kind & FPV_ILLEGAL) && defined_by_zfh_or_zfa(k->insn)) {
+			skipped++;
+			continue;
+		}
 		fp_code[0] = k->insn;
 		fp_code[1] = 0x00008067; /* ret */
 		fence_i();
@@ -246,7 +273,8 @@ static void test_qemu_reference_cases(void)
 			       result, io.fcsr_out & 0x1f, last_trap.count - traps);
 	}
 	trap_expect_none();
-	printf("  %u reference cases, %u differ\n", n, bad);
+	printf("  %u reference cases, %u differ, %u skipped (Zfh/Zfa encodings)\n", n, bad,
+	       skipped);
 	CHECK_EQ(bad, 0);
 }
 

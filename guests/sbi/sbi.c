@@ -3,7 +3,8 @@
  * The SBI as a guest sees it (SBI spec v2.0): Base (spec version, probe of
  * the extensions a kernel needs, unknown extensions), HSM status and errors,
  * IPI and RFENCE argument errors, the legacy console. Literal results where
- * OpenSBI 1.1 (QEMU) and our SBI agree by the spec.
+ * OpenSBI 1.1 (QEMU) and our SBI agree by the spec. ext.c: PMU, STA, SUSP,
+ * FWFT.
  */
 #include "guest.h"
 
@@ -80,6 +81,13 @@ static void test_legacy_console_putchar(void)
 		sbi_legacy_putchar(*s++);
 }
 
+/* ext.c */
+void test_probe_new_extensions(void);
+void test_pmu_instret_counter_and_firmware_counter(void);
+void test_sta_set_shmem_and_read_steal_time(void);
+void test_susp_suspend_to_ram_and_resume_with_memory_intact(void);
+void test_fwft_misaligned_delegation_and_ad_updating(void);
+
 int main(unsigned long hartid, unsigned long dtb)
 {
 	RUN(test_base_spec_version_and_probe);
@@ -87,5 +95,10 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_hsm_status_and_errors);
 	RUN(test_ipi_and_rfence_bad_mask);
 	RUN(test_legacy_console_putchar);
+	RUN(test_probe_new_extensions);
+	RUN(test_pmu_instret_counter_and_firmware_counter);
+	RUN(test_sta_set_shmem_and_read_steal_time);
+	RUN(test_susp_suspend_to_ram_and_resume_with_memory_intact);
+	RUN(test_fwft_misaligned_delegation_and_ad_updating);
 	return test_failures();
 }

@@ -81,8 +81,17 @@ struct axvm_board_options {
 	const char *cmdline;	      /* /chosen/bootargs */
 	struct axvm_console *console; /* UART (and SBI console) I/O; NULL = none */
 	enum axvm_board_stdout stdout_path;
-	uint64_t timebase_hz;	   /* 0 = 10 MHz */
-	bool sstc;		   /* offer Sstc (stimecmp) to the guest */
+	uint64_t timebase_hz; /* 0 = 10 MHz */
+	bool sstc;	      /* offer Sstc (stimecmp) to the guest */
+	/*
+	 * Guest RAM against the host's memory (the CLI sets both from the
+	 * host's physical memory): above ram_warn_above a warning, above
+	 * ram_limit a refusal (-AXVM_ERANGE). 0 = no check.
+	 */
+	uint64_t ram_warn_above;
+	uint64_t ram_limit;
+	/* ISA extensions turned off (1ull << AXVM_RISCV64_EXT_*, axvm/riscv64.h); 0 = all on. */
+	uint64_t isa_ext_off;
 	enum axvm_riscv64_jit jit; /* translate hot guest code (0: on where available) */
 	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
 	const struct axvm_config *base_config;

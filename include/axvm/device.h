@@ -57,6 +57,9 @@ AXVM_API int axvm_bus_detach(struct axvm_bus *bus, uint64_t base);
 AXVM_API const struct axvm_device_desc *axvm_bus_find(const struct axvm_bus *bus, uint64_t addr);
 AXVM_API size_t axvm_bus_device_count(const struct axvm_bus *bus);
 AXVM_API const struct axvm_device_desc *axvm_bus_device(const struct axvm_bus *bus, size_t index);
+/* The guest accesses device `index` has taken (axvm/stats.h); 0 for no device. */
+AXVM_API void axvm_bus_device_counts(const struct axvm_bus *bus, size_t index, uint64_t *reads,
+				     uint64_t *writes);
 
 /*
  * Access through the bus: -AXVM_ENODEV when no device claims addr (or the

@@ -43,6 +43,14 @@ struct axvm_hal {
 	 */
 	void (*wait)(void *ctx, uint32_t *word, uint32_t expected, uint64_t timeout_ns);
 	void (*wake)(void *ctx, uint32_t *word);
+
+	/*
+	 * Nanoseconds the calling thread has spent runnable but waiting for a
+	 * host CPU since it started (Linux: schedstat's run delay), or
+	 * UINT64_MAX if the host cannot tell. The SBI steal-time extension
+	 * reports its growth to the guest. Optional: NULL = unknown.
+	 */
+	uint64_t (*thread_wait_ns)(void *ctx);
 };
 
 /* The default HAL for Linux hosts (mmap, CLOCK_MONOTONIC, sched_*, futex). */

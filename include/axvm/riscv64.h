@@ -43,6 +43,49 @@
 #define AXVM_RISCV64_DEFAULT_TIMEBASE_HZ 10000000ull
 #define AXVM_RISCV64_DEFAULT_RUN_BUDGET (1ull << 22)
 
+/*
+ * ISA extensions beyond RV64GC (plus Zicntr, Zicsr, Zifencei, which are
+ * always there) that a VM can turn off one by one, as QEMU's -cpu
+ * properties do: bit n of axvm_riscv64_config.ext_off is extension n. A
+ * turned-off extension is not in the device tree and its instructions raise
+ * illegal-instruction (its other effects revert to what the plain RV64GC
+ * hart does; see each below). Numbers are stable (append only).
+ */
+enum axvm_riscv64_ext {
+	AXVM_RISCV64_EXT_ZBA = 0,     /* address generation (sh*add, add.uw, slli.uw) */
+	AXVM_RISCV64_EXT_ZBB,	      /* basic bit manipulation */
+	AXVM_RISCV64_EXT_ZBC,	      /* carry-less multiplication */
+	AXVM_RISCV64_EXT_ZBS,	      /* single-bit instructions */
+	AXVM_RISCV64_EXT_ZICOND,      /* czero.eqz / czero.nez */
+	AXVM_RISCV64_EXT_ZICBOM,      /* cbo.clean / cbo.flush / cbo.inval */
+	AXVM_RISCV64_EXT_ZICBOP,      /* prefetch.i/r/w hints (advertised only) */
+	AXVM_RISCV64_EXT_ZICBOZ,      /* cbo.zero (64-byte blocks) */
+	AXVM_RISCV64_EXT_ZIHINTPAUSE, /* pause (a hint; advertised only) */
+	AXVM_RISCV64_EXT_ZIHINTNTL,   /* ntl.* hints (advertised only) */
+	AXVM_RISCV64_EXT_ZAWRS,	      /* wrs.nto / wrs.sto */
+	AXVM_RISCV64_EXT_ZKT,	      /* data-independent execution latency (advertised only) */
+	AXVM_RISCV64_EXT_SVINVAL,     /* sinval.vma, sfence.w.inval, sfence.inval.ir */
+	AXVM_RISCV64_EXT_SVPBMT,      /* PTE bits 62:61 (off: they are reserved, a page fault) */
+	AXVM_RISCV64_EXT_SVNAPOT,     /* 64 KiB NAPOT PTEs (off: bit 63 is reserved) */
+	AXVM_RISCV64_EXT_SVADU,	      /* the hart sets A/D itself (off: Svade, a page fault) */
+	AXVM_RISCV64_EXT_ZFHMIN,      /* half precision: flh/fsh, fmv, fcvt to/from S and D */
+	AXVM_RISCV64_EXT_ZFH,	      /* half-precision arithmetic (implies Zfhmin) */
+	AXVM_RISCV64_EXT_ZFA,	      /* fli, fminm/fmaxm, fround(nx), fcvtmod.w.d, fleq/fltq */
+	AXVM_RISCV64_EXT_COUNT
+};
+#define AXVM_RISCV64_EXT_ALL ((1ull << AXVM_RISCV64_EXT_COUNT) - 1)
+/* The cache-block size of Zicbom/Zicboz/Zicbop (cbo.zero clears this many bytes). */
+#define AXVM_RISCV64_CBO_BLOCK 64u
+
+/* The extension's lower-case name ("zbb"), NULL if ext is out of range. */
+AXVM_API const char *axvm_riscv64_ext_name(unsigned ext);
+/*
+ * Parse a QEMU-style CPU model: "rv64" then ",name=on|off" (also true/false)
+ * for each extension to change, into *ext_off (bits set for the extensions
+ * turned off; those not named keep their *ext_off bit). Returns 0, or
+ * -AXVM_EINVAL with the error message naming the bad item.
+ */
+AXVM_API int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off);
 /* The translator setting of a hart (axvm_riscv64_config.jit). */
 enum axvm_riscv64_jit {
 	AXVM_RISCV64_JIT_DEFAULT = 0, /* on where available */
@@ -57,6 +100,7 @@ struct axvm_riscv64_config {
 	uint64_t run_budget;  /* instructions per run() before AXVM_EXIT_NOTHING; 0 = default */
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
 	void *machine;	      /* the VM's struct axvm_riscv64_machine * (below), or NULL */
+	uint64_t ext_off;     /* extensions turned off (1ull << AXVM_RISCV64_EXT_*); 0 = all on */
 	/*
 	 * Translate hot guest code to host code: on by default where it is
 	 * available (x86-64 Linux; elsewhere the hart runs the interpreter).

@@ -81,6 +81,13 @@ struct axvm_runtime_options {
 	int (*board_ready)(void *opaque, struct axvm_board *board);
 	void *board_ready_opaque;
 	/*
+	 * Called on the runtime's thread when a boot's vCPU threads have all
+	 * ended and before its board is destroyed (after every boot that
+	 * started, reboots included): read the VM's statistics here
+	 * (axvm/stats.h). Gets board_ready_opaque. NULL = nothing.
+	 */
+	void (*board_ended)(void *opaque, struct axvm_board *board);
+	/*
 	 * Called on the vCPU's thread for each Hypercall exit (riscv64: an
 	 * ecall to an SBI extension the VMM does not serve; exit->hypercall:
 	 * nr = EID (a7), fid = FID (a6), args = a0..a5; pc is already past

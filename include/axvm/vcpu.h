@@ -43,6 +43,8 @@ struct axvm_vcpu_create_info {
 	const void *arch_config; /* backend-specific, may be NULL */
 };
 
+struct axvm_tracer;
+
 /* What a backend gets at setup. */
 struct axvm_vcpu_setup_info {
 	uint64_t entry;
@@ -56,6 +58,11 @@ struct axvm_vcpu_setup_info {
 	 */
 	bool (*sysreg_claimed)(void *opaque, uint64_t addr);
 	void *sysreg_opaque;
+	/*
+	 * The VM's tracer (axvm/stats.h), which a backend may use for the
+	 * events only it sees (riscv64: SBI calls); NULL = none.
+	 */
+	struct axvm_tracer *tracer;
 };
 
 /*
@@ -101,6 +108,13 @@ struct axvm_vcpu_ops {
 	 * answer already tells the guest that.
 	 */
 	int (*set_hypercall_result)(void *backend, uint64_t status, uint64_t value);
+	/*
+	 * (any thread; optional) Hand each of the backend's named counters to
+	 * fn (axvm/stats.h: instructions retired, traps by cause, hypervisor
+	 * calls...); values read while the vCPU runs may be a moment old.
+	 */
+	void (*read_counters)(void *backend, void (*fn)(void *opaque, const char *name, uint64_t v),
+			      void *opaque);
 };
 
 struct axvm_vcpu;
@@ -139,6 +153,16 @@ AXVM_API int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
 AXVM_API int axvm_vcpu_clear_interrupt(struct axvm_vcpu *vcpu, uint64_t vector);
 AXVM_API void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
 AXVM_API int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns);
+/*
+ * Statistics (axvm/stats.h has the VM-level view): interrupts injected,
+ * and the time spent in axvm_vcpu_wait_for_interrupt.
+ */
+AXVM_API uint64_t axvm_vcpu_irqs_injected(const struct axvm_vcpu *vcpu);
+AXVM_API uint64_t axvm_vcpu_halted_ns(const struct axvm_vcpu *vcpu);
+/* The backend's named counters (read_counters op): 0 or -AXVM_ENOTSUP. */
+AXVM_API int axvm_vcpu_read_counters(struct axvm_vcpu *vcpu,
+				     void (*fn)(void *opaque, const char *name, uint64_t v),
+				     void *opaque);
 
 AXVM_API enum axvm_vcpu_state axvm_vcpu_state(const struct axvm_vcpu *vcpu);
 AXVM_API const char *axvm_vcpu_state_name(enum axvm_vcpu_state state);

@@ -11,6 +11,8 @@
  */
 #include "fdt.h"
 
+#include "axvm/riscv64.h"
+
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,21 +138,92 @@ void axvm_fdt_release(struct axvm_fdt *f)
 	f->blob = NULL;
 }
 
-const char *axvm_fdt_isa_string(bool sstc)
+/*
+ * The hart's extensions in the canonical order of the riscv,isa string (the
+ * unprivileged spec's "ISA Extension Naming Conventions": Z extensions by
+ * their category letter in IMAFDQLCBKJTPVH order, then alphabetically; then
+ * the S extensions alphabetically). ext: the switchable AXVM_RISCV64_EXT_*
+ * it depends on, FDT_EXT_ALWAYS, or FDT_EXT_SSTC.
+ */
+#define FDT_EXT_ALWAYS (-1)
+#define FDT_EXT_SSTC (-2)
+#define FDT_EXT_ZFHMIN (-3) /* Zfhmin, or Zfh which implies it */
+static const struct {
+	const char *name;
+	int ext;
+} fdt_isa_exts[] = {
+    {"i", FDT_EXT_ALWAYS},
+    {"m", FDT_EXT_ALWAYS},
+    {"a", FDT_EXT_ALWAYS},
+    {"f", FDT_EXT_ALWAYS},
+    {"d", FDT_EXT_ALWAYS},
+    {"c", FDT_EXT_ALWAYS},
+    {"zicbom", AXVM_RISCV64_EXT_ZICBOM},
+    {"zicbop", AXVM_RISCV64_EXT_ZICBOP},
+    {"zicboz", AXVM_RISCV64_EXT_ZICBOZ},
+    {"zicntr", FDT_EXT_ALWAYS},
+    {"zicond", AXVM_RISCV64_EXT_ZICOND},
+    {"zicsr", FDT_EXT_ALWAYS},
+    {"zifencei", FDT_EXT_ALWAYS},
+    {"zihintntl", AXVM_RISCV64_EXT_ZIHINTNTL},
+    {"zihintpause", AXVM_RISCV64_EXT_ZIHINTPAUSE},
+    {"zawrs", AXVM_RISCV64_EXT_ZAWRS},
+    {"zfa", AXVM_RISCV64_EXT_ZFA},
+    {"zfh", AXVM_RISCV64_EXT_ZFH},
+    {"zfhmin", FDT_EXT_ZFHMIN},
+    {"zba", AXVM_RISCV64_EXT_ZBA},
+    {"zbb", AXVM_RISCV64_EXT_ZBB},
+    {"zbc", AXVM_RISCV64_EXT_ZBC},
+    {"zbs", AXVM_RISCV64_EXT_ZBS},
+    {"zkt", AXVM_RISCV64_EXT_ZKT},
+    {"sstc", FDT_EXT_SSTC},
+    {"svadu", AXVM_RISCV64_EXT_SVADU},
+    {"svinval", AXVM_RISCV64_EXT_SVINVAL},
+    {"svnapot", AXVM_RISCV64_EXT_SVNAPOT},
+    {"svpbmt", AXVM_RISCV64_EXT_SVPBMT},
+};
+#define FDT_ISA_EXTS (sizeof(fdt_isa_exts) / sizeof(fdt_isa_exts[0]))
+
+static bool fdt_isa_has(unsigned i, bool sstc, uint64_t ext_off)
 {
-	return sstc ? "rv64imafdc_zicntr_zicsr_zifencei_sstc" : "rv64imafdc_zicntr_zicsr_zifencei";
+	int e = fdt_isa_exts[i].ext;
+
+	if (e == FDT_EXT_ALWAYS)
+		return true;
+	if (e == FDT_EXT_SSTC)
+		return sstc;
+	if (e == FDT_EXT_ZFHMIN)
+		return (~ext_off &
+			(1ull << AXVM_RISCV64_EXT_ZFHMIN | 1ull << AXVM_RISCV64_EXT_ZFH)) != 0;
+	return !(ext_off & (1ull << e));
+}
+
+void axvm_fdt_isa_string(bool sstc, uint64_t ext_off, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "rv64");
+
+	for (unsigned i = 0; i < FDT_ISA_EXTS && n < len; i++) {
+		const char *name = fdt_isa_exts[i].name;
+
+		if (fdt_isa_has(i, sstc, ext_off))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", name[1] ? "_" : "", name);
+	}
 }
 
 int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
 {
-	static const char *const ext_base[] = {"i", "m",      "a",     "f",	   "d",
-					       "c", "zicntr", "zicsr", "zifencei", NULL};
-	static const char *const ext_sstc[] = {"i",	 "m",	  "a",	      "f",    "d", "c",
-					       "zicntr", "zicsr", "zifencei", "sstc", NULL};
+	const char *exts[FDT_ISA_EXTS + 1];
+	char isa[512];
+	unsigned n = 0;
 	int cpus, map;
 
 	if (c->count != f->cpus || c->timebase_hz == 0 || c->timebase_hz > UINT32_MAX)
 		return fdt_check(f, -FDT_ERR_BADVALUE);
+	for (unsigned i = 0; i < FDT_ISA_EXTS; i++)
+		if (fdt_isa_has(i, c->sstc, c->ext_off))
+			exts[n++] = fdt_isa_exts[i].name;
+	exts[n] = NULL;
+	axvm_fdt_isa_string(c->sstc, c->ext_off, isa, sizeof(isa));
 	cpus = fdt_node(f, "/", "cpus");
 	if (cpus < 0)
 		return f->error;
@@ -194,9 +267,16 @@ int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *c)
 		fdt_prop_u32(f, cpu, "reg", i);
 		fdt_prop_str(f, cpu, "status", "okay");
 		fdt_prop_str(f, cpu, "compatible", "riscv");
-		fdt_prop_str(f, cpu, "riscv,isa", axvm_fdt_isa_string(c->sstc));
+		fdt_prop_str(f, cpu, "riscv,isa", isa);
 		fdt_prop_str(f, cpu, "riscv,isa-base", "rv64i");
-		fdt_prop_strlist(f, cpu, "riscv,isa-extensions", c->sstc ? ext_sstc : ext_base);
+		fdt_prop_strlist(f, cpu, "riscv,isa-extensions", exts);
+		/* Zicbom/Zicboz/Zicbop block sizes (riscv/cpus.yaml, riscv/extensions.yaml). */
+		if (!(c->ext_off & (1ull << AXVM_RISCV64_EXT_ZICBOM)))
+			fdt_prop_u32(f, cpu, "riscv,cbom-block-size", AXVM_RISCV64_CBO_BLOCK);
+		if (!(c->ext_off & (1ull << AXVM_RISCV64_EXT_ZICBOZ)))
+			fdt_prop_u32(f, cpu, "riscv,cboz-block-size", AXVM_RISCV64_CBO_BLOCK);
+		if (!(c->ext_off & (1ull << AXVM_RISCV64_EXT_ZICBOP)))
+			fdt_prop_u32(f, cpu, "riscv,cbop-block-size", AXVM_RISCV64_CBO_BLOCK);
 		fdt_prop_str(f, cpu, "mmu-type", "riscv,sv48");
 		intc = fdt_node(f, path, "interrupt-controller");
 		if (intc < 0)

@@ -40,6 +40,7 @@ struct axvm_fdt_cpus {
 	unsigned count;
 	uint64_t timebase_hz;
 	bool sstc;
+	uint64_t ext_off; /* extensions turned off (axvm/riscv64.h AXVM_RISCV64_EXT_*) */
 };
 
 struct axvm_fdt_chosen {
@@ -79,6 +80,10 @@ int axvm_fdt_set_chosen(void *blob, size_t capacity, const char *bootargs, bool 
 			uint64_t initrd_start, uint64_t initrd_end);
 
 /* The ISA string the cpu nodes carry (for tests and logs). */
-const char *axvm_fdt_isa_string(bool sstc);
+/*
+ * The riscv,isa string for a hart with Sstc or not and the extensions of
+ * ext_off turned off, into buf (NUL-terminated, truncated to len).
+ */
+void axvm_fdt_isa_string(bool sstc, uint64_t ext_off, char *buf, size_t len);
 
 #endif

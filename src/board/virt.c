@@ -43,6 +43,7 @@
 #include "axvm/log.h"
 #include "board/fdt.h"
 #include "board/loader.h"
+#include "board/memcheck.h"
 #include "core/error.h"
 #include "devices/devclass.h"
 #include "devices/goldfish_rtc.h"
@@ -668,6 +669,7 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	    .count = c->cpu_num,
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
+	    .ext_off = o->isa_ext_off,
 	};
 	char stdout_path[64];
 	uint8_t seed[VIRT_RNG_SEED_LEN];
@@ -910,7 +912,9 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	if (ret)
 		goto fail;
 	ram = &b->cfg->regions[in.ram_index];
-	ret = virt_read_files(&in, ram->size);
+	ret = axvm_memcheck_host(o, ram->size);
+	if (!ret)
+		ret = virt_read_files(&in, ram->size);
 	if (ret)
 		goto fail;
 
@@ -927,6 +931,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	b->hart_cfg = (struct axvm_riscv64_config){
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
+	    .ext_off = o->isa_ext_off,
 	    .jit = o->jit,
 	    .epoch_ns = b->hal->now_ns(b->hal->ctx),
 	    .machine = b->machine,
@@ -971,6 +976,9 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 		ret = virt_boot_registers(b);
 	if (ret)
 		goto fail;
+	/* Everything fits; whether the kernel can live in what is left is another matter. */
+	axvm_memcheck_kernel_room(in.kernel, b->layout.ram_size, img.end - img.start,
+				  in.initrd ? in.initrd_len : 0);
 	axvm_debug("virt: %u hart(s), RAM 0x%" PRIx64 "+0x%" PRIx64 ", %s at 0x%" PRIx64
 		   ", entry 0x%" PRIx64 ", dtb 0x%" PRIx64 " (%zu bytes)",
 		   b->layout.cpus, b->layout.ram_base, b->layout.ram_size,

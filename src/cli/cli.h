@@ -50,6 +50,24 @@ int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Log sink for stderr; `level` from -v flags or AXVM_LOG. */
 void cli_install_log(int verbosity);
 
+/* --stats and --trace (observe.c). */
+struct axvm_board;
+struct cli_observe {
+	bool stats;
+	unsigned trace_mask;	/* 0: no trace */
+	const char *trace_path; /* NULL: stderr */
+	void *trace_file;	/* FILE * while running */
+	unsigned boots;
+};
+/* "exits,sbi,mmio,irq[,file=PATH]" or "all[,file=PATH]"; -1 after a message. */
+int cli_observe_parse_trace(struct cli_observe *o, const char *value);
+/* Open the trace file; -1 after a message. */
+int cli_observe_start(struct cli_observe *o);
+/* The runtime's board_ready and board_ended hooks (opaque = the cli_observe). */
+int cli_observe_board_ready(void *opaque, struct axvm_board *board);
+void cli_observe_board_ended(void *opaque, struct axvm_board *board);
+void cli_observe_finish(struct cli_observe *o);
+
 extern const struct cli_command cli_cmd_run;
 extern const struct cli_command cli_cmd_check;
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "axvm/board.h"
 #include "axvm/config.h"
@@ -26,12 +27,17 @@ enum {
 	RUN_EARLYCON,
 	RUN_SSTC,
 	RUN_NO_SSTC,
+	RUN_CPU,
 	RUN_TIMEOUT,
 	RUN_VERBOSE,
+	RUN_ALLOW_OVERCOMMIT,
 	RUN_DISK,
 	RUN_RNG,
 	RUN_VIRTIO_CONSOLE,
 	RUN_DEVICE,
+	RUN_STATS,
+	RUN_TRACE,
+	RUN_SHARE,
 	RUN_JIT,
 	RUN_NO_JIT,
 };
@@ -41,7 +47,11 @@ static const struct cli_option run_options[] = {
     {RUN_INITRD, 'i', "initrd", "FILE", "initial ramdisk"},
     {RUN_PARAMS, 'p', "params", "CMDLINE", "kernel command line (/chosen/bootargs)"},
     {RUN_CPUS, 'c', "cpus", "N", "number of vCPUs (1-8, default 1)"},
-    {RUN_MEM, 'm', "mem", "SIZE", "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M)"},
+    {RUN_MEM, 'm', "mem", "SIZE",
+     "RAM size, e.g. 256M or 1G (no suffix: MiB; default 128M; at most twice the host's "
+     "physical memory)"},
+    {RUN_ALLOW_OVERCOMMIT, 0, "allow-overcommit", NULL,
+     "accept a RAM size above twice the host's physical memory"},
     {RUN_DTB, 0, "dtb", "FILE", "use this device tree instead of the generated one"},
     {RUN_CONSOLE, 0, "console", "stdio|file:PATH", "guest console (default stdio)"},
     {RUN_DISK, 'd', "disk", "FILE[,OPTS]",
@@ -51,15 +61,26 @@ static const struct cli_option run_options[] = {
     {RUN_VIRTIO_CONSOLE, 0, "virtio-console", NULL,
      "virtio-console on the guest console (Linux hvc0, or hvc1 beside the SBI console)"},
     {RUN_DEVICE, 0, "device", "NAME[,OPTS]",
-     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console (repeatable)"},
+     "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console, "
+     "virtio-9p,DIR,tag=NAME[,ro] (repeatable)"},
+    {RUN_SHARE, 0, "share", "DIR,tag=NAME[,ro]",
+     "share a host directory (virtio-9p; in the guest: mount -t 9p -o trans=virtio NAME /mnt) "
+     "(repeatable)"},
     {RUN_EARLYCON, 0, "earlycon", NULL, "append earlycon=sbi to the command line"},
     {RUN_SSTC, 0, "sstc", NULL, "offer the Sstc extension (stimecmp) to the guest (default)"},
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
+    {RUN_CPU, 0, "cpu", "rv64[,EXT=on|off...]",
+     "turn ISA extensions off or on, as QEMU's -cpu properties (e.g. rv64,zbb=off,svpbmt=off; "
+     "all are on by default)"},
     {RUN_JIT, 0, "jit", NULL,
      "translate hot guest code to host code (default where available: x86-64 hosts)"},
     {RUN_NO_JIT, 0, "no-jit", NULL, "run guest code in the interpreter only"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_VERBOSE, 'v', "verbose", NULL, "more log messages on stderr (repeat for more)"},
+    {RUN_STATS, 0, "stats", NULL,
+     "print per-vCPU exits, SBI calls, traps, time and device accesses at exit (stderr)"},
+    {RUN_TRACE, 0, "trace", "KINDS[,file=PATH]",
+     "trace events (exits,sbi,mmio,irq or all) to stderr or PATH, one line each"},
     {0},
 };
 
@@ -67,13 +88,15 @@ struct run_args {
 	const char *config;
 	const char *kernel, *initrd, *params, *dtb, *console;
 	uint64_t cpus, mem, timeout_s;
-	bool earlycon, no_sstc;
+	bool earlycon, no_sstc, allow_overcommit;
+	uint64_t isa_ext_off; /* --cpu */
 	enum axvm_riscv64_jit jit;
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
 	unsigned ndevices;
 	struct axvm_board_device devices[AXVM_BOARD_MAX_DEVICES];
 	char classes[AXVM_BOARD_MAX_DEVICES][32]; /* --device NAME copies */
+	struct cli_observe observe;
 };
 
 static int run_add_device(struct run_args *a, const char *cls, const char *options,
@@ -156,6 +179,12 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_NO_SSTC:
 		a->no_sstc = true;
 		break;
+	case RUN_CPU:
+		if (axvm_riscv64_cpu_parse(arg->value, &a->isa_ext_off)) {
+			fprintf(stderr, "axvm run: --cpu: %s\n", axvm_error_message());
+			return -1;
+		}
+		break;
 	case RUN_JIT:
 		if (!axvm_riscv64_jit_available()) {
 			fprintf(stderr, "axvm run: --jit: the translator is not available on this "
@@ -177,16 +206,38 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 	case RUN_VERBOSE:
 		a->verbosity++;
 		break;
+	case RUN_ALLOW_OVERCOMMIT:
+		a->allow_overcommit = true;
+		break;
 	case RUN_DISK:
 		return run_add_device(a, "virtio-blk", arg->value, "-d");
 	case RUN_RNG:
 		return run_add_device(a, "virtio-rng", NULL, "--rng");
 	case RUN_VIRTIO_CONSOLE:
 		return run_add_device(a, "virtio-console", NULL, "--virtio-console");
+	case RUN_STATS:
+		a->observe.stats = true;
+		return 0;
+	case RUN_TRACE:
+		return cli_observe_parse_trace(&a->observe, arg->value);
 	case RUN_DEVICE:
 		return run_add_generic_device(a, arg->value);
+	case RUN_SHARE:
+		return run_add_device(a, "virtio-9p", arg->value, "--share");
 	}
 	return 0;
+}
+
+/* The host's physical memory in bytes (0 if unknown: no check). */
+static uint64_t run_host_ram(void)
+{
+	const char *env = getenv("AXVM_HOST_RAM");
+	uint64_t v;
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+	if (env && *env && !cli_parse_size(env, &v))
+		return v;
+	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
 static int run_main(int argc, char **argv)
@@ -200,6 +251,7 @@ static int run_main(int argc, char **argv)
 	char *cmdline = NULL;
 	const char *base_cmdline;
 	int ret, status = 1;
+	uint64_t host_ram;
 
 	ret = cli_parse(&cli_cmd_run, argc, argv, run_arg, &a);
 	if (ret)
@@ -252,8 +304,17 @@ static int run_main(int argc, char **argv)
 	ro.board.dtb_path = a.dtb;
 	ro.board.device_count = a.ndevices;
 	memcpy(ro.board.devices, a.devices, sizeof(a.devices));
+	/*
+	 * Guest memory is reserved lazily, so any size "works" until the guest
+	 * uses it: warn above the host's physical memory, refuse above twice
+	 * that unless asked (AXVM_HOST_RAM overrides the host's figure, for tests).
+	 */
+	host_ram = run_host_ram();
+	ro.board.ram_warn_above = host_ram;
+	ro.board.ram_limit = a.allow_overcommit ? 0 : 2 * host_ram;
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
+	ro.board.isa_ext_off = a.isa_ext_off;
 	ro.board.jit = a.jit;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {
@@ -267,6 +328,11 @@ static int run_main(int argc, char **argv)
 	}
 	ro.handle_signals = true;
 	ro.timeout_ms = a.timeout_s * 1000;
+	if (cli_observe_start(&a.observe))
+		goto out;
+	ro.board_ready = cli_observe_board_ready;
+	ro.board_ended = cli_observe_board_ended;
+	ro.board_ready_opaque = &a.observe;
 
 	ret = axvm_runtime_create(&ro, &rt);
 	if (ret) {
@@ -297,6 +363,7 @@ static int run_main(int argc, char **argv)
 			(unsigned long long)res.console_lost);
 out:
 	axvm_runtime_destroy(rt);
+	cli_observe_finish(&a.observe);
 	free(cmdline);
 	free(cfg);
 	return status;

@@ -6,6 +6,7 @@
  * narrower than its minimum become a wider read (plus a write-back of the
  * merged value for stores), so device code only sees legal accesses.
  */
+#include <axvm/config.h>
 #include <axvm/device.h>
 #include <axvm/log.h>
 
@@ -13,12 +14,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bus_thread.h"
 #include "core/error.h"
+
+/*
+ * Guest accesses (axvm/stats.h), one row per vCPU thread so that counting
+ * is a plain add in the row only that thread writes (no locked instruction
+ * on the MMIO path); the last row is for every other thread (an embedder's
+ * own accesses), which adds atomically. Readers sum the rows.
+ */
+#define BUS_COUNT_ROWS (AXVM_CONFIG_MAX_VCPUS + 1)
+struct bus_counts {
+	_Atomic uint64_t n[BUS_COUNT_ROWS][2]; /* [row][0 = read, 1 = write] */
+};
 
 struct bus_device {
 	struct axvm_device_desc desc;
 	char *name;
+	struct bus_counts *counts;
 };
+
+/*
+ * The row of the calling thread: its vCPU's id while it runs one. Initial-
+ * exec TLS: one %fs-relative load, where the -fPIC default would call
+ * __tls_get_addr on every access (the few bytes fit glibc's static TLS
+ * reserve even when libaxvm.so is dlopen()ed).
+ */
+static _Thread_local unsigned bus_thread_row __attribute__((tls_model("initial-exec"))) =
+    AXVM_CONFIG_MAX_VCPUS;
+
+void axvm_bus_set_thread_vcpu(int id)
+{
+	bus_thread_row =
+	    id >= 0 && id < AXVM_CONFIG_MAX_VCPUS ? (unsigned)id : AXVM_CONFIG_MAX_VCPUS;
+}
+
+static void bus_count(struct bus_device *bd, bool write)
+{
+	unsigned row = bus_thread_row;
+	_Atomic uint64_t *c = &bd->counts->n[row][write];
+
+	if (row == AXVM_CONFIG_MAX_VCPUS)
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+	else
+		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+}
 
 struct axvm_bus {
 	enum axvm_bus_kind kind;
@@ -59,8 +100,10 @@ void axvm_bus_destroy(struct axvm_bus *bus)
 {
 	if (!bus)
 		return;
-	for (size_t i = 0; i < bus->count; i++)
+	for (size_t i = 0; i < bus->count; i++) {
 		bus_release(&bus->devices[i]);
+		free(bus->devices[i].counts);
+	}
 	free(bus->devices);
 	free(bus);
 }
@@ -135,15 +178,20 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 	}
 	{
 		char *name = strdup(dname);
+		struct bus_counts *counts = calloc(1, sizeof(*counts));
 
-		if (!name)
+		if (!name || !counts) {
+			free(name);
+			free(counts);
 			return axvm_error_set(-AXVM_ENOMEM, "bus %s: out of memory",
 					      axvm_bus_kind_name(bus->kind));
+		}
 		memmove(&bus->devices[pos + 1], &bus->devices[pos],
 			(bus->count - pos) * sizeof(bus->devices[0]));
 		bus->devices[pos].name = name;
 		d.name = name;
 		bus->devices[pos].desc = d;
+		bus->devices[pos].counts = counts;
 		bus->count++;
 	}
 	return 0;
@@ -177,6 +225,7 @@ static int bus_remove(struct axvm_bus *bus, uint64_t base, bool release)
 		bus_release(&bus->devices[idx]);
 	else
 		free(bus->devices[idx].name);
+	free(bus->devices[idx].counts);
 	memmove(&bus->devices[idx], &bus->devices[idx + 1],
 		(bus->count - (size_t)idx - 1) * sizeof(bus->devices[0]));
 	bus->count--;
@@ -294,25 +343,40 @@ static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned w
 	return 0;
 }
 
-static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width)
+/* The device an access goes to, counted; NULL if none takes it. */
+static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width,
+						bool write)
 {
 	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
-	const struct axvm_device_desc *d = NULL;
+	struct bus_device *bd;
 
 	if (hint < bus->count &&
 	    addr - bus->devices[hint].desc.base < bus->devices[hint].desc.size) {
-		d = &bus->devices[hint].desc;
+		bd = &bus->devices[hint];
 	} else {
 		long idx = bus_lookup(bus, addr);
 
 		if (idx < 0)
 			return NULL;
 		atomic_store_explicit(&bus->last_hit, (size_t)idx, memory_order_relaxed);
-		d = &bus->devices[idx].desc;
+		bd = &bus->devices[idx];
 	}
-	if (!bus_width_ok(width) || addr - d->base + width > d->size)
+	if (!bus_width_ok(width) || addr - bd->desc.base + width > bd->desc.size)
 		return NULL;
-	return d;
+	bus_count(bd, write);
+	return &bd->desc;
+}
+
+void axvm_bus_device_counts(const struct axvm_bus *bus, size_t index, uint64_t *reads,
+			    uint64_t *writes)
+{
+	*reads = *writes = 0;
+	for (unsigned row = 0; index < bus->count && row < BUS_COUNT_ROWS; row++) {
+		_Atomic uint64_t *c = bus->devices[index].counts->n[row];
+
+		*reads += atomic_load_explicit(&c[0], memory_order_relaxed);
+		*writes += atomic_load_explicit(&c[1], memory_order_relaxed);
+	}
 }
 
 /* The common case: a naturally aligned access of a width the device takes. */
@@ -323,7 +387,7 @@ static bool bus_direct(const struct axvm_device_desc *d, uint64_t off, unsigned 
 
 int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width);
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, false);
 	uint64_t off;
 
 	*value = 0;
@@ -341,7 +405,7 @@ int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t 
 
 int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width);
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, true);
 	uint64_t off;
 
 	if (!d)

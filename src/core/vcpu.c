@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/trace.h"
 
 struct axvm_vcpu {
 	unsigned id;
@@ -24,6 +25,11 @@ struct axvm_vcpu {
 	_Atomic int state;
 	axvm_cpumask_t saved_mask; /* the thread's affinity before bind */
 	bool pinned;
+
+	/* axvm/stats.h */
+	struct axvm_tracer *tracer;
+	_Atomic uint64_t irqs_injected;
+	_Atomic uint64_t halted_ns; /* written by the vCPU's thread only */
 };
 
 int axvm_vcpu_create(unsigned id, int phys_cpu_id, axvm_cpumask_t cpu_mask,
@@ -144,6 +150,7 @@ int axvm_vcpu_setup_with(struct axvm_vcpu *vcpu, const struct axvm_vcpu_setup_in
 
 	if (ret)
 		return ret;
+	vcpu->tracer = info->tracer;
 	ret = vcpu->ops->setup ? vcpu->ops->setup(vcpu->backend, info) : 0;
 	return vcpu_finish(vcpu, AXVM_VCPU_STATE_FREE, ret, "setup");
 }
@@ -330,6 +337,12 @@ int axvm_vcpu_inject_interrupt(struct axvm_vcpu *vcpu, uint64_t vector)
 		ret = vcpu->ops->inject_interrupt
 			  ? vcpu->ops->inject_interrupt(vcpu->backend, vector)
 			  : -AXVM_ENOTSUP;
+	if (!ret) {
+		atomic_fetch_add_explicit(&vcpu->irqs_injected, 1, memory_order_relaxed);
+		if (axvm_tracing(vcpu->tracer, AXVM_TRACE_IRQ))
+			axvm_trace_emit(vcpu->tracer, vcpu->id, "irq", "inject vector %llu",
+					(unsigned long long)vector);
+	}
 	return vcpu_op_result(vcpu, ret, "inject_interrupt");
 }
 
@@ -352,11 +365,37 @@ void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
 int axvm_vcpu_wait_for_interrupt(struct axvm_vcpu *vcpu, uint64_t timeout_ns)
 {
 	int ret = vcpu_check_valid(vcpu, "wait_for_interrupt");
+	uint64_t t;
 
 	if (ret || !vcpu->ops->wait_for_interrupt)
 		return ret;
-	return vcpu_op_result(vcpu, vcpu->ops->wait_for_interrupt(vcpu->backend, timeout_ns),
-			      "wait_for_interrupt");
+	t = vcpu->hal->now_ns(vcpu->hal->ctx);
+	ret = vcpu->ops->wait_for_interrupt(vcpu->backend, timeout_ns);
+	t = vcpu->hal->now_ns(vcpu->hal->ctx) - t;
+	atomic_store_explicit(&vcpu->halted_ns,
+			      atomic_load_explicit(&vcpu->halted_ns, memory_order_relaxed) + t,
+			      memory_order_relaxed);
+	return vcpu_op_result(vcpu, ret, "wait_for_interrupt");
+}
+
+uint64_t axvm_vcpu_irqs_injected(const struct axvm_vcpu *vcpu)
+{
+	return atomic_load_explicit(&((struct axvm_vcpu *)vcpu)->irqs_injected,
+				    memory_order_relaxed);
+}
+
+uint64_t axvm_vcpu_halted_ns(const struct axvm_vcpu *vcpu)
+{
+	return atomic_load_explicit(&((struct axvm_vcpu *)vcpu)->halted_ns, memory_order_relaxed);
+}
+
+int axvm_vcpu_read_counters(struct axvm_vcpu *vcpu,
+			    void (*fn)(void *opaque, const char *name, uint64_t v), void *opaque)
+{
+	if (!vcpu->ops->read_counters)
+		return -AXVM_ENOTSUP;
+	vcpu->ops->read_counters(vcpu->backend, fn, opaque);
+	return 0;
 }
 
 unsigned axvm_vcpu_id(const struct axvm_vcpu *vcpu)

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bus_thread.h"
 #include "core/error.h"
+#include "core/trace.h"
 
 struct axvm {
 	struct axvm_config config;
@@ -38,8 +40,19 @@ struct axvm {
 	 * instruction on the exit path); readers sum the rows.
 	 */
 	_Atomic uint64_t exit_counts[AXVM_CONFIG_MAX_VCPUS][AXVM_EXIT_REASON_COUNT];
+	/* Time per vCPU (axvm/stats.h), the same single-writer rows. */
+	_Atomic uint64_t run_ns[AXVM_CONFIG_MAX_VCPUS];
+	_Atomic uint64_t vmm_ns[AXVM_CONFIG_MAX_VCPUS];
 	struct axvm_ratelimit device_error_limit;
+	struct axvm_tracer tracer;
 };
+
+/* Add to a counter only the calling vCPU's thread writes (no locked instruction). */
+static void vm_count_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
 
 const char *axvm_last_error(const struct axvm *vm)
 {
@@ -85,6 +98,7 @@ int axvm_create(const struct axvm_config *cfg, struct axvm **out)
 	vm->vcpu_ops = cfg->vcpu_ops;
 	vm->config.hal = vm->hal;
 	vm->config.vcpu_ops = vm->vcpu_ops;
+	axvm_tracer_init(&vm->tracer, vm->hal);
 	pthread_mutex_init(&vm->lock, NULL);
 	atomic_init(&vm->status, AXVM_VM_LOADING);
 	ret = axvm_addrspace_create(vm->hal, &vm->as);
@@ -123,6 +137,7 @@ static int vm_create_vcpus(struct axvm *vm)
 		    .setup_config = c->vcpu_setup_config,
 		    .sysreg_claimed = vm_sysreg_claimed,
 		    .sysreg_opaque = vm,
+		    .tracer = &vm->tracer,
 		};
 		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
 					   vm->hal, &vm->vcpus[i]);
@@ -472,6 +487,67 @@ uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
 	return sum;
 }
 
+int axvm_vcpu_stats(const struct axvm *vm, unsigned id, struct axvm_vcpu_stats *out)
+{
+	struct axvm *v = (struct axvm *)vm;
+
+	memset(out, 0, sizeof(*out));
+	if (id >= vm->vcpu_count)
+		return axvm_error_set(-AXVM_ENOENT, "stats: no vCPU %u (the VM has %u)", id,
+				      vm->vcpu_count);
+	for (unsigned r = 0; r < AXVM_EXIT_REASON_COUNT; r++)
+		out->exits[r] = atomic_load_explicit(&v->exit_counts[id][r], memory_order_relaxed);
+	out->run_ns = atomic_load_explicit(&v->run_ns[id], memory_order_relaxed);
+	out->vmm_ns = atomic_load_explicit(&v->vmm_ns[id], memory_order_relaxed);
+	if (out->vmm_ns > out->run_ns)
+		out->vmm_ns = out->run_ns; /* a sampled estimate may overshoot */
+	out->irqs_injected = axvm_vcpu_irqs_injected(vm->vcpus[id]);
+	out->halted_ns = axvm_vcpu_halted_ns(vm->vcpus[id]);
+	return 0;
+}
+
+int axvm_vcpu_counters(const struct axvm *vm, unsigned id, axvm_counter_fn fn, void *opaque)
+{
+	int ret;
+
+	if (id >= vm->vcpu_count)
+		return axvm_error_set(-AXVM_ENOENT, "counters: no vCPU %u (the VM has %u)", id,
+				      vm->vcpu_count);
+	ret = axvm_vcpu_read_counters(vm->vcpus[id], fn, opaque);
+	if (ret)
+		return axvm_error_set(ret, "counters: the %s backend keeps none",
+				      vm->vcpu_ops->name ? vm->vcpu_ops->name : "vCPU");
+	return 0;
+}
+
+size_t axvm_device_stats(const struct axvm *vm, struct axvm_device_stats *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < AXVM_BUS_COUNT; k++) {
+		const struct axvm_bus *bus = vm->bus[k];
+
+		for (size_t i = 0; bus && i < axvm_bus_device_count(bus); i++, n++) {
+			const struct axvm_device_desc *d = axvm_bus_device(bus, i);
+
+			if (n >= max)
+				continue;
+			out[n] = (struct axvm_device_stats){
+			    .bus = axvm_bus_kind_name((enum axvm_bus_kind)k),
+			    .name = d->name,
+			    .base = d->base,
+			};
+			axvm_bus_device_counts(bus, i, &out[n].reads, &out[n].writes);
+		}
+	}
+	return n;
+}
+
+void axvm_trace_set(struct axvm *vm, unsigned mask, axvm_trace_fn fn, void *opaque)
+{
+	axvm_tracer_set(&vm->tracer, mask, fn, opaque);
+}
+
 /*
  * Exit handlers. Contract: > 0 resume the guest, 0 return the exit to the
  * caller, < 0 error. Reasons without a handler are returned to the caller.
@@ -505,11 +581,26 @@ static int vm_device_result(struct axvm *vm, int ret, const char *what, uint64_t
 	return 1;
 }
 
+/* A traced device access: "mmio read 0x10000005/1 = 0x60 uart0". */
+static void vm_trace_access(struct axvm *vm, struct axvm_vcpu *vcpu, enum axvm_bus_kind kind,
+			    const char *dir, uint64_t addr, unsigned width, uint64_t v, int ret)
+{
+	const struct axvm_device_desc *d = axvm_bus_find(vm->bus[kind], addr);
+
+	axvm_trace_emit(&vm->tracer, axvm_vcpu_id(vcpu), axvm_bus_kind_name(kind),
+			"%s 0x%llx/%u %s 0x%llx %s%s", dir, (unsigned long long)addr, width,
+			dir[0] == 'r' ? "=" : "<-", (unsigned long long)v,
+			d ? d->name : "(no device)", ret && ret != -AXVM_ENODEV ? " (failed)" : "");
+}
+
 static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
 {
 	uint64_t v = 0;
 	int ret = axvm_bus_read(vm->bus[AXVM_BUS_MMIO], e->mmio_read.addr, e->mmio_read.width, &v);
 
+	if (axvm_tracing(&vm->tracer, AXVM_TRACE_MMIO))
+		vm_trace_access(vm, vcpu, AXVM_BUS_MMIO, "read", e->mmio_read.addr,
+				e->mmio_read.width, v, ret);
 	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
 		return 0;
 	ret = axvm_vcpu_set_gpr(
@@ -523,6 +614,9 @@ static int vm_handle_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct 
 	int ret = axvm_bus_write(vm->bus[AXVM_BUS_MMIO], e->mmio_write.addr, e->mmio_write.width,
 				 e->mmio_write.data);
 
+	if (axvm_tracing(&vm->tracer, AXVM_TRACE_MMIO))
+		vm_trace_access(vm, vcpu, AXVM_BUS_MMIO, "write", e->mmio_write.addr,
+				e->mmio_write.width, e->mmio_write.data, ret);
 	return vm_device_result(vm, ret, "mmio write", e->mmio_write.addr);
 }
 
@@ -580,6 +674,14 @@ static const vm_exit_handler vm_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
     [AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
 };
 
+static void vm_trace_exit(struct axvm *vm, unsigned id, const struct axvm_exit *exit)
+{
+	char text[160];
+
+	axvm_exit_format(exit, text, sizeof(text));
+	axvm_trace_emit(&vm->tracer, id, "exit", "%s", text);
+}
+
 static int vm_enter_run(struct axvm *vm)
 {
 	int ret = 0;
@@ -608,6 +710,7 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 {
 	struct axvm_vcpu *vcpu = axvm_vcpu(vm, id);
 	_Atomic uint64_t *counts;
+	uint64_t t_enter, sampled = 0;
 	int ret;
 
 	memset(exit, 0, sizeof(*exit));
@@ -616,6 +719,7 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		return axvm_error_set(-AXVM_ENOENT, "run: no vCPU %u (the VM has %u)", id,
 				      vm->vcpu_count);
 	counts = vm->exit_counts[id];
+	t_enter = vm->hal->now_ns(vm->hal->ctx);
 	ret = vm_enter_run(vm);
 	if (ret == -AXVM_ESHUTDOWN)
 		return axvm_error_set(ret, "run vcpu %u: the VM is shutting down", id);
@@ -627,6 +731,7 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		vm_leave_run(vm);
 		return axvm_error_wrap(ret, "run vcpu %u: bind failed", id);
 	}
+	axvm_bus_set_thread_vcpu((int)id);
 	for (;;) {
 		vm_exit_handler handler;
 
@@ -645,14 +750,21 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 					     (int)exit->reason);
 			break;
 		}
-		atomic_store_explicit(
-		    &counts[exit->reason],
-		    atomic_load_explicit(&counts[exit->reason], memory_order_relaxed) + 1,
-		    memory_order_relaxed);
+		vm_count_add(&counts[exit->reason], 1);
+		if (axvm_tracing(&vm->tracer, AXVM_TRACE_EXITS))
+			vm_trace_exit(vm, id, exit);
 		handler = vm_exit_handlers[exit->reason];
 		if (!handler)
 			break;
-		ret = handler(vm, vcpu, exit);
+		if (++sampled % AXVM_STATS_SAMPLE == 0) {
+			uint64_t t = vm->hal->now_ns(vm->hal->ctx);
+
+			ret = handler(vm, vcpu, exit);
+			vm_count_add(&vm->vmm_ns[id],
+				     (vm->hal->now_ns(vm->hal->ctx) - t) * AXVM_STATS_SAMPLE);
+		} else {
+			ret = handler(vm, vcpu, exit);
+		}
 		if (ret <= 0)
 			break;
 	}
@@ -662,6 +774,8 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		if (!ret && uret)
 			ret = uret;
 	}
+	axvm_bus_set_thread_vcpu(-1);
+	vm_count_add(&vm->run_ns[id], vm->hal->now_ns(vm->hal->ctx) - t_enter);
 	vm_leave_run(vm);
 	return ret;
 }

@@ -12,6 +12,7 @@ static const struct axvm_devclass *const devclass_table[] = {
     &axvm_virtio_blk_class,
     &axvm_virtio_console_class,
     &axvm_virtio_rng_class,
+    &axvm_virtio_9p_class,
 };
 
 const struct axvm_devclass *axvm_devclass_find(const char *name)

@@ -94,6 +94,7 @@ struct axvm_devclass {
 extern const struct axvm_devclass axvm_virtio_blk_class;
 extern const struct axvm_devclass axvm_virtio_console_class;
 extern const struct axvm_devclass axvm_virtio_rng_class;
+extern const struct axvm_devclass axvm_virtio_9p_class;
 
 /* Find a class by name ("virtio-blk"); NULL if none. */
 const struct axvm_devclass *axvm_devclass_find(const char *name);

@@ -438,6 +438,8 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 				rt_request_end(rt, AXVM_RUNTIME_END_ERROR);
 			rt_event_loop(rt);
 			rt_join_vcpu_threads(rt);
+			if (rt->opts.board_ended)
+				rt->opts.board_ended(rt->opts.board_ready_opaque, rt->board);
 		}
 		if (ret) {
 			axvm_board_destroy(rt->board);

@@ -16,7 +16,10 @@
  * bytes (up to 4 KiB) also fill the start of guest RAM, so page-table walks
  * and DBCN buffers find attacker-chosen data. The contract checked:
  * rv_sbi_ecall never fails on the host side, an exit it returns is a valid
- * reason, and a call answered in place leaves a standard SBI error in a0.
+ * reason, and a call answered in place leaves a standard SBI error in a0
+ * (SBI 3.0's DENIED_LOCKED included, for FWFT). PMU, STA, SUSP and FWFT
+ * state carries over from call to call, and a steal-time record a call set
+ * up is updated after it as the next entry into the guest would.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +52,9 @@ static void fuzz_sink(void *opaque, const uint8_t *buf, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE,
-					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN};
+	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
+					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_PMU,
+					SBI_EXT_STA,  SBI_EXT_SUSP, SBI_EXT_FWFT};
 	struct axvm_console_sink sink = {.write = fuzz_sink};
 	struct axvm_riscv64_config cfg = {0};
 	struct axvm_addrspace *as = NULL;
@@ -103,7 +107,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ret < 0 || (unsigned)exit.reason >= AXVM_EXIT_REASON_COUNT)
 			abort();
 		if (ret > 0 && t->x[17] > 0x0f &&
-		    ((int64_t)t->x[10] > 0 || (int64_t)t->x[10] < SBI_ERR_NO_SHMEM))
+		    ((int64_t)t->x[10] > 0 || (int64_t)t->x[10] < SBI_ERR_DENIED_LOCKED))
+			abort();
+		/* A steal-time record the call may have set up, as the next guest entry writes it.
+		 */
+		if (t->sbi.sta_gpa != RV_STA_OFF) {
+			t->sbi.sta_next_ns = 0;
+			rv_sbi_sta_update(t);
+		}
+		/* PMU counters read as their CSRs do. */
+		if (rv_sbi_pmu_hw_read(t, 0) != rv_sbi_pmu_hw_read(t, 0))
 			abort();
 		if (data[5] == 0)
 			rv_machine_reset_hsm(m);

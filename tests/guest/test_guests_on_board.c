@@ -71,6 +71,8 @@ TEST(board_sbi_calls_behave)
 {
 	board_run("sbi");
 	CHECK(guest_console_has_line(&board_res, "legacy console: ok"));
+	CHECK(guest_console_has_line(&board_res, "  PMU 1 STA 1 SUSP 1 FWFT 1"));
+	CHECK(guest_console_has_line(&board_res, "  suspended to RAM and resumed"));
 }
 
 TEST(board_sstc_stimecmp_interrupt_taken)

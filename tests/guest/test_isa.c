@@ -59,6 +59,12 @@ TEST(guest_isa_irq_passes)
 	isa_run("isa_irq");
 }
 
+/* Zba/Zbb/Zbc/Zbs, Zicond, cbo.*, the hints and Svinval (guests/isa/rva22.c; axvm only). */
+TEST(guest_isa_rva22_passes)
+{
+	isa_run("isa_rva22");
+}
+
 TEST(guest_isa_fp_passes)
 {
 	isa_run("isa_fp");

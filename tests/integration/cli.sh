@@ -49,7 +49,7 @@ check "--help lists the commands" $([[ "$out" == *"run "* && "$out" == *"check "
 out=$("$axvm" run --help)
 rc=$?
 check "run --help lists every option" \
-	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* && "$out" == *"--no-sstc"* ]]; echo $?) \
+	$([ $rc -eq 0 ] && [[ "$out" == *"--kernel FILE"* && "$out" == *"--cpus N"* && "$out" == *"--console stdio|file:PATH"* && "$out" == *"--no-sstc"* && "$out" == *"--cpu"* ]]; echo $?) \
 	"rc=$rc, got '$out'"
 
 err=$("$axvm" frobnicate 2>&1 >/dev/null)
@@ -195,6 +195,25 @@ if command -v riscv64-unknown-elf-as >/dev/null; then
 	timeout 20 "$axvm" run -k "$tmp/sstc.bin" --no-sstc --sstc </dev/null >/dev/null 2>&1
 	rc=$?
 	check "the last of --no-sstc/--sstc wins" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
+
+	# --cpu: the same guest shape runs andn (Zbb): finisher code 2 when it traps.
+	sed 's/csrr t1, 0x14d/.insn r 0x33, 7, 0x20, t1, t1, t1/' "$tmp/sstc.S" >"$tmp/zbb.S"
+	riscv64-unknown-elf-as -march=rv64ima_zicsr -o "$tmp/zbb.o" "$tmp/zbb.S" &&
+		riscv64-unknown-elf-ld -Ttext=0x80200000 -o "$tmp/zbb.elf" "$tmp/zbb.o" &&
+		riscv64-unknown-elf-objcopy -O binary "$tmp/zbb.elf" "$tmp/zbb.bin"
+	timeout 20 "$axvm" run -k "$tmp/zbb.bin" </dev/null >/dev/null 2>&1
+	rc=$?
+	check "Zbb is on by default (andn runs)" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
+	timeout 20 "$axvm" run -k "$tmp/zbb.bin" --cpu rv64,zba=off,zbb=off </dev/null >/dev/null 2>&1
+	rc=$?
+	check "--cpu rv64,zbb=off makes andn illegal" $([ $rc -eq 2 ]; echo $?) "rc=$rc"
+	timeout 20 "$axvm" run -k "$tmp/zbb.bin" --cpu rv64,zbb=off,zbb=on </dev/null >/dev/null 2>&1
+	rc=$?
+	check "--cpu: the last setting of an extension wins" $([ $rc -eq 0 ]; echo $?) "rc=$rc"
+	err=$("$axvm" run -k "$tmp/zbb.bin" --cpu rv64,zzz=off 2>&1 >/dev/null)
+	rc=$?
+	check "--cpu with an unknown extension exits 1 naming it" \
+		$([ $rc -eq 1 ] && [[ "$err" == *"unknown extension 'zzz'"* ]]; echo $?) "rc=$rc, '$err'"
 else
 	skip "stdin and Sstc guests" "riscv64-unknown-elf-as not installed (scripts/deps.sh installs gcc-riscv64-unknown-elf)"
 fi
@@ -384,6 +403,53 @@ err=$("$axvm" check "$tmp/bad.toml" 2>&1)
 rc=$?
 check "check reports file:line:col and exits 1" \
 	$([ $rc -eq 1 ] && [[ "$err" == "$tmp/bad.toml:2:"* ]]; echo $?) "rc=$rc, '$err'"
+
+# Memory sizing. A flat guest that powers off at once (finisher PASS), padded
+# to a 20 MiB "kernel" image; an 8 MiB initrd.
+printf '\xb7\x02\x10\x00\x37\x53\x00\x00\x13\x03\x53\x55\x23\xa0\x62\x00\x6f\x00\x00\x00' >"$tmp/off.bin"
+cp "$tmp/off.bin" "$tmp/big.bin" && truncate -s 20M "$tmp/big.bin"
+truncate -s 8M "$tmp/initrd8"
+err=$(timeout 20 "$axvm" run -k "$tmp/big.bin" -m 32M </dev/null 2>&1 >/dev/null)
+rc=$?
+check "RAM under twice the kernel image warns with the sizes before the guest runs" \
+	$([ $rc -eq 0 ] && [[ "$err" == *"warning: memory size: 32 MiB leaves $tmp/big.bin too little room: its image takes 20 MiB"*"give -m 40M or more"* ]]; echo $?) \
+	"rc=$rc, '$err'"
+err=$(timeout 20 "$axvm" run -k "$tmp/big.bin" -i "$tmp/initrd8" -m 40M </dev/null 2>&1 >/dev/null)
+rc=$?
+check "the initrd counts too" \
+	$([ $rc -eq 0 ] && [[ "$err" == *"40 MiB leaves"*"the initrd 8 MiB"*"give -m 48M or more"* ]]; echo $?) \
+	"rc=$rc, '$err'"
+err=$(timeout 20 "$axvm" run -k "$tmp/big.bin" -i "$tmp/initrd8" -m 48M </dev/null 2>&1 >/dev/null)
+rc=$?
+check "enough RAM for kernel and initrd: no warning" $([ $rc -eq 0 ] && [ -z "$err" ]; echo $?) \
+	"rc=$rc, '$err'"
+err=$(timeout 20 "$axvm" run -k "$tmp/big.bin" -m 16M </dev/null 2>&1 >/dev/null)
+rc=$?
+check "a kernel that does not fit in RAM is refused" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"$tmp/big.bin"* && "$err" != *warning* ]]; echo $?) "rc=$rc, '$err'"
+err=$(timeout 20 "$axvm" run -k "$tmp/big.bin" -i "$tmp/initrd8" -m 28M </dev/null 2>&1 >/dev/null)
+rc=$?
+check "an initrd that does not fit beside the kernel is refused" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"$tmp/initrd8"* ]]; echo $?) "rc=$rc, '$err'"
+err=$(AXVM_HOST_RAM=1G timeout 20 "$axvm" run -k "$tmp/off.bin" -m 1536M </dev/null 2>&1 >/dev/null)
+rc=$?
+check "RAM above the host's memory warns" \
+	$([ $rc -eq 0 ] && [[ "$err" == *"warning: memory size: 1.5 GiB is more than the host's 1 GiB"* ]]; echo $?) \
+	"rc=$rc, '$err'"
+err=$(AXVM_HOST_RAM=1G timeout 20 "$axvm" run -k "$tmp/off.bin" -m 3G </dev/null 2>&1 >/dev/null)
+rc=$?
+check "RAM above twice the host's memory is refused, naming the override" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"error: memory size: 3 GiB is more than the limit of 2 GiB"*"--allow-overcommit"* ]]; echo $?) \
+	"rc=$rc, '$err'"
+err=$(AXVM_HOST_RAM=1G timeout 20 "$axvm" run -k "$tmp/off.bin" -m 3G --allow-overcommit </dev/null 2>&1 >/dev/null)
+rc=$?
+check "--allow-overcommit accepts it (with the warning)" \
+	$([ $rc -eq 0 ] && [[ "$err" == *"warning: memory size: 3 GiB"* && "$err" != *error* ]]; echo $?) "rc=$rc, '$err'"
+host_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+err=$(timeout 20 "$axvm" run -k "$tmp/off.bin" -m "$((host_kb * 3 / 1024))M" </dev/null 2>&1 >/dev/null)
+rc=$?
+check "the real host's memory sets the limit" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"more than the limit of"* ]]; echo $?) "rc=$rc, '$err'"
 
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]

@@ -156,7 +156,7 @@ fi
 
 # 1. The scripted session on 2 vCPUs.
 start=$(date +%s.%N)
-AXVM_DEBIAN_SCRIPT=1 AXVM_DEBIAN_TIMEOUT=180 "$root/scripts/run-debian.sh" "$axvm" -c 2 \
+AXVM_DEBIAN_SCRIPT=1 AXVM_DEBIAN_TIMEOUT=180 "$root/scripts/run-debian.sh" "$axvm" -c 2 --stats \
 	</dev/null >"$tmp/debian-smp.log" 2>&1
 rc=$?
 secs=$(echo "$(date +%s.%N) - $start" | bc)
@@ -164,6 +164,23 @@ check "Debian boots with root on virtio-blk on 2 vCPUs and completes its scripte
 	$([ $rc -eq 0 ] && tr -d '\r' <"$tmp/debian-smp.log" | grep -q "^axvm-debian: scripted session ok" &&
 		grep -q "smp: Brought up 1 node, 2 CPUs" "$tmp/debian-smp.log"
 	echo $?) "rc=$rc, log tail: $(tail -5 "$tmp/debian-smp.log")"
+# --stats on a real kernel: each vCPU took timer interrupts, vCPU 0 the
+# external ones (Linux routes the PLIC to it),
+# vCPU 1 was started through SBI HSM, and the disk's registers were used.
+stats=$(sed -n '/^axvm: statistics/,$p' "$tmp/debian-smp.log" | tr -d '\r')
+check "--stats: both vCPUs of the Debian boot show timer interrupts, HSM start and virtio-mmio accesses" \
+	$(echo "$stats" | grep -qE '^vcpu 0: run [0-9.]+ s .* [1-9][0-9]* interrupts injected' &&
+		[ "$(echo "$stats" | grep -cE 'interrupt\.sti [1-9]')" = 2 ] &&
+		echo "$stats" | grep -qE 'sbi\.HSM\.0 1(,|$)' &&
+		echo "$stats" | grep -qE '^  mmio virtio-blk at 0x10008000: [1-9][0-9]* reads, [1-9][0-9]* writes'
+	echo $?) "$(echo "$stats" | head -20)"
+# Its kernel found the SBI extensions it uses (Debian builds without
+# CONFIG_PARAVIRT, so it never probes STA; FWFT is newer than 6.12).
+check "Debian's kernel detects SBI SUSP and the SBI PMU with its counters" \
+	$(grep -q "SBI SUSP extension detected" "$tmp/debian-smp.log" &&
+		grep -q "riscv-pmu-sbi: SBI PMU extension is available" "$tmp/debian-smp.log" &&
+		grep -q "riscv-pmu-sbi: 8 firmware and 2 hardware counters" "$tmp/debian-smp.log"
+	echo $?) "$(grep -i 'sbi' "$tmp/debian-smp.log" | head -20)"
 
 # 2. A session typed on the console, on 1 vCPU, with a read-only second disk,
 #    --rng and a virtio-console beside the UART.
@@ -176,6 +193,7 @@ echo "hwrng bytes: \$(head -c 64 /dev/hwrng | wc -c)"
 echo "vdb ro: \$(cat /sys/block/vdb/ro)"
 if dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; then echo "vdb write: allowed"; else echo "vdb write: refused"; fi
 echo $token > /root/host-check && sync && echo "host-check: \$(cat /root/host-check | wc -c) bytes synced"
+echo $token > /dev/shm/susp && echo mem > /sys/power/state && echo "resumed from suspend to RAM: \$(cat /dev/shm/susp)"
 poweroff
 EOF
 # Type line N once the guest has shown its Nth prompt, as a person would:
@@ -222,6 +240,9 @@ check "-d FILE,ro: the guest sees a read-only disk" \
 check "-d FILE,ro: writes in the guest are refused and the image is unchanged" \
 	$(grep -q "^vdb write: refused$" <<<"$log" && [ "$(sha256sum <"$tmp/ro.img")" = "$ro_sum" ]
 	echo $?) "$(grep "vdb write" <<<"$log" | tail -2)"
+check "Linux suspends to RAM through SBI SUSP (deep) and resumes with its memory intact" \
+	$(grep -q "PM: suspend entry (deep)" <<<"$log" && grep -q "^resumed from suspend to RAM: $token$" <<<"$log"
+	echo $?) "$(grep -E "PM: |resumed" <<<"$log" | tail -4)"
 got=$(debugfs -R 'cat /root/host-check' "$tmp/root.img" 2>/dev/null)
 check "a file written and synced in the guest is on the image (debugfs)" \
 	$([ "$got" = "$token" ]; echo $?) "debugfs gave '$got', want '$token'"

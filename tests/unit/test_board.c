@@ -428,10 +428,13 @@ TEST(test_board_sstc_and_timebase_reach_dtb)
 	REQUIRE(board_prepare(&f, spin, 1) == 0);
 	f.o.sstc = true;
 	f.o.timebase_hz = 1000000;
+	/* Every switchable extension off but Zba: the option reaches the tree. */
+	f.o.isa_ext_off = AXVM_RISCV64_EXT_ALL & ~(1ull << AXVM_RISCV64_EXT_ZBA);
 	REQUIRE_OK(board_create(&f));
 	g = guest_fdt(&f);
 	REQUIRE(g);
-	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_sstc", fdt_str(g, "/cpus/cpu@0", "riscv,isa"));
+	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_zba_sstc",
+		  fdt_str(g, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(g, "/cpus");
 	tb = fdt_getprop(g, node, "timebase-frequency", NULL);
 	REQUIRE(tb);
@@ -566,6 +569,21 @@ TEST(test_board_rejects_tiny_or_unaligned_ram)
 		  f.err);
 	f.o.ram_size = (64 << 20) + 1;
 	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	board_cleanup(&f);
+}
+
+TEST(test_board_refuses_ram_above_its_limit_with_the_sizes)
+{
+	struct board_fixture f;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	f.o.ram_size = 3ull << 30;
+	f.o.ram_warn_above = 1ull << 30;
+	f.o.ram_limit = 2ull << 30;
+	CHECK_INT(-AXVM_ERANGE, board_create(&f));
+	CHECK(strstr(f.err, "memory size: 3 GiB is more than the limit of 2 GiB") != NULL);
+	f.o.ram_limit = 0; /* no limit: created (with a warning) */
+	REQUIRE_OK(board_create(&f));
 	board_cleanup(&f);
 }
 

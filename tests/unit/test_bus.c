@@ -213,3 +213,30 @@ TEST(test_bus_unregister_releases_device)
 	axvm_bus_destroy(bus);
 	CHECK_INT(before + 1, released);
 }
+
+/* axvm/stats.h: one count per guest access, however the bus splits it. */
+TEST(test_bus_counts_guest_accesses_per_device)
+{
+	struct regdev d = {0};
+	struct axvm_bus *bus = bus_with(&d, 0x1000, 1, 1); /* byte-wide: 8-byte accesses split */
+	uint64_t v, reads, writes;
+
+	axvm_bus_device_counts(bus, 0, &reads, &writes);
+	CHECK_U64(0, reads);
+	CHECK_U64(0, writes);
+	REQUIRE_OK(axvm_bus_write(bus, 0x1000, 8, 0x1122334455667788ull));
+	REQUIRE_OK(axvm_bus_read(bus, 0x1000, 8, &v));
+	REQUIRE_OK(axvm_bus_read(bus, 0x1001, 1, &v));
+	CHECK_INT(17, (int)d.accesses); /* the device saw the pieces */
+	axvm_bus_device_counts(bus, 0, &reads, &writes);
+	CHECK_U64(2, reads);
+	CHECK_U64(1, writes);
+	/* Unclaimed accesses count nowhere; a missing index reads zero. */
+	CHECK_INT(-AXVM_ENODEV, axvm_bus_read(bus, 0x2000, 4, &v));
+	axvm_bus_device_counts(bus, 0, &reads, &writes);
+	CHECK_U64(2, reads);
+	axvm_bus_device_counts(bus, 5, &reads, &writes);
+	CHECK_U64(0, reads);
+	CHECK_U64(0, writes);
+	axvm_bus_destroy(bus);
+}

@@ -4,7 +4,9 @@
 
 #include <libfdt.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "axvm/riscv64.h"
 #include "board/fdt.h"
 
 static const struct axvm_fdt_device plic_dev = {.base = 0xc000000, .size = 0x600000, .ndev = 95};
@@ -14,10 +16,14 @@ static const struct axvm_fdt_device test_dev = {.base = 0x100000, .size = 0x1000
 static const struct axvm_fdt_device rtc_dev = {.base = 0x101000, .size = 0x1000, .irq = 11};
 
 /* A whole virt tree for `cpus` harts; returns the blob (free it) or NULL. */
+/* The extensions build_tree turns off: by default every switchable one (plain RV64GC). */
+static uint64_t tree_ext_off = AXVM_RISCV64_EXT_ALL;
+
 static void *build_tree(unsigned cpus, bool sstc, const struct axvm_fdt_chosen *chosen)
 {
 	struct axvm_fdt f;
-	struct axvm_fdt_cpus c = {.count = cpus, .timebase_hz = 10000000, .sstc = sstc};
+	struct axvm_fdt_cpus c = {
+	    .count = cpus, .timebase_hz = 10000000, .sstc = sstc, .ext_off = tree_ext_off};
 	size_t size;
 
 	if (axvm_fdt_init(&f, cpus, 65536))
@@ -166,6 +172,74 @@ TEST(test_fdt_sstc_adds_extension)
 	REQUIRE(node >= 0);
 	CHECK_INT(9, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "sstc"));
 	free(fdt);
+}
+
+TEST(test_fdt_all_extensions_in_canonical_order)
+{
+	void *fdt;
+	int node;
+
+	tree_ext_off = 0;
+	fdt = build_tree(1, true, &default_chosen);
+	tree_ext_off = AXVM_RISCV64_EXT_ALL;
+	REQUIRE(fdt);
+	CHECK_STR("rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicond_zicsr_zifencei_zihintntl_"
+		  "zihintpause_zawrs_zfa_zfh_zfhmin_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_svnapot_"
+		  "svpbmt",
+		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
+	node = fdt_path_offset(fdt, "/cpus/cpu@0");
+	REQUIRE(node >= 0);
+	CHECK_INT(29, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
+	CHECK_INT(20, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
+	CHECK_INT(28, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
+	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cboz-block-size", 0));
+	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbom-block-size", 0));
+	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbop-block-size", 0));
+	free(fdt);
+}
+
+TEST(test_fdt_extension_turned_off_is_absent)
+{
+	uint64_t off = 0;
+	void *fdt;
+	int node;
+
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off,zfh=off",
+					    &off));
+	tree_ext_off = off;
+	fdt = build_tree(1, false, &default_chosen);
+	tree_ext_off = AXVM_RISCV64_EXT_ALL;
+	REQUIRE(fdt);
+	CHECK_STR("rv64imafdc_zicbom_zicbop_zicntr_zicond_zicsr_zifencei_zihintntl_"
+		  "zihintpause_zawrs_zfa_zfhmin_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
+		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
+	node = fdt_path_offset(fdt, "/cpus/cpu@0");
+	REQUIRE(node >= 0);
+	CHECK_INT(-FDT_ERR_NOTFOUND,
+		  fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
+	CHECK_INT(-FDT_ERR_NOTFOUND,
+		  fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zicboz"));
+	CHECK_INT(-1, prop_len(fdt, "/cpus/cpu@0", "riscv,cboz-block-size"));
+	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbom-block-size", 0));
+	free(fdt);
+}
+
+TEST(test_cpu_parse)
+{
+	uint64_t off = 0;
+
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64", &off));
+	CHECK_INT(0, (int)off);
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zba=off,zbs=off,zba=on", &off));
+	CHECK(off == 1ull << AXVM_RISCV64_EXT_ZBS);
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv32", &off));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zbb", &off));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zbb=maybe", &off));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zzz=off", &off));
+	CHECK(strstr(axvm_error_message(), "zzz") != NULL);
+	CHECK(off == 1ull << AXVM_RISCV64_EXT_ZBS); /* unchanged by a failed parse */
+	CHECK_STR("svadu", axvm_riscv64_ext_name(AXVM_RISCV64_EXT_SVADU));
+	CHECK(axvm_riscv64_ext_name(AXVM_RISCV64_EXT_COUNT) == NULL);
 }
 
 TEST(test_fdt_cpu_intc_nodes)

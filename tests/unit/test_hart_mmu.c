@@ -223,7 +223,7 @@ TEST(hart_sv39_2mib_superpage_translates)
 TEST(hart_sv39_reserved_pte_bits_are_a_page_fault)
 {
 	MMU_FIX(f);
-	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A) | 1ull << 61);
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A) | 1ull << 60);
 	f.h->x[6] = VA + 0x1000;
 	CODE(f, R, LD(7, 6, 0));
 	REQUIRE_OK(fix_run(&f));

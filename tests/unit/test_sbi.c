@@ -256,7 +256,8 @@ TEST(test_sbi_base_impl_id_and_version)
 TEST(test_sbi_base_probe_finds_every_implemented_extension)
 {
 	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
-					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, 0x00,
+					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_PMU,
+					SBI_EXT_STA,  SBI_EXT_SUSP, SBI_EXT_FWFT, 0x00,
 					0x01,	      0x02,	    0x08};
 	FX(f, 1);
 	struct axvm_exit e;
@@ -274,8 +275,10 @@ TEST(test_sbi_base_probe_unknown_extension_returns_0)
 	FX(f, 1);
 	struct axvm_exit e;
 
-	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x504D55 /* PMU */, 0, 0);
+	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x43505043 /* CPPC */, 0, 0);
 	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
+	CHECK_U64(0, f.h[0]->x[11]);
+	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x535345 /* SSE: not yet */, 0, 0);
 	CHECK_U64(0, f.h[0]->x[11]);
 	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x09, 0, 0);
 	CHECK_U64(0, f.h[0]->x[11]);

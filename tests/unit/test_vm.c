@@ -3,6 +3,7 @@
 #include "scripted_vcpu.h"
 #include "test.h"
 
+#include <axvm/stats.h>
 #include <axvm/vm.h>
 
 #include <pthread.h>
@@ -458,6 +459,52 @@ TEST(test_run_vcpu_mmio_read_handled_and_sign_extended)
 	CHECK_U64(0xffffffffffffff80ull, plan.state[0].regs[10]);
 	CHECK_U64(0x80, plan.state[0].regs[11]);
 	CHECK_U64(2, axvm_exit_count(vm, AXVM_EXIT_MMIO_READ));
+	axvm_destroy(vm);
+}
+
+/* axvm/stats.h: the same run seen per vCPU and per device. */
+TEST(test_vcpu_stats_count_exits_and_device_accesses)
+{
+	struct axvm *vm;
+	struct reg r = {.value = 1};
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
+	struct axvm_vcpu_stats st;
+	struct axvm_device_stats ds[4];
+
+	scripted_plan_init(&plan);
+	e.mmio_read.addr = 0x10000000;
+	e.mmio_read.width = 4;
+	e.mmio_read.reg = 10;
+	for (int i = 0; i < 3; i++)
+		scripted_push(&plan, 0, &e);
+	e = exit_of(AXVM_EXIT_MMIO_WRITE);
+	e.mmio_write.addr = 0x10000000;
+	e.mmio_write.width = 4;
+	scripted_push(&plan, 0, &e);
+	vm = vm_booted_with_reg(AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE(vm);
+	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &st));
+	CHECK_U64(0, st.exits[AXVM_EXIT_MMIO_READ]);
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &st));
+	CHECK_U64(3, st.exits[AXVM_EXIT_MMIO_READ]);
+	CHECK_U64(1, st.exits[AXVM_EXIT_MMIO_WRITE]);
+	CHECK_U64(1, st.exits[AXVM_EXIT_HALT]);
+	CHECK(st.vmm_ns <= st.run_ns);
+	CHECK_INT(1, (int)axvm_device_stats(vm, ds, 4));
+	CHECK_STR("mmio", ds[0].bus);
+	CHECK_U64(0x10000000, ds[0].base);
+	CHECK_U64(3, ds[0].reads);
+	CHECK_U64(1, ds[0].writes);
+	/* A device access from a thread that runs no vCPU counts too. */
+	{
+		uint64_t v;
+
+		REQUIRE_OK(axvm_bus_read(axvm_bus(vm, AXVM_BUS_MMIO), 0x10000000, 4, &v));
+	}
+	axvm_device_stats(vm, ds, 4);
+	CHECK_U64(4, ds[0].reads);
+	CHECK_INT(-AXVM_ENOENT, axvm_vcpu_stats(vm, 1, &st));
 	axvm_destroy(vm);
 }
 

@@ -39,6 +39,7 @@ static int backend_setup(void *backend, const struct axvm_vcpu_setup_info *info)
 	h->as_generation = axvm_addrspace_generation(h->as);
 	h->sysreg_claimed = info->sysreg_claimed;
 	h->sysreg_opaque = info->sysreg_opaque;
+	h->tracer = info->tracer;
 	rv_hart_reset(h, info->entry);
 	return 0;
 }
@@ -139,6 +140,13 @@ static int backend_wait_for_interrupt(void *backend, uint64_t timeout_ns)
 	return rv_hart_wait_for_interrupt(backend, timeout_ns);
 }
 
+static void backend_read_counters(void *backend,
+				  void (*fn)(void *opaque, const char *name, uint64_t v),
+				  void *opaque)
+{
+	rv_hart_read_counters(backend, fn, opaque);
+}
+
 static const struct axvm_vcpu_ops backend_ops = {
     .name = "riscv64",
     .create = backend_create,
@@ -155,6 +163,7 @@ static const struct axvm_vcpu_ops backend_ops = {
     .wait_for_interrupt = backend_wait_for_interrupt,
     .set_boot_args = backend_set_boot_args,
     .set_hypercall_result = backend_set_hypercall_result,
+    .read_counters = backend_read_counters,
 };
 
 bool axvm_riscv64_jit_available(void)

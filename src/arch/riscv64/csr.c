@@ -8,7 +8,7 @@
  *   0x104 sie     SSIE(1) STIE(5) SEIE(9)
  *   0x105 stvec   BASE | MODE (0 direct, 1 vectored; a reserved mode write is ignored)
  *   0x106 scounteren CY(0) TM(1) IR(2)
- *   0x10a senvcfg FIOM(0)
+ *   0x10a senvcfg FIOM(0); with Zicbom CBIE(5:4) (WARL: 0, 1 or 3) CBCFE(6); with Zicboz CBZE(7)
  *   0x140 sscratch 0x141 sepc (bit 0 reads 0) 0x142 scause 0x143 stval
  *   0x144 sip     SSIP writable; STIP, SEIP read-only (timer / injected)
  *   0x14d stimecmp (only with Sstc)
@@ -20,6 +20,7 @@
  * unknown or absent CSR is simply -1 (illegal instruction).
  */
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/sbi.h"
 
 #define CSR_FFLAGS 0x001
 #define CSR_FRM 0x002
@@ -105,11 +106,11 @@ int rv_csr_read(struct rv_hart *h, unsigned csr, uint64_t *val)
 		*val = h->satp;
 		return 0;
 	case CSR_CYCLE:
-		return csr_counter(h, 0, h->instret, val);
+		return csr_counter(h, 0, rv_sbi_pmu_hw_read(h, 0), val);
 	case CSR_TIME:
 		return csr_counter(h, 1, rv_hart_time(h), val);
 	case CSR_INSTRET:
-		return csr_counter(h, 2, h->instret, val);
+		return csr_counter(h, 2, rv_sbi_pmu_hw_read(h, 2), val);
 	default:
 		return -1;
 	}
@@ -158,6 +159,13 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 		return 0;
 	case CSR_SENVCFG:
 		h->senvcfg = val & 1;
+		if (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZICBOM)) {
+			h->senvcfg |= val & (1ull << 6);	 /* CBCFE */
+			if (((val >> 4) & 3) != 2)		 /* 2 is reserved */
+				h->senvcfg |= val & (3ull << 4); /* CBIE */
+		}
+		if (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZICBOZ))
+			h->senvcfg |= val & (1ull << 7); /* CBZE */
 		return 0;
 	case CSR_SSCRATCH:
 		h->sscratch = val;

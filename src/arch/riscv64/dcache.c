@@ -189,7 +189,8 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 }
 
 /* Decode the instruction at `slot` of dp into *d (no fusion). */
-static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d)
+static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d,
+			      uint64_t ext_on)
 {
 	const uint8_t *p = (const uint8_t *)dp->host + 2u * slot;
 	uint16_t lo;
@@ -202,7 +203,7 @@ static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dins
 			rv_predecode_step(d, 1);
 			return;
 		}
-		rv_predecode(d, insn, lo, 2, 2u * slot);
+		rv_predecode(d, insn, lo, 2, 2u * slot, ext_on);
 		return;
 	}
 	if (slot == RV_DPAGE_SLOTS - 1) {
@@ -211,7 +212,7 @@ static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dins
 		return;
 	}
 	rv_gmem_load(&insn, (uintptr_t)p, 4);
-	rv_predecode(d, insn, insn, 4, 2u * slot);
+	rv_predecode(d, insn, insn, 4, 2u * slot, ext_on);
 }
 
 void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
@@ -219,9 +220,9 @@ void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
 	struct rv_dinsn *d = &dp->slot[slot], next;
 
 	h->dc.decoded++;
-	dcache_decode_one(dp, slot, d);
+	dcache_decode_one(dp, slot, d, h->ext_on);
 	if (rv_predecode_may_fuse(d) && slot + d->step < RV_DPAGE_SLOTS) {
-		dcache_decode_one(dp, slot + d->step, &next);
+		dcache_decode_one(dp, slot + d->step, &next, h->ext_on);
 		rv_predecode_fuse(d, &next);
 	}
 }

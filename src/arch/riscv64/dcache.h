@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/riscv64/insn_table.h"
+
 /* One decoded instruction (24 bytes). */
 struct rv_dinsn {
 	/*
@@ -91,47 +93,10 @@ enum rv_dop {
 	RV_DOP_SH,
 	RV_DOP_SW,
 	RV_DOP_SD,
-	RV_DOP_ADDI,
-	RV_DOP_SLTI,
-	RV_DOP_SLTIU,
-	RV_DOP_XORI,
-	RV_DOP_ORI,
-	RV_DOP_ANDI,
-	RV_DOP_SLLI,
-	RV_DOP_SRLI,
-	RV_DOP_SRAI,
-	RV_DOP_ADDIW,
-	RV_DOP_SLLIW,
-	RV_DOP_SRLIW,
-	RV_DOP_SRAIW,
-	RV_DOP_ADD,
-	RV_DOP_SUB,
-	RV_DOP_SLL,
-	RV_DOP_SLT,
-	RV_DOP_SLTU,
-	RV_DOP_XOR,
-	RV_DOP_SRL,
-	RV_DOP_SRA,
-	RV_DOP_OR,
-	RV_DOP_AND,
-	RV_DOP_ADDW,
-	RV_DOP_SUBW,
-	RV_DOP_SLLW,
-	RV_DOP_SRLW,
-	RV_DOP_SRAW,
-	RV_DOP_MUL,
-	RV_DOP_MULH,
-	RV_DOP_MULHSU,
-	RV_DOP_MULHU,
-	RV_DOP_DIV,
-	RV_DOP_DIVU,
-	RV_DOP_REM,
-	RV_DOP_REMU,
-	RV_DOP_MULW,
-	RV_DOP_DIVW,
-	RV_DOP_DIVUW,
-	RV_DOP_REMW,
-	RV_DOP_REMUW,
+/* The integer ALU rows of insn_table.h, one operation each, in table order. */
+#define RV_DOP_ALU_ENUM(n, s, opc, mask, match, fmt, ext, expr) RV_DOP_##n,
+	RV_INSN_ALU(RV_DOP_ALU_ENUM)
+#undef RV_DOP_ALU_ENUM
 	/*
 	 * F/D: loads and stores that hit the TLB, and the arithmetic straight
 	 * into fpu.c; rd/rs2 are f registers (never the x0 sink). With FS off,

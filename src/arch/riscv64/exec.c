@@ -86,6 +86,8 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #define ONE(o, l) [RV_DOP_##o] = { &&l, &&l, &&l, &&l }
 #define TWO(o, l) [RV_DOP_##o] = {&&l##_1, &&l##_2, &&l##_2, &&l##_2}
 #define PAIR(o, l) [RV_DOP_##o] = {&&l##_2, &&l##_2, &&l##_3, &&l##_4}
+	/* The generated rows (RV_INSN_ALU) would make clang-format misalign the table. */
+	/* clang-format off */
 	static const void *const dispatch[RV_DOP_COUNT][4] = {
 	    ONE(DECODE, do_decode),
 	    ONE(STEP, do_step),
@@ -113,47 +115,9 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    TWO(SH, do_sh),
 	    TWO(SW, do_sw),
 	    TWO(SD, do_sd),
-	    TWO(ADDI, do_addi),
-	    TWO(SLTI, do_slti),
-	    TWO(SLTIU, do_sltiu),
-	    TWO(XORI, do_xori),
-	    TWO(ORI, do_ori),
-	    TWO(ANDI, do_andi),
-	    TWO(SLLI, do_slli),
-	    TWO(SRLI, do_srli),
-	    TWO(SRAI, do_srai),
-	    TWO(ADDIW, do_addiw),
-	    TWO(SLLIW, do_slliw),
-	    TWO(SRLIW, do_srliw),
-	    TWO(SRAIW, do_sraiw),
-	    TWO(ADD, do_add),
-	    TWO(SUB, do_sub),
-	    TWO(SLL, do_sll),
-	    TWO(SLT, do_slt),
-	    TWO(SLTU, do_sltu),
-	    TWO(XOR, do_xor),
-	    TWO(SRL, do_srl),
-	    TWO(SRA, do_sra),
-	    TWO(OR, do_or),
-	    TWO(AND, do_and),
-	    TWO(ADDW, do_addw),
-	    TWO(SUBW, do_subw),
-	    TWO(SLLW, do_sllw),
-	    TWO(SRLW, do_srlw),
-	    TWO(SRAW, do_sraw),
-	    TWO(MUL, do_mul),
-	    TWO(MULH, do_mulh),
-	    TWO(MULHSU, do_mulhsu),
-	    TWO(MULHU, do_mulhu),
-	    TWO(DIV, do_div),
-	    TWO(DIVU, do_divu),
-	    TWO(REM, do_rem),
-	    TWO(REMU, do_remu),
-	    TWO(MULW, do_mulw),
-	    TWO(DIVW, do_divw),
-	    TWO(DIVUW, do_divuw),
-	    TWO(REMW, do_remw),
-	    TWO(REMUW, do_remuw),
+#define EXEC_ALU_DISPATCH(n, s, opc, mask, match, fmt, ext, expr) TWO(n, do_alu_##n),
+	    RV_INSN_ALU(EXEC_ALU_DISPATCH)
+#undef EXEC_ALU_DISPATCH
 	    TWO(FLW, do_flw),
 	    TWO(FLD, do_fld),
 	    TWO(FSW, do_fsw),
@@ -174,6 +138,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    PAIR(ADD_SW, do_add_sw),
 	    PAIR(ADD_SD, do_add_sd),
 	};
+	/* clang-format on */
 #undef ONE
 #undef TWO
 #undef PAIR
@@ -188,6 +153,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	struct rv_dpage *dp = NULL;
 	struct rv_dinsn *op = NULL;
 	const struct rv_tlb_entry *tr = NULL, *tw = NULL;
+	/*
+	 * 7 while misaligned accesses must go to interp.c (SBI FWFT delegates
+	 * them to the guest, or the PMU counts them: h->sbi.misaligned_slow),
+	 * else 0; read with tr/tw at every entry, so a batch sees a change
+	 * after the SBI call that made it (which ends the batch).
+	 */
+	uint64_t amask = 0;
 	unsigned priv = 0;
 	int r = RV_STEP_NEXT;
 	/* jit_skip: a block just left at an instruction the interpreter must run first. */
@@ -263,7 +235,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	{                                                                                          \
 		type v;                                                                            \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto add_mem_slow;                                                         \
 		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
@@ -272,7 +244,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	{                                                                                          \
 		type v = (type)x[op->rd];                                                          \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto add_mem_slow;                                                         \
 		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
@@ -300,6 +272,13 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		goto far;                                                                          \
 	} while (0)
 #define BRANCH(label, cond) TWICE(label, if (cond) TAKEN();)
+/*
+ * A load or store that misses the TLB entry e, crosses its page, or is
+ * misaligned while amask says misaligned accesses go to interp.c: one test.
+ */
+#define EXEC_MISS(e, va, type)                                                                     \
+	(((e)->tag ^ (((va) + sizeof(type) - 1) & ~RV_PAGE_MASK)) |                                \
+	 ((va) & (sizeof(type) - 1) & amask))
 /* A load or store that hits the TLB within one page; anything else is slow. */
 #define LOAD(label, type, ext) TWICE(label, LOAD_BODY(type, ext))
 #define LOAD_BODY(type, ext)                                                                       \
@@ -308,7 +287,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		const struct rv_tlb_entry *e = &tr[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v;                                                                            \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto slow;                                                                 \
 		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		x[op->rd] = (uint64_t)(ext)v;                                                      \
@@ -328,7 +307,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS)))                                  \
 			goto do_step; /* illegal: stval needs the raw (maybe 16-bit) bits */       \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto do_generic;                                                           \
 		rv_gmem_load(&v, (uintptr_t)(va + e->addend), sizeof(type));                       \
 		h->fpu.f[op->rd] = (uint64_t)v | (box);                                            \
@@ -343,7 +322,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
                                                                                                    \
 		if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS)))                                  \
 			goto do_step;                                                              \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto do_generic;                                                           \
 		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
@@ -359,7 +338,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 		const struct rv_tlb_entry *e = &tw[(va >> 12) & (RV_TLB_SIZE - 1)];                \
 		type v = (type)RS2;                                                                \
                                                                                                    \
-		if (EXEC_UNLIKELY(e->tag != ((va + sizeof(type) - 1) & ~RV_PAGE_MASK)))            \
+		if (EXEC_UNLIKELY(EXEC_MISS(e, va, type)))                                         \
 			goto slow;                                                                 \
 		rv_gmem_store((uintptr_t)(va + e->addend), &v, sizeof(type));                      \
 	}
@@ -377,6 +356,7 @@ enter:
 		priv = h->priv;
 		tr = h->tlb.e[priv][RV_ACC_R];
 		tw = h->tlb.e[priv][RV_ACC_W];
+		amask = h->sbi.misaligned_slow ? 7 : 0;
 		dp = h->tlb.xd[priv][idx];
 		if (EXEC_UNLIKELY(!dp ||
 				  h->tlb.e[priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))) {
@@ -449,7 +429,7 @@ slow:
 		const struct rv_tlb_mmio *m =
 		    &h->tlb.m[priv][store][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 
-		if (m->tag == (va & ~RV_PAGE_MASK) &&
+		if (m->tag == (va & ~RV_PAGE_MASK) && !(va & (width - 1) & amask) &&
 		    (va & RV_PAGE_MASK) + width <= AXVM_PAGE_SIZE) {
 			if (store)
 				rv_interp_mmio_store_exit(exit, m->gpa | (va & RV_PAGE_MASK), f3,
@@ -528,63 +508,28 @@ do_jalr : {
 	FP_STORE(do_fsd, uint64_t)
 	TWICE(do_fpu, FPU_BODY)
 
-	ALU(do_addi, RS1 + IMM)
-	ALU(do_slti, (uint64_t)((int64_t)RS1 < (int64_t)IMM))
-	ALU(do_sltiu, (uint64_t)(RS1 < IMM))
-	ALU(do_xori, RS1 ^ IMM)
-	ALU(do_ori, RS1 | IMM)
-	ALU(do_andi, RS1 & IMM)
-	ALU(do_slli, RS1 << op->imm)
-	ALU(do_srli, RS1 >> op->imm)
-	ALU(do_srai, (uint64_t)((int64_t)RS1 >> op->imm))
-	ALU(do_addiw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + IMM))
-	ALU(do_slliw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << op->imm))
-	ALU(do_srliw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> op->imm))
-	ALU(do_sraiw, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> op->imm))
-	ALU(do_add, RS1 + RS2)
-	ALU(do_sub, RS1 - RS2)
-	ALU(do_sll, RS1 << (RS2 & 63))
-	ALU(do_slt, (uint64_t)((int64_t)RS1 < (int64_t)RS2))
-	ALU(do_sltu, (uint64_t)(RS1 < RS2))
-	ALU(do_xor, RS1 ^ RS2)
-	ALU(do_srl, RS1 >> (RS2 & 63))
-	ALU(do_sra, (uint64_t)((int64_t)RS1 >> (RS2 & 63)))
-	ALU(do_or, RS1 | RS2)
-	ALU(do_and, RS1 & RS2)
-	ALU(do_addw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + RS2))
-	ALU(do_subw, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 - RS2))
-	ALU(do_sllw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << (RS2 & 31)))
-	ALU(do_srlw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> (RS2 & 31)))
-	ALU(do_sraw, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> (RS2 & 31)))
-	ALU(do_mul, RS1 * RS2)
-	ALU(do_mulh, (uint64_t)(((__int128)(int64_t)RS1 * (int64_t)RS2) >> 64))
-	ALU(do_mulhsu, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64))
-	ALU(do_mulhu, (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64))
-	ALU(do_div, RS2 == 0 ? UINT64_MAX
-		    : ((int64_t)RS1 == INT64_MIN && (int64_t)RS2 == -1)
-			? RS1
-			: (uint64_t)((int64_t)RS1 / (int64_t)RS2))
-	ALU(do_divu, RS2 == 0 ? UINT64_MAX : RS1 / RS2)
-	ALU(do_rem, RS2 == 0 ? RS1
-		    : ((int64_t)RS1 == INT64_MIN && (int64_t)RS2 == -1)
-			? 0
-			: (uint64_t)((int64_t)RS1 % (int64_t)RS2))
-	ALU(do_remu, RS2 == 0 ? RS1 : RS1 % RS2)
-	ALU(do_mulw, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 * (uint32_t)RS2))
-	ALU(do_divw, (int32_t)RS2 == 0 ? UINT64_MAX
-		     : ((int32_t)RS1 == INT32_MIN && (int32_t)RS2 == -1)
-			 ? (uint64_t)(int64_t)INT32_MIN
-			 : (uint64_t)(int64_t)((int32_t)RS1 / (int32_t)RS2))
-	ALU(do_divuw, (uint32_t)RS2 == 0
-			  ? UINT64_MAX
-			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 / (uint32_t)RS2))
-	ALU(do_remw, (int32_t)RS2 == 0 ? (uint64_t)(int64_t)(int32_t)RS1
-		     : ((int32_t)RS1 == INT32_MIN && (int32_t)RS2 == -1)
-			 ? 0
-			 : (uint64_t)(int64_t)((int32_t)RS1 % (int32_t)RS2))
-	ALU(do_remuw, (uint32_t)RS2 == 0
-			  ? (uint64_t)(int64_t)(int32_t)RS1
-			  : (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 % (uint32_t)RS2))
+	/*
+	 * The integer ALU rows of insn_table.h: a = rs1, b = rs2 or the
+	 * immediate predecode.c put in imm (shift amounts already masked).
+	 */
+#define EXEC_B_R RS2
+#define EXEC_B_I IMM
+#define EXEC_B_S6 IMM
+#define EXEC_B_S5 IMM
+#define EXEC_B_U 0
+#define EXEC_ALU(n, s, opc, mask, match, fmt, ext, expr)                                           \
+	ALU(do_alu_##n, __extension__({                                                            \
+		    uint64_t a = RS1, b = EXEC_B_##fmt;                                            \
+		    (void)b;                                                                       \
+		    (expr);                                                                        \
+	    }))
+	RV_INSN_ALU(EXEC_ALU)
+#undef EXEC_ALU
+#undef EXEC_B_R
+#undef EXEC_B_I
+#undef EXEC_B_S6
+#undef EXEC_B_S5
+#undef EXEC_B_U
 
 	FUSED(do_zextw, (uint64_t)(uint32_t)RS1)
 	FUSED(do_li, IMM)

@@ -12,10 +12,18 @@
  *     11110 FMV.fmt.X (funct3 000, rs2=0)
  *   MADD 0x43 / MSUB 0x47 / NMSUB 0x4b / NMADD 0x4f: rs3[31:27] fmt[26:25]
  *
- * fmt 00 is S, 01 is D; H and Q are not implemented and are illegal. Narrow
- * (S) operands are NaN-unboxed on every read except by the transfer FMV.X.W:
- * a register whose upper 32 bits are not all ones reads as the canonical NaN
- * (spec 12.2, "NaN Boxing of Narrower Values"); S results are NaN-boxed.
+ * fmt 00 is S, 01 is D, 10 is H (Zfh; with only Zfhmin just the moves and the
+ * conversions between H and S/D: FCVT.S.H, FCVT.H.S, FCVT.D.H, FCVT.H.D
+ * with rs2 = the source fmt); Q is not implemented and is illegal. Narrow
+ * (S, H) operands are NaN-unboxed on every read except by the transfers
+ * FMV.X.W/FMV.X.H: a register whose upper bits are not all ones reads as the
+ * canonical NaN (spec 12.2, "NaN Boxing of Narrower Values"); S and H
+ * results are NaN-boxed.
+ * Zfa (when fpu->zfa): FLI (FMV.fmt.X with rs2 = 1: rs1 indexes the constant
+ * table), FMINM/FMAXM (FMIN/FMAX funct3 2/3), FROUND/FROUNDNX (FCVT.fmt.fmt
+ * with rs2 = 4/5), FCVTMOD.W.D (FCVT.int.D with rs2 = 8, rm = RTZ only),
+ * FLEQ/FLTQ (compare funct3 4/5). FMVH.X.D and FMVP.D.X are RV32-only.
+ *
  * An illegal encoding changes nothing, so the hart can raise the trap cleanly.
  */
 #include "arch/riscv64/fpu.h"
@@ -25,6 +33,13 @@
 #include <stdbool.h>
 
 #define FPU_BOX_S UINT64_C(0xffffffff00000000)
+#define FPU_BOX_H UINT64_C(0xffffffffffff0000)
+#define FPU_FMT_S 0u
+#define FPU_FMT_D 1u
+#define FPU_FMT_H 2u
+
+static const struct fpu_fmt *const fpu_fmts[3] = {&fpu_binary32, &fpu_binary64, &fpu_binary16};
+static const uint64_t fpu_boxes[3] = {FPU_BOX_S, 0, FPU_BOX_H};
 
 enum {
 	FPU_F5_ADD = 0x00,
@@ -45,21 +60,29 @@ enum {
 struct fpu_insn {
 	unsigned rd, rs1, rs2, rs3, funct3, funct5;
 	const struct fpu_fmt *fmt;
-	bool single;
+	uint64_t box;  /* the NaN-boxing bits of fmt: all ones above a narrow value */
+	unsigned fmtn; /* FPU_FMT_* */
 };
 
 static uint64_t fpu_read(const struct rv_fpu *fpu, const struct fpu_insn *in, unsigned r)
 {
 	uint64_t v = fpu->f[r];
 
-	if (!in->single)
+	if (!in->box)
 		return v;
-	return (v & FPU_BOX_S) == FPU_BOX_S ? (uint32_t)v : fpu_binary32.qnan;
+	return (v & in->box) == in->box ? v & ~in->box : in->fmt->qnan;
 }
 
 static void fpu_write(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t bits)
 {
-	fpu->f[in->rd] = in->single ? FPU_BOX_S | (uint32_t)bits : bits;
+	fpu->f[in->rd] = in->box | (bits & ~in->box);
+}
+
+static void fpu_set_fmt(struct fpu_insn *in, unsigned fmtn)
+{
+	in->fmtn = fmtn;
+	in->fmt = fpu_fmts[fmtn];
+	in->box = fpu_boxes[fmtn];
 }
 
 /* The effective rounding mode, or -1 when rm (or frm for a dynamic rm) is reserved. */
@@ -145,11 +168,24 @@ static int fpu_exec_minmax(struct rv_fpu *fpu, const struct fpu_insn *in, uint32
 {
 	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
 
-	if (in->funct3 > 1)
+	switch (in->funct3) {
+	case 0:
+		fpu_write(fpu, in, fpu_min(in->fmt, flags, a, b));
+		return 0;
+	case 1:
+		fpu_write(fpu, in, fpu_max(in->fmt, flags, a, b));
+		return 0;
+	case 2: /* FMINM (Zfa) */
+	case 3: /* FMAXM */
+		if (!fpu->zfa)
+			return -1;
+		fpu_write(fpu, in,
+			  in->funct3 == 2 ? fpu_minm(in->fmt, flags, a, b)
+					  : fpu_maxm(in->fmt, flags, a, b));
+		return 0;
+	default:
 		return -1;
-	fpu_write(fpu, in,
-		  in->funct3 ? fpu_max(in->fmt, flags, a, b) : fpu_min(in->fmt, flags, a, b));
-	return 0;
+	}
 }
 
 static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
@@ -166,6 +202,20 @@ static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 	case 2:
 		x[in->rd] = fpu_eq(in->fmt, flags, a, b);
 		break;
+	case 4: /* FLEQ (Zfa): quiet, NV only for a signalling NaN */
+	case 5: /* FLTQ */
+	{
+		uint32_t ignored = 0;
+		bool snan = (fpu_class(in->fmt, a) | fpu_class(in->fmt, b)) & FPU_CLASS_SNAN;
+
+		if (!fpu->zfa)
+			return -1;
+		x[in->rd] = in->funct3 == 4 ? fpu_le(in->fmt, &ignored, a, b)
+					    : fpu_lt(in->fmt, &ignored, a, b);
+		if (snan)
+			*flags |= RV_FFLAGS_NV;
+		break;
+	}
 	default:
 		return -1;
 	}
@@ -179,13 +229,33 @@ static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 
 	if (rm < 0)
 		return -1;
+	if (in->funct5 == FPU_F5_CVT_FF && (in->rs2 == 4 || in->rs2 == 5)) {
+		/* FROUND / FROUNDNX (Zfa) */
+		if (!fpu->zfa)
+			return -1;
+		fpu_write(
+		    fpu, in,
+		    fpu_round_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1), in->rs2 == 5));
+		return 0;
+	}
+	if (in->funct5 == FPU_F5_CVT_IF && in->rs2 == 8) {
+		/* FCVTMOD.W.D (Zfa): D only, rm must be RTZ */
+		if (!fpu->zfa || in->fmtn != FPU_FMT_D || in->funct3 != RV_RM_RTZ)
+			return -1;
+		x[in->rd] = fpu_cvtmod_w(in->fmt, flags, fpu_read(fpu, in, in->rs1));
+		return 0;
+	}
 	switch (in->funct5) {
 	case FPU_F5_CVT_FF:
-		/* S <- D (rs2 = 1) or D <- S (rs2 = 0); the same format is reserved. */
-		if (in->rs2 != (in->single ? 1u : 0u))
+		/*
+		 * Destination fmt <- source rs2 (0 S, 1 D, 2 H); the same format is
+		 * reserved, and H on either side needs Zfhmin (checked by the caller
+		 * for the destination).
+		 */
+		if (in->rs2 > FPU_FMT_H || in->rs2 == in->fmtn ||
+		    (in->rs2 == FPU_FMT_H && fpu->half == RV_FPU_HALF_NONE))
 			return -1;
-		src.single = !in->single;
-		src.fmt = src.single ? &fpu_binary32 : &fpu_binary64;
+		fpu_set_fmt(&src, in->rs2);
 		fpu_write(fpu, in,
 			  fpu_convert(in->fmt, src.fmt, rm, flags, fpu_read(fpu, &src, in->rs1)));
 		return 0;
@@ -206,6 +276,10 @@ static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 
 static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x)
 {
+	if (in->funct5 == FPU_F5_MV_F && in->rs2 == 1 && in->funct3 == 0 && fpu->zfa) {
+		fpu_write(fpu, in, fpu_fli(in->fmt, in->rs1)); /* FLI (Zfa) */
+		return 0;
+	}
 	if (in->rs2 != 0)
 		return -1;
 	if (in->funct5 == FPU_F5_MV_F) {
@@ -216,9 +290,10 @@ static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *
 	}
 	switch (in->funct3) {
 	case 0:
-		/* A transfer: the raw low bits, boxed or not; W is sign-extended. */
-		x[in->rd] = in->single ? (uint64_t)(int64_t)(int32_t)(uint32_t)fpu->f[in->rs1]
-				       : fpu->f[in->rs1];
+		/* A transfer: the raw low bits, boxed or not; W and H are sign-extended. */
+		x[in->rd] = in->fmtn == FPU_FMT_S   ? (uint64_t)(int64_t)(int32_t)fpu->f[in->rs1]
+			    : in->fmtn == FPU_FMT_H ? (uint64_t)(int64_t)(int16_t)fpu->f[in->rs1]
+						    : fpu->f[in->rs1];
 		return 0;
 	case 1:
 		x[in->rd] = fpu_class(in->fmt, fpu_read(fpu, in, in->rs1));
@@ -242,10 +317,16 @@ int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 	uint32_t flags = 0;
 	int ret;
 
-	if (fmt > 1)
+	if (fmt > FPU_FMT_H || (fmt == FPU_FMT_H && fpu->half == RV_FPU_HALF_NONE))
 		return -1;
-	in.single = fmt == 0;
-	in.fmt = in.single ? &fpu_binary32 : &fpu_binary64;
+	/* Zfhmin alone: of the H instructions only the moves and the conversions to/from S/D. */
+	if (fmt == FPU_FMT_H && fpu->half == RV_FPU_HALF_MIN &&
+	    !(opcode == RV_OPC_OP_FP &&
+	      ((in.funct5 == FPU_F5_CVT_FF && in.rs2 <= FPU_FMT_H) ||
+	       ((in.funct5 == FPU_F5_MV_X_CLASS || in.funct5 == FPU_F5_MV_F) && in.funct3 == 0 &&
+		in.rs2 == 0))))
+		return -1;
+	fpu_set_fmt(&in, fmt);
 
 	switch (opcode) {
 	case RV_OPC_MADD:

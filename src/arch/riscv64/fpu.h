@@ -42,9 +42,16 @@
 #define RV_OPC_NMADD 0x4f
 #define RV_OPC_OP_FP 0x53
 
+/* Half-precision support (rv_fpu.half): none, Zfhmin, or Zfh. */
+#define RV_FPU_HALF_NONE 0u
+#define RV_FPU_HALF_MIN 1u  /* Zfhmin: FLH/FSH, FMV.X.H/FMV.H.X, FCVT between H and S/D */
+#define RV_FPU_HALF_FULL 2u /* Zfh: every F instruction in H as well */
+
 struct rv_fpu {
-	uint64_t f[32]; /* single values are NaN-boxed: upper 32 bits all ones */
+	uint64_t f[32]; /* single values are NaN-boxed: upper 32 bits all ones (half: 48) */
 	uint32_t fcsr;	/* frm << 5 | fflags */
+	uint8_t half;	/* RV_FPU_HALF_*: configuration, not state (0 = RV64FD only) */
+	uint8_t zfa;	/* Zfa's instructions exist (configuration) */
 };
 
 /*
@@ -52,7 +59,8 @@ struct rv_fpu {
  * (0x47), NMSUB (0x4b) or NMADD (0x4f). x = the integer register file (the
  * caller re-zeroes x[0] afterwards). Returns 0, or -1 for an illegal
  * instruction (reserved rm / dynamic rm with reserved frm, bad fmt, unknown
- * funct); on -1 no register and no flag has changed.
+ * funct, an H instruction beyond fpu->half); on -1 no register and no flag
+ * has changed.
  */
 int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x);
 

@@ -22,6 +22,8 @@
 #endif
 __extension__ typedef unsigned __int128 fpu_u128;
 
+const struct fpu_fmt fpu_binary16 = {
+    .p = 11, .ebits = 5, .bias = 15, .qnan = 0x7e00, .signbit = 0x8000};
 const struct fpu_fmt fpu_binary32 = {
     .p = 24, .ebits = 8, .bias = 127, .qnan = 0x7fc00000, .signbit = 0x80000000};
 const struct fpu_fmt fpu_binary64 = {
@@ -534,6 +536,30 @@ uint64_t fpu_max(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t 
 	return fpu_minmax(f, flags, a, b, true);
 }
 
+uint64_t fpu_minm(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b)
+{
+	struct fpu_num na = fpu_unpack(f, a), nb = fpu_unpack(f, b);
+
+	if (fpu_is_nan(&na) || fpu_is_nan(&nb)) {
+		if (na.cls == FPU_SNAN || nb.cls == FPU_SNAN)
+			*flags |= RV_FFLAGS_NV;
+		return f->qnan;
+	}
+	return fpu_less_total(f, a, b) ? a : b;
+}
+
+uint64_t fpu_maxm(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b)
+{
+	struct fpu_num na = fpu_unpack(f, a), nb = fpu_unpack(f, b);
+
+	if (fpu_is_nan(&na) || fpu_is_nan(&nb)) {
+		if (na.cls == FPU_SNAN || nb.cls == FPU_SNAN)
+			*flags |= RV_FFLAGS_NV;
+		return f->qnan;
+	}
+	return fpu_less_total(f, a, b) ? b : a;
+}
+
 bool fpu_eq(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b)
 {
 	struct fpu_num na = fpu_unpack(f, a), nb = fpu_unpack(f, b);
@@ -701,4 +727,97 @@ uint64_t fpu_convert(const struct fpu_fmt *to, const struct fpu_fmt *from, int r
 		break;
 	}
 	return fpu_round_pack(to, rm, flags, n.sign, n.exp, n.sig);
+}
+
+uint64_t fpu_round_int(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a,
+		       bool exact_flag)
+{
+	struct fpu_num n = fpu_unpack(f, a);
+	bool inexact = false;
+	uint64_t mag;
+
+	switch (n.cls) {
+	case FPU_SNAN:
+		*flags |= RV_FFLAGS_NV;
+		return f->qnan;
+	case FPU_QNAN:
+		return f->qnan;
+	case FPU_FINITE:
+		break;
+	default:
+		return a; /* zeros and infinities are integral */
+	}
+	if (n.exp >= 0)
+		return a; /* already an integer */
+	mag = fpu_round_shift(rm, n.sign, n.sig, -n.exp, &inexact);
+	if (inexact && exact_flag)
+		*flags |= RV_FFLAGS_NX;
+	/* mag <= 2^(p-1) + 1 < 2^p: exact in f; a zero keeps the operand's sign. */
+	return fpu_from_int(f, RV_RM_RNE, flags, mag, FPU_INT_LU) | (n.sign ? f->signbit : 0);
+}
+
+uint64_t fpu_cvtmod_w(const struct fpu_fmt *f, uint32_t *flags, uint64_t a)
+{
+	struct fpu_num n = fpu_unpack(f, a);
+	fpu_u128 mag;
+	bool inexact = false;
+	uint64_t v;
+
+	switch (n.cls) {
+	case FPU_ZERO:
+		return 0;
+	case FPU_FINITE:
+		break;
+	default:
+		*flags |= RV_FFLAGS_NV; /* NaN and infinities give 0 */
+		return 0;
+	}
+	if (n.exp >= 0) {
+		/* The low 64 bits are all that matter modulo 2^32; beyond 2^127 they are 0. */
+		mag = n.exp < 64 ? (fpu_u128)n.sig << n.exp : 0;
+		if (n.exp >= 64)
+			mag = (fpu_u128)1 << 100; /* any out-of-range magnitude with low bits 0 */
+	} else {
+		mag = fpu_round_shift(RV_RM_RTZ, n.sign, n.sig, -n.exp, &inexact);
+	}
+	v = (uint64_t)mag;
+	if (n.sign)
+		v = -v;
+	if (mag > (n.sign ? (fpu_u128)1 << 31 : ((fpu_u128)1 << 31) - 1))
+		*flags |= RV_FFLAGS_NV;
+	else if (inexact)
+		*flags |= RV_FFLAGS_NX;
+	return fpu_sext32(v);
+}
+
+uint64_t fpu_fli(const struct fpu_fmt *f, unsigned index)
+{
+	/* The Zfa table as binary64 (index 1, the minimum normal, depends on the format). */
+	static const uint64_t d[32] = {
+	    0xbff0000000000000, 0,
+	    0x3ef0000000000000, 0x3f00000000000000,
+	    0x3f70000000000000, 0x3f80000000000000,
+	    0x3fb0000000000000, 0x3fc0000000000000,
+	    0x3fd0000000000000, 0x3fd4000000000000,
+	    0x3fd8000000000000, 0x3fdc000000000000,
+	    0x3fe0000000000000, 0x3fe4000000000000,
+	    0x3fe8000000000000, 0x3fec000000000000,
+	    0x3ff0000000000000, 0x3ff4000000000000,
+	    0x3ff8000000000000, 0x3ffc000000000000,
+	    0x4000000000000000, 0x4004000000000000,
+	    0x4008000000000000, 0x4010000000000000,
+	    0x4020000000000000, 0x4030000000000000,
+	    0x4060000000000000, 0x4070000000000000,
+	    0x40e0000000000000, 0x40f0000000000000,
+	    0x7ff0000000000000, 0x7ff8000000000000,
+	};
+	uint32_t ignored = 0;
+
+	index &= 31;
+	if (index == 1)
+		return (uint64_t)1 << (f->p - 1);
+	if (index == 31)
+		return f->qnan;
+	/* Exact except 2^16 in binary16, which is +inf there (the spec's table says so). */
+	return fpu_convert(f, &fpu_binary64, RV_RM_RNE, &ignored, d[index]);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An exact software IEEE 754-2019 binary32/binary64 core with the choices
+ * An exact software IEEE 754-2019 binary16/binary32/binary64 core with the choices
  * RISC-V makes where IEEE leaves them open (unprivileged spec, "F" chapter):
  * tininess is detected after rounding, NaN results are always the canonical
  * NaN (no payload propagation), conversions to integers saturate, and a fused
@@ -26,6 +26,7 @@ struct fpu_fmt {
 	uint64_t signbit; /* the sign bit */
 };
 
+extern const struct fpu_fmt fpu_binary16;
 extern const struct fpu_fmt fpu_binary32;
 extern const struct fpu_fmt fpu_binary64;
 
@@ -68,6 +69,21 @@ bool fpu_lt(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
 bool fpu_le(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
 
 unsigned fpu_class(const struct fpu_fmt *f, uint64_t a);
+
+/*
+ * Zfa (the "Additional Floating-Point Instructions" extension):
+ * minimum/maximum that propagate NaN (IEEE 754-2019 minimum/maximum: a NaN
+ * operand gives the canonical NaN), rounding to an integral value in the
+ * same format (NX only when `exact_flag`: froundnx), the modular
+ * double -> int32 conversion (fcvtmod.w.d, always toward zero), and the
+ * constant index -> value of fli.
+ */
+uint64_t fpu_minm(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
+uint64_t fpu_maxm(const struct fpu_fmt *f, uint32_t *flags, uint64_t a, uint64_t b);
+uint64_t fpu_round_int(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a,
+		       bool exact_flag);
+uint64_t fpu_cvtmod_w(const struct fpu_fmt *f, uint32_t *flags, uint64_t a);
+uint64_t fpu_fli(const struct fpu_fmt *f, unsigned index);
 
 /* Float to integer, saturating; the 32-bit kinds come back sign-extended to 64 bits. */
 uint64_t fpu_to_int(const struct fpu_fmt *f, int rm, uint32_t *flags, uint64_t a,

@@ -11,6 +11,7 @@
  * taken when pending & sie != 0 and (mode == U or sstatus.SIE).
  */
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/sbi.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -85,7 +86,9 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	h->hal = hal;
 	h->timebase_hz = AXVM_RISCV64_DEFAULT_TIMEBASE_HZ;
 	h->run_budget = AXVM_RISCV64_DEFAULT_RUN_BUDGET;
+	h->ext_on = AXVM_RISCV64_EXT_ALL;
 	if (cfg) {
+		h->ext_on &= ~cfg->ext_off;
 		if (cfg->timebase_hz)
 			h->timebase_hz = cfg->timebase_hz;
 		if (cfg->run_budget)
@@ -94,7 +97,13 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 		h->sstc = cfg->sstc;
 		h->machine = cfg->machine;
 	}
+	/* Zfh implies Zfhmin. */
+	h->fpu.half = (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZFH))	? RV_FPU_HALF_FULL
+		      : (h->ext_on & (1ull << AXVM_RISCV64_EXT_ZFHMIN)) ? RV_FPU_HALF_MIN
+									: RV_FPU_HALF_NONE;
+	h->fpu.zfa = (h->ext_on >> AXVM_RISCV64_EXT_ZFA) & 1;
 	h->timecmp = UINT64_MAX;
+	rv_sbi_hart_init(h);
 	hart_jit_setup(h, cfg);
 	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */
 	rv_dcache_init(&h->dc); /* optional too: without it every instruction is decoded */
@@ -239,6 +248,10 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 {
 	uint64_t s = h->sstatus;
 
+	if ((unsigned)cause < RV_STAT_CAUSES) /* hart_take_interrupt counts its own */
+		rv_hart_stat_inc(&h->stat_exceptions[cause]);
+	if (cause == RV_EXC_ILLEGAL) /* the PMU's ILLEGAL_INSN firmware event */
+		rv_sbi_pmu_count(&h->sbi, RV_PMU_FW_ILLEGAL_INSN);
 	h->scause = (uint64_t)cause;
 	h->sepc = h->pc;
 	h->stval = tval;
@@ -258,7 +271,9 @@ static void hart_take_interrupt(struct rv_hart *h, unsigned code)
 {
 	uint64_t base = h->stvec & ~3ull;
 
-	rv_hart_raise(h, (enum rv_exc)0, 0);
+	rv_hart_raise(h, (enum rv_exc)RV_STAT_CAUSES, 0); /* not counted as an exception */
+	if (code < RV_STAT_CAUSES)
+		rv_hart_stat_inc(&h->stat_interrupts[code]);
 	h->scause = RV_CAUSE_INTERRUPT | code;
 	if ((h->stvec & 3) == 1)
 		h->pc = base + 4ull * code;
@@ -346,6 +361,8 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 	memset(exit, 0, sizeof(*exit));
 	if (h->csr_rmw.active && rv_interp_csr_rmw_finish(h, exit) == RV_STEP_EXIT)
 		return 0;
+	if (h->sbi.sta_gpa != RV_STA_OFF)
+		rv_sbi_sta_update(h); /* the guest is about to run: account its steal time */
 	__atomic_store_n(&h->running, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* seq_cst: pairs with requesters that set events, then check `running` */

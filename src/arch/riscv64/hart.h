@@ -29,6 +29,7 @@
 
 #include "arch/riscv64/dcache.h"
 #include "arch/riscv64/fpu.h"
+#include "arch/riscv64/sbi_state.h"
 #include "arch/riscv64/tlb.h"
 
 /* Privilege modes (the encoding of sstatus.SPP / mstatus.MPP). */
@@ -91,6 +92,13 @@ enum rv_exc {
 };
 #define RV_CAUSE_INTERRUPT (1ull << 63)
 
+/* Sizes of the statistics tables (struct rv_hart). */
+#define RV_STAT_CAUSES 24   /* interrupt and exception codes counted one by one */
+#define RV_STAT_SBI_EXTS 24 /* slots of sbi.c's extension table */
+#define RV_STAT_SBI_FIDS 17 /* function IDs 0..15, then "16 and above" */
+
+struct axvm_tracer;
+
 struct rv_hart {
 	/*
 	 * Architectural state (vCPU thread only). x[32] is not a register: decoded
@@ -129,6 +137,8 @@ struct rv_hart {
 	uint64_t epoch_ns;
 	uint64_t run_budget;
 	bool sstc;
+	/* Extensions on (1ull << AXVM_RISCV64_EXT_*): AXVM_RISCV64_EXT_ALL minus ext_off. */
+	uint64_t ext_on;
 
 	/*
 	 * Cross-thread words, accessed only with __atomic builtins.
@@ -172,6 +182,20 @@ struct rv_hart {
 
 	/* Rate-limit state for the SBI layer's guest diagnostics (this hart's thread only). */
 	struct axvm_ratelimit sbi_log_limit;
+	/* PMU counters, FWFT features, steal-time memory (sbi_state.h). */
+	struct rv_sbi_hart sbi;
+
+	/*
+	 * Statistics (axvm/stats.h): written by this hart's thread only, read
+	 * by others with relaxed atomic loads (rv_hart_read_counters). Traps
+	 * by cause code; SBI calls by the extension's slot in sbi.c's table
+	 * and function ID (IDs past the last slot share it).
+	 */
+	struct axvm_tracer *tracer;
+	uint64_t stat_interrupts[RV_STAT_CAUSES];
+	uint64_t stat_exceptions[RV_STAT_CAUSES];
+	uint64_t stat_sbi[RV_STAT_SBI_EXTS][RV_STAT_SBI_FIDS];
+	uint64_t stat_sbi_unserved; /* extensions left to the embedder (Hypercall exits) */
 
 	/*
 	 * Trapped CSRs (vCPU thread): whether an unclaimed one is an illegal
@@ -192,6 +216,15 @@ struct rv_hart {
 	} csr_rmw;
 };
 #define RV_RVC_ILLEGAL UINT32_MAX
+
+/* Hand each of the hart's statistics to fn (any thread; backend read_counters). */
+void rv_hart_read_counters(struct rv_hart *h,
+			   void (*fn)(void *opaque, const char *name, uint64_t v), void *opaque);
+/* One more of the counter only this hart's thread writes. */
+static inline void rv_hart_stat_inc(uint64_t *c)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
 
 /* Lifecycle (vCPU thread). */
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,

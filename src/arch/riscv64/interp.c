@@ -7,7 +7,8 @@
  *
  * Memory accesses: misaligned loads and stores to RAM are performed (the
  * spec allows it), also across a page boundary (both pages are translated
- * before any byte is written); AMOs and LR/SC must be aligned (address
+ * before any byte is written), unless SBI FWFT delegates them to the guest
+ * (then they raise the address-misaligned exception); AMOs and LR/SC must be aligned (address
  * misaligned exception otherwise). A load/store whose guest-physical address
  * is emulated leaves run() as MmioRead/MmioWrite with pc past the
  * instruction; an FP load/store, an access crossing into an emulated page,
@@ -18,6 +19,7 @@
 #include "arch/riscv64/decode.h"
 #include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/insn_table.h"
 #include "arch/riscv64/interp.h"
 #include "arch/riscv64/sbi.h"
 
@@ -83,6 +85,17 @@ static void interp_put(const struct rv_span *sp, unsigned len, uint64_t v)
 	rv_gmem_store((uintptr_t)sp->p[0], &v, sp->n0);
 	if (sp->n0 < len)
 		rv_gmem_store((uintptr_t)sp->p[1], (uint8_t *)&v + sp->n0, len - sp->n0);
+}
+
+/*
+ * A misaligned load or store while FWFT delegates them (the guest takes the
+ * exception: true) or the PMU counts them (false, counted). The exec.c fast
+ * paths send misaligned accesses here only while misaligned_slow is set.
+ */
+static inline bool interp_misaligned(struct rv_hart *h, uint64_t va, unsigned width, bool store)
+{
+	return (va & (width - 1)) && h->sbi.misaligned_slow &&
+	       rv_sbi_misaligned_access(h, va, store);
 }
 
 /* TLB hit for an access that stays within one page, or NULL. */
@@ -155,6 +168,8 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 
 	if (f3 == 7)
 		return interp_illegal(h, insn);
+	if (interp_misaligned(h, va, width, false))
+		return RV_STEP_NEXT;
 	p = interp_fast(h, va, width, RV_ACC_R);
 	if (p) {
 		uint64_t v = interp_get_fixed(p, width);
@@ -197,6 +212,8 @@ static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct a
 
 	if (f3 > 3)
 		return interp_illegal(h, insn);
+	if (interp_misaligned(h, va, width, true))
+		return RV_STEP_NEXT;
 	p = interp_fast(h, va, width, RV_ACC_W);
 	if (p) {
 		interp_put_fixed(p, width, v);
@@ -232,10 +249,13 @@ static int interp_fp_mem(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigne
 	struct rv_span sp;
 	enum rv_mem m;
 
-	if ((f3 != 2 && f3 != 3) || rv_hart_fs_off(h))
+	/* FLH/FSH (f3 = 1) with Zfhmin, FLW/FSW, FLD/FSD. */
+	if ((f3 < 1 || f3 > 3) || (f3 == 1 && h->fpu.half == RV_FPU_HALF_NONE) || rv_hart_fs_off(h))
 		return interp_illegal(h, raw);
-	width = f3 == 2 ? 4 : 8;
+	width = 1u << f3;
 	va = h->x[rv_rs1(insn)] + (uint64_t)(store ? rv_imm_s(insn) : rv_imm_i(insn));
+	if (interp_misaligned(h, va, width, store))
+		return RV_STEP_NEXT;
 	m = rv_interp_mem(h, va, width, store ? RV_ACC_W : RV_ACC_R, &sp, exit);
 	if (m == RV_MEM_EXIT)
 		return RV_STEP_EXIT;
@@ -250,7 +270,8 @@ static int interp_fp_mem(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigne
 	} else {
 		uint64_t v = interp_get(&sp, width);
 
-		h->fpu.f[rv_rd(insn)] = width == 4 ? v | 0xffffffff00000000ull : v;
+		/* Narrow values are NaN-boxed: all ones above them. */
+		h->fpu.f[rv_rd(insn)] = width == 8 ? v : v | (~0ull << (8 * width));
 		rv_hart_fs_dirty(h);
 	}
 	h->pc += len;
@@ -266,228 +287,19 @@ static int interp_fp_op(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned
 	return RV_STEP_NEXT;
 }
 
-static uint64_t interp_mulh(int64_t a, int64_t b)
+/*
+ * OP, OP-IMM, OP-32, OP-IMM-32: the rows of insn_table.h (base, M, Zba, Zbb,
+ * Zbc, Zbs, Zicond); an encoding with no row, or whose extension is off, is
+ * illegal. opc is a constant at each call so only that opcode's rows remain.
+ */
+static inline int interp_alu(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+			     unsigned opc)
 {
-	return (uint64_t)(((__int128)a * b) >> 64);
-}
+	int id = rv_insn_alu_find(insn, opc, h->ext_on);
 
-static uint64_t interp_mulhu(uint64_t a, uint64_t b)
-{
-	return (uint64_t)(((unsigned __int128)a * b) >> 64);
-}
-
-static uint64_t interp_mulhsu(int64_t a, uint64_t b)
-{
-	return (uint64_t)(((__int128)a * (__int128)b) >> 64);
-}
-
-/* M extension, 64-bit (funct7 = 1). */
-static uint64_t interp_muldiv(unsigned f3, uint64_t a, uint64_t b)
-{
-	int64_t sa = (int64_t)a, sb = (int64_t)b;
-
-	switch (f3) {
-	case 0:
-		return a * b;
-	case 1:
-		return interp_mulh(sa, sb);
-	case 2:
-		return interp_mulhsu(sa, b);
-	case 3:
-		return interp_mulhu(a, b);
-	case 4:
-		if (b == 0)
-			return UINT64_MAX;
-		if (sa == INT64_MIN && sb == -1)
-			return a;
-		return (uint64_t)(sa / sb);
-	case 5:
-		return b == 0 ? UINT64_MAX : a / b;
-	case 6:
-		if (b == 0)
-			return a;
-		if (sa == INT64_MIN && sb == -1)
-			return 0;
-		return (uint64_t)(sa % sb);
-	default:
-		return b == 0 ? a : a % b;
-	}
-}
-
-/* M extension, 32-bit W forms (funct7 = 1); the result is sign-extended. */
-static int interp_muldivw(unsigned f3, uint64_t a64, uint64_t b64, uint64_t *out)
-{
-	int32_t a = (int32_t)a64, b = (int32_t)b64;
-	uint32_t ua = (uint32_t)a64, ub = (uint32_t)b64;
-	int32_t r;
-
-	switch (f3) {
-	case 0:
-		r = (int32_t)(ua * ub);
-		break;
-	case 4:
-		r = b == 0 ? -1 : (a == INT32_MIN && b == -1) ? a : a / b;
-		break;
-	case 5:
-		r = (int32_t)(ub == 0 ? UINT32_MAX : ua / ub);
-		break;
-	case 6:
-		r = b == 0 ? a : (a == INT32_MIN && b == -1) ? 0 : a % b;
-		break;
-	case 7:
-		r = (int32_t)(ub == 0 ? ua : ua % ub);
-		break;
-	default:
-		return -1;
-	}
-	*out = (uint64_t)(int64_t)r;
-	return 0;
-}
-
-static int interp_op(struct rv_hart *h, uint32_t insn, unsigned len)
-{
-	uint64_t a = h->x[rv_rs1(insn)], b = h->x[rv_rs2(insn)], r;
-	unsigned f3 = rv_funct3(insn), f7 = rv_funct7(insn);
-
-	if (f7 == 1) {
-		r = interp_muldiv(f3, a, b);
-	} else if (f7 == 0) {
-		switch (f3) {
-		case 0:
-			r = a + b;
-			break;
-		case 1:
-			r = a << (b & 63);
-			break;
-		case 2:
-			r = (int64_t)a < (int64_t)b;
-			break;
-		case 3:
-			r = a < b;
-			break;
-		case 4:
-			r = a ^ b;
-			break;
-		case 5:
-			r = a >> (b & 63);
-			break;
-		case 6:
-			r = a | b;
-			break;
-		default:
-			r = a & b;
-			break;
-		}
-	} else if (f7 == 0x20 && f3 == 0) {
-		r = a - b;
-	} else if (f7 == 0x20 && f3 == 5) {
-		r = (uint64_t)((int64_t)a >> (b & 63));
-	} else {
-		return interp_illegal(h, insn);
-	}
-	h->x[rv_rd(insn)] = r;
-	h->pc += len;
-	return RV_STEP_NEXT;
-}
-
-static int interp_op32(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
-{
-	uint64_t a = h->x[rv_rs1(insn)], b = h->x[rv_rs2(insn)], r;
-	unsigned f3 = rv_funct3(insn), f7 = rv_funct7(insn);
-	uint32_t wa = (uint32_t)a;
-	unsigned sh = b & 31;
-
-	if (f7 == 1) {
-		if (interp_muldivw(f3, a, b, &r))
-			return interp_illegal(h, raw);
-	} else if (f7 == 0 && f3 == 0) {
-		r = (uint64_t)(int64_t)(int32_t)(wa + (uint32_t)b);
-	} else if (f7 == 0x20 && f3 == 0) {
-		r = (uint64_t)(int64_t)(int32_t)(wa - (uint32_t)b);
-	} else if (f7 == 0 && f3 == 1) {
-		r = (uint64_t)(int64_t)(int32_t)(wa << sh);
-	} else if (f7 == 0 && f3 == 5) {
-		r = (uint64_t)(int64_t)(int32_t)(wa >> sh);
-	} else if (f7 == 0x20 && f3 == 5) {
-		r = (uint64_t)(int64_t)((int32_t)wa >> sh);
-	} else {
+	if (id < 0)
 		return interp_illegal(h, raw);
-	}
-	h->x[rv_rd(insn)] = r;
-	h->pc += len;
-	return RV_STEP_NEXT;
-}
-
-static int interp_op_imm(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
-{
-	uint64_t a = h->x[rv_rs1(insn)], imm = (uint64_t)rv_imm_i(insn), r;
-	unsigned sh = (insn >> 20) & 63, f6 = insn >> 26;
-
-	switch (rv_funct3(insn)) {
-	case 0:
-		r = a + imm;
-		break;
-	case 2:
-		r = (int64_t)a < (int64_t)imm;
-		break;
-	case 3:
-		r = a < imm;
-		break;
-	case 4:
-		r = a ^ imm;
-		break;
-	case 6:
-		r = a | imm;
-		break;
-	case 7:
-		r = a & imm;
-		break;
-	case 1:
-		if (f6 != 0)
-			return interp_illegal(h, raw);
-		r = a << sh;
-		break;
-	default:
-		if (f6 == 0)
-			r = a >> sh;
-		else if (f6 == 0x10)
-			r = (uint64_t)((int64_t)a >> sh);
-		else
-			return interp_illegal(h, raw);
-		break;
-	}
-	h->x[rv_rd(insn)] = r;
-	h->pc += len;
-	return RV_STEP_NEXT;
-}
-
-static int interp_op_imm32(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
-{
-	uint32_t a = (uint32_t)h->x[rv_rs1(insn)];
-	unsigned sh = (insn >> 20) & 31, f7 = rv_funct7(insn);
-	int32_t r;
-
-	switch (rv_funct3(insn)) {
-	case 0:
-		r = (int32_t)(a + (uint32_t)rv_imm_i(insn));
-		break;
-	case 1:
-		if (f7 != 0)
-			return interp_illegal(h, raw);
-		r = (int32_t)(a << sh);
-		break;
-	case 5:
-		if (f7 == 0)
-			r = (int32_t)(a >> sh);
-		else if (f7 == 0x20)
-			r = (int32_t)a >> sh;
-		else
-			return interp_illegal(h, raw);
-		break;
-	default:
-		return interp_illegal(h, raw);
-	}
-	h->x[rv_rd(insn)] = (uint64_t)(int64_t)r;
+	h->x[rv_rd(insn)] = rv_insn_alu_exec(id, insn, h->x);
 	h->pc += len;
 	return RV_STEP_NEXT;
 }
@@ -635,8 +447,10 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	if (rv_funct3(insn) != 0)
 		return rv_funct3(insn) == 4 ? interp_illegal(h, raw) : interp_csr(h, insn, exit);
 
-	if (rv_funct7(insn) == 0x09 && rv_rd(insn) == 0) { /* SFENCE.VMA */
-		if (h->priv == RV_PRIV_U)
+	if ((rv_funct7(insn) == 0x09 || rv_funct7(insn) == 0x0b) &&
+	    rv_rd(insn) == 0) { /* SFENCE.VMA, SINVAL.VMA (Svinval: the same here) */
+		if (h->priv == RV_PRIV_U ||
+		    (rv_funct7(insn) == 0x0b && !(h->ext_on & (1ull << AXVM_RISCV64_EXT_SVINVAL))))
 			return interp_illegal(h, raw);
 		if (rv_rs1(insn) == 0)
 			rv_tlb_flush_all(&h->tlb);
@@ -679,6 +493,23 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 		h->recheck = true;
 		return RV_STEP_NEXT;
 	}
+	case 0x18000073: /* SFENCE.W.INVAL (Svinval) */
+	case 0x18100073: /* SFENCE.INVAL.IR: sinval.vma already flushed at once */
+		if (h->priv == RV_PRIV_U || !(h->ext_on & (1ull << AXVM_RISCV64_EXT_SVINVAL)))
+			return interp_illegal(h, raw);
+		h->pc += len;
+		return RV_STEP_NEXT;
+	case 0x00d00073: /* WRS.NTO (Zawrs) */
+	case 0x01d00073: /* WRS.STO */
+		/*
+		 * Stalling is optional (the spec lets the wait end at any time):
+		 * retire at once, as a pause. The guest's loop re-checks its
+		 * condition, as it must after any wake-up.
+		 */
+		if (!(h->ext_on & (1ull << AXVM_RISCV64_EXT_ZAWRS)))
+			return interp_illegal(h, raw);
+		h->pc += len;
+		return RV_STEP_NEXT;
 	case 0x10500073: /* WFI */
 		if (h->priv == RV_PRIV_U)
 			return interp_illegal(h, raw);
@@ -753,13 +584,13 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 	case RV_OP_STORE:
 		return interp_store(h, insn, len, exit);
 	case RV_OP_IMM:
-		return interp_op_imm(h, insn, len, raw);
+		return interp_alu(h, insn, raw, len, RV_OP_IMM);
 	case RV_OP_IMM_32:
-		return interp_op_imm32(h, insn, len, raw);
+		return interp_alu(h, insn, raw, len, RV_OP_IMM_32);
 	case RV_OP_OP:
-		return interp_op(h, insn, len);
+		return interp_alu(h, insn, raw, len, RV_OP_OP);
 	case RV_OP_OP_32:
-		return interp_op32(h, insn, len, raw);
+		return interp_alu(h, insn, raw, len, RV_OP_OP_32);
 	case RV_OP_MISC_MEM:
 		switch (rv_funct3(insn)) {
 		case 0: /* FENCE: guest memory is host memory; order it for other vCPUs */
@@ -768,6 +599,8 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		case 1: /* FENCE.I: later fetches see every store this hart can see */
 			rv_dcache_invalidate_all(h);
 			break;
+		case 2: /* cbo.* (Zicbom, Zicboz) */
+			return rv_cmo_exec(h, insn, raw, len, exit);
 		default:
 			return interp_illegal(h, raw);
 		}

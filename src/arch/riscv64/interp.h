@@ -56,6 +56,13 @@ static inline void rv_interp_mmio_store_exit(struct axvm_exit *exit, axvm_gpa_t 
 	exit->mmio_write.data = width == 8 ? data : data & ((1ull << (8 * width)) - 1);
 }
 
+/*
+ * Execute a cache-block operation (MISC-MEM funct3 2: cbo.clean/flush/inval/
+ * zero; cmo.c). Returns RV_STEP_*.
+ */
+int rv_cmo_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		struct axvm_exit *exit);
+
 /* Execute an instruction with major opcode AMO (LR/SC/AMO*). Returns RV_STEP_*. */
 int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit);
 

@@ -5,10 +5,18 @@
  * System", "Sv48", and "Virtual Address Translation Process") and the
  * guest-physical step through the address space.
  *
- * PTE layout: V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10)
- * and bits 63:54 reserved (no Svpbmt/Svnapot: a set bit is a page fault).
+ * PTE layout: V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10),
+ * bits 60:54 reserved (a set bit is a page fault), PBMT(62:61) with Svpbmt
+ * and N(63) with Svnapot (reserved, so a page fault, when the extension is
+ * off). Svpbmt: the memory types are accepted and change nothing (guest RAM
+ * is host memory, ordered by the fences; devices are always I/O); PBMT = 3
+ * and PBMT on a non-leaf PTE are reserved: page fault. Svnapot: N on a
+ * 4 KiB leaf with PPN[3:0] = 1000 maps a naturally aligned 64 KiB range;
+ * any other N (other PPN[3:0], a superpage, a non-leaf PTE) is a page fault.
  * A and D are updated by the hart (compare-and-swap on the PTE, restarting
- * the walk if it changed), as the spec allows (Svadu behaviour).
+ * the walk if it changed): Svadu, with menvcfg.ADUE fixed at 1 as the guest
+ * (S-mode) sees it. With Svadu off the hart behaves as Svade: an access
+ * that would need A or D set raises a page fault.
  * Page-table reads that hit MMIO, no region, or a forbidden region raise an
  * access fault for the original access; an unpopulated lazy page is a
  * nested page fault on the PTE's address.
@@ -27,7 +35,11 @@
 #define PTE_D (1ull << 7)
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK ((1ull << 44) - 1)
-#define PTE_RESERVED (~0ull << 54)
+#define PTE_RESERVED (0x7full << 54) /* bits 60:54 */
+#define PTE_PBMT_SHIFT 61
+#define PTE_PBMT (3ull << PTE_PBMT_SHIFT)
+#define PTE_N (1ull << 63)
+#define MMU_EXT(h, e) (((h)->ext_on >> AXVM_RISCV64_EXT_##e) & 1)
 
 /* Bound on walk restarts caused by concurrent PTE changes. */
 #define MMU_MAX_RESTARTS 64
@@ -154,9 +166,15 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 			if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) ||
 			    (pte & PTE_RESERVED))
 				return mmu_fault(h, mmu_page_fault, acc, va);
+			if ((pte & PTE_PBMT) &&
+			    (!MMU_EXT(h, SVPBMT) || (pte & PTE_PBMT) == PTE_PBMT))
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			if ((pte & PTE_N) && !MMU_EXT(h, SVNAPOT))
+				return mmu_fault(h, mmu_page_fault, acc, va);
 			if (pte & (PTE_R | PTE_X))
 				break;
-			if (i == 0)
+			/* Non-leaf: PBMT and N are reserved there (Svpbmt, Svnapot). */
+			if (i == 0 || (pte & (PTE_PBMT | PTE_N)))
 				return mmu_fault(h, mmu_page_fault, acc, va);
 			a = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << 12;
 		}
@@ -188,10 +206,25 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 
 		if (ppn & lowmask) /* misaligned superpage */
 			return mmu_fault(h, mmu_page_fault, acc, va);
+		if (pte & PTE_N) {
+			/* Svnapot: only 64 KiB (PPN[3:0] = 1000) on a 4 KiB leaf is defined. */
+			if (i != 0 || (ppn & 0xf) != 0x8)
+				return mmu_fault(h, mmu_page_fault, acc, va);
+			ppn = (ppn & ~0xfull) | ((va >> 12) & 0xf);
+			/* One TLB entry per 4 KiB page: sfence.vma of any page of the range flushes
+			 * all. */
+			h->tlb.has_superpage = true;
+		}
 
 		need = PTE_A | (acc == RV_ACC_W ? PTE_D : 0);
+		if ((pte & need) != need && !MMU_EXT(h, SVADU))
+			return mmu_fault(h, mmu_page_fault, acc, va); /* Svade */
 		if ((pte & need) != need) {
 			uint64_t expected = pte;
+
+			/* Svade (FWFT PTE_AD_HW_UPDATING = 0): the guest sets them itself. */
+			if (h->sbi.ad_hw_off)
+				return mmu_fault(h, mmu_page_fault, acc, va);
 
 			x = mmu_pte_ptr(h, pte_gpa, AXVM_ACCESS_WRITE, &ptr, acc, va, exit);
 			if (x != RV_XL_HOST)

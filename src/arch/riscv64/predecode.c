@@ -48,24 +48,46 @@ static const uint8_t predecode_store[8] = {RV_DOP_SB, RV_DOP_SH, RV_DOP_SW, RV_D
 static const uint8_t predecode_branch[8] = {
     RV_DOP_BEQ, RV_DOP_BNE, 0, 0, RV_DOP_BLT, RV_DOP_BGE, RV_DOP_BLTU, RV_DOP_BGEU,
 };
-static const uint8_t predecode_op_imm[8] = {
-    RV_DOP_ADDI, 0, RV_DOP_SLTI, RV_DOP_SLTIU, RV_DOP_XORI, 0, RV_DOP_ORI, RV_DOP_ANDI,
-};
-static const uint8_t predecode_op[8] = {
-    RV_DOP_ADD, RV_DOP_SLL, RV_DOP_SLT, RV_DOP_SLTU, RV_DOP_XOR, RV_DOP_SRL, RV_DOP_OR, RV_DOP_AND,
-};
-static const uint8_t predecode_muldiv[8] = {
-    RV_DOP_MUL, RV_DOP_MULH, RV_DOP_MULHSU, RV_DOP_MULHU,
-    RV_DOP_DIV, RV_DOP_DIVU, RV_DOP_REM,    RV_DOP_REMU,
-};
-static const uint8_t predecode_muldivw[8] = {
-    RV_DOP_MULW, 0, 0, 0, RV_DOP_DIVW, RV_DOP_DIVUW, RV_DOP_REMW, RV_DOP_REMUW,
-};
+/*
+ * An integer ALU instruction (insn_table.h): its row's operation with the
+ * immediate (or shift amount) in d->imm, or 0 when the encoding is illegal
+ * (interp.c raises it).
+ */
+static unsigned predecode_alu(struct rv_dinsn *d, uint32_t insn, unsigned opc, uint64_t ext_on)
+{
+	int id;
+
+	switch (opc) {
+	case RV_OP_IMM:
+		id = rv_insn_alu_find(insn, RV_OP_IMM, ext_on);
+		break;
+	case RV_OP_IMM_32:
+		id = rv_insn_alu_find(insn, RV_OP_IMM_32, ext_on);
+		break;
+	case RV_OP_OP:
+		id = rv_insn_alu_find(insn, RV_OP_OP, ext_on);
+		break;
+	default:
+		id = rv_insn_alu_find(insn, RV_OP_OP_32, ext_on);
+		break;
+	}
+	switch (id) {
+#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, expr)                                     \
+	case RV_I_##n:                                                                             \
+		if (!RV_INSN_FMT_IS_REG_##fmt)                                                     \
+			d->imm = (int32_t)(int64_t)RV_INSN_B_##fmt(insn, (const uint64_t *)0);     \
+		return RV_DOP_##n;
+		RV_INSN_ALU(PREDECODE_ALU)
+#undef PREDECODE_ALU
+	default:
+		return 0;
+	}
+}
 
 /* The operation for insn, 0 (= generic) if it has none. May adjust d->imm. */
-static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
+static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off, uint64_t ext_on)
 {
-	unsigned f3 = rv_funct3(insn), f7 = rv_funct7(insn);
+	unsigned f3 = rv_funct3(insn);
 
 	switch (rv_opcode(insn)) {
 	case RV_OP_LUI:
@@ -95,45 +117,10 @@ static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off)
 		d->target = (int16_t)off;
 		return predecode_store[f3];
 	case RV_OP_IMM:
-		d->imm = (int32_t)rv_imm_i(insn);
-		if (f3 == 1)
-			return (insn >> 26) == 0 ? (d->imm &= 63, RV_DOP_SLLI) : 0;
-		if (f3 == 5) {
-			d->imm &= 63;
-			return (insn >> 26) == 0      ? RV_DOP_SRLI
-			       : (insn >> 26) == 0x10 ? RV_DOP_SRAI
-						      : 0;
-		}
-		return predecode_op_imm[f3];
 	case RV_OP_IMM_32:
-		d->imm = (int32_t)rv_imm_i(insn);
-		if (f3 == 0)
-			return RV_DOP_ADDIW;
-		d->imm &= 31;
-		if (f3 == 1)
-			return f7 == 0 ? RV_DOP_SLLIW : 0;
-		if (f3 == 5)
-			return f7 == 0 ? RV_DOP_SRLIW : f7 == 0x20 ? RV_DOP_SRAIW : 0;
-		return 0;
 	case RV_OP_OP:
-		if (f7 == 0)
-			return predecode_op[f3];
-		if (f7 == 1)
-			return predecode_muldiv[f3];
-		if (f7 == 0x20)
-			return f3 == 0 ? RV_DOP_SUB : f3 == 5 ? RV_DOP_SRA : 0;
-		return 0;
 	case RV_OP_OP_32:
-		if (f7 == 1)
-			return predecode_muldivw[f3];
-		if (f7 == 0)
-			return f3 == 0	 ? RV_DOP_ADDW
-			       : f3 == 1 ? RV_DOP_SLLW
-			       : f3 == 5 ? RV_DOP_SRLW
-					 : 0;
-		if (f7 == 0x20)
-			return f3 == 0 ? RV_DOP_SUBW : f3 == 5 ? RV_DOP_SRAW : 0;
-		return 0;
+		return predecode_alu(d, insn, rv_opcode(insn), ext_on);
 	case RV_OP_LOAD_FP:
 		d->imm = (int32_t)rv_imm_i(insn);
 		return f3 == 2 ? RV_DOP_FLW : f3 == 3 ? RV_DOP_FLD : 0;
@@ -161,11 +148,12 @@ static int predecode_fp(unsigned op)
 static int predecode_pure(unsigned op)
 {
 	return op == RV_DOP_LUI || op == RV_DOP_AUIPC ||
-	       (op >= RV_DOP_ADDI && op <= RV_DOP_REMUW) ||
+	       (op >= RV_DOP_ADDI && op < RV_DOP_FLW) /* the ALU rows */ ||
 	       (op >= RV_DOP_ZEXTW && op < RV_DOP_COUNT);
 }
 
-void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off)
+void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off,
+		  uint64_t ext_on)
 {
 	unsigned op;
 
@@ -177,7 +165,7 @@ void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len,
 	d->rd = (uint8_t)rv_rd(insn);
 	d->rs1 = (uint8_t)rv_rs1(insn);
 	d->rs2 = (uint8_t)rv_rs2(insn);
-	op = predecode_op_of(d, insn, off);
+	op = predecode_op_of(d, insn, off, ext_on);
 	if (!op) {
 		predecode_generic(d, insn, raw);
 		return;

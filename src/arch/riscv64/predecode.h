@@ -14,9 +14,12 @@
 
 /*
  * Fill d for `insn` (expanded if compressed), whose original bits are raw,
- * `len` bytes long, at byte offset `off` of its page.
+ * `len` bytes long, at byte offset `off` of its page, on a hart with the
+ * extensions ext_on (AXVM_RISCV64_EXT_* bits; a disabled one's encodings stay
+ * generic, so interp.c raises them).
  */
-void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off);
+void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len, unsigned off,
+		  uint64_t ext_on);
 
 /*
  * Fuse d with the instruction decoded into `next` (which follows it) when

@@ -17,18 +17,57 @@
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/machine.h"
 #include "axvm/log.h"
+#include "core/trace.h"
 
 static const struct rv_sbi_ext *const sbi_exts[] = {
     &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
     &rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
+    &rv_sbi_ext_pmu,	&rv_sbi_ext_sta,  &rv_sbi_ext_susp, &rv_sbi_ext_fwft,
 };
+
+#define SBI_EXT_COUNT (sizeof(sbi_exts) / sizeof(sbi_exts[0]))
+_Static_assert(SBI_EXT_COUNT <= RV_STAT_SBI_EXTS, "hart.h: RV_STAT_SBI_EXTS is too small");
+
+/* The slot of the extension serving eid, or -1. */
+static int sbi_find_slot(uint64_t eid)
+{
+	for (size_t i = 0; i < SBI_EXT_COUNT; i++)
+		if (eid >= sbi_exts[i]->eid_min && eid <= sbi_exts[i]->eid_max)
+			return (int)i;
+	return -1;
+}
 
 const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid)
 {
-	for (size_t i = 0; i < sizeof(sbi_exts) / sizeof(sbi_exts[0]); i++)
-		if (eid >= sbi_exts[i]->eid_min && eid <= sbi_exts[i]->eid_max)
-			return sbi_exts[i];
-	return NULL;
+	int slot = sbi_find_slot(eid);
+
+	return slot < 0 ? NULL : sbi_exts[slot];
+}
+
+const struct rv_sbi_ext *rv_sbi_ext_at(unsigned slot)
+{
+	return slot < SBI_EXT_COUNT ? sbi_exts[slot] : NULL;
+}
+
+/* The statistics' function slot of a call: its FID, or a legacy call's EID. */
+static uint64_t ext_fn_index(const struct rv_sbi_ext *ext, const struct rv_sbi_call *call)
+{
+	uint64_t fn = ext->legacy ? call->eid - ext->eid_min : call->fid;
+
+	return fn < RV_STAT_SBI_FIDS - 1 ? fn : RV_STAT_SBI_FIDS - 1;
+}
+
+/* --trace sbi: the call and its answer (a0/a1 as the guest will see them). */
+static void sbi_trace(const struct rv_sbi_call *call, const struct rv_sbi_ext *ext)
+{
+	const uint64_t *a = call->hart->x + AXVM_RISCV64_REG_A(0);
+
+	axvm_trace_emit(call->hart->tracer, call->hart->id, "sbi",
+			"%s eid 0x%llx fid %llu args 0x%llx 0x%llx 0x%llx -> %s%lld 0x%llx",
+			ext ? ext->name : "(unserved)", (unsigned long long)call->eid,
+			(unsigned long long)call->fid, (unsigned long long)call->args[0],
+			(unsigned long long)call->args[1], (unsigned long long)call->args[2],
+			call->retry ? "retry " : "", (long long)a[0], (unsigned long long)a[1]);
 }
 
 /*
@@ -76,19 +115,26 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 	    .exit = exit,
 	};
 	const struct rv_sbi_ext *ext = NULL;
-	int ret = 1;
+	int ret = 1, slot;
 
 	memset(exit, 0, sizeof(*exit));
 	exit->reason = AXVM_EXIT_NOTHING; /* only meaningful when a handler returns 0 */
+	rv_sbi_pmu_count(&h->sbi, RV_PMU_FW_SBI_CALL);
 	for (int i = 0; i < 6; i++)
 		call.args[i] = h->x[AXVM_RISCV64_REG_A(i)];
 	if ((uint64_t)(int64_t)(int32_t)call.eid != call.eid) {
 		/* Not an EID at all (spec: EIDs are signed 32-bit): nobody could serve it. */
 		rv_sbi_log_guest(&call, "EID is not a sign-extended 32-bit value");
 		call.error = SBI_ERR_NOT_SUPPORTED;
-	} else if (!(ext = rv_sbi_find_ext(call.eid))) {
+	} else if ((slot = sbi_find_slot(call.eid)) < 0) {
+		rv_hart_stat_inc(&h->stat_sbi_unserved);
 		ret = sbi_exit_hypercall(&call);
 	} else {
+		/* Legacy calls have no FID (a6 is garbage): each EID is the function. */
+		uint64_t fn = ext_fn_index(sbi_exts[slot], &call);
+
+		ext = sbi_exts[slot];
+		rv_hart_stat_inc(&h->stat_sbi[slot][fn]);
 		ret = ext->handler(&call);
 		if (ret < 0)
 			return ret;
@@ -103,6 +149,8 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 		h->instret--;
 		memset(exit, 0, sizeof(*exit));
 		exit->reason = AXVM_EXIT_NOTHING;
+		if (axvm_tracing(h->tracer, AXVM_TRACE_SBI))
+			sbi_trace(&call, ext);
 		return 0;
 	}
 	if (!call.regs_set) {
@@ -110,6 +158,8 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit)
 		if (!ext || !ext->legacy)
 			h->x[AXVM_RISCV64_REG_A(1)] = call.value;
 	}
+	if (axvm_tracing(h->tracer, AXVM_TRACE_SBI))
+		sbi_trace(&call, ext);
 	return ret;
 }
 
@@ -161,8 +211,11 @@ void rv_sbi_send_ipi(struct rv_sbi_call *call, uint64_t targets)
 	for (unsigned i = 0; targets; i++, targets >>= 1) {
 		struct rv_hart *t = (targets & 1) ? sbi_target(call, i) : NULL;
 
-		if (t)
+		if (t) {
+			rv_sbi_pmu_count(&call->hart->sbi, RV_PMU_FW_IPI_SENT);
+			rv_sbi_pmu_count(&t->sbi, RV_PMU_FW_IPI_RECEIVED);
 			rv_hart_post_interrupt(t, RV_IRQ_SSI);
+		}
 	}
 }
 
@@ -182,12 +235,19 @@ void rv_sbi_remote_flush(struct rv_sbi_call *call, uint64_t targets, bool icache
 	uint64_t tickets[64] = {0};
 	uint64_t pending = 0;
 	uint64_t start;
+	/* The PMU's firmware events: legacy fences count as their RFENCE forms. */
+	enum rv_pmu_fw_event sent = icache ? RV_PMU_FW_FENCE_I_SENT
+				    : call->eid == SBI_EXT_RFENCE && call->fid == 2
+					? RV_PMU_FW_SFENCE_VMA_ASID_SENT
+					: RV_PMU_FW_SFENCE_VMA_SENT;
 
 	for (unsigned i = 0; i < 64; i++) {
 		struct rv_hart *t;
 
 		if (!(targets & (1ull << i)) || !(t = sbi_target(call, i)))
 			continue;
+		rv_sbi_pmu_count(&call->hart->sbi, sent);
+		rv_sbi_pmu_count(&t->sbi, (enum rv_pmu_fw_event)(sent + 1)); /* its _RECEIVED */
 		if (t == call->hart) {
 			if (icache)
 				rv_hart_flush_local(t);

@@ -2,11 +2,13 @@
 /*
  * The SBI served by the VMM (RISC-V SBI specification v2.0): the guest has no
  * firmware, so every ecall from S-mode lands here. Calls that stay inside one
- * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, legacy console) are
- * answered at once; calls that concern the whole VM or start/stop harts
- * (HSM hart_start/hart_stop, SRST, legacy shutdown) become generic exits
- * (CpuUp, CpuDown, SystemDown) for the runtime; extensions not in the table
- * become Hypercall exits (an embedder's own extension).
+ * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, PMU, STA, FWFT, legacy
+ * console) are answered at once; calls that concern the whole VM or
+ * start/stop harts (HSM hart_start/hart_stop, SRST, legacy shutdown) become
+ * generic exits (CpuUp, CpuDown, SystemDown) for the runtime, suspends (HSM
+ * hart_suspend, SUSP system_suspend) Halt exits; extensions not in the table
+ * become Hypercall exits (an embedder's own extension). Not served yet: SSE
+ * and DBTR (SBI 3.0), CPPC, NACL, MPXY.
  *
  * Dispatch follows Linux KVM's: a const table of extensions (sbi.c), each
  * with an EID range, an optional probe and a handler, one file per extension
@@ -23,6 +25,8 @@
 
 #include "axvm/exit.h"
 
+#include "arch/riscv64/sbi_state.h"
+
 struct rv_hart;
 struct rv_machine;
 
@@ -38,6 +42,32 @@ struct rv_machine;
  */
 int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 
+/* ---- the per-hart SBI state (sbi_state.h), for the hart ---- */
+
+/* At creation: counters as after reset, features at their reset values. */
+void rv_sbi_hart_init(struct rv_hart *h);
+/*
+ * The hart stopped (HSM hart_stop): FWFT's local features return to their
+ * reset values and unlock, steal-time reporting stops (the spec resets
+ * local features on hart reset; a restarted Linux CPU registers again).
+ */
+void rv_sbi_hart_stop(struct rv_hart *h);
+/* Value of PMU counter 0 (cycle) or 2 (instret) as its CSR reads it. */
+uint64_t rv_sbi_pmu_hw_read(const struct rv_hart *h, unsigned idx);
+/* Bring the steal-time shared memory up to date (before entering the guest). */
+void rv_sbi_sta_update(struct rv_hart *h);
+/*
+ * A misaligned load or store (not an AMO) the hart is about to perform:
+ * true if it raised the misaligned exception instead (FWFT delegation on),
+ * false after counting it for the PMU (the hart then performs it).
+ */
+bool rv_sbi_misaligned_access(struct rv_hart *h, uint64_t va, bool store);
+/* Count one firmware event (any thread). */
+static inline void rv_sbi_pmu_count(struct rv_sbi_hart *s, enum rv_pmu_fw_event ev)
+{
+	__atomic_fetch_add(&s->pmu.events[ev], 1, __ATOMIC_RELAXED);
+}
+
 /* ---- internal to the sbi*.c files ---- */
 
 /* Standard SBI error codes (spec v2.0, table "Standard SBI Errors"). */
@@ -51,6 +81,8 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 #define SBI_ERR_ALREADY_STARTED (-7)
 #define SBI_ERR_ALREADY_STOPPED (-8)
 #define SBI_ERR_NO_SHMEM (-9)
+/* SBI 3.0 additions. */
+#define SBI_ERR_DENIED_LOCKED (-10)
 
 /* Extension IDs. */
 #define SBI_EXT_LEGACY_SET_TIMER 0x00
@@ -70,8 +102,17 @@ int rv_sbi_ecall(struct rv_hart *h, struct axvm_exit *exit);
 #define SBI_EXT_HSM 0x48534D
 #define SBI_EXT_SRST 0x53525354
 #define SBI_EXT_DBCN 0x4442434E
+#define SBI_EXT_PMU 0x504D55
+#define SBI_EXT_STA 0x535441
+#define SBI_EXT_SUSP 0x53555350
+#define SBI_EXT_FWFT 0x46574654
 
-/* What we report through the Base extension. */
+/*
+ * What we report through the Base extension. FWFT is an SBI 3.0 extension
+ * and answers probe_extension already, but the version stays 2.0 until the
+ * rest of 3.0 that axvm means to offer (DBTR, through the hart's trigger
+ * module, and SSE) exists too: a guest that sees 3.0 may rely on them.
+ */
 #define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0: major in bits 30:24 */
 /*
  * "axvm" in ASCII. The spec's table of implementation IDs (0 BBL, 1 OpenSBI,
@@ -125,6 +166,13 @@ extern const struct rv_sbi_ext rv_sbi_ext_hsm;
 extern const struct rv_sbi_ext rv_sbi_ext_srst;
 extern const struct rv_sbi_ext rv_sbi_ext_dbcn;
 extern const struct rv_sbi_ext rv_sbi_ext_legacy;
+extern const struct rv_sbi_ext rv_sbi_ext_pmu;
+extern const struct rv_sbi_ext rv_sbi_ext_sta;
+extern const struct rv_sbi_ext rv_sbi_ext_susp;
+extern const struct rv_sbi_ext rv_sbi_ext_fwft;
+
+/* The extension in slot `slot` of the table (the hart's SBI statistics), NULL past the end. */
+const struct rv_sbi_ext *rv_sbi_ext_at(unsigned slot);
 
 /* The extension serving `eid`, or NULL. */
 const struct rv_sbi_ext *rv_sbi_find_ext(uint64_t eid);
@@ -164,6 +212,12 @@ struct axvm_console;
 extern const char rv_sbi_console_consumer;
 #define RV_SBI_CONSOLE_CONSUMER ((const void *)&rv_sbi_console_consumer)
 void rv_sbi_console_claim(struct axvm_console *con);
+
+/*
+ * Recompute h->sbi.misaligned_slow after FWFT delegation or a PMU counter
+ * changed; ends the current batch so the fast paths see it.
+ */
+void rv_sbi_update_misaligned(struct rv_hart *h);
 
 /* A debug-level, rate-limited note about a guest's bad SBI use. */
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what);

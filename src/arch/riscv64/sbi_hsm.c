@@ -88,6 +88,7 @@ static int sbi_hsm_start(struct rv_sbi_call *call)
 
 static int sbi_hsm_stop(struct rv_sbi_call *call)
 {
+	rv_sbi_hart_stop(call->hart);
 	if (call->machine)
 		rv_machine_hsm_stop(call->machine, call->hart->id);
 	call->exit->reason = AXVM_EXIT_CPU_DOWN;

@@ -111,6 +111,7 @@ static int sbi_legacy_handler(struct rv_sbi_call *call)
 
 	switch (call->eid) {
 	case SBI_EXT_LEGACY_SET_TIMER:
+		rv_sbi_pmu_count(&call->hart->sbi, RV_PMU_FW_SET_TIMER);
 		rv_hart_set_timer(call->hart, call->args[0]);
 		return 1;
 	case SBI_EXT_LEGACY_CONSOLE_PUTCHAR:

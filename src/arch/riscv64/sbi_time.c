@@ -18,6 +18,7 @@ static int sbi_time_handler(struct rv_sbi_call *call)
 		call->error = SBI_ERR_NOT_SUPPORTED;
 		return 1;
 	}
+	rv_sbi_pmu_count(&call->hart->sbi, RV_PMU_FW_SET_TIMER);
 	rv_hart_set_timer(call->hart, call->args[0]);
 	return 1;
 }

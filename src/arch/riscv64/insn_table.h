@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one definition of the integer ALU instructions (RISC-V unprivileged
+ * spec: RV64I OP/OP-IMM/OP-32/OP-IMM-32, "M", and the bit-manipulation
+ * extensions Zba, Zbb, Zbc, Zbs, plus Zicond). Each row says, once:
+ *
+ *	X(NAME, "name", opcode, mask, match, format, extension, semantics)
+ *
+ *  - an instruction is NAME when (insn & mask) == match (mask includes the
+ *    major opcode, which is also given alone so a decoder that switches on
+ *    the opcode first prunes the other rows at compile time);
+ *  - format says what the second operand `b` is: R = x[rs2], I = the
+ *    sign-extended 12-bit immediate, S6/S5 = the 6/5-bit shift amount,
+ *    U = none (unary; b is 0);
+ *  - extension is the AXVM_RISCV64_EXT_* bit that must be on for the
+ *    encoding to exist (0: always there), else it is an illegal instruction;
+ *  - semantics is an expression of a = x[rs1] and b (uint64_t) giving the
+ *    value written to rd. Every row is a pure function: it never traps and
+ *    writes only rd (so rd = x0 makes it a no-op).
+ *
+ * Generated from it: interp.c's execution of these opcodes (the reference
+ * interpreter), predecode.c's decoder and exec.c's threaded handlers (one
+ * RV_DOP_<NAME> operation per row, enum in dcache.h); a translator would
+ * expand the same rows. Encodings from the ratified specs' tables
+ * ("RV32/64G Instruction Set Listings", "Bit-manipulation ... Instructions",
+ * "Zicond").
+ */
+#ifndef AXVM_ARCH_RISCV64_INSN_TABLE_H
+#define AXVM_ARCH_RISCV64_INSN_TABLE_H
+
+#include <stdint.h>
+
+#include "axvm/riscv64.h"
+
+#include "arch/riscv64/decode.h"
+
+/* ---- helpers the semantics use (pure, branch-light) ---- */
+
+static inline uint64_t rv_alu_sext32(uint64_t v)
+{
+	return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+}
+static inline uint64_t rv_alu_div(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return UINT64_MAX;
+	if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
+		return a;
+	return (uint64_t)((int64_t)a / (int64_t)b);
+}
+static inline uint64_t rv_alu_rem(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return a;
+	if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
+		return 0;
+	return (uint64_t)((int64_t)a % (int64_t)b);
+}
+static inline uint64_t rv_alu_divw(uint64_t a, uint64_t b)
+{
+	int32_t x = (int32_t)a, y = (int32_t)b;
+
+	if (y == 0)
+		return UINT64_MAX;
+	if (x == INT32_MIN && y == -1)
+		return (uint64_t)(int64_t)INT32_MIN;
+	return (uint64_t)(int64_t)(x / y);
+}
+static inline uint64_t rv_alu_remw(uint64_t a, uint64_t b)
+{
+	int32_t x = (int32_t)a, y = (int32_t)b;
+
+	if (y == 0)
+		return (uint64_t)(int64_t)x;
+	if (x == INT32_MIN && y == -1)
+		return 0;
+	return (uint64_t)(int64_t)(x % y);
+}
+static inline uint64_t rv_alu_rol(uint64_t a, unsigned s)
+{
+	s &= 63;
+	return s ? a << s | a >> (64 - s) : a;
+}
+static inline uint64_t rv_alu_ror(uint64_t a, unsigned s)
+{
+	s &= 63;
+	return s ? a >> s | a << (64 - s) : a;
+}
+static inline uint64_t rv_alu_rolw(uint64_t a, unsigned s)
+{
+	uint32_t w = (uint32_t)a;
+
+	s &= 31;
+	return rv_alu_sext32(s ? w << s | w >> (32 - s) : w);
+}
+static inline uint64_t rv_alu_rorw(uint64_t a, unsigned s)
+{
+	uint32_t w = (uint32_t)a;
+
+	s &= 31;
+	return rv_alu_sext32(s ? w >> s | w << (32 - s) : w);
+}
+static inline uint64_t rv_alu_orcb(uint64_t a)
+{
+	uint64_t r = 0;
+
+	for (unsigned i = 0; i < 64; i += 8)
+		if ((a >> i) & 0xff)
+			r |= 0xffull << i;
+	return r;
+}
+/* Carry-less products (Zbc): the low, high and "reversed" 64 bits of a clmul b. */
+static inline uint64_t rv_alu_clmul(uint64_t a, uint64_t b)
+{
+	uint64_t r = 0;
+
+	for (unsigned i = 0; i < 64; i++)
+		if ((b >> i) & 1)
+			r ^= a << i;
+	return r;
+}
+static inline uint64_t rv_alu_clmulh(uint64_t a, uint64_t b)
+{
+	uint64_t r = 0;
+
+	for (unsigned i = 1; i < 64; i++)
+		if ((b >> i) & 1)
+			r ^= a >> (64 - i);
+	return r;
+}
+static inline uint64_t rv_alu_clmulr(uint64_t a, uint64_t b)
+{
+	uint64_t r = 0;
+
+	for (unsigned i = 0; i < 64; i++)
+		if ((b >> i) & 1)
+			r ^= a >> (63 - i);
+	return r;
+}
+
+/* Extension bits for the table's extension column. */
+#define RV_X_BASE 0ull
+#define RV_X_ZBA (1ull << AXVM_RISCV64_EXT_ZBA)
+#define RV_X_ZBB (1ull << AXVM_RISCV64_EXT_ZBB)
+#define RV_X_ZBC (1ull << AXVM_RISCV64_EXT_ZBC)
+#define RV_X_ZBS (1ull << AXVM_RISCV64_EXT_ZBS)
+#define RV_X_ZICOND (1ull << AXVM_RISCV64_EXT_ZICOND)
+
+/* Masks: R-type (funct7, funct3, opcode), I-type (funct3, opcode), shifts, fixed rs2/imm. */
+#define RV_M_R 0xfe00707fu
+#define RV_M_I 0x0000707fu
+#define RV_M_S6 0xfc00707fu
+#define RV_M_U 0xfff0707fu
+
+/* clang-format off */
+#define RV_INSN_ALU(X)                                                                            \
+	/* OP-IMM */                                                                               \
+	X(ADDI,    "addi",    0x13, RV_M_I,  0x00000013, I,  RV_X_BASE, a + b)                    \
+	X(SLTI,    "slti",    0x13, RV_M_I,  0x00002013, I,  RV_X_BASE, (uint64_t)((int64_t)a < (int64_t)b)) \
+	X(SLTIU,   "sltiu",   0x13, RV_M_I,  0x00003013, I,  RV_X_BASE, (uint64_t)(a < b))        \
+	X(XORI,    "xori",    0x13, RV_M_I,  0x00004013, I,  RV_X_BASE, a ^ b)                    \
+	X(ORI,     "ori",     0x13, RV_M_I,  0x00006013, I,  RV_X_BASE, a | b)                    \
+	X(ANDI,    "andi",    0x13, RV_M_I,  0x00007013, I,  RV_X_BASE, a & b)                    \
+	X(SLLI,    "slli",    0x13, RV_M_S6, 0x00001013, S6, RV_X_BASE, a << b)                   \
+	X(SRLI,    "srli",    0x13, RV_M_S6, 0x00005013, S6, RV_X_BASE, a >> b)                   \
+	X(SRAI,    "srai",    0x13, RV_M_S6, 0x40005013, S6, RV_X_BASE, (uint64_t)((int64_t)a >> b)) \
+	X(CLZ,     "clz",     0x13, RV_M_U,  0x60001013, U,  RV_X_ZBB,  a ? (uint64_t)__builtin_clzll(a) : 64) \
+	X(CTZ,     "ctz",     0x13, RV_M_U,  0x60101013, U,  RV_X_ZBB,  a ? (uint64_t)__builtin_ctzll(a) : 64) \
+	X(CPOP,    "cpop",    0x13, RV_M_U,  0x60201013, U,  RV_X_ZBB,  (uint64_t)__builtin_popcountll(a)) \
+	X(SEXT_B,  "sext.b",  0x13, RV_M_U,  0x60401013, U,  RV_X_ZBB,  (uint64_t)(int64_t)(int8_t)a) \
+	X(SEXT_H,  "sext.h",  0x13, RV_M_U,  0x60501013, U,  RV_X_ZBB,  (uint64_t)(int64_t)(int16_t)a) \
+	X(RORI,    "rori",    0x13, RV_M_S6, 0x60005013, S6, RV_X_ZBB,  rv_alu_ror(a, (unsigned)b)) \
+	X(ORC_B,   "orc.b",   0x13, RV_M_U,  0x28705013, U,  RV_X_ZBB,  rv_alu_orcb(a))           \
+	X(REV8,    "rev8",    0x13, RV_M_U,  0x6b805013, U,  RV_X_ZBB,  __builtin_bswap64(a))     \
+	X(BCLRI,   "bclri",   0x13, RV_M_S6, 0x48001013, S6, RV_X_ZBS,  a & ~(1ull << b))         \
+	X(BSETI,   "bseti",   0x13, RV_M_S6, 0x28001013, S6, RV_X_ZBS,  a | 1ull << b)            \
+	X(BINVI,   "binvi",   0x13, RV_M_S6, 0x68001013, S6, RV_X_ZBS,  a ^ 1ull << b)            \
+	X(BEXTI,   "bexti",   0x13, RV_M_S6, 0x48005013, S6, RV_X_ZBS,  (a >> b) & 1)             \
+	/* OP-IMM-32 */                                                                            \
+	X(ADDIW,   "addiw",   0x1b, RV_M_I,  0x0000001b, I,  RV_X_BASE, rv_alu_sext32(a + b))     \
+	X(SLLIW,   "slliw",   0x1b, RV_M_R,  0x0000101b, S5, RV_X_BASE, rv_alu_sext32((uint32_t)a << b)) \
+	X(SRLIW,   "srliw",   0x1b, RV_M_R,  0x0000501b, S5, RV_X_BASE, rv_alu_sext32((uint32_t)a >> b)) \
+	X(SRAIW,   "sraiw",   0x1b, RV_M_R,  0x4000501b, S5, RV_X_BASE, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> b)) \
+	X(SLLI_UW, "slli.uw", 0x1b, RV_M_S6, 0x0800101b, S6, RV_X_ZBA,  (uint64_t)(uint32_t)a << b) \
+	X(CLZW,    "clzw",    0x1b, RV_M_U,  0x6000101b, U,  RV_X_ZBB,  (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32) \
+	X(CTZW,    "ctzw",    0x1b, RV_M_U,  0x6010101b, U,  RV_X_ZBB,  (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32) \
+	X(CPOPW,   "cpopw",   0x1b, RV_M_U,  0x6020101b, U,  RV_X_ZBB,  (uint64_t)__builtin_popcount((uint32_t)a)) \
+	X(RORIW,   "roriw",   0x1b, RV_M_R,  0x6000501b, S5, RV_X_ZBB,  rv_alu_rorw(a, (unsigned)b)) \
+	/* OP */                                                                                   \
+	X(ADD,     "add",     0x33, RV_M_R,  0x00000033, R,  RV_X_BASE, a + b)                    \
+	X(SUB,     "sub",     0x33, RV_M_R,  0x40000033, R,  RV_X_BASE, a - b)                    \
+	X(SLL,     "sll",     0x33, RV_M_R,  0x00001033, R,  RV_X_BASE, a << (b & 63))            \
+	X(SLT,     "slt",     0x33, RV_M_R,  0x00002033, R,  RV_X_BASE, (uint64_t)((int64_t)a < (int64_t)b)) \
+	X(SLTU,    "sltu",    0x33, RV_M_R,  0x00003033, R,  RV_X_BASE, (uint64_t)(a < b))        \
+	X(XOR,     "xor",     0x33, RV_M_R,  0x00004033, R,  RV_X_BASE, a ^ b)                    \
+	X(SRL,     "srl",     0x33, RV_M_R,  0x00005033, R,  RV_X_BASE, a >> (b & 63))            \
+	X(SRA,     "sra",     0x33, RV_M_R,  0x40005033, R,  RV_X_BASE, (uint64_t)((int64_t)a >> (b & 63))) \
+	X(OR,      "or",      0x33, RV_M_R,  0x00006033, R,  RV_X_BASE, a | b)                    \
+	X(AND,     "and",     0x33, RV_M_R,  0x00007033, R,  RV_X_BASE, a & b)                    \
+	X(MUL,     "mul",     0x33, RV_M_R,  0x02000033, R,  RV_X_BASE, a * b)                    \
+	X(MULH,    "mulh",    0x33, RV_M_R,  0x02001033, R,  RV_X_BASE, (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64)) \
+	X(MULHSU,  "mulhsu",  0x33, RV_M_R,  0x02002033, R,  RV_X_BASE, (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64)) \
+	X(MULHU,   "mulhu",   0x33, RV_M_R,  0x02003033, R,  RV_X_BASE, (uint64_t)(((unsigned __int128)a * b) >> 64)) \
+	X(DIV,     "div",     0x33, RV_M_R,  0x02004033, R,  RV_X_BASE, rv_alu_div(a, b))         \
+	X(DIVU,    "divu",    0x33, RV_M_R,  0x02005033, R,  RV_X_BASE, b == 0 ? UINT64_MAX : a / b) \
+	X(REM,     "rem",     0x33, RV_M_R,  0x02006033, R,  RV_X_BASE, rv_alu_rem(a, b))         \
+	X(REMU,    "remu",    0x33, RV_M_R,  0x02007033, R,  RV_X_BASE, b == 0 ? a : a % b)       \
+	X(SH1ADD,  "sh1add",  0x33, RV_M_R,  0x20002033, R,  RV_X_ZBA,  (a << 1) + b)             \
+	X(SH2ADD,  "sh2add",  0x33, RV_M_R,  0x20004033, R,  RV_X_ZBA,  (a << 2) + b)             \
+	X(SH3ADD,  "sh3add",  0x33, RV_M_R,  0x20006033, R,  RV_X_ZBA,  (a << 3) + b)             \
+	X(ANDN,    "andn",    0x33, RV_M_R,  0x40007033, R,  RV_X_ZBB,  a & ~b)                   \
+	X(ORN,     "orn",     0x33, RV_M_R,  0x40006033, R,  RV_X_ZBB,  a | ~b)                   \
+	X(XNOR,    "xnor",    0x33, RV_M_R,  0x40004033, R,  RV_X_ZBB,  ~(a ^ b))                 \
+	X(MAX,     "max",     0x33, RV_M_R,  0x0a006033, R,  RV_X_ZBB,  (int64_t)a < (int64_t)b ? b : a) \
+	X(MAXU,    "maxu",    0x33, RV_M_R,  0x0a007033, R,  RV_X_ZBB,  a < b ? b : a)            \
+	X(MIN,     "min",     0x33, RV_M_R,  0x0a004033, R,  RV_X_ZBB,  (int64_t)a < (int64_t)b ? a : b) \
+	X(MINU,    "minu",    0x33, RV_M_R,  0x0a005033, R,  RV_X_ZBB,  a < b ? a : b)            \
+	X(ROL,     "rol",     0x33, RV_M_R,  0x60001033, R,  RV_X_ZBB,  rv_alu_rol(a, (unsigned)b)) \
+	X(ROR,     "ror",     0x33, RV_M_R,  0x60005033, R,  RV_X_ZBB,  rv_alu_ror(a, (unsigned)b)) \
+	X(BCLR,    "bclr",    0x33, RV_M_R,  0x48001033, R,  RV_X_ZBS,  a & ~(1ull << (b & 63)))  \
+	X(BSET,    "bset",    0x33, RV_M_R,  0x28001033, R,  RV_X_ZBS,  a | 1ull << (b & 63))     \
+	X(BINV,    "binv",    0x33, RV_M_R,  0x68001033, R,  RV_X_ZBS,  a ^ 1ull << (b & 63))     \
+	X(BEXT,    "bext",    0x33, RV_M_R,  0x48005033, R,  RV_X_ZBS,  (a >> (b & 63)) & 1)      \
+	X(CLMUL,   "clmul",   0x33, RV_M_R,  0x0a001033, R,  RV_X_ZBC,  rv_alu_clmul(a, b))       \
+	X(CLMULR,  "clmulr",  0x33, RV_M_R,  0x0a002033, R,  RV_X_ZBC,  rv_alu_clmulr(a, b))      \
+	X(CLMULH,  "clmulh",  0x33, RV_M_R,  0x0a003033, R,  RV_X_ZBC,  rv_alu_clmulh(a, b))      \
+	X(CZERO_EQZ, "czero.eqz", 0x33, RV_M_R, 0x0e005033, R, RV_X_ZICOND, b == 0 ? 0 : a)       \
+	X(CZERO_NEZ, "czero.nez", 0x33, RV_M_R, 0x0e007033, R, RV_X_ZICOND, b != 0 ? 0 : a)       \
+	/* OP-32 */                                                                                \
+	X(ADDW,    "addw",    0x3b, RV_M_R,  0x0000003b, R,  RV_X_BASE, rv_alu_sext32(a + b))     \
+	X(SUBW,    "subw",    0x3b, RV_M_R,  0x4000003b, R,  RV_X_BASE, rv_alu_sext32(a - b))     \
+	X(SLLW,    "sllw",    0x3b, RV_M_R,  0x0000103b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a << (b & 31))) \
+	X(SRLW,    "srlw",    0x3b, RV_M_R,  0x0000503b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a >> (b & 31))) \
+	X(SRAW,    "sraw",    0x3b, RV_M_R,  0x4000503b, R,  RV_X_BASE, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31))) \
+	X(MULW,    "mulw",    0x3b, RV_M_R,  0x0200003b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a * (uint32_t)b)) \
+	X(DIVW,    "divw",    0x3b, RV_M_R,  0x0200403b, R,  RV_X_BASE, rv_alu_divw(a, b))        \
+	X(DIVUW,   "divuw",   0x3b, RV_M_R,  0x0200503b, R,  RV_X_BASE, (uint32_t)b == 0 ? UINT64_MAX : rv_alu_sext32((uint32_t)a / (uint32_t)b)) \
+	X(REMW,    "remw",    0x3b, RV_M_R,  0x0200603b, R,  RV_X_BASE, rv_alu_remw(a, b))        \
+	X(REMUW,   "remuw",   0x3b, RV_M_R,  0x0200703b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)b == 0 ? (uint32_t)a : (uint32_t)a % (uint32_t)b)) \
+	X(ADD_UW,  "add.uw",  0x3b, RV_M_R,  0x0800003b, R,  RV_X_ZBA,  (uint64_t)(uint32_t)a + b) \
+	X(SH1ADD_UW, "sh1add.uw", 0x3b, RV_M_R, 0x2000203b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 1) + b) \
+	X(SH2ADD_UW, "sh2add.uw", 0x3b, RV_M_R, 0x2000403b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 2) + b) \
+	X(SH3ADD_UW, "sh3add.uw", 0x3b, RV_M_R, 0x2000603b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 3) + b) \
+	X(ZEXT_H,  "zext.h",  0x3b, RV_M_U,  0x0800403b, U,  RV_X_ZBB,  (uint64_t)(uint16_t)a)    \
+	X(ROLW,    "rolw",    0x3b, RV_M_R,  0x6000103b, R,  RV_X_ZBB,  rv_alu_rolw(a, (unsigned)b)) \
+	X(RORW,    "rorw",    0x3b, RV_M_R,  0x6000503b, R,  RV_X_ZBB,  rv_alu_rorw(a, (unsigned)b))
+/* clang-format on */
+
+/* Row identifiers. */
+enum rv_insn_alu_id {
+#define RV_INSN_ID(n, s, opc, mask, match, fmt, ext, expr) RV_I_##n,
+	RV_INSN_ALU(RV_INSN_ID)
+#undef RV_INSN_ID
+	    RV_I_ALU_COUNT
+};
+
+/* The second operand for each format, from the instruction and the registers. */
+#define RV_INSN_B_R(insn, x) ((x)[rv_rs2(insn)])
+#define RV_INSN_B_I(insn, x) ((uint64_t)rv_imm_i(insn))
+#define RV_INSN_B_S6(insn, x) ((uint64_t)(((insn) >> 20) & 63))
+#define RV_INSN_B_S5(insn, x) ((uint64_t)(((insn) >> 20) & 31))
+#define RV_INSN_B_U(insn, x) ((uint64_t)0)
+
+/* Whether the second operand is a register (R) or a decoded immediate (others). */
+#define RV_INSN_FMT_IS_REG_R 1
+#define RV_INSN_FMT_IS_REG_I 0
+#define RV_INSN_FMT_IS_REG_S6 0
+#define RV_INSN_FMT_IS_REG_S5 0
+#define RV_INSN_FMT_IS_REG_U 0
+
+/*
+ * The row for insn, whose major opcode is `opc` (pass a constant: the
+ * compiler then drops every row of another opcode), with the extensions of
+ * `ext_on` (AXVM_RISCV64_EXT_* bits) available; -1 = illegal.
+ */
+static inline int rv_insn_alu_find(uint32_t insn, unsigned opc, uint64_t ext_on)
+{
+#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, expr)                                       \
+	if ((op_) == opc && (insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))        \
+		return RV_I_##n;
+	RV_INSN_ALU(RV_INSN_FIND)
+#undef RV_INSN_FIND
+	return -1;
+}
+
+/* The value written to rd by row `id` for instruction insn with registers x. */
+static inline uint64_t rv_insn_alu_exec(int id, uint32_t insn, const uint64_t *x)
+{
+	uint64_t a = x[rv_rs1(insn)], b;
+
+	switch (id) {
+#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, expr)                                       \
+	case RV_I_##n:                                                                             \
+		b = RV_INSN_B_##fmt(insn, x);                                                      \
+		(void)b;                                                                           \
+		return (expr);
+		RV_INSN_ALU(RV_INSN_EXEC)
+#undef RV_INSN_EXEC
+	default:
+		return 0;
+	}
+}
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-hart state of the SBI extensions that keep some (PMU, STA, FWFT),
+ * embedded in struct rv_hart as `sbi` so the hart's hot paths can consult
+ * the one flag they need (misaligned_slow) without a call. Only the sbi_*.c
+ * files change it, on the hart's own vCPU thread; the PMU's raw event counts
+ * are also bumped by other harts (IPIs and fences they send here), so every
+ * access to `events` is an __atomic one.
+ */
+#ifndef AXVM_ARCH_RISCV64_SBI_STATE_H
+#define AXVM_ARCH_RISCV64_SBI_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Firmware events (SBI spec, PMU chapter, "Firmware Events": event_idx type
+ * 0xf, code = the value below), then the ones we count under code 0xffff
+ * (SBI_PMU_FW_PLATFORM) selected by event_data.
+ */
+enum rv_pmu_fw_event {
+	RV_PMU_FW_MISALIGNED_LOAD = 0,
+	RV_PMU_FW_MISALIGNED_STORE = 1,
+	RV_PMU_FW_ACCESS_LOAD = 2,
+	RV_PMU_FW_ACCESS_STORE = 3,
+	RV_PMU_FW_ILLEGAL_INSN = 4,
+	RV_PMU_FW_SET_TIMER = 5,
+	RV_PMU_FW_IPI_SENT = 6,
+	RV_PMU_FW_IPI_RECEIVED = 7,
+	RV_PMU_FW_FENCE_I_SENT = 8,
+	RV_PMU_FW_FENCE_I_RECEIVED = 9,
+	RV_PMU_FW_SFENCE_VMA_SENT = 10,
+	RV_PMU_FW_SFENCE_VMA_RECEIVED = 11,
+	RV_PMU_FW_SFENCE_VMA_ASID_SENT = 12,
+	RV_PMU_FW_SFENCE_VMA_ASID_RECEIVED = 13,
+	/* 14-21: hfence events; never happen (no H extension) but countable. */
+	RV_PMU_FW_STD_COUNT = 22,
+	/* SBI_PMU_FW_PLATFORM with event_data 0: every ecall into the SBI. */
+	RV_PMU_FW_SBI_CALL = RV_PMU_FW_STD_COUNT,
+	RV_PMU_FW_EVENT_COUNT,
+};
+
+/*
+ * Counter indices (what counter_get_info describes): 0 = cycle and 2 =
+ * instret, the hart's hardware counters (CSRs 0xc00/0xc02); 1 would be
+ * `time`, which is not a PMU counter (get_info says INVALID_PARAM, as
+ * OpenSBI does); 3.. = firmware counters.
+ */
+#define RV_PMU_CTR_CYCLE 0
+#define RV_PMU_CTR_INSTRET 2
+#define RV_PMU_NUM_HW 3
+#define RV_PMU_NUM_FW 8
+#define RV_PMU_NUM_COUNTERS (RV_PMU_NUM_HW + RV_PMU_NUM_FW)
+
+struct rv_pmu {
+	/* Raw counts since the hart was created (__atomic, relaxed). */
+	uint64_t events[RV_PMU_FW_EVENT_COUNT];
+	uint32_t in_use;  /* bit i: counter i configured by cfg_match */
+	uint32_t started; /* bit i: counter i counting (cycle/instret start counting) */
+	uint8_t fw_event[RV_PMU_NUM_COUNTERS]; /* firmware counters: what they count */
+	/*
+	 * Started: value = source + offset[i] (mod 2^64); stopped: offset[i]
+	 * holds the value itself. Source = instret for cycle and instret
+	 * (this hart's cycle is its instret), events[fw_event[i]] otherwise.
+	 */
+	uint64_t offset[RV_PMU_NUM_COUNTERS];
+};
+
+/* STA shared memory disabled. */
+#define RV_STA_OFF UINT64_MAX
+
+struct rv_sbi_hart {
+	struct rv_pmu pmu;
+
+	/*
+	 * FWFT. misaligned_deleg: misaligned loads/stores trap to the guest
+	 * instead of being performed. ad_hw_off: the walk raises a page fault
+	 * where it would set A or D (Svade) instead of setting them (Svadu).
+	 * fwft_locked: bit n = feature n locked until the hart stops.
+	 */
+	bool misaligned_deleg;
+	bool ad_hw_off;
+	uint32_t fwft_locked;
+	/*
+	 * The memory-access fast paths send misaligned accesses to interp.c
+	 * when set: delegation is on, or a PMU counter counts them.
+	 */
+	bool misaligned_slow;
+
+	/*
+	 * STA: shared memory's guest-physical address (RV_STA_OFF: none), the
+	 * host's run delay for this thread when last accounted, and the next
+	 * time (host ns) worth reading it again.
+	 */
+	uint64_t sta_gpa;
+	uint64_t sta_last_wait;
+	uint64_t sta_next_ns;
+};
+
+#endif

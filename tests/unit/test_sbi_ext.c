@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SBI extensions that keep per-hart state or reach into the hart: PMU,
+ * STA, SUSP, FWFT. Calls go through rv_sbi_ecall (a7 = EID, a6 = FID, a0..
+ * = arguments); their effects on execution (misaligned delegation, Svade,
+ * counted events, the cycle CSR) are checked by running code on a hart
+ * (test_hart_util.h's fixture); SUSP and IPI counting use a machine of two
+ * harts.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "arch/riscv64/machine.h"
+#include "arch/riscv64/sbi.h"
+#include "axvm/console.h"
+#include "test_hart_util.h"
+
+#define A0 10
+#define A1 11
+
+static void sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1,
+		uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct axvm_exit e;
+
+	h->x[17] = eid;
+	h->x[16] = fid;
+	h->x[10] = a0;
+	h->x[11] = a1;
+	h->x[12] = a2;
+	h->x[13] = a3;
+	h->x[14] = a4;
+	h->x[15] = 0;
+	CHECK(rv_sbi_ecall(h, &e) > 0);
+}
+#define ERR(h) ((int64_t)(h)->x[A0])
+#define VAL(h) ((h)->x[A1])
+
+/* Two harts on a machine (hart 1 STOPPED, as at boot), sharing RAM. */
+struct mfx {
+	struct axvm_addrspace *as;
+	struct axvm_console *con;
+	struct rv_machine *m;
+	struct rv_hart *h[2];
+};
+
+static int mfx_init(struct mfx *f)
+{
+	struct axvm_console_sink sink = {0};
+	struct axvm_riscv64_config cfg = {0};
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = axvm_addrspace_create(axvm_hal_linux(), &f->as);
+	if (!err)
+		err = axvm_addrspace_map_linear(f->as, RAM_BASE, RAM_SIZE,
+						AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC);
+	if (!err)
+		err = axvm_addrspace_map_mmio(f->as, MMIO_BASE, 0x1000);
+	if (!err)
+		err = axvm_console_create(&sink, &f->con);
+	if (!err)
+		err = rv_machine_create(2, f->con, &f->m);
+	cfg.machine = f->m;
+	for (unsigned i = 0; !err && i < 2; i++) {
+		err = rv_hart_create(&cfg, i, axvm_hal_linux(), &f->h[i]);
+		if (!err) {
+			f->h[i]->as = f->as;
+			err = rv_machine_attach_hart(f->m, i, f->h[i]);
+		}
+	}
+	return err;
+}
+
+static void mfx_fini(struct mfx *f)
+{
+	for (unsigned i = 0; i < 2; i++)
+		rv_hart_destroy(f->h[i]);
+	rv_machine_destroy(f->m);
+	axvm_console_destroy(f->con);
+	axvm_addrspace_destroy(f->as);
+}
+
+#define MFX(f)                                                                                     \
+	struct mfx f;                                                                              \
+	REQUIRE_OK(mfx_init(&f))
+
+/* ---- PMU ---- */
+
+#define PMU_EV_CYCLES 0x00001u
+#define PMU_EV_INSTRUCTIONS 0x00002u
+#define PMU_EV_CACHE_L1D_READ 0x10000u
+#define PMU_EV_FW(code) (0xf0000u | (code))
+#define PMU_EV_FW_SBI_CALLS 0xfffffu /* PLATFORM, event_data 0 */
+#define PMU_ALL 0x7ffu		     /* counters 0-10 */
+
+TEST(test_sbi_pmu_counters_are_cycle_instret_and_eight_firmware)
+{
+	FIX(f);
+	sbi(f.h, SBI_EXT_PMU, 0, 0, 0, 0, 0, 0);
+	CHECK_U64(11, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 1, 0, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(63ull << 12 | 0xc00, VAL(f.h)); /* hardware, 64 bits, CSR cycle */
+	sbi(f.h, SBI_EXT_PMU, 1, 1, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* time is no counter */
+	sbi(f.h, SBI_EXT_PMU, 1, 2, 0, 0, 0, 0);
+	CHECK_U64(63ull << 12 | 0xc02, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 1, 10, 0, 0, 0, 0);
+	CHECK_U64(1ull << 63 | 63ull << 12, VAL(f.h)); /* firmware */
+	sbi(f.h, SBI_EXT_PMU, 1, 11, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_config_matching_picks_the_counter_for_each_event)
+{
+	FIX(f);
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(0, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(2, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(6), 0);
+	CHECK_U64(3, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(7), 0);
+	CHECK_U64(4, VAL(f.h)); /* 3 is taken */
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* its one counter is taken */
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CACHE_L1D_READ, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, 0xfffffu, 7); /* a platform event we lack */
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 5, 1, 0, PMU_EV_INSTRUCTIONS, 0); /* only counter 5 offered */
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 11, 1, 0, PMU_EV_FW(6), 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* past the last counter */
+	/* Reset releases a counter for the next match. */
+	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 1, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(8), 0);
+	CHECK_U64(3, VAL(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_cycle_csr_takes_the_start_value_and_freezes_when_stopped)
+{
+	FIX(f);
+	uint64_t v;
+
+	/* Linux stops every counter first; then starts cycle at a value. */
+	sbi(f.h, SBI_EXT_PMU, 4, 0, PMU_ALL & ~2u, 1, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	CHECK_U64(0, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 1, 1000000, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, NOP, NOP, NOP, CSRRS(5, 0xc00, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(1000003, f.h->x[5]); /* three instructions retired before the read */
+	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	REQUIRE_OK(rv_csr_read(f.h, 0xc00, &v));
+	f.h->instret += 50;
+	REQUIRE_OK(rv_csr_read(f.h, 0xc00, &f.h->x[6]));
+	CHECK_U64(v, f.h->x[6]); /* stopped: frozen */
+	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 0, 0, 0);
+	CHECK_INT(SBI_ERR_ALREADY_STOPPED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 0, 0, 0);
+	CHECK_INT(SBI_ERR_ALREADY_STARTED, ERR(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_counters_run_from_reset_like_the_csrs_always_did)
+{
+	FIX(f);
+	uint64_t c, i;
+
+	f.h->instret = 1234;
+	REQUIRE_OK(rv_csr_read(f.h, 0xc00, &c));
+	REQUIRE_OK(rv_csr_read(f.h, 0xc02, &i));
+	CHECK_U64(1234, c);
+	CHECK_U64(1234, i);
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_firmware_counter_counts_sbi_calls)
+{
+	FIX(f);
+	unsigned idx;
+
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4 /* AUTO_START */, PMU_EV_FW_SBI_CALLS, 0);
+	CHECK_INT(0, ERR(f.h));
+	idx = (unsigned)VAL(f.h);
+	CHECK(idx >= 3);
+	sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
+	sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0); /* counts itself: it is a call too */
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(3, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 6, idx, 0, 0, 0, 0);
+	CHECK_U64(0, VAL(f.h)); /* read_hi on RV64 */
+	sbi(f.h, SBI_EXT_PMU, 4, idx, 1, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0);
+	CHECK_U64(5, VAL(f.h)); /* read_hi and stop were the last ones counted */
+	sbi(f.h, SBI_EXT_PMU, 3, idx, 1, 1, 100, 0); /* restart at 100 */
+	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0);
+	CHECK_U64(101, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 5, 0, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not a firmware counter */
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_errors_for_unconfigured_counters_snapshots_and_bad_masks)
+{
+	FIX(f);
+	sbi(f.h, SBI_EXT_PMU, 3, 5, 1, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* no event configured */
+	sbi(f.h, SBI_EXT_PMU, 3, 0, 3, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* names counter 1 */
+	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 2 /* INIT_SNAPSHOT */, 0, 0);
+	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
+	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 7, 0x80001000, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 4, 0, 1ull << 40, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_counts_illegal_instructions_and_misaligned_loads_where_they_happen)
+{
+	FIX(f);
+	unsigned ill, mis;
+
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(4), 0);
+	ill = (unsigned)VAL(f.h);
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(0), 0);
+	mis = (unsigned)VAL(f.h);
+	fix_wr64(&f, RAM_BASE + 0x2000, 0x1122334455667788ull);
+	f.h->x[10] = RAM_BASE + 0x2000;
+	f.h->pc = RAM_BASE;
+	/* Aligned first (fills the TLB: the misaligned one would hit the fast path). */
+	CODE(f, RAM_BASE, LD(5, 10, 0), LW(6, 10, 1), LW(7, 10, 4), 0 /* illegal */);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(0x44556677u, f.h->x[6]); /* performed */
+	sbi(f.h, SBI_EXT_PMU, 5, ill, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 5, mis, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_counts_ipis_sent_and_received_on_each_side)
+{
+	MFX(f);
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(6), 0);
+	CHECK_INT(0, ERR(f.h[0]));
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(7), 0);
+	sbi(f.h[0], SBI_EXT_IPI, 0, 3, 0, 0, 0, 0); /* harts 0 and 1 */
+	sbi(f.h[0], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	CHECK_U64(2, VAL(f.h[0]));
+	sbi(f.h[1], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[1]));
+	mfx_fini(&f);
+}
+
+TEST(test_sbi_pmu_counts_remote_fences_and_set_timer)
+{
+	MFX(f);
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(8), 0);  /* FENCE_I_SENT: 3 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(12), 0); /* SFENCE_VMA_ASID_SENT: 4 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(5), 0);  /* SET_TIMER: 5 */
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(9), 0);  /* FENCE_I_RECEIVED: 3 */
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(13), 0); /* ..._ASID_RECEIVED: 4 */
+	sbi(f.h[0], SBI_EXT_RFENCE, 0, 2, 0, 0, 0, 0);		      /* fence.i on hart 1 */
+	sbi(f.h[0], SBI_EXT_RFENCE, 2, 3, 0, 0, 0, 7);		      /* sfence.vma.asid on both */
+	sbi(f.h[0], SBI_EXT_TIME, 0, 12345, 0, 0, 0, 0);
+	sbi(f.h[0], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[0]));
+	sbi(f.h[0], SBI_EXT_PMU, 5, 4, 0, 0, 0, 0);
+	CHECK_U64(2, VAL(f.h[0]));
+	sbi(f.h[0], SBI_EXT_PMU, 5, 5, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[0]));
+	sbi(f.h[1], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[1]));
+	sbi(f.h[1], SBI_EXT_PMU, 5, 4, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h[1]));
+	mfx_fini(&f);
+}
+
+/* ---- FWFT ---- */
+
+TEST(test_sbi_fwft_reset_values_and_unsupported_features)
+{
+	FIX(f);
+	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(0, VAL(f.h)); /* misaligned accesses performed by the hart */
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(1, VAL(f.h)); /* the hart sets A/D */
+	for (uint64_t feat = 1; feat <= 5; feat++) {
+		if (feat == 4)
+			continue;
+		sbi(f.h, SBI_EXT_FWFT, 1, feat, 0, 0, 0, 0);
+		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+		sbi(f.h, SBI_EXT_FWFT, 0, feat, 1, 0, 0, 0);
+		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	}
+	static const uint64_t denied[] = {6,	      0x3fffffff, 0x40000000,
+					  0x80000000, 0xc0000000, 1ull << 32};
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		sbi(f.h, SBI_EXT_FWFT, 1, denied[i], 0, 0, 0, 0);
+		CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
+		sbi(f.h, SBI_EXT_FWFT, 0, denied[i], 0, 0, 0, 0);
+		CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
+	}
+	sbi(f.h, SBI_EXT_FWFT, 2, 0, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_fwft_set_checks_value_and_flags_and_honours_the_lock_until_hart_stop)
+{
+	FIX(f);
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 2, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 2, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 1 /* LOCK */, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_DENIED_LOCKED, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 4, 0, 0, 0, 0); /* another feature is not locked */
+	CHECK_INT(0, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	CHECK_U64(0, VAL(f.h));
+	rv_sbi_hart_stop(f.h); /* hart_stop: local features reset and unlock */
+	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
+	CHECK_U64(0, VAL(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_fwft_misaligned_delegation_makes_the_guest_take_the_trap_even_on_a_tlb_hit)
+{
+	FIX(f);
+	fix_wr64(&f, RAM_BASE + 0x2000, 0x1122334455667788ull);
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
+	f.h->x[10] = RAM_BASE + 0x2000;
+	f.h->x[7] = 0xabcd;
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, LD(5, 10, 0), LW(6, 10, 2), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_LOAD_MISALIGNED, f.h->scause);
+	CHECK_U64(RAM_BASE + 0x2002, f.h->stval);
+	CHECK_U64(RAM_BASE + 4, f.h->sepc);
+	CHECK_U64(0, f.h->x[6]);
+	/* A store: the same, and memory is untouched (new code: the old is decoded). */
+	f.h->pc = RAM_BASE + 0x100;
+	CODE(f, RAM_BASE + 0x100, SD(0, 10, 8), SH(7, 10, 9), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_STORE_MISALIGNED, f.h->scause);
+	CHECK_U64(RAM_BASE + 0x2009, f.h->stval);
+	CHECK_U64(0, fix_rd64(&f, RAM_BASE + 0x2008));
+	/* Off again: the hart performs it. */
+	sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
+	f.h->x[10] = RAM_BASE + 0x2000; /* the call's a0 */
+	f.h->pc = RAM_BASE + 0x100;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RAM_BASE + 0x10c, f.h->pc);
+	CHECK_U64(0xabcd00ull, fix_rd64(&f, RAM_BASE + 0x2008));
+	fix_fini(&f);
+}
+
+TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
+{
+	FIX(f);
+	const uint64_t root = RAM_BASE + 0x100000, l1 = root + 0x1000, l0 = root + 0x2000;
+	const uint64_t data = RAM_BASE + 0x200000, va = 0x40000000ull;
+
+	/* Code identity-mapped by a 1 GiB page with A and D set; va -> data without A/D. */
+	fix_wr64(&f, root + 2 * 8, (RAM_BASE >> 12) << 10 | 0xcf);
+	fix_wr64(&f, root + 1 * 8, (l1 >> 12) << 10 | 1);
+	fix_wr64(&f, l1, (l0 >> 12) << 10 | 1);
+	fix_wr64(&f, l0, (data >> 12) << 10 | 0x07); /* V R W */
+	f.h->satp = 8ull << 60 | (root >> 12);
+	sbi(f.h, SBI_EXT_FWFT, 0, 4, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->x[10] = va;
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, LD(5, 10, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64((data >> 12) << 10 | 0x07, fix_rd64(&f, l0)); /* untouched */
+	/* With A set, a store still faults for D. */
+	fix_wr64(&f, l0, (data >> 12) << 10 | 0x47);
+	f.h->pc = RAM_BASE + 0x100;
+	CODE(f, RAM_BASE + 0x100, LD(5, 10, 0), SD(5, 10, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_EXC_STORE_PAGE, f.h->scause);
+	CHECK_U64(RAM_BASE + 0x104, f.h->sepc);
+	/* Back on: the walk sets D itself. */
+	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0);
+	f.h->x[10] = va; /* the call's a0 */
+	f.h->pc = RAM_BASE + 0x100;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RAM_BASE + 0x10c, f.h->pc);
+	CHECK_U64((data >> 12) << 10 | 0xc7, fix_rd64(&f, l0));
+	fix_fini(&f);
+}
+
+/* A hart without Svadu (--cpu rv64,svadu=off) has no PTE_AD_HW_UPDATING to set or get. */
+TEST(test_sbi_fwft_pte_ad_hw_updating_needs_svadu)
+{
+	FIX(f);
+
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* get */
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(1, f.h->x[11]);
+	f.h->ext_on &= ~(1ull << AXVM_RISCV64_EXT_SVADU);
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* set */
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	fix_fini(&f);
+}
+
+/* ---- STA ---- */
+
+static uint64_t fake_wait;
+static uint64_t fake_wait_ns(void *ctx)
+{
+	(void)ctx;
+	return fake_wait;
+}
+
+TEST(test_sbi_sta_set_shmem_checks_its_arguments)
+{
+	FIX(f);
+	sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3000, 0, 1, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* flags */
+	sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3020, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not 64-byte aligned */
+	sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3000, 1, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* high word */
+	sbi(f.h, SBI_EXT_STA, 0, MMIO_BASE, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h));
+	sbi(f.h, SBI_EXT_STA, 0, 0x1000, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* no memory there */
+	sbi(f.h, SBI_EXT_STA, 1, 0, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	CHECK_U64(RV_STA_OFF, f.h->sbi.sta_gpa);
+	fix_fini(&f);
+}
+
+TEST(test_sbi_sta_reports_steal_time_with_the_sequence_protocol_until_disabled)
+{
+	FIX(f);
+	struct axvm_hal hal = *axvm_hal_linux();
+	const uint64_t rec = RAM_BASE + 0x3000;
+	uint8_t ff[64];
+
+	hal.thread_wait_ns = fake_wait_ns;
+	f.h->hal = &hal;
+	memset(ff, 0xff, sizeof(ff));
+	REQUIRE_OK(axvm_addrspace_write(f.as, rec, ff, sizeof(ff)));
+	fake_wait = 5000;
+	sbi(f.h, SBI_EXT_STA, 0, rec, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(0, fix_rd64(&f, rec));      /* zeroed by set_shmem */
+	CHECK_U64(0, fix_rd64(&f, rec + 56)); /* all 64 bytes */
+	fake_wait = 5000 + 1234567;
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, WFI);
+	REQUIRE_OK(fix_run(&f));		       /* entering the guest updates the record */
+	CHECK_U64(2, fix_rd64(&f, rec) & 0xffffffffu); /* sequence: odd once, even again */
+	CHECK_U64(1234567, fix_rd64(&f, rec + 8));
+	CHECK_U64(0, fix_rd64(&f, rec + 16) & 0xff); /* not preempted */
+	/* Updates accumulate, at most once per millisecond. */
+	fake_wait += 1000;
+	f.h->sbi.sta_next_ns = 0;
+	rv_sbi_sta_update(f.h);
+	CHECK_U64(1234567 + 1000, fix_rd64(&f, rec + 8));
+	CHECK_U64(4, fix_rd64(&f, rec) & 0xffffffffu);
+	fake_wait += 1000;
+	f.h->sbi.sta_next_ns = UINT64_MAX; /* the period not over yet: nothing */
+	rv_sbi_sta_update(f.h);
+	CHECK_U64(1234567 + 1000, fix_rd64(&f, rec + 8));
+	/* Disabled: the record is left alone. */
+	sbi(f.h, SBI_EXT_STA, 0, UINT64_MAX, UINT64_MAX, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	fake_wait += 1000000;
+	f.h->sbi.sta_next_ns = 0;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(1234567 + 1000, fix_rd64(&f, rec + 8));
+	f.h->hal = axvm_hal_linux();
+	fix_fini(&f);
+}
+
+TEST(test_sbi_sta_probe_follows_whether_the_host_can_measure)
+{
+	FIX(f);
+	struct axvm_hal hal = *axvm_hal_linux();
+
+	hal.thread_wait_ns = NULL;
+	sbi(f.h, SBI_EXT_BASE, 3, SBI_EXT_STA, 0, 0, 0, 0);
+	CHECK_U64(1, VAL(f.h));
+	f.h->hal = &hal;
+	sbi(f.h, SBI_EXT_BASE, 3, SBI_EXT_STA, 0, 0, 0, 0);
+	CHECK_U64(0, VAL(f.h));
+	f.h->hal = axvm_hal_linux();
+	fix_fini(&f);
+}
+
+TEST(test_sbi_sta_linux_hal_reads_the_run_delay_of_this_thread)
+{
+	const struct axvm_hal *hal = axvm_hal_linux();
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+	uint64_t a, b;
+
+	if (fd < 0)
+		TEST_SKIP("no /proc/thread-self/schedstat (kernel without schedstats)");
+	close(fd);
+	a = hal->thread_wait_ns(hal->ctx);
+	for (int i = 0; i < 20; i++)
+		usleep(100);
+	b = hal->thread_wait_ns(hal->ctx);
+	CHECK(a != UINT64_MAX);
+	CHECK(b >= a);
+}
+
+/* ---- SUSP ---- */
+
+TEST(test_sbi_susp_suspend_to_ram_needs_every_other_hart_stopped)
+{
+	MFX(f);
+	struct axvm_exit e;
+
+	rv_machine_set_hsm_state(f.m, 1, RV_HSM_STARTED);
+	sbi(f.h[0], SBI_EXT_SUSP, 0, 0, RAM_BASE, 0, 0, 0);
+	CHECK_INT(SBI_ERR_DENIED, ERR(f.h[0]));
+	rv_machine_set_hsm_state(f.m, 1, RV_HSM_STOPPED);
+	f.h[0]->sstatus |= RV_SSTATUS_SIE;
+	f.h[0]->satp = 8ull << 60;
+	f.h[0]->x[17] = SBI_EXT_SUSP;
+	f.h[0]->x[16] = 0;
+	f.h[0]->x[10] = 0;
+	f.h[0]->x[11] = RAM_BASE + 0x400;
+	f.h[0]->x[12] = 0xfeed;
+	CHECK_INT(0, rv_sbi_ecall(f.h[0], &e));
+	CHECK_INT(AXVM_EXIT_HALT, e.reason);
+	CHECK_U64(RAM_BASE + 0x400, f.h[0]->pc);
+	CHECK_U64(0, f.h[0]->x[10]); /* hart id */
+	CHECK_U64(0xfeed, f.h[0]->x[11]);
+	CHECK_U64(0, f.h[0]->satp);
+	CHECK_U64(0, f.h[0]->sstatus & RV_SSTATUS_SIE);
+	CHECK_INT(RV_HSM_SUSPENDED, rv_machine_hsm_status(f.m, 0));
+	mfx_fini(&f);
+}
+
+TEST(test_sbi_susp_rejects_other_sleep_types_and_bad_resume_addresses)
+{
+	MFX(f);
+	sbi(f.h[0], SBI_EXT_SUSP, 0, 1, RAM_BASE, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h[0]));
+	sbi(f.h[0], SBI_EXT_SUSP, 0, 0x80000000u, RAM_BASE, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h[0]));
+	sbi(f.h[0], SBI_EXT_SUSP, 0, 0, 0x1000, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h[0]));
+	sbi(f.h[0], SBI_EXT_SUSP, 1, 0, RAM_BASE, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h[0]));
+	CHECK_INT(RV_HSM_STARTED, rv_machine_hsm_status(f.m, 0));
+	mfx_fini(&f);
+}
