@@ -7,7 +7,9 @@
 #   make bench           benchmarks side by side with QEMU
 #   make install PREFIX=/usr/local
 # Options: V=1 (show commands), WERROR=0 (warnings not fatal),
-#          SANITIZE=address,undefined (separate build dir), CC=clang.
+#          SANITIZE=address,undefined (separate build dir), CC=clang,
+#          JIT=1 / JIT=0 (every hart the tests and runs create with the
+#          translator on / off: exported as AXVM_JIT, see README).
 
 CC ?= gcc
 AR ?= ar
@@ -23,6 +25,9 @@ else
 BUILD ?= build/san-$(subst $(comma),-,$(SANITIZE))
 endif
 comma := ,
+ifneq ($(JIT),)
+export AXVM_JIT := $(JIT)
+endif
 
 ifeq ($(V),1)
 Q :=

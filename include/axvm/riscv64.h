@@ -86,6 +86,12 @@ AXVM_API const char *axvm_riscv64_ext_name(unsigned ext);
  * -AXVM_EINVAL with the error message naming the bad item.
  */
 AXVM_API int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off);
+/* The translator setting of a hart (axvm_riscv64_config.jit). */
+enum axvm_riscv64_jit {
+	AXVM_RISCV64_JIT_DEFAULT = 0, /* on where available */
+	AXVM_RISCV64_JIT_ON,
+	AXVM_RISCV64_JIT_OFF,
+};
 
 /* The arch_config given to axvm_vcpu_create (NULL = all defaults). */
 struct axvm_riscv64_config {
@@ -95,10 +101,20 @@ struct axvm_riscv64_config {
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
 	void *machine;	      /* the VM's struct axvm_riscv64_machine * (below), or NULL */
 	uint64_t ext_off;     /* extensions turned off (1ull << AXVM_RISCV64_EXT_*); 0 = all on */
+	/*
+	 * Translate hot guest code to host code: on by default where it is
+	 * available (x86-64 Linux; elsewhere the hart runs the interpreter).
+	 * The environment variable AXVM_JIT=1 / =0 overrides this for every
+	 * hart of the process (how the test suite is run both ways).
+	 */
+	enum axvm_riscv64_jit jit;
+	uint64_t jit_cache_size; /* bytes of translated code kept; 0 = 16 MiB */
 };
 
 /* The software hart's vCPU ops table. */
 AXVM_API const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void);
+/* True if this build can translate guest code (the `jit` field above): x86-64 Linux hosts. */
+AXVM_API bool axvm_riscv64_jit_available(void);
 
 /*
  * The per-VM riscv64 machine: what the harts of one VM share for the SBI --

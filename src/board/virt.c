@@ -931,6 +931,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
 	    .ext_off = o->isa_ext_off,
+	    .jit = o->jit,
 	    .epoch_ns = b->hal->now_ns(b->hal->ctx),
 	    .machine = b->machine,
 	};

@@ -42,6 +42,8 @@ enum {
 	RUN_GDB,
 	RUN_GDB_WAIT,
 	RUN_MONITOR,
+	RUN_JIT,
+	RUN_NO_JIT,
 };
 
 static const struct cli_option run_options[] = {
@@ -77,6 +79,9 @@ static const struct cli_option run_options[] = {
     {RUN_CPU, 0, "cpu", "rv64[,EXT=on|off...]",
      "turn ISA extensions off or on, as QEMU's -cpu properties (e.g. rv64,zbb=off,svpbmt=off; "
      "all are on by default)"},
+    {RUN_JIT, 0, "jit", NULL,
+     "translate hot guest code to host code (default where available: x86-64 hosts)"},
+    {RUN_NO_JIT, 0, "no-jit", NULL, "run guest code in the interpreter only"},
     {RUN_TIMEOUT, 0, "timeout", "SECONDS", "stop the guest after SECONDS (exit status 1)"},
     {RUN_GDB, 0, "gdb", "tcp:HOST:PORT",
      "serve the GDB remote protocol (e.g. tcp:127.0.0.1:1234; HOST empty = loopback)"},
@@ -98,6 +103,7 @@ struct run_args {
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc, allow_overcommit;
 	uint64_t isa_ext_off; /* --cpu */
+	enum axvm_riscv64_jit jit;
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
 	unsigned ndevices;
@@ -191,6 +197,17 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 			fprintf(stderr, "axvm run: --cpu: %s\n", axvm_error_message());
 			return -1;
 		}
+		break;
+	case RUN_JIT:
+		if (!axvm_riscv64_jit_available()) {
+			fprintf(stderr, "axvm run: --jit: the translator is not available on this "
+					"host (x86-64 Linux only); running the interpreter\n");
+			break;
+		}
+		a->jit = AXVM_RISCV64_JIT_ON;
+		break;
+	case RUN_NO_JIT:
+		a->jit = AXVM_RISCV64_JIT_OFF;
 		break;
 	case RUN_TIMEOUT:
 		if (cli_parse_uint(arg->value, 1, 1000000, &a->timeout_s)) {
@@ -322,6 +339,7 @@ static int run_main(int argc, char **argv)
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
 	ro.board.isa_ext_off = a.isa_ext_off;
+	ro.board.jit = a.jit;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {
 		ro.console_stdin = true;

@@ -11,6 +11,7 @@
 
 #include "arch/riscv64/debug.h"
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/jit.h"
 
 static int backend_create(const struct axvm_vcpu_create_info *info, void **backend)
 {
@@ -210,6 +211,11 @@ static const struct axvm_vcpu_ops backend_ops = {
     .debug_set_point = backend_debug_set_point,
     .debug_set_step = backend_debug_set_step,
 };
+
+bool axvm_riscv64_jit_available(void)
+{
+	return rv_jit_supported();
+}
 
 const struct axvm_vcpu_ops *axvm_riscv64_vcpu_ops(void)
 {

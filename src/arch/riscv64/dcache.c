@@ -11,6 +11,7 @@
 #include "arch/riscv64/decode.h"
 #include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/jit.h"
 #include "arch/riscv64/predecode.h"
 
 static unsigned dcache_hash(uintptr_t host_page)
@@ -28,6 +29,8 @@ void rv_dcache_init(struct rv_dcache *dc)
 static void dcache_free_pages(struct rv_dcache *dc)
 {
 	for (unsigned i = 0; i < RV_DCACHE_BUCKETS; i++) {
+		if (dc->bucket[i])
+			rv_jit_page_free(dc->bucket[i]->jit);
 		free(dc->bucket[i]);
 		dc->bucket[i] = NULL;
 	}
@@ -112,6 +115,7 @@ void rv_dcache_sync(struct rv_hart *h)
 /* Every slot back to "not decoded" (the sentinel after them is left alone). */
 static void dcache_clear_slots(const struct rv_dcache *dc, struct rv_dpage *dp)
 {
+	rv_jit_page_invalidate(dp->jit); /* translations of the old bytes die with the slots */
 	for (unsigned i = 0; i < RV_DPAGE_SLOTS; i++) {
 		dp->slot[i].fn = dc->decode_fn;
 		dp->slot[i].op = RV_DOP_DECODE;
@@ -180,6 +184,7 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 	 */
 	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
 		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
+	rv_jit_page_invalidate(dp->jit); /* every block of the page: simpler than ranges */
 	h->dc.slot_writes++;
 }
 

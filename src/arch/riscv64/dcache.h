@@ -134,9 +134,12 @@ enum rv_dop {
 
 #define RV_DPAGE_SLOTS 2048u /* 4 KiB / 2-byte parcels */
 
+struct rv_jit_page;
+
 struct rv_dpage {
-	uintptr_t host; /* host address of the page */
-	uint64_t epoch; /* slots are valid only while this equals rv_dcache.epoch */
+	uintptr_t host;		 /* host address of the page */
+	struct rv_jit_page *jit; /* its translations (jit.h), or NULL */
+	uint64_t epoch;		 /* slots are valid only while this equals rv_dcache.epoch */
 	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
 };
 

@@ -18,6 +18,11 @@
  * stays the one definition of the ISA's corner cases, and this file only
  * adds fast paths whose results must match it.
  *
+ * With the translator on (h->jit), every place that starts a new run of
+ * slots (a taken branch or jump, a page entry) first asks jit.c whether a
+ * translated block starts there (rv_jit_try); a block that ran continues
+ * here from `enter` with pc and the budget it left.
+ *
  * The instruction count (instret) is kept in a local and written back before
  * anything that may read it. Every dispatch compares it with the batch's
  * end, so a batch (and run_budget) stops after exactly n instructions: a
@@ -29,6 +34,7 @@
 #include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
+#include "arch/riscv64/jit.h"
 
 #define EXEC_LIKELY(c) __builtin_expect(!!(c), 1)
 #define EXEC_UNLIKELY(c) __builtin_expect(!!(c), 0)
@@ -156,6 +162,9 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	uint64_t amask = 0;
 	unsigned priv = 0;
 	int r = RV_STEP_NEXT;
+	/* jit_skip: a block just left at an instruction the interpreter must run first. */
+	const bool jit = h->jit != NULL;
+	bool jit_skip = false;
 
 /* pc of the current slot. */
 #define PC() (page_va + ((uint64_t)(op - dp->slot) << 1))
@@ -256,6 +265,8 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	do {                                                                                       \
 		if (EXEC_LIKELY(op->target >= 0)) {                                                \
 			op = (struct rv_dinsn *)((char *)op + op->delta);                          \
+			if (EXEC_UNLIKELY(jit))                                                    \
+				goto jit_at;                                                       \
 			DISPATCH();                                                                \
 		}                                                                                  \
 		goto far;                                                                          \
@@ -367,8 +378,21 @@ enter:
 		}
 		page_va = pc & ~RV_PAGE_MASK;
 		op = &dp->slot[(pc & RV_PAGE_MASK) >> 1];
+		if (EXEC_UNLIKELY(jit)) {
+			if (!jit_skip)
+				goto jit_at;
+			jit_skip = false;
+		}
 		DISPATCH();
 	}
+
+jit_at:
+	/* A run of slots starts at op: its translated block, if any and if the budget covers it. */
+	if (rv_jit_try(h, dp, (unsigned)(op - dp->slot), page_va, &left)) {
+		jit_skip = h->jit_exit_slow != 0;
+		goto enter;
+	}
+	DISPATCH();
 
 do_decode:
 	rv_dcache_decode(h, dp, (unsigned)(op - dp->slot));
@@ -452,6 +476,8 @@ do_jalr : {
 	x[op->rd] = PC() + 2u * op->step;
 	if (EXEC_LIKELY(((t ^ page_va) & ~RV_PAGE_MASK) == 0)) {
 		op = &dp->slot[(t & RV_PAGE_MASK) >> 1];
+		if (EXEC_UNLIKELY(jit))
+			goto jit_at;
 		DISPATCH();
 	}
 	h->pc = t;

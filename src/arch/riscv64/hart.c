@@ -15,8 +15,11 @@
 
 #include "arch/riscv64/debug.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "arch/riscv64/jit.h"
 
 /* Instructions between checks for kicks, the timer and interrupts. */
 #define HART_BATCH 1024u
@@ -36,6 +39,38 @@ static void hart_wake(struct rv_hart *h)
 	__atomic_fetch_add(&h->wake_seq, 1, __ATOMIC_SEQ_CST);
 	if (h->hal && h->hal->wake)
 		h->hal->wake(h->hal->ctx, &h->wake_seq);
+}
+
+/* The translator if the config (or AXVM_JIT in the environment) asks for it and it is available. */
+static void hart_jit_setup(struct rv_hart *h, const struct axvm_riscv64_config *cfg)
+{
+	const char *env = getenv("AXVM_JIT");
+	bool on = !cfg || cfg->jit != AXVM_RISCV64_JIT_OFF;
+
+	if (env && *env)
+		on = env[0] == '1';
+	if (on)
+		h->jit = rv_jit_create(cfg ? (size_t)cfg->jit_cache_size : 0);
+}
+
+/*
+ * AXVM_JIT_STATS=1: the translator's counters when the hart goes (a
+ * profiling aid; logged at warn level so that it shows without -v).
+ */
+static void hart_jit_report(const struct rv_hart *h)
+{
+	const struct rv_jit_stats *s;
+	const char *env = getenv("AXVM_JIT_STATS");
+
+	if (!h->jit || !env || env[0] != '1')
+		return;
+	s = rv_jit_stats(h->jit);
+	axvm_log(AXVM_LOG_WARN,
+		 "jit hart %u: %" PRIu64 " blocks, %" PRIu64 " guest insns, %" PRIu64
+		 " code bytes, %" PRIu64 " us translating, %" PRIu64 " flushes, %" PRIu64
+		 " failed, %" PRIu64 " block runs",
+		 h->id, s->blocks, s->guest_insns, s->code_bytes, s->translate_ns / 1000,
+		 s->flushes, s->failed, s->runs);
 }
 
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,
@@ -71,6 +106,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	h->fpu.zfa = (h->ext_on >> AXVM_RISCV64_EXT_ZFA) & 1;
 	h->timecmp = UINT64_MAX;
 	rv_sbi_hart_init(h);
+	hart_jit_setup(h, cfg);
 	h->rvc_memo = calloc(1u << 16, sizeof(*h->rvc_memo)); /* optional: NULL is fine */
 	rv_dcache_init(&h->dc); /* optional too: without it every instruction is decoded */
 	rv_hart_reset(h, 0);
@@ -84,6 +120,8 @@ void rv_hart_destroy(struct rv_hart *h)
 		return;
 	free(h->rvc_memo);
 	rv_dcache_destroy(&h->dc);
+	hart_jit_report(h);
+	rv_jit_destroy(h->jit);
 	free(h);
 }
 

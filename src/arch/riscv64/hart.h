@@ -179,6 +179,10 @@ struct rv_hart {
 	uint32_t *rvc_memo;
 	/* Decoded instructions of the pages this hart runs (dcache.h). */
 	struct rv_dcache dc;
+	/* The translator (jit.h), NULL when off; a block's exit sets jit_exit_slow. */
+	struct rv_jit *jit;
+	uint64_t jit_exit_slow;
+	struct rv_dpage **jit_xd; /* tlb.xd of the mode the running block runs in */
 
 	/*
 	 * Debugger state (debug.c; vCPU thread, or any thread while the hart

@@ -1,0 +1,1194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The translator (see jit.h): decoded slots -> x86-64 through jit_x86.c.
+ *
+ * Register use inside generated code (set up by the entry trampoline):
+ *   rbx = the hart (guest registers at h->x[i]; the block's most used
+ *         ones are loaded into host registers at its entry and stored
+ *         back, if it writes them, at every exit),
+ *   r12 = instructions the batch may still start (exec.c's `left`),
+ *   r13 = the guest-virtual address of the page (a decoded page serves
+ *         every alias, so the pc is never a constant),
+ *   r14 / r15 = this mode's R / W software TLB tables,
+ *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs),
+ *   rax rcx rdx = scratch (and rsi in exits, after the cache is stored back).
+ * A block is: check (r12 >= its length, else leave with nothing done), the
+ * body, then the exit stubs, each of which stores the cached registers
+ * back, sets h->pc, subtracts what its path retired from r12, and returns
+ * to exec.c through the epilogue or jumps to the next block (of this page
+ * directly or through its table, of another page through jit_far).
+ */
+#include "arch/riscv64/jit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arch/riscv64/hart.h"
+#include "arch/riscv64/jit_x86.h"
+
+void rv_jit_page_free(struct rv_jit_page *jp)
+{
+	free(jp);
+}
+
+#if defined(__x86_64__) && defined(__linux__) && !defined(AXVM_NO_JIT)
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "axvm/log.h"
+
+/* A slot becomes hot after this many entries from exec.c. */
+#define JIT_HOT 16u
+/* count[] value of a slot whose block could not be translated: never try again. */
+#define JIT_NEVER UINT16_MAX
+/* Longest block in guest instructions, and the most exits one can have. */
+#define JIT_MAX_INSNS 64u
+#define JIT_MAX_STUBS (2u * JIT_MAX_INSNS + 2u)
+
+typedef int64_t (*jit_entry_fn)(struct rv_hart *h, int64_t left, uint64_t page_va, const void *code,
+				const void *tr, const void *tw);
+
+enum jit_stub_kind {
+	STUB_PC,    /* h->pc = page_va + pcoff */
+	STUB_CHAIN, /* in-page target slot: the next block, or h->pc = its address */
+};
+
+struct jit_stub {
+	uint8_t *rel; /* rel32 to point at the stub */
+	enum jit_stub_kind kind;
+	int32_t pcoff; /* STUB_PC: pc - page_va; STUB_CHAIN: the slot */
+	unsigned k;    /* instructions retired on this path */
+	bool slow;     /* the instruction at pc must run in the interpreter first */
+	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
+};
+
+/* Host registers that hold guest registers inside a block (no call is ever made from it). */
+#define JIT_NCACHE 6
+static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_R8,
+							X86_R9,	 X86_R10, X86_R11};
+
+struct jit_tr {
+	struct rv_jit *j;
+	struct rv_jit_page *jp;
+	struct x86_buf b;
+	unsigned start;
+	uint8_t *check; /* the block's first byte (rw) */
+	uint8_t *body;	/* after the cached registers are loaded: a self-loop's target */
+	unsigned len;	/* guest instructions in the block */
+	/* Guest register -> index in jit_cache_regs + 1 (0: in memory); the cached ones. */
+	uint8_t cache_of[33];
+	uint8_t cached[JIT_NCACHE];
+	unsigned ncached;
+	/*
+	 * Written somewhere in the block: stored back at exits. Set while the
+	 * body is emitted; every exit but a jalr's (the block's last
+	 * instruction) is emitted after the body, so each sees the whole set.
+	 */
+	bool dirty[JIT_NCACHE];
+	struct jit_stub stub[JIT_MAX_STUBS];
+	unsigned nstub;
+};
+
+struct rv_jit {
+	uint8_t *rw; /* emitting view */
+	uint8_t *rx; /* running view (same memfd) */
+	size_t size;
+	size_t used;	   /* bytes of rw in use */
+	size_t keep;	   /* trampoline + epilogue: never flushed */
+	uint8_t *epilogue; /* rw address */
+	jit_entry_fn enter;
+	uint64_t gen;
+	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
+	struct rv_jit_stats stats;
+	struct jit_tr *tr; /* scratch for the block being translated */
+};
+
+bool rv_jit_supported(void)
+{
+	return true;
+}
+
+#define XOFF(r) ((int32_t)(offsetof(struct rv_hart, x) + 8u * (r)))
+#define PC_OFF ((int32_t)offsetof(struct rv_hart, pc))
+#define SLOW_OFF ((int32_t)offsetof(struct rv_hart, jit_exit_slow))
+#define XDP_OFF ((int32_t)offsetof(struct rv_hart, jit_xd))
+
+static void jit_emit_runtime(struct rv_jit *j)
+{
+	struct x86_buf b;
+	static const enum x86_reg saved[] = {X86_RBX, X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15};
+	void *fn;
+
+	x86_init(&b, j->rw, j->size);
+	/* enter(h, left, page_va, code, tr, tw): SysV rdi rsi rdx rcx r8 r9. */
+	for (unsigned i = 0; i < 6; i++)
+		x86_push(&b, saved[i]);
+	x86_alu_imm(&b, X86_SUB, true, X86_RSP, 8); /* 16-byte alignment, for tidiness */
+	x86_mov_rr(&b, X86_RBX, X86_RDI);
+	x86_mov_rr(&b, X86_R12, X86_RSI);
+	x86_mov_rr(&b, X86_R13, X86_RDX);
+	x86_mov_rr(&b, X86_R14, X86_R8);
+	x86_mov_rr(&b, X86_R15, X86_R9);
+	x86_jmp_reg(&b, X86_RCX);
+	j->epilogue = b.p;
+	x86_mov_rr(&b, X86_RAX, X86_R12);
+	x86_alu_imm(&b, X86_ADD, true, X86_RSP, 8);
+	for (unsigned i = 6; i-- > 0;)
+		x86_pop(&b, saved[i]);
+	x86_ret(&b);
+	j->used = j->keep = (size_t)(b.p - j->rw + 15) & ~(size_t)15;
+	fn = j->rx;
+	memcpy(&j->enter, &fn, sizeof(fn)); /* object -> function pointer, without the cast */
+}
+
+struct rv_jit *rv_jit_create(size_t cache_size)
+{
+	struct rv_jit *j;
+	int fd;
+
+	if (!cache_size)
+		cache_size = RV_JIT_DEFAULT_CACHE;
+	if (cache_size < RV_JIT_MIN_CACHE)
+		cache_size = RV_JIT_MIN_CACHE;
+	cache_size = (cache_size + 4095) & ~(size_t)4095;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	fd = memfd_create("axvm-jit", MFD_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (ftruncate(fd, (off_t)cache_size) != 0) {
+		close(fd);
+		goto fail;
+	}
+	j->rw = mmap(NULL, cache_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	j->rx = mmap(NULL, cache_size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	close(fd);
+	if (j->rw == MAP_FAILED || j->rx == MAP_FAILED) {
+		if (j->rw != MAP_FAILED)
+			munmap(j->rw, cache_size);
+		if (j->rx != MAP_FAILED)
+			munmap(j->rx, cache_size);
+		goto fail;
+	}
+	j->size = cache_size;
+	j->gen = 1;
+	j->hot = JIT_HOT;
+	if (getenv("AXVM_JIT_HOT") && atoi(getenv("AXVM_JIT_HOT")) > 0)
+		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
+	if (j->hot >= JIT_NEVER)
+		j->hot = JIT_NEVER - 1;
+	j->tr = malloc(sizeof(*j->tr));
+	if (!j->tr) {
+		munmap(j->rw, cache_size);
+		munmap(j->rx, cache_size);
+		goto fail;
+	}
+	jit_emit_runtime(j);
+	return j;
+fail:
+	free(j);
+	return NULL;
+}
+
+void rv_jit_destroy(struct rv_jit *j)
+{
+	const char *dump = getenv("AXVM_JIT_DUMP");
+
+	if (!j)
+		return;
+	/* AXVM_JIT_DUMP=FILE: the code cache as raw bytes, for objdump -b binary (profiling aid).
+	 */
+	if (dump && *dump) {
+		int fd = open(dump, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0) {
+			if (write(fd, j->rw, j->used) != (ssize_t)j->used)
+				axvm_log(AXVM_LOG_WARN, "jit: AXVM_JIT_DUMP=%s: short write", dump);
+			close(fd);
+		}
+	}
+	munmap(j->rw, j->size);
+	munmap(j->rx, j->size);
+	free(j->tr);
+	free(j);
+}
+
+const struct rv_jit_stats *rv_jit_stats(const struct rv_jit *j)
+{
+	return &j->stats;
+}
+
+static uint8_t *jit_rx_to_rw(const struct rv_jit *j, const void *rx)
+{
+	return j->rw + ((const uint8_t *)rx - j->rx);
+}
+
+static const void *jit_rw_to_rx(const struct rv_jit *j, const uint8_t *rw)
+{
+	return j->rx + (rw - j->rw);
+}
+
+/* ---- translation ---- */
+
+static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, int32_t pcoff,
+		     unsigned k, bool slow)
+{
+	struct jit_stub *s;
+
+	if (t->nstub >= JIT_MAX_STUBS) {
+		t->b.full = true; /* cannot happen with JIT_MAX_STUBS; fail safe */
+		return;
+	}
+	s = &t->stub[t->nstub++];
+	s->rel = rel;
+	s->kind = kind;
+	s->pcoff = pcoff;
+	s->k = k;
+	s->slow = slow;
+	s->no_wb = false;
+}
+
+/* An unconditional exit: jump to a stub. */
+static void jit_exit(struct jit_tr *t, enum jit_stub_kind kind, int32_t pcoff, unsigned k,
+		     bool slow)
+{
+	jit_stub(t, x86_jmp32(&t->b), kind, pcoff, k, slow);
+}
+
+/* An exit to the in-page slot, or to the next page when it is past the end. */
+static void jit_exit_slot(struct jit_tr *t, unsigned slot, unsigned k, bool slow)
+{
+	if (slot >= RV_DPAGE_SLOTS)
+		jit_exit(t, STUB_PC, (int32_t)(2u * slot), k, slow);
+	else
+		jit_exit(t, slow ? STUB_PC : STUB_CHAIN, (int32_t)(slot * (slow ? 2u : 1u)), k,
+			 slow);
+}
+
+static void jit_ld(struct jit_tr *t, enum x86_reg r, unsigned xr)
+{
+	if (t->cache_of[xr]) {
+		if (jit_cache_regs[t->cache_of[xr] - 1] != r)
+			x86_mov_rr(&t->b, r, jit_cache_regs[t->cache_of[xr] - 1]);
+	} else {
+		x86_mov_load(&t->b, r, X86_RBX, XOFF(xr)); /* x[0] reads 0 from memory */
+	}
+}
+
+static void jit_st(struct jit_tr *t, unsigned xr, enum x86_reg r)
+{
+	if (xr == 0 || xr >= 32) /* rd 32 is the x0 sink */
+		return;
+	if (t->cache_of[xr]) {
+		x86_mov_rr(&t->b, jit_cache_regs[t->cache_of[xr] - 1], r);
+		t->dirty[t->cache_of[xr] - 1] = true;
+	} else {
+		x86_mov_store(&t->b, X86_RBX, XOFF(xr), r);
+	}
+}
+
+/*
+ * Where an operation computes rd: rd's own host register when it is cached
+ * and is not `avoid` (a second source read after the first is loaded; 0 =
+ * none), else rax (then stored to rd).
+ */
+static enum x86_reg jit_work(struct jit_tr *t, unsigned rd, unsigned avoid)
+{
+	if (rd == 0 || rd >= 32 || !t->cache_of[rd] || (avoid && rd == avoid))
+		return X86_RAX;
+	t->dirty[t->cache_of[rd] - 1] = true;
+	return jit_cache_regs[t->cache_of[rd] - 1];
+}
+
+/* dst op= guest register xr. */
+static void jit_src(struct jit_tr *t, enum x86_alu op, bool w64, enum x86_reg dst, unsigned xr)
+{
+	if (t->cache_of[xr])
+		x86_alu_rr(&t->b, op, w64, dst, jit_cache_regs[t->cache_of[xr] - 1]);
+	else
+		x86_alu_rm(&t->b, op, w64, dst, X86_RBX, XOFF(xr));
+}
+
+/* Guest register rd = a sign-extended 32-bit constant. */
+static void jit_set_imm(struct jit_tr *t, unsigned rd, int32_t imm)
+{
+	if (rd == 0 || rd >= 32)
+		return;
+	if (t->cache_of[rd]) {
+		x86_mov_imm(&t->b, jit_cache_regs[t->cache_of[rd] - 1], (uint64_t)(int64_t)imm);
+		t->dirty[t->cache_of[rd] - 1] = true;
+	} else
+		x86_store_imm32(&t->b, X86_RBX, XOFF(rd), imm);
+}
+
+/* Load the cached guest registers (block entry) / store them back (every exit). */
+static void jit_cache_load(struct jit_tr *t)
+{
+	for (unsigned i = 0; i < t->ncached; i++)
+		x86_mov_load(&t->b, jit_cache_regs[i], X86_RBX, XOFF(t->cached[i]));
+}
+
+static void jit_cache_store(struct jit_tr *t)
+{
+	for (unsigned i = 0; i < t->ncached; i++)
+		if (t->dirty[i])
+			x86_mov_store(&t->b, X86_RBX, XOFF(t->cached[i]), jit_cache_regs[i]);
+}
+
+static void jit_here(struct jit_tr *t, uint8_t *rel)
+{
+	x86_patch_rel32(rel, t->b.p);
+}
+
+/*
+ * The software TLB hit check for an access of `size` bytes at rax in the
+ * table at `table` (r14/r15): on a hit rax becomes the host address; a miss
+ * leaves through a slow exit at pcoff with k retired.
+ */
+static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+
+	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
+	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 */
+	x86_mov_rr(b, X86_RCX, X86_RAX);
+	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
+	x86_alu_rr(b, X86_ADD, true, X86_RCX, table);
+	if (size > 1)
+		x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
+	else
+		x86_mov_rr(b, X86_RDX, X86_RAX);
+	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
+	x86_cmp_mr(b, X86_RCX, 0, X86_RDX); /* tag: the last byte's page too, and no code bit */
+	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, pcoff, k, true);
+	x86_alu_rm(b, X86_ADD, true, X86_RAX, X86_RCX, 8); /* + addend */
+}
+
+/*
+ * A jump to rax on another page (registers stored back, budget charged):
+ * if the X TLB maps that page for this mode, its decoded page is known
+ * (tlb.xd, cleared whenever the page is reset or freed) and has a block of
+ * this generation at the target, go straight there with r13 = the new
+ * page; anything else falls through with rax intact. This is exec.c's
+ * `enter` fast path in host code: the same entries, the same checks.
+ */
+static void jit_far(struct jit_tr *t)
+{
+	struct x86_buf *b = &t->b;
+	uint8_t *miss[4], *none;
+
+	/* idx * 16, and the X entry: R table (r14) + 2 tables */
+	x86_mov_rr(b, X86_RCX, X86_RAX);
+	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
+	x86_lea(b, X86_RDX, X86_RCX, 0);
+	x86_alu_rr(b, X86_ADD, true, X86_RDX, X86_R14);
+	x86_mov_rr(b, X86_RSI, X86_RAX);
+	x86_alu_imm(b, X86_AND, true, X86_RSI, (int32_t)~RV_PAGE_MASK);
+	x86_cmp_mr(b, X86_RDX, (int32_t)(2 * RV_TLB_SIZE * sizeof(struct rv_tlb_entry)), X86_RSI);
+	miss[0] = x86_jcc32(b, X86_CC_NE);
+	/* dp = jit_xd[idx] (idx * 16 / 2 = idx * 8) */
+	x86_shift_imm(b, X86_SHR, false, X86_RCX, 1);
+	x86_alu_rm(b, X86_ADD, true, X86_RCX, X86_RBX, XDP_OFF);
+	x86_mov_load(b, X86_RDX, X86_RCX, 0);
+	x86_test_rr(b, true, X86_RDX, X86_RDX);
+	miss[1] = x86_jcc32(b, X86_CC_E);
+	/* jp = dp->jit, of this generation (code of an older one is unreachable) */
+	x86_mov_load(b, X86_RDX, X86_RDX, (int32_t)offsetof(struct rv_dpage, jit));
+	x86_test_rr(b, true, X86_RDX, X86_RDX);
+	miss[2] = x86_jcc32(b, X86_CC_E);
+	x86_mov_imm(b, X86_RCX, t->j->gen);
+	x86_cmp_mr(b, X86_RDX, (int32_t)offsetof(struct rv_jit_page, gen), X86_RCX);
+	miss[3] = x86_jcc32(b, X86_CC_NE);
+	/* entry[(va & 0xfff) / 2] */
+	x86_mov_rr32(b, X86_RCX, X86_RAX);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (int32_t)(RV_PAGE_MASK & ~1ull));
+	x86_shift_imm(b, X86_SHL, false, X86_RCX, 2);
+	x86_alu_rr(b, X86_ADD, true, X86_RCX, X86_RDX);
+	x86_mov_load(b, X86_RCX, X86_RCX, (int32_t)offsetof(struct rv_jit_page, entry));
+	x86_test_rr(b, true, X86_RCX, X86_RCX);
+	none = x86_jcc32(b, X86_CC_E);
+	x86_mov_rr(b, X86_R13, X86_RSI);
+	x86_jmp_reg(b, X86_RCX);
+	for (unsigned i = 0; i < 4; i++)
+		jit_here(t, miss[i]);
+	jit_here(t, none);
+}
+
+/*
+ * jalr to rax (registers stored back, budget charged): a target on this
+ * page whose block exists runs next; anything else falls through to the
+ * exit with rax intact.
+ */
+static void jit_jalr_lookup(struct jit_tr *t)
+{
+	struct x86_buf *b = &t->b;
+	uint8_t *other, *none;
+
+	x86_mov_rr(b, X86_RCX, X86_RAX);
+	x86_alu_rr(b, X86_XOR, true, X86_RCX, X86_R13);
+	x86_shift_imm(b, X86_SHR, true, X86_RCX, 12);
+	other = x86_jcc32(b, X86_CC_NE); /* another page */
+	x86_mov_rr32(b, X86_RCX, X86_RAX);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (int32_t)(RV_PAGE_MASK & ~1ull));
+	x86_shift_imm(b, X86_SHL, false, X86_RCX, 2); /* (offset / 2) * sizeof(void *) */
+	x86_mov_imm(b, X86_RDX, (uint64_t)(uintptr_t)t->jp->entry);
+	x86_alu_rr(b, X86_ADD, true, X86_RCX, X86_RDX);
+	x86_mov_load(b, X86_RCX, X86_RCX, 0);
+	x86_test_rr(b, true, X86_RCX, X86_RCX);
+	none = x86_jcc32(b, X86_CC_E);
+	x86_jmp_reg(b, X86_RCX);
+	jit_here(t, other);
+	jit_far(t);
+	jit_here(t, none);
+}
+
+/* rax = guest register xr + imm. */
+static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
+{
+	if (t->cache_of[xr] && imm) {
+		x86_lea(&t->b, X86_RAX, jit_cache_regs[t->cache_of[xr] - 1], (int32_t)imm);
+		return;
+	}
+	jit_ld(t, X86_RAX, xr);
+	if (imm)
+		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
+}
+
+static const enum x86_load jit_load_kind[7] = {
+    X86_LD_S8, X86_LD_S16, X86_LD_S32, X86_LD_64, X86_LD_U8, X86_LD_U16, X86_LD_U32,
+};
+static const unsigned jit_load_size[7] = {1, 2, 4, 8, 1, 2, 4};
+
+/*
+ * The operations translated, named one by one: the ALU group's order in
+ * enum rv_dop is the instruction table's (insn_table.h on the main line),
+ * which may interleave operations this tier does not translate, so no
+ * test here may be a range of that group.
+ */
+static bool jit_alu_imm_op(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_ADDI:
+	case RV_DOP_SLTI:
+	case RV_DOP_SLTIU:
+	case RV_DOP_XORI:
+	case RV_DOP_ORI:
+	case RV_DOP_ANDI:
+	case RV_DOP_SLLI:
+	case RV_DOP_SRLI:
+	case RV_DOP_SRAI:
+	case RV_DOP_ADDIW:
+	case RV_DOP_SLLIW:
+	case RV_DOP_SRLIW:
+	case RV_DOP_SRAIW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The divisions, and the multiplications whose result is rdx:rax's high half. */
+static bool jit_muldiv_fixed_op(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_MULH:
+	case RV_DOP_MULHSU:
+	case RV_DOP_MULHU:
+	case RV_DOP_DIV:
+	case RV_DOP_DIVU:
+	case RV_DOP_REM:
+	case RV_DOP_REMU:
+	case RV_DOP_DIVW:
+	case RV_DOP_DIVUW:
+	case RV_DOP_REMW:
+	case RV_DOP_REMUW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool jit_alu_reg_op(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_ADD:
+	case RV_DOP_SUB:
+	case RV_DOP_SLL:
+	case RV_DOP_SLT:
+	case RV_DOP_SLTU:
+	case RV_DOP_XOR:
+	case RV_DOP_SRL:
+	case RV_DOP_SRA:
+	case RV_DOP_OR:
+	case RV_DOP_AND:
+	case RV_DOP_ADDW:
+	case RV_DOP_SUBW:
+	case RV_DOP_SLLW:
+	case RV_DOP_SRLW:
+	case RV_DOP_SRAW:
+	case RV_DOP_MUL:
+	case RV_DOP_MULW:
+		return true;
+	default:
+		return jit_muldiv_fixed_op(op);
+	}
+}
+
+/* rax = rs1, rcx = rs2, then the M extension's divisions with RISC-V's corner cases. */
+static void jit_div(struct jit_tr *t, unsigned op)
+{
+	struct x86_buf *b = &t->b;
+	bool w64 = op == RV_DOP_DIV || op == RV_DOP_DIVU || op == RV_DOP_REM || op == RV_DOP_REMU,
+	     sign = op == RV_DOP_DIV || op == RV_DOP_REM || op == RV_DOP_DIVW || op == RV_DOP_REMW;
+	bool rem = op == RV_DOP_REM || op == RV_DOP_REMU || op == RV_DOP_REMW || op == RV_DOP_REMUW;
+	uint8_t *zero, *minus1 = NULL, *done1, *done2 = NULL;
+
+	x86_test_rr(b, w64, X86_RCX, X86_RCX);
+	zero = x86_jcc32(b, X86_CC_E);
+	if (sign) {
+		x86_alu_imm(b, X86_CMP, w64, X86_RCX, -1);
+		minus1 = x86_jcc32(b, X86_CC_E);
+		x86_cqo(b, w64);
+		x86_unary(b, X86_IDIV, w64, X86_RCX);
+	} else {
+		x86_alu_rr(b, X86_XOR, false, X86_RDX, X86_RDX);
+		x86_unary(b, X86_DIV, w64, X86_RCX);
+	}
+	if (rem)
+		x86_mov_rr(b, X86_RAX, X86_RDX);
+	done1 = x86_jmp32(b);
+	/* Divisor 0: quotient all ones, remainder the dividend. */
+	jit_here(t, zero);
+	if (!rem)
+		x86_mov_imm(b, X86_RAX, UINT64_MAX);
+	if (sign) {
+		done2 = x86_jmp32(b);
+		/* Divisor -1: quotient -dividend (wraps for the minimum: the overflow case),
+		 * remainder 0. */
+		jit_here(t, minus1);
+		if (rem)
+			x86_alu_rr(b, X86_XOR, false, X86_RAX, X86_RAX);
+		else
+			x86_unary(b, X86_NEG, w64, X86_RAX);
+	}
+	jit_here(t, done1);
+	if (done2)
+		jit_here(t, done2);
+	if (!w64)
+		x86_movsxd(b, X86_RAX, X86_RAX); /* W forms: the 32-bit result sign-extended */
+}
+
+/*
+ * Translate one slot at page offset `off` (k instructions retired before
+ * it). Returns the instructions it retires, 0 if it is not translated (the
+ * block ends before it); *end is set when it ends the block itself.
+ */
+static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned slot, unsigned k,
+			 bool *end)
+{
+	struct x86_buf *b = &t->b;
+	int32_t off = (int32_t)(2u * slot), len = 2 * d->step;
+	int64_t imm = d->imm;
+	unsigned op = d->op;
+
+	*end = false;
+	switch (op) {
+	case RV_DOP_NOP:
+		return 1;
+	case RV_DOP_LUI:
+	case RV_DOP_LI:
+		jit_set_imm(t, d->rd, d->imm);
+		return op == RV_DOP_LI ? 2 : 1;
+	case RV_DOP_AUIPC:
+		if (off + imm == (int32_t)(off + imm)) {
+			x86_lea(b, X86_RAX, X86_R13, (int32_t)(off + imm));
+		} else {
+			x86_mov_imm(b, X86_RAX, (uint64_t)(off + imm));
+			x86_alu_rr(b, X86_ADD, true, X86_RAX, X86_R13);
+		}
+		jit_st(t, d->rd, X86_RAX);
+		return 1;
+	case RV_DOP_JAL:
+		x86_lea(b, X86_RAX, X86_R13, off + len);
+		jit_st(t, d->rd, X86_RAX);
+		if (d->target >= 0)
+			jit_exit(t, STUB_CHAIN, d->target, k + 1, false);
+		else
+			jit_exit(t, STUB_PC, (int32_t)(off + imm), k + 1, false);
+		*end = true;
+		return 1;
+	case RV_DOP_JALR:
+		jit_ld(t, X86_RAX, d->rs1);
+		if (imm)
+			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+		x86_alu_imm(b, X86_AND, true, X86_RAX, -2);
+		x86_lea(b, X86_RCX, X86_R13, off + len);
+		jit_st(t, d->rd, X86_RCX);
+		jit_cache_store(t);
+		x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
+		jit_jalr_lookup(t);
+		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+		*end = true;
+		return 1;
+	case RV_DOP_BEQ:
+	case RV_DOP_BNE:
+	case RV_DOP_BLT:
+	case RV_DOP_BGE:
+	case RV_DOP_BLTU:
+	case RV_DOP_BGEU: {
+		static const enum x86_cc cc[] = {X86_CC_E,  X86_CC_NE, X86_CC_L,
+						 X86_CC_GE, X86_CC_B,  X86_CC_AE};
+		uint8_t *rel;
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
+		rel = x86_jcc32(b, cc[op - RV_DOP_BEQ]);
+		if (d->target >= 0)
+			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
+		else
+			jit_stub(t, rel, STUB_PC, (int32_t)(off + imm), k + 1, false);
+		return 1;
+	}
+	case RV_DOP_LB:
+	case RV_DOP_LH:
+	case RV_DOP_LW:
+	case RV_DOP_LD:
+	case RV_DOP_LBU:
+	case RV_DOP_LHU:
+	case RV_DOP_LWU: {
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, X86_R14, jit_load_size[op - RV_DOP_LB], off, k);
+		x86_load(b, jit_load_kind[op - RV_DOP_LB], w, X86_RAX, 0);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	case RV_DOP_SB:
+	case RV_DOP_SH:
+	case RV_DOP_SW:
+	case RV_DOP_SD: {
+		unsigned size = 1u << (op - RV_DOP_SB);
+
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, X86_R15, size, off, k);
+		if (t->cache_of[d->rs2]) {
+			x86_store(b, size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
+		} else {
+			jit_ld(t, X86_RDX, d->rs2); /* rdx is free after the TLB check */
+			x86_store(b, size, X86_RAX, 0, X86_RDX);
+		}
+		return 1;
+	}
+	case RV_DOP_ADD_LB:
+	case RV_DOP_ADD_LH:
+	case RV_DOP_ADD_LW:
+	case RV_DOP_ADD_LD:
+	case RV_DOP_ADD_LBU:
+	case RV_DOP_ADD_LHU:
+	case RV_DOP_ADD_LWU:
+	case RV_DOP_ADD_SB:
+	case RV_DOP_ADD_SH:
+	case RV_DOP_ADD_SW:
+	case RV_DOP_ADD_SD: {
+		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
+		unsigned mem = op - RV_DOP_ADD_LB, size;
+		int32_t off2 = off + 2 * (int32_t)d->first_step;
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		jit_st(t, (unsigned)d->target, X86_RAX);
+		if (imm)
+			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+		if (mem < 7) {
+			jit_tlb(t, X86_R14, jit_load_size[mem], off2, k + 1);
+			x86_load(b, jit_load_kind[mem], X86_RAX, X86_RAX, 0);
+			jit_st(t, d->rd, X86_RAX);
+		} else {
+			size = 1u << (mem - 7);
+			jit_tlb(t, X86_R15, size, off2, k + 1);
+			if (t->cache_of[d->rd]) {
+				x86_store(b, size, X86_RAX, 0,
+					  jit_cache_regs[t->cache_of[d->rd] - 1]);
+			} else {
+				jit_ld(t, X86_RDX, d->rd);
+				x86_store(b, size, X86_RAX, 0, X86_RDX);
+			}
+		}
+		return 2;
+	}
+	case RV_DOP_ZEXTW:
+		jit_ld(t, X86_RAX, d->rs1);
+		x86_mov_rr32(b, X86_RAX, X86_RAX);
+		jit_st(t, d->rd, X86_RAX);
+		return 2;
+	case RV_DOP_SHIFTS:
+		jit_ld(t, X86_RAX, d->rs1);
+		x86_shift_imm(b, X86_SHL, true, X86_RAX, (unsigned)imm & 63);
+		jit_st(t, (unsigned)d->target, X86_RAX);
+		x86_shift_imm(b, X86_SHR, true, X86_RAX, ((unsigned)imm >> 8) & 63);
+		jit_st(t, d->rd, X86_RAX);
+		return 2;
+	default:
+		break;
+	}
+	if (jit_alu_imm_op(op)) {
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		jit_ld(t, w, d->rs1);
+		switch (op) {
+		case RV_DOP_ADDI:
+			x86_alu_imm(b, X86_ADD, true, w, (int32_t)imm);
+			break;
+		case RV_DOP_SLTI:
+		case RV_DOP_SLTIU:
+			x86_alu_imm(b, X86_CMP, true, w, (int32_t)imm);
+			x86_setcc(b, op == RV_DOP_SLTI ? X86_CC_L : X86_CC_B, w);
+			break;
+		case RV_DOP_XORI:
+			x86_alu_imm(b, X86_XOR, true, w, (int32_t)imm);
+			break;
+		case RV_DOP_ORI:
+			x86_alu_imm(b, X86_OR, true, w, (int32_t)imm);
+			break;
+		case RV_DOP_ANDI:
+			x86_alu_imm(b, X86_AND, true, w, (int32_t)imm);
+			break;
+		case RV_DOP_SLLI:
+			x86_shift_imm(b, X86_SHL, true, w, (unsigned)imm);
+			break;
+		case RV_DOP_SRLI:
+			x86_shift_imm(b, X86_SHR, true, w, (unsigned)imm);
+			break;
+		case RV_DOP_SRAI:
+			x86_shift_imm(b, X86_SAR, true, w, (unsigned)imm);
+			break;
+		case RV_DOP_ADDIW:
+			if (imm) /* addiw rd, rs, 0 is sext.w */
+				x86_alu_imm(b, X86_ADD, false, w, (int32_t)imm);
+			x86_movsxd(b, w, w);
+			break;
+		case RV_DOP_SLLIW:
+			x86_shift_imm(b, X86_SHL, false, w, (unsigned)imm);
+			x86_movsxd(b, w, w);
+			break;
+		case RV_DOP_SRLIW:
+			x86_shift_imm(b, X86_SHR, false, w, (unsigned)imm);
+			x86_movsxd(b, w, w);
+			break;
+		default: /* SRAIW */
+			x86_shift_imm(b, X86_SAR, false, w, (unsigned)imm);
+			x86_movsxd(b, w, w);
+			break;
+		}
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	if (jit_alu_reg_op(op)) {
+		enum x86_alu alu = op == RV_DOP_SUB || op == RV_DOP_SUBW ? X86_SUB
+				   : op == RV_DOP_XOR			 ? X86_XOR
+				   : op == RV_DOP_OR			 ? X86_OR
+				   : op == RV_DOP_AND			 ? X86_AND
+									 : X86_ADD;
+		bool fixed = jit_muldiv_fixed_op(op);
+		enum x86_reg w = fixed ? X86_RAX : jit_work(t, d->rd, d->rs2);
+
+		if (op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA || op == RV_DOP_SLLW ||
+		    op == RV_DOP_SRLW || op == RV_DOP_SRAW || op == RV_DOP_MUL || op == RV_DOP_MULW)
+			jit_ld(t, X86_RCX, d->rs2); /* before w, which may be rs2's register */
+		jit_ld(t, w, d->rs1);
+		switch (op) {
+		case RV_DOP_ADD:
+		case RV_DOP_SUB:
+		case RV_DOP_XOR:
+		case RV_DOP_OR:
+		case RV_DOP_AND:
+			jit_src(t, alu, true, w, d->rs2);
+			break;
+		case RV_DOP_ADDW:
+		case RV_DOP_SUBW:
+			jit_src(t, alu, false, w, d->rs2);
+			x86_movsxd(b, w, w);
+			break;
+		case RV_DOP_SLT:
+		case RV_DOP_SLTU:
+			jit_src(t, X86_CMP, true, w, d->rs2);
+			x86_setcc(b, op == RV_DOP_SLT ? X86_CC_L : X86_CC_B, w);
+			break;
+		case RV_DOP_SLL:
+		case RV_DOP_SRL:
+		case RV_DOP_SRA:
+		case RV_DOP_SLLW:
+		case RV_DOP_SRLW:
+		case RV_DOP_SRAW: {
+			bool w64 = op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA;
+			enum x86_shift s = (op == RV_DOP_SLL || op == RV_DOP_SLLW)   ? X86_SHL
+					   : (op == RV_DOP_SRL || op == RV_DOP_SRLW) ? X86_SHR
+										     : X86_SAR;
+
+			/* x86 masks the count by 63 (31 for 32-bit), as RISC-V does. */
+			x86_shift_cl(b, s, w64, w);
+			if (!w64)
+				x86_movsxd(b, w, w);
+			break;
+		}
+		case RV_DOP_MUL:
+		case RV_DOP_MULW:
+			x86_imul_rr(b, op == RV_DOP_MUL, w, X86_RCX);
+			if (op == RV_DOP_MULW)
+				x86_movsxd(b, w, w);
+			break;
+		case RV_DOP_MULH:
+		case RV_DOP_MULHU:
+			jit_ld(t, X86_RCX, d->rs2);
+			x86_unary(b, op == RV_DOP_MULH ? X86_IMUL1 : X86_MUL, true, X86_RCX);
+			x86_mov_rr(b, X86_RAX, X86_RDX);
+			break;
+		case RV_DOP_MULHSU:
+			/* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
+			jit_ld(t, X86_RCX, d->rs2);
+			x86_unary(b, X86_MUL, true, X86_RCX);
+			jit_ld(t, X86_RAX, d->rs1); /* again: rd is written only below */
+			x86_shift_imm(b, X86_SAR, true, X86_RAX, 63);
+			x86_alu_rr(b, X86_AND, true, X86_RAX, X86_RCX);
+			x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RAX);
+			x86_mov_rr(b, X86_RAX, X86_RDX);
+			break;
+		default: /* the divisions */
+			jit_ld(t, X86_RCX, d->rs2);
+			jit_div(t, op);
+			break;
+		}
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	return 0; /* GENERIC, STEP, FP, DECODE, PAGE_END: not here */
+}
+
+/* Emit the exit stubs collected while translating the body. */
+static void jit_emit_stubs(struct jit_tr *t)
+{
+	struct x86_buf *b = &t->b;
+
+	for (unsigned i = 0; i < t->nstub; i++) {
+		const struct jit_stub *s = &t->stub[i];
+
+		jit_here(t, s->rel);
+		if (s->k)
+			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k);
+		if (s->kind == STUB_CHAIN) {
+			unsigned slot = (unsigned)s->pcoff;
+			const void *next = t->jp->entry[slot];
+			uint8_t *miss;
+
+			if (slot == t->start) {
+				/* A loop on itself: the registers stay where they are while the
+				 * budget lasts. */
+				x86_alu_imm(b, X86_CMP, true, X86_R12, (int32_t)t->len);
+				x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
+				jit_cache_store(t);
+				x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * slot));
+				x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+				x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+				continue;
+			}
+			jit_cache_store(t);
+			if (next) { /* same page, same generation: they die together */
+				x86_patch_rel32(x86_jmp32(b), jit_rx_to_rw(t->j, next));
+				continue;
+			}
+			/* Not translated yet: look at the page's table when we get here. */
+			x86_mov_imm(b, X86_RAX, (uint64_t)(uintptr_t)&t->jp->entry[slot]);
+			x86_mov_load(b, X86_RAX, X86_RAX, 0);
+			x86_test_rr(b, true, X86_RAX, X86_RAX);
+			miss = x86_jcc32(b, X86_CC_E);
+			x86_jmp_reg(b, X86_RAX);
+			jit_here(t, miss);
+			x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * slot));
+		} else {
+			if (!s->no_wb)
+				jit_cache_store(t);
+			x86_lea(b, X86_RAX, X86_R13, s->pcoff);
+			if (!s->slow) /* a jump to another page */
+				jit_far(t);
+		}
+		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+		if (s->slow)
+			x86_store_imm32(b, X86_RBX, SLOW_OFF, 1);
+		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+	}
+}
+
+static bool jit_decoded(const struct rv_hart *h, const struct rv_dinsn *d)
+{
+	return d->fn != h->dc.decode_fn && d->op != RV_DOP_DECODE;
+}
+
+/* Operations jit_insn translates (everything else ends the block before it). */
+static bool jit_can(unsigned op)
+{
+	if (jit_alu_imm_op(op) || jit_alu_reg_op(op))
+		return true;
+	switch (op) {
+	case RV_DOP_NOP:
+	case RV_DOP_LUI:
+	case RV_DOP_AUIPC:
+	case RV_DOP_JAL:
+	case RV_DOP_JALR:
+		return true;
+	default:
+		/* these groups are contiguous in enum rv_dop (dcache.h) */
+		return (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU) ||
+		       (op >= RV_DOP_LB && op <= RV_DOP_SD) ||
+		       (op >= RV_DOP_ZEXTW && op <= RV_DOP_ADD_SD);
+	}
+}
+
+static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
+{
+	if (jp->gen != j->gen) {
+		memset(jp->entry, 0, sizeof(jp->entry));
+		memset(jp->count, 0, sizeof(jp->count));
+		jp->gen = j->gen;
+	}
+}
+
+/*
+ * Choose the guest registers to keep in host registers: the most used ones
+ * over the slots the block will cover (the same walk as the translation).
+ * Operand fields an operation does not use count too: a harmless
+ * overestimate (a register cached for nothing is loaded and stored back
+ * unchanged).
+ */
+static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const struct rv_dpage *dp)
+{
+	unsigned uses[33] = {0}, slot = t->start, k = 0;
+
+	memset(t->cache_of, 0, sizeof(t->cache_of));
+	t->ncached = 0;
+	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
+		const struct rv_dinsn *d = &dp->slot[slot];
+
+		if (!jit_decoded(h, d) || !jit_can(d->op))
+			break;
+		uses[d->rs1]++;
+		uses[d->rs2]++;
+		if (d->rd < 32)
+			uses[d->rd]++;
+		if ((d->op == RV_DOP_SHIFTS || d->op >= RV_DOP_ADD_LB) && d->target > 0 &&
+		    d->target < 32)
+			uses[d->target]++;
+		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
+		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
+			break;
+		slot += d->step;
+	}
+	uses[0] = 0;
+	while (t->ncached < JIT_NCACHE) {
+		unsigned best = 0;
+
+		for (unsigned r = 1; r < 32; r++)
+			if (!t->cache_of[r] && uses[r] > uses[best])
+				best = r;
+		if (!uses[best])
+			break;
+		t->dirty[t->ncached] = false; /* set by whatever writes it (jit_st & co.) */
+		t->cached[t->ncached++] = (uint8_t)best;
+		t->cache_of[best] = (uint8_t)t->ncached;
+	}
+}
+
+/* One attempt at the block at `start` into the free part of the cache; NULL if it did not fit. */
+static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, unsigned start,
+				      unsigned *ninsns)
+{
+	struct rv_jit *j = h->jit;
+	struct jit_tr *t = j->tr;
+	unsigned slot = start, k = 0;
+	uint8_t *check_imm;
+	bool end = false;
+
+	t->j = j;
+	t->jp = dp->jit;
+	t->start = start;
+	t->nstub = 0;
+	t->len = 0;
+	jit_choose_cache(t, h, dp);
+	x86_init(&t->b, j->rw + j->used, j->size - j->used);
+	t->check = t->b.p;
+	/* cmp r12, imm32 (the length, patched below); jl -> leave with nothing done */
+	x86_byte(&t->b, 0x49);
+	x86_byte(&t->b, 0x81);
+	x86_byte(&t->b, 0xfc);
+	check_imm = t->b.p;
+	x86_u32(&t->b, 0);
+	jit_stub(t, x86_jcc32(&t->b, X86_CC_L), STUB_PC, (int32_t)(2u * start), 0, true);
+	t->stub[t->nstub - 1].no_wb = true;
+	jit_cache_load(t);
+	t->body = t->b.p;
+	while (!end) {
+		const struct rv_dinsn *d = &dp->slot[slot];
+		unsigned n = 0;
+
+		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && jit_can(d->op) &&
+		    k + 2 <= JIT_MAX_INSNS)
+			n = jit_insn(t, d, slot, k, &end);
+		if (!n) {
+			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
+			 * on). */
+			bool slow = slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS;
+
+			if (k == 0)
+				return NULL;
+			jit_exit_slot(t, slot, k, slow);
+			break;
+		}
+		k += n;
+		slot += d->step;
+	}
+	if (t->b.full)
+		return NULL;
+	t->len = k;
+	memcpy(check_imm, &k, 4);
+	jit_emit_stubs(t);
+	if (t->b.full)
+		return NULL;
+	*ninsns = k;
+	j->stats.code_bytes += (uint64_t)(t->b.p - t->check);
+	j->used = (size_t)(t->b.p - j->rw + 15) & ~(size_t)15;
+	return jit_rw_to_rx(j, t->check);
+}
+
+static uint64_t jit_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: not the waits of a busy host */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Translate the block at `start` of dp; when the cache is full, empty it
+ * (every page's table goes stale by generation) and try once more.
+ */
+static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigned start)
+{
+	struct rv_jit *j = h->jit;
+	uint64_t t0 = jit_now_ns();
+	unsigned n = 0;
+	const void *code = jit_translate_once(h, dp, start, &n);
+
+	if (!code && j->tr->b.full && j->used > j->keep) {
+		j->gen++;
+		j->used = j->keep;
+		j->stats.flushes++;
+		jit_page_sync(j, dp->jit);
+		code = jit_translate_once(h, dp, start, &n);
+	}
+	j->stats.translate_ns += jit_now_ns() - t0;
+	if (code) {
+		j->stats.blocks++;
+		j->stats.guest_insns += n;
+	}
+	return code;
+}
+
+bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
+		int64_t *left)
+{
+	struct rv_jit *j = h->jit;
+	struct rv_jit_page *jp = dp->jit;
+	const void *code;
+	int64_t after;
+
+	/*
+	 * Misaligned accesses must reach interp.c (FWFT delegates them to the
+	 * guest, or the PMU counts them): translated loads and stores do not
+	 * test alignment, so run interpreted meanwhile. Only an SBI call
+	 * changes the flag, and no block holds an ecall: checking here suffices.
+	 */
+	if (h->sbi.misaligned_slow)
+		return false;
+	if (!jp) {
+		jp = dp->jit = calloc(1, sizeof(*jp));
+		if (!jp)
+			return false;
+	}
+	jit_page_sync(j, jp);
+	code = jp->entry[slot];
+	if (!code) {
+		if (jp->count[slot] == JIT_NEVER || ++jp->count[slot] < j->hot)
+			return false;
+		if (!jit_decoded(h, &dp->slot[slot])) {
+			jp->count[slot]--; /* not decoded yet (first visit): try at the next one */
+			return false;
+		}
+		code = jit_translate(h, dp, slot);
+		if (!code) {
+			jp->count[slot] = JIT_NEVER;
+			j->stats.failed++;
+			return false;
+		}
+		jp->entry[slot] = code;
+	}
+	h->jit_exit_slow = 0;
+	h->jit_xd = h->tlb.xd[h->priv];
+	j->stats.runs++;
+	after = j->enter(h, *left, page_va, code, h->tlb.e[h->priv][RV_ACC_R],
+			 h->tlb.e[h->priv][RV_ACC_W]);
+	if (after == *left)
+		return false; /* the budget did not cover it: nothing ran, pc unchanged */
+	*left = after;
+	return true;
+}
+
+#else /* not x86-64 Linux: the interpreter only */
+
+struct rv_jit {
+	struct rv_jit_stats stats;
+};
+
+bool rv_jit_supported(void)
+{
+	return false;
+}
+
+struct rv_jit *rv_jit_create(size_t cache_size)
+{
+	(void)cache_size;
+	return NULL;
+}
+
+void rv_jit_destroy(struct rv_jit *j)
+{
+	(void)j;
+}
+
+const struct rv_jit_stats *rv_jit_stats(const struct rv_jit *j)
+{
+	return &j->stats;
+}
+
+bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
+		int64_t *left)
+{
+	(void)h;
+	(void)dp;
+	(void)slot;
+	(void)page_va;
+	(void)left;
+	return false;
+}
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The translator (first tier): hot guest code, as the predecoder left it in
+ * decoded slots (dcache.h), becomes x86-64 host code.
+ *
+ * Unit: a superblock inside one decoded page, from a hot entry slot through
+ * fall-through paths (conditional branches leave it when taken), ending at a
+ * jal/jalr, an instruction it does not translate, or a length limit.
+ * Inline: RV64I/M integer operations, lui/auipc, branches, jal/jalr, the
+ * fused pairs, loads and stores that hit the software TLB. Everything else
+ * (GENERIC, FP, CSRs, AMOs, fences, system) ends the block before it and runs
+ * in exec.c / interp.c, as does a load or store that misses the TLB: the
+ * block leaves with pc at that instruction and every earlier one retired.
+ *
+ * Exactness: exec.c calls a block only where it would dispatch the entry
+ * slot (a taken branch or jump, a page entry); the block's first act is to
+ * compare the batch's remaining budget with its own length and leave at
+ * once when it does not fit, so a batch (run_budget, a single step) stops
+ * exactly where the interpreter would, and interrupts are taken between
+ * batches exactly as before. Every exit subtracts the instructions retired
+ * on its path.
+ *
+ * Invalidation: a page's translations hang off its decoded page
+ * (rv_dpage.jit) and die with it: dcache.c calls rv_jit_page_invalidate
+ * whenever it resets slots (own stores, fence.i and its remote form, a new
+ * epoch) and frees them with the page (address-space change, cache full).
+ * Blocks chain directly only to blocks of their own page, which die
+ * together; a jump to another page goes back to exec.c.
+ *
+ * Code memory: one memfd mapped twice, RW for emitting and RX for running,
+ * never writable and executable at once. When it is full everything is
+ * dropped (every page's table is stale by generation) and emission restarts.
+ *
+ * Only on x86-64 Linux hosts (and not with -DAXVM_NO_JIT, which builds that
+ * path here); elsewhere rv_jit_create fails and the hart runs without it.
+ */
+#ifndef AXVM_ARCH_RISCV64_JIT_H
+#define AXVM_ARCH_RISCV64_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/riscv64/dcache.h"
+
+#define RV_JIT_DEFAULT_CACHE (16u << 20)
+#define RV_JIT_MIN_CACHE (8u << 10)
+
+/* A decoded page's translations: the entry of each slot that starts a block. */
+struct rv_jit_page {
+	uint64_t gen;			   /* valid while it equals rv_jit.gen; 0 = stale */
+	const void *entry[RV_DPAGE_SLOTS]; /* RX address of the block starting there */
+	uint16_t count[RV_DPAGE_SLOTS];	   /* times exec.c reached the slot untranslated */
+};
+
+/* Counters for tests and profiling. */
+struct rv_jit_stats {
+	uint64_t blocks;       /* blocks translated */
+	uint64_t guest_insns;  /* guest instructions in them */
+	uint64_t code_bytes;   /* host code bytes emitted */
+	uint64_t translate_ns; /* thread CPU time spent translating */
+	uint64_t flushes;      /* times the code cache was emptied (full) */
+	uint64_t failed;       /* entries that could not be translated */
+	uint64_t runs;	       /* blocks entered from exec.c */
+};
+
+struct rv_jit;
+struct rv_hart;
+
+/* A code cache of cache_size bytes (0 = default); NULL if unavailable (not x86-64, no memfd). */
+struct rv_jit *rv_jit_create(size_t cache_size);
+void rv_jit_destroy(struct rv_jit *j);
+const struct rv_jit_stats *rv_jit_stats(const struct rv_jit *j);
+/* True if this build can translate at all (x86-64 host). */
+bool rv_jit_supported(void);
+
+/*
+ * exec.c is about to dispatch slot `slot` of dp (at guest pc page_va + 2 *
+ * slot) with *left instructions of the batch still to start. Count it,
+ * translate it when hot, and run its block if there is one: true if the
+ * block ran (h->pc, *left updated; h->jit_exit_slow set if the instruction
+ * at h->pc must run in the interpreter before any block is tried there).
+ */
+bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
+		int64_t *left);
+
+/* dcache.c: the page's slots were reset, or it is being freed. */
+static inline void rv_jit_page_invalidate(struct rv_jit_page *jp)
+{
+	if (jp)
+		jp->gen = 0;
+}
+void rv_jit_page_free(struct rv_jit_page *jp);
+
+#endif

@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The translator (jit.c) against the interpreter: each program runs on two
+ * harts, one with the translator forced on and one with it off (whatever
+ * AXVM_JIT says), and every register, pc, instret, the trap CSRs and the
+ * data they wrote must match after every run() -- and the translator must
+ * actually have run blocks, so a test cannot pass by interpreting.
+ * Covers: the integer and M operations with their corner cases (division by
+ * 0, overflow), budgets that cut blocks at every length, self-modifying code
+ * inside a hot block (with fence.i, and a store into the running block
+ * without one), a fault in the middle of a block, interrupts posted while a
+ * hot loop runs, a code cache so small that it is emptied again and again,
+ * and blocks chained across pages when one page is remapped under them.
+ */
+#include "arch/riscv64/jit.h"
+#include "arch/riscv64/sbi.h"
+#include "test_hart_util.h"
+
+#define P (RAM_BASE + 0x10000)
+#define DATA (RAM_BASE + 0x20000)
+
+#define OPR(f3, f7, rd, a, b) enc_r(0x33, rd, f3, a, b, f7)
+#define OPW(f3, f7, rd, a, b) enc_r(0x3b, rd, f3, a, b, f7)
+#define OPI(f3, rd, a, imm) enc_i(0x13, rd, f3, a, imm)
+#define OPIW(f3, rd, a, imm) enc_i(0x1b, rd, f3, a, imm)
+#define SUB(rd, a, b) OPR(0, 0x20, rd, a, b)
+#define XOR(rd, a, b) OPR(4, 0, rd, a, b)
+#define SLLI(rd, a, sh) OPI(1, rd, a, sh)
+#define SRLI(rd, a, sh) OPI(5, rd, a, sh)
+#define SRAI(rd, a, sh) OPI(5, rd, a, 0x400 | (sh))
+#define ANDI(rd, a, imm) OPI(7, rd, a, imm)
+#define BLT(a, b, imm) enc_b(4, a, b, imm)
+#define BGE(a, b, imm) enc_b(5, a, b, imm)
+#define BLTU(a, b, imm) enc_b(6, a, b, imm)
+#define BGEU(a, b, imm) enc_b(7, a, b, imm)
+#define AUIPC(rd, imm20) ((uint32_t)(imm20) << 12 | (rd) << 7 | 0x17)
+#define J(imm) JAL(0, imm)
+
+struct jt {
+	struct hart_fix on, off;
+};
+
+static int jt_side(struct hart_fix *f, bool jit, uint64_t budget, size_t cache)
+{
+	static struct axvm_riscv64_config cfg;
+	int r;
+
+	cfg.run_budget = budget;
+	if ((r = fix_init_cfg(f, &cfg, axvm_hal_linux())))
+		return r;
+	rv_jit_destroy(f->h->jit); /* AXVM_JIT in the environment must not decide */
+	f->h->jit = NULL;
+	if (jit && !(f->h->jit = rv_jit_create(cache)))
+		return -1;
+	return 0;
+}
+
+/* Both harts with the same code at P; NULL-free on failure. */
+static bool jt_init(struct jt *t, uint64_t budget, size_t cache, const uint32_t *code, size_t n)
+{
+	memset(t, 0, sizeof(*t));
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return false;
+	}
+	if (jt_side(&t->on, true, budget, cache) || jt_side(&t->off, false, budget, cache) ||
+	    fix_code(&t->on, P, code, n) || fix_code(&t->off, P, code, n)) {
+		test_fail_at(__FILE__, __LINE__, "fixture");
+		return false;
+	}
+	t->on.h->pc = t->off.h->pc = P;
+	return true;
+}
+
+static void jt_fini(struct jt *t)
+{
+	fix_fini(&t->on);
+	fix_fini(&t->off);
+}
+
+static void jt_set(struct jt *t, unsigned r, uint64_t v)
+{
+	t->on.h->x[r] = t->off.h->x[r] = v;
+}
+
+/* The two harts agree (registers, pc, instret, trap CSRs, exit, 4 KiB at DATA). */
+static bool jt_same(struct jt *t, int line)
+{
+	const struct rv_hart *a = t->on.h, *b = t->off.h;
+	char what[64] = "";
+
+	for (unsigned i = 0; i < 32 && !what[0]; i++)
+		if (a->x[i] != b->x[i])
+			snprintf(what, sizeof(what), "x%u", i);
+	if (!what[0] && a->pc != b->pc)
+		snprintf(what, sizeof(what), "pc");
+	if (!what[0] && a->instret != b->instret)
+		snprintf(what, sizeof(what), "instret");
+	if (!what[0] && (a->scause != b->scause || a->sepc != b->sepc || a->stval != b->stval))
+		snprintf(what, sizeof(what), "trap CSRs");
+	if (!what[0] && t->on.exit.reason != t->off.exit.reason)
+		snprintf(what, sizeof(what), "exit reason");
+	for (unsigned i = 0; i < 4096 && !what[0]; i += 8)
+		if (fix_rd64(&t->on, DATA + i) != fix_rd64(&t->off, DATA + i))
+			snprintf(what, sizeof(what), "memory at DATA+%u", i);
+	if (what[0])
+		test_fail_at(__FILE__, line, "jit and interpreter differ in %s (pc %#llx vs %#llx)",
+			     what, (unsigned long long)a->pc, (unsigned long long)b->pc);
+	return !what[0];
+}
+
+/* run() both until an exit other than NOTHING (at most `runs` times), comparing after each. */
+static void jt_run(struct jt *t, unsigned runs, int line)
+{
+	for (unsigned i = 0; i < runs; i++) {
+		int ra = fix_run(&t->on), rb = fix_run(&t->off);
+
+		if (ra != rb) {
+			test_fail_at(__FILE__, line, "run() returned %d with jit, %d without", ra,
+				     rb);
+			return;
+		}
+		if (!jt_same(t, line) || t->on.exit.reason != AXVM_EXIT_NOTHING)
+			return;
+	}
+}
+
+static const struct rv_jit_stats *jt_stats(struct jt *t)
+{
+	return rv_jit_stats(t->on.h->jit);
+}
+
+/* The ALU/M program: 200 rounds over an LCG's values and fixed corner values. */
+#define JT_ALU_LEN 120
+static void jt_alu_code(uint32_t *out)
+{
+	const uint32_t jt_alu[] = {
+	    /* x5 = LCG state, x6 = multiplier, x7 = counter, x8 = 200, x31 = checksum */
+	    /* loop: */
+	    MULDIV(0, 5, 5, 6),
+	    ADDI(5, 5, 1237),
+	    /* mix of values: x9 = x5 >> 3, x10 = INT64_MIN, x11 = -1, x12 = 0, x13 = x5 w/ low bits
+	     */
+	    SRLI(9, 5, 3),
+	    ADDI(11, 0, -1),
+	    SLLI(10, 11, 63),
+	    ADDI(12, 0, 0),
+	    ANDI(13, 5, 7),
+	    OPR(0, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* add */
+	    SUB(14, 5, 9),
+	    XOR(31, 31, 14), /* sub */
+	    OPR(1, 0, 14, 5, 13),
+	    ADD(31, 31, 14), /* sll */
+	    OPR(2, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* slt */
+	    OPR(3, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* sltu */
+	    OPR(5, 0, 14, 5, 13),
+	    XOR(31, 31, 14), /* srl */
+	    OPR(5, 0x20, 14, 5, 13),
+	    ADD(31, 31, 14), /* sra */
+	    OPR(6, 0, 14, 5, 9),
+	    XOR(31, 31, 14), /* or */
+	    OPR(7, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* and */
+	    OPW(0, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* addw */
+	    OPW(0, 0x20, 14, 5, 9),
+	    XOR(31, 31, 14), /* subw */
+	    OPW(1, 0, 14, 5, 9),
+	    ADD(31, 31, 14), /* sllw */
+	    OPW(5, 0, 14, 5, 9),
+	    XOR(31, 31, 14), /* srlw */
+	    OPW(5, 0x20, 14, 5, 9),
+	    ADD(31, 31, 14), /* sraw */
+	    OPI(2, 14, 5, -5),
+	    ADD(31, 31, 14), /* slti */
+	    OPI(3, 14, 5, -5),
+	    ADD(31, 31, 14), /* sltiu */
+	    OPI(4, 14, 5, -300),
+	    XOR(31, 31, 14), /* xori */
+	    OPI(6, 14, 5, 0x555),
+	    ADD(31, 31, 14), /* ori */
+	    SRAI(14, 5, 17),
+	    XOR(31, 31, 14), /* srai */
+	    OPIW(0, 14, 5, 2000),
+	    ADD(31, 31, 14), /* addiw */
+	    OPIW(1, 14, 5, 7),
+	    XOR(31, 31, 14), /* slliw */
+	    OPIW(5, 14, 5, 9),
+	    ADD(31, 31, 14), /* srliw */
+	    OPIW(5, 14, 5, 0x400 | 9),
+	    XOR(31, 31, 14), /* sraiw */
+	    MULDIV(1, 14, 5, 9),
+	    ADD(31, 31, 14), /* mulh */
+	    MULDIV(2, 14, 5, 9),
+	    XOR(31, 31, 14), /* mulhsu */
+	    MULDIV(2, 14, 10, 9),
+	    ADD(31, 31, 14), /* mulhsu, negative */
+	    MULDIV(3, 14, 5, 9),
+	    ADD(31, 31, 14), /* mulhu */
+	    MULDIVW(0, 14, 5, 9),
+	    XOR(31, 31, 14), /* mulw */
+	    MULDIV(4, 14, 5, 13),
+	    ADD(31, 31, 14), /* div (13 may be 0) */
+	    MULDIV(4, 14, 10, 11),
+	    XOR(31, 31, 14), /* div overflow */
+	    MULDIV(5, 14, 5, 13),
+	    ADD(31, 31, 14), /* divu */
+	    MULDIV(6, 14, 5, 13),
+	    XOR(31, 31, 14), /* rem */
+	    MULDIV(6, 14, 10, 11),
+	    ADD(31, 31, 14), /* rem overflow */
+	    MULDIV(7, 14, 5, 12),
+	    XOR(31, 31, 14), /* remu by 0 */
+	    MULDIVW(4, 14, 5, 13),
+	    ADD(31, 31, 14), /* divw */
+	    MULDIVW(4, 14, 10, 11),
+	    XOR(31, 31, 14), /* divw: low words 0 / -1 */
+	    MULDIVW(5, 14, 5, 12),
+	    ADD(31, 31, 14), /* divuw by 0 */
+	    MULDIVW(6, 14, 5, 13),
+	    XOR(31, 31, 14), /* remw */
+	    MULDIVW(6, 14, 5, 12),
+	    ADD(31, 31, 14), /* remw by 0 */
+	    MULDIVW(7, 14, 5, 13),
+	    XOR(31, 31, 14), /* remuw */
+	    LUI(14, 0x80000),
+	    ADD(31, 31, 14), /* lui (negative) */
+	    AUIPC(14, 0x12345),
+	    XOR(31, 31, 14), /* auipc */
+	    /* a store and a load of every width */
+	    SD(31, 20, 0),
+	    SW(5, 20, 8),
+	    SH(5, 20, 12),
+	    SB(5, 20, 14),
+	    LB(14, 20, 14),
+	    ADD(31, 31, 14),
+	    LH(14, 20, 12),
+	    ADD(31, 31, 14),
+	    LW(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LBU(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LHU(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LWU(14, 20, 8),
+	    ADD(31, 31, 14),
+	    LD(14, 20, 0),
+	    ADD(31, 31, 14),
+	    /* compare branches both ways */
+	    BLT(5, 9, 8),
+	    ADDI(31, 31, 1),
+	    BGE(5, 9, 8),
+	    ADDI(31, 31, 3),
+	    BLTU(5, 9, 8),
+	    ADDI(31, 31, 5),
+	    BGEU(9, 5, 8),
+	    ADDI(31, 31, 7),
+	    ADDI(7, 7, 1),
+	    BLT(7, 8, -4 * (JT_ALU_LEN - 2)),
+	    EBREAK,
+	};
+
+	_Static_assert(sizeof(jt_alu) / 4 == JT_ALU_LEN, "the loop branch's offset counts on it");
+	memcpy(out, jt_alu, sizeof(jt_alu));
+}
+
+static void jt_alu_setup(struct jt *t)
+{
+	jt_set(t, 5, 0x123456789abcdefull);
+	jt_set(t, 6, 6364136223846793005ull);
+	jt_set(t, 8, 200);
+	jt_set(t, 20, DATA);
+}
+
+TEST(jit_alu_and_m_corner_cases_match_the_interpreter)
+{
+	struct jt t;
+	uint32_t code[JT_ALU_LEN];
+
+	jt_alu_code(code);
+	if (!jt_init(&t, 100000, 0, code, JT_ALU_LEN))
+		goto out;
+	jt_alu_setup(&t);
+	jt_run(&t, 100, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason); /* ebreak -> stvec -> wfi */
+	CHECK_U64(200, t.on.h->x[7]);
+	CHECK(jt_stats(&t)->blocks > 0);
+	CHECK(jt_stats(&t)->runs > 0);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_budget_cuts_blocks_exactly_at_every_length)
+{
+	/* Budgets 1..70 in lockstep: every run() ends after exactly that many instructions. */
+	uint32_t code[JT_ALU_LEN];
+
+	jt_alu_code(code);
+	for (uint64_t budget = 1; budget <= 70; budget += 3) {
+		struct jt t;
+
+		if (!jt_init(&t, budget, 0, code, JT_ALU_LEN)) {
+			jt_fini(&t);
+			return;
+		}
+		jt_alu_setup(&t);
+		jt_run(&t, 4000, __LINE__);
+		CHECK(jt_stats(&t)->runs > 0);
+		jt_fini(&t);
+		if (test_failed_now())
+			return;
+	}
+}
+
+TEST(jit_self_modifying_code_in_a_hot_block_with_fence_i)
+{
+	/* After 50 rounds the loop patches its own first instruction to add 2 instead of 1. */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0: patched */
+	    ADDI(6, 6, 1),   /* P+4 */
+	    BNE(6, 7, 12),   /* P+8: x7 = 50 */
+	    SW(8, 9, 0),     /* P+12: x9 = P, x8 = addi x5, x5, 2 */
+	    FENCE_I,	     /* P+16 */
+	    BLT(6, 10, -20), /* P+20: x10 = 100 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 7, 50);
+	jt_set(&t, 8, ADDI(5, 5, 2));
+	jt_set(&t, 9, P);
+	jt_set(&t, 10, 100);
+	jt_run(&t, 10, __LINE__);
+	CHECK_U64(50 + 2 * 50, t.on.h->x[5]);
+	CHECK(jt_stats(&t)->runs > 0);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_store_into_the_running_block_takes_effect_at_once)
+{
+	/*
+	 * Every 32nd round rewrites an instruction further on in the same
+	 * block (to add 3, or 1 again); this hart's own stores reach its
+	 * decoded code at once (dcache.h), so the translated block must leave
+	 * before the store and never run the old instruction again.
+	 */
+	const uint32_t code[] = {
+	    ADDI(6, 6, 1),    /* P+0 */
+	    ANDI(11, 6, 31),  /* P+4 */
+	    BNE(11, 0, 20),   /* P+8: -> P+28 */
+	    ANDI(11, 6, 32),  /* P+12 */
+	    SLLI(11, 11, 16), /* P+16: bit 5 -> imm bit 1 */
+	    ADD(12, 8, 11),   /* P+20: x8 = addi x5, x5, 1 */
+	    SW(12, 9, 32),    /* P+24: x9 = P */
+	    NOP,	      /* P+28 */
+	    ADDI(5, 5, 1),    /* P+32: rewritten */
+	    BLT(6, 10, -36),  /* P+36: x10 = 300 */
+	    EBREAK,
+	};
+	uint64_t expect = 0, imm = 1;
+	struct jt t;
+
+	for (unsigned i = 1; i <= 300; i++) {
+		if (i % 32 == 0)
+			imm = (i & 32) ? 3 : 1;
+		expect += imm;
+	}
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 8, ADDI(5, 5, 1));
+	jt_set(&t, 9, P);
+	jt_set(&t, 10, 300);
+	jt_run(&t, 10, __LINE__);
+	CHECK_U64(expect, t.on.h->x[5]);
+	CHECK(jt_stats(&t)->runs > 0);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_fault_in_the_middle_of_a_block_is_precise)
+{
+	/*
+	 * A hot loop walks a load and a store towards the end of RAM; the
+	 * access past it faults mid-block: pc, instret and every earlier
+	 * instruction's effect must be exactly the interpreter's.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1), /* P+0 */
+	    LD(6, 7, 0),   /* P+4: faults first */
+	    ADD(8, 8, 6),  /* P+8 */
+	    SD(8, 9, 0),   /* P+12 */
+	    ADDI(7, 7, 8), /* P+16 */
+	    ADDI(9, 9, 8), /* P+20 */
+	    J(-24),
+	};
+	struct jt t;
+
+	for (unsigned store_first = 0; store_first < 2; store_first++) {
+		if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4)) {
+			jt_fini(&t);
+			return;
+		}
+		/* Whichever pointer reaches the end first faults; the other stays in RAM. */
+		jt_set(&t, 7, store_first ? DATA : RAM_BASE + RAM_SIZE - 8 * 300);
+		jt_set(&t, 9, store_first ? RAM_BASE + RAM_SIZE - 8 * 300 : DATA);
+		jt_run(&t, 10, __LINE__);
+		CHECK(t.on.exit.reason != AXVM_EXIT_NOTHING);
+		CHECK_U64(301, t.on.h->x[5]); /* the 301st round faults after its addi */
+		CHECK(jt_stats(&t)->runs > 0);
+		jt_fini(&t);
+		if (test_failed_now())
+			return;
+	}
+}
+
+TEST(jit_misaligned_access_delegated_by_fwft_traps_in_a_hot_loop)
+{
+	/*
+	 * SBI FWFT's MISALIGNED_EXC_DELEG: the guest takes misaligned traps
+	 * itself. A hot loop's load turns misaligned in round 128 (long after
+	 * the block was translated): it must trap exactly as interpreted.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0 */
+	    SRAI(12, 5, 7),  /* P+4: 0 for rounds 1..127, then 1 */
+	    ADD(13, 20, 12), /* P+8 */
+	    LD(6, 13, 0),    /* P+12 */
+	    J(-16),
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 20, DATA);
+	t.on.h->sbi.misaligned_deleg = t.off.h->sbi.misaligned_deleg = true;
+	rv_sbi_update_misaligned(t.on.h);
+	rv_sbi_update_misaligned(t.off.h);
+	jt_run(&t, 10, __LINE__);
+	CHECK_U64(RV_EXC_LOAD_MISALIGNED, t.on.h->scause);
+	CHECK_U64(P + 12, t.on.h->sepc);
+	CHECK_U64(128, t.on.h->x[5]);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_interrupts_posted_during_a_hot_loop_are_taken_at_the_batch_edge)
+{
+	const uint32_t code[] = {ADDI(5, 5, 1), ADDI(6, 6, 2), J(-8)};
+	struct jt t;
+
+	if (!jt_init(&t, 5000, 0, code, sizeof(code) / 4))
+		goto out;
+	t.on.h->sie = t.off.h->sie = 1u << RV_IRQ_SSI;
+	t.on.h->sstatus = t.off.h->sstatus = RV_SSTATUS_SIE;
+	for (unsigned i = 0; i < 7; i++) {
+		jt_run(&t, 1, __LINE__); /* the budget ends each run exactly */
+		CHECK_U64(5000ull * (i + 1), t.on.h->instret);
+	}
+	rv_hart_post_interrupt(t.on.h, RV_IRQ_SSI);
+	rv_hart_post_interrupt(t.off.h, RV_IRQ_SSI);
+	jt_run(&t, 3, __LINE__);
+	CHECK_U64(RV_CAUSE_INTERRUPT | RV_IRQ_SSI, t.on.h->scause);
+	CHECK(t.on.h->sepc >= P && t.on.h->sepc < P + 12);
+	CHECK(jt_stats(&t)->runs > 0);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_tiny_code_cache_is_emptied_and_refilled)
+{
+	/* 60 little hot loops, each its own block, in a cache of RV_JIT_MIN_CACHE bytes. */
+	enum { LOOPS = 60, PER = 6 };
+	uint32_t code[LOOPS * PER + 1];
+	struct jt t;
+
+	for (unsigned i = 0; i < LOOPS; i++) {
+		uint32_t *c = &code[i * PER];
+
+		c[0] = ADDI(6, 0, 40);
+		c[1] = ADDI(5, 5, (int32_t)i + 1);
+		c[2] = SD(5, 20, (int32_t)(8 * (i % 64)));
+		c[3] = LD(7, 20, (int32_t)(8 * ((i + 1) % 64)));
+		c[4] = ADDI(6, 6, -1);
+		c[5] = BNE(6, 0, -16);
+	}
+	code[LOOPS * PER] = EBREAK;
+	if (!jt_init(&t, 100000, RV_JIT_MIN_CACHE, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 20, DATA);
+	jt_run(&t, 100, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK(jt_stats(&t)->flushes > 0);
+	CHECK(jt_stats(&t)->blocks >= LOOPS);
+out:
+	jt_fini(&t);
+}
+
+/* Sv39 for the remap test: RAM identity (a gigapage) and one 4 KiB page at JT_VA. */
+#define JT_ROOT (RAM_BASE + 0x100000)
+#define JT_L1 (RAM_BASE + 0x101000)
+#define JT_L0 (RAM_BASE + 0x102000)
+#define JT_PAGE_A (RAM_BASE + 0x30000)
+#define JT_PAGE_B (RAM_BASE + 0x31000)
+#define JT_VA 0x40000000ull
+
+static uint64_t jt_pte(uint64_t pa, unsigned flags)
+{
+	return (pa >> 12) << 10 | flags;
+}
+
+static void jt_sv39(struct hart_fix *f)
+{
+	const uint32_t a[] = {ADDI(5, 5, 1), JALR(0, 1, 0)}, b[] = {ADDI(5, 5, 100), JALR(0, 1, 0)};
+
+	fix_code(f, JT_PAGE_A, a, 2);
+	fix_code(f, JT_PAGE_B, b, 2);
+	fix_wr64(f, JT_ROOT + 2 * 8, jt_pte(RAM_BASE, 0xcf)); /* V R W X A D */
+	fix_wr64(f, JT_ROOT + 1 * 8, jt_pte(JT_L1, 1));
+	fix_wr64(f, JT_L1, jt_pte(JT_L0, 1));
+	fix_wr64(f, JT_L0, jt_pte(JT_PAGE_A, 0x4b)); /* V R X A */
+	f->h->satp = 8ull << 60 | (JT_ROOT >> 12);
+}
+
+TEST(jit_chained_blocks_follow_a_remapped_page)
+{
+	/*
+	 * A hot loop calls a routine on another page (the call and the return
+	 * chain block to block across pages); after 200 rounds it points that
+	 * page's PTE at other code and runs sfence.vma: the next call must run
+	 * the new code, not a chain into the old page's block.
+	 */
+	const uint32_t code[] = {
+	    ADDI(7, 7, 1),  /* P+0 */
+	    JALR(1, 10, 0), /* P+4: x10 = JT_VA */
+	    BNE(7, 8, 12),  /* P+8: x8 = 200 */
+	    SD(12, 13, 0),  /* P+12: x13 = &L0[0], x12 = the PTE of page B */
+	    SFENCE_VMA,	    /* P+16 */
+	    BLT(7, 9, -20), /* P+20: x9 = 400 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_sv39(&t.on);
+	jt_sv39(&t.off);
+	jt_set(&t, 8, 200);
+	jt_set(&t, 9, 400);
+	jt_set(&t, 10, JT_VA);
+	jt_set(&t, 12, jt_pte(JT_PAGE_B, 0x4b));
+	jt_set(&t, 13, JT_L0);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(200 * 1 + 200 * 100, t.on.h->x[5]);
+	CHECK(jt_stats(&t)->blocks >= 2);
+out:
+	jt_fini(&t);
+}
