@@ -7,10 +7,13 @@
 #   scripts/linux-guest.sh            build if needed, print the path
 #   scripts/linux-guest.sh --check    exit 0 if the toolchain is present, 2 if not
 #   scripts/linux-guest.sh --cached   print the path only if already built, else exit 1
+#   scripts/linux-guest.sh --vmlinux  print the cached Image's vmlinux (its symbols, for
+#                                     gdb), else exit 1
 #
 # Cache (${AXVM_CACHE:-~/.cache/axvm}):
 #   linux-<key>/Image        key = hash of the kernel source version, the config
 #                            fragment, the build recipe version and the init source
+#   linux-<key>/vmlinux      the ELF the Image was made from (symbols, no debug info)
 #   linux-build-<ckey>/      the kernel build tree, ckey = the same without the
 #                            init source: a change to init only relinks (seconds)
 # so `make test` rebuilds only when an input changes. A fresh Image is booted
@@ -67,6 +70,20 @@ build=$cache/linux-build-$ckey
 if [ "${1:-}" = "--cached" ]; then
 	[ -s "$image" ] && [ -e "$out/qemu-ok" ] || exit 1
 	echo "$image"
+	exit 0
+fi
+if [ "${1:-}" = "--vmlinux" ]; then
+	[ -s "$image" ] && [ -e "$out/qemu-ok" ] || exit 1
+	# A fixture cached before its vmlinux was kept: the build tree's, if the
+	# Image is exactly its binary (the build tree may have moved on since).
+	if [ ! -s "$out/vmlinux" ] && [ -s "$build/obj/vmlinux" ] &&
+		${cross}objcopy -O binary "$build/obj/vmlinux" "$out/vmlinux.bin.tmp" 2>/dev/null &&
+		cmp -s "$out/vmlinux.bin.tmp" "$image"; then
+		cp "$build/obj/vmlinux" "$out/vmlinux.tmp" && mv "$out/vmlinux.tmp" "$out/vmlinux"
+	fi
+	rm -f "$out/vmlinux.bin.tmp"
+	[ -s "$out/vmlinux" ] || exit 1
+	echo "$out/vmlinux"
 	exit 0
 fi
 
@@ -161,6 +178,7 @@ log "kernel built in $(($(date +%s) - start))s"
 rm -rf "$out"
 mkdir -p "$out"
 cp "$build/obj/arch/riscv/boot/Image" "$out/Image.tmp"
+cp "$build/obj/vmlinux" "$out/vmlinux"
 
 # Validate the fixture on the reference machine before trusting it.
 if command -v qemu-system-riscv64 >/dev/null; then

@@ -13,8 +13,9 @@
 #  - the Linux fixture (scripts/linux-guest.sh, built here when not cached,
 #    as linux-boot.sh does): stopped with Ctrl-C once its MMU is on, its code
 #    read and stepped by kernel virtual address, a hardware breakpoint there;
-#    it then runs to its poweroff. (The fixture keeps no vmlinux, so there
-#    is no `break start_kernel` by name yet.)
+#    it then runs to its poweroff; with its vmlinux's symbols on two vCPUs:
+#    break at start_kernel by name, backtrace, both threads, stepi, and a
+#    watchpoint on jiffies_64 that the timer tick hits;
 #  - two vCPUs: both are threads (the second spinning in ap_spin), all-stop
 #    (the second's counter stands still while stopped), kill ends the run.
 # Ends with "N passed, N failed, N skipped".
@@ -151,6 +152,36 @@ else
 		esac
 	done <"$tmp/raw4.out"
 	check gdb_linux_runs_on_to_poweroff $([ "$status" -eq 0 ] && has "$tmp/vm4.out" 'powering off'; echo $?) "status $status: $(tail -5 "$tmp/vm4.out")"
+
+	# With the kernel's symbols, on two vCPUs: break at start_kernel by
+	# name, backtrace, step, the threads, and a watchpoint on jiffies_64
+	# that the timer tick hits in do_timer.
+	if ! vmlinux=$(bash "$root/scripts/linux-guest.sh" --vmlinux); then
+		skip gdb_linux_symbols "no vmlinux for the cached fixture (cached before the script kept it; remove ~/.cache/axvm/linux-* to rebuild)"
+	else
+		p=$(port)
+		"$axvm" run -k "$image" -c 2 -p console=hvc0 --gdb "tcp:127.0.0.1:$p" --gdb-wait \
+			--timeout 120 >"$tmp/vm5.out" 2>&1 &
+		vmpid=$!
+		elf=$vmlinux gdb_batch "$p" "break start_kernel" "continue" "bt 2" "info threads" \
+			"stepi" "x/i \$pc" "delete" "watch *(unsigned long *)&jiffies_64" "continue" \
+			"bt 1" "delete" "kill" >"$tmp/gdb5.out"
+		wait "$vmpid"
+		vmpid=
+		check gdb_linux_break_start_kernel_by_name \
+			$(grep -qE 'hit Breakpoint 1, 0x[0-9a-f]+ in start_kernel \(\)' "$tmp/gdb5.out"; echo $?) "$(head -20 "$tmp/gdb5.out")"
+		check gdb_linux_backtrace_names_the_caller \
+			$(grep -qE '^#1 +0x[0-9a-f]+ in _start_kernel \(\)' "$tmp/gdb5.out"; echo $?) "$(cat "$tmp/gdb5.out")"
+		check gdb_linux_two_threads \
+			$(grep -qE '^\* 1 +Thread 1 .*start_kernel' "$tmp/gdb5.out" && grep -qE '^  2 +Thread 2 ' "$tmp/gdb5.out"; echo $?) "$(cat "$tmp/gdb5.out")"
+		check gdb_linux_stepi_moves_one_instruction \
+			$(grep -qE '=> 0x[0-9a-f]+ <start_kernel\+[24]>:' "$tmp/gdb5.out"; echo $?) "$(cat "$tmp/gdb5.out")"
+		check gdb_linux_watchpoint_on_jiffies_hit_by_the_tick \
+			$(grep -q 'Hardware watchpoint 2: \*(unsigned long \*)&jiffies_64' "$tmp/gdb5.out" &&
+				grep -qE '^New value = [0-9]+' "$tmp/gdb5.out" &&
+				grep -qE '^#0 +0x[0-9a-f]+ in (do_timer|tick_do_update_jiffies64)' "$tmp/gdb5.out"
+			echo $?) "$(cat "$tmp/gdb5.out")"
+	fi
 fi
 
 # --- two vCPUs: threads --------------------------------------------------------
