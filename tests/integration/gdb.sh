@@ -20,38 +20,10 @@
 #    (the second's counter stands still while stopped), kill ends the run.
 # Ends with "N passed, N failed, N skipped".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-guests=${GUEST_OUT:-$root/build/guests}
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib/common.sh"
 vmpid=
-cleanup() {
+cleanup_hook() {
 	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
-}
-skip() { # name, why
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
-summary() {
-	echo "$pass passed, $fail failed, $skipped skipped"
-	[ "$fail" -eq 0 ]
-	exit
 }
 has() { grep -qF -- "$2" "$1"; }
 

@@ -7,35 +7,16 @@
 # then the same monitor on the console's Ctrl-A c.
 # Ends with "N passed, N failed, N skipped".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-guests=${GUEST_OUT:-$root/build/guests}
-pass=0
-fail=0
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib/common.sh"
 vmpid=
-cleanup() {
+cleanup_hook() {
 	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
 }
 
 elf=$guests/gdb.elf
 if [ ! -x "$axvm" ] || [ ! -f "$elf" ]; then
 	check monitor 1 "no $axvm or $elf (run make and make guests)"
-	echo "$pass passed, $fail failed, 0 skipped"
-	exit 1
+	summary
 fi
 "$axvm" run -k "$elf" -c 2 -p spin --monitor "unix:$tmp/mon.sock" --timeout 60 >"$tmp/out" 2>&1 &
 vmpid=$!
@@ -76,5 +57,4 @@ check monitor_console_escape \
 		[[ "$err" == *'{"return": {"status": "Suspended"}}'*"(axvm) cont"*"ok"* ]] &&
 		[[ "$err" == *"vcpu 0: state "*"[back to the guest]"* ]]
 	echo $?) "status $status: $err"
-echo "$pass passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+finish

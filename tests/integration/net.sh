@@ -25,9 +25,7 @@
 #    less than 64 MiB over the transfers and floods.
 # Ends with "N passed, N failed, N skipped".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
+source "$(dirname "$0")/lib/common.sh"
 # Transfer size each way. The guest hashes what it moves (md5 in busybox,
 # on the interpreted hart: about 1 MB/s with the machine loaded), so the
 # size sets most of this test's time: measured on 2 cores shared with
@@ -35,46 +33,13 @@ axvm=${AXVM:-$root/build/axvm}
 # 99-110 s; 8 MiB keeps it near a minute. AXVM_NET_MIB=100 runs the
 # issue's 100 MiB (README, Networking: its time).
 mib=${AXVM_NET_MIB:-8}
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
 host_pid=
 vm_pid=
-cleanup() {
+cleanup_hook() {
 	[ -n "$vm_pid" ] && kill "$vm_pid" 2>/dev/null
 	[ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
-}
-skip() { # name, why
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
-summary() {
-	echo "$pass passed, $fail failed, $skipped skipped"
-	[ "$fail" -eq 0 ]
-	exit
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-if [ ! -x "$axvm" ]; then
-	echo "FAIL net: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
+need_axvm net
 
 # A flat guest that idles forever (wfi; j -4), loaded at 0x80200000.
 printf '\x73\x00\x50\x10\x6f\xf0\xdf\xff' >"$tmp/idle.bin"

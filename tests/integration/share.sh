@@ -18,45 +18,13 @@
 # read-only share is refused (EROFS) with the directory unchanged.
 # Ends with "N passed, N failed, N skipped".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
+KEEP_TMP=${KEEP_TMP:-${SHARE_KEEP:-}}
+source "$(dirname "$0")/lib/common.sh"
 typist=
-cleanup() {
+cleanup_hook() {
 	[ -n "$typist" ] && kill "$typist" 2>/dev/null
-	chmod -R u+w "$tmp" 2>/dev/null
-	rm -rf "$tmp"
 }
-[ -n "${SHARE_KEEP:-}" ] && echo "tmp: $tmp" || trap cleanup EXIT
-
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
-}
-skip() { # name, why
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
-summary() {
-	echo "$pass passed, $fail failed, $skipped skipped"
-	[ "$fail" -eq 0 ]
-	exit
-}
-
-if [ ! -x "$axvm" ]; then
-	echo "FAIL share: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
+need_axvm share
 
 # A flat guest that idles forever (wfi; j -4), loaded at 0x80200000.
 printf '\x73\x00\x50\x10\x6f\xf0\xdf\xff' >"$tmp/idle.bin"

@@ -1,7 +1,8 @@
 # Sourced by the integration scripts: paths, a temporary directory removed
 # on exit, and the check/skip helpers behind the summary line that
 # scripts/run-tests.sh reads ("N passed, N failed, N skipped"; each skip is
-# named on a SKIP line).
+# named on a SKIP line). A script that starts processes of its own defines
+# cleanup_hook (called first on exit) to stop them.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=$(cd "$here/../.." && pwd)
 axvm=${AXVM:-$root/build/axvm}
@@ -10,7 +11,15 @@ pass=0
 fail=0
 skipped=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+_common_exit() {
+	if declare -F cleanup_hook >/dev/null; then
+		cleanup_hook
+	fi
+	[ -n "${KEEP_TMP:-}" ] && echo "kept: $tmp" >&2 && return
+	chmod -R u+w "$tmp" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap _common_exit EXIT
 
 check() { # name, condition result (0 = ok), detail
 	if [ "$2" -eq 0 ]; then
@@ -30,6 +39,11 @@ finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
 	[ "$fail" -eq 0 ]
 }
+# The summary line, then exit with the script's status.
+summary() {
+	finish
+	exit
+}
 # Stop at once (with the summary) when axvm is not built.
 need_axvm() {
 	if [ ! -x "$axvm" ]; then
@@ -37,4 +51,8 @@ need_axvm() {
 		echo "$pass passed, $((fail + 1)) failed, $skipped skipped"
 		exit 1
 	fi
+}
+# A free TCP port on the loopback.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
