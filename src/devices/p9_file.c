@@ -151,6 +151,25 @@ int p9_op_lcreate(struct p9_call *c)
 	return 0;
 }
 
+/*
+ * The open fid of a read or write at offset, refused when it was opened
+ * only for the other direction (`wrong`: O_WRONLY for a read, O_RDONLY
+ * for a write) or when the request itself is malformed.
+ */
+static int p9_io_fid(struct p9_call *c, uint32_t fid, uint64_t offset, int wrong, struct p9_fid **f)
+{
+	int ret;
+
+	if (c->r->bad || offset > INT64_MAX)
+		return -EINVAL;
+	ret = p9_lookup(c, fid, f);
+	if (ret)
+		return ret;
+	if ((*f)->fd < 0 || ((*f)->open_flags & O_ACCMODE) == wrong)
+		return -EBADF;
+	return 0;
+}
+
 int p9_op_read(struct p9_call *c)
 {
 	uint32_t fid = p9_get_u32(c->r);
@@ -162,13 +181,9 @@ int p9_op_read(struct p9_call *c)
 	ssize_t n;
 	int ret;
 
-	if (c->r->bad || offset > INT64_MAX)
-		return -EINVAL;
-	ret = p9_lookup(c, fid, &f);
+	ret = p9_io_fid(c, fid, offset, O_WRONLY, &f);
 	if (ret)
 		return ret;
-	if (f->fd < 0 || (f->open_flags & O_ACCMODE) == O_WRONLY)
-		return -EBADF;
 	if (count > room)
 		count = (uint32_t)room;
 	p9_put_u32(c->w, 0);
@@ -194,13 +209,9 @@ int p9_op_write(struct p9_call *c)
 	ssize_t n;
 	int ret;
 
-	if (c->r->bad || offset > INT64_MAX)
-		return -EINVAL;
-	ret = p9_lookup(c, fid, &f);
+	ret = p9_io_fid(c, fid, offset, O_RDONLY, &f);
 	if (ret)
 		return ret;
-	if (f->fd < 0 || (f->open_flags & O_ACCMODE) == O_RDONLY)
-		return -EBADF;
 	do
 		n = pwrite(f->fd, data, count, (off_t)offset);
 	while (n < 0 && errno == EINTR);
