@@ -177,27 +177,35 @@ static void mon_vcpus(struct rt_monitor *m, bool json)
 		mon_printf(m, "{\"return\": [");
 	for (unsigned i = 0; i < n; i++) {
 		struct axvm_vcpu *v = axvm_vcpu(vm, i);
-		uint64_t pc = 0;
-		/* GDB's pc is register 32 on riscv64; ask the description for "pc" instead. */
+		uint64_t pc = 0, priv = 0;
+		/*
+		 * GDB's pc is register 32 on riscv64; ask the description for "pc"
+		 * instead, and for "priv" (the privilege mode: riscv64 0 U, 1 S).
+		 */
 		const char *xml = axvm_vcpu_debug_target_xml(v), *p = xml;
 		char name[32];
 		unsigned regno;
-		bool have_pc = false;
+		bool have_pc = false, have_priv = false;
 
-		while (p && mon_next_reg(&p, name, sizeof(name), &regno))
-			if (!strcmp(name, "pc")) {
+		while (p && mon_next_reg(&p, name, sizeof(name), &regno)) {
+			if (!strcmp(name, "pc"))
 				have_pc = axvm_vcpu_debug_get_reg(v, regno, &pc) == 0;
-				break;
-			}
+			else if (!strcmp(name, "priv"))
+				have_priv = axvm_vcpu_debug_get_reg(v, regno, &priv) == 0;
+		}
 		if (json)
 			mon_printf(
-			    m, "%s{\"vcpu\": %u, \"state\": \"%s\", \"pc\": %llu, \"cpus\": %llu}",
+			    m,
+			    "%s{\"vcpu\": %u, \"state\": \"%s\", \"pc\": %llu, \"priv\": %lld, "
+			    "\"cpus\": %llu}",
 			    i ? ", " : "", i, axvm_vcpu_state_name(axvm_vcpu_state(v)),
-			    (unsigned long long)pc, (unsigned long long)axvm_vcpu_cpu_mask(v));
+			    (unsigned long long)pc, have_priv ? (long long)priv : -1ll,
+			    (unsigned long long)axvm_vcpu_cpu_mask(v));
 		else
-			mon_printf(m, "vcpu %u: state %s pc %s0x%llx affinity 0x%llx\n", i,
-				   axvm_vcpu_state_name(axvm_vcpu_state(v)), have_pc ? "" : "?",
-				   (unsigned long long)pc,
+			mon_printf(m, "vcpu %u: state %s pc %s0x%llx priv %s%llu affinity 0x%llx\n",
+				   i, axvm_vcpu_state_name(axvm_vcpu_state(v)), have_pc ? "" : "?",
+				   (unsigned long long)pc, have_priv ? "" : "?",
+				   (unsigned long long)priv,
 				   (unsigned long long)axvm_vcpu_cpu_mask(v));
 	}
 	if (json)

@@ -63,6 +63,10 @@ def pc_of(lines, vcpu):
 
 r = text("info vcpus")
 check("monitor_info_vcpus", r[-1] == "ok" and pc_of(r, 0) is not None and pc_of(r, 1) is not None, r)
+# The gdb guest runs in S-mode: priv 1 on both vCPUs, in text and JSON.
+check("monitor_info_vcpus_mode", sum(" priv 1 " in l for l in r) == 2, r)
+jv = js({"execute": "query-vcpus"}).get("return", [])
+check("monitor_json_vcpus", [v.get("priv") for v in jv] == [1, 1] and all("pc" in v for v in jv), jv)
 check("monitor_stop", text("stop") == ["ok"], "stop failed")
 check("monitor_status_suspended", js({"execute": "query-status"}) == {"return": {"status": "Suspended"}}, "not Suspended")
 a = text("info registers 0")
