@@ -33,6 +33,10 @@ TEST(test_monitor_json_reads_execute_and_vcpu)
 	CHECK_STR("", r.execute);
 }
 
+/* An "execute" longer than struct mon_request keeps (64 bytes). */
+#define A16 "aaaaaaaaaaaaaaaa"
+static const char long_execute[] = "{\"execute\": \"" A16 A16 A16 A16 A16 "\"}";
+
 TEST(test_monitor_json_rejects_malformed_and_hostile_lines)
 {
 	static const char *const bad[] = {
@@ -50,8 +54,7 @@ TEST(test_monitor_json_rejects_malformed_and_hostile_lines)
 	    "{\"a\": tru}",
 	    "{\"a\": [1, 2}",
 	    "{\"a\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
-	    "{\"execute\": "
-	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+	    long_execute,
 	    "{\"a\": \"unterminated}",
 	};
 	struct mon_request r;
