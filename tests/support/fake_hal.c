@@ -45,9 +45,10 @@ static void fake_unmap_host_phys(void *ctx, void *hva, size_t size)
 {
 }
 
+/* Atomic: vCPU threads read the clock (the run loop's statistics) while a test moves it. */
 static uint64_t fake_now_ns(void *ctx)
 {
-	return ((struct fake_hal *)ctx)->now;
+	return __atomic_load_n(&((struct fake_hal *)ctx)->now, __ATOMIC_RELAXED);
 }
 
 static int fake_current_cpu(void *ctx)

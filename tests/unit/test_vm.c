@@ -1000,7 +1000,7 @@ TEST(test_vm_pause_parks_every_vcpu_and_stops_the_clock)
 	CHECK_INT(-AXVM_ESTATE, axvm_pause(vm)); /* only a Running VM pauses */
 	REQUIRE_OK(axvm_boot(vm));
 	CHECK_INT(-AXVM_ESTATE, axvm_resume(vm)); /* not paused */
-	hal.now = 1000;
+	__atomic_store_n(&hal.now, 1000, __ATOMIC_RELAXED);
 	CHECK_U64(1000, axvm_guest_clock_ns(vm));
 	for (unsigned i = 0; i < 2; i++) {
 		r[i] = (struct pause_runner){.vm = vm, .id = i};
@@ -1013,7 +1013,8 @@ TEST(test_vm_pause_parks_every_vcpu_and_stops_the_clock)
 	clock0 = axvm_guest_clock_ns(vm);
 	frozen[0] = atomic_load(&counting_runs[0]);
 	frozen[1] = atomic_load(&counting_runs[1]);
-	hal.now += 5000; /* time passes on the host while paused ... */
+	__atomic_fetch_add(&hal.now, 5000,
+			   __ATOMIC_RELAXED); /* time passes on the host while paused ... */
 	usleep(20000);
 	CHECK_U64(frozen[0], atomic_load(&counting_runs[0])); /* nobody ran */
 	CHECK_U64(frozen[1], atomic_load(&counting_runs[1]));
@@ -1024,11 +1025,11 @@ TEST(test_vm_pause_parks_every_vcpu_and_stops_the_clock)
 	wait_runs(1, 10);
 	CHECK_U64(frozen[0], atomic_load(&counting_runs[0]));
 	CHECK_U64(clock0, axvm_guest_clock_ns(vm));
-	hal.now += 40; /* time runs while the one vCPU does */
+	__atomic_fetch_add(&hal.now, 40, __ATOMIC_RELAXED); /* time runs while the one vCPU does */
 	CHECK_U64(clock0 + 40, axvm_guest_clock_ns(vm));
 	REQUIRE_OK(axvm_pause(vm)); /* parks it again and stops the clock */
 	clock0 += 40;
-	hal.now += 1000;
+	__atomic_fetch_add(&hal.now, 1000, __ATOMIC_RELAXED);
 	CHECK_U64(clock0, axvm_guest_clock_ns(vm));
 	frozen[1] = atomic_load(&counting_runs[1]);
 	usleep(10000);
@@ -1037,7 +1038,7 @@ TEST(test_vm_pause_parks_every_vcpu_and_stops_the_clock)
 	REQUIRE_OK(axvm_resume(vm));
 	CHECK_INT(AXVM_VM_RUNNING, axvm_status(vm));
 	CHECK_U64(clock0, axvm_guest_clock_ns(vm)); /* continues from where it stopped */
-	hal.now += 300;
+	__atomic_fetch_add(&hal.now, 300, __ATOMIC_RELAXED);
 	CHECK_U64(clock0 + 300, axvm_guest_clock_ns(vm));
 	wait_runs(0, 100);
 	wait_runs(1, 100);
