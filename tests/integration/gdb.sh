@@ -38,7 +38,6 @@ if [ ! -x "$axvm" ] || [ ! -f "$elf" ]; then
 fi
 
 # A port of our own: several test runs may share the machine.
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # gdb-multiarch -batch with the given commands after connecting to $1.
 gdb_batch() {
@@ -52,7 +51,7 @@ gdb_batch() {
 }
 
 # --- one vCPU, waiting for the debugger ------------------------------------
-p=$(port)
+p=$(free_port)
 "$axvm" run -k "$elf" --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 60 >"$tmp/vm1.out" 2>&1 &
 vmpid=$!
 gdb_batch "$p" \
@@ -85,7 +84,7 @@ check gdb_detach_runs_guest_to_end $([ "$status" -eq 0 ] && has "$tmp/vm1.out" '
 # --- the raw protocol: Ctrl-C while running, guest time across a stop -------
 nm=${GUEST_CROSS:-riscv64-unknown-elf-}nm
 hold=$("$nm" "$elf" | awk '$3 == "hold" { print $1 }')
-p=$(port)
+p=$(free_port)
 "$axvm" run -k "$elf" --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 60 >"$tmp/vm3.out" 2>&1 &
 vmpid=$!
 python3 "$here/gdb_raw.py" "$p" "${hold:-0}" >"$tmp/raw.out" 2>&1
@@ -108,7 +107,7 @@ elif ! image=$(bash "$root/scripts/linux-guest.sh" 2>"$tmp/fixture.log" | tail -
 	[ ! -s "$image" ]; then
 	check gdb_linux_fixture 1 "scripts/linux-guest.sh failed: $(tail -n 20 "$tmp/fixture.log")"
 else
-	p=$(port)
+	p=$(free_port)
 	"$axvm" run -k "$image" -p console=hvc0 --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 120 \
 		>"$tmp/vm4.out" 2>&1 &
 	vmpid=$!
@@ -131,7 +130,7 @@ else
 	if ! vmlinux=$(bash "$root/scripts/linux-guest.sh" --vmlinux); then
 		skip gdb_linux_symbols "no vmlinux for the cached fixture (cached before the script kept it; remove ~/.cache/axvm/linux-* to rebuild)"
 	else
-		p=$(port)
+		p=$(free_port)
 		"$axvm" run -k "$image" -c 2 -p console=hvc0 --gdb "tcp:127.0.0.1:$p" --gdb-wait \
 			--timeout 120 >"$tmp/vm5.out" 2>&1 &
 		vmpid=$!
@@ -157,7 +156,7 @@ else
 fi
 
 # --- two vCPUs: threads --------------------------------------------------------
-p=$(port)
+p=$(free_port)
 "$axvm" run -k "$elf" -c 2 --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 60 >"$tmp/vm2.out" 2>&1 &
 vmpid=$!
 gdb_batch "$p" "break done" "continue" "info threads" "p ap_ticks > 0" "p/x ap_ticks" \
