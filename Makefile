@@ -9,7 +9,9 @@
 # Options: V=1 (show commands), WERROR=0 (warnings not fatal),
 #          SANITIZE=address,undefined (separate build dir), CC=clang,
 #          JIT=1 / JIT=0 (every hart the tests and runs create with the
-#          translator on / off: exported as AXVM_JIT, see README).
+#          translator on / off: exported as AXVM_JIT, see README),
+#          COUNTERS=0 (statistics counters compiled out, build/nocounters:
+#          what `make bench` compares the MMIO round trip against).
 
 CC ?= gcc
 AR ?= ar
@@ -19,8 +21,13 @@ SANITIZE ?=
 O ?= 2
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+COUNTERS ?= 1
 ifeq ($(SANITIZE),)
+ifeq ($(COUNTERS),0)
+BUILD ?= build/nocounters
+else
 BUILD ?= build
+endif
 else
 BUILD ?= build/san-$(subst $(comma),-,$(SANITIZE))
 endif
@@ -43,6 +50,9 @@ WARNINGS += -Werror
 endif
 
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+ifeq ($(COUNTERS),0)
+CPPFLAGS += -DAXVM_COUNTERS=0
+endif
 CFLAGS ?= -O$(O) -g
 CFLAGS += -std=c11 -fPIC -fno-semantic-interposition -pthread $(WARNINGS)
 # Only declarations marked AXVM_API (include/axvm/) are exported from the
@@ -198,6 +208,8 @@ run-hello: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all guests bench-guests
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) COUNTERS=0 BUILD=$(BUILD)/nocounters \
+		$(BUILD)/nocounters/axvm
 	$(Q)bash bench/run.sh $(BUILD)
 
 install: $(LIBA) $(LIBSO) $(AXVM)

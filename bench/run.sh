@@ -28,6 +28,9 @@ root=$(dirname "$here")
 build=${1:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 axvm=$build/axvm
+# The same build with the statistics counters compiled out (make bench builds
+# it): the MMIO rows run both, to show what the counters cost.
+axvm_nocounters=$build/nocounters/axvm
 gdir=$build/guests
 lifecycle=$build/bench/lifecycle
 reps=${BENCH_REPS:-5}
@@ -75,6 +78,10 @@ row trap.ecall "2. traps: U-mode ecall to own S handler, sret" "guest MIPS"
 row trap.ecall.ns "2. traps: one ecall/sret round trip" "ns, lower is better"
 row mmio.write "3. MMIO write exit round trip (UART SCR)" "ns/exit, lower is better"
 row mmio.read "3. MMIO read exit round trip (UART SCR)" "ns/exit, lower is better"
+row mmio.write.off "3. the same, write, axvm built without counters (make COUNTERS=0)" "ns/exit, lower is better"
+row mmio.read.off "3. the same, read, axvm built without counters (make COUNTERS=0)" "ns/exit, lower is better"
+row mmio.insns "3. host instructions per MMIO exit, --no-jit (callgrind; counters on)" "instructions, lower is better"
+row mmio.insns.off "3. the same, axvm built without counters" "instructions, lower is better"
 row lifecycle.board "4. VM create + run tiny guest + destroy (board API, 1 thread)" "VMs/s"
 row lifecycle.runtime "4. VM create + run tiny guest + destroy (runtime API)" "VMs/s"
 row lifecycle.spawn "4. floor: posix_spawn + wait of /bin/true" "processes/s"
@@ -94,6 +101,10 @@ na lifecycle.board qemu "in-process library API, no QEMU equivalent"
 na lifecycle.runtime qemu "in-process library API, no QEMU equivalent"
 na lifecycle.spawn qemu "host floor, not a VMM"
 na config.keys qemu "no VM config file in QEMU"
+na mmio.write.off qemu "axvm's counters off; compare with the row with them on"
+na mmio.insns qemu "host instruction count of axvm's own exit path"
+na mmio.insns.off qemu "host instruction count of axvm's own exit path"
+na mmio.read.off qemu "axvm's counters off; compare with the row with them on"
 na config.tables qemu "no VM config file in QEMU"
 
 # Host wall time of whole guest runs (process start to exit), the cross-check.
@@ -303,7 +314,63 @@ bench_guest() {
 				record $vmm "$name" "$insns" "$ticks" "$tb" "$work"
 			done < <(parse_bench "$log")
 		done
+		[ "$g" = mmio ] && [ $axvm_ok = 1 ] && bench_mmio_nocounters "$elf" "$args" "$r"
 	done
+}
+
+# One run of the MMIO guest on the build without counters, right after the
+# run with them, so that both see the same host load: rows mmio.*.off.
+bench_mmio_nocounters() {
+	local elf=$1 args=$2 r=$3 log=$tmp/mmio-nocounters.log name insns ticks tb work check
+	if [ ! -x "$axvm_nocounters" ]; then
+		na mmio.write.off axvm "no $axvm_nocounters (make bench builds it)"
+		na mmio.read.off axvm "no $axvm_nocounters (make bench builds it)"
+		return
+	fi
+	say "bench_mmio on axvm without counters ($r/$reps)"
+	axvm=$axvm_nocounters run_vmm axvm "$elf" 256M 1 "$args" "$log"
+	if [ "$run_rc" -ne 0 ] || ! grep -q "^PASS bench_mmio$" "$log"; then
+		na mmio.write.off axvm "$(why_failed "$run_rc" "$log")"
+		na mmio.read.off axvm "$(why_failed "$run_rc" "$log")"
+		return
+	fi
+	while read -r name insns ticks tb work check; do
+		record axvm "$name.off" "$insns" "$ticks" "$tb" "$work"
+	done < <(parse_bench "$log")
+}
+
+# Host instructions per MMIO exit, counted by callgrind: immune to the host's
+# load, unlike the ns rows. Two runs of the MMIO guest differing only in the
+# number of exits; the difference in instructions over the difference in
+# exits leaves out boot and setup. The interpreter, since the translated
+# code's MMIO path is generated code valgrind would have to re-translate.
+bench_mmio_insns() {
+	local vmm=$1 bin=$2 row=$3 s ir exits ir0 exits0
+	if ! command -v valgrind >/dev/null; then
+		na "$row" $vmm "no valgrind (scripts/deps.sh installs it)"
+		return
+	fi
+	if [ ! -x "$bin" ]; then
+		na "$row" $vmm "no $bin"
+		return
+	fi
+	say "host instructions per MMIO exit: $bin"
+	for s in 2 4; do
+		timeout -k 5 "$limit" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			"$bin" run -k "$gdir/bench_mmio.elf" -m 256M --no-jit -p "scale=$s" \
+			</dev/null >"$tmp/insns.log" 2>&1
+		ir=$(awk '/Collected :/ { print $NF }' "$tmp/insns.log")
+		exits=$(parse_bench "$tmp/insns.log" | awk '{ n += $5 } END { print n + 0 }')
+		if [ -z "$ir" ] || [ "$exits" = 0 ]; then
+			na "$row" $vmm "the callgrind run failed ($(tail -n 1 "$tmp/insns.log" | cut -c1-80))"
+			return
+		fi
+		if [ $s = 2 ]; then
+			ir0=$ir exits0=$exits
+		fi
+	done
+	add "$row" $vmm "$(awk -v a="$ir" -v b="$ir0" -v x="$exits" -v y="$exits0" \
+		'BEGIN { printf "%.1f", (a - b) / (x - y) }')"
 }
 
 # ---- 4. lifecycle ----
@@ -665,7 +732,11 @@ if want cpu; then
 	bench_guest fp "scale=16"
 	bench_guest trap "scale=16"
 fi
-want mmio && bench_guest mmio "scale=16"
+if want mmio; then
+	bench_guest mmio "scale=16"
+	bench_mmio_insns axvm "$axvm" mmio.insns
+	bench_mmio_insns axvm "$axvm_nocounters" mmio.insns.off
+fi
 if want lifecycle; then
 	bench_lifecycle
 	bench_guest tiny ""
@@ -679,6 +750,21 @@ insns_all=$((insns_same + insns_diff))
 if [ $insns_all -ne 0 ]; then
 	note "axvm's instret equalled QEMU -icount's instruction count in $insns_same of" \
 		"$insns_all timed section runs; every checksum was compared with QEMU's."
+fi
+
+for name in mmio.write mmio.read; do
+	if [ -s "$tmp/v/$name.axvm" ] && [ -s "$tmp/v/$name.off.axvm" ]; then
+		on=$(sort -g "$tmp/v/$name.axvm" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		off=$(sort -g "$tmp/v/$name.off.axvm" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		note "$name: counters on / off = $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')" \
+			"(lower medians of the interleaved runs; 1.000 = the counters cost nothing measurable)"
+	fi
+done
+
+if [ -s "$tmp/v/mmio.insns.axvm" ] && [ -s "$tmp/v/mmio.insns.off.axvm" ]; then
+	note "mmio.insns: the counters cost $(awk -v a="$(head -n 1 "$tmp/v/mmio.insns.axvm")" \
+		-v b="$(head -n 1 "$tmp/v/mmio.insns.off.axvm")" \
+		'BEGIN { printf "%.1f host instructions per exit (%.1f%%)", a - b, (a - b) * 100 / b }')"
 fi
 
 # ---- the table ----

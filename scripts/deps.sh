@@ -43,6 +43,7 @@ PKGS=(
 	opensbi                 # QEMU's -bios default firmware for riscv64
 	u-boot-qemu             # S-mode U-Boot for virt (uboot.sh, linux-defconfig.sh)
 	strace                  # tests/integration/console.sh counts the console's host writes
+	valgrind                # make bench: host instructions per MMIO exit (callgrind)
 	procps                  # pgrep: net.sh and console.sh find the VMM process behind a wrapper script
 	gdb-multiarch           # tests/integration/gdb.sh drives the GDB stub with gdb -batch
 	# scripts/debian-guest.sh: Debian's riscv64 packages through a private apt,

@@ -33,7 +33,7 @@ struct axvm_vcpu_stats {
 	uint64_t vmm_ns;
 	uint64_t halted_ns; /* wall time waiting in axvm_vcpu_wait_for_interrupt */
 };
-#define AXVM_STATS_SAMPLE 16
+#define AXVM_STATS_SAMPLE 64
 
 /* Fill *out for vCPU `id`: 0, or -AXVM_ENOENT. */
 AXVM_API int axvm_vcpu_stats(const struct axvm *vm, unsigned id, struct axvm_vcpu_stats *out);

@@ -14,16 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bus_thread.h"
+#include "core/bus_vcpu.h"
+#include "core/counters.h"
 #include "core/error.h"
 
 /*
- * Guest accesses (axvm/stats.h), one row per vCPU thread so that counting
- * is a plain add in the row only that thread writes (no locked instruction
- * on the MMIO path); the last row is for every other thread (an embedder's
- * own accesses), which adds atomically. Readers sum the rows.
+ * Guest accesses (axvm/stats.h), one row per vCPU so that counting is a
+ * plain add in the row only that vCPU's thread writes (no locked
+ * instruction on the MMIO path); the last row is for every other caller
+ * (an embedder's own accesses through axvm_bus_read/write), which adds
+ * atomically. Readers sum the rows.
  */
 #define BUS_COUNT_ROWS (AXVM_CONFIG_MAX_VCPUS + 1)
+#define BUS_SHARED_ROW AXVM_CONFIG_MAX_VCPUS
 struct bus_counts {
 	_Atomic uint64_t n[BUS_COUNT_ROWS][2]; /* [row][0 = read, 1 = write] */
 };
@@ -34,31 +37,14 @@ struct bus_device {
 	struct bus_counts *counts;
 };
 
-/*
- * The row of the calling thread: its vCPU's id while it runs one. Initial-
- * exec TLS: one %fs-relative load, where the -fPIC default would call
- * __tls_get_addr on every access (the few bytes fit glibc's static TLS
- * reserve even when libaxvm.so is dlopen()ed).
- */
-static _Thread_local unsigned bus_thread_row __attribute__((tls_model("initial-exec"))) =
-    AXVM_CONFIG_MAX_VCPUS;
-
-void axvm_bus_set_thread_vcpu(int id)
+static void bus_count(struct bus_device *bd, unsigned row, bool write)
 {
-	bus_thread_row =
-	    id >= 0 && id < AXVM_CONFIG_MAX_VCPUS ? (unsigned)id : AXVM_CONFIG_MAX_VCPUS;
-}
-
-static void bus_count(struct bus_device *bd, bool write)
-{
-	unsigned row = bus_thread_row;
 	_Atomic uint64_t *c = &bd->counts->n[row][write];
 
-	if (row == AXVM_CONFIG_MAX_VCPUS)
+	if (row < BUS_SHARED_ROW)
+		axvm_counter_add(c, 1);
+	else if (AXVM_COUNTERS)
 		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-	else
-		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-				      memory_order_relaxed);
 }
 
 struct axvm_bus {
@@ -344,8 +330,8 @@ static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned w
 }
 
 /* The device an access goes to, counted; NULL if none takes it. */
-static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width,
-						bool write)
+static inline __attribute__((always_inline)) const struct axvm_device_desc *
+bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, bool write)
 {
 	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
 	struct bus_device *bd;
@@ -363,7 +349,7 @@ static const struct axvm_device_desc *bus_claim(struct axvm_bus *bus, uint64_t a
 	}
 	if (!bus_width_ok(width) || addr - bd->desc.base + width > bd->desc.size)
 		return NULL;
-	bus_count(bd, write);
+	bus_count(bd, row, write);
 	return &bd->desc;
 }
 
@@ -385,9 +371,11 @@ static bool bus_direct(const struct axvm_device_desc *d, uint64_t off, unsigned 
 	return width >= d->min_width && width <= d->max_width && !(off & (width - 1));
 }
 
-int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value)
+/* Inlined into both entry points: the vCPU one is the MMIO exit path. */
+static inline __attribute__((always_inline)) int
+bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t *value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width, false);
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, false);
 	uint64_t off;
 
 	*value = 0;
@@ -403,9 +391,10 @@ int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t 
 	return bus_access(d, off, width, value, false);
 }
 
-int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t value)
+static inline __attribute__((always_inline)) int
+bus_write_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width, true);
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, true);
 	uint64_t off;
 
 	if (!d)
@@ -415,4 +404,26 @@ int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t
 	if (bus_direct(d, off, width))
 		return d->ops->write ? d->ops->write(d->opaque, off, width, value) : 0;
 	return bus_access(d, off, width, &value, true);
+}
+
+int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value)
+{
+	return bus_read_row(bus, BUS_SHARED_ROW, addr, width, value);
+}
+
+int axvm_bus_write(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t value)
+{
+	return bus_write_row(bus, BUS_SHARED_ROW, addr, width, value);
+}
+
+int axvm_bus_read_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsigned width,
+		       uint64_t *value)
+{
+	return bus_read_row(bus, vcpu, addr, width, value);
+}
+
+int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsigned width,
+			uint64_t value)
+{
+	return bus_write_row(bus, vcpu, addr, width, value);
 }

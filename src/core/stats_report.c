@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/counters.h"
+
 #define REPORT_LINE_MAX 160
 
 struct report_line {
@@ -61,6 +63,8 @@ void axvm_stats_report(const struct axvm *vm, void (*emit)(void *opaque, const c
 	struct axvm_device_stats devs[AXVM_STATS_REPORT_DEVICES];
 	size_t ndevs;
 
+	if (!AXVM_COUNTERS)
+		emit(opaque, "(this build has no exit, time or device counters: make COUNTERS=0)");
 	for (unsigned id = 0;; id++) {
 		struct axvm_vcpu_stats s;
 

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bus_thread.h"
+#include "core/bus_vcpu.h"
+#include "core/counters.h"
 #include "core/error.h"
 #include "core/trace.h"
 
@@ -66,13 +67,6 @@ struct axvm {
 	struct axvm_ratelimit device_error_limit;
 	struct axvm_tracer tracer;
 };
-
-/* Add to a counter only the calling vCPU's thread writes (no locked instruction). */
-static void vm_count_add(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
-}
 
 const char *axvm_last_error(const struct axvm *vm)
 {
@@ -709,9 +703,13 @@ void axvm_trace_set(struct axvm *vm, unsigned mask, axvm_trace_fn fn, void *opaq
  * Exit handlers. Contract: > 0 resume the guest, 0 return the exit to the
  * caller, < 0 error. Reasons without a handler are returned to the caller.
  */
-typedef int (*vm_exit_handler)(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e);
+/* `id` is the vCPU's: its row in the device access counters (bus_vcpu.h). */
+typedef int (*vm_exit_handler)(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+			       struct axvm_exit *e);
 
-static uint64_t vm_extend(uint64_t v, unsigned width, bool sign_ext, unsigned reg_width)
+/* Inlined: the MMIO read handler is on the exit path, traced or not. */
+static inline __attribute__((always_inline)) uint64_t vm_extend(uint64_t v, unsigned width,
+								bool sign_ext, unsigned reg_width)
 {
 	unsigned bits = width * 8;
 
@@ -738,26 +736,13 @@ static int vm_device_result(struct axvm *vm, int ret, const char *what, uint64_t
 	return 1;
 }
 
-/* A traced device access: "mmio read 0x10000005/1 = 0x60 uart0". */
-static void vm_trace_access(struct axvm *vm, struct axvm_vcpu *vcpu, enum axvm_bus_kind kind,
-			    const char *dir, uint64_t addr, unsigned width, uint64_t v, int ret)
-{
-	const struct axvm_device_desc *d = axvm_bus_find(vm->bus[kind], addr);
-
-	axvm_trace_emit(&vm->tracer, axvm_vcpu_id(vcpu), axvm_bus_kind_name(kind),
-			"%s 0x%llx/%u %s 0x%llx %s%s", dir, (unsigned long long)addr, width,
-			dir[0] == 'r' ? "=" : "<-", (unsigned long long)v,
-			d ? d->name : "(no device)", ret && ret != -AXVM_ENODEV ? " (failed)" : "");
-}
-
-static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+			       struct axvm_exit *e)
 {
 	uint64_t v = 0;
-	int ret = axvm_bus_read(vm->bus[AXVM_BUS_MMIO], e->mmio_read.addr, e->mmio_read.width, &v);
+	int ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_read.addr,
+				     e->mmio_read.width, &v);
 
-	if (axvm_tracing(&vm->tracer, AXVM_TRACE_MMIO))
-		vm_trace_access(vm, vcpu, AXVM_BUS_MMIO, "read", e->mmio_read.addr,
-				e->mmio_read.width, v, ret);
 	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
 		return 0;
 	ret = axvm_vcpu_set_gpr(
@@ -766,21 +751,21 @@ static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct a
 	return ret ? ret : 1;
 }
 
-static int vm_handle_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+				struct axvm_exit *e)
 {
-	int ret = axvm_bus_write(vm->bus[AXVM_BUS_MMIO], e->mmio_write.addr, e->mmio_write.width,
-				 e->mmio_write.data);
+	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_write.addr,
+				      e->mmio_write.width, e->mmio_write.data);
 
-	if (axvm_tracing(&vm->tracer, AXVM_TRACE_MMIO))
-		vm_trace_access(vm, vcpu, AXVM_BUS_MMIO, "write", e->mmio_write.addr,
-				e->mmio_write.width, e->mmio_write.data, ret);
 	return vm_device_result(vm, ret, "mmio write", e->mmio_write.addr);
 }
 
-static int vm_handle_io_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_io_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+			     struct axvm_exit *e)
 {
 	uint64_t v = 0;
-	int ret = axvm_bus_read(vm->bus[AXVM_BUS_PORT], e->io_read.port, e->io_read.width, &v);
+	int ret =
+	    axvm_bus_read_vcpu(vm->bus[AXVM_BUS_PORT], id, e->io_read.port, e->io_read.width, &v);
 
 	if (vm_device_result(vm, ret, "port read", e->io_read.port) == 0)
 		return 0;
@@ -788,18 +773,20 @@ static int vm_handle_io_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axv
 	return ret ? ret : 1;
 }
 
-static int vm_handle_io_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_io_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+			      struct axvm_exit *e)
 {
-	int ret = axvm_bus_write(vm->bus[AXVM_BUS_PORT], e->io_write.port, e->io_write.width,
-				 e->io_write.data);
+	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_PORT], id, e->io_write.port,
+				      e->io_write.width, e->io_write.data);
 
 	return vm_device_result(vm, ret, "port write", e->io_write.port);
 }
 
-static int vm_handle_sysreg_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_sysreg_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+				 struct axvm_exit *e)
 {
 	uint64_t v = 0;
-	int ret = axvm_bus_read(vm->bus[AXVM_BUS_SYSREG], e->sysreg_read.addr, 8, &v);
+	int ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_SYSREG], id, e->sysreg_read.addr, 8, &v);
 
 	if (vm_device_result(vm, ret, "sysreg read", e->sysreg_read.addr) == 0)
 		return 0;
@@ -807,15 +794,17 @@ static int vm_handle_sysreg_read(struct axvm *vm, struct axvm_vcpu *vcpu, struct
 	return ret ? ret : 1;
 }
 
-static int vm_handle_sysreg_write(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_sysreg_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+				  struct axvm_exit *e)
 {
-	int ret = axvm_bus_write(vm->bus[AXVM_BUS_SYSREG], e->sysreg_write.addr, 8,
-				 e->sysreg_write.value);
+	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_SYSREG], id, e->sysreg_write.addr, 8,
+				      e->sysreg_write.value);
 
 	return vm_device_result(vm, ret, "sysreg write", e->sysreg_write.addr);
 }
 
-static int vm_handle_nested_page_fault(struct axvm *vm, struct axvm_vcpu *vcpu, struct axvm_exit *e)
+static int vm_handle_nested_page_fault(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+				       struct axvm_exit *e)
 {
 	/* Only lazy pages are ours to fix; anything else goes to the caller. */
 	return axvm_addrspace_populate(vm->as, e->nested_page_fault.addr) == 0 ? 1 : 0;
@@ -824,6 +813,60 @@ static int vm_handle_nested_page_fault(struct axvm *vm, struct axvm_vcpu *vcpu, 
 static const vm_exit_handler vm_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
     [AXVM_EXIT_MMIO_READ] = vm_handle_mmio_read,
     [AXVM_EXIT_MMIO_WRITE] = vm_handle_mmio_write,
+    [AXVM_EXIT_IO_READ] = vm_handle_io_read,
+    [AXVM_EXIT_IO_WRITE] = vm_handle_io_write,
+    [AXVM_EXIT_SYSREG_READ] = vm_handle_sysreg_read,
+    [AXVM_EXIT_SYSREG_WRITE] = vm_handle_sysreg_write,
+    [AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
+};
+
+/* A traced device access: "mmio read 0x10000005/1 = 0x60 uart0". */
+static void vm_trace_access(struct axvm *vm, unsigned id, const char *dir, uint64_t addr,
+			    unsigned width, uint64_t v, int ret)
+{
+	const struct axvm_device_desc *d = axvm_bus_find(vm->bus[AXVM_BUS_MMIO], addr);
+
+	axvm_trace_emit(&vm->tracer, id, axvm_bus_kind_name(AXVM_BUS_MMIO),
+			"%s 0x%llx/%u %s 0x%llx %s%s", dir, (unsigned long long)addr, width,
+			dir[0] == 'r' ? "=" : "<-", (unsigned long long)v,
+			d ? d->name : "(no device)", ret && ret != -AXVM_ENODEV ? " (failed)" : "");
+}
+
+/*
+ * The MMIO handlers while `--trace mmio` is on. The untraced ones never
+ * look at the trace mask: the run loop loads it once per exit and picks
+ * the table, so tracing costs nothing on the MMIO path when it is off.
+ */
+static int vm_traced_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+			       struct axvm_exit *e)
+{
+	uint64_t v = 0;
+	int ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_read.addr,
+				     e->mmio_read.width, &v);
+
+	vm_trace_access(vm, id, "read", e->mmio_read.addr, e->mmio_read.width, v, ret);
+	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
+		return 0;
+	ret = axvm_vcpu_set_gpr(
+	    vcpu, e->mmio_read.reg,
+	    vm_extend(v, e->mmio_read.width, e->mmio_read.sign_ext, e->mmio_read.reg_width));
+	return ret ? ret : 1;
+}
+
+static int vm_traced_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+				struct axvm_exit *e)
+{
+	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_write.addr,
+				      e->mmio_write.width, e->mmio_write.data);
+
+	vm_trace_access(vm, id, "write", e->mmio_write.addr, e->mmio_write.width,
+			e->mmio_write.data, ret);
+	return vm_device_result(vm, ret, "mmio write", e->mmio_write.addr);
+}
+
+static const vm_exit_handler vm_traced_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
+    [AXVM_EXIT_MMIO_READ] = vm_traced_mmio_read,
+    [AXVM_EXIT_MMIO_WRITE] = vm_traced_mmio_write,
     [AXVM_EXIT_IO_READ] = vm_handle_io_read,
     [AXVM_EXIT_IO_WRITE] = vm_handle_io_write,
     [AXVM_EXIT_SYSREG_READ] = vm_handle_sysreg_read,
@@ -869,7 +912,8 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 {
 	struct axvm_vcpu *vcpu = axvm_vcpu(vm, id);
 	_Atomic uint64_t *counts;
-	uint64_t t_enter, sampled = 0;
+	uint64_t t_enter;
+	unsigned sample_in = AXVM_STATS_SAMPLE; /* exits until the next timed one */
 	int ret;
 
 	memset(exit, 0, sizeof(*exit));
@@ -890,9 +934,9 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		vm_leave_run(vm);
 		return axvm_error_wrap(ret, "run vcpu %u: bind failed", id);
 	}
-	axvm_bus_set_thread_vcpu((int)id);
 	for (;;) {
 		vm_exit_handler handler;
+		unsigned trace;
 
 		if (atomic_load_explicit(&vm->shutting_down, memory_order_relaxed)) {
 			exit->reason = AXVM_EXIT_NOTHING;
@@ -911,20 +955,28 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 					     (int)exit->reason);
 			break;
 		}
-		vm_count_add(&counts[exit->reason], 1);
-		if (axvm_tracing(&vm->tracer, AXVM_TRACE_EXITS))
-			vm_trace_exit(vm, id, exit);
-		handler = vm_exit_handlers[exit->reason];
+		axvm_counter_add(&counts[exit->reason], 1);
+		/* One load of the trace mask per exit (see vm_traced_exit_handlers). */
+		trace = atomic_load_explicit(&vm->tracer.mask, memory_order_relaxed);
+		if (!trace) {
+			handler = vm_exit_handlers[exit->reason];
+		} else {
+			if (trace & AXVM_TRACE_EXITS)
+				vm_trace_exit(vm, id, exit);
+			handler = (trace & AXVM_TRACE_MMIO ? vm_traced_exit_handlers
+							   : vm_exit_handlers)[exit->reason];
+		}
 		if (!handler)
 			break;
-		if (++sampled % AXVM_STATS_SAMPLE == 0) {
+		if (AXVM_COUNTERS && --sample_in == 0) {
 			uint64_t t = vm->hal->now_ns(vm->hal->ctx);
 
-			ret = handler(vm, vcpu, exit);
-			vm_count_add(&vm->vmm_ns[id],
-				     (vm->hal->now_ns(vm->hal->ctx) - t) * AXVM_STATS_SAMPLE);
+			sample_in = AXVM_STATS_SAMPLE;
+			ret = handler(vm, vcpu, id, exit);
+			axvm_counter_add(&vm->vmm_ns[id],
+					 (vm->hal->now_ns(vm->hal->ctx) - t) * AXVM_STATS_SAMPLE);
 		} else {
-			ret = handler(vm, vcpu, exit);
+			ret = handler(vm, vcpu, id, exit);
 		}
 		if (ret <= 0)
 			break;
@@ -935,8 +987,7 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		if (!ret && uret)
 			ret = uret;
 	}
-	axvm_bus_set_thread_vcpu(-1);
-	vm_count_add(&vm->run_ns[id], vm->hal->now_ns(vm->hal->ctx) - t_enter);
+	axvm_counter_add(&vm->run_ns[id], vm->hal->now_ns(vm->hal->ctx) - t_enter);
 	vm_leave_run(vm);
 	return ret;
 }
