@@ -375,6 +375,36 @@ static void gdb_cmd_threads(struct rt_gdb *g)
 	gdb_send(g, g->reply, n);
 }
 
+/*
+ * "monitor CMD" in gdb (qRcmd,HEX): the monitor's text commands (info
+ * vcpus, info registers N, info stats, xp ADDR LEN, quit), their answer
+ * sent as console output (O packets) before the final OK.
+ */
+static void gdb_cmd_rcmd(struct rt_gdb *g, const char *hex, size_t hexlen)
+{
+	char line[256], out[8192];
+	size_t n, chunk = 1024;
+
+	if (hexlen % 2 || hexlen / 2 >= sizeof(line) || !gdb_hex_decode(hex, line, hexlen / 2)) {
+		gdb_send_str(g, "E01");
+		return;
+	}
+	line[hexlen / 2] = '\0';
+	if (memchr(line, '\0', hexlen / 2)) {
+		gdb_send_str(g, "E01");
+		return;
+	}
+	n = rt_monitor_execute(g->rt, line, out, sizeof(out));
+	for (size_t off = 0; off < n; off += chunk) {
+		size_t k = n - off < chunk ? n - off : chunk;
+
+		g->reply[0] = 'O';
+		gdb_hex_encode(out + off, k, g->reply + 1);
+		gdb_send(g, g->reply, 1 + 2 * k);
+	}
+	gdb_send_str(g, "OK");
+}
+
 static void gdb_close_conn(struct rt_gdb *g);
 
 /* gdb removes its debug points before it detaches; the guest runs on. */
@@ -466,6 +496,8 @@ static void gdb_packet(struct rt_gdb *g, const char *p, size_t len)
 	} else if (!strcmp(p, "qC")) {
 		snprintf(g->reply, sizeof(g->reply), "QC%x", g->g_thread + 1);
 		gdb_send_str(g, g->reply);
+	} else if (!strncmp(p, "qRcmd,", 6)) {
+		gdb_cmd_rcmd(g, p + 6, len - 6);
 	} else if (!strncmp(p, "qAttached", 9)) {
 		gdb_send_str(g, "1");
 	} else if (!strncmp(p, "vCont", 5)) {
@@ -693,6 +725,22 @@ void rt_gdb_booted(struct axvm_runtime *rt)
 		g->waited = true;
 		axvm_pause(rt->vm);
 	}
+}
+
+void rt_gdb_exited(struct axvm_runtime *rt, int status)
+{
+	struct rt_gdb *g = rt->gdb;
+	char w[8];
+
+	/*
+	 * A debugger waiting on a continue learns that the guest is gone
+	 * (W: "exited with code"), rather than only seeing the socket close.
+	 */
+	if (!g || g->conn_fd < 0 || !g->running)
+		return;
+	snprintf(w, sizeof(w), "W%02x", (unsigned)status & 0xff);
+	gdb_send_str(g, w);
+	g->running = false;
 }
 
 void rt_gdb_close(struct axvm_runtime *rt)

@@ -414,56 +414,85 @@ static int mon_xp(struct rt_monitor *m, const char *args)
 	return 0;
 }
 
+/* A line of the text protocol: its answer appended to m->out. */
+static void mon_text(struct rt_monitor *m, const char *line)
+{
+	char cmd[64], *sp;
+	long vcpu = -1;
+	size_t len = strnlen(line, sizeof(cmd) - 1);
+	int ret;
+
+	if (!strncmp(line, "xp ", 3)) {
+		ret = mon_xp(m, line + 3);
+		mon_printf(m, ret ? "error: %s\n" : "ok\n", axvm_strerror(ret));
+		return;
+	}
+	memcpy(cmd, line, len); /* a longer command is unknown anyway */
+	cmd[len] = '\0';
+	/* "info registers N": the number is the argument */
+	sp = strrchr(cmd, ' ');
+	if (sp && sp[1] >= '0' && sp[1] <= '9') {
+		vcpu = strtol(sp + 1, NULL, 10);
+		*sp = '\0';
+	}
+	ret = mon_command(m, cmd, vcpu, false);
+	if (ret >= 0)
+		mon_printf(m, "ok\n");
+	else
+		mon_printf(m, "error: %s\n",
+			   ret == -AXVM_ENOENT ? "unknown command or vCPU" : axvm_strerror(ret));
+}
+
 static void mon_line(struct mon_client *c, char *line)
 {
 	struct rt_monitor *m = c->mon;
-	char cmd[64];
+	char cmd[64], err[96], q[160];
 	long vcpu = -1;
-	bool json = line[0] == '{';
 	int ret;
 
-	if (!json && !strncmp(line, "xp ", 3)) {
-		ret = mon_xp(m, line + 3);
-		mon_printf(m, ret ? "error: %s\n" : "ok\n", axvm_strerror(ret));
+	if (line[0] != '{') {
+		mon_text(m, line);
 		mon_flush(c);
 		return;
 	}
-	if (json) {
-		char err[96], q[160];
+	if (!mon_parse_json(line, cmd, sizeof(cmd), &vcpu, err, sizeof(err))) {
+		char desc[128];
 
-		if (!mon_parse_json(line, cmd, sizeof(cmd), &vcpu, err, sizeof(err))) {
-			char desc[128];
-
-			snprintf(desc, sizeof(desc), "malformed request: %s", err);
-			mon_json_quote(desc, q, sizeof(q));
-			mon_printf(m, "{\"error\": {\"desc\": %s}}\n", q);
-			mon_flush(c);
-			return;
-		}
-		ret = 0;
-	} else {
-		char *sp;
-
-		size_t len = strnlen(line, sizeof(cmd) - 1);
-
-		memcpy(cmd, line, len); /* a longer command is unknown anyway */
-		cmd[len] = '\0';
-		/* "info registers N": the number is the argument */
-		sp = strrchr(cmd, ' ');
-		if (sp && sp[1] >= '0' && sp[1] <= '9') {
-			vcpu = strtol(sp + 1, NULL, 10);
-			*sp = '\0';
-		}
-		ret = 0;
+		snprintf(desc, sizeof(desc), "malformed request: %s", err);
+		mon_json_quote(desc, q, sizeof(q));
+		mon_printf(m, "{\"error\": {\"desc\": %s}}\n", q);
+		mon_flush(c);
+		return;
 	}
-	if (!ret)
-		ret = mon_command(m, cmd, vcpu, json);
-	if (ret == 0 || (ret > 0 && !json)) /* > 0: a JSON answer was written whole */
-		mon_printf(m, json ? "{\"return\": {}}\n" : "ok\n");
+	ret = mon_command(m, cmd, vcpu, true);
+	if (ret == 0) /* > 0: the answer was written whole */
+		mon_printf(m, "{\"return\": {}}\n");
 	else if (ret < 0)
-		mon_printf(m, json ? "{\"error\": {\"desc\": \"%s\"}}\n" : "error: %s\n",
+		mon_printf(m, "{\"error\": {\"desc\": \"%s\"}}\n",
 			   ret == -AXVM_ENOENT ? "unknown command or vCPU" : axvm_strerror(ret));
 	mon_flush(c);
+}
+
+size_t rt_monitor_execute(struct axvm_runtime *rt, const char *line, char *out, size_t cap)
+{
+	struct rt_monitor *m = rt->monitor;
+	size_t n;
+
+	if (!cap)
+		return 0;
+	if (!m) {
+		n = (size_t)snprintf(out, cap, "error: no monitor\n");
+		return n < cap ? n : cap - 1;
+	}
+	if (!strcmp(line, "stop") || !strcmp(line, "cont"))
+		mon_printf(m, "error: the debugger runs the guest here (Ctrl-C, continue)\n");
+	else
+		mon_text(m, line);
+	n = m->out_len < cap - 1 ? m->out_len : cap - 1;
+	memcpy(out, m->out, n);
+	out[n] = '\0';
+	m->out_len = 0;
+	return n;
 }
 
 static void mon_close(struct mon_client *c)

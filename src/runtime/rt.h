@@ -152,6 +152,8 @@ void rt_join_vcpu_threads(struct axvm_runtime *rt);
 /* The GDB stub (gdb.c): open/close with the event loop, booted after each axvm_boot. */
 int rt_gdb_open(struct axvm_runtime *rt);
 void rt_gdb_close(struct axvm_runtime *rt);
+/* The run ended with this exit status: tell a debugger that waits on a continue (W). */
+void rt_gdb_exited(struct axvm_runtime *rt, int status);
 void rt_gdb_booted(struct axvm_runtime *rt);
 /* A vCPU's AXVM_EXIT_DEBUG (its thread): record the stop, pause the VM, tell gdb. 1 = run on. */
 int rt_gdb_stopped(struct axvm_runtime *rt, unsigned vcpu, const struct axvm_exit *exit);
@@ -166,6 +168,12 @@ void rt_monitor_close(struct axvm_runtime *rt);
 bool rt_monitor_console_active(const struct axvm_runtime *rt);
 void rt_monitor_console_toggle(struct axvm_runtime *rt);
 void rt_monitor_console_input(struct axvm_runtime *rt, uint8_t c);
+/*
+ * A text command for the GDB stub's `monitor CMD` (qRcmd), on the event
+ * thread: its answer into out (NUL-terminated, at most cap - 1 bytes), the
+ * length returned. stop and cont are refused: gdb owns the run state.
+ */
+size_t rt_monitor_execute(struct axvm_runtime *rt, const char *line, char *out, size_t cap);
 /* A message of ours on the user's terminal (stderr; best effort). */
 void rt_console_message(const char *msg, size_t len);
 

@@ -473,6 +473,7 @@ int axvm_runtime_run(struct axvm_runtime *rt, struct axvm_runtime_result *res)
 		axvm_info("guest reboot %u", res->reboots);
 	}
 	ret = rt_finish_output(rt, res, ret);
+	rt_gdb_exited(rt, res->status);
 	if (rt->opts.handle_signals)
 		rt_signals_restore(rt);
 out_console:

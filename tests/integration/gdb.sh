@@ -6,7 +6,8 @@
 #    virtual priv), a breakpoint on bump(), backtrace, stepi, a register and
 #    a memory write (the guest's own sum shows the latter), a hardware
 #    watchpoint on `watched` (old and new values), the guest's own ebreak
-#    still handled by the guest, detach (the guest runs to its end);
+#    still handled by the guest, gdb's `monitor` commands (qRcmd), detach
+#    (the guest runs to its end); a continue to the poweroff (W packet);
 #  - the raw protocol (gdb_raw.py): attach stops the guest, bad packets and
 #    bad addresses are answered, guest time (the time CSR) stands still while
 #    stopped and runs while running, Ctrl-C (0x03) stops a spinning guest;
@@ -62,6 +63,7 @@ gdb_batch "$p" \
 	"set var counter = 1000" "p counter" \
 	"delete" "watch watched" "continue" "p watched" \
 	"delete" "break done" "continue" "p counter" \
+	"monitor info vcpus" "monitor xp 0x80200000 8" "x/8xb 0x80200000" "monitor stop" \
 	"delete" "detach" >"$tmp/gdb1.out"
 wait "$vmpid"
 status=$?
@@ -79,7 +81,23 @@ check gdb_memory_write_read $(has "$tmp/gdb1.out" '$6 = 1000'; echo $?) "$(grep 
 check gdb_watchpoint $(grep -qzE 'Hardware watchpoint 2: watched.*Old value = 0.*New value = 3' "$tmp/gdb1.out"; echo $?) "$(cat "$tmp/gdb1.out")"
 # bump(1) ran after counter = 1000 was written: 1000 + 1 + ... + 5.
 check gdb_guest_ebreak_left_to_guest $(has "$tmp/gdb1.out" '$8 = 1015'; echo $?) "$(grep -A3 'break done' "$tmp/gdb1.out"; grep '^\$' "$tmp/gdb1.out")"
+# gdb's "monitor CMD" (qRcmd) reaches the monitor; the run state stays gdb's.
+check gdb_monitor_info_vcpus $(grep -qE '^vcpu 0: .*pc 0x' "$tmp/gdb1.out"; echo $?) "$(grep -A3 'vcpu' "$tmp/gdb1.out")"
+xp_mon=$(grep -E '^([0-9a-f]{2} ){7}[0-9a-f]{2}$' "$tmp/gdb1.out" | head -n 1)
+xp_gdb=$(grep -E '^0x80200000' "$tmp/gdb1.out" | head -n 1 | sed -E 's/^[^:]*:\s*//; s/0x//g; s/\s+/ /g; s/ $//')
+check gdb_monitor_xp_matches_memory $([ -n "$xp_mon" ] && [ "$xp_mon" = "$xp_gdb" ]; echo $?) "monitor '$xp_mon', gdb '$xp_gdb'"
+check gdb_monitor_stop_refused $(has "$tmp/gdb1.out" 'error: the debugger runs the guest here'; echo $?) "$(grep -i error "$tmp/gdb1.out")"
 check gdb_detach_runs_guest_to_end $([ "$status" -eq 0 ] && has "$tmp/vm1.out" 'counter=1015 ebreak=guest'; echo $?) "status $status: $(cat "$tmp/vm1.out")"
+
+# --- a continue to the guest's poweroff: gdb is told it exited (W) ----------
+p=$(free_port)
+"$axvm" run -k "$elf" --gdb "tcp:127.0.0.1:$p" --gdb-wait --timeout 60 >"$tmp/vm4.out" 2>&1 &
+vmpid=$!
+gdb_batch "$p" "continue" >"$tmp/gdb4.out"
+wait "$vmpid"
+status=$?
+vmpid=
+check gdb_exit_reported $([ "$status" -eq 0 ] && has "$tmp/gdb4.out" 'exited normally'; echo $?) "status $status: $(tail -5 "$tmp/gdb4.out")"
 
 # --- the raw protocol: Ctrl-C while running, guest time across a stop -------
 nm=${GUEST_CROSS:-riscv64-unknown-elf-}nm
