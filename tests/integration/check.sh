@@ -5,21 +5,13 @@
 # got lost in a pipe into head); a header that compiles alone passes and one
 # that does not fails naming it. Ends with "N passed, N failed, N skipped".
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib/common.sh"
 cd "$root"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-ok() {
-	echo "ok   $1"
-	pass=$((pass + 1))
-}
-not_ok() { # name, why
-	echo "FAIL $1: $2"
+# not_ok_out NAME WHY: a failure, with the end of the last output in $tmp/out.
+not_ok_out() {
+	not_ok "$1" "$2"
 	sed 's/^/    | /' "$tmp/out" | tail -n 12
-	fail=$((fail + 1))
 }
 # check_make WANT NAME [make variables...]: `make check` with these file lists
 # exits 0 (WANT=pass) or non-zero (WANT=fail); its output in $tmp/out.
@@ -30,7 +22,7 @@ check_make() {
 	if { [ "$want" = pass ] && [ "$rc" -eq 0 ]; } || { [ "$want" = fail ] && [ "$rc" -ne 0 ]; }; then
 		ok "$name"
 	else
-		not_ok "$name" "make check exited $rc, expected to $want"
+		not_ok_out "$name" "make check exited $rc, expected to $want"
 	fi
 }
 
@@ -53,7 +45,7 @@ if grep -q "make format fixes them):.*$tmp/src/bad.c" "$tmp/out" &&
 	! grep -q "fixes them):.*good" "$tmp/out"; then
 	ok "the failure names the misformatted file only"
 else
-	not_ok "the failure names the misformatted file only" "no 'fixes them): $tmp/src/bad.c' line"
+	not_ok_out "the failure names the misformatted file only" "no 'fixes them): $tmp/src/bad.c' line"
 fi
 check_make fail "a misformatted file between formatted ones fails" \
 	CHECK_HEADERS= CHECK_FORMAT="$tmp/src/good.c $tmp/src/bad.c $tmp/src/good2.c"
@@ -68,7 +60,7 @@ check_make fail "a header that does not compile alone fails" \
 if grep -q "check: $tmp/src/needs.h does not compile alone" "$tmp/out"; then
 	ok "the failure names the header"
 else
-	not_ok "the failure names the header" "no 'check: $tmp/src/needs.h does not compile alone'"
+	not_ok_out "the failure names the header" "no 'check: $tmp/src/needs.h does not compile alone'"
 fi
 
 status_after=$(git status --porcelain 2>/dev/null || true)
@@ -76,8 +68,7 @@ if [ "$status_before" = "$status_after" ]; then
 	ok "no tracked or untracked file changed"
 else
 	printf '%s\n' "$status_after" >"$tmp/out"
-	not_ok "no tracked or untracked file changed" "git status differs after the checks"
+	not_ok_out "no tracked or untracked file changed" "git status differs after the checks"
 fi
 
-echo "$pass passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+finish

@@ -7,25 +7,8 @@
 # bytes through a pipe, a file and a terminal, read by the guest through
 # the UART, SBI DBCN and SBI legacy getchar). Ends with "N passed, N failed".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-guests=${GUEST_OUT:-$root/build/guests}
+source "$(dirname "$0")/lib/common.sh"
 guest=$guests/console.elf
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
-}
 
 now() { date +%s.%N; }
 # A pipe reader that never reads, and leaves once file $1 is written (at most 30 s).
@@ -39,9 +22,8 @@ less_than() { [ "$(echo "$1 < $2" | bc)" -eq 1 ]; } # seconds
 
 for f in "$axvm" "$guest" "$guests/hello.elf"; do
 	if [ ! -e "$f" ]; then
-		echo "FAIL console: $f is missing (run make all guests)"
-		echo "0 passed, 1 failed, 0 skipped"
-		exit 1
+		check console 1 "$f is missing (run make all guests)"
+		summary
 	fi
 done
 
@@ -135,8 +117,8 @@ if command -v strace >/dev/null; then
 		$([ $rc -eq 0 ] && [ "$bytes" = 128019 ] && [ "$writes" -ge 1 ] && [ "$writes" -le 2002 ]
 		echo $?) "rc=$rc, $bytes bytes in $writes writes"
 else
-	echo "FAIL strace is not installed (scripts/deps.sh installs it)"
-	fail=$((fail + 1))
+	check "2000 lines through the UART take at most one host write per line" 1 \
+		"strace is not installed (scripts/deps.sh installs it)"
 fi
 
 # ---- input: 100,000 bytes, more than the console's 4 KiB queue, none dropped ----
@@ -175,5 +157,4 @@ if command -v script >/dev/null; then
 		$([ "$got" = "$want" ]; echo $?) "got '$got', want '$want'"
 fi
 
-echo "$pass passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+finish

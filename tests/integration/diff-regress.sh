@@ -11,22 +11,9 @@
 # difference (counted as skipped, neither passed nor failed); one that passes
 # again is reported as "FIXED". Ends with "N passed, N failed, N skipped".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-guests=${GUEST_OUT:-$root/build/guests}
+source "$(dirname "$0")/lib/common.sh"
 diffdir=$root/tests/diff
-pass=0
-fail=0
-known=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-if [ ! -x "$axvm" ]; then
-	echo "FAIL diff-regress: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
+need_axvm diff-regress
 
 known_ref() { # name -> bug reference, empty if not a known failure
 	[ -f "$diffdir/KNOWN_FAILURES" ] || return 0
@@ -43,15 +30,13 @@ for src in "$diffdir"/regress/*.S; do
 		elf=$tmp/$name.elf
 		if ! python3 "$diffdir/difftest.py" build "$src" -o "$elf" --objdir "$tmp/obj" \
 			>"$tmp/build.log" 2>&1; then
-			echo "FAIL $name: cannot build"
+			check "$name" 1 "cannot build"
 			sed 's/^/    /' "$tmp/build.log" | head -20
-			fail=$((fail + 1))
 			continue
 		fi
 	fi
 	if [ ! -f "$exp" ]; then
-		echo "FAIL $name: no expected output $exp"
-		fail=$((fail + 1))
+		check "$name" 1 "no expected output $exp"
 		continue
 	fi
 	timeout 60 "$axvm" run -k "$elf" --timeout 50 </dev/null 2>"$tmp/err" |
@@ -59,25 +44,23 @@ for src in "$diffdir"/regress/*.S; do
 	ref=$(known_ref "$name")
 	if cmp -s "$exp" "$tmp/out"; then
 		if [ -n "$ref" ]; then
+			# a pass all the same, on a line of its own that asks for the list's update
 			echo "FIXED $name: matches QEMU now; drop it from tests/diff/KNOWN_FAILURES ($ref)"
+			pass=$((pass + 1))
 		else
-			echo "ok   $name"
+			check "$name" 0 ""
 		fi
-		pass=$((pass + 1))
 		continue
 	fi
 	first=$(cmp "$exp" "$tmp/out" 2>&1 | head -1)
 	if [ -n "$ref" ]; then
-		echo "SKIP $name: known failure ($ref)"
-		known=$((known + 1))
+		skip "$name" "known failure ($ref)"
 	else
-		echo "FAIL $name: output differs from QEMU's ($first)"
-		fail=$((fail + 1))
+		check "$name" 1 "output differs from QEMU's ($first)"
 	fi
 	# the first differing lines, QEMU (<) then axvm (>)
 	diff "$exp" "$tmp/out" | head -8 | sed 's/^/    /'
 	[ -s "$tmp/err" ] && sed 's/^/    stderr: /' "$tmp/err" | head -5
 done
-[ "$known" -ne 0 ] && echo "($known known failures, see tests/diff/KNOWN_FAILURES)"
-echo "$pass passed, $fail failed, $known skipped"
-[ "$fail" -eq 0 ]
+[ "$skipped" -ne 0 ] && echo "($skipped known failures, see tests/diff/KNOWN_FAILURES)"
+finish

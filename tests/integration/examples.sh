@@ -4,33 +4,11 @@
 # is checked on its output and exit status. Ends with "N passed, N failed,
 # N skipped".
 set -u
-cd "$(dirname "$0")/../.." || exit 1
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/common.sh"
+cd "$root" || exit 1
 BUILD=${BUILD:-build}
 GUEST_DIR=${GUEST_OUT:-$BUILD/guests}
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok $1"
-}
-bad() { # name, why
-	fail=$((fail + 1))
-	echo "FAIL $1: $2"
-}
-# check name command...: passes when the command succeeds.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then
-		ok "$name"
-	else
-		bad "$name" "command failed: $*"
-		sed 's/^/    /' "$tmp/log" | tail -20
-	fi
-}
 # run name expected_status command...: output in $tmp/name.out (stdout) and .err.
 run() {
 	local name=$1 want=$2 got
@@ -40,7 +18,7 @@ run() {
 	if [ "$got" -eq "$want" ]; then
 		ok "${name}_exits_$want"
 	else
-		bad "${name}_exits_$want" "exit status $got"
+		not_ok "${name}_exits_$want" "exit status $got"
 		sed 's/^/    out| /' "$tmp/$name.out" | tail -15
 		sed 's/^/    err| /' "$tmp/$name.err" | tail -15
 	fi
@@ -50,12 +28,12 @@ expect() {
 	if grep -qxF -- "$3" "$2"; then
 		ok "$1"
 	else
-		bad "$1" "no line '$3' in $(basename "$2")"
+		not_ok "$1" "no line '$3' in $(basename "$2")"
 		sed 's/^/    | /' "$2" | tail -15
 	fi
 }
 
-check make_install make --no-print-directory install PREFIX="$tmp/prefix" BUILD="$BUILD" \
+check_cmd make_install make --no-print-directory install PREFIX="$tmp/prefix" BUILD="$BUILD" \
 	SANITIZE="${SANITIZE:-}"
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 san=""
@@ -67,11 +45,11 @@ shared_libs=$(pkg-config --libs libaxvm)
 for src in examples/*.c; do
 	name=$(basename "$src" .c)
 	# shellcheck disable=SC2086
-	check "${name}_compiles_with_pkgconfig" cc -std=c11 -Wall -Wextra -Wshadow -Werror $san \
+	check_cmd "${name}_compiles_with_pkgconfig" cc -std=c11 -Wall -Wextra -Wshadow -Werror $san \
 		$cflags "$src" -o "$tmp/$name" $static_libs
 done
 # shellcheck disable=SC2086
-check minimal_links_shared cc -std=c11 $san $cflags examples/minimal.c -o "$tmp/minimal-so" \
+check_cmd minimal_links_shared cc -std=c11 $san $cflags examples/minimal.c -o "$tmp/minimal-so" \
 	$shared_libs -Wl,-rpath,"$tmp/prefix/lib"
 
 # minimal: every exit printed, the MMIO read answered by the loop (42 -> 43).
@@ -93,19 +71,19 @@ o=$tmp/custom_device.out
 if [ "$(grep -cxF '  cntr: read  offset 0x0c width 4 -> 0x52544e43' "$o")" -eq 2 ]; then
 	ok custom_device_byte_load_widened_to_4
 else
-	bad custom_device_byte_load_widened_to_4 "expected two 4-byte ID reads (lw, lbu)"
+	not_ok custom_device_byte_load_widened_to_4 "expected two 4-byte ID reads (lw, lbu)"
 fi
 if grep -A1 -xF '  cntr: read  offset 0x04 width 4 -> 0x0' "$o" |
 	grep -qxF '  cntr: write offset 0x04 width 4 <- 0x7'; then
 	ok custom_device_halfword_store_is_read_modify_write
 else
-	bad custom_device_halfword_store_is_read_modify_write "no read at 4 then write 0x7 at 4"
+	not_ok custom_device_halfword_store_is_read_modify_write "no read at 4 then write 0x7 at 4"
 fi
 if grep -A1 -xF '  cntr: read  offset 0x00 width 4 -> 0xc' "$o" |
 	grep -qxF '  cntr: read  offset 0x04 width 4 -> 0x0'; then
 	ok custom_device_doubleword_load_split_in_two
 else
-	bad custom_device_doubleword_load_split_in_two "no 4-byte reads at 0 then 4"
+	not_ok custom_device_doubleword_load_split_in_two "no 4-byte reads at 0 then 4"
 fi
 expect custom_device_guest_results "$o" \
 	"guest: interrupts taken 2, id 0x52544e43, id byte 1 0x4e, ld 0xc"
@@ -118,7 +96,7 @@ expect custom_device_released_by_destroy "$o" "device released: yes"
 if [ ! -f "$GUEST_DIR/hello.elf" ]; then
 	make --no-print-directory guests BUILD="$BUILD" >"$tmp/guests.log" 2>&1
 fi
-check guests_built test -f "$GUEST_DIR/hello.elf" -a -f "$GUEST_DIR/fail.elf"
+check_cmd guests_built test -f "$GUEST_DIR/hello.elf" -a -f "$GUEST_DIR/fail.elf"
 run run_elf_hello 0 "$tmp/run_elf" "$GUEST_DIR/hello.elf"
 expect run_elf_sink_gets_console "$tmp/run_elf_hello.out" "self-check: 3 of 3 checks passed"
 expect run_elf_sink_counts_bytes "$tmp/run_elf_hello.err" \
@@ -136,7 +114,7 @@ run run_elf_missing_file 1 "$tmp/run_elf" "$tmp/no-such.elf"
 if grep -q "no-such.elf" "$tmp/run_elf_missing_file.err"; then
 	ok run_elf_error_names_the_file
 else
-	bad run_elf_error_names_the_file "stderr: $(cat "$tmp/run_elf_missing_file.err")"
+	not_ok run_elf_error_names_the_file "stderr: $(cat "$tmp/run_elf_missing_file.err")"
 fi
 
 # from_config: prints the struct; errors as file:line:col.
@@ -170,5 +148,4 @@ expect custom_hal_failure_message "$o" \
 expect custom_hal_failure_cleanup "$o" \
 	"2nd allocation failing: mem_alloc 2 (1024 KiB), mem_free 1, pin_thread 0"
 
-echo "$pass passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+finish

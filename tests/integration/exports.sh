@@ -4,30 +4,19 @@
 # leaks: no fpu_*, toml_*, rt_*, axvm_loader_*), carries the SONAME
 # libaxvm.so.<major>, and make install lays down the real file and its links.
 set -u
-cd "$(dirname "$0")/../.." || exit 1
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/common.sh"
+cd "$root" || exit 1
 BUILD=${BUILD:-build}
 so=$BUILD/libaxvm.so
 version=$(sed -n 's/.*AXVM_VERSION "\(.*\)"/\1/p' include/axvm/axvm.h)
 soname=libaxvm.so.${version%%.*}
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok $1"
-}
-bad() { # name, why
-	fail=$((fail + 1))
-	echo "FAIL $1: $2"
-}
 # same name file_expected file_actual: the two sorted lists are equal.
 same() {
 	if cmp -s "$2" "$3"; then
 		ok "$1"
 	else
-		bad "$1" "lists differ (< expected, > actual)"
+		not_ok "$1" "lists differ (< expected, > actual)"
 		diff "$2" "$3" | grep '^[<>]' | sed 's/^/    /' | head -40
 	fi
 }
@@ -40,7 +29,7 @@ sed -nE 's/^AXVM_API [^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/p' include/axvm/*.
 grep -nE '^[a-z_].*\(' include/axvm/*.h | grep -vE ':(AXVM_API |typedef |static )' \
 	>"$tmp/unmarked"
 if [ -s "$tmp/unmarked" ]; then
-	bad every_public_declaration_is_marked "declarations without AXVM_API:"
+	not_ok every_public_declaration_is_marked "declarations without AXVM_API:"
 	sed 's/^/    /' "$tmp/unmarked"
 else
 	ok every_public_declaration_is_marked
@@ -48,7 +37,7 @@ fi
 if [ "$(wc -l <"$tmp/declared")" -gt 100 ]; then
 	ok headers_declare_the_api
 else
-	bad headers_declare_the_api "only $(wc -l <"$tmp/declared") AXVM_API declarations found"
+	not_ok headers_declare_the_api "only $(wc -l <"$tmp/declared") AXVM_API declarations found"
 fi
 
 # What the library exports. Names starting with '_' belong to the toolchain
@@ -57,7 +46,7 @@ nm -D --defined-only "$so" | awk '{print $NF}' | sed 's/@.*//' | grep -v '^_' |
 	sort -u >"$tmp/exported"
 same exports_are_exactly_the_declared_api "$tmp/declared" "$tmp/exported"
 if grep -vq '^axvm_' "$tmp/exported"; then
-	bad exports_all_have_the_axvm_prefix "$(grep -v '^axvm_' "$tmp/exported" | head -5 | xargs)"
+	not_ok exports_all_have_the_axvm_prefix "$(grep -v '^axvm_' "$tmp/exported" | head -5 | xargs)"
 else
 	ok exports_all_have_the_axvm_prefix
 fi
@@ -66,14 +55,14 @@ got=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$got" = "$soname" ]; then
 	ok soname_is_$soname
 else
-	bad soname_is_$soname "SONAME is '$got'"
+	not_ok soname_is_$soname "SONAME is '$got'"
 fi
 if [ "$(readlink "$so")" = "$soname" ] &&
 	[ "$(readlink "$BUILD/$soname")" = "libaxvm.so.$version" ] &&
 	[ -f "$BUILD/libaxvm.so.$version" ] && [ ! -L "$BUILD/libaxvm.so.$version" ]; then
 	ok build_links_so_to_soname_to_real_name
 else
-	bad build_links_so_to_soname_to_real_name \
+	not_ok build_links_so_to_soname_to_real_name \
 		"libaxvm.so -> $(readlink "$so"), $soname -> $(readlink "$BUILD/$soname")"
 fi
 
@@ -81,7 +70,7 @@ if make --no-print-directory install PREFIX="$tmp/prefix" BUILD="$BUILD" \
 	SANITIZE="${SANITIZE:-}" >"$tmp/log" 2>&1; then
 	ok make_install
 else
-	bad make_install "failed"
+	not_ok make_install "failed"
 	sed 's/^/    /' "$tmp/log" | tail -20
 fi
 lib=$tmp/prefix/lib
@@ -90,8 +79,7 @@ if [ "$(readlink "$lib/libaxvm.so")" = "$soname" ] &&
 	[ -f "$lib/libaxvm.so.$version" ] && [ ! -L "$lib/libaxvm.so.$version" ]; then
 	ok install_lays_down_real_name_and_links
 else
-	bad install_lays_down_real_name_and_links "$(ls -l "$lib" 2>&1 | tail -n +2 | xargs)"
+	not_ok install_lays_down_real_name_and_links "$(ls -l "$lib" 2>&1 | tail -n +2 | xargs)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

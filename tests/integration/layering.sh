@@ -3,25 +3,15 @@
 # only down. What each layer's objects may not call (their undefined
 # symbols), and the few source-level rules nm cannot see.
 set -u
-cd "$(dirname "$0")/../.." || exit 1
-pass=0
-fail=0
+source "$(dirname "$0")/lib/common.sh"
+cd "$root" || exit 1
 BUILD=${BUILD:-build}
-
-ok() {
-	pass=$((pass + 1))
-	echo "ok $1"
-}
-bad() { # name, why
-	fail=$((fail + 1))
-	echo "FAIL $1: $2"
-}
 
 # forbid name dir regex: no object in $BUILD/src/dir references a symbol matching regex.
 forbid() {
 	local name=$1 dir=$2 re=$3 hits
 	if ! ls "$BUILD/src/$dir"/*.o >/dev/null 2>&1; then
-		bad "$name" "no objects in $BUILD/src/$dir (build first)"
+		not_ok "$name" "no objects in $BUILD/src/$dir (build first)"
 		return
 	fi
 	# "path/x.o:                 U symbol" per undefined symbol.
@@ -30,7 +20,7 @@ forbid() {
 	if [ -z "$hits" ]; then
 		ok "$name"
 	else
-		bad "$name" "calls up:"
+		not_ok "$name" "calls up:"
 		echo "$hits" | sed 's/^/    /' | head -20
 	fi
 }
@@ -61,9 +51,8 @@ lit=$(grep -nE 'axvm_vcpu_(set|get)_gpr\([^,]+, *[0-9]+|#define [A-Z_]*REG_A[0-9
 if [ -z "$lit" ]; then
 	ok no_register_numbers_above_the_backend
 else
-	bad no_register_numbers_above_the_backend "literal register numbers:"
+	not_ok no_register_numbers_above_the_backend "literal register numbers:"
 	echo "$lit" | sed 's/^/    /'
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

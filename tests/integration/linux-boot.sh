@@ -12,47 +12,21 @@
 # run a subset), AXVM_LINUX_REBOOT=0 / AXVM_LINUX_IDLE=0 (skip those checks),
 # AXVM_LINUX_REPS (timing runs per VMM, default 3; 0 = no timing).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
+source "$(dirname "$0")/lib/common.sh"
 limit=${AXVM_LINUX_TIMEOUT:-300}
 cases=${AXVM_LINUX_CASES:-"1:hvc0 2:hvc0 4:hvc0 1:ttyS0 2:ttyS0 4:ttyS0"}
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() {
-	echo "ok   $1"
-	pass=$((pass + 1))
-}
-not_ok() {
-	echo "FAIL $1: $2"
-	fail=$((fail + 1))
-}
-skip() { # name, why
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
 
 # Only a missing toolchain is a reason to skip; everything else must pass.
 if ! why=$(bash "$root/scripts/linux-guest.sh" --check); then
 	skip linux-boot "$why"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+	summary
 fi
-if [ ! -x "$axvm" ]; then
-	not_ok "linux-boot" "no axvm binary at $axvm (run make)"
-	echo "$pass passed, $fail failed, $skipped skipped"
-	exit 1
-fi
+need_axvm linux-boot
 if ! image=$(bash "$root/scripts/linux-guest.sh" 2>"$tmp/fixture.log" | tail -n 1) ||
 	[ ! -s "$image" ]; then
 	not_ok "linux fixture" "scripts/linux-guest.sh failed:"
 	tail -n 20 "$tmp/fixture.log"
-	echo "$pass passed, $fail failed, $skipped skipped"
-	exit 1
+	summary
 fi
 echo "kernel: $image"
 
@@ -190,5 +164,4 @@ if command -v qemu-system-riscv64 >/dev/null && [ "$reps" -gt 0 ]; then
 	done
 fi
 
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" -eq 0 ]
+finish

@@ -22,45 +22,26 @@
 # (build the kernel if it is not cached), AXVM_DEFCONFIG_QEMU=0 (skip the
 # QEMU timing).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
+source "$(dirname "$0")/lib/common.sh"
 limit=${AXVM_LINUX_TIMEOUT:-300}
 cache=${AXVM_CACHE:-$HOME/.cache/axvm}
 script=$root/scripts/linux-defconfig.sh
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() {
-	echo "ok   $1"
-	pass=$((pass + 1))
+apid=
+# An axvm still running in the background when the script ends early.
+cleanup_hook() {
+	[ -n "$apid" ] && kill "$apid" 2>/dev/null
+	return 0
 }
-not_ok() {
-	echo "FAIL $1: $2"
-	fail=$((fail + 1))
-}
-skip_case() { # name, why: one case could not run here
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
-# skip WHY: the whole test cannot run here.
-skip() {
-	echo "SKIP linux-defconfig: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+# skip_all WHY: the whole test cannot run here.
+skip_all() {
+	skip linux-defconfig "$1"
+	summary
 }
 
 if ! why=$(bash "$script" --check); then
-	skip "$why"
+	skip_all "$why"
 fi
-if [ ! -x "$axvm" ]; then
-	not_ok "linux-defconfig" "no axvm binary at $axvm (run make)"
-	echo "$pass passed, $fail failed, $skipped skipped"
-	exit 1
-fi
+need_axvm linux-defconfig
 
 image=$(bash "$script" --cached 2>/dev/null) || image=
 if [ -z "$image" ]; then
@@ -75,14 +56,13 @@ if [ -z "$image" ]; then
 fi
 if [ -z "$image" ]; then
 	if [ "${AXVM_BUILD_DEFCONFIG:-0}" != 1 ]; then
-		skip "no cached defconfig kernel (build it with scripts/linux-defconfig.sh, 30-40 min, or set AXVM_BUILD_DEFCONFIG=1)"
+		skip_all "no cached defconfig kernel (build it with scripts/linux-defconfig.sh, 30-40 min, or set AXVM_BUILD_DEFCONFIG=1)"
 	fi
 	if ! image=$(nice -n 10 bash "$script" 2>"$tmp/fixture.log" | tail -n 1) ||
 		[ ! -s "$image" ]; then
 		not_ok "linux defconfig fixture" "scripts/linux-defconfig.sh failed:"
 		tail -n 20 "$tmp/fixture.log"
-		echo "$pass passed, $fail failed, $skipped skipped"
-		exit 1
+		summary
 	fi
 fi
 echo "kernel: $image"
@@ -175,7 +155,7 @@ if [ -s "$vmlinux" ]; then
 	boot "defconfig vmlinux (ELF) -c 2 console=ttyS0" 2 "console=ttyS0"
 	image=$image_saved
 else
-	skip_case "defconfig ELF vmlinux" "no vmlinux beside $image"
+	skip "defconfig ELF vmlinux" "no vmlinux beside $image"
 fi
 
 # QEMU's own device tree (--dtb): it also lists a PCIe host, flash, fw-cfg
@@ -192,7 +172,7 @@ if command -v qemu-system-riscv64 >/dev/null &&
 		fi
 	fi
 else
-	skip_case "defconfig --dtb QEMU's" "no QEMU to dump its virt DTB (scripts/deps.sh installs qemu-system-misc)"
+	skip "defconfig --dtb QEMU's" "no QEMU to dump its virt DTB (scripts/deps.sh installs qemu-system-misc)"
 fi
 
 # An external initrd (-i), gzip-compressed as distributions ship them: its
@@ -209,7 +189,7 @@ if [ -s "$cpio" ] && command -v gzip >/dev/null; then
 		fi
 	fi
 else
-	skip_case "defconfig -i initrd" "no initramfs.cpio beside $image, or no gzip"
+	skip "defconfig -i initrd" "no initramfs.cpio beside $image, or no gzip"
 fi
 
 # A probe init (built here, given with -i so it replaces /init) exercises
@@ -365,6 +345,7 @@ else
 	exec 3>&-
 	wait $apid
 	rc=$?
+	apid=
 	ms=$(sed -n 's/.*probe: rtc alarm fired after \([0-9]*\) ms.*/\1/p' "$log")
 	# The alarm is 2 s ahead of the guest's system clock, which hctosys set
 	# from the RTC truncated to the second: it fires 1-2 s later (slack: 3.5).
@@ -432,6 +413,7 @@ if [ -s "$uboot" ]; then
 	exec 3>&-
 	wait $apid
 	rc=$?
+	apid=
 	if grep -qa "Starting kernel" "$log" && grep -qa "axvm-init: harts=1" "$log" && [ $rc -eq 0 ]; then
 		ok "$name"
 	else
@@ -439,7 +421,7 @@ if [ -s "$uboot" ]; then
 		tail -n 8 "$log" | sed 's/^/    | /'
 	fi
 else
-	skip_case "defconfig booted by S-mode U-Boot" "$uboot not found (scripts/deps.sh installs u-boot-qemu)"
+	skip "defconfig booted by S-mode U-Boot" "$uboot not found (scripts/deps.sh installs u-boot-qemu)"
 fi
 
 # The same kernel under QEMU for the timing ratio (informational).
@@ -470,5 +452,4 @@ if [ -n "$secs1" ] && [ "${AXVM_DEFCONFIG_QEMU:-1}" = 1 ] &&
 	fi
 fi
 
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" -eq 0 ]
+finish

@@ -7,24 +7,24 @@
 # (0) and `reset` (the VM is re-created: a second banner).
 # Ends with "N passed, N failed, N skipped".
 set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
+source "$(dirname "$0")/lib/common.sh"
 uboot=${AXVM_UBOOT:-/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 if [ ! -s "$uboot" ]; then
-	echo "SKIP uboot: $uboot not found (scripts/deps.sh installs u-boot-qemu)"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+	skip uboot "$uboot not found (scripts/deps.sh installs u-boot-qemu)"
+	summary
 fi
+apid=
+# A U-Boot still running when the script ends early (it would idle at its
+# prompt until its 60 s timeout).
+cleanup_hook() {
+	[ -n "$apid" ] && kill "$apid" 2>/dev/null
+	return 0
+}
 
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-not_ok() {
-	echo "FAIL $1: $2"
+# not_ok_log NAME WHY: a failure, with the end of U-Boot's output.
+not_ok_log() {
+	not_ok "$1" "$2"
 	tail -n 12 "$log" | sed 's/^/    | /'
-	fail=$((fail + 1))
 }
 
 # start CPUS: boot U-Boot with a FIFO as its stdin (fd 3 writes to it).
@@ -54,10 +54,11 @@ type_line() {
 	done
 	printf '\r' >&3
 }
-finish() {
+stop_uboot() { # close its stdin, wait for its exit status ($rc)
 	exec 3>&-
 	wait "$apid"
 	rc=$?
+	apid=
 }
 
 for cpus in 1 4; do
@@ -65,26 +66,26 @@ for cpus in 1 4; do
 	if wait_for "Hit any key" && printf '\r' >&3 && wait_for "=> "; then
 		ok "u-boot -c $cpus reaches its prompt"
 	else
-		not_ok "u-boot -c $cpus reaches its prompt" "no prompt"
+		not_ok_log "u-boot -c $cpus reaches its prompt" "no prompt"
 	fi
 	type_line "cpu list"
 	if wait_for "cpu@$((cpus - 1))" && [ "$(grep -ac '^ *[0-9]*: cpu@' "$log")" -eq "$cpus" ]; then
 		ok "u-boot -c $cpus lists $cpus cpus"
 	else
-		not_ok "u-boot -c $cpus lists $cpus cpus" "cpu list shows $(grep -ac '^ *[0-9]*: cpu@' "$log")"
+		not_ok_log "u-boot -c $cpus lists $cpus cpus" "cpu list shows $(grep -ac '^ *[0-9]*: cpu@' "$log")"
 	fi
 	type_line "echo axvm-\${board}-ok"
 	if wait_for "axvm-qemu-riscv-ok"; then
 		ok "u-boot -c $cpus runs commands (env, echo)"
 	else
-		not_ok "u-boot -c $cpus runs commands (env, echo)" "no echo output"
+		not_ok_log "u-boot -c $cpus runs commands (env, echo)" "no echo output"
 	fi
 	type_line "poweroff"
-	finish
+	stop_uboot
 	if [ "$rc" -eq 0 ]; then
 		ok "u-boot -c $cpus poweroff exits 0"
 	else
-		not_ok "u-boot -c $cpus poweroff exits 0" "exit status $rc"
+		not_ok_log "u-boot -c $cpus poweroff exits 0" "exit status $rc"
 	fi
 done
 
@@ -94,16 +95,15 @@ type_line "reset"
 if wait_for "Hit any key" 2; then
 	ok "u-boot reset re-creates the VM (second banner)"
 else
-	not_ok "u-boot reset re-creates the VM (second banner)" "no second boot"
+	not_ok_log "u-boot reset re-creates the VM (second banner)" "no second boot"
 fi
 printf '\r' >&3
 wait_for "=> " 2
 type_line "poweroff"
-finish
+stop_uboot
 if [ "$rc" -eq 0 ]; then
 	ok "u-boot poweroff after reset exits 0"
 else
-	not_ok "u-boot poweroff after reset exits 0" "exit status $rc"
+	not_ok_log "u-boot poweroff after reset exits 0" "exit status $rc"
 fi
-echo "$pass passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+finish

@@ -30,6 +30,25 @@ check() { # name, condition result (0 = ok), detail
 		fail=$((fail + 1))
 	fi
 }
+# check's two outcomes as statements, for an if/else whose failure branch
+# has more to print after the FAIL line.
+ok() { # name
+	check "$1" 0 ""
+}
+not_ok() { # name, why
+	check "$1" 1 "$2"
+}
+# check_cmd NAME COMMAND...: a check that COMMAND succeeds; on failure the
+# last lines of its output.
+check_cmd() {
+	local name=$1 rc=0
+	shift
+	"$@" >"$tmp/check_cmd.log" 2>&1 || rc=$?
+	check "$name" "$rc" "command failed: $*"
+	if [ "$rc" -ne 0 ]; then
+		sed 's/^/    /' "$tmp/check_cmd.log" | tail -n 20
+	fi
+}
 skip() { # name, why
 	echo "SKIP $1: $2"
 	skipped=$((skipped + 1))
