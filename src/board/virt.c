@@ -68,7 +68,7 @@
  * The board's own devices, at QEMU virt's addresses. The PLIC comes first:
  * the devices after it get their interrupt lines from it, and its phandle
  * is what their device-tree nodes name as interrupt-parent. The virtio-mmio
- * slots follow (virt_place_slots).
+ * slots follow (virt_add_devices).
  */
 static const struct virt_place {
 	const char *name; /* on the bus: --stats, --trace and the monitor use it */
@@ -78,7 +78,7 @@ static const struct virt_place {
 	const char *options; /* the class's options */
 	bool optional;	     /* left out when its range is already mapped (a config's memory) */
 	bool can_omit;	     /* a user may leave it out: --device NAME,off */
-	bool stdout;	     /* /chosen/stdout-path with AXVM_BOARD_STDOUT_SERIAL */
+	bool chosen_stdout;  /* /chosen/stdout-path with AXVM_BOARD_STDOUT_SERIAL */
 } virt_places[] = {
     /* sources 1..96: QEMU 7.2's virt says riscv,ndev = <96> */
     {"plic", &axvm_plic_class, VIRT_PLIC_BASE, 0, "ndev=96", false, false, false},
@@ -99,7 +99,7 @@ struct virt_instance {
 	uint64_t base, size;
 	unsigned irq;
 	bool present; /* on the bus and in the device tree */
-	bool stdout;
+	bool chosen_stdout;
 };
 
 struct axvm_board {
@@ -277,7 +277,7 @@ static int virt_add_devices(struct axvm_board *b)
 			continue;
 		ret = virt_add_instance(b, p->cls, p->name, p->base, p->irq, p->optional, &dflt, 0);
 		if (!ret)
-			b->devices[b->ndevices - 1].stdout = p->stdout;
+			b->devices[b->ndevices - 1].chosen_stdout = p->chosen_stdout;
 	}
 	for (unsigned slot = 0; !ret && slot < VIRT_VIRTIO_SLOTS; slot++) {
 		unsigned k = VIRT_VIRTIO_SLOTS - 1 - slot;
@@ -311,7 +311,8 @@ static int virt_check_emu_devices(const struct axvm_config *c)
 	for (unsigned i = 0; i < c->emu_device_count; i++) {
 		const struct axvm_emu_device *d = &c->emu_devices[i];
 
-		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER && d->base_gpa == 0x0c000000) ||
+		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER &&
+		     d->base_gpa == VIRT_PLIC_BASE) ||
 		    (d->emu_type == AXVM_EMU_CONSOLE && d->base_gpa == VIRT_UART_BASE))
 			continue;
 		return axvm_error_set(-AXVM_ENOTSUP,
@@ -612,7 +613,8 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	for (unsigned i = 0; i < b->ndevices; i++) {
 		const struct virt_instance *inst = &b->devices[i];
 
-		if (inst->present && inst->stdout && o->stdout_path == AXVM_BOARD_STDOUT_SERIAL) {
+		if (inst->present && inst->chosen_stdout &&
+		    o->stdout_path == AXVM_BOARD_STDOUT_SERIAL) {
 			snprintf(stdout_path, sizeof(stdout_path), "/soc/%s@%" PRIx64,
 				 inst->cls->fdt_name, inst->base);
 			chosen.stdout_path = stdout_path;
