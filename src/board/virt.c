@@ -189,11 +189,14 @@ static int virt_place_find(const char *cls)
 /*
  * Create one instance: its class builds the model, the board puts it on
  * the MMIO bus. A window already mapped (a config's memory) leaves an
- * optional device out; for any other device that is an error.
+ * optional device out; for any other device that is an error. dev: the
+ * configured device it is made for (its options and origin), or NULL for
+ * the board's own (options from the board).
  */
 static int virt_add_instance(struct axvm_board *b, const struct axvm_devclass *cls,
 			     const char *name, uint64_t base, unsigned irq, bool optional,
-			     const struct axvm_board_device *dev, unsigned index)
+			     const char *options, const struct axvm_board_device *dev,
+			     unsigned index)
 {
 	struct virt_instance *inst = &b->devices[b->ndevices];
 	struct axvm_devclass_ctx ctx = {
@@ -203,7 +206,7 @@ static int virt_add_instance(struct axvm_board *b, const struct axvm_devclass *c
 	    .as = axvm_addrspace(b->vm),
 	    .events = b->opts->events,
 	    .console = b->console,
-	    .options = dev ? dev->options : NULL,
+	    .options = dev ? dev->options : options,
 	    .origin = dev ? dev->origin : NULL,
 	    .harts = b->cfg->cpu_num,
 	    .hart_irq = virt_hart_irq,
@@ -271,11 +274,11 @@ static int virt_add_devices(struct axvm_board *b)
 	b->intc = -1;
 	for (unsigned i = 0; !ret && i < VIRT_PLACES; i++) {
 		const struct virt_place *p = &virt_places[i];
-		struct axvm_board_device dflt = {p->cls->name, p->options, NULL};
 
 		if (b->omit[i])
 			continue;
-		ret = virt_add_instance(b, p->cls, p->name, p->base, p->irq, p->optional, &dflt, 0);
+		ret = virt_add_instance(b, p->cls, p->name, p->base, p->irq, p->optional,
+					p->options, NULL, 0);
 		if (!ret)
 			b->devices[b->ndevices - 1].chosen_stdout = p->chosen_stdout;
 	}
@@ -291,13 +294,13 @@ static int virt_add_devices(struct axvm_board *b)
 
 			for (unsigned j = 0; j < k; j++)
 				index += strcmp(b->devs[j].cls, b->devs[k].cls) == 0;
-			ret = virt_add_instance(b, cls, cls->name, base, 1 + slot, false,
+			ret = virt_add_instance(b, cls, cls->name, base, 1 + slot, false, NULL,
 						&b->devs[k], index);
 			continue;
 		}
 		snprintf(name, sizeof(name), "virtio-mmio%u", slot);
 		ret = virt_add_instance(b, &axvm_virtio_mmio_slot_class, name, base, 1 + slot, true,
-					NULL, 0);
+					NULL, NULL, 0);
 	}
 	return ret;
 }

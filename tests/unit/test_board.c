@@ -783,6 +783,40 @@ TEST(test_board_virtio_slot_under_config_memory_left_out)
 	board_cleanup(&f);
 }
 
+/*
+ * Config memory over the UART is an error naming the board's device (only
+ * the empty windows give way); leaving the UART out frees its range.
+ */
+TEST(test_board_config_memory_over_the_uart_names_it_unless_left_out)
+{
+	struct board_fixture f;
+	struct axvm_config cfg;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	axvm_config_init(&cfg);
+	snprintf(cfg.kernel_path, sizeof(cfg.kernel_path), "%s", f.kernel);
+	cfg.regions[0] =
+	    (struct axvm_mem_region){.gpa = RAM_BASE,
+				     .size = 128ull << 20,
+				     .flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
+				     .map_type = AXVM_MAP_ALLOC};
+	cfg.regions[1] = (struct axvm_mem_region){.gpa = 0x10000000,
+						  .size = 0x1000,
+						  .flags = AXVM_MEM_READ | AXVM_MEM_WRITE,
+						  .map_type = AXVM_MAP_ALLOC};
+	cfg.region_count = 2;
+	f.o.kernel_path = NULL;
+	f.o.base_config = &cfg;
+	CHECK_INT(-AXVM_EOVERLAP, board_create(&f));
+	CHECK(strncmp(f.err, "device uart0: ", 14) == 0);
+	CHECK(f.b == NULL);
+	f.o.devices[0] = (struct axvm_board_device){"ns16550a", "off", "--device"};
+	f.o.device_count = 1;
+	REQUIRE_OK(board_create(&f));
+	CHECK(axvm_bus_find(axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO), 0x10000000) == NULL);
+	board_cleanup(&f);
+}
+
 /* ---- configured devices (axvm_board_options.devices) ---- */
 
 /* A 1 MiB disk image in the fixture's directory, and an event loop for the devices. */
