@@ -8,11 +8,14 @@
  * instances it made from it; for each entry:
  *
  *   1. create(ctx, &state)     build the model from its options
- *   2. axvm_register_device(vm, AXVM_BUS_MMIO, {.name = class->name,
+ *   2. axvm_register_device(vm, AXVM_BUS_MMIO, {.name = the place's ("uart0";
+ *          a configured device's is class->name),
  *          .base = ctx.base, .size = class->mmio_size,
  *          .min_width = class->min_width, .max_width = class->max_width,
  *          .ops = class->ops, .opaque = state})
  *   3. fdt_node(state, blob, soc_offset, &fdt_ctx)   its node under /soc
+ *                              (and any beside it: /aliases, /poweroff;
+ *                              adding one moves the offsets after it)
  *   ...the VM runs...
  *   4. destroy(state)          after the vCPUs have stopped, before the
  *                              event loop and the address space go away
@@ -177,7 +180,7 @@ int axvm_devclass_no_options(const struct axvm_devclass_ctx *ctx, const char *cl
  * Device-tree helpers for fdt_node callbacks (libfdt read-write blobs; each
  * returns 0 or a negative AXVM_E*, -AXVM_ENOMEM when the blob is full).
  */
-/* A new libfdt return code as 0 or a negative AXVM_E*. */
+/* A libfdt return value as 0 or a negative AXVM_E*. */
 int axvm_devclass_fdt_err(int fdt_ret);
 /* Add "<name>@<base hex>" under parent; its offset in *node. */
 int axvm_devclass_fdt_subnode(void *fdt, int parent, const char *name, uint64_t base, int *node);
