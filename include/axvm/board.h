@@ -54,8 +54,11 @@ enum axvm_board_kernel_format {
 
 /*
  * A device to plug in by class name: "virtio-blk", "virtio-console",
- * "virtio-rng", "virtio-net". The strings are borrowed until axvm_board_virt_create
- * returns.
+ * "virtio-rng", "virtio-net". Or one of the board's own by its class name
+ * with options "off", to leave it out (off the bus and out of the device
+ * tree): "ns16550a", "goldfish-rtc", "sifive-test", "pci-ecam-empty"; the
+ * PLIC cannot be, and other settings are refused. The strings are borrowed
+ * until axvm_board_virt_create returns.
  */
 struct axvm_board_device {
 	const char *cls;     /* the class name */

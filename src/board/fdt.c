@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device tree generation with libfdt's read-write API, so that a device can
- * add nodes anywhere (the test finisher adds /poweroff and /reboot beside
- * /soc) in whatever order the board's table lists them. Bindings followed
- * (Linux Documentation/devicetree/bindings): riscv/cpus.yaml,
- * interrupt-controller/riscv,cpu-intc.yaml and sifive,plic-1.0.0.yaml,
- * serial/8250.yaml, power/reset/syscon-poweroff.yaml and syscon-reboot.yaml,
- * rtc/trivial-rtc.yaml (google,goldfish-rtc), virtio/mmio.yaml; the node names and layout are
- * those of QEMU's virt machine.
+ * Device tree generation with libfdt's read-write API, so that a device's
+ * fdt_node can add nodes anywhere (the test finisher adds /poweroff and
+ * /reboot beside /soc) in whatever order the board creates the devices.
+ * Here: the root, /soc, /cpus (riscv/cpus.yaml, with each hart's
+ * interrupt-controller/riscv,cpu-intc.yaml node), /memory and /chosen; the
+ * node names and layout are those of QEMU's virt machine.
  */
 #include "fdt.h"
 
@@ -17,9 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FDT_PLIC_IRQ_M_EXT 11 /* mcause/mip bit of M-mode external interrupts */
-#define FDT_PLIC_IRQ_S_EXT 9  /* S-mode external interrupts */
 
 static int fdt_err(int fdt_ret)
 {
@@ -92,7 +87,7 @@ static int fdt_node(struct axvm_fdt *f, const char *parent_path, const char *nam
 	return node;
 }
 
-static uint32_t fdt_alloc_phandle(struct axvm_fdt *f)
+uint32_t axvm_fdt_alloc_phandle(struct axvm_fdt *f)
 {
 	return f->next_phandle++;
 }
@@ -111,10 +106,9 @@ int axvm_fdt_init(struct axvm_fdt *f, unsigned cpus, size_t capacity)
 	f->cpus = cpus;
 	f->next_phandle = 1;
 	for (unsigned i = 0; i < cpus; i++)
-		f->intc_phandle[i] = fdt_alloc_phandle(f);
+		f->intc_phandle[i] = axvm_fdt_alloc_phandle(f);
 	for (unsigned i = 0; i < cpus; i++)
-		f->cpu_phandle[i] = fdt_alloc_phandle(f);
-	f->plic_phandle = fdt_alloc_phandle(f);
+		f->cpu_phandle[i] = axvm_fdt_alloc_phandle(f);
 
 	if (fdt_check(f, fdt_create_empty_tree(f->blob, (int)capacity)))
 		return f->error;
@@ -325,126 +319,6 @@ int axvm_fdt_add_chosen(struct axvm_fdt *f, const struct axvm_fdt_chosen *c)
 			fdt_check(
 			    f, fdt_setprop_u64(f->blob, chosen, "linux,initrd-end", c->initrd_end));
 	}
-	return f->error;
-}
-
-/* "/soc/<kind>@<base>" */
-static int fdt_soc_node(struct axvm_fdt *f, const char *kind, uint64_t base)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s@%llx", kind, (unsigned long long)base);
-	return fdt_node(f, "/soc", name);
-}
-
-int axvm_fdt_add_plic(struct axvm_fdt *f, const struct axvm_fdt_device *d)
-{
-	static const char *const compat[] = {"sifive,plic-1.0.0", "riscv,plic0", NULL};
-	fdt32_t *cells;
-	int plic;
-
-	plic = fdt_soc_node(f, "plic", d->base);
-	if (plic < 0)
-		return f->error;
-	/* Two contexts per hart, M then S, as QEMU: context 2N+1 is hart N's S-mode. */
-	cells = calloc(4 * (size_t)f->cpus, sizeof(*cells));
-	if (!cells)
-		return fdt_check(f, -FDT_ERR_NOSPACE);
-	for (unsigned i = 0; i < f->cpus; i++) {
-		cells[4 * i + 0] = cpu_to_fdt32(f->intc_phandle[i]);
-		cells[4 * i + 1] = cpu_to_fdt32(FDT_PLIC_IRQ_M_EXT);
-		cells[4 * i + 2] = cpu_to_fdt32(f->intc_phandle[i]);
-		cells[4 * i + 3] = cpu_to_fdt32(FDT_PLIC_IRQ_S_EXT);
-	}
-	fdt_prop_u32(f, plic, "phandle", f->plic_phandle);
-	fdt_prop_u32(f, plic, "riscv,ndev", d->ndev);
-	fdt_prop_reg(f, plic, d->base, d->size);
-	if (!f->error)
-		fdt_check(f, fdt_setprop(f->blob, plic, "interrupts-extended", cells,
-					 (int)(4 * f->cpus * sizeof(*cells))));
-	free(cells);
-	fdt_prop_empty(f, plic, "interrupt-controller");
-	fdt_prop_strlist(f, plic, "compatible", compat);
-	fdt_prop_u32(f, plic, "#address-cells", 0);
-	fdt_prop_u32(f, plic, "#interrupt-cells", 1);
-	return f->error;
-}
-
-int axvm_fdt_add_ns16550a(struct axvm_fdt *f, const struct axvm_fdt_device *d)
-{
-	char path[64];
-	int uart, aliases;
-
-	uart = fdt_soc_node(f, "serial", d->base);
-	if (uart < 0)
-		return f->error;
-	fdt_prop_u32(f, uart, "interrupts", d->irq);
-	fdt_prop_u32(f, uart, "interrupt-parent", f->plic_phandle);
-	fdt_prop_u32(f, uart, "clock-frequency", d->clock_hz);
-	fdt_prop_reg(f, uart, d->base, d->size);
-	fdt_prop_str(f, uart, "compatible", "ns16550a");
-	/* serial0 makes this UART ttyS0 whatever the probe order. */
-	snprintf(path, sizeof(path), "/soc/serial@%llx", (unsigned long long)d->base);
-	aliases = fdt_node(f, "/", "aliases");
-	if (aliases >= 0)
-		fdt_prop_str(f, aliases, "serial0", path);
-	return f->error;
-}
-
-static void fdt_syscon_node(struct axvm_fdt *f, const char *name, const char *compat,
-			    uint32_t regmap, uint32_t value)
-{
-	int node = fdt_node(f, "/", name);
-
-	if (node < 0)
-		return;
-	fdt_prop_u32(f, node, "value", value);
-	fdt_prop_u32(f, node, "offset", 0);
-	fdt_prop_u32(f, node, "regmap", regmap);
-	fdt_prop_str(f, node, "compatible", compat);
-}
-
-int axvm_fdt_add_test_finisher(struct axvm_fdt *f, const struct axvm_fdt_device *d)
-{
-	static const char *const compat[] = {"sifive,test1", "sifive,test0", "syscon", NULL};
-	uint32_t phandle = fdt_alloc_phandle(f);
-	int test;
-
-	test = fdt_soc_node(f, "test", d->base);
-	if (test < 0)
-		return f->error;
-	fdt_prop_u32(f, test, "phandle", phandle);
-	fdt_prop_reg(f, test, d->base, d->size);
-	fdt_prop_strlist(f, test, "compatible", compat);
-	fdt_syscon_node(f, "poweroff", "syscon-poweroff", phandle, 0x5555);
-	fdt_syscon_node(f, "reboot", "syscon-reboot", phandle, 0x7777);
-	return f->error;
-}
-
-int axvm_fdt_add_goldfish_rtc(struct axvm_fdt *f, const struct axvm_fdt_device *d)
-{
-	int rtc = fdt_soc_node(f, "rtc", d->base);
-
-	if (rtc < 0)
-		return f->error;
-	fdt_prop_u32(f, rtc, "interrupts", d->irq);
-	fdt_prop_u32(f, rtc, "interrupt-parent", f->plic_phandle);
-	fdt_prop_reg(f, rtc, d->base, d->size);
-	fdt_prop_str(f, rtc, "compatible", "google,goldfish-rtc");
-	return f->error;
-}
-
-/* virtio/mmio.yaml; the node name is QEMU's ("virtio_mmio@<base>"). */
-int axvm_fdt_add_virtio_mmio(struct axvm_fdt *f, const struct axvm_fdt_device *d)
-{
-	int node = fdt_soc_node(f, "virtio_mmio", d->base);
-
-	if (node < 0)
-		return f->error;
-	fdt_prop_u32(f, node, "interrupts", d->irq);
-	fdt_prop_u32(f, node, "interrupt-parent", f->plic_phandle);
-	fdt_prop_reg(f, node, d->base, d->size);
-	fdt_prop_str(f, node, "compatible", "virtio,mmio");
 	return f->error;
 }
 

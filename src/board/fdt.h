@@ -2,8 +2,8 @@
 /*
  * Device tree generation for the boards (libfdt). A builder holds the blob
  * and the phandles that nodes refer to; the board adds /cpus, /memory and
- * /chosen, then each of its devices adds its own node under /soc through the
- * writer named in the board's device table.
+ * /chosen, then each of its devices adds its own node under /soc through its
+ * class's fdt_node (devices/devclass.h): nothing here knows a device.
  *
  * Errors: every add returns 0 or a negative AXVM_E* (-AXVM_ENOMEM when the
  * blob's buffer is full); the first failure sticks, so a caller may check
@@ -23,17 +23,7 @@ struct axvm_fdt {
 	unsigned cpus;
 	uint32_t intc_phandle[AXVM_FDT_MAX_CPUS];
 	uint32_t cpu_phandle[AXVM_FDT_MAX_CPUS]; /* for /cpus/cpu-map */
-	uint32_t plic_phandle;
 	uint32_t next_phandle;
-};
-
-/* One device as the node writers see it. */
-struct axvm_fdt_device {
-	uint64_t base;
-	uint64_t size;
-	unsigned irq;	   /* PLIC source, 0 = none */
-	unsigned ndev;	   /* PLIC: number of sources */
-	uint32_t clock_hz; /* UART input clock */
 };
 
 struct axvm_fdt_cpus {
@@ -61,12 +51,8 @@ int axvm_fdt_add_cpus(struct axvm_fdt *f, const struct axvm_fdt_cpus *cpus);
 int axvm_fdt_add_memory(struct axvm_fdt *f, uint64_t base, uint64_t size);
 int axvm_fdt_add_chosen(struct axvm_fdt *f, const struct axvm_fdt_chosen *chosen);
 
-/* Device node writers (the board's device table points at these). */
-int axvm_fdt_add_plic(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
-int axvm_fdt_add_ns16550a(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
-int axvm_fdt_add_test_finisher(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
-int axvm_fdt_add_goldfish_rtc(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
-int axvm_fdt_add_virtio_mmio(struct axvm_fdt *f, const struct axvm_fdt_device *dev);
+/* A fresh phandle (the devices' nodes take theirs through next_phandle too). */
+uint32_t axvm_fdt_alloc_phandle(struct axvm_fdt *f);
 
 /* Pack the blob; *size = its total size. Returns the first error of any add. */
 int axvm_fdt_finish(struct axvm_fdt *f, size_t *size);

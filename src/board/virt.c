@@ -20,11 +20,18 @@
  *                          the device tree), device tree at the end of RAM
  *                          (2 MiB aligned, as QEMU places it)
  *
+ * Every device is an instance of a device class (devices/devclass.h, one
+ * file per device): the board knows where each sits (virt_places[] and the
+ * slots), not what it is. A user may leave out the board's own devices
+ * other than the PLIC ("--device goldfish-rtc,off"); the device tree then
+ * lists exactly the devices made.
+ *
  * Build order: read the files (fail early with the file's name), create the
  * per-VM machine state, the VM (vCPUs get the machine through their riscv64
  * config), the devices (PLIC first: the others signal through it; each kept
- * in the board's instance list, which destroy walks back), load the
- * kernel, generate the device tree from the device table, place initrd and
+ * in the board's instance list, which destroy walks back through the
+ * classes), load the kernel, generate the device tree (the board writes
+ * /cpus, /memory and /chosen, each device its own node), place initrd and
  * device tree, and set vCPU 0's entry, a0 = hart id and a1 = DTB address.
  */
 #include <axvm/board.h>
@@ -38,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "axvm/log.h"
 #include "board/fdt.h"
@@ -46,22 +52,55 @@
 #include "board/memcheck.h"
 #include "core/error.h"
 #include "devices/devclass.h"
-#include "devices/goldfish_rtc.h"
-#include "devices/ns16550a.h"
-#include "devices/pci_ecam_empty.h"
-#include "devices/plic.h"
-#include "devices/test_finisher.h"
 #include "devices/virtio_mmio_slot.h"
 
-#define VIRT_PLIC_NDEV 96 /* sources 1..96: QEMU 7.2's virt says riscv,ndev = <96> */
 #define VIRT_FDT_ALIGN (2ull << 20)
 #define VIRT_FDT_SPACE 65536 /* room for the generated tree besides bootargs */
 #define VIRT_RAM_MIN (4ull << 20)
+#define VIRT_PLIC_BASE 0x0c000000ull
 #define VIRT_UART_BASE 0x10000000ull
 #define VIRT_RNG_SEED_LEN 32 /* bytes of /chosen/rng-seed, as QEMU */
 #define VIRT_INITRD_GAP_MAX (128ull << 20)
 #define VIRT_VIRTIO_BASE 0x10001000ull
 #define VIRT_VIRTIO_SLOTS 8
+
+/*
+ * The board's own devices, at QEMU virt's addresses. The PLIC comes first:
+ * the devices after it get their interrupt lines from it, and its phandle
+ * is what their device-tree nodes name as interrupt-parent. The virtio-mmio
+ * slots follow (virt_add_devices).
+ */
+static const struct virt_place {
+	const char *name; /* on the bus: --stats, --trace and the monitor use it */
+	const struct axvm_devclass *cls;
+	uint64_t base;
+	unsigned irq;	     /* interrupt source at the PLIC; 0 = none */
+	const char *options; /* the class's options */
+	bool optional;	     /* left out when its range is already mapped (a config's memory) */
+	bool can_omit;	     /* a user may leave it out: --device NAME,off */
+	bool chosen_stdout;  /* /chosen/stdout-path with AXVM_BOARD_STDOUT_SERIAL */
+} virt_places[] = {
+    /* sources 1..96: QEMU 7.2's virt says riscv,ndev = <96> */
+    {"plic", &axvm_plic_class, VIRT_PLIC_BASE, 0, "ndev=96", false, false, false},
+    {"uart0", &axvm_ns16550a_class, VIRT_UART_BASE, 10, NULL, false, true, true},
+    {"test", &axvm_test_finisher_class, 0x100000, 0, NULL, false, true, false},
+    {"rtc", &axvm_goldfish_rtc_class, 0x101000, 11, NULL, false, true, false},
+    {"pci-ecam", &axvm_pci_ecam_empty_class, 0x30000000, 0, NULL, true, true, false},
+};
+#define VIRT_PLACES (sizeof(virt_places) / sizeof(virt_places[0]))
+#define VIRT_MAX_INSTANCES (VIRT_PLACES + VIRT_VIRTIO_SLOTS)
+
+/* One device the board made: what it is, where, and its model. */
+struct virt_instance {
+	const struct axvm_devclass *cls;
+	void *state;	    /* what cls->create returned (NULL for stateless models) */
+	char name[24];	    /* on the bus */
+	const char *origin; /* put before its messages (valid during create) */
+	uint64_t base, size;
+	unsigned irq;
+	bool present; /* on the bus and in the device tree */
+	bool chosen_stdout;
+};
 
 struct axvm_board {
 	struct axvm *vm;
@@ -70,25 +109,20 @@ struct axvm_board {
 	struct axvm_config *cfg; /* what the VM was created from */
 	struct axvm_riscv64_config hart_cfg;
 	const struct axvm_hal *hal;
-	uint64_t (*realtime_ns)(void *opaque);
-	void *realtime_opaque;
 
-	/* The models other devices or the board's accessors need. */
-	struct axvm_plic *plic;
-	struct axvm_ns16550a *uart;
-	struct axvm_goldfish_rtc *rtc;
-	/* One instance per virt_devices[] entry, created in table order. */
-	struct virt_instance {
-		void *state;			 /* the model (NULL for stateless ones) */
-		void (*destroy)(void *state);	 /* NULL: nothing to free */
-		const struct axvm_devclass *cls; /* a configured device's class, else NULL */
-		const char *origin;		 /* its origin for messages (valid during create) */
-		bool present;			 /* on the bus and in the device tree */
-	} devices[16];
+	/*
+	 * The device instances, in creation order (destroyed in reverse):
+	 * the board's own, then one per virtio-mmio slot. intc is the
+	 * interrupt controller's index (the others' lines go through it).
+	 */
+	struct virt_instance devices[VIRT_MAX_INSTANCES];
+	unsigned ndevices;
+	int intc;
 	const struct axvm_board_options *opts; /* during create only */
 	/* The devices to plug in: the config's disk_path, then opts->devices. */
 	struct axvm_board_device devs[AXVM_BOARD_MAX_DEVICES];
 	unsigned ndevs;
+	bool omit[VIRT_PLACES];			 /* --device NAME,off */
 	char cfg_disk[2 * AXVM_CONFIG_PATH_MAX]; /* disk_path with its commas doubled */
 
 	struct axvm_board_layout layout;
@@ -100,119 +134,15 @@ struct axvm_board {
 	struct axvm_board_poweroff poweroff;
 };
 
-/* One device of the board: where it sits and how it is built and described. */
-struct virt_device {
-	const char *name;
-	uint64_t base;
-	uint64_t size;
-	unsigned irq;
-	uint8_t width;	   /* the widest access the model takes */
-	uint8_t min_width; /* the narrowest; 0 = width (one width only) */
-	bool optional;	   /* left out (bus and DT) when its range is already mapped */
-	const struct axvm_device_ops *ops;
-	/*
-	 * Fill in the instance (state, destroy; cls for a class's device) and
-	 * adjust the bus registration when the model decides it (ops, widths).
-	 * Failures record a message naming the device.
-	 */
-	int (*create)(struct axvm_board *b, const struct virt_device *d, struct virt_instance *inst,
-		      struct axvm_device_desc *desc);
-	int (*fdt_node)(struct axvm_fdt *f, const struct axvm_fdt_device *dev); /* NULL: none */
-};
-
-#define VIRT_CREATE_FN(fn)                                                                         \
-	static int fn(struct axvm_board *b, const struct virt_device *d,                           \
-		      struct virt_instance *inst, struct axvm_device_desc *desc)
-VIRT_CREATE_FN(virt_create_plic);
-VIRT_CREATE_FN(virt_create_uart);
-VIRT_CREATE_FN(virt_create_test);
-VIRT_CREATE_FN(virt_create_rtc);
-VIRT_CREATE_FN(virt_create_virtio);
-VIRT_CREATE_FN(virt_create_stateless);
-
-#define VIRT_VIRTIO_SLOT(n)                                                                        \
-	{                                                                                          \
-		.name = "virtio-mmio" #n,                                                          \
-		.base = VIRT_VIRTIO_BASE + (n)*AXVM_VIRTIO_MMIO_SLOT_SIZE,                         \
-		.size = AXVM_VIRTIO_MMIO_SLOT_SIZE, .irq = 1 + (n), .width = 4, .optional = true,  \
-		.ops = &axvm_virtio_mmio_slot_ops, .create = virt_create_virtio,                   \
-		.fdt_node = axvm_fdt_add_virtio_mmio,                                              \
-	}
-
-/* PLIC first: the other models signal through it. */
-static const struct virt_device virt_devices[] = {
-    {
-	.name = "plic",
-	.base = 0x0c000000,
-	.size = AXVM_PLIC_MMIO_SIZE,
-	.width = 4,
-	.ops = &axvm_plic_ops,
-	.create = virt_create_plic,
-	.fdt_node = axvm_fdt_add_plic,
-    },
-    {
-	.name = "uart0",
-	.base = VIRT_UART_BASE,
-	.size = AXVM_NS16550A_MMIO_SIZE,
-	.irq = 10,
-	.width = 1,
-	.ops = &axvm_ns16550a_ops,
-	.create = virt_create_uart,
-	.fdt_node = axvm_fdt_add_ns16550a,
-    },
-    {
-	.name = "test",
-	.base = 0x100000,
-	.size = AXVM_TEST_FINISHER_MMIO_SIZE,
-	.width = 4,
-	.ops = &axvm_test_finisher_ops,
-	.create = virt_create_test,
-	.fdt_node = axvm_fdt_add_test_finisher,
-    },
-    {
-	.name = "rtc",
-	.base = 0x101000,
-	.size = AXVM_GOLDFISH_RTC_MMIO_SIZE,
-	.irq = 11,
-	.width = 4,
-	.ops = &axvm_goldfish_rtc_ops,
-	.create = virt_create_rtc,
-	.fdt_node = axvm_fdt_add_goldfish_rtc,
-    },
-    {
-	.name = "pci-ecam",
-	.base = 0x30000000,
-	.size = AXVM_PCI_ECAM_EMPTY_SIZE,
-	.min_width = 1,
-	.width = 4,
-	.optional = true,
-	.ops = &axvm_pci_ecam_empty_ops,
-	.create = virt_create_stateless,
-    },
-    VIRT_VIRTIO_SLOT(0),
-    VIRT_VIRTIO_SLOT(1),
-    VIRT_VIRTIO_SLOT(2),
-    VIRT_VIRTIO_SLOT(3),
-    VIRT_VIRTIO_SLOT(4),
-    VIRT_VIRTIO_SLOT(5),
-    VIRT_VIRTIO_SLOT(6),
-    VIRT_VIRTIO_SLOT(7),
-};
-
-#define VIRT_DEV_COUNT (sizeof(virt_devices) / sizeof(virt_devices[0]))
-_Static_assert(VIRT_DEV_COUNT <= sizeof(((struct axvm_board *)0)->devices) /
-				     sizeof(((struct axvm_board *)0)->devices[0]),
-	       "axvm_board.devices must cover the device table");
-
-/* The S-mode context of hart N (2N + 1) drives its SEIP; M contexts drive nothing. */
-static void virt_plic_output(void *opaque, unsigned context, bool level)
+/* The interrupt controller's outputs: S-mode drives the hart's SEIP, M-mode nothing. */
+static void virt_hart_irq(void *opaque, unsigned hart, bool supervisor, bool level)
 {
 	struct axvm_board *b = opaque;
 	struct axvm_vcpu *vcpu;
 
-	if (!(context & 1) || !b->vm)
+	if (!supervisor || !b->vm)
 		return;
-	vcpu = axvm_vcpu(b->vm, context / 2);
+	vcpu = axvm_vcpu(b->vm, hart);
 	if (!vcpu)
 		return;
 	if (level)
@@ -221,7 +151,7 @@ static void virt_plic_output(void *opaque, unsigned context, bool level)
 		axvm_vcpu_clear_interrupt(vcpu, AXVM_RISCV64_IRQ_SEI);
 }
 
-static void virt_finisher(void *opaque, enum axvm_system_down_type type, int status)
+static void virt_system_down(void *opaque, enum axvm_system_down_type type, int status)
 {
 	struct axvm_board *b = opaque;
 	bool first;
@@ -241,159 +171,138 @@ static void virt_finisher(void *opaque, enum axvm_system_down_type type, int sta
 	}
 }
 
-static uint64_t virt_host_realtime(void *opaque)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void virt_destroy_plic(void *s)
-{
-	axvm_plic_destroy(s);
-}
-
-static void virt_destroy_uart(void *s)
-{
-	axvm_ns16550a_destroy(s);
-}
-
-static void virt_destroy_test(void *s)
-{
-	axvm_test_finisher_destroy(s);
-}
-
-static void virt_destroy_rtc(void *s)
-{
-	axvm_goldfish_rtc_destroy(s);
-}
-
-static void virt_destroy_slot(void *s)
-{
-	axvm_virtio_mmio_slot_destroy(s);
-}
-
-/* The board's own models return bare codes: name the device. */
-static int virt_model_result(const struct virt_device *d, int ret)
-{
-	if (ret)
-		return axvm_error_set(ret, "device %s: %s", d->name, axvm_strerror(ret));
-	return 0;
-}
-
-VIRT_CREATE_FN(virt_create_plic)
-{
-	struct axvm_plic_params p = {
-	    .ndev = VIRT_PLIC_NDEV,
-	    .contexts = 2 * b->cfg->cpu_num,
-	    .ctx_output = virt_plic_output,
-	    .opaque = b,
-	};
-	int ret = axvm_plic_create(&p, &b->plic);
-
-	inst->state = b->plic;
-	inst->destroy = virt_destroy_plic;
-	return virt_model_result(d, ret);
-}
-
-VIRT_CREATE_FN(virt_create_uart)
-{
-	struct axvm_irq_line irq = {axvm_plic_irq_line_set, b->plic, d->irq};
-	int ret = axvm_ns16550a_create(b->console, &irq, &b->uart);
-
-	inst->state = b->uart;
-	inst->destroy = virt_destroy_uart;
-	return virt_model_result(d, ret);
-}
-
-VIRT_CREATE_FN(virt_create_test)
-{
-	struct axvm_test_finisher *test;
-	int ret = axvm_test_finisher_create(virt_finisher, b, &test);
-
-	inst->state = test;
-	inst->destroy = virt_destroy_test;
-	return virt_model_result(d, ret);
-}
-
-VIRT_CREATE_FN(virt_create_rtc)
-{
-	struct axvm_goldfish_rtc_params p = {
-	    .now_ns = b->realtime_ns,
-	    .opaque = b->realtime_opaque,
-	    .irq = {axvm_plic_irq_line_set, b->plic, d->irq},
-	};
-	int ret = axvm_goldfish_rtc_create(&p, &b->rtc);
-
-	inst->state = b->rtc;
-	inst->destroy = virt_destroy_rtc;
-	return virt_model_result(d, ret);
-}
-
 /* What a device's messages start with: its origin ("-d") or its class name. */
 static const char *virt_device_origin(const struct axvm_board_device *dev)
 {
 	return dev->origin ? dev->origin : (dev->cls ? dev->cls : "device");
 }
 
-/* The configured device for a virtio-mmio slot: slots fill from the top down. */
-static const struct axvm_board_device *virt_slot_device(const struct axvm_board *b, unsigned slot)
+/* The board's own device of that class name, or -1. */
+static int virt_place_find(const char *cls)
 {
-	unsigned k = VIRT_VIRTIO_SLOTS - 1 - slot;
-
-	return k < b->ndevs ? &b->devs[k] : NULL;
+	for (unsigned i = 0; i < VIRT_PLACES; i++)
+		if (cls && strcmp(virt_places[i].cls->name, cls) == 0)
+			return (int)i;
+	return -1;
 }
 
-/* A slot holds a configured device (its class's model) or answers "no device". */
-VIRT_CREATE_FN(virt_create_virtio)
+/*
+ * Create one instance: its class builds the model, the board puts it on
+ * the MMIO bus. A window already mapped (a config's memory) leaves an
+ * optional device out; for any other device that is an error. dev: the
+ * configured device it is made for (its options and origin), or NULL for
+ * the board's own (options from the board).
+ */
+static int virt_add_instance(struct axvm_board *b, const struct axvm_devclass *cls,
+			     const char *name, uint64_t base, unsigned irq, bool optional,
+			     const char *options, const struct axvm_board_device *dev,
+			     unsigned index)
 {
-	unsigned slot = (unsigned)((d->base - VIRT_VIRTIO_BASE) / AXVM_VIRTIO_MMIO_SLOT_SIZE);
-	const struct axvm_board_device *dev = virt_slot_device(b, slot);
-	const struct axvm_devclass *cls;
-	struct axvm_devclass_ctx ctx;
-	int ret;
-
-	if (!dev) {
-		struct axvm_virtio_mmio_slot *slot_model;
-
-		ret = axvm_virtio_mmio_slot_create(&slot_model);
-		inst->state = slot_model;
-		inst->destroy = virt_destroy_slot;
-		return virt_model_result(d, ret);
-	}
-	cls = axvm_devclass_find(dev->cls); /* checked by virt_check_devices */
-	ctx = (struct axvm_devclass_ctx){
-	    .base = d->base,
-	    .size = d->size,
-	    .irq = {axvm_plic_irq_line_set, b->plic, d->irq},
+	struct virt_instance *inst = &b->devices[b->ndevices];
+	struct axvm_devclass_ctx ctx = {
+	    .base = base,
+	    .size = cls->mmio_size,
 	    .hal = b->hal,
 	    .as = axvm_addrspace(b->vm),
 	    .events = b->opts->events,
 	    .console = b->console,
-	    .options = dev->options,
-	    .origin = dev->origin,
+	    .options = dev ? dev->options : options,
+	    .origin = dev ? dev->origin : NULL,
+	    .harts = b->cfg->cpu_num,
+	    .hart_irq = virt_hart_irq,
+	    .system_down = virt_system_down,
+	    .board = b,
+	    .realtime_ns = b->opts->realtime_ns,
+	    .realtime_opaque = b->opts->realtime_opaque,
+	    .index = index,
 	};
-	for (unsigned k = VIRT_VIRTIO_SLOTS - 1; k > slot; k--)
-		if (b->devices[VIRT_DEV_COUNT - VIRT_VIRTIO_SLOTS + k].cls == cls)
-			ctx.index++;
-	ret = cls->create(&ctx, &inst->state); /* records a message naming dev->origin */
+	struct axvm_device_desc desc;
+	int ret;
+
+	if (irq && b->intc >= 0) {
+		const struct virt_instance *ic = &b->devices[b->intc];
+
+		ctx.irq = (struct axvm_irq_line){ic->cls->irq_set, ic->state, irq};
+	}
+	*inst = (struct virt_instance){
+	    .cls = cls,
+	    .origin = dev ? virt_device_origin(dev) : NULL,
+	    .base = base,
+	    .size = cls->mmio_size,
+	    .irq = irq,
+	};
+	snprintf(inst->name, sizeof(inst->name), "%s", name);
+	ret = cls->create(&ctx, &inst->state); /* its message names the origin or the class */
 	if (ret)
 		return ret;
-	inst->cls = cls;
-	inst->origin = virt_device_origin(dev);
-	inst->destroy = cls->destroy;
-	desc->name = cls->name;
-	desc->ops = cls->ops;
-	desc->min_width = cls->min_width;
-	desc->max_width = cls->max_width;
+	b->ndevices++; /* from here on destroy frees it */
+	if (cls->irq_set && b->intc < 0)
+		b->intc = (int)(b->ndevices - 1);
+	desc = (struct axvm_device_desc){
+	    .name = inst->name,
+	    .base = base,
+	    .size = inst->size,
+	    .min_width = cls->min_width,
+	    .max_width = cls->max_width,
+	    .ops = cls->ops,
+	    .opaque = inst->state,
+	};
+	ret = axvm_register_device(b->vm, AXVM_BUS_MMIO, &desc);
+	if (ret == -AXVM_EOVERLAP && optional) {
+		axvm_debug("virt: %s left out: 0x%llx is already mapped", name,
+			   (unsigned long long)base);
+		return 0;
+	}
+	if (ret && inst->origin)
+		return axvm_error_wrap(ret, "%s: %s at 0x%llx", inst->origin, cls->name,
+				       (unsigned long long)base);
+	if (ret)
+		return axvm_error_wrap(ret, "device %s", name);
+	inst->present = true;
 	return 0;
 }
 
-/* Models without state need no object. */
-VIRT_CREATE_FN(virt_create_stateless)
+/*
+ * The board's own devices, then the eight virtio-mmio slots: the configured
+ * devices fill them from the top down (devs[0] in the top slot), the others
+ * answer "no device".
+ */
+static int virt_add_devices(struct axvm_board *b)
 {
-	return 0;
+	int ret = 0;
+
+	b->intc = -1;
+	for (unsigned i = 0; !ret && i < VIRT_PLACES; i++) {
+		const struct virt_place *p = &virt_places[i];
+
+		if (b->omit[i])
+			continue;
+		ret = virt_add_instance(b, p->cls, p->name, p->base, p->irq, p->optional,
+					p->options, NULL, 0);
+		if (!ret)
+			b->devices[b->ndevices - 1].chosen_stdout = p->chosen_stdout;
+	}
+	for (unsigned slot = 0; !ret && slot < VIRT_VIRTIO_SLOTS; slot++) {
+		unsigned k = VIRT_VIRTIO_SLOTS - 1 - slot;
+		uint64_t base = VIRT_VIRTIO_BASE + slot * AXVM_VIRTIO_MMIO_SLOT_SIZE;
+		char name[24];
+
+		if (k < b->ndevs) {
+			/* Checked by virt_check_devices. */
+			const struct axvm_devclass *cls = axvm_devclass_find(b->devs[k].cls);
+			unsigned index = 0; /* the n-th of its class in the user's order */
+
+			for (unsigned j = 0; j < k; j++)
+				index += strcmp(b->devs[j].cls, b->devs[k].cls) == 0;
+			ret = virt_add_instance(b, cls, cls->name, base, 1 + slot, false, NULL,
+						&b->devs[k], index);
+			continue;
+		}
+		snprintf(name, sizeof(name), "virtio-mmio%u", slot);
+		ret = virt_add_instance(b, &axvm_virtio_mmio_slot_class, name, base, 1 + slot, true,
+					NULL, NULL, 0);
+	}
+	return ret;
 }
 
 /*
@@ -405,7 +314,8 @@ static int virt_check_emu_devices(const struct axvm_config *c)
 	for (unsigned i = 0; i < c->emu_device_count; i++) {
 		const struct axvm_emu_device *d = &c->emu_devices[i];
 
-		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER && d->base_gpa == 0x0c000000) ||
+		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER &&
+		     d->base_gpa == VIRT_PLIC_BASE) ||
 		    (d->emu_type == AXVM_EMU_CONSOLE && d->base_gpa == VIRT_UART_BASE))
 			continue;
 		return axvm_error_set(-AXVM_ENOTSUP,
@@ -421,6 +331,33 @@ static int virt_check_emu_devices(const struct axvm_config *c)
 int axvm_board_virt_check_config(const struct axvm_config *c)
 {
 	return virt_check_emu_devices(c);
+}
+
+/*
+ * A board's own device named in the options ("--device goldfish-rtc,off"):
+ * the only setting is leaving it out, where the board works without it.
+ */
+static int virt_configure_place(struct axvm_board *b, const struct axvm_board_device *dev,
+				unsigned place)
+{
+	const struct virt_place *p = &virt_places[place];
+
+	if (p->can_omit && dev->options && strcmp(dev->options, "off") == 0) {
+		b->omit[place] = true;
+		return 0;
+	}
+	if (!p->can_omit)
+		return axvm_error_set(-AXVM_ENOTSUP,
+				      "%s: %s: the virt board's %s at 0x%" PRIx64
+				      " cannot be left out or changed (the other devices' "
+				      "interrupts go through it)",
+				      virt_device_origin(dev), p->cls->name, p->cls->name, p->base);
+	return axvm_error_set(-AXVM_EINVAL,
+			      "%s: %s%s%s: the virt board's own %s at 0x%" PRIx64
+			      " can only be left out (\"%s,off\")",
+			      virt_device_origin(dev), p->cls->name, dev->options ? "," : "",
+			      dev->options ? dev->options : "", p->cls->name, p->base,
+			      p->cls->name);
 }
 
 /* The config's disk (kernel.disk_path) and the options' devices, in that order. */
@@ -446,8 +383,19 @@ static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_opt
 				      "devices: %u requested, the virt board has %d virtio-mmio "
 				      "slots",
 				      o->device_count + n, AXVM_BOARD_MAX_DEVICES);
-	for (unsigned i = 0; i < o->device_count; i++)
-		b->devs[n++] = o->devices[i];
+	for (unsigned i = 0; i < o->device_count; i++) {
+		const struct axvm_board_device *dev = &o->devices[i];
+		int place = virt_place_find(dev->cls);
+
+		if (place >= 0) {
+			int ret = virt_configure_place(b, dev, (unsigned)place);
+
+			if (ret)
+				return ret;
+			continue;
+		}
+		b->devs[n++] = *dev;
+	}
 	b->ndevs = n;
 	return c ? virt_check_emu_devices(c) : 0;
 }
@@ -608,55 +556,41 @@ static int virt_read_files(struct virt_inputs *in, uint64_t ram_size)
 	return ret;
 }
 
-static int virt_add_devices(struct axvm_board *b)
+/*
+ * Each present device writes its own node under /soc, in creation order;
+ * the interrupt controller gets its phandle first, and the devices after it
+ * name that as their interrupt-parent.
+ */
+static int virt_fdt_devices(struct axvm_board *b, struct axvm_fdt *f)
 {
-	for (unsigned i = 0; i < VIRT_DEV_COUNT; i++) {
-		const struct virt_device *d = &virt_devices[i];
-		struct virt_instance *inst = &b->devices[i];
-		struct axvm_device_desc desc = {
-		    .name = d->name,
-		    .base = d->base,
-		    .size = d->size,
-		    .min_width = d->min_width ? d->min_width : d->width,
-		    .max_width = d->width,
-		    .ops = d->ops,
-		};
-		int ret = d->create(b, d, inst, &desc);
+	uint32_t intc_phandle = 0;
 
+	for (unsigned i = 0; i < b->ndevices; i++) {
+		const struct virt_instance *inst = &b->devices[i];
+		struct axvm_devclass_fdt_ctx fc = {
+		    .base = inst->base,
+		    .size = inst->size,
+		    .irq = inst->irq,
+		    .interrupt_parent = intc_phandle,
+		    .harts = f->cpus,
+		    .hart_intc = f->intc_phandle,
+		    .next_phandle = &f->next_phandle,
+		};
+		int soc, ret;
+
+		if (!inst->present || !inst->cls->fdt_node)
+			continue;
+		/* Looked up each time: a node added before it (/aliases) moves its offset. */
+		soc = fdt_path_offset(f->blob, "/soc");
+		if (soc < 0)
+			return -AXVM_EINVAL;
+		if ((int)i == b->intc)
+			fc.phandle = intc_phandle = axvm_fdt_alloc_phandle(f);
+		ret = inst->cls->fdt_node(inst->state, f->blob, soc, &fc);
 		if (ret)
 			return ret;
-		desc.opaque = inst->state;
-		ret = axvm_register_device(b->vm, AXVM_BUS_MMIO, &desc);
-		if (ret == -AXVM_EOVERLAP && d->optional && !inst->cls) {
-			axvm_debug("virt: %s left out: 0x%llx is already mapped", d->name,
-				   (unsigned long long)d->base);
-			continue;
-		}
-		if (ret && inst->cls)
-			return axvm_error_wrap(ret, "%s: %s at 0x%llx", inst->origin,
-					       inst->cls->name, (unsigned long long)d->base);
-		if (ret)
-			return axvm_error_wrap(ret, "device %s", d->name);
-		inst->present = true;
 	}
 	return 0;
-}
-
-/* A class's device writes its own node under /soc. */
-static int virt_class_fdt_node(struct axvm_fdt *f, const struct virt_device *d,
-			       const struct virt_instance *inst)
-{
-	struct axvm_devclass_fdt_ctx fc = {
-	    .base = d->base,
-	    .size = d->size,
-	    .irq = d->irq,
-	    .interrupt_parent = f->plic_phandle,
-	};
-	int soc = fdt_path_offset(f->blob, "/soc");
-
-	if (soc < 0)
-		return -AXVM_EINVAL;
-	return inst->cls->fdt_node(inst->state, f->blob, soc, &fc);
 }
 
 static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_options *o,
@@ -679,10 +613,16 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	size_t cap = VIRT_FDT_SPACE + (in->cmdline ? strlen(in->cmdline) : 0);
 	int ret;
 
-	snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%llx",
-		 (unsigned long long)VIRT_UART_BASE);
-	if (o->stdout_path == AXVM_BOARD_STDOUT_SERIAL)
-		chosen.stdout_path = stdout_path;
+	for (unsigned i = 0; i < b->ndevices; i++) {
+		const struct virt_instance *inst = &b->devices[i];
+
+		if (inst->present && inst->chosen_stdout &&
+		    o->stdout_path == AXVM_BOARD_STDOUT_SERIAL) {
+			snprintf(stdout_path, sizeof(stdout_path), "/soc/%s@%" PRIx64,
+				 inst->cls->fdt_name, inst->base);
+			chosen.stdout_path = stdout_path;
+		}
+	}
 	/*
 	 * As QEMU: a fresh seed per boot lets Linux initialise its CRNG at once
 	 * (our board has no virtio-rng); a host without entropy just omits it.
@@ -701,24 +641,8 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	}
 	if (!ret)
 		ret = axvm_fdt_add_chosen(&f, &chosen);
-	for (unsigned i = 0; !ret && i < VIRT_DEV_COUNT; i++) {
-		const struct virt_device *d = &virt_devices[i];
-		const struct virt_instance *inst = &b->devices[i];
-		struct axvm_fdt_device fd = {
-		    .base = d->base,
-		    .size = d->size,
-		    .irq = d->irq,
-		    .ndev = VIRT_PLIC_NDEV,
-		    .clock_hz = AXVM_NS16550A_CLOCK_HZ,
-		};
-
-		if (!inst->present)
-			continue;
-		if (inst->cls && inst->cls->fdt_node)
-			ret = virt_class_fdt_node(&f, d, inst);
-		else if (d->fdt_node)
-			ret = d->fdt_node(&f, &fd);
-	}
+	if (!ret)
+		ret = virt_fdt_devices(b, &f);
 	if (!ret)
 		ret = axvm_fdt_finish(&f, &b->fdt_size);
 	if (ret) {
@@ -901,8 +825,6 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 			: (o->base_config && o->base_config->hal ? o->base_config->hal
 								 : axvm_hal_linux());
 	b->console = o->console;
-	b->realtime_ns = o->realtime_ns ? o->realtime_ns : virt_host_realtime;
-	b->realtime_opaque = o->realtime_ns ? o->realtime_opaque : NULL;
 
 	b->opts = o;
 	ret = virt_check_devices(b, o);
@@ -1006,19 +928,14 @@ void axvm_board_destroy(struct axvm_board *b)
 		return;
 	/*
 	 * No vCPU runs (the caller's contract), so nothing reaches the models
-	 * through the bus. The class devices go first, in reverse order, while
-	 * the VM's address space they DMA into (and may still complete host I/O
-	 * into) exists; then the VM; then the board's own models, in reverse.
+	 * through the bus. Every instance goes through its class, in reverse
+	 * order (the interrupt controller, created first, outlives the devices
+	 * that may still signal it while host I/O completes), while the VM's
+	 * address space they DMA into exists; then the VM.
 	 */
-	for (unsigned i = VIRT_DEV_COUNT; i-- > 0;) {
-		if (b->devices[i].cls && b->devices[i].destroy)
-			b->devices[i].destroy(b->devices[i].state);
-	}
+	for (unsigned i = b->ndevices; i-- > 0;)
+		b->devices[i].cls->destroy(b->devices[i].state);
 	axvm_destroy(b->vm);
-	for (unsigned i = VIRT_DEV_COUNT; i-- > 0;) {
-		if (!b->devices[i].cls && b->devices[i].destroy)
-			b->devices[i].destroy(b->devices[i].state);
-	}
 	axvm_riscv64_machine_destroy(b->machine);
 	pthread_mutex_destroy(&b->lock);
 	free(b->fdt);
@@ -1068,11 +985,16 @@ const void *axvm_board_fdt(const struct axvm_board *b, size_t *size)
 
 uint64_t axvm_board_poll(struct axvm_board *b)
 {
-	uint64_t left;
+	uint64_t left = UINT64_MAX;
 
-	if (!b->rtc)
-		return UINT64_MAX;
-	axvm_goldfish_rtc_poll(b->rtc);
-	left = axvm_goldfish_rtc_alarm_remaining_ns(b->rtc);
+	for (unsigned i = 0; i < b->ndevices; i++) {
+		const struct virt_instance *inst = &b->devices[i];
+
+		if (inst->cls->poll) {
+			uint64_t l = inst->cls->poll(inst->state);
+
+			left = l < left ? l : left;
+		}
+	}
 	return left == UINT64_MAX ? UINT64_MAX : b->hal->now_ns(b->hal->ctx) + left;
 }

@@ -66,7 +66,8 @@ static const struct cli_option run_options[] = {
      "virtio-console on the guest console (Linux hvc0, or hvc1 beside the SBI console)"},
     {RUN_DEVICE, 0, "device", "NAME[,OPTS]",
      "add a device by class: virtio-blk,FILE[,...], virtio-rng, virtio-console, "
-     "virtio-9p,DIR,tag=NAME[,ro], virtio-net[,...] (repeatable)"},
+     "virtio-9p,DIR,tag=NAME[,ro], virtio-net[,...]; or leave out one of the board's own: "
+     "ns16550a,off, goldfish-rtc,off, sifive-test,off, pci-ecam-empty,off (repeatable)"},
     {RUN_SHARE, 0, "share", "DIR,tag=NAME[,ro]",
      "share a host directory (virtio-9p; in the guest: mount -t 9p -o trans=virtio NAME /mnt) "
      "(repeatable)"},

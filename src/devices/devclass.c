@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The device classes the board can build by name (devclass.h). */
+/*
+ * The device classes a virtio-mmio slot takes by name, the options parser
+ * and the device-tree helpers every class's fdt_node shares (devclass.h).
+ */
 #include "devclass.h"
 
 #include "core/error.h"
 
+#include <inttypes.h>
+#include <libfdt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,4 +95,58 @@ int axvm_devclass_fail(const struct axvm_devclass_ctx *ctx, const char *class_na
 	if (ctx->origin)
 		return axvm_error_set(ret, "%s %s", ctx->origin, msg);
 	return axvm_error_set(ret, "%s: %s", class_name, msg);
+}
+
+int axvm_devclass_no_options(const struct axvm_devclass_ctx *ctx, const char *class_name)
+{
+	if (ctx->options && ctx->options[0])
+		return axvm_devclass_fail(ctx, class_name, -AXVM_EINVAL,
+					  "%s takes no options (got \"%s\")", class_name,
+					  ctx->options);
+	return 0;
+}
+
+int axvm_devclass_fdt_err(int fdt_ret)
+{
+	if (fdt_ret >= 0)
+		return 0;
+	return fdt_ret == -FDT_ERR_NOSPACE ? -AXVM_ENOMEM : -AXVM_EINVAL;
+}
+
+int axvm_devclass_fdt_subnode(void *fdt, int parent, const char *name, uint64_t base, int *node)
+{
+	char full[64];
+
+	snprintf(full, sizeof(full), "%s@%" PRIx64, name, base);
+	*node = fdt_add_subnode(fdt, parent, full);
+	return axvm_devclass_fdt_err(*node);
+}
+
+int axvm_devclass_fdt_root_node(void *fdt, const char *name, int *node)
+{
+	*node = fdt_add_subnode(fdt, 0, name);
+	if (*node == -FDT_ERR_EXISTS)
+		*node = fdt_subnode_offset(fdt, 0, name);
+	return axvm_devclass_fdt_err(*node);
+}
+
+int axvm_devclass_fdt_reg(void *fdt, int node, uint64_t base, uint64_t size)
+{
+	fdt64_t cells[2] = {cpu_to_fdt64(base), cpu_to_fdt64(size)};
+
+	return axvm_devclass_fdt_err(fdt_setprop(fdt, node, "reg", cells, sizeof(cells)));
+}
+
+int axvm_devclass_fdt_strlist(void *fdt, int node, const char *prop, const char *const *list)
+{
+	int ret = fdt_setprop_string(fdt, node, prop, list[0]);
+
+	for (unsigned i = 1; list[i] && ret >= 0; i++)
+		ret = fdt_appendprop_string(fdt, node, prop, list[i]);
+	return axvm_devclass_fdt_err(ret);
+}
+
+uint32_t axvm_devclass_fdt_phandle(const struct axvm_devclass_fdt_ctx *f)
+{
+	return (*f->next_phandle)++;
 }

@@ -24,8 +24,13 @@
  */
 #include "goldfish_rtc.h"
 
+#include <libfdt.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "devclass.h"
 
 enum {
 	GOLDFISH_RTC_TIME_LOW = 0x00,
@@ -208,3 +213,76 @@ void axvm_goldfish_rtc_destroy(struct axvm_goldfish_rtc *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
+
+/* ---- the device class: the board's wall clock ---- */
+
+static uint64_t goldfish_rtc_host_realtime(void *opaque)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int goldfish_rtc_class_create(const struct axvm_devclass_ctx *ctx, void **state)
+{
+	struct axvm_goldfish_rtc_params p = {
+	    .now_ns = ctx->realtime_ns ? ctx->realtime_ns : goldfish_rtc_host_realtime,
+	    .opaque = ctx->realtime_ns ? ctx->realtime_opaque : NULL,
+	    .irq = ctx->irq,
+	};
+	struct axvm_goldfish_rtc *r;
+	int ret = axvm_devclass_no_options(ctx, axvm_goldfish_rtc_class.name);
+
+	*state = NULL;
+	if (ret)
+		return ret;
+	ret = axvm_goldfish_rtc_create(&p, &r);
+	if (ret)
+		return axvm_devclass_fail(ctx, axvm_goldfish_rtc_class.name, ret, "%s",
+					  axvm_strerror(ret));
+	*state = r;
+	return 0;
+}
+
+static void goldfish_rtc_class_destroy(void *state)
+{
+	axvm_goldfish_rtc_destroy(state);
+}
+
+static uint64_t goldfish_rtc_class_poll(void *state)
+{
+	axvm_goldfish_rtc_poll(state);
+	return axvm_goldfish_rtc_alarm_remaining_ns(state);
+}
+
+/* rtc/trivial-rtc.yaml (google,goldfish-rtc); QEMU virt's node. */
+static int goldfish_rtc_class_fdt_node(void *state, void *fdt, int parent,
+				       const struct axvm_devclass_fdt_ctx *f)
+{
+	int node, ret = axvm_devclass_fdt_subnode(fdt, parent, "rtc", f->base, &node);
+
+	if (ret)
+		return ret;
+	ret = fdt_setprop_u32(fdt, node, "interrupts", f->irq);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "interrupt-parent", f->interrupt_parent);
+	if (ret >= 0)
+		ret = axvm_devclass_fdt_reg(fdt, node, f->base, f->size);
+	if (ret >= 0)
+		ret = fdt_setprop_string(fdt, node, "compatible", "google,goldfish-rtc");
+	return axvm_devclass_fdt_err(ret);
+}
+
+const struct axvm_devclass axvm_goldfish_rtc_class = {
+    .name = "goldfish-rtc",
+    .mmio_size = AXVM_GOLDFISH_RTC_MMIO_SIZE,
+    .min_width = 4,
+    .max_width = 4,
+    .ops = &axvm_goldfish_rtc_ops,
+    .create = goldfish_rtc_class_create,
+    .destroy = goldfish_rtc_class_destroy,
+    .fdt_node = goldfish_rtc_class_fdt_node,
+    .fdt_name = "rtc",
+    .poll = goldfish_rtc_class_poll,
+};

@@ -42,6 +42,13 @@
  */
 #include "ns16550a.h"
 
+#include <inttypes.h>
+#include <libfdt.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "devclass.h"
+
 #include <stdlib.h>
 
 #include "axvm/log.h"
@@ -493,3 +500,66 @@ void axvm_ns16550a_destroy(struct axvm_ns16550a *u)
 		axvm_console_unregister_listener(u->console, u);
 	free(u);
 }
+
+/* ---- the device class: the board's serial console ---- */
+
+static int ns16550a_class_create(const struct axvm_devclass_ctx *ctx, void **state)
+{
+	struct axvm_ns16550a *u;
+	int ret = axvm_devclass_no_options(ctx, axvm_ns16550a_class.name);
+
+	*state = NULL;
+	if (ret)
+		return ret;
+	ret = axvm_ns16550a_create(ctx->console, &ctx->irq, &u);
+	if (ret)
+		return axvm_devclass_fail(ctx, axvm_ns16550a_class.name, ret, "%s",
+					  axvm_strerror(ret));
+	*state = u;
+	return 0;
+}
+
+static void ns16550a_class_destroy(void *state)
+{
+	axvm_ns16550a_destroy(state);
+}
+
+/* serial/8250.yaml; QEMU virt's node, and serial0 so that it is ttyS0 whatever the probe order. */
+static int ns16550a_class_fdt_node(void *state, void *fdt, int parent,
+				   const struct axvm_devclass_fdt_ctx *f)
+{
+	char path[64];
+	int node, aliases, ret;
+
+	ret = axvm_devclass_fdt_subnode(fdt, parent, "serial", f->base, &node);
+	if (ret)
+		return ret;
+	ret = fdt_setprop_u32(fdt, node, "interrupts", f->irq);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "interrupt-parent", f->interrupt_parent);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "clock-frequency", AXVM_NS16550A_CLOCK_HZ);
+	if (ret >= 0)
+		ret = axvm_devclass_fdt_reg(fdt, node, f->base, f->size);
+	if (ret >= 0)
+		ret = fdt_setprop_string(fdt, node, "compatible", "ns16550a");
+	if (ret < 0)
+		return axvm_devclass_fdt_err(ret);
+	ret = axvm_devclass_fdt_root_node(fdt, "aliases", &aliases);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/soc/serial@%" PRIx64, f->base);
+	return axvm_devclass_fdt_err(fdt_setprop_string(fdt, aliases, "serial0", path));
+}
+
+const struct axvm_devclass axvm_ns16550a_class = {
+    .name = "ns16550a",
+    .mmio_size = AXVM_NS16550A_MMIO_SIZE,
+    .min_width = 1,
+    .max_width = 1,
+    .ops = &axvm_ns16550a_ops,
+    .create = ns16550a_class_create,
+    .destroy = ns16550a_class_destroy,
+    .fdt_node = ns16550a_class_fdt_node,
+    .fdt_name = "serial",
+};

@@ -16,6 +16,8 @@
  */
 #include "pci_ecam_empty.h"
 
+#include "devclass.h"
+
 static int pci_ecam_empty_read(void *opaque, uint64_t offset, unsigned width, uint64_t *value)
 {
 	*value = width >= 8 ? UINT64_MAX : (1ull << (8 * width)) - 1;
@@ -30,4 +32,26 @@ static int pci_ecam_empty_write(void *opaque, uint64_t offset, unsigned width, u
 const struct axvm_device_ops axvm_pci_ecam_empty_ops = {
     .read = pci_ecam_empty_read,
     .write = pci_ecam_empty_write,
+};
+
+/* ---- the device class: stateless, and not in the device tree (see above) ---- */
+
+static int pci_ecam_empty_class_create(const struct axvm_devclass_ctx *ctx, void **state)
+{
+	*state = NULL;
+	return axvm_devclass_no_options(ctx, axvm_pci_ecam_empty_class.name);
+}
+
+static void pci_ecam_empty_class_destroy(void *state)
+{
+}
+
+const struct axvm_devclass axvm_pci_ecam_empty_class = {
+    .name = "pci-ecam-empty",
+    .mmio_size = AXVM_PCI_ECAM_EMPTY_SIZE,
+    .min_width = 1,
+    .max_width = 4,
+    .ops = &axvm_pci_ecam_empty_ops,
+    .create = pci_ecam_empty_class_create,
+    .destroy = pci_ecam_empty_class_destroy,
 };

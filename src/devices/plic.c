@@ -27,8 +27,13 @@
  */
 #include "plic.h"
 
+#include <libfdt.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "devclass.h"
 
 #define PLIC_PRIORITY_BASE 0x000000
 #define PLIC_PENDING_BASE 0x001000
@@ -55,6 +60,9 @@ struct axvm_plic {
 	uint32_t level[PLIC_WORDS];	 /* the source lines as last driven */
 	uint32_t in_service[PLIC_WORDS]; /* claimed, not completed yet */
 	struct plic_context *ctx;
+	/* Made by the class: the harts' external interrupt lines (ctx_output's target). */
+	void (*hart_irq)(void *board, unsigned hart, bool supervisor, bool level);
+	void *board;
 };
 
 static bool plic_bit(const uint32_t *words, unsigned s)
@@ -292,3 +300,110 @@ void axvm_plic_destroy(struct axvm_plic *p)
 	free(p->ctx);
 	free(p);
 }
+
+/* ---- the device class: the board's interrupt controller ---- */
+
+#define PLIC_IRQ_M_EXT 11 /* mcause/mip bit of M-mode external interrupts */
+#define PLIC_IRQ_S_EXT 9  /* S-mode external interrupts */
+
+/* Two contexts per hart, as QEMU's virt: 2N is hart N's M-mode, 2N + 1 its S-mode. */
+static void plic_class_output(void *opaque, unsigned context, bool level)
+{
+	struct axvm_plic *p = opaque;
+
+	p->hart_irq(p->board, context / 2, context & 1, level);
+}
+
+static int plic_class_create(const struct axvm_devclass_ctx *ctx, void **state)
+{
+	struct axvm_plic_params params = {.contexts = 2 * ctx->harts};
+	const char *cursor = ctx->options;
+	struct axvm_devopt opt;
+	struct axvm_plic *p;
+	int ret;
+
+	*state = NULL;
+	while ((ret = axvm_devopt_next(&cursor, &opt)) > 0) {
+		char *end;
+		unsigned long v = strtoul(opt.value, &end, 0);
+
+		if (strcmp(opt.key, "ndev") != 0 || !opt.value[0] || *end || v == 0 ||
+		    v > AXVM_PLIC_MAX_SOURCES)
+			return axvm_devclass_fail(
+			    ctx, axvm_plic_class.name, -AXVM_EINVAL, "\"%s%s%s\": want ndev=1..%d",
+			    opt.key, opt.key[0] ? "=" : "", opt.value, AXVM_PLIC_MAX_SOURCES);
+		params.ndev = (unsigned)v;
+	}
+	if (ret < 0 || params.ndev == 0 || !ctx->hart_irq)
+		return axvm_devclass_fail(ctx, axvm_plic_class.name, -AXVM_EINVAL,
+					  "needs ndev=N and the harts' interrupt lines");
+	ret = axvm_plic_create(&params, &p);
+	if (ret)
+		return axvm_devclass_fail(ctx, axvm_plic_class.name, ret, "%s", axvm_strerror(ret));
+	/* No line can change before the board runs: wire the outputs now. */
+	p->hart_irq = ctx->hart_irq;
+	p->board = ctx->board;
+	p->params.ctx_output = plic_class_output;
+	p->params.opaque = p;
+	*state = p;
+	return 0;
+}
+
+static void plic_class_destroy(void *state)
+{
+	axvm_plic_destroy(state);
+}
+
+/* sifive,plic-1.0.0.yaml; QEMU virt's node. */
+static int plic_class_fdt_node(void *state, void *fdt, int parent,
+			       const struct axvm_devclass_fdt_ctx *f)
+{
+	static const char *const compat[] = {"sifive,plic-1.0.0", "riscv,plic0", NULL};
+	const struct axvm_plic *p = state;
+	fdt32_t *cells;
+	int node, ret;
+
+	ret = axvm_devclass_fdt_subnode(fdt, parent, "plic", f->base, &node);
+	if (ret)
+		return ret;
+	cells = calloc(4 * (size_t)f->harts, sizeof(*cells));
+	if (!cells)
+		return -AXVM_ENOMEM;
+	for (unsigned i = 0; i < f->harts; i++) {
+		cells[4 * i + 0] = cpu_to_fdt32(f->hart_intc[i]);
+		cells[4 * i + 1] = cpu_to_fdt32(PLIC_IRQ_M_EXT);
+		cells[4 * i + 2] = cpu_to_fdt32(f->hart_intc[i]);
+		cells[4 * i + 3] = cpu_to_fdt32(PLIC_IRQ_S_EXT);
+	}
+	ret = fdt_setprop_u32(fdt, node, "phandle", f->phandle);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "riscv,ndev", p->params.ndev);
+	if (ret >= 0)
+		ret = axvm_devclass_fdt_reg(fdt, node, f->base, f->size);
+	if (ret >= 0)
+		ret = fdt_setprop(fdt, node, "interrupts-extended", cells,
+				  (int)(4 * f->harts * sizeof(*cells)));
+	free(cells);
+	if (ret >= 0)
+		ret = fdt_setprop_empty(fdt, node, "interrupt-controller");
+	if (ret >= 0)
+		ret = axvm_devclass_fdt_strlist(fdt, node, "compatible", compat);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "#address-cells", 0);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "#interrupt-cells", 1);
+	return axvm_devclass_fdt_err(ret);
+}
+
+const struct axvm_devclass axvm_plic_class = {
+    .name = "plic",
+    .mmio_size = AXVM_PLIC_MMIO_SIZE,
+    .min_width = 4,
+    .max_width = 4,
+    .ops = &axvm_plic_ops,
+    .create = plic_class_create,
+    .destroy = plic_class_destroy,
+    .fdt_node = plic_class_fdt_node,
+    .fdt_name = "plic",
+    .irq_set = axvm_plic_irq_line_set,
+};

@@ -13,7 +13,11 @@
  */
 #include "test_finisher.h"
 
+#include <libfdt.h>
 #include <stdlib.h>
+
+#include "core/error.h"
+#include "devclass.h"
 
 struct axvm_test_finisher {
 	void (*fn)(void *opaque, enum axvm_system_down_type type, int status);
@@ -84,3 +88,81 @@ void axvm_test_finisher_destroy(struct axvm_test_finisher *tf)
 {
 	free(tf);
 }
+
+/* ---- the device class: the board's power-off and reboot switch ---- */
+
+static int test_finisher_class_create(const struct axvm_devclass_ctx *ctx, void **state)
+{
+	struct axvm_test_finisher *tf;
+	int ret = axvm_devclass_no_options(ctx, axvm_test_finisher_class.name);
+
+	*state = NULL;
+	if (ret)
+		return ret;
+	ret = axvm_test_finisher_create(ctx->system_down, ctx->board, &tf);
+	if (ret)
+		return axvm_devclass_fail(ctx, axvm_test_finisher_class.name, ret, "%s",
+					  axvm_strerror(ret));
+	*state = tf;
+	return 0;
+}
+
+static void test_finisher_class_destroy(void *state)
+{
+	axvm_test_finisher_destroy(state);
+}
+
+/* power/reset/syscon-poweroff.yaml and syscon-reboot.yaml: the commands Linux writes. */
+static int test_finisher_syscon(void *fdt, const char *name, const char *compat, uint32_t regmap,
+				uint32_t value)
+{
+	int node, ret = axvm_devclass_fdt_root_node(fdt, name, &node);
+
+	if (ret)
+		return ret;
+	ret = fdt_setprop_u32(fdt, node, "value", value);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "offset", 0);
+	if (ret >= 0)
+		ret = fdt_setprop_u32(fdt, node, "regmap", regmap);
+	if (ret >= 0)
+		ret = fdt_setprop_string(fdt, node, "compatible", compat);
+	return axvm_devclass_fdt_err(ret);
+}
+
+/* QEMU virt's test node, a syscon, with /poweroff and /reboot beside /soc. */
+static int test_finisher_class_fdt_node(void *state, void *fdt, int parent,
+					const struct axvm_devclass_fdt_ctx *f)
+{
+	static const char *const compat[] = {"sifive,test1", "sifive,test0", "syscon", NULL};
+	uint32_t phandle = axvm_devclass_fdt_phandle(f);
+	int node, ret;
+
+	ret = axvm_devclass_fdt_subnode(fdt, parent, "test", f->base, &node);
+	if (ret)
+		return ret;
+	ret = axvm_devclass_fdt_err(fdt_setprop_u32(fdt, node, "phandle", phandle));
+	if (!ret)
+		ret = axvm_devclass_fdt_reg(fdt, node, f->base, f->size);
+	if (!ret)
+		ret = axvm_devclass_fdt_strlist(fdt, node, "compatible", compat);
+	if (!ret)
+		ret = test_finisher_syscon(fdt, "poweroff", "syscon-poweroff", phandle,
+					   AXVM_TEST_FINISHER_PASS);
+	if (!ret)
+		ret = test_finisher_syscon(fdt, "reboot", "syscon-reboot", phandle,
+					   AXVM_TEST_FINISHER_RESET);
+	return ret;
+}
+
+const struct axvm_devclass axvm_test_finisher_class = {
+    .name = "sifive-test",
+    .mmio_size = AXVM_TEST_FINISHER_MMIO_SIZE,
+    .min_width = 4,
+    .max_width = 4,
+    .ops = &axvm_test_finisher_ops,
+    .create = test_finisher_class_create,
+    .destroy = test_finisher_class_destroy,
+    .fdt_node = test_finisher_class_fdt_node,
+    .fdt_name = "test",
+};

@@ -21,6 +21,10 @@
 
 #include <stdlib.h>
 
+#include "core/error.h"
+#include "devclass.h"
+#include "virtio_mmio.h"
+
 enum {
 	VIRTIO_MMIO_MAGIC_VALUE = 0x000,
 	VIRTIO_MMIO_VERSION = 0x004,
@@ -72,3 +76,38 @@ void axvm_virtio_mmio_slot_destroy(struct axvm_virtio_mmio_slot *s)
 {
 	free(s);
 }
+
+/* ---- the device class: a slot's node is a virtio-mmio device's ---- */
+
+static int virtio_mmio_slot_class_create(const struct axvm_devclass_ctx *ctx, void **state)
+{
+	struct axvm_virtio_mmio_slot *s;
+	int ret = axvm_devclass_no_options(ctx, axvm_virtio_mmio_slot_class.name);
+
+	*state = NULL;
+	if (ret)
+		return ret;
+	ret = axvm_virtio_mmio_slot_create(&s);
+	if (ret)
+		return axvm_devclass_fail(ctx, axvm_virtio_mmio_slot_class.name, ret, "%s",
+					  axvm_strerror(ret));
+	*state = s;
+	return 0;
+}
+
+static void virtio_mmio_slot_class_destroy(void *state)
+{
+	axvm_virtio_mmio_slot_destroy(state);
+}
+
+const struct axvm_devclass axvm_virtio_mmio_slot_class = {
+    .name = "virtio-mmio-empty",
+    .mmio_size = AXVM_VIRTIO_MMIO_SLOT_SIZE,
+    .min_width = 4,
+    .max_width = 4,
+    .ops = &axvm_virtio_mmio_slot_ops,
+    .create = virtio_mmio_slot_class_create,
+    .destroy = virtio_mmio_slot_class_destroy,
+    .fdt_node = axvm_virtio_mmio_fdt_node,
+    .fdt_name = "virtio_mmio",
+};

@@ -102,6 +102,23 @@ rc=$?
 check "--timeout stops an idle guest with status 1" \
 	$([ $rc -eq 1 ] && [[ "$err" == *"did not finish within 1 s"* ]]; echo $?) "rc=$rc, '$err'"
 
+# The board's own devices are classes: "off" leaves one out; the PLIC and other settings are refused by name.
+err=$("$axvm" run -k "$tmp/idle.bin" --device plic,off </dev/null 2>&1 >/dev/null)
+rc=$?
+check "--device plic,off is refused naming the PLIC" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"--device: plic: the virt board's plic at 0xc000000 cannot be left out"* ]]; echo $?) \
+	"rc=$rc, '$err'"
+err=$("$axvm" run -k "$tmp/idle.bin" --device goldfish-rtc,fast </dev/null 2>&1 >/dev/null)
+rc=$?
+check "--device goldfish-rtc,fast is refused naming the request" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"--device: goldfish-rtc,fast: "*"can only be left out"* ]]; echo $?) \
+	"rc=$rc, '$err'"
+err=$(timeout 20 "$axvm" run -k "$tmp/idle.bin" --timeout 1 --device goldfish-rtc,off \
+	--device ns16550a,off --device sifive-test,off --device pci-ecam-empty,off </dev/null 2>&1 >/dev/null)
+rc=$?
+check "--device NAME,off for the board's own devices runs the guest" \
+	$([ $rc -eq 1 ] && [[ "$err" == *"did not finish within 1 s"* ]]; echo $?) "rc=$rc, '$err'"
+
 for sig in TERM INT; do
 	timeout 20 "$axvm" run -k "$tmp/spin.bin" -c 2 </dev/null >/dev/null 2>"$tmp/sig.err" &
 	pid=$!

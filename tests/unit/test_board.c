@@ -13,10 +13,13 @@
 #include <libfdt.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arch/riscv64/hart.h"
+#include "core/error.h"
+#include "devices/devclass.h"
 
 #define RAM_BASE 0x80000000ull
 #define ENTRY 0x80200000ull
@@ -780,6 +783,40 @@ TEST(test_board_virtio_slot_under_config_memory_left_out)
 	board_cleanup(&f);
 }
 
+/*
+ * Config memory over the UART is an error naming the board's device (only
+ * the empty windows give way); leaving the UART out frees its range.
+ */
+TEST(test_board_config_memory_over_the_uart_names_it_unless_left_out)
+{
+	struct board_fixture f;
+	struct axvm_config cfg;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	axvm_config_init(&cfg);
+	snprintf(cfg.kernel_path, sizeof(cfg.kernel_path), "%s", f.kernel);
+	cfg.regions[0] =
+	    (struct axvm_mem_region){.gpa = RAM_BASE,
+				     .size = 128ull << 20,
+				     .flags = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC,
+				     .map_type = AXVM_MAP_ALLOC};
+	cfg.regions[1] = (struct axvm_mem_region){.gpa = 0x10000000,
+						  .size = 0x1000,
+						  .flags = AXVM_MEM_READ | AXVM_MEM_WRITE,
+						  .map_type = AXVM_MAP_ALLOC};
+	cfg.region_count = 2;
+	f.o.kernel_path = NULL;
+	f.o.base_config = &cfg;
+	CHECK_INT(-AXVM_EOVERLAP, board_create(&f));
+	CHECK(strncmp(f.err, "device uart0: ", 14) == 0);
+	CHECK(f.b == NULL);
+	f.o.devices[0] = (struct axvm_board_device){"ns16550a", "off", "--device"};
+	f.o.device_count = 1;
+	REQUIRE_OK(board_create(&f));
+	CHECK(axvm_bus_find(axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO), 0x10000000) == NULL);
+	board_cleanup(&f);
+}
+
 /* ---- configured devices (axvm_board_options.devices) ---- */
 
 /* A 1 MiB disk image in the fixture's directory, and an event loop for the devices. */
@@ -988,6 +1025,167 @@ TEST(test_board_unknown_device_class_is_an_error)
 	CHECK_STR("devices: 9 requested, the virt board has 8 virtio-mmio slots", f.err);
 	board_cleanup(&f);
 	axvm_event_loop_destroy(loop);
+}
+
+/* ---- the board's own devices are instances of device classes ---- */
+
+/*
+ * Every node of the tree as "path" lines, one per node, in a buffer
+ * (sorted order is the tree's): what a test compares with the set it
+ * configured.
+ */
+static void fdt_node_list(const void *fdt, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL)) {
+		char path[256];
+
+		if (fdt_get_path(fdt, node, path, sizeof(path)) == 0 &&
+		    strncmp(path, "/cpus", 5) != 0 && strcmp(path, "/") != 0 && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s\n", path);
+	}
+}
+
+/* In the blob's order: libfdt puts each new node before its siblings. */
+#define BOARD_SLOT_NODES                                                                           \
+	"/soc/virtio_mmio@10008000\n/soc/virtio_mmio@10007000\n/soc/virtio_mmio@10006000\n"        \
+	"/soc/virtio_mmio@10005000\n/soc/virtio_mmio@10004000\n/soc/virtio_mmio@10003000\n"        \
+	"/soc/virtio_mmio@10002000\n/soc/virtio_mmio@10001000\n"
+
+/* The default board's tree has exactly QEMU virt's devices (no PCIe node: see pci_ecam_empty.c). */
+TEST(test_board_dt_lists_exactly_the_default_devices)
+{
+	struct board_fixture f;
+	char nodes[2048];
+	void *g;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	REQUIRE_OK(board_create(&f));
+	g = guest_fdt(&f);
+	REQUIRE(g);
+	fdt_node_list(g, nodes, sizeof(nodes));
+	CHECK_STR("/reboot\n/poweroff\n/aliases\n/chosen\n/memory@80000000\n/soc\n" BOARD_SLOT_NODES
+		  "/soc/rtc@101000\n/soc/test@100000\n/soc/serial@10000000\n/soc/plic@c000000\n",
+		  nodes);
+	free(g);
+	board_cleanup(&f);
+}
+
+/*
+ * "--device NAME,off" leaves the board's own devices out: off the bus, out
+ * of the tree (their /aliases, /chosen/stdout-path, /poweroff and /reboot
+ * too), no RTC alarm to poll; a virtio device still takes the top slot.
+ */
+TEST(test_board_dt_lists_exactly_the_configured_devices)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	struct axvm_bus *bus;
+	char disk[128], nodes[2048];
+	void *g;
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"ns16550a", "off", "--device"};
+	f.o.devices[1] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	f.o.devices[2] = (struct axvm_board_device){"goldfish-rtc", "off", "--device"};
+	f.o.devices[3] = (struct axvm_board_device){"sifive-test", "off", "--device"};
+	f.o.devices[4] = (struct axvm_board_device){"pci-ecam-empty", "off", "--device"};
+	f.o.device_count = 5;
+	REQUIRE_OK(board_create(&f));
+	bus = axvm_bus(axvm_board_vm(f.b), AXVM_BUS_MMIO);
+	CHECK_INT(9, axvm_bus_device_count(bus)); /* the PLIC and 8 slots */
+	CHECK(axvm_bus_find(bus, 0x10000000) == NULL);
+	CHECK(axvm_bus_find(bus, 0x100000) == NULL);
+	CHECK(axvm_bus_find(bus, 0x101000) == NULL);
+	CHECK(axvm_bus_find(bus, 0x30000000) == NULL);
+	CHECK_STR("virtio-rng", axvm_bus_find(bus, 0x10008000)->name);
+	CHECK_U64(UINT64_MAX, axvm_board_poll(f.b));
+	g = guest_fdt(&f);
+	REQUIRE(g);
+	fdt_node_list(g, nodes, sizeof(nodes));
+	CHECK_STR("/chosen\n/memory@80000000\n/soc\n" BOARD_SLOT_NODES "/soc/plic@c000000\n",
+		  nodes);
+	CHECK(fdt_str(g, "/chosen", "stdout-path") == NULL);
+	/* The PLIC, created first, is still every node's interrupt parent. */
+	{
+		int node = fdt_path_offset(g, "/soc/virtio_mmio@10008000");
+		const fdt32_t *parent = fdt_getprop(g, node, "interrupt-parent", NULL);
+
+		REQUIRE(parent);
+		CHECK_U64(fdt_get_phandle(g, fdt_path_offset(g, "/soc/plic@c000000")),
+			  fdt32_to_cpu(*parent));
+	}
+	free(g);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+}
+
+/* Only "off", and never for the PLIC: the message names the request and the device. */
+TEST(test_board_own_device_settings_refused_by_name)
+{
+	struct board_fixture f;
+
+	REQUIRE(board_prepare(&f, spin, 1) == 0);
+	f.o.devices[0] = (struct axvm_board_device){"plic", "off", "--device"};
+	f.o.device_count = 1;
+	CHECK_INT(-AXVM_ENOTSUP, board_create(&f));
+	CHECK_STR("--device: plic: the virt board's plic at 0xc000000 cannot be left out or "
+		  "changed (the other devices' interrupts go through it)",
+		  f.err);
+	f.o.devices[0] = (struct axvm_board_device){"ns16550a", "baud=9600", "--device"};
+	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	CHECK_STR("--device: ns16550a,baud=9600: the virt board's own ns16550a at 0x10000000 can "
+		  "only be left out (\"ns16550a,off\")",
+		  f.err);
+	f.o.devices[0] = (struct axvm_board_device){"goldfish-rtc", NULL, NULL};
+	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	CHECK_STR("goldfish-rtc: goldfish-rtc: the virt board's own goldfish-rtc at 0x101000 can "
+		  "only be left out (\"goldfish-rtc,off\")",
+		  f.err);
+	CHECK(f.b == NULL);
+	board_cleanup(&f);
+}
+
+static void board_no_hart_irq(void *board, unsigned hart, bool supervisor, bool level)
+{
+}
+
+/*
+ * Each of the board's classes builds its model from a context alone and
+ * frees it through destroy (the sanitizer build's leak check fails if one
+ * does not), and refuses options it does not take, naming them.
+ */
+TEST(test_board_own_classes_create_and_destroy)
+{
+	static const struct axvm_devclass *const classes[] = {
+	    &axvm_plic_class,	      &axvm_ns16550a_class,	  &axvm_test_finisher_class,
+	    &axvm_goldfish_rtc_class, &axvm_pci_ecam_empty_class, &axvm_virtio_mmio_slot_class,
+	};
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		const struct axvm_devclass *cls = classes[i];
+		struct axvm_devclass_ctx ctx = {
+		    .base = 0x10000000,
+		    .size = cls->mmio_size,
+		    .options = cls == &axvm_plic_class ? "ndev=31" : NULL,
+		    .harts = 2,
+		    .hart_irq = board_no_hart_irq,
+		};
+		void *state = (void *)1;
+		uint64_t v;
+
+		REQUIRE_OK(cls->create(&ctx, &state));
+		CHECK(cls->ops && cls->mmio_size && cls->min_width <= cls->max_width);
+		CHECK_INT(0, cls->ops->read(state, 0, cls->max_width, &v));
+		cls->destroy(state);
+		ctx.options = "bogus=1";
+		CHECK(cls->create(&ctx, &state) < 0);
+		CHECK(state == NULL);
+		CHECK(strstr(axvm_error_message(), "bogus") != NULL);
+	}
 }
 
 TEST(test_board_uart_writes_reach_console)

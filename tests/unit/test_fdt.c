@@ -8,12 +8,48 @@
 
 #include "axvm/riscv64.h"
 #include "board/fdt.h"
+#include "devices/devclass.h"
 
-static const struct axvm_fdt_device plic_dev = {.base = 0xc000000, .size = 0x600000, .ndev = 95};
-static const struct axvm_fdt_device uart_dev = {
-    .base = 0x10000000, .size = 0x100, .irq = 10, .clock_hz = 3686400};
-static const struct axvm_fdt_device test_dev = {.base = 0x100000, .size = 0x1000};
-static const struct axvm_fdt_device rtc_dev = {.base = 0x101000, .size = 0x1000, .irq = 11};
+/*
+ * The board's devices write their own nodes (their classes' fdt_node): add
+ * one as the board does, with a model made by the class and freed after.
+ * intc: in, the interrupt controller's phandle (0: this is it, and *intc
+ * gets the one assigned).
+ */
+static void no_hart_irq(void *board, unsigned hart, bool supervisor, bool level)
+{
+}
+
+static int add_device(struct axvm_fdt *f, const struct axvm_devclass *cls, const char *options,
+		      uint64_t base, unsigned irq, uint32_t *intc)
+{
+	struct axvm_devclass_ctx ctx = {
+	    .base = base,
+	    .size = cls->mmio_size,
+	    .options = options,
+	    .harts = f->cpus,
+	    .hart_irq = no_hart_irq,
+	};
+	struct axvm_devclass_fdt_ctx fc = {
+	    .base = base,
+	    .size = cls->mmio_size,
+	    .irq = irq,
+	    .interrupt_parent = *intc,
+	    .harts = f->cpus,
+	    .hart_intc = f->intc_phandle,
+	    .next_phandle = &f->next_phandle,
+	};
+	void *state;
+	int ret = cls->create(&ctx, &state);
+
+	if (ret)
+		return ret;
+	if (cls->irq_set)
+		fc.phandle = *intc = axvm_fdt_alloc_phandle(f);
+	ret = cls->fdt_node(state, f->blob, fdt_path_offset(f->blob, "/soc"), &fc);
+	cls->destroy(state);
+	return ret;
+}
 
 /* A whole virt tree for `cpus` harts; returns the blob (free it) or NULL. */
 /* The extensions build_tree turns off: by default every switchable one (plain RV64GC). */
@@ -24,18 +60,23 @@ static void *build_tree(unsigned cpus, bool sstc, const struct axvm_fdt_chosen *
 	struct axvm_fdt f;
 	struct axvm_fdt_cpus c = {
 	    .count = cpus, .timebase_hz = 10000000, .sstc = sstc, .ext_off = tree_ext_off};
+	uint32_t intc = 0;
 	size_t size;
+	int ret;
 
 	if (axvm_fdt_init(&f, cpus, 65536))
 		return NULL;
 	axvm_fdt_add_cpus(&f, &c);
 	axvm_fdt_add_memory(&f, 0x80000000, 128 << 20);
 	axvm_fdt_add_chosen(&f, chosen);
-	axvm_fdt_add_plic(&f, &plic_dev);
-	axvm_fdt_add_ns16550a(&f, &uart_dev);
-	axvm_fdt_add_test_finisher(&f, &test_dev);
-	axvm_fdt_add_goldfish_rtc(&f, &rtc_dev);
-	if (axvm_fdt_finish(&f, &size)) {
+	ret = add_device(&f, &axvm_plic_class, "ndev=95", 0xc000000, 0, &intc);
+	if (!ret)
+		ret = add_device(&f, &axvm_ns16550a_class, NULL, 0x10000000, 10, &intc);
+	if (!ret)
+		ret = add_device(&f, &axvm_test_finisher_class, NULL, 0x100000, 0, &intc);
+	if (!ret)
+		ret = add_device(&f, &axvm_goldfish_rtc_class, NULL, 0x101000, 11, &intc);
+	if (ret || axvm_fdt_finish(&f, &size)) {
 		axvm_fdt_release(&f);
 		return NULL;
 	}
@@ -455,17 +496,17 @@ TEST(test_fdt_rtc_node)
 
 TEST(test_fdt_virtio_mmio_node)
 {
-	static const struct axvm_fdt_device slot = {.base = 0x10002000, .size = 0x1000, .irq = 2};
 	struct axvm_fdt f;
 	struct axvm_fdt_cpus c = {.count = 1, .timebase_hz = 10000000};
-	uint32_t plic_ph;
+	uint32_t plic_ph, intc = 0;
 	size_t size;
 
 	REQUIRE_OK(axvm_fdt_init(&f, 1, 16384));
 	axvm_fdt_add_cpus(&f, &c);
-	axvm_fdt_add_plic(&f, &plic_dev);
-	axvm_fdt_add_virtio_mmio(&f, &slot);
+	REQUIRE_OK(add_device(&f, &axvm_plic_class, "ndev=95", 0xc000000, 0, &intc));
+	REQUIRE_OK(add_device(&f, &axvm_virtio_mmio_slot_class, NULL, 0x10002000, 2, &intc));
 	REQUIRE_OK(axvm_fdt_finish(&f, &size));
+	CHECK_U64(intc, fdt_get_phandle(f.blob, fdt_path_offset(f.blob, "/soc/plic@c000000")));
 	plic_ph = fdt_get_phandle(f.blob, fdt_path_offset(f.blob, "/soc/plic@c000000"));
 	CHECK_STR("virtio,mmio", prop_str(f.blob, "/soc/virtio_mmio@10002000", "compatible"));
 	CHECK_U64(0x10002000, prop_u64(f.blob, "/soc/virtio_mmio@10002000", "reg"));
@@ -502,11 +543,12 @@ TEST(test_fdt_only_present_devices_appear)
 {
 	struct axvm_fdt f;
 	struct axvm_fdt_cpus c = {.count = 1, .timebase_hz = 10000000};
+	uint32_t intc = 0;
 	size_t size;
 
 	REQUIRE_OK(axvm_fdt_init(&f, 1, 16384));
 	axvm_fdt_add_cpus(&f, &c);
-	axvm_fdt_add_plic(&f, &plic_dev);
+	REQUIRE_OK(add_device(&f, &axvm_plic_class, "ndev=95", 0xc000000, 0, &intc));
 	REQUIRE_OK(axvm_fdt_finish(&f, &size));
 	CHECK(fdt_path_offset(f.blob, "/soc/plic@c000000") >= 0);
 	CHECK_INT(-FDT_ERR_NOTFOUND, fdt_path_offset(f.blob, "/soc/serial@10000000"));
@@ -523,7 +565,6 @@ TEST(test_fdt_too_small_buffer_reports_enomem)
 
 	REQUIRE_OK(axvm_fdt_init(&f, 8, 512));
 	CHECK_INT(-AXVM_ENOMEM, axvm_fdt_add_cpus(&f, &c));
-	axvm_fdt_add_plic(&f, &plic_dev);
 	CHECK_INT(-AXVM_ENOMEM, axvm_fdt_finish(&f, &size));
 	CHECK_INT(0, size);
 	axvm_fdt_release(&f);

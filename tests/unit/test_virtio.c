@@ -371,7 +371,8 @@ TEST(test_virtio_mmio_config_change_bumps_generation_and_interrupts)
 TEST(test_virtio_mmio_fdt_node_is_qemus)
 {
 	struct vdrv d;
-	struct axvm_devclass_fdt_ctx f = {VDRV_BASE, 0x1000, 3, 7};
+	struct axvm_devclass_fdt_ctx f = {
+	    .base = VDRV_BASE, .size = 0x1000, .irq = 3, .interrupt_parent = 7};
 	char blob[4096];
 	const fdt32_t *cell;
 	int node, len;
