@@ -228,14 +228,14 @@ TEST(test_sbi_hart_without_machine_rate_limits_its_notes_in_the_hart)
 
 /* ---- Base ---- */
 
-TEST(test_sbi_base_spec_version_is_2_0)
+TEST(test_sbi_base_spec_version_is_3_0)
 {
 	FX(f, 1);
 	struct axvm_exit e;
 
 	CHECK_INT(1, call(f.h[0], &e, SBI_EXT_BASE, 0, 0, 0, 0));
 	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
-	CHECK_U64(0x02000000, f.h[0]->x[11]);
+	CHECK_U64(0x03000000, f.h[0]->x[11]);
 	fx_fini(&f);
 }
 
@@ -255,10 +255,10 @@ TEST(test_sbi_base_impl_id_and_version)
 
 TEST(test_sbi_base_probe_finds_every_implemented_extension)
 {
-	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
-					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_PMU,
-					SBI_EXT_STA,  SBI_EXT_SUSP, SBI_EXT_FWFT, 0x00,
-					0x01,	      0x02,	    0x08};
+	static const uint64_t eids[] = {
+	    SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_HSM,  SBI_EXT_SRST,
+	    SBI_EXT_DBCN, SBI_EXT_PMU,	SBI_EXT_STA, SBI_EXT_SUSP,   SBI_EXT_FWFT, SBI_EXT_DBTR,
+	    SBI_EXT_SSE,  0x00,		0x01,	     0x02,	     0x08};
 	FX(f, 1);
 	struct axvm_exit e;
 
@@ -278,7 +278,9 @@ TEST(test_sbi_base_probe_unknown_extension_returns_0)
 	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x43505043 /* CPPC */, 0, 0);
 	CHECK_INT(0, (int64_t)f.h[0]->x[10]);
 	CHECK_U64(0, f.h[0]->x[11]);
-	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x535345 /* SSE: not yet */, 0, 0);
+	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x4E41434C /* NACL */, 0, 0);
+	CHECK_U64(0, f.h[0]->x[11]);
+	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x4D505859 /* MPXY */, 0, 0);
 	CHECK_U64(0, f.h[0]->x[11]);
 	call(f.h[0], &e, SBI_EXT_BASE, 3, 0x09, 0, 0);
 	CHECK_U64(0, f.h[0]->x[11]);

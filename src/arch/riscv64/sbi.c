@@ -20,10 +20,9 @@
 #include "core/trace.h"
 
 static const struct rv_sbi_ext *const sbi_exts[] = {
-    &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
-    &rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
-    &rv_sbi_ext_pmu,	&rv_sbi_ext_sta,  &rv_sbi_ext_susp, &rv_sbi_ext_fwft,
-    &rv_sbi_ext_dbtr,	&rv_sbi_ext_sse,
+    &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi, &rv_sbi_ext_rfence,
+    &rv_sbi_ext_hsm,	&rv_sbi_ext_srst, &rv_sbi_ext_dbcn, &rv_sbi_ext_pmu, &rv_sbi_ext_sta,
+    &rv_sbi_ext_susp,	&rv_sbi_ext_fwft, &rv_sbi_ext_dbtr, &rv_sbi_ext_sse,
 };
 
 #define SBI_EXT_COUNT (sizeof(sbi_exts) / sizeof(sbi_exts[0]))

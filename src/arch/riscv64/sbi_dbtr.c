@@ -300,8 +300,7 @@ static int64_t dbtr_set_of(const struct rv_hart *h, uint64_t base, uint64_t mask
 	*set = 0;
 	if (!mask)
 		return SBI_SUCCESS;
-	if (base >= RV_DBTR_MAX || (mask << base) >> base != mask ||
-	    (mask << base) >> RV_DBTR_MAX)
+	if (base >= RV_DBTR_MAX || (mask << base) >> base != mask || (mask << base) >> RV_DBTR_MAX)
 		return SBI_ERR_INVALID_PARAM;
 	*set = (uint32_t)(mask << base);
 	if (*set & ~h->sbi.dbtr.mapped)
@@ -330,7 +329,8 @@ static void dbtr_each(struct rv_sbi_call *call)
 		} else {
 			uint64_t ts = h->sbi.dbtr.tstate[idx];
 
-			t->tdata1 |= ((ts & DBTR_TS_S) ? RV_MC6_S : 0) | ((ts & DBTR_TS_U) ? RV_MC6_U : 0);
+			t->tdata1 |=
+			    ((ts & DBTR_TS_S) ? RV_MC6_S : 0) | ((ts & DBTR_TS_U) ? RV_MC6_U : 0);
 		}
 	}
 	rv_debug_refresh(h);
@@ -350,9 +350,10 @@ static int sbi_dbtr_handler(struct rv_sbi_call *call)
 	switch (call->fid) {
 	case SBI_DBTR_NUM_TRIGGERS:
 		/* Every logical trigger takes every configuration we model. */
-		call->value = call->args[0] == 0 || dbtr_check_config(call->args[0], 0) == SBI_SUCCESS
-				  ? RV_DBTR_MAX
-				  : 0;
+		call->value =
+		    call->args[0] == 0 || dbtr_check_config(call->args[0], 0) == SBI_SUCCESS
+			? RV_DBTR_MAX
+			: 0;
 		break;
 	case SBI_DBTR_SET_SHMEM:
 		dbtr_set_shmem(call);

@@ -120,7 +120,8 @@ static int64_t sse_get(const struct rv_sbi_call *call, uint64_t id, struct rv_ss
 	}
 	if ((uint32_t)id == RV_SSE_GLOBAL_SOFTWARE) {
 		if (!call->machine)
-			return SBI_ERR_NOT_SUPPORTED; /* a lone hart without a VM: no global state */
+			return SBI_ERR_NOT_SUPPORTED; /* a lone hart without a VM: no global state
+						       */
 		sse_lock(call->machine);
 		*out = &call->machine->sse_global;
 		return SBI_SUCCESS;
@@ -186,8 +187,8 @@ static void sse_inject(struct rv_hart *h, struct rv_sse_event *e)
 
 	e->state = RV_SSE_STATE_RUNNING;
 	e->pending = false;
-	e->i_flags = ((s & RV_SSTATUS_SPP) ? SSE_FLAG_SPP : 0) |
-		     ((s & RV_SSTATUS_SPIE) ? SSE_FLAG_SPIE : 0);
+	e->i_flags =
+	    ((s & RV_SSTATUS_SPP) ? SSE_FLAG_SPP : 0) | ((s & RV_SSTATUS_SPIE) ? SSE_FLAG_SPIE : 0);
 	e->i_sepc = h->sepc;
 	e->i_a6 = h->x[A6];
 	e->i_a7 = h->x[A7];
@@ -219,8 +220,8 @@ bool rv_sbi_sse_deliver(struct rv_hart *h)
 	uint32_t sig = __atomic_exchange_n(&s->signal, 0, __ATOMIC_SEQ_CST);
 	unsigned n;
 
-	if ((sig & RV_SSE_SIGNAL_INJECT_LOCAL) && (s->local.state == RV_SSE_STATE_ENABLED ||
-						   s->local.state == RV_SSE_STATE_RUNNING))
+	if ((sig & RV_SSE_SIGNAL_INJECT_LOCAL) &&
+	    (s->local.state == RV_SSE_STATE_ENABLED || s->local.state == RV_SSE_STATE_RUNNING))
 		s->local.pending = true; /* another hart's inject (dropped if not enabled) */
 	if (!s->unmasked)
 		return false; /* hart_unmask signals again */
@@ -228,7 +229,8 @@ bool rv_sbi_sse_deliver(struct rv_hart *h)
 		sse_lock(m);
 	n = sse_candidates(h, ev);
 	for (unsigned i = 0; i < n; i++) {
-		if (ev[i]->state == RV_SSE_STATE_RUNNING && (!running || sse_before(ev[i], running)))
+		if (ev[i]->state == RV_SSE_STATE_RUNNING &&
+		    (!running || sse_before(ev[i], running)))
 			running = ev[i];
 		if (ev[i]->state == RV_SSE_STATE_ENABLED && ev[i]->pending &&
 		    (!best || sse_before(ev[i], best)))
@@ -263,8 +265,8 @@ static void sse_complete(struct rv_sbi_call *call)
 			sse_unlock(m);
 		return; /* nothing running: SBI_SUCCESS, nothing else */
 	}
-	e->state = (e->config & SSE_CONFIG_ONESHOT) ? RV_SSE_STATE_REGISTERED
-						    : RV_SSE_STATE_ENABLED;
+	e->state =
+	    (e->config & SSE_CONFIG_ONESHOT) ? RV_SSE_STATE_REGISTERED : RV_SSE_STATE_ENABLED;
 	s = h->sstatus;
 	h->pc = h->sepc;
 	h->priv = (s & RV_SSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
@@ -337,7 +339,7 @@ static int64_t sse_attr_check(const struct rv_sbi_call *call, const struct rv_ss
 	case SSE_ATTR_INTERRUPTED_FLAGS:
 		if (v & ~(SSE_FLAG_SPP | SSE_FLAG_SPIE))
 			return SBI_ERR_INVALID_PARAM; /* no H extension: SPV/SPVP are 0 */
-		/* fall through */
+						      /* fall through */
 	case SSE_ATTR_INTERRUPTED_SEPC:
 	case SSE_ATTR_INTERRUPTED_A6:
 	case SSE_ATTR_INTERRUPTED_A7:

@@ -79,10 +79,10 @@ struct rv_pmu {
 #define RV_DBTR_MAX 16
 
 struct rv_dbtr {
-	bool shmem_on;	/* zero state: disabled, as at reset */
-	uint64_t shmem; /* its guest-physical address */
-	uint32_t mapped; /* bit i: trig_idx i installed */
-	uint8_t slot[RV_DBTR_MAX];   /* its slot in the trigger module */
+	bool shmem_on;		      /* zero state: disabled, as at reset */
+	uint64_t shmem;		      /* its guest-physical address */
+	uint32_t mapped;	      /* bit i: trig_idx i installed */
+	uint8_t slot[RV_DBTR_MAX];    /* its slot in the trigger module */
 	uint64_t tstate[RV_DBTR_MAX]; /* trig_state: mapped, saved u/s */
 };
 
@@ -93,8 +93,8 @@ struct rv_dbtr {
  */
 struct rv_sse_event {
 	uint32_t id;
-	uint8_t state;	 /* RV_SSE_STATE_* */
-	bool pending;	 /* signalled, not yet RUNNING */
+	uint8_t state; /* RV_SSE_STATE_* */
+	bool pending;  /* signalled, not yet RUNNING */
 	uint32_t prio;
 	uint64_t config; /* bit 0: one-shot */
 	uint64_t hart;	 /* PREFERRED_HART (the hart that handles it) */
@@ -114,7 +114,7 @@ enum {
 };
 
 /* Bits of rv_sse_hart.signal. */
-#define RV_SSE_SIGNAL_LOOK 1u	     /* something may be deliverable: look */
+#define RV_SSE_SIGNAL_LOOK 1u	      /* something may be deliverable: look */
 #define RV_SSE_SIGNAL_INJECT_LOCAL 2u /* another hart injected our local event */
 
 struct rv_sse_hart {
