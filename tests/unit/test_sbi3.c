@@ -227,8 +227,7 @@ TEST(test_dbtr_guest_and_debugger_triggers_stay_apart)
 	dbtr(&f, 3, 1, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	REQUIRE_OK(f.ops->debug_set_point(f.be, AXVM_DEBUG_HW_BREAK, R + 8, 4, false));
-	CHECK_INT(-AXVM_ENOENT,
-		  f.ops->debug_set_point(f.be, AXVM_DEBUG_HW_BREAK, R + 4, 4, false));
+	CHECK_INT(-AXVM_ENOENT, f.ops->debug_set_point(f.be, AXVM_DEBUG_HW_BREAK, R + 4, 4, false));
 	f.h->pc = R;
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
@@ -244,7 +243,7 @@ TEST(test_dbtr_hostile_arguments_get_the_spec_errors)
 	entry_set(&f, 1, 0, MC6_EXEC_S | 1ull << 59 /* dmode */, R, 0);
 	dbtr(&f, 3, 2, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
-	CHECK_U64(1, VAL(f.h));			  /* the failing entry */
+	CHECK_U64(1, VAL(f.h));		   /* the failing entry */
 	CHECK_INT(0, f.h->dbg.trig.nexec); /* all or nothing */
 	entry_set(&f, 1, 0, MC6_EXEC_S | 1ull << 6 /* m */, R, 0);
 	dbtr(&f, 3, 2, 0, 0);
@@ -311,8 +310,7 @@ TEST(test_dbtr_hostile_arguments_get_the_spec_errors)
 #define GLOBAL_SW 0xffff8000ull
 #define ATTRS (RAM_BASE + 0x20000)
 
-static void sse(struct rv_hart *h, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2,
-		uint64_t a3)
+static void sse(struct rv_hart *h, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	sbi(h, SBI_EXT_SSE, fid, a0, a1, a2, a3, 0);
 }
@@ -459,12 +457,12 @@ TEST(test_sse_local_inject_enters_the_handler_and_complete_resumes)
 	h->pc = R;
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
-	CHECK_U64(HANDLER + 4, h->pc);	/* in the handler (its wfi) */
-	CHECK_U64(0, h->x[A6]);		/* hart id */
-	CHECK_U64(0xabc, h->x[A7]);	/* ENTRY_ARG */
-	CHECK_U64(R + 4, h->sepc);	/* the interrupted pc */
-	CHECK_U64(0, h->x[A0]);		/* inject's own result */
-	CHECK_U64(0, h->x[5]);		/* nothing after the ecall ran yet */
+	CHECK_U64(HANDLER + 4, h->pc);	     /* in the handler (its wfi) */
+	CHECK_U64(0, h->x[A6]);		     /* hart id */
+	CHECK_U64(0xabc, h->x[A7]);	     /* ENTRY_ARG */
+	CHECK_U64(R + 4, h->sepc);	     /* the interrupted pc */
+	CHECK_U64(0, h->x[A0]);		     /* inject's own result */
+	CHECK_U64(0, h->x[5]);		     /* nothing after the ecall ran yet */
 	CHECK(h->sstatus & RV_SSTATUS_SPP);  /* interrupted in S */
 	CHECK(h->sstatus & RV_SSTATUS_SPIE); /* with SIE set */
 	CHECK(!(h->sstatus & RV_SSTATUS_SIE));
