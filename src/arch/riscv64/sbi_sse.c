@@ -337,9 +337,10 @@ static int64_t sse_attr_check(const struct rv_sbi_call *call, const struct rv_ss
 			return SBI_ERR_INVALID_STATE;
 		return sse_hart(call, v) ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM;
 	case SSE_ATTR_INTERRUPTED_FLAGS:
+		/* No H extension: SPV/SPVP are 0. */
 		if (v & ~(SSE_FLAG_SPP | SSE_FLAG_SPIE))
-			return SBI_ERR_INVALID_PARAM; /* no H extension: SPV/SPVP are 0 */
-						      /* fall through */
+			return SBI_ERR_INVALID_PARAM;
+		__attribute__((fallthrough));
 	case SSE_ATTR_INTERRUPTED_SEPC:
 	case SSE_ATTR_INTERRUPTED_A6:
 	case SSE_ATTR_INTERRUPTED_A7:
