@@ -7,6 +7,9 @@
  * (a7 = EID, a6 = FID); effects are checked by running code on harts, with
  * the translator on and off where delivery lands in a hot loop.
  */
+#include <pthread.h>
+#include <time.h>
+
 #include "arch/riscv64/jit.h"
 #include "arch/riscv64/machine.h"
 #include "arch/riscv64/sbi.h"
@@ -755,4 +758,80 @@ TEST(test_sse_and_dbtr_reset_when_the_hart_stops)
 	dbtr(&f, 2, 0, 1, 0);
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
 	fix_fini(&f);
+}
+
+/*
+ * Real threads: hart 0 runs on its own thread (first halted in a wfi and
+ * waiting as the runtime waits, then spinning in a loop) while the main
+ * thread injects through hart 1's SBI. The signal word and the wake are
+ * the only things crossing threads; each inject must reach the handler.
+ */
+struct sse_runner {
+	struct mfx *f;
+	int halts_in_handler;
+};
+
+static void *sse_runner_thread(void *arg)
+{
+	struct sse_runner *r = arg;
+	struct rv_hart *h = r->f->h[0];
+	struct axvm_exit e;
+
+	const struct axvm_hal *hal = axvm_hal_linux();
+
+	for (int round = 0; round < 2; round++) {
+		uint64_t start = hal->now_ns(hal->ctx);
+
+		while (hal->now_ns(hal->ctx) - start < 5000000000ull) {
+			if (rv_hart_run(h, &e))
+				return NULL;
+			if (e.reason != AXVM_EXIT_HALT)
+				continue;
+			if (h->pc == HANDLER + 4)
+				break;
+			rv_hart_wait_for_interrupt(
+			    h, 5000000000ull); /* halted: wait as the runtime does */
+		}
+		if (h->pc != HANDLER + 4)
+			return NULL;
+		__atomic_add_fetch(&r->halts_in_handler, 1, __ATOMIC_RELEASE);
+		/* Round 2 spins in a loop instead of a wfi. */
+		sse(h, 6, 0, 0, 0, 0);
+		h->pc = R + 8;
+	}
+	return NULL;
+}
+
+TEST(test_sse_inject_from_another_thread_wakes_and_reaches_the_hart)
+{
+	struct mfx f;
+	struct sse_runner r = {.f = &f};
+	const uint32_t code[] = {WFI, JAL(0, -4), ADDI(5, 5, 1), JAL(0, -4)};
+	const uint32_t wfi = WFI;
+	pthread_t t;
+
+	REQUIRE_OK(mfx_init(&f, AXVM_RISCV64_JIT_DEFAULT));
+	REQUIRE_OK(axvm_addrspace_write(f.as, R, code, sizeof(code)));
+	REQUIRE_OK(axvm_addrspace_write(f.as, HANDLER, &wfi, 4));
+	sse(f.h[0], 2, LOCAL_SW, HANDLER, 0, 0);
+	sse(f.h[0], 4, LOCAL_SW, 0, 0, 0);
+	sse(f.h[0], 8, 0, 0, 0, 0);
+	f.h[0]->pc = R;
+	REQUIRE_OK(pthread_create(&t, NULL, sse_runner_thread, &r));
+	for (int round = 0; round < 2; round++) {
+		struct timespec ts = {0, 20000000};
+		int waited = 0;
+
+		nanosleep(&ts, NULL); /* let hart 0 reach its wfi, then its loop */
+		sse(f.h[1], 7, LOCAL_SW, 0, 0, 0);
+		CHECK_INT(0, ERR(f.h[1]));
+		/* The runner gives up after 5 s per round; so does this. */
+		while (__atomic_load_n(&r.halts_in_handler, __ATOMIC_ACQUIRE) == round &&
+		       waited++ < 300)
+			nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+	CHECK_INT(2, r.halts_in_handler);
+	CHECK(f.h[0]->x[5] > 0); /* round 2 interrupted the loop */
+	mfx_fini(&f);
 }
