@@ -4,7 +4,7 @@
  * the extensions a kernel needs, unknown extensions), HSM status and errors,
  * IPI and RFENCE argument errors, the legacy console. Literal results where
  * OpenSBI 1.1 (QEMU) and our SBI agree by the spec. ext.c: PMU, STA, SUSP,
- * FWFT.
+ * FWFT; v3.c: DBTR and SSE.
  */
 #include "guest.h"
 
@@ -87,6 +87,10 @@ void test_pmu_instret_counter_and_firmware_counter(void);
 void test_sta_set_shmem_and_read_steal_time(void);
 void test_susp_suspend_to_ram_and_resume_with_memory_intact(void);
 void test_fwft_misaligned_delegation_and_ad_updating(void);
+/* v3.c */
+void test_probe_sbi3_extensions(void);
+void test_dbtr_execute_and_store_triggers(void);
+void test_sse_local_event_runs_and_complete_resumes(void);
 
 int main(unsigned long hartid, unsigned long dtb)
 {
@@ -100,5 +104,8 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_sta_set_shmem_and_read_steal_time);
 	RUN(test_susp_suspend_to_ram_and_resume_with_memory_intact);
 	RUN(test_fwft_misaligned_delegation_and_ad_updating);
+	RUN(test_probe_sbi3_extensions);
+	RUN(test_dbtr_execute_and_store_triggers);
+	RUN(test_sse_local_event_runs_and_complete_resumes);
 	return test_failures();
 }

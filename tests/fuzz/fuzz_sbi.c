@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint64_t eids[] = {SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,
 					SBI_EXT_HSM,  SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_PMU,
-					SBI_EXT_STA,  SBI_EXT_SUSP, SBI_EXT_FWFT};
+					SBI_EXT_STA,  SBI_EXT_SUSP, SBI_EXT_FWFT, SBI_EXT_DBTR,
+					SBI_EXT_SSE};
 	struct axvm_console_sink sink = {.write = fuzz_sink};
 	struct axvm_riscv64_config cfg = {0};
 	struct axvm_addrspace *as = NULL;

@@ -4,6 +4,7 @@
  * library side of `axvm run -k`), and the CLI binary itself. The ISA suite
  * passes there too, with the generated device tree in a1.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,32 @@ TEST(board_sbi_calls_behave)
 	CHECK(guest_console_has_line(&board_res, "legacy console: ok"));
 	CHECK(guest_console_has_line(&board_res, "  PMU 1 STA 1 SUSP 1 FWFT 1"));
 	CHECK(guest_console_has_line(&board_res, "  suspended to RAM and resumed"));
+	CHECK(guest_console_has_line(&board_res, "  DBTR 1 SSE 1"));
+	CHECK(guest_console_has_line(&board_res, "  DBTR execute and store triggers taken"));
+	CHECK(guest_console_has_line(&board_res, "  SSE handler ran, complete resumed"));
+}
+
+/*
+ * The SBI guest again with the other execution engine than the run's
+ * default (AXVM_JIT picks it for every hart created): DBTR's triggers and
+ * SSE's delivery and complete go through the run loop either way.
+ */
+TEST(board_sbi_calls_behave_with_the_other_engine)
+{
+	const char *was = getenv("AXVM_JIT");
+	char saved[8] = "";
+	bool jit_now = !(was && was[0] == '0');
+
+	if (was)
+		snprintf(saved, sizeof(saved), "%s", was);
+	setenv("AXVM_JIT", jit_now ? "0" : "1", 1);
+	board_run("sbi");
+	if (was)
+		setenv("AXVM_JIT", saved, 1);
+	else
+		unsetenv("AXVM_JIT");
+	CHECK(guest_console_has_line(&board_res, "  DBTR execute and store triggers taken"));
+	CHECK(guest_console_has_line(&board_res, "  SSE handler ran, complete resumed"));
 }
 
 TEST(board_sstc_stimecmp_interrupt_taken)

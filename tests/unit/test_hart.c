@@ -294,7 +294,7 @@ TEST(hart_ecall_from_s_goes_to_sbi_and_resumes)
 {
 	FIX(f);
 	/*
-	 * SBI Base get_spec_version: handled inside (a0 = 0, a1 = v2.0), guest
+	 * SBI Base get_spec_version: handled inside (a0 = 0, a1 = v3.0), guest
 	 * resumes. (An unknown extension would leave run() as a Hypercall exit.)
 	 */
 	f.h->x[17] = 0x10;
@@ -303,7 +303,7 @@ TEST(hart_ecall_from_s_goes_to_sbi_and_resumes)
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(0, f.h->x[10]);
-	CHECK_U64(0x02000000, f.h->x[11]);
+	CHECK_U64(0x03000000, f.h->x[11]);
 	CHECK_U64(R + 8, f.h->pc);
 	fix_fini(&f);
 }

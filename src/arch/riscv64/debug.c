@@ -289,7 +289,7 @@ static uint64_t debug_tdata1(enum axvm_debug_point type)
 	       RV_MC6_S | RV_MC6_U | kinds[type];
 }
 
-static void debug_update(struct rv_hart *h)
+void rv_debug_refresh(struct rv_hart *h)
 {
 	h->dbg.active = h->dbg.step || h->dbg.trig.nexec || h->dbg.trig.nmem;
 }
@@ -311,7 +311,7 @@ int rv_debug_set_point(struct rv_hart *h, enum axvm_debug_point type, uint64_t a
 		return -AXVM_EINVAL;
 	ret = insert ? rv_trigger_install(&h->dbg.trig, owner, tdata1, addr, len, NULL)
 		     : rv_trigger_remove(&h->dbg.trig, owner, tdata1, addr, len);
-	debug_update(h);
+	rv_debug_refresh(h);
 	return ret;
 }
 
@@ -319,7 +319,7 @@ int rv_debug_set_step(struct rv_hart *h, bool on)
 {
 	h->dbg.step = on;
 	h->dbg.stepped = false;
-	debug_update(h);
+	rv_debug_refresh(h);
 	return 0;
 }
 

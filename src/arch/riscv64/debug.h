@@ -19,6 +19,11 @@ int rv_debug_set_point(struct rv_hart *h, enum axvm_debug_point type, uint64_t a
 		       bool insert);
 int rv_debug_set_step(struct rv_hart *h, bool on);
 /*
+ * Recompute whether run() takes the checked path, after the trigger table
+ * changed (the debugger's points, or the guest's through SBI DBTR).
+ */
+void rv_debug_refresh(struct rv_hart *h);
+/*
  * Up to n instructions one at a time, each after checking the triggers and
  * the step (h->dbg): a hit or a finished step returns RV_STEP_EXIT with an
  * AXVM_EXIT_DEBUG exit before the instruction runs. As rv_exec_batch.

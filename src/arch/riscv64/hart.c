@@ -216,6 +216,12 @@ void rv_hart_clear_interrupt(struct rv_hart *h, unsigned code)
 	__atomic_fetch_and(&h->pending, ~(1u << code), __ATOMIC_SEQ_CST);
 }
 
+void rv_hart_signal_sse(struct rv_hart *h, uint32_t bits)
+{
+	__atomic_fetch_or(&h->sbi.sse.signal, bits, __ATOMIC_SEQ_CST);
+	hart_wake(h);
+}
+
 void rv_hart_kick(struct rv_hart *h)
 {
 	__atomic_fetch_or(&h->events, RV_EVENT_KICK, __ATOMIC_SEQ_CST);
@@ -396,8 +402,14 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			h->timer_checked = h->instret;
 			hart_check_timer(h);
 		}
-		/* A debugger's single step runs one instruction, no interrupt (as QEMU's gdbstub).
+		/*
+		 * A debugger's single step runs one instruction, no interrupt (as
+		 * QEMU's gdbstub). SSE events preempt every interrupt (SBI v3.0):
+		 * one delivered here enters its handler with SIE clear, so no
+		 * interrupt is taken on top of it.
 		 */
+		if (!h->dbg.step && __atomic_load_n(&h->sbi.sse.signal, __ATOMIC_RELAXED))
+			rv_sbi_sse_deliver(h);
 		irq = h->dbg.step ? -1 : hart_pick_interrupt(h);
 		if (irq >= 0)
 			hart_take_interrupt(h, (unsigned)irq);
@@ -438,6 +450,8 @@ int rv_hart_wait_for_interrupt(struct rv_hart *h, uint64_t timeout_ns)
 			return 0;
 		hart_check_timer(h);
 		if (hart_ld32(&h->pending) & (uint32_t)h->sie & RV_MIP_S_MASK)
+			return 0;
+		if (rv_sbi_sse_ready(h)) /* run() delivers it, or finds nothing to */
 			return 0;
 		now = hal->now_ns(hal->ctx);
 		waited = now - start;

@@ -281,6 +281,13 @@ void rv_hart_set_timer(struct rv_hart *h, uint64_t deadline);
 void rv_hart_post_interrupt(struct rv_hart *h, unsigned code);
 void rv_hart_clear_interrupt(struct rv_hart *h, unsigned code);
 
+/*
+ * (any thread) Set bits in h->sbi.sse.signal (an SSE event may have become
+ * deliverable there): the hart looks at its next batch boundary; wakes a
+ * halted hart.
+ */
+void rv_hart_signal_sse(struct rv_hart *h, uint32_t bits);
+
 /* (any thread) Make run() return AXVM_EXIT_NOTHING soon; wakes a halted hart. */
 void rv_hart_kick(struct rv_hart *h);
 

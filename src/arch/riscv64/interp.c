@@ -515,7 +515,7 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 			return interp_illegal(h, raw);
 		h->pc += len;
 		h->recheck = true;
-		if (rv_hart_pending_enabled(h))
+		if (rv_hart_pending_enabled(h) || rv_sbi_sse_ready(h))
 			return RV_STEP_NEXT;
 		memset(exit, 0, sizeof(*exit));
 		exit->reason = AXVM_EXIT_HALT;

@@ -23,6 +23,7 @@ int rv_machine_create(unsigned nharts, struct axvm_console *console, struct rv_m
 		return -AXVM_ENOMEM;
 	m->nharts = nharts;
 	m->console = console;
+	m->sse_global.id = RV_SSE_GLOBAL_SOFTWARE; /* preferred hart 0: the boot hart */
 	rv_machine_reset_hsm(m);
 	*out = m;
 	return 0;

@@ -23,6 +23,8 @@
 #include "axvm/console.h"
 #include "axvm/log.h"
 
+#include "arch/riscv64/sbi_state.h"
+
 struct axvm;
 struct rv_hart;
 
@@ -57,6 +59,13 @@ struct rv_machine {
 	 */
 	long (*probe)(void *opaque, uint64_t eid);
 	void *probe_opaque;
+	/*
+	 * SBI SSE's global software event: one for the whole VM, used from
+	 * every hart's thread, so only under sse_lock (sbi_sse.c's spinlock:
+	 * every critical section is a few loads and stores).
+	 */
+	struct rv_sse_event sse_global;
+	uint32_t sse_lock;
 };
 
 /*

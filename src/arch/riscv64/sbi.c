@@ -20,9 +20,9 @@
 #include "core/trace.h"
 
 static const struct rv_sbi_ext *const sbi_exts[] = {
-    &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi,
-    &rv_sbi_ext_rfence, &rv_sbi_ext_hsm,  &rv_sbi_ext_srst, &rv_sbi_ext_dbcn,
-    &rv_sbi_ext_pmu,	&rv_sbi_ext_sta,  &rv_sbi_ext_susp, &rv_sbi_ext_fwft,
+    &rv_sbi_ext_legacy, &rv_sbi_ext_base, &rv_sbi_ext_time, &rv_sbi_ext_ipi, &rv_sbi_ext_rfence,
+    &rv_sbi_ext_hsm,	&rv_sbi_ext_srst, &rv_sbi_ext_dbcn, &rv_sbi_ext_pmu, &rv_sbi_ext_sta,
+    &rv_sbi_ext_susp,	&rv_sbi_ext_fwft, &rv_sbi_ext_dbtr, &rv_sbi_ext_sse,
 };
 
 #define SBI_EXT_COUNT (sizeof(sbi_exts) / sizeof(sbi_exts[0]))
@@ -68,6 +68,21 @@ static void sbi_trace(const struct rv_sbi_call *call, const struct rv_sbi_ext *e
 			(unsigned long long)call->fid, (unsigned long long)call->args[0],
 			(unsigned long long)call->args[1], (unsigned long long)call->args[2],
 			call->retry ? "retry " : "", (long long)a[0], (unsigned long long)a[1]);
+}
+
+int64_t rv_sbi_shmem_check(const struct rv_sbi_call *call, uint64_t lo, uint64_t hi, uint64_t size,
+			   bool write)
+{
+	struct axvm_region_info r;
+
+	/* RV64: an address needing the high word does not exist. */
+	if (hi != 0 || lo + size < lo || axvm_addrspace_find(call->hart->as, lo, &r) != 0 ||
+	    r.kind == AXVM_REGION_MMIO || !(r.flags & AXVM_MEM_READ) ||
+	    (write && !(r.flags & AXVM_MEM_WRITE)) || r.size - (lo - r.gpa) < size) {
+		rv_sbi_log_guest(call, "shared memory is not guest RAM");
+		return SBI_ERR_INVALID_ADDRESS;
+	}
+	return SBI_SUCCESS;
 }
 
 /*

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SBI served by the VMM (RISC-V SBI specification v2.0): the guest has no
+ * The SBI served by the VMM (RISC-V SBI specification v3.0): the guest has no
  * firmware, so every ecall from S-mode lands here. Calls that stay inside one
- * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, PMU, STA, FWFT, legacy
- * console) are answered at once; calls that concern the whole VM or
+ * hart (Base, TIME, IPI, RFENCE, HSM status, DBCN, PMU, STA, FWFT, DBTR, SSE,
+ * legacy console) are answered at once; calls that concern the whole VM or
  * start/stop harts (HSM hart_start/hart_stop, SRST, legacy shutdown) become
  * generic exits (CpuUp, CpuDown, SystemDown) for the runtime, suspends (HSM
  * hart_suspend, SUSP system_suspend) Halt exits; extensions not in the table
- * become Hypercall exits (an embedder's own extension). Not served yet: SSE
- * and DBTR (SBI 3.0), CPPC, NACL, MPXY.
+ * become Hypercall exits (an embedder's own extension). Not served (probe
+ * answers 0): CPPC, NACL, MPXY.
  *
  * Dispatch follows Linux KVM's: a const table of extensions (sbi.c), each
  * with an EID range, an optional probe and a handler, one file per extension
@@ -54,6 +54,17 @@ void rv_sbi_hart_init(struct rv_hart *h);
 void rv_sbi_hart_stop(struct rv_hart *h);
 /* Value of PMU counter 0 (cycle) or 2 (instret) as its CSR reads it. */
 uint64_t rv_sbi_pmu_hw_read(const struct rv_hart *h, unsigned idx);
+/*
+ * SSE (sbi_sse.c): at an instruction boundary, with h->sbi.sse.signal set,
+ * deliver the highest-priority deliverable event (the hart enters its
+ * handler), or clear the signal when none is. True if one was delivered.
+ */
+bool rv_sbi_sse_deliver(struct rv_hart *h);
+/* Whether an SSE event could be delivered now (a wfi must not halt). */
+bool rv_sbi_sse_ready(struct rv_hart *h);
+/* The hart stopped: its DBTR triggers and shared memory go, its local SSE event resets. */
+void rv_sbi_dbtr_hart_stop(struct rv_hart *h);
+void rv_sbi_sse_hart_stop(struct rv_hart *h);
 /* Bring the steal-time shared memory up to date (before entering the guest). */
 void rv_sbi_sta_update(struct rv_hart *h);
 /*
@@ -70,7 +81,7 @@ static inline void rv_sbi_pmu_count(struct rv_sbi_hart *s, enum rv_pmu_fw_event 
 
 /* ---- internal to the sbi*.c files ---- */
 
-/* Standard SBI error codes (spec v2.0, table "Standard SBI Errors"). */
+/* Standard SBI error codes (spec v3.0, table "Standard SBI Errors"). */
 #define SBI_SUCCESS 0
 #define SBI_ERR_FAILED (-1)
 #define SBI_ERR_NOT_SUPPORTED (-2)
@@ -82,7 +93,11 @@ static inline void rv_sbi_pmu_count(struct rv_sbi_hart *s, enum rv_pmu_fw_event 
 #define SBI_ERR_ALREADY_STOPPED (-8)
 #define SBI_ERR_NO_SHMEM (-9)
 /* SBI 3.0 additions. */
-#define SBI_ERR_DENIED_LOCKED (-10)
+#define SBI_ERR_INVALID_STATE (-10)
+#define SBI_ERR_BAD_RANGE (-11)
+#define SBI_ERR_TIMEOUT (-12)
+#define SBI_ERR_IO (-13)
+#define SBI_ERR_DENIED_LOCKED (-14)
 
 /* Extension IDs. */
 #define SBI_EXT_LEGACY_SET_TIMER 0x00
@@ -106,14 +121,15 @@ static inline void rv_sbi_pmu_count(struct rv_sbi_hart *s, enum rv_pmu_fw_event 
 #define SBI_EXT_STA 0x535441
 #define SBI_EXT_SUSP 0x53555350
 #define SBI_EXT_FWFT 0x46574654
+#define SBI_EXT_DBTR 0x44425452
+#define SBI_EXT_SSE 0x535345
 
 /*
- * What we report through the Base extension. FWFT is an SBI 3.0 extension
- * and answers probe_extension already, but the version stays 2.0 until the
- * rest of 3.0 that axvm means to offer (DBTR, through the hart's trigger
- * module, and SSE) exists too: a guest that sees 3.0 may rely on them.
+ * What we report through the Base extension: v3.0, whose extensions axvm
+ * offers are all served here (FWFT, DBTR through the hart's trigger module,
+ * SSE); the ones it does not (CPPC, NACL, MPXY) answer probe with 0.
  */
-#define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0: major in bits 30:24 */
+#define SBI_SPEC_VERSION ((3u << 24) | 0u) /* v3.0: major in bits 30:24 */
 /*
  * "axvm" in ASCII. The spec's table of implementation IDs (0 BBL, 1 OpenSBI,
  * 2 Xvisor, 3 KVM, ... 11 bhyve) exists so that guests can key quirks off
@@ -170,6 +186,8 @@ extern const struct rv_sbi_ext rv_sbi_ext_pmu;
 extern const struct rv_sbi_ext rv_sbi_ext_sta;
 extern const struct rv_sbi_ext rv_sbi_ext_susp;
 extern const struct rv_sbi_ext rv_sbi_ext_fwft;
+extern const struct rv_sbi_ext rv_sbi_ext_dbtr;
+extern const struct rv_sbi_ext rv_sbi_ext_sse;
 
 /* The extension in slot `slot` of the table (the hart's SBI statistics), NULL past the end. */
 const struct rv_sbi_ext *rv_sbi_ext_at(unsigned slot);
@@ -218,6 +236,15 @@ void rv_sbi_console_claim(struct axvm_console *con);
  * changed; ends the current batch so the fast paths see it.
  */
 void rv_sbi_update_misaligned(struct rv_hart *h);
+
+/*
+ * A shared-memory area the guest names by physical address (lo, hi): hi
+ * must be 0 (RV64), [lo, lo + size) RAM (no MMIO) writable if `write`.
+ * SBI_SUCCESS or SBI_ERR_INVALID_ADDRESS. Alignment is the caller's check
+ * (its error differs per extension).
+ */
+int64_t rv_sbi_shmem_check(const struct rv_sbi_call *call, uint64_t lo, uint64_t hi, uint64_t size,
+			   bool write);
 
 /* A debug-level, rate-limited note about a guest's bad SBI use. */
 void rv_sbi_log_guest(const struct rv_sbi_call *call, const char *what);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SBI Base extension (EID 0x10; SBI spec v2.0 chapter 4): spec version,
+ * SBI Base extension (EID 0x10; SBI spec v3.0 chapter 4): spec version (3.0),
  * implementation id/version, probe_extension, and the machine id CSRs, which
  * a virtual machine reports as 0 ("not implemented").
  */

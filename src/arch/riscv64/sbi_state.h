@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-hart state of the SBI extensions that keep some (PMU, STA, FWFT),
+ * The per-hart state of the SBI extensions that keep some (PMU, STA, FWFT,
+ * DBTR, SSE),
  * embedded in struct rv_hart as `sbi` so the hart's hot paths can consult
  * the one flag they need (misaligned_slow) without a call. Only the sbi_*.c
  * files change it, on the hart's own vCPU thread; the PMU's raw event counts
@@ -69,6 +70,63 @@ struct rv_pmu {
 /* STA shared memory disabled. */
 #define RV_STA_OFF UINT64_MAX
 
+/*
+ * DBTR: the guest's logical triggers (trig_idx 0..RV_DBTR_MAX-1), each
+ * mapped to a slot of the hart's trigger module (trigger.h) owned by
+ * RV_TRIGGER_OWNER_GUEST, so the host debugger's slots are never the
+ * guest's and the guest sees only its own.
+ */
+#define RV_DBTR_MAX 16
+
+struct rv_dbtr {
+	bool shmem_on;		      /* zero state: disabled, as at reset */
+	uint64_t shmem;		      /* its guest-physical address */
+	uint32_t mapped;	      /* bit i: trig_idx i installed */
+	uint8_t slot[RV_DBTR_MAX];    /* its slot in the trigger module */
+	uint64_t tstate[RV_DBTR_MAX]; /* trig_state: mapped, saved u/s */
+};
+
+/*
+ * SSE: one software event (its attributes as the spec numbers them). The
+ * local software event lives in each hart, the global one in the machine
+ * (machine.h, under its lock).
+ */
+struct rv_sse_event {
+	uint32_t id;
+	uint8_t state; /* RV_SSE_STATE_* */
+	bool pending;  /* signalled, not yet RUNNING */
+	uint32_t prio;
+	uint64_t config; /* bit 0: one-shot */
+	uint64_t hart;	 /* PREFERRED_HART (the hart that handles it) */
+	uint64_t entry_pc, entry_arg;
+	uint64_t i_sepc, i_flags, i_a6, i_a7; /* the interrupted state */
+};
+
+/* The software-injected events (SBI spec v3.0, table "SSE Event ID Space"). */
+#define RV_SSE_LOCAL_SOFTWARE 0xffff0000u
+#define RV_SSE_GLOBAL_SOFTWARE 0xffff8000u
+
+enum {
+	RV_SSE_STATE_UNUSED = 0,
+	RV_SSE_STATE_REGISTERED = 1,
+	RV_SSE_STATE_ENABLED = 2,
+	RV_SSE_STATE_RUNNING = 3,
+};
+
+/* Bits of rv_sse_hart.signal. */
+#define RV_SSE_SIGNAL_LOOK 1u	      /* something may be deliverable: look */
+#define RV_SSE_SIGNAL_INJECT_LOCAL 2u /* another hart injected our local event */
+
+struct rv_sse_hart {
+	bool unmasked; /* zero state: masked, as the spec's reset */
+	struct rv_sse_event local;
+	/*
+	 * __atomic: set by any hart that may have made an event deliverable
+	 * here; the run loop looks at SSE only while it is nonzero.
+	 */
+	uint32_t signal;
+};
+
 struct rv_sbi_hart {
 	struct rv_pmu pmu;
 
@@ -95,6 +153,9 @@ struct rv_sbi_hart {
 	uint64_t sta_gpa;
 	uint64_t sta_last_wait;
 	uint64_t sta_next_ns;
+
+	struct rv_dbtr dbtr;
+	struct rv_sse_hart sse;
 };
 
 #endif
