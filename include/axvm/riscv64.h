@@ -71,6 +71,7 @@ enum axvm_riscv64_ext {
 	AXVM_RISCV64_EXT_ZFHMIN,      /* half precision: flh/fsh, fmv, fcvt to/from S and D */
 	AXVM_RISCV64_EXT_ZFH,	      /* half-precision arithmetic (implies Zfhmin) */
 	AXVM_RISCV64_EXT_ZFA,	      /* fli, fminm/fmaxm, fround(nx), fcvtmod.w.d, fleq/fltq */
+	AXVM_RISCV64_EXT_SSCOFPMF,    /* hpmcounter overflow: scountovf, LCOFI (interrupt 13) */
 	AXVM_RISCV64_EXT_COUNT
 };
 #define AXVM_RISCV64_EXT_ALL ((1ull << AXVM_RISCV64_EXT_COUNT) - 1)

@@ -13,23 +13,42 @@
  *                                         then answer NO_SHMEM)
  *   8 event_get_info (SBI 3.0)         -> NOT_SUPPORTED
  *
- * Counters (sbi_state.h): 0 = cycle (CSR 0xc00), 2 = instret (0xc02), the
- * hart's two hardware counters, both counting retired instructions (this
- * hart's cycle is its instret); 1 is `time`, not a counter; 3..10 are eight
- * firmware counters. Hardware events: only type 0 codes 1 (CPU_CYCLES) and
- * 2 (INSTRUCTIONS). Firmware events (type 0xf): every standard code 0-21
- * (counted where they happen: misaligned loads/stores the hart performs for
- * the guest (none while FWFT delegates them: the guest takes those), illegal
- * instructions delivered to the guest, set_timer, IPIs and remote fences
- * sent and received; access faults and hfences never happen here and count
- * 0), and code 0xffff (PLATFORM) with event_data 0 = SBI calls made.
+ * Counters (sbi_state.h): 0 = cycle (CSR 0xc00), 2 = instret (0xc02),
+ * 3..10 = hpmcounter3..10 (0xc03..0xc0a): hardware counters, all counting
+ * retired instructions -- this hart's cycle is its instret (one instruction
+ * per cycle: nothing else to count); 1 is `time`, not a counter; 11..18 are
+ * eight firmware counters. Hardware events: only type 0 codes 1
+ * (CPU_CYCLES) and 2 (INSTRUCTIONS); with Sscofpmf on, config_matching
+ * prefers an hpmcounter for them (they can overflow; cycle and instret
+ * cannot), as OpenSBI does. Firmware events (type 0xf): every standard code
+ * 0-21 (counted where they happen: misaligned loads/stores the hart
+ * performs for the guest (none while FWFT delegates them: the guest takes
+ * those), illegal instructions delivered to the guest, set_timer, IPIs and
+ * remote fences sent and received; access faults and hfences never happen
+ * here and count 0), and code 0xffff (PLATFORM) with event_data 0 = SBI
+ * calls made.
  *
  * A started hardware counter is what the guest reads from the CSR: start
  * with an initial value moves it, stop freezes it (as mcountinhibit would;
- * both count from reset, as on hardware whose firmware leaves them running).
- * The mode-inhibit config flags (SET_*INH) are accepted and ignored: every
- * counter counts in both S and U mode. No overflow interrupt (Sscofpmf):
- * counters are 64 bits wide and a perf sampling event cannot be set up.
+ * cycle and instret count from reset, as on hardware whose firmware leaves
+ * them running). The mode-inhibit config flags SET_SINH and SET_UINH are
+ * honoured for hardware counters (the instructions retired are attributed
+ * to U or S at every mode change: an instruction that traps from U counts
+ * in S, sret counts in U); SET_VUINH, SET_VSINH (no H extension: the guest
+ * never runs in VS/VU) and SET_MINH (no M-mode code runs on this hart) have
+ * nothing to inhibit.
+ *
+ * Sscofpmf: an hpmcounter wrapping past 2^64 sets its OF bit (scountovf)
+ * and, if OF was clear, makes LCOFI (interrupt 13) pending. config_matching
+ * sets OF (no interrupt from a counter not yet started: as OpenSBI), start
+ * clears it. The run loop ends its batch at the instruction where the first
+ * such counter wraps (pmu.wrap_at), so the interrupt is pending before the
+ * next instruction; after a mode change inside a batch (a trap taken by the
+ * fast path without ending the batch) it is at most one batch (1024
+ * instructions) late.
+ *
+ * Missing: the snapshot shared memory (function 7 says NOT_SUPPORTED; the
+ * start/stop snapshot flags answer NO_SHMEM), event_get_info (SBI 3.0).
  */
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/sbi.h"
@@ -50,7 +69,12 @@ enum {
 #define SBI_PMU_CFG_SKIP_MATCH (1u << 0)
 #define SBI_PMU_CFG_CLEAR_VALUE (1u << 1)
 #define SBI_PMU_CFG_AUTO_START (1u << 2)
-#define SBI_PMU_CFG_ALL 0xffu /* bits 3-7: SET_VUINH..SET_MINH, ignored */
+#define SBI_PMU_CFG_SET_VUINH (1u << 3)
+#define SBI_PMU_CFG_SET_VSINH (1u << 4)
+#define SBI_PMU_CFG_SET_UINH (1u << 5)
+#define SBI_PMU_CFG_SET_SINH (1u << 6)
+#define SBI_PMU_CFG_SET_MINH (1u << 7)
+#define SBI_PMU_CFG_ALL 0xffu
 /* start_flags / stop_flags. */
 #define SBI_PMU_START_SET_INIT_VALUE (1u << 0)
 #define SBI_PMU_START_INIT_SNAPSHOT (1u << 1)
@@ -79,10 +103,32 @@ static bool pmu_is_fw(unsigned idx)
 	return idx >= RV_PMU_NUM_HW;
 }
 
+static bool pmu_sscofpmf(const struct rv_hart *h)
+{
+	return (h->ext_on >> AXVM_RISCV64_EXT_SSCOFPMF) & 1;
+}
+
+/* Instructions retired in the modes that inh does not exclude. */
+static uint64_t pmu_retired(const struct rv_hart *h, unsigned inh)
+{
+	const struct rv_pmu *p = &h->sbi.pmu;
+	uint64_t n = 0;
+
+	if (!inh)
+		return h->instret;
+	if (!(inh & RV_PMU_INH_U))
+		n +=
+		    p->mode_ret[RV_PRIV_U] + (h->priv == RV_PRIV_U ? h->instret - p->mode_mark : 0);
+	if (!(inh & RV_PMU_INH_S))
+		n +=
+		    p->mode_ret[RV_PRIV_S] + (h->priv == RV_PRIV_S ? h->instret - p->mode_mark : 0);
+	return n;
+}
+
 static uint64_t pmu_source(const struct rv_hart *h, unsigned idx)
 {
 	if (!pmu_is_fw(idx))
-		return h->instret;
+		return pmu_retired(h, h->sbi.pmu.inh[idx]);
 	return __atomic_load_n(&h->sbi.pmu.events[h->sbi.pmu.fw_event[idx]], __ATOMIC_RELAXED);
 }
 
@@ -93,11 +139,77 @@ static uint64_t pmu_value(const struct rv_hart *h, unsigned idx)
 	return (p->started & (1u << idx)) ? pmu_source(h, idx) + p->offset[idx] : p->offset[idx];
 }
 
+/*
+ * The instret at which the first started hpmcounter counting in the current
+ * mode wraps (Sscofpmf on), UINT64_MAX if none. A counter at 0 would wrap
+ * after 2^64 instructions: never.
+ */
+static void pmu_arm(struct rv_hart *h)
+{
+	struct rv_pmu *p = &h->sbi.pmu;
+	unsigned mode_inh = h->priv == RV_PRIV_U ? RV_PMU_INH_U : RV_PMU_INH_S;
+	uint32_t run = p->started & RV_PMU_HPM_MASK;
+	uint64_t at = UINT64_MAX;
+
+	if (!pmu_sscofpmf(h))
+		run = 0;
+	while (run) {
+		unsigned i = (unsigned)__builtin_ctz(run);
+		uint64_t left = -pmu_value(h, i);
+
+		run &= run - 1;
+		if ((p->inh[i] & mode_inh) || left == 0)
+			continue;
+		if (left < UINT64_MAX - h->instret && h->instret + left < at)
+			at = h->instret + left;
+	}
+	p->wrap_at = at;
+}
+
+void rv_sbi_pmu_overflow(struct rv_hart *h)
+{
+	struct rv_pmu *p = &h->sbi.pmu;
+	uint32_t run = p->started & RV_PMU_HPM_MASK;
+
+	while (run && pmu_sscofpmf(h)) {
+		unsigned i = (unsigned)__builtin_ctz(run);
+		uint64_t v = pmu_value(h, i);
+
+		run &= run - 1;
+		if (v < p->last[i]) {
+			if (!(p->of & (1u << i)))
+				__atomic_fetch_or(&h->pending, RV_MIP_LCOFIP, __ATOMIC_SEQ_CST);
+			p->of |= 1u << i;
+		}
+		p->last[i] = v;
+	}
+	pmu_arm(h);
+}
+
+void rv_sbi_pmu_mode_change(struct rv_hart *h, unsigned from)
+{
+	struct rv_pmu *p = &h->sbi.pmu;
+
+	p->mode_ret[from] += h->instret - p->mode_mark;
+	p->mode_mark = h->instret;
+	if (p->started & RV_PMU_HPM_MASK) {
+		/* Counters inhibited in one of the modes wrap at another point now. */
+		rv_sbi_pmu_overflow(h);
+		h->recheck = true;
+	}
+}
+
+uint64_t rv_sbi_pmu_scountovf(const struct rv_hart *h)
+{
+	return h->sbi.pmu.of & RV_PMU_HPM_MASK;
+}
+
 static void pmu_set_value(struct rv_hart *h, unsigned idx, uint64_t v)
 {
 	struct rv_pmu *p = &h->sbi.pmu;
 
 	p->offset[idx] = (p->started & (1u << idx)) ? v - pmu_source(h, idx) : v;
+	p->last[idx] = v;
 }
 
 static void pmu_start(struct rv_hart *h, unsigned idx)
@@ -154,6 +266,7 @@ void rv_sbi_hart_init(struct rv_hart *h)
 {
 	/* cycle and instret count from reset, as this hart's CSRs always did. */
 	h->sbi.pmu.started = (1u << RV_PMU_CTR_CYCLE) | (1u << RV_PMU_CTR_INSTRET);
+	h->sbi.pmu.wrap_at = UINT64_MAX;
 	h->sbi.sta_gpa = RV_STA_OFF;
 }
 
@@ -189,9 +302,9 @@ static uint32_t pmu_capable(uint64_t event_idx, uint64_t event_data, uint8_t *fw
 	if (event_idx >> 20)
 		return 0;
 	if (type == SBI_PMU_TYPE_HW && code == SBI_PMU_HW_CPU_CYCLES)
-		return 1u << RV_PMU_CTR_CYCLE;
+		return 1u << RV_PMU_CTR_CYCLE | RV_PMU_HPM_MASK;
 	if (type == SBI_PMU_TYPE_HW && code == SBI_PMU_HW_INSTRUCTIONS)
-		return 1u << RV_PMU_CTR_INSTRET;
+		return 1u << RV_PMU_CTR_INSTRET | RV_PMU_HPM_MASK;
 	if (type != SBI_PMU_TYPE_FW)
 		return 0;
 	if (code < RV_PMU_FW_STD_COUNT) {
@@ -234,6 +347,11 @@ static void pmu_config_matching(struct rv_sbi_call *call)
 			call->error = SBI_ERR_NOT_SUPPORTED;
 			return;
 		}
+		/* With Sscofpmf an hpmcounter (it can overflow), else a fixed one first. */
+		if (pmu_sscofpmf(h) && (can & RV_PMU_HPM_MASK))
+			can &= RV_PMU_HPM_MASK;
+		else if (can & ~RV_PMU_HPM_MASK)
+			can &= ~RV_PMU_HPM_MASK;
 		idx = (unsigned)__builtin_ctz(can);
 		if (p->started & (1u << idx))
 			pmu_stop(h, idx);
@@ -241,12 +359,29 @@ static void pmu_config_matching(struct rv_sbi_call *call)
 		if (pmu_is_fw(idx))
 			p->offset[idx] = 0; /* a new event: no carried-over count */
 	}
+	if (!pmu_is_fw(idx)) {
+		bool run = p->started & (1u << idx);
+
+		/* New mode filters apply from here: the value carries over. */
+		if (run)
+			pmu_stop(h, idx);
+		p->inh[idx] = (uint8_t)(((flags & SBI_PMU_CFG_SET_UINH) ? RV_PMU_INH_U : 0) |
+					((flags & SBI_PMU_CFG_SET_SINH) ? RV_PMU_INH_S : 0));
+		if (run)
+			pmu_start(h, idx);
+		/* OF set: no overflow interrupt until counter_start clears it (as OpenSBI). */
+		if ((RV_PMU_HPM_MASK >> idx) & 1 && pmu_sscofpmf(h))
+			p->of |= 1u << idx;
+	}
 	p->in_use |= 1u << idx;
 	if (flags & SBI_PMU_CFG_CLEAR_VALUE)
 		pmu_set_value(h, idx, 0);
-	if ((flags & SBI_PMU_CFG_AUTO_START) && !(p->started & (1u << idx)))
+	if ((flags & SBI_PMU_CFG_AUTO_START) && !(p->started & (1u << idx))) {
 		pmu_start(h, idx);
+		p->of &= ~(1u << idx);
+	}
 	rv_sbi_update_misaligned(h);
+	pmu_arm(h);
 	call->value = idx;
 }
 
@@ -283,8 +418,10 @@ static void pmu_counter_start(struct rv_sbi_call *call)
 		if (flags & SBI_PMU_START_SET_INIT_VALUE)
 			p->offset[i] = call->args[3];
 		pmu_start(h, i);
+		p->of &= ~(1u << i); /* overflow interrupt enabled again */
 	}
 	rv_sbi_update_misaligned(h);
+	pmu_arm(h);
 }
 
 static void pmu_counter_stop(struct rv_sbi_call *call)
@@ -313,10 +450,14 @@ static void pmu_counter_stop(struct rv_sbi_call *call)
 		else
 			call->error = SBI_ERR_ALREADY_STOPPED;
 		/* Reset releases the counter even if it was already stopped (as OpenSBI). */
-		if (flags & SBI_PMU_STOP_RESET)
+		if (flags & SBI_PMU_STOP_RESET) {
 			p->in_use &= ~(1u << i);
+			p->of &= ~(1u << i);
+			p->inh[i] = 0;
+		}
 	}
 	rv_sbi_update_misaligned(h);
+	pmu_arm(h);
 }
 
 static int sbi_pmu_handler(struct rv_sbi_call *call)
