@@ -90,6 +90,11 @@ if [ "$mode" = check ]; then
 	exit 0
 fi
 
+# The package names of guests/debian/packages.rootfs (first word of each line).
+extra_packages() { awk '{ sub(/#.*/, "") } NF { print $1 }' "$guest/packages.rootfs"; }
+# PACKAGE PROGRAM pairs of the same file.
+extra_programs() { awk '{ sub(/#.*/, ""); for (i = 2; i <= NF; i++) print $1, $i }' "$guest/packages.rootfs"; }
+
 # The cache key: the resolved packages, the recipe and the files that go into
 # the guest (contents and executable bits), so an edit to them rebuilds.
 cache_key() {
@@ -189,11 +194,6 @@ candidates() {
 			/^$/ { if (p != "") print p, v, s, d; p = v = s = d = "" }
 			END { if (p != "") print p, v, s, d }'
 }
-
-# The package names of guests/debian/packages.rootfs (first word of each line).
-extra_packages() { awk '{ sub(/#.*/, "") } NF { print $1 }' "$guest/packages.rootfs"; }
-# PACKAGE PROGRAM pairs of the same file.
-extra_programs() { awk '{ sub(/#.*/, ""); for (i = 2; i <= NF; i++) print $1, $i }' "$guest/packages.rootfs"; }
 
 # Pins the packages to their current versions in the lists: `resolved`.
 resolve() {

@@ -33,8 +33,9 @@
  * cycle and instret count from reset, as on hardware whose firmware leaves
  * them running). The mode-inhibit config flags SET_SINH and SET_UINH are
  * honoured for hardware counters (the instructions retired are attributed
- * to U or S at every mode change: an instruction that traps from U counts
- * in S, sret counts in U); SET_VUINH, SET_VSINH (no H extension: the guest
+ * to U or S at every mode change: sret counts in S; an ecall or other
+ * instruction that traps from U, which this hart counts as retired though
+ * the spec says it does not retire, counts in S); SET_VUINH, SET_VSINH (no H extension: the guest
  * never runs in VS/VU) and SET_MINH (no M-mode code runs on this hart) have
  * nothing to inhibit.
  *
