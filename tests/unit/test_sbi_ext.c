@@ -232,8 +232,8 @@ TEST(test_sbi_pmu_errors_for_unconfigured_counters_snapshots_and_bad_masks)
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
 	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 7, 0x80001000, 0, 0, 0, 0);
-	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10000, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* no snapshot memory by default */
 	sbi(f.h, SBI_EXT_PMU, 4, 0, 1ull << 40, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	fix_fini(&f);
@@ -349,6 +349,51 @@ TEST(test_sbi_pmu_hpmcounter_wrap_sets_of_and_raises_lcofi_at_once)
 	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 1 /* RESET */, 0, 0);
 	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
 	CHECK_U64(0, v);
+	fix_fini(&f);
+}
+
+/* The snapshot area: start takes initial values from it, stop writes values and overflows. */
+TEST(test_sbi_pmu_snapshot_start_reads_and_stop_writes_values_and_overflow)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = 100000, .pmu_snapshot = true};
+	const uint64_t snap = RAM_BASE + 0x10000;
+	struct hart_fix f;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10800, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not page-aligned */
+	sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 1, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* flags must be 0 */
+	sbi(f.h, SBI_EXT_PMU, 7, MMIO_BASE, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE, 1, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* no RAM above 2^64 */
+	fix_wr64(&f, snap + 8, 0x1234);		      /* zeroed by set_shmem */
+	sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(0, fix_rd64(&f, snap + 8));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(3, VAL(f.h));
+	fix_wr64(&f, snap + 8, (uint64_t)-2); /* counter_values[0]: base 3 + 0 */
+	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 2 /* INIT_SNAPSHOT */, 77, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, NOP, NOP, NOP, NOP, NOP, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(4, fix_rd64(&f, snap + 8)); /* -2 + six instructions: wrapped */
+	CHECK_U64(1, fix_rd64(&f, snap));     /* overflow bitmap, relative to base 3 */
+	/* Relative to base 0, counter 3 is counter_values[3] and bitmap bit 3. */
+	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 4, 0, 1u << 3, 2, 0, 0);
+	CHECK_U64(4, fix_rd64(&f, snap + 8 + 3 * 8));
+	CHECK_U64(0, fix_rd64(&f, snap));			   /* start cleared OF */
+	sbi(f.h, SBI_EXT_PMU, 7, UINT64_MAX, UINT64_MAX, 0, 0, 0); /* off */
+	CHECK_INT(0, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2, 0, 0);
+	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
 	fix_fini(&f);
 }
 

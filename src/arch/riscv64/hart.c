@@ -97,6 +97,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 			h->run_budget = cfg->run_budget;
 		h->epoch_ns = cfg->epoch_ns;
 		h->sstc = cfg->sstc;
+		h->sbi.pmu.snap_offered = cfg->pmu_snapshot;
 		h->machine = cfg->machine;
 	}
 	/* Zfh implies Zfhmin. */

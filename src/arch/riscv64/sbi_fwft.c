@@ -48,6 +48,7 @@ void rv_sbi_hart_stop(struct rv_hart *h)
 	h->sbi.ad_hw_off = false;
 	h->sbi.fwft_locked = 0;
 	h->sbi.sta_gpa = RV_STA_OFF;
+	h->sbi.pmu.snap_gpa = RV_PMU_SNAP_OFF;
 	rv_sbi_update_misaligned(h);
 	rv_hart_flush_tlb_local(h);
 }

@@ -8,9 +8,7 @@
  *   3 counter_start(base, mask, start_flags, initial_value)
  *   4 counter_stop(base, mask, stop_flags)
  *   5 counter_fw_read(counter_idx)     6 counter_fw_read_hi(counter_idx)
- *   7 snapshot_set_shmem               -> NOT_SUPPORTED (no snapshot area:
- *                                         the start/stop snapshot flags
- *                                         then answer NO_SHMEM)
+ *   7 snapshot_set_shmem(lo, hi, flags)
  *   8 event_get_info (SBI 3.0)         -> NOT_SUPPORTED
  *
  * Counters (sbi_state.h): 0 = cycle (CSR 0xc00), 2 = instret (0xc02),
@@ -48,9 +46,18 @@
  * fast path without ending the batch) it is at most one batch (1024
  * instructions) late.
  *
- * Missing: the snapshot shared memory (function 7 says NOT_SUPPORTED; the
- * start/stop snapshot flags answer NO_SHMEM), event_get_info (SBI 3.0).
+ * Snapshot shared memory (only with axvm_riscv64_config.pmu_snapshot: see
+ * there why it is off by default; function 7 then says NOT_SUPPORTED, as
+ * OpenSBI does; 4 KiB, page-aligned RAM, zeroed by set_shmem):
+ * offset 0 the overflow bitmap, 8 + 8 * i the value of counter base + i
+ * (both relative to the call's counter_idx_base). counter_stop with
+ * TAKE_SNAPSHOT writes the stopped counters' values and which of them have
+ * OF set; counter_start with INIT_SNAPSHOT starts them from the values
+ * there. Without shared memory both flags answer NO_SHMEM.
+ *
+ * Missing: event_get_info (SBI 3.0).
  */
+#include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/sbi.h"
 
@@ -90,6 +97,8 @@ enum {
 #define SBI_PMU_FW_PLATFORM 0xffffu
 #define SBI_PMU_FW_PLATFORM_SBI_CALLS 0u /* our event_data for PLATFORM */
 
+#define PMU_SNAP_SIZE 4096u
+#define PMU_SNAP_VALUES 8u /* offset of counter_values[0] */
 #define PMU_CSR_CYCLE 0xc00u
 #define PMU_INFO_TYPE_FW (1ull << 63)
 #define PMU_INFO_WIDTH_64 (63ull << 12)
@@ -268,6 +277,7 @@ void rv_sbi_hart_init(struct rv_hart *h)
 	/* cycle and instret count from reset, as this hart's CSRs always did. */
 	h->sbi.pmu.started = (1u << RV_PMU_CTR_CYCLE) | (1u << RV_PMU_CTR_INSTRET);
 	h->sbi.pmu.wrap_at = UINT64_MAX;
+	h->sbi.pmu.snap_gpa = RV_PMU_SNAP_OFF;
 	h->sbi.sta_gpa = RV_STA_OFF;
 }
 
@@ -386,11 +396,63 @@ static void pmu_config_matching(struct rv_sbi_call *call)
 	call->value = idx;
 }
 
+/*
+ * The snapshot area's host address, or NULL (none set, or the guest's RAM
+ * there is gone: the flags then answer NO_SHMEM).
+ */
+static uintptr_t pmu_snap(const struct rv_hart *h)
+{
+	void *hva;
+	uint64_t avail;
+
+	if (h->sbi.pmu.snap_gpa == RV_PMU_SNAP_OFF ||
+	    axvm_addrspace_translate(h->as, h->sbi.pmu.snap_gpa, AXVM_ACCESS_WRITE, &hva, &avail,
+				     NULL) != 0 ||
+	    avail < PMU_SNAP_SIZE)
+		return 0;
+	return (uintptr_t)hva;
+}
+
+static void pmu_snapshot_set_shmem(struct rv_sbi_call *call)
+{
+	static const uint8_t zeros[PMU_SNAP_SIZE];
+	struct rv_hart *h = call->hart;
+	uint64_t lo = call->args[0], hi = call->args[1];
+	struct axvm_region_info r;
+
+	if (!h->sbi.pmu.snap_offered) {
+		call->error = SBI_ERR_NOT_SUPPORTED;
+		return;
+	}
+	if (call->args[2] != 0) {
+		call->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	if (lo == UINT64_MAX && hi == UINT64_MAX) {
+		h->sbi.pmu.snap_gpa = RV_PMU_SNAP_OFF;
+		return;
+	}
+	if (lo % PMU_SNAP_SIZE) {
+		call->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	/* RV64: an address needing the high word does not exist. */
+	if (hi != 0 || axvm_addrspace_find(h->as, lo, &r) != 0 || r.kind == AXVM_REGION_MMIO ||
+	    !(r.flags & AXVM_MEM_WRITE) || r.size - (lo - r.gpa) < PMU_SNAP_SIZE ||
+	    axvm_addrspace_write(h->as, lo, zeros, PMU_SNAP_SIZE) != 0) {
+		rv_sbi_log_guest(call, "PMU snapshot_set_shmem: not writable RAM");
+		call->error = SBI_ERR_INVALID_ADDRESS;
+		return;
+	}
+	h->sbi.pmu.snap_gpa = lo;
+}
+
 static void pmu_counter_start(struct rv_sbi_call *call)
 {
 	struct rv_hart *h = call->hart;
 	struct rv_pmu *p = &h->sbi.pmu;
 	uint64_t flags = call->args[2];
+	uintptr_t snap = 0;
 	uint32_t sel;
 
 	call->error = pmu_mask(call->args[0], call->args[1], true, &sel);
@@ -400,7 +462,7 @@ static void pmu_counter_start(struct rv_sbi_call *call)
 		call->error = SBI_ERR_INVALID_PARAM;
 		return;
 	}
-	if (flags & SBI_PMU_START_INIT_SNAPSHOT) {
+	if ((flags & SBI_PMU_START_INIT_SNAPSHOT) && !(snap = pmu_snap(h))) {
 		call->error = SBI_ERR_NO_SHMEM;
 		return;
 	}
@@ -416,7 +478,10 @@ static void pmu_counter_start(struct rv_sbi_call *call)
 			call->error = SBI_ERR_ALREADY_STARTED;
 			continue;
 		}
-		if (flags & SBI_PMU_START_SET_INIT_VALUE)
+		if (snap)
+			rv_gmem_load(&p->offset[i],
+				     snap + PMU_SNAP_VALUES + 8 * (i - (unsigned)call->args[0]), 8);
+		else if (flags & SBI_PMU_START_SET_INIT_VALUE)
 			p->offset[i] = call->args[3];
 		pmu_start(h, i);
 		p->of &= ~(1u << i); /* overflow interrupt enabled again */
@@ -429,7 +494,9 @@ static void pmu_counter_stop(struct rv_sbi_call *call)
 {
 	struct rv_hart *h = call->hart;
 	struct rv_pmu *p = &h->sbi.pmu;
-	uint64_t flags = call->args[2];
+	uint64_t flags = call->args[2], ovf = 0;
+	unsigned base = (unsigned)call->args[0];
+	uintptr_t snap = 0;
 	uint32_t sel;
 
 	call->error = pmu_mask(call->args[0], call->args[1], true, &sel);
@@ -439,7 +506,7 @@ static void pmu_counter_stop(struct rv_sbi_call *call)
 		call->error = SBI_ERR_INVALID_PARAM;
 		return;
 	}
-	if (flags & SBI_PMU_STOP_TAKE_SNAPSHOT) {
+	if ((flags & SBI_PMU_STOP_TAKE_SNAPSHOT) && !(snap = pmu_snap(h))) {
 		call->error = SBI_ERR_NO_SHMEM;
 		return;
 	}
@@ -450,6 +517,13 @@ static void pmu_counter_stop(struct rv_sbi_call *call)
 			pmu_stop(h, i);
 		else
 			call->error = SBI_ERR_ALREADY_STOPPED;
+		if (snap) {
+			uint64_t v = pmu_value(h, i);
+
+			rv_gmem_store(snap + PMU_SNAP_VALUES + 8 * (i - base), &v, 8);
+			if (p->of & (1u << i) & RV_PMU_HPM_MASK)
+				ovf |= 1ull << (i - base);
+		}
 		/* Reset releases the counter even if it was already stopped (as OpenSBI). */
 		if (flags & SBI_PMU_STOP_RESET) {
 			p->in_use &= ~(1u << i);
@@ -457,6 +531,8 @@ static void pmu_counter_stop(struct rv_sbi_call *call)
 			p->inh[i] = 0;
 		}
 	}
+	if (snap)
+		rv_gmem_store(snap, &ovf, 8);
 	rv_sbi_update_misaligned(h);
 	pmu_arm(h);
 }
@@ -496,6 +572,8 @@ static int sbi_pmu_handler(struct rv_sbi_call *call)
 			call->value = 0; /* RV64: the low read has all 64 bits */
 		break;
 	case SBI_PMU_SNAPSHOT_SET_SHMEM:
+		pmu_snapshot_set_shmem(call);
+		break;
 	case SBI_PMU_EVENT_GET_INFO:
 	default:
 		rv_sbi_log_guest(call, "PMU function not supported");

@@ -95,7 +95,15 @@ struct rv_pmu {
 	uint32_t of;
 	uint64_t last[RV_PMU_NUM_COUNTERS];
 	uint64_t wrap_at;
+	/*
+	 * The snapshot shared memory's guest-physical address (RV_PMU_SNAP_OFF:
+	 * none), and whether snapshot_set_shmem is offered at all (the
+	 * config's pmu_snapshot).
+	 */
+	uint64_t snap_gpa;
+	bool snap_offered;
 };
+#define RV_PMU_SNAP_OFF UINT64_MAX
 
 /* STA shared memory disabled. */
 #define RV_STA_OFF UINT64_MAX
