@@ -179,7 +179,7 @@ check "--stats: both vCPUs of the Debian boot show timer interrupts, HSM start a
 check "Debian's kernel detects SBI SUSP and the SBI PMU with its counters" \
 	$(grep -q "SBI SUSP extension detected" "$tmp/debian-smp.log" &&
 		grep -q "riscv-pmu-sbi: SBI PMU extension is available" "$tmp/debian-smp.log" &&
-		grep -q "riscv-pmu-sbi: 8 firmware and 2 hardware counters" "$tmp/debian-smp.log"
+		grep -q "riscv-pmu-sbi: 8 firmware and 10 hardware counters" "$tmp/debian-smp.log"
 	echo $?) "$(grep -i 'sbi' "$tmp/debian-smp.log" | head -20)"
 
 # 2. A session typed on the console, on 1 vCPU, with a read-only second disk,
