@@ -3,7 +3,8 @@
 # kernel (linux-image-6.12.*-riscv64; its vmlinux is an EFI-stub Image that
 # boots directly), a small initramfs (busybox-static and the modules a
 # virtio-blk ext4 root needs) and an ext4 root file system image (busybox
-# userland and guests/debian/rootfs). The packages come from Debian's archive
+# userland, guests/debian/rootfs, and the programs guests/debian/packages.rootfs
+# names -- perf -- with their shared libraries). The packages come from Debian's archive
 # through apt with a private configuration under the cache (the host's apt
 # configuration and state are neither read nor written), once: the .debs stay
 # in the cache. No root privileges are needed. Progress goes to stderr; stdout
@@ -19,7 +20,8 @@
 # Cache (${AXVM_CACHE:-~/.cache/axvm}):
 #   debian-apt/          apt's private configuration (etc/), lists (state/), debs/
 #     resolved           the packages in use: name, version, SHA256 of the .deb,
-#                        resolved from the lists once (again with --update)
+#                        resolved from the lists once (again with --update or
+#                        when guests/debian/packages.rootfs names others)
 #   debian-<key>/        key = hash of `resolved`, this script's recipe version
 #                        and the guest's files (guests/debian: initramfs/,
 #                        rootfs/, modules.*)
@@ -42,7 +44,7 @@ rootfs_size=128M
 marker="axvm-debian: scripted session ok"
 # Bump when the way the guest is built changes (not for comments or options
 # of this script): it is part of the cache key instead of the script's text.
-recipe=2
+recipe=3
 
 # depmod, mke2fs and debugfs live in /usr/sbin, not in a normal user's PATH.
 export PATH=$PATH:/usr/sbin:/sbin
@@ -73,7 +75,7 @@ esac
 
 missing=()
 for tool in apt-get:apt apt-cache:apt gpgv:gpgv dpkg-deb:dpkg depmod:kmod mke2fs:e2fsprogs \
-	debugfs:e2fsprogs e2fsck:e2fsprogs cpio:cpio zstd:zstd xz:xz-utils flock:util-linux \
+	debugfs:e2fsprogs e2fsck:e2fsprogs readelf:binutils cpio:cpio zstd:zstd xz:xz-utils flock:util-linux \
 	bc:bc qemu-system-riscv64:qemu-system-misc; do
 	command -v "${tool%%:*}" >/dev/null || missing+=("${tool%%:*} (apt install ${tool#*:})")
 done
@@ -88,13 +90,18 @@ if [ "$mode" = check ]; then
 	exit 0
 fi
 
+# The package names of guests/debian/packages.rootfs (first word of each line).
+extra_packages() { awk '{ sub(/#.*/, "") } NF { print $1 }' "$guest/packages.rootfs"; }
+# PACKAGE PROGRAM pairs of the same file.
+extra_programs() { awk '{ sub(/#.*/, ""); for (i = 2; i <= NF; i++) print $1, $i }' "$guest/packages.rootfs"; }
+
 # The cache key: the resolved packages, the recipe and the files that go into
 # the guest (contents and executable bits), so an edit to them rebuilds.
 cache_key() {
 	{
 		echo "recipe $recipe suite $suite rootfs $rootfs_size"
 		cat "$aptdir/resolved"
-		(cd "$guest" && find initramfs rootfs modules.initramfs modules.rootfs -type f | sort |
+		(cd "$guest" && find initramfs rootfs modules.initramfs modules.rootfs packages.rootfs -type f | sort |
 			while read -r f; do
 				[ -x "$f" ] && echo "x $f"
 				sha256sum "$f"
@@ -105,8 +112,10 @@ entry_ok() { [ -e "$1/qemu-ok" ] && [ -s "$1/vmlinux" ] && [ -s "$1/initramfs.im
 print_paths() { printf '%s\n' "$1/vmlinux" "$1/initramfs.img" "$1/rootfs.img"; }
 
 [ -d "$guest" ] || die "$guest is missing"
+# `resolved` answers for the packages packages.rootfs names now?
+resolved_current() { [ -s "$aptdir/resolved" ] && extra_packages | sort | cmp -s - "$aptdir/resolved.want"; }
 # The fast path, without the lock: entries appear by rename, complete.
-if [ "$mode" != update ] && [ -s "$aptdir/resolved" ]; then
+if [ "$mode" != update ] && resolved_current; then
 	out=$cache/debian-$(cache_key)
 	if entry_ok "$out"; then
 		print_paths "$out"
@@ -188,7 +197,8 @@ candidates() {
 
 # Pins the packages to their current versions in the lists: `resolved`.
 resolve() {
-	local meta kpkg kver names rows row pkg ver
+	local meta kpkg kver names rows row pkg ver kup pup
+	local -a extra
 	meta=$(candidates linux-image-riscv64) || true
 	kpkg=$(awk '{ print $4 }' <<<"$meta")
 	if ! [[ "$kpkg" =~ ^linux-image-6\.12\.[0-9]+.*-riscv64$ ]]; then
@@ -206,13 +216,22 @@ resolve() {
 			fi
 		done < <(candidates $names)
 	fi
-	rows=$(candidates "$kpkg" busybox-static) || true
+	mapfile -t extra < <(extra_packages)
+	rows=$(candidates "$kpkg" busybox-static "${extra[@]}") || true
 	: >"$aptdir/resolved.tmp"
-	for pkg in "$kpkg" busybox-static; do
+	for pkg in "$kpkg" busybox-static "${extra[@]}"; do
 		row=$(awk -v p="$pkg" '$1 == p && NF >= 3 { print $1, $2, $3; exit }' <<<"$rows")
 		[ -n "$row" ] || die "package $pkg has no candidate in $suite's riscv64 lists"
 		echo "$row" >>"$aptdir/resolved.tmp"
 	done
+	# perf reads the kernel's perf_event ABI of its own version: the same
+	# upstream version as the kernel package (6.12.N).
+	if pup=$(awk '$1 == "linux-perf" { print $2 }' "$aptdir/resolved.tmp") && [ -n "$pup" ]; then
+		kup=$(awk 'NR == 1 { print $2 }' "$aptdir/resolved.tmp")
+		[ "${pup%%-*}" = "${kup%%-*}" ] ||
+			die "linux-perf $pup does not match the kernel $kpkg $kup (run $0 --update)"
+	fi
+	extra_packages | sort >"$aptdir/resolved.want"
 	if ! cmp -s "$aptdir/resolved.tmp" "$aptdir/resolved" 2>/dev/null; then
 		log "packages: $(cut -d' ' -f1,2 "$aptdir/resolved.tmp" | paste -sd ',' | sed 's/,/, /g')"
 	fi
@@ -399,6 +418,44 @@ busybox_applets() {
 	echo "$list"
 }
 
+# --- programs from packages.rootfs -----------------------------------------
+# Copies PKGS/PKG/PROG to ROOT/PROG with its dynamic loader and the closure of
+# its DT_NEEDED libraries, each looked up in the extracted packages' library
+# directories and copied (symlinks resolved) to ROOT/usr/lib/riscv64-linux-gnu
+# under its soname, where the loader's built-in multiarch path finds it.
+declare -A elf_done
+elf_install() {
+	local pkgs=$1 pkg=$2 prog=$3 dest=$4 interp f so hit
+	local -a queue
+	[ -f "$pkgs/$pkg/$prog" ] || die "package $pkg has no $prog (guests/debian/packages.rootfs)"
+	mkdir -p "$dest/$(dirname "$prog")" "$dest/usr/lib/riscv64-linux-gnu"
+	cp "$pkgs/$pkg/$prog" "$dest/$prog"
+	interp=$(readelf -lW "$pkgs/$pkg/$prog" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	queue=("$pkgs/$pkg/$prog")
+	if [ -n "$interp" ] && [ -z "${elf_done[$interp]:-}" ]; then
+		hit=$(find "$pkgs"/*/usr/lib/riscv64-linux-gnu -maxdepth 1 -name "$(basename "$interp")" -print -quit 2>/dev/null)
+		[ -n "$hit" ] || die "$prog's loader $interp is in none of the packages of guests/debian/packages.rootfs"
+		# /lib leads to /usr/lib on the root file system.
+		mkdir -p "$dest/usr/$(dirname "${interp#/usr}")"
+		cp -L "$hit" "$dest/usr/${interp#/usr}"
+		elf_done[$interp]=1
+		elf_done[$(basename "$interp")]=1
+	fi
+	while [ ${#queue[@]} -ne 0 ]; do
+		f=${queue[0]}
+		queue=("${queue[@]:1}")
+		for so in $(readelf -dW "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -z "${elf_done[$so]:-}" ] || continue
+			hit=$(find "$pkgs"/*/usr/lib/riscv64-linux-gnu "$pkgs"/*/lib/riscv64-linux-gnu \
+				-maxdepth 1 -name "$so" -print -quit 2>/dev/null)
+			[ -n "$hit" ] || die "$so (needed by ${f#"$pkgs"/}) is in none of the packages of guests/debian/packages.rootfs"
+			cp -L "$hit" "$dest/usr/lib/riscv64-linux-gnu/$so"
+			elf_done[$so]=1
+			queue+=("$hit")
+		done
+	done
+}
+
 # --- cpio -------------------------------------------------------------------
 # One newc entry with no data (a directory or a device node): cpio -o cannot
 # archive a device node that does not exist, and creating /dev/console would
@@ -416,6 +473,9 @@ cpio_entry() {
 apt_setup
 if [ "$mode" = update ] || [ ! -s "$aptdir/resolved" ]; then
 	apt_update
+	resolve
+elif ! resolved_current; then
+	compgen -G "$aptdir/state/lists/*_Packages*" >/dev/null || apt_update
 	resolve
 fi
 key=$(cache_key)
@@ -516,6 +576,9 @@ cp "$bb" "$rfs/usr/bin/busybox"
 while read -r a; do [ "$a" = busybox ] || ln -s busybox "$rfs/usr/bin/$a"; done <<<"$applets"
 cp -R --preserve=mode "$guest/rootfs/." "$rfs/"
 mod_install "$moddir" "$rfs/usr" "$kver" "${root_mods[@]}"
+while read -r pkg prog; do
+	elf_install "$work/pkgs" "$pkg" "$prog" "$rfs"
+done < <(extra_programs)
 {
 	echo 'NAME="axvm Debian guest"'
 	echo "PRETTY_NAME=\"Debian $suite kernel $kver with busybox $bbver (axvm guest)\""

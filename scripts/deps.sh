@@ -13,7 +13,7 @@ PKGS=(
 	# The host build (Makefile).
 	make
 	gcc libc6-dev           # the default CC; gcc only recommends libc6-dev
-	binutils                # ar (the Makefile runs it)
+	binutils                # ar (the Makefile runs it); readelf (the Debian guest: perf's libraries)
 	clang                   # CC=clang (CI's -Werror build)
 	libclang-rt-14-dev      # clang -fsanitize= runtimes, libFuzzer (tests/fuzz/); clang only recommends it
 	libfdt-dev              # <libfdt.h>, -lfdt: the generated device tree
@@ -32,7 +32,7 @@ PKGS=(
 	mawk                    # awk in test scripts and bench/run.sh
 	# The Linux fixtures (scripts/linux-guest.sh, scripts/linux-defconfig.sh).
 	linux-source-6.1        # /usr/src/linux-source-6.1.tar.xz
-	gcc-riscv64-linux-gnu   # the kernel and its static init
+	gcc-riscv64-linux-gnu   # the kernel and its static init; net.sh and perf.sh guest tools
 	libc6-dev-riscv64-cross # the init's C library (gcc-riscv64-linux-gnu only recommends it)
 	flex bison              # kconfig and dtc inside the kernel tree
 	libssl-dev libelf-dev   # host tools of a defconfig kernel build (certificates, ELF)

@@ -60,7 +60,8 @@ void test_pmu_instret_counter_and_firmware_counter(void)
 	mask = (1ul << n) - 1;
 	/* As Linux's driver does first: stop and release everything. */
 	sbi_call(SBI_EXT_PMU, 4, 0, mask & ~2ul, 1, 0);
-	r = sbi_call5(SBI_EXT_PMU, 2, 0, mask, 0, 2 /* INSTRUCTIONS */, 0);
+	/* Counter 2 only: with Sscofpmf an hpmcounter would be picked first. */
+	r = sbi_call5(SBI_EXT_PMU, 2, 2, 1, 0, 2 /* INSTRUCTIONS */, 0);
 	CHECK_EQ(r.error, 0);
 	idx = r.value;
 	r = sbi_call(SBI_EXT_PMU, 1, idx, 0, 0, 0);
@@ -94,6 +95,63 @@ void test_pmu_instret_counter_and_firmware_counter(void)
 	CHECK_EQ(r.error, 0);
 	CHECK_EQ(r.value, 6); /* five, and the read itself */
 	sbi_call(SBI_EXT_PMU, 4, fw, 1, 1, 0);
+}
+
+/*
+ * Sscofpmf: hpmcounter3 counting instructions, started 200 below 2^64,
+ * wraps: its OF bit shows in scountovf and the local counter-overflow
+ * interrupt (13) is taken, once, with the counter just past 0.
+ */
+#define IRQ_LCOFI 13
+static volatile unsigned long lcofi_seen, lcofi_ovf, lcofi_ctr;
+
+static int lcofi_hook(struct trap_frame *tf)
+{
+	if (tf->scause != (SCAUSE_INTR | IRQ_LCOFI))
+		return trap_recorder(tf);
+	lcofi_seen++;
+	lcofi_ovf = csr_read(0xda0);
+	lcofi_ctr = csr_read(0xc03);
+	csr_clear(sip, 1ul << IRQ_LCOFI); /* as Linux's handler does */
+	return 1;
+}
+
+void test_sscofpmf_counter_wrap_takes_lcofi(void)
+{
+	struct sbiret r;
+	unsigned long n;
+
+	if (!have(SBI_EXT_PMU) || sbi_is_opensbi())
+		return;
+	n = sbi_call(SBI_EXT_PMU, 0, 0, 0, 0, 0).value;
+	CHECK(n > 3);
+	r = sbi_call5(SBI_EXT_PMU, 2, 3, 1, 0, 2 /* INSTRUCTIONS */, 0);
+	CHECK_EQ(r.error, 0);
+	CHECK_EQ(r.value, 3);
+	r = sbi_call(SBI_EXT_PMU, 1, 3, 0, 0, 0);
+	CHECK_EQ(r.value & 0xfff, 0xc03);
+	CHECK_EQ(csr_read(0xda0) & 8, 8); /* configured: OF set until started */
+	lcofi_seen = 0;
+	trap_set_hook(lcofi_hook);
+	csr_write(stvec, (unsigned long)trap_entry);
+	csr_set(sie, 1ul << IRQ_LCOFI);
+	CHECK_EQ(csr_read(sie) & (1ul << IRQ_LCOFI), 1ul << IRQ_LCOFI);
+	csr_set(sstatus, SSTATUS_SIE);
+	r = sbi_call(SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, -200l);
+	CHECK_EQ(r.error, 0);
+	for (volatile int i = 0; i < 1000 && !lcofi_seen; i++)
+		;
+	csr_clear(sstatus, SSTATUS_SIE);
+	csr_clear(sie, 1ul << IRQ_LCOFI);
+	CHECK_EQ(lcofi_seen, 1);
+	CHECK_EQ(lcofi_ovf & 8, 8);
+	CHECK(lcofi_ctr < 100); /* taken right after the wrap, not a batch later */
+	CHECK(csr_read(0xc03) < 2000);
+	CHECK_EQ(csr_read(0xda0) & 8, 8); /* OF stays until the next start */
+	r = sbi_call(SBI_EXT_PMU, 4, 3, 1, 1 /* RESET */, 0);
+	CHECK_EQ(r.error, 0);
+	CHECK_EQ(csr_read(0xda0) & 8, 0);
+	trap_expect_none();
 }
 
 /* The STA record: 64 bytes, 64-byte aligned. */

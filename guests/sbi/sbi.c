@@ -84,6 +84,7 @@ static void test_legacy_console_putchar(void)
 /* ext.c */
 void test_probe_new_extensions(void);
 void test_pmu_instret_counter_and_firmware_counter(void);
+void test_sscofpmf_counter_wrap_takes_lcofi(void);
 void test_sta_set_shmem_and_read_steal_time(void);
 void test_susp_suspend_to_ram_and_resume_with_memory_intact(void);
 void test_fwft_misaligned_delegation_and_ad_updating(void);
@@ -101,6 +102,7 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_legacy_console_putchar);
 	RUN(test_probe_new_extensions);
 	RUN(test_pmu_instret_counter_and_firmware_counter);
+	RUN(test_sscofpmf_counter_wrap_takes_lcofi);
 	RUN(test_sta_set_shmem_and_read_steal_time);
 	RUN(test_susp_suspend_to_ram_and_resume_with_memory_intact);
 	RUN(test_fwft_misaligned_delegation_and_ad_updating);

@@ -71,6 +71,7 @@ enum axvm_riscv64_ext {
 	AXVM_RISCV64_EXT_ZFHMIN,      /* half precision: flh/fsh, fmv, fcvt to/from S and D */
 	AXVM_RISCV64_EXT_ZFH,	      /* half-precision arithmetic (implies Zfhmin) */
 	AXVM_RISCV64_EXT_ZFA,	      /* fli, fminm/fmaxm, fround(nx), fcvtmod.w.d, fleq/fltq */
+	AXVM_RISCV64_EXT_SSCOFPMF,    /* hpmcounter overflow: scountovf, LCOFI (interrupt 13) */
 	AXVM_RISCV64_EXT_COUNT
 };
 #define AXVM_RISCV64_EXT_ALL ((1ull << AXVM_RISCV64_EXT_COUNT) - 1)
@@ -109,6 +110,14 @@ struct axvm_riscv64_config {
 	 */
 	enum axvm_riscv64_jit jit;
 	uint64_t jit_cache_size; /* bytes of translated code kept; 0 = 16 MiB */
+	/*
+	 * Offer the SBI PMU snapshot shared memory (snapshot_set_shmem). Off
+	 * by default: Debian's 6.12 kernel, when it has one, restarts the
+	 * counters after an overflow with counter_idx_base 4096 (a driver
+	 * bug; the SBI answers INVALID_PARAM, as OpenSBI and KVM do), so
+	 * `perf record` loses its samples. Without it Linux reads the CSRs.
+	 */
+	bool pmu_snapshot;
 };
 
 /* The software hart's vCPU ops table. */

@@ -179,7 +179,7 @@ check "--stats: both vCPUs of the Debian boot show timer interrupts, HSM start a
 check "Debian's kernel detects SBI SUSP and the SBI PMU with its counters" \
 	$(grep -q "SBI SUSP extension detected" "$tmp/debian-smp.log" &&
 		grep -q "riscv-pmu-sbi: SBI PMU extension is available" "$tmp/debian-smp.log" &&
-		grep -q "riscv-pmu-sbi: 8 firmware and 2 hardware counters" "$tmp/debian-smp.log"
+		grep -q "riscv-pmu-sbi: 8 firmware and 10 hardware counters" "$tmp/debian-smp.log"
 	echo $?) "$(grep -i 'sbi' "$tmp/debian-smp.log" | head -20)"
 # 6.12 has no SSE or DBTR driver: what it shows is the version they complete.
 check "Debian's kernel reads SBI specification v3.0" \

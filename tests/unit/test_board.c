@@ -436,7 +436,7 @@ TEST(test_board_sstc_and_timebase_reach_dtb)
 	REQUIRE_OK(board_create(&f));
 	g = guest_fdt(&f);
 	REQUIRE(g);
-	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_zba_sstc",
+	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_zihpm_zba_sstc",
 		  fdt_str(g, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(g, "/cpus");
 	tb = fdt_getprop(g, node, "timebase-frequency", NULL);

@@ -178,7 +178,8 @@ TEST(test_fdt_cpu_properties)
 	CHECK_INT(0, prop_cell(fdt, "/cpus/cpu@0", "reg", 0));
 	CHECK_STR("okay", prop_str(fdt, "/cpus/cpu@0", "status"));
 	CHECK_STR("riscv", prop_str(fdt, "/cpus/cpu@0", "compatible"));
-	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei", prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
+	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_zihpm",
+		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	CHECK_STR("rv64i", prop_str(fdt, "/cpus/cpu@0", "riscv,isa-base"));
 	CHECK_STR("riscv,sv48", prop_str(fdt, "/cpus/cpu@0", "mmu-type"));
 	free(fdt);
@@ -192,7 +193,7 @@ TEST(test_fdt_isa_extensions_list)
 	REQUIRE(fdt);
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);
-	CHECK_INT(9, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
+	CHECK_INT(10, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
 	CHECK_INT(3, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "f"));
 	CHECK_INT(4, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "d"));
 	CHECK_INT(8, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zifencei"));
@@ -207,11 +208,11 @@ TEST(test_fdt_sstc_adds_extension)
 	int node;
 
 	REQUIRE(fdt);
-	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_sstc",
+	CHECK_STR("rv64imafdc_zicntr_zicsr_zifencei_zihpm_sstc",
 		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);
-	CHECK_INT(9, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "sstc"));
+	CHECK_INT(10, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "sstc"));
 	free(fdt);
 }
 
@@ -225,14 +226,14 @@ TEST(test_fdt_all_extensions_in_canonical_order)
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
 	CHECK_STR("rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicond_zicsr_zifencei_zihintntl_"
-		  "zihintpause_zawrs_zfa_zfh_zfhmin_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_svnapot_"
-		  "svpbmt",
+		  "zihintpause_zihpm_zawrs_zfa_zfh_zfhmin_zba_zbb_zbc_zbs_zkt_sscofpmf_sstc_svadu_"
+		  "svinval_svnapot_svpbmt",
 		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);
-	CHECK_INT(29, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
-	CHECK_INT(20, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
-	CHECK_INT(28, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
+	CHECK_INT(31, fdt_stringlist_count(fdt, node, "riscv,isa-extensions"));
+	CHECK_INT(21, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "zbb"));
+	CHECK_INT(30, fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svpbmt"));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cboz-block-size", 0));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbom-block-size", 0));
 	CHECK_INT(64, prop_cell(fdt, "/cpus/cpu@0", "riscv,cbop-block-size", 0));
@@ -245,14 +246,15 @@ TEST(test_fdt_extension_turned_off_is_absent)
 	void *fdt;
 	int node;
 
-	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off,zfh=off",
-					    &off));
+	CHECK_INT(0,
+		  axvm_riscv64_cpu_parse(
+		      "rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off,zfh=off,sscofpmf=off", &off));
 	tree_ext_off = off;
 	fdt = build_tree(1, false, &default_chosen);
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
 	CHECK_STR("rv64imafdc_zicbom_zicbop_zicntr_zicond_zicsr_zifencei_zihintntl_"
-		  "zihintpause_zawrs_zfa_zfhmin_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
+		  "zihintpause_zihpm_zawrs_zfa_zfhmin_zba_zbc_zbs_zkt_svadu_svinval_svnapot",
 		  prop_str(fdt, "/cpus/cpu@0", "riscv,isa"));
 	node = fdt_path_offset(fdt, "/cpus/cpu@0");
 	REQUIRE(node >= 0);

@@ -92,13 +92,14 @@ static void mfx_fini(struct mfx *f)
 #define PMU_EV_CACHE_L1D_READ 0x10000u
 #define PMU_EV_FW(code) (0xf0000u | (code))
 #define PMU_EV_FW_SBI_CALLS 0xfffffu /* PLATFORM, event_data 0 */
-#define PMU_ALL 0x7ffu		     /* counters 0-10 */
+#define PMU_ALL 0x7ffffu	     /* counters 0-18 */
+#define PMU_FW0 11u		     /* the first firmware counter */
 
-TEST(test_sbi_pmu_counters_are_cycle_instret_and_eight_firmware)
+TEST(test_sbi_pmu_counters_are_cycle_instret_eight_hpm_and_eight_firmware)
 {
 	FIX(f);
 	sbi(f.h, SBI_EXT_PMU, 0, 0, 0, 0, 0, 0);
-	CHECK_U64(11, VAL(f.h));
+	CHECK_U64(19, VAL(f.h));
 	sbi(f.h, SBI_EXT_PMU, 1, 0, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(63ull << 12 | 0xc00, VAL(f.h)); /* hardware, 64 bits, CSR cycle */
@@ -107,8 +108,10 @@ TEST(test_sbi_pmu_counters_are_cycle_instret_and_eight_firmware)
 	sbi(f.h, SBI_EXT_PMU, 1, 2, 0, 0, 0, 0);
 	CHECK_U64(63ull << 12 | 0xc02, VAL(f.h));
 	sbi(f.h, SBI_EXT_PMU, 1, 10, 0, 0, 0, 0);
+	CHECK_U64(63ull << 12 | 0xc0a, VAL(f.h)); /* hpmcounter10 */
+	sbi(f.h, SBI_EXT_PMU, 1, 18, 0, 0, 0, 0);
 	CHECK_U64(1ull << 63 | 63ull << 12, VAL(f.h)); /* firmware */
-	sbi(f.h, SBI_EXT_PMU, 1, 11, 0, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 1, 19, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	fix_fini(&f);
 }
@@ -116,29 +119,35 @@ TEST(test_sbi_pmu_counters_are_cycle_instret_and_eight_firmware)
 TEST(test_sbi_pmu_config_matching_picks_the_counter_for_each_event)
 {
 	FIX(f);
+	/* Sscofpmf on: hpmcounters first (they overflow), then the fixed ones. */
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
 	CHECK_INT(0, ERR(f.h));
-	CHECK_U64(0, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
-	CHECK_U64(2, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(6), 0);
 	CHECK_U64(3, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(4, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(6), 0);
+	CHECK_U64(PMU_FW0, VAL(f.h));
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(7), 0);
-	CHECK_U64(4, VAL(f.h)); /* 3 is taken */
+	CHECK_U64(PMU_FW0 + 1, VAL(f.h)); /* 11 is taken */
+	sbi(f.h, SBI_EXT_PMU, 2, 0, 1, 0x2 /* SKIP_MATCH */, PMU_EV_CYCLES, 0);
+	CHECK_U64(0, VAL(f.h));		 /* Linux's legacy mode names cycle itself */
+	for (unsigned i = 0; i < 7; i++) /* 5..10, then */
+		sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(2, VAL(f.h)); /* hpmcounters all taken: instret */
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
-	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* its one counter is taken */
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* every counter for it is taken */
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CACHE_L1D_READ, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, 0xfffffu, 7); /* a platform event we lack */
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 5, 1, 0, PMU_EV_INSTRUCTIONS, 0); /* only counter 5 offered */
+	sbi(f.h, SBI_EXT_PMU, 2, 13, 1, 0, PMU_EV_INSTRUCTIONS, 0); /* only counter 13 offered */
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 11, 1, 0, PMU_EV_FW(6), 0);
+	sbi(f.h, SBI_EXT_PMU, 2, 19, 1, 0, PMU_EV_FW(6), 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* past the last counter */
 	/* Reset releases a counter for the next match. */
-	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 1, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 4, PMU_FW0, 1, 1, 0, 0);
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(8), 0);
-	CHECK_U64(3, VAL(f.h));
+	CHECK_U64(PMU_FW0, VAL(f.h));
 	fix_fini(&f);
 }
 
@@ -149,7 +158,7 @@ TEST(test_sbi_pmu_cycle_csr_takes_the_start_value_and_freezes_when_stopped)
 
 	/* Linux stops every counter first; then starts cycle at a value. */
 	sbi(f.h, SBI_EXT_PMU, 4, 0, PMU_ALL & ~2u, 1, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	sbi(f.h, SBI_EXT_PMU, 2, 0, 1, 0, PMU_EV_CYCLES, 0);
 	CHECK_U64(0, VAL(f.h));
 	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 1, 1000000, 0);
 	CHECK_INT(0, ERR(f.h));
@@ -193,7 +202,7 @@ TEST(test_sbi_pmu_firmware_counter_counts_sbi_calls)
 	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4 /* AUTO_START */, PMU_EV_FW_SBI_CALLS, 0);
 	CHECK_INT(0, ERR(f.h));
 	idx = (unsigned)VAL(f.h);
-	CHECK(idx >= 3);
+	CHECK(idx >= PMU_FW0);
 	sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
 	sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
 	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0); /* counts itself: it is a call too */
@@ -215,7 +224,7 @@ TEST(test_sbi_pmu_firmware_counter_counts_sbi_calls)
 TEST(test_sbi_pmu_errors_for_unconfigured_counters_snapshots_and_bad_masks)
 {
 	FIX(f);
-	sbi(f.h, SBI_EXT_PMU, 3, 5, 1, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 3, 13, 1, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* no event configured */
 	sbi(f.h, SBI_EXT_PMU, 3, 0, 3, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* names counter 1 */
@@ -223,8 +232,8 @@ TEST(test_sbi_pmu_errors_for_unconfigured_counters_snapshots_and_bad_masks)
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
 	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 7, 0x80001000, 0, 0, 0, 0);
-	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10000, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* no snapshot memory by default */
 	sbi(f.h, SBI_EXT_PMU, 4, 0, 1ull << 40, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	fix_fini(&f);
@@ -261,9 +270,9 @@ TEST(test_sbi_pmu_counts_ipis_sent_and_received_on_each_side)
 	CHECK_INT(0, ERR(f.h[0]));
 	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(7), 0);
 	sbi(f.h[0], SBI_EXT_IPI, 0, 3, 0, 0, 0, 0); /* harts 0 and 1 */
-	sbi(f.h[0], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(2, VAL(f.h[0]));
-	sbi(f.h[1], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[1]));
 	mfx_fini(&f);
 }
@@ -271,25 +280,170 @@ TEST(test_sbi_pmu_counts_ipis_sent_and_received_on_each_side)
 TEST(test_sbi_pmu_counts_remote_fences_and_set_timer)
 {
 	MFX(f);
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(8), 0);  /* FENCE_I_SENT: 3 */
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(12), 0); /* SFENCE_VMA_ASID_SENT: 4 */
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(5), 0);  /* SET_TIMER: 5 */
-	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(9), 0);  /* FENCE_I_RECEIVED: 3 */
-	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(13), 0); /* ..._ASID_RECEIVED: 4 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(8), 0);  /* FENCE_I_SENT: 11 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(12), 0); /* SFENCE_VMA_ASID_SENT: 12 */
+	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(5), 0);  /* SET_TIMER: 13 */
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(9), 0);  /* FENCE_I_RECEIVED: 11 */
+	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(13), 0); /* ..._ASID_RECEIVED: 12 */
 	sbi(f.h[0], SBI_EXT_RFENCE, 0, 2, 0, 0, 0, 0);		      /* fence.i on hart 1 */
 	sbi(f.h[0], SBI_EXT_RFENCE, 2, 3, 0, 0, 0, 7);		      /* sfence.vma.asid on both */
 	sbi(f.h[0], SBI_EXT_TIME, 0, 12345, 0, 0, 0, 0);
-	sbi(f.h[0], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[0]));
-	sbi(f.h[0], SBI_EXT_PMU, 5, 4, 0, 0, 0, 0);
+	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0 + 1, 0, 0, 0, 0);
 	CHECK_U64(2, VAL(f.h[0]));
-	sbi(f.h[0], SBI_EXT_PMU, 5, 5, 0, 0, 0, 0);
+	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0 + 2, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[0]));
-	sbi(f.h[1], SBI_EXT_PMU, 5, 3, 0, 0, 0, 0);
+	sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[1]));
-	sbi(f.h[1], SBI_EXT_PMU, 5, 4, 0, 0, 0, 0);
+	sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0 + 1, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[1]));
 	mfx_fini(&f);
+}
+
+/* Sscofpmf: a started hpmcounter that wraps sets OF and takes LCOFI before the next instruction. */
+TEST(test_sbi_pmu_hpmcounter_wrap_sets_of_and_raises_lcofi_at_once)
+{
+	FIX(f);
+	uint64_t v;
+
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(3, VAL(f.h));
+	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
+	CHECK_U64(1u << 3, v); /* configured, not started: OF set, so no interrupt */
+	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-5, 0);
+	CHECK_INT(0, ERR(f.h));
+	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
+	CHECK_U64(0, v); /* start cleared it */
+	REQUIRE_OK(rv_csr_write(f.h, 0x104, RV_MIP_LCOFIP));
+	f.h->sstatus |= RV_SSTATUS_SIE;
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, NOP, NOP, NOP, NOP, NOP, NOP, NOP, NOP, NOP, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_CAUSE_INTERRUPT | 13, f.h->scause);
+	CHECK_U64(RAM_BASE + 5 * 4, f.h->sepc); /* exactly after the fifth: the wrap */
+	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
+	CHECK_U64(1u << 3, v);
+	REQUIRE_OK(rv_csr_read(f.h, 0x144, &v));
+	CHECK_U64(RV_MIP_LCOFIP, v & RV_MIP_LCOFIP);
+	REQUIRE_OK(rv_csr_read(f.h, 0xc03, &v));
+	CHECK_U64(2, v); /* the trap vector's csrw and wfi */
+
+	/* OF still set: a second wrap raises nothing (the handler cleared LCOFIP). */
+	REQUIRE_OK(rv_csr_write(f.h, 0x144, 0));
+	f.h->sbi.pmu.offset[3] = (uint64_t)-3 - f.h->instret;
+	f.h->sbi.pmu.last[3] = (uint64_t)-3;
+	rv_sbi_pmu_overflow(f.h);
+	REQUIRE_OK(rv_csr_write(f.h, 0x104, RV_MIP_LCOFIP));
+	f.h->sstatus |= RV_SSTATUS_SIE;
+	f.h->pc = RAM_BASE;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(RAM_BASE + 10 * 4, f.h->pc); /* ran on through the wfi */
+	REQUIRE_OK(rv_csr_read(f.h, 0x144, &v));
+	CHECK_U64(0, v & RV_MIP_LCOFIP);
+	REQUIRE_OK(rv_csr_read(f.h, 0xc03, &v));
+	CHECK_U64(7, v); /* wrapped at the third nop; six more and the wfi */
+	/* Stop with reset releases the counter and its OF bit. */
+	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 1 /* RESET */, 0, 0);
+	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
+	CHECK_U64(0, v);
+	fix_fini(&f);
+}
+
+/* The snapshot area: start takes initial values from it, stop writes values and overflows. */
+TEST(test_sbi_pmu_snapshot_start_reads_and_stop_writes_values_and_overflow)
+{
+	static const struct axvm_riscv64_config cfg = {.run_budget = 100000, .pmu_snapshot = true};
+	const uint64_t snap = RAM_BASE + 0x10000;
+	struct hart_fix f;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10800, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not page-aligned */
+	sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 1, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* flags must be 0 */
+	sbi(f.h, SBI_EXT_PMU, 7, MMIO_BASE, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE, 1, 0, 0, 0);
+	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* no RAM above 2^64 */
+	fix_wr64(&f, snap + 8, 0x1234);		      /* zeroed by set_shmem */
+	sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(0, fix_rd64(&f, snap + 8));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(3, VAL(f.h));
+	fix_wr64(&f, snap + 8, (uint64_t)-2); /* counter_values[0]: base 3 + 0 */
+	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 2 /* INIT_SNAPSHOT */, 77, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, NOP, NOP, NOP, NOP, NOP, WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(4, fix_rd64(&f, snap + 8)); /* -2 + six instructions: wrapped */
+	CHECK_U64(1, fix_rd64(&f, snap));     /* overflow bitmap, relative to base 3 */
+	/* Relative to base 0, counter 3 is counter_values[3] and bitmap bit 3. */
+	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 0, 0, 0);
+	sbi(f.h, SBI_EXT_PMU, 4, 0, 1u << 3, 2, 0, 0);
+	CHECK_U64(4, fix_rd64(&f, snap + 8 + 3 * 8));
+	CHECK_U64(0, fix_rd64(&f, snap));			   /* start cleared OF */
+	sbi(f.h, SBI_EXT_PMU, 7, UINT64_MAX, UINT64_MAX, 0, 0, 0); /* off */
+	CHECK_INT(0, ERR(f.h));
+	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2, 0, 0);
+	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
+	fix_fini(&f);
+}
+
+/* SET_SINH counts only U-mode instructions, SET_UINH only S-mode ones (perf's :u and :k). */
+TEST(test_sbi_pmu_inhibit_flags_count_only_the_allowed_mode)
+{
+	FIX(f);
+	uint64_t u, k, start;
+
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 2 | 4 | 1u << 6 /* CLEAR, AUTO_START, SINH */,
+	    PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(3, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 2 | 4 | 1u << 5 /* CLEAR, AUTO_START, UINH */,
+	    PMU_EV_INSTRUCTIONS, 0);
+	CHECK_U64(4, VAL(f.h));
+	start = f.h->instret;
+	f.h->sepc = RAM_BASE + 0x100;
+	f.h->sstatus &= ~RV_SSTATUS_SPP;
+	f.h->pc = RAM_BASE;
+	CODE(f, RAM_BASE, NOP, SRET);
+	CODE(f, RAM_BASE + 0x100, NOP, NOP, NOP, NOP, ECALL);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_ECALL_U, f.h->scause);
+	REQUIRE_OK(rv_csr_read(f.h, 0xc03, &u));
+	REQUIRE_OK(rv_csr_read(f.h, 0xc04, &k));
+	/* sret counts in S, where it runs; the trapping ecall in the mode it traps to. */
+	CHECK_U64(4, u);
+	CHECK_U64(f.h->instret - start, u + k);
+	CHECK(k >= 3); /* nop, ecall, the trap vector's csrw (and its wfi) */
+	fix_fini(&f);
+}
+
+TEST(test_sbi_pmu_sscofpmf_off_no_scountovf_no_lcofie_fixed_counters_first)
+{
+	static const struct axvm_riscv64_config cfg = {
+	    .run_budget = 100000, .ext_off = 1ull << AXVM_RISCV64_EXT_SSCOFPMF};
+	struct hart_fix f;
+	uint64_t v;
+
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	CHECK_INT(-1, rv_csr_read(f.h, 0xda0, &v));
+	REQUIRE_OK(rv_csr_write(f.h, 0x104, RV_MIP_LCOFIP | RV_MIP_SSIP));
+	REQUIRE_OK(rv_csr_read(f.h, 0x104, &v));
+	CHECK_U64(RV_MIP_SSIP, v);
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	CHECK_U64(0, VAL(f.h));
+	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	CHECK_U64(3, VAL(f.h)); /* hpmcounters still count, without overflow */
+	fix_fini(&f);
 }
 
 /* ---- FWFT ---- */

@@ -20,6 +20,7 @@
 #include "arch/riscv64/decode.h"
 #include "arch/riscv64/gmem.h"
 #include "arch/riscv64/interp.h"
+#include "arch/riscv64/sbi.h"
 
 #define CMO_INVAL 0
 #define CMO_CLEAN 1
@@ -51,7 +52,12 @@ static void cmo_restore(struct rv_hart *h, const struct cmo_trap_state *s)
 	h->scause = s->scause;
 	h->stval = s->stval;
 	h->sstatus = s->sstatus;
-	h->priv = s->priv;
+	if (h->priv != s->priv) {
+		enum rv_priv from = h->priv;
+
+		h->priv = s->priv;
+		rv_sbi_pmu_mode_change(h, from);
+	}
 	h->resv_valid = s->resv_valid;
 }
 

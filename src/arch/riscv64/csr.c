@@ -5,16 +5,19 @@
  *
  *   0x001 fflags  0x002 frm  0x003 fcsr      (illegal while sstatus.FS = Off)
  *   0x100 sstatus SIE(1) SPIE(5) SPP(8) FS(14:13) SUM(18) MXR(19); UXL(33:32)=2 RO; SD(63) RO
- *   0x104 sie     SSIE(1) STIE(5) SEIE(9)
+ *   0x104 sie     SSIE(1) STIE(5) SEIE(9); LCOFIE(13) with Sscofpmf
  *   0x105 stvec   BASE | MODE (0 direct, 1 vectored; a reserved mode write is ignored)
- *   0x106 scounteren CY(0) TM(1) IR(2)
+ *   0x106 scounteren CY(0) TM(1) IR(2) HPM3..HPM31(31:3)
  *   0x10a senvcfg FIOM(0); with Zicbom CBIE(5:4) (WARL: 0, 1 or 3) CBCFE(6); with Zicboz CBZE(7)
  *   0x140 sscratch 0x141 sepc (bit 0 reads 0) 0x142 scause 0x143 stval
- *   0x144 sip     SSIP writable; STIP, SEIP read-only (timer / injected)
+ *   0x144 sip     SSIP (and LCOFIP with Sscofpmf) writable; STIP, SEIP read-only
  *   0x14d stimecmp (only with Sstc)
  *   0x180 satp    MODE(63:60) = Bare/Sv39/Sv48, ASID reads 0 (ASIDLEN = 0), PPN(43:0);
  *                 a write with any other MODE is ignored entirely
- *   0xc00 cycle 0xc01 time 0xc02 instret (U-mode access gated by scounteren)
+ *   0xc00 cycle 0xc01 time 0xc02 instret 0xc03..0xc1f hpmcounter3..31 (U-mode
+ *                 access gated by scounteren; cycle, instret and hpmcounter3..10
+ *                 are the SBI PMU's hardware counters (sbi_pmu.c), 11..31 read 0)
+ *   0xda0 scountovf  the hpmcounters' OF bits (Sscofpmf; read-only)
  *
  * Privilege and read-only checks are done by the caller (interp.c); here an
  * unknown or absent CSR is simply -1 (illegal instruction).
@@ -40,11 +43,25 @@
 #define CSR_CYCLE 0xc00
 #define CSR_TIME 0xc01
 #define CSR_INSTRET 0xc02
+#define CSR_HPMCOUNTER3 0xc03
+#define CSR_HPMCOUNTER31 0xc1f
+#define CSR_SCOUNTOVF 0xda0
 
 #define SSTATUS_WMASK                                                                              \
 	(RV_SSTATUS_SIE | RV_SSTATUS_SPIE | RV_SSTATUS_SPP | RV_SSTATUS_FS | RV_SSTATUS_SUM |      \
 	 RV_SSTATUS_MXR)
 #define SATP_PPN_MASK ((1ull << 44) - 1)
+
+static bool csr_sscofpmf(const struct rv_hart *h)
+{
+	return (h->ext_on >> AXVM_RISCV64_EXT_SSCOFPMF) & 1;
+}
+
+/* The interrupt bits sie and sip have on this hart. */
+static uint32_t csr_irq_mask(const struct rv_hart *h)
+{
+	return csr_sscofpmf(h) ? RV_MIP_S_MASK : RV_MIP_S_MASK & ~RV_MIP_LCOFIP;
+}
 
 static int csr_counter(struct rv_hart *h, unsigned bit, uint64_t value, uint64_t *val)
 {
@@ -111,7 +128,19 @@ int rv_csr_read(struct rv_hart *h, unsigned csr, uint64_t *val)
 		return csr_counter(h, 1, rv_hart_time(h), val);
 	case CSR_INSTRET:
 		return csr_counter(h, 2, rv_sbi_pmu_hw_read(h, 2), val);
+	case CSR_SCOUNTOVF:
+		if (!csr_sscofpmf(h))
+			return -1;
+		/* Every OF bit: this M-mode's mcounteren lets S-mode see them all. */
+		*val = rv_sbi_pmu_scountovf(h);
+		return 0;
 	default:
+		if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) {
+			unsigned n = csr - CSR_CYCLE;
+
+			return csr_counter(h, n, n < RV_PMU_NUM_HW ? rv_sbi_pmu_hw_read(h, n) : 0,
+					   val);
+		}
 		return -1;
 	}
 }
@@ -148,14 +177,14 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 		return 0;
 	}
 	case CSR_SIE:
-		h->sie = val & RV_MIP_S_MASK;
+		h->sie = val & csr_irq_mask(h);
 		return 0;
 	case CSR_STVEC:
 		if ((val & 3) < 2)
 			h->stvec = val;
 		return 0;
 	case CSR_SCOUNTEREN:
-		h->scounteren = val & 7;
+		h->scounteren = val & 0xffffffffu;
 		return 0;
 	case CSR_SENVCFG:
 		h->senvcfg = val & 1;
@@ -179,12 +208,13 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 	case CSR_STVAL:
 		h->stval = val;
 		return 0;
-	case CSR_SIP:
-		if (val & RV_MIP_SSIP)
-			__atomic_fetch_or(&h->pending, RV_MIP_SSIP, __ATOMIC_SEQ_CST);
-		else
-			__atomic_fetch_and(&h->pending, ~RV_MIP_SSIP, __ATOMIC_SEQ_CST);
+	case CSR_SIP: {
+		uint32_t w = csr_irq_mask(h) & (RV_MIP_SSIP | RV_MIP_LCOFIP);
+
+		__atomic_fetch_or(&h->pending, (uint32_t)val & w, __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&h->pending, ~(~(uint32_t)val & w), __ATOMIC_SEQ_CST);
 		return 0;
+	}
 	case CSR_STIMECMP:
 		if (!h->sstc)
 			return -1;

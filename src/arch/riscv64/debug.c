@@ -15,6 +15,7 @@
 
 #include "arch/riscv64/decode.h"
 #include "arch/riscv64/machine.h"
+#include "arch/riscv64/sbi.h"
 
 #define DEBUG_REG_PC 32
 #define DEBUG_REG_F0 33
@@ -253,7 +254,12 @@ int rv_debug_set_reg(struct rv_hart *h, unsigned regno, uint64_t value)
 	} else if (regno == DEBUG_REG_PRIV) {
 		if (value > RV_PRIV_S)
 			return -AXVM_EINVAL;
-		h->priv = (enum rv_priv)value;
+		if (h->priv != (enum rv_priv)value) {
+			enum rv_priv from = h->priv;
+
+			h->priv = (enum rv_priv)value;
+			rv_sbi_pmu_mode_change(h, from);
+		}
 		rv_hart_flush_tlb_local(h); /* the TLB is per mode, but mappings may differ */
 	} else if (regno == DEBUG_REG_CSR0 + 1) {
 		h->fpu.fcsr = (h->fpu.fcsr & ~0x1fu) | (uint32_t)(value & 0x1f);

@@ -7,7 +7,7 @@
  * sepc, stval are written, SPP <- mode, SPIE <- SIE, SIE <- 0, mode <- S,
  * pc <- stvec (BASE + 4 * cause for interrupts in vectored mode). With no
  * M-mode, every trap goes to S ("full delegation").
- * Interrupt priority among S-level sources: SEI > SSI > STI. An interrupt is
+ * Interrupt priority among S-level sources: SEI > SSI > STI > LCOFI. An interrupt is
  * taken when pending & sie != 0 and (mode == U or sstatus.SIE).
  */
 #include "arch/riscv64/hart.h"
@@ -97,6 +97,7 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 			h->run_budget = cfg->run_budget;
 		h->epoch_ns = cfg->epoch_ns;
 		h->sstc = cfg->sstc;
+		h->sbi.pmu.snap_offered = cfg->pmu_snapshot;
 		h->machine = cfg->machine;
 	}
 	/* Zfh implies Zfhmin. */
@@ -144,8 +145,12 @@ void rv_hart_flush_local(struct rv_hart *h)
 
 void rv_hart_reset(struct rv_hart *h, uint64_t entry)
 {
+	enum rv_priv from = h->priv;
+
 	h->pc = entry;
 	h->priv = RV_PRIV_S;
+	if (from != RV_PRIV_S)
+		rv_sbi_pmu_mode_change(h, from);
 	h->satp = 0;
 	h->sstatus = 0;
 	/*
@@ -271,7 +276,10 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 		s |= RV_SSTATUS_SPIE;
 	s &= ~RV_SSTATUS_SIE;
 	h->sstatus = s;
-	h->priv = RV_PRIV_S;
+	if (h->priv != RV_PRIV_S) {
+		h->priv = RV_PRIV_S;
+		rv_sbi_pmu_mode_change(h, RV_PRIV_U);
+	}
 	h->pc = h->stvec & ~3ull;
 	h->resv_valid = false;
 }
@@ -318,7 +326,9 @@ static int hart_pick_interrupt(struct rv_hart *h)
 		return RV_IRQ_SEI;
 	if (ready & RV_MIP_SSIP)
 		return RV_IRQ_SSI;
-	return RV_IRQ_STI;
+	if (ready & RV_MIP_STIP)
+		return RV_IRQ_STI;
+	return RV_IRQ_LCOFI; /* Sscofpmf: below the standard three */
 }
 
 void rv_hart_service_flush(struct rv_hart *h)
@@ -402,6 +412,9 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			h->timer_checked = h->instret;
 			hart_check_timer(h);
 		}
+		/* A started hpmcounter wrapped at the end of the last batch (Sscofpmf). */
+		if (h->instret >= h->sbi.pmu.wrap_at)
+			rv_sbi_pmu_overflow(h);
 		/*
 		 * A debugger's single step runs one instruction, no interrupt (as
 		 * QEMU's gdbstub). SSE events preempt every interrupt (SBI v3.0):
@@ -415,6 +428,9 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			hart_take_interrupt(h, (unsigned)irq);
 
 		n = budget < HART_BATCH ? budget : HART_BATCH;
+		/* End the batch where an hpmcounter wraps (pmu.wrap_at > instret here). */
+		if (h->sbi.pmu.wrap_at - h->instret < n)
+			n = h->sbi.pmu.wrap_at - h->instret;
 		if (h->dbg.active)
 			r = rv_debug_batch(h, n, &n, exit);
 		else if (h->dc.bucket)

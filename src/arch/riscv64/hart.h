@@ -46,7 +46,10 @@ enum rv_priv {
 #define RV_MIP_SSIP (1u << RV_IRQ_SSI)
 #define RV_MIP_STIP (1u << RV_IRQ_STI)
 #define RV_MIP_SEIP (1u << RV_IRQ_SEI)
-#define RV_MIP_S_MASK (RV_MIP_SSIP | RV_MIP_STIP | RV_MIP_SEIP)
+/* Sscofpmf's local counter-overflow interrupt (only with the extension on). */
+#define RV_IRQ_LCOFI 13u
+#define RV_MIP_LCOFIP (1u << RV_IRQ_LCOFI)
+#define RV_MIP_S_MASK (RV_MIP_SSIP | RV_MIP_STIP | RV_MIP_SEIP | RV_MIP_LCOFIP)
 
 /* Bits of rv_hart.events. */
 #define RV_EVENT_KICK 1u   /* leave run() with AXVM_EXIT_NOTHING */

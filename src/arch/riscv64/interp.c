@@ -483,6 +483,12 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 		if (h->priv == RV_PRIV_U)
 			return interp_illegal(h, raw);
 		h->priv = (s & RV_SSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
+		if (h->priv != RV_PRIV_S) {
+			/* sret retires in S (the caller counts it after we return). */
+			h->instret++;
+			rv_sbi_pmu_mode_change(h, RV_PRIV_S);
+			h->instret--;
+		}
 		s &= ~(RV_SSTATUS_SIE | RV_SSTATUS_SPP);
 		if (s & RV_SSTATUS_SPIE)
 			s |= RV_SSTATUS_SIE;

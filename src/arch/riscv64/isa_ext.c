@@ -31,6 +31,7 @@ static const char *const isa_ext_names[AXVM_RISCV64_EXT_COUNT] = {
     [AXVM_RISCV64_EXT_ZFHMIN] = "zfhmin",
     [AXVM_RISCV64_EXT_ZFH] = "zfh",
     [AXVM_RISCV64_EXT_ZFA] = "zfa",
+    [AXVM_RISCV64_EXT_SSCOFPMF] = "sscofpmf",
 };
 
 const char *axvm_riscv64_ext_name(unsigned ext)

@@ -52,7 +52,7 @@ void rv_sbi_hart_init(struct rv_hart *h);
  * local features on hart reset; a restarted Linux CPU registers again).
  */
 void rv_sbi_hart_stop(struct rv_hart *h);
-/* Value of PMU counter 0 (cycle) or 2 (instret) as its CSR reads it. */
+/* Value of PMU hardware counter idx (< RV_PMU_NUM_HW) as its CSR reads it. */
 uint64_t rv_sbi_pmu_hw_read(const struct rv_hart *h, unsigned idx);
 /*
  * SSE (sbi_sse.c): at an instruction boundary, with h->sbi.sse.signal set,
@@ -65,6 +65,20 @@ bool rv_sbi_sse_ready(struct rv_hart *h);
 /* The hart stopped: its DBTR triggers and shared memory go, its local SSE event resets. */
 void rv_sbi_dbtr_hart_stop(struct rv_hart *h);
 void rv_sbi_sse_hart_stop(struct rv_hart *h);
+/* scountovf (Sscofpmf): the hpmcounters' OF bits. */
+uint64_t rv_sbi_pmu_scountovf(const struct rv_hart *h);
+/*
+ * The hart changed privilege mode (h->priv is the new one; h->instret the
+ * instructions retired so far): account the old mode's instructions for
+ * the mode-filtered counters and move the overflow point.
+ */
+void rv_sbi_pmu_mode_change(struct rv_hart *h, unsigned from);
+/*
+ * The run loop reached h->sbi.pmu.wrap_at: set the OF bit of every
+ * hpmcounter that wrapped, raise LCOFI for those whose OF was clear, and
+ * compute the next wrap point.
+ */
+void rv_sbi_pmu_overflow(struct rv_hart *h);
 /* Bring the steal-time shared memory up to date (before entering the guest). */
 void rv_sbi_sta_update(struct rv_hart *h);
 /*

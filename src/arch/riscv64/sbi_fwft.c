@@ -50,6 +50,7 @@ void rv_sbi_hart_stop(struct rv_hart *h)
 	h->sbi.sta_gpa = RV_STA_OFF;
 	rv_sbi_dbtr_hart_stop(h);
 	rv_sbi_sse_hart_stop(h);
+	h->sbi.pmu.snap_gpa = RV_PMU_SNAP_OFF;
 	rv_sbi_update_misaligned(h);
 	rv_hart_flush_tlb_local(h);
 }

@@ -43,15 +43,25 @@ enum rv_pmu_fw_event {
 
 /*
  * Counter indices (what counter_get_info describes): 0 = cycle and 2 =
- * instret, the hart's hardware counters (CSRs 0xc00/0xc02); 1 would be
- * `time`, which is not a PMU counter (get_info says INVALID_PARAM, as
- * OpenSBI does); 3.. = firmware counters.
+ * instret, the fixed counters (CSRs 0xc00/0xc02); 1 would be `time`, which
+ * is not a PMU counter (get_info says INVALID_PARAM, as OpenSBI does);
+ * 3..10 = the programmable hpmcounter3..10 (CSRs 0xc03..0xc0a, Zihpm; with
+ * Sscofpmf they overflow into the LCOFI interrupt); 11.. = firmware counters.
+ * Every hardware counter counts retired instructions: this hart's cycle is
+ * its instret (one instruction per cycle, no stalls to count).
  */
 #define RV_PMU_CTR_CYCLE 0
 #define RV_PMU_CTR_INSTRET 2
-#define RV_PMU_NUM_HW 3
+#define RV_PMU_HPM_FIRST 3
+#define RV_PMU_NUM_HPM 8
+#define RV_PMU_NUM_HW (RV_PMU_HPM_FIRST + RV_PMU_NUM_HPM)
 #define RV_PMU_NUM_FW 8
 #define RV_PMU_NUM_COUNTERS (RV_PMU_NUM_HW + RV_PMU_NUM_FW)
+#define RV_PMU_HPM_MASK (((1u << RV_PMU_NUM_HPM) - 1) << RV_PMU_HPM_FIRST)
+
+/* inh[i] bits: the privilege modes counter i does not count in (SBI SET_UINH/SET_SINH). */
+#define RV_PMU_INH_U 1u
+#define RV_PMU_INH_S 2u
 
 struct rv_pmu {
 	/* Raw counts since the hart was created (__atomic, relaxed). */
@@ -59,13 +69,42 @@ struct rv_pmu {
 	uint32_t in_use;  /* bit i: counter i configured by cfg_match */
 	uint32_t started; /* bit i: counter i counting (cycle/instret start counting) */
 	uint8_t fw_event[RV_PMU_NUM_COUNTERS]; /* firmware counters: what they count */
+	uint8_t inh[RV_PMU_NUM_COUNTERS];      /* hardware counters: RV_PMU_INH_* */
 	/*
 	 * Started: value = source + offset[i] (mod 2^64); stopped: offset[i]
-	 * holds the value itself. Source = instret for cycle and instret
-	 * (this hart's cycle is its instret), events[fw_event[i]] otherwise.
+	 * holds the value itself. Source = the instructions retired in the
+	 * modes counter i counts in (all of them: instret) for hardware
+	 * counters, events[fw_event[i]] for firmware ones.
 	 */
 	uint64_t offset[RV_PMU_NUM_COUNTERS];
+	/*
+	 * Instructions retired per privilege mode (index enum rv_priv) before
+	 * mode_mark, the instret at which the current mode was entered:
+	 * mode_ret[U] + mode_ret[S] == mode_mark. Kept at every mode change
+	 * (trap entry, sret), which is cheap next to the trap itself.
+	 */
+	uint64_t mode_ret[2];
+	uint64_t mode_mark;
+	/*
+	 * Sscofpmf: of = the hpmcounters' OF bits (scountovf); last[i] = the
+	 * value at the last overflow check (a later, smaller value wrapped);
+	 * wrap_at = the instret at which the first started hpmcounter that
+	 * counts in the current mode wraps, UINT64_MAX if none: the run loop
+	 * ends its batches there (one compare per batch, nothing per
+	 * instruction).
+	 */
+	uint32_t of;
+	uint64_t last[RV_PMU_NUM_COUNTERS];
+	uint64_t wrap_at;
+	/*
+	 * The snapshot shared memory's guest-physical address (RV_PMU_SNAP_OFF:
+	 * none), and whether snapshot_set_shmem is offered at all (the
+	 * config's pmu_snapshot).
+	 */
+	uint64_t snap_gpa;
+	bool snap_offered;
 };
+#define RV_PMU_SNAP_OFF UINT64_MAX
 
 /* STA shared memory disabled. */
 #define RV_STA_OFF UINT64_MAX
