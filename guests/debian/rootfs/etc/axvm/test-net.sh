@@ -13,6 +13,9 @@
 #   axvm-net: upload md5=H bytes=N secs=S     MIB MiB of /dev/urandom through nc
 #   axvm-net: flood sent=N errors=N secs=S    axvm-netflood's raw frames, if the
 #                                             host put it in /usr/bin
+#   axvm-net: tap ping ok              with axvm.net.tap=MAC,ADDR/N,PEER: the NIC with
+#                                      that MAC gets ADDR/N and pings PEER (the host's
+#                                      end of a TAP interface); "tap FAILED: why" if not
 #   axvm-net: done
 # or `axvm-net: FAILED at: STEP`. md5, not sha256: the hash runs in the
 # guest, and md5 costs it about half. Kernel parameters: axvm.net.port=PORT,
@@ -30,6 +33,7 @@ rport=8001
 mib=1
 flood=0
 hash=1
+tap=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
@@ -38,6 +42,7 @@ for arg in $cmdline; do
 	axvm.net.mib=*) mib=${arg#axvm.net.mib=} ;;
 	axvm.net.flood=*) flood=${arg#axvm.net.flood=} ;;
 	axvm.net.hash=*) hash=${arg#axvm.net.hash=} ;;
+	axvm.net.tap=*) tap=${arg#axvm.net.tap=} ;;
 	esac
 done
 host=10.0.2.2
@@ -100,5 +105,26 @@ if [ "$flood" -gt 0 ] && [ -x /usr/bin/axvm-netflood ]; then
 	t1=$(now)
 	echo "axvm-net: flood $r secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
 	ping -c 1 -W 5 "$host" >/dev/null 2>&1 || failed "ping $host after the flood"
+fi
+if [ -n "$tap" ]; then
+	# A second NIC on a host TAP interface, found by its MAC (probe order
+	# names it): a static address, and the host's end answers ping.
+	tmac=${tap%%,*}
+	rest=${tap#*,}
+	taddr=${rest%%,*}
+	tpeer=${rest#*,}
+	tif=
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address" 2>/dev/null)" = "$tmac" ] && tif=${d##*/}
+	done
+	if [ -z "$tif" ]; then
+		echo "axvm-net: tap FAILED: no interface with MAC $tmac"
+	elif ! ip addr add "$taddr" dev "$tif" || ! ip link set "$tif" up; then
+		echo "axvm-net: tap FAILED: ip addr add $taddr dev $tif"
+	elif ping -c 2 -W 5 "$tpeer" >/tmp/tping.log 2>&1; then
+		echo "axvm-net: tap ping ok ($tif $taddr -> $tpeer)"
+	else
+		echo "axvm-net: tap FAILED: ping $tpeer on $tif: $(tail -n 2 /tmp/tping.log | tr '\n' ' ')"
+	fi
 fi
 echo "axvm-net: done"
