@@ -11,6 +11,9 @@
 #   axvm-net: httpd ready              busybox httpd on port 80 serves /srv
 #   axvm-net: download md5=H bytes=N secs=S   big.bin through wget
 #   axvm-net: upload md5=H bytes=N secs=S     MIB MiB of /dev/urandom through nc
+#   axvm-net: relay secs=S             with axvm.net.relay=1, instead of the two
+#                                      above: big.bin through wget straight into nc
+#                                      back to the host, which hashes what returns
 #   axvm-net: flood sent=N errors=N secs=S    axvm-netflood's raw frames, if the
 #                                             host put it in /usr/bin
 #   axvm-net: tap ping ok              with axvm.net.tap=MAC,ADDR/N,PEER: the NIC with
@@ -21,7 +24,10 @@
 # guest, and md5 costs it about half. Kernel parameters: axvm.net.port=PORT,
 # axvm.net.rport=RPORT, axvm.net.mib=MIB (upload size), axvm.net.flood=N
 # (frames), axvm.net.hash=0 (make bench: no hashing, /dev/zero uploaded and
-# the download discarded, so the guest's CPU goes to the transfer).
+# the download discarded, so the guest's CPU goes to the transfer),
+# axvm.net.relay=1 (tests/integration/net.sh: both directions at once, the
+# guest hashing nothing: the host compares what comes back with what it
+# served, which checks both directions without the guest's CPU hashing).
 failed() {
 	echo "axvm-net: FAILED at: $*"
 	exit 1
@@ -33,6 +39,7 @@ rport=8001
 mib=1
 flood=0
 hash=1
+relay=0
 tap=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
@@ -43,6 +50,7 @@ for arg in $cmdline; do
 	axvm.net.flood=*) flood=${arg#axvm.net.flood=} ;;
 	axvm.net.hash=*) hash=${arg#axvm.net.hash=} ;;
 	axvm.net.tap=*) tap=${arg#axvm.net.tap=} ;;
+	axvm.net.relay=*) relay=${arg#axvm.net.relay=} ;;
 	esac
 done
 host=10.0.2.2
@@ -68,7 +76,15 @@ until wget -q -O /dev/null "http://$host:$port/go" 2>/dev/null; do
 done
 
 mkfifo /tmp/dl /tmp/up || failed mkfifo
-if [ "$hash" = 1 ]; then
+if [ "$relay" = 1 ]; then
+	t0=$(now)
+	(
+		set -o pipefail
+		wget -q -O - "http://$host:$port/big.bin" | nc "$host" "$rport"
+	) || failed "wget http://$host:$port/big.bin | nc $host $rport"
+	t1=$(now)
+	echo "axvm-net: relay secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+elif [ "$hash" = 1 ]; then
 	t0=$(now)
 	wc -c </tmp/dl >/tmp/dl.bytes &
 	wget -q -O - "http://$host:$port/big.bin" | tee /tmp/dl | md5sum >/tmp/dl.sum
@@ -80,9 +96,13 @@ else
 	dl="bytes=$(wget -q -O - "http://$host:$port/big.bin" | wc -c)"
 	t1=$(now)
 fi
-echo "axvm-net: download $dl secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+if [ "$relay" != 1 ]; then
+	echo "axvm-net: download $dl secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+fi
 
-if [ "$hash" = 1 ]; then
+if [ "$relay" = 1 ]; then
+	:
+elif [ "$hash" = 1 ]; then
 	t0=$(now)
 	md5sum </tmp/up >/tmp/up.sum &
 	dd if=/dev/urandom bs=64k count=$((mib * 16)) 2>/dev/null | tee /tmp/up | nc "$host" "$rport" ||
@@ -97,7 +117,9 @@ else
 	t1=$(now)
 	ul="zeros"
 fi
-echo "axvm-net: upload $ul bytes=$((mib * 1048576)) secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+if [ "$relay" != 1 ]; then
+	echo "axvm-net: upload $ul bytes=$((mib * 1048576)) secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+fi
 
 if [ "$flood" -gt 0 ] && [ -x /usr/bin/axvm-netflood ]; then
 	t0=$(now)
