@@ -172,7 +172,7 @@ TSAN_BUILD ?= build/tsan
 TSAN_TESTS := $(addprefix $(TSAN_BUILD)/tests/,unit/test_vm unit/test_runtime unit/test_machine \
 	unit/test_board unit/test_hart unit/test_hart_dcache unit/test_hart_amo unit/test_sbi \
 	unit/test_sbi3 \
-	unit/test_ns16550a unit/test_dev_lock unit/test_hal unit/test_console unit/test_event \
+	unit/test_ns16550a unit/test_dev_lock unit/test_hal unit/test_console unit/test_event unit/test_p9 \
 	guest/test_smp guest/test_code guest/test_guests_on_board)
 tsan-test:
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) CC=clang SANITIZE=thread BUILD=$(TSAN_BUILD) \

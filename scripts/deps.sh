@@ -45,6 +45,7 @@ PKGS=(
 	strace                  # tests/integration/console.sh counts the console's host writes
 	valgrind                # make bench: host instructions per MMIO exit (callgrind)
 	procps                  # pgrep: net.sh and console.sh find the VMM process behind a wrapper script
+	iproute2                # ip: net.sh creates a TAP interface with an address for the guest to ping
 	gdb-multiarch           # tests/integration/gdb.sh drives the GDB stub with gdb -batch
 	# scripts/debian-guest.sh: Debian's riscv64 packages through a private apt,
 	# the initramfs and the ext4 root image built without root.

@@ -20,6 +20,7 @@
 #define AXVM_CONFIG_MAX_CFG_LIST 16
 #define AXVM_CONFIG_NAME_MAX 64
 #define AXVM_CONFIG_PATH_MAX 1024
+#define AXVM_CONFIG_OPTIONS_MAX 512
 #define AXVM_CONFIG_CMDLINE_MAX 2048
 #define AXVM_CONFIG_ERR_MAX 512
 
@@ -73,6 +74,12 @@ struct axvm_emu_device {
 	uint32_t emu_type; /* enum axvm_emu_type */
 	uint64_t cfg_list[AXVM_CONFIG_MAX_CFG_LIST];
 	unsigned cfg_count;
+	/*
+	 * axvm's addition: for a virtio-net (0xe2) the sixth item may be a string
+	 * instead of the cfg list, the NIC's options as `axvm run --net` takes
+	 * them ("user,hostfwd=tcp:127.0.0.1:8080-:80"); "" = none (user).
+	 */
+	char options[AXVM_CONFIG_OPTIONS_MAX];
 };
 
 struct axvm_passthrough_device {

@@ -119,11 +119,17 @@ struct axvm_board {
 	unsigned ndevices;
 	int intc;
 	const struct axvm_board_options *opts; /* during create only */
-	/* The devices to plug in: the config's disk_path, then opts->devices. */
+	/*
+	 * The devices to plug in: the config's NICs (emu_devices, each at the
+	 * slot its base_gpa names), its disk_path, then opts->devices; slot_dev
+	 * says which one each virtio-mmio slot holds (NULL: empty).
+	 */
 	struct axvm_board_device devs[AXVM_BOARD_MAX_DEVICES];
 	unsigned ndevs;
-	bool omit[VIRT_PLACES];			 /* --device NAME,off */
+	bool omit[VIRT_PLACES]; /* --device NAME,off */
+	const struct axvm_board_device *slot_dev[VIRT_VIRTIO_SLOTS];
 	char cfg_disk[2 * AXVM_CONFIG_PATH_MAX]; /* disk_path with its commas doubled */
+	char cfg_origin[VIRT_VIRTIO_SLOTS][48];	 /* "devices.emu_devices[N]:" */
 
 	struct axvm_board_layout layout;
 	void *fdt;
@@ -184,6 +190,12 @@ static int virt_place_find(const char *cls)
 		if (cls && strcmp(virt_places[i].cls->name, cls) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* The configured device for a virtio-mmio slot (virt_gather_devices placed them). */
+static const struct axvm_board_device *virt_slot_device(const struct axvm_board *b, unsigned slot)
+{
+	return slot < VIRT_VIRTIO_SLOTS ? b->slot_dev[slot] : NULL;
 }
 
 /*
@@ -263,9 +275,8 @@ static int virt_add_instance(struct axvm_board *b, const struct axvm_devclass *c
 }
 
 /*
- * The board's own devices, then the eight virtio-mmio slots: the configured
- * devices fill them from the top down (devs[0] in the top slot), the others
- * answer "no device".
+ * The board's own devices, then the eight virtio-mmio slots: each holds the
+ * configured device virt_gather_devices placed there, or answers "no device".
  */
 static int virt_add_devices(struct axvm_board *b)
 {
@@ -283,19 +294,21 @@ static int virt_add_devices(struct axvm_board *b)
 			b->devices[b->ndevices - 1].chosen_stdout = p->chosen_stdout;
 	}
 	for (unsigned slot = 0; !ret && slot < VIRT_VIRTIO_SLOTS; slot++) {
-		unsigned k = VIRT_VIRTIO_SLOTS - 1 - slot;
+		const struct axvm_board_device *dev = virt_slot_device(b, slot);
 		uint64_t base = VIRT_VIRTIO_BASE + slot * AXVM_VIRTIO_MMIO_SLOT_SIZE;
 		char name[24];
 
-		if (k < b->ndevs) {
+		if (dev) {
 			/* Checked by virt_check_devices. */
-			const struct axvm_devclass *cls = axvm_devclass_find(b->devs[k].cls);
-			unsigned index = 0; /* the n-th of its class in the user's order */
+			const struct axvm_devclass *cls = axvm_devclass_find(dev->cls);
+			unsigned index =
+			    0; /* the n-th of its class from the top slot (a NIC's MAC) */
 
-			for (unsigned j = 0; j < k; j++)
-				index += strcmp(b->devs[j].cls, b->devs[k].cls) == 0;
-			ret = virt_add_instance(b, cls, cls->name, base, 1 + slot, false, NULL,
-						&b->devs[k], index);
+			for (unsigned k = VIRT_VIRTIO_SLOTS - 1; k > slot; k--)
+				index +=
+				    b->slot_dev[k] && strcmp(b->slot_dev[k]->cls, dev->cls) == 0;
+			ret = virt_add_instance(b, cls, cls->name, base, 1 + slot, false, NULL, dev,
+						index);
 			continue;
 		}
 		snprintf(name, sizeof(name), "virtio-mmio%u", slot);
@@ -305,25 +318,81 @@ static int virt_add_devices(struct axvm_board *b)
 	return ret;
 }
 
+/* The virtio-mmio slot a config NIC's base_gpa names, or -1 with a message naming the field. */
+static int virt_nic_slot(const struct axvm_emu_device *d, unsigned i)
+{
+	uint64_t off = d->base_gpa - VIRT_VIRTIO_BASE;
+	unsigned slot;
+
+	if (d->base_gpa < VIRT_VIRTIO_BASE || off % AXVM_VIRTIO_MMIO_SLOT_SIZE ||
+	    off / AXVM_VIRTIO_MMIO_SLOT_SIZE >= VIRT_VIRTIO_SLOTS)
+		return axvm_error_set(-AXVM_EINVAL,
+				      "devices.emu_devices[%u][1] (\"%s\"): base_gpa 0x%llx is not "
+				      "one of the virt board's virtio-mmio slots (0x%llx + n * "
+				      "0x%x, n = 0..%d)",
+				      i, d->name, (unsigned long long)d->base_gpa,
+				      (unsigned long long)VIRT_VIRTIO_BASE,
+				      (unsigned)AXVM_VIRTIO_MMIO_SLOT_SIZE, VIRT_VIRTIO_SLOTS - 1);
+	slot = (unsigned)(off / AXVM_VIRTIO_MMIO_SLOT_SIZE);
+	if (d->length != AXVM_VIRTIO_MMIO_SLOT_SIZE)
+		return axvm_error_set(-AXVM_EINVAL,
+				      "devices.emu_devices[%u][2] (\"%s\"): length 0x%llx, a "
+				      "virtio-mmio slot is 0x%x",
+				      i, d->name, (unsigned long long)d->length,
+				      (unsigned)AXVM_VIRTIO_MMIO_SLOT_SIZE);
+	if (d->irq_id != 1 + slot)
+		return axvm_error_set(-AXVM_EINVAL,
+				      "devices.emu_devices[%u][3] (\"%s\"): irq_id %u, the slot at "
+				      "0x%llx has IRQ %u",
+				      i, d->name, d->irq_id, (unsigned long long)d->base_gpa,
+				      1 + slot);
+	if (d->cfg_count)
+		return axvm_error_set(
+		    -AXVM_EINVAL,
+		    "devices.emu_devices[%u][5] (\"%s\"): a NIC takes its options "
+		    "as a string (\"user,hostfwd=...\" as --net), not a cfg list",
+		    i, d->name);
+	return (int)slot;
+}
+
 /*
  * A config's emu_devices may describe the board's own PLIC and UART (as
- * AxVisor's riscv64 configs do); the board builds nothing else from them.
+ * AxVisor's riscv64 configs do) and virtio-net NICs (emu_type 0xe2) in its
+ * virtio-mmio slots; the board builds nothing else from them.
  */
 static int virt_check_emu_devices(const struct axvm_config *c)
 {
 	for (unsigned i = 0; i < c->emu_device_count; i++) {
 		const struct axvm_emu_device *d = &c->emu_devices[i];
+		int ret;
 
 		if ((d->emu_type == AXVM_EMU_INTERRUPT_CONTROLLER &&
 		     d->base_gpa == VIRT_PLIC_BASE) ||
 		    (d->emu_type == AXVM_EMU_CONSOLE && d->base_gpa == VIRT_UART_BASE))
 			continue;
-		return axvm_error_set(-AXVM_ENOTSUP,
-				      "devices.emu_devices[%u] (\"%s\", emu_type 0x%x at 0x%llx): "
-				      "the virt board builds no devices from emu_devices (it "
-				      "accepts its own PLIC, 0x1 at 0xc000000, and UART, 0x2 at "
-				      "0x10000000); give a disk as kernel.disk_path or -d FILE",
-				      i, d->name, d->emu_type, (unsigned long long)d->base_gpa);
+		if (d->emu_type == AXVM_EMU_VIRTIO_NET) {
+			ret = virt_nic_slot(d, i);
+			if (ret < 0)
+				return ret;
+			for (unsigned k = 0; k < i; k++)
+				if (c->emu_devices[k].emu_type == AXVM_EMU_VIRTIO_NET &&
+				    c->emu_devices[k].base_gpa == d->base_gpa)
+					return axvm_error_set(
+					    -AXVM_EINVAL,
+					    "devices.emu_devices[%u][1] (\"%s\"): base_gpa 0x%llx "
+					    "is "
+					    "devices.emu_devices[%u]'s slot already",
+					    i, d->name, (unsigned long long)d->base_gpa, k);
+			continue;
+		}
+		return axvm_error_set(
+		    -AXVM_ENOTSUP,
+		    "devices.emu_devices[%u] (\"%s\", emu_type 0x%x at 0x%llx): "
+		    "the virt board builds no devices from emu_devices but its own "
+		    "PLIC (0x1 at 0xc000000), UART (0x2 at 0x10000000) and "
+		    "virtio-net NICs (0xe2 in a virtio-mmio slot); give a disk as "
+		    "kernel.disk_path or -d FILE",
+		    i, d->name, d->emu_type, (unsigned long long)d->base_gpa);
 	}
 	return 0;
 }
@@ -360,12 +429,31 @@ static int virt_configure_place(struct axvm_board *b, const struct axvm_board_de
 			      p->cls->name);
 }
 
-/* The config's disk (kernel.disk_path) and the options' devices, in that order. */
+/*
+ * The config's NICs (emu_devices entries of type 0xe2) at the slots their
+ * base_gpa names, then the config's disk (kernel.disk_path) and the
+ * options' devices in the free slots from the top down.
+ */
 static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_options *o)
 {
 	const struct axvm_config *c = o->base_config;
-	unsigned n = 0;
+	unsigned n = 0, slot = VIRT_VIRTIO_SLOTS;
+	int ret = c ? virt_check_emu_devices(c) : 0;
 
+	memset(b->slot_dev, 0, sizeof(b->slot_dev));
+	if (ret)
+		return ret;
+	for (unsigned i = 0; c && i < c->emu_device_count; i++) {
+		const struct axvm_emu_device *d = &c->emu_devices[i];
+		int s;
+
+		if (d->emu_type != AXVM_EMU_VIRTIO_NET)
+			continue;
+		s = virt_nic_slot(d, i); /* checked above */
+		snprintf(b->cfg_origin[s], sizeof(b->cfg_origin[s]), "devices.emu_devices[%u]:", i);
+		b->devs[n] = (struct axvm_board_device){"virtio-net", d->options, b->cfg_origin[s]};
+		b->slot_dev[s] = &b->devs[n++];
+	}
 	if (c && c->disk_path[0]) {
 		char *p = b->cfg_disk;
 
@@ -388,8 +476,7 @@ static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_opt
 		int place = virt_place_find(dev->cls);
 
 		if (place >= 0) {
-			int ret = virt_configure_place(b, dev, (unsigned)place);
-
+			ret = virt_configure_place(b, dev, (unsigned)place);
 			if (ret)
 				return ret;
 			continue;
@@ -397,7 +484,25 @@ static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_opt
 		b->devs[n++] = *dev;
 	}
 	b->ndevs = n;
-	return c ? virt_check_emu_devices(c) : 0;
+	/* The others fill the free slots from the top down. */
+	for (unsigned k = 0; k < n; k++) {
+		bool placed = false;
+
+		for (unsigned s = 0; s < VIRT_VIRTIO_SLOTS; s++)
+			placed |= b->slot_dev[s] == &b->devs[k];
+		if (placed)
+			continue;
+		while (slot > 0 && b->slot_dev[slot - 1])
+			slot--;
+		if (slot == 0)
+			return axvm_error_set(
+			    -AXVM_ERANGE,
+			    "%s: no free virtio-mmio slot (the config's NICs hold "
+			    "some of the %d)",
+			    virt_device_origin(&b->devs[k]), VIRT_VIRTIO_SLOTS);
+		b->slot_dev[--slot] = &b->devs[k];
+	}
+	return 0;
 }
 
 /* The requested devices exist and can be built, before any file is read. */

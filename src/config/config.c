@@ -521,8 +521,9 @@ static int devices_emu(struct config_ctx *cx, const struct toml_node *n, const c
 		struct axvm_emu_device *d = &cx->cfg->emu_devices[i];
 
 		config_index(p, path, i);
-		ret = config_tuple(cx, e, p, 5, 6,
-				   "[name, base_gpa, length, irq_id, emu_type(, cfg_list)]");
+		ret = config_tuple(
+		    cx, e, p, 5, 6,
+		    "[name, base_gpa, length, irq_id, emu_type(, cfg_list or a NIC's options)]");
 		if (ret)
 			return ret;
 		ret = config_fields(cx, e, p, emu_fields, 5, d);
@@ -535,7 +536,14 @@ static int devices_emu(struct config_ctx *cx, const struct toml_node *n, const c
 			return config_fail(cx, e->items[4], -AXVM_ERANGE,
 					   "%s: emu_type 0x%x is out of range (0 to 0xff)", q,
 					   d->emu_type);
-		if (e->count == 6) {
+		if (e->count == 6 && e->items[5]->type == TOML_STRING &&
+		    d->emu_type == AXVM_EMU_VIRTIO_NET) {
+			/* A NIC's options as --net takes them (axvm's addition). */
+			config_index(q, p, 5);
+			ret = config_str(cx, e->items[5], q, d->options, sizeof(d->options));
+			if (ret)
+				return ret;
+		} else if (e->count == 6) {
 			config_index(q, p, 5);
 			ret = devices_emu_cfg(cx, e->items[5], q, d);
 			if (ret)

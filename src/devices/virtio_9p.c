@@ -15,14 +15,26 @@
  * separate pages after the header). The message is copied out into a
  * buffer of the server's largest msize (a longer one is cut there and
  * answered with Rlerror EINVAL: its size field lies), served by
- * p9_server.c (the protocol, on the event thread, synchronously), and the
- * reply copied into the writable part; the used length is the reply's.
- * A chain with no room for even an Rlerror gets a used length of 0.
+ * p9_server.c (the protocol), and the reply copied into the writable part;
+ * the used length is the reply's. A chain with no room for even an
+ * Rlerror gets a used length of 0.
+ *
+ * Threads: host file system calls can take long (a slow or network file
+ * system, a large write), and the event thread serves every device, so
+ * the requests are served on the device's own worker thread, one at a
+ * time in ring order (the server's state, its fids, is the worker's
+ * alone). The event thread pops chains (the transport's pop, complete and
+ * flush stay there) and hands them over in `pending`; the worker copies
+ * the message out of guest memory, serves it, writes the reply into guest
+ * memory and puts the chain on `done` with a notifier; the event thread
+ * completes the done chains and flushes (the interrupt). At most a
+ * queue's worth of chains is out at once (the ring bounds them).
  *
  * Options: "path=DIR" or a bare DIR, "tag=NAME" (required: 1..64
  * printable bytes, no spaces), "ro".
  */
 #include <endian.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +52,32 @@
 #define P9_TAG_MAX 64
 #define P9_CONFIG_SIZE (2 + P9_TAG_MAX)
 
-struct virtio_9p {
-	struct axvm_virtio_mmio *t;
-	struct p9_server *server;
-	uint8_t *req, *resp; /* P9_MSIZE_MAX each */
-	char tag[P9_TAG_MAX + 1];
-	struct axvm_ratelimit limit;
+/* A chain between the threads (virtio_req.priv). */
+struct v9p_item {
+	struct virtio_req *req;
+	struct v9p_item *next;
+	uint32_t reply; /* the used length, set by the worker */
 };
 
-static void v9p_handle(struct virtio_9p *v, struct virtio_req *req)
+struct virtio_9p {
+	struct axvm_virtio_mmio *t;
+	struct p9_server *server; /* the worker's */
+	uint8_t *req, *resp;	  /* P9_MSIZE_MAX each; the worker's */
+	char tag[P9_TAG_MAX + 1];
+	struct axvm_ratelimit limit;
+
+	pthread_t worker;
+	bool worker_started;
+	pthread_mutex_t lock;			  /* guards the lists and stop */
+	pthread_cond_t wake;			  /* pending has work, or stop */
+	struct v9p_item *pending, **pending_tail; /* popped, for the worker */
+	struct v9p_item *done, **done_tail;	  /* served, to complete */
+	bool stop;
+	struct axvm_event *done_ev; /* the worker finished chains: complete them */
+};
+
+/* Worker thread: one request, the reply in guest memory; returns the used length. */
+static uint32_t v9p_handle(struct virtio_9p *v, struct virtio_req *req)
 {
 	size_t len, cap, reply;
 
@@ -65,32 +94,114 @@ static void v9p_handle(struct virtio_9p *v, struct virtio_req *req)
 				     strerror(v->resp[7] | v->resp[8] << 8));
 	if (reply)
 		reply = virtq_iov_from_buf(virtio_req_in(req), req->in_num, 0, v->resp, reply);
-	virtio_mmio_complete(v->t, req, (uint32_t)reply);
+	return (uint32_t)reply;
 }
 
+static void *v9p_worker(void *opaque)
+{
+	struct virtio_9p *v = opaque;
+
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		struct v9p_item *it;
+
+		while (!v->pending && !v->stop)
+			pthread_cond_wait(&v->wake, &v->lock);
+		if (v->stop)
+			break;
+		it = v->pending;
+		v->pending = it->next;
+		if (!v->pending)
+			v->pending_tail = &v->pending;
+		pthread_mutex_unlock(&v->lock);
+
+		/* A chain made stale by a reset is not served: its completion is dropped. */
+		it->reply = virtio_mmio_req_is_stale(v->t, it->req) ? 0 : v9p_handle(v, it->req);
+
+		pthread_mutex_lock(&v->lock);
+		it->next = NULL;
+		*v->done_tail = it;
+		v->done_tail = &it->next;
+		pthread_mutex_unlock(&v->lock);
+		axvm_event_notify(v->done_ev);
+		pthread_mutex_lock(&v->lock);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return NULL;
+}
+
+/* Event thread: the worker served these. */
+static void v9p_done(void *opaque, uint32_t events)
+{
+	struct virtio_9p *v = opaque;
+	struct v9p_item *it;
+
+	pthread_mutex_lock(&v->lock);
+	it = v->done;
+	v->done = NULL;
+	v->done_tail = &v->done;
+	pthread_mutex_unlock(&v->lock);
+	while (it) {
+		struct v9p_item *next = it->next;
+
+		virtio_mmio_complete(v->t, it->req, it->reply);
+		it = next;
+	}
+	virtio_mmio_flush(v->t);
+}
+
+/* Event thread: hand the new chains to the worker. */
 static void v9p_queue_notify(void *dev, unsigned q)
 {
 	struct virtio_9p *v = dev;
-	unsigned n;
+	struct v9p_item *head = NULL, **tail = &head;
+	struct virtio_req *req;
 
-	/* At most a queue's worth per wake-up, so other devices get their turn. */
-	for (n = 0; n < P9_QUEUE_SIZE; n++) {
-		struct virtio_req *req;
-		int ret = virtio_mmio_pop(v->t, 0, 0, &req);
+	/* The ring bounds how many chains can be out (popped) at once. */
+	while (virtio_mmio_pop(v->t, 0, sizeof(struct v9p_item), &req) > 0) {
+		struct v9p_item *it = req->priv;
 
-		if (ret <= 0)
-			break;
-		v9p_handle(v, req);
+		it->req = req;
+		*tail = it;
+		tail = &it->next;
 	}
-	if (n == P9_QUEUE_SIZE)
-		virtio_mmio_kick(v->t, 0);
-	virtio_mmio_flush(v->t);
+	if (!head)
+		return;
+	pthread_mutex_lock(&v->lock);
+	*v->pending_tail = head;
+	v->pending_tail = tail;
+	pthread_cond_signal(&v->wake);
+	pthread_mutex_unlock(&v->lock);
 }
 
 static void v9p_destroy(void *dev)
 {
 	struct virtio_9p *v = dev;
 
+	if (v->worker_started) {
+		pthread_mutex_lock(&v->lock);
+		v->stop = true;
+		pthread_cond_signal(&v->wake);
+		pthread_mutex_unlock(&v->lock);
+		pthread_join(v->worker, NULL);
+	}
+	/* Chains still out are given back (no loop runs: nothing reaches the guest now). */
+	for (struct v9p_item *l = v->pending; l;) {
+		struct v9p_item *next = l->next;
+
+		virtio_mmio_complete(v->t, l->req, 0);
+		l = next;
+	}
+	for (struct v9p_item *l = v->done; l;) {
+		struct v9p_item *next = l->next;
+
+		virtio_mmio_complete(v->t, l->req, l->reply);
+		l = next;
+	}
+	if (v->done_ev)
+		axvm_event_remove(v->done_ev);
+	pthread_cond_destroy(&v->wake);
+	pthread_mutex_destroy(&v->lock);
 	p9_server_destroy(v->server);
 	free(v->req);
 	free(v->resp);
@@ -206,18 +317,41 @@ static int v9p_create(const struct axvm_devclass_ctx *ctx, void **state)
 	config[0] = (uint8_t)tag_len;
 	config[1] = (uint8_t)(tag_len >> 8);
 	memcpy(config + 2, o->tag, tag_len);
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->wake, NULL);
+	v->pending_tail = &v->pending;
+	v->done_tail = &v->done;
+	ret = axvm_event_add_notifier(ctx->events, v9p_done, v, &v->done_ev);
+	if (ret) {
+		axvm_devclass_fail(ctx, "virtio-9p", ret, "cannot add a notifier: %s",
+				   axvm_strerror(ret));
+		goto fail_server;
+	}
 	ret =
 	    virtio_mmio_create(ctx, &v9p_device, v, VIRTIO_BIT(VIRTIO_9P_MOUNT_TAG), config, &v->t);
 	if (ret) {
-		p9_server_destroy(v->server);
-		goto fail_free;
+		axvm_event_remove(v->done_ev);
+		goto fail_server;
 	}
+	ret = pthread_create(&v->worker, NULL, v9p_worker, v);
+	if (ret) {
+		axvm_devclass_fail(ctx, "virtio-9p", -AXVM_ENOMEM, "cannot start its worker: %s",
+				   strerror(ret));
+		free(o);
+		axvm_virtio_mmio_destroy(v->t); /* frees v (v9p_destroy) */
+		return -AXVM_ENOMEM;
+	}
+	v->worker_started = true;
 	axvm_debug("virtio-9p %s: tag %s, %s", o->path, o->tag,
 		   o->read_only ? "read-only" : "read-write");
 	free(o);
 	*state = v->t;
 	return 0;
 
+fail_server:
+	pthread_cond_destroy(&v->wake);
+	pthread_mutex_destroy(&v->lock);
+	p9_server_destroy(v->server);
 fail_free:
 	free(o);
 	if (v) {

@@ -988,11 +988,86 @@ TEST(test_board_config_emu_devices_other_than_its_own_are_rejected)
 	cfg.emu_device_count = 3;
 	CHECK_INT(-AXVM_ENOTSUP, board_create(&f));
 	CHECK_STR("devices.emu_devices[2] (\"virtio-blk\", emu_type 0xe1 at 0x10001000): the virt "
-		  "board builds no devices from emu_devices (it accepts its own PLIC, 0x1 at "
-		  "0xc000000, and UART, 0x2 at 0x10000000); give a disk as kernel.disk_path or "
-		  "-d FILE",
+		  "board builds no devices from emu_devices but its own PLIC (0x1 at 0xc000000), "
+		  "UART (0x2 at 0x10000000) and virtio-net NICs (0xe2 in a virtio-mmio slot); "
+		  "give a disk as kernel.disk_path or -d FILE",
 		  f.err);
 	board_cleanup(&f);
+}
+
+/*
+ * A config's virtio-net entry (emu_type 0xe2) is a NIC in the slot its
+ * base_gpa names, with the options string as --net takes them; the other
+ * devices fill the free slots from the top down around it.
+ */
+TEST(test_board_config_nic_entry_is_a_nic_in_its_slot)
+{
+	struct board_fixture f;
+	struct axvm_event_loop *loop = NULL;
+	struct axvm_config cfg;
+	uint64_t mac_lo;
+	char disk[128];
+
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	axvm_config_init(&cfg);
+	cfg.emu_devices[0] = (struct axvm_emu_device){.name = "eth0",
+						      .base_gpa = 0x10008000,
+						      .length = 0x1000,
+						      .irq_id = 8,
+						      .emu_type = 0xe2,
+						      .options = "user,mac=52:54:00:ab:cd:ef"};
+	cfg.emu_device_count = 1;
+	snprintf(cfg.disk_path, sizeof(cfg.disk_path), "%s", disk);
+	f.o.base_config = &cfg;
+	f.o.devices[0] = (struct axvm_board_device){"virtio-rng", NULL, "--rng"};
+	f.o.device_count = 1;
+	REQUIRE_OK(board_create(&f));
+	CHECK_U64(1, board_mmio_read(&f, 0x10008008)); /* DeviceID: network, its own slot */
+	mac_lo = board_mmio_read(&f, 0x10008104);      /* config: mac[4], mac[5] */
+	CHECK_U64(0xefcd, mac_lo & 0xffff);
+	CHECK_U64(2, board_mmio_read(&f, 0x10007008)); /* the disk: the top free slot */
+	CHECK_U64(4, board_mmio_read(&f, 0x10006008)); /* --rng next */
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+
+	/* Its options are checked as --net's, named by the entry. */
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	snprintf(cfg.emu_devices[0].options, sizeof(cfg.emu_devices[0].options), "user,mtu=big");
+	cfg.disk_path[0] = 0;
+	f.o.base_config = &cfg;
+	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	CHECK(strstr(f.err, "devices.emu_devices[0]:") == f.err);
+	CHECK(strstr(f.err, "mtu=big") != NULL);
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
+
+	/* Where it cannot be: the field is named. */
+	REQUIRE(board_prepare_devices(&f, &loop, disk, sizeof(disk)) == 0);
+	cfg.emu_devices[0].options[0] = 0;
+	cfg.emu_devices[0].base_gpa = 0x10008800;
+	f.o.base_config = &cfg;
+	CHECK_INT(-AXVM_EINVAL, board_create(&f));
+	CHECK(strstr(f.err, "devices.emu_devices[0][1] (\"eth0\"): base_gpa 0x10008800 is not") ==
+	      f.err);
+	cfg.emu_devices[0].base_gpa = 0x10002000;
+	cfg.emu_devices[0].irq_id = 8;
+	CHECK_INT(-AXVM_EINVAL, axvm_board_virt_check_config(&cfg));
+	CHECK_STR("devices.emu_devices[0][3] (\"eth0\"): irq_id 8, the slot at 0x10002000 has "
+		  "IRQ 2",
+		  axvm_error_message());
+	cfg.emu_devices[0].irq_id = 2;
+	cfg.emu_devices[0].length = 0x200;
+	CHECK_INT(-AXVM_EINVAL, axvm_board_virt_check_config(&cfg));
+	CHECK(strstr(axvm_error_message(), "devices.emu_devices[0][2]") != NULL);
+	cfg.emu_devices[0].length = 0x1000;
+	cfg.emu_devices[1] = cfg.emu_devices[0];
+	cfg.emu_device_count = 2;
+	CHECK_INT(-AXVM_EINVAL, axvm_board_virt_check_config(&cfg));
+	CHECK(strstr(axvm_error_message(), "devices.emu_devices[1][1]") != NULL);
+	cfg.emu_device_count = 1;
+	CHECK_INT(0, axvm_board_virt_check_config(&cfg));
+	board_cleanup(&f);
+	axvm_event_loop_destroy(loop);
 }
 
 TEST(test_board_device_without_event_loop_is_an_error)

@@ -444,6 +444,23 @@ CONFIG_ERROR(test_config_emu_cfg_list_over_limit,
 			 "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]]]\n",
 	     -AXVM_ELIMIT,
 	     "vm.toml:11:49: devices.emu_devices[0][5]: 17 values exceed the limit of 16")
+/* A virtio-net entry (0xe2) may end with its --net options as a string; nothing else may. */
+TEST(test_config_nic_entry_takes_an_options_string)
+{
+	REQUIRE_OK(parse(BASE KERNEL "[devices]\nemu_devices = [[\"eth0\", 0x1000_1000, 0x1000, 1, "
+				     "0xe2, \"user,hostfwd=tcp:127.0.0.1:8080-:80\"]]\n"));
+	CHECK_INT(1, cfg.emu_device_count);
+	CHECK_STR("user,hostfwd=tcp:127.0.0.1:8080-:80", cfg.emu_devices[0].options);
+	CHECK_INT(0, cfg.emu_devices[0].cfg_count);
+	REQUIRE_OK(parse(BASE KERNEL "[devices]\nemu_devices = [[\"eth0\", 0x1000_1000, 0x1000, 1, "
+				     "0xe2]]\n"));
+	CHECK_STR("", cfg.emu_devices[0].options);
+}
+CONFIG_ERROR(test_config_options_string_only_for_a_nic,
+	     BASE KERNEL
+	     "[devices]\nemu_devices = [[\"x\", 0x1000_1000, 0x1000, 1, 0xe1, \"ro\"]]\n",
+	     -AXVM_EINVAL,
+	     "vm.toml:11:52: devices.emu_devices[0][5]: expected an array, got a string")
 CONFIG_ERROR(
     test_config_excluded_devices_shape_is_checked,
     BASE KERNEL "[devices]\nexcluded_devices = [\"/soc/a\", 1]\n", -AXVM_EINVAL,

@@ -11,14 +11,23 @@
 #   axvm-net: httpd ready              busybox httpd on port 80 serves /srv
 #   axvm-net: download md5=H bytes=N secs=S   big.bin through wget
 #   axvm-net: upload md5=H bytes=N secs=S     MIB MiB of /dev/urandom through nc
+#   axvm-net: relay secs=S             with axvm.net.relay=1, instead of the two
+#                                      above: big.bin through wget straight into nc
+#                                      back to the host, which hashes what returns
 #   axvm-net: flood sent=N errors=N secs=S    axvm-netflood's raw frames, if the
 #                                             host put it in /usr/bin
+#   axvm-net: tap ping ok              with axvm.net.tap=MAC,ADDR/N,PEER: the NIC with
+#                                      that MAC gets ADDR/N and pings PEER (the host's
+#                                      end of a TAP interface); "tap FAILED: why" if not
 #   axvm-net: done
 # or `axvm-net: FAILED at: STEP`. md5, not sha256: the hash runs in the
 # guest, and md5 costs it about half. Kernel parameters: axvm.net.port=PORT,
 # axvm.net.rport=RPORT, axvm.net.mib=MIB (upload size), axvm.net.flood=N
 # (frames), axvm.net.hash=0 (make bench: no hashing, /dev/zero uploaded and
-# the download discarded, so the guest's CPU goes to the transfer).
+# the download discarded, so the guest's CPU goes to the transfer),
+# axvm.net.relay=1 (tests/integration/net.sh: both directions at once, the
+# guest hashing nothing: the host compares what comes back with what it
+# served, which checks both directions without the guest's CPU hashing).
 failed() {
 	echo "axvm-net: FAILED at: $*"
 	exit 1
@@ -30,6 +39,8 @@ rport=8001
 mib=1
 flood=0
 hash=1
+relay=0
+tap=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
@@ -38,6 +49,8 @@ for arg in $cmdline; do
 	axvm.net.mib=*) mib=${arg#axvm.net.mib=} ;;
 	axvm.net.flood=*) flood=${arg#axvm.net.flood=} ;;
 	axvm.net.hash=*) hash=${arg#axvm.net.hash=} ;;
+	axvm.net.tap=*) tap=${arg#axvm.net.tap=} ;;
+	axvm.net.relay=*) relay=${arg#axvm.net.relay=} ;;
 	esac
 done
 host=10.0.2.2
@@ -63,7 +76,15 @@ until wget -q -O /dev/null "http://$host:$port/go" 2>/dev/null; do
 done
 
 mkfifo /tmp/dl /tmp/up || failed mkfifo
-if [ "$hash" = 1 ]; then
+if [ "$relay" = 1 ]; then
+	t0=$(now)
+	(
+		set -o pipefail
+		wget -q -O - "http://$host:$port/big.bin" | nc "$host" "$rport"
+	) || failed "wget http://$host:$port/big.bin | nc $host $rport"
+	t1=$(now)
+	echo "axvm-net: relay secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+elif [ "$hash" = 1 ]; then
 	t0=$(now)
 	wc -c </tmp/dl >/tmp/dl.bytes &
 	wget -q -O - "http://$host:$port/big.bin" | tee /tmp/dl | md5sum >/tmp/dl.sum
@@ -75,9 +96,13 @@ else
 	dl="bytes=$(wget -q -O - "http://$host:$port/big.bin" | wc -c)"
 	t1=$(now)
 fi
-echo "axvm-net: download $dl secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+if [ "$relay" != 1 ]; then
+	echo "axvm-net: download $dl secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+fi
 
-if [ "$hash" = 1 ]; then
+if [ "$relay" = 1 ]; then
+	:
+elif [ "$hash" = 1 ]; then
 	t0=$(now)
 	md5sum </tmp/up >/tmp/up.sum &
 	dd if=/dev/urandom bs=64k count=$((mib * 16)) 2>/dev/null | tee /tmp/up | nc "$host" "$rport" ||
@@ -92,7 +117,9 @@ else
 	t1=$(now)
 	ul="zeros"
 fi
-echo "axvm-net: upload $ul bytes=$((mib * 1048576)) secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+if [ "$relay" != 1 ]; then
+	echo "axvm-net: upload $ul bytes=$((mib * 1048576)) secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
+fi
 
 if [ "$flood" -gt 0 ] && [ -x /usr/bin/axvm-netflood ]; then
 	t0=$(now)
@@ -100,5 +127,26 @@ if [ "$flood" -gt 0 ] && [ -x /usr/bin/axvm-netflood ]; then
 	t1=$(now)
 	echo "axvm-net: flood $r secs=$(echo "$t1 $t0" | awk '{print $1 - $2}')"
 	ping -c 1 -W 5 "$host" >/dev/null 2>&1 || failed "ping $host after the flood"
+fi
+if [ -n "$tap" ]; then
+	# A second NIC on a host TAP interface, found by its MAC (probe order
+	# names it): a static address, and the host's end answers ping.
+	tmac=${tap%%,*}
+	rest=${tap#*,}
+	taddr=${rest%%,*}
+	tpeer=${rest#*,}
+	tif=
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address" 2>/dev/null)" = "$tmac" ] && tif=${d##*/}
+	done
+	if [ -z "$tif" ]; then
+		echo "axvm-net: tap FAILED: no interface with MAC $tmac"
+	elif ! ip addr add "$taddr" dev "$tif" || ! ip link set "$tif" up; then
+		echo "axvm-net: tap FAILED: ip addr add $taddr dev $tif"
+	elif ping -c 2 -W 5 "$tpeer" >/tmp/tping.log 2>&1; then
+		echo "axvm-net: tap ping ok ($tif $taddr -> $tpeer)"
+	else
+		echo "axvm-net: tap FAILED: ping $tpeer on $tif: $(tail -n 2 /tmp/tping.log | tr '\n' ' ')"
+	fi
 fi
 echo "axvm-net: done"
