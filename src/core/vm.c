@@ -736,13 +736,24 @@ static int vm_device_result(struct axvm *vm, int ret, const char *what, uint64_t
 	return 1;
 }
 
-static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
-			       struct axvm_exit *e)
+/*
+ * The MMIO handlers, traced and not: one body each, inlined into both, so
+ * the untraced ones never look at the trace mask (the run loop loads it once
+ * per exit and picks the table: vm_traced_exit_handlers while `--trace mmio`
+ * is on).
+ */
+static void vm_trace_access(struct axvm *vm, unsigned id, const char *dir, uint64_t addr,
+			    unsigned width, uint64_t v, int ret);
+
+static inline __attribute__((always_inline)) int
+vm_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id, struct axvm_exit *e, bool traced)
 {
 	uint64_t v = 0;
 	int ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_read.addr,
 				     e->mmio_read.width, &v);
 
+	if (traced)
+		vm_trace_access(vm, id, "read", e->mmio_read.addr, e->mmio_read.width, v, ret);
 	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
 		return 0;
 	ret = axvm_vcpu_set_gpr(
@@ -751,13 +762,28 @@ static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned
 	return ret ? ret : 1;
 }
 
-static int vm_handle_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
-				struct axvm_exit *e)
+static inline __attribute__((always_inline)) int vm_mmio_write(struct axvm *vm, unsigned id,
+							       struct axvm_exit *e, bool traced)
 {
 	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_write.addr,
 				      e->mmio_write.width, e->mmio_write.data);
 
+	if (traced)
+		vm_trace_access(vm, id, "write", e->mmio_write.addr, e->mmio_write.width,
+				e->mmio_write.data, ret);
 	return vm_device_result(vm, ret, "mmio write", e->mmio_write.addr);
+}
+
+static int vm_handle_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+			       struct axvm_exit *e)
+{
+	return vm_mmio_read(vm, vcpu, id, e, false);
+}
+
+static int vm_handle_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
+				struct axvm_exit *e)
+{
+	return vm_mmio_write(vm, id, e, false);
 }
 
 static int vm_handle_io_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
@@ -832,36 +858,16 @@ static void vm_trace_access(struct axvm *vm, unsigned id, const char *dir, uint6
 			d ? d->name : "(no device)", ret && ret != -AXVM_ENODEV ? " (failed)" : "");
 }
 
-/*
- * The MMIO handlers while `--trace mmio` is on. The untraced ones never
- * look at the trace mask: the run loop loads it once per exit and picks
- * the table, so tracing costs nothing on the MMIO path when it is off.
- */
 static int vm_traced_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
 			       struct axvm_exit *e)
 {
-	uint64_t v = 0;
-	int ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_read.addr,
-				     e->mmio_read.width, &v);
-
-	vm_trace_access(vm, id, "read", e->mmio_read.addr, e->mmio_read.width, v, ret);
-	if (vm_device_result(vm, ret, "mmio read", e->mmio_read.addr) == 0)
-		return 0;
-	ret = axvm_vcpu_set_gpr(
-	    vcpu, e->mmio_read.reg,
-	    vm_extend(v, e->mmio_read.width, e->mmio_read.sign_ext, e->mmio_read.reg_width));
-	return ret ? ret : 1;
+	return vm_mmio_read(vm, vcpu, id, e, true);
 }
 
 static int vm_traced_mmio_write(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id,
 				struct axvm_exit *e)
 {
-	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_write.addr,
-				      e->mmio_write.width, e->mmio_write.data);
-
-	vm_trace_access(vm, id, "write", e->mmio_write.addr, e->mmio_write.width,
-			e->mmio_write.data, ret);
-	return vm_device_result(vm, ret, "mmio write", e->mmio_write.addr);
+	return vm_mmio_write(vm, id, e, true);
 }
 
 static const vm_exit_handler vm_traced_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
