@@ -496,6 +496,52 @@ TEST(test_sse_local_inject_enters_the_handler_and_complete_resumes)
 	fix_fini(&f);
 }
 
+/*
+ * An event taken from U-mode enters S, and complete returns to U, as a trap
+ * and an sret do for the PMU's per-mode counters (perf's :u and :k): the
+ * handler's instructions count in S, the interrupted code's in U.
+ */
+TEST(test_sse_entry_and_complete_keep_the_pmu_mode_split)
+{
+	FIX(f);
+	struct rv_hart *h = f.h;
+	uint64_t u, k, uidx, kidx;
+
+	sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 2 | 4 | 1u << 6 /* CLEAR, AUTO_START, SINH */,
+	    2 /* instructions */, 0);
+	CHECK_INT(0, ERR(h));
+	uidx = VAL(h);
+	sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 2 | 4 | 1u << 5 /* CLEAR, AUTO_START, UINH */,
+	    2 /* instructions */, 0);
+	CHECK_INT(0, ERR(h));
+	kidx = VAL(h);
+	sse_arm_local(&f, h, 0);
+	sse(h, 7, LOCAL_SW, 0, 0, 0); /* injected: taken at the next instruction boundary */
+	CHECK_INT(0, ERR(h));
+	/* The hart is in U-mode at R, as after an sret (the PMU told, as sret does). */
+	CODE(f, R, NOP, NOP, ECALL);
+	h->priv = RV_PRIV_U;
+	rv_sbi_pmu_mode_change(h, RV_PRIV_S);
+	h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(HANDLER + 4, h->pc); /* halted in the handler's wfi, before any U instruction */
+	REQUIRE_OK(rv_csr_read(h, 0xc00 + (unsigned)uidx, &u));
+	REQUIRE_OK(rv_csr_read(h, 0xc00 + (unsigned)kidx, &k));
+	CHECK_U64(0, u);
+	/* complete (an ecall in the handler: the interpreter counts it after the call) */
+	sse(h, 6, 0, 0, 0, 0);
+	h->instret++;
+	CHECK_U64(R, h->pc);
+	CHECK_INT(RV_PRIV_U, h->priv);
+	REQUIRE_OK(fix_run(&f)); /* nop, nop, then the ecall traps to S */
+	CHECK_U64(RV_EXC_ECALL_U, h->scause);
+	REQUIRE_OK(rv_csr_read(h, 0xc00 + (unsigned)uidx, &u));
+	CHECK_U64(2, u);
+	REQUIRE_OK(rv_csr_read(h, 0xc00 + (unsigned)kidx, &k));
+	CHECK(k >= 1); /* the complete ecall, and the trap vector's code */
+	fix_fini(&f);
+}
+
 TEST(test_sse_masked_or_running_events_wait_then_go)
 {
 	FIX(f);

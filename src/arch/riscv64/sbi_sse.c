@@ -202,7 +202,10 @@ static void sse_inject(struct rv_hart *h, struct rv_sse_event *e)
 		s |= RV_SSTATUS_SPIE;
 	s &= ~RV_SSTATUS_SIE;
 	h->sstatus = s;
-	h->priv = RV_PRIV_S;
+	if (h->priv != RV_PRIV_S) {
+		h->priv = RV_PRIV_S;
+		rv_sbi_pmu_mode_change(h, RV_PRIV_U); /* as a trap entry: the PMU's mode filters */
+	}
 	h->pc = e->entry_pc;
 	h->resv_valid = false;
 }
@@ -270,6 +273,12 @@ static void sse_complete(struct rv_sbi_call *call)
 	s = h->sstatus;
 	h->pc = h->sepc;
 	h->priv = (s & RV_SSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
+	if (h->priv != RV_PRIV_S) {
+		/* As sret: this ecall retires in S (the caller counts it after we return). */
+		h->instret++;
+		rv_sbi_pmu_mode_change(h, RV_PRIV_S);
+		h->instret--;
+	}
 	s &= ~(RV_SSTATUS_SIE | RV_SSTATUS_SPIE | RV_SSTATUS_SPP);
 	if (h->sstatus & RV_SSTATUS_SPIE)
 		s |= RV_SSTATUS_SIE;
