@@ -260,8 +260,6 @@ bool rv_hart_is_running(const struct rv_hart *h)
 
 void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 {
-	uint64_t s = h->sstatus;
-
 	if ((unsigned)cause < RV_STAT_CAUSES) /* hart_take_interrupt counts its own */
 		rv_hart_stat_inc(&h->stat_exceptions[cause]);
 	if (cause == RV_EXC_ILLEGAL) /* the PMU's ILLEGAL_INSN firmware event */
@@ -269,6 +267,14 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 	h->scause = (uint64_t)cause;
 	h->sepc = h->pc;
 	h->stval = tval;
+	rv_hart_enter_s(h);
+	h->pc = h->stvec & ~3ull;
+}
+
+void rv_hart_enter_s(struct rv_hart *h)
+{
+	uint64_t s = h->sstatus;
+
 	s &= ~(RV_SSTATUS_SPP | RV_SSTATUS_SPIE);
 	if (h->priv == RV_PRIV_S)
 		s |= RV_SSTATUS_SPP;
@@ -278,9 +284,8 @@ void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval)
 	h->sstatus = s;
 	if (h->priv != RV_PRIV_S) {
 		h->priv = RV_PRIV_S;
-		rv_sbi_pmu_mode_change(h, RV_PRIV_U);
+		rv_sbi_pmu_mode_change(h, RV_PRIV_U); /* the PMU's mode filters */
 	}
-	h->pc = h->stvec & ~3ull;
 	h->resv_valid = false;
 }
 

@@ -336,6 +336,13 @@ enum rv_step {
 
 /* Deliver an exception to the guest's stvec (pc = the faulting instruction). */
 void rv_hart_raise(struct rv_hart *h, enum rv_exc cause, uint64_t tval);
+/*
+ * Enter S-mode as a trap does, without touching pc or the cause CSRs (the
+ * caller's: rv_hart_raise, an SSE event's entry): SPP from the mode, SPIE
+ * from SIE, SIE cleared, the reservation dropped, the PMU told of a change
+ * from U.
+ */
+void rv_hart_enter_s(struct rv_hart *h);
 /* Execute one instruction at h->pc. Returns RV_STEP_* or a negative AXVM_E*. */
 int rv_interp_step(struct rv_hart *h, struct axvm_exit *exit);
 /*

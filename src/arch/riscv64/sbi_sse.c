@@ -195,19 +195,8 @@ static void sse_inject(struct rv_hart *h, struct rv_sse_event *e)
 	h->x[A6] = h->id;
 	h->x[A7] = e->entry_arg;
 	h->sepc = h->pc;
-	s &= ~(RV_SSTATUS_SPP | RV_SSTATUS_SPIE);
-	if (h->priv == RV_PRIV_S)
-		s |= RV_SSTATUS_SPP;
-	if (s & RV_SSTATUS_SIE)
-		s |= RV_SSTATUS_SPIE;
-	s &= ~RV_SSTATUS_SIE;
-	h->sstatus = s;
-	if (h->priv != RV_PRIV_S) {
-		h->priv = RV_PRIV_S;
-		rv_sbi_pmu_mode_change(h, RV_PRIV_U); /* as a trap entry: the PMU's mode filters */
-	}
+	rv_hart_enter_s(h);
 	h->pc = e->entry_pc;
-	h->resv_valid = false;
 }
 
 bool rv_sbi_sse_ready(struct rv_hart *h)
