@@ -67,8 +67,8 @@ struct jit_stub {
 };
 
 /* Host registers that hold guest registers inside a block (no call is ever made from it). */
-#define JIT_NCACHE 6
-static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_R8,
+#define JIT_NCACHE 7
+static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_RSI, X86_R8,
 							X86_R9,	 X86_R10, X86_R11};
 
 struct jit_tr {
@@ -965,11 +965,43 @@ static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
 }
 
 /*
+ * The operand fields an operation reads or writes, as a bit mask (1 = rs1,
+ * 2 = rs2, 4 = rd, 8 = target): predecode.c fills every field from the raw
+ * bits, so an immediate operation's "rs2" is noise that must not win a host
+ * register.
+ */
+static unsigned jit_fields(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_NOP:
+		return 0;
+	case RV_DOP_LUI:
+	case RV_DOP_LI:
+	case RV_DOP_AUIPC:
+	case RV_DOP_JAL:
+		return 4;
+	case RV_DOP_ZEXTW:
+		return 1 | 4;
+	case RV_DOP_SHIFTS:
+		return 1 | 4 | 8;
+	default:
+		break;
+	}
+	if (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU)
+		return 1 | 2;
+	if (op >= RV_DOP_SB && op <= RV_DOP_SD)
+		return 1 | 2;
+	if ((op >= RV_DOP_LB && op <= RV_DOP_LWU) || op == RV_DOP_JALR || jit_alu_imm_op(op))
+		return 1 | 4;
+	if (op >= RV_DOP_ADD_LB && op <= RV_DOP_ADD_SD)
+		return 1 | 2 | 4 | 8;
+	return 1 | 2 | 4; /* the register-register ALU operations */
+}
+
+/*
  * Choose the guest registers to keep in host registers: the most used ones
- * over the slots the block will cover (the same walk as the translation).
- * Operand fields an operation does not use count too: a harmless
- * overestimate (a register cached for nothing is loaded and stored back
- * unchanged).
+ * over the slots the block will cover (the same walk as the translation),
+ * counting only the fields each operation uses.
  */
 static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const struct rv_dpage *dp)
 {
@@ -979,15 +1011,18 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 	t->ncached = 0;
 	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
 		const struct rv_dinsn *d = &dp->slot[slot];
+		unsigned f;
 
 		if (!jit_decoded(h, d) || !jit_can(d->op))
 			break;
-		uses[d->rs1]++;
-		uses[d->rs2]++;
-		if (d->rd < 32)
+		f = jit_fields(d->op);
+		if (f & 1)
+			uses[d->rs1]++;
+		if (f & 2)
+			uses[d->rs2]++;
+		if ((f & 4) && d->rd < 32)
 			uses[d->rd]++;
-		if ((d->op == RV_DOP_SHIFTS || d->op >= RV_DOP_ADD_LB) && d->target > 0 &&
-		    d->target < 32)
+		if ((f & 8) && d->target > 0 && d->target < 32)
 			uses[d->target]++;
 		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
 		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
