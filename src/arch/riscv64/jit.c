@@ -41,8 +41,14 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 
 #include "axvm/log.h"
 
-/* A slot becomes hot after this many entries from exec.c. */
-#define JIT_HOT 16u
+/*
+ * A slot becomes hot after this many entries from exec.c. Translating a
+ * block costs about 5-8 us, the time to interpret it a few hundred times: a
+ * Debian boot at 16 translated 146,000 blocks in 0.6-0.8 s of CPU, at 256
+ * 20,000 in 0.17 s, with 94 % of the instructions still in blocks either
+ * way (docs/bench.md).
+ */
+#define JIT_HOT 256u
 /* count[] value of a slot whose block could not be translated: never try again. */
 #define JIT_NEVER UINT16_MAX
 /* Longest block in guest instructions, and the most exits one can have. */
@@ -102,6 +108,7 @@ struct rv_jit {
 	uint8_t *epilogue; /* rw address */
 	jit_entry_fn enter;
 	uint64_t gen;
+	bool profile; /* AXVM_JIT_STATS=1: count slow exits by operation */
 	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
 	struct jit_tr *tr; /* scratch for the block being translated */
@@ -180,6 +187,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	j->hot = JIT_HOT;
 	if (getenv("AXVM_JIT_HOT") && atoi(getenv("AXVM_JIT_HOT")) > 0)
 		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
+	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -1139,6 +1147,24 @@ static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigne
 	return code;
 }
 
+#define EXEC_PROFILE(c) __builtin_expect(!!(c), 0)
+
+/* AXVM_JIT_STATS=1: which operation made the block leave for the interpreter. */
+static void jit_profile_exit(struct rv_hart *h)
+{
+	uint64_t pc = h->pc;
+	unsigned idx = (pc >> 12) & (RV_TLB_SIZE - 1);
+	const struct rv_dpage *dp = h->tlb.xd[h->priv][idx];
+	const struct rv_dinsn *d;
+
+	if (!dp || h->tlb.e[h->priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))
+		return;
+	d = &dp->slot[(pc & RV_PAGE_MASK) >> 1];
+	h->jit->stats.slow_exit_op[d->op]++;
+	if (d->op == RV_DOP_GENERIC)
+		h->jit->stats.slow_exit_generic[(uint32_t)d->imm & 127]++;
+}
+
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
 		int64_t *left)
 {
@@ -1184,7 +1210,10 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 			 h->tlb.e[h->priv][RV_ACC_W]);
 	if (after == *left)
 		return false; /* the budget did not cover it: nothing ran, pc unchanged */
+	j->stats.insns += (uint64_t)(*left - after);
 	*left = after;
+	if (EXEC_PROFILE(j->profile) && h->jit_exit_slow)
+		jit_profile_exit(h);
 	return true;
 }
 

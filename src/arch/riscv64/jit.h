@@ -43,7 +43,7 @@
 
 #include "arch/riscv64/dcache.h"
 
-#define RV_JIT_DEFAULT_CACHE (16u << 20)
+#define RV_JIT_DEFAULT_CACHE (32u << 20)
 #define RV_JIT_MIN_CACHE (8u << 10)
 
 /* A decoded page's translations: the entry of each slot that starts a block. */
@@ -62,6 +62,14 @@ struct rv_jit_stats {
 	uint64_t flushes;      /* times the code cache was emptied (full) */
 	uint64_t failed;       /* entries that could not be translated */
 	uint64_t runs;	       /* blocks entered from exec.c */
+	uint64_t insns;	       /* guest instructions retired in blocks */
+	/*
+	 * With AXVM_JIT_STATS=1 only (profiling): the operation a block left
+	 * at for the interpreter to run (slow exits), by enum rv_dop, and for
+	 * RV_DOP_GENERIC by major opcode (insn bits 6..0).
+	 */
+	uint64_t slow_exit_op[RV_DOP_COUNT];
+	uint64_t slow_exit_generic[128];
 };
 
 struct rv_jit;
