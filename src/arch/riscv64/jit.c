@@ -594,6 +594,123 @@ static void jit_div(struct jit_tr *t, unsigned op)
 }
 
 /*
+ * The ALU rows of insn_table.h this tier has no inline form for (Zba, Zbb,
+ * Zbc, Zbs, Zicond) are called: one function per row, generated from the
+ * row's own expression, so their semantics stay written once. b is what
+ * exec.c gives the expression: rs2 (R), the immediate (I, S5, S6), 0 (U).
+ */
+#define JIT_ALU_FN(n, s, opc, mask, match, fmt, ext, expr)                                         \
+	static uint64_t jit_alu_##n(uint64_t a, uint64_t b)                                        \
+	{                                                                                          \
+		(void)b;                                                                           \
+		return (expr);                                                                     \
+	}
+RV_INSN_ALU(JIT_ALU_FN)
+#undef JIT_ALU_FN
+
+enum jit_alu_b { JIT_B_IMM = 1, JIT_B_REG, JIT_B_ZERO };
+#define JIT_B_R JIT_B_REG
+#define JIT_B_I JIT_B_IMM
+#define JIT_B_S6 JIT_B_IMM
+#define JIT_B_S5 JIT_B_IMM
+#define JIT_B_U JIT_B_ZERO
+
+static const struct {
+	uint64_t (*fn)(uint64_t a, uint64_t b);
+	uint8_t b; /* enum jit_alu_b; 0 = not an ALU row */
+} jit_alu_rows[RV_DOP_COUNT] = {
+#define JIT_ALU_ROW(n, s, opc, mask, match, fmt, ext, expr)                                        \
+	[RV_DOP_##n] = {jit_alu_##n, JIT_B_##fmt},
+    RV_INSN_ALU(JIT_ALU_ROW)
+#undef JIT_ALU_ROW
+};
+#undef JIT_B_R
+#undef JIT_B_I
+#undef JIT_B_S6
+#undef JIT_B_S5
+#undef JIT_B_U
+
+/* An ALU row translated as a call (not inline). */
+static bool jit_alu_call_op(unsigned op)
+{
+	return op < RV_DOP_COUNT && jit_alu_rows[op].b && !jit_alu_imm_op(op) &&
+	       !jit_alu_reg_op(op);
+}
+
+/* FENCE (any sets, FENCE.TSO, PAUSE): GENERIC with MISC-MEM funct3 0. */
+static bool jit_fence(const struct rv_dinsn *d)
+{
+	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x707f) == 0x000f;
+}
+
+/*
+ * F/D arithmetic, exactly as exec.c's do_fpu: fpu.c itself (bit-identical
+ * results, flags and NaNs by construction). Nonzero: FS is off or fpu.c
+ * refused it; nothing changed and the interpreter runs it (and raises).
+ */
+static int jit_fpu_call(struct rv_hart *h, uint32_t insn)
+{
+	if (!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute(&h->fpu, insn, h->x))
+		return 1;
+	h->x[0] = 0;
+	rv_hart_fs_dirty(h);
+	return 0;
+}
+
+/*
+ * Around a call from a block: the cached guest registers in caller-saved
+ * host registers are pushed (and the stack kept 16-byte aligned: inside a
+ * block rsp is, see jit_emit_runtime) and popped after. Returns the bytes
+ * pushed.
+ */
+static int32_t jit_call_save(struct jit_tr *t)
+{
+	int32_t n = 0;
+
+	for (unsigned i = 0; i < t->ncached; i++)
+		if (jit_cache_regs[i] != X86_RBP) {
+			x86_push(&t->b, jit_cache_regs[i]);
+			n += 8;
+		}
+	if (n & 8) {
+		x86_alu_imm(&t->b, X86_SUB, true, X86_RSP, 8);
+		n += 8;
+	}
+	return n;
+}
+
+static void jit_call_restore(struct jit_tr *t, int32_t n)
+{
+	if (n & 8)
+		return; /* cannot happen: jit_call_save pads to 16 */
+	for (unsigned i = 0; i < t->ncached; i++)
+		if (jit_cache_regs[i] != X86_RBP)
+			n -= 8;
+	if (n)
+		x86_alu_imm(&t->b, X86_ADD, true, X86_RSP, 8);
+	for (unsigned i = t->ncached; i-- > 0;)
+		if (jit_cache_regs[i] != X86_RBP)
+			x86_pop(&t->b, jit_cache_regs[i]);
+}
+
+static void jit_call(struct jit_tr *t, const void *fn)
+{
+	x86_mov_imm(&t->b, X86_RAX, (uint64_t)(uintptr_t)fn);
+	x86_call_reg(&t->b, X86_RAX);
+}
+
+#define FOFF(r) ((int32_t)(offsetof(struct rv_hart, fpu.f) + 8u * (r)))
+#define SSTATUS_OFF ((int32_t)offsetof(struct rv_hart, sstatus))
+
+/* FS off: leave for the interpreter (which raises the illegal instruction). */
+static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
+{
+	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
+	x86_alu_imm(&t->b, X86_AND, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
+}
+
+/*
  * Translate one slot at page offset `off` (k instructions retired before
  * it). Returns the instructions it retires, 0 if it is not translated (the
  * block ends before it); *end is set when it ends the block itself.
@@ -739,6 +856,59 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
+	case RV_DOP_GENERIC: /* only FENCE gets here (jit_can) */
+		x86_lock_or0(b, X86_RBX, (int32_t)offsetof(struct rv_hart, fence_word));
+		return 1;
+	case RV_DOP_FLW:
+	case RV_DOP_FLD:
+	case RV_DOP_FSW:
+	case RV_DOP_FSD: {
+		bool dbl = op == RV_DOP_FLD || op == RV_DOP_FSD, store = op >= RV_DOP_FSW;
+
+		jit_fs_check(t, off, k);
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, store ? X86_R15 : X86_R14, dbl ? 8 : 4, off, k);
+		if (store) {
+			x86_mov_load(b, X86_RDX, X86_RBX, FOFF(d->rs2));
+			x86_store(b, dbl ? 8 : 4, X86_RAX, 0, X86_RDX);
+			return 1;
+		}
+		x86_load(b, dbl ? X86_LD_64 : X86_LD_U32, X86_RCX, X86_RAX, 0);
+		if (!dbl) { /* NaN-boxed */
+			x86_mov_imm(b, X86_RDX, 0xffffffff00000000ull);
+			x86_alu_rr(b, X86_OR, true, X86_RCX, X86_RDX);
+		}
+		x86_mov_store(b, X86_RBX, FOFF(d->rd), X86_RCX);
+		/* FS = Dirty, as rv_hart_fs_dirty */
+		x86_mov_load(b, X86_RAX, X86_RBX, SSTATUS_OFF);
+		x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+		x86_mov_store(b, X86_RBX, SSTATUS_OFF, X86_RAX);
+		return 1;
+	}
+	case RV_DOP_FPU: {
+		uint32_t insn = d->insn, f5 = insn >> 27;
+		unsigned xrd = (insn >> 7) & 31, xrs1 = (insn >> 15) & 31;
+		/* OP-FP forms that write x[rd] (compares, to-integer, fmv.x/fclass) / read x[rs1].
+		 */
+		bool opfp = (insn & 0x7f) == 0x53;
+		bool xw = opfp && (f5 == 0x14 || f5 == 0x18 || f5 == 0x1c);
+		bool xr = opfp && (f5 == 0x1a || f5 == 0x1e);
+		int32_t n;
+
+		if (xr && t->cache_of[xrs1]) /* fpu.c reads it from h->x */
+			x86_mov_store(b, X86_RBX, XOFF(xrs1),
+				      jit_cache_regs[t->cache_of[xrs1] - 1]);
+		n = jit_call_save(t);
+		x86_mov_rr(b, X86_RDI, X86_RBX);
+		x86_mov_imm(b, X86_RSI, insn);
+		jit_call(t, (const void *)jit_fpu_call);
+		jit_call_restore(t, n);
+		x86_test_rr(b, false, X86_RAX, X86_RAX);
+		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, off, k, true);
+		if (xw && t->cache_of[xrd]) /* fpu.c wrote it to h->x */
+			x86_mov_load(b, jit_cache_regs[t->cache_of[xrd] - 1], X86_RBX, XOFF(xrd));
+		return 1;
+	}
 	case RV_DOP_SHIFTS:
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_shift_imm(b, X86_SHL, true, X86_RAX, (unsigned)imm & 63);
@@ -881,7 +1051,23 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			jit_st(t, d->rd, X86_RAX);
 		return 1;
 	}
-	return 0; /* GENERIC, STEP, FP, DECODE, PAGE_END: not here */
+	if (jit_alu_call_op(op)) {
+		int32_t n = jit_call_save(t);
+
+		jit_ld(t, X86_RAX, d->rs1);
+		if (jit_alu_rows[op].b == JIT_B_REG)
+			jit_ld(t, X86_RCX, d->rs2);
+		else
+			x86_mov_imm(b, X86_RCX,
+				    jit_alu_rows[op].b == JIT_B_IMM ? (uint64_t)imm : 0);
+		x86_mov_rr(b, X86_RDI, X86_RAX);
+		x86_mov_rr(b, X86_RSI, X86_RCX);
+		jit_call(t, (const void *)jit_alu_rows[op].fn);
+		jit_call_restore(t, n);
+		jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	return 0; /* GENERIC but FENCE, STEP, DECODE, PAGE_END: not here */
 }
 
 /* Emit the exit stubs collected while translating the body. */
@@ -944,11 +1130,18 @@ static bool jit_decoded(const struct rv_hart *h, const struct rv_dinsn *d)
 }
 
 /* Operations jit_insn translates (everything else ends the block before it). */
-static bool jit_can(unsigned op)
+static bool jit_can(const struct rv_dinsn *d)
 {
-	if (jit_alu_imm_op(op) || jit_alu_reg_op(op))
+	unsigned op = d->op;
+
+	if (jit_alu_imm_op(op) || jit_alu_reg_op(op) || jit_alu_call_op(op) || jit_fence(d))
 		return true;
 	switch (op) {
+	case RV_DOP_FLW:
+	case RV_DOP_FLD:
+	case RV_DOP_FSW:
+	case RV_DOP_FSD:
+	case RV_DOP_FPU:
 	case RV_DOP_NOP:
 	case RV_DOP_LUI:
 	case RV_DOP_AUIPC:
@@ -982,7 +1175,14 @@ static unsigned jit_fields(unsigned op)
 {
 	switch (op) {
 	case RV_DOP_NOP:
+	case RV_DOP_GENERIC: /* FENCE */
+	case RV_DOP_FPU:     /* integer operands through memory (jit_insn) */
 		return 0;
+	case RV_DOP_FLW:
+	case RV_DOP_FLD:
+	case RV_DOP_FSW:
+	case RV_DOP_FSD: /* rd / rs2 are f registers */
+		return 1;
 	case RV_DOP_LUI:
 	case RV_DOP_LI:
 	case RV_DOP_AUIPC:
@@ -1003,6 +1203,8 @@ static unsigned jit_fields(unsigned op)
 		return 1 | 4;
 	if (op >= RV_DOP_ADD_LB && op <= RV_DOP_ADD_SD)
 		return 1 | 2 | 4 | 8;
+	if (jit_alu_call_op(op) && jit_alu_rows[op].b != JIT_B_REG)
+		return 1 | 4;
 	return 1 | 2 | 4; /* the register-register ALU operations */
 }
 
@@ -1021,7 +1223,7 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 		const struct rv_dinsn *d = &dp->slot[slot];
 		unsigned f;
 
-		if (!jit_decoded(h, d) || !jit_can(d->op))
+		if (!jit_decoded(h, d) || !jit_can(d))
 			break;
 		f = jit_fields(d->op);
 		if (f & 1)
@@ -1084,7 +1286,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 		const struct rv_dinsn *d = &dp->slot[slot];
 		unsigned n = 0;
 
-		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && jit_can(d->op) &&
+		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && jit_can(d) &&
 		    k + 2 <= JIT_MAX_INSNS)
 			n = jit_insn(t, d, slot, k, &end);
 		if (!n) {
