@@ -304,13 +304,16 @@ out:
 #define FSD(rs2, rs1, imm) enc_s(0x27, 3, rs1, rs2, imm)
 #define FSW(rs2, rs1, imm) enc_s(0x27, 2, rs1, rs2, imm)
 #define ZB_U(bits, rd, a) ((bits) | (rd) << 7 | (a) << 15)
+#define JT_AMO(f5, f3, rd, a, b)                                                                   \
+	((uint32_t)(f5) << 27 | (b) << 20 | (a) << 15 | (f3) << 12 | (rd) << 7 | 0x2f)
 
-TEST(jit_fp_zb_and_fence_in_a_hot_loop_match_the_interpreter)
+TEST(jit_fp_zb_amo_and_fence_in_a_hot_loop_match_the_interpreter)
 {
 	/*
 	 * F/D arithmetic through fpu.c (x registers read and written by it
 	 * while they live in host registers), F/D loads and stores, the Zb*
-	 * and Zicond rows called from translated code, and a fence, for 300
+	 * and Zicond rows called from translated code, AMOs and LR/SC through
+	 * rv_amo_fast, and a fence, for 300
 	 * rounds under budgets that cut the block everywhere; f registers,
 	 * fcsr and sstatus compared besides the usual state.
 	 */
@@ -346,16 +349,23 @@ TEST(jit_fp_zb_and_fence_in_a_hot_loop_match_the_interpreter)
 	    XOR(31, 31, 14),
 	    OPR(6, 0x05, 14, 5, 31), /* max x14, x5, x31 */
 	    ADD(31, 31, 14),
+	    JT_AMO(0x00, 3, 14, 21, 5), /* amoadd.d x14, x5, (x21) */
+	    ADD(31, 31, 14),
+	    JT_AMO(0x02, 3, 14, 21, 0),	 /* lr.d x14, (x21) */
+	    JT_AMO(0x03, 3, 15, 21, 31), /* sc.d x15, x31, (x21) */
+	    ADD(31, 31, 15),
+	    JT_AMO(0x1c, 2, 14, 21, 5), /* amomaxu.w x14, x5, (x21) */
+	    XOR(31, 31, 14),
 	    0x0ff0000fu, /* fence */
 	    MULDIV(0, 5, 5, 6),
 	    ADDI(5, 5, 1237),
 	    ANDI(13, 5, 7),
 	    SD(31, 20, 0),
 	    ADDI(7, 7, 1),
-	    BLT(7, 8, -4 * 36),
+	    BLT(7, 8, -4 * 43),
 	    EBREAK,
 	};
-	_Static_assert(sizeof(code) / 4 == 38, "the loop branch's offset counts on it");
+	_Static_assert(sizeof(code) / 4 == 45, "the loop branch's offset counts on it");
 
 	static const uint64_t budgets[] = {1, 3, 8, 13, 29, 37, 41, 100000};
 
@@ -371,6 +381,7 @@ TEST(jit_fp_zb_and_fence_in_a_hot_loop_match_the_interpreter)
 		jt_set(&t, 6, 6364136223846793005ull);
 		jt_set(&t, 8, 300);
 		jt_set(&t, 20, DATA);
+		jt_set(&t, 21, DATA + 48);
 		t.on.h->sstatus |= 1ull << RV_SSTATUS_FS_SHIFT; /* FS = Initial */
 		t.off.h->sstatus |= 1ull << RV_SSTATUS_FS_SHIFT;
 		t.on.h->fpu.f[2] = t.off.h->fpu.f[2] = 0x3ff8000000000000ull; /* 1.5 */

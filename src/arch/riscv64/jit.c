@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/interp.h"
 #include "arch/riscv64/jit_x86.h"
 
 void rv_jit_page_free(struct rv_jit_page *jp)
@@ -637,6 +638,12 @@ static bool jit_alu_call_op(unsigned op)
 	       !jit_alu_reg_op(op);
 }
 
+/* LR/SC/AMO (GENERIC, major opcode AMO): rv_amo_fast, or the interpreter. */
+static bool jit_amo(const struct rv_dinsn *d)
+{
+	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x7f) == 0x2f;
+}
+
 /* FENCE (any sets, FENCE.TSO, PAUSE): GENERIC with MISC-MEM funct3 0. */
 static bool jit_fence(const struct rv_dinsn *d)
 {
@@ -701,6 +708,34 @@ static void jit_call(struct jit_tr *t, const void *fn)
 
 #define FOFF(r) ((int32_t)(offsetof(struct rv_hart, fpu.f) + 8u * (r)))
 #define SSTATUS_OFF ((int32_t)offsetof(struct rv_hart, sstatus))
+
+/*
+ * A call to fn(h, insn) that runs one instruction on the hart in memory:
+ * nonzero means it changed nothing and the interpreter must run it (slow
+ * exit at off). The x registers it reads (reads: 1 = rs1, 2 = rs2 of insn)
+ * are stored first if cached; x[rd], if it writes one, is reloaded after.
+ */
+static void jit_call_insn(struct jit_tr *t, const void *fn, uint32_t insn, unsigned reads,
+			  bool writes, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31, rs[2] = {(insn >> 15) & 31, (insn >> 20) & 31};
+	int32_t n;
+
+	for (unsigned i = 0; i < 2; i++)
+		if ((reads & (1u << i)) && t->cache_of[rs[i]])
+			x86_mov_store(b, X86_RBX, XOFF(rs[i]),
+				      jit_cache_regs[t->cache_of[rs[i]] - 1]);
+	n = jit_call_save(t);
+	x86_mov_rr(b, X86_RDI, X86_RBX);
+	x86_mov_imm(b, X86_RSI, insn);
+	jit_call(t, fn);
+	jit_call_restore(t, n);
+	x86_test_rr(b, false, X86_RAX, X86_RAX);
+	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, off, k, true);
+	if (writes && t->cache_of[rd])
+		x86_mov_load(b, jit_cache_regs[t->cache_of[rd] - 1], X86_RBX, XOFF(rd));
+}
 
 /* FS off: leave for the interpreter (which raises the illegal instruction). */
 static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
@@ -856,7 +891,13 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
-	case RV_DOP_GENERIC: /* only FENCE gets here (jit_can) */
+	case RV_DOP_GENERIC: /* only FENCE and the A extension get here (jit_can) */
+		if (jit_amo(d)) {
+			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
+			jit_call_insn(t, (const void *)rv_amo_fast, (uint32_t)d->imm, 1 | 2, true,
+				      off, k);
+			return 1;
+		}
 		x86_lock_or0(b, X86_RBX, (int32_t)offsetof(struct rv_hart, fence_word));
 		return 1;
 	case RV_DOP_FLW:
@@ -887,26 +928,13 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	}
 	case RV_DOP_FPU: {
 		uint32_t insn = d->insn, f5 = insn >> 27;
-		unsigned xrd = (insn >> 7) & 31, xrs1 = (insn >> 15) & 31;
 		/* OP-FP forms that write x[rd] (compares, to-integer, fmv.x/fclass) / read x[rs1].
 		 */
 		bool opfp = (insn & 0x7f) == 0x53;
 		bool xw = opfp && (f5 == 0x14 || f5 == 0x18 || f5 == 0x1c);
 		bool xr = opfp && (f5 == 0x1a || f5 == 0x1e);
-		int32_t n;
 
-		if (xr && t->cache_of[xrs1]) /* fpu.c reads it from h->x */
-			x86_mov_store(b, X86_RBX, XOFF(xrs1),
-				      jit_cache_regs[t->cache_of[xrs1] - 1]);
-		n = jit_call_save(t);
-		x86_mov_rr(b, X86_RDI, X86_RBX);
-		x86_mov_imm(b, X86_RSI, insn);
-		jit_call(t, (const void *)jit_fpu_call);
-		jit_call_restore(t, n);
-		x86_test_rr(b, false, X86_RAX, X86_RAX);
-		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, off, k, true);
-		if (xw && t->cache_of[xrd]) /* fpu.c wrote it to h->x */
-			x86_mov_load(b, jit_cache_regs[t->cache_of[xrd] - 1], X86_RBX, XOFF(xrd));
+		jit_call_insn(t, (const void *)jit_fpu_call, insn, xr ? 1 : 0, xw, off, k);
 		return 1;
 	}
 	case RV_DOP_SHIFTS:
@@ -1134,7 +1162,8 @@ static bool jit_can(const struct rv_dinsn *d)
 {
 	unsigned op = d->op;
 
-	if (jit_alu_imm_op(op) || jit_alu_reg_op(op) || jit_alu_call_op(op) || jit_fence(d))
+	if (jit_alu_imm_op(op) || jit_alu_reg_op(op) || jit_alu_call_op(op) || jit_fence(d) ||
+	    jit_amo(d))
 		return true;
 	switch (op) {
 	case RV_DOP_FLW:
@@ -1175,7 +1204,7 @@ static unsigned jit_fields(unsigned op)
 {
 	switch (op) {
 	case RV_DOP_NOP:
-	case RV_DOP_GENERIC: /* FENCE */
+	case RV_DOP_GENERIC: /* FENCE, and the A extension's operands through memory */
 	case RV_DOP_FPU:     /* integer operands through memory (jit_insn) */
 		return 0;
 	case RV_DOP_FLW:
