@@ -122,6 +122,13 @@ static void dcache_clear_slots(const struct rv_dcache *dc, struct rv_dpage *dp)
 	}
 }
 
+/* The page's bytes now become what its slots are decoded from. */
+static void dcache_snapshot(struct rv_dpage *dp)
+{
+	rv_gmem_load(dp->shadow, dp->host, sizeof(dp->shadow));
+	dp->shadow_valid = true;
+}
+
 static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 {
 	struct rv_dcache *dc = &h->dc;
@@ -136,6 +143,7 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 	dp->host = host_page;
 	dp->epoch = dc->epoch;
 	dcache_clear_slots(dc, dp);
+	dcache_snapshot(dp);
 	dp->slot[RV_DPAGE_SLOTS].op = RV_DOP_PAGE_END;
 	dp->slot[RV_DPAGE_SLOTS].fn = dc->page_end_fn;
 	for (i = dcache_hash(host_page); dc->bucket[i]; i = (i + 1) & (RV_DCACHE_BUCKETS - 1))
@@ -161,9 +169,15 @@ struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_
 		if (!dp)
 			return NULL;
 	} else if (dp->epoch != dc->epoch) {
-		dcache_clear_slots(dc, dp);
+		if (dp->shadow_valid &&
+		    memcmp(dp->shadow, (const void *)dp->host, AXVM_PAGE_SIZE) == 0) {
+			dc->kept++; /* the same bytes: the same slots, the same translations */
+		} else {
+			dcache_clear_slots(dc, dp);
+			dcache_snapshot(dp);
+			dc->resets++;
+		}
 		dp->epoch = dc->epoch;
-		dc->resets++;
 	}
 	h->tlb.xd[h->priv][(pc >> 12) & (RV_TLB_SIZE - 1)] = dp;
 	return dp;
@@ -184,6 +198,7 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 	 */
 	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
 		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
+	dp->shadow_valid = false;	 /* from now on slots decode from the page itself */
 	rv_jit_page_invalidate(dp->jit); /* every block of the page: simpler than ranges */
 	h->dc.slot_writes++;
 }
@@ -192,7 +207,7 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d,
 			      uint64_t ext_on)
 {
-	const uint8_t *p = (const uint8_t *)dp->host + 2u * slot;
+	const uint8_t *p = (dp->shadow_valid ? dp->shadow : (const uint8_t *)dp->host) + 2u * slot;
 	uint16_t lo;
 	uint32_t insn;
 

@@ -18,7 +18,9 @@
  *    passes rv_dcache_note_write.
  *  - fence.i, a remote fence.i through SBI, an HSM start and every
  *    rv_hart_flush_local reset every page (lazily: a page's slots are cleared when it is next
- *    entered), which covers stores by other harts and by devices.
+ *    entered), which covers stores by other harts and by devices; a page
+ *    whose bytes still equal the snapshot its slots were decoded from
+ *    (rv_dpage.shadow) keeps them, as fetching it again would decode the same.
  *  - sfence.vma, satp writes and a remote sfence.vma flush the TLB only, so
  *    the virtual-to-host step is redone; the decoded pages stay valid because
  *    they are keyed by host page.
@@ -140,7 +142,16 @@ struct rv_dpage {
 	uintptr_t host;		 /* host address of the page */
 	struct rv_jit_page *jit; /* its translations (jit.h), or NULL */
 	uint64_t epoch;		 /* slots are valid only while this equals rv_dcache.epoch */
+	/*
+	 * While shadow_valid, every slot was decoded from `shadow`, the page's
+	 * bytes when its slots were last reset, so at a new epoch (fence.i)
+	 * a page whose bytes still equal it keeps its slots and translations.
+	 * This hart's own store to the page clears it (slots decoded after
+	 * that read the page itself, and the next epoch resets them all).
+	 */
+	bool shadow_valid;
 	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
+	uint8_t shadow[4096];
 };
 
 /* Hash buckets (host page -> decoded page) and the most pages kept at once. */
@@ -158,6 +169,7 @@ struct rv_dcache {
 	/* Counters for tests and profiling. */
 	uint64_t decoded;     /* slots decoded */
 	uint64_t resets;      /* pages whose slots were reset (epoch change) */
+	uint64_t kept;	      /* pages kept at an epoch change: bytes equal to the shadow */
 	uint64_t frees;	      /* times every page was freed */
 	uint64_t slot_writes; /* stores that reset slots of a decoded page */
 };
