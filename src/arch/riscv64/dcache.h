@@ -156,7 +156,7 @@ struct rv_dpage {
 
 /* Hash buckets (host page -> decoded page) and the most pages kept at once. */
 #define RV_DCACHE_BUCKETS 2048u
-#define RV_DCACHE_MAX_PAGES 1024u /* 52 MiB of slots and snapshots per hart; then everything is freed */
+#define RV_DCACHE_MAX_PAGES 512u /* 24 MiB of slots per hart; then everything is freed */
 
 struct rv_dcache {
 	struct rv_dpage **bucket; /* open addressing; NULL = the cache is off */
