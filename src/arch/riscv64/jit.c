@@ -10,7 +10,8 @@
  *   r13 = the guest-virtual address of the page (a decoded page serves
  *         every alias, so the pc is never a constant),
  *   r14 / r15 = this mode's R / W software TLB tables,
- *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs),
+ *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs;
+ *         the caller-saved ones are pushed around a call, jit_call_save),
  *   rax rcx rdx = scratch (and rsi in exits, after the cache is stored back).
  * A block is: check (r12 >= its length, else leave with nothing done), the
  * body, then the exit stubs, each of which stores the cached registers
@@ -73,7 +74,8 @@ struct jit_stub {
 	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
 };
 
-/* Host registers that hold guest registers inside a block (no call is ever made from it). */
+/* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
+ * pushed). */
 #define JIT_NCACHE 7
 static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_RSI, X86_R8,
 							X86_R9,	 X86_R10, X86_R11};

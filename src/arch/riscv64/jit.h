@@ -7,8 +7,11 @@
  * fall-through paths (conditional branches leave it when taken), ending at a
  * jal/jalr, an instruction it does not translate, or a length limit.
  * Inline: RV64I/M integer operations, lui/auipc, branches, jal/jalr, the
- * fused pairs, loads and stores that hit the software TLB. Everything else
- * (GENERIC, FP, CSRs, AMOs, fences, system) ends the block before it and runs
+ * fused pairs, loads and stores (integer and F/D) that hit the software
+ * TLB, FENCE. Direct calls: F/D arithmetic (fpu.c), the Zba/Zbb/Zbc/Zbs/
+ * Zicond rows (functions generated from insn_table.h), LR/SC and AMOs
+ * (rv_amo_fast); a call that cannot finish changes nothing and leaves.
+ * Everything else (CSRs, fence.i, cbo.*, system) ends the block before it and runs
  * in exec.c / interp.c, as does a load or store that misses the TLB: the
  * block leaves with pc at that instruction and every earlier one retired.
  *
