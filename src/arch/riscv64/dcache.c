@@ -23,6 +23,7 @@ static unsigned dcache_hash(uintptr_t host_page)
 void rv_dcache_init(struct rv_dcache *dc)
 {
 	memset(dc, 0, sizeof(*dc));
+	dc->max_pages = RV_DCACHE_MAX_PAGES;
 	dc->bucket = calloc(RV_DCACHE_BUCKETS, sizeof(*dc->bucket)); /* NULL: cache off */
 }
 
@@ -135,7 +136,7 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 	struct rv_dpage *dp;
 	unsigned i;
 
-	if (dc->pages >= RV_DCACHE_MAX_PAGES)
+	if (dc->pages >= dc->max_pages)
 		dcache_free_now(h); /* simpler than LRU, and a working set this large is rare */
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
