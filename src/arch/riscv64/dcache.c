@@ -205,7 +205,7 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 }
 
 /* Decode the instruction at `slot` of dp into *d (no fusion). */
-static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d,
+static void dcache_decode_one(const struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d,
 			      uint64_t ext_on)
 {
 	const uint8_t *p = (dp->shadow_valid ? dp->shadow : (const uint8_t *)dp->host) + 2u * slot;
@@ -231,14 +231,20 @@ static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dins
 	rv_predecode(d, insn, insn, 4, 2u * slot, ext_on);
 }
 
-void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+void rv_dcache_decode_into(const struct rv_hart *h, const struct rv_dpage *dp, unsigned slot,
+			   struct rv_dinsn *d)
 {
-	struct rv_dinsn *d = &dp->slot[slot], next;
+	struct rv_dinsn next;
 
-	h->dc.decoded++;
 	dcache_decode_one(dp, slot, d, h->ext_on);
 	if (rv_predecode_may_fuse(d) && slot + d->step < RV_DPAGE_SLOTS) {
 		dcache_decode_one(dp, slot + d->step, &next, h->ext_on);
 		rv_predecode_fuse(d, &next);
 	}
+}
+
+void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+{
+	h->dc.decoded++;
+	rv_dcache_decode_into(h, dp, slot, &dp->slot[slot]);
 }

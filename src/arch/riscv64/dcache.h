@@ -209,6 +209,13 @@ void rv_dcache_sync(struct rv_hart *h);
  */
 void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len);
 
+/*
+ * The slot at `slot` of dp as rv_dcache_decode would make it, into *d,
+ * leaving dp alone: the translator reads ahead through slots exec.c has not
+ * reached yet (their fn stays exec.c's decode handler).
+ */
+void rv_dcache_decode_into(const struct rv_hart *h, const struct rv_dpage *dp, unsigned slot,
+			   struct rv_dinsn *d);
 /* Decode the instruction at `off` in dp (exec.c's RV_DOP_DECODE). */
 void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot);
 

@@ -1187,6 +1187,23 @@ static bool jit_can(const struct rv_dinsn *d)
 	}
 }
 
+/*
+ * The slot at `slot` as exec.c would run it: decoded already, or decoded
+ * now into *tmp (the page keeps it undecoded; exec.c decodes it when it
+ * gets there). A block no longer ends at code exec.c has not reached yet,
+ * such as the fall-through of a branch that was always taken so far.
+ */
+static const struct rv_dinsn *jit_slot(const struct rv_hart *h, const struct rv_dpage *dp,
+				       unsigned slot, struct rv_dinsn *tmp)
+{
+	const struct rv_dinsn *d = &dp->slot[slot];
+
+	if (jit_decoded(h, d))
+		return d;
+	rv_dcache_decode_into(h, dp, slot, tmp);
+	return tmp;
+}
+
 static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
 {
 	if (jp->gen != j->gen) {
@@ -1251,10 +1268,11 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 	memset(t->cache_of, 0, sizeof(t->cache_of));
 	t->ncached = 0;
 	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
-		const struct rv_dinsn *d = &dp->slot[slot];
+		struct rv_dinsn tmp;
+		const struct rv_dinsn *d = jit_slot(h, dp, slot, &tmp);
 		unsigned f;
 
-		if (!jit_decoded(h, d) || !jit_can(d))
+		if (!jit_can(d))
 			break;
 		f = jit_fields(d->op);
 		if (f & 1)
@@ -1314,11 +1332,12 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	jit_cache_load(t);
 	t->body = t->b.p;
 	while (!end) {
-		const struct rv_dinsn *d = &dp->slot[slot];
+		struct rv_dinsn tmp;
+		const struct rv_dinsn *d =
+		    slot < RV_DPAGE_SLOTS ? jit_slot(h, dp, slot, &tmp) : &dp->slot[slot];
 		unsigned n = 0;
 
-		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && jit_can(d) &&
-		    k + 2 <= JIT_MAX_INSNS)
+		if (slot < RV_DPAGE_SLOTS && jit_can(d) && k + 2 <= JIT_MAX_INSNS)
 			n = jit_insn(t, d, slot, k, &end);
 		if (!n) {
 			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
