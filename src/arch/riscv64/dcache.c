@@ -130,6 +130,19 @@ static void dcache_snapshot(struct rv_dpage *dp)
 	dp->shadow_valid = true;
 }
 
+/* The page still holds its snapshot's bytes (read through gmem.h, as every guest-RAM read). */
+static bool dcache_same_bytes(const struct rv_dpage *dp)
+{
+	uint8_t buf[512];
+
+	for (unsigned off = 0; off < sizeof(dp->shadow); off += sizeof(buf)) {
+		rv_gmem_load(buf, dp->host + off, sizeof(buf));
+		if (memcmp(buf, dp->shadow + off, sizeof(buf)) != 0)
+			return false;
+	}
+	return true;
+}
+
 static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 {
 	struct rv_dcache *dc = &h->dc;
@@ -170,8 +183,7 @@ struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_
 		if (!dp)
 			return NULL;
 	} else if (dp->epoch != dc->epoch) {
-		if (dp->shadow_valid &&
-		    memcmp(dp->shadow, (const void *)dp->host, AXVM_PAGE_SIZE) == 0) {
+		if (dp->shadow_valid && dcache_same_bytes(dp)) {
 			dc->kept++; /* the same bytes: the same slots, the same translations */
 		} else {
 			dcache_clear_slots(dc, dp);
