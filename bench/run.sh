@@ -10,7 +10,8 @@
 # Environment:
 #   BENCH_REPS=5          runs per figure and VMM
 #   BENCH_SCALE=1         multiplies the guests' work (scale=N in bootargs)
-#   BENCH_ONLY="linux cpu mmio lifecycle memory config storage net"   a subset of the groups
+#   BENCH_ONLY="linux cpu mmio lifecycle memory config storage shell net"   a subset of the groups
+#   BENCH_SHELL_ITERS=300 rounds of the Debian guest's shell loop (x BENCH_SCALE)
 #   BENCH_RESULTS=FILE    where the table goes (default bench/results.md)
 #   BENCH_LINUX_IMAGE=F   the Linux Image to time (default: the fixture of
 #                         scripts/linux-guest.sh, only if already cached)
@@ -35,7 +36,7 @@ gdir=$build/guests
 lifecycle=$build/bench/lifecycle
 reps=${BENCH_REPS:-5}
 scale_k=${BENCH_SCALE:-1}
-only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config storage net} "
+only=" ${BENCH_ONLY:-linux cpu mmio lifecycle memory config storage shell net} "
 results=${BENCH_RESULTS:-$root/bench/results.md}
 limit=${BENCH_TIMEOUT:-120}
 qemu_bin=${QEMU:-qemu-system-riscv64}
@@ -94,9 +95,12 @@ row storage.seqwrite "7. virtio-blk: sequential write, dd bs=1M oflag=direct" "M
 row storage.randread "7. virtio-blk: 4 KiB random reads, O_DIRECT, queue depth 1" "IOPS"
 row storage.boot "7. Debian: start to the guest's first line after rcS (host wall time)" "s, lower is better"
 row storage.uptime "7. Debian: guest uptime at that line" "s, lower is better"
+row shell.loop "7. Debian: busybox sh loop, fork + exec per round (guest time; translator on)" "s, lower is better"
+row shell.nojit "7. Debian: the same loop with axvm --no-jit" "s, lower is better"
 row net.download "8. user networking: host -> guest TCP (guest wget from the host's loopback)" "MB/s"
 row net.upload "8. user networking: guest -> host TCP (guest nc of /dev/zero)" "MB/s"
 row net.rtt "8. user networking: HTTP GET through a port forward to the guest's httpd" "ms, lower is better"
+na shell.nojit qemu "the row above has QEMU"
 na lifecycle.board qemu "in-process library API, no QEMU equivalent"
 na lifecycle.runtime qemu "in-process library API, no QEMU equivalent"
 na lifecycle.spawn qemu "host floor, not a VMM"
@@ -480,6 +484,89 @@ bench_config() {
 	done
 }
 
+# ---- 7. shell: the Debian guest running a shell loop ----
+# bench/shell_guest.sh written into a copy of the root image as
+# /etc/axvm/bench-shell.sh, booted with axvm.bench=shell: a busybox sh loop
+# that forks and execs every round, timed with the guest's clock. New code
+# keeps arriving (every exec maps pages, Linux runs fence.i), so this is
+# where translation and invalidation cost shows. axvm runs it with the
+# translator (the default) and with --no-jit.
+shell_run() {
+	local vmm=$1 log=$2
+	shift 2
+	local params="console=ttyS0 root=/dev/vda rw axvm.script=1 axvm.bench=shell"
+	params="$params axvm.bench.iters=$sh_iters"
+	cp --sparse=always "$sh_pristine" "$tmp/sh-root.img"
+	debugfs -w -f - "$tmp/sh-root.img" >"$tmp/sh-debugfs.log" 2>&1 <<-EOF
+		cd /etc/axvm
+		write $here/shell_guest.sh bench-shell.sh
+		sif bench-shell.sh mode 0100755
+		sif bench-shell.sh uid 0
+		sif bench-shell.sh gid 0
+	EOF
+	if [ "$vmm" = axvm ]; then
+		timeout -k 5 "$sh_limit" "$axvm" run -k "$sh_kernel" -i "$sh_initrd" -m 256M -c 1 \
+			-d "$tmp/sh-root.img" -p "$params" "$@" </dev/null >"$log" 2>&1
+	else
+		# shellcheck disable=SC2054 # commas inside QEMU option values
+		timeout -k 5 "$sh_limit" "${qemu[@]}" -m 256M -smp 1 -kernel "$sh_kernel" \
+			-initrd "$sh_initrd" -append "$params" \
+			-drive "if=none,format=raw,id=hd0,file=$tmp/sh-root.img" \
+			-device virtio-blk-device,drive=hd0 </dev/null >"$log" 2>&1
+	fi
+	run_rc=$?
+	sed -i 's/\r$//' "$log"
+}
+
+bench_shell() {
+	local paths r vmm log v row
+	if ! paths=$(bash "$root/scripts/debian-guest.sh" --cached 2>/dev/null) ||
+		[ "$(echo "$paths" | wc -l)" -ne 3 ]; then
+		for row in loop nojit; do
+			na shell.$row axvm "Debian guest not built: run scripts/debian-guest.sh (or make run)"
+		done
+		na shell.loop qemu "Debian guest not built: run scripts/debian-guest.sh (or make run)"
+		return
+	fi
+	if ! command -v debugfs >/dev/null; then
+		for row in loop nojit; do
+			na shell.$row axvm "no debugfs (apt install e2fsprogs)"
+		done
+		na shell.loop qemu "no debugfs (apt install e2fsprogs)"
+		return
+	fi
+	{ read -r sh_kernel; read -r sh_initrd; read -r sh_pristine; } <<<"$paths"
+	sh_iters=$((${BENCH_SHELL_ITERS:-300} * scale_k))
+	sh_limit=${BENCH_DEBIAN_TIMEOUT:-300}
+	note "shell: Debian guest, -m 256M, one vCPU; $sh_iters rounds of" \
+		"'sum=\$((sum + \$(echo \"\$i\" | wc -c)))' in busybox sh (bench/shell_guest.sh)."
+	for r in $(seq "$reps"); do
+		for vmm in qemu axvm nojit; do
+			case $vmm in
+			qemu) [ $qemu_ok = 0 ] && continue ;;
+			*) [ $axvm_ok = 0 ] && continue ;;
+			esac
+			say "shell loop (Debian) on $vmm ($r/$reps)"
+			log=$tmp/shell-$vmm.log
+			row=shell.loop
+			case $vmm in
+			nojit)
+				row=shell.nojit
+				shell_run axvm "$log" --no-jit
+				;;
+			*) shell_run $vmm "$log" ;;
+			esac
+			v=$(sed -n 's/^.*axvm-bench: shell_secs=\([0-9.][0-9.]*\).*$/\1/p' "$log" | head -n 1)
+			if [ -n "$v" ] && grep -aq "^axvm-bench: done" "$log"; then
+				add $row "${vmm/nojit/axvm}" "$v"
+			else
+				na $row "${vmm/nojit/axvm}" "$(why_failed "$run_rc" "$log")"
+				cp "$log" "$tmp/fail-shell-$vmm.log"
+			fi
+		done
+	done
+}
+
 # ---- 7. storage: the Debian guest, virtio-blk ----
 # The Debian guest of scripts/debian-guest.sh (only if already built, as for
 # the Linux fixture) on fresh copies of its root image plus a fresh sparse
@@ -744,6 +831,7 @@ fi
 want memory && bench_memory
 want config && bench_config
 want storage && bench_storage
+want shell && bench_shell
 want net && bench_net
 
 insns_all=$((insns_same + insns_diff))
@@ -811,6 +899,7 @@ want_group_of() {
 	rss.*) want memory ;;
 	config.*) want config ;;
 	storage.*) want storage ;;
+	shell.*) want shell ;;
 	net.*) want net ;;
 	*) want cpu ;;
 	esac

@@ -109,7 +109,7 @@ struct axvm_riscv64_config {
 	 * hart of the process (how the test suite is run both ways).
 	 */
 	enum axvm_riscv64_jit jit;
-	uint64_t jit_cache_size; /* bytes of translated code kept; 0 = 16 MiB */
+	uint64_t jit_cache_size; /* bytes of translated code kept; 0 = 32 MiB */
 	/*
 	 * Offer the SBI PMU snapshot shared memory (snapshot_set_shmem). Off
 	 * by default: Debian's 6.12 kernel, when it has one, restarts the

@@ -79,11 +79,16 @@ TEST(exec_zext_w_pair_zero_extends)
 	fix_fini(&f);
 }
 
-/* A remote sfence.vma keeps decoded pages (keyed by host page); a remote fence.i resets them. */
+/*
+ * A remote sfence.vma keeps decoded pages (keyed by host page); a remote
+ * fence.i checks them: a page whose bytes are unchanged is kept, one
+ * written behind the hart's back (as a device or another hart would) is
+ * reset and runs its new code.
+ */
 TEST(exec_tlb_only_flush_keeps_decoded_slots_and_full_flush_resets_them)
 {
 	FIX(f);
-	uint64_t resets, ticket;
+	uint64_t resets, kept, ticket;
 
 	CODE(f, P, ADDI(5, 5, 1), WFI);
 	f.h->pc = P;
@@ -95,12 +100,23 @@ TEST(exec_tlb_only_flush_keeps_decoded_slots_and_full_flush_resets_them)
 	CHECK(rv_hart_flush_done(f.h, ticket));
 	CHECK_U64(resets, f.h->dc.resets);
 	CHECK_U64(2, f.h->x[5]);
+	kept = f.h->dc.kept;
+	ticket = rv_hart_request_flush(f.h);
+	f.h->pc = P;
+	REQUIRE_OK(fix_run(&f));
+	CHECK(rv_hart_flush_done(f.h, ticket));
+	CHECK_U64(resets, f.h->dc.resets);
+	CHECK_U64(kept + 1, f.h->dc.kept);
+	CHECK_U64(3, f.h->x[5]);
+	/* The same page rewritten from outside the hart: without a fence.i the
+	 * old code may still run; after one, the new code must. */
+	CODE(f, P, ADDI(5, 5, 100), WFI);
 	ticket = rv_hart_request_flush(f.h);
 	f.h->pc = P;
 	REQUIRE_OK(fix_run(&f));
 	CHECK(rv_hart_flush_done(f.h, ticket));
 	CHECK_U64(resets + 1, f.h->dc.resets);
-	CHECK_U64(3, f.h->x[5]);
+	CHECK_U64(103, f.h->x[5]);
 	fix_fini(&f);
 }
 

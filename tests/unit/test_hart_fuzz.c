@@ -6,8 +6,13 @@
  * Several seeds; each fills 4 MiB of RAM with random bytes and executes
  * millions of instructions, restarting at random addresses in random modes
  * (S/U, Bare/Sv39/Sv48 with random roots) so that every decoder path, the
- * page-table walker and the trap paths are exercised.
+ * page-table walker and the trap paths are exercised. Two more seeds run
+ * with the translator forced on and translating a slot at its first entry
+ * (AXVM_JIT_HOT=1), so random code also runs as generated host code.
  */
+#include <stdlib.h>
+
+#include "arch/riscv64/jit.h"
 #include "test_hart_util.h"
 
 static uint64_t fuzz_next(uint64_t *s)
@@ -22,7 +27,7 @@ static uint64_t fuzz_next(uint64_t *s)
 }
 
 /* Returns the number of instructions executed, or 0 on a failure (reported). */
-static uint64_t fuzz_seed(uint64_t seed, uint64_t insns)
+static uint64_t fuzz_seed_with(uint64_t seed, uint64_t insns, bool jit)
 {
 	static const struct axvm_riscv64_config cfg = {.run_budget = 5000, .sstc = true};
 	struct hart_fix f;
@@ -33,6 +38,18 @@ static uint64_t fuzz_seed(uint64_t seed, uint64_t insns)
 		test_fail_at(__FILE__, __LINE__, "fixture");
 		fix_fini(&f);
 		return 0;
+	}
+	rv_jit_destroy(f.h->jit); /* AXVM_JIT in the environment must not decide */
+	f.h->jit = NULL;
+	if (jit) {
+		setenv("AXVM_JIT_HOT", "1", 1);
+		f.h->jit = rv_jit_create(0);
+		unsetenv("AXVM_JIT_HOT");
+		if (!f.h->jit) {
+			test_fail_at(__FILE__, __LINE__, "rv_jit_create");
+			fix_fini(&f);
+			return 0;
+		}
 	}
 	buf = malloc(RAM_SIZE);
 	if (!buf) {
@@ -94,8 +111,19 @@ static uint64_t fuzz_seed(uint64_t seed, uint64_t insns)
 		done += f.h->instret - before + 1;
 	}
 out:
+	if (jit && rv_jit_stats(f.h->jit)->insns < insns / 4) {
+		test_fail_at(__FILE__, __LINE__, "seed %llu: only %llu instructions ran translated",
+			     (unsigned long long)seed,
+			     (unsigned long long)rv_jit_stats(f.h->jit)->insns);
+		done = 0;
+	}
 	fix_fini(&f);
 	return done;
+}
+
+static uint64_t fuzz_seed(uint64_t seed, uint64_t insns)
+{
+	return fuzz_seed_with(seed, insns, false);
 }
 
 TEST(hart_random_code_seed_1_only_traps_or_exits)
@@ -116,4 +144,22 @@ TEST(hart_random_code_seed_3_only_traps_or_exits)
 TEST(hart_random_code_seed_4_only_traps_or_exits)
 {
 	CHECK(fuzz_seed(4, 8000000) >= 8000000);
+}
+
+TEST(hart_random_code_through_the_translator_seed_5_only_traps_or_exits)
+{
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	CHECK(fuzz_seed_with(5, 8000000, true) >= 8000000);
+}
+
+TEST(hart_random_code_through_the_translator_seed_6_only_traps_or_exits)
+{
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	CHECK(fuzz_seed_with(6, 8000000, true) >= 8000000);
 }

@@ -12,6 +12,8 @@
  * hot loop runs, a code cache so small that it is emptied again and again,
  * and blocks chained across pages when one page is remapped under them.
  */
+#include <stdlib.h>
+
 #include "arch/riscv64/jit.h"
 #include "arch/riscv64/sbi.h"
 #include "test_hart_util.h"
@@ -50,6 +52,8 @@ static int jt_side(struct hart_fix *f, bool jit, uint64_t budget, size_t cache)
 		return r;
 	rv_jit_destroy(f->h->jit); /* AXVM_JIT in the environment must not decide */
 	f->h->jit = NULL;
+	/* The loops here count rounds against the threshold they were written for. */
+	setenv("AXVM_JIT_HOT", "16", 1);
 	if (jit && !(f->h->jit = rv_jit_create(cache)))
 		return -1;
 	return 0;
@@ -291,6 +295,110 @@ TEST(jit_alu_and_m_corner_cases_match_the_interpreter)
 	CHECK(jt_stats(&t)->runs > 0);
 out:
 	jt_fini(&t);
+}
+
+/* F/D (fd = f register), fcvt/fmv/compares between x and f; rm 7 = dynamic. */
+#define FOP(f7, rd, a, b, rm) enc_r(0x53, rd, rm, a, b, f7)
+#define FLD(rd, rs1, imm) enc_i(0x07, rd, 3, rs1, imm)
+#define FLW(rd, rs1, imm) enc_i(0x07, rd, 2, rs1, imm)
+#define FSD(rs2, rs1, imm) enc_s(0x27, 3, rs1, rs2, imm)
+#define FSW(rs2, rs1, imm) enc_s(0x27, 2, rs1, rs2, imm)
+#define ZB_U(bits, rd, a) ((bits) | (rd) << 7 | (a) << 15)
+#define JT_AMO(f5, f3, rd, a, b)                                                                   \
+	((uint32_t)(f5) << 27 | (b) << 20 | (a) << 15 | (f3) << 12 | (rd) << 7 | 0x2f)
+
+TEST(jit_fp_zb_amo_and_fence_in_a_hot_loop_match_the_interpreter)
+{
+	/*
+	 * F/D arithmetic through fpu.c (x registers read and written by it
+	 * while they live in host registers), F/D loads and stores, the Zb*
+	 * and Zicond rows called from translated code, AMOs and LR/SC through
+	 * rv_amo_fast, and a fence, for 300
+	 * rounds under budgets that cut the block everywhere; f registers,
+	 * fcsr and sstatus compared besides the usual state.
+	 */
+	const uint32_t code[] = {
+	    /* loop: */
+	    FOP(0x69, 1, 5, 2, 7),    /* fcvt.d.l f1, x5 */
+	    FLD(2, 20, 16),	      /* fld f2, 16(x20) */
+	    FOP(0x09, 3, 1, 2, 7),    /* fmul.d f3, f1, f2 */
+	    FOP(0x01, 2, 3, 1, 7),    /* fadd.d f2, f3, f1 */
+	    FOP(0x0d, 4, 3, 2, 7),    /* fdiv.d f4, f3, f2 */
+	    FSD(4, 20, 24),	      /* fsd f4, 24(x20) */
+	    FSW(4, 20, 32),	      /* fsw f4, 32(x20) */
+	    FLW(5, 20, 32),	      /* flw f5, 32(x20) */
+	    FOP(0x51, 14, 4, 3, 2),   /* feq.d x14, f4, f3 */
+	    ADD(31, 31, 14),	      /* */
+	    FOP(0x71, 14, 4, 0, 0),   /* fmv.x.d x14, f4 */
+	    XOR(31, 31, 14),	      /* */
+	    FOP(0x61, 14, 3, 2, 1),   /* fcvt.l.d x14, f3, rtz */
+	    ADD(31, 31, 14),	      /* */
+	    FOP(0x00, 6, 5, 5, 7),    /* fadd.s f6, f5, f5 */
+	    FSW(6, 20, 40),	      /* */
+	    ZB_U(0x28705013u, 14, 5), /* orc.b x14, x5 */
+	    ADD(31, 31, 14),
+	    ZB_U(0x6b805013u, 14, 5), /* rev8 x14, x5 */
+	    XOR(31, 31, 14),
+	    ZB_U(0x60201013u, 14, 5), /* cpop x14, x5 */
+	    ADD(31, 31, 14),
+	    OPR(5, 0x30, 14, 5, 13), /* ror x14, x5, x13 */
+	    XOR(31, 31, 14),
+	    OPR(4, 0x10, 14, 5, 31), /* sh2add x14, x5, x31 */
+	    ADD(31, 31, 14),
+	    OPR(5, 0x07, 14, 5, 13), /* czero.eqz x14, x5, x13 */
+	    XOR(31, 31, 14),
+	    OPR(6, 0x05, 14, 5, 31), /* max x14, x5, x31 */
+	    ADD(31, 31, 14),
+	    JT_AMO(0x00, 3, 14, 21, 5), /* amoadd.d x14, x5, (x21) */
+	    ADD(31, 31, 14),
+	    JT_AMO(0x02, 3, 14, 21, 0),	 /* lr.d x14, (x21) */
+	    JT_AMO(0x03, 3, 15, 21, 31), /* sc.d x15, x31, (x21) */
+	    ADD(31, 31, 15),
+	    JT_AMO(0x1c, 2, 14, 21, 5), /* amomaxu.w x14, x5, (x21) */
+	    XOR(31, 31, 14),
+	    0x0ff0000fu, /* fence */
+	    MULDIV(0, 5, 5, 6),
+	    ADDI(5, 5, 1237),
+	    ANDI(13, 5, 7),
+	    SD(31, 20, 0),
+	    ADDI(7, 7, 1),
+	    BLT(7, 8, -4 * 43),
+	    EBREAK,
+	};
+	_Static_assert(sizeof(code) / 4 == 45, "the loop branch's offset counts on it");
+
+	static const uint64_t budgets[] = {1, 3, 8, 13, 29, 37, 41, 100000};
+
+	for (unsigned bi = 0; bi < sizeof(budgets) / sizeof(budgets[0]); bi++) {
+		uint64_t budget = budgets[bi];
+		struct jt t;
+
+		if (!jt_init(&t, budget, 0, code, sizeof(code) / 4)) {
+			jt_fini(&t);
+			return;
+		}
+		jt_set(&t, 5, 0x123456789abcdefull);
+		jt_set(&t, 6, 6364136223846793005ull);
+		jt_set(&t, 8, 300);
+		jt_set(&t, 20, DATA);
+		jt_set(&t, 21, DATA + 48);
+		t.on.h->sstatus |= 1ull << RV_SSTATUS_FS_SHIFT; /* FS = Initial */
+		t.off.h->sstatus |= 1ull << RV_SSTATUS_FS_SHIFT;
+		t.on.h->fpu.f[2] = t.off.h->fpu.f[2] = 0x3ff8000000000000ull; /* 1.5 */
+		fix_wr64(&t.on, DATA + 16, 0x4005bf0a8b145769ull);	      /* e */
+		fix_wr64(&t.off, DATA + 16, 0x4005bf0a8b145769ull);
+		jt_run(&t, budget < 100000 ? 40000 : 100, __LINE__);
+		CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+		CHECK_U64(300, t.on.h->x[7]);
+		CHECK(memcmp(t.on.h->fpu.f, t.off.h->fpu.f, sizeof(t.on.h->fpu.f)) == 0);
+		CHECK_U64(t.off.h->fpu.fcsr, t.on.h->fpu.fcsr);
+		CHECK_U64(t.off.h->sstatus, t.on.h->sstatus);
+		if (budget == 100000) /* ran translated, not just interpreted */
+			CHECK(jt_stats(&t)->insns > 300 * 30);
+		jt_fini(&t);
+		if (test_failed_now())
+			return;
+	}
 }
 
 TEST(jit_budget_cuts_blocks_exactly_at_every_length)

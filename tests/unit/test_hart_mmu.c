@@ -220,6 +220,40 @@ TEST(hart_sv39_2mib_superpage_translates)
 	fix_fini(&f);
 }
 
+/*
+ * sfence.vma of one page inside a 2 MiB superpage drops the translations of
+ * the superpage's other pages too (the TLB keeps one entry per 4 KiB page),
+ * but keeps a 4 KiB page's translation that the flushed page's leaf PTE
+ * does not govern.
+ */
+TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_4k_pages)
+{
+	MMU_FIX(f);
+	const uint64_t big = VA + 0x200000, small = VA + 0x1000;
+
+	fix_wr64(&f, L1 + 8, pte(R, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
+	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
+	fix_wr64(&f, R + 0x5000, 1);
+	fix_wr64(&f, R + 0x200000 + 0x5000, 2);
+	fix_wr64(&f, DATA, 3);
+	f.h->x[6] = big + 0x5000;  /* read through the superpage */
+	f.h->x[11] = big + 0x9000; /* the page whose sfence.vma is done */
+	f.h->x[12] = small;	   /* a 4 KiB page */
+	f.h->x[9] = L1 + 8;
+	f.h->x[10] = pte(R + 0x200000, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	/* both cached, retarget the superpage, sfence.vma of another page of it, load again */
+	CODE(f, R, LD(7, 6, 0), LD(13, 12, 0), SD(10, 9, 0), enc_r(0x73, 0, 0, 11, 0, 0x09),
+	     LD(8, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0, f.h->scause);
+	CHECK_U64(1, f.h->x[7]);
+	CHECK_U64(2, f.h->x[8]); /* the new mapping of the superpage */
+	CHECK_U64(3, f.h->x[13]);
+	/* the 4 KiB page's R entry survived the flush (nothing touched that page since) */
+	CHECK_U64(small, f.h->tlb.e[f.h->priv][RV_ACC_R][(small >> 12) & (RV_TLB_SIZE - 1)].tag);
+	fix_fini(&f);
+}
+
 TEST(hart_sv39_reserved_pte_bits_are_a_page_fault)
 {
 	MMU_FIX(f);

@@ -107,10 +107,16 @@ TEST(jit_x86_encodings_match_the_assembler)
 	ENC("410f94c1450fb6c9", x86_setcc(b, X86_CC_E, X86_R9));  /* sete r9b; movzx r9d, r9b */
 	ENC("ffe0", x86_jmp_reg(b, X86_RAX));			  /* jmp rax */
 	ENC("41ffe3", x86_jmp_reg(b, X86_R11));			  /* jmp r11 */
-	ENC("53", x86_push(b, X86_RBX));			  /* push rbx */
-	ENC("4154", x86_push(b, X86_R12));			  /* push r12 */
-	ENC("415f", x86_pop(b, X86_R15));			  /* pop r15 */
-	ENC("c3", x86_ret(b));					  /* ret */
+	ENC("ffd0", x86_call_reg(b, X86_RAX));			  /* call rax */
+	ENC("41ffd3", x86_call_reg(b, X86_R11));		  /* call r11 */
+	ENC("f0834b1000", x86_lock_or0(b, X86_RBX, 16));	  /* lock or dword [rbx+16], 0 */
+	ENC("f0838b007a000000",
+	    x86_lock_or0(b, X86_RBX, 0x7a00));		  /* lock or dword [rbx+0x7a00], 0 */
+	ENC("f041834d0000", x86_lock_or0(b, X86_R13, 0)); /* lock or dword [r13+0], 0 */
+	ENC("53", x86_push(b, X86_RBX));		  /* push rbx */
+	ENC("4154", x86_push(b, X86_R12));		  /* push r12 */
+	ENC("415f", x86_pop(b, X86_R15));		  /* pop r15 */
+	ENC("c3", x86_ret(b));				  /* ret */
 }
 
 TEST(jit_x86_jumps_are_patched_relative_to_their_end)

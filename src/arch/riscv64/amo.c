@@ -97,6 +97,47 @@ static bool amo_valid_op(unsigned op)
 	}
 }
 
+/* The operation on host memory at p (naturally aligned, in guest RAM): x[rd]'s new value. */
+static uint64_t amo_host(struct rv_hart *h, unsigned op, unsigned width, uint8_t *p, uint64_t src)
+{
+	uint64_t res;
+
+	if (op == AMO_LR) {
+		uint64_t v = width == 4 ? __atomic_load_n((uint32_t *)p, __ATOMIC_SEQ_CST)
+					: __atomic_load_n((uint64_t *)p, __ATOMIC_SEQ_CST);
+
+		h->resv_valid = true;
+		h->resv_addr = (uintptr_t)p;
+		h->resv_value = v;
+		res = width == 4 ? (uint64_t)(int64_t)(int32_t)v : v;
+	} else if (op == AMO_SC) {
+		bool ok = false;
+
+		if (h->resv_valid && h->resv_addr == (uintptr_t)p) {
+			if (width == 4) {
+				uint32_t exp = (uint32_t)h->resv_value;
+
+				ok = __atomic_compare_exchange_n((uint32_t *)p, &exp, (uint32_t)src,
+								 false, __ATOMIC_SEQ_CST,
+								 __ATOMIC_SEQ_CST);
+			} else {
+				uint64_t exp = h->resv_value;
+
+				ok =
+				    __atomic_compare_exchange_n((uint64_t *)p, &exp, src, false,
+								__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+			}
+		}
+		h->resv_valid = false;
+		res = ok ? 0 : 1;
+	} else if (width == 4) {
+		res = (uint64_t)(int64_t)(int32_t)amo_w(op, (uint32_t *)p, (uint32_t)src);
+	} else {
+		res = amo_d(op, (uint64_t *)p, src);
+	}
+	return res;
+}
+
 int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 {
 	unsigned op = insn >> 27, f3 = rv_funct3(insn), width, rd = rv_rd(insn);
@@ -124,40 +165,30 @@ int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 		return RV_STEP_NEXT;
 	}
 	/* Aligned, so the access lies in one page: sp.p[0] is naturally aligned on the host. */
-	if (lr) {
-		uint64_t v = width == 4 ? __atomic_load_n((uint32_t *)sp.p[0], __ATOMIC_SEQ_CST)
-					: __atomic_load_n((uint64_t *)sp.p[0], __ATOMIC_SEQ_CST);
-
-		h->resv_valid = true;
-		h->resv_addr = (uintptr_t)sp.p[0];
-		h->resv_value = v;
-		res = width == 4 ? (uint64_t)(int64_t)(int32_t)v : v;
-	} else if (op == AMO_SC) {
-		bool ok = false;
-
-		if (h->resv_valid && h->resv_addr == (uintptr_t)sp.p[0]) {
-			if (width == 4) {
-				uint32_t exp = (uint32_t)h->resv_value;
-
-				ok = __atomic_compare_exchange_n(
-				    (uint32_t *)sp.p[0], &exp, (uint32_t)src, false,
-				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-			} else {
-				uint64_t exp = h->resv_value;
-
-				ok = __atomic_compare_exchange_n((uint64_t *)sp.p[0], &exp, src,
-								 false, __ATOMIC_SEQ_CST,
-								 __ATOMIC_SEQ_CST);
-			}
-		}
-		h->resv_valid = false;
-		res = ok ? 0 : 1;
-	} else if (width == 4) {
-		res = (uint64_t)(int64_t)(int32_t)amo_w(op, (uint32_t *)sp.p[0], (uint32_t)src);
-	} else {
-		res = amo_d(op, (uint64_t *)sp.p[0], src);
-	}
+	res = amo_host(h, op, width, sp.p[0], src);
 	h->x[rd] = res;
 	h->pc += 4;
 	return RV_STEP_NEXT;
+}
+
+int rv_amo_fast(struct rv_hart *h, uint32_t insn)
+{
+	unsigned op = insn >> 27, f3 = rv_funct3(insn), width, rd = rv_rd(insn);
+	uint64_t va = h->x[rv_rs1(insn)], res;
+	bool lr = op == AMO_LR;
+	uint8_t *p;
+
+	if ((f3 != 2 && f3 != 3) || !amo_valid_op(op) || (lr && rv_rs2(insn) != 0))
+		return 1;
+	width = f3 == 2 ? 4 : 8;
+	if (va & (width - 1))
+		return 1;
+	/* A W entry never maps a page holding decoded code (its stores must be noted). */
+	p = rv_tlb_lookup(&h->tlb, h->priv, lr ? RV_ACC_R : RV_ACC_W, va);
+	if (!p)
+		return 1;
+	res = amo_host(h, op, width, p, h->x[rv_rs2(insn)]);
+	if (rd)
+		h->x[rd] = res;
+	return 0;
 }

@@ -23,6 +23,7 @@ static unsigned dcache_hash(uintptr_t host_page)
 void rv_dcache_init(struct rv_dcache *dc)
 {
 	memset(dc, 0, sizeof(*dc));
+	dc->max_pages = RV_DCACHE_MAX_PAGES;
 	dc->bucket = calloc(RV_DCACHE_BUCKETS, sizeof(*dc->bucket)); /* NULL: cache off */
 }
 
@@ -122,13 +123,33 @@ static void dcache_clear_slots(const struct rv_dcache *dc, struct rv_dpage *dp)
 	}
 }
 
+/* The page's bytes now become what its slots are decoded from. */
+static void dcache_snapshot(struct rv_dpage *dp)
+{
+	rv_gmem_load(dp->shadow, dp->host, sizeof(dp->shadow));
+	dp->shadow_valid = true;
+}
+
+/* The page still holds its snapshot's bytes (read through gmem.h, as every guest-RAM read). */
+static bool dcache_same_bytes(const struct rv_dpage *dp)
+{
+	uint8_t buf[512];
+
+	for (unsigned off = 0; off < sizeof(dp->shadow); off += sizeof(buf)) {
+		rv_gmem_load(buf, dp->host + off, sizeof(buf));
+		if (memcmp(buf, dp->shadow + off, sizeof(buf)) != 0)
+			return false;
+	}
+	return true;
+}
+
 static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 {
 	struct rv_dcache *dc = &h->dc;
 	struct rv_dpage *dp;
 	unsigned i;
 
-	if (dc->pages >= RV_DCACHE_MAX_PAGES)
+	if (dc->pages >= dc->max_pages)
 		dcache_free_now(h); /* simpler than LRU, and a working set this large is rare */
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
@@ -136,6 +157,7 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 	dp->host = host_page;
 	dp->epoch = dc->epoch;
 	dcache_clear_slots(dc, dp);
+	dcache_snapshot(dp);
 	dp->slot[RV_DPAGE_SLOTS].op = RV_DOP_PAGE_END;
 	dp->slot[RV_DPAGE_SLOTS].fn = dc->page_end_fn;
 	for (i = dcache_hash(host_page); dc->bucket[i]; i = (i + 1) & (RV_DCACHE_BUCKETS - 1))
@@ -161,9 +183,14 @@ struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_
 		if (!dp)
 			return NULL;
 	} else if (dp->epoch != dc->epoch) {
-		dcache_clear_slots(dc, dp);
+		if (dp->shadow_valid && dcache_same_bytes(dp)) {
+			dc->kept++; /* the same bytes: the same slots, the same translations */
+		} else {
+			dcache_clear_slots(dc, dp);
+			dcache_snapshot(dp);
+			dc->resets++;
+		}
 		dp->epoch = dc->epoch;
-		dc->resets++;
 	}
 	h->tlb.xd[h->priv][(pc >> 12) & (RV_TLB_SIZE - 1)] = dp;
 	return dp;
@@ -184,15 +211,16 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 	 */
 	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
 		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
+	dp->shadow_valid = false;	 /* from now on slots decode from the page itself */
 	rv_jit_page_invalidate(dp->jit); /* every block of the page: simpler than ranges */
 	h->dc.slot_writes++;
 }
 
 /* Decode the instruction at `slot` of dp into *d (no fusion). */
-static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d,
+static void dcache_decode_one(const struct rv_dpage *dp, unsigned slot, struct rv_dinsn *d,
 			      uint64_t ext_on)
 {
-	const uint8_t *p = (const uint8_t *)dp->host + 2u * slot;
+	const uint8_t *p = (dp->shadow_valid ? dp->shadow : (const uint8_t *)dp->host) + 2u * slot;
 	uint16_t lo;
 	uint32_t insn;
 
@@ -215,14 +243,20 @@ static void dcache_decode_one(struct rv_dpage *dp, unsigned slot, struct rv_dins
 	rv_predecode(d, insn, insn, 4, 2u * slot, ext_on);
 }
 
-void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+void rv_dcache_decode_into(const struct rv_hart *h, const struct rv_dpage *dp, unsigned slot,
+			   struct rv_dinsn *d)
 {
-	struct rv_dinsn *d = &dp->slot[slot], next;
+	struct rv_dinsn next;
 
-	h->dc.decoded++;
 	dcache_decode_one(dp, slot, d, h->ext_on);
 	if (rv_predecode_may_fuse(d) && slot + d->step < RV_DPAGE_SLOTS) {
 		dcache_decode_one(dp, slot + d->step, &next, h->ext_on);
 		rv_predecode_fuse(d, &next);
 	}
+}
+
+void rv_dcache_decode(struct rv_hart *h, struct rv_dpage *dp, unsigned slot)
+{
+	h->dc.decoded++;
+	rv_dcache_decode_into(h, dp, slot, &dp->slot[slot]);
 }

@@ -65,5 +65,11 @@ int rv_cmo_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
 
 /* Execute an instruction with major opcode AMO (LR/SC/AMO*). Returns RV_STEP_*. */
 int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit);
+/*
+ * The translator's AMO/LR/SC (pc, instret untouched): 0 if done because the
+ * word is aligned and this mode's TLB maps it (the same host atomics as
+ * rv_amo_exec), else 1 with nothing changed (rv_amo_exec must run it).
+ */
+int rv_amo_fast(struct rv_hart *h, uint32_t insn);
 
 #endif

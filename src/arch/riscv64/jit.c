@@ -10,7 +10,8 @@
  *   r13 = the guest-virtual address of the page (a decoded page serves
  *         every alias, so the pc is never a constant),
  *   r14 / r15 = this mode's R / W software TLB tables,
- *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs),
+ *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs;
+ *         the caller-saved ones are pushed around a call, jit_call_save),
  *   rax rcx rdx = scratch (and rsi in exits, after the cache is stored back).
  * A block is: check (r12 >= its length, else leave with nothing done), the
  * body, then the exit stubs, each of which stores the cached registers
@@ -25,6 +26,7 @@
 #include <time.h>
 
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/interp.h"
 #include "arch/riscv64/jit_x86.h"
 
 void rv_jit_page_free(struct rv_jit_page *jp)
@@ -41,8 +43,14 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 
 #include "axvm/log.h"
 
-/* A slot becomes hot after this many entries from exec.c. */
-#define JIT_HOT 16u
+/*
+ * A slot becomes hot after this many entries from exec.c. Translating a
+ * block costs about 5-8 us, the time to interpret it a few hundred times: a
+ * Debian boot at 16 translated 146,000 blocks in 0.6-0.8 s of CPU, at 256
+ * 20,000 in 0.17 s, with 94 % of the instructions still in blocks either
+ * way (docs/bench.md).
+ */
+#define JIT_HOT 256u
 /* count[] value of a slot whose block could not be translated: never try again. */
 #define JIT_NEVER UINT16_MAX
 /* Longest block in guest instructions, and the most exits one can have. */
@@ -66,9 +74,10 @@ struct jit_stub {
 	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
 };
 
-/* Host registers that hold guest registers inside a block (no call is ever made from it). */
-#define JIT_NCACHE 6
-static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_R8,
+/* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
+ * pushed). */
+#define JIT_NCACHE 7
+static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_RSI, X86_R8,
 							X86_R9,	 X86_R10, X86_R11};
 
 struct jit_tr {
@@ -102,6 +111,7 @@ struct rv_jit {
 	uint8_t *epilogue; /* rw address */
 	jit_entry_fn enter;
 	uint64_t gen;
+	bool profile; /* AXVM_JIT_STATS=1: count slow exits by operation */
 	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
 	struct jit_tr *tr; /* scratch for the block being translated */
@@ -180,6 +190,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	j->hot = JIT_HOT;
 	if (getenv("AXVM_JIT_HOT") && atoi(getenv("AXVM_JIT_HOT")) > 0)
 		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
+	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -586,6 +597,157 @@ static void jit_div(struct jit_tr *t, unsigned op)
 }
 
 /*
+ * The ALU rows of insn_table.h this tier has no inline form for (Zba, Zbb,
+ * Zbc, Zbs, Zicond) are called: one function per row, generated from the
+ * row's own expression, so their semantics stay written once. b is what
+ * exec.c gives the expression: rs2 (R), the immediate (I, S5, S6), 0 (U).
+ */
+#define JIT_ALU_FN(n, s, opc, mask, match, fmt, ext, expr)                                         \
+	static uint64_t jit_alu_##n(uint64_t a, uint64_t b)                                        \
+	{                                                                                          \
+		(void)b;                                                                           \
+		return (expr);                                                                     \
+	}
+RV_INSN_ALU(JIT_ALU_FN)
+#undef JIT_ALU_FN
+
+enum jit_alu_b { JIT_B_IMM = 1, JIT_B_REG, JIT_B_ZERO };
+#define JIT_B_R JIT_B_REG
+#define JIT_B_I JIT_B_IMM
+#define JIT_B_S6 JIT_B_IMM
+#define JIT_B_S5 JIT_B_IMM
+#define JIT_B_U JIT_B_ZERO
+
+static const struct {
+	uint64_t (*fn)(uint64_t a, uint64_t b);
+	uint8_t b; /* enum jit_alu_b; 0 = not an ALU row */
+} jit_alu_rows[RV_DOP_COUNT] = {
+#define JIT_ALU_ROW(n, s, opc, mask, match, fmt, ext, expr)                                        \
+	[RV_DOP_##n] = {jit_alu_##n, JIT_B_##fmt},
+    RV_INSN_ALU(JIT_ALU_ROW)
+#undef JIT_ALU_ROW
+};
+#undef JIT_B_R
+#undef JIT_B_I
+#undef JIT_B_S6
+#undef JIT_B_S5
+#undef JIT_B_U
+
+/* An ALU row translated as a call (not inline). */
+static bool jit_alu_call_op(unsigned op)
+{
+	return op < RV_DOP_COUNT && jit_alu_rows[op].b && !jit_alu_imm_op(op) &&
+	       !jit_alu_reg_op(op);
+}
+
+/* LR/SC/AMO (GENERIC, major opcode AMO): rv_amo_fast, or the interpreter. */
+static bool jit_amo(const struct rv_dinsn *d)
+{
+	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x7f) == 0x2f;
+}
+
+/* FENCE (any sets, FENCE.TSO, PAUSE): GENERIC with MISC-MEM funct3 0. */
+static bool jit_fence(const struct rv_dinsn *d)
+{
+	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x707f) == 0x000f;
+}
+
+/*
+ * F/D arithmetic, exactly as exec.c's do_fpu: fpu.c itself (bit-identical
+ * results, flags and NaNs by construction). Nonzero: FS is off or fpu.c
+ * refused it; nothing changed and the interpreter runs it (and raises).
+ */
+static int jit_fpu_call(struct rv_hart *h, uint32_t insn)
+{
+	if (!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute(&h->fpu, insn, h->x))
+		return 1;
+	h->x[0] = 0;
+	rv_hart_fs_dirty(h);
+	return 0;
+}
+
+/*
+ * Around a call from a block: the cached guest registers in caller-saved
+ * host registers are pushed (and the stack kept 16-byte aligned: inside a
+ * block rsp is, see jit_emit_runtime) and popped after. Returns the bytes
+ * pushed.
+ */
+static int32_t jit_call_save(struct jit_tr *t)
+{
+	int32_t n = 0;
+
+	for (unsigned i = 0; i < t->ncached; i++)
+		if (jit_cache_regs[i] != X86_RBP) {
+			x86_push(&t->b, jit_cache_regs[i]);
+			n += 8;
+		}
+	if (n & 8) {
+		x86_alu_imm(&t->b, X86_SUB, true, X86_RSP, 8);
+		n += 8;
+	}
+	return n;
+}
+
+static void jit_call_restore(struct jit_tr *t, int32_t n)
+{
+	if (n & 8)
+		return; /* cannot happen: jit_call_save pads to 16 */
+	for (unsigned i = 0; i < t->ncached; i++)
+		if (jit_cache_regs[i] != X86_RBP)
+			n -= 8;
+	if (n)
+		x86_alu_imm(&t->b, X86_ADD, true, X86_RSP, 8);
+	for (unsigned i = t->ncached; i-- > 0;)
+		if (jit_cache_regs[i] != X86_RBP)
+			x86_pop(&t->b, jit_cache_regs[i]);
+}
+
+static void jit_call(struct jit_tr *t, const void *fn)
+{
+	x86_mov_imm(&t->b, X86_RAX, (uint64_t)(uintptr_t)fn);
+	x86_call_reg(&t->b, X86_RAX);
+}
+
+#define FOFF(r) ((int32_t)(offsetof(struct rv_hart, fpu.f) + 8u * (r)))
+#define SSTATUS_OFF ((int32_t)offsetof(struct rv_hart, sstatus))
+
+/*
+ * A call to fn(h, insn) that runs one instruction on the hart in memory:
+ * nonzero means it changed nothing and the interpreter must run it (slow
+ * exit at off). The x registers it reads (reads: 1 = rs1, 2 = rs2 of insn)
+ * are stored first if cached; x[rd], if it writes one, is reloaded after.
+ */
+static void jit_call_insn(struct jit_tr *t, const void *fn, uint32_t insn, unsigned reads,
+			  bool writes, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31, rs[2] = {(insn >> 15) & 31, (insn >> 20) & 31};
+	int32_t n;
+
+	for (unsigned i = 0; i < 2; i++)
+		if ((reads & (1u << i)) && t->cache_of[rs[i]])
+			x86_mov_store(b, X86_RBX, XOFF(rs[i]),
+				      jit_cache_regs[t->cache_of[rs[i]] - 1]);
+	n = jit_call_save(t);
+	x86_mov_rr(b, X86_RDI, X86_RBX);
+	x86_mov_imm(b, X86_RSI, insn);
+	jit_call(t, fn);
+	jit_call_restore(t, n);
+	x86_test_rr(b, false, X86_RAX, X86_RAX);
+	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, off, k, true);
+	if (writes && t->cache_of[rd])
+		x86_mov_load(b, jit_cache_regs[t->cache_of[rd] - 1], X86_RBX, XOFF(rd));
+}
+
+/* FS off: leave for the interpreter (which raises the illegal instruction). */
+static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
+{
+	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
+	x86_alu_imm(&t->b, X86_AND, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
+}
+
+/*
  * Translate one slot at page offset `off` (k instructions retired before
  * it). Returns the instructions it retires, 0 if it is not translated (the
  * block ends before it); *end is set when it ends the block itself.
@@ -731,6 +893,52 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
+	case RV_DOP_GENERIC: /* only FENCE and the A extension get here (jit_can) */
+		if (jit_amo(d)) {
+			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
+			jit_call_insn(t, (const void *)rv_amo_fast, (uint32_t)d->imm, 1 | 2, true,
+				      off, k);
+			return 1;
+		}
+		x86_lock_or0(b, X86_RBX, (int32_t)offsetof(struct rv_hart, fence_word));
+		return 1;
+	case RV_DOP_FLW:
+	case RV_DOP_FLD:
+	case RV_DOP_FSW:
+	case RV_DOP_FSD: {
+		bool dbl = op == RV_DOP_FLD || op == RV_DOP_FSD, store = op >= RV_DOP_FSW;
+
+		jit_fs_check(t, off, k);
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, store ? X86_R15 : X86_R14, dbl ? 8 : 4, off, k);
+		if (store) {
+			x86_mov_load(b, X86_RDX, X86_RBX, FOFF(d->rs2));
+			x86_store(b, dbl ? 8 : 4, X86_RAX, 0, X86_RDX);
+			return 1;
+		}
+		x86_load(b, dbl ? X86_LD_64 : X86_LD_U32, X86_RCX, X86_RAX, 0);
+		if (!dbl) { /* NaN-boxed */
+			x86_mov_imm(b, X86_RDX, 0xffffffff00000000ull);
+			x86_alu_rr(b, X86_OR, true, X86_RCX, X86_RDX);
+		}
+		x86_mov_store(b, X86_RBX, FOFF(d->rd), X86_RCX);
+		/* FS = Dirty, as rv_hart_fs_dirty */
+		x86_mov_load(b, X86_RAX, X86_RBX, SSTATUS_OFF);
+		x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+		x86_mov_store(b, X86_RBX, SSTATUS_OFF, X86_RAX);
+		return 1;
+	}
+	case RV_DOP_FPU: {
+		uint32_t insn = d->insn, f5 = insn >> 27;
+		/* OP-FP forms that write x[rd] (compares, to-integer, fmv.x/fclass) / read x[rs1].
+		 */
+		bool opfp = (insn & 0x7f) == 0x53;
+		bool xw = opfp && (f5 == 0x14 || f5 == 0x18 || f5 == 0x1c);
+		bool xr = opfp && (f5 == 0x1a || f5 == 0x1e);
+
+		jit_call_insn(t, (const void *)jit_fpu_call, insn, xr ? 1 : 0, xw, off, k);
+		return 1;
+	}
 	case RV_DOP_SHIFTS:
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_shift_imm(b, X86_SHL, true, X86_RAX, (unsigned)imm & 63);
@@ -873,7 +1081,23 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			jit_st(t, d->rd, X86_RAX);
 		return 1;
 	}
-	return 0; /* GENERIC, STEP, FP, DECODE, PAGE_END: not here */
+	if (jit_alu_call_op(op)) {
+		int32_t n = jit_call_save(t);
+
+		jit_ld(t, X86_RAX, d->rs1);
+		if (jit_alu_rows[op].b == JIT_B_REG)
+			jit_ld(t, X86_RCX, d->rs2);
+		else
+			x86_mov_imm(b, X86_RCX,
+				    jit_alu_rows[op].b == JIT_B_IMM ? (uint64_t)imm : 0);
+		x86_mov_rr(b, X86_RDI, X86_RAX);
+		x86_mov_rr(b, X86_RSI, X86_RCX);
+		jit_call(t, (const void *)jit_alu_rows[op].fn);
+		jit_call_restore(t, n);
+		jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	return 0; /* GENERIC but FENCE, STEP, DECODE, PAGE_END: not here */
 }
 
 /* Emit the exit stubs collected while translating the body. */
@@ -936,11 +1160,19 @@ static bool jit_decoded(const struct rv_hart *h, const struct rv_dinsn *d)
 }
 
 /* Operations jit_insn translates (everything else ends the block before it). */
-static bool jit_can(unsigned op)
+static bool jit_can(const struct rv_dinsn *d)
 {
-	if (jit_alu_imm_op(op) || jit_alu_reg_op(op))
+	unsigned op = d->op;
+
+	if (jit_alu_imm_op(op) || jit_alu_reg_op(op) || jit_alu_call_op(op) || jit_fence(d) ||
+	    jit_amo(d))
 		return true;
 	switch (op) {
+	case RV_DOP_FLW:
+	case RV_DOP_FLD:
+	case RV_DOP_FSW:
+	case RV_DOP_FSD:
+	case RV_DOP_FPU:
 	case RV_DOP_NOP:
 	case RV_DOP_LUI:
 	case RV_DOP_AUIPC:
@@ -955,6 +1187,23 @@ static bool jit_can(unsigned op)
 	}
 }
 
+/*
+ * The slot at `slot` as exec.c would run it: decoded already, or decoded
+ * now into *tmp (the page keeps it undecoded; exec.c decodes it when it
+ * gets there). A block no longer ends at code exec.c has not reached yet,
+ * such as the fall-through of a branch that was always taken so far.
+ */
+static const struct rv_dinsn *jit_slot(const struct rv_hart *h, const struct rv_dpage *dp,
+				       unsigned slot, struct rv_dinsn *tmp)
+{
+	const struct rv_dinsn *d = &dp->slot[slot];
+
+	if (jit_decoded(h, d))
+		return d;
+	rv_dcache_decode_into(h, dp, slot, tmp);
+	return tmp;
+}
+
 static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
 {
 	if (jp->gen != j->gen) {
@@ -965,11 +1214,52 @@ static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
 }
 
 /*
+ * The operand fields an operation reads or writes, as a bit mask (1 = rs1,
+ * 2 = rs2, 4 = rd, 8 = target): predecode.c fills every field from the raw
+ * bits, so an immediate operation's "rs2" is noise that must not win a host
+ * register.
+ */
+static unsigned jit_fields(unsigned op)
+{
+	switch (op) {
+	case RV_DOP_NOP:
+	case RV_DOP_GENERIC: /* FENCE, and the A extension's operands through memory */
+	case RV_DOP_FPU:     /* integer operands through memory (jit_insn) */
+		return 0;
+	case RV_DOP_FLW:
+	case RV_DOP_FLD:
+	case RV_DOP_FSW:
+	case RV_DOP_FSD: /* rd / rs2 are f registers */
+		return 1;
+	case RV_DOP_LUI:
+	case RV_DOP_LI:
+	case RV_DOP_AUIPC:
+	case RV_DOP_JAL:
+		return 4;
+	case RV_DOP_ZEXTW:
+		return 1 | 4;
+	case RV_DOP_SHIFTS:
+		return 1 | 4 | 8;
+	default:
+		break;
+	}
+	if (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU)
+		return 1 | 2;
+	if (op >= RV_DOP_SB && op <= RV_DOP_SD)
+		return 1 | 2;
+	if ((op >= RV_DOP_LB && op <= RV_DOP_LWU) || op == RV_DOP_JALR || jit_alu_imm_op(op))
+		return 1 | 4;
+	if (op >= RV_DOP_ADD_LB && op <= RV_DOP_ADD_SD)
+		return 1 | 2 | 4 | 8;
+	if (jit_alu_call_op(op) && jit_alu_rows[op].b != JIT_B_REG)
+		return 1 | 4;
+	return 1 | 2 | 4; /* the register-register ALU operations */
+}
+
+/*
  * Choose the guest registers to keep in host registers: the most used ones
- * over the slots the block will cover (the same walk as the translation).
- * Operand fields an operation does not use count too: a harmless
- * overestimate (a register cached for nothing is loaded and stored back
- * unchanged).
+ * over the slots the block will cover (the same walk as the translation),
+ * counting only the fields each operation uses.
  */
 static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const struct rv_dpage *dp)
 {
@@ -978,16 +1268,20 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 	memset(t->cache_of, 0, sizeof(t->cache_of));
 	t->ncached = 0;
 	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
-		const struct rv_dinsn *d = &dp->slot[slot];
+		struct rv_dinsn tmp;
+		const struct rv_dinsn *d = jit_slot(h, dp, slot, &tmp);
+		unsigned f;
 
-		if (!jit_decoded(h, d) || !jit_can(d->op))
+		if (!jit_can(d))
 			break;
-		uses[d->rs1]++;
-		uses[d->rs2]++;
-		if (d->rd < 32)
+		f = jit_fields(d->op);
+		if (f & 1)
+			uses[d->rs1]++;
+		if (f & 2)
+			uses[d->rs2]++;
+		if ((f & 4) && d->rd < 32)
 			uses[d->rd]++;
-		if ((d->op == RV_DOP_SHIFTS || d->op >= RV_DOP_ADD_LB) && d->target > 0 &&
-		    d->target < 32)
+		if ((f & 8) && d->target > 0 && d->target < 32)
 			uses[d->target]++;
 		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
 		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
@@ -1038,11 +1332,12 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	jit_cache_load(t);
 	t->body = t->b.p;
 	while (!end) {
-		const struct rv_dinsn *d = &dp->slot[slot];
+		struct rv_dinsn tmp;
+		const struct rv_dinsn *d =
+		    slot < RV_DPAGE_SLOTS ? jit_slot(h, dp, slot, &tmp) : &dp->slot[slot];
 		unsigned n = 0;
 
-		if (slot < RV_DPAGE_SLOTS && jit_decoded(h, d) && jit_can(d->op) &&
-		    k + 2 <= JIT_MAX_INSNS)
+		if (slot < RV_DPAGE_SLOTS && jit_can(d) && k + 2 <= JIT_MAX_INSNS)
 			n = jit_insn(t, d, slot, k, &end);
 		if (!n) {
 			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
@@ -1104,6 +1399,24 @@ static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigne
 	return code;
 }
 
+#define EXEC_PROFILE(c) __builtin_expect(!!(c), 0)
+
+/* AXVM_JIT_STATS=1: which operation made the block leave for the interpreter. */
+static void jit_profile_exit(struct rv_hart *h)
+{
+	uint64_t pc = h->pc;
+	unsigned idx = (pc >> 12) & (RV_TLB_SIZE - 1);
+	const struct rv_dpage *dp = h->tlb.xd[h->priv][idx];
+	const struct rv_dinsn *d;
+
+	if (!dp || h->tlb.e[h->priv][RV_ACC_X][idx].tag != (pc & ~RV_PAGE_MASK))
+		return;
+	d = &dp->slot[(pc & RV_PAGE_MASK) >> 1];
+	h->jit->stats.slow_exit_op[d->op]++;
+	if (d->op == RV_DOP_GENERIC)
+		h->jit->stats.slow_exit_generic[(uint32_t)d->imm & 127]++;
+}
+
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
 		int64_t *left)
 {
@@ -1149,7 +1462,10 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 			 h->tlb.e[h->priv][RV_ACC_W]);
 	if (after == *left)
 		return false; /* the budget did not cover it: nothing ran, pc unchanged */
+	j->stats.insns += (uint64_t)(*left - after);
 	*left = after;
+	if (EXEC_PROFILE(j->profile) && h->jit_exit_slow)
+		jit_profile_exit(h);
 	return true;
 }
 

@@ -7,8 +7,11 @@
  * fall-through paths (conditional branches leave it when taken), ending at a
  * jal/jalr, an instruction it does not translate, or a length limit.
  * Inline: RV64I/M integer operations, lui/auipc, branches, jal/jalr, the
- * fused pairs, loads and stores that hit the software TLB. Everything else
- * (GENERIC, FP, CSRs, AMOs, fences, system) ends the block before it and runs
+ * fused pairs, loads and stores (integer and F/D) that hit the software
+ * TLB, FENCE. Direct calls: F/D arithmetic (fpu.c), the Zba/Zbb/Zbc/Zbs/
+ * Zicond rows (functions generated from insn_table.h), LR/SC and AMOs
+ * (rv_amo_fast); a call that cannot finish changes nothing and leaves.
+ * Everything else (CSRs, fence.i, cbo.*, system) ends the block before it and runs
  * in exec.c / interp.c, as does a load or store that misses the TLB: the
  * block leaves with pc at that instruction and every earlier one retired.
  *
@@ -43,7 +46,7 @@
 
 #include "arch/riscv64/dcache.h"
 
-#define RV_JIT_DEFAULT_CACHE (16u << 20)
+#define RV_JIT_DEFAULT_CACHE (32u << 20)
 #define RV_JIT_MIN_CACHE (8u << 10)
 
 /* A decoded page's translations: the entry of each slot that starts a block. */
@@ -62,6 +65,14 @@ struct rv_jit_stats {
 	uint64_t flushes;      /* times the code cache was emptied (full) */
 	uint64_t failed;       /* entries that could not be translated */
 	uint64_t runs;	       /* blocks entered from exec.c */
+	uint64_t insns;	       /* guest instructions retired in blocks */
+	/*
+	 * With AXVM_JIT_STATS=1 only (profiling): the operation a block left
+	 * at for the interpreter to run (slow exits), by enum rv_dop, and for
+	 * RV_DOP_GENERIC by major opcode (insn bits 6..0).
+	 */
+	uint64_t slow_exit_op[RV_DOP_COUNT];
+	uint64_t slow_exit_generic[128];
 };
 
 struct rv_jit;

@@ -306,6 +306,22 @@ void x86_jmp_reg(struct x86_buf *b, enum x86_reg r)
 	x86_modrm_rr(b, 4, r);
 }
 
+void x86_call_reg(struct x86_buf *b, enum x86_reg r)
+{
+	x86_rex(b, false, 0, r, false);
+	x86_byte(b, 0xff);
+	x86_modrm_rr(b, 2, r);
+}
+
+void x86_lock_or0(struct x86_buf *b, enum x86_reg base, int32_t disp)
+{
+	x86_byte(b, 0xf0); /* lock */
+	x86_rex(b, false, 0, base, false);
+	x86_byte(b, 0x83);
+	x86_mem(b, 1, base, disp); /* /1: or */
+	x86_byte(b, 0);
+}
+
 void x86_push(struct x86_buf *b, enum x86_reg r)
 {
 	x86_rex(b, false, 0, r, false);

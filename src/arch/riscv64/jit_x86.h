@@ -132,6 +132,9 @@ uint8_t *x86_jmp32(struct x86_buf *b);
 /* Point a rel32 (from x86_jcc32/x86_jmp32) at target (both in the buffer's address space). */
 void x86_patch_rel32(uint8_t *rel, const uint8_t *target);
 void x86_jmp_reg(struct x86_buf *b, enum x86_reg r);
+void x86_call_reg(struct x86_buf *b, enum x86_reg r);
+/* lock or dword [base + disp], 0: a full barrier (what interp.c's FENCE does on x86-64). */
+void x86_lock_or0(struct x86_buf *b, enum x86_reg base, int32_t disp);
 void x86_push(struct x86_buf *b, enum x86_reg r);
 void x86_pop(struct x86_buf *b, enum x86_reg r);
 void x86_ret(struct x86_buf *b);

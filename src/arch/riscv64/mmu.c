@@ -66,6 +66,7 @@ void rv_tlb_flush_all(struct rv_tlb *t)
 {
 	memset(t->e, 0xff, sizeof(t->e));
 	memset(t->m, 0xff, sizeof(t->m));
+	memset(t->big, 0, sizeof(t->big));
 	t->has_superpage = false;
 }
 
@@ -73,13 +74,22 @@ void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
 {
 	memset(t->e[priv], 0xff, sizeof(t->e[priv]));
 	memset(t->m[priv], 0xff, sizeof(t->m[priv]));
+	memset(t->big[priv], 0, sizeof(t->big[priv]));
 }
 
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 {
 	if (t->has_superpage) {
-		rv_tlb_flush_all(t);
-		return;
+		/* Every big entry may cover va; no other one is left after this. */
+		for (int p = 0; p < 2; p++)
+			for (int a = 0; a < 3; a++)
+				for (unsigned i = 0; i < RV_TLB_SIZE; i++)
+					if (t->big[p][a][i]) {
+						t->e[p][a][i].tag = RV_TLB_INVALID;
+						t->big[p][a][i] = 0;
+					}
+		memset(t->m, 0xff, sizeof(t->m));
+		t->has_superpage = false;
 	}
 	uint64_t tag = va & ~RV_PAGE_MASK;
 	unsigned idx = (va >> 12) & (RV_TLB_SIZE - 1);
@@ -211,9 +221,6 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 			if (i != 0 || (ppn & 0xf) != 0x8)
 				return mmu_fault(h, mmu_page_fault, acc, va);
 			ppn = (ppn & ~0xfull) | ((va >> 12) & 0xf);
-			/* One TLB entry per 4 KiB page: sfence.vma of any page of the range flushes
-			 * all. */
-			h->tlb.has_superpage = true;
 		}
 
 		need = PTE_A | (acc == RV_ACC_W ? PTE_D : 0);
@@ -236,7 +243,12 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 		uint64_t offmask = (1ull << (12 + 9 * i)) - 1;
 
 		*pa = ((ppn << 12) & ~offmask) | (va & offmask);
-		*level = i;
+		/*
+		 * The leaf's level, or 1 for a 4 KiB Svnapot leaf: the TLB holds one
+		 * entry per 4 KiB page, and a one-page flush must drop every entry
+		 * of a bigger range (tlb.big).
+		 */
+		*level = (pte & PTE_N) ? 1 : i;
 		return RV_XL_HOST;
 	}
 	return mmu_fault(h, mmu_page_fault, acc, va);
@@ -306,6 +318,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 
 		if (level > 0)
 			h->tlb.has_superpage = true;
+		h->tlb.big[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)] = level > 0;
 		e->tag = va & ~RV_PAGE_MASK;
 		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
 		if (acc == RV_ACC_X) {

@@ -58,7 +58,14 @@ struct rv_tlb {
 	/* The decoded page of each X entry's host page (NULL: look it up); reset on refill. */
 	struct rv_dpage *xd[2][RV_TLB_SIZE];
 	struct rv_tlb_mmio m[2][2][RV_TLB_MMIO_SIZE]; /* [priv][R/W][index] */
-	/* A superpage translation is cached: a one-page flush must flush everything. */
+	/*
+	 * Entries filled from a superpage or an Svnapot range (big = 1): such a
+	 * translation may cover any page of its range, so a one-page flush
+	 * drops every big entry (and the MMIO entries) along with the page's
+	 * own; entries of other 4 KiB pages cannot depend on that page's leaf
+	 * PTE and stay. has_superpage: some big entry may be cached.
+	 */
+	uint8_t big[2][3][RV_TLB_SIZE];
 	bool has_superpage;
 };
 
