@@ -139,18 +139,30 @@ static void dbtr_set_shmem(struct rv_sbi_call *call)
 	d->shmem_on = true;
 }
 
+/*
+ * The checks every shared-memory call starts with: the shared memory is
+ * set, and entries [base, base + count) are within the table. False with
+ * call->error set when not.
+ */
+static bool dbtr_table_range_ok(struct rv_sbi_call *call, uint64_t base, uint64_t count)
+{
+	call->error = dbtr_need_shmem(call);
+	if (call->error)
+		return false;
+	if (base >= RV_DBTR_MAX || count > RV_DBTR_MAX - base) {
+		call->error = SBI_ERR_BAD_RANGE;
+		return false;
+	}
+	return true;
+}
+
 static void dbtr_read(struct rv_sbi_call *call)
 {
 	struct rv_hart *h = call->hart;
 	uint64_t base = call->args[0], count = call->args[1];
 
-	call->error = dbtr_need_shmem(call);
-	if (call->error)
+	if (!dbtr_table_range_ok(call, base, count))
 		return;
-	if (base >= RV_DBTR_MAX || count > RV_DBTR_MAX - base) {
-		call->error = SBI_ERR_BAD_RANGE;
-		return;
-	}
 	for (unsigned i = 0; i < count; i++) {
 		unsigned idx = (unsigned)base + i;
 		uint64_t w[4] = {0};
@@ -199,13 +211,8 @@ static void dbtr_install(struct rv_sbi_call *call)
 	uint8_t done[RV_DBTR_MAX];
 	unsigned idx = 0;
 
-	call->error = dbtr_need_shmem(call);
-	if (call->error)
+	if (!dbtr_table_range_ok(call, 0, count))
 		return;
-	if (count > RV_DBTR_MAX) {
-		call->error = SBI_ERR_BAD_RANGE;
-		return;
-	}
 	/* Check every entry before installing any: the call installs all or none. */
 	for (unsigned i = 0; i < count; i++) {
 		uint64_t w[4];
@@ -251,13 +258,8 @@ static void dbtr_update(struct rv_sbi_call *call)
 	struct rv_hart *h = call->hart;
 	uint64_t count = call->args[0];
 
-	call->error = dbtr_need_shmem(call);
-	if (call->error)
+	if (!dbtr_table_range_ok(call, 0, count))
 		return;
-	if (count > RV_DBTR_MAX) {
-		call->error = SBI_ERR_BAD_RANGE;
-		return;
-	}
 	for (unsigned i = 0; i < count; i++) {
 		uint64_t w[4];
 		unsigned idx;
