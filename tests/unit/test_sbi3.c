@@ -14,7 +14,7 @@
 #include "arch/riscv64/machine.h"
 #include "arch/riscv64/sbi.h"
 #include "arch/riscv64/trigger.h"
-#include "test_hart_util.h"
+#include "test_machine_util.h"
 
 #define A0 10
 #define A1 11
@@ -594,48 +594,9 @@ static void wr64(struct axvm_addrspace *as, uint64_t gpa, uint64_t v)
 	axvm_addrspace_write(as, gpa, &v, 8);
 }
 
-/* Two harts on a machine sharing RAM. */
-struct mfx {
-	struct axvm_addrspace *as;
-	struct axvm_console *con;
-	struct rv_machine *m;
-	struct rv_hart *h[2];
-	struct axvm_exit exit;
-};
-
 static int mfx_init(struct mfx *f, enum axvm_riscv64_jit jit)
 {
-	struct axvm_console_sink sink = {0};
-	struct axvm_riscv64_config cfg = {.run_budget = 20000, .jit = jit};
-	int err;
-
-	memset(f, 0, sizeof(*f));
-	err = axvm_addrspace_create(axvm_hal_linux(), &f->as);
-	if (!err)
-		err = axvm_addrspace_map_linear(f->as, RAM_BASE, RAM_SIZE,
-						AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC);
-	if (!err)
-		err = axvm_console_create(&sink, &f->con);
-	if (!err)
-		err = rv_machine_create(2, f->con, &f->m);
-	cfg.machine = f->m;
-	for (unsigned i = 0; !err && i < 2; i++) {
-		err = rv_hart_create(&cfg, i, axvm_hal_linux(), &f->h[i]);
-		if (!err) {
-			f->h[i]->as = f->as;
-			err = rv_machine_attach_hart(f->m, i, f->h[i]);
-		}
-	}
-	return err;
-}
-
-static void mfx_fini(struct mfx *f)
-{
-	for (unsigned i = 0; i < 2; i++)
-		rv_hart_destroy(f->h[i]);
-	rv_machine_destroy(f->m);
-	axvm_console_destroy(f->con);
-	axvm_addrspace_destroy(f->as);
+	return mfx_init_cfg(f, (struct axvm_riscv64_config){.run_budget = 20000, .jit = jit});
 }
 
 /*

@@ -13,7 +13,7 @@
 #include "arch/riscv64/machine.h"
 #include "arch/riscv64/sbi.h"
 #include "axvm/console.h"
-#include "test_hart_util.h"
+#include "test_machine_util.h"
 
 #define A0 10
 #define A1 11
@@ -36,49 +36,9 @@ static void sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint
 #define ERR(h) ((int64_t)(h)->x[A0])
 #define VAL(h) ((h)->x[A1])
 
-/* Two harts on a machine (hart 1 STOPPED, as at boot), sharing RAM. */
-struct mfx {
-	struct axvm_addrspace *as;
-	struct axvm_console *con;
-	struct rv_machine *m;
-	struct rv_hart *h[2];
-};
-
 static int mfx_init(struct mfx *f)
 {
-	struct axvm_console_sink sink = {0};
-	struct axvm_riscv64_config cfg = {0};
-	int err;
-
-	memset(f, 0, sizeof(*f));
-	err = axvm_addrspace_create(axvm_hal_linux(), &f->as);
-	if (!err)
-		err = axvm_addrspace_map_linear(f->as, RAM_BASE, RAM_SIZE,
-						AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC);
-	if (!err)
-		err = axvm_addrspace_map_mmio(f->as, MMIO_BASE, 0x1000);
-	if (!err)
-		err = axvm_console_create(&sink, &f->con);
-	if (!err)
-		err = rv_machine_create(2, f->con, &f->m);
-	cfg.machine = f->m;
-	for (unsigned i = 0; !err && i < 2; i++) {
-		err = rv_hart_create(&cfg, i, axvm_hal_linux(), &f->h[i]);
-		if (!err) {
-			f->h[i]->as = f->as;
-			err = rv_machine_attach_hart(f->m, i, f->h[i]);
-		}
-	}
-	return err;
-}
-
-static void mfx_fini(struct mfx *f)
-{
-	for (unsigned i = 0; i < 2; i++)
-		rv_hart_destroy(f->h[i]);
-	rv_machine_destroy(f->m);
-	axvm_console_destroy(f->con);
-	axvm_addrspace_destroy(f->as);
+	return mfx_init_cfg(f, (struct axvm_riscv64_config){0});
 }
 
 #define MFX(f)                                                                                     \
