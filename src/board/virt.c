@@ -437,7 +437,7 @@ static int virt_configure_place(struct axvm_board *b, const struct axvm_board_de
 static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_options *o)
 {
 	const struct axvm_config *c = o->base_config;
-	unsigned n = 0, slot = VIRT_VIRTIO_SLOTS;
+	unsigned n = 0, nics, slot = VIRT_VIRTIO_SLOTS;
 	int ret = c ? virt_check_emu_devices(c) : 0;
 
 	memset(b->slot_dev, 0, sizeof(b->slot_dev));
@@ -454,6 +454,7 @@ static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_opt
 		b->devs[n] = (struct axvm_board_device){"virtio-net", d->options, b->cfg_origin[s]};
 		b->slot_dev[s] = &b->devs[n++];
 	}
+	nics = n;
 	if (c && c->disk_path[0]) {
 		char *p = b->cfg_disk;
 
@@ -484,14 +485,9 @@ static int virt_gather_devices(struct axvm_board *b, const struct axvm_board_opt
 		b->devs[n++] = *dev;
 	}
 	b->ndevs = n;
-	/* The others fill the free slots from the top down. */
-	for (unsigned k = 0; k < n; k++) {
-		bool placed = false;
-
-		for (unsigned s = 0; s < VIRT_VIRTIO_SLOTS; s++)
-			placed |= b->slot_dev[s] == &b->devs[k];
-		if (placed)
-			continue;
+	/* The others (after the config's NICs, placed above) fill the free slots from the top down.
+	 */
+	for (unsigned k = nics; k < n; k++) {
 		while (slot > 0 && b->slot_dev[slot - 1])
 			slot--;
 		if (slot == 0)
