@@ -22,6 +22,7 @@
 #include "toml.h"
 
 #include "core/error.h"
+#include "core/hex.h"
 
 #include <axvm/types.h>
 
@@ -559,17 +560,6 @@ static int toml_add_member(struct toml_parser *tp, struct toml_node *table, cons
 
 /* ---- strings ---- */
 
-static int toml_hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 {
 	struct toml_pos at = toml_here(tp);
@@ -608,7 +598,7 @@ static int toml_parse_escape(struct toml_parser *tp, struct toml_buf *b)
 		digits = c == 'u' ? 4 : 8;
 		toml_advance(tp);
 		for (unsigned i = 0; i < digits; i++) {
-			int d = toml_hex_digit(toml_peek(tp, 0));
+			int d = axvm_hex_digit(toml_peek(tp, 0));
 
 			if (d < 0)
 				return toml_error_at(tp, at,
@@ -779,7 +769,7 @@ static bool toml_is_digit(int c)
 
 static int toml_digit_value(char c, unsigned base)
 {
-	int d = toml_hex_digit((unsigned char)c);
+	int d = axvm_hex_digit((unsigned char)c);
 
 	return d >= 0 && (unsigned)d < base ? d : -1;
 }

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "core/hex.h"
+
 enum { RX_IDLE, RX_PAYLOAD, RX_SUM1, RX_SUM2 };
 
 static const char gdb_digits[] = "0123456789abcdef";
@@ -15,13 +17,7 @@ void gdb_rx_init(struct gdb_rx *rx)
 
 int gdb_hexval(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return axvm_hex_digit(c);
 }
 
 enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
