@@ -97,6 +97,11 @@ int axvm_devclass_fail(const struct axvm_devclass_ctx *ctx, const char *class_na
 	return axvm_error_set(ret, "%s: %s", class_name, msg);
 }
 
+int axvm_devclass_fail_code(const struct axvm_devclass_ctx *ctx, const char *class_name, int ret)
+{
+	return axvm_devclass_fail(ctx, class_name, ret, "%s", axvm_strerror(ret));
+}
+
 int axvm_devclass_no_options(const struct axvm_devclass_ctx *ctx, const char *class_name)
 {
 	if (ctx->options && ctx->options[0])

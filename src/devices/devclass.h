@@ -173,6 +173,8 @@ int axvm_devopt_next(const char **cursor, struct axvm_devopt *opt);
  */
 int axvm_devclass_fail(const struct axvm_devclass_ctx *ctx, const char *class_name, int ret,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The model's create failed with ret: axvm_devclass_fail with ret's own text. */
+int axvm_devclass_fail_code(const struct axvm_devclass_ctx *ctx, const char *class_name, int ret);
 /* create's check for a class without options: 0, or the error naming what it got. */
 int axvm_devclass_no_options(const struct axvm_devclass_ctx *ctx, const char *class_name);
 

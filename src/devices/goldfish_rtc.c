@@ -239,8 +239,7 @@ static int goldfish_rtc_class_create(const struct axvm_devclass_ctx *ctx, void *
 		return ret;
 	ret = axvm_goldfish_rtc_create(&p, &r);
 	if (ret)
-		return axvm_devclass_fail(ctx, axvm_goldfish_rtc_class.name, ret, "%s",
-					  axvm_strerror(ret));
+		return axvm_devclass_fail_code(ctx, axvm_goldfish_rtc_class.name, ret);
 	*state = r;
 	return 0;
 }

@@ -513,8 +513,7 @@ static int ns16550a_class_create(const struct axvm_devclass_ctx *ctx, void **sta
 		return ret;
 	ret = axvm_ns16550a_create(ctx->console, &ctx->irq, &u);
 	if (ret)
-		return axvm_devclass_fail(ctx, axvm_ns16550a_class.name, ret, "%s",
-					  axvm_strerror(ret));
+		return axvm_devclass_fail_code(ctx, axvm_ns16550a_class.name, ret);
 	*state = u;
 	return 0;
 }

@@ -339,7 +339,7 @@ static int plic_class_create(const struct axvm_devclass_ctx *ctx, void **state)
 					  "needs ndev=N and the harts' interrupt lines");
 	ret = axvm_plic_create(&params, &p);
 	if (ret)
-		return axvm_devclass_fail(ctx, axvm_plic_class.name, ret, "%s", axvm_strerror(ret));
+		return axvm_devclass_fail_code(ctx, axvm_plic_class.name, ret);
 	/* No line can change before the board runs: wire the outputs now. */
 	p->hart_irq = ctx->hart_irq;
 	p->board = ctx->board;

@@ -101,8 +101,7 @@ static int test_finisher_class_create(const struct axvm_devclass_ctx *ctx, void 
 		return ret;
 	ret = axvm_test_finisher_create(ctx->system_down, ctx->board, &tf);
 	if (ret)
-		return axvm_devclass_fail(ctx, axvm_test_finisher_class.name, ret, "%s",
-					  axvm_strerror(ret));
+		return axvm_devclass_fail_code(ctx, axvm_test_finisher_class.name, ret);
 	*state = tf;
 	return 0;
 }

@@ -89,8 +89,7 @@ static int virtio_mmio_slot_class_create(const struct axvm_devclass_ctx *ctx, vo
 		return ret;
 	ret = axvm_virtio_mmio_slot_create(&s);
 	if (ret)
-		return axvm_devclass_fail(ctx, axvm_virtio_mmio_slot_class.name, ret, "%s",
-					  axvm_strerror(ret));
+		return axvm_devclass_fail_code(ctx, axvm_virtio_mmio_slot_class.name, ret);
 	*state = s;
 	return 0;
 }
