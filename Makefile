@@ -59,7 +59,7 @@ CFLAGS += -std=c11 -fPIC -fno-semantic-interposition -pthread $(WARNINGS)
 # shared library; the static library keeps every symbol reachable, which is
 # how the tests and the CLI reach internal layers.
 CFLAGS += -fvisibility=hidden
-LDLIBS += -lfdt -luring -lslirp -lm -pthread
+LDLIBS += -lfdt -luring -lslirp -ljson-c -lm -pthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)

@@ -19,6 +19,7 @@ PKGS=(
 	libfdt-dev              # <libfdt.h>, -lfdt: the generated device tree
 	liburing-dev            # <liburing.h>, -luring: virtio-blk's disk I/O through io_uring
 	libslirp-dev            # <slirp/libslirp.h>, -lslirp: virtio-net's user-mode networking (--net user)
+	libjson-c-dev           # <json-c/json.h>, -ljson-c: the monitor's JSON requests and replies
 	# make check, make format.
 	clang-format            # the style check
 	git                     # lists the tracked files; scripts/fresh-machine.sh clones

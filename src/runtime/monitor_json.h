@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The monitor's JSON requests: {"execute": "NAME", "arguments": {...}}, as
- * QEMU's QMP shapes them. A small strict parser (objects, arrays, strings
- * with escapes, numbers, true/false/null; nesting and sizes bounded) that
+ * QEMU's QMP shapes them, parsed by json-c (strict, nesting bounded); this
  * keeps what the monitor reads: the command name and an integer argument.
  */
 #ifndef AXVM_RUNTIME_MONITOR_JSON_H

@@ -73,8 +73,8 @@ TEST(test_monitor_json_quote_escapes)
 
 	CHECK_INT(4, (int)mon_json_quote("ab", out, sizeof(out)));
 	CHECK_STR("\"ab\"", out);
-	mon_json_quote("a\"b\\c\n", out, sizeof(out));
-	CHECK_STR("\"a\\\"b\\\\c\\u000a\"", out);
+	mon_json_quote("a\"b\\c\n\001", out, sizeof(out));
+	CHECK_STR("\"a\\\"b\\\\c\\n\\u0001\"", out);
 	/* Too small a buffer: cut, terminated, and the length needed returned. */
 	CHECK_INT(8, (int)mon_json_quote("abcdef", out, 4));
 	CHECK_STR("\"ab", out);
