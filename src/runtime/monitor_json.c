@@ -67,8 +67,8 @@ int mon_json_parse(const char *line, struct mon_request *req, char *err, size_t 
 	end = json_tokener_get_parse_end(tok);
 	if (!obj) {
 		const char *why = jerr == json_tokener_continue || jerr == json_tokener_success
-					  ? "unexpected end of line"
-					  : json_tokener_error_desc(jerr);
+				      ? "unexpected end of line"
+				      : json_tokener_error_desc(jerr);
 
 		ret = json_fail(err, errlen, why, end);
 	} else {
@@ -87,8 +87,8 @@ int mon_json_parse(const char *line, struct mon_request *req, char *err, size_t 
 size_t mon_json_quote(const char *s, char *out, size_t outlen)
 {
 	struct json_object *str = json_object_new_string(s);
-	const char *q = str ? json_object_to_json_string_ext(str, JSON_C_TO_STRING_NOSLASHESCAPE)
-			    : "\"\"";
+	const char *q =
+	    str ? json_object_to_json_string_ext(str, JSON_C_TO_STRING_NOSLASHESCAPE) : "\"\"";
 	size_t n = strlen(q);
 
 	if (outlen) {
