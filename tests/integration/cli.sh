@@ -6,35 +6,9 @@
 # here. Ends with "N passed, N failed, N skipped" (a group of checks whose
 # tool or guest is missing is one skip, named on a SKIP line).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-guests=${GUEST_OUT:-$root/build/guests}
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib/common.sh"
 
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
-}
-skip() { # name, why
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
-
-if [ ! -x "$axvm" ]; then
-	echo "FAIL cli: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
+need_axvm cli
 
 # Flat guests (loaded at 0x80200000): an idle loop (wfi; j -4) and a busy one (j .).
 printf '\x73\x00\x50\x10\x6f\xf0\xdf\xff' >"$tmp/idle.bin"
@@ -468,5 +442,4 @@ rc=$?
 check "the real host's memory sets the limit" \
 	$([ $rc -eq 1 ] && [[ "$err" == *"more than the limit of"* ]]; echo $?) "rc=$rc, '$err'"
 
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" -eq 0 ]
+finish
