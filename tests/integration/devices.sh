@@ -22,44 +22,13 @@
 #  - console=hvc0 with --virtio-console: a shell there takes typed input.
 # Each Debian boot takes ~15-25 s (five boots). Ends with "N passed, N failed, N skipped".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-axvm=${AXVM:-$root/build/axvm}
-pass=0
-fail=0
-skipped=0
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib/common.sh"
 first_pid=
-cleanup() {
+cleanup_hook() {
 	[ -n "$first_pid" ] && kill "$first_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # name, condition result (0 = ok), detail
-	if [ "$2" -eq 0 ]; then
-		echo "ok   $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: $3"
-		fail=$((fail + 1))
-	fi
-}
-skip() { # name, why
-	echo "SKIP $1: $2"
-	skipped=$((skipped + 1))
-}
-summary() {
-	echo "$pass passed, $fail failed, $skipped skipped"
-	[ "$fail" -eq 0 ]
-	exit
 }
 
-if [ ! -x "$axvm" ]; then
-	echo "FAIL devices: no axvm binary at $axvm (run make)"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
+need_axvm devices
 
 # A flat guest that idles forever (wfi; j -4), loaded at 0x80200000.
 printf '\x73\x00\x50\x10\x6f\xf0\xdf\xff' >"$tmp/idle.bin"
