@@ -29,7 +29,8 @@ struct p9_call {
 	struct p9_writer *w;
 };
 
-/* The fid `id` (-EBADF if none). */
+/* The fid `id` of a request: -EINVAL if the request was cut short (its fields are not all there),
+ * -EBADF if no such fid. */
 int p9_lookup(struct p9_call *c, uint32_t id, struct p9_fid **f);
 /* The qid of path (lstat). */
 int p9_stat_qid(struct p9_fs *fs, const char *path, struct p9_qid *q);

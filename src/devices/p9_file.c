@@ -83,8 +83,6 @@ int p9_op_lopen(struct p9_call *c)
 	struct p9_qid q;
 	int hflags, ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -112,8 +110,6 @@ int p9_op_lcreate(struct p9_call *c)
 	int hflags, fd, ret;
 
 	p9_get_u32(c->r); /* gid */
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -227,8 +223,6 @@ int p9_op_fsync(struct p9_call *c)
 	struct p9_fid *f;
 	int ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -249,8 +243,6 @@ int p9_op_readdir(struct p9_call *c)
 	struct p9_fid *f;
 	int ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -332,8 +324,6 @@ int p9_op_getattr(struct p9_call *c)
 	int ret;
 
 	p9_get_u64(c->r); /* request_mask: the basic set is always there */
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (!ret)
 		ret = p9_fid_stat(c, f, &st);
@@ -414,8 +404,6 @@ int p9_op_setattr(struct p9_call *c)
 	struct p9_fid *f;
 	int dirfd, ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -469,8 +457,6 @@ int p9_op_statfs(struct p9_call *c)
 	struct statfs sf;
 	int fd, ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -507,8 +493,6 @@ int p9_op_readlink(struct p9_call *c)
 	ssize_t n = 0;
 	int fd, ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;
@@ -534,6 +518,7 @@ int p9_op_lock(struct p9_call *c)
 {
 	uint32_t fid = p9_get_u32(c->r);
 	struct p9_fid *f;
+	int ret;
 
 	p9_get_u8(c->r);  /* type */
 	p9_get_u32(c->r); /* flags */
@@ -541,10 +526,9 @@ int p9_op_lock(struct p9_call *c)
 	p9_get_u64(c->r); /* length */
 	p9_get_u32(c->r); /* proc_id */
 	p9_get_str(c->r); /* client_id */
-	if (c->r->bad)
-		return -EINVAL;
-	if (p9_lookup(c, fid, &f))
-		return -EBADF;
+	ret = p9_lookup(c, fid, &f);
+	if (ret)
+		return ret;
 	p9_put_u8(c->w, P9_LOCK_SUCCESS); /* p9_server.h: locks always succeed */
 	return 0;
 }
@@ -556,16 +540,16 @@ int p9_op_getlock(struct p9_call *c)
 	uint64_t start, length;
 	uint32_t proc_id;
 	struct p9_str client;
+	int ret;
 
 	p9_get_u8(c->r);
 	start = p9_get_u64(c->r);
 	length = p9_get_u64(c->r);
 	proc_id = p9_get_u32(c->r);
 	client = p9_get_str(c->r);
-	if (c->r->bad)
-		return -EINVAL;
-	if (p9_lookup(c, fid, &f))
-		return -EBADF;
+	ret = p9_lookup(c, fid, &f);
+	if (ret)
+		return ret;
 	p9_put_u8(c->w, P9_LOCK_TYPE_UNLCK);
 	p9_put_u64(c->w, start);
 	p9_put_u64(c->w, length);

@@ -33,6 +33,9 @@ int p9_stat_qid(struct p9_fs *fs, const char *path, struct p9_qid *q)
 
 int p9_lookup(struct p9_call *c, uint32_t id, struct p9_fid **f)
 {
+	*f = NULL;
+	if (c->r->bad) /* the request ended before its fields: id is not one */
+		return -EINVAL;
 	*f = p9_fid_get(c->fs, id);
 	return *f ? 0 : -EBADF;
 }
@@ -122,8 +125,6 @@ static int p9_op_walk(struct p9_call *c)
 		return -EINVAL;
 	for (unsigned i = 0; i < nwname; i++)
 		names[i] = p9_get_str(c->r);
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, fid, &f);
 	if (ret)
 		return ret;

@@ -21,8 +21,6 @@ static int p9_dir_for_change(struct p9_call *c, uint32_t dfid, const struct p9_s
 {
 	int ret;
 
-	if (c->r->bad)
-		return -EINVAL;
 	ret = p9_lookup(c, dfid, df);
 	if (ret)
 		return ret;
@@ -130,8 +128,9 @@ int p9_op_link(struct p9_call *c)
 	struct p9_fid *df, *f = NULL;
 	int dirfd, old_dir, ret;
 
-	if (!c->r->bad && p9_lookup(c, fid, &f))
-		return -EBADF;
+	ret = p9_lookup(c, fid, &f);
+	if (ret)
+		return ret;
 	dirfd = p9_dir_for_change(c, dfid, &name, &df);
 	if (dirfd < 0)
 		return dirfd;
