@@ -58,6 +58,11 @@ struct axvm_bus {
 	 * the range check decides.
 	 */
 	_Atomic size_t last_hit;
+	/*
+	 * Accesses by a vCPU that no device took (its exits all the same:
+	 * axvm_bus_vcpu_counts), one row per vCPU as bus_counts.
+	 */
+	_Atomic uint64_t unclaimed[AXVM_CONFIG_MAX_VCPUS][2];
 };
 
 int axvm_bus_create(enum axvm_bus_kind kind, struct axvm_bus **out)
@@ -329,9 +334,13 @@ static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned w
 	return 0;
 }
 
-/* The device an access goes to, counted; NULL if none takes it. */
+/*
+ * The device an access goes to, counted; NULL if none takes it (counted as
+ * unclaimed in a vCPU's row if count_miss).
+ */
 static inline __attribute__((always_inline)) const struct axvm_device_desc *
-bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, bool write)
+bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, bool write,
+	  bool count_miss)
 {
 	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
 	struct bus_device *bd;
@@ -343,14 +352,36 @@ bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, boo
 		long idx = bus_lookup(bus, addr);
 
 		if (idx < 0)
-			return NULL;
+			goto miss;
 		atomic_store_explicit(&bus->last_hit, (size_t)idx, memory_order_relaxed);
 		bd = &bus->devices[idx];
 	}
 	if (!bus_width_ok(width) || addr - bd->desc.base + width > bd->desc.size)
-		return NULL;
+		goto miss;
 	bus_count(bd, row, write);
 	return &bd->desc;
+miss:
+	if (count_miss && row < BUS_SHARED_ROW)
+		axvm_counter_add(&bus->unclaimed[row][write], 1);
+	return NULL;
+}
+
+void axvm_bus_vcpu_counts(const struct axvm_bus *bus, unsigned vcpu, uint64_t *reads,
+			  uint64_t *writes)
+{
+	struct axvm_bus *b = (struct axvm_bus *)bus;
+
+	*reads = *writes = 0;
+	if (vcpu >= BUS_SHARED_ROW)
+		return;
+	*reads = atomic_load_explicit(&b->unclaimed[vcpu][0], memory_order_relaxed);
+	*writes = atomic_load_explicit(&b->unclaimed[vcpu][1], memory_order_relaxed);
+	for (size_t i = 0; i < bus->count; i++) {
+		_Atomic uint64_t *c = bus->devices[i].counts->n[vcpu];
+
+		*reads += atomic_load_explicit(&c[0], memory_order_relaxed);
+		*writes += atomic_load_explicit(&c[1], memory_order_relaxed);
+	}
 }
 
 void axvm_bus_device_counts(const struct axvm_bus *bus, size_t index, uint64_t *reads,
@@ -371,17 +402,12 @@ static bool bus_direct(const struct axvm_device_desc *d, uint64_t off, unsigned 
 	return width >= d->min_width && width <= d->max_width && !(off & (width - 1));
 }
 
-/* Inlined into both entry points: the vCPU one is the MMIO exit path. */
+/* A claimed access to d, inlined into every entry point (the vCPU ones are the MMIO path). */
 static inline __attribute__((always_inline)) int
-bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t *value)
+bus_read_at(const struct axvm_device_desc *d, uint64_t addr, unsigned width, uint64_t *value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, false);
-	uint64_t off;
+	uint64_t off = addr - d->base;
 
-	*value = 0;
-	if (!d)
-		return -AXVM_ENODEV;
-	off = addr - d->base;
 	if (bus_direct(d, off, width)) {
 		int ret = bus_device_read(d, off, width, value);
 
@@ -392,18 +418,31 @@ bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, 
 }
 
 static inline __attribute__((always_inline)) int
-bus_write_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t value)
+bus_write_at(const struct axvm_device_desc *d, uint64_t addr, unsigned width, uint64_t value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, true);
-	uint64_t off;
+	uint64_t off = addr - d->base;
 
-	if (!d)
-		return -AXVM_ENODEV;
-	off = addr - d->base;
 	value &= bus_mask(width);
 	if (bus_direct(d, off, width))
 		return d->ops->write ? d->ops->write(d->opaque, off, width, value) : 0;
 	return bus_access(d, off, width, &value, true);
+}
+
+static inline __attribute__((always_inline)) int
+bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t *value)
+{
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, false, true);
+
+	*value = 0;
+	return d ? bus_read_at(d, addr, width, value) : -AXVM_ENODEV;
+}
+
+static inline __attribute__((always_inline)) int
+bus_write_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t value)
+{
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, true, true);
+
+	return d ? bus_write_at(d, addr, width, value) : -AXVM_ENODEV;
 }
 
 int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value)
@@ -426,4 +465,18 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
 			uint64_t value)
 {
 	return bus_write_row(bus, vcpu, addr, width, value);
+}
+
+int axvm_bus_try_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsigned width,
+		      uint64_t *value, bool write)
+{
+	/* Unclaimed: nothing counted or touched (the exit that follows counts it). */
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, vcpu, write, false);
+
+	if (!d)
+		return 1;
+	if (write)
+		return bus_write_at(d, addr, width, *value);
+	*value = 0;
+	return bus_read_at(d, addr, width, value);
 }
