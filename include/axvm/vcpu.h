@@ -97,12 +97,13 @@ struct axvm_vcpu_setup_info {
 	 * An MMIO access the VM completes without an exit (the MMIO exit
 	 * round trip's fast path; docs/architecture.md): the backend calls it
 	 * for a guest load or store to an MMIO page, on the vCPU's thread
-	 * while it runs, instead of returning an MmioRead/MmioWrite exit.
-	 * `value` is the data to store, or receives the loaded value (zero-
-	 * extended to `width` bytes). 0 = done: the instruction completes
-	 * (counted and traced by the VM as the exit would have been). Any
-	 * other value = not done, nothing happened: the backend makes the
-	 * exit as before. NULL = every access exits.
+	 * while it runs, before making an MmioRead/MmioWrite exit. `value` is
+	 * the data to store, or receives the loaded value, of which only the
+	 * low `width` bytes are defined (the backend extends it as the
+	 * instruction says). 0 = done: the instruction completes, and the VM
+	 * has counted the access as the exit it stands for. Any other value =
+	 * not done (traced, or no device there): the backend makes the exit
+	 * as before. NULL = every access exits.
 	 */
 	int (*mmio_access)(void *opaque, uint64_t addr, unsigned width, uint64_t *value,
 			   bool write);

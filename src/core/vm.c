@@ -62,22 +62,12 @@ struct axvm {
 	 */
 	_Atomic uint64_t exit_counts[AXVM_CONFIG_MAX_VCPUS][AXVM_EXIT_REASON_COUNT];
 	/*
-	 * The MMIO fast path's context per vCPU (vm_mmio_fast), each written
-	 * by its vCPU's thread only. MMIO exits, fast or not, are counted once,
-	 * by the bus in the vCPU's row (axvm_bus_vcpu_counts): exit_counts
-	 * stays zero for MmioRead and MmioWrite.
+	 * The MMIO fast path's context per vCPU (bus_vcpu.h). MMIO exits, fast
+	 * or not, are counted once, by the bus in the vCPU's row
+	 * (axvm_bus_vcpu_counts): exit_counts stays zero for MmioRead and
+	 * MmioWrite.
 	 */
-	struct vm_fast {
-		struct axvm *vm;
-		unsigned id;
-		unsigned sample_in; /* accesses until the next timed one */
-		/*
-		 * A device declined (-AXVM_ENODEV) an access the fast path
-		 * made: the exit the hart makes instead goes to the caller as
-		 * is, without a second access.
-		 */
-		bool declined;
-	} fast[AXVM_CONFIG_MAX_VCPUS];
+	struct axvm_bus_fast fast[AXVM_CONFIG_MAX_VCPUS];
 	/* Time per vCPU (axvm/stats.h), the same single-writer rows. */
 	_Atomic uint64_t run_ns[AXVM_CONFIG_MAX_VCPUS];
 	_Atomic uint64_t vmm_ns[AXVM_CONFIG_MAX_VCPUS];
@@ -168,7 +158,7 @@ uint64_t axvm_guest_clock_ns(const struct axvm *vm)
 	return vm_guest_clock_ns((void *)vm);
 }
 
-static int vm_mmio_fast(void *opaque, uint64_t addr, unsigned width, uint64_t *value, bool write);
+static void vm_mmio_fast_failed(void *opaque, int ret, uint64_t addr, bool write);
 
 static int vm_create_vcpus(struct axvm *vm)
 {
@@ -189,7 +179,7 @@ static int vm_create_vcpus(struct axvm *vm)
 		    .tracer = &vm->tracer,
 		    .guest_clock_ns = vm_guest_clock_ns,
 		    .clock_opaque = vm,
-		    .mmio_access = vm_mmio_fast,
+		    .mmio_access = axvm_bus_fast_access,
 		    .mmio_opaque = &vm->fast[i],
 		};
 		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
@@ -199,7 +189,17 @@ static int vm_create_vcpus(struct axvm *vm)
 			return axvm_error_set(ret, "vcpu %u: creation failed: %s", i,
 					      axvm_strerror(ret));
 		vm->vcpu_count = i + 1;
-		vm->fast[i] = (struct vm_fast){.vm = vm, .id = i, .sample_in = AXVM_STATS_SAMPLE};
+		/* Traced exits and accesses take the exit path, which traces them. */
+		vm->fast[i] = (struct axvm_bus_fast){
+		    .bus = vm->bus[AXVM_BUS_MMIO],
+		    .row = i,
+		    .gate = &vm->tracer.mask,
+		    .gate_mask = AXVM_TRACE_EXITS | AXVM_TRACE_MMIO,
+		    .hal = vm->hal,
+		    .vmm_ns = &vm->vmm_ns[i],
+		    .failed = vm_mmio_fast_failed,
+		    .failed_opaque = vm,
+		};
 		ret = axvm_vcpu_setup_with(vm->vcpus[i], &info);
 		if (ret)
 			return axvm_error_set(ret, "vcpu %u: setup at entry 0x%llx failed: %s", i,
@@ -925,45 +925,10 @@ static const vm_exit_handler vm_traced_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
     [AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
 };
 
-/*
- * The MMIO fast path (axvm_vcpu_setup_info.mmio_access): the same access,
- * count, sampled time and error handling as an MmioRead/MmioWrite exit's
- * handler, called from inside the backend's run(), so the exit round trip
- * (leaving run(), this loop, entering run() again) is skipped. Not taken
- * (1) while exits or MMIO accesses are traced, so that every one is traced
- * from its exit as before, and for an address no device takes, whose exit
- * goes to the caller.
- */
-static int vm_mmio_fast(void *opaque, uint64_t addr, unsigned width, uint64_t *value, bool write)
+/* A device failed an access of the MMIO fast path: logged as its exit's handler does. */
+static void vm_mmio_fast_failed(void *opaque, int ret, uint64_t addr, bool write)
 {
-	struct vm_fast *f = opaque;
-	struct axvm *vm = f->vm;
-	uint64_t t = 0;
-	bool timed;
-	int ret;
-
-	if (atomic_load_explicit(&vm->tracer.mask, memory_order_relaxed) &
-	    (AXVM_TRACE_EXITS | AXVM_TRACE_MMIO))
-		return 1;
-	timed = AXVM_COUNTERS && --f->sample_in == 0;
-	if (timed) {
-		f->sample_in = AXVM_STATS_SAMPLE;
-		t = vm->hal->now_ns(vm->hal->ctx);
-	}
-	ret = axvm_bus_try_vcpu(vm->bus[AXVM_BUS_MMIO], f->id, addr, width, value, write);
-	if (timed) {
-		axvm_counter_add(&vm->vmm_ns[f->id],
-				 (vm->hal->now_ns(vm->hal->ctx) - t) * AXVM_STATS_SAMPLE);
-	}
-	if (ret > 0)
-		return ret;
-	if (ret == -AXVM_ENODEV) {
-		f->declined = true;
-		return 1;
-	}
-	if (ret)
-		vm_device_result(vm, ret, write ? "mmio write" : "mmio read", addr);
-	return 0;
+	vm_device_result(opaque, ret, write ? "mmio write" : "mmio read", addr);
 }
 
 static void vm_trace_exit(struct axvm *vm, unsigned id, const struct axvm_exit *exit)

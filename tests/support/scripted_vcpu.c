@@ -66,6 +66,8 @@ static int scripted_setup(void *backend, const struct axvm_vcpu_setup_info *info
 
 	scripted_log(b, "setup");
 	scripted_state(b)->entry = info->entry;
+	scripted_state(b)->mmio_access = info->mmio_access;
+	scripted_state(b)->mmio_opaque = info->mmio_opaque;
 	return scripted_fails(b, SCRIPTED_OP_SETUP) ? -AXVM_EIO : 0;
 }
 

@@ -32,6 +32,10 @@ struct scripted_state {
 	uint64_t injected;
 	unsigned kicks;
 	uint64_t return_value;
+	/* The VM's MMIO fast path from setup (tests call it as the backend would). */
+	int (*mmio_access)(void *opaque, uint64_t addr, unsigned width, uint64_t *value,
+			   bool write);
+	void *mmio_opaque;
 };
 
 struct scripted_plan {
