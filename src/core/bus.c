@@ -12,6 +12,7 @@
 #include <axvm/stats.h>
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -481,23 +482,32 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
 	return bus_write_row(bus, vcpu, addr, width, value);
 }
 
+void axvm_bus_fast_init(struct axvm_bus_fast *f, struct axvm_bus *bus, unsigned row)
+{
+	memset(f, 0, sizeof(*f));
+	f->bus = bus;
+	f->row = row;
+	f->row_off = (size_t)row * sizeof(((struct bus_counts *)NULL)->n[0]);
+}
+
 /*
  * The fast path's count: as bus_count in a vCPU's row, and whether this
  * access is the one in AXVM_STATS_SAMPLE to time (the count itself says,
  * so sampling costs no counter of its own).
  */
-static inline __attribute__((always_inline)) bool bus_fast_count(struct bus_device *bd,
-								 unsigned row, bool write)
+static inline __attribute__((always_inline)) bool
+bus_fast_count(struct bus_device *bd, const struct axvm_bus_fast *f, bool write)
 {
 #if AXVM_COUNTERS
-	_Atomic uint64_t *c = &bd->counts->n[row][write];
+	/* &bd->counts->n[f->row][write], with the row's offset computed once. */
+	_Atomic uint64_t *c = (_Atomic uint64_t *)((char *)bd->counts + f->row_off) + write;
 	uint64_t n = atomic_load_explicit(c, memory_order_relaxed) + 1;
 
 	atomic_store_explicit(c, n, memory_order_relaxed);
 	return (n & (AXVM_STATS_SAMPLE - 1)) == 0;
 #else
 	(void)bd;
-	(void)row;
+	(void)f;
 	(void)write;
 	return false;
 #endif
@@ -591,7 +601,7 @@ int axvm_bus_fast_access(void *fast, uint64_t addr, unsigned width, uint64_t *va
 				 !((bd->direct[write] >> width) & 1) || (off & (width - 1)),
 			     0))
 		return bus_fast_general(f, addr, width, value, write);
-	if (__builtin_expect(bus_fast_count(bd, f->row, write), 0))
+	if (__builtin_expect(bus_fast_count(bd, f, write), 0))
 		return bus_fast_timed(f, &bd->desc, addr, width, value, write);
 	f->addr = addr;
 	f->write = write;

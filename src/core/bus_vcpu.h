@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int axvm_bus_read_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsigned width,
@@ -41,7 +42,8 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
  */
 struct axvm_bus_fast {
 	struct axvm_bus *bus;
-	unsigned row; /* the vCPU's id */
+	unsigned row;	/* the vCPU's id */
+	size_t row_off; /* its row's offset in a device's counters (bus.c) */
 	const _Atomic unsigned *gate;
 	unsigned gate_mask;
 	bool declined;
@@ -53,6 +55,8 @@ struct axvm_bus_fast {
 	void *failed_opaque;
 };
 
+/* Zero *f and set its bus and row (the vCPU's id); the caller fills in the rest. */
+void axvm_bus_fast_init(struct axvm_bus_fast *f, struct axvm_bus *bus, unsigned row);
 int axvm_bus_fast_access(void *fast, uint64_t addr, unsigned width, uint64_t *value, bool write);
 
 /*

@@ -190,16 +190,13 @@ static int vm_create_vcpus(struct axvm *vm)
 					      axvm_strerror(ret));
 		vm->vcpu_count = i + 1;
 		/* Traced exits and accesses take the exit path, which traces them. */
-		vm->fast[i] = (struct axvm_bus_fast){
-		    .bus = vm->bus[AXVM_BUS_MMIO],
-		    .row = i,
-		    .gate = &vm->tracer.mask,
-		    .gate_mask = AXVM_TRACE_EXITS | AXVM_TRACE_MMIO,
-		    .hal = vm->hal,
-		    .vmm_ns = &vm->vmm_ns[i],
-		    .failed = vm_mmio_fast_failed,
-		    .failed_opaque = vm,
-		};
+		axvm_bus_fast_init(&vm->fast[i], vm->bus[AXVM_BUS_MMIO], i);
+		vm->fast[i].gate = &vm->tracer.mask;
+		vm->fast[i].gate_mask = AXVM_TRACE_EXITS | AXVM_TRACE_MMIO;
+		vm->fast[i].hal = vm->hal;
+		vm->fast[i].vmm_ns = &vm->vmm_ns[i];
+		vm->fast[i].failed = vm_mmio_fast_failed;
+		vm->fast[i].failed_opaque = vm;
 		ret = axvm_vcpu_setup_with(vm->vcpus[i], &info);
 		if (ret)
 			return axvm_error_set(ret, "vcpu %u: setup at entry 0x%llx failed: %s", i,
