@@ -1000,6 +1000,8 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		}
 		if (atomic_load_explicit(&vm->pause_req, memory_order_relaxed) && vm_park(vm, id))
 			continue; /* it waited: shutdown may have come meanwhile */
+		/* Set by a declined fast-path access in this run() only (bus_vcpu.h). */
+		vm->fast[id].declined = false;
 		ret = axvm_vcpu_run(vcpu, exit);
 		if (ret)
 			break; /* the vCPU layer's message names the vCPU and the failure */

@@ -99,6 +99,8 @@ static int scripted_run(void *backend, struct axvm_exit *exit)
 	if (scripted_fails(b, SCRIPTED_OP_RUN))
 		return -AXVM_EIO;
 	if (b->next < b->plan->exit_count[id]) {
+		if (b->plan->before_exit)
+			b->plan->before_exit(b->plan, id, b->next);
 		*exit = b->plan->exits[id][b->next++];
 	} else {
 		memset(exit, 0, sizeof(*exit));
