@@ -36,8 +36,7 @@
 #include "arch/riscv64/interp.h"
 #include "arch/riscv64/jit.h"
 
-/* Instructions interpreted after a fast-path MMIO access before translated code is entered again.
- */
+/* Instructions run here after a fast-path MMIO access before a block is entered again. */
 #define EXEC_JIT_HOLD 64u
 
 #define EXEC_LIKELY(c) __builtin_expect(!!(c), 1)
