@@ -21,14 +21,19 @@
 struct axvm;
 
 struct axvm_vcpu_stats {
-	uint64_t exits[AXVM_EXIT_REASON_COUNT]; /* exits seen by axvm_run_vcpu, by reason */
-	uint64_t irqs_injected;			/* axvm_vcpu_inject_interrupt calls */
-	uint64_t run_ns;			/* wall time inside axvm_run_vcpu */
+	/*
+	 * Exits seen by axvm_run_vcpu, by reason; MmioRead/MmioWrite include
+	 * the accesses the MMIO fast path completed without an exit.
+	 */
+	uint64_t exits[AXVM_EXIT_REASON_COUNT];
+	uint64_t irqs_injected; /* axvm_vcpu_inject_interrupt calls */
+	uint64_t run_ns;	/* wall time inside axvm_run_vcpu */
 	/*
 	 * The part of run_ns spent in the VMM on exits handled inside the
-	 * loop (MMIO, port, sysreg, nested page faults): estimated from one
-	 * exit in AXVM_STATS_SAMPLE timed, so that the counters stay cheap on
-	 * the fastest exits. run_ns - vmm_ns is time in guest code.
+	 * loop (MMIO, port, sysreg, nested page faults) and on fast-path MMIO
+	 * accesses: estimated from one in AXVM_STATS_SAMPLE timed, so that
+	 * the counters stay cheap on the fastest exits. run_ns - vmm_ns is
+	 * time in guest code.
 	 */
 	uint64_t vmm_ns;
 	uint64_t halted_ns; /* wall time waiting in axvm_vcpu_wait_for_interrupt */

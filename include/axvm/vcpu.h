@@ -93,6 +93,21 @@ struct axvm_vcpu_setup_info {
 	 */
 	uint64_t (*guest_clock_ns)(void *opaque);
 	void *clock_opaque;
+	/*
+	 * An MMIO access the VM completes without an exit (the MMIO exit
+	 * round trip's fast path; docs/architecture.md): the backend calls it
+	 * for a guest load or store to an MMIO page, on the vCPU's thread
+	 * while it runs, before making an MmioRead/MmioWrite exit. `value` is
+	 * the data to store, or receives the loaded value, of which only the
+	 * low `width` bytes are defined (the backend extends it as the
+	 * instruction says). 0 = done: the instruction completes, and the VM
+	 * has counted the access as the exit it stands for. Any other value =
+	 * not done (traced, or no device there): the backend makes the exit
+	 * as before. NULL = every access exits.
+	 */
+	int (*mmio_access)(void *opaque, uint64_t addr, unsigned width, uint64_t *value,
+			   bool write);
+	void *mmio_opaque;
 };
 
 /*

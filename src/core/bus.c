@@ -9,8 +9,10 @@
 #include <axvm/config.h>
 #include <axvm/device.h>
 #include <axvm/log.h>
+#include <axvm/stats.h>
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +34,15 @@ struct bus_counts {
 };
 
 struct bus_device {
-	struct axvm_device_desc desc;
+	struct axvm_device_desc desc; /* first: bus_fast_general goes from it to here */
 	char *name;
 	struct bus_counts *counts;
+	/*
+	 * [0 = read, 1 = write]: bit w set for each width w the device takes
+	 * as is (min_width..max_width) if it has that op; the fast path's one
+	 * test for "a direct call".
+	 */
+	uint16_t direct[2];
 };
 
 static void bus_count(struct bus_device *bd, unsigned row, bool write)
@@ -58,6 +66,11 @@ struct axvm_bus {
 	 * the range check decides.
 	 */
 	_Atomic size_t last_hit;
+	/*
+	 * Accesses by a vCPU that no device took (its exits all the same:
+	 * axvm_bus_vcpu_counts), one row per vCPU as bus_counts.
+	 */
+	_Atomic uint64_t unclaimed[AXVM_CONFIG_MAX_VCPUS][2];
 };
 
 int axvm_bus_create(enum axvm_bus_kind kind, struct axvm_bus **out)
@@ -178,6 +191,13 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 		d.name = name;
 		bus->devices[pos].desc = d;
 		bus->devices[pos].counts = counts;
+		bus->devices[pos].direct[0] = bus->devices[pos].direct[1] = 0;
+		for (unsigned w = d.min_width; w <= d.max_width; w <<= 1) {
+			if (d.ops->read)
+				bus->devices[pos].direct[0] |= (uint16_t)(1u << w);
+			if (d.ops->write)
+				bus->devices[pos].direct[1] |= (uint16_t)(1u << w);
+		}
 		bus->count++;
 	}
 	return 0;
@@ -263,8 +283,8 @@ static int bus_device_read(const struct axvm_device_desc *d, uint64_t off, unsig
  * Read `width` bytes at device offset `off` (little endian), splitting or
  * widening as the device's width limits require.
  */
-static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned width,
-		      uint64_t *value, bool write)
+static __attribute__((noinline)) int bus_access(const struct axvm_device_desc *d, uint64_t off,
+						unsigned width, uint64_t *value, bool write)
 {
 	uint64_t result = 0;
 	unsigned done = 0;
@@ -329,9 +349,13 @@ static int bus_access(const struct axvm_device_desc *d, uint64_t off, unsigned w
 	return 0;
 }
 
-/* The device an access goes to, counted; NULL if none takes it. */
+/*
+ * The device an access goes to, counted; NULL if none takes it (counted as
+ * unclaimed in a vCPU's row if count_miss).
+ */
 static inline __attribute__((always_inline)) const struct axvm_device_desc *
-bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, bool write)
+bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, bool write,
+	  bool count_miss)
 {
 	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
 	struct bus_device *bd;
@@ -343,14 +367,36 @@ bus_claim(struct axvm_bus *bus, uint64_t addr, unsigned width, unsigned row, boo
 		long idx = bus_lookup(bus, addr);
 
 		if (idx < 0)
-			return NULL;
+			goto miss;
 		atomic_store_explicit(&bus->last_hit, (size_t)idx, memory_order_relaxed);
 		bd = &bus->devices[idx];
 	}
 	if (!bus_width_ok(width) || addr - bd->desc.base + width > bd->desc.size)
-		return NULL;
+		goto miss;
 	bus_count(bd, row, write);
 	return &bd->desc;
+miss:
+	if (count_miss && row < BUS_SHARED_ROW)
+		axvm_counter_add(&bus->unclaimed[row][write], 1);
+	return NULL;
+}
+
+void axvm_bus_vcpu_counts(const struct axvm_bus *bus, unsigned vcpu, uint64_t *reads,
+			  uint64_t *writes)
+{
+	struct axvm_bus *b = (struct axvm_bus *)bus;
+
+	*reads = *writes = 0;
+	if (vcpu >= BUS_SHARED_ROW)
+		return;
+	*reads = atomic_load_explicit(&b->unclaimed[vcpu][0], memory_order_relaxed);
+	*writes = atomic_load_explicit(&b->unclaimed[vcpu][1], memory_order_relaxed);
+	for (size_t i = 0; i < bus->count; i++) {
+		_Atomic uint64_t *c = bus->devices[i].counts->n[vcpu];
+
+		*reads += atomic_load_explicit(&c[0], memory_order_relaxed);
+		*writes += atomic_load_explicit(&c[1], memory_order_relaxed);
+	}
 }
 
 void axvm_bus_device_counts(const struct axvm_bus *bus, size_t index, uint64_t *reads,
@@ -371,17 +417,12 @@ static bool bus_direct(const struct axvm_device_desc *d, uint64_t off, unsigned 
 	return width >= d->min_width && width <= d->max_width && !(off & (width - 1));
 }
 
-/* Inlined into both entry points: the vCPU one is the MMIO exit path. */
+/* A claimed access to d, inlined into every entry point (the vCPU ones are the MMIO path). */
 static inline __attribute__((always_inline)) int
-bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t *value)
+bus_read_at(const struct axvm_device_desc *d, uint64_t addr, unsigned width, uint64_t *value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, false);
-	uint64_t off;
+	uint64_t off = addr - d->base;
 
-	*value = 0;
-	if (!d)
-		return -AXVM_ENODEV;
-	off = addr - d->base;
 	if (bus_direct(d, off, width)) {
 		int ret = bus_device_read(d, off, width, value);
 
@@ -392,18 +433,31 @@ bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, 
 }
 
 static inline __attribute__((always_inline)) int
-bus_write_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t value)
+bus_write_at(const struct axvm_device_desc *d, uint64_t addr, unsigned width, uint64_t value)
 {
-	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, true);
-	uint64_t off;
+	uint64_t off = addr - d->base;
 
-	if (!d)
-		return -AXVM_ENODEV;
-	off = addr - d->base;
 	value &= bus_mask(width);
 	if (bus_direct(d, off, width))
 		return d->ops->write ? d->ops->write(d->opaque, off, width, value) : 0;
 	return bus_access(d, off, width, &value, true);
+}
+
+static inline __attribute__((always_inline)) int
+bus_read_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t *value)
+{
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, false, true);
+
+	*value = 0;
+	return d ? bus_read_at(d, addr, width, value) : -AXVM_ENODEV;
+}
+
+static inline __attribute__((always_inline)) int
+bus_write_row(struct axvm_bus *bus, unsigned row, uint64_t addr, unsigned width, uint64_t value)
+{
+	const struct axvm_device_desc *d = bus_claim(bus, addr, width, row, true, true);
+
+	return d ? bus_write_at(d, addr, width, value) : -AXVM_ENODEV;
 }
 
 int axvm_bus_read(struct axvm_bus *bus, uint64_t addr, unsigned width, uint64_t *value)
@@ -426,4 +480,137 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
 			uint64_t value)
 {
 	return bus_write_row(bus, vcpu, addr, width, value);
+}
+
+void axvm_bus_fast_init(struct axvm_bus_fast *f, struct axvm_bus *bus, unsigned row)
+{
+	memset(f, 0, sizeof(*f));
+	f->bus = bus;
+	f->row = row;
+	f->row_off = (size_t)row * sizeof(((struct bus_counts *)NULL)->n[0]);
+}
+
+/*
+ * The fast path's count: as bus_count in a vCPU's row, and whether this
+ * access is the one in AXVM_STATS_SAMPLE to time (the count itself says,
+ * so sampling costs no counter of its own).
+ */
+static inline __attribute__((always_inline)) bool
+bus_fast_count(struct bus_device *bd, const struct axvm_bus_fast *f, bool write)
+{
+#if AXVM_COUNTERS
+	/* &bd->counts->n[f->row][write], with the row's offset computed once. */
+	_Atomic uint64_t *c = (_Atomic uint64_t *)((char *)bd->counts + f->row_off) + write;
+	uint64_t n = atomic_load_explicit(c, memory_order_relaxed) + 1;
+
+	atomic_store_explicit(c, n, memory_order_relaxed);
+	return (n & (AXVM_STATS_SAMPLE - 1)) == 0;
+#else
+	(void)bd;
+	(void)f;
+	(void)write;
+	return false;
+#endif
+}
+
+static void bus_fast_time(struct axvm_bus_fast *f, uint64_t t)
+{
+	axvm_counter_add(f->vmm_ns, (f->hal->now_ns(f->hal->ctx) - t) * AXVM_STATS_SAMPLE);
+}
+
+/*
+ * A device's failure in the fast path (the access is f->addr, f->write):
+ * declined (the exit goes to the caller) or logged.
+ */
+static __attribute__((noinline)) int bus_fast_result(struct axvm_bus_fast *f, int ret)
+{
+	if (ret == -AXVM_ENODEV) {
+		f->declined = true;
+		return 1;
+	}
+	f->failed(f->failed_opaque, ret, f->addr, f->write);
+	return 0;
+}
+
+/* A claimed access, timed if `timed` (the fast path's slower cases). */
+static int bus_fast_at(struct axvm_bus_fast *f, const struct axvm_device_desc *d, uint64_t addr,
+		       unsigned width, uint64_t *value, bool write, bool timed)
+{
+	uint64_t t = timed ? f->hal->now_ns(f->hal->ctx) : 0;
+	int ret;
+
+	f->addr = addr;
+	f->write = write;
+	if (write) {
+		ret = bus_write_at(d, addr, width, *value);
+	} else {
+		*value = 0;
+		ret = bus_read_at(d, addr, width, value);
+	}
+	if (timed)
+		bus_fast_time(f, t);
+	return ret ? bus_fast_result(f, ret) : 0;
+}
+
+/* Everything but a direct call to the device hit last: a lookup, a split or widened access. */
+static __attribute__((noinline)) int bus_fast_general(struct axvm_bus_fast *f, uint64_t addr,
+						      unsigned width, uint64_t *value, bool write)
+{
+	const struct axvm_device_desc *d = bus_claim(f->bus, addr, width, f->row, write, false);
+	struct bus_device *bd = (struct bus_device *)d;
+
+	if (!d)
+		return 1; /* unclaimed: nothing counted or touched; its exit counts it */
+	return bus_fast_at(f, d, addr, width, value, write,
+			   AXVM_COUNTERS && (atomic_load_explicit(&bd->counts->n[f->row][write],
+								  memory_order_relaxed) &
+					     (AXVM_STATS_SAMPLE - 1)) == 0);
+}
+
+/* The timed one access in AXVM_STATS_SAMPLE of the direct case. */
+static __attribute__((noinline)) int bus_fast_timed(struct axvm_bus_fast *f,
+						    const struct axvm_device_desc *d, uint64_t addr,
+						    unsigned width, uint64_t *value, bool write)
+{
+	return bus_fast_at(f, d, addr, width, value, write, true);
+}
+
+/* Loads: the hart extends the value from `width` bytes itself, so no mask here. */
+static const uint64_t bus_store_mask[9] = {0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, ~0ull};
+
+/*
+ * The hot path keeps nothing but f live across the device's call (the
+ * access is stashed in f for a failure), so it saves few registers.
+ */
+int axvm_bus_fast_access(void *fast, uint64_t addr, unsigned width, uint64_t *value, bool write)
+{
+	struct axvm_bus_fast *f = fast;
+	struct axvm_bus *bus = f->bus;
+	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
+	struct bus_device *bd;
+	uint64_t off;
+	int ret;
+
+	if (atomic_load_explicit(f->gate, memory_order_relaxed) & f->gate_mask)
+		return 1;
+	if (__builtin_expect(hint >= bus->count, 0))
+		return bus_fast_general(f, addr, width, value, write);
+	bd = &bus->devices[hint];
+	off = addr - bd->desc.base;
+	if (__builtin_expect(off >= bd->desc.size || off + width > bd->desc.size ||
+				 !((bd->direct[write] >> width) & 1) || (off & (width - 1)),
+			     0))
+		return bus_fast_general(f, addr, width, value, write);
+	if (__builtin_expect(bus_fast_count(bd, f, write), 0))
+		return bus_fast_timed(f, &bd->desc, addr, width, value, write);
+	f->addr = addr;
+	f->write = write;
+	if (write) {
+		ret = bd->desc.ops->write(bd->desc.opaque, off, width,
+					  *value & bus_store_mask[width]);
+	} else {
+		*value = 0;
+		ret = bd->desc.ops->read(bd->desc.opaque, off, width, value);
+	}
+	return __builtin_expect(ret != 0, 0) ? bus_fast_result(f, ret) : 0;
 }

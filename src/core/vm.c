@@ -61,6 +61,13 @@ struct axvm {
 	 * instruction on the exit path); readers sum the rows.
 	 */
 	_Atomic uint64_t exit_counts[AXVM_CONFIG_MAX_VCPUS][AXVM_EXIT_REASON_COUNT];
+	/*
+	 * The MMIO fast path's context per vCPU (bus_vcpu.h). MMIO exits, fast
+	 * or not, are counted once, by the bus in the vCPU's row
+	 * (axvm_bus_vcpu_counts): exit_counts stays zero for MmioRead and
+	 * MmioWrite.
+	 */
+	struct axvm_bus_fast fast[AXVM_CONFIG_MAX_VCPUS];
 	/* Time per vCPU (axvm/stats.h), the same single-writer rows. */
 	_Atomic uint64_t run_ns[AXVM_CONFIG_MAX_VCPUS];
 	_Atomic uint64_t vmm_ns[AXVM_CONFIG_MAX_VCPUS];
@@ -151,6 +158,8 @@ uint64_t axvm_guest_clock_ns(const struct axvm *vm)
 	return vm_guest_clock_ns((void *)vm);
 }
 
+static void vm_mmio_fast_failed(void *opaque, int ret, uint64_t addr, bool write);
+
 static int vm_create_vcpus(struct axvm *vm)
 {
 	const struct axvm_config *c = &vm->config;
@@ -170,6 +179,8 @@ static int vm_create_vcpus(struct axvm *vm)
 		    .tracer = &vm->tracer,
 		    .guest_clock_ns = vm_guest_clock_ns,
 		    .clock_opaque = vm,
+		    .mmio_access = axvm_bus_fast_access,
+		    .mmio_opaque = &vm->fast[i],
 		};
 		int ret = axvm_vcpu_create(i, phys, mask, vm->vcpu_ops, c->vcpu_arch_config,
 					   vm->hal, &vm->vcpus[i]);
@@ -178,6 +189,14 @@ static int vm_create_vcpus(struct axvm *vm)
 			return axvm_error_set(ret, "vcpu %u: creation failed: %s", i,
 					      axvm_strerror(ret));
 		vm->vcpu_count = i + 1;
+		/* Traced exits and accesses take the exit path, which traces them. */
+		axvm_bus_fast_init(&vm->fast[i], vm->bus[AXVM_BUS_MMIO], i);
+		vm->fast[i].gate = &vm->tracer.mask;
+		vm->fast[i].gate_mask = AXVM_TRACE_EXITS | AXVM_TRACE_MMIO;
+		vm->fast[i].hal = vm->hal;
+		vm->fast[i].vmm_ns = &vm->vmm_ns[i];
+		vm->fast[i].failed = vm_mmio_fast_failed;
+		vm->fast[i].failed_opaque = vm;
 		ret = axvm_vcpu_setup_with(vm->vcpus[i], &info);
 		if (ret)
 			return axvm_error_set(ret, "vcpu %u: setup at entry 0x%llx failed: %s", i,
@@ -626,6 +645,19 @@ int axvm_write_guest(struct axvm *vm, axvm_gpa_t gpa, const void *buf, uint64_t 
 	return 0;
 }
 
+/* vCPU id's exits for `reason`: MMIO ones are the bus's count of its accesses. */
+static uint64_t vm_exits(const struct axvm *vm, unsigned id, enum axvm_exit_reason reason)
+{
+	uint64_t reads, writes;
+
+	if (reason == AXVM_EXIT_MMIO_READ || reason == AXVM_EXIT_MMIO_WRITE) {
+		axvm_bus_vcpu_counts(vm->bus[AXVM_BUS_MMIO], id, &reads, &writes);
+		return reason == AXVM_EXIT_MMIO_READ ? reads : writes;
+	}
+	return atomic_load_explicit(&((struct axvm *)vm)->exit_counts[id][reason],
+				    memory_order_relaxed);
+}
+
 uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
 {
 	uint64_t sum = 0;
@@ -633,8 +665,7 @@ uint64_t axvm_exit_count(const struct axvm *vm, enum axvm_exit_reason reason)
 	if ((unsigned)reason >= AXVM_EXIT_REASON_COUNT)
 		return 0;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		sum += atomic_load_explicit(&((struct axvm *)vm)->exit_counts[i][reason],
-					    memory_order_relaxed);
+		sum += vm_exits(vm, i, reason);
 	return sum;
 }
 
@@ -647,7 +678,7 @@ int axvm_vcpu_stats(const struct axvm *vm, unsigned id, struct axvm_vcpu_stats *
 		return axvm_error_set(-AXVM_ENOENT, "stats: no vCPU %u (the VM has %u)", id,
 				      vm->vcpu_count);
 	for (unsigned r = 0; r < AXVM_EXIT_REASON_COUNT; r++)
-		out->exits[r] = atomic_load_explicit(&v->exit_counts[id][r], memory_order_relaxed);
+		out->exits[r] = vm_exits(vm, id, (enum axvm_exit_reason)r);
 	out->run_ns = atomic_load_explicit(&v->run_ns[id], memory_order_relaxed);
 	out->vmm_ns = atomic_load_explicit(&v->vmm_ns[id], memory_order_relaxed);
 	if (out->vmm_ns > out->run_ns)
@@ -749,8 +780,14 @@ static inline __attribute__((always_inline)) int
 vm_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id, struct axvm_exit *e, bool traced)
 {
 	uint64_t v = 0;
-	int ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_read.addr,
-				     e->mmio_read.width, &v);
+	int ret;
+
+	if (vm->fast[id].declined) {
+		vm->fast[id].declined = false;
+		return 0;
+	}
+	ret = axvm_bus_read_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_read.addr, e->mmio_read.width,
+				 &v);
 
 	if (traced)
 		vm_trace_access(vm, id, "read", e->mmio_read.addr, e->mmio_read.width, v, ret);
@@ -765,9 +802,14 @@ vm_mmio_read(struct axvm *vm, struct axvm_vcpu *vcpu, unsigned id, struct axvm_e
 static inline __attribute__((always_inline)) int vm_mmio_write(struct axvm *vm, unsigned id,
 							       struct axvm_exit *e, bool traced)
 {
-	int ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_write.addr,
-				      e->mmio_write.width, e->mmio_write.data);
+	int ret;
 
+	if (vm->fast[id].declined) {
+		vm->fast[id].declined = false;
+		return 0;
+	}
+	ret = axvm_bus_write_vcpu(vm->bus[AXVM_BUS_MMIO], id, e->mmio_write.addr,
+				  e->mmio_write.width, e->mmio_write.data);
 	if (traced)
 		vm_trace_access(vm, id, "write", e->mmio_write.addr, e->mmio_write.width,
 				e->mmio_write.data, ret);
@@ -880,6 +922,12 @@ static const vm_exit_handler vm_traced_exit_handlers[AXVM_EXIT_REASON_COUNT] = {
     [AXVM_EXIT_NESTED_PAGE_FAULT] = vm_handle_nested_page_fault,
 };
 
+/* A device failed an access of the MMIO fast path: logged as its exit's handler does. */
+static void vm_mmio_fast_failed(void *opaque, int ret, uint64_t addr, bool write)
+{
+	vm_device_result(opaque, ret, write ? "mmio write" : "mmio read", addr);
+}
+
 static void vm_trace_exit(struct axvm *vm, unsigned id, const struct axvm_exit *exit)
 {
 	char text[160];
@@ -952,6 +1000,8 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 		}
 		if (atomic_load_explicit(&vm->pause_req, memory_order_relaxed) && vm_park(vm, id))
 			continue; /* it waited: shutdown may have come meanwhile */
+		/* Set by a declined fast-path access in this run() only (bus_vcpu.h). */
+		vm->fast[id].declined = false;
 		ret = axvm_vcpu_run(vcpu, exit);
 		if (ret)
 			break; /* the vCPU layer's message names the vCPU and the failure */
@@ -961,7 +1011,9 @@ int axvm_run_vcpu(struct axvm *vm, unsigned id, struct axvm_exit *exit)
 					     (int)exit->reason);
 			break;
 		}
-		axvm_counter_add(&counts[exit->reason], 1);
+		/* MMIO exits are counted by the bus, once (vm_exits). */
+		if (exit->reason != AXVM_EXIT_MMIO_READ && exit->reason != AXVM_EXIT_MMIO_WRITE)
+			axvm_counter_add(&counts[exit->reason], 1);
 		/* One load of the trace mask per exit (see vm_traced_exit_handlers). */
 		trace = atomic_load_explicit(&vm->tracer.mask, memory_order_relaxed);
 		if (!trace) {

@@ -66,6 +66,8 @@ static int scripted_setup(void *backend, const struct axvm_vcpu_setup_info *info
 
 	scripted_log(b, "setup");
 	scripted_state(b)->entry = info->entry;
+	scripted_state(b)->mmio_access = info->mmio_access;
+	scripted_state(b)->mmio_opaque = info->mmio_opaque;
 	return scripted_fails(b, SCRIPTED_OP_SETUP) ? -AXVM_EIO : 0;
 }
 
@@ -97,6 +99,8 @@ static int scripted_run(void *backend, struct axvm_exit *exit)
 	if (scripted_fails(b, SCRIPTED_OP_RUN))
 		return -AXVM_EIO;
 	if (b->next < b->plan->exit_count[id]) {
+		if (b->plan->before_exit)
+			b->plan->before_exit(b->plan, id, b->next);
 		*exit = b->plan->exits[id][b->next++];
 	} else {
 		memset(exit, 0, sizeof(*exit));

@@ -32,6 +32,10 @@ struct scripted_state {
 	uint64_t injected;
 	unsigned kicks;
 	uint64_t return_value;
+	/* The VM's MMIO fast path from setup (tests call it as the backend would). */
+	int (*mmio_access)(void *opaque, uint64_t addr, unsigned width, uint64_t *value,
+			   bool write);
+	void *mmio_opaque;
 };
 
 struct scripted_plan {
@@ -42,6 +46,8 @@ struct scripted_plan {
 	int fail_vcpu;		  /* ... on this vCPU (-1 = any) */
 	struct scripted_state state[SCRIPTED_MAX_VCPUS];
 	char log[SCRIPTED_LOG_MAX]; /* "op:vcpu " records, in order */
+	/* If set, called inside run() before it returns exit `index` of `vcpu`. */
+	void (*before_exit)(struct scripted_plan *p, unsigned vcpu, unsigned index);
 };
 
 const struct axvm_vcpu_ops *scripted_vcpu_ops(void);

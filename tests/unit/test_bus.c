@@ -2,6 +2,9 @@
 #include "test.h"
 
 #include <axvm/device.h>
+#include <axvm/hal.h>
+
+#include "core/bus_vcpu.h"
 
 /* A register file device that records the accesses it sees. */
 struct regdev {
@@ -238,5 +241,71 @@ TEST(test_bus_counts_guest_accesses_per_device)
 	axvm_bus_device_counts(bus, 5, &reads, &writes);
 	CHECK_U64(0, reads);
 	CHECK_U64(0, writes);
+	axvm_bus_destroy(bus);
+}
+
+/*
+ * The MMIO fast path's bus call (core/bus_vcpu.h): direct calls to the
+ * device hit last, everything else (a lookup, a widened or split access)
+ * out of line, each counted once in the vCPU's row; an unclaimed address
+ * and a closed gate leave everything untouched for the exit to handle.
+ */
+static unsigned fast_failures;
+static void fast_failed(void *opaque, int ret, uint64_t addr, bool write)
+{
+	fast_failures++;
+}
+
+TEST(test_bus_fast_access_direct_general_unclaimed_and_gated)
+{
+	struct regdev d = {0};
+	struct axvm_bus *bus = bus_with(&d, 0x1000, 4, 4);
+	struct axvm_bus_fast f;
+	_Atomic unsigned gate = 0;
+	_Atomic uint64_t vmm_ns = 0;
+	uint64_t v, reads, writes;
+
+	axvm_bus_fast_init(&f, bus, 3);
+	f.gate = &gate;
+	f.gate_mask = 2;
+	f.hal = axvm_hal_linux();
+	f.vmm_ns = &vmm_ns;
+	f.failed = fast_failed;
+	v = 0xaabbccdd;
+	CHECK_INT(0, axvm_bus_fast_access(&f, 0x1000, 4, &v, true)); /* direct */
+	v = 0x11;
+	CHECK_INT(0,
+		  axvm_bus_fast_access(&f, 0x1001, 1, &v, true)); /* widened: read-modify-write */
+	CHECK_INT(0, axvm_bus_fast_access(&f, 0x1000, 4, &v, false));
+	CHECK_U64(0xaabb11dd, v & 0xffffffff);
+	CHECK_INT(0, axvm_bus_fast_access(&f, 0x1002, 2, &v, false)); /* narrowed read */
+	CHECK_U64(0xaabb, v & 0xffff);
+	axvm_bus_vcpu_counts(bus, 3, &reads, &writes);
+	CHECK_U64(2, reads);
+	CHECK_U64(2, writes);
+	axvm_bus_vcpu_counts(bus, 0, &reads, &writes);
+	CHECK_U64(0, reads + writes);
+	/* Unclaimed: not done, nothing counted (the exit path counts it, as unclaimed). */
+	CHECK_INT(1, axvm_bus_fast_access(&f, 0x2000, 4, &v, false));
+	axvm_bus_vcpu_counts(bus, 3, &reads, &writes);
+	CHECK_U64(2, reads);
+	CHECK_INT(-AXVM_ENODEV, axvm_bus_read_vcpu(bus, 3, 0x2000, 4, &v));
+	axvm_bus_vcpu_counts(bus, 3, &reads, &writes);
+	CHECK_U64(3, reads);
+	/* Gated: not done, the device untouched. */
+	gate = 2;
+	d.accesses = 0;
+	CHECK_INT(1, axvm_bus_fast_access(&f, 0x1000, 4, &v, false));
+	CHECK_INT(0, (int)d.accesses);
+	gate = 1; /* other bits do not close it */
+	CHECK_INT(0, axvm_bus_fast_access(&f, 0x1000, 4, &v, false));
+	/* A device failure completes the access and is reported once. */
+	d.fail = -AXVM_EIO;
+	CHECK_INT(0, axvm_bus_fast_access(&f, 0x1000, 4, &v, false));
+	CHECK_INT(1, (int)fast_failures);
+	CHECK(!f.declined);
+	d.fail = -AXVM_ENODEV;
+	CHECK_INT(1, axvm_bus_fast_access(&f, 0x1000, 4, &v, false));
+	CHECK(f.declined);
 	axvm_bus_destroy(bus);
 }

@@ -219,3 +219,41 @@ TEST(hart_debug_watchpoint_on_a_fused_auipc_store)
 	CHECK_U64(R + 8, f.h->pc);
 	fix_fini(&f);
 }
+
+/* Counts the VM's MMIO fast-path calls (axvm_vcpu_setup_info.mmio_access). */
+static int fast_count(void *opaque, uint64_t addr, unsigned width, uint64_t *value, bool write)
+{
+	(*(unsigned *)opaque)++;
+	*value = 0;
+	return 0;
+}
+
+/*
+ * A watchpoint on a device register stops before the access even though
+ * the VM's MMIO fast path would complete it without an exit.
+ */
+TEST(hart_debug_watchpoint_on_an_mmio_register_with_the_fast_path)
+{
+	unsigned calls = 0;
+
+	FIX(f);
+	/* sb x0, 0(x10) (exits: the MMIO TLB learns the page); sb x5, 4(x10); sb x5, 5(x10) */
+	CODE(f, R, SB(0, 10, 0), SB(5, 10, 4), SB(5, 10, 5), WFI);
+	f.h->x[10] = MMIO_BASE;
+	f.h->mmio_access = fast_count;
+	f.h->mmio_opaque = &calls;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_WRITE, f.exit.reason);
+	REQUIRE_OK(set_point(&f, AXVM_DEBUG_WATCH_WRITE, MMIO_BASE + 4, 1, true));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_DEBUG, f.exit.reason);
+	CHECK_INT(AXVM_DEBUG_STOP_WATCH_WRITE, f.exit.debug.kind);
+	CHECK_U64(R + 4, f.h->pc);
+	CHECK_INT(0, (int)calls);
+	/* Removed: the rest runs, its accesses through the fast path. */
+	REQUIRE_OK(set_point(&f, AXVM_DEBUG_WATCH_WRITE, MMIO_BASE + 4, 1, false));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_INT(2, (int)calls);
+	fix_fini(&f);
+}

@@ -670,3 +670,77 @@ TEST(jit_chained_blocks_follow_a_remapped_page)
 out:
 	jt_fini(&t);
 }
+
+/*
+ * A hot loop that stores to and loads from a device register through the
+ * VM's MMIO fast path (h->mmio_access): translated code leaves its block at
+ * the access (a TLB miss), exec.c makes it and holds translated code off
+ * for a few instructions; registers, pc and instret match the interpreter
+ * and every access reaches the device once.
+ */
+struct jt_dev {
+	uint8_t reg[8];
+	unsigned calls;
+};
+
+static int jt_dev_access(void *opaque, uint64_t addr, unsigned width, uint64_t *value, bool write)
+{
+	struct jt_dev *d = opaque;
+	unsigned off = (unsigned)(addr - MMIO_BASE) & 7;
+
+	d->calls++;
+	if (write)
+		d->reg[off] = (uint8_t)*value;
+	else
+		*value = d->reg[off];
+	return 0;
+}
+
+TEST(jit_hot_loop_with_fast_path_mmio_matches_the_interpreter)
+{
+	/*
+	 * sb x0, 0(x5); lbu x0, 0(x5) (both exit: the MMIO TLB learns the
+	 * page), then 2000 rounds of: a store and a load of the register, and
+	 * an inner loop of 80 instructions, long enough to run translated.
+	 */
+	const uint32_t code[] = {SB(0, 5, 0),
+				 LBU(0, 5, 0),
+				 ADDI(6, 6, 1),
+				 SB(6, 5, 1),
+				 LBU(7, 5, 1),
+				 ADD(8, 8, 7),
+				 ADDI(11, 0, 40),
+				 ADDI(11, 11, -1),
+				 BNE(11, 0, -4),
+				 ADDI(9, 9, -1),
+				 BNE(9, 0, -32),
+				 ADDI(10, 10, 1),
+				 WFI};
+	struct jt_dev don = {0}, doff = {0};
+	uint64_t sum = 0;
+	struct jt t;
+
+	if (!jt_init(&t, 1000000, 0, code, sizeof(code) / 4))
+		goto out;
+	t.on.h->mmio_access = jt_dev_access;
+	t.on.h->mmio_opaque = &don;
+	t.off.h->mmio_access = jt_dev_access;
+	t.off.h->mmio_opaque = &doff;
+	jt_set(&t, 5, MMIO_BASE);
+	jt_set(&t, 9, 2000);
+	jt_run(&t, 1, __LINE__);
+	CHECK_INT(AXVM_EXIT_MMIO_WRITE, t.on.exit.reason);
+	jt_run(&t, 1, __LINE__);
+	CHECK_INT(AXVM_EXIT_MMIO_READ, t.on.exit.reason);
+	jt_run(&t, 4, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	for (unsigned i = 1; i <= 2000; i++)
+		sum += i & 0xff;
+	CHECK_U64(sum, t.on.h->x[8]);
+	CHECK_U64(1, t.on.h->x[10]);
+	CHECK_INT(4000, (int)don.calls);
+	CHECK_INT(4000, (int)doff.calls);
+	CHECK(jt_stats(&t)->runs > 0);
+out:
+	jt_fini(&t);
+}

@@ -509,6 +509,197 @@ TEST(test_vcpu_stats_count_exits_and_device_accesses)
 	axvm_destroy(vm);
 }
 
+/*
+ * The MMIO fast path (axvm_vcpu_setup_info.mmio_access), called as a
+ * backend does from inside run(): the access, counted once as the exit it
+ * stands for, in the vCPU's and the device's figures.
+ */
+static int fast(uint64_t addr, unsigned width, uint64_t *v, bool write)
+{
+	return plan.state[0].mmio_access(plan.state[0].mmio_opaque, addr, width, v, write);
+}
+
+TEST(test_mmio_fast_path_does_the_access_and_counts_it_as_an_exit)
+{
+	struct reg r = {.value = 0x1122334455667788ull};
+	struct axvm_vcpu_stats st;
+	struct axvm_device_stats ds[2];
+	struct axvm *vm;
+	uint64_t v = 0;
+
+	scripted_plan_init(&plan);
+	vm = vm_booted_with_reg(AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE(vm);
+	REQUIRE(plan.state[0].mmio_access != NULL);
+	CHECK_INT(0, fast(0x10000000, 4, &v, false));
+	CHECK_U64(0x55667788, v & 0xffffffff); /* only the low `width` bytes are defined */
+	v = 0xabcdef0123456789ull;
+	CHECK_INT(0, fast(0x10000000, 2, &v, true));
+	CHECK_U64(0x6789, r.value); /* the device sees the store's width only */
+	CHECK_INT(0, fast(0x10000000, 8, &v, false));
+	CHECK_U64(0x6789, v);
+	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &st));
+	CHECK_U64(2, st.exits[AXVM_EXIT_MMIO_READ]);
+	CHECK_U64(1, st.exits[AXVM_EXIT_MMIO_WRITE]);
+	CHECK_U64(2, axvm_exit_count(vm, AXVM_EXIT_MMIO_READ));
+	CHECK_U64(1, axvm_exit_count(vm, AXVM_EXIT_MMIO_WRITE));
+	CHECK_INT(1, (int)axvm_device_stats(vm, ds, 2));
+	CHECK_U64(2, ds[0].reads);
+	CHECK_U64(1, ds[0].writes);
+	axvm_destroy(vm);
+}
+
+/* The device's time is sampled as an exit's: one access in AXVM_STATS_SAMPLE, scaled. */
+static uint64_t slow_ns; /* what each slow_read takes on the fake clock */
+
+static int slow_read(void *opaque, uint64_t off, unsigned w, uint64_t *v)
+{
+	hal.now += slow_ns;
+	return reg_read(opaque, off, w, v);
+}
+
+TEST(test_mmio_fast_path_samples_the_device_time)
+{
+	static const struct axvm_device_ops ops = {.read = slow_read, .write = reg_write};
+	struct reg r = {0};
+	struct axvm_device_desc d = {
+	    .name = "slow", .base = 0x10001000, .size = 8, .ops = &ops, .opaque = &r};
+	struct axvm_vcpu_stats st;
+	struct axvm_config c;
+	struct axvm *vm = NULL;
+	uint64_t v;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	REQUIRE_OK(axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	REQUIRE_OK(axvm_boot(vm));
+	/* One exit first, so that run_ns (which bounds vmm_ns) is long. */
+	{
+		struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
+
+		e.mmio_read.addr = 0x10001000;
+		e.mmio_read.width = 4;
+		scripted_push(&plan, 0, &e);
+		slow_ns = 1000000;
+		CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	}
+	slow_ns = 10;
+	for (int i = 1; i < AXVM_STATS_SAMPLE * 2; i++)
+		CHECK_INT(0, fast(0x10001000, 4, &v, false));
+	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &st));
+	CHECK_U64((uint64_t)AXVM_STATS_SAMPLE * 2, st.exits[AXVM_EXIT_MMIO_READ]);
+	/* Two timed accesses of 10 ns each, each standing for AXVM_STATS_SAMPLE. */
+	CHECK_U64(2 * 10 * AXVM_STATS_SAMPLE, st.vmm_ns);
+	axvm_destroy(vm);
+}
+
+static void trace_sink(void *opaque, const char *line)
+{
+	(void)opaque;
+	(void)line;
+}
+
+/* Traced accesses and addresses no device takes are left to the exit, untouched and uncounted. */
+TEST(test_mmio_fast_path_leaves_traced_and_unclaimed_accesses_to_the_exit)
+{
+	struct reg r = {.value = 5};
+	struct axvm_vcpu_stats st;
+	struct axvm *vm;
+	uint64_t v = 7;
+
+	scripted_plan_init(&plan);
+	vm = vm_booted_with_reg(AXVM_BUS_MMIO, 0x10000000, &r);
+	REQUIRE(vm);
+	CHECK(fast(0x10008000, 4, &v, false) > 0);
+	axvm_trace_set(vm, AXVM_TRACE_MMIO, trace_sink, NULL);
+	CHECK(fast(0x10000000, 4, &v, true) > 0);
+	axvm_trace_set(vm, AXVM_TRACE_EXITS, trace_sink, NULL);
+	CHECK(fast(0x10000000, 4, &v, true) > 0);
+	CHECK_INT(0, (int)r.writes);
+	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &st));
+	CHECK_U64(0, st.exits[AXVM_EXIT_MMIO_READ]);
+	CHECK_U64(0, st.exits[AXVM_EXIT_MMIO_WRITE]);
+	/* Tracing something else (SBI calls) keeps the fast path. */
+	axvm_trace_set(vm, AXVM_TRACE_SBI, trace_sink, NULL);
+	CHECK_INT(0, fast(0x10000000, 4, &v, true));
+	CHECK_INT(1, (int)r.writes);
+	axvm_trace_set(vm, 0, NULL, NULL);
+	axvm_destroy(vm);
+}
+
+static int declining_read(void *opaque, uint64_t off, unsigned w, uint64_t *v)
+{
+	((struct reg *)opaque)->writes++; /* counts the calls */
+	*v = 0;
+	return -AXVM_ENODEV;
+}
+
+static int failing_write(void *opaque, uint64_t off, unsigned w, uint64_t v)
+{
+	return -AXVM_EIO;
+}
+
+/* The backend's declined fast-path read before its first exit (the MMIO_READ it makes instead). */
+static void fast_read_first(struct scripted_plan *p, unsigned vcpu, unsigned index)
+{
+	uint64_t v = 1;
+
+	if (index == 0)
+		CHECK(fast(0x10000000, 4, &v, false) > 0);
+}
+
+/*
+ * A device that declines an access (-AXVM_ENODEV) the fast path made: the
+ * backend's exit then goes to the caller, as it would have without the
+ * fast path, and the device is not asked twice. A device that fails one
+ * otherwise completes it, as an exit's handler does.
+ */
+TEST(test_mmio_fast_path_declined_access_goes_to_the_caller_once)
+{
+	static const struct axvm_device_ops ops = {.read = declining_read, .write = failing_write};
+	struct reg r = {0};
+	struct axvm_device_desc d = {
+	    .name = "picky", .base = 0x10000000, .size = 8, .ops = &ops, .opaque = &r};
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
+	struct axvm_config c;
+	struct axvm *vm = NULL;
+	uint64_t v = 1;
+
+	scripted_plan_init(&plan);
+	vm_config(&c, 1);
+	REQUIRE_OK(axvm_create(&c, &vm));
+	REQUIRE_OK(axvm_init(vm));
+	REQUIRE_OK(axvm_register_device(vm, AXVM_BUS_MMIO, &d));
+	REQUIRE_OK(axvm_boot(vm));
+	plan.before_exit = fast_read_first;
+	e.mmio_read.addr = 0x10000000;
+	e.mmio_read.width = 4;
+	e.mmio_read.reg = 10;
+	scripted_push(&plan, 0, &e);
+	scripted_push(&plan, 0, &e);
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, out.reason);
+	CHECK_INT(1, (int)r.writes);
+	CHECK_U64(1, axvm_exit_count(vm, AXVM_EXIT_MMIO_READ));
+	/* The next exit, with no fast path before it, asks the device again. */
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, out.reason);
+	CHECK_INT(2, (int)r.writes);
+	CHECK_U64(2, axvm_exit_count(vm, AXVM_EXIT_MMIO_READ));
+	/* Declined outside axvm_run_vcpu (a caller running the vCPU itself): not carried over. */
+	CHECK(fast(0x10000000, 4, &v, false) > 0);
+	scripted_push(&plan, 0, &e);
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	CHECK_INT(AXVM_EXIT_MMIO_READ, out.reason);
+	CHECK_INT(4, (int)r.writes);
+	v = 3;
+	CHECK_INT(0, fast(0x10000000, 4, &v, true));
+	CHECK_U64(1, axvm_exit_count(vm, AXVM_EXIT_MMIO_WRITE));
+	axvm_destroy(vm);
+}
+
 TEST(test_run_vcpu_mmio_read_truncates_to_reg_width)
 {
 	struct axvm *vm;

@@ -43,6 +43,8 @@ static int backend_setup(void *backend, const struct axvm_vcpu_setup_info *info)
 	h->tracer = info->tracer;
 	h->guest_clock_ns = info->guest_clock_ns;
 	h->clock_opaque = info->clock_opaque;
+	h->mmio_access = info->mmio_access;
+	h->mmio_opaque = info->mmio_opaque;
 	rv_hart_reset(h, info->entry);
 	return 0;
 }

@@ -227,6 +227,10 @@ struct rv_hart {
 	bool csr_unclaimed_illegal;
 	bool (*sysreg_claimed)(void *opaque, uint64_t addr);
 	void *sysreg_opaque;
+	/* The VM's MMIO fast path (axvm_vcpu_setup_info.mmio_access; NULL = always exit). */
+	int (*mmio_access)(void *opaque, uint64_t addr, unsigned width, uint64_t *value,
+			   bool write);
+	void *mmio_opaque;
 	uint64_t csr_tmp;
 	struct {
 		bool active;
