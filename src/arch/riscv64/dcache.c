@@ -27,13 +27,28 @@ void rv_dcache_init(struct rv_dcache *dc)
 	dc->bucket = calloc(RV_DCACHE_BUCKETS, sizeof(*dc->bucket)); /* NULL: cache off */
 }
 
-static void dcache_free_pages(struct rv_dcache *dc)
+static void dcache_page_free(struct rv_dpage *dp)
+{
+	rv_jit_page_free(dp->jit);
+	free(dp);
+}
+
+/* Empty the table; keep (true) puts the pages on the spare list, else frees them. */
+static void dcache_free_pages(struct rv_dcache *dc, bool keep)
 {
 	for (unsigned i = 0; i < RV_DCACHE_BUCKETS; i++) {
-		if (dc->bucket[i])
-			rv_jit_page_free(dc->bucket[i]->jit);
-		free(dc->bucket[i]);
+		struct rv_dpage *dp = dc->bucket[i];
+
 		dc->bucket[i] = NULL;
+		if (!dp)
+			continue;
+		if (keep) {
+			rv_jit_page_invalidate(dp->jit);
+			dp->spare_next = dc->spare;
+			dc->spare = dp;
+		} else {
+			dcache_page_free(dp);
+		}
 	}
 	dc->pages = 0;
 }
@@ -41,7 +56,13 @@ static void dcache_free_pages(struct rv_dcache *dc)
 void rv_dcache_destroy(struct rv_dcache *dc)
 {
 	if (dc->bucket)
-		dcache_free_pages(dc);
+		dcache_free_pages(dc, false);
+	while (dc->spare) {
+		struct rv_dpage *dp = dc->spare;
+
+		dc->spare = dp->spare_next;
+		dcache_page_free(dp);
+	}
 	free(dc->bucket);
 	dc->bucket = NULL;
 }
@@ -101,7 +122,7 @@ void rv_dcache_free_all(struct rv_hart *h)
 static void dcache_free_now(struct rv_hart *h)
 {
 	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
-	dcache_free_pages(&h->dc);
+	dcache_free_pages(&h->dc, true);
 	dcache_tag_w_entries(h, 0, false);
 	h->dc.free_pending = false;
 	h->dc.frees++;
@@ -151,9 +172,16 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 
 	if (dc->pages >= dc->max_pages)
 		dcache_free_now(h); /* simpler than LRU, and a working set this large is rare */
-	dp = calloc(1, sizeof(*dp));
-	if (!dp)
-		return NULL;
+	dp = dc->spare;
+	if (dp) {
+		dc->spare = dp->spare_next; /* its translation table is invalid (stale generation) */
+	} else {
+		dp = malloc(sizeof(*dp)); /* every field is set below */
+		if (!dp)
+			return NULL;
+		dp->jit = NULL;
+	}
+	dp->spare_next = NULL;
 	dp->host = host_page;
 	dp->epoch = dc->epoch;
 	dcache_clear_slots(dc, dp);
