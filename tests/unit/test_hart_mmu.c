@@ -231,7 +231,8 @@ TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_other_range
 	MMU_FIX(f);
 	const uint64_t big = VA + 0x200000, small = VA + 0x1000, other = VA + 0x400000;
 
-	fix_wr64(&f, L1 + 16, pte(R, PTE_V | PTE_R | PTE_A)); /* other: an alias of R's first 2 MiB */
+	fix_wr64(&f, L1 + 16,
+		 pte(R, PTE_V | PTE_R | PTE_A)); /* other: an alias of R's first 2 MiB */
 	fix_wr64(&f, R + 0x3000, 4);
 	f.h->x[14] = other + 0x3000;
 	fix_wr64(&f, L1 + 8, pte(R, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
@@ -256,8 +257,9 @@ TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_other_range
 	CHECK_U64(small, f.h->tlb.e[f.h->priv][RV_ACC_R][(small >> 12) & (RV_TLB_SIZE - 1)].tag);
 	/* so did the other superpage's (fails if a one-page flush drops every big entry) */
 	CHECK_U64(4, f.h->x[15]);
-	CHECK_U64(other + 0x3000,
-		  f.h->tlb.e[f.h->priv][RV_ACC_R][((other + 0x3000) >> 12) & (RV_TLB_SIZE - 1)].tag);
+	CHECK_U64(
+	    other + 0x3000,
+	    f.h->tlb.e[f.h->priv][RV_ACC_R][((other + 0x3000) >> 12) & (RV_TLB_SIZE - 1)].tag);
 	fix_fini(&f);
 }
 

@@ -174,7 +174,8 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 		dcache_free_now(h); /* simpler than LRU, and a working set this large is rare */
 	dp = dc->spare;
 	if (dp) {
-		dc->spare = dp->spare_next; /* its translation table is invalid (stale generation) */
+		dc->spare =
+		    dp->spare_next; /* its translation table is invalid (stale generation) */
 	} else {
 		dp = malloc(sizeof(*dp)); /* every field is set below */
 		if (!dp)

@@ -150,7 +150,7 @@ struct rv_dpage {
 	 * that read the page itself, and the next epoch resets them all).
 	 */
 	bool shadow_valid;
-	struct rv_dpage *spare_next; /* on rv_dcache.spare: the next unused page */
+	struct rv_dpage *spare_next;		  /* on rv_dcache.spare: the next unused page */
 	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
 	uint8_t shadow[4096];
 };

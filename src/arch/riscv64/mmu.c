@@ -137,7 +137,8 @@ static enum rv_xlate mmu_npf(struct axvm_exit *exit, axvm_gpa_t gpa, enum rv_acc
 static enum rv_xlate mmu_fault(struct rv_hart *h, const enum rv_exc *table, enum rv_acc acc,
 			       uint64_t va)
 {
-	rv_hart_raise(h, table[acc], va);
+	if (!h->mmu_probe) /* rv_mmu_refill: the interpreter raises it when it runs the access */
+		rv_hart_raise(h, table[acc], va);
 	return RV_XL_TRAP;
 }
 
@@ -351,4 +352,24 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	}
 	*host = hva;
 	return RV_XL_HOST;
+}
+
+uint8_t *rv_mmu_refill(struct rv_hart *h, uint64_t va, enum rv_acc acc)
+{
+	struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+	struct axvm_exit exit;
+	axvm_gpa_t gpa;
+	uint8_t *host;
+	enum rv_xlate x;
+
+	/* A store to a page with decoded code: the interpreter resets the slots. */
+	if (e->tag == ((va & ~RV_PAGE_MASK) | RV_TLB_CODE))
+		return NULL;
+	h->mmu_probe = true;
+	x = rv_mmu_translate(h, va, acc, &host, &gpa, &exit);
+	h->mmu_probe = false;
+	/* Only a translation the TLB now caches (RAM, no code bit) counts. */
+	if (x != RV_XL_HOST || e->tag != (va & ~RV_PAGE_MASK))
+		return NULL;
+	return host;
 }

@@ -115,4 +115,16 @@ enum rv_xlate {
 enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, uint8_t **host,
 			       axvm_gpa_t *gpa, struct axvm_exit *exit);
 
+/*
+ * The TLB refill of a translated block's load or store (jit.c): translate va
+ * as rv_mmu_translate does (the walk, A/D updates as the hart does them,
+ * the address space) and return the host address if the TLB now holds a
+ * plain RAM entry for it. NULL otherwise -- a fault, MMIO, a nested page
+ * fault, a store to a page with decoded code -- with no trap raised and no
+ * exit taken: the block leaves and the interpreter runs the access, which
+ * raises the fault or takes the exit itself. A/D bits set by a walk that
+ * then fails are set as the interpreter's walk would set them.
+ */
+uint8_t *rv_mmu_refill(struct rv_hart *h, uint64_t va, enum rv_acc acc);
+
 #endif
