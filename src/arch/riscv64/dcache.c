@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "arch/riscv64/decode.h"
 #include "arch/riscv64/gmem.h"
@@ -164,6 +165,24 @@ static bool dcache_same_bytes(const struct rv_dpage *dp)
 	return true;
 }
 
+/*
+ * A new page is written whole below (slots and snapshot): back its memory
+ * with one madvise rather than a host page fault per 4 KiB (13 per page;
+ * costly in a virtualized host). Only an optimization.
+ */
+static void dcache_populate(struct rv_dpage *dp)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t start = ((uintptr_t)dp + 4095) & ~(uintptr_t)4095;
+	uintptr_t end = ((uintptr_t)dp + sizeof(*dp)) & ~(uintptr_t)4095;
+
+	if (end > start)
+		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+	(void)dp;
+#endif
+}
+
 static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 {
 	struct rv_dcache *dc = &h->dc;
@@ -180,6 +199,7 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 		dp = malloc(sizeof(*dp)); /* every field is set below */
 		if (!dp)
 			return NULL;
+		dcache_populate(dp);
 		dp->jit = NULL;
 	}
 	dp->spare_next = NULL;
