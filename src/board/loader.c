@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -415,6 +416,26 @@ static ssize_t loader_read_full(int fd, void *buf, size_t len)
 	return (ssize_t)done;
 }
 
+/*
+ * A kernel image is tens of MiB read once: ask for huge pages on the page-
+ * aligned inside of its buffer (malloc maps a buffer this large on its own),
+ * so read() fills it with a few 2 MiB faults instead of one fault per 4 KiB
+ * (Debian's 31 MiB kernel: 7,600 faults). Only a hint.
+ */
+static void loader_hint_huge(void *buf, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t)buf + 4095) & ~(uintptr_t)4095;
+	uintptr_t end = ((uintptr_t)buf + len) & ~(uintptr_t)4095;
+
+	if (len >= (4u << 20) && end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)buf;
+	(void)len;
+#endif
+}
+
 int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len)
 {
 	struct stat st;
@@ -443,6 +464,7 @@ int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size
 		return axvm_error_set(-AXVM_ENOMEM, "%s: out of memory reading %" PRIu64 " bytes",
 				      path, size);
 	}
+	loader_hint_huge(buf, (size_t)size);
 	/* One byte past the size fstat gave tells a file that grew since. */
 	n = loader_read_full(fd, buf, (size_t)size);
 	if (n >= 0 && (uint64_t)n == size) {

@@ -1772,6 +1772,42 @@ TEST(dcache_code_on_more_pages_than_the_cache_holds_runs_correctly)
 	fix_fini(&f);
 }
 
+/*
+ * A full cache keeps the pages in use: a loop on page P calls routines on
+ * 40 other pages through a cache of 8, twice. Every eviction keeps P (its
+ * slots are not decoded again) and the loop's result is exact. Freeing
+ * every page instead decoded P's slots again after each of the ~10 frees.
+ */
+TEST(dcache_full_cache_keeps_the_page_in_use)
+{
+	FIX(f);
+	const unsigned pages = 40;
+	unsigned i;
+
+	f.h->dc.max_pages = 8;
+	for (i = 0; i < pages; i++) {
+		const uint32_t rt[] = {ADDI(10, 10, (int32_t)i), RET};
+
+		REQUIRE_OK(fix_code(&f, ROUTINES + i * 0x1000ull + (i % 64) * 8, rt, 2));
+	}
+	CODE(f, P, ADDI(22, 0, 2), ADDI(20, 26, 0), ADDI(21, 0, 0), OP_IMM(7, 24, 21, 63),
+	     OP_IMM(1, 24, 24, 3), ADD(24, 24, 20), JALR(1, 24, 0), LUI(25, 1), ADD(20, 20, 25),
+	     ADDI(21, 21, 1), BLT(21, 23, -0x1c), ADDI(22, 22, -1), BNE(22, 0, -0x2c), WFI);
+	f.h->pc = P;
+	f.h->x[23] = pages;
+	f.h->x[26] = ROUTINES;
+	do
+		REQUIRE_OK(fix_run(&f));
+	while (f.exit.reason == AXVM_EXIT_NOTHING);
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(2 * (39 * 40 / 2), f.h->x[10]);
+	CHECK(f.h->dc.frees >= 8);
+	CHECK(f.h->dc.pages <= f.h->dc.max_pages);
+	/* each routine page decoded twice (2 slots), P's 14 slots once (free-all: 266) */
+	CHECK(f.h->dc.decoded <= 2 * 2 * pages + 14 + 4);
+	fix_fini(&f);
+}
+
 /* ---- 10. traps from the slow path of decoded loads and stores ---- */
 
 /* P + 0x7a0: c.li x17, 1; the access at P + 0x7a2; addi x15, x0, 3; wfi. Twice. */

@@ -744,3 +744,63 @@ TEST(jit_hot_loop_with_fast_path_mmio_matches_the_interpreter)
 out:
 	jt_fini(&t);
 }
+
+#define JT_DPAGES 8
+#define JT_DATA_PA (RAM_BASE + 0x40000)
+
+/* Sv39 as jt_sv39, plus JT_DPAGES data pages at JT_VA + 4 KiB.. with A and D clear; the next
+ * unmapped. */
+static void jt_sv39_data(struct hart_fix *f)
+{
+	jt_sv39(f);
+	for (unsigned i = 1; i <= JT_DPAGES; i++)
+		fix_wr64(f, JT_L0 + 8 * i, jt_pte(JT_DATA_PA + 0x1000 * i, 0x07)); /* V R W */
+}
+
+TEST(jit_tlb_misses_in_a_block_are_refilled_in_place_with_a_d_updates_and_exact_faults)
+{
+	/*
+	 * A hot loop loads and stores 32 times on each of 8 data pages in turn
+	 * (each one's PTE with A and D clear), then reaches an unmapped page.
+	 * Moving to a new page misses the TLB inside the translated block: the
+	 * refill walks (setting A, and D for the store, as the interpreter's
+	 * walk does) and the block goes on; the unmapped page must still raise
+	 * a precise load page fault.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0 */
+	    LD(6, 7, 0),     /* P+4 */
+	    ADD(8, 8, 6),    /* P+8 */
+	    SD(8, 7, 8),     /* P+12 */
+	    ANDI(11, 5, 31), /* P+16 */
+	    BNE(11, 0, -20), /* P+20 */
+	    ADD(7, 7, 12),   /* P+24: the next page */
+	    J(-28),	     /* P+28 */
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_sv39_data(&t.on);
+	jt_sv39_data(&t.off);
+	for (unsigned i = 1; i <= JT_DPAGES; i++) {
+		fix_wr64(&t.on, JT_DATA_PA + 0x1000 * i, i);
+		fix_wr64(&t.off, JT_DATA_PA + 0x1000 * i, i);
+	}
+	jt_set(&t, 7, JT_VA + 0x1000);
+	jt_set(&t, 12, 0x1000);
+	jt_run(&t, 20, __LINE__);
+	CHECK_U64(RV_EXC_LOAD_PAGE, t.on.h->scause);
+	CHECK_U64(JT_VA + 0x1000 * (JT_DPAGES + 1), t.on.h->stval);
+	CHECK_U64(P + 4, t.on.h->sepc);
+	CHECK_U64(32 * JT_DPAGES + 1, t.on.h->x[5]);
+	for (unsigned i = 1; i <= JT_DPAGES; i++) {
+		CHECK_U64(jt_pte(JT_DATA_PA + 0x1000 * i, 0xc7), fix_rd64(&t.on, JT_L0 + 8 * i));
+		CHECK_U64(fix_rd64(&t.off, JT_DATA_PA + 0x1000 * i + 8),
+			  fix_rd64(&t.on, JT_DATA_PA + 0x1000 * i + 8));
+	}
+	/* the pages after the first were reached inside the block (fails if each miss left it) */
+	CHECK(jt_stats(&t)->refills >= 2 * (JT_DPAGES - 1));
+out:
+	jt_fini(&t);
+}

@@ -223,14 +223,18 @@ TEST(hart_sv39_2mib_superpage_translates)
 /*
  * sfence.vma of one page inside a 2 MiB superpage drops the translations of
  * the superpage's other pages too (the TLB keeps one entry per 4 KiB page),
- * but keeps a 4 KiB page's translation that the flushed page's leaf PTE
- * does not govern.
+ * but keeps a 4 KiB page's translation and another superpage's, which the
+ * flushed page's leaf PTE does not govern.
  */
-TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_4k_pages)
+TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_other_ranges)
 {
 	MMU_FIX(f);
-	const uint64_t big = VA + 0x200000, small = VA + 0x1000;
+	const uint64_t big = VA + 0x200000, small = VA + 0x1000, other = VA + 0x400000;
 
+	fix_wr64(&f, L1 + 16,
+		 pte(R, PTE_V | PTE_R | PTE_A)); /* other: an alias of R's first 2 MiB */
+	fix_wr64(&f, R + 0x3000, 4);
+	f.h->x[14] = other + 0x3000;
 	fix_wr64(&f, L1 + 8, pte(R, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
 	fix_wr64(&f, L0 + 1 * 8, pte(DATA, PTE_V | PTE_R | PTE_A));
 	fix_wr64(&f, R + 0x5000, 1);
@@ -242,8 +246,8 @@ TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_4k_pages)
 	f.h->x[9] = L1 + 8;
 	f.h->x[10] = pte(R + 0x200000, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
 	/* both cached, retarget the superpage, sfence.vma of another page of it, load again */
-	CODE(f, R, LD(7, 6, 0), LD(13, 12, 0), SD(10, 9, 0), enc_r(0x73, 0, 0, 11, 0, 0x09),
-	     LD(8, 6, 0), WFI);
+	CODE(f, R, LD(7, 6, 0), LD(13, 12, 0), LD(15, 14, 0), SD(10, 9, 0),
+	     enc_r(0x73, 0, 0, 11, 0, 0x09), LD(8, 6, 0), WFI);
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(0, f.h->scause);
 	CHECK_U64(1, f.h->x[7]);
@@ -251,6 +255,11 @@ TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_4k_pages)
 	CHECK_U64(3, f.h->x[13]);
 	/* the 4 KiB page's R entry survived the flush (nothing touched that page since) */
 	CHECK_U64(small, f.h->tlb.e[f.h->priv][RV_ACC_R][(small >> 12) & (RV_TLB_SIZE - 1)].tag);
+	/* so did the other superpage's (fails if a one-page flush drops every big entry) */
+	CHECK_U64(4, f.h->x[15]);
+	CHECK_U64(
+	    other + 0x3000,
+	    f.h->tlb.e[f.h->priv][RV_ACC_R][((other + 0x3000) >> 12) & (RV_TLB_SIZE - 1)].tag);
 	fix_fini(&f);
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "arch/riscv64/decode.h"
 #include "arch/riscv64/gmem.h"
@@ -27,13 +28,28 @@ void rv_dcache_init(struct rv_dcache *dc)
 	dc->bucket = calloc(RV_DCACHE_BUCKETS, sizeof(*dc->bucket)); /* NULL: cache off */
 }
 
-static void dcache_free_pages(struct rv_dcache *dc)
+static void dcache_page_free(struct rv_dpage *dp)
+{
+	rv_jit_page_free(dp->jit);
+	free(dp);
+}
+
+/* Empty the table; keep (true) puts the pages on the spare list, else frees them. */
+static void dcache_free_pages(struct rv_dcache *dc, bool keep)
 {
 	for (unsigned i = 0; i < RV_DCACHE_BUCKETS; i++) {
-		if (dc->bucket[i])
-			rv_jit_page_free(dc->bucket[i]->jit);
-		free(dc->bucket[i]);
+		struct rv_dpage *dp = dc->bucket[i];
+
 		dc->bucket[i] = NULL;
+		if (!dp)
+			continue;
+		if (keep) {
+			rv_jit_page_invalidate(dp->jit);
+			dp->spare_next = dc->spare;
+			dc->spare = dp;
+		} else {
+			dcache_page_free(dp);
+		}
 	}
 	dc->pages = 0;
 }
@@ -41,7 +57,13 @@ static void dcache_free_pages(struct rv_dcache *dc)
 void rv_dcache_destroy(struct rv_dcache *dc)
 {
 	if (dc->bucket)
-		dcache_free_pages(dc);
+		dcache_free_pages(dc, false);
+	while (dc->spare) {
+		struct rv_dpage *dp = dc->spare;
+
+		dc->spare = dp->spare_next;
+		dcache_page_free(dp);
+	}
 	free(dc->bucket);
 	dc->bucket = NULL;
 }
@@ -101,7 +123,7 @@ void rv_dcache_free_all(struct rv_hart *h)
 static void dcache_free_now(struct rv_hart *h)
 {
 	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
-	dcache_free_pages(&h->dc);
+	dcache_free_pages(&h->dc, true);
 	dcache_tag_w_entries(h, 0, false);
 	h->dc.free_pending = false;
 	h->dc.frees++;
@@ -143,27 +165,112 @@ static bool dcache_same_bytes(const struct rv_dpage *dp)
 	return true;
 }
 
+static void dcache_insert(struct rv_dcache *dc, struct rv_dpage *dp)
+{
+	unsigned i;
+
+	for (i = dcache_hash(dp->host); dc->bucket[i]; i = (i + 1) & (RV_DCACHE_BUCKETS - 1))
+		;
+	dc->bucket[i] = dp;
+	dc->pages++;
+}
+
+/*
+ * The cache is full (safe point): keep the pages entered since the last
+ * eviction or mapped by an X TLB entry now, at most half of them, and put
+ * the rest on the spare list with their translations (blocks chain only
+ * inside their own page, and the X entries' decoded pages are looked up
+ * again). Freeing everything instead threw away the hot pages and their
+ * translations too: a Debian boot did it 4 times and translated them again.
+ */
+static void dcache_evict(struct rv_hart *h)
+{
+	struct rv_dcache *dc = &h->dc;
+	struct rv_dpage *keep[RV_DCACHE_MAX_PAGES];
+	unsigned n = 0, limit = dc->max_pages / 2;
+
+	if (limit > RV_DCACHE_MAX_PAGES)
+		limit = RV_DCACHE_MAX_PAGES;
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned i = 0; i < RV_TLB_SIZE; i++)
+			if (h->tlb.xd[p][i])
+				h->tlb.xd[p][i]->ref = true;
+	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	for (unsigned i = 0; i < RV_DCACHE_BUCKETS; i++) {
+		struct rv_dpage *dp = dc->bucket[i];
+
+		dc->bucket[i] = NULL;
+		if (!dp)
+			continue;
+		if (dp->ref && n < limit) {
+			dp->ref = false;
+			keep[n++] = dp;
+			continue;
+		}
+		rv_jit_page_invalidate(dp->jit);
+		dp->spare_next = dc->spare;
+		dc->spare = dp;
+	}
+	dc->pages = 0;
+	for (unsigned i = 0; i < n; i++)
+		dcache_insert(dc, keep[i]);
+	/* W entries of the pages that went: stores to them need no slow path any more. */
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+			struct rv_tlb_entry *e = &h->tlb.e[p][RV_ACC_W][i];
+
+			if (dcache_w_entry_valid(e) && (e->tag & RV_TLB_CODE) &&
+			    !rv_dcache_find(dc, (uintptr_t)((e->tag & ~RV_TLB_CODE) + e->addend)))
+				e->tag &= ~RV_TLB_CODE;
+		}
+	dc->frees++;
+}
+
+/*
+ * A new page is written whole below (slots and snapshot): back its memory
+ * with one madvise rather than a host page fault per 4 KiB (13 per page;
+ * costly in a virtualized host). Only an optimization.
+ */
+static void dcache_populate(struct rv_dpage *dp)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t start = ((uintptr_t)dp + 4095) & ~(uintptr_t)4095;
+	uintptr_t end = ((uintptr_t)dp + sizeof(*dp)) & ~(uintptr_t)4095;
+
+	if (end > start)
+		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+	(void)dp;
+#endif
+}
+
 static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 {
 	struct rv_dcache *dc = &h->dc;
 	struct rv_dpage *dp;
-	unsigned i;
 
 	if (dc->pages >= dc->max_pages)
-		dcache_free_now(h); /* simpler than LRU, and a working set this large is rare */
-	dp = calloc(1, sizeof(*dp));
-	if (!dp)
-		return NULL;
+		dcache_evict(h);
+	dp = dc->spare;
+	if (dp) {
+		dc->spare =
+		    dp->spare_next; /* its translation table is invalid (stale generation) */
+	} else {
+		dp = malloc(sizeof(*dp)); /* every field is set below */
+		if (!dp)
+			return NULL;
+		dcache_populate(dp);
+		dp->jit = NULL;
+	}
+	dp->spare_next = NULL;
 	dp->host = host_page;
 	dp->epoch = dc->epoch;
 	dcache_clear_slots(dc, dp);
 	dcache_snapshot(dp);
 	dp->slot[RV_DPAGE_SLOTS].op = RV_DOP_PAGE_END;
 	dp->slot[RV_DPAGE_SLOTS].fn = dc->page_end_fn;
-	for (i = dcache_hash(host_page); dc->bucket[i]; i = (i + 1) & (RV_DCACHE_BUCKETS - 1))
-		;
-	dc->bucket[i] = dp;
-	dc->pages++;
+	dp->ref = true;
+	dcache_insert(dc, dp);
 	/* From now on this hart's stores to the page must see the slots. */
 	dcache_tag_w_entries(h, host_page, true);
 	return dp;
@@ -192,6 +299,7 @@ struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_
 		}
 		dp->epoch = dc->epoch;
 	}
+	dp->ref = true;
 	h->tlb.xd[h->priv][(pc >> 12) & (RV_TLB_SIZE - 1)] = dp;
 	return dp;
 }

@@ -150,6 +150,8 @@ struct rv_dpage {
 	 * that read the page itself, and the next epoch resets them all).
 	 */
 	bool shadow_valid;
+	struct rv_dpage *spare_next; /* on rv_dcache.spare: the next unused page */
+	bool ref;		     /* entered since the last eviction (dcache_evict) */
 	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
 	uint8_t shadow[4096];
 };
@@ -157,9 +159,11 @@ struct rv_dpage {
 /* Hash buckets (host page -> decoded page) and the most pages kept at once. */
 #define RV_DCACHE_BUCKETS 2048u
 /*
- * 1024 pages: 52 MiB of slots and snapshots per hart at most; then
- * everything is freed. At 512 a Debian boot freed everything 78 times
- * (zeroing 40,000 new 53 KiB pages was 5 % of its time); at 1024, 4 times.
+ * 1024 pages: 52 MiB of slots and snapshots per hart at most. When full,
+ * the pages not entered since the previous eviction go (at least half of
+ * them; dcache.c's dcache_evict), with their translations. At 512 a Debian
+ * boot freed everything 78 times (zeroing 40,000 new 53 KiB pages was 5 %
+ * of its time); at 1024, 4 times.
  */
 #define RV_DCACHE_MAX_PAGES 1024u
 
@@ -169,6 +173,13 @@ struct rv_dcache {
 	unsigned max_pages; /* RV_DCACHE_MAX_PAGES (tests lower it) */
 	uint64_t epoch;
 	bool free_pending; /* free every page at the next safe point */
+	/*
+	 * Pages freed while the hart runs, kept for reuse (with their
+	 * translation tables): a fresh 53 KiB page from malloc is a dozen host
+	 * page faults and a memset each time, and a Debian boot makes 5,000.
+	 * Pages in use plus spare ones never exceed max_pages.
+	 */
+	struct rv_dpage *spare;
 	/* exec.c's handlers for RV_DOP_DECODE and RV_DOP_PAGE_END (set before any page exists). */
 	const void *decode_fn;
 	const void *page_end_fn;
@@ -176,7 +187,7 @@ struct rv_dcache {
 	uint64_t decoded;     /* slots decoded */
 	uint64_t resets;      /* pages whose slots were reset (epoch change) */
 	uint64_t kept;	      /* pages kept at an epoch change: bytes equal to the shadow */
-	uint64_t frees;	      /* times every page was freed */
+	uint64_t frees;	      /* times every page was freed, or the cache was full (dcache_evict) */
 	uint64_t slot_writes; /* stores that reset slots of a decoded page */
 };
 

@@ -76,9 +76,10 @@ static void hart_jit_report(const struct rv_hart *h)
 	axvm_log(AXVM_LOG_WARN,
 		 "jit hart %u: %" PRIu64 " blocks, %" PRIu64 " guest insns, %" PRIu64
 		 " code bytes, %" PRIu64 " us translating, %" PRIu64 " flushes, %" PRIu64
-		 " failed, %" PRIu64 " block runs, %" PRIu64 " of %" PRIu64 " insns in blocks",
+		 " failed, %" PRIu64 " block runs, %" PRIu64 " of %" PRIu64
+		 " insns in blocks, %" PRIu64 " TLB refills in blocks",
 		 h->id, s->blocks, s->guest_insns, s->code_bytes, s->translate_ns / 1000,
-		 s->flushes, s->failed, s->runs, s->insns, h->instret);
+		 s->flushes, s->failed, s->runs, s->insns, h->instret, s->refills);
 	axvm_log(AXVM_LOG_WARN,
 		 "jit hart %u: decoded cache: %" PRIu64 " slots decoded, %" PRIu64
 		 " page resets (epoch), %" PRIu64 " pages kept (epoch, same bytes), %" PRIu64

@@ -186,6 +186,8 @@ struct rv_hart {
 	struct rv_jit *jit;
 	uint64_t jit_exit_slow;
 	struct rv_dpage **jit_xd; /* tlb.xd of the mode the running block runs in */
+	/* rv_mmu_refill is walking: a fault leaves the hart untouched (mmu.c). */
+	bool mmu_probe;
 
 	/*
 	 * Debugger state (debug.c; vCPU thread, or any thread while the hart

@@ -65,6 +65,7 @@ struct rv_jit_stats {
 	uint64_t flushes;      /* times the code cache was emptied (full) */
 	uint64_t failed;       /* entries that could not be translated */
 	uint64_t runs;	       /* blocks entered from exec.c */
+	uint64_t refills;      /* TLB misses of translated loads/stores refilled without leaving */
 	uint64_t insns;	       /* guest instructions retired in blocks */
 	/*
 	 * With AXVM_JIT_STATS=1 only (profiling): the operation a block left

@@ -80,24 +80,42 @@ void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 {
 	if (t->has_superpage) {
-		/* Every big entry may cover va; no other one is left after this. */
+		bool left = false;
+
+		/*
+		 * Drop the big entries whose range holds va (their translation came
+		 * from va's leaf PTE); the others came from other leaf PTEs, which
+		 * this sfence.vma does not order (privileged spec, "SFENCE.VMA"), and
+		 * stay: Linux flushes single pages of user mappings all the time,
+		 * and its linear map is made of superpages.
+		 */
 		for (int p = 0; p < 2; p++)
 			for (int a = 0; a < 3; a++)
-				for (unsigned i = 0; i < RV_TLB_SIZE; i++)
-					if (t->big[p][a][i]) {
-						t->e[p][a][i].tag = RV_TLB_INVALID;
-						t->big[p][a][i] = 0;
+				for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+					unsigned shift = t->big[p][a][i];
+
+					if (!shift)
+						continue;
+					if (((t->e[p][a][i].tag & ~RV_TLB_CODE) ^ va) >> shift) {
+						left = true;
+						continue;
 					}
+					t->e[p][a][i].tag = RV_TLB_INVALID;
+					t->big[p][a][i] = 0;
+				}
+		/* MMIO entries keep no range: all go. */
 		memset(t->m, 0xff, sizeof(t->m));
-		t->has_superpage = false;
+		t->has_superpage = left;
 	}
 	uint64_t tag = va & ~RV_PAGE_MASK;
 	unsigned idx = (va >> 12) & (RV_TLB_SIZE - 1);
 
 	for (int p = 0; p < 2; p++) {
 		for (int a = 0; a < 3; a++)
-			if ((t->e[p][a][idx].tag & ~RV_TLB_CODE) == tag)
+			if ((t->e[p][a][idx].tag & ~RV_TLB_CODE) == tag) {
 				t->e[p][a][idx].tag = RV_TLB_INVALID;
+				t->big[p][a][idx] = 0;
+			}
 		for (int a = 0; a < 2; a++) {
 			struct rv_tlb_mmio *m = &t->m[p][a][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 
@@ -119,7 +137,8 @@ static enum rv_xlate mmu_npf(struct axvm_exit *exit, axvm_gpa_t gpa, enum rv_acc
 static enum rv_xlate mmu_fault(struct rv_hart *h, const enum rv_exc *table, enum rv_acc acc,
 			       uint64_t va)
 {
-	rv_hart_raise(h, table[acc], va);
+	if (!h->mmu_probe) /* rv_mmu_refill: the interpreter raises it when it runs the access */
+		rv_hart_raise(h, table[acc], va);
 	return RV_XL_TRAP;
 }
 
@@ -150,7 +169,7 @@ static enum rv_xlate mmu_pte_ptr(struct rv_hart *h, axvm_gpa_t pte_gpa, enum axv
 
 /* Walk the page table: *pa on success. */
 static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, axvm_gpa_t *pa,
-			      int *level, struct axvm_exit *exit)
+			      int *range_shift, struct axvm_exit *exit)
 {
 	unsigned mode = (unsigned)(h->satp >> RV_SATP_MODE_SHIFT);
 	int levels = mode == RV_SATP_MODE_SV48 ? 4 : 3;
@@ -244,11 +263,12 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 
 		*pa = ((ppn << 12) & ~offmask) | (va & offmask);
 		/*
-		 * The leaf's level, or 1 for a 4 KiB Svnapot leaf: the TLB holds one
-		 * entry per 4 KiB page, and a one-page flush must drop every entry
-		 * of a bigger range (tlb.big).
+		 * log2 of the range the leaf maps (12 + 9 * level; 16 for a 64 KiB
+		 * Svnapot leaf): the TLB holds one entry per 4 KiB page, and a
+		 * one-page flush inside a bigger range must drop every entry of
+		 * that range (tlb.big).
 		 */
-		*level = (pte & PTE_N) ? 1 : i;
+		*range_shift = (pte & PTE_N) ? 16 : 12 + 9 * i;
 		return RV_XL_HOST;
 	}
 	return mmu_fault(h, mmu_page_fault, acc, va);
@@ -263,7 +283,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	void *hva;
 	uint64_t avail, off;
 	enum rv_xlate x;
-	int r, level = 0;
+	int r, range_shift = 12; /* log2 of the leaf's range: bare mode maps no range */
 
 	if (p) {
 		*host = p;
@@ -283,7 +303,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	if (mode == RV_SATP_MODE_BARE) {
 		pa = va;
 	} else {
-		x = mmu_walk(h, va, acc, &pa, &level, exit);
+		x = mmu_walk(h, va, acc, &pa, &range_shift, exit);
 		if (x != RV_XL_HOST)
 			return x;
 	}
@@ -297,7 +317,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 
 		if (acc == RV_ACC_X)
 			return mmu_fault(h, mmu_access_fault, acc, va);
-		if (level > 0)
+		if (range_shift > 12)
 			h->tlb.has_superpage = true;
 		m = &h->tlb.m[h->priv][acc][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 		m->tag = va & ~RV_PAGE_MASK;
@@ -316,9 +336,10 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	{
 		struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
 
-		if (level > 0)
+		if (range_shift > 12)
 			h->tlb.has_superpage = true;
-		h->tlb.big[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)] = level > 0;
+		h->tlb.big[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)] =
+		    (uint8_t)(range_shift > 12 ? range_shift : 0);
 		e->tag = va & ~RV_PAGE_MASK;
 		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
 		if (acc == RV_ACC_X) {
@@ -331,4 +352,24 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	}
 	*host = hva;
 	return RV_XL_HOST;
+}
+
+uint8_t *rv_mmu_refill(struct rv_hart *h, uint64_t va, enum rv_acc acc)
+{
+	struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+	struct axvm_exit exit;
+	axvm_gpa_t gpa;
+	uint8_t *host;
+	enum rv_xlate x;
+
+	/* A store to a page with decoded code: the interpreter resets the slots. */
+	if (e->tag == ((va & ~RV_PAGE_MASK) | RV_TLB_CODE))
+		return NULL;
+	h->mmu_probe = true;
+	x = rv_mmu_translate(h, va, acc, &host, &gpa, &exit);
+	h->mmu_probe = false;
+	/* Only a translation the TLB now caches (RAM, no code bit) counts. */
+	if (x != RV_XL_HOST || e->tag != (va & ~RV_PAGE_MASK))
+		return NULL;
+	return host;
 }

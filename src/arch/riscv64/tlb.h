@@ -59,11 +59,13 @@ struct rv_tlb {
 	struct rv_dpage *xd[2][RV_TLB_SIZE];
 	struct rv_tlb_mmio m[2][2][RV_TLB_MMIO_SIZE]; /* [priv][R/W][index] */
 	/*
-	 * Entries filled from a superpage or an Svnapot range (big = 1): such a
-	 * translation may cover any page of its range, so a one-page flush
-	 * drops every big entry (and the MMIO entries) along with the page's
-	 * own; entries of other 4 KiB pages cannot depend on that page's leaf
-	 * PTE and stay. has_superpage: some big entry may be cached.
+	 * Entries filled from a superpage or an Svnapot range: big = log2 of
+	 * the range (16, 21, 30, 39), else 0. Such a translation comes from the
+	 * leaf PTE of its whole range, so a one-page flush drops every big
+	 * entry whose range holds the page (and all the MMIO entries) along
+	 * with the page's own; entries of other ranges and other 4 KiB pages
+	 * cannot depend on that page's leaf PTE and stay. has_superpage: some
+	 * big entry may be cached.
 	 */
 	uint8_t big[2][3][RV_TLB_SIZE];
 	bool has_superpage;
@@ -112,5 +114,17 @@ enum rv_xlate {
  */
 enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, uint8_t **host,
 			       axvm_gpa_t *gpa, struct axvm_exit *exit);
+
+/*
+ * The TLB refill of a translated block's load or store (jit.c): translate va
+ * as rv_mmu_translate does (the walk, A/D updates as the hart does them,
+ * the address space) and return the host address if the TLB now holds a
+ * plain RAM entry for it. NULL otherwise -- a fault, MMIO, a nested page
+ * fault, a store to a page with decoded code -- with no trap raised and no
+ * exit taken: the block leaves and the interpreter runs the access, which
+ * raises the fault or takes the exit itself. A/D bits set by a walk that
+ * then fails are set as the interpreter's walk would set them.
+ */
+uint8_t *rv_mmu_refill(struct rv_hart *h, uint64_t va, enum rv_acc acc);
 
 #endif
