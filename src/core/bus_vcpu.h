@@ -40,7 +40,7 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
  * A load's value is left with only its low `width` bytes defined: the
  * backend extends it from there (riscv64: exec.c's mmio_done).
  */
-struct axvm_bus_fast {
+struct __attribute__((aligned(64))) axvm_bus_fast { /* a cache line each: one writer per vCPU */
 	struct axvm_bus *bus;
 	unsigned row;	/* the vCPU's id */
 	size_t row_off; /* its row's offset in a device's counters (bus.c) */
