@@ -53,6 +53,7 @@ die() {
 log() { echo "debian-guest: $*" >&2; }
 # cache, aptdir, mirror, suite, keyring; apt_setup, apt_update, candidates,
 # apt_fetch, deb_path, now, since.
+# shellcheck source=scripts/lib/debian-apt.sh
 source "$here/lib/debian-apt.sh"
 
 mode=build

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/debian-guest.sh and scripts/linux-guest.sh: Debian
 # trixie's riscv64 archive through apt with a private configuration under the
 # cache (the host's apt configuration and state are neither read nor
@@ -25,12 +26,12 @@ since() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
 # The host tools apt_* need, as "missing" words for a --check (appended to
 # the caller's array named by $1).
 apt_missing() {
-	local -n out=$1
+	local -n apt_missing_out=$1
 	local tool
 	for tool in apt-get:apt apt-cache:apt gpgv:gpgv dpkg-deb:dpkg flock:util-linux bc:bc; do
-		command -v "${tool%%:*}" >/dev/null || out+=("${tool%%:*} (apt install ${tool#*:})")
+		command -v "${tool%%:*}" >/dev/null || apt_missing_out+=("${tool%%:*} (apt install ${tool#*:})")
 	done
-	[ -r "$keyring" ] || out+=("$keyring (apt install debian-archive-keyring)")
+	[ -r "$keyring" ] || apt_missing_out+=("$keyring (apt install debian-archive-keyring)")
 }
 
 # Serialises every use of the private apt (fd 8: the callers' own locks may
