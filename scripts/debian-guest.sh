@@ -5,11 +5,12 @@
 # virtio-blk ext4 root needs) and an ext4 root file system image (busybox
 # userland, guests/debian/rootfs, and the programs guests/debian/packages.rootfs
 # names -- perf -- with their shared libraries). The packages come from Debian's archive
-# through apt with a private configuration under the cache (the host's apt
-# configuration and state are neither read nor written), once: the .debs stay
-# in the cache. No root privileges are needed. Progress goes to stderr; stdout
-# gets three lines: the kernel, the initramfs and the root file system image
-# (the pristine copy: boot a copy of it, as scripts/run-debian.sh does).
+# through apt with a private configuration under the cache
+# (scripts/lib/debian-apt.sh: the host's apt configuration and state are
+# neither read nor written), once: the .debs stay in the cache. No root
+# privileges are needed. Progress goes to stderr; stdout gets three lines:
+# the kernel, the initramfs and the root file system image (the pristine
+# copy: boot a copy of it, as scripts/run-debian.sh does).
 #
 #   scripts/debian-guest.sh            fetch and build if needed, print the paths
 #   scripts/debian-guest.sh --check    exit 0 if the host tools are present, 2 if not
@@ -35,11 +36,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 guest=$root/guests/debian
-cache=${AXVM_CACHE:-$HOME/.cache/axvm}
-aptdir=$cache/debian-apt
-mirror=${AXVM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-suite=trixie
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 rootfs_size=128M
 marker="axvm-debian: scripted session ok"
 # Bump when the way the guest is built changes (not for comments or options
@@ -55,8 +51,10 @@ die() {
 	exit 1
 }
 log() { echo "debian-guest: $*" >&2; }
-now() { date +%s.%N; }
-since() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+# cache, aptdir, mirror, suite, keyring; apt_setup, apt_update, candidates,
+# apt_fetch, deb_path, now, since.
+# shellcheck source=scripts/lib/debian-apt.sh
+source "$here/lib/debian-apt.sh"
 
 mode=build
 case "${1:-}" in
@@ -74,12 +72,11 @@ esac
 [ $# -le 1 ] || die "one option at most (got: $*)"
 
 missing=()
-for tool in apt-get:apt apt-cache:apt gpgv:gpgv dpkg-deb:dpkg depmod:kmod mke2fs:e2fsprogs \
-	debugfs:e2fsprogs e2fsck:e2fsprogs readelf:binutils cpio:cpio zstd:zstd xz:xz-utils flock:util-linux \
-	bc:bc qemu-system-riscv64:qemu-system-misc; do
+apt_missing missing
+for tool in depmod:kmod mke2fs:e2fsprogs debugfs:e2fsprogs e2fsck:e2fsprogs readelf:binutils \
+	cpio:cpio zstd:zstd xz:xz-utils qemu-system-riscv64:qemu-system-misc; do
 	command -v "${tool%%:*}" >/dev/null || missing+=("${tool%%:*} (apt install ${tool#*:})")
 done
-[ -r "$keyring" ] || missing+=("$keyring (apt install debian-archive-keyring)")
 [ -r /usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin ] ||
 	missing+=("OpenSBI for qemu -bios default (apt install opensbi)")
 if [ "$mode" = check ]; then
@@ -132,69 +129,7 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-# --- apt, privately -------------------------------------------------------
-# APT_CONFIG is read first and moves Dir::Etc: apt then reads neither
-# /etc/apt/apt.conf.d nor the host's sources, and Dir::State, Dir::Cache and
-# Dir::Log keep its lists, status and downloads under the cache. The host's
-# Debian archive keyring verifies the trixie Release file (signed-by).
-apt_setup() {
-	mkdir -p "$aptdir"/etc/{apt.conf.d,preferences.d,sources.list.d,trusted.gpg.d} \
-		"$aptdir"/state/lists/partial "$aptdir"/cache/archives/partial "$aptdir"/log \
-		"$aptdir"/debs
-	[ -e "$aptdir/state/status" ] || : >"$aptdir/state/status"
-	echo "deb [arch=riscv64 signed-by=$keyring] $mirror $suite main" \
-		>"$aptdir/etc/sources.list"
-	{
-		echo "Dir::Etc \"$aptdir/etc\";"
-		echo "Dir::State \"$aptdir/state\";"
-		echo "Dir::State::status \"$aptdir/state/status\";"
-		echo "Dir::Cache \"$aptdir/cache\";"
-		# apt-cache answers from the lists directly: no 50 MB binary caches.
-		echo 'Dir::Cache::pkgcache "";'
-		echo 'Dir::Cache::srcpkgcache "";'
-		echo "Dir::Log \"$aptdir/log\";"
-		echo 'APT::Architecture "riscv64";'
-		echo 'APT::Architectures { "riscv64"; };'
-		echo 'Acquire::Languages "none";'
-		# Keep the lists compressed as downloaded (10 MB instead of 55 MB).
-		echo 'Acquire::GzipIndexes "true";'
-		# As root apt downloads as the user _apt, which cannot enter a home
-		# directory such as /root; it would fall back to root with a warning.
-		# The signature checks are the same either way.
-		[ "$(id -u)" -ne 0 ] || echo 'APT::Sandbox::User "root";'
-	} >"$aptdir/apt.conf"
-	export APT_CONFIG=$aptdir/apt.conf
-}
-
-apt_update() {
-	local t0 outp inrelease sigs
-	log "fetching the package lists of $mirror $suite main (riscv64)"
-	t0=$(now)
-	outp=$(apt-get -q update 2>&1) || die "apt-get update failed:
-$outp"
-	# apt refuses unsigned or badly signed lists (exit status 100); any
-	# warning (an expired or unknown key, a lists problem) is an error here.
-	if grep -E '^(W|E|Err):' <<<"$outp" >&2; then
-		die "apt-get update reported the problems above"
-	fi
-	inrelease=$(echo "$aptdir"/state/lists/*_dists_"$suite"_InRelease)
-	[ -s "$inrelease" ] || die "apt-get update left no InRelease file for $suite in $aptdir/state/lists"
-	# Checked again here to name the keys in the log.
-	sigs=$(gpgv --keyring "$keyring" "$inrelease" 2>&1 | sed -n 's/^gpgv: Good signature from "\(.*\)".*/\1/p') || true
-	[ -n "$sigs" ] || die "gpgv finds no good signature from $keyring on $inrelease"
-	log "lists fetched in $(since "$t0")s; $suite's Release is signed by: $(echo "$sigs" | paste -sd ';' | sed 's/;/; /g')"
-}
-
-# One line per package: name, candidate version, SHA256 of its .deb, Depends.
-# (apt-cache parses the whole 55 MB list on every call: few calls.)
-candidates() {
-	apt-cache show --no-all-versions "$@" 2>/dev/null |
-		awk '/^Package: / { p = $2 } /^Version: / { v = $2 } /^SHA256: / { s = $2 }
-			/^Depends: / { d = substr($0, 10) }
-			/^$/ { if (p != "") print p, v, s, d; p = v = s = d = "" }
-			END { if (p != "") print p, v, s, d }'
-}
-
+# --- apt, privately (scripts/lib/debian-apt.sh) ----------------------------
 # Pins the packages to their current versions in the lists: `resolved`.
 resolve() {
 	local meta kpkg kver names rows row pkg ver kup pup
@@ -236,54 +171,6 @@ resolve() {
 		log "packages: $(cut -d' ' -f1,2 "$aptdir/resolved.tmp" | paste -sd ',' | sed 's/,/, /g')"
 	fi
 	mv "$aptdir/resolved.tmp" "$aptdir/resolved"
-}
-
-deb_path() { echo "$aptdir/debs/${1}_${2//:/%3a}_riscv64.deb"; }
-
-# Downloads the resolved .debs that are not in the cache yet; apt checks them
-# against the signed lists, we check them again against `resolved`.
-fetch() {
-	local pkg ver sha deb t0 got dl=()
-	local -A keep=()
-	while read -r pkg ver sha; do
-		deb=$(deb_path "$pkg" "$ver")
-		[ -e "$deb" ] || dl+=("$pkg=$ver")
-	done <"$aptdir/resolved"
-	if [ ${#dl[@]} -ne 0 ]; then
-		compgen -G "$aptdir/state/lists/*_Packages*" >/dev/null ||
-			die "no package lists in $aptdir/state/lists (run $0 --update)"
-		log "downloading ${dl[*]}"
-		t0=$(now)
-		rm -rf "$aptdir/debs/partial"
-		mkdir -p "$aptdir/debs/partial"
-		got=$(cd "$aptdir/debs/partial" && apt-get -q download "${dl[@]}" 2>&1) ||
-			die "apt-get download ${dl[*]} failed (if the archive dropped these versions, run $0 --update):
-$got"
-		log "$(grep '^Fetched' <<<"$got" || echo "downloaded") (${#dl[@]} packages in $(since "$t0")s)"
-	fi
-	while read -r pkg ver sha; do
-		deb=$(deb_path "$pkg" "$ver")
-		if [ ! -e "$deb" ]; then
-			set -- "$aptdir/debs/partial/${pkg}_"*.deb
-			if [ $# -ne 1 ] || [ ! -e "$1" ]; then
-				die "apt-get download left no single .deb for $pkg in $aptdir/debs/partial"
-			fi
-			mv "$1" "$deb"
-		fi
-		if ! echo "$sha  $deb" | sha256sum -c --quiet - >/dev/null 2>&1; then
-			rm -f "$deb"
-			die "$deb does not match the SHA256 of the signed lists (removed; run again)"
-		fi
-		keep[$deb]=1
-	done <"$aptdir/resolved"
-	rm -rf "$aptdir/debs/partial"
-	# Older versions (after --update) are not needed any more.
-	for deb in "$aptdir"/debs/*.deb; do
-		if [ -z "${keep[$deb]:-}" ]; then
-			log "removing $(basename "$deb") (no longer resolved)"
-			rm -f "$deb"
-		fi
-	done
 }
 
 # --- kernel modules ---------------------------------------------------------
@@ -475,7 +362,7 @@ if [ "$mode" = update ] || [ ! -s "$aptdir/resolved" ]; then
 	apt_update
 	resolve
 elif ! resolved_current; then
-	compgen -G "$aptdir/state/lists/*_Packages*" >/dev/null || apt_update
+	apt_have_lists || apt_update
 	resolve
 fi
 key=$(cache_key)
@@ -485,7 +372,7 @@ if entry_ok "$out"; then
 	exit 0
 fi
 
-fetch
+apt_fetch "$aptdir/resolved" "$aptdir/debs"
 t_start=$(now)
 read -r kpkg _ <"$aptdir/resolved"
 bbver=$(awk '$1 == "busybox-static" { print $2 }' "$aptdir/resolved")
@@ -495,8 +382,8 @@ rm -rf "$work"
 mkdir -p "$work/pkgs"
 log "building in $work"
 while read -r pkg ver _; do
-	dpkg-deb -x "$(deb_path "$pkg" "$ver")" "$work/pkgs/$pkg" ||
-		die "dpkg-deb -x $(deb_path "$pkg" "$ver") failed"
+	dpkg-deb -x "$(deb_path "$aptdir/debs" "$pkg" "$ver")" "$work/pkgs/$pkg" ||
+		die "dpkg-deb -x $(deb_path "$aptdir/debs" "$pkg" "$ver") failed"
 done <"$aptdir/resolved"
 
 # The kernel: merged /usr puts the modules in usr/lib/modules.

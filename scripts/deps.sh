@@ -32,7 +32,7 @@ PKGS=(
 	bc                      # arithmetic in test scripts and in the kernel build
 	mawk                    # awk in test scripts and bench/run.sh
 	# The Linux fixtures (scripts/linux-guest.sh, scripts/linux-defconfig.sh).
-	linux-source-6.1        # /usr/src/linux-source-6.1.tar.xz
+	linux-source-6.1        # /usr/src/linux-source-6.1.tar.xz (trixie's 6.12 is fetched into the cache)
 	gcc-riscv64-linux-gnu   # the kernel and its static init; net.sh and perf.sh guest tools
 	libc6-dev-riscv64-cross # the init's C library (gcc-riscv64-linux-gnu only recommends it)
 	flex bison              # kconfig and dtc inside the kernel tree
@@ -56,7 +56,7 @@ PKGS=(
 	zstd                    # the initramfs compression
 	# Essential on every Debian system; named so that the list is complete.
 	bash coreutils          # timeout, nproc, mktemp, sha256sum, stty, mkfifo, seq, ...
-	util-linux bsdutils     # flock (kernel cache lock); script (terminal tests in cli.sh)
+	util-linux bsdutils     # flock (kernel cache lock), taskset (steal.sh); script (terminal tests in cli.sh)
 	diffutils findutils     # cmp, diff; find (the Makefile's dependency files)
 	grep sed tar gzip dpkg  # dpkg-query (this script, the fixture's cache key)
 )

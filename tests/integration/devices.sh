@@ -144,7 +144,8 @@ check "--stats: both vCPUs of the Debian boot show timer interrupts, HSM start a
 		echo "$stats" | grep -qE '^  mmio virtio-blk at 0x10008000: [1-9][0-9]* reads, [1-9][0-9]* writes'
 	echo $?) "$(echo "$stats" | head -20)"
 # Its kernel found the SBI extensions it uses (Debian builds without
-# CONFIG_PARAVIRT, so it never probes STA; FWFT is newer than 6.12).
+# CONFIG_PARAVIRT, so it never probes STA: steal.sh boots a 6.12 kernel
+# built with it; FWFT is newer than 6.12).
 check "Debian's kernel detects SBI SUSP and the SBI PMU with its counters" \
 	$(grep -q "SBI SUSP extension detected" "$tmp/debian-smp.log" &&
 		grep -q "riscv-pmu-sbi: SBI PMU extension is available" "$tmp/debian-smp.log" &&
