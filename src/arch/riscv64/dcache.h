@@ -96,7 +96,7 @@ enum rv_dop {
 	RV_DOP_SW,
 	RV_DOP_SD,
 /* The integer ALU rows of insn_table.h, one operation each, in table order. */
-#define RV_DOP_ALU_ENUM(n, s, opc, mask, match, fmt, ext, expr) RV_DOP_##n,
+#define RV_DOP_ALU_ENUM(n, s, opc, mask, match, fmt, ext, jx, expr) RV_DOP_##n,
 	RV_INSN_ALU(RV_DOP_ALU_ENUM)
 #undef RV_DOP_ALU_ENUM
 	/*

@@ -115,7 +115,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    TWO(SH, do_sh),
 	    TWO(SW, do_sw),
 	    TWO(SD, do_sd),
-#define EXEC_ALU_DISPATCH(n, s, opc, mask, match, fmt, ext, expr) TWO(n, do_alu_##n),
+#define EXEC_ALU_DISPATCH(n, s, opc, mask, match, fmt, ext, jx, expr) TWO(n, do_alu_##n),
 	    RV_INSN_ALU(EXEC_ALU_DISPATCH)
 #undef EXEC_ALU_DISPATCH
 	    TWO(FLW, do_flw),
@@ -517,7 +517,7 @@ do_jalr : {
 #define EXEC_B_S6 IMM
 #define EXEC_B_S5 IMM
 #define EXEC_B_U 0
-#define EXEC_ALU(n, s, opc, mask, match, fmt, ext, expr)                                           \
+#define EXEC_ALU(n, s, opc, mask, match, fmt, ext, jx, expr)                                       \
 	ALU(do_alu_##n, __extension__({                                                            \
 		    uint64_t a = RS1, b = EXEC_B_##fmt;                                            \
 		    (void)b;                                                                       \

@@ -4,7 +4,7 @@
  * spec: RV64I OP/OP-IMM/OP-32/OP-IMM-32, "M", and the bit-manipulation
  * extensions Zba, Zbb, Zbc, Zbs, plus Zicond). Each row says, once:
  *
- *	X(NAME, "name", opcode, mask, match, format, extension, semantics)
+ *	X(NAME, "name", opcode, mask, match, format, extension, translation, semantics)
  *
  *  - an instruction is NAME when (insn & mask) == match (mask includes the
  *    major opcode, which is also given alone so a decoder that switches on
@@ -14,16 +14,32 @@
  *    U = none (unary; b is 0);
  *  - extension is the AXVM_RISCV64_EXT_* bit that must be on for the
  *    encoding to exist (0: always there), else it is an illegal instruction;
+ *  - translation is how the x86-64 translator (jit.c) emits the row, one
+ *    recipe per family, with b from the format (register or immediate):
+ *      J_ALU(op)   x86 `op` (ADD SUB XOR OR AND) on 64 bits,
+ *      J_ALUW(op)  the same on 32 bits, result sign-extended (the W forms),
+ *      J_SET(cc)   cmp then setcc `cc` (L = signed <, B = unsigned <),
+ *      J_SHF(op) / J_SHFW(op)  x86 shift SHL/SHR/SAR (x86 masks the count
+ *                  by 63/31 as RISC-V does), W: sign-extended,
+ *      J_MUL / J_MULW  imul, J_MULH(IMUL1 | MUL) the high half of the
+ *                  one-operand form, J_MULHSU the unsigned one corrected,
+ *      J_DIV(S|U, Q|R, 64|32)  idiv/div with RISC-V's /0 and overflow cases,
+ *      J_CALL      a call to a function generated from the semantics
+ *                  column (jit.c's JIT_ALU_FN): a new row needs nothing
+ *                  else in the translator;
+ *    jit.c defines these names; every other expander ignores the column.
  *  - semantics is an expression of a = x[rs1] and b (uint64_t) giving the
  *    value written to rd. Every row is a pure function: it never traps and
  *    writes only rd (so rd = x0 makes it a no-op).
  *
  * Generated from it: interp.c's execution of these opcodes (the reference
- * interpreter), predecode.c's decoder and exec.c's threaded handlers (one
- * RV_DOP_<NAME> operation per row, enum in dcache.h); a translator would
- * expand the same rows. Encodings from the ratified specs' tables
- * ("RV32/64G Instruction Set Listings", "Bit-manipulation ... Instructions",
- * "Zicond").
+ * interpreter), predecode.c's decoder, exec.c's threaded handlers (one
+ * RV_DOP_<NAME> operation per row, enum in dcache.h) and the translator's
+ * list of what it translates, how, and which operand fields each row reads
+ * (jit.c: jit_alu_rows). tests/unit/test_hart_jit.c walks every row through
+ * translated code against rv_insn_alu_exec. Encodings from the ratified
+ * specs' tables ("RV32/64G Instruction Set Listings", "Bit-manipulation ...
+ * Instructions", "Zicond").
  */
 #ifndef AXVM_ARCH_RISCV64_INSN_TABLE_H
 #define AXVM_ARCH_RISCV64_INSN_TABLE_H
@@ -155,100 +171,100 @@ static inline uint64_t rv_alu_clmulr(uint64_t a, uint64_t b)
 /* clang-format off */
 #define RV_INSN_ALU(X)                                                                            \
 	/* OP-IMM */                                                                               \
-	X(ADDI,    "addi",    0x13, RV_M_I,  0x00000013, I,  RV_X_BASE, a + b)                    \
-	X(SLTI,    "slti",    0x13, RV_M_I,  0x00002013, I,  RV_X_BASE, (uint64_t)((int64_t)a < (int64_t)b)) \
-	X(SLTIU,   "sltiu",   0x13, RV_M_I,  0x00003013, I,  RV_X_BASE, (uint64_t)(a < b))        \
-	X(XORI,    "xori",    0x13, RV_M_I,  0x00004013, I,  RV_X_BASE, a ^ b)                    \
-	X(ORI,     "ori",     0x13, RV_M_I,  0x00006013, I,  RV_X_BASE, a | b)                    \
-	X(ANDI,    "andi",    0x13, RV_M_I,  0x00007013, I,  RV_X_BASE, a & b)                    \
-	X(SLLI,    "slli",    0x13, RV_M_S6, 0x00001013, S6, RV_X_BASE, a << b)                   \
-	X(SRLI,    "srli",    0x13, RV_M_S6, 0x00005013, S6, RV_X_BASE, a >> b)                   \
-	X(SRAI,    "srai",    0x13, RV_M_S6, 0x40005013, S6, RV_X_BASE, (uint64_t)((int64_t)a >> b)) \
-	X(CLZ,     "clz",     0x13, RV_M_U,  0x60001013, U,  RV_X_ZBB,  a ? (uint64_t)__builtin_clzll(a) : 64) \
-	X(CTZ,     "ctz",     0x13, RV_M_U,  0x60101013, U,  RV_X_ZBB,  a ? (uint64_t)__builtin_ctzll(a) : 64) \
-	X(CPOP,    "cpop",    0x13, RV_M_U,  0x60201013, U,  RV_X_ZBB,  (uint64_t)__builtin_popcountll(a)) \
-	X(SEXT_B,  "sext.b",  0x13, RV_M_U,  0x60401013, U,  RV_X_ZBB,  (uint64_t)(int64_t)(int8_t)a) \
-	X(SEXT_H,  "sext.h",  0x13, RV_M_U,  0x60501013, U,  RV_X_ZBB,  (uint64_t)(int64_t)(int16_t)a) \
-	X(RORI,    "rori",    0x13, RV_M_S6, 0x60005013, S6, RV_X_ZBB,  rv_alu_ror(a, (unsigned)b)) \
-	X(ORC_B,   "orc.b",   0x13, RV_M_U,  0x28705013, U,  RV_X_ZBB,  rv_alu_orcb(a))           \
-	X(REV8,    "rev8",    0x13, RV_M_U,  0x6b805013, U,  RV_X_ZBB,  __builtin_bswap64(a))     \
-	X(BCLRI,   "bclri",   0x13, RV_M_S6, 0x48001013, S6, RV_X_ZBS,  a & ~(1ull << b))         \
-	X(BSETI,   "bseti",   0x13, RV_M_S6, 0x28001013, S6, RV_X_ZBS,  a | 1ull << b)            \
-	X(BINVI,   "binvi",   0x13, RV_M_S6, 0x68001013, S6, RV_X_ZBS,  a ^ 1ull << b)            \
-	X(BEXTI,   "bexti",   0x13, RV_M_S6, 0x48005013, S6, RV_X_ZBS,  (a >> b) & 1)             \
+	X(ADDI,    "addi",    0x13, RV_M_I,  0x00000013, I,  RV_X_BASE, J_ALU(ADD),   a + b)       \
+	X(SLTI,    "slti",    0x13, RV_M_I,  0x00002013, I,  RV_X_BASE, J_SET(L),     (uint64_t)((int64_t)a < (int64_t)b)) \
+	X(SLTIU,   "sltiu",   0x13, RV_M_I,  0x00003013, I,  RV_X_BASE, J_SET(B),     (uint64_t)(a < b)) \
+	X(XORI,    "xori",    0x13, RV_M_I,  0x00004013, I,  RV_X_BASE, J_ALU(XOR),   a ^ b)       \
+	X(ORI,     "ori",     0x13, RV_M_I,  0x00006013, I,  RV_X_BASE, J_ALU(OR),    a | b)       \
+	X(ANDI,    "andi",    0x13, RV_M_I,  0x00007013, I,  RV_X_BASE, J_ALU(AND),   a & b)       \
+	X(SLLI,    "slli",    0x13, RV_M_S6, 0x00001013, S6, RV_X_BASE, J_SHF(SHL),   a << b)      \
+	X(SRLI,    "srli",    0x13, RV_M_S6, 0x00005013, S6, RV_X_BASE, J_SHF(SHR),   a >> b)      \
+	X(SRAI,    "srai",    0x13, RV_M_S6, 0x40005013, S6, RV_X_BASE, J_SHF(SAR),   (uint64_t)((int64_t)a >> b)) \
+	X(CLZ,     "clz",     0x13, RV_M_U,  0x60001013, U,  RV_X_ZBB, J_CALL,        a ? (uint64_t)__builtin_clzll(a) : 64) \
+	X(CTZ,     "ctz",     0x13, RV_M_U,  0x60101013, U,  RV_X_ZBB, J_CALL,        a ? (uint64_t)__builtin_ctzll(a) : 64) \
+	X(CPOP,    "cpop",    0x13, RV_M_U,  0x60201013, U,  RV_X_ZBB, J_CALL,        (uint64_t)__builtin_popcountll(a)) \
+	X(SEXT_B,  "sext.b",  0x13, RV_M_U,  0x60401013, U,  RV_X_ZBB, J_CALL,        (uint64_t)(int64_t)(int8_t)a) \
+	X(SEXT_H,  "sext.h",  0x13, RV_M_U,  0x60501013, U,  RV_X_ZBB, J_CALL,        (uint64_t)(int64_t)(int16_t)a) \
+	X(RORI,    "rori",    0x13, RV_M_S6, 0x60005013, S6, RV_X_ZBB, J_CALL,        rv_alu_ror(a, (unsigned)b)) \
+	X(ORC_B,   "orc.b",   0x13, RV_M_U,  0x28705013, U,  RV_X_ZBB, J_CALL,        rv_alu_orcb(a)) \
+	X(REV8,    "rev8",    0x13, RV_M_U,  0x6b805013, U,  RV_X_ZBB, J_CALL,        __builtin_bswap64(a)) \
+	X(BCLRI,   "bclri",   0x13, RV_M_S6, 0x48001013, S6, RV_X_ZBS, J_CALL,        a & ~(1ull << b)) \
+	X(BSETI,   "bseti",   0x13, RV_M_S6, 0x28001013, S6, RV_X_ZBS, J_CALL,        a | 1ull << b) \
+	X(BINVI,   "binvi",   0x13, RV_M_S6, 0x68001013, S6, RV_X_ZBS, J_CALL,        a ^ 1ull << b) \
+	X(BEXTI,   "bexti",   0x13, RV_M_S6, 0x48005013, S6, RV_X_ZBS, J_CALL,        (a >> b) & 1) \
 	/* OP-IMM-32 */                                                                            \
-	X(ADDIW,   "addiw",   0x1b, RV_M_I,  0x0000001b, I,  RV_X_BASE, rv_alu_sext32(a + b))     \
-	X(SLLIW,   "slliw",   0x1b, RV_M_R,  0x0000101b, S5, RV_X_BASE, rv_alu_sext32((uint32_t)a << b)) \
-	X(SRLIW,   "srliw",   0x1b, RV_M_R,  0x0000501b, S5, RV_X_BASE, rv_alu_sext32((uint32_t)a >> b)) \
-	X(SRAIW,   "sraiw",   0x1b, RV_M_R,  0x4000501b, S5, RV_X_BASE, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> b)) \
-	X(SLLI_UW, "slli.uw", 0x1b, RV_M_S6, 0x0800101b, S6, RV_X_ZBA,  (uint64_t)(uint32_t)a << b) \
-	X(CLZW,    "clzw",    0x1b, RV_M_U,  0x6000101b, U,  RV_X_ZBB,  (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32) \
-	X(CTZW,    "ctzw",    0x1b, RV_M_U,  0x6010101b, U,  RV_X_ZBB,  (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32) \
-	X(CPOPW,   "cpopw",   0x1b, RV_M_U,  0x6020101b, U,  RV_X_ZBB,  (uint64_t)__builtin_popcount((uint32_t)a)) \
-	X(RORIW,   "roriw",   0x1b, RV_M_R,  0x6000501b, S5, RV_X_ZBB,  rv_alu_rorw(a, (unsigned)b)) \
+	X(ADDIW,   "addiw",   0x1b, RV_M_I,  0x0000001b, I,  RV_X_BASE, J_ALUW(ADD),  rv_alu_sext32(a + b)) \
+	X(SLLIW,   "slliw",   0x1b, RV_M_R,  0x0000101b, S5, RV_X_BASE, J_SHFW(SHL),  rv_alu_sext32((uint32_t)a << b)) \
+	X(SRLIW,   "srliw",   0x1b, RV_M_R,  0x0000501b, S5, RV_X_BASE, J_SHFW(SHR),  rv_alu_sext32((uint32_t)a >> b)) \
+	X(SRAIW,   "sraiw",   0x1b, RV_M_R,  0x4000501b, S5, RV_X_BASE, J_SHFW(SAR),  (uint64_t)(int64_t)((int32_t)(uint32_t)a >> b)) \
+	X(SLLI_UW, "slli.uw", 0x1b, RV_M_S6, 0x0800101b, S6, RV_X_ZBA, J_CALL,        (uint64_t)(uint32_t)a << b) \
+	X(CLZW,    "clzw",    0x1b, RV_M_U,  0x6000101b, U,  RV_X_ZBB, J_CALL,        (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32) \
+	X(CTZW,    "ctzw",    0x1b, RV_M_U,  0x6010101b, U,  RV_X_ZBB, J_CALL,        (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32) \
+	X(CPOPW,   "cpopw",   0x1b, RV_M_U,  0x6020101b, U,  RV_X_ZBB, J_CALL,        (uint64_t)__builtin_popcount((uint32_t)a)) \
+	X(RORIW,   "roriw",   0x1b, RV_M_R,  0x6000501b, S5, RV_X_ZBB, J_CALL,        rv_alu_rorw(a, (unsigned)b)) \
 	/* OP */                                                                                   \
-	X(ADD,     "add",     0x33, RV_M_R,  0x00000033, R,  RV_X_BASE, a + b)                    \
-	X(SUB,     "sub",     0x33, RV_M_R,  0x40000033, R,  RV_X_BASE, a - b)                    \
-	X(SLL,     "sll",     0x33, RV_M_R,  0x00001033, R,  RV_X_BASE, a << (b & 63))            \
-	X(SLT,     "slt",     0x33, RV_M_R,  0x00002033, R,  RV_X_BASE, (uint64_t)((int64_t)a < (int64_t)b)) \
-	X(SLTU,    "sltu",    0x33, RV_M_R,  0x00003033, R,  RV_X_BASE, (uint64_t)(a < b))        \
-	X(XOR,     "xor",     0x33, RV_M_R,  0x00004033, R,  RV_X_BASE, a ^ b)                    \
-	X(SRL,     "srl",     0x33, RV_M_R,  0x00005033, R,  RV_X_BASE, a >> (b & 63))            \
-	X(SRA,     "sra",     0x33, RV_M_R,  0x40005033, R,  RV_X_BASE, (uint64_t)((int64_t)a >> (b & 63))) \
-	X(OR,      "or",      0x33, RV_M_R,  0x00006033, R,  RV_X_BASE, a | b)                    \
-	X(AND,     "and",     0x33, RV_M_R,  0x00007033, R,  RV_X_BASE, a & b)                    \
-	X(MUL,     "mul",     0x33, RV_M_R,  0x02000033, R,  RV_X_BASE, a * b)                    \
-	X(MULH,    "mulh",    0x33, RV_M_R,  0x02001033, R,  RV_X_BASE, (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64)) \
-	X(MULHSU,  "mulhsu",  0x33, RV_M_R,  0x02002033, R,  RV_X_BASE, (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64)) \
-	X(MULHU,   "mulhu",   0x33, RV_M_R,  0x02003033, R,  RV_X_BASE, (uint64_t)(((unsigned __int128)a * b) >> 64)) \
-	X(DIV,     "div",     0x33, RV_M_R,  0x02004033, R,  RV_X_BASE, rv_alu_div(a, b))         \
-	X(DIVU,    "divu",    0x33, RV_M_R,  0x02005033, R,  RV_X_BASE, b == 0 ? UINT64_MAX : a / b) \
-	X(REM,     "rem",     0x33, RV_M_R,  0x02006033, R,  RV_X_BASE, rv_alu_rem(a, b))         \
-	X(REMU,    "remu",    0x33, RV_M_R,  0x02007033, R,  RV_X_BASE, b == 0 ? a : a % b)       \
-	X(SH1ADD,  "sh1add",  0x33, RV_M_R,  0x20002033, R,  RV_X_ZBA,  (a << 1) + b)             \
-	X(SH2ADD,  "sh2add",  0x33, RV_M_R,  0x20004033, R,  RV_X_ZBA,  (a << 2) + b)             \
-	X(SH3ADD,  "sh3add",  0x33, RV_M_R,  0x20006033, R,  RV_X_ZBA,  (a << 3) + b)             \
-	X(ANDN,    "andn",    0x33, RV_M_R,  0x40007033, R,  RV_X_ZBB,  a & ~b)                   \
-	X(ORN,     "orn",     0x33, RV_M_R,  0x40006033, R,  RV_X_ZBB,  a | ~b)                   \
-	X(XNOR,    "xnor",    0x33, RV_M_R,  0x40004033, R,  RV_X_ZBB,  ~(a ^ b))                 \
-	X(MAX,     "max",     0x33, RV_M_R,  0x0a006033, R,  RV_X_ZBB,  (int64_t)a < (int64_t)b ? b : a) \
-	X(MAXU,    "maxu",    0x33, RV_M_R,  0x0a007033, R,  RV_X_ZBB,  a < b ? b : a)            \
-	X(MIN,     "min",     0x33, RV_M_R,  0x0a004033, R,  RV_X_ZBB,  (int64_t)a < (int64_t)b ? a : b) \
-	X(MINU,    "minu",    0x33, RV_M_R,  0x0a005033, R,  RV_X_ZBB,  a < b ? a : b)            \
-	X(ROL,     "rol",     0x33, RV_M_R,  0x60001033, R,  RV_X_ZBB,  rv_alu_rol(a, (unsigned)b)) \
-	X(ROR,     "ror",     0x33, RV_M_R,  0x60005033, R,  RV_X_ZBB,  rv_alu_ror(a, (unsigned)b)) \
-	X(BCLR,    "bclr",    0x33, RV_M_R,  0x48001033, R,  RV_X_ZBS,  a & ~(1ull << (b & 63)))  \
-	X(BSET,    "bset",    0x33, RV_M_R,  0x28001033, R,  RV_X_ZBS,  a | 1ull << (b & 63))     \
-	X(BINV,    "binv",    0x33, RV_M_R,  0x68001033, R,  RV_X_ZBS,  a ^ 1ull << (b & 63))     \
-	X(BEXT,    "bext",    0x33, RV_M_R,  0x48005033, R,  RV_X_ZBS,  (a >> (b & 63)) & 1)      \
-	X(CLMUL,   "clmul",   0x33, RV_M_R,  0x0a001033, R,  RV_X_ZBC,  rv_alu_clmul(a, b))       \
-	X(CLMULR,  "clmulr",  0x33, RV_M_R,  0x0a002033, R,  RV_X_ZBC,  rv_alu_clmulr(a, b))      \
-	X(CLMULH,  "clmulh",  0x33, RV_M_R,  0x0a003033, R,  RV_X_ZBC,  rv_alu_clmulh(a, b))      \
-	X(CZERO_EQZ, "czero.eqz", 0x33, RV_M_R, 0x0e005033, R, RV_X_ZICOND, b == 0 ? 0 : a)       \
-	X(CZERO_NEZ, "czero.nez", 0x33, RV_M_R, 0x0e007033, R, RV_X_ZICOND, b != 0 ? 0 : a)       \
+	X(ADD,     "add",     0x33, RV_M_R,  0x00000033, R,  RV_X_BASE, J_ALU(ADD),   a + b)       \
+	X(SUB,     "sub",     0x33, RV_M_R,  0x40000033, R,  RV_X_BASE, J_ALU(SUB),   a - b)       \
+	X(SLL,     "sll",     0x33, RV_M_R,  0x00001033, R,  RV_X_BASE, J_SHF(SHL),   a << (b & 63)) \
+	X(SLT,     "slt",     0x33, RV_M_R,  0x00002033, R,  RV_X_BASE, J_SET(L),     (uint64_t)((int64_t)a < (int64_t)b)) \
+	X(SLTU,    "sltu",    0x33, RV_M_R,  0x00003033, R,  RV_X_BASE, J_SET(B),     (uint64_t)(a < b)) \
+	X(XOR,     "xor",     0x33, RV_M_R,  0x00004033, R,  RV_X_BASE, J_ALU(XOR),   a ^ b)       \
+	X(SRL,     "srl",     0x33, RV_M_R,  0x00005033, R,  RV_X_BASE, J_SHF(SHR),   a >> (b & 63)) \
+	X(SRA,     "sra",     0x33, RV_M_R,  0x40005033, R,  RV_X_BASE, J_SHF(SAR),   (uint64_t)((int64_t)a >> (b & 63))) \
+	X(OR,      "or",      0x33, RV_M_R,  0x00006033, R,  RV_X_BASE, J_ALU(OR),    a | b)       \
+	X(AND,     "and",     0x33, RV_M_R,  0x00007033, R,  RV_X_BASE, J_ALU(AND),   a & b)       \
+	X(MUL,     "mul",     0x33, RV_M_R,  0x02000033, R,  RV_X_BASE, J_MUL,        a * b)       \
+	X(MULH,    "mulh",    0x33, RV_M_R,  0x02001033, R,  RV_X_BASE, J_MULH(IMUL1), (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64)) \
+	X(MULHSU,  "mulhsu",  0x33, RV_M_R,  0x02002033, R,  RV_X_BASE, J_MULHSU,     (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64)) \
+	X(MULHU,   "mulhu",   0x33, RV_M_R,  0x02003033, R,  RV_X_BASE, J_MULH(MUL),  (uint64_t)(((unsigned __int128)a * b) >> 64)) \
+	X(DIV,     "div",     0x33, RV_M_R,  0x02004033, R,  RV_X_BASE, J_DIV(S, Q, 64), rv_alu_div(a, b)) \
+	X(DIVU,    "divu",    0x33, RV_M_R,  0x02005033, R,  RV_X_BASE, J_DIV(U, Q, 64), b == 0 ? UINT64_MAX : a / b) \
+	X(REM,     "rem",     0x33, RV_M_R,  0x02006033, R,  RV_X_BASE, J_DIV(S, R, 64), rv_alu_rem(a, b)) \
+	X(REMU,    "remu",    0x33, RV_M_R,  0x02007033, R,  RV_X_BASE, J_DIV(U, R, 64), b == 0 ? a : a % b) \
+	X(SH1ADD,  "sh1add",  0x33, RV_M_R,  0x20002033, R,  RV_X_ZBA, J_CALL,        (a << 1) + b) \
+	X(SH2ADD,  "sh2add",  0x33, RV_M_R,  0x20004033, R,  RV_X_ZBA, J_CALL,        (a << 2) + b) \
+	X(SH3ADD,  "sh3add",  0x33, RV_M_R,  0x20006033, R,  RV_X_ZBA, J_CALL,        (a << 3) + b) \
+	X(ANDN,    "andn",    0x33, RV_M_R,  0x40007033, R,  RV_X_ZBB, J_CALL,        a & ~b)      \
+	X(ORN,     "orn",     0x33, RV_M_R,  0x40006033, R,  RV_X_ZBB, J_CALL,        a | ~b)      \
+	X(XNOR,    "xnor",    0x33, RV_M_R,  0x40004033, R,  RV_X_ZBB, J_CALL,        ~(a ^ b))    \
+	X(MAX,     "max",     0x33, RV_M_R,  0x0a006033, R,  RV_X_ZBB, J_CALL,        (int64_t)a < (int64_t)b ? b : a) \
+	X(MAXU,    "maxu",    0x33, RV_M_R,  0x0a007033, R,  RV_X_ZBB, J_CALL,        a < b ? b : a) \
+	X(MIN,     "min",     0x33, RV_M_R,  0x0a004033, R,  RV_X_ZBB, J_CALL,        (int64_t)a < (int64_t)b ? a : b) \
+	X(MINU,    "minu",    0x33, RV_M_R,  0x0a005033, R,  RV_X_ZBB, J_CALL,        a < b ? a : b) \
+	X(ROL,     "rol",     0x33, RV_M_R,  0x60001033, R,  RV_X_ZBB, J_CALL,        rv_alu_rol(a, (unsigned)b)) \
+	X(ROR,     "ror",     0x33, RV_M_R,  0x60005033, R,  RV_X_ZBB, J_CALL,        rv_alu_ror(a, (unsigned)b)) \
+	X(BCLR,    "bclr",    0x33, RV_M_R,  0x48001033, R,  RV_X_ZBS, J_CALL,        a & ~(1ull << (b & 63))) \
+	X(BSET,    "bset",    0x33, RV_M_R,  0x28001033, R,  RV_X_ZBS, J_CALL,        a | 1ull << (b & 63)) \
+	X(BINV,    "binv",    0x33, RV_M_R,  0x68001033, R,  RV_X_ZBS, J_CALL,        a ^ 1ull << (b & 63)) \
+	X(BEXT,    "bext",    0x33, RV_M_R,  0x48005033, R,  RV_X_ZBS, J_CALL,        (a >> (b & 63)) & 1) \
+	X(CLMUL,   "clmul",   0x33, RV_M_R,  0x0a001033, R,  RV_X_ZBC, J_CALL,        rv_alu_clmul(a, b)) \
+	X(CLMULR,  "clmulr",  0x33, RV_M_R,  0x0a002033, R,  RV_X_ZBC, J_CALL,        rv_alu_clmulr(a, b)) \
+	X(CLMULH,  "clmulh",  0x33, RV_M_R,  0x0a003033, R,  RV_X_ZBC, J_CALL,        rv_alu_clmulh(a, b)) \
+	X(CZERO_EQZ, "czero.eqz", 0x33, RV_M_R, 0x0e005033, R, RV_X_ZICOND, J_CALL,   b == 0 ? 0 : a) \
+	X(CZERO_NEZ, "czero.nez", 0x33, RV_M_R, 0x0e007033, R, RV_X_ZICOND, J_CALL,   b != 0 ? 0 : a) \
 	/* OP-32 */                                                                                \
-	X(ADDW,    "addw",    0x3b, RV_M_R,  0x0000003b, R,  RV_X_BASE, rv_alu_sext32(a + b))     \
-	X(SUBW,    "subw",    0x3b, RV_M_R,  0x4000003b, R,  RV_X_BASE, rv_alu_sext32(a - b))     \
-	X(SLLW,    "sllw",    0x3b, RV_M_R,  0x0000103b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a << (b & 31))) \
-	X(SRLW,    "srlw",    0x3b, RV_M_R,  0x0000503b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a >> (b & 31))) \
-	X(SRAW,    "sraw",    0x3b, RV_M_R,  0x4000503b, R,  RV_X_BASE, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31))) \
-	X(MULW,    "mulw",    0x3b, RV_M_R,  0x0200003b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a * (uint32_t)b)) \
-	X(DIVW,    "divw",    0x3b, RV_M_R,  0x0200403b, R,  RV_X_BASE, rv_alu_divw(a, b))        \
-	X(DIVUW,   "divuw",   0x3b, RV_M_R,  0x0200503b, R,  RV_X_BASE, (uint32_t)b == 0 ? UINT64_MAX : rv_alu_sext32((uint32_t)a / (uint32_t)b)) \
-	X(REMW,    "remw",    0x3b, RV_M_R,  0x0200603b, R,  RV_X_BASE, rv_alu_remw(a, b))        \
-	X(REMUW,   "remuw",   0x3b, RV_M_R,  0x0200703b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)b == 0 ? (uint32_t)a : (uint32_t)a % (uint32_t)b)) \
-	X(ADD_UW,  "add.uw",  0x3b, RV_M_R,  0x0800003b, R,  RV_X_ZBA,  (uint64_t)(uint32_t)a + b) \
-	X(SH1ADD_UW, "sh1add.uw", 0x3b, RV_M_R, 0x2000203b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 1) + b) \
-	X(SH2ADD_UW, "sh2add.uw", 0x3b, RV_M_R, 0x2000403b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 2) + b) \
-	X(SH3ADD_UW, "sh3add.uw", 0x3b, RV_M_R, 0x2000603b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 3) + b) \
-	X(ZEXT_H,  "zext.h",  0x3b, RV_M_U,  0x0800403b, U,  RV_X_ZBB,  (uint64_t)(uint16_t)a)    \
-	X(ROLW,    "rolw",    0x3b, RV_M_R,  0x6000103b, R,  RV_X_ZBB,  rv_alu_rolw(a, (unsigned)b)) \
-	X(RORW,    "rorw",    0x3b, RV_M_R,  0x6000503b, R,  RV_X_ZBB,  rv_alu_rorw(a, (unsigned)b))
+	X(ADDW,    "addw",    0x3b, RV_M_R,  0x0000003b, R,  RV_X_BASE, J_ALUW(ADD),  rv_alu_sext32(a + b)) \
+	X(SUBW,    "subw",    0x3b, RV_M_R,  0x4000003b, R,  RV_X_BASE, J_ALUW(SUB),  rv_alu_sext32(a - b)) \
+	X(SLLW,    "sllw",    0x3b, RV_M_R,  0x0000103b, R,  RV_X_BASE, J_SHFW(SHL),  rv_alu_sext32((uint32_t)a << (b & 31))) \
+	X(SRLW,    "srlw",    0x3b, RV_M_R,  0x0000503b, R,  RV_X_BASE, J_SHFW(SHR),  rv_alu_sext32((uint32_t)a >> (b & 31))) \
+	X(SRAW,    "sraw",    0x3b, RV_M_R,  0x4000503b, R,  RV_X_BASE, J_SHFW(SAR),  (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31))) \
+	X(MULW,    "mulw",    0x3b, RV_M_R,  0x0200003b, R,  RV_X_BASE, J_MULW,       rv_alu_sext32((uint32_t)a * (uint32_t)b)) \
+	X(DIVW,    "divw",    0x3b, RV_M_R,  0x0200403b, R,  RV_X_BASE, J_DIV(S, Q, 32), rv_alu_divw(a, b)) \
+	X(DIVUW,   "divuw",   0x3b, RV_M_R,  0x0200503b, R,  RV_X_BASE, J_DIV(U, Q, 32), (uint32_t)b == 0 ? UINT64_MAX : rv_alu_sext32((uint32_t)a / (uint32_t)b)) \
+	X(REMW,    "remw",    0x3b, RV_M_R,  0x0200603b, R,  RV_X_BASE, J_DIV(S, R, 32), rv_alu_remw(a, b)) \
+	X(REMUW,   "remuw",   0x3b, RV_M_R,  0x0200703b, R,  RV_X_BASE, J_DIV(U, R, 32), rv_alu_sext32((uint32_t)b == 0 ? (uint32_t)a : (uint32_t)a % (uint32_t)b)) \
+	X(ADD_UW,  "add.uw",  0x3b, RV_M_R,  0x0800003b, R,  RV_X_ZBA, J_CALL,        (uint64_t)(uint32_t)a + b) \
+	X(SH1ADD_UW, "sh1add.uw", 0x3b, RV_M_R, 0x2000203b, R, RV_X_ZBA, J_CALL,      ((uint64_t)(uint32_t)a << 1) + b) \
+	X(SH2ADD_UW, "sh2add.uw", 0x3b, RV_M_R, 0x2000403b, R, RV_X_ZBA, J_CALL,      ((uint64_t)(uint32_t)a << 2) + b) \
+	X(SH3ADD_UW, "sh3add.uw", 0x3b, RV_M_R, 0x2000603b, R, RV_X_ZBA, J_CALL,      ((uint64_t)(uint32_t)a << 3) + b) \
+	X(ZEXT_H,  "zext.h",  0x3b, RV_M_U,  0x0800403b, U,  RV_X_ZBB, J_CALL,        (uint64_t)(uint16_t)a) \
+	X(ROLW,    "rolw",    0x3b, RV_M_R,  0x6000103b, R,  RV_X_ZBB, J_CALL,        rv_alu_rolw(a, (unsigned)b)) \
+	X(RORW,    "rorw",    0x3b, RV_M_R,  0x6000503b, R,  RV_X_ZBB, J_CALL,        rv_alu_rorw(a, (unsigned)b))
 /* clang-format on */
 
 /* Row identifiers. */
 enum rv_insn_alu_id {
-#define RV_INSN_ID(n, s, opc, mask, match, fmt, ext, expr) RV_I_##n,
+#define RV_INSN_ID(n, s, opc, mask, match, fmt, ext, jx, expr) RV_I_##n,
 	RV_INSN_ALU(RV_INSN_ID)
 #undef RV_INSN_ID
 	    RV_I_ALU_COUNT
@@ -275,7 +291,7 @@ enum rv_insn_alu_id {
  */
 static inline int rv_insn_alu_find(uint32_t insn, unsigned opc, uint64_t ext_on)
 {
-#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, expr)                                       \
+#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, jx, expr)                                   \
 	if ((op_) == opc && (insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))        \
 		return RV_I_##n;
 	RV_INSN_ALU(RV_INSN_FIND)
@@ -289,7 +305,7 @@ static inline uint64_t rv_insn_alu_exec(int id, uint32_t insn, const uint64_t *x
 	uint64_t a = x[rv_rs1(insn)], b;
 
 	switch (id) {
-#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, expr)                                       \
+#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, jx, expr)                                   \
 	case RV_I_##n:                                                                             \
 		b = RV_INSN_B_##fmt(insn, x);                                                      \
 		(void)b;                                                                           \

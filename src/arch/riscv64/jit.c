@@ -478,87 +478,102 @@ static const enum x86_load jit_load_kind[7] = {
 static const unsigned jit_load_size[7] = {1, 2, 4, 8, 1, 2, 4};
 
 /*
- * The operations translated, named one by one: the ALU group's order in
- * enum rv_dop is the instruction table's (insn_table.h on the main line),
- * which may interleave operations this tier does not translate, so no
- * test here may be a range of that group.
+ * The integer ALU rows of insn_table.h, generated: each row's translation
+ * column (a recipe name, defined here) and a function computing its
+ * semantics column, which J_CALL rows are translated into a call of. Every
+ * list of the translator (what it translates, how, which operand fields a
+ * row reads) comes from this one array, so a row added to the table is
+ * translated without an edit here.
  */
-static bool jit_alu_imm_op(unsigned op)
-{
-	switch (op) {
-	case RV_DOP_ADDI:
-	case RV_DOP_SLTI:
-	case RV_DOP_SLTIU:
-	case RV_DOP_XORI:
-	case RV_DOP_ORI:
-	case RV_DOP_ANDI:
-	case RV_DOP_SLLI:
-	case RV_DOP_SRLI:
-	case RV_DOP_SRAI:
-	case RV_DOP_ADDIW:
-	case RV_DOP_SLLIW:
-	case RV_DOP_SRLIW:
-	case RV_DOP_SRAIW:
-		return true;
-	default:
-		return false;
-	}
-}
+enum jit_alu_kind {
+	JK_NONE = 0, /* not an ALU row */
+	JK_ALU,	     /* x86 ALU op */
+	JK_SET,	     /* cmp, setcc */
+	JK_SHF,	     /* x86 shift */
+	JK_MUL,	     /* imul r, r */
+	JK_MULH,     /* the high half of a one-operand mul/imul */
+	JK_MULHSU,
+	JK_DIV,
+	JK_CALL,
+};
 
-/* The divisions, and the multiplications whose result is rdx:rax's high half. */
-static bool jit_muldiv_fixed_op(unsigned op)
-{
-	switch (op) {
-	case RV_DOP_MULH:
-	case RV_DOP_MULHSU:
-	case RV_DOP_MULHU:
-	case RV_DOP_DIV:
-	case RV_DOP_DIVU:
-	case RV_DOP_REM:
-	case RV_DOP_REMU:
-	case RV_DOP_DIVW:
-	case RV_DOP_DIVUW:
-	case RV_DOP_REMW:
-	case RV_DOP_REMUW:
-		return true;
-	default:
-		return false;
-	}
-}
+struct jit_alu_row {
+	uint64_t (*fn)(uint64_t a, uint64_t b); /* the semantics column */
+	uint8_t kind;				/* enum jit_alu_kind */
+	uint8_t b;				/* enum jit_alu_b: what the second operand is */
+	uint8_t op;	/* enum x86_alu / x86_shift / x86_cc / x86_unary, by kind */
+	bool w64;	/* 64-bit operation (else 32, sign-extended) */
+	bool sign, rem; /* JK_DIV */
+};
 
-static bool jit_alu_reg_op(unsigned op)
-{
-	switch (op) {
-	case RV_DOP_ADD:
-	case RV_DOP_SUB:
-	case RV_DOP_SLL:
-	case RV_DOP_SLT:
-	case RV_DOP_SLTU:
-	case RV_DOP_XOR:
-	case RV_DOP_SRL:
-	case RV_DOP_SRA:
-	case RV_DOP_OR:
-	case RV_DOP_AND:
-	case RV_DOP_ADDW:
-	case RV_DOP_SUBW:
-	case RV_DOP_SLLW:
-	case RV_DOP_SRLW:
-	case RV_DOP_SRAW:
-	case RV_DOP_MUL:
-	case RV_DOP_MULW:
-		return true;
-	default:
-		return jit_muldiv_fixed_op(op);
+enum jit_alu_b { JIT_B_IMM = 1, JIT_B_REG, JIT_B_ZERO };
+#define JIT_B_R JIT_B_REG
+#define JIT_B_I JIT_B_IMM
+#define JIT_B_S6 JIT_B_IMM
+#define JIT_B_S5 JIT_B_IMM
+#define JIT_B_U JIT_B_ZERO
+
+/* The recipes of the table's translation column. */
+#define J_ALU(o) .kind = JK_ALU, .op = X86_##o, .w64 = true
+#define J_ALUW(o) .kind = JK_ALU, .op = X86_##o, .w64 = false
+#define J_SET(cc) .kind = JK_SET, .op = X86_CC_##cc, .w64 = true
+#define J_SHF(o) .kind = JK_SHF, .op = X86_##o, .w64 = true
+#define J_SHFW(o) .kind = JK_SHF, .op = X86_##o, .w64 = false
+#define J_MUL .kind = JK_MUL, .w64 = true
+#define J_MULW .kind = JK_MUL, .w64 = false
+#define J_MULH(o) .kind = JK_MULH, .op = X86_##o, .w64 = true
+#define J_MULHSU .kind = JK_MULHSU, .w64 = true
+#define JIT_DIV_S true
+#define JIT_DIV_U false
+#define JIT_DIV_Q false
+#define JIT_DIV_R true
+#define J_DIV(s, r, w) .kind = JK_DIV, .w64 = (w) == 64, .sign = JIT_DIV_##s, .rem = JIT_DIV_##r
+#define J_CALL .kind = JK_CALL
+
+/* b is what exec.c gives the expression: rs2 (R), the immediate (I, S5, S6), 0 (U). */
+#define JIT_ALU_FN(n, s, opc, mask, match, fmt, ext, jx, expr)                                     \
+	static uint64_t jit_alu_##n(uint64_t a, uint64_t b)                                        \
+	{                                                                                          \
+		(void)b;                                                                           \
+		return (expr);                                                                     \
 	}
+RV_INSN_ALU(JIT_ALU_FN)
+#undef JIT_ALU_FN
+
+static const struct jit_alu_row jit_alu_rows[RV_DOP_COUNT] = {
+#define JIT_ALU_ROW(n, s, opc, mask, match, fmt, ext, jx, expr)                                    \
+	[RV_DOP_##n] = {.fn = jit_alu_##n, .b = JIT_B_##fmt, jx},
+    RV_INSN_ALU(JIT_ALU_ROW)
+#undef JIT_ALU_ROW
+};
+#undef J_ALU
+#undef J_ALUW
+#undef J_SET
+#undef J_SHF
+#undef J_SHFW
+#undef J_MUL
+#undef J_MULW
+#undef J_MULH
+#undef J_MULHSU
+#undef J_DIV
+#undef J_CALL
+#undef JIT_B_R
+#undef JIT_B_I
+#undef JIT_B_S6
+#undef JIT_B_S5
+#undef JIT_B_U
+
+/* A row of the ALU table (translated, one way or another). */
+static const struct jit_alu_row *jit_alu_row(unsigned op)
+{
+	return op < RV_DOP_COUNT && jit_alu_rows[op].kind ? &jit_alu_rows[op] : NULL;
 }
 
 /* rax = rs1, rcx = rs2, then the M extension's divisions with RISC-V's corner cases. */
-static void jit_div(struct jit_tr *t, unsigned op)
+static void jit_div(struct jit_tr *t, const struct jit_alu_row *r)
 {
 	struct x86_buf *b = &t->b;
-	bool w64 = op == RV_DOP_DIV || op == RV_DOP_DIVU || op == RV_DOP_REM || op == RV_DOP_REMU,
-	     sign = op == RV_DOP_DIV || op == RV_DOP_REM || op == RV_DOP_DIVW || op == RV_DOP_REMW;
-	bool rem = op == RV_DOP_REM || op == RV_DOP_REMU || op == RV_DOP_REMW || op == RV_DOP_REMUW;
+	bool w64 = r->w64, sign = r->sign, rem = r->rem;
 	uint8_t *zero, *minus1 = NULL, *done1, *done2 = NULL;
 
 	x86_test_rr(b, w64, X86_RCX, X86_RCX);
@@ -594,50 +609,6 @@ static void jit_div(struct jit_tr *t, unsigned op)
 		jit_here(t, done2);
 	if (!w64)
 		x86_movsxd(b, X86_RAX, X86_RAX); /* W forms: the 32-bit result sign-extended */
-}
-
-/*
- * The ALU rows of insn_table.h this tier has no inline form for (Zba, Zbb,
- * Zbc, Zbs, Zicond) are called: one function per row, generated from the
- * row's own expression, so their semantics stay written once. b is what
- * exec.c gives the expression: rs2 (R), the immediate (I, S5, S6), 0 (U).
- */
-#define JIT_ALU_FN(n, s, opc, mask, match, fmt, ext, expr)                                         \
-	static uint64_t jit_alu_##n(uint64_t a, uint64_t b)                                        \
-	{                                                                                          \
-		(void)b;                                                                           \
-		return (expr);                                                                     \
-	}
-RV_INSN_ALU(JIT_ALU_FN)
-#undef JIT_ALU_FN
-
-enum jit_alu_b { JIT_B_IMM = 1, JIT_B_REG, JIT_B_ZERO };
-#define JIT_B_R JIT_B_REG
-#define JIT_B_I JIT_B_IMM
-#define JIT_B_S6 JIT_B_IMM
-#define JIT_B_S5 JIT_B_IMM
-#define JIT_B_U JIT_B_ZERO
-
-static const struct {
-	uint64_t (*fn)(uint64_t a, uint64_t b);
-	uint8_t b; /* enum jit_alu_b; 0 = not an ALU row */
-} jit_alu_rows[RV_DOP_COUNT] = {
-#define JIT_ALU_ROW(n, s, opc, mask, match, fmt, ext, expr)                                        \
-	[RV_DOP_##n] = {jit_alu_##n, JIT_B_##fmt},
-    RV_INSN_ALU(JIT_ALU_ROW)
-#undef JIT_ALU_ROW
-};
-#undef JIT_B_R
-#undef JIT_B_I
-#undef JIT_B_S6
-#undef JIT_B_S5
-#undef JIT_B_U
-
-/* An ALU row translated as a call (not inline). */
-static bool jit_alu_call_op(unsigned op)
-{
-	return op < RV_DOP_COUNT && jit_alu_rows[op].b && !jit_alu_imm_op(op) &&
-	       !jit_alu_reg_op(op);
 }
 
 /* LR/SC/AMO (GENERIC, major opcode AMO): rv_amo_fast, or the interpreter. */
@@ -745,6 +716,104 @@ static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
 	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
 	x86_alu_imm(&t->b, X86_AND, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
+}
+
+/* rcx = a row's second operand: rs2, the immediate, or 0. */
+static void jit_alu_b_rcx(struct jit_tr *t, const struct jit_alu_row *r, const struct rv_dinsn *d)
+{
+	if (r->b == JIT_B_REG)
+		jit_ld(t, X86_RCX, d->rs2);
+	else
+		x86_mov_imm(&t->b, X86_RCX, r->b == JIT_B_IMM ? (uint64_t)(int64_t)d->imm : 0);
+}
+
+/*
+ * An ALU row of insn_table.h by its translation recipe. The work register
+ * is rd's host register when it is cached (and not rs2, read after rs1 is
+ * loaded), else rax; the rdx:rax recipes (high multiply, divide) and calls
+ * compute in rax.
+ */
+static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct jit_alu_row *r)
+{
+	struct x86_buf *b = &t->b;
+	bool reg = r->b == JIT_B_REG;
+	int32_t imm = r->b == JIT_B_IMM ? (int32_t)d->imm : 0;
+	enum x86_reg w;
+
+	switch (r->kind) {
+	case JK_ALU:
+	case JK_SET:
+	case JK_SHF:
+	case JK_MUL:
+		w = jit_work(t, d->rd, reg ? d->rs2 : 0);
+		if ((r->kind == JK_SHF && reg) || r->kind == JK_MUL)
+			jit_alu_b_rcx(t, r, d); /* before w, which may be rs2's register */
+		jit_ld(t, w, d->rs1);
+		switch (r->kind) {
+		case JK_ALU:
+			if (reg)
+				jit_src(t, (enum x86_alu)r->op, r->w64, w, d->rs2);
+			else if (imm || r->w64) /* addiw rd, rs, 0 is sext.w */
+				x86_alu_imm(b, (enum x86_alu)r->op, r->w64, w, imm);
+			break;
+		case JK_SET:
+			if (reg)
+				jit_src(t, X86_CMP, true, w, d->rs2);
+			else
+				x86_alu_imm(b, X86_CMP, true, w, imm);
+			x86_setcc(b, (enum x86_cc)r->op, w);
+			break;
+		case JK_SHF:
+			if (reg)
+				x86_shift_cl(b, (enum x86_shift)r->op, r->w64, w);
+			else
+				x86_shift_imm(b, (enum x86_shift)r->op, r->w64, w, (unsigned)imm);
+			break;
+		default: /* JK_MUL */
+			x86_imul_rr(b, r->w64, w, X86_RCX);
+			break;
+		}
+		if (!r->w64)
+			x86_movsxd(b, w, w);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	case JK_MULH:
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		x86_unary(b, (enum x86_unary)r->op, true, X86_RCX);
+		x86_mov_rr(b, X86_RAX, X86_RDX);
+		break;
+	case JK_MULHSU:
+		/* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		x86_unary(b, X86_MUL, true, X86_RCX);
+		jit_ld(t, X86_RAX, d->rs1); /* again: rd is written only below */
+		x86_shift_imm(b, X86_SAR, true, X86_RAX, 63);
+		x86_alu_rr(b, X86_AND, true, X86_RAX, X86_RCX);
+		x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RAX);
+		x86_mov_rr(b, X86_RAX, X86_RDX);
+		break;
+	case JK_DIV:
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		jit_div(t, r);
+		break;
+	default: { /* JK_CALL: the row's semantics, generated (jit_alu_rows) */
+		int32_t n = jit_call_save(t);
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		x86_mov_rr(b, X86_RDI, X86_RAX);
+		x86_mov_rr(b, X86_RSI, X86_RCX);
+		jit_call(t, (const void *)r->fn);
+		jit_call_restore(t, n);
+		break;
+	}
+	}
+	jit_st(t, d->rd, X86_RAX);
+	return 1;
 }
 
 /*
@@ -949,154 +1018,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	default:
 		break;
 	}
-	if (jit_alu_imm_op(op)) {
-		enum x86_reg w = jit_work(t, d->rd, 0);
-
-		jit_ld(t, w, d->rs1);
-		switch (op) {
-		case RV_DOP_ADDI:
-			x86_alu_imm(b, X86_ADD, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_SLTI:
-		case RV_DOP_SLTIU:
-			x86_alu_imm(b, X86_CMP, true, w, (int32_t)imm);
-			x86_setcc(b, op == RV_DOP_SLTI ? X86_CC_L : X86_CC_B, w);
-			break;
-		case RV_DOP_XORI:
-			x86_alu_imm(b, X86_XOR, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_ORI:
-			x86_alu_imm(b, X86_OR, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_ANDI:
-			x86_alu_imm(b, X86_AND, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_SLLI:
-			x86_shift_imm(b, X86_SHL, true, w, (unsigned)imm);
-			break;
-		case RV_DOP_SRLI:
-			x86_shift_imm(b, X86_SHR, true, w, (unsigned)imm);
-			break;
-		case RV_DOP_SRAI:
-			x86_shift_imm(b, X86_SAR, true, w, (unsigned)imm);
-			break;
-		case RV_DOP_ADDIW:
-			if (imm) /* addiw rd, rs, 0 is sext.w */
-				x86_alu_imm(b, X86_ADD, false, w, (int32_t)imm);
-			x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_SLLIW:
-			x86_shift_imm(b, X86_SHL, false, w, (unsigned)imm);
-			x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_SRLIW:
-			x86_shift_imm(b, X86_SHR, false, w, (unsigned)imm);
-			x86_movsxd(b, w, w);
-			break;
-		default: /* SRAIW */
-			x86_shift_imm(b, X86_SAR, false, w, (unsigned)imm);
-			x86_movsxd(b, w, w);
-			break;
-		}
-		if (w == X86_RAX)
-			jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
-	if (jit_alu_reg_op(op)) {
-		enum x86_alu alu = op == RV_DOP_SUB || op == RV_DOP_SUBW ? X86_SUB
-				   : op == RV_DOP_XOR			 ? X86_XOR
-				   : op == RV_DOP_OR			 ? X86_OR
-				   : op == RV_DOP_AND			 ? X86_AND
-									 : X86_ADD;
-		bool fixed = jit_muldiv_fixed_op(op);
-		enum x86_reg w = fixed ? X86_RAX : jit_work(t, d->rd, d->rs2);
-
-		if (op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA || op == RV_DOP_SLLW ||
-		    op == RV_DOP_SRLW || op == RV_DOP_SRAW || op == RV_DOP_MUL || op == RV_DOP_MULW)
-			jit_ld(t, X86_RCX, d->rs2); /* before w, which may be rs2's register */
-		jit_ld(t, w, d->rs1);
-		switch (op) {
-		case RV_DOP_ADD:
-		case RV_DOP_SUB:
-		case RV_DOP_XOR:
-		case RV_DOP_OR:
-		case RV_DOP_AND:
-			jit_src(t, alu, true, w, d->rs2);
-			break;
-		case RV_DOP_ADDW:
-		case RV_DOP_SUBW:
-			jit_src(t, alu, false, w, d->rs2);
-			x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_SLT:
-		case RV_DOP_SLTU:
-			jit_src(t, X86_CMP, true, w, d->rs2);
-			x86_setcc(b, op == RV_DOP_SLT ? X86_CC_L : X86_CC_B, w);
-			break;
-		case RV_DOP_SLL:
-		case RV_DOP_SRL:
-		case RV_DOP_SRA:
-		case RV_DOP_SLLW:
-		case RV_DOP_SRLW:
-		case RV_DOP_SRAW: {
-			bool w64 = op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA;
-			enum x86_shift s = (op == RV_DOP_SLL || op == RV_DOP_SLLW)   ? X86_SHL
-					   : (op == RV_DOP_SRL || op == RV_DOP_SRLW) ? X86_SHR
-										     : X86_SAR;
-
-			/* x86 masks the count by 63 (31 for 32-bit), as RISC-V does. */
-			x86_shift_cl(b, s, w64, w);
-			if (!w64)
-				x86_movsxd(b, w, w);
-			break;
-		}
-		case RV_DOP_MUL:
-		case RV_DOP_MULW:
-			x86_imul_rr(b, op == RV_DOP_MUL, w, X86_RCX);
-			if (op == RV_DOP_MULW)
-				x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_MULH:
-		case RV_DOP_MULHU:
-			jit_ld(t, X86_RCX, d->rs2);
-			x86_unary(b, op == RV_DOP_MULH ? X86_IMUL1 : X86_MUL, true, X86_RCX);
-			x86_mov_rr(b, X86_RAX, X86_RDX);
-			break;
-		case RV_DOP_MULHSU:
-			/* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
-			jit_ld(t, X86_RCX, d->rs2);
-			x86_unary(b, X86_MUL, true, X86_RCX);
-			jit_ld(t, X86_RAX, d->rs1); /* again: rd is written only below */
-			x86_shift_imm(b, X86_SAR, true, X86_RAX, 63);
-			x86_alu_rr(b, X86_AND, true, X86_RAX, X86_RCX);
-			x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RAX);
-			x86_mov_rr(b, X86_RAX, X86_RDX);
-			break;
-		default: /* the divisions */
-			jit_ld(t, X86_RCX, d->rs2);
-			jit_div(t, op);
-			break;
-		}
-		if (w == X86_RAX)
-			jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
-	if (jit_alu_call_op(op)) {
-		int32_t n = jit_call_save(t);
-
-		jit_ld(t, X86_RAX, d->rs1);
-		if (jit_alu_rows[op].b == JIT_B_REG)
-			jit_ld(t, X86_RCX, d->rs2);
-		else
-			x86_mov_imm(b, X86_RCX,
-				    jit_alu_rows[op].b == JIT_B_IMM ? (uint64_t)imm : 0);
-		x86_mov_rr(b, X86_RDI, X86_RAX);
-		x86_mov_rr(b, X86_RSI, X86_RCX);
-		jit_call(t, (const void *)jit_alu_rows[op].fn);
-		jit_call_restore(t, n);
-		jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
+	if (jit_alu_row(op))
+		return jit_alu(t, d, jit_alu_row(op));
 	return 0; /* GENERIC but FENCE, STEP, DECODE, PAGE_END: not here */
 }
 
@@ -1164,8 +1087,7 @@ static bool jit_can(const struct rv_dinsn *d)
 {
 	unsigned op = d->op;
 
-	if (jit_alu_imm_op(op) || jit_alu_reg_op(op) || jit_alu_call_op(op) || jit_fence(d) ||
-	    jit_amo(d))
+	if (jit_alu_row(op) || jit_fence(d) || jit_amo(d))
 		return true;
 	switch (op) {
 	case RV_DOP_FLW:
@@ -1247,13 +1169,13 @@ static unsigned jit_fields(unsigned op)
 		return 1 | 2;
 	if (op >= RV_DOP_SB && op <= RV_DOP_SD)
 		return 1 | 2;
-	if ((op >= RV_DOP_LB && op <= RV_DOP_LWU) || op == RV_DOP_JALR || jit_alu_imm_op(op))
+	if ((op >= RV_DOP_LB && op <= RV_DOP_LWU) || op == RV_DOP_JALR)
 		return 1 | 4;
 	if (op >= RV_DOP_ADD_LB && op <= RV_DOP_ADD_SD)
 		return 1 | 2 | 4 | 8;
-	if (jit_alu_call_op(op) && jit_alu_rows[op].b != JIT_B_REG)
-		return 1 | 4;
-	return 1 | 2 | 4; /* the register-register ALU operations */
+	if (jit_alu_row(op) && jit_alu_rows[op].b != JIT_B_REG)
+		return 1 | 4; /* an ALU row with an immediate (or no) second operand */
+	return 1 | 2 | 4;     /* the register-register ALU operations */
 }
 
 /*

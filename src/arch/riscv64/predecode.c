@@ -72,7 +72,7 @@ static unsigned predecode_alu(struct rv_dinsn *d, uint32_t insn, unsigned opc, u
 		break;
 	}
 	switch (id) {
-#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, expr)                                     \
+#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, jx, expr)                                 \
 	case RV_I_##n:                                                                             \
 		if (!RV_INSN_FMT_IS_REG_##fmt)                                                     \
 			d->imm = (int32_t)(int64_t)RV_INSN_B_##fmt(insn, (const uint64_t *)0);     \
