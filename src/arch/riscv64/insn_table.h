@@ -44,6 +44,7 @@
 #ifndef AXVM_ARCH_RISCV64_INSN_TABLE_H
 #define AXVM_ARCH_RISCV64_INSN_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "axvm/riscv64.h"
@@ -314,6 +315,124 @@ static inline uint64_t rv_insn_alu_exec(int id, uint32_t insn, const uint64_t *x
 #undef RV_INSN_EXEC
 	default:
 		return 0;
+	}
+}
+
+/*
+ * Loads, stores and conditional branches (RV64I LOAD, STORE, BRANCH): the
+ * same first columns as the ALU rows but no format (the operands are fixed:
+ * rs1 + the I/S immediate, rs2 / the B offset), then
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, translation, ...)
+ *
+ *  - loads:    translation J_LD(<x86 load kind>), then `type` (what memory
+ *              holds) and `ext` (how it widens): x[rd] = (uint64_t)(ext)(type)v;
+ *  - stores:   translation J_ST, then `type`: memory = (type)x[rs2];
+ *  - branches: translation J_BR(<x86 condition>), then the condition, an
+ *              expression of a = x[rs1] and b = x[rs2].
+ * The access itself (TLB, faults, MMIO, misalignment) is each engine's own
+ * memory path; a row says only what is moved and how it is widened.
+ * Generated from them: the RV_DOP_<NAME> operations in table order (and the
+ * fused RV_DOP_ADD_<NAME> "add then access" forms), predecode.c's decoding,
+ * interp.c's widths, widening and conditions, exec.c's handlers and the
+ * translator's load kinds, store sizes and branch conditions.
+ */
+/* clang-format off */
+#define RV_INSN_LOAD(X)                                                                            \
+	X(LB,   "lb",   0x03, RV_M_I, 0x00000003, RV_X_BASE, J_LD(S8),  int8_t,   int64_t)           \
+	X(LH,   "lh",   0x03, RV_M_I, 0x00001003, RV_X_BASE, J_LD(S16), int16_t,  int64_t)           \
+	X(LW,   "lw",   0x03, RV_M_I, 0x00002003, RV_X_BASE, J_LD(S32), int32_t,  int64_t)           \
+	X(LD,   "ld",   0x03, RV_M_I, 0x00003003, RV_X_BASE, J_LD(64),  uint64_t, uint64_t)          \
+	X(LBU,  "lbu",  0x03, RV_M_I, 0x00004003, RV_X_BASE, J_LD(U8),  uint8_t,  uint64_t)          \
+	X(LHU,  "lhu",  0x03, RV_M_I, 0x00005003, RV_X_BASE, J_LD(U16), uint16_t, uint64_t)          \
+	X(LWU,  "lwu",  0x03, RV_M_I, 0x00006003, RV_X_BASE, J_LD(U32), uint32_t, uint64_t)
+#define RV_INSN_STORE(X)                                                                           \
+	X(SB,   "sb",   0x23, RV_M_I, 0x00000023, RV_X_BASE, J_ST,      uint8_t)                     \
+	X(SH,   "sh",   0x23, RV_M_I, 0x00001023, RV_X_BASE, J_ST,      uint16_t)                    \
+	X(SW,   "sw",   0x23, RV_M_I, 0x00002023, RV_X_BASE, J_ST,      uint32_t)                    \
+	X(SD,   "sd",   0x23, RV_M_I, 0x00003023, RV_X_BASE, J_ST,      uint64_t)
+#define RV_INSN_BRANCH(X)                                                                          \
+	X(BEQ,  "beq",  0x63, RV_M_I, 0x00000063, RV_X_BASE, J_BR(E),   a == b)                      \
+	X(BNE,  "bne",  0x63, RV_M_I, 0x00001063, RV_X_BASE, J_BR(NE),  a != b)                      \
+	X(BLT,  "blt",  0x63, RV_M_I, 0x00004063, RV_X_BASE, J_BR(L),   (int64_t)a < (int64_t)b)     \
+	X(BGE,  "bge",  0x63, RV_M_I, 0x00005063, RV_X_BASE, J_BR(GE),  (int64_t)a >= (int64_t)b)    \
+	X(BLTU, "bltu", 0x63, RV_M_I, 0x00006063, RV_X_BASE, J_BR(B),   a < b)                       \
+	X(BGEU, "bgeu", 0x63, RV_M_I, 0x00007063, RV_X_BASE, J_BR(AE),  a >= b)
+/* clang-format on */
+
+/* Row identifiers of the three tables (each from 0, in table order). */
+#define RV_INSN_ID6(n, s, opc, mask, match, ext, ...) RV_I_##n,
+enum rv_insn_load_id { RV_INSN_LOAD(RV_INSN_ID6) RV_I_LOAD_COUNT };
+enum rv_insn_store_id { RV_INSN_STORE(RV_INSN_ID6) RV_I_STORE_COUNT };
+enum rv_insn_branch_id { RV_INSN_BRANCH(RV_INSN_ID6) RV_I_BRANCH_COUNT };
+#undef RV_INSN_ID6
+
+/* The row of TABLE that insn is (its extension on in ext_on), -1 if none. */
+#define RV_INSN_FIND6(n, s, opc, mask, match, ext, ...)                                            \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+static inline int rv_insn_load_find(uint32_t insn, uint64_t ext_on)
+{
+	RV_INSN_LOAD(RV_INSN_FIND6)
+	return -1;
+}
+static inline int rv_insn_store_find(uint32_t insn, uint64_t ext_on)
+{
+	RV_INSN_STORE(RV_INSN_FIND6)
+	return -1;
+}
+static inline int rv_insn_branch_find(uint32_t insn, uint64_t ext_on)
+{
+	RV_INSN_BRANCH(RV_INSN_FIND6)
+	return -1;
+}
+#undef RV_INSN_FIND6
+
+/* Bytes a load / store row moves. */
+static inline unsigned rv_insn_load_width(int id)
+{
+	static const uint8_t w[] = {
+#define RV_INSN_LW(n, s, opc, mask, match, ext, jx, type, xt) sizeof(type),
+	    RV_INSN_LOAD(RV_INSN_LW)
+#undef RV_INSN_LW
+	};
+	return id >= 0 && id < RV_I_LOAD_COUNT ? w[id] : 0;
+}
+static inline unsigned rv_insn_store_width(int id)
+{
+	static const uint8_t w[] = {
+#define RV_INSN_SW(n, s, opc, mask, match, ext, jx, type) sizeof(type),
+	    RV_INSN_STORE(RV_INSN_SW)
+#undef RV_INSN_SW
+	};
+	return id >= 0 && id < RV_I_STORE_COUNT ? w[id] : 0;
+}
+
+/* x[rd] for load row `id` from the bits v read (little-endian, width bytes). */
+static inline uint64_t rv_insn_load_value(int id, uint64_t v)
+{
+	switch (id) {
+#define RV_INSN_LV(n, s, opc, mask, match, ext, jx, type, xt)                                      \
+	case RV_I_##n:                                                                             \
+		return (uint64_t)(xt)(type)v;
+		RV_INSN_LOAD(RV_INSN_LV)
+#undef RV_INSN_LV
+	default:
+		return 0;
+	}
+}
+
+/* Whether branch row `id` is taken for a = x[rs1], b = x[rs2]. */
+static inline bool rv_insn_branch_taken(int id, uint64_t a, uint64_t b)
+{
+	switch (id) {
+#define RV_INSN_BT(n, s, opc, mask, match, ext, jx, cond)                                          \
+	case RV_I_##n:                                                                             \
+		return (cond);
+		RV_INSN_BRANCH(RV_INSN_BT)
+#undef RV_INSN_BT
+	default:
+		return false;
 	}
 }
 

@@ -472,10 +472,43 @@ static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
 }
 
-static const enum x86_load jit_load_kind[7] = {
-    X86_LD_S8, X86_LD_S16, X86_LD_S32, X86_LD_64, X86_LD_U8, X86_LD_U16, X86_LD_U32,
+/*
+ * The branch, load and store rows of insn_table.h (and their fused "add
+ * then access" forms), generated: a branch's x86 condition, a load's x86
+ * load kind (width and widening), the bytes moved.
+ */
+enum jit_mem_kind { JM_NONE = 0, JM_BRANCH, JM_LOAD, JM_STORE, JM_ADD_LOAD, JM_ADD_STORE };
+
+struct jit_mem_row {
+	uint8_t kind; /* enum jit_mem_kind */
+	uint8_t x;    /* JM_BRANCH: enum x86_cc; loads: enum x86_load */
+	uint8_t size; /* bytes loaded or stored */
 };
-static const unsigned jit_load_size[7] = {1, 2, 4, 8, 1, 2, 4};
+
+#define J_LD(k) .x = X86_LD_##k
+#define J_ST .x = 0
+#define J_BR(cc) .x = X86_CC_##cc
+static const struct jit_mem_row jit_mem_rows[RV_DOP_COUNT] = {
+#define JIT_BR_ROW(n, s, opc, mask, match, ext, jx, cond) [RV_DOP_##n] = {.kind = JM_BRANCH, jx},
+#define JIT_LD_ROW(n, s, opc, mask, match, ext, jx, type, xt)                                      \
+	[RV_DOP_##n] = {.kind = JM_LOAD, .size = sizeof(type), jx},                                \
+	[RV_DOP_ADD_##n] = {.kind = JM_ADD_LOAD, .size = sizeof(type), jx},
+#define JIT_ST_ROW(n, s, opc, mask, match, ext, jx, type)                                          \
+	[RV_DOP_##n] = {.kind = JM_STORE, .size = sizeof(type), jx},                               \
+	[RV_DOP_ADD_##n] = {.kind = JM_ADD_STORE, .size = sizeof(type), jx},
+    RV_INSN_BRANCH(JIT_BR_ROW) RV_INSN_LOAD(JIT_LD_ROW) RV_INSN_STORE(JIT_ST_ROW)
+#undef JIT_BR_ROW
+#undef JIT_LD_ROW
+#undef JIT_ST_ROW
+};
+#undef J_LD
+#undef J_ST
+#undef J_BR
+
+static unsigned jit_mem_kind(unsigned op)
+{
+	return op < RV_DOP_COUNT ? jit_mem_rows[op].kind : JM_NONE;
+}
 
 /*
  * The integer ALU rows of insn_table.h, generated: each row's translation
@@ -817,6 +850,77 @@ static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct
 }
 
 /*
+ * A branch, load or store row of insn_table.h at page offset off (k retired
+ * before it), or its fused "add t, rs1, rs2; access at imm(t)" form.
+ */
+static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off, unsigned k)
+{
+	const struct jit_mem_row *m = &jit_mem_rows[d->op];
+	struct x86_buf *b = &t->b;
+	int64_t imm = d->imm;
+
+	switch (m->kind) {
+	case JM_BRANCH: {
+		uint8_t *rel;
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
+		rel = x86_jcc32(b, (enum x86_cc)m->x);
+		if (d->target >= 0)
+			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
+		else
+			jit_stub(t, rel, STUB_PC, (int32_t)(off + imm), k + 1, false);
+		return 1;
+	}
+	case JM_LOAD: {
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, X86_R14, m->size, off, k);
+		x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	case JM_STORE:
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, X86_R15, m->size, off, k);
+		if (t->cache_of[d->rs2]) {
+			x86_store(b, m->size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
+		} else {
+			jit_ld(t, X86_RDX, d->rs2); /* rdx is free after the TLB check */
+			x86_store(b, m->size, X86_RAX, 0, X86_RDX);
+		}
+		return 1;
+	default: {
+		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
+		int32_t off2 = off + 2 * (int32_t)d->first_step;
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		jit_st(t, (unsigned)d->target, X86_RAX);
+		if (imm)
+			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+		if (m->kind == JM_ADD_LOAD) {
+			jit_tlb(t, X86_R14, m->size, off2, k + 1);
+			x86_load(b, (enum x86_load)m->x, X86_RAX, X86_RAX, 0);
+			jit_st(t, d->rd, X86_RAX);
+		} else {
+			jit_tlb(t, X86_R15, m->size, off2, k + 1);
+			if (t->cache_of[d->rd]) {
+				x86_store(b, m->size, X86_RAX, 0,
+					  jit_cache_regs[t->cache_of[d->rd] - 1]);
+			} else {
+				jit_ld(t, X86_RDX, d->rd);
+				x86_store(b, m->size, X86_RAX, 0, X86_RDX);
+			}
+		}
+		return 2;
+	}
+	}
+}
+
+/*
  * Translate one slot at page offset `off` (k instructions retired before
  * it). Returns the instructions it retires, 0 if it is not translated (the
  * block ends before it); *end is set when it ends the block itself.
@@ -830,6 +934,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	unsigned op = d->op;
 
 	*end = false;
+	if (jit_mem_kind(op))
+		return jit_mem(t, d, off, k);
 	switch (op) {
 	case RV_DOP_NOP:
 		return 1;
@@ -869,94 +975,6 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
 		*end = true;
 		return 1;
-	case RV_DOP_BEQ:
-	case RV_DOP_BNE:
-	case RV_DOP_BLT:
-	case RV_DOP_BGE:
-	case RV_DOP_BLTU:
-	case RV_DOP_BGEU: {
-		static const enum x86_cc cc[] = {X86_CC_E,  X86_CC_NE, X86_CC_L,
-						 X86_CC_GE, X86_CC_B,  X86_CC_AE};
-		uint8_t *rel;
-
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
-		rel = x86_jcc32(b, cc[op - RV_DOP_BEQ]);
-		if (d->target >= 0)
-			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
-		else
-			jit_stub(t, rel, STUB_PC, (int32_t)(off + imm), k + 1, false);
-		return 1;
-	}
-	case RV_DOP_LB:
-	case RV_DOP_LH:
-	case RV_DOP_LW:
-	case RV_DOP_LD:
-	case RV_DOP_LBU:
-	case RV_DOP_LHU:
-	case RV_DOP_LWU: {
-		enum x86_reg w = jit_work(t, d->rd, 0);
-
-		jit_addr(t, d->rs1, imm);
-		jit_tlb(t, X86_R14, jit_load_size[op - RV_DOP_LB], off, k);
-		x86_load(b, jit_load_kind[op - RV_DOP_LB], w, X86_RAX, 0);
-		if (w == X86_RAX)
-			jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
-	case RV_DOP_SB:
-	case RV_DOP_SH:
-	case RV_DOP_SW:
-	case RV_DOP_SD: {
-		unsigned size = 1u << (op - RV_DOP_SB);
-
-		jit_addr(t, d->rs1, imm);
-		jit_tlb(t, X86_R15, size, off, k);
-		if (t->cache_of[d->rs2]) {
-			x86_store(b, size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
-		} else {
-			jit_ld(t, X86_RDX, d->rs2); /* rdx is free after the TLB check */
-			x86_store(b, size, X86_RAX, 0, X86_RDX);
-		}
-		return 1;
-	}
-	case RV_DOP_ADD_LB:
-	case RV_DOP_ADD_LH:
-	case RV_DOP_ADD_LW:
-	case RV_DOP_ADD_LD:
-	case RV_DOP_ADD_LBU:
-	case RV_DOP_ADD_LHU:
-	case RV_DOP_ADD_LWU:
-	case RV_DOP_ADD_SB:
-	case RV_DOP_ADD_SH:
-	case RV_DOP_ADD_SW:
-	case RV_DOP_ADD_SD: {
-		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
-		unsigned mem = op - RV_DOP_ADD_LB, size;
-		int32_t off2 = off + 2 * (int32_t)d->first_step;
-
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
-		jit_st(t, (unsigned)d->target, X86_RAX);
-		if (imm)
-			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
-		if (mem < 7) {
-			jit_tlb(t, X86_R14, jit_load_size[mem], off2, k + 1);
-			x86_load(b, jit_load_kind[mem], X86_RAX, X86_RAX, 0);
-			jit_st(t, d->rd, X86_RAX);
-		} else {
-			size = 1u << (mem - 7);
-			jit_tlb(t, X86_R15, size, off2, k + 1);
-			if (t->cache_of[d->rd]) {
-				x86_store(b, size, X86_RAX, 0,
-					  jit_cache_regs[t->cache_of[d->rd] - 1]);
-			} else {
-				jit_ld(t, X86_RDX, d->rd);
-				x86_store(b, size, X86_RAX, 0, X86_RDX);
-			}
-		}
-		return 2;
-	}
 	case RV_DOP_ZEXTW:
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
@@ -1087,7 +1105,7 @@ static bool jit_can(const struct rv_dinsn *d)
 {
 	unsigned op = d->op;
 
-	if (jit_alu_row(op) || jit_fence(d) || jit_amo(d))
+	if (jit_alu_row(op) || jit_mem_kind(op) || jit_fence(d) || jit_amo(d))
 		return true;
 	switch (op) {
 	case RV_DOP_FLW:
@@ -1103,9 +1121,7 @@ static bool jit_can(const struct rv_dinsn *d)
 		return true;
 	default:
 		/* these groups are contiguous in enum rv_dop (dcache.h) */
-		return (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU) ||
-		       (op >= RV_DOP_LB && op <= RV_DOP_SD) ||
-		       (op >= RV_DOP_ZEXTW && op <= RV_DOP_ADD_SD);
+		return op == RV_DOP_ZEXTW || op == RV_DOP_LI || op == RV_DOP_SHIFTS;
 	}
 }
 
@@ -1165,14 +1181,20 @@ static unsigned jit_fields(unsigned op)
 	default:
 		break;
 	}
-	if (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU)
+	switch (jit_mem_kind(op)) {
+	case JM_BRANCH:
+	case JM_STORE:
 		return 1 | 2;
-	if (op >= RV_DOP_SB && op <= RV_DOP_SD)
-		return 1 | 2;
-	if ((op >= RV_DOP_LB && op <= RV_DOP_LWU) || op == RV_DOP_JALR)
+	case JM_LOAD:
 		return 1 | 4;
-	if (op >= RV_DOP_ADD_LB && op <= RV_DOP_ADD_SD)
+	case JM_ADD_LOAD:
+	case JM_ADD_STORE:
 		return 1 | 2 | 4 | 8;
+	default:
+		break;
+	}
+	if (op == RV_DOP_JALR)
+		return 1 | 4;
 	if (jit_alu_row(op) && jit_alu_rows[op].b != JIT_B_REG)
 		return 1 | 4; /* an ALU row with an immediate (or no) second operand */
 	return 1 | 2 | 4;     /* the register-register ALU operations */
