@@ -314,3 +314,70 @@ TEST(jit_every_branch_load_and_store_row_matches_the_table)
 	}
 	fix_fini(&f);
 }
+
+/* ---- cache-block operation rows ---- */
+
+/*
+ * Every CBO row in a hot loop: cbo.zero clears a block filled with x5 (at
+ * an unaligned address inside it), clean/flush/inval leave memory alone;
+ * after the first rounds none of them leaves the translated code (the TLB
+ * maps the data page), which AXVM_JIT_STATS's slow-exit counts show.
+ */
+TEST(jit_cbo_rows_run_in_translated_code)
+{
+	static const uint32_t cbo[] = {
+#define CROW(n, s, opc, mask, match, ...) match,
+	    RV_INSN_CBO(CROW)
+#undef CROW
+	};
+	enum { NC = sizeof(cbo) / sizeof(cbo[0]) };
+	uint32_t code[NC * 12 + 8];
+	size_t n = 0;
+	struct hart_fix f;
+	const struct rv_jit_stats *st;
+
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	/* x20 = DATA, x5 = the fill, x23 counter, x25 limit; block i at DATA + 64 * i */
+	for (unsigned i = 0; i < NC; i++) {
+		for (unsigned w = 0; w < 8; w++)
+			code[n++] = SD(5, 20, (int32_t)(64 * i + 8 * w));
+		code[n++] = ADDI(26, 20, (int32_t)(64 * i + 13));
+		code[n++] = cbo[i] | 26u << 15;
+		code[n++] = LD(7, 20, (int32_t)(64 * i + 56));
+		code[n++] = SD(7, 20, (int32_t)(0x400 + 8 * i));
+	}
+	code[n++] = ADDI(23, 23, 1);
+	code[n++] = enc_b(5, 23, 25, 8);
+	code[n] = JAL(0, -4 * (int32_t)n);
+	n++;
+	code[n++] = EBREAK;
+	setenv("AXVM_JIT_STATS", "1", 1);
+	if (setup(&f, "1") || fix_code(&f, P, code, n)) {
+		test_fail_at(__FILE__, __LINE__, "fixture");
+		unsetenv("AXVM_JIT_STATS");
+		fix_fini(&f);
+		return;
+	}
+	unsetenv("AXVM_JIT_STATS");
+	f.h->x[5] = 0x1122334455667788ull;
+	f.h->x[20] = DATA;
+	f.h->x[25] = ROUNDS;
+	f.h->pc = P;
+	for (unsigned runs = 0; runs < 50 && f.h->pc != TRAP_END; runs++)
+		fix_run(&f);
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(3, f.h->scause);
+	for (unsigned i = 0; i < NC; i++) {
+		bool zero = rv_insn_cbo_find(cbo[i], AXVM_RISCV64_EXT_ALL) == RV_I_CBO_ZERO;
+
+		CHECK_U64(zero ? 0 : 0x1122334455667788ull, fix_rd64(&f, DATA + 0x400 + 8 * i));
+		CHECK_U64(zero ? 0 : 0x1122334455667788ull, fix_rd64(&f, DATA + 64 * i));
+	}
+	st = rv_jit_stats(f.h->jit);
+	CHECK(st->insns >= (ROUNDS - 2) * (n - 2));
+	CHECK(st->slow_exit_generic[0x0f] <= 2); /* the first W access refills the TLB */
+	fix_fini(&f);
+}

@@ -436,4 +436,45 @@ static inline bool rv_insn_branch_taken(int id, uint64_t a, uint64_t b)
 	}
 }
 
+/*
+ * Cache-block operations (Zicbom, Zicboz; MISC-MEM funct3 2 with rd = 0, the
+ * operation in imm, the block at x[rs1]; cmo.c): side effects and traps, so
+ * the semantics are helpers named by the row,
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, fast, semantics)
+ *
+ *  - semantics: int fn(h, insn, raw, len, exit) (interp.c's execution,
+ *    the reference: permission checks, faults, the pc; returns RV_STEP_*);
+ *  - fast: int fn(h, insn), the translator's call: 0 when done (the block
+ *    hits this mode's TLB, pc and instret untouched), else nothing changed
+ *    and the instruction leaves for the interpreter.
+ * The predecoder keeps them RV_DOP_GENERIC (the interpreter's row). The
+ * prefetch.i/r/w hints (Zicbop) are ORI with rd = x0: the ORI row runs them
+ * as the no-ops they are here, so they have no rows of their own.
+ */
+#define RV_X_ZICBOM (1ull << AXVM_RISCV64_EXT_ZICBOM)
+#define RV_X_ZICBOZ (1ull << AXVM_RISCV64_EXT_ZICBOZ)
+#define RV_M_CBO 0xfff07fffu
+/* clang-format off */
+#define RV_INSN_CBO(X)                                                                             \
+	X(CBO_INVAL, "cbo.inval", 0x0f, RV_M_CBO, 0x0000200f, RV_X_ZICBOM, rv_cmo_manage_fast, rv_cmo_inval) \
+	X(CBO_CLEAN, "cbo.clean", 0x0f, RV_M_CBO, 0x0010200f, RV_X_ZICBOM, rv_cmo_manage_fast, rv_cmo_clean) \
+	X(CBO_FLUSH, "cbo.flush", 0x0f, RV_M_CBO, 0x0020200f, RV_X_ZICBOM, rv_cmo_manage_fast, rv_cmo_flush) \
+	X(CBO_ZERO,  "cbo.zero",  0x0f, RV_M_CBO, 0x0040200f, RV_X_ZICBOZ, rv_cmo_zero_fast,   rv_cmo_zero)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ext, ...) RV_I_##n,
+enum rv_insn_cbo_id { RV_INSN_CBO(RV_INSN_ID6) RV_I_CBO_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_cbo_find(uint32_t insn, uint64_t ext_on)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ext, ...)                                            \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+	RV_INSN_CBO(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
 #endif

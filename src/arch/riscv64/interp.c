@@ -586,8 +586,16 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		case 1: /* FENCE.I: later fetches see every store this hart can see */
 			rv_dcache_invalidate_all(h);
 			break;
-		case 2: /* cbo.* (Zicbom, Zicboz) */
-			return rv_cmo_exec(h, insn, raw, len, exit);
+		case 2: /* cbo.* (Zicbom, Zicboz): insn_table.h's rows name the helpers */
+			switch (rv_insn_cbo_find(insn, h->ext_on)) {
+#define INTERP_CBO(n, s, opc, mask, match, ext, fast, fn)                                          \
+	case RV_I_##n:                                                                             \
+		return fn(h, insn, raw, len, exit);
+				RV_INSN_CBO(INTERP_CBO)
+#undef INTERP_CBO
+			default:
+				return interp_illegal(h, raw);
+			}
 		default:
 			return interp_illegal(h, raw);
 		}

@@ -650,6 +650,37 @@ static bool jit_amo(const struct rv_dinsn *d)
 	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x7f) == 0x2f;
 }
 
+/*
+ * The cache-block operations: insn_table.h's CBO rows, each a call of the
+ * row's fast helper (guarded by the row's extension) or, when that cannot
+ * finish, the interpreter.
+ */
+#define JIT_CBO_FN(n, s, opc, mask, match, ext, fast, slow)                                        \
+	static int jit_cbo_##n(struct rv_hart *h, uint32_t insn)                                   \
+	{                                                                                          \
+		if ((ext) && !(h->ext_on & (ext)))                                                 \
+			return 1;                                                                  \
+		return fast(h, insn);                                                              \
+	}
+RV_INSN_CBO(JIT_CBO_FN)
+#undef JIT_CBO_FN
+
+/* The CBO row's translator call for a GENERIC slot, or NULL. */
+static const void *jit_cbo(const struct rv_dinsn *d)
+{
+	if (d->op != RV_DOP_GENERIC)
+		return NULL;
+	switch (rv_insn_cbo_find(d->insn, AXVM_RISCV64_EXT_ALL)) {
+#define JIT_CBO_CASE(n, s, ...)                                                                    \
+	case RV_I_##n:                                                                             \
+		return (const void *)jit_cbo_##n;
+		RV_INSN_CBO(JIT_CBO_CASE)
+#undef JIT_CBO_CASE
+	default:
+		return NULL;
+	}
+}
+
 /* FENCE (any sets, FENCE.TSO, PAUSE): GENERIC with MISC-MEM funct3 0. */
 static bool jit_fence(const struct rv_dinsn *d)
 {
@@ -980,7 +1011,11 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
-	case RV_DOP_GENERIC: /* only FENCE and the A extension get here (jit_can) */
+	case RV_DOP_GENERIC:	  /* only FENCE, cbo.* and the A extension get here (jit_can) */
+		if (jit_cbo(d)) { /* reads x[rs1] */
+			jit_call_insn(t, jit_cbo(d), d->insn, 1, false, off, k);
+			return 1;
+		}
 		if (jit_amo(d)) {
 			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
 			jit_call_insn(t, (const void *)rv_amo_fast, (uint32_t)d->imm, 1 | 2, true,
@@ -1105,7 +1140,7 @@ static bool jit_can(const struct rv_dinsn *d)
 {
 	unsigned op = d->op;
 
-	if (jit_alu_row(op) || jit_mem_kind(op) || jit_fence(d) || jit_amo(d))
+	if (jit_alu_row(op) || jit_mem_kind(op) || jit_fence(d) || jit_amo(d) || jit_cbo(d))
 		return true;
 	switch (op) {
 	case RV_DOP_FLW:
