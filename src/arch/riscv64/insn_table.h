@@ -1,8 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one definition of the integer ALU instructions (RISC-V unprivileged
- * spec: RV64I OP/OP-IMM/OP-32/OP-IMM-32, "M", and the bit-manipulation
- * extensions Zba, Zbb, Zbc, Zbs, plus Zicond). Each row says, once:
+ * The one definition of the instructions the engines share, as X-macro
+ * tables (one row per instruction; every engine expands the rows, so an
+ * instruction's encoding, extension, translation and semantics are written
+ * once):
+ *
+ *   RV_INSN_ALU     integer ALU: RV64I OP/OP-IMM/OP-32/OP-IMM-32, "M", the
+ *                   bit-manipulation extensions Zba, Zbb, Zbc, Zbs, Zicond;
+ *   RV_INSN_LOAD, RV_INSN_STORE, RV_INSN_BRANCH  RV64I loads (width and
+ *                   widening), stores, conditional branches;
+ *   RV_INSN_CBO     the cache-block operations (Zicbom, Zicboz), whose
+ *                   semantics are helpers in cmo.c.
+ *
+ * Not in the table (each still decoded in one place, named here so nobody
+ * looks for them): lui/auipc/jal/jalr, CSRs and system (interp.c, csr.c),
+ * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin/Zfa (fpu.c,
+ * format-generic decoding over fpu_ieee.c), compressed forms (rvc.c
+ * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
+ * the ORI row runs them as no-ops).
+ *
+ * The ALU rows say:
  *
  *	X(NAME, "name", opcode, mask, match, format, extension, translation, semantics)
  *
