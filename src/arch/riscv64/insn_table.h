@@ -10,12 +10,14 @@
  *   RV_INSN_LOAD, RV_INSN_STORE, RV_INSN_BRANCH  RV64I loads (width and
  *                   widening), stores, conditional branches;
  *   RV_INSN_CBO     the cache-block operations (Zicbom, Zicboz), whose
- *                   semantics are helpers in cmo.c.
+ *                   semantics are helpers in cmo.c;
+ *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's.
  *
  * Not in the table (each still decoded in one place, named here so nobody
  * looks for them): lui/auipc/jal/jalr, CSRs and system (interp.c, csr.c),
- * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin/Zfa (fpu.c,
- * format-generic decoding over fpu_ieee.c), compressed forms (rvc.c
+ * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin (fpu.c's
+ * format-generic decoding: H is the third format of every F instruction,
+ * not a set of instructions of its own), compressed forms (rvc.c
  * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
  * the ORI row runs them as no-ops).
  *
@@ -490,6 +492,65 @@ static inline int rv_insn_cbo_find(uint32_t insn, uint64_t ext_on)
 	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
 		return RV_I_##n;
 	RV_INSN_CBO(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+/*
+ * Zfa (the additional floating-point instructions; RV64 has no fmvh.x.d /
+ * fmvp.d.x, which are RV32-only), OP-FP:
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, format, semantics)
+ *
+ *  - format is the operand format (S, D, H; the H forms also need Zfh,
+ *    which fpu.c's format gate checks before any row);
+ *  - semantics names fpu.c's function for the row (over fpu_ieee.c's
+ *    exact arithmetic: fpu_fli, fpu_minm/maxm, fpu_round_int, fpu_cvtmod_w,
+ *    quiet compares); rv_fpu_execute dispatches through these rows, and
+ *    every engine reaches it (interp.c, exec.c's RV_DOP_FPU, the
+ *    translator's call of fpu.c).
+ * Masks: funct7 + funct3 (FF3), funct7 + rs2 (FRS2; rm free), funct7 + rs2 + funct3 (FRS2F3).
+ */
+#define RV_X_ZFA (1ull << AXVM_RISCV64_EXT_ZFA)
+#define RV_M_FF3 0xfe00707fu
+#define RV_M_FRS2 0xfff0007fu
+#define RV_M_FRS2F3 0xfff0707fu
+/* clang-format off */
+#define RV_INSN_ZFA(X)                                                                             \
+	X(FLI_S,        "fli.s",       0x53, RV_M_FRS2F3, 0xf0100053, RV_X_ZFA, S, fpu_zfa_fli)           \
+	X(FLI_D,        "fli.d",       0x53, RV_M_FRS2F3, 0xf2100053, RV_X_ZFA, D, fpu_zfa_fli)           \
+	X(FLI_H,        "fli.h",       0x53, RV_M_FRS2F3, 0xf4100053, RV_X_ZFA, H, fpu_zfa_fli)           \
+	X(FMINM_S,      "fminm.s",     0x53, RV_M_FF3,    0x28002053, RV_X_ZFA, S, fpu_zfa_minm)          \
+	X(FMAXM_S,      "fmaxm.s",     0x53, RV_M_FF3,    0x28003053, RV_X_ZFA, S, fpu_zfa_maxm)          \
+	X(FMINM_D,      "fminm.d",     0x53, RV_M_FF3,    0x2a002053, RV_X_ZFA, D, fpu_zfa_minm)          \
+	X(FMAXM_D,      "fmaxm.d",     0x53, RV_M_FF3,    0x2a003053, RV_X_ZFA, D, fpu_zfa_maxm)          \
+	X(FMINM_H,      "fminm.h",     0x53, RV_M_FF3,    0x2c002053, RV_X_ZFA, H, fpu_zfa_minm)          \
+	X(FMAXM_H,      "fmaxm.h",     0x53, RV_M_FF3,    0x2c003053, RV_X_ZFA, H, fpu_zfa_maxm)          \
+	X(FROUND_S,     "fround.s",    0x53, RV_M_FRS2,   0x40400053, RV_X_ZFA, S, fpu_zfa_round)         \
+	X(FROUNDNX_S,   "froundnx.s",  0x53, RV_M_FRS2,   0x40500053, RV_X_ZFA, S, fpu_zfa_roundnx)       \
+	X(FROUND_D,     "fround.d",    0x53, RV_M_FRS2,   0x42400053, RV_X_ZFA, D, fpu_zfa_round)         \
+	X(FROUNDNX_D,   "froundnx.d",  0x53, RV_M_FRS2,   0x42500053, RV_X_ZFA, D, fpu_zfa_roundnx)       \
+	X(FROUND_H,     "fround.h",    0x53, RV_M_FRS2,   0x44400053, RV_X_ZFA, H, fpu_zfa_round)         \
+	X(FROUNDNX_H,   "froundnx.h",  0x53, RV_M_FRS2,   0x44500053, RV_X_ZFA, H, fpu_zfa_roundnx)       \
+	X(FCVTMOD_W_D,  "fcvtmod.w.d", 0x53, RV_M_FRS2F3, 0xc2801053, RV_X_ZFA, D, fpu_zfa_cvtmod)        \
+	X(FLEQ_S,       "fleq.s",      0x53, RV_M_FF3,    0xa0004053, RV_X_ZFA, S, fpu_zfa_leq)           \
+	X(FLTQ_S,       "fltq.s",      0x53, RV_M_FF3,    0xa0005053, RV_X_ZFA, S, fpu_zfa_ltq)           \
+	X(FLEQ_D,       "fleq.d",      0x53, RV_M_FF3,    0xa2004053, RV_X_ZFA, D, fpu_zfa_leq)           \
+	X(FLTQ_D,       "fltq.d",      0x53, RV_M_FF3,    0xa2005053, RV_X_ZFA, D, fpu_zfa_ltq)           \
+	X(FLEQ_H,       "fleq.h",      0x53, RV_M_FF3,    0xa4004053, RV_X_ZFA, H, fpu_zfa_leq)           \
+	X(FLTQ_H,       "fltq.h",      0x53, RV_M_FF3,    0xa4005053, RV_X_ZFA, H, fpu_zfa_ltq)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ext, ...) RV_I_##n,
+enum rv_insn_zfa_id { RV_INSN_ZFA(RV_INSN_ID6) RV_I_ZFA_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ext, ...)                                            \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+	RV_INSN_ZFA(RV_INSN_FIND6)
 #undef RV_INSN_FIND6
 	return -1;
 }
