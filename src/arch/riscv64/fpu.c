@@ -347,7 +347,7 @@ static int fpu_zfa_ltq(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *
 	return fpu_zfa_cmpq(fpu, in, x, flags, true);
 }
 
-/* The Zfa row insn is (when Zfa is on), run; 1 when it is not a Zfa row. */
+/* The Zfa row insn is (when Zfa is on), run: 0, or -1 (reserved rm); 1 when it is not a Zfa row. */
 static int fpu_exec_zfa(struct rv_fpu *fpu, uint32_t insn, const struct fpu_insn *in, uint64_t *x,
 			uint32_t *flags)
 {
@@ -395,9 +395,6 @@ int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 		ret = fpu_exec_fma(fpu, &in, opcode, &flags);
 		break;
 	case RV_OPC_OP_FP:
-		ret = fpu_exec_zfa(fpu, insn, &in, x, &flags);
-		if (ret != 1)
-			break;
 		switch (in.funct5) {
 		case FPU_F5_ADD:
 		case FPU_F5_SUB:
@@ -433,6 +430,12 @@ int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 		ret = -1;
 		break;
 	}
+	/*
+	 * Zfa's encodings are reserved in F/D (the decoders above refuse them,
+	 * changing nothing): its rows are looked at only then, so F/D pay nothing.
+	 */
+	if (ret == -1 && opcode == RV_OPC_OP_FP && fpu_exec_zfa(fpu, insn, &in, x, &flags) == 0)
+		ret = 0;
 	if (ret == 0)
 		fpu->fcsr |= flags;
 	return ret;
