@@ -1154,8 +1154,7 @@ static bool jit_can(const struct rv_dinsn *d)
 	case RV_DOP_JAL:
 	case RV_DOP_JALR:
 		return true;
-	default:
-		/* these groups are contiguous in enum rv_dop (dcache.h) */
+	default: /* the fused pairs (the add+access ones are jit_mem_kind's) */
 		return op == RV_DOP_ZEXTW || op == RV_DOP_LI || op == RV_DOP_SHIFTS;
 	}
 }
