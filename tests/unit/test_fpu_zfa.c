@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include "arch/riscv64/fpu.h"
+#include "arch/riscv64/insn_table.h"
 
 enum { S = 0, D = 1, H = 2 };
 enum { RNE, RTZ, RDN, RUP, RMM, DYN = 7 };
@@ -160,5 +161,35 @@ TEST(zfa_off_is_illegal)
 	for (unsigned i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
 		CHECK_INT(-1, run_zfa(false, insns[i], ONE_D, ONE_D).ret);
 		CHECK_INT(0, run_zfa(true, insns[i], ONE_D, ONE_D).ret);
+	}
+}
+
+/*
+ * Every Zfa row of insn_table.h: its encoding decodes to itself, runs with
+ * Zfa on (operands f1, f2 = 1.0, rd = 4, and with the rm/rs1 bits the row
+ * leaves free set to 0: RNE), and is illegal with Zfa off; the same bits
+ * with the row's fixed funct3/rs2 changed are not that row.
+ */
+TEST(zfa_every_table_row_decodes_runs_and_is_illegal_when_off)
+{
+	static const struct {
+		const char *name;
+		uint32_t mask, match;
+	} rows[] = {
+#define ROW(n, s, opc, mask, match, ...) {s, mask, match},
+	    RV_INSN_ZFA(ROW)
+#undef ROW
+	};
+
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint32_t insn =
+		    rows[i].match | 4u << 7 | 1u << 15 | ((rows[i].mask >> 20) & 31 ? 0 : 2u << 20);
+		struct run on = run_zfa(true, insn, ONE_D, ONE_D);
+
+		CHECK_INT((int)i, rv_insn_zfa_find(insn, RV_X_ZFA));
+		CHECK_INT(-1, rv_insn_zfa_find(insn, 0));
+		if (on.ret != 0 || run_zfa(false, insn, ONE_D, ONE_D).ret != -1)
+			test_fail_at(__FILE__, __LINE__, "%s (0x%08x): on %d", rows[i].name, insn,
+				     on.ret);
 	}
 }

@@ -62,7 +62,7 @@ TEST(isa_every_alu_row_matches_its_semantics_in_both_engines)
 		uint32_t mask, match;
 		int fmt_reg;
 	} rows[] = {
-#define ROW(n, s, opc, mask, match, fmt, ext, expr) {s, mask, match, RV_INSN_FMT_IS_REG_##fmt},
+#define ROW(n, s, opc, mask, match, fmt, ext, jx, expr) {s, mask, match, RV_INSN_FMT_IS_REG_##fmt},
 	    RV_INSN_ALU(ROW)
 #undef ROW
 	};

@@ -14,6 +14,8 @@
  * Instructions"): clean/flush/inval are allowed when a load or a store to
  * the block is, else a store page fault (or store access fault); cbo.zero is
  * a store of 64 zero bytes. The fault address is the block's (as QEMU).
+ * Which encodings exist, and with which extension, is insn_table.h's CBO
+ * rows: they name these helpers.
  */
 #include <string.h>
 
@@ -67,64 +69,119 @@ static int cmo_illegal(struct rv_hart *h, uint32_t raw)
 	return RV_STEP_NEXT;
 }
 
-int rv_cmo_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
-		struct axvm_exit *exit)
+/* senvcfg lets U-mode run operation op (S-mode: menvcfg enables everything). */
+static bool cmo_enabled(const struct rv_hart *h, unsigned op)
 {
-	unsigned op = insn >> 20;
+	if (h->priv != RV_PRIV_U)
+		return true;
+	switch (op) {
+	case CMO_INVAL:
+		return ((h->senvcfg >> SENVCFG_CBIE_SHIFT) & 3) != 0;
+	case CMO_ZERO:
+		return (h->senvcfg & SENVCFG_CBZE) != 0;
+	default:
+		return (h->senvcfg & SENVCFG_CBCFE) != 0;
+	}
+}
+
+/* clean/flush/inval: the block may be loaded or stored, else the store's fault. */
+static int cmo_manage(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		      struct axvm_exit *exit)
+{
 	uint64_t va = h->x[rv_rs1(insn)] & ~(uint64_t)(AXVM_RISCV64_CBO_BLOCK - 1);
-	bool user = h->priv == RV_PRIV_U;
 	struct cmo_trap_state saved;
 	enum rv_xlate x;
 	uint8_t *host;
 	axvm_gpa_t gpa;
 
-	if (rv_rd(insn) != 0)
+	if (!cmo_enabled(h, insn >> 20))
 		return cmo_illegal(h, raw);
-	switch (op) {
-	case CMO_INVAL:
-	case CMO_CLEAN:
-	case CMO_FLUSH:
-		if (!(h->ext_on & (1ull << AXVM_RISCV64_EXT_ZICBOM)))
-			return cmo_illegal(h, raw);
-		if (user && (op == CMO_INVAL ? ((h->senvcfg >> SENVCFG_CBIE_SHIFT) & 3) == 0
-					     : !(h->senvcfg & SENVCFG_CBCFE)))
-			return cmo_illegal(h, raw);
-		/* A load permitted is enough; else the store's fault is the one raised. */
-		cmo_save(h, &saved);
-		x = rv_mmu_translate(h, va, RV_ACC_R, &host, &gpa, exit);
-		if (x == RV_XL_TRAP) {
-			cmo_restore(h, &saved);
-			x = rv_mmu_translate(h, va, RV_ACC_W, &host, &gpa, exit);
-		}
-		if (x == RV_XL_EXIT)
-			return RV_STEP_EXIT;
-		if (x == RV_XL_TRAP)
-			return RV_STEP_NEXT;
-		break; /* RAM or MMIO: nothing to write back */
-	case CMO_ZERO: {
-		static const uint8_t zero[AXVM_RISCV64_CBO_BLOCK];
-
-		if (!(h->ext_on & (1ull << AXVM_RISCV64_EXT_ZICBOZ)) ||
-		    (user && !(h->senvcfg & SENVCFG_CBZE)))
-			return cmo_illegal(h, raw);
+	/* A load permitted is enough; else the store's fault is the one raised. */
+	cmo_save(h, &saved);
+	x = rv_mmu_translate(h, va, RV_ACC_R, &host, &gpa, exit);
+	if (x == RV_XL_TRAP) {
+		cmo_restore(h, &saved);
 		x = rv_mmu_translate(h, va, RV_ACC_W, &host, &gpa, exit);
-		if (x == RV_XL_EXIT)
-			return RV_STEP_EXIT;
-		if (x == RV_XL_TRAP)
-			return RV_STEP_NEXT;
-		if (x == RV_XL_MMIO) {
-			/* Device memory has no cache blocks to zero (a PMA violation). */
-			rv_hart_raise(h, RV_EXC_STORE_ACCESS, va);
-			return RV_STEP_NEXT;
-		}
-		/* The block lies in one page; decoded code in it is reset first. */
-		rv_dcache_note_write(h, (uintptr_t)host, AXVM_RISCV64_CBO_BLOCK);
-		rv_gmem_store((uintptr_t)host, zero, sizeof(zero));
-		break;
 	}
-	default:
+	if (x == RV_XL_EXIT)
+		return RV_STEP_EXIT;
+	if (x == RV_XL_TRAP)
+		return RV_STEP_NEXT;
+	h->pc += len; /* RAM or MMIO: nothing to write back */
+	return RV_STEP_NEXT;
+}
+
+int rv_cmo_inval(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		 struct axvm_exit *exit)
+{
+	return cmo_manage(h, insn, raw, len, exit);
+}
+
+int rv_cmo_clean(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		 struct axvm_exit *exit)
+{
+	return cmo_manage(h, insn, raw, len, exit);
+}
+
+int rv_cmo_flush(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		 struct axvm_exit *exit)
+{
+	return cmo_manage(h, insn, raw, len, exit);
+}
+
+/* 64 zero bytes, as a store (cbo.zero). */
+int rv_cmo_zero(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		struct axvm_exit *exit)
+{
+	static const uint8_t zero[AXVM_RISCV64_CBO_BLOCK];
+	uint64_t va = h->x[rv_rs1(insn)] & ~(uint64_t)(AXVM_RISCV64_CBO_BLOCK - 1);
+	enum rv_xlate x;
+	uint8_t *host;
+	axvm_gpa_t gpa;
+
+	if (!cmo_enabled(h, CMO_ZERO))
 		return cmo_illegal(h, raw);
+	x = rv_mmu_translate(h, va, RV_ACC_W, &host, &gpa, exit);
+	if (x == RV_XL_EXIT)
+		return RV_STEP_EXIT;
+	if (x == RV_XL_TRAP)
+		return RV_STEP_NEXT;
+	if (x == RV_XL_MMIO) {
+		/* Device memory has no cache blocks to zero (a PMA violation). */
+		rv_hart_raise(h, RV_EXC_STORE_ACCESS, va);
+		return RV_STEP_NEXT;
 	}
+	/* The block lies in one page; decoded code in it is reset first. */
+	rv_dcache_note_write(h, (uintptr_t)host, AXVM_RISCV64_CBO_BLOCK);
+	rv_gmem_store((uintptr_t)host, zero, sizeof(zero));
 	h->pc += len;
 	return RV_STEP_NEXT;
+}
+
+/*
+ * The translator's forms: only what needs no trap, no MMIO and no decoded
+ * code reset (a W TLB entry never maps a page holding decoded code).
+ */
+int rv_cmo_manage_fast(struct rv_hart *h, uint32_t insn)
+{
+	uint64_t va = h->x[rv_rs1(insn)] & ~(uint64_t)(AXVM_RISCV64_CBO_BLOCK - 1);
+
+	if (!cmo_enabled(h, insn >> 20))
+		return 1;
+	return rv_tlb_lookup(&h->tlb, h->priv, RV_ACC_R, va) ? 0 : 1;
+}
+
+int rv_cmo_zero_fast(struct rv_hart *h, uint32_t insn)
+{
+	static const uint8_t zero[AXVM_RISCV64_CBO_BLOCK];
+	uint64_t va = h->x[rv_rs1(insn)] & ~(uint64_t)(AXVM_RISCV64_CBO_BLOCK - 1);
+	uint8_t *p;
+
+	if (!cmo_enabled(h, CMO_ZERO))
+		return 1;
+	p = rv_tlb_lookup(&h->tlb, h->priv, RV_ACC_W, va);
+	if (!p)
+		return 1;
+	rv_gmem_store((uintptr_t)p, zero, sizeof(zero));
+	return 0;
 }

@@ -78,26 +78,17 @@ enum rv_dop {
 	RV_DOP_AUIPC,
 	RV_DOP_JAL,
 	RV_DOP_JALR,
-	RV_DOP_BEQ,
-	RV_DOP_BNE,
-	RV_DOP_BLT,
-	RV_DOP_BGE,
-	RV_DOP_BLTU,
-	RV_DOP_BGEU,
-	RV_DOP_LB,
-	RV_DOP_LH,
-	RV_DOP_LW,
-	RV_DOP_LD,
-	RV_DOP_LBU,
-	RV_DOP_LHU,
-	RV_DOP_LWU,
-	RV_DOP_SB,
-	RV_DOP_SH,
-	RV_DOP_SW,
-	RV_DOP_SD,
+/*
+ * insn_table.h's branch, load and store rows, one operation each, in
+ * table order: each group is contiguous, loads and stores adjacent
+ * (predecode.c, exec.c and jit.c test the ranges).
+ */
+#define RV_DOP_ROW_ENUM(n, s, ...) RV_DOP_##n,
+	RV_INSN_BRANCH(RV_DOP_ROW_ENUM) RV_INSN_LOAD(RV_DOP_ROW_ENUM) RV_INSN_STORE(RV_DOP_ROW_ENUM)
+#undef RV_DOP_ROW_ENUM
 /* The integer ALU rows of insn_table.h, one operation each, in table order. */
-#define RV_DOP_ALU_ENUM(n, s, opc, mask, match, fmt, ext, expr) RV_DOP_##n,
-	RV_INSN_ALU(RV_DOP_ALU_ENUM)
+#define RV_DOP_ALU_ENUM(n, s, opc, mask, match, fmt, ext, jx, expr) RV_DOP_##n,
+	    RV_INSN_ALU(RV_DOP_ALU_ENUM)
 #undef RV_DOP_ALU_ENUM
 	/*
 	 * F/D: loads and stores that hit the TLB, and the arithmetic straight
@@ -116,22 +107,14 @@ enum rv_dop {
 	RV_DOP_ZEXTW,  /* slli rd, rs, 32; srli rd, rd, 32 */
 	RV_DOP_LI,     /* lui rd, hi; addi(w) rd, rd, lo (when the result fits imm) */
 	RV_DOP_SHIFTS, /* slli t, rs, a; srli rd, t, b (t in .target, a | b << 8 in .imm) */
-	/*
-	 * add t, rs1, rs2 then a load into rd / a store of rd at imm(t): t in
-	 * .target, the add's length in .first_step; a TLB miss retires the add alone.
-	 */
-	RV_DOP_ADD_LB,
-	RV_DOP_ADD_LH,
-	RV_DOP_ADD_LW,
-	RV_DOP_ADD_LD,
-	RV_DOP_ADD_LBU,
-	RV_DOP_ADD_LHU,
-	RV_DOP_ADD_LWU,
-	RV_DOP_ADD_SB,
-	RV_DOP_ADD_SH,
-	RV_DOP_ADD_SW,
-	RV_DOP_ADD_SD,
-	RV_DOP_COUNT
+		       /*
+			* add t, rs1, rs2 then a load into rd / a store of rd at imm(t): t in
+			* .target, the add's length in .first_step; a TLB miss retires the add alone.
+			*/
+#define RV_DOP_ADD_ENUM(n, s, ...) RV_DOP_ADD_##n,
+	RV_INSN_LOAD(RV_DOP_ADD_ENUM) RV_INSN_STORE(RV_DOP_ADD_ENUM)
+#undef RV_DOP_ADD_ENUM
+	    RV_DOP_COUNT
 };
 
 #define RV_DPAGE_SLOTS 2048u /* 4 KiB / 2-byte parcels */

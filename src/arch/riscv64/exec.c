@@ -101,24 +101,12 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    TWO(NOP, do_nop),
 	    TWO(LUI, do_lui),
 	    TWO(AUIPC, do_auipc),
-	    TWO(BEQ, do_beq),
-	    TWO(BNE, do_bne),
-	    TWO(BLT, do_blt),
-	    TWO(BGE, do_bge),
-	    TWO(BLTU, do_bltu),
-	    TWO(BGEU, do_bgeu),
-	    TWO(LB, do_lb),
-	    TWO(LH, do_lh),
-	    TWO(LW, do_lw),
-	    TWO(LD, do_ld),
-	    TWO(LBU, do_lbu),
-	    TWO(LHU, do_lhu),
-	    TWO(LWU, do_lwu),
-	    TWO(SB, do_sb),
-	    TWO(SH, do_sh),
-	    TWO(SW, do_sw),
-	    TWO(SD, do_sd),
-#define EXEC_ALU_DISPATCH(n, s, opc, mask, match, fmt, ext, expr) TWO(n, do_alu_##n),
+#define EXEC_ROW_DISPATCH(n, s, ...) TWO(n, do_row_##n),
+	    RV_INSN_BRANCH(EXEC_ROW_DISPATCH)
+	    RV_INSN_LOAD(EXEC_ROW_DISPATCH)
+	    RV_INSN_STORE(EXEC_ROW_DISPATCH)
+#undef EXEC_ROW_DISPATCH
+#define EXEC_ALU_DISPATCH(n, s, opc, mask, match, fmt, ext, jx, expr) TWO(n, do_alu_##n),
 	    RV_INSN_ALU(EXEC_ALU_DISPATCH)
 #undef EXEC_ALU_DISPATCH
 	    TWO(FLW, do_flw),
@@ -129,17 +117,10 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    PAIR(ZEXTW, do_zextw),
 	    PAIR(LI, do_li),
 	    PAIR(SHIFTS, do_shifts),
-	    PAIR(ADD_LB, do_add_lb),
-	    PAIR(ADD_LH, do_add_lh),
-	    PAIR(ADD_LW, do_add_lw),
-	    PAIR(ADD_LD, do_add_ld),
-	    PAIR(ADD_LBU, do_add_lbu),
-	    PAIR(ADD_LHU, do_add_lhu),
-	    PAIR(ADD_LWU, do_add_lwu),
-	    PAIR(ADD_SB, do_add_sb),
-	    PAIR(ADD_SH, do_add_sh),
-	    PAIR(ADD_SW, do_add_sw),
-	    PAIR(ADD_SD, do_add_sd),
+#define EXEC_ADD_DISPATCH(n, s, ...) PAIR(ADD_##n, do_add_##n),
+	    RV_INSN_LOAD(EXEC_ADD_DISPATCH)
+	    RV_INSN_STORE(EXEC_ADD_DISPATCH)
+#undef EXEC_ADD_DISPATCH
 	};
 	/* clang-format on */
 #undef ONE
@@ -531,24 +512,24 @@ do_jalr : {
 	h->pc = t;
 	goto enter;
 }
-	BRANCH(do_beq, RS1 == RS2)
-	BRANCH(do_bne, RS1 != RS2)
-	BRANCH(do_blt, (int64_t)RS1 < (int64_t)RS2)
-	BRANCH(do_bge, (int64_t)RS1 >= (int64_t)RS2)
-	BRANCH(do_bltu, RS1 < RS2)
-	BRANCH(do_bgeu, RS1 >= RS2)
-
-	LOAD(do_lb, int8_t, int64_t)
-	LOAD(do_lh, int16_t, int64_t)
-	LOAD(do_lw, int32_t, int64_t)
-	LOAD(do_ld, uint64_t, uint64_t)
-	LOAD(do_lbu, uint8_t, uint64_t)
-	LOAD(do_lhu, uint16_t, uint64_t)
-	LOAD(do_lwu, uint32_t, uint64_t)
-	STORE(do_sb, uint8_t)
-	STORE(do_sh, uint16_t)
-	STORE(do_sw, uint32_t)
-	STORE(do_sd, uint64_t)
+/*
+ * The branch, load and store rows of insn_table.h: the row's condition
+ * of a = rs1 and b = rs2, what a load reads and how it widens, what a
+ * store writes.
+ */
+#define EXEC_BRANCH(n, s, opc, mask, match, ext, jx, cond)                                         \
+	BRANCH(do_row_##n, __extension__({                                                         \
+		       uint64_t a = RS1, b = RS2;                                                  \
+		       (cond);                                                                     \
+	       }))
+#define EXEC_LOAD(n, s, opc, mask, match, ext, jx, type, xt) LOAD(do_row_##n, type, xt)
+#define EXEC_STORE(n, s, opc, mask, match, ext, jx, type) STORE(do_row_##n, type)
+	RV_INSN_BRANCH(EXEC_BRANCH)
+	RV_INSN_LOAD(EXEC_LOAD)
+	RV_INSN_STORE(EXEC_STORE)
+#undef EXEC_BRANCH
+#undef EXEC_LOAD
+#undef EXEC_STORE
 
 	FP_LOAD(do_flw, uint32_t, 0xffffffff00000000ull)
 	FP_LOAD(do_fld, uint64_t, 0)
@@ -565,7 +546,7 @@ do_jalr : {
 #define EXEC_B_S6 IMM
 #define EXEC_B_S5 IMM
 #define EXEC_B_U 0
-#define EXEC_ALU(n, s, opc, mask, match, fmt, ext, expr)                                           \
+#define EXEC_ALU(n, s, opc, mask, match, fmt, ext, jx, expr)                                       \
 	ALU(do_alu_##n, __extension__({                                                            \
 		    uint64_t a = RS1, b = EXEC_B_##fmt;                                            \
 		    (void)b;                                                                       \
@@ -583,17 +564,12 @@ do_jalr : {
 	FUSED(do_li, IMM)
 	/* slli t, rs, a; srli rd, t, b: t is written too. */
 	FUSED(do_shifts, (x[op->target] = RS1 << (op->imm & 63)) >> ((op->imm >> 8) & 63))
-	ADD_LOAD(do_add_lb, int8_t, int64_t)
-	ADD_LOAD(do_add_lh, int16_t, int64_t)
-	ADD_LOAD(do_add_lw, int32_t, int64_t)
-	ADD_LOAD(do_add_ld, uint64_t, uint64_t)
-	ADD_LOAD(do_add_lbu, uint8_t, uint64_t)
-	ADD_LOAD(do_add_lhu, uint16_t, uint64_t)
-	ADD_LOAD(do_add_lwu, uint32_t, uint64_t)
-	ADD_STORE(do_add_sb, uint8_t)
-	ADD_STORE(do_add_sh, uint16_t)
-	ADD_STORE(do_add_sw, uint32_t)
-	ADD_STORE(do_add_sd, uint64_t)
+#define EXEC_ADD_LOAD(n, s, opc, mask, match, ext, jx, type, xt) ADD_LOAD(do_add_##n, type, xt)
+#define EXEC_ADD_STORE(n, s, opc, mask, match, ext, jx, type) ADD_STORE(do_add_##n, type)
+	RV_INSN_LOAD(EXEC_ADD_LOAD)
+	RV_INSN_STORE(EXEC_ADD_STORE)
+#undef EXEC_ADD_LOAD
+#undef EXEC_ADD_STORE
 
 add_mem_slow:
 	/* The add has retired (counted at dispatch); the access runs from its own slot. */

@@ -19,16 +19,19 @@
  * FMV.X.W/FMV.X.H: a register whose upper bits are not all ones reads as the
  * canonical NaN (spec 12.2, "NaN Boxing of Narrower Values"); S and H
  * results are NaN-boxed.
- * Zfa (when fpu->zfa): FLI (FMV.fmt.X with rs2 = 1: rs1 indexes the constant
- * table), FMINM/FMAXM (FMIN/FMAX funct3 2/3), FROUND/FROUNDNX (FCVT.fmt.fmt
- * with rs2 = 4/5), FCVTMOD.W.D (FCVT.int.D with rs2 = 8, rm = RTZ only),
- * FLEQ/FLTQ (compare funct3 4/5). FMVH.X.D and FMVP.D.X are RV32-only.
+ * Zfa (when fpu->zfa): insn_table.h's RV_INSN_ZFA rows, each naming its
+ * fpu_zfa_* function below: FLI (FMV.fmt.X with rs2 = 1: rs1 indexes the
+ * constant table), FMINM/FMAXM (FMIN/FMAX funct3 2/3), FROUND/FROUNDNX
+ * (FCVT.fmt.fmt with rs2 = 4/5), FCVTMOD.W.D (FCVT.int.D with rs2 = 8, rm =
+ * RTZ only), FLEQ/FLTQ (compare funct3 4/5). FMVH.X.D and FMVP.D.X are
+ * RV32-only.
  *
  * An illegal encoding changes nothing, so the hart can raise the trap cleanly.
  */
 #include "arch/riscv64/fpu.h"
 
 #include "arch/riscv64/fpu_ieee.h"
+#include "arch/riscv64/insn_table.h"
 
 #include <stdbool.h>
 
@@ -175,15 +178,7 @@ static int fpu_exec_minmax(struct rv_fpu *fpu, const struct fpu_insn *in, uint32
 	case 1:
 		fpu_write(fpu, in, fpu_max(in->fmt, flags, a, b));
 		return 0;
-	case 2: /* FMINM (Zfa) */
-	case 3: /* FMAXM */
-		if (!fpu->zfa)
-			return -1;
-		fpu_write(fpu, in,
-			  in->funct3 == 2 ? fpu_minm(in->fmt, flags, a, b)
-					  : fpu_maxm(in->fmt, flags, a, b));
-		return 0;
-	default:
+	default: /* 2, 3: FMINM/FMAXM, Zfa rows */
 		return -1;
 	}
 }
@@ -202,21 +197,7 @@ static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 	case 2:
 		x[in->rd] = fpu_eq(in->fmt, flags, a, b);
 		break;
-	case 4: /* FLEQ (Zfa): quiet, NV only for a signalling NaN */
-	case 5: /* FLTQ */
-	{
-		uint32_t ignored = 0;
-		bool snan = (fpu_class(in->fmt, a) | fpu_class(in->fmt, b)) & FPU_CLASS_SNAN;
-
-		if (!fpu->zfa)
-			return -1;
-		x[in->rd] = in->funct3 == 4 ? fpu_le(in->fmt, &ignored, a, b)
-					    : fpu_lt(in->fmt, &ignored, a, b);
-		if (snan)
-			*flags |= RV_FFLAGS_NV;
-		break;
-	}
-	default:
+	default: /* 4, 5: FLEQ/FLTQ, Zfa rows */
 		return -1;
 	}
 	return 0;
@@ -229,22 +210,6 @@ static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 
 	if (rm < 0)
 		return -1;
-	if (in->funct5 == FPU_F5_CVT_FF && (in->rs2 == 4 || in->rs2 == 5)) {
-		/* FROUND / FROUNDNX (Zfa) */
-		if (!fpu->zfa)
-			return -1;
-		fpu_write(
-		    fpu, in,
-		    fpu_round_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1), in->rs2 == 5));
-		return 0;
-	}
-	if (in->funct5 == FPU_F5_CVT_IF && in->rs2 == 8) {
-		/* FCVTMOD.W.D (Zfa): D only, rm must be RTZ */
-		if (!fpu->zfa || in->fmtn != FPU_FMT_D || in->funct3 != RV_RM_RTZ)
-			return -1;
-		x[in->rd] = fpu_cvtmod_w(in->fmt, flags, fpu_read(fpu, in, in->rs1));
-		return 0;
-	}
 	switch (in->funct5) {
 	case FPU_F5_CVT_FF:
 		/*
@@ -276,10 +241,6 @@ static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t 
 
 static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x)
 {
-	if (in->funct5 == FPU_F5_MV_F && in->rs2 == 1 && in->funct3 == 0 && fpu->zfa) {
-		fpu_write(fpu, in, fpu_fli(in->fmt, in->rs1)); /* FLI (Zfa) */
-		return 0;
-	}
 	if (in->rs2 != 0)
 		return -1;
 	if (in->funct5 == FPU_F5_MV_F) {
@@ -300,6 +261,104 @@ static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *
 		return 0;
 	default:
 		return -1;
+	}
+}
+
+/* ---- Zfa: the semantics insn_table.h's RV_INSN_ZFA rows name ---- */
+
+static int fpu_zfa_fli(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	(void)flags;
+	fpu_write(fpu, in, fpu_fli(in->fmt, in->rs1));
+	return 0;
+}
+
+static int fpu_zfa_minm(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	fpu_write(fpu, in,
+		  fpu_minm(in->fmt, flags, fpu_read(fpu, in, in->rs1), fpu_read(fpu, in, in->rs2)));
+	return 0;
+}
+
+static int fpu_zfa_maxm(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	fpu_write(fpu, in,
+		  fpu_maxm(in->fmt, flags, fpu_read(fpu, in, in->rs1), fpu_read(fpu, in, in->rs2)));
+	return 0;
+}
+
+static int fpu_zfa_round_any(struct rv_fpu *fpu, const struct fpu_insn *in, uint32_t *flags,
+			     bool nx)
+{
+	int rm = fpu_rm(fpu, in->funct3);
+
+	if (rm < 0)
+		return -1;
+	fpu_write(fpu, in, fpu_round_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1), nx));
+	return 0;
+}
+
+static int fpu_zfa_round(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,
+			 uint32_t *flags)
+{
+	(void)x;
+	return fpu_zfa_round_any(fpu, in, flags, false);
+}
+
+static int fpu_zfa_roundnx(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,
+			   uint32_t *flags)
+{
+	(void)x;
+	return fpu_zfa_round_any(fpu, in, flags, true);
+}
+
+/* FCVTMOD.W.D: the row's match fixes D and rm = RTZ. */
+static int fpu_zfa_cvtmod(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,
+			  uint32_t *flags)
+{
+	x[in->rd] = fpu_cvtmod_w(in->fmt, flags, fpu_read(fpu, in, in->rs1));
+	return 0;
+}
+
+/* FLEQ/FLTQ: quiet compares, NV only for a signalling NaN. */
+static int fpu_zfa_cmpq(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags,
+			bool lt)
+{
+	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
+	uint32_t ignored = 0;
+	bool snan = (fpu_class(in->fmt, a) | fpu_class(in->fmt, b)) & FPU_CLASS_SNAN;
+
+	x[in->rd] = lt ? fpu_lt(in->fmt, &ignored, a, b) : fpu_le(in->fmt, &ignored, a, b);
+	if (snan)
+		*flags |= RV_FFLAGS_NV;
+	return 0;
+}
+
+static int fpu_zfa_leq(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	return fpu_zfa_cmpq(fpu, in, x, flags, false);
+}
+
+static int fpu_zfa_ltq(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	return fpu_zfa_cmpq(fpu, in, x, flags, true);
+}
+
+/* The Zfa row insn is (when Zfa is on), run: 0, or -1 (reserved rm); 1 when it is not a Zfa row. */
+static int fpu_exec_zfa(struct rv_fpu *fpu, uint32_t insn, const struct fpu_insn *in, uint64_t *x,
+			uint32_t *flags)
+{
+	switch (rv_insn_zfa_find(insn, fpu->zfa ? RV_X_ZFA : 0)) {
+#define FPU_ZFA(n, s, opc, mask, match, ext, fmt, fn)                                              \
+	case RV_I_##n:                                                                             \
+		return fn(fpu, in, x, flags);
+		RV_INSN_ZFA(FPU_ZFA)
+#undef FPU_ZFA
+	default:
+		return 1;
 	}
 }
 
@@ -371,6 +430,12 @@ int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 		ret = -1;
 		break;
 	}
+	/*
+	 * Zfa's encodings are reserved in F/D (the decoders above refuse them,
+	 * changing nothing): its rows are looked at only then, so F/D pay nothing.
+	 */
+	if (ret == -1 && opcode == RV_OPC_OP_FP && fpu_exec_zfa(fpu, insn, &in, x, &flags) == 0)
+		ret = 0;
 	if (ret == 0)
 		fpu->fcsr |= flags;
 	return ret;

@@ -1,10 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one definition of the integer ALU instructions (RISC-V unprivileged
- * spec: RV64I OP/OP-IMM/OP-32/OP-IMM-32, "M", and the bit-manipulation
- * extensions Zba, Zbb, Zbc, Zbs, plus Zicond). Each row says, once:
+ * The one definition of the instructions the engines share, as X-macro
+ * tables (one row per instruction; every engine expands the rows, so an
+ * instruction's encoding, extension, translation and semantics are written
+ * once):
  *
- *	X(NAME, "name", opcode, mask, match, format, extension, semantics)
+ *   RV_INSN_ALU     integer ALU: RV64I OP/OP-IMM/OP-32/OP-IMM-32, "M", the
+ *                   bit-manipulation extensions Zba, Zbb, Zbc, Zbs, Zicond;
+ *   RV_INSN_LOAD, RV_INSN_STORE, RV_INSN_BRANCH  RV64I loads (width and
+ *                   widening), stores, conditional branches;
+ *   RV_INSN_CBO     the cache-block operations (Zicbom, Zicboz), whose
+ *                   semantics are helpers in cmo.c;
+ *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's.
+ *
+ * Not in the table (each still decoded in one place, named here so nobody
+ * looks for them): lui/auipc/jal/jalr, CSRs and system (interp.c, csr.c),
+ * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin (fpu.c's
+ * format-generic decoding: H is the third format of every F instruction,
+ * not a set of instructions of its own), compressed forms (rvc.c
+ * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
+ * the ORI row runs them as no-ops).
+ *
+ * The ALU rows say:
+ *
+ *	X(NAME, "name", opcode, mask, match, format, extension, translation, semantics)
  *
  *  - an instruction is NAME when (insn & mask) == match (mask includes the
  *    major opcode, which is also given alone so a decoder that switches on
@@ -14,20 +33,37 @@
  *    U = none (unary; b is 0);
  *  - extension is the AXVM_RISCV64_EXT_* bit that must be on for the
  *    encoding to exist (0: always there), else it is an illegal instruction;
+ *  - translation is how the x86-64 translator (jit.c) emits the row, one
+ *    recipe per family, with b from the format (register or immediate):
+ *      J_ALU(op)   x86 `op` (ADD SUB XOR OR AND) on 64 bits,
+ *      J_ALUW(op)  the same on 32 bits, result sign-extended (the W forms),
+ *      J_SET(cc)   cmp then setcc `cc` (L = signed <, B = unsigned <),
+ *      J_SHF(op) / J_SHFW(op)  x86 shift SHL/SHR/SAR (x86 masks the count
+ *                  by 63/31 as RISC-V does), W: sign-extended,
+ *      J_MUL / J_MULW  imul, J_MULH(IMUL1 | MUL) the high half of the
+ *                  one-operand form, J_MULHSU the unsigned one corrected,
+ *      J_DIV(S|U, Q|R, 64|32)  idiv/div with RISC-V's /0 and overflow cases,
+ *      J_CALL      a call to a function generated from the semantics
+ *                  column (jit.c's JIT_ALU_FN): a new row needs nothing
+ *                  else in the translator;
+ *    jit.c defines these names; every other expander ignores the column.
  *  - semantics is an expression of a = x[rs1] and b (uint64_t) giving the
  *    value written to rd. Every row is a pure function: it never traps and
  *    writes only rd (so rd = x0 makes it a no-op).
  *
  * Generated from it: interp.c's execution of these opcodes (the reference
- * interpreter), predecode.c's decoder and exec.c's threaded handlers (one
- * RV_DOP_<NAME> operation per row, enum in dcache.h); a translator would
- * expand the same rows. Encodings from the ratified specs' tables
- * ("RV32/64G Instruction Set Listings", "Bit-manipulation ... Instructions",
- * "Zicond").
+ * interpreter), predecode.c's decoder, exec.c's threaded handlers (one
+ * RV_DOP_<NAME> operation per row, enum in dcache.h) and the translator's
+ * list of what it translates, how, and which operand fields each row reads
+ * (jit.c: jit_alu_rows). tests/unit/test_hart_jit.c walks every row through
+ * translated code against rv_insn_alu_exec. Encodings from the ratified
+ * specs' tables ("RV32/64G Instruction Set Listings", "Bit-manipulation ...
+ * Instructions", "Zicond").
  */
 #ifndef AXVM_ARCH_RISCV64_INSN_TABLE_H
 #define AXVM_ARCH_RISCV64_INSN_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "axvm/riscv64.h"
@@ -155,100 +191,100 @@ static inline uint64_t rv_alu_clmulr(uint64_t a, uint64_t b)
 /* clang-format off */
 #define RV_INSN_ALU(X)                                                                            \
 	/* OP-IMM */                                                                               \
-	X(ADDI,    "addi",    0x13, RV_M_I,  0x00000013, I,  RV_X_BASE, a + b)                    \
-	X(SLTI,    "slti",    0x13, RV_M_I,  0x00002013, I,  RV_X_BASE, (uint64_t)((int64_t)a < (int64_t)b)) \
-	X(SLTIU,   "sltiu",   0x13, RV_M_I,  0x00003013, I,  RV_X_BASE, (uint64_t)(a < b))        \
-	X(XORI,    "xori",    0x13, RV_M_I,  0x00004013, I,  RV_X_BASE, a ^ b)                    \
-	X(ORI,     "ori",     0x13, RV_M_I,  0x00006013, I,  RV_X_BASE, a | b)                    \
-	X(ANDI,    "andi",    0x13, RV_M_I,  0x00007013, I,  RV_X_BASE, a & b)                    \
-	X(SLLI,    "slli",    0x13, RV_M_S6, 0x00001013, S6, RV_X_BASE, a << b)                   \
-	X(SRLI,    "srli",    0x13, RV_M_S6, 0x00005013, S6, RV_X_BASE, a >> b)                   \
-	X(SRAI,    "srai",    0x13, RV_M_S6, 0x40005013, S6, RV_X_BASE, (uint64_t)((int64_t)a >> b)) \
-	X(CLZ,     "clz",     0x13, RV_M_U,  0x60001013, U,  RV_X_ZBB,  a ? (uint64_t)__builtin_clzll(a) : 64) \
-	X(CTZ,     "ctz",     0x13, RV_M_U,  0x60101013, U,  RV_X_ZBB,  a ? (uint64_t)__builtin_ctzll(a) : 64) \
-	X(CPOP,    "cpop",    0x13, RV_M_U,  0x60201013, U,  RV_X_ZBB,  (uint64_t)__builtin_popcountll(a)) \
-	X(SEXT_B,  "sext.b",  0x13, RV_M_U,  0x60401013, U,  RV_X_ZBB,  (uint64_t)(int64_t)(int8_t)a) \
-	X(SEXT_H,  "sext.h",  0x13, RV_M_U,  0x60501013, U,  RV_X_ZBB,  (uint64_t)(int64_t)(int16_t)a) \
-	X(RORI,    "rori",    0x13, RV_M_S6, 0x60005013, S6, RV_X_ZBB,  rv_alu_ror(a, (unsigned)b)) \
-	X(ORC_B,   "orc.b",   0x13, RV_M_U,  0x28705013, U,  RV_X_ZBB,  rv_alu_orcb(a))           \
-	X(REV8,    "rev8",    0x13, RV_M_U,  0x6b805013, U,  RV_X_ZBB,  __builtin_bswap64(a))     \
-	X(BCLRI,   "bclri",   0x13, RV_M_S6, 0x48001013, S6, RV_X_ZBS,  a & ~(1ull << b))         \
-	X(BSETI,   "bseti",   0x13, RV_M_S6, 0x28001013, S6, RV_X_ZBS,  a | 1ull << b)            \
-	X(BINVI,   "binvi",   0x13, RV_M_S6, 0x68001013, S6, RV_X_ZBS,  a ^ 1ull << b)            \
-	X(BEXTI,   "bexti",   0x13, RV_M_S6, 0x48005013, S6, RV_X_ZBS,  (a >> b) & 1)             \
+	X(ADDI,    "addi",    0x13, RV_M_I,  0x00000013, I,  RV_X_BASE, J_ALU(ADD),   a + b)       \
+	X(SLTI,    "slti",    0x13, RV_M_I,  0x00002013, I,  RV_X_BASE, J_SET(L),     (uint64_t)((int64_t)a < (int64_t)b)) \
+	X(SLTIU,   "sltiu",   0x13, RV_M_I,  0x00003013, I,  RV_X_BASE, J_SET(B),     (uint64_t)(a < b)) \
+	X(XORI,    "xori",    0x13, RV_M_I,  0x00004013, I,  RV_X_BASE, J_ALU(XOR),   a ^ b)       \
+	X(ORI,     "ori",     0x13, RV_M_I,  0x00006013, I,  RV_X_BASE, J_ALU(OR),    a | b)       \
+	X(ANDI,    "andi",    0x13, RV_M_I,  0x00007013, I,  RV_X_BASE, J_ALU(AND),   a & b)       \
+	X(SLLI,    "slli",    0x13, RV_M_S6, 0x00001013, S6, RV_X_BASE, J_SHF(SHL),   a << b)      \
+	X(SRLI,    "srli",    0x13, RV_M_S6, 0x00005013, S6, RV_X_BASE, J_SHF(SHR),   a >> b)      \
+	X(SRAI,    "srai",    0x13, RV_M_S6, 0x40005013, S6, RV_X_BASE, J_SHF(SAR),   (uint64_t)((int64_t)a >> b)) \
+	X(CLZ,     "clz",     0x13, RV_M_U,  0x60001013, U,  RV_X_ZBB, J_CALL,        a ? (uint64_t)__builtin_clzll(a) : 64) \
+	X(CTZ,     "ctz",     0x13, RV_M_U,  0x60101013, U,  RV_X_ZBB, J_CALL,        a ? (uint64_t)__builtin_ctzll(a) : 64) \
+	X(CPOP,    "cpop",    0x13, RV_M_U,  0x60201013, U,  RV_X_ZBB, J_CALL,        (uint64_t)__builtin_popcountll(a)) \
+	X(SEXT_B,  "sext.b",  0x13, RV_M_U,  0x60401013, U,  RV_X_ZBB, J_CALL,        (uint64_t)(int64_t)(int8_t)a) \
+	X(SEXT_H,  "sext.h",  0x13, RV_M_U,  0x60501013, U,  RV_X_ZBB, J_CALL,        (uint64_t)(int64_t)(int16_t)a) \
+	X(RORI,    "rori",    0x13, RV_M_S6, 0x60005013, S6, RV_X_ZBB, J_CALL,        rv_alu_ror(a, (unsigned)b)) \
+	X(ORC_B,   "orc.b",   0x13, RV_M_U,  0x28705013, U,  RV_X_ZBB, J_CALL,        rv_alu_orcb(a)) \
+	X(REV8,    "rev8",    0x13, RV_M_U,  0x6b805013, U,  RV_X_ZBB, J_CALL,        __builtin_bswap64(a)) \
+	X(BCLRI,   "bclri",   0x13, RV_M_S6, 0x48001013, S6, RV_X_ZBS, J_CALL,        a & ~(1ull << b)) \
+	X(BSETI,   "bseti",   0x13, RV_M_S6, 0x28001013, S6, RV_X_ZBS, J_CALL,        a | 1ull << b) \
+	X(BINVI,   "binvi",   0x13, RV_M_S6, 0x68001013, S6, RV_X_ZBS, J_CALL,        a ^ 1ull << b) \
+	X(BEXTI,   "bexti",   0x13, RV_M_S6, 0x48005013, S6, RV_X_ZBS, J_CALL,        (a >> b) & 1) \
 	/* OP-IMM-32 */                                                                            \
-	X(ADDIW,   "addiw",   0x1b, RV_M_I,  0x0000001b, I,  RV_X_BASE, rv_alu_sext32(a + b))     \
-	X(SLLIW,   "slliw",   0x1b, RV_M_R,  0x0000101b, S5, RV_X_BASE, rv_alu_sext32((uint32_t)a << b)) \
-	X(SRLIW,   "srliw",   0x1b, RV_M_R,  0x0000501b, S5, RV_X_BASE, rv_alu_sext32((uint32_t)a >> b)) \
-	X(SRAIW,   "sraiw",   0x1b, RV_M_R,  0x4000501b, S5, RV_X_BASE, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> b)) \
-	X(SLLI_UW, "slli.uw", 0x1b, RV_M_S6, 0x0800101b, S6, RV_X_ZBA,  (uint64_t)(uint32_t)a << b) \
-	X(CLZW,    "clzw",    0x1b, RV_M_U,  0x6000101b, U,  RV_X_ZBB,  (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32) \
-	X(CTZW,    "ctzw",    0x1b, RV_M_U,  0x6010101b, U,  RV_X_ZBB,  (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32) \
-	X(CPOPW,   "cpopw",   0x1b, RV_M_U,  0x6020101b, U,  RV_X_ZBB,  (uint64_t)__builtin_popcount((uint32_t)a)) \
-	X(RORIW,   "roriw",   0x1b, RV_M_R,  0x6000501b, S5, RV_X_ZBB,  rv_alu_rorw(a, (unsigned)b)) \
+	X(ADDIW,   "addiw",   0x1b, RV_M_I,  0x0000001b, I,  RV_X_BASE, J_ALUW(ADD),  rv_alu_sext32(a + b)) \
+	X(SLLIW,   "slliw",   0x1b, RV_M_R,  0x0000101b, S5, RV_X_BASE, J_SHFW(SHL),  rv_alu_sext32((uint32_t)a << b)) \
+	X(SRLIW,   "srliw",   0x1b, RV_M_R,  0x0000501b, S5, RV_X_BASE, J_SHFW(SHR),  rv_alu_sext32((uint32_t)a >> b)) \
+	X(SRAIW,   "sraiw",   0x1b, RV_M_R,  0x4000501b, S5, RV_X_BASE, J_SHFW(SAR),  (uint64_t)(int64_t)((int32_t)(uint32_t)a >> b)) \
+	X(SLLI_UW, "slli.uw", 0x1b, RV_M_S6, 0x0800101b, S6, RV_X_ZBA, J_CALL,        (uint64_t)(uint32_t)a << b) \
+	X(CLZW,    "clzw",    0x1b, RV_M_U,  0x6000101b, U,  RV_X_ZBB, J_CALL,        (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32) \
+	X(CTZW,    "ctzw",    0x1b, RV_M_U,  0x6010101b, U,  RV_X_ZBB, J_CALL,        (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32) \
+	X(CPOPW,   "cpopw",   0x1b, RV_M_U,  0x6020101b, U,  RV_X_ZBB, J_CALL,        (uint64_t)__builtin_popcount((uint32_t)a)) \
+	X(RORIW,   "roriw",   0x1b, RV_M_R,  0x6000501b, S5, RV_X_ZBB, J_CALL,        rv_alu_rorw(a, (unsigned)b)) \
 	/* OP */                                                                                   \
-	X(ADD,     "add",     0x33, RV_M_R,  0x00000033, R,  RV_X_BASE, a + b)                    \
-	X(SUB,     "sub",     0x33, RV_M_R,  0x40000033, R,  RV_X_BASE, a - b)                    \
-	X(SLL,     "sll",     0x33, RV_M_R,  0x00001033, R,  RV_X_BASE, a << (b & 63))            \
-	X(SLT,     "slt",     0x33, RV_M_R,  0x00002033, R,  RV_X_BASE, (uint64_t)((int64_t)a < (int64_t)b)) \
-	X(SLTU,    "sltu",    0x33, RV_M_R,  0x00003033, R,  RV_X_BASE, (uint64_t)(a < b))        \
-	X(XOR,     "xor",     0x33, RV_M_R,  0x00004033, R,  RV_X_BASE, a ^ b)                    \
-	X(SRL,     "srl",     0x33, RV_M_R,  0x00005033, R,  RV_X_BASE, a >> (b & 63))            \
-	X(SRA,     "sra",     0x33, RV_M_R,  0x40005033, R,  RV_X_BASE, (uint64_t)((int64_t)a >> (b & 63))) \
-	X(OR,      "or",      0x33, RV_M_R,  0x00006033, R,  RV_X_BASE, a | b)                    \
-	X(AND,     "and",     0x33, RV_M_R,  0x00007033, R,  RV_X_BASE, a & b)                    \
-	X(MUL,     "mul",     0x33, RV_M_R,  0x02000033, R,  RV_X_BASE, a * b)                    \
-	X(MULH,    "mulh",    0x33, RV_M_R,  0x02001033, R,  RV_X_BASE, (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64)) \
-	X(MULHSU,  "mulhsu",  0x33, RV_M_R,  0x02002033, R,  RV_X_BASE, (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64)) \
-	X(MULHU,   "mulhu",   0x33, RV_M_R,  0x02003033, R,  RV_X_BASE, (uint64_t)(((unsigned __int128)a * b) >> 64)) \
-	X(DIV,     "div",     0x33, RV_M_R,  0x02004033, R,  RV_X_BASE, rv_alu_div(a, b))         \
-	X(DIVU,    "divu",    0x33, RV_M_R,  0x02005033, R,  RV_X_BASE, b == 0 ? UINT64_MAX : a / b) \
-	X(REM,     "rem",     0x33, RV_M_R,  0x02006033, R,  RV_X_BASE, rv_alu_rem(a, b))         \
-	X(REMU,    "remu",    0x33, RV_M_R,  0x02007033, R,  RV_X_BASE, b == 0 ? a : a % b)       \
-	X(SH1ADD,  "sh1add",  0x33, RV_M_R,  0x20002033, R,  RV_X_ZBA,  (a << 1) + b)             \
-	X(SH2ADD,  "sh2add",  0x33, RV_M_R,  0x20004033, R,  RV_X_ZBA,  (a << 2) + b)             \
-	X(SH3ADD,  "sh3add",  0x33, RV_M_R,  0x20006033, R,  RV_X_ZBA,  (a << 3) + b)             \
-	X(ANDN,    "andn",    0x33, RV_M_R,  0x40007033, R,  RV_X_ZBB,  a & ~b)                   \
-	X(ORN,     "orn",     0x33, RV_M_R,  0x40006033, R,  RV_X_ZBB,  a | ~b)                   \
-	X(XNOR,    "xnor",    0x33, RV_M_R,  0x40004033, R,  RV_X_ZBB,  ~(a ^ b))                 \
-	X(MAX,     "max",     0x33, RV_M_R,  0x0a006033, R,  RV_X_ZBB,  (int64_t)a < (int64_t)b ? b : a) \
-	X(MAXU,    "maxu",    0x33, RV_M_R,  0x0a007033, R,  RV_X_ZBB,  a < b ? b : a)            \
-	X(MIN,     "min",     0x33, RV_M_R,  0x0a004033, R,  RV_X_ZBB,  (int64_t)a < (int64_t)b ? a : b) \
-	X(MINU,    "minu",    0x33, RV_M_R,  0x0a005033, R,  RV_X_ZBB,  a < b ? a : b)            \
-	X(ROL,     "rol",     0x33, RV_M_R,  0x60001033, R,  RV_X_ZBB,  rv_alu_rol(a, (unsigned)b)) \
-	X(ROR,     "ror",     0x33, RV_M_R,  0x60005033, R,  RV_X_ZBB,  rv_alu_ror(a, (unsigned)b)) \
-	X(BCLR,    "bclr",    0x33, RV_M_R,  0x48001033, R,  RV_X_ZBS,  a & ~(1ull << (b & 63)))  \
-	X(BSET,    "bset",    0x33, RV_M_R,  0x28001033, R,  RV_X_ZBS,  a | 1ull << (b & 63))     \
-	X(BINV,    "binv",    0x33, RV_M_R,  0x68001033, R,  RV_X_ZBS,  a ^ 1ull << (b & 63))     \
-	X(BEXT,    "bext",    0x33, RV_M_R,  0x48005033, R,  RV_X_ZBS,  (a >> (b & 63)) & 1)      \
-	X(CLMUL,   "clmul",   0x33, RV_M_R,  0x0a001033, R,  RV_X_ZBC,  rv_alu_clmul(a, b))       \
-	X(CLMULR,  "clmulr",  0x33, RV_M_R,  0x0a002033, R,  RV_X_ZBC,  rv_alu_clmulr(a, b))      \
-	X(CLMULH,  "clmulh",  0x33, RV_M_R,  0x0a003033, R,  RV_X_ZBC,  rv_alu_clmulh(a, b))      \
-	X(CZERO_EQZ, "czero.eqz", 0x33, RV_M_R, 0x0e005033, R, RV_X_ZICOND, b == 0 ? 0 : a)       \
-	X(CZERO_NEZ, "czero.nez", 0x33, RV_M_R, 0x0e007033, R, RV_X_ZICOND, b != 0 ? 0 : a)       \
+	X(ADD,     "add",     0x33, RV_M_R,  0x00000033, R,  RV_X_BASE, J_ALU(ADD),   a + b)       \
+	X(SUB,     "sub",     0x33, RV_M_R,  0x40000033, R,  RV_X_BASE, J_ALU(SUB),   a - b)       \
+	X(SLL,     "sll",     0x33, RV_M_R,  0x00001033, R,  RV_X_BASE, J_SHF(SHL),   a << (b & 63)) \
+	X(SLT,     "slt",     0x33, RV_M_R,  0x00002033, R,  RV_X_BASE, J_SET(L),     (uint64_t)((int64_t)a < (int64_t)b)) \
+	X(SLTU,    "sltu",    0x33, RV_M_R,  0x00003033, R,  RV_X_BASE, J_SET(B),     (uint64_t)(a < b)) \
+	X(XOR,     "xor",     0x33, RV_M_R,  0x00004033, R,  RV_X_BASE, J_ALU(XOR),   a ^ b)       \
+	X(SRL,     "srl",     0x33, RV_M_R,  0x00005033, R,  RV_X_BASE, J_SHF(SHR),   a >> (b & 63)) \
+	X(SRA,     "sra",     0x33, RV_M_R,  0x40005033, R,  RV_X_BASE, J_SHF(SAR),   (uint64_t)((int64_t)a >> (b & 63))) \
+	X(OR,      "or",      0x33, RV_M_R,  0x00006033, R,  RV_X_BASE, J_ALU(OR),    a | b)       \
+	X(AND,     "and",     0x33, RV_M_R,  0x00007033, R,  RV_X_BASE, J_ALU(AND),   a & b)       \
+	X(MUL,     "mul",     0x33, RV_M_R,  0x02000033, R,  RV_X_BASE, J_MUL,        a * b)       \
+	X(MULH,    "mulh",    0x33, RV_M_R,  0x02001033, R,  RV_X_BASE, J_MULH(IMUL1), (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64)) \
+	X(MULHSU,  "mulhsu",  0x33, RV_M_R,  0x02002033, R,  RV_X_BASE, J_MULHSU,     (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64)) \
+	X(MULHU,   "mulhu",   0x33, RV_M_R,  0x02003033, R,  RV_X_BASE, J_MULH(MUL),  (uint64_t)(((unsigned __int128)a * b) >> 64)) \
+	X(DIV,     "div",     0x33, RV_M_R,  0x02004033, R,  RV_X_BASE, J_DIV(S, Q, 64), rv_alu_div(a, b)) \
+	X(DIVU,    "divu",    0x33, RV_M_R,  0x02005033, R,  RV_X_BASE, J_DIV(U, Q, 64), b == 0 ? UINT64_MAX : a / b) \
+	X(REM,     "rem",     0x33, RV_M_R,  0x02006033, R,  RV_X_BASE, J_DIV(S, R, 64), rv_alu_rem(a, b)) \
+	X(REMU,    "remu",    0x33, RV_M_R,  0x02007033, R,  RV_X_BASE, J_DIV(U, R, 64), b == 0 ? a : a % b) \
+	X(SH1ADD,  "sh1add",  0x33, RV_M_R,  0x20002033, R,  RV_X_ZBA, J_CALL,        (a << 1) + b) \
+	X(SH2ADD,  "sh2add",  0x33, RV_M_R,  0x20004033, R,  RV_X_ZBA, J_CALL,        (a << 2) + b) \
+	X(SH3ADD,  "sh3add",  0x33, RV_M_R,  0x20006033, R,  RV_X_ZBA, J_CALL,        (a << 3) + b) \
+	X(ANDN,    "andn",    0x33, RV_M_R,  0x40007033, R,  RV_X_ZBB, J_CALL,        a & ~b)      \
+	X(ORN,     "orn",     0x33, RV_M_R,  0x40006033, R,  RV_X_ZBB, J_CALL,        a | ~b)      \
+	X(XNOR,    "xnor",    0x33, RV_M_R,  0x40004033, R,  RV_X_ZBB, J_CALL,        ~(a ^ b))    \
+	X(MAX,     "max",     0x33, RV_M_R,  0x0a006033, R,  RV_X_ZBB, J_CALL,        (int64_t)a < (int64_t)b ? b : a) \
+	X(MAXU,    "maxu",    0x33, RV_M_R,  0x0a007033, R,  RV_X_ZBB, J_CALL,        a < b ? b : a) \
+	X(MIN,     "min",     0x33, RV_M_R,  0x0a004033, R,  RV_X_ZBB, J_CALL,        (int64_t)a < (int64_t)b ? a : b) \
+	X(MINU,    "minu",    0x33, RV_M_R,  0x0a005033, R,  RV_X_ZBB, J_CALL,        a < b ? a : b) \
+	X(ROL,     "rol",     0x33, RV_M_R,  0x60001033, R,  RV_X_ZBB, J_CALL,        rv_alu_rol(a, (unsigned)b)) \
+	X(ROR,     "ror",     0x33, RV_M_R,  0x60005033, R,  RV_X_ZBB, J_CALL,        rv_alu_ror(a, (unsigned)b)) \
+	X(BCLR,    "bclr",    0x33, RV_M_R,  0x48001033, R,  RV_X_ZBS, J_CALL,        a & ~(1ull << (b & 63))) \
+	X(BSET,    "bset",    0x33, RV_M_R,  0x28001033, R,  RV_X_ZBS, J_CALL,        a | 1ull << (b & 63)) \
+	X(BINV,    "binv",    0x33, RV_M_R,  0x68001033, R,  RV_X_ZBS, J_CALL,        a ^ 1ull << (b & 63)) \
+	X(BEXT,    "bext",    0x33, RV_M_R,  0x48005033, R,  RV_X_ZBS, J_CALL,        (a >> (b & 63)) & 1) \
+	X(CLMUL,   "clmul",   0x33, RV_M_R,  0x0a001033, R,  RV_X_ZBC, J_CALL,        rv_alu_clmul(a, b)) \
+	X(CLMULR,  "clmulr",  0x33, RV_M_R,  0x0a002033, R,  RV_X_ZBC, J_CALL,        rv_alu_clmulr(a, b)) \
+	X(CLMULH,  "clmulh",  0x33, RV_M_R,  0x0a003033, R,  RV_X_ZBC, J_CALL,        rv_alu_clmulh(a, b)) \
+	X(CZERO_EQZ, "czero.eqz", 0x33, RV_M_R, 0x0e005033, R, RV_X_ZICOND, J_CALL,   b == 0 ? 0 : a) \
+	X(CZERO_NEZ, "czero.nez", 0x33, RV_M_R, 0x0e007033, R, RV_X_ZICOND, J_CALL,   b != 0 ? 0 : a) \
 	/* OP-32 */                                                                                \
-	X(ADDW,    "addw",    0x3b, RV_M_R,  0x0000003b, R,  RV_X_BASE, rv_alu_sext32(a + b))     \
-	X(SUBW,    "subw",    0x3b, RV_M_R,  0x4000003b, R,  RV_X_BASE, rv_alu_sext32(a - b))     \
-	X(SLLW,    "sllw",    0x3b, RV_M_R,  0x0000103b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a << (b & 31))) \
-	X(SRLW,    "srlw",    0x3b, RV_M_R,  0x0000503b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a >> (b & 31))) \
-	X(SRAW,    "sraw",    0x3b, RV_M_R,  0x4000503b, R,  RV_X_BASE, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31))) \
-	X(MULW,    "mulw",    0x3b, RV_M_R,  0x0200003b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)a * (uint32_t)b)) \
-	X(DIVW,    "divw",    0x3b, RV_M_R,  0x0200403b, R,  RV_X_BASE, rv_alu_divw(a, b))        \
-	X(DIVUW,   "divuw",   0x3b, RV_M_R,  0x0200503b, R,  RV_X_BASE, (uint32_t)b == 0 ? UINT64_MAX : rv_alu_sext32((uint32_t)a / (uint32_t)b)) \
-	X(REMW,    "remw",    0x3b, RV_M_R,  0x0200603b, R,  RV_X_BASE, rv_alu_remw(a, b))        \
-	X(REMUW,   "remuw",   0x3b, RV_M_R,  0x0200703b, R,  RV_X_BASE, rv_alu_sext32((uint32_t)b == 0 ? (uint32_t)a : (uint32_t)a % (uint32_t)b)) \
-	X(ADD_UW,  "add.uw",  0x3b, RV_M_R,  0x0800003b, R,  RV_X_ZBA,  (uint64_t)(uint32_t)a + b) \
-	X(SH1ADD_UW, "sh1add.uw", 0x3b, RV_M_R, 0x2000203b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 1) + b) \
-	X(SH2ADD_UW, "sh2add.uw", 0x3b, RV_M_R, 0x2000403b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 2) + b) \
-	X(SH3ADD_UW, "sh3add.uw", 0x3b, RV_M_R, 0x2000603b, R, RV_X_ZBA, ((uint64_t)(uint32_t)a << 3) + b) \
-	X(ZEXT_H,  "zext.h",  0x3b, RV_M_U,  0x0800403b, U,  RV_X_ZBB,  (uint64_t)(uint16_t)a)    \
-	X(ROLW,    "rolw",    0x3b, RV_M_R,  0x6000103b, R,  RV_X_ZBB,  rv_alu_rolw(a, (unsigned)b)) \
-	X(RORW,    "rorw",    0x3b, RV_M_R,  0x6000503b, R,  RV_X_ZBB,  rv_alu_rorw(a, (unsigned)b))
+	X(ADDW,    "addw",    0x3b, RV_M_R,  0x0000003b, R,  RV_X_BASE, J_ALUW(ADD),  rv_alu_sext32(a + b)) \
+	X(SUBW,    "subw",    0x3b, RV_M_R,  0x4000003b, R,  RV_X_BASE, J_ALUW(SUB),  rv_alu_sext32(a - b)) \
+	X(SLLW,    "sllw",    0x3b, RV_M_R,  0x0000103b, R,  RV_X_BASE, J_SHFW(SHL),  rv_alu_sext32((uint32_t)a << (b & 31))) \
+	X(SRLW,    "srlw",    0x3b, RV_M_R,  0x0000503b, R,  RV_X_BASE, J_SHFW(SHR),  rv_alu_sext32((uint32_t)a >> (b & 31))) \
+	X(SRAW,    "sraw",    0x3b, RV_M_R,  0x4000503b, R,  RV_X_BASE, J_SHFW(SAR),  (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31))) \
+	X(MULW,    "mulw",    0x3b, RV_M_R,  0x0200003b, R,  RV_X_BASE, J_MULW,       rv_alu_sext32((uint32_t)a * (uint32_t)b)) \
+	X(DIVW,    "divw",    0x3b, RV_M_R,  0x0200403b, R,  RV_X_BASE, J_DIV(S, Q, 32), rv_alu_divw(a, b)) \
+	X(DIVUW,   "divuw",   0x3b, RV_M_R,  0x0200503b, R,  RV_X_BASE, J_DIV(U, Q, 32), (uint32_t)b == 0 ? UINT64_MAX : rv_alu_sext32((uint32_t)a / (uint32_t)b)) \
+	X(REMW,    "remw",    0x3b, RV_M_R,  0x0200603b, R,  RV_X_BASE, J_DIV(S, R, 32), rv_alu_remw(a, b)) \
+	X(REMUW,   "remuw",   0x3b, RV_M_R,  0x0200703b, R,  RV_X_BASE, J_DIV(U, R, 32), rv_alu_sext32((uint32_t)b == 0 ? (uint32_t)a : (uint32_t)a % (uint32_t)b)) \
+	X(ADD_UW,  "add.uw",  0x3b, RV_M_R,  0x0800003b, R,  RV_X_ZBA, J_CALL,        (uint64_t)(uint32_t)a + b) \
+	X(SH1ADD_UW, "sh1add.uw", 0x3b, RV_M_R, 0x2000203b, R, RV_X_ZBA, J_CALL,      ((uint64_t)(uint32_t)a << 1) + b) \
+	X(SH2ADD_UW, "sh2add.uw", 0x3b, RV_M_R, 0x2000403b, R, RV_X_ZBA, J_CALL,      ((uint64_t)(uint32_t)a << 2) + b) \
+	X(SH3ADD_UW, "sh3add.uw", 0x3b, RV_M_R, 0x2000603b, R, RV_X_ZBA, J_CALL,      ((uint64_t)(uint32_t)a << 3) + b) \
+	X(ZEXT_H,  "zext.h",  0x3b, RV_M_U,  0x0800403b, U,  RV_X_ZBB, J_CALL,        (uint64_t)(uint16_t)a) \
+	X(ROLW,    "rolw",    0x3b, RV_M_R,  0x6000103b, R,  RV_X_ZBB, J_CALL,        rv_alu_rolw(a, (unsigned)b)) \
+	X(RORW,    "rorw",    0x3b, RV_M_R,  0x6000503b, R,  RV_X_ZBB, J_CALL,        rv_alu_rorw(a, (unsigned)b))
 /* clang-format on */
 
 /* Row identifiers. */
 enum rv_insn_alu_id {
-#define RV_INSN_ID(n, s, opc, mask, match, fmt, ext, expr) RV_I_##n,
+#define RV_INSN_ID(n, s, opc, mask, match, fmt, ext, jx, expr) RV_I_##n,
 	RV_INSN_ALU(RV_INSN_ID)
 #undef RV_INSN_ID
 	    RV_I_ALU_COUNT
@@ -275,7 +311,7 @@ enum rv_insn_alu_id {
  */
 static inline int rv_insn_alu_find(uint32_t insn, unsigned opc, uint64_t ext_on)
 {
-#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, expr)                                       \
+#define RV_INSN_FIND(n, s, op_, mask, match, fmt, ext, jx, expr)                                   \
 	if ((op_) == opc && (insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))        \
 		return RV_I_##n;
 	RV_INSN_ALU(RV_INSN_FIND)
@@ -289,7 +325,7 @@ static inline uint64_t rv_insn_alu_exec(int id, uint32_t insn, const uint64_t *x
 	uint64_t a = x[rv_rs1(insn)], b;
 
 	switch (id) {
-#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, expr)                                       \
+#define RV_INSN_EXEC(n, s, opc, mask, match, fmt, ext, jx, expr)                                   \
 	case RV_I_##n:                                                                             \
 		b = RV_INSN_B_##fmt(insn, x);                                                      \
 		(void)b;                                                                           \
@@ -299,6 +335,224 @@ static inline uint64_t rv_insn_alu_exec(int id, uint32_t insn, const uint64_t *x
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Loads, stores and conditional branches (RV64I LOAD, STORE, BRANCH): the
+ * same first columns as the ALU rows but no format (the operands are fixed:
+ * rs1 + the I/S immediate, rs2 / the B offset), then
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, translation, ...)
+ *
+ *  - loads:    translation J_LD(<x86 load kind>), then `type` (what memory
+ *              holds) and `ext` (how it widens): x[rd] = (uint64_t)(ext)(type)v;
+ *  - stores:   translation J_ST, then `type`: memory = (type)x[rs2];
+ *  - branches: translation J_BR(<x86 condition>), then the condition, an
+ *              expression of a = x[rs1] and b = x[rs2].
+ * The access itself (TLB, faults, MMIO, misalignment) is each engine's own
+ * memory path; a row says only what is moved and how it is widened.
+ * Generated from them: the RV_DOP_<NAME> operations in table order (and the
+ * fused RV_DOP_ADD_<NAME> "add then access" forms), predecode.c's decoding,
+ * interp.c's widths, widening and conditions, exec.c's handlers and the
+ * translator's load kinds, store sizes and branch conditions.
+ */
+/* clang-format off */
+#define RV_INSN_LOAD(X)                                                                            \
+	X(LB,   "lb",   0x03, RV_M_I, 0x00000003, RV_X_BASE, J_LD(S8),  int8_t,   int64_t)           \
+	X(LH,   "lh",   0x03, RV_M_I, 0x00001003, RV_X_BASE, J_LD(S16), int16_t,  int64_t)           \
+	X(LW,   "lw",   0x03, RV_M_I, 0x00002003, RV_X_BASE, J_LD(S32), int32_t,  int64_t)           \
+	X(LD,   "ld",   0x03, RV_M_I, 0x00003003, RV_X_BASE, J_LD(64),  uint64_t, uint64_t)          \
+	X(LBU,  "lbu",  0x03, RV_M_I, 0x00004003, RV_X_BASE, J_LD(U8),  uint8_t,  uint64_t)          \
+	X(LHU,  "lhu",  0x03, RV_M_I, 0x00005003, RV_X_BASE, J_LD(U16), uint16_t, uint64_t)          \
+	X(LWU,  "lwu",  0x03, RV_M_I, 0x00006003, RV_X_BASE, J_LD(U32), uint32_t, uint64_t)
+#define RV_INSN_STORE(X)                                                                           \
+	X(SB,   "sb",   0x23, RV_M_I, 0x00000023, RV_X_BASE, J_ST,      uint8_t)                     \
+	X(SH,   "sh",   0x23, RV_M_I, 0x00001023, RV_X_BASE, J_ST,      uint16_t)                    \
+	X(SW,   "sw",   0x23, RV_M_I, 0x00002023, RV_X_BASE, J_ST,      uint32_t)                    \
+	X(SD,   "sd",   0x23, RV_M_I, 0x00003023, RV_X_BASE, J_ST,      uint64_t)
+#define RV_INSN_BRANCH(X)                                                                          \
+	X(BEQ,  "beq",  0x63, RV_M_I, 0x00000063, RV_X_BASE, J_BR(E),   a == b)                      \
+	X(BNE,  "bne",  0x63, RV_M_I, 0x00001063, RV_X_BASE, J_BR(NE),  a != b)                      \
+	X(BLT,  "blt",  0x63, RV_M_I, 0x00004063, RV_X_BASE, J_BR(L),   (int64_t)a < (int64_t)b)     \
+	X(BGE,  "bge",  0x63, RV_M_I, 0x00005063, RV_X_BASE, J_BR(GE),  (int64_t)a >= (int64_t)b)    \
+	X(BLTU, "bltu", 0x63, RV_M_I, 0x00006063, RV_X_BASE, J_BR(B),   a < b)                       \
+	X(BGEU, "bgeu", 0x63, RV_M_I, 0x00007063, RV_X_BASE, J_BR(AE),  a >= b)
+/* clang-format on */
+
+/* Row identifiers of the three tables (each from 0, in table order). */
+#define RV_INSN_ID6(n, s, opc, mask, match, ext, ...) RV_I_##n,
+enum rv_insn_load_id { RV_INSN_LOAD(RV_INSN_ID6) RV_I_LOAD_COUNT };
+enum rv_insn_store_id { RV_INSN_STORE(RV_INSN_ID6) RV_I_STORE_COUNT };
+enum rv_insn_branch_id { RV_INSN_BRANCH(RV_INSN_ID6) RV_I_BRANCH_COUNT };
+#undef RV_INSN_ID6
+
+/* The row of TABLE that insn is (its extension on in ext_on), -1 if none. */
+#define RV_INSN_FIND6(n, s, opc, mask, match, ext, ...)                                            \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+static inline int rv_insn_load_find(uint32_t insn, uint64_t ext_on)
+{
+	RV_INSN_LOAD(RV_INSN_FIND6)
+	return -1;
+}
+static inline int rv_insn_store_find(uint32_t insn, uint64_t ext_on)
+{
+	RV_INSN_STORE(RV_INSN_FIND6)
+	return -1;
+}
+static inline int rv_insn_branch_find(uint32_t insn, uint64_t ext_on)
+{
+	RV_INSN_BRANCH(RV_INSN_FIND6)
+	return -1;
+}
+#undef RV_INSN_FIND6
+
+/* Bytes a load / store row moves. */
+static inline unsigned rv_insn_load_width(int id)
+{
+	static const uint8_t w[] = {
+#define RV_INSN_LW(n, s, opc, mask, match, ext, jx, type, xt) sizeof(type),
+	    RV_INSN_LOAD(RV_INSN_LW)
+#undef RV_INSN_LW
+	};
+	return id >= 0 && id < RV_I_LOAD_COUNT ? w[id] : 0;
+}
+static inline unsigned rv_insn_store_width(int id)
+{
+	static const uint8_t w[] = {
+#define RV_INSN_SW(n, s, opc, mask, match, ext, jx, type) sizeof(type),
+	    RV_INSN_STORE(RV_INSN_SW)
+#undef RV_INSN_SW
+	};
+	return id >= 0 && id < RV_I_STORE_COUNT ? w[id] : 0;
+}
+
+/* x[rd] for load row `id` from the bits v read (little-endian, width bytes). */
+static inline uint64_t rv_insn_load_value(int id, uint64_t v)
+{
+	switch (id) {
+#define RV_INSN_LV(n, s, opc, mask, match, ext, jx, type, xt)                                      \
+	case RV_I_##n:                                                                             \
+		return (uint64_t)(xt)(type)v;
+		RV_INSN_LOAD(RV_INSN_LV)
+#undef RV_INSN_LV
+	default:
+		return 0;
+	}
+}
+
+/* Whether branch row `id` is taken for a = x[rs1], b = x[rs2]. */
+static inline bool rv_insn_branch_taken(int id, uint64_t a, uint64_t b)
+{
+	switch (id) {
+#define RV_INSN_BT(n, s, opc, mask, match, ext, jx, cond)                                          \
+	case RV_I_##n:                                                                             \
+		return (cond);
+		RV_INSN_BRANCH(RV_INSN_BT)
+#undef RV_INSN_BT
+	default:
+		return false;
+	}
+}
+
+/*
+ * Cache-block operations (Zicbom, Zicboz; MISC-MEM funct3 2 with rd = 0, the
+ * operation in imm, the block at x[rs1]; cmo.c): side effects and traps, so
+ * the semantics are helpers named by the row,
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, fast, semantics)
+ *
+ *  - semantics: int fn(h, insn, raw, len, exit) (interp.c's execution,
+ *    the reference: permission checks, faults, the pc; returns RV_STEP_*);
+ *  - fast: int fn(h, insn), the translator's call: 0 when done (the block
+ *    hits this mode's TLB, pc and instret untouched), else nothing changed
+ *    and the instruction leaves for the interpreter.
+ * The predecoder keeps them RV_DOP_GENERIC (the interpreter's row). The
+ * prefetch.i/r/w hints (Zicbop) are ORI with rd = x0: the ORI row runs them
+ * as the no-ops they are here, so they have no rows of their own.
+ */
+#define RV_X_ZICBOM (1ull << AXVM_RISCV64_EXT_ZICBOM)
+#define RV_X_ZICBOZ (1ull << AXVM_RISCV64_EXT_ZICBOZ)
+#define RV_M_CBO 0xfff07fffu
+/* clang-format off */
+#define RV_INSN_CBO(X)                                                                             \
+	X(CBO_INVAL, "cbo.inval", 0x0f, RV_M_CBO, 0x0000200f, RV_X_ZICBOM, rv_cmo_manage_fast, rv_cmo_inval) \
+	X(CBO_CLEAN, "cbo.clean", 0x0f, RV_M_CBO, 0x0010200f, RV_X_ZICBOM, rv_cmo_manage_fast, rv_cmo_clean) \
+	X(CBO_FLUSH, "cbo.flush", 0x0f, RV_M_CBO, 0x0020200f, RV_X_ZICBOM, rv_cmo_manage_fast, rv_cmo_flush) \
+	X(CBO_ZERO,  "cbo.zero",  0x0f, RV_M_CBO, 0x0040200f, RV_X_ZICBOZ, rv_cmo_zero_fast,   rv_cmo_zero)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ext, ...) RV_I_##n,
+enum rv_insn_cbo_id { RV_INSN_CBO(RV_INSN_ID6) RV_I_CBO_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_cbo_find(uint32_t insn, uint64_t ext_on)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ext, ...)                                            \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+	RV_INSN_CBO(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+/*
+ * Zfa (the additional floating-point instructions; RV64 has no fmvh.x.d /
+ * fmvp.d.x, which are RV32-only), OP-FP:
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, format, semantics)
+ *
+ *  - format is the operand format (S, D, H; the H forms also need Zfh,
+ *    which fpu.c's format gate checks before any row);
+ *  - semantics names fpu.c's function for the row (over fpu_ieee.c's
+ *    exact arithmetic: fpu_fli, fpu_minm/maxm, fpu_round_int, fpu_cvtmod_w,
+ *    quiet compares); rv_fpu_execute dispatches through these rows, and
+ *    every engine reaches it (interp.c, exec.c's RV_DOP_FPU, the
+ *    translator's call of fpu.c).
+ * Masks: funct7 + funct3 (FF3), funct7 + rs2 (FRS2; rm free), funct7 + rs2 + funct3 (FRS2F3).
+ */
+#define RV_X_ZFA (1ull << AXVM_RISCV64_EXT_ZFA)
+#define RV_M_FF3 0xfe00707fu
+#define RV_M_FRS2 0xfff0007fu
+#define RV_M_FRS2F3 0xfff0707fu
+/* clang-format off */
+#define RV_INSN_ZFA(X)                                                                             \
+	X(FLI_S,        "fli.s",       0x53, RV_M_FRS2F3, 0xf0100053, RV_X_ZFA, S, fpu_zfa_fli)           \
+	X(FLI_D,        "fli.d",       0x53, RV_M_FRS2F3, 0xf2100053, RV_X_ZFA, D, fpu_zfa_fli)           \
+	X(FLI_H,        "fli.h",       0x53, RV_M_FRS2F3, 0xf4100053, RV_X_ZFA, H, fpu_zfa_fli)           \
+	X(FMINM_S,      "fminm.s",     0x53, RV_M_FF3,    0x28002053, RV_X_ZFA, S, fpu_zfa_minm)          \
+	X(FMAXM_S,      "fmaxm.s",     0x53, RV_M_FF3,    0x28003053, RV_X_ZFA, S, fpu_zfa_maxm)          \
+	X(FMINM_D,      "fminm.d",     0x53, RV_M_FF3,    0x2a002053, RV_X_ZFA, D, fpu_zfa_minm)          \
+	X(FMAXM_D,      "fmaxm.d",     0x53, RV_M_FF3,    0x2a003053, RV_X_ZFA, D, fpu_zfa_maxm)          \
+	X(FMINM_H,      "fminm.h",     0x53, RV_M_FF3,    0x2c002053, RV_X_ZFA, H, fpu_zfa_minm)          \
+	X(FMAXM_H,      "fmaxm.h",     0x53, RV_M_FF3,    0x2c003053, RV_X_ZFA, H, fpu_zfa_maxm)          \
+	X(FROUND_S,     "fround.s",    0x53, RV_M_FRS2,   0x40400053, RV_X_ZFA, S, fpu_zfa_round)         \
+	X(FROUNDNX_S,   "froundnx.s",  0x53, RV_M_FRS2,   0x40500053, RV_X_ZFA, S, fpu_zfa_roundnx)       \
+	X(FROUND_D,     "fround.d",    0x53, RV_M_FRS2,   0x42400053, RV_X_ZFA, D, fpu_zfa_round)         \
+	X(FROUNDNX_D,   "froundnx.d",  0x53, RV_M_FRS2,   0x42500053, RV_X_ZFA, D, fpu_zfa_roundnx)       \
+	X(FROUND_H,     "fround.h",    0x53, RV_M_FRS2,   0x44400053, RV_X_ZFA, H, fpu_zfa_round)         \
+	X(FROUNDNX_H,   "froundnx.h",  0x53, RV_M_FRS2,   0x44500053, RV_X_ZFA, H, fpu_zfa_roundnx)       \
+	X(FCVTMOD_W_D,  "fcvtmod.w.d", 0x53, RV_M_FRS2F3, 0xc2801053, RV_X_ZFA, D, fpu_zfa_cvtmod)        \
+	X(FLEQ_S,       "fleq.s",      0x53, RV_M_FF3,    0xa0004053, RV_X_ZFA, S, fpu_zfa_leq)           \
+	X(FLTQ_S,       "fltq.s",      0x53, RV_M_FF3,    0xa0005053, RV_X_ZFA, S, fpu_zfa_ltq)           \
+	X(FLEQ_D,       "fleq.d",      0x53, RV_M_FF3,    0xa2004053, RV_X_ZFA, D, fpu_zfa_leq)           \
+	X(FLTQ_D,       "fltq.d",      0x53, RV_M_FF3,    0xa2005053, RV_X_ZFA, D, fpu_zfa_ltq)           \
+	X(FLEQ_H,       "fleq.h",      0x53, RV_M_FF3,    0xa4004053, RV_X_ZFA, H, fpu_zfa_leq)           \
+	X(FLTQ_H,       "fltq.h",      0x53, RV_M_FF3,    0xa4005053, RV_X_ZFA, H, fpu_zfa_ltq)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ext, ...) RV_I_##n,
+enum rv_insn_zfa_id { RV_INSN_ZFA(RV_INSN_ID6) RV_I_ZFA_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ext, ...)                                            \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+	RV_INSN_ZFA(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
 }
 
 #endif

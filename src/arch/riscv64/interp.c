@@ -151,30 +151,26 @@ static inline void interp_put_fixed(uint8_t *p, unsigned len, uint64_t v)
 	}
 }
 
-static int64_t interp_sext(uint64_t v, unsigned len)
-{
-	unsigned sh = 64 - 8 * len;
-
-	return (int64_t)(v << sh) >> sh;
-}
-
 static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
 {
-	unsigned f3 = rv_funct3(insn), width = 1u << (f3 & 3);
+	/* the row (insn_table.h) gives the width and the widening */
+	int id = rv_insn_load_find(insn, h->ext_on);
+	unsigned f3 = rv_funct3(insn), width;
 	uint64_t va = h->x[rv_rs1(insn)] + (uint64_t)rv_imm_i(insn);
 	struct rv_span sp;
 
 	uint8_t *p;
 
-	if (f3 == 7)
+	if (id < 0)
 		return interp_illegal(h, insn);
+	width = rv_insn_load_width(id);
 	if (interp_misaligned(h, va, width, false))
 		return RV_STEP_NEXT;
 	p = interp_fast(h, va, width, RV_ACC_R);
 	if (p) {
 		uint64_t v = interp_get_fixed(p, width);
 
-		h->x[rv_rd(insn)] = (f3 & 4) ? v : (uint64_t)interp_sext(v, width);
+		h->x[rv_rd(insn)] = rv_insn_load_value(id, v);
 		h->pc += len;
 		return RV_STEP_NEXT;
 	}
@@ -185,7 +181,7 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 	case RV_MEM_OK: {
 		uint64_t v = interp_get(&sp, width);
 
-		h->x[rv_rd(insn)] = (f3 & 4) ? v : (uint64_t)interp_sext(v, width);
+		h->x[rv_rd(insn)] = rv_insn_load_value(id, v);
 		h->pc += len;
 		return RV_STEP_NEXT;
 	}
@@ -203,15 +199,17 @@ static int interp_load(struct rv_hart *h, uint32_t insn, unsigned len, struct ax
 
 static int interp_store(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
 {
-	unsigned f3 = rv_funct3(insn), width = 1u << f3;
+	int id = rv_insn_store_find(insn, h->ext_on); /* the row: the width */
+	unsigned f3 = rv_funct3(insn), width;
 	uint64_t va = h->x[rv_rs1(insn)] + (uint64_t)rv_imm_s(insn);
 	uint64_t v = h->x[rv_rs2(insn)];
 	struct rv_span sp;
 
 	uint8_t *p;
 
-	if (f3 > 3)
+	if (id < 0)
 		return interp_illegal(h, insn);
+	width = rv_insn_store_width(id);
 	if (interp_misaligned(h, va, width, true))
 		return RV_STEP_NEXT;
 	p = interp_fast(h, va, width, RV_ACC_W);
@@ -304,34 +302,17 @@ static inline int interp_alu(struct rv_hart *h, uint32_t insn, uint32_t raw, uns
 	return RV_STEP_NEXT;
 }
 
+/* BRANCH: the row of insn_table.h gives the condition. */
 static int interp_branch(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw)
 {
-	uint64_t a = h->x[rv_rs1(insn)], b = h->x[rv_rs2(insn)];
-	bool take;
+	int id = rv_insn_branch_find(insn, h->ext_on);
 
-	switch (rv_funct3(insn)) {
-	case 0:
-		take = a == b;
-		break;
-	case 1:
-		take = a != b;
-		break;
-	case 4:
-		take = (int64_t)a < (int64_t)b;
-		break;
-	case 5:
-		take = (int64_t)a >= (int64_t)b;
-		break;
-	case 6:
-		take = a < b;
-		break;
-	case 7:
-		take = a >= b;
-		break;
-	default:
+	if (id < 0)
 		return interp_illegal(h, raw);
-	}
-	h->pc = take ? h->pc + (uint64_t)rv_imm_b(insn) : h->pc + len;
+	if (rv_insn_branch_taken(id, h->x[rv_rs1(insn)], h->x[rv_rs2(insn)]))
+		h->pc += (uint64_t)rv_imm_b(insn);
+	else
+		h->pc += len;
 	return RV_STEP_NEXT;
 }
 
@@ -605,8 +586,16 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		case 1: /* FENCE.I: later fetches see every store this hart can see */
 			rv_dcache_invalidate_all(h);
 			break;
-		case 2: /* cbo.* (Zicbom, Zicboz) */
-			return rv_cmo_exec(h, insn, raw, len, exit);
+		case 2: /* cbo.* (Zicbom, Zicboz): insn_table.h's rows name the helpers */
+			switch (rv_insn_cbo_find(insn, h->ext_on)) {
+#define INTERP_CBO(n, s, opc, mask, match, ext, fast, fn)                                          \
+	case RV_I_##n:                                                                             \
+		return fn(h, insn, raw, len, exit);
+				RV_INSN_CBO(INTERP_CBO)
+#undef INTERP_CBO
+			default:
+				return interp_illegal(h, raw);
+			}
 		default:
 			return interp_illegal(h, raw);
 		}

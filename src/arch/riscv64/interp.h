@@ -57,11 +57,21 @@ static inline void rv_interp_mmio_store_exit(struct axvm_exit *exit, axvm_gpa_t 
 }
 
 /*
- * Execute a cache-block operation (MISC-MEM funct3 2: cbo.clean/flush/inval/
- * zero; cmo.c). Returns RV_STEP_*.
+ * The cache-block operations (cmo.c), the helpers insn_table.h's CBO rows
+ * name: execute one (the row's extension is on; MISC-MEM funct3 2), returning
+ * RV_STEP_*; and the translator's forms (pc, instret untouched): 0 if done
+ * because this mode's TLB maps the block, else 1 with nothing changed.
  */
-int rv_cmo_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+int rv_cmo_inval(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		 struct axvm_exit *exit);
+int rv_cmo_clean(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		 struct axvm_exit *exit);
+int rv_cmo_flush(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
+		 struct axvm_exit *exit);
+int rv_cmo_zero(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
 		struct axvm_exit *exit);
+int rv_cmo_manage_fast(struct rv_hart *h, uint32_t insn);
+int rv_cmo_zero_fast(struct rv_hart *h, uint32_t insn);
 
 /* Execute an instruction with major opcode AMO (LR/SC/AMO*). Returns RV_STEP_*. */
 int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit);

@@ -511,93 +511,141 @@ static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
 }
 
-static const enum x86_load jit_load_kind[7] = {
-    X86_LD_S8, X86_LD_S16, X86_LD_S32, X86_LD_64, X86_LD_U8, X86_LD_U16, X86_LD_U32,
+/*
+ * The branch, load and store rows of insn_table.h (and their fused "add
+ * then access" forms), generated: a branch's x86 condition, a load's x86
+ * load kind (width and widening), the bytes moved.
+ */
+enum jit_mem_kind { JM_NONE = 0, JM_BRANCH, JM_LOAD, JM_STORE, JM_ADD_LOAD, JM_ADD_STORE };
+
+struct jit_mem_row {
+	uint8_t kind; /* enum jit_mem_kind */
+	uint8_t x;    /* JM_BRANCH: enum x86_cc; loads: enum x86_load */
+	uint8_t size; /* bytes loaded or stored */
 };
-static const unsigned jit_load_size[7] = {1, 2, 4, 8, 1, 2, 4};
+
+#define J_LD(k) .x = X86_LD_##k
+#define J_ST .x = 0
+#define J_BR(cc) .x = X86_CC_##cc
+static const struct jit_mem_row jit_mem_rows[RV_DOP_COUNT] = {
+#define JIT_BR_ROW(n, s, opc, mask, match, ext, jx, cond) [RV_DOP_##n] = {.kind = JM_BRANCH, jx},
+#define JIT_LD_ROW(n, s, opc, mask, match, ext, jx, type, xt)                                      \
+	[RV_DOP_##n] = {.kind = JM_LOAD, .size = sizeof(type), jx},                                \
+	[RV_DOP_ADD_##n] = {.kind = JM_ADD_LOAD, .size = sizeof(type), jx},
+#define JIT_ST_ROW(n, s, opc, mask, match, ext, jx, type)                                          \
+	[RV_DOP_##n] = {.kind = JM_STORE, .size = sizeof(type), jx},                               \
+	[RV_DOP_ADD_##n] = {.kind = JM_ADD_STORE, .size = sizeof(type), jx},
+    RV_INSN_BRANCH(JIT_BR_ROW) RV_INSN_LOAD(JIT_LD_ROW) RV_INSN_STORE(JIT_ST_ROW)
+#undef JIT_BR_ROW
+#undef JIT_LD_ROW
+#undef JIT_ST_ROW
+};
+#undef J_LD
+#undef J_ST
+#undef J_BR
+
+static unsigned jit_mem_kind(unsigned op)
+{
+	return op < RV_DOP_COUNT ? jit_mem_rows[op].kind : JM_NONE;
+}
 
 /*
- * The operations translated, named one by one: the ALU group's order in
- * enum rv_dop is the instruction table's (insn_table.h on the main line),
- * which may interleave operations this tier does not translate, so no
- * test here may be a range of that group.
+ * The integer ALU rows of insn_table.h, generated: each row's translation
+ * column (a recipe name, defined here) and a function computing its
+ * semantics column, which J_CALL rows are translated into a call of. Every
+ * list of the translator (what it translates, how, which operand fields a
+ * row reads) comes from this one array, so a row added to the table is
+ * translated without an edit here.
  */
-static bool jit_alu_imm_op(unsigned op)
-{
-	switch (op) {
-	case RV_DOP_ADDI:
-	case RV_DOP_SLTI:
-	case RV_DOP_SLTIU:
-	case RV_DOP_XORI:
-	case RV_DOP_ORI:
-	case RV_DOP_ANDI:
-	case RV_DOP_SLLI:
-	case RV_DOP_SRLI:
-	case RV_DOP_SRAI:
-	case RV_DOP_ADDIW:
-	case RV_DOP_SLLIW:
-	case RV_DOP_SRLIW:
-	case RV_DOP_SRAIW:
-		return true;
-	default:
-		return false;
-	}
-}
+enum jit_alu_kind {
+	JK_NONE = 0, /* not an ALU row */
+	JK_ALU,	     /* x86 ALU op */
+	JK_SET,	     /* cmp, setcc */
+	JK_SHF,	     /* x86 shift */
+	JK_MUL,	     /* imul r, r */
+	JK_MULH,     /* the high half of a one-operand mul/imul */
+	JK_MULHSU,
+	JK_DIV,
+	JK_CALL,
+};
 
-/* The divisions, and the multiplications whose result is rdx:rax's high half. */
-static bool jit_muldiv_fixed_op(unsigned op)
-{
-	switch (op) {
-	case RV_DOP_MULH:
-	case RV_DOP_MULHSU:
-	case RV_DOP_MULHU:
-	case RV_DOP_DIV:
-	case RV_DOP_DIVU:
-	case RV_DOP_REM:
-	case RV_DOP_REMU:
-	case RV_DOP_DIVW:
-	case RV_DOP_DIVUW:
-	case RV_DOP_REMW:
-	case RV_DOP_REMUW:
-		return true;
-	default:
-		return false;
-	}
-}
+struct jit_alu_row {
+	uint64_t (*fn)(uint64_t a, uint64_t b); /* the semantics column */
+	uint8_t kind;				/* enum jit_alu_kind */
+	uint8_t b;				/* enum jit_alu_b: what the second operand is */
+	uint8_t op;	/* enum x86_alu / x86_shift / x86_cc / x86_unary, by kind */
+	bool w64;	/* 64-bit operation (else 32, sign-extended) */
+	bool sign, rem; /* JK_DIV */
+};
 
-static bool jit_alu_reg_op(unsigned op)
-{
-	switch (op) {
-	case RV_DOP_ADD:
-	case RV_DOP_SUB:
-	case RV_DOP_SLL:
-	case RV_DOP_SLT:
-	case RV_DOP_SLTU:
-	case RV_DOP_XOR:
-	case RV_DOP_SRL:
-	case RV_DOP_SRA:
-	case RV_DOP_OR:
-	case RV_DOP_AND:
-	case RV_DOP_ADDW:
-	case RV_DOP_SUBW:
-	case RV_DOP_SLLW:
-	case RV_DOP_SRLW:
-	case RV_DOP_SRAW:
-	case RV_DOP_MUL:
-	case RV_DOP_MULW:
-		return true;
-	default:
-		return jit_muldiv_fixed_op(op);
+enum jit_alu_b { JIT_B_IMM = 1, JIT_B_REG, JIT_B_ZERO };
+#define JIT_B_R JIT_B_REG
+#define JIT_B_I JIT_B_IMM
+#define JIT_B_S6 JIT_B_IMM
+#define JIT_B_S5 JIT_B_IMM
+#define JIT_B_U JIT_B_ZERO
+
+/* The recipes of the table's translation column. */
+#define J_ALU(o) .kind = JK_ALU, .op = X86_##o, .w64 = true
+#define J_ALUW(o) .kind = JK_ALU, .op = X86_##o, .w64 = false
+#define J_SET(cc) .kind = JK_SET, .op = X86_CC_##cc, .w64 = true
+#define J_SHF(o) .kind = JK_SHF, .op = X86_##o, .w64 = true
+#define J_SHFW(o) .kind = JK_SHF, .op = X86_##o, .w64 = false
+#define J_MUL .kind = JK_MUL, .w64 = true
+#define J_MULW .kind = JK_MUL, .w64 = false
+#define J_MULH(o) .kind = JK_MULH, .op = X86_##o, .w64 = true
+#define J_MULHSU .kind = JK_MULHSU, .w64 = true
+#define JIT_DIV_S true
+#define JIT_DIV_U false
+#define JIT_DIV_Q false
+#define JIT_DIV_R true
+#define J_DIV(s, r, w) .kind = JK_DIV, .w64 = (w) == 64, .sign = JIT_DIV_##s, .rem = JIT_DIV_##r
+#define J_CALL .kind = JK_CALL
+
+/* b is what exec.c gives the expression: rs2 (R), the immediate (I, S5, S6), 0 (U). */
+#define JIT_ALU_FN(n, s, opc, mask, match, fmt, ext, jx, expr)                                     \
+	static uint64_t jit_alu_##n(uint64_t a, uint64_t b)                                        \
+	{                                                                                          \
+		(void)b;                                                                           \
+		return (expr);                                                                     \
 	}
+RV_INSN_ALU(JIT_ALU_FN)
+#undef JIT_ALU_FN
+
+static const struct jit_alu_row jit_alu_rows[RV_DOP_COUNT] = {
+#define JIT_ALU_ROW(n, s, opc, mask, match, fmt, ext, jx, expr)                                    \
+	[RV_DOP_##n] = {.fn = jit_alu_##n, .b = JIT_B_##fmt, jx},
+    RV_INSN_ALU(JIT_ALU_ROW)
+#undef JIT_ALU_ROW
+};
+#undef J_ALU
+#undef J_ALUW
+#undef J_SET
+#undef J_SHF
+#undef J_SHFW
+#undef J_MUL
+#undef J_MULW
+#undef J_MULH
+#undef J_MULHSU
+#undef J_DIV
+#undef J_CALL
+#undef JIT_B_R
+#undef JIT_B_I
+#undef JIT_B_S6
+#undef JIT_B_S5
+#undef JIT_B_U
+
+/* A row of the ALU table (translated, one way or another). */
+static const struct jit_alu_row *jit_alu_row(unsigned op)
+{
+	return op < RV_DOP_COUNT && jit_alu_rows[op].kind ? &jit_alu_rows[op] : NULL;
 }
 
 /* rax = rs1, rcx = rs2, then the M extension's divisions with RISC-V's corner cases. */
-static void jit_div(struct jit_tr *t, unsigned op)
+static void jit_div(struct jit_tr *t, const struct jit_alu_row *r)
 {
 	struct x86_buf *b = &t->b;
-	bool w64 = op == RV_DOP_DIV || op == RV_DOP_DIVU || op == RV_DOP_REM || op == RV_DOP_REMU,
-	     sign = op == RV_DOP_DIV || op == RV_DOP_REM || op == RV_DOP_DIVW || op == RV_DOP_REMW;
-	bool rem = op == RV_DOP_REM || op == RV_DOP_REMU || op == RV_DOP_REMW || op == RV_DOP_REMUW;
+	bool w64 = r->w64, sign = r->sign, rem = r->rem;
 	uint8_t *zero, *minus1 = NULL, *done1, *done2 = NULL;
 
 	x86_test_rr(b, w64, X86_RCX, X86_RCX);
@@ -635,54 +683,41 @@ static void jit_div(struct jit_tr *t, unsigned op)
 		x86_movsxd(b, X86_RAX, X86_RAX); /* W forms: the 32-bit result sign-extended */
 }
 
-/*
- * The ALU rows of insn_table.h this tier has no inline form for (Zba, Zbb,
- * Zbc, Zbs, Zicond) are called: one function per row, generated from the
- * row's own expression, so their semantics stay written once. b is what
- * exec.c gives the expression: rs2 (R), the immediate (I, S5, S6), 0 (U).
- */
-#define JIT_ALU_FN(n, s, opc, mask, match, fmt, ext, expr)                                         \
-	static uint64_t jit_alu_##n(uint64_t a, uint64_t b)                                        \
-	{                                                                                          \
-		(void)b;                                                                           \
-		return (expr);                                                                     \
-	}
-RV_INSN_ALU(JIT_ALU_FN)
-#undef JIT_ALU_FN
-
-enum jit_alu_b { JIT_B_IMM = 1, JIT_B_REG, JIT_B_ZERO };
-#define JIT_B_R JIT_B_REG
-#define JIT_B_I JIT_B_IMM
-#define JIT_B_S6 JIT_B_IMM
-#define JIT_B_S5 JIT_B_IMM
-#define JIT_B_U JIT_B_ZERO
-
-static const struct {
-	uint64_t (*fn)(uint64_t a, uint64_t b);
-	uint8_t b; /* enum jit_alu_b; 0 = not an ALU row */
-} jit_alu_rows[RV_DOP_COUNT] = {
-#define JIT_ALU_ROW(n, s, opc, mask, match, fmt, ext, expr)                                        \
-	[RV_DOP_##n] = {jit_alu_##n, JIT_B_##fmt},
-    RV_INSN_ALU(JIT_ALU_ROW)
-#undef JIT_ALU_ROW
-};
-#undef JIT_B_R
-#undef JIT_B_I
-#undef JIT_B_S6
-#undef JIT_B_S5
-#undef JIT_B_U
-
-/* An ALU row translated as a call (not inline). */
-static bool jit_alu_call_op(unsigned op)
-{
-	return op < RV_DOP_COUNT && jit_alu_rows[op].b && !jit_alu_imm_op(op) &&
-	       !jit_alu_reg_op(op);
-}
-
 /* LR/SC/AMO (GENERIC, major opcode AMO): rv_amo_fast, or the interpreter. */
 static bool jit_amo(const struct rv_dinsn *d)
 {
 	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x7f) == 0x2f;
+}
+
+/*
+ * The cache-block operations: insn_table.h's CBO rows, each a call of the
+ * row's fast helper (guarded by the row's extension) or, when that cannot
+ * finish, the interpreter.
+ */
+#define JIT_CBO_FN(n, s, opc, mask, match, ext, fast, slow)                                        \
+	static int jit_cbo_##n(struct rv_hart *h, uint32_t insn)                                   \
+	{                                                                                          \
+		if ((ext) && !(h->ext_on & (ext)))                                                 \
+			return 1;                                                                  \
+		return fast(h, insn);                                                              \
+	}
+RV_INSN_CBO(JIT_CBO_FN)
+#undef JIT_CBO_FN
+
+/* The CBO row's translator call for a GENERIC slot, or NULL. */
+static const void *jit_cbo(const struct rv_dinsn *d)
+{
+	if (d->op != RV_DOP_GENERIC)
+		return NULL;
+	switch (rv_insn_cbo_find(d->insn, AXVM_RISCV64_EXT_ALL)) {
+#define JIT_CBO_CASE(n, s, ...)                                                                    \
+	case RV_I_##n:                                                                             \
+		return (const void *)jit_cbo_##n;
+		RV_INSN_CBO(JIT_CBO_CASE)
+#undef JIT_CBO_CASE
+	default:
+		return NULL;
+	}
 }
 
 /* FENCE (any sets, FENCE.TSO, PAUSE): GENERIC with MISC-MEM funct3 0. */
@@ -786,6 +821,175 @@ static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
 }
 
+/* rcx = a row's second operand: rs2, the immediate, or 0. */
+static void jit_alu_b_rcx(struct jit_tr *t, const struct jit_alu_row *r, const struct rv_dinsn *d)
+{
+	if (r->b == JIT_B_REG)
+		jit_ld(t, X86_RCX, d->rs2);
+	else
+		x86_mov_imm(&t->b, X86_RCX, r->b == JIT_B_IMM ? (uint64_t)(int64_t)d->imm : 0);
+}
+
+/*
+ * An ALU row of insn_table.h by its translation recipe. The work register
+ * is rd's host register when it is cached (and not rs2, read after rs1 is
+ * loaded), else rax; the rdx:rax recipes (high multiply, divide) and calls
+ * compute in rax.
+ */
+static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct jit_alu_row *r)
+{
+	struct x86_buf *b = &t->b;
+	bool reg = r->b == JIT_B_REG;
+	int32_t imm = r->b == JIT_B_IMM ? (int32_t)d->imm : 0;
+	enum x86_reg w;
+
+	switch (r->kind) {
+	case JK_ALU:
+	case JK_SET:
+	case JK_SHF:
+	case JK_MUL:
+		w = jit_work(t, d->rd, reg ? d->rs2 : 0);
+		if ((r->kind == JK_SHF && reg) || r->kind == JK_MUL)
+			jit_alu_b_rcx(t, r, d); /* before w, which may be rs2's register */
+		jit_ld(t, w, d->rs1);
+		switch (r->kind) {
+		case JK_ALU:
+			if (reg)
+				jit_src(t, (enum x86_alu)r->op, r->w64, w, d->rs2);
+			else if (imm || r->w64) /* addiw rd, rs, 0 is sext.w */
+				x86_alu_imm(b, (enum x86_alu)r->op, r->w64, w, imm);
+			break;
+		case JK_SET:
+			if (reg)
+				jit_src(t, X86_CMP, true, w, d->rs2);
+			else
+				x86_alu_imm(b, X86_CMP, true, w, imm);
+			x86_setcc(b, (enum x86_cc)r->op, w);
+			break;
+		case JK_SHF:
+			if (reg)
+				x86_shift_cl(b, (enum x86_shift)r->op, r->w64, w);
+			else
+				x86_shift_imm(b, (enum x86_shift)r->op, r->w64, w, (unsigned)imm);
+			break;
+		default: /* JK_MUL */
+			x86_imul_rr(b, r->w64, w, X86_RCX);
+			break;
+		}
+		if (!r->w64)
+			x86_movsxd(b, w, w);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	case JK_MULH:
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		x86_unary(b, (enum x86_unary)r->op, true, X86_RCX);
+		x86_mov_rr(b, X86_RAX, X86_RDX);
+		break;
+	case JK_MULHSU:
+		/* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		x86_unary(b, X86_MUL, true, X86_RCX);
+		jit_ld(t, X86_RAX, d->rs1); /* again: rd is written only below */
+		x86_shift_imm(b, X86_SAR, true, X86_RAX, 63);
+		x86_alu_rr(b, X86_AND, true, X86_RAX, X86_RCX);
+		x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RAX);
+		x86_mov_rr(b, X86_RAX, X86_RDX);
+		break;
+	case JK_DIV:
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		jit_div(t, r);
+		break;
+	default: { /* JK_CALL: the row's semantics, generated (jit_alu_rows) */
+		int32_t n = jit_call_save(t);
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_alu_b_rcx(t, r, d);
+		x86_mov_rr(b, X86_RDI, X86_RAX);
+		x86_mov_rr(b, X86_RSI, X86_RCX);
+		jit_call(t, (const void *)r->fn);
+		jit_call_restore(t, n);
+		break;
+	}
+	}
+	jit_st(t, d->rd, X86_RAX);
+	return 1;
+}
+
+/*
+ * A branch, load or store row of insn_table.h at page offset off (k retired
+ * before it), or its fused "add t, rs1, rs2; access at imm(t)" form.
+ */
+static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off, unsigned k)
+{
+	const struct jit_mem_row *m = &jit_mem_rows[d->op];
+	struct x86_buf *b = &t->b;
+	int64_t imm = d->imm;
+
+	switch (m->kind) {
+	case JM_BRANCH: {
+		uint8_t *rel;
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
+		rel = x86_jcc32(b, (enum x86_cc)m->x);
+		if (d->target >= 0)
+			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
+		else
+			jit_stub(t, rel, STUB_PC, (int32_t)(off + imm), k + 1, false);
+		return 1;
+	}
+	case JM_LOAD: {
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, X86_R14, m->size, off, k);
+		x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
+		return 1;
+	}
+	case JM_STORE:
+		jit_addr(t, d->rs1, imm);
+		jit_tlb(t, X86_R15, m->size, off, k);
+		if (t->cache_of[d->rs2]) {
+			x86_store(b, m->size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
+		} else {
+			jit_ld(t, X86_RDX, d->rs2); /* rdx is free after the TLB check */
+			x86_store(b, m->size, X86_RAX, 0, X86_RDX);
+		}
+		return 1;
+	default: {
+		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
+		int32_t off2 = off + 2 * (int32_t)d->first_step;
+
+		jit_ld(t, X86_RAX, d->rs1);
+		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		jit_st(t, (unsigned)d->target, X86_RAX);
+		if (imm)
+			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
+		if (m->kind == JM_ADD_LOAD) {
+			jit_tlb(t, X86_R14, m->size, off2, k + 1);
+			x86_load(b, (enum x86_load)m->x, X86_RAX, X86_RAX, 0);
+			jit_st(t, d->rd, X86_RAX);
+		} else {
+			jit_tlb(t, X86_R15, m->size, off2, k + 1);
+			if (t->cache_of[d->rd]) {
+				x86_store(b, m->size, X86_RAX, 0,
+					  jit_cache_regs[t->cache_of[d->rd] - 1]);
+			} else {
+				jit_ld(t, X86_RDX, d->rd);
+				x86_store(b, m->size, X86_RAX, 0, X86_RDX);
+			}
+		}
+		return 2;
+	}
+	}
+}
+
 /*
  * Translate one slot at page offset `off` (k instructions retired before
  * it). Returns the instructions it retires, 0 if it is not translated (the
@@ -800,6 +1004,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	unsigned op = d->op;
 
 	*end = false;
+	if (jit_mem_kind(op))
+		return jit_mem(t, d, off, k);
 	switch (op) {
 	case RV_DOP_NOP:
 		return 1;
@@ -839,100 +1045,16 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
 		*end = true;
 		return 1;
-	case RV_DOP_BEQ:
-	case RV_DOP_BNE:
-	case RV_DOP_BLT:
-	case RV_DOP_BGE:
-	case RV_DOP_BLTU:
-	case RV_DOP_BGEU: {
-		static const enum x86_cc cc[] = {X86_CC_E,  X86_CC_NE, X86_CC_L,
-						 X86_CC_GE, X86_CC_B,  X86_CC_AE};
-		uint8_t *rel;
-
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
-		rel = x86_jcc32(b, cc[op - RV_DOP_BEQ]);
-		if (d->target >= 0)
-			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
-		else
-			jit_stub(t, rel, STUB_PC, (int32_t)(off + imm), k + 1, false);
-		return 1;
-	}
-	case RV_DOP_LB:
-	case RV_DOP_LH:
-	case RV_DOP_LW:
-	case RV_DOP_LD:
-	case RV_DOP_LBU:
-	case RV_DOP_LHU:
-	case RV_DOP_LWU: {
-		enum x86_reg w = jit_work(t, d->rd, 0);
-
-		jit_addr(t, d->rs1, imm);
-		jit_tlb(t, X86_R14, jit_load_size[op - RV_DOP_LB], off, k);
-		x86_load(b, jit_load_kind[op - RV_DOP_LB], w, X86_RAX, 0);
-		if (w == X86_RAX)
-			jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
-	case RV_DOP_SB:
-	case RV_DOP_SH:
-	case RV_DOP_SW:
-	case RV_DOP_SD: {
-		unsigned size = 1u << (op - RV_DOP_SB);
-
-		jit_addr(t, d->rs1, imm);
-		jit_tlb(t, X86_R15, size, off, k);
-		if (t->cache_of[d->rs2]) {
-			x86_store(b, size, X86_RAX, 0, jit_cache_regs[t->cache_of[d->rs2] - 1]);
-		} else {
-			jit_ld(t, X86_RDX, d->rs2); /* rdx is free after the TLB check */
-			x86_store(b, size, X86_RAX, 0, X86_RDX);
-		}
-		return 1;
-	}
-	case RV_DOP_ADD_LB:
-	case RV_DOP_ADD_LH:
-	case RV_DOP_ADD_LW:
-	case RV_DOP_ADD_LD:
-	case RV_DOP_ADD_LBU:
-	case RV_DOP_ADD_LHU:
-	case RV_DOP_ADD_LWU:
-	case RV_DOP_ADD_SB:
-	case RV_DOP_ADD_SH:
-	case RV_DOP_ADD_SW:
-	case RV_DOP_ADD_SD: {
-		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
-		unsigned mem = op - RV_DOP_ADD_LB, size;
-		int32_t off2 = off + 2 * (int32_t)d->first_step;
-
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
-		jit_st(t, (unsigned)d->target, X86_RAX);
-		if (imm)
-			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
-		if (mem < 7) {
-			jit_tlb(t, X86_R14, jit_load_size[mem], off2, k + 1);
-			x86_load(b, jit_load_kind[mem], X86_RAX, X86_RAX, 0);
-			jit_st(t, d->rd, X86_RAX);
-		} else {
-			size = 1u << (mem - 7);
-			jit_tlb(t, X86_R15, size, off2, k + 1);
-			if (t->cache_of[d->rd]) {
-				x86_store(b, size, X86_RAX, 0,
-					  jit_cache_regs[t->cache_of[d->rd] - 1]);
-			} else {
-				jit_ld(t, X86_RDX, d->rd);
-				x86_store(b, size, X86_RAX, 0, X86_RDX);
-			}
-		}
-		return 2;
-	}
 	case RV_DOP_ZEXTW:
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
-	case RV_DOP_GENERIC: /* only FENCE and the A extension get here (jit_can) */
+	case RV_DOP_GENERIC:	  /* only FENCE, cbo.* and the A extension get here (jit_can) */
+		if (jit_cbo(d)) { /* reads x[rs1] */
+			jit_call_insn(t, jit_cbo(d), d->insn, 1, false, off, k);
+			return 1;
+		}
 		if (jit_amo(d)) {
 			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
 			jit_call_insn(t, (const void *)rv_amo_fast, (uint32_t)d->imm, 1 | 2, true,
@@ -988,154 +1110,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	default:
 		break;
 	}
-	if (jit_alu_imm_op(op)) {
-		enum x86_reg w = jit_work(t, d->rd, 0);
-
-		jit_ld(t, w, d->rs1);
-		switch (op) {
-		case RV_DOP_ADDI:
-			x86_alu_imm(b, X86_ADD, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_SLTI:
-		case RV_DOP_SLTIU:
-			x86_alu_imm(b, X86_CMP, true, w, (int32_t)imm);
-			x86_setcc(b, op == RV_DOP_SLTI ? X86_CC_L : X86_CC_B, w);
-			break;
-		case RV_DOP_XORI:
-			x86_alu_imm(b, X86_XOR, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_ORI:
-			x86_alu_imm(b, X86_OR, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_ANDI:
-			x86_alu_imm(b, X86_AND, true, w, (int32_t)imm);
-			break;
-		case RV_DOP_SLLI:
-			x86_shift_imm(b, X86_SHL, true, w, (unsigned)imm);
-			break;
-		case RV_DOP_SRLI:
-			x86_shift_imm(b, X86_SHR, true, w, (unsigned)imm);
-			break;
-		case RV_DOP_SRAI:
-			x86_shift_imm(b, X86_SAR, true, w, (unsigned)imm);
-			break;
-		case RV_DOP_ADDIW:
-			if (imm) /* addiw rd, rs, 0 is sext.w */
-				x86_alu_imm(b, X86_ADD, false, w, (int32_t)imm);
-			x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_SLLIW:
-			x86_shift_imm(b, X86_SHL, false, w, (unsigned)imm);
-			x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_SRLIW:
-			x86_shift_imm(b, X86_SHR, false, w, (unsigned)imm);
-			x86_movsxd(b, w, w);
-			break;
-		default: /* SRAIW */
-			x86_shift_imm(b, X86_SAR, false, w, (unsigned)imm);
-			x86_movsxd(b, w, w);
-			break;
-		}
-		if (w == X86_RAX)
-			jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
-	if (jit_alu_reg_op(op)) {
-		enum x86_alu alu = op == RV_DOP_SUB || op == RV_DOP_SUBW ? X86_SUB
-				   : op == RV_DOP_XOR			 ? X86_XOR
-				   : op == RV_DOP_OR			 ? X86_OR
-				   : op == RV_DOP_AND			 ? X86_AND
-									 : X86_ADD;
-		bool fixed = jit_muldiv_fixed_op(op);
-		enum x86_reg w = fixed ? X86_RAX : jit_work(t, d->rd, d->rs2);
-
-		if (op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA || op == RV_DOP_SLLW ||
-		    op == RV_DOP_SRLW || op == RV_DOP_SRAW || op == RV_DOP_MUL || op == RV_DOP_MULW)
-			jit_ld(t, X86_RCX, d->rs2); /* before w, which may be rs2's register */
-		jit_ld(t, w, d->rs1);
-		switch (op) {
-		case RV_DOP_ADD:
-		case RV_DOP_SUB:
-		case RV_DOP_XOR:
-		case RV_DOP_OR:
-		case RV_DOP_AND:
-			jit_src(t, alu, true, w, d->rs2);
-			break;
-		case RV_DOP_ADDW:
-		case RV_DOP_SUBW:
-			jit_src(t, alu, false, w, d->rs2);
-			x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_SLT:
-		case RV_DOP_SLTU:
-			jit_src(t, X86_CMP, true, w, d->rs2);
-			x86_setcc(b, op == RV_DOP_SLT ? X86_CC_L : X86_CC_B, w);
-			break;
-		case RV_DOP_SLL:
-		case RV_DOP_SRL:
-		case RV_DOP_SRA:
-		case RV_DOP_SLLW:
-		case RV_DOP_SRLW:
-		case RV_DOP_SRAW: {
-			bool w64 = op == RV_DOP_SLL || op == RV_DOP_SRL || op == RV_DOP_SRA;
-			enum x86_shift s = (op == RV_DOP_SLL || op == RV_DOP_SLLW)   ? X86_SHL
-					   : (op == RV_DOP_SRL || op == RV_DOP_SRLW) ? X86_SHR
-										     : X86_SAR;
-
-			/* x86 masks the count by 63 (31 for 32-bit), as RISC-V does. */
-			x86_shift_cl(b, s, w64, w);
-			if (!w64)
-				x86_movsxd(b, w, w);
-			break;
-		}
-		case RV_DOP_MUL:
-		case RV_DOP_MULW:
-			x86_imul_rr(b, op == RV_DOP_MUL, w, X86_RCX);
-			if (op == RV_DOP_MULW)
-				x86_movsxd(b, w, w);
-			break;
-		case RV_DOP_MULH:
-		case RV_DOP_MULHU:
-			jit_ld(t, X86_RCX, d->rs2);
-			x86_unary(b, op == RV_DOP_MULH ? X86_IMUL1 : X86_MUL, true, X86_RCX);
-			x86_mov_rr(b, X86_RAX, X86_RDX);
-			break;
-		case RV_DOP_MULHSU:
-			/* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
-			jit_ld(t, X86_RCX, d->rs2);
-			x86_unary(b, X86_MUL, true, X86_RCX);
-			jit_ld(t, X86_RAX, d->rs1); /* again: rd is written only below */
-			x86_shift_imm(b, X86_SAR, true, X86_RAX, 63);
-			x86_alu_rr(b, X86_AND, true, X86_RAX, X86_RCX);
-			x86_alu_rr(b, X86_SUB, true, X86_RDX, X86_RAX);
-			x86_mov_rr(b, X86_RAX, X86_RDX);
-			break;
-		default: /* the divisions */
-			jit_ld(t, X86_RCX, d->rs2);
-			jit_div(t, op);
-			break;
-		}
-		if (w == X86_RAX)
-			jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
-	if (jit_alu_call_op(op)) {
-		int32_t n = jit_call_save(t);
-
-		jit_ld(t, X86_RAX, d->rs1);
-		if (jit_alu_rows[op].b == JIT_B_REG)
-			jit_ld(t, X86_RCX, d->rs2);
-		else
-			x86_mov_imm(b, X86_RCX,
-				    jit_alu_rows[op].b == JIT_B_IMM ? (uint64_t)imm : 0);
-		x86_mov_rr(b, X86_RDI, X86_RAX);
-		x86_mov_rr(b, X86_RSI, X86_RCX);
-		jit_call(t, (const void *)jit_alu_rows[op].fn);
-		jit_call_restore(t, n);
-		jit_st(t, d->rd, X86_RAX);
-		return 1;
-	}
+	if (jit_alu_row(op))
+		return jit_alu(t, d, jit_alu_row(op));
 	return 0; /* GENERIC but FENCE, STEP, DECODE, PAGE_END: not here */
 }
 
@@ -1217,8 +1193,7 @@ static bool jit_can(const struct rv_dinsn *d)
 {
 	unsigned op = d->op;
 
-	if (jit_alu_imm_op(op) || jit_alu_reg_op(op) || jit_alu_call_op(op) || jit_fence(d) ||
-	    jit_amo(d))
+	if (jit_alu_row(op) || jit_mem_kind(op) || jit_fence(d) || jit_amo(d) || jit_cbo(d))
 		return true;
 	switch (op) {
 	case RV_DOP_FLW:
@@ -1232,11 +1207,8 @@ static bool jit_can(const struct rv_dinsn *d)
 	case RV_DOP_JAL:
 	case RV_DOP_JALR:
 		return true;
-	default:
-		/* these groups are contiguous in enum rv_dop (dcache.h) */
-		return (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU) ||
-		       (op >= RV_DOP_LB && op <= RV_DOP_SD) ||
-		       (op >= RV_DOP_ZEXTW && op <= RV_DOP_ADD_SD);
+	default: /* the fused pairs (the add+access ones are jit_mem_kind's) */
+		return op == RV_DOP_ZEXTW || op == RV_DOP_LI || op == RV_DOP_SHIFTS;
 	}
 }
 
@@ -1320,17 +1292,23 @@ static unsigned jit_fields(unsigned op)
 	default:
 		break;
 	}
-	if (op >= RV_DOP_BEQ && op <= RV_DOP_BGEU)
+	switch (jit_mem_kind(op)) {
+	case JM_BRANCH:
+	case JM_STORE:
 		return 1 | 2;
-	if (op >= RV_DOP_SB && op <= RV_DOP_SD)
-		return 1 | 2;
-	if ((op >= RV_DOP_LB && op <= RV_DOP_LWU) || op == RV_DOP_JALR || jit_alu_imm_op(op))
+	case JM_LOAD:
 		return 1 | 4;
-	if (op >= RV_DOP_ADD_LB && op <= RV_DOP_ADD_SD)
+	case JM_ADD_LOAD:
+	case JM_ADD_STORE:
 		return 1 | 2 | 4 | 8;
-	if (jit_alu_call_op(op) && jit_alu_rows[op].b != JIT_B_REG)
+	default:
+		break;
+	}
+	if (op == RV_DOP_JALR)
 		return 1 | 4;
-	return 1 | 2 | 4; /* the register-register ALU operations */
+	if (jit_alu_row(op) && jit_alu_rows[op].b != JIT_B_REG)
+		return 1 | 4; /* an ALU row with an immediate (or no) second operand */
+	return 1 | 2 | 4;     /* the register-register ALU operations */
 }
 
 /*

@@ -6,12 +6,15 @@
  * Unit: a superblock inside one decoded page, from a hot entry slot through
  * fall-through paths (conditional branches leave it when taken), ending at a
  * jal/jalr, an instruction it does not translate, or a length limit.
- * Inline: RV64I/M integer operations, lui/auipc, branches, jal/jalr, the
- * fused pairs, loads and stores (integer and F/D) that hit the software
- * TLB, FENCE. Direct calls: F/D arithmetic (fpu.c), the Zba/Zbb/Zbc/Zbs/
- * Zicond rows (functions generated from insn_table.h), LR/SC and AMOs
- * (rv_amo_fast); a call that cannot finish changes nothing and leaves.
- * Everything else (CSRs, fence.i, cbo.*, system) ends the block before it and runs
+ * What is translated and how comes from insn_table.h where the instruction
+ * is a table row: each ALU row's translation column (inline x86 recipes for
+ * RV64I/M, a call of a function generated from the row's semantics for
+ * Zba/Zbb/Zbc/Zbs/Zicond), the load/store/branch rows' load kinds, sizes
+ * and conditions, the CBO rows' fast helpers (cmo.c). Also inline:
+ * lui/auipc, jal/jalr, the fused pairs, F/D loads and stores that hit the
+ * software TLB, FENCE. Direct calls: F/D arithmetic (fpu.c), LR/SC and
+ * AMOs (rv_amo_fast); a call that cannot finish changes nothing and leaves.
+ * Everything else (CSRs, fence.i, system) ends the block before it and runs
  * in exec.c / interp.c, as does a load or store that misses the TLB: the
  * block leaves with pc at that instruction and every earlier one retired.
  *

@@ -41,13 +41,38 @@ static int16_t predecode_target(unsigned off, int64_t imm)
 	return t >= 0 && t < (int64_t)AXVM_PAGE_SIZE ? (int16_t)(t >> 1) : -1;
 }
 
-static const uint8_t predecode_load[8] = {
-    RV_DOP_LB, RV_DOP_LH, RV_DOP_LW, RV_DOP_LD, RV_DOP_LBU, RV_DOP_LHU, RV_DOP_LWU, 0,
-};
-static const uint8_t predecode_store[8] = {RV_DOP_SB, RV_DOP_SH, RV_DOP_SW, RV_DOP_SD};
-static const uint8_t predecode_branch[8] = {
-    RV_DOP_BEQ, RV_DOP_BNE, 0, 0, RV_DOP_BLT, RV_DOP_BGE, RV_DOP_BLTU, RV_DOP_BGEU,
-};
+/* A load, store or branch (insn_table.h): its row's operation, 0 if none (illegal). */
+static unsigned predecode_load(uint32_t insn, uint64_t ext_on)
+{
+	switch (rv_insn_load_find(insn, ext_on)) {
+#define PREDECODE_ROW(n, s, ...)                                                                   \
+	case RV_I_##n:                                                                             \
+		return RV_DOP_##n;
+		RV_INSN_LOAD(PREDECODE_ROW)
+	default:
+		return 0;
+	}
+}
+
+static unsigned predecode_store(uint32_t insn, uint64_t ext_on)
+{
+	switch (rv_insn_store_find(insn, ext_on)) {
+		RV_INSN_STORE(PREDECODE_ROW)
+	default:
+		return 0;
+	}
+}
+
+static unsigned predecode_branch(uint32_t insn, uint64_t ext_on)
+{
+	switch (rv_insn_branch_find(insn, ext_on)) {
+		RV_INSN_BRANCH(PREDECODE_ROW)
+#undef PREDECODE_ROW
+	default:
+		return 0;
+	}
+}
+
 /*
  * An integer ALU instruction (insn_table.h): its row's operation with the
  * immediate (or shift amount) in d->imm, or 0 when the encoding is illegal
@@ -72,7 +97,7 @@ static unsigned predecode_alu(struct rv_dinsn *d, uint32_t insn, unsigned opc, u
 		break;
 	}
 	switch (id) {
-#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, expr)                                     \
+#define PREDECODE_ALU(n, s, opc_, mask, match, fmt, ext, jx, expr)                                 \
 	case RV_I_##n:                                                                             \
 		if (!RV_INSN_FMT_IS_REG_##fmt)                                                     \
 			d->imm = (int32_t)(int64_t)RV_INSN_B_##fmt(insn, (const uint64_t *)0);     \
@@ -107,15 +132,15 @@ static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off,
 	case RV_OP_BRANCH:
 		d->imm = (int32_t)rv_imm_b(insn);
 		d->target = predecode_target(off, d->imm);
-		return predecode_branch[f3];
+		return predecode_branch(insn, ext_on);
 	case RV_OP_LOAD:
 		d->imm = (int32_t)rv_imm_i(insn);
 		d->target = (int16_t)off; /* for the MMIO exit's pc */
-		return predecode_load[f3];
+		return predecode_load(insn, ext_on);
 	case RV_OP_STORE:
 		d->imm = (int32_t)rv_imm_s(insn);
 		d->target = (int16_t)off;
-		return predecode_store[f3];
+		return predecode_store(insn, ext_on);
 	case RV_OP_IMM:
 	case RV_OP_IMM_32:
 	case RV_OP_OP:
@@ -198,6 +223,8 @@ static unsigned predecode_fuse_add_mem(struct rv_dinsn *d, const struct rv_dinsn
 	d->first_step = d->step;
 	d->rd = kind >= RV_DOP_SB ? next->rs2 : next->rd; /* the value stored, or the load's rd */
 	d->imm = next->imm;
+	/* both groups are generated from the load rows then the store rows (dcache.h) */
+	_Static_assert(RV_DOP_ADD_SD - RV_DOP_ADD_LB == RV_DOP_SD - RV_DOP_LB, "same order");
 	return RV_DOP_ADD_LB + (kind - RV_DOP_LB);
 }
 
