@@ -222,7 +222,7 @@ install: $(LIBA) $(LIBSO) $(AXVM)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libaxvm.so
 	install -m 644 include/axvm/*.h $(DESTDIR)$(PREFIX)/include/axvm/
 	install -m 755 $(AXVM) $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' \
 		libaxvm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libaxvm.pc
 
 # Style and header hygiene: every public header compiles alone, and every
