@@ -25,8 +25,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "arch/riscv64/fpu_host.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
+#include "arch/riscv64/jit_sse.h"
 #include "arch/riscv64/jit_x86.h"
 
 void rv_jit_page_free(struct rv_jit_page *jp)
@@ -115,6 +117,7 @@ struct rv_jit {
 	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
 	struct jit_tr *tr; /* scratch for the block being translated */
+	bool fpu_inline;   /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
 };
 
 bool rv_jit_supported(void)
@@ -191,6 +194,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	if (getenv("AXVM_JIT_HOT") && atoi(getenv("AXVM_JIT_HOT")) > 0)
 		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
 	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
+	j->fpu_inline = !(getenv("AXVM_JIT_FPU") && strcmp(getenv("AXVM_JIT_FPU"), "call") == 0);
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -659,7 +663,7 @@ static bool jit_fence(const struct rv_dinsn *d)
  */
 static int jit_fpu_call(struct rv_hart *h, uint32_t insn)
 {
-	if (!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute(&h->fpu, insn, h->x))
+	if (!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute_fast(&h->fpu, insn, h->x))
 		return 1;
 	h->x[0] = 0;
 	rv_hart_fs_dirty(h);
@@ -745,6 +749,81 @@ static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
 	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
 	x86_alu_imm(&t->b, X86_AND, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
+}
+
+#define FCSR_OFF ((int32_t)offsetof(struct rv_hart, fpu.fcsr))
+
+/*
+ * D arithmetic inline (fadd/fsub/fmul/fdiv/fsqrt.d, and the fused forms when
+ * the host has FMA3), in RNE (static, or dynamic with frm = RNE), as SSE2
+ * under the MXCSR rv_jit_try guarantees (RNE, all masked, no DAZ/FTZ). No
+ * MXCSR flag is read: the fast path is taken only when fflags.NX is already
+ * set and the result is finite with |r| >= 2^-1021 (biased exponent 2..0x7fe).
+ * Then the operation raised nothing RISC-V would flag beyond NX: NV and a NaN
+ * go together (so do DZ and an infinity, OF and an infinity in RNE, UF and a
+ * result below the smallest normal), and NX is already there, so fflags
+ * stays exact without touching MXCSR; and a NaN never reaches a register.
+ * Everything else (NX clear, another rounding mode, a zero, subnormal,
+ * infinite or NaN result) takes the call to jit_fpu_call, which computes the
+ * instruction again from the unchanged registers (rd is written only on the
+ * fast path).
+ */
+static bool jit_fpu_inline_op(uint32_t insn)
+{
+	unsigned opc = insn & 0x7f, f5 = insn >> 27, rm = (insn >> 12) & 7;
+
+	if (((insn >> 25) & 3) != 1 || (rm != RV_RM_RNE && rm != RV_RM_DYN))
+		return false;
+	if (opc == RV_OPC_OP_FP)
+		return f5 <= 3 || (f5 == 0x0b && ((insn >> 20) & 31) == 0);
+	return rv_fpu_host_has_fma(); /* MADD, MSUB, NMSUB, NMADD */
+}
+
+static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	static const enum sse_op arith[4] = {SSE_ADDSD, SSE_SUBSD, SSE_MULSD, SSE_DIVSD};
+	/* MADD a*b+c, MSUB a*b-c, NMSUB -(a*b)+c, NMADD -(a*b)-c */
+	static const enum sse_fma fused[4] = {SSE_VFMADD231SD, SSE_VFMSUB231SD, SSE_VFNMADD231SD,
+					      SSE_VFNMSUB231SD};
+	struct x86_buf *b = &t->b;
+	unsigned opc = insn & 0x7f, f5 = insn >> 27, rd = (insn >> 7) & 31;
+	unsigned rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
+	uint8_t *slow_mode, *slow_result, *done;
+
+	jit_fs_check(t, off, k);
+	/* fflags.NX set, and RNE: (fcsr & 0xe1) == 1 for a dynamic rm, (fcsr & 1) == 1 for RNE */
+	x86_load(b, X86_LD_U32, X86_RAX, X86_RBX, FCSR_OFF);
+	x86_alu_imm(b, X86_AND, false, X86_RAX, ((insn >> 12) & 7) == RV_RM_DYN ? 0xe1 : 0x01);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, 1);
+	slow_mode = x86_jcc32(b, X86_CC_NE);
+	if (opc != RV_OPC_OP_FP) {
+		/* xmm0 = c, xmm1 = a, then xmm0 = xmm1 * b +- xmm0 */
+		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(insn >> 27));
+		sse_sd_mem(b, SSE_MOVSD_LOAD, 1, X86_RBX, FOFF(rs1));
+		sse_fma_mem(b, fused[(opc - RV_OPC_MADD) >> 2], 0, 1, X86_RBX, FOFF(rs2));
+	} else if (f5 == 0x0b) {
+		sse_sd_mem(b, SSE_SQRTSD, 0, X86_RBX, FOFF(rs1));
+	} else {
+		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(rs1));
+		sse_sd_mem(b, arith[f5], 0, X86_RBX, FOFF(rs2));
+	}
+	/* biased exponent - 2 < 0x7fd (unsigned): finite, |r| >= 2^-1021 */
+	sse_movq_r_x(b, X86_RAX, 0);
+	x86_shift_imm(b, X86_SHR, true, X86_RAX, 52);
+	x86_alu_imm(b, X86_AND, false, X86_RAX, 0x7ff);
+	x86_alu_imm(b, X86_SUB, false, X86_RAX, 2);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, 0x7fd);
+	slow_result = x86_jcc32(b, X86_CC_AE);
+	sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+	/* FS = Dirty, as rv_hart_fs_dirty */
+	x86_mov_load(b, X86_RAX, X86_RBX, SSTATUS_OFF);
+	x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+	x86_mov_store(b, X86_RBX, SSTATUS_OFF, X86_RAX);
+	done = x86_jmp32(b);
+	jit_here(t, slow_mode);
+	jit_here(t, slow_result);
+	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, false, off, k);
+	jit_here(t, done);
 }
 
 /*
@@ -936,6 +1015,10 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		bool xw = opfp && (f5 == 0x14 || f5 == 0x18 || f5 == 0x1c);
 		bool xr = opfp && (f5 == 0x1a || f5 == 0x1e);
 
+		if (t->j->fpu_inline && jit_fpu_inline_op(insn)) {
+			jit_fpu_inline(t, insn, off, k);
+			return 1;
+		}
 		jit_call_insn(t, (const void *)jit_fpu_call, insn, xr ? 1 : 0, xw, off, k);
 		return 1;
 	}
@@ -1424,6 +1507,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	struct rv_jit_page *jp = dp->jit;
 	const void *code;
 	int64_t after;
+	uint32_t mxcsr;
 
 	/*
 	 * Misaligned accesses must reach interp.c (FWFT delegates them to the
@@ -1458,8 +1542,11 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	h->jit_exit_slow = 0;
 	h->jit_xd = h->tlb.xd[h->priv];
 	j->stats.runs++;
+	/* The inline FP path's host environment (jit_fpu_inline), the caller's restored after. */
+	mxcsr = rv_fpu_host_env_enter();
 	after = j->enter(h, *left, page_va, code, h->tlb.e[h->priv][RV_ACC_R],
 			 h->tlb.e[h->priv][RV_ACC_W]);
+	rv_fpu_host_env_leave(mxcsr);
 	if (after == *left)
 		return false; /* the budget did not cover it: nothing ran, pc unchanged */
 	j->stats.insns += (uint64_t)(*left - after);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SSE2/FMA3 scalar forms the translator emits for F/D arithmetic
+ * (jit.c's inline double-precision path), on top of jit_x86.h's buffer:
+ * xmm0/xmm1 against [base + disp32] memory operands (the hart's f registers)
+ * and the one move to a general register. Encodings: Intel SDM volume 2
+ * (legacy SSE prefixes, the three-byte VEX prefix for FMA3).
+ */
+#ifndef AXVM_ARCH_RISCV64_JIT_SSE_H
+#define AXVM_ARCH_RISCV64_JIT_SSE_H
+
+#include "arch/riscv64/jit_x86.h"
+
+/* Scalar double operations xmm = xmm op [base + disp]: the second opcode byte after 0F. */
+enum sse_op {
+	SSE_MOVSD_LOAD = 0x10,
+	SSE_MOVSD_STORE = 0x11, /* [base + disp] = xmm */
+	SSE_SQRTSD = 0x51,
+	SSE_ADDSD = 0x58,
+	SSE_MULSD = 0x59,
+	SSE_SUBSD = 0x5c,
+	SSE_DIVSD = 0x5e,
+};
+
+/* The FMA3 231 forms, x = y * [m] +- x: the opcode byte after VEX 0F38. */
+enum sse_fma {
+	SSE_VFMADD231SD = 0xb9,	 /* y*m + x */
+	SSE_VFMSUB231SD = 0xbb,	 /* y*m - x */
+	SSE_VFNMADD231SD = 0xbd, /* -(y*m) + x */
+	SSE_VFNMSUB231SD = 0xbf, /* -(y*m) - x */
+};
+
+/* F2 0F op /r with xmm x (0..15) and [base + disp] (movsd store: the other direction). */
+void sse_sd_mem(struct x86_buf *b, enum sse_op op, unsigned x, enum x86_reg base, int32_t disp);
+/* x = y * [base + disp] +- x (VEX.LIG.66.0F38.W1). */
+void sse_fma_mem(struct x86_buf *b, enum sse_fma op, unsigned x, unsigned y, enum x86_reg base,
+		 int32_t disp);
+/* dst = the 64 bits of xmm x (movq r64, xmm: 66 REX.W 0F 7E /r). */
+void sse_movq_r_x(struct x86_buf *b, enum x86_reg dst, unsigned x);
+
+#endif
