@@ -102,6 +102,12 @@ struct jit_tr {
 	bool dirty[JIT_NCACHE];
 	struct jit_stub stub[JIT_MAX_STUBS];
 	unsigned nstub;
+	/*
+	 * An earlier F/D instruction of the block (in emission order, so on every
+	 * path here) found sstatus.FS on / left it Dirty: later ones need not
+	 * check / set it again (nothing a block calls turns FS off).
+	 */
+	bool fs_on, fs_dirty;
 };
 
 struct rv_jit {
@@ -746,9 +752,23 @@ static void jit_call_insn(struct jit_tr *t, const void *fn, uint32_t insn, unsig
 /* FS off: leave for the interpreter (which raises the illegal instruction). */
 static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
 {
+	if (t->fs_on)
+		return;
 	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
 	x86_alu_imm(&t->b, X86_AND, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
+	t->fs_on = true;
+}
+
+/* FS = Dirty, as rv_hart_fs_dirty (once per block). */
+static void jit_fs_dirty(struct jit_tr *t)
+{
+	if (t->fs_dirty)
+		return;
+	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
+	x86_alu_imm(&t->b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+	x86_mov_store(&t->b, X86_RBX, SSTATUS_OFF, X86_RAX);
+	t->fs_dirty = true;
 }
 
 #define FCSR_OFF ((int32_t)offsetof(struct rv_hart, fpu.fcsr))
@@ -815,15 +835,14 @@ static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigne
 	x86_alu_imm(b, X86_CMP, false, X86_RAX, 0x7fd);
 	slow_result = x86_jcc32(b, X86_CC_AE);
 	sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
-	/* FS = Dirty, as rv_hart_fs_dirty */
-	x86_mov_load(b, X86_RAX, X86_RBX, SSTATUS_OFF);
-	x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
-	x86_mov_store(b, X86_RBX, SSTATUS_OFF, X86_RAX);
+	/* Both paths leave FS Dirty (jit_fpu_call does it or leaves the block). */
+	jit_fs_dirty(t);
 	done = x86_jmp32(b);
 	jit_here(t, slow_mode);
 	jit_here(t, slow_result);
 	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, false, off, k);
 	jit_here(t, done);
+	t->fs_dirty = true;
 }
 
 /*
@@ -1001,10 +1020,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			x86_alu_rr(b, X86_OR, true, X86_RCX, X86_RDX);
 		}
 		x86_mov_store(b, X86_RBX, FOFF(d->rd), X86_RCX);
-		/* FS = Dirty, as rv_hart_fs_dirty */
-		x86_mov_load(b, X86_RAX, X86_RBX, SSTATUS_OFF);
-		x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
-		x86_mov_store(b, X86_RBX, SSTATUS_OFF, X86_RAX);
+		jit_fs_dirty(t);
 		return 1;
 	}
 	case RV_DOP_FPU: {
@@ -1020,6 +1036,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			return 1;
 		}
 		jit_call_insn(t, (const void *)jit_fpu_call, insn, xr ? 1 : 0, xw, off, k);
+		t->fs_on = t->fs_dirty = true; /* jit_fpu_call checked and set it, or left */
 		return 1;
 	}
 	case RV_DOP_SHIFTS:
@@ -1401,6 +1418,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->start = start;
 	t->nstub = 0;
 	t->len = 0;
+	t->fs_on = t->fs_dirty = false;
 	jit_choose_cache(t, h, dp);
 	x86_init(&t->b, j->rw + j->used, j->size - j->used);
 	t->check = t->b.p;
