@@ -65,9 +65,10 @@ static unsigned hp_all_cases(void)
 		if (rh == 1) {
 			if (memcmp(&host, &before, sizeof(host)) || memcmp(xh, xb, sizeof(xh))) {
 				if (++bad <= 8)
-					test_fail_at(__FILE__, __LINE__,
-						     "case %zu %s insn 0x%08x: refused but changed state",
-						     i, fpv_groups[k->group], k->insn);
+					test_fail_at(
+					    __FILE__, __LINE__,
+					    "case %zu %s insn 0x%08x: refused but changed state", i,
+					    fpv_groups[k->group], k->insn);
 			}
 			continue;
 		}
@@ -81,9 +82,9 @@ static unsigned hp_all_cases(void)
 					     "case %zu %s insn 0x%08x frm %u a 0x%" PRIx64
 					     " b 0x%" PRIx64 " c 0x%" PRIx64 ": soft %d 0x%" PRIx64
 					     " fflags 0x%x, host %d 0x%" PRIx64 " fflags 0x%x",
-					     i, fpv_groups[k->group], k->insn, k->frm, fpv_values[k->a],
-					     fpv_values[k->b], fpv_values[k->c], rs,
-					     (k->kind & FPV_XD) ? xs[12] : soft.f[4],
+					     i, fpv_groups[k->group], k->insn, k->frm,
+					     fpv_values[k->a], fpv_values[k->b], fpv_values[k->c],
+					     rs, (k->kind & FPV_XD) ? xs[12] : soft.f[4],
 					     soft.fcsr & RV_FFLAGS_MASK, rh,
 					     (k->kind & FPV_XD) ? xh[12] : host.f[4],
 					     host.fcsr & RV_FFLAGS_MASK);
@@ -139,11 +140,12 @@ TEST(test_fpu_host_ignores_and_keeps_the_callers_mxcsr)
 	CHECK(ok);
 }
 
-#define HP_OPFP(f5, fmt, rs2, rm) (((uint32_t)(f5) << 27) | ((uint32_t)(fmt) << 25) |              \
-				   ((uint32_t)(rs2) << 20) | (1u << 15) | ((uint32_t)(rm) << 12) | \
-				   (4u << 7) | 0x53u)
-#define HP_FMADD_D(rm) ((3u << 27) | (1u << 25) | (2u << 20) | (1u << 15) | ((uint32_t)(rm) << 12) | \
-			(4u << 7) | 0x43u)
+#define HP_OPFP(f5, fmt, rs2, rm)                                                                  \
+	(((uint32_t)(f5) << 27) | ((uint32_t)(fmt) << 25) | ((uint32_t)(rs2) << 20) | (1u << 15) | \
+	 ((uint32_t)(rm) << 12) | (4u << 7) | 0x53u)
+#define HP_FMADD_D(rm)                                                                             \
+	((3u << 27) | (1u << 25) | (2u << 20) | (1u << 15) | ((uint32_t)(rm) << 12) | (4u << 7) |  \
+	 0x43u)
 #define D_ONE UINT64_C(0x3ff0000000000000)
 #define D_THREE UINT64_C(0x4008000000000000)
 #define D_ZERO UINT64_C(0)
@@ -213,8 +215,8 @@ TEST(test_fpu_host_never_gives_an_x86_nan)
 		uint64_t a, b, c;
 		uint32_t flags;
 	} nan_cases[] = {
-	    {HP_OPFP(3, 1, 2, RV_RM_RNE), D_ZERO, D_ZERO, 0, RV_FFLAGS_NV},	  /* 0/0 */
-	    {HP_OPFP(1, 1, 2, RV_RM_RNE), D_INF, D_INF, 0, RV_FFLAGS_NV},	  /* inf-inf */
+	    {HP_OPFP(3, 1, 2, RV_RM_RNE), D_ZERO, D_ZERO, 0, RV_FFLAGS_NV}, /* 0/0 */
+	    {HP_OPFP(1, 1, 2, RV_RM_RNE), D_INF, D_INF, 0, RV_FFLAGS_NV},   /* inf-inf */
 	    {HP_OPFP(0x0b, 1, 0, RV_RM_RNE), D_ONE | (UINT64_C(1) << 63), 0, 0, RV_FFLAGS_NV},
 	    {HP_OPFP(0, 1, 2, RV_RM_RNE), UINT64_C(0x7ff800000000dead), D_ONE, 0, 0}, /* payload */
 	    {HP_OPFP(0, 1, 2, RV_RM_RNE), UINT64_C(0x7ff000000000beef), D_ONE, 0, RV_FFLAGS_NV},
@@ -226,8 +228,8 @@ TEST(test_fpu_host_never_gives_an_x86_nan)
 	hp_require_host();
 	for (size_t i = 0; i < sizeof(nan_cases) / sizeof(nan_cases[0]); i++) {
 		struct rv_fpu fpu = {.fcsr = 0};
-		uint64_t x[32] = {0}, want = (nan_cases[i].insn >> 25 & 3) ? D_QNAN
-									    : S_BOX | 0x7fc00000u;
+		uint64_t x[32] = {0},
+			 want = (nan_cases[i].insn >> 25 & 3) ? D_QNAN : S_BOX | 0x7fc00000u;
 		uint64_t r;
 		uint32_t fl;
 
@@ -252,8 +254,8 @@ TEST(test_fpu_host_refuses_what_only_fpu_c_knows)
 
 	hp_require_host();
 	/* An un-boxed single reads as the canonical NaN: fpu.c's */
-	CHECK_INT(1, hp_one(HP_OPFP(0, 0, 2, RV_RM_RNE), 0x3f800000u, S_BOX | 0x3f800000u, 0, 0,
-			    &r, &fl));
+	CHECK_INT(1, hp_one(HP_OPFP(0, 0, 2, RV_RM_RNE), 0x3f800000u, S_BOX | 0x3f800000u, 0, 0, &r,
+			    &fl));
 	/* RMM (static and dynamic), reserved static and dynamic modes */
 	CHECK_INT(1, hp_one(HP_OPFP(0, 1, 2, RV_RM_RMM), D_ONE, D_ONE, 0, 0, &r, &fl));
 	CHECK_INT(1, hp_one(HP_OPFP(0, 1, 2, RV_RM_DYN), D_ONE, D_ONE, 0, RV_RM_RMM, &r, &fl));

@@ -109,12 +109,12 @@ uint32_t rv_fpu_host_mxcsr_fflags(uint32_t mxcsr)
  * store the resulting MXCSR into *out, restore. x: the first operand and the
  * result; y, z: the others.
  */
-#define FH_ASM_C(cons, insn, dst, ...)                                                                       \
+#define FH_ASM_C(cons, insn, dst, ...)                                                             \
 	__asm__ volatile("stmxcsr %[sv]\n\t"                                                       \
 			 "ldmxcsr %[mx]\n\t" insn "\n\t"                                           \
 			 "stmxcsr %[res]\n\t"                                                      \
 			 "ldmxcsr %[sv]"                                                           \
-			 : [x] cons(dst), [sv] "+m"(saved), [res] "=m"(res)                          \
+			 : [x] cons(dst), [sv] "+m"(saved), [res] "=m"(res)                        \
 			 : [mx] "m"(mx), __VA_ARGS__)
 
 #define FH_ASM(insn, dst, ...) FH_ASM_C("+x", insn, dst, __VA_ARGS__)
@@ -356,8 +356,8 @@ static int fh_minmax_cmp(struct rv_fpu *fpu, uint32_t insn, bool dbl, uint64_t *
 	uint64_t a, b;
 	bool lt, eq;
 
-	if (!fh_read(fpu, dbl, (insn >> 15) & 31, &a) || !fh_read(fpu, dbl, (insn >> 20) & 31, &b) ||
-	    fh_is_nan(dbl, a) || fh_is_nan(dbl, b))
+	if (!fh_read(fpu, dbl, (insn >> 15) & 31, &a) ||
+	    !fh_read(fpu, dbl, (insn >> 20) & 31, &b) || fh_is_nan(dbl, a) || fh_is_nan(dbl, b))
 		return 1;
 	/* Neither is a NaN: no flag, and the order is the host's. */
 	if (dbl) {
