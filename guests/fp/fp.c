@@ -260,6 +260,13 @@ static void test_qemu_reference_cases(void)
 		fence_i();
 		fp_exec(&io);
 		result = (k->kind & FPV_XD) ? io.x12 : io.f4;
+		if (!(k->kind & FPV_ILLEGAL) && result == k->result &&
+		    (io.fcsr_out & 0x1f) == k->flags) {
+			/* again: translated at its second run under AXVM_JIT_HOT=1 */
+			io.f4 = io.x12 = io.fcsr_out = 0;
+			fp_exec(&io);
+			result = (k->kind & FPV_XD) ? io.x12 : io.f4;
+		}
 		if (k->kind & FPV_ILLEGAL)
 			ok = last_trap.count == traps + 1 && last_trap.cause == EXC_ILLEGAL;
 		else

@@ -776,17 +776,18 @@ static void jit_fs_dirty(struct jit_tr *t)
 /*
  * D arithmetic inline (fadd/fsub/fmul/fdiv/fsqrt.d, and the fused forms when
  * the host has FMA3), in RNE (static, or dynamic with frm = RNE), as SSE2
- * under the MXCSR rv_jit_try guarantees (RNE, all masked, no DAZ/FTZ). No
- * MXCSR flag is read: the fast path is taken only when fflags.NX is already
- * set and the result is finite with |r| >= 2^-1021 (biased exponent 2..0x7fe).
- * Then the operation raised nothing RISC-V would flag beyond NX: NV and a NaN
- * go together (so do DZ and an infinity, OF and an infinity in RNE, UF and a
- * result below the smallest normal), and NX is already there, so fflags
- * stays exact without touching MXCSR; and a NaN never reaches a register.
- * Everything else (NX clear, another rounding mode, a zero, subnormal,
+ * under the MXCSR rv_jit_try guarantees (RNE, all masked, no DAZ/FTZ). The
+ * result is kept only when it is finite with |r| >= 2^-1021 (biased
+ * exponent 2..0x7fe). Then the operation raised nothing RISC-V would flag
+ * but NX: NV and a NaN go together (so do DZ and an infinity, OF and an
+ * infinity in RNE, UF and a result below the smallest normal), and a NaN
+ * never reaches a register. With fflags.NX already set (most FP code after
+ * its first inexact result) no MXCSR flag is needed at all; with NX clear,
+ * MXCSR's flags are cleared first (ldmxcsr) and its PE read after (stmxcsr)
+ * to set NX. Everything else (another rounding mode, a zero, subnormal,
  * infinite or NaN result) takes the call to jit_fpu_call, which computes the
- * instruction again from the unchanged registers (rd is written only on the
- * fast path).
+ * instruction again from the unchanged registers (rd is written only when
+ * the result is kept).
  */
 static bool jit_fpu_inline_op(uint32_t insn)
 {
@@ -799,23 +800,21 @@ static bool jit_fpu_inline_op(uint32_t insn)
 	return rv_fpu_host_has_fma(); /* MADD, MSUB, NMSUB, NMADD */
 }
 
-static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+/*
+ * xmm0 = the operation of insn (D, RNE: the caller made sure), then the
+ * result check: returns the jcc to take when it is not normal and finite
+ * (biased exponent - 2 >= 0x7fd, unsigned; |r| >= 2^-1021 passes).
+ */
+static uint8_t *jit_fpu_sse_op(struct jit_tr *t, uint32_t insn)
 {
 	static const enum sse_op arith[4] = {SSE_ADDSD, SSE_SUBSD, SSE_MULSD, SSE_DIVSD};
 	/* MADD a*b+c, MSUB a*b-c, NMSUB -(a*b)+c, NMADD -(a*b)-c */
 	static const enum sse_fma fused[4] = {SSE_VFMADD231SD, SSE_VFMSUB231SD, SSE_VFNMADD231SD,
 					      SSE_VFNMSUB231SD};
 	struct x86_buf *b = &t->b;
-	unsigned opc = insn & 0x7f, f5 = insn >> 27, rd = (insn >> 7) & 31;
+	unsigned opc = insn & 0x7f, f5 = insn >> 27;
 	unsigned rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
-	uint8_t *slow_mode, *slow_result, *done;
 
-	jit_fs_check(t, off, k);
-	/* fflags.NX set, and RNE: (fcsr & 0xe1) == 1 for a dynamic rm, (fcsr & 1) == 1 for RNE */
-	x86_load(b, X86_LD_U32, X86_RAX, X86_RBX, FCSR_OFF);
-	x86_alu_imm(b, X86_AND, false, X86_RAX, ((insn >> 12) & 7) == RV_RM_DYN ? 0xe1 : 0x01);
-	x86_alu_imm(b, X86_CMP, false, X86_RAX, 1);
-	slow_mode = x86_jcc32(b, X86_CC_NE);
 	if (opc != RV_OPC_OP_FP) {
 		/* xmm0 = c, xmm1 = a, then xmm0 = xmm1 * b +- xmm0 */
 		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(insn >> 27));
@@ -827,22 +826,51 @@ static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigne
 		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(rs1));
 		sse_sd_mem(b, arith[f5], 0, X86_RBX, FOFF(rs2));
 	}
-	/* biased exponent - 2 < 0x7fd (unsigned): finite, |r| >= 2^-1021 */
 	sse_movq_r_x(b, X86_RAX, 0);
 	x86_shift_imm(b, X86_SHR, true, X86_RAX, 52);
 	x86_alu_imm(b, X86_AND, false, X86_RAX, 0x7ff);
 	x86_alu_imm(b, X86_SUB, false, X86_RAX, 2);
 	x86_alu_imm(b, X86_CMP, false, X86_RAX, 0x7fd);
-	slow_result = x86_jcc32(b, X86_CC_AE);
+	return x86_jcc32(b, X86_CC_AE);
+}
+
+static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31;
+	uint8_t *slow[3], *not_nx, *done[2], *nx_exact;
+
+	jit_fs_check(t, off, k);
+	/* (fcsr & 0xe1) for a dynamic rm (frm must be RNE), (fcsr & 1) for RNE: 1 = NX set */
+	x86_load(b, X86_LD_U32, X86_RAX, X86_RBX, FCSR_OFF);
+	x86_alu_imm(b, X86_AND, false, X86_RAX, ((insn >> 12) & 7) == RV_RM_DYN ? 0xe1 : 0x01);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, 1);
+	not_nx = x86_jcc32(b, X86_CC_NE);
+	/* NX set: no MXCSR flag needed (see above) */
+	slow[0] = jit_fpu_sse_op(t, insn);
 	sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
-	/* Both paths leave FS Dirty (jit_fpu_call does it or leaves the block). */
-	jit_fs_dirty(t);
-	done = x86_jmp32(b);
-	jit_here(t, slow_mode);
-	jit_here(t, slow_result);
+	done[0] = x86_jmp32(b);
+	/* NX clear (rax 0; anything else is another frm): the host's PE decides NX */
+	jit_here(t, not_nx);
+	x86_test_rr(b, false, X86_RAX, X86_RAX);
+	slow[1] = x86_jcc32(b, X86_CC_NE);
+	sse_ldmxcsr_imm(b, 0x1f80); /* RNE, all masked, no DAZ/FTZ, flags clear */
+	slow[2] = jit_fpu_sse_op(t, insn);
+	/* normal and finite: of the flags only PE (inexact) can be set (DE is not RISC-V's) */
+	sse_stmxcsr_test(b, 0x20);
+	nx_exact = x86_jcc32(b, X86_CC_E);
+	sse_or_byte(b, X86_RBX, FCSR_OFF, RV_FFLAGS_NX);
+	jit_here(t, nx_exact);
+	sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+	done[1] = x86_jmp32(b);
+	/* another rounding mode, or a result that is not normal and finite: the exact call */
+	for (unsigned i = 0; i < 3; i++)
+		jit_here(t, slow[i]);
 	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, false, off, k);
-	jit_here(t, done);
-	t->fs_dirty = true;
+	jit_here(t, done[0]);
+	jit_here(t, done[1]);
+	/* Both paths leave FS Dirty (jit_fpu_call sets it or leaves the block). */
+	jit_fs_dirty(t);
 }
 
 /*

@@ -41,3 +41,40 @@ void sse_movq_r_x(struct x86_buf *b, enum x86_reg dst, unsigned x)
 	x86_byte(b, 0x7e);
 	x86_byte(b, (uint8_t)(0xc0 | ((x & 7) << 3) | (dst & 7)));
 }
+
+/* [rsp - 8] as ModRM (mod 01, rm 100) + SIB (base rsp) + disp8, with reg field r. */
+static void sse_redzone(struct x86_buf *b, unsigned r)
+{
+	x86_byte(b, (uint8_t)(0x44 | (r << 3)));
+	x86_byte(b, 0x24);
+	x86_byte(b, 0xf8);
+}
+
+void sse_ldmxcsr_imm(struct x86_buf *b, uint32_t value)
+{
+	x86_byte(b, 0xc7); /* mov dword [rsp - 8], imm32 */
+	sse_redzone(b, 0);
+	x86_u32(b, value);
+	x86_byte(b, 0x0f); /* ldmxcsr [rsp - 8]: 0F AE /2 */
+	x86_byte(b, 0xae);
+	sse_redzone(b, 2);
+}
+
+void sse_stmxcsr_test(struct x86_buf *b, uint8_t mask)
+{
+	x86_byte(b, 0x0f); /* stmxcsr [rsp - 8]: 0F AE /3 */
+	x86_byte(b, 0xae);
+	sse_redzone(b, 3);
+	x86_byte(b, 0xf6); /* test byte [rsp - 8], imm8: F6 /0 */
+	sse_redzone(b, 0);
+	x86_byte(b, mask);
+}
+
+void sse_or_byte(struct x86_buf *b, enum x86_reg base, int32_t disp, uint8_t imm)
+{
+	if (base & 8)
+		x86_byte(b, 0x41);
+	x86_byte(b, 0x80); /* 80 /1 ib */
+	sse_mem(b, 1, base, disp);
+	x86_byte(b, imm);
+}

@@ -38,4 +38,14 @@ void sse_fma_mem(struct x86_buf *b, enum sse_fma op, unsigned x, unsigned y, enu
 /* dst = the 64 bits of xmm x (movq r64, xmm: 66 REX.W 0F 7E /r). */
 void sse_movq_r_x(struct x86_buf *b, enum x86_reg dst, unsigned x);
 
+/*
+ * MXCSR through the red zone ([rsp - 8], which Linux signal delivery
+ * leaves alone): load `value` into it / store it and test its low byte
+ * against mask (ZF clear: a flag in mask is set).
+ */
+void sse_ldmxcsr_imm(struct x86_buf *b, uint32_t value);
+void sse_stmxcsr_test(struct x86_buf *b, uint8_t mask);
+/* or byte [base + disp], imm. */
+void sse_or_byte(struct x86_buf *b, enum x86_reg base, int32_t disp, uint8_t imm);
+
 #endif
