@@ -874,6 +874,89 @@ static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigne
 }
 
 /*
+ * The D operations that round nothing, inline: FSGNJ/FSGNJN/FSGNJX.D (bits),
+ * FMV.X.D / FMV.D.X (moves), FCVT.D.W / FCVT.D.WU (every 32-bit integer is
+ * a double: exact, no flag; static rm only, a reserved one is illegal) and
+ * FEQ/FLT/FLE.D (ucomisd: ordered operands raise no RISC-V flag; unordered
+ * ones, where NV depends on the kind of NaN, take the call). Returns false
+ * if insn is none of them.
+ */
+static bool jit_fpu_inline_exact(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned f5 = insn >> 27, f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31;
+	unsigned rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
+	uint8_t *unordered, *done;
+
+	if ((insn & 0x7f) != RV_OPC_OP_FP || ((insn >> 25) & 3) != 1)
+		return false;
+	switch (f5) {
+	case 0x04: /* FSGNJ.D, FSGNJN.D, FSGNJX.D */
+		if (f3 > 2)
+			return false;
+		jit_fs_check(t, off, k);
+		x86_mov_load(b, X86_RAX, X86_RBX, FOFF(rs1));
+		x86_mov_load(b, X86_RCX, X86_RBX, FOFF(rs2));
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 63); /* rcx = sign of rs2 */
+		if (f3 == 1)
+			x86_alu_imm(b, X86_XOR, false, X86_RCX, 1);
+		x86_shift_imm(b, X86_SHL, true, X86_RCX, 63);
+		if (f3 != 2) { /* clear rs1's sign, then rcx's */
+			x86_shift_imm(b, X86_SHL, true, X86_RAX, 1);
+			x86_shift_imm(b, X86_SHR, true, X86_RAX, 1);
+		}
+		x86_alu_rr(b, X86_XOR, true, X86_RAX, X86_RCX);
+		x86_mov_store(b, X86_RBX, FOFF(rd), X86_RAX);
+		jit_fs_dirty(t);
+		return true;
+	case 0x1c: /* FMV.X.D (funct3 0); FCLASS.D is the call's */
+	case 0x1e: /* FMV.D.X */
+		if (f3 != 0 || rs2 != 0)
+			return false;
+		jit_fs_check(t, off, k);
+		if (f5 == 0x1c) {
+			x86_mov_load(b, X86_RAX, X86_RBX, FOFF(rs1));
+			jit_st(t, rd, X86_RAX);
+		} else {
+			jit_ld(t, X86_RAX, rs1);
+			x86_mov_store(b, X86_RBX, FOFF(rd), X86_RAX);
+			jit_fs_dirty(t);
+		}
+		return true;
+	case 0x1a: /* FCVT.D.W (rs2 0), FCVT.D.WU (rs2 1) */
+		if (rs2 > 1 || f3 > RV_RM_RMM)
+			return false;
+		jit_fs_check(t, off, k);
+		jit_ld(t, X86_RAX, rs1);
+		if (rs2 == 0)
+			x86_movsxd(b, X86_RAX, X86_RAX);
+		else
+			x86_mov_rr32(b, X86_RAX, X86_RAX);
+		sse_cvtsi2sd_r(b, 0, X86_RAX);
+		sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+		jit_fs_dirty(t);
+		return true;
+	case 0x14: /* FLE.D (0), FLT.D (1), FEQ.D (2) */
+		if (f3 > 2)
+			return false;
+		jit_fs_check(t, off, k);
+		/* FLE a, b is b >= a (CF clear with xmm0 = b); FLT a < b (CF); FEQ (ZF) */
+		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(f3 == 0 ? rs2 : rs1));
+		sse_ucomisd_mem(b, 0, X86_RBX, FOFF(f3 == 0 ? rs1 : rs2));
+		unordered = x86_jcc32(b, SSE_CC_P);
+		x86_setcc(b, f3 == 0 ? X86_CC_AE : f3 == 1 ? X86_CC_B : X86_CC_E, X86_RAX);
+		jit_st(t, rd, X86_RAX);
+		done = x86_jmp32(b);
+		jit_here(t, unordered);
+		jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, true, off, k);
+		jit_here(t, done);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * Translate one slot at page offset `off` (k instructions retired before
  * it). Returns the instructions it retires, 0 if it is not translated (the
  * block ends before it); *end is set when it ends the block itself.
@@ -1063,6 +1146,8 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			jit_fpu_inline(t, insn, off, k);
 			return 1;
 		}
+		if (t->j->fpu_inline && jit_fpu_inline_exact(t, insn, off, k))
+			return 1;
 		jit_call_insn(t, (const void *)jit_fpu_call, insn, xr ? 1 : 0, xw, off, k);
 		t->fs_on = t->fs_dirty = true; /* jit_fpu_call checked and set it, or left */
 		return 1;

@@ -78,3 +78,22 @@ void sse_or_byte(struct x86_buf *b, enum x86_reg base, int32_t disp, uint8_t imm
 	sse_mem(b, 1, base, disp);
 	x86_byte(b, imm);
 }
+
+void sse_ucomisd_mem(struct x86_buf *b, unsigned x, enum x86_reg base, int32_t disp)
+{
+	x86_byte(b, 0x66);
+	if ((x & 8) || (base & 8))
+		x86_byte(b, (uint8_t)(0x40 | ((x & 8) ? 4 : 0) | ((base & 8) ? 1 : 0)));
+	x86_byte(b, 0x0f);
+	x86_byte(b, 0x2e);
+	sse_mem(b, x, base, disp);
+}
+
+void sse_cvtsi2sd_r(struct x86_buf *b, unsigned x, enum x86_reg src)
+{
+	x86_byte(b, 0xf2);
+	x86_byte(b, (uint8_t)(0x48 | ((x & 8) ? 4 : 0) | ((src & 8) ? 1 : 0)));
+	x86_byte(b, 0x0f);
+	x86_byte(b, 0x2a);
+	x86_byte(b, (uint8_t)(0xc0 | ((x & 7) << 3) | (src & 7)));
+}

@@ -35,6 +35,13 @@ void sse_sd_mem(struct x86_buf *b, enum sse_op op, unsigned x, enum x86_reg base
 /* x = y * [base + disp] +- x (VEX.LIG.66.0F38.W1). */
 void sse_fma_mem(struct x86_buf *b, enum sse_fma op, unsigned x, unsigned y, enum x86_reg base,
 		 int32_t disp);
+/* Jcc "parity" (after ucomisd: the operands were unordered, a NaN among them). */
+#define SSE_CC_P ((enum x86_cc)0xa)
+
+/* ucomisd xmm x, [base + disp]: ZF PF CF = equal/unordered/less (66 0F 2E /r). */
+void sse_ucomisd_mem(struct x86_buf *b, unsigned x, enum x86_reg base, int32_t disp);
+/* xmm x = (double) src, src a 64-bit signed integer (cvtsi2sd: F2 REX.W 0F 2A /r). */
+void sse_cvtsi2sd_r(struct x86_buf *b, unsigned x, enum x86_reg src);
 /* dst = the 64 bits of xmm x (movq r64, xmm: 66 REX.W 0F 7E /r). */
 void sse_movq_r_x(struct x86_buf *b, enum x86_reg dst, unsigned x);
 
