@@ -774,11 +774,12 @@ static void jit_fs_dirty(struct jit_tr *t)
 #define FCSR_OFF ((int32_t)offsetof(struct rv_hart, fpu.fcsr))
 
 /*
- * D arithmetic inline (fadd/fsub/fmul/fdiv/fsqrt.d, and the fused forms when
- * the host has FMA3), in RNE (static, or dynamic with frm = RNE), as SSE2
+ * S and D arithmetic inline (fadd/fsub/fmul/fdiv/fsqrt, and the fused forms
+ * when the host has FMA3; singles only with every operand NaN-boxed), in RNE
+ * (static, or dynamic with frm = RNE), as SSE2
  * under the MXCSR rv_jit_try guarantees (RNE, all masked, no DAZ/FTZ). The
- * result is kept only when it is finite with |r| >= 2^-1021 (biased
- * exponent 2..0x7fe). Then the operation raised nothing RISC-V would flag
+ * result is kept only when it is finite with |r| at least twice the
+ * smallest normal (biased exponent 2..max-1). Then the operation raised nothing RISC-V would flag
  * but NX: NV and a NaN go together (so do DZ and an infinity, OF and an
  * infinity in RNE, UF and a result below the smallest normal), and a NaN
  * never reaches a register. With fflags.NX already set (most FP code after
@@ -793,8 +794,8 @@ static bool jit_fpu_inline_op(uint32_t insn)
 {
 	unsigned opc = insn & 0x7f, f5 = insn >> 27, rm = (insn >> 12) & 7;
 
-	if (((insn >> 25) & 3) != 1 || (rm != RV_RM_RNE && rm != RV_RM_DYN))
-		return false;
+	if (((insn >> 25) & 3) > 1 || (rm != RV_RM_RNE && rm != RV_RM_DYN))
+		return false; /* S and D only */
 	if (opc == RV_OPC_OP_FP)
 		return f5 <= 3 || (f5 == 0x0b && ((insn >> 20) & 31) == 0);
 	return rv_fpu_host_has_fma(); /* MADD, MSUB, NMSUB, NMADD */
@@ -814,33 +815,58 @@ static uint8_t *jit_fpu_sse_op(struct jit_tr *t, uint32_t insn)
 	struct x86_buf *b = &t->b;
 	unsigned opc = insn & 0x7f, f5 = insn >> 27;
 	unsigned rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
+	bool dbl = ((insn >> 25) & 3) == 1;
 
+	/* Singles: the low 4 bytes of the (NaN-boxed, checked by the caller) register. */
 	if (opc != RV_OPC_OP_FP) {
 		/* xmm0 = c, xmm1 = a, then xmm0 = xmm1 * b +- xmm0 */
-		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(insn >> 27));
-		sse_sd_mem(b, SSE_MOVSD_LOAD, 1, X86_RBX, FOFF(rs1));
-		sse_fma_mem(b, fused[(opc - RV_OPC_MADD) >> 2], 0, 1, X86_RBX, FOFF(rs2));
+		sse_scalar_mem(b, dbl, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(insn >> 27));
+		sse_scalar_mem(b, dbl, SSE_MOVSD_LOAD, 1, X86_RBX, FOFF(rs1));
+		sse_fma_mem(b, dbl, fused[(opc - RV_OPC_MADD) >> 2], 0, 1, X86_RBX, FOFF(rs2));
 	} else if (f5 == 0x0b) {
-		sse_sd_mem(b, SSE_SQRTSD, 0, X86_RBX, FOFF(rs1));
+		sse_scalar_mem(b, dbl, SSE_SQRTSD, 0, X86_RBX, FOFF(rs1));
 	} else {
-		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(rs1));
-		sse_sd_mem(b, arith[f5], 0, X86_RBX, FOFF(rs2));
+		sse_scalar_mem(b, dbl, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(rs1));
+		sse_scalar_mem(b, dbl, arith[f5], 0, X86_RBX, FOFF(rs2));
 	}
+	/* biased exponent - 2 < max - 2 (unsigned): finite, at least twice the smallest normal */
 	sse_movq_r_x(b, X86_RAX, 0);
-	x86_shift_imm(b, X86_SHR, true, X86_RAX, 52);
-	x86_alu_imm(b, X86_AND, false, X86_RAX, 0x7ff);
+	x86_shift_imm(b, X86_SHR, dbl, X86_RAX, dbl ? 52 : 23);
+	x86_alu_imm(b, X86_AND, false, X86_RAX, dbl ? 0x7ff : 0xff);
 	x86_alu_imm(b, X86_SUB, false, X86_RAX, 2);
-	x86_alu_imm(b, X86_CMP, false, X86_RAX, 0x7fd);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, dbl ? 0x7fd : 0xfd);
 	return x86_jcc32(b, X86_CC_AE);
+}
+
+/* rd = xmm0: a double, or a single NaN-boxed (upper 32 bits all ones). */
+static void jit_fpu_sse_store(struct jit_tr *t, bool dbl, unsigned rd)
+{
+	if (!dbl)
+		x86_store_imm32(&t->b, X86_RBX, FOFF(rd), -1);
+	sse_scalar_mem(&t->b, dbl, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
 }
 
 static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
 {
 	struct x86_buf *b = &t->b;
-	unsigned rd = (insn >> 7) & 31;
-	uint8_t *slow[3], *not_nx, *done[2], *nx_exact;
+	unsigned rd = (insn >> 7) & 31, nbox = 0;
+	bool dbl = ((insn >> 25) & 3) == 1;
+	uint8_t *slow[3 + 3], *not_nx, *done[2], *nx_exact;
 
 	jit_fs_check(t, off, k);
+	if (!dbl) {
+		/* every single operand NaN-boxed (else it reads as the canonical NaN: the call's)
+		 */
+		unsigned regs[3] = {(insn >> 15) & 31, (insn >> 20) & 31, insn >> 27};
+		unsigned n = (insn & 0x7f) != RV_OPC_OP_FP ? 3 : (insn >> 27) == 0x0b ? 1 : 2;
+
+		for (unsigned i = 0; i < n; i++) {
+			x86_mov_load(b, X86_RAX, X86_RBX, FOFF(regs[i]));
+			x86_shift_imm(b, X86_SHR, true, X86_RAX, 32);
+			x86_alu_imm(b, X86_CMP, false, X86_RAX, -1);
+			slow[3 + nbox++] = x86_jcc32(b, X86_CC_NE);
+		}
+	}
 	/* (fcsr & 0xe1) for a dynamic rm (frm must be RNE), (fcsr & 1) for RNE: 1 = NX set */
 	x86_load(b, X86_LD_U32, X86_RAX, X86_RBX, FCSR_OFF);
 	x86_alu_imm(b, X86_AND, false, X86_RAX, ((insn >> 12) & 7) == RV_RM_DYN ? 0xe1 : 0x01);
@@ -848,7 +874,7 @@ static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigne
 	not_nx = x86_jcc32(b, X86_CC_NE);
 	/* NX set: no MXCSR flag needed (see above) */
 	slow[0] = jit_fpu_sse_op(t, insn);
-	sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+	jit_fpu_sse_store(t, dbl, rd);
 	done[0] = x86_jmp32(b);
 	/* NX clear (rax 0; anything else is another frm): the host's PE decides NX */
 	jit_here(t, not_nx);
@@ -861,10 +887,10 @@ static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigne
 	nx_exact = x86_jcc32(b, X86_CC_E);
 	sse_or_byte(b, X86_RBX, FCSR_OFF, RV_FFLAGS_NX);
 	jit_here(t, nx_exact);
-	sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+	jit_fpu_sse_store(t, dbl, rd);
 	done[1] = x86_jmp32(b);
-	/* another rounding mode, or a result that is not normal and finite: the exact call */
-	for (unsigned i = 0; i < 3; i++)
+	/* another rounding mode, an un-boxed single, a result not normal and finite: the call */
+	for (unsigned i = 0; i < 3 + nbox; i++)
 		jit_here(t, slow[i]);
 	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, false, off, k);
 	jit_here(t, done[0]);

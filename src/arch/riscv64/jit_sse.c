@@ -13,7 +13,13 @@ static void sse_mem(struct x86_buf *b, unsigned r, enum x86_reg base, int32_t di
 
 void sse_sd_mem(struct x86_buf *b, enum sse_op op, unsigned x, enum x86_reg base, int32_t disp)
 {
-	x86_byte(b, 0xf2);
+	sse_scalar_mem(b, true, op, x, base, disp);
+}
+
+void sse_scalar_mem(struct x86_buf *b, bool dbl, enum sse_op op, unsigned x, enum x86_reg base,
+		    int32_t disp)
+{
+	x86_byte(b, dbl ? 0xf2 : 0xf3);
 	if ((x & 8) || (base & 8))
 		x86_byte(b, (uint8_t)(0x40 | ((x & 8) ? 4 : 0) | ((base & 8) ? 1 : 0)));
 	x86_byte(b, 0x0f);
@@ -21,14 +27,14 @@ void sse_sd_mem(struct x86_buf *b, enum sse_op op, unsigned x, enum x86_reg base
 	sse_mem(b, x, base, disp);
 }
 
-void sse_fma_mem(struct x86_buf *b, enum sse_fma op, unsigned x, unsigned y, enum x86_reg base,
-		 int32_t disp)
+void sse_fma_mem(struct x86_buf *b, bool dbl, enum sse_fma op, unsigned x, unsigned y,
+		 enum x86_reg base, int32_t disp)
 {
 	x86_byte(b, 0xc4);
 	/* ~R ~X ~B, map 00010 (0F38) */
 	x86_byte(b, (uint8_t)(((x & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | 0x02));
-	/* W1, ~vvvv = y, L0, pp 01 (66) */
-	x86_byte(b, (uint8_t)(0x80 | ((~y & 15) << 3) | 0x01));
+	/* W1 (sd) / W0 (ss), ~vvvv = y, L0, pp 01 (66) */
+	x86_byte(b, (uint8_t)((dbl ? 0x80 : 0) | ((~y & 15) << 3) | 0x01));
 	x86_byte(b, (uint8_t)op);
 	sse_mem(b, x, base, disp);
 }

@@ -32,9 +32,12 @@ enum sse_fma {
 
 /* F2 0F op /r with xmm x (0..15) and [base + disp] (movsd store: the other direction). */
 void sse_sd_mem(struct x86_buf *b, enum sse_op op, unsigned x, enum x86_reg base, int32_t disp);
-/* x = y * [base + disp] +- x (VEX.LIG.66.0F38.W1). */
-void sse_fma_mem(struct x86_buf *b, enum sse_fma op, unsigned x, unsigned y, enum x86_reg base,
-		 int32_t disp);
+/* The same in single precision (F3 0F op: movss, sqrtss, addss, ...) when !dbl. */
+void sse_scalar_mem(struct x86_buf *b, bool dbl, enum sse_op op, unsigned x, enum x86_reg base,
+		    int32_t disp);
+/* x = y * [base + disp] +- x (VEX.LIG.66.0F38.W1: sd; W0: ss when !dbl). */
+void sse_fma_mem(struct x86_buf *b, bool dbl, enum sse_fma op, unsigned x, unsigned y,
+		 enum x86_reg base, int32_t disp);
 /* Jcc "parity" (after ucomisd: the operands were unordered, a NaN among them). */
 #define SSE_CC_P ((enum x86_cc)0xa)
 
