@@ -286,3 +286,49 @@ TEST(test_fpu_host_refuses_what_only_fpu_c_knows)
 		CHECK_INT(RV_FFLAGS_NX, fpu.fcsr);
 	}
 }
+
+#if defined(__x86_64__)
+static uint32_t hp_mxcsr(void)
+{
+	uint32_t m;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(m));
+	return m;
+}
+
+static void hp_set_mxcsr(uint32_t m)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(m) : "memory");
+}
+#endif
+
+/*
+ * The environment translated code runs in (jit.c's inline path needs RNE,
+ * every exception masked, no DAZ/FTZ), and the caller's MXCSR given back
+ * whole, control bits and flags, whatever the translated code did to it.
+ */
+TEST(test_fpu_host_env_for_translated_code_and_back)
+{
+#if defined(__x86_64__)
+	/* round up, DAZ + FTZ, overflow unmasked, flags PE|IE set */
+	uint32_t hostile = (0x1f80u & ~0x0400u) | (2u << 13) | 0x8040u | 0x21u, saved, m;
+
+	hp_set_mxcsr(hostile);
+	saved = rv_fpu_host_env_enter();
+	m = hp_mxcsr();
+	hp_set_mxcsr(0x1f80u); /* what the inline path's ldmxcsr does to the flags */
+	rv_fpu_host_env_leave(saved);
+	CHECK_INT((int)hostile, (int)hp_mxcsr());
+	CHECK_INT((int)(0x1f80u | 0x21u), (int)m);
+	/* the usual environment: kept as is, flags included */
+	hp_set_mxcsr(0x1f80u | 0x10u);
+	saved = rv_fpu_host_env_enter();
+	CHECK_INT((int)(0x1f80u | 0x10u), (int)hp_mxcsr());
+	hp_set_mxcsr(0x1f80u | 0x20u);
+	rv_fpu_host_env_leave(saved);
+	CHECK_INT((int)(0x1f80u | 0x10u), (int)hp_mxcsr());
+	hp_set_mxcsr(0x1f80u);
+#else
+	test_skip("no MXCSR on this architecture");
+#endif
+}

@@ -74,27 +74,26 @@ void rv_fpu_host_set_fma(bool on)
 	__atomic_store_n(&fh_fma, on && fh_probe_fma() ? 1 : 0, __ATOMIC_RELAXED);
 }
 
-/* Bit 31 of MXCSR is reserved (always 0): here it marks "restore". */
-#define FH_ENV_RESTORE 0x80000000u
-
 uint32_t rv_fpu_host_env_enter(void)
 {
 	uint32_t m, want;
 
 	__asm__ volatile("stmxcsr %0" : "=m"(m));
-	if ((m & ~0x3fu) == FH_MXCSR_MASKED)
-		return 0;
-	want = FH_MXCSR_MASKED | (m & 0x3fu);
-	__asm__ volatile("ldmxcsr %0" : : "m"(want) : "memory");
-	return m | FH_ENV_RESTORE;
+	if ((m & ~0x3fu) != FH_MXCSR_MASKED) {
+		want = FH_MXCSR_MASKED | (m & 0x3fu);
+		__asm__ volatile("ldmxcsr %0" : : "m"(want) : "memory");
+	}
+	return m;
 }
 
 void rv_fpu_host_env_leave(uint32_t saved)
 {
-	if (saved & FH_ENV_RESTORE) {
-		saved &= ~FH_ENV_RESTORE;
+	uint32_t m;
+
+	/* Translated code may have cleared or raised flags: the caller's come back too. */
+	__asm__ volatile("stmxcsr %0" : "=m"(m));
+	if (m != saved)
 		__asm__ volatile("ldmxcsr %0" : : "m"(saved) : "memory");
-	}
 }
 
 uint32_t rv_fpu_host_mxcsr_fflags(uint32_t mxcsr)

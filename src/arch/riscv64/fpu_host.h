@@ -54,11 +54,11 @@ bool rv_fpu_host_has_fma(void);
 void rv_fpu_host_set_fma(bool on);
 
 /*
- * Around translated code (jit.c's inline D path relies on it): make the
+ * Around translated code (jit.c's inline path relies on it): make the
  * thread's MXCSR round to nearest with every exception masked and DAZ/FTZ
- * off, keeping its flags; returns what to hand to rv_fpu_host_env_leave,
- * which puts the caller's MXCSR back if enter had to change it. A no-op
- * (one stmxcsr) in the usual case, and off x86-64.
+ * off; returns the caller's MXCSR, which rv_fpu_host_env_leave puts back
+ * (control and flag bits) if it changed. Two stmxcsr in the usual case;
+ * nothing off x86-64.
  */
 uint32_t rv_fpu_host_env_enter(void);
 void rv_fpu_host_env_leave(uint32_t saved);
