@@ -900,12 +900,54 @@ static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigne
 }
 
 /*
+ * FCVT.W.D / FCVT.L.D in RTZ: cvttsd2si. x86 answers every invalid case
+ * (NaN, out of range) with the "integer indefinite" INT_MIN, where RISC-V
+ * saturates: that value, and the legitimate INT_MIN with it, takes the
+ * call. Otherwise the truncation is RISC-V's, and NX (inexact) is whether
+ * the integer converted back differs from the operand (exact: the integer
+ * came from a double), needed only while fflags.NX is clear.
+ */
+static void jit_fpu_inline_trunc(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+	bool w64 = ((insn >> 20) & 31) == 2;
+	uint8_t *slow, *nx_set, *exact, *done;
+
+	jit_fs_check(t, off, k);
+	sse_cvttsd2si_mem(b, w64, X86_RAX, X86_RBX, FOFF(rs1));
+	if (w64) {
+		x86_mov_imm(b, X86_RCX, UINT64_C(0x8000000000000000));
+		x86_alu_rr(b, X86_CMP, true, X86_RAX, X86_RCX);
+	} else {
+		x86_alu_imm(b, X86_CMP, false, X86_RAX, INT32_MIN);
+	}
+	slow = x86_jcc32(b, X86_CC_E);
+	if (!w64)
+		x86_movsxd(b, X86_RAX, X86_RAX);
+	x86_load(b, X86_LD_U32, X86_RCX, X86_RBX, FCSR_OFF);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, RV_FFLAGS_NX);
+	nx_set = x86_jcc32(b, X86_CC_NE);
+	sse_cvtsi2sd_r(b, 1, X86_RAX);
+	sse_ucomisd_mem(b, 1, X86_RBX, FOFF(rs1));
+	exact = x86_jcc32(b, X86_CC_E);
+	sse_or_byte(b, X86_RBX, FCSR_OFF, RV_FFLAGS_NX);
+	jit_here(t, nx_set);
+	jit_here(t, exact);
+	jit_st(t, rd, X86_RAX);
+	done = x86_jmp32(b);
+	jit_here(t, slow);
+	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, true, off, k);
+	jit_here(t, done);
+}
+
+/*
  * The D operations that round nothing, inline: FSGNJ/FSGNJN/FSGNJX.D (bits),
  * FMV.X.D / FMV.D.X (moves), FCVT.D.W / FCVT.D.WU (every 32-bit integer is
- * a double: exact, no flag; static rm only, a reserved one is illegal) and
- * FEQ/FLT/FLE.D (ucomisd: ordered operands raise no RISC-V flag; unordered
- * ones, where NV depends on the kind of NaN, take the call). Returns false
- * if insn is none of them.
+ * a double: exact, no flag; static rm only, a reserved one is illegal),
+ * FCVT.W.D / FCVT.L.D in RTZ (jit_fpu_inline_trunc) and FEQ/FLT/FLE.D (ucomisd: ordered operands
+ * raise no RISC-V flag; unordered ones, where NV depends on the kind of NaN, take the call).
+ * Returns false if insn is none of them.
  */
 static bool jit_fpu_inline_exact(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
 {
@@ -961,6 +1003,11 @@ static bool jit_fpu_inline_exact(struct jit_tr *t, uint32_t insn, int32_t off, u
 		sse_cvtsi2sd_r(b, 0, X86_RAX);
 		sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
 		jit_fs_dirty(t);
+		return true;
+	case 0x18: /* FCVT.W.D (rs2 0), FCVT.L.D (rs2 2) with rm RTZ (C's casts) */
+		if ((rs2 != 0 && rs2 != 2) || f3 != RV_RM_RTZ)
+			return false;
+		jit_fpu_inline_trunc(t, insn, off, k);
 		return true;
 	case 0x14: /* FLE.D (0), FLT.D (1), FEQ.D (2) */
 		if (f3 > 2)

@@ -103,3 +103,15 @@ void sse_cvtsi2sd_r(struct x86_buf *b, unsigned x, enum x86_reg src)
 	x86_byte(b, 0x2a);
 	x86_byte(b, (uint8_t)(0xc0 | ((x & 7) << 3) | (src & 7)));
 }
+
+void sse_cvttsd2si_mem(struct x86_buf *b, bool w64, enum x86_reg dst, enum x86_reg base,
+		       int32_t disp)
+{
+	x86_byte(b, 0xf2);
+	if (w64 || (dst & 8) || (base & 8))
+		x86_byte(b, (uint8_t)(0x40 | (w64 ? 8 : 0) | ((dst & 8) ? 4 : 0) |
+				      ((base & 8) ? 1 : 0)));
+	x86_byte(b, 0x0f);
+	x86_byte(b, 0x2c);
+	sse_mem(b, dst, base, disp);
+}

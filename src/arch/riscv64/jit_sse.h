@@ -45,6 +45,9 @@ void sse_fma_mem(struct x86_buf *b, bool dbl, enum sse_fma op, unsigned x, unsig
 void sse_ucomisd_mem(struct x86_buf *b, unsigned x, enum x86_reg base, int32_t disp);
 /* xmm x = (double) src, src a 64-bit signed integer (cvtsi2sd: F2 REX.W 0F 2A /r). */
 void sse_cvtsi2sd_r(struct x86_buf *b, unsigned x, enum x86_reg src);
+/* dst = [base + disp] (a double) truncated to int32 (w64 false: eax) or int64; cvttsd2si. */
+void sse_cvttsd2si_mem(struct x86_buf *b, bool w64, enum x86_reg dst, enum x86_reg base,
+		       int32_t disp);
 /* dst = the 64 bits of xmm x (movq r64, xmm: 66 REX.W 0F 7E /r). */
 void sse_movq_r_x(struct x86_buf *b, enum x86_reg dst, unsigned x);
 
