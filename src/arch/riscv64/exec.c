@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "arch/riscv64/dcache.h"
+#include "arch/riscv64/fpu_host.h"
 #include "arch/riscv64/gmem.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
@@ -322,7 +323,8 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	}
 /* F/D arithmetic straight into fpu.c; on -1 it changed nothing and interp.c raises. */
 #define FPU_BODY                                                                                   \
-	if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute(&h->fpu, op->insn, x)))  \
+	if (EXEC_UNLIKELY(!(h->sstatus & RV_SSTATUS_FS) ||                                         \
+			  rv_fpu_execute_fast(&h->fpu, op->insn, x)))                              \
 		goto do_generic;                                                                   \
 	x[0] = 0;                                                                                  \
 	rv_hart_fs_dirty(h);

@@ -25,8 +25,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "arch/riscv64/fpu_host.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
+#include "arch/riscv64/jit_sse.h"
 #include "arch/riscv64/jit_x86.h"
 
 void rv_jit_page_free(struct rv_jit_page *jp)
@@ -106,6 +108,12 @@ struct jit_tr {
 	bool dirty[JIT_NCACHE];
 	struct jit_stub stub[JIT_MAX_STUBS];
 	unsigned nstub;
+	/*
+	 * An earlier F/D instruction of the block (in emission order, so on every
+	 * path here) found sstatus.FS on / left it Dirty: later ones need not
+	 * check / set it again (nothing a block calls turns FS off).
+	 */
+	bool fs_on, fs_dirty;
 };
 
 struct rv_jit {
@@ -122,6 +130,7 @@ struct rv_jit {
 	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
 	struct jit_tr *tr; /* scratch for the block being translated */
+	bool fpu_inline;   /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
 };
 
 bool rv_jit_supported(void)
@@ -198,6 +207,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	if (getenv("AXVM_JIT_HOT") && atoi(getenv("AXVM_JIT_HOT")) > 0)
 		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
 	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
+	j->fpu_inline = !(getenv("AXVM_JIT_FPU") && strcmp(getenv("AXVM_JIT_FPU"), "call") == 0);
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -733,7 +743,7 @@ static bool jit_fence(const struct rv_dinsn *d)
  */
 static int jit_fpu_call(struct rv_hart *h, uint32_t insn)
 {
-	if (!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute(&h->fpu, insn, h->x))
+	if (!(h->sstatus & RV_SSTATUS_FS) || rv_fpu_execute_fast(&h->fpu, insn, h->x))
 		return 1;
 	h->x[0] = 0;
 	rv_hart_fs_dirty(h);
@@ -816,9 +826,281 @@ static void jit_call_insn(struct jit_tr *t, const void *fn, uint32_t insn, unsig
 /* FS off: leave for the interpreter (which raises the illegal instruction). */
 static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
 {
+	if (t->fs_on)
+		return;
 	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
 	x86_alu_imm(&t->b, X86_AND, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_E), STUB_PC, off, k, true);
+	t->fs_on = true;
+}
+
+/* FS = Dirty, as rv_hart_fs_dirty (once per block). */
+static void jit_fs_dirty(struct jit_tr *t)
+{
+	if (t->fs_dirty)
+		return;
+	x86_mov_load(&t->b, X86_RAX, X86_RBX, SSTATUS_OFF);
+	x86_alu_imm(&t->b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
+	x86_mov_store(&t->b, X86_RBX, SSTATUS_OFF, X86_RAX);
+	t->fs_dirty = true;
+}
+
+#define FCSR_OFF ((int32_t)offsetof(struct rv_hart, fpu.fcsr))
+
+/*
+ * S and D arithmetic inline (fadd/fsub/fmul/fdiv/fsqrt, and the fused forms
+ * when the host has FMA3; singles only with every operand NaN-boxed), in RNE
+ * (static, or dynamic with frm = RNE), as SSE2
+ * under the MXCSR rv_jit_try guarantees (RNE, all masked, no DAZ/FTZ). The
+ * result is kept only when it is finite with |r| at least twice the
+ * smallest normal (biased exponent 2..max-1). Then the operation raised nothing RISC-V would flag
+ * but NX: NV and a NaN go together (so do DZ and an infinity, OF and an
+ * infinity in RNE, UF and a result below the smallest normal), and a NaN
+ * never reaches a register. With fflags.NX already set (most FP code after
+ * its first inexact result) no MXCSR flag is needed at all; with NX clear,
+ * MXCSR's flags are cleared first (ldmxcsr) and its PE read after (stmxcsr)
+ * to set NX. Everything else (another rounding mode, a zero, subnormal,
+ * infinite or NaN result) takes the call to jit_fpu_call, which computes the
+ * instruction again from the unchanged registers (rd is written only when
+ * the result is kept).
+ */
+static bool jit_fpu_inline_op(uint32_t insn)
+{
+	unsigned opc = insn & 0x7f, f5 = insn >> 27, rm = (insn >> 12) & 7;
+
+	if (((insn >> 25) & 3) > 1 || (rm != RV_RM_RNE && rm != RV_RM_DYN))
+		return false; /* S and D only */
+	if (opc == RV_OPC_OP_FP)
+		return f5 <= 3 || (f5 == 0x0b && ((insn >> 20) & 31) == 0);
+	return rv_fpu_host_has_fma(); /* MADD, MSUB, NMSUB, NMADD */
+}
+
+/*
+ * xmm0 = the operation of insn (D, RNE: the caller made sure), then the
+ * result check: returns the jcc to take when it is not normal and finite
+ * (biased exponent - 2 >= 0x7fd, unsigned; |r| >= 2^-1021 passes).
+ */
+static uint8_t *jit_fpu_sse_op(struct jit_tr *t, uint32_t insn)
+{
+	static const enum sse_op arith[4] = {SSE_ADDSD, SSE_SUBSD, SSE_MULSD, SSE_DIVSD};
+	/* MADD a*b+c, MSUB a*b-c, NMSUB -(a*b)+c, NMADD -(a*b)-c */
+	static const enum sse_fma fused[4] = {SSE_VFMADD231SD, SSE_VFMSUB231SD, SSE_VFNMADD231SD,
+					      SSE_VFNMSUB231SD};
+	struct x86_buf *b = &t->b;
+	unsigned opc = insn & 0x7f, f5 = insn >> 27;
+	unsigned rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
+	bool dbl = ((insn >> 25) & 3) == 1;
+
+	/* Singles: the low 4 bytes of the (NaN-boxed, checked by the caller) register. */
+	if (opc != RV_OPC_OP_FP) {
+		/* xmm0 = c, xmm1 = a, then xmm0 = xmm1 * b +- xmm0 */
+		sse_scalar_mem(b, dbl, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(insn >> 27));
+		sse_scalar_mem(b, dbl, SSE_MOVSD_LOAD, 1, X86_RBX, FOFF(rs1));
+		sse_fma_mem(b, dbl, fused[(opc - RV_OPC_MADD) >> 2], 0, 1, X86_RBX, FOFF(rs2));
+	} else if (f5 == 0x0b) {
+		sse_scalar_mem(b, dbl, SSE_SQRTSD, 0, X86_RBX, FOFF(rs1));
+	} else {
+		sse_scalar_mem(b, dbl, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(rs1));
+		sse_scalar_mem(b, dbl, arith[f5], 0, X86_RBX, FOFF(rs2));
+	}
+	/* biased exponent - 2 < max - 2 (unsigned): finite, at least twice the smallest normal */
+	sse_movq_r_x(b, X86_RAX, 0);
+	x86_shift_imm(b, X86_SHR, dbl, X86_RAX, dbl ? 52 : 23);
+	x86_alu_imm(b, X86_AND, false, X86_RAX, dbl ? 0x7ff : 0xff);
+	x86_alu_imm(b, X86_SUB, false, X86_RAX, 2);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, dbl ? 0x7fd : 0xfd);
+	return x86_jcc32(b, X86_CC_AE);
+}
+
+/* rd = xmm0: a double, or a single NaN-boxed (upper 32 bits all ones). */
+static void jit_fpu_sse_store(struct jit_tr *t, bool dbl, unsigned rd)
+{
+	if (!dbl)
+		x86_store_imm32(&t->b, X86_RBX, FOFF(rd), -1);
+	sse_scalar_mem(&t->b, dbl, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+}
+
+static void jit_fpu_inline(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31, nbox = 0;
+	bool dbl = ((insn >> 25) & 3) == 1;
+	uint8_t *slow[3 + 3], *not_nx, *done[2], *nx_exact;
+
+	jit_fs_check(t, off, k);
+	if (!dbl) {
+		/* every single operand NaN-boxed (else it reads as the canonical NaN: the call's)
+		 */
+		unsigned regs[3] = {(insn >> 15) & 31, (insn >> 20) & 31, insn >> 27};
+		unsigned n = (insn & 0x7f) != RV_OPC_OP_FP ? 3 : (insn >> 27) == 0x0b ? 1 : 2;
+
+		for (unsigned i = 0; i < n; i++) {
+			x86_mov_load(b, X86_RAX, X86_RBX, FOFF(regs[i]));
+			x86_shift_imm(b, X86_SHR, true, X86_RAX, 32);
+			x86_alu_imm(b, X86_CMP, false, X86_RAX, -1);
+			slow[3 + nbox++] = x86_jcc32(b, X86_CC_NE);
+		}
+	}
+	/* (fcsr & 0xe1) for a dynamic rm (frm must be RNE), (fcsr & 1) for RNE: 1 = NX set */
+	x86_load(b, X86_LD_U32, X86_RAX, X86_RBX, FCSR_OFF);
+	x86_alu_imm(b, X86_AND, false, X86_RAX, ((insn >> 12) & 7) == RV_RM_DYN ? 0xe1 : 0x01);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, 1);
+	not_nx = x86_jcc32(b, X86_CC_NE);
+	/* NX set: no MXCSR flag needed (see above) */
+	slow[0] = jit_fpu_sse_op(t, insn);
+	jit_fpu_sse_store(t, dbl, rd);
+	done[0] = x86_jmp32(b);
+	/* NX clear (rax 0; anything else is another frm): the host's PE decides NX */
+	jit_here(t, not_nx);
+	x86_test_rr(b, false, X86_RAX, X86_RAX);
+	slow[1] = x86_jcc32(b, X86_CC_NE);
+	sse_ldmxcsr_imm(b, 0x1f80); /* RNE, all masked, no DAZ/FTZ, flags clear */
+	slow[2] = jit_fpu_sse_op(t, insn);
+	/* normal and finite: of the flags only PE (inexact) can be set (DE is not RISC-V's) */
+	sse_stmxcsr_test(b, 0x20);
+	nx_exact = x86_jcc32(b, X86_CC_E);
+	sse_or_byte(b, X86_RBX, FCSR_OFF, RV_FFLAGS_NX);
+	jit_here(t, nx_exact);
+	jit_fpu_sse_store(t, dbl, rd);
+	done[1] = x86_jmp32(b);
+	/* another rounding mode, an un-boxed single, a result not normal and finite: the call */
+	for (unsigned i = 0; i < 3 + nbox; i++)
+		jit_here(t, slow[i]);
+	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, false, off, k);
+	jit_here(t, done[0]);
+	jit_here(t, done[1]);
+	/* Both paths leave FS Dirty (jit_fpu_call sets it or leaves the block). */
+	jit_fs_dirty(t);
+}
+
+/*
+ * FCVT.W.D / FCVT.L.D in RTZ: cvttsd2si. x86 answers every invalid case
+ * (NaN, out of range) with the "integer indefinite" INT_MIN, where RISC-V
+ * saturates: that value, and the legitimate INT_MIN with it, takes the
+ * call. Otherwise the truncation is RISC-V's, and NX (inexact) is whether
+ * the integer converted back differs from the operand (exact: the integer
+ * came from a double), needed only while fflags.NX is clear.
+ */
+static void jit_fpu_inline_trunc(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+	bool w64 = ((insn >> 20) & 31) == 2;
+	uint8_t *slow, *nx_set, *exact, *done;
+
+	jit_fs_check(t, off, k);
+	sse_cvttsd2si_mem(b, w64, X86_RAX, X86_RBX, FOFF(rs1));
+	if (w64) {
+		x86_mov_imm(b, X86_RCX, UINT64_C(0x8000000000000000));
+		x86_alu_rr(b, X86_CMP, true, X86_RAX, X86_RCX);
+	} else {
+		x86_alu_imm(b, X86_CMP, false, X86_RAX, INT32_MIN);
+	}
+	slow = x86_jcc32(b, X86_CC_E);
+	if (!w64)
+		x86_movsxd(b, X86_RAX, X86_RAX);
+	x86_load(b, X86_LD_U32, X86_RCX, X86_RBX, FCSR_OFF);
+	x86_alu_imm(b, X86_AND, false, X86_RCX, RV_FFLAGS_NX);
+	nx_set = x86_jcc32(b, X86_CC_NE);
+	sse_cvtsi2sd_r(b, 1, X86_RAX);
+	sse_ucomisd_mem(b, 1, X86_RBX, FOFF(rs1));
+	exact = x86_jcc32(b, X86_CC_E);
+	sse_or_byte(b, X86_RBX, FCSR_OFF, RV_FFLAGS_NX);
+	jit_here(t, nx_set);
+	jit_here(t, exact);
+	jit_st(t, rd, X86_RAX);
+	done = x86_jmp32(b);
+	jit_here(t, slow);
+	jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, true, off, k);
+	jit_here(t, done);
+}
+
+/*
+ * The D operations that round nothing, inline: FSGNJ/FSGNJN/FSGNJX.D (bits),
+ * FMV.X.D / FMV.D.X (moves), FCVT.D.W / FCVT.D.WU (every 32-bit integer is
+ * a double: exact, no flag; static rm only, a reserved one is illegal),
+ * FCVT.W.D / FCVT.L.D in RTZ (jit_fpu_inline_trunc) and FEQ/FLT/FLE.D (ucomisd: ordered operands
+ * raise no RISC-V flag; unordered ones, where NV depends on the kind of NaN, take the call).
+ * Returns false if insn is none of them.
+ */
+static bool jit_fpu_inline_exact(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned f5 = insn >> 27, f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31;
+	unsigned rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
+	uint8_t *unordered, *done;
+
+	if ((insn & 0x7f) != RV_OPC_OP_FP || ((insn >> 25) & 3) != 1)
+		return false;
+	switch (f5) {
+	case 0x04: /* FSGNJ.D, FSGNJN.D, FSGNJX.D */
+		if (f3 > 2)
+			return false;
+		jit_fs_check(t, off, k);
+		x86_mov_load(b, X86_RAX, X86_RBX, FOFF(rs1));
+		x86_mov_load(b, X86_RCX, X86_RBX, FOFF(rs2));
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 63); /* rcx = sign of rs2 */
+		if (f3 == 1)
+			x86_alu_imm(b, X86_XOR, false, X86_RCX, 1);
+		x86_shift_imm(b, X86_SHL, true, X86_RCX, 63);
+		if (f3 != 2) { /* clear rs1's sign, then rcx's */
+			x86_shift_imm(b, X86_SHL, true, X86_RAX, 1);
+			x86_shift_imm(b, X86_SHR, true, X86_RAX, 1);
+		}
+		x86_alu_rr(b, X86_XOR, true, X86_RAX, X86_RCX);
+		x86_mov_store(b, X86_RBX, FOFF(rd), X86_RAX);
+		jit_fs_dirty(t);
+		return true;
+	case 0x1c: /* FMV.X.D (funct3 0); FCLASS.D is the call's */
+	case 0x1e: /* FMV.D.X */
+		if (f3 != 0 || rs2 != 0)
+			return false;
+		jit_fs_check(t, off, k);
+		if (f5 == 0x1c) {
+			x86_mov_load(b, X86_RAX, X86_RBX, FOFF(rs1));
+			jit_st(t, rd, X86_RAX);
+		} else {
+			jit_ld(t, X86_RAX, rs1);
+			x86_mov_store(b, X86_RBX, FOFF(rd), X86_RAX);
+			jit_fs_dirty(t);
+		}
+		return true;
+	case 0x1a: /* FCVT.D.W (rs2 0), FCVT.D.WU (rs2 1) */
+		if (rs2 > 1 || f3 > RV_RM_RMM)
+			return false;
+		jit_fs_check(t, off, k);
+		jit_ld(t, X86_RAX, rs1);
+		if (rs2 == 0)
+			x86_movsxd(b, X86_RAX, X86_RAX);
+		else
+			x86_mov_rr32(b, X86_RAX, X86_RAX);
+		sse_cvtsi2sd_r(b, 0, X86_RAX);
+		sse_sd_mem(b, SSE_MOVSD_STORE, 0, X86_RBX, FOFF(rd));
+		jit_fs_dirty(t);
+		return true;
+	case 0x18: /* FCVT.W.D (rs2 0), FCVT.L.D (rs2 2) with rm RTZ (C's casts) */
+		if ((rs2 != 0 && rs2 != 2) || f3 != RV_RM_RTZ)
+			return false;
+		jit_fpu_inline_trunc(t, insn, off, k);
+		return true;
+	case 0x14: /* FLE.D (0), FLT.D (1), FEQ.D (2) */
+		if (f3 > 2)
+			return false;
+		jit_fs_check(t, off, k);
+		/* FLE a, b is b >= a (CF clear with xmm0 = b); FLT a < b (CF); FEQ (ZF) */
+		sse_sd_mem(b, SSE_MOVSD_LOAD, 0, X86_RBX, FOFF(f3 == 0 ? rs2 : rs1));
+		sse_ucomisd_mem(b, 0, X86_RBX, FOFF(f3 == 0 ? rs1 : rs2));
+		unordered = x86_jcc32(b, SSE_CC_P);
+		x86_setcc(b, f3 == 0 ? X86_CC_AE : f3 == 1 ? X86_CC_B : X86_CC_E, X86_RAX);
+		jit_st(t, rd, X86_RAX);
+		done = x86_jmp32(b);
+		jit_here(t, unordered);
+		jit_call_insn(t, (const void *)jit_fpu_call, insn, 0, true, off, k);
+		jit_here(t, done);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* rcx = a row's second operand: rs2, the immediate, or 0. */
@@ -1083,10 +1365,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 			x86_alu_rr(b, X86_OR, true, X86_RCX, X86_RDX);
 		}
 		x86_mov_store(b, X86_RBX, FOFF(d->rd), X86_RCX);
-		/* FS = Dirty, as rv_hart_fs_dirty */
-		x86_mov_load(b, X86_RAX, X86_RBX, SSTATUS_OFF);
-		x86_alu_imm(b, X86_OR, true, X86_RAX, (int32_t)RV_SSTATUS_FS);
-		x86_mov_store(b, X86_RBX, SSTATUS_OFF, X86_RAX);
+		jit_fs_dirty(t);
 		return 1;
 	}
 	case RV_DOP_FPU: {
@@ -1097,7 +1376,14 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		bool xw = opfp && (f5 == 0x14 || f5 == 0x18 || f5 == 0x1c);
 		bool xr = opfp && (f5 == 0x1a || f5 == 0x1e);
 
+		if (t->j->fpu_inline && jit_fpu_inline_op(insn)) {
+			jit_fpu_inline(t, insn, off, k);
+			return 1;
+		}
+		if (t->j->fpu_inline && jit_fpu_inline_exact(t, insn, off, k))
+			return 1;
 		jit_call_insn(t, (const void *)jit_fpu_call, insn, xr ? 1 : 0, xw, off, k);
+		t->fs_on = t->fs_dirty = true; /* jit_fpu_call checked and set it, or left */
 		return 1;
 	}
 	case RV_DOP_SHIFTS:
@@ -1373,6 +1659,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->start = start;
 	t->nstub = 0;
 	t->len = 0;
+	t->fs_on = t->fs_dirty = false;
 	jit_choose_cache(t, h, dp);
 	jit_populate(j);
 	x86_init(&t->b, j->rw + j->used, j->size - j->used);
@@ -1480,6 +1767,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	struct rv_jit_page *jp = dp->jit;
 	const void *code;
 	int64_t after;
+	uint32_t mxcsr;
 
 	/*
 	 * Misaligned accesses must reach interp.c (FWFT delegates them to the
@@ -1514,8 +1802,11 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	h->jit_exit_slow = 0;
 	h->jit_xd = h->tlb.xd[h->priv];
 	j->stats.runs++;
+	/* The inline FP path's host environment (jit_fpu_inline), the caller's restored after. */
+	mxcsr = rv_fpu_host_env_enter();
 	after = j->enter(h, *left, page_va, code, h->tlb.e[h->priv][RV_ACC_R],
 			 h->tlb.e[h->priv][RV_ACC_W]);
+	rv_fpu_host_env_leave(mxcsr);
 	if (after == *left)
 		return false; /* the budget did not cover it: nothing ran, pc unchanged */
 	j->stats.insns += (uint64_t)(*left - after);
