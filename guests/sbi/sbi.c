@@ -92,6 +92,7 @@ void test_fwft_misaligned_delegation_and_ad_updating(void);
 void test_probe_sbi3_extensions(void);
 void test_dbtr_execute_and_store_triggers(void);
 void test_sse_local_event_runs_and_complete_resumes(void);
+void test_sse_pmu_overflow_event_instead_of_lcofi(void);
 
 int main(unsigned long hartid, unsigned long dtb)
 {
@@ -109,5 +110,6 @@ int main(unsigned long hartid, unsigned long dtb)
 	RUN(test_probe_sbi3_extensions);
 	RUN(test_dbtr_execute_and_store_triggers);
 	RUN(test_sse_local_event_runs_and_complete_resumes);
+	RUN(test_sse_pmu_overflow_event_instead_of_lcofi);
 	return test_failures();
 }

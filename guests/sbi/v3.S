@@ -15,6 +15,11 @@
  * into out[5..31] for the C side to compare; returns 0. sse_after_ecall is
  * the address the event interrupts.
  *
+ * sse_pmu_handler: the PMU-overflow event's entry, touching only a6 and
+ * a7 (a7 = ENTRY_ARG = struct sse_pmu_rec *: 0 count, 8 sepc, 16 scountovf
+ * as it found them), then complete: the interrupted code, stopped anywhere,
+ * resumes with every register as it was.
+ *
  * dbtr_exec_target: returns 42 (its first instruction is a nop, what an
  * execute trigger on it makes the trap recorder skip).
  */
@@ -34,6 +39,21 @@ sse_handler:
 	sd	a1, 40(a7)
 	li	a0, 0x5a5a000a
 	li	a1, 0x5a5a000b
+	li	a7, 0x535345
+	li	a6, 6
+	ecall
+1:	j	1b
+
+	.globl	sse_pmu_handler
+	.balign	4
+sse_pmu_handler:
+	ld	a6, 0(a7)
+	addi	a6, a6, 1
+	sd	a6, 0(a7)
+	csrr	a6, sepc
+	sd	a6, 8(a7)
+	csrr	a6, 0xda0
+	sd	a6, 16(a7)
 	li	a7, 0x535345
 	li	a6, 6
 	ecall

@@ -10,6 +10,8 @@
  * hart itself; its handler runs at once after the inject ecall (a6 = hart
  * id, a7 = ENTRY_ARG, sepc = the interrupted pc, SIE clear) and complete
  * resumes the interrupted code with every register as it was.
+ * SSE PMU overflow: with the event enabled, hpmcounter3 wrapping enters its
+ * handler (scountovf shows the counter) instead of raising LCOFI.
  * axvm must have both; OpenSBI 1.1 (QEMU) has neither: skipped there.
  */
 #include "guest.h"
@@ -20,6 +22,9 @@
 #define SBI_ERR_INVALID_STATE (-10)
 #define SBI_ERR_BAD_RANGE (-11)
 #define SSE_LOCAL_SW 0xffff0000ul
+#define SSE_PMU_OVF 0x00010000ul
+#define SBI_EXT_PMU 0x504D55
+#define IRQ_LCOFI 13
 
 #define MC6 (6ul << 60)
 #define MC6_S (1ul << 4)
@@ -31,7 +36,11 @@ struct sse_rec {
 	volatile unsigned long hartid, count, sepc, sstatus, a0, a1;
 };
 
-extern char sse_handler[], sse_after_ecall[];
+struct sse_pmu_rec {
+	volatile unsigned long count, sepc, ovf;
+};
+
+extern char sse_handler[], sse_after_ecall[], sse_pmu_handler[];
 long sse_selfcheck(long hartid, unsigned long out[32]);
 long dbtr_exec_target(void);
 
@@ -175,4 +184,72 @@ void test_sse_local_event_runs_and_complete_resumes(void)
 	r = sbi_call(SBI_EXT_SSE, 9, 0, 0, 0, 0);
 	CHECK_EQ(r.error, 0);
 	printf("  SSE handler ran, complete resumed\n");
+}
+
+/* PMU config_matching(base 3, mask 1, flags 0, INSTRUCTIONS, event_data 0): a4 too. */
+static struct sbiret pmu_config_hpm3_instructions(void)
+{
+	register long a0 __asm__("a0") = 3, a1 __asm__("a1") = 1, a2 __asm__("a2") = 0;
+	register long a3 __asm__("a3") = 2, a4 __asm__("a4") = 0;
+	register long a6 __asm__("a6") = 2, a7 __asm__("a7") = SBI_EXT_PMU;
+
+	__asm__ volatile("ecall"
+			 : "+r"(a0), "+r"(a1)
+			 : "r"(a2), "r"(a3), "r"(a4), "r"(a6), "r"(a7)
+			 : "memory");
+	return (struct sbiret){a0, a1};
+}
+
+static volatile unsigned long pmu_lcofi_seen;
+
+static int pmu_lcofi_hook(struct trap_frame *tf)
+{
+	if (tf->scause != (SCAUSE_INTR | IRQ_LCOFI))
+		return trap_recorder(tf);
+	pmu_lcofi_seen++;
+	csr_clear(sip, 1ul << IRQ_LCOFI);
+	return 1;
+}
+
+void test_sse_pmu_overflow_event_instead_of_lcofi(void)
+{
+	static struct sse_pmu_rec rec;
+	struct sbiret r;
+
+	if (!have(SBI_EXT_SSE) || sbi_is_opensbi())
+		return;
+	r = pmu_config_hpm3_instructions();
+	CHECK_EQ(r.error, 0);
+	CHECK_EQ(r.value, 3);
+	r = sbi_call(SBI_EXT_SSE, 2, SSE_PMU_OVF, (long)sse_pmu_handler, (long)&rec, 0);
+	CHECK_EQ(r.error, 0);
+	r = sbi_call(SBI_EXT_SSE, 4, SSE_PMU_OVF, 0, 0, 0);
+	CHECK_EQ(r.error, 0);
+	r = sbi_call(SBI_EXT_SSE, 8, 0, 0, 0, 0); /* unmask */
+	CHECK_EQ(r.error, 0);
+	pmu_lcofi_seen = 0;
+	trap_set_hook(pmu_lcofi_hook);
+	csr_write(stvec, (unsigned long)trap_entry);
+	csr_set(sie, 1ul << IRQ_LCOFI);
+	csr_set(sstatus, SSTATUS_SIE);
+	r = sbi_call(SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, -200l);
+	CHECK_EQ(r.error, 0);
+	for (volatile int i = 0; i < 1000 && !rec.count; i++)
+		;
+	csr_clear(sstatus, SSTATUS_SIE);
+	csr_clear(sie, 1ul << IRQ_LCOFI);
+	CHECK_EQ(rec.count, 1);
+	CHECK_EQ(rec.ovf & 8, 8); /* the handler found hpmcounter3 in scountovf */
+	CHECK_EQ(pmu_lcofi_seen, 0);
+	CHECK_EQ(csr_read(sip) & (1ul << IRQ_LCOFI), 0);
+	r = sbi_call(SBI_EXT_PMU, 4, 3, 1, 1 /* RESET */, 0);
+	CHECK_EQ(r.error, 0);
+	r = sbi_call(SBI_EXT_SSE, 5, SSE_PMU_OVF, 0, 0, 0);
+	CHECK_EQ(r.error, 0);
+	r = sbi_call(SBI_EXT_SSE, 3, SSE_PMU_OVF, 0, 0, 0);
+	CHECK_EQ(r.error, 0);
+	r = sbi_call(SBI_EXT_SSE, 9, 0, 0, 0, 0);
+	CHECK_EQ(r.error, 0);
+	trap_expect_none();
+	printf("  SSE PMU-overflow handler ran instead of LCOFI\n");
 }

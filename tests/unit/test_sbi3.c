@@ -348,8 +348,6 @@ TEST(test_sse_event_ids_and_state_machine)
 	FIX(f);
 	sse(f.h, 2, 0x00000000, HANDLER, 0, 0); /* local RAS */
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sse(f.h, 2, 0x00010000, HANDLER, 0, 0); /* PMU overflow */
-	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	sse(f.h, 2, 0x00012345, HANDLER, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	sse(f.h, 2, LOCAL_SW, HANDLER + 1, 0, 0);
@@ -494,6 +492,75 @@ TEST(test_sse_local_inject_enters_the_handler_and_complete_resumes)
 	CHECK_INT(0, ERR(h));
 	CHECK_U64(R + 4, h->pc);
 	fix_fini(&f);
+}
+
+/*
+ * The PMU-overflow event (Sscofpmf): while it is enabled, an hpmcounter's
+ * wrap enters its handler right after the wrapping instruction instead of
+ * raising LCOFI; disabled, the wrap raises LCOFI again. Without Sscofpmf
+ * nothing overflows: NOT_SUPPORTED.
+ */
+#define PMU_OVF 0x00010000ull
+TEST(test_sse_pmu_overflow_event_takes_the_wrap_instead_of_lcofi)
+{
+	FIX(f);
+	struct rv_hart *h = f.h;
+	const uint32_t wfi = WFI;
+	uint64_t v;
+
+	REQUIRE_OK(axvm_addrspace_write(f.as, HANDLER, &wfi, 4));
+	CODE(f, R, NOP, NOP, NOP, NOP, NOP, NOP, NOP, NOP, NOP, WFI);
+	sse(h, 2, PMU_OVF, HANDLER, 0x77, 0);
+	CHECK_INT(0, ERR(h));
+	sse(h, 4, PMU_OVF, 0, 0, 0);
+	CHECK_INT(0, ERR(h));
+	sse(h, 8, 0, 0, 0, 0); /* unmask */
+	CHECK_INT(0, ERR(h));
+	/* hpmcounter3 counts instructions from 5 below the wrap. */
+	sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 0, 2 /* INSTRUCTIONS */, 0);
+	CHECK_U64(3, VAL(h));
+	sbi(h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-5, 0);
+	CHECK_INT(0, ERR(h));
+	REQUIRE_OK(rv_csr_write(h, 0x104, RV_MIP_LCOFIP));
+	h->sstatus |= RV_SSTATUS_SIE;
+	h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(HANDLER + 4, h->pc); /* in the handler (its wfi) */
+	CHECK_U64(0x77, h->x[A7]);     /* ENTRY_ARG */
+	CHECK_U64(R + 5 * 4, h->sepc); /* exactly after the fifth nop: the wrap */
+	REQUIRE_OK(rv_csr_read(h, 0xda0, &v));
+	CHECK_U64(1u << 3, v); /* the handler finds the counter in scountovf */
+	REQUIRE_OK(rv_csr_read(h, 0x144, &v));
+	CHECK_U64(0, v & RV_MIP_LCOFIP);	       /* and no interrupt */
+	CHECK_U64(3, sse_attr(&f, h, PMU_OVF, 0) & 3); /* RUNNING */
+	sse(h, 6, 0, 0, 0, 0);			       /* complete */
+	CHECK_U64(R + 5 * 4, h->pc);
+
+	/* Disabled: the next wrap (OF cleared by a restart) raises LCOFI. */
+	sse(h, 5, PMU_OVF, 0, 0, 0);
+	CHECK_INT(0, ERR(h));
+	sbi(h, SBI_EXT_PMU, 4, 3, 1, 0, 0, 0); /* stop */
+	CHECK_INT(0, ERR(h));
+	sbi(h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-2, 0);
+	CHECK_INT(0, ERR(h));
+	h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(RV_CAUSE_INTERRUPT | 13, h->scause);
+	CHECK_U64(R + 2 * 4, h->sepc);
+	fix_fini(&f);
+}
+
+TEST(test_sse_pmu_overflow_event_needs_sscofpmf)
+{
+	static const struct axvm_riscv64_config cfg = {
+	    .run_budget = 100000, .ext_off = 1ull << AXVM_RISCV64_EXT_SSCOFPMF};
+	struct hart_fix g;
+
+	REQUIRE_OK(fix_init_cfg(&g, &cfg, axvm_hal_linux()));
+	sse(g.h, 2, PMU_OVF, HANDLER, 0, 0); /* no overflow to report */
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(g.h));
+	fix_fini(&g);
 }
 
 /*

@@ -60,6 +60,11 @@ uint64_t rv_sbi_pmu_hw_read(const struct rv_hart *h, unsigned idx);
  * handler), or clear the signal when none is. True if one was delivered.
  */
 bool rv_sbi_sse_deliver(struct rv_hart *h);
+/*
+ * An hpmcounter overflowed (sbi_pmu.c): true if the guest's SSE PMU-overflow
+ * event took it (now pending), false if LCOFI is to be raised instead.
+ */
+bool rv_sbi_sse_pmu_overflow(struct rv_hart *h);
 /* Whether an SSE event could be delivered now (a wfi must not halt). */
 bool rv_sbi_sse_ready(struct rv_hart *h);
 /* The hart stopped: its DBTR triggers and shared memory go, its local SSE event resets. */

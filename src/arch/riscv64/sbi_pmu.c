@@ -187,7 +187,9 @@ void rv_sbi_pmu_overflow(struct rv_hart *h)
 
 		run &= run - 1;
 		if (v < p->last[i]) {
-			if (!(p->of & (1u << i)))
+			/* The SSE PMU-overflow event, when the guest enabled it, instead of LCOFI.
+			 */
+			if (!(p->of & (1u << i)) && !rv_sbi_sse_pmu_overflow(h))
 				__atomic_fetch_or(&h->pending, RV_MIP_LCOFIP, __ATOMIC_SEQ_CST);
 			p->of |= 1u << i;
 		}

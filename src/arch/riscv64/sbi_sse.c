@@ -11,11 +11,14 @@
  *   6 complete()                                RUNNING -> ENABLED, resume
  *   7 inject(event_id, hart_id)
  *   8 hart_unmask()  9 hart_mask()              harts start masked
- * Events: LOCAL_SOFTWARE 0xffff0000 (one per hart, in the hart) and
+ * Events: LOCAL_SOFTWARE 0xffff0000 (one per hart, in the hart),
  * GLOBAL_SOFTWARE 0xffff8000 (one per VM, in the machine, under its lock;
- * delivered on its PREFERRED_HART). The other standard events (local and
- * global RAS, double trap, PMU overflow) are NOT_SUPPORTED: nothing here
- * raises them; any other ID is INVALID_PARAM.
+ * delivered on its PREFERRED_HART) and LOCAL_PMU_OVERFLOW 0x00010000 (one
+ * per hart, where the hart has Sscofpmf: while it is ENABLED or RUNNING,
+ * sbi_pmu.c makes it pending where an hpmcounter's overflow would raise
+ * LCOFI, as OpenSBI does, and the handler reads scountovf). The other
+ * standard events (local and global RAS, double trap) are NOT_SUPPORTED:
+ * nothing here raises them; any other ID is INVALID_PARAM.
  *
  * Delivery happens at an instruction boundary, in rv_hart_run's check
  * before interrupts (hart.c calls rv_sbi_sse_deliver while the hart's
@@ -79,12 +82,14 @@ enum {
 #define A6 16
 #define A7 17
 
+/* The events one hart may handle: its two local ones and the global one. */
+#define SSE_MAX_CANDIDATES 3
+
 /* The standard events we do not raise (spec table "SSE Event ID Space"). */
 static const uint32_t sse_unsupported[] = {
     0x00000000, /* local high-priority RAS */
     0x00000001, /* local double trap */
     0x00008000, /* global high-priority RAS */
-    0x00010000, /* local PMU overflow */
     0x00100000, /* local low-priority RAS */
     0x00108000, /* global low-priority RAS */
 };
@@ -116,6 +121,14 @@ static int64_t sse_get(const struct rv_sbi_call *call, uint64_t id, struct rv_ss
 		h->sbi.sse.local.id = RV_SSE_LOCAL_SOFTWARE;
 		h->sbi.sse.local.hart = h->id;
 		*out = &h->sbi.sse.local;
+		return SBI_SUCCESS;
+	}
+	if ((uint32_t)id == RV_SSE_LOCAL_PMU_OVERFLOW) {
+		if (!((h->ext_on >> AXVM_RISCV64_EXT_SSCOFPMF) & 1))
+			return SBI_ERR_NOT_SUPPORTED; /* no counter overflows: nothing raises it */
+		h->sbi.sse.pmu_ovf.id = RV_SSE_LOCAL_PMU_OVERFLOW;
+		h->sbi.sse.pmu_ovf.hart = h->id;
+		*out = &h->sbi.sse.pmu_ovf;
 		return SBI_SUCCESS;
 	}
 	if ((uint32_t)id == RV_SSE_GLOBAL_SOFTWARE) {
@@ -168,14 +181,16 @@ static bool sse_before(const struct rv_sse_event *a, const struct rv_sse_event *
 	return a->prio < b->prio || (a->prio == b->prio && a->id < b->id);
 }
 
-/* The candidates on hart h: its local event and, if it handles it, the global one. */
-static unsigned sse_candidates(struct rv_hart *h, struct rv_sse_event *ev[2])
+/* The candidates on hart h: its local events and, if it handles it, the global one. */
+static unsigned sse_candidates(struct rv_hart *h, struct rv_sse_event *ev[SSE_MAX_CANDIDATES])
 {
 	struct rv_machine *m = h->machine;
 	unsigned n = 0;
 
 	if (h->sbi.sse.local.state != RV_SSE_STATE_UNUSED)
 		ev[n++] = &h->sbi.sse.local;
+	if (h->sbi.sse.pmu_ovf.state != RV_SSE_STATE_UNUSED)
+		ev[n++] = &h->sbi.sse.pmu_ovf;
 	if (m && m->sse_global.state != RV_SSE_STATE_UNUSED && m->sse_global.hart == h->id)
 		ev[n++] = &m->sse_global;
 	return n;
@@ -199,6 +214,17 @@ static void sse_inject(struct rv_hart *h, struct rv_sse_event *e)
 	h->pc = e->entry_pc;
 }
 
+bool rv_sbi_sse_pmu_overflow(struct rv_hart *h)
+{
+	struct rv_sse_event *e = &h->sbi.sse.pmu_ovf;
+
+	if (e->state != RV_SSE_STATE_ENABLED && e->state != RV_SSE_STATE_RUNNING)
+		return false;
+	e->pending = true; /* a RUNNING one goes again after complete */
+	rv_hart_signal_sse(h, RV_SSE_SIGNAL_LOOK);
+	return true;
+}
+
 bool rv_sbi_sse_ready(struct rv_hart *h)
 {
 	return __atomic_load_n(&h->sbi.sse.signal, __ATOMIC_ACQUIRE) != 0;
@@ -208,13 +234,16 @@ bool rv_sbi_sse_deliver(struct rv_hart *h)
 {
 	struct rv_sse_hart *s = &h->sbi.sse;
 	struct rv_machine *m = h->machine;
-	struct rv_sse_event *ev[2], *best = NULL, *running = NULL;
+	struct rv_sse_event *ev[SSE_MAX_CANDIDATES], *best = NULL, *running = NULL;
 	uint32_t sig = __atomic_exchange_n(&s->signal, 0, __ATOMIC_SEQ_CST);
 	unsigned n;
 
 	if ((sig & RV_SSE_SIGNAL_INJECT_LOCAL) &&
 	    (s->local.state == RV_SSE_STATE_ENABLED || s->local.state == RV_SSE_STATE_RUNNING))
 		s->local.pending = true; /* another hart's inject (dropped if not enabled) */
+	if ((sig & RV_SSE_SIGNAL_INJECT_PMU) &&
+	    (s->pmu_ovf.state == RV_SSE_STATE_ENABLED || s->pmu_ovf.state == RV_SSE_STATE_RUNNING))
+		s->pmu_ovf.pending = true;
 	if (!s->unmasked)
 		return false; /* hart_unmask signals again */
 	if (m)
@@ -242,7 +271,7 @@ static void sse_complete(struct rv_sbi_call *call)
 {
 	struct rv_hart *h = call->hart;
 	struct rv_machine *m = call->machine;
-	struct rv_sse_event *ev[2], *e = NULL;
+	struct rv_sse_event *ev[SSE_MAX_CANDIDATES], *e = NULL;
 	uint64_t s;
 	unsigned n;
 
@@ -477,7 +506,10 @@ static void sse_inject_call(struct rv_sbi_call *call)
 		call->error = SBI_ERR_INVALID_PARAM; /* no such hart */
 	} else if (t && t != call->hart) {
 		/* Another hart's local event: that hart decides whether it is enabled. */
-		rv_hart_signal_sse(t, RV_SSE_SIGNAL_INJECT_LOCAL | RV_SSE_SIGNAL_LOOK);
+		rv_hart_signal_sse(t, (e->id == RV_SSE_LOCAL_PMU_OVERFLOW
+					   ? RV_SSE_SIGNAL_INJECT_PMU
+					   : RV_SSE_SIGNAL_INJECT_LOCAL) |
+					  RV_SSE_SIGNAL_LOOK);
 	} else if (e->state != RV_SSE_STATE_ENABLED && e->state != RV_SSE_STATE_RUNNING) {
 		call->error = SBI_ERR_INVALID_STATE;
 	} else {
@@ -505,6 +537,7 @@ void rv_sbi_sse_hart_stop(struct rv_hart *h)
 	struct rv_machine *m = h->machine;
 
 	h->sbi.sse.local = (struct rv_sse_event){.id = RV_SSE_LOCAL_SOFTWARE, .hart = h->id};
+	h->sbi.sse.pmu_ovf = (struct rv_sse_event){.id = RV_SSE_LOCAL_PMU_OVERFLOW, .hart = h->id};
 	h->sbi.sse.unmasked = false;
 	/* A global event this hart was handling will never complete: it is ready again. */
 	if (m) {

@@ -142,6 +142,7 @@ struct rv_sse_event {
 };
 
 /* The software-injected events (SBI spec v3.0, table "SSE Event ID Space"). */
+#define RV_SSE_LOCAL_PMU_OVERFLOW 0x00010000u
 #define RV_SSE_LOCAL_SOFTWARE 0xffff0000u
 #define RV_SSE_GLOBAL_SOFTWARE 0xffff8000u
 
@@ -155,10 +156,16 @@ enum {
 /* Bits of rv_sse_hart.signal. */
 #define RV_SSE_SIGNAL_LOOK 1u	      /* something may be deliverable: look */
 #define RV_SSE_SIGNAL_INJECT_LOCAL 2u /* another hart injected our local event */
+#define RV_SSE_SIGNAL_INJECT_PMU 4u   /* ... our PMU-overflow event */
 
 struct rv_sse_hart {
 	bool unmasked; /* zero state: masked, as the spec's reset */
 	struct rv_sse_event local;
+	/*
+	 * LOCAL_PMU_OVERFLOW (with Sscofpmf): while ENABLED or RUNNING an
+	 * hpmcounter's overflow makes it pending instead of raising LCOFI.
+	 */
+	struct rv_sse_event pmu_ovf;
 	/*
 	 * __atomic: set by any hart that may have made an event deliverable
 	 * here; the run loop looks at SSE only while it is nonzero.
