@@ -2,17 +2,19 @@
 # Steal time as a Linux guest sees it (SBI STA, src/arch/riscv64/sbi_sta.c):
 # the 6.12 test guest (scripts/linux-guest.sh --kernel 6.12: tinyconfig with
 # CONFIG_PARAVIRT and CONFIG_PARAVIRT_TIME_ACCOUNTING; built here when it is
-# not cached: ~9 CPU minutes, about 5 min on 2 idle cores) keeps every hart busy for a few seconds
-# (init's axvm.busy=N) and prints /proc/stat's cpu lines before and after.
+# not cached: ~9 CPU minutes, about 5 min on 2 idle cores) keeps every hart
+# busy for a few seconds (init's axvm.busy=N) and prints /proc/stat's cpu
+# lines before and after.
 #
 #  1. Overcommitted: 2 vCPUs whose threads share ONE host CPU (taskset -c 0).
 #     The kernel reports SBI STA; each vCPU's steal column grows by about half
-#     the busy time (at least 30%, at most all of it), and the guest's total
+#     the busy time (at least 30%, at most all of it), and the guest's figure
 #     matches the run delay the host's scheduler reports for the vCPU threads
-#     (/proc/PID/task/*/schedstat, sampled while it runs).
+#     (/proc/PID/task/*/schedstat, sampled while it runs; check_matches_host).
 #  2. Control: 1 vCPU, not pinned. The guest's steal again matches the host's
-#     run delay of the thread; on an idle host (that delay < 5% of the time)
-#     it stays under 5% of the busy time.
+#     run delay of the thread; on an idle host (that delay < 5% of the busy
+#     time) it stays under 5% of the busy time (skipped, saying so, on a
+#     loaded host: the steal is then real).
 # Ends with "N passed, N failed, N skipped".
 #
 # Environment: AXVM (the axvm binary; default build/axvm), AXVM_STEAL_SECS
@@ -77,14 +79,35 @@ run_sampled() {
 	wait "$pid" || rc=$?
 }
 
-# host_delay N: the run delay (ns) of the N busiest threads (the vCPUs) since
-# "stat-before".
+# host_delay N [all]: the run delay (ns) of the N busiest threads (the
+# vCPUs) since "stat-before" as sampled (the sample may come late on a busy
+# host: at most the true figure), or with "all" over their whole life.
 host_delay() {
 	local t tid sum=0
 	for tid in $(for t in "${!on_cpu[@]}"; do echo "${on_cpu[$t]} $t"; done | sort -rn | head -n "$1" | cut -d' ' -f2); do
-		sum=$((sum + ${delay[$tid]} - ${delay0[$tid]:-${delay[$tid]}}))
+		if [ "${2:-}" = all ]; then
+			sum=$((sum + ${delay[$tid]}))
+		else
+			sum=$((sum + ${delay[$tid]} - ${delay0[$tid]:-${delay[$tid]}}))
+		fi
 	done
 	echo $sum
+}
+
+# check_matches_host NAME GUEST_DELTA GUEST_TOTAL N WALL: the guest's steal is
+# the host's run delay of its N vCPU threads. The guest's record is brought up
+# to date each time a vCPU enters the guest (every few ms of its CPU time,
+# more of wall time on a loaded host), so: over the busy period at least what
+# the host showed in the (late-starting) sampled window, and in all never more
+# than the host's whole figure, each within 10% of the busy time and 20 ticks.
+check_matches_host() {
+	local name=$1 d=$2 total=$3 n=$4 wall=$5 host all slack
+	host=$(($(host_delay "$n") / 10000000))
+	all=$(($(host_delay "$n" all) / 10000000))
+	slack=$((n * wall / 10 + 20))
+	check "$name (guest $d ticks while busy, $total in all; host $host sampled, $all in all)" \
+		$([ $((host - d)) -le $slack ] && [ $((total - all)) -le $slack ]
+		echo $?) "more than $slack ticks apart"
 }
 
 # steal LOG TAG CPU: the steal column (8th value, USER_HZ ticks) of /proc/stat's
@@ -126,21 +149,16 @@ if check_booted "2 busy vCPUs on one host CPU: the 6.12 guest boots and runs ${s
 		d=$((${a:-0} - ${b:-0}))
 		total=$((total + d))
 		# Two runnable threads on one CPU: each waits about half the time.
-		# The record is brought up to date when the vCPU enters the guest (every
-		# few ms when busy): a few ticks of slack above the busy time.
+		# The record is brought up to date when the vCPU enters the guest (see
+		# check_matches_host): some slack above the busy time.
 		check "$cpu's steal grows by 30-100% of the busy time when 2 vCPUs share a host CPU ($d of $wall ticks)" \
 			$([ -n "$a" ] && [ -n "$b" ] && [ $((d * 10)) -ge $((wall * 3)) ] &&
-				[ "$d" -le $((wall + wall / 20 + 5)) ]
+				[ "$d" -le $((wall + wall / 10 + 20)) ]
 			echo $?) "steal before '$b' after '$a' (ticks of 10 ms), busy for $wall ticks"
 	done
-	host=$(($(host_delay 2) / 10000000))
-	# The guest's figure is the host's, read at most every guest tick: both
-	# within 10% of the busy time and 20 ticks (the sampling above is 50 ms).
-	slack=$((2 * wall / 10 + 20))
-	check "the guest's steal time is the host's run delay of the vCPU threads (guest $total, host $host ticks)" \
-		$([ $((total - host)) -le $slack ] && [ $((host - total)) -le $slack ]
-		echo $?) "differ by more than $slack ticks"
-	echo "overcommit: 2 vCPUs on host CPU 0 for $wall ticks: guest steal $total ticks, host run delay $host ticks"
+	check_matches_host "the guest's steal time is the host's run delay of the vCPU threads" \
+		"$total" "$(($(steal "$log" stat-after cpu0) + $(steal "$log" stat-after cpu1)))" 2 "$wall"
+	echo "overcommit: 2 vCPUs on host CPU 0 for $wall ticks: guest steal $total ticks"
 fi
 
 # 2. Control: one vCPU, free to run on any host CPU.
@@ -151,11 +169,10 @@ if check_booted "1 busy vCPU, not pinned: the 6.12 guest boots and runs 2 s" "$l
 	b=$(steal "$log" stat-before cpu0)
 	a=$(steal "$log" stat-after cpu0)
 	d=$((${a:-0} - ${b:-0}))
-	host=$(($(host_delay 1) / 10000000))
-	slack=$((wall / 10 + 20))
-	check "control: the guest's steal time is the host's run delay of the vCPU thread (guest $d, host $host ticks)" \
-		$([ -n "$a" ] && [ -n "$b" ] && [ $((d - host)) -le $slack ] && [ $((host - d)) -le $slack ]
-		echo $?) "steal before '$b' after '$a', differ by more than $slack ticks"
+	check_matches_host "control: the guest's steal time is the host's run delay of the vCPU thread" \
+		"$d" "${a:-0}" 1 "$wall"
+	# Idle host: the thread waited under 5% of the busy time in its whole life.
+	host=$(($(host_delay 1 all) / 10000000))
 	if [ $((host * 20)) -lt "$wall" ]; then
 		check "control: steal stays near 0 on an idle host ($d of $wall ticks)" \
 			$([ $((d * 20)) -le $((wall + 20)) ]
@@ -163,7 +180,7 @@ if check_booted "1 busy vCPU, not pinned: the 6.12 guest boots and runs 2 s" "$l
 	else
 		skip "control: steal near 0" "the host is busy: the vCPU thread waited $host of $wall ticks"
 	fi
-	echo "control: 1 vCPU for $wall ticks: guest steal $d ticks, host run delay $host ticks"
+	echo "control: 1 vCPU for $wall ticks: guest steal $d ticks"
 fi
 
 finish
