@@ -44,7 +44,7 @@ static void dcache_free_pages(struct rv_dcache *dc, bool keep)
 		if (!dp)
 			continue;
 		if (keep) {
-			rv_jit_page_invalidate(dp->jit);
+			rv_jit_page_invalidate(dp);
 			dp->spare_next = dc->spare;
 			dc->spare = dp;
 		} else {
@@ -138,7 +138,7 @@ void rv_dcache_sync(struct rv_hart *h)
 /* Every slot back to "not decoded" (the sentinel after them is left alone). */
 static void dcache_clear_slots(const struct rv_dcache *dc, struct rv_dpage *dp)
 {
-	rv_jit_page_invalidate(dp->jit); /* translations of the old bytes die with the slots */
+	rv_jit_page_invalidate(dp); /* translations of the old bytes die with the slots */
 	for (unsigned i = 0; i < RV_DPAGE_SLOTS; i++) {
 		dp->slot[i].fn = dc->decode_fn;
 		dp->slot[i].op = RV_DOP_DECODE;
@@ -207,7 +207,7 @@ static void dcache_evict(struct rv_hart *h)
 			keep[n++] = dp;
 			continue;
 		}
-		rv_jit_page_invalidate(dp->jit);
+		rv_jit_page_invalidate(dp);
 		dp->spare_next = dc->spare;
 		dc->spare = dp;
 	}
@@ -262,6 +262,7 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 		dcache_populate(dp);
 		dp->jit = NULL;
 	}
+	dp->jit_gen = 0;
 	dp->spare_next = NULL;
 	dp->host = host_page;
 	dp->epoch = dc->epoch;
@@ -319,8 +320,8 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 	 */
 	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
 		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
-	dp->shadow_valid = false;	 /* from now on slots decode from the page itself */
-	rv_jit_page_invalidate(dp->jit); /* every block of the page: simpler than ranges */
+	dp->shadow_valid = false;   /* from now on slots decode from the page itself */
+	rv_jit_page_invalidate(dp); /* every block of the page: simpler than ranges */
 	h->dc.slot_writes++;
 }
 

@@ -124,7 +124,14 @@ struct rv_jit_page;
 struct rv_dpage {
 	uintptr_t host;		 /* host address of the page */
 	struct rv_jit_page *jit; /* its translations (jit.h), or NULL */
-	uint64_t epoch;		 /* slots are valid only while this equals rv_dcache.epoch */
+	/*
+	 * jit's table is valid while this equals the translator's generation
+	 * (0 = stale): here rather than in the table, so that the check and
+	 * dp->jit share a cache line (rv_jit_try runs at every taken branch of
+	 * interpreted code).
+	 */
+	uint64_t jit_gen;
+	uint64_t epoch; /* slots are valid only while this equals rv_dcache.epoch */
 	/*
 	 * While shadow_valid, every slot was decoded from `shadow`, the page's
 	 * bytes when its slots were last reset, so at a new epoch (fence.i)

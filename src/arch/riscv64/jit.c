@@ -459,19 +459,22 @@ static void jit_far(struct jit_tr *t)
 	x86_mov_load(b, X86_RDX, X86_RCX, 0);
 	x86_test_rr(b, true, X86_RDX, X86_RDX);
 	miss[1] = x86_jcc32(b, X86_CC_E);
-	/* jp = dp->jit, of this generation (code of an older one is unreachable) */
+	/* dp's table of this generation (code of an older one is unreachable), jp = dp->jit */
+	x86_mov_imm(b, X86_RCX, t->j->gen);
+	x86_cmp_mr(b, X86_RDX, (int32_t)offsetof(struct rv_dpage, jit_gen), X86_RCX);
+	miss[2] = x86_jcc32(b, X86_CC_NE);
 	x86_mov_load(b, X86_RDX, X86_RDX, (int32_t)offsetof(struct rv_dpage, jit));
 	x86_test_rr(b, true, X86_RDX, X86_RDX);
-	miss[2] = x86_jcc32(b, X86_CC_E);
-	x86_mov_imm(b, X86_RCX, t->j->gen);
-	x86_cmp_mr(b, X86_RDX, (int32_t)offsetof(struct rv_jit_page, gen), X86_RCX);
-	miss[3] = x86_jcc32(b, X86_CC_NE);
-	/* entry[(va & 0xfff) / 2] */
+	miss[3] = x86_jcc32(b, X86_CC_E);
+	/* s[(va & 0xfff) / 2].entry: 16-byte slots */
+	_Static_assert(sizeof(struct rv_jit_slot) == 16, "index scaling below");
 	x86_mov_rr32(b, X86_RCX, X86_RAX);
 	x86_alu_imm(b, X86_AND, false, X86_RCX, (int32_t)(RV_PAGE_MASK & ~1ull));
-	x86_shift_imm(b, X86_SHL, false, X86_RCX, 2);
+	x86_shift_imm(b, X86_SHL, false, X86_RCX, 3);
 	x86_alu_rr(b, X86_ADD, true, X86_RCX, X86_RDX);
-	x86_mov_load(b, X86_RCX, X86_RCX, (int32_t)offsetof(struct rv_jit_page, entry));
+	x86_mov_load(
+	    b, X86_RCX, X86_RCX,
+	    (int32_t)(offsetof(struct rv_jit_page, s) + offsetof(struct rv_jit_slot, entry)));
 	x86_test_rr(b, true, X86_RCX, X86_RCX);
 	none = x86_jcc32(b, X86_CC_E);
 	x86_mov_rr(b, X86_R13, X86_RSI);
@@ -497,8 +500,9 @@ static void jit_jalr_lookup(struct jit_tr *t)
 	other = x86_jcc32(b, X86_CC_NE); /* another page */
 	x86_mov_rr32(b, X86_RCX, X86_RAX);
 	x86_alu_imm(b, X86_AND, false, X86_RCX, (int32_t)(RV_PAGE_MASK & ~1ull));
-	x86_shift_imm(b, X86_SHL, false, X86_RCX, 2); /* (offset / 2) * sizeof(void *) */
-	x86_mov_imm(b, X86_RDX, (uint64_t)(uintptr_t)t->jp->entry);
+	x86_shift_imm(b, X86_SHL, false, X86_RCX,
+		      3); /* (offset / 2) * sizeof(struct rv_jit_slot) */
+	x86_mov_imm(b, X86_RDX, (uint64_t)(uintptr_t)&t->jp->s[0].entry);
 	x86_alu_rr(b, X86_ADD, true, X86_RCX, X86_RDX);
 	x86_mov_load(b, X86_RCX, X86_RCX, 0);
 	x86_test_rr(b, true, X86_RCX, X86_RCX);
@@ -1428,7 +1432,7 @@ static void jit_emit_stubs(struct jit_tr *t)
 			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k);
 		if (s->kind == STUB_CHAIN) {
 			unsigned slot = (unsigned)s->pcoff;
-			const void *next = t->jp->entry[slot];
+			const void *next = t->jp->s[slot].entry;
 			uint8_t *miss;
 
 			if (slot == t->start) {
@@ -1448,7 +1452,7 @@ static void jit_emit_stubs(struct jit_tr *t)
 				continue;
 			}
 			/* Not translated yet: look at the page's table when we get here. */
-			x86_mov_imm(b, X86_RAX, (uint64_t)(uintptr_t)&t->jp->entry[slot]);
+			x86_mov_imm(b, X86_RAX, (uint64_t)(uintptr_t)&t->jp->s[slot].entry);
 			x86_mov_load(b, X86_RAX, X86_RAX, 0);
 			x86_test_rr(b, true, X86_RAX, X86_RAX);
 			miss = x86_jcc32(b, X86_CC_E);
@@ -1539,12 +1543,11 @@ static void jit_populate(struct rv_jit *j)
 #endif
 }
 
-static void jit_page_sync(struct rv_jit *j, struct rv_jit_page *jp)
+static void jit_page_sync(struct rv_jit *j, struct rv_dpage *dp)
 {
-	if (jp->gen != j->gen) {
-		memset(jp->entry, 0, sizeof(jp->entry));
-		memset(jp->count, 0, sizeof(jp->count));
-		jp->gen = j->gen;
+	if (dp->jit_gen != j->gen) {
+		memset(dp->jit->s, 0, sizeof(dp->jit->s));
+		dp->jit_gen = j->gen;
 	}
 }
 
@@ -1731,7 +1734,7 @@ static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigne
 		j->gen++;
 		j->used = j->keep;
 		j->stats.flushes++;
-		jit_page_sync(j, dp->jit);
+		jit_page_sync(j, dp);
 		code = jit_translate_once(h, dp, start, &n);
 	}
 	j->stats.translate_ns += jit_now_ns() - t0;
@@ -1782,22 +1785,23 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 		if (!jp)
 			return false;
 	}
-	jit_page_sync(j, jp);
-	code = jp->entry[slot];
+	jit_page_sync(j, dp);
+	code = jp->s[slot].entry;
 	if (!code) {
-		if (jp->count[slot] == JIT_NEVER || ++jp->count[slot] < j->hot)
+		if (jp->s[slot].count == JIT_NEVER || ++jp->s[slot].count < j->hot)
 			return false;
 		if (!jit_decoded(h, &dp->slot[slot])) {
-			jp->count[slot]--; /* not decoded yet (first visit): try at the next one */
+			jp->s[slot]
+			    .count--; /* not decoded yet (first visit): try at the next one */
 			return false;
 		}
 		code = jit_translate(h, dp, slot);
 		if (!code) {
-			jp->count[slot] = JIT_NEVER;
+			jp->s[slot].count = JIT_NEVER;
 			j->stats.failed++;
 			return false;
 		}
-		jp->entry[slot] = code;
+		jp->s[slot].entry = code;
 	}
 	h->jit_exit_slow = 0;
 	h->jit_xd = h->tlb.xd[h->priv];

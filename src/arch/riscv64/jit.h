@@ -52,11 +52,18 @@
 #define RV_JIT_DEFAULT_CACHE (32u << 20)
 #define RV_JIT_MIN_CACHE (8u << 10)
 
-/* A decoded page's translations: the entry of each slot that starts a block. */
+/*
+ * A decoded page's translations, valid while rv_dpage.jit_gen is the
+ * translator's generation: per slot, the entry of the block starting there
+ * and the times exec.c reached it untranslated, side by side (one cache
+ * line for both in rv_jit_try).
+ */
+struct rv_jit_slot {
+	const void *entry; /* RX address of the block starting there, or NULL */
+	uint16_t count;
+};
 struct rv_jit_page {
-	uint64_t gen;			   /* valid while it equals rv_jit.gen; 0 = stale */
-	const void *entry[RV_DPAGE_SLOTS]; /* RX address of the block starting there */
-	uint16_t count[RV_DPAGE_SLOTS];	   /* times exec.c reached the slot untranslated */
+	struct rv_jit_slot s[RV_DPAGE_SLOTS];
 };
 
 /* Counters for tests and profiling. */
@@ -100,10 +107,9 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 		int64_t *left);
 
 /* dcache.c: the page's slots were reset, or it is being freed. */
-static inline void rv_jit_page_invalidate(struct rv_jit_page *jp)
+static inline void rv_jit_page_invalidate(struct rv_dpage *dp)
 {
-	if (jp)
-		jp->gen = 0;
+	dp->jit_gen = 0;
 }
 void rv_jit_page_free(struct rv_jit_page *jp);
 
