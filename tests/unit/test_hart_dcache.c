@@ -540,7 +540,8 @@ TEST(dcache_remote_flush_request_makes_new_code_visible)
 
 struct dct_patcher {
 	struct rv_hart *h;
-	uint32_t *insn; /* host address of the routine's first instruction */
+	uint32_t *insn;	      /* host address of the routine's first instruction */
+	const uint64_t *done; /* host address of the guest's count of calls so far */
 	bool flushed;
 };
 
@@ -552,9 +553,11 @@ static void dct_sleep_ms(long ms)
 }
 
 /*
- * Another thread patches the routine in host memory while the hart runs, and
- * asks for a remote flush (what SBI remote fence.i does); it kicks the hart
- * only if it is still running 5 s later (the test then fails on the exit).
+ * Another thread patches the routine in host memory while the hart runs (once
+ * the guest has called it a few times: waiting a fixed time instead failed on
+ * a loaded host that had not yet scheduled the hart), and asks for a remote
+ * flush (what SBI remote fence.i does); it kicks the hart only if it is still
+ * running 5 s later (the test then fails on the exit).
  */
 static void *dct_patcher_run(void *arg)
 {
@@ -562,7 +565,8 @@ static void *dct_patcher_run(void *arg)
 	uint64_t ticket;
 	int i;
 
-	dct_sleep_ms(10);
+	for (i = 0; i < 5000 && __atomic_load_n(p->done, __ATOMIC_ACQUIRE) < 3; i++)
+		dct_sleep_ms(1);
 	__atomic_store_n(p->insn, ADDI(10, 0, 2), __ATOMIC_RELEASE);
 	ticket = rv_hart_request_flush(p->h);
 	for (i = 0; i < 5000 && !rv_hart_flush_done(p->h, ticket); i++)
@@ -582,26 +586,31 @@ TEST(dcache_remote_flush_while_running_makes_new_code_visible)
 	struct hart_fix f;
 	struct dct_patcher pt = {0};
 	pthread_t t;
-	void *hva = NULL;
+	void *hva = NULL, *done = NULL;
 	uint64_t avail = 0;
 
 	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
 	CODE(f, P + 0x800, ADDI(10, 0, 1), RET);
-	CODE(f, P, JALR(1, 20, 0), ADDI(11, 11, 1), BEQ(10, 12, -8), WFI);
+	/* x11 counts the calls, also stored at P + 0x2000 for the patcher to see */
+	CODE(f, P, JALR(1, 20, 0), ADDI(11, 11, 1), SD(11, 21, 0), BEQ(10, 12, -12), WFI);
 	REQUIRE_OK(
 	    axvm_addrspace_translate(f.as, P + 0x800, AXVM_ACCESS_WRITE, &hva, &avail, NULL));
+	REQUIRE_OK(
+	    axvm_addrspace_translate(f.as, P + 0x2000, AXVM_ACCESS_WRITE, &done, &avail, NULL));
 	f.h->pc = P;
 	f.h->x[20] = P + 0x800;
+	f.h->x[21] = P + 0x2000;
 	f.h->x[12] = 1;
 	pt.h = f.h;
 	pt.insn = hva;
+	pt.done = done;
 	REQUIRE(pthread_create(&t, NULL, dct_patcher_run, &pt) == 0);
 	CHECK_INT(0, fix_run(&f));
 	pthread_join(t, NULL);
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK(pt.flushed);
 	CHECK_U64(2, f.h->x[10]);
-	CHECK(f.h->x[11] > 1);
+	CHECK(f.h->x[11] > 3);
 	fix_fini(&f);
 }
 
