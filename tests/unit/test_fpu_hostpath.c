@@ -18,22 +18,7 @@
 #include <fenv.h>
 #include <string.h>
 
-#define FPV_XD 1
-#define FPV_ILLEGAL 2
-
-struct fpv_case {
-	uint16_t group;
-	uint32_t insn;
-	uint8_t frm;
-	uint16_t a, b, c;
-	uint64_t result;
-	uint8_t flags;
-	uint8_t kind;
-};
-
-#include "test_fpu_qemu_vectors.inc"
-
-#define FPV_NCASES (sizeof(fpv_cases) / sizeof(fpv_cases[0]))
+#include "test_fpu_vectors.h"
 
 static void hp_setup(const struct fpv_case *k, struct rv_fpu *fpu, uint64_t *x)
 {

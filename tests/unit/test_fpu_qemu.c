@@ -15,22 +15,8 @@
 
 #include <fenv.h>
 
-#define FPV_XD 1      /* the result is x12, not f4 */
-#define FPV_ILLEGAL 2 /* QEMU raised an illegal-instruction exception */
+#include "test_fpu_vectors.h"
 
-struct fpv_case {
-	uint16_t group;
-	uint32_t insn;
-	uint8_t frm;
-	uint16_t a, b, c;
-	uint64_t result;
-	uint8_t flags;
-	uint8_t kind;
-};
-
-#include "test_fpu_qemu_vectors.inc"
-
-#define FPV_NCASES (sizeof(fpv_cases) / sizeof(fpv_cases[0]))
 #define FPV_NGROUPS (sizeof(fpv_groups) / sizeof(fpv_groups[0]))
 
 /* Run one case on a fresh register file; returns true if it matches QEMU. */
