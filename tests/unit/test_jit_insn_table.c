@@ -381,3 +381,93 @@ TEST(jit_cbo_rows_run_in_translated_code)
 	CHECK(st->slow_exit_generic[0x0f] <= 2); /* the first W access refills the TLB */
 	fix_fini(&f);
 }
+
+/* ---- upper-immediate and jump rows ---- */
+
+/* Each row's immediate bits (rd = x7; jalr: rs1 = x6), per immediate format. */
+#define JENC_U 0x80001000u	      /* negative: the sign extension shows */
+#define JENC_J (4u << 21)	      /* +8: imm[10:1] = 4 */
+#define JENC_I (17u << 20 | 6u << 15) /* odd: jalr clears bit 0 */
+static const struct {
+	const char *name;
+	uint32_t insn;
+} jrows[] = {
+#define JROW(n, s, opc, mask, match, immf, ...) {s, (match) | JENC_##immf | 7u << 7},
+    RV_INSN_JUMP(JROW)
+#undef JROW
+};
+#define NJ (sizeof(jrows) / sizeof(jrows[0]))
+
+/*
+ * Per row at offset o: auipc x6, 0; addi x28, x0, 0; the row (at o + 8);
+ * addi x28, x0, 1 (o + 12, skipped by a jump to o + 16); sd x7; sd x28.
+ * The row's value and next pc from rv_insn_jump_exec must be what x7 holds
+ * and where the program went, threaded and translated alike.
+ */
+static void walk_jumps(const char *hot, bool translated)
+{
+	static uint32_t code[NJ * 6 + 8];
+	size_t n = 0;
+	struct hart_fix f;
+	uint64_t before;
+
+	for (unsigned i = 0; i < NJ; i++) {
+		code[n++] = 0x17u | 6u << 7; /* auipc x6, 0 */
+		code[n++] = ADDI(28, 0, 0);
+		code[n++] = jrows[i].insn;
+		code[n++] = ADDI(28, 0, 1);
+		code[n++] = SD(7, 20, (int32_t)(16 * i));
+		code[n++] = SD(28, 20, (int32_t)(16 * i + 8));
+	}
+	code[n++] = ADDI(23, 23, 1);
+	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
+	code[n] = JAL(0, -4 * (int32_t)n);
+	n++;
+	code[n++] = EBREAK;
+	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
+		test_fail_at(__FILE__, __LINE__, "fixture");
+		fix_fini(&f);
+		return;
+	}
+	before = rv_jit_stats(f.h->jit)->insns;
+	f.h->x[20] = DATA;
+	f.h->x[25] = ROUNDS;
+	f.h->pc = P;
+	for (unsigned runs = 0; runs < 50 && f.h->pc != TRAP_END; runs++)
+		fix_run(&f);
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(3, f.h->scause);
+	if (translated)
+		CHECK(rv_jit_stats(f.h->jit)->insns - before >= (ROUNDS - 2) * (n - 2));
+	for (unsigned i = 0; i < NJ; i++) {
+		int id = rv_insn_jump_find(jrows[i].insn);
+		uint64_t o = P + 24 * i, link;
+		uint64_t next =
+		    rv_insn_jump_exec(id, o + 8, 4, o, rv_insn_jump_imm(id, jrows[i].insn), &link);
+
+		CHECK_INT((int)i, id); /* every row decodes to itself */
+		if (next != o + 12 && next != o + 16) {
+			test_fail_at(__FILE__, __LINE__, "%s: test program's target %#llx",
+				     jrows[i].name, (unsigned long long)next);
+			continue;
+		}
+		if (fix_rd64(&f, DATA + 16 * i) != link ||
+		    fix_rd64(&f, DATA + 16 * i + 8) != (next == o + 12))
+			test_fail_at(__FILE__, __LINE__, "%s (%s): rd %#llx, table %#llx; %s",
+				     jrows[i].name, translated ? "translated" : "threaded",
+				     (unsigned long long)fix_rd64(&f, DATA + 16 * i),
+				     (unsigned long long)link,
+				     fix_rd64(&f, DATA + 16 * i + 8) ? "fell through" : "jumped");
+	}
+	fix_fini(&f);
+}
+
+TEST(jit_every_jump_row_matches_the_table)
+{
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	walk_jumps("1000000", false);
+	walk_jumps("1", true);
+}

@@ -11,10 +11,13 @@
  *                   widening), stores, conditional branches;
  *   RV_INSN_CBO     the cache-block operations (Zicbom, Zicboz), whose
  *                   semantics are helpers in cmo.c;
- *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's.
+ *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's;
+ *   RV_INSN_JUMP    lui, auipc, jal, jalr: the value written to rd and the
+ *                   next pc (the engines keep one recipe per kind of row:
+ *                   the LI fusion, slot links, the translator's chaining).
  *
  * Not in the table (each still decoded in one place, named here so nobody
- * looks for them): lui/auipc/jal/jalr, CSRs and system (interp.c, csr.c),
+ * looks for them): CSRs and system (interp.c, csr.c),
  * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin (fpu.c's
  * format-generic decoding: H is the third format of every F instruction,
  * not a set of instructions of its own), compressed forms (rvc.c
@@ -553,6 +556,84 @@ static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
 	RV_INSN_ZFA(RV_INSN_FIND6)
 #undef RV_INSN_FIND6
 	return -1;
+}
+
+/*
+ * Upper immediates and jumps (RV64I LUI, AUIPC, JAL, JALR): what they write
+ * to rd and where they go next,
+ *
+ *	X(NAME, "name", opcode, mask, match, immediate, kind, value, next)
+ *
+ *  - immediate: U, J or I (decode.h's rv_imm_u/j/i), given to the
+ *    expressions as imm;
+ *  - value: x[rd], and next: the next pc, expressions of pc (this
+ *    instruction's), len (its length: 2 when expanded from a compressed
+ *    form), a = x[rs1] and imm (all uint64_t), evaluated before either is
+ *    written (jalr with rd = rs1);
+ *  - kind: how the engines place the row, one recipe each (the value and
+ *    target still the row's expressions where the engine computes them):
+ *      K_UPPER  rd = a constant (predecode's LI fusion, the translator's
+ *               constant store),
+ *      K_PCREL  rd from the pc (the slot remembers its page offset),
+ *      K_JUMP   a pc-relative jump (in-page targets become slot links;
+ *               the translator chains to the target and ends the block),
+ *      K_JUMPR  an indirect jump (the translator's lookup, block end).
+ * None traps (the target's alignment is checked at the fetch there).
+ */
+#define RV_INSN_IMM_U(insn) ((uint64_t)rv_imm_u(insn))
+#define RV_INSN_IMM_J(insn) ((uint64_t)rv_imm_j(insn))
+#define RV_INSN_IMM_I(insn) ((uint64_t)rv_imm_i(insn))
+/* clang-format off */
+#define RV_INSN_JUMP(X)                                                                            \
+	X(LUI,   "lui",   0x37, 0x7fu,   0x37u, U, K_UPPER, imm,      pc + len)                        \
+	X(AUIPC, "auipc", 0x17, 0x7fu,   0x17u, U, K_PCREL, pc + imm, pc + len)                        \
+	X(JAL,   "jal",   0x6f, 0x7fu,   0x6fu, J, K_JUMP,  pc + len, pc + imm)                        \
+	X(JALR,  "jalr",  0x67, 0x707fu, 0x67u, I, K_JUMPR, pc + len, (a + imm) & ~1ull)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ...) RV_I_##n,
+enum rv_insn_jump_id { RV_INSN_JUMP(RV_INSN_ID6) RV_I_JUMP_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_jump_find(uint32_t insn)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ...)                                                 \
+	if ((insn & (mask)) == (match))                                                            \
+		return RV_I_##n;
+	RV_INSN_JUMP(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+/* Row id's immediate of insn. */
+static inline uint64_t rv_insn_jump_imm(int id, uint32_t insn)
+{
+	switch (id) {
+#define RV_INSN_IMM6(n, s, opc, mask, match, immf, ...)                                            \
+	case RV_I_##n:                                                                             \
+		return RV_INSN_IMM_##immf(insn);
+		RV_INSN_JUMP(RV_INSN_IMM6)
+#undef RV_INSN_IMM6
+	default:
+		return 0;
+	}
+}
+
+/* Row id's value for rd (link *link) and next pc. */
+static inline uint64_t rv_insn_jump_exec(int id, uint64_t pc, uint64_t len, uint64_t a,
+					 uint64_t imm, uint64_t *link)
+{
+	switch (id) {
+#define RV_INSN_JX(n, s, opc, mask, match, immf, kind, value, next)                                \
+	case RV_I_##n:                                                                             \
+		*link = (value);                                                                   \
+		return (next);
+		RV_INSN_JUMP(RV_INSN_JX)
+#undef RV_INSN_JX
+	default:
+		*link = 0;
+		return pc + len;
+	}
 }
 
 #endif

@@ -540,30 +540,21 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		       struct axvm_exit *exit)
 {
 	switch (rv_opcode(insn)) {
-	case RV_OP_LUI:
-		h->x[rv_rd(insn)] = (uint64_t)rv_imm_u(insn);
-		h->pc += len;
-		return RV_STEP_NEXT;
-	case RV_OP_AUIPC:
-		h->x[rv_rd(insn)] = h->pc + (uint64_t)rv_imm_u(insn);
-		h->pc += len;
-		return RV_STEP_NEXT;
-	case RV_OP_JAL: {
-		uint64_t ret = h->pc + len;
-
-		h->pc += (uint64_t)rv_imm_j(insn);
-		h->x[rv_rd(insn)] = ret;
-		return RV_STEP_NEXT;
+		/* lui, auipc, jal, jalr: insn_table.h's RV_INSN_JUMP rows (value and next pc) */
+#define INTERP_JUMP(n, s, opc, mask, match, immf, kind, value, next)                               \
+	case opc: {                                                                                \
+		uint64_t pc = h->pc, a = h->x[rv_rs1(insn)], imm = RV_INSN_IMM_##immf(insn), v;    \
+                                                                                                   \
+		(void)a;                                                                           \
+		if ((insn & (mask)) != (match))                                                    \
+			return interp_illegal(h, raw);                                             \
+		v = (value);                                                                       \
+		h->pc = (next);                                                                    \
+		h->x[rv_rd(insn)] = v;                                                             \
+		return RV_STEP_NEXT;                                                               \
 	}
-	case RV_OP_JALR: {
-		uint64_t ret = h->pc + len;
-
-		if (rv_funct3(insn) != 0)
-			return interp_illegal(h, raw);
-		h->pc = (h->x[rv_rs1(insn)] + (uint64_t)rv_imm_i(insn)) & ~1ull;
-		h->x[rv_rd(insn)] = ret;
-		return RV_STEP_NEXT;
-	}
+		RV_INSN_JUMP(INTERP_JUMP)
+#undef INTERP_JUMP
 	case RV_OP_BRANCH:
 		return interp_branch(h, insn, len, raw);
 	case RV_OP_LOAD:
