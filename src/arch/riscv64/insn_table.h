@@ -12,13 +12,15 @@
  *   RV_INSN_CBO     the cache-block operations (Zicbom, Zicboz), whose
  *                   semantics are helpers in cmo.c;
  *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's;
+ *   RV_INSN_AMO     the A extension (LR/SC, AMO*.W/.D), whose semantics
+ *                   are amo.c's helpers;
  *   RV_INSN_JUMP    lui, auipc, jal, jalr: the value written to rd and the
  *                   next pc (the engines keep one recipe per kind of row:
  *                   the LI fusion, slot links, the translator's chaining).
  *
  * Not in the table (each still decoded in one place, named here so nobody
  * looks for them): CSRs and system (interp.c, csr.c),
- * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin (fpu.c's
+ * FENCE/FENCE.I, F/D and Zfh/Zfhmin (fpu.c's
  * format-generic decoding: H is the third format of every F instruction,
  * not a set of instructions of its own), compressed forms (rvc.c
  * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
@@ -634,6 +636,67 @@ static inline uint64_t rv_insn_jump_exec(int id, uint64_t pc, uint64_t len, uint
 		*link = 0;
 		return pc + len;
 	}
+}
+
+/*
+ * The A extension (LR/SC and the AMOs, .W and .D; major opcode AMO): host
+ * atomics on guest RAM, so the semantics are amo.c's helpers named by the row,
+ *
+ *	X(NAME, "name", opcode, mask, match, width, access, semantics)
+ *
+ *  - width: 4 or 8 bytes (.W results sign-extended into rd);
+ *  - access: R (LR: a load's misaligned and access-fault causes, and the R
+ *    TLB entry) or W (SC and the AMOs: the store/AMO ones);
+ *  - semantics: uint64_t fn(h, p, src), the operation on the naturally
+ *    aligned host word p with src = x[rs2], giving rd's new value (LR and
+ *    SC also keep or drop h's reservation). amo.c defines each; its
+ *    rv_amo_run (the interpreter: alignment, translation, MMIO faults) and
+ *    rv_amo_fast_run (the translator's: done when this mode's TLB maps the
+ *    word, else nothing changed) do the rest, the same for every row.
+ * aq/rl (bits 26:25) are outside the masks: every host atomic is
+ * sequentially consistent, which satisfies any combination. LR needs rs2 =
+ * 0. The predecoder keeps them RV_DOP_GENERIC (the interpreter's row).
+ */
+#define RV_M_AMO 0xf800707fu
+#define RV_M_LR 0xf9f0707fu
+/* clang-format off */
+#define RV_INSN_AMO(X)                                                                             \
+	X(LR_W,      "lr.w",      0x2f, RV_M_LR,  0x1000202fu, 4, R, rv_amo_lr_w)                      \
+	X(SC_W,      "sc.w",      0x2f, RV_M_AMO, 0x1800202fu, 4, W, rv_amo_sc_w)                      \
+	X(AMOSWAP_W, "amoswap.w", 0x2f, RV_M_AMO, 0x0800202fu, 4, W, rv_amo_swap_w)                    \
+	X(AMOADD_W,  "amoadd.w",  0x2f, RV_M_AMO, 0x0000202fu, 4, W, rv_amo_add_w)                     \
+	X(AMOXOR_W,  "amoxor.w",  0x2f, RV_M_AMO, 0x2000202fu, 4, W, rv_amo_xor_w)                     \
+	X(AMOAND_W,  "amoand.w",  0x2f, RV_M_AMO, 0x6000202fu, 4, W, rv_amo_and_w)                     \
+	X(AMOOR_W,   "amoor.w",   0x2f, RV_M_AMO, 0x4000202fu, 4, W, rv_amo_or_w)                      \
+	X(AMOMIN_W,  "amomin.w",  0x2f, RV_M_AMO, 0x8000202fu, 4, W, rv_amo_min_w)                     \
+	X(AMOMAX_W,  "amomax.w",  0x2f, RV_M_AMO, 0xa000202fu, 4, W, rv_amo_max_w)                     \
+	X(AMOMINU_W, "amominu.w", 0x2f, RV_M_AMO, 0xc000202fu, 4, W, rv_amo_minu_w)                    \
+	X(AMOMAXU_W, "amomaxu.w", 0x2f, RV_M_AMO, 0xe000202fu, 4, W, rv_amo_maxu_w)                    \
+	X(LR_D,      "lr.d",      0x2f, RV_M_LR,  0x1000302fu, 8, R, rv_amo_lr_d)                      \
+	X(SC_D,      "sc.d",      0x2f, RV_M_AMO, 0x1800302fu, 8, W, rv_amo_sc_d)                      \
+	X(AMOSWAP_D, "amoswap.d", 0x2f, RV_M_AMO, 0x0800302fu, 8, W, rv_amo_swap_d)                    \
+	X(AMOADD_D,  "amoadd.d",  0x2f, RV_M_AMO, 0x0000302fu, 8, W, rv_amo_add_d)                     \
+	X(AMOXOR_D,  "amoxor.d",  0x2f, RV_M_AMO, 0x2000302fu, 8, W, rv_amo_xor_d)                     \
+	X(AMOAND_D,  "amoand.d",  0x2f, RV_M_AMO, 0x6000302fu, 8, W, rv_amo_and_d)                     \
+	X(AMOOR_D,   "amoor.d",   0x2f, RV_M_AMO, 0x4000302fu, 8, W, rv_amo_or_d)                      \
+	X(AMOMIN_D,  "amomin.d",  0x2f, RV_M_AMO, 0x8000302fu, 8, W, rv_amo_min_d)                     \
+	X(AMOMAX_D,  "amomax.d",  0x2f, RV_M_AMO, 0xa000302fu, 8, W, rv_amo_max_d)                     \
+	X(AMOMINU_D, "amominu.d", 0x2f, RV_M_AMO, 0xc000302fu, 8, W, rv_amo_minu_d)                    \
+	X(AMOMAXU_D, "amomaxu.d", 0x2f, RV_M_AMO, 0xe000302fu, 8, W, rv_amo_maxu_d)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ...) RV_I_##n,
+enum rv_insn_amo_id { RV_INSN_AMO(RV_INSN_ID6) RV_I_AMO_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_amo_find(uint32_t insn)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ...)                                                 \
+	if ((insn & (mask)) == (match))                                                            \
+		return RV_I_##n;
+	RV_INSN_AMO(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
 }
 
 #endif

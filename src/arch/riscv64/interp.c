@@ -592,8 +592,16 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		}
 		h->pc += len;
 		return RV_STEP_NEXT;
-	case RV_OP_AMO:
-		return rv_amo_exec(h, insn, exit);
+	case RV_OP_AMO: /* LR/SC/AMO*: insn_table.h's rows name amo.c's helpers */
+		switch (rv_insn_amo_find(insn)) {
+#define INTERP_AMO(n, s, opc, mask, match, width, acc, fn)                                         \
+	case RV_I_##n:                                                                             \
+		return rv_amo_run(h, insn, (width), RV_ACC_##acc, fn, exit);
+			RV_INSN_AMO(INTERP_AMO)
+#undef INTERP_AMO
+		default:
+			return interp_illegal(h, raw);
+		}
 	case RV_OP_SYSTEM:
 		return interp_system(h, insn, len, raw, exit);
 	case RV_OP_LOAD_FP:

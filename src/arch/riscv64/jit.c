@@ -693,10 +693,34 @@ static void jit_div(struct jit_tr *t, const struct jit_alu_row *r)
 		x86_movsxd(b, X86_RAX, X86_RAX); /* W forms: the 32-bit result sign-extended */
 }
 
-/* LR/SC/AMO (GENERIC, major opcode AMO): rv_amo_fast, or the interpreter. */
-static bool jit_amo(const struct rv_dinsn *d)
+/*
+ * LR/SC/AMO (GENERIC, major opcode AMO): insn_table.h's AMO rows, each a
+ * call of amo.c's fast form with the row's width, access and helper or, when
+ * that cannot finish, the interpreter. An encoding without a row (illegal)
+ * is not translated.
+ */
+#define JIT_AMO_FN(n, s, opc, mask, match, width, acc, fn)                                         \
+	static int jit_amo_##n(struct rv_hart *h, uint32_t insn)                                   \
+	{                                                                                          \
+		return rv_amo_fast_run(h, insn, (width), RV_ACC_##acc, fn);                        \
+	}
+RV_INSN_AMO(JIT_AMO_FN)
+#undef JIT_AMO_FN
+
+/* The AMO row's translator call for a GENERIC slot, or NULL. */
+static const void *jit_amo(const struct rv_dinsn *d)
 {
-	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x7f) == 0x2f;
+	if (d->op != RV_DOP_GENERIC || ((uint32_t)d->imm & 0x7f) != 0x2f)
+		return NULL;
+	switch (rv_insn_amo_find((uint32_t)d->imm)) {
+#define JIT_AMO_CASE(n, s, ...)                                                                    \
+	case RV_I_##n:                                                                             \
+		return (const void *)jit_amo_##n;
+		RV_INSN_AMO(JIT_AMO_CASE)
+#undef JIT_AMO_CASE
+	default:
+		return NULL;
+	}
 }
 
 /*
@@ -1385,8 +1409,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		}
 		if (jit_amo(d)) {
 			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
-			jit_call_insn(t, (const void *)rv_amo_fast, (uint32_t)d->imm, 1 | 2, true,
-				      off, k);
+			jit_call_insn(t, jit_amo(d), (uint32_t)d->imm, 1 | 2, true, off, k);
 			return 1;
 		}
 		x86_lock_or0(b, X86_RBX, (int32_t)offsetof(struct rv_hart, fence_word));
