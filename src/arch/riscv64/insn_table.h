@@ -14,13 +14,14 @@
  *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's;
  *   RV_INSN_AMO     the A extension (LR/SC, AMO*.W/.D), whose semantics
  *                   are amo.c's helpers;
+ *   RV_INSN_CSR     the Zicsr read-modify-writes (csr.c does the access);
  *   RV_INSN_JUMP    lui, auipc, jal, jalr: the value written to rd and the
  *                   next pc (the engines keep one recipe per kind of row:
  *                   the LI fusion, slot links, the translator's chaining).
  *
  * Not in the table (each still decoded in one place, named here so nobody
- * looks for them): CSRs and system (interp.c, csr.c),
- * FENCE/FENCE.I, F/D and Zfh/Zfhmin (fpu.c's
+ * looks for them): the other SYSTEM instructions (ecall, ebreak, sret,
+ * wfi, sfence.vma/sinval.vma: interp.c), FENCE/FENCE.I, F/D and Zfh/Zfhmin (fpu.c's
  * format-generic decoding: H is the third format of every F instruction,
  * not a set of instructions of its own), compressed forms (rvc.c
  * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
@@ -60,10 +61,11 @@
  * interpreter), predecode.c's decoder, exec.c's threaded handlers (one
  * RV_DOP_<NAME> operation per row, enum in dcache.h) and the translator's
  * list of what it translates, how, and which operand fields each row reads
- * (jit.c: jit_alu_rows). tests/unit/test_hart_jit.c walks every row through
- * translated code against rv_insn_alu_exec. Encodings from the ratified
- * specs' tables ("RV32/64G Instruction Set Listings", "Bit-manipulation ...
- * Instructions", "Zicond").
+ * (jit.c: jit_alu_rows). tests/unit/test_jit_insn_table.c walks every row
+ * of every family here except Zfa (test_fpu_zfa.c) through the engines
+ * against the table's semantics (a row added is walked without an edit). Encodings from the
+ *ratified specs' tables ("RV32/64G Instruction Set Listings", "Bit-manipulation ... Instructions",
+ *"Zicond").
  */
 #ifndef AXVM_ARCH_RISCV64_INSN_TABLE_H
 #define AXVM_ARCH_RISCV64_INSN_TABLE_H
@@ -697,6 +699,93 @@ static inline int rv_insn_amo_find(uint32_t insn)
 	RV_INSN_AMO(RV_INSN_FIND6)
 #undef RV_INSN_FIND6
 	return -1;
+}
+
+/*
+ * Zicsr (SYSTEM funct3 1-3, 5-7): the CSR read-modify-writes, through
+ * csr.c's rv_csr_read / rv_csr_write (or the SysReg exits of a trapped
+ * CSR), one row each,
+ *
+ *	X(NAME, "name", opcode, mask, match, source, always, semantics)
+ *
+ *  - source: R = x[rs1], I = the 5-bit zero-extended immediate in the rs1
+ *    field;
+ *  - always: 1 if the row always writes the CSR (csrrw/csrrwi: and reads it
+ *    only when rd != x0), 0 if it writes only when the rs1 field is not 0
+ *    (csrrs/csrrc and their immediates always read);
+ *  - semantics: the CSR's new value, an expression of old and src.
+ * Privilege and read-only checks are the CSR number's (interp.c). The
+ * predecoder keeps them RV_DOP_GENERIC and the translator ends a block before
+ * them: they run in interp.c.
+ */
+/* clang-format off */
+#define RV_INSN_CSR(X)                                                                             \
+	X(CSRRW,  "csrrw",  0x73, 0x707fu, 0x1073u, R, 1, src)                                         \
+	X(CSRRS,  "csrrs",  0x73, 0x707fu, 0x2073u, R, 0, old | src)                                   \
+	X(CSRRC,  "csrrc",  0x73, 0x707fu, 0x3073u, R, 0, old & ~src)                                  \
+	X(CSRRWI, "csrrwi", 0x73, 0x707fu, 0x5073u, I, 1, src)                                         \
+	X(CSRRSI, "csrrsi", 0x73, 0x707fu, 0x6073u, I, 0, old | src)                                   \
+	X(CSRRCI, "csrrci", 0x73, 0x707fu, 0x7073u, I, 0, old & ~src)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ...) RV_I_##n,
+enum rv_insn_csr_id { RV_INSN_CSR(RV_INSN_ID6) RV_I_CSR_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_csr_find(uint32_t insn)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ...)                                                 \
+	if ((insn & (mask)) == (match))                                                            \
+		return RV_I_##n;
+	RV_INSN_CSR(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+#define RV_INSN_CSR_SRC_R(insn, x) ((x)[rv_rs1(insn)])
+#define RV_INSN_CSR_SRC_I(insn, x) ((uint64_t)rv_rs1(insn))
+
+/* Row id's source operand (x: the integer registers). */
+static inline uint64_t rv_insn_csr_src(int id, uint32_t insn, const uint64_t *x)
+{
+	switch (id) {
+#define RV_INSN_CSRC(n, s, opc, mask, match, srcf, ...)                                            \
+	case RV_I_##n:                                                                             \
+		return RV_INSN_CSR_SRC_##srcf(insn, x);
+		RV_INSN_CSR(RV_INSN_CSRC)
+#undef RV_INSN_CSRC
+	default:
+		return 0;
+	}
+}
+
+/* Whether row id writes the CSR whatever the rs1 field. */
+static inline bool rv_insn_csr_always(int id)
+{
+	switch (id) {
+#define RV_INSN_CSRA(n, s, opc, mask, match, srcf, always, ...)                                    \
+	case RV_I_##n:                                                                             \
+		return (always) != 0;
+		RV_INSN_CSR(RV_INSN_CSRA)
+#undef RV_INSN_CSRA
+	default:
+		return false;
+	}
+}
+
+/* Row id's new CSR value. */
+static inline uint64_t rv_insn_csr_new(int id, uint64_t old, uint64_t src)
+{
+	(void)old;
+	switch (id) {
+#define RV_INSN_CSRN(n, s, opc, mask, match, srcf, always, expr)                                   \
+	case RV_I_##n:                                                                             \
+		return (expr);
+		RV_INSN_CSR(RV_INSN_CSRN)
+#undef RV_INSN_CSRN
+	default:
+		return old;
+	}
 }
 
 #endif

@@ -316,19 +316,6 @@ static int interp_branch(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	return RV_STEP_NEXT;
 }
 
-/* The new value of a CSR for csrrw/csrrs/csrrc (and the immediate forms). */
-static uint64_t interp_csr_new(unsigned f3, uint64_t old, uint64_t src)
-{
-	switch (f3 & 3) {
-	case 1:
-		return src;
-	case 2:
-		return old | src;
-	default:
-		return old & ~src;
-	}
-}
-
 /*
  * A custom CSR: the VMM emulates it through SysRegRead/SysRegWrite exits.
  * A pure read is one exit into rd, csrrw with rd = x0 one write exit; any
@@ -336,11 +323,11 @@ static uint64_t interp_csr_new(unsigned f3, uint64_t old, uint64_t src)
  * AXVM_RISCV64_REG_CSR_TMP with pc unchanged, then (rv_interp_csr_rmw_finish
  * at the next run()) rd and the SysRegWrite exit.
  */
-static int interp_csr_trapped(struct rv_hart *h, uint32_t insn, uint64_t src,
+static int interp_csr_trapped(struct rv_hart *h, int id, uint32_t insn, uint64_t src,
 			      struct axvm_exit *exit)
 {
-	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
-	bool is_rw = (f3 & 3) == 1, writes = is_rw || rs1 != 0;
+	unsigned csr = insn >> 20, rd = rv_rd(insn), rs1 = rv_rs1(insn);
+	bool is_rw = rv_insn_csr_always(id), writes = is_rw || rs1 != 0;
 
 	if (h->csr_unclaimed_illegal && h->sysreg_claimed &&
 	    !h->sysreg_claimed(h->sysreg_opaque, csr))
@@ -384,7 +371,7 @@ int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit)
 	memset(exit, 0, sizeof(*exit));
 	exit->reason = AXVM_EXIT_SYSREG_WRITE;
 	exit->sysreg_write.addr = insn >> 20;
-	exit->sysreg_write.value = interp_csr_new(rv_funct3(insn), old, h->csr_rmw.src);
+	exit->sysreg_write.value = rv_insn_csr_new(rv_insn_csr_find(insn), old, h->csr_rmw.src);
 	h->x[rv_rd(insn)] = old;
 	h->x[0] = 0;
 	h->pc += 4;
@@ -392,11 +379,12 @@ int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit)
 	return RV_STEP_EXIT;
 }
 
-static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
+/* csrrw/csrrs/csrrc and the immediate forms: insn_table.h's CSR row id. */
+static int interp_csr(struct rv_hart *h, int id, uint32_t insn, struct axvm_exit *exit)
 {
-	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
-	uint64_t src = (f3 & 4) ? rs1 : h->x[rs1], old = 0, val;
-	bool is_rw = (f3 & 3) == 1;
+	unsigned csr = insn >> 20, rd = rv_rd(insn), rs1 = rv_rs1(insn);
+	uint64_t src = rv_insn_csr_src(id, insn, h->x), old = 0, val;
+	bool is_rw = rv_insn_csr_always(id);
 	bool writes = is_rw || rs1 != 0;
 
 	if (((csr >> 8) & 3) > (unsigned)h->priv)
@@ -405,12 +393,12 @@ static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 		return interp_illegal(h, insn);
 
 	if (rv_csr_is_trapped(csr))
-		return interp_csr_trapped(h, insn, src, exit);
+		return interp_csr_trapped(h, id, insn, src, exit);
 
 	if (!(is_rw && rd == 0) && rv_csr_read(h, csr, &old))
 		return interp_illegal(h, insn);
 	if (writes) {
-		val = interp_csr_new(f3, old, src);
+		val = rv_insn_csr_new(id, old, src);
 		if (rv_csr_write(h, csr, val))
 			return interp_illegal(h, insn);
 		h->recheck = true; /* may have enabled an interrupt */
@@ -425,8 +413,11 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 {
 	int r;
 
-	if (rv_funct3(insn) != 0)
-		return rv_funct3(insn) == 4 ? interp_illegal(h, raw) : interp_csr(h, insn, exit);
+	if (rv_funct3(insn) != 0) {
+		int id = rv_insn_csr_find(insn);
+
+		return id < 0 ? interp_illegal(h, raw) : interp_csr(h, id, insn, exit);
+	}
 
 	if ((rv_funct7(insn) == 0x09 || rv_funct7(insn) == 0x0b) &&
 	    rv_rd(insn) == 0) { /* SFENCE.VMA, SINVAL.VMA (Svinval: the same here) */
