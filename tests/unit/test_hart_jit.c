@@ -313,7 +313,7 @@ TEST(jit_fp_zb_amo_and_fence_in_a_hot_loop_match_the_interpreter)
 	 * F/D arithmetic through fpu.c (x registers read and written by it
 	 * while they live in host registers), F/D loads and stores, the Zb*
 	 * and Zicond rows called from translated code, AMOs and LR/SC through
-	 * rv_amo_fast, and a fence, for 300
+	 * rv_amo_fast_run, and a fence, for 300
 	 * rounds under budgets that cut the block everywhere; f registers,
 	 * fcsr and sstatus compared besides the usual state.
 	 */

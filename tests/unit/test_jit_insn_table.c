@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "arch/riscv64/insn_table.h"
+#include "arch/riscv64/interp.h"
 #include "arch/riscv64/jit.h"
 #include "test_hart_util.h"
 
@@ -380,4 +381,311 @@ TEST(jit_cbo_rows_run_in_translated_code)
 	CHECK(st->insns >= (ROUNDS - 2) * (n - 2));
 	CHECK(st->slow_exit_generic[0x0f] <= 2); /* the first W access refills the TLB */
 	fix_fini(&f);
+}
+
+/* ---- upper-immediate and jump rows ---- */
+
+/* Each row's immediate bits (rd = x7; jalr: rs1 = x6), per immediate format. */
+#define JENC_U 0x80001000u	      /* negative: the sign extension shows */
+#define JENC_J (4u << 21)	      /* +8: imm[10:1] = 4 */
+#define JENC_I (17u << 20 | 6u << 15) /* odd: jalr clears bit 0 */
+static const struct {
+	const char *name;
+	uint32_t insn;
+} jrows[] = {
+#define JROW(n, s, opc, mask, match, immf, ...) {s, (match) | JENC_##immf | 7u << 7},
+    RV_INSN_JUMP(JROW)
+#undef JROW
+};
+#define NJ (sizeof(jrows) / sizeof(jrows[0]))
+
+/*
+ * Per row at offset o: auipc x6, 0; addi x28, x0, 0; the row (at o + 8);
+ * addi x28, x0, 1 (o + 12, skipped by a jump to o + 16); sd x7; sd x28.
+ * The row's value and next pc from rv_insn_jump_exec must be what x7 holds
+ * and where the program went, threaded and translated alike.
+ */
+static void walk_jumps(const char *hot, bool translated)
+{
+	static uint32_t code[NJ * 6 + 8];
+	size_t n = 0;
+	struct hart_fix f;
+	uint64_t before;
+
+	for (unsigned i = 0; i < NJ; i++) {
+		code[n++] = 0x17u | 6u << 7; /* auipc x6, 0 */
+		code[n++] = ADDI(28, 0, 0);
+		code[n++] = jrows[i].insn;
+		code[n++] = ADDI(28, 0, 1);
+		code[n++] = SD(7, 20, (int32_t)(16 * i));
+		code[n++] = SD(28, 20, (int32_t)(16 * i + 8));
+	}
+	code[n++] = ADDI(23, 23, 1);
+	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
+	code[n] = JAL(0, -4 * (int32_t)n);
+	n++;
+	code[n++] = EBREAK;
+	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
+		test_fail_at(__FILE__, __LINE__, "fixture");
+		fix_fini(&f);
+		return;
+	}
+	before = rv_jit_stats(f.h->jit)->insns;
+	f.h->x[20] = DATA;
+	f.h->x[25] = ROUNDS;
+	f.h->pc = P;
+	for (unsigned runs = 0; runs < 50 && f.h->pc != TRAP_END; runs++)
+		fix_run(&f);
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(3, f.h->scause);
+	if (translated)
+		CHECK(rv_jit_stats(f.h->jit)->insns - before >= (ROUNDS - 2) * (n - 2));
+	for (unsigned i = 0; i < NJ; i++) {
+		int id = rv_insn_jump_find(jrows[i].insn);
+		uint64_t o = P + 24 * i, link;
+		uint64_t next =
+		    rv_insn_jump_exec(id, o + 8, 4, o, rv_insn_jump_imm(id, jrows[i].insn), &link);
+
+		CHECK_INT((int)i, id); /* every row decodes to itself */
+		if (next != o + 12 && next != o + 16) {
+			test_fail_at(__FILE__, __LINE__, "%s: test program's target %#llx",
+				     jrows[i].name, (unsigned long long)next);
+			continue;
+		}
+		if (fix_rd64(&f, DATA + 16 * i) != link ||
+		    fix_rd64(&f, DATA + 16 * i + 8) != (next == o + 12))
+			test_fail_at(__FILE__, __LINE__, "%s (%s): rd %#llx, table %#llx; %s",
+				     jrows[i].name, translated ? "translated" : "threaded",
+				     (unsigned long long)fix_rd64(&f, DATA + 16 * i),
+				     (unsigned long long)link,
+				     fix_rd64(&f, DATA + 16 * i + 8) ? "fell through" : "jumped");
+	}
+	fix_fini(&f);
+}
+
+TEST(jit_every_jump_row_matches_the_table)
+{
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	walk_jumps("1000000", false);
+	walk_jumps("1", true);
+}
+
+/* ---- A extension rows ---- */
+
+static const struct {
+	const char *name;
+	uint32_t match;
+	unsigned width;
+	rv_amo_fn *fn;
+} arows[] = {
+#define AROW(n, s, opc, mask, match, width, acc, fn) {s, match, width, fn},
+    RV_INSN_AMO(AROW)
+#undef AROW
+};
+#define NA (sizeof(arows) / sizeof(arows[0]))
+#define AMO_MEM (DATA + 0x800) /* row i's word at + 16 i */
+
+/*
+ * Per row: sd a (x5) to its word, lr of the row's width (SC's reservation;
+ * a plain load for the others), the row with rd = x7, rs1 = x26, rs2 = x6
+ * (b), then rd and the word stored. What the row's own helper does to a
+ * host word holding a (after the same lr) is what both engines must give:
+ * the rows' width, access, operands and rd's sign extension are the
+ * engines' part.
+ */
+static void walk_amo(const char *hot, bool translated, uint64_t *out)
+{
+	static uint32_t code[NA * 7 + 8];
+	size_t n = 0;
+	struct hart_fix f;
+
+	for (unsigned i = 0; i < NA; i++) {
+		uint32_t lr = (arows[i].width == 8 ? 0x1000302fu : 0x1000202fu) | 26u << 15;
+
+		code[n++] = SD(5, 26, 0);
+		code[n++] = lr | 28u << 7;
+		code[n++] = arows[i].match | 7u << 7 | 26u << 15 |
+			    ((arows[i].match & RV_M_LR) == (0x1000202fu & RV_M_LR) ||
+				     (arows[i].match & RV_M_LR) == (0x1000302fu & RV_M_LR)
+				 ? 0
+				 : 6u << 20);
+		code[n++] = SD(7, 20, (int32_t)(16 * i));
+		code[n++] = LD(8, 26, 0);
+		code[n++] = SD(8, 20, (int32_t)(16 * i + 8));
+		code[n++] = ADDI(26, 26, 16);
+	}
+	code[n++] = ADDI(26, 26, -16 * (int32_t)NA);
+	code[n++] = ADDI(23, 23, 1);
+	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
+	code[n] = JAL(0, -4 * (int32_t)n);
+	n++;
+	code[n++] = EBREAK;
+	setenv("AXVM_JIT_STATS", "1", 1);
+	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
+		test_fail_at(__FILE__, __LINE__, "fixture");
+		unsetenv("AXVM_JIT_STATS");
+		fix_fini(&f);
+		return;
+	}
+	unsetenv("AXVM_JIT_STATS");
+	for (unsigned k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+		uint64_t a = vals[k][0], b = vals[k][1], before = rv_jit_stats(f.h->jit)->insns;
+
+		memset(f.h->x, 0, 32 * sizeof(f.h->x[0]));
+		f.h->x[5] = a;
+		f.h->x[6] = b;
+		f.h->x[20] = DATA;
+		f.h->x[26] = AMO_MEM;
+		f.h->x[25] = ROUNDS;
+		f.h->pc = P;
+		for (unsigned runs = 0; runs < 50 && f.h->pc != TRAP_END; runs++)
+			fix_run(&f);
+		if (f.h->pc != TRAP_END || f.h->scause != 3) {
+			test_fail_at(__FILE__, __LINE__, "pc %#llx cause %llu",
+				     (unsigned long long)f.h->pc, (unsigned long long)f.h->scause);
+			break;
+		}
+		if (translated && k && rv_jit_stats(f.h->jit)->insns - before < ROUNDS * n / 2)
+			test_fail_at(__FILE__, __LINE__, "only %llu instructions translated",
+				     (unsigned long long)(rv_jit_stats(f.h->jit)->insns - before));
+		for (unsigned i = 0; i < NA; i++) {
+			uint64_t word = a, rd;
+			rv_amo_fn *lr = arows[i].width == 8 ? rv_amo_lr_d : rv_amo_lr_w;
+
+			CHECK_INT((int)i, rv_insn_amo_find(arows[i].match));
+			lr(f.h, (uint8_t *)&word, 0);
+			rd = arows[i].fn(f.h, (uint8_t *)&word, b);
+			out[2 * (k * NA + i)] = fix_rd64(&f, DATA + 16 * i);
+			out[2 * (k * NA + i) + 1] = fix_rd64(&f, DATA + 16 * i + 8);
+			if (out[2 * (k * NA + i)] != rd || out[2 * (k * NA + i) + 1] != word)
+				test_fail_at(__FILE__, __LINE__,
+					     "%s (%s) a=%#llx b=%#llx: rd %#llx word %#llx, "
+					     "helper %#llx %#llx",
+					     arows[i].name, translated ? "translated" : "threaded",
+					     (unsigned long long)a, (unsigned long long)b,
+					     (unsigned long long)out[2 * (k * NA + i)],
+					     (unsigned long long)out[2 * (k * NA + i) + 1],
+					     (unsigned long long)rd, (unsigned long long)word);
+		}
+	}
+	if (translated) /* once the TLB is filled, no row leaves the translated code */
+		CHECK(rv_jit_stats(f.h->jit)->slow_exit_generic[0x2f] <= 4);
+	fix_fini(&f);
+}
+
+TEST(jit_every_amo_row_matches_the_table)
+{
+	static uint64_t slow[2 * NA * (sizeof(vals) / sizeof(vals[0]))];
+	static uint64_t fast[sizeof(slow) / sizeof(slow[0])];
+
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	walk_amo("1000000", false, slow);
+	walk_amo("1", true, fast);
+	CHECK(memcmp(slow, fast, sizeof(slow)) == 0); /* the two engines agree */
+}
+
+/* ---- Zicsr rows ---- */
+
+static const struct {
+	const char *name;
+	uint32_t match;
+} zrows[] = {
+#define ZROW(n, s, opc, mask, match, ...) {s, match},
+    RV_INSN_CSR(ZROW)
+#undef ZROW
+};
+#define NZ (sizeof(zrows) / sizeof(zrows[0]))
+#define SSCRATCH 0x140u
+
+/*
+ * Per row and rs1 field (6, then 0: csrrs/csrrc then do not write): sscratch
+ * set to a (x5) by csrrw x0, the row with rd = x7 on sscratch, sscratch read
+ * back by csrrs x8, x0; both stored. Old value in rd and the row's new value
+ * (written or not as the row's always column and the rs1 field say) are the
+ * table's, with the translator on (CSRs end its blocks) and off.
+ */
+static void walk_csr(const char *hot)
+{
+	static uint32_t code[NZ * 2 * 5 + 8];
+	static const unsigned fields[2] = {6, 0};
+	size_t n = 0;
+	struct hart_fix f;
+
+	for (unsigned i = 0; i < NZ; i++)
+		for (unsigned j = 0; j < 2; j++) {
+			unsigned slot = 2 * i + j;
+
+			code[n++] =
+			    0x1073u | 5u << 15 | SSCRATCH << 20; /* csrrw x0, sscratch, x5 */
+			code[n++] = zrows[i].match | 7u << 7 | fields[j] << 15 | SSCRATCH << 20;
+			code[n++] = 0x2073u | 8u << 7 | SSCRATCH << 20; /* csrrs x8, sscratch, x0 */
+			code[n++] = SD(7, 20, (int32_t)(16 * slot));
+			code[n++] = SD(8, 20, (int32_t)(16 * slot + 8));
+		}
+	code[n++] = ADDI(23, 23, 1);
+	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
+	code[n] = JAL(0, -4 * (int32_t)n);
+	n++;
+	code[n++] = EBREAK;
+	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
+		test_fail_at(__FILE__, __LINE__, "fixture");
+		fix_fini(&f);
+		return;
+	}
+	for (unsigned k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+		uint64_t a = vals[k][0], b = vals[k][1];
+
+		memset(f.h->x, 0, 32 * sizeof(f.h->x[0]));
+		f.h->x[5] = a;
+		f.h->x[6] = b;
+		f.h->x[20] = DATA;
+		f.h->x[25] = ROUNDS;
+		f.h->pc = P;
+		for (unsigned runs = 0; runs < 50 && f.h->pc != TRAP_END; runs++)
+			fix_run(&f);
+		if (f.h->pc != TRAP_END || f.h->scause != 3) {
+			test_fail_at(__FILE__, __LINE__, "pc %#llx cause %llu",
+				     (unsigned long long)f.h->pc, (unsigned long long)f.h->scause);
+			break;
+		}
+		for (unsigned i = 0; i < NZ; i++)
+			for (unsigned j = 0; j < 2; j++) {
+				uint32_t insn = zrows[i].match | 7u << 7 | fields[j] << 15;
+				int id = rv_insn_csr_find(insn);
+				uint64_t src = rv_insn_csr_src(id, insn, f.h->x);
+				bool writes = rv_insn_csr_always(id) || fields[j] != 0;
+				uint64_t want = writes ? rv_insn_csr_new(id, a, src) : a;
+				unsigned slot = 2 * i + j;
+
+				CHECK_INT((int)i, id); /* every row decodes to itself */
+				if (fix_rd64(&f, DATA + 16 * slot) != a ||
+				    fix_rd64(&f, DATA + 16 * slot + 8) != want)
+					test_fail_at(
+					    __FILE__, __LINE__,
+					    "%s rs1 %u (hot %s) a=%#llx b=%#llx: rd %#llx "
+					    "csr %#llx, table %#llx",
+					    zrows[i].name, fields[j], hot, (unsigned long long)a,
+					    (unsigned long long)b,
+					    (unsigned long long)fix_rd64(&f, DATA + 16 * slot),
+					    (unsigned long long)fix_rd64(&f, DATA + 16 * slot + 8),
+					    (unsigned long long)want);
+			}
+	}
+	fix_fini(&f);
+}
+
+TEST(jit_every_csr_row_matches_the_table)
+{
+	if (!rv_jit_supported()) {
+		test_skip("no translator on this host (x86-64 Linux only)");
+		return;
+	}
+	walk_csr("1000000");
+	walk_csr("1");
 }

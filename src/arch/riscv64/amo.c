@@ -11,6 +11,8 @@
  * Misaligned LR raises load-address-misaligned (4), misaligned SC/AMO
  * store/AMO-address-misaligned (6); LR/SC/AMO on an emulated (MMIO) page
  * raises an access fault (5 for LR, 7 otherwise).
+ * Which encodings exist, their width and access is insn_table.h's AMO rows:
+ * they name the helpers defined here (one per row, from the row's funct5).
  */
 #include <string.h>
 
@@ -77,28 +79,9 @@ enum amo_op {
 AMO_FN(amo_d, uint64_t, int64_t)
 AMO_FN(amo_w, uint32_t, int32_t)
 
-static bool amo_valid_op(unsigned op)
-{
-	switch (op) {
-	case AMO_ADD:
-	case AMO_SWAP:
-	case AMO_LR:
-	case AMO_SC:
-	case AMO_XOR:
-	case AMO_OR:
-	case AMO_AND:
-	case AMO_MIN:
-	case AMO_MAX:
-	case AMO_MINU:
-	case AMO_MAXU:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The operation on host memory at p (naturally aligned, in guest RAM): x[rd]'s new value. */
-static uint64_t amo_host(struct rv_hart *h, unsigned op, unsigned width, uint8_t *p, uint64_t src)
+static inline uint64_t amo_host(struct rv_hart *h, unsigned op, unsigned width, uint8_t *p,
+				uint64_t src)
 {
 	uint64_t res;
 
@@ -138,24 +121,28 @@ static uint64_t amo_host(struct rv_hart *h, unsigned op, unsigned width, uint8_t
 	return res;
 }
 
-int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
+/* The rows' helpers: amo_host with the row's operation (funct5) and width. */
+#define AMO_ROW_FN(n, s, opc, mask, match, width, acc, fn)                                         \
+	uint64_t fn(struct rv_hart *h, uint8_t *p, uint64_t src)                                   \
+	{                                                                                          \
+		return amo_host(h, (match) >> 27, (width), p, src);                                \
+	}
+RV_INSN_AMO(AMO_ROW_FN)
+#undef AMO_ROW_FN
+
+int rv_amo_run(struct rv_hart *h, uint32_t insn, unsigned width, enum rv_acc acc, rv_amo_fn *fn,
+	       struct axvm_exit *exit)
 {
-	unsigned op = insn >> 27, f3 = rv_funct3(insn), width, rd = rv_rd(insn);
 	uint64_t va = h->x[rv_rs1(insn)], src = h->x[rv_rs2(insn)], res;
-	bool lr = op == AMO_LR;
+	bool lr = acc == RV_ACC_R;
 	struct rv_span sp;
 	enum rv_mem m;
 
-	if ((f3 != 2 && f3 != 3) || !amo_valid_op(op) || (lr && rv_rs2(insn) != 0)) {
-		rv_hart_raise(h, RV_EXC_ILLEGAL, insn);
-		return RV_STEP_NEXT;
-	}
-	width = f3 == 2 ? 4 : 8;
 	if (va & (width - 1)) {
 		rv_hart_raise(h, lr ? RV_EXC_LOAD_MISALIGNED : RV_EXC_STORE_MISALIGNED, va);
 		return RV_STEP_NEXT;
 	}
-	m = rv_interp_mem(h, va, width, lr ? RV_ACC_R : RV_ACC_W, &sp, exit);
+	m = rv_interp_mem(h, va, width, acc, &sp, exit);
 	if (m == RV_MEM_EXIT)
 		return RV_STEP_EXIT;
 	if (m == RV_MEM_TRAP)
@@ -165,29 +152,26 @@ int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 		return RV_STEP_NEXT;
 	}
 	/* Aligned, so the access lies in one page: sp.p[0] is naturally aligned on the host. */
-	res = amo_host(h, op, width, sp.p[0], src);
-	h->x[rd] = res;
+	res = fn(h, sp.p[0], src);
+	h->x[rv_rd(insn)] = res;
 	h->pc += 4;
 	return RV_STEP_NEXT;
 }
 
-int rv_amo_fast(struct rv_hart *h, uint32_t insn)
+int rv_amo_fast_run(struct rv_hart *h, uint32_t insn, unsigned width, enum rv_acc acc,
+		    rv_amo_fn *fn)
 {
-	unsigned op = insn >> 27, f3 = rv_funct3(insn), width, rd = rv_rd(insn);
+	unsigned rd = rv_rd(insn);
 	uint64_t va = h->x[rv_rs1(insn)], res;
-	bool lr = op == AMO_LR;
 	uint8_t *p;
 
-	if ((f3 != 2 && f3 != 3) || !amo_valid_op(op) || (lr && rv_rs2(insn) != 0))
-		return 1;
-	width = f3 == 2 ? 4 : 8;
 	if (va & (width - 1))
 		return 1;
 	/* A W entry never maps a page holding decoded code (its stores must be noted). */
-	p = rv_tlb_lookup(&h->tlb, h->priv, lr ? RV_ACC_R : RV_ACC_W, va);
+	p = rv_tlb_lookup(&h->tlb, h->priv, acc, va);
 	if (!p)
 		return 1;
-	res = amo_host(h, op, width, p, h->x[rv_rs2(insn)]);
+	res = fn(h, p, h->x[rv_rs2(insn)]);
 	if (rd)
 		h->x[rd] = res;
 	return 0;

@@ -74,10 +74,11 @@ enum rv_dop {
 	RV_DOP_GENERIC,	   /* execute `insn` through interp.c */
 	RV_DOP_PAGE_END,   /* the slot after the last parcel: continue on the next page */
 	RV_DOP_NOP,
-	RV_DOP_LUI,
-	RV_DOP_AUIPC,
-	RV_DOP_JAL,
-	RV_DOP_JALR,
+/* clang-format off */
+/* insn_table.h's lui/auipc/jal/jalr rows (RV_INSN_JUMP), in table order. */
+#define RV_DOP_JUMP_ENUM(n, s, ...) RV_DOP_##n,
+	RV_INSN_JUMP(RV_DOP_JUMP_ENUM)
+#undef RV_DOP_JUMP_ENUM
 /*
  * insn_table.h's branch, load and store rows, one operation each, in
  * table order: each group is contiguous, loads and stores adjacent
@@ -88,8 +89,9 @@ enum rv_dop {
 #undef RV_DOP_ROW_ENUM
 /* The integer ALU rows of insn_table.h, one operation each, in table order. */
 #define RV_DOP_ALU_ENUM(n, s, opc, mask, match, fmt, ext, jx, expr) RV_DOP_##n,
-	    RV_INSN_ALU(RV_DOP_ALU_ENUM)
+	RV_INSN_ALU(RV_DOP_ALU_ENUM)
 #undef RV_DOP_ALU_ENUM
+	/* clang-format on */
 	/*
 	 * F/D: loads and stores that hit the TLB, and the arithmetic straight
 	 * into fpu.c; rd/rs2 are f registers (never the x0 sink). With FS off,

@@ -97,11 +97,15 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	    ONE(STEP, do_step),
 	    ONE(GENERIC, do_generic),
 	    ONE(PAGE_END, do_page_end),
-	    ONE(JAL, do_jal),
-	    ONE(JALR, do_jalr),
 	    TWO(NOP, do_nop),
-	    TWO(LUI, do_lui),
-	    TWO(AUIPC, do_auipc),
+	    /* lui, auipc: two handlers (fall through); jal, jalr: one (control flow) */
+#define EXEC_JUMP_DISPATCH_K_UPPER(n) TWO(n, do_row_##n),
+#define EXEC_JUMP_DISPATCH_K_PCREL(n) TWO(n, do_row_##n),
+#define EXEC_JUMP_DISPATCH_K_JUMP(n) ONE(n, do_row_##n),
+#define EXEC_JUMP_DISPATCH_K_JUMPR(n) ONE(n, do_row_##n),
+#define EXEC_JUMP_DISPATCH(n, s, opc, mask, match, immf, kind, ...) EXEC_JUMP_DISPATCH_##kind(n)
+	    RV_INSN_JUMP(EXEC_JUMP_DISPATCH)
+#undef EXEC_JUMP_DISPATCH
 #define EXEC_ROW_DISPATCH(n, s, ...) TWO(n, do_row_##n),
 	    RV_INSN_BRANCH(EXEC_ROW_DISPATCH)
 	    RV_INSN_LOAD(EXEC_ROW_DISPATCH)
@@ -496,24 +500,53 @@ far:
 	goto enter;
 
 	TWICE(do_nop, )
-	ALU(do_lui, IMM)
-	ALU(do_auipc, page_va + (uint64_t)op->target + IMM)
-do_jal:
-	x[op->rd] = PC() + 2u * op->step;
-	TAKEN();
-do_jalr : {
-	uint64_t t = (RS1 + IMM) & ~1ull;
-
-	x[op->rd] = PC() + 2u * op->step;
-	if (EXEC_LIKELY(((t ^ page_va) & ~RV_PAGE_MASK) == 0)) {
-		op = &dp->slot[(t & RV_PAGE_MASK) >> 1];
-		if (EXEC_UNLIKELY(jit))
-			goto jit_at;
-		DISPATCH();
+/*
+ * insn_table.h's lui/auipc/jal/jalr rows: the row's value for rd and (jalr)
+ * next pc, with pc the slot's (auipc: from its page offset), len its length;
+ * jal's target is the slot link predecode.c made from the row's immediate.
+ */
+#define EXEC_JUMP_VARS(pcv)                                                                        \
+	uint64_t pc = (pcv), len = 2u * op->step, imm = IMM, a = RS1;                              \
+	(void)pc;                                                                                  \
+	(void)len;                                                                                 \
+	(void)imm;                                                                                 \
+	(void)a
+#define EXEC_K_UPPER(n, value, next)                                                               \
+	ALU(do_row_##n, __extension__({                                                            \
+		    EXEC_JUMP_VARS(0);                                                             \
+		    (value);                                                                       \
+	    }))
+#define EXEC_K_PCREL(n, value, next)                                                               \
+	ALU(do_row_##n, __extension__({                                                            \
+		    EXEC_JUMP_VARS(page_va + (uint64_t)op->target);                                \
+		    (value);                                                                       \
+	    }))
+#define EXEC_K_JUMP(n, value, next)                                                                \
+	do_row_##n:                                                                                \
+	{                                                                                          \
+		EXEC_JUMP_VARS(PC());                                                              \
+		x[op->rd] = (value);                                                               \
+		TAKEN();                                                                           \
 	}
-	h->pc = t;
-	goto enter;
-}
+#define EXEC_K_JUMPR(n, value, next)                                                               \
+	do_row_##n:                                                                                \
+	{                                                                                          \
+		EXEC_JUMP_VARS(PC());                                                              \
+		uint64_t t = (next);                                                               \
+                                                                                                   \
+		x[op->rd] = (value);                                                               \
+		if (EXEC_LIKELY(((t ^ page_va) & ~RV_PAGE_MASK) == 0)) {                           \
+			op = &dp->slot[(t & RV_PAGE_MASK) >> 1];                                   \
+			if (EXEC_UNLIKELY(jit))                                                    \
+				goto jit_at;                                                       \
+			DISPATCH();                                                                \
+		}                                                                                  \
+		h->pc = t;                                                                         \
+		goto enter;                                                                        \
+	}
+#define EXEC_JUMP(n, s, opc, mask, match, immf, kind, value, next) EXEC_##kind(n, value, next)
+	RV_INSN_JUMP(EXEC_JUMP)
+#undef EXEC_JUMP
 /*
  * The branch, load and store rows of insn_table.h: the row's condition
  * of a = rs1 and b = rs2, what a load reads and how it widens, what a

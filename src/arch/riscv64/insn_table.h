@@ -11,11 +11,17 @@
  *                   widening), stores, conditional branches;
  *   RV_INSN_CBO     the cache-block operations (Zicbom, Zicboz), whose
  *                   semantics are helpers in cmo.c;
- *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's.
+ *   RV_INSN_ZFA     the Zfa instructions, whose semantics are fpu.c's;
+ *   RV_INSN_AMO     the A extension (LR/SC, AMO*.W/.D), whose semantics
+ *                   are amo.c's helpers;
+ *   RV_INSN_CSR     the Zicsr read-modify-writes (csr.c does the access);
+ *   RV_INSN_JUMP    lui, auipc, jal, jalr: the value written to rd and the
+ *                   next pc (the engines keep one recipe per kind of row:
+ *                   the LI fusion, slot links, the translator's chaining).
  *
  * Not in the table (each still decoded in one place, named here so nobody
- * looks for them): lui/auipc/jal/jalr, CSRs and system (interp.c, csr.c),
- * FENCE/FENCE.I, the A extension (amo.c), F/D and Zfh/Zfhmin (fpu.c's
+ * looks for them): the other SYSTEM instructions (ecall, ebreak, sret,
+ * wfi, sfence.vma/sinval.vma: interp.c), FENCE/FENCE.I, F/D and Zfh/Zfhmin (fpu.c's
  * format-generic decoding: H is the third format of every F instruction,
  * not a set of instructions of its own), compressed forms (rvc.c
  * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
@@ -55,10 +61,11 @@
  * interpreter), predecode.c's decoder, exec.c's threaded handlers (one
  * RV_DOP_<NAME> operation per row, enum in dcache.h) and the translator's
  * list of what it translates, how, and which operand fields each row reads
- * (jit.c: jit_alu_rows). tests/unit/test_hart_jit.c walks every row through
- * translated code against rv_insn_alu_exec. Encodings from the ratified
- * specs' tables ("RV32/64G Instruction Set Listings", "Bit-manipulation ...
- * Instructions", "Zicond").
+ * (jit.c: jit_alu_rows). tests/unit/test_jit_insn_table.c walks every row
+ * of every family here except Zfa (test_fpu_zfa.c) through the engines
+ * against the table's semantics (a row added is walked without an edit). Encodings from the
+ *ratified specs' tables ("RV32/64G Instruction Set Listings", "Bit-manipulation ... Instructions",
+ *"Zicond").
  */
 #ifndef AXVM_ARCH_RISCV64_INSN_TABLE_H
 #define AXVM_ARCH_RISCV64_INSN_TABLE_H
@@ -553,6 +560,232 @@ static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
 	RV_INSN_ZFA(RV_INSN_FIND6)
 #undef RV_INSN_FIND6
 	return -1;
+}
+
+/*
+ * Upper immediates and jumps (RV64I LUI, AUIPC, JAL, JALR): what they write
+ * to rd and where they go next,
+ *
+ *	X(NAME, "name", opcode, mask, match, immediate, kind, value, next)
+ *
+ *  - immediate: U, J or I (decode.h's rv_imm_u/j/i), given to the
+ *    expressions as imm;
+ *  - value: x[rd], and next: the next pc, expressions of pc (this
+ *    instruction's), len (its length: 2 when expanded from a compressed
+ *    form), a = x[rs1] and imm (all uint64_t), evaluated before either is
+ *    written (jalr with rd = rs1);
+ *  - kind: how the engines place the row, one recipe each (the value and
+ *    target still the row's expressions where the engine computes them):
+ *      K_UPPER  rd = a constant (predecode's LI fusion, the translator's
+ *               constant store),
+ *      K_PCREL  rd from the pc (the slot remembers its page offset),
+ *      K_JUMP   a pc-relative jump (in-page targets become slot links;
+ *               the translator chains to the target and ends the block),
+ *      K_JUMPR  an indirect jump (the translator's lookup, block end).
+ * None traps (the target's alignment is checked at the fetch there).
+ */
+#define RV_INSN_IMM_U(insn) ((uint64_t)rv_imm_u(insn))
+#define RV_INSN_IMM_J(insn) ((uint64_t)rv_imm_j(insn))
+#define RV_INSN_IMM_I(insn) ((uint64_t)rv_imm_i(insn))
+/* clang-format off */
+#define RV_INSN_JUMP(X)                                                                            \
+	X(LUI,   "lui",   0x37, 0x7fu,   0x37u, U, K_UPPER, imm,      pc + len)                        \
+	X(AUIPC, "auipc", 0x17, 0x7fu,   0x17u, U, K_PCREL, pc + imm, pc + len)                        \
+	X(JAL,   "jal",   0x6f, 0x7fu,   0x6fu, J, K_JUMP,  pc + len, pc + imm)                        \
+	X(JALR,  "jalr",  0x67, 0x707fu, 0x67u, I, K_JUMPR, pc + len, (a + imm) & ~1ull)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ...) RV_I_##n,
+enum rv_insn_jump_id { RV_INSN_JUMP(RV_INSN_ID6) RV_I_JUMP_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_jump_find(uint32_t insn)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ...)                                                 \
+	if ((insn & (mask)) == (match))                                                            \
+		return RV_I_##n;
+	RV_INSN_JUMP(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+/* Row id's immediate of insn. */
+static inline uint64_t rv_insn_jump_imm(int id, uint32_t insn)
+{
+	switch (id) {
+#define RV_INSN_IMM6(n, s, opc, mask, match, immf, ...)                                            \
+	case RV_I_##n:                                                                             \
+		return RV_INSN_IMM_##immf(insn);
+		RV_INSN_JUMP(RV_INSN_IMM6)
+#undef RV_INSN_IMM6
+	default:
+		return 0;
+	}
+}
+
+/* Row id's value for rd (link *link) and next pc. */
+static inline uint64_t rv_insn_jump_exec(int id, uint64_t pc, uint64_t len, uint64_t a,
+					 uint64_t imm, uint64_t *link)
+{
+	switch (id) {
+#define RV_INSN_JX(n, s, opc, mask, match, immf, kind, value, next)                                \
+	case RV_I_##n:                                                                             \
+		*link = (value);                                                                   \
+		return (next);
+		RV_INSN_JUMP(RV_INSN_JX)
+#undef RV_INSN_JX
+	default:
+		*link = 0;
+		return pc + len;
+	}
+}
+
+/*
+ * The A extension (LR/SC and the AMOs, .W and .D; major opcode AMO): host
+ * atomics on guest RAM, so the semantics are amo.c's helpers named by the row,
+ *
+ *	X(NAME, "name", opcode, mask, match, width, access, semantics)
+ *
+ *  - width: 4 or 8 bytes (.W results sign-extended into rd);
+ *  - access: R (LR: a load's misaligned and access-fault causes, and the R
+ *    TLB entry) or W (SC and the AMOs: the store/AMO ones);
+ *  - semantics: uint64_t fn(h, p, src), the operation on the naturally
+ *    aligned host word p with src = x[rs2], giving rd's new value (LR and
+ *    SC also keep or drop h's reservation). amo.c defines each; its
+ *    rv_amo_run (the interpreter: alignment, translation, MMIO faults) and
+ *    rv_amo_fast_run (the translator's: done when this mode's TLB maps the
+ *    word, else nothing changed) do the rest, the same for every row.
+ * aq/rl (bits 26:25) are outside the masks: every host atomic is
+ * sequentially consistent, which satisfies any combination. LR needs rs2 =
+ * 0. The predecoder keeps them RV_DOP_GENERIC (the interpreter's row).
+ */
+#define RV_M_AMO 0xf800707fu
+#define RV_M_LR 0xf9f0707fu
+/* clang-format off */
+#define RV_INSN_AMO(X)                                                                             \
+	X(LR_W,      "lr.w",      0x2f, RV_M_LR,  0x1000202fu, 4, R, rv_amo_lr_w)                      \
+	X(SC_W,      "sc.w",      0x2f, RV_M_AMO, 0x1800202fu, 4, W, rv_amo_sc_w)                      \
+	X(AMOSWAP_W, "amoswap.w", 0x2f, RV_M_AMO, 0x0800202fu, 4, W, rv_amo_swap_w)                    \
+	X(AMOADD_W,  "amoadd.w",  0x2f, RV_M_AMO, 0x0000202fu, 4, W, rv_amo_add_w)                     \
+	X(AMOXOR_W,  "amoxor.w",  0x2f, RV_M_AMO, 0x2000202fu, 4, W, rv_amo_xor_w)                     \
+	X(AMOAND_W,  "amoand.w",  0x2f, RV_M_AMO, 0x6000202fu, 4, W, rv_amo_and_w)                     \
+	X(AMOOR_W,   "amoor.w",   0x2f, RV_M_AMO, 0x4000202fu, 4, W, rv_amo_or_w)                      \
+	X(AMOMIN_W,  "amomin.w",  0x2f, RV_M_AMO, 0x8000202fu, 4, W, rv_amo_min_w)                     \
+	X(AMOMAX_W,  "amomax.w",  0x2f, RV_M_AMO, 0xa000202fu, 4, W, rv_amo_max_w)                     \
+	X(AMOMINU_W, "amominu.w", 0x2f, RV_M_AMO, 0xc000202fu, 4, W, rv_amo_minu_w)                    \
+	X(AMOMAXU_W, "amomaxu.w", 0x2f, RV_M_AMO, 0xe000202fu, 4, W, rv_amo_maxu_w)                    \
+	X(LR_D,      "lr.d",      0x2f, RV_M_LR,  0x1000302fu, 8, R, rv_amo_lr_d)                      \
+	X(SC_D,      "sc.d",      0x2f, RV_M_AMO, 0x1800302fu, 8, W, rv_amo_sc_d)                      \
+	X(AMOSWAP_D, "amoswap.d", 0x2f, RV_M_AMO, 0x0800302fu, 8, W, rv_amo_swap_d)                    \
+	X(AMOADD_D,  "amoadd.d",  0x2f, RV_M_AMO, 0x0000302fu, 8, W, rv_amo_add_d)                     \
+	X(AMOXOR_D,  "amoxor.d",  0x2f, RV_M_AMO, 0x2000302fu, 8, W, rv_amo_xor_d)                     \
+	X(AMOAND_D,  "amoand.d",  0x2f, RV_M_AMO, 0x6000302fu, 8, W, rv_amo_and_d)                     \
+	X(AMOOR_D,   "amoor.d",   0x2f, RV_M_AMO, 0x4000302fu, 8, W, rv_amo_or_d)                      \
+	X(AMOMIN_D,  "amomin.d",  0x2f, RV_M_AMO, 0x8000302fu, 8, W, rv_amo_min_d)                     \
+	X(AMOMAX_D,  "amomax.d",  0x2f, RV_M_AMO, 0xa000302fu, 8, W, rv_amo_max_d)                     \
+	X(AMOMINU_D, "amominu.d", 0x2f, RV_M_AMO, 0xc000302fu, 8, W, rv_amo_minu_d)                    \
+	X(AMOMAXU_D, "amomaxu.d", 0x2f, RV_M_AMO, 0xe000302fu, 8, W, rv_amo_maxu_d)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ...) RV_I_##n,
+enum rv_insn_amo_id { RV_INSN_AMO(RV_INSN_ID6) RV_I_AMO_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_amo_find(uint32_t insn)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ...)                                                 \
+	if ((insn & (mask)) == (match))                                                            \
+		return RV_I_##n;
+	RV_INSN_AMO(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+/*
+ * Zicsr (SYSTEM funct3 1-3, 5-7): the CSR read-modify-writes, through
+ * csr.c's rv_csr_read / rv_csr_write (or the SysReg exits of a trapped
+ * CSR), one row each,
+ *
+ *	X(NAME, "name", opcode, mask, match, source, always, semantics)
+ *
+ *  - source: R = x[rs1], I = the 5-bit zero-extended immediate in the rs1
+ *    field;
+ *  - always: 1 if the row always writes the CSR (csrrw/csrrwi: and reads it
+ *    only when rd != x0), 0 if it writes only when the rs1 field is not 0
+ *    (csrrs/csrrc and their immediates always read);
+ *  - semantics: the CSR's new value, an expression of old and src.
+ * Privilege and read-only checks are the CSR number's (interp.c). The
+ * predecoder keeps them RV_DOP_GENERIC and the translator ends a block before
+ * them: they run in interp.c.
+ */
+/* clang-format off */
+#define RV_INSN_CSR(X)                                                                             \
+	X(CSRRW,  "csrrw",  0x73, 0x707fu, 0x1073u, R, 1, src)                                         \
+	X(CSRRS,  "csrrs",  0x73, 0x707fu, 0x2073u, R, 0, old | src)                                   \
+	X(CSRRC,  "csrrc",  0x73, 0x707fu, 0x3073u, R, 0, old & ~src)                                  \
+	X(CSRRWI, "csrrwi", 0x73, 0x707fu, 0x5073u, I, 1, src)                                         \
+	X(CSRRSI, "csrrsi", 0x73, 0x707fu, 0x6073u, I, 0, old | src)                                   \
+	X(CSRRCI, "csrrci", 0x73, 0x707fu, 0x7073u, I, 0, old & ~src)
+/* clang-format on */
+
+#define RV_INSN_ID6(n, s, opc, mask, match, ...) RV_I_##n,
+enum rv_insn_csr_id { RV_INSN_CSR(RV_INSN_ID6) RV_I_CSR_COUNT };
+#undef RV_INSN_ID6
+
+static inline int rv_insn_csr_find(uint32_t insn)
+{
+#define RV_INSN_FIND6(n, s, opc, mask, match, ...)                                                 \
+	if ((insn & (mask)) == (match))                                                            \
+		return RV_I_##n;
+	RV_INSN_CSR(RV_INSN_FIND6)
+#undef RV_INSN_FIND6
+	return -1;
+}
+
+#define RV_INSN_CSR_SRC_R(insn, x) ((x)[rv_rs1(insn)])
+#define RV_INSN_CSR_SRC_I(insn, x) ((uint64_t)rv_rs1(insn))
+
+/* Row id's source operand (x: the integer registers). */
+static inline uint64_t rv_insn_csr_src(int id, uint32_t insn, const uint64_t *x)
+{
+	switch (id) {
+#define RV_INSN_CSRC(n, s, opc, mask, match, srcf, ...)                                            \
+	case RV_I_##n:                                                                             \
+		return RV_INSN_CSR_SRC_##srcf(insn, x);
+		RV_INSN_CSR(RV_INSN_CSRC)
+#undef RV_INSN_CSRC
+	default:
+		return 0;
+	}
+}
+
+/* Whether row id writes the CSR whatever the rs1 field. */
+static inline bool rv_insn_csr_always(int id)
+{
+	switch (id) {
+#define RV_INSN_CSRA(n, s, opc, mask, match, srcf, always, ...)                                    \
+	case RV_I_##n:                                                                             \
+		return (always) != 0;
+		RV_INSN_CSR(RV_INSN_CSRA)
+#undef RV_INSN_CSRA
+	default:
+		return false;
+	}
+}
+
+/* Row id's new CSR value. */
+static inline uint64_t rv_insn_csr_new(int id, uint64_t old, uint64_t src)
+{
+	(void)old;
+	switch (id) {
+#define RV_INSN_CSRN(n, s, opc, mask, match, srcf, always, expr)                                   \
+	case RV_I_##n:                                                                             \
+		return (expr);
+		RV_INSN_CSR(RV_INSN_CSRN)
+#undef RV_INSN_CSRN
+	default:
+		return old;
+	}
 }
 
 #endif

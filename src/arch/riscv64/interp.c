@@ -316,19 +316,6 @@ static int interp_branch(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 	return RV_STEP_NEXT;
 }
 
-/* The new value of a CSR for csrrw/csrrs/csrrc (and the immediate forms). */
-static uint64_t interp_csr_new(unsigned f3, uint64_t old, uint64_t src)
-{
-	switch (f3 & 3) {
-	case 1:
-		return src;
-	case 2:
-		return old | src;
-	default:
-		return old & ~src;
-	}
-}
-
 /*
  * A custom CSR: the VMM emulates it through SysRegRead/SysRegWrite exits.
  * A pure read is one exit into rd, csrrw with rd = x0 one write exit; any
@@ -336,11 +323,11 @@ static uint64_t interp_csr_new(unsigned f3, uint64_t old, uint64_t src)
  * AXVM_RISCV64_REG_CSR_TMP with pc unchanged, then (rv_interp_csr_rmw_finish
  * at the next run()) rd and the SysRegWrite exit.
  */
-static int interp_csr_trapped(struct rv_hart *h, uint32_t insn, uint64_t src,
+static int interp_csr_trapped(struct rv_hart *h, int id, uint32_t insn, uint64_t src,
 			      struct axvm_exit *exit)
 {
-	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
-	bool is_rw = (f3 & 3) == 1, writes = is_rw || rs1 != 0;
+	unsigned csr = insn >> 20, rd = rv_rd(insn), rs1 = rv_rs1(insn);
+	bool is_rw = rv_insn_csr_always(id), writes = is_rw || rs1 != 0;
 
 	if (h->csr_unclaimed_illegal && h->sysreg_claimed &&
 	    !h->sysreg_claimed(h->sysreg_opaque, csr))
@@ -384,7 +371,7 @@ int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit)
 	memset(exit, 0, sizeof(*exit));
 	exit->reason = AXVM_EXIT_SYSREG_WRITE;
 	exit->sysreg_write.addr = insn >> 20;
-	exit->sysreg_write.value = interp_csr_new(rv_funct3(insn), old, h->csr_rmw.src);
+	exit->sysreg_write.value = rv_insn_csr_new(rv_insn_csr_find(insn), old, h->csr_rmw.src);
 	h->x[rv_rd(insn)] = old;
 	h->x[0] = 0;
 	h->pc += 4;
@@ -392,11 +379,12 @@ int rv_interp_csr_rmw_finish(struct rv_hart *h, struct axvm_exit *exit)
 	return RV_STEP_EXIT;
 }
 
-static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
+/* csrrw/csrrs/csrrc and the immediate forms: insn_table.h's CSR row id. */
+static int interp_csr(struct rv_hart *h, int id, uint32_t insn, struct axvm_exit *exit)
 {
-	unsigned csr = insn >> 20, f3 = rv_funct3(insn), rd = rv_rd(insn), rs1 = rv_rs1(insn);
-	uint64_t src = (f3 & 4) ? rs1 : h->x[rs1], old = 0, val;
-	bool is_rw = (f3 & 3) == 1;
+	unsigned csr = insn >> 20, rd = rv_rd(insn), rs1 = rv_rs1(insn);
+	uint64_t src = rv_insn_csr_src(id, insn, h->x), old = 0, val;
+	bool is_rw = rv_insn_csr_always(id);
 	bool writes = is_rw || rs1 != 0;
 
 	if (((csr >> 8) & 3) > (unsigned)h->priv)
@@ -405,12 +393,12 @@ static int interp_csr(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit)
 		return interp_illegal(h, insn);
 
 	if (rv_csr_is_trapped(csr))
-		return interp_csr_trapped(h, insn, src, exit);
+		return interp_csr_trapped(h, id, insn, src, exit);
 
 	if (!(is_rw && rd == 0) && rv_csr_read(h, csr, &old))
 		return interp_illegal(h, insn);
 	if (writes) {
-		val = interp_csr_new(f3, old, src);
+		val = rv_insn_csr_new(id, old, src);
 		if (rv_csr_write(h, csr, val))
 			return interp_illegal(h, insn);
 		h->recheck = true; /* may have enabled an interrupt */
@@ -425,8 +413,11 @@ static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_
 {
 	int r;
 
-	if (rv_funct3(insn) != 0)
-		return rv_funct3(insn) == 4 ? interp_illegal(h, raw) : interp_csr(h, insn, exit);
+	if (rv_funct3(insn) != 0) {
+		int id = rv_insn_csr_find(insn);
+
+		return id < 0 ? interp_illegal(h, raw) : interp_csr(h, id, insn, exit);
+	}
 
 	if ((rv_funct7(insn) == 0x09 || rv_funct7(insn) == 0x0b) &&
 	    rv_rd(insn) == 0) { /* SFENCE.VMA, SINVAL.VMA (Svinval: the same here) */
@@ -540,30 +531,21 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		       struct axvm_exit *exit)
 {
 	switch (rv_opcode(insn)) {
-	case RV_OP_LUI:
-		h->x[rv_rd(insn)] = (uint64_t)rv_imm_u(insn);
-		h->pc += len;
-		return RV_STEP_NEXT;
-	case RV_OP_AUIPC:
-		h->x[rv_rd(insn)] = h->pc + (uint64_t)rv_imm_u(insn);
-		h->pc += len;
-		return RV_STEP_NEXT;
-	case RV_OP_JAL: {
-		uint64_t ret = h->pc + len;
-
-		h->pc += (uint64_t)rv_imm_j(insn);
-		h->x[rv_rd(insn)] = ret;
-		return RV_STEP_NEXT;
+		/* lui, auipc, jal, jalr: insn_table.h's RV_INSN_JUMP rows (value and next pc) */
+#define INTERP_JUMP(n, s, opc, mask, match, immf, kind, value, next)                               \
+	case opc: {                                                                                \
+		uint64_t pc = h->pc, a = h->x[rv_rs1(insn)], imm = RV_INSN_IMM_##immf(insn), v;    \
+                                                                                                   \
+		(void)a;                                                                           \
+		if ((insn & (mask)) != (match))                                                    \
+			return interp_illegal(h, raw);                                             \
+		v = (value);                                                                       \
+		h->pc = (next);                                                                    \
+		h->x[rv_rd(insn)] = v;                                                             \
+		return RV_STEP_NEXT;                                                               \
 	}
-	case RV_OP_JALR: {
-		uint64_t ret = h->pc + len;
-
-		if (rv_funct3(insn) != 0)
-			return interp_illegal(h, raw);
-		h->pc = (h->x[rv_rs1(insn)] + (uint64_t)rv_imm_i(insn)) & ~1ull;
-		h->x[rv_rd(insn)] = ret;
-		return RV_STEP_NEXT;
-	}
+		RV_INSN_JUMP(INTERP_JUMP)
+#undef INTERP_JUMP
 	case RV_OP_BRANCH:
 		return interp_branch(h, insn, len, raw);
 	case RV_OP_LOAD:
@@ -601,8 +583,16 @@ static int interp_exec(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned 
 		}
 		h->pc += len;
 		return RV_STEP_NEXT;
-	case RV_OP_AMO:
-		return rv_amo_exec(h, insn, exit);
+	case RV_OP_AMO: /* LR/SC/AMO*: insn_table.h's rows name amo.c's helpers */
+		switch (rv_insn_amo_find(insn)) {
+#define INTERP_AMO(n, s, opc, mask, match, width, acc, fn)                                         \
+	case RV_I_##n:                                                                             \
+		return rv_amo_run(h, insn, (width), RV_ACC_##acc, fn, exit);
+			RV_INSN_AMO(INTERP_AMO)
+#undef INTERP_AMO
+		default:
+			return interp_illegal(h, raw);
+		}
 	case RV_OP_SYSTEM:
 		return interp_system(h, insn, len, raw, exit);
 	case RV_OP_LOAD_FP:

@@ -73,13 +73,22 @@ int rv_cmo_zero(struct rv_hart *h, uint32_t insn, uint32_t raw, unsigned len,
 int rv_cmo_manage_fast(struct rv_hart *h, uint32_t insn);
 int rv_cmo_zero_fast(struct rv_hart *h, uint32_t insn);
 
-/* Execute an instruction with major opcode AMO (LR/SC/AMO*). Returns RV_STEP_*. */
-int rv_amo_exec(struct rv_hart *h, uint32_t insn, struct axvm_exit *exit);
 /*
- * The translator's AMO/LR/SC (pc, instret untouched): 0 if done because the
- * word is aligned and this mode's TLB maps it (the same host atomics as
- * rv_amo_exec), else 1 with nothing changed (rv_amo_exec must run it).
+ * The A extension (amo.c): the helpers insn_table.h's AMO rows name (the
+ * operation on the aligned host word p, src = x[rs2]: rd's new value), and
+ * the execution of a row of that width and access (R: LR, W: SC/AMO):
+ * rv_amo_run, the interpreter's (faults, the pc; RV_STEP_*), and
+ * rv_amo_fast_run, the translator's (pc, instret untouched): 0 if done
+ * because the word is aligned and this mode's TLB maps it, else 1 with
+ * nothing changed (rv_amo_run must run it).
  */
-int rv_amo_fast(struct rv_hart *h, uint32_t insn);
+typedef uint64_t rv_amo_fn(struct rv_hart *h, uint8_t *p, uint64_t src);
+#define RV_AMO_DECL(n, s, opc, mask, match, width, acc, fn) rv_amo_fn fn;
+RV_INSN_AMO(RV_AMO_DECL)
+#undef RV_AMO_DECL
+int rv_amo_run(struct rv_hart *h, uint32_t insn, unsigned width, enum rv_acc acc, rv_amo_fn *fn,
+	       struct axvm_exit *exit);
+int rv_amo_fast_run(struct rv_hart *h, uint32_t insn, unsigned width, enum rv_acc acc,
+		    rv_amo_fn *fn);
 
 #endif

@@ -697,10 +697,34 @@ static void jit_div(struct jit_tr *t, const struct jit_alu_row *r)
 		x86_movsxd(b, X86_RAX, X86_RAX); /* W forms: the 32-bit result sign-extended */
 }
 
-/* LR/SC/AMO (GENERIC, major opcode AMO): rv_amo_fast, or the interpreter. */
-static bool jit_amo(const struct rv_dinsn *d)
+/*
+ * LR/SC/AMO (GENERIC, major opcode AMO): insn_table.h's AMO rows, each a
+ * call of amo.c's fast form with the row's width, access and helper or, when
+ * that cannot finish, the interpreter. An encoding without a row (illegal)
+ * is not translated.
+ */
+#define JIT_AMO_FN(n, s, opc, mask, match, width, acc, fn)                                         \
+	static int jit_amo_##n(struct rv_hart *h, uint32_t insn)                                   \
+	{                                                                                          \
+		return rv_amo_fast_run(h, insn, (width), RV_ACC_##acc, fn);                        \
+	}
+RV_INSN_AMO(JIT_AMO_FN)
+#undef JIT_AMO_FN
+
+/* The AMO row's translator call for a GENERIC slot, or NULL. */
+static const void *jit_amo(const struct rv_dinsn *d)
 {
-	return d->op == RV_DOP_GENERIC && ((uint32_t)d->imm & 0x7f) == 0x2f;
+	if (d->op != RV_DOP_GENERIC || ((uint32_t)d->imm & 0x7f) != 0x2f)
+		return NULL;
+	switch (rv_insn_amo_find((uint32_t)d->imm)) {
+#define JIT_AMO_CASE(n, s, ...)                                                                    \
+	case RV_I_##n:                                                                             \
+		return (const void *)jit_amo_##n;
+		RV_INSN_AMO(JIT_AMO_CASE)
+#undef JIT_AMO_CASE
+	default:
+		return NULL;
+	}
 }
 
 /*
@@ -1281,6 +1305,72 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
  * it). Returns the instructions it retires, 0 if it is not translated (the
  * block ends before it); *end is set when it ends the block itself.
  */
+/*
+ * The recipes of insn_table.h's jump-row kinds: link is the row's value for
+ * rd and next its next pc, both relative to the page (r13) for the
+ * pc-relative kinds (K_UPPER: link is the constant). Jumps end the block:
+ * jal chains to an in-page target or exits with the pc, jalr looks up.
+ */
+static unsigned jit_K_UPPER(struct jit_tr *t, const struct rv_dinsn *d, int32_t off, unsigned k,
+			    int64_t link, int64_t next, bool *end)
+{
+	(void)off, (void)k, (void)next, (void)end;
+	jit_set_imm(t, d->rd, (int32_t)link);
+	return 1;
+}
+
+static unsigned jit_K_PCREL(struct jit_tr *t, const struct rv_dinsn *d, int32_t off, unsigned k,
+			    int64_t link, int64_t next, bool *end)
+{
+	struct x86_buf *b = &t->b;
+
+	(void)off, (void)k, (void)next, (void)end;
+	if (link == (int32_t)link) {
+		x86_lea(b, X86_RAX, X86_R13, (int32_t)link);
+	} else {
+		x86_mov_imm(b, X86_RAX, (uint64_t)link);
+		x86_alu_rr(b, X86_ADD, true, X86_RAX, X86_R13);
+	}
+	jit_st(t, d->rd, X86_RAX);
+	return 1;
+}
+
+static unsigned jit_K_JUMP(struct jit_tr *t, const struct rv_dinsn *d, int32_t off, unsigned k,
+			   int64_t link, int64_t next, bool *end)
+{
+	(void)off;
+	x86_lea(&t->b, X86_RAX, X86_R13, (int32_t)link);
+	jit_st(t, d->rd, X86_RAX);
+	if (d->target >= 0)
+		jit_exit(t, STUB_CHAIN, d->target, k + 1, false);
+	else
+		jit_exit(t, STUB_PC, (int32_t)next, k + 1, false);
+	*end = true;
+	return 1;
+}
+
+/* The target is the row's next pc, (x[rs1] + imm) & ~1, computed here. */
+static unsigned jit_K_JUMPR(struct jit_tr *t, const struct rv_dinsn *d, int32_t off, unsigned k,
+			    int64_t link, int64_t next, bool *end)
+{
+	struct x86_buf *b = &t->b;
+
+	(void)off, (void)next;
+	jit_ld(t, X86_RAX, d->rs1);
+	if (d->imm)
+		x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)d->imm);
+	x86_alu_imm(b, X86_AND, true, X86_RAX, -2);
+	x86_lea(b, X86_RCX, X86_R13, (int32_t)link);
+	jit_st(t, d->rd, X86_RCX);
+	jit_cache_store(t);
+	x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
+	jit_jalr_lookup(t);
+	x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+	x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+	*end = true;
+	return 1;
+}
+
 static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned slot, unsigned k,
 			 bool *end)
 {
@@ -1295,42 +1385,22 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	switch (op) {
 	case RV_DOP_NOP:
 		return 1;
-	case RV_DOP_LUI:
 	case RV_DOP_LI:
 		jit_set_imm(t, d->rd, d->imm);
-		return op == RV_DOP_LI ? 2 : 1;
-	case RV_DOP_AUIPC:
-		if (off + imm == (int32_t)(off + imm)) {
-			x86_lea(b, X86_RAX, X86_R13, (int32_t)(off + imm));
-		} else {
-			x86_mov_imm(b, X86_RAX, (uint64_t)(off + imm));
-			x86_alu_rr(b, X86_ADD, true, X86_RAX, X86_R13);
-		}
-		jit_st(t, d->rd, X86_RAX);
-		return 1;
-	case RV_DOP_JAL:
-		x86_lea(b, X86_RAX, X86_R13, off + len);
-		jit_st(t, d->rd, X86_RAX);
-		if (d->target >= 0)
-			jit_exit(t, STUB_CHAIN, d->target, k + 1, false);
-		else
-			jit_exit(t, STUB_PC, (int32_t)(off + imm), k + 1, false);
-		*end = true;
-		return 1;
-	case RV_DOP_JALR:
-		jit_ld(t, X86_RAX, d->rs1);
-		if (imm)
-			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
-		x86_alu_imm(b, X86_AND, true, X86_RAX, -2);
-		x86_lea(b, X86_RCX, X86_R13, off + len);
-		jit_st(t, d->rd, X86_RCX);
-		jit_cache_store(t);
-		x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
-		jit_jalr_lookup(t);
-		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
-		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
-		*end = true;
-		return 1;
+		return 2;
+		/*
+		 * insn_table.h's lui/auipc/jal/jalr rows, one recipe per kind; the rows'
+		 * value and next pc evaluated with pc = the page offset (r13 holds the
+		 * page's guest address; the pc-relative rows are linear in pc).
+		 */
+#define JIT_JUMP_CASE(n, s, opc, mask, match, immf, kind, ...)                                     \
+	case RV_DOP_##n: {                                                                         \
+		uint64_t link, next = rv_insn_jump_exec(RV_I_##n, (uint64_t)(int64_t)off,          \
+							(uint64_t)len, 0, (uint64_t)imm, &link);   \
+		return jit_##kind(t, d, off, k, (int64_t)link, (int64_t)next, end);                \
+	}
+		RV_INSN_JUMP(JIT_JUMP_CASE)
+#undef JIT_JUMP_CASE
 	case RV_DOP_ZEXTW:
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
@@ -1343,8 +1413,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		}
 		if (jit_amo(d)) {
 			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
-			jit_call_insn(t, (const void *)rv_amo_fast, (uint32_t)d->imm, 1 | 2, true,
-				      off, k);
+			jit_call_insn(t, jit_amo(d), (uint32_t)d->imm, 1 | 2, true, off, k);
 			return 1;
 		}
 		x86_lock_or0(b, X86_RBX, (int32_t)offsetof(struct rv_hart, fence_word));
@@ -1492,10 +1561,9 @@ static bool jit_can(const struct rv_dinsn *d)
 	case RV_DOP_FSD:
 	case RV_DOP_FPU:
 	case RV_DOP_NOP:
-	case RV_DOP_LUI:
-	case RV_DOP_AUIPC:
-	case RV_DOP_JAL:
-	case RV_DOP_JALR:
+#define JIT_JUMP_CAN(n, ...) case RV_DOP_##n:
+		RV_INSN_JUMP(JIT_JUMP_CAN)
+#undef JIT_JUMP_CAN
 		return true;
 	default: /* the fused pairs (the add+access ones are jit_mem_kind's) */
 		return op == RV_DOP_ZEXTW || op == RV_DOP_LI || op == RV_DOP_SHIFTS;

@@ -10,13 +10,14 @@
  * is a table row: each ALU row's translation column (inline x86 recipes for
  * RV64I/M, a call of a function generated from the row's semantics for
  * Zba/Zbb/Zbc/Zbs/Zicond), the load/store/branch rows' load kinds, sizes
- * and conditions, the CBO rows' fast helpers (cmo.c). Also inline:
- * lui/auipc, jal/jalr, the fused pairs, F/D loads and stores that hit the
+ * and conditions, the CBO rows' fast helpers (cmo.c), the jump rows'
+ * values and targets (lui/auipc/jal/jalr, one recipe per kind). Also
+ * inline: the fused pairs, F/D loads and stores that hit the
  * software TLB, FENCE. Direct calls: F/D arithmetic (fpu.c), LR/SC and
- * AMOs (rv_amo_fast); a call that cannot finish changes nothing and leaves.
- * Everything else (CSRs, fence.i, system) ends the block before it and runs
- * in exec.c / interp.c, as does a load or store that misses the TLB: the
- * block leaves with pc at that instruction and every earlier one retired.
+ * AMOs (insn_table.h's AMO rows: rv_amo_fast_run with the row's helper); a call that cannot finish
+ * changes nothing and leaves. Everything else (CSRs, fence.i, system) ends the block before it and
+ * runs in exec.c / interp.c, as does a load or store that misses the TLB: the block leaves with pc
+ * at that instruction and every earlier one retired.
  *
  * Exactness: exec.c calls a block only where it would dispatch the entry
  * slot (a taken branch or jump, a page entry); the block's first act is to

@@ -109,26 +109,26 @@ static unsigned predecode_alu(struct rv_dinsn *d, uint32_t insn, unsigned opc, u
 	}
 }
 
+/* Per kind of jump row: the slot's target (auipc: its page offset; jal: the in-page slot). */
+#define PREDECODE_K_UPPER(d, off) (void)(off)
+#define PREDECODE_K_PCREL(d, off) ((d)->target = (int16_t)(off))
+#define PREDECODE_K_JUMP(d, off) ((d)->target = predecode_target((off), (d)->imm))
+#define PREDECODE_K_JUMPR(d, off) (void)(off)
+
 /* The operation for insn, 0 (= generic) if it has none. May adjust d->imm. */
 static unsigned predecode_op_of(struct rv_dinsn *d, uint32_t insn, unsigned off, uint64_t ext_on)
 {
 	unsigned f3 = rv_funct3(insn);
 
 	switch (rv_opcode(insn)) {
-	case RV_OP_LUI:
-		d->imm = (int32_t)(insn & 0xfffff000u);
-		return RV_DOP_LUI;
-	case RV_OP_AUIPC:
-		d->imm = (int32_t)(insn & 0xfffff000u);
-		d->target = (int16_t)off; /* pc = page address + off */
-		return RV_DOP_AUIPC;
-	case RV_OP_JAL:
-		d->imm = (int32_t)rv_imm_j(insn);
-		d->target = predecode_target(off, d->imm);
-		return RV_DOP_JAL;
-	case RV_OP_JALR:
-		d->imm = (int32_t)rv_imm_i(insn);
-		return f3 == 0 ? RV_DOP_JALR : 0;
+		/* insn_table.h's RV_INSN_JUMP rows; the kind says what the slot keeps */
+#define PREDECODE_JUMP(n, s, opc, mask, match, immf, kind, value, next)                            \
+	case opc:                                                                                  \
+		d->imm = (int32_t)RV_INSN_IMM_##immf(insn);                                        \
+		PREDECODE_##kind(d, off);                                                          \
+		return (insn & (mask)) == (match) ? RV_DOP_##n : 0;
+		RV_INSN_JUMP(PREDECODE_JUMP)
+#undef PREDECODE_JUMP
 	case RV_OP_BRANCH:
 		d->imm = (int32_t)rv_imm_b(insn);
 		d->target = predecode_target(off, d->imm);
