@@ -36,7 +36,10 @@ static bool name_is(unsigned i, const char *s)
 /* The source format of a fcvt.fmt.fmt row, else -1. */
 static int cvt_src(unsigned i)
 {
-	return name_is(i, "fcvt.fmt.s") ? S : name_is(i, "fcvt.fmt.d") ? D : name_is(i, "fcvt.fmt.h") ? H : -1;
+	return name_is(i, "fcvt.fmt.s")	  ? S
+	       : name_is(i, "fcvt.fmt.d") ? D
+	       : name_is(i, "fcvt.fmt.h") ? H
+					  : -1;
 }
 
 static bool expect_legal(unsigned i, unsigned fmt, unsigned half)
@@ -53,7 +56,8 @@ static bool expect_legal(unsigned i, unsigned fmt, unsigned half)
 	return false;
 }
 
-/* The row's encoding in fmt with rd = 4, rs1 = 1 and the fields its mask leaves free set (rm = RNE). */
+/* The row's encoding in fmt with rd = 4, rs1 = 1 and the fields its mask leaves free set (rm =
+ * RNE). */
 static uint32_t encode(unsigned i, unsigned fmt)
 {
 	uint32_t free_rs2 = (rows[i].mask >> 20) & 31 ? 0 : 2u << 20;
@@ -94,7 +98,8 @@ TEST(fp_every_table_row_decodes_to_itself_and_is_legal_exactly_per_spec)
 						     "%s fmt %u half %u (0x%08x): %d", rows[i].name,
 						     fmt, halves[h], insn, ret);
 				if (!legal && (fpu.f[4] != 0x5a5a || x[4] != 0x5a5a || fpu.fcsr))
-					test_fail_at(__FILE__, __LINE__, "%s fmt %u: illegal but changed state",
+					test_fail_at(__FILE__, __LINE__,
+						     "%s fmt %u: illegal but changed state",
 						     rows[i].name, fmt);
 			}
 		}

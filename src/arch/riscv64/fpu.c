@@ -12,6 +12,11 @@
  *     11110 FMV.fmt.X (funct3 000, rs2=0)
  *   MADD 0x43 / MSUB 0x47 / NMSUB 0x4b / NMADD 0x4f: rs3[31:27] fmt[26:25]
  *
+ * This map is decoded by insn_table.h's RV_INSN_FP rows (one per operation,
+ * fmt left out of the match, a format column for which of S/D/H each takes),
+ * each naming its fpu_op_* function below; rv_fpu_execute finds the row,
+ * checks the format and calls the function with it set.
+ *
  * fmt 00 is S, 01 is D, 10 is H (Zfh; with only Zfhmin just the moves and the
  * conversions between H and S/D: FCVT.S.H, FCVT.H.S, FCVT.D.H, FCVT.H.D
  * with rs2 = the source fmt); Q is not implemented and is illegal. Narrow
