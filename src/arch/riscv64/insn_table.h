@@ -580,8 +580,7 @@ static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
  * rows' (funct3 2..5, rs2 1/4/5/8 are reserved here), so RV_INSN_ZFA is
  * looked at only when no row matches. Masks: opcode only (R4 fused), funct5
  * (F5), funct5 + rs2 (F5RS2), funct5 + funct3 (F5F3), funct5 + rs2 + funct3
- * (F5RS2F3). Ordered hot first (the fused and the four basic operations):
- * the find walks the rows in order.
+ * (F5RS2F3).
  */
 #define RV_FP_S 1u
 #define RV_FP_D 2u
@@ -634,16 +633,45 @@ static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
 enum rv_insn_fp_id { RV_INSN_FP(RV_INSN_ID7) RV_I_FP_COUNT };
 #undef RV_INSN_ID7
 
-/* The row insn is (fmt ignored), or -1. */
+/*
+ * The row insn is (fmt ignored), or -1. The walk is a switch on funct5 whose
+ * every case keeps, at compile time, only the rows with that funct5 (the
+ * fused rows before it): at most three mask compares for any OP-FP
+ * instruction, and a new row needs nothing here.
+ */
+#define RV_INSN_FP_R4(n, s, opc, mask, match, ...)                                                 \
+	if ((opc) != 0x53 && (insn & (mask)) == (match))                                           \
+		return RV_I_##n;
+#define RV_INSN_FP_F5(n, s, opc, mask, match, ...)                                                 \
+	if ((opc) == 0x53 && ((match) >> 27) == rv_fp_f5 && (insn & (mask)) == (match))           \
+		return RV_I_##n;
+#define RV_INSN_FP_CASE(f)                                                                         \
+	case f: {                                                                                  \
+		enum { rv_fp_f5 = f };                                                             \
+		RV_INSN_FP(RV_INSN_FP_F5)                                                          \
+		return -1;                                                                         \
+	}
+#define RV_INSN_FP_CASE8(f)                                                                        \
+	RV_INSN_FP_CASE(f) RV_INSN_FP_CASE(f + 1) RV_INSN_FP_CASE(f + 2) RV_INSN_FP_CASE(f + 3)     \
+	RV_INSN_FP_CASE(f + 4) RV_INSN_FP_CASE(f + 5) RV_INSN_FP_CASE(f + 6) RV_INSN_FP_CASE(f + 7)
 static inline int rv_insn_fp_find(uint32_t insn)
 {
-#define RV_INSN_FIND7(n, s, opc, mask, match, ...)                                                 \
-	if ((insn & (mask)) == (match))                                                            \
-		return RV_I_##n;
-	RV_INSN_FP(RV_INSN_FIND7)
-#undef RV_INSN_FIND7
+	if ((insn & 0x7f) != 0x53) {
+		RV_INSN_FP(RV_INSN_FP_R4)
+		return -1;
+	}
+	switch (insn >> 27) {
+		RV_INSN_FP_CASE8(0)
+		RV_INSN_FP_CASE8(8)
+		RV_INSN_FP_CASE8(16)
+		RV_INSN_FP_CASE8(24)
+	}
 	return -1;
 }
+#undef RV_INSN_FP_CASE8
+#undef RV_INSN_FP_CASE
+#undef RV_INSN_FP_F5
+#undef RV_INSN_FP_R4
 
 /*
  * Whether a row with formats fmts exists in format fmt (0 S, 1 D, 2 H, 3 Q)
