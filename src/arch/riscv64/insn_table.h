@@ -570,7 +570,7 @@ static inline int rv_insn_zfa_find(uint32_t insn, uint64_t ext_on)
  *    RV_FP_H (Zfh), RV_FP_HMIN (H with Zfhmin alone too: the moves and the
  *    conversions between H and S/D), RV_FP_SRC_H (the source operand is H,
  *    fcvt.fmt.h: Zfhmin or Zfh). A format not listed is illegal (fcvt.s.s);
- *    fpu.c's rv_fpu_fmt_ok applies it (folded at compile time per row);
+ *    rv_fp_fmt_ok below applies it (rv_fpu_execute: folded per row);
  *  - semantics names fpu.c's function for the row (over fpu_ieee.c's exact
  *    arithmetic), called with the format set from fmt. The row's match fixes
  *    what the function reads from funct3/rs2 besides rm (fcvt's integer
