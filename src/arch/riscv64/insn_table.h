@@ -643,7 +643,7 @@ enum rv_insn_fp_id { RV_INSN_FP(RV_INSN_ID7) RV_I_FP_COUNT };
 	if ((opc) != 0x53 && (insn & (mask)) == (match))                                           \
 		return RV_I_##n;
 #define RV_INSN_FP_F5(n, s, opc, mask, match, ...)                                                 \
-	if ((opc) == 0x53 && ((match) >> 27) == rv_fp_f5 && (insn & (mask)) == (match))           \
+	if ((opc) == 0x53 && ((match) >> 27) == rv_fp_f5 && (insn & (mask)) == (match))            \
 		return RV_I_##n;
 #define RV_INSN_FP_CASE(f)                                                                         \
 	case f: {                                                                                  \
@@ -651,9 +651,11 @@ enum rv_insn_fp_id { RV_INSN_FP(RV_INSN_ID7) RV_I_FP_COUNT };
 		RV_INSN_FP(RV_INSN_FP_F5)                                                          \
 		return -1;                                                                         \
 	}
+/* clang-format off */
 #define RV_INSN_FP_CASE8(f)                                                                        \
-	RV_INSN_FP_CASE(f) RV_INSN_FP_CASE(f + 1) RV_INSN_FP_CASE(f + 2) RV_INSN_FP_CASE(f + 3)     \
+	RV_INSN_FP_CASE(f) RV_INSN_FP_CASE(f + 1) RV_INSN_FP_CASE(f + 2) RV_INSN_FP_CASE(f + 3)    \
 	RV_INSN_FP_CASE(f + 4) RV_INSN_FP_CASE(f + 5) RV_INSN_FP_CASE(f + 6) RV_INSN_FP_CASE(f + 7)
+/* clang-format on */
 static inline int rv_insn_fp_find(uint32_t insn)
 {
 	if ((insn & 0x7f) != 0x53) {
