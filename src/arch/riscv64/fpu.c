@@ -12,6 +12,11 @@
  *     11110 FMV.fmt.X (funct3 000, rs2=0)
  *   MADD 0x43 / MSUB 0x47 / NMSUB 0x4b / NMADD 0x4f: rs3[31:27] fmt[26:25]
  *
+ * This map is decoded by insn_table.h's RV_INSN_FP rows (one per operation,
+ * fmt left out of the match, a format column for which of S/D/H each takes),
+ * each naming its fpu_op_* function below; rv_fpu_execute finds the row,
+ * checks the format and calls the function with it set.
+ *
  * fmt 00 is S, 01 is D, 10 is H (Zfh; with only Zfhmin just the moves and the
  * conversions between H and S/D: FCVT.S.H, FCVT.H.S, FCVT.D.H, FCVT.H.D
  * with rs2 = the source fmt); Q is not implemented and is illegal. Narrow
@@ -44,24 +49,8 @@
 static const struct fpu_fmt *const fpu_fmts[3] = {&fpu_binary32, &fpu_binary64, &fpu_binary16};
 static const uint64_t fpu_boxes[3] = {FPU_BOX_S, 0, FPU_BOX_H};
 
-enum {
-	FPU_F5_ADD = 0x00,
-	FPU_F5_SUB = 0x01,
-	FPU_F5_MUL = 0x02,
-	FPU_F5_DIV = 0x03,
-	FPU_F5_SGNJ = 0x04,
-	FPU_F5_MINMAX = 0x05,
-	FPU_F5_CVT_FF = 0x08,
-	FPU_F5_SQRT = 0x0b,
-	FPU_F5_CMP = 0x14,
-	FPU_F5_CVT_IF = 0x18, /* float -> integer */
-	FPU_F5_CVT_FI = 0x1a, /* integer -> float */
-	FPU_F5_MV_X_CLASS = 0x1c,
-	FPU_F5_MV_F = 0x1e,
-};
-
 struct fpu_insn {
-	unsigned rd, rs1, rs2, rs3, funct3, funct5;
+	unsigned rd, rs1, rs2, rs3, funct3;
 	const struct fpu_fmt *fmt;
 	uint64_t box;  /* the NaN-boxing bits of fmt: all ones above a narrow value */
 	unsigned fmtn; /* FPU_FMT_* */
@@ -96,172 +85,188 @@ static int fpu_rm(const struct rv_fpu *fpu, unsigned rm)
 	return rm <= RV_RM_RMM ? (int)rm : -1;
 }
 
-static int fpu_exec_fma(struct rv_fpu *fpu, const struct fpu_insn *in, unsigned opcode,
-			uint32_t *flags)
+/* ---- F/D/Zfh: the semantics insn_table.h's RV_INSN_FP rows name ---- */
+
+/* The fused multiply-adds: -(a*b) when neg_prod, -c when neg_add. */
+static int fpu_fused(struct rv_fpu *fpu, const struct fpu_insn *in, uint32_t *flags, bool neg_prod,
+		     bool neg_add)
 {
 	int rm = fpu_rm(fpu, in->funct3);
-	uint64_t a, b, c;
 
 	if (rm < 0)
 		return -1;
-	a = fpu_read(fpu, in, in->rs1);
-	b = fpu_read(fpu, in, in->rs2);
-	c = fpu_read(fpu, in, in->rs3);
-	/* MSUB: a*b - c; NMSUB: -(a*b) + c; NMADD: -(a*b) - c. */
 	fpu_write(fpu, in,
-		  fpu_fma(in->fmt, rm, flags, a, b, c,
-			  opcode == RV_OPC_NMSUB || opcode == RV_OPC_NMADD,
-			  opcode == RV_OPC_MSUB || opcode == RV_OPC_NMADD));
+		  fpu_fma(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1),
+			  fpu_read(fpu, in, in->rs2), fpu_read(fpu, in, in->rs3), neg_prod,
+			  neg_add));
 	return 0;
 }
 
-static int fpu_exec_arith(struct rv_fpu *fpu, const struct fpu_insn *in, uint32_t *flags)
+static int fpu_op_madd(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	return fpu_fused(fpu, in, flags, false, false);
+}
+
+static int fpu_op_msub(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	return fpu_fused(fpu, in, flags, false, true);
+}
+
+static int fpu_op_nmsub(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	return fpu_fused(fpu, in, flags, true, false);
+}
+
+static int fpu_op_nmadd(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)x;
+	return fpu_fused(fpu, in, flags, true, true);
+}
+
+/* A rounded two-operand operation of fpu_ieee.c (fadd, fsub, fmul, fdiv). */
+#define FPU_OP_RM2(name, ieee)                                                                     \
+	static int name(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,                \
+			uint32_t *flags)                                                           \
+	{                                                                                          \
+		int rm = fpu_rm(fpu, in->funct3);                                                  \
+		(void)x;                                                                           \
+		if (rm < 0)                                                                        \
+			return -1;                                                                 \
+		fpu_write(fpu, in,                                                                 \
+			  ieee(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1),                     \
+			       fpu_read(fpu, in, in->rs2)));                                       \
+		return 0;                                                                          \
+	}
+FPU_OP_RM2(fpu_op_add, fpu_add)
+FPU_OP_RM2(fpu_op_sub, fpu_sub)
+FPU_OP_RM2(fpu_op_mul, fpu_mul)
+FPU_OP_RM2(fpu_op_div, fpu_div)
+#undef FPU_OP_RM2
+
+static int fpu_op_sqrt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
 {
 	int rm = fpu_rm(fpu, in->funct3);
-	uint64_t a, b, r;
 
-	if (rm < 0 || (in->funct5 == FPU_F5_SQRT && in->rs2 != 0))
+	(void)x;
+	if (rm < 0)
 		return -1;
-	a = fpu_read(fpu, in, in->rs1);
-	b = fpu_read(fpu, in, in->rs2);
-	switch (in->funct5) {
-	case FPU_F5_ADD:
-		r = fpu_add(in->fmt, rm, flags, a, b);
-		break;
-	case FPU_F5_SUB:
-		r = fpu_sub(in->fmt, rm, flags, a, b);
-		break;
-	case FPU_F5_MUL:
-		r = fpu_mul(in->fmt, rm, flags, a, b);
-		break;
-	case FPU_F5_DIV:
-		r = fpu_div(in->fmt, rm, flags, a, b);
-		break;
-	default:
-		r = fpu_sqrt(in->fmt, rm, flags, a);
-		break;
-	}
-	fpu_write(fpu, in, r);
+	fpu_write(fpu, in, fpu_sqrt(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1)));
 	return 0;
 }
 
-static int fpu_exec_sgnj(struct rv_fpu *fpu, const struct fpu_insn *in)
-{
-	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
-	uint64_t sb = in->fmt->signbit, sign;
-
-	switch (in->funct3) {
-	case 0:
-		sign = b & sb;
-		break;
-	case 1:
-		sign = ~b & sb;
-		break;
-	case 2:
-		sign = (a ^ b) & sb;
-		break;
-	default:
-		return -1;
+/* FSGNJ/FSGNJN/FSGNJX: a's magnitude with the sign sign(a, b) gives. */
+#define FPU_OP_SGNJ(name, sign)                                                                    \
+	static int name(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,                \
+			uint32_t *flags)                                                           \
+	{                                                                                          \
+		uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);           \
+		uint64_t sb = in->fmt->signbit;                                                    \
+		(void)x;                                                                           \
+		(void)flags;                                                                       \
+		fpu_write(fpu, in, (a & ~sb) | ((sign)&sb));                                       \
+		return 0;                                                                          \
 	}
-	fpu_write(fpu, in, (a & ~sb) | sign);
-	return 0;
-}
+FPU_OP_SGNJ(fpu_op_sgnj, b)
+FPU_OP_SGNJ(fpu_op_sgnjn, ~b)
+FPU_OP_SGNJ(fpu_op_sgnjx, a ^ b)
+#undef FPU_OP_SGNJ
 
-static int fpu_exec_minmax(struct rv_fpu *fpu, const struct fpu_insn *in, uint32_t *flags)
-{
-	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
-
-	switch (in->funct3) {
-	case 0:
-		fpu_write(fpu, in, fpu_min(in->fmt, flags, a, b));
-		return 0;
-	case 1:
-		fpu_write(fpu, in, fpu_max(in->fmt, flags, a, b));
-		return 0;
-	default: /* 2, 3: FMINM/FMAXM, Zfa rows */
-		return -1;
+/* FMIN/FMAX: an FP result of fpu_ieee.c's two-operand function without rm. */
+#define FPU_OP_F2(name, ieee)                                                                      \
+	static int name(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,                \
+			uint32_t *flags)                                                           \
+	{                                                                                          \
+		(void)x;                                                                           \
+		fpu_write(                                                                         \
+		    fpu, in,                                                                       \
+		    ieee(in->fmt, flags, fpu_read(fpu, in, in->rs1), fpu_read(fpu, in, in->rs2))); \
+		return 0;                                                                          \
 	}
-}
+FPU_OP_F2(fpu_op_min, fpu_min)
+FPU_OP_F2(fpu_op_max, fpu_max)
+#undef FPU_OP_F2
 
-static int fpu_exec_cmp(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
-{
-	uint64_t a = fpu_read(fpu, in, in->rs1), b = fpu_read(fpu, in, in->rs2);
-
-	switch (in->funct3) {
-	case 0:
-		x[in->rd] = fpu_le(in->fmt, flags, a, b);
-		break;
-	case 1:
-		x[in->rd] = fpu_lt(in->fmt, flags, a, b);
-		break;
-	case 2:
-		x[in->rd] = fpu_eq(in->fmt, flags, a, b);
-		break;
-	default: /* 4, 5: FLEQ/FLTQ, Zfa rows */
-		return -1;
+/* FLE/FLT/FEQ: x[rd] = the comparison. */
+#define FPU_OP_CMP(name, ieee)                                                                     \
+	static int name(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,                \
+			uint32_t *flags)                                                           \
+	{                                                                                          \
+		x[in->rd] =                                                                        \
+		    ieee(in->fmt, flags, fpu_read(fpu, in, in->rs1), fpu_read(fpu, in, in->rs2));  \
+		return 0;                                                                          \
 	}
-	return 0;
-}
+FPU_OP_CMP(fpu_op_le, fpu_le)
+FPU_OP_CMP(fpu_op_lt, fpu_lt)
+FPU_OP_CMP(fpu_op_eq, fpu_eq)
+#undef FPU_OP_CMP
 
-static int fpu_exec_cvt(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+/* FCVT.fmt.fmt: destination fmt <- the source format rs2 (the row fixes it: 0 S, 1 D, 2 H). */
+static int fpu_op_cvt_ff(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,
+			 uint32_t *flags)
 {
 	int rm = fpu_rm(fpu, in->funct3);
 	struct fpu_insn src = *in;
 
+	(void)x;
 	if (rm < 0)
 		return -1;
-	switch (in->funct5) {
-	case FPU_F5_CVT_FF:
-		/*
-		 * Destination fmt <- source rs2 (0 S, 1 D, 2 H); the same format is
-		 * reserved, and H on either side needs Zfhmin (checked by the caller
-		 * for the destination).
-		 */
-		if (in->rs2 > FPU_FMT_H || in->rs2 == in->fmtn ||
-		    (in->rs2 == FPU_FMT_H && fpu->half == RV_FPU_HALF_NONE))
-			return -1;
-		fpu_set_fmt(&src, in->rs2);
-		fpu_write(fpu, in,
-			  fpu_convert(in->fmt, src.fmt, rm, flags, fpu_read(fpu, &src, in->rs1)));
-		return 0;
-	case FPU_F5_CVT_IF:
-		if (in->rs2 > FPU_INT_LU)
-			return -1;
-		x[in->rd] = fpu_to_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1),
-				       (enum fpu_int_kind)in->rs2);
-		return 0;
-	default:
-		if (in->rs2 > FPU_INT_LU)
-			return -1;
-		fpu_write(fpu, in,
-			  fpu_from_int(in->fmt, rm, flags, x[in->rs1], (enum fpu_int_kind)in->rs2));
-		return 0;
-	}
+	fpu_set_fmt(&src, in->rs2);
+	fpu_write(fpu, in, fpu_convert(in->fmt, src.fmt, rm, flags, fpu_read(fpu, &src, in->rs1)));
+	return 0;
 }
 
-static int fpu_exec_mv(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x)
+/* FCVT.{W,WU,L,LU}.fmt: the integer kind is rs2 (the row fixes it). */
+static int fpu_op_cvt_to_int(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,
+			     uint32_t *flags)
 {
-	if (in->rs2 != 0)
+	int rm = fpu_rm(fpu, in->funct3);
+
+	if (rm < 0)
 		return -1;
-	if (in->funct5 == FPU_F5_MV_F) {
-		if (in->funct3 != 0)
-			return -1;
-		fpu_write(fpu, in, x[in->rs1]);
-		return 0;
-	}
-	switch (in->funct3) {
-	case 0:
-		/* A transfer: the raw low bits, boxed or not; W and H are sign-extended. */
-		x[in->rd] = in->fmtn == FPU_FMT_S   ? (uint64_t)(int64_t)(int32_t)fpu->f[in->rs1]
-			    : in->fmtn == FPU_FMT_H ? (uint64_t)(int64_t)(int16_t)fpu->f[in->rs1]
-						    : fpu->f[in->rs1];
-		return 0;
-	case 1:
-		x[in->rd] = fpu_class(in->fmt, fpu_read(fpu, in, in->rs1));
-		return 0;
-	default:
+	x[in->rd] =
+	    fpu_to_int(in->fmt, rm, flags, fpu_read(fpu, in, in->rs1), (enum fpu_int_kind)in->rs2);
+	return 0;
+}
+
+/* FCVT.fmt.{W,WU,L,LU}. */
+static int fpu_op_cvt_from_int(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x,
+			       uint32_t *flags)
+{
+	int rm = fpu_rm(fpu, in->funct3);
+
+	if (rm < 0)
 		return -1;
-	}
+	fpu_write(fpu, in,
+		  fpu_from_int(in->fmt, rm, flags, x[in->rs1], (enum fpu_int_kind)in->rs2));
+	return 0;
+}
+
+/* FMV.X.W/D/H: a transfer: the raw low bits, boxed or not; W and H are sign-extended. */
+static int fpu_op_mv_x(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)flags;
+	x[in->rd] = in->fmtn == FPU_FMT_S   ? (uint64_t)(int64_t)(int32_t)fpu->f[in->rs1]
+		    : in->fmtn == FPU_FMT_H ? (uint64_t)(int64_t)(int16_t)fpu->f[in->rs1]
+					    : fpu->f[in->rs1];
+	return 0;
+}
+
+static int fpu_op_class(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)flags;
+	x[in->rd] = fpu_class(in->fmt, fpu_read(fpu, in, in->rs1));
+	return 0;
+}
+
+/* FMV.W/D/H.X. */
+static int fpu_op_mv_f(struct rv_fpu *fpu, const struct fpu_insn *in, uint64_t *x, uint32_t *flags)
+{
+	(void)flags;
+	fpu_write(fpu, in, x[in->rs1]);
+	return 0;
 }
 
 /* ---- Zfa: the semantics insn_table.h's RV_INSN_ZFA rows name ---- */
@@ -362,6 +367,11 @@ static int fpu_exec_zfa(struct rv_fpu *fpu, uint32_t insn, const struct fpu_insn
 	}
 }
 
+/*
+ * The RV_INSN_FP row insn is runs (its format legal for fpu->half:
+ * rv_fp_fmt_ok, folded per row), else Zfa's rows, whose encodings no F row
+ * has, so F/D/Zfh pay nothing for them.
+ */
 int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 {
 	struct fpu_insn in = {
@@ -370,72 +380,30 @@ int rv_fpu_execute(struct rv_fpu *fpu, uint32_t insn, uint64_t *x)
 	    .rs1 = (insn >> 15) & 31,
 	    .rs2 = (insn >> 20) & 31,
 	    .rs3 = insn >> 27,
-	    .funct5 = insn >> 27,
 	};
-	unsigned opcode = insn & 0x7f, fmt = (insn >> 25) & 3;
+	unsigned fmt = (insn >> 25) & 3;
 	uint32_t flags = 0;
 	int ret;
 
-	if (fmt > FPU_FMT_H || (fmt == FPU_FMT_H && fpu->half == RV_FPU_HALF_NONE))
-		return -1;
-	/* Zfhmin alone: of the H instructions only the moves and the conversions to/from S/D. */
-	if (fmt == FPU_FMT_H && fpu->half == RV_FPU_HALF_MIN &&
-	    !(opcode == RV_OPC_OP_FP &&
-	      ((in.funct5 == FPU_F5_CVT_FF && in.rs2 <= FPU_FMT_H) ||
-	       ((in.funct5 == FPU_F5_MV_X_CLASS || in.funct5 == FPU_F5_MV_F) && in.funct3 == 0 &&
-		in.rs2 == 0))))
-		return -1;
-	fpu_set_fmt(&in, fmt);
-
-	switch (opcode) {
-	case RV_OPC_MADD:
-	case RV_OPC_MSUB:
-	case RV_OPC_NMSUB:
-	case RV_OPC_NMADD:
-		ret = fpu_exec_fma(fpu, &in, opcode, &flags);
+	switch (rv_insn_fp_find(insn)) {
+#define FPU_FP(n, s, opc, mask, match, fmts, fn)                                                   \
+	case RV_I_##n:                                                                             \
+		if (!rv_fp_fmt_ok(fmts, fmt, fpu->half))                                           \
+			return -1;                                                                 \
+		fpu_set_fmt(&in, fmt);                                                             \
+		ret = fn(fpu, &in, x, &flags);                                                     \
 		break;
-	case RV_OPC_OP_FP:
-		switch (in.funct5) {
-		case FPU_F5_ADD:
-		case FPU_F5_SUB:
-		case FPU_F5_MUL:
-		case FPU_F5_DIV:
-		case FPU_F5_SQRT:
-			ret = fpu_exec_arith(fpu, &in, &flags);
-			break;
-		case FPU_F5_SGNJ:
-			ret = fpu_exec_sgnj(fpu, &in);
-			break;
-		case FPU_F5_MINMAX:
-			ret = fpu_exec_minmax(fpu, &in, &flags);
-			break;
-		case FPU_F5_CMP:
-			ret = fpu_exec_cmp(fpu, &in, x, &flags);
-			break;
-		case FPU_F5_CVT_FF:
-		case FPU_F5_CVT_IF:
-		case FPU_F5_CVT_FI:
-			ret = fpu_exec_cvt(fpu, &in, x, &flags);
-			break;
-		case FPU_F5_MV_X_CLASS:
-		case FPU_F5_MV_F:
-			ret = fpu_exec_mv(fpu, &in, x);
-			break;
-		default:
-			ret = -1;
-			break;
-		}
-		break;
+		RV_INSN_FP(FPU_FP)
+#undef FPU_FP
 	default:
-		ret = -1;
+		/* Zfa: the H forms need Zfh as well (its rows' format is fmt). */
+		if ((insn & 0x7f) != RV_OPC_OP_FP || fmt > FPU_FMT_H ||
+		    (fmt == FPU_FMT_H && fpu->half != RV_FPU_HALF_FULL))
+			return -1;
+		fpu_set_fmt(&in, fmt);
+		ret = fpu_exec_zfa(fpu, insn, &in, x, &flags) == 0 ? 0 : -1;
 		break;
 	}
-	/*
-	 * Zfa's encodings are reserved in F/D (the decoders above refuse them,
-	 * changing nothing): its rows are looked at only then, so F/D pay nothing.
-	 */
-	if (ret == -1 && opcode == RV_OPC_OP_FP && fpu_exec_zfa(fpu, insn, &in, x, &flags) == 0)
-		ret = 0;
 	if (ret == 0)
 		fpu->fcsr |= flags;
 	return ret;

@@ -17,13 +17,16 @@
  *   RV_INSN_CSR     the Zicsr read-modify-writes (csr.c does the access);
  *   RV_INSN_JUMP    lui, auipc, jal, jalr: the value written to rd and the
  *                   next pc (the engines keep one recipe per kind of row:
- *                   the LI fusion, slot links, the translator's chaining).
+ *                   the LI fusion, slot links, the translator's chaining);
+ *   RV_INSN_FP      F, D and Zfh/Zfhmin arithmetic (OP-FP and the fused
+ *                   multiply-adds), one row per operation with a format
+ *                   column (S, D, H and the extension each needs), whose
+ *                   semantics are fpu.c's.
  *
  * Not in the table (each still decoded in one place, named here so nobody
  * looks for them): the other SYSTEM instructions (ecall, ebreak, sret,
- * wfi, sfence.vma/sinval.vma: interp.c), FENCE/FENCE.I, F/D and Zfh/Zfhmin (fpu.c's
- * format-generic decoding: H is the third format of every F instruction,
- * not a set of instructions of its own), compressed forms (rvc.c
+ * wfi, sfence.vma/sinval.vma: interp.c), FENCE/FENCE.I, the FP loads/stores
+ * (interp.c), compressed forms (rvc.c
  * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
  * the ORI row runs them as no-ops).
  *
@@ -786,6 +789,139 @@ static inline uint64_t rv_insn_csr_new(int id, uint64_t old, uint64_t src)
 	default:
 		return old;
 	}
+}
+
+/*
+ * F, D and Zfh/Zfhmin arithmetic (OP-FP 0x53 and the fused MADD 0x43, MSUB
+ * 0x47, NMSUB 0x4b, NMADD 0x4f), one row per operation, the operand format
+ * (fmt, bits 26:25: 0 S, 1 D, 2 H, 3 Q = illegal) left out of mask/match:
+ *
+ *	X(NAME, "name", opcode, mask, match, formats, semantics)
+ *
+ *  - formats: the fmt values the row accepts, each with the extension it
+ *    needs: RV_FP_S (F), RV_FP_D (D; F and D are always on: RV64GC),
+ *    RV_FP_H (Zfh), RV_FP_HMIN (H with Zfhmin alone too: the moves and the
+ *    conversions between H and S/D), RV_FP_SRC_H (the source operand is H,
+ *    fcvt.fmt.h: Zfhmin or Zfh). A format not listed is illegal (fcvt.s.s);
+ *    rv_fp_fmt_ok below applies it (rv_fpu_execute: folded per row);
+ *  - semantics names fpu.c's function for the row (over fpu_ieee.c's exact
+ *    arithmetic), called with the format set from fmt. The row's match fixes
+ *    what the function reads from funct3/rs2 besides rm (fcvt's integer
+ *    kind W/WU/L/LU and source format are rs2).
+ * Rows that can hold a rounding mode (rm = funct3) leave it out of the mask;
+ * the function refuses a reserved one. Zfa's encodings are none of these
+ * rows' (funct3 2..5, rs2 1/4/5/8 are reserved here), so RV_INSN_ZFA is
+ * looked at only when no row matches. Masks: opcode only (R4 fused), funct5
+ * (F5), funct5 + rs2 (F5RS2), funct5 + funct3 (F5F3), funct5 + rs2 + funct3
+ * (F5RS2F3).
+ */
+#define RV_FP_S 1u
+#define RV_FP_D 2u
+#define RV_FP_H 4u
+#define RV_FP_HMIN 8u
+#define RV_FP_SRC_H 16u
+#define RV_FP_SDH (RV_FP_S | RV_FP_D | RV_FP_H)
+#define RV_FP_SDHMIN (RV_FP_S | RV_FP_D | RV_FP_H | RV_FP_HMIN)
+#define RV_M_R4 0x0000007fu
+#define RV_M_F5 0xf800007fu
+#define RV_M_F5RS2 0xf9f0007fu
+#define RV_M_F5F3 0xf800707fu
+#define RV_M_F5RS2F3 0xf9f0707fu
+/* clang-format off */
+#define RV_INSN_FP(X)                                                                              \
+	X(FMADD,     "fmadd",     0x43, RV_M_R4,      0x00000043, RV_FP_SDH, fpu_op_madd)                  \
+	X(FMSUB,     "fmsub",     0x47, RV_M_R4,      0x00000047, RV_FP_SDH, fpu_op_msub)                  \
+	X(FNMSUB,    "fnmsub",    0x4b, RV_M_R4,      0x0000004b, RV_FP_SDH, fpu_op_nmsub)                 \
+	X(FNMADD,    "fnmadd",    0x4f, RV_M_R4,      0x0000004f, RV_FP_SDH, fpu_op_nmadd)                 \
+	X(FADD,      "fadd",      0x53, RV_M_F5,      0x00000053, RV_FP_SDH, fpu_op_add)                   \
+	X(FSUB,      "fsub",      0x53, RV_M_F5,      0x08000053, RV_FP_SDH, fpu_op_sub)                   \
+	X(FMUL,      "fmul",      0x53, RV_M_F5,      0x10000053, RV_FP_SDH, fpu_op_mul)                   \
+	X(FDIV,      "fdiv",      0x53, RV_M_F5,      0x18000053, RV_FP_SDH, fpu_op_div)                   \
+	X(FSQRT,     "fsqrt",     0x53, RV_M_F5RS2,   0x58000053, RV_FP_SDH, fpu_op_sqrt)                  \
+	X(FSGNJ,     "fsgnj",     0x53, RV_M_F5F3,    0x20000053, RV_FP_SDH, fpu_op_sgnj)                  \
+	X(FSGNJN,    "fsgnjn",    0x53, RV_M_F5F3,    0x20001053, RV_FP_SDH, fpu_op_sgnjn)                 \
+	X(FSGNJX,    "fsgnjx",    0x53, RV_M_F5F3,    0x20002053, RV_FP_SDH, fpu_op_sgnjx)                 \
+	X(FMIN,      "fmin",      0x53, RV_M_F5F3,    0x28000053, RV_FP_SDH, fpu_op_min)                   \
+	X(FMAX,      "fmax",      0x53, RV_M_F5F3,    0x28001053, RV_FP_SDH, fpu_op_max)                   \
+	X(FLE,       "fle",       0x53, RV_M_F5F3,    0xa0000053, RV_FP_SDH, fpu_op_le)                    \
+	X(FLT,       "flt",       0x53, RV_M_F5F3,    0xa0001053, RV_FP_SDH, fpu_op_lt)                    \
+	X(FEQ,       "feq",       0x53, RV_M_F5F3,    0xa0002053, RV_FP_SDH, fpu_op_eq)                    \
+	X(FCVT_F_S,  "fcvt.fmt.s", 0x53, RV_M_F5RS2,  0x40000053, RV_FP_D | RV_FP_H | RV_FP_HMIN, fpu_op_cvt_ff) \
+	X(FCVT_F_D,  "fcvt.fmt.d", 0x53, RV_M_F5RS2,  0x40100053, RV_FP_S | RV_FP_H | RV_FP_HMIN, fpu_op_cvt_ff) \
+	X(FCVT_F_H,  "fcvt.fmt.h", 0x53, RV_M_F5RS2,  0x40200053, RV_FP_S | RV_FP_D | RV_FP_SRC_H, fpu_op_cvt_ff) \
+	X(FCVT_W_F,  "fcvt.w",    0x53, RV_M_F5RS2,   0xc0000053, RV_FP_SDH, fpu_op_cvt_to_int)            \
+	X(FCVT_WU_F, "fcvt.wu",   0x53, RV_M_F5RS2,   0xc0100053, RV_FP_SDH, fpu_op_cvt_to_int)            \
+	X(FCVT_L_F,  "fcvt.l",    0x53, RV_M_F5RS2,   0xc0200053, RV_FP_SDH, fpu_op_cvt_to_int)            \
+	X(FCVT_LU_F, "fcvt.lu",   0x53, RV_M_F5RS2,   0xc0300053, RV_FP_SDH, fpu_op_cvt_to_int)            \
+	X(FCVT_F_W,  "fcvt.fmt.w", 0x53, RV_M_F5RS2,  0xd0000053, RV_FP_SDH, fpu_op_cvt_from_int)          \
+	X(FCVT_F_WU, "fcvt.fmt.wu", 0x53, RV_M_F5RS2, 0xd0100053, RV_FP_SDH, fpu_op_cvt_from_int)          \
+	X(FCVT_F_L,  "fcvt.fmt.l", 0x53, RV_M_F5RS2,  0xd0200053, RV_FP_SDH, fpu_op_cvt_from_int)          \
+	X(FCVT_F_LU, "fcvt.fmt.lu", 0x53, RV_M_F5RS2, 0xd0300053, RV_FP_SDH, fpu_op_cvt_from_int)          \
+	X(FMV_X_F,   "fmv.x",     0x53, RV_M_F5RS2F3, 0xe0000053, RV_FP_SDHMIN, fpu_op_mv_x)              \
+	X(FCLASS,    "fclass",    0x53, RV_M_F5RS2F3, 0xe0001053, RV_FP_SDH, fpu_op_class)                 \
+	X(FMV_F_X,   "fmv.fmt.x", 0x53, RV_M_F5RS2F3, 0xf0000053, RV_FP_SDHMIN, fpu_op_mv_f)
+/* clang-format on */
+
+#define RV_INSN_ID7(n, ...) RV_I_##n,
+enum rv_insn_fp_id { RV_INSN_FP(RV_INSN_ID7) RV_I_FP_COUNT };
+#undef RV_INSN_ID7
+
+/*
+ * The row insn is (fmt ignored), or -1. The walk is a switch on funct5 whose
+ * every case keeps, at compile time, only the rows with that funct5 (the
+ * fused rows before it): at most three mask compares for any OP-FP
+ * instruction, and a new row needs nothing here.
+ */
+#define RV_INSN_FP_R4(n, s, opc, mask, match, ...)                                                 \
+	if ((opc) != 0x53 && (insn & (mask)) == (match))                                           \
+		return RV_I_##n;
+#define RV_INSN_FP_F5(n, s, opc, mask, match, ...)                                                 \
+	if ((opc) == 0x53 && ((match) >> 27) == rv_fp_f5 && (insn & (mask)) == (match))            \
+		return RV_I_##n;
+#define RV_INSN_FP_CASE(f)                                                                         \
+	case f: {                                                                                  \
+		enum { rv_fp_f5 = f };                                                             \
+		RV_INSN_FP(RV_INSN_FP_F5)                                                          \
+		return -1;                                                                         \
+	}
+/* clang-format off */
+#define RV_INSN_FP_CASE8(f)                                                                        \
+	RV_INSN_FP_CASE(f) RV_INSN_FP_CASE(f + 1) RV_INSN_FP_CASE(f + 2) RV_INSN_FP_CASE(f + 3)    \
+	RV_INSN_FP_CASE(f + 4) RV_INSN_FP_CASE(f + 5) RV_INSN_FP_CASE(f + 6) RV_INSN_FP_CASE(f + 7)
+/* clang-format on */
+static inline int rv_insn_fp_find(uint32_t insn)
+{
+	if ((insn & 0x7f) != 0x53) {
+		RV_INSN_FP(RV_INSN_FP_R4)
+		return -1;
+	}
+	switch (insn >> 27) {
+		RV_INSN_FP_CASE8(0)
+		RV_INSN_FP_CASE8(8)
+		RV_INSN_FP_CASE8(16)
+		RV_INSN_FP_CASE8(24)
+	}
+	return -1;
+}
+#undef RV_INSN_FP_CASE8
+#undef RV_INSN_FP_CASE
+#undef RV_INSN_FP_F5
+#undef RV_INSN_FP_R4
+
+/*
+ * Whether a row with formats fmts exists in format fmt (0 S, 1 D, 2 H, 3 Q)
+ * given the binary16 support half (fpu.h's RV_FPU_HALF_*: 0 none, 1 Zfhmin,
+ * 2 Zfh).
+ */
+static inline bool rv_fp_fmt_ok(unsigned fmts, unsigned fmt, unsigned half)
+{
+	if (fmt > 2 || !(fmts & (1u << fmt)))
+		return false;
+	if ((fmts & RV_FP_SRC_H) && half == 0)
+		return false;
+	if (fmt == 2)
+		return half == 2 || (half == 1 && (fmts & RV_FP_HMIN));
+	return true;
 }
 
 #endif
