@@ -21,12 +21,16 @@
  *   RV_INSN_FP      F, D and Zfh/Zfhmin arithmetic (OP-FP and the fused
  *                   multiply-adds), one row per operation with a format
  *                   column (S, D, H and the extension each needs), whose
- *                   semantics are fpu.c's.
+ *                   semantics are fpu.c's;
+ *   RV_INSN_SYSTEM  the other SYSTEM instructions: ecall, ebreak, sret, wfi,
+ *                   sfence.vma, Svinval's sinval.vma/sfence.w.inval/
+ *                   sfence.inval.ir, Zawrs's wrs.nto/wrs.sto, whose
+ *                   semantics are interp.c's.
  *
  * Not in the table (each still decoded in one place, named here so nobody
- * looks for them): the other SYSTEM instructions (ecall, ebreak, sret,
- * wfi, sfence.vma/sinval.vma: interp.c), FENCE/FENCE.I, the FP loads/stores
- * (interp.c), compressed forms (rvc.c
+ * looks for them): FENCE/FENCE.I (MISC-MEM: every FENCE encoding, PAUSE
+ * and FENCE.TSO included, is one full fence in interp.c), the FP
+ * loads/stores (interp.c), compressed forms (rvc.c
  * expands them to the 32-bit rows), and the prefetch.* hints (ORI rd = x0:
  * the ORI row runs them as no-ops).
  *
@@ -743,6 +747,67 @@ static inline int rv_insn_csr_find(uint32_t insn)
 	RV_INSN_CSR(RV_INSN_FIND6)
 #undef RV_INSN_FIND6
 	return -1;
+}
+
+/*
+ * The other SYSTEM instructions (funct3 0): the environment calls, sret,
+ * wfi, and the address-translation fences with their Svinval and Zawrs
+ * additions, one row each,
+ *
+ *	X(NAME, "name", opcode, mask, match, extension, s_only, semantics)
+ *
+ *  - extension as in the ALU rows (0: always there);
+ *  - s_only: 1 if U-mode executing it is an illegal instruction;
+ *  - semantics: interp.c's function for the row (they change privilege,
+ *    raise traps, call the SBI or end the batch). The predecoder keeps these
+ *    RV_DOP_GENERIC and the translator ends a block before them.
+ * Masks: 0xffffffff for the fixed encodings, RV_M_SYS_RS for the fences
+ * whose rs1/rs2 are operands (funct7, rd, funct3, opcode fixed).
+ */
+#define RV_X_SVINVAL (1ull << AXVM_RISCV64_EXT_SVINVAL)
+#define RV_X_ZAWRS (1ull << AXVM_RISCV64_EXT_ZAWRS)
+#define RV_M_SYS_RS 0xfe007fffu
+/* clang-format off */
+#define RV_INSN_SYSTEM(X)                                                                          \
+	X(ECALL,           "ecall",           0x73, 0xffffffffu, 0x00000073u, RV_X_BASE,    0, interp_ecall)       \
+	X(EBREAK,          "ebreak",          0x73, 0xffffffffu, 0x00100073u, RV_X_BASE,    0, interp_ebreak)      \
+	X(SRET,            "sret",            0x73, 0xffffffffu, 0x10200073u, RV_X_BASE,    1, interp_sret)        \
+	X(WFI,             "wfi",             0x73, 0xffffffffu, 0x10500073u, RV_X_BASE,    1, interp_wfi)         \
+	X(SFENCE_VMA,      "sfence.vma",      0x73, RV_M_SYS_RS, 0x12000073u, RV_X_BASE,    1, interp_sfence_vma)  \
+	X(SINVAL_VMA,      "sinval.vma",      0x73, RV_M_SYS_RS, 0x16000073u, RV_X_SVINVAL, 1, interp_sfence_vma)  \
+	X(SFENCE_W_INVAL,  "sfence.w.inval",  0x73, 0xffffffffu, 0x18000073u, RV_X_SVINVAL, 1, interp_retire)      \
+	X(SFENCE_INVAL_IR, "sfence.inval.ir", 0x73, 0xffffffffu, 0x18100073u, RV_X_SVINVAL, 1, interp_retire)      \
+	X(WRS_NTO,         "wrs.nto",         0x73, 0xffffffffu, 0x00d00073u, RV_X_ZAWRS,   0, interp_retire)      \
+	X(WRS_STO,         "wrs.sto",         0x73, 0xffffffffu, 0x01d00073u, RV_X_ZAWRS,   0, interp_retire)
+/* clang-format on */
+
+#define RV_INSN_ID7(n, ...) RV_I_##n,
+enum rv_insn_system_id { RV_INSN_SYSTEM(RV_INSN_ID7) RV_I_SYSTEM_COUNT };
+#undef RV_INSN_ID7
+
+/* The SYSTEM row for insn with the extensions of `ext_on`; -1 = illegal. */
+static inline int rv_insn_system_find(uint32_t insn, uint64_t ext_on)
+{
+#define RV_INSN_FIND7(n, s, opc, mask, match, ext, s_only, fn)                                     \
+	if ((insn & (mask)) == (match) && ((ext) == 0 || (ext_on & (ext))))                        \
+		return RV_I_##n;
+	RV_INSN_SYSTEM(RV_INSN_FIND7)
+#undef RV_INSN_FIND7
+	return -1;
+}
+
+/* Whether row `id` is illegal in U-mode. */
+static inline bool rv_insn_system_s_only(int id)
+{
+	switch (id) {
+#define RV_INSN_SONLY7(n, s, opc, mask, match, ext, s_only, fn)                                    \
+	case RV_I_##n:                                                                             \
+		return s_only;
+		RV_INSN_SYSTEM(RV_INSN_SONLY7)
+#undef RV_INSN_SONLY7
+	default:
+		return true;
+	}
 }
 
 #define RV_INSN_CSR_SRC_R(insn, x) ((x)[rv_rs1(insn)])

@@ -408,96 +408,121 @@ static int interp_csr(struct rv_hart *h, int id, uint32_t insn, struct axvm_exit
 	return RV_STEP_NEXT;
 }
 
-static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw,
-			 struct axvm_exit *exit)
+/*
+ * The semantics of insn_table.h's SYSTEM rows (the privilege check, U-mode
+ * illegal for s_only rows, and the extension check are the table's).
+ */
+static int interp_ecall(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
 {
 	int r;
 
-	if (rv_funct3(insn) != 0) {
-		int id = rv_insn_csr_find(insn);
+	(void)insn;
+	if (h->priv == RV_PRIV_U) {
+		rv_hart_raise(h, RV_EXC_ECALL_U, 0);
+		return RV_STEP_NEXT;
+	}
+	h->pc += len;
+	r = rv_sbi_ecall(h, exit);
+	h->x[0] = 0;
+	if (r > 0) {
+		h->recheck = true;
+		return RV_STEP_NEXT;
+	}
+	return r < 0 ? r : RV_STEP_EXIT;
+}
 
+static int interp_ebreak(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	(void)insn;
+	(void)len;
+	(void)exit;
+	rv_hart_raise(h, RV_EXC_BREAKPOINT, h->pc);
+	return RV_STEP_NEXT;
+}
+
+static int interp_sret(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	uint64_t s = h->sstatus;
+
+	(void)insn;
+	(void)len;
+	(void)exit;
+	h->priv = (s & RV_SSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
+	if (h->priv != RV_PRIV_S) {
+		/* sret retires in S (the caller counts it after we return). */
+		h->instret++;
+		rv_sbi_pmu_mode_change(h, RV_PRIV_S);
+		h->instret--;
+	}
+	s &= ~(RV_SSTATUS_SIE | RV_SSTATUS_SPP);
+	if (s & RV_SSTATUS_SPIE)
+		s |= RV_SSTATUS_SIE;
+	s |= RV_SSTATUS_SPIE;
+	h->sstatus = s;
+	h->pc = h->sepc;
+	h->resv_valid = false;
+	h->recheck = true;
+	return RV_STEP_NEXT;
+}
+
+static int interp_wfi(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	(void)insn;
+	h->pc += len;
+	h->recheck = true;
+	if (rv_hart_pending_enabled(h) || rv_sbi_sse_ready(h))
+		return RV_STEP_NEXT;
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = AXVM_EXIT_HALT;
+	return RV_STEP_EXIT;
+}
+
+/* SFENCE.VMA, and SINVAL.VMA (Svinval) which is the same here. */
+static int interp_sfence_vma(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	(void)exit;
+	if (rv_rs1(insn) == 0)
+		rv_tlb_flush_all(&h->tlb);
+	else
+		rv_tlb_flush_page(&h->tlb, h->x[rv_rs1(insn)]);
+	h->pc += len;
+	h->recheck = true; /* the running page's mapping may have changed */
+	return RV_STEP_NEXT;
+}
+
+/*
+ * Rows that only retire: SFENCE.W.INVAL and SFENCE.INVAL.IR (sinval.vma
+ * already flushed at once), and Zawrs's WRS.NTO/WRS.STO, whose stall is
+ * optional (the spec lets the wait end at any time): they retire at once,
+ * as a pause, and the guest's loop re-checks its condition, as it must
+ * after any wake-up.
+ */
+static int interp_retire(struct rv_hart *h, uint32_t insn, unsigned len, struct axvm_exit *exit)
+{
+	(void)insn;
+	(void)exit;
+	h->pc += len;
+	return RV_STEP_NEXT;
+}
+
+static int interp_system(struct rv_hart *h, uint32_t insn, unsigned len, uint32_t raw,
+			 struct axvm_exit *exit)
+{
+	int id;
+
+	if (rv_funct3(insn) != 0) {
+		id = rv_insn_csr_find(insn);
 		return id < 0 ? interp_illegal(h, raw) : interp_csr(h, id, insn, exit);
 	}
-
-	if ((rv_funct7(insn) == 0x09 || rv_funct7(insn) == 0x0b) &&
-	    rv_rd(insn) == 0) { /* SFENCE.VMA, SINVAL.VMA (Svinval: the same here) */
-		if (h->priv == RV_PRIV_U ||
-		    (rv_funct7(insn) == 0x0b && !(h->ext_on & (1ull << AXVM_RISCV64_EXT_SVINVAL))))
-			return interp_illegal(h, raw);
-		if (rv_rs1(insn) == 0)
-			rv_tlb_flush_all(&h->tlb);
-		else
-			rv_tlb_flush_page(&h->tlb, h->x[rv_rs1(insn)]);
-		h->pc += len;
-		h->recheck = true; /* the running page's mapping may have changed */
-		return RV_STEP_NEXT;
-	}
-	switch (insn) {
-	case 0x00000073: /* ECALL */
-		if (h->priv == RV_PRIV_U) {
-			rv_hart_raise(h, RV_EXC_ECALL_U, 0);
-			return RV_STEP_NEXT;
-		}
-		h->pc += len;
-		r = rv_sbi_ecall(h, exit);
-		h->x[0] = 0;
-		if (r > 0) {
-			h->recheck = true;
-			return RV_STEP_NEXT;
-		}
-		return r < 0 ? r : RV_STEP_EXIT;
-	case 0x00100073: /* EBREAK */
-		rv_hart_raise(h, RV_EXC_BREAKPOINT, h->pc);
-		return RV_STEP_NEXT;
-	case 0x10200073: { /* SRET */
-		uint64_t s = h->sstatus;
-
-		if (h->priv == RV_PRIV_U)
-			return interp_illegal(h, raw);
-		h->priv = (s & RV_SSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
-		if (h->priv != RV_PRIV_S) {
-			/* sret retires in S (the caller counts it after we return). */
-			h->instret++;
-			rv_sbi_pmu_mode_change(h, RV_PRIV_S);
-			h->instret--;
-		}
-		s &= ~(RV_SSTATUS_SIE | RV_SSTATUS_SPP);
-		if (s & RV_SSTATUS_SPIE)
-			s |= RV_SSTATUS_SIE;
-		s |= RV_SSTATUS_SPIE;
-		h->sstatus = s;
-		h->pc = h->sepc;
-		h->resv_valid = false;
-		h->recheck = true;
-		return RV_STEP_NEXT;
-	}
-	case 0x18000073: /* SFENCE.W.INVAL (Svinval) */
-	case 0x18100073: /* SFENCE.INVAL.IR: sinval.vma already flushed at once */
-		if (h->priv == RV_PRIV_U || !(h->ext_on & (1ull << AXVM_RISCV64_EXT_SVINVAL)))
-			return interp_illegal(h, raw);
-		h->pc += len;
-		return RV_STEP_NEXT;
-	case 0x00d00073: /* WRS.NTO (Zawrs) */
-	case 0x01d00073: /* WRS.STO */
-		/*
-		 * Stalling is optional (the spec lets the wait end at any time):
-		 * retire at once, as a pause. The guest's loop re-checks its
-		 * condition, as it must after any wake-up.
-		 */
-		if (!(h->ext_on & (1ull << AXVM_RISCV64_EXT_ZAWRS)))
-			return interp_illegal(h, raw);
-		h->pc += len;
-		return RV_STEP_NEXT;
-	case 0x10500073: /* WFI */
-		if (h->priv == RV_PRIV_U)
-			return interp_illegal(h, raw);
-		h->pc += len;
-		h->recheck = true;
-		if (rv_hart_pending_enabled(h) || rv_sbi_sse_ready(h))
-			return RV_STEP_NEXT;
-		memset(exit, 0, sizeof(*exit));
-		exit->reason = AXVM_EXIT_HALT;
-		return RV_STEP_EXIT;
+	id = rv_insn_system_find(insn, h->ext_on);
+	if (id < 0 || (h->priv == RV_PRIV_U && rv_insn_system_s_only(id)))
+		return interp_illegal(h, raw);
+	switch (id) {
+#define RV_INSN_SYS_RUN(n, s, opc, mask, match, ext, s_only, fn)                                   \
+	case RV_I_##n:                                                                             \
+		return fn(h, insn, len, exit);
+		RV_INSN_SYSTEM(RV_INSN_SYS_RUN)
+#undef RV_INSN_SYS_RUN
 	default:
 		return interp_illegal(h, raw);
 	}
