@@ -72,7 +72,8 @@ TEST(system_rows_in_u_mode_are_illegal_exactly_when_s_only)
 		else if (sysrows[i].match == 0x00000073u)
 			want = RV_EXC_ECALL_U;
 		else
-			want = RV_EXC_BREAKPOINT; /* ebreak itself, or the one after a retired row */
+			want =
+			    RV_EXC_BREAKPOINT; /* ebreak itself, or the one after a retired row */
 		if (cause != want)
 			test_fail_at(__FILE__, __LINE__, "%s in U-mode: cause %llu, want %llu",
 				     sysrows[i].name, (unsigned long long)cause,
