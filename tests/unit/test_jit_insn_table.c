@@ -68,6 +68,21 @@ static const uint64_t vals[][2] = {
 };
 
 /* a = x21, b = x22 (for restoring rs1 / rs2 after rd overwrote them), counter x23, limit x24 */
+/*
+ * The end of every walk program: count a round in x23, stop (bge to the
+ * ebreak) once it reaches x25, else jump back to the program's start.
+ * Returns the new length.
+ */
+static size_t walk_tail(uint32_t *code, size_t n)
+{
+	code[n++] = ADDI(23, 23, 1);
+	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
+	code[n] = JAL(0, -4 * (int32_t)n);
+	n++;
+	code[n++] = EBREAK;
+	return n;
+}
+
 static size_t gen(uint32_t *code, const struct variant *v, uint32_t imm, uint32_t *insn)
 {
 	size_t n = 0;
@@ -223,11 +238,7 @@ static size_t gen_mem(uint32_t *code)
 		code[n++] = ADD(26, 22, 24);
 		code[n++] = srows[i].match | enc_s(0, 0, 26, 5, (int32_t)(16 * i + 8));
 	}
-	code[n++] = ADDI(23, 23, 1);
-	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
-	code[n] = JAL(0, -4 * (int32_t)n);
-	n++;
-	code[n++] = EBREAK;
+	n = walk_tail(code, n);
 	return n;
 }
 
@@ -350,11 +361,7 @@ TEST(jit_cbo_rows_run_in_translated_code)
 		code[n++] = LD(7, 20, (int32_t)(64 * i + 56));
 		code[n++] = SD(7, 20, (int32_t)(0x400 + 8 * i));
 	}
-	code[n++] = ADDI(23, 23, 1);
-	code[n++] = enc_b(5, 23, 25, 8);
-	code[n] = JAL(0, -4 * (int32_t)n);
-	n++;
-	code[n++] = EBREAK;
+	n = walk_tail(code, n);
 	setenv("AXVM_JIT_STATS", "1", 1);
 	if (setup(&f, "1") || fix_code(&f, P, code, n)) {
 		test_fail_at(__FILE__, __LINE__, "fixture");
@@ -420,11 +427,7 @@ static void walk_jumps(const char *hot, bool translated)
 		code[n++] = SD(7, 20, (int32_t)(16 * i));
 		code[n++] = SD(28, 20, (int32_t)(16 * i + 8));
 	}
-	code[n++] = ADDI(23, 23, 1);
-	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
-	code[n] = JAL(0, -4 * (int32_t)n);
-	n++;
-	code[n++] = EBREAK;
+	n = walk_tail(code, n);
 	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
 		test_fail_at(__FILE__, __LINE__, "fixture");
 		fix_fini(&f);
@@ -518,11 +521,7 @@ static void walk_amo(const char *hot, bool translated, uint64_t *out)
 		code[n++] = ADDI(26, 26, 16);
 	}
 	code[n++] = ADDI(26, 26, -16 * (int32_t)NA);
-	code[n++] = ADDI(23, 23, 1);
-	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
-	code[n] = JAL(0, -4 * (int32_t)n);
-	n++;
-	code[n++] = EBREAK;
+	n = walk_tail(code, n);
 	setenv("AXVM_JIT_STATS", "1", 1);
 	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
 		test_fail_at(__FILE__, __LINE__, "fixture");
@@ -628,11 +627,7 @@ static void walk_csr(const char *hot)
 			code[n++] = SD(7, 20, (int32_t)(16 * slot));
 			code[n++] = SD(8, 20, (int32_t)(16 * slot + 8));
 		}
-	code[n++] = ADDI(23, 23, 1);
-	code[n++] = enc_b(5, 23, 25, 8); /* bge: done */
-	code[n] = JAL(0, -4 * (int32_t)n);
-	n++;
-	code[n++] = EBREAK;
+	n = walk_tail(code, n);
 	if (setup(&f, hot) || fix_code(&f, P, code, n)) {
 		test_fail_at(__FILE__, __LINE__, "fixture");
 		fix_fini(&f);
