@@ -260,9 +260,9 @@ void test_fwft_misaligned_delegation_and_ad_updating(void)
 
 	if (!have(SBI_EXT_FWFT))
 		return;
+	/* The default CPU lists Svadu alone: A/D updating is the hart's, not switchable. */
 	r = sbi_call(SBI_EXT_FWFT, 1, 4 /* PTE_AD_HW_UPDATING */, 0, 0, 0);
-	CHECK_EQ(r.error, 0);
-	CHECK_EQ(r.value, 1);
+	CHECK_EQ(r.error, SBI_ERR_NOT_SUPPORTED);
 	r = sbi_call(SBI_EXT_FWFT, 1, 1 /* LANDING_PAD */, 0, 0, 0);
 	CHECK_EQ(r.error, SBI_ERR_NOT_SUPPORTED);
 	r = sbi_call(SBI_EXT_FWFT, 0, 0 /* MISALIGNED_EXC_DELEG */, 1, 0, 0);

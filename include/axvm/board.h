@@ -95,6 +95,8 @@ struct axvm_board_options {
 	uint64_t ram_limit;
 	/* ISA extensions turned off (1ull << AXVM_RISCV64_EXT_*, axvm/riscv64.h); 0 = all on. */
 	uint64_t isa_ext_off;
+	/* Of AXVM_RISCV64_EXT_DEFAULT_OFF (Svade), those turned on. */
+	uint64_t isa_ext_on;
 	enum axvm_riscv64_jit jit; /* translate hot guest code (0: on where available) */
 	/* Optional: a config file's [base]/[kernel] settings (memory, entry, paths). */
 	const struct axvm_config *base_config;

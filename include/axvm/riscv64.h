@@ -49,7 +49,9 @@
  * properties do: bit n of axvm_riscv64_config.ext_off is extension n. A
  * turned-off extension is not in the device tree and its instructions raise
  * illegal-instruction (its other effects revert to what the plain RV64GC
- * hart does; see each below). Numbers are stable (append only).
+ * hart does; see each below). All are on by default except those in
+ * AXVM_RISCV64_EXT_DEFAULT_OFF, which ext_on turns on (QEMU's default CPU
+ * leaves them off too). Numbers are stable (append only).
  */
 enum axvm_riscv64_ext {
 	AXVM_RISCV64_EXT_ZBA = 0,     /* address generation (sh*add, add.uw, slli.uw) */
@@ -72,9 +74,24 @@ enum axvm_riscv64_ext {
 	AXVM_RISCV64_EXT_ZFH,	      /* half-precision arithmetic (implies Zfhmin) */
 	AXVM_RISCV64_EXT_ZFA,	      /* fli, fminm/fmaxm, fround(nx), fcvtmod.w.d, fleq/fltq */
 	AXVM_RISCV64_EXT_SSCOFPMF,    /* hpmcounter overflow: scountovf, LCOFI (interrupt 13) */
+	/*
+	 * Svade listed beside Svadu (off by default): the hart starts with A/D
+	 * updating off (a clear A, or D on a store, is a page fault) and the
+	 * guest turns it on through SBI FWFT's PTE_AD_HW_UPDATING, as OpenSBI
+	 * does when the ISA string has both. Off, a hart with Svadu updates A/D
+	 * from reset and FWFT has no PTE_AD_HW_UPDATING (OpenSBI's answer too).
+	 */
+	AXVM_RISCV64_EXT_SVADE,
 	AXVM_RISCV64_EXT_COUNT
 };
 #define AXVM_RISCV64_EXT_ALL ((1ull << AXVM_RISCV64_EXT_COUNT) - 1)
+/* The extensions that are off unless turned on (ext_on, `--cpu rv64,svade=on`). */
+#define AXVM_RISCV64_EXT_DEFAULT_OFF (1ull << AXVM_RISCV64_EXT_SVADE)
+/* The extensions a hart has, given the config's ext_off and ext_on. */
+static inline uint64_t axvm_riscv64_ext_enabled(uint64_t ext_off, uint64_t ext_on)
+{
+	return AXVM_RISCV64_EXT_ALL & ~ext_off & (~AXVM_RISCV64_EXT_DEFAULT_OFF | ext_on);
+}
 /* The cache-block size of Zicbom/Zicboz/Zicbop (cbo.zero clears this many bytes). */
 #define AXVM_RISCV64_CBO_BLOCK 64u
 
@@ -83,10 +100,12 @@ AXVM_API const char *axvm_riscv64_ext_name(unsigned ext);
 /*
  * Parse a QEMU-style CPU model: "rv64" then ",name=on|off" (also true/false)
  * for each extension to change, into *ext_off (bits set for the extensions
- * turned off; those not named keep their *ext_off bit). Returns 0, or
- * -AXVM_EINVAL with the error message naming the bad item.
+ * turned off) and *ext_on (bits set for those turned on; only the
+ * AXVM_RISCV64_EXT_DEFAULT_OFF ones matter); an extension not named keeps
+ * its bits. Returns 0, or -AXVM_EINVAL with the error message naming the
+ * bad item.
  */
-AXVM_API int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off);
+AXVM_API int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off, uint64_t *ext_on);
 /* The translator setting of a hart (axvm_riscv64_config.jit). */
 enum axvm_riscv64_jit {
 	AXVM_RISCV64_JIT_DEFAULT = 0, /* on where available */
@@ -102,6 +121,7 @@ struct axvm_riscv64_config {
 	uint64_t epoch_ns;    /* host monotonic ns at which guest time reads 0 */
 	void *machine;	      /* the VM's struct axvm_riscv64_machine * (below), or NULL */
 	uint64_t ext_off;     /* extensions turned off (1ull << AXVM_RISCV64_EXT_*); 0 = all on */
+	uint64_t ext_on;      /* of AXVM_RISCV64_EXT_DEFAULT_OFF, those turned on */
 	/*
 	 * Translate hot guest code to host code: on by default where it is
 	 * available (x86-64 Linux; elsewhere the hart runs the interpreter).

@@ -173,6 +173,7 @@ static const struct {
     {"zkt", AXVM_RISCV64_EXT_ZKT},
     {"sscofpmf", AXVM_RISCV64_EXT_SSCOFPMF},
     {"sstc", FDT_EXT_SSTC},
+    {"svade", AXVM_RISCV64_EXT_SVADE},
     {"svadu", AXVM_RISCV64_EXT_SVADU},
     {"svinval", AXVM_RISCV64_EXT_SVINVAL},
     {"svnapot", AXVM_RISCV64_EXT_SVNAPOT},

@@ -703,7 +703,8 @@ static int virt_generate_fdt(struct axvm_board *b, const struct axvm_board_optio
 	    .count = c->cpu_num,
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
-	    .ext_off = o->isa_ext_off,
+	    .ext_off =
+		AXVM_RISCV64_EXT_ALL & ~axvm_riscv64_ext_enabled(o->isa_ext_off, o->isa_ext_on),
 	};
 	char stdout_path[64];
 	uint8_t seed[VIRT_RNG_SEED_LEN];
@@ -954,6 +955,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	    .timebase_hz = b->layout.timebase_hz,
 	    .sstc = o->sstc,
 	    .ext_off = o->isa_ext_off,
+	    .ext_on = o->isa_ext_on,
 	    .jit = o->jit,
 	    .epoch_ns = b->hal->now_ns(b->hal->ctx),
 	    .machine = b->machine,

@@ -79,7 +79,7 @@ static const struct cli_option run_options[] = {
     {RUN_NO_SSTC, 0, "no-sstc", NULL, "do not offer Sstc: the guest's timer goes through SBI"},
     {RUN_CPU, 0, "cpu", "rv64[,EXT=on|off...]",
      "turn ISA extensions off or on, as QEMU's -cpu properties (e.g. rv64,zbb=off,svpbmt=off; "
-     "all are on by default)"},
+     "all but svade are on by default)"},
     {RUN_JIT, 0, "jit", NULL,
      "translate hot guest code to host code (default where available: x86-64 hosts)"},
     {RUN_NO_JIT, 0, "no-jit", NULL, "run guest code in the interpreter only"},
@@ -103,7 +103,7 @@ struct run_args {
 	bool gdb_wait;
 	uint64_t cpus, mem, timeout_s;
 	bool earlycon, no_sstc, allow_overcommit;
-	uint64_t isa_ext_off; /* --cpu */
+	uint64_t isa_ext_off, isa_ext_on; /* --cpu */
 	enum axvm_riscv64_jit jit;
 	int verbosity;
 	/* The devices in command-line order (-d, --rng, --device...). */
@@ -194,7 +194,7 @@ static int run_arg(const struct cli_arg *arg, void *opaque)
 		a->no_sstc = true;
 		break;
 	case RUN_CPU:
-		if (axvm_riscv64_cpu_parse(arg->value, &a->isa_ext_off)) {
+		if (axvm_riscv64_cpu_parse(arg->value, &a->isa_ext_off, &a->isa_ext_on)) {
 			fprintf(stderr, "axvm run: --cpu: %s\n", axvm_error_message());
 			return -1;
 		}
@@ -340,6 +340,7 @@ static int run_main(int argc, char **argv)
 	/* QEMU's virt offers Sstc by default, and guests built for it expect it. */
 	ro.board.sstc = !a.no_sstc;
 	ro.board.isa_ext_off = a.isa_ext_off;
+	ro.board.isa_ext_on = a.isa_ext_on;
 	ro.board.jit = a.jit;
 
 	if (!a.console || strcmp(a.console, "stdio") == 0) {

@@ -221,7 +221,7 @@ TEST(test_fdt_all_extensions_in_canonical_order)
 	void *fdt;
 	int node;
 
-	tree_ext_off = 0;
+	tree_ext_off = AXVM_RISCV64_EXT_DEFAULT_OFF; /* the default CPU: no Svade */
 	fdt = build_tree(1, true, &default_chosen);
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
@@ -242,14 +242,14 @@ TEST(test_fdt_all_extensions_in_canonical_order)
 
 TEST(test_fdt_extension_turned_off_is_absent)
 {
-	uint64_t off = 0;
+	uint64_t off = 0, on = 0;
 	void *fdt;
 	int node;
 
-	CHECK_INT(0,
-		  axvm_riscv64_cpu_parse(
-		      "rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off,zfh=off,sscofpmf=off", &off));
-	tree_ext_off = off;
+	CHECK_INT(
+	    0, axvm_riscv64_cpu_parse(
+		   "rv64,zbb=off,Zicboz=false,svpbmt=off,zbb=off,zfh=off,sscofpmf=off", &off, &on));
+	tree_ext_off = AXVM_RISCV64_EXT_ALL & ~axvm_riscv64_ext_enabled(off, on);
 	fdt = build_tree(1, false, &default_chosen);
 	tree_ext_off = AXVM_RISCV64_EXT_ALL;
 	REQUIRE(fdt);
@@ -267,18 +267,41 @@ TEST(test_fdt_extension_turned_off_is_absent)
 	free(fdt);
 }
 
+/* Svade is off by default; turned on, it is listed beside Svadu. */
+TEST(test_fdt_svade_turned_on_is_listed)
+{
+	uint64_t off = 0, on = 0;
+	void *fdt;
+	int node;
+
+	CHECK(!(axvm_riscv64_ext_enabled(0, 0) & 1ull << AXVM_RISCV64_EXT_SVADE));
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,svade=on", &off, &on));
+	CHECK(axvm_riscv64_ext_enabled(off, on) & 1ull << AXVM_RISCV64_EXT_SVADE);
+	tree_ext_off = AXVM_RISCV64_EXT_ALL & ~axvm_riscv64_ext_enabled(off, on);
+	fdt = build_tree(1, false, &default_chosen);
+	tree_ext_off = AXVM_RISCV64_EXT_ALL;
+	REQUIRE(fdt);
+	CHECK(strstr(prop_str(fdt, "/cpus/cpu@0", "riscv,isa"), "_svade_svadu_") != NULL);
+	node = fdt_path_offset(fdt, "/cpus/cpu@0");
+	REQUIRE(node >= 0);
+	CHECK(fdt_stringlist_search(fdt, node, "riscv,isa-extensions", "svade") >= 0);
+	free(fdt);
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,svade=off", &off, &on));
+	CHECK(!(axvm_riscv64_ext_enabled(off, on) & 1ull << AXVM_RISCV64_EXT_SVADE));
+}
+
 TEST(test_cpu_parse)
 {
-	uint64_t off = 0;
+	uint64_t off = 0, on = 0;
 
-	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64", &off));
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64", &off, &on));
 	CHECK_INT(0, (int)off);
-	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zba=off,zbs=off,zba=on", &off));
+	CHECK_INT(0, axvm_riscv64_cpu_parse("rv64,zba=off,zbs=off,zba=on", &off, &on));
 	CHECK(off == 1ull << AXVM_RISCV64_EXT_ZBS);
-	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv32", &off));
-	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zbb", &off));
-	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zbb=maybe", &off));
-	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zzz=off", &off));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv32", &off, &on));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zbb", &off, &on));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zbb=maybe", &off, &on));
+	CHECK_INT(-AXVM_EINVAL, axvm_riscv64_cpu_parse("rv64,zzz=off", &off, &on));
 	CHECK(strstr(axvm_error_message(), "zzz") != NULL);
 	CHECK(off == 1ull << AXVM_RISCV64_EXT_ZBS); /* unchanged by a failed parse */
 	CHECK_STR("svadu", axvm_riscv64_ext_name(AXVM_RISCV64_EXT_SVADU));

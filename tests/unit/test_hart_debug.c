@@ -187,6 +187,13 @@ TEST(hart_trigger_table_shared_shape)
 	unsigned idx;
 
 	CHECK_INT(-AXVM_EINVAL, rv_trigger_install(&tm, RV_TRIGGER_OWNER_GUEST, 0, 0, 1, &idx));
+	/* Type 6 with nothing to match: installed, counted nowhere, never matches. */
+	REQUIRE_OK(rv_trigger_install(&tm, RV_TRIGGER_OWNER_GUEST, RV_MC6_TYPE | RV_MC6_S, 0x1000,
+				      1, &idx));
+	CHECK_INT(0, (int)(tm.nexec + tm.nmem));
+	CHECK(rv_trigger_match_exec(&tm, 0x1000, 1) == NULL);
+	CHECK(rv_trigger_match_mem(&tm, 0x1000, 8, true, true, 1) == NULL);
+	rv_trigger_uninstall(&tm, idx);
 	CHECK_INT(-AXVM_EINVAL, rv_trigger_install(&tm, RV_TRIGGER_OWNER_GUEST, exec, 0, 0, &idx));
 	REQUIRE_OK(rv_trigger_install(&tm, RV_TRIGGER_OWNER_GUEST, exec, 0x1000, 1, &idx));
 	CHECK(rv_trigger_match_exec(&tm, 0x1000, 1) != NULL);

@@ -75,6 +75,8 @@ TEST(test_dbtr_num_triggers_counts_the_configurations_it_takes)
 	CHECK_U64(RV_DBTR_MAX, VAL(f.h));
 	dbtr(&f, 0, MC6_EXEC_S, 0, 0);
 	CHECK_U64(RV_DBTR_MAX, VAL(f.h));
+	dbtr(&f, 0, 6ull << 60, 0, 0); /* the bare type: how many mcontrol6 triggers */
+	CHECK_U64(RV_DBTR_MAX, VAL(f.h));
 	dbtr(&f, 0, 2ull << 60 | RV_MC6_EXECUTE, 0, 0); /* legacy mcontrol: none */
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, VAL(f.h));
@@ -201,6 +203,64 @@ TEST(test_dbtr_store_trigger_fires_before_the_store)
 	fix_fini(&f);
 }
 
+/*
+ * mcontrol6's size: a 32-bit store trigger at tdata2 watches the four bytes
+ * from it (QEMU's reading), so a byte store to its last byte fires; with
+ * size 0 only the byte at tdata2 matches. Sizes past 64 bits are refused.
+ */
+TEST(test_dbtr_store_trigger_size_widens_the_match)
+{
+	FIX(f);
+	CODE(f, R, ADDI(6, 0, 7), SB(6, 5, 7), WFI);
+	f.h->x[5] = DATA;
+	dbtr(&f, 1, SHMEM, 0, 0);
+	entry_set(&f, 0, 0, MC6_STORE_S | 3ull << 16, DATA + 4, 0);
+	dbtr(&f, 3, 1, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
+	CHECK_U64(R + 4, f.h->sepc);
+	dbtr(&f, 5, 0, 1, 0); /* uninstall; the byte-sized one does not fire */
+	CHECK_INT(0, ERR(f.h));
+	entry_set(&f, 0, 0, MC6_STORE_S, DATA + 4, 0);
+	dbtr(&f, 3, 1, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(R + 12, f.h->pc);
+	CHECK_U64(7, fix_rd64(&f, DATA) >> 56);
+	entry_set(&f, 0, 0, MC6_STORE_S | 6ull << 16, DATA + 4, 0); /* 80 bits */
+	dbtr(&f, 3, 1, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	fix_fini(&f);
+}
+
+/* A trigger that matches nothing installs (and never fires); update then arms it. */
+TEST(test_dbtr_inert_trigger_installs_and_update_arms_it)
+{
+	FIX(f);
+	CODE(f, R, ADDI(6, 0, 7), SD(6, 5, 8), WFI);
+	f.h->x[5] = DATA;
+	dbtr(&f, 1, SHMEM, 0, 0);
+	entry_set(&f, 0, 0, MC6, DATA + 8, 0);
+	dbtr(&f, 3, 1, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(R + 12, f.h->pc); /* inert: the store went through */
+	CHECK_U64(7, fix_rd64(&f, DATA + 8));
+	entry_set(&f, 0, 0, MC6_STORE_S, DATA + 8, 0);
+	dbtr(&f, 4, 1, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	f.h->pc = R;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(TRAP_END, f.h->pc);
+	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
+	fix_fini(&f);
+}
+
 TEST(test_dbtr_guest_and_debugger_triggers_stay_apart)
 {
 	FIX(f);
@@ -260,9 +320,9 @@ TEST(test_dbtr_hostile_arguments_get_the_spec_errors)
 	entry_set(&f, 1, 0, MC6_EXEC_S, R, 5 /* tdata3 */);
 	dbtr(&f, 3, 2, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	entry_set(&f, 1, 0, MC6 | RV_MC6_S, R, 0); /* matches nothing */
+	entry_set(&f, 1, 0, MC6 | 6ull << 16, R, 0); /* an 80-bit access size */
 	dbtr(&f, 3, 2, 0, 0);
-	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	entry_set(&f, 1, 0, 0, R, 0); /* type 0 */
 	dbtr(&f, 3, 2, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
@@ -412,12 +472,16 @@ TEST(test_sse_attrs_hostile_arguments)
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0x77, fix_rd64(&f, ATTRS + 5 * 8));
 	CHECK_U64(0, fix_rd64(&f, ATTRS + 3 * 8)); /* PREFERRED_HART: this hart, 0 */
-	/* Writes: read-only ones are BAD_RANGE; priority only while not enabled. */
+	/* Writes: read-only ones are DENIED; priority only while not enabled. */
 	fix_wr64(&f, ATTRS, 5);
-	sse(f.h, 1, LOCAL_SW, 0, 1, ATTRS);
-	CHECK_INT(SBI_ERR_BAD_RANGE, ERR(f.h));
-	sse(f.h, 1, LOCAL_SW, 3, 1, ATTRS);
-	CHECK_INT(SBI_ERR_BAD_RANGE, ERR(f.h)); /* local PREFERRED_HART */
+	for (unsigned ro = 0; ro <= 5; ro++) {
+		if (ro == 0 || ro >= 3) { /* STATUS, local PREFERRED_HART, ENTRY_PC, ENTRY_ARG */
+			sse(f.h, 1, LOCAL_SW, ro, 1, ATTRS);
+			CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
+		}
+	}
+	CHECK_U64(0x77, sse_attr(&f, f.h, LOCAL_SW, 5)); /* unchanged */
+	fix_wr64(&f, ATTRS, 5);				 /* sse_attr read over it */
 	sse(f.h, 1, LOCAL_SW, 1, 1, ATTRS);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(5, sse_attr(&f, f.h, LOCAL_SW, 1));
@@ -472,6 +536,23 @@ TEST(test_sse_local_inject_enters_the_handler_and_complete_resumes)
 	CHECK_U64(2, sse_attr(&f, h, LOCAL_SW, 7)); /* SPP 0, SPIE 1 as interrupted */
 	CHECK_U64(7, sse_attr(&f, h, LOCAL_SW, 8));
 	CHECK_U64(SBI_EXT_SSE, sse_attr(&f, h, LOCAL_SW, 9));
+	/*
+	 * INTERRUPTED_FLAGS is RW with bits 0-5 defined (SPP, SPIE, SPV, SPVP,
+	 * SPELP, SDT): each is kept as written, even those of extensions this
+	 * hart lacks; bit 6 up is reserved.
+	 */
+	for (uint64_t bit = 1; bit <= 0x20; bit <<= 1) {
+		fix_wr64(&f, ATTRS, bit);
+		sse(h, 1, LOCAL_SW, 7, 1, ATTRS);
+		CHECK_INT(0, ERR(h));
+		CHECK_U64(bit, sse_attr(&f, h, LOCAL_SW, 7));
+	}
+	fix_wr64(&f, ATTRS, 0x40);
+	sse(h, 1, LOCAL_SW, 7, 1, ATTRS);
+	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(h));
+	fix_wr64(&f, ATTRS, 2 | 0x3c); /* SPIE as interrupted, plus bits that restore nothing */
+	sse(h, 1, LOCAL_SW, 7, 1, ATTRS);
+	CHECK_INT(0, ERR(h));
 	/* Unregister while running: refused, nothing breaks. */
 	sse(h, 3, LOCAL_SW, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_STATE, ERR(h));

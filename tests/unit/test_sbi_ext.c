@@ -414,19 +414,23 @@ TEST(test_sbi_fwft_reset_values_and_unsupported_features)
 	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, VAL(f.h)); /* misaligned accesses performed by the hart */
+	/* Svadu alone (the default CPU): A/D updating is not the guest's to switch. */
 	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
+	/* The feature is 32 bits: a0's upper half is not part of it. */
+	sbi(f.h, SBI_EXT_FWFT, 0, 1ull << 32 | 0, 1, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
-	CHECK_U64(1, VAL(f.h)); /* the hart sets A/D */
+	sbi(f.h, SBI_EXT_FWFT, 1, 1ull << 40 | 0, 0, 0, 0, 0);
+	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(1, VAL(f.h));
 	for (uint64_t feat = 1; feat <= 5; feat++) {
-		if (feat == 4)
-			continue;
 		sbi(f.h, SBI_EXT_FWFT, 1, feat, 0, 0, 0, 0);
 		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 		sbi(f.h, SBI_EXT_FWFT, 0, feat, 1, 0, 0, 0);
 		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	}
 	static const uint64_t denied[] = {6,	      0x3fffffff, 0x40000000,
-					  0x80000000, 0xc0000000, 1ull << 32};
+					  0x80000000, 0xc0000000, 1ull << 32 | 6};
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
 		sbi(f.h, SBI_EXT_FWFT, 1, denied[i], 0, 0, 0, 0);
 		CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
@@ -438,9 +442,17 @@ TEST(test_sbi_fwft_reset_values_and_unsupported_features)
 	fix_fini(&f);
 }
 
+/* A hart offered Svade beside Svadu (--cpu rv64,svade=on), as after its reset. */
+static void fwft_svade_on(struct hart_fix *f)
+{
+	f->h->ext_on |= 1ull << AXVM_RISCV64_EXT_SVADE;
+	rv_sbi_hart_stop(f->h);
+}
+
 TEST(test_sbi_fwft_set_checks_value_and_flags_and_honours_the_lock_until_hart_stop)
 {
 	FIX(f);
+	fwft_svade_on(&f);
 	sbi(f.h, SBI_EXT_FWFT, 0, 0, 2, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 2, 0, 0);
@@ -451,15 +463,15 @@ TEST(test_sbi_fwft_set_checks_value_and_flags_and_honours_the_lock_until_hart_st
 	CHECK_U64(1, VAL(f.h));
 	sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_DENIED_LOCKED, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 0, 4, 0, 0, 0, 0); /* another feature is not locked */
+	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* another feature is not locked */
 	CHECK_INT(0, ERR(f.h));
 	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
-	CHECK_U64(0, VAL(f.h));
+	CHECK_U64(1, VAL(f.h));
 	rv_sbi_hart_stop(f.h); /* hart_stop: local features reset and unlock */
 	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
 	CHECK_U64(0, VAL(f.h));
 	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
-	CHECK_U64(1, VAL(f.h));
+	CHECK_U64(0, VAL(f.h)); /* PTE_AD_HW_UPDATING resets to 0 */
 	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	fix_fini(&f);
@@ -500,6 +512,7 @@ TEST(test_sbi_fwft_misaligned_delegation_makes_the_guest_take_the_trap_even_on_a
 TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
 {
 	FIX(f);
+	fwft_svade_on(&f);
 	const uint64_t root = RAM_BASE + 0x100000, l1 = root + 0x1000, l0 = root + 0x2000;
 	const uint64_t data = RAM_BASE + 0x200000, va = 0x40000000ull;
 
@@ -509,8 +522,9 @@ TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
 	fix_wr64(&f, l1, (l0 >> 12) << 10 | 1);
 	fix_wr64(&f, l0, (data >> 12) << 10 | 0x07); /* V R W */
 	f.h->satp = 8ull << 60 | (root >> 12);
-	sbi(f.h, SBI_EXT_FWFT, 0, 4, 0, 0, 0, 0);
+	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* off from reset */
 	CHECK_INT(0, ERR(f.h));
+	CHECK_U64(0, VAL(f.h));
 	f.h->x[10] = va;
 	f.h->pc = RAM_BASE;
 	CODE(f, RAM_BASE, LD(5, 10, 0), WFI);
@@ -535,14 +549,20 @@ TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
 	fix_fini(&f);
 }
 
-/* A hart without Svadu (--cpu rv64,svadu=off) has no PTE_AD_HW_UPDATING to set or get. */
-TEST(test_sbi_fwft_pte_ad_hw_updating_needs_svadu)
+/*
+ * PTE_AD_HW_UPDATING needs Svade and Svadu both: with Svadu alone (the
+ * default; test_sbi_fwft_reset_values_and_unsupported_features) the hart
+ * sets A/D itself, without Svadu (--cpu rv64,svadu=off,svade=on) it is
+ * Svade only. Neither has the feature to set or get.
+ */
+TEST(test_sbi_fwft_pte_ad_hw_updating_needs_svade_and_svadu)
 {
 	FIX(f);
 
+	fwft_svade_on(&f);
 	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* get */
 	CHECK_INT(0, ERR(f.h));
-	CHECK_U64(1, f.h->x[11]);
+	CHECK_U64(0, f.h->x[11]);
 	f.h->ext_on &= ~(1ull << AXVM_RISCV64_EXT_SVADU);
 	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));

@@ -112,9 +112,8 @@ int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const str
 	h->hal = hal;
 	h->timebase_hz = AXVM_RISCV64_DEFAULT_TIMEBASE_HZ;
 	h->run_budget = AXVM_RISCV64_DEFAULT_RUN_BUDGET;
-	h->ext_on = AXVM_RISCV64_EXT_ALL;
+	h->ext_on = axvm_riscv64_ext_enabled(cfg ? cfg->ext_off : 0, cfg ? cfg->ext_on : 0);
 	if (cfg) {
-		h->ext_on &= ~cfg->ext_off;
 		if (cfg->timebase_hz)
 			h->timebase_hz = cfg->timebase_hz;
 		if (cfg->run_budget)

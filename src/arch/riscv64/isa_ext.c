@@ -32,6 +32,7 @@ static const char *const isa_ext_names[AXVM_RISCV64_EXT_COUNT] = {
     [AXVM_RISCV64_EXT_ZFH] = "zfh",
     [AXVM_RISCV64_EXT_ZFA] = "zfa",
     [AXVM_RISCV64_EXT_SSCOFPMF] = "sscofpmf",
+    [AXVM_RISCV64_EXT_SVADE] = "svade",
 };
 
 const char *axvm_riscv64_ext_name(unsigned ext)
@@ -55,9 +56,9 @@ static bool isa_ext_eq(const char *s, size_t n, const char *name)
 	return i == n && !name[i];
 }
 
-int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off)
+int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off, uint64_t *ext_on)
 {
-	uint64_t off = *ext_off;
+	uint64_t off = *ext_off, on_set = *ext_on;
 	const char *p = spec, *end;
 
 	if (!spec)
@@ -104,11 +105,15 @@ int axvm_riscv64_cpu_parse(const char *spec, uint64_t *ext_off)
 					      "cpu '%s': unknown extension '%.*s' (known: %s)",
 					      spec, (int)(eq - item), item, known);
 		}
-		if (on)
+		if (on) {
 			off &= ~(1ull << ext);
-		else
+			on_set |= 1ull << ext;
+		} else {
 			off |= 1ull << ext;
+			on_set &= ~(1ull << ext);
+		}
 	}
 	*ext_off = off;
+	*ext_on = on_set;
 	return 0;
 }

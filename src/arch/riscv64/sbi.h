@@ -52,6 +52,8 @@ void rv_sbi_hart_init(struct rv_hart *h);
  * local features on hart reset; a restarted Linux CPU registers again).
  */
 void rv_sbi_hart_stop(struct rv_hart *h);
+/* FWFT PTE_AD_HW_UPDATING's reset: A/D updating off (Svade and Svadu both offered). */
+bool rv_sbi_fwft_ad_hw_off_at_reset(const struct rv_hart *h);
 /* Value of PMU hardware counter idx (< RV_PMU_NUM_HW) as its CSR reads it. */
 uint64_t rv_sbi_pmu_hw_read(const struct rv_hart *h, unsigned idx);
 /*

@@ -22,11 +22,16 @@
  * never touch the guest's. What the module models is what a guest may ask
  * for: type 6 (mcontrol6) with action 0 (breakpoint exception: scause 3,
  * stval = the address), match 0 (address equal: the byte at tdata2 is
- * fetched, or an access overlaps it), the s/u mode filters and any of
- * execute/store/load. dmode and m must be 0 (spec: INVALID_PARAM), as must
- * the reserved bits; a field we do not model set to non-zero (chain, size,
- * select, hit, vs/vu, uncertain, another action or match) or a nonzero
- * tdata3 (not implemented) is NOT_SUPPORTED, as is any other trigger type.
+ * fetched, or an access overlaps it), the s/u mode filters, any of
+ * execute/store/load, and size: for a load/store trigger, sizes 1-5 (8 to
+ * 64 bits) widen the match to the accesses overlapping that many bytes from
+ * tdata2, as QEMU's Sdtrig does (guests such as kvm-unit-tests set the
+ * size of the access they watch); an execute trigger fires at tdata2
+ * whatever its size. dmode and m must be 0 (spec: INVALID_PARAM), as must
+ * the reserved bits; a field we do not model set to non-zero (chain,
+ * sizes 6-7, select, hit, vs/vu, uncertain, another action or match) or a
+ * nonzero tdata3 (not implemented) is NOT_SUPPORTED, as is any other
+ * trigger type.
  *
  * Departures, noted where the spec's words would refuse whole ranges:
  * read_triggers and install/update take count <= trig_max (the spec's
@@ -62,10 +67,19 @@ enum {
 #define MC6_TYPE_MASK (0xfull << 60)
 /* Reserved: 58:27 and 20:19. */
 #define MC6_RESERVED ((((1ull << 32) - 1) << 27) | (3ull << 19))
+#define MC6_SIZE_SHIFT 16
+#define MC6_SIZE (7ull << MC6_SIZE_SHIFT)
 #define MC6_MODELLED                                                                               \
-	(MC6_TYPE_MASK | RV_MC6_S | RV_MC6_U | RV_MC6_EXECUTE | RV_MC6_STORE | RV_MC6_LOAD)
+	(MC6_TYPE_MASK | MC6_SIZE | RV_MC6_S | RV_MC6_U | RV_MC6_EXECUTE | RV_MC6_STORE |          \
+	 RV_MC6_LOAD)
 
-/* Whether the guest may install (tdata1, tdata3): SBI_SUCCESS or the spec's error. */
+/*
+ * Whether a trigger can take (tdata1, tdata3): SBI_SUCCESS or the spec's
+ * error. A trigger with none of execute/store/load set (or neither s nor u)
+ * is legal and never fires, as in Sdtrig: guests install such a trigger
+ * and update it later, and num_triggers' bare type query (tdata1 = type 6
+ * and nothing else) counts the mcontrol6 triggers.
+ */
 static int64_t dbtr_check_config(uint64_t tdata1, uint64_t tdata3)
 {
 	unsigned type = (unsigned)(tdata1 >> 60);
@@ -76,11 +90,19 @@ static int64_t dbtr_check_config(uint64_t tdata1, uint64_t tdata3)
 		return SBI_ERR_NOT_SUPPORTED; /* the module has mcontrol6 triggers only */
 	if (tdata1 & MC6_RESERVED)
 		return SBI_ERR_INVALID_PARAM;
-	if ((tdata1 & ~MC6_MODELLED) || tdata3)
+	if ((tdata1 & ~MC6_MODELLED) || tdata3 || ((tdata1 & MC6_SIZE) >> MC6_SIZE_SHIFT) > 5)
 		return SBI_ERR_NOT_SUPPORTED;
-	if (!(tdata1 & (RV_MC6_EXECUTE | RV_MC6_STORE | RV_MC6_LOAD)))
-		return SBI_ERR_INVALID_PARAM; /* matches nothing */
 	return SBI_SUCCESS;
+}
+
+/* The bytes from tdata2 a trigger matches: its access size for loads and stores, else 1. */
+static uint64_t dbtr_match_len(uint64_t tdata1)
+{
+	static const uint8_t bytes[6] = {1, 1, 2, 4, 6, 8}; /* size 0 (any): the byte at tdata2 */
+
+	if (tdata1 & RV_MC6_EXECUTE)
+		return 1;
+	return bytes[(tdata1 & MC6_SIZE) >> MC6_SIZE_SHIFT];
 }
 
 static uint64_t dbtr_saved_modes(uint64_t tdata1)
@@ -188,7 +210,8 @@ static int dbtr_map(struct rv_hart *h, unsigned idx, uint64_t tdata1, uint64_t t
 	int err;
 
 	/* Action 0 (breakpoint exception), match 0: the only values dbtr_check_config lets by. */
-	err = rv_trigger_install(&h->dbg.trig, RV_TRIGGER_OWNER_GUEST, tdata1, tdata2, 1, &slot);
+	err = rv_trigger_install(&h->dbg.trig, RV_TRIGGER_OWNER_GUEST, tdata1, tdata2,
+				 dbtr_match_len(tdata1), &slot);
 	if (err)
 		return err;
 	h->sbi.dbtr.slot[idx] = (uint8_t)slot;

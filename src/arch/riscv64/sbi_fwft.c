@@ -9,12 +9,16 @@
  *   0 MISALIGNED_EXC_DELEG  reset 0: the hart performs misaligned loads and
  *                           stores itself; 1: they raise the misaligned
  *                           exceptions to the guest's stvec (AMOs always do)
- *   4 PTE_AD_HW_UPDATING    reset 1: the walk sets A and D itself (what this
- *                           hart has always done, Svadu's behaviour; the
- *                           spec's reset 0 assumes a hart that starts in
- *                           Svade mode, and a guest that never asks must see
- *                           the hart it has); 0: it raises the page fault
- *                           instead (Svade)
+ *   4 PTE_AD_HW_UPDATING    only where the ISA string lists Svade and Svadu
+ *                           both (`--cpu rv64,svade=on`), as OpenSBI rules:
+ *                           reset 0, the spec's value and what the device
+ *                           tree binding tells such a guest to assume: a
+ *                           clear A, or D on a store, is a page fault
+ *                           (Svade); 1: the walk sets them itself (Svadu).
+ *                           With Svadu alone (the default, as QEMU's default
+ *                           CPU) the hart updates A/D from reset and may not
+ *                           be switched: a reset value of 0 would contradict
+ *                           it. NOT_SUPPORTED there and with Svade alone
  *   1 LANDING_PAD, 2 SHADOW_STACK, 3 DOUBLE_TRAP, 5 POINTER_MASKING_PMLEN:
  *                           the hart has no Zicfilp, Zicfiss, Ssdbltrp or
  *                           Ssnpm: NOT_SUPPORTED
@@ -45,7 +49,7 @@ enum {
 void rv_sbi_hart_stop(struct rv_hart *h)
 {
 	h->sbi.misaligned_deleg = false;
-	h->sbi.ad_hw_off = false;
+	h->sbi.ad_hw_off = rv_sbi_fwft_ad_hw_off_at_reset(h);
 	h->sbi.fwft_locked = 0;
 	h->sbi.sta_gpa = RV_STA_OFF;
 	rv_sbi_dbtr_hart_stop(h);
@@ -55,16 +59,29 @@ void rv_sbi_hart_stop(struct rv_hart *h)
 	rv_hart_flush_tlb_local(h);
 }
 
+/* Svade and Svadu both: the one hart whose A/D updating the guest switches. */
+static bool fwft_ad_switchable(const struct rv_hart *h)
+{
+	const uint64_t both = 1ull << AXVM_RISCV64_EXT_SVADU | 1ull << AXVM_RISCV64_EXT_SVADE;
+
+	return (h->ext_on & both) == both;
+}
+
+bool rv_sbi_fwft_ad_hw_off_at_reset(const struct rv_hart *h)
+{
+	return fwft_ad_switchable(h); /* PTE_AD_HW_UPDATING's reset value is 0 */
+}
+
 /*
  * SBI_SUCCESS if `feature` is one this hart implements, else the error for
- * it. PTE_AD_HW_UPDATING exists only with Svadu (`--cpu rv64,svadu=off`
- * leaves a hart that is Svade only, as the FWFT chapter requires).
+ * it. The feature number is 32 bits (the spec's table): a7's upper half is
+ * not part of it, as OpenSBI and kvm-unit-tests read it.
  */
-static int64_t fwft_check(const struct rv_hart *h, uint64_t feature)
+static int64_t fwft_check(const struct rv_hart *h, uint32_t feature)
 {
-	if ((uint64_t)(uint32_t)feature != feature || feature >= FWFT_NUM_DEFINED)
+	if (feature >= FWFT_NUM_DEFINED)
 		return SBI_ERR_DENIED; /* reserved or platform-specific: none implemented */
-	if (feature == FWFT_PTE_AD_HW_UPDATING && !((h->ext_on >> AXVM_RISCV64_EXT_SVADU) & 1))
+	if (feature == FWFT_PTE_AD_HW_UPDATING && !fwft_ad_switchable(h))
 		return SBI_ERR_NOT_SUPPORTED;
 	if (feature != FWFT_MISALIGNED_EXC_DELEG && feature != FWFT_PTE_AD_HW_UPDATING)
 		return SBI_ERR_NOT_SUPPORTED;
@@ -74,7 +91,8 @@ static int64_t fwft_check(const struct rv_hart *h, uint64_t feature)
 static void fwft_set(struct rv_sbi_call *call)
 {
 	struct rv_hart *h = call->hart;
-	uint64_t feature = call->args[0], value = call->args[1], flags = call->args[2];
+	uint32_t feature = (uint32_t)call->args[0];
+	uint64_t value = call->args[1], flags = call->args[2];
 
 	call->error = fwft_check(h, feature);
 	if (call->error)
@@ -106,10 +124,10 @@ static int sbi_fwft_handler(struct rv_sbi_call *call)
 		fwft_set(call);
 		break;
 	case SBI_FWFT_GET:
-		call->error = fwft_check(call->hart, call->args[0]);
+		call->error = fwft_check(call->hart, (uint32_t)call->args[0]);
 		if (call->error)
 			break;
-		call->value = call->args[0] == FWFT_MISALIGNED_EXC_DELEG
+		call->value = (uint32_t)call->args[0] == FWFT_MISALIGNED_EXC_DELEG
 				  ? call->hart->sbi.misaligned_deleg
 				  : !call->hart->sbi.ad_hw_off;
 		break;

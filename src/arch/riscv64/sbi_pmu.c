@@ -281,6 +281,7 @@ void rv_sbi_hart_init(struct rv_hart *h)
 	h->sbi.pmu.wrap_at = UINT64_MAX;
 	h->sbi.pmu.snap_gpa = RV_PMU_SNAP_OFF;
 	h->sbi.sta_gpa = RV_STA_OFF;
+	h->sbi.ad_hw_off = rv_sbi_fwft_ad_hw_off_at_reset(h);
 }
 
 /*

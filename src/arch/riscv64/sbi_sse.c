@@ -27,8 +27,10 @@
  * (lowest PRIORITY, then lowest ID) ENABLED pending event targeting the
  * hart is injected unless the hart is masked or a running event of higher
  * priority is already in its handler, following the spec's "Software Event
- * Injection": INTERRUPTED_FLAGS = sstatus.SPP | sstatus.SPIE << 1 (no H
- * extension: bits 2-3 are 0), INTERRUPTED_SEPC/A6/A7 saved; a6 = hart id,
+ * Injection": INTERRUPTED_FLAGS = sstatus.SPP | sstatus.SPIE << 1 (no H,
+ * Zicfilp or Ssdbltrp: bits 2-5 are 0 at injection; the guest may write
+ * them, the attribute being RW with only bits XLEN-1:6 reserved, and they
+ * are kept but restore nothing), INTERRUPTED_SEPC/A6/A7 saved; a6 = hart id,
  * a7 = ENTRY_ARG, sepc = the interrupted pc, SPP = the interrupted mode,
  * SPIE = SIE, SIE = 0, mode S, pc = ENTRY_PC. complete undoes it ("Software
  * Event Completion") and leaves a0/a1 alone: the interrupted code resumes
@@ -39,7 +41,8 @@
  * hart's local event is signalled and dropped there if it is not), and
  * read/write_attrs use offset i * 8 for attribute base + i (the size the
  * spec gives, attr_count * 8, leaves no room for its base-relative offset).
- * A write to a read-only attribute is BAD_RANGE, as the spec's table says.
+ * A write to a read-only attribute (STATUS, ENTRY_PC, ENTRY_ARG, a local
+ * event's PREFERRED_HART) is DENIED, as write_attrs' error table says.
  */
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/machine.h"
@@ -77,6 +80,8 @@ enum {
 #define SSE_CONFIG_ONESHOT 1ull
 #define SSE_FLAG_SPP 1ull
 #define SSE_FLAG_SPIE 2ull
+/* Bits 2-5: hstatus.SPV, hstatus.SPVP, sstatus.SPELP, sstatus.SDT; 6 and up reserved. */
+#define SSE_FLAGS_DEFINED 0x3full
 #define SSE_GLOBAL_BIT 0x8000u
 
 #define A6 16
@@ -359,13 +364,12 @@ static int64_t sse_attr_check(const struct rv_sbi_call *call, const struct rv_ss
 		return SBI_SUCCESS;
 	case SSE_ATTR_PREFERRED_HART:
 		if (!sse_is_global(e))
-			return SBI_ERR_BAD_RANGE; /* read-only for local events */
+			return SBI_ERR_DENIED; /* read-only for local events */
 		if (e->state >= RV_SSE_STATE_ENABLED)
 			return SBI_ERR_INVALID_STATE;
 		return sse_hart(call, v) ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM;
 	case SSE_ATTR_INTERRUPTED_FLAGS:
-		/* No H extension: SPV/SPVP are 0. */
-		if (v & ~(SSE_FLAG_SPP | SSE_FLAG_SPIE))
+		if (v & ~SSE_FLAGS_DEFINED)
 			return SBI_ERR_INVALID_PARAM;
 		__attribute__((fallthrough));
 	case SSE_ATTR_INTERRUPTED_SEPC:
@@ -377,7 +381,7 @@ static int64_t sse_attr_check(const struct rv_sbi_call *call, const struct rv_ss
 			return SBI_ERR_INVALID_PARAM; /* a global event another hart is handling */
 		return SBI_SUCCESS;
 	default:
-		return SBI_ERR_BAD_RANGE; /* STATUS, ENTRY_PC, ENTRY_ARG: read-only */
+		return SBI_ERR_DENIED; /* STATUS, ENTRY_PC, ENTRY_ARG: read-only */
 	}
 }
 

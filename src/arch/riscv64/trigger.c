@@ -17,8 +17,9 @@ int rv_trigger_install(struct rv_triggers *tm, unsigned owner, uint64_t tdata1, 
 {
 	unsigned action = (unsigned)((tdata1 & RV_MC6_ACTION) >> RV_MC6_ACTION_SHIFT);
 
-	if ((tdata1 >> 60) != 6 || (tdata1 & RV_MC6_MATCH) || action > 1 || len == 0 ||
-	    !(tdata1 & (RV_MC6_EXECUTE | RV_MC6_LOAD | RV_MC6_STORE)))
+	/* None of execute/load/store is legal: a trigger that never fires (SBI DBTR installs it).
+	 */
+	if ((tdata1 >> 60) != 6 || (tdata1 & RV_MC6_MATCH) || action > 1 || len == 0)
 		return -AXVM_EINVAL;
 	for (unsigned i = 0; i < RV_TRIGGER_MAX; i++) {
 		struct rv_trigger *t = &tm->t[i];
