@@ -67,6 +67,24 @@ static uint64_t entry_word(struct hart_fix *f, unsigned i, unsigned w)
 	return fix_rd64(f, SHMEM + 32ull * i + 8ull * w);
 }
 
+/* Install one trigger as entry 0 of the shared memory; the call must succeed. */
+static void dbtr_install_one(struct hart_fix *f, uint64_t tdata1, uint64_t tdata2)
+{
+	entry_set(f, 0, 0, tdata1, tdata2, 0);
+	dbtr(f, 3, 1, 0, 0);
+	CHECK_INT(0, ERR(f->h));
+}
+
+/* Run from R: a trigger must stop the instruction at `at` with a breakpoint exception. */
+static void run_expect_breakpoint(struct hart_fix *f, uint64_t at)
+{
+	f->h->pc = R;
+	REQUIRE_OK(fix_run(f));
+	CHECK_U64(TRAP_END, f->h->pc);
+	CHECK_U64(RV_EXC_BREAKPOINT, f->h->scause);
+	CHECK_U64(at, f->h->sepc);
+}
+
 TEST(test_dbtr_num_triggers_counts_the_configurations_it_takes)
 {
 	FIX(f);
@@ -214,19 +232,11 @@ TEST(test_dbtr_store_trigger_size_widens_the_match)
 	CODE(f, R, ADDI(6, 0, 7), SB(6, 5, 7), WFI);
 	f.h->x[5] = DATA;
 	dbtr(&f, 1, SHMEM, 0, 0);
-	entry_set(&f, 0, 0, MC6_STORE_S | 3ull << 16, DATA + 4, 0);
-	dbtr(&f, 3, 1, 0, 0);
-	CHECK_INT(0, ERR(f.h));
-	f.h->pc = R;
-	REQUIRE_OK(fix_run(&f));
-	CHECK_U64(TRAP_END, f.h->pc);
-	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
-	CHECK_U64(R + 4, f.h->sepc);
+	dbtr_install_one(&f, MC6_STORE_S | 3ull << 16, DATA + 4);
+	run_expect_breakpoint(&f, R + 4);
 	dbtr(&f, 5, 0, 1, 0); /* uninstall; the byte-sized one does not fire */
 	CHECK_INT(0, ERR(f.h));
-	entry_set(&f, 0, 0, MC6_STORE_S, DATA + 4, 0);
-	dbtr(&f, 3, 1, 0, 0);
-	CHECK_INT(0, ERR(f.h));
+	dbtr_install_one(&f, MC6_STORE_S, DATA + 4);
 	f.h->pc = R;
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(R + 12, f.h->pc);
@@ -244,9 +254,7 @@ TEST(test_dbtr_inert_trigger_installs_and_update_arms_it)
 	CODE(f, R, ADDI(6, 0, 7), SD(6, 5, 8), WFI);
 	f.h->x[5] = DATA;
 	dbtr(&f, 1, SHMEM, 0, 0);
-	entry_set(&f, 0, 0, MC6, DATA + 8, 0);
-	dbtr(&f, 3, 1, 0, 0);
-	CHECK_INT(0, ERR(f.h));
+	dbtr_install_one(&f, MC6, DATA + 8);
 	f.h->pc = R;
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(R + 12, f.h->pc); /* inert: the store went through */
@@ -254,10 +262,7 @@ TEST(test_dbtr_inert_trigger_installs_and_update_arms_it)
 	entry_set(&f, 0, 0, MC6_STORE_S, DATA + 8, 0);
 	dbtr(&f, 4, 1, 0, 0);
 	CHECK_INT(0, ERR(f.h));
-	f.h->pc = R;
-	REQUIRE_OK(fix_run(&f));
-	CHECK_U64(TRAP_END, f.h->pc);
-	CHECK_U64(RV_EXC_BREAKPOINT, f.h->scause);
+	run_expect_breakpoint(&f, R + 4);
 	fix_fini(&f);
 }
 
