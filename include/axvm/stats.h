@@ -31,14 +31,16 @@ struct axvm_vcpu_stats {
 	/*
 	 * The part of run_ns spent in the VMM on exits handled inside the
 	 * loop (MMIO, port, sysreg, nested page faults) and on fast-path MMIO
-	 * accesses: estimated from one in AXVM_STATS_SAMPLE timed, so that
-	 * the counters stay cheap on the fastest exits. run_ns - vmm_ns is
-	 * time in guest code.
+	 * accesses: estimated from one exit in AXVM_STATS_SAMPLE and one
+	 * fast-path access in AXVM_STATS_SAMPLE_MMIO (per device and
+	 * direction) timed, so that the counters stay cheap on the fastest
+	 * exits. run_ns - vmm_ns is time in guest code.
 	 */
 	uint64_t vmm_ns;
 	uint64_t halted_ns; /* wall time waiting in axvm_vcpu_wait_for_interrupt */
 };
 #define AXVM_STATS_SAMPLE 64
+#define AXVM_STATS_SAMPLE_MMIO 512
 
 /* Fill *out for vCPU `id`: 0, or -AXVM_ENOENT. */
 AXVM_API int axvm_vcpu_stats(const struct axvm *vm, unsigned id, struct axvm_vcpu_stats *out);
