@@ -40,7 +40,12 @@ struct axvm_vcpu_stats {
 	uint64_t halted_ns; /* wall time waiting in axvm_vcpu_wait_for_interrupt */
 };
 #define AXVM_STATS_SAMPLE 64
-#define AXVM_STATS_SAMPLE_MMIO 512
+/*
+ * Sparser for fast-path accesses: a timed one reads the host clock twice
+ * (about 40 ns each under KVM's clock), against about 13 ns for the access
+ * itself; one in 4096 keeps that below 0.2% of the MMIO round trip.
+ */
+#define AXVM_STATS_SAMPLE_MMIO 4096
 
 /* Fill *out for vCPU `id`: 0, or -AXVM_ENOENT. */
 AXVM_API int axvm_vcpu_stats(const struct axvm *vm, unsigned id, struct axvm_vcpu_stats *out);
