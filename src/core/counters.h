@@ -55,7 +55,7 @@ static inline void axvm_counter_add(_Atomic uint64_t *c, uint64_t n)
 #define AXVM_COUNTER_STEP (0x8000 / AXVM_STATS_SAMPLE_MMIO)
 #define AXVM_COUNTER_FIELD 0xffffu /* the low bits the steps go to */
 /* A power of two, and a step that fits an instruction's 8-bit immediate. */
-_Static_assert(AXVM_COUNTER_STEP * AXVM_STATS_SAMPLE_MMIO == 0x8000 && AXVM_COUNTER_STEP <= 127,
+_Static_assert(0x8000 % AXVM_STATS_SAMPLE_MMIO == 0 && AXVM_COUNTER_STEP <= 127,
 	       "AXVM_STATS_SAMPLE_MMIO must be a power of two from 512 to 32768");
 
 #if defined(__has_feature)
