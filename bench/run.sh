@@ -12,6 +12,7 @@
 #   BENCH_SCALE=1         multiplies the guests' work (scale=N in bootargs)
 #   BENCH_ONLY="linux cpu mmio lifecycle memory config storage shell net"   a subset of the groups
 #   BENCH_SHELL_ITERS=300 rounds of the Debian guest's shell loop (x BENCH_SCALE)
+#   BENCH_MMIO_ROUNDS=60  rounds of the interleaved counters on/off MMIO runs
 #   BENCH_RESULTS=FILE    where the table goes (default bench/results.md)
 #   BENCH_LINUX_IMAGE=F   the Linux Image to time (default: the fixture of
 #                         scripts/linux-guest.sh, only if already cached)
@@ -79,8 +80,12 @@ row trap.ecall "2. traps: U-mode ecall to own S handler, sret" "guest MIPS"
 row trap.ecall.ns "2. traps: one ecall/sret round trip" "ns, lower is better"
 row mmio.write "3. MMIO write exit round trip (UART SCR)" "ns/exit, lower is better"
 row mmio.read "3. MMIO read exit round trip (UART SCR)" "ns/exit, lower is better"
-row mmio.write.off "3. the same, write, axvm built without counters (make COUNTERS=0)" "ns/exit, lower is better"
-row mmio.read.off "3. the same, read, axvm built without counters (make COUNTERS=0)" "ns/exit, lower is better"
+row mmio.write.off "3. the same, write, axvm built without counters (make COUNTERS=0; the interleaved rounds, each run its fastest section)" "ns/exit, lower is better"
+row mmio.read.off "3. the same, read, axvm built without counters (make COUNTERS=0; the interleaved rounds, each run its fastest section)" "ns/exit, lower is better"
+row mmio.ratio.write "3. counters on / off, write: ratio within each interleaved round" "ratio, 1 = no cost"
+row mmio.ratio.read "3. counters on / off, read: ratio within each interleaved round" "ratio, 1 = no cost"
+row mmio.noise.write "3. noise: counters off / off (the same build run twice), write, same rounds" "ratio, 1 = no difference"
+row mmio.noise.read "3. noise: counters off / off (the same build run twice), read, same rounds" "ratio, 1 = no difference"
 row mmio.insns "3. host instructions per MMIO exit, --no-jit (callgrind; counters on)" "instructions, lower is better"
 row mmio.insns.off "3. the same, axvm built without counters" "instructions, lower is better"
 row lifecycle.board "4. VM create + run tiny guest + destroy (board API, 1 thread)" "VMs/s"
@@ -109,6 +114,9 @@ na mmio.write.off qemu "axvm's counters off; compare with the row with them on"
 na mmio.insns qemu "host instruction count of axvm's own exit path"
 na mmio.insns.off qemu "host instruction count of axvm's own exit path"
 na mmio.read.off qemu "axvm's counters off; compare with the row with them on"
+for name in ratio.write ratio.read noise.write noise.read; do
+	na mmio.$name qemu "axvm's counters on against off"
+done
 na config.tables qemu "no VM config file in QEMU"
 
 # Host wall time of whole guest runs (process start to exit), the cross-check.
@@ -318,29 +326,80 @@ bench_guest() {
 				record $vmm "$name" "$insns" "$ticks" "$tb" "$work"
 			done < <(parse_bench "$log")
 		done
-		[ "$g" = mmio ] && [ $axvm_ok = 1 ] && bench_mmio_nocounters "$elf" "$args" "$r"
 	done
 }
 
-# One run of the MMIO guest on the build without counters, right after the
-# run with them, so that both see the same host load: rows mmio.*.off.
-bench_mmio_nocounters() {
-	local elf=$1 args=$2 r=$3 log=$tmp/mmio-nocounters.log name insns ticks tb work check
-	if [ ! -x "$axvm_nocounters" ]; then
-		na mmio.write.off axvm "no $axvm_nocounters (make bench builds it)"
-		na mmio.read.off axvm "no $axvm_nocounters (make bench builds it)"
-		return
-	fi
-	say "bench_mmio on axvm without counters ($r/$reps)"
-	axvm=$axvm_nocounters run_vmm axvm "$elf" 256M 1 "$args" "$log"
+# What the counters cost in time: BENCH_MMIO_ROUNDS rounds, each running the
+# MMIO guest on the counted build ("on"), on the build without counters
+# ("off") and on that build again ("off2"), one right after the other, in an
+# order that rotates every round (so that neither build is always first
+# after a pause). Each run times 16 short sections of each kind (rounds=16,
+# about 0.2 ms each) and keeps its fastest, the one least disturbed by other
+# processes. A round's on/off ratio compares runs a few tens of milliseconds
+# apart, under the same host load; the median over the rounds is the
+# figure, and off2/off over the same rounds is what two identical builds
+# differ by on this host at the time (the noise the ratio must beat).
+mmio_round_run() {
+	local bin=$1 args=$2 log=$tmp/mmio-round.log
+	axvm=$bin run_vmm axvm "$gdir/bench_mmio.elf" 256M 1 "$args" "$log"
 	if [ "$run_rc" -ne 0 ] || ! grep -q "^PASS bench_mmio$" "$log"; then
-		na mmio.write.off axvm "$(why_failed "$run_rc" "$log")"
-		na mmio.read.off axvm "$(why_failed "$run_rc" "$log")"
+		why_failed "$run_rc" "$log" >"$tmp/mmio-round.why"
+		return 1
+	fi
+	# "write read": each kind's fastest section, ns per access
+	parse_bench "$log" | awk '{ v = $3 / $4 * 1e9 / $5; if (!($1 in m) || v < m[$1]) m[$1] = v }
+		END { if ("mmio.write" in m && "mmio.read" in m) print m["mmio.write"], m["mmio.read"] }'
+}
+
+bench_mmio_rounds() {
+	local args rounds=${BENCH_MMIO_ROUNDS:-60} r k tag name why ok bin
+	local on_w on_r off_w off_r off2_w off2_r
+	local -A ns
+	args="$(scaled "scale=1") rounds=16"
+	if [ ! -x "$axvm_nocounters" ]; then
+		for name in write.off read.off ratio.write ratio.read noise.write noise.read; do
+			na mmio.$name axvm "no $axvm_nocounters (make bench builds it)"
+		done
 		return
 	fi
-	while read -r name insns ticks tb work check; do
-		record axvm "$name.off" "$insns" "$ticks" "$tb" "$work"
-	done < <(parse_bench "$log")
+	say "bench_mmio: $rounds interleaved rounds of counters on, off, off again"
+	for r in $(seq "$rounds"); do
+		ns=()
+		ok=1
+		for k in 0 1 2; do
+			case $(((r + k) % 3)) in
+			0) tag=on bin=$axvm ;;
+			1) tag=off bin=$axvm_nocounters ;;
+			2) tag=off2 bin=$axvm_nocounters ;;
+			esac
+			if ! ns[$tag]=$(mmio_round_run "$bin" "$args") || [ -z "${ns[$tag]// /}" ]; then
+				ok=0
+				break
+			fi
+		done
+		if [ $ok = 0 ]; then
+			why=$(cat "$tmp/mmio-round.why" 2>/dev/null)
+			for name in write.off read.off ratio.write ratio.read noise.write noise.read; do
+				na mmio.$name axvm "round $r ($tag): ${why:-no BENCH lines}"
+			done
+			return
+		fi
+		# "write read" ns/access of each run
+		read -r on_w on_r <<<"${ns[on]}"
+		read -r off_w off_r <<<"${ns[off]}"
+		read -r off2_w off2_r <<<"${ns[off2]}"
+		add mmio.write.off axvm "$off_w"
+		add mmio.read.off axvm "$off_r"
+		add mmio.ratio.write axvm "$(awk -v a="$on_w" -v b="$off_w" 'BEGIN { printf "%.4f", a / b }')"
+		add mmio.ratio.read axvm "$(awk -v a="$on_r" -v b="$off_r" 'BEGIN { printf "%.4f", a / b }')"
+		add mmio.noise.write axvm "$(awk -v a="$off2_w" -v b="$off_w" 'BEGIN { printf "%.4f", a / b }')"
+		add mmio.noise.read axvm "$(awk -v a="$off2_r" -v b="$off_r" 'BEGIN { printf "%.4f", a / b }')"
+		echo "$on_w" >>"$tmp/mmio-on.write"
+		echo "$on_r" >>"$tmp/mmio-on.read"
+	done
+	note "mmio: $rounds interleaved rounds (bench_mmio $args, each run's fastest section; each round" \
+		"the counted build, the build without counters and that build again, in rotating order); the" \
+		"ratio rows are median (min-max) of the rounds' ratios, the noise rows the same for two runs of one build."
 }
 
 # Host instructions per MMIO exit, counted by callgrind: immune to the host's
@@ -821,6 +880,7 @@ if want cpu; then
 fi
 if want mmio; then
 	bench_guest mmio "scale=16"
+	[ $axvm_ok = 1 ] && bench_mmio_rounds
 	bench_mmio_insns axvm "$axvm" mmio.insns
 	bench_mmio_insns axvm "$axvm_nocounters" mmio.insns.off
 fi
@@ -840,12 +900,12 @@ if [ $insns_all -ne 0 ]; then
 		"$insns_all timed section runs; every checksum was compared with QEMU's."
 fi
 
-for name in mmio.write mmio.read; do
-	if [ -s "$tmp/v/$name.axvm" ] && [ -s "$tmp/v/$name.off.axvm" ]; then
-		on=$(sort -g "$tmp/v/$name.axvm" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-		off=$(sort -g "$tmp/v/$name.off.axvm" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-		note "$name: counters on / off = $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')" \
-			"(lower medians of the interleaved runs; 1.000 = the counters cost nothing measurable)"
+for name in write read; do
+	if [ -s "$tmp/mmio-on.$name" ] && [ -s "$tmp/v/mmio.$name.off.axvm" ]; then
+		note "mmio.$name: the best round with counters / the best without =" \
+			"$(awk -v a="$(sort -g "$tmp/mmio-on.$name" | head -n 1)" \
+				-v b="$(sort -g "$tmp/v/mmio.$name.off.axvm" | head -n 1)" \
+				'BEGIN { printf "%.3f", a / b }') (fastest runs, the least disturbed by the host)"
 	fi
 done
 

@@ -21,38 +21,70 @@
 #include "core/error.h"
 
 /*
- * Guest accesses (axvm/stats.h), one row per vCPU so that counting is a
- * plain add in the row only that vCPU's thread writes (no locked
- * instruction on the MMIO path); the last row is for every other caller
- * (an embedder's own accesses through axvm_bus_read/write), which adds
- * atomically. Readers sum the rows.
+ * A device as one vCPU sees it (axvm_bus_slot in core/bus_vcpu.h): a copy
+ * of what the MMIO fast path checks and calls, and that vCPU's count of its
+ * accesses (axvm/stats.h), in one cache line that only the vCPU's thread
+ * writes. The vCPU's fast path keeps a pointer to the slot of the device it
+ * hit last, so the count is one add at a fixed offset from it (no row to
+ * find, no locked instruction, no line shared with another vCPU).
  */
-#define BUS_COUNT_ROWS (AXVM_CONFIG_MAX_VCPUS + 1)
-#define BUS_SHARED_ROW AXVM_CONFIG_MAX_VCPUS
-struct bus_counts {
-	_Atomic uint64_t n[BUS_COUNT_ROWS][2]; /* [row][0 = read, 1 = write] */
-};
-
-struct bus_device {
-	struct axvm_device_desc desc; /* first: bus_fast_general goes from it to here */
-	char *name;
-	struct bus_counts *counts;
+struct __attribute__((aligned(64))) axvm_bus_slot {
+	uint64_t base, size; /* size 0: matches nothing (bus_slot_none, a removed device) */
+	const struct axvm_device_ops *ops;
+	void *opaque;
 	/*
 	 * [0 = read, 1 = write]: bit w set for each width w the device takes
 	 * as is (min_width..max_width) if it has that op; the fast path's one
 	 * test for "a direct call".
 	 */
 	uint16_t direct[2];
+	/*
+	 * [0 = read, 1 = write]: sampled counters (core/counters.h) in a
+	 * vCPU's slot; plain atomic counts in the shared row's.
+	 */
+	_Atomic uint64_t n[2];
+};
+
+/*
+ * One slot per vCPU, and a last row for every other caller (an embedder's
+ * own accesses through axvm_bus_read/write), which counts atomically.
+ * Readers sum the rows. Allocated once per device, so a slot stays where it
+ * is while the device array grows; a removed device's slots are kept, with
+ * size 0, until the bus is destroyed (a vCPU may still point at them).
+ */
+#define BUS_COUNT_ROWS (AXVM_CONFIG_MAX_VCPUS + 1)
+#define BUS_SHARED_ROW AXVM_CONFIG_MAX_VCPUS
+struct bus_counts {
+	struct axvm_bus_slot slot[BUS_COUNT_ROWS];
+};
+
+/* What a vCPU's fast path points at before its first access: matches nothing. */
+static struct axvm_bus_slot bus_slot_none;
+
+struct bus_device {
+	struct axvm_device_desc desc; /* first: bus_fast_general goes from it to here */
+	char *name;
+	struct bus_counts *counts;
 };
 
 static void bus_count(struct bus_device *bd, unsigned row, bool write)
 {
-	_Atomic uint64_t *c = &bd->counts->n[row][write];
+	_Atomic uint64_t *c = &bd->counts->slot[row].n[write];
 
-	if (row < BUS_SHARED_ROW)
-		axvm_counter_add(c, 1);
-	else if (AXVM_COUNTERS)
+	if (row < BUS_SHARED_ROW) {
+		if (axvm_counter_step(c))
+			axvm_counter_carry(c);
+	} else if (AXVM_COUNTERS)
 		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* Row `row`'s count in slot s (the shared row's is not sampled). */
+static uint64_t bus_slot_count(const struct axvm_bus_slot *s, unsigned row, bool write)
+{
+	uint64_t w =
+	    atomic_load_explicit(&((struct axvm_bus_slot *)s)->n[write], memory_order_relaxed);
+
+	return row < BUS_SHARED_ROW ? axvm_counter_value(w) : w;
 }
 
 struct axvm_bus {
@@ -71,6 +103,9 @@ struct axvm_bus {
 	 * axvm_bus_vcpu_counts), one row per vCPU as bus_counts.
 	 */
 	_Atomic uint64_t unclaimed[AXVM_CONFIG_MAX_VCPUS][2];
+	/* Removed devices' slots (see bus_counts), freed with the bus. */
+	struct bus_counts **retired;
+	size_t retired_count;
 };
 
 int axvm_bus_create(enum axvm_bus_kind kind, struct axvm_bus **out)
@@ -103,6 +138,9 @@ void axvm_bus_destroy(struct axvm_bus *bus)
 		bus_release(&bus->devices[i]);
 		free(bus->devices[i].counts);
 	}
+	for (size_t i = 0; i < bus->retired_count; i++)
+		free(bus->retired[i]);
+	free(bus->retired);
 	free(bus->devices);
 	free(bus);
 }
@@ -177,7 +215,8 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 	}
 	{
 		char *name = strdup(dname);
-		struct bus_counts *counts = calloc(1, sizeof(*counts));
+		struct bus_counts *counts =
+		    aligned_alloc(_Alignof(struct bus_counts), sizeof(*counts));
 
 		if (!name || !counts) {
 			free(name);
@@ -185,19 +224,27 @@ int axvm_bus_register(struct axvm_bus *bus, const struct axvm_device_desc *desc)
 			return axvm_error_set(-AXVM_ENOMEM, "bus %s: out of memory",
 					      axvm_bus_kind_name(bus->kind));
 		}
+		memset(counts, 0, sizeof(*counts));
+		for (unsigned row = 0; row < BUS_COUNT_ROWS; row++) {
+			struct axvm_bus_slot *sl = &counts->slot[row];
+
+			sl->base = d.base;
+			sl->size = d.size;
+			sl->ops = d.ops;
+			sl->opaque = d.opaque;
+			for (unsigned w = d.min_width; w <= d.max_width; w <<= 1) {
+				if (d.ops->read)
+					sl->direct[0] |= (uint16_t)(1u << w);
+				if (d.ops->write)
+					sl->direct[1] |= (uint16_t)(1u << w);
+			}
+		}
 		memmove(&bus->devices[pos + 1], &bus->devices[pos],
 			(bus->count - pos) * sizeof(bus->devices[0]));
 		bus->devices[pos].name = name;
 		d.name = name;
 		bus->devices[pos].desc = d;
 		bus->devices[pos].counts = counts;
-		bus->devices[pos].direct[0] = bus->devices[pos].direct[1] = 0;
-		for (unsigned w = d.min_width; w <= d.max_width; w <<= 1) {
-			if (d.ops->read)
-				bus->devices[pos].direct[0] |= (uint16_t)(1u << w);
-			if (d.ops->write)
-				bus->devices[pos].direct[1] |= (uint16_t)(1u << w);
-		}
 		bus->count++;
 	}
 	return 0;
@@ -224,14 +271,22 @@ static long bus_lookup(const struct axvm_bus *bus, uint64_t addr)
 static int bus_remove(struct axvm_bus *bus, uint64_t base, bool release)
 {
 	long idx = bus_lookup(bus, base);
+	struct bus_counts **retired;
 
 	if (idx < 0 || bus->devices[idx].desc.base != base)
 		return -AXVM_ENOENT;
+	retired = realloc(bus->retired, (bus->retired_count + 1) * sizeof(*retired));
+	if (!retired)
+		return -AXVM_ENOMEM;
+	bus->retired = retired;
+	/* A vCPU's fast path may still point at a slot: keep them, matching nothing. */
+	for (unsigned row = 0; row < BUS_COUNT_ROWS; row++)
+		bus->devices[idx].counts->slot[row].size = 0;
+	bus->retired[bus->retired_count++] = bus->devices[idx].counts;
 	if (release)
 		bus_release(&bus->devices[idx]);
 	else
 		free(bus->devices[idx].name);
-	free(bus->devices[idx].counts);
 	memmove(&bus->devices[idx], &bus->devices[idx + 1],
 		(bus->count - (size_t)idx - 1) * sizeof(bus->devices[0]));
 	bus->count--;
@@ -392,10 +447,10 @@ void axvm_bus_vcpu_counts(const struct axvm_bus *bus, unsigned vcpu, uint64_t *r
 	*reads = atomic_load_explicit(&b->unclaimed[vcpu][0], memory_order_relaxed);
 	*writes = atomic_load_explicit(&b->unclaimed[vcpu][1], memory_order_relaxed);
 	for (size_t i = 0; i < bus->count; i++) {
-		_Atomic uint64_t *c = bus->devices[i].counts->n[vcpu];
+		const struct axvm_bus_slot *sl = &bus->devices[i].counts->slot[vcpu];
 
-		*reads += atomic_load_explicit(&c[0], memory_order_relaxed);
-		*writes += atomic_load_explicit(&c[1], memory_order_relaxed);
+		*reads += bus_slot_count(sl, vcpu, false);
+		*writes += bus_slot_count(sl, vcpu, true);
 	}
 }
 
@@ -404,10 +459,10 @@ void axvm_bus_device_counts(const struct axvm_bus *bus, size_t index, uint64_t *
 {
 	*reads = *writes = 0;
 	for (unsigned row = 0; index < bus->count && row < BUS_COUNT_ROWS; row++) {
-		_Atomic uint64_t *c = bus->devices[index].counts->n[row];
+		const struct axvm_bus_slot *sl = &bus->devices[index].counts->slot[row];
 
-		*reads += atomic_load_explicit(&c[0], memory_order_relaxed);
-		*writes += atomic_load_explicit(&c[1], memory_order_relaxed);
+		*reads += bus_slot_count(sl, row, false);
+		*writes += bus_slot_count(sl, row, true);
 	}
 }
 
@@ -485,37 +540,14 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
 void axvm_bus_fast_init(struct axvm_bus_fast *f, struct axvm_bus *bus, unsigned row)
 {
 	memset(f, 0, sizeof(*f));
+	f->hit = &bus_slot_none;
 	f->bus = bus;
 	f->row = row;
-	f->row_off = (size_t)row * sizeof(((struct bus_counts *)NULL)->n[0]);
-}
-
-/*
- * The fast path's count: as bus_count in a vCPU's row, and whether this
- * access is the one in AXVM_STATS_SAMPLE to time (the count itself says,
- * so sampling costs no counter of its own).
- */
-static inline __attribute__((always_inline)) bool
-bus_fast_count(struct bus_device *bd, const struct axvm_bus_fast *f, bool write)
-{
-#if AXVM_COUNTERS
-	/* &bd->counts->n[f->row][write], with the row's offset computed once. */
-	_Atomic uint64_t *c = (_Atomic uint64_t *)((char *)bd->counts + f->row_off) + write;
-	uint64_t n = atomic_load_explicit(c, memory_order_relaxed) + 1;
-
-	atomic_store_explicit(c, n, memory_order_relaxed);
-	return (n & (AXVM_STATS_SAMPLE - 1)) == 0;
-#else
-	(void)bd;
-	(void)f;
-	(void)write;
-	return false;
-#endif
 }
 
 static void bus_fast_time(struct axvm_bus_fast *f, uint64_t t)
 {
-	axvm_counter_add(f->vmm_ns, (f->hal->now_ns(f->hal->ctx) - t) * AXVM_STATS_SAMPLE);
+	axvm_counter_add(f->vmm_ns, (f->hal->now_ns(f->hal->ctx) - t) * AXVM_STATS_SAMPLE_MMIO);
 }
 
 /*
@@ -552,65 +584,79 @@ static int bus_fast_at(struct axvm_bus_fast *f, const struct axvm_device_desc *d
 	return ret ? bus_fast_result(f, ret) : 0;
 }
 
-/* Everything but a direct call to the device hit last: a lookup, a split or widened access. */
+/*
+ * Everything but a direct call to the device hit last: a lookup, a split or
+ * widened access. The device found becomes this vCPU's hit.
+ */
 static __attribute__((noinline)) int bus_fast_general(struct axvm_bus_fast *f, uint64_t addr,
 						      unsigned width, uint64_t *value, bool write)
 {
 	const struct axvm_device_desc *d = bus_claim(f->bus, addr, width, f->row, write, false);
 	struct bus_device *bd = (struct bus_device *)d;
+	struct axvm_bus_slot *s;
 
 	if (!d)
 		return 1; /* unclaimed: nothing counted or touched; its exit counts it */
+	s = &bd->counts->slot[f->row];
+	f->hit = s;
+	/* bus_claim counted (and carried) it: a multiple of AXVM_STATS_SAMPLE_MMIO? */
 	return bus_fast_at(f, d, addr, width, value, write,
-			   AXVM_COUNTERS && (atomic_load_explicit(&bd->counts->n[f->row][write],
-								  memory_order_relaxed) &
-					     (AXVM_STATS_SAMPLE - 1)) == 0);
-}
-
-/* The timed one access in AXVM_STATS_SAMPLE of the direct case. */
-static __attribute__((noinline)) int bus_fast_timed(struct axvm_bus_fast *f,
-						    const struct axvm_device_desc *d, uint64_t addr,
-						    unsigned width, uint64_t *value, bool write)
-{
-	return bus_fast_at(f, d, addr, width, value, write, true);
+			   AXVM_COUNTERS && axvm_counter_is_round(atomic_load_explicit(
+						&s->n[write], memory_order_relaxed)));
 }
 
 /* Loads: the hart extends the value from `width` bytes itself, so no mask here. */
 static const uint64_t bus_store_mask[9] = {0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, ~0ull};
 
+/* The timed one access in AXVM_STATS_SAMPLE_MMIO of the direct case. */
+static __attribute__((noinline)) int bus_fast_timed(struct axvm_bus_fast *f,
+						    struct axvm_bus_slot *s, uint64_t off,
+						    unsigned width, uint64_t *value, bool write)
+{
+	uint64_t t = f->hal->now_ns(f->hal->ctx);
+	int ret;
+
+	axvm_counter_carry(&s->n[write]);
+	if (write) {
+		ret = s->ops->write(s->opaque, off, width, *value & bus_store_mask[width]);
+	} else {
+		*value = 0;
+		ret = s->ops->read(s->opaque, off, width, value);
+	}
+	bus_fast_time(f, t);
+	return ret ? bus_fast_result(f, ret) : 0;
+}
+
 /*
- * The hot path keeps nothing but f live across the device's call (the
- * access is stashed in f for a failure), so it saves few registers.
+ * The hot path reads only f's and the hit slot's lines (nothing of the
+ * bus) and keeps nothing but f live across the device's call (the access is
+ * stashed in f for a failure), so it saves few registers. Counting is the
+ * slot's one add (axvm_counter_step), whose overflow also picks the
+ * access to time.
  */
 int axvm_bus_fast_access(void *fast, uint64_t addr, unsigned width, uint64_t *value, bool write)
 {
 	struct axvm_bus_fast *f = fast;
-	struct axvm_bus *bus = f->bus;
-	size_t hint = atomic_load_explicit(&bus->last_hit, memory_order_relaxed);
-	struct bus_device *bd;
-	uint64_t off;
+	struct axvm_bus_slot *s = f->hit;
+	uint64_t off = addr - s->base;
+	size_t w = write; /* one zero extension for both indexes below */
 	int ret;
 
 	if (atomic_load_explicit(f->gate, memory_order_relaxed) & f->gate_mask)
 		return 1;
-	if (__builtin_expect(hint >= bus->count, 0))
-		return bus_fast_general(f, addr, width, value, write);
-	bd = &bus->devices[hint];
-	off = addr - bd->desc.base;
-	if (__builtin_expect(off >= bd->desc.size || off + width > bd->desc.size ||
-				 !((bd->direct[write] >> width) & 1) || (off & (width - 1)),
+	if (__builtin_expect(off >= s->size || off + width > s->size ||
+				 !((s->direct[w] >> width) & 1) || (off & (width - 1)),
 			     0))
 		return bus_fast_general(f, addr, width, value, write);
-	if (__builtin_expect(bus_fast_count(bd, f, write), 0))
-		return bus_fast_timed(f, &bd->desc, addr, width, value, write);
 	f->addr = addr;
 	f->write = write;
+	if (__builtin_expect(axvm_counter_step(&s->n[w]), 0))
+		return bus_fast_timed(f, s, off, width, value, write);
 	if (write) {
-		ret = bd->desc.ops->write(bd->desc.opaque, off, width,
-					  *value & bus_store_mask[width]);
+		ret = s->ops->write(s->opaque, off, width, *value & bus_store_mask[width]);
 	} else {
 		*value = 0;
-		ret = bd->desc.ops->read(bd->desc.opaque, off, width, value);
+		ret = s->ops->read(s->opaque, off, width, value);
 	}
 	return __builtin_expect(ret != 0, 0) ? bus_fast_result(f, ret) : 0;
 }

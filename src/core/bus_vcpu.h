@@ -28,11 +28,12 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
  * opaque this is): vm.c fills it at setup, axvm_bus_fast_access uses it on
  * the vCPU's thread only. One call from the backend does what an
  * MmioRead/MmioWrite exit's handler would: the access, its count in the
- * vCPU's row and, one access in AXVM_STATS_SAMPLE, its time added to
- * *vmm_ns. Not taken (returns 1, nothing touched or counted) while
- * *gate & gate_mask (the tracer's mask: traced accesses take the exit, which
- * traces them) or when no device takes the address (its exit goes to the
- * caller and is counted there). A device that declines the access
+ * vCPU's row and, one access in AXVM_STATS_SAMPLE_MMIO, its time added to
+ * *vmm_ns. The bus must not change (register, remove) while a fast path
+ * runs on it, as the VM guarantees (devices are registered before boot). Not taken (returns 1,
+ * nothing touched or counted) while *gate & gate_mask (the tracer's mask: traced accesses take the
+ * exit, which traces them) or when no device takes the address (its exit goes to the caller and is
+ * counted there). A device that declines the access
  * (-AXVM_ENODEV) sets `declined` and returns 1: the exit the backend makes
  * instead must go to the caller without a second access (vm.c's handlers
  * check and clear it). Other device failures are passed to failed() and
@@ -40,10 +41,11 @@ int axvm_bus_write_vcpu(struct axvm_bus *bus, unsigned vcpu, uint64_t addr, unsi
  * A load's value is left with only its low `width` bytes defined: the
  * backend extends it from there (riscv64: exec.c's mmio_done).
  */
+struct axvm_bus_slot;
 struct __attribute__((aligned(64))) axvm_bus_fast { /* a cache line each: one writer per vCPU */
+	struct axvm_bus_slot *hit; /* bus.c: the device this vCPU hit last, with its counts */
 	struct axvm_bus *bus;
-	unsigned row;	/* the vCPU's id */
-	size_t row_off; /* its row's offset in a device's counters (bus.c) */
+	unsigned row; /* the vCPU's id */
 	const _Atomic unsigned *gate;
 	unsigned gate_mask;
 	bool declined;

@@ -5,6 +5,8 @@
 #include <axvm/hal.h>
 
 #include "core/bus_vcpu.h"
+#include "core/counters.h"
+#include "support/fake_hal.h"
 
 /* A register file device that records the accesses it sees. */
 struct regdev {
@@ -308,4 +310,100 @@ TEST(test_bus_fast_access_direct_general_unclaimed_and_gated)
 	CHECK_INT(1, axvm_bus_fast_access(&f, 0x1000, 4, &v, false));
 	CHECK(f.declined);
 	axvm_bus_destroy(bus);
+}
+
+/*
+ * core/counters.h's sampled counter: the word reads as the exact count
+ * after every step, also between the AXVM_STATS_SAMPLE_MMIO'th step and its
+ * carry, and the step says "full" exactly at the multiples.
+ */
+TEST(test_sampled_counter_is_exact_and_full_at_multiples)
+{
+	_Atomic uint64_t c = 0;
+	unsigned fulls = 0;
+
+	for (uint64_t n = 1; n <= 40 * AXVM_STATS_SAMPLE_MMIO + 5; n++) {
+		bool full = axvm_counter_step(&c);
+
+		CHECK_U64(n, axvm_counter_value(c));
+		CHECK_INT(n % AXVM_STATS_SAMPLE_MMIO == 0, full);
+		if (full) {
+			axvm_counter_carry(&c);
+			CHECK_U64(n, axvm_counter_value(c));
+			CHECK_U64(0,
+				  c & 0xff); /* carried: the next multiple is a whole round away */
+			fulls++;
+		}
+	}
+	CHECK_INT(40, (int)fulls);
+	/* Far counts: the bits above the field count whole rounds. */
+	c = (uint64_t)1 << 50;
+	CHECK_U64((uint64_t)AXVM_STATS_SAMPLE_MMIO << 34, axvm_counter_value(c));
+}
+
+/* A read that takes 7 ns on the fake clock, so that timed accesses show. */
+static struct fake_hal timed_hal;
+static int timed_read(void *opaque, uint64_t off, unsigned w, uint64_t *v)
+{
+	timed_hal.now += 7;
+	return regdev_read(opaque, off, w, v);
+}
+static const struct axvm_device_ops timed_ops = {.read = timed_read, .write = regdev_write};
+
+/*
+ * The fast path keeps the slot of the device it hit last: switching
+ * devices moves it, every access is counted exactly once per device and
+ * direction, one in AXVM_STATS_SAMPLE_MMIO of each is timed, and a removed
+ * device's slot (still pointed at) matches nothing.
+ */
+TEST(test_bus_fast_access_counts_exactly_across_devices_and_removal)
+{
+	struct regdev a = {0}, b = {0};
+	struct axvm_bus *bus = bus_with(&a, 0x1000, 1, 8);
+	struct axvm_device_desc desc = {
+	    .name = "timed", .base = 0x3000, .size = 64, .ops = &timed_ops, .opaque = &b};
+	struct axvm_bus_fast f;
+	_Atomic unsigned gate = 0;
+	_Atomic uint64_t vmm_ns = 0;
+	uint64_t v = 0, reads, writes;
+
+	fake_hal_init(&timed_hal);
+	REQUIRE_OK(axvm_bus_register(bus, &desc));
+	axvm_bus_fast_init(&f, bus, 2);
+	f.gate = &gate;
+	f.gate_mask = 2;
+	f.hal = &timed_hal.hal;
+	f.vmm_ns = &vmm_ns;
+	f.failed = fast_failed;
+	const unsigned n = AXVM_STATS_SAMPLE_MMIO;
+
+	for (unsigned i = 0; i < n + 100; i++)
+		CHECK_INT(0, axvm_bus_fast_access(&f, 0x3008, 4, &v, false));
+	for (unsigned i = 0; i < n + 3; i++)
+		CHECK_INT(0, axvm_bus_fast_access(&f, 0x1000 + (i & 7), 1, &v, true));
+	for (unsigned i = 100; i < n; i++)
+		CHECK_INT(0, axvm_bus_fast_access(&f, 0x3000, 8, &v, false));
+	CHECK_U64(2 * n, b.accesses);
+	CHECK_U64(n + 3, a.accesses);
+	axvm_bus_vcpu_counts(bus, 2, &reads, &writes);
+	CHECK_U64(2 * n, reads);
+	CHECK_U64(n + 3, writes);
+	axvm_bus_device_counts(bus, 1, &reads, &writes); /* sorted by base: "timed" second */
+	CHECK_U64(2 * n, reads);
+	CHECK_U64(0, writes);
+	/*
+	 * The timed device's reads n and 2n were timed (7 ns each, standing
+	 * for n), across the switch to the other device and back; the other
+	 * device's n'th write took 0 ns.
+	 */
+	CHECK_U64(2 * 7 * n, vmm_ns);
+	/* Removed while this vCPU's hit: no call, no count, the exit takes it. */
+	REQUIRE_OK(axvm_bus_unregister(bus, 0x3000));
+	CHECK_INT(1, axvm_bus_fast_access(&f, 0x3000, 8, &v, false));
+	CHECK_U64(2 * n, b.accesses);
+	axvm_bus_vcpu_counts(bus, 2, &reads, &writes);
+	CHECK_U64(0, reads);
+	CHECK_U64(n + 3, writes);
+	axvm_bus_destroy(bus);
+	fake_hal_fini(&timed_hal);
 }

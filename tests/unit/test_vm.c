@@ -549,7 +549,7 @@ TEST(test_mmio_fast_path_does_the_access_and_counts_it_as_an_exit)
 	axvm_destroy(vm);
 }
 
-/* The device's time is sampled as an exit's: one access in AXVM_STATS_SAMPLE, scaled. */
+/* The device's time is sampled: one fast-path access in AXVM_STATS_SAMPLE_MMIO, scaled. */
 static uint64_t slow_ns; /* what each slow_read takes on the fake clock */
 
 static int slow_read(void *opaque, uint64_t off, unsigned w, uint64_t *v)
@@ -586,12 +586,12 @@ TEST(test_mmio_fast_path_samples_the_device_time)
 		CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
 	}
 	slow_ns = 10;
-	for (int i = 1; i < AXVM_STATS_SAMPLE * 2; i++)
+	for (int i = 1; i < AXVM_STATS_SAMPLE_MMIO * 2; i++)
 		CHECK_INT(0, fast(0x10001000, 4, &v, false));
 	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &st));
-	CHECK_U64((uint64_t)AXVM_STATS_SAMPLE * 2, st.exits[AXVM_EXIT_MMIO_READ]);
-	/* Two timed accesses of 10 ns each, each standing for AXVM_STATS_SAMPLE. */
-	CHECK_U64(2 * 10 * AXVM_STATS_SAMPLE, st.vmm_ns);
+	CHECK_U64((uint64_t)AXVM_STATS_SAMPLE_MMIO * 2, st.exits[AXVM_EXIT_MMIO_READ]);
+	/* Two timed accesses of 10 ns each, each standing for AXVM_STATS_SAMPLE_MMIO. */
+	CHECK_U64(2 * 10 * AXVM_STATS_SAMPLE_MMIO, st.vmm_ns);
 	axvm_destroy(vm);
 }
 
