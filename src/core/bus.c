@@ -547,7 +547,9 @@ void axvm_bus_fast_init(struct axvm_bus_fast *f, struct axvm_bus *bus, unsigned 
 
 static void bus_fast_time(struct axvm_bus_fast *f, uint64_t t)
 {
-	axvm_counter_add(f->vmm_ns, (f->hal->now_ns(f->hal->ctx) - t) * AXVM_STATS_SAMPLE_MMIO);
+	uint64_t d = axvm_timed_ns(t, f->hal->now_ns(f->hal->ctx), f->clock_read_ns);
+
+	axvm_counter_add(f->vmm_ns, d * AXVM_STATS_SAMPLE_MMIO);
 }
 
 /*

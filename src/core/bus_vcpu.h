@@ -52,6 +52,7 @@ struct __attribute__((aligned(64))) axvm_bus_fast { /* a cache line each: one wr
 	bool write; /* the access in progress, for a failure's message */
 	uint64_t addr;
 	const struct axvm_hal *hal;
+	uint64_t clock_read_ns; /* what one hal->now_ns() costs: taken off each timed sample */
 	_Atomic uint64_t *vmm_ns;
 	void (*failed)(void *opaque, int ret, uint64_t addr, bool write);
 	void *failed_opaque;

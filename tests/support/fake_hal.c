@@ -48,7 +48,9 @@ static void fake_unmap_host_phys(void *ctx, void *hva, size_t size)
 /* Atomic: vCPU threads read the clock (the run loop's statistics) while a test moves it. */
 static uint64_t fake_now_ns(void *ctx)
 {
-	return __atomic_load_n(&((struct fake_hal *)ctx)->now, __ATOMIC_RELAXED);
+	struct fake_hal *f = ctx;
+
+	return __atomic_fetch_add(&f->now, f->read_cost, __ATOMIC_RELAXED) + f->read_cost;
 }
 
 static int fake_current_cpu(void *ctx)

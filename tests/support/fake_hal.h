@@ -21,6 +21,8 @@ struct fake_hal {
 	unsigned fail_alloc_at; /* fail the Nth allocation (1-based); 0 = never */
 	size_t bytes_allocated; /* currently outstanding */
 	uint64_t now;
+	uint64_t
+	    read_cost; /* each now_ns() call moves `now` on by this much (a clock read's cost) */
 	/* host-physical memory for passthrough: [phys_base, phys_base + phys_size) */
 	axvm_hpa_t phys_base;
 	size_t phys_size;
