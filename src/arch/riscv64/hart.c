@@ -95,6 +95,10 @@ static void hart_jit_report(const struct rv_hart *h)
 			axvm_log(AXVM_LOG_WARN,
 				 "jit hart %u: %" PRIu64 " slow exits at opcode 0x%02x", h->id,
 				 s->slow_exit_generic[i], i);
+	for (unsigned i = 0; i < 4096; i++)
+		if (s->slow_exit_csr[i])
+			axvm_log(AXVM_LOG_WARN, "jit hart %u: %" PRIu64 " slow exits at CSR 0x%03x",
+				 h->id, s->slow_exit_csr[i], i);
 }
 
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,
