@@ -258,6 +258,8 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 			if (!__atomic_compare_exchange_n(ptr, &expected, pte | need, false,
 							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 				continue; /* changed under us: walk again */
+			/* Not a store through the TLB: decoded code must hear of it (dcache.c). */
+			axvm_addrspace_note_write(h->as);
 		}
 		uint64_t offmask = (1ull << (12 + 9 * i)) - 1;
 
