@@ -310,6 +310,30 @@ TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_other_range
 	fix_fini(&f);
 }
 
+/*
+ * The same inside the highest range cached, filled after the code's 1 GiB
+ * page: a one-page flush scans for big entries only between tlb.big_lo and
+ * big_hi, which must have grown to cover it (else the stale entry stays).
+ */
+TEST(hart_sfence_vma_inside_the_highest_superpage_drops_it)
+{
+	MMU_FIX(f);
+	const uint64_t hi = 0xc0000000ull;
+
+	fix_wr64(&f, ROOT + 3 * 8, pte(R, PTE_V | PTE_R | PTE_A)); /* an alias of R */
+	fix_wr64(&f, R + 0x5000, 1);
+	f.h->x[6] = hi + 0x5000;
+	f.h->x[9] = ROOT + 3 * 8;
+	f.h->x[11] = hi + 0x9000;
+	/* cached; unmap the 1 GiB page; sfence.vma of another page of it; load again */
+	CODE(f, R, LD(7, 6, 0), SD(0, 9, 0), enc_r(0x73, 0, 0, 11, 0, 0x09), LD(8, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(1, f.h->x[7]);
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(R + 12, f.h->sepc);
+	fix_fini(&f);
+}
+
 TEST(hart_sv39_reserved_pte_bits_are_a_page_fault)
 {
 	MMU_FIX(f);

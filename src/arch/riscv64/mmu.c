@@ -71,6 +71,18 @@ void rv_tlb_flush_all(struct rv_tlb *t)
 	t->nsum = 0;
 }
 
+/* An entry from a range of 2^shift bytes holding va was filled (tlb.big_lo/hi). */
+static void mmu_note_big(struct rv_tlb *t, uint64_t va, int shift)
+{
+	uint64_t mask = (1ull << shift) - 1;
+
+	if (!t->has_superpage || (va & ~mask) < t->big_lo)
+		t->big_lo = va & ~mask;
+	if (!t->has_superpage || (va | mask) > t->big_hi)
+		t->big_hi = va | mask;
+	t->has_superpage = true;
+}
+
 void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
 {
 	memset(t->e[priv], 0xff, sizeof(t->e[priv]));
@@ -111,7 +123,7 @@ static void mmu_note_sum(struct rv_tlb *t, unsigned at)
 
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 {
-	if (t->has_superpage) {
+	if (t->has_superpage && va >= t->big_lo && va <= t->big_hi) {
 		bool left = false;
 
 		/*
@@ -354,7 +366,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 		if (acc == RV_ACC_X)
 			return mmu_fault(h, mmu_access_fault, acc, va);
 		if (range_shift > 12)
-			h->tlb.has_superpage = true;
+			mmu_note_big(&h->tlb, va, range_shift);
 		m = &h->tlb.m[h->priv][acc][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
 		if (user && h->priv == RV_PRIV_S)
 			mmu_note_sum(&h->tlb, RV_TLB_SUM_MMIO | acc << 12 |
@@ -376,7 +388,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 		struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
 
 		if (range_shift > 12)
-			h->tlb.has_superpage = true;
+			mmu_note_big(&h->tlb, va, range_shift);
 		h->tlb.big[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)] =
 		    (uint8_t)(range_shift > 12 ? range_shift : 0);
 		if (user && h->priv == RV_PRIV_S)

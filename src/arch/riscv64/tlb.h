@@ -72,6 +72,14 @@ struct rv_tlb {
 	uint8_t big[2][3][RV_TLB_SIZE];
 	bool has_superpage;
 	/*
+	 * While has_superpage: the lowest and highest address of every big
+	 * entry's range (MMIO entries filled from a range too). A one-page
+	 * flush outside them has no big entry to look for: Linux flushes
+	 * user pages, its big entries are the kernel's linear map, and the
+	 * scan of every entry was 3 % of a Debian boot.
+	 */
+	uint64_t big_lo, big_hi;
+	/*
 	 * The S-mode entries (e, and m with RV_TLB_SUM_MMIO) of U pages, which
 	 * only sstatus.SUM let S-mode reach: acc << 12 | index each, so that
 	 * clearing SUM drops just them (rv_tlb_flush_sum). Linux sets and clears
