@@ -960,3 +960,33 @@ TEST(jit_sstatus_write_turning_fs_off_in_a_block_makes_the_next_fp_insn_trap)
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_amo_missing_the_tlb_in_a_block_is_refilled_in_place)
+{
+	/* amoadd.d on 600 pages, each touched once: every one misses this mode's TLB. */
+	const uint32_t code[] = {
+	    JT_AMO(0x00, 3, 6, 20, 7), /* P+0: amoadd.d x6, x7, (x20) */
+	    ADD(21, 21, 6),	       /* P+4 */
+	    ADDI(20, 20, 2047),	       /* P+8 */
+	    ADDI(20, 20, 2047),	       /* P+12 */
+	    ADDI(20, 20, 2),	       /* P+16: the next page */
+	    ADDI(5, 5, 1),	       /* P+20 */
+	    BLT(5, 13, -24),	       /* P+24: x13 = 600 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 7, 5);
+	jt_set(&t, 13, 600);
+	jt_set(&t, 20, DATA);
+	jt_run(&t, 10, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(5, fix_rd64(&t.on, DATA));
+	CHECK_U64(5, fix_rd64(&t.on, DATA + 599 * 4096));
+	/* Without the refill each of the 600 misses leaves the block: under 90 % there. */
+	CHECK(jt_stats(&t)->insns * 10 >= t.on.h->instret * 9);
+out:
+	jt_fini(&t);
+}
