@@ -990,3 +990,24 @@ TEST(jit_amo_missing_the_tlb_in_a_block_is_refilled_in_place)
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_translation_time_is_measured_only_when_profiling)
+{
+	/* CLOCK_THREAD_CPUTIME_ID is a system call: none per block unless AXVM_JIT_STATS=1. */
+	const uint32_t code[] = {ADDI(5, 5, 1), BLT(5, 13, -4), EBREAK};
+	char *old = getenv("AXVM_JIT_STATS") ? strdup(getenv("AXVM_JIT_STATS")) : NULL;
+	struct jt t;
+
+	unsetenv("AXVM_JIT_STATS");
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 13, 1000);
+	jt_run(&t, 10, __LINE__);
+	CHECK(jt_stats(&t)->blocks > 0);
+	CHECK_U64(0, jt_stats(&t)->translate_ns);
+out:
+	jt_fini(&t);
+	if (old)
+		setenv("AXVM_JIT_STATS", old, 1);
+	free(old);
+}

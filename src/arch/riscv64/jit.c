@@ -1819,9 +1819,18 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	return jit_rw_to_rx(j, t->check);
 }
 
-static uint64_t jit_now_ns(void)
+/*
+ * The thread's CPU time, for the translation-time counter: only with
+ * AXVM_JIT_STATS=1 (j->profile), since CLOCK_THREAD_CPUTIME_ID is a real
+ * system call (no vDSO): two per block were 24,000 of a Debian boot's
+ * system calls, each a trap in a paravirtualized host.
+ */
+static uint64_t jit_now_ns(const struct rv_jit *j)
 {
 	struct timespec ts;
+
+	if (!j->profile)
+		return 0;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: not the waits of a busy host */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -1834,7 +1843,7 @@ static uint64_t jit_now_ns(void)
 static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigned start)
 {
 	struct rv_jit *j = h->jit;
-	uint64_t t0 = jit_now_ns();
+	uint64_t t0 = jit_now_ns(j);
 	unsigned n = 0;
 	const void *code = jit_translate_once(h, dp, start, &n);
 
@@ -1845,7 +1854,7 @@ static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigne
 		jit_page_sync(j, dp);
 		code = jit_translate_once(h, dp, start, &n);
 	}
-	j->stats.translate_ns += jit_now_ns() - t0;
+	j->stats.translate_ns += jit_now_ns(j) - t0;
 	if (code) {
 		j->stats.blocks++;
 		j->stats.guest_insns += n;

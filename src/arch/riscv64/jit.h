@@ -74,7 +74,7 @@ struct rv_jit_stats {
 	uint64_t blocks;       /* blocks translated */
 	uint64_t guest_insns;  /* guest instructions in them */
 	uint64_t code_bytes;   /* host code bytes emitted */
-	uint64_t translate_ns; /* thread CPU time spent translating */
+	uint64_t translate_ns; /* thread CPU time spent translating (AXVM_JIT_STATS=1 only) */
 	uint64_t flushes;      /* times the code cache was emptied (full) */
 	uint64_t failed;       /* entries that could not be translated */
 	uint64_t runs;	       /* blocks entered from exec.c */
