@@ -113,4 +113,20 @@ AXVM_API int axvm_addrspace_find(const struct axvm_addrspace *as, axvm_gpa_t gpa
 
 AXVM_API uint64_t axvm_addrspace_generation(const struct axvm_addrspace *as);
 
+/*
+ * Writes into guest RAM from outside the harts' own stores: a count that
+ * goes up after every axvm_addrspace_write, every used-ring entry a virtio
+ * device publishes (its DMA into the buffers is done by then) and every
+ * axvm_addrspace_note_write. A hart that decoded guest code compares the
+ * code's bytes again at its next fence.i only if the count moved since (a
+ * single-hart machine; with more harts their stores are not counted and the
+ * bytes are always compared). Whoever else writes guest RAM through a
+ * pointer from axvm_addrspace_translate must call axvm_addrspace_note_write
+ * after the write and before the guest can learn of it. With a host region
+ * mapped (axvm_addrspace_map_host: memory others may write) the count moves
+ * at every read, so nothing is ever skipped.
+ */
+AXVM_API void axvm_addrspace_note_write(struct axvm_addrspace *as);
+AXVM_API uint64_t axvm_addrspace_write_count(struct axvm_addrspace *as);
+
 #endif

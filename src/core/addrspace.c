@@ -41,6 +41,8 @@ struct axvm_addrspace {
 	struct as_table *_Atomic table;
 	_Atomic uint64_t generation;
 	struct as_retired *retired;
+	_Atomic uint64_t writes;   /* axvm_addrspace_write_count */
+	_Atomic bool host_regions; /* a host region was ever mapped: writes untracked */
 };
 
 int axvm_addrspace_create(const struct axvm_hal *hal, struct axvm_addrspace **out)
@@ -239,6 +241,7 @@ static int as_map(struct axvm_addrspace *as, axvm_gpa_t gpa, uint64_t size, uint
 		r.info.hva = as->hal->map_host_phys(as->hal->ctx, hpa, (size_t)size);
 		if (!r.info.hva)
 			return as_fail(-AXVM_EIO, gpa, size, "the HAL could not map host memory");
+		atomic_store(&as->host_regions, true);
 		break;
 	case AXVM_REGION_MMIO:
 		r.info.flags |= AXVM_MEM_DEVICE;
@@ -424,9 +427,23 @@ int axvm_addrspace_write(struct axvm_addrspace *as, axvm_gpa_t gpa, const void *
 	uint8_t *dst;
 	int ret = as_ram_range(as, gpa, len, &dst);
 
-	if (ret == 0 && len)
+	if (ret == 0 && len) {
 		memcpy(dst, buf, (size_t)len);
+		axvm_addrspace_note_write(as);
+	}
 	return ret;
+}
+
+void axvm_addrspace_note_write(struct axvm_addrspace *as)
+{
+	atomic_fetch_add(&as->writes, 1); /* seq_cst: after the write, before what follows */
+}
+
+uint64_t axvm_addrspace_write_count(struct axvm_addrspace *as)
+{
+	if (atomic_load_explicit(&as->host_regions, memory_order_relaxed))
+		return atomic_fetch_add(&as->writes, 1) + 1; /* never the same twice */
+	return atomic_load(&as->writes);
 }
 
 size_t axvm_addrspace_region_count(const struct axvm_addrspace *as)

@@ -143,6 +143,7 @@ int virtq_enable(struct virtq *vq, struct axvm_addrspace *as, uint32_t num_max, 
 		vq->desc = vq->avail = vq->used = NULL;
 		return ret;
 	}
+	vq->as = as;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_used = 0;
@@ -330,6 +331,13 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 
 	vq_store32(elem, head);
 	vq_store32(elem + 4, len);
+	/*
+	 * The buffers' bytes are written by now: count it before the driver can
+	 * see the entry, so a hart that later runs code from them (after a
+	 * fence.i) compares its decoded copy again (axvm_addrspace_write_count).
+	 */
+	if (len && vq->as)
+		axvm_addrspace_note_write(vq->as);
 	vq->used_idx++;
 	vq_store16_release(vq->used + 2, vq->used_idx);
 	vq->pushed = true;

@@ -49,7 +49,8 @@ struct virtq {
 	uint16_t used_idx;	      /* our copy of used->idx */
 	uint16_t signalled_used;      /* used_idx at the last interrupt (EVENT_IDX) */
 	bool signalled_valid;
-	bool pushed; /* used entries added since the last notify decision */
+	bool pushed;		   /* used entries added since the last notify decision */
+	struct axvm_addrspace *as; /* of virtq_enable: virtq_push counts its writes */
 };
 
 /* One popped chain: iov[0..out_num) device-readable, then in_num writable. */

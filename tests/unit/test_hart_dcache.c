@@ -1855,3 +1855,56 @@ TEST(dcache_store_page_fault_inside_a_decoded_page_reaches_the_handler)
 {
 	dct_fault_in_page(SW(7, 6, 0x20), RV_EXC_STORE_PAGE, VA + 0x2020);
 }
+
+/*
+ * On a one-hart machine a fence.i compares a decoded page with its snapshot
+ * only if guest RAM was written behind the hart's back since then
+ * (axvm_addrspace_write_count): a fence.i after no such write keeps the page
+ * unread; a write through a host pointer followed by
+ * axvm_addrspace_note_write, and an axvm_addrspace_write, are seen after
+ * the next fence.i.
+ */
+TEST(dcache_fence_i_on_a_one_hart_machine_rereads_only_pages_written_since)
+{
+	static struct axvm_riscv64_config cfg = {.run_budget = 100000};
+	const uint32_t code[] = {
+	    JALR(1, 20, 0), FENCE_I,	 JALR(1, 20, 0), SW(0, 9, 0),	 FENCE_I,
+	    JALR(1, 20, 0), SW(0, 9, 0), FENCE_I,	 JALR(1, 20, 0), WFI};
+	const uint32_t routine[] = {INC1, RET};
+	struct axvm_riscv64_machine *m = NULL;
+	struct hart_fix f;
+	void *hva = NULL;
+	uint64_t avail = 0, unwritten;
+
+	REQUIRE_OK(axvm_riscv64_machine_create(1, &m));
+	cfg.machine = m;
+	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
+	REQUIRE_OK(fix_code(&f, P, code, sizeof(code) / 4));
+	REQUIRE_OK(fix_code(&f, P + 0x800, routine, 2));
+	f.h->pc = P;
+	f.h->x[20] = P + 0x800;
+	f.h->x[9] = MMIO_BASE;
+	/* call, fence.i with nothing written, call, exit */
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_WRITE, f.exit.reason);
+	CHECK_U64(2, f.h->x[10]);
+	CHECK(f.h->dc.unwritten > 0);
+	unwritten = f.h->dc.unwritten;
+	/* As a device's DMA: straight into host memory, then counted. */
+	REQUIRE_OK(
+	    axvm_addrspace_translate(f.as, P + 0x800, AXVM_ACCESS_WRITE, &hva, &avail, NULL));
+	REQUIRE(avail >= 4);
+	__atomic_store_n((uint32_t *)hva, INC100, __ATOMIC_RELEASE);
+	axvm_addrspace_note_write(f.as);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_MMIO_WRITE, f.exit.reason);
+	CHECK_U64(2 + 0x100, f.h->x[10]);
+	CHECK_U64(unwritten, f.h->dc.unwritten);
+	/* The VMM's own write counts by itself. */
+	REQUIRE_OK(dct_u32(&f, P + 0x800, ADDI(10, 10, 0x10)));
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64(2 + 0x100 + 0x10, f.h->x[10]);
+	fix_fini(&f);
+	axvm_riscv64_machine_destroy(m);
+}

@@ -804,3 +804,210 @@ TEST(jit_tlb_misses_in_a_block_are_refilled_in_place_with_a_d_updates_and_exact_
 out:
 	jt_fini(&t);
 }
+
+/*
+ * Zicsr inside blocks (jit_csr.c): the CSRs without side effects a block
+ * could miss run through a call and the block goes on; a write that makes
+ * an interrupt deliverable leaves block and batch right after it; a CSR
+ * access the call refuses (privilege) leaves before it, exactly.
+ */
+#define CSRRCI(rd, csr, uimm) enc_i(0x73, rd, 7, uimm, (int32_t)(csr))
+#define AND(rd, a, b) OPR(7, 0, rd, a, b)
+#define JT_SSCRATCH 0x140
+#define JT_STVAL 0x143
+
+TEST(jit_csr_reads_and_writes_in_a_hot_loop_match_the_interpreter_inside_blocks)
+{
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),	       /* P+0 */
+	    CSRRW(6, JT_SSCRATCH, 5),  /* P+4: x6 = the previous round's x5 */
+	    CSRRS(7, CSR_SSTATUS, 8),  /* P+8: SUM on (x8), x7 = old */
+	    CSRRC(0, CSR_SSTATUS, 8),  /* P+12: SUM off */
+	    CSRRCI(9, CSR_SSTATUS, 2), /* P+16: SIE off, x9 = old */
+	    CSRRW(0, JT_STVAL, 5),     /* P+20 */
+	    CSRRS(10, CSR_SEPC, 0),    /* P+24: a read */
+	    ADD(11, 11, 6),	       /* P+28 */
+	    CSRRS(12, CSR_SATP, 0),    /* P+32: a read of a CSR written outside blocks */
+	    CSRRSI(0, CSR_SSTATUS, 0), /* P+36: reads only (uimm 0) */
+	    BLT(5, 13, -40),	       /* P+40: x13 = 2000 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 8, RV_SSTATUS_SUM);
+	jt_set(&t, 13, 2000);
+	t.on.h->sepc = t.off.h->sepc = 0x1234;
+	jt_run(&t, 10, __LINE__);
+	CHECK_U64(1999ull * 2000 / 2, t.on.h->x[11]);
+	CHECK_U64(t.off.h->sstatus, t.on.h->sstatus);
+	CHECK_U64(t.off.h->sscratch, t.on.h->sscratch);
+	CHECK_U64(2000, t.on.h->sscratch);
+	/* Without CSRs in blocks, each one ends the block: under a third would run there. */
+	CHECK(jt_stats(&t)->insns * 10 >= t.on.h->instret * 9);
+out:
+	jt_fini(&t);
+}
+
+/*
+ * A hot loop that turns interrupts on and off (sstatus.SIE, or sie with
+ * SIE set): once a software interrupt is pending, it must be taken right
+ * after the write that enables it, as the interpreter does.
+ */
+static void jt_csr_irq(bool via_sie, int line)
+{
+	const uint32_t by_sstatus[] = {
+	    ADDI(5, 5, 1),	       /* P+0 */
+	    CSRRSI(0, CSR_SSTATUS, 2), /* P+4: SIE on */
+	    ADDI(6, 6, 1),	       /* P+8: the interrupt's sepc */
+	    CSRRCI(0, CSR_SSTATUS, 2), /* P+12: SIE off */
+	    J(-16),
+	};
+	const uint32_t by_sie[] = {
+	    ADDI(5, 5, 1),	  /* P+0 */
+	    CSRRS(0, CSR_SIE, 7), /* P+4: SSIE on (x7) */
+	    ADDI(6, 6, 1),	  /* P+8 */
+	    CSRRC(0, CSR_SIE, 7), /* P+12 */
+	    J(-16),
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 5000, 0, via_sie ? by_sie : by_sstatus, 5))
+		goto out;
+	jt_set(&t, 7, 1u << RV_IRQ_SSI);
+	t.on.h->sie = t.off.h->sie = via_sie ? 0 : 1u << RV_IRQ_SSI;
+	t.on.h->sstatus = t.off.h->sstatus = via_sie ? RV_SSTATUS_SIE : 0;
+	jt_run(&t, 5, line);
+	CHECK_U64(25000, t.on.h->instret);
+	rv_hart_post_interrupt(t.on.h, RV_IRQ_SSI);
+	rv_hart_post_interrupt(t.off.h, RV_IRQ_SSI);
+	jt_run(&t, 1, line);
+	CHECK_U64(RV_CAUSE_INTERRUPT | RV_IRQ_SSI, t.on.h->scause);
+	CHECK_U64(P + 8, t.on.h->sepc);
+	CHECK(jt_stats(&t)->insns > 20000);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_csr_write_enabling_a_pending_interrupt_in_a_block_takes_it_at_once)
+{
+	jt_csr_irq(false, __LINE__);
+	if (!test_failed_now())
+		jt_csr_irq(true, __LINE__);
+}
+
+TEST(jit_csr_access_refused_in_a_block_traps_with_exact_pc_and_instret)
+{
+	/* Hot in S-mode; then the same block in U-mode, where sscratch is illegal. */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),	      /* P+0 */
+	    CSRRS(6, JT_SSCRATCH, 0), /* P+4 */
+	    ADD(7, 7, 6),	      /* P+8 */
+	    BLT(5, 13, -12),	      /* P+12 */
+	    J(-16),
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 1000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 13, 100000);
+	t.on.h->sscratch = t.off.h->sscratch = 3;
+	jt_run(&t, 3, __LINE__);
+	CHECK(jt_stats(&t)->insns > 2000);
+	t.on.h->priv = t.off.h->priv = RV_PRIV_U;
+	jt_run(&t, 3, __LINE__);
+	CHECK_U64(RV_EXC_ILLEGAL, t.on.h->scause);
+	CHECK_U64(P + 4, t.on.h->sepc);
+	CHECK_U64(RV_PRIV_S, t.on.h->priv);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_sstatus_write_turning_fs_off_in_a_block_makes_the_next_fp_insn_trap)
+{
+	/*
+	 * The block's first fadd finds FS on; in round 128 the csrrc turns FS
+	 * off, so the second fadd of the same block must raise an illegal
+	 * instruction (the translator must not trust its earlier check).
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),	       /* P+0 */
+	    SRLI(12, 5, 7),	       /* P+4 */
+	    ANDI(12, 12, 1),	       /* P+8 */
+	    SUB(12, 0, 12),	       /* P+12: 0 or -1 */
+	    AND(12, 12, 7),	       /* P+16: x7 = FS */
+	    FOP(0x01, 1, 1, 2, 7),     /* P+20: fadd.d f1, f1, f2 */
+	    CSRRC(0, CSR_SSTATUS, 12), /* P+24 */
+	    FOP(0x01, 3, 3, 2, 7),     /* P+28: fadd.d f3, f3, f2 */
+	    J(-32),
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 7, RV_SSTATUS_FS);
+	t.on.h->sstatus = t.off.h->sstatus = RV_SSTATUS_FS;
+	/* 1.0 each: normal results, which the inline SSE path keeps (no call checking FS). */
+	for (unsigned i = 1; i <= 3; i++)
+		t.on.h->fpu.f[i] = t.off.h->fpu.f[i] = 0x3ff0000000000000ull;
+	jt_run(&t, 3, __LINE__);
+	CHECK_U64(RV_EXC_ILLEGAL, t.on.h->scause);
+	CHECK_U64(P + 28, t.on.h->sepc);
+	CHECK_U64(128, t.on.h->x[5]);
+	CHECK_U64(t.off.h->fpu.f[3], t.on.h->fpu.f[3]);
+	CHECK(jt_stats(&t)->insns > 1000);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_amo_missing_the_tlb_in_a_block_is_refilled_in_place)
+{
+	/* amoadd.d on 600 pages, each touched once: every one misses this mode's TLB. */
+	const uint32_t code[] = {
+	    JT_AMO(0x00, 3, 6, 20, 7), /* P+0: amoadd.d x6, x7, (x20) */
+	    ADD(21, 21, 6),	       /* P+4 */
+	    ADDI(20, 20, 2047),	       /* P+8 */
+	    ADDI(20, 20, 2047),	       /* P+12 */
+	    ADDI(20, 20, 2),	       /* P+16: the next page */
+	    ADDI(5, 5, 1),	       /* P+20 */
+	    BLT(5, 13, -24),	       /* P+24: x13 = 600 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 7, 5);
+	jt_set(&t, 13, 600);
+	jt_set(&t, 20, DATA);
+	jt_run(&t, 10, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(5, fix_rd64(&t.on, DATA));
+	CHECK_U64(5, fix_rd64(&t.on, DATA + 599 * 4096));
+	/* Without the refill each of the 600 misses leaves the block: under 90 % there. */
+	CHECK(jt_stats(&t)->insns * 10 >= t.on.h->instret * 9);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_translation_time_is_measured_only_when_profiling)
+{
+	/* CLOCK_THREAD_CPUTIME_ID is a system call: none per block unless AXVM_JIT_STATS=1. */
+	const uint32_t code[] = {ADDI(5, 5, 1), BLT(5, 13, -4), EBREAK};
+	char *old = getenv("AXVM_JIT_STATS") ? strdup(getenv("AXVM_JIT_STATS")) : NULL;
+	struct jt t;
+
+	unsetenv("AXVM_JIT_STATS");
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 13, 1000);
+	jt_run(&t, 10, __LINE__);
+	CHECK(jt_stats(&t)->blocks > 0);
+	CHECK_U64(0, jt_stats(&t)->translate_ns);
+out:
+	jt_fini(&t);
+	if (old)
+		setenv("AXVM_JIT_STATS", old, 1);
+	free(old);
+}

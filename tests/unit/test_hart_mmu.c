@@ -143,6 +143,53 @@ TEST(hart_sv39_sum_cleared_by_csr_write_faults_again)
 	fix_fini(&f);
 }
 
+/*
+ * Clearing SUM drops only the S-mode entries of U pages (tlb.sum_at): the
+ * kernel's own entry stays cached, the user page (loaded and stored) faults
+ * again; with more U pages than the list holds, all of them still fault.
+ */
+static void mmu_sum_clear(unsigned upages)
+{
+	MMU_FIX(f);
+	const unsigned kidx = ((VA + 0x1000 * 40) >> 12) & (RV_TLB_SIZE - 1);
+
+	fix_wr64(&f, L0 + 40 * 8, pte(DATA, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
+	for (unsigned i = 1; i <= upages; i++)
+		fix_wr64(&f, L0 + i * 8, pte(DATA, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D));
+	f.h->x[6] = VA + 0x1000;
+	f.h->x[9] = VA + 0x1000 * 40;
+	f.h->x[5] = RV_SSTATUS_SUM;
+	f.h->x[10] = upages;
+	/* SUM on; load and store every U page; a kernel load; SUM off; a kernel load */
+	CODE(f, R, CSRRS(0, CSR_SSTATUS, 5), LD(7, 6, 0), SD(7, 6, 8), ADDI(6, 6, 0x7ff),
+	     ADDI(6, 6, 0x7ff), ADDI(6, 6, 2), ADDI(10, 10, -1), BNE(10, 0, -24), LD(8, 9, 0),
+	     CSRRC(0, CSR_SSTATUS, 5), LD(8, 9, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
+	CHECK_U64((VA + 0x1000 * 40) & ~0xfffull, f.h->tlb.e[RV_PRIV_S][RV_ACC_R][kidx].tag);
+	/* The probes on a page not run yet (a decoded page would not see new code). */
+	for (unsigned i = 1; i <= upages; i++)
+		CODE(f, R + 0x3000 + 8 * i, (i & 1) ? LD(7, 6, 0) : SD(7, 6, 0), WFI);
+	for (unsigned i = 1; i <= upages; i++) {
+		f.h->scause = 0;
+		f.h->pc = R + 0x3000 + 8 * i;
+		f.h->x[6] = VA + 0x1000 * i;
+		REQUIRE_OK(fix_run(&f));
+		CHECK_U64((i & 1) ? RV_EXC_LOAD_PAGE : RV_EXC_STORE_PAGE, f.h->scause);
+	}
+	fix_fini(&f);
+}
+
+TEST(hart_sv39_sum_cleared_drops_only_user_entries)
+{
+	mmu_sum_clear(3);
+}
+
+TEST(hart_sv39_sum_cleared_after_more_user_pages_than_listed_faults_on_each)
+{
+	mmu_sum_clear(RV_TLB_SUM_MAX / 2 + 3); /* each page a load and a store entry */
+}
+
 TEST(hart_sv39_execute_only_page_readable_only_with_mxr)
 {
 	MMU_FIX(f);
@@ -260,6 +307,30 @@ TEST(hart_sfence_vma_of_one_page_drops_the_whole_superpage_and_keeps_other_range
 	CHECK_U64(
 	    other + 0x3000,
 	    f.h->tlb.e[f.h->priv][RV_ACC_R][((other + 0x3000) >> 12) & (RV_TLB_SIZE - 1)].tag);
+	fix_fini(&f);
+}
+
+/*
+ * The same inside the highest range cached, filled after the code's 1 GiB
+ * page: a one-page flush scans for big entries only between tlb.big_lo and
+ * big_hi, which must have grown to cover it (else the stale entry stays).
+ */
+TEST(hart_sfence_vma_inside_the_highest_superpage_drops_it)
+{
+	MMU_FIX(f);
+	const uint64_t hi = 0xc0000000ull;
+
+	fix_wr64(&f, ROOT + 3 * 8, pte(R, PTE_V | PTE_R | PTE_A)); /* an alias of R */
+	fix_wr64(&f, R + 0x5000, 1);
+	f.h->x[6] = hi + 0x5000;
+	f.h->x[9] = ROOT + 3 * 8;
+	f.h->x[11] = hi + 0x9000;
+	/* cached; unmap the 1 GiB page; sfence.vma of another page of it; load again */
+	CODE(f, R, LD(7, 6, 0), SD(0, 9, 0), enc_r(0x73, 0, 0, 11, 0, 0x09), LD(8, 6, 0), WFI);
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(1, f.h->x[7]);
+	CHECK_U64(RV_EXC_LOAD_PAGE, f.h->scause);
+	CHECK_U64(R + 12, f.h->sepc);
 	fix_fini(&f);
 }
 

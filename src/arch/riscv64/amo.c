@@ -169,6 +169,13 @@ int rv_amo_fast_run(struct rv_hart *h, uint32_t insn, unsigned width, enum rv_ac
 		return 1;
 	/* A W entry never maps a page holding decoded code (its stores must be noted). */
 	p = rv_tlb_lookup(&h->tlb, h->priv, acc, va);
+	/*
+	 * A miss walks in place, as a translated load or store's does (mmu.c's
+	 * rv_mmu_refill: NULL, nothing raised, for a fault, MMIO or a code page):
+	 * a Debian boot left its blocks 44,000 times at AMOs that missed.
+	 */
+	if (!p)
+		p = rv_mmu_refill(h, va, acc);
 	if (!p)
 		return 1;
 	res = fn(h, p, h->x[rv_rs2(insn)]);

@@ -172,8 +172,9 @@ int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val)
 		 */
 		if ((old ^ h->sstatus) & RV_SSTATUS_MXR)
 			rv_tlb_flush_all(&h->tlb);
-		else if ((old ^ h->sstatus) & RV_SSTATUS_SUM)
-			rv_tlb_flush_priv(&h->tlb, RV_PRIV_S);
+		else if (old & ~h->sstatus & RV_SSTATUS_SUM)
+			rv_tlb_flush_sum(
+			    &h->tlb); /* setting it only allows more: nothing to drop */
 		return 0;
 	}
 	case CSR_SIE:

@@ -21,6 +21,12 @@
  *    entered), which covers stores by other harts and by devices; a page
  *    whose bytes still equal the snapshot its slots were decoded from
  *    (rv_dpage.shadow) keeps them, as fetching it again would decode the same.
+ *    On a one-hart machine the bytes are not even compared when guest RAM
+ *    was not written behind the hart's back since the snapshot: devices'
+ *    DMA (virtio used entries), axvm_addrspace_write, the walk's A/D
+ *    updates, SBI shared-memory records and flush requests from other
+ *    threads all move axvm_addrspace_write_count, and this hart's own
+ *    stores already cleared shadow_valid.
  *  - sfence.vma, satp writes and a remote sfence.vma flush the TLB only, so
  *    the virtual-to-host step is redone; the decoded pages stay valid because
  *    they are keyed by host page.
@@ -142,6 +148,13 @@ struct rv_dpage {
 	 * that read the page itself, and the next epoch resets them all).
 	 */
 	bool shadow_valid;
+	/*
+	 * axvm_addrspace_write_count when the shadow was last known equal to
+	 * the page: while the count has not moved, on a single-hart machine,
+	 * nobody but this hart wrote guest RAM, and its own stores clear
+	 * shadow_valid, so a new epoch keeps the page without comparing.
+	 */
+	uint64_t writes;
 	struct rv_dpage *spare_next; /* on rv_dcache.spare: the next unused page */
 	bool ref;		     /* entered since the last eviction (dcache_evict) */
 	struct rv_dinsn slot[RV_DPAGE_SLOTS + 1]; /* + the RV_DOP_PAGE_END sentinel */
@@ -179,6 +192,7 @@ struct rv_dcache {
 	uint64_t decoded;     /* slots decoded */
 	uint64_t resets;      /* pages whose slots were reset (epoch change) */
 	uint64_t kept;	      /* pages kept at an epoch change: bytes equal to the shadow */
+	uint64_t unwritten;   /* ... of which kept without comparing: no write counted since */
 	uint64_t frees;	      /* times every page was freed, or the cache was full (dcache_evict) */
 	uint64_t slot_writes; /* stores that reset slots of a decoded page */
 };

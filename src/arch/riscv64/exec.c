@@ -392,6 +392,8 @@ jit_at:
 		DISPATCH();
 	if (rv_jit_try(h, dp, (unsigned)(op - dp->slot), page_va, &left)) {
 		jit_skip = h->jit_exit_slow != 0;
+		if (EXEC_UNLIKELY(h->recheck))
+			goto out; /* a CSR write in the block may have enabled an interrupt */
 		goto enter;
 	}
 	DISPATCH();

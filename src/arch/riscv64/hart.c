@@ -82,10 +82,11 @@ static void hart_jit_report(const struct rv_hart *h)
 		 s->flushes, s->failed, s->runs, s->insns, h->instret, s->refills);
 	axvm_log(AXVM_LOG_WARN,
 		 "jit hart %u: decoded cache: %" PRIu64 " slots decoded, %" PRIu64
-		 " page resets (epoch), %" PRIu64 " pages kept (epoch, same bytes), %" PRIu64
-		 " full frees, %" PRIu64 " slot-resetting stores, %" PRIu64 " epochs",
-		 h->id, h->dc.decoded, h->dc.resets, h->dc.kept, h->dc.frees, h->dc.slot_writes,
-		 h->dc.epoch);
+		 " page resets (epoch), %" PRIu64 " pages kept (epoch, same bytes; %" PRIu64
+		 " of them unwritten, not compared), %" PRIu64 " full frees, %" PRIu64
+		 " slot-resetting stores, %" PRIu64 " epochs",
+		 h->id, h->dc.decoded, h->dc.resets, h->dc.kept, h->dc.unwritten, h->dc.frees,
+		 h->dc.slot_writes, h->dc.epoch);
 	for (unsigned i = 0; i < RV_DOP_COUNT; i++)
 		if (s->slow_exit_op[i])
 			axvm_log(AXVM_LOG_WARN, "jit hart %u: %" PRIu64 " slow exits at op %u",
@@ -95,6 +96,10 @@ static void hart_jit_report(const struct rv_hart *h)
 			axvm_log(AXVM_LOG_WARN,
 				 "jit hart %u: %" PRIu64 " slow exits at opcode 0x%02x", h->id,
 				 s->slow_exit_generic[i], i);
+	for (unsigned i = 0; i < 4096; i++)
+		if (s->slow_exit_csr[i])
+			axvm_log(AXVM_LOG_WARN, "jit hart %u: %" PRIu64 " slow exits at CSR 0x%03x",
+				 h->id, s->slow_exit_csr[i], i);
 }
 
 int rv_hart_create(const struct axvm_riscv64_config *cfg, unsigned id, const struct axvm_hal *hal,
@@ -266,6 +271,12 @@ uint64_t rv_hart_request_tlb_flush(struct rv_hart *h)
 
 uint64_t rv_hart_request_flush(struct rv_hart *h)
 {
+	/*
+	 * The caller (another thread) may have written code behind the hart's
+	 * back: counted, so the flush compares every decoded page (dcache.c).
+	 */
+	if (h->as)
+		axvm_addrspace_note_write(h->as);
 	/* IFLUSH before the ticket: see rv_hart_service_flush. */
 	__atomic_fetch_or(&h->events, RV_EVENT_IFLUSH, __ATOMIC_SEQ_CST);
 	return rv_hart_request_tlb_flush(h);

@@ -28,6 +28,7 @@
 #include "arch/riscv64/fpu_host.h"
 #include "arch/riscv64/hart.h"
 #include "arch/riscv64/interp.h"
+#include "arch/riscv64/jit_csr.h"
 #include "arch/riscv64/jit_sse.h"
 #include "arch/riscv64/jit_x86.h"
 
@@ -77,6 +78,7 @@ struct jit_stub {
 	int32_t pcoff; /* STUB_PC: pc - page_va; STUB_CHAIN: the slot */
 	unsigned k;    /* instructions retired on this path */
 	bool slow;     /* the instruction at pc must run in the interpreter first */
+	bool leave;    /* STUB_PC, not slow: back to exec.c, no jump to the next block */
 	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
 	uint8_t *back; /* STUB_REFILL: where the hit path continues (rax = host address) */
 	unsigned how;  /* STUB_REFILL: enum rv_acc | size << 4 */
@@ -278,6 +280,7 @@ static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, in
 	s->pcoff = pcoff;
 	s->k = k;
 	s->slow = slow;
+	s->leave = false;
 	s->no_wb = false;
 	s->back = NULL;
 	s->how = 0;
@@ -851,6 +854,38 @@ static void jit_call_insn(struct jit_tr *t, const void *fn, uint32_t insn, unsig
 		x86_mov_load(b, jit_cache_regs[t->cache_of[rd] - 1], X86_RBX, XOFF(rd));
 }
 
+/*
+ * A Zicsr instruction that rv_jit_csr_can accepts: a call of rv_jit_csr_run
+ * with x[rs1] stored first if cached and x[rd] reloaded after. SLOW: a slow
+ * exit at it (nothing changed: the interpreter runs it and raises); LEAVE:
+ * it retired, and the block goes back to exec.c after it, which ends the
+ * batch (h->recheck) so that the run loop takes the interrupt it enabled.
+ */
+static void jit_csr(struct jit_tr *t, uint32_t insn, int32_t off, unsigned k)
+{
+	struct x86_buf *b = &t->b;
+	unsigned rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+	int32_t n;
+
+	if (t->cache_of[rs1]) /* the immediate forms: a harmless store */
+		x86_mov_store(b, X86_RBX, XOFF(rs1), jit_cache_regs[t->cache_of[rs1] - 1]);
+	n = jit_call_save(t);
+	x86_mov_rr(b, X86_RDI, X86_RBX);
+	x86_mov_imm(b, X86_RSI, insn);
+	jit_call(t, (const void *)rv_jit_csr_run);
+	jit_call_restore(t, n);
+	x86_alu_imm(b, X86_CMP, false, X86_RAX, RV_JIT_CSR_SLOW);
+	jit_stub(t, x86_jcc32(b, X86_CC_E), STUB_PC, off, k, true);
+	if (rd && t->cache_of[rd]) /* before the test: a mov leaves the flags alone */
+		x86_mov_load(b, jit_cache_regs[t->cache_of[rd] - 1], X86_RBX, XOFF(rd));
+	x86_test_rr(b, false, X86_RAX, X86_RAX);
+	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_PC, off + 4, k + 1, false);
+	if (t->nstub && t->stub[t->nstub - 1].kind == STUB_PC)
+		t->stub[t->nstub - 1].leave = true;
+	if (rv_jit_csr_writes_sstatus(insn))
+		t->fs_on = t->fs_dirty = false; /* it may have turned FS off or made it Clean */
+}
+
 /* FS off: leave for the interpreter (which raises the illegal instruction). */
 static void jit_fs_check(struct jit_tr *t, int32_t off, unsigned k)
 {
@@ -1406,7 +1441,7 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		x86_mov_rr32(b, X86_RAX, X86_RAX);
 		jit_st(t, d->rd, X86_RAX);
 		return 2;
-	case RV_DOP_GENERIC:	  /* only FENCE, cbo.* and the A extension get here (jit_can) */
+	case RV_DOP_GENERIC:	  /* only FENCE, cbo.*, the A extension and some CSRs (jit_can) */
 		if (jit_cbo(d)) { /* reads x[rs1] */
 			jit_call_insn(t, jit_cbo(d), d->insn, 1, false, off, k);
 			return 1;
@@ -1414,6 +1449,10 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		if (jit_amo(d)) {
 			/* reads x[rs1] and x[rs2], writes x[rd]: through h->x */
 			jit_call_insn(t, jit_amo(d), (uint32_t)d->imm, 1 | 2, true, off, k);
+			return 1;
+		}
+		if (rv_jit_csr_can((uint32_t)d->imm)) {
+			jit_csr(t, (uint32_t)d->imm, off, k);
 			return 1;
 		}
 		x86_lock_or0(b, X86_RBX, (int32_t)offsetof(struct rv_hart, fence_word));
@@ -1532,7 +1571,7 @@ static void jit_emit_stubs(struct jit_tr *t)
 			if (!s->no_wb)
 				jit_cache_store(t);
 			x86_lea(b, X86_RAX, X86_R13, s->pcoff);
-			if (!s->slow) /* a jump to another page */
+			if (!s->slow && !s->leave) /* a jump to another page */
 				jit_far(t);
 		}
 		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
@@ -1552,7 +1591,8 @@ static bool jit_can(const struct rv_dinsn *d)
 {
 	unsigned op = d->op;
 
-	if (jit_alu_row(op) || jit_mem_kind(op) || jit_fence(d) || jit_amo(d) || jit_cbo(d))
+	if (jit_alu_row(op) || jit_mem_kind(op) || jit_fence(d) || jit_amo(d) || jit_cbo(d) ||
+	    (op == RV_DOP_GENERIC && rv_jit_csr_can((uint32_t)d->imm)))
 		return true;
 	switch (op) {
 	case RV_DOP_FLW:
@@ -1779,9 +1819,18 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	return jit_rw_to_rx(j, t->check);
 }
 
-static uint64_t jit_now_ns(void)
+/*
+ * The thread's CPU time, for the translation-time counter: only with
+ * AXVM_JIT_STATS=1 (j->profile), since CLOCK_THREAD_CPUTIME_ID is a real
+ * system call (no vDSO): two per block were 24,000 of a Debian boot's
+ * system calls, each a trap in a paravirtualized host.
+ */
+static uint64_t jit_now_ns(const struct rv_jit *j)
 {
 	struct timespec ts;
+
+	if (!j->profile)
+		return 0;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: not the waits of a busy host */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -1794,7 +1843,7 @@ static uint64_t jit_now_ns(void)
 static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigned start)
 {
 	struct rv_jit *j = h->jit;
-	uint64_t t0 = jit_now_ns();
+	uint64_t t0 = jit_now_ns(j);
 	unsigned n = 0;
 	const void *code = jit_translate_once(h, dp, start, &n);
 
@@ -1805,7 +1854,7 @@ static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigne
 		jit_page_sync(j, dp);
 		code = jit_translate_once(h, dp, start, &n);
 	}
-	j->stats.translate_ns += jit_now_ns() - t0;
+	j->stats.translate_ns += jit_now_ns(j) - t0;
 	if (code) {
 		j->stats.blocks++;
 		j->stats.guest_insns += n;
@@ -1827,8 +1876,13 @@ static void jit_profile_exit(struct rv_hart *h)
 		return;
 	d = &dp->slot[(pc & RV_PAGE_MASK) >> 1];
 	h->jit->stats.slow_exit_op[d->op]++;
-	if (d->op == RV_DOP_GENERIC)
-		h->jit->stats.slow_exit_generic[(uint32_t)d->imm & 127]++;
+	if (d->op == RV_DOP_GENERIC) {
+		uint32_t insn = (uint32_t)d->imm;
+
+		h->jit->stats.slow_exit_generic[insn & 127]++;
+		if ((insn & 127) == 0x73 && ((insn >> 12) & 3))
+			h->jit->stats.slow_exit_csr[insn >> 20]++;
+	}
 }
 
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,

@@ -15,7 +15,9 @@
  * inline: the fused pairs, F/D loads and stores that hit the
  * software TLB, FENCE. Direct calls: F/D arithmetic (fpu.c), LR/SC and
  * AMOs (insn_table.h's AMO rows: rv_amo_fast_run with the row's helper); a call that cannot finish
- * changes nothing and leaves. Everything else (CSRs, fence.i, system) ends the block before it and
+ * changes nothing and leaves. The Zicsr accesses of jit_csr.c's list (sstatus, sie, sip, the trap
+ * CSRs, time) through rv_jit_csr_run, which leaves the block after a write that makes an
+ * interrupt deliverable. Everything else (other CSRs, fence.i, system) ends the block before it and
  * runs in exec.c / interp.c, as does a load or store that misses the TLB: the block leaves with pc
  * at that instruction and every earlier one retired.
  *
@@ -72,7 +74,7 @@ struct rv_jit_stats {
 	uint64_t blocks;       /* blocks translated */
 	uint64_t guest_insns;  /* guest instructions in them */
 	uint64_t code_bytes;   /* host code bytes emitted */
-	uint64_t translate_ns; /* thread CPU time spent translating */
+	uint64_t translate_ns; /* thread CPU time spent translating (AXVM_JIT_STATS=1 only) */
 	uint64_t flushes;      /* times the code cache was emptied (full) */
 	uint64_t failed;       /* entries that could not be translated */
 	uint64_t runs;	       /* blocks entered from exec.c */
@@ -85,6 +87,8 @@ struct rv_jit_stats {
 	 */
 	uint64_t slow_exit_op[RV_DOP_COUNT];
 	uint64_t slow_exit_generic[128];
+	/* ... and for Zicsr instructions by CSR number (insn bits 31..20). */
+	uint64_t slow_exit_csr[4096];
 };
 
 struct rv_jit;

@@ -68,6 +68,19 @@ void rv_tlb_flush_all(struct rv_tlb *t)
 	memset(t->m, 0xff, sizeof(t->m));
 	memset(t->big, 0, sizeof(t->big));
 	t->has_superpage = false;
+	t->nsum = 0;
+}
+
+/* An entry from a range of 2^shift bytes holding va was filled (tlb.big_lo/hi). */
+static void mmu_note_big(struct rv_tlb *t, uint64_t va, int shift)
+{
+	uint64_t mask = (1ull << shift) - 1;
+
+	if (!t->has_superpage || (va & ~mask) < t->big_lo)
+		t->big_lo = va & ~mask;
+	if (!t->has_superpage || (va | mask) > t->big_hi)
+		t->big_hi = va | mask;
+	t->has_superpage = true;
 }
 
 void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
@@ -75,11 +88,42 @@ void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv)
 	memset(t->e[priv], 0xff, sizeof(t->e[priv]));
 	memset(t->m[priv], 0xff, sizeof(t->m[priv]));
 	memset(t->big[priv], 0, sizeof(t->big[priv]));
+	if (priv == RV_PRIV_S)
+		t->nsum = 0;
+}
+
+void rv_tlb_flush_sum(struct rv_tlb *t)
+{
+	if (t->nsum > RV_TLB_SUM_MAX) {
+		rv_tlb_flush_priv(t, RV_PRIV_S);
+		return;
+	}
+	/* An index refilled since with a kernel page is dropped too: harmless. */
+	for (unsigned i = 0; i < t->nsum; i++) {
+		unsigned at = t->sum_at[i], acc = (at >> 12) & 3, idx = at & 0xfff;
+
+		if (at & RV_TLB_SUM_MMIO) {
+			t->m[RV_PRIV_S][acc][idx].tag = RV_TLB_INVALID;
+		} else {
+			t->e[RV_PRIV_S][acc][idx].tag = RV_TLB_INVALID;
+			t->big[RV_PRIV_S][acc][idx] = 0;
+		}
+	}
+	t->nsum = 0;
+}
+
+/* An S-mode entry of a U page was filled at `at` (tlb.sum_at). */
+static void mmu_note_sum(struct rv_tlb *t, unsigned at)
+{
+	if (t->nsum < RV_TLB_SUM_MAX)
+		t->sum_at[t->nsum] = (uint16_t)at;
+	if (t->nsum <= RV_TLB_SUM_MAX)
+		t->nsum++;
 }
 
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va)
 {
-	if (t->has_superpage) {
+	if (t->has_superpage && va >= t->big_lo && va <= t->big_hi) {
 		bool left = false;
 
 		/*
@@ -169,7 +213,7 @@ static enum rv_xlate mmu_pte_ptr(struct rv_hart *h, axvm_gpa_t pte_gpa, enum axv
 
 /* Walk the page table: *pa on success. */
 static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, axvm_gpa_t *pa,
-			      int *range_shift, struct axvm_exit *exit)
+			      int *range_shift, bool *user, struct axvm_exit *exit)
 {
 	unsigned mode = (unsigned)(h->satp >> RV_SATP_MODE_SHIFT);
 	int levels = mode == RV_SATP_MODE_SV48 ? 4 : 3;
@@ -258,6 +302,8 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 			if (!__atomic_compare_exchange_n(ptr, &expected, pte | need, false,
 							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 				continue; /* changed under us: walk again */
+			/* Not a store through the TLB: decoded code must hear of it (dcache.c). */
+			axvm_addrspace_note_write(h->as);
 		}
 		uint64_t offmask = (1ull << (12 + 9 * i)) - 1;
 
@@ -269,6 +315,7 @@ static enum rv_xlate mmu_walk(struct rv_hart *h, uint64_t va, enum rv_acc acc, a
 		 * that range (tlb.big).
 		 */
 		*range_shift = (pte & PTE_N) ? 16 : 12 + 9 * i;
+		*user = (pte & PTE_U) != 0;
 		return RV_XL_HOST;
 	}
 	return mmu_fault(h, mmu_page_fault, acc, va);
@@ -284,6 +331,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	uint64_t avail, off;
 	enum rv_xlate x;
 	int r, range_shift = 12; /* log2 of the leaf's range: bare mode maps no range */
+	bool user = false;	 /* the leaf is a U page */
 
 	if (p) {
 		*host = p;
@@ -303,7 +351,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 	if (mode == RV_SATP_MODE_BARE) {
 		pa = va;
 	} else {
-		x = mmu_walk(h, va, acc, &pa, &range_shift, exit);
+		x = mmu_walk(h, va, acc, &pa, &range_shift, &user, exit);
 		if (x != RV_XL_HOST)
 			return x;
 	}
@@ -318,8 +366,11 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 		if (acc == RV_ACC_X)
 			return mmu_fault(h, mmu_access_fault, acc, va);
 		if (range_shift > 12)
-			h->tlb.has_superpage = true;
+			mmu_note_big(&h->tlb, va, range_shift);
 		m = &h->tlb.m[h->priv][acc][(va >> 12) & (RV_TLB_MMIO_SIZE - 1)];
+		if (user && h->priv == RV_PRIV_S)
+			mmu_note_sum(&h->tlb, RV_TLB_SUM_MMIO | acc << 12 |
+						  ((va >> 12) & (RV_TLB_MMIO_SIZE - 1)));
 		m->tag = va & ~RV_PAGE_MASK;
 		m->gpa = pa & ~RV_PAGE_MASK;
 		return RV_XL_MMIO;
@@ -337,9 +388,11 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 		struct rv_tlb_entry *e = &h->tlb.e[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
 
 		if (range_shift > 12)
-			h->tlb.has_superpage = true;
+			mmu_note_big(&h->tlb, va, range_shift);
 		h->tlb.big[h->priv][acc][(va >> 12) & (RV_TLB_SIZE - 1)] =
 		    (uint8_t)(range_shift > 12 ? range_shift : 0);
+		if (user && h->priv == RV_PRIV_S)
+			mmu_note_sum(&h->tlb, acc << 12 | ((va >> 12) & (RV_TLB_SIZE - 1)));
 		e->tag = va & ~RV_PAGE_MASK;
 		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
 		if (acc == RV_ACC_X) {

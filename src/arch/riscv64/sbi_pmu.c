@@ -413,6 +413,8 @@ static uintptr_t pmu_snap(const struct rv_hart *h)
 				     NULL) != 0 ||
 	    avail < PMU_SNAP_SIZE)
 		return 0;
+	/* The caller writes it at once, on this thread: counted for decoded code (dcache.c). */
+	axvm_addrspace_note_write(h->as);
 	return (uintptr_t)hva;
 }
 

@@ -57,6 +57,7 @@ void rv_sbi_sta_update(struct rv_hart *h)
 	    avail < STA_SIZE)
 		return;
 	p = (uintptr_t)hva;
+	axvm_addrspace_note_write(h->as); /* written below, on this thread (dcache.c) */
 	rv_gmem_load(&seq, p + STA_OFF_SEQUENCE, 4);
 	seq++;
 	seq |= 1; /* odd: an update in progress (even if the guest scribbled on it) */

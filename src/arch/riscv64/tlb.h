@@ -53,6 +53,8 @@ struct rv_tlb_mmio {
 
 struct rv_dpage;
 
+#define RV_TLB_SUM_MAX 32u
+#define RV_TLB_SUM_MMIO 0x8000u
 struct rv_tlb {
 	struct rv_tlb_entry e[2][3][RV_TLB_SIZE]; /* [priv][acc][index] */
 	/* The decoded page of each X entry's host page (NULL: look it up); reset on refill. */
@@ -69,6 +71,24 @@ struct rv_tlb {
 	 */
 	uint8_t big[2][3][RV_TLB_SIZE];
 	bool has_superpage;
+	/*
+	 * While has_superpage: the lowest and highest address of every big
+	 * entry's range (MMIO entries filled from a range too). A one-page
+	 * flush outside them has no big entry to look for: Linux flushes
+	 * user pages, its big entries are the kernel's linear map, and the
+	 * scan of every entry was 3 % of a Debian boot.
+	 */
+	uint64_t big_lo, big_hi;
+	/*
+	 * The S-mode entries (e, and m with RV_TLB_SUM_MMIO) of U pages, which
+	 * only sstatus.SUM let S-mode reach: acc << 12 | index each, so that
+	 * clearing SUM drops just them (rv_tlb_flush_sum). Linux sets and clears
+	 * SUM around every user copy: flushing all S-mode entries each time made
+	 * the kernel walk its own mappings again. nsum > RV_TLB_SUM_MAX: too
+	 * many, flush them all. Setting SUM needs nothing (it only allows more).
+	 */
+	uint16_t sum_at[RV_TLB_SUM_MAX];
+	unsigned nsum;
 };
 
 /* A host pointer valid up to the end of va's page, or NULL on a miss. */
@@ -97,6 +117,8 @@ void rv_tlb_flush_all(struct rv_tlb *t);
 /* Flush the tables of one privilege mode (0 = U, 1 = S). */
 void rv_tlb_flush_priv(struct rv_tlb *t, unsigned priv);
 void rv_tlb_flush_page(struct rv_tlb *t, uint64_t va);
+/* sstatus.SUM was cleared: drop the S-mode entries of U pages (tlb.sum_at). */
+void rv_tlb_flush_sum(struct rv_tlb *t);
 
 struct rv_hart;
 
