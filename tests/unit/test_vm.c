@@ -558,16 +558,18 @@ static int slow_read(void *opaque, uint64_t off, unsigned w, uint64_t *v)
 	return reg_read(opaque, off, w, v);
 }
 
-TEST(test_mmio_fast_path_samples_the_device_time)
+/*
+ * A booted one-vCPU VM with the "slow" register at 0x10001000 and one slow
+ * (1 ms) MMIO exit behind it, so that run_ns (which bounds vmm_ns) is long.
+ */
+static struct axvm *vm_with_slow_device(struct reg *r)
 {
 	static const struct axvm_device_ops ops = {.read = slow_read, .write = reg_write};
-	struct reg r = {0};
 	struct axvm_device_desc d = {
-	    .name = "slow", .base = 0x10001000, .size = 8, .ops = &ops, .opaque = &r};
-	struct axvm_vcpu_stats st;
+	    .name = "slow", .base = 0x10001000, .size = 8, .ops = &ops, .opaque = r};
+	struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
 	struct axvm_config c;
 	struct axvm *vm = NULL;
-	uint64_t v;
 
 	scripted_plan_init(&plan);
 	vm_config(&c, 1);
@@ -575,16 +577,21 @@ TEST(test_mmio_fast_path_samples_the_device_time)
 	REQUIRE_OK(axvm_init(vm));
 	REQUIRE_OK(axvm_register_device(vm, AXVM_BUS_MMIO, &d));
 	REQUIRE_OK(axvm_boot(vm));
-	/* One exit first, so that run_ns (which bounds vmm_ns) is long. */
-	{
-		struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
+	e.mmio_read.addr = 0x10001000;
+	e.mmio_read.width = 4;
+	scripted_push(&plan, 0, &e);
+	slow_ns = 1000000;
+	CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
+	return vm;
+}
 
-		e.mmio_read.addr = 0x10001000;
-		e.mmio_read.width = 4;
-		scripted_push(&plan, 0, &e);
-		slow_ns = 1000000;
-		CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
-	}
+TEST(test_mmio_fast_path_samples_the_device_time)
+{
+	struct reg r = {0};
+	struct axvm_vcpu_stats st;
+	struct axvm *vm = vm_with_slow_device(&r);
+	uint64_t v;
+
 	slow_ns = 10;
 	for (int i = 1; i < AXVM_STATS_SAMPLE_MMIO * 2; i++)
 		CHECK_INT(0, fast(0x10001000, 4, &v, false));
@@ -602,31 +609,13 @@ TEST(test_mmio_fast_path_samples_the_device_time)
  */
 TEST(test_mmio_fast_path_sample_leaves_out_the_clock_read)
 {
-	static const struct axvm_device_ops ops = {.read = slow_read, .write = reg_write};
 	struct reg r = {0};
-	struct axvm_device_desc d = {
-	    .name = "slow", .base = 0x10001000, .size = 8, .ops = &ops, .opaque = &r};
 	struct axvm_vcpu_stats before, st;
-	struct axvm_config c;
-	struct axvm *vm = NULL;
+	struct axvm *vm;
 	uint64_t v;
 
-	scripted_plan_init(&plan);
-	vm_config(&c, 1);
 	hal.read_cost = 7;
-	REQUIRE_OK(axvm_create(&c, &vm));
-	REQUIRE_OK(axvm_init(vm));
-	REQUIRE_OK(axvm_register_device(vm, AXVM_BUS_MMIO, &d));
-	REQUIRE_OK(axvm_boot(vm));
-	{
-		struct axvm_exit e = exit_of(AXVM_EXIT_MMIO_READ), out;
-
-		e.mmio_read.addr = 0x10001000;
-		e.mmio_read.width = 4;
-		scripted_push(&plan, 0, &e);
-		slow_ns = 1000000;
-		CHECK_INT(0, axvm_run_vcpu(vm, 0, &out));
-	}
+	vm = vm_with_slow_device(&r);
 	REQUIRE_OK(axvm_vcpu_stats(vm, 0, &before));
 	slow_ns = 10;
 	for (int i = 1; i < AXVM_STATS_SAMPLE_MMIO * 2; i++)
