@@ -119,6 +119,21 @@ TEST(jit_x86_encodings_match_the_assembler)
 	ENC("c3", x86_ret(b));				  /* ret */
 }
 
+/* The [base + index + disp] forms (the TLB check, the fused add+access). */
+TEST(jit_x86_indexed_forms_match_the_assembler)
+{
+	ENC("4a8d0417", x86_lea_idx(b, X86_RAX, X86_RDI, X86_R10, 0));	  /* lea rax, [rdi+r10] */
+	ENC("4d8d4c0d08", x86_lea_idx(b, X86_R9, X86_R13, X86_RCX, 8));	  /* lea r9, [r13+rcx+8] */
+	ENC("488d443500", x86_lea_idx(b, X86_RAX, X86_RBP, X86_RSI, 0));  /* lea rax, [rbp+rsi] */
+	ENC("4a8d7c1dfc", x86_lea_idx(b, X86_RDI, X86_RBP, X86_R11, -4)); /* lea rdi, [rbp+r11-4] */
+	ENC("4a03443108", x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, X86_R14,
+					 8));				  /* add rax, [rcx+r14+8] */
+	ENC("4a391431", x86_cmp_mr_idx(b, X86_RCX, X86_R14, 0, X86_RDX)); /* cmp [rcx+r14], rdx */
+	ENC("4a391439", x86_cmp_mr_idx(b, X86_RCX, X86_R15, 0, X86_RDX)); /* cmp [rcx+r15], rdx */
+	ENC("498b940980000000",
+	    x86_mov_load_idx(b, X86_RDX, X86_R9, X86_RCX, 0x80)); /* mov rdx, [r9+rcx+0x80] */
+}
+
 TEST(jit_x86_jumps_are_patched_relative_to_their_end)
 {
 	uint8_t mem[32];

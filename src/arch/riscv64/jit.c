@@ -393,15 +393,15 @@ static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t
 	x86_mov_rr(b, X86_RCX, X86_RAX);
 	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
 	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
-	x86_alu_rr(b, X86_ADD, true, X86_RCX, table);
 	if (size > 1)
 		x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
 	else
 		x86_mov_rr(b, X86_RDX, X86_RAX);
 	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
-	x86_cmp_mr(b, X86_RCX, 0, X86_RDX); /* tag: the last byte's page too, and no code bit */
+	/* tag: the last byte's page too, and no code bit; [rcx + table]: no add for the entry */
+	x86_cmp_mr_idx(b, X86_RCX, table, 0, X86_RDX);
 	miss = x86_jcc32(b, X86_CC_NE);
-	x86_alu_rm(b, X86_ADD, true, X86_RAX, X86_RCX, 8); /* + addend */
+	x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, table, 8); /* + addend */
 	jit_stub(t, miss, STUB_REFILL, pcoff, k, true);
 	if (t->nstub && t->stub[t->nstub - 1].kind == STUB_REFILL) {
 		t->stub[t->nstub - 1].back = b->p;
@@ -523,6 +523,24 @@ static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
 	jit_ld(t, X86_RAX, xr);
 	if (imm)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
+}
+
+/*
+ * A conditional branch's compare of rs1 with rs2: the cached register itself
+ * (test for rs2 = x0: the same flags as cmp with 0), else through rax.
+ */
+static void jit_branch_cmp(struct jit_tr *t, unsigned rs1, unsigned rs2)
+{
+	enum x86_reg a = X86_RAX;
+
+	if (t->cache_of[rs1])
+		a = jit_cache_regs[t->cache_of[rs1] - 1];
+	else
+		jit_ld(t, X86_RAX, rs1);
+	if (rs2 == 0)
+		x86_test_rr(&t->b, true, a, a);
+	else
+		jit_src(t, X86_CMP, true, a, rs2);
 }
 
 /*
@@ -1186,7 +1204,8 @@ static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct
 			x86_imul_rr(b, r->w64, w, X86_RCX);
 			break;
 		}
-		if (!r->w64)
+		/* srliw by 1..31 clears bit 31: the 32-bit op's zero extension is the sign one */
+		if (!r->w64 && !(r->kind == JK_SHF && !reg && r->op == X86_SHR && (imm & 31)))
 			x86_movsxd(b, w, w);
 		if (w == X86_RAX)
 			jit_st(t, d->rd, X86_RAX);
@@ -1243,8 +1262,7 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	case JM_BRANCH: {
 		uint8_t *rel;
 
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
+		jit_branch_cmp(t, d->rs1, d->rs2);
 		rel = x86_jcc32(b, (enum x86_cc)m->x);
 		if (d->target >= 0)
 			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
@@ -1276,15 +1294,23 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
 		int32_t off2 = off + 2 * (int32_t)d->first_step;
 
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		if (t->cache_of[d->rs1] && t->cache_of[d->rs2])
+			x86_lea_idx(b, X86_RAX, jit_cache_regs[t->cache_of[d->rs1] - 1],
+				    jit_cache_regs[t->cache_of[d->rs2] - 1], 0);
+		else {
+			jit_ld(t, X86_RAX, d->rs1);
+			jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		}
 		jit_st(t, (unsigned)d->target, X86_RAX);
 		if (imm)
 			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
 		if (m->kind == JM_ADD_LOAD) {
+			enum x86_reg w = jit_work(t, d->rd, 0);
+
 			jit_tlb(t, X86_R14, m->size, off2, k + 1);
-			x86_load(b, (enum x86_load)m->x, X86_RAX, X86_RAX, 0);
-			jit_st(t, d->rd, X86_RAX);
+			x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+			if (w == X86_RAX)
+				jit_st(t, d->rd, X86_RAX);
 		} else {
 			jit_tlb(t, X86_R15, m->size, off2, k + 1);
 			if (t->cache_of[d->rd]) {
@@ -1401,11 +1427,17 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	}
 		RV_INSN_JUMP(JIT_JUMP_CASE)
 #undef JIT_JUMP_CASE
-	case RV_DOP_ZEXTW:
-		jit_ld(t, X86_RAX, d->rs1);
-		x86_mov_rr32(b, X86_RAX, X86_RAX);
-		jit_st(t, d->rd, X86_RAX);
+	case RV_DOP_ZEXTW: {
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		if (t->cache_of[d->rs1])
+			x86_mov_rr32(b, w, jit_cache_regs[t->cache_of[d->rs1] - 1]);
+		else
+			x86_load(b, X86_LD_U32, w, X86_RBX, XOFF(d->rs1));
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
 		return 2;
+	}
 	case RV_DOP_GENERIC:	  /* only FENCE, cbo.* and the A extension get here (jit_can) */
 		if (jit_cbo(d)) { /* reads x[rs1] */
 			jit_call_insn(t, jit_cbo(d), d->insn, 1, false, off, k);

@@ -338,3 +338,63 @@ void x86_ret(struct x86_buf *b)
 {
 	x86_byte(b, 0xc3);
 }
+
+/*
+ * [base + index + disp] operands (scale 1; index is never rsp): the
+ * translator's TLB check indexes the table register directly, and its
+ * fused "add then access" forms compute rs1 + rs2 in one lea.
+ */
+static void x86_rex_idx(struct x86_buf *b, bool w, unsigned reg, unsigned index, unsigned base,
+			bool force)
+{
+	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) |
+				((base & 8) ? 1 : 0));
+
+	if (rex != 0x40 || force)
+		x86_byte(b, rex);
+}
+
+static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned index,
+			int32_t disp)
+{
+	unsigned mod = disp == 0 && (base & 7) != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
+
+	x86_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4)); /* SIB follows */
+	x86_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
+	if (mod == 1)
+		x86_byte(b, (uint8_t)(int8_t)disp);
+	else if (mod == 2)
+		x86_u32(b, (uint32_t)disp);
+}
+
+void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		 int32_t disp)
+{
+	x86_rex_idx(b, true, dst, index, base, false);
+	x86_byte(b, 0x8d);
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
+void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg dst,
+		    enum x86_reg base, enum x86_reg index, int32_t disp)
+{
+	x86_rex_idx(b, w64, dst, index, base, false);
+	x86_byte(b, (uint8_t)(op << 3 | 3)); /* op r, r/m */
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
+void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, int32_t disp,
+		    enum x86_reg reg)
+{
+	x86_rex_idx(b, true, reg, index, base, false);
+	x86_byte(b, 0x39);
+	x86_mem_idx(b, reg, base, index, disp);
+}
+
+void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		      int32_t disp)
+{
+	x86_rex_idx(b, true, dst, index, base, false);
+	x86_byte(b, 0x8b);
+	x86_mem_idx(b, dst, base, index, disp);
+}

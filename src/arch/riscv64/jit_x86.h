@@ -139,4 +139,14 @@ void x86_push(struct x86_buf *b, enum x86_reg r);
 void x86_pop(struct x86_buf *b, enum x86_reg r);
 void x86_ret(struct x86_buf *b);
 
+/* [base + index + disp] forms (scale 1, index not rsp): lea, op r/m, cmp, load. */
+void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		 int32_t disp);
+void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg dst,
+		    enum x86_reg base, enum x86_reg index, int32_t disp);
+void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, int32_t disp,
+		    enum x86_reg reg);
+void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		      int32_t disp);
+
 #endif
