@@ -804,3 +804,59 @@ TEST(jit_tlb_misses_in_a_block_are_refilled_in_place_with_a_d_updates_and_exact_
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_guessed_addends_of_computed_loads_follow_every_page_change)
+{
+	/*
+	 * Loads at computed addresses (a page index shifted and added: the
+	 * fused add+load, and a plain load off an xor'ed register) guess the
+	 * TLB addend their site used last (jit_tlb). The 8 data pages are
+	 * mapped in reverse physical order, so consecutive iterations touch
+	 * pages with different addends: every guess is wrong, the entry's
+	 * addend must be the one used, and the sums must match the interpreter.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),    /* P+0 */
+	    ANDI(11, 5, 7),   /* P+4: the page index */
+	    SLLI(11, 11, 12), /* P+8 */
+	    ADD(11, 11, 7),   /* P+12 (fused with the next) */
+	    LD(6, 11, 8),     /* P+16 */
+	    XOR(13, 11, 0),   /* P+20 */
+	    LD(14, 13, 16),   /* P+24 */
+	    ADD(8, 8, 6),     /* P+28 */
+	    ADD(8, 8, 14),    /* P+32 */
+	    BNE(5, 9, -36),   /* P+36 */
+	    EBREAK,
+	};
+	struct jt t;
+	uint64_t want = 0, used = 0;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	for (unsigned s = 0; s < 2; s++) {
+		struct hart_fix *f = s ? &t.off : &t.on;
+
+		jt_sv39(f);
+		for (unsigned i = 1; i <= JT_DPAGES; i++) {
+			uint64_t pa = JT_DATA_PA + 0x1000 * (JT_DPAGES + 1 - i);
+
+			fix_wr64(f, JT_L0 + 8 * i, jt_pte(pa, 0xc7)); /* V R W A D */
+			fix_wr64(f, pa + 8, i);
+			fix_wr64(f, pa + 16, 1000 * i);
+		}
+	}
+	jt_set(&t, 7, JT_VA + 0x1000);
+	jt_set(&t, 9, 2000);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	for (unsigned n = 1; n <= 2000; n++)
+		want += 1001 * ((n & 7) + 1);
+	CHECK_U64(want, t.on.h->x[8]);
+	CHECK(jt_stats(&t)->runs > 0);
+	/* the loads guessed (fails if no site used a guess slot) */
+	for (unsigned i = 0; i < RV_JIT_GUESSES; i++)
+		used |= t.on.h->jit_guess[i];
+	CHECK(used != 0);
+out:
+	jt_fini(&t);
+}

@@ -69,6 +69,7 @@ enum jit_stub_kind {
 	STUB_CHAIN,  /* in-page target slot: the next block, or h->pc = its address */
 	STUB_REFILL, /* a TLB miss at rax: refill through jit_refill and go `back`, else slow exit
 		      */
+	STUB_GUESS, /* a guessed addend was wrong: take the entry's (rcx, table `how`), go `back` */
 };
 
 struct jit_stub {
@@ -114,6 +115,13 @@ struct jit_tr {
 	 * check / set it again (nothing a block calls turns FS off).
 	 */
 	bool fs_on, fs_dirty;
+	/*
+	 * Guest registers some instruction of the block writes other than by
+	 * adding a constant to themselves: a load based on one has a computed
+	 * address (a table index, a loaded pointer) on the loop's critical path,
+	 * and guesses its TLB addend (jit_tlb). Induction variables do not.
+	 */
+	bool computed[33];
 };
 
 struct rv_jit {
@@ -129,8 +137,9 @@ struct rv_jit {
 	bool profile; /* AXVM_JIT_STATS=1: count slow exits by operation */
 	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
-	struct jit_tr *tr; /* scratch for the block being translated */
-	bool fpu_inline;   /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
+	struct jit_tr *tr;   /* scratch for the block being translated */
+	bool fpu_inline;     /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
+	unsigned next_guess; /* the next hart jit_guess[] slot a guessing load site gets */
 };
 
 bool rv_jit_supported(void)
@@ -142,6 +151,7 @@ bool rv_jit_supported(void)
 #define PC_OFF ((int32_t)offsetof(struct rv_hart, pc))
 #define SLOW_OFF ((int32_t)offsetof(struct rv_hart, jit_exit_slow))
 #define XDP_OFF ((int32_t)offsetof(struct rv_hart, jit_xd))
+#define GUESS_OFF(i) ((int32_t)(offsetof(struct rv_hart, jit_guess) + 8u * (i)))
 
 static void jit_emit_runtime(struct rv_jit *j)
 {
@@ -382,9 +392,11 @@ static void jit_here(struct jit_tr *t, uint8_t *rel)
  * host address), and what the refill cannot serve leaves through a slow
  * exit at pcoff with k retired.
  */
-static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff, unsigned k)
+static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff,
+		       unsigned k, bool guess)
 {
 	uint8_t *miss;
+	struct jit_stub *refill;
 
 	struct x86_buf *b = &t->b;
 
@@ -401,12 +413,37 @@ static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t
 	/* tag: the last byte's page too, and no code bit; [rcx + table]: no add for the entry */
 	x86_cmp_mr_idx(b, X86_RCX, table, 0, X86_RDX);
 	miss = x86_jcc32(b, X86_CC_NE);
-	x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, table, 8); /* + addend */
 	jit_stub(t, miss, STUB_REFILL, pcoff, k, true);
-	if (t->nstub && t->stub[t->nstub - 1].kind == STUB_REFILL) {
-		t->stub[t->nstub - 1].back = b->p;
-		t->stub[t->nstub - 1].how = (table == X86_R15 ? RV_ACC_W : RV_ACC_R) | size << 4;
+	refill =
+	    t->nstub && t->stub[t->nstub - 1].kind == STUB_REFILL ? &t->stub[t->nstub - 1] : NULL;
+	if (guess) {
+		/*
+		 * rdx = this site's last addend, loaded independently of rax: the
+		 * access waits for one add, not for the entry's load; the compare
+		 * with the entry (the truth) only steers a predicted branch.
+		 */
+		unsigned g = t->j->next_guess++ % RV_JIT_GUESSES;
+
+		x86_mov_load(b, X86_RDX, X86_RBX, GUESS_OFF(g));
+		x86_cmp_mr_idx(b, X86_RCX, table, 8, X86_RDX);
+		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_GUESS, GUESS_OFF(g), 0, false);
+		if (t->stub[t->nstub - 1].kind == STUB_GUESS) {
+			t->stub[t->nstub - 1].how = table;
+			t->stub[t->nstub - 1].back = b->p;
+		}
+		x86_alu_rr(b, X86_ADD, true, X86_RAX, X86_RDX);
+	} else {
+		x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, table, 8); /* + addend */
 	}
+	if (refill) {
+		refill->back = b->p;
+		refill->how = (table == X86_R15 ? RV_ACC_W : RV_ACC_R) | size << 4;
+	}
+}
+
+static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff, unsigned k)
+{
+	jit_tlb_at(t, table, size, pcoff, k, false);
 }
 
 /*
@@ -1274,7 +1311,7 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		enum x86_reg w = jit_work(t, d->rd, 0);
 
 		jit_addr(t, d->rs1, imm);
-		jit_tlb(t, X86_R14, m->size, off, k);
+		jit_tlb_at(t, X86_R14, m->size, off, k, t->computed[d->rs1]);
 		x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
 		if (w == X86_RAX)
 			jit_st(t, d->rd, X86_RAX);
@@ -1307,7 +1344,8 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		if (m->kind == JM_ADD_LOAD) {
 			enum x86_reg w = jit_work(t, d->rd, 0);
 
-			jit_tlb(t, X86_R14, m->size, off2, k + 1);
+			jit_tlb_at(t, X86_R14, m->size, off2, k + 1,
+				   true); /* rs1 + rs2: computed */
 			x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
 			if (w == X86_RAX)
 				jit_st(t, d->rd, X86_RAX);
@@ -1515,6 +1553,13 @@ static void jit_emit_stubs(struct jit_tr *t)
 		const struct jit_stub *s = &t->stub[i];
 
 		jit_here(t, s->rel);
+		if (s->kind == STUB_GUESS) {
+			/* the entry's addend (rcx = its index) becomes the guess, and is used */
+			x86_mov_load_idx(b, X86_RDX, X86_RCX, (enum x86_reg)s->how, 8);
+			x86_mov_store(b, X86_RBX, s->pcoff, X86_RDX);
+			x86_patch_rel32(x86_jmp32(b), s->back);
+			continue;
+		}
 		if (s->kind == STUB_REFILL) {
 			/* rax = va; the cached registers survive the call (pushed or rbp) */
 			int32_t n = jit_call_save(t);
@@ -1700,6 +1745,14 @@ static unsigned jit_fields(unsigned op)
 	return 1 | 2 | 4;     /* the register-register ALU operations */
 }
 
+/* addi/addiw rd, rd, imm: an induction variable's step (its loads do not guess, jit_tlb). */
+static bool jit_induction(const struct rv_dinsn *d)
+{
+	const struct jit_alu_row *r = jit_alu_row(d->op);
+
+	return r && r->kind == JK_ALU && r->op == X86_ADD && r->b == JIT_B_IMM && d->rd == d->rs1;
+}
+
 /*
  * Choose the guest registers to keep in host registers: the most used ones
  * over the slots the block will cover (the same walk as the translation),
@@ -1710,6 +1763,7 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 	unsigned uses[33] = {0}, slot = t->start, k = 0;
 
 	memset(t->cache_of, 0, sizeof(t->cache_of));
+	memset(t->computed, 0, sizeof(t->computed));
 	t->ncached = 0;
 	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
 		struct rv_dinsn tmp;
@@ -1727,6 +1781,10 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 			uses[d->rd]++;
 		if ((f & 8) && d->target > 0 && d->target < 32)
 			uses[d->target]++;
+		if ((f & 4) && d->rd < 32 && !jit_induction(d))
+			t->computed[d->rd] = true;
+		if ((f & 8) && d->target > 0 && d->target < 32)
+			t->computed[d->target] = true;
 		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
 		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
 			break;
