@@ -70,6 +70,7 @@ enum jit_stub_kind {
 	STUB_REFILL, /* a TLB miss at rax: refill through jit_refill and go `back`, else slow exit
 		      */
 	STUB_GUESS, /* a guessed addend was wrong: take the entry's (rcx, table `how`), go `back` */
+	STUB_LOOP_OUT, /* a loop on the block's start ran out of budget (r12 already charged) */
 };
 
 struct jit_stub {
@@ -560,6 +561,19 @@ static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
 	jit_ld(t, X86_RAX, xr);
 	if (imm)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
+}
+
+/*
+ * A jump back to the block's start, k instructions retired on the path: the
+ * registers stay where they are while the budget covers another pass. r12,
+ * biased by the block's length, minus k is what the next pass's entry check
+ * would leave: not negative means it fits.
+ */
+static void jit_loop_back(struct jit_tr *t, unsigned k)
+{
+	x86_alu_imm(&t->b, X86_SUB, true, X86_R12, (int32_t)k);
+	x86_patch_rel32(x86_jcc32(&t->b, X86_CC_GE), t->body);
+	jit_exit(t, STUB_LOOP_OUT, 0, k, false);
 }
 
 /*
@@ -1300,6 +1314,13 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		uint8_t *rel;
 
 		jit_branch_cmp(t, d->rs1, d->rs2);
+		if (d->target >= 0 && (unsigned)d->target == t->start) {
+			/* not taken: jump over the loop's back edge */
+			rel = x86_jcc32(b, (enum x86_cc)(m->x ^ 1));
+			jit_loop_back(t, k + 1);
+			jit_here(t, rel);
+			return 1;
+		}
 		rel = x86_jcc32(b, (enum x86_cc)m->x);
 		if (d->target >= 0)
 			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
@@ -1405,7 +1426,9 @@ static unsigned jit_K_JUMP(struct jit_tr *t, const struct rv_dinsn *d, int32_t o
 	(void)off;
 	x86_lea(&t->b, X86_RAX, X86_R13, (int32_t)link);
 	jit_st(t, d->rd, X86_RAX);
-	if (d->target >= 0)
+	if (d->target >= 0 && (unsigned)d->target == t->start)
+		jit_loop_back(t, k + 1);
+	else if (d->target >= 0)
 		jit_exit(t, STUB_CHAIN, d->target, k + 1, false);
 	else
 		jit_exit(t, STUB_PC, (int32_t)next, k + 1, false);
@@ -1427,7 +1450,8 @@ static unsigned jit_K_JUMPR(struct jit_tr *t, const struct rv_dinsn *d, int32_t 
 	x86_lea(b, X86_RCX, X86_R13, (int32_t)link);
 	jit_st(t, d->rd, X86_RCX);
 	jit_cache_store(t);
-	x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
+	/* The block's last instruction (k + 1 = its length): r12, biased by that, is exact. */
+	(void)k;
 	jit_jalr_lookup(t);
 	x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
 	x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
@@ -1574,24 +1598,28 @@ static void jit_emit_stubs(struct jit_tr *t)
 			jit_exit(t, STUB_PC, s->pcoff, s->k, true); /* emitted later in this loop */
 			continue;
 		}
-		if (s->k)
+		if (s->kind == STUB_CHAIN && (unsigned)s->pcoff == t->start) {
+			/* A loop on itself not inlined (jit_loop_back): the same, here. */
 			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k);
+			x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
+		}
+		if (s->kind == STUB_LOOP_OUT ||
+		    (s->kind == STUB_CHAIN && (unsigned)s->pcoff == t->start)) {
+			x86_alu_imm(b, X86_ADD, true, X86_R12, (int32_t)t->len); /* unbiased */
+			jit_cache_store(t);
+			x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * t->start));
+			x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+			x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+			continue;
+		}
+		/* r12 is biased by the block's length (jit_translate_once): charge k, unbias */
+		if (s->k != t->len)
+			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k - (int32_t)t->len);
 		if (s->kind == STUB_CHAIN) {
 			unsigned slot = (unsigned)s->pcoff;
 			const void *next = t->jp->s[slot].entry;
 			uint8_t *miss;
 
-			if (slot == t->start) {
-				/* A loop on itself: the registers stay where they are while the
-				 * budget lasts. */
-				x86_alu_imm(b, X86_CMP, true, X86_R12, (int32_t)t->len);
-				x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
-				jit_cache_store(t);
-				x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * slot));
-				x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
-				x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
-				continue;
-			}
 			jit_cache_store(t);
 			if (next) { /* same page, same generation: they die together */
 				x86_patch_rel32(x86_jmp32(b), jit_rx_to_rw(t->j, next));
@@ -1825,10 +1853,16 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	jit_populate(j);
 	x86_init(&t->b, j->rw + j->used, j->size - j->used);
 	t->check = t->b.p;
-	/* cmp r12, imm32 (the length, patched below); jl -> leave with nothing done */
+	/*
+	 * sub r12, imm32 (the length, patched below); jl -> leave with nothing
+	 * done. Inside the block r12 is biased by the length (the instructions
+	 * the batch may start after this block's): a loop on the block's start
+	 * charges its path and tests the sign (jit_loop_back), and every exit
+	 * charges what its path retired minus the length.
+	 */
 	x86_byte(&t->b, 0x49);
 	x86_byte(&t->b, 0x81);
-	x86_byte(&t->b, 0xfc);
+	x86_byte(&t->b, 0xec);
 	check_imm = t->b.p;
 	x86_u32(&t->b, 0);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_L), STUB_PC, (int32_t)(2u * start), 0, true);
