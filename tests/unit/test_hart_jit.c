@@ -860,3 +860,57 @@ TEST(jit_guessed_addends_of_computed_loads_follow_every_page_change)
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_moves_in_place_operations_and_shift_pairs_match_the_interpreter)
+{
+	/*
+	 * The forms jit.c translates shorter than their recipe (jit_alu_simple,
+	 * jit_shifts_in_place): add/or/xor with x0 as either operand or a zero
+	 * immediate (moves), an immediate op on x0 (a constant), add/and/or/xor
+	 * whose rd is their rs2, slli+srli pairs into one register (by 32 and
+	 * 30, 32 and 32, 3 and 5), each with rd cached or not, folded into x31.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1237),	/* P+0: x5 = a changing value */
+	    ADD(6, 0, 5),	/* c.mv */
+	    OPR(6, 0, 7, 6, 0), /* or x7, x6, x0 */
+	    XOR(8, 0, 7),	/* xor x8, x0, x7 */
+	    ADDI(9, 8, 0),	/* mv */
+	    OPI(4, 10, 0, -77), /* xori x10, x0, -77 */
+	    ADD(9, 10, 9),	/* rd = rs2 */
+	    OPR(7, 0, 9, 5, 9), /* and x9, x5, x9 */
+	    XOR(9, 5, 9),
+	    OPR(6, 0, 9, 6, 9), /* or */
+	    SLLI(11, 9, 32),
+	    SRLI(11, 11, 30),
+	    SLLI(12, 5, 32),
+	    SRLI(12, 12, 32),
+	    SLLI(13, 9, 3),
+	    SRLI(13, 13, 5),
+	    SLLI(25, 5, 32), /* x25-x27: fewer uses, likely in memory */
+	    SRLI(25, 25, 31),
+	    ADD(26, 0, 25),
+	    XOR(27, 5, 26),
+	    ADD(31, 31, 9),
+	    ADD(31, 31, 11),
+	    XOR(31, 31, 12),
+	    ADD(31, 31, 13),
+	    XOR(31, 31, 27),
+	    ADD(31, 31, 10),
+	    ADDI(14, 14, 1),
+	    BNE(14, 15, -108), /* back to P+0 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 5, 0x8123456789abcdefull);
+	jt_set(&t, 15, 500);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(500, t.on.h->x[14]);
+	CHECK(jt_stats(&t)->insns > 400 * 28);
+out:
+	jt_fini(&t);
+}

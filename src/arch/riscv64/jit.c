@@ -6,11 +6,12 @@
  *   rbx = the hart (guest registers at h->x[i]; the block's most used
  *         ones are loaded into host registers at its entry and stored
  *         back, if it writes them, at every exit),
- *   r12 = instructions the batch may still start (exec.c's `left`),
+ *   r12 = instructions the batch may still start (exec.c's `left`), minus
+ *         the block's length while inside it (jit_loop_back),
  *   r13 = the guest-virtual address of the page (a decoded page serves
  *         every alias, so the pc is never a constant),
- *   r14 / r15 = this mode's R / W software TLB tables,
- *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs;
+ *   r14 = this mode's R software TLB table (the W table follows it),
+ *   rbp r15 rdi rsi r8-r11 = up to eight cached guest registers (jit_cache_regs;
  *         the caller-saved ones are pushed around a call, jit_call_save),
  *   rax rcx rdx = scratch (and rsi in exits, after the cache is stored back).
  * A block is: check (r12 >= its length, else leave with nothing done), the
@@ -86,9 +87,9 @@ struct jit_stub {
 
 /* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
  * pushed). */
-#define JIT_NCACHE 7
-static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_RSI, X86_R8,
-							X86_R9,	 X86_R10, X86_R11};
+#define JIT_NCACHE 8
+static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_R15, X86_RDI, X86_RSI,
+							X86_R8,	 X86_R9,  X86_R10, X86_R11};
 
 struct jit_tr {
 	struct rv_jit *j;
@@ -152,6 +153,7 @@ bool rv_jit_supported(void)
 #define PC_OFF ((int32_t)offsetof(struct rv_hart, pc))
 #define SLOW_OFF ((int32_t)offsetof(struct rv_hart, jit_exit_slow))
 #define XDP_OFF ((int32_t)offsetof(struct rv_hart, jit_xd))
+#define JIT_W_TABLE ((int32_t)(RV_TLB_SIZE * sizeof(struct rv_tlb_entry)))
 #define GUESS_OFF(i) ((int32_t)(offsetof(struct rv_hart, jit_guess) + 8u * (i)))
 
 static void jit_emit_runtime(struct rv_jit *j)
@@ -168,8 +170,7 @@ static void jit_emit_runtime(struct rv_jit *j)
 	x86_mov_rr(&b, X86_RBX, X86_RDI);
 	x86_mov_rr(&b, X86_R12, X86_RSI);
 	x86_mov_rr(&b, X86_R13, X86_RDX);
-	x86_mov_rr(&b, X86_R14, X86_R8);
-	x86_mov_rr(&b, X86_R15, X86_R9);
+	x86_mov_rr(&b, X86_R14, X86_R8); /* tw (r9) is r14 + JIT_W_TABLE: r15 caches a register */
 	x86_jmp_reg(&b, X86_RCX);
 	j->epilogue = b.p;
 	x86_mov_rr(&b, X86_RAX, X86_R12);
@@ -398,8 +399,14 @@ static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int3
 {
 	uint8_t *miss;
 	struct jit_stub *refill;
-
+	/* the W table follows the R table (tlb.e[priv][acc]): r15 is free for a guest register */
+	int32_t tdisp = table == X86_R15 ? JIT_W_TABLE : 0;
 	struct x86_buf *b = &t->b;
+
+	_Static_assert(offsetof(struct rv_tlb, e[0][RV_ACC_W]) -
+			       offsetof(struct rv_tlb, e[0][RV_ACC_R]) ==
+			   JIT_W_TABLE,
+		       "the W table at r14 + JIT_W_TABLE");
 
 	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
 	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 */
@@ -411,8 +418,9 @@ static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int3
 	else
 		x86_mov_rr(b, X86_RDX, X86_RAX);
 	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
-	/* tag: the last byte's page too, and no code bit; [rcx + table]: no add for the entry */
-	x86_cmp_mr_idx(b, X86_RCX, table, 0, X86_RDX);
+	/* tag: the last byte's page too, and no code bit; [rcx + r14 + tdisp]: no add for the entry
+	 */
+	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
 	miss = x86_jcc32(b, X86_CC_NE);
 	jit_stub(t, miss, STUB_REFILL, pcoff, k, true);
 	refill =
@@ -426,15 +434,16 @@ static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int3
 		unsigned g = t->j->next_guess++ % RV_JIT_GUESSES;
 
 		x86_mov_load(b, X86_RDX, X86_RBX, GUESS_OFF(g));
-		x86_cmp_mr_idx(b, X86_RCX, table, 8, X86_RDX);
+		x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp + 8, X86_RDX);
 		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_GUESS, GUESS_OFF(g), 0, false);
 		if (t->stub[t->nstub - 1].kind == STUB_GUESS) {
-			t->stub[t->nstub - 1].how = table;
+			t->stub[t->nstub - 1].how = (unsigned)tdisp;
 			t->stub[t->nstub - 1].back = b->p;
 		}
 		x86_alu_rr(b, X86_ADD, true, X86_RAX, X86_RDX);
 	} else {
-		x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, table, 8); /* + addend */
+		x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, X86_R14,
+			       tdisp + 8); /* + addend */
 	}
 	if (refill) {
 		refill->back = b->p;
@@ -847,6 +856,12 @@ static int jit_fpu_call(struct rv_hart *h, uint32_t insn)
 	return 0;
 }
 
+/* A cache register a call may clobber (rbp and r15 survive calls). */
+static bool jit_caller_saved(enum x86_reg r)
+{
+	return r != X86_RBP && r != X86_R15;
+}
+
 /*
  * Around a call from a block: the cached guest registers in caller-saved
  * host registers are pushed (and the stack kept 16-byte aligned: inside a
@@ -858,7 +873,7 @@ static int32_t jit_call_save(struct jit_tr *t)
 	int32_t n = 0;
 
 	for (unsigned i = 0; i < t->ncached; i++)
-		if (jit_cache_regs[i] != X86_RBP) {
+		if (jit_caller_saved(jit_cache_regs[i])) {
 			x86_push(&t->b, jit_cache_regs[i]);
 			n += 8;
 		}
@@ -874,12 +889,12 @@ static void jit_call_restore(struct jit_tr *t, int32_t n)
 	if (n & 8)
 		return; /* cannot happen: jit_call_save pads to 16 */
 	for (unsigned i = 0; i < t->ncached; i++)
-		if (jit_cache_regs[i] != X86_RBP)
+		if (jit_caller_saved(jit_cache_regs[i]))
 			n -= 8;
 	if (n)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RSP, 8);
 	for (unsigned i = t->ncached; i-- > 0;)
-		if (jit_cache_regs[i] != X86_RBP)
+		if (jit_caller_saved(jit_cache_regs[i]))
 			x86_pop(&t->b, jit_cache_regs[i]);
 }
 
@@ -1209,6 +1224,55 @@ static void jit_alu_b_rcx(struct jit_tr *t, const struct jit_alu_row *r, const s
 		x86_mov_imm(&t->b, X86_RCX, r->b == JIT_B_IMM ? (uint64_t)(int64_t)d->imm : 0);
 }
 
+/* Guest register rd = guest register src (a move, or a constant 0 from x0). */
+static void jit_copy(struct jit_tr *t, unsigned rd, unsigned src)
+{
+	enum x86_reg w;
+
+	if (src == 0) {
+		jit_set_imm(t, rd, 0);
+		return;
+	}
+	w = jit_work(t, rd, 0);
+	jit_ld(t, w, src);
+	if (w == X86_RAX)
+		jit_st(t, rd, X86_RAX);
+}
+
+/*
+ * The 64-bit ALU forms that need less than the recipe: a move (c.mv is
+ * add rd, x0, rs2; mv is addi rd, rs, 0; or/xor with x0 or 0), a constant
+ * (op x0 with an immediate), and a commutative operation whose rd is its
+ * rs2 (computed in rd's register with the operands swapped). True if done.
+ */
+static bool jit_alu_simple(struct jit_tr *t, const struct rv_dinsn *d, unsigned op, bool reg,
+			   int32_t imm)
+{
+	bool mv = op == X86_ADD || op == X86_OR || op == X86_XOR;
+	enum x86_reg w;
+
+	if (d->rd == 0 || d->rd >= 32)
+		return false;
+	if (mv && reg && d->rs1 == 0) {
+		jit_copy(t, d->rd, d->rs2);
+		return true;
+	}
+	if (mv && ((reg && d->rs2 == 0) || (!reg && imm == 0))) {
+		jit_copy(t, d->rd, d->rs1);
+		return true;
+	}
+	if (mv && !reg && d->rs1 == 0) {
+		jit_set_imm(t, d->rd, imm);
+		return true;
+	}
+	if (!reg || d->rd != d->rs2 || d->rd == d->rs1 || !t->cache_of[d->rd] ||
+	    !(mv || op == X86_AND))
+		return false;
+	w = jit_work(t, d->rd, 0); /* rd = rs2 op rs1, in place */
+	jit_src(t, (enum x86_alu)op, true, w, d->rs1);
+	return true;
+}
+
 /*
  * An ALU row of insn_table.h by its translation recipe. The work register
  * is rd's host register when it is cached (and not rs2, read after rs1 is
@@ -1222,6 +1286,8 @@ static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct
 	int32_t imm = r->b == JIT_B_IMM ? (int32_t)d->imm : 0;
 	enum x86_reg w;
 
+	if (r->kind == JK_ALU && r->w64 && jit_alu_simple(t, d, r->op, reg, imm))
+		return 1;
 	switch (r->kind) {
 	case JK_ALU:
 	case JK_SET:
@@ -1459,6 +1525,33 @@ static unsigned jit_K_JUMPR(struct jit_tr *t, const struct rv_dinsn *d, int32_t 
 	return 1;
 }
 
+/*
+ * slli rd, rs1, a; srli rd, rd, b (the fused SHIFTS pair writing one
+ * register): in rd's register, and for a = 32 (zero-extend then scale, an
+ * unsigned index) a 32-bit move and one shift.
+ */
+static void jit_shifts_in_place(struct jit_tr *t, const struct rv_dinsn *d)
+{
+	struct x86_buf *b = &t->b;
+	unsigned shl = (unsigned)d->imm & 63, shr = ((unsigned)d->imm >> 8) & 63;
+	enum x86_reg w = jit_work(t, d->rd, 0);
+
+	if (shl == 32 && shr <= 32) {
+		if (t->cache_of[d->rs1])
+			x86_mov_rr32(b, w, jit_cache_regs[t->cache_of[d->rs1] - 1]);
+		else
+			x86_load(b, X86_LD_U32, w, X86_RBX, XOFF(d->rs1));
+		if (shr < 32)
+			x86_shift_imm(b, X86_SHL, true, w, 32 - shr);
+	} else {
+		jit_ld(t, w, d->rs1);
+		x86_shift_imm(b, X86_SHL, true, w, shl);
+		x86_shift_imm(b, X86_SHR, true, w, shr);
+	}
+	if (w == X86_RAX)
+		jit_st(t, d->rd, X86_RAX);
+}
+
 static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned slot, unsigned k,
 			 bool *end)
 {
@@ -1554,6 +1647,10 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		return 1;
 	}
 	case RV_DOP_SHIFTS:
+		if ((unsigned)d->target == d->rd) {
+			jit_shifts_in_place(t, d);
+			return 2;
+		}
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_shift_imm(b, X86_SHL, true, X86_RAX, (unsigned)imm & 63);
 		jit_st(t, (unsigned)d->target, X86_RAX);
@@ -1579,7 +1676,7 @@ static void jit_emit_stubs(struct jit_tr *t)
 		jit_here(t, s->rel);
 		if (s->kind == STUB_GUESS) {
 			/* the entry's addend (rcx = its index) becomes the guess, and is used */
-			x86_mov_load_idx(b, X86_RDX, X86_RCX, (enum x86_reg)s->how, 8);
+			x86_mov_load_idx(b, X86_RDX, X86_RCX, X86_R14, (int32_t)s->how + 8);
 			x86_mov_store(b, X86_RBX, s->pcoff, X86_RDX);
 			x86_patch_rel32(x86_jmp32(b), s->back);
 			continue;
@@ -1788,7 +1885,9 @@ static bool jit_induction(const struct rv_dinsn *d)
  */
 static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const struct rv_dpage *dp)
 {
-	unsigned uses[33] = {0}, slot = t->start, k = 0;
+	unsigned uses[33] = {0}, slot = t->start, k = 0, n = 0, loop_end = 0;
+	/* per instruction: the registers of its fields (0 = none), for the weighting below */
+	uint8_t regs[JIT_MAX_INSNS][4];
 
 	memset(t->cache_of, 0, sizeof(t->cache_of));
 	memset(t->computed, 0, sizeof(t->computed));
@@ -1801,23 +1900,32 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 		if (!jit_can(d))
 			break;
 		f = jit_fields(d->op);
-		if (f & 1)
-			uses[d->rs1]++;
-		if (f & 2)
-			uses[d->rs2]++;
-		if ((f & 4) && d->rd < 32)
-			uses[d->rd]++;
-		if ((f & 8) && d->target > 0 && d->target < 32)
-			uses[d->target]++;
+		regs[n][0] = f & 1 ? d->rs1 : 0;
+		regs[n][1] = f & 2 ? d->rs2 : 0;
+		regs[n][2] = (f & 4) && d->rd < 32 ? d->rd : 0;
+		regs[n][3] = (f & 8) && d->target > 0 && d->target < 32 ? (uint8_t)d->target : 0;
 		if ((f & 4) && d->rd < 32 && !jit_induction(d))
 			t->computed[d->rd] = true;
 		if ((f & 8) && d->target > 0 && d->target < 32)
 			t->computed[d->target] = true;
+		/* a branch or jal back to the start: everything up to here is a loop body */
+		if ((jit_mem_kind(d->op) == JM_BRANCH || d->op == RV_DOP_JAL) &&
+		    d->target == (int32_t)t->start)
+			loop_end = n + 1;
+		n++;
 		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
 		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
 			break;
 		slot += d->step;
 	}
+	/*
+	 * A use inside a loop on the block's start counts eight times one after
+	 * it: the tail runs once per loop exit (a sieve's inner loop kept its
+	 * stored value in memory for the outer loop's registers).
+	 */
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned f = 0; f < 4; f++)
+			uses[regs[i][f]] += i < loop_end ? 8u : 1u;
 	uses[0] = 0;
 	while (t->ncached < JIT_NCACHE) {
 		unsigned best = 0;
