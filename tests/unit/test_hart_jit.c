@@ -914,3 +914,42 @@ TEST(jit_moves_in_place_operations_and_shift_pairs_match_the_interpreter)
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_patched_chains_die_with_their_page)
+{
+	/*
+	 * Block A (P+0: addi, j) chains to P+12 before that slot has a block:
+	 * its exit is a table lookup until B (P+12: addi, bne back to A) is
+	 * translated, then a patched direct jump. After 300 rounds the loop
+	 * rewrites B's first instruction (a store into the page resets its
+	 * slots and translations) and runs fence.i: A and B are translated
+	 * again, the new A's chain is patched to the new B, and the new
+	 * instruction is what runs (x6 = 300 * 2 + 300 * 3).
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0: A */
+	    J(8),	     /* P+4 -> P+12 */
+	    EBREAK,	     /* P+8: never */
+	    ADDI(6, 6, 2),   /* P+12: B (rewritten to addi x6, x6, 3) */
+	    BNE(5, 8, -16),  /* P+16 -> A */
+	    ADDI(8, 8, 300), /* P+20 */
+	    SW(12, 13, 0),   /* P+24: x13 = P+12 */
+	    FENCE_I,	     /* P+28 */
+	    BLT(5, 9, -32),  /* P+32 -> A while x5 < 600 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 8, 300);
+	jt_set(&t, 9, 600);
+	jt_set(&t, 12, ADDI(6, 6, 3));
+	jt_set(&t, 13, P + 12);
+	jt_run(&t, 40, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(300 * 2 + 300 * 3, t.on.h->x[6]);
+	CHECK(jt_stats(&t)->patched >= 2); /* once per generation of the page */
+out:
+	jt_fini(&t);
+}

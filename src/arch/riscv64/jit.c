@@ -124,6 +124,12 @@ struct jit_tr {
 	 * and guesses its TLB addend (jit_tlb). Induction variables do not.
 	 */
 	bool computed[33];
+	/* chain exits to untranslated slots emitted in this block (jit_patch_chains) */
+	struct {
+		uint8_t *rel;
+		uint16_t slot;
+	} pend[JIT_MAX_STUBS];
+	unsigned npend;
 };
 
 struct rv_jit {
@@ -1722,7 +1728,18 @@ static void jit_emit_stubs(struct jit_tr *t)
 				x86_patch_rel32(x86_jmp32(b), jit_rx_to_rw(t->j, next));
 				continue;
 			}
-			/* Not translated yet: look at the page's table when we get here. */
+			/*
+			 * Not translated yet: a jmp to the next instruction, pointed at the
+			 * block once it exists (jit_patch_chains); until then look at the
+			 * page's table when we get here.
+			 */
+			if (t->npend < JIT_MAX_STUBS) {
+				uint8_t *rel = x86_jmp32(b);
+
+				x86_patch_rel32(rel, b->p);
+				t->pend[t->npend].rel = rel;
+				t->pend[t->npend++].slot = (uint16_t)slot;
+			}
 			x86_mov_imm(b, X86_RAX, (uint64_t)(uintptr_t)&t->jp->s[slot].entry);
 			x86_mov_load(b, X86_RAX, X86_RAX, 0);
 			x86_test_rr(b, true, X86_RAX, X86_RAX);
@@ -1817,6 +1834,7 @@ static void jit_page_sync(struct rv_jit *j, struct rv_dpage *dp)
 {
 	if (dp->jit_gen != j->gen) {
 		memset(dp->jit->s, 0, sizeof(dp->jit->s));
+		dp->jit->npatch = 0; /* the blocks they were in are unreachable now */
 		dp->jit_gen = j->gen;
 	}
 }
@@ -1941,6 +1959,41 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 	}
 }
 
+/*
+ * The block just emitted made it into the cache: its chain exits to slots
+ * without a block join the page's list (the ones that do not fit stay
+ * lookups).
+ */
+static void jit_pend_commit(struct jit_tr *t)
+{
+	for (unsigned i = 0; i < t->npend && t->jp->npatch < RV_JIT_PATCHES; i++) {
+		struct rv_jit_patch *p = &t->jp->patch[t->jp->npatch++];
+
+		p->at = (uint32_t)(t->pend[i].rel - t->j->rw);
+		p->slot = t->pend[i].slot;
+	}
+}
+
+/*
+ * Slot `slot` of the page got its block `code`: every chain exit of the
+ * page's blocks waiting for it becomes a direct jump (through the RW view;
+ * this hart's thread is the only one running its cache's code, and it is
+ * here, not in a block).
+ */
+static void jit_patch_chains(struct rv_jit *j, struct rv_jit_page *jp, unsigned slot,
+			     const void *code)
+{
+	for (unsigned i = 0; i < jp->npatch;) {
+		if (jp->patch[i].slot != slot) {
+			i++;
+			continue;
+		}
+		x86_patch_rel32(j->rw + jp->patch[i].at, jit_rx_to_rw(j, code));
+		j->stats.patched++;
+		jp->patch[i] = jp->patch[--jp->npatch];
+	}
+}
+
 /* One attempt at the block at `start` into the free part of the cache; NULL if it did not fit. */
 static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, unsigned start,
 				      unsigned *ninsns)
@@ -1955,6 +2008,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->jp = dp->jit;
 	t->start = start;
 	t->nstub = 0;
+	t->npend = 0;
 	t->len = 0;
 	t->fs_on = t->fs_dirty = false;
 	jit_choose_cache(t, h, dp);
@@ -2006,6 +2060,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	if (t->b.full)
 		return NULL;
 	*ninsns = k;
+	jit_pend_commit(t);
 	j->stats.code_bytes += (uint64_t)(t->b.p - t->check);
 	j->used = (size_t)(t->b.p - j->rw + 15) & ~(size_t)15;
 	return jit_rw_to_rx(j, t->check);
@@ -2102,6 +2157,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 			return false;
 		}
 		jp->s[slot].entry = code;
+		jit_patch_chains(j, jp, slot, code);
 	}
 	h->jit_exit_slow = 0;
 	h->jit_xd = h->tlb.xd[h->priv];
