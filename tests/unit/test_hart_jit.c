@@ -953,3 +953,55 @@ TEST(jit_patched_chains_die_with_their_page)
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_branches_with_only_rs2_cached_swap_their_condition)
+{
+	/*
+	 * Branches whose rs1 is in memory (x0, or x28, used too little to get
+	 * a host register) and whose rs2 is cached compare rs2 with rs1 and
+	 * take the swapped condition (jit_branch_cmp): every signed and
+	 * unsigned condition, with x5 going through both signs, counted in x7
+	 * and x8 by the increments the branches skip.
+	 */
+	const uint32_t code[] = {
+	    ADD(5, 5, 6),    /* P+0 */
+	    BLT(0, 5, 8),    /* 0 < x5 */
+	    ADDI(7, 7, 1),   /**/
+	    BGE(0, 5, 8),    /**/
+	    ADDI(7, 7, 3),   /**/
+	    BLTU(0, 5, 8),   /**/
+	    ADDI(7, 7, 5),   /**/
+	    BGEU(0, 5, 8),   /**/
+	    ADDI(7, 7, 7),   /**/
+	    BLT(28, 5, 8),   /* x28 < x5 */
+	    ADDI(8, 8, 1),   /**/
+	    BGEU(28, 5, 8),  /**/
+	    ADDI(8, 8, 3),   /**/
+	    BGE(28, 5, 8),   /**/
+	    ADDI(8, 8, 5),   /**/
+	    ADD(11, 11, 12), /* fillers: x11-x14 outrank x28 for host registers */
+	    ADD(12, 12, 13), /**/
+	    ADD(13, 13, 14), /**/
+	    ADD(14, 14, 11), /**/
+	    XOR(11, 11, 13), /**/
+	    XOR(12, 12, 14), /**/
+	    ADDI(9, 9, 1),   /**/
+	    BNE(9, 10, -88), /* back to P+0 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 6, 0x9e3779b97f4a7c15ull);
+	jt_set(&t, 10, 3000);
+	jt_set(&t, 11, 1);
+	jt_set(&t, 28, (uint64_t)-5);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(3000, t.on.h->x[9]);
+	CHECK(t.on.h->x[7] > 3000 && t.on.h->x[8] > 3000); /* both ways, every condition */
+	CHECK(jt_stats(&t)->insns > 2000 * 23);
+out:
+	jt_fini(&t);
+}

@@ -148,6 +148,7 @@ struct rv_jit {
 	struct jit_tr *tr;   /* scratch for the block being translated */
 	bool fpu_inline;     /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
 	unsigned next_guess; /* the next hart jit_guess[] slot a guessing load site gets */
+	bool bmi2;	     /* the host has BMI2's rorx (the TLB index in one instruction) */
 };
 
 bool rv_jit_supported(void)
@@ -226,6 +227,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
 	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
 	j->fpu_inline = !(getenv("AXVM_JIT_FPU") && strcmp(getenv("AXVM_JIT_FPU"), "call") == 0);
+	j->bmi2 = __builtin_cpu_supports("bmi2");
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -415,9 +417,13 @@ static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int3
 		       "the W table at r14 + JIT_W_TABLE");
 
 	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
-	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 */
-	x86_mov_rr(b, X86_RCX, X86_RAX);
-	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 (the rotated-in low bits are masked off) */
+	if (t->j->bmi2) {
+		x86_rorx(b, X86_RCX, X86_RAX, 8);
+	} else {
+		x86_mov_rr(b, X86_RCX, X86_RAX);
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	}
 	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
 	if (size > 1)
 		x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
@@ -593,11 +599,33 @@ static void jit_loop_back(struct jit_tr *t, unsigned k)
 
 /*
  * A conditional branch's compare of rs1 with rs2: the cached register itself
- * (test for rs2 = x0: the same flags as cmp with 0), else through rax.
+ * (test for rs2 = x0: the same flags as cmp with 0), else through rax; when
+ * only rs2 is cached, rs2 with rs1 and the condition swapped. Returns the
+ * x86 condition for the branch's `cc`.
  */
-static void jit_branch_cmp(struct jit_tr *t, unsigned rs1, unsigned rs2)
+static enum x86_cc jit_branch_cmp(struct jit_tr *t, unsigned rs1, unsigned rs2, enum x86_cc cc)
 {
 	enum x86_reg a = X86_RAX;
+
+	if (!t->cache_of[rs1] && t->cache_of[rs2]) {
+		a = jit_cache_regs[t->cache_of[rs2] - 1];
+		if (rs1 == 0)
+			x86_test_rr(&t->b, true, a, a);
+		else
+			x86_alu_rm(&t->b, X86_CMP, true, a, X86_RBX, XOFF(rs1));
+		switch (cc) {
+		case X86_CC_B:
+			return X86_CC_A;
+		case X86_CC_AE:
+			return X86_CC_BE;
+		case X86_CC_L:
+			return X86_CC_G;
+		case X86_CC_GE:
+			return X86_CC_LE;
+		default:
+			return cc; /* E, NE */
+		}
+	}
 
 	if (t->cache_of[rs1])
 		a = jit_cache_regs[t->cache_of[rs1] - 1];
@@ -607,6 +635,7 @@ static void jit_branch_cmp(struct jit_tr *t, unsigned rs1, unsigned rs2)
 		x86_test_rr(&t->b, true, a, a);
 	else
 		jit_src(t, X86_CMP, true, a, rs2);
+	return cc;
 }
 
 /*
@@ -1384,16 +1413,16 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	switch (m->kind) {
 	case JM_BRANCH: {
 		uint8_t *rel;
+		enum x86_cc cc = jit_branch_cmp(t, d->rs1, d->rs2, (enum x86_cc)m->x);
 
-		jit_branch_cmp(t, d->rs1, d->rs2);
 		if (d->target >= 0 && (unsigned)d->target == t->start) {
 			/* not taken: jump over the loop's back edge */
-			rel = x86_jcc32(b, (enum x86_cc)(m->x ^ 1));
+			rel = x86_jcc32(b, (enum x86_cc)(cc ^ 1));
 			jit_loop_back(t, k + 1);
 			jit_here(t, rel);
 			return 1;
 		}
-		rel = x86_jcc32(b, (enum x86_cc)m->x);
+		rel = x86_jcc32(b, cc);
 		if (d->target >= 0)
 			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
 		else

@@ -398,3 +398,13 @@ void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, en
 	x86_byte(b, 0x8b);
 	x86_mem_idx(b, dst, base, index, disp);
 }
+
+void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count)
+{
+	x86_byte(b, 0xc4); /* VEX3: ~R ~X ~B, map 0F3A */
+	x86_byte(b, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03));
+	x86_byte(b, 0xfb); /* W1, vvvv unused, L0, pp F2 */
+	x86_byte(b, 0xf0);
+	x86_modrm_rr(b, dst, src);
+	x86_byte(b, (uint8_t)count);
+}

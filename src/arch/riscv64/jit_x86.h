@@ -56,8 +56,12 @@ enum x86_cc {
 	X86_CC_AE = 0x3,
 	X86_CC_E = 0x4,
 	X86_CC_NE = 0x5,
+	X86_CC_BE = 0x6,
+	X86_CC_A = 0x7,
 	X86_CC_L = 0xc,
 	X86_CC_GE = 0xd,
+	X86_CC_LE = 0xe,
+	X86_CC_G = 0xf,
 };
 
 /* One-operand F7 group: the /digit. */
@@ -148,5 +152,7 @@ void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, in
 		    enum x86_reg reg);
 void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
 		      int32_t disp);
+/* dst = src rotated right by count (BMI2: the caller checks the host has it). */
+void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count);
 
 #endif
