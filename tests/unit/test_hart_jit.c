@@ -582,8 +582,12 @@ out:
 
 TEST(jit_tiny_code_cache_is_emptied_and_refilled)
 {
-	/* 60 little hot loops, each its own block, in a cache of RV_JIT_MIN_CACHE bytes. */
-	enum { LOOPS = 60, PER = 6 };
+	/*
+	 * 60 little hot loops, each its own block (the jal to the next one ends
+	 * it: a block would otherwise take the loops after it in as inner
+	 * loops), in a cache of RV_JIT_MIN_CACHE bytes.
+	 */
+	enum { LOOPS = 60, PER = 7 };
 	uint32_t code[LOOPS * PER + 1];
 	struct jt t;
 
@@ -596,6 +600,7 @@ TEST(jit_tiny_code_cache_is_emptied_and_refilled)
 		c[3] = LD(7, 20, (int32_t)(8 * ((i + 1) % 64)));
 		c[4] = ADDI(6, 6, -1);
 		c[5] = BNE(6, 0, -16);
+		c[6] = J(4);
 	}
 	code[LOOPS * PER] = EBREAK;
 	if (!jt_init(&t, 100000, RV_JIT_MIN_CACHE, code, sizeof(code) / 4))
@@ -1004,4 +1009,52 @@ TEST(jit_branches_with_only_rs2_cached_swap_their_condition)
 	CHECK(jt_stats(&t)->insns > 2000 * 23);
 out:
 	jt_fini(&t);
+}
+
+TEST(jit_inner_jumps_keep_budget_instret_and_faults_exact)
+{
+	/*
+	 * One block holding a forward branch into itself (P+8 -> P+20), an
+	 * inner loop (P+32 -> P+24) and a loop on its start (P+48 -> P+0):
+	 * the branches jump inside the block with r12 re-based to the target
+	 * (jit_inner_jump). Budgets from 1 to 60 cut every path at every
+	 * length, and a load walking off the end of RAM faults after the
+	 * inner loop: registers, pc, instret and the trap must match the
+	 * interpreter after every run().
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),    /* P+0 */
+	    ANDI(11, 5, 1),   /* P+4 */
+	    BEQ(11, 0, 12),   /* P+8 -> P+20 on even rounds */
+	    ADDI(6, 6, 1),    /* P+12 */
+	    ADDI(6, 6, 2),    /* P+16 */
+	    ADDI(12, 0, 5),   /* P+20 */
+	    ADDI(7, 7, 3),    /* P+24: inner loop */
+	    ADDI(12, 12, -1), /* P+28 */
+	    BNE(12, 0, -8),   /* P+32 -> P+24 */
+	    LD(8, 13, 0),     /* P+36: faults at the end of RAM */
+	    ADD(14, 14, 8),   /* P+40 */
+	    ADDI(13, 13, 8),  /* P+44 */
+	    BNE(5, 9, -48),   /* P+48 -> P+0 */
+	    EBREAK,
+	};
+
+	for (uint64_t budget = 1; budget <= 61; budget += 4) {
+		struct jt t;
+
+		if (!jt_init(&t, budget == 61 ? 100000 : budget, 0, code, sizeof(code) / 4)) {
+			jt_fini(&t);
+			return;
+		}
+		jt_set(&t, 9, 1000);
+		jt_set(&t, 13, RAM_BASE + RAM_SIZE - 8 * 400);
+		jt_run(&t, 20000, __LINE__);
+		CHECK(t.on.exit.reason != AXVM_EXIT_NOTHING);
+		CHECK_U64(401, t.on.h->x[5]); /* the 401st round faults at its load */
+		CHECK_U64(RV_EXC_LOAD_ACCESS, t.on.h->scause);
+		CHECK(jt_stats(&t)->runs > 0);
+		jt_fini(&t);
+		if (test_failed_now())
+			return;
+	}
 }

@@ -83,6 +83,7 @@ struct jit_stub {
 	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
 	uint8_t *back; /* STUB_REFILL: where the hit path continues (rax = host address) */
 	unsigned how;  /* STUB_REFILL: enum rv_acc | size << 4 */
+	uint8_t fs;    /* jit_tr's fs_on | fs_dirty << 1 where the exit is taken */
 };
 
 /* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
@@ -124,6 +125,17 @@ struct jit_tr {
 	 * and guesses its TLB addend (jit_tlb). Induction variables do not.
 	 */
 	bool computed[33];
+	/*
+	 * The slots this block translated, in order: where each one's host code
+	 * starts, the instructions retired before it on the block's path, and
+	 * the FS facts there (jit_inner_jump).
+	 */
+	struct {
+		uint8_t *at;
+		uint16_t slot;
+		uint8_t k, fs;
+	} em[JIT_MAX_INSNS];
+	unsigned nem;
 	/* chain exits to untranslated slots emitted in this block (jit_patch_chains) */
 	struct {
 		uint8_t *rel;
@@ -301,6 +313,7 @@ static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, in
 	s->no_wb = false;
 	s->back = NULL;
 	s->how = 0;
+	s->fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
 }
 
 /* An unconditional exit: jump to a stub. */
@@ -1700,6 +1713,47 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	return 0; /* GENERIC but FENCE, STEP, DECODE, PAGE_END: not here */
 }
 
+/*
+ * A chain exit to a slot this block translated itself (the child loop and
+ * the swap of a heapsort, an outer loop around an inner one): jump there
+ * inside the block, the registers staying where they are. r12 is made what
+ * the block's path would have left at that slot (the code there charges its
+ * exits from the block's start): forward, the path here retired no more
+ * than the block's length allows, and the code there was emitted with the
+ * same FS facts or it is not used; backward, another pass of that part
+ * needs the budget: checked like a loop on the start, else the block leaves
+ * with pc at the slot. False if the slot is not one of the block's.
+ */
+static bool jit_inner_jump(struct jit_tr *t, const struct jit_stub *s)
+{
+	struct x86_buf *b = &t->b;
+
+	for (unsigned i = 0; i < t->nem; i++) {
+		unsigned kt = t->em[i].k;
+
+		if (t->em[i].slot != (unsigned)s->pcoff)
+			continue;
+		if (kt >= s->k) {
+			if (t->em[i].fs != s->fs)
+				return false;
+			if (kt != s->k)
+				x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k - (int32_t)kt);
+			x86_patch_rel32(x86_jmp32(b), t->em[i].at);
+			return true;
+		}
+		x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(s->k - kt));
+		x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->em[i].at);
+		if (kt != t->len)
+			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)kt - (int32_t)t->len);
+		jit_cache_store(t);
+		x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * (unsigned)s->pcoff));
+		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+		return true;
+	}
+	return false;
+}
+
 /* Emit the exit stubs collected while translating the body. */
 static void jit_emit_stubs(struct jit_tr *t)
 {
@@ -1745,6 +1799,8 @@ static void jit_emit_stubs(struct jit_tr *t)
 			continue;
 		}
 		/* r12 is biased by the block's length (jit_translate_once): charge k, unbias */
+		if (s->kind == STUB_CHAIN && jit_inner_jump(t, s))
+			continue;
 		if (s->k != t->len)
 			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k - (int32_t)t->len);
 		if (s->kind == STUB_CHAIN) {
@@ -2038,6 +2094,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->start = start;
 	t->nstub = 0;
 	t->npend = 0;
+	t->nem = 0;
 	t->len = 0;
 	t->fs_on = t->fs_dirty = false;
 	jit_choose_cache(t, h, dp);
@@ -2066,8 +2123,13 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 		    slot < RV_DPAGE_SLOTS ? jit_slot(h, dp, slot, &tmp) : &dp->slot[slot];
 		unsigned n = 0;
 
-		if (slot < RV_DPAGE_SLOTS && jit_can(d) && k + 2 <= JIT_MAX_INSNS)
+		if (slot < RV_DPAGE_SLOTS && jit_can(d) && k + 2 <= JIT_MAX_INSNS) {
+			t->em[t->nem].at = t->b.p;
+			t->em[t->nem].slot = (uint16_t)slot;
+			t->em[t->nem].k = (uint8_t)k;
+			t->em[t->nem++].fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
 			n = jit_insn(t, d, slot, k, &end);
+		}
 		if (!n) {
 			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
 			 * on). */
