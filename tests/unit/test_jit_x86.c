@@ -132,9 +132,16 @@ TEST(jit_x86_indexed_forms_match_the_assembler)
 	ENC("4a391439", x86_cmp_mr_idx(b, X86_RCX, X86_R15, 0, X86_RDX)); /* cmp [rcx+r15], rdx */
 	ENC("498b940980000000",
 	    x86_mov_load_idx(b, X86_RDX, X86_R9, X86_RCX, 0x80)); /* mov rdx, [r9+rcx+0x80] */
-	ENC("c4e3fbf0c808", x86_rorx(b, X86_RCX, X86_RAX, 8));	  /* rorx rcx, rax, 8 */
-	ENC("c4c3fbf0cf08", x86_rorx(b, X86_RCX, X86_R15, 8));	  /* rorx rcx, r15, 8 */
-	ENC("c443fbf0ca08", x86_rorx(b, X86_R9, X86_R10, 8));	  /* rorx r9, r10, 8 */
+	ENC("480fbe0410", x86_load_idx(b, X86_LD_S8, X86_RAX, X86_RAX, X86_RDX, 0));
+	ENC("0fb62c10", x86_load_idx(b, X86_LD_U8, X86_RBP, X86_RAX, X86_RDX, 0));
+	ENC("4c0fbf3c10", x86_load_idx(b, X86_LD_S16, X86_R15, X86_RAX, X86_RDX, 0));
+	ENC("440fb70c10", x86_load_idx(b, X86_LD_U16, X86_R9, X86_RAX, X86_RDX, 0));
+	ENC("4c633c10", x86_load_idx(b, X86_LD_S32, X86_R15, X86_RAX, X86_RDX, 0));
+	ENC("8b3410", x86_load_idx(b, X86_LD_U32, X86_RSI, X86_RAX, X86_RDX, 0));
+	ENC("4c8b1c10", x86_load_idx(b, X86_LD_64, X86_R11, X86_RAX, X86_RDX, 0));
+	ENC("c4e3fbf0c808", x86_rorx(b, X86_RCX, X86_RAX, 8)); /* rorx rcx, rax, 8 */
+	ENC("c4c3fbf0cf08", x86_rorx(b, X86_RCX, X86_R15, 8)); /* rorx rcx, r15, 8 */
+	ENC("c443fbf0ca08", x86_rorx(b, X86_R9, X86_R10, 8));  /* rorx r9, r10, 8 */
 }
 
 TEST(jit_x86_jumps_are_patched_relative_to_their_end)

@@ -84,6 +84,9 @@ struct jit_stub {
 	uint8_t *back; /* STUB_REFILL: where the hit path continues (rax = host address) */
 	unsigned how;  /* STUB_REFILL: enum rv_acc | size << 4 */
 	uint8_t fs;    /* jit_tr's fs_on | fs_dirty << 1 where the exit is taken */
+	/* STUB_REFILL of a guessed load (jit_guessed_load): redo it from [rax], then `back` */
+	bool reload;
+	uint8_t reload_kind, reload_dst; /* enum x86_load, enum x86_reg */
 };
 
 /* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
@@ -314,6 +317,7 @@ static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, in
 	s->back = NULL;
 	s->how = 0;
 	s->fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
+	s->reload = false;
 }
 
 /* An unconditional exit: jump to a stub. */
@@ -415,8 +419,8 @@ static void jit_here(struct jit_tr *t, uint8_t *rel)
  * host address), and what the refill cannot serve leaves through a slow
  * exit at pcoff with k retired.
  */
-static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff,
-		       unsigned k, bool guess)
+static struct jit_stub *jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size,
+				   int32_t pcoff, unsigned k, bool guess)
 {
 	uint8_t *miss;
 	struct jit_stub *refill;
@@ -465,7 +469,11 @@ static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int3
 			t->stub[t->nstub - 1].how = (unsigned)tdisp;
 			t->stub[t->nstub - 1].back = b->p;
 		}
-		x86_alu_rr(b, X86_ADD, true, X86_RAX, X86_RDX);
+		/* the access itself adds rdx (jit_guessed_load): the refill's host address differs
+		 */
+		if (refill)
+			refill->how = RV_ACC_R | size << 4;
+		return refill;
 	} else {
 		x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, X86_R14,
 			       tdisp + 8); /* + addend */
@@ -473,6 +481,27 @@ static void jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size, int3
 	if (refill) {
 		refill->back = b->p;
 		refill->how = (table == X86_R15 ? RV_ACC_W : RV_ACC_R) | size << 4;
+	}
+	return NULL;
+}
+
+/*
+ * A load at a computed address (rax = va) guessing its TLB addend: the
+ * load addresses [rax + rdx], so that the address waits for no add at all
+ * once va is known. A TLB miss refills and redoes the load from the host
+ * address the refill returns (the stub's copy of it).
+ */
+static void jit_guessed_load(struct jit_tr *t, enum x86_load kind, enum x86_reg w, unsigned size,
+			     int32_t pcoff, unsigned k)
+{
+	struct jit_stub *refill = jit_tlb_at(t, X86_R14, size, pcoff, k, true);
+
+	x86_load_idx(&t->b, kind, w, X86_RAX, X86_RDX, 0);
+	if (refill) {
+		refill->back = t->b.p;
+		refill->reload = true;
+		refill->reload_kind = (uint8_t)kind;
+		refill->reload_dst = (uint8_t)w;
 	}
 }
 
@@ -1446,8 +1475,12 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		enum x86_reg w = jit_work(t, d->rd, 0);
 
 		jit_addr(t, d->rs1, imm);
-		jit_tlb_at(t, X86_R14, m->size, off, k, t->computed[d->rs1]);
-		x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+		if (t->computed[d->rs1]) {
+			jit_guessed_load(t, (enum x86_load)m->x, w, m->size, off, k);
+		} else {
+			jit_tlb(t, X86_R14, m->size, off, k);
+			x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+		}
 		if (w == X86_RAX)
 			jit_st(t, d->rd, X86_RAX);
 		return 1;
@@ -1479,9 +1512,8 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		if (m->kind == JM_ADD_LOAD) {
 			enum x86_reg w = jit_work(t, d->rd, 0);
 
-			jit_tlb_at(t, X86_R14, m->size, off2, k + 1,
-				   true); /* rs1 + rs2: computed */
-			x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+			/* rs1 + rs2: a computed address */
+			jit_guessed_load(t, (enum x86_load)m->x, w, m->size, off2, k + 1);
 			if (w == X86_RAX)
 				jit_st(t, d->rd, X86_RAX);
 		} else {
@@ -1780,6 +1812,15 @@ static void jit_emit_stubs(struct jit_tr *t)
 			jit_call(t, (const void *)jit_refill);
 			jit_call_restore(t, n);
 			x86_test_rr(b, true, X86_RAX, X86_RAX);
+			if (s->reload) {
+				uint8_t *fail = x86_jcc32(b, X86_CC_E);
+
+				x86_load(b, (enum x86_load)s->reload_kind,
+					 (enum x86_reg)s->reload_dst, X86_RAX, 0);
+				x86_patch_rel32(x86_jmp32(b), s->back);
+				jit_stub(t, fail, STUB_PC, s->pcoff, s->k, true);
+				continue;
+			}
 			x86_patch_rel32(x86_jcc32(b, X86_CC_NE), s->back);
 			jit_exit(t, STUB_PC, s->pcoff, s->k, true); /* emitted later in this loop */
 			continue;

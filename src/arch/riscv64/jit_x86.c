@@ -68,6 +68,41 @@ void x86_mov_store(struct x86_buf *b, enum x86_reg base, int32_t disp, enum x86_
 	x86_mem(b, src, base, disp);
 }
 
+static void x86_rex_idx(struct x86_buf *b, bool w, unsigned reg, unsigned index, unsigned base,
+			bool force);
+static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned index,
+			int32_t disp);
+
+/* A load's opcode bytes and REX (index: an x86_reg, or -1 for none). */
+static void x86_load_op(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
+			int index)
+{
+	static const struct {
+		bool w;
+		uint8_t op0, op1; /* op1 0: one-byte opcode op0 */
+	} ops[] = {
+	    [X86_LD_S8] = {true, 0x0f, 0xbe},  [X86_LD_U8] = {false, 0x0f, 0xb6},
+	    [X86_LD_S16] = {true, 0x0f, 0xbf}, [X86_LD_U16] = {false, 0x0f, 0xb7},
+	    [X86_LD_S32] = {true, 0x63, 0},    [X86_LD_U32] = {false, 0x8b, 0},
+	    [X86_LD_64] = {true, 0x8b, 0},
+	};
+
+	if (index >= 0)
+		x86_rex_idx(b, ops[kind].w, dst, (unsigned)index, base, false);
+	else
+		x86_rex(b, ops[kind].w, dst, base, false);
+	x86_byte(b, ops[kind].op0);
+	if (ops[kind].op1)
+		x86_byte(b, ops[kind].op1);
+}
+
+void x86_load_idx(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
+		  enum x86_reg index, int32_t disp)
+{
+	x86_load_op(b, kind, dst, base, (int)index);
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
 void x86_load(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
 	      int32_t disp)
 {

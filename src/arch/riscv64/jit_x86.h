@@ -152,6 +152,9 @@ void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, in
 		    enum x86_reg reg);
 void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
 		      int32_t disp);
+/* A load of `kind` from [base + index + disp], extended to 64 bits. */
+void x86_load_idx(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
+		  enum x86_reg index, int32_t disp);
 /* dst = src rotated right by count (BMI2: the caller checks the host has it). */
 void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count);
 
