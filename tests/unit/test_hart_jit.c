@@ -1058,3 +1058,53 @@ TEST(jit_inner_jumps_keep_budget_instret_and_faults_exact)
 			return;
 	}
 }
+
+TEST(jit_sext_w_is_dropped_only_for_known_sign_extended_values)
+{
+	/*
+	 * sext.w (addiw rd, rs, 0) of a value the block knows to be
+	 * sign-extended (a W operation's, an lw's, a bitwise op of two such) is
+	 * a move or nothing (jit_sx_update); everything else keeps it: a 64-bit
+	 * add's result, an lwu's, a value at a slot another path jumps to (P+36
+	 * from P+28, where x9 is a 64-bit sum). Each case leaves a value in
+	 * x10..x14 whose upper half differs if the sign extension is lost.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),	       /* P+0 */
+	    enc_i(0x03, 6, 2, 20, 0),  /* P+4: lw x6, 0(x20): 0x80000001, sign-extended */
+	    OPIW(5, 7, 5, 1),	       /* P+8: srliw x7, x5, 1 */
+	    XOR(8, 6, 7),	       /* P+12: both sign-extended */
+	    ADDIW(10, 8, 0),	       /* P+16: sext.w of a known value: a move */
+	    ADD(9, 21, 5),	       /* P+20: x21 = 0x7fffffff: a 64-bit sum above 2^31 */
+	    ADDIW(11, 9, 0),	       /* P+24: must sign-extend */
+	    BEQ(0, 0, 8),	       /* P+28 -> P+36 */
+	    ADDIW(9, 6, 0),	       /* P+32: skipped */
+	    ADDIW(12, 9, 0),	       /* P+36: reached by the jump: x9 unknown */
+	    enc_i(0x03, 13, 6, 20, 0), /* P+40: lwu x13, 0(x20): zero-extended */
+	    ADDIW(13, 13, 0),	       /* P+44: must sign-extend */
+	    ADDIW(14, 6, 0),	       /* P+48: x6 from lw: nothing to do */
+	    ADD(31, 31, 10),	       /* P+52 */
+	    ADD(31, 31, 11),	       /**/
+	    ADD(31, 31, 12),	       /**/
+	    ADD(31, 31, 13),	       /**/
+	    ADD(31, 31, 14),	       /**/
+	    BNE(5, 22, -72),	       /* P+72 -> P+0 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	fix_wr64(&t.on, DATA, 0x80000001u);
+	fix_wr64(&t.off, DATA, 0x80000001u);
+	jt_set(&t, 20, DATA);
+	jt_set(&t, 21, 0x7fffffff);
+	jt_set(&t, 22, 1000);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(0xffffffff80000001ull, t.on.h->x[13]);
+	CHECK_U64((uint64_t)(int64_t)(int32_t)(0x7fffffffu + 1000u), t.on.h->x[11]);
+	CHECK(jt_stats(&t)->insns > 900 * 19);
+out:
+	jt_fini(&t);
+}

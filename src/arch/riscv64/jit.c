@@ -129,6 +129,16 @@ struct jit_tr {
 	 */
 	bool computed[33];
 	/*
+	 * At the instruction being translated: guest registers known to hold a
+	 * sign-extended 32-bit value (set by W operations, narrow loads, lui,
+	 * compares, bitwise operations of such values), so that a sext.w of
+	 * one is a move or nothing (jit_sx_update). Forgotten at the block's
+	 * start and at every slot a branch of the block targets (tgt[]).
+	 */
+	bool sx[33];
+	uint16_t tgt[JIT_MAX_INSNS];
+	unsigned ntgt;
+	/*
 	 * The slots this block translated, in order: where each one's host code
 	 * starts, the instructions retired before it on the block's path, and
 	 * the FS facts there (jit_inner_jump).
@@ -1365,6 +1375,11 @@ static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct
 
 	if (r->kind == JK_ALU && r->w64 && jit_alu_simple(t, d, r->op, reg, imm))
 		return 1;
+	if (r->kind == JK_ALU && !r->w64 && r->op == X86_ADD && !reg && imm == 0 && t->sx[d->rs1]) {
+		if (d->rd != d->rs1) /* sext.w of a value that is sign-extended already */
+			jit_copy(t, d->rd, d->rs1);
+		return 1;
+	}
 	switch (r->kind) {
 	case JK_ALU:
 	case JK_SET:
@@ -1529,6 +1544,71 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		return 2;
 	}
 	}
+}
+
+static void jit_sx_forget(struct jit_tr *t)
+{
+	memset(t->sx, 0, sizeof(t->sx));
+	t->sx[0] = true; /* x0 reads 0 */
+}
+
+/* A slot some branch of the block targets: another path may reach it (jit_inner_jump). */
+static void jit_sx_merge(struct jit_tr *t, unsigned slot)
+{
+	for (unsigned i = 0; i < t->ntgt; i++)
+		if (t->tgt[i] == slot) {
+			jit_sx_forget(t);
+			return;
+		}
+}
+
+/* After d was translated: what it wrote is or is not a sign-extended 32-bit value. */
+static void jit_sx_update(struct jit_tr *t, const struct rv_dinsn *d)
+{
+	const struct jit_alu_row *r = jit_alu_row(d->op);
+	unsigned mk = jit_mem_kind(d->op), rd = d->rd < 32 ? d->rd : 0;
+	bool v = false;
+
+	if (r) {
+		bool reg = r->b == JIT_B_REG;
+		unsigned b = reg ? d->rs2 : 0; /* an immediate is sign-extended from 12 bits */
+
+		if (!r->w64 && r->kind != JK_CALL)
+			v = true; /* W operations: sign-extended by definition */
+		else if (r->kind == JK_SET)
+			v = true; /* 0 or 1 */
+		else if (r->kind == JK_ALU &&
+			 (r->op == X86_XOR || r->op == X86_OR || r->op == X86_AND))
+			v = t->sx[d->rs1] && t->sx[b];
+		else if (r->kind == JK_ALU && r->op == X86_ADD &&
+			 ((reg && (d->rs1 == 0 || d->rs2 == 0)) || (!reg && d->imm == 0)))
+			v = t->sx[d->rs1] && t->sx[b]; /* a move (x0 is 0) */
+	} else if (mk == JM_BRANCH || mk == JM_STORE || d->op == RV_DOP_NOP ||
+		   d->op == RV_DOP_FLW || d->op == RV_DOP_FLD || d->op == RV_DOP_FSW ||
+		   d->op == RV_DOP_FSD || jit_fence(d)) {
+		return; /* no x register written */
+	} else if (mk == JM_ADD_STORE) {
+		if (d->target > 0 && d->target < 32)
+			t->sx[d->target] = false;
+		return;
+	} else if (mk == JM_LOAD || mk == JM_ADD_LOAD) {
+		enum x86_load x = (enum x86_load)jit_mem_rows[d->op].x;
+
+		if (mk == JM_ADD_LOAD && d->target > 0 && d->target < 32)
+			t->sx[d->target] = false;
+		v = x != X86_LD_U32 && x != X86_LD_64;
+	} else if (d->op == RV_DOP_LUI || d->op == RV_DOP_LI) {
+		v = true;
+	} else if (d->op == RV_DOP_AUIPC || d->op == RV_DOP_JAL || d->op == RV_DOP_JALR ||
+		   d->op == RV_DOP_ZEXTW) {
+		v = false;
+	} else {
+		/* anything else (shift pairs, calls writing through memory): forget it all */
+		jit_sx_forget(t);
+		return;
+	}
+	if (rd)
+		t->sx[rd] = v;
 }
 
 /*
@@ -2035,6 +2115,7 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 
 	memset(t->cache_of, 0, sizeof(t->cache_of));
 	memset(t->computed, 0, sizeof(t->computed));
+	t->ntgt = 0;
 	t->ncached = 0;
 	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
 		struct rv_dinsn tmp;
@@ -2052,6 +2133,9 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 			t->computed[d->rd] = true;
 		if ((f & 8) && d->target > 0 && d->target < 32)
 			t->computed[d->target] = true;
+		if ((jit_mem_kind(d->op) == JM_BRANCH || d->op == RV_DOP_JAL) && d->target >= 0 &&
+		    t->ntgt < JIT_MAX_INSNS)
+			t->tgt[t->ntgt++] = (uint16_t)d->target;
 		/* a branch or jal back to the start: everything up to here is a loop body */
 		if ((jit_mem_kind(d->op) == JM_BRANCH || d->op == RV_DOP_JAL) &&
 		    d->target == (int32_t)t->start)
@@ -2136,6 +2220,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->nstub = 0;
 	t->npend = 0;
 	t->nem = 0;
+	jit_sx_forget(t);
 	t->len = 0;
 	t->fs_on = t->fs_dirty = false;
 	jit_choose_cache(t, h, dp);
@@ -2169,7 +2254,10 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 			t->em[t->nem].slot = (uint16_t)slot;
 			t->em[t->nem].k = (uint8_t)k;
 			t->em[t->nem++].fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
+			jit_sx_merge(t, slot);
 			n = jit_insn(t, d, slot, k, &end);
+			if (n)
+				jit_sx_update(t, d);
 		}
 		if (!n) {
 			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
