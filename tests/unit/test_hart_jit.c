@@ -1108,3 +1108,52 @@ TEST(jit_sext_w_is_dropped_only_for_known_sign_extended_values)
 out:
 	jt_fini(&t);
 }
+
+TEST(jit_accesses_at_a_cached_register_refill_and_redo_in_place)
+{
+	/*
+	 * Loads and stores at 0(reg) with reg cached address [reg + addend]
+	 * directly (jit_access_reg); a TLB miss copies reg to rax for the
+	 * refill and redoes the access from the host address in the stub: a
+	 * store of a cached register (sd x5), of a register in memory (sb x28,
+	 * used too little for a host register), loads back (ld, lbu), on 8
+	 * pages whose PTEs have A and D clear (the sb misses first on each),
+	 * then an unmapped page (a precise store page fault).
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0 */
+	    ADDI(9, 7, 8),   /* P+4 */
+	    SB(28, 9, 0),    /* P+8: first on each page; faults on the unmapped one */
+	    SD(5, 7, 0),     /* P+12 */
+	    LD(6, 7, 0),     /* P+16 */
+	    LBU(10, 9, 0),   /* P+20 */
+	    ADD(8, 8, 6),    /* P+24 */
+	    ADD(8, 8, 10),   /* P+28 */
+	    ANDI(11, 5, 31), /* P+32 */
+	    BNE(11, 0, -36), /* P+36 */
+	    ADD(7, 7, 12),   /* P+40: the next page */
+	    J(-44),	     /* P+44 */
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_sv39_data(&t.on);
+	jt_sv39_data(&t.off);
+	jt_set(&t, 7, JT_VA + 0x1000);
+	jt_set(&t, 12, 0x1000);
+	jt_set(&t, 28, 0x5a);
+	jt_run(&t, 20, __LINE__);
+	CHECK_U64(RV_EXC_STORE_PAGE, t.on.h->scause);
+	CHECK_U64(JT_VA + 0x1000 * (JT_DPAGES + 1) + 8, t.on.h->stval);
+	CHECK_U64(P + 8, t.on.h->sepc);
+	CHECK_U64(32 * JT_DPAGES + 1, t.on.h->x[5]);
+	for (unsigned i = 1; i <= JT_DPAGES; i++) {
+		CHECK_U64(jt_pte(JT_DATA_PA + 0x1000 * i, 0xc7), fix_rd64(&t.on, JT_L0 + 8 * i));
+		CHECK_U64(32 * i, fix_rd64(&t.on, JT_DATA_PA + 0x1000 * i));
+		CHECK_U64(0x5a, fix_rd64(&t.on, JT_DATA_PA + 0x1000 * i + 8));
+	}
+	CHECK(jt_stats(&t)->refills >= 2 * (JT_DPAGES - 1));
+out:
+	jt_fini(&t);
+}

@@ -87,6 +87,13 @@ struct jit_stub {
 	/* STUB_REFILL of a guessed load (jit_guessed_load): redo it from [rax], then `back` */
 	bool reload;
 	uint8_t reload_kind, reload_dst; /* enum x86_load, enum x86_reg */
+	/*
+	 * STUB_REFILL of jit_access_reg: va is that register (copied to rax
+	 * first), and a store is redone at [rax] too: `restore` bytes of host
+	 * register reload_dst, or of guest register restore_x when that is 0xff.
+	 */
+	uint8_t va_reg; /* 0xff: rax holds va already */
+	uint8_t restore, restore_x;
 };
 
 /* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
@@ -328,6 +335,8 @@ static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, in
 	s->how = 0;
 	s->fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
 	s->reload = false;
+	s->va_reg = 0xff;
+	s->restore = 0;
 }
 
 /* An unconditional exit: jump to a stub. */
@@ -493,6 +502,83 @@ static struct jit_stub *jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigne
 		refill->how = (table == X86_R15 ? RV_ACC_W : RV_ACC_R) | size << 4;
 	}
 	return NULL;
+}
+
+/*
+ * A load or store at 0(breg), breg a cached guest register: the TLB check
+ * reads breg itself and the access addresses [breg + addend] (rax the
+ * entry's addend, or rdx the guessed one), so va is never copied into rax.
+ * A miss's stub copies it there for jit_refill and redoes the access from
+ * the host address. Loads go to w; stores take host register src, or guest
+ * register src_x (src = 0xff) through rdx.
+ */
+static void jit_access_reg(struct jit_tr *t, enum x86_reg breg, bool store, unsigned size,
+			   enum x86_load kind, enum x86_reg w, unsigned src, unsigned src_x,
+			   int32_t pcoff, unsigned k, bool guess)
+{
+	struct x86_buf *b = &t->b;
+	int32_t tdisp = store ? JIT_W_TABLE : 0;
+	struct jit_stub *refill;
+	enum x86_reg add = X86_RAX;
+
+	if (t->j->bmi2) {
+		x86_rorx(b, X86_RCX, breg, 8);
+	} else {
+		x86_mov_rr(b, X86_RCX, breg);
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	}
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
+	if (size > 1)
+		x86_lea(b, X86_RDX, breg, (int32_t)size - 1);
+	else
+		x86_mov_rr(b, X86_RDX, breg);
+	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
+	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
+	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_REFILL, pcoff, k, true);
+	refill = t->stub[t->nstub - 1].kind == STUB_REFILL ? &t->stub[t->nstub - 1] : NULL;
+	if (guess && !store) {
+		unsigned g = t->j->next_guess++ % RV_JIT_GUESSES;
+
+		x86_mov_load(b, X86_RDX, X86_RBX, GUESS_OFF(g));
+		x86_cmp_mr_idx(b, X86_RCX, X86_R14, 8, X86_RDX);
+		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_GUESS, GUESS_OFF(g), 0, false);
+		if (t->stub[t->nstub - 1].kind == STUB_GUESS) {
+			t->stub[t->nstub - 1].how = 0;
+			t->stub[t->nstub - 1].back = b->p;
+		}
+		add = X86_RDX;
+	} else {
+		x86_mov_load_idx(b, X86_RAX, X86_RCX, X86_R14, tdisp + 8);
+	}
+	if (!store) {
+		x86_load_idx(b, kind, w, breg, add, 0);
+	} else if (src != 0xff) {
+		x86_store_idx(b, size, breg, add, 0, (enum x86_reg)src);
+	} else {
+		/* rdx is free after the check (a store never guesses: add is rax) */
+		x86_mov_load(b, X86_RDX, X86_RBX, XOFF(src_x));
+		x86_store_idx(b, size, breg, add, 0, X86_RDX);
+	}
+	if (refill) {
+		refill->back = b->p;
+		refill->how = (store ? RV_ACC_W : RV_ACC_R) | size << 4;
+		refill->va_reg = (uint8_t)breg;
+		if (store) {
+			refill->restore = (uint8_t)size;
+			refill->reload_dst = (uint8_t)src;
+			refill->restore_x = (uint8_t)src_x;
+		} else {
+			refill->reload = true;
+			refill->reload_kind = (uint8_t)kind;
+			refill->reload_dst = (uint8_t)w;
+		}
+	}
+}
+
+/* The cached register holding guest register xr, or 0xff. */
+static unsigned jit_reg_of(const struct jit_tr *t, unsigned xr)
+{
+	return t->cache_of[xr] ? (unsigned)jit_cache_regs[t->cache_of[xr] - 1] : 0xffu;
 }
 
 /*
@@ -1489,6 +1575,13 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	case JM_LOAD: {
 		enum x86_reg w = jit_work(t, d->rd, 0);
 
+		if (imm == 0 && t->cache_of[d->rs1]) {
+			jit_access_reg(t, (enum x86_reg)jit_reg_of(t, d->rs1), false, m->size,
+				       (enum x86_load)m->x, w, 0, 0, off, k, t->computed[d->rs1]);
+			if (w == X86_RAX)
+				jit_st(t, d->rd, X86_RAX);
+			return 1;
+		}
 		jit_addr(t, d->rs1, imm);
 		if (t->computed[d->rs1]) {
 			jit_guessed_load(t, (enum x86_load)m->x, w, m->size, off, k);
@@ -1501,6 +1594,12 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		return 1;
 	}
 	case JM_STORE:
+		if (imm == 0 && t->cache_of[d->rs1]) {
+			jit_access_reg(t, (enum x86_reg)jit_reg_of(t, d->rs1), true, m->size,
+				       X86_LD_64, X86_RAX, jit_reg_of(t, d->rs2), d->rs2, off, k,
+				       false);
+			return 1;
+		}
 		jit_addr(t, d->rs1, imm);
 		jit_tlb(t, X86_R15, m->size, off, k);
 		if (t->cache_of[d->rs2]) {
@@ -1513,7 +1612,29 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	default: {
 		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
 		int32_t off2 = off + 2 * (int32_t)d->first_step;
+		unsigned tg = (unsigned)d->target;
 
+		if (imm == 0 && tg > 0 && tg < 32 && t->cache_of[tg] && t->cache_of[d->rs1] &&
+		    t->cache_of[d->rs2]) {
+			/* t = rs1 + rs2 in t's register, then the access at 0(t) */
+			enum x86_reg tr = (enum x86_reg)jit_reg_of(t, tg);
+
+			x86_lea_idx(b, tr, (enum x86_reg)jit_reg_of(t, d->rs1),
+				    (enum x86_reg)jit_reg_of(t, d->rs2), 0);
+			t->dirty[t->cache_of[tg] - 1] = true;
+			if (m->kind == JM_ADD_LOAD) {
+				enum x86_reg w = jit_work(t, d->rd, 0);
+
+				jit_access_reg(t, tr, false, m->size, (enum x86_load)m->x, w, 0, 0,
+					       off2, k + 1, true);
+				if (w == X86_RAX)
+					jit_st(t, d->rd, X86_RAX);
+			} else {
+				jit_access_reg(t, tr, true, m->size, X86_LD_64, X86_RAX,
+					       jit_reg_of(t, d->rd), d->rd, off2, k + 1, false);
+			}
+			return 2;
+		}
 		if (t->cache_of[d->rs1] && t->cache_of[d->rs2])
 			x86_lea_idx(b, X86_RAX, jit_cache_regs[t->cache_of[d->rs1] - 1],
 				    jit_cache_regs[t->cache_of[d->rs2] - 1], 0);
@@ -1884,7 +2005,11 @@ static void jit_emit_stubs(struct jit_tr *t)
 		}
 		if (s->kind == STUB_REFILL) {
 			/* rax = va; the cached registers survive the call (pushed or rbp) */
-			int32_t n = jit_call_save(t);
+			int32_t n;
+
+			if (s->va_reg != 0xff)
+				x86_mov_rr(b, X86_RAX, (enum x86_reg)s->va_reg);
+			n = jit_call_save(t);
 
 			x86_mov_rr(b, X86_RDI, X86_RBX);
 			x86_mov_rr(b, X86_RSI, X86_RAX);
@@ -1892,11 +2017,19 @@ static void jit_emit_stubs(struct jit_tr *t)
 			jit_call(t, (const void *)jit_refill);
 			jit_call_restore(t, n);
 			x86_test_rr(b, true, X86_RAX, X86_RAX);
-			if (s->reload) {
+			if (s->reload || s->restore) {
 				uint8_t *fail = x86_jcc32(b, X86_CC_E);
 
-				x86_load(b, (enum x86_load)s->reload_kind,
-					 (enum x86_reg)s->reload_dst, X86_RAX, 0);
+				if (s->restore && s->reload_dst == 0xff) {
+					x86_mov_load(b, X86_RDX, X86_RBX, XOFF(s->restore_x));
+					x86_store(b, s->restore, X86_RAX, 0, X86_RDX);
+				} else if (s->restore) {
+					x86_store(b, s->restore, X86_RAX, 0,
+						  (enum x86_reg)s->reload_dst);
+				} else {
+					x86_load(b, (enum x86_load)s->reload_kind,
+						 (enum x86_reg)s->reload_dst, X86_RAX, 0);
+				}
 				x86_patch_rel32(x86_jmp32(b), s->back);
 				jit_stub(t, fail, STUB_PC, s->pcoff, s->k, true);
 				continue;

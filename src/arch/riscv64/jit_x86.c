@@ -72,6 +72,7 @@ static void x86_rex_idx(struct x86_buf *b, bool w, unsigned reg, unsigned index,
 			bool force);
 static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned index,
 			int32_t disp);
+static void x86_idx_order(enum x86_reg *base, enum x86_reg *index, int32_t disp);
 
 /* A load's opcode bytes and REX (index: an x86_reg, or -1 for none). */
 static void x86_load_op(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
@@ -99,6 +100,7 @@ static void x86_load_op(struct x86_buf *b, enum x86_load kind, enum x86_reg dst,
 void x86_load_idx(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
 		  enum x86_reg index, int32_t disp)
 {
+	x86_idx_order(&base, &index, disp);
 	x86_load_op(b, kind, dst, base, (int)index);
 	x86_mem_idx(b, dst, base, index, disp);
 }
@@ -389,6 +391,21 @@ static void x86_rex_idx(struct x86_buf *b, bool w, unsigned reg, unsigned index,
 		x86_byte(b, rex);
 }
 
+/*
+ * [rbp + i] and [r13 + i] need a zero displacement byte, and a lea or load
+ * with base, index and displacement is a slower form on some cores (AMD's
+ * "complex" LEA): with no displacement, rbp/r13 go in the index instead.
+ */
+static void x86_idx_order(enum x86_reg *base, enum x86_reg *index, int32_t disp)
+{
+	if (disp == 0 && (*base & 7) == 5 && (*index & 7) != 5) {
+		enum x86_reg t = *base;
+
+		*base = *index;
+		*index = t;
+	}
+}
+
 static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned index,
 			int32_t disp)
 {
@@ -405,6 +422,7 @@ static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned
 void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
 		 int32_t disp)
 {
+	x86_idx_order(&base, &index, disp);
 	x86_rex_idx(b, true, dst, index, base, false);
 	x86_byte(b, 0x8d);
 	x86_mem_idx(b, dst, base, index, disp);
@@ -413,6 +431,7 @@ void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x8
 void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg dst,
 		    enum x86_reg base, enum x86_reg index, int32_t disp)
 {
+	x86_idx_order(&base, &index, disp);
 	x86_rex_idx(b, w64, dst, index, base, false);
 	x86_byte(b, (uint8_t)(op << 3 | 3)); /* op r, r/m */
 	x86_mem_idx(b, dst, base, index, disp);
@@ -421,6 +440,7 @@ void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg d
 void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, int32_t disp,
 		    enum x86_reg reg)
 {
+	x86_idx_order(&base, &index, disp);
 	x86_rex_idx(b, true, reg, index, base, false);
 	x86_byte(b, 0x39);
 	x86_mem_idx(b, reg, base, index, disp);
@@ -429,6 +449,7 @@ void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, in
 void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
 		      int32_t disp)
 {
+	x86_idx_order(&base, &index, disp);
 	x86_rex_idx(b, true, dst, index, base, false);
 	x86_byte(b, 0x8b);
 	x86_mem_idx(b, dst, base, index, disp);
@@ -442,4 +463,16 @@ void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned co
 	x86_byte(b, 0xf0);
 	x86_modrm_rr(b, dst, src);
 	x86_byte(b, (uint8_t)count);
+}
+
+void x86_store_idx(struct x86_buf *b, unsigned size, enum x86_reg base, enum x86_reg index,
+		   int32_t disp, enum x86_reg src)
+{
+	x86_idx_order(&base, &index, disp);
+	if (size == 2)
+		x86_byte(b, 0x66);
+	/* A byte store of sil/dil/... needs a REX to mean them rather than dh/bh. */
+	x86_rex_idx(b, size == 8, src, index, base, size == 1 && src >= X86_RSP);
+	x86_byte(b, size == 1 ? 0x88 : 0x89);
+	x86_mem_idx(b, src, base, index, disp);
 }

@@ -155,6 +155,9 @@ void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, en
 /* A load of `kind` from [base + index + disp], extended to 64 bits. */
 void x86_load_idx(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
 		  enum x86_reg index, int32_t disp);
+/* [base + index + disp] = low 1/2/4/8 bytes of src. */
+void x86_store_idx(struct x86_buf *b, unsigned size, enum x86_reg base, enum x86_reg index,
+		   int32_t disp, enum x86_reg src);
 /* dst = src rotated right by count (BMI2: the caller checks the host has it). */
 void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count);
 
