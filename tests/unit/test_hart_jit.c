@@ -582,8 +582,12 @@ out:
 
 TEST(jit_tiny_code_cache_is_emptied_and_refilled)
 {
-	/* 60 little hot loops, each its own block, in a cache of RV_JIT_MIN_CACHE bytes. */
-	enum { LOOPS = 60, PER = 6 };
+	/*
+	 * 60 little hot loops, each its own block (the jal to the next one ends
+	 * it: a block would otherwise take the loops after it in as inner
+	 * loops), in a cache of RV_JIT_MIN_CACHE bytes.
+	 */
+	enum { LOOPS = 60, PER = 7 };
 	uint32_t code[LOOPS * PER + 1];
 	struct jt t;
 
@@ -596,6 +600,7 @@ TEST(jit_tiny_code_cache_is_emptied_and_refilled)
 		c[3] = LD(7, 20, (int32_t)(8 * ((i + 1) % 64)));
 		c[4] = ADDI(6, 6, -1);
 		c[5] = BNE(6, 0, -16);
+		c[6] = J(4);
 	}
 	code[LOOPS * PER] = EBREAK;
 	if (!jt_init(&t, 100000, RV_JIT_MIN_CACHE, code, sizeof(code) / 4))
@@ -1010,4 +1015,352 @@ out:
 	if (old)
 		setenv("AXVM_JIT_STATS", old, 1);
 	free(old);
+}
+
+TEST(jit_guessed_addends_of_computed_loads_follow_every_page_change)
+{
+	/*
+	 * Loads at computed addresses (a page index shifted and added: the
+	 * fused add+load, and a plain load off an xor'ed register) guess the
+	 * TLB addend their site used last (jit_tlb). The 8 data pages are
+	 * mapped in reverse physical order, so consecutive iterations touch
+	 * pages with different addends: every guess is wrong, the entry's
+	 * addend must be the one used, and the sums must match the interpreter.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),    /* P+0 */
+	    ANDI(11, 5, 7),   /* P+4: the page index */
+	    SLLI(11, 11, 12), /* P+8 */
+	    ADD(11, 11, 7),   /* P+12 (fused with the next) */
+	    LD(6, 11, 8),     /* P+16 */
+	    XOR(13, 11, 0),   /* P+20 */
+	    LD(14, 13, 16),   /* P+24 */
+	    ADD(8, 8, 6),     /* P+28 */
+	    ADD(8, 8, 14),    /* P+32 */
+	    BNE(5, 9, -36),   /* P+36 */
+	    EBREAK,
+	};
+	struct jt t;
+	uint64_t want = 0, used = 0;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	for (unsigned s = 0; s < 2; s++) {
+		struct hart_fix *f = s ? &t.off : &t.on;
+
+		jt_sv39(f);
+		for (unsigned i = 1; i <= JT_DPAGES; i++) {
+			uint64_t pa = JT_DATA_PA + 0x1000 * (JT_DPAGES + 1 - i);
+
+			fix_wr64(f, JT_L0 + 8 * i, jt_pte(pa, 0xc7)); /* V R W A D */
+			fix_wr64(f, pa + 8, i);
+			fix_wr64(f, pa + 16, 1000 * i);
+		}
+	}
+	jt_set(&t, 7, JT_VA + 0x1000);
+	jt_set(&t, 9, 2000);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	for (unsigned n = 1; n <= 2000; n++)
+		want += 1001 * ((n & 7) + 1);
+	CHECK_U64(want, t.on.h->x[8]);
+	CHECK(jt_stats(&t)->runs > 0);
+	/* the loads guessed (fails if no site used a guess slot) */
+	for (unsigned i = 0; i < RV_JIT_GUESSES; i++)
+		used |= t.on.h->jit_guess[i];
+	CHECK(used != 0);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_moves_in_place_operations_and_shift_pairs_match_the_interpreter)
+{
+	/*
+	 * The forms jit.c translates shorter than their recipe (jit_alu_simple,
+	 * jit_shifts_in_place): add/or/xor with x0 as either operand or a zero
+	 * immediate (moves), an immediate op on x0 (a constant), add/and/or/xor
+	 * whose rd is their rs2, slli+srli pairs into one register (by 32 and
+	 * 30, 32 and 32, 3 and 5), each with rd cached or not, folded into x31.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1237),	/* P+0: x5 = a changing value */
+	    ADD(6, 0, 5),	/* c.mv */
+	    OPR(6, 0, 7, 6, 0), /* or x7, x6, x0 */
+	    XOR(8, 0, 7),	/* xor x8, x0, x7 */
+	    ADDI(9, 8, 0),	/* mv */
+	    OPI(4, 10, 0, -77), /* xori x10, x0, -77 */
+	    ADD(9, 10, 9),	/* rd = rs2 */
+	    OPR(7, 0, 9, 5, 9), /* and x9, x5, x9 */
+	    XOR(9, 5, 9),
+	    OPR(6, 0, 9, 6, 9), /* or */
+	    SLLI(11, 9, 32),
+	    SRLI(11, 11, 30),
+	    SLLI(12, 5, 32),
+	    SRLI(12, 12, 32),
+	    SLLI(13, 9, 3),
+	    SRLI(13, 13, 5),
+	    SLLI(25, 5, 32), /* x25-x27: fewer uses, likely in memory */
+	    SRLI(25, 25, 31),
+	    ADD(26, 0, 25),
+	    XOR(27, 5, 26),
+	    ADD(31, 31, 9),
+	    ADD(31, 31, 11),
+	    XOR(31, 31, 12),
+	    ADD(31, 31, 13),
+	    XOR(31, 31, 27),
+	    ADD(31, 31, 10),
+	    ADDI(14, 14, 1),
+	    BNE(14, 15, -108), /* back to P+0 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 5, 0x8123456789abcdefull);
+	jt_set(&t, 15, 500);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(500, t.on.h->x[14]);
+	CHECK(jt_stats(&t)->insns > 400 * 28);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_patched_chains_die_with_their_page)
+{
+	/*
+	 * Block A (P+0: addi, j) chains to P+12 before that slot has a block:
+	 * its exit is a table lookup until B (P+12: addi, bne back to A) is
+	 * translated, then a patched direct jump. After 300 rounds the loop
+	 * rewrites B's first instruction (a store into the page resets its
+	 * slots and translations) and runs fence.i: A and B are translated
+	 * again, the new A's chain is patched to the new B, and the new
+	 * instruction is what runs (x6 = 300 * 2 + 300 * 3).
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0: A */
+	    J(8),	     /* P+4 -> P+12 */
+	    EBREAK,	     /* P+8: never */
+	    ADDI(6, 6, 2),   /* P+12: B (rewritten to addi x6, x6, 3) */
+	    BNE(5, 8, -16),  /* P+16 -> A */
+	    ADDI(8, 8, 300), /* P+20 */
+	    SW(12, 13, 0),   /* P+24: x13 = P+12 */
+	    FENCE_I,	     /* P+28 */
+	    BLT(5, 9, -32),  /* P+32 -> A while x5 < 600 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 8, 300);
+	jt_set(&t, 9, 600);
+	jt_set(&t, 12, ADDI(6, 6, 3));
+	jt_set(&t, 13, P + 12);
+	jt_run(&t, 40, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(300 * 2 + 300 * 3, t.on.h->x[6]);
+	CHECK(jt_stats(&t)->patched >= 2); /* once per generation of the page */
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_branches_with_only_rs2_cached_swap_their_condition)
+{
+	/*
+	 * Branches whose rs1 is in memory (x0, or x28, used too little to get
+	 * a host register) and whose rs2 is cached compare rs2 with rs1 and
+	 * take the swapped condition (jit_branch_cmp): every signed and
+	 * unsigned condition, with x5 going through both signs, counted in x7
+	 * and x8 by the increments the branches skip.
+	 */
+	const uint32_t code[] = {
+	    ADD(5, 5, 6),    /* P+0 */
+	    BLT(0, 5, 8),    /* 0 < x5 */
+	    ADDI(7, 7, 1),   /**/
+	    BGE(0, 5, 8),    /**/
+	    ADDI(7, 7, 3),   /**/
+	    BLTU(0, 5, 8),   /**/
+	    ADDI(7, 7, 5),   /**/
+	    BGEU(0, 5, 8),   /**/
+	    ADDI(7, 7, 7),   /**/
+	    BLT(28, 5, 8),   /* x28 < x5 */
+	    ADDI(8, 8, 1),   /**/
+	    BGEU(28, 5, 8),  /**/
+	    ADDI(8, 8, 3),   /**/
+	    BGE(28, 5, 8),   /**/
+	    ADDI(8, 8, 5),   /**/
+	    ADD(11, 11, 12), /* fillers: x11-x14 outrank x28 for host registers */
+	    ADD(12, 12, 13), /**/
+	    ADD(13, 13, 14), /**/
+	    ADD(14, 14, 11), /**/
+	    XOR(11, 11, 13), /**/
+	    XOR(12, 12, 14), /**/
+	    ADDI(9, 9, 1),   /**/
+	    BNE(9, 10, -88), /* back to P+0 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 6, 0x9e3779b97f4a7c15ull);
+	jt_set(&t, 10, 3000);
+	jt_set(&t, 11, 1);
+	jt_set(&t, 28, (uint64_t)-5);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(3000, t.on.h->x[9]);
+	CHECK(t.on.h->x[7] > 3000 && t.on.h->x[8] > 3000); /* both ways, every condition */
+	CHECK(jt_stats(&t)->insns > 2000 * 23);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_inner_jumps_keep_budget_instret_and_faults_exact)
+{
+	/*
+	 * One block holding a forward branch into itself (P+8 -> P+20), an
+	 * inner loop (P+32 -> P+24) and a loop on its start (P+48 -> P+0):
+	 * the branches jump inside the block with r12 re-based to the target
+	 * (jit_inner_jump). Budgets from 1 to 60 cut every path at every
+	 * length, and a load walking off the end of RAM faults after the
+	 * inner loop: registers, pc, instret and the trap must match the
+	 * interpreter after every run().
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),    /* P+0 */
+	    ANDI(11, 5, 1),   /* P+4 */
+	    BEQ(11, 0, 12),   /* P+8 -> P+20 on even rounds */
+	    ADDI(6, 6, 1),    /* P+12 */
+	    ADDI(6, 6, 2),    /* P+16 */
+	    ADDI(12, 0, 5),   /* P+20 */
+	    ADDI(7, 7, 3),    /* P+24: inner loop */
+	    ADDI(12, 12, -1), /* P+28 */
+	    BNE(12, 0, -8),   /* P+32 -> P+24 */
+	    LD(8, 13, 0),     /* P+36: faults at the end of RAM */
+	    ADD(14, 14, 8),   /* P+40 */
+	    ADDI(13, 13, 8),  /* P+44 */
+	    BNE(5, 9, -48),   /* P+48 -> P+0 */
+	    EBREAK,
+	};
+
+	for (uint64_t budget = 1; budget <= 61; budget += 4) {
+		struct jt t;
+
+		if (!jt_init(&t, budget == 61 ? 100000 : budget, 0, code, sizeof(code) / 4)) {
+			jt_fini(&t);
+			return;
+		}
+		jt_set(&t, 9, 1000);
+		jt_set(&t, 13, RAM_BASE + RAM_SIZE - 8 * 400);
+		jt_run(&t, 20000, __LINE__);
+		CHECK(t.on.exit.reason != AXVM_EXIT_NOTHING);
+		CHECK_U64(401, t.on.h->x[5]); /* the 401st round faults at its load */
+		CHECK_U64(RV_EXC_LOAD_ACCESS, t.on.h->scause);
+		CHECK(jt_stats(&t)->runs > 0);
+		jt_fini(&t);
+		if (test_failed_now())
+			return;
+	}
+}
+
+TEST(jit_sext_w_is_dropped_only_for_known_sign_extended_values)
+{
+	/*
+	 * sext.w (addiw rd, rs, 0) of a value the block knows to be
+	 * sign-extended (a W operation's, an lw's, a bitwise op of two such) is
+	 * a move or nothing (jit_sx_update); everything else keeps it: a 64-bit
+	 * add's result, an lwu's, a value at a slot another path jumps to (P+36
+	 * from P+28, where x9 is a 64-bit sum). Each case leaves a value in
+	 * x10..x14 whose upper half differs if the sign extension is lost.
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),	       /* P+0 */
+	    enc_i(0x03, 6, 2, 20, 0),  /* P+4: lw x6, 0(x20): 0x80000001, sign-extended */
+	    OPIW(5, 7, 5, 1),	       /* P+8: srliw x7, x5, 1 */
+	    XOR(8, 6, 7),	       /* P+12: both sign-extended */
+	    ADDIW(10, 8, 0),	       /* P+16: sext.w of a known value: a move */
+	    ADD(9, 21, 5),	       /* P+20: x21 = 0x7fffffff: a 64-bit sum above 2^31 */
+	    ADDIW(11, 9, 0),	       /* P+24: must sign-extend */
+	    BEQ(0, 0, 8),	       /* P+28 -> P+36 */
+	    ADDIW(9, 6, 0),	       /* P+32: skipped */
+	    ADDIW(12, 9, 0),	       /* P+36: reached by the jump: x9 unknown */
+	    enc_i(0x03, 13, 6, 20, 0), /* P+40: lwu x13, 0(x20): zero-extended */
+	    ADDIW(13, 13, 0),	       /* P+44: must sign-extend */
+	    ADDIW(14, 6, 0),	       /* P+48: x6 from lw: nothing to do */
+	    ADD(31, 31, 10),	       /* P+52 */
+	    ADD(31, 31, 11),	       /**/
+	    ADD(31, 31, 12),	       /**/
+	    ADD(31, 31, 13),	       /**/
+	    ADD(31, 31, 14),	       /**/
+	    BNE(5, 22, -72),	       /* P+72 -> P+0 */
+	    EBREAK,
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	fix_wr64(&t.on, DATA, 0x80000001u);
+	fix_wr64(&t.off, DATA, 0x80000001u);
+	jt_set(&t, 20, DATA);
+	jt_set(&t, 21, 0x7fffffff);
+	jt_set(&t, 22, 1000);
+	jt_run(&t, 20, __LINE__);
+	CHECK_INT(AXVM_EXIT_HALT, t.on.exit.reason);
+	CHECK_U64(0xffffffff80000001ull, t.on.h->x[13]);
+	CHECK_U64((uint64_t)(int64_t)(int32_t)(0x7fffffffu + 1000u), t.on.h->x[11]);
+	CHECK(jt_stats(&t)->insns > 900 * 19);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_accesses_at_a_cached_register_refill_and_redo_in_place)
+{
+	/*
+	 * Loads and stores at 0(reg) with reg cached address [reg + addend]
+	 * directly (jit_access_reg); a TLB miss copies reg to rax for the
+	 * refill and redoes the access from the host address in the stub: a
+	 * store of a cached register (sd x5), of a register in memory (sb x28,
+	 * used too little for a host register), loads back (ld, lbu), on 8
+	 * pages whose PTEs have A and D clear (the sb misses first on each),
+	 * then an unmapped page (a precise store page fault).
+	 */
+	const uint32_t code[] = {
+	    ADDI(5, 5, 1),   /* P+0 */
+	    ADDI(9, 7, 8),   /* P+4 */
+	    SB(28, 9, 0),    /* P+8: first on each page; faults on the unmapped one */
+	    SD(5, 7, 0),     /* P+12 */
+	    LD(6, 7, 0),     /* P+16 */
+	    LBU(10, 9, 0),   /* P+20 */
+	    ADD(8, 8, 6),    /* P+24 */
+	    ADD(8, 8, 10),   /* P+28 */
+	    ANDI(11, 5, 31), /* P+32 */
+	    BNE(11, 0, -36), /* P+36 */
+	    ADD(7, 7, 12),   /* P+40: the next page */
+	    J(-44),	     /* P+44 */
+	};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_sv39_data(&t.on);
+	jt_sv39_data(&t.off);
+	jt_set(&t, 7, JT_VA + 0x1000);
+	jt_set(&t, 12, 0x1000);
+	jt_set(&t, 28, 0x5a);
+	jt_run(&t, 20, __LINE__);
+	CHECK_U64(RV_EXC_STORE_PAGE, t.on.h->scause);
+	CHECK_U64(JT_VA + 0x1000 * (JT_DPAGES + 1) + 8, t.on.h->stval);
+	CHECK_U64(P + 8, t.on.h->sepc);
+	CHECK_U64(32 * JT_DPAGES + 1, t.on.h->x[5]);
+	for (unsigned i = 1; i <= JT_DPAGES; i++) {
+		CHECK_U64(jt_pte(JT_DATA_PA + 0x1000 * i, 0xc7), fix_rd64(&t.on, JT_L0 + 8 * i));
+		CHECK_U64(32 * i, fix_rd64(&t.on, JT_DATA_PA + 0x1000 * i));
+		CHECK_U64(0x5a, fix_rd64(&t.on, JT_DATA_PA + 0x1000 * i + 8));
+	}
+	CHECK(jt_stats(&t)->refills >= 2 * (JT_DPAGES - 1));
+out:
+	jt_fini(&t);
 }

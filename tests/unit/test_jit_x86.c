@@ -119,6 +119,39 @@ TEST(jit_x86_encodings_match_the_assembler)
 	ENC("c3", x86_ret(b));				  /* ret */
 }
 
+/* The [base + index + disp] forms (the TLB check, the fused add+access). */
+TEST(jit_x86_indexed_forms_match_the_assembler)
+{
+	ENC("4a8d0417", x86_lea_idx(b, X86_RAX, X86_RDI, X86_R10, 0));	/* lea rax, [rdi+r10] */
+	ENC("4d8d4c0d08", x86_lea_idx(b, X86_R9, X86_R13, X86_RCX, 8)); /* lea r9, [r13+rcx+8] */
+	/* rbp/r13 as the base without displacement go in the index (no disp8, no complex LEA) */
+	ENC("488d042e", x86_lea_idx(b, X86_RAX, X86_RBP, X86_RSI, 0));	  /* lea rax, [rsi+rbp] */
+	ENC("4b8d042e", x86_lea_idx(b, X86_RAX, X86_R13, X86_R14, 0));	  /* lea rax, [r14+r13] */
+	ENC("4a8d7c1dfc", x86_lea_idx(b, X86_RDI, X86_RBP, X86_R11, -4)); /* lea rdi, [rbp+r11-4] */
+	ENC("4a03443108", x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, X86_R14,
+					 8));				  /* add rax, [rcx+r14+8] */
+	ENC("4a391431", x86_cmp_mr_idx(b, X86_RCX, X86_R14, 0, X86_RDX)); /* cmp [rcx+r14], rdx */
+	ENC("4a391439", x86_cmp_mr_idx(b, X86_RCX, X86_R15, 0, X86_RDX)); /* cmp [rcx+r15], rdx */
+	ENC("498b940980000000",
+	    x86_mov_load_idx(b, X86_RDX, X86_R9, X86_RCX, 0x80)); /* mov rdx, [r9+rcx+0x80] */
+	ENC("480fbe0410", x86_load_idx(b, X86_LD_S8, X86_RAX, X86_RAX, X86_RDX, 0));
+	ENC("0fb62c10", x86_load_idx(b, X86_LD_U8, X86_RBP, X86_RAX, X86_RDX, 0));
+	ENC("4c0fbf3c10", x86_load_idx(b, X86_LD_S16, X86_R15, X86_RAX, X86_RDX, 0));
+	ENC("440fb70c10", x86_load_idx(b, X86_LD_U16, X86_R9, X86_RAX, X86_RDX, 0));
+	ENC("4c633c10", x86_load_idx(b, X86_LD_S32, X86_R15, X86_RAX, X86_RDX, 0));
+	ENC("8b3410", x86_load_idx(b, X86_LD_U32, X86_RSI, X86_RAX, X86_RDX, 0));
+	ENC("4c8b1c10", x86_load_idx(b, X86_LD_64, X86_R11, X86_RAX, X86_RDX, 0));
+	ENC("45880c07", x86_store_idx(b, 1, X86_R15, X86_RAX, 0, X86_R9));
+	ENC("40883407", x86_store_idx(b, 1, X86_RDI, X86_RAX, 0, X86_RSI));
+	ENC("66890c28", x86_store_idx(b, 2, X86_RBP, X86_RAX, 0, X86_RCX)); /* [rax+rbp] */
+	ENC("41893c01", x86_store_idx(b, 4, X86_R9, X86_RAX, 0, X86_RDI));
+	ENC("4c891c16", x86_store_idx(b, 8, X86_RSI, X86_RDX, 0, X86_R11));
+	ENC("881407", x86_store_idx(b, 1, X86_RDI, X86_RAX, 0, X86_RDX));
+	ENC("c4e3fbf0c808", x86_rorx(b, X86_RCX, X86_RAX, 8)); /* rorx rcx, rax, 8 */
+	ENC("c4c3fbf0cf08", x86_rorx(b, X86_RCX, X86_R15, 8)); /* rorx rcx, r15, 8 */
+	ENC("c443fbf0ca08", x86_rorx(b, X86_R9, X86_R10, 8));  /* rorx r9, r10, 8 */
+}
+
 TEST(jit_x86_jumps_are_patched_relative_to_their_end)
 {
 	uint8_t mem[32];

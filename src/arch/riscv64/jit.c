@@ -6,11 +6,12 @@
  *   rbx = the hart (guest registers at h->x[i]; the block's most used
  *         ones are loaded into host registers at its entry and stored
  *         back, if it writes them, at every exit),
- *   r12 = instructions the batch may still start (exec.c's `left`),
+ *   r12 = instructions the batch may still start (exec.c's `left`), minus
+ *         the block's length while inside it (jit_loop_back),
  *   r13 = the guest-virtual address of the page (a decoded page serves
  *         every alias, so the pc is never a constant),
- *   r14 / r15 = this mode's R / W software TLB tables,
- *   rbp rdi rsi r8-r11 = up to seven cached guest registers (jit_cache_regs;
+ *   r14 = this mode's R software TLB table (the W table follows it),
+ *   rbp r15 rdi rsi r8-r11 = up to eight cached guest registers (jit_cache_regs;
  *         the caller-saved ones are pushed around a call, jit_call_save),
  *   rax rcx rdx = scratch (and rsi in exits, after the cache is stored back).
  * A block is: check (r12 >= its length, else leave with nothing done), the
@@ -70,6 +71,8 @@ enum jit_stub_kind {
 	STUB_CHAIN,  /* in-page target slot: the next block, or h->pc = its address */
 	STUB_REFILL, /* a TLB miss at rax: refill through jit_refill and go `back`, else slow exit
 		      */
+	STUB_GUESS, /* a guessed addend was wrong: take the entry's (rcx, table `how`), go `back` */
+	STUB_LOOP_OUT, /* a loop on the block's start ran out of budget (r12 already charged) */
 };
 
 struct jit_stub {
@@ -82,13 +85,24 @@ struct jit_stub {
 	bool no_wb;    /* before the cached registers were loaded: nothing to write back */
 	uint8_t *back; /* STUB_REFILL: where the hit path continues (rax = host address) */
 	unsigned how;  /* STUB_REFILL: enum rv_acc | size << 4 */
+	uint8_t fs;    /* jit_tr's fs_on | fs_dirty << 1 where the exit is taken */
+	/* STUB_REFILL of a guessed load (jit_guessed_load): redo it from [rax], then `back` */
+	bool reload;
+	uint8_t reload_kind, reload_dst; /* enum x86_load, enum x86_reg */
+	/*
+	 * STUB_REFILL of jit_access_reg: va is that register (copied to rax
+	 * first), and a store is redone at [rax] too: `restore` bytes of host
+	 * register reload_dst, or of guest register restore_x when that is 0xff.
+	 */
+	uint8_t va_reg; /* 0xff: rax holds va already */
+	uint8_t restore, restore_x;
 };
 
 /* Host registers that hold guest registers inside a block (rbp survives calls; the rest are
  * pushed). */
-#define JIT_NCACHE 7
-static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_RDI, X86_RSI, X86_R8,
-							X86_R9,	 X86_R10, X86_R11};
+#define JIT_NCACHE 8
+static const enum x86_reg jit_cache_regs[JIT_NCACHE] = {X86_RBP, X86_R15, X86_RDI, X86_RSI,
+							X86_R8,	 X86_R9,  X86_R10, X86_R11};
 
 struct jit_tr {
 	struct rv_jit *j;
@@ -116,6 +130,40 @@ struct jit_tr {
 	 * check / set it again (nothing a block calls turns FS off).
 	 */
 	bool fs_on, fs_dirty;
+	/*
+	 * Guest registers some instruction of the block writes other than by
+	 * adding a constant to themselves: a load based on one has a computed
+	 * address (a table index, a loaded pointer) on the loop's critical path,
+	 * and guesses its TLB addend (jit_tlb). Induction variables do not.
+	 */
+	bool computed[33];
+	/*
+	 * At the instruction being translated: guest registers known to hold a
+	 * sign-extended 32-bit value (set by W operations, narrow loads, lui,
+	 * compares, bitwise operations of such values), so that a sext.w of
+	 * one is a move or nothing (jit_sx_update). Forgotten at the block's
+	 * start and at every slot a branch of the block targets (tgt[]).
+	 */
+	bool sx[33];
+	uint16_t tgt[JIT_MAX_INSNS];
+	unsigned ntgt;
+	/*
+	 * The slots this block translated, in order: where each one's host code
+	 * starts, the instructions retired before it on the block's path, and
+	 * the FS facts there (jit_inner_jump).
+	 */
+	struct {
+		uint8_t *at;
+		uint16_t slot;
+		uint8_t k, fs;
+	} em[JIT_MAX_INSNS];
+	unsigned nem;
+	/* chain exits to untranslated slots emitted in this block (jit_patch_chains) */
+	struct {
+		uint8_t *rel;
+		uint16_t slot;
+	} pend[JIT_MAX_STUBS];
+	unsigned npend;
 };
 
 struct rv_jit {
@@ -131,8 +179,10 @@ struct rv_jit {
 	bool profile; /* AXVM_JIT_STATS=1: count slow exits by operation */
 	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
 	struct rv_jit_stats stats;
-	struct jit_tr *tr; /* scratch for the block being translated */
-	bool fpu_inline;   /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
+	struct jit_tr *tr;   /* scratch for the block being translated */
+	bool fpu_inline;     /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
+	unsigned next_guess; /* the next hart jit_guess[] slot a guessing load site gets */
+	bool bmi2;	     /* the host has BMI2's rorx (the TLB index in one instruction) */
 };
 
 bool rv_jit_supported(void)
@@ -144,6 +194,8 @@ bool rv_jit_supported(void)
 #define PC_OFF ((int32_t)offsetof(struct rv_hart, pc))
 #define SLOW_OFF ((int32_t)offsetof(struct rv_hart, jit_exit_slow))
 #define XDP_OFF ((int32_t)offsetof(struct rv_hart, jit_xd))
+#define JIT_W_TABLE ((int32_t)(RV_TLB_SIZE * sizeof(struct rv_tlb_entry)))
+#define GUESS_OFF(i) ((int32_t)(offsetof(struct rv_hart, jit_guess) + 8u * (i)))
 
 static void jit_emit_runtime(struct rv_jit *j)
 {
@@ -159,8 +211,7 @@ static void jit_emit_runtime(struct rv_jit *j)
 	x86_mov_rr(&b, X86_RBX, X86_RDI);
 	x86_mov_rr(&b, X86_R12, X86_RSI);
 	x86_mov_rr(&b, X86_R13, X86_RDX);
-	x86_mov_rr(&b, X86_R14, X86_R8);
-	x86_mov_rr(&b, X86_R15, X86_R9);
+	x86_mov_rr(&b, X86_R14, X86_R8); /* tw (r9) is r14 + JIT_W_TABLE: r15 caches a register */
 	x86_jmp_reg(&b, X86_RCX);
 	j->epilogue = b.p;
 	x86_mov_rr(&b, X86_RAX, X86_R12);
@@ -210,6 +261,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 		j->hot = (unsigned)atoi(getenv("AXVM_JIT_HOT"));
 	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
 	j->fpu_inline = !(getenv("AXVM_JIT_FPU") && strcmp(getenv("AXVM_JIT_FPU"), "call") == 0);
+	j->bmi2 = __builtin_cpu_supports("bmi2");
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -284,6 +336,10 @@ static void jit_stub(struct jit_tr *t, uint8_t *rel, enum jit_stub_kind kind, in
 	s->no_wb = false;
 	s->back = NULL;
 	s->how = 0;
+	s->fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
+	s->reload = false;
+	s->va_reg = 0xff;
+	s->restore = 0;
 }
 
 /* An unconditional exit: jump to a stub. */
@@ -385,31 +441,172 @@ static void jit_here(struct jit_tr *t, uint8_t *rel)
  * host address), and what the refill cannot serve leaves through a slow
  * exit at pcoff with k retired.
  */
-static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff, unsigned k)
+static struct jit_stub *jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigned size,
+				   int32_t pcoff, unsigned k, bool guess)
 {
 	uint8_t *miss;
-
+	struct jit_stub *refill;
+	/* the W table follows the R table (tlb.e[priv][acc]): r15 is free for a guest register */
+	int32_t tdisp = table == X86_R15 ? JIT_W_TABLE : 0;
 	struct x86_buf *b = &t->b;
 
+	_Static_assert(offsetof(struct rv_tlb, e[0][RV_ACC_W]) -
+			       offsetof(struct rv_tlb, e[0][RV_ACC_R]) ==
+			   JIT_W_TABLE,
+		       "the W table at r14 + JIT_W_TABLE");
+
 	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
-	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 */
-	x86_mov_rr(b, X86_RCX, X86_RAX);
-	x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 (the rotated-in low bits are masked off) */
+	if (t->j->bmi2) {
+		x86_rorx(b, X86_RCX, X86_RAX, 8);
+	} else {
+		x86_mov_rr(b, X86_RCX, X86_RAX);
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	}
 	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
-	x86_alu_rr(b, X86_ADD, true, X86_RCX, table);
 	if (size > 1)
 		x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
 	else
 		x86_mov_rr(b, X86_RDX, X86_RAX);
 	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
-	x86_cmp_mr(b, X86_RCX, 0, X86_RDX); /* tag: the last byte's page too, and no code bit */
+	/* tag: the last byte's page too, and no code bit; [rcx + r14 + tdisp]: no add for the entry
+	 */
+	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
 	miss = x86_jcc32(b, X86_CC_NE);
-	x86_alu_rm(b, X86_ADD, true, X86_RAX, X86_RCX, 8); /* + addend */
 	jit_stub(t, miss, STUB_REFILL, pcoff, k, true);
-	if (t->nstub && t->stub[t->nstub - 1].kind == STUB_REFILL) {
-		t->stub[t->nstub - 1].back = b->p;
-		t->stub[t->nstub - 1].how = (table == X86_R15 ? RV_ACC_W : RV_ACC_R) | size << 4;
+	refill =
+	    t->nstub && t->stub[t->nstub - 1].kind == STUB_REFILL ? &t->stub[t->nstub - 1] : NULL;
+	if (guess) {
+		/*
+		 * rdx = this site's last addend, loaded independently of rax: the
+		 * access waits for one add, not for the entry's load; the compare
+		 * with the entry (the truth) only steers a predicted branch.
+		 */
+		unsigned g = t->j->next_guess++ % RV_JIT_GUESSES;
+
+		x86_mov_load(b, X86_RDX, X86_RBX, GUESS_OFF(g));
+		x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp + 8, X86_RDX);
+		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_GUESS, GUESS_OFF(g), 0, false);
+		if (t->stub[t->nstub - 1].kind == STUB_GUESS) {
+			t->stub[t->nstub - 1].how = (unsigned)tdisp;
+			t->stub[t->nstub - 1].back = b->p;
+		}
+		/* the access itself adds rdx (jit_guessed_load): the refill's host address differs
+		 */
+		if (refill)
+			refill->how = RV_ACC_R | size << 4;
+		return refill;
+	} else {
+		x86_alu_rm_idx(b, X86_ADD, true, X86_RAX, X86_RCX, X86_R14,
+			       tdisp + 8); /* + addend */
 	}
+	if (refill) {
+		refill->back = b->p;
+		refill->how = (table == X86_R15 ? RV_ACC_W : RV_ACC_R) | size << 4;
+	}
+	return NULL;
+}
+
+/*
+ * A load or store at 0(breg), breg a cached guest register: the TLB check
+ * reads breg itself and the access addresses [breg + addend] (rax the
+ * entry's addend, or rdx the guessed one), so va is never copied into rax.
+ * A miss's stub copies it there for jit_refill and redoes the access from
+ * the host address. Loads go to w; stores take host register src, or guest
+ * register src_x (src = 0xff) through rdx.
+ */
+static void jit_access_reg(struct jit_tr *t, enum x86_reg breg, bool store, unsigned size,
+			   enum x86_load kind, enum x86_reg w, unsigned src, unsigned src_x,
+			   int32_t pcoff, unsigned k, bool guess)
+{
+	struct x86_buf *b = &t->b;
+	int32_t tdisp = store ? JIT_W_TABLE : 0;
+	struct jit_stub *refill;
+	enum x86_reg add = X86_RAX;
+
+	if (t->j->bmi2) {
+		x86_rorx(b, X86_RCX, breg, 8);
+	} else {
+		x86_mov_rr(b, X86_RCX, breg);
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	}
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
+	if (size > 1)
+		x86_lea(b, X86_RDX, breg, (int32_t)size - 1);
+	else
+		x86_mov_rr(b, X86_RDX, breg);
+	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
+	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
+	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_REFILL, pcoff, k, true);
+	refill = t->stub[t->nstub - 1].kind == STUB_REFILL ? &t->stub[t->nstub - 1] : NULL;
+	if (guess && !store) {
+		unsigned g = t->j->next_guess++ % RV_JIT_GUESSES;
+
+		x86_mov_load(b, X86_RDX, X86_RBX, GUESS_OFF(g));
+		x86_cmp_mr_idx(b, X86_RCX, X86_R14, 8, X86_RDX);
+		jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_GUESS, GUESS_OFF(g), 0, false);
+		if (t->stub[t->nstub - 1].kind == STUB_GUESS) {
+			t->stub[t->nstub - 1].how = 0;
+			t->stub[t->nstub - 1].back = b->p;
+		}
+		add = X86_RDX;
+	} else {
+		x86_mov_load_idx(b, X86_RAX, X86_RCX, X86_R14, tdisp + 8);
+	}
+	if (!store) {
+		x86_load_idx(b, kind, w, breg, add, 0);
+	} else if (src != 0xff) {
+		x86_store_idx(b, size, breg, add, 0, (enum x86_reg)src);
+	} else {
+		/* rdx is free after the check (a store never guesses: add is rax) */
+		x86_mov_load(b, X86_RDX, X86_RBX, XOFF(src_x));
+		x86_store_idx(b, size, breg, add, 0, X86_RDX);
+	}
+	if (refill) {
+		refill->back = b->p;
+		refill->how = (store ? RV_ACC_W : RV_ACC_R) | size << 4;
+		refill->va_reg = (uint8_t)breg;
+		if (store) {
+			refill->restore = (uint8_t)size;
+			refill->reload_dst = (uint8_t)src;
+			refill->restore_x = (uint8_t)src_x;
+		} else {
+			refill->reload = true;
+			refill->reload_kind = (uint8_t)kind;
+			refill->reload_dst = (uint8_t)w;
+		}
+	}
+}
+
+/* The cached register holding guest register xr, or 0xff. */
+static unsigned jit_reg_of(const struct jit_tr *t, unsigned xr)
+{
+	return t->cache_of[xr] ? (unsigned)jit_cache_regs[t->cache_of[xr] - 1] : 0xffu;
+}
+
+/*
+ * A load at a computed address (rax = va) guessing its TLB addend: the
+ * load addresses [rax + rdx], so that the address waits for no add at all
+ * once va is known. A TLB miss refills and redoes the load from the host
+ * address the refill returns (the stub's copy of it).
+ */
+static void jit_guessed_load(struct jit_tr *t, enum x86_load kind, enum x86_reg w, unsigned size,
+			     int32_t pcoff, unsigned k)
+{
+	struct jit_stub *refill = jit_tlb_at(t, X86_R14, size, pcoff, k, true);
+
+	x86_load_idx(&t->b, kind, w, X86_RAX, X86_RDX, 0);
+	if (refill) {
+		refill->back = t->b.p;
+		refill->reload = true;
+		refill->reload_kind = (uint8_t)kind;
+		refill->reload_dst = (uint8_t)w;
+	}
+}
+
+static void jit_tlb(struct jit_tr *t, enum x86_reg table, unsigned size, int32_t pcoff, unsigned k)
+{
+	jit_tlb_at(t, table, size, pcoff, k, false);
 }
 
 /*
@@ -526,6 +723,60 @@ static void jit_addr(struct jit_tr *t, unsigned xr, int64_t imm)
 	jit_ld(t, X86_RAX, xr);
 	if (imm)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RAX, (int32_t)imm);
+}
+
+/*
+ * A jump back to the block's start, k instructions retired on the path: the
+ * registers stay where they are while the budget covers another pass. r12,
+ * biased by the block's length, minus k is what the next pass's entry check
+ * would leave: not negative means it fits.
+ */
+static void jit_loop_back(struct jit_tr *t, unsigned k)
+{
+	x86_alu_imm(&t->b, X86_SUB, true, X86_R12, (int32_t)k);
+	x86_patch_rel32(x86_jcc32(&t->b, X86_CC_GE), t->body);
+	jit_exit(t, STUB_LOOP_OUT, 0, k, false);
+}
+
+/*
+ * A conditional branch's compare of rs1 with rs2: the cached register itself
+ * (test for rs2 = x0: the same flags as cmp with 0), else through rax; when
+ * only rs2 is cached, rs2 with rs1 and the condition swapped. Returns the
+ * x86 condition for the branch's `cc`.
+ */
+static enum x86_cc jit_branch_cmp(struct jit_tr *t, unsigned rs1, unsigned rs2, enum x86_cc cc)
+{
+	enum x86_reg a = X86_RAX;
+
+	if (!t->cache_of[rs1] && t->cache_of[rs2]) {
+		a = jit_cache_regs[t->cache_of[rs2] - 1];
+		if (rs1 == 0)
+			x86_test_rr(&t->b, true, a, a);
+		else
+			x86_alu_rm(&t->b, X86_CMP, true, a, X86_RBX, XOFF(rs1));
+		switch (cc) {
+		case X86_CC_B:
+			return X86_CC_A;
+		case X86_CC_AE:
+			return X86_CC_BE;
+		case X86_CC_L:
+			return X86_CC_G;
+		case X86_CC_GE:
+			return X86_CC_LE;
+		default:
+			return cc; /* E, NE */
+		}
+	}
+
+	if (t->cache_of[rs1])
+		a = jit_cache_regs[t->cache_of[rs1] - 1];
+	else
+		jit_ld(t, X86_RAX, rs1);
+	if (rs2 == 0)
+		x86_test_rr(&t->b, true, a, a);
+	else
+		jit_src(t, X86_CMP, true, a, rs2);
+	return cc;
 }
 
 /*
@@ -781,6 +1032,12 @@ static int jit_fpu_call(struct rv_hart *h, uint32_t insn)
 	return 0;
 }
 
+/* A cache register a call may clobber (rbp and r15 survive calls). */
+static bool jit_caller_saved(enum x86_reg r)
+{
+	return r != X86_RBP && r != X86_R15;
+}
+
 /*
  * Around a call from a block: the cached guest registers in caller-saved
  * host registers are pushed (and the stack kept 16-byte aligned: inside a
@@ -792,7 +1049,7 @@ static int32_t jit_call_save(struct jit_tr *t)
 	int32_t n = 0;
 
 	for (unsigned i = 0; i < t->ncached; i++)
-		if (jit_cache_regs[i] != X86_RBP) {
+		if (jit_caller_saved(jit_cache_regs[i])) {
 			x86_push(&t->b, jit_cache_regs[i]);
 			n += 8;
 		}
@@ -808,12 +1065,12 @@ static void jit_call_restore(struct jit_tr *t, int32_t n)
 	if (n & 8)
 		return; /* cannot happen: jit_call_save pads to 16 */
 	for (unsigned i = 0; i < t->ncached; i++)
-		if (jit_cache_regs[i] != X86_RBP)
+		if (jit_caller_saved(jit_cache_regs[i]))
 			n -= 8;
 	if (n)
 		x86_alu_imm(&t->b, X86_ADD, true, X86_RSP, 8);
 	for (unsigned i = t->ncached; i-- > 0;)
-		if (jit_cache_regs[i] != X86_RBP)
+		if (jit_caller_saved(jit_cache_regs[i]))
 			x86_pop(&t->b, jit_cache_regs[i]);
 }
 
@@ -1175,6 +1432,55 @@ static void jit_alu_b_rcx(struct jit_tr *t, const struct jit_alu_row *r, const s
 		x86_mov_imm(&t->b, X86_RCX, r->b == JIT_B_IMM ? (uint64_t)(int64_t)d->imm : 0);
 }
 
+/* Guest register rd = guest register src (a move, or a constant 0 from x0). */
+static void jit_copy(struct jit_tr *t, unsigned rd, unsigned src)
+{
+	enum x86_reg w;
+
+	if (src == 0) {
+		jit_set_imm(t, rd, 0);
+		return;
+	}
+	w = jit_work(t, rd, 0);
+	jit_ld(t, w, src);
+	if (w == X86_RAX)
+		jit_st(t, rd, X86_RAX);
+}
+
+/*
+ * The 64-bit ALU forms that need less than the recipe: a move (c.mv is
+ * add rd, x0, rs2; mv is addi rd, rs, 0; or/xor with x0 or 0), a constant
+ * (op x0 with an immediate), and a commutative operation whose rd is its
+ * rs2 (computed in rd's register with the operands swapped). True if done.
+ */
+static bool jit_alu_simple(struct jit_tr *t, const struct rv_dinsn *d, unsigned op, bool reg,
+			   int32_t imm)
+{
+	bool mv = op == X86_ADD || op == X86_OR || op == X86_XOR;
+	enum x86_reg w;
+
+	if (d->rd == 0 || d->rd >= 32)
+		return false;
+	if (mv && reg && d->rs1 == 0) {
+		jit_copy(t, d->rd, d->rs2);
+		return true;
+	}
+	if (mv && ((reg && d->rs2 == 0) || (!reg && imm == 0))) {
+		jit_copy(t, d->rd, d->rs1);
+		return true;
+	}
+	if (mv && !reg && d->rs1 == 0) {
+		jit_set_imm(t, d->rd, imm);
+		return true;
+	}
+	if (!reg || d->rd != d->rs2 || d->rd == d->rs1 || !t->cache_of[d->rd] ||
+	    !(mv || op == X86_AND))
+		return false;
+	w = jit_work(t, d->rd, 0); /* rd = rs2 op rs1, in place */
+	jit_src(t, (enum x86_alu)op, true, w, d->rs1);
+	return true;
+}
+
 /*
  * An ALU row of insn_table.h by its translation recipe. The work register
  * is rd's host register when it is cached (and not rs2, read after rs1 is
@@ -1188,6 +1494,13 @@ static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct
 	int32_t imm = r->b == JIT_B_IMM ? (int32_t)d->imm : 0;
 	enum x86_reg w;
 
+	if (r->kind == JK_ALU && r->w64 && jit_alu_simple(t, d, r->op, reg, imm))
+		return 1;
+	if (r->kind == JK_ALU && !r->w64 && r->op == X86_ADD && !reg && imm == 0 && t->sx[d->rs1]) {
+		if (d->rd != d->rs1) /* sext.w of a value that is sign-extended already */
+			jit_copy(t, d->rd, d->rs1);
+		return 1;
+	}
 	switch (r->kind) {
 	case JK_ALU:
 	case JK_SET:
@@ -1221,7 +1534,8 @@ static unsigned jit_alu(struct jit_tr *t, const struct rv_dinsn *d, const struct
 			x86_imul_rr(b, r->w64, w, X86_RCX);
 			break;
 		}
-		if (!r->w64)
+		/* srliw by 1..31 clears bit 31: the 32-bit op's zero extension is the sign one */
+		if (!r->w64 && !(r->kind == JK_SHF && !reg && r->op == X86_SHR && (imm & 31)))
 			x86_movsxd(b, w, w);
 		if (w == X86_RAX)
 			jit_st(t, d->rd, X86_RAX);
@@ -1277,10 +1591,16 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	switch (m->kind) {
 	case JM_BRANCH: {
 		uint8_t *rel;
+		enum x86_cc cc = jit_branch_cmp(t, d->rs1, d->rs2, (enum x86_cc)m->x);
 
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_CMP, true, X86_RAX, d->rs2);
-		rel = x86_jcc32(b, (enum x86_cc)m->x);
+		if (d->target >= 0 && (unsigned)d->target == t->start) {
+			/* not taken: jump over the loop's back edge */
+			rel = x86_jcc32(b, (enum x86_cc)(cc ^ 1));
+			jit_loop_back(t, k + 1);
+			jit_here(t, rel);
+			return 1;
+		}
+		rel = x86_jcc32(b, cc);
 		if (d->target >= 0)
 			jit_stub(t, rel, STUB_CHAIN, d->target, k + 1, false);
 		else
@@ -1290,14 +1610,31 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	case JM_LOAD: {
 		enum x86_reg w = jit_work(t, d->rd, 0);
 
+		if (imm == 0 && t->cache_of[d->rs1]) {
+			jit_access_reg(t, (enum x86_reg)jit_reg_of(t, d->rs1), false, m->size,
+				       (enum x86_load)m->x, w, 0, 0, off, k, t->computed[d->rs1]);
+			if (w == X86_RAX)
+				jit_st(t, d->rd, X86_RAX);
+			return 1;
+		}
 		jit_addr(t, d->rs1, imm);
-		jit_tlb(t, X86_R14, m->size, off, k);
-		x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+		if (t->computed[d->rs1]) {
+			jit_guessed_load(t, (enum x86_load)m->x, w, m->size, off, k);
+		} else {
+			jit_tlb(t, X86_R14, m->size, off, k);
+			x86_load(b, (enum x86_load)m->x, w, X86_RAX, 0);
+		}
 		if (w == X86_RAX)
 			jit_st(t, d->rd, X86_RAX);
 		return 1;
 	}
 	case JM_STORE:
+		if (imm == 0 && t->cache_of[d->rs1]) {
+			jit_access_reg(t, (enum x86_reg)jit_reg_of(t, d->rs1), true, m->size,
+				       X86_LD_64, X86_RAX, jit_reg_of(t, d->rs2), d->rs2, off, k,
+				       false);
+			return 1;
+		}
 		jit_addr(t, d->rs1, imm);
 		jit_tlb(t, X86_R15, m->size, off, k);
 		if (t->cache_of[d->rs2]) {
@@ -1310,16 +1647,46 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 	default: {
 		/* add t, rs1, rs2 (t written first), then the access at imm(t). */
 		int32_t off2 = off + 2 * (int32_t)d->first_step;
+		unsigned tg = (unsigned)d->target;
 
-		jit_ld(t, X86_RAX, d->rs1);
-		jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		if (imm == 0 && tg > 0 && tg < 32 && t->cache_of[tg] && t->cache_of[d->rs1] &&
+		    t->cache_of[d->rs2]) {
+			/* t = rs1 + rs2 in t's register, then the access at 0(t) */
+			enum x86_reg tr = (enum x86_reg)jit_reg_of(t, tg);
+
+			x86_lea_idx(b, tr, (enum x86_reg)jit_reg_of(t, d->rs1),
+				    (enum x86_reg)jit_reg_of(t, d->rs2), 0);
+			t->dirty[t->cache_of[tg] - 1] = true;
+			if (m->kind == JM_ADD_LOAD) {
+				enum x86_reg w = jit_work(t, d->rd, 0);
+
+				jit_access_reg(t, tr, false, m->size, (enum x86_load)m->x, w, 0, 0,
+					       off2, k + 1, true);
+				if (w == X86_RAX)
+					jit_st(t, d->rd, X86_RAX);
+			} else {
+				jit_access_reg(t, tr, true, m->size, X86_LD_64, X86_RAX,
+					       jit_reg_of(t, d->rd), d->rd, off2, k + 1, false);
+			}
+			return 2;
+		}
+		if (t->cache_of[d->rs1] && t->cache_of[d->rs2])
+			x86_lea_idx(b, X86_RAX, jit_cache_regs[t->cache_of[d->rs1] - 1],
+				    jit_cache_regs[t->cache_of[d->rs2] - 1], 0);
+		else {
+			jit_ld(t, X86_RAX, d->rs1);
+			jit_src(t, X86_ADD, true, X86_RAX, d->rs2);
+		}
 		jit_st(t, (unsigned)d->target, X86_RAX);
 		if (imm)
 			x86_alu_imm(b, X86_ADD, true, X86_RAX, (int32_t)imm);
 		if (m->kind == JM_ADD_LOAD) {
-			jit_tlb(t, X86_R14, m->size, off2, k + 1);
-			x86_load(b, (enum x86_load)m->x, X86_RAX, X86_RAX, 0);
-			jit_st(t, d->rd, X86_RAX);
+			enum x86_reg w = jit_work(t, d->rd, 0);
+
+			/* rs1 + rs2: a computed address */
+			jit_guessed_load(t, (enum x86_load)m->x, w, m->size, off2, k + 1);
+			if (w == X86_RAX)
+				jit_st(t, d->rd, X86_RAX);
 		} else {
 			jit_tlb(t, X86_R15, m->size, off2, k + 1);
 			if (t->cache_of[d->rd]) {
@@ -1333,6 +1700,71 @@ static unsigned jit_mem(struct jit_tr *t, const struct rv_dinsn *d, int32_t off,
 		return 2;
 	}
 	}
+}
+
+static void jit_sx_forget(struct jit_tr *t)
+{
+	memset(t->sx, 0, sizeof(t->sx));
+	t->sx[0] = true; /* x0 reads 0 */
+}
+
+/* A slot some branch of the block targets: another path may reach it (jit_inner_jump). */
+static void jit_sx_merge(struct jit_tr *t, unsigned slot)
+{
+	for (unsigned i = 0; i < t->ntgt; i++)
+		if (t->tgt[i] == slot) {
+			jit_sx_forget(t);
+			return;
+		}
+}
+
+/* After d was translated: what it wrote is or is not a sign-extended 32-bit value. */
+static void jit_sx_update(struct jit_tr *t, const struct rv_dinsn *d)
+{
+	const struct jit_alu_row *r = jit_alu_row(d->op);
+	unsigned mk = jit_mem_kind(d->op), rd = d->rd < 32 ? d->rd : 0;
+	bool v = false;
+
+	if (r) {
+		bool reg = r->b == JIT_B_REG;
+		unsigned b = reg ? d->rs2 : 0; /* an immediate is sign-extended from 12 bits */
+
+		if (!r->w64 && r->kind != JK_CALL)
+			v = true; /* W operations: sign-extended by definition */
+		else if (r->kind == JK_SET)
+			v = true; /* 0 or 1 */
+		else if (r->kind == JK_ALU &&
+			 (r->op == X86_XOR || r->op == X86_OR || r->op == X86_AND))
+			v = t->sx[d->rs1] && t->sx[b];
+		else if (r->kind == JK_ALU && r->op == X86_ADD &&
+			 ((reg && (d->rs1 == 0 || d->rs2 == 0)) || (!reg && d->imm == 0)))
+			v = t->sx[d->rs1] && t->sx[b]; /* a move (x0 is 0) */
+	} else if (mk == JM_BRANCH || mk == JM_STORE || d->op == RV_DOP_NOP ||
+		   d->op == RV_DOP_FLW || d->op == RV_DOP_FLD || d->op == RV_DOP_FSW ||
+		   d->op == RV_DOP_FSD || jit_fence(d)) {
+		return; /* no x register written */
+	} else if (mk == JM_ADD_STORE) {
+		if (d->target > 0 && d->target < 32)
+			t->sx[d->target] = false;
+		return;
+	} else if (mk == JM_LOAD || mk == JM_ADD_LOAD) {
+		enum x86_load x = (enum x86_load)jit_mem_rows[d->op].x;
+
+		if (mk == JM_ADD_LOAD && d->target > 0 && d->target < 32)
+			t->sx[d->target] = false;
+		v = x != X86_LD_U32 && x != X86_LD_64;
+	} else if (d->op == RV_DOP_LUI || d->op == RV_DOP_LI) {
+		v = true;
+	} else if (d->op == RV_DOP_AUIPC || d->op == RV_DOP_JAL || d->op == RV_DOP_JALR ||
+		   d->op == RV_DOP_ZEXTW) {
+		v = false;
+	} else {
+		/* anything else (shift pairs, calls writing through memory): forget it all */
+		jit_sx_forget(t);
+		return;
+	}
+	if (rd)
+		t->sx[rd] = v;
 }
 
 /*
@@ -1376,7 +1808,9 @@ static unsigned jit_K_JUMP(struct jit_tr *t, const struct rv_dinsn *d, int32_t o
 	(void)off;
 	x86_lea(&t->b, X86_RAX, X86_R13, (int32_t)link);
 	jit_st(t, d->rd, X86_RAX);
-	if (d->target >= 0)
+	if (d->target >= 0 && (unsigned)d->target == t->start)
+		jit_loop_back(t, k + 1);
+	else if (d->target >= 0)
 		jit_exit(t, STUB_CHAIN, d->target, k + 1, false);
 	else
 		jit_exit(t, STUB_PC, (int32_t)next, k + 1, false);
@@ -1398,12 +1832,40 @@ static unsigned jit_K_JUMPR(struct jit_tr *t, const struct rv_dinsn *d, int32_t 
 	x86_lea(b, X86_RCX, X86_R13, (int32_t)link);
 	jit_st(t, d->rd, X86_RCX);
 	jit_cache_store(t);
-	x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(k + 1));
+	/* The block's last instruction (k + 1 = its length): r12, biased by that, is exact. */
+	(void)k;
 	jit_jalr_lookup(t);
 	x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
 	x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
 	*end = true;
 	return 1;
+}
+
+/*
+ * slli rd, rs1, a; srli rd, rd, b (the fused SHIFTS pair writing one
+ * register): in rd's register, and for a = 32 (zero-extend then scale, an
+ * unsigned index) a 32-bit move and one shift.
+ */
+static void jit_shifts_in_place(struct jit_tr *t, const struct rv_dinsn *d)
+{
+	struct x86_buf *b = &t->b;
+	unsigned shl = (unsigned)d->imm & 63, shr = ((unsigned)d->imm >> 8) & 63;
+	enum x86_reg w = jit_work(t, d->rd, 0);
+
+	if (shl == 32 && shr <= 32) {
+		if (t->cache_of[d->rs1])
+			x86_mov_rr32(b, w, jit_cache_regs[t->cache_of[d->rs1] - 1]);
+		else
+			x86_load(b, X86_LD_U32, w, X86_RBX, XOFF(d->rs1));
+		if (shr < 32)
+			x86_shift_imm(b, X86_SHL, true, w, 32 - shr);
+	} else {
+		jit_ld(t, w, d->rs1);
+		x86_shift_imm(b, X86_SHL, true, w, shl);
+		x86_shift_imm(b, X86_SHR, true, w, shr);
+	}
+	if (w == X86_RAX)
+		jit_st(t, d->rd, X86_RAX);
 }
 
 static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned slot, unsigned k,
@@ -1436,11 +1898,17 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	}
 		RV_INSN_JUMP(JIT_JUMP_CASE)
 #undef JIT_JUMP_CASE
-	case RV_DOP_ZEXTW:
-		jit_ld(t, X86_RAX, d->rs1);
-		x86_mov_rr32(b, X86_RAX, X86_RAX);
-		jit_st(t, d->rd, X86_RAX);
+	case RV_DOP_ZEXTW: {
+		enum x86_reg w = jit_work(t, d->rd, 0);
+
+		if (t->cache_of[d->rs1])
+			x86_mov_rr32(b, w, jit_cache_regs[t->cache_of[d->rs1] - 1]);
+		else
+			x86_load(b, X86_LD_U32, w, X86_RBX, XOFF(d->rs1));
+		if (w == X86_RAX)
+			jit_st(t, d->rd, X86_RAX);
 		return 2;
+	}
 	case RV_DOP_GENERIC:	  /* only FENCE, cbo.*, the A extension and some CSRs (jit_can) */
 		if (jit_cbo(d)) { /* reads x[rs1] */
 			jit_call_insn(t, jit_cbo(d), d->insn, 1, false, off, k);
@@ -1499,6 +1967,10 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 		return 1;
 	}
 	case RV_DOP_SHIFTS:
+		if ((unsigned)d->target == d->rd) {
+			jit_shifts_in_place(t, d);
+			return 2;
+		}
 		jit_ld(t, X86_RAX, d->rs1);
 		x86_shift_imm(b, X86_SHL, true, X86_RAX, (unsigned)imm & 63);
 		jit_st(t, (unsigned)d->target, X86_RAX);
@@ -1513,6 +1985,47 @@ static unsigned jit_insn(struct jit_tr *t, const struct rv_dinsn *d, unsigned sl
 	return 0; /* GENERIC but FENCE, STEP, DECODE, PAGE_END: not here */
 }
 
+/*
+ * A chain exit to a slot this block translated itself (the child loop and
+ * the swap of a heapsort, an outer loop around an inner one): jump there
+ * inside the block, the registers staying where they are. r12 is made what
+ * the block's path would have left at that slot (the code there charges its
+ * exits from the block's start): forward, the path here retired no more
+ * than the block's length allows, and the code there was emitted with the
+ * same FS facts or it is not used; backward, another pass of that part
+ * needs the budget: checked like a loop on the start, else the block leaves
+ * with pc at the slot. False if the slot is not one of the block's.
+ */
+static bool jit_inner_jump(struct jit_tr *t, const struct jit_stub *s)
+{
+	struct x86_buf *b = &t->b;
+
+	for (unsigned i = 0; i < t->nem; i++) {
+		unsigned kt = t->em[i].k;
+
+		if (t->em[i].slot != (unsigned)s->pcoff)
+			continue;
+		if (kt >= s->k) {
+			if (t->em[i].fs != s->fs)
+				return false;
+			if (kt != s->k)
+				x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k - (int32_t)kt);
+			x86_patch_rel32(x86_jmp32(b), t->em[i].at);
+			return true;
+		}
+		x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)(s->k - kt));
+		x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->em[i].at);
+		if (kt != t->len)
+			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)kt - (int32_t)t->len);
+		jit_cache_store(t);
+		x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * (unsigned)s->pcoff));
+		x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+		x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+		return true;
+	}
+	return false;
+}
+
 /* Emit the exit stubs collected while translating the body. */
 static void jit_emit_stubs(struct jit_tr *t)
 {
@@ -1522,9 +2035,20 @@ static void jit_emit_stubs(struct jit_tr *t)
 		const struct jit_stub *s = &t->stub[i];
 
 		jit_here(t, s->rel);
+		if (s->kind == STUB_GUESS) {
+			/* the entry's addend (rcx = its index) becomes the guess, and is used */
+			x86_mov_load_idx(b, X86_RDX, X86_RCX, X86_R14, (int32_t)s->how + 8);
+			x86_mov_store(b, X86_RBX, s->pcoff, X86_RDX);
+			x86_patch_rel32(x86_jmp32(b), s->back);
+			continue;
+		}
 		if (s->kind == STUB_REFILL) {
 			/* rax = va; the cached registers survive the call (pushed or rbp) */
-			int32_t n = jit_call_save(t);
+			int32_t n;
+
+			if (s->va_reg != 0xff)
+				x86_mov_rr(b, X86_RAX, (enum x86_reg)s->va_reg);
+			n = jit_call_save(t);
 
 			x86_mov_rr(b, X86_RDI, X86_RBX);
 			x86_mov_rr(b, X86_RSI, X86_RAX);
@@ -1532,34 +2056,68 @@ static void jit_emit_stubs(struct jit_tr *t)
 			jit_call(t, (const void *)jit_refill);
 			jit_call_restore(t, n);
 			x86_test_rr(b, true, X86_RAX, X86_RAX);
+			if (s->reload || s->restore) {
+				uint8_t *fail = x86_jcc32(b, X86_CC_E);
+
+				if (s->restore && s->reload_dst == 0xff) {
+					x86_mov_load(b, X86_RDX, X86_RBX, XOFF(s->restore_x));
+					x86_store(b, s->restore, X86_RAX, 0, X86_RDX);
+				} else if (s->restore) {
+					x86_store(b, s->restore, X86_RAX, 0,
+						  (enum x86_reg)s->reload_dst);
+				} else {
+					x86_load(b, (enum x86_load)s->reload_kind,
+						 (enum x86_reg)s->reload_dst, X86_RAX, 0);
+				}
+				x86_patch_rel32(x86_jmp32(b), s->back);
+				jit_stub(t, fail, STUB_PC, s->pcoff, s->k, true);
+				continue;
+			}
 			x86_patch_rel32(x86_jcc32(b, X86_CC_NE), s->back);
 			jit_exit(t, STUB_PC, s->pcoff, s->k, true); /* emitted later in this loop */
 			continue;
 		}
-		if (s->k)
+		if (s->kind == STUB_CHAIN && (unsigned)s->pcoff == t->start) {
+			/* A loop on itself not inlined (jit_loop_back): the same, here. */
 			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k);
+			x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
+		}
+		if (s->kind == STUB_LOOP_OUT ||
+		    (s->kind == STUB_CHAIN && (unsigned)s->pcoff == t->start)) {
+			x86_alu_imm(b, X86_ADD, true, X86_R12, (int32_t)t->len); /* unbiased */
+			jit_cache_store(t);
+			x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * t->start));
+			x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
+			x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
+			continue;
+		}
+		/* r12 is biased by the block's length (jit_translate_once): charge k, unbias */
+		if (s->kind == STUB_CHAIN && jit_inner_jump(t, s))
+			continue;
+		if (s->k != t->len)
+			x86_alu_imm(b, X86_SUB, true, X86_R12, (int32_t)s->k - (int32_t)t->len);
 		if (s->kind == STUB_CHAIN) {
 			unsigned slot = (unsigned)s->pcoff;
 			const void *next = t->jp->s[slot].entry;
 			uint8_t *miss;
 
-			if (slot == t->start) {
-				/* A loop on itself: the registers stay where they are while the
-				 * budget lasts. */
-				x86_alu_imm(b, X86_CMP, true, X86_R12, (int32_t)t->len);
-				x86_patch_rel32(x86_jcc32(b, X86_CC_GE), t->body);
-				jit_cache_store(t);
-				x86_lea(b, X86_RAX, X86_R13, (int32_t)(2u * slot));
-				x86_mov_store(b, X86_RBX, PC_OFF, X86_RAX);
-				x86_patch_rel32(x86_jmp32(b), t->j->epilogue);
-				continue;
-			}
 			jit_cache_store(t);
 			if (next) { /* same page, same generation: they die together */
 				x86_patch_rel32(x86_jmp32(b), jit_rx_to_rw(t->j, next));
 				continue;
 			}
-			/* Not translated yet: look at the page's table when we get here. */
+			/*
+			 * Not translated yet: a jmp to the next instruction, pointed at the
+			 * block once it exists (jit_patch_chains); until then look at the
+			 * page's table when we get here.
+			 */
+			if (t->npend < JIT_MAX_STUBS) {
+				uint8_t *rel = x86_jmp32(b);
+
+				x86_patch_rel32(rel, b->p);
+				t->pend[t->npend].rel = rel;
+				t->pend[t->npend++].slot = (uint16_t)slot;
+			}
 			x86_mov_imm(b, X86_RAX, (uint64_t)(uintptr_t)&t->jp->s[slot].entry);
 			x86_mov_load(b, X86_RAX, X86_RAX, 0);
 			x86_test_rr(b, true, X86_RAX, X86_RAX);
@@ -1655,6 +2213,7 @@ static void jit_page_sync(struct rv_jit *j, struct rv_dpage *dp)
 {
 	if (dp->jit_gen != j->gen) {
 		memset(dp->jit->s, 0, sizeof(dp->jit->s));
+		dp->jit->npatch = 0; /* the blocks they were in are unreachable now */
 		dp->jit_gen = j->gen;
 	}
 }
@@ -1708,6 +2267,14 @@ static unsigned jit_fields(unsigned op)
 	return 1 | 2 | 4;     /* the register-register ALU operations */
 }
 
+/* addi/addiw rd, rd, imm: an induction variable's step (its loads do not guess, jit_tlb). */
+static bool jit_induction(const struct rv_dinsn *d)
+{
+	const struct jit_alu_row *r = jit_alu_row(d->op);
+
+	return r && r->kind == JK_ALU && r->op == X86_ADD && r->b == JIT_B_IMM && d->rd == d->rs1;
+}
+
 /*
  * Choose the guest registers to keep in host registers: the most used ones
  * over the slots the block will cover (the same walk as the translation),
@@ -1715,9 +2282,13 @@ static unsigned jit_fields(unsigned op)
  */
 static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const struct rv_dpage *dp)
 {
-	unsigned uses[33] = {0}, slot = t->start, k = 0;
+	unsigned uses[33] = {0}, slot = t->start, k = 0, n = 0, loop_end = 0;
+	/* per instruction: the registers of its fields (0 = none), for the weighting below */
+	uint8_t regs[JIT_MAX_INSNS][4];
 
 	memset(t->cache_of, 0, sizeof(t->cache_of));
+	memset(t->computed, 0, sizeof(t->computed));
+	t->ntgt = 0;
 	t->ncached = 0;
 	while (slot < RV_DPAGE_SLOTS && k + 2 <= JIT_MAX_INSNS) {
 		struct rv_dinsn tmp;
@@ -1727,19 +2298,35 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 		if (!jit_can(d))
 			break;
 		f = jit_fields(d->op);
-		if (f & 1)
-			uses[d->rs1]++;
-		if (f & 2)
-			uses[d->rs2]++;
-		if ((f & 4) && d->rd < 32)
-			uses[d->rd]++;
+		regs[n][0] = f & 1 ? d->rs1 : 0;
+		regs[n][1] = f & 2 ? d->rs2 : 0;
+		regs[n][2] = (f & 4) && d->rd < 32 ? d->rd : 0;
+		regs[n][3] = (f & 8) && d->target > 0 && d->target < 32 ? (uint8_t)d->target : 0;
+		if ((f & 4) && d->rd < 32 && !jit_induction(d))
+			t->computed[d->rd] = true;
 		if ((f & 8) && d->target > 0 && d->target < 32)
-			uses[d->target]++;
+			t->computed[d->target] = true;
+		if ((jit_mem_kind(d->op) == JM_BRANCH || d->op == RV_DOP_JAL) && d->target >= 0 &&
+		    t->ntgt < JIT_MAX_INSNS)
+			t->tgt[t->ntgt++] = (uint16_t)d->target;
+		/* a branch or jal back to the start: everything up to here is a loop body */
+		if ((jit_mem_kind(d->op) == JM_BRANCH || d->op == RV_DOP_JAL) &&
+		    d->target == (int32_t)t->start)
+			loop_end = n + 1;
+		n++;
 		k += d->op >= RV_DOP_ZEXTW ? 2u : 1u; /* as jit_insn counts: fused pairs are two */
 		if (d->op == RV_DOP_JAL || d->op == RV_DOP_JALR)
 			break;
 		slot += d->step;
 	}
+	/*
+	 * A use inside a loop on the block's start counts eight times one after
+	 * it: the tail runs once per loop exit (a sieve's inner loop kept its
+	 * stored value in memory for the outer loop's registers).
+	 */
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned f = 0; f < 4; f++)
+			uses[regs[i][f]] += i < loop_end ? 8u : 1u;
 	uses[0] = 0;
 	while (t->ncached < JIT_NCACHE) {
 		unsigned best = 0;
@@ -1752,6 +2339,41 @@ static void jit_choose_cache(struct jit_tr *t, const struct rv_hart *h, const st
 		t->dirty[t->ncached] = false; /* set by whatever writes it (jit_st & co.) */
 		t->cached[t->ncached++] = (uint8_t)best;
 		t->cache_of[best] = (uint8_t)t->ncached;
+	}
+}
+
+/*
+ * The block just emitted made it into the cache: its chain exits to slots
+ * without a block join the page's list (the ones that do not fit stay
+ * lookups).
+ */
+static void jit_pend_commit(struct jit_tr *t)
+{
+	for (unsigned i = 0; i < t->npend && t->jp->npatch < RV_JIT_PATCHES; i++) {
+		struct rv_jit_patch *p = &t->jp->patch[t->jp->npatch++];
+
+		p->at = (uint32_t)(t->pend[i].rel - t->j->rw);
+		p->slot = t->pend[i].slot;
+	}
+}
+
+/*
+ * Slot `slot` of the page got its block `code`: every chain exit of the
+ * page's blocks waiting for it becomes a direct jump (through the RW view;
+ * this hart's thread is the only one running its cache's code, and it is
+ * here, not in a block).
+ */
+static void jit_patch_chains(struct rv_jit *j, struct rv_jit_page *jp, unsigned slot,
+			     const void *code)
+{
+	for (unsigned i = 0; i < jp->npatch;) {
+		if (jp->patch[i].slot != slot) {
+			i++;
+			continue;
+		}
+		x86_patch_rel32(j->rw + jp->patch[i].at, jit_rx_to_rw(j, code));
+		j->stats.patched++;
+		jp->patch[i] = jp->patch[--jp->npatch];
 	}
 }
 
@@ -1769,16 +2391,25 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	t->jp = dp->jit;
 	t->start = start;
 	t->nstub = 0;
+	t->npend = 0;
+	t->nem = 0;
+	jit_sx_forget(t);
 	t->len = 0;
 	t->fs_on = t->fs_dirty = false;
 	jit_choose_cache(t, h, dp);
 	jit_populate(j);
 	x86_init(&t->b, j->rw + j->used, j->size - j->used);
 	t->check = t->b.p;
-	/* cmp r12, imm32 (the length, patched below); jl -> leave with nothing done */
+	/*
+	 * sub r12, imm32 (the length, patched below); jl -> leave with nothing
+	 * done. Inside the block r12 is biased by the length (the instructions
+	 * the batch may start after this block's): a loop on the block's start
+	 * charges its path and tests the sign (jit_loop_back), and every exit
+	 * charges what its path retired minus the length.
+	 */
 	x86_byte(&t->b, 0x49);
 	x86_byte(&t->b, 0x81);
-	x86_byte(&t->b, 0xfc);
+	x86_byte(&t->b, 0xec);
 	check_imm = t->b.p;
 	x86_u32(&t->b, 0);
 	jit_stub(t, x86_jcc32(&t->b, X86_CC_L), STUB_PC, (int32_t)(2u * start), 0, true);
@@ -1791,8 +2422,16 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 		    slot < RV_DPAGE_SLOTS ? jit_slot(h, dp, slot, &tmp) : &dp->slot[slot];
 		unsigned n = 0;
 
-		if (slot < RV_DPAGE_SLOTS && jit_can(d) && k + 2 <= JIT_MAX_INSNS)
+		if (slot < RV_DPAGE_SLOTS && jit_can(d) && k + 2 <= JIT_MAX_INSNS) {
+			t->em[t->nem].at = t->b.p;
+			t->em[t->nem].slot = (uint16_t)slot;
+			t->em[t->nem].k = (uint8_t)k;
+			t->em[t->nem++].fs = (uint8_t)(t->fs_on | t->fs_dirty << 1);
+			jit_sx_merge(t, slot);
 			n = jit_insn(t, d, slot, k, &end);
+			if (n)
+				jit_sx_update(t, d);
+		}
 		if (!n) {
 			/* Untranslatable (slow: the interpreter runs it), or long enough (chain
 			 * on). */
@@ -1814,6 +2453,7 @@ static const void *jit_translate_once(struct rv_hart *h, struct rv_dpage *dp, un
 	if (t->b.full)
 		return NULL;
 	*ninsns = k;
+	jit_pend_commit(t);
 	j->stats.code_bytes += (uint64_t)(t->b.p - t->check);
 	j->used = (size_t)(t->b.p - j->rw + 15) & ~(size_t)15;
 	return jit_rw_to_rx(j, t->check);
@@ -1924,6 +2564,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 			return false;
 		}
 		jp->s[slot].entry = code;
+		jit_patch_chains(j, jp, slot, code);
 	}
 	h->jit_exit_slow = 0;
 	h->jit_xd = h->tlb.xd[h->priv];

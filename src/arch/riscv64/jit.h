@@ -65,8 +65,22 @@ struct rv_jit_slot {
 	const void *entry; /* RX address of the block starting there, or NULL */
 	uint16_t count;
 };
+/*
+ * A chain exit of one of the page's blocks to a slot that had no block
+ * when it was emitted: a jmp (rel32 at cache offset `at`) to the exit's
+ * table lookup, pointed at the slot's block once it is translated (jit.c,
+ * jit_patch_chains). Both blocks belong to this page and this generation,
+ * so they die together: nothing is ever unpatched.
+ */
+#define RV_JIT_PATCHES 64u
+struct rv_jit_patch {
+	uint32_t at;
+	uint16_t slot;
+};
 struct rv_jit_page {
 	struct rv_jit_slot s[RV_DPAGE_SLOTS];
+	unsigned npatch; /* pending chain patches of this generation */
+	struct rv_jit_patch patch[RV_JIT_PATCHES];
 };
 
 /* Counters for tests and profiling. */
@@ -80,6 +94,7 @@ struct rv_jit_stats {
 	uint64_t runs;	       /* blocks entered from exec.c */
 	uint64_t refills;      /* TLB misses of translated loads/stores refilled without leaving */
 	uint64_t insns;	       /* guest instructions retired in blocks */
+	uint64_t patched;      /* chain exits patched into direct jumps (jit_patch_chains) */
 	/*
 	 * With AXVM_JIT_STATS=1 only (profiling): the operation a block left
 	 * at for the interpreter to run (slow exits), by enum rv_dop, and for

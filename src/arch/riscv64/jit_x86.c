@@ -68,6 +68,43 @@ void x86_mov_store(struct x86_buf *b, enum x86_reg base, int32_t disp, enum x86_
 	x86_mem(b, src, base, disp);
 }
 
+static void x86_rex_idx(struct x86_buf *b, bool w, unsigned reg, unsigned index, unsigned base,
+			bool force);
+static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned index,
+			int32_t disp);
+static void x86_idx_order(enum x86_reg *base, enum x86_reg *index, int32_t disp);
+
+/* A load's opcode bytes and REX (index: an x86_reg, or -1 for none). */
+static void x86_load_op(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
+			int index)
+{
+	static const struct {
+		bool w;
+		uint8_t op0, op1; /* op1 0: one-byte opcode op0 */
+	} ops[] = {
+	    [X86_LD_S8] = {true, 0x0f, 0xbe},  [X86_LD_U8] = {false, 0x0f, 0xb6},
+	    [X86_LD_S16] = {true, 0x0f, 0xbf}, [X86_LD_U16] = {false, 0x0f, 0xb7},
+	    [X86_LD_S32] = {true, 0x63, 0},    [X86_LD_U32] = {false, 0x8b, 0},
+	    [X86_LD_64] = {true, 0x8b, 0},
+	};
+
+	if (index >= 0)
+		x86_rex_idx(b, ops[kind].w, dst, (unsigned)index, base, false);
+	else
+		x86_rex(b, ops[kind].w, dst, base, false);
+	x86_byte(b, ops[kind].op0);
+	if (ops[kind].op1)
+		x86_byte(b, ops[kind].op1);
+}
+
+void x86_load_idx(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
+		  enum x86_reg index, int32_t disp)
+{
+	x86_idx_order(&base, &index, disp);
+	x86_load_op(b, kind, dst, base, (int)index);
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
 void x86_load(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
 	      int32_t disp)
 {
@@ -337,4 +374,105 @@ void x86_pop(struct x86_buf *b, enum x86_reg r)
 void x86_ret(struct x86_buf *b)
 {
 	x86_byte(b, 0xc3);
+}
+
+/*
+ * [base + index + disp] operands (scale 1; index is never rsp): the
+ * translator's TLB check indexes the table register directly, and its
+ * fused "add then access" forms compute rs1 + rs2 in one lea.
+ */
+static void x86_rex_idx(struct x86_buf *b, bool w, unsigned reg, unsigned index, unsigned base,
+			bool force)
+{
+	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) |
+				((base & 8) ? 1 : 0));
+
+	if (rex != 0x40 || force)
+		x86_byte(b, rex);
+}
+
+/*
+ * [rbp + i] and [r13 + i] need a zero displacement byte, and a lea or load
+ * with base, index and displacement is a slower form on some cores (AMD's
+ * "complex" LEA): with no displacement, rbp/r13 go in the index instead.
+ */
+static void x86_idx_order(enum x86_reg *base, enum x86_reg *index, int32_t disp)
+{
+	if (disp == 0 && (*base & 7) == 5 && (*index & 7) != 5) {
+		enum x86_reg t = *base;
+
+		*base = *index;
+		*index = t;
+	}
+}
+
+static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned index,
+			int32_t disp)
+{
+	unsigned mod = disp == 0 && (base & 7) != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
+
+	x86_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4)); /* SIB follows */
+	x86_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
+	if (mod == 1)
+		x86_byte(b, (uint8_t)(int8_t)disp);
+	else if (mod == 2)
+		x86_u32(b, (uint32_t)disp);
+}
+
+void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		 int32_t disp)
+{
+	x86_idx_order(&base, &index, disp);
+	x86_rex_idx(b, true, dst, index, base, false);
+	x86_byte(b, 0x8d);
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
+void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg dst,
+		    enum x86_reg base, enum x86_reg index, int32_t disp)
+{
+	x86_idx_order(&base, &index, disp);
+	x86_rex_idx(b, w64, dst, index, base, false);
+	x86_byte(b, (uint8_t)(op << 3 | 3)); /* op r, r/m */
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
+void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, int32_t disp,
+		    enum x86_reg reg)
+{
+	x86_idx_order(&base, &index, disp);
+	x86_rex_idx(b, true, reg, index, base, false);
+	x86_byte(b, 0x39);
+	x86_mem_idx(b, reg, base, index, disp);
+}
+
+void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		      int32_t disp)
+{
+	x86_idx_order(&base, &index, disp);
+	x86_rex_idx(b, true, dst, index, base, false);
+	x86_byte(b, 0x8b);
+	x86_mem_idx(b, dst, base, index, disp);
+}
+
+void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count)
+{
+	x86_byte(b, 0xc4); /* VEX3: ~R ~X ~B, map 0F3A */
+	x86_byte(b, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03));
+	x86_byte(b, 0xfb); /* W1, vvvv unused, L0, pp F2 */
+	x86_byte(b, 0xf0);
+	x86_modrm_rr(b, dst, src);
+	x86_byte(b, (uint8_t)count);
+}
+
+void x86_store_idx(struct x86_buf *b, unsigned size, enum x86_reg base, enum x86_reg index,
+		   int32_t disp, enum x86_reg src)
+{
+	x86_idx_order(&base, &index, disp);
+	if (size == 2)
+		x86_byte(b, 0x66);
+	/* A byte store of sil/dil/... needs a REX to mean them rather than dh/bh. */
+	x86_rex_idx(b, size == 8, src, index, base, size == 1 && src >= X86_RSP);
+	x86_byte(b, size == 1 ? 0x88 : 0x89);
+	x86_mem_idx(b, src, base, index, disp);
 }

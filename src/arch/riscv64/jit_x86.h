@@ -56,8 +56,12 @@ enum x86_cc {
 	X86_CC_AE = 0x3,
 	X86_CC_E = 0x4,
 	X86_CC_NE = 0x5,
+	X86_CC_BE = 0x6,
+	X86_CC_A = 0x7,
 	X86_CC_L = 0xc,
 	X86_CC_GE = 0xd,
+	X86_CC_LE = 0xe,
+	X86_CC_G = 0xf,
 };
 
 /* One-operand F7 group: the /digit. */
@@ -138,5 +142,23 @@ void x86_lock_or0(struct x86_buf *b, enum x86_reg base, int32_t disp);
 void x86_push(struct x86_buf *b, enum x86_reg r);
 void x86_pop(struct x86_buf *b, enum x86_reg r);
 void x86_ret(struct x86_buf *b);
+
+/* [base + index + disp] forms (scale 1, index not rsp): lea, op r/m, cmp, load. */
+void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		 int32_t disp);
+void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg dst,
+		    enum x86_reg base, enum x86_reg index, int32_t disp);
+void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, int32_t disp,
+		    enum x86_reg reg);
+void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
+		      int32_t disp);
+/* A load of `kind` from [base + index + disp], extended to 64 bits. */
+void x86_load_idx(struct x86_buf *b, enum x86_load kind, enum x86_reg dst, enum x86_reg base,
+		  enum x86_reg index, int32_t disp);
+/* [base + index + disp] = low 1/2/4/8 bytes of src. */
+void x86_store_idx(struct x86_buf *b, unsigned size, enum x86_reg base, enum x86_reg index,
+		   int32_t disp, enum x86_reg src);
+/* dst = src rotated right by count (BMI2: the caller checks the host has it). */
+void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count);
 
 #endif
