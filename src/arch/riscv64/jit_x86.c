@@ -419,40 +419,38 @@ static void x86_mem_idx(struct x86_buf *b, unsigned reg, unsigned base, unsigned
 		x86_u32(b, (uint32_t)disp);
 }
 
+/* One opcode with a register operand and [base + index + disp] (the *_idx forms). */
+static void x86_op_idx(struct x86_buf *b, bool w64, uint8_t opcode, enum x86_reg reg,
+		       enum x86_reg base, enum x86_reg index, int32_t disp)
+{
+	x86_idx_order(&base, &index, disp);
+	x86_rex_idx(b, w64, reg, index, base, false);
+	x86_byte(b, opcode);
+	x86_mem_idx(b, reg, base, index, disp);
+}
+
 void x86_lea_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
 		 int32_t disp)
 {
-	x86_idx_order(&base, &index, disp);
-	x86_rex_idx(b, true, dst, index, base, false);
-	x86_byte(b, 0x8d);
-	x86_mem_idx(b, dst, base, index, disp);
+	x86_op_idx(b, true, 0x8d, dst, base, index, disp);
 }
 
 void x86_alu_rm_idx(struct x86_buf *b, enum x86_alu op, bool w64, enum x86_reg dst,
 		    enum x86_reg base, enum x86_reg index, int32_t disp)
 {
-	x86_idx_order(&base, &index, disp);
-	x86_rex_idx(b, w64, dst, index, base, false);
-	x86_byte(b, (uint8_t)(op << 3 | 3)); /* op r, r/m */
-	x86_mem_idx(b, dst, base, index, disp);
+	x86_op_idx(b, w64, (uint8_t)(op << 3 | 3), dst, base, index, disp); /* op r, r/m */
 }
 
 void x86_cmp_mr_idx(struct x86_buf *b, enum x86_reg base, enum x86_reg index, int32_t disp,
 		    enum x86_reg reg)
 {
-	x86_idx_order(&base, &index, disp);
-	x86_rex_idx(b, true, reg, index, base, false);
-	x86_byte(b, 0x39);
-	x86_mem_idx(b, reg, base, index, disp);
+	x86_op_idx(b, true, 0x39, reg, base, index, disp);
 }
 
 void x86_mov_load_idx(struct x86_buf *b, enum x86_reg dst, enum x86_reg base, enum x86_reg index,
 		      int32_t disp)
 {
-	x86_idx_order(&base, &index, disp);
-	x86_rex_idx(b, true, dst, index, base, false);
-	x86_byte(b, 0x8b);
-	x86_mem_idx(b, dst, base, index, disp);
+	x86_op_idx(b, true, 0x8b, dst, base, index, disp);
 }
 
 void x86_rorx(struct x86_buf *b, enum x86_reg dst, enum x86_reg src, unsigned count)
