@@ -435,6 +435,34 @@ static void jit_here(struct jit_tr *t, uint8_t *rel)
 }
 
 /*
+ * The TLB check's compare, va in host register `va`: rcx = the entry's
+ * offset, ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 (the rotated-in low bits
+ * are masked off); rdx = the tag of the access's last byte's page (so an
+ * access crossing a page misses), no code bit; then compared with the
+ * entry at [rcx + r14 + tdisp] (no add for the entry). The caller's jne
+ * takes the miss.
+ */
+static void jit_tlb_compare(struct jit_tr *t, enum x86_reg va, unsigned size, int32_t tdisp)
+{
+	struct x86_buf *b = &t->b;
+
+	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
+	if (t->j->bmi2) {
+		x86_rorx(b, X86_RCX, va, 8);
+	} else {
+		x86_mov_rr(b, X86_RCX, va);
+		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
+	}
+	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
+	if (size > 1)
+		x86_lea(b, X86_RDX, va, (int32_t)size - 1);
+	else
+		x86_mov_rr(b, X86_RDX, va);
+	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
+	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
+}
+
+/*
  * The software TLB hit check for an access of `size` bytes at rax in the
  * table at `table` (r14/r15): on a hit rax becomes the host address; a miss
  * goes to a refill stub (jit_refill: the walk in C, then back here with the
@@ -455,23 +483,7 @@ static struct jit_stub *jit_tlb_at(struct jit_tr *t, enum x86_reg table, unsigne
 			   JIT_W_TABLE,
 		       "the W table at r14 + JIT_W_TABLE");
 
-	_Static_assert(sizeof(struct rv_tlb_entry) == 16, "index scaling below");
-	/* ((va >> 12) & (RV_TLB_SIZE - 1)) * 16 (the rotated-in low bits are masked off) */
-	if (t->j->bmi2) {
-		x86_rorx(b, X86_RCX, X86_RAX, 8);
-	} else {
-		x86_mov_rr(b, X86_RCX, X86_RAX);
-		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
-	}
-	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
-	if (size > 1)
-		x86_lea(b, X86_RDX, X86_RAX, (int32_t)size - 1);
-	else
-		x86_mov_rr(b, X86_RDX, X86_RAX);
-	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
-	/* tag: the last byte's page too, and no code bit; [rcx + r14 + tdisp]: no add for the entry
-	 */
-	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
+	jit_tlb_compare(t, X86_RAX, size, tdisp);
 	miss = x86_jcc32(b, X86_CC_NE);
 	jit_stub(t, miss, STUB_REFILL, pcoff, k, true);
 	refill =
@@ -524,19 +536,7 @@ static void jit_access_reg(struct jit_tr *t, enum x86_reg breg, bool store, unsi
 	struct jit_stub *refill;
 	enum x86_reg add = X86_RAX;
 
-	if (t->j->bmi2) {
-		x86_rorx(b, X86_RCX, breg, 8);
-	} else {
-		x86_mov_rr(b, X86_RCX, breg);
-		x86_shift_imm(b, X86_SHR, true, X86_RCX, 8);
-	}
-	x86_alu_imm(b, X86_AND, false, X86_RCX, (RV_TLB_SIZE - 1) << 4);
-	if (size > 1)
-		x86_lea(b, X86_RDX, breg, (int32_t)size - 1);
-	else
-		x86_mov_rr(b, X86_RDX, breg);
-	x86_alu_imm(b, X86_AND, true, X86_RDX, (int32_t)~RV_PAGE_MASK);
-	x86_cmp_mr_idx(b, X86_RCX, X86_R14, tdisp, X86_RDX);
+	jit_tlb_compare(t, breg, size, tdisp);
 	jit_stub(t, x86_jcc32(b, X86_CC_NE), STUB_REFILL, pcoff, k, true);
 	refill = t->stub[t->nstub - 1].kind == STUB_REFILL ? &t->stub[t->nstub - 1] : NULL;
 	if (guess && !store) {
