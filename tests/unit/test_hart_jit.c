@@ -13,6 +13,7 @@
  * and blocks chained across pages when one page is remapped under them.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "arch/riscv64/jit.h"
 #include "arch/riscv64/sbi.h"
@@ -1264,6 +1265,134 @@ TEST(jit_inner_jumps_keep_budget_instret_and_faults_exact)
 		if (test_failed_now())
 			return;
 	}
+}
+
+TEST(jit_blocks_run_past_batch_ends_that_need_not_be_exact)
+{
+	/*
+	 * A 48-instruction loop (one block looping on its start) for a budget
+	 * of 122 batches: where a batch's end need not be exact, the block that
+	 * does not fit the batch's rest runs anyway (rv_hart.batch_slack), so
+	 * after the first hot rounds nothing is interpreted. Ending every batch
+	 * exactly interpreted the tail of the loop up to each batch's end (about
+	 * 24 instructions a batch, 2,900 in all). The budget's own end stays
+	 * exact: registers and instret match the interpreter's after run().
+	 */
+	uint32_t code[48];
+	struct jt t;
+	uint64_t interpreted;
+
+	for (unsigned i = 0; i < 47; i++)
+		code[i] = ADDI(5 + i % 8, 5 + i % 8, (int32_t)i + 1);
+	code[47] = J(-4 * 47);
+	if (!jt_init(&t, 122 * 8192 + 5, 0, code, 48))
+		goto out;
+	jt_run(&t, 1, __LINE__);
+	CHECK_U64(122 * 8192 + 5, t.on.h->instret);
+	interpreted = t.on.h->instret - jt_stats(&t)->insns;
+	if (interpreted >= 48 * 20)
+		test_fail_at(__FILE__, __LINE__, "%llu instructions interpreted, expected < %u",
+			     (unsigned long long)interpreted, 48 * 20);
+out:
+	jt_fini(&t);
+}
+
+/* An SBI call on hart h, as the guest's ecall would make it; a0 is the error. */
+static int64_t jt_sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1,
+		      uint64_t a2, uint64_t a3)
+{
+	struct axvm_exit e;
+
+	h->x[17] = eid;
+	h->x[16] = fid;
+	h->x[10] = a0;
+	h->x[11] = a1;
+	h->x[12] = a2;
+	h->x[13] = a3;
+	CHECK(rv_sbi_ecall(h, &e) > 0);
+	return (int64_t)h->x[10];
+}
+
+TEST(jit_hpmcounter_wrap_in_a_hot_loop_stays_exact_past_batch_slack)
+{
+	/*
+	 * An instruction counter (SBI PMU, Sscofpmf) wraps 100,003
+	 * instructions into a hot loop, 8 short of a batch's end: the batch
+	 * that holds the wrap ends at it exactly, without slack, so LCOFI
+	 * is taken after the very instruction that wrapped, as the
+	 * interpreter takes it. Lending that batch the slack would let the
+	 * block run past the wrap.
+	 */
+	uint32_t code[65];
+	struct jt t;
+
+	for (unsigned i = 0; i < 65; i++)
+		code[i] = NOP;
+	code[0] = ADDI(5, 5, 1);
+	code[1] = ADDI(6, 6, 3);
+	code[2] = J(-8);
+	code[64] = J(0); /* stvec: the handler spins to the budget's end */
+	if (!jt_init(&t, 1000000, 0, code, 65))
+		goto out;
+	for (unsigned s = 0; s < 2; s++) {
+		struct rv_hart *h = s ? t.off.h : t.on.h;
+
+		CHECK_INT(0, jt_sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 0, 2 /* INSTRUCTIONS */));
+		CHECK_INT(0, jt_sbi(h, SBI_EXT_PMU, 3, h->x[11], 1, 1 /* SET_INIT_VALUE */,
+				    (uint64_t) - (12 * 8192 + 8184)));
+		h->sie = RV_MIP_LCOFIP;
+		h->sstatus |= RV_SSTATUS_SIE;
+		h->stvec = P + 256;
+		h->pc = P;
+	}
+	jt_run(&t, 1, __LINE__);
+	CHECK_U64(RV_CAUSE_INTERRUPT | 13, t.on.h->scause);
+	CHECK_U64(P, t.on.h->sepc);
+	CHECK_U64((12 * 8192 + 8184) / 3, t.on.h->x[5]); /* three instructions a round */
+	CHECK(jt_stats(&t)->insns > 12 * 8192);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_perfmap_names_each_block_by_its_guest_pc)
+{
+	/*
+	 * AXVM_JIT_PERFMAP=1: every block is a line of /tmp/perf-PID.map
+	 * (perf's JIT symbol file) "START SIZE guest_PC", START the block's
+	 * running address.
+	 */
+	const uint32_t code[] = {ADDI(5, 5, 1), ADDI(6, 6, 2), J(-8)};
+	char path[64], want[32], line[128];
+	bool found = false;
+	struct jt t;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+	unlink(path);
+	setenv("AXVM_JIT_PERFMAP", "1", 1);
+	if (!jt_init(&t, 5000, 0, code, sizeof(code) / 4)) {
+		unsetenv("AXVM_JIT_PERFMAP");
+		goto out;
+	}
+	unsetenv("AXVM_JIT_PERFMAP");
+	jt_run(&t, 1, __LINE__);
+	CHECK(jt_stats(&t)->blocks > 0);
+	snprintf(want, sizeof(want), " guest_%llx\n", (unsigned long long)P);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long start = 0, size = 0;
+
+		if (strstr(line, want) && sscanf(line, "%llx %llx", &start, &size) == 2 &&
+		    start != 0 && size > 0)
+			found = true;
+	}
+	if (f)
+		fclose(f);
+	unlink(path);
+	CHECK(found);
+out:
+	jt_fini(&t);
 }
 
 TEST(jit_sext_w_is_dropped_only_for_known_sign_extended_values)

@@ -164,6 +164,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	 */
 	uint64_t jit_hold = 0;
 	uint64_t mmio_v; /* the fast path's data (mmio_done) */
+	uint32_t mxcsr = 0;
 
 /* pc of the current slot. */
 #define PC() (page_va + ((uint64_t)(op - dp->slot) << 1))
@@ -344,6 +345,14 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	}
 
 	h->recheck = false;
+	/*
+	 * Translated code's host FP environment (jit.h), set once per batch:
+	 * around every block entry it was two stmxcsr per entry. What runs
+	 * between blocks keeps the host's defaults (round to nearest, every
+	 * exception masked); fpu_host.c saves and restores around its own.
+	 */
+	if (jit)
+		mxcsr = rv_fpu_host_env_enter();
 	h->dc.decode_fn = &&do_decode;
 	h->dc.page_end_fn = &&do_page_end;
 enter:
@@ -618,6 +627,8 @@ stop:
 	left = 0;
 	h->pc = PC();
 out:
+	if (jit)
+		rv_fpu_host_env_leave(mxcsr);
 	h->instret = IC();
 	*done = n - (uint64_t)left;
 	return r;

@@ -468,9 +468,18 @@ int rv_hart_run(struct rv_hart *h, struct axvm_exit *exit)
 			hart_take_interrupt(h, (unsigned)irq);
 
 		n = budget < batch ? budget : batch;
-		/* End the batch where an hpmcounter wraps (pmu.wrap_at > instret here). */
-		if (h->sbi.pmu.wrap_at - h->instret < n)
-			n = h->sbi.pmu.wrap_at - h->instret;
+		/*
+		 * Where nothing needs the batch to end exactly, a translated block
+		 * may run past it (rv_hart.batch_slack): not the budget's last
+		 * instructions (a debugger's step, a test's count), not where an
+		 * hpmcounter wraps (pmu.wrap_at > instret here).
+		 */
+		h->batch_slack = budget - n >= RV_JIT_SLACK ? RV_JIT_SLACK : 0;
+		if (h->sbi.pmu.wrap_at - h->instret < n + RV_JIT_SLACK) {
+			h->batch_slack = 0;
+			if (h->sbi.pmu.wrap_at - h->instret < n)
+				n = h->sbi.pmu.wrap_at - h->instret;
+		}
 		if (h->dbg.active)
 			r = rv_debug_batch(h, n, &n, exit);
 		else if (h->dc.bucket)

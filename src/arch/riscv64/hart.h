@@ -186,12 +186,18 @@ struct rv_hart {
 	struct rv_jit *jit;
 	uint64_t jit_exit_slow;
 	struct rv_dpage **jit_xd; /* tlb.xd of the mode the running block runs in */
-				  /*
-				   * The translator's guessed TLB addends, one per guessing load site
-				   * (jit.c, jit_tlb): the last addend each site used, so that the load's
-				   * address waits for one add instead of the TLB entry's load. Any value
-				   * is safe: it is used only when it equals the current entry's.
-				   */
+	/*
+	 * Instructions a translated block may run past the end of this batch
+	 * (RV_JIT_SLACK, or 0 when the end must be exact: a budget's last
+	 * batch, an hpmcounter's wrap, a debugger). Set by run() per batch.
+	 */
+	int64_t batch_slack;
+	/*
+	 * The translator's guessed TLB addends, one per guessing load site
+	 * (jit.c, jit_tlb): the last addend each site used, so that the load's
+	 * address waits for one add instead of the TLB entry's load. Any value
+	 * is safe: it is used only when it equals the current entry's.
+	 */
 #define RV_JIT_GUESSES 512u
 	uint64_t jit_guess[RV_JIT_GUESSES];
 	/* rv_mmu_refill is walking: a fault leaves the hart untouched (mmu.c). */

@@ -40,8 +40,10 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 
 #if defined(__x86_64__) && defined(__linux__) && !defined(AXVM_NO_JIT)
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -59,6 +61,7 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 #define JIT_NEVER UINT16_MAX
 /* Longest block in guest instructions, and the most exits one can have. */
 #define JIT_MAX_INSNS 64u
+_Static_assert(JIT_MAX_INSNS <= RV_JIT_SLACK, "a pass must fit the batch slack");
 #define JIT_MAX_STUBS                                                                              \
 	(3u * JIT_MAX_INSNS + 2u) /* a load or store has two: refill and slow exit                 \
 				   */
@@ -183,6 +186,8 @@ struct rv_jit {
 	bool fpu_inline;     /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
 	unsigned next_guess; /* the next hart jit_guess[] slot a guessing load site gets */
 	bool bmi2;	     /* the host has BMI2's rorx (the TLB index in one instruction) */
+	int perfmap; /* AXVM_JIT_PERFMAP=1: /tmp/perf-PID.map (append), blocks named by guest pc;
+			else -1 */
 };
 
 bool rv_jit_supported(void)
@@ -196,6 +201,40 @@ bool rv_jit_supported(void)
 #define XDP_OFF ((int32_t)offsetof(struct rv_hart, jit_xd))
 #define JIT_W_TABLE ((int32_t)(RV_TLB_SIZE * sizeof(struct rv_tlb_entry)))
 #define GUESS_OFF(i) ((int32_t)(offsetof(struct rv_hart, jit_guess) + 8u * (i)))
+
+/*
+ * AXVM_JIT_PERFMAP=1: append each block to /tmp/perf-PID.map, the file perf
+ * reads for symbols of JIT code (the "perf map" convention, as QEMU's
+ * -perfmap), so that `perf report` names host samples in translated code by
+ * the guest pc they run ("guest_<pc>"). Several harts append to one file;
+ * each line is written whole. A flushed cache reuses addresses: perf takes
+ * the last entry, so a long run can misname early samples.
+ */
+static void jit_perfmap_open(struct rv_jit *j)
+{
+	const char *want = getenv("AXVM_JIT_PERFMAP");
+	char path[64];
+
+	j->perfmap = -1;
+	if (!want || want[0] != '1')
+		return;
+	snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+	j->perfmap = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->perfmap < 0)
+		axvm_log(AXVM_LOG_WARN, "jit: AXVM_JIT_PERFMAP: cannot open %s: %s", path,
+			 strerror(errno));
+}
+
+/* One perf map line per block (one write: O_APPEND keeps harts' lines whole). */
+static void jit_perfmap_add(const struct rv_jit *j, const void *code, size_t size, uint64_t pc)
+{
+	char line[80];
+	int n = snprintf(line, sizeof(line), "%lx %zx guest_%llx\n", (unsigned long)(uintptr_t)code,
+			 size, (unsigned long long)pc);
+
+	if (n > 0 && write(j->perfmap, line, (size_t)n) != n)
+		axvm_log(AXVM_LOG_DEBUG, "jit: AXVM_JIT_PERFMAP: short write");
+}
 
 static void jit_emit_runtime(struct rv_jit *j)
 {
@@ -262,6 +301,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	j->profile = getenv("AXVM_JIT_STATS") && getenv("AXVM_JIT_STATS")[0] == '1';
 	j->fpu_inline = !(getenv("AXVM_JIT_FPU") && strcmp(getenv("AXVM_JIT_FPU"), "call") == 0);
 	j->bmi2 = __builtin_cpu_supports("bmi2");
+	jit_perfmap_open(j);
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
 	j->tr = malloc(sizeof(*j->tr));
@@ -294,6 +334,8 @@ void rv_jit_destroy(struct rv_jit *j)
 			close(fd);
 		}
 	}
+	if (j->perfmap >= 0)
+		close(j->perfmap);
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	free(j->tr);
@@ -2480,7 +2522,8 @@ static uint64_t jit_now_ns(const struct rv_jit *j)
  * Translate the block at `start` of dp; when the cache is full, empty it
  * (every page's table goes stale by generation) and try once more.
  */
-static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigned start)
+static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigned start,
+				 uint64_t page_va)
 {
 	struct rv_jit *j = h->jit;
 	uint64_t t0 = jit_now_ns(j);
@@ -2498,6 +2541,9 @@ static const void *jit_translate(struct rv_hart *h, struct rv_dpage *dp, unsigne
 	if (code) {
 		j->stats.blocks++;
 		j->stats.guest_insns += n;
+		if (j->perfmap >= 0)
+			jit_perfmap_add(j, code, (size_t)(j->rx + j->used - (const uint8_t *)code),
+					page_va + 2u * start);
 	}
 	return code;
 }
@@ -2531,8 +2577,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	struct rv_jit *j = h->jit;
 	struct rv_jit_page *jp = dp->jit;
 	const void *code;
-	int64_t after;
-	uint32_t mxcsr;
+	int64_t after, give;
 
 	/*
 	 * Misaligned accesses must reach interp.c (FWFT delegates them to the
@@ -2557,7 +2602,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 			    .count--; /* not decoded yet (first visit): try at the next one */
 			return false;
 		}
-		code = jit_translate(h, dp, slot);
+		code = jit_translate(h, dp, slot, page_va);
 		if (!code) {
 			jp->s[slot].count = JIT_NEVER;
 			j->stats.failed++;
@@ -2569,15 +2614,21 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	h->jit_exit_slow = 0;
 	h->jit_xd = h->tlb.xd[h->priv];
 	j->stats.runs++;
-	/* The inline FP path's host environment (jit_fpu_inline), the caller's restored after. */
-	mxcsr = rv_fpu_host_env_enter();
-	after = j->enter(h, *left, page_va, code, h->tlb.e[h->priv][RV_ACC_R],
+	/*
+	 * A batch whose end need not be exact lends the block the slack: the
+	 * block that does not fit the rest of the batch runs anyway (one pass
+	 * at most, as every chain and loop back checks the budget), instead of
+	 * running interpreted to the exact end and its successor starting
+	 * interpreted mid-block in the next batch. A Debian boot interpreted
+	 * 30 million instructions fewer.
+	 */
+	give = *left + h->batch_slack;
+	after = j->enter(h, give, page_va, code, h->tlb.e[h->priv][RV_ACC_R],
 			 h->tlb.e[h->priv][RV_ACC_W]);
-	rv_fpu_host_env_leave(mxcsr);
-	if (after == *left)
+	if (after == give)
 		return false; /* the budget did not cover it: nothing ran, pc unchanged */
-	j->stats.insns += (uint64_t)(*left - after);
-	*left = after;
+	j->stats.insns += (uint64_t)(give - after);
+	*left = after - h->batch_slack;
 	if (EXEC_PROFILE(j->profile) && h->jit_exit_slow)
 		jit_profile_exit(h);
 	return true;

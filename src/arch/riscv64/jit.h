@@ -117,11 +117,20 @@ const struct rv_jit_stats *rv_jit_stats(const struct rv_jit *j);
 bool rv_jit_supported(void);
 
 /*
+ * The most instructions one pass of a block retires, and so what a block
+ * may overrun a batch whose end need not be exact (rv_hart.batch_slack).
+ */
+#define RV_JIT_SLACK 64
+
+/*
  * exec.c is about to dispatch slot `slot` of dp (at guest pc page_va + 2 *
  * slot) with *left instructions of the batch still to start. Count it,
  * translate it when hot, and run its block if there is one: true if the
  * block ran (h->pc, *left updated; h->jit_exit_slow set if the instruction
  * at h->pc must run in the interpreter before any block is tried there).
+ * With h->batch_slack, a block longer than *left still runs, and *left
+ * may come back negative, by at most the slack. The caller runs it inside
+ * rv_fpu_host_env_enter/leave (the inline FP path's MXCSR, jit_fpu_inline).
  */
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
 		int64_t *left);
