@@ -1395,6 +1395,78 @@ out:
 	jt_fini(&t);
 }
 
+TEST(jit_cold_slots_are_counted_in_the_slot_not_asked_of_the_translator)
+{
+	/*
+	 * A loop whose head is reached by a taken branch in interpreted code:
+	 * exec.c counts its first AXVM_JIT_HOT - 1 runs in the slot
+	 * (rv_dinsn.hot) and asks the translator only at the last, which
+	 * translates it; every later ask enters the block. Asking at every
+	 * run cost a cache miss on the translator's table each time.
+	 */
+	const uint32_t code[] = {ADDI(5, 5, 1), BNE(5, 6, -4), EBREAK};
+	struct jt t;
+
+	if (!jt_init(&t, 100000, 0, code, sizeof(code) / 4))
+		goto out;
+	jt_set(&t, 6, 5000);
+	jt_run(&t, 3, __LINE__);
+	CHECK_U64(5000, t.on.h->x[5]);
+	CHECK_U64(1, jt_stats(&t)->blocks);
+	if (jt_stats(&t)->asks > jt_stats(&t)->runs + 1)
+		test_fail_at(__FILE__, __LINE__, "%llu asks for %llu block runs",
+			     (unsigned long long)jt_stats(&t)->asks,
+			     (unsigned long long)jt_stats(&t)->runs);
+out:
+	jt_fini(&t);
+}
+
+TEST(jit_a_page_gets_its_translator_table_only_when_a_slot_is_hot)
+{
+	/*
+	 * A hot loop on page P calls a routine on page P+4K every 4th round.
+	 * After 40 rounds the loop is a block, and the routine has been
+	 * entered from that block (its pc asked of the translator) but ran
+	 * only 10 times (AXVM_JIT_HOT is 16 here): its page gets no
+	 * translator table (rv_dpage.jit, 32 KiB), as cold pages are most of
+	 * what a boot enters. 200 rounds more make it hot: the table appears.
+	 */
+	static uint32_t code[1024 + 2];
+	const struct rv_dpage *dp;
+	struct jt t;
+	void *hva;
+	uint64_t avail;
+
+	for (unsigned i = 0; i < 1024; i++)
+		code[i] = NOP;
+	code[0] = ADDI(5, 5, 1);
+	code[1] = ANDI(11, 5, 3);
+	code[2] = BNE(11, 0, 8);       /* P+8 -> P+16 on 3 rounds of 4 */
+	code[3] = JAL(1, 0x1000 - 12); /* P+12 -> P+0x1000 */
+	code[4] = BNE(5, 6, -16);      /* P+16 -> P */
+	code[5] = EBREAK;
+	code[1024] = ADDI(7, 7, 1); /* P+0x1000 */
+	code[1025] = JALR(0, 1, 0);
+	if (!jt_init(&t, 1000000, 0, code, 1026))
+		goto out;
+	REQUIRE_OK(
+	    axvm_addrspace_translate(t.on.as, P + 0x1000, AXVM_ACCESS_READ, &hva, &avail, NULL));
+	jt_set(&t, 6, 40);
+	jt_run(&t, 3, __LINE__);
+	CHECK_U64(10, t.on.h->x[7]);
+	CHECK(jt_stats(&t)->blocks > 0);
+	dp = rv_dcache_find(&t.on.h->dc, (uintptr_t)hva);
+	CHECK(dp != NULL && dp->jit == NULL);
+	jt_set(&t, 6, 240);
+	t.on.h->pc = t.off.h->pc = P;
+	jt_run(&t, 3, __LINE__);
+	CHECK_U64(60, t.on.h->x[7]);
+	dp = rv_dcache_find(&t.on.h->dc, (uintptr_t)hva);
+	CHECK(dp != NULL && dp->jit != NULL);
+out:
+	jt_fini(&t);
+}
+
 TEST(jit_sext_w_is_dropped_only_for_known_sign_extended_values)
 {
 	/*

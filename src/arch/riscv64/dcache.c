@@ -143,6 +143,7 @@ static void dcache_clear_slots(const struct rv_dcache *dc, struct rv_dpage *dp)
 	for (unsigned i = 0; i < RV_DPAGE_SLOTS; i++) {
 		dp->slot[i].fn = dc->decode_fn;
 		dp->slot[i].op = RV_DOP_DECODE;
+		dp->slot[i].hot = 0;
 	}
 }
 
@@ -278,6 +279,7 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 		dcache_populate(dp);
 		dp->jit = NULL;
 	}
+	dc->adds++;
 	dp->jit_gen = 0;
 	dp->spare_next = NULL;
 	dp->host = host_page;
@@ -346,7 +348,7 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 	 * the ones starting in [off - 7, end).
 	 */
 	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
-		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .next: the running store uses it */
+		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .step: the running store uses it */
 	dp->shadow_valid = false;   /* from now on slots decode from the page itself */
 	rv_jit_page_invalidate(dp); /* every block of the page: simpler than ranges */
 	h->dc.slot_writes++;

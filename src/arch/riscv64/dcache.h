@@ -62,8 +62,15 @@ struct rv_dinsn {
 	uint8_t rd; /* destination; x0 is written to the sink x[32] */
 	uint8_t rs1;
 	uint8_t rs2;
-	uint8_t op;   /* enum rv_dop */
-	uint8_t next; /* bytes to the next slot: step * sizeof(struct rv_dinsn) */
+	uint8_t op; /* enum rv_dop */
+	/*
+	 * exec.c's count of runs of slots starting here (taken branches to it,
+	 * entries), up to rv_jit_slot_hot: only then does it ask the translator
+	 * (rv_jit_try), whose table of the page is cold memory for code that
+	 * runs a few times (a Debian boot: most of rv_jit_try's time was that
+	 * load). 0 when decoded.
+	 */
+	uint8_t hot;
 	uint8_t step; /* length in 2-byte parcels: 1 or 2 (fused: 2 to 4) */
 	/*
 	 * Slot of an in-page branch/jal target, or -1; auipc, loads and stores:
@@ -195,6 +202,7 @@ struct rv_dcache {
 	uint64_t unwritten;   /* ... of which kept without comparing: no write counted since */
 	uint64_t frees;	      /* times every page was freed, or the cache was full (dcache_evict) */
 	uint64_t slot_writes; /* stores that reset slots of a decoded page */
+	uint64_t adds;	      /* pages added (a new host page, or one evicted and entered again) */
 };
 
 struct rv_hart;

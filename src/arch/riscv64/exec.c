@@ -153,7 +153,10 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	int r = RV_STEP_NEXT;
 	/* jit_skip: a block just left at an instruction the interpreter must run first. */
 	const bool jit = h->jit != NULL;
+	const unsigned jit_slot_hot = jit ? rv_jit_slot_hot(h->jit) : 0;
 	bool jit_skip = false;
+	/* `enter` follows a block that ran (the next slot goes to the translator at once). */
+	bool jit_from_block = false;
 	/*
 	 * No block is entered before instret reaches jit_hold: set just after
 	 * an MMIO access the fast path completed. A loop that touches a
@@ -180,7 +183,7 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 #define SET_IC(v) (left = (int64_t)(top - (v)))
 #define NEXT()                                                                                     \
 	do {                                                                                       \
-		op = (struct rv_dinsn *)((char *)op + op->next);                                   \
+		op += op->step;                                                                    \
 		DISPATCH();                                                                        \
 	} while (0)
 #define RS1 x[op->rs1]
@@ -388,9 +391,12 @@ enter:
 		page_va = pc & ~RV_PAGE_MASK;
 		op = &dp->slot[(pc & RV_PAGE_MASK) >> 1];
 		if (EXEC_UNLIKELY(jit)) {
+			if (jit_from_block && !jit_skip)
+				goto jit_ask;
 			if (!jit_skip)
 				goto jit_at;
 			jit_skip = false;
+			jit_from_block = false;
 		}
 		DISPATCH();
 	}
@@ -399,12 +405,24 @@ jit_at:
 	/* A run of slots starts at op: its translated block, if any and if the budget covers it. */
 	if (EXEC_UNLIKELY(IC() < jit_hold))
 		DISPATCH();
-	if (rv_jit_try(h, dp, (unsigned)(op - dp->slot), page_va, &left)) {
+	/*
+	 * Interpreted code counts in the slot it is about to run anyway; where
+	 * a block left off (jit_ask), the next block is likely there already,
+	 * and the slot's line would be one more cache miss.
+	 */
+	if (op->hot < jit_slot_hot) {
+		op->hot++;
+		DISPATCH();
+	}
+jit_ask:
+	if (rv_jit_try(h, dp, (unsigned)(op - dp->slot), page_va, &left, !jit_from_block)) {
+		jit_from_block = true;
 		jit_skip = h->jit_exit_slow != 0;
 		if (EXEC_UNLIKELY(h->recheck))
 			goto out; /* a CSR write in the block may have enabled an interrupt */
 		goto enter;
 	}
+	jit_from_block = false;
 	DISPATCH();
 
 do_decode:

@@ -76,17 +76,18 @@ static void hart_jit_report(const struct rv_hart *h)
 	axvm_log(AXVM_LOG_WARN,
 		 "jit hart %u: %" PRIu64 " blocks, %" PRIu64 " guest insns, %" PRIu64
 		 " code bytes, %" PRIu64 " us translating, %" PRIu64 " flushes, %" PRIu64
-		 " failed, %" PRIu64 " block runs, %" PRIu64 " of %" PRIu64
+		 " failed, %" PRIu64 " block runs (%" PRIu64 " asks), %" PRIu64 " of %" PRIu64
 		 " insns in blocks, %" PRIu64 " TLB refills in blocks",
 		 h->id, s->blocks, s->guest_insns, s->code_bytes, s->translate_ns / 1000,
-		 s->flushes, s->failed, s->runs, s->insns, h->instret, s->refills);
+		 s->flushes, s->failed, s->runs, s->asks, s->insns, h->instret, s->refills);
 	axvm_log(AXVM_LOG_WARN,
-		 "jit hart %u: decoded cache: %" PRIu64 " slots decoded, %" PRIu64
-		 " page resets (epoch), %" PRIu64 " pages kept (epoch, same bytes; %" PRIu64
+		 "jit hart %u: decoded cache: %" PRIu64 " pages added, %" PRIu64
+		 " slots decoded, %" PRIu64 " page resets (epoch), %" PRIu64
+		 " pages kept (epoch, same bytes; %" PRIu64
 		 " of them unwritten, not compared), %" PRIu64 " full frees, %" PRIu64
 		 " slot-resetting stores, %" PRIu64 " epochs",
-		 h->id, h->dc.decoded, h->dc.resets, h->dc.kept, h->dc.unwritten, h->dc.frees,
-		 h->dc.slot_writes, h->dc.epoch);
+		 h->id, h->dc.adds, h->dc.decoded, h->dc.resets, h->dc.kept, h->dc.unwritten,
+		 h->dc.frees, h->dc.slot_writes, h->dc.epoch);
 	for (unsigned i = 0; i < RV_DOP_COUNT; i++)
 		if (s->slow_exit_op[i])
 			axvm_log(AXVM_LOG_WARN, "jit hart %u: %" PRIu64 " slow exits at op %u",

@@ -179,8 +179,9 @@ struct rv_jit {
 	uint8_t *epilogue; /* rw address */
 	jit_entry_fn enter;
 	uint64_t gen;
-	bool profile; /* AXVM_JIT_STATS=1: count slow exits by operation */
-	unsigned hot; /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
+	bool profile;	   /* AXVM_JIT_STATS=1: count slow exits by operation */
+	unsigned hot;	   /* JIT_HOT, or AXVM_JIT_HOT from the environment (tests: 1 = at once) */
+	unsigned slot_hot; /* of those, counted by exec.c in the slot (rv_dinsn.hot, <= 255) */
 	struct rv_jit_stats stats;
 	struct jit_tr *tr;   /* scratch for the block being translated */
 	bool fpu_inline;     /* D arithmetic as inline SSE (AXVM_JIT_FPU=call: jit_fpu_call only) */
@@ -304,6 +305,7 @@ struct rv_jit *rv_jit_create(size_t cache_size)
 	jit_perfmap_open(j);
 	if (j->hot >= JIT_NEVER)
 		j->hot = JIT_NEVER - 1;
+	j->slot_hot = j->hot - 1 < UINT8_MAX ? j->hot - 1 : UINT8_MAX;
 	j->tr = malloc(sizeof(*j->tr));
 	if (!j->tr) {
 		munmap(j->rw, cache_size);
@@ -345,6 +347,11 @@ void rv_jit_destroy(struct rv_jit *j)
 const struct rv_jit_stats *rv_jit_stats(const struct rv_jit *j)
 {
 	return &j->stats;
+}
+
+unsigned rv_jit_slot_hot(const struct rv_jit *j)
+{
+	return j->slot_hot;
 }
 
 static uint8_t *jit_rx_to_rw(const struct rv_jit *j, const void *rx)
@@ -2572,7 +2579,7 @@ static void jit_profile_exit(struct rv_hart *h)
 }
 
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
-		int64_t *left)
+		int64_t *left, bool counted)
 {
 	struct rv_jit *j = h->jit;
 	struct rv_jit_page *jp = dp->jit;
@@ -2585,17 +2592,31 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 	 * test alignment, so run interpreted meanwhile. Only an SBI call
 	 * changes the flag, and no block holds an ecall: checking here suffices.
 	 */
+	j->stats.asks++;
 	if (h->sbi.misaligned_slow)
 		return false;
-	if (!jp) {
-		jp = dp->jit = calloc(1, sizeof(*jp));
-		if (!jp)
-			return false;
+	code = NULL;
+	if (jp) {
+		jit_page_sync(j, dp);
+		code = jp->s[slot].entry;
 	}
-	jit_page_sync(j, dp);
-	code = jp->s[slot].entry;
 	if (!code) {
-		if (jp->s[slot].count == JIT_NEVER || ++jp->s[slot].count < j->hot)
+		/* The slot's own count first, as exec.c keeps it (rv_dinsn.hot). */
+		if (!counted && dp->slot[slot].hot < j->slot_hot) {
+			dp->slot[slot].hot++;
+			return false;
+		}
+		/*
+		 * The page's table (32 KiB) only once a slot is this hot: a Debian
+		 * boot enters 3,900 pages, and most never get a block.
+		 */
+		if (!jp) {
+			jp = dp->jit = calloc(1, sizeof(*jp));
+			if (!jp)
+				return false;
+			jit_page_sync(j, dp);
+		}
+		if (jp->s[slot].count == JIT_NEVER || ++jp->s[slot].count < j->hot - j->slot_hot)
 			return false;
 		if (!jit_decoded(h, &dp->slot[slot])) {
 			jp->s[slot]
@@ -2661,14 +2682,21 @@ const struct rv_jit_stats *rv_jit_stats(const struct rv_jit *j)
 	return &j->stats;
 }
 
+unsigned rv_jit_slot_hot(const struct rv_jit *j)
+{
+	(void)j;
+	return 0;
+}
+
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
-		int64_t *left)
+		int64_t *left, bool counted)
 {
 	(void)h;
 	(void)dp;
 	(void)slot;
 	(void)page_va;
 	(void)left;
+	(void)counted;
 	return false;
 }
 

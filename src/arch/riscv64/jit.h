@@ -92,6 +92,7 @@ struct rv_jit_stats {
 	uint64_t flushes;      /* times the code cache was emptied (full) */
 	uint64_t failed;       /* entries that could not be translated */
 	uint64_t runs;	       /* blocks entered from exec.c */
+	uint64_t asks;	       /* rv_jit_try calls (exec.c counts cold slots itself) */
 	uint64_t refills;      /* TLB misses of translated loads/stores refilled without leaving */
 	uint64_t insns;	       /* guest instructions retired in blocks */
 	uint64_t patched;      /* chain exits patched into direct jumps (jit_patch_chains) */
@@ -123,6 +124,12 @@ bool rv_jit_supported(void);
 #define RV_JIT_SLACK 64
 
 /*
+ * Runs of slots exec.c counts at a slot itself (rv_dinsn.hot) before it
+ * asks rv_jit_try there, which counts the rest of the hot threshold.
+ */
+unsigned rv_jit_slot_hot(const struct rv_jit *j);
+
+/*
  * exec.c is about to dispatch slot `slot` of dp (at guest pc page_va + 2 *
  * slot) with *left instructions of the batch still to start. Count it,
  * translate it when hot, and run its block if there is one: true if the
@@ -131,9 +138,11 @@ bool rv_jit_supported(void);
  * With h->batch_slack, a block longer than *left still runs, and *left
  * may come back negative, by at most the slack. The caller runs it inside
  * rv_fpu_host_env_enter/leave (the inline FP path's MXCSR, jit_fpu_inline).
+ * `counted`: exec.c has counted rv_jit_slot_hot runs in the slot itself
+ * (rv_dinsn.hot); else this counts there first, when there is no block.
  */
 bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t page_va,
-		int64_t *left);
+		int64_t *left, bool counted);
 
 /* dcache.c: the page's slots were reset, or it is being freed. */
 static inline void rv_jit_page_invalidate(struct rv_dpage *dp)

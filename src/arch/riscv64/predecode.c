@@ -29,7 +29,6 @@ void rv_predecode_step(struct rv_dinsn *d, unsigned step)
 	memset(d, 0, sizeof(*d));
 	d->op = RV_DOP_STEP;
 	d->step = (uint8_t)step;
-	d->next = (uint8_t)(step * sizeof(*d));
 	d->target = -1;
 }
 
@@ -184,7 +183,6 @@ void rv_predecode(struct rv_dinsn *d, uint32_t insn, uint32_t raw, unsigned len,
 
 	memset(d, 0, sizeof(*d));
 	d->step = (uint8_t)(len / 2);
-	d->next = (uint8_t)(d->step * sizeof(*d));
 	d->target = -1;
 	d->insn = insn;
 	d->rd = (uint8_t)rv_rd(insn);
@@ -260,5 +258,4 @@ void rv_predecode_fuse(struct rv_dinsn *d, const struct rv_dinsn *next)
 		return;
 	d->op = (uint8_t)op;
 	d->step = (uint8_t)(d->step + next->step);
-	d->next = (uint8_t)(d->step * sizeof(*d));
 }
