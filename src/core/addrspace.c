@@ -41,7 +41,12 @@ struct axvm_addrspace {
 	struct as_table *_Atomic table;
 	_Atomic uint64_t generation;
 	struct as_retired *retired;
-	_Atomic uint64_t writes;   /* axvm_addrspace_write_count */
+	/*
+	 * axvm_addrspace_write_count: on a cache line of its own, as devices
+	 * bump it on every DMA write while vCPUs read `table` and
+	 * `generation` on every page-table walk.
+	 */
+	_Alignas(64) _Atomic uint64_t writes;
 	_Atomic bool host_regions; /* a host region was ever mapped: writes untracked */
 };
 
@@ -53,7 +58,10 @@ int axvm_addrspace_create(const struct axvm_hal *hal, struct axvm_addrspace **ou
 	*out = NULL;
 	if (!hal)
 		return axvm_error_set(-AXVM_EINVAL, "addrspace: no HAL");
-	as = calloc(1, sizeof(*as));
+	/* Aligned as declared (writes' own cache line); sizeof is a multiple of it. */
+	as = aligned_alloc(_Alignof(struct axvm_addrspace), sizeof(*as));
+	if (as)
+		memset(as, 0, sizeof(*as));
 	t = calloc(1, sizeof(*t));
 	if (!as || !t) {
 		free(as);

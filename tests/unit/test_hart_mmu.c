@@ -500,6 +500,37 @@ TEST(hart_address_space_generation_change_flushes_the_tlb)
 	fix_fini(&f);
 }
 
+TEST(hart_generation_change_drops_the_walks_cached_ram_region)
+{
+	/*
+	 * The MMU keeps the RAM region it last found an address in
+	 * (rv_hart.mmu_ram). Code and data in one region that is replaced
+	 * (new host memory, a new generation): the next fetch and load must
+	 * find the new memory, not the freed one through that cache.
+	 */
+	const uint64_t base = 0xa0000000ull;
+	const uint32_t mem = AXVM_MEM_READ | AXVM_MEM_WRITE | AXVM_MEM_EXEC;
+
+	FIX(f);
+	f.h->x[6] = base;
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, base, 0x2000, mem));
+	fix_wr64(&f, base + 0x1000, 0x1111);
+	CODE(f, base, LD(7, 6, 0x100), LD(8, 6, 0x100), WFI);
+	fix_wr64(&f, base + 0x100, 0x1111);
+	f.h->pc = base;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x1111, f.h->x[8]);
+	REQUIRE_OK(axvm_addrspace_unmap(f.as, base, 0x2000));
+	REQUIRE_OK(axvm_addrspace_map_linear(f.as, base, 0x2000, mem));
+	CODE(f, base, LD(7, 6, 0x100), ADDI(8, 7, 1), WFI);
+	fix_wr64(&f, base + 0x100, 0x2222);
+	f.h->pc = base;
+	REQUIRE_OK(fix_run(&f));
+	CHECK_U64(0x2222, f.h->x[7]);
+	CHECK_U64(0x2223, f.h->x[8]); /* the new code ran */
+	fix_fini(&f);
+}
+
 TEST(hart_sfence_vma_drops_a_cached_mmio_translation)
 {
 	MMU_FIX(f);

@@ -200,6 +200,20 @@ struct rv_hart {
 	 */
 #define RV_JIT_GUESSES 512u
 	uint64_t jit_guess[RV_JIT_GUESSES];
+	/*
+	 * The linear RAM region the MMU last found a guest-physical address
+	 * in (mmu.c, mmu_ram): a walk's page-table entries and its leaf are
+	 * nearly always there, and each lookup in the address space's table
+	 * was a binary search (4 per TLB refill). Valid while the address
+	 * space's generation is `gen`; size 0 = empty.
+	 */
+	struct {
+		axvm_gpa_t gpa;
+		uint64_t size;
+		uint8_t *hva;
+		uint32_t flags;
+		uint64_t gen;
+	} mmu_ram;
 	/* rv_mmu_refill is walking: a fault leaves the hart untouched (mmu.c). */
 	bool mmu_probe;
 

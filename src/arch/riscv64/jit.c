@@ -51,12 +51,14 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 
 /*
  * A slot becomes hot after this many entries from exec.c. Translating a
- * block costs about 5-8 us, the time to interpret it a few hundred times: a
- * Debian boot at 16 translated 146,000 blocks in 0.6-0.8 s of CPU, at 256
- * 20,000 in 0.17 s, with 94 % of the instructions still in blocks either
- * way (docs/bench.md).
+ * block costs about 5-8 us, the time to interpret it some dozens of times:
+ * a Debian boot at 256 translated 10,100 blocks (77 ms) and interpreted
+ * 62 M instructions; at 64, 20,000 blocks (28 MB of code, 120-150 ms) and
+ * 27 M; at 16, 146,000 blocks and flushes (docs/bench.md). 64 once measured
+ * slower, before batch ends stopped interpreting and cold slots stopped
+ * asking the translator.
  */
-#define JIT_HOT 256u
+#define JIT_HOT 64u
 /* count[] value of a slot whose block could not be translated: never try again. */
 #define JIT_NEVER UINT16_MAX
 /* Longest block in guest instructions, and the most exits one can have. */

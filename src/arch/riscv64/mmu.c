@@ -190,13 +190,43 @@ static enum rv_xlate mmu_fault(struct rv_hart *h, const enum rv_exc *table, enum
  * Read (and possibly update) one PTE. Returns RV_XL_HOST with *pte set, or
  * a fault/exit outcome for the access `acc` at `va`.
  */
+/*
+ * axvm_addrspace_translate for the MMU, through the hart's cache of the
+ * last linear RAM region (rv_hart.mmu_ram): the same answers, without the
+ * table's binary search while the address space has not changed.
+ */
+static int mmu_ram(struct rv_hart *h, axvm_gpa_t gpa, enum axvm_access how, void **hva,
+		   uint64_t *avail)
+{
+	uint64_t off = gpa - h->mmu_ram.gpa, gen = axvm_addrspace_generation(h->as);
+	struct axvm_region_info info;
+	int r;
+
+	if (off < h->mmu_ram.size && h->mmu_ram.gen == gen &&
+	    (h->mmu_ram.flags & (uint32_t)how) == (uint32_t)how) {
+		*hva = h->mmu_ram.hva + off;
+		*avail = h->mmu_ram.size - off;
+		return 0;
+	}
+	r = axvm_addrspace_translate(h->as, gpa, how, hva, avail, NULL);
+	if (r == 0 && axvm_addrspace_find(h->as, gpa, &info) == 0 &&
+	    info.kind == AXVM_REGION_LINEAR && info.hva) {
+		h->mmu_ram.gpa = info.gpa;
+		h->mmu_ram.size = info.size;
+		h->mmu_ram.hva = info.hva;
+		h->mmu_ram.flags = info.flags;
+		h->mmu_ram.gen = gen;
+	}
+	return r;
+}
+
 static enum rv_xlate mmu_pte_ptr(struct rv_hart *h, axvm_gpa_t pte_gpa, enum axvm_access how,
 				 uint64_t **ptr, enum rv_acc acc, uint64_t va,
 				 struct axvm_exit *exit)
 {
 	void *hva;
 	uint64_t avail;
-	int r = axvm_addrspace_translate(h->as, pte_gpa, how, &hva, &avail, NULL);
+	int r = mmu_ram(h, pte_gpa, how, &hva, &avail);
 
 	if (r == -AXVM_ENOTPRESENT) {
 		memset(exit, 0, sizeof(*exit));
@@ -356,7 +386,7 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 			return x;
 	}
 	*gpa = pa;
-	r = axvm_addrspace_translate(h->as, pa, mmu_as_access[acc], &hva, &avail, NULL);
+	r = mmu_ram(h, pa, mmu_as_access[acc], &hva, &avail);
 	switch (r) {
 	case 0:
 		break;
