@@ -1908,3 +1908,41 @@ TEST(dcache_fence_i_on_a_one_hart_machine_rereads_only_pages_written_since)
 	fix_fini(&f);
 	axvm_riscv64_machine_destroy(m);
 }
+
+TEST(dcache_fence_i_epoch_clears_every_x_entrys_decoded_page)
+{
+	/*
+	 * A new epoch (fence.i) clears tlb.xd so that every page is entered
+	 * (and its epoch checked) again. Only the entries set since the last
+	 * clear are reset (rv_tlb.xd_set), or all past RV_TLB_FILL_LOG sets:
+	 * either way none may be left.
+	 */
+	FIX(f);
+	uintptr_t host[8];
+
+	for (unsigned i = 0; i < 8; i++) {
+		void *hva;
+		uint64_t avail;
+
+		REQUIRE_OK(axvm_addrspace_translate(f.as, ROUTINES + i * 0x1000ull,
+						    AXVM_ACCESS_READ, &hva, &avail, NULL));
+		host[i] = (uintptr_t)hva;
+	}
+	for (unsigned round = 0; round < 2; round++) {
+		/* round 0: 8 sets (the log); round 1: 2,000 (past it) */
+		unsigned sets = round ? 2000 : 8, left = 0;
+
+		for (unsigned n = 0; n < sets; n++)
+			REQUIRE(rv_dcache_enter(f.h, ROUTINES + (n % 8) * 0x1000ull, host[n % 8]) !=
+				NULL);
+		for (unsigned i = 0; i < 8; i++)
+			CHECK(f.h->tlb.xd[f.h->priv][((ROUTINES >> 12) + i) & (RV_TLB_SIZE - 1)] !=
+			      NULL);
+		rv_dcache_invalidate_all(f.h);
+		for (unsigned p = 0; p < 2; p++)
+			for (unsigned i = 0; i < RV_TLB_SIZE; i++)
+				left += f.h->tlb.xd[p][i] != NULL;
+		CHECK_U64(0, left);
+	}
+	fix_fini(&f);
+}

@@ -531,6 +531,61 @@ TEST(hart_generation_change_drops_the_walks_cached_ram_region)
 	fix_fini(&f);
 }
 
+/* Fill the TLB for `pages` RAM pages (bare mode) in each access kind, both modes. */
+static void mmu_fill(struct hart_fix *f, unsigned pages)
+{
+	struct axvm_exit exit;
+	uint8_t *host;
+	axvm_gpa_t gpa;
+
+	for (unsigned p = 0; p < 2; p++) {
+		f->h->priv = p ? RV_PRIV_S : RV_PRIV_U;
+		for (unsigned a = 0; a < 3; a++)
+			for (unsigned i = 0; i < pages; i++)
+				CHECK_INT(RV_XL_HOST,
+					  rv_mmu_translate(f->h, RAM_BASE + i * 0x1000ull,
+							   (enum rv_acc)a, &host, &gpa, &exit));
+	}
+	f->h->priv = RV_PRIV_S;
+}
+
+/* How many of those pages still hit the TLB. */
+static unsigned mmu_hits(struct hart_fix *f, unsigned pages)
+{
+	unsigned n = 0;
+
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned a = 0; a < 3; a++)
+			for (unsigned i = 0; i < pages; i++)
+				n += rv_tlb_lookup(&f->h->tlb, p, (enum rv_acc)a,
+						   RAM_BASE + i * 0x1000ull) != NULL;
+	return n;
+}
+
+TEST(hart_full_tlb_flush_resets_every_entry_filled_since_the_last_one)
+{
+	/*
+	 * A full flush (satp, sfence.vma x0) resets only the entries filled
+	 * since the previous one (rv_tlb.filled), or all of them past
+	 * RV_TLB_FILL_LOG fills: either way, nothing filled may hit after it.
+	 */
+	FIX(f);
+	mmu_fill(&f, 50); /* 300 fills: the log */
+	CHECK_U64(300, mmu_hits(&f, 50));
+	rv_tlb_flush_all(&f.h->tlb);
+	CHECK_U64(0, mmu_hits(&f, 50));
+	mmu_fill(&f, 50);
+	rv_tlb_flush_all(&f.h->tlb); /* a second round: the log was emptied and refilled */
+	CHECK_U64(0, mmu_hits(&f, 50));
+	mmu_fill(&f, 1000); /* 6,000 fills: past the log, everything */
+	rv_tlb_flush_all(&f.h->tlb);
+	CHECK_U64(0, mmu_hits(&f, 1000));
+	mmu_fill(&f, 7);
+	rv_tlb_flush_all(&f.h->tlb);
+	CHECK_U64(0, mmu_hits(&f, 1000));
+	fix_fini(&f);
+}
+
 TEST(hart_sfence_vma_drops_a_cached_mmio_translation)
 {
 	MMU_FIX(f);

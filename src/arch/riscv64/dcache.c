@@ -107,7 +107,7 @@ static void dcache_tag_w_entries(struct rv_hart *h, uintptr_t host_page, bool co
 void rv_dcache_invalidate_all(struct rv_hart *h)
 {
 	h->dc.epoch++;
-	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	rv_tlb_xd_clear(&h->tlb);
 	h->recheck = true;
 }
 
@@ -116,14 +116,14 @@ void rv_dcache_free_all(struct rv_hart *h)
 	if (!h->dc.pages)
 		return;
 	h->dc.free_pending = true;
-	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	rv_tlb_xd_clear(&h->tlb);
 	h->recheck = true;
 }
 
 /* Free every page now (safe point only): no X entry may point at one, no W entry stays tagged. */
 static void dcache_free_now(struct rv_hart *h)
 {
-	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	rv_tlb_xd_clear(&h->tlb);
 	dcache_free_pages(&h->dc, true);
 	dcache_tag_w_entries(h, 0, false);
 	h->dc.free_pending = false;
@@ -212,7 +212,7 @@ static void dcache_evict(struct rv_hart *h)
 		for (unsigned i = 0; i < RV_TLB_SIZE; i++)
 			if (h->tlb.xd[p][i])
 				h->tlb.xd[p][i]->ref = true;
-	memset(h->tlb.xd, 0, sizeof(h->tlb.xd));
+	rv_tlb_xd_clear(&h->tlb);
 	for (unsigned i = 0; i < RV_DCACHE_BUCKETS; i++) {
 		struct rv_dpage *dp = dc->bucket[i];
 
@@ -330,7 +330,7 @@ struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_
 		dp->epoch = dc->epoch;
 	}
 	dp->ref = true;
-	h->tlb.xd[h->priv][(pc >> 12) & (RV_TLB_SIZE - 1)] = dp;
+	rv_tlb_xd_set(&h->tlb, h->priv, (pc >> 12) & (RV_TLB_SIZE - 1), dp);
 	return dp;
 }
 

@@ -2613,10 +2613,15 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 		 * boot enters 3,900 pages, and most never get a block.
 		 */
 		if (!jp) {
+			/*
+			 * Zeroed already: current without jit_page_sync's memset, which
+			 * would fault in all 32 KiB of fresh memory (most of a Debian
+			 * boot's host page faults) where a page uses a few entries.
+			 */
 			jp = dp->jit = calloc(1, sizeof(*jp));
 			if (!jp)
 				return false;
-			jit_page_sync(j, dp);
+			dp->jit_gen = j->gen;
 		}
 		if (jp->s[slot].count == JIT_NEVER || ++jp->s[slot].count < j->hot - j->slot_hot)
 			return false;

@@ -64,9 +64,21 @@ static const enum axvm_access mmu_as_access[3] = {
 
 void rv_tlb_flush_all(struct rv_tlb *t)
 {
-	memset(t->e, 0xff, sizeof(t->e));
+	if (t->logged && t->nfilled <= RV_TLB_FILL_LOG) {
+		for (unsigned i = 0; i < t->nfilled; i++) {
+			unsigned f = t->filled[i], p = f >> 14, a = (f >> 12) & 3,
+				 idx = f & (RV_TLB_SIZE - 1);
+
+			t->e[p][a][idx].tag = RV_TLB_INVALID;
+			t->big[p][a][idx] = 0;
+		}
+	} else {
+		memset(t->e, 0xff, sizeof(t->e));
+		memset(t->big, 0, sizeof(t->big));
+	}
+	t->nfilled = 0;
+	t->logged = true;
 	memset(t->m, 0xff, sizeof(t->m));
-	memset(t->big, 0, sizeof(t->big));
 	t->has_superpage = false;
 	t->nsum = 0;
 }
@@ -425,6 +437,12 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 			mmu_note_sum(&h->tlb, acc << 12 | ((va >> 12) & (RV_TLB_SIZE - 1)));
 		e->tag = va & ~RV_PAGE_MASK;
 		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
+		if (h->tlb.nfilled < RV_TLB_FILL_LOG)
+			h->tlb.filled[h->tlb.nfilled] =
+			    (uint16_t)(h->priv << 14 | acc << 12 |
+				       ((va >> 12) & (RV_TLB_SIZE - 1)));
+		if (h->tlb.nfilled <= RV_TLB_FILL_LOG)
+			h->tlb.nfilled++;
 		if (acc == RV_ACC_X) {
 			h->tlb.xd[h->priv][(va >> 12) & (RV_TLB_SIZE - 1)] = NULL;
 		} else if (acc == RV_ACC_W &&
