@@ -47,7 +47,10 @@
 struct rv_dinsn {
 	/*
 	 * exec.c's handler for `op`, so dispatch is one load and one jump; set
-	 * by exec.c when it decodes the slot (rv_dcache.decode_fn until then).
+	 * by exec.c when it decodes the slot. Until then the slot is all zero
+	 * (fn NULL, op RV_DOP_DECODE: a new page is calloc'd or memset, and
+	 * exec.c dispatches NULL to its decode handler), or fn is
+	 * rv_dcache.decode_fn (a store reset it).
 	 */
 	const void *fn;
 	int32_t imm; /* immediate; for RV_DOP_GENERIC the raw instruction bits */

@@ -171,12 +171,17 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 
 /* pc of the current slot. */
 #define PC() (page_va + ((uint64_t)(op - dp->slot) << 1))
-/* Start the instruction at op, unless the batch's n instructions are done (exact). */
+/*
+ * Start the instruction at op, unless the batch's n instructions are done
+ * (exact). A slot never decoded is all zero (dcache.h): no handler yet.
+ */
 #define DISPATCH()                                                                                 \
 	do {                                                                                       \
+		const void *fn_ = op->fn;                                                          \
+                                                                                                   \
 		if (EXEC_UNLIKELY(--left < 0))                                                     \
 			goto stop;                                                                 \
-		goto * op->fn;                                                                     \
+		goto *(fn_ ? fn_ : &&do_decode);                                                   \
 	} while (0)
 /* instret now, and setting it (after a call that counted instructions itself). */
 #define IC() (top - (uint64_t)left)
