@@ -51,14 +51,15 @@ void rv_jit_page_free(struct rv_jit_page *jp)
 
 /*
  * A slot becomes hot after this many entries from exec.c. Translating a
- * block costs about 5-8 us, the time to interpret it some dozens of times:
- * a Debian boot at 256 translated 10,100 blocks (77 ms) and interpreted
- * 62 M instructions; at 64, 20,000 blocks (28 MB of code, 120-150 ms) and
- * 27 M; at 16, 146,000 blocks and flushes (docs/bench.md). 64 once measured
- * slower, before batch ends stopped interpreting and cold slots stopped
- * asking the translator.
+ * block costs about 5-8 us, the time to interpret it some dozens of times.
+ * A Debian boot at 256 translated 10,100 blocks (77 ms) and interpreted
+ * 62 M instructions; at 64, 20,000 blocks (28 MB of code) and 27 M; at
+ * 32, 28,500 blocks (39 MB, no flush in 64 MiB) and 18 M, the least host
+ * time of 256, 64, 32 and 20 (docs/bench.md). Lower thresholds once
+ * measured slower, before batch ends stopped interpreting, cold slots
+ * stopped asking the translator and the TLB grew.
  */
-#define JIT_HOT 64u
+#define JIT_HOT 32u
 /* count[] value of a slot whose block could not be translated: never try again. */
 #define JIT_NEVER UINT16_MAX
 /* Longest block in guest instructions, and the most exits one can have. */
