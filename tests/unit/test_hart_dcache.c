@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "arch/riscv64/jit.h"
 #include "test_hart_util.h"
 
 #define R RAM_BASE
@@ -1943,6 +1944,51 @@ TEST(dcache_fence_i_epoch_clears_every_x_entrys_decoded_page)
 			for (unsigned i = 0; i < RV_TLB_SIZE; i++)
 				left += f.h->tlb.xd[p][i] != NULL;
 		CHECK_U64(0, left);
+	}
+	fix_fini(&f);
+}
+
+TEST(dcache_pages_come_from_the_arena_then_from_calloc)
+{
+	/*
+	 * New decoded pages are handed out from the hart's arena (one mapping
+	 * for transparent huge pages, rv_dcache.pages_arena) in order, and
+	 * past its end from calloc; both kinds are freed at destroy (ASan
+	 * checks the frees) and run code alike.
+	 */
+	FIX(f);
+	struct rv_dcache_arena *a = &f.h->dc.pages_arena;
+	const struct rv_dpage *dp[4];
+
+	if (!a->base) {
+		test_skip("no arena mapping on this host");
+		fix_fini(&f);
+		return;
+	}
+	a->cap = a->used + 2;
+	for (unsigned i = 0; i < 4; i++) {
+		void *hva;
+		uint64_t avail;
+
+		REQUIRE_OK(axvm_addrspace_translate(f.as, ROUTINES + i * 0x1000ull,
+						    AXVM_ACCESS_READ, &hva, &avail, NULL));
+		dp[i] = rv_dcache_enter(f.h, ROUTINES + i * 0x1000ull, (uintptr_t)hva);
+		REQUIRE(dp[i] != NULL);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		bool in =
+		    (const uint8_t *)dp[i] >= a->base && (const uint8_t *)dp[i] < a->base + a->size;
+
+		CHECK(in == (i < 2));
+	}
+	CHECK((const uint8_t *)dp[1] - (const uint8_t *)dp[0] ==
+	      (ptrdiff_t)sizeof(struct rv_dpage));
+	{
+		struct rv_jit_page *jp = rv_dcache_new_jit_page(&f.h->dc);
+
+		REQUIRE(jp != NULL);
+		CHECK(jp->s[100].entry == NULL && jp->npatch == 0); /* zeroed */
+		((struct rv_dpage *)(uintptr_t)dp[3])->jit = jp;    /* freed with its page */
 	}
 	fix_fini(&f);
 }

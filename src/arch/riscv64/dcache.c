@@ -18,8 +18,47 @@
 
 static unsigned dcache_hash(uintptr_t host_page)
 {
-	return (unsigned)(((uint64_t)host_page >> 12) * 0x9e3779b97f4a7c15ull >> 53) &
-	       (RV_DCACHE_BUCKETS - 1);
+	return (unsigned)(((uint64_t)host_page >> 12) * 0x9e3779b97f4a7c15ull >>
+			  (64 - RV_DCACHE_BUCKET_BITS));
+}
+
+/* An arena of cap units (rv_dcache.pages_arena): address space only until used. */
+static void dcache_arena_init(struct rv_dcache_arena *a, size_t unit, unsigned cap)
+{
+	size_t huge = 2u << 20, size = ((size_t)cap * unit + huge - 1) & ~(huge - 1);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	memset(a, 0, sizeof(*a));
+	if (p == MAP_FAILED)
+		return;
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE); /* a hint: failure leaves 4 KiB pages */
+#endif
+	a->base = p;
+	a->size = size;
+	a->unit = unit;
+	a->cap = cap;
+}
+
+/* The next zeroed unit, or NULL when the arena is used up (or absent). */
+static void *dcache_arena_take(struct rv_dcache_arena *a)
+{
+	if (a->used >= a->cap)
+		return NULL;
+	return a->base + (size_t)a->used++ * a->unit;
+}
+
+static bool dcache_arena_owns(const struct rv_dcache_arena *a, const void *p)
+{
+	return (const uint8_t *)p >= a->base && (const uint8_t *)p < a->base + a->size;
+}
+
+static void dcache_arena_destroy(struct rv_dcache_arena *a)
+{
+	if (a->base)
+		munmap(a->base, a->size);
+	memset(a, 0, sizeof(*a));
 }
 
 void rv_dcache_init(struct rv_dcache *dc)
@@ -27,12 +66,26 @@ void rv_dcache_init(struct rv_dcache *dc)
 	memset(dc, 0, sizeof(*dc));
 	dc->max_pages = RV_DCACHE_MAX_PAGES;
 	dc->bucket = calloc(RV_DCACHE_BUCKETS, sizeof(*dc->bucket)); /* NULL: cache off */
+	if (!dc->bucket)
+		return;
+	dcache_arena_init(&dc->pages_arena, sizeof(struct rv_dpage), RV_DCACHE_MAX_PAGES);
+	dcache_arena_init(&dc->tables_arena, sizeof(struct rv_jit_page), RV_DCACHE_MAX_PAGES);
 }
 
-static void dcache_page_free(struct rv_dpage *dp)
+struct rv_jit_page *rv_dcache_new_jit_page(struct rv_dcache *dc)
 {
-	rv_jit_page_free(dp->jit);
-	free(dp);
+	struct rv_jit_page *jp = dcache_arena_take(&dc->tables_arena);
+
+	return jp ? jp : calloc(1, sizeof(*jp));
+}
+
+static void dcache_page_free(struct rv_dcache *dc, struct rv_dpage *dp)
+{
+	/* An arena's units go with it (rv_dcache_destroy). */
+	if (dp->jit && !dcache_arena_owns(&dc->tables_arena, dp->jit))
+		free(dp->jit);
+	if (!dcache_arena_owns(&dc->pages_arena, dp))
+		free(dp);
 }
 
 /* Empty the table; keep (true) puts the pages on the spare list, else frees them. */
@@ -49,7 +102,7 @@ static void dcache_free_pages(struct rv_dcache *dc, bool keep)
 			dp->spare_next = dc->spare;
 			dc->spare = dp;
 		} else {
-			dcache_page_free(dp);
+			dcache_page_free(dc, dp);
 		}
 	}
 	dc->pages = 0;
@@ -63,10 +116,12 @@ void rv_dcache_destroy(struct rv_dcache *dc)
 		struct rv_dpage *dp = dc->spare;
 
 		dc->spare = dp->spare_next;
-		dcache_page_free(dp);
+		dcache_page_free(dc, dp);
 	}
 	free(dc->bucket);
 	dc->bucket = NULL;
+	dcache_arena_destroy(&dc->pages_arena);
+	dcache_arena_destroy(&dc->tables_arena);
 }
 
 struct rv_dpage *rv_dcache_find(const struct rv_dcache *dc, uintptr_t host_page)
@@ -275,10 +330,13 @@ static struct rv_dpage *dcache_add(struct rv_hart *h, uintptr_t host_page)
 		dcache_clear_slots(dp);
 	} else {
 		/* Zeroed: every slot not decoded (fresh memory: the host zeroes it). */
-		dp = calloc(1, sizeof(*dp));
-		if (!dp)
-			return NULL;
-		dcache_populate(dp);
+		dp = dcache_arena_take(&dc->pages_arena);
+		if (!dp) {
+			dp = calloc(1, sizeof(*dp));
+			if (!dp)
+				return NULL;
+			dcache_populate(dp);
+		}
 	}
 	dc->adds++;
 	dp->jit_gen = 0;

@@ -172,7 +172,8 @@ struct rv_dpage {
 };
 
 /* Hash buckets (host page -> decoded page): open addressing, at most half full. */
-#define RV_DCACHE_BUCKETS 4096u
+#define RV_DCACHE_BUCKET_BITS 12
+#define RV_DCACHE_BUCKETS (1u << RV_DCACHE_BUCKET_BITS)
 /*
  * 2048 pages: 106 MiB of slots and snapshots per hart at most (only the
  * pages a hart runs code from become resident). When full, the pages not
@@ -209,6 +210,21 @@ struct rv_dcache {
 	uint64_t frees;	      /* times every page was freed, or the cache was full (dcache_evict) */
 	uint64_t slot_writes; /* stores that reset slots of a decoded page */
 	uint64_t adds;	      /* pages added (a new host page, or one evicted and entered again) */
+	/*
+	 * Where new pages and their translator tables (jit.h's rv_jit_page)
+	 * come from: RV_DCACHE_MAX_PAGES of each reserved at init as one
+	 * mapping marked for transparent huge pages, handed out in order and
+	 * never returned before destroy (an evicted page is reused with its
+	 * table through `spare`). Separate allocations were a host page fault
+	 * per 4 KiB touched, each costly in a virtualized host: a Debian boot
+	 * made 13,700 faults, 10,100 with pages from an arena. Past an arena's
+	 * end (or without the mapping), calloc.
+	 */
+	struct rv_dcache_arena {
+		uint8_t *base;
+		size_t size, unit;
+		unsigned used, cap;
+	} pages_arena, tables_arena;
 };
 
 struct rv_hart;
@@ -226,6 +242,9 @@ struct rv_dpage *rv_dcache_find(const struct rv_dcache *dc, uintptr_t host_page)
  * the cache is off or full of pages it could not free yet. Safe point only.
  */
 struct rv_dpage *rv_dcache_enter(struct rv_hart *h, uint64_t pc, uintptr_t host_page);
+
+/* A zeroed translator table for a page (jit.c), or NULL; freed with the page. */
+struct rv_jit_page *rv_dcache_new_jit_page(struct rv_dcache *dc);
 
 /* Reset every page (fence.i, remote fence.i): cheap, lazy. Any time. */
 void rv_dcache_invalidate_all(struct rv_hart *h);

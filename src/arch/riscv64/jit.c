@@ -33,11 +33,6 @@
 #include "arch/riscv64/jit_sse.h"
 #include "arch/riscv64/jit_x86.h"
 
-void rv_jit_page_free(struct rv_jit_page *jp)
-{
-	free(jp);
-}
-
 #if defined(__x86_64__) && defined(__linux__) && !defined(AXVM_NO_JIT)
 
 #include <errno.h>
@@ -2619,7 +2614,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 			 * would fault in all 32 KiB of fresh memory (most of a Debian
 			 * boot's host page faults) where a page uses a few entries.
 			 */
-			jp = dp->jit = calloc(1, sizeof(*jp));
+			jp = dp->jit = rv_dcache_new_jit_page(&h->dc);
 			if (!jp)
 				return false;
 			dp->jit_gen = j->gen;

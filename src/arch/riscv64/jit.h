@@ -150,6 +150,5 @@ static inline void rv_jit_page_invalidate(struct rv_dpage *dp)
 {
 	dp->jit_gen = 0;
 }
-void rv_jit_page_free(struct rv_jit_page *jp);
 
 #endif
