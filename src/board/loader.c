@@ -125,17 +125,20 @@ static bool loader_is_image(const uint8_t *d, size_t len)
 	       (memcmp(d + 0x38, "RSC\x05", 4) == 0 || memcmp(d + 0x30, "RISCV\0\0\0", 8) == 0);
 }
 
-static int loader_image(const struct axvm_load_target *t, const char *name, const uint8_t *d,
-			size_t len, struct axvm_loaded_image *out)
+/*
+ * Where a riscv Image goes (Linux's Documentation/arch/riscv/boot-image-header):
+ * its header checked against a file of `len` bytes and the target's RAM.
+ */
+static int loader_image_layout(const struct axvm_load_target *t, const char *name, const uint8_t *d,
+			       uint64_t len, struct axvm_loaded_image *out)
 {
 	uint64_t text_offset, image_size, load;
-	int ret;
 
 	if (len < LOADER_IMAGE_HEADER_SIZE)
-		return axvm_error_set(-AXVM_EINVAL,
-				      "%s: file is %zu bytes, too short for a riscv Image header",
-				      name, len);
-	if (!loader_is_image(d, len))
+		return axvm_error_set(
+		    -AXVM_EINVAL,
+		    "%s: file is %" PRIu64 " bytes, too short for a riscv Image header", name, len);
+	if (!loader_is_image(d, LOADER_IMAGE_HEADER_SIZE))
 		return axvm_error_set(
 		    -AXVM_EINVAL,
 		    "%s: no riscv Image magic (\"RSC\\x05\" at 0x38 or \"RISCV\" at "
@@ -158,7 +161,7 @@ static int loader_image(const struct axvm_load_target *t, const char *name, cons
 	if (image_size < len)
 		return axvm_error_set(-AXVM_EINVAL,
 				      "%s: image_size 0x%" PRIx64
-				      " is smaller than the file (%zu bytes)",
+				      " is smaller than the file (%" PRIu64 " bytes)",
 				      name, image_size, len);
 	if (image_size > t->ram_size)
 		return axvm_error_set(-AXVM_ERANGE,
@@ -171,14 +174,21 @@ static int loader_image(const struct axvm_load_target *t, const char *name, cons
 				      " runs past the end of guest RAM (0x%" PRIx64 " bytes)",
 				      name, text_offset, image_size, t->ram_size);
 	load = t->ram_base + text_offset;
-	ret = axvm_loader_write(t, name, load, d, len);
-	if (ret)
-		return ret;
 	out->format = AXVM_BOARD_KERNEL_IMAGE;
 	out->start = load;
 	out->end = load + image_size;
 	out->entry = load;
 	return 0;
+}
+
+static int loader_image(const struct axvm_load_target *t, const char *name, const uint8_t *d,
+			size_t len, struct axvm_loaded_image *out)
+{
+	int ret = loader_image_layout(t, name, d, len, out);
+
+	if (!ret)
+		ret = axvm_loader_write(t, name, out->start, d, len);
+	return ret;
 }
 
 static int loader_elf_header(const char *name, const uint8_t *d, size_t len, Elf64_Ehdr *eh)
@@ -436,28 +446,119 @@ static void loader_hint_huge(void *buf, size_t len)
 #endif
 }
 
-int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len)
+/*
+ * The rest of fd, exactly `size` bytes, into buf: one byte past the size
+ * fstat gave tells a file that grew since, and a file rewritten while it
+ * was read would load torn.
+ */
+static int loader_read_exact(int fd, const char *path, void *buf, uint64_t size)
+{
+	ssize_t n = loader_read_full(fd, buf, (size_t)size);
+	char extra;
+
+	if (n >= 0 && (uint64_t)n == size) {
+		ssize_t more = loader_read_full(fd, &extra, 1);
+
+		n = more < 0 ? more : n + more;
+	}
+	if (n < 0)
+		return axvm_error_set(-AXVM_EIO, "%s: read error: %s", path, strerror(errno));
+	if ((uint64_t)n != size)
+		return axvm_error_set(-AXVM_EIO,
+				      "%s: file changed size while being read (%" PRIu64
+				      " bytes when opened)",
+				      path, size);
+	return 0;
+}
+
+/* Open a file to load: a regular file of at most max_size bytes (*size). */
+static int loader_open(const char *path, uint64_t max_size, int *fd, uint64_t *size)
 {
 	struct stat st;
-	uint64_t size;
-	char extra;
-	void *buf;
+	int ret = axvm_file_open_regular(path, fd, &st);
+
+	if (ret)
+		return ret;
+	*size = (uint64_t)st.st_size;
+	if (*size > max_size) {
+		close(*fd);
+		return axvm_error_set(-AXVM_ERANGE,
+				      "%s: file is %" PRIu64
+				      " bytes, larger than guest RAM (%" PRIu64 " bytes)",
+				      path, *size, max_size);
+	}
+	return 0;
+}
+
+int axvm_loader_is_image_file(const char *path, uint64_t max_size, bool *image, uint64_t *size)
+{
+	uint8_t head[LOADER_IMAGE_HEADER_SIZE];
 	ssize_t n;
+	int fd, ret = loader_open(path, max_size, &fd, size);
+
+	*image = false;
+	if (ret)
+		return ret;
+	n = loader_read_full(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return axvm_error_set(-AXVM_EIO, "%s: read error: %s", path, strerror(errno));
+	*image = loader_is_image(head, (size_t)n);
+	return 0;
+}
+
+int axvm_loader_load_image_file(const struct axvm_load_target *t, const char *path,
+				struct axvm_loaded_image *out)
+{
+	uint8_t head[LOADER_IMAGE_HEADER_SIZE];
+	uint64_t size, avail;
+	void *hva;
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = loader_open(path, t->ram_size, &fd, &size);
+	if (ret)
+		return ret;
+	memset(head, 0, sizeof(head));
+	if (size >= sizeof(head) &&
+	    loader_read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
+		ret = axvm_error_set(-AXVM_EIO,
+				     "%s: file changed size while being read (%" PRIu64
+				     " bytes when opened)",
+				     path, size);
+		goto out;
+	}
+	ret = loader_image_layout(t, path, head, size, out); /* a short file: its error */
+	if (ret)
+		goto out;
+	/* Straight into guest RAM where the image goes (RAM is one linear region). */
+	ret = axvm_addrspace_translate(t->as, out->start, AXVM_ACCESS_READ, &hva, &avail, NULL);
+	if (ret || avail < size) {
+		ret = axvm_error_set(ret ? ret : -AXVM_ERANGE,
+				     "%s: guest RAM at 0x%" PRIx64 " does not hold %" PRIu64
+				     " bytes in one region",
+				     path, out->start, size);
+		goto out;
+	}
+	memcpy(hva, head, sizeof(head));
+	ret = loader_read_exact(fd, path, (uint8_t *)hva + sizeof(head), size - sizeof(head));
+	axvm_addrspace_note_write(t->as);
+out:
+	close(fd);
+	return ret;
+}
+
+int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len)
+{
+	uint64_t size;
+	void *buf;
 	int fd, ret;
 
 	*data = NULL;
 	*len = 0;
-	ret = axvm_file_open_regular(path, &fd, &st);
+	ret = loader_open(path, max_size, &fd, &size);
 	if (ret)
 		return ret;
-	size = (uint64_t)st.st_size;
-	if (size > max_size) {
-		close(fd);
-		return axvm_error_set(-AXVM_ERANGE,
-				      "%s: file is %" PRIu64
-				      " bytes, larger than guest RAM (%" PRIu64 " bytes)",
-				      path, size, max_size);
-	}
 	buf = malloc(size ? (size_t)size : 1);
 	if (!buf) {
 		close(fd);
@@ -465,25 +566,9 @@ int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size
 				      path, size);
 	}
 	loader_hint_huge(buf, (size_t)size);
-	/* One byte past the size fstat gave tells a file that grew since. */
-	n = loader_read_full(fd, buf, (size_t)size);
-	if (n >= 0 && (uint64_t)n == size) {
-		ssize_t more = loader_read_full(fd, &extra, 1);
-
-		n = more < 0 ? more : n + more;
-	}
-	if (n < 0) {
-		ret = axvm_error_set(-AXVM_EIO, "%s: read error: %s", path, strerror(errno));
+	ret = loader_read_exact(fd, path, buf, size);
+	if (ret)
 		goto fail;
-	}
-	/* A file rewritten while it was read would load torn. */
-	if ((uint64_t)n != size) {
-		ret = axvm_error_set(-AXVM_EIO,
-				     "%s: file changed size while being read (%" PRIu64
-				     " bytes when opened)",
-				     path, size);
-		goto fail;
-	}
 	close(fd);
 	*data = buf;
 	*len = (size_t)size;

@@ -34,6 +34,21 @@ int axvm_loader_load_kernel(const struct axvm_load_target *t, const char *name, 
 			    size_t len, enum axvm_board_kernel_format format, axvm_gpa_t flat_addr,
 			    struct axvm_loaded_image *out);
 
+/*
+ * Whether a file (regular, at most max_size bytes: *size) starts with a
+ * riscv Image header, reading only that.
+ */
+int axvm_loader_is_image_file(const char *path, uint64_t max_size, bool *image, uint64_t *size);
+
+/*
+ * Load a riscv Image file by reading it straight into guest RAM where it
+ * goes: no buffer to fault in and copy out of (Debian's kernel is 31 MiB).
+ * The checks and errors of an Image loaded from memory; a file that changed
+ * size since it was opened is an error.
+ */
+int axvm_loader_load_image_file(const struct axvm_load_target *t, const char *path,
+				struct axvm_loaded_image *out);
+
 /* Read a whole file; files larger than max_size are refused. *data is malloc'd. */
 int axvm_loader_read_file(const char *path, uint64_t max_size, void **data, size_t *len);
 

@@ -536,6 +536,8 @@ struct virt_inputs {
 	const char *cmdline;
 	void *kernel_data, *initrd_data, *dtb_data;
 	size_t kernel_len, initrd_len, dtb_len;
+	/* The kernel is a riscv Image, loaded from its file straight into RAM (no kernel_data). */
+	bool kernel_image_file;
 	int ram_index; /* cfg->regions[] entry that holds RAM_BASE */
 };
 
@@ -642,9 +644,18 @@ static int virt_build_config(struct axvm_board *b, const struct axvm_board_optio
 	return 0;
 }
 
-static int virt_read_files(struct virt_inputs *in, uint64_t ram_size)
+static int virt_read_files(struct virt_inputs *in, enum axvm_board_kernel_format format,
+			   uint64_t ram_size)
 {
-	int ret = axvm_loader_read_file(in->kernel, ram_size, &in->kernel_data, &in->kernel_len);
+	uint64_t size;
+	int ret = 0;
+
+	if (format == AXVM_BOARD_KERNEL_AUTO || format == AXVM_BOARD_KERNEL_IMAGE)
+		ret =
+		    axvm_loader_is_image_file(in->kernel, ram_size, &in->kernel_image_file, &size);
+	if (!ret && !in->kernel_image_file)
+		ret =
+		    axvm_loader_read_file(in->kernel, ram_size, &in->kernel_data, &in->kernel_len);
 
 	if (!ret && in->initrd)
 		ret =
@@ -937,7 +948,7 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	ram = &b->cfg->regions[in.ram_index];
 	ret = axvm_memcheck_host(o, ram->size);
 	if (!ret)
-		ret = virt_read_files(&in, ram->size);
+		ret = virt_read_files(&in, o->kernel_format, ram->size);
 	if (ret)
 		goto fail;
 
@@ -982,8 +993,11 @@ static int virt_create(const struct axvm_board_options *o, struct axvm_board **o
 	flat_addr = ram->gpa + AXVM_BOARD_VIRT_KERNEL_OFFSET;
 	if (o->base_config && o->base_config->kernel_load_addr)
 		flat_addr = o->base_config->kernel_load_addr;
-	ret = axvm_loader_load_kernel(&t, in.kernel, in.kernel_data, in.kernel_len,
-				      o->kernel_format, flat_addr, &img);
+	if (in.kernel_image_file)
+		ret = axvm_loader_load_image_file(&t, in.kernel, &img);
+	else
+		ret = axvm_loader_load_kernel(&t, in.kernel, in.kernel_data, in.kernel_len,
+					      o->kernel_format, flat_addr, &img);
 	if (ret)
 		goto fail;
 	b->layout.kernel_start = img.start;

@@ -775,3 +775,85 @@ TEST(test_loader_survives_corrupted_headers)
 	loader_teardown(&f);
 	free(img);
 }
+
+/* A riscv Image written to a temporary file (path filled in); the image's bytes, or NULL. */
+static uint8_t *image_file(char *path, size_t len, uint64_t text_offset, uint64_t image_size)
+{
+	uint8_t *d = make_image(len, text_offset, image_size);
+	int fd = mkstemp(path);
+
+	if (fd < 0 || !d) {
+		free(d);
+		return NULL;
+	}
+	close(fd);
+	write_file(path, d, len);
+	return d;
+}
+
+TEST(test_loader_image_file_read_straight_into_ram_matches_the_loaded_buffer)
+{
+	/*
+	 * axvm_loader_load_image_file reads the file where the Image goes: the
+	 * same layout and the same bytes as loading the file's contents from
+	 * memory, and nothing of RAM around it is touched.
+	 */
+	char path[] = "/tmp/axvm-test-loader-XXXXXX";
+	struct loader_fixture f, g;
+	uint8_t *d = image_file(path, 10000, 0x400000, 0x5000), back[10000];
+	bool image = false;
+	uint64_t size = 0;
+
+	REQUIRE(d);
+	REQUIRE_OK(loader_setup(&f));
+	REQUIRE_OK(loader_setup(&g));
+	REQUIRE_OK(axvm_loader_is_image_file(path, RAM_SIZE, &image, &size));
+	CHECK(image);
+	CHECK_U64(10000, size);
+	REQUIRE_OK(axvm_loader_load_image_file(&f.t, path, &f.img));
+	REQUIRE_OK(load(&g, d, 10000, AXVM_BOARD_KERNEL_AUTO));
+	CHECK_INT(AXVM_BOARD_KERNEL_IMAGE, f.img.format);
+	CHECK_U64(g.img.start, f.img.start);
+	CHECK_U64(g.img.end, f.img.end);
+	CHECK_U64(g.img.entry, f.img.entry);
+	REQUIRE_OK(axvm_addrspace_read(f.as, RAM_BASE + 0x400000, back, sizeof(back)));
+	CHECK(memcmp(back, d, sizeof(back)) == 0);
+	CHECK_U64(0, ram_u64(&f, RAM_BASE + 0x400000 - 8));
+	CHECK_U64(0, ram_u64(&f, RAM_BASE + 0x400000 + 10000));
+	loader_teardown(&f);
+	loader_teardown(&g);
+	free(d);
+	remove(path);
+}
+
+TEST(test_loader_image_file_errors_name_the_file)
+{
+	char path[] = "/tmp/axvm-test-loader-XXXXXX";
+	char expect[300];
+	struct loader_fixture f;
+	uint8_t *d = image_file(path, 4096, 0x200000, 32ull << 20); /* image_size > RAM */
+	bool image = true;
+	uint64_t size;
+
+	REQUIRE(d);
+	REQUIRE_OK(loader_setup(&f));
+	CHECK_INT(-AXVM_ERANGE, axvm_loader_load_image_file(&f.t, path, &f.img));
+	snprintf(expect, sizeof(expect),
+		 "%s: image_size 0x2000000 is larger than guest RAM (0x1000000 bytes)", path);
+	CHECK_STR(expect, axvm_error_message());
+	CHECK_U64(0, ram_u64(&f, RAM_BASE + 0x200000)); /* nothing read into RAM */
+	write_file(path, "RISCV", 5);			/* too short to be one */
+	CHECK_INT(-AXVM_EINVAL, axvm_loader_load_image_file(&f.t, path, &f.img));
+	snprintf(expect, sizeof(expect), "%s: file is 5 bytes, too short for a riscv Image header",
+		 path);
+	CHECK_STR(expect, axvm_error_message());
+	REQUIRE_OK(axvm_loader_is_image_file(path, RAM_SIZE, &image, &size));
+	CHECK(!image);
+	CHECK_INT(-AXVM_ENOENT,
+		  axvm_loader_load_image_file(&f.t, "/nonexistent/axvm/Image", &f.img));
+	CHECK_STR("/nonexistent/axvm/Image: cannot open: No such file or directory",
+		  axvm_error_message());
+	loader_teardown(&f);
+	free(d);
+	remove(path);
+}
