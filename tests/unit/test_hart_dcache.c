@@ -1951,22 +1951,19 @@ TEST(dcache_fence_i_epoch_clears_every_x_entrys_decoded_page)
 TEST(dcache_pages_come_from_the_arena_then_from_calloc)
 {
 	/*
-	 * New decoded pages are handed out from the hart's arena (one mapping
-	 * for transparent huge pages, rv_dcache.pages_arena) in order, and
-	 * past its end from calloc; both kinds are freed at destroy (ASan
-	 * checks the frees) and run code alike.
+	 * New decoded pages: the first RV_DCACHE_ARENA_AFTER from calloc (a
+	 * small guest never maps the arena), then from the hart's arena (one
+	 * mapping for transparent huge pages, rv_dcache.pages_arena) in
+	 * order, and past its end from calloc again; every kind is freed at
+	 * destroy (ASan checks the frees) and runs code alike.
 	 */
 	FIX(f);
 	struct rv_dcache_arena *a = &f.h->dc.pages_arena;
-	const struct rv_dpage *dp[4];
+	const unsigned n = RV_DCACHE_ARENA_AFTER + 4;
+	const struct rv_dpage *dp[RV_DCACHE_ARENA_AFTER + 4];
 
-	if (!a->base) {
-		test_skip("no arena mapping on this host");
-		fix_fini(&f);
-		return;
-	}
-	a->cap = a->used + 2;
-	for (unsigned i = 0; i < 4; i++) {
+	a->cap = 2;
+	for (unsigned i = 0; i < n; i++) {
 		void *hva;
 		uint64_t avail;
 
@@ -1974,21 +1971,29 @@ TEST(dcache_pages_come_from_the_arena_then_from_calloc)
 						    AXVM_ACCESS_READ, &hva, &avail, NULL));
 		dp[i] = rv_dcache_enter(f.h, ROUTINES + i * 0x1000ull, (uintptr_t)hva);
 		REQUIRE(dp[i] != NULL);
+		if (i + 1 == RV_DCACHE_ARENA_AFTER)
+			CHECK(!a->mapped); /* not before it is needed */
 	}
-	for (unsigned i = 0; i < 4; i++) {
+	if (!a->base) {
+		test_skip("no arena mapping on this host");
+		fix_fini(&f);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
 		bool in =
 		    (const uint8_t *)dp[i] >= a->base && (const uint8_t *)dp[i] < a->base + a->size;
 
-		CHECK(in == (i < 2));
+		CHECK(in == (i >= RV_DCACHE_ARENA_AFTER && i < RV_DCACHE_ARENA_AFTER + 2));
 	}
-	CHECK((const uint8_t *)dp[1] - (const uint8_t *)dp[0] ==
+	CHECK((const uint8_t *)dp[RV_DCACHE_ARENA_AFTER + 1] -
+		  (const uint8_t *)dp[RV_DCACHE_ARENA_AFTER] ==
 	      (ptrdiff_t)sizeof(struct rv_dpage));
 	{
 		struct rv_jit_page *jp = rv_dcache_new_jit_page(&f.h->dc);
 
 		REQUIRE(jp != NULL);
-		CHECK(jp->s[100].entry == NULL && jp->npatch == 0); /* zeroed */
-		((struct rv_dpage *)(uintptr_t)dp[3])->jit = jp;    /* freed with its page */
+		CHECK(jp->s[100].entry == NULL && jp->npatch == 0);  /* zeroed */
+		((struct rv_dpage *)(uintptr_t)dp[n - 1])->jit = jp; /* freed with its page */
 	}
 	fix_fini(&f);
 }

@@ -22,14 +22,22 @@ static unsigned dcache_hash(uintptr_t host_page)
 			  (64 - RV_DCACHE_BUCKET_BITS));
 }
 
-/* An arena of cap units (rv_dcache.pages_arena): address space only until used. */
+/* An arena of cap units (rv_dcache.pages_arena), not mapped yet. */
 static void dcache_arena_init(struct rv_dcache_arena *a, size_t unit, unsigned cap)
 {
-	size_t huge = 2u << 20, size = ((size_t)cap * unit + huge - 1) & ~(huge - 1);
+	memset(a, 0, sizeof(*a));
+	a->unit = unit;
+	a->cap = cap;
+}
+
+/* Map it (address space only until used); on failure it stays absent. */
+static void dcache_arena_map(struct rv_dcache_arena *a)
+{
+	size_t huge = 2u << 20, size = ((size_t)a->cap * a->unit + huge - 1) & ~(huge - 1);
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	memset(a, 0, sizeof(*a));
+	a->mapped = true;
 	if (p == MAP_FAILED)
 		return;
 #ifdef MADV_HUGEPAGE
@@ -37,21 +45,29 @@ static void dcache_arena_init(struct rv_dcache_arena *a, size_t unit, unsigned c
 #endif
 	a->base = p;
 	a->size = size;
-	a->unit = unit;
-	a->cap = cap;
 }
 
-/* The next zeroed unit, or NULL when the arena is used up (or absent). */
+/*
+ * The next zeroed unit, or NULL for the caller to calloc one: the first
+ * RV_DCACHE_ARENA_AFTER units (a small guest never maps the arena, whose
+ * first touch would zero 2 MiB), and past the arena's end.
+ */
 static void *dcache_arena_take(struct rv_dcache_arena *a)
 {
-	if (a->used >= a->cap)
+	if (a->before < RV_DCACHE_ARENA_AFTER) {
+		a->before++;
+		return NULL;
+	}
+	if (!a->mapped)
+		dcache_arena_map(a);
+	if (!a->base || a->used >= a->cap)
 		return NULL;
 	return a->base + (size_t)a->used++ * a->unit;
 }
 
 static bool dcache_arena_owns(const struct rv_dcache_arena *a, const void *p)
 {
-	return (const uint8_t *)p >= a->base && (const uint8_t *)p < a->base + a->size;
+	return a->base && (const uint8_t *)p >= a->base && (const uint8_t *)p < a->base + a->size;
 }
 
 static void dcache_arena_destroy(struct rv_dcache_arena *a)

@@ -184,6 +184,8 @@ struct rv_dpage {
  * samples was 59-64% instead of 67-69%; at 512, 106 times.
  */
 #define RV_DCACHE_MAX_PAGES 2048u
+/* Pages (and tables) calloc'd before the arenas are mapped (rv_dcache.pages_arena). */
+#define RV_DCACHE_ARENA_AFTER 64u
 _Static_assert(RV_DCACHE_BUCKETS >= 2 * RV_DCACHE_MAX_PAGES, "probe chains end at an empty bucket");
 
 struct rv_dcache {
@@ -217,13 +219,17 @@ struct rv_dcache {
 	 * never returned before destroy (an evicted page is reused with its
 	 * table through `spare`). Separate allocations were a host page fault
 	 * per 4 KiB touched, each costly in a virtualized host: a Debian boot
-	 * made 13,700 faults, 10,100 with pages from an arena. Past an arena's
-	 * end (or without the mapping), calloc.
+	 * made 13,700 faults, 1,400 with both arenas. The first
+	 * RV_DCACHE_ARENA_AFTER of each come from calloc and the arena is
+	 * mapped only then, so that a small guest does not zero 2 MiB huge
+	 * pages for a few decoded pages; past an arena's end (or without the
+	 * mapping), calloc again.
 	 */
 	struct rv_dcache_arena {
-		uint8_t *base;
+		uint8_t *base; /* NULL: not mapped (yet, or the mapping failed) */
 		size_t size, unit;
-		unsigned used, cap;
+		unsigned used, cap, before;
+		bool mapped; /* the mapping was tried */
 	} pages_arena, tables_arena;
 };
 

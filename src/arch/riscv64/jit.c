@@ -2247,7 +2247,16 @@ static void jit_populate(struct rv_jit *j)
 
 	if (j->used + JIT_POPULATE / 2 <= j->populated || j->populated >= j->size)
 		return;
-	n = j->size - j->populated < JIT_POPULATE ? j->size - j->populated : JIT_POPULATE;
+	/*
+	 * Growing steps (16 KiB, then as much as is backed, up to JIT_POPULATE):
+	 * a small guest's few blocks need not back 2 x 256 KiB (a third of
+	 * creating and running a tiny VM, which translates a loop or two).
+	 */
+	n = j->populated < (16u << 10) ? (16u << 10) : j->populated;
+	if (n > JIT_POPULATE)
+		n = JIT_POPULATE;
+	if (n > j->size - j->populated)
+		n = j->size - j->populated;
 	madvise(j->rw + j->populated, n, MADV_POPULATE_WRITE);
 	madvise(j->rx + j->populated, n, MADV_POPULATE_READ);
 	j->populated += n;
