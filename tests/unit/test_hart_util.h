@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "arch/riscv64/hart.h"
+#include "arch/riscv64/sbi.h"
 #include "axvm/riscv64.h"
 #include "test.h"
 
@@ -184,6 +185,23 @@ static inline void fix_wr64(struct hart_fix *f, uint64_t gpa, uint64_t v)
 		fix_fini(&f);                                                                      \
 		return;                                                                            \
 	}
+
+/* An SBI call on hart h as the guest's ecall makes it (a7 = eid, a6 = fid, a0..a4, a5 = 0). */
+static inline void fix_sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1,
+			   uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct axvm_exit e;
+
+	h->x[17] = eid;
+	h->x[16] = fid;
+	h->x[10] = a0;
+	h->x[11] = a1;
+	h->x[12] = a2;
+	h->x[13] = a3;
+	h->x[14] = a4;
+	h->x[15] = 0;
+	CHECK(rv_sbi_ecall(h, &e) > 0);
+}
 
 #define CODE(f, gpa, ...)                                                                          \
 	do {                                                                                       \

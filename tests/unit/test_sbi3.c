@@ -25,20 +25,6 @@
 #define DATA (RAM_BASE + 0x2000)
 #define SHMEM (RAM_BASE + 0x10000)
 
-static void sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1,
-		uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	struct axvm_exit e;
-
-	h->x[A7] = eid;
-	h->x[A6] = fid;
-	h->x[A0] = a0;
-	h->x[A1] = a1;
-	h->x[12] = a2;
-	h->x[13] = a3;
-	h->x[14] = a4;
-	CHECK(rv_sbi_ecall(h, &e) > 0);
-}
 #define ERR(h) ((int64_t)(h)->x[A0])
 #define VAL(h) ((h)->x[A1])
 
@@ -50,7 +36,7 @@ static void sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint
 
 static void dbtr(struct hart_fix *f, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	sbi(f->h, SBI_EXT_DBTR, fid, a0, a1, a2, 0, 0);
+	fix_sbi(f->h, SBI_EXT_DBTR, fid, a0, a1, a2, 0, 0);
 }
 
 /* Entry i of the DBTR shared memory. */
@@ -380,7 +366,7 @@ TEST(test_dbtr_hostile_arguments_get_the_spec_errors)
 
 static void sse(struct rv_hart *h, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	sbi(h, SBI_EXT_SSE, fid, a0, a1, a2, a3, 0);
+	fix_sbi(h, SBI_EXT_SSE, fid, a0, a1, a2, a3, 0);
 }
 
 static uint64_t sse_attr_as(struct axvm_addrspace *as, struct rv_hart *h, uint64_t ev, unsigned id)
@@ -603,9 +589,9 @@ TEST(test_sse_pmu_overflow_event_takes_the_wrap_instead_of_lcofi)
 	sse(h, 8, 0, 0, 0, 0); /* unmask */
 	CHECK_INT(0, ERR(h));
 	/* hpmcounter3 counts instructions from 5 below the wrap. */
-	sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 0, 2 /* INSTRUCTIONS */, 0);
+	fix_sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 0, 2 /* INSTRUCTIONS */, 0);
 	CHECK_U64(3, VAL(h));
-	sbi(h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-5, 0);
+	fix_sbi(h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-5, 0);
 	CHECK_INT(0, ERR(h));
 	REQUIRE_OK(rv_csr_write(h, 0x104, RV_MIP_LCOFIP));
 	h->sstatus |= RV_SSTATUS_SIE;
@@ -626,9 +612,9 @@ TEST(test_sse_pmu_overflow_event_takes_the_wrap_instead_of_lcofi)
 	/* Disabled: the next wrap (OF cleared by a restart) raises LCOFI. */
 	sse(h, 5, PMU_OVF, 0, 0, 0);
 	CHECK_INT(0, ERR(h));
-	sbi(h, SBI_EXT_PMU, 4, 3, 1, 0, 0, 0); /* stop */
+	fix_sbi(h, SBI_EXT_PMU, 4, 3, 1, 0, 0, 0); /* stop */
 	CHECK_INT(0, ERR(h));
-	sbi(h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-2, 0);
+	fix_sbi(h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-2, 0);
 	CHECK_INT(0, ERR(h));
 	h->pc = R;
 	REQUIRE_OK(fix_run(&f));
@@ -660,12 +646,12 @@ TEST(test_sse_entry_and_complete_keep_the_pmu_mode_split)
 	struct rv_hart *h = f.h;
 	uint64_t u, k, uidx, kidx;
 
-	sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 2 | 4 | 1u << 6 /* CLEAR, AUTO_START, SINH */,
-	    2 /* instructions */, 0);
+	fix_sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 2 | 4 | 1u << 6 /* CLEAR, AUTO_START, SINH */,
+		2 /* instructions */, 0);
 	CHECK_INT(0, ERR(h));
 	uidx = VAL(h);
-	sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 2 | 4 | 1u << 5 /* CLEAR, AUTO_START, UINH */,
-	    2 /* instructions */, 0);
+	fix_sbi(h, SBI_EXT_PMU, 2, 0, 0x7ffff, 2 | 4 | 1u << 5 /* CLEAR, AUTO_START, UINH */,
+		2 /* instructions */, 0);
 	CHECK_INT(0, ERR(h));
 	kidx = VAL(h);
 	sse_arm_local(&f, h, 0);

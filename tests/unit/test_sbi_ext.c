@@ -18,21 +18,6 @@
 #define A0 10
 #define A1 11
 
-static void sbi(struct rv_hart *h, uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1,
-		uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	struct axvm_exit e;
-
-	h->x[17] = eid;
-	h->x[16] = fid;
-	h->x[10] = a0;
-	h->x[11] = a1;
-	h->x[12] = a2;
-	h->x[13] = a3;
-	h->x[14] = a4;
-	h->x[15] = 0;
-	CHECK(rv_sbi_ecall(h, &e) > 0);
-}
 #define ERR(h) ((int64_t)(h)->x[A0])
 #define VAL(h) ((h)->x[A1])
 
@@ -58,20 +43,20 @@ static int mfx_init(struct mfx *f)
 TEST(test_sbi_pmu_counters_are_cycle_instret_eight_hpm_and_eight_firmware)
 {
 	FIX(f);
-	sbi(f.h, SBI_EXT_PMU, 0, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 0, 0, 0, 0, 0, 0);
 	CHECK_U64(19, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 1, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 1, 0, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(63ull << 12 | 0xc00, VAL(f.h)); /* hardware, 64 bits, CSR cycle */
-	sbi(f.h, SBI_EXT_PMU, 1, 1, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 1, 1, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* time is no counter */
-	sbi(f.h, SBI_EXT_PMU, 1, 2, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 1, 2, 0, 0, 0, 0);
 	CHECK_U64(63ull << 12 | 0xc02, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 1, 10, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 1, 10, 0, 0, 0, 0);
 	CHECK_U64(63ull << 12 | 0xc0a, VAL(f.h)); /* hpmcounter10 */
-	sbi(f.h, SBI_EXT_PMU, 1, 18, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 1, 18, 0, 0, 0, 0);
 	CHECK_U64(1ull << 63 | 63ull << 12, VAL(f.h)); /* firmware */
-	sbi(f.h, SBI_EXT_PMU, 1, 19, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 1, 19, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	fix_fini(&f);
 }
@@ -80,33 +65,34 @@ TEST(test_sbi_pmu_config_matching_picks_the_counter_for_each_event)
 {
 	FIX(f);
 	/* Sscofpmf on: hpmcounters first (they overflow), then the fixed ones. */
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(3, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
 	CHECK_U64(4, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(6), 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(6), 0);
 	CHECK_U64(PMU_FW0, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(7), 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(7), 0);
 	CHECK_U64(PMU_FW0 + 1, VAL(f.h)); /* 11 is taken */
-	sbi(f.h, SBI_EXT_PMU, 2, 0, 1, 0x2 /* SKIP_MATCH */, PMU_EV_CYCLES, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, 1, 0x2 /* SKIP_MATCH */, PMU_EV_CYCLES, 0);
 	CHECK_U64(0, VAL(f.h));		 /* Linux's legacy mode names cycle itself */
 	for (unsigned i = 0; i < 7; i++) /* 5..10, then */
-		sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+		fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
 	CHECK_U64(2, VAL(f.h)); /* hpmcounters all taken: instret */
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* every counter for it is taken */
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CACHE_L1D_READ, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CACHE_L1D_READ, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, 0xfffffu, 7); /* a platform event we lack */
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, 0xfffffu, 7); /* a platform event we lack */
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 13, 1, 0, PMU_EV_INSTRUCTIONS, 0); /* only counter 13 offered */
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 13, 1, 0, PMU_EV_INSTRUCTIONS,
+		0); /* only counter 13 offered */
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 19, 1, 0, PMU_EV_FW(6), 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 19, 1, 0, PMU_EV_FW(6), 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* past the last counter */
 	/* Reset releases a counter for the next match. */
-	sbi(f.h, SBI_EXT_PMU, 4, PMU_FW0, 1, 1, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(8), 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, PMU_FW0, 1, 1, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_FW(8), 0);
 	CHECK_U64(PMU_FW0, VAL(f.h));
 	fix_fini(&f);
 }
@@ -117,26 +103,26 @@ TEST(test_sbi_pmu_cycle_csr_takes_the_start_value_and_freezes_when_stopped)
 	uint64_t v;
 
 	/* Linux stops every counter first; then starts cycle at a value. */
-	sbi(f.h, SBI_EXT_PMU, 4, 0, PMU_ALL & ~2u, 1, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 2, 0, 1, 0, PMU_EV_CYCLES, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 0, PMU_ALL & ~2u, 1, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, 1, 0, PMU_EV_CYCLES, 0);
 	CHECK_U64(0, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 1, 1000000, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 1, 1000000, 0);
 	CHECK_INT(0, ERR(f.h));
 	f.h->pc = RAM_BASE;
 	CODE(f, RAM_BASE, NOP, NOP, NOP, CSRRS(5, 0xc00, 0), WFI);
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
 	CHECK_U64(1000003, f.h->x[5]); /* three instructions retired before the read */
-	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	REQUIRE_OK(rv_csr_read(f.h, 0xc00, &v));
 	f.h->instret += 50;
 	REQUIRE_OK(rv_csr_read(f.h, 0xc00, &f.h->x[6]));
 	CHECK_U64(v, f.h->x[6]); /* stopped: frozen */
-	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 0, 0, 0);
 	CHECK_INT(SBI_ERR_ALREADY_STOPPED, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 0, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 0, 0, 0);
 	CHECK_INT(SBI_ERR_ALREADY_STARTED, ERR(f.h));
 	fix_fini(&f);
 }
@@ -159,24 +145,24 @@ TEST(test_sbi_pmu_firmware_counter_counts_sbi_calls)
 	FIX(f);
 	unsigned idx;
 
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4 /* AUTO_START */, PMU_EV_FW_SBI_CALLS, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4 /* AUTO_START */, PMU_EV_FW_SBI_CALLS, 0);
 	CHECK_INT(0, ERR(f.h));
 	idx = (unsigned)VAL(f.h);
 	CHECK(idx >= PMU_FW0);
-	sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
-	sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0); /* counts itself: it is a call too */
+	fix_sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_BASE, 0, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0); /* counts itself: it is a call too */
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(3, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 6, idx, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 6, idx, 0, 0, 0, 0);
 	CHECK_U64(0, VAL(f.h)); /* read_hi on RV64 */
-	sbi(f.h, SBI_EXT_PMU, 4, idx, 1, 0, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, idx, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0);
 	CHECK_U64(5, VAL(f.h)); /* read_hi and stop were the last ones counted */
-	sbi(f.h, SBI_EXT_PMU, 3, idx, 1, 1, 100, 0); /* restart at 100 */
-	sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, idx, 1, 1, 100, 0); /* restart at 100 */
+	fix_sbi(f.h, SBI_EXT_PMU, 5, idx, 0, 0, 0, 0);
 	CHECK_U64(101, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 5, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 5, 0, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not a firmware counter */
 	fix_fini(&f);
 }
@@ -184,17 +170,17 @@ TEST(test_sbi_pmu_firmware_counter_counts_sbi_calls)
 TEST(test_sbi_pmu_errors_for_unconfigured_counters_snapshots_and_bad_masks)
 {
 	FIX(f);
-	sbi(f.h, SBI_EXT_PMU, 3, 13, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 13, 1, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* no event configured */
-	sbi(f.h, SBI_EXT_PMU, 3, 0, 3, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 0, 3, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* names counter 1 */
-	sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 2 /* INIT_SNAPSHOT */, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 0, 1, 2 /* INIT_SNAPSHOT */, 0, 0);
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 0, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10000, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10000, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h)); /* no snapshot memory by default */
-	sbi(f.h, SBI_EXT_PMU, 4, 0, 1ull << 40, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 0, 1ull << 40, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
 	fix_fini(&f);
 }
@@ -204,9 +190,9 @@ TEST(test_sbi_pmu_counts_illegal_instructions_and_misaligned_loads_where_they_ha
 	FIX(f);
 	unsigned ill, mis;
 
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(4), 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(4), 0);
 	ill = (unsigned)VAL(f.h);
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(0), 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(0), 0);
 	mis = (unsigned)VAL(f.h);
 	fix_wr64(&f, RAM_BASE + 0x2000, 0x1122334455667788ull);
 	f.h->x[10] = RAM_BASE + 0x2000;
@@ -216,9 +202,9 @@ TEST(test_sbi_pmu_counts_illegal_instructions_and_misaligned_loads_where_they_ha
 	REQUIRE_OK(fix_run(&f));
 	CHECK_U64(TRAP_END, f.h->pc);
 	CHECK_U64(0x44556677u, f.h->x[6]); /* performed */
-	sbi(f.h, SBI_EXT_PMU, 5, ill, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 5, ill, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 5, mis, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 5, mis, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h));
 	fix_fini(&f);
 }
@@ -226,13 +212,13 @@ TEST(test_sbi_pmu_counts_illegal_instructions_and_misaligned_loads_where_they_ha
 TEST(test_sbi_pmu_counts_ipis_sent_and_received_on_each_side)
 {
 	MFX(f);
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(6), 0);
+	fix_sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(6), 0);
 	CHECK_INT(0, ERR(f.h[0]));
-	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(7), 0);
-	sbi(f.h[0], SBI_EXT_IPI, 0, 3, 0, 0, 0, 0); /* harts 0 and 1 */
-	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
+	fix_sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(7), 0);
+	fix_sbi(f.h[0], SBI_EXT_IPI, 0, 3, 0, 0, 0, 0); /* harts 0 and 1 */
+	fix_sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(2, VAL(f.h[0]));
-	sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
+	fix_sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[1]));
 	mfx_fini(&f);
 }
@@ -240,23 +226,25 @@ TEST(test_sbi_pmu_counts_ipis_sent_and_received_on_each_side)
 TEST(test_sbi_pmu_counts_remote_fences_and_set_timer)
 {
 	MFX(f);
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(8), 0);  /* FENCE_I_SENT: 11 */
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(12), 0); /* SFENCE_VMA_ASID_SENT: 12 */
-	sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(5), 0);  /* SET_TIMER: 13 */
-	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(9), 0);  /* FENCE_I_RECEIVED: 11 */
-	sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(13), 0); /* ..._ASID_RECEIVED: 12 */
-	sbi(f.h[0], SBI_EXT_RFENCE, 0, 2, 0, 0, 0, 0);		      /* fence.i on hart 1 */
-	sbi(f.h[0], SBI_EXT_RFENCE, 2, 3, 0, 0, 0, 7);		      /* sfence.vma.asid on both */
-	sbi(f.h[0], SBI_EXT_TIME, 0, 12345, 0, 0, 0, 0);
-	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(8), 0); /* FENCE_I_SENT: 11 */
+	fix_sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(12),
+		0); /* SFENCE_VMA_ASID_SENT: 12 */
+	fix_sbi(f.h[0], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(5), 0); /* SET_TIMER: 13 */
+	fix_sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(9), 0); /* FENCE_I_RECEIVED: 11 */
+	fix_sbi(f.h[1], SBI_EXT_PMU, 2, 0, PMU_ALL, 4, PMU_EV_FW(13),
+		0);					   /* ..._ASID_RECEIVED: 12 */
+	fix_sbi(f.h[0], SBI_EXT_RFENCE, 0, 2, 0, 0, 0, 0); /* fence.i on hart 1 */
+	fix_sbi(f.h[0], SBI_EXT_RFENCE, 2, 3, 0, 0, 0, 7); /* sfence.vma.asid on both */
+	fix_sbi(f.h[0], SBI_EXT_TIME, 0, 12345, 0, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[0]));
-	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0 + 1, 0, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0 + 1, 0, 0, 0, 0);
 	CHECK_U64(2, VAL(f.h[0]));
-	sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0 + 2, 0, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_PMU, 5, PMU_FW0 + 2, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[0]));
-	sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
+	fix_sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[1]));
-	sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0 + 1, 0, 0, 0, 0);
+	fix_sbi(f.h[1], SBI_EXT_PMU, 5, PMU_FW0 + 1, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h[1]));
 	mfx_fini(&f);
 }
@@ -267,11 +255,11 @@ TEST(test_sbi_pmu_hpmcounter_wrap_sets_of_and_raises_lcofi_at_once)
 	FIX(f);
 	uint64_t v;
 
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
 	CHECK_U64(3, VAL(f.h));
 	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
 	CHECK_U64(1u << 3, v); /* configured, not started: OF set, so no interrupt */
-	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-5, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 1 /* SET_INIT_VALUE */, (uint64_t)-5, 0);
 	CHECK_INT(0, ERR(f.h));
 	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
 	CHECK_U64(0, v); /* start cleared it */
@@ -306,7 +294,7 @@ TEST(test_sbi_pmu_hpmcounter_wrap_sets_of_and_raises_lcofi_at_once)
 	REQUIRE_OK(rv_csr_read(f.h, 0xc03, &v));
 	CHECK_U64(7, v); /* wrapped at the third nop; six more and the wfi */
 	/* Stop with reset releases the counter and its OF bit. */
-	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 1 /* RESET */, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 1 /* RESET */, 0, 0);
 	REQUIRE_OK(rv_csr_read(f.h, 0xda0, &v));
 	CHECK_U64(0, v);
 	fix_fini(&f);
@@ -320,39 +308,39 @@ TEST(test_sbi_pmu_snapshot_start_reads_and_stop_writes_values_and_overflow)
 	struct hart_fix f;
 
 	REQUIRE_OK(fix_init_cfg(&f, &cfg, axvm_hal_linux()));
-	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10800, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE + 0x10800, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not page-aligned */
-	sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 1, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 1, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* flags must be 0 */
-	sbi(f.h, SBI_EXT_PMU, 7, MMIO_BASE, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 7, MMIO_BASE, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 7, RAM_BASE, 1, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* no RAM above 2^64 */
 	fix_wr64(&f, snap + 8, 0x1234);		      /* zeroed by set_shmem */
-	sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 7, snap, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, fix_rd64(&f, snap + 8));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_INSTRUCTIONS, 0);
 	CHECK_U64(3, VAL(f.h));
 	fix_wr64(&f, snap + 8, (uint64_t)-2); /* counter_values[0]: base 3 + 0 */
-	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 2 /* INIT_SNAPSHOT */, 77, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 2 /* INIT_SNAPSHOT */, 77, 0);
 	CHECK_INT(0, ERR(f.h));
 	f.h->pc = RAM_BASE;
 	CODE(f, RAM_BASE, NOP, NOP, NOP, NOP, NOP, WFI);
 	REQUIRE_OK(fix_run(&f));
 	CHECK_INT(AXVM_EXIT_HALT, f.exit.reason);
-	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2 /* TAKE_SNAPSHOT */, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(4, fix_rd64(&f, snap + 8)); /* -2 + six instructions: wrapped */
 	CHECK_U64(1, fix_rd64(&f, snap));     /* overflow bitmap, relative to base 3 */
 	/* Relative to base 0, counter 3 is counter_values[3] and bitmap bit 3. */
-	sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 0, 0, 0);
-	sbi(f.h, SBI_EXT_PMU, 4, 0, 1u << 3, 2, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 3, 3, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 0, 1u << 3, 2, 0, 0);
 	CHECK_U64(4, fix_rd64(&f, snap + 8 + 3 * 8));
-	CHECK_U64(0, fix_rd64(&f, snap));			   /* start cleared OF */
-	sbi(f.h, SBI_EXT_PMU, 7, UINT64_MAX, UINT64_MAX, 0, 0, 0); /* off */
+	CHECK_U64(0, fix_rd64(&f, snap));			       /* start cleared OF */
+	fix_sbi(f.h, SBI_EXT_PMU, 7, UINT64_MAX, UINT64_MAX, 0, 0, 0); /* off */
 	CHECK_INT(0, ERR(f.h));
-	sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2, 0, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 4, 3, 1, 2, 0, 0);
 	CHECK_INT(SBI_ERR_NO_SHMEM, ERR(f.h));
 	fix_fini(&f);
 }
@@ -363,11 +351,11 @@ TEST(test_sbi_pmu_inhibit_flags_count_only_the_allowed_mode)
 	FIX(f);
 	uint64_t u, k, start;
 
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 2 | 4 | 1u << 6 /* CLEAR, AUTO_START, SINH */,
-	    PMU_EV_INSTRUCTIONS, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 2 | 4 | 1u << 6 /* CLEAR, AUTO_START, SINH */,
+		PMU_EV_INSTRUCTIONS, 0);
 	CHECK_U64(3, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 2 | 4 | 1u << 5 /* CLEAR, AUTO_START, UINH */,
-	    PMU_EV_INSTRUCTIONS, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 2 | 4 | 1u << 5 /* CLEAR, AUTO_START, UINH */,
+		PMU_EV_INSTRUCTIONS, 0);
 	CHECK_U64(4, VAL(f.h));
 	start = f.h->instret;
 	f.h->sepc = RAM_BASE + 0x100;
@@ -399,9 +387,9 @@ TEST(test_sbi_pmu_sscofpmf_off_no_scountovf_no_lcofie_fixed_counters_first)
 	REQUIRE_OK(rv_csr_write(f.h, 0x104, RV_MIP_LCOFIP | RV_MIP_SSIP));
 	REQUIRE_OK(rv_csr_read(f.h, 0x104, &v));
 	CHECK_U64(RV_MIP_SSIP, v);
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
 	CHECK_U64(0, VAL(f.h));
-	sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
+	fix_sbi(f.h, SBI_EXT_PMU, 2, 0, PMU_ALL, 0, PMU_EV_CYCLES, 0);
 	CHECK_U64(3, VAL(f.h)); /* hpmcounters still count, without overflow */
 	fix_fini(&f);
 }
@@ -411,33 +399,33 @@ TEST(test_sbi_pmu_sscofpmf_off_no_scountovf_no_lcofie_fixed_counters_first)
 TEST(test_sbi_fwft_reset_values_and_unsupported_features)
 {
 	FIX(f);
-	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, VAL(f.h)); /* misaligned accesses performed by the hart */
 	/* Svadu alone (the default CPU): A/D updating is not the guest's to switch. */
-	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	/* The feature is 32 bits: a0's upper half is not part of it. */
-	sbi(f.h, SBI_EXT_FWFT, 0, 1ull << 32 | 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 1ull << 32 | 0, 1, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 1, 1ull << 40 | 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 1ull << 40 | 0, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(1, VAL(f.h));
 	for (uint64_t feat = 1; feat <= 5; feat++) {
-		sbi(f.h, SBI_EXT_FWFT, 1, feat, 0, 0, 0, 0);
+		fix_sbi(f.h, SBI_EXT_FWFT, 1, feat, 0, 0, 0, 0);
 		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-		sbi(f.h, SBI_EXT_FWFT, 0, feat, 1, 0, 0, 0);
+		fix_sbi(f.h, SBI_EXT_FWFT, 0, feat, 1, 0, 0, 0);
 		CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	}
 	static const uint64_t denied[] = {6,	      0x3fffffff, 0x40000000,
 					  0x80000000, 0xc0000000, 1ull << 32 | 6};
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		sbi(f.h, SBI_EXT_FWFT, 1, denied[i], 0, 0, 0, 0);
+		fix_sbi(f.h, SBI_EXT_FWFT, 1, denied[i], 0, 0, 0, 0);
 		CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
-		sbi(f.h, SBI_EXT_FWFT, 0, denied[i], 0, 0, 0, 0);
+		fix_sbi(f.h, SBI_EXT_FWFT, 0, denied[i], 0, 0, 0, 0);
 		CHECK_INT(SBI_ERR_DENIED, ERR(f.h));
 	}
-	sbi(f.h, SBI_EXT_FWFT, 2, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 2, 0, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	fix_fini(&f);
 }
@@ -453,26 +441,26 @@ TEST(test_sbi_fwft_set_checks_value_and_flags_and_honours_the_lock_until_hart_st
 {
 	FIX(f);
 	fwft_svade_on(&f);
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 2, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 2, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 2, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 2, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 1 /* LOCK */, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 1 /* LOCK */, 0, 0);
 	CHECK_INT(0, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_DENIED_LOCKED, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* another feature is not locked */
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* another feature is not locked */
 	CHECK_INT(0, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h));
 	rv_sbi_hart_stop(f.h); /* hart_stop: local features reset and unlock */
-	sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 0, 0, 0, 0, 0);
 	CHECK_U64(0, VAL(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
 	CHECK_U64(0, VAL(f.h)); /* PTE_AD_HW_UPDATING resets to 0 */
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	fix_fini(&f);
 }
@@ -481,7 +469,7 @@ TEST(test_sbi_fwft_misaligned_delegation_makes_the_guest_take_the_trap_even_on_a
 {
 	FIX(f);
 	fix_wr64(&f, RAM_BASE + 0x2000, 0x1122334455667788ull);
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 1, 0, 0, 0);
 	f.h->x[10] = RAM_BASE + 0x2000;
 	f.h->x[7] = 0xabcd;
 	f.h->pc = RAM_BASE;
@@ -500,7 +488,7 @@ TEST(test_sbi_fwft_misaligned_delegation_makes_the_guest_take_the_trap_even_on_a
 	CHECK_U64(RAM_BASE + 0x2009, f.h->stval);
 	CHECK_U64(0, fix_rd64(&f, RAM_BASE + 0x2008));
 	/* Off again: the hart performs it. */
-	sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 0, 0, 0, 0, 0);
 	f.h->x[10] = RAM_BASE + 0x2000; /* the call's a0 */
 	f.h->pc = RAM_BASE + 0x100;
 	REQUIRE_OK(fix_run(&f));
@@ -522,7 +510,7 @@ TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
 	fix_wr64(&f, l1, (l0 >> 12) << 10 | 1);
 	fix_wr64(&f, l0, (data >> 12) << 10 | 0x07); /* V R W */
 	f.h->satp = 8ull << 60 | (root >> 12);
-	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* off from reset */
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* off from reset */
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, VAL(f.h));
 	f.h->x[10] = va;
@@ -540,7 +528,7 @@ TEST(test_sbi_fwft_pte_ad_hw_updating_off_makes_missing_a_or_d_a_page_fault)
 	CHECK_U64(RV_EXC_STORE_PAGE, f.h->scause);
 	CHECK_U64(RAM_BASE + 0x104, f.h->sepc);
 	/* Back on: the walk sets D itself. */
-	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0);
 	f.h->x[10] = va; /* the call's a0 */
 	f.h->pc = RAM_BASE + 0x100;
 	REQUIRE_OK(fix_run(&f));
@@ -560,13 +548,13 @@ TEST(test_sbi_fwft_pte_ad_hw_updating_needs_svade_and_svadu)
 	FIX(f);
 
 	fwft_svade_on(&f);
-	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* get */
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0); /* get */
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, f.h->x[11]);
 	f.h->ext_on &= ~(1ull << AXVM_RISCV64_EXT_SVADU);
-	sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_FWFT, 1, 4, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
-	sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* set */
+	fix_sbi(f.h, SBI_EXT_FWFT, 0, 4, 1, 0, 0, 0); /* set */
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	fix_fini(&f);
 }
@@ -583,17 +571,17 @@ static uint64_t fake_wait_ns(void *ctx)
 TEST(test_sbi_sta_set_shmem_checks_its_arguments)
 {
 	FIX(f);
-	sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3000, 0, 1, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3000, 0, 1, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* flags */
-	sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3020, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3020, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h)); /* not 64-byte aligned */
-	sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3000, 1, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, RAM_BASE + 0x3000, 1, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* high word */
-	sbi(f.h, SBI_EXT_STA, 0, MMIO_BASE, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, MMIO_BASE, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h));
-	sbi(f.h, SBI_EXT_STA, 0, 0x1000, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, 0x1000, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h)); /* no memory there */
-	sbi(f.h, SBI_EXT_STA, 1, 0, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 1, 0, 0, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h));
 	CHECK_U64(RV_STA_OFF, f.h->sbi.sta_gpa);
 	fix_fini(&f);
@@ -611,7 +599,7 @@ TEST(test_sbi_sta_reports_steal_time_with_the_sequence_protocol_until_disabled)
 	memset(ff, 0xff, sizeof(ff));
 	REQUIRE_OK(axvm_addrspace_write(f.as, rec, ff, sizeof(ff)));
 	fake_wait = 5000;
-	sbi(f.h, SBI_EXT_STA, 0, rec, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, rec, 0, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	CHECK_U64(0, fix_rd64(&f, rec));      /* zeroed by set_shmem */
 	CHECK_U64(0, fix_rd64(&f, rec + 56)); /* all 64 bytes */
@@ -633,7 +621,7 @@ TEST(test_sbi_sta_reports_steal_time_with_the_sequence_protocol_until_disabled)
 	rv_sbi_sta_update(f.h);
 	CHECK_U64(1234567 + 1000, fix_rd64(&f, rec + 8));
 	/* Disabled: the record is left alone. */
-	sbi(f.h, SBI_EXT_STA, 0, UINT64_MAX, UINT64_MAX, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_STA, 0, UINT64_MAX, UINT64_MAX, 0, 0, 0);
 	CHECK_INT(0, ERR(f.h));
 	fake_wait += 1000000;
 	f.h->sbi.sta_next_ns = 0;
@@ -649,10 +637,10 @@ TEST(test_sbi_sta_probe_follows_whether_the_host_can_measure)
 	struct axvm_hal hal = *axvm_hal_linux();
 
 	hal.thread_wait_ns = NULL;
-	sbi(f.h, SBI_EXT_BASE, 3, SBI_EXT_STA, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_BASE, 3, SBI_EXT_STA, 0, 0, 0, 0);
 	CHECK_U64(1, VAL(f.h));
 	f.h->hal = &hal;
-	sbi(f.h, SBI_EXT_BASE, 3, SBI_EXT_STA, 0, 0, 0, 0);
+	fix_sbi(f.h, SBI_EXT_BASE, 3, SBI_EXT_STA, 0, 0, 0, 0);
 	CHECK_U64(0, VAL(f.h));
 	f.h->hal = axvm_hal_linux();
 	fix_fini(&f);
@@ -683,7 +671,7 @@ TEST(test_sbi_susp_suspend_to_ram_needs_every_other_hart_stopped)
 	struct axvm_exit e;
 
 	rv_machine_set_hsm_state(f.m, 1, RV_HSM_STARTED);
-	sbi(f.h[0], SBI_EXT_SUSP, 0, 0, RAM_BASE, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_SUSP, 0, 0, RAM_BASE, 0, 0, 0);
 	CHECK_INT(SBI_ERR_DENIED, ERR(f.h[0]));
 	rv_machine_set_hsm_state(f.m, 1, RV_HSM_STOPPED);
 	f.h[0]->sstatus |= RV_SSTATUS_SIE;
@@ -707,13 +695,13 @@ TEST(test_sbi_susp_suspend_to_ram_needs_every_other_hart_stopped)
 TEST(test_sbi_susp_rejects_other_sleep_types_and_bad_resume_addresses)
 {
 	MFX(f);
-	sbi(f.h[0], SBI_EXT_SUSP, 0, 1, RAM_BASE, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_SUSP, 0, 1, RAM_BASE, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h[0]));
-	sbi(f.h[0], SBI_EXT_SUSP, 0, 0x80000000u, RAM_BASE, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_SUSP, 0, 0x80000000u, RAM_BASE, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_PARAM, ERR(f.h[0]));
-	sbi(f.h[0], SBI_EXT_SUSP, 0, 0, 0x1000, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_SUSP, 0, 0, 0x1000, 0, 0, 0);
 	CHECK_INT(SBI_ERR_INVALID_ADDRESS, ERR(f.h[0]));
-	sbi(f.h[0], SBI_EXT_SUSP, 1, 0, RAM_BASE, 0, 0, 0);
+	fix_sbi(f.h[0], SBI_EXT_SUSP, 1, 0, RAM_BASE, 0, 0, 0);
 	CHECK_INT(SBI_ERR_NOT_SUPPORTED, ERR(f.h[0]));
 	CHECK_INT(RV_HSM_STARTED, rv_machine_hsm_status(f.m, 0));
 	mfx_fini(&f);
