@@ -446,6 +446,14 @@ static void loader_hint_huge(void *buf, size_t len)
 #endif
 }
 
+/* A file read shorter or longer than fstat said: it changed while being read. */
+static int loader_changed(const char *path, uint64_t size)
+{
+	return axvm_error_set(
+	    -AXVM_EIO, "%s: file changed size while being read (%" PRIu64 " bytes when opened)",
+	    path, size);
+}
+
 /*
  * The rest of fd, exactly `size` bytes, into buf: one byte past the size
  * fstat gave tells a file that grew since, and a file rewritten while it
@@ -464,10 +472,7 @@ static int loader_read_exact(int fd, const char *path, void *buf, uint64_t size)
 	if (n < 0)
 		return axvm_error_set(-AXVM_EIO, "%s: read error: %s", path, strerror(errno));
 	if ((uint64_t)n != size)
-		return axvm_error_set(-AXVM_EIO,
-				      "%s: file changed size while being read (%" PRIu64
-				      " bytes when opened)",
-				      path, size);
+		return loader_changed(path, size);
 	return 0;
 }
 
@@ -522,10 +527,7 @@ int axvm_loader_load_image_file(const struct axvm_load_target *t, const char *pa
 	memset(head, 0, sizeof(head));
 	if (size >= sizeof(head) &&
 	    loader_read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		ret = axvm_error_set(-AXVM_EIO,
-				     "%s: file changed size while being read (%" PRIu64
-				     " bytes when opened)",
-				     path, size);
+		ret = loader_changed(path, size);
 		goto out;
 	}
 	ret = loader_image_layout(t, path, head, size, out); /* a short file: its error */

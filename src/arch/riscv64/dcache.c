@@ -422,9 +422,9 @@ void rv_dcache_note_write(struct rv_hart *h, uintptr_t host, unsigned len)
 	 * the ones starting in [off - 7, end).
 	 */
 	for (s = off >= 7 ? (off - 7) & ~1u : 0; s < end; s += 2)
-		dp->slot[s >> 1].fn = h->dc.decode_fn; /* keep .step: the running store uses it */
-	dp->shadow_valid = false;   /* from now on slots decode from the page itself */
-	rv_jit_page_invalidate(dp); /* every block of the page: simpler than ranges */
+		dp->slot[s >> 1].fn = NULL; /* not decoded; keep .step: the running store uses it */
+	dp->shadow_valid = false;	    /* from now on slots decode from the page itself */
+	rv_jit_page_invalidate(dp);	    /* every block of the page: simpler than ranges */
 	h->dc.slot_writes++;
 }
 

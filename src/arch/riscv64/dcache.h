@@ -47,10 +47,9 @@
 struct rv_dinsn {
 	/*
 	 * exec.c's handler for `op`, so dispatch is one load and one jump; set
-	 * by exec.c when it decodes the slot. Until then the slot is all zero
-	 * (fn NULL, op RV_DOP_DECODE: a new page is calloc'd or memset, and
-	 * exec.c dispatches NULL to its decode handler), or fn is
-	 * rv_dcache.decode_fn (a store reset it).
+	 * by exec.c when it decodes the slot; NULL until then (a new page is
+	 * calloc'd or memset, a store to the slot resets it), which exec.c
+	 * dispatches to its decoder.
 	 */
 	const void *fn;
 	int32_t imm; /* immediate; for RV_DOP_GENERIC the raw instruction bits */
@@ -201,8 +200,7 @@ struct rv_dcache {
 	 * Pages in use plus spare ones never exceed max_pages.
 	 */
 	struct rv_dpage *spare;
-	/* exec.c's handlers for RV_DOP_DECODE and RV_DOP_PAGE_END (set before any page exists). */
-	const void *decode_fn;
+	/* exec.c's handler for RV_DOP_PAGE_END (set before any page exists). */
 	const void *page_end_fn;
 	/* Counters for tests and profiling. */
 	uint64_t decoded;     /* slots decoded */

@@ -361,7 +361,6 @@ int rv_exec_batch(struct rv_hart *h, uint64_t n, uint64_t *done, struct axvm_exi
 	 */
 	if (jit)
 		mxcsr = rv_fpu_host_env_enter();
-	h->dc.decode_fn = &&do_decode;
 	h->dc.page_end_fn = &&do_page_end;
 enter:
 	if (EXEC_UNLIKELY(left <= 0))

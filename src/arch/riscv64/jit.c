@@ -2186,9 +2186,10 @@ static void jit_emit_stubs(struct jit_tr *t)
 	}
 }
 
-static bool jit_decoded(const struct rv_hart *h, const struct rv_dinsn *d)
+/* exec.c sets a slot's handler when it decodes it (dcache.h). */
+static bool jit_decoded(const struct rv_dinsn *d)
 {
-	return d->fn != h->dc.decode_fn && d->op != RV_DOP_DECODE;
+	return d->fn != NULL;
 }
 
 /* Operations jit_insn translates (everything else ends the block before it). */
@@ -2226,7 +2227,7 @@ static const struct rv_dinsn *jit_slot(const struct rv_hart *h, const struct rv_
 {
 	const struct rv_dinsn *d = &dp->slot[slot];
 
-	if (jit_decoded(h, d))
+	if (jit_decoded(d))
 		return d;
 	rv_dcache_decode_into(h, dp, slot, tmp);
 	return tmp;
@@ -2630,7 +2631,7 @@ bool rv_jit_try(struct rv_hart *h, struct rv_dpage *dp, unsigned slot, uint64_t 
 		}
 		if (jp->s[slot].count == JIT_NEVER || ++jp->s[slot].count < j->hot - j->slot_hot)
 			return false;
-		if (!jit_decoded(h, &dp->slot[slot])) {
+		if (!jit_decoded(&dp->slot[slot])) {
 			jp->s[slot]
 			    .count--; /* not decoded yet (first visit): try at the next one */
 			return false;

@@ -199,10 +199,6 @@ static enum rv_xlate mmu_fault(struct rv_hart *h, const enum rv_exc *table, enum
 }
 
 /*
- * Read (and possibly update) one PTE. Returns RV_XL_HOST with *pte set, or
- * a fault/exit outcome for the access `acc` at `va`.
- */
-/*
  * axvm_addrspace_translate for the MMU, through the hart's cache of the
  * last linear RAM region (rv_hart.mmu_ram): the same answers, without the
  * table's binary search while the address space has not changed.
@@ -232,6 +228,10 @@ static int mmu_ram(struct rv_hart *h, axvm_gpa_t gpa, enum axvm_access how, void
 	return r;
 }
 
+/*
+ * Read (and possibly update) one PTE. Returns RV_XL_HOST with *pte set, or
+ * a fault/exit outcome for the access `acc` at `va`.
+ */
 static enum rv_xlate mmu_pte_ptr(struct rv_hart *h, axvm_gpa_t pte_gpa, enum axvm_access how,
 				 uint64_t **ptr, enum rv_acc acc, uint64_t va,
 				 struct axvm_exit *exit)
@@ -437,12 +437,8 @@ enum rv_xlate rv_mmu_translate(struct rv_hart *h, uint64_t va, enum rv_acc acc, 
 			mmu_note_sum(&h->tlb, acc << 12 | ((va >> 12) & (RV_TLB_SIZE - 1)));
 		e->tag = va & ~RV_PAGE_MASK;
 		e->addend = (uintptr_t)((uint8_t *)hva - off) - (uintptr_t)(va & ~RV_PAGE_MASK);
-		if (h->tlb.nfilled < RV_TLB_FILL_LOG)
-			h->tlb.filled[h->tlb.nfilled] =
-			    (uint16_t)(h->priv << 14 | acc << 12 |
-				       ((va >> 12) & (RV_TLB_SIZE - 1)));
-		if (h->tlb.nfilled <= RV_TLB_FILL_LOG)
-			h->tlb.nfilled++;
+		rv_tlb_log(h->tlb.filled, &h->tlb.nfilled,
+			   h->priv << 14 | acc << 12 | ((va >> 12) & (RV_TLB_SIZE - 1)));
 		if (acc == RV_ACC_X) {
 			h->tlb.xd[h->priv][(va >> 12) & (RV_TLB_SIZE - 1)] = NULL;
 		} else if (acc == RV_ACC_W &&

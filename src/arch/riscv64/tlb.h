@@ -116,16 +116,24 @@ struct rv_tlb {
 	unsigned nxd;
 };
 
-struct rv_dpage;
+/*
+ * Append v to a log of RV_TLB_FILL_LOG records (rv_tlb.filled, xd_set);
+ * past its end only the count moves on, to RV_TLB_FILL_LOG + 1 at most:
+ * "too many, reset everything".
+ */
+static inline void rv_tlb_log(uint16_t *log, unsigned *n, unsigned v)
+{
+	if (*n < RV_TLB_FILL_LOG)
+		log[*n] = (uint16_t)v;
+	if (*n <= RV_TLB_FILL_LOG)
+		(*n)++;
+}
 
 /* The decoded page of the X entry at [priv][idx] (tlb.xd), logged for rv_tlb_xd_clear. */
 static inline void rv_tlb_xd_set(struct rv_tlb *t, unsigned priv, unsigned idx, struct rv_dpage *dp)
 {
 	t->xd[priv][idx] = dp;
-	if (t->nxd < RV_TLB_FILL_LOG)
-		t->xd_set[t->nxd] = (uint16_t)(priv << 14 | idx);
-	if (t->nxd <= RV_TLB_FILL_LOG)
-		t->nxd++;
+	rv_tlb_log(t->xd_set, &t->nxd, priv << 14 | idx);
 }
 
 /* Every xd entry back to NULL (looked up again at the next entry). */
